@@ -1,0 +1,146 @@
+/** Mesh builders for the example scenes: flat triangle lists with normals and uv0, in metres. */
+import type { Primitive } from '../../ts-core/src/scene/types.js';
+
+export class MeshBuilder {
+  private pos: number[] = [];
+  private nrm: number[] = [];
+  private uv: number[] = [];
+  private idx: number[] = [];
+
+  get vertexCount(): number {
+    return this.pos.length / 3;
+  }
+
+  vertex(p: ArrayLike<number>, n: ArrayLike<number>, uv: ArrayLike<number>): number {
+    this.pos.push(p[0], p[1], p[2]);
+    this.nrm.push(n[0], n[1], n[2]);
+    this.uv.push(uv[0], uv[1]);
+    return this.vertexCount - 1;
+  }
+
+  triangle(a: number, b: number, c: number): void {
+    this.idx.push(a, b, c);
+  }
+
+  /** A grid quad from corner `o` along edges `u` and `v` (normal = u × v), split into nu × nv cells. */
+  quad(o: number[], u: number[], v: number[], nu = 1, nv = 1, uvScale: [number, number] = [1, 1]): void {
+    const n = normalize(cross(u, v));
+    const base = this.vertexCount;
+    for (let j = 0; j <= nv; j++)
+      for (let i = 0; i <= nu; i++) {
+        const s = i / nu, t = j / nv;
+        this.vertex([o[0] + u[0] * s + v[0] * t, o[1] + u[1] * s + v[1] * t, o[2] + u[2] * s + v[2] * t], n, [s * uvScale[0], t * uvScale[1]]);
+      }
+    for (let j = 0; j < nv; j++)
+      for (let i = 0; i < nu; i++) {
+        const a = base + j * (nu + 1) + i;
+        this.triangle(a, a + 1, a + nu + 2);
+        this.triangle(a, a + nu + 2, a + nu + 1);
+      }
+  }
+
+  /** Axis-aligned box centred at c with half-extents h, faces outward; `sub` cells per face edge. */
+  box(c: number[], h: number[], sub = 1): void {
+    const [x, y, z] = c, [a, b, d] = h;
+    this.quad([x - a, y - b, z + d], [2 * a, 0, 0], [0, 2 * b, 0], sub, sub); // +z
+    this.quad([x + a, y - b, z - d], [-2 * a, 0, 0], [0, 2 * b, 0], sub, sub); // -z
+    this.quad([x + a, y - b, z + d], [0, 0, -2 * d], [0, 2 * b, 0], sub, sub); // +x
+    this.quad([x - a, y - b, z - d], [0, 0, 2 * d], [0, 2 * b, 0], sub, sub); // -x
+    this.quad([x - a, y + b, z + d], [2 * a, 0, 0], [0, 0, -2 * d], sub, sub); // +y
+    this.quad([x - a, y - b, z - d], [2 * a, 0, 0], [0, 0, 2 * d], sub, sub); // -y
+  }
+
+  /** Vertical cylinder (no caps) of radius r from y0 to y1 around (x, z). */
+  cylinder(x: number, z: number, r: number, y0: number, y1: number, segments: number, rings: number): void {
+    const base = this.vertexCount;
+    for (let j = 0; j <= rings; j++)
+      for (let i = 0; i <= segments; i++) {
+        const a = (i / segments) * Math.PI * 2, ca = Math.cos(a), sa = Math.sin(a);
+        this.vertex([x + r * ca, y0 + (y1 - y0) * (j / rings), z + r * sa], [ca, 0, sa], [i / segments, j / rings]);
+      }
+    for (let j = 0; j < rings; j++)
+      for (let i = 0; i < segments; i++) {
+        const a = base + j * (segments + 1) + i, b = a + segments + 1;
+        this.triangle(a, b, a + 1);
+        this.triangle(a + 1, b, b + 1);
+      }
+  }
+
+  /**
+   * A semicircular arch band (the intrados) spanning from p0 to p1 at height y, thickness along the horizontal
+   * perpendicular `depth`, as a curved strip facing down and inward.
+   */
+  arch(p0: number[], p1: number[], y: number, depth: number, segments: number): void {
+    const mid = [(p0[0] + p1[0]) / 2, (p0[2] + p1[2]) / 2];
+    const dx = (p1[0] - p0[0]) / 2, dz = (p1[2] - p0[2]) / 2;
+    const r = Math.hypot(dx, dz), ux = dx / r, uz = dz / r;
+    const px = -uz * depth / 2, pz = ux * depth / 2;
+    const base = this.vertexCount;
+    for (let i = 0; i <= segments; i++) {
+      const a = Math.PI * (1 - i / segments), ca = Math.cos(a), sa = Math.sin(a);
+      const cx = mid[0] + ux * r * ca, cz = mid[1] + uz * r * ca, cy = y + r * sa;
+      const n = [-ux * ca, -sa, -uz * ca];
+      this.vertex([cx - px, cy, cz - pz], n, [i / segments, 0]);
+      this.vertex([cx + px, cy, cz + pz], n, [i / segments, 1]);
+    }
+    for (let i = 0; i < segments; i++) {
+      const a = base + 2 * i;
+      this.triangle(a, a + 2, a + 1);
+      this.triangle(a + 1, a + 2, a + 3);
+    }
+  }
+
+  build(material: number): Primitive {
+    return {
+      positions: Float32Array.from(this.pos),
+      normals: Float32Array.from(this.nrm),
+      uv0: Float32Array.from(this.uv),
+      indices: Uint32Array.from(this.idx),
+      material,
+    };
+  }
+}
+
+export function cross(a: number[], b: number[]): number[] {
+  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}
+
+export function normalize(v: number[]): number[] {
+  const l = Math.hypot(v[0], v[1], v[2]) || 1;
+  return [v[0] / l, v[1] / l, v[2] / l];
+}
+
+/** Quaternion (xyzw) rotating by `angle` radians about the unit axis. */
+export function axisAngle(axis: number[], angle: number): [number, number, number, number] {
+  const s = Math.sin(angle / 2);
+  return [axis[0] * s, axis[1] * s, axis[2] * s, Math.cos(angle / 2)];
+}
+
+/** Quaternion that makes a camera at `eye` look at `target` (camera looks down -Z, +Y up). */
+export function lookAtRotation(eye: number[], target: number[]): [number, number, number, number] {
+  const f = normalize([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);
+  const z = [-f[0], -f[1], -f[2]];
+  let x = cross([0, 1, 0], z);
+  if (Math.hypot(x[0], x[1], x[2]) < 1e-6) x = [1, 0, 0];
+  x = normalize(x);
+  const y = cross(z, x);
+  // rotation matrix columns x, y, z to quaternion
+  const m00 = x[0], m11 = y[1], m22 = z[2];
+  const tr = m00 + m11 + m22;
+  let q: number[];
+  if (tr > 0) {
+    const s = Math.sqrt(tr + 1) * 2;
+    q = [(y[2] - z[1]) / s, (z[0] - x[2]) / s, (x[1] - y[0]) / s, s / 4];
+  } else if (m00 > m11 && m00 > m22) {
+    const s = Math.sqrt(1 + m00 - m11 - m22) * 2;
+    q = [s / 4, (y[0] + x[1]) / s, (z[0] + x[2]) / s, (y[2] - z[1]) / s];
+  } else if (m11 > m22) {
+    const s = Math.sqrt(1 + m11 - m00 - m22) * 2;
+    q = [(y[0] + x[1]) / s, s / 4, (z[1] + y[2]) / s, (z[0] - x[2]) / s];
+  } else {
+    const s = Math.sqrt(1 + m22 - m00 - m11) * 2;
+    q = [(z[0] + x[2]) / s, (z[1] + y[2]) / s, s / 4, (x[1] - y[0]) / s];
+  }
+  const l = Math.hypot(q[0], q[1], q[2], q[3]);
+  return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
+}

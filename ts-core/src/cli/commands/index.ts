@@ -1,0 +1,13 @@
+/** Every `ote` subcommand. Add new ones here. */
+import type { Command } from '../command.js';
+import { genCommand } from './gen.js';
+import { infoCommand } from './info.js';
+import { nativeInfoCommand } from './native-info.js';
+import { startCommand } from './start.js';
+
+export const COMMANDS: Command[] = [
+  startCommand,
+  genCommand,
+  infoCommand,
+  nativeInfoCommand,
+];

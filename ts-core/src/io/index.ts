@@ -1,0 +1,5 @@
+export * from './gltf-read.js';
+export * from './gltf-write.js';
+export * from './atomic-write.js';
+export { fmtBytes, readGltfContainer } from './gltf-container.js';
+export * from './png.js';

@@ -1,0 +1,3 @@
+export * from './addon.js';
+export * from './job.js';
+export * from './measure.js';
