@@ -5,3 +5,4 @@ export * from './flatten.js';
 export * from './hash.js';
 export * from './bounds.js';
 export * from './stats.js';
+export * from './view.js';
