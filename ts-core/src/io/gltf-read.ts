@@ -10,6 +10,7 @@ import {
   createScene, defaultMaterial,
   type Camera, type InstanceTRS, type Light, type Material, type Primitive, type Scene, type SceneNode, type TextureRef,
 } from '../scene/types.js';
+import { canonicalTRS } from '../scene/transform.js';
 import { readGltfContainer, type ContainerOptions } from './gltf-container.js';
 import { gltfIO } from './gltf-io.js';
 
@@ -208,9 +209,9 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
       name: n.getName() || `node${ni}`,
       parent: -1,
       children: n.listChildren().map((c) => nodeIndex.get(c)!),
-      translation: [...n.getTranslation()] as SceneNode['translation'],
-      rotation: [...n.getRotation()] as SceneNode['rotation'],
-      scale: [...n.getScale()] as SceneNode['scale'],
+      translation: canonicalTRS(n.getTranslation(), [0, 0, 0]) as SceneNode['translation'],
+      rotation: canonicalTRS(n.getRotation(), [0, 0, 0, 1]) as SceneNode['rotation'],
+      scale: canonicalTRS(n.getScale(), [1, 1, 1]) as SceneNode['scale'],
     };
     const mesh = n.getMesh(); if (mesh) out.mesh = meshIndex.get(mesh)!;
     const cam = n.getCamera(); if (cam) out.camera = cameraIndex.get(cam)!;

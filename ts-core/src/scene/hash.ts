@@ -5,6 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { canonicalTRS } from './transform.js';
 import type { Material, Mesh, Primitive, Scene, Texture } from './types.js';
 
 type Hasher = ReturnType<typeof sha256.create>;
@@ -80,7 +81,14 @@ export function hashScene(scene: Scene): SceneHashes {
   const h = sha256.create();
   updateString(h, 'ote-scene-v1');
   updateString(h, canonicalJson({
-    nodes: scene.nodes.map((n) => ({ ...n, instances: undefined, instanced: n.instances ? true : undefined })),
+    nodes: scene.nodes.map((n) => ({
+      ...n,
+      translation: canonicalTRS(n.translation, [0, 0, 0]),
+      rotation: canonicalTRS(n.rotation, [0, 0, 0, 1]),
+      scale: canonicalTRS(n.scale, [1, 1, 1]),
+      instances: undefined,
+      instanced: n.instances ? true : undefined,
+    })),
     roots: scene.roots,
     lights: scene.lights,
     cameras: scene.cameras,

@@ -43,3 +43,12 @@ export function instanceMatrix(inst: InstanceTRS, c: number): Float32Array {
     [t[3 * c], t[3 * c + 1], t[3 * c + 2]], [s[3 * c], s[3 * c + 1], s[3 * c + 2]]);
   return m;
 }
+
+/**
+ * glTF stores TRS as float32, and glTF-Transform writes a TRS within 1e-5 of identity as absent. Hashes and the
+ * importer apply both rules, so a scene built in memory with float64 TRS hashes the same after a file round trip.
+ */
+export function canonicalTRS(v: ArrayLike<number>, identity: number[]): number[] {
+  const out = Array.from(v, (x) => Math.fround(x));
+  return out.every((x, i) => Math.abs(x - identity[i]) <= 1e-5) ? identity.slice() : out;
+}

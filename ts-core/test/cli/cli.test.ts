@@ -1,0 +1,58 @@
+/** The `ote` binary as a user and CI meet it: real processes, exit codes, one-line errors. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { oteBin, tempDir } from '../helpers.js';
+
+const dir = tempDir();
+const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir });
+
+test('--help lists the commands', () => {
+  const r = ote('--help');
+  assert.is(r.status, 0);
+  for (const c of ['gen', 'info', 'native-info']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+});
+
+test('gen then info prints the summary, and --json parses', () => {
+  const out = join(dir, 'c.glb');
+  const g = ote('gen', 'cornell', '-o', out);
+  assert.is(g.status, 0, g.stderr);
+  const i = ote('info', out);
+  assert.is(i.status, 0, i.stderr);
+  assert.match(i.stdout, /triangles\s+36 drawn/);
+  assert.match(i.stdout, /surface\s+26\.01 m²/);
+  const j = JSON.parse(ote('info', out, '--json').stdout);
+  assert.is(j.instancedTriangles, 36);
+  assert.is(j.hash.length, 64);
+});
+
+test('bad input: exit 3, one line naming the file, no stack trace', () => {
+  const p = join(dir, 'bad.glb');
+  writeFileSync(p, 'not a glb at all');
+  const r = ote('info', p);
+  assert.is(r.status, 3);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /bad\.glb: header: wrong magic/);
+  assert.not.match(r.stderr, /\n\s+at /);
+  const d = ote('info', p, '--debug');
+  assert.match(d.stderr, /\n\s+at /, '--debug shows the stack');
+});
+
+test('usage errors exit 2', () => {
+  assert.is(ote('frobnicate').status, 2);
+  assert.is(ote('gen', 'nonsense', '-o', 'x.glb').status, 2);
+  assert.is(ote('gen', 'cornell').status, 2);
+  assert.is(ote('gen', 'cornell', '--scale', '-1', '-o', 'x.glb').status, 2);
+});
+
+test('a scene over the memory budget exits 4', () => {
+  const out = join(dir, 'big.glb');
+  ote('gen', 'atrium', '-o', out);
+  const r = spawnSync(process.execPath, [oteBin, 'info', out], { encoding: 'utf8', env: { ...process.env, OTE_MEMORY_BUDGET: '10000' } });
+  assert.is(r.status, 4, r.stderr);
+  assert.match(r.stderr, /over the memory budget/);
+});
+
+test.run();
