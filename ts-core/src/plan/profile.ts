@@ -96,8 +96,8 @@ export function validateProfile(doc: unknown, source = 'profile'): Profile {
     }
     if (e.keyword === 'required') return `${fieldPath(e.instancePath, String(params.missingProperty))}: required`;
     const value = e.instancePath.split('/').filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], doc);
-    const allowed = e.keyword === 'enum' ? ` (one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})` : '';
-    return `${fieldPath(e.instancePath)}: ${e.message}${allowed}, got ${JSON.stringify(value)}`;
+    const message = e.keyword === 'enum' ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` : e.message;
+    return `${fieldPath(e.instancePath)}: ${message}, got ${JSON.stringify(value)}`;
   });
   const first = problems[0];
   throw new OteError('BAD_PROFILE', problems.length === 1 ? first : `${problems.length} problems:\n  ${problems.join('\n  ')}`, { file: source });
