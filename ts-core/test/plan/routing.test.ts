@@ -69,16 +69,19 @@ test('the same object animated crosses dynamic_score 0.3 and is kept, not baked'
   assert.is(d.route, 'keep');
 });
 
-test('a dense object on little screen crosses complexity 0.8 and becomes splats; a coarse one is baked', async () => {
-  const dense = await plan(roomWith((s) => sphere(s, 'dense', 700, 0.05, 0, [0, 1.5, 0.5])));
+test('a dense object on little screen crosses complexity 0.8 → 3DGS; a coarse one stays under it', async () => {
+  // Baking off (bakeScore 1) isolates the complexity threshold.
+  const noBake = resolveProfile({ extends: 'balanced', routing: { bakeScore: 1 } }, 'test');
+  const dense = await plan(roomWith((s) => sphere(s, 'dense', 700, 0.05, 0, [0, 1.5, 0.5])), noBake);
   const { d, o } = decision(dense, 'dense');
   assert.ok(o.features.drawnTriangles > 900_000);
   assert.ok(o.scores.complexity.value > 0.8, `complexity ${o.scores.complexity.value}`);
-  // Dense but static and opaque: it still bakes unless its baking score is low; make it unbakeable-by-UV (foliage-like MASK) to test the 3DGS side.
-  assert.ok(['bake', 'splat'].includes(d.route));
-  const coarse = await plan(roomWith((s) => sphere(s, 'coarse', 16, 0.05, 0, [0, 1.5, 0.5])));
+  assert.is(d.route, 'splat');
+  const coarse = await plan(roomWith((s) => sphere(s, 'coarse', 16, 0.05, 0, [0, 1.5, 0.5])), noBake);
   assert.ok(decision(coarse, 'coarse').o.scores.complexity.value < 0.8);
+  // Under the threshold an all-opaque object is hybrid with nothing to splat, so it is baked.
   assert.is(decision(coarse, 'coarse').d.route, 'bake');
+  assert.match(decision(coarse, 'coarse').d.reasons.join('\n'), /all primitives are opaque/);
 });
 
 test('instanced alpha-tested foliage: baking_score falls below 0.7 and complexity passes 0.8 → 3DGS', async () => {
