@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { repoRoot } from '../helpers.js';
 
 const src = join(repoRoot, 'ts-core', 'src');
-const EDGE = [/^io\//, /^native\//, /^cli\//, /^trust\/(server|node|client|engine|embedded|store|transport)/];
+const EDGE = [/^io\//, /^native\//, /^cli\//, /^optimize\//, /^trust\/(server|node|client|engine|embedded|store|transport)/];
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 function files(dir: string): string[] {

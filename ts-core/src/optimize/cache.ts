@@ -1,0 +1,58 @@
+/**
+ * Results are reused by content hash: the key of a stage is the SHA-256 of everything its output depends on
+ * (input scene hash, the profile fields it reads, the tool version). Re-running on an unchanged scene is instant.
+ * Entries are whole directories written through a staging rename, so a crash never leaves a partial entry.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalJson } from '../scene/hash.js';
+
+export const CACHE_VERSION = 'ote-cache-v1';
+
+export function defaultCacheDir(): string {
+  return process.env.OTE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ote');
+}
+
+export function cacheKey(stage: string, parts: unknown): string {
+  return createHash('sha256').update(`${CACHE_VERSION}|${stage}|${canonicalJson(parts)}`).digest('hex');
+}
+
+export class ResultCache {
+  constructor(readonly dir: string, readonly enabled = true) {}
+
+  private entry(key: string): string {
+    return join(this.dir, key.slice(0, 2), key);
+  }
+
+  /** The directory of a cached result, or undefined. */
+  async get(key: string): Promise<string | undefined> {
+    if (!this.enabled) return undefined;
+    const p = this.entry(key);
+    return (await stat(join(p, '.complete')).then(() => true, () => false)) ? p : undefined;
+  }
+
+  /** Store the files of `fromDir` under `key` (copied, then renamed into place). */
+  async put(key: string, fromDir: string): Promise<void> {
+    if (!this.enabled) return;
+    const final = this.entry(key);
+    const tmp = `${final}.tmp-${randomBytes(4).toString('hex')}`;
+    await mkdir(tmp, { recursive: true });
+    try {
+      await cp(fromDir, tmp, { recursive: true });
+      await writeFile(join(tmp, '.complete'), new Date().toISOString());
+      await rm(final, { recursive: true, force: true });
+      await rename(tmp, final);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async getJson<T>(key: string, file: string): Promise<T | undefined> {
+    const dir = await this.get(key);
+    if (!dir) return undefined;
+    return JSON.parse(await readFile(join(dir, file), 'utf8')) as T;
+  }
+}

@@ -1,0 +1,48 @@
+/** The optimization report: what `ote optimize` writes as report.json and renders as report.html. */
+import type { SceneClass } from '../analyze/scoring.js';
+import type { Plan } from '../plan/router.js';
+import type { CostEstimate } from './cost.js';
+
+export interface MetricSummary {
+  mean: number;
+  /** Confidence interval at the profile's verification confidence. */
+  ci: [number, number];
+  threshold: number;
+  /** 'min' metrics must stay above the threshold (PSNR, SSIM); 'max' below it (FLIP). */
+  direction: 'min' | 'max';
+  pass: boolean;
+}
+
+export interface ReportImage {
+  label: string;
+  /** File name inside the output directory (PNG). */
+  file: string;
+}
+
+export interface OptimizeReport {
+  version: 1;
+  tool: string;
+  createdAt: string;
+  input: { file: string; hash: string; triangles: number; drawnTriangles: number; warnings: string[] };
+  profile: { name: string; source: string };
+  analysis: {
+    class: SceneClass;
+    hints: string[];
+    objects: { name: string; triangles: number; instances: number; screenCoverage: number; complexity: number; bakingScore: number; dynamicScore: number; hints: string[] }[];
+  };
+  plan: Plan;
+  outputs: { scene?: string; lightmaps: string[]; splats: string[]; certificate?: string };
+  verification?: {
+    verdict: 'accepted' | 'rejected' | 'skipped';
+    reason?: string;
+    metrics: Record<string, MetricSummary>;
+    samples: number;
+    nodes: string[];
+    byzantine: string[];
+    logIndex?: number;
+  };
+  images: ReportImage[];
+  timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
+  cost: CostEstimate;
+  exit: { code: number; reason: string };
+}
