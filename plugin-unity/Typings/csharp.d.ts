@@ -1,0 +1,38 @@
+// The subset of Puerts for Unity's `csharp` module that plugin-unity/Scripts uses (provided by the editor).
+declare module 'csharp' {
+  namespace System {
+    class Array$1<T> { Length: number; get_Item(i: number): T }
+  }
+  namespace UnityEngine {
+    class Object { name: string; static FindObjectsOfType(t: unknown): System.Array$1<Object> }
+    class Vector3 { x: number; y: number; z: number }
+    class Vector2 { x: number; y: number }
+    class Quaternion { x: number; y: number; z: number; w: number }
+    class Color { r: number; g: number; b: number; a: number }
+    class Transform { position: Vector3; rotation: Quaternion; lossyScale: Vector3; gameObject: GameObject }
+    class GameObject extends Object { isStatic: boolean; transform: Transform }
+    class Component extends Object { transform: Transform; gameObject: GameObject; GetComponent(t: unknown): Component | null }
+    class Mesh extends Object {
+      subMeshCount: number; vertices: System.Array$1<Vector3>; normals: System.Array$1<Vector3>;
+      uv: System.Array$1<Vector2>; uv2: System.Array$1<Vector2>; GetTriangles(submesh: number): System.Array$1<number>;
+    }
+    class Material extends Object { color: Color; GetFloat(name: string): number }
+    class MeshFilter extends Component { sharedMesh: Mesh }
+    class MeshRenderer extends Component { sharedMaterials: System.Array$1<Material> }
+    class Application { static dataPath: string }
+    class Debug { static Log(msg: string): void }
+  }
+  namespace Ote {
+    class OptimizerProcess {
+      static Start(node: string, oteScript: string, args: string): boolean;
+      static Poll(): string | null;
+      static Cancel(): void;
+      static SaveBytes(path: string, bytes: unknown): void;
+      static Finished: boolean;
+      static ExitCode: number;
+    }
+  }
+}
+declare module 'puerts' {
+  export function $typeof(t: unknown): unknown;
+}

@@ -1,0 +1,13 @@
+// Editor-only module: the Optimize toolbar button, the -run=Optimize commandlet for CI, and the small native
+// helpers the TypeScript glue needs (file writes, the ote process with JSON-lines progress).
+using UnrealBuildTool;
+
+public class OptimizerTrustEngine : ModuleRules
+{
+    public OptimizerTrustEngine(ReadOnlyTargetRules Target) : base(Target)
+    {
+        PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
+        PublicDependencyModuleNames.AddRange(new[] { "Core", "CoreUObject", "Engine" });
+        PrivateDependencyModuleNames.AddRange(new[] { "UnrealEd", "Slate", "SlateCore", "ToolMenus", "Puerts", "JsEnv", "ProceduralMeshComponent" });
+    }
+}

@@ -1,0 +1,36 @@
+// Native helpers exposed to the Puerts scripts. The optimizer itself runs as a separate `ote` process, so the
+// editor never blocks: the scripts poll its JSON-lines progress on a ticker and can cancel it at any time.
+#pragma once
+
+#include "CoreMinimal.h"
+#include "Kismet/BlueprintFunctionLibrary.h"
+#include "OteEditorLibrary.generated.h"
+
+UCLASS()
+class OPTIMIZERTRUSTENGINE_API UOteEditorLibrary : public UBlueprintFunctionLibrary
+{
+    GENERATED_BODY()
+
+public:
+    /** Write bytes to a file through a temporary name and a rename, so a crash never leaves half a file. */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static bool SaveBytesAtomic(const FString& Path, const TArray<uint8>& Bytes);
+
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static bool LoadBytes(const FString& Path, TArray<uint8>& OutBytes);
+
+    /** Start `node <OteScript> optimize <Args> --json`; returns a handle (0 on failure). */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static int32 StartOptimize(const FString& NodeExe, const FString& OteScript, const FString& Args);
+
+    /** Lines the process wrote since the last poll (progress events and the final result). */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static TArray<FString> PollOptimize(int32 Handle, bool& bRunning, int32& ExitCode);
+
+    /** Ask the process to stop; it discards its staged outputs and leaves the output folder as it was. */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void CancelOptimize(int32 Handle);
+
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static FString ProjectSavedDir();
+};

@@ -1,0 +1,57 @@
+// The subset of Unreal's reflected API (Puerts' `ue` module) that plugin-unreal/Scripts uses. Declared here by
+// hand because the full typings are generated inside each project by Puerts; keep this list minimal.
+declare module 'ue' {
+  import type { $Ref } from 'puerts';
+
+  class TArray<T> {
+    Num(): number;
+    Get(i: number): T;
+    Add(x: T): void;
+  }
+  class Object {
+    GetName(): string;
+    static StaticClass(): Class;
+  }
+  class Class extends Object {}
+  class Vector { X: number; Y: number; Z: number; constructor(x?: number, y?: number, z?: number) }
+  class Vector2D { X: number; Y: number }
+  class Quat { X: number; Y: number; Z: number; W: number }
+  class LinearColor { R: number; G: number; B: number; A: number }
+  class Transform { GetLocation(): Vector; GetRotation(): Quat; GetScale3D(): Vector }
+  class ProcMeshTangent {}
+  class World extends Object {}
+  class Texture2D extends Object {}
+  class MaterialInterface extends Object { GetName(): string }
+  class StaticMesh extends Object { GetNumSections(lod: number): number; GetPathName(): string }
+  class SceneComponent extends Object { K2_GetComponentToWorld(): Transform; Mobility: number }
+  class StaticMeshComponent extends SceneComponent {
+    StaticMesh: StaticMesh;
+    GetMaterial(index: number): MaterialInterface;
+  }
+  class Actor extends Object {
+    GetActorLabel(): string;
+    GetComponentByClass(c: Class): SceneComponent;
+  }
+  class StaticMeshActor extends Actor { StaticMeshComponent: StaticMeshComponent }
+  class DirectionalLight extends Actor {}
+  class PointLight extends Actor {}
+  class SpotLight extends Actor {}
+  class LightComponent extends SceneComponent { Intensity: number; LightColor: { R: number; G: number; B: number }; SourceRadius?: number; LightSourceAngle?: number }
+  class EditorLevelLibrary { static GetEditorWorld(): World }
+  class GameplayStatics { static GetAllActorsOfClass(world: World, cls: Class, out: $Ref<TArray<Actor>>): void }
+  class KismetProceduralMeshLibrary {
+    static GetSectionFromStaticMesh(mesh: StaticMesh, lod: number, section: number, vertices: $Ref<TArray<Vector>>, triangles: $Ref<TArray<number>>,
+      normals: $Ref<TArray<Vector>>, uvs: $Ref<TArray<Vector2D>>, tangents: $Ref<TArray<ProcMeshTangent>>): void;
+  }
+  class KismetSystemLibrary { static PrintString(ctx: Object | null, text: string): void }
+  class OteEditorLibrary {
+    static SaveBytesAtomic(path: string, bytes: TArray<number>): boolean;
+    static LoadBytes(path: string, out: $Ref<TArray<number>>): boolean;
+    static StartOptimize(nodeExe: string, oteScript: string, args: string): number;
+    static PollOptimize(handle: number, running: $Ref<boolean>, exitCode: $Ref<number>): TArray<string>;
+    static CancelOptimize(handle: number): void;
+    static ProjectSavedDir(): string;
+  }
+  function NewArray<T>(t: unknown): TArray<T>;
+  const BuiltinByte: unknown;
+}

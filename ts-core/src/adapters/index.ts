@@ -1,0 +1,2 @@
+export * from './engine-frame.js';
+export * from './engine-scene.js';
