@@ -1,5 +1,7 @@
 /** Mesh builders for the example scenes: flat triangle lists with normals and uv0, in metres. */
+import { mat4, quat } from 'gl-matrix';
 import type { Primitive } from '../../ts-core/src/scene/types.js';
+import { lookAt } from '../../ts-core/src/scene/view.js';
 
 export class MeshBuilder {
   private pos: number[] = [];
@@ -116,31 +118,8 @@ export function axisAngle(axis: number[], angle: number): [number, number, numbe
   return [axis[0] * s, axis[1] * s, axis[2] * s, Math.cos(angle / 2)];
 }
 
-/** Quaternion that makes a camera at `eye` look at `target` (camera looks down -Z, +Y up). */
+/** Quaternion that makes a camera at `eye` look at `target` (camera looks down -Z, +Y up), from scene/view's lookAt. */
 export function lookAtRotation(eye: number[], target: number[]): [number, number, number, number] {
-  const f = normalize([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);
-  const z = [-f[0], -f[1], -f[2]];
-  let x = cross([0, 1, 0], z);
-  if (Math.hypot(x[0], x[1], x[2]) < 1e-6) x = [1, 0, 0];
-  x = normalize(x);
-  const y = cross(z, x);
-  // rotation matrix columns x, y, z to quaternion
-  const m00 = x[0], m11 = y[1], m22 = z[2];
-  const tr = m00 + m11 + m22;
-  let q: number[];
-  if (tr > 0) {
-    const s = Math.sqrt(tr + 1) * 2;
-    q = [(y[2] - z[1]) / s, (z[0] - x[2]) / s, (x[1] - y[0]) / s, s / 4];
-  } else if (m00 > m11 && m00 > m22) {
-    const s = Math.sqrt(1 + m00 - m11 - m22) * 2;
-    q = [s / 4, (y[0] + x[1]) / s, (z[0] + x[2]) / s, (y[2] - z[1]) / s];
-  } else if (m11 > m22) {
-    const s = Math.sqrt(1 + m11 - m00 - m22) * 2;
-    q = [(y[0] + x[1]) / s, s / 4, (z[1] + y[2]) / s, (z[0] - x[2]) / s];
-  } else {
-    const s = Math.sqrt(1 + m22 - m00 - m11) * 2;
-    q = [(z[0] + x[2]) / s, (z[1] + y[2]) / s, s / 4, (x[1] - y[0]) / s];
-  }
-  const l = Math.hypot(q[0], q[1], q[2], q[3]);
-  return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
+  const m = lookAt(eye as [number, number, number], target as [number, number, number]);
+  return Array.from(mat4.getRotation(quat.create(), m)) as [number, number, number, number];
 }
