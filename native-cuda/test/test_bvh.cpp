@@ -150,7 +150,7 @@ static void test_random_vs_brute() {
   sc.add_instance(0, b);
   SceneBvh bvh = build(sc);
   int mismatches = 0, hits = 0;
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 6000; ++i) {
     Ray r = make_ray({U(rng) * 10, U(rng) * 10, U(rng) * 10}, {U(rng), U(rng), U(rng)}, 0.0f, INFINITY);
     const uint32_t flags = (i & 1) ? kRayCullBackFaces : kRayNone;
     float tb;
@@ -166,8 +166,8 @@ static void test_random_vs_brute() {
     }
     if (trace_any(bvh.view(), r, flags) != fb) ++mismatches;
   }
-  CHECK(hits > 3000, "too few hits: %d", hits);
-  CHECK(mismatches == 0, "%d of 20000 rays differ from brute force", mismatches);
+  CHECK(hits > 900, "too few hits: %d", hits);
+  CHECK(mismatches == 0, "%d of 6000 rays differ from brute force", mismatches);
 }
 
 static void test_watertight() {
