@@ -107,7 +107,7 @@ OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p,
     } else if (p.mode == RenderMode::Normals) {
       rgb[0] = 0.5f * h.ng.x + 0.5f, rgb[1] = 0.5f * h.ng.y + 0.5f, rgb[2] = 0.5f * h.ng.z + 0.5f;
     } else if (p.mode == RenderMode::Depth) {
-      rgb[0] = rgb[1] = rgb[2] = h.t * dlen;  // distance along the view axis
+      rgb[0] = rgb[1] = rgb[2] = h.t / dlen;  // distance along the view axis (dir is unit, dc.z = -1)
     } else {
       const Vec3 pos = eye + dir * h.t;
       // Offset the secondary origins along the normal, scaled to the magnitude of the hit point.
