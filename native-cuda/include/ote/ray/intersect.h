@@ -11,6 +11,16 @@ namespace ote {
 // 1 / x with zeros mapped to a huge finite value of the same sign: the slab test then never computes 0 * inf.
 OTE_HD OTE_INLINE float safe_rcp(float x) { return fabsf(x) > 1e-30f ? 1.0f / x : copysignf(1e30f, x); }
 
+// Min and max for the box test, whose operands are never NaN (safe_rcp keeps 0 * inf out). On the host a plain
+// comparison compiles to one minss/maxss, where fminf/fmaxf must honour NaN and become library calls.
+#if defined(__CUDA_ARCH__)
+OTE_HD OTE_INLINE float min_nn(float a, float b) { return fminf(a, b); }
+OTE_HD OTE_INLINE float max_nn(float a, float b) { return fmaxf(a, b); }
+#else
+OTE_HD OTE_INLINE float min_nn(float a, float b) { return a < b ? a : b; }
+OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
+#endif
+
 // Per-ray (per-instance) constants of the box test.
 struct BoxRay {
   Vec3 org, inv;
@@ -30,8 +40,8 @@ OTE_HD OTE_INLINE float box_enter(const BvhNode& n, const BoxRay& r, float tmin,
   const float tx0 = (n.lo[0] - r.org.x) * r.inv.x, tx1 = (n.hi[0] - r.org.x) * r.inv.x;
   const float ty0 = (n.lo[1] - r.org.y) * r.inv.y, ty1 = (n.hi[1] - r.org.y) * r.inv.y;
   const float tz0 = (n.lo[2] - r.org.z) * r.inv.z, tz1 = (n.hi[2] - r.org.z) * r.inv.z;
-  const float tnear = fmaxf(fmaxf(fminf(tx0, tx1), fminf(ty0, ty1)), fmaxf(fminf(tz0, tz1), tmin));
-  const float tfar = fminf(fminf(fmaxf(tx0, tx1), fmaxf(ty0, ty1)), fminf(fmaxf(tz0, tz1), tmax)) * 1.0000004f;
+  const float tnear = max_nn(max_nn(min_nn(tx0, tx1), min_nn(ty0, ty1)), max_nn(min_nn(tz0, tz1), tmin));
+  const float tfar = min_nn(min_nn(max_nn(tx0, tx1), max_nn(ty0, ty1)), min_nn(max_nn(tz0, tz1), tmax)) * 1.0000004f;
   return tnear <= tfar ? tnear : INFINITY;
 }
 
