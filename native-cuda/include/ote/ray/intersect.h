@@ -21,27 +21,34 @@ OTE_HD OTE_INLINE float min_nn(float a, float b) { return a < b ? a : b; }
 OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
 #endif
 
-// Per-ray (per-instance) constants of the box test.
+// Per-ray (per-instance) constants of the box test. The direction's signs pick, once per ray, which of a box's
+// two planes per axis is entered first (Williams et al. 2005), so the test needs no min/max per slab.
 struct BoxRay {
   Vec3 org, inv;
+  int near_x, near_y, near_z;  // float offsets into a BvhNode: lo[a] (a) or hi[a] (4 + a)
 };
 
 OTE_HD OTE_INLINE BoxRay make_box_ray(Vec3 org, Vec3 dir) {
   BoxRay r;
   r.org = org;
   r.inv = make_vec3(safe_rcp(dir.x), safe_rcp(dir.y), safe_rcp(dir.z));
+  r.near_x = r.inv.x >= 0.0f ? 0 : 4;
+  r.near_y = r.inv.y >= 0.0f ? 1 : 5;
+  r.near_z = r.inv.z >= 0.0f ? 2 : 6;
   return r;
 }
 
 // Entry distance of the ray into the node's box within [tmin, tmax], or INFINITY when it misses.
 // The exit distance is widened by 1 + 2*gamma(3) (Ize 2013, pbrt) so that rounding can never cull a box whose
 // triangles the watertight test would hit: without it, rays along a shared edge on a box face slip through.
-OTE_HD OTE_INLINE float box_enter(const BvhNode& n, const BoxRay& r, float tmin, float tmax) {
-  const float tx0 = (n.lo[0] - r.org.x) * r.inv.x, tx1 = (n.hi[0] - r.org.x) * r.inv.x;
-  const float ty0 = (n.lo[1] - r.org.y) * r.inv.y, ty1 = (n.hi[1] - r.org.y) * r.inv.y;
-  const float tz0 = (n.lo[2] - r.org.z) * r.inv.z, tz1 = (n.hi[2] - r.org.z) * r.inv.z;
-  const float tnear = max_nn(max_nn(min_nn(tx0, tx1), min_nn(ty0, ty1)), max_nn(min_nn(tz0, tz1), tmin));
-  const float tfar = min_nn(min_nn(max_nn(tx0, tx1), max_nn(ty0, ty1)), min_nn(max_nn(tz0, tz1), tmax)) * 1.0000004f;
+// Reads the node through a pointer so that the per-ray plane offsets index memory, not registers (GPU).
+OTE_HD OTE_INLINE float box_enter(const BvhNode* node, const BoxRay& r, float tmin, float tmax) {
+  const float* f = reinterpret_cast<const float*>(node);
+  const float tnx = (f[r.near_x] - r.org.x) * r.inv.x, tfx = (f[r.near_x ^ 4] - r.org.x) * r.inv.x;
+  const float tny = (f[r.near_y] - r.org.y) * r.inv.y, tfy = (f[r.near_y ^ 4] - r.org.y) * r.inv.y;
+  const float tnz = (f[r.near_z] - r.org.z) * r.inv.z, tfz = (f[r.near_z ^ 4] - r.org.z) * r.inv.z;
+  const float tnear = max_nn(max_nn(tnx, tny), max_nn(tnz, tmin));
+  const float tfar = min_nn(min_nn(tfx, tfy), min_nn(tfz, tmax)) * 1.0000004f;
   return tnear <= tfar ? tnear : INFINITY;
 }
 
