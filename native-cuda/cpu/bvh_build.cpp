@@ -18,14 +18,6 @@
 namespace ote {
 namespace {
 
-// The builder's binary tree (children at first and first + 1, node 1 unused); converted to BvhNode pairs at the end.
-struct Node2 {
-  float lo[3];
-  uint32_t first;
-  float hi[3];
-  uint32_t count;
-};
-
 struct PrimRef {
   float lo[3];
   uint32_t id;
@@ -58,53 +50,13 @@ struct BuildParams {
   uint32_t bins;
 };
 
-void set_child(BvhNode& p, int c, const Node2& n) {
-  p.x[c] = n.lo[0], p.y[c] = n.lo[1], p.z[c] = n.lo[2];
-  p.x[c + 2] = n.hi[0], p.y[c + 2] = n.hi[1], p.z[c + 2] = n.hi[2];
-}
-
-// Append the pair-node form of a finished binary tree to `out`, in depth-first order (children after their
-// parent, which the refit relies on). Leaf primitive indices are offset by `prim_offset`. Returns the root index.
-uint32_t to_pairs(const std::vector<Node2>& b2, std::vector<BvhNode>& out, uint32_t prim_offset) {
-  const uint32_t root = uint32_t(out.size());
-  out.emplace_back();
-  const Node2& r = b2[0];
-  if (r.count) {
-    // A single leaf: split it in two (or repeat it) so that every node has two real children.
-    BvhNode& p = out[root];
-    const uint32_t half = r.count >= 2 ? r.count / 2 : r.count;
-    set_child(p, 0, r), set_child(p, 1, r);
-    p.child[0] = r.first + prim_offset, p.count[0] = half;
-    p.child[1] = r.first + prim_offset + (r.count >= 2 ? half : 0), p.count[1] = r.count >= 2 ? r.count - half : r.count;
-    return root;
-  }
-  std::vector<std::pair<uint32_t, uint32_t>> todo{{0u, root}};  // (binary node, pair node)
-  while (!todo.empty()) {
-    const auto [b, pi] = todo.back();
-    todo.pop_back();
-    for (int c = 0; c < 2; ++c) {
-      const Node2& ch = b2[b2[b].first + c];
-      set_child(out[pi], c, ch);
-      if (ch.count) {
-        out[pi].child[c] = ch.first + prim_offset, out[pi].count[c] = ch.count;
-      } else {
-        const uint32_t np = uint32_t(out.size());
-        out.emplace_back();
-        out[pi].child[c] = np, out[pi].count[c] = 0;
-        todo.push_back({b2[b].first + c, np});
-      }
-    }
-  }
-  return root;
-}
-
 // Builds over refs[begin, end) into `nodes` (node 0 is the root, node 1 unused).
 class Builder {
  public:
   Builder(PrimRef* refs, const BuildParams& p) : refs_(refs), p_(p) {}
 
-  void set_leaf(std::vector<Node2>& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
-    Node2& n = nodes[node];
+  void set_leaf(std::vector<BvhNode>& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
+    BvhNode& n = nodes[node];
     std::memcpy(n.lo, b.lo, 12), std::memcpy(n.hi, b.hi, 12);
     n.first = begin, n.count = end - begin;
   }
@@ -184,7 +136,7 @@ class Builder {
   }
 
   // Depth-first build of refs[begin,end) into node `node` of `nodes`.
-  void build_subtree(std::vector<Node2>& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
+  void build_subtree(std::vector<BvhNode>& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
                      uint32_t& max_depth) {
     Range stack[128];
     int sp = 0;
@@ -201,7 +153,7 @@ class Builder {
       }
       const uint32_t left = uint32_t(nodes.size());
       nodes.resize(nodes.size() + 2);
-      Node2& n = nodes[r.node];
+      BvhNode& n = nodes[r.node];
       std::memcpy(n.lo, box.lo, 12), std::memcpy(n.hi, box.hi, 12);
       n.first = left, n.count = 0;
       stack[sp++] = {left + 1, m, r.end, r.depth + 1};
@@ -215,17 +167,17 @@ class Builder {
 };
 
 // Build over refs[0, n) into `nodes` (root at nodes[base]; appended). Returns the max depth.
-uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector<Node2>& nodes, bool parallel,
+uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector<BvhNode>& nodes, bool parallel,
                     const JobControl& ctl, Status& status) {
   const uint32_t base = uint32_t(nodes.size());
   nodes.resize(base + 2);  // root + alignment slot
-  nodes[base + 1] = Node2{{0, 0, 0}, 0, {0, 0, 0}, 0};
+  nodes[base + 1] = BvhNode{{0, 0, 0}, 0, {0, 0, 0}, 0};
   Builder b(refs, p);
   uint32_t max_depth = 0;
   status = Status::Ok;
   const uint32_t threads = thread_count();
   if (!parallel || threads == 1 || n < 4096) {
-    std::vector<Node2> local;
+    std::vector<BvhNode> local;
     local.resize(2);
     b.build_subtree(local, 0, 0, n, 0, max_depth);
     // Rebase: local interior indices are relative to local[0].
@@ -255,7 +207,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
       }
       const uint32_t left = uint32_t(nodes.size());
       nodes.resize(nodes.size() + 2);
-      Node2& nd = nodes[r.node];
+      BvhNode& nd = nodes[r.node];
       std::memcpy(nd.lo, box.lo, 12), std::memcpy(nd.hi, box.hi, 12);
       nd.first = left, nd.count = 0;
       next.push_back({left, r.begin, m, r.depth + 1});
@@ -263,7 +215,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
     }
     todo.swap(next);
   }
-  std::vector<std::vector<Node2>> locals(deferred.size());
+  std::vector<std::vector<BvhNode>> locals(deferred.size());
   std::vector<uint32_t> depths(deferred.size(), 0);
   status = parallel_for(deferred.size(), 1, [&](uint64_t cb, uint64_t ce) {
     for (uint64_t k = cb; k < ce; ++k) {
@@ -275,12 +227,12 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
   for (size_t k = 0; k < deferred.size(); ++k) {
     max_depth = std::max(max_depth, depths[k]);
     const uint32_t off = uint32_t(nodes.size()) - 2;  // local index 2 lands at nodes.size()
-    std::vector<Node2>& l = locals[k];
+    std::vector<BvhNode>& l = locals[k];
     for (auto& nd : l)
       if (!nd.count) nd.first += off;
     nodes[deferred[k].node] = l[0];
     nodes.insert(nodes.end(), l.begin() + 2, l.end());
-    std::vector<Node2>().swap(l);
+    std::vector<BvhNode>().swap(l);
   }
   return max_depth;
 }
@@ -354,10 +306,8 @@ Status build_tlas(SceneBvh& bvh, const float* transforms, const std::vector<uint
   Status st;
   // Instances are expensive to enter, so TLAS leaves hold one unless SAH cannot separate them.
   const BuildParams p{1, 0.5f, 32};
-  std::vector<Node2> b2;
-  depth = build_tree(refs.data(), uint32_t(refs.size()), p, b2, true, ctl, st);
+  depth = build_tree(refs.data(), uint32_t(refs.size()), p, bvh.tlas_nodes, true, ctl, st);
   if (st != Status::Ok) return st;
-  to_pairs(b2, bvh.tlas_nodes, 0);
   bvh.instances.reserve(refs.size());
   for (const PrimRef& r : refs) bvh.instances.push_back(recs[r.id]);
   return Status::Ok;
@@ -439,7 +389,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   st.triangles = w;
 
   // Big meshes one at a time with a parallel build; small ones many at a time, one thread each.
-  std::vector<std::vector<Node2>> mesh_nodes(meshes.size());
+  std::vector<std::vector<BvhNode>> mesh_nodes(meshes.size());
   std::vector<uint32_t> depth(meshes.size(), 0);
   std::vector<uint32_t> small;
   for (uint32_t k = 0; k < meshes.size(); ++k) {
@@ -462,17 +412,22 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   }, ctl);
   if (status != Status::Ok) return status;
 
-  // Concatenate as pair nodes: node and triangle indices become global.
+  // Concatenate: node and triangle indices become global.
   uint64_t total_nodes = 0;
-  for (auto& v : mesh_nodes) total_nodes += v.size() / 2 + 1;
+  for (auto& v : mesh_nodes) total_nodes += v.size();
   bvh.blas_nodes.reserve(total_nodes);
   for (uint32_t k = 0; k < meshes.size(); ++k) {
-    const uint32_t root = to_pairs(mesh_nodes[k], bvh.blas_nodes, meshes[k].begin);
-    bvh.mesh_root[meshes[k].mesh] = root;
-    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], mesh_nodes[k][0].lo, 12);
-    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], mesh_nodes[k][0].hi, 12);
+    const uint32_t node_off = uint32_t(bvh.blas_nodes.size());
+    for (BvhNode nd : mesh_nodes[k]) {
+      nd.first += nd.count ? meshes[k].begin : node_off;
+      bvh.blas_nodes.push_back(nd);
+    }
+    bvh.blas_nodes[node_off + 1] = BvhNode{{0, 0, 0}, 0, {0, 0, 0}, 0};  // the alignment slot is never read
+    bvh.mesh_root[meshes[k].mesh] = node_off;
+    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], bvh.blas_nodes[node_off].lo, 12);
+    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], bvh.blas_nodes[node_off].hi, 12);
     st.max_depth = std::max(st.max_depth, depth[k]);
-    std::vector<Node2>().swap(mesh_nodes[k]);
+    std::vector<BvhNode>().swap(mesh_nodes[k]);
   }
   bvh.tris.resize(refs.size());
   status = parallel_for(refs.size(), 1 << 15, [&](uint64_t b, uint64_t e) {
@@ -531,26 +486,20 @@ Status refit_scene_bvh(SceneBvh& bvh, const float* transforms, const JobControl&
     return st;
   }
   for (BvhInstance& in : bvh.instances) in = recs[slot_of[in.instance]];
-  // Children follow their parent, so one backward pass refits every node.
   for (size_t i = bvh.tlas_nodes.size(); i-- > 0;) {
     BvhNode& n = bvh.tlas_nodes[i];
-    for (int c = 0; c < 2; ++c) {
-      Box b;
-      if (n.count[c]) {
-        for (uint32_t k = n.child[c]; k < n.child[c] + n.count[c]; ++k) {
-          const PrimRef& r = refs[slot_of[bvh.instances[k].instance]];
-          b.grow(r.lo, r.hi);
-        }
-      } else {
-        const BvhNode& ch = bvh.tlas_nodes[n.child[c]];
-        for (int h = 0; h < 2; ++h) {
-          const float lo[3] = {ch.x[h], ch.y[h], ch.z[h]}, hi[3] = {ch.x[h + 2], ch.y[h + 2], ch.z[h + 2]};
-          b.grow(lo, hi);
-        }
+    if (i == 1 && bvh.tlas_nodes.size() > 1) continue;  // alignment slot
+    Box b;
+    if (n.count) {
+      for (uint32_t k = n.first; k < n.first + n.count; ++k) {
+        const PrimRef& r = refs[slot_of[bvh.instances[k].instance]];
+        b.grow(r.lo, r.hi);
       }
-      n.x[c] = b.lo[0], n.y[c] = b.lo[1], n.z[c] = b.lo[2];
-      n.x[c + 2] = b.hi[0], n.y[c + 2] = b.hi[1], n.z[c + 2] = b.hi[2];
+    } else {
+      b.grow(bvh.tlas_nodes[n.first].lo, bvh.tlas_nodes[n.first].hi);
+      b.grow(bvh.tlas_nodes[n.first + 1].lo, bvh.tlas_nodes[n.first + 1].hi);
     }
+    std::memcpy(n.lo, b.lo, 12), std::memcpy(n.hi, b.hi, 12);
   }
   return Status::Ok;
 }

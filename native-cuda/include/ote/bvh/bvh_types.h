@@ -12,21 +12,19 @@ namespace ote {
 
 constexpr uint32_t kBvhInvalid = 0xffffffffu;
 // Traversal stack depth per level. The builder forces median splits past depth kBvhMaxSahDepth, so no tree is
-// deeper than kBvhMaxSahDepth + 32 (32-bit primitive counts) and the stack (one entry per level) never overflows.
+// deeper than kBvhMaxSahDepth + 32 (32-bit primitive counts) and the stack never overflows.
 constexpr int kBvhStackSize = 64;
 constexpr int kBvhMaxSahDepth = 30;
 
-// One node = the boxes of two children, stored axis by axis (structure of arrays), 64 bytes = one cache line:
-// a traversal step tests both children with a handful of SSE instructions on the CPU, and with four 16-byte loads
-// on the GPU (the Aila-Laine layout). Every tree's root is a node and both children always exist: a tree of one
-// leaf is stored as two leaves (the same one twice when it holds a single primitive).
-struct alignas(64) BvhNode {
-  // Per axis: [lo of child 0, lo of child 1, hi of child 0, hi of child 1].
-  float x[4], y[4], z[4];
-  // count[c] == 0: child c is the node at index child[c]. count[c] > 0: child c is a leaf holding primitives
-  // [child[c], child[c] + count[c]) of the level's primitive array (BvhTri or BvhInstance).
-  uint32_t child[2];
-  uint32_t count[2];
+// 32 bytes. Children are allocated in adjacent pairs at even indices, so a traversal step that tests both
+// children of a node reads one aligned 64-byte line (one cache line on the CPU, two 32-byte sectors on the GPU).
+struct alignas(32) BvhNode {
+  float lo[3];
+  // Interior (count == 0): index of the left child; the right child is first + 1.
+  // Leaf (count > 0): index of the first primitive in the level's primitive array (BvhTri or BvhInstance).
+  uint32_t first;
+  float hi[3];
+  uint32_t count;
 };
 
 // One triangle in BLAS leaf order: object-space corners, pre-gathered so a leaf reads contiguous memory.
@@ -43,7 +41,7 @@ struct alignas(16) BvhTri {
 // One drawn instance in TLAS leaf order.
 struct alignas(16) BvhInstance {
   float world_to_object[12];  // rows of the inverse 3x4 affine matrix (row-major: r0 x y z t, r1, r2)
-  uint32_t blas_root;         // index of the mesh's BLAS root node in SceneBvhView::blas_nodes
+  uint32_t blas_root;         // index of the mesh's BLAS root in SceneBvhView::blas_nodes
   uint32_t instance;          // instance index in the FlatScene
   uint32_t mesh;
   uint32_t pad;
@@ -54,7 +52,7 @@ struct alignas(16) BvhInstance {
 struct SceneBvhView {
   const BvhNode* blas_nodes;
   const BvhTri* tris;
-  const BvhNode* tlas_nodes;      // root at 0; none (tlas_node_count == 0) when nothing can be hit
+  const BvhNode* tlas_nodes;      // root at 0; empty (tlas_node_count == 0) when nothing can be hit
   const BvhInstance* instances;
   uint32_t tlas_node_count;
   uint32_t instance_count;        // instances in the TLAS (valid ones only)

@@ -6,13 +6,6 @@
 #include "../vec3.h"
 #include "../bvh/bvh_types.h"
 
-// The host traversal tests both children of a node with SSE (baseline on x86-64); device code and other hosts use
-// the scalar form of the same test.
-#if defined(__SSE2__) && !defined(__CUDA_ARCH__)
-#define OTE_RAYS_SSE 1
-#include <emmintrin.h>
-#endif
-
 namespace ote {
 
 // 1 / x with zeros mapped to a huge finite value of the same sign: the slab test then never computes 0 * inf.
@@ -28,59 +21,36 @@ OTE_HD OTE_INLINE float min_nn(float a, float b) { return a < b ? a : b; }
 OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
 #endif
 
-// Per-ray (per-instance) constants of the box test.
+// Per-ray (per-instance) constants of the box test. The direction's signs pick, once per ray, which of a box's
+// two planes per axis is entered first (Williams et al. 2005), so the test needs no min/max per slab.
 struct BoxRay {
   Vec3 org, inv;
+  int near_x, near_y, near_z;  // float offsets into a BvhNode: lo[a] (a) or hi[a] (4 + a)
 };
 
 OTE_HD OTE_INLINE BoxRay make_box_ray(Vec3 org, Vec3 dir) {
   BoxRay r;
   r.org = org;
   r.inv = make_vec3(safe_rcp(dir.x), safe_rcp(dir.y), safe_rcp(dir.z));
+  r.near_x = r.inv.x >= 0.0f ? 0 : 4;
+  r.near_y = r.inv.y >= 0.0f ? 1 : 5;
+  r.near_z = r.inv.z >= 0.0f ? 2 : 6;
   return r;
 }
 
-// Test the ray against both child boxes of `n` within [tmin, tmax]. Returns a mask (bit c set when child c is
-// entered) and the entry distances. The exit distance is widened by 1 + 2*gamma(3) (Ize 2013, pbrt) so that
-// rounding never culls a box whose triangles the watertight test would hit: without it, rays along a shared edge
-// lying on a box face slip through.
-#if defined(OTE_RAYS_SSE)
-OTE_INLINE int box_pair(const BvhNode& n, const BoxRay& r, float tmin, float tmax, float& d0, float& d1) {
-  // Lanes: [lo child 0, lo child 1, hi child 0, hi child 1]; swapping halves pairs each lo with its hi.
-  const __m128 tx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(n.x), _mm_set1_ps(r.org.x)), _mm_set1_ps(r.inv.x));
-  const __m128 ty = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(n.y), _mm_set1_ps(r.org.y)), _mm_set1_ps(r.inv.y));
-  const __m128 tz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(n.z), _mm_set1_ps(r.org.z)), _mm_set1_ps(r.inv.z));
-  const __m128 sx = _mm_shuffle_ps(tx, tx, _MM_SHUFFLE(1, 0, 3, 2));
-  const __m128 sy = _mm_shuffle_ps(ty, ty, _MM_SHUFFLE(1, 0, 3, 2));
-  const __m128 sz = _mm_shuffle_ps(tz, tz, _MM_SHUFFLE(1, 0, 3, 2));
-  const __m128 tn = _mm_max_ps(_mm_max_ps(_mm_min_ps(tx, sx), _mm_min_ps(ty, sy)),
-                               _mm_max_ps(_mm_min_ps(tz, sz), _mm_set1_ps(tmin)));
-  const __m128 tf = _mm_mul_ps(_mm_min_ps(_mm_min_ps(_mm_max_ps(tx, sx), _mm_max_ps(ty, sy)),
-                                          _mm_min_ps(_mm_max_ps(tz, sz), _mm_set1_ps(tmax))),
-                               _mm_set1_ps(1.0000004f));
-  const int mask = _mm_movemask_ps(_mm_cmple_ps(tn, tf)) & 3;
-  d0 = _mm_cvtss_f32(tn);
-  d1 = _mm_cvtss_f32(_mm_shuffle_ps(tn, tn, _MM_SHUFFLE(1, 1, 1, 1)));
-  return mask;
+// Entry distance of the ray into the node's box within [tmin, tmax], or INFINITY when it misses.
+// The exit distance is widened by 1 + 2*gamma(3) (Ize 2013, pbrt) so that rounding can never cull a box whose
+// triangles the watertight test would hit: without it, rays along a shared edge on a box face slip through.
+// Reads the node through a pointer so that the per-ray plane offsets index memory, not registers (GPU).
+OTE_HD OTE_INLINE float box_enter(const BvhNode* node, const BoxRay& r, float tmin, float tmax) {
+  const float* f = reinterpret_cast<const float*>(node);
+  const float tnx = (f[r.near_x] - r.org.x) * r.inv.x, tfx = (f[r.near_x ^ 4] - r.org.x) * r.inv.x;
+  const float tny = (f[r.near_y] - r.org.y) * r.inv.y, tfy = (f[r.near_y ^ 4] - r.org.y) * r.inv.y;
+  const float tnz = (f[r.near_z] - r.org.z) * r.inv.z, tfz = (f[r.near_z ^ 4] - r.org.z) * r.inv.z;
+  const float tnear = max_nn(max_nn(tnx, tny), max_nn(tnz, tmin));
+  const float tfar = min_nn(min_nn(tfx, tfy), min_nn(tfz, tmax)) * 1.0000004f;
+  return tnear <= tfar ? tnear : INFINITY;
 }
-#else
-OTE_HD OTE_INLINE int box_pair(const BvhNode& n, const BoxRay& r, float tmin, float tmax, float& d0, float& d1) {
-  int mask = 0;
-#if defined(__CUDACC__)
-#pragma unroll
-#endif
-  for (int c = 0; c < 2; ++c) {
-    const float tx0 = (n.x[c] - r.org.x) * r.inv.x, tx1 = (n.x[c + 2] - r.org.x) * r.inv.x;
-    const float ty0 = (n.y[c] - r.org.y) * r.inv.y, ty1 = (n.y[c + 2] - r.org.y) * r.inv.y;
-    const float tz0 = (n.z[c] - r.org.z) * r.inv.z, tz1 = (n.z[c + 2] - r.org.z) * r.inv.z;
-    const float tn = max_nn(max_nn(min_nn(tx0, tx1), min_nn(ty0, ty1)), max_nn(min_nn(tz0, tz1), tmin));
-    const float tf = min_nn(min_nn(max_nn(tx0, tx1), max_nn(ty0, ty1)), min_nn(max_nn(tz0, tz1), tmax)) * 1.0000004f;
-    if (tn <= tf) mask |= 1 << c;
-    if (c == 0) d0 = tn; else d1 = tn;
-  }
-  return mask;
-}
-#endif
 
 // Per-ray (per-instance) constants of the watertight triangle test (Woop, Benthin and Wald 2013, JCGT 2(1)):
 // the ray is permuted so that its largest direction component is z and sheared so that it runs along +z.

@@ -45,28 +45,20 @@ OTE_HD OTE_INLINE Vec3 xform_normal(const float* m, Vec3 n) {
 
 // Closest (kAny = false) or any (kAny = true) hit in one BLAS, in object space. Shrinks `tmax` to each hit and
 // records the BvhTri slot. Returns true when something was hit.
-//
-// Each step tests both children of a node. Leaf children are intersected at once, the nearer first, so that
-// their hits shrink tmax before the other child is looked at; interior children are visited nearest first.
 template <bool kAny>
 OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri* tris, uint32_t root, Vec3 org, Vec3 dir,
                                      float tmin, float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
   const BoxRay br = make_box_ray(org, dir);
+  if (box_enter(nodes + root, br, tmin, tmax) == INFINITY) return false;
   const WatertightRay wr = make_watertight_ray(org, dir);
   StackEntry stack[kBvhStackSize];
   int sp = 0;
   uint32_t idx = root;
   bool found = false;
   for (;;) {
-    const BvhNode& n = nodes[idx];
-    float d[2];
-    int mask = box_pair(n, br, tmin, tmax, d[0], d[1]);
-    const int first = (mask == 3 && d[1] < d[0]) ? 1 : 0;
-    for (int k = 0; k < 2; ++k) {
-      const int c = k ^ first;
-      if (!(mask & (1 << c)) || n.count[c] == 0) continue;
-      mask &= ~(1 << c);
-      for (uint32_t i = n.child[c], e = n.child[c] + n.count[c]; i < e; ++i) {
+    const BvhNode n = nodes[idx];
+    if (n.count) {
+      for (uint32_t i = n.first; i < n.first + n.count; ++i) {
         const BvhTri& tri = tris[i];
         float t, u, v;
         if (intersect_triangle(wr, tri.v0, tri.v1, tri.v2, tmin, tmax, cull, t, u, v)) {
@@ -75,18 +67,19 @@ OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri* tris, u
           if (kAny) return true;
         }
       }
-    }
-    if (mask == 3) {
-      const int nearc = d[0] <= d[1] ? 0 : 1;
-      stack[sp].node = n.child[1 - nearc];
-      stack[sp].t = d[1 - nearc];
-      ++sp;
-      idx = n.child[nearc];
-      continue;
-    }
-    if (mask) {
-      idx = n.child[mask >> 1];
-      continue;
+    } else {
+      const float d0 = box_enter(nodes + n.first, br, tmin, tmax);
+      const float d1 = box_enter(nodes + n.first + 1, br, tmin, tmax);
+      if (d0 != INFINITY && d1 != INFINITY) {
+        const bool left_first = d0 <= d1;
+        stack[sp].node = left_first ? n.first + 1 : n.first;
+        stack[sp].t = left_first ? d1 : d0;
+        ++sp;
+        idx = left_first ? n.first : n.first + 1;
+        continue;
+      }
+      if (d0 != INFINITY) { idx = n.first; continue; }
+      if (d1 != INFINITY) { idx = n.first + 1; continue; }
     }
     // Pop the nearest pending subtree that can still hold a closer hit.
     for (;;) {
@@ -105,42 +98,38 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
   const bool cull = (flags & kRayCullBackFaces) != 0;
   const BoxRay br = make_box_ray(ray.org, ray.dir);
   const float tmin = ray.tmin;
+  if (box_enter(s.tlas_nodes, br, tmin, tmax) == INFINITY) return false;
   StackEntry stack[kBvhStackSize];
   int sp = 0;
   uint32_t idx = 0;
   bool found = false;
   for (;;) {
-    const BvhNode& n = s.tlas_nodes[idx];
-    float d[2];
-    int mask = box_pair(n, br, tmin, tmax, d[0], d[1]);
-    const int first = (mask == 3 && d[1] < d[0]) ? 1 : 0;
-    for (int k = 0; k < 2; ++k) {
-      const int c = k ^ first;
-      if (!(mask & (1 << c)) || n.count[c] == 0) continue;
-      mask &= ~(1 << c);
-      for (uint32_t i = n.child[c], e = n.child[c] + n.count[c]; i < e; ++i) {
+    const BvhNode n = s.tlas_nodes[idx];
+    if (n.count) {
+      for (uint32_t i = n.first; i < n.first + n.count; ++i) {
         const BvhInstance& in = s.instances[i];
         // The direction is transformed but not normalised, so t means the same in both spaces.
         const Vec3 o = xform_point(in.world_to_object, ray.org);
-        const Vec3 dd = xform_vector(in.world_to_object, ray.dir);
-        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, dd, tmin, tmax, cull, slot, bu, bv)) {
+        const Vec3 d = xform_vector(in.world_to_object, ray.dir);
+        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, d, tmin, tmax, cull, slot, bu, bv)) {
           found = true;
           inst = i;
           if (kAny) return true;
         }
       }
-    }
-    if (mask == 3) {
-      const int nearc = d[0] <= d[1] ? 0 : 1;
-      stack[sp].node = n.child[1 - nearc];
-      stack[sp].t = d[1 - nearc];
-      ++sp;
-      idx = n.child[nearc];
-      continue;
-    }
-    if (mask) {
-      idx = n.child[mask >> 1];
-      continue;
+    } else {
+      const float d0 = box_enter(s.tlas_nodes + n.first, br, tmin, tmax);
+      const float d1 = box_enter(s.tlas_nodes + n.first + 1, br, tmin, tmax);
+      if (d0 != INFINITY && d1 != INFINITY) {
+        const bool left_first = d0 <= d1;
+        stack[sp].node = left_first ? n.first + 1 : n.first;
+        stack[sp].t = left_first ? d1 : d0;
+        ++sp;
+        idx = left_first ? n.first : n.first + 1;
+        continue;
+      }
+      if (d0 != INFINITY) { idx = n.first; continue; }
+      if (d1 != INFINITY) { idx = n.first + 1; continue; }
     }
     for (;;) {
       if (sp == 0) return found;
