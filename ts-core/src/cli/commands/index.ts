@@ -4,6 +4,7 @@ import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
 import { profilesCommand } from './profiles.js';
+import { renderCommand } from './render.js';
 import { startCommand } from './start.js';
 
 export const COMMANDS: Command[] = [
@@ -12,4 +13,5 @@ export const COMMANDS: Command[] = [
   infoCommand,
   nativeInfoCommand,
   profilesCommand,
+  renderCommand,
 ];
