@@ -2,6 +2,7 @@
 // Images are { data: Uint8Array | Uint16Array | Float32Array, width, height, channels: 3 | 4, rowStride? }.
 #include <napi.h>
 
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -79,20 +80,30 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
   req.ssim_luma = bool_option(options, "ssimLuma", true);
   req.msssim = bool_option(options, "msssim", false);
   req.flip = bool_option(options, "flip", false);
-  Napi::Value dr = options.Get("dataRange");
-  if (!dr.IsUndefined()) {
-    if (!dr.IsNumber() || !(dr.As<Napi::Number>().DoubleValue() > 0))
-      throw Napi::RangeError::New(env, std::string(fn) + ": options.dataRange must be a positive number");
-    req.data_range = dr.As<Napi::Number>().FloatValue();
-  } else {
-    req.data_range = a.type == ote::PixelType::U8 ? 255.0f : a.type == ote::PixelType::U16 ? 65535.0f : 1.0f;
-  }
-  Napi::Value enc = options.Get("encoding");
-  if (!enc.IsUndefined()) {
-    const std::string s = enc.IsString() ? enc.As<Napi::String>().Utf8Value() : "";
-    if (s == "stored") req.encoding = ote::PixelEncoding::Stored;
-    else if (s == "linear-srgb") req.encoding = ote::PixelEncoding::LinearToSrgb;
-    else throw_type(env, std::string(fn) + ": options.encoding must be 'stored' or 'linear-srgb'");
+  // Per image: image.dataRange / image.encoding, else options.dataRange / options.encoding, else by pixel type.
+  for (int i = 0; i < 2; ++i) {
+    const ote::ImageView& v = i == 0 ? a : b;
+    Napi::Object img = info[i].As<Napi::Object>();
+    const std::string who = i == 0 ? "reference" : "test";
+    Napi::Value dr = img.Get("dataRange");
+    std::string where = who + ".dataRange";
+    if (dr.IsUndefined()) dr = options.Get("dataRange"), where = "options.dataRange";
+    if (!dr.IsUndefined()) {
+      if (!dr.IsNumber() || !(dr.As<Napi::Number>().DoubleValue() > 0) || !std::isfinite(dr.As<Napi::Number>().DoubleValue()))
+        throw Napi::RangeError::New(env, std::string(fn) + ": " + where + " must be a positive number");
+      req.data_range[i] = dr.As<Napi::Number>().FloatValue();
+    } else {
+      req.data_range[i] = v.type == ote::PixelType::U8 ? 255.0f : v.type == ote::PixelType::U16 ? 65535.0f : 1.0f;
+    }
+    Napi::Value enc = img.Get("encoding");
+    where = who + ".encoding";
+    if (enc.IsUndefined()) enc = options.Get("encoding"), where = "options.encoding";
+    if (!enc.IsUndefined()) {
+      const std::string s = enc.IsString() ? enc.As<Napi::String>().Utf8Value() : "";
+      if (s == "stored") req.encoding[i] = ote::PixelEncoding::Stored;
+      else if (s == "linear-srgb") req.encoding[i] = ote::PixelEncoding::LinearToSrgb;
+      else throw_type(env, std::string(fn) + ": " + where + " must be 'stored' or 'linear-srgb'");
+    }
   }
   Napi::Value ppd = options.Get("ppd");
   if (!ppd.IsUndefined()) {
@@ -154,6 +165,7 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
           r.Set("msssimScales", sc);
         }
         if (req.flip) r.Set("flip", m.flip);
+        if (backend == ote::Backend::Cuda) r.Set("kernelMs", m.kernel_ms);
         return r;
       },
       options.Get("onProgress"), {info[0], info[1], maps_obj});

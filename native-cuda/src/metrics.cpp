@@ -30,7 +30,7 @@ Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb,
   std::vector<float> lut;
   if (v.type != PixelType::F32) {
     lut.resize(v.type == PixelType::U8 ? 256 : 65536);
-    for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range, req.encoding);
+    for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
   }
   std::vector<uint32_t> bad_x(v.height, UINT32_MAX);
   const Status st = parallel_for(v.height, kRowGrain, [&](uint64_t y0, uint64_t y1) {
@@ -47,7 +47,7 @@ Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb,
               if (bad_x[y] == UINT32_MAX) bad_x[y] = x;
               c[k] = 0;
             } else {
-              c[k] = metrics_normalise(s, req.data_range, req.encoding);
+              c[k] = metrics_normalise(s, req.data_range[image_index], req.encoding[image_index]);
             }
           }
         }
@@ -123,7 +123,8 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
   if (!a.data || !b.data || a.width == 0 || a.height == 0) return Status::InvalidArgument;
   if (a.width != b.width || a.height != b.height) return Status::InvalidArgument;
   if ((a.channels != 3 && a.channels != 4) || (b.channels != 3 && b.channels != 4)) return Status::InvalidArgument;
-  if (a.row_stride < a.width || b.row_stride < b.width || !(req.data_range > 0)) return Status::InvalidArgument;
+  if (a.row_stride < a.width || b.row_stride < b.width) return Status::InvalidArgument;
+  if (!(req.data_range[0] > 0) || !(req.data_range[1] > 0)) return Status::InvalidArgument;
   const bool any_ssim = req.ssim_rgb || req.ssim_luma || req.msssim || maps.ssim_luma;
   if (any_ssim && (a.width < kSsimWindow || a.height < kSsimWindow)) return Status::InvalidArgument;
   if (req.msssim && std::min(a.width, a.height) < kMsssimMinSide) return Status::InvalidArgument;

@@ -38,9 +38,10 @@ struct MetricsRequest {
   bool ssim_luma = true;  // SSIM on BT.601 luma Y = 0.299 R + 0.587 G + 0.114 B
   bool msssim = false;    // 5-scale MS-SSIM on luma; needs min(width, height) >= 176
   bool flip = false;      // LDR-FLIP mean and (optionally) its error map
+  // Per image (0 = reference, 1 = test), so a float render can be compared with an 8-bit PNG.
   // Stored units that map to 1.0: 255 for 8-bit, 65535 for 16-bit, 1 for float.
-  float data_range = 255.0f;
-  PixelEncoding encoding = PixelEncoding::Stored;
+  float data_range[2] = {255.0f, 255.0f};
+  PixelEncoding encoding[2] = {PixelEncoding::Stored, PixelEncoding::Stored};
   float flip_ppd = 67.0206f;  // pixels per degree: 0.7 m from a 0.7 m wide 3840-pixel monitor
 };
 
