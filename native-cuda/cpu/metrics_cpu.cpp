@@ -2,11 +2,18 @@
 // needs, so no chunk waits on another); per-row sums are kept in double and added in row order, so results do not
 // depend on the thread count. Inner loops run over x with the filter taps outside, which compilers vectorise; on
 // x86-64 with GCC they are also built for AVX2 (no FMA, so both versions round identically).
+#if defined(__GNUC__) && !defined(__clang__)
+// Value-preserving only: sqrtf need not set errno, and FP operations may be evaluated speculatively, so the
+// per-pixel loops with selects can vectorise. No reassociation and no contraction: results are unchanged.
+#pragma GCC optimize("no-math-errno", "no-trapping-math")
+#endif
+
 #include <math.h>
 
 #include <algorithm>
 #include <vector>
 
+#include "ote/metrics/fast_math.h"
 #include "ote/metrics/flip_math.h"
 #include "ote/metrics/metrics.h"
 #include "ote/metrics/ssim_math.h"
@@ -23,38 +30,80 @@ namespace {
 
 constexpr int kR = int(kSsimRadius), kTaps = int(kSsimWindow);
 
-// out[x] = sum_k w[k] * in[x + k], taps in order, for x in [0, n).
-OTE_MULTIVERSION void filter_row(const float* in, const float* w, int taps, uint32_t n, float* out) {
-  for (uint32_t x = 0; x < n; ++x) out[x] = 0.0f;
-  for (int k = 0; k < taps; ++k) {
-    const float wk = w[k];
-    const float* src = in + k;
-    for (uint32_t x = 0; x < n; ++x) out[x] += wk * src[x];
+// Separable filter passes, blocked over x: each block of 64 outputs accumulates in a local array over all taps (in
+// tap order, so every x sums alike) and is stored once. The fixed block size lets the compiler vectorise the tap loop
+// without alias checks; a scalar tail does the same operations per element.
+constexpr size_t kBlock = 64;
+
+// out[x] = sum_k w[k] * src_k[x], where src_k = base(k) + x0.
+template <typename Src>
+OTE_MINLINE void filter_block(const Src& src, const float* w, int taps, size_t x0, size_t m, float* __restrict out) {
+  if (m == kBlock) {
+    float acc[kBlock] = {};
+    for (int k = 0; k < taps; ++k) {
+      const float wk = w[k];
+      const float* __restrict p = src(k) + x0;
+      for (size_t i = 0; i < kBlock; ++i) acc[i] += wk * p[i];
+    }
+    for (size_t i = 0; i < kBlock; ++i) out[x0 + i] = acc[i];
+  } else {
+    for (size_t i = 0; i < m; ++i) {
+      float acc = 0.0f;
+      for (int k = 0; k < taps; ++k) acc += w[k] * src(k)[x0 + i];
+      out[x0 + i] = acc;
+    }
   }
+}
+
+// out[x] = sum_k w[k] * in[x + k], for x in [0, n).
+OTE_MULTIVERSION void filter_row(const float* __restrict in, const float* w, int taps, uint32_t n, float* __restrict out) {
+  auto src = [in](int k) { return in + k; };
+  for (size_t x0 = 0; x0 < n; x0 += kBlock) filter_block(src, w, taps, x0, std::min<size_t>(kBlock, n - x0), out);
 }
 
 // out[x] = sum_k w[k] * rows[k][x].
-OTE_MULTIVERSION void filter_column(const float* const* rows, const float* w, int taps, uint32_t n, float* out) {
-  for (uint32_t x = 0; x < n; ++x) out[x] = 0.0f;
-  for (int k = 0; k < taps; ++k) {
-    const float wk = w[k];
-    const float* src = rows[k];
-    for (uint32_t x = 0; x < n; ++x) out[x] += wk * src[x];
-  }
+OTE_MULTIVERSION void filter_column(const float* const* rows, const float* w, int taps, uint32_t n, float* __restrict out) {
+  auto src = [rows](int k) { return rows[k]; };
+  for (size_t x0 = 0; x0 < n; x0 += kBlock) filter_block(src, w, taps, x0, std::min<size_t>(kBlock, n - x0), out);
 }
 
-// Centred samples and their products for one row: the five signals SSIM filters.
-OTE_MULTIVERSION void ssim_products(const float* a, const float* b, uint32_t n, float* ca, float* cb, float* caa,
-                                    float* cbb, float* cab) {
-  for (uint32_t x = 0; x < n; ++x) {
+// One image row: centred samples and products (the five SSIM signals), filtered horizontally over the valid x.
+OTE_MULTIVERSION void ssim_hpass(const float* __restrict a, const float* __restrict b, uint32_t w, const float* wt,
+                                 float* __restrict scratch, float* const* out) {
+  const uint32_t vw = w - 2 * kR;
+  float* __restrict ca = scratch;
+  float* __restrict cb = scratch + w;
+  float* __restrict caa = scratch + 2 * w;
+  float* __restrict cbb = scratch + 3 * w;
+  float* __restrict cab = scratch + 4 * w;
+  for (size_t x = 0; x < w; ++x) {
     const float u = a[x] - kSsimCentre, v = b[x] - kSsimCentre;
     ca[x] = u, cb[x] = v, caa[x] = u * u, cbb[x] = v * v, cab[x] = u * v;
   }
+  for (int q = 0; q < 5; ++q) {
+    const float* __restrict s = scratch + uint64_t(q) * w;
+    float* __restrict o = out[q];
+    // size_t index: with uint32_t, x + k could wrap, and GCC would gather instead of loading contiguously.
+    for (size_t x = 0; x < vw; ++x) {
+      const float* p = s + x;
+      o[x] = ssim_fold11(wt, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+    }
+  }
 }
 
-OTE_MULTIVERSION void ssim_row(const float* ma, const float* mb, const float* maa, const float* mbb, const float* mab,
-                               uint32_t n, float c1, float c2, float* ssim, float* cs) {
-  for (uint32_t x = 0; x < n; ++x) {
+// Vertical pass of one signal over 11 ring rows.
+OTE_MULTIVERSION void ssim_vpass(const float* const* r, const float* wt, uint32_t n, float* __restrict out) {
+  const float *__restrict r0 = r[0], *__restrict r1 = r[1], *__restrict r2 = r[2], *__restrict r3 = r[3];
+  const float *__restrict r4 = r[4], *__restrict r5 = r[5], *__restrict r6 = r[6], *__restrict r7 = r[7];
+  const float *__restrict r8 = r[8], *__restrict r9 = r[9], *__restrict r10 = r[10];
+  for (size_t x = 0; x < n; ++x)
+    out[x] = ssim_fold11(wt, r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], r6[x], r7[x], r8[x], r9[x], r10[x]);
+}
+
+OTE_MULTIVERSION void ssim_row(const float* __restrict ma, const float* __restrict mb, const float* __restrict maa,
+                               const float* __restrict mbb, const float* __restrict mab, uint32_t n, float c1, float c2,
+                               float* __restrict ssim, float* __restrict cs) {
+  for (size_t x = 0; x < n; ++x) {
     const SsimTerms t = ssim_from_moments(ma[x], mb[x], maa[x], mbb[x], mab[x], c1, c2);
     ssim[x] = t.ssim, cs[x] = t.cs;
   }
@@ -83,12 +132,9 @@ Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, fl
     for (uint64_t c = c0; c < c1e; ++c) {
       const uint32_t y0 = uint32_t(c * chunk), y1 = uint32_t(std::min<uint64_t>(vh, (c + 1) * chunk));
       auto hrow = [&](uint32_t src_row) {  // filter image row src_row into ring slot src_row % 11
-        const float* ra = a + uint64_t(src_row) * w;
-        const float* rb = b + uint64_t(src_row) * w;
-        float* p = prod.data();
-        ssim_products(ra, rb, w, p, p + w, p + 2 * w, p + 3 * w, p + 4 * w);
-        for (int q = 0; q < 5; ++q)
-          filter_row(p + uint64_t(q) * w, wt, kTaps, vw, ring.data() + (uint64_t(q) * kTaps + src_row % kTaps) * vw);
+        float* outs[5];
+        for (int q = 0; q < 5; ++q) outs[q] = ring.data() + (uint64_t(q) * kTaps + src_row % kTaps) * vw;
+        ssim_hpass(a + uint64_t(src_row) * w, b + uint64_t(src_row) * w, w, wt, prod.data(), outs);
       };
       // Output row y (valid coordinates) centres on image row y + kR and reads image rows y .. y + 10.
       for (uint32_t r = y0; r < y0 + kTaps - 1; ++r) hrow(r);
@@ -97,7 +143,7 @@ Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, fl
         for (int q = 0; q < 5; ++q) {
           const float* rows[kTaps];
           for (int k = 0; k < kTaps; ++k) rows[k] = ring.data() + (uint64_t(q) * kTaps + (y + k) % kTaps) * vw;
-          filter_column(rows, wt, kTaps, vw, vert.data() + uint64_t(q) * vw);
+          ssim_vpass(rows, wt, vw, vert.data() + uint64_t(q) * vw);
         }
         const float* v = vert.data();
         ssim_row(v, v + vw, v + 2 * vw, v + 3 * vw, v + 4 * vw, vw, c1, c2, s.data(), cs.data());
@@ -128,12 +174,29 @@ namespace {
 // Rows of 8 planes filtered horizontally for the colour pipeline and 6 for features, per image pair.
 enum FlipPlane { kY, kCx, kCz1, kCz2, kFeatG, kFeatD, kFeatDD, kFlipPlanes };
 
-OTE_MULTIVERSION void to_ycxcz_row(const float* r, const float* g, const float* b, uint32_t n, float* y, float* cx,
-                                   float* cz, float* lum) {
-  for (uint32_t x = 0; x < n; ++x) {
+OTE_MULTIVERSION void to_ycxcz_row(const float* __restrict r, const float* __restrict g, const float* __restrict b,
+                                   uint32_t n, float* __restrict y, float* __restrict cx, float* __restrict cz,
+                                   float* __restrict lum) {
+  for (size_t x = 0; x < n; ++x) {
     const FlipColor c = flip_srgb_to_ycxcz(r[x], g[x], b[x]);
     y[x] = c.x, cx[x] = c.y, cz[x] = c.z;
     lum[x] = c.x * (1.0f / 116.0f) + 16.0f / 116.0f;  // lightness normalised to [0, 1] for feature detection
+  }
+}
+
+// Per-pixel FLIP from the 8 vertically filtered rows of each image (Y, Cx, Cz1, Cz2, dx, ddx, dy, ddy).
+OTE_MULTIVERSION void flip_error_row(const float* __restrict r, const float* __restrict t, uint32_t w, float cmax,
+                                     float* __restrict err) {
+  // Two loops (colour, then features and the combination): as one, the body is too large for GCC to if-convert.
+  for (size_t x = 0; x < w; ++x) {
+    const FlipColor lr = flip_filtered_to_hunt_lab({r[x], r[w + x], r[2 * w + x] + r[3 * w + x]});
+    const FlipColor lt = flip_filtered_to_hunt_lab({t[x], t[w + x], t[2 * w + x] + t[3 * w + x]});
+    err[x] = flip_color_error(lr, lt, cmax);
+  }
+  for (size_t x = 0; x < w; ++x) {
+    const float fe = flip_feature_error(r[4 * w + x], r[6 * w + x], r[5 * w + x], r[7 * w + x], t[4 * w + x], t[6 * w + x],
+                                        t[5 * w + x], t[7 * w + x]);
+    err[x] = flip_combine(err[x], fe);
   }
 }
 
@@ -189,12 +252,12 @@ Status flip_ldr_cpu(const float* ref, const float* test, uint32_t w, uint32_t h,
         }
       }
       // Vertical pass: 7 colour sums and 8 feature sums per image pair, then the per-pixel error.
-      std::vector<float> v(2ull * 11 * w), err(w);
+      std::vector<float> v(2ull * 8 * w), err(w);
       std::vector<const float*> rows(std::max(ts, tf));
       for (int y = y0; y < y1; ++y) {
         const int jc = (y - y0) + halo;  // row index of y in the chunk buffers
         for (int img = 0; img < 2; ++img) {
-          float* o = v.data() + uint64_t(img) * 11 * w;
+          float* o = v.data() + uint64_t(img) * 8 * w;
           auto column = [&](int plane, int r, const float* taps, int slot) {
             for (int k = 0; k <= 2 * r; ++k) rows[k] = plane_row(img, plane, jc - r + k);
             filter_column(rows.data(), taps, 2 * r + 1, w, o + uint64_t(slot) * w);
@@ -208,17 +271,8 @@ Status flip_ldr_cpu(const float* ref, const float* test, uint32_t w, uint32_t h,
           column(kFeatG, rf, fdg.data(), 6);    // d/dy
           column(kFeatG, rf, fddg.data(), 7);   // d2/dy2
         }
-        const float* r = v.data();
-        const float* t = v.data() + 11ull * w;
+        flip_error_row(v.data(), v.data() + 8ull * w, w, cmax, err.data());
         double sum = 0;
-        for (uint32_t x = 0; x < w; ++x) {
-          const FlipColor lr = flip_filtered_to_hunt_lab({r[x], r[w + x], r[2 * w + x] + r[3 * w + x]});
-          const FlipColor lt = flip_filtered_to_hunt_lab({t[x], t[w + x], t[2 * w + x] + t[3 * w + x]});
-          const float ce = flip_color_error(lr, lt, cmax);
-          const float fe = flip_feature_error(r[4 * w + x], r[6 * w + x], r[5 * w + x], r[7 * w + x], t[4 * w + x],
-                                              t[6 * w + x], t[5 * w + x], t[7 * w + x]);
-          err[x] = flip_combine(ce, fe);
-        }
         for (uint32_t x = 0; x < w; ++x) sum += err[x];
         row_sum[y] = sum;
         if (map) std::copy(err.begin(), err.end(), map + uint64_t(y) * w);

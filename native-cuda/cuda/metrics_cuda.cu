@@ -61,13 +61,18 @@ __global__ void ssim_h(const float* a, const float* b, uint32_t w, uint32_t h, u
   if (x >= vw || y >= h) return;
   float wt[11];
   ssim_window(wt);
-  float s[5] = {0, 0, 0, 0, 0};
   const float* ra = a + uint64_t(y) * w + x;
   const float* rb = b + uint64_t(y) * w + x;
+  float u[11], v[11], uu[11], vv[11], uv[11];
   for (int k = 0; k < 11; ++k) {
-    const float u = ra[k] - kSsimCentre, v = rb[k] - kSsimCentre;
-    s[0] += wt[k] * u, s[1] += wt[k] * v, s[2] += wt[k] * (u * u), s[3] += wt[k] * (v * v),
-        s[4] += wt[k] * (u * v);
+    u[k] = ra[k] - kSsimCentre, v[k] = rb[k] - kSsimCentre;
+    uu[k] = u[k] * u[k], vv[k] = v[k] * v[k], uv[k] = u[k] * v[k];
+  }
+  const float* sig[5] = {u, v, uu, vv, uv};
+  float s[5];
+  for (int q = 0; q < 5; ++q) {
+    const float* p = sig[q];
+    s[q] = ssim_fold11(wt, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
   }
   const uint64_t plane = uint64_t(vw) * h, i = uint64_t(y) * vw + x;
   for (int q = 0; q < 5; ++q) out[q * plane + i] = s[q];
@@ -82,10 +87,13 @@ __global__ void ssim_v(const float* hf, uint32_t w, uint32_t h, uint32_t vw, flo
   const uint64_t plane = uint64_t(vw) * h;
   double ss = 0, sc = 0;
   for (uint32_t x = threadIdx.x; x < vw; x += blockDim.x) {
-    float m[5] = {0, 0, 0, 0, 0};
-    for (int k = 0; k < 11; ++k) {
-      const uint64_t i = uint64_t(y + k) * vw + x;
-      for (int q = 0; q < 5; ++q) m[q] += wt[k] * hf[q * plane + i];
+    float m[5];
+    for (int q = 0; q < 5; ++q) {
+      const float* p = hf + q * plane + x;
+      const uint64_t r = vw;  // rows y .. y + 10 of this signal
+      const uint64_t o = uint64_t(y) * r;
+      m[q] = ssim_fold11(wt, p[o], p[o + r], p[o + 2 * r], p[o + 3 * r], p[o + 4 * r], p[o + 5 * r], p[o + 6 * r],
+                         p[o + 7 * r], p[o + 8 * r], p[o + 9 * r], p[o + 10 * r]);
     }
     const SsimTerms t = ssim_from_moments(m[0], m[1], m[2], m[3], m[4], c1, c2);
     ss += t.ssim, sc += t.cs;

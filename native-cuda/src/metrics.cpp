@@ -21,10 +21,43 @@ struct Planes {
   std::vector<float> luma;  // 1 plane, when asked
 };
 
+// Integer rows: one table lookup per sample. `rgb` (planar, plane size n) and `luma` may each be null.
+template <typename T>
+void convert_row_lut(const T* src, uint32_t w, uint32_t ch, const float* lut, float* rgb, uint64_t n, float* luma) {
+  for (uint32_t x = 0; x < w; ++x) {
+    const T* px = src + uint64_t(x) * ch;
+    const float r = lut[px[0]], g = lut[px[1]], b = lut[px[2]];
+    if (rgb) rgb[x] = r, rgb[n + x] = g, rgb[2 * n + x] = b;
+    if (luma) luma[x] = metrics_luma(r, g, b);
+  }
+}
+
+// Float rows; returns the x of the first non-finite sample, or UINT32_MAX.
+uint32_t convert_row_float(const float* src, uint32_t w, uint32_t ch, float range, PixelEncoding enc, float* rgb,
+                           uint64_t n, float* luma) {
+  uint32_t bad = UINT32_MAX;
+  for (uint32_t x = 0; x < w; ++x) {
+    const float* px = src + uint64_t(x) * ch;
+    float c[3];
+    for (int k = 0; k < 3; ++k) {
+      if (!isfinite(px[k])) {
+        if (bad == UINT32_MAX) bad = x;
+        c[k] = 0;
+      } else {
+        c[k] = metrics_normalise(px[k], range, enc);
+      }
+    }
+    if (rgb) rgb[x] = c[0], rgb[n + x] = c[1], rgb[2 * n + x] = c[2];
+    if (luma) luma[x] = metrics_luma(c[0], c[1], c[2]);
+  }
+  return bad;
+}
+
 // Integer formats go through a lookup table of every stored value, so the per-pixel work is a load.
 Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb, bool want_luma, Planes& p,
                    int image_index, MetricsResult& out, const JobControl& ctl) {
   const uint64_t n = uint64_t(v.width) * v.height;
+  if (!want_rgb && !want_luma) return Status::Ok;
   if (want_rgb) p.rgb.resize(3 * n);
   if (want_luma) p.luma.resize(n);
   std::vector<float> lut;
@@ -33,28 +66,19 @@ Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb,
     for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
   }
   std::vector<uint32_t> bad_x(v.height, UINT32_MAX);
+  const float range = req.data_range[image_index];
+  const PixelEncoding enc = req.encoding[image_index];
   const Status st = parallel_for(v.height, kRowGrain, [&](uint64_t y0, uint64_t y1) {
     for (uint64_t y = y0; y < y1; ++y) {
-      for (uint32_t x = 0; x < v.width; ++x) {
-        const uint64_t e = (y * v.row_stride + x) * v.channels;
-        float c[3];
-        for (int k = 0; k < 3; ++k) {
-          if (v.type == PixelType::U8) c[k] = lut[static_cast<const uint8_t*>(v.data)[e + k]];
-          else if (v.type == PixelType::U16) c[k] = lut[static_cast<const uint16_t*>(v.data)[e + k]];
-          else {
-            const float s = static_cast<const float*>(v.data)[e + k];
-            if (!isfinite(s)) {
-              if (bad_x[y] == UINT32_MAX) bad_x[y] = x;
-              c[k] = 0;
-            } else {
-              c[k] = metrics_normalise(s, req.data_range[image_index], req.encoding[image_index]);
-            }
-          }
-        }
-        const uint64_t i = y * v.width + x;
-        if (want_rgb) p.rgb[i] = c[0], p.rgb[n + i] = c[1], p.rgb[2 * n + i] = c[2];
-        if (want_luma) p.luma[i] = metrics_luma(c[0], c[1], c[2]);
-      }
+      const uint64_t e = y * v.row_stride * v.channels, i = y * v.width;
+      float* r = want_rgb ? p.rgb.data() + i : nullptr;
+      float* l = want_luma ? p.luma.data() + i : nullptr;
+      if (v.type == PixelType::U8)
+        convert_row_lut(static_cast<const uint8_t*>(v.data) + e, v.width, v.channels, lut.data(), r, n, l);
+      else if (v.type == PixelType::U16)
+        convert_row_lut(static_cast<const uint16_t*>(v.data) + e, v.width, v.channels, lut.data(), r, n, l);
+      else
+        bad_x[y] = convert_row_float(static_cast<const float*>(v.data) + e, v.width, v.channels, range, enc, r, n, l);
     }
   }, ctl);
   if (st != Status::Ok) return st;

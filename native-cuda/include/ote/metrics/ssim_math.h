@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "../hd.h"
+#include "fast_math.h"
 
 namespace ote {
 
@@ -22,12 +23,19 @@ OTE_HD OTE_INLINE void ssim_window(float w[11]) {
   for (int i = 0; i < 11; ++i) w[i] = float(g[i] / sum);
 }
 
+// One filter tap sum. The window is symmetric (w[k] == w[10 - k] exactly), so mirrored samples are added first:
+// 6 products instead of 11. The order is fixed, so the CPU passes and the CUDA kernels sum alike.
+OTE_HD OTE_MINLINE float ssim_fold11(const float* w, float s0, float s1, float s2, float s3, float s4, float s5, float s6,
+                                    float s7, float s8, float s9, float s10) {
+  return w[5] * s5 + w[0] * (s0 + s10) + w[1] * (s1 + s9) + w[2] * (s2 + s8) + w[3] * (s3 + s7) + w[4] * (s4 + s6);
+}
+
 // Local statistics of one window, from filtered centred samples: E[a'], E[b'], E[a'^2], E[b'^2], E[a'b'].
 struct SsimTerms {
   float ssim, cs;
 };
 
-OTE_HD OTE_INLINE SsimTerms ssim_from_moments(float ma, float mb, float maa, float mbb, float mab, float c1, float c2) {
+OTE_HD OTE_MINLINE SsimTerms ssim_from_moments(float ma, float mb, float maa, float mbb, float mab, float c1, float c2) {
   // Population (not sample) covariance: scikit-image use_sample_covariance=False, as in the paper.
   const float va = maa - ma * ma;
   const float vb = mbb - mb * mb;
