@@ -3,9 +3,9 @@
 // depend on the thread count. Inner loops run over x with the filter taps outside, which compilers vectorise; on
 // x86-64 with GCC they are also built for AVX2 (no FMA, so both versions round identically).
 #if defined(__GNUC__) && !defined(__clang__)
-// Value-preserving only: sqrtf need not set errno, and FP operations may be evaluated speculatively, so the
-// per-pixel loops with selects can vectorise. No reassociation and no contraction: results are unchanged.
-#pragma GCC optimize("no-math-errno", "no-trapping-math")
+// Value-preserving only: FP operations may be evaluated speculatively (so per-pixel loops with selects vectorise),
+// and no unroll-and-jam or interchange of the tap loops (GCC 12 leaves them scalar). No reassociation or contraction.
+#pragma GCC optimize("no-trapping-math", "no-loop-unroll-and-jam", "no-loop-interchange")
 #endif
 
 #include <math.h>
