@@ -31,9 +31,63 @@ function flipRowsInto(src: Float32Array, width: number, height: number, srcChann
   }
 }
 
+/**
+ * Walk the header with bounds checks before three.js sees the bytes: its parser loops forever on an unterminated
+ * string, so a truncated or corrupt file must be rejected here. Returns a reason, or null when the header is sound.
+ */
+export function checkExrHeader(bytes: Uint8Array): string | null {
+  if (bytes.length < 8) return 'file is shorter than the OpenEXR magic number and version';
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const flags = dv.getUint32(4, true);
+  if ((flags & 0xff) !== 2) return `unsupported OpenEXR version ${flags & 0xff}`;
+  if (flags & 0x200) return 'tiled OpenEXR files are not supported (scanline only)';
+  if (flags & 0x800) return 'deep OpenEXR files are not supported';
+  if (flags & 0x1000) return 'multi-part OpenEXR files are not supported';
+  let o = 8;
+  const cstring = (max: number): string | null => {
+    const end = bytes.indexOf(0, o);
+    if (end < 0 || end - o > max) return null;
+    const str = new TextDecoder().decode(bytes.subarray(o, end));
+    o = end + 1;
+    return str;
+  };
+  const seen = new Map<string, { type: string; at: number; size: number }>();
+  for (;;) {
+    if (o >= bytes.length) return 'header is truncated (no end-of-header byte)';
+    if (bytes[o] === 0) {
+      o++;
+      break;
+    }
+    const name = cstring(255), type = name === null ? null : cstring(255);
+    if (name === null || type === null) return 'header has an unterminated attribute name or type';
+    if (o + 4 > bytes.length) return `header is truncated in attribute '${name}'`;
+    const size = dv.getUint32(o, true);
+    o += 4;
+    if (o + size > bytes.length) return `header is truncated in attribute '${name}' (${size} bytes declared)`;
+    seen.set(name, { type, at: o, size });
+    o += size;
+  }
+  for (const req of ['channels', 'compression', 'dataWindow', 'displayWindow', 'lineOrder'])
+    if (!seen.has(req)) return `header lacks the required '${req}' attribute`;
+  const ch = seen.get('channels')!;
+  if (ch.size < 1 || bytes[ch.at + ch.size - 1] !== 0) return "the 'channels' attribute is malformed";
+  const dw = seen.get('dataWindow')!;
+  if (dw.size !== 16) return "the 'dataWindow' attribute is malformed";
+  const w = dv.getInt32(dw.at + 8, true) - dv.getInt32(dw.at, true) + 1;
+  const h = dv.getInt32(dw.at + 12, true) - dv.getInt32(dw.at + 4, true) + 1;
+  if (!(w > 0 && h > 0)) return `data window is empty (${w}x${h})`;
+  const comp = bytes[seen.get('compression')!.at];
+  const lines = [1, 1, 1, 16, 32, 16, 32, 32, 256, 16][comp] ?? 0;
+  if (!lines) return `unknown compression ${comp}`;
+  if (o + Math.ceil(h / lines) * 8 > bytes.length) return 'file is truncated (the scanline offset table does not fit)';
+  return null;
+}
+
 /** Decode an EXR file's first part to linear RGBA float. `file` only names the file in errors. */
 export function decodeExr(bytes: Uint8Array, file?: string): FloatImage {
   if (!isExr(bytes)) throw new OteError('BAD_INPUT', 'not an OpenEXR file (bad magic number)', { file });
+  const bad = checkExrHeader(bytes);
+  if (bad) throw new OteError('BAD_INPUT', `cannot decode OpenEXR: ${bad}`, { file });
   const loader = new EXRLoader();
   loader.setDataType(FloatType);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
