@@ -4,10 +4,16 @@ import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
 import { startCommand } from './start.js';
+import { trustCommand } from './trust.js';
+import { verifyCertCommand } from './verify-cert.js';
+import { verifyCommand } from './verify.js';
 
 export const COMMANDS: Command[] = [
   startCommand,
   genCommand,
   infoCommand,
   nativeInfoCommand,
+  verifyCommand,
+  verifyCertCommand,
+  trustCommand,
 ];
