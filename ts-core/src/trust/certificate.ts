@@ -5,7 +5,7 @@
  * passed in (node:crypto in the CLI, any implementation in the editor).
  */
 import { canonicalJson, fromHex, sha256Hex, signingBytes, utf8 } from './bytes.js';
-import { decide, type ConsensusOptions } from './consensus.js';
+import { decide, unreproducedClaims, type ConsensusOptions } from './consensus.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { deriveSeed, sampleSize } from './sampling.js';
 import type { ArtifactKind, MetricName, Thresholds, Vote } from './types.js';
@@ -107,7 +107,9 @@ export function verifyCertificate(cert: Certificate, ed25519Verify: Ed25519Verif
       check(n.vote.samples.length <= j.maxSamples && n.vote.samples.every((s, k) => s.index === k), `nodes[${i}].vote.samples: not a prefix of the seeded samples`);
     }
     const re = decide(cert.nodes.map((n) => n.vote), weights, j.thresholds, cert.consensus);
-    check(re.verdict === cert.verdict, `verdict: votes give "${re.verdict}", certificate says "${cert.verdict}"`);
+    // Same rule as the engine: an accepted consensus is still rejected when the producer's claims are not reproduced.
+    const expected = re.verdict === 'accepted' && unreproducedClaims(j.claimedMetrics, re.medians, cert.consensus).length === 0 ? 'accepted' : 'rejected';
+    check(expected === cert.verdict, `verdict: votes give "${expected}", certificate says "${cert.verdict}"`);
     for (const n of cert.nodes) check(re.flagged.includes(n.key) === n.flagged, `nodes: flag of ${n.key.slice(0, 12)}… does not follow from the votes`);
     for (const k of ['psnr', 'ssim', 'flip'] as MetricName[]) check(Math.abs(re.medians[k] - cert.metrics[k].median) <= 1e-9 * (1 + Math.abs(re.medians[k])), `metrics.${k}.median: does not follow from the votes`);
   } catch (e) {

@@ -35,6 +35,8 @@ export interface EmbeddedTrust {
   client(): TrustClient;
   /** Starts one more node process (e.g. after killing one). */
   addNode(args?: string[], index?: number): ChildProcess;
+  /** Waits (bounded) until the engine sees at least `count` connected nodes. */
+  waitForNodes(count: number, timeoutMs?: number): Promise<void>;
   /** Restarts the engine on the same data dir and port (after a kill). */
   restartEngine(): Promise<void>;
   stop(): Promise<void>;
@@ -82,6 +84,18 @@ export async function startEmbeddedTrust(o: EmbeddedOptions): Promise<EmbeddedTr
       eng = await startEngine(o.dataDir, [...serveArgs, '--port', port], timeoutMs, o.stderr);
       self.engine = eng.child;
     },
+    async waitForNodes(count, ms = timeoutMs) {
+      const client = self.client();
+      try {
+        const deadline = Date.now() + ms;
+        for (;;) {
+          const info = await client.info().catch(() => ({ nodes: [] }));
+          if ((info.nodes as { connected: boolean }[]).filter((n) => n.connected).length >= count) return;
+          if (Date.now() > deadline) throw new OteError('ENGINE_UNREACHABLE', `fewer than ${count} verifier nodes connected within ${ms} ms`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally { client.close(); }
+    },
     async stop() {
       const all = [...nodes, self.engine].filter((c) => c.exitCode === null && c.signalCode === null);
       await Promise.all(all.map((c) => new Promise<void>((r) => {
@@ -93,18 +107,6 @@ export async function startEmbeddedTrust(o: EmbeddedOptions): Promise<EmbeddedTr
   };
   for (let i = 0; i < nodeCount; i++) self.addNode();
   // Ready when the engine sees every node (bounded wait).
-  const client = self.client();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const info = await client.info();
-      if ((info.nodes as { connected: boolean }[]).filter((n) => n.connected).length >= nodeCount) break;
-      if (Date.now() > deadline) throw new OteError('ENGINE_UNREACHABLE', `only some of ${nodeCount} verifier nodes connected within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } catch (e) {
-    await self.stop();
-    throw e;
-  } finally { client.close(); }
+  try { await self.waitForNodes(nodeCount); } catch (e) { await self.stop(); throw e; }
   return self;
 }

@@ -191,8 +191,10 @@ export class TrustEngine {
       this.authorize(conn, env);
       this.handle(conn, env, payload);
     } catch (e) {
-      if (e instanceof ProtocolError) this.fail(conn, env?.id, e.code, e.message);
-      else { this.say(`internal error on ${env?.type}: ${(e as Error).stack}`); this.fail(conn, env?.id, 'INTERNAL', (e as Error).message); }
+      // Address the error to the request when its id can be read, even from an envelope that failed validation.
+      const re = env?.id ?? requestIdOf(data, isBinary);
+      if (e instanceof ProtocolError) this.fail(conn, re, e.code, e.message);
+      else { this.say(`internal error on ${env?.type}: ${(e as Error).stack}`); this.fail(conn, re, 'INTERNAL', (e as Error).message); }
     }
   }
 
@@ -485,6 +487,14 @@ export class TrustEngine {
 function finite(i: { mean: number; lo: number; hi: number; n: number }) {
   const f = (x: number) => (Number.isFinite(x) ? x : x > 0 ? 1e308 : -1e308);
   return { mean: f(i.mean), lo: f(i.lo), hi: f(i.hi), n: i.n };
+}
+
+function requestIdOf(data: Buffer, isBinary: boolean): string | undefined {
+  try {
+    const v = isBinary ? decodeBinary(data).header : data.length <= 2 * MAX_FRAME_BYTES ? JSON.parse(data.toString('utf8')) : undefined;
+    const id = (v as { id?: unknown } | undefined)?.id;
+    return typeof id === 'string' && id.length <= 64 ? id : undefined;
+  } catch { return undefined; }
 }
 
 function loadOrCreateApiKeys(path: string): Record<string, string> {

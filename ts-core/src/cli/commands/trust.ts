@@ -42,19 +42,31 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function node(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parse(argv, { engine: { type: 'string' }, key: { type: 'string' }, capability: { type: 'string' }, lie: { type: 'string' }, ca: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } });
+  const { values } = parse(argv, {
+    engine: { type: 'string' }, key: { type: 'string' }, capability: { type: 'string' }, lie: { type: 'string' }, ca: { type: 'string' },
+    count: { type: 'string' }, 'sample-delay-ms': { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+  });
   if (!values.engine) throw new UsageError('missing --engine ws://host:port');
   const lie = (values.lie ?? 'none') as LieMode;
   if (!['none', 'random', 'consistent', 'collude'].includes(lie)) throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
-  const n = new VerifierNode({
-    engine: values.engine, evaluator: new InterimRaycastEvaluator(), keyFile: values.key ?? join('out', 'trust', 'node.key'),
-    capability: numberFlag(values.capability, 'capability', 1, (x) => x > 0), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
-    log: (l) => ctx.stderr(`[node] ${l}\n`),
+  // --count hosts several independent node identities in one process (one GPU box running several workers).
+  const count = numberFlag(values.count, 'count', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
+  const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, (n) => n >= 0);
+  const keyBase = values.key ?? join('out', 'trust', 'node.key');
+  const nodes = Array.from({ length: count }, (_, i) => {
+    const inner = new InterimRaycastEvaluator();
+    // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
+    const evaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<InterimRaycastEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
+    return new VerifierNode({
+      engine: values.engine!, evaluator, keyFile: count === 1 ? keyBase : `${keyBase}.${i}`,
+      capability: numberFlag(values.capability, 'capability', 1, (x) => x > 0), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
+      log: (l) => ctx.stderr(`[node] ${l}\n`),
+    });
   });
-  await n.start();
-  if (values.verbose) ctx.stderr(`[node] ${n.key} connected to ${values.engine}\n`);
+  await Promise.all(nodes.map((n) => n.start()));
+  if (values.verbose) for (const n of nodes) ctx.stderr(`[node] ${n.key} connected to ${values.engine}\n`);
   await waitForAbort(ctx.signal);
-  n.stop();
+  for (const n of nodes) n.stop();
   return EXIT.OK;
 }
 
@@ -74,7 +86,7 @@ async function audit(argv: string[], ctx: CommandContext): Promise<number> {
 export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
-  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] | ote trust node --engine ws://host:port [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);
