@@ -55,16 +55,23 @@ export class TrustClient {
   /** Uploads a blob unless the engine has it; resumes a partial upload from the engine's offset. Returns its hash. */
   async upload(bytes: Uint8Array): Promise<string> {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    const begin = (await this.call('blob.begin', { hash, size: bytes.length })).body;
-    if (!begin.complete) {
-      for (let off = begin.received as number; off < bytes.length;) {
-        const chunk = bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_BYTES));
-        const r = await this.call('blob.chunk', { hash, offset: off, chunkHash: sha256Hex(chunk) }, chunk);
-        off = r.body.received;
+    // A CONFLICT means another upload of the same content moved the offset (or a restart lost it): ask again and
+    // continue from wherever the engine is. Bounded, so a misbehaving engine cannot keep us here.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const begin = (await this.call('blob.begin', { hash, size: bytes.length })).body;
+        if (begin.complete) return hash;
+        for (let off = begin.received as number; off < bytes.length;) {
+          const chunk = bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_BYTES));
+          off = (await this.call('blob.chunk', { hash, offset: off, chunkHash: sha256Hex(chunk) }, chunk)).body.received;
+        }
+        await this.call('blob.end', { hash });
+        return hash;
+      } catch (e) {
+        if (!(e instanceof WireError && e.code === 'CONFLICT') || attempt >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
       }
-      await this.call('blob.end', { hash });
     }
-    return hash;
   }
 
   async submitJob(req: SubmitRequest): Promise<string> {

@@ -102,8 +102,9 @@ export class TrustEngine {
     `);
     this.log = new AuditLog(this.db, this.identity);
     this.blobs = new BlobStore(join(options.dataDir, 'blobs'), this.o.maxBlobBytes);
-    // Connections did not survive a restart: their open assignments go back to the pool.
-    this.db.prepare("UPDATE assignments SET state = 'lost' WHERE state = 'assigned'").run();
+    // Connections did not survive a restart: open assignments are dropped, and the same nodes may take them again
+    // when they reconnect (a lost connection is nobody's fault; timeouts and node errors exclude the node instead).
+    this.db.prepare("DELETE FROM assignments WHERE state = 'assigned'").run();
   }
 
   get engineKey(): string { return this.identity.publicKey; }
@@ -148,7 +149,7 @@ export class TrustEngine {
     this.conns.delete(conn);
     if (conn.nodeKey && this.nodes.get(conn.nodeKey) === conn) {
       this.nodes.delete(conn.nodeKey);
-      const n = this.db.prepare("UPDATE assignments SET state = 'lost' WHERE node = ? AND state = 'assigned'").run(conn.nodeKey).changes;
+      const n = this.db.prepare("DELETE FROM assignments WHERE node = ? AND state = 'assigned'").run(conn.nodeKey).changes;
       if (n) this.say(`node ${conn.nodeKey.slice(0, 8)} left with ${n} open assignment(s); reassigning`);
       this.schedule();
     }
@@ -337,7 +338,8 @@ export class TrustEngine {
     const j = this.db.prepare('SELECT state, result, cert FROM jobs WHERE id = ?').get(id) as { state: string; result: string | null; cert: string | null } | undefined;
     if (!j) throw new ProtocolError('NOT_FOUND', `job.get.jobId: no job ${id}`);
     const votes = (this.db.prepare("SELECT COUNT(*) AS n FROM votes WHERE job = ? AND role = 'quorum'").get(id) as { n: number }).n;
-    return { state: j.state, votes, result: j.result ? JSON.parse(j.result) : null, certificate: j.cert ? JSON.parse(j.cert) : null };
+    const assignments = this.db.prepare('SELECT node, role, state FROM assignments WHERE job = ?').all(id);
+    return { state: j.state, votes, assignments, result: j.result ? JSON.parse(j.result) : null, certificate: j.cert ? JSON.parse(j.cert) : null };
   }
 
   private tick() {

@@ -58,7 +58,7 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
     // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
     const evaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<InterimRaycastEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
     return new VerifierNode({
-      engine: values.engine!, evaluator, keyFile: count === 1 ? keyBase : `${keyBase}.${i}`,
+      engine: values.engine!, evaluator, keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
       capability: numberFlag(values.capability, 'capability', 1, (x) => x > 0), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
       log: (l) => ctx.stderr(`[node] ${l}\n`),
     });
