@@ -38,6 +38,12 @@ export interface ConsensusResult {
   passWeight: number;
   agreeWeight: number;
   totalWeight: number;
+  /**
+   * The agreeing side holds less than `acceptShare` of all the weight: the median may belong to a colluding
+   * majority of this quorum. The engine widens the quorum before trusting such a result, and does not move
+   * reputations on it (a contested quorum must not be how honest nodes get flagged).
+   */
+  contested: boolean;
 }
 
 export function weightedMedian(values: number[], weights: number[]): number {
@@ -88,7 +94,8 @@ export function decide(votes: Vote[], weights: Map<string, number>, thresholds: 
     const failing = METRICS.filter((k) => thresholds[k] !== undefined && (HIGHER_IS_BETTER[k] ? medians[k] < thresholds[k]! : medians[k] > thresholds[k]!));
     reason = failing.length ? `below threshold: ${failing.map((k) => `${k} ${medians[k].toFixed(4)} vs ${thresholds[k]}`).join(', ')}` : `only ${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`;
   }
-  return { verdict, reason, medians, intervals, flagged, agreeing: agreeing.map((v) => v.nodeKey), passWeight, agreeWeight, totalWeight };
+  const contested = agreeWeight < o.acceptShare * totalWeight - 1e-9 * totalWeight;
+  return { verdict, reason, medians, intervals, flagged, agreeing: agreeing.map((v) => v.nodeKey), passWeight, agreeWeight, totalWeight, contested };
 }
 
 /**

@@ -415,7 +415,7 @@ export class TrustEngine {
       this.db.prepare('INSERT INTO votes (job, node, role, vote, log_index) VALUES (?, ?, ?, ?, ?)').run(vote.jobId, key, a.role, JSON.stringify(vote), idx);
       this.db.prepare("UPDATE assignments SET state = 'voted' WHERE job = ? AND node = ?").run(vote.jobId, key);
       // A spot check that arrives after the verdict is graded against the stored consensus.
-      if (a.role === 'spot' && job.state === 'done' && job.result) this.gradeSpot(vote.jobId, vote, JSON.parse(job.result).medians);
+      if (a.role === 'spot' && job.state === 'done' && job.result && !JSON.parse(job.result).contested) this.gradeSpot(vote.jobId, vote, JSON.parse(job.result).medians);
     });
     this.schedule();
     return { accepted: true };
@@ -446,10 +446,10 @@ export class TrustEngine {
       weights.set(v.nodeKey, voteWeight(row, row.capability, (JSON.parse(row.kinds) as string[]).includes(spec.kind), this.o.reputation));
     }
     const result = decide(votes, weights, spec.thresholds, { ...this.o.consensus, confidence: spec.confidence });
-    if (result.verdict === 'inconclusive' && job.quorum + 2 <= 2 * spec.quorum + 1 && this.nodes.size > job.quorum) {
-      // No majority agrees: widen the quorum rather than guess.
+    if ((result.verdict === 'inconclusive' || result.contested) && job.quorum + 2 <= 2 * spec.quorum + 1 && this.nodes.size > job.quorum) {
+      // No clear majority agrees: widen the quorum (up to 2k + 1) rather than guess.
       this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(job.quorum + 2, jobId);
-      this.say(`job ${jobId}: ${result.reason}; widening the quorum to ${job.quorum + 2}`);
+      this.say(`job ${jobId}: contested (${result.reason}); widening the quorum to ${job.quorum + 2}`);
       return;
     }
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
@@ -469,15 +469,17 @@ export class TrustEngine {
       verdict, reason,
     };
     this.tx(() => {
-      for (const v of votes) this.setReputation(v.nodeKey, result.flagged.includes(v.nodeKey) ? 'flagged' : 'agree', jobId, 'quorum');
-      for (const r of voteRows.filter((r) => r.role === 'spot')) this.gradeSpot(jobId, JSON.parse(r.vote), result.medians);
+      if (!result.contested) {
+        for (const v of votes) this.setReputation(v.nodeKey, result.flagged.includes(v.nodeKey) ? 'flagged' : 'agree', jobId, 'quorum');
+        for (const r of voteRows.filter((r) => r.role === 'spot')) this.gradeSpot(jobId, JSON.parse(r.vote), result.medians);
+      }
       this.log.append({ type: 'verdict', jobId, verdict, reason, medians: result.medians, flagged: result.flagged });
       const index = this.log.append({ type: 'certificate', body: certBody });
       const checkpoint = this.log.checkpoint();
       const unsigned = { ...certBody, log: { index, inclusionProof: this.log.inclusion(index, checkpoint.size), checkpoint } };
       const cert: Certificate = { ...unsigned, sig: signHex(this.identity, certificateSigningBytes(unsigned)) };
       this.db.prepare("UPDATE jobs SET state = 'done', result = ?, cert = ? WHERE id = ?")
-        .run(JSON.stringify({ verdict, reason, medians: result.medians, flagged: result.flagged }), JSON.stringify(cert), jobId);
+        .run(JSON.stringify({ verdict, reason, medians: result.medians, flagged: result.flagged, contested: result.contested }), JSON.stringify(cert), jobId);
       // Quorum members still working on a finished job are released.
       this.db.prepare("UPDATE assignments SET state = 'released' WHERE job = ? AND state = 'assigned' AND role = 'quorum'").run(jobId);
     });
