@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
+import { renderCommand } from './render.js';
 import { startCommand } from './start.js';
 import { trustCommand } from './trust.js';
 import { verifyCertCommand } from './verify-cert.js';
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   genCommand,
   infoCommand,
   nativeInfoCommand,
+  renderCommand,
   verifyCommand,
   verifyCertCommand,
   trustCommand,
