@@ -2,3 +2,4 @@ export * from './addon.js';
 export * from './job.js';
 export * from './measure.js';
 export * from './rays.js';
+export * from './metrics.js';

@@ -1,5 +1,6 @@
 /** Every `ote` subcommand. Add new ones here. */
 import type { Command } from '../command.js';
+import { compareCommand } from './compare.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
@@ -15,6 +16,7 @@ export const COMMANDS: Command[] = [
   infoCommand,
   nativeInfoCommand,
   renderCommand,
+  compareCommand,
   verifyCommand,
   verifyCertCommand,
   trustCommand,

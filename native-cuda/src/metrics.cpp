@@ -1,0 +1,213 @@
+// compute_metrics: validation, conversion of the stored pixels to normalised planes, PSNR, and dispatch of SSIM,
+// MS-SSIM and FLIP to the chosen backend. Conversion and PSNR run on the CPU for both backends (they are memory
+// bound); SSIM and FLIP are the kernels with a CUDA path.
+#include <math.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "ote/metrics/metrics.h"
+#include "ote/metrics/pixels.h"
+#include "ote/metrics/ssim_math.h"
+#include "ote/thread_pool.h"
+
+namespace ote {
+namespace {
+
+constexpr uint64_t kRowGrain = 8;
+
+struct Planes {
+  std::vector<float> rgb;   // 3 planes of w * h
+  std::vector<float> luma;  // 1 plane, when asked
+};
+
+// Integer rows: one table lookup per sample. `rgb` (planar, plane size n) and `luma` may each be null.
+template <typename T>
+void convert_row_lut(const T* src, uint32_t w, uint32_t ch, const float* lut, float* rgb, uint64_t n, float* luma) {
+  for (uint32_t x = 0; x < w; ++x) {
+    const T* px = src + uint64_t(x) * ch;
+    const float r = lut[px[0]], g = lut[px[1]], b = lut[px[2]];
+    if (rgb) rgb[x] = r, rgb[n + x] = g, rgb[2 * n + x] = b;
+    if (luma) luma[x] = metrics_luma(r, g, b);
+  }
+}
+
+// Float rows; returns the x of the first non-finite sample, or UINT32_MAX.
+uint32_t convert_row_float(const float* src, uint32_t w, uint32_t ch, float range, PixelEncoding enc, float* rgb,
+                           uint64_t n, float* luma) {
+  uint32_t bad = UINT32_MAX;
+  for (uint32_t x = 0; x < w; ++x) {
+    const float* px = src + uint64_t(x) * ch;
+    float c[3];
+    for (int k = 0; k < 3; ++k) {
+      if (!isfinite(px[k])) {
+        if (bad == UINT32_MAX) bad = x;
+        c[k] = 0;
+      } else {
+        c[k] = metrics_normalise(px[k], range, enc);
+      }
+    }
+    if (rgb) rgb[x] = c[0], rgb[n + x] = c[1], rgb[2 * n + x] = c[2];
+    if (luma) luma[x] = metrics_luma(c[0], c[1], c[2]);
+  }
+  return bad;
+}
+
+// Integer formats go through a lookup table of every stored value, so the per-pixel work is a load.
+Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb, bool want_luma, Planes& p,
+                   int image_index, MetricsResult& out, const JobControl& ctl) {
+  const uint64_t n = uint64_t(v.width) * v.height;
+  if (!want_rgb && !want_luma) return Status::Ok;
+  if (want_rgb) p.rgb.resize(3 * n);
+  if (want_luma) p.luma.resize(n);
+  std::vector<float> lut;
+  if (v.type != PixelType::F32) {
+    lut.resize(v.type == PixelType::U8 ? 256 : 65536);
+    for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
+  }
+  std::vector<uint32_t> bad_x(v.height, UINT32_MAX);
+  const float range = req.data_range[image_index];
+  const PixelEncoding enc = req.encoding[image_index];
+  const Status st = parallel_for(v.height, kRowGrain, [&](uint64_t y0, uint64_t y1) {
+    for (uint64_t y = y0; y < y1; ++y) {
+      const uint64_t e = y * v.row_stride * v.channels, i = y * v.width;
+      float* r = want_rgb ? p.rgb.data() + i : nullptr;
+      float* l = want_luma ? p.luma.data() + i : nullptr;
+      if (v.type == PixelType::U8)
+        convert_row_lut(static_cast<const uint8_t*>(v.data) + e, v.width, v.channels, lut.data(), r, n, l);
+      else if (v.type == PixelType::U16)
+        convert_row_lut(static_cast<const uint16_t*>(v.data) + e, v.width, v.channels, lut.data(), r, n, l);
+      else
+        bad_x[y] = convert_row_float(static_cast<const float*>(v.data) + e, v.width, v.channels, range, enc, r, n, l);
+    }
+  }, ctl);
+  if (st != Status::Ok) return st;
+  for (uint32_t y = 0; y < v.height; ++y)
+    if (bad_x[y] != UINT32_MAX) {
+      out.bad_image = image_index, out.bad_x = bad_x[y], out.bad_y = y;
+      return Status::InvalidArgument;
+    }
+  return Status::Ok;
+}
+
+Status psnr(const Planes& a, const Planes& b, uint32_t w, uint32_t h, MetricsResult& out, const JobControl& ctl) {
+  const uint64_t n = uint64_t(w) * h;
+  std::vector<double> rows(3ull * h);
+  const Status st = parallel_for(h, kRowGrain, [&](uint64_t y0, uint64_t y1) {
+    for (uint64_t y = y0; y < y1; ++y)
+      for (int c = 0; c < 3; ++c) {
+        const float* pa = a.rgb.data() + c * n + y * w;
+        const float* pb = b.rgb.data() + c * n + y * w;
+        double s = 0;
+        for (uint32_t x = 0; x < w; ++x) {
+          const double d = double(pa[x]) - double(pb[x]);
+          s += d * d;
+        }
+        rows[3 * y + c] = s;
+      }
+  }, ctl);
+  if (st != Status::Ok) return st;
+  double total = 0;
+  for (int c = 0; c < 3; ++c) {
+    double s = 0;
+    for (uint32_t y = 0; y < h; ++y) s += rows[3 * y + c];
+    out.mse[c] = s / double(n);
+    out.psnr_channel[c] = out.mse[c] == 0 ? INFINITY : 10.0 * log10(1.0 / out.mse[c]);
+    total += s;
+  }
+  out.mse_all = total / double(3 * n);
+  out.psnr = out.mse_all == 0 ? INFINITY : 10.0 * log10(1.0 / out.mse_all);
+  return Status::Ok;
+}
+
+// 2x2 box average, dropping an odd last row or column (Wang's MS-SSIM downsampling).
+void halve(const std::vector<float>& src, uint32_t w, uint32_t h, std::vector<float>& dst) {
+  const uint32_t w2 = w / 2, h2 = h / 2;
+  dst.resize(uint64_t(w2) * h2);
+  for (uint32_t y = 0; y < h2; ++y)
+    for (uint32_t x = 0; x < w2; ++x) {
+      const float* p = src.data() + uint64_t(2 * y) * w + 2 * x;
+      dst[uint64_t(y) * w2 + x] = 0.25f * ((p[0] + p[1]) + (p[w] + p[w + 1]));
+    }
+}
+
+Status ssim_plane(Backend b, const float* pa, const float* pb, uint32_t w, uint32_t h, double* ssim, double* cs,
+                  float* map, const JobControl& ctl, double* kernel_ms) {
+  if (b == Backend::Cuda) return ssim_plane_cuda(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl, kernel_ms);
+  return ssim_plane_cpu(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl);
+}
+
+}  // namespace
+
+Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequest& req, MetricsResult& out,
+                       const MetricsMaps& maps, Backend backend, const JobControl& ctl) {
+  out = MetricsResult{};
+  out.bad_image = -1;
+  for (double* d : {&out.psnr, &out.mse_all, &out.ssim_rgb, &out.ssim_luma, &out.msssim, &out.flip}) *d = NAN;
+  if (!a.data || !b.data || a.width == 0 || a.height == 0) return Status::InvalidArgument;
+  if (a.width != b.width || a.height != b.height) return Status::InvalidArgument;
+  if ((a.channels != 3 && a.channels != 4) || (b.channels != 3 && b.channels != 4)) return Status::InvalidArgument;
+  if (a.row_stride < a.width || b.row_stride < b.width) return Status::InvalidArgument;
+  if (!(req.data_range[0] > 0) || !(req.data_range[1] > 0)) return Status::InvalidArgument;
+  const bool any_ssim = req.ssim_rgb || req.ssim_luma || req.msssim || maps.ssim_luma;
+  if (any_ssim && (a.width < kSsimWindow || a.height < kSsimWindow)) return Status::InvalidArgument;
+  if (req.msssim && std::min(a.width, a.height) < kMsssimMinSide) return Status::InvalidArgument;
+  if ((req.flip || maps.flip) && !(req.flip_ppd > 0)) return Status::InvalidArgument;
+
+  const Backend be = resolve_backend(backend);
+  const uint32_t w = a.width, h = a.height;
+  const uint64_t n = uint64_t(w) * h;
+  const bool want_rgb = req.psnr || req.ssim_rgb || req.flip || maps.flip;
+  const bool want_luma = req.ssim_luma || req.msssim || maps.ssim_luma;
+  Planes pa, pb;
+  Status st = load_planes(a, req, want_rgb, want_luma, pa, 0, out, ctl);
+  if (st != Status::Ok) return st;
+  st = load_planes(b, req, want_rgb, want_luma, pb, 1, out, ctl);
+  if (st != Status::Ok) return st;
+
+  if (req.psnr && (st = psnr(pa, pb, w, h, out, ctl)) != Status::Ok) return st;
+  if (req.ssim_rgb) {
+    double sum = 0;
+    for (int c = 0; c < 3; ++c) {
+      st = ssim_plane(be, pa.rgb.data() + c * n, pb.rgb.data() + c * n, w, h, &out.ssim_channel[c], nullptr, nullptr, ctl, &out.kernel_ms);
+      if (st != Status::Ok) return st;
+      sum += out.ssim_channel[c];
+    }
+    out.ssim_rgb = sum / 3.0;
+  }
+  if (req.ssim_luma || maps.ssim_luma) {
+    st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ctl, &out.kernel_ms);
+    if (st != Status::Ok) return st;
+  }
+  if (req.msssim) {
+    std::vector<float> la = pa.luma, lb = pb.luma, ta, tb;
+    uint32_t sw = w, sh = h;
+    double result = 1.0;
+    for (uint32_t s = 0; s < kMsssimScales; ++s) {
+      double ssim = 0, cs = 0;
+      st = ssim_plane(be, la.data(), lb.data(), sw, sh, &ssim, &cs, nullptr, ctl, &out.kernel_ms);
+      if (st != Status::Ok) return st;
+      // The last scale contributes the full SSIM (luminance too), the others contrast-structure only.
+      // Negative terms are clamped to 0, as pytorch_msssim does, so the fractional powers stay real.
+      const double term = s + 1 == kMsssimScales ? ssim : cs;
+      out.msssim_cs[s] = term;
+      result *= pow(std::max(term, 0.0), kMsssimWeights[s]);
+      if (s + 1 < kMsssimScales) {
+        halve(la, sw, sh, ta);
+        halve(lb, sw, sh, tb);
+        la.swap(ta), lb.swap(tb);
+        sw /= 2, sh /= 2;
+      }
+    }
+    out.msssim = result;
+  }
+  if (req.flip || maps.flip) {
+    st = be == Backend::Cuda ? flip_ldr_cuda(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, ctl, &out.kernel_ms)
+                             : flip_ldr_cpu(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, ctl);
+    if (st != Status::Ok) return st;
+  }
+  ctl.report(1.0);
+  return Status::Ok;
+}
+
+}  // namespace ote
