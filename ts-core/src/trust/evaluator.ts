@@ -56,7 +56,7 @@ function worldTriangles(scene: Scene): Tris {
       }
       const mat = scene.materials[f.triangleMaterial[tri]];
       const base = mat?.baseColorFactor ?? [0.8, 0.8, 0.8, 1], e = mat?.emissiveFactor ?? [0, 0, 0], es = mat?.emissiveStrength ?? 1;
-      // Emissive folded into the albedo slot with a flag-free trick: emissive surfaces get their emission added below.
+      // The interim shading treats emission as extra reflectance: crude, but a changed emitter still changes pixels.
       color[t * 3] = base[0] + e[0] * es; color[t * 3 + 1] = base[1] + e[1] * es; color[t * 3 + 2] = base[2] + e[2] * es;
     }
   }
@@ -146,31 +146,41 @@ export function meanAbsError(a: FloatImage, b: FloatImage): number {
   return s / n;
 }
 
+/** Parses a GLB blob into the neutral scene (io/ is loaded lazily: it pulls in Node builtins). */
+export async function sceneFromGlb(bytes: Uint8Array): Promise<Scene> {
+  const { gltfIO } = await import('../io/gltf-io.js');
+  const { documentToScene } = await import('../io/gltf-read.js');
+  const doc = await (await gltfIO()).readBinary(bytes);
+  return (await documentToScene(doc, `blob ${sha256Hex(bytes).slice(0, 12)}`)).scene;
+}
+
+/** A small per-evaluator cache of parsed blobs by content hash (jobs reuse the same reference scene). */
+export class SceneCache<T> {
+  private m = new Map<string, Promise<T>>();
+  constructor(private make: (bytes: Uint8Array) => Promise<T>, private max = 8) {}
+  get(bytes: Uint8Array): Promise<T> {
+    const key = sha256Hex(bytes);
+    let p = this.m.get(key);
+    if (!p) {
+      if (this.m.size >= this.max) this.m.clear();
+      p = this.make(bytes);
+      this.m.set(key, p);
+      p.catch(() => this.m.delete(key));
+    }
+    return p;
+  }
+}
+
 export class InterimRaycastEvaluator implements SampleEvaluator {
   readonly name = 'interim-raycast';
   readonly kinds: ArtifactKind[] = ['lightmap-gltf'];
-  private cache = new Map<string, { scene: Scene; tris: Tris }>();
+  private cache = new SceneCache(async (bytes) => { const scene = await sceneFromGlb(bytes); return { scene, tris: worldTriangles(scene) }; });
 
   constructor(private crop = 24) {}
 
-  private async load(bytes: Uint8Array): Promise<{ scene: Scene; tris: Tris }> {
-    const key = sha256Hex(bytes);
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    // io/ is loaded lazily: it pulls in Node builtins, and the rest of this module must stay editor-safe.
-    const { gltfIO } = await import('../io/gltf-io.js');
-    const { documentToScene } = await import('../io/gltf-read.js');
-    const doc = await (await gltfIO()).readBinary(bytes);
-    const { scene } = await documentToScene(doc, `blob ${key.slice(0, 12)}`);
-    const v = { scene, tris: worldTriangles(scene) };
-    if (this.cache.size > 8) this.cache.clear();
-    this.cache.set(key, v);
-    return v;
-  }
-
   async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec): Promise<SampleResult> {
     if (kind !== 'lightmap-gltf') throw new Error(`${this.name} cannot evaluate ${kind} artifacts (needs the splat renderer)`);
-    const ref = await this.load(reference), art = await this.load(artifact);
+    const ref = await this.cache.get(reference), art = await this.cache.get(artifact);
     const view = sampleView(ref.scene, sample);
     const a = raycastCrop(ref.tris, view, sample.crop, this.crop), b = raycastCrop(art.tris, view, sample.crop, this.crop);
     return { psnr: psnr(a, b), ssim: ssim(a, b), flip: meanAbsError(a, b) };

@@ -6,6 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TrustEngine } from '../../src/trust/engine.js';
 import { TrustClient } from '../../src/trust/client.js';
 import { VerifierNode } from '../../src/trust/node.js';
@@ -147,6 +150,23 @@ test('per-key rate limit', async () => {
   assert.ok(limited >= 15, `${limited} of 30 rate limited`);
   c.close();
   await e2.stop();
+});
+
+test('wss when a certificate is given', async () => {
+  const dir = tempDir('ote-trust-tls-');
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    '-days', '1', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  assert.is(gen.status, 0, gen.stderr);
+  const e = new TrustEngine({ dataDir: join(dir, 'data'), tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
+  const url = await e.start();
+  assert.match(url, /^wss:\/\/127\.0\.0\.1:/);
+  const ca = readFileSync(join(dir, 'cert.pem'));
+  const c = new TrustClient({ url, apiKey: { id: 'default', secret: e.apiKeys.default }, ca });
+  assert.is((await c.info()).engineKey, e.engineKey);
+  c.close();
+  const untrusting = new TrustClient({ url, apiKey: { id: 'default', secret: e.apiKeys.default } });
+  try { await untrusting.info(); assert.unreachable('a client that does not trust the certificate connected'); } catch (err) { assert.match((err as Error).message, /certificate|self.signed/i); }
+  await e.stop();
 });
 
 test('after all that, the engine verifies real jobs: faithful accepted, broken rejected, certificates check offline', async () => {

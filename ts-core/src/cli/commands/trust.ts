@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { TrustEngine } from '../../trust/engine.js';
 import { VerifierNode, type LieMode } from '../../trust/node.js';
-import { InterimRaycastEvaluator } from '../../trust/evaluator.js';
+import { InterimRaycastEvaluator, type SampleEvaluator } from '../../trust/evaluator.js';
+import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
 import { auditStore } from '../../trust/audit.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
@@ -44,7 +45,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
 async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {
     engine: { type: 'string' }, key: { type: 'string' }, capability: { type: 'string' }, lie: { type: 'string' }, ca: { type: 'string' },
-    count: { type: 'string' }, 'sample-delay-ms': { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+    count: { type: 'string' }, 'sample-delay-ms': { type: 'string' }, evaluator: { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
   });
   if (!values.engine) throw new UsageError('missing --engine ws://host:port');
   const lie = (values.lie ?? 'none') as LieMode;
@@ -53,10 +54,12 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const count = numberFlag(values.count, 'count', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
   const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, (n) => n >= 0);
   const keyBase = values.key ?? join('out', 'trust', 'node.key');
+  const which = values.evaluator ?? 'render';
+  if (which !== 'render' && which !== 'interim') throw new UsageError(`--evaluator must be render (ray-core + metrics) or interim, got "${which}"`);
   const nodes = Array.from({ length: count }, (_, i) => {
-    const inner = new InterimRaycastEvaluator();
+    const inner: SampleEvaluator = which === 'render' ? new RenderedSampleEvaluator() : new InterimRaycastEvaluator();
     // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
-    const evaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<InterimRaycastEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
+    const evaluator: SampleEvaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<SampleEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
     return new VerifierNode({
       engine: values.engine!, evaluator, keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
       capability: numberFlag(values.capability, 'capability', 1, (x) => x > 0), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
@@ -86,7 +89,7 @@ async function audit(argv: string[], ctx: CommandContext): Promise<number> {
 export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
-  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render|interim] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);
