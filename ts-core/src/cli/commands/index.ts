@@ -7,6 +7,9 @@ import { nativeInfoCommand } from './native-info.js';
 import { profilesCommand } from './profiles.js';
 import { renderCommand } from './render.js';
 import { startCommand } from './start.js';
+import { trustCommand } from './trust.js';
+import { verifyCertCommand } from './verify-cert.js';
+import { verifyCommand } from './verify.js';
 
 export const COMMANDS: Command[] = [
   startCommand,
@@ -16,4 +19,7 @@ export const COMMANDS: Command[] = [
   profilesCommand,
   renderCommand,
   compareCommand,
+  verifyCommand,
+  verifyCertCommand,
+  trustCommand,
 ];

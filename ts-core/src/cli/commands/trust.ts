@@ -1,0 +1,100 @@
+/**
+ * `ote trust serve | node | audit verify`: the Trust Engine's processes and its offline store audit.
+ * serve prints one JSON line {"event":"listening",...} on stdout when ready (the embedded launcher waits for it).
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { TrustEngine } from '../../trust/engine.js';
+import { VerifierNode, type LieMode } from '../../trust/node.js';
+import { InterimRaycastEvaluator, type SampleEvaluator } from '../../trust/evaluator.js';
+import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
+import { auditStore } from '../../trust/audit.js';
+import { numberFlag, parse, UsageError } from '../args.js';
+import type { Command, CommandContext } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+const waitForAbort = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+
+async function serve(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parse(argv, {
+    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, quorum: { type: 'string' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'assign-timeout-ms': { type: 'string' }, 'rate-limit': { type: 'string' },
+    'max-blob-mb': { type: 'string' }, 'no-spot-checks': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
+  });
+  if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
+  const engine = new TrustEngine({
+    dataDir: values.data ?? join('out', 'trust'),
+    host: values.host ?? '127.0.0.1',
+    port: numberFlag(values.port, 'port', 0, (n) => Number.isInteger(n) && n >= 0 && n < 65536),
+    quorum: numberFlag(values.quorum, 'quorum', 3, (n) => Number.isInteger(n) && n >= 1 && n <= 15),
+    assignTimeoutMs: numberFlag(values['assign-timeout-ms'], 'assign-timeout-ms', 60_000, (n) => n > 0),
+    rateLimit: numberFlag(values['rate-limit'], 'rate-limit', 200, (n) => n > 0),
+    maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, (n) => n > 0) * (1 << 20),
+    spotChecks: !values['no-spot-checks'],
+    tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
+    log: values.verbose || !values.json ? (l) => ctx.stderr(`[engine] ${l}\n`) : undefined,
+  });
+  const url = await engine.start();
+  ctx.stdout(values.json ? `${JSON.stringify({ event: 'listening', url, engineKey: engine.engineKey, dataDir: values.data })}\n`
+    : `trust engine listening on ${url}\nengine key ${engine.engineKey}\n`);
+  await waitForAbort(ctx.signal);
+  await engine.stop();
+  return EXIT.OK;
+}
+
+async function node(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parse(argv, {
+    engine: { type: 'string' }, key: { type: 'string' }, capability: { type: 'string' }, lie: { type: 'string' }, ca: { type: 'string' },
+    count: { type: 'string' }, 'sample-delay-ms': { type: 'string' }, evaluator: { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+  });
+  if (!values.engine) throw new UsageError('missing --engine ws://host:port');
+  const lie = (values.lie ?? 'none') as LieMode;
+  if (!['none', 'random', 'consistent', 'collude'].includes(lie)) throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
+  // --count hosts several independent node identities in one process (one GPU box running several workers).
+  const count = numberFlag(values.count, 'count', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
+  const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, (n) => n >= 0);
+  const keyBase = values.key ?? join('out', 'trust', 'node.key');
+  const which = values.evaluator ?? 'render';
+  if (which !== 'render' && which !== 'interim') throw new UsageError(`--evaluator must be render (ray-core + metrics) or interim, got "${which}"`);
+  const nodes = Array.from({ length: count }, (_, i) => {
+    const inner: SampleEvaluator = which === 'render' ? new RenderedSampleEvaluator() : new InterimRaycastEvaluator();
+    // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
+    const evaluator: SampleEvaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<SampleEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
+    return new VerifierNode({
+      engine: values.engine!, evaluator, keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
+      capability: numberFlag(values.capability, 'capability', 1, (x) => x > 0), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
+      log: (l) => ctx.stderr(`[node] ${l}\n`),
+    });
+  });
+  await Promise.all(nodes.map((n) => n.start()));
+  if (values.verbose) for (const n of nodes) ctx.stderr(`[node] ${n.key} connected to ${values.engine}\n`);
+  await waitForAbort(ctx.signal);
+  for (const n of nodes) n.stop();
+  return EXIT.OK;
+}
+
+async function audit(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parse(argv, { data: { type: 'string' }, 'engine-key': { type: 'string' }, json: { type: 'boolean' } });
+  if (positionals[0] !== 'verify') throw new UsageError('usage: ote trust audit verify --data DIR [--engine-key KEY]');
+  const r = auditStore(values.data ?? join('out', 'trust'), { engineKey: values['engine-key'] });
+  if (values.json) ctx.stdout(`${JSON.stringify(r)}\n`);
+  else {
+    ctx.stdout(`log: ${r.logSize} entries, ${r.checkpoints} signed checkpoints; ${r.jobs} jobs, ${r.certificates} certificates\n`);
+    for (const p of r.problems) ctx.stdout(`TAMPERED ${p}\n`);
+    ctx.stdout(r.ok ? 'audit ok: every row matches the Merkle log and its signed checkpoints\n' : `audit FAILED: ${r.problems.length} problem(s)\n`);
+  }
+  return r.ok ? EXIT.OK : EXIT.VERIFICATION_REJECTED;
+}
+
+export const trustCommand: Command = {
+  name: 'trust',
+  summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
+  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render|interim] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+  async run(argv, ctx) {
+    const [sub, ...rest] = argv;
+    if (sub === 'serve') return serve(rest, ctx);
+    if (sub === 'node') return node(rest, ctx);
+    if (sub === 'audit') return audit(rest, ctx);
+    throw new UsageError(`unknown trust subcommand "${sub ?? ''}"; use serve, node or audit`);
+  },
+};

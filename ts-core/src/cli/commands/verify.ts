@@ -1,0 +1,59 @@
+/**
+ * `ote verify reference.glb artifact.glb`: has the Trust Engine verify an artifact against its reference scene and
+ * writes the certificate. With no --engine, an embedded engine and 3 local nodes are started on loopback.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { startEmbeddedTrust, type EmbeddedTrust } from '../../trust/embedded.js';
+import { TrustClient } from '../../trust/client.js';
+import { OteError } from '../../errors.js';
+import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import type { ArtifactKind } from '../../trust/types.js';
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'verify an optimized artifact with the Trust Engine and write its certificate',
+  usage: 'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat]',
+  async run(argv, ctx) {
+    const { values, positionals } = parse(argv, {
+      out: { type: 'string', short: 'o' }, engine: { type: 'string' }, 'api-key': { type: 'string' }, psnr: { type: 'string' }, ssim: { type: 'string' },
+      flip: { type: 'string' }, confidence: { type: 'string' }, complexity: { type: 'string' }, kind: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const refPath = requirePositional(positionals, 0, 'reference scene'), artPath = requirePositional(positionals, 1, 'artifact');
+    const kind = (values.kind ?? 'lightmap-gltf') as ArtifactKind;
+    if (kind !== 'lightmap-gltf' && kind !== 'splat') throw new UsageError(`--kind must be lightmap-gltf or splat, got "${values.kind}"`);
+    const read = async (p: string) => { try { return new Uint8Array(await readFile(p)); } catch (e) { throw new OteError('BAD_INPUT', (e as Error).message, { file: p }); } };
+    const [reference, artifact] = [await read(refPath), await read(artPath)];
+    const thresholds = {
+      psnr: numberFlag(values.psnr, 'psnr', 30), ssim: numberFlag(values.ssim, 'ssim', 0.9), flip: numberFlag(values.flip, 'flip', 0.1),
+    };
+    let embedded: EmbeddedTrust | undefined, client: TrustClient;
+    if (values.engine) {
+      const [id, secret] = (values['api-key'] ?? process.env.OTE_TRUST_API_KEY ?? '').split(':');
+      if (!id || !secret) throw new UsageError('--engine needs --api-key ID:SECRET (or OTE_TRUST_API_KEY)');
+      client = new TrustClient({ url: values.engine, apiKey: { id, secret } });
+    } else {
+      if (!values.json) ctx.stderr('ote verify: no --engine given; starting an embedded engine and 3 local verifier nodes\n');
+      embedded = await startEmbeddedTrust({ dataDir: values.data ?? join('out', 'trust') });
+      client = embedded.client();
+    }
+    try {
+      const cert = await client.submit({
+        referenceScene: reference, artifact, kind, thresholds,
+        confidence: numberFlag(values.confidence, 'confidence', 0.95, (n) => n >= 0.9 && n < 1),
+        complexity: numberFlag(values.complexity, 'complexity', 0.5, (n) => n >= 0 && n <= 1),
+      }, { signal: ctx.signal });
+      const out = values.out ?? `${artPath}.cert.json`;
+      await writeFileAtomic(out, `${JSON.stringify(cert, null, 2)}\n`);
+      if (values.json) ctx.stdout(`${JSON.stringify({ certificate: out, verdict: cert.verdict, reason: cert.reason, engineKey: cert.engineKey })}\n`);
+      else ctx.stdout(`${artPath}: ${cert.verdict.toUpperCase()} (${cert.reason}); PSNR ${cert.metrics.psnr.median.toFixed(2)} dB, SSIM ${cert.metrics.ssim.median.toFixed(4)}, FLIP ${cert.metrics.flip.median.toFixed(4)}\ncertificate: ${out} (check offline: ote verify-cert ${out} --engine-key ${cert.engineKey})\n`);
+      return cert.verdict === 'accepted' ? EXIT.OK : EXIT.VERIFICATION_REJECTED;
+    } finally {
+      client.close();
+      await embedded?.stop();
+    }
+  },
+};

@@ -1,0 +1,113 @@
+/**
+ * Reputation-weighted consensus over the votes of one job. Per metric: the weighted median of the nodes' means;
+ * a node whose mean deviates from it by more than rel·|median| + abs (any metric) is flagged Byzantine for the job
+ * and its vote is discarded. The job is accepted when the agreeing pass votes weigh at least 2/3 of the agreeing
+ * votes, and the agreeing votes are a weighted majority of all votes (otherwise no verdict can be trusted).
+ * Confidence intervals come from the per-sample medians across agreeing nodes. Pure.
+ */
+import { HIGHER_IS_BETTER, METRICS, passes } from './sampling.js';
+import { meanInterval, type Interval } from './stats.js';
+import type { MetricName, Thresholds, Vote } from './types.js';
+
+export interface ConsensusOptions {
+  /** Relative deviation from the median that flags a node (default 0.2, the design's 20%). */
+  relTolerance: number;
+  /** Absolute slack per metric added to the relative one (so tiny medians do not flag honest jitter). */
+  absTolerance: Record<MetricName, number>;
+  /** Share of agreeing weight that must vote pass (default 2/3). */
+  acceptShare: number;
+  confidence: number;
+}
+
+export const DEFAULT_CONSENSUS: ConsensusOptions = {
+  relTolerance: 0.2,
+  absTolerance: { psnr: 0.5, ssim: 0.01, flip: 0.01 },
+  acceptShare: 2 / 3,
+  confidence: 0.95,
+};
+
+export type Verdict = 'accepted' | 'rejected' | 'inconclusive';
+
+export interface ConsensusResult {
+  verdict: Verdict;
+  reason: string;
+  medians: Record<MetricName, number>;
+  intervals: Record<MetricName, Interval>;
+  flagged: string[];
+  agreeing: string[];
+  passWeight: number;
+  agreeWeight: number;
+  totalWeight: number;
+  /**
+   * The agreeing side holds less than `acceptShare` of all the weight: the median may belong to a colluding
+   * majority of this quorum. The engine widens the quorum before trusting such a result, and does not move
+   * reputations on it (a contested quorum must not be how honest nodes get flagged).
+   */
+  contested: boolean;
+}
+
+export function weightedMedian(values: number[], weights: number[]): number {
+  const idx = values.map((_, i) => i).filter((i) => weights[i] > 0).sort((a, b) => values[a] - values[b]);
+  if (idx.length === 0) return NaN;
+  const total = idx.reduce((s, i) => s + weights[i], 0);
+  let acc = 0;
+  for (let j = 0; j < idx.length; j++) {
+    acc += weights[idx[j]];
+    // Exactly half: average with the next value, as the unweighted median does for even counts.
+    if (Math.abs(acc - total / 2) < 1e-12 * total && j + 1 < idx.length) return (values[idx[j]] + values[idx[j + 1]]) / 2;
+    if (acc > total / 2) return values[idx[j]];
+  }
+  return values[idx[idx.length - 1]];
+}
+
+export function deviates(value: number, median: number, metric: MetricName, o: ConsensusOptions): boolean {
+  return !(Math.abs(value - median) <= o.relTolerance * Math.abs(median) + o.absTolerance[metric]);
+}
+
+export function decide(votes: Vote[], weights: Map<string, number>, thresholds: Thresholds, options: Partial<ConsensusOptions> = {}): ConsensusResult {
+  const o = { ...DEFAULT_CONSENSUS, ...options, absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...options.absTolerance } };
+  const w = votes.map((v) => Math.max(0, weights.get(v.nodeKey) ?? 0));
+  const medians = {} as Record<MetricName, number>;
+  for (const k of METRICS) medians[k] = weightedMedian(votes.map((v) => v.means[k]), w);
+  const flagged: string[] = [], agreeing: Vote[] = [];
+  votes.forEach((v) => (METRICS.some((k) => deviates(v.means[k], medians[k], k, o)) ? flagged.push(v.nodeKey) : agreeing.push(v)));
+  const weightOf = (vs: Vote[]) => vs.reduce((s, v) => s + Math.max(0, weights.get(v.nodeKey) ?? 0), 0);
+  const totalWeight = w.reduce((a, b) => a + b, 0);
+  const agreeWeight = weightOf(agreeing);
+  // A vote's pass bit must match its own numbers; otherwise it is a lie about its own measurement.
+  const passWeight = weightOf(agreeing.filter((v) => v.pass && passes(v.means, thresholds)));
+
+  // Per sample, the median across agreeing nodes; intervals over those.
+  const intervals = {} as Record<MetricName, Interval>;
+  const n = agreeing.length ? Math.min(...agreeing.map((v) => v.samples.length)) : 0;
+  for (const k of METRICS) {
+    const perSample: number[] = [];
+    for (let i = 0; i < n; i++) perSample.push(weightedMedian(agreeing.map((v) => v.samples[i][k]), agreeing.map((v) => weights.get(v.nodeKey) ?? 0)));
+    intervals[k] = meanInterval(perSample, o.confidence);
+  }
+  let verdict: Verdict, reason: string;
+  if (votes.length === 0 || totalWeight <= 0) { verdict = 'inconclusive'; reason = 'no weighted votes'; }
+  else if (agreeWeight <= totalWeight / 2) { verdict = 'inconclusive'; reason = `only ${(100 * agreeWeight / totalWeight).toFixed(0)}% of the voting weight agrees with the median`; }
+  else if (passWeight >= o.acceptShare * agreeWeight - 1e-12) { verdict = 'accepted'; reason = `${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`; }
+  else {
+    verdict = 'rejected';
+    const failing = METRICS.filter((k) => thresholds[k] !== undefined && (HIGHER_IS_BETTER[k] ? medians[k] < thresholds[k]! : medians[k] > thresholds[k]!));
+    reason = failing.length ? `below threshold: ${failing.map((k) => `${k} ${medians[k].toFixed(4)} vs ${thresholds[k]}`).join(', ')}` : `only ${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`;
+  }
+  const contested = agreeWeight < o.acceptShare * totalWeight - 1e-9 * totalWeight;
+  return { verdict, reason, medians, intervals, flagged, agreeing: agreeing.map((v) => v.nodeKey), passWeight, agreeWeight, totalWeight, contested };
+}
+
+/**
+ * The producer's claimed metrics must be reproduced: a claim better than the consensus by more than the tolerance
+ * is a misstatement, and the certificate must not carry it. Returns the metrics whose claim is not reproduced.
+ */
+export function unreproducedClaims(claimed: Partial<Record<MetricName, number>>, medians: Record<MetricName, number>, options: Partial<ConsensusOptions> = {}): MetricName[] {
+  const o = { ...DEFAULT_CONSENSUS, ...options, absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...options.absTolerance } };
+  return METRICS.filter((k) => {
+    const c = claimed[k];
+    if (c === undefined) return false;
+    const better = HIGHER_IS_BETTER[k] ? c - medians[k] : medians[k] - c;
+    return better > o.relTolerance * Math.abs(medians[k]) + o.absTolerance[k];
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * A verifier node: connects to the engine, proves its Ed25519 identity, and for each assignment fetches both blobs,
+ * evaluates the seeded samples in order with the sequential stop, and returns a signed vote. Its own failures
+ * (a blob it cannot read, an evaluator error) are reported as node.error: the engine reassigns, and the producer is
+ * never judged on them. `lie` makes a node Byzantine for the fault tests and the benchmark; it perturbs the
+ * output of a real evaluation.
+ */
+import { voteSigningBytes } from './certificate.js';
+import { loadOrCreateIdentity, newIdentity, signHex, type Identity } from './crypto.js';
+import type { SampleEvaluator } from './evaluator.js';
+import { canStop, passes, sampleSpecs, METRICS } from './sampling.js';
+import { Rng } from '../util/rng.js';
+import type { ArtifactKind, MetricName, SampleMetrics, Thresholds, Vote } from './types.js';
+import { Wire } from './wire.js';
+import { MAX_CHUNK_BYTES, nodeAuthBytes } from './protocol.js';
+
+export type LieMode = 'none' | 'random' | 'consistent' | 'collude';
+
+export interface NodeOptions {
+  engine: string;
+  evaluator: SampleEvaluator;
+  keyFile?: string;
+  identity?: Identity;
+  capability?: number;
+  lie?: LieMode;
+  ca?: string | Buffer;
+  /** Stop reconnecting after this long without an engine (default 5 minutes). */
+  giveUpMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Assignment {
+  jobId: string; referenceHash: string; artifactHash: string; kind: ArtifactKind; seed: string; maxSamples: number;
+  thresholds: Thresholds; confidence: number; sizes: { reference: number; artifact: number };
+}
+
+export class VerifierNode {
+  readonly identity: Identity;
+  private wire?: Wire;
+  private queue: Assignment[] = [];
+  private busy = false;
+  private stopped = false;
+  private blobCache = new Map<string, Buffer>();
+  jobsDone = 0;
+
+  constructor(private o: NodeOptions) {
+    this.identity = o.identity ?? (o.keyFile ? loadOrCreateIdentity(o.keyFile) : newIdentity());
+  }
+
+  get key(): string { return this.identity.publicKey; }
+
+  /** Connects and keeps reconnecting (bounded by giveUpMs) until stop(). Resolves once first authenticated. */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const deadline = Date.now() + (this.o.giveUpMs ?? 300_000);
+    let delay = 100;
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        const wire = await Wire.connect(this.o.engine, { ca: this.o.ca });
+        const hello = await wire.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
+        await wire.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
+        this.wire = wire;
+        wire.onEvent = (type, body) => { if (type === 'assign') { this.queue.push(body as Assignment); void this.pump(); } };
+        wire.onClose = () => { this.wire = undefined; this.queue = []; if (!this.stopped) void this.connect(); };
+        return;
+      } catch (e) {
+        if (Date.now() > deadline) { this.o.log?.(`giving up on ${this.o.engine}: ${(e as Error).message}`); return; }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(2000, delay * 2);
+      }
+    }
+  }
+
+  stop() { this.stopped = true; this.wire?.close(); }
+
+  private async pump() {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length && this.wire) {
+        const a = this.queue.shift()!;
+        const wire = this.wire;
+        try {
+          const vote = await this.verify(wire, a);
+          await wire.request('node.vote', { vote });
+          this.jobsDone++;
+        } catch (e) {
+          if (!wire.closed) await wire.request('node.error', { jobId: a.jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
+        }
+      }
+    } finally { this.busy = false; }
+  }
+
+  private async fetch(wire: Wire, hash: string, size: number): Promise<Buffer> {
+    const hit = this.blobCache.get(hash);
+    if (hit) return hit;
+    const parts: Buffer[] = [];
+    for (let off = 0; off < size;) {
+      const r = await wire.request('blob.get', { hash, offset: off, length: Math.min(MAX_CHUNK_BYTES, size - off) });
+      if (!r.payload?.length) throw new Error(`blob ${hash.slice(0, 12)} ended at ${off} of ${size} bytes`);
+      parts.push(r.payload);
+      off += r.payload.length;
+    }
+    const blob = Buffer.concat(parts);
+    const { sha256Hex } = await import('./bytes.js');
+    if (sha256Hex(blob) !== hash) throw new Error(`blob ${hash.slice(0, 12)} does not match its hash`);
+    if (this.blobCache.size > 16) this.blobCache.clear();
+    this.blobCache.set(hash, blob);
+    return blob;
+  }
+
+  private async verify(wire: Wire, a: Assignment): Promise<Vote> {
+    const ref = await this.fetch(wire, a.referenceHash, a.sizes.reference);
+    const art = await this.fetch(wire, a.artifactHash, a.sizes.artifact);
+    const samples: SampleMetrics[] = [];
+    for (const spec of sampleSpecs(a.seed, a.maxSamples)) {
+      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec);
+      samples.push({ index: spec.index, ...m });
+      if (canStop(samples, a.thresholds, a.confidence)) break;
+    }
+    const honest = summarize(samples, a.thresholds);
+    const told = lie(this.o.lie ?? 'none', honest.samples, honest.pass, a, this.key);
+    const s = summarize(told.samples, a.thresholds);
+    const unsigned = { jobId: a.jobId, nodeKey: this.key, samples: s.samples, means: s.means, pass: told.pass ?? s.pass };
+    return { ...unsigned, sig: signHex(this.identity, voteSigningBytes(unsigned)) };
+  }
+}
+
+function summarize(samples: SampleMetrics[], t: Thresholds) {
+  const means = Object.fromEntries(METRICS.map((k) => [k, samples.reduce((s, x) => s + x[k], 0) / samples.length])) as Record<MetricName, number>;
+  return { samples, means, pass: passes(means, t) };
+}
+
+/**
+ * Byzantine behaviours, applied to an honest measurement:
+ * - random: every sample replaced with noise, pass bit a coin flip;
+ * - consistent: always claims the opposite verdict, with numbers shifted from the truth by a fixed rule;
+ * - collude: claims the opposite verdict with numbers every colluder derives identically from the job seed.
+ */
+function lie(mode: LieMode, samples: SampleMetrics[], honestPass: boolean, a: Assignment, key: string): { samples: SampleMetrics[]; pass?: boolean } {
+  if (mode === 'none') return { samples };
+  if (mode === 'random') {
+    const r = new Rng(`${a.seed}:${key}`);
+    return { samples: samples.map((s) => ({ index: s.index, psnr: r.range(8, 60), ssim: r.range(0.2, 1), flip: r.range(0, 0.6) })), pass: r.next() < 0.5 };
+  }
+  if (mode === 'consistent') {
+    return {
+      samples: samples.map((s) => honestPass
+        ? { index: s.index, psnr: s.psnr * 0.5, ssim: s.ssim * 0.6, flip: Math.min(1, s.flip + 0.3) }
+        : { index: s.index, psnr: Math.min(100, s.psnr * 1.8 + 10), ssim: Math.min(1, s.ssim * 1.3 + 0.2), flip: s.flip * 0.2 }),
+      pass: !honestPass,
+    };
+  }
+  const r = new Rng(`collude:${a.seed}`);
+  return {
+    samples: samples.map((s) => honestPass
+      ? { index: s.index, psnr: r.range(12, 14), ssim: r.range(0.4, 0.45), flip: r.range(0.35, 0.4) }
+      : { index: s.index, psnr: r.range(58, 62), ssim: r.range(0.98, 0.99), flip: r.range(0.005, 0.01) }),
+    pass: !honestPass,
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Faults with real processes on loopback: `ote trust serve` and `ote trust node` children, as deployed.
+ * A node killed mid-job, the engine SIGKILLed mid-job and restarted, Byzantine minorities (1 of 4, 2 of 7) lying
+ * randomly, consistently or in collusion, and tampering with the stored rows, the certificate or the pinned key.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFileSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
+import { loadOrCreateIdentity, ed25519Verify } from '../../src/trust/crypto.js';
+import { verifyCertificate, type Certificate } from '../../src/trust/certificate.js';
+import { verifyConsistency } from '../../src/trust/merkle.js';
+import { fromHex } from '../../src/trust/bytes.js';
+import { DEFAULT_REPUTATION, lowerBound } from '../../src/trust/reputation.js';
+import type { TrustClient, SubmitRequest } from '../../src/trust/client.js';
+import { oteBin, tempDir } from '../helpers.js';
+import { trustBlobs, THRESHOLDS, type Blobs } from './fixtures.js';
+
+let blobs: Blobs;
+const clusters: EmbeddedTrust[] = [];
+const job = (artifact: Uint8Array, extra: Partial<SubmitRequest> = {}): SubmitRequest =>
+  ({ referenceScene: blobs.reference, artifact, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9, ...extra });
+const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function cluster(o: Parameters<typeof startEmbeddedTrust>[0]) {
+  const c = await startEmbeddedTrust(o);
+  clusters.push(c);
+  return c;
+}
+
+async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+test.before(async () => { blobs = await trustBlobs(); });
+test.after(async () => { await Promise.all(clusters.map((c) => c.stop())); });
+
+test('a node killed mid-job: the job is reassigned and completes', async () => {
+  const dataDir = tempDir('ote-trust-kill-node-');
+  const c = await cluster({ dataDir, nodes: 4, quorum: 3, nodeArgs: () => ['--sample-delay-ms', '120'] });
+  const client = c.client();
+  const keys = c.nodes.map((_, i) => loadOrCreateIdentity(join(dataDir, `node-${i}.key`)).publicKey);
+  const jobId = await client.submitJob(job(blobs.good));
+  const assigned = await waitFor('three assignments', async () => {
+    const s = (await client.call('job.get', { jobId })).body;
+    const a = (s.assignments as { node: string; state: string }[]).filter((x) => x.state === 'assigned');
+    return a.length === 3 ? a : undefined;
+  });
+  const victim = keys.indexOf(assigned[0].node);
+  c.nodes[victim].kill('SIGKILL');
+  const cert = await client.waitForCertificate(jobId, { timeoutMs: 30_000 });
+  assert.is(cert.verdict, 'accepted', cert.reason);
+  assert.is(cert.nodes.length, 3);
+  assert.not.ok(cert.nodes.some((n) => n.key === keys[victim]), 'the killed node did not vote');
+  assert.ok(cert.nodes.some((n) => !assigned.some((a) => a.node === n.key)), 'a replacement node voted');
+  client.close();
+  await c.stop();
+});
+
+test('the engine SIGKILLed during a job and restarted: the job resumes from SQLite and the log stays consistent', async () => {
+  const dataDir = tempDir('ote-trust-kill-engine-');
+  const c = await cluster({ dataDir, nodes: 3, nodeArgs: (i) => (i === 0 ? [] : ['--sample-delay-ms', '200']) });
+  const client = c.client();
+  const first = await client.submit(job(blobs.good), { timeoutMs: 30_000 });
+  const before = first.log.checkpoint;
+  const jobId = await client.submitJob(job(blobs.bad));
+  await waitFor('a first vote', async () => ((await client.call('job.get', { jobId })).body.votes >= 1 ? true : undefined));
+  c.engine.kill('SIGKILL');
+  await new Promise((r) => c.engine.once('exit', r));
+  await c.restartEngine();
+  const cert = await client.waitForCertificate(jobId, { timeoutMs: 40_000 });
+  assert.is(cert.verdict, 'rejected', 'the resumed job reaches the right verdict');
+  assert.ok(verifyCertificate(cert, ed25519Verify, { engineKey: c.engineKey }).ok, 'same engine key after restart');
+  const after = cert.log.checkpoint;
+  const proof = (await client.call('log.consistency', { first: before.size, second: after.size })).body.proof as string[];
+  assert.ok(verifyConsistency(before.size, after.size, fromHex(before.root), fromHex(after.root), proof.map(fromHex)), 'new checkpoint extends the one before the kill');
+  client.close();
+  await c.stop();
+  const audit = ote('trust', 'audit', 'verify', '--data', dataDir, '--engine-key', c.engineKey);
+  assert.is(audit.status, 0, audit.stdout + audit.stderr);
+
+  // Tampering with any stored row is detected by the audit.
+  const tamper = async (sql: string, expect: RegExp) => {
+    const dir = tempDir('ote-trust-tamper-');
+    const src = new Database(join(dataDir, 'trust.sqlite'), { readonly: true });
+    await src.backup(join(dir, 'trust.sqlite'));
+    src.close();
+    return { dir, sql, expect };
+  };
+  const cases = await Promise.all([
+    tamper("UPDATE votes SET vote = json_set(vote, '$.pass', json('true')) WHERE rowid = (SELECT MIN(rowid) FROM votes WHERE json_extract(vote, '$.pass') = 0)", /votes\[/),
+    tamper("UPDATE log SET data = replace(data, '\"verdict\":\"rejected\"', '\"verdict\":\"accepted\"') WHERE data LIKE '%\"type\":\"verdict\"%' AND data LIKE '%rejected%'", /log\[\d+\]: stored leaf hash/),
+    tamper('UPDATE nodes SET alpha = alpha + 5 WHERE rowid = 1', /nodes\[/),
+    tamper("UPDATE jobs SET result = replace(result, 'rejected', 'accepted') WHERE result LIKE '%rejected%'", /result: verdict differs/),
+    tamper('DELETE FROM log WHERE idx = (SELECT MAX(idx) FROM log)', /beyond the log|checkpoint/),
+  ]);
+  for (const k of cases) {
+    const db = new Database(join(k.dir, 'trust.sqlite'));
+    assert.ok(db.prepare(k.sql).run().changes > 0, `tamper had no effect: ${k.sql}`);
+    db.close();
+    const r = ote('trust', 'audit', 'verify', '--data', k.dir);
+    assert.is(r.status, 7, `${k.sql}\n${r.stdout}`);
+    assert.match(r.stdout, k.expect);
+  }
+});
+
+test('certificates: offline check, pinned key, tampering', async () => {
+  const dataDir = tempDir('ote-trust-cert-');
+  const c = await cluster({ dataDir, nodes: 3 });
+  const client = c.client();
+  const cert = await client.submit(job(blobs.good), { timeoutMs: 30_000 });
+  client.close();
+  await c.stop();
+  const dir = tempDir('ote-trust-certfile-');
+  const file = join(dir, 'cert.json');
+  writeFileSync(file, JSON.stringify(cert));
+  let r = ote('verify-cert', file, '--engine-key', c.engineKey);
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /valid certificate, verdict ACCEPTED/);
+  r = ote('verify-cert', file, '--engine-key', 'ab'.repeat(32));
+  assert.is(r.status, 7);
+  assert.match(r.stdout, /engineKey/);
+  const edits: [string, (x: Certificate) => void, RegExp][] = [
+    ['metric', (x) => { x.metrics.psnr.median = 99; }, /sig: engine signature|metrics\.psnr/],
+    ['vote', (x) => { x.nodes[0].vote.means.ssim = 0.5; }, /nodes\[0\]\.vote\.sig/],
+    ['verdict re-signed by another key', (x) => { x.verdict = 'rejected'; }, /sig/],
+    ['proof', (x) => { x.log.inclusionProof = x.log.inclusionProof.slice(1); }, /inclusionProof/],
+    ['seed', (x) => { x.job.seed = 'cd'.repeat(32); }, /job\.seed/],
+  ];
+  for (const [name, edit, expect] of edits) {
+    const t = JSON.parse(readFileSync(file, 'utf8')) as Certificate;
+    edit(t);
+    const res = verifyCertificate(t, ed25519Verify);
+    assert.not.ok(res.ok, `${name} edit not detected`);
+    assert.ok(res.problems.some((p) => expect.test(p)), `${name}: ${res.problems.join('; ')}`);
+  }
+});
+
+/** Byzantine minorities: verdicts right every time, liars flagged, their reputation lower than it started. */
+for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
+  for (const mode of ['random', 'consistent', 'collude'] as const) {
+    test(`${f} of ${n} nodes Byzantine (${mode} lies), quorum ${quorum}`, async () => {
+      const dataDir = tempDir(`ote-trust-byz-${mode}-`);
+      const c = await cluster({ dataDir, nodes: 0, quorum });
+      c.addNode(['--count', String(n - f), '--key', join(dataDir, 'honest.key')]);
+      c.addNode(['--count', String(f), '--key', join(dataDir, 'liar.key'), '--lie', mode]);
+      await c.waitForNodes(n);
+      const liars = new Set(Array.from({ length: f }, (_, i) => loadOrCreateIdentity(join(dataDir, `liar.key.${i}`)).publicKey));
+      const client: TrustClient = c.client();
+      // Submitted together, so load balancing spreads them and every liar sits on some quorum.
+      const kinds = ['good', 'bad', 'good', 'bad'] as const;
+      const certs = await Promise.all(kinds.map((k) => client.submit(job(blobs[k]), { timeoutMs: 40_000 })));
+      let liarVotes = 0, liarFlags = 0;
+      certs.forEach((cert, i) => {
+        assert.is(cert.verdict, kinds[i] === 'good' ? 'accepted' : 'rejected', `job ${i} (${kinds[i]}): ${cert.reason}`);
+        assert.ok(verifyCertificate(cert, ed25519Verify, { engineKey: c.engineKey }).ok);
+        for (const node of cert.nodes) {
+          if (liars.has(node.key)) { liarVotes++; if (node.flagged) liarFlags++; }
+          else assert.not.ok(node.flagged, `an honest node was flagged in job ${i}: ${JSON.stringify(cert.nodes.map((x) => [x.key.slice(0, 6), liars.has(x.key), x.weight, x.flagged, x.vote.means, x.vote.samples.length]))}`);
+        }
+      });
+      assert.ok(liarVotes >= f, `liars voted ${liarVotes} times`);
+      if (mode === 'random') assert.ok(liarFlags >= liarVotes - 1 && liarFlags >= 1, `random liars flagged ${liarFlags}/${liarVotes}`);
+      else assert.is(liarFlags, liarVotes, 'every consistent or colluding lie is flagged');
+      const info = await client.info();
+      const prior = lowerBound(DEFAULT_REPUTATION.prior);
+      for (const node of info.nodes as { key: string; reputation: number }[]) {
+        if (liars.has(node.key) && certs.some((x) => x.nodes.some((v) => v.key === node.key && v.flagged))) assert.ok(node.reputation < prior, 'a flagged liar loses reputation');
+        if (!liars.has(node.key)) assert.ok(node.reputation >= prior - 1e-9, 'honest reputation does not fall');
+      }
+      client.close();
+      await c.stop();
+    });
+  }
+}
+
+test.run();
