@@ -367,6 +367,7 @@ void raster_chart(const Chart& c, const std::vector<Vec2d>& uv, double scale, in
 struct Page {
   std::vector<int> sky;  // per column: first row below every raw texel placed so far
   int used = 0;          // rows used (raw extent + pad)
+  int used_w = 0;        // columns used
   uint64_t texels = 0;
   uint64_t boxes = 0;    // padded chart box texels placed: a page with too little box room left is not tried
 };
@@ -541,6 +542,7 @@ Status generate_lightmap_uvs(const LightmapUvInput& in, const LightmapUvOptions&
             for (int c = 0; c < r.w; ++c)
               if (r.raw_end[c]) trial.sky[best.first + c] = std::max(trial.sky[best.first + c], best.second + r.raw_end[c]);
             trial.used = std::max(trial.used, best.second + r.h);
+            trial.used_w = std::max(trial.used_w, best.first + r.w);
             trial.texels += r.raw_texels;
             trial.boxes += uint64_t(r.w) * r.h;
             local[i] = {first_chart[o] + i, best.first, best.second, useb, r.ox, r.oy};
@@ -564,7 +566,7 @@ Status generate_lightmap_uvs(const LightmapUvInput& in, const LightmapUvOptions&
               retry_bigger = true;
               break;
             }
-            pages.push_back(Page{std::vector<int>(W, 0), 0, 0, 0});
+            pages.push_back(Page{std::vector<int>(W, 0), 0, 0, 0, 0});
             if (try_page(pages.back())) page_of[o] = uint32_t(pages.size() - 1), done = true;
             else pages.pop_back();
           }
@@ -583,22 +585,22 @@ Status generate_lightmap_uvs(const LightmapUvInput& in, const LightmapUvOptions&
   }
 
   stage("pack");
-  // 3. Final UVs, normalized per page (pages are cropped to the smallest power-of-two height that holds them).
+  // 3. Final UVs, normalized per page. Pages are cropped to what they hold, rounded up to a multiple of 4 texels
+  // (block compression), so a small scene does not sit in a mostly empty page.
   out.page_count = uint32_t(pages.size());
-  std::vector<int> page_h(pages.size());
+  std::vector<int> page_w(pages.size()), page_h(pages.size());
   for (size_t p = 0; p < pages.size(); ++p) {
-    int h = 16;
-    while (h < pages[p].used) h *= 2;
-    page_h[p] = std::min(h, W);
+    page_w[p] = std::min(W, (pages[p].used_w + 3) & ~3);
+    page_h[p] = std::min(W, (pages[p].used + 3) & ~3);
     if (p < out.max_pages) {
-      out.page_width[p] = W, out.page_height[p] = page_h[p];
+      out.page_width[p] = page_w[p], out.page_height[p] = page_h[p];
       out.page_texels[p] = pages[p].texels;
     }
   }
   out.chart_count = uint32_t(charts.size());
   std::vector<uint32_t> tri_page(in.triangle_count, 0);
   for (uint32_t o = 0; o < in.object_count; ++o) {
-    const double pw = W, ph = page_h[page_of[o]];
+    const double pw = page_w[page_of[o]], ph = page_h[page_of[o]];
     double max_s = 0, sum_s = 0, sum_a = 0;
     for (uint32_t ci = first_chart[o]; ci < first_chart[o + 1]; ++ci) {
       const Placed& pl = placed[ci];

@@ -18,7 +18,7 @@ export interface LightmapUvNativeInput {
 }
 
 export interface LightmapUvNativeOptions extends JobOptions {
-  /** Square page size in texels (default 1024). Small scenes get a smaller page; the last page is cropped in height. */
+  /** Largest page, square, in texels (default 1024). Each page is cropped to its content (a multiple of 4 texels). */
   pageSize?: number;
   /** Empty texels between the conservative footprints of any two charts, and to the page edge (default 2). */
   padding?: number;

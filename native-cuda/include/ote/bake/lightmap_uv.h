@@ -27,7 +27,7 @@ struct LightmapUvInput {
 };
 
 struct LightmapUvOptions {
-  uint32_t page_size = 1024;      // square pages; the last page is cropped to the smallest power-of-two height
+  uint32_t page_size = 1024;      // largest page (square); each page is cropped to its content, a multiple of 4
   uint32_t padding = 2;           // empty texels between any two charts' conservative footprints, and to page edges
   float max_cone_degrees = 40.f;  // charts grow while triangle normals stay within this angle of the chart normal
 };
