@@ -1,5 +1,6 @@
 /** Every `ote` subcommand. Add new ones here. */
 import type { Command } from '../command.js';
+import { bakeCommand } from './bake.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
@@ -11,5 +12,6 @@ export const COMMANDS: Command[] = [
   genCommand,
   infoCommand,
   nativeInfoCommand,
+  bakeCommand,
   renderCommand,
 ];
