@@ -206,9 +206,11 @@ test('ote bake CLI: writes glb (+ EXR and RGBM with --hdr); bad input and cancel
 
   const c = spawnSync(process.execPath, ['-e', `
     const { spawn } = require('node:child_process');
-    const p = spawn(process.execPath, [${JSON.stringify(oteBin)}, 'bake', ${JSON.stringify(src)}, '-o', ${JSON.stringify(join(dir, 'cancel.glb'))}, '--samples', '4096'], { stdio: 'inherit' });
-    setTimeout(() => p.kill('SIGINT'), 2500);
-    p.on('exit', (code) => process.exit(code ?? 99));`], { encoding: 'utf8' });
+    const p = spawn(process.execPath, [${JSON.stringify(oteBin)}, 'bake', ${JSON.stringify(src)}, '-o', ${JSON.stringify(join(dir, 'cancel.glb'))}, '--samples', '4096', '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let sent = false;
+    // Interrupt once the bake reports progress (the handler is installed by then), as a user pressing Ctrl-C.
+    p.stderr.on('data', (d) => { if (!sent && String(d).includes('"stage":"bake"')) { sent = true; p.kill('SIGINT'); } });
+    p.on('exit', (code, signal) => process.exit(code ?? (signal ? 98 : 99)));`], { encoding: 'utf8' });
   assert.is(c.status, 130, c.stderr);
   assert.not.ok(existsSync(join(dir, 'cancel.glb')));
 });
