@@ -2,6 +2,7 @@
 // The per-ray work is the OTE_HD traversal of ray/traverse.h, the same code the CUDA kernels run.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "ote/bvh/scene_bvh.h"
 #include "ote/ray/render.h"
@@ -31,13 +32,51 @@ void trace_one(const SceneBvhView& v, const RayBatch& rays, HitBatch& hits, uint
   if (hits.normal) hits.normal[3 * i] = h.ng.x, hits.normal[3 * i + 1] = h.ng.y, hits.normal[3 * i + 2] = h.ng.z;
 }
 
+// The hot loops are compiled twice on x86-64: for the baseline ISA and for AVX2 + FMA (three-operand forms and
+// fused slab tests), picked at run time. `flatten` inlines the whole OTE_HD traversal into each variant, so no
+// out-of-line copy is shared between them.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define OTE_RAYS_AVX2 1
+__attribute__((target("avx2,fma"), flatten)) void trace_range_avx2(const SceneBvhView& v, const RayBatch& rays,
+                                                                    HitBatch& hits, uint64_t b, uint64_t e) {
+  for (uint64_t i = b; i < e; ++i) trace_one(v, rays, hits, i);
+}
+__attribute__((target("avx2,fma"), flatten)) void render_range_avx2(const SceneBvhView& v, const RenderParams& p,
+                                                                     float* rgba, uint32_t x0, uint32_t y0) {
+  for (uint32_t y = y0; y < std::min(p.height, y0 + 8); ++y)
+    for (uint32_t x = x0; x < std::min(p.width, x0 + 8); ++x)
+      render_detail::shade_pixel(v, p, x, y, rgba + 4 * (uint64_t(y) * p.width + x));
+}
+bool use_avx2() {
+  // OTE_NO_AVX2=1 forces the baseline path (to compare the two, or to match another machine's results).
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !std::getenv("OTE_NO_AVX2");
+  return ok;
+}
+#endif
+
+__attribute__((flatten)) void trace_range(const SceneBvhView& v, const RayBatch& rays, HitBatch& hits, uint64_t b,
+                                          uint64_t e) {
+#ifdef OTE_RAYS_AVX2
+  if (use_avx2()) return trace_range_avx2(v, rays, hits, b, e);
+#endif
+  for (uint64_t i = b; i < e; ++i) trace_one(v, rays, hits, i);
+}
+
+__attribute__((flatten)) void render_range(const SceneBvhView& v, const RenderParams& p, float* rgba, uint32_t x0,
+                                           uint32_t y0) {
+#ifdef OTE_RAYS_AVX2
+  if (use_avx2()) return render_range_avx2(v, p, rgba, x0, y0);
+#endif
+  for (uint32_t y = y0; y < std::min(p.height, y0 + 8); ++y)
+    for (uint32_t x = x0; x < std::min(p.width, x0 + 8); ++x)
+      render_detail::shade_pixel(v, p, x, y, rgba + 4 * (uint64_t(y) * p.width + x));
+}
+
 }  // namespace
 
 Status trace_rays_cpu(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, const JobControl& ctl) {
   const SceneBvhView v = bvh.view();
-  return parallel_for(rays.count, 4096, [&](uint64_t b, uint64_t e) {
-    for (uint64_t i = b; i < e; ++i) trace_one(v, rays, hits, i);
-  }, ctl);
+  return parallel_for(rays.count, 4096, [&](uint64_t b, uint64_t e) { trace_range(v, rays, hits, b, e); }, ctl);
 }
 
 Status render_view_cpu(const SceneBvh& bvh, const RenderParams& p, float* rgba, const JobControl& ctl) {
@@ -46,10 +85,7 @@ Status render_view_cpu(const SceneBvh& bvh, const RenderParams& p, float* rgba, 
   const uint32_t tw = (p.width + 7) / 8, th = (p.height + 7) / 8;
   return parallel_for(uint64_t(tw) * th, 1, [&](uint64_t b, uint64_t e) {
     for (uint64_t tile = b; tile < e; ++tile) {
-      const uint32_t x0 = uint32_t(tile % tw) * 8, y0 = uint32_t(tile / tw) * 8;
-      for (uint32_t y = y0; y < std::min(p.height, y0 + 8); ++y)
-        for (uint32_t x = x0; x < std::min(p.width, x0 + 8); ++x)
-          render_detail::shade_pixel(v, p, x, y, rgba + 4 * (uint64_t(y) * p.width + x));
+      render_range(v, p, rgba, uint32_t(tile % tw) * 8, uint32_t(tile / tw) * 8);
     }
   }, ctl);
 }

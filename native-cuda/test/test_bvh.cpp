@@ -179,6 +179,7 @@ static void test_watertight() {
   sc.add_instance(0, off);
   SceneBvh bvh = build(sc);
   int escaped = 0, total = 0;
+  std::vector<float> org_all, dir_all;
   for (size_t t = 0; t < m.idx.size() / 3; ++t)
     for (int k = 0; k < 3; ++k) {
       const Vec3 p = load_vec3(m.pos.data(), m.idx[3 * t + k]), q = load_vec3(m.pos.data(), m.idx[3 * t + (k + 1) % 3]);
@@ -186,10 +187,23 @@ static void test_watertight() {
         const Vec3 org = {0.01f, 0.02f, -0.03f};
         Hit h;
         ++total;
-        if (!trace_closest(bvh.view(), make_ray(org + Vec3{0.123f, -0.0456f, 0.0789f}, target - org), kRayNone, h)) ++escaped;
+        const Vec3 o = org + Vec3{0.123f, -0.0456f, 0.0789f}, d = target - org;
+        if (!trace_closest(bvh.view(), make_ray(o, d), kRayNone, h)) ++escaped;
+        org_all.insert(org_all.end(), {o.x, o.y, o.z});
+        dir_all.insert(dir_all.end(), {d.x, d.y, d.z});
       }
     }
   CHECK(escaped == 0, "%d of %d rays through shared vertices and edges escaped the closed sphere", escaped, total);
+  // The same rays through the batch driver, which runs the AVX2 + FMA build of the traversal where available.
+  RayBatch rb;
+  rb.origins = org_all.data(), rb.directions = dir_all.data(), rb.tmin = rb.tmax = nullptr, rb.count = uint64_t(total);
+  std::vector<uint32_t> prim(total);
+  HitBatch hb{};
+  hb.prim = prim.data();
+  CHECK(trace_rays(bvh, rb, hb, Backend::Cpu, JobControl{}) == Status::Ok, "trace_rays failed");
+  int escaped_batch = 0;
+  for (uint32_t p : prim) escaped_batch += p == kBvhInvalid;
+  CHECK(escaped_batch == 0, "batch driver: %d of %d rays escaped the closed sphere", escaped_batch, total);
 }
 
 static void test_bad_input() {

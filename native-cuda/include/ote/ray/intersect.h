@@ -11,27 +11,44 @@ namespace ote {
 // 1 / x with zeros mapped to a huge finite value of the same sign: the slab test then never computes 0 * inf.
 OTE_HD OTE_INLINE float safe_rcp(float x) { return fabsf(x) > 1e-30f ? 1.0f / x : copysignf(1e30f, x); }
 
-// Per-ray (per-instance) constants of the box test.
+// Min and max for the box test, whose operands are never NaN (safe_rcp keeps 0 * inf out). On the host a plain
+// comparison compiles to one minss/maxss, where fminf/fmaxf must honour NaN and become library calls.
+#if defined(__CUDA_ARCH__)
+OTE_HD OTE_INLINE float min_nn(float a, float b) { return fminf(a, b); }
+OTE_HD OTE_INLINE float max_nn(float a, float b) { return fmaxf(a, b); }
+#else
+OTE_HD OTE_INLINE float min_nn(float a, float b) { return a < b ? a : b; }
+OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
+#endif
+
+// Per-ray (per-instance) constants of the box test. The direction's signs pick, once per ray, which of a box's
+// two planes per axis is entered first (Williams et al. 2005), so the test needs no min/max per slab.
 struct BoxRay {
   Vec3 org, inv;
+  int near_x, near_y, near_z;  // float offsets into a BvhNode: lo[a] (a) or hi[a] (4 + a)
 };
 
 OTE_HD OTE_INLINE BoxRay make_box_ray(Vec3 org, Vec3 dir) {
   BoxRay r;
   r.org = org;
   r.inv = make_vec3(safe_rcp(dir.x), safe_rcp(dir.y), safe_rcp(dir.z));
+  r.near_x = r.inv.x >= 0.0f ? 0 : 4;
+  r.near_y = r.inv.y >= 0.0f ? 1 : 5;
+  r.near_z = r.inv.z >= 0.0f ? 2 : 6;
   return r;
 }
 
 // Entry distance of the ray into the node's box within [tmin, tmax], or INFINITY when it misses.
 // The exit distance is widened by 1 + 2*gamma(3) (Ize 2013, pbrt) so that rounding can never cull a box whose
 // triangles the watertight test would hit: without it, rays along a shared edge on a box face slip through.
-OTE_HD OTE_INLINE float box_enter(const BvhNode& n, const BoxRay& r, float tmin, float tmax) {
-  const float tx0 = (n.lo[0] - r.org.x) * r.inv.x, tx1 = (n.hi[0] - r.org.x) * r.inv.x;
-  const float ty0 = (n.lo[1] - r.org.y) * r.inv.y, ty1 = (n.hi[1] - r.org.y) * r.inv.y;
-  const float tz0 = (n.lo[2] - r.org.z) * r.inv.z, tz1 = (n.hi[2] - r.org.z) * r.inv.z;
-  const float tnear = fmaxf(fmaxf(fminf(tx0, tx1), fminf(ty0, ty1)), fmaxf(fminf(tz0, tz1), tmin));
-  const float tfar = fminf(fminf(fmaxf(tx0, tx1), fmaxf(ty0, ty1)), fminf(fmaxf(tz0, tz1), tmax)) * 1.0000004f;
+// Reads the node through a pointer so that the per-ray plane offsets index memory, not registers (GPU).
+OTE_HD OTE_INLINE float box_enter(const BvhNode* node, const BoxRay& r, float tmin, float tmax) {
+  const float* f = reinterpret_cast<const float*>(node);
+  const float tnx = (f[r.near_x] - r.org.x) * r.inv.x, tfx = (f[r.near_x ^ 4] - r.org.x) * r.inv.x;
+  const float tny = (f[r.near_y] - r.org.y) * r.inv.y, tfy = (f[r.near_y ^ 4] - r.org.y) * r.inv.y;
+  const float tnz = (f[r.near_z] - r.org.z) * r.inv.z, tfz = (f[r.near_z ^ 4] - r.org.z) * r.inv.z;
+  const float tnear = max_nn(max_nn(tnx, tny), max_nn(tnz, tmin));
+  const float tfar = min_nn(min_nn(tfx, tfy), min_nn(tfz, tmax)) * 1.0000004f;
   return tnear <= tfar ? tnear : INFINITY;
 }
 
@@ -67,8 +84,7 @@ OTE_HD OTE_INLINE WatertightRay make_watertight_ray(Vec3 org, Vec3 dir) {
 
 // Watertight ray/triangle test. On a hit inside (tmin, tmax) writes t and the barycentrics (u, v) of corners 1
 // and 2 and returns true. Front faces (counter-clockwise seen from the ray origin) give positive edge functions;
-// with `cull_back` only they are hit. Edge functions that round to exactly zero are recomputed in double, as the
-// paper prescribes, so that a ray through a vertex or an edge is decided consistently.
+// with `cull_back` only they are hit. A ray through a shared edge or vertex hits at least one of the triangles.
 OTE_HD OTE_INLINE bool intersect_triangle(const WatertightRay& w, const float* v0, const float* v1, const float* v2,
                                           float tmin, float tmax, bool cull_back, float& t_out, float& u_out,
                                           float& v_out) {
@@ -76,14 +92,13 @@ OTE_HD OTE_INLINE bool intersect_triangle(const WatertightRay& w, const float* v
   const float Ax = (v0[w.kx] - w.ox) - w.sx * Az, Ay = (v0[w.ky] - w.oy) - w.sy * Az;
   const float Bx = (v1[w.kx] - w.ox) - w.sx * Bz, By = (v1[w.ky] - w.oy) - w.sy * Bz;
   const float Cx = (v2[w.kx] - w.ox) - w.sx * Cz, Cy = (v2[w.ky] - w.oy) - w.sy * Cz;
-  float U = Cx * By - Cy * Bx;
-  float V = Ax * Cy - Ay * Cx;
-  float W = Bx * Ay - By * Ax;
-  if (U == 0.0f || V == 0.0f || W == 0.0f) {
-    U = float(double(Cx) * double(By) - double(Cy) * double(Bx));
-    V = float(double(Ax) * double(Cy) - double(Ay) * double(Cx));
-    W = float(double(Bx) * double(Ay) - double(By) * double(Ax));
-  }
+  // The edge functions are evaluated in double: the float products are exact there, so the result is the same
+  // whether or not the compiler fuses a multiply and a subtraction (FMA on the GPU and in the AVX2 build). A fused
+  // a*b - c*d is not the exact negation of the fused c*d - a*b, and two triangles would then disagree about the
+  // edge they share: rays through it would slip between them. Rounded once to float, U, V and W keep their sign.
+  const float U = float(double(Cx) * double(By) - double(Cy) * double(Bx));
+  const float V = float(double(Ax) * double(Cy) - double(Ay) * double(Cx));
+  const float W = float(double(Bx) * double(Ay) - double(By) * double(Ax));
   // In this frame a counter-clockwise triangle seen from the origin has positive edge functions.
   if (cull_back) {
     if (U < 0.0f || V < 0.0f || W < 0.0f) return false;

@@ -49,7 +49,7 @@ template <bool kAny>
 OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri* tris, uint32_t root, Vec3 org, Vec3 dir,
                                      float tmin, float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
   const BoxRay br = make_box_ray(org, dir);
-  if (box_enter(nodes[root], br, tmin, tmax) == INFINITY) return false;
+  if (box_enter(nodes + root, br, tmin, tmax) == INFINITY) return false;
   const WatertightRay wr = make_watertight_ray(org, dir);
   StackEntry stack[kBvhStackSize];
   int sp = 0;
@@ -68,8 +68,8 @@ OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri* tris, u
         }
       }
     } else {
-      const float d0 = box_enter(nodes[n.first], br, tmin, tmax);
-      const float d1 = box_enter(nodes[n.first + 1], br, tmin, tmax);
+      const float d0 = box_enter(nodes + n.first, br, tmin, tmax);
+      const float d1 = box_enter(nodes + n.first + 1, br, tmin, tmax);
       if (d0 != INFINITY && d1 != INFINITY) {
         const bool left_first = d0 <= d1;
         stack[sp].node = left_first ? n.first + 1 : n.first;
@@ -98,7 +98,7 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
   const bool cull = (flags & kRayCullBackFaces) != 0;
   const BoxRay br = make_box_ray(ray.org, ray.dir);
   const float tmin = ray.tmin;
-  if (box_enter(s.tlas_nodes[0], br, tmin, tmax) == INFINITY) return false;
+  if (box_enter(s.tlas_nodes, br, tmin, tmax) == INFINITY) return false;
   StackEntry stack[kBvhStackSize];
   int sp = 0;
   uint32_t idx = 0;
@@ -118,8 +118,8 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
         }
       }
     } else {
-      const float d0 = box_enter(s.tlas_nodes[n.first], br, tmin, tmax);
-      const float d1 = box_enter(s.tlas_nodes[n.first + 1], br, tmin, tmax);
+      const float d0 = box_enter(s.tlas_nodes + n.first, br, tmin, tmax);
+      const float d1 = box_enter(s.tlas_nodes + n.first + 1, br, tmin, tmax);
       if (d0 != INFINITY && d1 != INFINITY) {
         const bool left_first = d0 <= d1;
         stack[sp].node = left_first ? n.first + 1 : n.first;
