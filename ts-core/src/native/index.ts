@@ -1,4 +1,5 @@
 export * from './addon.js';
+export * from './bake.js';
 export * from './job.js';
 export * from './measure.js';
 export * from './rays.js';

@@ -1,6 +1,7 @@
 /** Every `ote` subcommand. Add new ones here. */
 import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
+import { bakeCommand } from './bake.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   infoCommand,
   nativeInfoCommand,
   profilesCommand,
+  bakeCommand,
   renderCommand,
   compareCommand,
   verifyCommand,

@@ -10,6 +10,7 @@ import { defaultMemoryBudget } from '../memory.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
+import { REFERENCE_MODES, renderReferenceMode } from './bake.js';
 
 function vec3Flag(v: string | undefined, name: string): [number, number, number] | undefined {
   if (v === undefined) return undefined;
@@ -60,7 +61,7 @@ export const renderCommand: Command = {
   name: 'render',
   summary: 'render a view of a glTF scene with the native ray tracer (albedo, normals, ambient occlusion, shaded, depth)',
   usage: 'ote render <scene.glb|scene.gltf> [--camera N | --eye x,y,z --target x,y,z] [--fov deg] [--width W] [--height H] ' +
-    '[--mode albedo|normals|ao|shaded|depth] [--spp N] [--ao-samples N] [--seed N] [--background r,g,b] [--backend auto|cpu|cuda] [--json] -o out.png',
+    '[--mode albedo|normals|ao|shaded|depth|pathtrace|lightmapped] [--spp N] [--ao-samples N] [--seed N] [--background r,g,b] [--backend auto|cpu|cuda] [--json] -o out.png',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' }, camera: { type: 'string' }, eye: { type: 'string' }, target: { type: 'string' },
@@ -72,7 +73,8 @@ export const renderCommand: Command = {
     if (!values.out) throw new UsageError('missing -o <out.png>');
     if (!/\.png$/i.test(values.out)) throw new UsageError(`-o ${values.out}: only .png output is supported`);
     const mode = (values.mode ?? 'shaded') as RenderMode;
-    if (!RENDER_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${RENDER_MODES.join(', ')}, got "${values.mode}"`);
+    const reference = (REFERENCE_MODES as readonly string[]).includes(mode);
+    if (!RENDER_MODES.includes(mode) && !reference) throw new UsageError(`--mode must be one of ${[...RENDER_MODES, ...REFERENCE_MODES].join(', ')}, got "${values.mode}"`);
     const backend = values.backend ?? 'auto';
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
     const spp = numberFlag(values.spp, 'spp', mode === 'ao' || mode === 'shaded' ? 4 : 1, (n) => Number.isInteger(n) && n >= 1 && n <= 4096);
@@ -84,6 +86,7 @@ export const renderCommand: Command = {
     const t0 = performance.now();
     const { scene, warnings } = await importGltf(file, { memoryBudgetBytes: defaultMemoryBudget() });
     const view = viewFromFlags(scene, values);
+    if (reference) return renderReferenceMode(scene, view, mode as (typeof REFERENCE_MODES)[number], { spp: values.spp === undefined ? undefined : spp, seed, out: values.out, json: !!values.json }, ctx);
     progress.update('bvh', 0);
     const bvh = await sceneBvh(scene, { signal: ctx.signal, onProgress: (f) => progress.update('bvh', f) });
     progress.done('bvh');

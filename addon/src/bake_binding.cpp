@@ -1,0 +1,395 @@
+// Baking bindings. generateLightmapUvs(input, outputs, options) -> { promise, cancel };
+// countUvOverlaps(cornerUv, page?) -> { count, flags } (synchronous: a grid sweep, milliseconds per 100k triangles).
+// bakeLightmaps(scene, inputs, outputs, options) -> { promise, cancel };
+// renderReference(scene, inputs, view, outputs, options) -> { promise, cancel }.
+// See ts-core/src/native/bake.ts.
+#include <napi.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "args.h"
+#include "flat_scene_arg.h"
+#include "module_registry.h"
+#include "native_job.h"
+#include "ote/bake/bake.h"
+#include "ote/bake/lightmap_uv.h"
+#include "ote/bvh/scene_bvh.h"
+
+namespace ote_addon {
+namespace {
+
+// The BVH build is a short prelude to the bake: it shares the cancel flag but not the progress bar.
+struct JobControlNoProgress {
+  ote::JobControl ctl;
+  explicit JobControlNoProgress(const ote::JobControl& c) : ctl{c.cancel, nullptr} {}
+};
+
+uint32_t uint_option(const Napi::Object& o, const char* fn, const char* key, uint32_t def, uint32_t lo, uint32_t hi) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= lo && d <= hi) || d != double(uint32_t(d)))
+    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": options." + key + " must be an integer in [" +
+                                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return uint32_t(d);
+}
+
+struct UvJob {
+  ote::LightmapUvInput in{};
+  ote::LightmapUvOptions opt;
+  ote::LightmapUvOutput out{};
+  std::vector<uint32_t> page, charts, overlaps, page_w, page_h;
+  std::vector<uint64_t> texels, box, page_texels;
+  std::vector<float> max_s, mean_s, density;
+};
+
+template <typename T>
+Napi::Value to_array(Napi::Env env, const std::vector<T>& v, size_t n) {
+  auto a = Napi::Float64Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) a[i] = double(v[i]);
+  return a;
+}
+
+Napi::Value GenerateLightmapUvs(const Napi::CallbackInfo& info) {
+  const char* fn = "generateLightmapUvs";
+  Napi::Env env = info.Env();
+  Napi::Object in_obj = object_arg(info, 0, fn, "input");
+  Napi::Object out_obj = object_arg(info, 1, fn, "outputs");
+  Napi::Object options = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+
+  auto job = std::make_shared<UvJob>();
+  ote::LightmapUvInput& in = job->in;
+  size_t n = 0;
+  in.positions = typed_field<float>(in_obj, fn, "input", "positions", n);
+  if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": input.positions length is not a multiple of 3");
+  in.vertex_count = uint32_t(n / 3);
+  in.indices = typed_field<uint32_t>(in_obj, fn, "input", "indices", n);
+  if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": input.indices length is not a multiple of 3");
+  in.triangle_count = uint32_t(n / 3);
+  for (size_t i = 0; i < n; ++i)
+    if (in.indices[i] >= in.vertex_count)
+      throw Napi::RangeError::New(env, std::string(fn) + ": input.indices[" + std::to_string(i) + "] is out of range");
+  in.object_first_triangle = typed_field<uint32_t>(in_obj, fn, "input", "objectFirstTriangle", n);
+  if (n == 0) throw Napi::RangeError::New(env, std::string(fn) + ": input.objectFirstTriangle is empty");
+  in.object_count = uint32_t(n - 1);
+  if (in.object_first_triangle[0] != 0 || in.object_first_triangle[in.object_count] != in.triangle_count)
+    throw Napi::RangeError::New(env, std::string(fn) + ": input.objectFirstTriangle must run from 0 to the triangle count");
+  for (uint32_t o = 0; o < in.object_count; ++o)
+    if (in.object_first_triangle[o] > in.object_first_triangle[o + 1])
+      throw Napi::RangeError::New(env, std::string(fn) + ": input.objectFirstTriangle must not decrease");
+  in.object_texels_per_meter = typed_field<float>(in_obj, fn, "input", "objectTexelsPerMeter", n);
+  expect_length(env, fn, "input.objectTexelsPerMeter", n, in.object_count);
+  for (uint32_t o = 0; o < in.object_count; ++o)
+    if (!(in.object_texels_per_meter[o] > 0) || !std::isfinite(in.object_texels_per_meter[o]))
+      throw Napi::RangeError::New(env, std::string(fn) + ": input.objectTexelsPerMeter[" + std::to_string(o) + "] must be a positive number");
+  in.corner_uv = typed_field<float>(in_obj, fn, "input", "cornerUv", n, true);
+  if (in.corner_uv) expect_length(env, fn, "input.cornerUv", n, 6ull * in.triangle_count);
+  in.object_keep_uv = typed_field<uint8_t>(in_obj, fn, "input", "objectKeepUv", n, true);
+  if (in.object_keep_uv) {
+    expect_length(env, fn, "input.objectKeepUv", n, in.object_count);
+    if (!in.corner_uv) throw Napi::TypeError::New(env, std::string(fn) + ": input.objectKeepUv needs input.cornerUv");
+  }
+
+  job->opt.page_size = uint_option(options, fn, "pageSize", 1024, 16, 16384);
+  job->opt.padding = uint_option(options, fn, "padding", 2, 0, 64);
+  if (options.Get("maxConeDegrees").IsNumber()) job->opt.max_cone_degrees = options.Get("maxConeDegrees").As<Napi::Number>().FloatValue();
+  if (!(job->opt.max_cone_degrees > 1 && job->opt.max_cone_degrees < 89))
+    throw Napi::RangeError::New(env, std::string(fn) + ": options.maxConeDegrees must be in (1, 89)");
+
+  ote::LightmapUvOutput& out = job->out;
+  out.corner_uv = typed_field<float>(out_obj, fn, "outputs", "cornerUv", n);
+  expect_length(env, fn, "outputs.cornerUv", n, 6ull * in.triangle_count);
+  out.triangle_chart = typed_field<uint32_t>(out_obj, fn, "outputs", "triangleChart", n);
+  expect_length(env, fn, "outputs.triangleChart", n, in.triangle_count);
+  const size_t no = in.object_count;
+  job->page.resize(no), job->charts.resize(no), job->overlaps.resize(no), job->texels.resize(no), job->box.resize(no);
+  job->max_s.resize(no), job->mean_s.resize(no), job->density.resize(no);
+  const size_t max_pages = size_t(no) + 1;
+  job->page_w.resize(max_pages), job->page_h.resize(max_pages), job->page_texels.resize(max_pages);
+  out.object_page = job->page.data(), out.object_charts = job->charts.data(), out.object_overlaps = job->overlaps.data();
+  out.object_texels = job->texels.data(), out.object_box_texels = job->box.data();
+  out.object_max_stretch = job->max_s.data(), out.object_mean_stretch = job->mean_s.data();
+  out.object_texels_per_meter = job->density.data();
+  out.max_pages = uint32_t(max_pages);
+  out.page_width = job->page_w.data(), out.page_height = job->page_h.data(), out.page_texels = job->page_texels.data();
+
+  return NativeJob::Start(
+      env, fn, [job](const ote::JobControl& ctl) { return ote::generate_lightmap_uvs(job->in, job->opt, job->out, ctl); },
+      [job](Napi::Env env) -> Napi::Value {
+        const size_t no = job->in.object_count, np = job->out.page_count;
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("chartCount", double(job->out.chart_count));
+        r.Set("objectPage", to_array(env, job->page, no));
+        r.Set("objectCharts", to_array(env, job->charts, no));
+        r.Set("objectTexels", to_array(env, job->texels, no));
+        r.Set("objectBoxTexels", to_array(env, job->box, no));
+        r.Set("objectMaxStretch", to_array(env, job->max_s, no));
+        r.Set("objectMeanStretch", to_array(env, job->mean_s, no));
+        r.Set("objectOverlaps", to_array(env, job->overlaps, no));
+        r.Set("objectTexelsPerMeter", to_array(env, job->density, no));
+        r.Set("pageWidth", to_array(env, job->page_w, np));
+        r.Set("pageHeight", to_array(env, job->page_h, np));
+        r.Set("pageTexels", to_array(env, job->page_texels, np));
+        return r;
+      },
+      options.Get("onProgress"), {in_obj, out_obj});
+}
+
+Napi::Value CountUvOverlaps(const Napi::CallbackInfo& info) {
+  const char* fn = "countUvOverlaps";
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(fn) + ": argument 'cornerUv' must be a Float32Array");
+  auto uv = info[0].As<Napi::Float32Array>();
+  if (uv.ElementLength() % 6) throw Napi::RangeError::New(env, std::string(fn) + ": cornerUv length is not a multiple of 6");
+  const uint32_t nt = uint32_t(uv.ElementLength() / 6);
+  const uint32_t* page = nullptr;
+  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) {
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      throw_type(env, std::string(fn) + ": argument 'page' must be a Uint32Array");
+    auto p = info[1].As<Napi::Uint32Array>();
+    expect_length(env, fn, "page", p.ElementLength(), nt);
+    page = p.Data();
+  }
+  auto flags = Napi::Uint8Array::New(env, nt);
+  const uint64_t count = ote::count_uv_overlaps(uv.Data(), nt, page, 1e-6, flags.Data());
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("count", double(count));
+  r.Set("flags", flags);
+  return r;
+}
+
+
+// Everything bakeLightmaps and renderReference read besides the flat scene; owns the converted structs.
+struct BakeJobInputs {
+  ote::FlatScene flat{};
+  std::vector<ote::BakeMaterial> materials;
+  std::vector<ote::BakeLight> lights;
+  std::vector<uint32_t> page_w, page_h;
+  ote::BakeInputs in{};
+};
+
+double num(const Napi::Object& o, const char* fn, const char* key, double def, double lo, double hi) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= lo && d <= hi))
+    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": options." + key + " must be a number in [" +
+                                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return d;
+}
+
+// inputs: { materials: Float32Array (7 per material: albedo rgb, emission rgb, doubleSided),
+//           lights: Float32Array (14 per light: type, colour×intensity rgb, position xyz, direction xyz, size, range,
+//           cosInner, cosOuter), sky: Float32Array(10: type, zenith rgb, horizon rgb, ground rgb),
+//           triangleUv1: Float32Array(6/triangle), trianglePage: Int32Array, triangleNormals?: Float32Array(9/tri),
+//           pageWidth: Uint32Array, pageHeight: Uint32Array }
+std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi::Object& o, const char* fn) {
+  Napi::Env env = o.Env();
+  auto j = std::make_shared<BakeJobInputs>();
+  j->flat = flat_scene_arg(scene, fn);
+  const ote::FlatScene& f = j->flat;
+  for (uint32_t i = 0; i < f.instance_count; ++i)
+    if (f.instance_mesh[i] >= f.mesh_count)
+      throw Napi::RangeError::New(env, std::string(fn) + ": scene.instanceMesh[" + std::to_string(i) + "] is out of range");
+  for (uint64_t k = 0; k < 3ull * f.triangle_count; ++k)
+    if (f.indices[k] >= f.vertex_count) throw Napi::RangeError::New(env, std::string(fn) + ": scene.indices has an index out of range");
+  size_t n = 0;
+  ote::BakeInputs& in = j->in;
+  in.flat = &j->flat;
+  in.triangle_material = typed_field<int32_t>(scene, fn, "scene", "triangleMaterial", n);
+  expect_length(env, fn, "scene.triangleMaterial", n, f.triangle_count);
+  const float* mats = typed_field<float>(o, fn, "inputs", "materials", n);
+  if (n % 7) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials length is not a multiple of 7");
+  for (size_t m = 0; m < n / 7; ++m) {
+    ote::BakeMaterial bm{};
+    for (int c = 0; c < 3; ++c) bm.albedo[c] = mats[7 * m + c], bm.emission[c] = mats[7 * m + 3 + c];
+    bm.double_sided = mats[7 * m + 6] != 0;
+    j->materials.push_back(bm);
+  }
+  in.materials = j->materials.data();
+  in.material_count = uint32_t(j->materials.size());
+  in.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0};
+  const float* lights = typed_field<float>(o, fn, "inputs", "lights", n);
+  if (n % 14) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.lights length is not a multiple of 14");
+  for (size_t l = 0; l < n / 14; ++l) {
+    const float* L = lights + 14 * l;
+    ote::BakeLight bl{};
+    bl.type = uint32_t(L[0]);
+    for (int c = 0; c < 3; ++c) bl.color[c] = L[1 + c], bl.position[c] = L[4 + c], bl.direction[c] = L[7 + c];
+    bl.size = L[10], bl.range = L[11], bl.cos_inner = L[12], bl.cos_outer = L[13];
+    j->lights.push_back(bl);
+  }
+  in.lights = j->lights.data();
+  in.light_count = uint32_t(j->lights.size());
+  const float* sky = typed_field<float>(o, fn, "inputs", "sky", n);
+  expect_length(env, fn, "inputs.sky", n, 10);
+  in.sky_type = uint32_t(sky[0]);
+  for (int c = 0; c < 3; ++c) in.sky_zenith[c] = sky[1 + c], in.sky_horizon[c] = sky[4 + c], in.sky_ground[c] = sky[7 + c];
+  in.triangle_uv1 = typed_field<float>(o, fn, "inputs", "triangleUv1", n);
+  expect_length(env, fn, "inputs.triangleUv1", n, 6ull * f.triangle_count);
+  in.triangle_page = typed_field<int32_t>(o, fn, "inputs", "trianglePage", n);
+  expect_length(env, fn, "inputs.trianglePage", n, f.triangle_count);
+  in.triangle_normals = typed_field<float>(o, fn, "inputs", "triangleNormals", n, true);
+  if (in.triangle_normals) expect_length(env, fn, "inputs.triangleNormals", n, 9ull * f.triangle_count);
+  const uint32_t* pw = typed_field<uint32_t>(o, fn, "inputs", "pageWidth", n);
+  in.page_count = uint32_t(n);
+  const uint32_t* ph = typed_field<uint32_t>(o, fn, "inputs", "pageHeight", n);
+  expect_length(env, fn, "inputs.pageHeight", n, in.page_count);
+  j->page_w.assign(pw, pw + in.page_count);
+  j->page_h.assign(ph, ph + in.page_count);
+  in.page_width = j->page_w.data();
+  in.page_height = j->page_h.data();
+  for (uint32_t t = 0; t < f.triangle_count; ++t)
+    if (in.triangle_page[t] >= int32_t(in.page_count))
+      throw Napi::RangeError::New(env, std::string(fn) + ": inputs.trianglePage[" + std::to_string(t) + "] is not a page");
+  return j;
+}
+
+ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
+  ote::TransportParams tp{3, 2, 1.0f, 0.0f};
+  tp.bounces = uint32_t(num(o, fn, "bounces", 3, 0, 64));
+  tp.rr_start = uint32_t(num(o, fn, "russianRouletteFrom", 2, 0, 64));
+  tp.ao_distance = float(num(o, fn, "aoDistance", 1.0, 0, 1e30));
+  tp.clamp_indirect = float(num(o, fn, "clampIndirect", 0, 0, 1e30));
+  return tp;
+}
+
+// Page arrays of one kind: outputs[key] must be an array of `count` typed arrays of width × height × per texels.
+template <typename T>
+std::vector<T*> page_arrays(const Napi::Object& outputs, const char* fn, const char* key, const BakeJobInputs& j,
+                            size_t per) {
+  Napi::Value v = outputs.Get(key);
+  if (!v.IsArray()) throw_type(outputs.Env(), std::string(fn) + ": outputs." + key + " must be an array (one entry per page)");
+  Napi::Array a = v.As<Napi::Array>();
+  expect_length(outputs.Env(), fn, std::string("outputs.") + key, a.Length(), j.in.page_count);
+  std::vector<T*> r;
+  for (uint32_t p = 0; p < a.Length(); ++p) {
+    Napi::Object holder = Napi::Object::New(outputs.Env());
+    holder.Set("page", a.Get(p));
+    size_t n = 0;
+    const std::string path = std::string("outputs.") + key + "[" + std::to_string(p) + "]";
+    T* ptr = typed_field<T>(holder, fn, path.c_str(), "page", n);
+    expect_length(outputs.Env(), fn, path, n, per * j.page_w[p] * j.page_h[p]);
+    r.push_back(ptr);
+  }
+  return r;
+}
+
+Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
+  const char* fn = "bakeLightmaps";
+  Napi::Env env = info.Env();
+  Napi::Object scene_obj = object_arg(info, 0, fn, "scene");
+  Napi::Object in_obj = object_arg(info, 1, fn, "inputs");
+  Napi::Object out_obj = object_arg(info, 2, fn, "outputs");
+  Napi::Object options = info.Length() > 3 && info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
+  auto j = bake_inputs(scene_obj, in_obj, fn);
+  struct Out {
+    std::vector<float*> rgba;
+    std::vector<uint8_t*> valid;
+    std::vector<uint32_t*> samples;
+    std::vector<float*> position, normal;
+    ote::BakeOutput out{};
+  };
+  auto o = std::make_shared<Out>();
+  o->rgba = page_arrays<float>(out_obj, fn, "rgba", *j, 4);
+  o->valid = page_arrays<uint8_t>(out_obj, fn, "valid", *j, 1);
+  o->samples = page_arrays<uint32_t>(out_obj, fn, "samples", *j, 1);
+  o->out.page_rgba = o->rgba.data();
+  o->out.page_valid = o->valid.data();
+  o->out.page_samples = o->samples.data();
+  if (!out_obj.Get("position").IsUndefined()) {
+    o->position = page_arrays<float>(out_obj, fn, "position", *j, 3);
+    o->out.page_position = o->position.data();
+  }
+  if (!out_obj.Get("normal").IsUndefined()) {
+    o->normal = page_arrays<float>(out_obj, fn, "normal", *j, 3);
+    o->out.page_normal = o->normal.data();
+  }
+  ote::BakeParams p;
+  p.samples = uint32_t(num(options, fn, "samples", 256, 1, 1 << 20));
+  p.min_samples = uint32_t(num(options, fn, "minSamples", 32, 1, 1 << 20));
+  p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.01, 0, 1e9));
+  p.batch = uint32_t(num(options, fn, "batch", 16, 1, 4096));
+  p.seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
+  p.transport = transport_options(options, fn);
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  return NativeJob::Start(
+      env, fn,
+      [j, o, p, backend](const ote::JobControl& ctl) {
+        ote::SceneBvh bvh;
+        JobControlNoProgress quiet(ctl);
+        ote::Status st = ote::build_scene_bvh(j->flat, ote::BvhBuildOptions{}, bvh, quiet.ctl);
+        if (st != ote::Status::Ok) return st;
+        return ote::bake_lightmaps(j->in, bvh, p, o->out, backend, ctl);
+      },
+      [o, backend](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("backend", backend_name(backend));
+        r.Set("texels", double(o->out.texels));
+        r.Set("texelSamples", double(o->out.texel_samples));
+        r.Set("rays", double(o->out.rays));
+        r.Set("repairedTexels", double(o->out.repaired_texels));
+        r.Set("setupSeconds", o->out.setup_seconds);
+        r.Set("traceSeconds", o->out.trace_seconds);
+        return r;
+      },
+      options.Get("onProgress"), {scene_obj, in_obj, out_obj});
+}
+
+Napi::Value RenderReference(const Napi::CallbackInfo& info) {
+  const char* fn = "renderReference";
+  Napi::Env env = info.Env();
+  Napi::Object scene_obj = object_arg(info, 0, fn, "scene");
+  Napi::Object in_obj = object_arg(info, 1, fn, "inputs");
+  Napi::Object view_obj = object_arg(info, 2, fn, "view");
+  Napi::Object out_obj = object_arg(info, 3, fn, "outputs");
+  Napi::Object options = info.Length() > 4 && info[4].IsObject() ? info[4].As<Napi::Object>() : Napi::Object::New(env);
+  auto j = bake_inputs(scene_obj, in_obj, fn);
+  auto v = std::make_shared<ote::ReferenceView>();
+  size_t n = 0;
+  const float* m = typed_field<float>(view_obj, fn, "view", "cameraToWorld", n);
+  expect_length(env, fn, "view.cameraToWorld", n, 16);
+  for (int i = 0; i < 16; ++i) v->camera_to_world[i] = m[i];
+  v->yfov = float(num(view_obj, fn, "yfov", 0.8, 1e-4, 3.14));
+  v->width = uint32_t(num(view_obj, fn, "width", 256, 1, 16384));
+  v->height = uint32_t(num(view_obj, fn, "height", 256, 1, 16384));
+  v->znear = float(num(view_obj, fn, "znear", 0.01, 0, 1e30));
+  v->zfar = float(num(view_obj, fn, "zfar", 1e30, 0, INFINITY));
+  v->spp = uint32_t(num(options, fn, "spp", 16, 1, 1 << 16));
+  v->seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
+  const std::string mode_s = options.Get("mode").IsString() ? options.Get("mode").As<Napi::String>().Utf8Value() : "pathtrace";
+  if (mode_s != "pathtrace" && mode_s != "lightmapped") throw_type(env, std::string(fn) + ": options.mode must be 'pathtrace' or 'lightmapped'");
+  const ote::ReferenceMode mode = mode_s == "pathtrace" ? ote::ReferenceMode::PathTraced : ote::ReferenceMode::Lightmapped;
+  auto pages = std::make_shared<std::vector<float*>>();
+  if (mode == ote::ReferenceMode::Lightmapped) *pages = page_arrays<float>(out_obj, fn, "pages", *j, 4);
+  float* rgba = typed_field<float>(out_obj, fn, "outputs", "rgba", n);
+  expect_length(env, fn, "outputs.rgba", n, 4ull * v->width * v->height);
+  const ote::TransportParams tp = transport_options(options, fn);
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  return NativeJob::Start(
+      env, fn,
+      [j, v, pages, rgba, tp, mode, backend](const ote::JobControl& ctl) {
+        ote::SceneBvh bvh;
+        JobControlNoProgress quiet(ctl);
+        ote::Status st = ote::build_scene_bvh(j->flat, ote::BvhBuildOptions{}, bvh, quiet.ctl);
+        if (st != ote::Status::Ok) return st;
+        v->pages = pages->empty() ? nullptr : pages->data();
+        return ote::render_reference(j->in, bvh, *v, mode, tp, rgba, backend, ctl);
+      },
+      [](Napi::Env env) -> Napi::Value { return Napi::Object::New(env); },
+      options.Get("onProgress"), {scene_obj, in_obj, view_obj, out_obj});
+}
+
+void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("bakeLightmaps", Napi::Function::New(env, BakeLightmaps, "bakeLightmaps"));
+  exports.Set("renderReference", Napi::Function::New(env, RenderReference, "renderReference"));
+  exports.Set("generateLightmapUvs", Napi::Function::New(env, GenerateLightmapUvs, "generateLightmapUvs"));
+  exports.Set("countUvOverlaps", Napi::Function::New(env, CountUvOverlaps, "countUvOverlaps"));
+}
+OTE_ADDON_MODULE(bake, Register);
+
+}  // namespace
+}  // namespace ote_addon

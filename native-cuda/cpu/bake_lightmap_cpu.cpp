@@ -1,0 +1,425 @@
+// CPU side of baking: emitter gathering, texel setup (conservative UV1 raster, leak repair), the progressive
+// per-texel path tracing driver on the thread pool, and the reference renderer. The transport itself is the OTE_HD
+// code in bake/transport.h, shared with the CUDA kernel.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "ote/bake/bake.h"
+#include "ote/bake/uv_math.h"
+#include "ote/thread_pool.h"
+
+namespace ote {
+namespace {
+
+using transport::unit;
+using transport::v3;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Inverse transpose of the 3x3 part of a column-major 4x4, for normals; returns the determinant's sign.
+float normal_matrix(const float* m, float* n) {
+  const float a = m[0], b = m[4], c = m[8], d = m[1], e = m[5], f = m[9], g = m[2], h = m[6], i = m[10];
+  const float A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const float D = -(b * i - c * h), E = a * i - c * g, F = -(a * h - b * g);
+  const float G = b * f - c * e, H = -(a * f - c * d), I = a * e - b * d;
+  const float det = a * A + b * B + c * C;
+  // Cofactor matrix = det × inverse transpose; the scale does not matter for directions.
+  n[0] = A, n[1] = B, n[2] = C, n[3] = D, n[4] = E, n[5] = F, n[6] = G, n[7] = H, n[8] = I;
+  return det < 0 ? -1.0f : 1.0f;
+}
+Vec3 apply3(const float* n, Vec3 v) {  // rows as stored: world = (A B C; D E F; G H I) v, in column order
+  return make_vec3(n[0] * v.x + n[3] * v.y + n[6] * v.z, n[1] * v.x + n[4] * v.y + n[7] * v.z,
+                   n[2] * v.x + n[5] * v.y + n[8] * v.z);
+}
+
+struct WorldTri {
+  Vec3 p[3];
+  Vec3 ng;  // front-side geometric normal
+};
+
+WorldTri world_triangle(const FlatScene& f, uint32_t prim, uint32_t inst) {
+  const float* m = f.instance_transforms + 16ull * inst;
+  WorldTri w;
+  for (int k = 0; k < 3; ++k) w.p[k] = transform_point(m, load_vec3(f.positions, f.indices[3 * prim + k]));
+  float nm[9];
+  const float sign = normal_matrix(m, nm);
+  const Vec3 c = cross(w.p[1] - w.p[0], w.p[2] - w.p[0]);
+  const float l = length(c);
+  w.ng = l > 0 ? c * (sign / l) : make_vec3(0, 0, 0);
+  return w;
+}
+
+// Interpolated shading normal (object-space corner normals through the normal matrix), facing the geometric side.
+Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, float v, Vec3 ng) {
+  if (!in.triangle_normals) return ng;
+  const float* cn = in.triangle_normals + 9ull * prim;
+  const Vec3 n0 = v3(cn), n1 = v3(cn + 3), n2 = v3(cn + 6);
+  Vec3 n = n0 * (1 - u - v) + n1 * u + n2 * v;
+  if (!(dot(n, n) > 0)) return ng;
+  float nm[9];
+  normal_matrix(in.flat->instance_transforms + 16ull * inst, nm);
+  n = apply3(nm, n);
+  const float l = length(n);
+  if (!(l > 0) || !std::isfinite(l)) return ng;
+  n = n * (1.0f / l);
+  // Shading normals that point below the surface (bad input normals) would send rays into it.
+  return dot(n, ng) > 0.05f ? n : ng;
+}
+
+// Closest point of triangle t (2D) to q, as barycentrics (u of corner 1, v of corner 2), and its distance.
+double closest_barycentric(const Vec2d* t, Vec2d q, float& u, float& v) {
+  const double area = cross2(t[0], t[1], t[2]);
+  // Barycentrics of q.
+  const double w0 = cross2(t[1], t[2], q) / area, w1 = cross2(t[2], t[0], q) / area, w2 = cross2(t[0], t[1], q) / area;
+  if (area != 0 && w0 >= 0 && w1 >= 0 && w2 >= 0) {
+    u = float(w1), v = float(w2);
+    return 0.0;
+  }
+  double best = INFINITY;
+  for (int e = 0; e < 3; ++e) {
+    const Vec2d a = t[e], b = t[(e + 1) % 3];
+    const double dx = b.x - a.x, dy = b.y - a.y, l2 = dx * dx + dy * dy;
+    double s = l2 > 0 ? ((q.x - a.x) * dx + (q.y - a.y) * dy) / l2 : 0.0;
+    s = std::min(1.0, std::max(0.0, s));
+    const double px = a.x + s * dx - q.x, py = a.y + s * dy - q.y, d = std::sqrt(px * px + py * py);
+    if (d < best) {
+      best = d;
+      double w[3] = {0, 0, 0};
+      w[e] = 1 - s, w[(e + 1) % 3] = s;
+      u = float(w[1]), v = float(w[2]);
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh) const {
+  BakeSceneView s{};
+  s.bvh = bvh;
+  s.triangle_material = in.triangle_material;
+  s.triangle_count = in.flat->triangle_count;
+  s.materials = in.materials;
+  s.material_count = in.material_count;
+  s.default_material = in.default_material;
+  s.lights = in.lights;
+  s.light_count = in.light_count;
+  s.emitters = emitters.data();
+  s.emitter_cdf = emitter_cdf.data();
+  s.emitter_count = uint32_t(emitters.size());
+  s.emitter_power = emitter_power;
+  s.sky_type = in.sky_type;
+  for (int c = 0; c < 3; ++c) s.sky_zenith[c] = in.sky_zenith[c], s.sky_horizon[c] = in.sky_horizon[c], s.sky_ground[c] = in.sky_ground[c];
+  return s;
+}
+
+void gather_emitters(const BakeInputs& in, BakeSceneData& d) {
+  const FlatScene& f = *in.flat;
+  d.emitters.clear();
+  d.emitter_cdf.clear();
+  double total = 0;
+  for (uint32_t i = 0; i < f.instance_count; ++i) {
+    const uint32_t m = f.instance_mesh[i];
+    for (uint32_t t = f.mesh_first_triangle[m]; t < f.mesh_first_triangle[m + 1]; ++t) {
+      const int32_t mi = in.triangle_material ? in.triangle_material[t] : -1;
+      const BakeMaterial& mat = mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+      const Vec3 le = v3(mat.emission);
+      const float lum = transport::luminance(le);
+      if (!(lum > 0)) continue;
+      const WorldTri w = world_triangle(f, t, i);
+      const Vec3 e1 = w.p[1] - w.p[0], e2 = w.p[2] - w.p[0];
+      const float area = 0.5f * length(cross(e1, e2));
+      if (!(area > 0) || !std::isfinite(area)) continue;
+      EmitterTri e{};
+      for (int c = 0; c < 3; ++c) {
+        e.v0[c] = (&w.p[0].x)[c], e.e1[c] = (&e1.x)[c], e.e2[c] = (&e2.x)[c], e.emission[c] = mat.emission[c];
+      }
+      // A mirrored instance flips the winding: keep e1 x e2 along the front normal.
+      if (dot(cross(e1, e2), w.ng) < 0)
+        for (int c = 0; c < 3; ++c) std::swap(e.e1[c], e.e2[c]);
+      e.area = area;
+      e.double_sided = mat.double_sided;
+      total += double(lum) * area;
+      d.emitters.push_back(e);
+      d.emitter_cdf.push_back(float(total));
+    }
+  }
+  for (float& c : d.emitter_cdf) c = float(c / total);
+  if (!d.emitter_cdf.empty()) d.emitter_cdf.back() = 1.0f;
+  d.emitter_power = float(total);
+}
+
+Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl) {
+  const FlatScene& f = *in.flat;
+  struct Best {
+    float dist = INFINITY;
+    uint32_t prim = 0, inst = 0;
+    float u = 0, v = 0, texel_size = 0;
+  };
+  std::vector<std::vector<Best>> best(in.page_count);
+  for (uint32_t pg = 0; pg < in.page_count; ++pg) best[pg].resize(size_t(in.page_width[pg]) * in.page_height[pg]);
+  // 1. Conservative raster of every lightmapped triangle in UV1: each texel keeps the triangle whose surface is
+  // closest to its centre (inside wins), so texels cut by edges still get a sample on the surface.
+  for (uint32_t i = 0; i < f.instance_count; ++i) {
+    if (ctl.cancelled()) return Status::Cancelled;
+    const uint32_t m = f.instance_mesh[i];
+    for (uint32_t t = f.mesh_first_triangle[m]; t < f.mesh_first_triangle[m + 1]; ++t) {
+      const int32_t pg = in.triangle_page[t];
+      if (pg < 0 || uint32_t(pg) >= in.page_count) continue;
+      const uint32_t W = in.page_width[pg], H = in.page_height[pg];
+      Vec2d tri[3];
+      float tx[3], ty[3];
+      for (int k = 0; k < 3; ++k) {
+        tri[k] = {double(in.triangle_uv1[6ull * t + 2 * k]) * W, double(in.triangle_uv1[6ull * t + 2 * k + 1]) * H};
+        tx[k] = float(tri[k].x), ty[k] = float(tri[k].y);
+      }
+      const double uv_area = 0.5 * std::fabs(cross2(tri[0], tri[1], tri[2]));
+      const WorldTri w = world_triangle(f, t, i);
+      const double world_area = 0.5 * length(cross(w.p[1] - w.p[0], w.p[2] - w.p[0]));
+      if (!(uv_area > 1e-12) || !(world_area > 0)) continue;
+      const float texel_size = float(std::sqrt(world_area / uv_area));
+      const int x0 = std::max(0, int(std::floor(std::min(tx[0], std::min(tx[1], tx[2])))) - 1);
+      const int x1 = std::min(int(W) - 1, int(std::floor(std::max(tx[0], std::max(tx[1], tx[2])))));
+      const int y0 = std::max(0, int(std::floor(std::min(ty[0], std::min(ty[1], ty[2])))) - 1);
+      const int y1 = std::min(int(H) - 1, int(std::floor(std::max(ty[0], std::max(ty[1], ty[2])))));
+      for (int y = y0; y <= y1; ++y)
+        for (int x = x0; x <= x1; ++x) {
+          if (!triangle_touches_texel(tx, ty, x, y)) continue;
+          float u, v;
+          const double d = closest_barycentric(tri, Vec2d{x + 0.5, y + 0.5}, u, v);
+          Best& b = best[pg][size_t(y) * W + x];
+          if (d < b.dist) b = {float(d), t, i, u, v, texel_size};
+        }
+    }
+  }
+  // 2. Sample points and normals; leak repair where the point sits behind nearby geometry.
+  ts = TexelSet{};
+  for (uint32_t pg = 0; pg < in.page_count; ++pg) {
+    const uint32_t W = in.page_width[pg], H = in.page_height[pg];
+    for (uint32_t k = 0; k < W * H; ++k) {
+      out.page_valid[pg][k] = best[pg][k].dist < INFINITY;
+      if (out.page_valid[pg][k]) ts.page.push_back(pg), ts.index.push_back(k);
+    }
+  }
+  const size_t n = ts.page.size();
+  ts.position.resize(3 * n);
+  ts.normal.resize(3 * n);
+  std::atomic<uint64_t> repaired{0};
+  const SceneBvhView view = bvh.view();
+  Status st = parallel_for(n, 1024, [&](uint64_t b, uint64_t e) {
+    uint64_t rep = 0;
+    for (uint64_t k = b; k < e; ++k) {
+      Best c = best[ts.page[k]][ts.index[k]];
+      // Nudge the sample a hair into the triangle: a point exactly on an edge shared with a perpendicular wall or
+      // ceiling starts its rays on that surface's plane, where the hit at t = 0 is not seen and light leaks in.
+      c.u = c.u * (1 - 2e-3f) + 2e-3f / 3, c.v = c.v * (1 - 2e-3f) + 2e-3f / 3;
+      const WorldTri w = world_triangle(f, c.prim, c.inst);
+      Vec3 p = w.p[0] * (1 - c.u - c.v) + w.p[1] * c.u + w.p[2] * c.v;
+      const Vec3 nrm = shading_normal(in, c.prim, c.inst, c.u, c.v, w.ng);
+      // Rays along the surface, as long as half the texel's diagonal: hitting the back of another surface means
+      // the sample point is inside or under it (a wall standing on this floor): move it out past that surface.
+      Vec3 t1, t2;
+      transport::basis(w.ng, t1, t2);
+      const float reach = 0.75f * c.texel_size;
+      const Vec3 org = p + w.ng * transport::ray_eps(p);
+      float best_t = INFINITY;
+      Vec3 best_dir = make_vec3(0, 0, 0);
+      for (int r = 0; r < 8; ++r) {
+        const float a = 0.78539816f * r;
+        const Vec3 dir = t1 * cosf(a) + t2 * sinf(a);
+        Hit h;
+        if (trace_closest(view, make_ray(org, dir, 0.0f, reach), kRayNone, h) && dot(h.ng, dir) > 0 && h.t < best_t)
+          best_t = h.t, best_dir = dir;
+      }
+      if (best_t < INFINITY) {
+        p = org + best_dir * (best_t + transport::ray_eps(p) * 4);
+        ++rep;
+      }
+      for (int a = 0; a < 3; ++a) ts.position[3 * k + a] = (&p.x)[a], ts.normal[3 * k + a] = (&nrm.x)[a];
+    }
+    repaired += rep;
+  }, ctl);
+  ts.repaired = repaired.load();
+  return st;
+}
+
+Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
+                       uint32_t* samples, BakeOutput& out, const JobControl& ctl) {
+  const size_t n = ts.page.size();
+  std::vector<double> lum2(n, 0.0);
+  std::vector<uint32_t> active(n);
+  for (size_t i = 0; i < n; ++i) active[i] = uint32_t(i);
+  std::atomic<uint64_t> rays{0}, texel_samples{0};
+  const double total = double(n) * p.samples;
+  double done = 0;
+  for (uint32_t s0 = 0; s0 < p.samples && !active.empty(); s0 += p.batch) {
+    const uint32_t s1 = std::min(p.samples, s0 + p.batch);
+    JobControl pass_ctl{ctl.cancel, nullptr};
+    const Status st = parallel_for(active.size(), 64, [&](uint64_t b, uint64_t e) {
+      uint32_t r = 0;
+      for (uint64_t a = b; a < e; ++a) {
+        const uint32_t k = active[a];
+        const Vec3 pos = v3(&ts.position[3 * k]), nrm = v3(&ts.normal[3 * k]);
+        float acc[4] = {0, 0, 0, 0};
+        double l2 = 0;
+        for (uint32_t smp = s0; smp < s1; ++smp) {
+          uint32_t rng = transport::sample_seed(p.seed, k, smp);
+          float ao = 1;
+          const Vec3 L = transport::incident(s, p.transport, pos, nrm, rng, &ao, &r);
+          const bool ok = std::isfinite(L.x) && std::isfinite(L.y) && std::isfinite(L.z);
+          const Vec3 Lc = ok ? L : make_vec3(0, 0, 0);
+          acc[0] += Lc.x, acc[1] += Lc.y, acc[2] += Lc.z, acc[3] += ao;
+          const double y = transport::luminance(Lc);
+          l2 += y * y;
+        }
+        for (int c = 0; c < 4; ++c) rgba_sum[4 * k + c] += acc[c];
+        lum2[k] += l2;
+        samples[k] += s1 - s0;
+      }
+      rays += r;
+    }, pass_ctl);
+    if (st != Status::Ok) return st;
+    texel_samples += uint64_t(active.size()) * (s1 - s0);
+    done += double(active.size()) * (s1 - s0);
+    // Early stop: standard error of the mean luminance small against the mean (deterministic: own samples only).
+    std::vector<uint32_t> next;
+    next.reserve(active.size());
+    for (uint32_t k : active) {
+      const double m = samples[k];
+      const double mean = transport::luminance(make_vec3(rgba_sum[4 * k], rgba_sum[4 * k + 1], rgba_sum[4 * k + 2])) / m;
+      const double var = std::max(0.0, lum2[k] / m - mean * mean);
+      const double sem = std::sqrt(var / m);
+      if (m >= p.min_samples && sem < p.noise_threshold * (mean + 1e-3)) continue;
+      next.push_back(k);
+    }
+    active.swap(next);
+    // Remaining work shrinks as texels converge: report against the work that is left at most.
+    const double left = double(active.size()) * (p.samples - s1);
+    ctl.report(done / (done + left > 0 ? done + left : 1) * (total > 0 ? 1 : 0));
+  }
+  out.rays = rays.load();
+  out.texel_samples = texel_samples.load();
+  return Status::Ok;
+}
+
+Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParams& p, BakeOutput& out,
+                      Backend backend, const JobControl& ctl) {
+  if (!in.flat || !in.triangle_uv1 || !in.triangle_page || p.samples == 0 || p.batch == 0) return Status::InvalidArgument;
+  const auto t0 = std::chrono::steady_clock::now();
+  TexelSet ts;
+  JobControl setup_ctl{ctl.cancel, nullptr};
+  Status st = setup_texels(in, bvh, out, ts, setup_ctl);
+  if (st != Status::Ok) return st;
+  BakeSceneData data;
+  gather_emitters(in, data);
+  out.setup_seconds = seconds_since(t0);
+  out.texels = ts.page.size();
+  out.repaired_texels = ts.repaired;
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<float> sum(4 * ts.page.size(), 0.0f);
+  std::vector<uint32_t> samples(ts.page.size(), 0);
+  if (resolve_backend(backend) == Backend::Cuda)
+    st = bake_texels_cuda(in, bvh, data, p, ts, sum.data(), samples.data(), out, ctl);
+  else
+    st = bake_texels_cpu(data.view(in, bvh.view()), p, ts, sum.data(), samples.data(), out, ctl);
+  if (st != Status::Ok) return st;
+  out.trace_seconds = seconds_since(t1);
+  for (uint32_t pg = 0; pg < in.page_count; ++pg) {
+    const size_t texels = size_t(in.page_width[pg]) * in.page_height[pg];
+    if (out.page_position) std::fill(out.page_position[pg], out.page_position[pg] + 3 * texels, 0.0f);
+    if (out.page_normal) std::fill(out.page_normal[pg], out.page_normal[pg] + 3 * texels, 0.0f);
+    std::fill(out.page_rgba[pg], out.page_rgba[pg] + 4ull * in.page_width[pg] * in.page_height[pg], 0.0f);
+    std::fill(out.page_samples[pg], out.page_samples[pg] + size_t(in.page_width[pg]) * in.page_height[pg], 0u);
+  }
+  for (size_t k = 0; k < ts.page.size(); ++k) {
+    const float inv = samples[k] ? 1.0f / samples[k] : 0.0f;
+    float* px = out.page_rgba[ts.page[k]] + 4ull * ts.index[k];
+    for (int c = 0; c < 4; ++c) px[c] = sum[4 * k + c] * inv;
+    out.page_samples[ts.page[k]][ts.index[k]] = samples[k];
+    for (int c = 0; c < 3; ++c) {
+      if (out.page_position) out.page_position[ts.page[k]][3ull * ts.index[k] + c] = ts.position[3 * k + c];
+      if (out.page_normal) out.page_normal[ts.page[k]][3ull * ts.index[k] + c] = ts.normal[3 * k + c];
+    }
+  }
+  ctl.report(1.0);
+  return Status::Ok;
+}
+
+Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const ReferenceView& v, ReferenceMode mode,
+                        const TransportParams& tp, float* rgba, Backend backend, const JobControl& ctl) {
+  // The CPU renders both modes; the reference renderer is a measuring tool, not a throughput path.
+  (void)backend;
+  if (!in.flat || (mode == ReferenceMode::Lightmapped && (!v.pages || !in.triangle_uv1 || !in.triangle_page)))
+    return Status::InvalidArgument;
+  BakeSceneData data;
+  gather_emitters(in, data);
+  const BakeSceneView s = data.view(in, bvh.view());
+  const float* m = v.camera_to_world;
+  const Vec3 eye = make_vec3(m[12], m[13], m[14]);
+  const float th = tanf(0.5f * v.yfov), aspect = float(v.width) / float(v.height);
+  const uint32_t spp = v.spp ? v.spp : 1, strata = uint32_t(std::sqrt(double(spp)));
+  return parallel_for(uint64_t(v.width) * v.height, 256, [&](uint64_t b, uint64_t e) {
+    uint32_t rays = 0;
+    for (uint64_t px = b; px < e; ++px) {
+      const uint32_t x = uint32_t(px % v.width), y = uint32_t(px / v.width);
+      float acc[4] = {0, 0, 0, 0};
+      for (uint32_t k = 0; k < spp; ++k) {
+        uint32_t rng = transport::sample_seed(v.seed, uint32_t(px), k);
+        float jx = transport::rnd(rng), jy = transport::rnd(rng);
+        if (k < strata * strata) jx = (float(k % strata) + jx) / float(strata), jy = (float(k / strata) + jy) / float(strata);
+        // Lighting samples use their own stream, so both modes see the same camera rays.
+        uint32_t lrng = transport::sample_seed(v.seed ^ 0x5bd1e995u, uint32_t(px), k);
+        const Vec3 dc = make_vec3((2.0f * (float(x) + jx) / float(v.width) - 1.0f) * th * aspect,
+                                  (1.0f - 2.0f * (float(y) + jy) / float(v.height)) * th, -1.0f);
+        const float dlen = length(dc);
+        const Vec3 dir = transform_vector(m, dc) * (1.0f / dlen);
+        Hit h;
+        if (!trace_closest(s.bvh, make_ray(eye, dir, v.znear * dlen, v.zfar * dlen), kRayNone, h)) {
+          for (int c = 0; c < 3; ++c) acc[c] += v.background[c];
+          continue;
+        }
+        const BakeMaterial& mat = transport::material_of(s, h.prim);
+        const bool front = dot(h.ng, dir) < 0.0f;
+        Vec3 col = (front || mat.double_sided) ? v3(mat.emission) : make_vec3(0, 0, 0);
+        const Vec3 nf = front ? h.ng : -h.ng;
+        Vec3 L = make_vec3(0, 0, 0);
+        if (mode == ReferenceMode::PathTraced) {
+          const Vec3 pos = eye + dir * h.t;
+          L = transport::incident(s, tp, pos, shading_normal(in, h.prim, h.instance, h.u, h.v, nf), lrng, nullptr, &rays);
+        } else {
+          const int32_t pg = in.triangle_page[h.prim];
+          if (pg >= 0 && uint32_t(pg) < in.page_count) {
+            const float* uv = in.triangle_uv1 + 6ull * h.prim;
+            const float w0 = 1 - h.u - h.v;
+            const float U = w0 * uv[0] + h.u * uv[2] + h.v * uv[4], V = w0 * uv[1] + h.u * uv[3] + h.v * uv[5];
+            const uint32_t W = in.page_width[pg], H = in.page_height[pg];
+            // Bilinear, texel centres at (i + 0.5) / W, clamped to the page.
+            const float fx = U * W - 0.5f, fy = V * H - 0.5f;
+            const int ix = int(std::floor(fx)), iy = int(std::floor(fy));
+            const float ax = fx - ix, ay = fy - iy;
+            const float* page = v.pages[pg];
+            for (int j = 0; j < 2; ++j)
+              for (int i = 0; i < 2; ++i) {
+                const int X = std::min(int(W) - 1, std::max(0, ix + i)), Y = std::min(int(H) - 1, std::max(0, iy + j));
+                const float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
+                const float* t = page + 4ull * (size_t(Y) * W + X);
+                L = L + make_vec3(t[0], t[1], t[2]) * wgt;
+              }
+          }
+        }
+        col = col + v3(mat.albedo) * L;
+        if (std::isfinite(col.x) && std::isfinite(col.y) && std::isfinite(col.z))
+          acc[0] += col.x, acc[1] += col.y, acc[2] += col.z;
+        acc[3] += 1;
+      }
+      for (int c = 0; c < 4; ++c) rgba[4 * px + c] = acc[c] / float(spp);
+    }
+  }, ctl);
+}
+
+}  // namespace ote

@@ -1,0 +1,124 @@
+// CUDA driver for the progressive texel bake: the same transport::incident (bake/transport.h) as the CPU driver,
+// the same per-texel, per-sample seeds and the same early-stop rule, evaluated on the device pass by pass.
+#include <cuda_runtime.h>
+
+#include <vector>
+
+#include "cuda_check.h"
+#include "ote/bake/bake.h"
+
+namespace ote {
+namespace {
+
+constexpr int kThreads = 64;
+
+__global__ void bake_pass_kernel(BakeSceneView s, TransportParams tp, uint32_t seed, const float* pos,
+                                 const float* nrm, uint32_t n, uint32_t s0, uint32_t s1, const uint8_t* active,
+                                 float* sum, double* lum2, uint32_t* samples, unsigned long long* rays) {
+  const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= n || !active[k]) return;
+  const Vec3 p = make_vec3(pos[3 * k], pos[3 * k + 1], pos[3 * k + 2]);
+  const Vec3 nn = make_vec3(nrm[3 * k], nrm[3 * k + 1], nrm[3 * k + 2]);
+  float acc[4] = {0, 0, 0, 0};
+  double l2 = 0;
+  uint32_t r = 0;
+  for (uint32_t smp = s0; smp < s1; ++smp) {
+    uint32_t rng = transport::sample_seed(seed, k, smp);
+    float ao = 1;
+    Vec3 L = transport::incident(s, tp, p, nn, rng, &ao, &r);
+    if (!(isfinite(L.x) && isfinite(L.y) && isfinite(L.z))) L = make_vec3(0, 0, 0);
+    acc[0] += L.x, acc[1] += L.y, acc[2] += L.z, acc[3] += ao;
+    const double y = transport::luminance(L);
+    l2 += y * y;
+  }
+  for (int c = 0; c < 4; ++c) sum[4 * k + c] += acc[c];
+  lum2[k] += l2;
+  samples[k] += s1 - s0;
+  atomicAdd(rays, (unsigned long long)r);
+}
+
+__global__ void converge_kernel(uint32_t n, uint32_t min_samples, float threshold, const float* sum,
+                                const double* lum2, const uint32_t* samples, uint8_t* active,
+                                unsigned long long* remaining) {
+  const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= n || !active[k]) return;
+  const double m = samples[k];
+  const double mean = transport::luminance(make_vec3(sum[4 * k], sum[4 * k + 1], sum[4 * k + 2])) / m;
+  const double var = fmax(0.0, lum2[k] / m - mean * mean);
+  if (m >= min_samples && sqrt(var / m) < threshold * (mean + 1e-3)) active[k] = 0;
+  else atomicAdd(remaining, 1ull);
+}
+
+}  // namespace
+
+Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSceneData& d, const BakeParams& p,
+                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, BakeOutput& out,
+                        const JobControl& ctl) {
+  const DeviceSceneBvh* dev = nullptr;
+  Status st = device_scene_bvh(bvh, dev);
+  if (st != Status::Ok) return st;
+  const uint32_t n = uint32_t(ts.page.size());
+  DeviceBuffer<int32_t> d_tmat;
+  DeviceBuffer<BakeMaterial> d_mat;
+  DeviceBuffer<BakeLight> d_lights;
+  DeviceBuffer<EmitterTri> d_em;
+  DeviceBuffer<float> d_cdf, d_pos, d_nrm, d_sum;
+  DeviceBuffer<double> d_l2;
+  DeviceBuffer<uint32_t> d_samples;
+  DeviceBuffer<uint8_t> d_active;
+  DeviceBuffer<unsigned long long> d_counters;
+  if (in.triangle_material) OTE_CUDA_TRY(d_tmat.upload(in.triangle_material, in.flat->triangle_count));
+  OTE_CUDA_TRY(d_mat.upload(in.materials, in.material_count));
+  OTE_CUDA_TRY(d_lights.upload(in.lights, in.light_count));
+  OTE_CUDA_TRY(d_em.upload(d.emitters.data(), d.emitters.size()));
+  OTE_CUDA_TRY(d_cdf.upload(d.emitter_cdf.data(), d.emitter_cdf.size()));
+  OTE_CUDA_TRY(d_pos.upload(ts.position.data(), ts.position.size()));
+  OTE_CUDA_TRY(d_nrm.upload(ts.normal.data(), ts.normal.size()));
+  OTE_CUDA_TRY(d_sum.allocate(4ull * n));
+  OTE_CUDA_TRY(d_l2.allocate(n));
+  OTE_CUDA_TRY(d_samples.allocate(n));
+  OTE_CUDA_TRY(d_active.allocate(n));
+  OTE_CUDA_TRY(d_counters.allocate(2));
+  if (n) {
+    OTE_CUDA_TRY(cudaMemset(d_sum.ptr, 0, 4ull * n * sizeof(float)));
+    OTE_CUDA_TRY(cudaMemset(d_l2.ptr, 0, n * sizeof(double)));
+    OTE_CUDA_TRY(cudaMemset(d_samples.ptr, 0, n * sizeof(uint32_t)));
+    OTE_CUDA_TRY(cudaMemset(d_active.ptr, 1, n));
+  }
+  OTE_CUDA_TRY(cudaMemset(d_counters.ptr, 0, 2 * sizeof(unsigned long long)));
+
+  BakeSceneView s = d.view(in, dev->view());
+  s.triangle_material = d_tmat.ptr;
+  s.materials = d_mat.ptr;
+  s.lights = d_lights.ptr;
+  s.emitters = d_em.ptr;
+  s.emitter_cdf = d_cdf.ptr;
+  const unsigned blocks = (n + kThreads - 1) / kThreads;
+  uint64_t texel_samples = 0, remaining = n;
+  for (uint32_t s0 = 0; s0 < p.samples && remaining && n; s0 += p.batch) {
+    if (ctl.cancelled()) return Status::Cancelled;
+    const uint32_t s1 = s0 + p.batch < p.samples ? s0 + p.batch : p.samples;
+    bake_pass_kernel<<<blocks, kThreads>>>(s, p.transport, p.seed, d_pos.ptr, d_nrm.ptr, n, s0, s1, d_active.ptr,
+                                           d_sum.ptr, d_l2.ptr, d_samples.ptr, d_counters.ptr);
+    OTE_CUDA_TRY(cudaGetLastError());
+    texel_samples += remaining * (s1 - s0);
+    OTE_CUDA_TRY(cudaMemset(d_counters.ptr + 1, 0, sizeof(unsigned long long)));
+    converge_kernel<<<blocks, kThreads>>>(n, p.min_samples, p.noise_threshold, d_sum.ptr, d_l2.ptr, d_samples.ptr,
+                                          d_active.ptr, d_counters.ptr + 1);
+    OTE_CUDA_TRY(cudaGetLastError());
+    unsigned long long rem = 0;
+    OTE_CUDA_TRY(cudaMemcpy(&rem, d_counters.ptr + 1, sizeof(rem), cudaMemcpyDeviceToHost));
+    remaining = rem;
+    ctl.report(double(s1) / p.samples);
+  }
+  OTE_CUDA_TRY(cudaDeviceSynchronize());
+  OTE_CUDA_TRY(d_sum.download(rgba_sum, 4ull * n));
+  OTE_CUDA_TRY(d_samples.download(samples, n));
+  unsigned long long rays = 0;
+  OTE_CUDA_TRY(cudaMemcpy(&rays, d_counters.ptr, sizeof(rays), cudaMemcpyDeviceToHost));
+  out.rays = rays;
+  out.texel_samples = texel_samples;
+  return Status::Ok;
+}
+
+}  // namespace ote

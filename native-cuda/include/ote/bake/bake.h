@@ -1,0 +1,112 @@
+// Lightmap baking and the reference renderer over the ray-tracing core. Plain structs over flat arrays.
+//
+//   bake_lightmaps(scene_inputs, texels, params, out)  // texel setup (UV1 raster + leak repair), progressive
+//                                                      // path tracing with per-texel early stop
+//   render_reference(scene_inputs, view, mode, ...)   // path-traced or lightmapped camera view
+#pragma once
+#include <stdint.h>
+
+#include <vector>
+
+#include "../bvh/scene_bvh.h"
+#include "../device.h"
+#include "../flat_scene.h"
+#include "../job_control.h"
+#include "transport.h"
+
+namespace ote {
+
+// What baking and the reference renderer read besides the BVH: materials, lights, sky, and per FlatScene
+// triangle its lightmap UV1 corners, page and object-space corner normals.
+struct BakeInputs {
+  const FlatScene* flat;
+  const int32_t* triangle_material;  // per FlatScene triangle, -1 = default
+  const BakeMaterial* materials;
+  uint32_t material_count;
+  BakeMaterial default_material;
+  const BakeLight* lights;
+  uint32_t light_count;
+  uint32_t sky_type;
+  float sky_zenith[3], sky_horizon[3], sky_ground[3];
+  // Per FlatScene triangle: UV1 corners (6 floats, page-normalized), page (-1 = not lightmapped), corner normals
+  // in object space (9 floats; zero = use the geometric normal). Each lightmapped mesh must be drawn once.
+  const float* triangle_uv1;
+  const int32_t* triangle_page;
+  const float* triangle_normals;
+  uint32_t page_count;
+  const uint32_t* page_width;
+  const uint32_t* page_height;
+};
+
+struct BakeParams {
+  uint32_t samples = 256;         // most samples per texel
+  uint32_t min_samples = 32;      // before a texel may stop early
+  float noise_threshold = 0.01f;  // stop when the standard error of the mean luminance < threshold × (mean + 1e-3)
+  uint32_t batch = 16;            // samples per progressive pass
+  uint32_t seed = 1;
+  TransportParams transport{3, 2, 1.0f, 0.0f};
+};
+
+struct BakeOutput {
+  // Per page: width × height RGBA floats: RGB = L (irradiance / π), A = ambient occlusion; invalid texels 0.
+  float** page_rgba;
+  // Per page: width × height bytes, 1 where a triangle covers the texel (conservatively).
+  uint8_t** page_valid;
+  // Per page: samples taken per texel (progressive early stop makes them differ).
+  uint32_t** page_samples;
+  // Optional (nullptr to skip), per page: sample position and normal (3 floats per texel), the denoiser's guides.
+  float** page_position = nullptr;
+  float** page_normal = nullptr;
+  // Filled by the call.
+  uint64_t texels = 0, texel_samples = 0, rays = 0, repaired_texels = 0;
+  double setup_seconds = 0, trace_seconds = 0;
+};
+
+// Progress reports texels × samples done over texels × max samples.
+Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParams& p, BakeOutput& out,
+                      Backend backend, const JobControl& ctl);
+
+// Texel setup, shared by the CPU and CUDA drivers: per valid texel its world position and normal (after leak
+// repair), in page-major, row-major order.
+struct TexelSet {
+  std::vector<float> position, normal;  // 3 floats each per texel
+  std::vector<uint32_t> page, index;    // page and y * width + x
+  uint64_t repaired = 0;
+};
+Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl);
+
+// The transport's view of a scene: emitters gathered in world space from the materials.
+struct BakeSceneData {
+  std::vector<EmitterTri> emitters;
+  std::vector<float> emitter_cdf;
+  float emitter_power = 0;
+  BakeSceneView view(const BakeInputs& in, const SceneBvhView& bvh) const;
+};
+void gather_emitters(const BakeInputs& in, BakeSceneData& d);
+
+Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
+                       uint32_t* samples, BakeOutput& out, const JobControl& ctl);
+Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSceneData& d, const BakeParams& p,
+                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, BakeOutput& out,
+                        const JobControl& ctl);
+
+enum class ReferenceMode : int { PathTraced = 0, Lightmapped = 1 };
+
+struct ReferenceView {
+  float camera_to_world[16];  // looks down local -Z, +Y up (glTF)
+  float yfov;
+  uint32_t width, height;
+  float znear, zfar;
+  uint32_t spp = 16;
+  uint32_t seed = 1;
+  float background[3] = {0, 0, 0};
+  // Lightmapped mode: the baked pages (RGBA float as bake_lightmaps wrote them).
+  const float* const* pages = nullptr;
+};
+
+// Render into rgba (width × height × 4 floats, linear, top row first). Camera samples are jittered the same way
+// in both modes, so the two images differ only by the lighting.
+Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const ReferenceView& v, ReferenceMode mode,
+                        const TransportParams& tp, float* rgba, Backend backend, const JobControl& ctl);
+
+}  // namespace ote

@@ -1,0 +1,282 @@
+// Light transport for baking and for the reference renderer, written once (OTE_HD) for the CPU threads and the
+// CUDA kernels: KHR_lights_punctual lights with soft shadows, emissive triangles as area lights (next-event
+// estimation + MIS, power heuristic), a sky, and N-bounce diffuse path tracing with Russian roulette.
+//
+// The quantity estimated at a surface point p with normal n is L(p,n) = (1/π) ∫ Li(ω) cos θ dω, the irradiance over
+// π: a Lambertian surface of albedo a there reflects a × L. A lightmap texel stores L (and AO in alpha), so the
+// lightmapped render is emission + albedo × lightmap and the path-traced render is emission + albedo × L at the
+// first hit — the same estimator, which is what makes the two comparable.
+#pragma once
+#include <math.h>
+#include <stdint.h>
+
+#include "../hd.h"
+#include "../ray/traverse.h"
+#include "../vec3.h"
+
+namespace ote {
+
+enum BakeLightType : uint32_t { kLightDirectional = 0, kLightPoint = 1, kLightSpot = 2 };
+
+struct BakeLight {
+  uint32_t type;
+  float color[3];     // colour × intensity (lux for directional, candela for point and spot)
+  float position[3];  // world, point and spot
+  float direction[3]; // world unit vector the light travels along (directional and spot)
+  float size;         // radius (point, spot) or angular diameter in radians (directional); 0 = hard shadows
+  float range;        // 0 = infinite
+  float cos_inner, cos_outer;
+};
+
+struct BakeMaterial {
+  float albedo[3];
+  float emission[3];  // emissive factor × strength (radiance)
+  uint32_t double_sided;
+};
+
+// One emissive triangle in world space, for next-event estimation.
+struct EmitterTri {
+  float v0[3], e1[3], e2[3];
+  float emission[3];
+  float area;
+  uint32_t double_sided;
+};
+
+enum SkyType : uint32_t { kSkyNone = 0, kSkyConstant = 1, kSkyGradient = 2 };
+
+struct BakeSceneView {
+  SceneBvhView bvh;
+  const int32_t* triangle_material;  // per FlatScene triangle; -1 = default material
+  uint32_t triangle_count;
+  const BakeMaterial* materials;
+  uint32_t material_count;
+  BakeMaterial default_material;
+  const BakeLight* lights;
+  uint32_t light_count;
+  const EmitterTri* emitters;
+  const float* emitter_cdf;  // emitter_count entries, last = 1; chosen by power (luminance × area)
+  uint32_t emitter_count;
+  float emitter_power;       // Σ luminance(emission) × area: p_area(x) = luminance(Le(x)) / emitter_power
+  uint32_t sky_type;
+  float sky_zenith[3], sky_horizon[3], sky_ground[3];
+};
+
+struct TransportParams {
+  uint32_t bounces;      // indirect bounces after the first surface (3 = direct + 3 bounces of indirect)
+  uint32_t rr_start;     // Russian roulette from this bounce on
+  float ao_distance;     // world units; occluders farther than this do not count in AO
+  float clamp_indirect;  // clamp of a path's indirect contribution (fireflies); <= 0: off
+};
+
+namespace transport {
+
+// Counter-based random numbers (PCG hash) seeded per texel and sample: results do not depend on thread order.
+OTE_HD OTE_INLINE uint32_t hash(uint32_t v) {
+  const uint32_t state = v * 747796405u + 2891336453u;
+  const uint32_t word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+OTE_HD OTE_INLINE float rnd(uint32_t& s) {
+  s = hash(s);
+  return float(s >> 8) * (1.0f / 16777216.0f);
+}
+OTE_HD OTE_INLINE uint32_t sample_seed(uint32_t seed, uint32_t item, uint32_t sample) {
+  return hash(seed ^ hash(item * 9781u + hash(sample + 0x9e3779b9u)));
+}
+
+OTE_HD OTE_INLINE Vec3 unit(Vec3 v) { return v * (1.0f / length(v)); }
+OTE_HD OTE_INLINE Vec3 v3(const float* f) { return make_vec3(f[0], f[1], f[2]); }
+OTE_HD OTE_INLINE float luminance(Vec3 c) { return 0.2126f * c.x + 0.7152f * c.y + 0.0722f * c.z; }
+
+OTE_HD OTE_INLINE void basis(Vec3 n, Vec3& t, Vec3& b) {  // Duff et al. 2017
+  const float sign = copysignf(1.0f, n.z);
+  const float a = -1.0f / (sign + n.z);
+  const float c = n.x * n.y * a;
+  t = make_vec3(1.0f + sign * n.x * n.x * a, sign * c, -sign * n.x);
+  b = make_vec3(c, sign + n.y * n.y * a, -n.y);
+}
+OTE_HD OTE_INLINE Vec3 cosine_hemisphere(Vec3 n, float u1, float u2) {
+  const float r = sqrtf(u1), phi = 6.2831853f * u2;
+  Vec3 t, b;
+  basis(n, t, b);
+  return t * (r * cosf(phi)) + b * (r * sinf(phi)) + n * sqrtf(fmaxf(0.0f, 1.0f - u1));
+}
+// Uniform direction in the cone of half-angle acos(cos_max) around unit axis a.
+OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
+  const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(fmaxf(0.0f, 1.0f - c * c)), phi = 6.2831853f * u2;
+  Vec3 t, b;
+  basis(a, t, b);
+  return t * (s * cosf(phi)) + b * (s * sinf(phi)) + a * c;
+}
+
+// Offset for secondary rays, scaled to the magnitude of the point (float precision of the hit).
+OTE_HD OTE_INLINE float ray_eps(Vec3 p) { return 1e-4f * fmaxf(1.0f, fmaxf(fabsf(p.x), fmaxf(fabsf(p.y), fabsf(p.z)))); }
+
+OTE_HD OTE_INLINE const BakeMaterial& material_of(const BakeSceneView& s, uint32_t prim) {
+  if (s.triangle_material && prim < s.triangle_count) {
+    const int32_t m = s.triangle_material[prim];
+    if (m >= 0 && uint32_t(m) < s.material_count) return s.materials[m];
+  }
+  return s.default_material;
+}
+
+OTE_HD OTE_INLINE Vec3 sky_radiance(const BakeSceneView& s, Vec3 d) {
+  if (s.sky_type == kSkyConstant) return v3(s.sky_zenith);
+  if (s.sky_type == kSkyGradient) {
+    const Vec3 z = v3(s.sky_zenith), h = v3(s.sky_horizon), g = v3(s.sky_ground);
+    if (d.y >= 0) {
+      const float w = sqrtf(fminf(1.0f, d.y));
+      return h * (1.0f - w) + z * w;
+    }
+    const float w = sqrtf(fminf(1.0f, -d.y));
+    return h * (1.0f - w) + g * w;
+  }
+  return make_vec3(0, 0, 0);
+}
+
+OTE_HD OTE_INLINE bool visible(const BakeSceneView& s, Vec3 org, Vec3 to, float dist) {
+  return !trace_any(s.bvh, make_ray(org, to, 0.0f, dist * (1.0f - 1e-3f)), kRayNone);
+}
+
+// Punctual lights: one sample of every light, each with its emitter jittered over its size (soft shadows).
+// Returns the contribution to L(p,n) (cosine-weighted irradiance over π).
+OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng) {
+  Vec3 sum = make_vec3(0, 0, 0);
+  const Vec3 org = p + n * ray_eps(p);
+  for (uint32_t i = 0; i < s.light_count; ++i) {
+    const BakeLight& l = s.lights[i];
+    const float u1 = rnd(rng), u2 = rnd(rng);
+    Vec3 wi;
+    float dist, scale;
+    if (l.type == kLightDirectional) {
+      const Vec3 to = -v3(l.direction);
+      wi = l.size > 0 ? sample_cone(to, cosf(0.5f * l.size), u1, u2) : to;
+      dist = INFINITY;
+      scale = 1.0f;
+    } else {
+      Vec3 lp = v3(l.position);
+      if (l.size > 0) {  // a point on the sphere of the light's radius
+        const float z = 1.0f - 2.0f * u1, r = sqrtf(fmaxf(0.0f, 1.0f - z * z)), phi = 6.2831853f * u2;
+        lp = lp + make_vec3(r * cosf(phi), r * sinf(phi), z) * l.size;
+      }
+      const Vec3 d = lp - org;
+      const float d2 = dot(d, d);
+      if (!(d2 > 0)) continue;
+      dist = sqrtf(d2);
+      wi = d * (1.0f / dist);
+      scale = 1.0f / d2;
+      if (l.range > 0) {  // KHR_lights_punctual recommended range falloff
+        const float q = dist / l.range, w = fminf(fmaxf(1.0f - q * q * q * q, 0.0f), 1.0f);
+        scale *= w * w;
+      }
+      if (l.type == kLightSpot) {
+        const float cd = dot(v3(l.direction), -wi);
+        const float t = fminf(fmaxf((cd - l.cos_outer) / fmaxf(l.cos_inner - l.cos_outer, 1e-4f), 0.0f), 1.0f);
+        scale *= t * t;
+      }
+    }
+    const float c = dot(n, wi);
+    if (c <= 0 || scale <= 0) continue;
+    if (!visible(s, org, wi, dist)) continue;
+    sum = sum + v3(l.color) * (scale * c * (1.0f / 3.14159265f));
+  }
+  return sum;
+}
+
+// Solid-angle pdf of reaching a point on an emitter by next-event estimation.
+OTE_HD OTE_INLINE float emitter_pdf(const BakeSceneView& s, Vec3 le, float dist2, float cos_light) {
+  if (s.emitter_count == 0 || !(s.emitter_power > 0) || cos_light <= 0) return 0.0f;
+  return luminance(le) / s.emitter_power * dist2 / cos_light;
+}
+
+// One next-event sample of the emissive triangles, MIS-weighted against cosine sampling of the surface.
+OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng) {
+  if (s.emitter_count == 0 || !(s.emitter_power > 0)) return make_vec3(0, 0, 0);
+  const float u = rnd(rng);
+  uint32_t lo = 0, hi = s.emitter_count - 1;
+  while (lo < hi) {
+    const uint32_t mid = (lo + hi) / 2;
+    if (s.emitter_cdf[mid] < u) lo = mid + 1;
+    else hi = mid;
+  }
+  const EmitterTri& e = s.emitters[lo];
+  float b1 = rnd(rng), b2 = rnd(rng);
+  if (b1 + b2 > 1) b1 = 1 - b1, b2 = 1 - b2;
+  const Vec3 q = v3(e.v0) + v3(e.e1) * b1 + v3(e.e2) * b2;
+  const Vec3 org = p + n * ray_eps(p);
+  const Vec3 d = q - org;
+  const float d2 = dot(d, d);
+  if (!(d2 > 0)) return make_vec3(0, 0, 0);
+  const float dist = sqrtf(d2);
+  const Vec3 wi = d * (1.0f / dist);
+  const float c = dot(n, wi);
+  if (c <= 0) return make_vec3(0, 0, 0);
+  const Vec3 ng = unit(cross(v3(e.e1), v3(e.e2)));
+  float cl = -dot(ng, wi);
+  if (e.double_sided) cl = fabsf(cl);
+  if (cl <= 0) return make_vec3(0, 0, 0);
+  const Vec3 le = v3(e.emission);
+  const float pl = emitter_pdf(s, le, d2, cl), pb = c * (1.0f / 3.14159265f);
+  if (!(pl > 0)) return make_vec3(0, 0, 0);
+  if (!visible(s, org, wi, dist)) return make_vec3(0, 0, 0);
+  const float w = pl * pl / (pl * pl + pb * pb);
+  // f·cos/pdf with f = 1/π (unit albedo: the caller multiplies its throughput).
+  return le * (w * c * (1.0f / 3.14159265f) / pl);
+}
+
+// L(p,n) by one path: direct light at p, then `bounces` diffuse bounces. `ao` gets 1 when the first bounce ray
+// escapes farther than ao_distance, else 0.
+OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& tp, Vec3 p, Vec3 n, uint32_t& rng,
+                                float* ao, uint32_t* rays) {
+  Vec3 L = direct_punctual(s, p, n, rng) + direct_emitters(s, p, n, rng);
+  *rays += s.light_count + (s.emitter_count ? 1u : 0u);
+  Vec3 beta = make_vec3(1, 1, 1);
+  Vec3 P = p, N = n;
+  for (uint32_t bounce = 0;; ++bounce) {
+    const float u1 = rnd(rng), u2 = rnd(rng);
+    const Vec3 dir = cosine_hemisphere(N, u1, u2);
+    const float pb = fmaxf(dot(N, dir), 0.0f) * (1.0f / 3.14159265f);
+    Hit h;
+    const bool hit = trace_closest(s.bvh, make_ray(P + N * ray_eps(P), dir, 0.0f, INFINITY), kRayNone, h);
+    *rays += 1;
+    if (bounce == 0 && ao) *ao = (hit && h.t < tp.ao_distance) ? 0.0f : 1.0f;
+    if (!hit) {
+      L = L + beta * sky_radiance(s, dir);
+      break;
+    }
+    const BakeMaterial& m = material_of(s, h.prim);
+    const bool front = dot(h.ng, dir) < 0.0f;
+    const Vec3 le = v3(m.emission);
+    if ((front || m.double_sided) && (le.x > 0 || le.y > 0 || le.z > 0)) {
+      const float pl = emitter_pdf(s, le, h.t * h.t, fabsf(dot(h.ng, dir)));
+      const float w = pl > 0 ? pb * pb / (pb * pb + pl * pl) : 1.0f;
+      Vec3 c = beta * le * w;
+      if (bounce > 0 && tp.clamp_indirect > 0) {
+        const float mx = fmaxf(c.x, fmaxf(c.y, c.z));
+        if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
+      }
+      L = L + c;
+    }
+    if (bounce >= tp.bounces) break;
+    beta = beta * v3(m.albedo);
+    if (bounce + 1 >= tp.rr_start) {
+      const float q = fminf(0.95f, fmaxf(beta.x, fmaxf(beta.y, beta.z)));
+      if (!(q > 0) || rnd(rng) >= q) break;
+      beta = beta * (1.0f / q);
+    }
+    P = P + N * ray_eps(P) + dir * h.t;
+    N = front ? h.ng : -h.ng;
+    Vec3 d = direct_punctual(s, P, N, rng) + direct_emitters(s, P, N, rng);
+    *rays += s.light_count + (s.emitter_count ? 1u : 0u);
+    Vec3 c = beta * d;
+    if (tp.clamp_indirect > 0) {
+      const float mx = fmaxf(c.x, fmaxf(c.y, c.z));
+      if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
+    }
+    L = L + c;
+  }
+  return L;
+}
+
+}  // namespace transport
+}  // namespace ote

@@ -1,0 +1,116 @@
+/**
+ * The baking pipeline for a scene: lightmap UVs (bake/uv.ts), texel setup and progressive path tracing (native,
+ * CPU threads or CUDA), dilation and denoising (bake/post.ts). The result keeps float pages; bake/writeback.ts
+ * turns them into glTF textures and MOZ_lightmap materials.
+ *
+ *   const r = await bakeScene(scene, { texelsPerMeter: 32, samples: 256, bounces: 3 });
+ *   r.pages[0]   // FloatImage: RGB = irradiance/π (a surface of albedo a reflects a × L), A = ambient occlusion
+ */
+import { OteError } from '../errors.js';
+import type { FloatImage } from '../image/float-image.js';
+import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
+import type { Backend } from '../native/addon.js';
+import { diagonal, sceneBounds } from '../scene/bounds.js';
+import type { Scene } from '../scene/types.js';
+import { bakeInputs, type LightmapLayout, type Sky } from './inputs.js';
+import { denoise, dilate } from './post.js';
+import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+
+export interface BakeOptions extends LightmapUvOptions {
+  /** Most samples per texel (default 256); texels whose estimate has converged stop earlier. */
+  samples?: number;
+  /** Samples before a texel may stop (default 32). */
+  minSamples?: number;
+  /** Early stop when the standard error of the mean luminance < noiseThreshold × mean (default 0.01). */
+  noiseThreshold?: number;
+  /** Indirect bounces (default 3). */
+  bounces?: number;
+  /** Edge-aware denoise (default true). */
+  denoise?: boolean;
+  /** Seed of every random choice: two bakes with the same seed are identical (default 1). */
+  seed?: number;
+  /** AO channel distance in world units (default: 10% of the scene diagonal). */
+  aoDistance?: number;
+  sky?: Sky;
+  backend?: Backend;
+}
+
+export interface BakeStats extends BakeNativeStats {
+  uvMilliseconds: number;
+  postMilliseconds: number;
+  totalMilliseconds: number;
+  samplesPerTexel: number;
+}
+
+export interface BakeResult {
+  /** The scene with UV1 on every lightmapped object (each drawn copy owns its mesh). No lightmap materials yet. */
+  scene: Scene;
+  atlas: LightmapAtlas;
+  layout: LightmapLayout;
+  /** One per atlas page: RGB = L (irradiance / π), A = AO; dilated into the padding, denoised. */
+  pages: FloatImage[];
+  /** Per page: 1 where a triangle covers the texel. */
+  valid: Uint8Array[];
+  stats: BakeStats;
+}
+
+export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.01, bounces: 3, seed: 1 } as const;
+
+export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<BakeResult> {
+  const t0 = performance.now();
+  const samples = opts.samples ?? BAKE_DEFAULTS.samples, bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
+  const int = (v: number, name: string, lo: number, hi: number) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new OteError('BAD_PROFILE', `${name} must be an integer in [${lo}, ${hi}], got ${v}`, { path: name });
+  };
+  int(samples, 'samples', 1, 1 << 20);
+  int(bounces, 'bounces', 0, 64);
+  int(opts.seed ?? 1, 'seed', 0, 0xffffffff);
+  // Static meshes with no area cannot be lightmapped: say which, rather than bake an empty chart.
+  input.nodes.forEach((node, n) => {
+    if (node.mesh === undefined || node.dynamic) return;
+    const mesh = input.meshes[node.mesh];
+    let area = 0;
+    for (const p of mesh.primitives)
+      for (let i = 0; i < p.indices.length && area === 0; i += 3) {
+        const a = 3 * p.indices[i], b = 3 * p.indices[i + 1], c = 3 * p.indices[i + 2], P = p.positions;
+        const u = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]], v = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
+        area += Math.hypot(u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]);
+      }
+    if (!(area > 0))
+      throw new OteError('BAD_INPUT', `mesh "${mesh.name}" drawn by node "${node.name}" has no triangle with area; remove it or mark the node dynamic`, { file: input.source, path: `meshes[${node.mesh}]` });
+  });
+
+  const uv = await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
+  const layout: LightmapLayout = {
+    primitivePages: new Map(uv.atlas.objects.map((o) => [o.node, o.primitivePages])),
+    pageWidth: uv.atlas.pages.map((p) => p.width),
+    pageHeight: uv.atlas.pages.map((p) => p.height),
+  };
+  const { flat, inputs } = bakeInputs(uv.scene, layout, opts.sky);
+  const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(uv.scene)));
+  const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
+    samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
+    seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, backend: opts.backend ?? 'auto', signal: opts.signal,
+    onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)),
+  });
+
+  const t1 = performance.now();
+  const pages: FloatImage[] = [];
+  const density = Math.min(...uv.atlas.objects.map((o) => o.texelsPerMeter));
+  raw.rgba.forEach((data, i) => {
+    const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
+    if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
+    // Padding (2+) plus a ring for bilinear filtering of the dilated texels themselves.
+    dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
+    pages.push(img);
+  });
+  opts.onProgress?.(1);
+  const t2 = performance.now();
+  return {
+    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid,
+    stats: {
+      ...stats, uvMilliseconds: uv.atlas.milliseconds, postMilliseconds: t2 - t1, totalMilliseconds: t2 - t0,
+      samplesPerTexel: stats.texels ? stats.texelSamples / stats.texels : 0,
+    },
+  };
+}

@@ -1,0 +1,327 @@
+/**
+ * Lightmap UVs for a whole scene: every static drawn object (a node's mesh, or one copy of an instanced node) gets
+ * its own region of a shared atlas page in UV1. Charting and packing run natively (native/bake.ts); this file picks
+ * the objects, gives each its world-space triangles and density, and writes UV1 back into a new Scene.
+ *
+ * A mesh drawn by several objects is duplicated (one UV1 layout per drawn copy), and EXT_mesh_gpu_instancing
+ * nodes are expanded into child nodes, because MOZ_lightmap has no per-instance scale/offset.
+ */
+import { OteError } from '../errors.js';
+import { countUvOverlaps, generateLightmapUvsNative } from '../native/bake.js';
+import type { JobOptions } from '../native/job.js';
+import { worldMatrices } from '../scene/transform.js';
+import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
+
+export interface LightmapUvOptions extends JobOptions {
+  /** Texels per metre (the profile's density). Default 32. */
+  texelsPerMeter?: number;
+  /** Per-object override by node name. */
+  objectTexelsPerMeter?: Record<string, number>;
+  /** Largest page, in texels (square). Default 1024. */
+  maxPageSize?: number;
+  /** Empty texels between charts (at least 2 is what dilation and bilinear filtering need). Default 2. */
+  padding?: number;
+  /** Keep a valid existing UV1 layout (inside [0,1], no overlaps), moved and scaled into the atlas. Default true. */
+  keepValidUv1?: boolean;
+  /**
+   * Texel budget: the bake holds about 100 bytes per texel (position, frame, radiance sums), so a density that asks
+   * for more texels than this is refused with TOO_BIG before anything runs. Default 32M texels (32 pages of 1024²).
+   */
+  maxTexels?: number;
+}
+
+export interface LightmapObjectReport {
+  /** Node drawing the object in the output scene, and its name. */
+  node: number;
+  name: string;
+  mesh: number;
+  /** Atlas page of each primitive of the object's mesh (each primitive is packed whole onto one page). */
+  primitivePages: number[];
+  charts: number;
+  /** Texels covered / texels of the object's padded chart boxes. */
+  utilization: number;
+  texels: number;
+  maxStretch: number;
+  meanStretch: number;
+  overlaps: number;
+  /** Effective density (lower than asked when the object was shrunk to fit one page). */
+  texelsPerMeter: number;
+  keptUv1: boolean;
+}
+
+export interface LightmapPage {
+  width: number;
+  height: number;
+  /** Texels covered by triangles / page texels (the xatlas figure). */
+  utilization: number;
+}
+
+export interface LightmapAtlas {
+  pages: LightmapPage[];
+  objects: LightmapObjectReport[];
+  chartCount: number;
+  overlaps: number;
+  milliseconds: number;
+}
+
+export const DEFAULT_TEXELS_PER_METER = 32;
+export const DEFAULT_MAX_TEXELS = 32 * 1024 * 1024;
+
+/** Σ area × density² over the parts: the texels the charts need before padding. */
+function estimateTexels(positions: Float32Array, indices: Uint32Array, first: Uint32Array, density: Float32Array): number {
+  let texels = 0;
+  for (let o = 0; o + 1 < first.length; o++) {
+    let area = 0;
+    for (let t = first[o]; t < first[o + 1]; t++) {
+      const a = 3 * indices[3 * t], b = 3 * indices[3 * t + 1], c = 3 * indices[3 * t + 2];
+      const ux = positions[b] - positions[a], uy = positions[b + 1] - positions[a + 1], uz = positions[b + 2] - positions[a + 2];
+      const vx = positions[c] - positions[a], vy = positions[c + 1] - positions[a + 1], vz = positions[c + 2] - positions[a + 2];
+      const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
+      area += 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz);
+    }
+    texels += area * density[o] * density[o];
+  }
+  return texels;
+}
+
+/**
+ * The density at which the scene's static surfaces fill about `pages` pages of `pageSize`² at a typical 60%
+ * utilization: for scenes in unknown units (CAD models in millimetres) and for benchmarks at a fixed page size.
+ */
+export function densityForPages(scene: Scene, pages: number, pageSize: number, utilization = 0.6): number {
+  const world = worldMatrices(scene);
+  let area = 0;
+  scene.nodes.forEach((node, n) => {
+    if (node.mesh === undefined || node.dynamic) return;
+    const m = world[n];
+    const copies = node.instances ? node.instances.translation.length / 3 : 1;
+    // Area scales with the determinant of the instance matrix's linear part for uniform scales; good enough here.
+    for (const p of scene.meshes[node.mesh].primitives) {
+      const P = p.positions, I = p.indices;
+      const w = (i: number) => [m[0] * P[3 * i] + m[4] * P[3 * i + 1] + m[8] * P[3 * i + 2], m[1] * P[3 * i] + m[5] * P[3 * i + 1] + m[9] * P[3 * i + 2], m[2] * P[3 * i] + m[6] * P[3 * i + 1] + m[10] * P[3 * i + 2]];
+      for (let t = 0; t < I.length; t += 3) {
+        const a = w(I[t]), b = w(I[t + 1]), c = w(I[t + 2]);
+        const u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]], v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
+        area += copies * 0.5 * Math.hypot(u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]);
+      }
+    }
+  });
+  if (!(area > 0)) throw new OteError('BAD_INPUT', 'the scene has no static surface area to lightmap', { file: scene.source });
+  return Math.sqrt((pages * pageSize * pageSize * utilization) / area);
+}
+
+/** A copy of the scene graph and meshes that can be edited without touching the input. */
+function cloneScene(scene: Scene): Scene {
+  return {
+    ...scene,
+    nodes: scene.nodes.map((n) => ({ ...n, children: [...n.children] })),
+    roots: [...scene.roots],
+    meshes: scene.meshes.map((m) => ({ ...m, primitives: m.primitives.map((p) => ({ ...p })) })),
+    materials: scene.materials.map((m) => ({ ...m })),
+    textures: [...scene.textures],
+    lights: [...scene.lights],
+    cameras: [...scene.cameras],
+  };
+}
+
+/**
+ * One drawn object per static mesh draw: instanced nodes become child nodes (one per copy) so each copy can own
+ * its UV1; meshes drawn more than once are duplicated. Returns the nodes to unwrap, in node order.
+ */
+export function separateObjects(scene: Scene): number[] {
+  const nodeCount = scene.nodes.length;
+  for (let n = 0; n < nodeCount; n++) {
+    const node = scene.nodes[n];
+    if (node.mesh === undefined || !node.instances || node.dynamic) continue;
+    const inst = node.instances;
+    for (let c = 0; c < inst.translation.length / 3; c++) {
+      const child: SceneNode = {
+        name: `${node.name}#${c}`, parent: n, children: [],
+        translation: [inst.translation[3 * c], inst.translation[3 * c + 1], inst.translation[3 * c + 2]],
+        rotation: [inst.rotation[4 * c], inst.rotation[4 * c + 1], inst.rotation[4 * c + 2], inst.rotation[4 * c + 3]],
+        scale: [inst.scale[3 * c], inst.scale[3 * c + 1], inst.scale[3 * c + 2]],
+        mesh: node.mesh,
+      };
+      scene.nodes.push(child);
+      node.children.push(scene.nodes.length - 1);
+    }
+    delete node.instances;
+    delete node.mesh;
+  }
+  const objects = scene.nodes.flatMap((n, i) => (n.mesh !== undefined && !n.dynamic ? [i] : []));
+  const used = new Map<number, number>();
+  for (const n of scene.nodes) if (n.mesh !== undefined) used.set(n.mesh, (used.get(n.mesh) ?? 0) + 1);
+  const seen = new Set<number>();
+  for (const i of objects) {
+    const node = scene.nodes[i];
+    const m = node.mesh!;
+    if (used.get(m)! > 1 && seen.has(m)) {
+      const src = scene.meshes[m];
+      scene.meshes.push({ name: `${src.name}#${node.name}`, primitives: src.primitives.map((p) => ({ ...p })) });
+      node.mesh = scene.meshes.length - 1;
+    }
+    seen.add(m);
+  }
+  return objects;
+}
+
+/** A UV1 set is kept when every primitive has one, it lies in [0,1], covers some area and nothing overlaps. */
+export function validUv1(mesh: Mesh): boolean {
+  let tris = 0;
+  for (const p of mesh.primitives) {
+    if (!p.uv1) return false;
+    for (const v of p.uv1) if (!(v >= 0 && v <= 1)) return false;
+    tris += p.indices.length / 3;
+  }
+  const corner = new Float32Array(6 * tris);
+  let t = 0, area = 0;
+  for (const p of mesh.primitives)
+    for (let i = 0; i < p.indices.length; i += 3, t++)
+      for (let k = 0; k < 3; k++) {
+        corner[6 * t + 2 * k] = p.uv1![2 * p.indices[i + k]];
+        corner[6 * t + 2 * k + 1] = p.uv1![2 * p.indices[i + k] + 1];
+      }
+  for (let i = 0; i < tris; i++) {
+    const u = corner.subarray(6 * i, 6 * i + 6);
+    area += Math.abs((u[2] - u[0]) * (u[5] - u[1]) - (u[3] - u[1]) * (u[4] - u[0]));
+  }
+  return area > 0 && countUvOverlaps(corner).count === 0;
+}
+
+/**
+ * Generate (or keep) UV1 on every static object of `scene`. Returns a new scene (the input is not modified) whose
+ * objects each draw their own mesh with UV1 pointing into page `objects[i].page` of the atlas.
+ */
+export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions = {}): Promise<{ scene: Scene; atlas: LightmapAtlas }> {
+  const t0 = performance.now();
+  const density = opts.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER;
+  if (!(density > 0) || !Number.isFinite(density)) throw new OteError('BAD_PROFILE', `texelsPerMeter must be a positive number, got ${density}`, { path: 'texelsPerMeter' });
+  const scene = cloneScene(input);
+  const objects = separateObjects(scene);
+  const world = worldMatrices(scene);
+
+  // Concatenate every object's world-space triangles. Each primitive is packed as its own part, so that a big
+  // multi-material mesh (Sponza is one) can spread over several pages: MOZ_lightmap is per material anyway.
+  const parts: { object: number; prim: number }[] = [];
+  let vertexCount = 0, triangleCount = 0;
+  objects.forEach((n, o) => scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, prim) => {
+    parts.push({ object: o, prim });
+    vertexCount += p.positions.length / 3;
+    triangleCount += p.indices.length / 3;
+  }));
+  const positions = new Float32Array(3 * vertexCount), indices = new Uint32Array(3 * triangleCount);
+  const cornerUv = new Float32Array(6 * triangleCount);
+  const partFirstTriangle = new Uint32Array(parts.length + 1);
+  const partTexelsPerMeter = new Float32Array(parts.length), partKeepUv = new Uint8Array(parts.length);
+  const keptUv1 = objects.map((n) => (opts.keepValidUv1 ?? true) && validUv1(scene.meshes[scene.nodes[n].mesh!]));
+  let v = 0, t = 0;
+  parts.forEach(({ object: o, prim }, part) => {
+    const node = scene.nodes[objects[o]], p = scene.meshes[node.mesh!].primitives[prim], m = world[objects[o]];
+    partFirstTriangle[part] = t;
+    const override = opts.objectTexelsPerMeter?.[node.name];
+    if (override !== undefined && !(override > 0 && Number.isFinite(override)))
+      throw new OteError('BAD_PROFILE', `texels per metre for "${node.name}" must be a positive number, got ${override}`, { path: `objectTexelsPerMeter.${node.name}` });
+    partTexelsPerMeter[part] = override ?? density;
+    partKeepUv[part] = keptUv1[o] ? 1 : 0;
+    const pos = p.positions;
+    for (let i = 0; i < pos.length; i += 3) {
+      const x = pos[i], y = pos[i + 1], z = pos[i + 2];
+      positions[3 * v + i] = m[0] * x + m[4] * y + m[8] * z + m[12];
+      positions[3 * v + i + 1] = m[1] * x + m[5] * y + m[9] * z + m[13];
+      positions[3 * v + i + 2] = m[2] * x + m[6] * y + m[10] * z + m[14];
+    }
+    for (let i = 0; i < p.indices.length; i++) {
+      indices[3 * t + i] = p.indices[i] + v;
+      if (keptUv1[o]) {
+        cornerUv[6 * t + 2 * i] = p.uv1![2 * p.indices[i]];
+        cornerUv[6 * t + 2 * i + 1] = p.uv1![2 * p.indices[i] + 1];
+      }
+    }
+    v += pos.length / 3;
+    t += p.indices.length / 3;
+  });
+  partFirstTriangle[parts.length] = t;
+
+  const wanted = estimateTexels(positions, indices, partFirstTriangle, partTexelsPerMeter);
+  const budget = opts.maxTexels ?? DEFAULT_MAX_TEXELS;
+  if (wanted > budget)
+    throw new OteError('TOO_BIG', `lightmap needs about ${(wanted / 1e6).toFixed(1)}M texels at the requested density, over the budget of ${(budget / 1e6).toFixed(1)}M; ` +
+      `lower texelsPerMeter (about ${(Math.sqrt(budget / wanted) * density).toPrecision(3)} fits) or raise maxTexels`, { file: input.source, path: 'texelsPerMeter' });
+
+  const r = await generateLightmapUvsNative(
+    { positions, indices, objectFirstTriangle: partFirstTriangle, objectTexelsPerMeter: partTexelsPerMeter, cornerUv, objectKeepUv: partKeepUv },
+    { pageSize: opts.maxPageSize ?? 1024, padding: opts.padding ?? 2, signal: opts.signal, onProgress: opts.onProgress });
+
+  // Write UV1 back: split vertices where charts meet (a vertex gets one copy per chart that uses it).
+  t = 0;
+  const primPage: number[][] = objects.map(() => []);
+  parts.forEach(({ object: o, prim }, part) => {
+    const mesh = scene.meshes[scene.nodes[objects[o]].mesh!];
+    const p = mesh.primitives[prim];
+    primPage[o][prim] = r.objectPage[part];
+    const nt = p.indices.length / 3;
+    const remap = new Map<number, number>();
+    const src: number[] = [];
+    const idx = new Uint32Array(p.indices.length);
+    const uv1: number[] = [];
+    for (let i = 0; i < nt; i++, t++) {
+      const chart = r.triangleChart[t];
+      for (let k = 0; k < 3; k++) {
+        const vert = p.indices[3 * i + k];
+        const key = chart * 4294967296 + vert;
+        let nv = remap.get(key);
+        if (nv === undefined) {
+          nv = src.length;
+          remap.set(key, nv);
+          src.push(vert);
+          uv1.push(r.cornerUv[6 * t + 2 * k], r.cornerUv[6 * t + 2 * k + 1]);
+        }
+        idx[3 * i + k] = nv;
+      }
+    }
+    mesh.primitives[prim] = remapPrimitive(p, src, idx, Float32Array.from(uv1));
+  });
+
+  const report: LightmapObjectReport[] = objects.map((n, o) => {
+    const mine = parts.flatMap((pt, i) => (pt.object === o ? [i] : []));
+    const sum = (a: Float64Array) => mine.reduce((s, i) => s + a[i], 0);
+    const texels = sum(r.objectTexels), box = sum(r.objectBoxTexels);
+    let stretchArea = 0, weight = 0;
+    for (const i of mine) { stretchArea += r.objectMeanStretch[i] * r.objectTexels[i]; weight += r.objectTexels[i]; }
+    return {
+      node: n,
+      name: scene.nodes[n].name,
+      mesh: scene.nodes[n].mesh!,
+      primitivePages: primPage[o],
+      charts: sum(r.objectCharts),
+      utilization: box ? texels / box : 0,
+      texels,
+      maxStretch: Math.max(0, ...mine.map((i) => r.objectMaxStretch[i])),
+      meanStretch: weight ? stretchArea / weight : 0,
+      overlaps: sum(r.objectOverlaps),
+      texelsPerMeter: Math.min(...mine.map((i) => r.objectTexelsPerMeter[i])),
+      keptUv1: keptUv1[o],
+    };
+  });
+  const pages = Array.from(r.pageWidth, (w, i) => ({ width: w, height: r.pageHeight[i], utilization: r.pageTexels[i] / (w * r.pageHeight[i]) }));
+  return {
+    scene,
+    atlas: { pages, objects: report, chartCount: r.chartCount, overlaps: report.reduce((s, o) => s + o.overlaps, 0), milliseconds: performance.now() - t0 },
+  };
+}
+
+/** A primitive whose vertices are `src` (old indices) of p, with new indices and UV1. */
+function remapPrimitive(p: Primitive, src: number[], indices: Uint32Array, uv1: Float32Array): Primitive {
+  const gather = (a: Float32Array | undefined, k: number) => {
+    if (!a) return undefined;
+    const out = new Float32Array(src.length * k);
+    for (let i = 0; i < src.length; i++) for (let c = 0; c < k; c++) out[i * k + c] = a[src[i] * k + c];
+    return out;
+  };
+  const q: Primitive = { ...p, positions: gather(p.positions, 3)!, indices, uv1 };
+  if (p.normals) q.normals = gather(p.normals, 3);
+  if (p.tangents) q.tangents = gather(p.tangents, 4);
+  if (p.uv0) q.uv0 = gather(p.uv0, 2);
+  if (p.colors) q.colors = gather(p.colors, 4);
+  return q;
+}

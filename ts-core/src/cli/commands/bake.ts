@@ -1,0 +1,190 @@
+/**
+ * `ote bake scene.glb -o out.glb`: lightmap UVs, path-traced lightmaps, glTF with MOZ_lightmap (or unlit) out.
+ * Every output (the glTF and, with --hdr, one float EXR and one RGBM PNG per page) is written atomically together:
+ * a failed or cancelled bake leaves nothing behind.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { bakeScene, BAKE_DEFAULTS, type BakeOptions } from '../../bake/bake.js';
+import { encodeExr, encodeRgbm, encodeScaled8, lightmapScale } from '../../bake/encode.js';
+import type { Sky } from '../../bake/inputs.js';
+import { applyLightmaps, type EncodedPage } from '../../bake/writeback.js';
+import { DEFAULT_TEXELS_PER_METER } from '../../bake/uv.js';
+import { OteError } from '../../errors.js';
+import { linearToSrgb } from '../../image/float-image.js';
+import { writeFilesAtomic } from '../../io/atomic-write.js';
+import { importGltf } from '../../io/gltf-read.js';
+import { sceneToGlb, sceneToDocument } from '../../io/gltf-write.js';
+import { gltfIO } from '../../io/gltf-io.js';
+import { encodePng } from '../../io/png.js';
+import { defaultMemoryBudget } from '../memory.js';
+import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { Progress } from '../progress.js';
+
+function skyFlag(v: string | undefined): Sky | undefined {
+  if (v === undefined || v === 'none') return v === 'none' ? { type: 'none' } : undefined;
+  const rgb = (s: string) => {
+    const c = s.split(',').map(Number);
+    if (c.length !== 3 || c.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new UsageError(`--sky: "${s}" is not r,g,b with components >= 0`);
+    return c as [number, number, number];
+  };
+  const [kind, ...rest] = v.split(':');
+  if (kind === 'constant' && rest.length === 1) return { type: 'constant', color: rgb(rest[0]) };
+  if (kind === 'gradient' && rest.length === 1) {
+    const parts = rest[0].split('/');
+    if (parts.length !== 3) throw new UsageError('--sky gradient:zr,zg,zb/hr,hg,hb/gr,gg,gb');
+    return { type: 'gradient', zenith: rgb(parts[0]), horizon: rgb(parts[1]), ground: rgb(parts[2]) };
+  }
+  throw new UsageError(`--sky must be none, constant:r,g,b or gradient:zenith/horizon/ground, got "${v}"`);
+}
+
+export const bakeCommand: Command = {
+  name: 'bake',
+  summary: 'bake path-traced lightmaps (direct, indirect, AO) into a glTF with UV1 and MOZ_lightmap',
+  usage: 'ote bake <scene.glb|scene.gltf> -o out.glb [--profile bake.json] [--texels-per-meter N] [--max-page N] [--samples N] ' +
+    '[--bounces N] [--no-denoise] [--seed N] [--sky none|constant:r,g,b|gradient:z/h/g] [--unlit] [--hdr] [--backend auto|cpu|cuda] [--json]',
+  async run(argv, ctx) {
+    const { values, positionals } = parse(argv, {
+      out: { type: 'string', short: 'o' }, profile: { type: 'string' }, 'texels-per-meter': { type: 'string' },
+      'max-page': { type: 'string' }, samples: { type: 'string' }, bounces: { type: 'string' }, 'no-denoise': { type: 'boolean' },
+      seed: { type: 'string' }, sky: { type: 'string' }, unlit: { type: 'boolean' }, hdr: { type: 'boolean' },
+      backend: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const file = requirePositional(positionals, 0, 'scene file');
+    if (!values.out) throw new UsageError('missing -o <out.glb|out.gltf>');
+    if (!/\.(glb|gltf)$/i.test(values.out)) throw new UsageError(`-o ${values.out}: output must be .glb or .gltf`);
+    const backend = values.backend ?? 'auto';
+    if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
+    // A profile is a JSON object of BakeOptions fields (issue 8 will define named profiles); flags override it.
+    let profile: BakeOptions = {};
+    if (values.profile) {
+      try {
+        profile = JSON.parse(await readFile(values.profile, 'utf8')) as BakeOptions;
+      } catch (e) {
+        throw new OteError('BAD_PROFILE', `cannot read the profile: ${(e as Error).message}`, { file: values.profile });
+      }
+      if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) throw new OteError('BAD_PROFILE', 'a profile must be a JSON object', { file: values.profile });
+    }
+    const int = (n: number) => Number.isInteger(n) && n >= 0;
+    const opts: BakeOptions = {
+      ...profile,
+      texelsPerMeter: numberFlag(values['texels-per-meter'], 'texels-per-meter', profile.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER, (n) => n > 0 && Number.isFinite(n)),
+      maxPageSize: numberFlag(values['max-page'], 'max-page', profile.maxPageSize ?? 1024, (n) => Number.isInteger(n) && n >= 16 && n <= 16384),
+      samples: numberFlag(values.samples, 'samples', profile.samples ?? BAKE_DEFAULTS.samples, (n) => Number.isInteger(n) && n >= 1),
+      bounces: numberFlag(values.bounces, 'bounces', profile.bounces ?? BAKE_DEFAULTS.bounces, int),
+      seed: numberFlag(values.seed, 'seed', profile.seed ?? BAKE_DEFAULTS.seed, int),
+      denoise: values['no-denoise'] ? false : profile.denoise ?? true,
+      sky: skyFlag(values.sky) ?? profile.sky,
+      backend: backend as 'auto' | 'cpu' | 'cuda',
+    };
+
+    const progress = Progress.for(!!values.json);
+    const { scene, warnings } = await importGltf(file, { memoryBudgetBytes: defaultMemoryBudget() });
+    const t0 = performance.now();
+    let texelsEstimate = 0;
+    const result = await bakeScene(scene, {
+      ...opts, signal: ctx.signal,
+      onProgress: (f) => {
+        const elapsed = (performance.now() - t0) / 1000;
+        const eta = f > 0.06 && f < 1 ? `, ETA ${((elapsed / f) * (1 - f)).toFixed(0)} s` : '';
+        progress.update('bake', f, `${texelsEstimate ? `${texelsEstimate.toLocaleString('en-US')} texels, ` : ''}${opts.samples} spp max${eta}`);
+      },
+    });
+    texelsEstimate = result.stats.texels;
+    progress.done('bake', `${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel on average`);
+
+    progress.update('encode', 0);
+    const stem = join(dirname(values.out), basename(values.out, extname(values.out)));
+    const files: { path: string; data: Uint8Array }[] = [];
+    const encoded: EncodedPage[] = result.pages.map((img, i) => {
+      const scale = lightmapScale(img);
+      const page: EncodedPage = { png: encodePng({ width: img.width, height: img.height, bitDepth: 8, data: encodeScaled8(img, scale) }), width: img.width, height: img.height, scale };
+      if (values.unlit) {
+        const px = new Uint8Array(img.width * img.height * 4);
+        for (let k = 0; k < img.width * img.height; k++) {
+          for (let c = 0; c < 3; c++) px[4 * k + c] = Math.round(linearToSrgb(Math.min(1, Math.max(0, img.data[4 * k + c]))) * 255);
+          px[4 * k + 3] = 255;
+        }
+        page.unlitPng = encodePng({ width: img.width, height: img.height, bitDepth: 8, data: px });
+      }
+      if (values.hdr) {
+        files.push({ path: `${stem}.lightmap${i}.exr`, data: encodeExr(img) });
+        files.push({ path: `${stem}.lightmap${i}.rgbm.png`, data: encodePng({ width: img.width, height: img.height, bitDepth: 8, data: encodeRgbm(img) }) });
+      }
+      progress.update('encode', (i + 1) / result.pages.length);
+      return page;
+    });
+    const baked = applyLightmaps(result.scene, result.layout, encoded, { unlit: !!values.unlit });
+    if (/\.glb$/i.test(values.out)) files.push({ path: values.out, data: await sceneToGlb(baked) });
+    else {
+      // Same layout as io/gltf-write.ts exportGltf, but written in one atomic batch with the HDR side files.
+      const io = await gltfIO();
+      const doc = sceneToDocument(baked);
+      const s = basename(values.out, extname(values.out));
+      doc.getRoot().listBuffers()[0]?.setURI(`${s}.bin`);
+      doc.getRoot().listTextures().forEach((t, i) => t.setURI(`${s}_${i}.${t.getMimeType() === 'image/jpeg' ? 'jpg' : (t.getMimeType().split('/')[1] || 'bin')}`));
+      const { json, resources } = await io.writeJSON(doc);
+      files.push({ path: values.out, data: new TextEncoder().encode(JSON.stringify(json, null, 2)) });
+      for (const [name, bytes] of Object.entries(resources)) files.push({ path: join(dirname(values.out), name), data: bytes });
+    }
+    await writeFilesAtomic(files);
+    progress.done('encode');
+
+    const report = {
+      file, out: values.out, files: files.map((f) => f.path), warnings,
+      pages: result.atlas.pages, charts: result.atlas.chartCount, overlaps: result.atlas.overlaps,
+      objects: result.atlas.objects.map(({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, keptUv1, primitivePages }) =>
+        ({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, keptUv1, pages: [...new Set(primitivePages)] })),
+      stats: result.stats,
+      texelSamplesPerSecond: result.stats.texelSamples / Math.max(1e-9, result.stats.traceSeconds),
+      raysPerSecond: result.stats.rays / Math.max(1e-9, result.stats.traceSeconds),
+    };
+    if (values.json) ctx.stdout(JSON.stringify(report, null, 2) + '\n');
+    else ctx.stdout(`${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
+      `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +
+      `${(report.raysPerSecond / 1e6).toFixed(2)} Mrays/s (${result.stats.backend}), ${(result.stats.totalMilliseconds / 1000).toFixed(1)} s\n`);
+    return 0;
+  },
+};
+
+/** The modes `ote render --mode` gets from the baking pipeline (wired in cli/commands/render.ts). */
+export const REFERENCE_MODES = ['pathtrace', 'lightmapped'] as const;
+
+/**
+ * `ote render --mode pathtrace|lightmapped`: path-traced ground truth, or the scene lit only by its MOZ_lightmap
+ * textures (decoded from the file), with the same camera samples. Writes a tone-mapped (ACES) PNG atomically.
+ */
+export async function renderReferenceMode(scene: import('../../scene/types.js').Scene, view: import('../../scene/view.js').View,
+  mode: (typeof REFERENCE_MODES)[number], o: { spp?: number; seed: number; out: string; json: boolean; bounces?: number },
+  ctx: import('../command.js').CommandContext): Promise<number> {
+  const { renderPathtraced } = await import('../../render/pathtrace.js');
+  const { renderLightmapped } = await import('../../render/lightmapped.js');
+  const { lightmapsFromScene } = await import('../../bake/writeback.js');
+  const { decodePng } = await import('../../io/png.js');
+  const { toRgba8 } = await import('../../image/float-image.js');
+  const { writeFileAtomic } = await import('../../io/atomic-write.js');
+  const progress = Progress.for(o.json);
+  const t0 = performance.now();
+  let img;
+  if (mode === 'pathtrace') {
+    img = await renderPathtraced(scene, view, { spp: o.spp ?? 256, seed: o.seed, bounces: o.bounces, signal: ctx.signal, onProgress: (f) => progress.update('pathtrace', f) });
+  } else {
+    const { layout, pages } = lightmapsFromScene(scene, (t) => {
+      if (t.mimeType !== 'image/png') throw new OteError('BAD_INPUT', `lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be read back`, { file: scene.source });
+      const png = decodePng(t.image);
+      const max = png.bitDepth === 16 ? 65535 : 255;
+      const data = new Float32Array(png.width * png.height * 4);
+      for (let k = 0; k < data.length; k++) data[k] = png.data[k] / max;
+      return { width: png.width, height: png.height, data };
+    });
+    if (!pages.length) throw new OteError('BAD_INPUT', 'the scene has no MOZ_lightmap materials with UV1 to render from; bake it first (ote bake)', { file: scene.source });
+    img = await renderLightmapped(scene, layout, pages, view, { spp: o.spp ?? 16, seed: o.seed, signal: ctx.signal, onProgress: (f) => progress.update('lightmapped', f) });
+  }
+  progress.done(mode);
+  await writeFileAtomic(o.out, encodePng({ width: img.width, height: img.height, bitDepth: 8, data: toRgba8(img, { toneMap: 'aces' }) }));
+  const seconds = (performance.now() - t0) / 1000;
+  if (o.json) ctx.stdout(JSON.stringify({ out: o.out, mode, width: img.width, height: img.height, seconds }, null, 2) + '\n');
+  else ctx.stdout(`${o.out}: ${mode} ${img.width}x${img.height}, ${seconds.toFixed(2)} s\n`);
+  return 0;
+}

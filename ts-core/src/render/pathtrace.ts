@@ -1,0 +1,29 @@
+/**
+ * `ote render --mode pathtrace`: the ground truth for baked lighting. Camera rays hit the scene; each hit shows its
+ * emission plus albedo × L, where L is estimated by the same transport that bakes lightmaps (bake/transport.h:
+ * punctual lights with soft shadows, emissive triangles with NEE + MIS, sky, N bounces). Native, CPU threads.
+ */
+import { bakeInputs, type Sky } from '../bake/inputs.js';
+import type { FloatImage } from '../image/float-image.js';
+import type { JobOptions } from '../native/job.js';
+import { renderReferenceNative, type TransportOptions } from '../native/bake.js';
+import { diagonal, sceneBounds } from '../scene/bounds.js';
+import type { Scene } from '../scene/types.js';
+import type { View } from '../scene/view.js';
+
+export interface PathtraceOptions extends JobOptions, TransportOptions {
+  /** Camera samples per pixel, each with its own light path (default 64). */
+  spp?: number;
+  seed?: number;
+  sky?: Sky;
+}
+
+export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
+  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky);
+  const data = await renderReferenceNative(flat, inputs, view, undefined, {
+    mode: 'pathtrace', spp: opts.spp ?? 64, seed: opts.seed ?? 1, bounces: opts.bounces ?? 3,
+    aoDistance: opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(scene))),
+    russianRouletteFrom: opts.russianRouletteFrom, clampIndirect: opts.clampIndirect, signal: opts.signal, onProgress: opts.onProgress,
+  });
+  return { width: view.width, height: view.height, data };
+}

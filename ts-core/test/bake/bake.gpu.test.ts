@@ -1,0 +1,41 @@
+// GPU tests (npm run test:gpu, on a machine with a CUDA device): the CUDA bake runs the same transport as the CPU.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cornellBox } from '../../../examples/generators/index.js';
+import { bakeScene } from '../../src/bake/bake.js';
+import { densityForPages } from '../../src/bake/uv.js';
+import { nativeInfo } from '../../src/native/addon.js';
+
+test('a CUDA device is present', () => {
+  assert.ok(nativeInfo().devices.length > 0, nativeInfo().cudaUnavailableReason ?? 'no device');
+});
+
+test('CPU and CUDA lightmaps of the same seed agree: mean absolute difference < 1% of mean radiance', async () => {
+  const scene = cornellBox();
+  // No early stop: both backends take every sample, so the sampling is identical and only float rounding differs.
+  const opts = { texelsPerMeter: 16, samples: 64, noiseThreshold: 0, denoise: false, seed: 3 } as const;
+  const cpu = await bakeScene(scene, { ...opts, backend: 'cpu' });
+  const gpu = await bakeScene(scene, { ...opts, backend: 'cuda' });
+  assert.is(gpu.stats.backend, 'cuda');
+  assert.is(gpu.stats.texels, cpu.stats.texels);
+  let diff = 0, sum = 0, n = 0;
+  cpu.pages.forEach((p, pg) => {
+    for (let k = 0; k < p.width * p.height; k++) {
+      if (!cpu.valid[pg][k]) continue;
+      for (let c = 0; c < 3; c++) {
+        diff += Math.abs(p.data[4 * k + c] - gpu.pages[pg].data[4 * k + c]);
+        sum += p.data[4 * k + c];
+        n++;
+      }
+    }
+  });
+  assert.ok(diff / n < 0.01 * (sum / n), `mean |cpu - cuda| ${(diff / n).toExponential(3)} vs mean ${(sum / n).toExponential(3)}`);
+});
+
+test('Cornell box, one 1024² page, 256 spp, 3 bounces: at most 5 s on an H100', async () => {
+  const scene = cornellBox();
+  const r = await bakeScene(scene, { texelsPerMeter: densityForPages(scene, 1, 1024, 0.7), maxPageSize: 1024, samples: 256, bounces: 3, backend: 'cuda' });
+  assert.ok(r.stats.traceSeconds + r.stats.setupSeconds <= 5, `${(r.stats.traceSeconds + r.stats.setupSeconds).toFixed(2)} s for ${r.stats.texels} texels`);
+});
+
+test.run();

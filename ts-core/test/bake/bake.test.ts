@@ -1,0 +1,218 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cornellBox } from '../../../examples/generators/index.js';
+import { bakeScene } from '../../src/bake/bake.js';
+import { encodeExr, encodeRgbm, toHalf } from '../../src/bake/encode.js';
+import { applyLightmaps, lightmapsFromScene } from '../../src/bake/writeback.js';
+import { toRgba8, type FloatImage } from '../../src/image/float-image.js';
+import { importGltf } from '../../src/io/gltf-read.js';
+import { exportGltf, sceneToGlb } from '../../src/io/gltf-write.js';
+import { decodePng, encodePng } from '../../src/io/png.js';
+import { renderLightmapped } from '../../src/render/lightmapped.js';
+import { renderPathtraced } from '../../src/render/pathtrace.js';
+import { addNode } from '../../src/scene/build.js';
+import type { Scene } from '../../src/scene/types.js';
+import { defaultView } from '../../src/scene/view.js';
+import { oteBin, tempDir } from '../helpers.js';
+
+function psnr(a: FloatImage, b: FloatImage): number {
+  const x = toRgba8(a, { toneMap: 'aces' }), y = toRgba8(b, { toneMap: 'aces' });
+  let se = 0;
+  for (let i = 0; i < x.length; i++) if (i % 4 !== 3) se += (x[i] - y[i]) ** 2;
+  return 10 * Math.log10((255 * 255) / (se / ((x.length * 3) / 4)));
+}
+
+const dir = tempDir('ote-bake-');
+
+test('cornell: lightmapped render reaches PSNR >= 30 dB against the path-traced render from the scene camera', async () => {
+  const scene = cornellBox();
+  const view = defaultView(scene, 64);
+  // Default samples (256), 3 bounces; a lower texel density keeps the test short on 2 cores.
+  const bake = await bakeScene(scene, { texelsPerMeter: 16 });
+  const lm = await renderLightmapped(bake.scene, bake.layout, bake.pages, view, { spp: 16 });
+  const pt = await renderPathtraced(scene, view, { spp: 512 });
+  const db = psnr(pt, lm);
+  assert.ok(db >= 30, `PSNR ${db.toFixed(2)} dB`);
+  // And the comparison can fail: a lightmap at half brightness is far off.
+  const dim = bake.pages.map((p) => ({ ...p, data: p.data.map((v, i) => (i % 4 === 3 ? v : v * 0.5)) }));
+  const bad = await renderLightmapped(bake.scene, bake.layout, dim, view, { spp: 16 });
+  assert.ok(psnr(pt, bad) < 25, `half-bright lightmap still scores ${psnr(pt, bad).toFixed(2)} dB`);
+  // AO: open floor texels are brighter in AO than texels at the block contacts, and nothing is outside [0,1].
+  for (const p of bake.pages) for (let i = 3; i < p.data.length; i += 4) assert.ok(p.data[i] >= 0 && p.data[i] <= 1);
+});
+
+test('no light leaks at wall, floor and ceiling corners or under the blocks: lights outside the closed box stay outside', async () => {
+  const scene: Scene = cornellBox();
+  // Lamp off; point lights just outside the left, right and back walls and above the ceiling. Nothing lit can
+  // reach the interior (the open front faces away from all of them), so any light on an inward texel is a leak.
+  scene.materials = scene.materials.map((m) => ({ ...m, emissiveFactor: [0, 0, 0] }));
+  for (const [i, pos] of ([[-1.3, 1, 0], [1.3, 1, 0], [0, 1, -1.3], [0, 2.3, 0]] as [number, number, number][]).entries()) {
+    scene.lights.push({ name: `outside${i}`, type: 'point', color: [1, 1, 1], intensity: 50, innerConeAngle: 0, outerConeAngle: Math.PI / 4 });
+    addNode(scene, { name: `outside${i}`, light: scene.lights.length - 1, translation: pos });
+  }
+  const bake = await bakeScene(scene, { texelsPerMeter: 24, samples: 32, denoise: false });
+  let worst = 0, texels = 0;
+  bake.pages.forEach((p, pg) => {
+    for (let k = 0; k < p.width * p.height; k++) {
+      if (!bake.valid[pg][k]) continue;
+      texels++;
+      worst = Math.max(worst, p.data[4 * k], p.data[4 * k + 1], p.data[4 * k + 2]);
+    }
+  });
+  assert.ok(texels > 1000);
+  // A texel leaking past a wall sees a 50 cd light from ~0.3 m: L ~ 50 / 0.09 / π ≈ 180.
+  assert.ok(worst < 1e-3, `brightest interior texel L = ${worst}`);
+});
+
+test('deterministic: the same seed gives identical lightmaps; another seed differs', async () => {
+  const scene = cornellBox();
+  const a = await bakeScene(scene, { texelsPerMeter: 8, samples: 16, seed: 7 });
+  const b = await bakeScene(scene, { texelsPerMeter: 8, samples: 16, seed: 7 });
+  const c = await bakeScene(scene, { texelsPerMeter: 8, samples: 16, seed: 8 });
+  assert.equal(a.pages.map((p) => Array.from(p.data)), b.pages.map((p) => Array.from(p.data)));
+  assert.not.equal(a.pages.map((p) => Array.from(p.data)), c.pages.map((p) => Array.from(p.data)));
+});
+
+test('progressive sampling stops early where texels converged, never before minSamples', async () => {
+  const scene = cornellBox();
+  const full = await bakeScene(scene, { texelsPerMeter: 8, samples: 64, noiseThreshold: 0 });
+  assert.is(full.stats.samplesPerTexel, 64);
+  const early = await bakeScene(scene, { texelsPerMeter: 8, samples: 64, minSamples: 16, noiseThreshold: 0.2 });
+  assert.ok(early.stats.samplesPerTexel < 64 && early.stats.samplesPerTexel >= 16, `${early.stats.samplesPerTexel} samples per texel`);
+  assert.ok(early.stats.rays > 0 && early.stats.texelSamples === Math.round(early.stats.samplesPerTexel * early.stats.texels));
+});
+
+test('glTF out: UV1 and MOZ_lightmap {index, texCoord: 1, intensity}, read back for the lightmapped render; unlit option', async () => {
+  const scene = cornellBox();
+  const bake = await bakeScene(scene, { texelsPerMeter: 8, samples: 16 });
+  const pages = bake.pages.map((img) => ({
+    png: encodePng({ width: img.width, height: img.height, bitDepth: 8, data: toRgba8({ ...img, data: img.data.map((v) => v / 2) }) }),
+    width: img.width, height: img.height, scale: 2,
+  }));
+  const baked = applyLightmaps(bake.scene, bake.layout, pages);
+  const path = join(dir, 'baked.glb');
+  await exportGltf(baked, path);
+  const glb = readFileSync(path);
+  const json = JSON.parse(glb.subarray(20, 20 + glb.readUInt32LE(12)).toString('utf8'));
+  assert.ok(json.extensionsUsed.includes('MOZ_lightmap'));
+  const lit = json.materials.filter((m: { extensions?: Record<string, unknown> }) => m.extensions?.MOZ_lightmap);
+  assert.ok(lit.length >= 4, `${lit.length} lightmapped materials`);
+  for (const m of lit) {
+    const ext = m.extensions.MOZ_lightmap;
+    assert.is(ext.texCoord, 1);
+    assert.ok(Math.abs(ext.intensity - 2 * Math.PI) < 1e-5);
+  }
+  assert.ok(json.meshes.every((m: { primitives: { attributes: Record<string, number> }[] }) => m.primitives.every((p) => p.attributes.TEXCOORD_1 !== undefined)));
+  const { scene: back } = await importGltf(path);
+  const read = lightmapsFromScene(back, (t) => {
+    const png = decodePng(t.image);
+    return { width: png.width, height: png.height, data: Float32Array.from(png.data as Uint8Array, (v) => v / 255) };
+  });
+  assert.is(read.pages.length, bake.pages.length);
+  assert.is(read.layout.primitivePages.size, bake.layout.primitivePages.size);
+  const img = await renderLightmapped(back, read.layout, read.pages, defaultView(back, 32), { spp: 1 });
+  let lum = 0;
+  for (let i = 0; i < img.data.length; i += 4) lum += img.data[i];
+  assert.ok(lum > 0);
+
+  const unlit = applyLightmaps(bake.scene, bake.layout, pages.map((p) => ({ ...p, unlitPng: p.png })), { unlit: true });
+  const u = unlit.materials.filter((m) => m.unlit);
+  assert.ok(u.length >= 4);
+  assert.ok(u.some((m) => m.baseColorTexture?.texCoord === 1));
+  const ub = Buffer.from(await sceneToGlb(unlit));
+  const uj = JSON.parse(ub.subarray(20, 20 + ub.readUInt32LE(12)).toString('utf8'));
+  assert.ok(uj.extensionsUsed.includes('KHR_materials_unlit'));
+  assert.not.ok((uj.extensionsUsed as string[]).includes('MOZ_lightmap'));
+});
+
+test('encodings: half floats, EXR header and size, RGBM round trip', () => {
+  assert.is(toHalf(1), 0x3c00);
+  assert.is(toHalf(0.5), 0x3800);
+  assert.is(toHalf(65504), 0x7bff);
+  assert.is(toHalf(1e6), 0x7c00);
+  assert.is(toHalf(-2), 0xc000);
+  assert.is(toHalf(5.960464477539063e-8), 1); // smallest subnormal
+  const img: FloatImage = { width: 3, height: 2, data: Float32Array.from({ length: 24 }, (_, i) => i / 4) };
+  const exr = encodeExr(img);
+  const dv = new DataView(exr.buffer, exr.byteOffset);
+  assert.is(dv.getUint32(0, true), 20000630);
+  assert.ok(new TextDecoder().decode(exr.subarray(0, 400)).includes('dataWindow'));
+  // header + offset table (8 per line) + per line (y, size, 4 channels × 3 px × 2 bytes)
+  const lines = 2 * (8 + 4 * 3 * 2);
+  const headerEnd = exr.length - lines - 8 * 2;
+  assert.is(Number(dv.getBigUint64(headerEnd, true)), headerEnd + 16);
+  const rgbm = encodeRgbm(img, 8);
+  for (let i = 0; i < 6; i++) {
+    const m = (rgbm[4 * i + 3] / 255) * 8;
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs((rgbm[4 * i + c] / 255) * m - img.data[4 * i + c]) < 0.05, `texel ${i} channel ${c}`);
+  }
+});
+
+test('bad input: NaN or negative light intensity, a mesh with no area, bad sample counts', async () => {
+  const withLight = (intensity: number) => {
+    const s = cornellBox({ variant: 'point' });
+    s.lights[0] = { ...s.lights[0], intensity };
+    return s;
+  };
+  for (const v of [NaN, -1]) {
+    try {
+      await bakeScene(withLight(v), { samples: 1 });
+      assert.unreachable();
+    } catch (e) {
+      assert.is((e as { code: string }).code, 'BAD_INPUT');
+      assert.match((e as Error).message, /light "bulb" has intensity/);
+    }
+  }
+  const flat = cornellBox();
+  flat.meshes[1].primitives[0].positions.fill(0);
+  try {
+    await bakeScene(flat, { samples: 1 });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as { code: string }).code, 'BAD_INPUT');
+    assert.match((e as Error).message, /tall_block.*no triangle with area/);
+  }
+  try {
+    await bakeScene(cornellBox(), { samples: 0 });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as { code: string }).code, 'BAD_PROFILE');
+  }
+});
+
+test('ote bake CLI: writes glb (+ EXR and RGBM with --hdr); bad input and cancellation write nothing', async () => {
+  const src = join(dir, 'cornell.glb');
+  await exportGltf(cornellBox(), src);
+  const out = join(dir, 'out.glb');
+  const ok = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', out, '--samples', '4', '--texels-per-meter', '8', '--hdr', '--json'], { encoding: 'utf8' });
+  assert.is(ok.status, 0, ok.stderr);
+  const report = JSON.parse(ok.stdout);
+  assert.is(report.overlaps, 0);
+  assert.ok(existsSync(out) && existsSync(join(dir, 'out.lightmap0.exr')) && existsSync(join(dir, 'out.lightmap0.rgbm.png')));
+  assert.ok(ok.stderr.includes('"stage":"bake"'), 'JSON progress lines');
+
+  const badSrc = join(dir, 'bad.glb');
+  const bad = cornellBox({ variant: 'point' });
+  bad.lights[0].intensity = -5;
+  await exportGltf(bad, badSrc);
+  const before = readdirSync(dir).length;
+  const r = spawnSync(process.execPath, [oteBin, 'bake', badSrc, '-o', join(dir, 'bad-out.glb')], { encoding: 'utf8' });
+  assert.is(r.status, 3, r.stderr);
+  assert.match(r.stderr, /intensity/);
+  assert.is(readdirSync(dir).length, before, 'nothing written');
+
+  const c = spawnSync(process.execPath, ['-e', `
+    const { spawn } = require('node:child_process');
+    const p = spawn(process.execPath, [${JSON.stringify(oteBin)}, 'bake', ${JSON.stringify(src)}, '-o', ${JSON.stringify(join(dir, 'cancel.glb'))}, '--samples', '4096', '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let sent = false;
+    // Interrupt once the bake reports progress (the handler is installed by then), as a user pressing Ctrl-C.
+    p.stderr.on('data', (d) => { if (!sent && String(d).includes('"stage":"bake"')) { sent = true; p.kill('SIGINT'); } });
+    p.on('exit', (code, signal) => process.exit(code ?? (signal ? 98 : 99)));`], { encoding: 'utf8' });
+  assert.is(c.status, 130, c.stderr);
+  assert.not.ok(existsSync(join(dir, 'cancel.glb')));
+});
+
+test.run();
