@@ -17,10 +17,27 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// A tile's splat, gathered contiguously so the pixel loop reads sequential memory.
+// A tile's splat, gathered contiguously, with the tile-local pixel box outside which its alpha is certainly under
+// 1/255 (so skipping those pixels changes nothing). Blending runs splat-major over that box: every pixel still
+// sees its splats front to back, but each splat only visits the pixels it can touch.
 struct TileSplat {
   float mean2d[2], conic[3], opacity, rgb[3], depth;
+  int x0, y0, x1, y1;  // [x0, x1) x [y0, y1) in tile-local pixels; empty when the splat never reaches 1/255
 };
+
+void splat_box(const Projected& p, int tile_x0, int tile_y0, int tw, int th, TileSplat& s) {
+  s.x0 = s.y0 = 0, s.x1 = s.y1 = 0;
+  const float L = logf(255.f * p.opacity);  // alpha >= 1/255 needs d^T C d <= 2L
+  const float det = p.conic[0] * p.conic[2] - p.conic[1] * p.conic[1];
+  if (!(L > 0.f) || !(det > 0.f)) return;
+  // Half extents of the ellipse d^T C d = 2L, padded by a pixel against rounding.
+  const float ex = sqrtf(2.f * L * p.conic[2] / det) + 1.f, ey = sqrtf(2.f * L * p.conic[0] / det) + 1.f;
+  const float cx = p.mean2d[0] - tile_x0 - 0.5f, cy = p.mean2d[1] - tile_y0 - 0.5f;  // in pixel-centre units
+  s.x0 = std::max(0, int(ceilf(cx - ex))), s.x1 = std::min(tw, int(floorf(cx + ex)) + 1);
+  s.y0 = std::max(0, int(ceilf(cy - ey))), s.y1 = std::min(th, int(floorf(cy + ey)) + 1);
+  if (s.x1 < s.x0) s.x1 = s.x0;
+  if (s.y1 < s.y0) s.y1 = s.y0;
+}
 
 // LSD radix sort of (depth bits, id) pairs, 8 bits at a time; stable, so equal depths keep Gaussian order.
 void radix_sort_depth(uint32_t* keys, uint32_t* ids, uint32_t n, std::vector<uint32_t>& tk, std::vector<uint32_t>& ti) {
@@ -112,40 +129,56 @@ Status forward(const Model& g, const Camera& cam, const RenderOptions& opts, Fra
   const float* bg = opts.background;
   st = parallel_for(uint64_t(tiles), 1, [&](uint64_t b, uint64_t e) {
     std::vector<TileSplat> local;
+    float T[kTile * kTile], C[kTile * kTile][3], D[kTile * kTile];
+    uint32_t last[kTile * kTile];
+    bool done[kTile * kTile];
     for (uint64_t t = b; t < e; ++t) {
       const uint32_t s0 = f.tile_start[t], s1 = f.tile_start[t + 1];
+      const int x0 = int(t % TX) * kTile, y0 = int(t / TX) * kTile;
+      const int tw = std::min(kTile, W - x0), th = std::min(kTile, H - y0);
       local.resize(s1 - s0);
       for (uint32_t k = s0; k < s1; ++k) {
         const Projected& p = f.proj[f.ids[k]];
         TileSplat& s = local[k - s0];
-        s = {{p.mean2d[0], p.mean2d[1]}, {p.conic[0], p.conic[1], p.conic[2]}, p.opacity,
-             {p.rgb[0], p.rgb[1], p.rgb[2]}, p.depth};
+        s.mean2d[0] = p.mean2d[0], s.mean2d[1] = p.mean2d[1];
+        s.conic[0] = p.conic[0], s.conic[1] = p.conic[1], s.conic[2] = p.conic[2];
+        s.opacity = p.opacity, s.rgb[0] = p.rgb[0], s.rgb[1] = p.rgb[1], s.rgb[2] = p.rgb[2], s.depth = p.depth;
+        splat_box(p, x0, y0, tw, th, s);
       }
-      const int x0 = int(t % TX) * kTile, y0 = int(t / TX) * kTile;
-      for (int y = y0; y < std::min(H, y0 + kTile); ++y)
-        for (int x = x0; x < std::min(W, x0 + kTile); ++x) {
-          const float px = x + 0.5f, py = y + 0.5f;
-          float T = 1.f, C[3] = {0.f, 0.f, 0.f}, D = 0.f;
-          uint32_t last = 0;
-          for (uint32_t k = 0; k < local.size(); ++k) {
-            const TileSplat& s = local[k];
+      const int npx = kTile * kTile;
+      for (int i = 0; i < npx; ++i) T[i] = 1.f, C[i][0] = C[i][1] = C[i][2] = 0.f, D[i] = 0.f, last[i] = 0, done[i] = false;
+      int remaining = tw * th;
+      for (uint32_t k = 0; k < local.size() && remaining > 0; ++k) {
+        const TileSplat& s = local[k];
+        for (int ly = s.y0; ly < s.y1; ++ly)
+          for (int lx = s.x0; lx < s.x1; ++lx) {
+            const int i = ly * kTile + lx;
+            if (done[i]) continue;
             bool stop;
-            const float alpha = blend_alpha(s.conic, s.mean2d, s.opacity, px, py, T, &stop);
-            if (stop) break;
+            const float alpha = blend_alpha(s.conic, s.mean2d, s.opacity, x0 + lx + 0.5f, y0 + ly + 0.5f, T[i], &stop);
+            if (stop) {
+              done[i] = true;
+              --remaining;
+              continue;
+            }
             if (alpha == 0.f) continue;
-            const float w = alpha * T;
-            C[0] += s.rgb[0] * w, C[1] += s.rgb[1] * w, C[2] += s.rgb[2] * w;
-            D += s.depth * w;
-            T *= 1.f - alpha;
-            last = k + 1;
+            const float w = alpha * T[i];
+            C[i][0] += s.rgb[0] * w, C[i][1] += s.rgb[1] * w, C[i][2] += s.rgb[2] * w;
+            D[i] += s.depth * w;
+            T[i] *= 1.f - alpha;
+            last[i] = k + 1;
           }
-          const size_t pix = size_t(y) * W + x;
-          f.T_final[pix] = T;
-          f.n_contrib[pix] = last;
+      }
+      for (int ly = 0; ly < th; ++ly)
+        for (int lx = 0; lx < tw; ++lx) {
+          const int i = ly * kTile + lx;
+          const size_t pix = size_t(y0 + ly) * W + (x0 + lx);
+          f.T_final[pix] = T[i];
+          f.n_contrib[pix] = last[i];
           if (out.rgb)
-            for (int c = 0; c < 3; ++c) out.rgb[3 * pix + c] = C[c] + T * bg[c];
-          if (out.alpha) out.alpha[pix] = 1.f - T;
-          if (out.depth) out.depth[pix] = D;
+            for (int c = 0; c < 3; ++c) out.rgb[3 * pix + c] = C[i][c] + T[i] * bg[c];
+          if (out.alpha) out.alpha[pix] = 1.f - T[i];
+          if (out.depth) out.depth[pix] = D[i];
         }
     }
   }, ctl);
@@ -186,27 +219,43 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   std::memset(slot.data(), 0, slot.size() * sizeof(ProjectedGrad));
   const float* bg = opts.background;
   st = parallel_for(uint64_t(tiles), 1, [&](uint64_t b, uint64_t e) {
+    float T[kTile * kTile], accum[kTile * kTile][4];
     for (uint64_t t = b; t < e; ++t) {
-      const uint32_t s0 = f.tile_start[t];
+      const uint32_t s0 = f.tile_start[t], s1 = f.tile_start[t + 1];
       const int x0 = int(t % TX) * kTile, y0 = int(t / TX) * kTile;
-      for (int y = y0; y < std::min(H, y0 + kTile); ++y)
-        for (int x = x0; x < std::min(W, x0 + kTile); ++x) {
-          const size_t pix = size_t(y) * W + x;
-          const float px = x + 0.5f, py = y + 0.5f;
-          const float T_final = f.T_final[pix];
-          float T = T_final, accum[4] = {0.f, 0.f, 0.f, 0.f};
-          const float dp[3] = {d_rgb[3 * pix], d_rgb[3 * pix + 1], d_rgb[3 * pix + 2]};
-          for (uint32_t k = f.n_contrib[pix]; k-- > 0;) {
-            const Projected& p = f.proj[f.ids[s0 + k]];
+      const int tw = std::min(kTile, W - x0), th = std::min(kTile, H - y0);
+      uint32_t max_last = 0;
+      for (int ly = 0; ly < th; ++ly)
+        for (int lx = 0; lx < tw; ++lx) {
+          const size_t pix = size_t(y0 + ly) * W + (x0 + lx);
+          const int i = ly * kTile + lx;
+          T[i] = f.T_final[pix];
+          accum[i][0] = accum[i][1] = accum[i][2] = accum[i][3] = 0.f;
+          max_last = std::max(max_last, f.n_contrib[pix]);
+        }
+      (void)s1;
+      // Back to front over the splats; each visits only its pixel box, and only pixels it contributed to.
+      for (uint32_t k = max_last; k-- > 0;) {
+        const Projected& p = f.proj[f.ids[s0 + k]];
+        TileSplat box;
+        splat_box(p, x0, y0, tw, th, box);
+        ProjectedGrad& g = slot[s0 + k];
+        for (int ly = box.y0; ly < box.y1; ++ly)
+          for (int lx = box.x0; lx < box.x1; ++lx) {
+            const size_t pix = size_t(y0 + ly) * W + (x0 + lx);
+            if (k >= f.n_contrib[pix]) continue;
+            const int i = ly * kTile + lx;
+            const float px = x0 + lx + 0.5f, py = y0 + ly + 0.5f;
             const float power = splat_power(p.conic, p.mean2d[0] - px, p.mean2d[1] - py);
             if (power > 0.f) continue;
             const float a = fminf(kAlphaMax, p.opacity * expf(power));
             if (a < kAlphaMin) continue;
-            T /= 1.f - a;
-            blend_backward_step(p.conic, p.mean2d, p.opacity, p.rgb, p.depth, px, py, T, T_final, bg, dp,
-                                d_alpha[pix], d_depth[pix], accum, slot[s0 + k]);
+            T[i] /= 1.f - a;
+            const float dp[3] = {d_rgb[3 * pix], d_rgb[3 * pix + 1], d_rgb[3 * pix + 2]};
+            blend_backward_step(p.conic, p.mean2d, p.opacity, p.rgb, p.depth, px, py, T[i], f.T_final[pix], bg, dp,
+                                d_alpha[pix], d_depth[pix], accum[i], g);
           }
-        }
+      }
     }
   }, ctl);
   if (st != Status::Ok) return st;
