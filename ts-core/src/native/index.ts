@@ -1,4 +1,4 @@
 export * from './addon.js';
 export * from './job.js';
 export * from './measure.js';
-export * from './splat.js';
+export * from './rays.js';

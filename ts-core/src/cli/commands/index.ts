@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
+import { renderCommand } from './render.js';
 import { startCommand } from './start.js';
 
 export const COMMANDS: Command[] = [
@@ -10,4 +11,5 @@ export const COMMANDS: Command[] = [
   genCommand,
   infoCommand,
   nativeInfoCommand,
+  renderCommand,
 ];

@@ -1,0 +1,266 @@
+// The ray-tracing core's bindings. See ts-core/src/native/rays.ts.
+//   createSceneBvh(scene, options) -> { promise: { handle, stats }, cancel }
+//   refitSceneBvh(handle, instanceTransforms, options) -> { promise: stats, cancel }
+//   traceRays(handle, rays, outputs, options) -> { promise: { backend }, cancel }
+//   renderView(handle, params, materials, out, options) -> { promise: { backend }, cancel }
+//   disposeSceneBvh(handle)
+// A handle keeps its SceneBvh alive across calls; running jobs hold their own reference, so disposing (or the
+// garbage collector) never frees a BVH under a running job, and a refit waits for running traces.
+#include <napi.h>
+
+#include <memory>
+#include <shared_mutex>
+
+#include "args.h"
+#include "flat_scene_arg.h"
+#include "module_registry.h"
+#include "native_job.h"
+#include "ote/bvh/scene_bvh.h"
+#include "ote/ray/render.h"
+
+namespace ote_addon {
+namespace {
+
+struct BvhBox {
+  ote::SceneBvh bvh;
+  std::shared_mutex lock;  // traces share it; refit takes it exclusively
+  int64_t reported_bytes = 0;
+};
+
+struct Holder {
+  std::shared_ptr<BvhBox> box;
+};
+
+Napi::Object stats_object(Napi::Env env, const ote::BvhStats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("blasNodes", double(s.blas_nodes));
+  o.Set("tlasNodes", double(s.tlas_nodes));
+  o.Set("triangles", double(s.triangles));
+  o.Set("degenerateTriangles", double(s.degenerate_triangles));
+  o.Set("instancedTriangles", double(s.instanced_triangles));
+  o.Set("skippedInstances", double(s.skipped_instances));
+  o.Set("bytes", double(s.bytes));
+  o.Set("buildSeconds", s.build_seconds);
+  o.Set("maxDepth", s.max_depth);
+  return o;
+}
+
+std::shared_ptr<BvhBox> handle_arg(const Napi::CallbackInfo& info, const char* fn) {
+  if (info.Length() < 1 || !info[0].IsExternal())
+    throw_type(info.Env(), std::string(fn) + ": argument 'handle' must be a scene BVH handle from createSceneBvh");
+  Holder* h = info[0].As<Napi::External<Holder>>().Data();
+  if (!h || !h->box) throw Napi::Error::New(info.Env(), std::string(fn) + ": the scene BVH was disposed");
+  return h->box;
+}
+
+Napi::Object options_arg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsObject() ? info[i].As<Napi::Object>() : Napi::Object::New(info.Env());
+}
+
+double number_option(const Napi::Object& o, const char* key, double fallback, const char* fn) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber()) throw_type(o.Env(), std::string(fn) + ": options." + key + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+Napi::Value CreateSceneBvh(const Napi::CallbackInfo& info) {
+  const char* fn = "createSceneBvh";
+  Napi::Env env = info.Env();
+  Napi::Object scene_obj = object_arg(info, 0, fn, "scene");
+  Napi::Object options = options_arg(info, 1);
+  const ote::FlatScene scene = flat_scene_arg(scene_obj, fn);
+  for (uint32_t i = 0; i < scene.instance_count; ++i)
+    if (scene.instance_mesh[i] >= scene.mesh_count)
+      throw Napi::RangeError::New(env, std::string(fn) + ": scene.instanceMesh[" + std::to_string(i) + "] is out of range");
+  ote::BvhBuildOptions bo;
+  bo.max_leaf_size = uint32_t(number_option(options, "maxLeafSize", bo.max_leaf_size, fn));
+  auto box = std::make_shared<BvhBox>();
+  return NativeJob::Start(
+      env, fn,
+      [scene, bo, box](const ote::JobControl& ctl) { return ote::build_scene_bvh(scene, bo, box->bvh, ctl); },
+      [box](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        box->reported_bytes = int64_t(box->bvh.stats().bytes);
+        Napi::MemoryManagement::AdjustExternalMemory(env, box->reported_bytes);
+        auto* holder = new Holder{box};
+        r.Set("handle", Napi::External<Holder>::New(env, holder, [](Napi::Env env, Holder* h) {
+                if (h->box) Napi::MemoryManagement::AdjustExternalMemory(env, -h->box->reported_bytes);
+                delete h;
+              }));
+        r.Set("stats", stats_object(env, box->bvh.stats()));
+        return r;
+      },
+      options.Get("onProgress"), {scene_obj});
+}
+
+Napi::Value DisposeSceneBvh(const Napi::CallbackInfo& info) {
+  if (info.Length() >= 1 && info[0].IsExternal()) {
+    Holder* h = info[0].As<Napi::External<Holder>>().Data();
+    if (h && h->box) {
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->box->reported_bytes);
+      h->box.reset();
+    }
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value RefitSceneBvh(const Napi::CallbackInfo& info) {
+  const char* fn = "refitSceneBvh";
+  Napi::Env env = info.Env();
+  auto box = handle_arg(info, fn);
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(fn) + ": argument 'instanceTransforms' must be a Float32Array");
+  auto arr = info[1].As<Napi::Float32Array>();
+  expect_length(env, fn, "instanceTransforms", arr.ElementLength(), 16ull * box->bvh.flat_instance_count());
+  const float* xf = arr.Data();
+  Napi::Object options = options_arg(info, 2);
+  return NativeJob::Start(
+      env, fn,
+      [box, xf](const ote::JobControl& ctl) {
+        std::unique_lock<std::shared_mutex> lock(box->lock);
+        return ote::refit_scene_bvh(box->bvh, xf, ctl);
+      },
+      [box](Napi::Env env) -> Napi::Value { return stats_object(env, box->bvh.stats()); },
+      options.Get("onProgress"), {info[1]});
+}
+
+template <typename T>
+T* out_field(const Napi::Object& o, const char* fn, const char* key, uint64_t want, bool optional = true) {
+  size_t n = 0;
+  T* p = typed_field<T>(o, fn, "outputs", key, n, optional);
+  if (p) expect_length(o.Env(), fn, std::string("outputs.") + key, n, want);
+  return p;
+}
+
+Napi::Value TraceRays(const Napi::CallbackInfo& info) {
+  const char* fn = "traceRays";
+  Napi::Env env = info.Env();
+  auto box = handle_arg(info, fn);
+  Napi::Object rays_obj = object_arg(info, 1, fn, "rays");
+  Napi::Object out_obj = object_arg(info, 2, fn, "outputs");
+  Napi::Object options = options_arg(info, 3);
+
+  auto rays = std::make_shared<ote::RayBatch>();
+  auto hits = std::make_shared<ote::HitBatch>();
+  size_t n = 0, m = 0;
+  rays->origins = typed_field<float>(rays_obj, fn, "rays", "origins", n);
+  if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": rays.origins length is not a multiple of 3");
+  rays->directions = typed_field<float>(rays_obj, fn, "rays", "directions", m);
+  expect_length(env, fn, "rays.directions", m, n);
+  rays->count = n / 3;
+  rays->tmin = typed_field<float>(rays_obj, fn, "rays", "tmin", m, true);
+  if (rays->tmin) expect_length(env, fn, "rays.tmin", m, rays->count);
+  rays->tmax = typed_field<float>(rays_obj, fn, "rays", "tmax", m, true);
+  if (rays->tmax) expect_length(env, fn, "rays.tmax", m, rays->count);
+  rays->tmin_all = float(number_option(options, "tmin", 0.0, fn));
+  rays->tmax_all = float(number_option(options, "tmax", INFINITY, fn));
+  rays->any_hit = options.Get("anyHit").ToBoolean();
+  rays->flags = options.Get("backfaceCull").ToBoolean() ? ote::kRayCullBackFaces : ote::kRayNone;
+  const uint64_t c = rays->count;
+  hits->t = out_field<float>(out_obj, fn, "t", c);
+  hits->prim = out_field<uint32_t>(out_obj, fn, "prim", c);
+  hits->instance = out_field<uint32_t>(out_obj, fn, "instance", c);
+  hits->barycentrics = out_field<float>(out_obj, fn, "barycentrics", 2 * c);
+  hits->normal = out_field<float>(out_obj, fn, "normal", 3 * c);
+  hits->occluded = out_field<uint8_t>(out_obj, fn, "occluded", c);
+  if (rays->any_hit && !hits->occluded)
+    throw_type(env, std::string(fn) + ": outputs.occluded (Uint8Array) is required with options.anyHit");
+
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  return NativeJob::Start(
+      env, fn,
+      [box, rays, hits, backend](const ote::JobControl& ctl) {
+        std::shared_lock<std::shared_mutex> lock(box->lock);
+        return ote::trace_rays(box->bvh, *rays, *hits, backend, ctl);
+      },
+      [backend](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("backend", backend_name(backend));
+        return r;
+      },
+      options.Get("onProgress"), {rays_obj, out_obj});
+}
+
+Napi::Value RenderView(const Napi::CallbackInfo& info) {
+  const char* fn = "renderView";
+  Napi::Env env = info.Env();
+  auto box = handle_arg(info, fn);
+  Napi::Object po = object_arg(info, 1, fn, "params");
+  Napi::Object mats = object_arg(info, 2, fn, "materials");
+  if (info.Length() < 4 || !info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(fn) + ": argument 'out' must be a Float32Array");
+  Napi::Object options = options_arg(info, 4);
+
+  auto p = std::make_shared<ote::RenderParams>();
+  size_t n = 0;
+  const float* cam = typed_field<float>(po, fn, "params", "cameraToWorld", n);
+  expect_length(env, fn, "params.cameraToWorld", n, 16);
+  std::copy(cam, cam + 16, p->camera_to_world);
+  auto num = [&](const char* key, double fallback) { return number_option(po, key, fallback, fn); };
+  p->yfov = float(num("yfov", 0.8));
+  p->width = uint32_t(num("width", 0));
+  p->height = uint32_t(num("height", 0));
+  if (p->width == 0 || p->height == 0 || p->width > 32768 || p->height > 32768)
+    throw Napi::RangeError::New(env, std::string(fn) + ": params.width and params.height must be in 1..32768");
+  if (!(p->yfov > 0 && p->yfov < 3.14159f))
+    throw Napi::RangeError::New(env, std::string(fn) + ": params.yfov must be in (0, pi) radians");
+  p->znear = float(num("znear", 1e-3));
+  p->zfar = float(num("zfar", INFINITY));
+  p->mode = ote::RenderMode(int(num("mode", 0)));
+  if (int(p->mode) < 0 || int(p->mode) > 4) throw Napi::RangeError::New(env, std::string(fn) + ": params.mode is out of range");
+  p->spp = uint32_t(std::max(1.0, num("spp", 1)));
+  p->ao_samples = uint32_t(std::max(0.0, num("aoSamples", 8)));
+  p->ao_distance = float(num("aoDistance", 1.0));
+  p->seed = uint32_t(num("seed", 0));
+  const float* sun = typed_field<float>(po, fn, "params", "sunDirection", n, true);
+  if (sun) expect_length(env, fn, "params.sunDirection", n, 3);
+  const float default_sun[3] = {0.36f, 0.85f, 0.39f};
+  for (int a = 0; a < 3; ++a) p->sun_dir[a] = sun ? sun[a] : default_sun[a];
+  const float l = std::sqrt(p->sun_dir[0] * p->sun_dir[0] + p->sun_dir[1] * p->sun_dir[1] + p->sun_dir[2] * p->sun_dir[2]);
+  if (!(l > 0)) throw Napi::RangeError::New(env, std::string(fn) + ": params.sunDirection must be non-zero");
+  for (float& v : p->sun_dir) v /= l;
+  const float* bg = typed_field<float>(po, fn, "params", "background", n, true);
+  if (bg) expect_length(env, fn, "params.background", n, 4);
+  for (int c = 0; c < 4; ++c) p->background[c] = bg ? bg[c] : 0.0f;
+
+  p->material_color = typed_field<float>(mats, fn, "materials", "baseColor", n, true);
+  if (n % 4) throw Napi::RangeError::New(env, std::string(fn) + ": materials.baseColor length is not a multiple of 4");
+  p->material_count = uint32_t(n / 4);
+  p->triangle_material = typed_field<int32_t>(mats, fn, "materials", "triangleMaterial", n, true);
+  p->triangle_count = uint32_t(n);
+  if (p->triangle_material) expect_length(env, fn, "materials.triangleMaterial", n, box->bvh.flat_triangle_count());
+  const float* dc = typed_field<float>(mats, fn, "materials", "defaultColor", n, true);
+  if (dc) expect_length(env, fn, "materials.defaultColor", n, 4);
+  for (int c = 0; c < 4; ++c) p->default_color[c] = dc ? dc[c] : 0.8f;
+
+  auto out = info[3].As<Napi::Float32Array>();
+  expect_length(env, fn, "out", out.ElementLength(), 4ull * p->width * p->height);
+  float* rgba = out.Data();
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  return NativeJob::Start(
+      env, fn,
+      [box, p, rgba, backend](const ote::JobControl& ctl) {
+        std::shared_lock<std::shared_mutex> lock(box->lock);
+        return ote::render_view(box->bvh, *p, rgba, backend, ctl);
+      },
+      [backend](Napi::Env env) -> Napi::Value {
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("backend", backend_name(backend));
+        return r;
+      },
+      options.Get("onProgress"), {po, mats, info[3]});
+}
+
+void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("createSceneBvh", Napi::Function::New(env, CreateSceneBvh, "createSceneBvh"));
+  exports.Set("disposeSceneBvh", Napi::Function::New(env, DisposeSceneBvh, "disposeSceneBvh"));
+  exports.Set("refitSceneBvh", Napi::Function::New(env, RefitSceneBvh, "refitSceneBvh"));
+  exports.Set("traceRays", Napi::Function::New(env, TraceRays, "traceRays"));
+  exports.Set("renderView", Napi::Function::New(env, RenderView, "renderView"));
+}
+OTE_ADDON_MODULE(rays, Register);
+
+}  // namespace
+}  // namespace ote_addon

@@ -1,0 +1,127 @@
+// Host side of the ray-tracing core: build a two-level BVH over a FlatScene, refit it when instances move,
+// upload it for CUDA kernels, and trace batches of rays on either backend.
+//
+//   SceneBvh bvh;
+//   Status st = build_scene_bvh(flat, BvhBuildOptions{}, bvh, ctl);   // copies what it needs; flat may go away
+//   Hit h; trace_closest(bvh.view(), ray, kRayNone, h);                // OTE_HD: ray/traverse.h
+//   const DeviceSceneBvh* dev; device_scene_bvh(bvh, dev);             // CUDA builds: cached device copy
+//   my_kernel<<<...>>>(dev->view(), ...);                              // same traversal inside the kernel
+#pragma once
+#include <stdint.h>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "../device.h"
+#include "../flat_scene.h"
+#include "../job_control.h"
+#include "../ray/ray.h"
+#include "bvh_types.h"
+
+namespace ote {
+
+struct BvhBuildOptions {
+  uint32_t max_leaf_size = 8;   // BLAS leaves hold at most this many triangles (SAH picks smaller ones)
+  float traversal_cost = 1.0f;  // SAH cost of a node visit, relative to one triangle test
+  uint32_t bins = 16;           // SAH bins per axis
+};
+
+struct BvhStats {
+  uint64_t blas_nodes = 0, tlas_nodes = 0;
+  uint64_t triangles = 0;             // stored triangles in BLAS leaves (valid ones)
+  uint64_t degenerate_triangles = 0;  // stored triangles skipped: zero area or a non-finite corner
+  uint64_t instanced_triangles = 0;   // valid triangles drawn, counting instances
+  uint64_t skipped_instances = 0;     // non-invertible or non-finite transforms, or meshes with nothing to hit
+  uint64_t bytes = 0;                 // host memory of the BVH (nodes, triangles, instances)
+  double build_seconds = 0;
+  uint32_t max_depth = 0;
+};
+
+struct DeviceSceneBvh;
+
+// An owning, built scene BVH. Move-only. Everything the traversal reads lives here.
+class SceneBvh {
+ public:
+  SceneBvh();
+  ~SceneBvh();
+  SceneBvh(SceneBvh&&) noexcept;
+  SceneBvh& operator=(SceneBvh&&) noexcept;
+  SceneBvh(const SceneBvh&) = delete;
+  SceneBvh& operator=(const SceneBvh&) = delete;
+
+  SceneBvhView view() const;
+  const BvhStats& stats() const { return stats_; }
+  uint32_t flat_instance_count() const { return flat_instance_count_; }
+  uint32_t flat_triangle_count() const { return flat_triangle_count_; }
+
+  // Layout (read by the builder, the refit and the device upload; treat as read-only elsewhere).
+  std::vector<BvhNode> blas_nodes;
+  std::vector<BvhTri> tris;
+  std::vector<uint32_t> mesh_root;  // per FlatScene mesh: BLAS root index, kBvhInvalid when it has no valid triangle
+  std::vector<BvhNode> tlas_nodes;
+  std::vector<BvhInstance> instances;
+  std::vector<float> mesh_bounds;   // per mesh: object-space lo xyz, hi xyz
+
+ private:
+  friend Status build_scene_bvh(const FlatScene&, const BvhBuildOptions&, SceneBvh&, const JobControl&);
+  friend Status refit_scene_bvh(SceneBvh&, const float*, const JobControl&);
+  friend Status device_scene_bvh(const SceneBvh&, const DeviceSceneBvh*&);
+  BvhStats stats_;
+  uint32_t flat_instance_count_ = 0, flat_triangle_count_ = 0;
+  std::vector<uint32_t> instance_mesh_;  // FlatScene.instance_mesh copy, for rebuilds on refit
+  // Lazily uploaded device copy; invalidated by refit.
+  mutable std::mutex device_mutex_;
+  mutable std::unique_ptr<DeviceSceneBvh> device_;
+};
+
+// Build both levels with binned SAH on all threads (the thread pool). Degenerate and non-finite triangles are
+// skipped and counted in stats().degenerate_triangles; an empty scene gives a BVH that every ray misses.
+// Returns InvalidArgument for out-of-range indices or instance meshes.
+Status build_scene_bvh(const FlatScene& scene, const BvhBuildOptions& options, SceneBvh& out, const JobControl& ctl);
+
+// New world matrices for every instance (16 floats each, column-major, FlatScene order and count): updates the
+// instances and rebuilds the TLAS over them. BLASes are untouched, so this costs O(instances log instances).
+Status refit_scene_bvh(SceneBvh& bvh, const float* instance_transforms, const JobControl& ctl);
+
+// Device copy of a SceneBvh with the same layout. Freed with the SceneBvh (or on refit).
+struct DeviceSceneBvh {
+  SceneBvhView device_view{};  // device pointers
+  void* buffers[4] = {nullptr, nullptr, nullptr, nullptr};
+  uint64_t bytes = 0;
+  SceneBvhView view() const { return device_view; }
+  ~DeviceSceneBvh();
+};
+
+// Upload (once; later calls return the cached copy) and return the device copy. DeviceError without CUDA.
+Status device_scene_bvh(const SceneBvh& bvh, const DeviceSceneBvh*& out);
+
+// ---- batch tracing, for tools, tests and the TypeScript API ------------------------------------------------------
+
+struct RayBatch {
+  const float* origins;     // xyz per ray
+  const float* directions;  // xyz per ray, any length (t is in units of |dir|)
+  const float* tmin;        // per ray, or nullptr for `tmin_all`
+  const float* tmax;        // per ray, or nullptr for `tmax_all`
+  float tmin_all = 0.0f, tmax_all = INFINITY;
+  uint64_t count = 0;
+  uint32_t flags = kRayNone;
+  bool any_hit = false;     // occlusion only: fills `occluded`
+};
+
+struct HitBatch {
+  // Closest hit: any of these may be nullptr. Misses get t = tmax, prim = instance = kBvhInvalid.
+  float* t;
+  uint32_t* prim;
+  uint32_t* instance;
+  float* barycentrics;  // u, v per ray
+  float* normal;        // xyz per ray, world-space unit geometric normal
+  // Any hit: 1 when blocked, 0 otherwise.
+  uint8_t* occluded;
+};
+
+Status trace_rays(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, Backend backend, const JobControl& ctl);
+Status trace_rays_cpu(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, const JobControl& ctl);
+Status trace_rays_cuda(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, const JobControl& ctl);
+
+}  // namespace ote

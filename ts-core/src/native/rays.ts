@@ -1,0 +1,131 @@
+/**
+ * The native ray-tracing core (native-cuda/include/ote/bvh/scene_bvh.h, ray/traverse.h): a two-level SAH BVH over
+ * a FlatScene, kept alive across calls, and batch ray queries on the CPU threads or CUDA.
+ *
+ *   const bvh = await SceneBvh.build(flattenScene(scene));
+ *   const hits = await bvh.traceRays(origins, directions);          // closest hits
+ *   const blocked = await bvh.traceRays(o, d, { anyHit: true });    // occlusion
+ *   bvh.dispose();                                                  // or leave it to the garbage collector
+ *
+ * The batch API is for tools and tests. Kernels that shoot many rays (baking, rendering) generate them in
+ * native code and never cross N-API per ray.
+ */
+import type { FlatScene } from '../scene/flatten.js';
+import { addon, type Backend } from './addon.js';
+import { runJob, type JobOptions } from './job.js';
+
+/** Triangle or instance index of a miss. */
+export const NO_HIT = 0xffffffff;
+
+export interface BvhStats {
+  blasNodes: number;
+  tlasNodes: number;
+  /** Valid triangles stored in the BLASes. */
+  triangles: number;
+  /** Stored triangles skipped because they have no area or a non-finite corner. */
+  degenerateTriangles: number;
+  /** Valid triangles drawn, counting instances. */
+  instancedTriangles: number;
+  /** Instances with a singular or non-finite transform, or a mesh with nothing to hit. */
+  skippedInstances: number;
+  /** Host memory of nodes, triangles and instances. */
+  bytes: number;
+  buildSeconds: number;
+  maxDepth: number;
+}
+
+export interface BuildOptions extends JobOptions {
+  /** Most triangles per BLAS leaf (default 8; SAH chooses smaller leaves where they pay). */
+  maxLeafSize?: number;
+}
+
+export interface TraceOptions extends JobOptions {
+  /** Occlusion only: fill `occluded` and stop each ray at its first hit. */
+  anyHit?: boolean;
+  /** t range for every ray (t in units of |direction|), unless per-ray tmin/tmax arrays are given. */
+  tmin?: number;
+  tmax?: number;
+  tminPerRay?: Float32Array;
+  tmaxPerRay?: Float32Array;
+  /** Ignore triangles seen from behind (front = counter-clockwise in object space, glTF). */
+  backfaceCull?: boolean;
+  backend?: Backend;
+  /** Also return world-space unit geometric normals (3 floats per ray). */
+  normals?: boolean;
+}
+
+export interface ClosestHits {
+  backend: 'cpu' | 'cuda';
+  /** Hit distance in units of |direction|; tmax on a miss. */
+  t: Float32Array;
+  /** FlatScene triangle index, NO_HIT on a miss. */
+  prim: Uint32Array;
+  /** FlatScene instance index, NO_HIT on a miss. */
+  instance: Uint32Array;
+  /** u, v per ray: barycentrics of triangle corners 1 and 2. */
+  barycentrics: Float32Array;
+  normal?: Float32Array;
+}
+
+export interface Occlusion {
+  backend: 'cpu' | 'cuda';
+  /** 1 when something lies on the ray within its t range. */
+  occluded: Uint8Array;
+}
+
+/** Opaque native handle; pass to renderView() and other native kernels. */
+export type NativeBvhHandle = object;
+
+export class SceneBvh {
+  private constructor(private handle_: NativeBvhHandle | undefined, public stats: BvhStats, readonly instanceCount: number,
+    readonly triangleCount: number) {}
+
+  /** Build the BVH for a flattened scene on all CPU threads. The BVH keeps its own copy of what it needs. */
+  static async build(flat: FlatScene, opts: BuildOptions = {}): Promise<SceneBvh> {
+    const r = await runJob<{ handle: NativeBvhHandle; stats: BvhStats }>(
+      (onProgress) => addon().createSceneBvh(flat, { maxLeafSize: opts.maxLeafSize, onProgress }), opts);
+    return new SceneBvh(r.handle, r.stats, flat.instanceMesh.length, flat.indices.length / 3);
+  }
+
+  /** The native handle, for other native wrappers. Throws once disposed. */
+  get handle(): NativeBvhHandle {
+    if (!this.handle_) throw new Error('scene BVH used after dispose()');
+    return this.handle_;
+  }
+
+  /**
+   * Instances moved: new world matrices (16 floats per FlatScene instance, column-major). The TLAS is refitted in
+   * place (or rebuilt if an instance became singular or valid); meshes are not rebuilt.
+   */
+  async refit(instanceTransforms: Float32Array, opts: JobOptions = {}): Promise<BvhStats> {
+    this.stats = await runJob<BvhStats>((onProgress) => addon().refitSceneBvh(this.handle, instanceTransforms, { onProgress }), opts);
+    return this.stats;
+  }
+
+  traceRays(origins: Float32Array, directions: Float32Array, opts: TraceOptions & { anyHit: true }): Promise<Occlusion>;
+  traceRays(origins: Float32Array, directions: Float32Array, opts?: TraceOptions): Promise<ClosestHits>;
+  async traceRays(origins: Float32Array, directions: Float32Array, opts: TraceOptions = {}): Promise<ClosestHits | Occlusion> {
+    if (origins.length !== directions.length || origins.length % 3)
+      throw new RangeError(`traceRays: origins (${origins.length}) and directions (${directions.length}) must be equal multiples of 3`);
+    const n = origins.length / 3;
+    const rays = { origins, directions, tmin: opts.tminPerRay, tmax: opts.tmaxPerRay };
+    const options = { anyHit: !!opts.anyHit, tmin: opts.tmin ?? 0, tmax: opts.tmax ?? Infinity, backfaceCull: !!opts.backfaceCull, backend: opts.backend ?? 'auto' };
+    if (opts.anyHit) {
+      const occluded = new Uint8Array(n);
+      const r = await runJob<{ backend: 'cpu' | 'cuda' }>((onProgress) => addon().traceRays(this.handle, rays, { occluded }, { ...options, onProgress }), opts);
+      return { backend: r.backend, occluded };
+    }
+    const out = {
+      t: new Float32Array(n), prim: new Uint32Array(n), instance: new Uint32Array(n), barycentrics: new Float32Array(2 * n),
+      ...(opts.normals ? { normal: new Float32Array(3 * n) } : {}),
+    };
+    const r = await runJob<{ backend: 'cpu' | 'cuda' }>((onProgress) => addon().traceRays(this.handle, rays, out, { ...options, onProgress }), opts);
+    return { backend: r.backend, ...out };
+  }
+
+  /** Free the native memory now rather than at garbage collection. Running jobs keep their own reference. */
+  dispose(): void {
+    if (this.handle_) addon().disposeSceneBvh(this.handle_);
+    this.handle_ = undefined;
+  }
+}

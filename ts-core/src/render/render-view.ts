@@ -1,0 +1,92 @@
+/**
+ * The primary-ray preview renderer: albedo, normals, ambient occlusion, simple shading and depth, on the native
+ * ray-tracing core. Rays are generated and shaded in native code (CPU threads or CUDA); this module only prepares
+ * the inputs. Splat training views, Trust verification views and `ote render` all come through here.
+ */
+import { createImage, type FloatImage } from '../image/float-image.js';
+import type { Backend } from '../native/addon.js';
+import { addon } from '../native/addon.js';
+import { runJob, type JobOptions } from '../native/job.js';
+import { SceneBvh } from '../native/rays.js';
+import { diagonal, sceneBounds } from '../scene/bounds.js';
+import { flattenScene } from '../scene/flatten.js';
+import type { Scene } from '../scene/types.js';
+import type { View } from '../scene/view.js';
+
+export type RenderMode = 'albedo' | 'normals' | 'ao' | 'shaded' | 'depth';
+export const RENDER_MODES: readonly RenderMode[] = ['albedo', 'normals', 'ao', 'shaded', 'depth'];
+const MODE_ID: Record<RenderMode, number> = { albedo: 0, normals: 1, ao: 2, shaded: 3, depth: 4 };
+
+export interface RenderOptions extends JobOptions {
+  /** Default 'shaded'. 'normals' writes world normals as n*0.5+0.5; 'depth' writes the view-axis distance. */
+  mode?: RenderMode;
+  /** Jittered camera samples per pixel (stratified); default 1 (pixel centres, deterministic edges). */
+  spp?: number;
+  /** Occlusion rays per camera sample for 'ao' and 'shaded'; default 16 for 'ao', 4 for 'shaded'. */
+  aoSamples?: number;
+  /** Occluders farther than this (scene units) do not darken; default 10% of the scene's diagonal. */
+  aoDistance?: number;
+  /** Seed of the per-pixel random numbers; the same seed gives the same image on either backend. */
+  seed?: number;
+  backend?: Backend;
+  /** Linear RGBA of pixels that see nothing; default transparent black (alpha is coverage). */
+  background?: [number, number, number, number];
+  /** World direction towards the key light of 'shaded'; default from above and behind-right of +Z. */
+  sunDirection?: [number, number, number];
+  /** Linear base colour (RGBA) per scene material, overriding the materials' baseColorFactor (e.g. texture means). */
+  materialColors?: Float32Array;
+  /** A BVH built for this scene; by default one is built once per Scene object and cached. */
+  bvh?: SceneBvh;
+}
+
+const bvhCache = new WeakMap<Scene, Promise<SceneBvh>>();
+
+/** The scene's BVH, built once per Scene object (mutating the scene afterwards is not seen, as with flattenScene). */
+export function sceneBvh(scene: Scene, opts: JobOptions = {}): Promise<SceneBvh> {
+  let p = bvhCache.get(scene);
+  if (!p) {
+    p = SceneBvh.build(flattenScene(scene), opts);
+    bvhCache.set(scene, p);
+    p.catch(() => bvhCache.delete(scene));  // a cancelled or failed build is retried next time
+  }
+  return p;
+}
+
+/** Base colour factors of the scene's materials, linear RGBA, 4 floats per material. */
+export function materialBaseColors(scene: Scene): Float32Array {
+  const out = new Float32Array(scene.materials.length * 4);
+  scene.materials.forEach((m, i) => out.set(m.baseColorFactor, i * 4));
+  return out;
+}
+
+/** Render one view of the scene into a linear RGBA float image (alpha = coverage). */
+export async function renderView(scene: Scene, view: View, opts: RenderOptions = {}): Promise<FloatImage> {
+  const mode = opts.mode ?? 'shaded';
+  if (!(mode in MODE_ID)) throw new RangeError(`renderView: unknown mode "${mode}"; choose one of ${RENDER_MODES.join(', ')}`);
+  if (!Number.isInteger(view.width) || !Number.isInteger(view.height) || view.width < 1 || view.height < 1)
+    throw new RangeError(`renderView: view size ${view.width}x${view.height} must be positive integers`);
+  const bvh = opts.bvh ?? await sceneBvh(scene, { signal: opts.signal });
+  const flat = flattenScene(scene);
+  const colors = opts.materialColors ?? materialBaseColors(scene);
+  if (colors.length !== scene.materials.length * 4)
+    throw new RangeError(`renderView: materialColors has length ${colors.length}, expected ${scene.materials.length * 4}`);
+  const img = createImage(view.width, view.height);
+  const params = {
+    cameraToWorld: view.cameraToWorld,
+    yfov: view.yfov,
+    width: view.width,
+    height: view.height,
+    znear: view.znear,
+    zfar: view.zfar,
+    mode: MODE_ID[mode],
+    spp: Math.max(1, Math.floor(opts.spp ?? 1)),
+    aoSamples: Math.max(0, Math.floor(opts.aoSamples ?? (mode === 'ao' ? 16 : 4))),
+    aoDistance: opts.aoDistance ?? Math.max(1e-6, 0.1 * diagonal(sceneBounds(scene))),
+    seed: (opts.seed ?? 0) >>> 0,
+    sunDirection: opts.sunDirection ? Float32Array.from(opts.sunDirection) : undefined,
+    background: opts.background ? Float32Array.from(opts.background) : undefined,
+  };
+  const materials = { baseColor: colors, triangleMaterial: flat.triangleMaterial, defaultColor: Float32Array.of(0.8, 0.8, 0.8, 1) };
+  await runJob((onProgress) => addon().renderView(bvh.handle, params, materials, img.data, { backend: opts.backend ?? 'auto', onProgress }), opts);
+  return img;
+}

@@ -1,0 +1,159 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as THREE from 'three';
+import { MeshBVH, SAH } from 'three-mesh-bvh';
+import { GENERATORS } from '../../../examples/generators/index.js';
+import { NO_HIT, SceneBvh } from '../../src/native/rays.js';
+import { addMesh, addNode } from '../../src/scene/build.js';
+import { flattenScene, type FlatScene } from '../../src/scene/flatten.js';
+import { transformPoint } from '../../src/scene/transform.js';
+import { createScene, type Scene } from '../../src/scene/types.js';
+import { Rng } from '../../src/util/rng.js';
+import { repoRoot } from '../helpers.js';
+
+/** uvu has no async throws(): await the promise and match its rejection message. */
+async function rejects(f: () => Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+}
+
+/** A unit quad in the z=0 plane facing +z (two counter-clockwise triangles), drawn by one node per translation. */
+function quads(translations: [number, number, number][]): Scene {
+  const s = createScene('quads');
+  const mesh = addMesh(s, 'quad', [{
+    positions: Float32Array.of(-0.5, -0.5, 0, 0.5, -0.5, 0, 0.5, 0.5, 0, -0.5, 0.5, 0),
+    indices: Uint32Array.of(0, 1, 2, 0, 2, 3), material: -1,
+  }]);
+  for (const t of translations) addNode(s, { mesh, translation: t });
+  return s;
+}
+
+test('closest hit: t, triangle, instance, barycentrics, normal; misses carry NO_HIT', async () => {
+  const bvh = await SceneBvh.build(flattenScene(quads([[0, 0, 0], [0, 0, -2]])));
+  assert.is(bvh.stats.triangles, 2);
+  assert.is(bvh.stats.instancedTriangles, 4);
+  const o = Float32Array.of(0.25, -0.25, 3, 0.25, -0.25, -1, 5, 5, 3);
+  const d = Float32Array.of(0, 0, -1, 0, 0, -1, 0, 0, -1);
+  const h = await bvh.traceRays(o, d, { normals: true, backend: 'cpu' });
+  assert.is(h.prim[0], 0);
+  assert.is(h.instance[0], 0);
+  assert.ok(Math.abs(h.t[0] - 3) < 1e-6, `t ${h.t[0]}`);
+  // p = (1-u-v) v0 + u v1 + v v2 with v0 (-.5,-.5), v1 (.5,-.5), v2 (.5,.5) → (0.25,-0.25): u = 0.5, v = 0.25
+  assert.ok(Math.abs(h.barycentrics[0] - 0.5) < 1e-6 && Math.abs(h.barycentrics[1] - 0.25) < 1e-6, `bary ${h.barycentrics.slice(0, 2)}`);
+  assert.equal(Array.from(h.normal!.slice(0, 3)), [0, 0, 1]);
+  assert.is(h.instance[1], 1);
+  assert.ok(Math.abs(h.t[1] - 1) < 1e-6);
+  assert.is(h.prim[2], NO_HIT);
+  assert.is(h.instance[2], NO_HIT);
+  assert.is(h.t[2], Infinity);
+  bvh.dispose();
+});
+
+test('any hit, t range, back-face culling and invalid rays', async () => {
+  const bvh = await SceneBvh.build(flattenScene(quads([[0, 0, 0]])));
+  const o = Float32Array.of(0, 0, 1, 0, 0, -1, 0, 0, 1, 0, 0, 1, 0, 0, 1);
+  const d = Float32Array.of(0, 0, -1, 0, 0, 1, 0, 0, 0, NaN, 0, -1, 0, 0, -1);
+  const any = await bvh.traceRays(o, d, { anyHit: true });
+  assert.equal(Array.from(any.occluded), [1, 1, 0, 0, 1], 'zero and NaN directions must miss');
+  const culled = await bvh.traceRays(o, d, { anyHit: true, backfaceCull: true });
+  assert.equal(Array.from(culled.occluded), [1, 0, 0, 0, 1], 'the back of the quad is culled');
+  const short = await bvh.traceRays(o, d, { tmax: 0.5 });
+  assert.equal(Array.from(short.prim), [NO_HIT, NO_HIT, NO_HIT, NO_HIT, NO_HIT]);
+  const perRay = await bvh.traceRays(o, d, { tminPerRay: Float32Array.of(0, 0, 0, 0, 1.5), tmaxPerRay: Float32Array.of(2, 2, 2, 2, 2) });
+  assert.equal(Array.from(perRay.prim.slice(0, 2)).map((p) => p !== NO_HIT), [true, true]);
+  assert.is(perRay.prim[4], NO_HIT, 'per-ray tmin beyond the quad');
+  await rejects(() => bvh.traceRays(o, d.subarray(3)), /must be equal multiples of 3/);
+  bvh.dispose();
+  await rejects(() => bvh.traceRays(o, d), /after dispose/);
+});
+
+test('an empty scene and an all-degenerate scene build and miss everything; degenerate triangles are counted', async () => {
+  const empty = await SceneBvh.build(flattenScene(createScene('empty')));
+  const h = await empty.traceRays(Float32Array.of(0, 0, 0), Float32Array.of(0, 0, 1));
+  assert.is(h.prim[0], NO_HIT);
+  const s = createScene('degenerate');
+  const mesh = addMesh(s, 'bad', [{
+    positions: Float32Array.of(0, 0, 0, 1, 0, 0, 2, 0, 0, NaN, 1, 1, 0, 1, 0),
+    indices: Uint32Array.of(0, 1, 2, 0, 3, 4, 0, 0, 4), material: -1,
+  }]);
+  addNode(s, { mesh });
+  const bvh = await SceneBvh.build(flattenScene(s));
+  assert.is(bvh.stats.degenerateTriangles, 3);
+  assert.is(bvh.stats.triangles, 0);
+  const r = await bvh.traceRays(Float32Array.of(0.5, 0.1, 1), Float32Array.of(0, 0, -1), { anyHit: true });
+  assert.is(r.occluded[0], 0);
+});
+
+test('refit: moved instances are hit at their new place', async () => {
+  const flat = flattenScene(quads([[0, 0, 0], [3, 0, 0]]));
+  const bvh = await SceneBvh.build(flat);
+  const moved = flat.instanceTransforms.slice();
+  moved[12] += 10; // instance 0 moves to x = 10
+  await bvh.refit(moved);
+  const h = await bvh.traceRays(Float32Array.of(0, 0, 1, 10, 0, 1, 3, 0, 1), Float32Array.of(0, 0, -1, 0, 0, -1, 0, 0, -1));
+  assert.equal(Array.from(h.instance), [NO_HIT, 0, 1]);
+  await rejects(() => bvh.refit(moved.subarray(16)), /instanceTransforms has length 16, expected 32/);
+});
+
+/** All instances' triangles in world space, for a peer BVH. */
+function worldSoup(flat: FlatScene): Float32Array {
+  const out: number[] = [];
+  for (let i = 0; i < flat.instanceMesh.length; i++) {
+    const m = flat.instanceTransforms.subarray(16 * i, 16 * i + 16), mesh = flat.instanceMesh[i];
+    for (let t = flat.meshFirstTriangle[mesh]; t < flat.meshFirstTriangle[mesh + 1]; t++)
+      for (let k = 0; k < 3; k++) {
+        const v = flat.indices[3 * t + k];
+        out.push(...transformPoint(m, flat.positions[3 * v], flat.positions[3 * v + 1], flat.positions[3 * v + 2]));
+      }
+  }
+  return Float32Array.from(out);
+}
+
+test('agrees with three-mesh-bvh on random rays through an instanced scene', async () => {
+  const scene = GENERATORS.atrium(1);
+  const flat = flattenScene(scene);
+  const bvh = await SceneBvh.build(flat);
+  const geom = new THREE.BufferGeometry();
+  geom.setAttribute('position', new THREE.BufferAttribute(worldSoup(flat), 3));
+  const peer = new MeshBVH(geom, { strategy: SAH });
+  const rng = new Rng(11);
+  const n = 4000;
+  const o = new Float32Array(3 * n), d = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    // Origins inside the atrium's volume, unit directions uniformly on the sphere.
+    o.set([rng.range(-8, 8), rng.range(0.2, 6), rng.range(-8, 8)], 3 * i);
+    const z = rng.range(-1, 1), phi = rng.range(0, 2 * Math.PI), r = Math.sqrt(1 - z * z);
+    d.set([r * Math.cos(phi), r * Math.sin(phi), z], 3 * i);
+  }
+  const h = await bvh.traceRays(o, d);
+  const ray = new THREE.Ray();
+  let hits = 0, bad = 0;
+  for (let i = 0; i < n; i++) {
+    ray.origin.set(o[3 * i], o[3 * i + 1], o[3 * i + 2]);
+    ray.direction.set(d[3 * i], d[3 * i + 1], d[3 * i + 2]);
+    const p = peer.raycastFirst(ray, THREE.DoubleSide);
+    const mine = h.prim[i] !== NO_HIT;
+    if (mine) hits++;
+    if (mine !== !!p || (p && Math.abs(p.distance - h.t[i]) > 1e-3 * Math.max(1, p.distance))) bad++;
+  }
+  assert.ok(hits > n / 2, `only ${hits} hits`);
+  // Möller-Trumbore (three) and the watertight test may disagree on rays grazing an edge; allow a handful.
+  assert.ok(bad <= 2, `${bad} of ${n} rays disagree with three-mesh-bvh`);
+});
+
+test('native core tests (build/test_bvh: brute force, watertightness on a closed mesh, bad input, refit)', () => {
+  const exe = join(repoRoot, 'build', 'test_bvh');
+  assert.ok(existsSync(exe), `${exe} missing: run npm run build:native`);
+  const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000 });
+  assert.is(r.status, 0, r.stderr + r.stdout);
+});
+
+test.run();
