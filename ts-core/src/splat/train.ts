@@ -7,12 +7,12 @@
  */
 import type { FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
-import { createAdam, createGrads, splatTrainStep, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
+import { createAdam, createGrads, renderSplats, splatTrainStep, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
 import { OteError } from '../errors.js';
 import { lookAt, type View } from '../scene/view.js';
 import { Rng } from '../util/rng.js';
 import { splatCamera, type SplatCamera } from './camera.js';
-import { createModel, logit, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from './model.js';
+import { createModel, logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from './model.js';
 
 export interface TrainingView {
   view: View;
@@ -22,6 +22,12 @@ export interface TrainingView {
 
 export interface TrainOptions {
   iterations?: number;
+  /**
+   * Before training, set each Gaussian's base colour to the mean of the target pixels it is visible in (depth
+   * test against the splats' own depth). Conversion colours come from the materials; the targets are lit, so
+   * this starts training from the lit look. Default true.
+   */
+  colorsFromViews?: boolean;
   /** Cap on the number of Gaussians (the profile's budget). Default 1M. */
   maxGaussians?: number;
   /** Highest SH degree (0..3); the active degree rises by one every `shEvery` iterations. */
@@ -172,6 +178,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   });
 
   const t0 = Date.now();
+  if (opts.colorsFromViews ?? true) await colorsFromViews(model, views, cams, bg, opts);
   const lossHistory: number[] = [];
   let block = 0, blockN = 0, order: number[] = [];
   let resetDone = false;
@@ -229,6 +236,35 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   for (let i = 0; i < model.count; i++) if (sigmoid(model.opacity[i]) >= minOpacity) keep.push(i);
   if (keep.length < model.count) model = selectGaussians(model, keep);
   return { model, lossHistory, iterations: iters, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** See TrainOptions.colorsFromViews. Higher-order SH coefficients are cleared (the lit colour is the new base). */
+export async function colorsFromViews(model: GaussianModel, views: TrainingView[], cams: SplatCamera[], bg: [number, number, number], opts: { backend?: Backend; signal?: AbortSignal } = {}): Promise<void> {
+  const sum = new Float64Array(3 * model.count), weight = new Float64Array(model.count);
+  for (let v = 0; v < views.length; v++) {
+    const cam = cams[v], img = views[v].target;
+    const frame = await renderSplats(model, cam, { background: bg, backend: opts.backend, signal: opts.signal });
+    const V = cam.viewmat;
+    for (let i = 0; i < model.count; i++) {
+      const x = model.means[3 * i], y = model.means[3 * i + 1], z = model.means[3 * i + 2];
+      const tz = V[6] * x + V[7] * y + V[8] * z + V[11];
+      if (!(tz > cam.znear)) continue;
+      const px = Math.floor(cam.fx * (V[0] * x + V[1] * y + V[2] * z + V[9]) / tz + cam.cx), py = Math.floor(cam.fy * (V[3] * x + V[4] * y + V[5] * z + V[10]) / tz + cam.cy);
+      if (px < 0 || py < 0 || px >= cam.width || py >= cam.height) continue;
+      const p = py * cam.width + px;
+      // Visible when the splats' surface depth at that pixel is (nearly) this Gaussian's depth.
+      const d = frame.depth[p];
+      if (!(frame.image.data[4 * p + 3] > 0.5) || Math.abs(d - tz) > 0.02 * tz + 3 * Math.exp(Math.max(model.logScales[3 * i], model.logScales[3 * i + 1]))) continue;
+      for (let c = 0; c < 3; c++) sum[3 * i + c] += img.data[4 * p + c];
+      weight[i]++;
+    }
+  }
+  const K = model.sh.length / model.count;
+  for (let i = 0; i < model.count; i++) {
+    if (!weight[i]) continue;
+    for (let c = 0; c < 3; c++) model.sh[K * i + c] = rgbToDc(sum[3 * i + c] / weight[i]);
+    model.sh.fill(0, K * i + 3, K * (i + 1));
+  }
 }
 
 function topOpacity(m: GaussianModel, n: number): number[] {

@@ -4,6 +4,8 @@ import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
 import { renderCommand } from './render.js';
+import { renderSplatCommand } from './render-splat.js';
+import { splatCommand } from './splat.js';
 import { startCommand } from './start.js';
 
 export const COMMANDS: Command[] = [
@@ -12,4 +14,6 @@ export const COMMANDS: Command[] = [
   infoCommand,
   nativeInfoCommand,
   renderCommand,
+  splatCommand,
+  renderSplatCommand,
 ];
