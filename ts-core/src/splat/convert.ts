@@ -48,15 +48,17 @@ export interface SplatObject {
   model: GaussianModel;
 }
 
-interface Tri {
-  prim: Primitive;
-  material: Material | undefined;
-  /** triangle index in `prim` */
-  t: number;
-  /** GPU-instancing copy (0 for plain nodes) */
-  copy: number;
-  weight: number;
+/** An object's triangles as parallel number arrays (no per-triangle objects: scenes have millions). */
+interface TriList {
+  prims: { prim: Primitive; material: Material | undefined; copy: number }[];
+  /** per triangle: index into prims, triangle index in the primitive, sampling weight */
+  prim: number[];
+  t: number[];
+  weight: number[];
 }
+
+// 8-bit sRGB to linear, exact per code value (the transfer function's pow is the hot spot otherwise).
+const SRGB_LUT = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
 
 function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean): [number, number, number, number] {
   // Bilinear with repeat wrapping (glTF's default sampler).
@@ -66,10 +68,7 @@ function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean)
   for (let k = 0; k < 4; k++) {
     const xx = ((x0 + (k & 1)) % tex.width + tex.width) % tex.width, yy = ((y0 + (k >> 1)) % tex.height + tex.height) % tex.height;
     const w = ((k & 1) ? fx : 1 - fx) * ((k >> 1) ? fy : 1 - fy), o = 4 * (yy * tex.width + xx);
-    for (let c = 0; c < 4; c++) {
-      const b = tex.data[o + c] / 255;
-      out[c] += w * (srgb && c < 3 ? srgbToLinear(b) : b);
-    }
+    for (let c = 0; c < 4; c++) out[c] += w * (srgb && c < 3 ? SRGB_LUT[tex.data[o + c]] : tex.data[o + c] / 255);
   }
   return out;
 }
@@ -115,30 +114,26 @@ function surfaceColor(scene: Scene, prim: Primitive, mat: Material | undefined, 
 }
 
 /**
- * Texture detail over a triangle: the spread of the base colour texture at a few points inside it, times how
- * many texels the triangle covers (a detailed texture on a big triangle wants more, smaller Gaussians).
+ * Texture detail over a triangle: the spread of the base colour texture's luminance at its corners and centroid
+ * (nearest texel, no allocation: this runs once per triangle), times how many texels the triangle covers (a
+ * detailed texture on a big triangle wants more, smaller Gaussians).
  */
-function textureDetail(prim: Primitive, mat: Material | undefined, t: number, textures: (DecodedTexture | undefined)[]): number {
-  const ref = mat?.baseColorTexture;
-  const tex = ref && textures[ref.texture];
-  if (!ref || !tex) return 0;
-  const idx = [prim.indices[3 * t], prim.indices[3 * t + 1], prim.indices[3 * t + 2]];
-  const pts = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0], [0, 0.5, 0.5], [0.5, 0, 0.5]];
-  const cols: number[][] = [];
-  const uvs: [number, number][] = [];
-  for (const b of pts) {
-    const uv = texUv(ref, prim, idx, b);
-    if (!uv) return 0;
-    uvs.push(uv);
-    cols.push(sampleTexture(tex, uv[0], uv[1], true));
-  }
-  let variance = 0;
-  for (let c = 0; c < 3; c++) {
-    const mean = cols.reduce((s, v) => s + v[c], 0) / cols.length;
-    variance += cols.reduce((s, v) => s + (v[c] - mean) ** 2, 0) / cols.length;
-  }
-  const texels = Math.abs((uvs[1][0] - uvs[0][0]) * (uvs[2][1] - uvs[0][1]) - (uvs[2][0] - uvs[0][0]) * (uvs[1][1] - uvs[0][1])) * 0.5 * tex.width * tex.height;
-  return Math.sqrt(variance) * Math.min(4, Math.log2(1 + texels));
+function textureDetail(prim: Primitive, ref: TextureRef, tex: DecodedTexture, t: number): number {
+  const uvs = ref.texCoord === 1 ? prim.uv1 : prim.uv0;
+  if (!uvs) return 0;
+  const I = prim.indices, a = I[3 * t], b = I[3 * t + 1], c = I[3 * t + 2];
+  const sx = ref.transform?.scale[0] ?? 1, sy = ref.transform?.scale[1] ?? 1;
+  const u0 = uvs[2 * a] * sx, v0 = uvs[2 * a + 1] * sy, u1 = uvs[2 * b] * sx, v1 = uvs[2 * b + 1] * sy, u2 = uvs[2 * c] * sx, v2 = uvs[2 * c + 1] * sy;
+  const lum = (u: number, v: number) => {
+    const x = Math.floor((u - Math.floor(u)) * tex.width) % tex.width, y = Math.floor((v - Math.floor(v)) * tex.height) % tex.height;
+    const o = 4 * (y * tex.width + x);
+    return 0.2126 * SRGB_LUT[tex.data[o]] + 0.7152 * SRGB_LUT[tex.data[o + 1]] + 0.0722 * SRGB_LUT[tex.data[o + 2]];
+  };
+  const l0 = lum(u0, v0), l1 = lum(u1, v1), l2 = lum(u2, v2), l3 = lum((u0 + u1 + u2) / 3, (v0 + v1 + v2) / 3);
+  const mean = (l0 + l1 + l2 + l3) / 4;
+  const sd = Math.sqrt(((l0 - mean) ** 2 + (l1 - mean) ** 2 + (l2 - mean) ** 2 + (l3 - mean) ** 2) / 4);
+  const texels = Math.abs((u1 - u0) * (v2 - v0) - (u2 - u0) * (v1 - v0)) * 0.5 * tex.width * tex.height;
+  return 3 * sd * Math.min(4, Math.log2(1 + texels));
 }
 
 /** Convert each mesh node to its own Gaussians, in node space. */
@@ -151,7 +146,7 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
   const nodes = opts.nodes ?? scene.nodes.map((n, i) => (n.mesh !== undefined ? i : -1)).filter((i) => i >= 0);
 
   // Pass 1: every triangle's weight (world area x (1 + detail)), per object, to split the budget.
-  interface ObjTris { node: number; tris: Tri[]; total: number; area: number; instances: Float32Array[] }
+  interface ObjTris { node: number; tris: TriList; total: number; area: number; instances: Float32Array[] }
   const objects: ObjTris[] = [];
   let grand = 0;
   for (const node of nodes) {
@@ -160,20 +155,28 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
     const mesh = scene.meshes[n.mesh];
     // GPU-instanced nodes: every copy is converted into node space.
     const copies = n.instances ? Array.from({ length: instanceCount(n.instances) }, (_, c) => instanceMatrix(n.instances!, c)) : [new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1])];
-    const obj: ObjTris = { node, tris: [], total: 0, area: 0, instances: copies };
+    const obj: ObjTris = { node, tris: { prims: [], prim: [], t: [], weight: [] }, total: 0, area: 0, instances: copies };
     copies.forEach((local, copy) => {
       const m = multiply(world[node], local);
       for (const prim of mesh.primitives) {
         const mat = prim.material >= 0 ? scene.materials[prim.material] : undefined;
         if (mat && mat.alphaMode === 'BLEND' && mat.baseColorFactor[3] < 0.05) continue;  // invisible
-        const P = prim.positions;
-        for (let t = 0; t < prim.indices.length / 3; t++) {
-          const a = prim.indices[3 * t], b = prim.indices[3 * t + 1], c = prim.indices[3 * t + 2];
-          const pa = tp(m, P, a), pb = tp(m, P, b), pc = tp(m, P, c);
-          const area = 0.5 * len(crossv(sub(pb, pa), sub(pc, pa)));
+        const P = prim.positions, I = prim.indices;
+        // World-space corners: x' = M x, inlined (this loop sees every triangle of the scene).
+        const wx = (i: number) => m[0] * P[3 * i] + m[4] * P[3 * i + 1] + m[8] * P[3 * i + 2];
+        const wy = (i: number) => m[1] * P[3 * i] + m[5] * P[3 * i + 1] + m[9] * P[3 * i + 2];
+        const wz = (i: number) => m[2] * P[3 * i] + m[6] * P[3 * i + 1] + m[10] * P[3 * i + 2];
+        const detailRef = detailWeight > 0 ? mat?.baseColorTexture : undefined, detailTex = detailRef && textures[detailRef.texture];
+        const pi = obj.tris.prims.length;
+        obj.tris.prims.push({ prim, material: mat, copy });
+        for (let t = 0; t < I.length / 3; t++) {
+          const a = I[3 * t], b = I[3 * t + 1], c = I[3 * t + 2];
+          const ax = wx(a), ay = wy(a), az = wz(a);
+          const ux = wx(b) - ax, uy = wy(b) - ay, uz = wz(b) - az, vx = wx(c) - ax, vy = wy(c) - ay, vz = wz(c) - az;
+          const area = 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
           if (!(area > 0)) continue;
-          const weight = area * (1 + detailWeight * textureDetail(prim, mat, t, textures));
-          obj.tris.push({ prim, material: mat, t, copy, weight });
+          const weight = detailTex ? area * (1 + detailWeight * textureDetail(prim, detailRef!, detailTex, t)) : area;
+          obj.tris.prim.push(pi); obj.tris.t.push(t); obj.tris.weight.push(weight);
           obj.total += weight;
           obj.area += area;
         }
@@ -200,9 +203,10 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
     const offset = rng.next() * step;
     for (let k = 0; k < count; k++) {
       const target = offset + k * step;
-      while (ti < obj.tris.length - 1 && acc + obj.tris[ti].weight < target) acc += obj.tris[ti++].weight;
-      const tri = obj.tris[ti];
-      const prim = tri.prim, t = tri.t;
+      const T = obj.tris;
+      while (ti < T.t.length - 1 && acc + T.weight[ti] < target) acc += T.weight[ti++];
+      const tri = T.prims[T.prim[ti]], triWeight = T.weight[ti];
+      const prim = tri.prim, t = T.t[ti];
       // Node-space corners (instance copies are placed inside the node).
       const local = obj.instances[tri.copy];
       const a = prim.indices[3 * t], b = prim.indices[3 * t + 1], c = prim.indices[3 * t + 2];
@@ -223,8 +227,20 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       model.quats.set(rotToQuat([...tan, ...bit, ...nrm]), 4 * placed);
       // In-plane size: the node-space area each Gaussian stands for on this triangle (its area over the
       // Gaussians it expects), as a disc of that area with radius ~1.2 sigma so neighbours overlap.
-      const expected = tri.weight * count / obj.total;
-      const sigma = 1.2 * Math.sqrt(0.5 * nl / Math.max(1e-12, expected) / Math.PI);
+      const expected = triWeight * count / obj.total;
+      let sigma = 1.2 * Math.sqrt(0.5 * nl / Math.max(1e-12, expected) / Math.PI);
+      // Near an open border (an edge no other triangle shares: a wall's end, a card's outline) the footprint would
+      // spill past the surface; shrink it to the distance to that border, down to a third.
+      const border = boundaryEdges(prim);
+      let dEdge = Infinity;
+      const corners = [pa, pb, pc];
+      for (let k = 0; k < 3; k++) {
+        if (!border[3 * t + k]) continue;
+        const q0 = corners[k], q1 = corners[(k + 1) % 3], e = sub(q1, q0), l2 = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
+        const w = sub(p, q0), s2 = Math.max(0, Math.min(1, (w[0] * e[0] + w[1] * e[1] + w[2] * e[2]) / Math.max(1e-30, l2)));
+        dEdge = Math.min(dEdge, len([w[0] - s2 * e[0], w[1] - s2 * e[1], w[2] - s2 * e[2]]));
+      }
+      if (dEdge < 2 * sigma) sigma = Math.max(sigma / 3, dEdge / 2);
       model.logScales.set([Math.log(sigma), Math.log(sigma), Math.log(Math.max(1e-7, sigma * flatness))], 3 * placed);
       const col = surfaceColor(scene, prim, tri.material, t, bary, textures);
       for (let ch = 0; ch < 3; ch++) model.sh[3 * placed + ch] = rgbToDc(col[ch]);
@@ -256,6 +272,20 @@ function sliceModel(m: GaussianModel, n: number): GaussianModel {
     count: n, shDegree: m.shDegree, means: m.means.slice(0, 3 * n), logScales: m.logScales.slice(0, 3 * n), quats: m.quats.slice(0, 4 * n),
     opacity: m.opacity.slice(0, n), sh: m.sh.slice(0, m.sh.length / Math.max(1, m.count) * n), objectId: m.objectId?.slice(0, n),
   };
+}
+
+const borderCache = new WeakMap<Primitive, Uint8Array>();
+/** Per triangle edge (3 per triangle, edge k from corner k to k+1): 1 when no other triangle uses that edge. */
+function boundaryEdges(prim: Primitive): Uint8Array {
+  let b = borderCache.get(prim);
+  if (b) return b;
+  const I = prim.indices, n = I.length / 3, count = new Map<number, number>(), V = prim.positions.length / 3;
+  const key = (a: number, c: number) => (a < c ? a * V + c : c * V + a);
+  for (let t = 0; t < n; t++) for (let k = 0; k < 3; k++) { const q = key(I[3 * t + k], I[3 * t + (k + 1) % 3]); count.set(q, (count.get(q) ?? 0) + 1); }
+  b = new Uint8Array(3 * n);
+  for (let t = 0; t < n; t++) for (let k = 0; k < 3; k++) b[3 * t + k] = count.get(key(I[3 * t + k], I[3 * t + (k + 1) % 3])) === 1 ? 1 : 0;
+  borderCache.set(prim, b);
+  return b;
 }
 
 const tp = (m: ArrayLike<number>, P: Float32Array, i: number): number[] => {

@@ -106,7 +106,7 @@ export function modelBytes(m: GaussianModel): number {
  * SH is not rotated (degree 0 is exact; higher degrees are approximate under rotation).
  */
 export function transformGaussians(m: GaussianModel, mat: ArrayLike<number>): GaussianModel {
-  const out = selectGaussians(m, Array.from({ length: m.count }, (_, i) => i));
+  const out: GaussianModel = { count: m.count, shDegree: m.shDegree, means: m.means.slice(), logScales: m.logScales.slice(), quats: m.quats.slice(), opacity: m.opacity.slice(), sh: m.sh.slice(), objectId: m.objectId?.slice() };
   const sx = Math.hypot(mat[0], mat[1], mat[2]), sy = Math.hypot(mat[4], mat[5], mat[6]), sz = Math.hypot(mat[8], mat[9], mat[10]);
   const s = Math.cbrt(sx * sy * sz) || 1, ls = Math.log(s);
   // Rotation part as a quaternion (w, x, y, z).
