@@ -12,7 +12,7 @@ import { OteError } from '../errors.js';
 import { lookAt, type View } from '../scene/view.js';
 import { Rng } from '../util/rng.js';
 import { splatCamera, type SplatCamera } from './camera.js';
-import { createModel, logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from './model.js';
+import { logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from './model.js';
 
 export interface TrainingView {
   view: View;
@@ -320,4 +320,3 @@ export function densifyAndPrune(m: GaussianModel, gradAccum: Float32Array, denom
   return { model: out, source };
 }
 
-export { createModel };
