@@ -7,6 +7,8 @@ import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
 import { profilesCommand } from './profiles.js';
 import { renderCommand } from './render.js';
+import { renderSplatCommand } from './render-splat.js';
+import { splatCommand } from './splat.js';
 import { startCommand } from './start.js';
 import { trustCommand } from './trust.js';
 import { verifyCertCommand } from './verify-cert.js';
@@ -24,4 +26,6 @@ export const COMMANDS: Command[] = [
   verifyCommand,
   verifyCertCommand,
   trustCommand,
+  splatCommand,
+  renderSplatCommand,
 ];

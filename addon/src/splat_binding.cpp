@@ -1,0 +1,238 @@
+// splatRender / splatBackward / splatTrainStep(model, camera, ...) -> { promise, cancel }; splatImageLoss (sync).
+// See ts-core/src/native/splat.ts for the typed wrapper and native-cuda/include/ote/splat/splat.h for the math.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "args.h"
+#include "module_registry.h"
+#include "native_job.h"
+#include "ote/splat/splat.h"
+
+namespace ote_addon {
+namespace {
+
+using namespace ote::splat;
+
+double number_field(const Napi::Object& o, const char* fn, const char* path, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw_type(o.Env(), std::string(fn) + ": " + path + "." + key + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+template <typename T>
+T* sized_field(const Napi::Object& o, const char* fn, const char* path, const char* key, size_t want,
+               bool optional = false) {
+  size_t n = 0;
+  T* p = typed_field<T>(o, fn, path, key, n, optional);
+  if (p) expect_length(o.Env(), fn, std::string(path) + "." + key, n, want);
+  return p;
+}
+
+Model model_arg(const Napi::Object& o, const char* fn) {
+  Model g{};
+  size_t n = 0;
+  g.means = typed_field<float>(o, fn, "model", "means", n);
+  if (n % 3) throw Napi::RangeError::New(o.Env(), std::string(fn) + ": model.means length is not a multiple of 3");
+  g.count = int(n / 3);
+  g.sh_stride = int(number_field(o, fn, "model", "shStride"));
+  g.sh_degree = int(number_field(o, fn, "model", "shDegree"));
+  if (g.sh_stride < 1 || g.sh_stride > 16 || g.sh_degree < 0 || g.sh_degree > 3 ||
+      (g.sh_degree + 1) * (g.sh_degree + 1) > g.sh_stride)
+    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": model.shDegree " + std::to_string(g.sh_degree) +
+                                             " does not fit model.shStride " + std::to_string(g.sh_stride));
+  const size_t N = size_t(g.count);
+  g.log_scales = sized_field<float>(o, fn, "model", "logScales", 3 * N);
+  g.quats = sized_field<float>(o, fn, "model", "quats", 4 * N);
+  g.opacity = sized_field<float>(o, fn, "model", "opacity", N);
+  g.sh = sized_field<float>(o, fn, "model", "sh", 3 * N * g.sh_stride);
+  return g;
+}
+
+Camera camera_arg(const Napi::Object& o, const char* fn) {
+  Camera c{};
+  const float* vm = sized_field<float>(o, fn, "camera", "viewmat", 12);
+  for (int i = 0; i < 12; ++i) c.viewmat[i] = vm[i];
+  const float* cp = sized_field<float>(o, fn, "camera", "campos", 3);
+  for (int i = 0; i < 3; ++i) c.campos[i] = cp[i];
+  c.fx = float(number_field(o, fn, "camera", "fx"));
+  c.fy = float(number_field(o, fn, "camera", "fy"));
+  c.cx = float(number_field(o, fn, "camera", "cx"));
+  c.cy = float(number_field(o, fn, "camera", "cy"));
+  c.width = int(number_field(o, fn, "camera", "width"));
+  c.height = int(number_field(o, fn, "camera", "height"));
+  c.znear = float(number_field(o, fn, "camera", "znear"));
+  c.zfar = float(number_field(o, fn, "camera", "zfar"));
+  if (c.width < 1 || c.height < 1 || c.width > 16384 || c.height > 16384)
+    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": camera width and height must be in 1..16384");
+  if (!(c.fx > 0) || !(c.fy > 0) || !(c.znear > 0) || !(c.zfar > c.znear))
+    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": camera needs fx, fy > 0 and 0 < znear < zfar");
+  return c;
+}
+
+RenderOptions render_options(const Napi::Object& options, const char* fn) {
+  RenderOptions r;
+  Napi::Value bg = options.Get("background");
+  if (!bg.IsUndefined()) {
+    if (!bg.IsArray() || bg.As<Napi::Array>().Length() != 3)
+      throw_type(options.Env(), std::string(fn) + ": options.background must be [r, g, b]");
+    for (uint32_t i = 0; i < 3; ++i) r.background[i] = bg.As<Napi::Array>().Get(i).As<Napi::Number>().FloatValue();
+  }
+  return r;
+}
+
+Image image_arg(const Napi::Object& o, const char* fn, const char* path, size_t npix) {
+  Image img{};
+  img.rgb = sized_field<float>(o, fn, path, "rgb", 3 * npix, true);
+  img.alpha = sized_field<float>(o, fn, path, "alpha", npix, true);
+  img.depth = sized_field<float>(o, fn, path, "depth", npix, true);
+  return img;
+}
+
+Grads grads_arg(const Napi::Object& o, const char* fn, const Model& g) {
+  const size_t N = size_t(g.count);
+  Grads gr{};
+  gr.means = sized_field<float>(o, fn, "grads", "means", 3 * N);
+  gr.log_scales = sized_field<float>(o, fn, "grads", "logScales", 3 * N);
+  gr.quats = sized_field<float>(o, fn, "grads", "quats", 4 * N);
+  gr.opacity = sized_field<float>(o, fn, "grads", "opacity", N);
+  gr.sh = sized_field<float>(o, fn, "grads", "sh", 3 * N * g.sh_stride);
+  gr.mean2d_grad_norm = sized_field<float>(o, fn, "grads", "mean2dGradNorm", N, true);
+  gr.radii = sized_field<int32_t>(o, fn, "grads", "radii", N, true);
+  return gr;
+}
+
+Napi::Object stats_value(Napi::Env env, const Stats& s, ote::Backend b) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("visible", double(s.visible));
+  r.Set("intersections", double(s.intersections));
+  r.Set("projectMs", s.project_ms);
+  r.Set("sortMs", s.sort_ms);
+  r.Set("rasterMs", s.raster_ms);
+  r.Set("backwardMs", s.backward_ms);
+  r.Set("backend", backend_name(b));
+  return r;
+}
+
+Napi::Object options_arg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsObject() ? info[i].As<Napi::Object>() : Napi::Object::New(info.Env());
+}
+
+Napi::Value SplatRender(const Napi::CallbackInfo& info) {
+  const char* fn = "splatRender";
+  Napi::Env env = info.Env();
+  Napi::Object mo = object_arg(info, 0, fn, "model"), co = object_arg(info, 1, fn, "camera");
+  Napi::Object oo = object_arg(info, 2, fn, "outputs");
+  Napi::Object options = options_arg(info, 3);
+  const Model g = model_arg(mo, fn);
+  const Camera c = camera_arg(co, fn);
+  auto img = std::make_shared<Image>(image_arg(oo, fn, "outputs", size_t(c.width) * c.height));
+  const RenderOptions ro = render_options(options, fn);
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  auto stats = std::make_shared<Stats>();
+  return NativeJob::Start(
+      env, fn, [=](const ote::JobControl& ctl) { return render(g, c, ro, *img, stats.get(), backend, ctl); },
+      [=](Napi::Env env) -> Napi::Value { return stats_value(env, *stats, backend); }, options.Get("onProgress"),
+      {mo, co, oo});
+}
+
+Napi::Value SplatBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "splatBackward";
+  Napi::Env env = info.Env();
+  Napi::Object mo = object_arg(info, 0, fn, "model"), co = object_arg(info, 1, fn, "camera");
+  Napi::Object dio = object_arg(info, 2, fn, "dImage"), go = object_arg(info, 3, fn, "grads");
+  Napi::Object options = options_arg(info, 4);
+  const Model g = model_arg(mo, fn);
+  const Camera c = camera_arg(co, fn);
+  const Image d = image_arg(dio, fn, "dImage", size_t(c.width) * c.height);
+  auto gr = std::make_shared<Grads>(grads_arg(go, fn, g));
+  const RenderOptions ro = render_options(options, fn);
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  auto stats = std::make_shared<Stats>();
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl& ctl) {
+        return backward(g, c, ro, d.rgb, d.alpha, d.depth, *gr, stats.get(), backend, ctl);
+      },
+      [=](Napi::Env env) -> Napi::Value { return stats_value(env, *stats, backend); }, options.Get("onProgress"),
+      {mo, co, dio, go});
+}
+
+Napi::Value SplatTrainStep(const Napi::CallbackInfo& info) {
+  const char* fn = "splatTrainStep";
+  Napi::Env env = info.Env();
+  Napi::Object mo = object_arg(info, 0, fn, "model"), co = object_arg(info, 1, fn, "camera");
+  Napi::Object to = object_arg(info, 2, fn, "target"), ao = object_arg(info, 3, fn, "adam");
+  Napi::Object go = object_arg(info, 4, fn, "grads"), oo = object_arg(info, 5, fn, "outputs");
+  Napi::Object options = options_arg(info, 6);
+  const Model g = model_arg(mo, fn);
+  const Camera c = camera_arg(co, fn);
+  const size_t npix = size_t(c.width) * c.height, N = size_t(g.count);
+  const float* target = sized_field<float>(to, fn, "target", "rgb", 3 * npix);
+  auto gr = std::make_shared<Grads>(grads_arg(go, fn, g));
+  auto img = std::make_shared<Image>(image_arg(oo, fn, "outputs", npix));
+  const size_t total = N * (3 + 3 + 4 + 1 + 3 * size_t(g.sh_stride));
+  auto adam = std::make_shared<Adam>();
+  adam->m = sized_field<float>(ao, fn, "adam", "m", total);
+  adam->v = sized_field<float>(ao, fn, "adam", "v", total);
+  adam->lr_means = float(number_field(ao, fn, "adam", "lrMeans"));
+  adam->lr_scales = float(number_field(ao, fn, "adam", "lrScales"));
+  adam->lr_quats = float(number_field(ao, fn, "adam", "lrQuats"));
+  adam->lr_opacity = float(number_field(ao, fn, "adam", "lrOpacity"));
+  adam->lr_sh_dc = float(number_field(ao, fn, "adam", "lrShDc"));
+  adam->lr_sh_rest = float(number_field(ao, fn, "adam", "lrShRest"));
+  adam->step = int(number_field(ao, fn, "adam", "step"));
+  if (adam->step < 1) throw Napi::RangeError::New(env, std::string(fn) + ": adam.step must be >= 1");
+  // The model's arrays are the parameters Adam updates in place.
+  auto params = std::make_shared<Params>(Params{const_cast<float*>(g.means), const_cast<float*>(g.log_scales),
+                                                const_cast<float*>(g.quats), const_cast<float*>(g.opacity),
+                                                const_cast<float*>(g.sh)});
+  Napi::Value lv = options.Get("lambda");
+  const float lambda = lv.IsNumber() ? lv.As<Napi::Number>().FloatValue() : 0.2f;
+  const RenderOptions ro = render_options(options, fn);
+  const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  auto stats = std::make_shared<Stats>();
+  auto loss = std::make_shared<double>(0);
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl& ctl) {
+        return train_step(g, *params, c, ro, target, lambda, *adam, *gr, *img, loss.get(), stats.get(), backend, ctl);
+      },
+      [=](Napi::Env env) -> Napi::Value {
+        Napi::Object r = stats_value(env, *stats, backend);
+        r.Set("loss", *loss);
+        return r;
+      },
+      options.Get("onProgress"), {mo, co, to, ao, go, oo});
+}
+
+// splatImageLoss(rgb, target, width, height, lambda, dRgb?) -> { loss, ssim }. Synchronous: used by tests.
+Napi::Value SplatImageLoss(const Napi::CallbackInfo& info) {
+  const char* fn = "splatImageLoss";
+  Napi::Env env = info.Env();
+  Napi::Object o = object_arg(info, 0, fn, "args");
+  const int W = int(number_field(o, fn, "args", "width")), H = int(number_field(o, fn, "args", "height"));
+  const size_t n = 3 * size_t(W) * size_t(H);
+  const float* rgb = sized_field<float>(o, fn, "args", "rgb", n);
+  const float* target = sized_field<float>(o, fn, "args", "target", n);
+  float* d = sized_field<float>(o, fn, "args", "dRgb", n, true);
+  Napi::Value lv = o.Get("lambda");
+  double ssim = 0;
+  const double loss = image_loss(rgb, target, W, H, lv.IsNumber() ? lv.As<Napi::Number>().FloatValue() : 0.2f, d, &ssim);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("loss", loss);
+  r.Set("ssim", ssim);
+  return r;
+}
+
+void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("splatRender", Napi::Function::New(env, SplatRender, "splatRender"));
+  exports.Set("splatBackward", Napi::Function::New(env, SplatBackward, "splatBackward"));
+  exports.Set("splatTrainStep", Napi::Function::New(env, SplatTrainStep, "splatTrainStep"));
+  exports.Set("splatImageLoss", Napi::Function::New(env, SplatImageLoss, "splatImageLoss"));
+}
+OTE_ADDON_MODULE(splat, Register);
+
+}  // namespace
+}  // namespace ote_addon

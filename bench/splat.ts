@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:splat [-- --quick]`: the 3DGS pipeline's figures, each against a baseline measured in the same run.
+ *
+ * - Render at 1920x1080 for 100k, 1M and 3M Gaussians on the CPU (and CUDA when a device is present; the CUDA
+ *   figure is the device stage time, excluding the model upload). Baseline: the issue's targets (CPU 1M <= 1 s,
+ *   CUDA 3M <= 5 ms) and, on CUDA machines, the CPU time of the same frame.
+ * - Sort time (the key bucketing + per-tile radix sort), as a share of the frame.
+ * - Training iterations/s at 1M Gaussians (960x540 views), against the forward-only frame rate.
+ * - Bytes per Gaussian in memory and file size per format, against the PLY size.
+ * - Held-out PSNR against training time on two example scenes (hero object, Cornell box), lit targets from the
+ *   ray-traced preview renderer; baseline: the direct conversion (iteration 0).
+ * The Gaussians for the render figures are seeded synthetic sets: flat discs spread over the surfaces of a box
+ * room, sized so neighbours overlap, which gives the depth complexity of a converted scene.
+ * Prints a table and writes bench/results/splat.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GENERATORS } from '../examples/generators/index.js';
+import { encodeSplats } from '../ts-core/src/io/splat-formats.js';
+import { decodeSceneTextures } from '../ts-core/src/io/splat-textures.js';
+import { nativeInfo } from '../ts-core/src/native/addon.js';
+import { createAdam, createGrads, renderSplats, splatTrainStep } from '../ts-core/src/native/splat.js';
+import { renderView, sceneBvh } from '../ts-core/src/render/render-view.js';
+import { sceneBounds } from '../ts-core/src/scene/bounds.js';
+import { lookAt, type View } from '../ts-core/src/scene/view.js';
+import { splatCamera } from '../ts-core/src/splat/camera.js';
+import { convertScene } from '../ts-core/src/splat/convert.js';
+import { createModel, logit, modelBytes, rgbToDc, type GaussianModel } from '../ts-core/src/splat/model.js';
+import { placeCameras, trainSplats, type TrainingView } from '../ts-core/src/splat/train.js';
+import { Rng } from '../ts-core/src/util/rng.js';
+
+const root = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) || !existsSync(join(d, 'ts-core'))) d = dirname(d);
+  return d;
+})();
+const quick = process.argv.includes('--quick');
+
+/** n flat Gaussians on the walls, floor and ceiling of a 10 m room, with SH degree 3. */
+function roomSplats(n: number, seed = 1): GaussianModel {
+  const rng = new Rng(seed), m = createModel(n, 3);
+  const area = 6 * 100, sigma = 1.3 * Math.sqrt(area / n / Math.PI);
+  for (let i = 0; i < n; i++) {
+    const face = rng.int(6), u = rng.range(-5, 5), v = rng.range(-5, 5), s = face % 2 ? 5 : -5;
+    const axis = face >> 1;
+    const p = [0, 0, 0];
+    p[axis] = s; p[(axis + 1) % 3] = u; p[(axis + 2) % 3] = v;
+    m.means.set(p, 3 * i);
+    // Thin along the face normal: rotate the local z onto the axis.
+    const q = axis === 0 ? [Math.SQRT1_2, 0, Math.SQRT1_2, 0] : axis === 1 ? [Math.SQRT1_2, -Math.SQRT1_2, 0, 0] : [1, 0, 0, 0];
+    m.quats.set(q, 4 * i);
+    m.logScales.set([Math.log(sigma * rng.range(0.7, 1.3)), Math.log(sigma * rng.range(0.7, 1.3)), Math.log(sigma * 0.1)], 3 * i);
+    m.opacity[i] = logit(rng.range(0.6, 0.98));
+    for (let c = 0; c < 3; c++) m.sh[48 * i + c] = rgbToDc(0.2 + 0.6 * ((axis + c + face) % 3) / 2 + rng.range(-0.1, 0.1));
+    for (let k = 3; k < 48; k++) m.sh[48 * i + k] = rng.range(-0.05, 0.05);
+  }
+  return m;
+}
+
+const view1080: View = { cameraToWorld: lookAt([3.5, 1.0, 4.2], [-2, -0.5, -3]), yfov: 1.0, width: 1920, height: 1080, znear: 0.01, zfar: 100 };
+
+async function timeRender(m: GaussianModel, backend: 'cpu' | 'cuda', runs: number) {
+  const cam = splatCamera(view1080);
+  await renderSplats(m, cam, { backend });  // warm-up (and the device allocation on CUDA)
+  let best = Infinity, stats = undefined as undefined | Awaited<ReturnType<typeof renderSplats>>['stats'], wall = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const f = await renderSplats(m, cam, { backend });
+    const t = f.stats.projectMs + f.stats.sortMs + f.stats.rasterMs;
+    if (t < best) { best = t; stats = f.stats; }
+    wall = Math.min(wall, performance.now() - t0);
+  }
+  return { stageMs: best, wallMs: wall, stats: stats! };
+}
+
+function psnr(a: Float32Array, b: Float32Array, n: number): number {
+  let e = 0;
+  for (let i = 0; i < n * 4; i++) if (i % 4 !== 3) e += (a[i] - b[i]) ** 2;
+  return 10 * Math.log10(1 / Math.max(1e-12, e / (n * 3)));
+}
+
+async function main() {
+  const info = nativeInfo();
+  const cuda = info.backend === 'cuda';
+  const results: Record<string, unknown> = { machine: { threads: info.threads, cuda: info.devices.map((d) => d.name), loadNote: 'shared 2-core machine, figures preliminary' } };
+  const rows: string[][] = [];
+
+  // ---- render and sort ----
+  const sizes = quick ? [100_000] : [100_000, 1_000_000, 3_000_000];
+  const render: Record<string, unknown>[] = [];
+  for (const n of sizes) {
+    const m = roomSplats(n);
+    const cpu = await timeRender(m, 'cpu', n >= 1_000_000 ? 1 : 2);
+    const entry: Record<string, unknown> = { gaussians: n, cpuMs: cpu.stageMs, cpuWallMs: cpu.wallMs, cpuSortMs: cpu.stats.sortMs, intersections: cpu.stats.intersections, visible: cpu.stats.visible };
+    rows.push([`render 1080p ${n / 1000}k cpu`, `${cpu.stageMs.toFixed(0)} ms`, n === 1_000_000 ? `${(cpu.stageMs / 1000).toFixed(2)}x of the 1 s target` : '',
+      `sort ${cpu.stats.sortMs.toFixed(0)} ms (${(100 * cpu.stats.sortMs / cpu.stageMs).toFixed(0)}% of frame), ${cpu.stats.intersections.toLocaleString('en-US')} tile pairs`]);
+    if (cuda) {
+      const gpu = await timeRender(m, 'cuda', 5);
+      Object.assign(entry, { cudaMs: gpu.stageMs, cudaWallMs: gpu.wallMs, cudaSortMs: gpu.stats.sortMs });
+      rows.push([`render 1080p ${n / 1000}k cuda`, `${gpu.stageMs.toFixed(2)} ms`, `${(cpu.stageMs / gpu.stageMs).toFixed(0)}x faster than cpu` + (n === 3_000_000 ? `, ${(gpu.stageMs / 5).toFixed(2)}x of the 5 ms target` : ''),
+        `sort ${gpu.stats.sortMs.toFixed(2)} ms; with upload ${gpu.wallMs.toFixed(1)} ms`]);
+    }
+    render.push(entry);
+  }
+  results.render = render;
+
+  // ---- training throughput at 1M ----
+  {
+    const n = quick ? 100_000 : 1_000_000;
+    const m = roomSplats(n);
+    const view: View = { ...view1080, width: 960, height: 540 };
+    const cam = splatCamera(view);
+    const target = new Float32Array(3 * 960 * 540).fill(0.5);
+    const adam = createAdam(m), grads = createGrads(m);
+    const lr = { means: 1e-5, scales: 0.005, quats: 0.001, opacity: 0.05, shDc: 0.0025, shRest: 0.000125 };
+    const out: Record<string, number> = {};
+    for (const backend of cuda ? ['cpu', 'cuda'] as const : ['cpu'] as const) {
+      const runs = backend === 'cpu' ? 2 : 10;
+      await splatTrainStep(m, cam, target, adam, lr, grads, { backend });
+      const t0 = performance.now();
+      for (let i = 0; i < runs; i++) await splatTrainStep(m, cam, target, adam, lr, grads, { backend });
+      const perIt = (performance.now() - t0) / runs;
+      const fwd = await timeRender(m, backend, 1);
+      out[`${backend}ItersPerSecond`] = 1000 / perIt;
+      rows.push([`train ${n / 1000}k @960x540 ${backend}`, `${(1000 / perIt).toFixed(2)} it/s`, `${(perIt / fwd.wallMs).toFixed(1)}x a forward frame`, `${perIt.toFixed(0)} ms per iteration`]);
+    }
+    results.training = { gaussians: n, width: 960, height: 540, ...out };
+  }
+
+  // ---- memory and file sizes ----
+  {
+    const m = roomSplats(100_000);
+    const ply = encodeSplats(m, 'ply').length, spl = encodeSplats(m, 'splat').length, spz = encodeSplats(m, 'spz').length;
+    const mem = modelBytes(m) / m.count;
+    results.sizes = { memoryBytesPerGaussian: mem, plyBytesPerGaussian: ply / m.count, splatBytesPerGaussian: spl / m.count, spzBytesPerGaussian: spz / m.count };
+    rows.push(['memory (SH 3)', `${mem.toFixed(0)} B/Gaussian`, `${(mem / (ply / m.count)).toFixed(2)}x the PLY`, 'means, log scales, quats, opacity, 48 SH floats']);
+    rows.push(['file .ply', `${(ply / m.count).toFixed(1)} B/Gaussian`, '1.00x', '62 floats']);
+    rows.push(['file .splat', `${(spl / m.count).toFixed(1)} B/Gaussian`, `${(spl / ply).toFixed(3)}x the PLY`, 'SH degree 0 only']);
+    rows.push(['file .spz', `${(spz / m.count).toFixed(1)} B/Gaussian`, `${(spz / ply).toFixed(3)}x the PLY`, 'gzip, SH 3 quantized']);
+  }
+
+  // ---- PSNR against training time ----
+  const psnrRuns: Record<string, unknown>[] = [];
+  for (const [name, make] of [['hero', () => GENERATORS.hero(1)], ['cornell', () => GENERATORS.cornell(1)]] as const) {
+    const scene = make();
+    const { textures } = decodeSceneTextures(scene);
+    const bounds = sceneBounds(scene);
+    const bvh = await sceneBvh(scene);
+    const size = quick ? 64 : 128, bg: [number, number, number] = [0, 0, 0];
+    const target = async (views: View[]): Promise<TrainingView[]> => {
+      const out: TrainingView[] = [];
+      for (const view of views) out.push({ view, target: await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, background: [0, 0, 0, 1], seed: 1 }) });
+      return out;
+    };
+    const inside = name === 'cornell' ? 0.3 : 0;
+    const train = await target(placeCameras(bounds, { count: 24, width: size, height: size, inside, seed: 'bench-train' }));
+    const held = await target(placeCameras(bounds, { count: 4, width: size, height: size, inside, seed: 'bench-held' }));
+    const evalPsnr = async (m: GaussianModel) => {
+      let s = 0;
+      for (const v of held) s += psnr((await renderSplats(m, splatCamera(v.view), { background: bg })).image.data, v.target.data, size * size);
+      return s / held.length;
+    };
+    const t0 = performance.now();
+    let model = convertScene(scene, { budget: 20_000, textures, seed: 1 });
+    const convertSeconds = (performance.now() - t0) / 1000;
+    const curve: { iterations: number; seconds: number; psnr: number; gaussians: number }[] = [{ iterations: 0, seconds: convertSeconds, psnr: await evalPsnr(model), gaussians: model.count }];
+    let secs = convertSeconds, done = 0;
+    for (const chunk of quick ? [100] : [200, 400, 800]) {
+      const res = await trainSplats(model, train, { iterations: chunk, shDegree: 2, background: bg, maxGaussians: 80_000, seed: done + 1, densifyEvery: 100, densifyFrom: 50 });
+      model = res.model; secs += res.seconds; done += chunk;
+      curve.push({ iterations: done, seconds: secs, psnr: await evalPsnr(model), gaussians: model.count });
+    }
+    psnrRuns.push({ scene: name, size, curve });
+    for (const c of curve) rows.push([`psnr ${name} it ${c.iterations}`, `${c.psnr.toFixed(2)} dB`, `${(c.psnr - curve[0].psnr >= 0 ? '+' : '')}${(c.psnr - curve[0].psnr).toFixed(2)} dB vs conversion`, `${c.seconds.toFixed(1)} s, ${c.gaussians.toLocaleString('en-US')} Gaussians`]);
+  }
+  results.psnr = psnrRuns;
+
+  const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  console.log(`splat benchmark (${info.threads} threads${cuda ? `, ${info.devices[0].name}` : ', no CUDA device'}; shared machine: preliminary)\n`);
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'splat.json'), JSON.stringify(results, null, 2));
+  console.log(`\nwrote ${join('bench', 'results', 'splat.json')}`);
+}
+
+await main();

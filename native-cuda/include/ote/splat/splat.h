@@ -1,0 +1,103 @@
+// Public API of the Gaussian-splat rasterizer: forward render, backward pass, the training loss and one fused
+// training step (forward, L1 + D-SSIM loss, backward, Adam). Plain functions over flat arrays; nothing here owns
+// memory. The math lives in splat_math.h, shared by the CPU driver (cpu/splat_cpu.cpp) and the CUDA stages
+// (cuda/splat_*.cu).
+#pragma once
+#include <stdint.h>
+
+#include "../device.h"
+#include "../job_control.h"
+#include "splat_math.h"
+
+namespace ote {
+namespace splat {
+
+struct RenderOptions {
+  float background[3] = {0.f, 0.f, 0.f};
+};
+
+// Outputs, row-major with the top row first. Any pointer may be null to skip that output.
+struct Image {
+  float* rgb;    // 3 per pixel, composited over the background
+  float* alpha;  // 1 - final transmittance
+  float* depth;  // sum of w_i z_i (expected camera depth times alpha; divide by alpha for the surface depth)
+};
+
+// Gradients with respect to every parameter (same layouts as Model; overwritten, not accumulated), plus what
+// densification reads. mean2d_grad_norm and radii may be null.
+struct Grads {
+  float* means;
+  float* log_scales;
+  float* quats;
+  float* opacity;
+  float* sh;
+  float* mean2d_grad_norm;  // |dL/dmean2d| in pixels per Gaussian (0 when not visible)
+  int32_t* radii;           // screen radius in pixels, 0 when culled
+};
+
+struct Stats {
+  uint64_t visible = 0;        // Gaussians that survived culling
+  uint64_t intersections = 0;  // (tile, Gaussian) pairs sorted
+  double project_ms = 0, sort_ms = 0, raster_ms = 0, backward_ms = 0;
+};
+
+// Adam state and hyper-parameters for the fused training step. Learning rates are per parameter group.
+struct Adam {
+  float* m;  // first moments, one block per group in the order means, log_scales, quats, opacity, sh
+  float* v;  // second moments, same layout
+  float lr_means, lr_scales, lr_quats, lr_opacity, lr_sh_dc, lr_sh_rest;
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-15f;
+  int step;  // 1-based step number for bias correction
+};
+
+// Mutable parameters, same layout as Model (the training step updates them in place).
+struct Params {
+  float* means;
+  float* log_scales;
+  float* quats;
+  float* opacity;
+  float* sh;
+};
+
+Status render(const Model& model, const Camera& cam, const RenderOptions& opts, Image& out, Stats* stats,
+              Backend backend, const JobControl& ctl);
+
+// Gradients of L = sum(d_rgb . rgb) + sum(d_alpha . alpha) + sum(d_depth . depth); any d_* may be null.
+// Recomputes the forward pass first, so it needs only the model and the camera.
+Status backward(const Model& model, const Camera& cam, const RenderOptions& opts, const float* d_rgb,
+                const float* d_alpha, const float* d_depth, Grads& grads, Stats* stats, Backend backend,
+                const JobControl& ctl);
+
+// Training loss (1 - lambda) * L1 + lambda * (1 - SSIM) over RGB, SSIM with the 11x11 sigma 1.5 Gaussian window
+// and zero padding (the 3DGS reference). Writes dL/drgb when d_rgb is non-null; returns the loss. Also reports
+// the SSIM alone through *ssim_out when non-null.
+double image_loss(const float* rgb, const float* target, int width, int height, float lambda, float* d_rgb,
+                  double* ssim_out);
+
+// One training iteration: render, loss against `target` (RGB, 3 per pixel), backward, and an Adam update of
+// `params` (whose values `model` must alias). grads receives the raw gradients (densification reads
+// mean2d_grad_norm and radii). Writes the rendered image to `out` when its pointers are set.
+Status train_step(const Model& model, Params& params, const Camera& cam, const RenderOptions& opts,
+                  const float* target, float lambda, Adam& adam, Grads& grads, Image& out, double* loss,
+                  Stats* stats, Backend backend, const JobControl& ctl);
+
+// The drivers behind render/backward/train_step. A driver renders the forward pass into host arrays, calls
+// `loss` with them to get the image gradients (d_* arrays are zeroed, sized like the outputs), then runs the
+// backward pass. The CUDA drivers exist only in CUDA builds (a stub returns DeviceError).
+struct FrameLoss {
+  virtual ~FrameLoss() = default;
+  virtual void operator()(const float* rgb, const float* alpha, const float* depth, float* d_rgb, float* d_alpha,
+                          float* d_depth) = 0;
+};
+Status render_cpu(const Model&, const Camera&, const RenderOptions&, Image&, Stats*, const JobControl&);
+Status backward_cpu(const Model&, const Camera&, const RenderOptions&, FrameLoss&, Grads&, Image&, Stats*,
+                    const JobControl&);
+Status render_cuda(const Model&, const Camera&, const RenderOptions&, Image&, Stats*, const JobControl&);
+Status backward_cuda(const Model&, const Camera&, const RenderOptions&, FrameLoss&, Grads&, Image&, Stats*,
+                     const JobControl&);
+
+// Adam update over all parameter groups, in parallel on the CPU.
+void adam_update(const Model& model, Params& params, const Grads& grads, Adam& adam);
+
+}  // namespace splat
+}  // namespace ote

@@ -1,0 +1,208 @@
+// Backend dispatch for the splat rasterizer, the training loss (L1 + D-SSIM with its gradient) and Adam.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "ote/splat/splat.h"
+#include "ote/thread_pool.h"
+
+namespace ote {
+namespace splat {
+namespace {
+
+bool valid(const Model& g, const Camera& c) {
+  if (g.count < 0 || (g.count && (!g.means || !g.log_scales || !g.quats || !g.opacity || !g.sh))) return false;
+  if (g.sh_stride < 1 || g.sh_stride > 16 || g.sh_degree < 0 || sh_coeff_count(g.sh_degree) > g.sh_stride) return false;
+  return c.width > 0 && c.height > 0 && c.fx > 0 && c.fy > 0 && c.znear > 0 && c.zfar > c.znear;
+}
+
+// Gradients given directly by the caller.
+struct GivenLoss final : FrameLoss {
+  const float *rgb, *alpha, *depth;
+  size_t npix;
+  void operator()(const float*, const float*, const float*, float* d_rgb, float* d_alpha, float* d_depth) override {
+    if (rgb) std::memcpy(d_rgb, rgb, 3 * npix * sizeof(float));
+    if (alpha) std::memcpy(d_alpha, alpha, npix * sizeof(float));
+    if (depth) std::memcpy(d_depth, depth, npix * sizeof(float));
+  }
+};
+
+// The training loss against a target image.
+struct TrainLoss final : FrameLoss {
+  const float* target;
+  int width, height;
+  float lambda;
+  double value = 0;
+  void operator()(const float* rgb, const float*, const float*, float* d_rgb, float*, float*) override {
+    value = image_loss(rgb, target, width, height, lambda, d_rgb, nullptr);
+  }
+};
+
+// Separable 11-tap Gaussian (sigma 1.5) with zero padding, over one channel of a 3-channel image or a plane.
+constexpr int kR = 5;
+struct Window {
+  float w[2 * kR + 1];
+  Window() {
+    float s = 0;
+    for (int i = -kR; i <= kR; ++i) s += w[i + kR] = std::exp(-float(i * i) / (2.f * 1.5f * 1.5f));
+    for (float& v : w) v /= s;
+  }
+};
+const Window kWindow;
+
+void blur(const float* in, float* out, float* tmp, int W, int H) {
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      float s = 0;
+      for (int k = -kR; k <= kR; ++k) {
+        const int xx = x + k;
+        if (xx >= 0 && xx < W) s += kWindow.w[k + kR] * in[size_t(y) * W + xx];
+      }
+      tmp[size_t(y) * W + x] = s;
+    }
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      float s = 0;
+      for (int k = -kR; k <= kR; ++k) {
+        const int yy = y + k;
+        if (yy >= 0 && yy < H) s += kWindow.w[k + kR] * tmp[size_t(yy) * W + x];
+      }
+      out[size_t(y) * W + x] = s;
+    }
+}
+
+}  // namespace
+
+double image_loss(const float* rgb, const float* target, int W, int H, float lambda, float* d_rgb, double* ssim_out) {
+  const size_t n = size_t(W) * H;
+  const double inv = 1.0 / double(3 * n);
+  double l1 = 0, ssim_sum = 0;
+  for (size_t i = 0; i < 3 * n; ++i) {
+    const float d = rgb[i] - target[i];
+    l1 += std::fabs(d);
+    if (d_rgb) d_rgb[i] = float((1.0 - lambda) * inv * (d > 0 ? 1 : d < 0 ? -1 : 0));
+  }
+  const float C1 = 0.01f * 0.01f, C2 = 0.03f * 0.03f;
+  // Per channel, in parallel: SSIM map and (optionally) its gradient.
+  std::vector<double> channel_sum(3, 0.0);
+  JobControl none;
+  parallel_for(3, 1, [&](uint64_t cb, uint64_t ce) {
+    std::vector<float> x(n), y(n), xx(n), yy(n), xy(n), mx(n), my(n), sxx(n), syy(n), sxy(n), tmp(n);
+    std::vector<float> A, B, C;
+    for (uint64_t c = cb; c < ce; ++c) {
+      for (size_t i = 0; i < n; ++i) {
+        x[i] = rgb[3 * i + c], y[i] = target[3 * i + c];
+        xx[i] = x[i] * x[i], yy[i] = y[i] * y[i], xy[i] = x[i] * y[i];
+      }
+      blur(x.data(), mx.data(), tmp.data(), W, H);
+      blur(y.data(), my.data(), tmp.data(), W, H);
+      blur(xx.data(), sxx.data(), tmp.data(), W, H);
+      blur(yy.data(), syy.data(), tmp.data(), W, H);
+      blur(xy.data(), sxy.data(), tmp.data(), W, H);
+      if (d_rgb) A.assign(n, 0.f), B.assign(n, 0.f), C.assign(n, 0.f);
+      double sum = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const float mux = mx[i], muy = my[i];
+        const float vx = sxx[i] - mux * mux, vy = syy[i] - muy * muy, cxy = sxy[i] - mux * muy;
+        const float N1 = 2.f * mux * muy + C1, N2 = 2.f * cxy + C2;
+        const float D1 = mux * mux + muy * muy + C1, D2 = vx + vy + C2;
+        const float S = (N1 * N2) / (D1 * D2);
+        sum += S;
+        if (d_rgb) {
+          const float dS_dmux = (2.f * muy * N2) / (D1 * D2) - S * 2.f * mux / D1;
+          const float dS_dvx = -S / D2;
+          const float dS_dcxy = 2.f * N1 / (D1 * D2);
+          // vx = E[x^2] - mux^2 and cxy = E[xy] - mux muy, so the mean's total derivative collects both.
+          A[i] = dS_dmux - 2.f * mux * dS_dvx - muy * dS_dcxy;
+          B[i] = dS_dvx;
+          C[i] = dS_dcxy;
+        }
+      }
+      channel_sum[c] = sum;
+      if (d_rgb) {
+        // The window is symmetric, so the adjoint of the blur is the same blur.
+        blur(A.data(), mx.data(), tmp.data(), W, H);
+        blur(B.data(), sxx.data(), tmp.data(), W, H);
+        blur(C.data(), sxy.data(), tmp.data(), W, H);
+        const float k = float(-lambda * inv);
+        for (size_t i = 0; i < n; ++i) d_rgb[3 * i + c] += k * (mx[i] + 2.f * x[i] * sxx[i] + y[i] * sxy[i]);
+      }
+    }
+  }, none);
+  ssim_sum = channel_sum[0] + channel_sum[1] + channel_sum[2];
+  const double ssim = ssim_sum * inv;
+  if (ssim_out) *ssim_out = ssim;
+  return (1.0 - lambda) * l1 * inv + lambda * (1.0 - ssim);
+}
+
+Status render(const Model& g, const Camera& c, const RenderOptions& o, Image& out, Stats* stats, Backend backend,
+              const JobControl& ctl) {
+  if (!valid(g, c)) return Status::InvalidArgument;
+  if (resolve_backend(backend) == Backend::Cuda) return render_cuda(g, c, o, out, stats, ctl);
+  return render_cpu(g, c, o, out, stats, ctl);
+}
+
+Status backward(const Model& g, const Camera& c, const RenderOptions& o, const float* d_rgb, const float* d_alpha,
+                const float* d_depth, Grads& grads, Stats* stats, Backend backend, const JobControl& ctl) {
+  if (!valid(g, c)) return Status::InvalidArgument;
+  GivenLoss loss;
+  loss.rgb = d_rgb, loss.alpha = d_alpha, loss.depth = d_depth, loss.npix = size_t(c.width) * c.height;
+  Image none{nullptr, nullptr, nullptr};
+  if (resolve_backend(backend) == Backend::Cuda) return backward_cuda(g, c, o, loss, grads, none, stats, ctl);
+  return backward_cpu(g, c, o, loss, grads, none, stats, ctl);
+}
+
+void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
+  const size_t N = size_t(g.count), S = size_t(g.sh_stride) * 3;
+  struct Group {
+    float* param;
+    const float* grad;
+    size_t count;
+    float lr;
+    size_t stride, first, width;  // for SH: only coefficients [first, first + width) of each stride use lr
+  };
+  // SH: DC and higher orders use different rates (the 3DGS reference divides the DC rate by 20 for the rest).
+  const Group groups[] = {
+      {p.means, gr.means, 3 * N, a.lr_means, 0, 0, 0},
+      {p.log_scales, gr.log_scales, 3 * N, a.lr_scales, 0, 0, 0},
+      {p.quats, gr.quats, 4 * N, a.lr_quats, 0, 0, 0},
+      {p.opacity, gr.opacity, N, a.lr_opacity, 0, 0, 0},
+      {p.sh, gr.sh, S * N, a.lr_sh_dc, S, 0, 3},
+  };
+  const float bc1 = 1.f - std::pow(a.beta1, float(a.step)), bc2 = 1.f - std::pow(a.beta2, float(a.step));
+  size_t offset = 0;
+  JobControl none;
+  for (const Group& grp : groups) {
+    float* m = a.m + offset;
+    float* v = a.v + offset;
+    parallel_for(grp.count, 1 << 16, [&](uint64_t b, uint64_t e) {
+      for (uint64_t i = b; i < e; ++i) {
+        const float gv = grp.grad[i];
+        float lr = grp.lr;
+        if (grp.stride && (i % grp.stride) >= grp.width) lr = a.lr_sh_rest;
+        m[i] = a.beta1 * m[i] + (1.f - a.beta1) * gv;
+        v[i] = a.beta2 * v[i] + (1.f - a.beta2) * gv * gv;
+        grp.param[i] -= lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + a.eps);
+      }
+    }, none);
+    offset += grp.count;
+  }
+}
+
+Status train_step(const Model& g, Params& p, const Camera& c, const RenderOptions& o, const float* target,
+                  float lambda, Adam& adam, Grads& grads, Image& out, double* loss_out, Stats* stats,
+                  Backend backend, const JobControl& ctl) {
+  if (!valid(g, c) || !target) return Status::InvalidArgument;
+  TrainLoss loss;
+  loss.target = target, loss.width = c.width, loss.height = c.height, loss.lambda = lambda;
+  const Status st = resolve_backend(backend) == Backend::Cuda ? backward_cuda(g, c, o, loss, grads, out, stats, ctl)
+                                                              : backward_cpu(g, c, o, loss, grads, out, stats, ctl);
+  if (st != Status::Ok) return st;
+  if (loss_out) *loss_out = loss.value;
+  adam_update(g, p, grads, adam);
+  return Status::Ok;
+}
+
+}  // namespace splat
+}  // namespace ote
