@@ -76,35 +76,46 @@ class Builder {
   uint32_t split(const Box& box, const Box& cbox, uint32_t begin, uint32_t end, uint32_t depth) {
     const uint32_t count = end - begin;
     if (count <= 1) return 0;
-    constexpr uint32_t kMaxBins = 64;
-    const uint32_t nb = std::min(std::max(p_.bins, 2u), kMaxBins);
+    constexpr uint32_t kMaxBins = 32;
+    // Small ranges get fewer bins: initialising and sweeping the bins would otherwise cost more than the binning.
+    const uint32_t nb = std::min(std::min(std::max(p_.bins, 2u), kMaxBins), std::max(4u, count));
     float best_cost = INFINITY;
     int best_axis = -1;
     uint32_t best_bin = 0;
     if (depth < uint32_t(kBvhMaxSahDepth)) {
+      // One pass over the primitives bins all three axes (the ranges near the root do not fit in cache).
+      Box bb[3][kMaxBins];
+      uint32_t bc[3][kMaxBins];
+      float scale[3];
+      bool axis_ok[3];
       for (int a = 0; a < 3; ++a) {
         const float ext = cbox.hi[a] - cbox.lo[a];
-        if (!(ext > 0.0f)) continue;
-        const float scale = float(nb) / ext;
-        Box bb[kMaxBins];
-        uint32_t bc[kMaxBins] = {};
-        for (uint32_t i = begin; i < end; ++i) {
-          const uint32_t b = std::min(nb - 1, uint32_t(std::max(0.0f, (centroid(refs_[i], a) - cbox.lo[a]) * scale)));
-          bb[b].grow(refs_[i].lo, refs_[i].hi), ++bc[b];
+        axis_ok[a] = ext > 0.0f;
+        scale[a] = axis_ok[a] ? float(nb) / ext : 0.0f;
+        for (uint32_t b = 0; b < nb; ++b) bc[a][b] = 0;
+      }
+      for (uint32_t i = begin; i < end; ++i) {
+        const PrimRef& r = refs_[i];
+        for (int a = 0; a < 3; ++a) {
+          const uint32_t b = std::min(nb - 1, uint32_t(std::max(0.0f, (centroid(r, a) - cbox.lo[a]) * scale[a])));
+          bb[a][b].grow(r.lo, r.hi), ++bc[a][b];
         }
+      }
+      for (int a = 0; a < 3; ++a) {
+        if (!axis_ok[a]) continue;
         // Sweep: right-side areas, then left-side costs.
         float right_area[kMaxBins];
         uint32_t right_count[kMaxBins];
         Box acc;
         uint32_t n = 0;
         for (uint32_t b = nb - 1; b > 0; --b) {
-          acc.grow(bb[b]), n += bc[b];
+          acc.grow(bb[a][b]), n += bc[a][b];
           right_area[b] = acc.half_area(), right_count[b] = n;
         }
         Box left;
         uint32_t ln = 0;
         for (uint32_t b = 0; b + 1 < nb; ++b) {
-          left.grow(bb[b]), ln += bc[b];
+          left.grow(bb[a][b]), ln += bc[a][b];
           if (ln == 0 || right_count[b + 1] == 0) continue;
           const float cost = left.half_area() * float(ln) + right_area[b + 1] * float(right_count[b + 1]);
           if (cost < best_cost) best_cost = cost, best_axis = a, best_bin = b + 1;
