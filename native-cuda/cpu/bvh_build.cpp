@@ -55,7 +55,7 @@ class Builder {
  public:
   Builder(PrimRef* refs, const BuildParams& p) : refs_(refs), p_(p) {}
 
-  void set_leaf(std::vector<BvhNode>& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
+  void set_leaf(BvhNodeArray& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
     BvhNode& n = nodes[node];
     std::memcpy(n.lo, b.lo, 12), std::memcpy(n.hi, b.hi, 12);
     n.first = begin, n.count = end - begin;
@@ -147,7 +147,7 @@ class Builder {
   }
 
   // Depth-first build of refs[begin,end) into node `node` of `nodes`.
-  void build_subtree(std::vector<BvhNode>& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
+  void build_subtree(BvhNodeArray& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
                      uint32_t& max_depth) {
     Range stack[128];
     int sp = 0;
@@ -178,7 +178,7 @@ class Builder {
 };
 
 // Build over refs[0, n) into `nodes` (root at nodes[base]; appended). Returns the max depth.
-uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector<BvhNode>& nodes, bool parallel,
+uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BvhNodeArray& nodes, bool parallel,
                     const JobControl& ctl, Status& status) {
   const uint32_t base = uint32_t(nodes.size());
   nodes.resize(base + 2);  // root + alignment slot
@@ -188,7 +188,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
   status = Status::Ok;
   const uint32_t threads = thread_count();
   if (!parallel || threads == 1 || n < 4096) {
-    std::vector<BvhNode> local;
+    BvhNodeArray local;
     local.resize(2);
     b.build_subtree(local, 0, 0, n, 0, max_depth);
     // Rebase: local interior indices are relative to local[0].
@@ -226,7 +226,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
     }
     todo.swap(next);
   }
-  std::vector<std::vector<BvhNode>> locals(deferred.size());
+  std::vector<BvhNodeArray> locals(deferred.size());
   std::vector<uint32_t> depths(deferred.size(), 0);
   status = parallel_for(deferred.size(), 1, [&](uint64_t cb, uint64_t ce) {
     for (uint64_t k = cb; k < ce; ++k) {
@@ -238,12 +238,12 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
   for (size_t k = 0; k < deferred.size(); ++k) {
     max_depth = std::max(max_depth, depths[k]);
     const uint32_t off = uint32_t(nodes.size()) - 2;  // local index 2 lands at nodes.size()
-    std::vector<BvhNode>& l = locals[k];
+    BvhNodeArray& l = locals[k];
     for (auto& nd : l)
       if (!nd.count) nd.first += off;
     nodes[deferred[k].node] = l[0];
     nodes.insert(nodes.end(), l.begin() + 2, l.end());
-    std::vector<BvhNode>().swap(l);
+    BvhNodeArray().swap(l);
   }
   return max_depth;
 }
@@ -400,7 +400,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   st.triangles = w;
 
   // Big meshes one at a time with a parallel build; small ones many at a time, one thread each.
-  std::vector<std::vector<BvhNode>> mesh_nodes(meshes.size());
+  std::vector<BvhNodeArray> mesh_nodes(meshes.size());
   std::vector<uint32_t> depth(meshes.size(), 0);
   std::vector<uint32_t> small;
   for (uint32_t k = 0; k < meshes.size(); ++k) {
@@ -438,7 +438,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
     std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], bvh.blas_nodes[node_off].lo, 12);
     std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], bvh.blas_nodes[node_off].hi, 12);
     st.max_depth = std::max(st.max_depth, depth[k]);
-    std::vector<BvhNode>().swap(mesh_nodes[k]);
+    BvhNodeArray().swap(mesh_nodes[k]);
   }
   bvh.tris.resize(refs.size());
   status = parallel_for(refs.size(), 1 << 15, [&](uint64_t b, uint64_t e) {
