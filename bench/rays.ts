@@ -290,7 +290,7 @@ async function main(): Promise<void> {
       for (const set of ['primary', 'diffuse', 'shadow']) for (const t of threadCounts) row[`${set}_${t}T_Mrays`] = mrays(p, set, t);
       row.diffuseHits = peers[p].results.find((x) => x.file.includes('diffuse') || x.file === 'diffuse')?.hits;
       (entry.peers as Record<string, unknown>)[p] = row;
-      const cells = [spec.name.padEnd(22), String(drawn).padEnd(11), p.padEnd(11), fmt(row.buildSeconds, 3), fmt(row.bytes! / 1e6, 1), fmt(row.bytesPerStoredTriangle, 0),
+      const cells = [spec.name.padEnd(22), String(drawn).padEnd(11), p.padEnd(11), fmt(row.buildSeconds, 3), fmt(row.bytes! / 1e6, 1), fmt(p === 'three-mesh-bvh' ? row.bytesPerDrawnTriangle : row.bytesPerStoredTriangle, 0),
         ...['primary', 'diffuse', 'shadow'].flatMap((s) => threadCounts.length > 1 ? [fmt(row[`${s}_1T_Mrays`]), fmt(row[`${s}_${THREADS}T_Mrays`])] : [fmt(row[`${s}_1T_Mrays`]), '-']),
         `${row.diffuseHits ?? '-'}/${p === 'three-mesh-bvh' ? Math.min(THREE_RAYS, RAYS) : RAYS}`];
       console.log(cells.map((c, i) => (i < 3 ? c : c.padStart(9))).join(' '));
