@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   const threadCounts = [...new Set([1, THREADS])];
   const report: Record<string, unknown>[] = [];
   console.log(`bench:rays — ${RAYS} rays per set (three-mesh-bvh: first ${THREE_RAYS}), threads 1 and ${THREADS}; Mrays/s per core = 1 thread\n`);
-  const header = ['scene', 'tris drawn', 'peer', 'build s', 'B/tri', 'prim 1T', `prim ${THREADS}T`, 'diff 1T', `diff ${THREADS}T`, 'shad 1T', `shad ${THREADS}T`, 'hits diff'];
+  const header = ['scene', 'tris drawn', 'peer', 'build s', 'MB', 'B/tri', 'prim 1T', `prim ${THREADS}T`, 'diff 1T', `diff ${THREADS}T`, 'shad 1T', `shad ${THREADS}T`, 'hits diff'];
   console.log(header.map((h, i) => (i < 3 ? h.padEnd(i === 0 ? 22 : 11) : h.padStart(9))).join(' '));
   for (const spec of scenes()) {
     if (filters.length && !filters.some((f) => spec.name.includes(f))) continue;
@@ -284,11 +284,13 @@ async function main(): Promise<void> {
     };
     const entry: Record<string, unknown> = { scene: spec.name, drawnTriangles: drawn, storedTriangles: stored, peers: {} };
     for (const p of Object.keys(peers)) {
-      const row: Record<string, number | undefined> = { buildSeconds: peers[p].build_s, bytes: peers[p].bytes, bytesPerStoredTriangle: peers[p].bytes / stored };
+      const row: Record<string, number | undefined> = {
+        buildSeconds: peers[p].build_s, bytes: peers[p].bytes, bytesPerStoredTriangle: peers[p].bytes / stored, bytesPerDrawnTriangle: peers[p].bytes / drawn,
+      };
       for (const set of ['primary', 'diffuse', 'shadow']) for (const t of threadCounts) row[`${set}_${t}T_Mrays`] = mrays(p, set, t);
       row.diffuseHits = peers[p].results.find((x) => x.file.includes('diffuse') || x.file === 'diffuse')?.hits;
       (entry.peers as Record<string, unknown>)[p] = row;
-      const cells = [spec.name.padEnd(22), String(drawn).padEnd(11), p.padEnd(11), fmt(row.buildSeconds, 3), fmt(row.bytesPerStoredTriangle, 0),
+      const cells = [spec.name.padEnd(22), String(drawn).padEnd(11), p.padEnd(11), fmt(row.buildSeconds, 3), fmt(row.bytes! / 1e6, 1), fmt(p === 'three-mesh-bvh' ? row.bytesPerDrawnTriangle : row.bytesPerStoredTriangle, 0),
         ...['primary', 'diffuse', 'shadow'].flatMap((s) => threadCounts.length > 1 ? [fmt(row[`${s}_1T_Mrays`]), fmt(row[`${s}_${THREADS}T_Mrays`])] : [fmt(row[`${s}_1T_Mrays`]), '-']),
         `${row.diffuseHits ?? '-'}/${p === 'three-mesh-bvh' ? Math.min(THREE_RAYS, RAYS) : RAYS}`];
       console.log(cells.map((c, i) => (i < 3 ? c : c.padStart(9))).join(' '));
@@ -311,7 +313,7 @@ async function main(): Promise<void> {
   const out = join(root, 'bench', 'results', 'rays.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads: THREADS, rays: RAYS, threeRays: THREE_RAYS, scenes: report }, null, 2));
-  console.log(`\nwrote ${out}\nMrays/s columns: 1T = one thread, per CPU-second (per core), ${THREADS}T = all threads, per wall-clock second. B/tri = BVH bytes per stored triangle (three-mesh-bvh: its world copy and BVH). Machine shared with other jobs: figures are preliminary.`);
+  console.log(`\nwrote ${out}\nMrays/s columns: 1T = one thread, per CPU-second (per core), ${THREADS}T = all threads, per wall-clock second. MB = memory of the acceleration structure with its triangle data; B/tri = that per stored (unique) triangle (three-mesh-bvh: its world copy and BVH per drawn triangle). Machine shared with other jobs: figures are preliminary.`);
 }
 
 if (process.argv[2] === '--worker') await worker(process.argv.slice(3));

@@ -55,7 +55,7 @@ class Builder {
  public:
   Builder(PrimRef* refs, const BuildParams& p) : refs_(refs), p_(p) {}
 
-  void set_leaf(std::vector<BvhNode>& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
+  void set_leaf(BvhNodeArray& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
     BvhNode& n = nodes[node];
     std::memcpy(n.lo, b.lo, 12), std::memcpy(n.hi, b.hi, 12);
     n.first = begin, n.count = end - begin;
@@ -76,35 +76,46 @@ class Builder {
   uint32_t split(const Box& box, const Box& cbox, uint32_t begin, uint32_t end, uint32_t depth) {
     const uint32_t count = end - begin;
     if (count <= 1) return 0;
-    constexpr uint32_t kMaxBins = 64;
-    const uint32_t nb = std::min(std::max(p_.bins, 2u), kMaxBins);
+    constexpr uint32_t kMaxBins = 32;
+    // Small ranges get fewer bins: initialising and sweeping the bins would otherwise cost more than the binning.
+    const uint32_t nb = std::min(std::min(std::max(p_.bins, 2u), kMaxBins), std::max(4u, count));
     float best_cost = INFINITY;
     int best_axis = -1;
     uint32_t best_bin = 0;
     if (depth < uint32_t(kBvhMaxSahDepth)) {
+      // One pass over the primitives bins all three axes (the ranges near the root do not fit in cache).
+      Box bb[3][kMaxBins];
+      uint32_t bc[3][kMaxBins];
+      float scale[3];
+      bool axis_ok[3];
       for (int a = 0; a < 3; ++a) {
         const float ext = cbox.hi[a] - cbox.lo[a];
-        if (!(ext > 0.0f)) continue;
-        const float scale = float(nb) / ext;
-        Box bb[kMaxBins];
-        uint32_t bc[kMaxBins] = {};
-        for (uint32_t i = begin; i < end; ++i) {
-          const uint32_t b = std::min(nb - 1, uint32_t(std::max(0.0f, (centroid(refs_[i], a) - cbox.lo[a]) * scale)));
-          bb[b].grow(refs_[i].lo, refs_[i].hi), ++bc[b];
+        axis_ok[a] = ext > 0.0f;
+        scale[a] = axis_ok[a] ? float(nb) / ext : 0.0f;
+        for (uint32_t b = 0; b < nb; ++b) bc[a][b] = 0;
+      }
+      for (uint32_t i = begin; i < end; ++i) {
+        const PrimRef& r = refs_[i];
+        for (int a = 0; a < 3; ++a) {
+          const uint32_t b = std::min(nb - 1, uint32_t(std::max(0.0f, (centroid(r, a) - cbox.lo[a]) * scale[a])));
+          bb[a][b].grow(r.lo, r.hi), ++bc[a][b];
         }
+      }
+      for (int a = 0; a < 3; ++a) {
+        if (!axis_ok[a]) continue;
         // Sweep: right-side areas, then left-side costs.
         float right_area[kMaxBins];
         uint32_t right_count[kMaxBins];
         Box acc;
         uint32_t n = 0;
         for (uint32_t b = nb - 1; b > 0; --b) {
-          acc.grow(bb[b]), n += bc[b];
+          acc.grow(bb[a][b]), n += bc[a][b];
           right_area[b] = acc.half_area(), right_count[b] = n;
         }
         Box left;
         uint32_t ln = 0;
         for (uint32_t b = 0; b + 1 < nb; ++b) {
-          left.grow(bb[b]), ln += bc[b];
+          left.grow(bb[a][b]), ln += bc[a][b];
           if (ln == 0 || right_count[b + 1] == 0) continue;
           const float cost = left.half_area() * float(ln) + right_area[b + 1] * float(right_count[b + 1]);
           if (cost < best_cost) best_cost = cost, best_axis = a, best_bin = b + 1;
@@ -136,7 +147,7 @@ class Builder {
   }
 
   // Depth-first build of refs[begin,end) into node `node` of `nodes`.
-  void build_subtree(std::vector<BvhNode>& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
+  void build_subtree(BvhNodeArray& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
                      uint32_t& max_depth) {
     Range stack[128];
     int sp = 0;
@@ -167,7 +178,7 @@ class Builder {
 };
 
 // Build over refs[0, n) into `nodes` (root at nodes[base]; appended). Returns the max depth.
-uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector<BvhNode>& nodes, bool parallel,
+uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BvhNodeArray& nodes, bool parallel,
                     const JobControl& ctl, Status& status) {
   const uint32_t base = uint32_t(nodes.size());
   nodes.resize(base + 2);  // root + alignment slot
@@ -177,7 +188,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
   status = Status::Ok;
   const uint32_t threads = thread_count();
   if (!parallel || threads == 1 || n < 4096) {
-    std::vector<BvhNode> local;
+    BvhNodeArray local;
     local.resize(2);
     b.build_subtree(local, 0, 0, n, 0, max_depth);
     // Rebase: local interior indices are relative to local[0].
@@ -215,7 +226,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
     }
     todo.swap(next);
   }
-  std::vector<std::vector<BvhNode>> locals(deferred.size());
+  std::vector<BvhNodeArray> locals(deferred.size());
   std::vector<uint32_t> depths(deferred.size(), 0);
   status = parallel_for(deferred.size(), 1, [&](uint64_t cb, uint64_t ce) {
     for (uint64_t k = cb; k < ce; ++k) {
@@ -227,12 +238,12 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, std::vector
   for (size_t k = 0; k < deferred.size(); ++k) {
     max_depth = std::max(max_depth, depths[k]);
     const uint32_t off = uint32_t(nodes.size()) - 2;  // local index 2 lands at nodes.size()
-    std::vector<BvhNode>& l = locals[k];
+    BvhNodeArray& l = locals[k];
     for (auto& nd : l)
       if (!nd.count) nd.first += off;
     nodes[deferred[k].node] = l[0];
     nodes.insert(nodes.end(), l.begin() + 2, l.end());
-    std::vector<BvhNode>().swap(l);
+    BvhNodeArray().swap(l);
   }
   return max_depth;
 }
@@ -389,7 +400,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   st.triangles = w;
 
   // Big meshes one at a time with a parallel build; small ones many at a time, one thread each.
-  std::vector<std::vector<BvhNode>> mesh_nodes(meshes.size());
+  std::vector<BvhNodeArray> mesh_nodes(meshes.size());
   std::vector<uint32_t> depth(meshes.size(), 0);
   std::vector<uint32_t> small;
   for (uint32_t k = 0; k < meshes.size(); ++k) {
@@ -427,7 +438,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
     std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], bvh.blas_nodes[node_off].lo, 12);
     std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], bvh.blas_nodes[node_off].hi, 12);
     st.max_depth = std::max(st.max_depth, depth[k]);
-    std::vector<BvhNode>().swap(mesh_nodes[k]);
+    BvhNodeArray().swap(mesh_nodes[k]);
   }
   bvh.tris.resize(refs.size());
   status = parallel_for(refs.size(), 1 << 15, [&](uint64_t b, uint64_t e) {

@@ -13,8 +13,9 @@ namespace {
 
 constexpr int kThreads = 128;
 
-template <typename T>
-cudaError_t upload_raw(void*& dst, const std::vector<T>& src) {
+template <typename V>
+cudaError_t upload_raw(void*& dst, const V& src) {
+  using T = typename V::value_type;
   dst = nullptr;
   if (src.empty()) return cudaSuccess;
   cudaError_t e = cudaMalloc(&dst, src.size() * sizeof(T));

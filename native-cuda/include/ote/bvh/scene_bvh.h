@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "../device.h"
@@ -40,6 +41,22 @@ struct BvhStats {
 
 struct DeviceSceneBvh;
 
+// Node arrays start on a 64-byte boundary, so that every child pair (even index) fills exactly one cache line.
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const CacheLineAllocator<U>&) const { return false; }
+};
+using BvhNodeArray = std::vector<BvhNode, CacheLineAllocator<BvhNode>>;
+
 // An owning, built scene BVH. Move-only. Everything the traversal reads lives here.
 class SceneBvh {
  public:
@@ -56,10 +73,10 @@ class SceneBvh {
   uint32_t flat_triangle_count() const { return flat_triangle_count_; }
 
   // Layout (read by the builder, the refit and the device upload; treat as read-only elsewhere).
-  std::vector<BvhNode> blas_nodes;
+  BvhNodeArray blas_nodes;
   std::vector<BvhTri> tris;
   std::vector<uint32_t> mesh_root;  // per FlatScene mesh: BLAS root index, kBvhInvalid when it has no valid triangle
-  std::vector<BvhNode> tlas_nodes;
+  BvhNodeArray tlas_nodes;
   std::vector<BvhInstance> instances;
   std::vector<float> mesh_bounds;   // per mesh: object-space lo xyz, hi xyz
 
@@ -80,8 +97,10 @@ class SceneBvh {
 // Returns InvalidArgument for out-of-range indices or instance meshes.
 Status build_scene_bvh(const FlatScene& scene, const BvhBuildOptions& options, SceneBvh& out, const JobControl& ctl);
 
-// New world matrices for every instance (16 floats each, column-major, FlatScene order and count): updates the
-// instances and rebuilds the TLAS over them. BLASes are untouched, so this costs O(instances log instances).
+// New world matrices for every instance (16 floats each, column-major, FlatScene order and count). The TLAS keeps
+// its topology and its boxes are refitted bottom-up, O(instances); if an instance became singular (or valid
+// again) the TLAS is rebuilt instead. BLASes are untouched. Refitted trees slow down as things move far; call
+// build_scene_bvh again after large rearrangements. Invalidates the cached device copy.
 Status refit_scene_bvh(SceneBvh& bvh, const float* instance_transforms, const JobControl& ctl);
 
 // Device copy of a SceneBvh with the same layout. Freed with the SceneBvh (or on refit).
