@@ -4,8 +4,9 @@
 // x86-64 with GCC they are also built for AVX2 (no FMA, so both versions round identically).
 #if defined(__GNUC__) && !defined(__clang__)
 // Value-preserving only: FP operations may be evaluated speculatively (so per-pixel loops with selects vectorise),
-// and no unroll-and-jam or interchange of the tap loops (GCC 12 leaves them scalar). No reassociation or contraction.
-#pragma GCC optimize("no-trapping-math", "no-loop-unroll-and-jam", "no-loop-interchange")
+// and no unroll-and-jam or interchange of the tap loops (GCC 12 leaves them scalar). No multiply-add contraction,
+// even with -march=native: results must be the same bits on every node.
+#pragma GCC optimize("no-trapping-math", "no-loop-unroll-and-jam", "no-loop-interchange", "fp-contract=off")
 #endif
 
 #include <math.h>

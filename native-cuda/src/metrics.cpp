@@ -1,6 +1,9 @@
 // compute_metrics: validation, conversion of the stored pixels to normalised planes, PSNR, and dispatch of SSIM,
 // MS-SSIM and FLIP to the chosen backend. Conversion and PSNR run on the CPU for both backends (they are memory
 // bound); SSIM and FLIP are the kernels with a CUDA path.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")  // no multiply-add contraction: the same bits on every node
+#endif
 #include <math.h>
 
 #include <algorithm>
