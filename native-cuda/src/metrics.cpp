@@ -56,6 +56,16 @@ uint32_t convert_row_float(const float* src, uint32_t w, uint32_t ch, float rang
   return bad;
 }
 
+// Stored value -> normalised signal for every value of an integer format.
+void make_lut(const ImageView& v, const MetricsRequest& req, int image_index, std::vector<float>& lut) {
+  lut.resize(v.type == PixelType::U8 ? 256 : 65536);
+  for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
+}
+
+void luma_row(const float* r, const float* g, const float* b, uint32_t w, float* out) {
+  for (size_t x = 0; x < w; ++x) out[x] = metrics_luma(r[x], g[x], b[x]);
+}
+
 // Integer formats go through a lookup table of every stored value, so the per-pixel work is a load.
 Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb, bool want_luma, Planes& p,
                    int image_index, MetricsResult& out, const JobControl& ctl) {
@@ -64,10 +74,7 @@ Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb,
   if (want_rgb) p.rgb.resize(3 * n);
   if (want_luma) p.luma.resize(n);
   std::vector<float> lut;
-  if (v.type != PixelType::F32) {
-    lut.resize(v.type == PixelType::U8 ? 256 : 65536);
-    for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
-  }
+  if (v.type != PixelType::F32) make_lut(v, req, image_index, lut);
   std::vector<uint32_t> bad_x(v.height, UINT32_MAX);
   const float range = req.data_range[image_index];
   const PixelEncoding enc = req.encoding[image_index];
@@ -161,7 +168,10 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
   const uint32_t w = a.width, h = a.height;
   const uint64_t n = uint64_t(w) * h;
   const bool want_rgb = req.psnr || req.ssim_rgb || req.flip || maps.flip;
-  const bool want_luma = req.ssim_luma || req.msssim || maps.ssim_luma;
+  // A luma plane is materialised only for MS-SSIM (it is downsampled), the CUDA backend (it is uploaded) and float
+  // input without RGB planes (whose load checks for NaN); otherwise the SSIM pass makes luma rows on the fly.
+  const bool float_in = a.type == PixelType::F32 || b.type == PixelType::F32;
+  const bool want_luma = req.msssim || ((req.ssim_luma || maps.ssim_luma) && (be == Backend::Cuda || (float_in && !want_rgb)));
   Planes pa, pb;
   Status st = load_planes(a, req, want_rgb, want_luma, pa, 0, out, ctl);
   if (st != Status::Ok) return st;
@@ -179,7 +189,32 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
     out.ssim_rgb = sum / 3.0;
   }
   if (req.ssim_luma || maps.ssim_luma) {
-    st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ctl, &out.kernel_ms);
+    if (be == Backend::Cpu && pa.luma.empty()) {
+      // Luma is made row by row inside the SSIM pass (from the RGB planes, or straight from integer pixels through
+      // the lookup table), saving a full-size plane per image.
+      const MetricsRequest& rq = req;
+      std::vector<float> lut_a, lut_b;
+      if (!want_rgb) make_lut(a, rq, 0, lut_a), make_lut(b, rq, 1, lut_b);
+      const SsimRowSource rows = [&](uint32_t y, float* sa, float* sb, const float** ra, const float** rb) {
+        for (int i = 0; i < 2; ++i) {
+          float* dst = i == 0 ? sa : sb;
+          if (want_rgb) {
+            const float* p = (i == 0 ? pa : pb).rgb.data() + uint64_t(y) * w;
+            luma_row(p, p + n, p + 2 * n, w, dst);
+          } else {
+            const ImageView& v = i == 0 ? a : b;
+            const uint64_t e = uint64_t(y) * v.row_stride * v.channels;
+            const float* lut = (i == 0 ? lut_a : lut_b).data();
+            if (v.type == PixelType::U8) convert_row_lut(static_cast<const uint8_t*>(v.data) + e, w, v.channels, lut, nullptr, 0, dst);
+            else convert_row_lut(static_cast<const uint16_t*>(v.data) + e, w, v.channels, lut, nullptr, 0, dst);
+          }
+        }
+        *ra = sa, *rb = sb;
+      };
+      st = ssim_rows_cpu(rows, w, h, ssim_c1(), ssim_c2(), &out.ssim_luma, nullptr, maps.ssim_luma, ctl);
+    } else {
+      st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ctl, &out.kernel_ms);
+    }
     if (st != Status::Ok) return st;
   }
   if (req.msssim) {
