@@ -147,6 +147,26 @@ Status ssim_plane(Backend b, const float* pa, const float* pb, uint32_t w, uint3
   return ssim_plane_cpu(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl);
 }
 
+// Progress across the phases of one call: each phase reports 0..1, mapped onto its share of the whole, so a caller's
+// progress bar moves forward once instead of restarting per phase. Cancellation is the caller's flag throughout.
+class Phases {
+ public:
+  Phases(const JobControl& parent, double total) : parent_(parent), total_(total > 0 ? total : 1) {}
+  JobControl next(double weight) {
+    JobControl c;
+    c.cancel = parent_.cancel;
+    const double base = done_ / total_, span = weight / total_;
+    done_ += weight;
+    const JobControl* p = &parent_;
+    if (parent_.progress) c.progress = [p, base, span](double f) { p->report(base + span * f); };
+    return c;
+  }
+
+ private:
+  const JobControl& parent_;
+  double total_, done_ = 0;
+};
+
 }  // namespace
 
 Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequest& req, MetricsResult& out,
@@ -172,17 +192,23 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
   // input without RGB planes (whose load checks for NaN); otherwise the SSIM pass makes luma rows on the fly.
   const bool float_in = a.type == PixelType::F32 || b.type == PixelType::F32;
   const bool want_luma = req.msssim || ((req.ssim_luma || maps.ssim_luma) && (be == Backend::Cuda || (float_in && !want_rgb)));
+  // Rough relative costs, for progress only.
+  const double w_load = 0.5, w_psnr = 0.3, w_ssim = 1.0, w_msssim = 1.4, w_flip = 5.0;
+  Phases ph(ctl, 2 * w_load + (req.psnr ? w_psnr : 0) + (req.ssim_rgb ? 3 * w_ssim : 0) +
+                     ((req.ssim_luma || maps.ssim_luma) ? w_ssim : 0) + (req.msssim ? w_msssim : 0) +
+                     ((req.flip || maps.flip) ? w_flip : 0));
   Planes pa, pb;
-  Status st = load_planes(a, req, want_rgb, want_luma, pa, 0, out, ctl);
+  Status st = load_planes(a, req, want_rgb, want_luma, pa, 0, out, ph.next(w_load));
   if (st != Status::Ok) return st;
-  st = load_planes(b, req, want_rgb, want_luma, pb, 1, out, ctl);
+  st = load_planes(b, req, want_rgb, want_luma, pb, 1, out, ph.next(w_load));
   if (st != Status::Ok) return st;
 
-  if (req.psnr && (st = psnr(pa, pb, w, h, out, ctl)) != Status::Ok) return st;
+  if (req.psnr && (st = psnr(pa, pb, w, h, out, ph.next(w_psnr))) != Status::Ok) return st;
   if (req.ssim_rgb) {
     double sum = 0;
     for (int c = 0; c < 3; ++c) {
-      st = ssim_plane(be, pa.rgb.data() + c * n, pb.rgb.data() + c * n, w, h, &out.ssim_channel[c], nullptr, nullptr, ctl, &out.kernel_ms);
+      st = ssim_plane(be, pa.rgb.data() + c * n, pb.rgb.data() + c * n, w, h, &out.ssim_channel[c], nullptr, nullptr,
+                      ph.next(w_ssim), &out.kernel_ms);
       if (st != Status::Ok) return st;
       sum += out.ssim_channel[c];
     }
@@ -211,9 +237,10 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
         }
         *ra = sa, *rb = sb;
       };
-      st = ssim_rows_cpu(rows, w, h, ssim_c1(), ssim_c2(), &out.ssim_luma, nullptr, maps.ssim_luma, ctl);
+      st = ssim_rows_cpu(rows, w, h, ssim_c1(), ssim_c2(), &out.ssim_luma, nullptr, maps.ssim_luma, ph.next(w_ssim));
     } else {
-      st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ctl, &out.kernel_ms);
+      st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ph.next(w_ssim),
+                      &out.kernel_ms);
     }
     if (st != Status::Ok) return st;
   }
@@ -223,7 +250,8 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
     double result = 1.0;
     for (uint32_t s = 0; s < kMsssimScales; ++s) {
       double ssim = 0, cs = 0;
-      st = ssim_plane(be, la.data(), lb.data(), sw, sh, &ssim, &cs, nullptr, ctl, &out.kernel_ms);
+      st = ssim_plane(be, la.data(), lb.data(), sw, sh, &ssim, &cs, nullptr, ph.next(w_msssim * (s == 0 ? 0.75 : 0.0625)),
+                      &out.kernel_ms);
       if (st != Status::Ok) return st;
       // The last scale contributes the full SSIM (luminance too), the others contrast-structure only.
       // Negative terms are clamped to 0, as pytorch_msssim does, so the fractional powers stay real.
@@ -240,8 +268,9 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
     out.msssim = result;
   }
   if (req.flip || maps.flip) {
-    st = be == Backend::Cuda ? flip_ldr_cuda(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, ctl, &out.kernel_ms)
-                             : flip_ldr_cpu(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, ctl);
+    const JobControl fc = ph.next(w_flip);
+    st = be == Backend::Cuda ? flip_ldr_cuda(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, fc, &out.kernel_ms)
+                             : flip_ldr_cpu(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, fc);
     if (st != Status::Ok) return st;
   }
   ctl.report(1.0);

@@ -56,4 +56,21 @@ test('heatmap: magma endpoints, clamping, inversion and NaN grey', () => {
   assert.ok(magma[765] > 200 && magma[0] < 10, 'magma runs dark to light');
 });
 
+test('progress only moves forward across the phases and ends at 1; aborting cancels', async () => {
+  const { ref, test: t } = synthetic8(400, 300);
+  const seen: number[] = [];
+  await computeMetrics(ref, t, { metrics: ['psnr', 'ssim', 'ssimLuma', 'msssim', 'flip'], onProgress: (f) => seen.push(f) });
+  assert.ok(seen.length > 3, `${seen.length} progress reports`);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress went back: ${seen[i - 1]} -> ${seen[i]}`);
+  assert.is(seen[seen.length - 1], 1);
+  const ac = new AbortController();
+  ac.abort();
+  try {
+    await computeMetrics(ref, t, { metrics: ['flip'], signal: ac.signal });
+    assert.unreachable('not cancelled');
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'CANCELLED');
+  }
+});
+
 test.run();
