@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include <algorithm>
+#include <mutex>
 #include <vector>
 
 #include "ote/metrics/metrics.h"
@@ -158,13 +159,24 @@ class Phases {
     const double base = done_ / total_, span = weight / total_;
     done_ += weight;
     const JobControl* p = &parent_;
-    if (parent_.progress) c.progress = [p, base, span](double f) { p->report(base + span * f); };
+    Phases* self = this;
+    // Worker threads report in any order; only forward moves are passed on (under a lock, so they stay in order).
+    if (parent_.progress)
+      c.progress = [p, self, base, span](double f) {
+        const double v = base + span * f;
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        if (v <= self->last_) return;
+        self->last_ = v;
+        p->report(v);
+      };
     return c;
   }
 
  private:
   const JobControl& parent_;
   double total_, done_ = 0;
+  double last_ = 0;
+  std::mutex mutex_;
 };
 
 }  // namespace
