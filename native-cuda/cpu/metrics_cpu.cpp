@@ -4,8 +4,9 @@
 // x86-64 with GCC they are also built for AVX2 (no FMA, so both versions round identically).
 #if defined(__GNUC__) && !defined(__clang__)
 // Value-preserving only: FP operations may be evaluated speculatively (so per-pixel loops with selects vectorise),
-// and no unroll-and-jam or interchange of the tap loops (GCC 12 leaves them scalar). No reassociation or contraction.
-#pragma GCC optimize("no-trapping-math", "no-loop-unroll-and-jam", "no-loop-interchange")
+// and no unroll-and-jam or interchange of the tap loops (GCC 12 leaves them scalar). No multiply-add contraction,
+// even with -march=native: results must be the same bits on every node.
+#pragma GCC optimize("no-trapping-math", "no-loop-unroll-and-jam", "no-loop-interchange", "fp-contract=off")
 #endif
 
 #include <math.h>
@@ -119,6 +120,14 @@ uint64_t rows_per_chunk(uint32_t rows) {
 
 Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
                       double* cs_out, float* map, const JobControl& ctl) {
+  const SsimRowSource rows = [a, b, w](uint32_t y, float*, float*, const float** ra, const float** rb) {
+    *ra = a + uint64_t(y) * w, *rb = b + uint64_t(y) * w;
+  };
+  return ssim_rows_cpu(rows, w, h, c1, c2, ssim_out, cs_out, map, ctl);
+}
+
+Status ssim_rows_cpu(const SsimRowSource& rows, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
+                     double* cs_out, float* map, const JobControl& ctl) {
   if (w < kSsimWindow || h < kSsimWindow) return Status::InvalidArgument;
   const uint32_t vw = w - 2 * kR, vh = h - 2 * kR;  // valid region
   float wt[kTaps];
@@ -128,13 +137,15 @@ Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, fl
   const uint64_t chunks = (vh + chunk - 1) / chunk;
   const Status st = parallel_for(chunks, 1, [&](uint64_t c0, uint64_t c1e) {
     // Per chunk: a ring of the last 11 horizontally filtered rows of each of the five signals.
-    std::vector<float> prod(5ull * w), ring(5ull * kTaps * vw), vert(5ull * vw), s(vw), cs(vw);
+    std::vector<float> prod(5ull * w), ring(5ull * kTaps * vw), vert(5ull * vw), s(vw), cs(vw), sa(w), sb(w);
     for (uint64_t c = c0; c < c1e; ++c) {
       const uint32_t y0 = uint32_t(c * chunk), y1 = uint32_t(std::min<uint64_t>(vh, (c + 1) * chunk));
       auto hrow = [&](uint32_t src_row) {  // filter image row src_row into ring slot src_row % 11
         float* outs[5];
         for (int q = 0; q < 5; ++q) outs[q] = ring.data() + (uint64_t(q) * kTaps + src_row % kTaps) * vw;
-        ssim_hpass(a + uint64_t(src_row) * w, b + uint64_t(src_row) * w, w, wt, prod.data(), outs);
+        const float *ra = nullptr, *rb = nullptr;
+        rows(src_row, sa.data(), sb.data(), &ra, &rb);
+        ssim_hpass(ra, rb, w, wt, prod.data(), outs);
       };
       // Output row y (valid coordinates) centres on image row y + kR and reads image rows y .. y + 10.
       for (uint32_t r = y0; r < y0 + kTaps - 1; ++r) hrow(r);

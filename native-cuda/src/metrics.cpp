@@ -1,9 +1,13 @@
 // compute_metrics: validation, conversion of the stored pixels to normalised planes, PSNR, and dispatch of SSIM,
 // MS-SSIM and FLIP to the chosen backend. Conversion and PSNR run on the CPU for both backends (they are memory
 // bound); SSIM and FLIP are the kernels with a CUDA path.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")  // no multiply-add contraction: the same bits on every node
+#endif
 #include <math.h>
 
 #include <algorithm>
+#include <mutex>
 #include <vector>
 
 #include "ote/metrics/metrics.h"
@@ -53,6 +57,16 @@ uint32_t convert_row_float(const float* src, uint32_t w, uint32_t ch, float rang
   return bad;
 }
 
+// Stored value -> normalised signal for every value of an integer format.
+void make_lut(const ImageView& v, const MetricsRequest& req, int image_index, std::vector<float>& lut) {
+  lut.resize(v.type == PixelType::U8 ? 256 : 65536);
+  for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
+}
+
+void luma_row(const float* r, const float* g, const float* b, uint32_t w, float* out) {
+  for (size_t x = 0; x < w; ++x) out[x] = metrics_luma(r[x], g[x], b[x]);
+}
+
 // Integer formats go through a lookup table of every stored value, so the per-pixel work is a load.
 Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb, bool want_luma, Planes& p,
                    int image_index, MetricsResult& out, const JobControl& ctl) {
@@ -61,10 +75,7 @@ Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb,
   if (want_rgb) p.rgb.resize(3 * n);
   if (want_luma) p.luma.resize(n);
   std::vector<float> lut;
-  if (v.type != PixelType::F32) {
-    lut.resize(v.type == PixelType::U8 ? 256 : 65536);
-    for (size_t i = 0; i < lut.size(); ++i) lut[i] = metrics_normalise(float(i), req.data_range[image_index], req.encoding[image_index]);
-  }
+  if (v.type != PixelType::F32) make_lut(v, req, image_index, lut);
   std::vector<uint32_t> bad_x(v.height, UINT32_MAX);
   const float range = req.data_range[image_index];
   const PixelEncoding enc = req.encoding[image_index];
@@ -137,6 +148,37 @@ Status ssim_plane(Backend b, const float* pa, const float* pb, uint32_t w, uint3
   return ssim_plane_cpu(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl);
 }
 
+// Progress across the phases of one call: each phase reports 0..1, mapped onto its share of the whole, so a caller's
+// progress bar moves forward once instead of restarting per phase. Cancellation is the caller's flag throughout.
+class Phases {
+ public:
+  Phases(const JobControl& parent, double total) : parent_(parent), total_(total > 0 ? total : 1) {}
+  JobControl next(double weight) {
+    JobControl c;
+    c.cancel = parent_.cancel;
+    const double base = done_ / total_, span = weight / total_;
+    done_ += weight;
+    const JobControl* p = &parent_;
+    Phases* self = this;
+    // Worker threads report in any order; only forward moves are passed on (under a lock, so they stay in order).
+    if (parent_.progress)
+      c.progress = [p, self, base, span](double f) {
+        const double v = base + span * f;
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        if (v <= self->last_) return;
+        self->last_ = v;
+        p->report(v);
+      };
+    return c;
+  }
+
+ private:
+  const JobControl& parent_;
+  double total_, done_ = 0;
+  double last_ = 0;
+  std::mutex mutex_;
+};
+
 }  // namespace
 
 Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequest& req, MetricsResult& out,
@@ -158,25 +200,60 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
   const uint32_t w = a.width, h = a.height;
   const uint64_t n = uint64_t(w) * h;
   const bool want_rgb = req.psnr || req.ssim_rgb || req.flip || maps.flip;
-  const bool want_luma = req.ssim_luma || req.msssim || maps.ssim_luma;
+  // A luma plane is materialised only for MS-SSIM (it is downsampled), the CUDA backend (it is uploaded) and float
+  // input without RGB planes (whose load checks for NaN); otherwise the SSIM pass makes luma rows on the fly.
+  const bool float_in = a.type == PixelType::F32 || b.type == PixelType::F32;
+  const bool want_luma = req.msssim || ((req.ssim_luma || maps.ssim_luma) && (be == Backend::Cuda || (float_in && !want_rgb)));
+  // Rough relative costs, for progress only.
+  const double w_load = 0.5, w_psnr = 0.3, w_ssim = 1.0, w_msssim = 1.4, w_flip = 5.0;
+  Phases ph(ctl, 2 * w_load + (req.psnr ? w_psnr : 0) + (req.ssim_rgb ? 3 * w_ssim : 0) +
+                     ((req.ssim_luma || maps.ssim_luma) ? w_ssim : 0) + (req.msssim ? w_msssim : 0) +
+                     ((req.flip || maps.flip) ? w_flip : 0));
   Planes pa, pb;
-  Status st = load_planes(a, req, want_rgb, want_luma, pa, 0, out, ctl);
+  Status st = load_planes(a, req, want_rgb, want_luma, pa, 0, out, ph.next(w_load));
   if (st != Status::Ok) return st;
-  st = load_planes(b, req, want_rgb, want_luma, pb, 1, out, ctl);
+  st = load_planes(b, req, want_rgb, want_luma, pb, 1, out, ph.next(w_load));
   if (st != Status::Ok) return st;
 
-  if (req.psnr && (st = psnr(pa, pb, w, h, out, ctl)) != Status::Ok) return st;
+  if (req.psnr && (st = psnr(pa, pb, w, h, out, ph.next(w_psnr))) != Status::Ok) return st;
   if (req.ssim_rgb) {
     double sum = 0;
     for (int c = 0; c < 3; ++c) {
-      st = ssim_plane(be, pa.rgb.data() + c * n, pb.rgb.data() + c * n, w, h, &out.ssim_channel[c], nullptr, nullptr, ctl, &out.kernel_ms);
+      st = ssim_plane(be, pa.rgb.data() + c * n, pb.rgb.data() + c * n, w, h, &out.ssim_channel[c], nullptr, nullptr,
+                      ph.next(w_ssim), &out.kernel_ms);
       if (st != Status::Ok) return st;
       sum += out.ssim_channel[c];
     }
     out.ssim_rgb = sum / 3.0;
   }
   if (req.ssim_luma || maps.ssim_luma) {
-    st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ctl, &out.kernel_ms);
+    if (be == Backend::Cpu && pa.luma.empty()) {
+      // Luma is made row by row inside the SSIM pass (from the RGB planes, or straight from integer pixels through
+      // the lookup table), saving a full-size plane per image.
+      const MetricsRequest& rq = req;
+      std::vector<float> lut_a, lut_b;
+      if (!want_rgb) make_lut(a, rq, 0, lut_a), make_lut(b, rq, 1, lut_b);
+      const SsimRowSource rows = [&](uint32_t y, float* sa, float* sb, const float** ra, const float** rb) {
+        for (int i = 0; i < 2; ++i) {
+          float* dst = i == 0 ? sa : sb;
+          if (want_rgb) {
+            const float* p = (i == 0 ? pa : pb).rgb.data() + uint64_t(y) * w;
+            luma_row(p, p + n, p + 2 * n, w, dst);
+          } else {
+            const ImageView& v = i == 0 ? a : b;
+            const uint64_t e = uint64_t(y) * v.row_stride * v.channels;
+            const float* lut = (i == 0 ? lut_a : lut_b).data();
+            if (v.type == PixelType::U8) convert_row_lut(static_cast<const uint8_t*>(v.data) + e, w, v.channels, lut, nullptr, 0, dst);
+            else convert_row_lut(static_cast<const uint16_t*>(v.data) + e, w, v.channels, lut, nullptr, 0, dst);
+          }
+        }
+        *ra = sa, *rb = sb;
+      };
+      st = ssim_rows_cpu(rows, w, h, ssim_c1(), ssim_c2(), &out.ssim_luma, nullptr, maps.ssim_luma, ph.next(w_ssim));
+    } else {
+      st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ph.next(w_ssim),
+                      &out.kernel_ms);
+    }
     if (st != Status::Ok) return st;
   }
   if (req.msssim) {
@@ -185,7 +262,8 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
     double result = 1.0;
     for (uint32_t s = 0; s < kMsssimScales; ++s) {
       double ssim = 0, cs = 0;
-      st = ssim_plane(be, la.data(), lb.data(), sw, sh, &ssim, &cs, nullptr, ctl, &out.kernel_ms);
+      st = ssim_plane(be, la.data(), lb.data(), sw, sh, &ssim, &cs, nullptr, ph.next(w_msssim * (s == 0 ? 0.75 : 0.0625)),
+                      &out.kernel_ms);
       if (st != Status::Ok) return st;
       // The last scale contributes the full SSIM (luminance too), the others contrast-structure only.
       // Negative terms are clamped to 0, as pytorch_msssim does, so the fractional powers stay real.
@@ -202,8 +280,9 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
     out.msssim = result;
   }
   if (req.flip || maps.flip) {
-    st = be == Backend::Cuda ? flip_ldr_cuda(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, ctl, &out.kernel_ms)
-                             : flip_ldr_cpu(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, ctl);
+    const JobControl fc = ph.next(w_flip);
+    st = be == Backend::Cuda ? flip_ldr_cuda(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, fc, &out.kernel_ms)
+                             : flip_ldr_cpu(pa.rgb.data(), pb.rgb.data(), w, h, req.flip_ppd, &out.flip, maps.flip, fc);
     if (st != Status::Ok) return st;
   }
   ctl.report(1.0);

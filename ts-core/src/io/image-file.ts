@@ -8,7 +8,7 @@ import pngjs from 'pngjs';
 import { OteError } from '../errors.js';
 import type { FloatImage } from '../image/float-image.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeExr, encodeExr, isExr, type ExrOptions } from './exr.js';
+import type { ExrOptions } from './exr.js';
 import { decodePng, encodePng, type RgbaImage } from './png.js';
 
 export type ImageFileKind = 'png8' | 'png16' | 'exr';
@@ -35,7 +35,11 @@ function sniff(bytes: Uint8Array): string {
   return bytes.length === 0 ? 'an empty file' : 'unknown';
 }
 
-export function decodeImage(bytes: Uint8Array, file: string): LoadedImage {
+// three.js (the EXR codec) loads only when an EXR is read or written: most comparisons are PNG.
+const exr = () => import('./exr.js');
+const EXR_MAGIC = [0x76, 0x2f, 0x31, 0x01];
+
+export async function decodeImage(bytes: Uint8Array, file: string): Promise<LoadedImage> {
   if (PNG_MAGIC.every((b, i) => bytes[i] === b)) {
     let image: RgbaImage;
     try {
@@ -46,7 +50,7 @@ export function decodeImage(bytes: Uint8Array, file: string): LoadedImage {
     if (image.width === 0 || image.height === 0) throw new OteError('BAD_INPUT', `PNG is empty (${image.width}x${image.height})`, { file });
     return { file, kind: image.bitDepth === 16 ? 'png16' : 'png8', image };
   }
-  if (isExr(bytes)) return { file, kind: 'exr', image: decodeExr(bytes, file) };
+  if (EXR_MAGIC.every((b, i) => bytes[i] === b)) return { file, kind: 'exr', image: (await exr()).decodeExr(bytes, file) };
   const what = sniff(bytes);
   throw new OteError('BAD_INPUT', `unsupported image format (${what === 'unknown' ? 'unrecognised bytes' : what}); expected PNG (8/16-bit) or OpenEXR`, { file });
 }
@@ -70,11 +74,11 @@ export function encodePng16(img: RgbaImage<Uint16Array>): Uint8Array {
 }
 
 /** Write by extension: .png (8- or 16-bit RgbaImage) or .exr (FloatImage). Atomic, like every output. */
-export async function writeImageFile(file: string, image: RgbaImage | FloatImage, exr: ExrOptions = {}): Promise<void> {
+export async function writeImageFile(file: string, image: RgbaImage | FloatImage, exrOpts: ExrOptions = {}): Promise<void> {
   const ext = extname(file).toLowerCase();
   if (ext === '.exr') {
     if (!(image.data instanceof Float32Array)) throw new OteError('BAD_INPUT', 'an EXR output needs a float image', { file });
-    await writeFileAtomic(file, await encodeExr(image as FloatImage, exr));
+    await writeFileAtomic(file, await (await exr()).encodeExr(image as FloatImage, exrOpts));
   } else if (ext === '.png') {
     const img = image as RgbaImage;
     if (img.data instanceof Uint8Array) await writeFileAtomic(file, encodePng(img as RgbaImage<Uint8Array>));

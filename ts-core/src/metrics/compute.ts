@@ -70,7 +70,7 @@ export async function computeMetrics(reference: MetricImage, test: MetricImage, 
       if (e instanceof OteError) throw e;
       // Argument errors from the addon (RangeError/TypeError, or a NaN pixel) are input errors; keep the message.
       const msg = (e as Error).message ?? String(e);
-      if (e instanceof RangeError || e instanceof TypeError || /non-finite|sizes differ|needs images|is empty/.test(msg))
+      if (e instanceof RangeError || e instanceof TypeError || /non-finite|sizes differ|needs images|is empty|requested but/.test(msg))
         throw new OteError('BAD_INPUT', msg.replace(/^computeImageMetrics: /, ''));
       throw e;
     }

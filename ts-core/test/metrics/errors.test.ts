@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { OteError } from '../../src/errors.js';
 import { readImageFile } from '../../src/io/image-file.js';
 import { computeMetrics, type MetricImage } from '../../src/metrics/index.js';
+import { nativeInfo } from '../../src/native/addon.js';
 import { tempDir } from '../helpers.js';
 import { synthetic8 } from './fixtures.js';
 
@@ -82,6 +83,11 @@ test('unsupported and broken files name the file and the format found', async ()
   writeFileSync(exr, Buffer.from([0x76, 0x2f, 0x31, 0x01, 2, 0, 0, 0]));
   await rejects(readImageFile(exr), /cut\.exr: cannot decode OpenEXR/);
   await rejects(readImageFile(join(dir, 'missing.png')), /missing\.png: cannot read: ENOENT/);
+});
+
+test('asking for the CUDA backend without a device is an input error that says why', async () => {
+  if (nativeInfo().devices.length > 0) return; // covered by metrics.gpu.test.ts on a machine with a device
+  await rejects(computeMetrics(ref, t, { backend: 'cuda' }), /backend 'cuda' requested but/);
 });
 
 test.run();

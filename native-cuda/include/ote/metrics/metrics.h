@@ -9,6 +9,8 @@
 #pragma once
 #include <stdint.h>
 
+#include <functional>
+
 #include "../device.h"
 #include "../job_control.h"
 
@@ -83,6 +85,13 @@ Status compute_metrics(const ImageView& reference, const ImageView& test, const 
 // contrast-structure term (for MS-SSIM) when not null; `map` (w * h) the per-pixel SSIM when not null.
 Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
                       double* cs_out, float* map, const JobControl& ctl);
+// Row-streaming form of ssim_plane_cpu, so a signal can be made row by row (e.g. luma straight from 8-bit pixels)
+// instead of materialised: rows(y, scratch_a, scratch_b, &a, &b) points a and b at row y of each signal (w floats),
+// using the scratch rows if it has to compute them. Called from worker threads, possibly more than once per row.
+using SsimRowSource = std::function<void(uint32_t y, float* scratch_a, float* scratch_b, const float** a, const float** b)>;
+Status ssim_rows_cpu(const SsimRowSource& rows, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
+                     double* cs_out, float* map, const JobControl& ctl);
+
 // The CUDA drivers add the time their kernels took (CUDA events, excluding transfers) to *kernel_ms when not null.
 Status ssim_plane_cuda(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
                        double* cs_out, float* map, const JobControl& ctl, double* kernel_ms);
