@@ -110,7 +110,7 @@ for (const [name, make] of [['cornell', () => cornellBox()], ['atrium', () => at
     }
 for (const [name, make, page, spp] of cells) {
   const scene = make();
-  const texelsPerMeter = densityForPages(scene, 1, page, 0.7);
+  const texelsPerMeter = densityForPages(scene, 1, page, 0.6);
   for (const backend of cuda ? (['cpu', 'cuda'] as const).filter((b) => full || b === 'cuda' || page === 512) : (['cpu'] as const)) {
     const r = await bakeScene(scene, { texelsPerMeter, maxPageSize: page, samples: spp, bounces: 3, backend });
     const s = r.stats;
