@@ -35,6 +35,8 @@ export interface BakeOptions extends LightmapUvOptions {
   aoDistance?: number;
   sky?: Sky;
   backend?: Backend;
+  /** Called once the atlas is laid out, before tracing: lets a progress display show texel counts. */
+  onAtlas?: (atlas: LightmapAtlas) => void;
 }
 
 export interface BakeStats extends BakeNativeStats {
@@ -83,6 +85,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   });
 
   const uv = await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
+  opts.onAtlas?.(uv.atlas);
   const layout: LightmapLayout = {
     primitivePages: new Map(uv.atlas.objects.map((o) => [o.node, o.primitivePages])),
     pageWidth: uv.atlas.pages.map((p) => p.width),
