@@ -190,7 +190,7 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
       for (int y = y0; y <= y1; ++y)
         for (int x = x0; x <= x1; ++x) {
           if (!triangle_touches_texel(tx, ty, x, y)) continue;
-          float u, v;
+          float u = 0, v = 0;
           const double d = closest_barycentric(tri, Vec2d{x + 0.5, y + 0.5}, u, v);
           Best& b = best[pg][size_t(y) * W + x];
           if (d < b.dist) b = {float(d), t, i, u, v, texel_size};

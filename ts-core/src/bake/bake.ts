@@ -13,7 +13,7 @@ import type { Backend } from '../native/addon.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
 import { bakeInputs, type LightmapLayout, type Sky } from './inputs.js';
-import { denoise, dilate } from './post.js';
+import { denoise, dilate, findSeams, stitchSeams } from './post.js';
 import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export interface BakeOptions extends LightmapUvOptions {
@@ -27,12 +27,16 @@ export interface BakeOptions extends LightmapUvOptions {
   bounces?: number;
   /** Edge-aware denoise (default true). */
   denoise?: boolean;
+  /** Stitch chart seams on smooth surfaces (default true). */
+  stitchSeams?: boolean;
   /** Seed of every random choice: two bakes with the same seed are identical (default 1). */
   seed?: number;
   /** AO channel distance in world units (default: 10% of the scene diagonal). */
   aoDistance?: number;
   sky?: Sky;
   backend?: Backend;
+  /** Called once the atlas is laid out, before tracing: lets a progress display show texel counts. */
+  onAtlas?: (atlas: LightmapAtlas) => void;
 }
 
 export interface BakeStats extends BakeNativeStats {
@@ -81,6 +85,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   });
 
   const uv = await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
+  opts.onAtlas?.(uv.atlas);
   const layout: LightmapLayout = {
     primitivePages: new Map(uv.atlas.objects.map((o) => [o.node, o.primitivePages])),
     pageWidth: uv.atlas.pages.map((p) => p.width),
@@ -104,6 +109,11 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
     pages.push(img);
   });
+  if (opts.stitchSeams ?? true) {
+    const prims = [...layout.primitivePages].flatMap(([n, pgs]) => uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives
+      .flatMap((p, i) => (p.uv1 ? [{ positions: p.positions, indices: p.indices, uv1: p.uv1, page: pgs[i] }] : [])));
+    stitchSeams(pages, findSeams(prims));
+  }
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {

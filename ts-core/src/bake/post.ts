@@ -97,3 +97,94 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
   }
   img.data.set(src);
 }
+
+/**
+ * Seam stitching: where a smooth surface was cut into two charts, the two sides of the cut sample different
+ * texels and bilinear filtering shows a line. For every mesh edge shared by two triangles of different charts
+ * whose faces meet at less than `maxCreaseDegrees` (a crease is a real lighting edge and is left alone), points
+ * along the edge are read on both sides and the texels under each side are nudged towards the mean, a few
+ * Gauss–Seidel sweeps (a light version of the least-squares seam solve of The Witness).
+ */
+export interface SeamEdge {
+  page: number;
+  /** UV of the edge's two ends on side A and on side B (page-normalized). */
+  a0: [number, number]; a1: [number, number];
+  b0: [number, number]; b1: [number, number];
+}
+
+export function findSeams(meshes: { positions: Float32Array; indices: Uint32Array; uv1: Float32Array; page: number }[], maxCreaseDegrees = 30): SeamEdge[] {
+  const cosMax = Math.cos((maxCreaseDegrees * Math.PI) / 180);
+  const seams: SeamEdge[] = [];
+  for (const m of meshes) {
+    const key = (v: number) => `${m.positions[3 * v]},${m.positions[3 * v + 1]},${m.positions[3 * v + 2]}`;
+    const edges = new Map<string, { tri: number; a: number; b: number }[]>();
+    const normal = (t: number) => {
+      const P = m.positions, I = m.indices;
+      const [a, b, c] = [I[3 * t], I[3 * t + 1], I[3 * t + 2]];
+      const u = [P[3 * b] - P[3 * a], P[3 * b + 1] - P[3 * a + 1], P[3 * b + 2] - P[3 * a + 2]];
+      const v = [P[3 * c] - P[3 * a], P[3 * c + 1] - P[3 * a + 1], P[3 * c + 2] - P[3 * a + 2]];
+      const n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+      const l = Math.hypot(n[0], n[1], n[2]) || 1;
+      return n.map((x) => x / l);
+    };
+    for (let t = 0; t < m.indices.length / 3; t++)
+      for (let k = 0; k < 3; k++) {
+        const a = m.indices[3 * t + k], b = m.indices[3 * t + ((k + 1) % 3)];
+        const ka = key(a), kb = key(b);
+        const id = ka < kb ? `${ka}|${kb}` : `${kb}|${ka}`;
+        const list = edges.get(id) ?? [];
+        list.push({ tri: t, a: ka < kb ? a : b, b: ka < kb ? b : a });
+        edges.set(id, list);
+      }
+    const uv = (v: number): [number, number] => [m.uv1[2 * v], m.uv1[2 * v + 1]];
+    for (const list of edges.values()) {
+      if (list.length !== 2) continue;
+      const [x, y] = list;
+      const same = (p: number, q: number) => m.uv1[2 * p] === m.uv1[2 * q] && m.uv1[2 * p + 1] === m.uv1[2 * q + 1];
+      if (same(x.a, y.a) && same(x.b, y.b)) continue; // not a seam
+      const nx = normal(x.tri), ny = normal(y.tri);
+      if (nx[0] * ny[0] + nx[1] * ny[1] + nx[2] * ny[2] < cosMax) continue; // a crease
+      seams.push({ page: m.page, a0: uv(x.a), a1: uv(x.b), b0: uv(y.a), b1: uv(y.b) });
+    }
+  }
+  return seams;
+}
+
+export function stitchSeams(pages: FloatImage[], seams: SeamEdge[], sweeps = 8): number {
+  let samples = 0;
+  const taps = (img: FloatImage, u: number, v: number) => {
+    const fx = u * img.width - 0.5, fy = v * img.height - 0.5;
+    const ix = Math.floor(fx), iy = Math.floor(fy), ax = fx - ix, ay = fy - iy;
+    const out: [number, number][] = [];
+    for (let j = 0; j < 2; j++)
+      for (let i = 0; i < 2; i++) {
+        const X = Math.min(img.width - 1, Math.max(0, ix + i)), Y = Math.min(img.height - 1, Math.max(0, iy + j));
+        out.push([Y * img.width + X, (i ? ax : 1 - ax) * (j ? ay : 1 - ay)]);
+      }
+    return out;
+  };
+  for (let s = 0; s < sweeps; s++)
+    for (const e of seams) {
+      const img = pages[e.page];
+      const lenA = Math.hypot((e.a1[0] - e.a0[0]) * img.width, (e.a1[1] - e.a0[1]) * img.height);
+      const lenB = Math.hypot((e.b1[0] - e.b0[0]) * img.width, (e.b1[1] - e.b0[1]) * img.height);
+      const n = Math.max(2, Math.ceil(2 * Math.max(lenA, lenB)));
+      for (let k = 0; k <= n; k++) {
+        const t = k / n;
+        const ta = taps(img, e.a0[0] + t * (e.a1[0] - e.a0[0]), e.a0[1] + t * (e.a1[1] - e.a0[1]));
+        const tb = taps(img, e.b0[0] + t * (e.b1[0] - e.b0[0]), e.b0[1] + t * (e.b1[1] - e.b0[1]));
+        for (let c = 0; c < 3; c++) {
+          let va = 0, vb = 0;
+          for (const [i, w] of ta) va += w * img.data[4 * i + c];
+          for (const [i, w] of tb) vb += w * img.data[4 * i + c];
+          const d = 0.5 * (vb - va);
+          // Move each side half-way, spread over its taps in proportion to their weights (Σw² normalization).
+          const wa = ta.reduce((q, [, w]) => q + w * w, 0) || 1, wb = tb.reduce((q, [, w]) => q + w * w, 0) || 1;
+          for (const [i, w] of ta) img.data[4 * i + c] += (d * w) / wa * 0.5;
+          for (const [i, w] of tb) img.data[4 * i + c] -= (d * w) / wb * 0.5;
+        }
+        samples++;
+      }
+    }
+  return samples;
+}

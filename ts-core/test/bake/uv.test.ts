@@ -9,6 +9,7 @@ import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.
 import { worldMatrices } from '../../src/scene/transform.js';
 import { sharedScenes } from '../helpers.js';
 import { smoothBlobPrimitive, smoothBlobScene } from './smooth-mesh.js';
+import { findSeams, stitchSeams } from '../../src/bake/post.js';
 
 /** Independent overlap check on a written scene: every object's UV1 triangles, grouped by atlas page. */
 function writtenOverlaps(scene: Scene, atlas: LightmapAtlas): number {
@@ -176,10 +177,13 @@ test('keeps a valid UV1 (moved and uniformly scaled) and replaces an overlapping
   assert.is(writtenOverlaps(out, atlas), 0);
   const p = out.meshes[atlas.objects[0].mesh].primitives[0];
   // Same layout up to offset and uniform scale: u spans twice v, and corners keep their order.
-  const u = (i: number) => p.uv1![2 * i], v = (i: number) => p.uv1![2 * i + 1];
+  // Compared in texels: pages are cropped to their content, so normalized u and v scale differently.
+  const pg = atlas.pages[atlas.objects[0].primitivePages[0]];
+  const u = (i: number) => p.uv1![2 * i] * pg.width, v = (i: number) => p.uv1![2 * i + 1] * pg.height;
   const s = u(1) - u(0);
   assert.ok(s > 0);
-  assert.ok(Math.abs((v(2) - v(1)) - 0.5 * s) < 1e-6 && Math.abs(u(2) - u(1)) < 1e-6 && Math.abs(v(1) - v(0)) < 1e-6);
+  assert.ok(Math.abs((v(2) - v(1)) - 0.5 * s) < 1e-3 && Math.abs(u(2) - u(1)) < 1e-3 && Math.abs(v(1) - v(0)) < 1e-3,
+    `corners ${[0, 1, 2, 3].map((i) => `(${u(i).toFixed(2)}, ${v(i).toFixed(2)})`).join(' ')}`);
 });
 
 test('meshes drawn several times and GPU-instanced nodes get a UV1 region per drawn copy', async () => {
@@ -230,6 +234,29 @@ test('bad input: non-positive density, a texel budget over memory, cancellation'
   } catch (e) {
     assert.is((e as { code: string }).code, 'CANCELLED');
   }
+});
+
+test('seam stitching: chart cuts on a smooth surface are found (creases are not) and their two sides converge', async () => {
+  const { scene: out, atlas } = await generateLightmapUvs(smoothBlobScene(4000), { texelsPerMeter: 40 });
+  const p = out.meshes[atlas.objects[0].mesh].primitives[0];
+  const seams = findSeams([{ positions: p.positions, indices: p.indices, uv1: p.uv1!, page: 0 }]);
+  assert.ok(seams.length > 20, `${seams.length} seam edges`);
+  const box = findSeams([{ positions: cornellBox().meshes[1].primitives[0].positions, indices: cornellBox().meshes[1].primitives[0].indices, uv1: new Float32Array(2 * cornellBox().meshes[1].primitives[0].positions.length / 3).map((_, i) => i / 100), page: 0 }]);
+  assert.is(box.length, 0, 'box edges are creases');
+  const page = atlas.pages[0];
+  const img = { width: page.width, height: page.height, data: new Float32Array(4 * page.width * page.height).map((_, i) => ((i * 2654435761) % 1000) / 1000) };
+  const mismatch = () => {
+    let d = 0;
+    for (const e of seams) for (let c = 0; c < 3; c++) {
+      const at = (u: number, v: number) => img.data[4 * (Math.min(page.height - 1, Math.floor(v * page.height)) * page.width + Math.min(page.width - 1, Math.floor(u * page.width))) + c];
+      d += Math.abs(at((e.a0[0] + e.a1[0]) / 2, (e.a0[1] + e.a1[1]) / 2) - at((e.b0[0] + e.b1[0]) / 2, (e.b0[1] + e.b1[1]) / 2));
+    }
+    return d;
+  };
+  const before = mismatch();
+  stitchSeams([img], seams, 16);
+  const after = mismatch();
+  assert.ok(after < 0.5 * before, `seam mismatch ${before.toFixed(2)} → ${after.toFixed(2)}`);
 });
 
 test.run();

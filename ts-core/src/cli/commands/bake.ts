@@ -82,16 +82,21 @@ export const bakeCommand: Command = {
     const progress = Progress.for(!!values.json);
     const { scene, warnings } = await importGltf(file, { memoryBudgetBytes: defaultMemoryBudget() });
     const t0 = performance.now();
-    let texelsEstimate = 0;
+    let texels = 0;
     const result = await bakeScene(scene, {
       ...opts, signal: ctx.signal,
+      onAtlas: (atlas) => { texels = atlas.objects.reduce((s, o) => s + o.texels, 0); },
       onProgress: (f) => {
+        // Fractions past 5% are texel-samples traced over the most the bake can take (early stops shrink it).
         const elapsed = (performance.now() - t0) / 1000;
+        const traced = Math.max(0, Math.min(1, (f - 0.05) / 0.9));
         const eta = f > 0.06 && f < 1 ? `, ETA ${((elapsed / f) * (1 - f)).toFixed(0)} s` : '';
-        progress.update('bake', f, `${texelsEstimate ? `${texelsEstimate.toLocaleString('en-US')} texels, ` : ''}${opts.samples} spp max${eta}`);
+        const detail = texels
+          ? `${texels.toLocaleString('en-US')} texels, ~${Math.round(traced * opts.samples!)}/${opts.samples} samples${eta}`
+          : 'lightmap UVs';
+        progress.update('bake', f, detail);
       },
     });
-    texelsEstimate = result.stats.texels;
     progress.done('bake', `${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel on average`);
 
     progress.update('encode', 0);
