@@ -147,7 +147,7 @@ async function main() {
   const psnrRuns: Record<string, unknown>[] = [];
   for (const [name, make] of [['hero', () => GENERATORS.hero(1)], ['cornell', () => GENERATORS.cornell(1)]] as const) {
     const scene = make();
-    const { textures } = decodeSceneTextures(scene);
+    const { textures } = await decodeSceneTextures(scene);
     const bounds = sceneBounds(scene);
     const bvh = await sceneBvh(scene);
     const size = quick ? 64 : 128, bg: [number, number, number] = [0, 0, 0];
