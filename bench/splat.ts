@@ -85,6 +85,9 @@ async function main() {
   const cuda = info.backend === 'cuda';
   const results: Record<string, unknown> = { machine: { threads: info.threads, cuda: info.devices.map((d) => d.name), loadNote: 'shared 2-core machine, figures preliminary' } };
   const rows: string[][] = [];
+  // Rows also stream to stderr as they are measured: the 3M CPU frame alone takes a while on 2 cores.
+  const push = rows.push.bind(rows);
+  rows.push = (...r: string[][]) => { for (const x of r) process.stderr.write(`  ${x.join('  ')}\n`); return push(...r); };
 
   // ---- render and sort ----
   const sizes = quick ? [100_000] : [100_000, 1_000_000, 3_000_000];
@@ -144,7 +147,7 @@ async function main() {
   const psnrRuns: Record<string, unknown>[] = [];
   for (const [name, make] of [['hero', () => GENERATORS.hero(1)], ['cornell', () => GENERATORS.cornell(1)]] as const) {
     const scene = make();
-    const { textures } = decodeSceneTextures(scene);
+    const { textures } = await decodeSceneTextures(scene);
     const bounds = sceneBounds(scene);
     const bvh = await sceneBvh(scene);
     const size = quick ? 64 : 128, bg: [number, number, number] = [0, 0, 0];

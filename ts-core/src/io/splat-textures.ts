@@ -1,25 +1,36 @@
 /**
- * Decoded textures for mesh-to-splat conversion. PNG is decoded here (pngjs); other encodings (JPEG, KTX2, WebP)
- * are reported as undecoded, and conversion falls back to those materials' colour factors.
+ * Decoded textures for mesh-to-splat conversion: PNG through pngjs (synchronous, exact 16-bit handling), JPEG and
+ * WebP through sharp. Textures that neither decodes (KTX2/Basis) are reported, and conversion falls back to those
+ * materials' colour factors.
  */
+import sharp from 'sharp';
 import type { DecodedTexture } from '../splat/convert.js';
 import type { Scene } from '../scene/types.js';
 import { decodePng } from './png.js';
 
-export function decodeSceneTextures(scene: Scene): { textures: (DecodedTexture | undefined)[]; undecoded: string[] } {
+async function decodeOne(image: Uint8Array, mimeType: string): Promise<DecodedTexture> {
+  if (mimeType === 'image/png') {
+    const img = decodePng(image);
+    if (img.bitDepth === 8) return { width: img.width, height: img.height, data: img.data as Uint8Array };
+    const d8 = new Uint8Array(img.data.length);
+    for (let k = 0; k < d8.length; k++) d8[k] = img.data[k] >> 8;
+    return { width: img.width, height: img.height, data: d8 };
+  }
+  const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+export async function decodeSceneTextures(scene: Scene): Promise<{ textures: (DecodedTexture | undefined)[]; undecoded: string[] }> {
   const undecoded: string[] = [];
-  const textures = scene.textures.map((t, i) => {
-    if (t.mimeType !== 'image/png') { undecoded.push(`textures[${i}] (${t.name || 'unnamed'}, ${t.mimeType})`); return undefined; }
+  const textures = await Promise.all(scene.textures.map(async (t, i) => {
+    if (!['image/png', 'image/jpeg', 'image/webp'].includes(t.mimeType)) { undecoded.push(`textures[${i}] (${t.name || 'unnamed'}, ${t.mimeType})`); return undefined; }
     try {
-      const img = decodePng(t.image);
-      if (img.bitDepth === 8) return { width: img.width, height: img.height, data: img.data as Uint8Array };
-      const d8 = new Uint8Array(img.data.length);
-      for (let k = 0; k < d8.length; k++) d8[k] = img.data[k] >> 8;
-      return { width: img.width, height: img.height, data: d8 };
-    } catch {
-      undecoded.push(`textures[${i}] (${t.name || 'unnamed'}: PNG failed to decode)`);
+      return await decodeOne(t.image, t.mimeType);
+    } catch (e) {
+      undecoded.push(`textures[${i}] (${t.name || 'unnamed'}: ${t.mimeType} failed to decode: ${(e as Error).message})`);
       return undefined;
     }
-  });
+  }));
   return { textures, undecoded };
 }

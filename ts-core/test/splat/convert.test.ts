@@ -14,6 +14,9 @@ import { defaultView } from '../../src/scene/view.js';
 import { splatCamera } from '../../src/splat/camera.js';
 import { convertObjects, convertScene, placeObjects } from '../../src/splat/convert.js';
 import { dcToRgb, sigmoid } from '../../src/splat/model.js';
+import { importGltf } from '../../src/io/gltf-read.js';
+import { decodeSceneTextures } from '../../src/io/splat-textures.js';
+import { sharedScenes } from '../helpers.js';
 
 /** Two unit quads (z = 0, facing +z): one red at the origin, one blue moved, rotated 90 degrees about y and scaled 2x. */
 function twoQuads() {
@@ -90,6 +93,25 @@ test('a converted Cornell box matches the ray-traced albedo render of the same v
   const psnr = 10 * Math.log10(1 / (e / n));
   assert.ok(psnr > 22, `conversion vs albedo render away from open edges: ${psnr.toFixed(2)} dB`);
   assert.ok(off < 0.08 * W * H, `${(100 * off / (W * H)).toFixed(1)}% of pixels differ by more than 0.1`);
+});
+
+test('a real textured asset (Poly Haven ship, JPEG textures) converts with its texture colours', async () => {
+  const entry = sharedScenes().find((s) => s.name === 'polyhaven_dutch_ship');
+  assert.ok(entry, 'shared scene polyhaven_dutch_ship is missing');
+  const { scene } = await importGltf(entry!.path);
+  const { textures, undecoded } = await decodeSceneTextures(scene);
+  assert.equal(undecoded, [], 'every JPEG texture decodes');
+  const t0 = Date.now();
+  const m = convertScene(scene, { budget: 50_000, textures, seed: 1 });
+  const secs = (Date.now() - t0) / 1000;
+  assert.is(m.count, 50_000);
+  // Wood and sails, not the white of the colour factors: the mean is darker than white and colours vary.
+  let mean = 0, sq = 0;
+  for (let i = 0; i < m.count; i++) { const v = dcToRgb(m.sh[3 * i]); mean += v; sq += v * v; }
+  mean /= m.count;
+  const sd = Math.sqrt(sq / m.count - mean * mean);
+  assert.ok(mean < 0.6 && sd > 0.05, `red channel mean ${mean.toFixed(3)}, sd ${sd.toFixed(3)}`);
+  assert.ok(secs < 30, `conversion took ${secs} s`);
 });
 
 test.run();

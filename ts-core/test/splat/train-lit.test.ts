@@ -24,7 +24,7 @@ const psnr = (a: FloatImage, b: FloatImage) => {
 
 test('training against lit renders reaches 28 dB on held-out views', async () => {
   const scene = heroObject({ scale: 1 });
-  const { textures } = decodeSceneTextures(scene);
+  const { textures } = await decodeSceneTextures(scene);
   const bounds = sceneBounds(scene), W = 96;
   const bvh = await sceneBvh(scene);
   const lit = async (views: View[]): Promise<TrainingView[]> => {

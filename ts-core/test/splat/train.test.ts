@@ -17,7 +17,7 @@ import type { GaussianModel } from '../../src/splat/model.js';
 import { placeCameras, trainSplats, type TrainingView } from '../../src/splat/train.js';
 
 const scene = heroObject({ scale: 1 });
-const { textures } = decodeSceneTextures(scene);
+const { textures } = await decodeSceneTextures(scene);
 const reference = convertScene(scene, { budget: 20000, textures, seed: 1 });
 const init = convertScene(scene, { budget: 3000, textures, seed: 2 });
 const bounds = sceneBounds(scene);

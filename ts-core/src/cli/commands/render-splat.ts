@@ -74,6 +74,8 @@ export const renderSplatCommand: Command = {
     const frame = await renderSplats(model, splatCamera(view), { background: bg, backend, shDegree: sh, signal: ctx.signal, onProgress: (f) => progress.update('render', f) });
     progress.done('render');
     const t2 = performance.now();
+    // With --background the picture is composited and opaque; without it, alpha is coverage (a transparent PNG).
+    if (values.background) for (let i = 3; i < frame.image.data.length; i += 4) frame.image.data[i] = 1;
     await writeFileAtomic(values.out, encodePng({ width, height, bitDepth: 8, data: toRgba8(frame.image) }));
     const report = { file, out: values.out, gaussians: model.count, width, height, eye, target, loadSeconds: (t1 - t0) / 1000, renderMs: t2 - t1, stats: frame.stats };
     if (values.json) ctx.stdout(JSON.stringify(report, null, 2) + '\n');

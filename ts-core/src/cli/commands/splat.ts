@@ -56,7 +56,7 @@ export const splatCommand: Command = {
     }
     const bounds = sceneBounds(scene);
     if (isEmpty(bounds)) throw new OteError('BAD_INPUT', 'the scene draws no triangles', { file });
-    const { textures, undecoded } = decodeSceneTextures(scene);
+    const { textures, undecoded } = await decodeSceneTextures(scene);
     if (undecoded.length) warnings.push(`conversion uses material colour factors for ${undecoded.length} texture(s) it cannot decode: ${undecoded.slice(0, 3).join(', ')}${undecoded.length > 3 ? ', ...' : ''}`);
     // Training starts sparse and densifies up to the budget; conversion alone spends the budget at once.
     const initBudget = iters > 0 ? Math.max(1, Math.floor(budget / 4)) : budget;
