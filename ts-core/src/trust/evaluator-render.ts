@@ -19,8 +19,11 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   readonly kinds: ArtifactKind[] = ['lightmap-gltf'];
   private cache = new SceneCache<Scene>(sceneFromGlb);
 
-  /** `size`: the sample view's image size in pixels (the crop is a part of it). */
-  constructor(private size = 96) {}
+  /**
+   * `size`: the sample view's image size in pixels (the crop is a part of it). `backend`: 'cpu' (default) for
+   * bit-identical results across nodes; 'cuda' nodes agree with CPU nodes within the consensus tolerance.
+   */
+  constructor(private size = 96, private backend: 'cpu' | 'cuda' = 'cpu') {}
 
   async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec): Promise<SampleResult> {
     if (kind !== 'lightmap-gltf') throw new Error(`${this.name} cannot evaluate ${kind} artifacts yet (needs the splat renderer)`);
@@ -29,12 +32,12 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     const { computeMetrics } = await import('../metrics/index.js'); // index registers the native provider
     const [ref, art] = await Promise.all([this.cache.get(reference), this.cache.get(artifact)]);
     const view = sampleView(ref, sample, this.size);
-    const opts = { mode: 'shaded' as const, spp: 1, seed: 1, backend: 'cpu' as const };
+    const opts = { mode: 'shaded' as const, spp: 1, seed: 1, backend: this.backend };
     const [a, b] = await Promise.all([renderView(ref, view, opts), renderView(art, view, opts)]);
     const S = this.size, min = 11; // SSIM's 11x11 window needs at least that many pixels
     const w = Math.min(S, Math.max(min, Math.round(sample.crop.w * S))), h = Math.min(S, Math.max(min, Math.round(sample.crop.h * S)));
     const crop = { x: Math.min(S - w, Math.floor(sample.crop.x * S)), y: Math.min(S - h, Math.floor(sample.crop.y * S)), width: w, height: h };
-    const r = await computeMetrics(a, b, { metrics: ['psnr', 'ssimLuma', 'flip'], crop, backend: 'cpu' });
+    const r = await computeMetrics(a, b, { metrics: ['psnr', 'ssimLuma', 'flip'], crop, backend: this.backend });
     return { psnr: Math.min(PSNR_CAP, r.psnr ?? PSNR_CAP), ssim: r.ssimLuma ?? NaN, flip: r.flip ?? NaN };
   }
 }

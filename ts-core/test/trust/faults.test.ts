@@ -15,11 +15,13 @@ import { verifyCertificate, type Certificate } from '../../src/trust/certificate
 import { verifyConsistency } from '../../src/trust/merkle.js';
 import { fromHex } from '../../src/trust/bytes.js';
 import { DEFAULT_REPUTATION, lowerBound } from '../../src/trust/reputation.js';
+import { auditStore } from '../../src/trust/audit.js';
 import type { TrustClient, SubmitRequest } from '../../src/trust/client.js';
 import { oteBin, tempDir } from '../helpers.js';
 import { trustBlobs, THRESHOLDS, type Blobs } from './fixtures.js';
 
 let blobs: Blobs;
+let firstCert: Certificate, engineKey: string;
 const clusters: EmbeddedTrust[] = [];
 const job = (artifact: Uint8Array, extra: Partial<SubmitRequest> = {}): SubmitRequest =>
   ({ referenceScene: blobs.reference, artifact, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9, ...extra });
@@ -104,23 +106,28 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
     tamper("UPDATE jobs SET result = replace(result, 'rejected', 'accepted') WHERE result LIKE '%rejected%'", /result: verdict differs/),
     tamper('DELETE FROM log WHERE idx = (SELECT MAX(idx) FROM log)', /beyond the log|checkpoint/),
   ]);
-  for (const k of cases) {
+  for (const [i, k] of cases.entries()) {
     const db = new Database(join(k.dir, 'trust.sqlite'));
     assert.ok(db.prepare(k.sql).run().changes > 0, `tamper had no effect: ${k.sql}`);
     db.close();
-    const r = ote('trust', 'audit', 'verify', '--data', k.dir);
-    assert.is(r.status, 7, `${k.sql}\n${r.stdout}`);
-    assert.match(r.stdout, k.expect);
+    // The CLI once (exit status and report), the same audit in process for the rest (saves process starts).
+    if (i === 0) {
+      const r = ote('trust', 'audit', 'verify', '--data', k.dir);
+      assert.is(r.status, 7, `${k.sql}\n${r.stdout}`);
+      assert.match(r.stdout, k.expect);
+    } else {
+      const r = auditStore(k.dir);
+      assert.not.ok(r.ok, k.sql);
+      assert.ok(r.problems.some((p) => k.expect.test(p)), `${k.sql}: ${r.problems.join('; ')}`);
+    }
   }
+  firstCert = first;
+  engineKey = c.engineKey;
 });
 
 test('certificates: offline check, pinned key, tampering', async () => {
-  const dataDir = tempDir('ote-trust-cert-');
-  const c = await cluster({ dataDir, nodes: 3 });
-  const client = c.client();
-  const cert = await client.submit(job(blobs.good), { timeoutMs: 30_000 });
-  client.close();
-  await c.stop();
+  // The certificate issued before the engine was killed, checked after that engine is gone.
+  const cert = firstCert, c = { engineKey };
   const dir = tempDir('ote-trust-certfile-');
   const file = join(dir, 'cert.json');
   writeFileSync(file, JSON.stringify(cert));
@@ -157,9 +164,13 @@ for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
       await c.waitForNodes(n);
       const liars = new Set(Array.from({ length: f }, (_, i) => loadOrCreateIdentity(join(dataDir, `liar.key.${i}`)).publicKey));
       const client: TrustClient = c.client();
-      // Submitted together, so load balancing spreads them and every liar sits on some quorum.
-      const kinds = ['good', 'bad', 'good', 'bad'] as const;
-      const certs = await Promise.all(kinds.map((k) => client.submit(job(blobs[k]), { timeoutMs: 40_000 })));
+      // Both blobs uploaded first, then both jobs submitted back to back: the engine gives the second job the least
+      // loaded nodes, so together the two quorums seat every node, liars included.
+      const kinds = ['good', 'bad'] as const;
+      for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
+      const ids = [];
+      for (const k of kinds) ids.push(await client.submitJob(job(blobs[k])));
+      const certs = await Promise.all(ids.map((id) => client.waitForCertificate(id, { timeoutMs: 60_000 })));
       let liarVotes = 0, liarFlags = 0;
       certs.forEach((cert, i) => {
         assert.is(cert.verdict, kinds[i] === 'good' ? 'accepted' : 'rejected', `job ${i} (${kinds[i]}): ${cert.reason}`);
@@ -169,7 +180,7 @@ for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
           else assert.not.ok(node.flagged, `an honest node was flagged in job ${i}: ${JSON.stringify(cert.nodes.map((x) => [x.key.slice(0, 6), liars.has(x.key), x.weight, x.flagged, x.vote.means, x.vote.samples.length]))}`);
         }
       });
-      assert.ok(liarVotes >= f, `liars voted ${liarVotes} times`);
+      assert.ok(liarVotes >= f, `liars voted ${liarVotes} times`); // every liar sat on a quorum
       if (mode === 'random') assert.ok(liarFlags >= liarVotes - 1 && liarFlags >= 1, `random liars flagged ${liarFlags}/${liarVotes}`);
       else assert.is(liarFlags, liarVotes, 'every consistent or colluding lie is flagged');
       const info = await client.info();
