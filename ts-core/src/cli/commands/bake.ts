@@ -6,12 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { bakeScene, BAKE_DEFAULTS, type BakeOptions } from '../../bake/bake.js';
-import { encodeExr, encodeRgbm, encodeScaled8, lightmapScale } from '../../bake/encode.js';
+import { encodeLightmapPages } from '../../bake/pages.js';
 import type { Sky } from '../../bake/inputs.js';
-import { applyLightmaps, type EncodedPage } from '../../bake/writeback.js';
+import { applyLightmaps } from '../../bake/writeback.js';
 import { DEFAULT_TEXELS_PER_METER } from '../../bake/uv.js';
 import { OteError } from '../../errors.js';
-import { linearToSrgb } from '../../image/float-image.js';
 import { writeFilesAtomic } from '../../io/atomic-write.js';
 import { importGltf } from '../../io/gltf-read.js';
 import { sceneToGlb, sceneToDocument } from '../../io/gltf-write.js';
@@ -102,24 +101,8 @@ export const bakeCommand: Command = {
     progress.update('encode', 0);
     const stem = join(dirname(values.out), basename(values.out, extname(values.out)));
     const files: { path: string; data: Uint8Array }[] = [];
-    const encoded: EncodedPage[] = result.pages.map((img, i) => {
-      const scale = lightmapScale(img);
-      const page: EncodedPage = { png: encodePng({ width: img.width, height: img.height, bitDepth: 8, data: encodeScaled8(img, scale) }), width: img.width, height: img.height, scale };
-      if (values.unlit) {
-        const px = new Uint8Array(img.width * img.height * 4);
-        for (let k = 0; k < img.width * img.height; k++) {
-          for (let c = 0; c < 3; c++) px[4 * k + c] = Math.round(linearToSrgb(Math.min(1, Math.max(0, img.data[4 * k + c]))) * 255);
-          px[4 * k + 3] = 255;
-        }
-        page.unlitPng = encodePng({ width: img.width, height: img.height, bitDepth: 8, data: px });
-      }
-      if (values.hdr) {
-        files.push({ path: `${stem}.lightmap${i}.exr`, data: encodeExr(img) });
-        files.push({ path: `${stem}.lightmap${i}.rgbm.png`, data: encodePng({ width: img.width, height: img.height, bitDepth: 8, data: encodeRgbm(img) }) });
-      }
-      progress.update('encode', (i + 1) / result.pages.length);
-      return page;
-    });
+    const { encoded, sideFiles } = encodeLightmapPages(result.pages, stem, { unlit: !!values.unlit, hdr: !!values.hdr, onPage: (i) => progress.update('encode', (i + 1) / result.pages.length) });
+    for (const f of sideFiles) files.push({ path: f.name, data: f.data });
     const baked = applyLightmaps(result.scene, result.layout, encoded, { unlit: !!values.unlit });
     if (/\.glb$/i.test(values.out)) files.push({ path: values.out, data: await sceneToGlb(baked) });
     else {
