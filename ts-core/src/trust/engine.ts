@@ -446,10 +446,14 @@ export class TrustEngine {
       weights.set(v.nodeKey, voteWeight(row, row.capability, (JSON.parse(row.kinds) as string[]).includes(spec.kind), this.o.reputation));
     }
     const result = decide(votes, weights, spec.thresholds, { ...this.o.consensus, confidence: spec.confidence });
-    if ((result.verdict === 'inconclusive' || result.contested) && job.quorum + 2 <= 2 * spec.quorum + 1 && this.nodes.size > job.quorum) {
-      // No clear majority agrees: widen the quorum (up to 2k + 1) rather than guess.
-      this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(job.quorum + 2, jobId);
-      this.say(`job ${jobId}: contested (${result.reason}); widening the quorum to ${job.quorum + 2}`);
+    // No clear majority agrees: widen the quorum (by two, up to 2k + 1, never past the trusted nodes that could
+    // still vote, so a widened job cannot wait for votes nobody can cast) rather than guess.
+    const seated = new Set((this.db.prepare('SELECT node FROM assignments WHERE job = ?').all(jobId) as { node: string }[]).map((r) => r.node));
+    const eligible = votes.length + [...this.nodes.keys()].filter((k) => !seated.has(k) && k !== spec.producer && isTrusted(this.nodeRow(k), this.o.reputation)).length;
+    const widened = Math.min(job.quorum + 2, 2 * spec.quorum + 1, eligible);
+    if ((result.verdict === 'inconclusive' || result.contested) && widened > job.quorum) {
+      this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(widened, jobId);
+      this.say(`job ${jobId}: contested (${result.reason}); widening the quorum to ${widened}`);
       return;
     }
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
