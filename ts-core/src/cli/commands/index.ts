@@ -5,6 +5,7 @@ import { bakeCommand } from './bake.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { nativeInfoCommand } from './native-info.js';
+import { optimizeCommand } from './optimize.js';
 import { profilesCommand } from './profiles.js';
 import { renderCommand } from './render.js';
 import { renderSplatCommand } from './render-splat.js';
@@ -16,6 +17,7 @@ import { verifyCommand } from './verify.js';
 
 export const COMMANDS: Command[] = [
   startCommand,
+  optimizeCommand,
   genCommand,
   infoCommand,
   nativeInfoCommand,

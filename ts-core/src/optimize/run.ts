@@ -1,0 +1,280 @@
+/**
+ * `ote optimize`: import → measure → analyze → plan → bake and splat jobs → outputs → verification → report.
+ * Everything is written into a staging directory that replaces the output directory only at the end, so a failed
+ * or cancelled run leaves it as it was. A finished run is cached by the content hash of its inputs, so running
+ * again on an unchanged scene and profile copies the cached result.
+ */
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyzeScene, type SceneAnalysis } from '../analyze/analyze.js';
+import { bakeScene } from '../bake/bake.js';
+import { encodeLightmapPages } from '../bake/pages.js';
+import { applyLightmaps } from '../bake/writeback.js';
+import { OteError } from '../errors.js';
+import { heatmap } from '../image/heatmap.js';
+import { toRgba8, type FloatImage } from '../image/float-image.js';
+import { importGltf } from '../io/gltf-read.js';
+import { sceneToGlb } from '../io/gltf-write.js';
+import { encodePng } from '../io/png.js';
+import { encodeSplats } from '../io/splat-formats.js';
+import { decodeSceneTextures } from '../io/splat-textures.js';
+import { computeMetrics } from '../metrics/compute.js';
+import { measureTriangles } from '../native/measure.js';
+import type { Backend } from '../native/addon.js';
+import { hashScene } from '../scene/hash.js';
+import type { Profile } from '../plan/profile.js';
+import { planScene, type Plan } from '../plan/router.js';
+import { renderPathtraced } from '../render/pathtrace.js';
+import { renderLightmapped } from '../render/lightmapped.js';
+import { estimateCost } from '../report/cost.js';
+import { renderReportHtml } from '../report/html.js';
+import type { MetricSummary, OptimizeReport } from '../report/types.js';
+import { flattenScene } from '../scene/flatten.js';
+import { defaultView } from '../scene/view.js';
+import type { Scene } from '../scene/types.js';
+import { convertScene } from '../splat/convert.js';
+import { startEmbeddedTrust, type EmbeddedTrust } from '../trust/embedded.js';
+import { TrustClient } from '../trust/client.js';
+import type { Certificate } from '../trust/certificate.js';
+import { cacheKey, ResultCache } from './cache.js';
+import { StagedDirectory } from './staging.js';
+
+export const TOOL_VERSION = 'ote 0.1.0';
+
+export type OptimizeEvent =
+  | { type: 'stage'; stage: string; fraction: number; detail?: string }
+  | { type: 'log'; message: string };
+
+export interface OptimizeOptions {
+  input: string;
+  outDir: string;
+  profile: Profile;
+  profileSource: string;
+  /** A running Trust Engine; without it an embedded engine and 3 local nodes are started. */
+  engine?: { url: string; apiKey: { id: string; secret: string } };
+  /** Skip verification (the report says so and the exit code cannot be 0 for a verified pass). */
+  noVerify?: boolean;
+  cache: ResultCache;
+  backend?: Backend;
+  signal: AbortSignal;
+  onEvent: (e: OptimizeEvent) => void;
+}
+
+export interface OptimizeResult {
+  report: OptimizeReport;
+  exitCode: number;
+  cached: boolean;
+  analysis?: SceneAnalysis;
+  plan: Plan;
+}
+
+/** A shallow copy of the scene keeping, per node, only the primitives `keep` selects (meshes are copied per node). */
+function filterPrimitives(scene: Scene, keep: (node: number) => number[] | 'all' | 'none'): Scene {
+  const out: Scene = { ...scene, nodes: scene.nodes.map((n) => ({ ...n })), meshes: [...scene.meshes] };
+  scene.nodes.forEach((n, i) => {
+    if (n.mesh === undefined) return;
+    const k = keep(i);
+    if (k === 'all') return;
+    if (k === 'none' || k.length === 0) { delete out.nodes[i].mesh; return; }
+    out.meshes.push({ name: scene.meshes[n.mesh].name, primitives: k.map((p) => scene.meshes[n.mesh!].primitives[p]) });
+    out.nodes[i].mesh = out.meshes.length - 1;
+  });
+  return out;
+}
+
+/** 2×2 box downsample of a linear image. */
+function halve(img: FloatImage): FloatImage {
+  const w = img.width >> 1, h = img.height >> 1, data = new Float32Array(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 4; c++) {
+        const at = (xx: number, yy: number) => img.data[((2 * y + yy) * img.width + 2 * x + xx) * 4 + c];
+        data[(y * w + x) * 4 + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4;
+      }
+  return { width: w, height: h, data };
+}
+
+const ratio = (t0: number) => (performance.now() - t0) / 1000;
+
+export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
+  const timings: OptimizeReport['timings'] = [];
+  const stage = async <T>(name: string, device: 'cpu' | 'cuda', fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    o.onEvent({ type: 'stage', stage: name, fraction: 0 });
+    const r = await fn();
+    timings.push({ stage: name, seconds: ratio(t0), cached: false, device });
+    o.onEvent({ type: 'stage', stage: name, fraction: 1 });
+    return r;
+  };
+  const progress = (name: string) => (f: number) => o.onEvent({ type: 'stage', stage: name, fraction: f });
+
+  const inputBytes = new Uint8Array(await readFile(o.input).catch((e) => { throw new OteError('BAD_INPUT', (e as Error).message, { file: o.input }); }));
+  const { scene, warnings } = await stage('import', 'cpu', () => importGltf(o.input));
+  const sceneHash = hashScene(scene).scene;
+  const key = cacheKey('optimize', { sceneHash, profile: o.profile, verify: !o.noVerify, engine: o.engine?.url ?? 'embedded', tool: TOOL_VERSION });
+
+  const staged = await StagedDirectory.create(o.outDir);
+  try {
+    const hit = await o.cache.get(key);
+    if (hit) {
+      await cp(hit, staged.path, { recursive: true, filter: (src) => !src.endsWith('.complete') });
+      const report = JSON.parse(await readFile(join(staged.path, 'report.json'), 'utf8')) as OptimizeReport;
+      await staged.commit();
+      o.onEvent({ type: 'log', message: `reused the cached result for scene ${sceneHash.slice(0, 12)} and profile ${o.profile.name}` });
+      return { report, exitCode: report.exit.code, cached: true, plan: report.plan };
+    }
+
+    const flat = flattenScene(scene);
+    const measured = await stage('measure', 'cpu', () => measureTriangles(flat, { signal: o.signal, backend: o.backend, onProgress: progress('measure') }));
+    const analysis = await stage('analyze', 'cpu', () => analyzeScene(scene, flat, measured));
+    const plan = planScene(scene, analysis, o.profile);
+    const decision = new Map(plan.decisions.map((d) => [d.node, d]));
+    const outputs: OptimizeReport['outputs'] = { lightmaps: [], splats: [] };
+    const files: { name: string; data: Uint8Array | string }[] = [];
+
+    // Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to bake.
+    let outScene: Scene = scene;
+    let bakedView: { render: (v: ReturnType<typeof defaultView>) => Promise<FloatImage> } | undefined;
+    const bakeNodes = plan.decisions.filter((d) => d.bakePrimitives.length);
+    if (bakeNodes.length) {
+      const objectTexelsPerMeter = Object.fromEntries(bakeNodes.filter((d) => d.texelsPerMeter !== o.profile.bake.texelsPerMeter).map((d) => [d.name, d.texelsPerMeter]));
+      const result = await stage('bake', 'cpu', () => bakeScene(scene, {
+        texelsPerMeter: o.profile.bake.texelsPerMeter, objectTexelsPerMeter, maxPageSize: o.profile.bake.maxPageSize,
+        samples: o.profile.bake.samples, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1,
+        backend: o.backend, signal: o.signal, onProgress: progress('bake'),
+      }));
+      const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: o.profile.bake.encoding === 'hdr' });
+      outScene = applyLightmaps(result.scene, result.layout, encoded);
+      for (const f of sideFiles) { files.push(f); outputs.lightmaps.push(f.name); }
+      outputs.lightmaps.push(...encoded.map((_, i) => `scene.glb#lightmap${i}`));
+      bakedView = { render: (v) => renderLightmapped(result.scene, result.layout, result.pages, v, { signal: o.signal }) };
+    }
+
+    // Splats: objects (or the cut-out primitives of hybrid objects) routed to 3DGS, converted directly from the surfaces.
+    const splatNodes = plan.decisions.filter((d) => d.splatPrimitives.length);
+    if (splatNodes.length) {
+      const splatScene = filterPrimitives(scene, (n) => decision.get(n)?.splatPrimitives ?? 'none');
+      const { textures } = await decodeSceneTextures(splatScene);
+      const model = await stage('splat', 'cpu', async () => convertScene(splatScene, {
+        budget: o.profile.splat.budget, textures, seed: 1, nodes: splatNodes.map((d) => d.node), onProgress: progress('splat'),
+      }));
+      files.push({ name: 'splats.ply', data: encodeSplats(model, 'ply') }, { name: 'splats.spz', data: encodeSplats(model, 'spz') });
+      outputs.splats.push('splats.ply', 'splats.spz');
+      // The optimized glTF keeps meshes only where they were not replaced by splats.
+      const baseForMeshes = outScene;
+      // The bake turns each instanced copy into a child node appended after the original nodes.
+      const origin = (n: number) => (n < scene.nodes.length ? n : baseForMeshes.nodes[n].parent);
+      outScene = filterPrimitives(baseForMeshes, (n) => {
+        const d = decision.get(origin(n));
+        if (!d || !d.splatPrimitives.length) return 'all';
+        const prims = baseForMeshes.meshes[baseForMeshes.nodes[n].mesh!].primitives.map((_, i) => i);
+        return prims.filter((i) => !d.splatPrimitives.includes(i));
+      });
+    }
+    const optimizedGlb = await sceneToGlb(outScene);
+    files.push({ name: 'scene.glb', data: optimizedGlb });
+    outputs.scene = 'scene.glb';
+
+    // Before/after at the scene's own view, the producer's claimed metrics, and the FLIP heatmap for the report.
+    const view = { ...defaultView(scene, 256) };
+    const images: OptimizeReport['images'] = [];
+    const imageBytes: Record<string, Uint8Array> = {};
+    let claimed: { psnr: number; ssim: number; flip: number } | undefined;
+    const reference = await stage('reference', 'cpu', () => renderPathtraced(scene, view, { spp: 512, bounces: o.profile.bake.bounces, seed: 7, signal: o.signal, backend: o.backend }));
+    // Both sides are compared as displayed: tone mapped (ACES) and sRGB-encoded, the same pixels the report shows.
+    const display = (img: FloatImage) => ({ width: img.width, height: img.height, bitDepth: 8 as const, data: toRgba8(img, { toneMap: 'aces' }) });
+    const png = (img: FloatImage) => encodePng(display(img));
+    imageBytes['before.png'] = png(reference);
+    images.push({ label: 'Reference (path traced)', file: 'before.png' });
+    if (bakedView) {
+      const after = await stage('after', 'cpu', () => bakedView!.render(view));
+      imageBytes['after.png'] = png(after);
+      images.push({ label: 'Optimized (lightmapped)', file: 'after.png' });
+      // Compared after a 2×2 box filter: the path-traced reference keeps some Monte Carlo noise that is not the
+      // bake's error, and averaging four pixels halves it.
+      const m = await computeMetrics(display(halve(reference)), display(halve(after)), { metrics: ['psnr', 'ssimLuma', 'flip'], maps: ['flip'], signal: o.signal });
+      claimed = { psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! };
+      if (m.maps?.flip) {
+        imageBytes['flip.png'] = encodePng(heatmap(m.maps.flip));
+        images.push({ label: `FLIP error (mean ${m.flip!.toFixed(3)})`, file: 'flip.png' });
+      }
+    }
+    for (const [name, data] of Object.entries(imageBytes)) files.push({ name, data });
+
+    // Verification by the Trust Engine (embedded unless an engine is given).
+    const q = o.profile.quality;
+    let verification: OptimizeReport['verification'];
+    let exit = { code: 0, reason: 'verified' };
+    if (claimed && (claimed.psnr < q.psnr || claimed.ssim < q.ssim || claimed.flip > q.flip))
+      exit = { code: 6, reason: `own check below the profile: PSNR ${claimed.psnr.toFixed(2)} (≥ ${q.psnr}), SSIM ${claimed.ssim.toFixed(4)} (≥ ${q.ssim}), FLIP ${claimed.flip.toFixed(4)} (≤ ${q.flip})` };
+    if (o.noVerify) {
+      verification = { verdict: 'skipped', reason: '--no-verify', metrics: {}, samples: 0, nodes: [], byzantine: [] };
+      if (exit.code === 0) exit = { code: 0, reason: 'not verified (--no-verify)' };
+    } else if (exit.code === 0) {
+      const cert = await stage('verify', 'cpu', () => verify(o, inputBytes, optimizedGlb, { psnr: q.psnr, ssim: q.ssim, flip: q.flip }, claimed,
+        analysis.objects.reduce((s, x) => Math.max(s, x.scores.complexity.value), 0)));
+      files.push({ name: 'certificate.json', data: `${JSON.stringify(cert, null, 2)}\n` });
+      outputs.certificate = 'certificate.json';
+      const summary = (name: 'psnr' | 'ssim' | 'flip', direction: 'min' | 'max'): MetricSummary => {
+        const m = cert.metrics[name];
+        const threshold = q[name];
+        return { mean: m.median, ci: [m.lo, m.hi] as [number, number], threshold, direction, pass: direction === 'min' ? m.median >= threshold : m.median <= threshold };
+      };
+      verification = {
+        verdict: cert.verdict, reason: cert.reason,
+        metrics: { psnr: summary('psnr', 'min'), ssim: summary('ssim', 'min'), flip: summary('flip', 'max') },
+        samples: cert.job.maxSamples, nodes: cert.nodes.map((n) => n.key.slice(0, 16)), byzantine: cert.nodes.filter((n) => n.flagged).map((n) => n.key.slice(0, 16)),
+        logIndex: cert.log.index,
+      };
+      if (cert.verdict === 'rejected') exit = { code: 7, reason: `verification rejected: ${cert.reason}` };
+    }
+
+    const report: OptimizeReport = {
+      version: 1, tool: TOOL_VERSION, createdAt: new Date().toISOString(),
+      input: { file: o.input, hash: sceneHash, triangles: analysis.scene.triangles, drawnTriangles: analysis.scene.drawnTriangles, warnings },
+      profile: { name: o.profile.name, source: o.profileSource },
+      analysis: {
+        class: analysis.class, hints: analysis.hints,
+        objects: analysis.objects.map((x) => ({
+          name: x.features.name, triangles: x.features.drawnTriangles, instances: x.features.instances, screenCoverage: x.features.screenCoverage,
+          complexity: x.scores.complexity.value, bakingScore: x.scores.bakingScore.value, dynamicScore: x.scores.dynamicScore.value, hints: x.hints,
+        })),
+      },
+      plan, outputs, verification, images, timings,
+      cost: estimateCost({ stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: 2 })) }),
+      exit,
+    };
+    files.push({ name: 'report.json', data: `${JSON.stringify(report, null, 2)}\n` });
+    files.push({ name: 'report.html', data: renderReportHtml(report, imageBytes) });
+    for (const f of files) await writeFile(join(staged.path, f.name), f.data);
+    // Cache before committing (the staging directory moves away on commit).
+    await o.cache.put(key, staged.path);
+    await staged.commit();
+    return { report, exitCode: exit.code, cached: false, analysis, plan };
+  } catch (e) {
+    await staged.discard();
+    throw e;
+  }
+}
+
+async function verify(o: OptimizeOptions, reference: Uint8Array, artifact: Uint8Array, thresholds: { psnr: number; ssim: number; flip: number },
+  claimed: { psnr: number; ssim: number; flip: number } | undefined, complexity: number): Promise<Certificate> {
+  let embedded: EmbeddedTrust | undefined;
+  let client: TrustClient;
+  if (o.engine) client = new TrustClient({ url: o.engine.url, apiKey: o.engine.apiKey });
+  else {
+    o.onEvent({ type: 'log', message: 'starting an embedded Trust Engine and 3 local verifier nodes' });
+    embedded = await startEmbeddedTrust({ dataDir: join(o.cache.dir, 'trust'), quorum: Math.min(3, o.profile.verification.quorum) });
+    client = embedded.client();
+  }
+  try {
+    return await client.submit({
+      referenceScene: reference, artifact, kind: 'lightmap-gltf', thresholds, claimedMetrics: claimed ?? {},
+      complexity, confidence: o.profile.verification.confidence, profile: o.profile.name,
+      quorum: embedded ? Math.min(3, o.profile.verification.quorum) : o.profile.verification.quorum,
+    }, { signal: o.signal });
+  } finally {
+    client.close();
+    await embedded?.stop();
+  }
+}

@@ -1,0 +1,74 @@
+/** `ote optimize` end to end as CI runs it: real processes, the embedded Trust Engine, outputs, cache, cancel. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { oteBin, sharedScenes, tempDir } from '../helpers.js';
+
+const dir = tempDir();
+const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
+const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env, timeout: 300_000 });
+
+test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certificate checks offline; a re-run is cached', () => {
+  assert.is(ote('gen', 'cornell', '-o', 'cornell.glb').status, 0);
+  const r = ote('optimize', 'cornell.glb', '-o', 'out-cornell', '--profile', 'realtime', '--json');
+  const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(result.verdict, 'accepted');
+  assert.is(result.plan.pipeline, 'baking');
+  for (const f of ['scene.glb', 'report.json', 'report.html', 'certificate.json', 'before.png', 'after.png', 'flip.png'])
+    assert.ok(existsSync(join(dir, 'out-cornell', f)), f);
+  const report = JSON.parse(readFileSync(join(dir, 'out-cornell', 'report.json'), 'utf8'));
+  assert.ok(report.timings.find((t: { stage: string }) => t.stage === 'bake'));
+  assert.match(readFileSync(join(dir, 'out-cornell', 'report.html'), 'utf8'), /Verification accepted/);
+  assert.match(r.stderr, /"type":"progress"/, 'JSON-lines progress on stderr');
+  const cert = ote('verify-cert', join('out-cornell', 'certificate.json'));
+  assert.is(cert.status, 0, cert.stdout + cert.stderr);
+  const t0 = Date.now();
+  const again = ote('optimize', 'cornell.glb', '-o', 'out-cornell', '--profile', 'realtime', '--json');
+  assert.is(again.status, 0);
+  assert.is(JSON.parse(again.stdout.trim().split('\n').pop()!).cached, true);
+  assert.ok(Date.now() - t0 < 10_000, 'cached re-run is quick');
+});
+
+test('foliage: plants become splats (PLY + SPZ), the ground is baked, the glTF keeps only the ground', () => {
+  assert.is(ote('gen', 'foliage', '--scale', '0.2', '-o', 'foliage.glb').status, 0);
+  const r = ote('optimize', 'foliage.glb', '-o', 'out-foliage', '--profile', 'realtime', '--no-verify', '--json');
+  assert.ok(r.status === 0 || r.status === 6, r.stderr);
+  const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.is(result.plan.pipeline, 'hybrid');
+  assert.equal(result.outputs.splats, ['splats.ply', 'splats.spz']);
+  const ply = readFileSync(join(dir, 'out-foliage', 'splats.ply'));
+  assert.match(ply.subarray(0, 200).toString('latin1'), /^ply\nformat binary_little_endian 1\.0\n/);
+  const info = JSON.parse(ote('info', join('out-foliage', 'scene.glb'), '--json').stdout);
+  assert.is(info.instancedTriangles, 32, 'only the ground mesh is left');
+});
+
+test('a shared scene (Cornell box, McGuire) optimizes without verification', () => {
+  const path = sharedScenes().find((s) => s.name === 'cornell_box')!.path;
+  const r = ote('optimize', path, '-o', 'out-shared', '--profile', 'realtime', '--no-verify', '--explain');
+  assert.ok(r.status === 0 || r.status === 6, r.stderr);
+  assert.match(r.stdout, /profile REALTIME: baking pipeline, scene class interior/);
+  assert.match(r.stdout, /baking_score [\d.]+ > 0\.70/);
+});
+
+test('bad profile exits 5; cancelling mid-run leaves the output directory as it was', async () => {
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ extends: 'balanced', bake: { samples: -1 } }));
+  const bad = ote('optimize', 'cornell.glb', '-o', 'out-bad', '--profile', 'bad.json');
+  assert.is(bad.status, 5);
+  assert.match(bad.stderr, /bad\.json: bake\.samples: must be >= 1/);
+  const out = join(dir, 'out-cancel');
+  mkdirSync(out);
+  writeFileSync(join(out, 'mine.txt'), 'keep me');
+  const child = spawn(process.execPath, [oteBin, 'optimize', 'cornell.glb', '-o', 'out-cancel', '--profile', 'quality', '--no-cache'], { cwd: dir, env });
+  await new Promise((r) => setTimeout(r, 2500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.is(code, 130);
+  assert.equal(readdirSync(out), ['mine.txt']);
+  assert.is(readFileSync(join(out, 'mine.txt'), 'utf8'), 'keep me');
+  assert.equal(readdirSync(dir).filter((f) => f.includes('staging')), [], 'no staging directory left behind');
+});
+
+test.run();
