@@ -16,7 +16,7 @@ import { renderPathtraced } from '../../src/render/pathtrace.js';
 import { addNode } from '../../src/scene/build.js';
 import type { Scene } from '../../src/scene/types.js';
 import { defaultView } from '../../src/scene/view.js';
-import { oteBin, tempDir } from '../helpers.js';
+import { oteBin, repoRoot, tempDir } from '../helpers.js';
 
 function psnr(a: FloatImage, b: FloatImage): number {
   const x = toRgba8(a, { toneMap: 'aces' }), y = toRgba8(b, { toneMap: 'aces' });
@@ -213,6 +213,13 @@ test('ote bake CLI: writes glb (+ EXR and RGBM with --hdr); bad input and cancel
     p.on('exit', (code, signal) => process.exit(code ?? (signal ? 98 : 99)));`], { encoding: 'utf8' });
   assert.is(c.status, 130, c.stderr);
   assert.not.ok(existsSync(join(dir, 'cancel.glb')));
+});
+
+test('native bake tests (build/test_bake)', () => {
+  const exe = join(repoRoot, 'build', 'test_bake');
+  assert.ok(existsSync(exe), `${exe} missing: run npm run build:native`);
+  const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000 });
+  assert.is(r.status, 0, r.stderr + r.stdout);
 });
 
 test.run();

@@ -7,6 +7,7 @@
 // lightmapped render is emission + albedo × lightmap and the path-traced render is emission + albedo × L at the
 // first hit — the same estimator, which is what makes the two comparable.
 #pragma once
+#include "../random.h"
 #include <math.h>
 #include <stdint.h>
 
@@ -70,16 +71,9 @@ struct TransportParams {
 
 namespace transport {
 
-// Counter-based random numbers (PCG hash) seeded per texel and sample: results do not depend on thread order.
-OTE_HD OTE_INLINE uint32_t hash(uint32_t v) {
-  const uint32_t state = v * 747796405u + 2891336453u;
-  const uint32_t word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-OTE_HD OTE_INLINE float rnd(uint32_t& s) {
-  s = hash(s);
-  return float(s >> 8) * (1.0f / 16777216.0f);
-}
+// Seeded per texel and sample: the PCG counter hash of ote/random.h.
+OTE_HD OTE_INLINE uint32_t hash(uint32_t v) { return pcg_hash(v); }
+OTE_HD OTE_INLINE float rnd(uint32_t& s) { return rand01(s); }
 OTE_HD OTE_INLINE uint32_t sample_seed(uint32_t seed, uint32_t item, uint32_t sample) {
   return hash(seed ^ hash(item * 9781u + hash(sample + 0x9e3779b9u)));
 }

@@ -1,6 +1,7 @@
 // The primary-ray preview renderer behind `ote render` and renderView(): camera rays are generated and shaded in
 // native code (never one N-API call per ray), by the same OTE_HD functions on the CPU and in the CUDA kernel.
 #pragma once
+#include "../random.h"
 #include <math.h>
 #include <stdint.h>
 
@@ -39,16 +40,8 @@ Status render_view_cuda(const SceneBvh& bvh, const RenderParams& p, float* rgba,
 
 namespace render_detail {
 
-// Counter-based random numbers (PCG hash): identical on CPU and GPU, independent of thread scheduling.
-OTE_HD OTE_INLINE uint32_t pcg_hash(uint32_t v) {
-  const uint32_t state = v * 747796405u + 2891336453u;
-  const uint32_t word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-OTE_HD OTE_INLINE float rand01(uint32_t& s) {
-  s = pcg_hash(s);
-  return float(s >> 8) * (1.0f / 16777216.0f);
-}
+using ::ote::pcg_hash;  // ote/random.h
+using ::ote::rand01;
 
 OTE_HD OTE_INLINE Vec3 normalize(Vec3 v) { return v * (1.0f / length(v)); }
 
