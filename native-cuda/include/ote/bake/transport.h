@@ -8,6 +8,7 @@
 // first hit — the same estimator, which is what makes the two comparable.
 #pragma once
 #include "../random.h"
+#include "../sampling.h"
 #include <math.h>
 #include <stdint.h>
 
@@ -82,19 +83,8 @@ OTE_HD OTE_INLINE Vec3 unit(Vec3 v) { return v * (1.0f / length(v)); }
 OTE_HD OTE_INLINE Vec3 v3(const float* f) { return make_vec3(f[0], f[1], f[2]); }
 OTE_HD OTE_INLINE float luminance(Vec3 c) { return 0.2126f * c.x + 0.7152f * c.y + 0.0722f * c.z; }
 
-OTE_HD OTE_INLINE void basis(Vec3 n, Vec3& t, Vec3& b) {  // Duff et al. 2017
-  const float sign = copysignf(1.0f, n.z);
-  const float a = -1.0f / (sign + n.z);
-  const float c = n.x * n.y * a;
-  t = make_vec3(1.0f + sign * n.x * n.x * a, sign * c, -sign * n.x);
-  b = make_vec3(c, sign + n.y * n.y * a, -n.y);
-}
-OTE_HD OTE_INLINE Vec3 cosine_hemisphere(Vec3 n, float u1, float u2) {
-  const float r = sqrtf(u1), phi = 6.2831853f * u2;
-  Vec3 t, b;
-  basis(n, t, b);
-  return t * (r * cosf(phi)) + b * (r * sinf(phi)) + n * sqrtf(fmaxf(0.0f, 1.0f - u1));
-}
+using ::ote::basis;  // ote/sampling.h
+using ::ote::cosine_hemisphere;
 // Uniform direction in the cone of half-angle acos(cos_max) around unit axis a.
 OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
   const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(fmaxf(0.0f, 1.0f - c * c)), phi = 6.2831853f * u2;

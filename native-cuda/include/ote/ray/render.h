@@ -2,6 +2,7 @@
 // native code (never one N-API call per ray), by the same OTE_HD functions on the CPU and in the CUDA kernel.
 #pragma once
 #include "../random.h"
+#include "../sampling.h"
 #include <math.h>
 #include <stdint.h>
 
@@ -45,21 +46,8 @@ using ::ote::rand01;
 
 OTE_HD OTE_INLINE Vec3 normalize(Vec3 v) { return v * (1.0f / length(v)); }
 
-// An orthonormal basis around unit n (Duff et al. 2017).
-OTE_HD OTE_INLINE void basis(Vec3 n, Vec3& t, Vec3& b) {
-  const float sign = copysignf(1.0f, n.z);
-  const float a = -1.0f / (sign + n.z);
-  const float c = n.x * n.y * a;
-  t = make_vec3(1.0f + sign * n.x * n.x * a, sign * c, -sign * n.x);
-  b = make_vec3(c, sign + n.y * n.y * a, -n.y);
-}
-
-OTE_HD OTE_INLINE Vec3 cosine_hemisphere(Vec3 n, float u1, float u2) {
-  const float r = sqrtf(u1), phi = 6.2831853f * u2;
-  Vec3 t, b;
-  basis(n, t, b);
-  return t * (r * cosf(phi)) + b * (r * sinf(phi)) + n * sqrtf(fmaxf(0.0f, 1.0f - u1));
-}
+using ::ote::basis;  // ote/sampling.h
+using ::ote::cosine_hemisphere;
 
 // Shade one pixel: average of p.spp jittered camera samples. Writes 4 floats.
 OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p, uint32_t x, uint32_t y,
