@@ -10,18 +10,10 @@
 #include "ote/bake/lightmap_uv.h"
 #include "ote/bake/uv_math.h"
 
+#include "check.h"
+
 using namespace ote;
 
-static int failures = 0;
-#define CHECK(cond, ...)                                          \
-  do {                                                            \
-    if (!(cond)) {                                                \
-      std::fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);   \
-      std::fprintf(stderr, __VA_ARGS__);                          \
-      std::fprintf(stderr, "\n");                                 \
-      ++failures;                                                 \
-    }                                                             \
-  } while (0)
 
 static void test_overlap() {
   const Vec2d a[3] = {{0, 0}, {1, 0}, {0, 1}};

@@ -10,18 +10,10 @@
 #include "ote/ray/render.h"
 #include "ote/ray/traverse.h"
 
+#include "check.h"
+
 using namespace ote;
 
-static int failures = 0;
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) {                                        \
-      std::fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::fprintf(stderr, __VA_ARGS__);                  \
-      std::fprintf(stderr, "\n");                         \
-      ++failures;                                         \
-    }                                                     \
-  } while (0)
 
 struct Mesh {
   std::vector<float> pos;

@@ -118,7 +118,7 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
       ...defaultMaterial(m.asset), baseColorFactor: m.baseColor, metallicFactor: m.metallic, roughnessFactor: m.roughness,
       emissiveFactor: m.emissive, alphaMode: m.blend === 'masked' ? 'MASK' : m.blend === 'translucent' ? 'BLEND' : 'OPAQUE', doubleSided: m.twoSided,
     });
-  dump.meshes.forEach((mesh, mi) => addMesh(scene, mesh.asset, mesh.sections.map((s, si) => convertSection(frame, s, `${mesh.asset} section ${si}`))));
+  dump.meshes.forEach((mesh) => addMesh(scene, mesh.asset, mesh.sections.map((s, si) => convertSection(frame, s, `${mesh.asset} section ${si}`))));
   for (const o of dump.objects) {
     const node = addNode(scene, {
       name: o.path, mesh: o.mesh,

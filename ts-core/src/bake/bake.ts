@@ -70,7 +70,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   int(bounces, 'bounces', 0, 64);
   int(opts.seed ?? 1, 'seed', 0, 0xffffffff);
   // Static meshes with no area cannot be lightmapped: say which, rather than bake an empty chart.
-  input.nodes.forEach((node, n) => {
+  input.nodes.forEach((node) => {
     if (node.mesh === undefined || node.dynamic) return;
     const mesh = input.meshes[node.mesh];
     let area = 0;

@@ -4,7 +4,7 @@
  * Entries are whole directories written through a staging rename, so a crash never leaves a partial entry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '../scene/hash.js';
@@ -48,11 +48,5 @@ export class ResultCache {
       await rm(tmp, { recursive: true, force: true });
       throw e;
     }
-  }
-
-  async getJson<T>(key: string, file: string): Promise<T | undefined> {
-    const dir = await this.get(key);
-    if (!dir) return undefined;
-    return JSON.parse(await readFile(join(dir, file), 'utf8')) as T;
   }
 }

@@ -30,7 +30,6 @@ export type ErrorCodeWire = 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'TOO_LARGE' 
   | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'INTERNAL';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
-const hex = { type: 'string', pattern: '^[0-9a-f]+$', maxLength: 512 };
 const metrics = { type: 'object', additionalProperties: false, properties: { psnr: { type: 'number' }, ssim: { type: 'number' }, flip: { type: 'number' } } };
 const sample = { type: 'object', additionalProperties: false, required: ['index', 'psnr', 'ssim', 'flip'], properties: { index: { type: 'integer', minimum: 0 }, psnr: { type: 'number' }, ssim: { type: 'number' }, flip: { type: 'number' } } };
 const obj = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, required, properties });

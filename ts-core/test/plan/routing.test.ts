@@ -13,7 +13,7 @@ import { builtinProfile, resolveProfile } from '../../src/plan/profile.js';
 import { explainPlan, planScene } from '../../src/plan/router.js';
 import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
 import { flattenScene } from '../../src/scene/flatten.js';
-import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.js';
+import { defaultMaterial, type Scene } from '../../src/scene/types.js';
 
 async function plan(scene: Scene, profile = builtinProfile('balanced')) {
   const flat = flattenScene(scene);

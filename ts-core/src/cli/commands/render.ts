@@ -4,7 +4,7 @@ import { importGltf } from '../../io/gltf-read.js';
 import { encodePng } from '../../io/png.js';
 import { RENDER_MODES, renderView, sceneBvh, type RenderMode } from '../../render/render-view.js';
 import { diagonal, sceneBounds } from '../../scene/bounds.js';
-import { defaultView, framingView, lookAt, viewFromSceneCamera, type View } from '../../scene/view.js';
+import { framingView, lookAt, viewFromSceneCamera, type View } from '../../scene/view.js';
 import type { Scene } from '../../scene/types.js';
 import { defaultMemoryBudget } from '../memory.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
