@@ -23,7 +23,7 @@ import {
 } from './protocol.js';
 import { DEFAULT_REPUTATION, isTrusted, lowerBound, updateReputation, voteWeight, type Reputation, type ReputationOptions } from './reputation.js';
 import { deriveSeed, MIN_SAMPLES, METRICS, sampleSize } from './sampling.js';
-import type { ArtifactKind, MetricName, Thresholds, Vote } from './types.js';
+import { DEFAULT_RENDER, type ArtifactKind, type MetricName, type RenderSpec, type Thresholds, type Vote } from './types.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -52,6 +52,8 @@ interface JobSpec {
   referenceHash: string; artifactHash: string; kind: ArtifactKind; profile: string; thresholds: Thresholds;
   claimedMetrics: Partial<Record<MetricName, number>>; complexity: number; confidence: number; producer?: string;
   engineNonce: string; seed: string; maxSamples: number; quorum: number; issuedAt: number;
+  /** Absent in jobs stored before render specs existed: nodes then use their default. */
+  render?: RenderSpec;
 }
 
 interface Conn {
@@ -307,7 +309,7 @@ export class TrustEngine {
 
   // ---------- jobs ----------
 
-  private submit(b: { referenceHash: string; artifactHash: string; kind: ArtifactKind; profile?: string; thresholds: Thresholds; claimedMetrics?: Record<string, number>; complexity?: number; confidence?: number; quorum?: number; producer?: string }, key: string): string {
+  private submit(b: { referenceHash: string; artifactHash: string; kind: ArtifactKind; profile?: string; thresholds: Thresholds; claimedMetrics?: Record<string, number>; complexity?: number; confidence?: number; quorum?: number; producer?: string; render?: RenderSpec }, key: string): string {
     for (const [field, h] of [['referenceHash', b.referenceHash], ['artifactHash', b.artifactHash]] as const)
       if (!this.blobs.has(h)) throw new ProtocolError('NOT_FOUND', `job.submit.${field}: blob ${h.slice(0, 12)}… is not committed; upload it first`);
     const complexity = b.complexity ?? 0.5, confidence = b.confidence ?? 0.95;
@@ -317,7 +319,7 @@ export class TrustEngine {
       referenceHash: b.referenceHash, artifactHash: b.artifactHash, kind: b.kind, profile: b.profile ?? 'default', thresholds: b.thresholds,
       claimedMetrics: b.claimedMetrics ?? {}, complexity, confidence, producer: b.producer, engineNonce,
       seed: deriveSeed(b.referenceHash, b.artifactHash, engineNonce), maxSamples: sampleSize(complexity, confidence),
-      quorum: b.quorum ?? this.o.quorum, issuedAt: Date.now(),
+      quorum: b.quorum ?? this.o.quorum, issuedAt: Date.now(), render: b.render ?? DEFAULT_RENDER,
     };
     const id = randomHex(16);
     this.tx(() => {
@@ -388,7 +390,7 @@ export class TrustEngine {
     this.send(conn, {
       type: 'assign', body: {
         jobId, referenceHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, seed: spec.seed, maxSamples: spec.maxSamples,
-        thresholds: spec.thresholds, confidence: spec.confidence,
+        thresholds: spec.thresholds, confidence: spec.confidence, ...(spec.render ? { render: spec.render } : {}),
         sizes: { reference: this.blobs.size(spec.referenceHash), artifact: this.blobs.size(spec.artifactHash) },
       },
     });
@@ -465,7 +467,7 @@ export class TrustEngine {
       job: {
         id: jobId, sceneHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, profile: spec.profile, thresholds: spec.thresholds,
         claimedMetrics: spec.claimedMetrics, complexity: spec.complexity, confidence: spec.confidence, engineNonce: spec.engineNonce, seed: spec.seed,
-        maxSamples: spec.maxSamples, issuedAt: Date.now(),
+        maxSamples: spec.maxSamples, issuedAt: Date.now(), ...(spec.render ? { render: spec.render } : {}),
       },
       consensus: { ...this.o.consensus, confidence: spec.confidence },
       metrics: Object.fromEntries(METRICS.map((k) => [k, { median: result.medians[k], ...finite(result.intervals[k]) }])) as CertificateBody['metrics'],

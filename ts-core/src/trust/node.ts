@@ -10,7 +10,7 @@ import { loadOrCreateIdentity, newIdentity, signHex, type Identity } from './cry
 import type { SampleEvaluator } from './evaluator.js';
 import { canStop, passes, sampleSpecs, METRICS } from './sampling.js';
 import { Rng } from '../util/rng.js';
-import type { ArtifactKind, MetricName, SampleMetrics, Thresholds, Vote } from './types.js';
+import type { ArtifactKind, MetricName, RenderSpec, SampleMetrics, Thresholds, Vote } from './types.js';
 import { Wire } from './wire.js';
 import { MAX_CHUNK_BYTES, nodeAuthBytes } from './protocol.js';
 
@@ -31,7 +31,7 @@ export interface NodeOptions {
 
 interface Assignment {
   jobId: string; referenceHash: string; artifactHash: string; kind: ArtifactKind; seed: string; maxSamples: number;
-  thresholds: Thresholds; confidence: number; sizes: { reference: number; artifact: number };
+  thresholds: Thresholds; confidence: number; sizes: { reference: number; artifact: number }; render?: RenderSpec;
 }
 
 export class VerifierNode {
@@ -118,7 +118,7 @@ export class VerifierNode {
     const art = await this.fetch(wire, a.artifactHash, a.sizes.artifact);
     const samples: SampleMetrics[] = [];
     for (const spec of sampleSpecs(a.seed, a.maxSamples)) {
-      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec);
+      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec, a.render);
       samples.push({ index: spec.index, ...m });
       if (canStop(samples, a.thresholds, a.confidence)) break;
     }

@@ -11,7 +11,7 @@ import { trustBlobs } from './fixtures.js';
 
 test('CUDA and CPU evaluations of the same samples agree within the consensus tolerance', async () => {
   const blobs = await trustBlobs();
-  const cpu = new RenderedSampleEvaluator(96, 'cpu'), gpu = new RenderedSampleEvaluator(96, 'cuda');
+  const cpu = new RenderedSampleEvaluator('cpu'), gpu = new RenderedSampleEvaluator('cuda');
   for (const artifact of [blobs.good, blobs.bad]) {
     for (const s of sampleSpecs('ef'.repeat(32), 8)) {
       const a = await cpu.evaluate(blobs.reference, artifact, 'lightmap-gltf', s);

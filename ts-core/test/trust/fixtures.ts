@@ -33,3 +33,9 @@ export async function trustBlobs(): Promise<Blobs> {
 }
 
 export const THRESHOLDS = { psnr: 30, ssim: 0.9, flip: 0.1 };
+
+/**
+ * The render spec of the protocol and Byzantine tests: the ray-core preview on small crops. Those tests are about
+ * consensus, not lighting, and cheap renders keep them fast; the bake and splat tests use the real references.
+ */
+export const FAST_RENDER = { reference: 'shaded', spp: 1, bounces: 0, pixels: 24 } as const;
