@@ -1,0 +1,87 @@
+/**
+ * Verification with the real renderers and real node processes: a correct bake is accepted and a wrong one (the
+ * same lightmaps at twice their intensity) rejected against the path-traced reference; a splat conversion is
+ * accepted and the splats of a recoloured scene rejected against the unlit reference, as PLY and as SPZ.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { cornellBox } from '../../../examples/generators/cornell.js';
+import { bakeScene } from '../../src/bake/bake.js';
+import { encodeLightmapPages } from '../../src/bake/pages.js';
+import { applyLightmaps } from '../../src/bake/writeback.js';
+import { sceneToGlb } from '../../src/io/gltf-write.js';
+import { encodeSplats } from '../../src/io/splat-formats.js';
+import { convertScene } from '../../src/splat/convert.js';
+import { startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
+import type { TrustClient } from '../../src/trust/client.js';
+import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
+import { sampleSpecs } from '../../src/trust/sampling.js';
+import type { RenderSpec } from '../../src/trust/types.js';
+import { tempDir } from '../helpers.js';
+
+// Small crops at modest samples: enough to separate a ×2 bake by ~15 dB, cheap enough for the suite.
+const PATHTRACED: RenderSpec = { reference: 'pathtrace', spp: 32, bounces: 3, pixels: 24 };
+const ALBEDO: RenderSpec = { reference: 'albedo', spp: 4, bounces: 0, pixels: 24 };
+const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.85, flip: 0.1 };
+const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.85, flip: 0.15 };
+
+let trust: EmbeddedTrust, client: TrustClient;
+const blobs: Record<string, Uint8Array> = {};
+
+test.before(async () => {
+  const scene = cornellBox();
+  blobs.reference = await sceneToGlb(scene);
+  const baked = await bakeScene(scene, { samples: 64, minSamples: 16, texelsPerMeter: 16, seed: 1 });
+  const { encoded } = encodeLightmapPages(baked.pages, 'scene', {});
+  blobs.bake = await sceneToGlb(applyLightmaps(baked.scene, baked.layout, encoded));
+  const doubled = applyLightmaps(baked.scene, baked.layout, encoded);
+  for (const m of doubled.materials) if (m.lightmap) m.lightmap.intensity *= 2;
+  blobs.bakeX2 = await sceneToGlb(doubled);
+  const splats = convertScene(scene, { budget: 20_000, seed: 1 });
+  blobs.ply = encodeSplats(splats, 'ply');
+  blobs.spz = encodeSplats(splats, 'spz');
+  const recoloured = cornellBox();
+  for (const m of recoloured.materials) m.baseColorFactor = [m.baseColorFactor[2], m.baseColorFactor[0], m.baseColorFactor[1], 1];
+  blobs.spzOther = encodeSplats(convertScene(recoloured, { budget: 20_000, seed: 1 }), 'spz');
+  trust = await startEmbeddedTrust({ dataDir: join(tempDir('ote-trust-render-'), 'engine'), nodes: 3, quorum: 3 });
+  client = trust.client();
+});
+
+test.after(async () => { client?.close(); await trust?.stop(); });
+
+test('the evaluator is deterministic per sample seed, and a ×2 bake measures far worse than the correct one', async () => {
+  const ev = new RenderedSampleEvaluator();
+  const [s] = sampleSpecs('cd'.repeat(32), 1);
+  const a = await ev.evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, PATHTRACED);
+  const b = await new RenderedSampleEvaluator().evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, PATHTRACED);
+  assert.equal(a, b, 'two evaluators, same sample: the same numbers');
+  const x2 = await ev.evaluate(blobs.reference, blobs.bakeX2, 'lightmap-gltf', s, PATHTRACED);
+  assert.ok(a.psnr > x2.psnr + 6 && a.flip < x2.flip, `correct ${JSON.stringify(a)} vs ×2 ${JSON.stringify(x2)}`);
+});
+
+const submit = (artifact: Uint8Array, kind: 'lightmap-gltf' | 'splat', render: RenderSpec, thresholds: typeof BAKE_THRESHOLDS) =>
+  client.submit({ referenceScene: blobs.reference, artifact, kind, thresholds, render, complexity: 0, confidence: 0.9 }, { timeoutMs: 60_000 });
+
+test('real nodes accept the correct bake and reject the lightmaps scaled ×2', async () => {
+  const good = await submit(blobs.bake, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
+  assert.is(good.verdict, 'accepted', good.reason);
+  assert.equal(good.job.render, PATHTRACED, 'the certificate says how the nodes rendered');
+  assert.is(good.nodes.length, 3);
+  assert.ok(good.nodes.every((n) => !n.flagged), 'honest nodes agree');
+  const bad = await submit(blobs.bakeX2, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
+  assert.is(bad.verdict, 'rejected', bad.reason);
+  assert.ok(bad.metrics.psnr.median < good.metrics.psnr.median - 6, `×2 PSNR ${bad.metrics.psnr.median} vs ${good.metrics.psnr.median}`);
+});
+
+test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats of a recoloured scene', async () => {
+  const ply = await submit(blobs.ply, 'splat', ALBEDO, SPLAT_THRESHOLDS);
+  assert.is(ply.verdict, 'accepted', ply.reason);
+  assert.is(ply.job.kind, 'splat');
+  const spz = await submit(blobs.spz, 'splat', ALBEDO, SPLAT_THRESHOLDS);
+  assert.is(spz.verdict, 'accepted', spz.reason);
+  const other = await submit(blobs.spzOther, 'splat', ALBEDO, SPLAT_THRESHOLDS);
+  assert.is(other.verdict, 'rejected', other.reason);
+});
+
+test.run();
