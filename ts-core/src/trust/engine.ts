@@ -45,6 +45,11 @@ export interface EngineOptions {
   reputation?: ReputationOptions;
   /** Give one untrusted node a non-voting seat on each job so it can earn its way back (default true). */
   spotChecks?: boolean;
+  /**
+   * Public keys (hex Ed25519) of the only nodes allowed to authenticate. Absent: any node that proves its key may
+   * join (an open network: reputation, quorums and flagging are then the only defence, as before).
+   */
+  allowedNodes?: string[];
   log?: (line: string) => void;
 }
 
@@ -78,7 +83,8 @@ export class TrustEngine {
   private nodes = new Map<string, Conn>();
   private buckets = new Map<string, { tokens: number; last: number }>();
   private timer?: NodeJS.Timeout;
-  private o: Required<Omit<EngineOptions, 'tls' | 'apiKeys' | 'consensus' | 'log'>> & Pick<EngineOptions, 'tls' | 'consensus' | 'log'>;
+  private o: Required<Omit<EngineOptions, 'tls' | 'apiKeys' | 'consensus' | 'log' | 'allowedNodes'>> & Pick<EngineOptions, 'tls' | 'consensus' | 'log'>;
+  private allowed?: Set<string>;
   url = '';
 
   constructor(options: EngineOptions) {
@@ -86,6 +92,11 @@ export class TrustEngine {
       host: '127.0.0.1', port: 0, quorum: 3, assignTimeoutMs: 60_000, maxBlobBytes: 256 << 20, rateLimit: 200, clockSkewMs: 60_000,
       reputation: DEFAULT_REPUTATION, spotChecks: true, ...options,
     } as TrustEngine['o'];
+    if (options.allowedNodes) {
+      const bad = options.allowedNodes.find((k) => !/^[0-9a-fA-F]{64}$/.test(k));
+      if (bad !== undefined) throw new Error(`allowedNodes: "${bad}" is not a 64-digit hex Ed25519 public key`);
+      this.allowed = new Set(options.allowedNodes.map((k) => k.toLowerCase()));
+    }
     mkdirSync(options.dataDir, { recursive: true });
     this.identity = loadOrCreateIdentity(join(options.dataDir, 'engine.key'));
     this.apiKeys = options.apiKeys ?? loadOrCreateApiKeys(join(options.dataDir, 'engine.json'));
@@ -235,6 +246,11 @@ export class TrustEngine {
         if (!p) throw new ProtocolError('BAD_MESSAGE', 'node.auth before node.hello');
         conn.pendingNode = undefined; // one attempt per challenge
         if (!ed25519Verify(p.publicKey, nodeAuthBytes(p.challenge, this.engineKey, p.publicKey), b.sig)) throw new ProtocolError('UNAUTHENTICATED', 'node.auth.sig: signature over the challenge does not verify');
+        // Checked after the signature: only a node that holds the key learns whether that key is listed.
+        if (this.allowed && !this.allowed.has(p.publicKey.toLowerCase())) {
+          this.say(`node ${p.publicKey.slice(0, 8)} refused: not on the allow-list`);
+          throw new ProtocolError('FORBIDDEN', `node.hello.publicKey: node ${p.publicKey} is not on this engine's allow-list (ote trust serve --allow-node KEY / --allow-nodes FILE)`);
+        }
         const old = this.nodes.get(p.publicKey);
         if (old && old !== conn) old.ws.terminate();
         conn.role = 'node';
@@ -302,7 +318,7 @@ export class TrustEngine {
   info() {
     const rows = this.db.prepare('SELECT * FROM nodes').all() as NodeRow[];
     return {
-      engineKey: this.engineKey, version: PROTOCOL_VERSION, quorum: this.o.quorum, logSize: this.log.size,
+      engineKey: this.engineKey, version: PROTOCOL_VERSION, quorum: this.o.quorum, logSize: this.log.size, allowList: this.allowed ? this.allowed.size : null,
       nodes: rows.map((r) => ({ key: r.key, connected: this.nodes.has(r.key), trusted: isTrusted(r, this.o.reputation), reputation: lowerBound(r, this.o.reputation), alpha: r.alpha, beta: r.beta })),
     };
   }

@@ -16,6 +16,12 @@ import { MAX_CHUNK_BYTES, nodeAuthBytes } from './protocol.js';
 
 export type LieMode = 'none' | 'random' | 'consistent' | 'collude';
 
+/** The engine refused this node's key (it is not on the engine's allow-list). */
+export class NodeRefusedError extends Error {
+  readonly code = 'FORBIDDEN';
+  constructor(message: string) { super(message); this.name = 'NodeRefusedError'; }
+}
+
 export interface NodeOptions {
   engine: string;
   evaluator: SampleEvaluator;
@@ -59,15 +65,22 @@ export class VerifierNode {
     let delay = 100;
     for (;;) {
       if (this.stopped) return;
+      let wire: Wire | undefined;
       try {
-        const wire = await Wire.connect(this.o.engine, { ca: this.o.ca });
+        wire = await Wire.connect(this.o.engine, { ca: this.o.ca });
         const hello = await wire.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
         await wire.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
         this.wire = wire;
         wire.onEvent = (type, body) => { if (type === 'assign') { this.queue.push(body as Assignment); void this.pump(); } };
-        wire.onClose = () => { this.wire = undefined; this.queue = []; if (!this.stopped) void this.connect(); };
+        wire.onClose = () => {
+          this.wire = undefined; this.queue = [];
+          if (!this.stopped) this.connect().catch((e) => this.o.log?.(`stopped: ${(e as Error).message}`));
+        };
         return;
       } catch (e) {
+        wire?.close(); // a half-open connection must not keep the process alive
+        // Refused by the engine's allow-list: retrying cannot help, and the operator must see why.
+        if ((e as { code?: string }).code === 'FORBIDDEN') { this.stopped = true; throw new NodeRefusedError((e as Error).message); }
         if (Date.now() > deadline) { this.o.log?.(`giving up on ${this.o.engine}: ${(e as Error).message}`); return; }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(2000, delay * 2);
