@@ -6,7 +6,7 @@
  *    nodes add quorum choice, not CPU: on this machine throughput is bounded by the 2 shared cores. Reports jobs/min and p50/p99 submit-to-certificate latency, each as a ratio to
  *    the baseline measured in the same run: one evaluation of the same job in this process (no network, no quorum).
  * 2. Simulation (in process, the engine's own consensus and reputation code): 40 nodes, a fraction p of them
- *    colluding liars (all report the opposite verdict with the same numbers), quorum 5 (widened by two up to 11 when contested) plus one spot-check seat,
+ *    colluding liars (all report the opposite verdict with the same numbers), quorum 5 (widened by two up to 11 on any dissent, up to 21 while no 2/3 supermajority agrees) plus one spot-check seat,
  *    2000 jobs (half faithful, half broken), honest nodes with 1% measurement jitter. Reports accepted-bad rate,
  *    false-rejection rate, redundancy cost (evaluations per job versus one), and how fast liars are flagged.
  * Prints a table and writes bench/results/trust.json.
@@ -19,7 +19,7 @@ import { trustBlobs, THRESHOLDS } from '../ts-core/test/trust/fixtures.js';
 import { startEmbeddedTrust } from '../ts-core/src/trust/embedded.js';
 import { RenderedSampleEvaluator } from '../ts-core/src/trust/evaluator-render.js';
 import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '../ts-core/src/trust/sampling.js';
-import { decide } from '../ts-core/src/trust/consensus.js';
+import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
 import { DEFAULT_REPUTATION, isTrusted, updateReputation, voteWeight, type Reputation } from '../ts-core/src/trust/reputation.js';
 import { Rng } from '../ts-core/src/util/rng.js';
 import type { MetricName, SampleMetrics, Vote } from '../ts-core/src/trust/types.js';
@@ -98,10 +98,12 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
       const samples = Array.from({ length: 5 }, (_, i) => ({ index: i, ...m }));
       return { jobId: `j${j}`, nodeKey: n.key, samples, means: m, pass: passes(m, THRESHOLDS), sig: '' };
     };
-    // As the engine does: a contested or inconclusive quorum is widened by two, up to 2k + 1.
+    // As the engine does: a quorum with any dissent (or no supermajority) is widened by two, up to 2k + 1.
     const votes = quorum.map(voteOf);
     let r = decide(votes, new Map(quorum.map((n) => [n.key, voteWeight(n.rep, 1, true)])), THRESHOLDS);
-    while ((r.contested || r.verdict === 'inconclusive') && quorum.length + 2 <= 2 * opts.quorum + 1 && order.length >= quorum.length + 2) {
+    // Dissent widens up to 2k + 1; no supermajority keeps widening up to 4k + 1 (liars cannot hold a third of a large sample of a pool where they are fewer).
+    const cap = () => (r.contested || r.verdict === 'inconclusive' ? widenCap(opts.quorum, true) : widenCap(opts.quorum, false));
+    while ((r.contested || r.verdict === 'inconclusive' || r.dissenting.length > 0) && quorum.length + 2 <= cap() && order.length >= quorum.length + 2) {
       const extra = order.slice(quorum.length, quorum.length + 2);
       quorum = [...quorum, ...extra];
       votes.push(...extra.map(voteOf));
@@ -156,7 +158,7 @@ if (!simOnly) console.log('nodes  jobs/min   p50 ms   p99 ms   p50 / local   p99
 if (!simOnly) for (const r of tp.rows) console.log(`${String(r.nodes).padStart(5)}  ${f(r.jobsPerMin).padStart(8)}  ${f(r.p50Ms, 0).padStart(7)}  ${f(r.p99Ms, 0).padStart(7)}  ${f(r.p50VsLocal).padStart(12)}  ${f(r.p99VsLocal).padStart(12)}`);
 const sims = [0.05, 0.1, 0.2, 0.33].map((p) => simulate(p));
 results.simulation = sims;
-console.log('\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 when contested) + 1 spot check, 2000 jobs, honest jitter 1%');
+console.log('\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs, honest jitter 1%');
 console.log('   p  liars  accepted-bad  (f<=(k-1)/3)  false-reject  inconclusive  evals/job  liars flagged<=20 jobs  median jobs to flag  honest flagged');
 for (const s of sims) console.log(`${f(s.p, 2).padStart(4)}  ${String(s.liars).padStart(5)}  ${(100 * s.acceptedBadRate).toFixed(2).padStart(11)}%  ${(100 * s.acceptedBadRateWithinFaultBound).toFixed(2).padStart(11)}%  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${(100 * s.liarsFlaggedWithin20Jobs).toFixed(0).padStart(21)}%  ${String(s.medianJobsToFirstFlag).padStart(19)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { canonicalJson, sha256Hex } from './bytes.js';
 import { certificateSigningBytes, voteSigningBytes, type Certificate, type CertificateBody } from './certificate.js';
-import { decide, deviates, unreproducedClaims, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.js';
+import { decide, deviates, unreproducedClaims, widenCap, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.js';
 import { ed25519Verify, hexEqual, hmacHex, loadOrCreateIdentity, randomHex, signHex, type Identity } from './crypto.js';
 import { AuditLog } from './audit-log.js';
 import { BlobStore } from './blob-store.js';
@@ -464,14 +464,15 @@ export class TrustEngine {
       weights.set(v.nodeKey, voteWeight(row, row.capability, (JSON.parse(row.kinds) as string[]).includes(spec.kind), this.o.reputation));
     }
     const result = decide(votes, weights, spec.thresholds, { ...this.o.consensus, confidence: spec.confidence });
-    // No clear majority agrees: widen the quorum (by two, up to 2k + 1, never past the trusted nodes that could
-    // still vote, so a widened job cannot wait for votes nobody can cast) rather than guess.
+    // Any disagreement widens the quorum (by two, up to widenCap, never past the trusted nodes that could still vote,
+    // so a widened job cannot wait for votes nobody can cast) before anyone is judged: a small quorum may be held by
+    // colluding liars, and flagging the honest minority against their median is how honest nodes got flagged.
     const seated = new Set((this.db.prepare('SELECT node FROM assignments WHERE job = ?').all(jobId) as { node: string }[]).map((r) => r.node));
     const eligible = votes.length + [...this.nodes.keys()].filter((k) => !seated.has(k) && k !== spec.producer && isTrusted(this.nodeRow(k), this.o.reputation)).length;
-    const widened = Math.min(job.quorum + 2, 2 * spec.quorum + 1, eligible);
-    if ((result.verdict === 'inconclusive' || result.contested) && widened > job.quorum) {
+    const widened = Math.min(job.quorum + 2, widenCap(spec.quorum, result.contested || result.verdict === 'inconclusive'), eligible);
+    if ((result.verdict === 'inconclusive' || result.contested || result.dissenting.length > 0) && widened > job.quorum) {
       this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(widened, jobId);
-      this.say(`job ${jobId}: contested (${result.reason}); widening the quorum to ${widened}`);
+      this.say(`job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`);
       return;
     }
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
