@@ -6,44 +6,22 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { cornellBox } from '../../../examples/generators/cornell.js';
-import { bakeScene } from '../../src/bake/bake.js';
-import { encodeLightmapPages } from '../../src/bake/pages.js';
-import { applyLightmaps } from '../../src/bake/writeback.js';
-import { sceneToGlb } from '../../src/io/gltf-write.js';
-import { encodeSplats } from '../../src/io/splat-formats.js';
-import { convertScene } from '../../src/splat/convert.js';
 import { startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
 import type { TrustClient } from '../../src/trust/client.js';
 import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
 import { sampleSpecs } from '../../src/trust/sampling.js';
 import type { RenderSpec } from '../../src/trust/types.js';
 import { tempDir } from '../helpers.js';
+import { ALBEDO_TEST as ALBEDO, PATHTRACED_TEST as PATHTRACED, realBlobs, type RealBlobs } from './fixtures.js';
 
-// Small crops at modest samples: enough to separate a ×2 bake by ~15 dB, cheap enough for the suite.
-const PATHTRACED: RenderSpec = { reference: 'pathtrace', spp: 32, bounces: 3, pixels: 24 };
-const ALBEDO: RenderSpec = { reference: 'albedo', spp: 4, bounces: 0, pixels: 24 };
 const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.85, flip: 0.1 };
 const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.85, flip: 0.15 };
 
 let trust: EmbeddedTrust, client: TrustClient;
-const blobs: Record<string, Uint8Array> = {};
+let blobs: RealBlobs;
 
 test.before(async () => {
-  const scene = cornellBox();
-  blobs.reference = await sceneToGlb(scene);
-  const baked = await bakeScene(scene, { samples: 64, minSamples: 16, texelsPerMeter: 16, seed: 1 });
-  const { encoded } = encodeLightmapPages(baked.pages, 'scene', {});
-  blobs.bake = await sceneToGlb(applyLightmaps(baked.scene, baked.layout, encoded));
-  const doubled = applyLightmaps(baked.scene, baked.layout, encoded);
-  for (const m of doubled.materials) if (m.lightmap) m.lightmap.intensity *= 2;
-  blobs.bakeX2 = await sceneToGlb(doubled);
-  const splats = convertScene(scene, { budget: 20_000, seed: 1 });
-  blobs.ply = encodeSplats(splats, 'ply');
-  blobs.spz = encodeSplats(splats, 'spz');
-  const recoloured = cornellBox();
-  for (const m of recoloured.materials) m.baseColorFactor = [m.baseColorFactor[2], m.baseColorFactor[0], m.baseColorFactor[1], 1];
-  blobs.spzOther = encodeSplats(convertScene(recoloured, { budget: 20_000, seed: 1 }), 'spz');
+  blobs = await realBlobs();
   trust = await startEmbeddedTrust({ dataDir: join(tempDir('ote-trust-render-'), 'engine'), nodes: 3, quorum: 3 });
   client = trust.client();
 });
