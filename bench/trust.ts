@@ -44,7 +44,7 @@ async function perSampleCost(real: RealBlobs) {
   const cases: { name: string; artifact: Uint8Array; kind: 'lightmap-gltf' | 'splat'; render: RenderSpec }[] = [
     { name: 'preview, shaded (old node default)', artifact: real.bake, kind: 'lightmap-gltf', render: { reference: 'shaded', spp: 1, bounces: 0, pixels: 32 } },
     { name: 'bake: path traced vs lightmapped (default)', artifact: real.bake, kind: 'lightmap-gltf', render: DEFAULT_RENDER },
-    { name: 'bake: same, 32 spp (raster profiles)', artifact: real.bake, kind: 'lightmap-gltf', render: { ...DEFAULT_RENDER, spp: 32 } },
+    { name: 'bake: same at 64 spp (optimize, path-traced profiles)', artifact: real.bake, kind: 'lightmap-gltf', render: { ...DEFAULT_RENDER, spp: 64 } },
     { name: 'splat: albedo vs splat rasterizer', artifact: real.spz, kind: 'splat', render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 } },
   ];
   const rows = [];
@@ -185,8 +185,8 @@ if (real) {
   const cost = await perSampleCost(real);
   results.perSample = cost;
   console.log('\nNode cost per sample (Cornell box, one crop; CPU backend)');
-  console.log('evaluation                                     spp  pixels  median ms   max ms   vs preview');
-  for (const r of cost) console.log(`${r.name.padEnd(45)}  ${String(r.render.spp).padStart(3)}  ${String(r.render.pixels).padStart(6)}  ${f(r.medianMs, 0).padStart(9)}  ${f(r.maxMs, 0).padStart(7)}  ${f(r.vsPreview).padStart(10)}x`);
+  console.log('evaluation                                              spp  pixels  median ms   max ms   vs preview');
+  for (const r of cost) console.log(`${r.name.padEnd(54)}  ${String(r.render.spp).padStart(3)}  ${String(r.render.pixels).padStart(6)}  ${f(r.medianMs, 0).padStart(9)}  ${f(r.maxMs, 0).padStart(7)}  ${f(r.vsPreview).padStart(10)}x`);
 }
 const tp = real ? await throughput(real) : { baselineLocalMs: NaN, rows: [] };
 results.throughput = tp;

@@ -2,7 +2,8 @@
  * The verification evaluator on the product's own renderers and metrics. Per sample:
  * - the camera is the sample's crop (`cropView`), rendered at 2·pixels square and box-filtered to `pixels`;
  * - the reference glTF is rendered as the job's render spec says: path traced with the bake's own transport
- *   (render/pathtrace.ts), or by the ray-core preview ('shaded') or unlit ('albedo');
+ *   (render/pathtrace.ts), or by the ray-core preview ('shaded') or unlit ('albedo': material colours with their
+ *   textures' means and emission, what a splat converted from the surfaces carries);
  * - the candidate is rendered as it will be seen: a lightmapped glTF lit only by its decoded MOZ_lightmap pages
  *   (render/lightmapped.ts), primitives without a lightmap as the reference is; a glTF without any lightmap like
  *   the reference; a splat file (PLY or SPZ) by the splat rasterizer (native/splat.ts);
@@ -67,6 +68,38 @@ async function decodeLitCandidate(bytes: Uint8Array): Promise<LitCandidate> {
   return { scene, lit: { layout, pages }, mask };
 }
 
+/**
+ * Per material, the linear RGBA an unlit view shows: base colour factor × the mean of its base colour texture,
+ * plus emission × the mean of its emissive texture. The same terms a splat converted from the surface carries
+ * (splat/convert.ts), averaged over the texture because the preview renderer shades per material.
+ */
+async function unlitMaterialColors(scene: Scene): Promise<Float32Array> {
+  const { decodeSceneTextures } = await import('../io/splat-textures.js');
+  const { srgbToLinear } = await import('../image/float-image.js');
+  const { textures } = await decodeSceneTextures(scene);
+  const lut = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
+  const means = new Map<number, number[]>();
+  const mean = (index: number | undefined): number[] => {
+    const t = index === undefined ? undefined : textures[index];
+    if (!t) return [1, 1, 1, 1];
+    let m = means.get(index!);
+    if (!m) {
+      const s = [0, 0, 0, 0], n = t.width * t.height;
+      for (let i = 0; i < n; i++) for (let c = 0; c < 4; c++) s[c] += c < 3 ? lut[t.data[4 * i + c]] : t.data[4 * i + c] / 255;
+      m = s.map((v) => v / Math.max(1, n));
+      means.set(index!, m);
+    }
+    return m;
+  };
+  const out = new Float32Array(scene.materials.length * 4);
+  scene.materials.forEach((mat, i) => {
+    const b = mean(mat.baseColorTexture?.texture), e = mean(mat.emissiveTexture?.texture);
+    for (let c = 0; c < 3; c++) out[4 * i + c] = mat.baseColorFactor[c] * b[c] + mat.emissiveFactor[c] * mat.emissiveStrength * e[c];
+    out[4 * i + 3] = mat.baseColorFactor[3] * b[3];
+  });
+  return out;
+}
+
 async function decodeSplatBlob(bytes: Uint8Array): Promise<GaussianModel> {
   const { decodeSplats } = await import('../io/splat-formats.js');
   return decodeSplats(bytes, splatFormatOfBytes(bytes), 'splat artifact');
@@ -78,6 +111,7 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   private references = new SceneCache<Scene>(sceneFromGlb);
   private lit = new SceneCache<LitCandidate>(decodeLitCandidate);
   private splats = new SceneCache<GaussianModel>(decodeSplatBlob, 4);
+  private unlit = new WeakMap<Scene, Promise<Float32Array>>();
 
   /**
    * `backend`: 'cpu' (default) for bit-identical results across nodes; 'cuda' nodes agree with CPU nodes within
@@ -98,7 +132,13 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
       return renderPathtraced(scene, view, { spp: spec.spp, bounces: spec.bounces, seed });
     }
     const { renderView } = await import('../render/render-view.js');
-    return renderView(scene, view, { mode: spec.reference, spp: spec.spp, seed, backend: this.backend });
+    let materialColors: Float32Array | undefined;
+    if (spec.reference === 'albedo') {
+      let p = this.unlit.get(scene);
+      if (!p) { p = unlitMaterialColors(scene); this.unlit.set(scene, p); }
+      materialColors = await p;
+    }
+    return renderView(scene, view, { mode: spec.reference, spp: spec.spp, seed, backend: this.backend, materialColors });
   }
 
   /** Renders the candidate as it will be seen. */

@@ -5,8 +5,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
+import { OTE_BIN, startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
 import type { TrustClient } from '../../src/trust/client.js';
 import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
 import { sampleSpecs } from '../../src/trust/sampling.js';
@@ -18,6 +20,7 @@ const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.85, flip: 0.1 };
 const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.85, flip: 0.15 };
 
 let trust: EmbeddedTrust, client: TrustClient;
+const readText = (name: string, dir: string) => readFileSync(join(dir, name), 'utf8');
 let blobs: RealBlobs;
 
 test.before(async () => {
@@ -60,6 +63,24 @@ test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats o
   assert.is(spz.verdict, 'accepted', spz.reason);
   const other = await submit(blobs.spzOther, 'splat', ALBEDO, SPLAT_THRESHOLDS);
   assert.is(other.verdict, 'rejected', other.reason);
+});
+
+test('ote verify: a bake and a .spz (recognised as splats) against a running engine; the certificates check offline', () => {
+  const dir = tempDir('ote-trust-verify-cli-');
+  for (const [name, bytes] of [['ref.glb', blobs.reference], ['baked.glb', blobs.bake], ['x2.glb', blobs.bakeX2], ['splats.spz', blobs.spz]] as const) writeFileSync(join(dir, name), bytes);
+  const ote = (...args: string[]) => spawnSync(process.execPath, [OTE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const engine = ['--engine', trust.url, '--api-key', `${trust.apiKey.id}:${trust.apiKey.secret}`, '--complexity', '0', '--confidence', '0.9', '--json'];
+  const bake = ote('verify', 'ref.glb', 'baked.glb', ...engine, '--spp', '32', '--pixels', '24', '--psnr', '28', '--ssim', '0.85', '--flip', '0.1', '-o', 'bake.cert.json');
+  assert.is(bake.status, 0, bake.stdout + bake.stderr);
+  const wrong = ote('verify', 'ref.glb', 'x2.glb', ...engine, '--spp', '32', '--pixels', '24', '--psnr', '28', '--ssim', '0.85', '--flip', '0.1', '-o', 'x2.cert.json');
+  assert.is(wrong.status, 7, 'a wrong bake exits 7');
+  const splat = ote('verify', 'ref.glb', 'splats.spz', ...engine, '--pixels', '24', '--psnr', '22', '--ssim', '0.85', '--flip', '0.15', '-o', 'splat.cert.json');
+  assert.is(splat.status, 0, splat.stdout + splat.stderr);
+  const check = ote('verify-cert', 'splat.cert.json', '--engine-key', trust.engineKey);
+  assert.is(check.status, 0, check.stdout + check.stderr);
+  const cert = JSON.parse(readText('splat.cert.json', dir));
+  assert.is(cert.job.kind, 'splat');
+  assert.is(cert.job.render.reference, 'albedo');
 });
 
 test.run();
