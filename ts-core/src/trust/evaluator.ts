@@ -29,8 +29,8 @@ export interface SampleEvaluator {
 
 /**
  * The camera a sample describes. Shared by every evaluator.
- * - A scene with an authored camera is seen from there: the sample turns that camera (yaw up to ±0.35 rad, pitch
- *   up to ±0.2 rad) and zooms it (field of view × distance). That is the view the scene is made for, and interiors
+ * - A scene with an authored camera is seen from there: the sample turns that camera (yaw up to ±0.2 rad, pitch
+ *   up to ±0.12 rad) and zooms it (field of view × distance). That is the view the scene is made for, and interiors
  *   (a room, the Cornell box) must not be judged from outside, where baked lighting is undefined.
  * - Otherwise the sample orbits the scene's bounds centre at the given angles and distance.
  */
@@ -38,7 +38,8 @@ export function sampleView(reference: Scene, s: SampleSpec, size = 96, yfov = 0.
   const authored = viewFromSceneCamera(reference, 0, size);
   if (authored) {
     const M = authored.cameraToWorld;
-    const yaw = 0.35 * Math.sin(s.azimuth), pitch = 0.2 * Math.cos(s.azimuth) * Math.min(1, Math.abs(s.elevation) + 0.2);
+    // Small turns: the authored frame is where the content is; crops past its edges would mostly compare empty space.
+    const yaw = 0.2 * Math.sin(s.azimuth), pitch = 0.12 * Math.cos(s.azimuth) * Math.min(1, Math.abs(s.elevation) + 0.2);
     // Direction in camera space, then to world (columns of M are the camera axes).
     const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), -Math.cos(yaw) * Math.cos(pitch)];
     const dir = [0, 1, 2].map((a) => M[a] * d[0] + M[4 + a] * d[1] + M[8 + a] * d[2]);
