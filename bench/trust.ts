@@ -44,7 +44,7 @@ async function perSampleCost(real: RealBlobs) {
   const cases: { name: string; artifact: Uint8Array; kind: 'lightmap-gltf' | 'splat'; render: RenderSpec }[] = [
     { name: 'preview, shaded (old node default)', artifact: real.bake, kind: 'lightmap-gltf', render: { reference: 'shaded', spp: 1, bounces: 0, pixels: 32 } },
     { name: 'bake: path traced vs lightmapped (default)', artifact: real.bake, kind: 'lightmap-gltf', render: DEFAULT_RENDER },
-    { name: 'bake: same at 64 spp (optimize, path-traced profiles)', artifact: real.bake, kind: 'lightmap-gltf', render: { ...DEFAULT_RENDER, spp: 64 } },
+    { name: 'bake: same at 128 spp (optimize, path-traced profiles)', artifact: real.bake, kind: 'lightmap-gltf', render: { ...DEFAULT_RENDER, spp: 128 } },
     { name: 'splat: albedo vs splat rasterizer', artifact: real.spz, kind: 'splat', render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 } },
   ];
   const rows = [];

@@ -227,9 +227,10 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       const jobs: VerifyJob[] = [{
         file: 'scene.glb', certificate: 'certificate.json', kind: 'lightmap-gltf', reference: gltfReference, artifact: optimizedGlb, claimed,
         // Baked lighting can only be judged against light transport, so a bake is always checked path traced;
-        // the profile's renderer choice sets the cost ('raster' profiles: fewer samples) and what unbaked scenes are compared with.
+        // the profile's renderer choice sets the cost (path-traced profiles carry the stricter SSIM thresholds, which
+        // the reference's path noise would fail below ~128 spp) and what unbaked scenes are compared with.
         render: bakedView || o.profile.verification.renderer === 'pathtrace'
-          ? { reference: 'pathtrace', spp: o.profile.verification.renderer === 'pathtrace' ? 64 : 32, bounces: o.profile.bake.bounces, pixels: 32 }
+          ? { reference: 'pathtrace', spp: o.profile.verification.renderer === 'pathtrace' ? 128 : 64, bounces: o.profile.bake.bounces, pixels: 32 }
           : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32 },
       }];
       if (splatJob) jobs.push({
