@@ -1,12 +1,14 @@
 /**
  * `npm run bench:trust`: the Trust Engine's throughput on loopback and its Byzantine behaviour at scale.
  *
+ * 0. Node cost per sample: each evaluation the nodes run (path traced vs lightmapped, splat vs albedo), as a
+ *    ratio to the old ray-core preview evaluation.
  * 1. Throughput: an engine process plus 3, 5 and 7 verifier nodes (one node process hosting them), quorum 3,
- *    12 jobs submitted 4 at a time (half faithful, half broken). The node process is one JS thread, so more
+ *    6 jobs submitted 3 at a time (a correct bake and a ×2 bake of the Cornell box, path traced). The node process is one JS thread, so more
  *    nodes add quorum choice, not CPU: on this machine throughput is bounded by the 2 shared cores. Reports jobs/min and p50/p99 submit-to-certificate latency, each as a ratio to
  *    the baseline measured in the same run: one evaluation of the same job in this process (no network, no quorum).
  * 2. Simulation (in process, the engine's own consensus and reputation code): 40 nodes, a fraction p of them
- *    colluding liars (all report the opposite verdict with the same numbers), quorum 5 (widened by two up to 11 when contested) plus one spot-check seat,
+ *    colluding liars (all report the opposite verdict with the same numbers), quorum 5 (widened by two up to 11 on any dissent, up to 21 while no 2/3 supermajority agrees) plus one spot-check seat,
  *    2000 jobs (half faithful, half broken), honest nodes with 1% measurement jitter. Reports accepted-bad rate,
  *    false-rejection rate, redundancy cost (evaluations per job versus one), and how fast liars are flagged.
  * Prints a table and writes bench/results/trust.json.
@@ -15,14 +17,17 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trustBlobs, THRESHOLDS } from '../ts-core/test/trust/fixtures.js';
+import { realBlobs, THRESHOLDS, type RealBlobs } from '../ts-core/test/trust/fixtures.js';
 import { startEmbeddedTrust } from '../ts-core/src/trust/embedded.js';
 import { RenderedSampleEvaluator } from '../ts-core/src/trust/evaluator-render.js';
 import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '../ts-core/src/trust/sampling.js';
-import { decide } from '../ts-core/src/trust/consensus.js';
+import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
 import { DEFAULT_REPUTATION, isTrusted, updateReputation, voteWeight, type Reputation } from '../ts-core/src/trust/reputation.js';
 import { Rng } from '../ts-core/src/util/rng.js';
-import type { MetricName, SampleMetrics, Vote } from '../ts-core/src/trust/types.js';
+import { DEFAULT_RENDER, type MetricName, type RenderSpec, type SampleMetrics, type Vote } from '../ts-core/src/trust/types.js';
+
+/** The REALTIME profile's thresholds (what npm start judges the Cornell box bake against). */
+const BENCH_THRESHOLDS = { psnr: 26, ssim: 0.9, flip: 0.15 };
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -32,18 +37,41 @@ const root = (() => {
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
-async function throughput() {
-  const blobs = await trustBlobs();
-  // Baseline: the same job evaluated once, locally, by the same evaluator with the same sequential stop.
+/** Time per sample of each evaluation the nodes run (after a warm-up that parses the blobs), as a ratio to the ray-core preview. */
+async function perSampleCost(real: RealBlobs) {
+  const ev = new RenderedSampleEvaluator();
+  const specs = sampleSpecs('5a'.repeat(32), 8);
+  const cases: { name: string; artifact: Uint8Array; kind: 'lightmap-gltf' | 'splat'; render: RenderSpec }[] = [
+    { name: 'preview, shaded (old node default)', artifact: real.bake, kind: 'lightmap-gltf', render: { reference: 'shaded', spp: 1, bounces: 0, pixels: 32 } },
+    { name: 'bake: path traced vs lightmapped (default)', artifact: real.bake, kind: 'lightmap-gltf', render: DEFAULT_RENDER },
+    { name: 'bake: same at 128 spp (optimize, path-traced profiles)', artifact: real.bake, kind: 'lightmap-gltf', render: { ...DEFAULT_RENDER, spp: 128 } },
+    { name: 'splat: albedo vs splat rasterizer', artifact: real.spz, kind: 'splat', render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 } },
+  ];
+  const rows = [];
+  for (const c of cases) {
+    await ev.evaluate(real.reference, c.artifact, c.kind, specs[0], c.render); // parse and warm up
+    const ms: number[] = [];
+    for (const sp of specs) { const t0 = performance.now(); await ev.evaluate(real.reference, c.artifact, c.kind, sp, c.render); ms.push(performance.now() - t0); }
+    rows.push({ name: c.name, render: c.render, medianMs: pct(ms, 0.5), maxMs: Math.max(...ms) });
+  }
+  const base = rows[0].medianMs;
+  return rows.map((r) => ({ ...r, vsPreview: r.medianMs / base }));
+}
+
+/**
+ * Loopback throughput on the real workload: the Cornell box's correct bake and its ×2 bake, judged path traced
+ * with the default render spec. Baseline: the same job evaluated once locally, same evaluator and sequential stop.
+ */
+async function throughput(real: RealBlobs) {
   const ev = new RenderedSampleEvaluator(); // what the nodes run by default
   const seed = deriveSeed('00'.repeat(32), '11'.repeat(32), '22'.repeat(32));
   const baselineMs: number[] = [];
-  for (let r = 0; r < 5; r++) {
+  for (let r = 0; r < 3; r++) {
     const t0 = performance.now();
     const samples: SampleMetrics[] = [];
     for (const s of sampleSpecs(`${seed}${r}`, sampleSize(0, 0.9))) {
-      samples.push({ index: s.index, ...(await ev.evaluate(blobs.reference, blobs.good, 'lightmap-gltf', s)) });
-      if (canStop(samples, THRESHOLDS, 0.9)) break;
+      samples.push({ index: s.index, ...(await ev.evaluate(real.reference, real.bake, 'lightmap-gltf', s, DEFAULT_RENDER)) });
+      if (canStop(samples, BENCH_THRESHOLDS, 0.9)) break;
     }
     if (r > 0) baselineMs.push(performance.now() - t0); // the first run parses the blobs
   }
@@ -55,15 +83,16 @@ async function throughput() {
     c.addNode(['--count', String(nodes), '--key', join(dataDir, 'node.key')]);
     await c.waitForNodes(nodes);
     const client = c.client();
-    await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9 }); // warm-up
-    const jobs = 12, concurrency = 4, lat: number[] = [];
+    const job = (artifact: Uint8Array) => ({ referenceScene: real.reference, artifact, kind: 'lightmap-gltf' as const, thresholds: BENCH_THRESHOLDS, complexity: 0, confidence: 0.9, render: DEFAULT_RENDER });
+    await client.submit(job(real.bake), { timeoutMs: 300_000 }); // warm-up
+    const jobs = 6, concurrency = 3, lat: number[] = [];
     const t0 = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < jobs) {
         const i = next++;
         const s = performance.now();
-        const cert = await client.submit({ referenceScene: blobs.reference, artifact: i % 2 ? blobs.bad : blobs.good, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9 }, { timeoutMs: 120_000 });
+        const cert = await client.submit(job(i % 2 ? real.bakeX2 : real.bake), { timeoutMs: 300_000 });
         if (cert.verdict !== (i % 2 ? 'rejected' : 'accepted')) throw new Error(`wrong verdict in the benchmark: ${cert.reason}`);
         lat.push(performance.now() - s);
       }
@@ -98,10 +127,12 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
       const samples = Array.from({ length: 5 }, (_, i) => ({ index: i, ...m }));
       return { jobId: `j${j}`, nodeKey: n.key, samples, means: m, pass: passes(m, THRESHOLDS), sig: '' };
     };
-    // As the engine does: a contested or inconclusive quorum is widened by two, up to 2k + 1.
+    // As the engine does: a quorum with any dissent (or no supermajority) is widened by two, up to 2k + 1.
     const votes = quorum.map(voteOf);
     let r = decide(votes, new Map(quorum.map((n) => [n.key, voteWeight(n.rep, 1, true)])), THRESHOLDS);
-    while ((r.contested || r.verdict === 'inconclusive') && quorum.length + 2 <= 2 * opts.quorum + 1 && order.length >= quorum.length + 2) {
+    // Dissent widens up to 2k + 1; no supermajority keeps widening up to 4k + 1 (liars cannot hold a third of a large sample of a pool where they are fewer).
+    const cap = () => (r.contested || r.verdict === 'inconclusive' ? widenCap(opts.quorum, true) : widenCap(opts.quorum, false));
+    while ((r.contested || r.verdict === 'inconclusive' || r.dissenting.length > 0) && quorum.length + 2 <= cap() && order.length >= quorum.length + 2) {
       const extra = order.slice(quorum.length, quorum.length + 2);
       quorum = [...quorum, ...extra];
       votes.push(...extra.map(voteOf));
@@ -149,14 +180,22 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 const results: Record<string, unknown> = { machine: 'shared 2-core VM, loaded by other agents: figures are preliminary' };
 const simOnly = process.argv.includes('--sim-only'); // the simulation alone, for quick tuning
-const tp = simOnly ? { baselineLocalMs: NaN, rows: [] } : await throughput();
+const real = simOnly ? undefined : await realBlobs();
+if (real) {
+  const cost = await perSampleCost(real);
+  results.perSample = cost;
+  console.log('\nNode cost per sample (Cornell box, one crop; CPU backend)');
+  console.log('evaluation                                              spp  pixels  median ms   max ms   vs preview');
+  for (const r of cost) console.log(`${r.name.padEnd(54)}  ${String(r.render.spp).padStart(3)}  ${String(r.render.pixels).padStart(6)}  ${f(r.medianMs, 0).padStart(9)}  ${f(r.maxMs, 0).padStart(7)}  ${f(r.vsPreview).padStart(10)}x`);
+}
+const tp = real ? await throughput(real) : { baselineLocalMs: NaN, rows: [] };
 results.throughput = tp;
-if (!simOnly) console.log(`\nThroughput on loopback (quorum 3, 12 jobs, 4 in flight; local single evaluation of one job = ${f(tp.baselineLocalMs)} ms)`);
+if (!simOnly) console.log(`\nThroughput on loopback (Cornell box bake and ×2 bake, path traced at ${DEFAULT_RENDER.spp} spp, quorum 3, 6 jobs, 3 in flight; local single evaluation of one job = ${f(tp.baselineLocalMs)} ms)`);
 if (!simOnly) console.log('nodes  jobs/min   p50 ms   p99 ms   p50 / local   p99 / local');
 if (!simOnly) for (const r of tp.rows) console.log(`${String(r.nodes).padStart(5)}  ${f(r.jobsPerMin).padStart(8)}  ${f(r.p50Ms, 0).padStart(7)}  ${f(r.p99Ms, 0).padStart(7)}  ${f(r.p50VsLocal).padStart(12)}  ${f(r.p99VsLocal).padStart(12)}`);
 const sims = [0.05, 0.1, 0.2, 0.33].map((p) => simulate(p));
 results.simulation = sims;
-console.log('\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 when contested) + 1 spot check, 2000 jobs, honest jitter 1%');
+console.log('\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs, honest jitter 1%');
 console.log('   p  liars  accepted-bad  (f<=(k-1)/3)  false-reject  inconclusive  evals/job  liars flagged<=20 jobs  median jobs to flag  honest flagged');
 for (const s of sims) console.log(`${f(s.p, 2).padStart(4)}  ${String(s.liars).padStart(5)}  ${(100 * s.acceptedBadRate).toFixed(2).padStart(11)}%  ${(100 * s.acceptedBadRateWithinFaultBound).toFixed(2).padStart(11)}%  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${(100 * s.liarsFlaggedWithin20Jobs).toFixed(0).padStart(21)}%  ${String(s.medianJobsToFirstFlag).padStart(19)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });

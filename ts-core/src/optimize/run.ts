@@ -36,6 +36,7 @@ import { convertScene } from '../splat/convert.js';
 import { startEmbeddedTrust, type EmbeddedTrust } from '../trust/embedded.js';
 import { TrustClient } from '../trust/client.js';
 import type { Certificate } from '../trust/certificate.js';
+import type { ArtifactKind, RenderSpec } from '../trust/types.js';
 import { cacheKey, ResultCache } from './cache.js';
 import { StagedDirectory } from './staging.js';
 
@@ -152,13 +153,17 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
 
     // Splats: objects (or the cut-out primitives of hybrid objects) routed to 3DGS, converted directly from the surfaces.
     const splatNodes = plan.decisions.filter((d) => d.splatPrimitives.length);
+    let splatJob: { reference: Scene; artifact: Uint8Array } | undefined;
     if (splatNodes.length) {
       const splatScene = filterPrimitives(scene, (n) => decision.get(n)?.splatPrimitives ?? 'none');
       const { textures } = await decodeSceneTextures(splatScene);
       const model = await stage('splat', 'cpu', async () => convertScene(splatScene, {
         budget: o.profile.splat.budget, textures, seed: 1, nodes: splatNodes.map((d) => d.node), onProgress: progress('splat'),
       }));
-      files.push({ name: 'splats.ply', data: encodeSplats(model, 'ply') }, { name: 'splats.spz', data: encodeSplats(model, 'spz') });
+      const spz = encodeSplats(model, 'spz');
+      files.push({ name: 'splats.ply', data: encodeSplats(model, 'ply') }, { name: 'splats.spz', data: spz });
+      // Verified against the objects it replaces; the SPZ is what ships (the PLY carries the same Gaussians).
+      splatJob = { reference: splatScene, artifact: spz };
       outputs.splats.push('splats.ply', 'splats.spz');
       // The optimized glTF keeps meshes only where they were not replaced by splats.
       const baseForMeshes = outScene;
@@ -211,9 +216,31 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       verification = { verdict: 'skipped', reason: '--no-verify', metrics: {}, samples: 0, nodes: [], byzantine: [] };
       if (exit.code === 0) exit = { code: 0, reason: 'not verified (--no-verify)' };
     } else if (exit.code === 0) {
-      const cert = await stage('verify', 'cpu', () => verify(o, inputBytes, optimizedGlb, { psnr: q.psnr, ssim: q.ssim, flip: q.flip }, claimed,
-        analysis.objects.reduce((s, x) => Math.max(s, x.scores.complexity.value), 0)));
-      files.push({ name: 'certificate.json', data: `${JSON.stringify(cert, null, 2)}\n` });
+      const thresholds = { psnr: q.psnr, ssim: q.ssim, flip: q.flip };
+      const complexity = analysis.objects.reduce((s, x) => Math.max(s, x.scores.complexity.value), 0);
+      // The glTF is judged against the input without the objects that became splats (they are the splat job's).
+      const gltfReference = splatJob ? await sceneToGlb(filterPrimitives(scene, (n) => {
+        const d = decision.get(n);
+        if (!d || !d.splatPrimitives.length) return 'all';
+        return scene.meshes[scene.nodes[n].mesh!].primitives.map((_, i) => i).filter((i) => !d.splatPrimitives.includes(i));
+      })) : inputBytes;
+      const jobs: VerifyJob[] = [{
+        file: 'scene.glb', certificate: 'certificate.json', kind: 'lightmap-gltf', reference: gltfReference, artifact: optimizedGlb, claimed,
+        // Baked lighting can only be judged against light transport, so a bake is always checked path traced;
+        // the profile's renderer choice sets the cost (path-traced profiles carry the stricter SSIM thresholds, which
+        // the reference's path noise would fail below ~128 spp) and what unbaked scenes are compared with.
+        render: bakedView || o.profile.verification.renderer === 'pathtrace'
+          ? { reference: 'pathtrace', spp: o.profile.verification.renderer === 'pathtrace' ? 128 : 64, bounces: o.profile.bake.bounces, pixels: 32 }
+          : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32 },
+      }];
+      if (splatJob) jobs.push({
+        file: 'splats.spz', certificate: 'certificate-splats.json', kind: 'splat', reference: await sceneToGlb(splatJob.reference), artifact: splatJob.artifact,
+        // Splats converted from surfaces carry the unlit material colours, so that is what they are compared with.
+        render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 },
+      });
+      const certs = await stage('verify', 'cpu', () => verify(o, jobs, thresholds, complexity));
+      certs.forEach((c, i) => files.push({ name: jobs[i].certificate, data: `${JSON.stringify(c, null, 2)}\n` }));
+      const cert = certs[0];
       outputs.certificate = 'certificate.json';
       const summary = (name: 'psnr' | 'ssim' | 'flip', direction: 'min' | 'max'): MetricSummary => {
         const m = cert.metrics[name];
@@ -225,8 +252,15 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
         metrics: { psnr: summary('psnr', 'min'), ssim: summary('ssim', 'min'), flip: summary('flip', 'max') },
         samples: cert.job.maxSamples, nodes: cert.nodes.map((n) => n.key.slice(0, 16)), byzantine: cert.nodes.filter((n) => n.flagged).map((n) => n.key.slice(0, 16)),
         logIndex: cert.log.index,
+        artifacts: certs.map((c, i) => ({ file: jobs[i].file, kind: jobs[i].kind, verdict: c.verdict, reason: c.reason, certificate: jobs[i].certificate, reference: c.job.render?.reference ?? 'default' })),
       };
-      if (cert.verdict === 'rejected') exit = { code: 7, reason: `verification rejected: ${cert.reason}` };
+      // Every artifact must pass: the overall verdict is the glTF's unless another artifact was rejected.
+      const rejected = certs.map((c, i) => ({ c, j: jobs[i] })).filter((x) => x.c.verdict === 'rejected');
+      if (rejected.length) {
+        verification.verdict = 'rejected';
+        verification.reason = rejected.map((x) => `${x.j.file}: ${x.c.reason}`).join('; ');
+        exit = { code: 7, reason: `verification rejected: ${verification.reason}` };
+      }
     }
 
     const report: OptimizeReport = {
@@ -257,8 +291,18 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
   }
 }
 
-async function verify(o: OptimizeOptions, reference: Uint8Array, artifact: Uint8Array, thresholds: { psnr: number; ssim: number; flip: number },
-  claimed: { psnr: number; ssim: number; flip: number } | undefined, complexity: number): Promise<Certificate> {
+interface VerifyJob {
+  file: string;
+  certificate: string;
+  kind: ArtifactKind;
+  reference: Uint8Array;
+  artifact: Uint8Array;
+  claimed?: { psnr: number; ssim: number; flip: number };
+  render: RenderSpec;
+}
+
+/** Submits every artifact to one engine (embedded unless given) and returns their certificates in order. */
+async function verify(o: OptimizeOptions, jobs: VerifyJob[], thresholds: { psnr: number; ssim: number; flip: number }, complexity: number): Promise<Certificate[]> {
   let embedded: EmbeddedTrust | undefined;
   let client: TrustClient;
   if (o.engine) client = new TrustClient({ url: o.engine.url, apiKey: o.engine.apiKey });
@@ -268,11 +312,14 @@ async function verify(o: OptimizeOptions, reference: Uint8Array, artifact: Uint8
     client = embedded.client();
   }
   try {
-    return await client.submit({
-      referenceScene: reference, artifact, kind: 'lightmap-gltf', thresholds, claimedMetrics: claimed ?? {},
+    // Submitted together so the nodes work on both at once; certificates come back in job order.
+    const ids = [];
+    for (const j of jobs) ids.push(await client.submitJob({
+      referenceScene: j.reference, artifact: j.artifact, kind: j.kind, thresholds, claimedMetrics: j.claimed ?? {}, render: j.render,
       complexity, confidence: o.profile.verification.confidence, profile: o.profile.name,
       quorum: embedded ? Math.min(3, o.profile.verification.quorum) : o.profile.verification.quorum,
-    }, { signal: o.signal });
+    }));
+    return await Promise.all(ids.map((id) => client.waitForCertificate(id, { signal: o.signal })));
   } finally {
     client.close();
     await embedded?.stop();

@@ -40,6 +40,8 @@ export interface OptimizeReport {
     nodes: string[];
     byzantine: string[];
     logIndex?: number;
+    /** Every verified artifact's own verdict (the scene glTF, and the splat file where objects became splats). */
+    artifacts?: { file: string; kind: 'lightmap-gltf' | 'splat'; verdict: 'accepted' | 'rejected'; reason: string; certificate: string; reference: string }[];
   };
   images: ReportImage[];
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];

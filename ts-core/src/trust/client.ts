@@ -9,7 +9,7 @@ import { canonicalJson, sha256Hex } from './bytes.js';
 import type { Certificate } from './certificate.js';
 import { hmacHex } from './crypto.js';
 import { authString, MAX_CHUNK_BYTES } from './protocol.js';
-import type { ArtifactKind, MetricName, Thresholds } from './types.js';
+import type { ArtifactKind, MetricName, RenderSpec, Thresholds } from './types.js';
 import { Wire, WireError } from './wire.js';
 import { OteError } from '../errors.js';
 
@@ -27,6 +27,8 @@ export interface SubmitRequest {
   quorum?: number;
   /** The producing node's key: the engine never lets it verify its own work. */
   producer?: string;
+  /** How nodes render the reference (and the sampled crops' size and cost); the engine's default when absent. */
+  render?: RenderSpec;
 }
 
 export class TrustClient {
@@ -81,6 +83,7 @@ export class TrustClient {
       referenceHash, artifactHash, kind: req.kind, thresholds: req.thresholds, claimedMetrics: req.claimedMetrics ?? {},
       complexity: req.complexity ?? 0.5, confidence: req.confidence ?? 0.95, profile: req.profile ?? 'default',
       ...(req.quorum ? { quorum: req.quorum } : {}), ...(req.producer ? { producer: req.producer } : {}),
+      ...(req.render ? { render: req.render } : {}),
     });
     return r.body.jobId;
   }

@@ -1,8 +1,10 @@
 /**
  * Reputation-weighted consensus over the votes of one job. Per metric: the weighted median of the nodes' means;
- * a node whose mean deviates from it by more than rel·|median| + abs (any metric) is flagged Byzantine for the job
- * and its vote is discarded. The job is accepted when the agreeing pass votes weigh at least 2/3 of the agreeing
- * votes, and the agreeing votes are a weighted majority of all votes (otherwise no verdict can be trusted).
+ * a node whose mean deviates from it by more than rel·|median| + abs (any metric) dissents and its vote is
+ * discarded. Only when the agreeing side holds a 2/3 weight supermajority is anything decided: the dissenters are
+ * flagged Byzantine, and the job is accepted when the agreeing pass votes weigh at least 2/3 of the agreeing votes.
+ * Without that supermajority the median may belong to colluding liars, so nobody is flagged and the verdict is
+ * inconclusive (the engine widens the quorum first, and never accepts on an inconclusive result).
  * Confidence intervals come from the per-sample medians across agreeing nodes. Pure.
  */
 import { HIGHER_IS_BETTER, METRICS, passes } from './sampling.js';
@@ -33,7 +35,10 @@ export interface ConsensusResult {
   reason: string;
   medians: Record<MetricName, number>;
   intervals: Record<MetricName, Interval>;
+  /** Flagged Byzantine: the dissenters of a supermajority (empty when contested). */
   flagged: string[];
+  /** Votes that deviate from the median, whether or not a supermajority stands behind it. */
+  dissenting: string[];
   agreeing: string[];
   passWeight: number;
   agreeWeight: number;
@@ -44,6 +49,15 @@ export interface ConsensusResult {
    * reputations on it (a contested quorum must not be how honest nodes get flagged).
    */
   contested: boolean;
+}
+
+/**
+ * How far a job's quorum k may be widened: up to 2k + 1 while some vote dissents (enough to outvote the f ≤ k
+ * liars that could have held the first quorum), and up to 4k + 1 while no 2/3 supermajority agrees at all (colluders
+ * that are under a third of the pool hold under a third of a large enough sample of it).
+ */
+export function widenCap(quorum: number, contested: boolean): number {
+  return contested ? 4 * quorum + 1 : 2 * quorum + 1;
 }
 
 export function weightedMedian(values: number[], weights: number[]): number {
@@ -69,8 +83,8 @@ export function decide(votes: Vote[], weights: Map<string, number>, thresholds: 
   const w = votes.map((v) => Math.max(0, weights.get(v.nodeKey) ?? 0));
   const medians = {} as Record<MetricName, number>;
   for (const k of METRICS) medians[k] = weightedMedian(votes.map((v) => v.means[k]), w);
-  const flagged: string[] = [], agreeing: Vote[] = [];
-  votes.forEach((v) => (METRICS.some((k) => deviates(v.means[k], medians[k], k, o)) ? flagged.push(v.nodeKey) : agreeing.push(v)));
+  const dissenting: string[] = [], agreeing: Vote[] = [];
+  votes.forEach((v) => (METRICS.some((k) => deviates(v.means[k], medians[k], k, o)) ? dissenting.push(v.nodeKey) : agreeing.push(v)));
   const weightOf = (vs: Vote[]) => vs.reduce((s, v) => s + Math.max(0, weights.get(v.nodeKey) ?? 0), 0);
   const totalWeight = w.reduce((a, b) => a + b, 0);
   const agreeWeight = weightOf(agreeing);
@@ -85,17 +99,18 @@ export function decide(votes: Vote[], weights: Map<string, number>, thresholds: 
     for (let i = 0; i < n; i++) perSample.push(weightedMedian(agreeing.map((v) => v.samples[i][k]), agreeing.map((v) => weights.get(v.nodeKey) ?? 0)));
     intervals[k] = meanInterval(perSample, o.confidence);
   }
+  const contested = agreeWeight < o.acceptShare * totalWeight - 1e-9 * totalWeight;
   let verdict: Verdict, reason: string;
   if (votes.length === 0 || totalWeight <= 0) { verdict = 'inconclusive'; reason = 'no weighted votes'; }
-  else if (agreeWeight <= totalWeight / 2) { verdict = 'inconclusive'; reason = `only ${(100 * agreeWeight / totalWeight).toFixed(0)}% of the voting weight agrees with the median`; }
+  else if (contested) { verdict = 'inconclusive'; reason = `only ${(100 * agreeWeight / totalWeight).toFixed(0)}% of the voting weight agrees with the median (a 2/3 supermajority is needed)`; }
   else if (passWeight >= o.acceptShare * agreeWeight - 1e-12) { verdict = 'accepted'; reason = `${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`; }
   else {
     verdict = 'rejected';
     const failing = METRICS.filter((k) => thresholds[k] !== undefined && (HIGHER_IS_BETTER[k] ? medians[k] < thresholds[k]! : medians[k] > thresholds[k]!));
     reason = failing.length ? `below threshold: ${failing.map((k) => `${k} ${medians[k].toFixed(4)} vs ${thresholds[k]}`).join(', ')}` : `only ${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`;
   }
-  const contested = agreeWeight < o.acceptShare * totalWeight - 1e-9 * totalWeight;
-  return { verdict, reason, medians, intervals, flagged, agreeing: agreeing.map((v) => v.nodeKey), passWeight, agreeWeight, totalWeight, contested };
+  const flagged = contested ? [] : dissenting;
+  return { verdict, reason, medians, intervals, flagged, dissenting, agreeing: agreeing.map((v) => v.nodeKey), passWeight, agreeWeight, totalWeight, contested };
 }
 
 /**

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { canonicalJson, sha256Hex } from './bytes.js';
 import { certificateSigningBytes, voteSigningBytes, type Certificate, type CertificateBody } from './certificate.js';
-import { decide, deviates, unreproducedClaims, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.js';
+import { decide, deviates, unreproducedClaims, widenCap, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.js';
 import { ed25519Verify, hexEqual, hmacHex, loadOrCreateIdentity, randomHex, signHex, type Identity } from './crypto.js';
 import { AuditLog } from './audit-log.js';
 import { BlobStore } from './blob-store.js';
@@ -23,7 +23,7 @@ import {
 } from './protocol.js';
 import { DEFAULT_REPUTATION, isTrusted, lowerBound, updateReputation, voteWeight, type Reputation, type ReputationOptions } from './reputation.js';
 import { deriveSeed, MIN_SAMPLES, METRICS, sampleSize } from './sampling.js';
-import type { ArtifactKind, MetricName, Thresholds, Vote } from './types.js';
+import { DEFAULT_RENDER, type ArtifactKind, type MetricName, type RenderSpec, type Thresholds, type Vote } from './types.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -45,6 +45,11 @@ export interface EngineOptions {
   reputation?: ReputationOptions;
   /** Give one untrusted node a non-voting seat on each job so it can earn its way back (default true). */
   spotChecks?: boolean;
+  /**
+   * Public keys (hex Ed25519) of the only nodes allowed to authenticate. Absent: any node that proves its key may
+   * join (an open network: reputation, quorums and flagging are then the only defence, as before).
+   */
+  allowedNodes?: string[];
   log?: (line: string) => void;
 }
 
@@ -52,6 +57,8 @@ interface JobSpec {
   referenceHash: string; artifactHash: string; kind: ArtifactKind; profile: string; thresholds: Thresholds;
   claimedMetrics: Partial<Record<MetricName, number>>; complexity: number; confidence: number; producer?: string;
   engineNonce: string; seed: string; maxSamples: number; quorum: number; issuedAt: number;
+  /** Absent in jobs stored before render specs existed: nodes then use their default. */
+  render?: RenderSpec;
 }
 
 interface Conn {
@@ -76,7 +83,8 @@ export class TrustEngine {
   private nodes = new Map<string, Conn>();
   private buckets = new Map<string, { tokens: number; last: number }>();
   private timer?: NodeJS.Timeout;
-  private o: Required<Omit<EngineOptions, 'tls' | 'apiKeys' | 'consensus' | 'log'>> & Pick<EngineOptions, 'tls' | 'consensus' | 'log'>;
+  private o: Required<Omit<EngineOptions, 'tls' | 'apiKeys' | 'consensus' | 'log' | 'allowedNodes'>> & Pick<EngineOptions, 'tls' | 'consensus' | 'log'>;
+  private allowed?: Set<string>;
   url = '';
 
   constructor(options: EngineOptions) {
@@ -84,6 +92,11 @@ export class TrustEngine {
       host: '127.0.0.1', port: 0, quorum: 3, assignTimeoutMs: 60_000, maxBlobBytes: 256 << 20, rateLimit: 200, clockSkewMs: 60_000,
       reputation: DEFAULT_REPUTATION, spotChecks: true, ...options,
     } as TrustEngine['o'];
+    if (options.allowedNodes) {
+      const bad = options.allowedNodes.find((k) => !/^[0-9a-fA-F]{64}$/.test(k));
+      if (bad !== undefined) throw new Error(`allowedNodes: "${bad}" is not a 64-digit hex Ed25519 public key`);
+      this.allowed = new Set(options.allowedNodes.map((k) => k.toLowerCase()));
+    }
     mkdirSync(options.dataDir, { recursive: true });
     this.identity = loadOrCreateIdentity(join(options.dataDir, 'engine.key'));
     this.apiKeys = options.apiKeys ?? loadOrCreateApiKeys(join(options.dataDir, 'engine.json'));
@@ -233,6 +246,11 @@ export class TrustEngine {
         if (!p) throw new ProtocolError('BAD_MESSAGE', 'node.auth before node.hello');
         conn.pendingNode = undefined; // one attempt per challenge
         if (!ed25519Verify(p.publicKey, nodeAuthBytes(p.challenge, this.engineKey, p.publicKey), b.sig)) throw new ProtocolError('UNAUTHENTICATED', 'node.auth.sig: signature over the challenge does not verify');
+        // Checked after the signature: only a node that holds the key learns whether that key is listed.
+        if (this.allowed && !this.allowed.has(p.publicKey.toLowerCase())) {
+          this.say(`node ${p.publicKey.slice(0, 8)} refused: not on the allow-list`);
+          throw new ProtocolError('FORBIDDEN', `node.hello.publicKey: node ${p.publicKey} is not on this engine's allow-list (ote trust serve --allow-node KEY / --allow-nodes FILE)`);
+        }
         const old = this.nodes.get(p.publicKey);
         if (old && old !== conn) old.ws.terminate();
         conn.role = 'node';
@@ -300,14 +318,14 @@ export class TrustEngine {
   info() {
     const rows = this.db.prepare('SELECT * FROM nodes').all() as NodeRow[];
     return {
-      engineKey: this.engineKey, version: PROTOCOL_VERSION, quorum: this.o.quorum, logSize: this.log.size,
+      engineKey: this.engineKey, version: PROTOCOL_VERSION, quorum: this.o.quorum, logSize: this.log.size, allowList: this.allowed ? this.allowed.size : null,
       nodes: rows.map((r) => ({ key: r.key, connected: this.nodes.has(r.key), trusted: isTrusted(r, this.o.reputation), reputation: lowerBound(r, this.o.reputation), alpha: r.alpha, beta: r.beta })),
     };
   }
 
   // ---------- jobs ----------
 
-  private submit(b: { referenceHash: string; artifactHash: string; kind: ArtifactKind; profile?: string; thresholds: Thresholds; claimedMetrics?: Record<string, number>; complexity?: number; confidence?: number; quorum?: number; producer?: string }, key: string): string {
+  private submit(b: { referenceHash: string; artifactHash: string; kind: ArtifactKind; profile?: string; thresholds: Thresholds; claimedMetrics?: Record<string, number>; complexity?: number; confidence?: number; quorum?: number; producer?: string; render?: RenderSpec }, key: string): string {
     for (const [field, h] of [['referenceHash', b.referenceHash], ['artifactHash', b.artifactHash]] as const)
       if (!this.blobs.has(h)) throw new ProtocolError('NOT_FOUND', `job.submit.${field}: blob ${h.slice(0, 12)}… is not committed; upload it first`);
     const complexity = b.complexity ?? 0.5, confidence = b.confidence ?? 0.95;
@@ -317,7 +335,7 @@ export class TrustEngine {
       referenceHash: b.referenceHash, artifactHash: b.artifactHash, kind: b.kind, profile: b.profile ?? 'default', thresholds: b.thresholds,
       claimedMetrics: b.claimedMetrics ?? {}, complexity, confidence, producer: b.producer, engineNonce,
       seed: deriveSeed(b.referenceHash, b.artifactHash, engineNonce), maxSamples: sampleSize(complexity, confidence),
-      quorum: b.quorum ?? this.o.quorum, issuedAt: Date.now(),
+      quorum: b.quorum ?? this.o.quorum, issuedAt: Date.now(), render: b.render ?? DEFAULT_RENDER,
     };
     const id = randomHex(16);
     this.tx(() => {
@@ -388,7 +406,7 @@ export class TrustEngine {
     this.send(conn, {
       type: 'assign', body: {
         jobId, referenceHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, seed: spec.seed, maxSamples: spec.maxSamples,
-        thresholds: spec.thresholds, confidence: spec.confidence,
+        thresholds: spec.thresholds, confidence: spec.confidence, ...(spec.render ? { render: spec.render } : {}),
         sizes: { reference: this.blobs.size(spec.referenceHash), artifact: this.blobs.size(spec.artifactHash) },
       },
     });
@@ -446,14 +464,15 @@ export class TrustEngine {
       weights.set(v.nodeKey, voteWeight(row, row.capability, (JSON.parse(row.kinds) as string[]).includes(spec.kind), this.o.reputation));
     }
     const result = decide(votes, weights, spec.thresholds, { ...this.o.consensus, confidence: spec.confidence });
-    // No clear majority agrees: widen the quorum (by two, up to 2k + 1, never past the trusted nodes that could
-    // still vote, so a widened job cannot wait for votes nobody can cast) rather than guess.
+    // Any disagreement widens the quorum (by two, up to widenCap, never past the trusted nodes that could still vote,
+    // so a widened job cannot wait for votes nobody can cast) before anyone is judged: a small quorum may be held by
+    // colluding liars, and flagging the honest minority against their median is how honest nodes got flagged.
     const seated = new Set((this.db.prepare('SELECT node FROM assignments WHERE job = ?').all(jobId) as { node: string }[]).map((r) => r.node));
     const eligible = votes.length + [...this.nodes.keys()].filter((k) => !seated.has(k) && k !== spec.producer && isTrusted(this.nodeRow(k), this.o.reputation)).length;
-    const widened = Math.min(job.quorum + 2, 2 * spec.quorum + 1, eligible);
-    if ((result.verdict === 'inconclusive' || result.contested) && widened > job.quorum) {
+    const widened = Math.min(job.quorum + 2, widenCap(spec.quorum, result.contested || result.verdict === 'inconclusive'), eligible);
+    if ((result.verdict === 'inconclusive' || result.contested || result.dissenting.length > 0) && widened > job.quorum) {
       this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(widened, jobId);
-      this.say(`job ${jobId}: contested (${result.reason}); widening the quorum to ${widened}`);
+      this.say(`job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`);
       return;
     }
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
@@ -465,7 +484,7 @@ export class TrustEngine {
       job: {
         id: jobId, sceneHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, profile: spec.profile, thresholds: spec.thresholds,
         claimedMetrics: spec.claimedMetrics, complexity: spec.complexity, confidence: spec.confidence, engineNonce: spec.engineNonce, seed: spec.seed,
-        maxSamples: spec.maxSamples, issuedAt: Date.now(),
+        maxSamples: spec.maxSamples, issuedAt: Date.now(), ...(spec.render ? { render: spec.render } : {}),
       },
       consensus: { ...this.o.consensus, confidence: spec.confidence },
       metrics: Object.fromEntries(METRICS.map((k) => [k, { median: result.medians[k], ...finite(result.intervals[k]) }])) as CertificateBody['metrics'],

@@ -1,43 +1,191 @@
 /**
- * The verification evaluator on the product's own renderer and metrics: both scenes are rendered at the sample's
- * view by the ray-core preview renderer (`renderView`, shaded mode, fixed seed) and compared over the sample's
- * crop with `computeMetrics` (PSNR, SSIM on luma, FLIP). Both run on the CPU backend: the metrics branch
- * guarantees bit-identical results on every x86-64 node there, so honest nodes agree exactly and any deviation is
- * a real disagreement. (CUDA would be faster but agrees only to ~1e-6; the consensus tolerance would absorb it.)
- *
- * What it does not do yet: render the candidate through its baked lightmap (the bake branch's renderLightmapped)
- * or the reference path-traced, and splat artifacts; see the profile notes in the report.
+ * The verification evaluator on the product's own renderers and metrics. Per sample:
+ * - the camera is the sample's crop (`cropView`), rendered at 2·pixels square and box-filtered to `pixels`;
+ * - the reference glTF is rendered as the job's render spec says: path traced with the bake's own transport
+ *   (render/pathtrace.ts), or by the ray-core preview ('shaded') or unlit ('albedo': material colours with their
+ *   textures' means and emission, what a splat converted from the surfaces carries);
+ * - the candidate is rendered as it will be seen: a lightmapped glTF lit only by its decoded MOZ_lightmap pages
+ *   (render/lightmapped.ts), primitives without a lightmap as the reference is; a glTF without any lightmap like
+ *   the reference; a splat file (PLY or SPZ) by the splat rasterizer (native/splat.ts);
+ * - both are compared as displayed (ACES tone map, sRGB, 8 bits, as `ote optimize` compares its own check) with
+ *   PSNR, SSIM on luma and FLIP.
+ * Every random number comes from the sample's `renderSeed`, and everything runs on the CPU by default, where the
+ * renderers and metrics are deterministic: honest nodes compute the same numbers, so any deviation is a real
+ * disagreement. (CUDA nodes agree only to ~1e-6; the consensus tolerance absorbs that.)
  */
 import type { SampleEvaluator, SampleResult } from './evaluator.js';
-import { sampleView, sceneFromGlb, SceneCache } from './evaluator.js';
+import { cropView, sampleView, sceneFromGlb, SceneCache } from './evaluator.js';
 import type { SampleSpec } from './sampling.js';
-import { PSNR_CAP, type ArtifactKind } from './types.js';
+import { DEFAULT_RENDER, PSNR_CAP, type ArtifactKind, type RenderSpec } from './types.js';
+import type { FloatImage } from '../image/float-image.js';
+import type { LightmapLayout } from '../bake/inputs.js';
 import type { Scene } from '../scene/types.js';
+import type { View } from '../scene/view.js';
+import type { GaussianModel } from '../splat/model.js';
+
+/** A lightmapped candidate, decoded once per blob. */
+interface LitCandidate {
+  scene: Scene;
+  /** Absent when the glTF carries no lightmap at all. */
+  lit?: { layout: LightmapLayout; pages: FloatImage[] };
+  /** Per material, RGBA 1 where the material shows a lightmap, 0 elsewhere (the composite's mask), or absent when every drawn primitive is lightmapped. */
+  mask?: Float32Array;
+}
+
+/** 2×2 box filter: halves the path tracer's Monte Carlo noise, which is not the artifact's error. */
+function halve(img: FloatImage): FloatImage {
+  const w = img.width >> 1, h = img.height >> 1, data = new Float32Array(w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 4; c++) {
+    const at = (dx: number, dy: number) => img.data[((2 * y + dy) * img.width + 2 * x + dx) * 4 + c];
+    data[(y * w + x) * 4 + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4;
+  }
+  return { width: w, height: h, data };
+}
+
+/** Splat files are told apart by their bytes: PLY starts with "ply", SPZ is gzip, .splat is neither. */
+function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
+  if (b[0] === 0x70 && b[1] === 0x6c && b[2] === 0x79) return 'ply';
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'spz';
+  return 'splat';
+}
+
+async function decodeLitCandidate(bytes: Uint8Array): Promise<LitCandidate> {
+  const scene = await sceneFromGlb(bytes);
+  const { lightmapsFromScene } = await import('../bake/writeback.js');
+  const { decodePng } = await import('../io/png.js');
+  const { layout, pages } = lightmapsFromScene(scene, (t) => {
+    if (t.mimeType !== 'image/png') throw new Error(`lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be verified`);
+    const png = decodePng(t.image);
+    const max = png.bitDepth === 16 ? 65535 : 255;
+    const data = new Float32Array(png.width * png.height * 4);
+    for (let k = 0; k < data.length; k++) data[k] = png.data[k] / max;
+    return { width: png.width, height: png.height, data };
+  });
+  if (!pages.length) return { scene };
+  const litMaterial = scene.materials.map((m) => m.lightmap !== undefined);
+  const drawnUnlit = scene.nodes.some((n) => n.mesh !== undefined && scene.meshes[n.mesh].primitives.some((p) => p.material < 0 || !litMaterial[p.material] || !p.uv1));
+  const mask = drawnUnlit ? Float32Array.from(litMaterial.flatMap((l) => (l ? [1, 1, 1, 1] : [0, 0, 0, 1]))) : undefined;
+  return { scene, lit: { layout, pages }, mask };
+}
+
+/**
+ * Per material, the linear RGBA an unlit view shows: base colour factor × the mean of its base colour texture,
+ * plus emission × the mean of its emissive texture. The same terms a splat converted from the surface carries
+ * (splat/convert.ts), averaged over the texture because the preview renderer shades per material.
+ */
+async function unlitMaterialColors(scene: Scene): Promise<Float32Array> {
+  const { decodeSceneTextures } = await import('../io/splat-textures.js');
+  const { srgbToLinear } = await import('../image/float-image.js');
+  const { textures } = await decodeSceneTextures(scene);
+  const lut = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
+  const means = new Map<number, number[]>();
+  const mean = (index: number | undefined): number[] => {
+    const t = index === undefined ? undefined : textures[index];
+    if (!t) return [1, 1, 1, 1];
+    let m = means.get(index!);
+    if (!m) {
+      const s = [0, 0, 0, 0], n = t.width * t.height;
+      for (let i = 0; i < n; i++) for (let c = 0; c < 4; c++) s[c] += c < 3 ? lut[t.data[4 * i + c]] : t.data[4 * i + c] / 255;
+      m = s.map((v) => v / Math.max(1, n));
+      means.set(index!, m);
+    }
+    return m;
+  };
+  const out = new Float32Array(scene.materials.length * 4);
+  scene.materials.forEach((mat, i) => {
+    const b = mean(mat.baseColorTexture?.texture), e = mean(mat.emissiveTexture?.texture);
+    for (let c = 0; c < 3; c++) out[4 * i + c] = mat.baseColorFactor[c] * b[c] + mat.emissiveFactor[c] * mat.emissiveStrength * e[c];
+    out[4 * i + 3] = mat.baseColorFactor[3] * b[3];
+  });
+  return out;
+}
+
+async function decodeSplatBlob(bytes: Uint8Array): Promise<GaussianModel> {
+  const { decodeSplats } = await import('../io/splat-formats.js');
+  return decodeSplats(bytes, splatFormatOfBytes(bytes), 'splat artifact');
+}
 
 export class RenderedSampleEvaluator implements SampleEvaluator {
-  readonly name = 'ray-core+metrics';
-  readonly kinds: ArtifactKind[] = ['lightmap-gltf'];
-  private cache = new SceneCache<Scene>(sceneFromGlb);
+  readonly name = 'pathtrace|lightmapped|splat+metrics';
+  readonly kinds: ArtifactKind[] = ['lightmap-gltf', 'splat'];
+  private references = new SceneCache<Scene>(sceneFromGlb);
+  private lit = new SceneCache<LitCandidate>(decodeLitCandidate);
+  private splats = new SceneCache<GaussianModel>(decodeSplatBlob, 4);
+  private unlit = new WeakMap<Scene, Promise<Float32Array>>();
 
   /**
-   * `size`: the sample view's image size in pixels (the crop is a part of it). `backend`: 'cpu' (default) for
-   * bit-identical results across nodes; 'cuda' nodes agree with CPU nodes within the consensus tolerance.
+   * `backend`: 'cpu' (default) for bit-identical results across nodes; 'cuda' nodes agree with CPU nodes within
+   * the consensus tolerance (the path tracer and lightmapped renderer run on CPU threads either way).
+   * `defaults`: the render spec of jobs that state none.
    */
-  constructor(private size = 96, private backend: 'cpu' | 'cuda' = 'cpu') {}
+  constructor(private backend: 'cpu' | 'cuda' = 'cpu', private defaults: RenderSpec = DEFAULT_RENDER) {}
 
-  async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec): Promise<SampleResult> {
-    if (kind !== 'lightmap-gltf') throw new Error(`${this.name} cannot evaluate ${kind} artifacts yet (needs the splat renderer)`);
-    // Loaded lazily: they load the native addon, which the pure parts of the trust module must not require.
+  /** The sample's camera for a reference scene, at the rendered (pre-filter) size. */
+  view(reference: Scene, sample: SampleSpec, spec: RenderSpec): View {
+    return cropView(sampleView(reference, sample), sample.crop, 2 * spec.pixels);
+  }
+
+  /** Renders a glTF scene the way `spec.reference` says (the reference, and candidates without baked lighting). */
+  async renderLikeReference(scene: Scene, view: View, spec: RenderSpec, seed: number): Promise<FloatImage> {
+    if (spec.reference === 'pathtrace') {
+      const { renderPathtraced } = await import('../render/pathtrace.js');
+      return renderPathtraced(scene, view, { spp: spec.spp, bounces: spec.bounces, seed });
+    }
     const { renderView } = await import('../render/render-view.js');
+    let materialColors: Float32Array | undefined;
+    if (spec.reference === 'albedo') {
+      let p = this.unlit.get(scene);
+      if (!p) { p = unlitMaterialColors(scene); this.unlit.set(scene, p); }
+      materialColors = await p;
+    }
+    return renderView(scene, view, { mode: spec.reference, spp: spec.spp, seed, backend: this.backend, materialColors });
+  }
+
+  /** Renders the candidate as it will be seen. */
+  async renderCandidate(artifact: Uint8Array, kind: ArtifactKind, view: View, spec: RenderSpec, seed: number): Promise<FloatImage> {
+    if (kind === 'splat') {
+      const { renderSplats } = await import('../native/splat.js');
+      const { splatCamera } = await import('../splat/camera.js');
+      const model = await this.splats.get(artifact);
+      return (await renderSplats(model, splatCamera(view), { background: [0, 0, 0], backend: this.backend })).image;
+    }
+    const c = await this.lit.get(artifact);
+    if (!c.lit) return this.renderLikeReference(c.scene, view, spec, seed);
+    const { renderLightmapped } = await import('../render/lightmapped.js');
+    const baked = await renderLightmapped(c.scene, c.lit.layout, c.lit.pages, view, { spp: spec.spp, seed });
+    if (!c.mask) return baked;
+    // Primitives without a lightmap (dynamic objects) are lit as the reference is, composited by coverage.
+    const { renderView } = await import('../render/render-view.js');
+    const [rest, mask] = await Promise.all([
+      this.renderLikeReference(c.scene, view, spec, seed),
+      renderView(c.scene, view, { mode: 'albedo', spp: spec.spp, seed, materialColors: c.mask, backend: this.backend }),
+    ]);
+    for (let i = 0; i < baked.data.length; i += 4) {
+      const m = mask.data[i];
+      for (let k = 0; k < 3; k++) baked.data[i + k] = m * baked.data[i + k] + (1 - m) * rest.data[i + k];
+    }
+    return baked;
+  }
+
+  async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec, render?: RenderSpec): Promise<SampleResult> {
+    if (!this.kinds.includes(kind)) throw new Error(`${this.name} cannot evaluate ${kind} artifacts`);
+    const spec: RenderSpec = { ...this.defaults, ...render };
+    // Loaded lazily: metrics load the native addon, which the pure parts of the trust module must not require.
     const { computeMetrics } = await import('../metrics/index.js'); // index registers the native provider
-    const [ref, art] = await Promise.all([this.cache.get(reference), this.cache.get(artifact)]);
-    const view = sampleView(ref, sample, this.size);
-    const opts = { mode: 'shaded' as const, spp: 1, seed: 1, backend: this.backend };
-    const [a, b] = await Promise.all([renderView(ref, view, opts), renderView(art, view, opts)]);
-    const S = this.size, min = 11; // SSIM's 11x11 window needs at least that many pixels
-    const w = Math.min(S, Math.max(min, Math.round(sample.crop.w * S))), h = Math.min(S, Math.max(min, Math.round(sample.crop.h * S)));
-    const crop = { x: Math.min(S - w, Math.floor(sample.crop.x * S)), y: Math.min(S - h, Math.floor(sample.crop.y * S)), width: w, height: h };
-    const r = await computeMetrics(a, b, { metrics: ['psnr', 'ssimLuma', 'flip'], crop, backend: this.backend });
+    const { toRgba8 } = await import('../image/float-image.js');
+    const ref = await this.references.get(reference);
+    const view = this.view(ref, sample, spec);
+    const [a, b] = await Promise.all([
+      this.renderLikeReference(ref, view, spec, sample.renderSeed),
+      this.renderCandidate(artifact, kind, view, spec, sample.renderSeed),
+    ]);
+    // As displayed: opaque over black, tone mapped and 8-bit sRGB, the pixels a viewer (and the producer's check) sees.
+    const display = (img: FloatImage) => {
+      const h = halve(img);
+      for (let i = 3; i < h.data.length; i += 4) h.data[i] = 1;
+      return { width: h.width, height: h.height, bitDepth: 8 as const, data: toRgba8(h, { toneMap: 'aces' }) };
+    };
+    const r = await computeMetrics(display(a), display(b), { metrics: ['psnr', 'ssimLuma', 'flip'], backend: this.backend });
     return { psnr: Math.min(PSNR_CAP, r.psnr ?? PSNR_CAP), ssim: r.ssimLuma ?? NaN, flip: r.flip ?? NaN };
   }
 }

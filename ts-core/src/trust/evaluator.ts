@@ -10,10 +10,10 @@
  */
 import { sha256Hex } from './bytes.js';
 import type { SampleSpec } from './sampling.js';
-import { PSNR_CAP, type ArtifactKind } from './types.js';
+import { PSNR_CAP, type ArtifactKind, type RenderSpec } from './types.js';
 import { flattenScene } from '../scene/flatten.js';
 import { center, diagonal, isEmpty, sceneBounds } from '../scene/bounds.js';
-import { lookAt, type View } from '../scene/view.js';
+import { lookAt, viewFromSceneCamera, type View } from '../scene/view.js';
 import type { Scene } from '../scene/types.js';
 import { createImage, type FloatImage } from '../image/float-image.js';
 
@@ -23,11 +23,32 @@ export interface SampleEvaluator {
   readonly name: string;
   /** Artifact kinds it can evaluate; a node declares these to the engine. */
   readonly kinds: ArtifactKind[];
-  evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec): Promise<SampleResult>;
+  /** `render`: how the job says to render (absent in jobs from before render specs: the evaluator's default). */
+  evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec, render?: RenderSpec): Promise<SampleResult>;
 }
 
-/** The camera a sample describes, orbiting the reference scene's bounds. Shared by every evaluator. */
+/**
+ * The camera a sample describes. Shared by every evaluator.
+ * - A scene with an authored camera is seen from there: the sample turns that camera (yaw up to ±0.2 rad, pitch
+ *   up to ±0.12 rad) and zooms it (field of view × distance). That is the view the scene is made for, and interiors
+ *   (a room, the Cornell box) must not be judged from outside, where baked lighting is undefined.
+ * - Otherwise the sample orbits the scene's bounds centre at the given angles and distance.
+ */
 export function sampleView(reference: Scene, s: SampleSpec, size = 96, yfov = 0.8): View {
+  const authored = viewFromSceneCamera(reference, 0, size);
+  if (authored) {
+    const M = authored.cameraToWorld;
+    // Small turns: the authored frame is where the content is; crops past its edges would mostly compare empty space.
+    const yaw = 0.2 * Math.sin(s.azimuth), pitch = 0.12 * Math.cos(s.azimuth) * Math.min(1, Math.abs(s.elevation) + 0.2);
+    // Direction in camera space, then to world (columns of M are the camera axes).
+    const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), -Math.cos(yaw) * Math.cos(pitch)];
+    const dir = [0, 1, 2].map((a) => M[a] * d[0] + M[4 + a] * d[1] + M[8 + a] * d[2]);
+    const eye: [number, number, number] = [M[12], M[13], M[14]];
+    return {
+      cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], [M[4], M[5], M[6]]),
+      yfov: Math.min(2.5, authored.yfov * s.distance), width: size, height: size, znear: authored.znear, zfar: authored.zfar,
+    };
+  }
   const b = sceneBounds(reference);
   const c = isEmpty(b) ? [0, 0, 0] as [number, number, number] : center(b);
   const r = Math.max(1e-3, diagonal(b) / 2);
@@ -35,6 +56,24 @@ export function sampleView(reference: Scene, s: SampleSpec, size = 96, yfov = 0.
   const ce = Math.cos(s.elevation);
   const eye: [number, number, number] = [c[0] + dist * ce * Math.sin(s.azimuth), c[1] + dist * Math.sin(s.elevation), c[2] + dist * ce * Math.cos(s.azimuth)];
   return { cameraToWorld: lookAt(eye, c), yfov, width: size, height: size, znear: dist * 1e-3, zfar: dist + 2 * r };
+}
+
+/**
+ * The sample's crop as a camera of its own: aimed through the crop's centre with the crop's field of view, at
+ * `pixels` × `pixels`. Renderers then spend their rays only on the crop (the reference renderer has no off-axis
+ * projection, so a crop cannot be cut out of a cheaper full frame). Every renderer of a job gets this same camera.
+ */
+export function cropView(view: View, crop: SampleSpec['crop'], pixels: number): View {
+  const M = view.cameraToWorld;
+  const tanY = Math.tan(view.yfov / 2), aspect = view.width / view.height;
+  const cx = (2 * (crop.x + crop.w / 2) - 1) * tanY * aspect, cy = (1 - 2 * (crop.y + crop.h / 2)) * tanY;
+  const len = Math.hypot(cx, cy, 1);
+  const dir = [0, 1, 2].map((a) => (M[a] * cx + M[4 + a] * cy - M[8 + a]) / len);
+  const eye: [number, number, number] = [M[12], M[13], M[14]];
+  const up: [number, number, number] = [M[4], M[5], M[6]];
+  // The crop's half-height on the image plane, seen from the centre ray's distance to that plane.
+  const yfov = 2 * Math.atan(crop.h * tanY / len);
+  return { cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], up), yfov, width: pixels, height: pixels, znear: view.znear, zfar: view.zfar };
 }
 
 interface Tris { v: Float32Array; color: Float32Array; count: number }
@@ -179,6 +218,7 @@ export class InterimRaycastEvaluator implements SampleEvaluator {
   constructor(private crop = 24) {}
 
   async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec): Promise<SampleResult> {
+    // It ignores the job's render spec: it has one shading model, for protocol and Byzantine tests only.
     if (kind !== 'lightmap-gltf') throw new Error(`${this.name} cannot evaluate ${kind} artifacts (needs the splat renderer)`);
     const ref = await this.cache.get(reference), art = await this.cache.get(artifact);
     const view = sampleView(ref.scene, sample);

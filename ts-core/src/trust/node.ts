@@ -10,11 +10,17 @@ import { loadOrCreateIdentity, newIdentity, signHex, type Identity } from './cry
 import type { SampleEvaluator } from './evaluator.js';
 import { canStop, passes, sampleSpecs, METRICS } from './sampling.js';
 import { Rng } from '../util/rng.js';
-import type { ArtifactKind, MetricName, SampleMetrics, Thresholds, Vote } from './types.js';
+import type { ArtifactKind, MetricName, RenderSpec, SampleMetrics, Thresholds, Vote } from './types.js';
 import { Wire } from './wire.js';
 import { MAX_CHUNK_BYTES, nodeAuthBytes } from './protocol.js';
 
 export type LieMode = 'none' | 'random' | 'consistent' | 'collude';
+
+/** The engine refused this node's key (it is not on the engine's allow-list). */
+export class NodeRefusedError extends Error {
+  readonly code = 'FORBIDDEN';
+  constructor(message: string) { super(message); this.name = 'NodeRefusedError'; }
+}
 
 export interface NodeOptions {
   engine: string;
@@ -31,7 +37,7 @@ export interface NodeOptions {
 
 interface Assignment {
   jobId: string; referenceHash: string; artifactHash: string; kind: ArtifactKind; seed: string; maxSamples: number;
-  thresholds: Thresholds; confidence: number; sizes: { reference: number; artifact: number };
+  thresholds: Thresholds; confidence: number; sizes: { reference: number; artifact: number }; render?: RenderSpec;
 }
 
 export class VerifierNode {
@@ -59,15 +65,22 @@ export class VerifierNode {
     let delay = 100;
     for (;;) {
       if (this.stopped) return;
+      let wire: Wire | undefined;
       try {
-        const wire = await Wire.connect(this.o.engine, { ca: this.o.ca });
+        wire = await Wire.connect(this.o.engine, { ca: this.o.ca });
         const hello = await wire.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
         await wire.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
         this.wire = wire;
         wire.onEvent = (type, body) => { if (type === 'assign') { this.queue.push(body as Assignment); void this.pump(); } };
-        wire.onClose = () => { this.wire = undefined; this.queue = []; if (!this.stopped) void this.connect(); };
+        wire.onClose = () => {
+          this.wire = undefined; this.queue = [];
+          if (!this.stopped) this.connect().catch((e) => this.o.log?.(`stopped: ${(e as Error).message}`));
+        };
         return;
       } catch (e) {
+        wire?.close(); // a half-open connection must not keep the process alive
+        // Refused by the engine's allow-list: retrying cannot help, and the operator must see why.
+        if ((e as { code?: string }).code === 'FORBIDDEN') { this.stopped = true; throw new NodeRefusedError((e as Error).message); }
         if (Date.now() > deadline) { this.o.log?.(`giving up on ${this.o.engine}: ${(e as Error).message}`); return; }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(2000, delay * 2);
@@ -118,7 +131,7 @@ export class VerifierNode {
     const art = await this.fetch(wire, a.artifactHash, a.sizes.artifact);
     const samples: SampleMetrics[] = [];
     for (const spec of sampleSpecs(a.seed, a.maxSamples)) {
-      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec);
+      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec, a.render);
       samples.push({ index: spec.index, ...m });
       if (canStop(samples, a.thresholds, a.confidence)) break;
     }

@@ -61,6 +61,13 @@ export const BODY_SCHEMAS: Record<string, { roles: ('client' | 'node' | 'any')[]
       confidence: { type: 'number', minimum: 0.9, maximum: 0.999 },
       quorum: { type: 'integer', minimum: 1, maximum: 15 },
       producer: hex64,
+      render: obj(['reference', 'spp', 'bounces', 'pixels'], {
+        reference: { enum: ['pathtrace', 'shaded', 'albedo'] },
+        // Bounded so that one job cannot make every node spend minutes per sample.
+        spp: { type: 'integer', minimum: 1, maximum: 1024 },
+        bounces: { type: 'integer', minimum: 0, maximum: 16 },
+        pixels: { type: 'integer', minimum: 16, maximum: 256 },
+      }),
     }),
   },
   'job.get': { roles: ['client'], schema: obj(['jobId'], { jobId: { type: 'string', maxLength: 64 } }) },

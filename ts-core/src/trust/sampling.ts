@@ -32,6 +32,8 @@ export interface SampleSpec {
   distance: number;
   /** Crop in unit image coordinates (x, y of the top-left corner, w, h). */
   crop: { x: number; y: number; w: number; h: number };
+  /** Seed of the renderers' per-pixel random numbers for this sample: every node draws the same paths. */
+  renderSeed: number;
 }
 
 export function sampleSpecs(seed: string, count: number): SampleSpec[] {
@@ -42,9 +44,10 @@ export function sampleSpecs(seed: string, count: number): SampleSpec[] {
     out.push({
       index: i,
       azimuth: rng.range(0, 2 * Math.PI),
-      elevation: rng.range(-0.2, 1.0),
+      elevation: rng.range(0.05, 1.0), // from above: the underside of a ground plane has no baked light to check
       distance: rng.range(0.8, 1.3),
       crop: { x: rng.range(0, 1 - w), y: rng.range(0, 1 - h), w, h },
+      renderSeed: 1 + rng.int(0x7fffffff),
     });
   }
   return out;

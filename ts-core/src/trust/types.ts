@@ -9,6 +9,32 @@ export interface SampleMetrics { index: number; psnr: number; ssim: number; flip
 
 export type ArtifactKind = 'lightmap-gltf' | 'splat';
 
+/**
+ * How a job's reference scene is rendered on the nodes: 'pathtrace' (the bake's own light transport, the ground
+ * truth for baked lighting), 'shaded' (the ray-core preview: key light + AO) or 'albedo' (unlit material colours,
+ * what a splat converted from surfaces without a bake reproduces). The candidate is always rendered as it will be
+ * seen: a lightmapped glTF lit by its lightmaps, a splat file by the splat rasterizer.
+ */
+export type ReferenceMode = 'pathtrace' | 'shaded' | 'albedo';
+
+export interface RenderSpec {
+  reference: ReferenceMode;
+  /** Camera samples per pixel of the reference (path-traced: one light path each). */
+  spp: number;
+  /** Indirect bounces of the path-traced reference. */
+  bounces: number;
+  /** Side of the compared crop in pixels (rendered at twice that and box-filtered, which halves path noise). */
+  pixels: number;
+}
+
+/**
+ * The default: path traced at 64 spp over 32×32 compared pixels. A node's cost per sample is bounded by these
+ * numbers, not by the scene's frame size; the job states them, so every node computes the same images. The
+ * reference's path noise is what SSIM mostly measures at low spp (a correct Cornell box bake: mean SSIM 0.89 at
+ * 32 spp, 0.93 at 64, 0.95 at 128), so the spp must match the profile's SSIM threshold.
+ */
+export const DEFAULT_RENDER: RenderSpec = { reference: 'pathtrace', spp: 64, bounces: 3, pixels: 32 };
+
 /** A node's signed answer for one job. */
 export interface Vote {
   jobId: string;

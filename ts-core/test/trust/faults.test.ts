@@ -18,13 +18,13 @@ import { DEFAULT_REPUTATION, lowerBound } from '../../src/trust/reputation.js';
 import { auditStore } from '../../src/trust/audit.js';
 import type { TrustClient, SubmitRequest } from '../../src/trust/client.js';
 import { oteBin, tempDir } from '../helpers.js';
-import { trustBlobs, THRESHOLDS, type Blobs } from './fixtures.js';
+import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs } from './fixtures.js';
 
 let blobs: Blobs;
 let firstCert: Certificate, engineKey: string;
 const clusters: EmbeddedTrust[] = [];
 const job = (artifact: Uint8Array, extra: Partial<SubmitRequest> = {}): SubmitRequest =>
-  ({ referenceScene: blobs.reference, artifact, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9, ...extra });
+  ({ referenceScene: blobs.reference, artifact, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9, render: FAST_RENDER, ...extra });
 const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

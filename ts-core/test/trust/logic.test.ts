@@ -66,11 +66,23 @@ test('consensus: liars are flagged and outvoted whichever way they lie', () => {
   let r = decide([vote('a', 40, true), vote('b', 40, true), vote('c', 40, true), vote('x', 10, false)], eq(['a', 'b', 'c', 'x']), th);
   assert.is(r.verdict, 'accepted');
   assert.equal(r.flagged, ['x']);
-  // bad work, two colluding liars of five say it passes with the same numbers
-  r = decide([vote('a', 20, false), vote('b', 20, false), vote('c', 20, false), vote('x', 45, true), vote('y', 45, true)], eq(['a', 'b', 'c', 'x', 'y']), th);
+  // bad work, two colluding liars of five say it passes with the same numbers: 3/5 is no 2/3 supermajority, so
+  // nobody is flagged and there is no verdict yet (the engine widens the quorum)
+  const five = [vote('a', 20, false), vote('b', 20, false), vote('c', 20, false), vote('x', 45, true), vote('y', 45, true)];
+  r = decide(five, eq(['a', 'b', 'c', 'x', 'y']), th);
+  assert.is(r.verdict, 'inconclusive');
+  assert.ok(r.contested);
+  assert.equal(r.flagged, []);
+  assert.equal(r.dissenting.sort(), ['x', 'y']);
+  // widened to seven: 5/7 agree, the liars are flagged and the work rejected
+  r = decide([...five, vote('d', 20, false), vote('e', 20, false)], eq(['a', 'b', 'c', 'd', 'e', 'x', 'y']), th);
   assert.is(r.verdict, 'rejected');
   assert.equal(r.flagged.sort(), ['x', 'y']);
   assert.ok(r.intervals.psnr.hi < 30);
+  // three colluders of five hold the median, but not 2/3 of the weight: the honest two are not flagged
+  r = decide([vote('a', 20, false), vote('b', 20, false), vote('x', 45, true), vote('y', 45, true), vote('z', 45, true)], eq(['a', 'b', 'x', 'y', 'z']), th);
+  assert.is(r.verdict, 'inconclusive');
+  assert.equal(r.flagged, []);
   // a vote whose pass bit contradicts its own numbers does not count as pass
   r = decide([vote('a', 20, true), vote('b', 20, true), vote('c', 20, true)], eq(['a', 'b', 'c']), th);
   assert.is(r.verdict, 'rejected');

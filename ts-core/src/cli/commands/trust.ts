@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { TrustEngine } from '../../trust/engine.js';
-import { VerifierNode, type LieMode } from '../../trust/node.js';
+import { NodeRefusedError, VerifierNode, type LieMode } from '../../trust/node.js';
+import { loadOrCreateIdentity } from '../../trust/crypto.js';
 import { InterimRaycastEvaluator, type SampleEvaluator } from '../../trust/evaluator.js';
 import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
 import { auditStore } from '../../trust/audit.js';
@@ -20,8 +21,10 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, quorum: { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'assign-timeout-ms': { type: 'string' }, 'rate-limit': { type: 'string' },
     'max-blob-mb': { type: 'string' }, 'no-spot-checks': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
+    'allow-node': { type: 'string', multiple: true }, 'allow-nodes': { type: 'string' },
   });
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
+  const allowedNodes = allowList(values['allow-node'], values['allow-nodes']);
   const engine = new TrustEngine({
     dataDir: values.data ?? join('out', 'trust'),
     host: values.host ?? '127.0.0.1',
@@ -31,22 +34,48 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     rateLimit: numberFlag(values['rate-limit'], 'rate-limit', 200, (n) => n > 0),
     maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, (n) => n > 0) * (1 << 20),
     spotChecks: !values['no-spot-checks'],
+    allowedNodes,
     tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
     log: values.verbose || !values.json ? (l) => ctx.stderr(`[engine] ${l}\n`) : undefined,
   });
   const url = await engine.start();
-  ctx.stdout(values.json ? `${JSON.stringify({ event: 'listening', url, engineKey: engine.engineKey, dataDir: values.data })}\n`
-    : `trust engine listening on ${url}\nengine key ${engine.engineKey}\n`);
+  ctx.stdout(values.json ? `${JSON.stringify({ event: 'listening', url, engineKey: engine.engineKey, dataDir: values.data, allowedNodes: allowedNodes?.length ?? null })}\n`
+    : `trust engine listening on ${url}\nengine key ${engine.engineKey}\n${allowedNodes ? `nodes: only the ${allowedNodes.length} allowed key(s)` : 'nodes: any node that proves its key (no allow-list)'}\n`);
   await waitForAbort(ctx.signal);
   await engine.stop();
   return EXIT.OK;
+}
+
+/**
+ * The node allow-list: keys from repeated --allow-node flags and from --allow-nodes FILE (one hex key per line;
+ * blank lines and # comments ignored). Undefined when neither is given: any authenticated node may join.
+ */
+function allowList(flags: string[] | undefined, file: string | undefined): string[] | undefined {
+  if (!flags?.length && file === undefined) return undefined;
+  const keys: { key: string; where: string }[] = (flags ?? []).map((k) => ({ key: k.trim(), where: '--allow-node' }));
+  if (file !== undefined) {
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); } catch (e) { throw new UsageError(`--allow-nodes ${file}: ${(e as Error).message}`); }
+    text.split(/\r?\n/).forEach((line, i) => {
+      const k = line.replace(/#.*/, '').trim();
+      if (k) keys.push({ key: k, where: `${file}:${i + 1}` });
+    });
+  }
+  for (const { key, where } of keys) if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`${where}: "${key}" is not a node public key (64 hex digits; print one with ote trust node --print-key)`);
+  return keys.map((k) => k.key.toLowerCase());
 }
 
 async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {
     engine: { type: 'string' }, key: { type: 'string' }, capability: { type: 'string' }, lie: { type: 'string' }, ca: { type: 'string' },
     count: { type: 'string' }, 'sample-delay-ms': { type: 'string' }, evaluator: { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+    'print-key': { type: 'boolean' },
   });
+  if (values['print-key']) {
+    // The key an engine operator puts on the allow-list; created (and kept) at --key when the node has none yet.
+    ctx.stdout(`${loadOrCreateIdentity(values.key ?? join('out', 'trust', 'node.key')).publicKey}\n`);
+    return EXIT.OK;
+  }
   if (!values.engine) throw new UsageError('missing --engine ws://host:port');
   const lie = (values.lie ?? 'none') as LieMode;
   if (!['none', 'random', 'consistent', 'collude'].includes(lie)) throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
@@ -66,7 +95,14 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
       log: (l) => ctx.stderr(`[node] ${l}\n`),
     });
   });
-  await Promise.all(nodes.map((n) => n.start()));
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+  } catch (e) {
+    if (!(e instanceof NodeRefusedError)) throw e;
+    for (const n of nodes) n.stop();
+    ctx.stderr(`ote trust node: refused by ${values.engine}: ${e.message}\n`);
+    return EXIT.USAGE;
+  }
   if (values.verbose) for (const n of nodes) ctx.stderr(`[node] ${n.key} connected to ${values.engine}\n`);
   await waitForAbort(ctx.signal);
   for (const n of nodes) n.stop();
@@ -89,7 +125,7 @@ async function audit(argv: string[], ctx: CommandContext): Promise<number> {
 export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
-  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render|interim] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render|interim] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);

@@ -11,20 +11,32 @@ import { OteError } from '../../errors.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import type { ArtifactKind } from '../../trust/types.js';
+import { DEFAULT_RENDER, type ArtifactKind, type ReferenceMode, type RenderSpec } from '../../trust/types.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify an optimized artifact with the Trust Engine and write its certificate',
-  usage: 'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat]',
+  usage: 'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' }, engine: { type: 'string' }, 'api-key': { type: 'string' }, psnr: { type: 'string' }, ssim: { type: 'string' },
       flip: { type: 'string' }, confidence: { type: 'string' }, complexity: { type: 'string' }, kind: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' },
+      reference: { type: 'string' }, spp: { type: 'string' }, bounces: { type: 'string' }, pixels: { type: 'string' },
     });
     const refPath = requirePositional(positionals, 0, 'reference scene'), artPath = requirePositional(positionals, 1, 'artifact');
-    const kind = (values.kind ?? 'lightmap-gltf') as ArtifactKind;
+    // Splat files are recognised by their extension; --kind overrides.
+    const kind = (values.kind ?? (/\.(ply|spz|splat)$/i.test(artPath) ? 'splat' : 'lightmap-gltf')) as ArtifactKind;
     if (kind !== 'lightmap-gltf' && kind !== 'splat') throw new UsageError(`--kind must be lightmap-gltf or splat, got "${values.kind}"`);
+    // How the nodes render: a bake is judged path traced; splats converted from surfaces against the unlit scene.
+    const mode = (values.reference ?? (kind === 'splat' ? 'albedo' : DEFAULT_RENDER.reference)) as ReferenceMode;
+    if (!['pathtrace', 'shaded', 'albedo'].includes(mode)) throw new UsageError(`--reference must be pathtrace, shaded or albedo, got "${values.reference}"`);
+    const int = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
+    const render: RenderSpec = {
+      reference: mode,
+      spp: numberFlag(values.spp, 'spp', mode === 'pathtrace' ? DEFAULT_RENDER.spp : 4, int(1, 1024)),
+      bounces: numberFlag(values.bounces, 'bounces', DEFAULT_RENDER.bounces, int(0, 16)),
+      pixels: numberFlag(values.pixels, 'pixels', DEFAULT_RENDER.pixels, int(16, 256)),
+    };
     const read = async (p: string) => { try { return new Uint8Array(await readFile(p)); } catch (e) { throw new OteError('BAD_INPUT', (e as Error).message, { file: p }); } };
     const [reference, artifact] = [await read(refPath), await read(artPath)];
     const thresholds = {
@@ -42,7 +54,7 @@ export const verifyCommand: Command = {
     }
     try {
       const cert = await client.submit({
-        referenceScene: reference, artifact, kind, thresholds,
+        referenceScene: reference, artifact, kind, thresholds, render,
         confidence: numberFlag(values.confidence, 'confidence', 0.95, (n) => n >= 0.9 && n < 1),
         complexity: numberFlag(values.complexity, 'complexity', 0.5, (n) => n >= 0 && n <= 1),
       }, { signal: ctx.signal });

@@ -1,0 +1,87 @@
+/**
+ * Verification with the real renderers and real node processes: a correct bake is accepted and a wrong one (the
+ * same lightmaps at twice their intensity) rejected against the path-traced reference; a splat conversion is
+ * accepted and the splats of a recoloured scene rejected against the unlit reference, as PLY and as SPZ.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OTE_BIN, startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
+import type { TrustClient } from '../../src/trust/client.js';
+import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
+import { sampleSpecs } from '../../src/trust/sampling.js';
+import type { RenderSpec } from '../../src/trust/types.js';
+import { tempDir } from '../helpers.js';
+import { ALBEDO_TEST as ALBEDO, PATHTRACED_TEST as PATHTRACED, realBlobs, type RealBlobs } from './fixtures.js';
+
+// SSIM at 32 spp mostly measures the reference's path noise (a correct bake averages ~0.89); PSNR and FLIP carry the bake's error.
+const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.8, flip: 0.1 };
+const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.85, flip: 0.15 };
+
+let trust: EmbeddedTrust, client: TrustClient;
+const readText = (name: string, dir: string) => readFileSync(join(dir, name), 'utf8');
+let blobs: RealBlobs;
+
+test.before(async () => {
+  blobs = await realBlobs();
+  trust = await startEmbeddedTrust({ dataDir: join(tempDir('ote-trust-render-'), 'engine'), nodes: 3, quorum: 3 });
+  client = trust.client();
+});
+
+test.after(async () => { client?.close(); await trust?.stop(); });
+
+test('the evaluator is deterministic per sample seed, and a ×2 bake measures far worse than the correct one', async () => {
+  const ev = new RenderedSampleEvaluator();
+  const [s] = sampleSpecs('cd'.repeat(32), 1);
+  const a = await ev.evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, PATHTRACED);
+  const b = await new RenderedSampleEvaluator().evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, PATHTRACED);
+  assert.equal(a, b, 'two evaluators, same sample: the same numbers');
+  const x2 = await ev.evaluate(blobs.reference, blobs.bakeX2, 'lightmap-gltf', s, PATHTRACED);
+  assert.ok(a.psnr > x2.psnr + 6 && a.flip < x2.flip, `correct ${JSON.stringify(a)} vs ×2 ${JSON.stringify(x2)}`);
+});
+
+const submit = (artifact: Uint8Array, kind: 'lightmap-gltf' | 'splat', render: RenderSpec, thresholds: typeof BAKE_THRESHOLDS) =>
+  client.submit({ referenceScene: blobs.reference, artifact, kind, thresholds, render, complexity: 0, confidence: 0.9 }, { timeoutMs: 60_000 });
+
+test('real nodes accept the correct bake and reject the lightmaps scaled ×2', async () => {
+  const good = await submit(blobs.bake, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
+  assert.is(good.verdict, 'accepted', good.reason);
+  assert.equal(good.job.render, PATHTRACED, 'the certificate says how the nodes rendered');
+  assert.is(good.nodes.length, 3);
+  assert.ok(good.nodes.every((n) => !n.flagged), 'honest nodes agree');
+  const bad = await submit(blobs.bakeX2, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
+  assert.is(bad.verdict, 'rejected', bad.reason);
+  // FLIP, not PSNR: crops that see only empty space score PSNR at its cap in both, which swamps a mean of PSNRs.
+  assert.ok(bad.metrics.flip.median > good.metrics.flip.median + 0.05, `×2 FLIP ${bad.metrics.flip.median} vs ${good.metrics.flip.median}`);
+});
+
+test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats of a recoloured scene', async () => {
+  const ply = await submit(blobs.ply, 'splat', ALBEDO, SPLAT_THRESHOLDS);
+  assert.is(ply.verdict, 'accepted', ply.reason);
+  assert.is(ply.job.kind, 'splat');
+  const spz = await submit(blobs.spz, 'splat', ALBEDO, SPLAT_THRESHOLDS);
+  assert.is(spz.verdict, 'accepted', spz.reason);
+  const other = await submit(blobs.spzOther, 'splat', ALBEDO, SPLAT_THRESHOLDS);
+  assert.is(other.verdict, 'rejected', other.reason);
+});
+
+test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accepted, its certificate checks offline', () => {
+  const dir = tempDir('ote-trust-verify-cli-');
+  for (const [name, bytes] of [['ref.glb', blobs.reference], ['x2.glb', blobs.bakeX2], ['splats.spz', blobs.spz]] as const) writeFileSync(join(dir, name), bytes);
+  const ote = (...args: string[]) => spawnSync(process.execPath, [OTE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const engine = ['--engine', trust.url, '--api-key', `${trust.apiKey.id}:${trust.apiKey.secret}`, '--complexity', '0', '--confidence', '0.9', '--json'];
+  const wrong = ote('verify', 'ref.glb', 'x2.glb', ...engine, '--spp', '32', '--pixels', '24', '--psnr', '28', '--ssim', '0.8', '--flip', '0.1', '-o', 'x2.cert.json');
+  assert.is(wrong.status, 7, `a wrong bake exits 7: ${wrong.stdout}${wrong.stderr}`);
+  assert.is(JSON.parse(wrong.stdout.trim()).verdict, 'rejected');
+  const splat = ote('verify', 'ref.glb', 'splats.spz', ...engine, '--pixels', '24', '--psnr', '22', '--ssim', '0.85', '--flip', '0.15', '-o', 'splat.cert.json');
+  assert.is(splat.status, 0, splat.stdout + splat.stderr);
+  const check = ote('verify-cert', 'splat.cert.json', '--engine-key', trust.engineKey);
+  assert.is(check.status, 0, check.stdout + check.stderr);
+  const cert = JSON.parse(readText('splat.cert.json', dir));
+  assert.is(cert.job.kind, 'splat');
+  assert.is(cert.job.render.reference, 'albedo');
+});
+
+test.run();
