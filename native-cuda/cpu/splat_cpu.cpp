@@ -56,6 +56,9 @@ struct Frame {
   std::vector<uint32_t> bin;         // binning histograms, [chunk][tile]
   std::vector<float> T_final;
   std::vector<uint32_t> n_contrib;   // per pixel: sorted-list offset within the tile + 1 of the last contributor
+  // Backward only: image gradients, per-intersection gradient slots and their per-Gaussian sums.
+  std::vector<float> rgb, alpha, depth, d_rgb, d_alpha, d_depth;
+  std::vector<ProjectedGrad> slot, pg;
 };
 
 // Frames are reused across calls (a training run renders thousands of frames of the same size): page-faulting
@@ -72,9 +75,11 @@ class FramePool {
   }
   void release(std::unique_ptr<Frame> f, size_t count, size_t isect) {
     if (f->proj.capacity() > 4 * count + 65536) std::vector<Projected>().swap(f->proj);
+    if (f->pg.capacity() > 4 * count + 65536) std::vector<ProjectedGrad>().swap(f->pg);
     if (f->ids.capacity() > 4 * isect + 65536) {
       std::vector<uint32_t>().swap(f->ids);
       std::vector<uint32_t>().swap(f->depth_bits);
+      std::vector<ProjectedGrad>().swap(f->slot);
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (free_.size() < 2) free_.push_back(std::move(f));  // one per concurrent job is plenty
@@ -417,18 +422,23 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   const int W = cam.width, H = cam.height, TX = tiles_x(cam), tiles = TX * tiles_y(cam);
   const size_t npix = size_t(W) * H;
   // The forward image is needed for the loss even when the caller does not want it back.
-  std::vector<float> rgb(out.rgb ? 0 : 3 * npix), alpha(out.alpha ? 0 : npix), depth(out.depth ? 0 : npix);
-  Image img{out.rgb ? out.rgb : rgb.data(), out.alpha ? out.alpha : alpha.data(), out.depth ? out.depth : depth.data()};
   PooledFrame pf;
   pf.count = size_t(g.count);
   Frame& f = *pf.f;
+  if (!out.rgb) f.rgb.resize(3 * npix);
+  if (!out.alpha) f.alpha.resize(npix);
+  if (!out.depth) f.depth.resize(npix);
+  Image img{out.rgb ? out.rgb : f.rgb.data(), out.alpha ? out.alpha : f.alpha.data(),
+            out.depth ? out.depth : f.depth.data()};
   Status st = forward(g, cam, opts, f, img, stats, true, ctl);
   if (st != Status::Ok) return st;
-  std::vector<float> d_rgb(3 * npix, 0.f), d_alpha(npix, 0.f), d_depth(npix, 0.f);
-  loss(img.rgb, img.alpha, img.depth, d_rgb.data(), d_alpha.data(), d_depth.data());
+  f.d_rgb.assign(3 * npix, 0.f), f.d_alpha.assign(npix, 0.f), f.d_depth.assign(npix, 0.f);
+  const float *d_rgb = f.d_rgb.data(), *d_alpha = f.d_alpha.data(), *d_depth = f.d_depth.data();
+  loss(img.rgb, img.alpha, img.depth, f.d_rgb.data(), f.d_alpha.data(), f.d_depth.data());
 
   auto t0 = std::chrono::steady_clock::now();
-  std::vector<ProjectedGrad> slot(f.ids.size());
+  std::vector<ProjectedGrad>& slot = f.slot;
+  slot.resize(f.ids.size());
   std::memset(slot.data(), 0, slot.size() * sizeof(ProjectedGrad));
   const float* bg = opts.background;
   st = parallel_for(uint64_t(tiles), 1, [&](uint64_t b, uint64_t e) {
@@ -474,7 +484,8 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   if (st != Status::Ok) return st;
 
   // Reduce the per-intersection slots into per-Gaussian gradients in sorted order (deterministic).
-  std::vector<ProjectedGrad> pg(size_t(g.count));
+  std::vector<ProjectedGrad>& pg = f.pg;
+  pg.resize(size_t(g.count));
   std::memset(pg.data(), 0, pg.size() * sizeof(ProjectedGrad));
   for (size_t k = 0; k < f.ids.size(); ++k) {
     ProjectedGrad& d = pg[f.ids[k]];

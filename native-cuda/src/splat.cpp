@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ote/splat/splat.h"
+#include "ote/splat/train_math.h"
 #include "ote/thread_pool.h"
 
 namespace ote {
@@ -39,15 +40,11 @@ struct TrainLoss final : FrameLoss {
   }
 };
 
-// Separable 11-tap Gaussian (sigma 1.5) with zero padding, over one channel of a 3-channel image or a plane.
-constexpr int kR = 5;
+// Separable 11-tap Gaussian (sigma 1.5) with zero padding, over one plane.
+constexpr int kR = kSsimRadius;
 struct Window {
   float w[2 * kR + 1];
-  Window() {
-    float s = 0;
-    for (int i = -kR; i <= kR; ++i) s += w[i + kR] = std::exp(-float(i * i) / (2.f * 1.5f * 1.5f));
-    for (float& v : w) v /= s;
-  }
+  Window() { ssim_window(w); }
 };
 const Window kWindow;
 
@@ -81,9 +78,8 @@ double image_loss(const float* rgb, const float* target, int W, int H, float lam
   for (size_t i = 0; i < 3 * n; ++i) {
     const float d = rgb[i] - target[i];
     l1 += std::fabs(d);
-    if (d_rgb) d_rgb[i] = float((1.0 - lambda) * inv * (d > 0 ? 1 : d < 0 ? -1 : 0));
+    if (d_rgb) d_rgb[i] = l1_grad(d, float((1.0 - lambda) * inv));
   }
-  const float C1 = 0.01f * 0.01f, C2 = 0.03f * 0.03f;
   // Per channel, in parallel: SSIM map and (optionally) its gradient.
   std::vector<double> channel_sum(3, 0.0);
   JobControl none;
@@ -102,23 +98,9 @@ double image_loss(const float* rgb, const float* target, int W, int H, float lam
       blur(xy.data(), sxy.data(), tmp.data(), W, H);
       if (d_rgb) A.assign(n, 0.f), B.assign(n, 0.f), C.assign(n, 0.f);
       double sum = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const float mux = mx[i], muy = my[i];
-        const float vx = sxx[i] - mux * mux, vy = syy[i] - muy * muy, cxy = sxy[i] - mux * muy;
-        const float N1 = 2.f * mux * muy + C1, N2 = 2.f * cxy + C2;
-        const float D1 = mux * mux + muy * muy + C1, D2 = vx + vy + C2;
-        const float S = (N1 * N2) / (D1 * D2);
-        sum += S;
-        if (d_rgb) {
-          const float dS_dmux = (2.f * muy * N2) / (D1 * D2) - S * 2.f * mux / D1;
-          const float dS_dvx = -S / D2;
-          const float dS_dcxy = 2.f * N1 / (D1 * D2);
-          // vx = E[x^2] - mux^2 and cxy = E[xy] - mux muy, so the mean's total derivative collects both.
-          A[i] = dS_dmux - 2.f * mux * dS_dvx - muy * dS_dcxy;
-          B[i] = dS_dvx;
-          C[i] = dS_dcxy;
-        }
-      }
+      for (size_t i = 0; i < n; ++i)
+        sum += ssim_terms(mx[i], my[i], sxx[i], syy[i], sxy[i], d_rgb ? &A[i] : nullptr, d_rgb ? &B[i] : nullptr,
+                          d_rgb ? &C[i] : nullptr);
       channel_sum[c] = sum;
       if (d_rgb) {
         // The window is symmetric, so the adjoint of the blur is the same blur.
@@ -181,9 +163,7 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
         const float gv = grp.grad[i];
         float lr = grp.lr;
         if (grp.stride && (i % grp.stride) >= grp.width) lr = a.lr_sh_rest;
-        m[i] = a.beta1 * m[i] + (1.f - a.beta1) * gv;
-        v[i] = a.beta2 * v[i] + (1.f - a.beta2) * gv * gv;
-        grp.param[i] -= lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + a.eps);
+        adam_step(grp.param[i], m[i], v[i], gv, lr, a.beta1, a.beta2, bc1, bc2, a.eps);
       }
     }, none);
     offset += grp.count;
