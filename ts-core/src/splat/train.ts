@@ -53,6 +53,12 @@ export interface TrainOptions {
   seed?: number | string;
   backend?: Backend;
   signal?: AbortSignal;
+  /**
+   * Wall-clock limit in seconds (from the start of training, colour initialisation included). When it runs out
+   * the loop stops after the current iteration and returns what it has (`iterations` says how many ran).
+   * Plan `iterations` to fit (see trainObjectSplats): a cut-off schedule has not decayed its learning rates.
+   */
+  timeLimitSeconds?: number;
   onProgress?: (p: { iteration: number; iterations: number; loss: number; count: number }) => void;
 }
 
@@ -60,6 +66,7 @@ export interface TrainResult {
   model: GaussianModel;
   /** Mean loss over each block of 50 iterations. */
   lossHistory: number[];
+  /** Iterations run (fewer than asked when timeLimitSeconds cut training short). */
   iterations: number;
   seconds: number;
 }
@@ -185,6 +192,8 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   if (opts.backend === 'cuda' && !deviceTrainingAvailable('cuda')) throw new OteError('BAD_INPUT', 'backend cuda was asked for, but no CUDA device is available');
   const device = deviceTrainingAvailable(opts.backend) ? await SplatTrainSession.create(model, cams.map((camera, i) => ({ camera, target: targets[i] })), { signal: opts.signal }) : undefined;
   const lossHistory: number[] = [];
+  const deadline = opts.timeLimitSeconds !== undefined ? t0 + 1000 * opts.timeLimitSeconds : Infinity;
+  let done = 0;
   try {
     let block = 0, blockN = 0, order: number[] = [];
     let resetDone = false;
@@ -242,6 +251,11 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
       }
       if ((densify || reset) && device) await device.write(model, adam);
       opts.onProgress?.({ iteration: it, iterations: iters, loss, count: model.count });
+      done = it;
+      if (Date.now() >= deadline) {
+        if (blockN) lossHistory.push(block / blockN);
+        break;
+      }
     }
     if (device) await device.read(model);
   } finally {
@@ -251,7 +265,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   const keep: number[] = [];
   for (let i = 0; i < model.count; i++) if (sigmoid(model.opacity[i]) >= minOpacity) keep.push(i);
   if (keep.length < model.count) model = selectGaussians(model, keep);
-  return { model, lossHistory, iterations: iters, seconds: (Date.now() - t0) / 1000 };
+  return { model, lossHistory, iterations: done, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** See TrainOptions.colorsFromViews. Higher-order SH coefficients are cleared (the lit colour is the new base). */
