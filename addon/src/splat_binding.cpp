@@ -356,6 +356,9 @@ Napi::Value SplatSessionRead(const Napi::CallbackInfo& info) {
     if (size_t(g.count) != N)
       throw Napi::RangeError::New(env, std::string(fn) + ": model has " + std::to_string(g.count) +
                                            " Gaussians, the session " + std::to_string(N));
+    if (g.sh_stride != session_sh_stride(s))
+      throw Napi::RangeError::New(env, std::string(fn) + ": model.shStride " + std::to_string(g.sh_stride) +
+                                           " differs from the session's " + std::to_string(session_sh_stride(s)));
     *params = Params{const_cast<float*>(g.means), const_cast<float*>(g.log_scales), const_cast<float*>(g.quats),
                      const_cast<float*>(g.opacity), const_cast<float*>(g.sh)};
     want_params = true;
