@@ -438,13 +438,13 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
 
   auto t0 = std::chrono::steady_clock::now();
   std::vector<ProjectedGrad>& slot = f.slot;
-  slot.resize(f.ids.size());
-  std::memset(slot.data(), 0, slot.size() * sizeof(ProjectedGrad));
+  slot.resize(f.ids.size());  // each tile zeroes its own range below
   const float* bg = opts.background;
   st = parallel_for(uint64_t(tiles), 1, [&](uint64_t b, uint64_t e) {
     float T[kTile * kTile], accum[kTile * kTile][4];
     for (uint64_t t = b; t < e; ++t) {
       const uint32_t s0 = f.tile_start[t], s1 = f.tile_start[t + 1];
+      std::memset(slot.data() + s0, 0, (s1 - s0) * sizeof(ProjectedGrad));
       const int x0 = int(t % TX) * kTile, y0 = int(t / TX) * kTile;
       const int tw = std::min(kTile, W - x0), th = std::min(kTile, H - y0);
       uint32_t max_last = 0;
@@ -483,26 +483,40 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   }, ctl);
   if (st != Status::Ok) return st;
 
-  // Reduce the per-intersection slots into per-Gaussian gradients in sorted order (deterministic).
+  // Reduce the per-intersection slots into per-Gaussian gradients in sorted order (deterministic): each task owns
+  // a range of Gaussians and scans every slot, adding only its own, so the order of additions per Gaussian is the
+  // sorted order whatever the thread count.
   std::vector<ProjectedGrad>& pg = f.pg;
   pg.resize(size_t(g.count));
-  std::memset(pg.data(), 0, pg.size() * sizeof(ProjectedGrad));
-  for (size_t k = 0; k < f.ids.size(); ++k) {
-    ProjectedGrad& d = pg[f.ids[k]];
-    const ProjectedGrad& s = slot[k];
-    d.mean2d[0] += s.mean2d[0], d.mean2d[1] += s.mean2d[1];
-    d.conic[0] += s.conic[0], d.conic[1] += s.conic[1], d.conic[2] += s.conic[2];
-    d.rgb[0] += s.rgb[0], d.rgb[1] += s.rgb[1], d.rgb[2] += s.rgb[2];
-    d.opacity += s.opacity, d.depth += s.depth;
-  }
-  const size_t shn = size_t(g.count) * g.sh_stride * 3;
-  std::fill(grads.means, grads.means + 3 * size_t(g.count), 0.f);
-  std::fill(grads.log_scales, grads.log_scales + 3 * size_t(g.count), 0.f);
-  std::fill(grads.quats, grads.quats + 4 * size_t(g.count), 0.f);
-  std::fill(grads.opacity, grads.opacity + size_t(g.count), 0.f);
-  std::fill(grads.sh, grads.sh + shn, 0.f);
+  const uint64_t parts = std::max<uint64_t>(1, std::min<uint64_t>(thread_count(), uint64_t(g.count) / 4096 + 1));
+  const uint32_t* ids = f.ids.data();
+  const size_t nslot = f.ids.size();
+  st = parallel_for(parts, 1, [&](uint64_t pb, uint64_t pe) {
+    for (uint64_t part = pb; part < pe; ++part) {
+      const uint32_t lo = uint32_t(uint64_t(g.count) * part / parts), hi = uint32_t(uint64_t(g.count) * (part + 1) / parts);
+      std::memset(pg.data() + lo, 0, size_t(hi - lo) * sizeof(ProjectedGrad));
+      for (size_t k = 0; k < nslot; ++k) {
+        const uint32_t id = ids[k];
+        if (id < lo || id >= hi) continue;
+        ProjectedGrad& d = pg[id];
+        const ProjectedGrad& s = slot[k];
+        d.mean2d[0] += s.mean2d[0], d.mean2d[1] += s.mean2d[1];
+        d.conic[0] += s.conic[0], d.conic[1] += s.conic[1], d.conic[2] += s.conic[2];
+        d.rgb[0] += s.rgb[0], d.rgb[1] += s.rgb[1], d.rgb[2] += s.rgb[2];
+        d.opacity += s.opacity, d.depth += s.depth;
+      }
+    }
+  }, JobControl{ctl.cancel, {}});
+  if (st != Status::Ok) return st;
+  const size_t shs = size_t(g.sh_stride) * 3;
   ParamGrad out_g{grads.means, grads.log_scales, grads.quats, grads.opacity, grads.sh};
   st = parallel_for(uint64_t(g.count), 4096, [&](uint64_t b, uint64_t e) {
+    // Zero this chunk's gradients here rather than in one serial pass (SH alone is 48 floats per Gaussian).
+    std::fill(grads.means + 3 * b, grads.means + 3 * e, 0.f);
+    std::fill(grads.log_scales + 3 * b, grads.log_scales + 3 * e, 0.f);
+    std::fill(grads.quats + 4 * b, grads.quats + 4 * e, 0.f);
+    std::fill(grads.opacity + b, grads.opacity + e, 0.f);
+    std::fill(grads.sh + shs * b, grads.sh + shs * e, 0.f);
     for (uint64_t i = b; i < e; ++i) {
       const Projected& p = f.proj[i];
       if (grads.radii) grads.radii[i] = p.radius;

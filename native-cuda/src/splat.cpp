@@ -158,12 +158,14 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
   for (const Group& grp : groups) {
     float* m = a.m + offset;
     float* v = a.v + offset;
-    parallel_for(grp.count, 1 << 16, [&](uint64_t b, uint64_t e) {
-      for (uint64_t i = b; i < e; ++i) {
-        const float gv = grp.grad[i];
-        float lr = grp.lr;
-        if (grp.stride && (i % grp.stride) >= grp.width) lr = a.lr_sh_rest;
-        adam_step(grp.param[i], m[i], v[i], gv, lr, a.beta1, a.beta2, bc1, bc2, a.eps);
+    // Row by row (a row is one Gaussian's SH block, or one value), so the learning rate needs no per-element
+    // index arithmetic: the first `width` entries of a row use lr, the rest lr_sh_rest.
+    const size_t stride = grp.stride ? grp.stride : 1, width = grp.stride ? grp.width : 1;
+    parallel_for(grp.count / stride, std::max<size_t>(1, (size_t(1) << 16) / stride), [&](uint64_t b, uint64_t e) {
+      for (size_t i = b * stride, end = e * stride; i < end; i += stride) {
+        for (size_t j = i; j < i + width; ++j) adam_step(grp.param[j], m[j], v[j], grp.grad[j], grp.lr, a.beta1, a.beta2, bc1, bc2, a.eps);
+        for (size_t j = i + width; j < i + stride; ++j)
+          adam_step(grp.param[j], m[j], v[j], grp.grad[j], a.lr_sh_rest, a.beta1, a.beta2, bc1, bc2, a.eps);
       }
     }, none);
     offset += grp.count;
