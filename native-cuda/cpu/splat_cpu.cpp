@@ -251,6 +251,162 @@ OTE_AVX2 void blend_tile_avx2(const TileSplat* s, uint32_t n, int x0, int y0, in
 #undef OTE_AVX2
 #endif
 
+// What a tile's backward pass reads and writes.
+struct TileBackward {
+  const Frame& f;
+  const float *d_rgb, *d_alpha, *d_depth, *bg;
+  ProjectedGrad* slot;
+  int W, TX;
+};
+
+// Scalar backward of one tile: back to front over the splats; each visits only its pixel box, and only the pixels
+// it contributed to (k < n_contrib), through blend_backward_step (the shared math).
+void backward_tile_scalar(const TileBackward& c, uint64_t t, int tw, int th, uint32_t max_last) {
+  const Frame& f = c.f;
+  const uint32_t s0 = f.tile_start[t];
+  const int x0 = int(t % c.TX) * kTile, y0 = int(t / c.TX) * kTile;
+  float T[kTile * kTile], accum[kTile * kTile][4];
+  for (int ly = 0; ly < th; ++ly)
+    for (int lx = 0; lx < tw; ++lx) {
+      const int i = ly * kTile + lx;
+      T[i] = f.T_final[size_t(y0 + ly) * c.W + (x0 + lx)];
+      accum[i][0] = accum[i][1] = accum[i][2] = accum[i][3] = 0.f;
+    }
+  for (uint32_t k = max_last; k-- > 0;) {
+    const Projected& p = f.proj[f.ids[s0 + k]];
+    TileSplat box;
+    splat_box(p, x0, y0, tw, th, box);
+    ProjectedGrad& g = c.slot[s0 + k];
+    for (int ly = box.y0; ly < box.y1; ++ly)
+      for (int lx = box.x0; lx < box.x1; ++lx) {
+        const size_t pix = size_t(y0 + ly) * c.W + (x0 + lx);
+        if (k >= f.n_contrib[pix]) continue;
+        const int i = ly * kTile + lx;
+        const float px = x0 + lx + 0.5f, py = y0 + ly + 0.5f;
+        const float power = splat_power(p.conic, p.mean2d[0] - px, p.mean2d[1] - py);
+        if (power > 0.f) continue;
+        const float a = fminf(kAlphaMax, p.opacity * expf(power));
+        if (a < kAlphaMin) continue;
+        T[i] /= 1.f - a;
+        const float dp[3] = {c.d_rgb[3 * pix], c.d_rgb[3 * pix + 1], c.d_rgb[3 * pix + 2]};
+        blend_backward_step(p.conic, p.mean2d, p.opacity, p.rgb, p.depth, px, py, T[i], f.T_final[pix], c.bg, dp,
+                            c.d_alpha[pix], c.d_depth[pix], accum[i], g);
+      }
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define OTE_AVX2 __attribute__((target("avx2,fma")))
+
+OTE_AVX2 inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// AVX2 backward of one tile: blend_backward_step on eight pixels of a row at once. Splats are walked back to
+// front as in the scalar pass; the per-pixel state (T, the colour and depth blended behind) lives in tile-sized
+// arrays, and each splat's gradient is summed over its lanes and rows, then stored once. Alpha comes from the
+// same polynomial exp as the AVX2 forward, so the T it divides out is the one the forward multiplied in.
+OTE_AVX2 void backward_tile_avx2(const TileBackward& c, uint64_t t, int tw, int th, uint32_t max_last) {
+  constexpr int kPx = kTile * kTile;
+  const Frame& f = c.f;
+  const uint32_t s0 = f.tile_start[t];
+  const int x0 = int(t % c.TX) * kTile, y0 = int(t / c.TX) * kTile;
+  alignas(32) float T[kPx], A0[kPx], A1[kPx], A2[kPx], A3[kPx], TF[kPx], P0[kPx], P1[kPx], P2[kPx], DA[kPx], DD[kPx],
+      BGDP[kPx];
+  alignas(32) int32_t LAST[kPx];
+  for (int i = 0; i < kPx; ++i) {
+    const int ly = i / kTile, lx = i % kTile;
+    T[i] = A0[i] = A1[i] = A2[i] = A3[i] = TF[i] = P0[i] = P1[i] = P2[i] = DA[i] = DD[i] = BGDP[i] = 0.f;
+    LAST[i] = 0;  // pixels outside the image never take part
+    if (lx >= tw || ly >= th) continue;
+    const size_t pix = size_t(y0 + ly) * c.W + (x0 + lx);
+    T[i] = TF[i] = f.T_final[pix];
+    LAST[i] = int32_t(f.n_contrib[pix]);
+    P0[i] = c.d_rgb[3 * pix], P1[i] = c.d_rgb[3 * pix + 1], P2[i] = c.d_rgb[3 * pix + 2];
+    DA[i] = c.d_alpha[pix], DD[i] = c.d_depth[pix];
+    BGDP[i] = c.bg[0] * P0[i] + c.bg[1] * P1[i] + c.bg[2] * P2[i];
+  }
+  const __m256 lane = _mm256_setr_ps(0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f, 7.5f);
+  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f), mhalf = _mm256_set1_ps(-0.5f);
+  const __m256 amax = _mm256_set1_ps(kAlphaMax), amin = _mm256_set1_ps(kAlphaMin);
+  for (uint32_t k = max_last; k-- > 0;) {
+    const Projected& p = f.proj[f.ids[s0 + k]];
+    TileSplat box;
+    splat_box(p, x0, y0, tw, th, box);
+    if (box.x1 <= box.x0 || box.y1 <= box.y0) continue;
+    const __m256i kk = _mm256_set1_epi32(int32_t(k));
+    const __m256 mx = _mm256_set1_ps(p.mean2d[0]), ca = _mm256_set1_ps(p.conic[0]), cb = _mm256_set1_ps(p.conic[1]),
+                 cc = _mm256_set1_ps(p.conic[2]), op = _mm256_set1_ps(p.opacity);
+    const __m256 r0 = _mm256_set1_ps(p.rgb[0]), r1 = _mm256_set1_ps(p.rgb[1]), r2 = _mm256_set1_ps(p.rgb[2]),
+                 dz = _mm256_set1_ps(p.depth);
+    __m256 g_m0 = zero, g_m1 = zero, g_c0 = zero, g_c1 = zero, g_c2 = zero, g_r0 = zero, g_r1 = zero, g_r2 = zero,
+           g_op = zero, g_d = zero;
+    const int cx0 = box.x0 & ~7;
+    for (int ly = box.y0; ly < box.y1; ++ly) {
+      const float dyf = p.mean2d[1] - (y0 + ly + 0.5f);
+      const __m256 dy = _mm256_set1_ps(dyf);
+      for (int cx = cx0; cx < box.x1; cx += 8) {
+        const int i = ly * kTile + cx;
+        const __m256i last = _mm256_load_si256(reinterpret_cast<const __m256i*>(LAST + i));
+        __m256 live = _mm256_castsi256_ps(_mm256_cmpgt_epi32(last, kk));  // k < n_contrib
+        if (_mm256_testz_ps(live, live)) continue;
+        const __m256 dx = _mm256_sub_ps(mx, _mm256_add_ps(_mm256_set1_ps(float(x0 + cx)), lane));
+        const __m256 quad = _mm256_fmadd_ps(_mm256_mul_ps(ca, dx), dx, _mm256_set1_ps(p.conic[2] * dyf * dyf));
+        const __m256 power = _mm256_fnmadd_ps(_mm256_set1_ps(p.conic[1] * dyf), dx, _mm256_mul_ps(mhalf, quad));
+        const __m256 G = exp256(power);
+        const __m256 raw = _mm256_mul_ps(op, G);
+        const __m256 alpha = _mm256_min_ps(amax, raw);
+        live = _mm256_and_ps(live, _mm256_and_ps(_mm256_cmp_ps(power, zero, _CMP_LE_OQ), _mm256_cmp_ps(alpha, amin, _CMP_GE_OQ)));
+        if (_mm256_testz_ps(live, live)) continue;
+        const __m256 oma = _mm256_sub_ps(one, alpha), ra = _mm256_div_ps(one, oma);
+        const __m256 T0 = _mm256_load_ps(T + i);
+        const __m256 Tn = _mm256_blendv_ps(T0, _mm256_div_ps(T0, oma), live);  // T in front of this splat
+        _mm256_store_ps(T + i, Tn);
+        const __m256 p0 = _mm256_load_ps(P0 + i), p1 = _mm256_load_ps(P1 + i), p2 = _mm256_load_ps(P2 + i);
+        const __m256 dd = _mm256_load_ps(DD + i), tf = _mm256_load_ps(TF + i);
+        const __m256 a0 = _mm256_load_ps(A0 + i), a1 = _mm256_load_ps(A1 + i), a2 = _mm256_load_ps(A2 + i),
+                     a3 = _mm256_load_ps(A3 + i);
+        const __m256 w = _mm256_and_ps(live, _mm256_mul_ps(alpha, Tn));
+        g_d = _mm256_fmadd_ps(w, dd, g_d);
+        g_r0 = _mm256_fmadd_ps(w, p0, g_r0), g_r1 = _mm256_fmadd_ps(w, p1, g_r1), g_r2 = _mm256_fmadd_ps(w, p2, g_r2);
+        // dL/dalpha, as blend_backward_step.
+        __m256 s = _mm256_mul_ps(_mm256_sub_ps(r0, a0), p0);
+        s = _mm256_fmadd_ps(_mm256_sub_ps(r1, a1), p1, s);
+        s = _mm256_fmadd_ps(_mm256_sub_ps(r2, a2), p2, s);
+        s = _mm256_fmadd_ps(_mm256_sub_ps(dz, a3), dd, s);
+        __m256 d_alpha = _mm256_mul_ps(s, Tn);
+        const __m256 tfra = _mm256_mul_ps(tf, ra);
+        d_alpha = _mm256_fmadd_ps(tfra, _mm256_sub_ps(_mm256_load_ps(DA + i), _mm256_load_ps(BGDP + i)), d_alpha);
+        // The colour and depth blended behind, for the splats in front.
+        _mm256_store_ps(A0 + i, _mm256_blendv_ps(a0, _mm256_fmadd_ps(alpha, r0, _mm256_mul_ps(oma, a0)), live));
+        _mm256_store_ps(A1 + i, _mm256_blendv_ps(a1, _mm256_fmadd_ps(alpha, r1, _mm256_mul_ps(oma, a1)), live));
+        _mm256_store_ps(A2 + i, _mm256_blendv_ps(a2, _mm256_fmadd_ps(alpha, r2, _mm256_mul_ps(oma, a2)), live));
+        _mm256_store_ps(A3 + i, _mm256_blendv_ps(a3, _mm256_fmadd_ps(alpha, dz, _mm256_mul_ps(oma, a3)), live));
+        // Clamped alpha passes no gradient to opacity or shape.
+        const __m256 shape = _mm256_and_ps(live, _mm256_cmp_ps(raw, amax, _CMP_LE_OQ));
+        const __m256 Gs = _mm256_and_ps(shape, G);
+        g_op = _mm256_fmadd_ps(Gs, d_alpha, g_op);
+        const __m256 dG = _mm256_mul_ps(_mm256_mul_ps(op, d_alpha), Gs);
+        g_m0 = _mm256_fmadd_ps(dG, _mm256_fnmadd_ps(ca, dx, _mm256_mul_ps(_mm256_sub_ps(zero, cb), dy)), g_m0);
+        g_m1 = _mm256_fmadd_ps(dG, _mm256_fnmadd_ps(cc, dy, _mm256_mul_ps(_mm256_sub_ps(zero, cb), dx)), g_m1);
+        g_c0 = _mm256_fmadd_ps(_mm256_mul_ps(mhalf, _mm256_mul_ps(dx, dx)), dG, g_c0);
+        g_c1 = _mm256_fnmadd_ps(_mm256_mul_ps(dx, dy), dG, g_c1);
+        g_c2 = _mm256_fmadd_ps(_mm256_mul_ps(mhalf, _mm256_mul_ps(dy, dy)), dG, g_c2);
+      }
+    }
+    ProjectedGrad& g = c.slot[s0 + k];
+    g.mean2d[0] = hsum(g_m0), g.mean2d[1] = hsum(g_m1);
+    g.conic[0] = hsum(g_c0), g.conic[1] = hsum(g_c1), g.conic[2] = hsum(g_c2);
+    g.rgb[0] = hsum(g_r0), g.rgb[1] = hsum(g_r1), g.rgb[2] = hsum(g_r2);
+    g.opacity = hsum(g_op), g.depth = hsum(g_d);
+  }
+}
+#undef OTE_AVX2
+#endif
+
 // Stable LSD radix sort of (depth bits, id) pairs, 8 bits at a time, skipping digits every key shares (depths
 // in one tile usually share their top byte). Equal depths keep Gaussian order.
 void radix_sort_depth(uint32_t* keys, uint32_t* ids, uint32_t n, std::vector<uint32_t>& tk, std::vector<uint32_t>& ti) {
@@ -440,8 +596,9 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   std::vector<ProjectedGrad>& slot = f.slot;
   slot.resize(f.ids.size());  // each tile zeroes its own range below
   const float* bg = opts.background;
+  const TileBackward ctx{f, d_rgb, d_alpha, d_depth, bg, slot.data(), W, TX};
+  const bool simd = use_avx2();
   st = parallel_for(uint64_t(tiles), 1, [&](uint64_t b, uint64_t e) {
-    float T[kTile * kTile], accum[kTile * kTile][4];
     for (uint64_t t = b; t < e; ++t) {
       const uint32_t s0 = f.tile_start[t], s1 = f.tile_start[t + 1];
       std::memset(slot.data() + s0, 0, (s1 - s0) * sizeof(ProjectedGrad));
@@ -449,36 +606,14 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
       const int tw = std::min(kTile, W - x0), th = std::min(kTile, H - y0);
       uint32_t max_last = 0;
       for (int ly = 0; ly < th; ++ly)
-        for (int lx = 0; lx < tw; ++lx) {
-          const size_t pix = size_t(y0 + ly) * W + (x0 + lx);
-          const int i = ly * kTile + lx;
-          T[i] = f.T_final[pix];
-          accum[i][0] = accum[i][1] = accum[i][2] = accum[i][3] = 0.f;
-          max_last = std::max(max_last, f.n_contrib[pix]);
-        }
-      (void)s1;
-      // Back to front over the splats; each visits only its pixel box, and only pixels it contributed to.
-      for (uint32_t k = max_last; k-- > 0;) {
-        const Projected& p = f.proj[f.ids[s0 + k]];
-        TileSplat box;
-        splat_box(p, x0, y0, tw, th, box);
-        ProjectedGrad& g = slot[s0 + k];
-        for (int ly = box.y0; ly < box.y1; ++ly)
-          for (int lx = box.x0; lx < box.x1; ++lx) {
-            const size_t pix = size_t(y0 + ly) * W + (x0 + lx);
-            if (k >= f.n_contrib[pix]) continue;
-            const int i = ly * kTile + lx;
-            const float px = x0 + lx + 0.5f, py = y0 + ly + 0.5f;
-            const float power = splat_power(p.conic, p.mean2d[0] - px, p.mean2d[1] - py);
-            if (power > 0.f) continue;
-            const float a = fminf(kAlphaMax, p.opacity * expf(power));
-            if (a < kAlphaMin) continue;
-            T[i] /= 1.f - a;
-            const float dp[3] = {d_rgb[3 * pix], d_rgb[3 * pix + 1], d_rgb[3 * pix + 2]};
-            blend_backward_step(p.conic, p.mean2d, p.opacity, p.rgb, p.depth, px, py, T[i], f.T_final[pix], bg, dp,
-                                d_alpha[pix], d_depth[pix], accum[i], g);
-          }
+        for (int lx = 0; lx < tw; ++lx) max_last = std::max(max_last, f.n_contrib[size_t(y0 + ly) * W + (x0 + lx)]);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+      if (simd) {
+        backward_tile_avx2(ctx, t, tw, th, max_last);
+        continue;
       }
+#endif
+      backward_tile_scalar(ctx, t, tw, th, max_last);
     }
   }, ctl);
   if (st != Status::Ok) return st;
