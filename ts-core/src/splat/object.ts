@@ -145,7 +145,7 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   const trained = await trainSplats(start, train, {
     iterations, maxGaussians: cap, shDegree: maxDeg, background: bg, seed, backend, signal,
     densifyEvery: Math.max(10, Math.min(100, Math.floor(iterations / 12))), densifyFrom: Math.floor(iterations * 0.05),
-    timeLimitSeconds: trainBudget * 1.25,
+    timeLimitSeconds: trainBudget,  // a hard stop in case the machine slows down mid-run
     onProgress: (p) => report({ stage: 'train', fraction: p.iteration / p.iterations, detail: `loss ${p.loss.toFixed(4)}, ${p.count} Gaussians` }),
   });
   const t3 = performance.now();
@@ -160,11 +160,12 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
 }
 
 /**
- * Seconds per training step of a model grown to `count` Gaussians (the start model repeated, so its footprint
- * on screen is realistic), median of a few steps after a warm-up. Throwaway copies: the start model is untouched.
+ * Seconds per training step of a model grown to `count` Gaussians, the cap densification may reach (the start
+ * model repeated, so its footprint on screen is realistic): median of a few steps after a warm-up, so the plan
+ * errs on the short side. Throwaway copies: the start model is untouched.
  */
 async function timeSteps(start: GaussianModel, count: number, views: TrainingView[], deg: number, bg: [number, number, number], backend: Backend, signal?: AbortSignal): Promise<number> {
-  const idx = Array.from({ length: Math.max(1, Math.min(count, 3 * start.count)) }, (_, i) => i % start.count);
+  const idx = Array.from({ length: Math.max(1, count) }, (_, i) => i % start.count);
   const m = withShDegree(selectGaussians(start, idx), deg);
   const adam = createAdam(m), grads = createGrads(m);
   const lr = { means: 0, scales: 0, quats: 0, opacity: 0, shDc: 0, shRest: 0 };
