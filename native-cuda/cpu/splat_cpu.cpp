@@ -73,7 +73,12 @@ class FramePool {
     free_.pop_back();
     return f;
   }
-  void release(std::unique_ptr<Frame> f, size_t count, size_t isect) {
+  // `count`, `isect` and `npix` are what the call used (npix 0 for a forward-only render, which keeps no image
+  // state for the backward pass).
+  void release(std::unique_ptr<Frame> f, size_t count, size_t isect, size_t npix) {
+    for (std::vector<float>* v : {&f->T_final, &f->rgb, &f->alpha, &f->depth, &f->d_rgb, &f->d_alpha, &f->d_depth})
+      if (v->capacity() > 12 * npix + 65536) std::vector<float>().swap(*v);
+    if (f->n_contrib.capacity() > 4 * npix + 65536) std::vector<uint32_t>().swap(f->n_contrib);
     if (f->proj.capacity() > 4 * count + 65536) std::vector<Projected>().swap(f->proj);
     if (f->pg.capacity() > 4 * count + 65536) std::vector<ProjectedGrad>().swap(f->pg);
     if (f->ids.capacity() > 4 * isect + 65536) {
@@ -97,10 +102,10 @@ FramePool& frame_pool() {
 // Holds a pooled frame for the length of one call.
 struct PooledFrame {
   std::unique_ptr<Frame> f = frame_pool().acquire();
-  size_t count = 0;
+  size_t count = 0, npix = 0;
   ~PooledFrame() {
     const size_t isect = f->ids.size();
-    frame_pool().release(std::move(f), count, isect);
+    frame_pool().release(std::move(f), count, isect, npix);
   }
 };
 
@@ -579,7 +584,7 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   const size_t npix = size_t(W) * H;
   // The forward image is needed for the loss even when the caller does not want it back.
   PooledFrame pf;
-  pf.count = size_t(g.count);
+  pf.count = size_t(g.count), pf.npix = npix;
   Frame& f = *pf.f;
   if (!out.rgb) f.rgb.resize(3 * npix);
   if (!out.alpha) f.alpha.resize(npix);
