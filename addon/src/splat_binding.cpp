@@ -393,7 +393,8 @@ Napi::Value SplatSessionRead(const Napi::CallbackInfo& info) {
       env.Undefined(), keep);
 }
 
-// splatSessionWrite(session, model, adam? { m, v }) -> { promise, cancel }: replace the state after editing.
+// splatSessionWrite(session, model, adam? { m, v }, stats? { gradAccum, denom, maxRadii }) -> { promise, cancel }:
+// replace the state after editing (what is omitted starts at zero).
 Napi::Value SplatSessionWrite(const Napi::CallbackInfo& info) {
   const char* fn = "splatSessionWrite";
   Napi::Env env = info.Env();
@@ -410,10 +411,19 @@ Napi::Value SplatSessionWrite(const Napi::CallbackInfo& info) {
     v = sized_field<float>(ao, fn, "adam", "v", total);
     keep.push_back(ao);
   }
+  std::shared_ptr<DensifyStats> d;
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object so = info[3].As<Napi::Object>();
+    const size_t N = size_t(g.count);
+    d = std::make_shared<DensifyStats>(DensifyStats{sized_field<float>(so, fn, "stats", "gradAccum", N),
+                                                    sized_field<float>(so, fn, "stats", "denom", N),
+                                                    sized_field<float>(so, fn, "stats", "maxRadii", N)});
+    keep.push_back(so);
+  }
   return NativeJob::Start(
       env, fn,
       [=](const ote::JobControl&) {
-        return with_session(h, [&](TrainSession* s) { return session_write(s, g, m, v); });
+        return with_session(h, [&](TrainSession* s) { return session_write(s, g, m, v, d.get()); });
       },
       [=](Napi::Env env) -> Napi::Value {
         (void)h;

@@ -36,7 +36,7 @@ struct TrainSession {
 namespace {
 
 // Sizes every per-Gaussian buffer for `n` Gaussians (grow-only) and uploads the parameters.
-Status load(TrainSession& s, const Model& g, const float* m, const float* v) {
+Status load(TrainSession& s, const Model& g, const float* m, const float* v, const DensifyStats* d) {
   const size_t N = size_t(g.count), S = 3 * N * size_t(g.sh_stride), total = N * s.floats_per();
   s.count = g.count;
   OTE_CUDA_TRY(cuda::grow(s.means, 3 * N));
@@ -66,9 +66,12 @@ Status load(TrainSession& s, const Model& g, const float* m, const float* v) {
   else OTE_CUDA_TRY(cudaMemset(s.adam_m.ptr, 0, total * sizeof(float)));
   if (v) OTE_CUDA_TRY(cudaMemcpy(s.adam_v.ptr, v, total * sizeof(float), cudaMemcpyHostToDevice));
   else OTE_CUDA_TRY(cudaMemset(s.adam_v.ptr, 0, total * sizeof(float)));
-  OTE_CUDA_TRY(cudaMemset(s.grad_accum.ptr, 0, N * sizeof(float)));
-  OTE_CUDA_TRY(cudaMemset(s.denom.ptr, 0, N * sizeof(float)));
-  OTE_CUDA_TRY(cudaMemset(s.max_radii.ptr, 0, N * sizeof(float)));
+  const float* stats[3] = {d ? d->grad_accum : nullptr, d ? d->denom : nullptr, d ? d->max_radii : nullptr};
+  float* dst[3] = {s.grad_accum.ptr, s.denom.ptr, s.max_radii.ptr};
+  for (int k = 0; k < 3; ++k) {
+    if (stats[k]) OTE_CUDA_TRY(cudaMemcpy(dst[k], stats[k], N * sizeof(float), cudaMemcpyHostToDevice));
+    else OTE_CUDA_TRY(cudaMemset(dst[k], 0, N * sizeof(float)));
+  }
   return Status::Ok;
 }
 
@@ -87,7 +90,7 @@ Status session_create(const Model& g, const SessionView* views, int view_count, 
     OTE_CUDA_TRY(t->upload(views[i].target, 3 * size_t(c.width) * c.height));
     s->targets.push_back(std::move(t));
   }
-  const Status st = load(*s, g, nullptr, nullptr);
+  const Status st = load(*s, g, nullptr, nullptr, nullptr);
   if (st != Status::Ok) return st;
   *out = s.release();
   return Status::Ok;
@@ -158,10 +161,11 @@ Status session_read(TrainSession* s, Params* p, float* adam_m, float* adam_v, De
   return Status::Ok;
 }
 
-Status session_write(TrainSession* s, const Model& g, const float* adam_m, const float* adam_v) {
+Status session_write(TrainSession* s, const Model& g, const float* adam_m, const float* adam_v,
+                     const DensifyStats* densify) {
   if (!s || g.count < 0 || g.sh_stride != s->sh_stride) return Status::InvalidArgument;
   std::lock_guard<std::mutex> lock(s->mu);
-  return load(*s, g, adam_m, adam_v);
+  return load(*s, g, adam_m, adam_v, densify);
 }
 
 int session_count(const TrainSession* s) { return s ? s->count : 0; }

@@ -24,7 +24,9 @@ Status session_step(TrainSession*, int, int, const RenderOptions&, float, const 
   return Status::DeviceError;
 }
 Status session_read(TrainSession*, Params*, float*, float*, DensifyStats*) { return Status::DeviceError; }
-Status session_write(TrainSession*, const Model&, const float*, const float*) { return Status::DeviceError; }
+Status session_write(TrainSession*, const Model&, const float*, const float*, const DensifyStats*) {
+  return Status::DeviceError;
+}
 int session_count(const TrainSession*) { return 0; }
 int session_sh_stride(const TrainSession*) { return 0; }
 void session_destroy(TrainSession*) {}

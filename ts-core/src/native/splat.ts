@@ -185,10 +185,10 @@ export class SplatTrainSession {
     await runJob(() => addon().splatSessionRead(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats));
   }
 
-  /** Replaces the device state by `model` and its Adam moments (zero when omitted); statistics restart at zero. */
-  async write(model: GaussianModel, adam?: AdamState): Promise<void> {
+  /** Replaces the device state by `model`, its Adam moments and its statistics (each zero when omitted). */
+  async write(model: GaussianModel, adam?: AdamState, stats?: DensifyStats): Promise<void> {
     if (shCoeffs(model.shDegree) !== this.shStride) throw new RangeError('a session keeps the SH degree it was created with');
-    await runJob(() => addon().splatSessionWrite(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined));
+    await runJob(() => addon().splatSessionWrite(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats));
     this.count = model.count;
   }
 

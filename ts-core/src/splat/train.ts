@@ -249,7 +249,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
         adam.v.fill(0, opOff, opOff + model.count);
         resetDone = true;
       }
-      if ((densify || reset) && device) await device.write(model, adam);
+      if ((densify || reset) && device) await device.write(model, adam, stats);  // fresh statistics after a densify
       opts.onProgress?.({ iteration: it, iterations: iters, loss, count: model.count });
       done = it;
       if (Date.now() >= deadline) {

@@ -100,11 +100,16 @@ test('the device session steps like the CPU training step, and its state round-t
     assert.ok(seen > 100, `only ${seen} Gaussians have statistics`);
     // Write an edited (smaller) state back and read it again: exact.
     const half = { ...b, count: 250, means: b.means.slice(0, 750), logScales: b.logScales.slice(0, 750), quats: b.quats.slice(0, 1000), opacity: b.opacity.slice(0, 250), sh: b.sh.slice(0, 250 * 27) };
-    await session.write(half);
+    const halfStats = { gradAccum: stats.gradAccum.slice(0, 250), denom: stats.denom.slice(0, 250), maxRadii: stats.maxRadii.slice(0, 250) };
+    await session.write(half, undefined, halfStats);
     const back = { ...half, means: new Float32Array(750), logScales: new Float32Array(750), quats: new Float32Array(1000), opacity: new Float32Array(250), sh: new Float32Array(250 * 27) };
-    await session.read(back);
+    const backStats = createDensifyStats(250), backAdam = createAdam(back);
+    backAdam.m.fill(1);
+    await session.read(back, backAdam, backStats);
     assert.equal(back.means, half.means);
     assert.equal(back.sh, half.sh);
+    assert.equal(backStats.denom, halfStats.denom);
+    assert.ok(backAdam.m.every((x) => x === 0), 'omitted Adam moments restart at zero');
   } finally {
     session.close();
   }

@@ -130,9 +130,10 @@ Status session_step(TrainSession* s, int view, int sh_degree, const RenderOption
                     const JobControl& ctl);
 // Host copies of the state; any pointer may be null. `params` and Adam arrays use the Model / Adam layouts.
 Status session_read(TrainSession* s, Params* params, float* adam_m, float* adam_v, DensifyStats* densify);
-// Replace the state with an edited model (any count; the session's sh_stride) and its re-indexed Adam moments
-// (null: zero). Densification statistics restart at zero.
-Status session_write(TrainSession* s, const Model& model, const float* adam_m, const float* adam_v);
+// Replace the state with an edited model (any count; the session's sh_stride), its re-indexed Adam moments and
+// densification statistics (each null: zero).
+Status session_write(TrainSession* s, const Model& model, const float* adam_m, const float* adam_v,
+                     const DensifyStats* densify);
 int session_count(const TrainSession* s);
 int session_sh_stride(const TrainSession* s);
 void session_destroy(TrainSession* s);
