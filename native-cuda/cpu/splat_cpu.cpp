@@ -113,6 +113,7 @@ struct PooledFrame {
 struct ThreadScratch {
   std::vector<uint32_t> tk, ti;
   std::vector<TileSplat> local;
+  std::vector<uint32_t> segment_lists;  // the AVX2 blender's per-segment splat lists
 };
 ThreadScratch& scratch() {
   thread_local ThreadScratch s;
@@ -198,7 +199,30 @@ OTE_AVX2 inline __m256 exp256(__m256 x) {
 
 // AVX2 blender: blend_alpha and the accumulation above, eight pixels of a row at once. Each 8-pixel segment
 // keeps its state in registers and leaves the splat list as soon as all its pixels have stopped.
-OTE_AVX2 void blend_tile_avx2(const TileSplat* s, uint32_t n, int x0, int y0, int tw, int th, const TileOut& o) {
+OTE_AVX2 void blend_tile_avx2(const TileSplat* s, uint32_t n, int x0, int y0, int tw, int th, const TileOut& o,
+                              std::vector<uint32_t>& lists) {
+  // Bucket the splats by the 8-pixel row segments their boxes touch (front to back within each bucket), so a
+  // segment walks only splats that can reach it instead of testing every box in the tile.
+  constexpr int kSeg = kTile * kTile / 8;
+  uint32_t start[kSeg + 1] = {0};
+  for (uint32_t k = 0; k < n; ++k) {
+    const TileSplat& q = s[k];
+    if (q.x1 <= q.x0) continue;
+    for (int ly = q.y0; ly < q.y1; ++ly)
+      for (int h = q.x0 >> 3; h <= (q.x1 - 1) >> 3; ++h) ++start[ly * 2 + h + 1];
+  }
+  for (int i = 0; i < kSeg; ++i) start[i + 1] += start[i];
+  if (lists.size() < start[kSeg]) lists.resize(start[kSeg]);
+  {
+    uint32_t fill[kSeg];
+    std::memcpy(fill, start, sizeof(fill));
+    for (uint32_t k = 0; k < n; ++k) {
+      const TileSplat& q = s[k];
+      if (q.x1 <= q.x0) continue;
+      for (int ly = q.y0; ly < q.y1; ++ly)
+        for (int h = q.x0 >> 3; h <= (q.x1 - 1) >> 3; ++h) lists[fill[ly * 2 + h]++] = k;
+    }
+  }
   const __m256 lane = _mm256_setr_ps(0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f, 7.5f);
   const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.f), half = _mm256_set1_ps(-0.5f);
   const __m256 amax = _mm256_set1_ps(kAlphaMax), amin = _mm256_set1_ps(kAlphaMin);
@@ -212,9 +236,10 @@ OTE_AVX2 void blend_tile_avx2(const TileSplat* s, uint32_t n, int x0, int y0, in
       // Lanes past the tile's right edge start out done so they never hold the segment back.
       __m256 done = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(tw - cx - 1)));
-      for (uint32_t k = 0; k < n; ++k) {
+      const int seg = ly * 2 + (cx >> 3);
+      for (uint32_t j = start[seg]; j < start[seg + 1]; ++j) {
+        const uint32_t k = lists[j];
         const TileSplat& q = s[k];
-        if (ly < q.y0 || ly >= q.y1 || q.x1 <= cx || q.x0 >= cx + 8) continue;
         const __m256 dx = _mm256_sub_ps(_mm256_set1_ps(q.mean2d[0]), px);
         const float dy = q.mean2d[1] - py;
         // power = -0.5 (a dx^2 + c dy^2) - b dx dy, as splat_power.
@@ -535,7 +560,8 @@ Status forward(const Model& g, const Camera& cam, const RenderOptions& opts, Fra
                   keep_for_backward ? f.n_contrib.data() : nullptr, opts.background, W};
   const bool simd = use_avx2();
   st = parallel_for(uint64_t(tiles), 4, [&](uint64_t b, uint64_t e) {
-    std::vector<TileSplat>& local = scratch().local;
+    ThreadScratch& scr = scratch();
+    std::vector<TileSplat>& local = scr.local;
     for (uint64_t t = b; t < e; ++t) {
       const uint32_t s0 = f.tile_start[t], s1 = f.tile_start[t + 1];
       const int x0 = int(t % TX) * kTile, y0 = int(t / TX) * kTile;
@@ -551,7 +577,7 @@ Status forward(const Model& g, const Camera& cam, const RenderOptions& opts, Fra
       }
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
       if (simd) {
-        blend_tile_avx2(local.data(), s1 - s0, x0, y0, tw, th, o);
+        blend_tile_avx2(local.data(), s1 - s0, x0, y0, tw, th, o, scr.segment_lists);
         continue;
       }
 #endif
