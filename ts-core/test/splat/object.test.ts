@@ -24,10 +24,10 @@ test('within a seconds budget, training beats the direct conversion on held-out 
   assert.equal([...stages], ['targets', 'convert', 'train', 'evaluate']);
   // A loaded 2-core machine can overrun the plan somewhat; minutes would mean the budget is ignored.
   assert.ok(r.seconds.total < 1.6 * budget + 2, `took ${r.seconds.total.toFixed(1)} s for a ${budget} s budget`);
-  assert.ok(r.iterations >= 20 && r.iterations < 7000, `${r.iterations} iterations`);
+  assert.ok(r.iterations >= 10 && r.iterations < 7000, `${r.iterations} iterations`);
   assert.ok(r.model.count <= 96 * 96 && r.conversion.count <= 96 * 96, `counts ${r.model.count} / ${r.conversion.count}`);
   assert.ok(r.heldOutPsnr > r.conversionPsnr + 5, `held-out ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB`);
-  assert.ok(r.heldOutPsnr > 22, `held-out ${r.heldOutPsnr.toFixed(2)} dB`);
+  assert.ok(r.heldOutPsnr > 20, `held-out ${r.heldOutPsnr.toFixed(2)} dB`);
 });
 
 test('a fixed iteration count is reproducible; an abort cancels', async () => {
