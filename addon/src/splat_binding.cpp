@@ -1,9 +1,13 @@
-// splatRender / splatBackward / splatTrainStep(model, camera, ...) -> { promise, cancel }; splatImageLoss (sync).
+// splatRender / splatBackward / splatTrainStep(model, camera, ...) -> { promise, cancel }; splatImageLoss (sync);
+// the device-resident training session: splatSessionCreate / Step / Read / Write -> { promise, cancel }, and
+// splatSessionClose (sync).
 // See ts-core/src/native/splat.ts for the typed wrapper and native-cuda/include/ote/splat/splat.h for the math.
 #include <napi.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "module_registry.h"
@@ -226,11 +230,227 @@ Napi::Value SplatImageLoss(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// ---- device-resident training session ----------------------------------------------------------------------
+// The JS handle is an External owning a shared_ptr, so a job in flight keeps the session alive even if the
+// handle is collected; close() frees the device memory at once.
+// Jobs hold `mu` while they use the session, so close() waits for a step in flight instead of freeing under it.
+struct SessionHandle {
+  std::mutex mu;
+  TrainSession* s = nullptr;
+  ~SessionHandle() { session_destroy(s); }
+};
+using SessionRef = std::shared_ptr<SessionHandle>;
+
+SessionRef session_arg(const Napi::CallbackInfo& info, const char* fn) {
+  if (info.Length() < 1 || !info[0].IsExternal())
+    throw_type(info.Env(), std::string(fn) + ": argument 'session' must be a session handle from splatSessionCreate");
+  return *info[0].As<Napi::External<SessionRef>>().Data();
+}
+
+TrainSession* live(const SessionRef& h, Napi::Env env, const char* fn) {
+  std::lock_guard<std::mutex> lock(h->mu);
+  if (!h->s) throw Napi::Error::New(env, std::string(fn) + ": the session is closed");
+  return h->s;
+}
+
+// Runs f(session) with the handle locked; a session closed in the meantime reports InvalidArgument.
+template <typename F>
+ote::Status with_session(const SessionRef& h, F&& f) {
+  std::lock_guard<std::mutex> lock(h->mu);
+  return h->s ? f(h->s) : ote::Status::InvalidArgument;
+}
+
+Adam adam_hyper(const Napi::Object& ao, const char* fn) {
+  Adam a{};
+  a.m = a.v = nullptr;
+  a.lr_means = float(number_field(ao, fn, "adam", "lrMeans"));
+  a.lr_scales = float(number_field(ao, fn, "adam", "lrScales"));
+  a.lr_quats = float(number_field(ao, fn, "adam", "lrQuats"));
+  a.lr_opacity = float(number_field(ao, fn, "adam", "lrOpacity"));
+  a.lr_sh_dc = float(number_field(ao, fn, "adam", "lrShDc"));
+  a.lr_sh_rest = float(number_field(ao, fn, "adam", "lrShRest"));
+  a.step = int(number_field(ao, fn, "adam", "step"));
+  if (a.step < 1) throw Napi::RangeError::New(ao.Env(), std::string(fn) + ": adam.step must be >= 1");
+  return a;
+}
+
+// splatSessionCreate(model, views: [{ camera, target: Float32Array rgb }]) -> { promise (handle), cancel }
+Napi::Value SplatSessionCreate(const Napi::CallbackInfo& info) {
+  const char* fn = "splatSessionCreate";
+  Napi::Env env = info.Env();
+  Napi::Object mo = object_arg(info, 0, fn, "model");
+  if (info.Length() < 2 || !info[1].IsArray()) throw_type(env, std::string(fn) + ": argument 'views' must be an array");
+  Napi::Array va = info[1].As<Napi::Array>();
+  if (va.Length() < 1) throw Napi::RangeError::New(env, std::string(fn) + ": views must not be empty");
+  const Model g = model_arg(mo, fn);
+  auto views = std::make_shared<std::vector<SessionView>>();
+  for (uint32_t i = 0; i < va.Length(); ++i) {
+    const std::string path = "views[" + std::to_string(i) + "]";
+    if (!va.Get(i).IsObject()) throw_type(env, std::string(fn) + ": " + path + " must be an object");
+    Napi::Object vo = va.Get(i).As<Napi::Object>();
+    if (!vo.Get("camera").IsObject()) throw_type(env, std::string(fn) + ": " + path + ".camera must be an object");
+    SessionView v{};
+    v.camera = camera_arg(vo.Get("camera").As<Napi::Object>(), fn);
+    v.target = sized_field<float>(vo, fn, path.c_str(), "target", 3 * size_t(v.camera.width) * v.camera.height);
+    views->push_back(v);
+  }
+  auto handle = std::make_shared<SessionHandle>();
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl&) { return session_create(g, views->data(), int(views->size()), &handle->s); },
+      [=](Napi::Env env) -> Napi::Value {
+        return Napi::External<SessionRef>::New(env, new SessionRef(handle),
+                                               [](Napi::Env, SessionRef* r) { delete r; });
+      },
+      env.Undefined(), {mo, va});
+}
+
+// splatSessionStep(session, view, { adam, shDegree, lambda, background, accumulate, ndcScale }) -> { loss, ... }
+Napi::Value SplatSessionStep(const Napi::CallbackInfo& info) {
+  const char* fn = "splatSessionStep";
+  Napi::Env env = info.Env();
+  SessionRef h = session_arg(info, fn);
+  live(h, env, fn);
+  if (info.Length() < 2 || !info[1].IsNumber()) throw_type(env, std::string(fn) + ": argument 'view' must be a number");
+  const int view = info[1].As<Napi::Number>().Int32Value();
+  Napi::Object options = options_arg(info, 2);
+  if (!options.Get("adam").IsObject()) throw_type(env, std::string(fn) + ": options.adam must be an object");
+  const Adam adam = adam_hyper(options.Get("adam").As<Napi::Object>(), fn);
+  const int deg = int(number_field(options, fn, "options", "shDegree"));
+  Napi::Value lv = options.Get("lambda"), nv = options.Get("ndcScale");
+  const float lambda = lv.IsNumber() ? lv.As<Napi::Number>().FloatValue() : 0.2f;
+  const float ndc = nv.IsNumber() ? nv.As<Napi::Number>().FloatValue() : 0.f;
+  const bool accumulate = options.Get("accumulate").ToBoolean().Value();
+  const RenderOptions ro = render_options(options, fn);
+  auto loss = std::make_shared<double>(0);
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl& ctl) {
+        return with_session(h, [&](TrainSession* s) {
+          return session_step(s, view, deg, ro, lambda, adam, accumulate, ndc, loss.get(), nullptr, ctl);
+        });
+      },
+      [=](Napi::Env env) -> Napi::Value {
+        (void)h;  // keeps the session alive until the step is done
+        Napi::Object r = Napi::Object::New(env);
+        r.Set("loss", *loss);
+        return r;
+      },
+      options.Get("onProgress"), {});
+}
+
+// splatSessionRead(session, model?, adam? { m, v }, stats? { gradAccum, denom, maxRadii }) -> { promise, cancel }
+Napi::Value SplatSessionRead(const Napi::CallbackInfo& info) {
+  const char* fn = "splatSessionRead";
+  Napi::Env env = info.Env();
+  SessionRef h = session_arg(info, fn);
+  TrainSession* s = live(h, env, fn);
+  const size_t N = size_t(session_count(s));
+  const size_t total = N * (3 + 3 + 4 + 1 + 3 * size_t(session_sh_stride(s)));
+  std::vector<Napi::Value> keep;
+  auto params = std::make_shared<Params>();
+  bool want_params = false;
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object mo = info[1].As<Napi::Object>();
+    const Model g = model_arg(mo, fn);
+    if (size_t(g.count) != N)
+      throw Napi::RangeError::New(env, std::string(fn) + ": model has " + std::to_string(g.count) +
+                                           " Gaussians, the session " + std::to_string(N));
+    if (g.sh_stride != session_sh_stride(s))
+      throw Napi::RangeError::New(env, std::string(fn) + ": model.shStride " + std::to_string(g.sh_stride) +
+                                           " differs from the session's " + std::to_string(session_sh_stride(s)));
+    *params = Params{const_cast<float*>(g.means), const_cast<float*>(g.log_scales), const_cast<float*>(g.quats),
+                     const_cast<float*>(g.opacity), const_cast<float*>(g.sh)};
+    want_params = true;
+    keep.push_back(mo);
+  }
+  float *m = nullptr, *v = nullptr;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object ao = info[2].As<Napi::Object>();
+    m = sized_field<float>(ao, fn, "adam", "m", total);
+    v = sized_field<float>(ao, fn, "adam", "v", total);
+    keep.push_back(ao);
+  }
+  auto d = std::make_shared<DensifyStats>(DensifyStats{nullptr, nullptr, nullptr});
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object so = info[3].As<Napi::Object>();
+    d->grad_accum = sized_field<float>(so, fn, "stats", "gradAccum", N);
+    d->denom = sized_field<float>(so, fn, "stats", "denom", N);
+    d->max_radii = sized_field<float>(so, fn, "stats", "maxRadii", N);
+    keep.push_back(so);
+  }
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl&) {
+        return with_session(h, [&](TrainSession* s) {
+          return session_read(s, want_params ? params.get() : nullptr, m, v, d.get());
+        });
+      },
+      [=](Napi::Env env) -> Napi::Value {
+        (void)h;
+        return env.Undefined();
+      },
+      env.Undefined(), keep);
+}
+
+// splatSessionWrite(session, model, adam? { m, v }, stats? { gradAccum, denom, maxRadii }) -> { promise, cancel }:
+// replace the state after editing (what is omitted starts at zero).
+Napi::Value SplatSessionWrite(const Napi::CallbackInfo& info) {
+  const char* fn = "splatSessionWrite";
+  Napi::Env env = info.Env();
+  SessionRef h = session_arg(info, fn);
+  live(h, env, fn);
+  Napi::Object mo = object_arg(info, 1, fn, "model");
+  const Model g = model_arg(mo, fn);
+  std::vector<Napi::Value> keep{mo};
+  const float *m = nullptr, *v = nullptr;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object ao = info[2].As<Napi::Object>();
+    const size_t total = size_t(g.count) * (3 + 3 + 4 + 1 + 3 * size_t(g.sh_stride));
+    m = sized_field<float>(ao, fn, "adam", "m", total);
+    v = sized_field<float>(ao, fn, "adam", "v", total);
+    keep.push_back(ao);
+  }
+  std::shared_ptr<DensifyStats> d;
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object so = info[3].As<Napi::Object>();
+    const size_t N = size_t(g.count);
+    d = std::make_shared<DensifyStats>(DensifyStats{sized_field<float>(so, fn, "stats", "gradAccum", N),
+                                                    sized_field<float>(so, fn, "stats", "denom", N),
+                                                    sized_field<float>(so, fn, "stats", "maxRadii", N)});
+    keep.push_back(so);
+  }
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl&) {
+        return with_session(h, [&](TrainSession* s) { return session_write(s, g, m, v, d.get()); });
+      },
+      [=](Napi::Env env) -> Napi::Value {
+        (void)h;
+        return env.Undefined();
+      },
+      env.Undefined(), keep);
+}
+
+// splatSessionClose(session): frees the device memory now (idempotent).
+Napi::Value SplatSessionClose(const Napi::CallbackInfo& info) {
+  SessionRef h = session_arg(info, "splatSessionClose");
+  std::lock_guard<std::mutex> lock(h->mu);
+  session_destroy(h->s);
+  h->s = nullptr;
+  return info.Env().Undefined();
+}
+
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("splatRender", Napi::Function::New(env, SplatRender, "splatRender"));
   exports.Set("splatBackward", Napi::Function::New(env, SplatBackward, "splatBackward"));
   exports.Set("splatTrainStep", Napi::Function::New(env, SplatTrainStep, "splatTrainStep"));
   exports.Set("splatImageLoss", Napi::Function::New(env, SplatImageLoss, "splatImageLoss"));
+  exports.Set("splatSessionCreate", Napi::Function::New(env, SplatSessionCreate, "splatSessionCreate"));
+  exports.Set("splatSessionStep", Napi::Function::New(env, SplatSessionStep, "splatSessionStep"));
+  exports.Set("splatSessionRead", Napi::Function::New(env, SplatSessionRead, "splatSessionRead"));
+  exports.Set("splatSessionWrite", Napi::Function::New(env, SplatSessionWrite, "splatSessionWrite"));
+  exports.Set("splatSessionClose", Napi::Function::New(env, SplatSessionClose, "splatSessionClose"));
 }
 OTE_ADDON_MODULE(splat, Register);
 

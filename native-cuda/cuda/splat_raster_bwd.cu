@@ -37,7 +37,7 @@ __global__ void raster_backward_kernel(Camera c, const uint2* ranges, const uint
   float dp[3] = {0.f, 0.f, 0.f}, da = 0.f, dd = 0.f;
   if (inside) {
     dp[0] = d_rgb[3 * pix], dp[1] = d_rgb[3 * pix + 1], dp[2] = d_rgb[3 * pix + 2];
-    da = d_alpha[pix], dd = d_depth[pix];
+    da = d_alpha ? d_alpha[pix] : 0.f, dd = d_depth ? d_depth[pix] : 0.f;  // training passes RGB only
   }
   float T = Tf, accum[4] = {0.f, 0.f, 0.f, 0.f};
   __shared__ Projected s_p[kBlock];

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ote/splat/splat.h"
+#include "ote/splat/train_math.h"
 #include "ote/thread_pool.h"
 
 namespace ote {
@@ -39,15 +40,11 @@ struct TrainLoss final : FrameLoss {
   }
 };
 
-// Separable 11-tap Gaussian (sigma 1.5) with zero padding, over one channel of a 3-channel image or a plane.
-constexpr int kR = 5;
+// Separable 11-tap Gaussian (sigma 1.5) with zero padding, over one plane.
+constexpr int kR = kSsimRadius;
 struct Window {
   float w[2 * kR + 1];
-  Window() {
-    float s = 0;
-    for (int i = -kR; i <= kR; ++i) s += w[i + kR] = std::exp(-float(i * i) / (2.f * 1.5f * 1.5f));
-    for (float& v : w) v /= s;
-  }
+  Window() { ssim_window(w); }
 };
 const Window kWindow;
 
@@ -81,9 +78,8 @@ double image_loss(const float* rgb, const float* target, int W, int H, float lam
   for (size_t i = 0; i < 3 * n; ++i) {
     const float d = rgb[i] - target[i];
     l1 += std::fabs(d);
-    if (d_rgb) d_rgb[i] = float((1.0 - lambda) * inv * (d > 0 ? 1 : d < 0 ? -1 : 0));
+    if (d_rgb) d_rgb[i] = l1_grad(d, float((1.0 - lambda) * inv));
   }
-  const float C1 = 0.01f * 0.01f, C2 = 0.03f * 0.03f;
   // Per channel, in parallel: SSIM map and (optionally) its gradient.
   std::vector<double> channel_sum(3, 0.0);
   JobControl none;
@@ -102,23 +98,9 @@ double image_loss(const float* rgb, const float* target, int W, int H, float lam
       blur(xy.data(), sxy.data(), tmp.data(), W, H);
       if (d_rgb) A.assign(n, 0.f), B.assign(n, 0.f), C.assign(n, 0.f);
       double sum = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const float mux = mx[i], muy = my[i];
-        const float vx = sxx[i] - mux * mux, vy = syy[i] - muy * muy, cxy = sxy[i] - mux * muy;
-        const float N1 = 2.f * mux * muy + C1, N2 = 2.f * cxy + C2;
-        const float D1 = mux * mux + muy * muy + C1, D2 = vx + vy + C2;
-        const float S = (N1 * N2) / (D1 * D2);
-        sum += S;
-        if (d_rgb) {
-          const float dS_dmux = (2.f * muy * N2) / (D1 * D2) - S * 2.f * mux / D1;
-          const float dS_dvx = -S / D2;
-          const float dS_dcxy = 2.f * N1 / (D1 * D2);
-          // vx = E[x^2] - mux^2 and cxy = E[xy] - mux muy, so the mean's total derivative collects both.
-          A[i] = dS_dmux - 2.f * mux * dS_dvx - muy * dS_dcxy;
-          B[i] = dS_dvx;
-          C[i] = dS_dcxy;
-        }
-      }
+      for (size_t i = 0; i < n; ++i)
+        sum += ssim_terms(mx[i], my[i], sxx[i], syy[i], sxy[i], d_rgb ? &A[i] : nullptr, d_rgb ? &B[i] : nullptr,
+                          d_rgb ? &C[i] : nullptr);
       channel_sum[c] = sum;
       if (d_rgb) {
         // The window is symmetric, so the adjoint of the blur is the same blur.
@@ -176,14 +158,14 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
   for (const Group& grp : groups) {
     float* m = a.m + offset;
     float* v = a.v + offset;
-    parallel_for(grp.count, 1 << 16, [&](uint64_t b, uint64_t e) {
-      for (uint64_t i = b; i < e; ++i) {
-        const float gv = grp.grad[i];
-        float lr = grp.lr;
-        if (grp.stride && (i % grp.stride) >= grp.width) lr = a.lr_sh_rest;
-        m[i] = a.beta1 * m[i] + (1.f - a.beta1) * gv;
-        v[i] = a.beta2 * v[i] + (1.f - a.beta2) * gv * gv;
-        grp.param[i] -= lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + a.eps);
+    // Row by row (a row is one Gaussian's SH block, or one value), so the learning rate needs no per-element
+    // index arithmetic: the first `width` entries of a row use lr, the rest lr_sh_rest.
+    const size_t stride = grp.stride ? grp.stride : 1, width = grp.stride ? grp.width : 1;
+    parallel_for(grp.count / stride, std::max<size_t>(1, (size_t(1) << 16) / stride), [&](uint64_t b, uint64_t e) {
+      for (size_t i = b * stride, end = e * stride; i < end; i += stride) {
+        for (size_t j = i; j < i + width; ++j) adam_step(grp.param[j], m[j], v[j], grp.grad[j], grp.lr, a.beta1, a.beta2, bc1, bc2, a.eps);
+        for (size_t j = i + width; j < i + stride; ++j)
+          adam_step(grp.param[j], m[j], v[j], grp.grad[j], a.lr_sh_rest, a.beta1, a.beta2, bc1, bc2, a.eps);
       }
     }, none);
     offset += grp.count;

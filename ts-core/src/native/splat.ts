@@ -5,7 +5,7 @@
 import { createImage, type FloatImage } from '../image/float-image.js';
 import type { SplatCamera } from '../splat/camera.js';
 import { shCoeffs, type GaussianModel } from '../splat/model.js';
-import { addon, type Backend } from './addon.js';
+import { addon, nativeInfo, type Backend } from './addon.js';
 import { runJob, type JobOptions } from './job.js';
 
 export interface SplatRenderOptions extends JobOptions {
@@ -131,4 +131,68 @@ export async function splatTrainStep(model: GaussianModel, cam: SplatCamera, tar
 /** (1 - lambda) L1 + lambda (1 - SSIM) over RGB (3 per pixel); fills dRgb with its gradient when given. */
 export function splatImageLoss(rgb: Float32Array, target: Float32Array, width: number, height: number, lambda = 0.2, dRgb?: Float32Array): { loss: number; ssim: number } {
   return addon().splatImageLoss({ rgb, target, width, height, lambda, dRgb });
+}
+
+/** Densification statistics per Gaussian (see densify in splat/train.ts). */
+export interface DensifyStats {
+  /** Sum of the view-space gradient norm in NDC units over the steps that saw the Gaussian. */
+  gradAccum: Float32Array;
+  /** How many steps saw it. */
+  denom: Float32Array;
+  /** Largest screen radius in pixels. */
+  maxRadii: Float32Array;
+}
+
+export function createDensifyStats(count: number): DensifyStats {
+  return { gradAccum: new Float32Array(count), denom: new Float32Array(count), maxRadii: new Float32Array(count) };
+}
+
+/** Whether a device-resident training session can run for this backend choice (CUDA compiled and a device). */
+export function deviceTrainingAvailable(backend: Backend = 'auto'): boolean {
+  if (backend === 'cpu') return false;
+  const info = nativeInfo();
+  return info.backend === 'cuda' || (backend === 'cuda' && info.cudaCompiled && info.devices.length > 0);
+}
+
+/**
+ * Training state resident on the CUDA device (native-cuda/include/ote/splat/splat.h, session_*): the Gaussians,
+ * Adam moments, gradients, densification statistics and every target stay in device memory between steps; a
+ * step brings back only its loss. read() copies the state to host arrays when the set of Gaussians must change
+ * (densify, prune, opacity reset); write() replaces it. close() frees the device memory (the finalizer would
+ * too, later).
+ */
+export class SplatTrainSession {
+  private constructor(private handle: unknown, private shStride: number, public count: number) {}
+
+  static async create(model: GaussianModel, views: { camera: SplatCamera; target: Float32Array }[], opts: JobOptions = {}): Promise<SplatTrainSession> {
+    const handle = await runJob<unknown>(() => addon().splatSessionCreate(nativeModel(model), views), opts);
+    return new SplatTrainSession(handle, shCoeffs(model.shDegree), model.count);
+  }
+
+  /** One iteration on view `view`; `adam.step` is advanced here, as splatTrainStep does. */
+  async step(view: number, adam: { step: number }, lr: LearningRates, opts: { shDegree: number; lambda?: number; background?: [number, number, number]; accumulate?: boolean; ndcScale?: number } & JobOptions): Promise<number> {
+    adam.step++;
+    const r = await runJob<{ loss: number }>((onProgress) => addon().splatSessionStep(this.handle, view, {
+      adam: { step: adam.step, lrMeans: lr.means, lrScales: lr.scales, lrQuats: lr.quats, lrOpacity: lr.opacity, lrShDc: lr.shDc, lrShRest: lr.shRest },
+      shDegree: opts.shDegree, lambda: opts.lambda ?? 0.2, background: opts.background, accumulate: opts.accumulate ?? false, ndcScale: opts.ndcScale ?? 0, onProgress,
+    }), opts);
+    return r.loss;
+  }
+
+  /** Copies the device state into `model` (same count), and optionally the Adam moments and the statistics. */
+  async read(model: GaussianModel, adam?: AdamState, stats?: DensifyStats): Promise<void> {
+    if (model.count !== this.count) throw new RangeError(`session holds ${this.count} Gaussians, model has ${model.count}`);
+    await runJob(() => addon().splatSessionRead(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats));
+  }
+
+  /** Replaces the device state by `model`, its Adam moments and its statistics (each zero when omitted). */
+  async write(model: GaussianModel, adam?: AdamState, stats?: DensifyStats): Promise<void> {
+    if (shCoeffs(model.shDegree) !== this.shStride) throw new RangeError('a session keeps the SH degree it was created with');
+    await runJob(() => addon().splatSessionWrite(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats));
+    this.count = model.count;
+  }
+
+  close(): void {
+    addon().splatSessionClose(this.handle);
+  }
 }

@@ -1,13 +1,14 @@
 /**
  * Training Gaussians against rendered views (3DGS-style): each iteration renders one view, takes
- * (1 - 0.2) L1 + 0.2 (1 - SSIM) against its target, back-propagates and steps Adam, all in one native call.
+ * (1 - 0.2) L1 + 0.2 (1 - SSIM) against its target, back-propagates and steps Adam, all in one native call
+ * (on CUDA through a device-resident session: nothing but the loss crosses the bus between densify steps).
  * Between iterations this module keeps the schedule: densify by cloning small and splitting large Gaussians
  * with a high view-space gradient, prune faint and oversized ones, reset opacity, raise the SH degree, and keep
  * the count under the profile's cap. Every random choice is seeded.
  */
 import type { FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
-import { createAdam, createGrads, renderSplats, splatTrainStep, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
+import { createAdam, createDensifyStats, createGrads, deviceTrainingAvailable, renderSplats, splatTrainStep, SplatTrainSession, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
 import { OteError } from '../errors.js';
 import { lookAt, type View } from '../scene/view.js';
 import { Rng } from '../util/rng.js';
@@ -52,6 +53,12 @@ export interface TrainOptions {
   seed?: number | string;
   backend?: Backend;
   signal?: AbortSignal;
+  /**
+   * Wall-clock limit in seconds (from the start of training, colour initialisation included). When it runs out
+   * the loop stops after the current iteration and returns what it has (`iterations` says how many ran).
+   * Plan `iterations` to fit (see trainObjectSplats): a cut-off schedule has not decayed its learning rates.
+   */
+  timeLimitSeconds?: number;
   onProgress?: (p: { iteration: number; iterations: number; loss: number; count: number }) => void;
 }
 
@@ -59,6 +66,7 @@ export interface TrainResult {
   model: GaussianModel;
   /** Mean loss over each block of 50 iterations. */
   lossHistory: number[];
+  /** Iterations run (fewer than asked when timeLimitSeconds cut training short). */
   iterations: number;
   seconds: number;
 }
@@ -169,8 +177,8 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   if (model.count > cap) model = selectGaussians(model, topOpacity(model, cap));
   const shFloats = 3 * shCoeffs(maxDeg);
   let adam = createAdam(model);
-  let grads: SplatGrads = createGrads(model);
-  let gradAccum = new Float32Array(model.count), denom = new Float32Array(model.count), maxRadii = new Float32Array(model.count);
+  let grads: SplatGrads | undefined;
+  let stats = createDensifyStats(model.count);
   const cams: SplatCamera[] = views.map((v) => splatCamera(v.view));
   const targets = views.map((v) => {
     if (v.target.width !== v.view.width || v.target.height !== v.view.height) throw new OteError('BAD_INPUT', `target ${v.target.width}x${v.target.height} does not match its view ${v.view.width}x${v.view.height}`);
@@ -179,63 +187,85 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
 
   const t0 = Date.now();
   if (opts.colorsFromViews ?? true) await colorsFromViews(model, views, cams, bg, opts);
+  // On CUDA the whole state lives on the device between densification steps (see SplatTrainSession); on the CPU
+  // the host arrays are the working memory and each step is one native call over them.
+  if (opts.backend === 'cuda' && !deviceTrainingAvailable('cuda')) throw new OteError('BAD_INPUT', 'backend cuda was asked for, but no CUDA device is available');
+  const device = deviceTrainingAvailable(opts.backend) ? await SplatTrainSession.create(model, cams.map((camera, i) => ({ camera, target: targets[i] })), { signal: opts.signal }) : undefined;
   const lossHistory: number[] = [];
-  let block = 0, blockN = 0, order: number[] = [];
-  let resetDone = false;
-  for (let it = 1; it <= iters; it++) {
-    if (opts.signal?.aborted) throw new OteError('CANCELLED', `training cancelled at iteration ${it}`);
-    if (order.length === 0) {  // a fresh seeded permutation of the views per epoch
-      order = views.map((_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
-    }
-    const vi = order.pop()!;
-    const cam = cams[vi];
-    const t = (it - 1) / Math.max(1, iters - 1);
-    const lr: LearningRates = { ...lr0, means: lr0.means * extent * Math.pow(0.01, t) };
-    const deg = Math.min(maxDeg, Math.floor((it - 1) / shEvery));
-    const r = await splatTrainStep(model, cam, targets[vi], adam, lr, grads, { shDegree: deg, background: bg, lambda: opts.lambda ?? 0.2, backend: opts.backend, signal: opts.signal });
-    block += r.loss; blockN++;
-    if (blockN === 50 || it === iters) { lossHistory.push(block / blockN); block = 0; blockN = 0; }
-
-    // Densification statistics: view-space gradient in NDC units (pixels x half the image size).
-    if (it <= densifyUntil) {
-      const ndc = 0.5 * Math.max(cam.width, cam.height);
-      for (let i = 0; i < model.count; i++) {
-        if (grads.radii[i] > 0) {
-          gradAccum[i] += grads.mean2dGradNorm[i] * ndc;
-          denom[i]++;
-          maxRadii[i] = Math.max(maxRadii[i], grads.radii[i]);
+  const deadline = opts.timeLimitSeconds !== undefined ? t0 + 1000 * opts.timeLimitSeconds : Infinity;
+  let done = 0;
+  try {
+    let block = 0, blockN = 0, order: number[] = [];
+    let resetDone = false;
+    for (let it = 1; it <= iters; it++) {
+      if (opts.signal?.aborted) throw new OteError('CANCELLED', `training cancelled at iteration ${it}`);
+      if (order.length === 0) {  // a fresh seeded permutation of the views per epoch
+        order = views.map((_, i) => i);
+        for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+      }
+      const vi = order.pop()!;
+      const cam = cams[vi];
+      const t = (it - 1) / Math.max(1, iters - 1);
+      const lr: LearningRates = { ...lr0, means: lr0.means * extent * Math.pow(0.01, t) };
+      const deg = Math.min(maxDeg, Math.floor((it - 1) / shEvery));
+      // Densification statistics: view-space gradient in NDC units (pixels x half the image size).
+      const ndc = 0.5 * Math.max(cam.width, cam.height), accumulate = it <= densifyUntil;
+      let loss: number;
+      if (device) {
+        loss = await device.step(vi, adam, lr, { shDegree: deg, background: bg, lambda: opts.lambda ?? 0.2, accumulate, ndcScale: ndc, signal: opts.signal });
+      } else {
+        grads ??= createGrads(model);
+        loss = (await splatTrainStep(model, cam, targets[vi], adam, lr, grads, { shDegree: deg, background: bg, lambda: opts.lambda ?? 0.2, backend: 'cpu', signal: opts.signal })).loss;
+        if (accumulate) {
+          for (let i = 0; i < model.count; i++) {
+            if (grads.radii[i] > 0) {
+              stats.gradAccum[i] += grads.mean2dGradNorm[i] * ndc;
+              stats.denom[i]++;
+              stats.maxRadii[i] = Math.max(stats.maxRadii[i], grads.radii[i]);
+            }
+          }
         }
       }
+      block += loss; blockN++;
+      if (blockN === 50 || it === iters) { lossHistory.push(block / blockN); block = 0; blockN = 0; }
+
+      const densify = it >= densifyFrom && it <= densifyUntil && it % densifyEvery === 0;
+      const reset = resetEvery > 0 && it % resetEvery === 0 && it <= densifyUntil;
+      if ((densify || reset) && device) await device.read(model, adam, stats);  // the host edits, then writes back
+      if (densify) {
+        const before = model.count;
+        const res = densifyAndPrune(model, stats.gradAccum, stats.denom, stats.maxRadii, { gradThreshold, percentDense, extent, cap, minOpacity, pruneBig: resetDone, rng });
+        model = res.model;
+        adam = remapAdam(adam, before, shFloats, res.source);
+        grads = undefined;
+        stats = createDensifyStats(model.count);
+      }
+      if (reset) {
+        // Opacity reset: faint everything so densification can prune what later views do not need.
+        const cut = logit(0.01);
+        for (let i = 0; i < model.count; i++) model.opacity[i] = Math.min(model.opacity[i], cut);
+        const opOff = 10 * model.count;
+        adam.m.fill(0, opOff, opOff + model.count);
+        adam.v.fill(0, opOff, opOff + model.count);
+        resetDone = true;
+      }
+      if ((densify || reset) && device) await device.write(model, adam, stats);  // fresh statistics after a densify
+      opts.onProgress?.({ iteration: it, iterations: iters, loss, count: model.count });
+      done = it;
+      if (Date.now() >= deadline) {
+        if (blockN) lossHistory.push(block / blockN);
+        break;
+      }
     }
-    let changed = false;
-    if (it >= densifyFrom && it <= densifyUntil && it % densifyEvery === 0) {
-      const before = model.count;
-      const res = densifyAndPrune(model, gradAccum, denom, maxRadii, { gradThreshold, percentDense, extent, cap, minOpacity, pruneBig: resetDone, rng });
-      model = res.model;
-      adam = remapAdam(adam, before, shFloats, res.source);
-      changed = true;
-    }
-    if (resetEvery > 0 && it % resetEvery === 0 && it <= densifyUntil) {
-      // Opacity reset: faint everything so densification can prune what later views do not need.
-      const cut = logit(0.01);
-      for (let i = 0; i < model.count; i++) model.opacity[i] = Math.min(model.opacity[i], cut);
-      const opOff = 10 * model.count;
-      adam.m.fill(0, opOff, opOff + model.count);
-      adam.v.fill(0, opOff, opOff + model.count);
-      resetDone = true;
-    }
-    if (changed) {
-      grads = createGrads(model);
-      gradAccum = new Float32Array(model.count); denom = new Float32Array(model.count); maxRadii = new Float32Array(model.count);
-    }
-    opts.onProgress?.({ iteration: it, iterations: iters, loss: r.loss, count: model.count });
+    if (device) await device.read(model);
+  } finally {
+    device?.close();
   }
   // Final clean-up: Gaussians that ended up invisible-faint cost memory and render time for nothing.
   const keep: number[] = [];
   for (let i = 0; i < model.count; i++) if (sigmoid(model.opacity[i]) >= minOpacity) keep.push(i);
   if (keep.length < model.count) model = selectGaussians(model, keep);
-  return { model, lossHistory, iterations: iters, seconds: (Date.now() - t0) / 1000 };
+  return { model, lossHistory, iterations: done, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** See TrainOptions.colorsFromViews. Higher-order SH coefficients are cleared (the lit colour is the new base). */

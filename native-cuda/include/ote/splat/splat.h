@@ -99,5 +99,44 @@ Status backward_cuda(const Model&, const Camera&, const RenderOptions&, FrameLos
 // Adam update over all parameter groups, in parallel on the CPU.
 void adam_update(const Model& model, Params& params, const Grads& grads, Adam& adam);
 
+// ---------------------------------------------------------------------------------------------------------------
+// Device-resident training (CUDA). A session holds the Gaussians, the Adam moments, the gradients, the
+// densification statistics and every view's target image in device memory across iterations: a step uploads
+// nothing and brings back only the loss. The host reads the state back (session_read) only when it must edit
+// the set of Gaussians (densify, prune, opacity reset) and writes the edited state back (session_write).
+// In CPU-only builds every call returns DeviceError (the CPU trains through train_step on host arrays, which
+// already are its working memory).
+struct TrainSession;
+
+struct SessionView {
+  Camera camera;
+  const float* target;  // RGB, 3 per pixel, camera.width x camera.height; copied to the device
+};
+
+// Densification statistics, one per Gaussian (see train_math.h densify_accumulate).
+struct DensifyStats {
+  float* grad_accum;
+  float* denom;
+  float* max_radii;
+};
+
+// Uploads `model` (sh_stride fixed for the session's life), zero Adam moments and the views' targets.
+Status session_create(const Model& model, const SessionView* views, int view_count, TrainSession** out);
+// One iteration on view `view`: render with the active SH degree `sh_degree`, L1 + lambda D-SSIM against its
+// target, backward, Adam (adam.m / adam.v are ignored: the moments live in the session; adam.step is used), and,
+// when `accumulate` is set, the densification statistics with `ndc_scale` (half the larger image side).
+Status session_step(TrainSession* s, int view, int sh_degree, const RenderOptions& opts, float lambda,
+                    const Adam& adam, bool accumulate, float ndc_scale, double* loss, Stats* stats,
+                    const JobControl& ctl);
+// Host copies of the state; any pointer may be null. `params` and Adam arrays use the Model / Adam layouts.
+Status session_read(TrainSession* s, Params* params, float* adam_m, float* adam_v, DensifyStats* densify);
+// Replace the state with an edited model (any count; the session's sh_stride), its re-indexed Adam moments and
+// densification statistics (each null: zero).
+Status session_write(TrainSession* s, const Model& model, const float* adam_m, const float* adam_v,
+                     const DensifyStats* densify);
+int session_count(const TrainSession* s);
+int session_sh_stride(const TrainSession* s);
+void session_destroy(TrainSession* s);
+
 }  // namespace splat
 }  // namespace ote

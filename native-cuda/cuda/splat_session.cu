@@ -1,0 +1,177 @@
+// Device-resident training session (see splat.h): parameters, gradients, Adam moments, densification statistics
+// and the targets stay in device memory; a step runs forward, loss, backward, Adam and the statistics as kernels
+// and reads back only the intersection count (inside the forward) and the two loss sums.
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "splat_device.cuh"
+
+namespace ote {
+namespace splat {
+
+struct TrainSession {
+  int count = 0, sh_stride = 1;
+  DeviceBuffer<float> means, log_scales, quats, opacity, sh;             // parameters
+  DeviceBuffer<float> g_means, g_scales, g_quats, g_opacity, g_sh, g_norm;  // gradients of the last step
+  DeviceBuffer<int32_t> radii;
+  DeviceBuffer<float> adam_m, adam_v;  // Adam layout: means, log_scales, quats, opacity, sh blocks
+  DeviceBuffer<float> grad_accum, denom, max_radii;
+  std::vector<Camera> cams;
+  std::vector<std::unique_ptr<DeviceBuffer<float>>> targets;
+  cuda::DeviceFrame frame;
+  cuda::LossScratch loss;
+  DeviceBuffer<float> d_rgb;
+  std::mutex mu;  // one step at a time
+
+  size_t floats_per() const { return 3 + 3 + 4 + 1 + 3 * size_t(sh_stride); }
+  Model model(int sh_degree) const {
+    Model m{};
+    m.means = means.ptr, m.log_scales = log_scales.ptr, m.quats = quats.ptr, m.opacity = opacity.ptr, m.sh = sh.ptr;
+    m.count = count, m.sh_stride = sh_stride, m.sh_degree = sh_degree;
+    return m;
+  }
+};
+
+namespace {
+
+// Sizes every per-Gaussian buffer for `n` Gaussians (grow-only) and uploads the parameters.
+Status load(TrainSession& s, const Model& g, const float* m, const float* v, const DensifyStats* d) {
+  const size_t N = size_t(g.count), S = 3 * N * size_t(g.sh_stride), total = N * s.floats_per();
+  s.count = g.count;
+  OTE_CUDA_TRY(cuda::grow(s.means, 3 * N));
+  OTE_CUDA_TRY(cuda::grow(s.log_scales, 3 * N));
+  OTE_CUDA_TRY(cuda::grow(s.quats, 4 * N));
+  OTE_CUDA_TRY(cuda::grow(s.opacity, N));
+  OTE_CUDA_TRY(cuda::grow(s.sh, S));
+  OTE_CUDA_TRY(cuda::grow(s.g_means, 3 * N));
+  OTE_CUDA_TRY(cuda::grow(s.g_scales, 3 * N));
+  OTE_CUDA_TRY(cuda::grow(s.g_quats, 4 * N));
+  OTE_CUDA_TRY(cuda::grow(s.g_opacity, N));
+  OTE_CUDA_TRY(cuda::grow(s.g_sh, S));
+  OTE_CUDA_TRY(cuda::grow(s.g_norm, N));
+  OTE_CUDA_TRY(cuda::grow(s.radii, N));
+  OTE_CUDA_TRY(cuda::grow(s.adam_m, total));
+  OTE_CUDA_TRY(cuda::grow(s.adam_v, total));
+  OTE_CUDA_TRY(cuda::grow(s.grad_accum, N));
+  OTE_CUDA_TRY(cuda::grow(s.denom, N));
+  OTE_CUDA_TRY(cuda::grow(s.max_radii, N));
+  if (!N) return Status::Ok;
+  OTE_CUDA_TRY(cudaMemcpy(s.means.ptr, g.means, 3 * N * sizeof(float), cudaMemcpyHostToDevice));
+  OTE_CUDA_TRY(cudaMemcpy(s.log_scales.ptr, g.log_scales, 3 * N * sizeof(float), cudaMemcpyHostToDevice));
+  OTE_CUDA_TRY(cudaMemcpy(s.quats.ptr, g.quats, 4 * N * sizeof(float), cudaMemcpyHostToDevice));
+  OTE_CUDA_TRY(cudaMemcpy(s.opacity.ptr, g.opacity, N * sizeof(float), cudaMemcpyHostToDevice));
+  OTE_CUDA_TRY(cudaMemcpy(s.sh.ptr, g.sh, S * sizeof(float), cudaMemcpyHostToDevice));
+  if (m) OTE_CUDA_TRY(cudaMemcpy(s.adam_m.ptr, m, total * sizeof(float), cudaMemcpyHostToDevice));
+  else OTE_CUDA_TRY(cudaMemset(s.adam_m.ptr, 0, total * sizeof(float)));
+  if (v) OTE_CUDA_TRY(cudaMemcpy(s.adam_v.ptr, v, total * sizeof(float), cudaMemcpyHostToDevice));
+  else OTE_CUDA_TRY(cudaMemset(s.adam_v.ptr, 0, total * sizeof(float)));
+  const float* stats[3] = {d ? d->grad_accum : nullptr, d ? d->denom : nullptr, d ? d->max_radii : nullptr};
+  float* dst[3] = {s.grad_accum.ptr, s.denom.ptr, s.max_radii.ptr};
+  for (int k = 0; k < 3; ++k) {
+    if (stats[k]) OTE_CUDA_TRY(cudaMemcpy(dst[k], stats[k], N * sizeof(float), cudaMemcpyHostToDevice));
+    else OTE_CUDA_TRY(cudaMemset(dst[k], 0, N * sizeof(float)));
+  }
+  return Status::Ok;
+}
+
+}  // namespace
+
+Status session_create(const Model& g, const SessionView* views, int view_count, TrainSession** out) {
+  *out = nullptr;
+  if (g.count < 0 || g.sh_stride < 1 || g.sh_stride > 16 || view_count < 1 || !views) return Status::InvalidArgument;
+  auto s = std::make_unique<TrainSession>();
+  s->sh_stride = g.sh_stride;
+  for (int i = 0; i < view_count; ++i) {
+    const Camera& c = views[i].camera;
+    if (c.width < 1 || c.height < 1 || !views[i].target) return Status::InvalidArgument;
+    s->cams.push_back(c);
+    auto t = std::make_unique<DeviceBuffer<float>>();
+    OTE_CUDA_TRY(t->upload(views[i].target, 3 * size_t(c.width) * c.height));
+    s->targets.push_back(std::move(t));
+  }
+  const Status st = load(*s, g, nullptr, nullptr, nullptr);
+  if (st != Status::Ok) return st;
+  *out = s.release();
+  return Status::Ok;
+}
+
+Status session_step(TrainSession* s, int view, int sh_degree, const RenderOptions& o, float lambda,
+                    const Adam& adam, bool accumulate, float ndc_scale, double* loss, Stats* stats,
+                    const JobControl& ctl) {
+  if (!s || view < 0 || view >= int(s->cams.size()) || sh_degree < 0 ||
+      sh_coeff_count(sh_degree) > s->sh_stride || adam.step < 1)
+    return Status::InvalidArgument;
+  std::lock_guard<std::mutex> lock(s->mu);
+  const Camera& c = s->cams[size_t(view)];
+  const size_t N = size_t(s->count), npix = size_t(c.width) * c.height;
+  const Model dm = s->model(sh_degree);
+  Status st = cuda::device_forward(dm, c, o, s->frame, stats, ctl);
+  if (st != Status::Ok) return st;
+  OTE_CUDA_TRY(cuda::grow(s->d_rgb, 3 * npix));
+  OTE_CUDA_TRY(cuda::image_loss(s->frame.rgb.ptr, s->targets[size_t(view)]->ptr, c.width, c.height, lambda,
+                                s->d_rgb.ptr, s->loss, 0));
+  st = cuda::device_backward(dm, c, o, s->frame, s->d_rgb.ptr, nullptr, nullptr,
+                             ParamGrad{s->g_means.ptr, s->g_scales.ptr, s->g_quats.ptr, s->g_opacity.ptr, s->g_sh.ptr},
+                             s->g_norm.ptr, s->radii.ptr);
+  if (st != Status::Ok) return st;
+  // Adam over the parameter groups; the moment blocks follow the Model order.
+  const size_t S = 3 * size_t(s->sh_stride);
+  float* m = s->adam_m.ptr;
+  float* v = s->adam_v.ptr;
+  size_t off = 0;
+  cuda::launch_adam(s->means.ptr, s->g_means.ptr, m + off, v + off, 3 * N, adam.lr_means, adam.lr_means, 0, 0, adam, 0);
+  off += 3 * N;
+  cuda::launch_adam(s->log_scales.ptr, s->g_scales.ptr, m + off, v + off, 3 * N, adam.lr_scales, adam.lr_scales, 0, 0,
+                    adam, 0);
+  off += 3 * N;
+  cuda::launch_adam(s->quats.ptr, s->g_quats.ptr, m + off, v + off, 4 * N, adam.lr_quats, adam.lr_quats, 0, 0, adam, 0);
+  off += 4 * N;
+  cuda::launch_adam(s->opacity.ptr, s->g_opacity.ptr, m + off, v + off, N, adam.lr_opacity, adam.lr_opacity, 0, 0,
+                    adam, 0);
+  off += N;
+  cuda::launch_adam(s->sh.ptr, s->g_sh.ptr, m + off, v + off, S * N, adam.lr_sh_dc, adam.lr_sh_rest, int(S), 3, adam, 0);
+  if (accumulate)
+    cuda::launch_densify_accumulate(s->g_norm.ptr, s->radii.ptr, s->count, ndc_scale, s->grad_accum.ptr,
+                                    s->denom.ptr, s->max_radii.ptr, 0);
+  OTE_CUDA_TRY(cudaGetLastError());
+  OTE_CUDA_TRY(cuda::loss_value(s->loss, c.width, c.height, lambda, loss, nullptr));  // synchronises
+  return ctl.cancelled() ? Status::Cancelled : Status::Ok;
+}
+
+Status session_read(TrainSession* s, Params* p, float* adam_m, float* adam_v, DensifyStats* d) {
+  if (!s) return Status::InvalidArgument;
+  std::lock_guard<std::mutex> lock(s->mu);
+  const size_t N = size_t(s->count), total = N * s->floats_per();
+  if (!N) return Status::Ok;
+  if (p) {
+    OTE_CUDA_TRY(s->means.download(p->means, 3 * N));
+    OTE_CUDA_TRY(s->log_scales.download(p->log_scales, 3 * N));
+    OTE_CUDA_TRY(s->quats.download(p->quats, 4 * N));
+    OTE_CUDA_TRY(s->opacity.download(p->opacity, N));
+    OTE_CUDA_TRY(s->sh.download(p->sh, 3 * N * size_t(s->sh_stride)));
+  }
+  if (adam_m) OTE_CUDA_TRY(s->adam_m.download(adam_m, total));
+  if (adam_v) OTE_CUDA_TRY(s->adam_v.download(adam_v, total));
+  if (d) {
+    if (d->grad_accum) OTE_CUDA_TRY(s->grad_accum.download(d->grad_accum, N));
+    if (d->denom) OTE_CUDA_TRY(s->denom.download(d->denom, N));
+    if (d->max_radii) OTE_CUDA_TRY(s->max_radii.download(d->max_radii, N));
+  }
+  return Status::Ok;
+}
+
+Status session_write(TrainSession* s, const Model& g, const float* adam_m, const float* adam_v,
+                     const DensifyStats* densify) {
+  if (!s || g.count < 0 || g.sh_stride != s->sh_stride) return Status::InvalidArgument;
+  std::lock_guard<std::mutex> lock(s->mu);
+  return load(*s, g, adam_m, adam_v, densify);
+}
+
+int session_count(const TrainSession* s) { return s ? s->count : 0; }
+int session_sh_stride(const TrainSession* s) { return s ? s->sh_stride : 0; }
+
+void session_destroy(TrainSession* s) { delete s; }
+
+}  // namespace splat
+}  // namespace ote

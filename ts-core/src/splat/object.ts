@@ -1,0 +1,190 @@
+/**
+ * Trained splats for one object (or any set of nodes), for `ote optimize`: convert the object's surfaces
+ * directly, then train that model against ray-traced renders of the object from cameras around it, within a
+ * wall-clock budget of seconds. Returns the trained model (world space, like convertScene) and its PSNR on
+ * held-out views next to the direct conversion's, so the caller can keep whichever is better.
+ *
+ * Time: targets are rendered at `resolution` (default 128 px square), and the iteration count is the profile's,
+ * capped by what fits the budget after timing a few steps of this very model; the schedule (densification
+ * window, SH degree ramp, learning-rate decay) is then planned for that count, so a short run is a complete,
+ * compressed schedule rather than a long one cut off. The number of Gaussians trained is the profile's budget,
+ * capped by what the training views can resolve (one per target pixel, 16k at the default 128 px):
+ * more would only add render time at this resolution.
+ */
+import type { FloatImage } from '../image/float-image.js';
+import type { Backend } from '../native/addon.js';
+import { createAdam, createGrads, renderSplats, splatTrainStep } from '../native/splat.js';
+import { renderView, sceneBvh } from '../render/render-view.js';
+import { emptyBounds, expand, isEmpty, meshBounds, type Bounds } from '../scene/bounds.js';
+import { flattenScene } from '../scene/flatten.js';
+import { transformPoint } from '../scene/transform.js';
+import type { Scene } from '../scene/types.js';
+import type { View } from '../scene/view.js';
+import { OteError } from '../errors.js';
+import { splatCamera } from './camera.js';
+import { convertScene, type DecodedTexture } from './convert.js';
+import { selectGaussians, withShDegree, type GaussianModel } from './model.js';
+import { placeCameras, trainSplats, type TrainingView } from './train.js';
+
+/** The profile's `splat` section (plan/profile.ts). */
+export interface SplatProfile {
+  /** Cap on the number of Gaussians. */
+  budget: number;
+  /** Training iterations wanted (fewer when the time budget does not allow them). */
+  iterations: number;
+  /** Highest SH degree (0..3). */
+  shDegree: number;
+}
+
+export interface ObjectSplatOptions {
+  profile: SplatProfile;
+  /** Nodes to convert (default: every node with a mesh). Cameras frame these nodes' bounds. */
+  nodes?: number[];
+  /** Decoded textures by scene texture index (decodeSceneTextures); missing ones use the material factors. */
+  textures?: (DecodedTexture | undefined)[];
+  /** Seconds for the whole call (targets, conversion, training, evaluation). Default 15. */
+  timeBudgetSeconds?: number;
+  /** Target images are resolution x resolution pixels. Default 128. */
+  resolution?: number;
+  /** Training and held-out views. Defaults 16 and 4. */
+  views?: number;
+  heldOutViews?: number;
+  /** Fraction of the cameras placed inside the bounds looking out (for rooms); default 0. */
+  inside?: number;
+  seed?: number;
+  backend?: Backend;
+  signal?: AbortSignal;
+  /** Stage and fraction done, in [0, 1]. */
+  onProgress?: (p: { stage: 'targets' | 'convert' | 'train' | 'evaluate'; fraction: number; detail?: string }) => void;
+}
+
+export interface ObjectSplatResult {
+  /** The trained Gaussians, world space. */
+  model: GaussianModel;
+  /** Mean PSNR (dB) of the trained model on the held-out views. */
+  heldOutPsnr: number;
+  /** The same for the direct conversion the training started from. */
+  conversionPsnr: number;
+  /** The direct conversion itself (same count cap), for callers that keep it when training does not pay. */
+  conversion: GaussianModel;
+  iterations: number;
+  seconds: { targets: number; convert: number; train: number; evaluate: number; total: number };
+}
+
+/** World bounds of the instances of `nodes` (all instances when omitted), from their mesh-bounds corners. */
+export function nodeBounds(scene: Scene, nodes?: number[]): Bounds {
+  const flat = flattenScene(scene), local = meshBounds(scene), keep = nodes ? new Set(nodes) : undefined;
+  const b = emptyBounds();
+  for (let i = 0; i < flat.instanceMesh.length; i++) {
+    if (keep && !keep.has(flat.instanceNode[i])) continue;
+    const lb = local[flat.instanceMesh[i]];
+    if (isEmpty(lb)) continue;
+    const m = flat.instanceTransforms.subarray(16 * i, 16 * i + 16);
+    for (let c = 0; c < 8; c++) {
+      const p = transformPoint(m, c & 1 ? lb.max[0] : lb.min[0], c & 2 ? lb.max[1] : lb.min[1], c & 4 ? lb.max[2] : lb.min[2]);
+      expand(b, p[0], p[1], p[2]);
+    }
+  }
+  return b;
+}
+
+function psnr(a: FloatImage, b: FloatImage): number {
+  let e = 0;
+  for (let i = 0; i < a.data.length; i++) if (i % 4 !== 3) e += (a.data[i] - b.data[i]) ** 2;
+  return 10 * Math.log10(1 / Math.max(1e-12, e / (a.width * a.height * 3)));
+}
+
+export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions): Promise<ObjectSplatResult> {
+  const t0 = performance.now();
+  const budgetS = opts.timeBudgetSeconds ?? 15;
+  const res = Math.max(16, Math.floor(opts.resolution ?? 128));
+  const seed = opts.seed ?? 1, backend = opts.backend ?? 'auto', signal = opts.signal;
+  const maxDeg = Math.max(0, Math.min(3, Math.floor(opts.profile.shDegree)));
+  const cap = Math.max(1, Math.min(Math.floor(opts.profile.budget), res * res));
+  const report = opts.onProgress ?? (() => {});
+  const bounds = nodeBounds(scene, opts.nodes);
+  if (isEmpty(bounds)) throw new OteError('BAD_INPUT', `nodes ${opts.nodes?.join(', ') ?? '(all)'} draw no triangles`);
+
+  // Targets: the preview renderer's shaded images over black (the splats learn coverage through their opacity).
+  const bg: [number, number, number] = [0, 0, 0];
+  const bvh = await sceneBvh(scene, { signal });
+  const nTrain = opts.views ?? 16, nHeld = opts.heldOutViews ?? 4;
+  const place = (count: number, tag: string) => placeCameras(bounds, { count, width: res, height: res, inside: opts.inside, seed: `${tag}-${seed}` });
+  const all = [...place(nTrain, 'object-train'), ...place(nHeld, 'object-held')];
+  const rendered: TrainingView[] = [];
+  for (const view of all) {
+    rendered.push({ view, target: await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, backend, signal, background: [...bg, 1], seed }) });
+    report({ stage: 'targets', fraction: rendered.length / all.length });
+  }
+  const train = rendered.slice(0, nTrain), held = rendered.slice(nTrain);
+  const t1 = performance.now();
+
+  // The direct conversion at the cap (what training is compared with), and the sparser start training densifies.
+  report({ stage: 'convert', fraction: 0 });
+  const conversion = convertScene(scene, { budget: cap, nodes: opts.nodes, textures: opts.textures, seed });
+  const start = convertScene(scene, { budget: Math.max(1, Math.floor(cap / 4)), nodes: opts.nodes, textures: opts.textures, seed: seed + 1 });
+  report({ stage: 'convert', fraction: 1 });
+  const t2 = performance.now();
+
+  const evaluate = async (m: GaussianModel) => {
+    let s = 0;
+    for (const v of held) s += psnr((await renderSplats(m, splatCamera(v.view), { background: bg, backend, signal })).image, v.target);
+    return s / Math.max(1, held.length);
+  };
+  const conversionPsnr = held.length ? await evaluate(conversion) : NaN;
+
+  // Plan the iteration count: time a few steps of the start model at its final size (densification grows it
+  // towards the cap), then fit the profile's iterations into what is left of the budget, keeping a reserve for
+  // the evaluation.
+  const elapsed = (performance.now() - t0) / 1000;
+  const evalReserve = Math.max(0.3, 1.5 * (performance.now() - t2) / 1000);
+  const trainBudget = Math.max(0.5, budgetS - elapsed - evalReserve);
+  const stepSeconds = await timeSteps(start, cap, train, maxDeg, bg, backend, signal);
+  const iterations = Math.max(1, Math.min(Math.floor(opts.profile.iterations), Math.floor(trainBudget / stepSeconds)));
+  report({ stage: 'train', fraction: 0, detail: `${iterations} iterations` });
+  const trained = await trainSplats(start, train, {
+    iterations, maxGaussians: cap, shDegree: maxDeg, background: bg, seed, backend, signal,
+    densifyEvery: Math.max(10, Math.min(100, Math.floor(iterations / 12))), densifyFrom: Math.floor(iterations * 0.05),
+    timeLimitSeconds: trainBudget,  // a hard stop in case the machine slows down mid-run
+    onProgress: (p) => report({ stage: 'train', fraction: p.iteration / p.iterations, detail: `loss ${p.loss.toFixed(4)}, ${p.count} Gaussians` }),
+  });
+  const t3 = performance.now();
+  report({ stage: 'evaluate', fraction: 0 });
+  const heldOutPsnr = held.length ? await evaluate(trained.model) : NaN;
+  report({ stage: 'evaluate', fraction: 1 });
+  const t4 = performance.now();
+  return {
+    model: trained.model, heldOutPsnr, conversionPsnr, conversion, iterations: trained.iterations,
+    seconds: { targets: (t1 - t0) / 1000, convert: (t2 - t1) / 1000, train: (t3 - t2) / 1000, evaluate: (t4 - t3) / 1000, total: (t4 - t0) / 1000 },
+  };
+}
+
+/**
+ * Seconds per training step of a model grown to `count` Gaussians, the cap densification may reach (the start
+ * model repeated, so its footprint on screen is realistic): median of a few steps after a warm-up, so the plan
+ * errs on the short side. Throwaway copies: the start model is untouched.
+ */
+async function timeSteps(start: GaussianModel, count: number, views: TrainingView[], deg: number, bg: [number, number, number], backend: Backend, signal?: AbortSignal): Promise<number> {
+  const idx = Array.from({ length: Math.max(1, count) }, (_, i) => i % start.count);
+  const m = withShDegree(selectGaussians(start, idx), deg);
+  const adam = createAdam(m), grads = createGrads(m);
+  const lr = { means: 0, scales: 0, quats: 0, opacity: 0, shDc: 0, shRest: 0 };
+  const times: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    const v = views[k % views.length];
+    const target = new Float32Array(3 * v.view.width * v.view.height);
+    const t = performance.now();
+    await splatTrainStep(m, splatCamera(v.view), target, adam, lr, grads, { background: bg, backend, signal });
+    if (k > 0) times.push((performance.now() - t) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  // Per-step JavaScript work in trainSplats (statistics, densification) comes on top: 20% margin.
+  return 1.2 * times[times.length >> 1];
+}
+
+/** The views a result was trained on are not kept; this re-creates the camera set for inspection. */
+export function objectCameras(scene: Scene, opts: Pick<ObjectSplatOptions, 'nodes' | 'resolution' | 'views' | 'inside' | 'seed'>): View[] {
+  const bounds = nodeBounds(scene, opts.nodes);
+  const res = Math.max(16, Math.floor(opts.resolution ?? 128));
+  return placeCameras(bounds, { count: opts.views ?? 16, width: res, height: res, inside: opts.inside, seed: `object-train-${opts.seed ?? 1}` });
+}
