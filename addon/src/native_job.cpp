@@ -44,13 +44,28 @@ void NativeJob::Execute(const ExecutionProgress& progress) {
 }
 
 void NativeJob::OnProgress(const double* data, size_t count) {
-  if (on_progress_.IsEmpty() || !count) return;
+  if (!count || settled_) return;
+  deliver_progress(data[count - 1]);
+}
+
+void NativeJob::deliver_progress(double f) {
+  if (on_progress_.IsEmpty() || !(f > delivered_progress_)) return;
+  delivered_progress_ = f;
   Napi::HandleScope scope(Env());
-  on_progress_.Call({Napi::Number::New(Env(), data[count - 1])});
+  on_progress_.Call({Napi::Number::New(Env(), f)});
 }
 
 void NativeJob::OnOK() {
   Napi::HandleScope scope(Env());
+  settled_ = true;
+  if (status_ == ote::Status::Ok) {
+    try {
+      deliver_progress(1.0);
+    } catch (const Napi::Error& e) {  // a throwing progress callback must not leave the promise unsettled
+      deferred_.Reject(e.Value());
+      return;
+    }
+  }
   if (status_ != ote::Status::Ok) {
     deferred_.Reject(status_error(Env(), name_, status_).Value());
     return;
@@ -62,7 +77,10 @@ void NativeJob::OnOK() {
   }
 }
 
-void NativeJob::OnError(const Napi::Error& e) { deferred_.Reject(e.Value()); }
+void NativeJob::OnError(const Napi::Error& e) {
+  settled_ = true;
+  deferred_.Reject(e.Value());
+}
 
 Napi::Error status_error(Napi::Env env, const std::string& job, ote::Status status) {
   const char* code = "OTE_NATIVE_ERROR";

@@ -42,6 +42,11 @@ class NativeJob : public Napi::AsyncProgressWorker<double> {
   std::vector<Napi::Reference<Napi::Value>> keep_alive_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex progress_mutex_;
+  // Progress reaches JavaScript coalesced and possibly after the job ended; what was delivered so far keeps the
+  // callback monotonic, and a successful job always ends on exactly 1 even when its last Send was dropped.
+  double delivered_progress_ = -1.0;
+  bool settled_ = false;
+  void deliver_progress(double f);
   ote::Status status_ = ote::Status::Ok;
 };
 
