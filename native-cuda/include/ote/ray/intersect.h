@@ -25,30 +25,32 @@ OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
 // two planes per axis is entered first (Williams et al. 2005), so the test needs no min/max per slab.
 struct BoxRay {
   Vec3 org, inv;
-  int near_x, near_y, near_z;  // float offsets into a BvhNode: lo[a] (a) or hi[a] (4 + a)
+  int near_x, near_y, near_z;  // BvhNode::box rows of the near planes: lo (2a) or hi (2a + 1); far = near ^ 1
 };
 
 OTE_HD OTE_INLINE BoxRay make_box_ray(Vec3 org, Vec3 dir) {
   BoxRay r;
   r.org = org;
   r.inv = make_vec3(safe_rcp(dir.x), safe_rcp(dir.y), safe_rcp(dir.z));
-  r.near_x = r.inv.x >= 0.0f ? 0 : 4;
-  r.near_y = r.inv.y >= 0.0f ? 1 : 5;
-  r.near_z = r.inv.z >= 0.0f ? 2 : 6;
+  r.near_x = r.inv.x >= 0.0f ? 0 : 1;
+  r.near_y = r.inv.y >= 0.0f ? 2 : 3;
+  r.near_z = r.inv.z >= 0.0f ? 4 : 5;
   return r;
 }
 
-// Entry distance of the ray into the node's box within [tmin, tmax], or INFINITY when it misses.
 // The exit distance is widened by 1 + 2*gamma(3) (Ize 2013, pbrt) so that rounding can never cull a box whose
 // triangles the watertight test would hit: without it, rays along a shared edge on a box face slip through.
-// Reads the node through a pointer so that the per-ray plane offsets index memory, not registers (GPU).
-OTE_HD OTE_INLINE float box_enter(const BvhNode* node, const BoxRay& r, float tmin, float tmax) {
-  const float* f = reinterpret_cast<const float*>(node);
-  const float tnx = (f[r.near_x] - r.org.x) * r.inv.x, tfx = (f[r.near_x ^ 4] - r.org.x) * r.inv.x;
-  const float tny = (f[r.near_y] - r.org.y) * r.inv.y, tfy = (f[r.near_y ^ 4] - r.org.y) * r.inv.y;
-  const float tnz = (f[r.near_z] - r.org.z) * r.inv.z, tfz = (f[r.near_z ^ 4] - r.org.z) * r.inv.z;
+constexpr float kBoxExitScale = 1.0000004f;
+
+// Entry distance of the ray into child `k`'s box of `node` within [tmin, tmax], or INFINITY when it misses (an
+// unused slot's empty box always misses). The scalar form of the CPU's four-wide test, for the GPU.
+OTE_HD OTE_INLINE float box_enter(const BvhNode* node, int k, const BoxRay& r, float tmin, float tmax) {
+  const float* f = &node->box[0][0] + k;
+  const float tnx = (f[4 * r.near_x] - r.org.x) * r.inv.x, tfx = (f[4 * (r.near_x ^ 1)] - r.org.x) * r.inv.x;
+  const float tny = (f[4 * r.near_y] - r.org.y) * r.inv.y, tfy = (f[4 * (r.near_y ^ 1)] - r.org.y) * r.inv.y;
+  const float tnz = (f[4 * r.near_z] - r.org.z) * r.inv.z, tfz = (f[4 * (r.near_z ^ 1)] - r.org.z) * r.inv.z;
   const float tnear = max_nn(max_nn(tnx, tny), max_nn(tnz, tmin));
-  const float tfar = min_nn(min_nn(tfx, tfy), min_nn(tfz, tmax)) * 1.0000004f;
+  const float tfar = min_nn(min_nn(tfx, tfy), min_nn(tfz, tmax)) * kBoxExitScale;
   return tnear <= tfar ? tnear : INFINITY;
 }
 
@@ -115,6 +117,15 @@ OTE_HD OTE_INLINE bool intersect_triangle(const WatertightRay& w, const float* v
   u_out = V * rcp;
   v_out = W * rcp;
   return true;
+}
+
+// The same test on one lane of a BvhTri4 packet (a NaN padding lane never hits).
+OTE_HD OTE_INLINE bool intersect_triangle(const WatertightRay& w, const BvhTri4& p, int lane, float tmin, float tmax,
+                                          bool cull_back, float& t_out, float& u_out, float& v_out) {
+  const float v0[3] = {p.v[0][0][lane], p.v[0][1][lane], p.v[0][2][lane]};
+  const float v1[3] = {p.v[1][0][lane], p.v[1][1][lane], p.v[1][2][lane]};
+  const float v2[3] = {p.v[2][0][lane], p.v[2][1][lane], p.v[2][2][lane]};
+  return intersect_triangle(w, v0, v1, v2, tmin, tmax, cull_back, t_out, u_out, v_out);
 }
 
 }  // namespace ote

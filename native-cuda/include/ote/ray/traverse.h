@@ -1,4 +1,4 @@
-// Two-level BVH traversal, written once for the CPU threads and the CUDA kernels:
+// Two-level BVH traversal for the CPU threads and the CUDA kernels:
 //
 //   Hit h;
 //   if (trace_closest(view, make_ray(org, dir, 1e-4f, INFINITY), kRayNone, h)) shade(h.prim, h.instance, h.ng);
@@ -6,6 +6,11 @@
 //
 // `view` is a SceneBvhView over host memory (SceneBvh::view()) on the CPU or device memory
 // (DeviceSceneBvh::view()) inside a kernel. Both functions are reentrant and allocate nothing.
+//
+// One walk, two inner steps over the same BvhNode / BvhTri4 arrays: on x86-64 hosts a node's four child boxes are
+// tested in one SSE step and a leaf's four triangles in one watertight SIMD test; in CUDA kernels (and on other
+// hosts) a scalar loop over the four children and the four lanes does the same arithmetic. Both visit children
+// nearest first and break distance ties by child slot, so they return the same hits.
 #pragma once
 #include <math.h>
 #include <stdint.h>
@@ -14,13 +19,26 @@
 #include "intersect.h"
 #include "ray.h"
 
+#if !defined(__CUDACC__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#define OTE_TRAVERSE_SSE 1
+#include <emmintrin.h>
+#endif
+
 namespace ote {
+
+// The SIMD and scalar walks are different definitions of the same entry points; the inline namespace gives them
+// distinct linkage names, so a .cu file's host copy never stands in for a .cpp file's SIMD copy at link time.
+#ifdef OTE_TRAVERSE_SSE
+inline namespace traverse_sse {
+#else
+inline namespace traverse_scalar {
+#endif
 
 namespace detail {
 
 struct StackEntry {
-  uint32_t node;
-  float t;  // entry distance, so that entries behind the closest hit found since are dropped unvisited
+  uint32_t ref;  // child reference (bvh_types.h)
+  float t;       // entry distance, so that entries behind the closest hit found since are dropped unvisited
 };
 
 OTE_HD OTE_INLINE bool ray_is_valid(const Ray& r) {
@@ -43,43 +61,169 @@ OTE_HD OTE_INLINE Vec3 xform_normal(const float* m, Vec3 n) {
           m[2] * n.x + m[6] * n.y + m[10] * n.z};
 }
 
+OTE_HD OTE_INLINE int lowest_bit(uint32_t mask) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(int(mask)) - 1;
+#else
+  return __builtin_ctz(mask);
+#endif
+}
+
+// After a node test: continue with the nearest entered child and push the others far to near, so that the next
+// pop is the nearest pending one. `d` holds the four entry distances (INFINITY = missed), `mask` the entered
+// children (at least one). Ties go to the lower slot on both backends.
+OTE_HD OTE_INLINE uint32_t order_children(const BvhNode* n, const float* d, uint32_t mask, StackEntry* stack,
+                                          int& sp) {
+  int k0 = -1;
+  const int base = sp;
+  for (int k = 0; k < kBvhWidth; ++k) {
+    if (!(mask & (1u << k))) continue;
+    if (k0 < 0) { k0 = k; continue; }
+    // Keep the nearest in k0; insert the other into the pushed run, sorted far (bottom) to near (top).
+    int c = k;
+    if (d[k] < d[k0]) c = k0, k0 = k;
+    int j = sp++;
+    while (j > base && stack[j - 1].t < d[c]) stack[j] = stack[j - 1], --j;
+    stack[j].ref = n->child[c], stack[j].t = d[c];
+  }
+  return n->child[k0];
+}
+
+#ifdef OTE_TRAVERSE_SSE
+
+// ---- x86-64 host: four children / four triangles per step --------------------------------------------------------
+
+struct NodeRay4 {
+  __m128 ox, oy, oz, ix, iy, iz;
+  int nx, ny, nz;  // near-plane rows (BoxRay)
+};
+
+inline NodeRay4 make_node_ray4(Vec3 org, Vec3 dir) {
+  const BoxRay b = make_box_ray(org, dir);
+  NodeRay4 r;
+  r.ox = _mm_set1_ps(b.org.x), r.oy = _mm_set1_ps(b.org.y), r.oz = _mm_set1_ps(b.org.z);
+  r.ix = _mm_set1_ps(b.inv.x), r.iy = _mm_set1_ps(b.inv.y), r.iz = _mm_set1_ps(b.inv.z);
+  r.nx = b.near_x, r.ny = b.near_y, r.nz = b.near_z;
+  return r;
+}
+
+// The box test of box_enter() on all four children: same operations, same rounding. Returns the entered mask.
+inline uint32_t node_enter4(const BvhNode* n, const NodeRay4& r, __m128 tmin, __m128 tmax, float* d) {
+  const float* b = &n->box[0][0];
+  const __m128 tnx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * r.nx), r.ox), r.ix);
+  const __m128 tfx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * (r.nx ^ 1)), r.ox), r.ix);
+  const __m128 tny = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * r.ny), r.oy), r.iy);
+  const __m128 tfy = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * (r.ny ^ 1)), r.oy), r.iy);
+  const __m128 tnz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * r.nz), r.oz), r.iz);
+  const __m128 tfz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * (r.nz ^ 1)), r.oz), r.iz);
+  const __m128 tnear = _mm_max_ps(_mm_max_ps(tnx, tny), _mm_max_ps(tnz, tmin));
+  const __m128 tfar = _mm_mul_ps(_mm_min_ps(_mm_min_ps(tfx, tfy), _mm_min_ps(tfz, tmax)), _mm_set1_ps(kBoxExitScale));
+  _mm_storeu_ps(d, tnear);
+  return uint32_t(_mm_movemask_ps(_mm_cmple_ps(tnear, tfar)));
+}
+
+struct TriRay4 {
+  int kx, ky, kz;
+  __m128 sx, sy, sz, ox, oy, oz;
+};
+
+inline TriRay4 make_tri_ray4(Vec3 org, Vec3 dir) {
+  const WatertightRay w = make_watertight_ray(org, dir);
+  TriRay4 r;
+  r.kx = w.kx, r.ky = w.ky, r.kz = w.kz;
+  r.sx = _mm_set1_ps(w.sx), r.sy = _mm_set1_ps(w.sy), r.sz = _mm_set1_ps(w.sz);
+  r.ox = _mm_set1_ps(w.ox), r.oy = _mm_set1_ps(w.oy), r.oz = _mm_set1_ps(w.oz);
+  return r;
+}
+
+typedef float OteF4 __attribute__((vector_size(16)));
+typedef double OteD4 __attribute__((vector_size(32)));
+
+// a*b - c*d in double, rounded once to float: exact products, so fused or not it is the same value (see
+// intersect_triangle). Two SSE2 halves on the baseline build, one AVX step in the AVX2 build.
+inline __m128 edge4(__m128 a, __m128 b, __m128 c, __m128 d) {
+  const OteD4 A = __builtin_convertvector(OteF4(a), OteD4), B = __builtin_convertvector(OteF4(b), OteD4);
+  const OteD4 C = __builtin_convertvector(OteF4(c), OteD4), D = __builtin_convertvector(OteF4(d), OteD4);
+  return __m128(__builtin_convertvector(A * B - C * D, OteF4));
+}
+
+// intersect_triangle() on the four lanes of a packet. Returns the hit mask; t, and V, W and 1/det for the
+// barycentrics of the chosen lane.
+inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, __m128 tmax, bool cull_back,
+                               __m128& t, __m128& V, __m128& W, __m128& rcp) {
+  const __m128 Az = _mm_sub_ps(_mm_load_ps(p.v[0][w.kz]), w.oz);
+  const __m128 Bz = _mm_sub_ps(_mm_load_ps(p.v[1][w.kz]), w.oz);
+  const __m128 Cz = _mm_sub_ps(_mm_load_ps(p.v[2][w.kz]), w.oz);
+  const __m128 Ax = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[0][w.kx]), w.ox), _mm_mul_ps(w.sx, Az));
+  const __m128 Ay = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[0][w.ky]), w.oy), _mm_mul_ps(w.sy, Az));
+  const __m128 Bx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.kx]), w.ox), _mm_mul_ps(w.sx, Bz));
+  const __m128 By = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.ky]), w.oy), _mm_mul_ps(w.sy, Bz));
+  const __m128 Cx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.kx]), w.ox), _mm_mul_ps(w.sx, Cz));
+  const __m128 Cy = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.ky]), w.oy), _mm_mul_ps(w.sy, Cz));
+  const __m128 U = edge4(Cx, By, Cy, Bx);
+  V = edge4(Ax, Cy, Ay, Cx);
+  W = edge4(Bx, Ay, By, Ax);
+  const __m128 zero = _mm_setzero_ps();
+  const __m128 anyneg = _mm_or_ps(_mm_or_ps(_mm_cmplt_ps(U, zero), _mm_cmplt_ps(V, zero)), _mm_cmplt_ps(W, zero));
+  __m128 ok;
+  if (cull_back) {
+    ok = _mm_cmpeq_ps(anyneg, zero);  // all bits clear where no edge function is negative
+  } else {
+    const __m128 anypos = _mm_or_ps(_mm_or_ps(_mm_cmpgt_ps(U, zero), _mm_cmpgt_ps(V, zero)), _mm_cmpgt_ps(W, zero));
+    ok = _mm_cmpeq_ps(_mm_and_ps(anyneg, anypos), zero);
+  }
+  if (!_mm_movemask_ps(ok)) return 0;
+  const __m128 det = _mm_add_ps(_mm_add_ps(U, V), W);
+  const __m128 T = _mm_mul_ps(w.sz, _mm_add_ps(_mm_add_ps(_mm_mul_ps(U, Az), _mm_mul_ps(V, Bz)), _mm_mul_ps(W, Cz)));
+  rcp = _mm_div_ps(_mm_set1_ps(1.0f), det);
+  t = _mm_mul_ps(T, rcp);
+  ok = _mm_and_ps(ok, _mm_cmpneq_ps(det, zero));
+  ok = _mm_and_ps(ok, _mm_and_ps(_mm_cmpgt_ps(t, tmin), _mm_cmplt_ps(t, tmax)));  // false for NaN (padding)
+  return uint32_t(_mm_movemask_ps(ok));
+}
+
 // Closest (kAny = false) or any (kAny = true) hit in one BLAS, in object space. Shrinks `tmax` to each hit and
-// records the BvhTri slot. Returns true when something was hit.
+// records the triangle slot (packet * 4 + lane). Returns true when something was hit.
 template <bool kAny>
-OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri* tris, uint32_t root, Vec3 org, Vec3 dir,
-                                     float tmin, float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
-  const BoxRay br = make_box_ray(org, dir);
-  if (box_enter(nodes + root, br, tmin, tmax) == INFINITY) return false;
-  const WatertightRay wr = make_watertight_ray(org, dir);
+inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t root, Vec3 org, Vec3 dir, float tmin,
+                          float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
+  const NodeRay4 nr = make_node_ray4(org, dir);
+  const TriRay4 wr = make_tri_ray4(org, dir);
+  const __m128 vtmin = _mm_set1_ps(tmin);
   StackEntry stack[kBvhStackSize];
   int sp = 0;
-  uint32_t idx = root;
+  uint32_t ref = root;
   bool found = false;
   for (;;) {
-    const BvhNode n = nodes[idx];
-    if (n.count) {
-      for (uint32_t i = n.first; i < n.first + n.count; ++i) {
-        const BvhTri& tri = tris[i];
-        float t, u, v;
-        if (intersect_triangle(wr, tri.v0, tri.v1, tri.v2, tmin, tmax, cull, t, u, v)) {
-          found = true;
-          tmax = t, slot = i, bu = u, bv = v;
-          if (kAny) return true;
+    if (!bvh_is_leaf(ref)) {
+      const BvhNode* n = nodes + ref;
+      float d[4];
+      const uint32_t mask = node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d);
+      if (mask) {
+        if (!(mask & (mask - 1))) {
+          ref = n->child[lowest_bit(mask)];
+        } else {
+          ref = order_children(n, d, mask, stack, sp);
         }
-      }
-    } else {
-      const float d0 = box_enter(nodes + n.first, br, tmin, tmax);
-      const float d1 = box_enter(nodes + n.first + 1, br, tmin, tmax);
-      if (d0 != INFINITY && d1 != INFINITY) {
-        const bool left_first = d0 <= d1;
-        stack[sp].node = left_first ? n.first + 1 : n.first;
-        stack[sp].t = left_first ? d1 : d0;
-        ++sp;
-        idx = left_first ? n.first : n.first + 1;
         continue;
       }
-      if (d0 != INFINITY) { idx = n.first; continue; }
-      if (d1 != INFINITY) { idx = n.first + 1; continue; }
+    } else {
+      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
+      for (uint32_t i = first; i < end; ++i) {
+        __m128 t, V, W, rcp;
+        const uint32_t m = intersect_tri4(tris[i], wr, vtmin, _mm_set1_ps(tmax), cull, t, V, W, rcp);
+        if (!m) continue;
+        alignas(16) float tt[4], vv[4], ww[4], rr[4];
+        _mm_store_ps(tt, t);
+        uint32_t lane = uint32_t(lowest_bit(m));
+        if (!kAny)  // the nearest lane; ties to the lowest, like the scalar loop's strict t < tmax
+          for (uint32_t k = lane + 1; k < 4; ++k)
+            if ((m & (1u << k)) && tt[k] < tt[lane]) lane = k;
+        _mm_store_ps(vv, V), _mm_store_ps(ww, W), _mm_store_ps(rr, rcp);
+        found = true;
+        tmax = tt[lane], slot = 4 * i + lane, bu = vv[lane] * rr[lane], bv = ww[lane] * rr[lane];
+        if (kAny) return true;
+      }
     }
     // Pop the nearest pending subtree that can still hold a closer hit.
     for (;;) {
@@ -87,7 +231,105 @@ OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri* tris, u
       --sp;
       if (stack[sp].t <= tmax) break;
     }
-    idx = stack[sp].node;
+    ref = stack[sp].ref;
+  }
+}
+
+template <bool kAny>
+inline bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax, uint32_t& slot,
+                           uint32_t& inst, float& bu, float& bv) {
+  if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
+  const bool cull = (flags & kRayCullBackFaces) != 0;
+  const NodeRay4 nr = make_node_ray4(ray.org, ray.dir);
+  const float tmin = ray.tmin;
+  const __m128 vtmin = _mm_set1_ps(tmin);
+  StackEntry stack[kBvhStackSize];
+  int sp = 0;
+  uint32_t ref = 0;
+  bool found = false;
+  for (;;) {
+    if (!bvh_is_leaf(ref)) {
+      const BvhNode* n = s.tlas_nodes + ref;
+      float d[4];
+      const uint32_t mask = node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d);
+      if (mask) {
+        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
+        continue;
+      }
+    } else {
+      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
+      for (uint32_t i = first; i < end; ++i) {
+        const BvhInstance& in = s.instances[i];
+        // The direction is transformed but not normalised, so t means the same in both spaces.
+        const Vec3 o = xform_point(in.world_to_object, ray.org);
+        const Vec3 dd = xform_vector(in.world_to_object, ray.dir);
+        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, dd, tmin, tmax, cull, slot, bu, bv)) {
+          found = true;
+          inst = i;
+          if (kAny) return true;
+        }
+      }
+    }
+    for (;;) {
+      if (sp == 0) return found;
+      --sp;
+      if (stack[sp].t <= tmax) break;
+    }
+    ref = stack[sp].ref;
+  }
+}
+
+#else
+
+// ---- CUDA kernels and other hosts: a scalar loop over the same nodes and packets --------------------------------
+
+// Entry distances of the four children; returns the entered mask.
+OTE_HD OTE_INLINE uint32_t node_enter(const BvhNode* n, const BoxRay& br, float tmin, float tmax, float* d) {
+  uint32_t mask = 0;
+  for (int k = 0; k < kBvhWidth; ++k) {
+    d[k] = box_enter(n, k, br, tmin, tmax);
+    if (d[k] != INFINITY) mask |= 1u << k;
+  }
+  return mask;
+}
+
+template <bool kAny>
+OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t root, Vec3 org, Vec3 dir,
+                                     float tmin, float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
+  const BoxRay br = make_box_ray(org, dir);
+  const WatertightRay wr = make_watertight_ray(org, dir);
+  StackEntry stack[kBvhStackSize];
+  int sp = 0;
+  uint32_t ref = root;
+  bool found = false;
+  for (;;) {
+    if (!bvh_is_leaf(ref)) {
+      const BvhNode* n = nodes + ref;
+      float d[4];
+      const uint32_t mask = node_enter(n, br, tmin, tmax, d);
+      if (mask) {
+        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
+        continue;
+      }
+    } else {
+      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
+      for (uint32_t i = first; i < end; ++i) {
+        for (int lane = 0; lane < 4; ++lane) {
+          float t, u, v;
+          if (intersect_triangle(wr, tris[i], lane, tmin, tmax, cull, t, u, v)) {
+            found = true;
+            tmax = t, slot = 4 * i + lane, bu = u, bv = v;
+            if (kAny) return true;
+          }
+        }
+      }
+    }
+    for (;;) {
+      if (sp == 0) return found;
+      --sp;
+      if (stack[sp].t <= tmax) break;
+    }
+    ref = stack[sp].ref;
   }
 }
 
@@ -98,47 +340,42 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
   const bool cull = (flags & kRayCullBackFaces) != 0;
   const BoxRay br = make_box_ray(ray.org, ray.dir);
   const float tmin = ray.tmin;
-  if (box_enter(s.tlas_nodes, br, tmin, tmax) == INFINITY) return false;
   StackEntry stack[kBvhStackSize];
   int sp = 0;
-  uint32_t idx = 0;
+  uint32_t ref = 0;
   bool found = false;
   for (;;) {
-    const BvhNode n = s.tlas_nodes[idx];
-    if (n.count) {
-      for (uint32_t i = n.first; i < n.first + n.count; ++i) {
+    if (!bvh_is_leaf(ref)) {
+      const BvhNode* n = s.tlas_nodes + ref;
+      float d[4];
+      const uint32_t mask = node_enter(n, br, tmin, tmax, d);
+      if (mask) {
+        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
+        continue;
+      }
+    } else {
+      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
+      for (uint32_t i = first; i < end; ++i) {
         const BvhInstance& in = s.instances[i];
-        // The direction is transformed but not normalised, so t means the same in both spaces.
         const Vec3 o = xform_point(in.world_to_object, ray.org);
-        const Vec3 d = xform_vector(in.world_to_object, ray.dir);
-        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, d, tmin, tmax, cull, slot, bu, bv)) {
+        const Vec3 dd = xform_vector(in.world_to_object, ray.dir);
+        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, dd, tmin, tmax, cull, slot, bu, bv)) {
           found = true;
           inst = i;
           if (kAny) return true;
         }
       }
-    } else {
-      const float d0 = box_enter(s.tlas_nodes + n.first, br, tmin, tmax);
-      const float d1 = box_enter(s.tlas_nodes + n.first + 1, br, tmin, tmax);
-      if (d0 != INFINITY && d1 != INFINITY) {
-        const bool left_first = d0 <= d1;
-        stack[sp].node = left_first ? n.first + 1 : n.first;
-        stack[sp].t = left_first ? d1 : d0;
-        ++sp;
-        idx = left_first ? n.first : n.first + 1;
-        continue;
-      }
-      if (d0 != INFINITY) { idx = n.first; continue; }
-      if (d1 != INFINITY) { idx = n.first + 1; continue; }
     }
     for (;;) {
       if (sp == 0) return found;
       --sp;
       if (stack[sp].t <= tmax) break;
     }
-    idx = stack[sp].node;
+    ref = stack[sp].ref;
   }
 }
+
+#endif
 
 }  // namespace detail
 
@@ -151,11 +388,14 @@ OTE_HD OTE_INLINE bool trace_closest(const SceneBvhView& s, const Ray& ray, uint
   hit.t = ray.tmax, hit.prim = kBvhInvalid, hit.instance = kBvhInvalid, hit.u = 0.0f, hit.v = 0.0f;
   hit.ng = make_vec3(0.0f, 0.0f, 0.0f);
   if (!detail::traverse_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
-  const BvhTri& tri = s.tris[slot];
+  const BvhTri4& p = s.tris[slot >> 2];
+  const uint32_t l = slot & 3;
   const BvhInstance& in = s.instances[inst];
-  const Vec3 a = load_vec3(tri.v0, 0), b = load_vec3(tri.v1, 0), c = load_vec3(tri.v2, 0);
+  const Vec3 a = make_vec3(p.v[0][0][l], p.v[0][1][l], p.v[0][2][l]);
+  const Vec3 b = make_vec3(p.v[1][0][l], p.v[1][1][l], p.v[1][2][l]);
+  const Vec3 c = make_vec3(p.v[2][0][l], p.v[2][1][l], p.v[2][2][l]);
   const Vec3 n = detail::xform_normal(in.world_to_object, cross(b - a, c - a));
-  hit.t = t, hit.prim = tri.prim, hit.instance = in.instance, hit.u = u, hit.v = v;
+  hit.t = t, hit.prim = p.prim[l], hit.instance = in.instance, hit.u = u, hit.v = v;
   hit.ng = n * (1.0f / length(n));
   return true;
 }
@@ -167,4 +407,5 @@ OTE_HD OTE_INLINE bool trace_any(const SceneBvhView& s, const Ray& ray, uint32_t
   return detail::traverse_scene<true>(s, ray, flags, t, slot, inst, u, v);
 }
 
+}  // inline namespace
 }  // namespace ote
