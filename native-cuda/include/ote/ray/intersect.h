@@ -77,9 +77,11 @@ OTE_HD OTE_INLINE WatertightRay make_watertight_ray(Vec3 org, Vec3 dir) {
     const int t = w.kx;
     w.kx = w.ky, w.ky = t;
   }
-  w.sx = vec_at(dir, w.kx) / dz;
-  w.sy = vec_at(dir, w.ky) / dz;
+  // One division, shared with the box test's reciprocal (safe_rcp(dz) == 1 / dz: dz is the largest component of
+  // a valid direction): the CPU walk computes both once per instance it enters.
   w.sz = 1.0f / dz;
+  w.sx = vec_at(dir, w.kx) * w.sz;
+  w.sy = vec_at(dir, w.ky) * w.sz;
   w.ox = vec_at(org, w.kx), w.oy = vec_at(org, w.ky), w.oz = vec_at(org, w.kz);
   return w;
 }

@@ -71,9 +71,18 @@ OTE_HD OTE_INLINE int lowest_bit(uint32_t mask) {
 
 // After a node test: continue with the nearest entered child and push the others far to near, so that the next
 // pop is the nearest pending one. `d` holds the four entry distances (INFINITY = missed), `mask` the entered
-// children (at least one). Ties go to the lower slot on both backends.
+// children (at least two). Ties go to the lower slot on both backends.
 OTE_HD OTE_INLINE uint32_t order_children(const BvhNode* n, const float* d, uint32_t mask, StackEntry* stack,
                                           int& sp) {
+  const int a = lowest_bit(mask);
+  const uint32_t rest = mask & (mask - 1);
+  if (!(rest & (rest - 1))) {  // two children: the common case, without the general insertion
+    const int b = lowest_bit(rest);
+    const bool swap = d[b] < d[a];
+    stack[sp].ref = n->child[swap ? a : b], stack[sp].t = swap ? d[a] : d[b];
+    ++sp;
+    return n->child[swap ? b : a];
+  }
   int k0 = -1;
   const int base = sp;
   for (int k = 0; k < kBvhWidth; ++k) {
@@ -98,13 +107,36 @@ struct NodeRay4 {
   int nx, ny, nz;  // near-plane rows (BoxRay)
 };
 
-inline NodeRay4 make_node_ray4(Vec3 org, Vec3 dir) {
-  const BoxRay b = make_box_ray(org, dir);
-  NodeRay4 r;
-  r.ox = _mm_set1_ps(b.org.x), r.oy = _mm_set1_ps(b.org.y), r.oz = _mm_set1_ps(b.org.z);
-  r.ix = _mm_set1_ps(b.inv.x), r.iy = _mm_set1_ps(b.inv.y), r.iz = _mm_set1_ps(b.inv.z);
-  r.nx = b.near_x, r.ny = b.near_y, r.nz = b.near_z;
-  return r;
+struct TriRay4 {
+  int kx, ky, kz;
+  __m128 sx, sy, sz, ox, oy, oz;
+};
+
+// Both per-level ray setups of make_box_ray() and make_watertight_ray() with one four-wide division: this runs
+// for every instance a ray enters, so it is the TLAS-to-BLAS transition cost. Same values as the scalar setups.
+inline void make_level_rays(Vec3 org, Vec3 dir, NodeRay4& nr, TriRay4& tr) {
+  const __m128 d = _mm_setr_ps(dir.x, dir.y, dir.z, 1.0f);
+  const __m128 sign = _mm_set1_ps(-0.0f);
+  const __m128 tiny = _mm_cmple_ps(_mm_andnot_ps(sign, d), _mm_set1_ps(1e-30f));
+  const __m128 huge = _mm_or_ps(_mm_and_ps(d, sign), _mm_set1_ps(1e30f));  // copysign(1e30, d)
+  const __m128 inv = _mm_or_ps(_mm_and_ps(tiny, huge), _mm_andnot_ps(tiny, _mm_div_ps(_mm_set1_ps(1.0f), d)));
+  alignas(16) float iv[4];
+  _mm_store_ps(iv, inv);
+  nr.ox = _mm_set1_ps(org.x), nr.oy = _mm_set1_ps(org.y), nr.oz = _mm_set1_ps(org.z);
+  nr.ix = _mm_set1_ps(iv[0]), nr.iy = _mm_set1_ps(iv[1]), nr.iz = _mm_set1_ps(iv[2]);
+  nr.nx = iv[0] >= 0.0f ? 0 : 1, nr.ny = iv[1] >= 0.0f ? 2 : 3, nr.nz = iv[2] >= 0.0f ? 4 : 5;
+  const float dv[3] = {dir.x, dir.y, dir.z}, ov[3] = {org.x, org.y, org.z};
+  const float ax = fabsf(dir.x), ay = fabsf(dir.y), az = fabsf(dir.z);
+  int kz = ax > ay ? (ax > az ? 0 : 2) : (ay > az ? 1 : 2);
+  int kx = kz == 2 ? 0 : kz + 1, ky = kx == 2 ? 0 : kx + 1;
+  if (dv[kz] < 0.0f) {  // keep the winding (make_watertight_ray)
+    const int t = kx;
+    kx = ky, ky = t;
+  }
+  const float sz = iv[kz];
+  tr.kx = kx, tr.ky = ky, tr.kz = kz;
+  tr.sx = _mm_set1_ps(dv[kx] * sz), tr.sy = _mm_set1_ps(dv[ky] * sz), tr.sz = _mm_set1_ps(sz);
+  tr.ox = _mm_set1_ps(ov[kx]), tr.oy = _mm_set1_ps(ov[ky]), tr.oz = _mm_set1_ps(ov[kz]);
 }
 
 // The box test of box_enter() on all four children: same operations, same rounding. Returns the entered mask.
@@ -122,32 +154,31 @@ inline uint32_t node_enter4(const BvhNode* n, const NodeRay4& r, __m128 tmin, __
   return uint32_t(_mm_movemask_ps(_mm_cmple_ps(tnear, tfar)));
 }
 
-struct TriRay4 {
-  int kx, ky, kz;
-  __m128 sx, sy, sz, ox, oy, oz;
-};
-
-inline TriRay4 make_tri_ray4(Vec3 org, Vec3 dir) {
-  const WatertightRay w = make_watertight_ray(org, dir);
-  TriRay4 r;
-  r.kx = w.kx, r.ky = w.ky, r.kz = w.kz;
-  r.sx = _mm_set1_ps(w.sx), r.sy = _mm_set1_ps(w.sy), r.sz = _mm_set1_ps(w.sz);
-  r.ox = _mm_set1_ps(w.ox), r.oy = _mm_set1_ps(w.oy), r.oz = _mm_set1_ps(w.oz);
-  return r;
-}
-
 typedef float OteF4 __attribute__((vector_size(16)));
 typedef double OteD4 __attribute__((vector_size(32)));
 
 // a*b - c*d in double, rounded once to float: exact products, so fused or not it is the same value (see
 // intersect_triangle). Two SSE2 halves on the baseline build, one AVX step in the AVX2 build.
-inline __m128 edge4(__m128 a, __m128 b, __m128 c, __m128 d) {
+inline __m128 edge4_exact(__m128 a, __m128 b, __m128 c, __m128 d) {
   const OteD4 A = __builtin_convertvector(OteF4(a), OteD4), B = __builtin_convertvector(OteF4(b), OteD4);
   const OteD4 C = __builtin_convertvector(OteF4(c), OteD4), D = __builtin_convertvector(OteF4(d), OteD4);
   return __m128(__builtin_convertvector(A * B - C * D, OteF4));
 }
 
-// intersect_triangle() on the four lanes of a packet. Returns the hit mask; t, and V, W and 1/det for the
+// A product the compiler may not fuse into a following subtraction: the empty asm hides the value.
+inline __m128 mul_unfused(__m128 a, __m128 b) {
+  __m128 p = _mm_mul_ps(a, b);
+  __asm__("" : "+x"(p));
+  return p;
+}
+
+// a*b - c*d in float with both products rounded (never fused): then the edge function of a shared edge seen from
+// the other triangle, d*c - b*a, is exactly its negation, so the two triangles agree on its sign (Woop et al.
+// 2013, section 3). Only an exact zero is ambiguous; the caller recomputes those in double.
+inline __m128 edge4(__m128 a, __m128 b, __m128 c, __m128 d) { return _mm_sub_ps(mul_unfused(a, b), mul_unfused(c, d)); }
+
+// intersect_triangle() on the four lanes of a packet (edge functions in float, in double where one is zero).
+// Returns the hit mask; t, and V, W and 1/det for the
 // barycentrics of the chosen lane.
 inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, __m128 tmax, bool cull_back,
                                __m128& t, __m128& V, __m128& W, __m128& rcp) {
@@ -160,10 +191,16 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
   const __m128 By = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.ky]), w.oy), _mm_mul_ps(w.sy, Bz));
   const __m128 Cx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.kx]), w.ox), _mm_mul_ps(w.sx, Cz));
   const __m128 Cy = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.ky]), w.oy), _mm_mul_ps(w.sy, Cz));
-  const __m128 U = edge4(Cx, By, Cy, Bx);
+  __m128 U = edge4(Cx, By, Cy, Bx);
   V = edge4(Ax, Cy, Ay, Cx);
   W = edge4(Bx, Ay, By, Ax);
   const __m128 zero = _mm_setzero_ps();
+  // A ray through an edge or a vertex: redo in double (NaN padding lanes compare unequal and never trigger it).
+  if (_mm_movemask_ps(_mm_or_ps(_mm_or_ps(_mm_cmpeq_ps(U, zero), _mm_cmpeq_ps(V, zero)), _mm_cmpeq_ps(W, zero)))) {
+    U = edge4_exact(Cx, By, Cy, Bx);
+    V = edge4_exact(Ax, Cy, Ay, Cx);
+    W = edge4_exact(Bx, Ay, By, Ax);
+  }
   const __m128 anyneg = _mm_or_ps(_mm_or_ps(_mm_cmplt_ps(U, zero), _mm_cmplt_ps(V, zero)), _mm_cmplt_ps(W, zero));
   __m128 ok;
   if (cull_back) {
@@ -187,8 +224,9 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
 template <bool kAny>
 inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t root, Vec3 org, Vec3 dir, float tmin,
                           float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
-  const NodeRay4 nr = make_node_ray4(org, dir);
-  const TriRay4 wr = make_tri_ray4(org, dir);
+  NodeRay4 nr;
+  TriRay4 wr;
+  make_level_rays(org, dir, nr, wr);
   const __m128 vtmin = _mm_set1_ps(tmin);
   StackEntry stack[kBvhStackSize];
   int sp = 0;
@@ -200,11 +238,7 @@ inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t ro
       float d[4];
       const uint32_t mask = node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d);
       if (mask) {
-        if (!(mask & (mask - 1))) {
-          ref = n->child[lowest_bit(mask)];
-        } else {
-          ref = order_children(n, d, mask, stack, sp);
-        }
+        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
         continue;
       }
     } else {
@@ -240,7 +274,9 @@ inline bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags
                            uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
-  const NodeRay4 nr = make_node_ray4(ray.org, ray.dir);
+  NodeRay4 nr;
+  TriRay4 unused;
+  make_level_rays(ray.org, ray.dir, nr, unused);
   const float tmin = ray.tmin;
   const __m128 vtmin = _mm_set1_ps(tmin);
   StackEntry stack[kBvhStackSize];
