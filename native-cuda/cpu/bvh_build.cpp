@@ -429,10 +429,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   bvh.mesh_root.assign(s.mesh_count, kBvhInvalid);
   bvh.mesh_bounds.assign(6ull * s.mesh_count, 0.0f);
   // At most kBvhLeafMaxCount packets of four per leaf.
-  BuildParams bp{std::max(1u, std::min(o.max_leaf_size, 4 * kBvhLeafMaxCount)), o.traversal_cost, o.bins, 2};
-  if (getenv("TUNE_LEAF")) bp.max_leaf = atoi(getenv("TUNE_LEAF"));
-  if (getenv("TUNE_CT")) bp.c_trav = atof(getenv("TUNE_CT"));
-  if (getenv("TUNE_BS")) bp.block_shift = atoi(getenv("TUNE_BS"));
+  const BuildParams bp{std::max(1u, std::min(o.max_leaf_size, 4 * kBvhLeafMaxCount)), o.traversal_cost, o.bins, 2};
 
   // PrimRefs of every valid triangle, grouped by mesh; degenerate ones are dropped here and counted.
   std::vector<PrimRef> refs(s.triangle_count);

@@ -19,7 +19,8 @@
 #include "intersect.h"
 #include "ray.h"
 
-#if !defined(__CUDACC__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+// OTE_TRAVERSE_SCALAR forces the scalar walk on the host (native-cuda/test/test_bvh_scalar.cpp).
+#if !defined(__CUDACC__) && !defined(OTE_TRAVERSE_SCALAR) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #define OTE_TRAVERSE_SSE 1
 #include <emmintrin.h>
 #endif
