@@ -39,7 +39,7 @@ __global__ void trace_kernel(SceneBvhView v, const float* org, const float* dir,
     return;
   }
   Hit h;
-  trace_closest(v, r, flags, h);
+  detail::closest_hit(v, r, flags, h, normal_out != nullptr);
   if (t_out) t_out[i] = h.t;
   if (prim_out) prim_out[i] = h.prim;
   if (inst_out) inst_out[i] = h.instance;

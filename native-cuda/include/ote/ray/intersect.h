@@ -86,23 +86,46 @@ OTE_HD OTE_INLINE WatertightRay make_watertight_ray(Vec3 org, Vec3 dir) {
   return w;
 }
 
+// A float product that the compiler may not fuse with a neighbouring addition (FMA): the triangle test rounds
+// every product on its own, so that the CPU (with or without FMA) and the GPU compute the same bits and a shared
+// edge's function seen from its two triangles is exactly negated (see intersect_triangle).
+OTE_HD OTE_INLINE float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  float p = a * b;
+  __asm__("" : "+x"(p));  // opaque to the optimiser: no contraction across it
+  return p;
+#else
+  volatile float p = a * b;
+  return p;
+#endif
+}
+
 // Watertight ray/triangle test. On a hit inside (tmin, tmax) writes t and the barycentrics (u, v) of corners 1
 // and 2 and returns true. Front faces (counter-clockwise seen from the ray origin) give positive edge functions;
 // with `cull_back` only they are hit. A ray through a shared edge or vertex hits at least one of the triangles.
+// The CPU's four-lane form (ray/traverse.h) performs the same float operations in the same order.
 OTE_HD OTE_INLINE bool intersect_triangle(const WatertightRay& w, const float* v0, const float* v1, const float* v2,
                                           float tmin, float tmax, bool cull_back, float& t_out, float& u_out,
                                           float& v_out) {
   const float Az = v0[w.kz] - w.oz, Bz = v1[w.kz] - w.oz, Cz = v2[w.kz] - w.oz;
-  const float Ax = (v0[w.kx] - w.ox) - w.sx * Az, Ay = (v0[w.ky] - w.oy) - w.sy * Az;
-  const float Bx = (v1[w.kx] - w.ox) - w.sx * Bz, By = (v1[w.ky] - w.oy) - w.sy * Bz;
-  const float Cx = (v2[w.kx] - w.ox) - w.sx * Cz, Cy = (v2[w.ky] - w.oy) - w.sy * Cz;
-  // The edge functions are evaluated in double: the float products are exact there, so the result is the same
-  // whether or not the compiler fuses a multiply and a subtraction (FMA on the GPU and in the AVX2 build). A fused
-  // a*b - c*d is not the exact negation of the fused c*d - a*b, and two triangles would then disagree about the
-  // edge they share: rays through it would slip between them. Rounded once to float, U, V and W keep their sign.
-  const float U = float(double(Cx) * double(By) - double(Cy) * double(Bx));
-  const float V = float(double(Ax) * double(Cy) - double(Ay) * double(Cx));
-  const float W = float(double(Bx) * double(Ay) - double(By) * double(Ax));
+  const float Ax = (v0[w.kx] - w.ox) - mul_rn(w.sx, Az), Ay = (v0[w.ky] - w.oy) - mul_rn(w.sy, Az);
+  const float Bx = (v1[w.kx] - w.ox) - mul_rn(w.sx, Bz), By = (v1[w.ky] - w.oy) - mul_rn(w.sy, Bz);
+  const float Cx = (v2[w.kx] - w.ox) - mul_rn(w.sx, Cz), Cy = (v2[w.ky] - w.oy) - mul_rn(w.sy, Cz);
+  // Edge functions with both products rounded and never fused: a*b - c*d is then exactly the negation of
+  // c*d - a*b, so the two triangles sharing an edge agree on its sign and a ray through it hits one of them
+  // (a fused form is not antisymmetric, and rays would slip between them). Only an exact zero is ambiguous (the
+  // ray passes through the edge within rounding); those are redone in double, where the float products are exact
+  // (Woop, Benthin and Wald 2013, section 3).
+  float U = mul_rn(Cx, By) - mul_rn(Cy, Bx);
+  float V = mul_rn(Ax, Cy) - mul_rn(Ay, Cx);
+  float W = mul_rn(Bx, Ay) - mul_rn(By, Ax);
+  if (U == 0.0f || V == 0.0f || W == 0.0f) {
+    U = float(double(Cx) * double(By) - double(Cy) * double(Bx));
+    V = float(double(Ax) * double(Cy) - double(Ay) * double(Cx));
+    W = float(double(Bx) * double(Ay) - double(By) * double(Ax));
+  }
   // In this frame a counter-clockwise triangle seen from the origin has positive edge functions.
   if (cull_back) {
     if (U < 0.0f || V < 0.0f || W < 0.0f) return false;
@@ -111,7 +134,7 @@ OTE_HD OTE_INLINE bool intersect_triangle(const WatertightRay& w, const float* v
   }
   const float det = U + V + W;
   if (det == 0.0f) return false;
-  const float T = w.sz * (U * Az + V * Bz + W * Cz);
+  const float T = mul_rn(w.sz, (mul_rn(U, Az) + mul_rn(V, Bz)) + mul_rn(W, Cz));
   const float rcp = 1.0f / det;
   const float t = T * rcp;
   if (!(t > tmin && t < tmax)) return false;

@@ -166,16 +166,14 @@ inline __m128 edge4_exact(__m128 a, __m128 b, __m128 c, __m128 d) {
   return __m128(__builtin_convertvector(A * B - C * D, OteF4));
 }
 
-// A product the compiler may not fuse into a following subtraction: the empty asm hides the value.
+// mul_rn() on four lanes: a product the compiler may not fuse with a following addition.
 inline __m128 mul_unfused(__m128 a, __m128 b) {
   __m128 p = _mm_mul_ps(a, b);
   __asm__("" : "+x"(p));
   return p;
 }
 
-// a*b - c*d in float with both products rounded (never fused): then the edge function of a shared edge seen from
-// the other triangle, d*c - b*a, is exactly its negation, so the two triangles agree on its sign (Woop et al.
-// 2013, section 3). Only an exact zero is ambiguous; the caller recomputes those in double.
+// a*b - c*d with both products rounded, as in intersect_triangle; exact zeros are redone in double by the caller.
 inline __m128 edge4(__m128 a, __m128 b, __m128 c, __m128 d) { return _mm_sub_ps(mul_unfused(a, b), mul_unfused(c, d)); }
 
 // intersect_triangle() on the four lanes of a packet (edge functions in float, in double where one is zero).
@@ -186,21 +184,23 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
   const __m128 Az = _mm_sub_ps(_mm_load_ps(p.v[0][w.kz]), w.oz);
   const __m128 Bz = _mm_sub_ps(_mm_load_ps(p.v[1][w.kz]), w.oz);
   const __m128 Cz = _mm_sub_ps(_mm_load_ps(p.v[2][w.kz]), w.oz);
-  const __m128 Ax = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[0][w.kx]), w.ox), _mm_mul_ps(w.sx, Az));
-  const __m128 Ay = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[0][w.ky]), w.oy), _mm_mul_ps(w.sy, Az));
-  const __m128 Bx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.kx]), w.ox), _mm_mul_ps(w.sx, Bz));
-  const __m128 By = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.ky]), w.oy), _mm_mul_ps(w.sy, Bz));
-  const __m128 Cx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.kx]), w.ox), _mm_mul_ps(w.sx, Cz));
-  const __m128 Cy = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.ky]), w.oy), _mm_mul_ps(w.sy, Cz));
+  const __m128 Ax = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[0][w.kx]), w.ox), mul_unfused(w.sx, Az));
+  const __m128 Ay = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[0][w.ky]), w.oy), mul_unfused(w.sy, Az));
+  const __m128 Bx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.kx]), w.ox), mul_unfused(w.sx, Bz));
+  const __m128 By = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[1][w.ky]), w.oy), mul_unfused(w.sy, Bz));
+  const __m128 Cx = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.kx]), w.ox), mul_unfused(w.sx, Cz));
+  const __m128 Cy = _mm_sub_ps(_mm_sub_ps(_mm_load_ps(p.v[2][w.ky]), w.oy), mul_unfused(w.sy, Cz));
   __m128 U = edge4(Cx, By, Cy, Bx);
   V = edge4(Ax, Cy, Ay, Cx);
   W = edge4(Bx, Ay, By, Ax);
   const __m128 zero = _mm_setzero_ps();
-  // A ray through an edge or a vertex: redo in double (NaN padding lanes compare unequal and never trigger it).
-  if (_mm_movemask_ps(_mm_or_ps(_mm_or_ps(_mm_cmpeq_ps(U, zero), _mm_cmpeq_ps(V, zero)), _mm_cmpeq_ps(W, zero)))) {
-    U = edge4_exact(Cx, By, Cy, Bx);
-    V = edge4_exact(Ax, Cy, Ay, Cx);
-    W = edge4_exact(Bx, Ay, By, Ax);
+  // A lane with an exact zero (a ray through an edge or a vertex) is redone in double, that lane only, exactly as
+  // the scalar test does: its neighbours keep their float values (NaN padding lanes compare unequal to zero).
+  const __m128 z = _mm_or_ps(_mm_or_ps(_mm_cmpeq_ps(U, zero), _mm_cmpeq_ps(V, zero)), _mm_cmpeq_ps(W, zero));
+  if (_mm_movemask_ps(z)) {
+    U = _mm_or_ps(_mm_and_ps(z, edge4_exact(Cx, By, Cy, Bx)), _mm_andnot_ps(z, U));
+    V = _mm_or_ps(_mm_and_ps(z, edge4_exact(Ax, Cy, Ay, Cx)), _mm_andnot_ps(z, V));
+    W = _mm_or_ps(_mm_and_ps(z, edge4_exact(Bx, Ay, By, Ax)), _mm_andnot_ps(z, W));
   }
   const __m128 anyneg = _mm_or_ps(_mm_or_ps(_mm_cmplt_ps(U, zero), _mm_cmplt_ps(V, zero)), _mm_cmplt_ps(W, zero));
   __m128 ok;
@@ -212,7 +212,8 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
   }
   if (!_mm_movemask_ps(ok)) return 0;
   const __m128 det = _mm_add_ps(_mm_add_ps(U, V), W);
-  const __m128 T = _mm_mul_ps(w.sz, _mm_add_ps(_mm_add_ps(_mm_mul_ps(U, Az), _mm_mul_ps(V, Bz)), _mm_mul_ps(W, Cz)));
+  const __m128 T =
+      mul_unfused(w.sz, _mm_add_ps(_mm_add_ps(mul_unfused(U, Az), mul_unfused(V, Bz)), mul_unfused(W, Cz)));
   rcp = _mm_div_ps(_mm_set1_ps(1.0f), det);
   t = _mm_mul_ps(T, rcp);
   ok = _mm_and_ps(ok, _mm_cmpneq_ps(det, zero));
@@ -416,25 +417,34 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
 
 }  // namespace detail
 
-// Closest hit of `ray` in (ray.tmin, ray.tmax). Returns false and sets hit.prim = kBvhInvalid on a miss.
-// Invalid rays (zero, infinite or NaN direction or origin, NaN or empty t range) miss.
-OTE_HD OTE_INLINE bool trace_closest(const SceneBvhView& s, const Ray& ray, uint32_t flags, Hit& hit) {
+namespace detail {
+// trace_closest() with the normal optional: batch callers that do not ask for normals skip its square root.
+OTE_HD OTE_INLINE bool closest_hit(const SceneBvhView& s, const Ray& ray, uint32_t flags, Hit& hit, bool normal) {
   float t = ray.tmax;
   uint32_t slot = kBvhInvalid, inst = 0;
   float u = 0.0f, v = 0.0f;
   hit.t = ray.tmax, hit.prim = kBvhInvalid, hit.instance = kBvhInvalid, hit.u = 0.0f, hit.v = 0.0f;
   hit.ng = make_vec3(0.0f, 0.0f, 0.0f);
-  if (!detail::traverse_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
+  if (!traverse_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
   const BvhTri4& p = s.tris[slot >> 2];
   const uint32_t l = slot & 3;
   const BvhInstance& in = s.instances[inst];
-  const Vec3 a = make_vec3(p.v[0][0][l], p.v[0][1][l], p.v[0][2][l]);
-  const Vec3 b = make_vec3(p.v[1][0][l], p.v[1][1][l], p.v[1][2][l]);
-  const Vec3 c = make_vec3(p.v[2][0][l], p.v[2][1][l], p.v[2][2][l]);
-  const Vec3 n = detail::xform_normal(in.world_to_object, cross(b - a, c - a));
   hit.t = t, hit.prim = p.prim[l], hit.instance = in.instance, hit.u = u, hit.v = v;
-  hit.ng = n * (1.0f / length(n));
+  if (normal) {
+    const Vec3 a = make_vec3(p.v[0][0][l], p.v[0][1][l], p.v[0][2][l]);
+    const Vec3 b = make_vec3(p.v[1][0][l], p.v[1][1][l], p.v[1][2][l]);
+    const Vec3 c = make_vec3(p.v[2][0][l], p.v[2][1][l], p.v[2][2][l]);
+    const Vec3 n = xform_normal(in.world_to_object, cross(b - a, c - a));
+    hit.ng = n * (1.0f / length(n));
+  }
   return true;
+}
+}  // namespace detail
+
+// Closest hit of `ray` in (ray.tmin, ray.tmax). Returns false and sets hit.prim = kBvhInvalid on a miss.
+// Invalid rays (zero, infinite or NaN direction or origin, NaN or empty t range) miss.
+OTE_HD OTE_INLINE bool trace_closest(const SceneBvhView& s, const Ray& ray, uint32_t flags, Hit& hit) {
+  return detail::closest_hit(s, ray, flags, hit, true);
 }
 
 // True when anything blocks `ray` in (ray.tmin, ray.tmax): shadow and occlusion queries. Stops at the first hit.
