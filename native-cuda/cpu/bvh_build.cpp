@@ -1,10 +1,11 @@
 // Binned-SAH builder for both BVH levels, and the TLAS refit.
 //
 // One builder serves the BLAS (triangles) and the TLAS (instances): it partitions an array of PrimRefs in place
-// so that every leaf is a contiguous range. Large ranges are split on the calling thread (breadth first) until
-// there are enough independent subtrees, which the thread pool then builds; each subtree writes to its own node
-// vector and the vectors are appended in order, keeping children at higher indices than their parent (the refit
-// relies on it) and child pairs 64-byte aligned.
+// so that every leaf is a contiguous range, building a binary tree. Large ranges are split on the calling thread
+// (breadth first) until there are enough independent subtrees, which the thread pool then builds; each subtree
+// writes to its own node vector and the vectors are appended in order. The binary tree is then collapsed into
+// the 4-wide BvhNode layout (children at higher indices than their parent: the refit relies on it) and BLAS
+// leaves are packed into BvhTri4 packets.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,6 +41,15 @@ struct Box {
 
 inline float centroid(const PrimRef& r, int a) { return 0.5f * (r.lo[a] + r.hi[a]); }
 
+// Binary build node: children at first and first + 1 (count == 0), or the leaf refs [first, first + count).
+struct BinNode {
+  float lo[3];
+  uint32_t first;
+  float hi[3];
+  uint32_t count;
+};
+using BinNodes = std::vector<BinNode>;
+
 struct Range {
   uint32_t node, begin, end, depth;
 };
@@ -48,6 +58,7 @@ struct BuildParams {
   uint32_t max_leaf;
   float c_trav;
   uint32_t bins;
+  uint32_t block_shift;  // leaf primitives are tested in blocks of 1 << block_shift (BvhTri4: 2)
 };
 
 // Builds over refs[begin, end) into `nodes` (node 0 is the root, node 1 unused).
@@ -55,8 +66,8 @@ class Builder {
  public:
   Builder(PrimRef* refs, const BuildParams& p) : refs_(refs), p_(p) {}
 
-  void set_leaf(BvhNodeArray& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
-    BvhNode& n = nodes[node];
+  void set_leaf(BinNodes& nodes, uint32_t node, const Box& b, uint32_t begin, uint32_t end) {
+    BinNode& n = nodes[node];
     std::memcpy(n.lo, b.lo, 12), std::memcpy(n.hi, b.hi, 12);
     n.first = begin, n.count = end - begin;
   }
@@ -71,6 +82,9 @@ class Builder {
     if (cbox) *cbox = c;
     return b;
   }
+
+  // SAH intersection cost of n primitives: a partly filled SIMD block costs as much as a full one.
+  float blocks(uint32_t n) const { return float((n + (1u << p_.block_shift) - 1) >> p_.block_shift); }
 
   // Split refs[begin,end) or decide on a leaf. Returns the split position, or 0 for a leaf.
   uint32_t split(const Box& box, const Box& cbox, uint32_t begin, uint32_t end, uint32_t depth) {
@@ -117,13 +131,13 @@ class Builder {
         for (uint32_t b = 0; b + 1 < nb; ++b) {
           left.grow(bb[a][b]), ln += bc[a][b];
           if (ln == 0 || right_count[b + 1] == 0) continue;
-          const float cost = left.half_area() * float(ln) + right_area[b + 1] * float(right_count[b + 1]);
+          const float cost = left.half_area() * blocks(ln) + right_area[b + 1] * blocks(right_count[b + 1]);
           if (cost < best_cost) best_cost = cost, best_axis = a, best_bin = b + 1;
         }
       }
     }
     const float area = box.half_area();
-    const float leaf_cost = float(count);
+    const float leaf_cost = blocks(count);
     const float split_cost = p_.c_trav + (area > 0.0f ? best_cost / area : INFINITY);
     if (best_axis >= 0 && !(split_cost < leaf_cost) && count <= p_.max_leaf) return 0;
     if (best_axis < 0) {
@@ -147,7 +161,7 @@ class Builder {
   }
 
   // Depth-first build of refs[begin,end) into node `node` of `nodes`.
-  void build_subtree(BvhNodeArray& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
+  void build_subtree(BinNodes& nodes, uint32_t node, uint32_t begin, uint32_t end, uint32_t depth,
                      uint32_t& max_depth) {
     Range stack[128];
     int sp = 0;
@@ -164,7 +178,7 @@ class Builder {
       }
       const uint32_t left = uint32_t(nodes.size());
       nodes.resize(nodes.size() + 2);
-      BvhNode& n = nodes[r.node];
+      BinNode& n = nodes[r.node];
       std::memcpy(n.lo, box.lo, 12), std::memcpy(n.hi, box.hi, 12);
       n.first = left, n.count = 0;
       stack[sp++] = {left + 1, m, r.end, r.depth + 1};
@@ -178,17 +192,17 @@ class Builder {
 };
 
 // Build over refs[0, n) into `nodes` (root at nodes[base]; appended). Returns the max depth.
-uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BvhNodeArray& nodes, bool parallel,
+uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BinNodes& nodes, bool parallel,
                     const JobControl& ctl, Status& status) {
   const uint32_t base = uint32_t(nodes.size());
   nodes.resize(base + 2);  // root + alignment slot
-  nodes[base + 1] = BvhNode{{0, 0, 0}, 0, {0, 0, 0}, 0};
+  nodes[base + 1] = BinNode{{0, 0, 0}, 0, {0, 0, 0}, 0};
   Builder b(refs, p);
   uint32_t max_depth = 0;
   status = Status::Ok;
   const uint32_t threads = thread_count();
   if (!parallel || threads == 1 || n < 4096) {
-    BvhNodeArray local;
+    BinNodes local;
     local.resize(2);
     b.build_subtree(local, 0, 0, n, 0, max_depth);
     // Rebase: local interior indices are relative to local[0].
@@ -218,7 +232,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BvhNodeArra
       }
       const uint32_t left = uint32_t(nodes.size());
       nodes.resize(nodes.size() + 2);
-      BvhNode& nd = nodes[r.node];
+      BinNode& nd = nodes[r.node];
       std::memcpy(nd.lo, box.lo, 12), std::memcpy(nd.hi, box.hi, 12);
       nd.first = left, nd.count = 0;
       next.push_back({left, r.begin, m, r.depth + 1});
@@ -226,7 +240,7 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BvhNodeArra
     }
     todo.swap(next);
   }
-  std::vector<BvhNodeArray> locals(deferred.size());
+  std::vector<BinNodes> locals(deferred.size());
   std::vector<uint32_t> depths(deferred.size(), 0);
   status = parallel_for(deferred.size(), 1, [&](uint64_t cb, uint64_t ce) {
     for (uint64_t k = cb; k < ce; ++k) {
@@ -238,14 +252,58 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BvhNodeArra
   for (size_t k = 0; k < deferred.size(); ++k) {
     max_depth = std::max(max_depth, depths[k]);
     const uint32_t off = uint32_t(nodes.size()) - 2;  // local index 2 lands at nodes.size()
-    BvhNodeArray& l = locals[k];
+    BinNodes& l = locals[k];
     for (auto& nd : l)
       if (!nd.count) nd.first += off;
     nodes[deferred[k].node] = l[0];
     nodes.insert(nodes.end(), l.begin() + 2, l.end());
-    BvhNodeArray().swap(l);
+    BinNodes().swap(l);
   }
   return max_depth;
+}
+
+// Collapses the binary tree `bin` (root at 0, slot 1 unused) into 4-wide nodes appended to `out`, returning the
+// root's index. Each 4-wide node takes the two children of a binary node and keeps opening its largest-area
+// interior child until it holds four (Wald et al. 2008): big boxes are the ones most rays enter, so they are the
+// ones worth testing together with their siblings. `leaf(first, count)` turns a binary leaf into a child ref.
+// Parents are appended before their children, so children always have higher indices (the refit relies on it).
+template <typename LeafFn>
+uint32_t collapse(const BinNodes& bin, uint32_t b, BvhNodeArray& out, LeafFn& leaf) {
+  const uint32_t idx = uint32_t(out.size());
+  out.emplace_back();
+  uint32_t slot[kBvhWidth];
+  int n = 0;
+  if (bin[b].count) {
+    slot[n++] = b;  // a tree that is one leaf: the root node has one child
+  } else {
+    slot[n++] = bin[b].first, slot[n++] = bin[b].first + 1;
+    while (n < kBvhWidth) {
+      int best = -1;
+      float best_area = -1.0f;
+      for (int i = 0; i < n; ++i) {
+        const BinNode& c = bin[slot[i]];
+        if (c.count) continue;
+        Box bx;
+        bx.grow(c.lo, c.hi);
+        if (bx.half_area() > best_area) best_area = bx.half_area(), best = i;
+      }
+      if (best < 0) break;
+      const uint32_t open = slot[best];
+      slot[best] = bin[open].first, slot[n++] = bin[open].first + 1;
+    }
+  }
+  BvhNode node;
+  for (int k = 0; k < kBvhWidth; ++k) {
+    for (int a = 0; a < 3; ++a) node.box[2 * a][k] = INFINITY, node.box[2 * a + 1][k] = -INFINITY;
+    node.child[k] = kBvhInvalid, node.pad[k] = 0;
+  }
+  for (int k = 0; k < n; ++k) {
+    const BinNode& c = bin[slot[k]];
+    for (int a = 0; a < 3; ++a) node.box[2 * a][k] = c.lo[a], node.box[2 * a + 1][k] = c.hi[a];
+    node.child[k] = c.count ? leaf(c.first, c.count) : collapse(bin, slot[k], out, leaf);
+  }
+  out[idx] = node;
+  return idx;
 }
 
 // Inverse of the affine part of a column-major 4x4, as 3 rows of [r | t]. False when singular or not finite.
@@ -314,11 +372,15 @@ Status build_tlas(SceneBvh& bvh, const float* transforms, const std::vector<uint
   bvh.tlas_nodes.clear(), bvh.instances.clear();
   depth = 0;
   if (refs.empty()) return Status::Ok;
+  if (refs.size() > kBvhLeafMaxFirst) return Status::InvalidArgument;
   Status st;
   // Instances are expensive to enter, so TLAS leaves hold one unless SAH cannot separate them.
-  const BuildParams p{1, 0.5f, 32};
-  depth = build_tree(refs.data(), uint32_t(refs.size()), p, bvh.tlas_nodes, true, ctl, st);
+  const BuildParams p{1, 0.5f, 32, 0};
+  BinNodes bin;
+  depth = build_tree(refs.data(), uint32_t(refs.size()), p, bin, true, ctl, st);
   if (st != Status::Ok) return st;
+  auto leaf = [](uint32_t first, uint32_t count) { return bvh_make_leaf(first, count); };
+  collapse(bin, 0, bvh.tlas_nodes, leaf);
   bvh.instances.reserve(refs.size());
   for (const PrimRef& r : refs) bvh.instances.push_back(recs[r.id]);
   return Status::Ok;
@@ -366,7 +428,8 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   bvh.instance_mesh_.assign(s.instance_mesh, s.instance_mesh + s.instance_count);
   bvh.mesh_root.assign(s.mesh_count, kBvhInvalid);
   bvh.mesh_bounds.assign(6ull * s.mesh_count, 0.0f);
-  const BuildParams bp{std::max(1u, std::min(o.max_leaf_size, 64u)), o.traversal_cost, o.bins};
+  // At most kBvhLeafMaxCount packets of four per leaf.
+  const BuildParams bp{std::max(1u, std::min(o.max_leaf_size, 4 * kBvhLeafMaxCount)), o.traversal_cost, o.bins, 2};
 
   // PrimRefs of every valid triangle, grouped by mesh; degenerate ones are dropped here and counted.
   std::vector<PrimRef> refs(s.triangle_count);
@@ -399,16 +462,35 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   refs.resize(w);
   st.triangles = w;
 
-  // Big meshes one at a time with a parallel build; small ones many at a time, one thread each.
-  std::vector<BvhNodeArray> mesh_nodes(meshes.size());
+  // Big meshes one at a time with a parallel build; small ones many at a time, one thread each. Each mesh's
+  // binary tree is collapsed into its own 4-wide node vector with mesh-local indices; its leaves become runs of
+  // packets, listed in `packets` as (first triangle ref, count) pairs.
+  struct MeshTree {
+    BvhNodeArray nodes;
+    std::vector<std::pair<uint32_t, uint32_t>> packets;
+    float lo[3], hi[3];
+  };
+  std::vector<MeshTree> trees(meshes.size());
   std::vector<uint32_t> depth(meshes.size(), 0);
+  auto finish_mesh = [&](uint32_t k, const BinNodes& bin) {
+    MeshTree& mt = trees[k];
+    std::memcpy(mt.lo, bin[0].lo, 12), std::memcpy(mt.hi, bin[0].hi, 12);
+    auto leaf = [&mt](uint32_t first, uint32_t count) {
+      const uint32_t p0 = uint32_t(mt.packets.size()), np = (count + 3) / 4;
+      for (uint32_t i = 0; i < np; ++i) mt.packets.push_back({first + 4 * i, std::min(4u, count - 4 * i)});
+      return bvh_make_leaf(p0, np);
+    };
+    collapse(bin, 0, mt.nodes, leaf);
+  };
   std::vector<uint32_t> small;
   for (uint32_t k = 0; k < meshes.size(); ++k) {
     const uint32_t n = meshes[k].end - meshes[k].begin;
     if (n >= 65536) {
       Status sst;
-      depth[k] = build_tree(refs.data() + meshes[k].begin, n, bp, mesh_nodes[k], true, ctl, sst);
+      BinNodes bin;
+      depth[k] = build_tree(refs.data() + meshes[k].begin, n, bp, bin, true, ctl, sst);
       if (sst != Status::Ok) return sst;
+      finish_mesh(k, bin);
     } else {
       small.push_back(k);
     }
@@ -417,46 +499,58 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
     for (uint64_t i = b; i < e; ++i) {
       const uint32_t k = small[i];
       Status sst;
-      depth[k] = build_tree(refs.data() + meshes[k].begin, meshes[k].end - meshes[k].begin, bp, mesh_nodes[k], false,
-                            ctl, sst);
+      BinNodes bin;
+      depth[k] = build_tree(refs.data() + meshes[k].begin, meshes[k].end - meshes[k].begin, bp, bin, false, ctl, sst);
+      finish_mesh(k, bin);
     }
   }, ctl);
   if (status != Status::Ok) return status;
 
-  // Concatenate: node and triangle indices become global.
-  uint64_t total_nodes = 0;
-  for (auto& v : mesh_nodes) total_nodes += v.size();
+  // Concatenate: node and packet indices become global.
+  uint64_t total_nodes = 0, total_packets = 0;
+  for (const MeshTree& mt : trees) total_nodes += mt.nodes.size(), total_packets += mt.packets.size();
+  if (total_packets > kBvhLeafMaxFirst || total_nodes >= kBvhLeafBit) return Status::InvalidArgument;
   bvh.blas_nodes.reserve(total_nodes);
+  std::vector<std::pair<uint32_t, uint32_t>> packet_src;  // global: first ref (global), count
+  packet_src.reserve(total_packets);
   for (uint32_t k = 0; k < meshes.size(); ++k) {
-    const uint32_t node_off = uint32_t(bvh.blas_nodes.size());
-    for (BvhNode nd : mesh_nodes[k]) {
-      nd.first += nd.count ? meshes[k].begin : node_off;
+    MeshTree& mt = trees[k];
+    const uint32_t node_off = uint32_t(bvh.blas_nodes.size()), packet_off = uint32_t(packet_src.size());
+    for (BvhNode nd : mt.nodes) {
+      for (int c = 0; c < kBvhWidth; ++c) {
+        const uint32_t r = nd.child[c];
+        if (r == kBvhInvalid) continue;
+        nd.child[c] = bvh_is_leaf(r) ? bvh_make_leaf(bvh_leaf_first(r) + packet_off, bvh_leaf_count(r)) : r + node_off;
+      }
       bvh.blas_nodes.push_back(nd);
     }
-    bvh.blas_nodes[node_off + 1] = BvhNode{{0, 0, 0}, 0, {0, 0, 0}, 0};  // the alignment slot is never read
+    for (const auto& pk : mt.packets) packet_src.push_back({pk.first + meshes[k].begin, pk.second});
     bvh.mesh_root[meshes[k].mesh] = node_off;
-    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], bvh.blas_nodes[node_off].lo, 12);
-    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], bvh.blas_nodes[node_off].hi, 12);
+    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], mt.lo, 12);
+    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], mt.hi, 12);
     st.max_depth = std::max(st.max_depth, depth[k]);
-    BvhNodeArray().swap(mesh_nodes[k]);
+    BvhNodeArray().swap(mt.nodes);
+    std::vector<std::pair<uint32_t, uint32_t>>().swap(mt.packets);
   }
-  bvh.tris.resize(refs.size());
-  status = parallel_for(refs.size(), 1 << 15, [&](uint64_t b, uint64_t e) {
+  bvh.tris.resize(packet_src.size());
+  status = parallel_for(packet_src.size(), 1 << 13, [&](uint64_t b, uint64_t e) {
     for (uint64_t i = b; i < e; ++i) {
-      const uint32_t t = refs[i].id;
-      BvhTri& tri = bvh.tris[i];
-      for (int a = 0; a < 3; ++a) {
-        tri.v0[a] = s.positions[3ull * s.indices[3 * t] + a];
-        tri.v1[a] = s.positions[3ull * s.indices[3 * t + 1] + a];
-        tri.v2[a] = s.positions[3ull * s.indices[3 * t + 2] + a];
+      BvhTri4& p = bvh.tris[i];
+      for (uint32_t l = 0; l < 4; ++l) {
+        if (l >= packet_src[i].second) {  // padding lane: NaN corners never hit
+          for (int c = 0; c < 3; ++c)
+            for (int a = 0; a < 3; ++a) p.v[c][a][l] = NAN;
+          p.prim[l] = kBvhInvalid;
+          continue;
+        }
+        const uint32_t t = refs[packet_src[i].first + l].id;
+        for (int c = 0; c < 3; ++c)
+          for (int a = 0; a < 3; ++a) p.v[c][a][l] = s.positions[3ull * s.indices[3ull * t + c] + a];
+        p.prim[l] = t;
       }
-      tri.prim = t, tri.pad = 0;
     }
   }, ctl);
   if (status != Status::Ok) return status;
-  // Mesh of each stored triangle (for kernels that need per-mesh data).
-  for (const MeshRange& mr : meshes)
-    for (uint32_t i = mr.begin; i < mr.end; ++i) bvh.tris[i].mesh = mr.mesh;
 
   uint32_t tdepth = 0;
   status = build_tlas(bvh, s.instance_transforms, bvh.instance_mesh_, st.skipped_instances, tdepth, ctl);
@@ -465,7 +559,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   for (const MeshRange& mr : meshes) mesh_valid[mr.mesh] = mr.end - mr.begin;
   for (const BvhInstance& in : bvh.instances) st.instanced_triangles += mesh_valid[in.mesh];
   st.blas_nodes = bvh.blas_nodes.size(), st.tlas_nodes = bvh.tlas_nodes.size();
-  st.bytes = st.blas_nodes * sizeof(BvhNode) + st.tlas_nodes * sizeof(BvhNode) + bvh.tris.size() * sizeof(BvhTri) +
+  st.bytes = st.blas_nodes * sizeof(BvhNode) + st.tlas_nodes * sizeof(BvhNode) + bvh.tris.size() * sizeof(BvhTri4) +
              bvh.instances.size() * sizeof(BvhInstance);
   st.max_depth = std::max(st.max_depth, tdepth);
   st.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -497,20 +591,28 @@ Status refit_scene_bvh(SceneBvh& bvh, const float* transforms, const JobControl&
     return st;
   }
   for (BvhInstance& in : bvh.instances) in = recs[slot_of[in.instance]];
+  // Children have higher indices than their parents, so one backward pass sees every child before its parent.
   for (size_t i = bvh.tlas_nodes.size(); i-- > 0;) {
     BvhNode& n = bvh.tlas_nodes[i];
-    if (i == 1 && bvh.tlas_nodes.size() > 1) continue;  // alignment slot
-    Box b;
-    if (n.count) {
-      for (uint32_t k = n.first; k < n.first + n.count; ++k) {
-        const PrimRef& r = refs[slot_of[bvh.instances[k].instance]];
-        b.grow(r.lo, r.hi);
+    for (int c = 0; c < kBvhWidth; ++c) {
+      const uint32_t r = n.child[c];
+      if (r == kBvhInvalid) continue;
+      Box b;
+      if (bvh_is_leaf(r)) {
+        for (uint32_t k = bvh_leaf_first(r); k < bvh_leaf_first(r) + bvh_leaf_count(r); ++k) {
+          const PrimRef& pr = refs[slot_of[bvh.instances[k].instance]];
+          b.grow(pr.lo, pr.hi);
+        }
+      } else {
+        const BvhNode& ch = bvh.tlas_nodes[r];
+        for (int j = 0; j < kBvhWidth; ++j) {
+          if (ch.child[j] == kBvhInvalid) continue;
+          const float lo[3] = {ch.box[0][j], ch.box[2][j], ch.box[4][j]}, hi[3] = {ch.box[1][j], ch.box[3][j], ch.box[5][j]};
+          b.grow(lo, hi);
+        }
       }
-    } else {
-      b.grow(bvh.tlas_nodes[n.first].lo, bvh.tlas_nodes[n.first].hi);
-      b.grow(bvh.tlas_nodes[n.first + 1].lo, bvh.tlas_nodes[n.first + 1].hi);
+      for (int a = 0; a < 3; ++a) n.box[2 * a][c] = b.lo[a], n.box[2 * a + 1][c] = b.hi[a];
     }
-    std::memcpy(n.lo, b.lo, 12), std::memcpy(n.hi, b.hi, 12);
   }
   return Status::Ok;
 }

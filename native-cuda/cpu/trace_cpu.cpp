@@ -24,7 +24,7 @@ void trace_one(const SceneBvhView& v, const RayBatch& rays, HitBatch& hits, uint
     return;
   }
   Hit h;
-  trace_closest(v, r, rays.flags, h);
+  detail::closest_hit(v, r, rays.flags, h, hits.normal != nullptr);
   if (hits.t) hits.t[i] = h.t;
   if (hits.prim) hits.prim[i] = h.prim;
   if (hits.instance) hits.instance[i] = h.instance;

@@ -39,7 +39,7 @@ __global__ void trace_kernel(SceneBvhView v, const float* org, const float* dir,
     return;
   }
   Hit h;
-  trace_closest(v, r, flags, h);
+  detail::closest_hit(v, r, flags, h, normal_out != nullptr);
   if (t_out) t_out[i] = h.t;
   if (prim_out) prim_out[i] = h.prim;
   if (inst_out) inst_out[i] = h.instance;
@@ -72,7 +72,7 @@ Status device_scene_bvh(const SceneBvh& bvh, const DeviceSceneBvh*& out) {
     OTE_CUDA_TRY(upload_raw(d->buffers[3], bvh.instances));
     d->device_view = bvh.view();
     d->device_view.blas_nodes = static_cast<const BvhNode*>(d->buffers[0]);
-    d->device_view.tris = static_cast<const BvhTri*>(d->buffers[1]);
+    d->device_view.tris = static_cast<const BvhTri4*>(d->buffers[1]);
     d->device_view.tlas_nodes = static_cast<const BvhNode*>(d->buffers[2]);
     d->device_view.instances = static_cast<const BvhInstance*>(d->buffers[3]);
     d->bytes = bvh.stats().bytes;

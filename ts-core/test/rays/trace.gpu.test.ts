@@ -22,24 +22,28 @@ function randomRays(n: number, seed: number, lo: number[], hi: number[]) {
   return { o, d };
 }
 
-test('CUDA and CPU return the same hit for each ray (1M-triangle atrium and the instanced plant field)', async () => {
+// Both backends walk the same 4-wide nodes and triangle packets (SSE on the CPU, a scalar loop on the GPU), nearest
+// child first with the same tie rule, so they must agree ray for ray: same triangle, t within 1e-5 relative.
+test('CUDA and CPU return the same hit for each ray (1M-triangle atrium and the instanced plant field; both cull modes)', async () => {
   assert.ok(hasGpu, `no CUDA device: ${nativeInfo().cudaUnavailableReason}`);
   for (const [kind, scale] of [['atrium', 10], ['foliage', 4]] as const) {
     const flat = flattenScene(GENERATORS[kind](scale));
     const bvh = await SceneBvh.build(flat);
     const { o, d } = randomRays(200_000, 3, [-10, 0.1, -10], [10, 6, 10]);
-    const cpu = await bvh.traceRays(o, d, { backend: 'cpu' });
-    const gpu = await bvh.traceRays(o, d, { backend: 'cuda' });
-    assert.is(gpu.backend, 'cuda');
-    let bad = 0, hits = 0;
-    for (let i = 0; i < o.length / 3; i++) {
-      if (cpu.prim[i] !== NO_HIT) hits++;
-      const tOk = cpu.t[i] === gpu.t[i] || Math.abs(cpu.t[i] - gpu.t[i]) <= 1e-5 * Math.abs(cpu.t[i]);
-      // A different triangle is only acceptable at the same distance (a ray through a shared edge).
-      if (!tOk || (cpu.prim[i] !== gpu.prim[i] && cpu.t[i] !== gpu.t[i] && Math.abs(cpu.t[i] - gpu.t[i]) > 1e-6 * cpu.t[i])) bad++;
+    for (const backfaceCull of [false, true]) {
+      const cpu = await bvh.traceRays(o, d, { backend: 'cpu', backfaceCull });
+      const gpu = await bvh.traceRays(o, d, { backend: 'cuda', backfaceCull });
+      assert.is(gpu.backend, 'cuda');
+      let bad = 0, hits = 0;
+      for (let i = 0; i < o.length / 3; i++) {
+        if (cpu.prim[i] !== NO_HIT) hits++;
+        const tOk = cpu.t[i] === gpu.t[i] || Math.abs(cpu.t[i] - gpu.t[i]) <= 1e-5 * Math.abs(cpu.t[i]);
+        // A different triangle is only acceptable at the same distance (a ray through a shared edge).
+        if (!tOk || (cpu.prim[i] !== gpu.prim[i] && cpu.t[i] !== gpu.t[i] && Math.abs(cpu.t[i] - gpu.t[i]) > 1e-6 * cpu.t[i])) bad++;
+      }
+      assert.ok(hits > 20_000, `${kind}: only ${hits} hits`);
+      assert.is(bad, 0, `${kind} (cull ${backfaceCull}): ${bad} rays differ between CPU and CUDA`);
     }
-    assert.ok(hits > 20_000, `${kind}: only ${hits} hits`);
-    assert.is(bad, 0, `${kind}: ${bad} rays differ between CPU and CUDA`);
     const cpuAny = await bvh.traceRays(o, d, { anyHit: true, tmax: 2, backend: 'cpu' });
     const gpuAny = await bvh.traceRays(o, d, { anyHit: true, tmax: 2, backend: 'cuda' });
     assert.equal(gpuAny.occluded, cpuAny.occluded, `${kind}: any-hit differs`);

@@ -149,11 +149,14 @@ test('agrees with three-mesh-bvh on random rays through an instanced scene', asy
   assert.ok(bad <= 2, `${bad} of ${n} rays disagree with three-mesh-bvh`);
 });
 
-test('native core tests (build/test_bvh: brute force, watertightness on a closed mesh, bad input, refit)', () => {
-  const exe = join(repoRoot, 'build', 'test_bvh');
-  assert.ok(existsSync(exe), `${exe} missing: run npm run build:native`);
-  const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000 });
-  assert.is(r.status, 0, r.stderr + r.stdout);
+test('native core tests (build/test_bvh: brute force at every leaf size, watertightness on a closed mesh, bad input, refit)', () => {
+  // test_bvh runs the SSE walk of the CPU; test_bvh_scalar the same checks on the scalar walk the CUDA kernels run.
+  for (const name of ['test_bvh', 'test_bvh_scalar']) {
+    const exe = join(repoRoot, 'build', name);
+    assert.ok(existsSync(exe), `${exe} missing: run npm run build:native`);
+    const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000 });
+    assert.is(r.status, 0, `${name}: ${r.stderr}${r.stdout}`);
+  }
 });
 
 test.run();

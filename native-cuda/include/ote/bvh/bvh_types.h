@@ -2,7 +2,9 @@
 // host copy and a device copy are the same bytes and `SceneBvhView` can point at either.
 //
 // Two levels. Every mesh of the FlatScene owns a BLAS (bottom level, object space) stored once however many
-// instances draw it; the TLAS (top level, world space) is built over the instances. Both levels use BvhNode.
+// instances draw it; the TLAS (top level, world space) is built over the instances. Both levels are 4-wide trees
+// of BvhNode, collapsed from a binary SAH tree. BLAS leaves are runs of BvhTri4 packets, TLAS leaves runs of
+// BvhInstance records.
 #pragma once
 #include <stdint.h>
 
@@ -11,37 +13,48 @@
 namespace ote {
 
 constexpr uint32_t kBvhInvalid = 0xffffffffu;
-// Traversal stack depth per level. The builder forces median splits past depth kBvhMaxSahDepth, so no tree is
-// deeper than kBvhMaxSahDepth + 32 (32-bit primitive counts) and the stack never overflows.
-constexpr int kBvhStackSize = 64;
+constexpr int kBvhWidth = 4;
+// The builder forces median splits past binary depth kBvhMaxSahDepth, so no binary tree is deeper than
+// kBvhMaxSahDepth + 32 (32-bit primitive counts); every 4-wide level consumes at least one binary level, and a
+// node pushes at most kBvhWidth - 1 entries, so a traversal stack of this size never overflows.
 constexpr int kBvhMaxSahDepth = 30;
+constexpr int kBvhStackSize = (kBvhWidth - 1) * (kBvhMaxSahDepth + 32) + 1;
 
-// 32 bytes. Children are allocated in adjacent pairs at even indices, so a traversal step that tests both
-// children of a node reads one aligned 64-byte line (one cache line on the CPU, two 32-byte sectors on the GPU).
-struct alignas(32) BvhNode {
-  float lo[3];
-  // Interior (count == 0): index of the left child; the right child is first + 1.
-  // Leaf (count > 0): index of the first primitive in the level's primitive array (BvhTri or BvhInstance).
-  uint32_t first;
-  float hi[3];
-  uint32_t count;
+// A child reference (BvhNode::child): an interior node index (bit 31 clear), a leaf (bit 31 set: primitive count
+// minus one in bits 28-30, first primitive in bits 0-27; primitives are BvhTri4 packets in a BLAS and
+// BvhInstance records in the TLAS), or kBvhInvalid for an unused slot (whose box is empty, so it is never entered).
+constexpr uint32_t kBvhLeafBit = 0x80000000u;
+constexpr uint32_t kBvhLeafMaxCount = 8;
+constexpr uint32_t kBvhLeafMaxFirst = (1u << 28) - 1;
+OTE_HD OTE_INLINE bool bvh_is_leaf(uint32_t ref) { return (ref & kBvhLeafBit) != 0; }
+OTE_HD OTE_INLINE uint32_t bvh_leaf_first(uint32_t ref) { return ref & kBvhLeafMaxFirst; }
+OTE_HD OTE_INLINE uint32_t bvh_leaf_count(uint32_t ref) { return ((ref >> 28) & 7u) + 1; }
+OTE_HD OTE_INLINE uint32_t bvh_make_leaf(uint32_t first, uint32_t count) {
+  return kBvhLeafBit | ((count - 1) << 28) | first;
+}
+
+// 128 bytes, 64-byte aligned: two cache lines on the CPU, four 32-byte sectors on the GPU. The four child boxes
+// are stored structure-of-arrays, so one SSE step tests all four children against a ray (the CPU) and a scalar
+// loop reads them as plain floats (the GPU). Rows are ordered lo x, hi x, lo y, hi y, lo z, hi z so that a ray
+// picks its near plane per axis with a row offset (0 or 1) and the far plane is the other row.
+struct alignas(64) BvhNode {
+  float box[6][kBvhWidth];
+  uint32_t child[kBvhWidth];
+  uint32_t pad[kBvhWidth];
 };
 
-// One triangle in BLAS leaf order: object-space corners, pre-gathered so a leaf reads contiguous memory.
-// 48 bytes = three 16-byte loads on the GPU; the fourth lanes carry the FlatScene triangle index.
-struct alignas(16) BvhTri {
-  float v0[3];
-  uint32_t prim;  // triangle index into FlatScene.indices / 3 (global, not mesh-local)
-  float v1[3];
-  uint32_t mesh;  // the mesh that owns it
-  float v2[3];
-  uint32_t pad;
+// Four triangles in BLAS leaf order, structure-of-arrays: v[c][a][lane] is corner c, axis a of triangle `lane`.
+// Pre-gathered so that a leaf reads contiguous memory and one SIMD step tests four triangles. Unused lanes have
+// NaN corners and prim == kBvhInvalid (the triangle test rejects a NaN distance). 160 bytes.
+struct alignas(16) BvhTri4 {
+  float v[3][3][4];
+  uint32_t prim[4];  // triangle index into FlatScene.indices / 3 (global, not mesh-local)
 };
 
 // One drawn instance in TLAS leaf order.
 struct alignas(16) BvhInstance {
   float world_to_object[12];  // rows of the inverse 3x4 affine matrix (row-major: r0 x y z t, r1, r2)
-  uint32_t blas_root;         // index of the mesh's BLAS root in SceneBvhView::blas_nodes
+  uint32_t blas_root;         // index of the mesh's BLAS root node in SceneBvhView::blas_nodes
   uint32_t instance;          // instance index in the FlatScene
   uint32_t mesh;
   uint32_t pad;
@@ -51,7 +64,7 @@ struct alignas(16) BvhInstance {
 // (DeviceSceneBvh::view()). Passed by value into kernels.
 struct SceneBvhView {
   const BvhNode* blas_nodes;
-  const BvhTri* tris;
+  const BvhTri4* tris;            // triangle slot s is lane s % 4 of packet s / 4
   const BvhNode* tlas_nodes;      // root at 0; empty (tlas_node_count == 0) when nothing can be hit
   const BvhInstance* instances;
   uint32_t tlas_node_count;

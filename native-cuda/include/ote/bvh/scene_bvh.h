@@ -23,9 +23,9 @@
 namespace ote {
 
 struct BvhBuildOptions {
-  uint32_t max_leaf_size = 8;   // BLAS leaves hold at most this many triangles (SAH picks smaller ones)
-  float traversal_cost = 1.0f;  // SAH cost of a node visit, relative to one triangle test
-  uint32_t bins = 16;           // SAH bins per axis
+  uint32_t max_leaf_size = 8;   // BLAS leaves hold at most this many triangles (SAH picks smaller ones; max 32)
+  float traversal_cost = 1.0f;  // SAH cost of a binary node visit, relative to one four-triangle packet test
+  uint32_t bins = 32;           // SAH bins per axis (max 32)
 };
 
 struct BvhStats {
@@ -34,14 +34,14 @@ struct BvhStats {
   uint64_t degenerate_triangles = 0;  // stored triangles skipped: zero area or a non-finite corner
   uint64_t instanced_triangles = 0;   // valid triangles drawn, counting instances
   uint64_t skipped_instances = 0;     // non-invertible or non-finite transforms, or meshes with nothing to hit
-  uint64_t bytes = 0;                 // host memory of the BVH (nodes, triangles, instances)
+  uint64_t bytes = 0;                 // host memory of the BVH (nodes, triangle packets, instances)
   double build_seconds = 0;
   uint32_t max_depth = 0;
 };
 
 struct DeviceSceneBvh;
 
-// Node arrays start on a 64-byte boundary, so that every child pair (even index) fills exactly one cache line.
+// Node arrays start on a 64-byte boundary, so that every 128-byte node fills exactly two cache lines.
 template <typename T>
 struct CacheLineAllocator {
   using value_type = T;
@@ -74,7 +74,7 @@ class SceneBvh {
 
   // Layout (read by the builder, the refit and the device upload; treat as read-only elsewhere).
   BvhNodeArray blas_nodes;
-  std::vector<BvhTri> tris;
+  std::vector<BvhTri4> tris;       // triangle packets in BLAS leaf order
   std::vector<uint32_t> mesh_root;  // per FlatScene mesh: BLAS root index, kBvhInvalid when it has no valid triangle
   BvhNodeArray tlas_nodes;
   std::vector<BvhInstance> instances;
