@@ -12,7 +12,7 @@ import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
 import type { Backend } from '../native/addon.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
-import { bakeInputs, type LightmapLayout, type Sky } from './inputs.js';
+import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from './inputs.js';
 import { denoise, dilate, findSeams, stitchSeams } from './post.js';
 import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
@@ -34,6 +34,11 @@ export interface BakeOptions extends LightmapUvOptions {
   /** AO channel distance in world units (default: 10% of the scene diagonal). */
   aoDistance?: number;
   sky?: Sky;
+  /**
+   * The scene's textures decoded (index = scene texture; io/splat-textures.ts decodeSceneTextures gives them):
+   * base-colour and emissive textures then colour the bounce light and the emitters. Without them, factors only.
+   */
+  textures?: readonly (BakeTextureImage | undefined)[];
   backend?: Backend;
   /** Called once the atlas is laid out, before tracing: lets a progress display show texel counts. */
   onAtlas?: (atlas: LightmapAtlas) => void;
@@ -55,6 +60,11 @@ export interface BakeResult {
   pages: FloatImage[];
   /** Per page: 1 where a triangle covers the texel. */
   valid: Uint8Array[];
+  /** Per page, 3 floats per texel (0 where invalid): the texel's tangent frame, +U1 and +V1 directions orthonormal to its normal. */
+  tangent: Float32Array[];
+  bitangent: Float32Array[];
+  /** Texture bindings that could not be baked (they fell back to their factor), each naming material and reason. */
+  untextured: string[];
   stats: BakeStats;
 }
 
@@ -91,7 +101,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     pageWidth: uv.atlas.pages.map((p) => p.width),
     pageHeight: uv.atlas.pages.map((p) => p.height),
   };
-  const { flat, inputs } = bakeInputs(uv.scene, layout, opts.sky);
+  const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, opts.textures);
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(uv.scene)));
   const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
     samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
@@ -117,7 +127,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
-    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid,
+    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid, tangent: raw.tangent, bitangent: raw.bitangent, untextured,
     stats: {
       ...stats, uvMilliseconds: uv.atlas.milliseconds, postMilliseconds: t2 - t1, totalMilliseconds: t2 - t0,
       samplesPerTexel: stats.texels ? stats.texelSamples / stats.texels : 0,
