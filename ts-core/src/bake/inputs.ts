@@ -49,9 +49,9 @@ function materialTable(scene: Scene, textures: readonly (BakeTextureImage | unde
   const table: number[] = [], chunks: Uint8Array[] = [], slot = new Map<number, number>(), untextured: string[] = [];
   let pixels = 0;
   const bind = (ref: TextureRef | undefined, i: number, what: string): number => {
-    if (!ref || !textures) return -1;
+    if (!ref) return -1;
     const texCoord = ref.transform?.texCoord ?? ref.texCoord;
-    const img = textures[ref.texture];
+    const img = textures?.[ref.texture];
     if (texCoord !== 0) { untextured.push(`materials[${i}].${what}: reads TEXCOORD_${texCoord}; only TEXCOORD_0 is baked`); return -1; }
     if (!img) { untextured.push(`materials[${i}].${what}: textures[${ref.texture}] was not decoded`); return -1; }
     if (img.data.length !== 4 * img.width * img.height || img.width < 1 || img.height < 1)
