@@ -296,8 +296,8 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
 
 // Builds the BVH the job traces: over the world-space copy of the scene when flattening is allowed, else over
 // the instanced scene. Runs on the worker thread (the copy is as large as the drawn triangles).
-ote::Status build_traced_bvh(BakeJobInputs& j, ote::SceneBvh& bvh, const ote::JobControl& ctl) {
-  j.flattened = ote::flatten_bake_inputs(j.in, j.world);
+ote::Status build_traced_bvh(BakeJobInputs& j, ote::SceneBvh& bvh, const ote::JobControl& ctl, bool flatten = true) {
+  j.flattened = flatten && ote::flatten_bake_inputs(j.in, j.world);
   return ote::build_scene_bvh(j.traced_flat(), ote::BvhBuildOptions{}, bvh, ctl);
 }
 
@@ -345,6 +345,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
     std::vector<uint32_t*> samples;
     std::vector<float*> position, normal, tangent, bitangent;
     ote::BakeOutput out{};
+    bool flattened = false;
   };
   auto o = std::make_shared<Out>();
   o->rgba = page_arrays<float>(out_obj, fn, "rgba", *j, 4);
@@ -372,18 +373,21 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   ote::BakeParams p;
   p.samples = uint32_t(num(options, fn, "samples", 256, 1, 1 << 20));
   p.min_samples = uint32_t(num(options, fn, "minSamples", 32, 1, 1 << 20));
-  p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.01, 0, 1e9));
+  p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.05, 0, 1e9));
   p.batch = uint32_t(num(options, fn, "batch", 16, 1, 4096));
   p.seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
   p.transport = transport_options(options, fn);
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  // flattenWorld: false keeps the two-level BVH (the benchmark's baseline); true flattens when memory allows.
+  const bool flatten = !options.Get("flattenWorld").IsBoolean() || options.Get("flattenWorld").As<Napi::Boolean>().Value();
   return NativeJob::Start(
       env, fn,
-      [j, o, p, backend](const ote::JobControl& ctl) {
+      [j, o, p, backend, flatten](const ote::JobControl& ctl) {
         ote::SceneBvh bvh;
         JobControlNoProgress quiet(ctl);
-        ote::Status st = build_traced_bvh(*j, bvh, quiet.ctl);
+        ote::Status st = build_traced_bvh(*j, bvh, quiet.ctl, flatten);
         if (st != ote::Status::Ok) return st;
+        o->flattened = j->flattened;
         return ote::bake_lightmaps(j->traced(), bvh, p, o->out, backend, ctl);
       },
       [o, backend](Napi::Env env) -> Napi::Value {
@@ -396,6 +400,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
         r.Set("setupSeconds", o->out.setup_seconds);
         r.Set("traceSeconds", o->out.trace_seconds);
         r.Set("traceCpuSeconds", o->out.trace_cpu_seconds);
+        r.Set("flattened", o->flattened);
         r.Set("minTexelSamples", double(o->out.min_texel_samples));
         r.Set("maxTexelSamples", double(o->out.max_texel_samples));
         return r;

@@ -111,6 +111,8 @@ export interface BakeNativeOptions extends JobOptions, TransportOptions {
   noiseThreshold?: number;
   batch?: number;
   seed?: number;
+  /** Trace a world-space copy of the scene (one BVH, no instance transforms) when memory allows (default true). */
+  flattenWorld?: boolean;
 }
 
 export interface BakeNativePages {
@@ -135,6 +137,8 @@ export interface BakeNativeStats {
   traceSeconds: number;
   /** Process CPU time while tracing (on a loaded machine, wall time overstates the cost). */
   traceCpuSeconds: number;
+  /** Whether the world-space copy was traced (flattenWorld and not too heavily instanced). */
+  flattened: boolean;
   /** Fewest and most samples a texel took (progressive early stop). */
   minTexelSamples: number;
   maxTexelSamples: number;
