@@ -1,12 +1,13 @@
 /**
- * `npm run bench:bake [-- --full] [-- --xatlas-full] [-- --cuda]`: the baking pipeline against its peers, in the same run.
+ * `npm run bench:bake [-- --full] [-- --xatlas-full] [-- --cuda] [-- --bake-only]`: the baking pipeline against its peers, in the same run.
  *
  * 1. Lightmap UVs: our native charting + packing against xatlas's wasm port (watlas, the peer the issue measured)
  *    on the same smooth meshes and on the atrium, with utilization and stretch beside the times. watlas runs up to
  *    25k triangles by default (it grows superlinearly: ~49 s at 100k); --xatlas-full adds 100k.
  * 2. Baking: Cornell box and atrium, one page of 512², 1024² or 2048² (density chosen to fill it), 64 and 256
- *    samples, 3 bounces: texel-samples/s, rays/s and time to converge. The default matrix is what a loaded 2-core
- *    machine finishes (512² at 64 spp, with the 256-spp time projected from the measured rate); --full runs every cell. --cuda (or a CUDA device)
+ *    samples, 3 bounces: texel-samples/s, rays/s, spp taken (mean/min/max), full-sample time and time to converge.
+ *    The default matrix is 512² at 64 spp for both scenes plus the issue's target cell (Cornell 1024², 256 spp);
+ *    --full runs every cell. --cuda (or a CUDA device)
  *    adds the same cells on the GPU, and the CPU/CUDA mean absolute difference.
  * Prints tables and writes bench/results/bake.json.
  */
@@ -78,7 +79,8 @@ const results: Record<string, unknown> = { machine: { threads: info.threads, cud
 // ---- 1. UVs ------------------------------------------------------------------------------------------------------
 const ISSUE_XATLAS_MS: Record<number, number> = { 100_000: 49_000, 200_000: 209_000 };
 const uvRows: Record<string, unknown>[] = [];
-for (const [name, scene, tris] of [
+// --bake-only skips this section (the bake cells alone, e.g. to re-measure the CPU target).
+for (const [name, scene, tris] of args.includes('--bake-only') ? [] : [
   ['smooth 10k', smoothBlobScene(10_000), 10_000], ['smooth 25k', smoothBlobScene(25_000), 25_000],
   ['smooth 100k', smoothBlobScene(100_000), 100_000], ['smooth 200k', smoothBlobScene(200_000), 200_000], ['atrium', atrium(), 0],
 ] as const) {
@@ -100,34 +102,60 @@ console.table(uvRows);
 results.uv = uvRows;
 
 // ---- 2. Bake -----------------------------------------------------------------------------------------------------
+// Each cell runs twice where it matters: `full` (noiseThreshold 0: every texel takes every sample, the issue's
+// 256-spp figure) and `converge` (the default early stop: time to converge). The two-level BVH (flattenWorld:
+// false) is the in-run baseline for the world-space flattening. CPU seconds are the process CPU time while tracing:
+// on a loaded shared machine they, divided by the threads, are the wall time an idle machine would take.
+const TARGET_S = 60;
 const bakeRows: Record<string, unknown>[] = [];
-const cells: [string, () => Scene, number, number][] = [];
+type Cell = { name: string; make: () => Scene; page: number; spp: number; mode: 'full' | 'converge' | 'two-level' };
+const cells: Cell[] = [];
 for (const [name, make] of [['cornell', () => cornellBox()], ['atrium', () => atrium()]] as const)
   for (const page of [512, 1024, 2048])
     for (const spp of [64, 256]) {
-      const cheap = page === 512 && spp === 64;
-      if (full || cuda || cheap) cells.push([name, make, page, spp]);
+      const cheap = page === 512 && spp === 64, target = name === 'cornell' && page === 1024 && spp === 256;
+      if (full || cuda || cheap || target) cells.push({ name, make, page, spp, mode: 'full' }, { name, make, page, spp, mode: 'converge' });
+      if (cheap && name === 'cornell') cells.push({ name, make, page, spp, mode: 'two-level' });
     }
-for (const [name, make, page, spp] of cells) {
+for (const { name, make, page, spp, mode } of cells) {
   const scene = make();
   const texelsPerMeter = densityForPages(scene, 1, page, 0.6);
   for (const backend of cuda ? (['cpu', 'cuda'] as const).filter((b) => full || b === 'cuda' || page === 512) : (['cpu'] as const)) {
-    const r = await bakeScene(scene, { texelsPerMeter, maxPageSize: page, samples: spp, bounces: 3, backend });
+    const r = await bakeScene(scene, {
+      texelsPerMeter, maxPageSize: page, samples: spp, bounces: 3, backend,
+      noiseThreshold: mode === 'converge' ? undefined : 0, flattenWorld: mode !== 'two-level',
+    });
     const s = r.stats;
+    const cpuWall = s.traceCpuSeconds / Math.max(1, info.threads);
     const row = {
-      scene: name, page, pages: r.pages.length, spp, backend: s.backend, texels: s.texels, samplesPerTexel: +s.samplesPerTexel.toFixed(1),
-      traceSeconds: +s.traceSeconds.toFixed(2), totalSeconds: +(s.totalMilliseconds / 1000).toFixed(2),
+      scene: name, page, spp, mode, backend: s.backend, texels: s.texels,
+      sppMean: +s.samplesPerTexel.toFixed(1), sppMin: s.minTexelSamples, sppMax: s.maxTexelSamples,
+      traceSeconds: +s.traceSeconds.toFixed(2), traceCpuSeconds: +s.traceCpuSeconds.toFixed(2),
+      // What the trace takes with every thread to itself (CPU time / threads): the figure for the 60 s target here.
+      idleWallSeconds: +cpuWall.toFixed(1),
+      totalSeconds: +(s.totalMilliseconds / 1000).toFixed(2),
       texelSamplesPerSecond: Math.round(s.texelSamples / s.traceSeconds), raysPerSecond: Math.round(s.rays / s.traceSeconds),
-      // Full 256-spp cost at this rate, for cells too slow to run here (the issue's 60 s target is for 1024² at 256).
-      projected256Seconds: +((s.texels * 256) / (s.texelSamples / s.traceSeconds)).toFixed(1),
+      raysPerCpuSecond: Math.round(s.rays / s.traceCpuSeconds), raysPerSample: +(s.rays / s.texelSamples).toFixed(2),
+      vsTarget: name === 'cornell' && page === 1024 && spp === 256 && backend === 'cpu' ? +(cpuWall / TARGET_S).toFixed(2) : null,
+      flattened: s.flattened,
     };
     bakeRows.push(row);
-    console.log(`bake ${name} ${page}² ${spp} spp ${s.backend}: ${row.texels} texels, ${row.samplesPerTexel} spp avg, ${row.traceSeconds} s, ` +
-      `${(row.texelSamplesPerSecond / 1e6).toFixed(2)} M texel-samples/s, ${(row.raysPerSecond / 1e6).toFixed(2)} Mrays/s`);
+    console.log(`bake ${name} ${page}² ${spp} spp ${mode} ${s.backend}: ${row.texels} texels, spp ${row.sppMean} (${row.sppMin}–${row.sppMax}), ` +
+      `${row.traceSeconds} s wall, ${row.traceCpuSeconds} CPU-s (${row.idleWallSeconds} s on idle threads), ` +
+      `${(row.texelSamplesPerSecond / 1e6).toFixed(2)} M texel-samples/s, ${(row.raysPerCpuSecond / 1e6).toFixed(2)} Mrays per CPU-s`);
   }
 }
 console.table(bakeRows);
+// Ratios within this run: flattening against the two-level BVH, early stop against the full count.
+const find = (q: Partial<Record<string, unknown>>) => bakeRows.find((r) => Object.entries(q).every(([k, v]) => r[k] === v)) as Record<string, number> | undefined;
+const ratios: Record<string, number> = {};
+const f512 = find({ scene: 'cornell', page: 512, spp: 64, mode: 'full', backend: 'cpu' }), t512 = find({ scene: 'cornell', page: 512, spp: 64, mode: 'two-level', backend: 'cpu' });
+if (f512 && t512) ratios.flattenSpeedupCpu = +(t512.traceCpuSeconds / f512.traceCpuSeconds).toFixed(2);
+const f1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'full', backend: 'cpu' }), c1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'converge', backend: 'cpu' });
+if (f1k && c1k) ratios.convergeSpeedupCpu = +(f1k.traceCpuSeconds / c1k.traceCpuSeconds).toFixed(2);
+console.log('ratios', ratios);
 results.bake = bakeRows;
+results.bakeRatios = ratios;
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'bake.json'), JSON.stringify(results, null, 2));

@@ -168,7 +168,13 @@ struct BakeJobInputs {
   std::vector<ote::BakeMaterial> materials;
   std::vector<ote::BakeLight> lights;
   std::vector<uint32_t> page_w, page_h;
+  std::vector<ote::BakeTexture> textures;
   ote::BakeInputs in{};
+  // The same inputs flattened into world space (ote::flatten_bake_inputs), when the scene allows it.
+  ote::WorldBakeInputs world;
+  bool flattened = false;
+  const ote::BakeInputs& traced() const { return flattened ? world.in : in; }
+  const ote::FlatScene& traced_flat() const { return flattened ? world.flat : flat; }
 };
 
 double num(const Napi::Object& o, const char* fn, const char* key, double def, double lo, double hi) {
@@ -181,7 +187,10 @@ double num(const Napi::Object& o, const char* fn, const char* key, double def, d
   return d;
 }
 
-// inputs: { materials: Float32Array (7 per material: albedo rgb, emission rgb, doubleSided),
+// inputs: { materials: Float32Array (21 per material: albedo rgb, emission rgb, doubleSided, base-colour texture
+//           index (-1 none) and its 2x3 UV0 transform, emissive texture index and its transform),
+//           textures?: Uint32Array (3 per texture: width, height, first pixel in texels), texels?: Uint8Array (sRGB
+//           RGBA8), triangleUv0?: Float32Array (6/triangle), triangleColor?: Float32Array (9/triangle, linear RGB),
 //           lights: Float32Array (14 per light: type, colour×intensity rgb, position xyz, direction xyz, size, range,
 //           cosInner, cosOuter), sky: Float32Array(10: type, zenith rgb, horizon rgb, ground rgb),
 //           triangleUv1: Float32Array(6/triangle), trianglePage: Int32Array, triangleNormals?: Float32Array(9/tri),
@@ -201,17 +210,50 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   in.flat = &j->flat;
   in.triangle_material = typed_field<int32_t>(scene, fn, "scene", "triangleMaterial", n);
   expect_length(env, fn, "scene.triangleMaterial", n, f.triangle_count);
+  // Textures first: materials are checked against the table.
+  const uint32_t* tex = typed_field<uint32_t>(o, fn, "inputs", "textures", n, true);
+  size_t texel_bytes = 0;
+  const uint8_t* texels = typed_field<uint8_t>(o, fn, "inputs", "texels", texel_bytes, true);
+  if (tex) {
+    if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.textures length is not a multiple of 3");
+    if (n && !texels) throw Napi::TypeError::New(env, std::string(fn) + ": inputs.textures needs inputs.texels");
+    for (size_t t = 0; t < n / 3; ++t) {
+      const ote::BakeTexture bt{tex[3 * t], tex[3 * t + 1], 4ull * tex[3 * t + 2]};
+      if (bt.width == 0 || bt.height == 0 || bt.offset + 4ull * bt.width * bt.height > texel_bytes)
+        throw Napi::RangeError::New(env, std::string(fn) + ": inputs.textures[" + std::to_string(t) + "] is empty or runs past inputs.texels");
+      j->textures.push_back(bt);
+    }
+  }
+  in.textures = j->textures.data();
+  in.texture_count = uint32_t(j->textures.size());
+  in.texels = texels;
+  in.texel_bytes = texels ? texel_bytes : 0;
   const float* mats = typed_field<float>(o, fn, "inputs", "materials", n);
-  if (n % 7) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials length is not a multiple of 7");
-  for (size_t m = 0; m < n / 7; ++m) {
+  constexpr size_t kMat = 21;
+  if (n % kMat) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials length is not a multiple of 21");
+  auto tex_ref = [&](const float* f, size_t m, const char* what) {
+    ote::BakeTextureRef r{};
+    r.texture = int32_t(f[0]);
+    if (r.texture < -1 || r.texture >= int32_t(j->textures.size()) || float(r.texture) != f[0])
+      throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials[" + std::to_string(m) + "]." + what + " is not a texture of inputs.textures");
+    for (int c = 0; c < 6; ++c) {
+      r.uv_transform[c] = f[1 + c];
+      if (!std::isfinite(f[1 + c])) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials[" + std::to_string(m) + "]." + what + " transform is not finite");
+    }
+    return r;
+  };
+  for (size_t m = 0; m < n / kMat; ++m) {
+    const float* M = mats + kMat * m;
     ote::BakeMaterial bm{};
-    for (int c = 0; c < 3; ++c) bm.albedo[c] = mats[7 * m + c], bm.emission[c] = mats[7 * m + 3 + c];
-    bm.double_sided = mats[7 * m + 6] != 0;
+    for (int c = 0; c < 3; ++c) bm.albedo[c] = M[c], bm.emission[c] = M[3 + c];
+    bm.double_sided = M[6] != 0;
+    bm.base_color_texture = tex_ref(M + 7, m, "baseColorTexture");
+    bm.emissive_texture = tex_ref(M + 14, m, "emissiveTexture");
     j->materials.push_back(bm);
   }
   in.materials = j->materials.data();
   in.material_count = uint32_t(j->materials.size());
-  in.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0};
+  in.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0, {-1, {1, 0, 0, 0, 1, 0}}, {-1, {1, 0, 0, 0, 1, 0}}};
   const float* lights = typed_field<float>(o, fn, "inputs", "lights", n);
   if (n % 14) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.lights length is not a multiple of 14");
   for (size_t l = 0; l < n / 14; ++l) {
@@ -234,6 +276,10 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   expect_length(env, fn, "inputs.trianglePage", n, f.triangle_count);
   in.triangle_normals = typed_field<float>(o, fn, "inputs", "triangleNormals", n, true);
   if (in.triangle_normals) expect_length(env, fn, "inputs.triangleNormals", n, 9ull * f.triangle_count);
+  in.triangle_uv0 = typed_field<float>(o, fn, "inputs", "triangleUv0", n, true);
+  if (in.triangle_uv0) expect_length(env, fn, "inputs.triangleUv0", n, 6ull * f.triangle_count);
+  in.triangle_color = typed_field<float>(o, fn, "inputs", "triangleColor", n, true);
+  if (in.triangle_color) expect_length(env, fn, "inputs.triangleColor", n, 9ull * f.triangle_count);
   const uint32_t* pw = typed_field<uint32_t>(o, fn, "inputs", "pageWidth", n);
   in.page_count = uint32_t(n);
   const uint32_t* ph = typed_field<uint32_t>(o, fn, "inputs", "pageHeight", n);
@@ -246,6 +292,13 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
     if (in.triangle_page[t] >= int32_t(in.page_count))
       throw Napi::RangeError::New(env, std::string(fn) + ": inputs.trianglePage[" + std::to_string(t) + "] is not a page");
   return j;
+}
+
+// Builds the BVH the job traces: over the world-space copy of the scene when flattening is allowed, else over
+// the instanced scene. Runs on the worker thread (the copy is as large as the drawn triangles).
+ote::Status build_traced_bvh(BakeJobInputs& j, ote::SceneBvh& bvh, const ote::JobControl& ctl, bool flatten = true) {
+  j.flattened = flatten && ote::flatten_bake_inputs(j.in, j.world);
+  return ote::build_scene_bvh(j.traced_flat(), ote::BvhBuildOptions{}, bvh, ctl);
 }
 
 ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
@@ -290,8 +343,9 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
     std::vector<float*> rgba;
     std::vector<uint8_t*> valid;
     std::vector<uint32_t*> samples;
-    std::vector<float*> position, normal;
+    std::vector<float*> position, normal, tangent, bitangent;
     ote::BakeOutput out{};
+    bool flattened = false;
   };
   auto o = std::make_shared<Out>();
   o->rgba = page_arrays<float>(out_obj, fn, "rgba", *j, 4);
@@ -308,22 +362,33 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
     o->normal = page_arrays<float>(out_obj, fn, "normal", *j, 3);
     o->out.page_normal = o->normal.data();
   }
+  if (!out_obj.Get("tangent").IsUndefined()) {
+    o->tangent = page_arrays<float>(out_obj, fn, "tangent", *j, 3);
+    o->out.page_tangent = o->tangent.data();
+  }
+  if (!out_obj.Get("bitangent").IsUndefined()) {
+    o->bitangent = page_arrays<float>(out_obj, fn, "bitangent", *j, 3);
+    o->out.page_bitangent = o->bitangent.data();
+  }
   ote::BakeParams p;
   p.samples = uint32_t(num(options, fn, "samples", 256, 1, 1 << 20));
   p.min_samples = uint32_t(num(options, fn, "minSamples", 32, 1, 1 << 20));
-  p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.01, 0, 1e9));
+  p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.05, 0, 1e9));
   p.batch = uint32_t(num(options, fn, "batch", 16, 1, 4096));
   p.seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
   p.transport = transport_options(options, fn);
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
+  // flattenWorld: false keeps the two-level BVH (the benchmark's baseline); true flattens when memory allows.
+  const bool flatten = !options.Get("flattenWorld").IsBoolean() || options.Get("flattenWorld").As<Napi::Boolean>().Value();
   return NativeJob::Start(
       env, fn,
-      [j, o, p, backend](const ote::JobControl& ctl) {
+      [j, o, p, backend, flatten](const ote::JobControl& ctl) {
         ote::SceneBvh bvh;
         JobControlNoProgress quiet(ctl);
-        ote::Status st = ote::build_scene_bvh(j->flat, ote::BvhBuildOptions{}, bvh, quiet.ctl);
+        ote::Status st = build_traced_bvh(*j, bvh, quiet.ctl, flatten);
         if (st != ote::Status::Ok) return st;
-        return ote::bake_lightmaps(j->in, bvh, p, o->out, backend, ctl);
+        o->flattened = j->flattened;
+        return ote::bake_lightmaps(j->traced(), bvh, p, o->out, backend, ctl);
       },
       [o, backend](Napi::Env env) -> Napi::Value {
         Napi::Object r = Napi::Object::New(env);
@@ -334,6 +399,10 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
         r.Set("repairedTexels", double(o->out.repaired_texels));
         r.Set("setupSeconds", o->out.setup_seconds);
         r.Set("traceSeconds", o->out.trace_seconds);
+        r.Set("traceCpuSeconds", o->out.trace_cpu_seconds);
+        r.Set("flattened", o->flattened);
+        r.Set("minTexelSamples", double(o->out.min_texel_samples));
+        r.Set("maxTexelSamples", double(o->out.max_texel_samples));
         return r;
       },
       options.Get("onProgress"), {scene_obj, in_obj, out_obj});
@@ -374,10 +443,10 @@ Napi::Value RenderReference(const Napi::CallbackInfo& info) {
       [j, v, pages, rgba, tp, mode, backend](const ote::JobControl& ctl) {
         ote::SceneBvh bvh;
         JobControlNoProgress quiet(ctl);
-        ote::Status st = ote::build_scene_bvh(j->flat, ote::BvhBuildOptions{}, bvh, quiet.ctl);
+        ote::Status st = build_traced_bvh(*j, bvh, quiet.ctl);
         if (st != ote::Status::Ok) return st;
         v->pages = pages->empty() ? nullptr : pages->data();
-        return ote::render_reference(j->in, bvh, *v, mode, tp, rgba, backend, ctl);
+        return ote::render_reference(j->traced(), bvh, *v, mode, tp, rgba, backend, ctl);
       },
       [](Napi::Env env) -> Napi::Value { return Napi::Object::New(env); },
       options.Get("onProgress"), {scene_obj, in_obj, view_obj, out_obj});

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <vector>
 
@@ -71,6 +72,29 @@ Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u,
   return dot(n, ng) > 0.05f ? n : ng;
 }
 
+// Tangent frame of a lightmap texel: the world directions of +U1 and +V1 on the triangle (dp/du, dp/dv from the
+// UV1 derivatives), Gram-Schmidt orthonormalized against the interpolated normal n. The bitangent is n × t,
+// flipped where the chart is mirrored so that it still points along +V1. Degenerate UVs give any frame around n.
+void tangent_frame(const BakeInputs& in, uint32_t prim, const WorldTri& w, Vec3 n, Vec3& t, Vec3& b) {
+  const float* uv = in.triangle_uv1 + 6ull * prim;
+  const float du1 = uv[2] - uv[0], dv1 = uv[3] - uv[1], du2 = uv[4] - uv[0], dv2 = uv[5] - uv[1];
+  const float det = du1 * dv2 - du2 * dv1;
+  const Vec3 e1 = w.p[1] - w.p[0], e2 = w.p[2] - w.p[0];
+  if (det != 0 && std::isfinite(det)) {
+    const float r = 1.0f / det;
+    const Vec3 dpdu = (e1 * dv2 - e2 * dv1) * r, dpdv = (e2 * du1 - e1 * du2) * r;
+    const Vec3 tu = dpdu - n * dot(n, dpdu);
+    const float l = length(tu);
+    if (l > 0 && std::isfinite(l)) {
+      t = tu * (1.0f / l);
+      b = cross(n, t);
+      if (dot(b, dpdv) < 0) b = -b;
+      return;
+    }
+  }
+  transport::basis(n, t, b);
+}
+
 // Closest point of triangle t (2D) to q, as barycentrics (u of corner 1, v of corner 2), and its distance.
 double closest_barycentric(const Vec2d* t, Vec2d q, float& u, float& v) {
   const double area = cross2(t[0], t[1], t[2]);
@@ -97,7 +121,92 @@ double closest_barycentric(const Vec2d* t, Vec2d q, float& u, float& v) {
   return best;
 }
 
+// sRGB byte → linear (the glTF transfer function for base colour and emissive textures).
+const float* srgb_lut() {
+  static const std::vector<float> lut = [] {
+    std::vector<float> t(256);
+    for (int i = 0; i < 256; ++i) {
+      const double c = i / 255.0;
+      t[i] = float(c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4));
+    }
+    return t;
+  }();
+  return lut.data();
+}
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 }  // namespace
+
+const float* srgb_to_linear_table() { return srgb_lut(); }
+
+bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_triangles, double max_factor) {
+  w = WorldBakeInputs{};
+  const FlatScene& f = *in.flat;
+  uint64_t drawn = 0;
+  for (uint32_t i = 0; i < f.instance_count; ++i) drawn += instance_triangle_count(f, i);
+  if (drawn > std::max<double>(double(max_triangles), max_factor * f.triangle_count) || drawn >= (1ull << 31) / 3)
+    return false;
+  w.positions.reserve(9 * drawn);
+  w.indices.reserve(3 * drawn);
+  w.material.reserve(drawn);
+  w.page.reserve(drawn);
+  w.uv1.reserve(6 * drawn);
+  if (in.triangle_normals) w.normals.reserve(9 * drawn);
+  if (in.triangle_uv0) w.uv0.reserve(6 * drawn);
+  if (in.triangle_color) w.color.reserve(9 * drawn);
+  for (uint32_t i = 0; i < f.instance_count; ++i) {
+    const uint32_t m = f.instance_mesh[i];
+    const float* xf = f.instance_transforms + 16ull * i;
+    float nm[9];
+    normal_matrix(xf, nm);
+    for (uint32_t t = f.mesh_first_triangle[m]; t < f.mesh_first_triangle[m + 1]; ++t) {
+      // Unshared corners: three vertices per triangle keeps the copy trivial (the BVH reads triangles, not vertices).
+      for (int k = 0; k < 3; ++k) {
+        const Vec3 p = transform_point(xf, load_vec3(f.positions, f.indices[3 * t + k]));
+        w.indices.push_back(uint32_t(w.positions.size() / 3));
+        w.positions.insert(w.positions.end(), {p.x, p.y, p.z});
+        if (in.triangle_normals) {
+          const Vec3 n = apply3(nm, v3(in.triangle_normals + 9ull * t + 3 * k));
+          const float l = length(n);
+          const Vec3 u = l > 0 && std::isfinite(l) ? n * (1.0f / l) : make_vec3(0, 0, 0);
+          w.normals.insert(w.normals.end(), {u.x, u.y, u.z});
+        }
+      }
+      w.material.push_back(in.triangle_material ? in.triangle_material[t] : -1);
+      w.page.push_back(in.triangle_page ? in.triangle_page[t] : -1);
+      if (in.triangle_uv1) w.uv1.insert(w.uv1.end(), in.triangle_uv1 + 6ull * t, in.triangle_uv1 + 6ull * t + 6);
+      if (in.triangle_uv0) w.uv0.insert(w.uv0.end(), in.triangle_uv0 + 6ull * t, in.triangle_uv0 + 6ull * t + 6);
+      if (in.triangle_color) w.color.insert(w.color.end(), in.triangle_color + 9ull * t, in.triangle_color + 9ull * t + 9);
+    }
+  }
+  static const float kIdentity[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  w.xform.assign(kIdentity, kIdentity + 16);
+  w.mesh_first = {0u, uint32_t(drawn)};
+  w.instance_mesh = {0u};
+  w.flat.positions = w.positions.data();
+  w.flat.vertex_count = uint32_t(w.positions.size() / 3);
+  w.flat.indices = w.indices.data();
+  w.flat.triangle_count = uint32_t(drawn);
+  w.flat.mesh_first_triangle = w.mesh_first.data();
+  w.flat.mesh_count = 1;
+  w.flat.instance_mesh = w.instance_mesh.data();
+  w.flat.instance_transforms = w.xform.data();
+  w.flat.instance_count = drawn ? 1 : 0;
+  w.in = in;
+  w.in.flat = &w.flat;
+  w.in.triangle_material = w.material.data();
+  w.in.triangle_page = w.page.data();
+  w.in.triangle_uv1 = in.triangle_uv1 ? w.uv1.data() : nullptr;
+  w.in.triangle_normals = in.triangle_normals ? w.normals.data() : nullptr;
+  w.in.triangle_uv0 = in.triangle_uv0 ? w.uv0.data() : nullptr;
+  w.in.triangle_color = in.triangle_color ? w.color.data() : nullptr;
+  return true;
+}
 
 BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh) const {
   BakeSceneView s{};
@@ -107,6 +216,12 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.materials = in.materials;
   s.material_count = in.material_count;
   s.default_material = in.default_material;
+  s.triangle_uv0 = in.triangle_uv0;
+  s.triangle_color = in.triangle_color;
+  s.textures = in.textures;
+  s.texture_count = in.texture_count;
+  s.texels = in.texels;
+  s.srgb_to_linear = srgb_lut();
   s.lights = in.lights;
   s.light_count = in.light_count;
   s.emitters = emitters.data();
@@ -138,12 +253,18 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d) {
       EmitterTri e{};
       for (int c = 0; c < 3; ++c) {
         e.v0[c] = (&w.p[0].x)[c], e.e1[c] = (&e1.x)[c], e.e2[c] = (&e2.x)[c], e.emission[c] = mat.emission[c];
+        e.n[c] = (&w.ng.x)[c];
       }
-      // A mirrored instance flips the winding: keep e1 x e2 along the front normal.
-      if (dot(cross(e1, e2), w.ng) < 0)
+      if (in.triangle_uv0)
+        for (int c = 0; c < 6; ++c) e.uv0[c] = in.triangle_uv0[6ull * t + c];
+      // A mirrored instance flips the winding: keep e1 x e2 along the front normal (and the UVs with their corners).
+      if (dot(cross(e1, e2), w.ng) < 0) {
         for (int c = 0; c < 3; ++c) std::swap(e.e1[c], e.e2[c]);
+        std::swap(e.uv0[2], e.uv0[4]), std::swap(e.uv0[3], e.uv0[5]);
+      }
       e.area = area;
       e.double_sided = mat.double_sided;
+      e.material = mi >= 0 && uint32_t(mi) < in.material_count ? mi : -1;
       total += double(lum) * area;
       d.emitters.push_back(e);
       d.emitter_cdf.push_back(float(total));
@@ -209,6 +330,8 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
   const size_t n = ts.page.size();
   ts.position.resize(3 * n);
   ts.normal.resize(3 * n);
+  ts.tangent.resize(3 * n);
+  ts.bitangent.resize(3 * n);
   std::atomic<uint64_t> repaired{0};
   const SceneBvhView view = bvh.view();
   Status st = parallel_for(n, 1024, [&](uint64_t b, uint64_t e) {
@@ -240,7 +363,12 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
         p = org + best_dir * (best_t + transport::ray_eps(p) * 4);
         ++rep;
       }
-      for (int a = 0; a < 3; ++a) ts.position[3 * k + a] = (&p.x)[a], ts.normal[3 * k + a] = (&nrm.x)[a];
+      Vec3 tan, bit;
+      tangent_frame(in, c.prim, w, nrm, tan, bit);
+      for (int a = 0; a < 3; ++a) {
+        ts.position[3 * k + a] = (&p.x)[a], ts.normal[3 * k + a] = (&nrm.x)[a];
+        ts.tangent[3 * k + a] = (&tan.x)[a], ts.bitangent[3 * k + a] = (&bit.x)[a];
+      }
     }
     repaired += rep;
   }, ctl);
@@ -307,6 +435,7 @@ Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelS
   return Status::Ok;
 }
 
+
 Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParams& p, BakeOutput& out,
                       Backend backend, const JobControl& ctl) {
   if (!in.flat || !in.triangle_uv1 || !in.triangle_page || p.samples == 0 || p.batch == 0) return Status::InvalidArgument;
@@ -321,6 +450,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   out.texels = ts.page.size();
   out.repaired_texels = ts.repaired;
   const auto t1 = std::chrono::steady_clock::now();
+  const double c1 = process_cpu_seconds();
   std::vector<float> sum(4 * ts.page.size(), 0.0f);
   std::vector<uint32_t> samples(ts.page.size(), 0);
   if (resolve_backend(backend) == Backend::Cuda)
@@ -329,10 +459,15 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
     st = bake_texels_cpu(data.view(in, bvh.view()), p, ts, sum.data(), samples.data(), out, ctl);
   if (st != Status::Ok) return st;
   out.trace_seconds = seconds_since(t1);
+  out.trace_cpu_seconds = process_cpu_seconds() - c1;
+  out.min_texel_samples = samples.empty() ? 0 : *std::min_element(samples.begin(), samples.end());
+  out.max_texel_samples = samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end());
   for (uint32_t pg = 0; pg < in.page_count; ++pg) {
     const size_t texels = size_t(in.page_width[pg]) * in.page_height[pg];
     if (out.page_position) std::fill(out.page_position[pg], out.page_position[pg] + 3 * texels, 0.0f);
     if (out.page_normal) std::fill(out.page_normal[pg], out.page_normal[pg] + 3 * texels, 0.0f);
+    if (out.page_tangent) std::fill(out.page_tangent[pg], out.page_tangent[pg] + 3 * texels, 0.0f);
+    if (out.page_bitangent) std::fill(out.page_bitangent[pg], out.page_bitangent[pg] + 3 * texels, 0.0f);
     std::fill(out.page_rgba[pg], out.page_rgba[pg] + 4ull * in.page_width[pg] * in.page_height[pg], 0.0f);
     std::fill(out.page_samples[pg], out.page_samples[pg] + size_t(in.page_width[pg]) * in.page_height[pg], 0u);
   }
@@ -344,6 +479,8 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
     for (int c = 0; c < 3; ++c) {
       if (out.page_position) out.page_position[ts.page[k]][3ull * ts.index[k] + c] = ts.position[3 * k + c];
       if (out.page_normal) out.page_normal[ts.page[k]][3ull * ts.index[k] + c] = ts.normal[3 * k + c];
+      if (out.page_tangent) out.page_tangent[ts.page[k]][3ull * ts.index[k] + c] = ts.tangent[3 * k + c];
+      if (out.page_bitangent) out.page_bitangent[ts.page[k]][3ull * ts.index[k] + c] = ts.bitangent[3 * k + c];
     }
   }
   ctl.report(1.0);
@@ -385,7 +522,9 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
         }
         const BakeMaterial& mat = transport::material_of(s, h.prim);
         const bool front = dot(h.ng, dir) < 0.0f;
-        Vec3 col = (front || mat.double_sided) ? v3(mat.emission) : make_vec3(0, 0, 0);
+        Vec3 albedo, emission;
+        transport::surface(s, mat, h.prim, h.u, h.v, albedo, emission);
+        Vec3 col = (front || mat.double_sided) ? emission : make_vec3(0, 0, 0);
         const Vec3 nf = front ? h.ng : -h.ng;
         Vec3 L = make_vec3(0, 0, 0);
         if (mode == ReferenceMode::PathTraced) {
@@ -412,7 +551,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
               }
           }
         }
-        col = col + v3(mat.albedo) * L;
+        col = col + albedo * L;
         if (std::isfinite(col.x) && std::isfinite(col.y) && std::isfinite(col.z))
           acc[0] += col.x, acc[1] += col.y, acc[2] += col.z;
         acc[3] += 1;

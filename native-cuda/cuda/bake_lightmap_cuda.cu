@@ -62,7 +62,9 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<BakeMaterial> d_mat;
   DeviceBuffer<BakeLight> d_lights;
   DeviceBuffer<EmitterTri> d_em;
-  DeviceBuffer<float> d_cdf, d_pos, d_nrm, d_sum;
+  DeviceBuffer<float> d_cdf, d_pos, d_nrm, d_sum, d_uv0, d_color, d_lut;
+  DeviceBuffer<BakeTexture> d_tex;
+  DeviceBuffer<uint8_t> d_texels;
   DeviceBuffer<double> d_l2;
   DeviceBuffer<uint32_t> d_samples;
   DeviceBuffer<uint8_t> d_active;
@@ -72,6 +74,12 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   OTE_CUDA_TRY(d_lights.upload(in.lights, in.light_count));
   OTE_CUDA_TRY(d_em.upload(d.emitters.data(), d.emitters.size()));
   OTE_CUDA_TRY(d_cdf.upload(d.emitter_cdf.data(), d.emitter_cdf.size()));
+  // The flat texture table and the attributes it is read through, as on the host.
+  if (in.triangle_uv0) OTE_CUDA_TRY(d_uv0.upload(in.triangle_uv0, 6ull * in.flat->triangle_count));
+  if (in.triangle_color) OTE_CUDA_TRY(d_color.upload(in.triangle_color, 9ull * in.flat->triangle_count));
+  if (in.texture_count) OTE_CUDA_TRY(d_tex.upload(in.textures, in.texture_count));
+  if (in.texel_bytes) OTE_CUDA_TRY(d_texels.upload(in.texels, in.texel_bytes));
+  OTE_CUDA_TRY(d_lut.upload(srgb_to_linear_table(), 256));
   OTE_CUDA_TRY(d_pos.upload(ts.position.data(), ts.position.size()));
   OTE_CUDA_TRY(d_nrm.upload(ts.normal.data(), ts.normal.size()));
   OTE_CUDA_TRY(d_sum.allocate(4ull * n));
@@ -93,6 +101,11 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.lights = d_lights.ptr;
   s.emitters = d_em.ptr;
   s.emitter_cdf = d_cdf.ptr;
+  s.triangle_uv0 = in.triangle_uv0 ? d_uv0.ptr : nullptr;
+  s.triangle_color = in.triangle_color ? d_color.ptr : nullptr;
+  s.textures = in.texture_count ? d_tex.ptr : nullptr;
+  s.texels = in.texel_bytes ? d_texels.ptr : nullptr;
+  s.srgb_to_linear = d_lut.ptr;
   const unsigned blocks = (n + kThreads - 1) / kThreads;
   uint64_t texel_samples = 0, remaining = n;
   for (uint32_t s0 = 0; s0 < p.samples && remaining && n; s0 += p.batch) {

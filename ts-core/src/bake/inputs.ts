@@ -7,7 +7,7 @@ import { OteError } from '../errors.js';
 import type { BakeNativeInputs } from '../native/bake.js';
 import { flattenScene, type FlatScene } from '../scene/flatten.js';
 import { worldMatrices } from '../scene/transform.js';
-import type { Scene, Vec3 } from '../scene/types.js';
+import type { Scene, TextureRef, TextureTransform, Vec3 } from '../scene/types.js';
 
 /** Sky light: none (default; interiors), a constant radiance, or a vertical gradient (zenith/horizon/ground). */
 export type Sky =
@@ -22,22 +22,89 @@ export interface LightmapLayout {
   pageHeight: number[];
 }
 
-export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky: Sky = { type: 'none' }): { flat: FlatScene; inputs: BakeNativeInputs } {
-  const flat = flattenScene(scene);
+/** A decoded texture: sRGB-encoded RGBA8, top row first (io/splat-textures.ts decodeSceneTextures gives these). */
+export interface BakeTextureImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** KHR_texture_transform as the 2x3 affine map the native side applies to UV0: T(offset) · R(rotation) · S(scale). */
+export function uvTransformMatrix(t: TextureTransform | undefined): number[] {
+  if (!t) return [1, 0, 0, 0, 1, 0];
+  const c = Math.cos(t.rotation), s = Math.sin(t.rotation), [sx, sy] = t.scale, [ox, oy] = t.offset;
+  return [c * sx, s * sy, ox, -s * sx, c * sy, oy];
+}
+
+const MAT = 21;
+
+/**
+ * Materials (21 floats each, see native/bake.ts) and the flat texture table. A texture is used when it was decoded
+ * and is read through UV0 (texCoord 0, also after KHR_texture_transform's override); otherwise the material falls
+ * back to its factor and the reason is listed in `untextured`.
+ */
+function materialTable(scene: Scene, textures: readonly (BakeTextureImage | undefined)[] | undefined) {
   const file = scene.source;
-  const materials = new Float32Array(7 * scene.materials.length);
+  const materials = new Float32Array(MAT * scene.materials.length);
+  const table: number[] = [], chunks: Uint8Array[] = [], slot = new Map<number, number>(), untextured: string[] = [];
+  let pixels = 0;
+  const bind = (ref: TextureRef | undefined, i: number, what: string): number => {
+    if (!ref) return -1;
+    const texCoord = ref.transform?.texCoord ?? ref.texCoord;
+    const img = textures?.[ref.texture];
+    if (texCoord !== 0) { untextured.push(`materials[${i}].${what}: reads TEXCOORD_${texCoord}; only TEXCOORD_0 is baked`); return -1; }
+    if (!img) { untextured.push(`materials[${i}].${what}: textures[${ref.texture}] was not decoded`); return -1; }
+    if (img.data.length !== 4 * img.width * img.height || img.width < 1 || img.height < 1)
+      throw new OteError('BAD_INPUT', `texture ${ref.texture} has ${img.data.length} bytes for ${img.width}x${img.height} RGBA8`, { file, path: `textures[${ref.texture}]` });
+    let k = slot.get(ref.texture);
+    if (k === undefined) {
+      k = table.length / 3;
+      slot.set(ref.texture, k);
+      table.push(img.width, img.height, pixels);
+      chunks.push(img.data);
+      pixels += img.width * img.height;
+    }
+    return k;
+  };
   scene.materials.forEach((m, i) => {
+    const o = MAT * i;
     // Metals reflect little diffuse light; the transport is Lambertian, so their albedo is the dielectric part.
     const k = 1 - Math.min(1, Math.max(0, m.metallicFactor));
     for (let c = 0; c < 3; c++) {
-      materials[7 * i + c] = m.unlit ? 0 : m.baseColorFactor[c] * k;
-      materials[7 * i + 3 + c] = m.emissiveFactor[c] * m.emissiveStrength;
+      materials[o + c] = m.unlit ? 0 : m.baseColorFactor[c] * k;
+      materials[o + 3 + c] = m.emissiveFactor[c] * m.emissiveStrength;
     }
-    materials[7 * i + 6] = m.doubleSided ? 1 : 0;
+    materials[o + 6] = m.doubleSided ? 1 : 0;
     for (let c = 0; c < 7; c++)
-      if (!Number.isFinite(materials[7 * i + c]) || materials[7 * i + c] < 0)
+      if (!Number.isFinite(materials[o + c]) || materials[o + c] < 0)
         throw new OteError('BAD_INPUT', `material "${m.name}" has a negative or non-finite colour or emission`, { file, path: `materials[${i}]` });
+    materials[o + 7] = m.unlit ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture');
+    materials.set(uvTransformMatrix(m.baseColorTexture?.transform), o + 8);
+    materials[o + 14] = bind(m.emissiveTexture, i, 'emissiveTexture');
+    materials.set(uvTransformMatrix(m.emissiveTexture?.transform), o + 15);
   });
+  const texels = new Uint8Array(4 * pixels);
+  let at = 0;
+  for (const c of chunks) { texels.set(c, at); at += c.length; }
+  return { materials, textures: Uint32Array.from(table), texels, untextured };
+}
+
+export interface BakeInputsResult {
+  flat: FlatScene;
+  inputs: BakeNativeInputs;
+  /** Texture bindings the bake could not use (each names the material and why); they fall back to the factor. */
+  untextured: string[];
+}
+
+/**
+ * `textures`: the scene's textures decoded (index = scene texture index; undefined = not decoded). Without them
+ * the bake uses colour factors only, as before textures were supported.
+ */
+export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky: Sky = { type: 'none' },
+  textures?: readonly (BakeTextureImage | undefined)[]): BakeInputsResult {
+  const flat = flattenScene(scene);
+  const file = scene.source;
+  const { materials, textures: textureTable, texels, untextured } = materialTable(scene, textures);
 
   const world = worldMatrices(scene);
   const lights: number[] = [];
@@ -66,6 +133,10 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
 
   const T = flat.indices.length / 3;
   const triangleUv1 = new Float32Array(6 * T), trianglePage = new Int32Array(T).fill(-1), triangleNormals = new Float32Array(9 * T);
+  // UV0 only when a texture is bound; vertex colours only when some primitive has them (others read white).
+  const textured = textureTable.length > 0, coloured = scene.meshes.some((m) => m.primitives.some((p) => p.colors));
+  const triangleUv0 = textured ? new Float32Array(6 * T) : undefined;
+  const triangleColor = coloured ? new Float32Array(9 * T).fill(1) : undefined;
   // Flat triangles follow meshes then primitives in order (scene/flatten.ts).
   const primFirst: number[][] = [];
   scene.meshes.forEach((mesh, mi) => {
@@ -73,8 +144,12 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
     primFirst.push(mesh.primitives.map((p) => { const f = t; t += p.indices.length / 3; return f; }));
     mesh.primitives.forEach((p, pi) => {
       const f = primFirst[mi][pi];
-      if (!p.normals) return;
-      for (let i = 0; i < p.indices.length; i++) triangleNormals.set(p.normals.subarray(3 * p.indices[i], 3 * p.indices[i] + 3), 9 * f + 3 * i);
+      for (let i = 0; i < p.indices.length; i++) {
+        const v = p.indices[i];
+        if (p.normals) triangleNormals.set(p.normals.subarray(3 * v, 3 * v + 3), 9 * f + 3 * i);
+        if (triangleUv0 && p.uv0) triangleUv0.set(p.uv0.subarray(2 * v, 2 * v + 2), 6 * f + 2 * i);
+        if (triangleColor && p.colors) triangleColor.set(p.colors.subarray(4 * v, 4 * v + 3), 9 * f + 3 * i);
+      }
     });
   });
   if (layout) {
@@ -92,9 +167,10 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
     }
   }
   return {
-    flat,
+    flat, untextured,
     inputs: {
       materials, lights: Float32Array.from(lights), sky: skyArr, triangleUv1, trianglePage, triangleNormals,
+      triangleUv0, triangleColor, textures: textureTable, texels,
       pageWidth: Uint32Array.from(layout?.pageWidth ?? []), pageHeight: Uint32Array.from(layout?.pageHeight ?? []),
     },
   };

@@ -70,10 +70,13 @@ export function countUvOverlaps(cornerUv: Float32Array, page?: Uint32Array): { c
 
 /**
  * What the transport reads besides the flat scene (layouts documented in addon/src/bake_binding.cpp):
- * materials 7 floats each (albedo rgb, emission rgb, doubleSided), lights 14 floats each (type 0 directional /
+ * materials 21 floats each (albedo rgb, emission rgb, doubleSided, then base-colour and emissive textures as an
+ * index into `textures` (-1 none) and a 2x3 UV0 transform), lights 14 floats each (type 0 directional /
  * 1 point / 2 spot, colour × intensity rgb, position, direction of travel, size, range, cos inner, cos outer),
  * sky 10 floats (type 0 none / 1 constant / 2 gradient, zenith, horizon, ground), and per flat triangle its UV1
- * corners, lightmap page (-1 none) and object-space corner normals.
+ * corners, lightmap page (-1 none) and object-space corner normals. Textures are a flat table: 3 uint32 each
+ * (width, height, first pixel) into `texels`, sRGB RGBA8, top row first; `triangleUv0` (6 per triangle) and
+ * `triangleColor` (linear RGB, 9 per triangle) are read at hits.
  */
 export interface BakeNativeInputs {
   materials: Float32Array;
@@ -82,6 +85,10 @@ export interface BakeNativeInputs {
   triangleUv1: Float32Array;
   trianglePage: Int32Array;
   triangleNormals?: Float32Array;
+  triangleUv0?: Float32Array;
+  triangleColor?: Float32Array;
+  textures?: Uint32Array;
+  texels?: Uint8Array;
   pageWidth: Uint32Array;
   pageHeight: Uint32Array;
 }
@@ -104,6 +111,8 @@ export interface BakeNativeOptions extends JobOptions, TransportOptions {
   noiseThreshold?: number;
   batch?: number;
   seed?: number;
+  /** Trace a world-space copy of the scene (one BVH, no instance transforms) when memory allows (default true). */
+  flattenWorld?: boolean;
 }
 
 export interface BakeNativePages {
@@ -113,6 +122,9 @@ export interface BakeNativePages {
   samples: Uint32Array[];
   position: Float32Array[];
   normal: Float32Array[];
+  /** Per page, 3 floats per texel: unit directions of +U1 and +V1 on the surface, orthonormal to `normal`. */
+  tangent: Float32Array[];
+  bitangent: Float32Array[];
 }
 
 export interface BakeNativeStats {
@@ -123,6 +135,13 @@ export interface BakeNativeStats {
   repairedTexels: number;
   setupSeconds: number;
   traceSeconds: number;
+  /** Process CPU time while tracing (on a loaded machine, wall time overstates the cost). */
+  traceCpuSeconds: number;
+  /** Whether the world-space copy was traced (flattenWorld and not too heavily instanced). */
+  flattened: boolean;
+  /** Fewest and most samples a texel took (progressive early stop). */
+  minTexelSamples: number;
+  maxTexelSamples: number;
 }
 
 export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInputs, opts: BakeNativeOptions = {}): Promise<{ pages: BakeNativePages; stats: BakeNativeStats }> {
@@ -133,6 +152,8 @@ export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInp
     samples: sizes.map((n) => new Uint32Array(n)),
     position: sizes.map((n) => new Float32Array(3 * n)),
     normal: sizes.map((n) => new Float32Array(3 * n)),
+    tangent: sizes.map((n) => new Float32Array(3 * n)),
+    bitangent: sizes.map((n) => new Float32Array(3 * n)),
   };
   const { signal: _s, onProgress: _p, ...native } = opts;
   const stats = await runJob<BakeNativeStats>((onProgress) => addon().bakeLightmaps(flat, inputs, pages, { ...native, onProgress }), opts);

@@ -3,7 +3,7 @@
  * bilinear — with the same camera samples as the path-traced mode, so the two differ only by the bake's error.
  * Pages are the float pages of a bake (bake/bake.ts) or decoded from a baked glTF (bake/writeback.ts).
  */
-import { bakeInputs, type LightmapLayout } from '../bake/inputs.js';
+import { bakeInputs, type BakeTextureImage, type LightmapLayout } from '../bake/inputs.js';
 import type { FloatImage } from '../image/float-image.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative } from '../native/bake.js';
@@ -14,10 +14,12 @@ export interface LightmappedOptions extends JobOptions {
   /** Camera samples per pixel (anti-aliasing only; default 16). */
   spp?: number;
   seed?: number;
+  /** Decoded scene textures, so the albedo that multiplies the lightmap is the textured one. */
+  textures?: readonly (BakeTextureImage | undefined)[];
 }
 
 export async function renderLightmapped(scene: Scene, layout: LightmapLayout, pages: FloatImage[], view: View, opts: LightmappedOptions = {}): Promise<FloatImage> {
-  const { flat, inputs } = bakeInputs(scene, layout);
+  const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures);
   const data = await renderReferenceNative(flat, inputs, view, pages.map((p) => p.data), {
     mode: 'lightmapped', spp: opts.spp ?? 16, seed: opts.seed ?? 1, signal: opts.signal, onProgress: opts.onProgress,
   });

@@ -3,7 +3,7 @@
  * emission plus albedo × L, where L is estimated by the same transport that bakes lightmaps (bake/transport.h:
  * punctual lights with soft shadows, emissive triangles with NEE + MIS, sky, N bounces). Native, CPU threads.
  */
-import { bakeInputs, type Sky } from '../bake/inputs.js';
+import { bakeInputs, type BakeTextureImage, type Sky } from '../bake/inputs.js';
 import type { FloatImage } from '../image/float-image.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative, type TransportOptions } from '../native/bake.js';
@@ -16,10 +16,12 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
   spp?: number;
   seed?: number;
   sky?: Sky;
+  /** The scene's textures, decoded (io/splat-textures.ts decodeSceneTextures): base colour and emission read them. */
+  textures?: readonly (BakeTextureImage | undefined)[];
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
-  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky);
+  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures);
   const data = await renderReferenceNative(flat, inputs, view, undefined, {
     mode: 'pathtrace', spp: opts.spp ?? 64, seed: opts.seed ?? 1, bounces: opts.bounces ?? 3,
     aoDistance: opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(scene))),

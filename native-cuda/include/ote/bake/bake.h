@@ -36,12 +36,37 @@ struct BakeInputs {
   uint32_t page_count;
   const uint32_t* page_width;
   const uint32_t* page_height;
+  // Optional (nullptr = none), per FlatScene triangle: UV0 corners (6 floats) for the materials' textures, linear
+  // RGB vertex colours (9 floats) that multiply the base colour.
+  const float* triangle_uv0 = nullptr;
+  const float* triangle_color = nullptr;
+  // The flat texture table: texture_count BakeTexture headers into `texels` (sRGB RGBA8).
+  const BakeTexture* textures = nullptr;
+  uint32_t texture_count = 0;
+  const uint8_t* texels = nullptr;
+  uint64_t texel_bytes = 0;
 };
+
+// The scene flattened into world space for baking: every drawn triangle once, one identity instance, and every
+// per-triangle input (material, UVs, page, colours; normals turned into world space) copied along. Rays then
+// traverse one BVH with no top level and no per-instance transforms, which on the small, instance-light scenes
+// lightmaps are baked for is most of the traversal cost. Owns what `in` and `flat` point to.
+struct WorldBakeInputs {
+  BakeInputs in{};
+  FlatScene flat{};
+  std::vector<float> positions, xform, uv1, normals, uv0, color;
+  std::vector<uint32_t> indices, mesh_first, instance_mesh;
+  std::vector<int32_t> material, page;
+};
+// Fills `w` and returns true, unless the drawn triangles exceed max(max_triangles, max_factor × stored ones)
+// (heavy instancing: keep the two-level BVH, which stores each mesh once), then returns false and leaves `w` empty.
+bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_triangles = 4u << 20,
+                         double max_factor = 2.0);
 
 struct BakeParams {
   uint32_t samples = 256;         // most samples per texel
   uint32_t min_samples = 32;      // before a texel may stop early
-  float noise_threshold = 0.01f;  // stop when the standard error of the mean luminance < threshold × (mean + 1e-3)
+  float noise_threshold = 0.05f;  // stop when the standard error of the mean luminance < threshold × (mean + 1e-3)
   uint32_t batch = 16;            // samples per progressive pass
   uint32_t seed = 1;
   TransportParams transport{3, 2, 1.0f, 0.0f};
@@ -57,9 +82,15 @@ struct BakeOutput {
   // Optional (nullptr to skip), per page: sample position and normal (3 floats per texel), the denoiser's guides.
   float** page_position = nullptr;
   float** page_normal = nullptr;
+  // Optional, per page: the texel's tangent frame (3 floats each): unit tangent along +U1 and bitangent along +V1
+  // of the lightmap UVs, orthonormal to the normal (for directional lightmaps and normal-mapped relighting).
+  float** page_tangent = nullptr;
+  float** page_bitangent = nullptr;
   // Filled by the call.
   uint64_t texels = 0, texel_samples = 0, rays = 0, repaired_texels = 0;
+  uint32_t min_texel_samples = 0, max_texel_samples = 0;
   double setup_seconds = 0, trace_seconds = 0;
+  double trace_cpu_seconds = 0;  // process CPU time while tracing: the rate a loaded machine still measures
 };
 
 // Progress reports texels × samples done over texels × max samples.
@@ -70,6 +101,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
 // repair), in page-major, row-major order.
 struct TexelSet {
   std::vector<float> position, normal;  // 3 floats each per texel
+  std::vector<float> tangent, bitangent;  // 3 floats each per texel: UV1 directions, orthonormal to the normal
   std::vector<uint32_t> page, index;    // page and y * width + x
   uint64_t repaired = 0;
 };
@@ -83,6 +115,8 @@ struct BakeSceneData {
   BakeSceneView view(const BakeInputs& in, const SceneBvhView& bvh) const;
 };
 void gather_emitters(const BakeInputs& in, BakeSceneData& d);
+// 256 floats: sRGB byte → linear, what BakeSceneView::srgb_to_linear points to on the host.
+const float* srgb_to_linear_table();
 
 Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
                        uint32_t* samples, BakeOutput& out, const JobControl& ctl);

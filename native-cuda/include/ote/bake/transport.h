@@ -30,18 +30,40 @@ struct BakeLight {
   float cos_inner, cos_outer;
 };
 
-struct BakeMaterial {
-  float albedo[3];
-  float emission[3];  // emissive factor × strength (radiance)
-  uint32_t double_sided;
+// A base-colour or emissive texture bound to a material: an index into BakeSceneView::textures and the
+// KHR_texture_transform as a 2x3 affine map of UV0, (u', v') = (m[0] u + m[1] v + m[2], m[3] u + m[4] v + m[5]).
+struct BakeTextureRef {
+  int32_t texture;  // -1 = none
+  float uv_transform[6];
 };
 
-// One emissive triangle in world space, for next-event estimation.
+struct BakeMaterial {
+  float albedo[3];    // base colour factor (× texture × vertex colour at a point)
+  float emission[3];  // emissive factor × strength, radiance (× texture at a point)
+  uint32_t double_sided;
+  // Default: untextured, so that {albedo, emission, double_sided} initializers still mean what they say.
+  BakeTextureRef base_color_texture{-1, {1, 0, 0, 0, 1, 0}};
+  BakeTextureRef emissive_texture{-1, {1, 0, 0, 0, 1, 0}};
+};
+
+// One texture of the flat texture table: sRGB-encoded RGBA8 texels (glTF stores base colour and emission in
+// sRGB) at `offset` in BakeSceneView::texels, row-major, top row first (glTF UV (0,0) = first texel). Sampled
+// bilinearly with repeat wrapping (the glTF default sampler), decoded to linear before filtering.
+struct BakeTexture {
+  uint32_t width, height;
+  uint64_t offset;  // bytes
+};
+
+// One emissive triangle in world space, for next-event estimation. Its emission is the material's factor (what
+// the light is chosen by); an emissive texture scales it at the sampled point, through uv0 at the corners.
 struct EmitterTri {
   float v0[3], e1[3], e2[3];
+  float n[3];  // unit front normal (e1 × e2 direction), hoisted out of the sampling loop
   float emission[3];
   float area;
   uint32_t double_sided;
+  int32_t material;  // -1 = default
+  float uv0[6];      // UV0 at v0, v0 + e1, v0 + e2 (zero without UV0)
 };
 
 enum SkyType : uint32_t { kSkyNone = 0, kSkyConstant = 1, kSkyGradient = 2 };
@@ -53,6 +75,14 @@ struct BakeSceneView {
   const BakeMaterial* materials;
   uint32_t material_count;
   BakeMaterial default_material;
+  // Optional per FlatScene triangle: UV0 corners (6 floats) for textures, linear vertex colours (9 floats, RGB)
+  // that multiply the base colour. nullptr = none.
+  const float* triangle_uv0;
+  const float* triangle_color;
+  const BakeTexture* textures;
+  uint32_t texture_count;
+  const uint8_t* texels;
+  const float* srgb_to_linear;  // 256 entries
   const BakeLight* lights;
   uint32_t light_count;
   const EmitterTri* emitters;
@@ -102,6 +132,56 @@ OTE_HD OTE_INLINE const BakeMaterial& material_of(const BakeSceneView& s, uint32
     if (m >= 0 && uint32_t(m) < s.material_count) return s.materials[m];
   }
   return s.default_material;
+}
+
+// Bilinear, repeat-wrapped lookup of texture `t` at (u, v), linear RGB.
+OTE_HD OTE_INLINE Vec3 sample_texture(const BakeSceneView& s, const BakeTextureRef& ref, float u0, float v0) {
+  if (ref.texture < 0 || uint32_t(ref.texture) >= s.texture_count || !s.texels) return make_vec3(1, 1, 1);
+  const BakeTexture& t = s.textures[ref.texture];
+  const float* m = ref.uv_transform;
+  const float u = m[0] * u0 + m[1] * v0 + m[2], v = m[3] * u0 + m[4] * v0 + m[5];
+  if (!(fabsf(u) < 1e6f) || !(fabsf(v) < 1e6f) || t.width == 0 || t.height == 0) return make_vec3(1, 1, 1);
+  const float fx = (u - floorf(u)) * float(t.width) - 0.5f, fy = (v - floorf(v)) * float(t.height) - 0.5f;
+  const float x0f = floorf(fx), y0f = floorf(fy), ax = fx - x0f, ay = fy - y0f;
+  int x0 = int(x0f), y0 = int(y0f);
+  const int W = int(t.width), H = int(t.height);
+  const int xa = x0 < 0 ? x0 + W : x0, ya = y0 < 0 ? y0 + H : y0;
+  const int xb = xa + 1 >= W ? 0 : xa + 1, yb = ya + 1 >= H ? 0 : ya + 1;
+  const uint8_t* px = s.texels + t.offset;
+  const float* lut = s.srgb_to_linear;
+  Vec3 c = make_vec3(0, 0, 0);
+  const int xs[2] = {xa, xb}, ys[2] = {ya, yb};
+  for (int j = 0; j < 2; ++j)
+    for (int i = 0; i < 2; ++i) {
+      const uint8_t* q = px + 4 * (size_t(ys[j]) * W + xs[i]);
+      const float w = (i ? ax : 1.0f - ax) * (j ? ay : 1.0f - ay);
+      c = c + make_vec3(lut[q[0]], lut[q[1]], lut[q[2]]) * w;
+    }
+  return c;
+}
+
+// Material colours at barycentrics (u, v) of triangle `prim`: albedo = factor × base-colour texture × vertex
+// colour, emission = factor × emissive texture. Untextured materials cost one branch.
+OTE_HD OTE_INLINE void surface(const BakeSceneView& s, const BakeMaterial& m, uint32_t prim, float u, float v,
+                               Vec3& albedo, Vec3& emission) {
+  albedo = v3(m.albedo);
+  emission = v3(m.emission);
+  const bool tex = m.base_color_texture.texture >= 0 || m.emissive_texture.texture >= 0;
+  if ((tex && s.triangle_uv0) || s.triangle_color) {
+    if (prim >= s.triangle_count) return;
+    const float w = 1.0f - u - v;
+    if (tex && s.triangle_uv0) {
+      const float* t = s.triangle_uv0 + 6ull * prim;
+      const float tu = w * t[0] + u * t[2] + v * t[4], tv = w * t[1] + u * t[3] + v * t[5];
+      if (m.base_color_texture.texture >= 0) albedo = albedo * sample_texture(s, m.base_color_texture, tu, tv);
+      if (m.emissive_texture.texture >= 0 && (emission.x > 0 || emission.y > 0 || emission.z > 0))
+        emission = emission * sample_texture(s, m.emissive_texture, tu, tv);
+    }
+    if (s.triangle_color) {
+      const float* c = s.triangle_color + 9ull * prim;
+      albedo = albedo * (v3(c) * w + v3(c + 3) * u + v3(c + 6) * v);
+    }
+  }
 }
 
 OTE_HD OTE_INLINE Vec3 sky_radiance(const BakeSceneView& s, Vec3 d) {
@@ -195,17 +275,24 @@ OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, u
   const Vec3 wi = d * (1.0f / dist);
   const float c = dot(n, wi);
   if (c <= 0) return make_vec3(0, 0, 0);
-  const Vec3 ng = unit(cross(v3(e.e1), v3(e.e2)));
-  float cl = -dot(ng, wi);
+  float cl = -dot(v3(e.n), wi);
   if (e.double_sided) cl = fabsf(cl);
   if (cl <= 0) return make_vec3(0, 0, 0);
+  // Chosen by the factor's luminance (the pdf both strategies must agree on); a texture scales the radiance.
   const Vec3 le = v3(e.emission);
   const float pl = emitter_pdf(s, le, d2, cl), pb = c * (1.0f / 3.14159265f);
   if (!(pl > 0)) return make_vec3(0, 0, 0);
+  Vec3 lt = le;
+  if (e.material >= 0 && uint32_t(e.material) < s.material_count && s.materials[e.material].emissive_texture.texture >= 0) {
+    const float w0 = 1.0f - b1 - b2;
+    lt = le * sample_texture(s, s.materials[e.material].emissive_texture, w0 * e.uv0[0] + b1 * e.uv0[2] + b2 * e.uv0[4],
+                             w0 * e.uv0[1] + b1 * e.uv0[3] + b2 * e.uv0[5]);
+    if (!(lt.x > 0 || lt.y > 0 || lt.z > 0)) return make_vec3(0, 0, 0);  // dark texel: no shadow ray
+  }
   if (!visible(s, org, wi, dist)) return make_vec3(0, 0, 0);
   const float w = pl * pl / (pl * pl + pb * pb);
   // f·cos/pdf with f = 1/π (unit albedo: the caller multiplies its throughput).
-  return le * (w * c * (1.0f / 3.14159265f) / pl);
+  return lt * (w * c * (1.0f / 3.14159265f) / pl);
 }
 
 // L(p,n) by one path: direct light at p, then `bounces` diffuse bounces. `ao` gets 1 when the first bounce ray
@@ -230,9 +317,11 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     }
     const BakeMaterial& m = material_of(s, h.prim);
     const bool front = dot(h.ng, dir) < 0.0f;
-    const Vec3 le = v3(m.emission);
+    Vec3 albedo, le;
+    surface(s, m, h.prim, h.u, h.v, albedo, le);
     if ((front || m.double_sided) && (le.x > 0 || le.y > 0 || le.z > 0)) {
-      const float pl = emitter_pdf(s, le, h.t * h.t, fabsf(dot(h.ng, dir)));
+      // The light-selection pdf is by the factor (gather_emitters), whatever the texture does here.
+      const float pl = emitter_pdf(s, v3(m.emission), h.t * h.t, fabsf(dot(h.ng, dir)));
       const float w = pl > 0 ? pb * pb / (pb * pb + pl * pl) : 1.0f;
       Vec3 c = beta * le * w;
       if (bounce > 0 && tp.clamp_indirect > 0) {
@@ -242,7 +331,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
       L = L + c;
     }
     if (bounce >= tp.bounces) break;
-    beta = beta * v3(m.albedo);
+    beta = beta * albedo;
     if (bounce + 1 >= tp.rr_start) {
       const float q = fminf(0.95f, fmaxf(beta.x, fmaxf(beta.y, beta.z)));
       if (!(q > 0) || rnd(rng) >= q) break;

@@ -82,8 +82,12 @@ export const bakeCommand: Command = {
     const { scene, warnings } = await importGltf(file, { memoryBudgetBytes: defaultMemoryBudget() });
     const t0 = performance.now();
     let texels = 0;
+    // Base-colour and emissive textures colour the bake; those that cannot be decoded fall back to the factor.
+    const { decodeSceneTextures } = await import('../../io/splat-textures.js');
+    // (Undecodable ones that a material binds are reported by the bake as `untextured`; others do not matter.)
+    const decoded = await decodeSceneTextures(scene);
     const result = await bakeScene(scene, {
-      ...opts, signal: ctx.signal,
+      ...opts, signal: ctx.signal, textures: decoded.textures,
       onAtlas: (atlas) => { texels = atlas.objects.reduce((s, o) => s + o.texels, 0); },
       onProgress: (f) => {
         // Fractions past 5% are texel-samples traced over the most the bake can take (early stops shrink it).
@@ -96,6 +100,7 @@ export const bakeCommand: Command = {
         progress.update('bake', f, detail);
       },
     });
+    warnings.push(...result.untextured.map((u) => `bake: ${u}; the colour factor is used`));
     progress.done('bake', `${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel on average`);
 
     progress.update('encode', 0);
@@ -156,7 +161,9 @@ export async function renderReferenceMode(scene: import('../../scene/types.js').
   const t0 = performance.now();
   let img;
   if (mode === 'pathtrace') {
-    img = await renderPathtraced(scene, view, { spp: o.spp ?? 256, seed: o.seed, bounces: o.bounces, signal: ctx.signal, onProgress: (f) => progress.update('pathtrace', f) });
+    const { decodeSceneTextures } = await import('../../io/splat-textures.js');
+    const { textures } = await decodeSceneTextures(scene);
+    img = await renderPathtraced(scene, view, { textures, spp: o.spp ?? 256, seed: o.seed, bounces: o.bounces, signal: ctx.signal, onProgress: (f) => progress.update('pathtrace', f) });
   } else {
     const { layout, pages } = lightmapsFromScene(scene, (t) => {
       if (t.mimeType !== 'image/png') throw new OteError('BAD_INPUT', `lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be read back`, { file: scene.source });
@@ -167,7 +174,9 @@ export async function renderReferenceMode(scene: import('../../scene/types.js').
       return { width: png.width, height: png.height, data };
     });
     if (!pages.length) throw new OteError('BAD_INPUT', 'the scene has no MOZ_lightmap materials with UV1 to render from; bake it first (ote bake)', { file: scene.source });
-    img = await renderLightmapped(scene, layout, pages, view, { spp: o.spp ?? 16, seed: o.seed, signal: ctx.signal, onProgress: (f) => progress.update('lightmapped', f) });
+    const { decodeSceneTextures } = await import('../../io/splat-textures.js');
+    const { textures } = await decodeSceneTextures(scene);
+    img = await renderLightmapped(scene, layout, pages, view, { textures, spp: o.spp ?? 16, seed: o.seed, signal: ctx.signal, onProgress: (f) => progress.update('lightmapped', f) });
   }
   progress.done(mode);
   await writeFileAtomic(o.out, encodePng({ width: img.width, height: img.height, bitDepth: 8, data: toRgba8(img, { toneMap: 'aces' }) }));
