@@ -61,7 +61,7 @@ test('--splat-iterations 0 ships the direct conversion; a bad value is a usage e
   assert.is(r.status, 6, r.stderr);
   const report = JSON.parse(readFileSync(join(dir, 'out-foliage0', 'report.json'), 'utf8'));
   assert.equal({ kept: report.splats.kept, iterations: report.splats.iterations }, { kept: 'conversion', iterations: 0 });
-  const bad = ote('optimize', 'foliage.glb', '-o', 'out-bad2', '--splat-iterations', '-3');
+  const bad = ote('optimize', 'foliage.glb', '-o', 'out-bad2', '--splat-iterations=-3');
   assert.is(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--splat-iterations must be an integer >= 0/);
 });
