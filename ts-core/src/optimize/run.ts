@@ -30,7 +30,7 @@ import { estimateCost } from '../report/cost.js';
 import { renderReportHtml } from '../report/html.js';
 import type { MetricSummary, OptimizeReport } from '../report/types.js';
 import { flattenScene } from '../scene/flatten.js';
-import { defaultView } from '../scene/view.js';
+import { defaultView, type View } from '../scene/view.js';
 import type { Scene } from '../scene/types.js';
 import { convertScene } from '../splat/convert.js';
 import { startEmbeddedTrust, type EmbeddedTrust } from '../trust/embedded.js';
@@ -38,9 +38,35 @@ import { TrustClient } from '../trust/client.js';
 import type { Certificate } from '../trust/certificate.js';
 import type { ArtifactKind, RenderSpec } from '../trust/types.js';
 import { cacheKey, ResultCache } from './cache.js';
+import { compositeByDepth } from '../render/composite.js';
+import { decodeLightmappedGltf, renderLightmappedGltf } from '../render/lightmapped-gltf.js';
+import { renderView } from '../render/render-view.js';
+import { renderSplats } from '../native/splat.js';
+import { splatCamera } from '../splat/camera.js';
+import type { GaussianModel } from '../splat/model.js';
+import { trainObjectSplats } from '../splat/object.js';
+import { gltfIO } from '../io/gltf-io.js';
+import { documentToScene } from '../io/gltf-read.js';
+import type { SplatChoice } from '../report/types.js';
 import { StagedDirectory } from './staging.js';
 
 export const TOOL_VERSION = 'ote 0.1.0';
+
+/**
+ * Deterministic cap on splat training work, in Gaussian-iterations: the profile's iterations are cut to
+ * SPLAT_WORK_BOUND / (Gaussians trained), never to what a timer says, so two runs give the same splats on any
+ * machine. Training views are 128 px, so at most 16,384 Gaussians are trained: 244 iterations, ~10 s on 2 loaded cores.
+ */
+export const SPLAT_WORK_BOUND = 4_000_000;
+/** Samples per pixel of the path-traced splat training targets (128 px views; noise averages out over views). */
+const SPLAT_TARGET_SPP = 16;
+
+/** The iterations `ote optimize` trains: the override, else the profile's capped by the work bound. */
+export function splatIterations(profile: Profile, override?: number): number {
+  if (override !== undefined) return Math.max(0, Math.floor(override));
+  const trained = Math.max(1, Math.min(profile.splat.budget, 128 * 128));
+  return Math.max(1, Math.min(profile.splat.iterations, Math.floor(SPLAT_WORK_BOUND / trained)));
+}
 
 export type OptimizeEvent =
   | { type: 'stage'; stage: string; fraction: number; detail?: string }
@@ -57,6 +83,8 @@ export interface OptimizeOptions {
   noVerify?: boolean;
   cache: ResultCache;
   backend?: Backend;
+  /** Splat training iterations, overriding the profile's capped by SPLAT_WORK_BOUND (0: ship the direct conversion). */
+  splatIterations?: number;
   signal: AbortSignal;
   onEvent: (e: OptimizeEvent) => void;
 }
@@ -112,7 +140,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
   const inputBytes = new Uint8Array(await readFile(o.input).catch((e) => { throw new OteError('BAD_INPUT', (e as Error).message, { file: o.input }); }));
   const { scene, warnings } = await stage('import', 'cpu', () => importGltf(o.input));
   const sceneHash = hashScene(scene).scene;
-  const key = cacheKey('optimize', { sceneHash, profile: o.profile, verify: !o.noVerify, engine: o.engine?.url ?? 'embedded', tool: TOOL_VERSION });
+  const key = cacheKey('optimize', { sceneHash, profile: o.profile, splatIterations: splatIterations(o.profile, o.splatIterations), verify: !o.noVerify, engine: o.engine?.url ?? 'embedded', tool: TOOL_VERSION });
 
   const staged = await StagedDirectory.create(o.outDir);
   try {
@@ -154,12 +182,34 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     // Splats: objects (or the cut-out primitives of hybrid objects) routed to 3DGS, converted directly from the surfaces.
     const splatNodes = plan.decisions.filter((d) => d.splatPrimitives.length);
     let splatJob: { reference: Scene; artifact: Uint8Array } | undefined;
+    let splatChoice: SplatChoice | undefined;
+    let splatModel: GaussianModel | undefined;
     if (splatNodes.length) {
       const splatScene = filterPrimitives(scene, (n) => decision.get(n)?.splatPrimitives ?? 'none');
       const { textures } = await decodeSceneTextures(splatScene);
-      const model = await stage('splat', 'cpu', async () => convertScene(splatScene, {
-        budget: o.profile.splat.budget, textures, seed: 1, nodes: splatNodes.map((d) => d.node), onProgress: progress('splat'),
-      }));
+      const nodes = splatNodes.map((d) => d.node), iterations = splatIterations(o.profile, o.splatIterations);
+      const model = await stage('splat', 'cpu', async () => {
+        if (iterations === 0) {
+          splatChoice = { kept: 'conversion', iterations: 0, targets: 'none', seconds: 0 };
+          return convertScene(splatScene, { budget: o.profile.splat.budget, textures, seed: 1, nodes, onProgress: progress('splat') });
+        }
+        // Targets are path traced with the bake's transport (the objects alone, over black), so the splats learn
+        // the lighting the before/after check and the verifier compare with; the direct conversion carries only
+        // unlit material colours. Fixed iterations: no wall-clock planning, reproducible.
+        const r = await trainObjectSplats(splatScene, {
+          profile: o.profile.splat, nodes, textures, iterations, seed: 1, backend: o.backend, signal: o.signal,
+          renderTarget: (v) => renderPathtraced(splatScene, v, { spp: SPLAT_TARGET_SPP, bounces: o.profile.bake.bounces, seed: 11, signal: o.signal, backend: o.backend }),
+          onProgress: (p) => o.onEvent({ type: 'stage', stage: 'splat', fraction: ({ targets: 0, convert: 0.2, train: 0.25, evaluate: 0.95 })[p.stage] + p.fraction * ({ targets: 0.2, convert: 0.05, train: 0.7, evaluate: 0.05 })[p.stage], detail: p.detail }),
+        });
+        const trainedWins = r.heldOutPsnr > r.conversionPsnr;
+        splatChoice = {
+          kept: trainedWins ? 'trained' : 'conversion', iterations: r.iterations, targets: 'pathtrace',
+          heldOutPsnr: r.heldOutPsnr, conversionPsnr: r.conversionPsnr, gaussians: (trainedWins ? r.model : r.conversion).count, seconds: r.seconds.total,
+        };
+        o.onEvent({ type: 'log', message: `splats: kept the ${splatChoice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations, ${r.seconds.total.toFixed(1)} s)` });
+        return trainedWins ? r.model : r.conversion;
+      });
+      splatModel = model;
       const spz = encodeSplats(model, 'spz');
       files.push({ name: 'splats.ply', data: encodeSplats(model, 'ply') }, { name: 'splats.spz', data: spz });
       // Verified against the objects it replaces; the SPZ is what ships (the PLY carries the same Gaussians).
@@ -191,10 +241,11 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     const png = (img: FloatImage) => encodePng(display(img));
     imageBytes['before.png'] = png(reference);
     images.push({ label: 'Reference (path traced)', file: 'before.png' });
-    if (bakedView) {
-      const after = await stage('after', 'cpu', () => bakedView!.render(view));
+    if (bakedView || splatModel) {
+      // The output as it ships: the optimized glTF (lightmapped where baked) with the splats composited by depth.
+      const after = await stage('after', 'cpu', () => renderShipped(optimizedGlb, splatModel, view, o));
       imageBytes['after.png'] = png(after);
-      images.push({ label: 'Optimized (lightmapped)', file: 'after.png' });
+      images.push({ label: splatModel ? 'Optimized (lightmapped glTF + splats, composited by depth)' : 'Optimized (lightmapped)', file: 'after.png' });
       // Compared after a 2×2 box filter: the path-traced reference keeps some Monte Carlo noise that is not the
       // bake's error, and averaging four pixels halves it.
       const m = await computeMetrics(display(halve(reference)), display(halve(after)), { metrics: ['psnr', 'ssimLuma', 'flip'], maps: ['flip'], signal: o.signal });
@@ -235,8 +286,11 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       }];
       if (splatJob) jobs.push({
         file: 'splats.spz', certificate: 'certificate-splats.json', kind: 'splat', reference: await sceneToGlb(splatJob.reference), artifact: splatJob.artifact,
-        // Splats converted from surfaces carry the unlit material colours, so that is what they are compared with.
-        render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 },
+        // Compared with what the splats represent: trained splats learned path-traced views of these objects;
+        // splats converted from surfaces carry the unlit material colours.
+        render: splatChoice?.kept === 'trained'
+          ? { reference: 'pathtrace', spp: 64, bounces: o.profile.bake.bounces, pixels: 32 }
+          : { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 },
       });
       const certs = await stage('verify', 'cpu', () => verify(o, jobs, thresholds, complexity));
       certs.forEach((c, i) => files.push({ name: jobs[i].certificate, data: `${JSON.stringify(c, null, 2)}\n` }));
@@ -274,7 +328,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
           complexity: x.scores.complexity.value, bakingScore: x.scores.bakingScore.value, dynamicScore: x.scores.dynamicScore.value, hints: x.hints,
         })),
       },
-      plan, outputs, verification, images, timings,
+      plan, outputs, splats: splatChoice, verification, images, timings,
       cost: estimateCost({ stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: 2 })) }),
       exit,
     };
@@ -324,4 +378,22 @@ async function verify(o: OptimizeOptions, jobs: VerifyJob[], thresholds: { psnr:
     client.close();
     await embedded?.stop();
   }
+}
+
+/**
+ * The optimized output as a viewer sees it: the shipped glTF decoded from its bytes (lightmapped primitives lit by
+ * their encoded pages, the rest path traced as the reference is), then the splats blended over it by depth.
+ */
+async function renderShipped(glb: Uint8Array, splats: GaussianModel | undefined, view: View, o: OptimizeOptions): Promise<FloatImage> {
+  const scene = (await documentToScene(await (await gltfIO()).readBinary(glb), 'scene.glb')).scene;
+  const mesh = await renderLightmappedGltf(decodeLightmappedGltf(scene), view, {
+    spp: 16, seed: 7, backend: o.backend, signal: o.signal,
+    renderUnlit: (s, v) => renderPathtraced(s, v, { spp: 64, bounces: o.profile.bake.bounces, seed: 7, signal: o.signal, backend: o.backend }),
+  });
+  if (!splats) return mesh;
+  const d = await renderView(scene, view, { mode: 'depth', backend: o.backend, signal: o.signal });
+  // Pixels whose centre sees no mesh never hide a splat.
+  const depth = Float32Array.from({ length: view.width * view.height }, (_, i) => (d.data[4 * i + 3] > 0 ? d.data[4 * i] : Infinity));
+  const frame = await renderSplats(splats, splatCamera(view), { background: [0, 0, 0], backend: o.backend, signal: o.signal });
+  return compositeByDepth({ image: mesh, depth }, { image: frame.image, depth: frame.depth });
 }

@@ -1,1 +1,2 @@
 export * from './render-view.js';
+export * from './composite.js';

@@ -27,6 +27,13 @@ export function renderReportHtml(r: OptimizeReport, images: Record<string, Uint8
   const metricRows = v ? Object.entries(v.metrics).map(([name, m]) => `<tr class="${m.pass ? 'pass' : 'fail'}"><td>${esc(name.toUpperCase())}</td><td>${fmt(m.mean)}</td><td>[${fmt(m.ci[0])}, ${fmt(m.ci[1])}]</td><td>${m.direction === 'min' ? '≥' : '≤'} ${fmt(m.threshold)}</td><td>${m.pass ? 'pass' : 'fail'}</td></tr>`).join('') : '';
   const decisions = r.plan.decisions.map((d) => `<tr><td>${esc(d.name)}</td><td class="route-${d.route}">${d.route}</td><td>${d.reasons.map(esc).join('<br>')}</td></tr>`).join('');
   const timings = r.timings.map((t) => `<tr><td>${esc(t.stage)}</td><td>${fmt(t.seconds, 2)} s</td><td>${t.device}${t.cached ? ' (cached)' : ''}</td></tr>`).join('');
+  const artifacts = v?.artifacts?.length
+    ? `<h2>Verified artifacts</h2><table><tr><th>file</th><th>kind</th><th>compared with</th><th>verdict</th><th>certificate</th></tr>${v.artifacts.map((a) => `<tr class="${a.verdict === 'accepted' ? 'pass' : 'fail'}"><td><code>${esc(a.file)}</code></td><td>${esc(a.kind)}</td><td>${esc(a.reference)}</td><td>${esc(a.verdict)}${a.reason ? `: ${esc(a.reason)}` : ''}</td><td><code>${esc(a.certificate)}</code></td></tr>`).join('')}</table>`
+    : '';
+  const sp = r.splats;
+  const splats = sp
+    ? `<h2>Splats</h2><p>Shipped the <b>${esc(sp.kept)}</b> model${sp.gaussians !== undefined ? ` (${sp.gaussians.toLocaleString('en-US')} Gaussians)` : ''}: ${sp.iterations ? `${sp.iterations} training iterations against ${esc(sp.targets)} targets, held-out PSNR trained ${fmt(sp.heldOutPsnr ?? NaN, 2)} dB vs direct conversion ${fmt(sp.conversionPsnr ?? NaN, 2)} dB, ${fmt(sp.seconds, 1)} s` : 'not trained (direct conversion)'}.</p>`
+    : '';
   const hints = [...r.analysis.hints, ...r.analysis.objects.flatMap((o) => o.hints)];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Optimization report: ${esc(r.input.file)}</title>
@@ -46,6 +53,7 @@ figcaption{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}
 ${v ? `<h2>Metrics (${v.samples} sampled views, ${v.nodes.length} verifier nodes)</h2>
 <table><tr><th>metric</th><th>mean</th><th>confidence interval</th><th>threshold</th><th></th></tr>${metricRows}</table>
 ${v.byzantine.length ? `<p class="fail">Flagged nodes: ${v.byzantine.map(esc).join(', ')}</p>` : ''}${v.logIndex !== undefined ? `<p>Audit log index ${v.logIndex}; certificate <code>${esc(r.outputs.certificate ?? '')}</code></p>` : ''}` : ''}
+${artifacts}${splats}
 <h2>Routing decisions</h2><table><tr><th>object</th><th>route</th><th>why</th></tr>${decisions}</table>
 ${hints.length ? `<h2>Hints</h2><ul>${hints.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Timings and cost</h2><table><tr><th>stage</th><th>time</th><th>where</th></tr>${timings}</table>

@@ -19,6 +19,21 @@ export interface ReportImage {
   file: string;
 }
 
+/** How the splats that ship were made: trained from the direct conversion, or the conversion when training did not beat it. */
+export interface SplatChoice {
+  kept: 'trained' | 'conversion';
+  /** Training iterations run (0: not trained). */
+  iterations: number;
+  /** What the training targets were rendered with ('none' when not trained). */
+  targets: 'pathtrace' | 'none';
+  /** Mean PSNR (dB, linear) on held-out views of the trained model and of the direct conversion. */
+  heldOutPsnr?: number;
+  conversionPsnr?: number;
+  gaussians?: number;
+  /** Seconds of the whole training call (targets, conversion, training, evaluation). */
+  seconds: number;
+}
+
 export interface OptimizeReport {
   version: 1;
   tool: string;
@@ -32,6 +47,8 @@ export interface OptimizeReport {
   };
   plan: Plan;
   outputs: { scene?: string; lightmaps: string[]; splats: string[]; certificate?: string };
+  /** Present when objects became splats. */
+  splats?: SplatChoice;
   verification?: {
     verdict: 'accepted' | 'rejected' | 'skipped';
     reason?: string;

@@ -42,8 +42,19 @@ export interface ObjectSplatOptions {
   nodes?: number[];
   /** Decoded textures by scene texture index (decodeSceneTextures); missing ones use the material factors. */
   textures?: (DecodedTexture | undefined)[];
-  /** Seconds for the whole call (targets, conversion, training, evaluation). Default 15. */
+  /** Seconds for the whole call (targets, conversion, training, evaluation). Default 15. Ignored with `iterations`. */
   timeBudgetSeconds?: number;
+  /**
+   * Train exactly this many iterations: no timing, no time budget, no wall-clock stop, so the result depends only
+   * on the inputs and the seed (what `ote optimize` needs for reproducible outputs).
+   */
+  iterations?: number;
+  /**
+   * Renders one training or held-out target (linear RGBA over black, alpha = coverage). Default: the preview
+   * renderer's shaded mode at 4 spp. `ote optimize` passes a path tracer so the splats learn the lighting its
+   * before/after check and the verifier compare against.
+   */
+  renderTarget?: (view: View) => Promise<FloatImage>;
   /** Target images are resolution x resolution pixels. Default 128. */
   resolution?: number;
   /** Training and held-out views. Defaults 16 and 4. */
@@ -113,7 +124,8 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   const all = [...place(nTrain, 'object-train'), ...place(nHeld, 'object-held')];
   const rendered: TrainingView[] = [];
   for (const view of all) {
-    rendered.push({ view, target: await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, backend, signal, background: [...bg, 1], seed }) });
+    const target = opts.renderTarget ? await opts.renderTarget(view) : await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, backend, signal, background: [...bg, 1], seed });
+    rendered.push({ view, target });
     report({ stage: 'targets', fraction: rendered.length / all.length });
   }
   const train = rendered.slice(0, nTrain), held = rendered.slice(nTrain);
@@ -139,13 +151,14 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   const elapsed = (performance.now() - t0) / 1000;
   const evalReserve = Math.max(0.3, 1.5 * (performance.now() - t2) / 1000);
   const trainBudget = Math.max(0.5, budgetS - elapsed - evalReserve);
-  const stepSeconds = await timeSteps(start, cap, train, maxDeg, bg, backend, signal);
-  const iterations = Math.max(1, Math.min(Math.floor(opts.profile.iterations), Math.floor(trainBudget / stepSeconds)));
+  const fixed = opts.iterations !== undefined ? Math.max(1, Math.floor(opts.iterations)) : undefined;
+  const stepSeconds = fixed ? 0 : await timeSteps(start, cap, train, maxDeg, bg, backend, signal);
+  const iterations = fixed ?? Math.max(1, Math.min(Math.floor(opts.profile.iterations), Math.floor(trainBudget / stepSeconds)));
   report({ stage: 'train', fraction: 0, detail: `${iterations} iterations` });
   const trained = await trainSplats(start, train, {
     iterations, maxGaussians: cap, shDegree: maxDeg, background: bg, seed, backend, signal,
     densifyEvery: Math.max(10, Math.min(100, Math.floor(iterations / 12))), densifyFrom: Math.floor(iterations * 0.05),
-    timeLimitSeconds: trainBudget,  // a hard stop in case the machine slows down mid-run
+    timeLimitSeconds: fixed ? undefined : trainBudget,  // a hard stop in case the machine slows down mid-run
     onProgress: (p) => report({ stage: 'train', fraction: p.iteration / p.iterations, detail: `loss ${p.loss.toFixed(4)}, ${p.count} Gaussians` }),
   });
   const t3 = performance.now();

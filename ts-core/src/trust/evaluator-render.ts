@@ -18,19 +18,10 @@ import { cropView, sampleView, sceneFromGlb, SceneCache } from './evaluator.js';
 import type { SampleSpec } from './sampling.js';
 import { DEFAULT_RENDER, PSNR_CAP, type ArtifactKind, type RenderSpec } from './types.js';
 import type { FloatImage } from '../image/float-image.js';
-import type { LightmapLayout } from '../bake/inputs.js';
+import type { LightmappedGltf } from '../render/lightmapped-gltf.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import type { GaussianModel } from '../splat/model.js';
-
-/** A lightmapped candidate, decoded once per blob. */
-interface LitCandidate {
-  scene: Scene;
-  /** Absent when the glTF carries no lightmap at all. */
-  lit?: { layout: LightmapLayout; pages: FloatImage[] };
-  /** Per material, RGBA 1 where the material shows a lightmap, 0 elsewhere (the composite's mask), or absent when every drawn primitive is lightmapped. */
-  mask?: Float32Array;
-}
 
 /** 2×2 box filter: halves the path tracer's Monte Carlo noise, which is not the artifact's error. */
 function halve(img: FloatImage): FloatImage {
@@ -49,23 +40,10 @@ function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
   return 'splat';
 }
 
-async function decodeLitCandidate(bytes: Uint8Array): Promise<LitCandidate> {
-  const scene = await sceneFromGlb(bytes);
-  const { lightmapsFromScene } = await import('../bake/writeback.js');
-  const { decodePng } = await import('../io/png.js');
-  const { layout, pages } = lightmapsFromScene(scene, (t) => {
-    if (t.mimeType !== 'image/png') throw new Error(`lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be verified`);
-    const png = decodePng(t.image);
-    const max = png.bitDepth === 16 ? 65535 : 255;
-    const data = new Float32Array(png.width * png.height * 4);
-    for (let k = 0; k < data.length; k++) data[k] = png.data[k] / max;
-    return { width: png.width, height: png.height, data };
-  });
-  if (!pages.length) return { scene };
-  const litMaterial = scene.materials.map((m) => m.lightmap !== undefined);
-  const drawnUnlit = scene.nodes.some((n) => n.mesh !== undefined && scene.meshes[n.mesh].primitives.some((p) => p.material < 0 || !litMaterial[p.material] || !p.uv1));
-  const mask = drawnUnlit ? Float32Array.from(litMaterial.flatMap((l) => (l ? [1, 1, 1, 1] : [0, 0, 0, 1]))) : undefined;
-  return { scene, lit: { layout, pages }, mask };
+/** A lightmapped candidate, decoded once per blob (render/lightmapped-gltf.ts draws it, here and in `ote optimize`). */
+async function decodeLitCandidate(bytes: Uint8Array): Promise<LightmappedGltf> {
+  const { decodeLightmappedGltf } = await import('../render/lightmapped-gltf.js');
+  return decodeLightmappedGltf(await sceneFromGlb(bytes));
 }
 
 /**
@@ -109,7 +87,7 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   readonly name = 'pathtrace|lightmapped|splat+metrics';
   readonly kinds: ArtifactKind[] = ['lightmap-gltf', 'splat'];
   private references = new SceneCache<Scene>(sceneFromGlb);
-  private lit = new SceneCache<LitCandidate>(decodeLitCandidate);
+  private lit = new SceneCache<LightmappedGltf>(decodeLitCandidate);
   private splats = new SceneCache<GaussianModel>(decodeSplatBlob, 4);
   private unlit = new WeakMap<Scene, Promise<Float32Array>>();
 
@@ -149,22 +127,10 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
       const model = await this.splats.get(artifact);
       return (await renderSplats(model, splatCamera(view), { background: [0, 0, 0], backend: this.backend })).image;
     }
-    const c = await this.lit.get(artifact);
-    if (!c.lit) return this.renderLikeReference(c.scene, view, spec, seed);
-    const { renderLightmapped } = await import('../render/lightmapped.js');
-    const baked = await renderLightmapped(c.scene, c.lit.layout, c.lit.pages, view, { spp: spec.spp, seed });
-    if (!c.mask) return baked;
-    // Primitives without a lightmap (dynamic objects) are lit as the reference is, composited by coverage.
-    const { renderView } = await import('../render/render-view.js');
-    const [rest, mask] = await Promise.all([
-      this.renderLikeReference(c.scene, view, spec, seed),
-      renderView(c.scene, view, { mode: 'albedo', spp: spec.spp, seed, materialColors: c.mask, backend: this.backend }),
-    ]);
-    for (let i = 0; i < baked.data.length; i += 4) {
-      const m = mask.data[i];
-      for (let k = 0; k < 3; k++) baked.data[i + k] = m * baked.data[i + k] + (1 - m) * rest.data[i + k];
-    }
-    return baked;
+    const { renderLightmappedGltf } = await import('../render/lightmapped-gltf.js');
+    return renderLightmappedGltf(await this.lit.get(artifact), view, {
+      spp: spec.spp, seed, backend: this.backend, renderUnlit: (scene, v) => this.renderLikeReference(scene, v, spec, seed),
+    });
   }
 
   async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec, render?: RenderSpec): Promise<SampleResult> {

@@ -32,17 +32,38 @@ test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certifica
   assert.ok(Date.now() - t0 < 10_000, 'cached re-run is quick');
 });
 
-test('foliage: plants become splats (PLY + SPZ), the ground is baked, the glTF keeps only the ground', () => {
+test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, the glTF keeps only the ground; the composite check is honest', () => {
   assert.is(ote('gen', 'foliage', '--scale', '0.2', '-o', 'foliage.glb').status, 0);
   const r = ote('optimize', 'foliage.glb', '-o', 'out-foliage', '--profile', 'realtime', '--no-verify', '--json');
-  assert.ok(r.status === 0 || r.status === 6, r.stderr);
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  // Known gap (README): 16k Gaussians trained on 128 px views cannot carry ~150 trees seen at 256 px, so the
+  // composite (lightmapped ground + splats) is honestly below REALTIME's thresholds. Exit 6 is the right answer today.
+  assert.is(r.status, 6, r.stderr);
+  assert.match(result.reason, /own check below the profile/);
   assert.is(result.plan.pipeline, 'hybrid');
   assert.equal(result.outputs.splats, ['splats.ply', 'splats.spz']);
   const ply = readFileSync(join(dir, 'out-foliage', 'splats.ply'));
   assert.match(ply.subarray(0, 200).toString('latin1'), /^ply\nformat binary_little_endian 1\.0\n/);
   const info = JSON.parse(ote('info', join('out-foliage', 'scene.glb'), '--json').stdout);
   assert.is(info.instancedTriangles, 32, 'only the ground mesh is left');
+  const report = JSON.parse(readFileSync(join(dir, 'out-foliage', 'report.json'), 'utf8'));
+  // Training against path-traced views beats the unlit conversion on held-out views, so the trained model ships.
+  assert.is(report.splats.kept, 'trained');
+  assert.is(report.splats.targets, 'pathtrace');
+  assert.is(report.splats.iterations, 244, 'REALTIME 500 iterations capped by the deterministic work bound');
+  assert.ok(report.splats.heldOutPsnr > report.splats.conversionPsnr + 1, JSON.stringify(report.splats));
+  assert.match(report.images.find((i: { file: string }) => i.file === 'after.png').label, /splats, composited by depth/);
+  assert.match(readFileSync(join(dir, 'out-foliage', 'report.html'), 'utf8'), /Shipped the <b>trained<\/b> model/);
+});
+
+test('--splat-iterations 0 ships the direct conversion; a bad value is a usage error', () => {
+  const r = ote('optimize', 'foliage.glb', '-o', 'out-foliage0', '--profile', 'realtime', '--no-verify', '--splat-iterations', '0', '--json');
+  assert.is(r.status, 6, r.stderr);
+  const report = JSON.parse(readFileSync(join(dir, 'out-foliage0', 'report.json'), 'utf8'));
+  assert.equal({ kept: report.splats.kept, iterations: report.splats.iterations }, { kept: 'conversion', iterations: 0 });
+  const bad = ote('optimize', 'foliage.glb', '-o', 'out-bad2', '--splat-iterations=-3');
+  assert.is(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--splat-iterations must be an integer >= 0/);
 });
 
 test('a shared scene (Cornell box, McGuire) optimizes without verification', () => {

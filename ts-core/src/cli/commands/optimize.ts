@@ -15,16 +15,21 @@ import { Progress } from '../progress.js';
 export const optimizeCommand: Command = {
   name: 'optimize',
   summary: 'analyze, route, bake and convert to splats, verify with the Trust Engine, and write the report and certificate',
-  usage: 'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--explain] [--json]',
+  usage: 'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--explain] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' }, profile: { type: 'string' }, engine: { type: 'string' }, 'api-key': { type: 'string' },
-      'no-verify': { type: 'boolean' }, 'no-cache': { type: 'boolean' }, backend: { type: 'string' }, explain: { type: 'boolean' }, json: { type: 'boolean' },
+      'splat-iterations': { type: 'string' }, 'no-verify': { type: 'boolean' }, 'no-cache': { type: 'boolean' }, backend: { type: 'string' }, explain: { type: 'boolean' }, json: { type: 'boolean' },
     });
     const input = requirePositional(positionals, 0, 'scene file');
     if (!values.out) throw new UsageError('missing -o <outdir>');
     const backend = (values.backend ?? 'auto') as 'auto' | 'cpu' | 'cuda';
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${values.backend}"`);
+    let splatIterations: number | undefined;
+    if (values['splat-iterations'] !== undefined) {
+      splatIterations = Number(values['splat-iterations']);
+      if (!Number.isInteger(splatIterations) || splatIterations < 0) throw new UsageError(`--splat-iterations must be an integer >= 0 (0 ships the direct conversion), got "${values['splat-iterations']}"`);
+    }
     const profileArg = values.profile ?? 'balanced';
     const profile = await loadProfile(profileArg);
     let engine: { url: string; apiKey: { id: string; secret: string } } | undefined;
@@ -35,7 +40,7 @@ export const optimizeCommand: Command = {
     }
     const progress = Progress.for(!!values.json);
     const result = await optimize({
-      input, outDir: values.out, profile, profileSource: profileArg, engine, noVerify: !!values['no-verify'], backend,
+      input, outDir: values.out, profile, profileSource: profileArg, engine, noVerify: !!values['no-verify'], backend, splatIterations,
       cache: new ResultCache(defaultCacheDir(), !values['no-cache']), signal: ctx.signal,
       onEvent: (e) => {
         if (e.type === 'stage') progress.update(e.stage, e.fraction, e.detail);
