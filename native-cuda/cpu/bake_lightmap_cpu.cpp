@@ -376,6 +376,47 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
   return st;
 }
 
+namespace {
+
+// The texels active[b..e) a block of one pass traces.
+struct TexelBlock {
+  const uint32_t* active;
+  uint64_t b, e;
+  uint32_t s0, s1;     // samples [s0, s1)
+  float* rgba_sum;     // Σ L (rgb) and Σ AO per texel
+  double* lum2;        // Σ luminance² per texel (the early stop's variance)
+  uint32_t* samples;   // samples taken per texel
+};
+
+// Returns the rays traced. `flatten` inlines the whole OTE_HD transport and traversal into this loop (measured
+// 1.15x faster than calling the out-of-line traversal per ray; an AVX2 variant measured no faster on top).
+__attribute__((flatten)) uint32_t trace_texels(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts,
+                                               const TexelBlock& blk) {
+  uint32_t rays = 0;
+  for (uint64_t a = blk.b; a < blk.e; ++a) {
+    const uint32_t k = blk.active[a];
+    const Vec3 pos = v3(&ts.position[3 * k]), nrm = v3(&ts.normal[3 * k]);
+    float acc[4] = {0, 0, 0, 0};
+    double l2 = 0;
+    for (uint32_t smp = blk.s0; smp < blk.s1; ++smp) {
+      uint32_t rng = transport::sample_seed(p.seed, k, smp);
+      float ao = 1;
+      const Vec3 L = transport::incident(s, p.transport, pos, nrm, rng, &ao, &rays);
+      const bool ok = std::isfinite(L.x) && std::isfinite(L.y) && std::isfinite(L.z);
+      const Vec3 Lc = ok ? L : make_vec3(0, 0, 0);
+      acc[0] += Lc.x, acc[1] += Lc.y, acc[2] += Lc.z, acc[3] += ao;
+      const double y = transport::luminance(Lc);
+      l2 += y * y;
+    }
+    for (int c = 0; c < 4; ++c) blk.rgba_sum[4 * k + c] += acc[c];
+    blk.lum2[k] += l2;
+    blk.samples[k] += blk.s1 - blk.s0;
+  }
+  return rays;
+}
+
+}  // namespace
+
 Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
                        uint32_t* samples, BakeOutput& out, const JobControl& ctl) {
   const size_t n = ts.page.size();
@@ -389,27 +430,7 @@ Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelS
     const uint32_t s1 = std::min(p.samples, s0 + p.batch);
     JobControl pass_ctl{ctl.cancel, nullptr};
     const Status st = parallel_for(active.size(), 64, [&](uint64_t b, uint64_t e) {
-      uint32_t r = 0;
-      for (uint64_t a = b; a < e; ++a) {
-        const uint32_t k = active[a];
-        const Vec3 pos = v3(&ts.position[3 * k]), nrm = v3(&ts.normal[3 * k]);
-        float acc[4] = {0, 0, 0, 0};
-        double l2 = 0;
-        for (uint32_t smp = s0; smp < s1; ++smp) {
-          uint32_t rng = transport::sample_seed(p.seed, k, smp);
-          float ao = 1;
-          const Vec3 L = transport::incident(s, p.transport, pos, nrm, rng, &ao, &r);
-          const bool ok = std::isfinite(L.x) && std::isfinite(L.y) && std::isfinite(L.z);
-          const Vec3 Lc = ok ? L : make_vec3(0, 0, 0);
-          acc[0] += Lc.x, acc[1] += Lc.y, acc[2] += Lc.z, acc[3] += ao;
-          const double y = transport::luminance(Lc);
-          l2 += y * y;
-        }
-        for (int c = 0; c < 4; ++c) rgba_sum[4 * k + c] += acc[c];
-        lum2[k] += l2;
-        samples[k] += s1 - s0;
-      }
-      rays += r;
+      rays += trace_texels(s, p, ts, TexelBlock{active.data(), b, e, s0, s1, rgba_sum, lum2.data(), samples});
     }, pass_ctl);
     if (st != Status::Ok) return st;
     texel_samples += uint64_t(active.size()) * (s1 - s0);
