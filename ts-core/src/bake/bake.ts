@@ -90,6 +90,8 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   int(samples, 'samples', 1, 1 << 20);
   int(bounces, 'bounces', 0, 64);
   int(opts.seed ?? 1, 'seed', 0, 0xffffffff);
+  const nt = opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold;
+  if (!(nt >= 0 && nt <= 1)) throw new OteError('BAD_PROFILE', `noiseThreshold must be a number in [0, 1], got ${nt}`, { path: 'noiseThreshold' });
   // Static meshes with no area cannot be lightmapped: say which, rather than bake an empty chart.
   input.nodes.forEach((node) => {
     if (node.mesh === undefined || node.dynamic) return;

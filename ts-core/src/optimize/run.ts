@@ -169,7 +169,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       const objectTexelsPerMeter = Object.fromEntries(bakeNodes.filter((d) => d.texelsPerMeter !== o.profile.bake.texelsPerMeter).map((d) => [d.name, d.texelsPerMeter]));
       const result = await stage('bake', 'cpu', () => bakeScene(scene, {
         texelsPerMeter: o.profile.bake.texelsPerMeter, objectTexelsPerMeter, maxPageSize: o.profile.bake.maxPageSize,
-        samples: o.profile.bake.samples, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1,
+        samples: o.profile.bake.samples, noiseThreshold: o.profile.bake.noiseThreshold, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1,
         backend: o.backend, signal: o.signal, onProgress: progress('bake'),
       }));
       const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: o.profile.bake.encoding === 'hdr' });

@@ -23,6 +23,8 @@ export interface Profile {
     texelsPerMeter: number;
     maxPageSize: 256 | 512 | 1024 | 2048 | 4096;
     samples: number;
+    /** Early stop per texel (BakeOptions.noiseThreshold); absent = the bake's default. */
+    noiseThreshold?: number;
     bounces: number;
     denoise: boolean;
     ambientOcclusion: boolean;

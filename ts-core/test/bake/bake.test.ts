@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
@@ -204,6 +204,26 @@ test('ote bake CLI: writes glb (+ EXR and RGBM with --hdr); bad input and cancel
   assert.is(report.overlaps, 0);
   assert.ok(existsSync(out) && existsSync(join(dir, 'out.lightmap0.exr')) && existsSync(join(dir, 'out.lightmap0.rgbm.png')));
   assert.ok(ok.stderr.includes('"stage":"bake"'), 'JSON progress lines');
+
+  // --profile takes the same profiles as ote optimize: a TD file's bake block sets the samples and the early stop
+  // (a loose threshold stops texels at the minimum), and a flag overrides it (0: every texel takes every sample).
+  const td = join(dir, 'td.json');
+  writeFileSync(td, JSON.stringify({ extends: 'economy', name: 'TD', bake: { samples: 48, noiseThreshold: 1, texelsPerMeter: 8 } }));
+  const bakeWith = (...extra: string[]) => {
+    const r = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', join(dir, 'td.glb'), '--profile', td, '--json', ...extra], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).stats as { minTexelSamples: number; maxTexelSamples: number };
+  };
+  const loose = bakeWith();
+  assert.ok(loose.maxTexelSamples <= 48 && loose.minTexelSamples < 48, `profile's early stop: ${JSON.stringify(loose)}`);
+  const all = bakeWith('--noise-threshold', '0');
+  assert.equal([all.minTexelSamples, all.maxTexelSamples], [48, 48], 'the flag overrides the profile');
+  writeFileSync(td, JSON.stringify({ extends: 'economy', name: 'TD', bake: { noiseThreshold: 3 } }));
+  const badProf = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', join(dir, 'td2.glb'), '--profile', td], { encoding: 'utf8' });
+  assert.is.not(badProf.status, 0);
+  assert.match(badProf.stderr, /td\.json/);
+  assert.match(badProf.stderr, /noiseThreshold/);
+  assert.not.ok(existsSync(join(dir, 'td2.glb')));
 
   const badSrc = join(dir, 'bad.glb');
   const bad = cornellBox({ variant: 'point' });

@@ -3,7 +3,6 @@
  * Every output (the glTF and, with --hdr, one float EXR and one RGBM PNG per page) is written atomically together:
  * a failed or cancelled bake leaves nothing behind.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { bakeScene, BAKE_DEFAULTS, type BakeOptions } from '../../bake/bake.js';
 import { encodeLightmapPages } from '../../bake/pages.js';
@@ -17,6 +16,8 @@ import { sceneToGlb, sceneToDocument } from '../../io/gltf-write.js';
 import { gltfIO } from '../../io/gltf-io.js';
 import { encodePng } from '../../io/png.js';
 import { defaultMemoryBudget } from '../memory.js';
+import { loadProfile } from '../profile-file.js';
+import type { Profile } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
@@ -41,12 +42,12 @@ function skyFlag(v: string | undefined): Sky | undefined {
 export const bakeCommand: Command = {
   name: 'bake',
   summary: 'bake path-traced lightmaps (direct, indirect, AO) into a glTF with UV1 and MOZ_lightmap',
-  usage: 'ote bake <scene.glb|scene.gltf> -o out.glb [--profile bake.json] [--texels-per-meter N] [--max-page N] [--samples N] ' +
+  usage: 'ote bake <scene.glb|scene.gltf> -o out.glb [--profile NAME|file.json] [--texels-per-meter N] [--max-page N] [--samples N] [--noise-threshold F] ' +
     '[--bounces N] [--no-denoise] [--seed N] [--sky none|constant:r,g,b|gradient:z/h/g] [--unlit] [--hdr] [--backend auto|cpu|cuda] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' }, profile: { type: 'string' }, 'texels-per-meter': { type: 'string' },
-      'max-page': { type: 'string' }, samples: { type: 'string' }, bounces: { type: 'string' }, 'no-denoise': { type: 'boolean' },
+      'max-page': { type: 'string' }, samples: { type: 'string' }, 'noise-threshold': { type: 'string' }, bounces: { type: 'string' }, 'no-denoise': { type: 'boolean' },
       seed: { type: 'string' }, sky: { type: 'string' }, unlit: { type: 'boolean' }, hdr: { type: 'boolean' },
       backend: { type: 'string' }, json: { type: 'boolean' },
     });
@@ -55,26 +56,18 @@ export const bakeCommand: Command = {
     if (!/\.(glb|gltf)$/i.test(values.out)) throw new UsageError(`-o ${values.out}: output must be .glb or .gltf`);
     const backend = values.backend ?? 'auto';
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
-    // A profile is a JSON object of BakeOptions fields (issue 8 will define named profiles); flags override it.
-    let profile: BakeOptions = {};
-    if (values.profile) {
-      try {
-        profile = JSON.parse(await readFile(values.profile, 'utf8')) as BakeOptions;
-      } catch (e) {
-        throw new OteError('BAD_PROFILE', `cannot read the profile: ${(e as Error).message}`, { file: values.profile });
-      }
-      if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) throw new OteError('BAD_PROFILE', 'a profile must be a JSON object', { file: values.profile });
-    }
+    // The same profiles as `ote optimize` (a built-in name or a TD's file); flags override the profile's bake block.
+    const bake: Partial<Profile['bake']> = values.profile ? (await loadProfile(values.profile)).bake : {};
     const int = (n: number) => Number.isInteger(n) && n >= 0;
     const opts: BakeOptions = {
-      ...profile,
-      texelsPerMeter: numberFlag(values['texels-per-meter'], 'texels-per-meter', profile.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER, (n) => n > 0 && Number.isFinite(n)),
-      maxPageSize: numberFlag(values['max-page'], 'max-page', profile.maxPageSize ?? 1024, (n) => Number.isInteger(n) && n >= 16 && n <= 16384),
-      samples: numberFlag(values.samples, 'samples', profile.samples ?? BAKE_DEFAULTS.samples, (n) => Number.isInteger(n) && n >= 1),
-      bounces: numberFlag(values.bounces, 'bounces', profile.bounces ?? BAKE_DEFAULTS.bounces, int),
-      seed: numberFlag(values.seed, 'seed', profile.seed ?? BAKE_DEFAULTS.seed, int),
-      denoise: values['no-denoise'] ? false : profile.denoise ?? true,
-      sky: skyFlag(values.sky) ?? profile.sky,
+      texelsPerMeter: numberFlag(values['texels-per-meter'], 'texels-per-meter', bake.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER, (n) => n > 0 && Number.isFinite(n)),
+      maxPageSize: numberFlag(values['max-page'], 'max-page', bake.maxPageSize ?? 1024, (n) => Number.isInteger(n) && n >= 16 && n <= 16384),
+      samples: numberFlag(values.samples, 'samples', bake.samples ?? BAKE_DEFAULTS.samples, (n) => Number.isInteger(n) && n >= 1),
+      noiseThreshold: numberFlag(values['noise-threshold'], 'noise-threshold', bake.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold, (n) => n >= 0 && n <= 1),
+      bounces: numberFlag(values.bounces, 'bounces', bake.bounces ?? BAKE_DEFAULTS.bounces, int),
+      seed: numberFlag(values.seed, 'seed', BAKE_DEFAULTS.seed, int),
+      denoise: values['no-denoise'] ? false : bake.denoise ?? true,
+      sky: skyFlag(values.sky),
       backend: backend as 'auto' | 'cpu' | 'cuda',
     };
 
@@ -106,7 +99,7 @@ export const bakeCommand: Command = {
     progress.update('encode', 0);
     const stem = join(dirname(values.out), basename(values.out, extname(values.out)));
     const files: { path: string; data: Uint8Array }[] = [];
-    const { encoded, sideFiles } = encodeLightmapPages(result.pages, stem, { unlit: !!values.unlit, hdr: !!values.hdr, onPage: (i) => progress.update('encode', (i + 1) / result.pages.length) });
+    const { encoded, sideFiles } = encodeLightmapPages(result.pages, stem, { unlit: !!values.unlit, hdr: !!values.hdr || bake.encoding === 'hdr', onPage: (i) => progress.update('encode', (i + 1) / result.pages.length) });
     for (const f of sideFiles) files.push({ path: f.name, data: f.data });
     const baked = applyLightmaps(result.scene, result.layout, encoded, { unlit: !!values.unlit });
     if (/\.glb$/i.test(values.out)) files.push({ path: values.out, data: await sceneToGlb(baked) });
