@@ -521,7 +521,8 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
   const Vec3 eye = make_vec3(m[12], m[13], m[14]);
   const float th = tanf(0.5f * v.yfov), aspect = float(v.width) / float(v.height);
   const uint32_t spp = v.spp ? v.spp : 1, strata = uint32_t(std::sqrt(double(spp)));
-  return parallel_for(uint64_t(v.width) * v.height, 256, [&](uint64_t b, uint64_t e) {
+  // `flatten`: the transport and the traversal inlined into the pixel loop, as in trace_texels.
+  return parallel_for(uint64_t(v.width) * v.height, 256, [&](uint64_t b, uint64_t e) __attribute__((flatten)) {
     uint32_t rays = 0;
     for (uint64_t px = b; px < e; ++px) {
       const uint32_t x = uint32_t(px % v.width), y = uint32_t(px / v.width);
