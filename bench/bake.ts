@@ -19,6 +19,7 @@ import { atrium, cornellBox } from '../examples/generators/index.js';
 import { bakeScene } from '../ts-core/src/bake/bake.js';
 import { densityForPages, generateLightmapUvs } from '../ts-core/src/bake/uv.js';
 import { nativeInfo } from '../ts-core/src/native/addon.js';
+import { describeMachine, machineRecord } from './machine.js';
 import { worldMatrices } from '../ts-core/src/scene/transform.js';
 import type { Scene } from '../ts-core/src/scene/types.js';
 import { smoothBlobScene } from '../ts-core/test/bake/smooth-mesh.js';
@@ -74,7 +75,8 @@ async function ours(scene: Scene) {
   };
 }
 
-const results: Record<string, unknown> = { machine: { threads: info.threads, cuda: info.devices.map((d) => d.name), note: 'shared 2-core machine under load: figures are preliminary' } };
+const machine = machineRecord();
+const results: Record<string, unknown> = { machine };
 
 // ---- 1. UVs ------------------------------------------------------------------------------------------------------
 const ISSUE_XATLAS_MS: Record<number, number> = { 100_000: 49_000, 200_000: 209_000 };
@@ -157,6 +159,7 @@ console.log('ratios', ratios);
 results.bake = bakeRows;
 results.bakeRatios = ratios;
 
+console.log(`machine: ${describeMachine(machine)}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'bake.json'), JSON.stringify(results, null, 2));
 console.log('wrote bench/results/bake.json');

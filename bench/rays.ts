@@ -26,6 +26,7 @@ import { transformPoint } from '../ts-core/src/scene/transform.js';
 import type { Scene } from '../ts-core/src/scene/types.js';
 import { defaultView } from '../ts-core/src/scene/view.js';
 import { Rng } from '../ts-core/src/util/rng.js';
+import { describeMachine, machineRecord } from './machine.js';
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -244,6 +245,7 @@ function scenes(): SceneSpec[] {
 const fmt = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
 async function main(): Promise<void> {
+  const machine = machineRecord();
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const work = join(tmpdir(), `ote-bench-rays-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -312,8 +314,9 @@ async function main(): Promise<void> {
   }
   const out = join(root, 'bench', 'results', 'rays.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads: THREADS, rays: RAYS, threeRays: THREE_RAYS, scenes: report }, null, 2));
-  console.log(`\nwrote ${out}\nMrays/s columns: 1T = one thread, per CPU-second (per core), ${THREADS}T = all threads, per wall-clock second. MB = memory of the acceleration structure with its triangle data; B/tri = that per stored (unique) triangle (three-mesh-bvh: its world copy and BVH per drawn triangle). Machine shared with other jobs: figures are preliminary.`);
+  const machineLine = describeMachine(machine);
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, threads: THREADS, rays: RAYS, threeRays: THREE_RAYS, scenes: report }, null, 2));
+  console.log(`\nwrote ${out}\nMrays/s columns: 1T = one thread, per CPU-second (per core), ${THREADS}T = all threads, per wall-clock second. MB = memory of the acceleration structure with its triangle data; B/tri = that per stored (unique) triangle (three-mesh-bvh: its world copy and BVH per drawn triangle). Machine: ${machineLine}.`);
 }
 
 if (process.argv[2] === '--worker') await worker(process.argv.slice(3));

@@ -33,6 +33,7 @@ import { createModel, logit, modelBytes, rgbToDc, type GaussianModel } from '../
 import { trainObjectSplats } from '../ts-core/src/splat/object.js';
 import { placeCameras, trainSplats, type TrainingView } from '../ts-core/src/splat/train.js';
 import { Rng } from '../ts-core/src/util/rng.js';
+import { describeMachine, machineRecord } from './machine.js';
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -100,7 +101,8 @@ function psnr(a: Float32Array, b: Float32Array, n: number): number {
 async function main() {
   const info = nativeInfo();
   const cuda = info.backend === 'cuda';
-  const results: Record<string, unknown> = { machine: { threads: info.threads, cuda: info.devices.map((d) => d.name), loadNote: 'shared 2-core machine, figures preliminary' } };
+  const machine = machineRecord();
+  const results: Record<string, unknown> = { machine };
   const rows: string[][] = [];
   // Rows also stream to stderr as they are measured: the 3M CPU frame alone takes a while on 2 cores.
   const push = rows.push.bind(rows);
@@ -226,7 +228,7 @@ async function main() {
   }
 
   const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
-  console.log(`splat benchmark (${info.threads} threads${cuda ? `, ${info.devices[0].name}` : ', no CUDA device'}; shared machine: preliminary)\n`);
+  console.log(`splat benchmark, ${describeMachine(machine)}\n`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

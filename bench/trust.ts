@@ -24,6 +24,7 @@ import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '.
 import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
 import { DEFAULT_REPUTATION, isTrusted, updateReputation, voteWeight, type Reputation } from '../ts-core/src/trust/reputation.js';
 import { Rng } from '../ts-core/src/util/rng.js';
+import { describeMachine, machineRecord } from './machine.js';
 import { DEFAULT_RENDER, type MetricName, type RenderSpec, type SampleMetrics, type Vote } from '../ts-core/src/trust/types.js';
 
 /** The REALTIME profile's thresholds (what npm start judges the Cornell box bake against). */
@@ -178,7 +179,8 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
 }
 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
-const results: Record<string, unknown> = { machine: 'shared 2-core VM, loaded by other agents: figures are preliminary' };
+const machine = machineRecord();
+const results: Record<string, unknown> = { machine };
 const simOnly = process.argv.includes('--sim-only'); // the simulation alone, for quick tuning
 const real = simOnly ? undefined : await realBlobs();
 if (real) {
@@ -199,5 +201,6 @@ console.log('\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 on
 console.log('   p  liars  accepted-bad  (f<=(k-1)/3)  false-reject  inconclusive  evals/job  liars flagged<=20 jobs  median jobs to flag  honest flagged');
 for (const s of sims) console.log(`${f(s.p, 2).padStart(4)}  ${String(s.liars).padStart(5)}  ${(100 * s.acceptedBadRate).toFixed(2).padStart(11)}%  ${(100 * s.acceptedBadRateWithinFaultBound).toFixed(2).padStart(11)}%  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${(100 * s.liarsFlaggedWithin20Jobs).toFixed(0).padStart(21)}%  ${String(s.medianJobsToFirstFlag).padStart(19)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+console.log(`machine: ${describeMachine(machine)}`);
 writeFileSync(join(root, 'bench', 'results', 'trust.json'), JSON.stringify(results, null, 2));
 console.log(`\nwrote bench/results/trust.json`);
