@@ -149,6 +149,54 @@ test('agrees with three-mesh-bvh on random rays through an instanced scene', asy
   assert.ok(bad <= 2, `${bad} of ${n} rays disagree with three-mesh-bvh`);
 });
 
+test('one instance with a rotation, scale and translation (the walk that skips the TLAS) hits where the world copy does', async () => {
+  // A single node: the traversal goes straight to its BLAS through world_to_object.
+  const scene = createScene('one');
+  const src = GENERATORS.hero(1);
+  const mesh = addMesh(scene, 'm', src.meshes[0].primitives.map((p) => ({ positions: p.positions, indices: p.indices, material: -1 })));
+  const h2 = Math.SQRT1_2;
+  addNode(scene, { mesh, translation: [1, 2, -3], rotation: [0, h2, 0, h2], scale: [2, 0.5, 1.5] });
+  const flat = flattenScene(scene);
+  assert.is(flat.instanceMesh.length, 1);
+  const bvh = await SceneBvh.build(flat);
+  const geom = new THREE.BufferGeometry();
+  geom.setAttribute('position', new THREE.BufferAttribute(worldSoup(flat), 3));
+  const peer = new MeshBVH(geom, { strategy: SAH });
+  geom.computeBoundingBox();
+  const box = geom.boundingBox!, c = box.getCenter(new THREE.Vector3()), size = box.getSize(new THREE.Vector3()).length();
+  const rng = new Rng(5);
+  const n = 2000;
+  const o = new Float32Array(3 * n), d = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    // From a sphere around the mesh towards random points of its box: most rays hit, some graze or miss.
+    const z = rng.range(-1, 1), phi = rng.range(0, 2 * Math.PI), r = Math.sqrt(1 - z * z);
+    const org = [c.x + size * r * Math.cos(phi), c.y + size * r * Math.sin(phi), c.z + size * z];
+    const to = [rng.range(box.min.x, box.max.x), rng.range(box.min.y, box.max.y), rng.range(box.min.z, box.max.z)];
+    o.set(org, 3 * i);
+    d.set([to[0] - org[0], to[1] - org[1], to[2] - org[2]], 3 * i);
+  }
+  const h = await bvh.traceRays(o, d, { backend: 'cpu' });
+  const occ = await bvh.traceRays(o, d, { backend: 'cpu', anyHit: true });
+  const ray = new THREE.Ray();
+  let hits = 0, bad = 0;
+  for (let i = 0; i < n; i++) {
+    const dir = new THREE.Vector3(d[3 * i], d[3 * i + 1], d[3 * i + 2]);
+    const len = dir.length();
+    ray.origin.set(o[3 * i], o[3 * i + 1], o[3 * i + 2]);
+    ray.direction.copy(dir.multiplyScalar(1 / len));
+    const p = peer.raycastFirst(ray, THREE.DoubleSide);
+    const mine = h.prim[i] !== NO_HIT;
+    if (mine) hits++;
+    assert.is(occ.occluded[i] === 1, mine, `ray ${i}: any hit and closest hit disagree`);
+    // t is in units of the unnormalised direction.
+    if (mine !== !!p || (p && Math.abs(p.distance - h.t[i] * len) > 1e-3 * Math.max(1, p.distance))) bad++;
+    if (mine) assert.is(h.instance[i], 0);
+  }
+  assert.ok(hits > n / 4, `only ${hits} hits`);
+  assert.ok(bad <= 2, `${bad} of ${n} rays disagree with three-mesh-bvh`);
+  bvh.dispose();
+});
+
 test('native core tests (build/test_bvh: brute force at every leaf size, watertightness on a closed mesh, bad input, refit)', () => {
   // test_bvh runs the SSE walk of the CPU; test_bvh_scalar the same checks on the scalar walk the CUDA kernels run.
   for (const name of ['test_bvh', 'test_bvh_scalar']) {

@@ -271,11 +271,26 @@ inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t ro
   }
 }
 
+// A scene of one instance (a single mesh, or the bake's world-space copy): its BLAS is the whole walk, so the
+// TLAS node test and the second per-level ray setup are skipped. The BLAS root box still clips the ray, and both
+// backends take this path, so they keep returning the same hits.
+template <bool kAny>
+inline bool single_instance(const SceneBvhView& s, const Ray& ray, bool cull, float& tmax, uint32_t& slot,
+                            uint32_t& inst, float& bu, float& bv) {
+  const BvhInstance& in = s.instances[0];
+  if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
+                           xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv))
+    return false;
+  inst = 0;
+  return true;
+}
+
 template <bool kAny>
 inline bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax, uint32_t& slot,
                            uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
+  if (s.instance_count == 1) return single_instance<kAny>(s, ray, cull, tmax, slot, inst, bu, bv);
   NodeRay4 nr;
   TriRay4 unused;
   make_level_rays(ray.org, ray.dir, nr, unused);
@@ -371,11 +386,24 @@ OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, 
   }
 }
 
+// As in the SSE walk: one instance needs no TLAS walk.
+template <bool kAny>
+OTE_HD OTE_INLINE bool single_instance(const SceneBvhView& s, const Ray& ray, bool cull, float& tmax, uint32_t& slot,
+                                       uint32_t& inst, float& bu, float& bv) {
+  const BvhInstance& in = s.instances[0];
+  if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
+                           xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv))
+    return false;
+  inst = 0;
+  return true;
+}
+
 template <bool kAny>
 OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax,
                                       uint32_t& slot, uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
+  if (s.instance_count == 1) return single_instance<kAny>(s, ray, cull, tmax, slot, inst, bu, bv);
   const BoxRay br = make_box_ray(ray.org, ray.dir);
   const float tmin = ray.tmin;
   StackEntry stack[kBvhStackSize];
