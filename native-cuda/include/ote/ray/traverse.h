@@ -271,26 +271,11 @@ inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t ro
   }
 }
 
-// A scene of one instance (a single mesh, or the bake's world-space copy): its BLAS is the whole walk, so the
-// TLAS node test and the second per-level ray setup are skipped. The BLAS root box still clips the ray, and both
-// backends take this path, so they keep returning the same hits.
-template <bool kAny>
-inline bool single_instance(const SceneBvhView& s, const Ray& ray, bool cull, float& tmax, uint32_t& slot,
-                            uint32_t& inst, float& bu, float& bv) {
-  const BvhInstance& in = s.instances[0];
-  if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
-                           xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv))
-    return false;
-  inst = 0;
-  return true;
-}
-
 template <bool kAny>
 inline bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax, uint32_t& slot,
                            uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
-  if (s.instance_count == 1) return single_instance<kAny>(s, ray, cull, tmax, slot, inst, bu, bv);
   NodeRay4 nr;
   TriRay4 unused;
   make_level_rays(ray.org, ray.dir, nr, unused);
@@ -386,24 +371,11 @@ OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, 
   }
 }
 
-// As in the SSE walk: one instance needs no TLAS walk.
-template <bool kAny>
-OTE_HD OTE_INLINE bool single_instance(const SceneBvhView& s, const Ray& ray, bool cull, float& tmax, uint32_t& slot,
-                                       uint32_t& inst, float& bu, float& bv) {
-  const BvhInstance& in = s.instances[0];
-  if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
-                           xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv))
-    return false;
-  inst = 0;
-  return true;
-}
-
 template <bool kAny>
 OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax,
                                       uint32_t& slot, uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
-  if (s.instance_count == 1) return single_instance<kAny>(s, ray, cull, tmax, slot, inst, bu, bv);
   const BoxRay br = make_box_ray(ray.org, ray.dir);
   const float tmin = ray.tmin;
   StackEntry stack[kBvhStackSize];
@@ -443,6 +415,23 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
 
 #endif
 
+// The walk both queries take. A scene of one instance (a single mesh, or the bake's world-space copy) needs no TLAS:
+// its BLAS is walked directly, without the TLAS node test and the second per-level ray setup. The BLAS root box
+// still clips the ray, and both backends take this path, so they keep returning the same hits.
+template <bool kAny>
+OTE_HD OTE_INLINE bool walk_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax, uint32_t& slot,
+                                  uint32_t& inst, float& bu, float& bv) {
+  if (s.instance_count != 1) return traverse_scene<kAny>(s, ray, flags, tmax, slot, inst, bu, bv);
+  if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
+  const BvhInstance& in = s.instances[0];
+  if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
+                           xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax,
+                           (flags & kRayCullBackFaces) != 0, slot, bu, bv))
+    return false;
+  inst = 0;
+  return true;
+}
+
 }  // namespace detail
 
 namespace detail {
@@ -453,7 +442,7 @@ OTE_HD OTE_INLINE bool closest_hit(const SceneBvhView& s, const Ray& ray, uint32
   float u = 0.0f, v = 0.0f;
   hit.t = ray.tmax, hit.prim = kBvhInvalid, hit.instance = kBvhInvalid, hit.u = 0.0f, hit.v = 0.0f;
   hit.ng = make_vec3(0.0f, 0.0f, 0.0f);
-  if (!traverse_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
+  if (!walk_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
   const BvhTri4& p = s.tris[slot >> 2];
   const uint32_t l = slot & 3;
   const BvhInstance& in = s.instances[inst];
@@ -479,7 +468,7 @@ OTE_HD OTE_INLINE bool trace_closest(const SceneBvhView& s, const Ray& ray, uint
 OTE_HD OTE_INLINE bool trace_any(const SceneBvhView& s, const Ray& ray, uint32_t flags) {
   float t = ray.tmax, u, v;
   uint32_t slot, inst;
-  return detail::traverse_scene<true>(s, ray, flags, t, slot, inst, u, v);
+  return detail::walk_scene<true>(s, ray, flags, t, slot, inst, u, v);
 }
 
 }  // inline namespace
