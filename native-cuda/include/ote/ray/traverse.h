@@ -99,6 +99,38 @@ OTE_HD OTE_INLINE uint32_t order_children(const BvhNode* n, const float* d, uint
   return n->child[k0];
 }
 
+// The stack walk of one BVH level, written once for both backends and both levels. `level` supplies the steps:
+//   uint32_t level.nodes.enter(const BvhNode*, float tmax, float* d)  the entered children's mask, entry distances in d
+//   bool level.leaf(uint32_t first, uint32_t count, float& tmax)     tests a leaf's primitives, shrinking tmax; true on a hit
+// Children are visited nearest first; a popped subtree that starts beyond the closest hit found since is dropped.
+template <bool kAny, class Level>
+OTE_HD OTE_INLINE bool walk_level(const BvhNode* nodes, uint32_t root, Level& level, float& tmax) {
+  StackEntry stack[kBvhStackSize];
+  int sp = 0;
+  uint32_t ref = root;
+  bool found = false;
+  for (;;) {
+    if (!bvh_is_leaf(ref)) {
+      const BvhNode* n = nodes + ref;
+      float d[kBvhWidth];
+      const uint32_t mask = level.nodes.enter(n, tmax, d);
+      if (mask) {
+        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
+        continue;
+      }
+    } else if (level.leaf(bvh_leaf_first(ref), bvh_leaf_count(ref), tmax)) {
+      found = true;
+      if (kAny) return true;
+    }
+    for (;;) {
+      if (sp == 0) return found;
+      --sp;
+      if (stack[sp].t <= tmax) break;
+    }
+    ref = stack[sp].ref;
+  }
+}
+
 #ifdef OTE_TRAVERSE_SSE
 
 // ---- x86-64 host: four children / four triangles per step --------------------------------------------------------
@@ -221,100 +253,60 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
   return uint32_t(_mm_movemask_ps(ok));
 }
 
+// One BVH level's steps on this backend (see walk_level): four child boxes in one SSE step, four triangles of a
+// packet in one watertight SIMD step.
+struct NodeTest {
+  NodeRay4 nr;
+  __m128 vtmin;
+  uint32_t enter(const BvhNode* n, float tmax, float* d) const { return node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d); }
+};
+
+template <bool kAny>
+struct BlasLevel {
+  NodeTest nodes;
+  TriRay4 wr;
+  const BvhTri4* tris;
+  bool cull;
+  uint32_t& slot;
+  float &bu, &bv;
+  bool leaf(uint32_t first, uint32_t count, float& tmax) {
+    bool found = false;
+    for (uint32_t i = first; i < first + count; ++i) {
+      __m128 t, V, W, rcp;
+      const uint32_t m = intersect_tri4(tris[i], wr, nodes.vtmin, _mm_set1_ps(tmax), cull, t, V, W, rcp);
+      if (!m) continue;
+      alignas(16) float tt[4], vv[4], ww[4], rr[4];
+      _mm_store_ps(tt, t);
+      uint32_t lane = uint32_t(lowest_bit(m));
+      if (!kAny)  // the nearest lane; ties to the lowest, like the scalar loop's strict t < tmax
+        for (uint32_t k = lane + 1; k < 4; ++k)
+          if ((m & (1u << k)) && tt[k] < tt[lane]) lane = k;
+      _mm_store_ps(vv, V), _mm_store_ps(ww, W), _mm_store_ps(rr, rcp);
+      found = true;
+      tmax = tt[lane], slot = 4 * i + lane, bu = vv[lane] * rr[lane], bv = ww[lane] * rr[lane];
+      if (kAny) return true;
+    }
+    return found;
+  }
+};
+
+inline NodeTest make_node_test(Vec3 org, Vec3 dir, float tmin) {
+  NodeTest t;
+  TriRay4 unused;
+  make_level_rays(org, dir, t.nr, unused);
+  t.vtmin = _mm_set1_ps(tmin);
+  return t;
+}
+
 // Closest (kAny = false) or any (kAny = true) hit in one BLAS, in object space. Shrinks `tmax` to each hit and
 // records the triangle slot (packet * 4 + lane). Returns true when something was hit.
 template <bool kAny>
 inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t root, Vec3 org, Vec3 dir, float tmin,
                           float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
-  NodeRay4 nr;
-  TriRay4 wr;
-  make_level_rays(org, dir, nr, wr);
-  const __m128 vtmin = _mm_set1_ps(tmin);
-  StackEntry stack[kBvhStackSize];
-  int sp = 0;
-  uint32_t ref = root;
-  bool found = false;
-  for (;;) {
-    if (!bvh_is_leaf(ref)) {
-      const BvhNode* n = nodes + ref;
-      float d[4];
-      const uint32_t mask = node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d);
-      if (mask) {
-        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
-        continue;
-      }
-    } else {
-      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
-      for (uint32_t i = first; i < end; ++i) {
-        __m128 t, V, W, rcp;
-        const uint32_t m = intersect_tri4(tris[i], wr, vtmin, _mm_set1_ps(tmax), cull, t, V, W, rcp);
-        if (!m) continue;
-        alignas(16) float tt[4], vv[4], ww[4], rr[4];
-        _mm_store_ps(tt, t);
-        uint32_t lane = uint32_t(lowest_bit(m));
-        if (!kAny)  // the nearest lane; ties to the lowest, like the scalar loop's strict t < tmax
-          for (uint32_t k = lane + 1; k < 4; ++k)
-            if ((m & (1u << k)) && tt[k] < tt[lane]) lane = k;
-        _mm_store_ps(vv, V), _mm_store_ps(ww, W), _mm_store_ps(rr, rcp);
-        found = true;
-        tmax = tt[lane], slot = 4 * i + lane, bu = vv[lane] * rr[lane], bv = ww[lane] * rr[lane];
-        if (kAny) return true;
-      }
-    }
-    // Pop the nearest pending subtree that can still hold a closer hit.
-    for (;;) {
-      if (sp == 0) return found;
-      --sp;
-      if (stack[sp].t <= tmax) break;
-    }
-    ref = stack[sp].ref;
-  }
-}
-
-template <bool kAny>
-inline bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax, uint32_t& slot,
-                           uint32_t& inst, float& bu, float& bv) {
-  if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
-  const bool cull = (flags & kRayCullBackFaces) != 0;
-  NodeRay4 nr;
-  TriRay4 unused;
-  make_level_rays(ray.org, ray.dir, nr, unused);
-  const float tmin = ray.tmin;
-  const __m128 vtmin = _mm_set1_ps(tmin);
-  StackEntry stack[kBvhStackSize];
-  int sp = 0;
-  uint32_t ref = 0;
-  bool found = false;
-  for (;;) {
-    if (!bvh_is_leaf(ref)) {
-      const BvhNode* n = s.tlas_nodes + ref;
-      float d[4];
-      const uint32_t mask = node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d);
-      if (mask) {
-        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
-        continue;
-      }
-    } else {
-      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
-      for (uint32_t i = first; i < end; ++i) {
-        const BvhInstance& in = s.instances[i];
-        // The direction is transformed but not normalised, so t means the same in both spaces.
-        const Vec3 o = xform_point(in.world_to_object, ray.org);
-        const Vec3 dd = xform_vector(in.world_to_object, ray.dir);
-        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, dd, tmin, tmax, cull, slot, bu, bv)) {
-          found = true;
-          inst = i;
-          if (kAny) return true;
-        }
-      }
-    }
-    for (;;) {
-      if (sp == 0) return found;
-      --sp;
-      if (stack[sp].t <= tmax) break;
-    }
-    ref = stack[sp].ref;
-  }
+  BlasLevel<kAny> level{{}, {}, tris, cull, slot, bu, bv};
+  make_level_rays(org, dir, level.nodes.nr, level.wr);
+  level.nodes.vtmin = _mm_set1_ps(tmin);
+  return walk_level<kAny>(nodes, root, level, tmax);
 }
 
 #else
@@ -331,105 +323,91 @@ OTE_HD OTE_INLINE uint32_t node_enter(const BvhNode* n, const BoxRay& br, float 
   return mask;
 }
 
+
+// One BVH level's steps on this backend (see walk_level): a loop over the four children, and over the four lanes.
+struct NodeTest {
+  BoxRay br;
+  float tmin;
+  OTE_HD OTE_INLINE uint32_t enter(const BvhNode* n, float tmax, float* d) const { return node_enter(n, br, tmin, tmax, d); }
+};
+
+OTE_HD OTE_INLINE NodeTest make_node_test(Vec3 org, Vec3 dir, float tmin) { return NodeTest{make_box_ray(org, dir), tmin}; }
+
+template <bool kAny>
+struct BlasLevel {
+  NodeTest nodes;
+  WatertightRay wr;
+  const BvhTri4* tris;
+  bool cull;
+  uint32_t& slot;
+  float &bu, &bv;
+  OTE_HD OTE_INLINE bool leaf(uint32_t first, uint32_t count, float& tmax) {
+    bool found = false;
+    for (uint32_t i = first; i < first + count; ++i)
+      for (int lane = 0; lane < 4; ++lane) {
+        float t, u, v;
+        if (intersect_triangle(wr, tris[i], lane, nodes.tmin, tmax, cull, t, u, v)) {
+          found = true;
+          tmax = t, slot = 4 * i + lane, bu = u, bv = v;
+          if (kAny) return true;
+        }
+      }
+    return found;
+  }
+};
+
 template <bool kAny>
 OTE_HD OTE_INLINE bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t root, Vec3 org, Vec3 dir,
                                      float tmin, float& tmax, bool cull, uint32_t& slot, float& bu, float& bv) {
-  const BoxRay br = make_box_ray(org, dir);
-  const WatertightRay wr = make_watertight_ray(org, dir);
-  StackEntry stack[kBvhStackSize];
-  int sp = 0;
-  uint32_t ref = root;
-  bool found = false;
-  for (;;) {
-    if (!bvh_is_leaf(ref)) {
-      const BvhNode* n = nodes + ref;
-      float d[4];
-      const uint32_t mask = node_enter(n, br, tmin, tmax, d);
-      if (mask) {
-        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
-        continue;
-      }
-    } else {
-      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
-      for (uint32_t i = first; i < end; ++i) {
-        for (int lane = 0; lane < 4; ++lane) {
-          float t, u, v;
-          if (intersect_triangle(wr, tris[i], lane, tmin, tmax, cull, t, u, v)) {
-            found = true;
-            tmax = t, slot = 4 * i + lane, bu = u, bv = v;
-            if (kAny) return true;
-          }
-        }
-      }
-    }
-    for (;;) {
-      if (sp == 0) return found;
-      --sp;
-      if (stack[sp].t <= tmax) break;
-    }
-    ref = stack[sp].ref;
-  }
+  BlasLevel<kAny> level{make_node_test(org, dir, tmin), make_watertight_ray(org, dir), tris, cull, slot, bu, bv};
+  return walk_level<kAny>(nodes, root, level, tmax);
 }
 
+#endif
+
+// The TLAS level: instances in the leaves, each entered by transforming the ray into its object space.
+template <bool kAny>
+struct TlasLevel {
+  NodeTest nodes;
+  const SceneBvhView& s;
+  const Ray& ray;
+  bool cull;
+  uint32_t &slot, &inst;
+  float &bu, &bv;
+  OTE_HD OTE_INLINE bool leaf(uint32_t first, uint32_t count, float& tmax) {
+    bool found = false;
+    for (uint32_t i = first; i < first + count; ++i) {
+      const BvhInstance& in = s.instances[i];
+      // The direction is transformed but not normalised, so t means the same in both spaces.
+      if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
+                              xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv)) {
+        found = true;
+        inst = i;
+        if (kAny) return true;
+      }
+    }
+    return found;
+  }
+};
+
+// Both queries' walk over the scene. A scene of one instance (a single mesh, or the bake's world-space copy) needs
+// no TLAS: its BLAS is walked directly, without the TLAS node test and the second per-level ray setup. The BLAS
+// root box still clips the ray, and both backends take this path, so they keep returning the same hits.
 template <bool kAny>
 OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax,
                                       uint32_t& slot, uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
-  const BoxRay br = make_box_ray(ray.org, ray.dir);
-  const float tmin = ray.tmin;
-  StackEntry stack[kBvhStackSize];
-  int sp = 0;
-  uint32_t ref = 0;
-  bool found = false;
-  for (;;) {
-    if (!bvh_is_leaf(ref)) {
-      const BvhNode* n = s.tlas_nodes + ref;
-      float d[4];
-      const uint32_t mask = node_enter(n, br, tmin, tmax, d);
-      if (mask) {
-        ref = !(mask & (mask - 1)) ? n->child[lowest_bit(mask)] : order_children(n, d, mask, stack, sp);
-        continue;
-      }
-    } else {
-      const uint32_t first = bvh_leaf_first(ref), end = first + bvh_leaf_count(ref);
-      for (uint32_t i = first; i < end; ++i) {
-        const BvhInstance& in = s.instances[i];
-        const Vec3 o = xform_point(in.world_to_object, ray.org);
-        const Vec3 dd = xform_vector(in.world_to_object, ray.dir);
-        if (traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, o, dd, tmin, tmax, cull, slot, bu, bv)) {
-          found = true;
-          inst = i;
-          if (kAny) return true;
-        }
-      }
-    }
-    for (;;) {
-      if (sp == 0) return found;
-      --sp;
-      if (stack[sp].t <= tmax) break;
-    }
-    ref = stack[sp].ref;
+  if (s.instance_count == 1) {
+    const BvhInstance& in = s.instances[0];
+    if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
+                             xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv))
+      return false;
+    inst = 0;
+    return true;
   }
-}
-
-#endif
-
-// The walk both queries take. A scene of one instance (a single mesh, or the bake's world-space copy) needs no TLAS:
-// its BLAS is walked directly, without the TLAS node test and the second per-level ray setup. The BLAS root box
-// still clips the ray, and both backends take this path, so they keep returning the same hits.
-template <bool kAny>
-OTE_HD OTE_INLINE bool walk_scene(const SceneBvhView& s, const Ray& ray, uint32_t flags, float& tmax, uint32_t& slot,
-                                  uint32_t& inst, float& bu, float& bv) {
-  if (s.instance_count != 1) return traverse_scene<kAny>(s, ray, flags, tmax, slot, inst, bu, bv);
-  if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
-  const BvhInstance& in = s.instances[0];
-  if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
-                           xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax,
-                           (flags & kRayCullBackFaces) != 0, slot, bu, bv))
-    return false;
-  inst = 0;
-  return true;
+  TlasLevel<kAny> level{make_node_test(ray.org, ray.dir, ray.tmin), s, ray, cull, slot, inst, bu, bv};
+  return walk_level<kAny>(s.tlas_nodes, 0, level, tmax);
 }
 
 }  // namespace detail
@@ -442,7 +420,7 @@ OTE_HD OTE_INLINE bool closest_hit(const SceneBvhView& s, const Ray& ray, uint32
   float u = 0.0f, v = 0.0f;
   hit.t = ray.tmax, hit.prim = kBvhInvalid, hit.instance = kBvhInvalid, hit.u = 0.0f, hit.v = 0.0f;
   hit.ng = make_vec3(0.0f, 0.0f, 0.0f);
-  if (!walk_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
+  if (!traverse_scene<false>(s, ray, flags, t, slot, inst, u, v)) return false;
   const BvhTri4& p = s.tris[slot >> 2];
   const uint32_t l = slot & 3;
   const BvhInstance& in = s.instances[inst];
@@ -468,7 +446,7 @@ OTE_HD OTE_INLINE bool trace_closest(const SceneBvhView& s, const Ray& ray, uint
 OTE_HD OTE_INLINE bool trace_any(const SceneBvhView& s, const Ray& ray, uint32_t flags) {
   float t = ray.tmax, u, v;
   uint32_t slot, inst;
-  return detail::walk_scene<true>(s, ray, flags, t, slot, inst, u, v);
+  return detail::traverse_scene<true>(s, ray, flags, t, slot, inst, u, v);
 }
 
 }  // inline namespace
