@@ -18,7 +18,7 @@ import { DEFAULT_REPUTATION, lowerBound } from '../../src/trust/reputation.js';
 import { auditStore } from '../../src/trust/audit.js';
 import type { TrustClient, SubmitRequest } from '../../src/trust/client.js';
 import { oteBin, tempDir } from '../helpers.js';
-import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs } from './fixtures.js';
+import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs, LIVENESS_MS } from './fixtures.js';
 
 let blobs: Blobs;
 let firstCert: Certificate, engineKey: string;
@@ -34,7 +34,7 @@ async function cluster(o: Parameters<typeof startEmbeddedTrust>[0]) {
   return c;
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = LIVENESS_MS): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f().catch(() => undefined);
@@ -60,7 +60,7 @@ test('a node killed mid-job: the job is reassigned and completes', async () => {
   });
   const victim = keys.indexOf(assigned[0].node);
   c.nodes[victim].kill('SIGKILL');
-  const cert = await client.waitForCertificate(jobId, { timeoutMs: 30_000 });
+  const cert = await client.waitForCertificate(jobId, { timeoutMs: LIVENESS_MS });
   assert.is(cert.verdict, 'accepted', cert.reason);
   assert.is(cert.nodes.length, 3);
   assert.not.ok(cert.nodes.some((n) => n.key === keys[victim]), 'the killed node did not vote');
@@ -73,14 +73,14 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
   const dataDir = tempDir('ote-trust-kill-engine-');
   const c = await cluster({ dataDir, nodes: 3, nodeArgs: (i) => (i === 0 ? [] : ['--sample-delay-ms', '200']) });
   const client = c.client();
-  const first = await client.submit(job(blobs.good), { timeoutMs: 30_000 });
+  const first = await client.submit(job(blobs.good), { timeoutMs: LIVENESS_MS });
   const before = first.log.checkpoint;
   const jobId = await client.submitJob(job(blobs.bad));
   await waitFor('a first vote', async () => ((await client.call('job.get', { jobId })).body.votes >= 1 ? true : undefined));
   c.engine.kill('SIGKILL');
   await new Promise((r) => c.engine.once('exit', r));
   await c.restartEngine();
-  const cert = await client.waitForCertificate(jobId, { timeoutMs: 40_000 });
+  const cert = await client.waitForCertificate(jobId, { timeoutMs: LIVENESS_MS });
   assert.is(cert.verdict, 'rejected', 'the resumed job reaches the right verdict');
   assert.ok(verifyCertificate(cert, ed25519Verify, { engineKey: c.engineKey }).ok, 'same engine key after restart');
   const after = cert.log.checkpoint;
@@ -127,6 +127,7 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
 
 test('certificates: offline check, pinned key, tampering', async () => {
   // The certificate issued before the engine was killed, checked after that engine is gone.
+  assert.ok(firstCert, 'needs the certificate of the engine-restart test above, which failed');
   const cert = firstCert, c = { engineKey };
   const dir = tempDir('ote-trust-certfile-');
   const file = join(dir, 'cert.json');
@@ -170,7 +171,7 @@ for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
       for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
       const ids = [];
       for (const k of kinds) ids.push(await client.submitJob(job(blobs[k])));
-      const certs = await Promise.all(ids.map((id) => client.waitForCertificate(id, { timeoutMs: 60_000 })));
+      const certs = await Promise.all(ids.map((id) => client.waitForCertificate(id, { timeoutMs: LIVENESS_MS })));
       let liarVotes = 0, liarFlags = 0;
       certs.forEach((cert, i) => {
         assert.is(cert.verdict, kinds[i] === 'good' ? 'accepted' : 'rejected', `job ${i} (${kinds[i]}): ${cert.reason}`);

@@ -42,6 +42,13 @@ export async function trustBlobs(): Promise<Blobs> {
 export const THRESHOLDS = { psnr: 30, ssim: 0.9, flip: 0.1 };
 
 /**
+ * How long a test waits for something that must eventually happen (a certificate, a reassignment). A liveness
+ * bound, not a speed check: generous, because nodes path trace on a 2-core machine that may be busy with other
+ * suites; it only delays the report of a real hang.
+ */
+export const LIVENESS_MS = 120_000;
+
+/**
  * The render spec of the protocol and Byzantine tests: the ray-core preview on small crops. Those tests are about
  * consensus, not lighting, and cheap renders keep them fast; the bake and splat tests use the real references.
  */

@@ -20,7 +20,7 @@ import { authString, encodeBinary, MAX_CHUNK_BYTES, nodeAuthBytes } from '../../
 import { verifyCertificate } from '../../src/trust/certificate.js';
 import { auditStore } from '../../src/trust/audit.js';
 import { tempDir } from '../helpers.js';
-import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs } from './fixtures.js';
+import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs, LIVENESS_MS } from './fixtures.js';
 
 let engine: TrustEngine, client: TrustClient, wire: Wire, blobs: Blobs, dataDir: string;
 const nodes: VerifierNode[] = [];
@@ -170,21 +170,21 @@ test('wss when a certificate is given', async () => {
 });
 
 test('after all that, the engine verifies real jobs: faithful accepted, broken rejected, certificates check offline', async () => {
-  const good = await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS, claimedMetrics: { ssim: 0.99 } }, { timeoutMs: 30_000 });
+  const good = await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS, claimedMetrics: { ssim: 0.99 } }, { timeoutMs: LIVENESS_MS });
   assert.is(good.verdict, 'accepted', good.reason);
   assert.is(good.nodes.length, 3);
   assert.ok(good.metrics.psnr.lo > 30 && good.metrics.ssim.median > 0.99, JSON.stringify(good.metrics));
   assert.ok(good.nodes[0].vote.samples.length < good.job.maxSamples, 'a clear pass stops early');
   assert.ok(verifyCertificate(good, ed25519Verify, { engineKey: engine.engineKey }).ok);
-  const bad = await client.submit({ referenceScene: blobs.reference, artifact: blobs.bad, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS }, { timeoutMs: 30_000 });
+  const bad = await client.submit({ referenceScene: blobs.reference, artifact: blobs.bad, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS }, { timeoutMs: LIVENESS_MS });
   assert.is(bad.verdict, 'rejected');
   assert.match(bad.reason, /ssim|flip/);
-  const overclaim = await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS, claimedMetrics: { flip: 0 , psnr: 99 } }, { timeoutMs: 30_000 });
+  const overclaim = await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS, claimedMetrics: { flip: 0 , psnr: 99 } }, { timeoutMs: LIVENESS_MS });
   assert.is(overclaim.verdict, 'rejected');
   assert.match(overclaim.reason, /not reproduced/);
   // the producer never verifies its own work
   const producer = nodes[0].key;
-  const own = await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS, quorum: 2, producer }, { timeoutMs: 30_000 });
+  const own = await client.submit({ referenceScene: blobs.reference, artifact: blobs.good, kind: 'lightmap-gltf', render: FAST_RENDER, thresholds: THRESHOLDS, quorum: 2, producer }, { timeoutMs: LIVENESS_MS });
   assert.not.ok(own.nodes.some((n) => n.key === producer));
   // log proofs served by the API
   const cp = (await client.call('log.checkpoint', {})).body.checkpoint;

@@ -14,7 +14,7 @@ import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
 import { sampleSpecs } from '../../src/trust/sampling.js';
 import type { RenderSpec } from '../../src/trust/types.js';
 import { tempDir } from '../helpers.js';
-import { ALBEDO_TEST as ALBEDO, PATHTRACED_TEST as PATHTRACED, realBlobs, type RealBlobs } from './fixtures.js';
+import { ALBEDO_TEST as ALBEDO, PATHTRACED_TEST as PATHTRACED, realBlobs, type RealBlobs, LIVENESS_MS } from './fixtures.js';
 
 // SSIM at 32 spp mostly measures the reference's path noise (a correct bake averages ~0.89); PSNR and FLIP carry the bake's error.
 const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.8, flip: 0.1 };
@@ -43,7 +43,7 @@ test('the evaluator is deterministic per sample seed, and a ×2 bake measures fa
 });
 
 const submit = (artifact: Uint8Array, kind: 'lightmap-gltf' | 'splat', render: RenderSpec, thresholds: typeof BAKE_THRESHOLDS) =>
-  client.submit({ referenceScene: blobs.reference, artifact, kind, thresholds, render, complexity: 0, confidence: 0.9 }, { timeoutMs: 60_000 });
+  client.submit({ referenceScene: blobs.reference, artifact, kind, thresholds, render, complexity: 0, confidence: 0.9 }, { timeoutMs: LIVENESS_MS });
 
 test('real nodes accept the correct bake and reject the lightmaps scaled ×2', async () => {
   const good = await submit(blobs.bake, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
