@@ -354,21 +354,13 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   o->out.page_rgba = o->rgba.data();
   o->out.page_valid = o->valid.data();
   o->out.page_samples = o->samples.data();
-  if (!out_obj.Get("position").IsUndefined()) {
-    o->position = page_arrays<float>(out_obj, fn, "position", *j, 3);
-    o->out.page_position = o->position.data();
-  }
-  if (!out_obj.Get("normal").IsUndefined()) {
-    o->normal = page_arrays<float>(out_obj, fn, "normal", *j, 3);
-    o->out.page_normal = o->normal.data();
-  }
-  if (!out_obj.Get("tangent").IsUndefined()) {
-    o->tangent = page_arrays<float>(out_obj, fn, "tangent", *j, 3);
-    o->out.page_tangent = o->tangent.data();
-  }
-  if (!out_obj.Get("bitangent").IsUndefined()) {
-    o->bitangent = page_arrays<float>(out_obj, fn, "bitangent", *j, 3);
-    o->out.page_bitangent = o->bitangent.data();
+  // Optional per-texel guides (3 floats each), filled only where the caller passes arrays for them.
+  struct Guide { const char* key; std::vector<float*>* pages; float*** out; };
+  for (const Guide& g : {Guide{"position", &o->position, &o->out.page_position}, Guide{"normal", &o->normal, &o->out.page_normal},
+                         Guide{"tangent", &o->tangent, &o->out.page_tangent}, Guide{"bitangent", &o->bitangent, &o->out.page_bitangent}}) {
+    if (out_obj.Get(g.key).IsUndefined()) continue;
+    *g.pages = page_arrays<float>(out_obj, fn, g.key, *j, 3);
+    *g.out = g.pages->data();
   }
   ote::BakeParams p;
   p.samples = uint32_t(num(options, fn, "samples", 256, 1, 1 << 20));

@@ -398,15 +398,9 @@ OTE_HD OTE_INLINE bool traverse_scene(const SceneBvhView& s, const Ray& ray, uin
                                       uint32_t& slot, uint32_t& inst, float& bu, float& bv) {
   if (s.tlas_node_count == 0 || !ray_is_valid(ray)) return false;
   const bool cull = (flags & kRayCullBackFaces) != 0;
-  if (s.instance_count == 1) {
-    const BvhInstance& in = s.instances[0];
-    if (!traverse_blas<kAny>(s.blas_nodes, s.tris, in.blas_root, xform_point(in.world_to_object, ray.org),
-                             xform_vector(in.world_to_object, ray.dir), ray.tmin, tmax, cull, slot, bu, bv))
-      return false;
-    inst = 0;
-    return true;
-  }
-  TlasLevel<kAny> level{make_node_test(ray.org, ray.dir, ray.tmin), s, ray, cull, slot, inst, bu, bv};
+  TlasLevel<kAny> level{{}, s, ray, cull, slot, inst, bu, bv};
+  if (s.instance_count == 1) return level.leaf(0, 1, tmax);
+  level.nodes = make_node_test(ray.org, ray.dir, ray.tmin);
   return walk_level<kAny>(s.tlas_nodes, 0, level, tmax);
 }
 
