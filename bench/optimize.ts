@@ -4,14 +4,14 @@
  * ratio to that 120 s target.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../ts-core/test/helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ote = join(root, 'ts-core', 'bin', 'ote.js');
-const work = mkdtempSync(join(tmpdir(), 'ote-bench-optimize-'));
+const work = tempDir('ote-bench-optimize-');
 const env = { ...process.env, OTE_CACHE_DIR: join(work, 'cache') };
 const run = (args: string[], cwd = work, cacheDir = join(work, 'cache')) => {
   const t0 = performance.now();

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as THREE from 'three';
@@ -26,6 +26,7 @@ import { transformPoint } from '../ts-core/src/scene/transform.js';
 import type { Scene } from '../ts-core/src/scene/types.js';
 import { defaultView } from '../ts-core/src/scene/view.js';
 import { Rng } from '../ts-core/src/util/rng.js';
+import { tempDir } from '../ts-core/test/helpers.js';
 import { describeMachine, machineRecord } from './machine.js';
 
 const root = (() => {
@@ -247,8 +248,7 @@ const fmt = (x: number | undefined, d = 2) => (x === undefined || !Number.isFini
 async function main(): Promise<void> {
   const machine = machineRecord();
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const work = join(tmpdir(), `ote-bench-rays-${process.pid}`);
-  mkdirSync(work, { recursive: true });
+  const work = tempDir('ote-bench-rays-');
   const embree = embreeHarness();
   if (!embree) console.log('Embree harness unavailable (install libembree-dev); Embree columns are empty.');
   const self = fileURLToPath(import.meta.url);

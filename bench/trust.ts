@@ -13,8 +13,7 @@
  *    false-rejection rate, redundancy cost (evaluations per job versus one), and how fast liars are flagged.
  * Prints a table and writes bench/results/trust.json.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realBlobs, THRESHOLDS, type RealBlobs } from '../ts-core/test/trust/fixtures.js';
@@ -24,6 +23,7 @@ import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '.
 import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
 import { DEFAULT_REPUTATION, isTrusted, updateReputation, voteWeight, type Reputation } from '../ts-core/src/trust/reputation.js';
 import { Rng } from '../ts-core/src/util/rng.js';
+import { tempDir } from '../ts-core/test/helpers.js';
 import { describeMachine, machineRecord } from './machine.js';
 import { DEFAULT_RENDER, type MetricName, type RenderSpec, type SampleMetrics, type Vote } from '../ts-core/src/trust/types.js';
 
@@ -79,7 +79,7 @@ async function throughput(real: RealBlobs) {
   const baseline = pct(baselineMs, 0.5);
   const rows = [];
   for (const nodes of [3, 5, 7]) {
-    const dataDir = mkdtempSync(join(tmpdir(), `ote-bench-trust-${nodes}-`));
+    const dataDir = tempDir(`ote-bench-trust-${nodes}-`);
     const c = await startEmbeddedTrust({ dataDir, nodes: 0, quorum: 3 });
     c.addNode(['--count', String(nodes), '--key', join(dataDir, 'node.key')]);
     await c.waitForNodes(nodes);
