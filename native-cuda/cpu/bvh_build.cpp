@@ -4,7 +4,7 @@
 // so that every leaf is a contiguous range, building a binary tree. Large ranges are split on the calling thread
 // (breadth first) until there are enough independent subtrees, which the thread pool then builds; each subtree
 // writes to its own node vector and the vectors are appended in order. The binary tree is then collapsed into
-// the 4-wide BvhNode layout (children at higher indices than their parent: the refit relies on it) and BLAS
+// the 8-wide BvhNode layout (children at higher indices than their parent: the refit relies on it) and BLAS
 // leaves are packed into BvhTri4 packets.
 #include <algorithm>
 #include <chrono>
@@ -262,9 +262,9 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BinNodes& n
   return max_depth;
 }
 
-// Collapses the binary tree `bin` (root at 0, slot 1 unused) into 4-wide nodes appended to `out`, returning the
-// root's index. Each 4-wide node takes the two children of a binary node and keeps opening its largest-area
-// interior child until it holds four (Wald et al. 2008): big boxes are the ones most rays enter, so they are the
+// Collapses the binary tree `bin` (root at 0, slot 1 unused) into kBvhWidth-wide nodes appended to `out`, returning
+// the root's index. Each node takes the two children of a binary node and keeps opening its largest-area
+// interior child until it holds kBvhWidth (Wald et al. 2008): big boxes are the ones most rays enter, so they are the
 // ones worth testing together with their siblings. `leaf(first, count)` turns a binary leaf into a child ref.
 // Parents are appended before their children, so children always have higher indices (the refit relies on it).
 template <typename LeafFn>
@@ -463,7 +463,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   st.triangles = w;
 
   // Big meshes one at a time with a parallel build; small ones many at a time, one thread each. Each mesh's
-  // binary tree is collapsed into its own 4-wide node vector with mesh-local indices; its leaves become runs of
+  // binary tree is collapsed into its own wide node vector with mesh-local indices; its leaves become runs of
   // packets, listed in `packets` as (first triangle ref, count) pairs.
   struct MeshTree {
     BvhNodeArray nodes;

@@ -22,7 +22,7 @@ function randomRays(n: number, seed: number, lo: number[], hi: number[]) {
   return { o, d };
 }
 
-// Both backends walk the same 4-wide nodes and triangle packets (SSE on the CPU, a scalar loop on the GPU), nearest
+// Both backends walk the same 8-wide nodes and triangle packets (SSE on the CPU, a scalar loop on the GPU), nearest
 // child first with the same tie rule, so they must agree ray for ray: same triangle, t within 1e-5 relative.
 test('CUDA and CPU return the same hit for each ray (1M-triangle atrium and the instanced plant field; both cull modes)', async () => {
   assert.ok(hasGpu, `no CUDA device: ${nativeInfo().cudaUnavailableReason}`);

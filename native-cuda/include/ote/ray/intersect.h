@@ -46,9 +46,9 @@ constexpr float kBoxExitScale = 1.0000004f;
 // unused slot's empty box always misses). The scalar form of the CPU's four-wide test, for the GPU.
 OTE_HD OTE_INLINE float box_enter(const BvhNode* node, int k, const BoxRay& r, float tmin, float tmax) {
   const float* f = &node->box[0][0] + k;
-  const float tnx = (f[4 * r.near_x] - r.org.x) * r.inv.x, tfx = (f[4 * (r.near_x ^ 1)] - r.org.x) * r.inv.x;
-  const float tny = (f[4 * r.near_y] - r.org.y) * r.inv.y, tfy = (f[4 * (r.near_y ^ 1)] - r.org.y) * r.inv.y;
-  const float tnz = (f[4 * r.near_z] - r.org.z) * r.inv.z, tfz = (f[4 * (r.near_z ^ 1)] - r.org.z) * r.inv.z;
+  const float tnx = (f[kBvhWidth * r.near_x] - r.org.x) * r.inv.x, tfx = (f[kBvhWidth * (r.near_x ^ 1)] - r.org.x) * r.inv.x;
+  const float tny = (f[kBvhWidth * r.near_y] - r.org.y) * r.inv.y, tfy = (f[kBvhWidth * (r.near_y ^ 1)] - r.org.y) * r.inv.y;
+  const float tnz = (f[kBvhWidth * r.near_z] - r.org.z) * r.inv.z, tfz = (f[kBvhWidth * (r.near_z ^ 1)] - r.org.z) * r.inv.z;
   const float tnear = max_nn(max_nn(tnx, tny), max_nn(tnz, tmin));
   const float tfar = min_nn(min_nn(tfx, tfy), min_nn(tfz, tmax)) * kBoxExitScale;
   return tnear <= tfar ? tnear : INFINITY;

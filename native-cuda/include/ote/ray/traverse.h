@@ -7,9 +7,10 @@
 // `view` is a SceneBvhView over host memory (SceneBvh::view()) on the CPU or device memory
 // (DeviceSceneBvh::view()) inside a kernel. Both functions are reentrant and allocate nothing.
 //
-// One walk, two inner steps over the same BvhNode / BvhTri4 arrays: on x86-64 hosts a node's four child boxes are
-// tested in one SSE step and a leaf's four triangles in one watertight SIMD test; in CUDA kernels (and on other
-// hosts) a scalar loop over the four children and the four lanes does the same arithmetic. Both visit children
+// One walk, two inner steps over the same BvhNode / BvhTri4 arrays: on x86-64 hosts a node's eight child boxes are
+// tested in two SSE steps (one AVX step in an AVX build) and a leaf's four triangles in one watertight SIMD test; in
+// CUDA kernels (and on other hosts) a scalar loop over the eight children and the four lanes does the same
+// arithmetic. Both visit children
 // nearest first and break distance ties by child slot, so they return the same hits.
 #pragma once
 #include <math.h>
@@ -23,6 +24,9 @@
 #if !defined(__CUDACC__) && !defined(OTE_TRAVERSE_SCALAR) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #define OTE_TRAVERSE_SSE 1
 #include <emmintrin.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 #endif
 
 namespace ote {
@@ -71,7 +75,7 @@ OTE_HD OTE_INLINE int lowest_bit(uint32_t mask) {
 }
 
 // After a node test: continue with the nearest entered child and push the others far to near, so that the next
-// pop is the nearest pending one. `d` holds the four entry distances (INFINITY = missed), `mask` the entered
+// pop is the nearest pending one. `d` holds the entry distances (INFINITY = missed), `mask` the entered
 // children (at least two). Ties go to the lower slot on both backends.
 OTE_HD OTE_INLINE uint32_t order_children(const BvhNode* n, const float* d, uint32_t mask, StackEntry* stack,
                                           int& sp) {
@@ -133,7 +137,7 @@ OTE_HD OTE_INLINE bool walk_level(const BvhNode* nodes, uint32_t root, Level& le
 
 #ifdef OTE_TRAVERSE_SSE
 
-// ---- x86-64 host: four children / four triangles per step --------------------------------------------------------
+// ---- x86-64 host: four children / four triangles per SIMD step ---------------------------------------------------
 
 struct NodeRay4 {
   __m128 ox, oy, oz, ix, iy, iz;
@@ -172,19 +176,53 @@ inline void make_level_rays(Vec3 org, Vec3 dir, NodeRay4& nr, TriRay4& tr) {
   tr.ox = _mm_set1_ps(ov[kx]), tr.oy = _mm_set1_ps(ov[ky]), tr.oz = _mm_set1_ps(ov[kz]);
 }
 
-// The box test of box_enter() on all four children: same operations, same rounding. Returns the entered mask.
-inline uint32_t node_enter4(const BvhNode* n, const NodeRay4& r, __m128 tmin, __m128 tmax, float* d) {
-  const float* b = &n->box[0][0];
-  const __m128 tnx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * r.nx), r.ox), r.ix);
-  const __m128 tfx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * (r.nx ^ 1)), r.ox), r.ix);
-  const __m128 tny = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * r.ny), r.oy), r.iy);
-  const __m128 tfy = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * (r.ny ^ 1)), r.oy), r.iy);
-  const __m128 tnz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * r.nz), r.oz), r.iz);
-  const __m128 tfz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + 4 * (r.nz ^ 1)), r.oz), r.iz);
+// The box test of box_enter() on four children starting at `k0`: same operations, same rounding. Returns the
+// entered mask of those four.
+inline uint32_t node_enter4(const BvhNode* n, int k0, const NodeRay4& r, __m128 tmin, __m128 tmax, float* d) {
+  const float* b = &n->box[0][0] + k0;
+  constexpr int W = kBvhWidth;
+  const __m128 tnx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + W * r.nx), r.ox), r.ix);
+  const __m128 tfx = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + W * (r.nx ^ 1)), r.ox), r.ix);
+  const __m128 tny = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + W * r.ny), r.oy), r.iy);
+  const __m128 tfy = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + W * (r.ny ^ 1)), r.oy), r.iy);
+  const __m128 tnz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + W * r.nz), r.oz), r.iz);
+  const __m128 tfz = _mm_mul_ps(_mm_sub_ps(_mm_load_ps(b + W * (r.nz ^ 1)), r.oz), r.iz);
   const __m128 tnear = _mm_max_ps(_mm_max_ps(tnx, tny), _mm_max_ps(tnz, tmin));
   const __m128 tfar = _mm_mul_ps(_mm_min_ps(_mm_min_ps(tfx, tfy), _mm_min_ps(tfz, tmax)), _mm_set1_ps(kBoxExitScale));
-  _mm_storeu_ps(d, tnear);
-  return uint32_t(_mm_movemask_ps(_mm_cmple_ps(tnear, tfar)));
+  _mm_storeu_ps(d + k0, tnear);
+  return uint32_t(_mm_movemask_ps(_mm_cmple_ps(tnear, tfar))) << k0;
+}
+
+#if defined(__AVX__)
+// All eight children in one AVX step, in builds with AVX enabled (e.g. OTE_EXTRA_CXX_FLAGS=-mavx2): same operations,
+// same rounding, so the same hits as the SSE steps.
+inline uint32_t node_enter8(const BvhNode* n, const NodeRay4& r, __m128 tmin, __m128 tmax, float* d) {
+  const float* b = &n->box[0][0];
+  const __m256 ox = _mm256_set_m128(r.ox, r.ox), oy = _mm256_set_m128(r.oy, r.oy), oz = _mm256_set_m128(r.oz, r.oz);
+  const __m256 ix = _mm256_set_m128(r.ix, r.ix), iy = _mm256_set_m128(r.iy, r.iy), iz = _mm256_set_m128(r.iz, r.iz);
+  const __m256 tnx = _mm256_mul_ps(_mm256_sub_ps(_mm256_load_ps(b + 8 * r.nx), ox), ix);
+  const __m256 tfx = _mm256_mul_ps(_mm256_sub_ps(_mm256_load_ps(b + 8 * (r.nx ^ 1)), ox), ix);
+  const __m256 tny = _mm256_mul_ps(_mm256_sub_ps(_mm256_load_ps(b + 8 * r.ny), oy), iy);
+  const __m256 tfy = _mm256_mul_ps(_mm256_sub_ps(_mm256_load_ps(b + 8 * (r.ny ^ 1)), oy), iy);
+  const __m256 tnz = _mm256_mul_ps(_mm256_sub_ps(_mm256_load_ps(b + 8 * r.nz), oz), iz);
+  const __m256 tfz = _mm256_mul_ps(_mm256_sub_ps(_mm256_load_ps(b + 8 * (r.nz ^ 1)), oz), iz);
+  const __m256 tnear = _mm256_max_ps(_mm256_max_ps(tnx, tny), _mm256_max_ps(tnz, _mm256_set_m128(tmin, tmin)));
+  const __m256 tfar = _mm256_mul_ps(_mm256_min_ps(_mm256_min_ps(tfx, tfy), _mm256_min_ps(tfz, _mm256_set_m128(tmax, tmax))),
+                                    _mm256_set1_ps(kBoxExitScale));
+  _mm256_storeu_ps(d, tnear);
+  return uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(tnear, tfar, _CMP_LE_OQ)));
+}
+#endif
+
+// All children of a node: one AVX step for eight where the build has AVX, else one SSE step per four.
+static_assert(kBvhWidth % 4 == 0, "the SSE node test takes children four at a time");
+inline uint32_t node_enter_all(const BvhNode* n, const NodeRay4& r, __m128 tmin, __m128 tmax, float* d) {
+#if defined(__AVX__)
+  if (kBvhWidth == 8) return node_enter8(n, r, tmin, tmax, d);
+#endif
+  uint32_t mask = 0;
+  for (int k0 = 0; k0 < kBvhWidth; k0 += 4) mask |= node_enter4(n, k0, r, tmin, tmax, d);
+  return mask;
 }
 
 typedef float OteF4 __attribute__((vector_size(16)));
@@ -253,12 +291,12 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
   return uint32_t(_mm_movemask_ps(ok));
 }
 
-// One BVH level's steps on this backend (see walk_level): four child boxes in one SSE step, four triangles of a
-// packet in one watertight SIMD step.
+// One BVH level's steps on this backend (see walk_level): a node's child boxes four per SSE step, the four
+// triangles of a packet in one watertight SIMD step.
 struct NodeTest {
   NodeRay4 nr;
   __m128 vtmin;
-  uint32_t enter(const BvhNode* n, float tmax, float* d) const { return node_enter4(n, nr, vtmin, _mm_set1_ps(tmax), d); }
+  uint32_t enter(const BvhNode* n, float tmax, float* d) const { return node_enter_all(n, nr, vtmin, _mm_set1_ps(tmax), d); }
 };
 
 template <bool kAny>
@@ -313,7 +351,7 @@ inline bool traverse_blas(const BvhNode* nodes, const BvhTri4* tris, uint32_t ro
 
 // ---- CUDA kernels and other hosts: a scalar loop over the same nodes and packets --------------------------------
 
-// Entry distances of the four children; returns the entered mask.
+// Entry distances of the children; returns the entered mask.
 OTE_HD OTE_INLINE uint32_t node_enter(const BvhNode* n, const BoxRay& br, float tmin, float tmax, float* d) {
   uint32_t mask = 0;
   for (int k = 0; k < kBvhWidth; ++k) {
@@ -323,8 +361,7 @@ OTE_HD OTE_INLINE uint32_t node_enter(const BvhNode* n, const BoxRay& br, float 
   return mask;
 }
 
-
-// One BVH level's steps on this backend (see walk_level): a loop over the four children, and over the four lanes.
+// One BVH level's steps on this backend (see walk_level): a loop over the children, and over the four lanes.
 struct NodeTest {
   BoxRay br;
   float tmin;
