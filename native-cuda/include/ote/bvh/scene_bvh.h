@@ -41,7 +41,7 @@ struct BvhStats {
 
 struct DeviceSceneBvh;
 
-// Node arrays start on a 64-byte boundary, so that every 128-byte node fills exactly two cache lines.
+// Node arrays start on a 64-byte boundary, so that every 256-byte node fills exactly four cache lines.
 template <typename T>
 struct CacheLineAllocator {
   using value_type = T;

@@ -43,7 +43,7 @@ OTE_HD OTE_INLINE BoxRay make_box_ray(Vec3 org, Vec3 dir) {
 constexpr float kBoxExitScale = 1.0000004f;
 
 // Entry distance of the ray into child `k`'s box of `node` within [tmin, tmax], or INFINITY when it misses (an
-// unused slot's empty box always misses). The scalar form of the CPU's four-wide test, for the GPU.
+// unused slot's empty box always misses). The scalar form of the CPU's SIMD node test, for the GPU.
 OTE_HD OTE_INLINE float box_enter(const BvhNode* node, int k, const BoxRay& r, float tmin, float tmax) {
   const float* f = &node->box[0][0] + k;
   const float tnx = (f[kBvhWidth * r.near_x] - r.org.x) * r.inv.x, tfx = (f[kBvhWidth * (r.near_x ^ 1)] - r.org.x) * r.inv.x;
