@@ -1,5 +1,5 @@
 /**
- * `npm run bench:rays [-- <scene filter>...]`: the native ray-tracing core against its peers in the same run.
+ * `npm run bench:rays [-- <scene filter>...] [-- --cuda]`: the native ray-tracing core against its peers in the same run.
  *
  * Peers: Embree 3 (Debian's libembree-dev, through bench/embree/embree_harness.cpp, compiled here with g++) and
  * three-mesh-bvh (SAH, raycastFirst). Scenes: the procedural atrium at ~100k and ~1M triangles, the instanced
@@ -7,7 +7,8 @@
  * (cosine-distributed from primary hit points, incoherent) and shadow (any hit, towards a point light).
  *
  * Ours and Embree run in child processes on the same binary scene and ray files, at 1 thread (per-core figure)
- * and at all threads. three-mesh-bvh is single-threaded JavaScript and traces a subset of the same rays.
+ * and at all threads. With a CUDA device (or --cuda) ours also runs on it, each ray set repeated to 4M rays per
+ * launch: kernel Mrays/s (CUDA events, no transfers) and end to end, with the issue's H100 targets on atrium-1m. three-mesh-bvh is single-threaded JavaScript and traces a subset of the same rays.
  * Prints a table and writes bench/results/rays.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import * as THREE from 'three';
 import { MeshBVH, SAH } from 'three-mesh-bvh';
 import { GENERATORS } from '../examples/generators/index.js';
 import { importGltf } from '../ts-core/src/io/gltf-read.js';
+import { nativeInfo } from '../ts-core/src/native/addon.js';
 import { NO_HIT, SceneBvh } from '../ts-core/src/native/rays.js';
 import { center, sceneBounds } from '../ts-core/src/scene/bounds.js';
 import { flattenScene, type FlatScene } from '../ts-core/src/scene/flatten.js';
@@ -76,10 +78,21 @@ function readRaysBin(path: string): RaySet {
 
 // ---- worker: our tracer in a child process, so that OTE_THREADS picks the thread count ----------------------
 
-interface TraceResult { file: string; mode: 'closest' | 'any'; threads: number; seconds: number; cpu_seconds: number; rays: number; hits: number }
+interface TraceResult { file: string; mode: 'closest' | 'any'; threads: number; seconds: number; cpu_seconds: number; rays: number; hits: number; trace_seconds?: number }
+
+/** On CUDA the ray set is repeated to this many rays per launch, so that the H100 is filled (262k rays are ~2k blocks). */
+const CUDA_RAYS = 1 << 22;
+
+function repeatRays(r: RaySet, n: number): RaySet {
+  const k = Math.max(1, Math.ceil(n / r.tmax.length));
+  const rep = <T extends Float32Array>(a: T): T => { const o = new (a.constructor as new (n: number) => T)(a.length * k); for (let i = 0; i < k; i++) o.set(a, i * a.length); return o; };
+  return { org: rep(r.org), dir: rep(r.dir), tmax: rep(r.tmax) };
+}
 
 async function worker(args: string[]): Promise<void> {
   const [scenePath, ...rayArgs] = args;
+  // OTE_BENCH_BACKEND=cuda: the device, with kernel time (traceMs) apart from the transfers of every call.
+  const backend = process.env.OTE_BENCH_BACKEND === 'cuda' ? 'cuda' as const : 'cpu' as const;
   const flat = readSceneBin(scenePath) as FlatScene;
   const t0 = performance.now();
   const bvh = await SceneBvh.build(flat);
@@ -87,21 +100,26 @@ async function worker(args: string[]): Promise<void> {
   const results: TraceResult[] = [];
   for (const a of rayArgs) {
     const [file, mode] = a.split(':') as [string, 'closest' | 'any'];
-    const r = readRaysBin(file);
-    let hits = 0, traced = 0;
+    const r = backend === 'cuda' ? repeatRays(readRaysBin(file), CUDA_RAYS) : readRaysBin(file);
+    const trace = async () => {
+      if (mode === 'any') {
+        const h = await bvh.traceRays(r.org, r.dir, { anyHit: true, tmaxPerRay: r.tmax, backend });
+        return { hits: h.occluded.reduce((s, v) => s + v, 0), ms: h.traceMs };
+      }
+      const h = await bvh.traceRays(r.org, r.dir, { tmaxPerRay: r.tmax, backend });
+      return { hits: h.prim.reduce((s, v) => s + (v !== NO_HIT ? 1 : 0), 0), ms: h.traceMs };
+    };
+    if (backend === 'cuda') await trace();  // warm-up: the BVH's upload and the first launch
+    let hits = 0, traced = 0, traceMs = 0;
     const s0 = performance.now(), c0 = process.cpuUsage();
     do {  // at least 0.3 s, like the Embree harness
-      if (mode === 'any') {
-        const h = await bvh.traceRays(r.org, r.dir, { anyHit: true, tmaxPerRay: r.tmax, backend: 'cpu' });
-        hits = h.occluded.reduce((s, v) => s + v, 0);
-      } else {
-        const h = await bvh.traceRays(r.org, r.dir, { tmaxPerRay: r.tmax, backend: 'cpu' });
-        hits = h.prim.reduce((s, v) => s + (v !== NO_HIT ? 1 : 0), 0);
-      }
+      const t = await trace();
+      hits = t.hits, traceMs += t.ms;
       traced += r.tmax.length;
     } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3));
     const cpu = process.cpuUsage(c0);
-    results.push({ file, mode, threads: Number(process.env.OTE_THREADS), seconds: (performance.now() - s0) / 1000, cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits });
+    results.push({ file, mode, threads: backend === 'cuda' ? 0 : Number(process.env.OTE_THREADS), seconds: (performance.now() - s0) / 1000,
+      cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits, trace_seconds: traceMs / 1000 });
   }
   process.stdout.write(JSON.stringify({ build_s: build, bytes: bvh.stats.bytes, results }) + '\n');
 }
@@ -250,6 +268,7 @@ async function main(): Promise<void> {
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const work = tempDir('ote-bench-rays-');
   const embree = embreeHarness();
+  const cuda = process.argv.includes('--cuda') || nativeInfo().backend === 'cuda';
   if (!embree) console.log('Embree harness unavailable (install libembree-dev); Embree columns are empty.');
   const self = fileURLToPath(import.meta.url);
   const threadCounts = [...new Set([1, THREADS])];
@@ -277,6 +296,7 @@ async function main(): Promise<void> {
     const oursRuns = threadCounts.map((t) => runChild(process.execPath, [self, '--worker', scenePath, ...rayArgs], { OTE_THREADS: String(t) }));
     peers.ours = { build_s: oursRuns[oursRuns.length - 1].build_s, bytes: oursRuns[0].bytes, results: oursRuns.flatMap((r) => r.results) };
     if (embree) peers.embree = runChild(embree, [scenePath, threadCounts.join(','), ...rayArgs]);
+    const gpu = cuda ? runChild(process.execPath, [self, '--worker', scenePath, ...rayArgs], { OTE_BENCH_BACKEND: 'cuda' }) : undefined;
     if (spec.threePeer) peers['three-mesh-bvh'] = threeMeshBvh(flat, sets);
     bvh.dispose();
     const mrays = (p: string, set: string, threads: number) => {
@@ -310,6 +330,22 @@ async function main(): Promise<void> {
     const rt = entry.ratios as Record<string, number | undefined>;
     console.log(`${''.padEnd(22)} ratios: diffuse/core ×${fmt(rt.diffusePerCoreVsThree, 1)} three-mesh-bvh, ×${fmt(rt.diffusePerCoreVsEmbree)} Embree; ` +
       `primary/core ×${fmt(rt.primaryPerCoreVsEmbree)} Embree; shadow/core ×${fmt(rt.shadowPerCoreVsEmbree)} Embree; build speed ×${fmt(rt.buildVsEmbree)} Embree; ${THREADS}-thread scaling ×${fmt(rt.scaling)}`);
+    if (gpu) {
+      // Kernel Mrays/s (traceMs: no transfers) and end to end (wall clock of the calls, uploads and downloads included).
+      const cpuHits = (set: string) => peers.ours.results.find((x) => x.file.includes(`.${set}.`))?.hits;
+      const row: Record<string, number | boolean> = {};
+      for (const set of ['primary', 'diffuse', 'shadow']) {
+        const g = gpu.results.find((x) => x.file.includes(`.${set}.`))!;
+        row[`${set}_kernel_Mrays`] = g.rays / g.trace_seconds! / 1e6;
+        row[`${set}_endToEnd_Mrays`] = g.rays / g.seconds / 1e6;
+        row[`${set}_hitsMatchCpu`] = g.hits === (cpuHits(set) ?? -1) * Math.ceil(CUDA_RAYS / RAYS);
+        row[`${set}_vsCpuAllThreads`] = (row[`${set}_kernel_Mrays`] as number) / (mrays('ours', set, THREADS) ?? NaN);
+      }
+      entry.cuda = row;
+      const k = (set: string) => `${fmt(row[`${set}_kernel_Mrays`] as number, 0)} (${fmt(row[`${set}_endToEnd_Mrays`] as number, 0)} with transfers, ×${fmt(row[`${set}_vsCpuAllThreads`] as number, 0)} CPU${row[`${set}_hitsMatchCpu`] ? '' : ', HITS DIFFER FROM CPU'})`;
+      const target = spec.name === 'atrium-1m' ? `; targets: primary ×${fmt((row.primary_kernel_Mrays as number) / 1000)} of 1 Grays/s, diffuse ×${fmt((row.diffuse_kernel_Mrays as number) / 300)} of 300 Mrays/s` : '';
+      console.log(`${''.padEnd(22)} cuda, Mrays/s kernel: primary ${k('primary')}, diffuse ${k('diffuse')}, shadow ${k('shadow')}${target}`);
+    }
     report.push(entry);
   }
   const out = join(root, 'bench', 'results', 'rays.json');

@@ -175,9 +175,10 @@ Napi::Value TraceRays(const Napi::CallbackInfo& info) {
         std::shared_lock<std::shared_mutex> lock(box->lock);
         return ote::trace_rays(box->bvh, *rays, *hits, backend, ctl);
       },
-      [backend](Napi::Env env) -> Napi::Value {
+      [backend, hits](Napi::Env env) -> Napi::Value {
         Napi::Object r = Napi::Object::New(env);
         r.Set("backend", backend_name(backend));
+        r.Set("traceMs", hits->trace_seconds * 1000.0);  // without transfers (HitBatch::trace_seconds)
         return r;
       },
       options.Get("onProgress"), {rays_obj, out_obj});

@@ -1,6 +1,7 @@
 // CPU drivers of the ray-tracing core: batch tracing and the preview renderer, on the thread pool.
 // The per-ray work is the OTE_HD traversal of ray/traverse.h, the same code the CUDA kernels run.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 
@@ -76,7 +77,10 @@ __attribute__((flatten)) void render_range(const SceneBvhView& v, const RenderPa
 
 Status trace_rays_cpu(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, const JobControl& ctl) {
   const SceneBvhView v = bvh.view();
-  return parallel_for(rays.count, 4096, [&](uint64_t b, uint64_t e) { trace_range(v, rays, hits, b, e); }, ctl);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Status st = parallel_for(rays.count, 4096, [&](uint64_t b, uint64_t e) { trace_range(v, rays, hits, b, e); }, ctl);
+  hits.trace_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return st;
 }
 
 Status render_view_cpu(const SceneBvh& bvh, const RenderParams& p, float* rgba, const JobControl& ctl) {

@@ -30,6 +30,28 @@ struct DeviceBuffer {
   }
 };
 
+// Times the work queued between its construction and add_to() with CUDA events: the kernels of one driver call,
+// without the host's uploads before it and downloads after it.
+struct KernelTimer {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  KernelTimer() {
+    cudaEventCreate(&start);
+    cudaEventCreate(&stop);
+    cudaEventRecord(start);
+  }
+  ~KernelTimer() {
+    if (start) cudaEventDestroy(start);
+    if (stop) cudaEventDestroy(stop);
+  }
+  void add_to(double* ms) {
+    cudaEventRecord(stop);
+    cudaEventSynchronize(stop);
+    float t = 0;
+    cudaEventElapsedTime(&t, start, stop);
+    if (ms) *ms += t;
+  }
+};
+
 inline Status to_status(cudaError_t e) {
   if (e == cudaSuccess) return Status::Ok;
   return e == cudaErrorMemoryAllocation ? Status::OutOfMemory : Status::DeviceError;

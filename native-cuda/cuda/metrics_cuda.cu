@@ -17,27 +17,6 @@ namespace {
 constexpr int kRowThreads = 256;
 constexpr int kMaxTaps = 64;  // FLIP taps at ppd <= ~200; larger ppd is rejected on this backend
 
-// Times the kernels of one driver call with CUDA events.
-struct KernelTimer {
-  cudaEvent_t start = nullptr, stop = nullptr;
-  KernelTimer() {
-    cudaEventCreate(&start);
-    cudaEventCreate(&stop);
-    cudaEventRecord(start);
-  }
-  ~KernelTimer() {
-    if (start) cudaEventDestroy(start);
-    if (stop) cudaEventDestroy(stop);
-  }
-  void add_to(double* ms) {
-    cudaEventRecord(stop);
-    cudaEventSynchronize(stop);
-    float t = 0;
-    cudaEventElapsedTime(&t, start, stop);
-    if (ms) *ms += t;
-  }
-};
-
 // Fixed-shape block reduction of two doubles; thread 0 writes the row's sums.
 __device__ void block_sum2(double a, double b, double* out_a, double* out_b) {
   __shared__ double sa[kRowThreads], sb[kRowThreads];

@@ -54,8 +54,14 @@ export interface TraceOptions extends JobOptions {
   normals?: boolean;
 }
 
-export interface ClosestHits {
+/** What every trace reports besides its hits. */
+export interface TraceTiming {
   backend: 'cpu' | 'cuda';
+  /** Milliseconds spent tracing, without moving rays and hits: the kernels on CUDA, the threads on the CPU. */
+  traceMs: number;
+}
+
+export interface ClosestHits extends TraceTiming {
   /** Hit distance in units of |direction|; tmax on a miss. */
   t: Float32Array;
   /** FlatScene triangle index, NO_HIT on a miss. */
@@ -67,8 +73,7 @@ export interface ClosestHits {
   normal?: Float32Array;
 }
 
-export interface Occlusion {
-  backend: 'cpu' | 'cuda';
+export interface Occlusion extends TraceTiming {
   /** 1 when something lies on the ray within its t range. */
   occluded: Uint8Array;
 }
@@ -112,15 +117,15 @@ export class SceneBvh {
     const options = { anyHit: !!opts.anyHit, tmin: opts.tmin ?? 0, tmax: opts.tmax ?? Infinity, backfaceCull: !!opts.backfaceCull, backend: opts.backend ?? 'auto' };
     if (opts.anyHit) {
       const occluded = new Uint8Array(n);
-      const r = await runJob<{ backend: 'cpu' | 'cuda' }>((onProgress) => addon().traceRays(this.handle, rays, { occluded }, { ...options, onProgress }), opts);
-      return { backend: r.backend, occluded };
+      const r = await runJob<TraceTiming>((onProgress) => addon().traceRays(this.handle, rays, { occluded }, { ...options, onProgress }), opts);
+      return { backend: r.backend, traceMs: r.traceMs, occluded };
     }
     const out = {
       t: new Float32Array(n), prim: new Uint32Array(n), instance: new Uint32Array(n), barycentrics: new Float32Array(2 * n),
       ...(opts.normals ? { normal: new Float32Array(3 * n) } : {}),
     };
-    const r = await runJob<{ backend: 'cpu' | 'cuda' }>((onProgress) => addon().traceRays(this.handle, rays, out, { ...options, onProgress }), opts);
-    return { backend: r.backend, ...out };
+    const r = await runJob<TraceTiming>((onProgress) => addon().traceRays(this.handle, rays, out, { ...options, onProgress }), opts);
+    return { backend: r.backend, traceMs: r.traceMs, ...out };
   }
 
   /** Free the native memory now rather than at garbage collection. Running jobs keep their own reference. */

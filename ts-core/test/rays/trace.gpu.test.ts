@@ -32,8 +32,11 @@ test('CUDA and CPU return the same hit for each ray (1M-triangle atrium and the 
     const { o, d } = randomRays(200_000, 3, [-10, 0.1, -10], [10, 6, 10]);
     for (const backfaceCull of [false, true]) {
       const cpu = await bvh.traceRays(o, d, { backend: 'cpu', backfaceCull });
+      const w0 = performance.now();
       const gpu = await bvh.traceRays(o, d, { backend: 'cuda', backfaceCull });
       assert.is(gpu.backend, 'cuda');
+      // Kernel time from CUDA events: measured, and less than the call with its transfers.
+      assert.ok(gpu.traceMs > 0 && gpu.traceMs < performance.now() - w0, `traceMs ${gpu.traceMs}`);
       let bad = 0, hits = 0;
       for (let i = 0; i < o.length / 3; i++) {
         if (cpu.prim[i] !== NO_HIT) hits++;

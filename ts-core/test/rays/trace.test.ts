@@ -54,6 +54,10 @@ test('closest hit: t, triangle, instance, barycentrics, normal; misses carry NO_
   assert.is(h.prim[2], NO_HIT);
   assert.is(h.instance[2], NO_HIT);
   assert.is(h.t[2], Infinity);
+  // The trace's own time (what bench:rays divides by on CUDA): measured, and within the call's wall time.
+  const w0 = performance.now();
+  const timed = await bvh.traceRays(o, d, { backend: 'cpu' });
+  assert.ok(timed.traceMs > 0 && timed.traceMs <= performance.now() - w0, `traceMs ${timed.traceMs}`);
   bvh.dispose();
 });
 

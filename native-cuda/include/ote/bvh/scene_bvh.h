@@ -137,6 +137,9 @@ struct HitBatch {
   float* normal;        // xyz per ray, world-space unit geometric normal
   // Any hit: 1 when blocked, 0 otherwise.
   uint8_t* occluded;
+  // Out: seconds spent tracing, without the transfers: the kernels' time on CUDA (events), the threads' wall time
+  // on the CPU. Benchmarks read it to tell the ray core's speed from the cost of moving rays to the device.
+  double trace_seconds = 0.0;
 };
 
 Status trace_rays(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, Backend backend, const JobControl& ctl);
