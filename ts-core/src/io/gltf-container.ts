@@ -2,12 +2,14 @@
  * Reads a .glb or .gltf and its external resources into glTF-Transform's JSONDocument, checking the container
  * before glTF-Transform sees it, so that malformed files get an error naming the file and the glTF path
  * instead of a stack trace or a silently wrong mesh: truncated or foreign GLBs, broken JSON, missing buffers
- * and images, accessors or buffer views that reach past their data, and scenes over the memory budget.
+ * and images, accessors or buffer views that reach past their data, and scenes over the memory budget (and, in
+ * gltf-structure.ts, dangling indices, malformed node transforms and cyclic hierarchies).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { JSONDocument, GLTF } from '@gltf-transform/core';
 import { OteError, inputError } from '../errors.js';
+import { checkGltfStructure } from './gltf-structure.js';
 
 const GLB_MAGIC = 0x46546c67; // 'glTF'
 const CHUNK_JSON = 0x4e4f534a;
@@ -131,6 +133,7 @@ export async function readGltfContainer(path: string, options: ContainerOptions 
   const isJsonLike = /^\s*[{[]/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
   if (!isGlb && (file.toLowerCase().endsWith('.glb') || !isJsonLike)) parseGlb(file, bytes); // throws the precise header error
   const { json, bin } = isGlb ? parseGlb(file, bytes) : { json: parseJson(file, new TextDecoder().decode(bytes)), bin: undefined };
+  checkGltfStructure(file, json);
 
   // Sizes are checked from the declarations before any external file is read or any array allocated.
   const declared = (json.buffers ?? []).reduce((s, b) => s + (b.byteLength ?? 0), 0);

@@ -22,6 +22,12 @@ export interface ImportResult {
   warnings: string[];
 }
 
+/** Exporters round quaternions; gltf-structure.ts rejects those far from unit length, the rest are normalized here. */
+function unitQuaternion(q: ArrayLike<number>): number[] {
+  const l = Math.hypot(q[0], q[1], q[2], q[3]);
+  return Array.from(q, (x) => x / l);
+}
+
 const MODE = { POINTS: 0, LINES: 1, LINE_LOOP: 2, LINE_STRIP: 3, TRIANGLES: 4, TRIANGLE_STRIP: 5, TRIANGLE_FAN: 6 };
 
 export async function importGltf(path: string, options: ImportOptions = {}): Promise<ImportResult> {
@@ -210,7 +216,7 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
       parent: -1,
       children: n.listChildren().map((c) => nodeIndex.get(c)!),
       translation: canonicalTRS(n.getTranslation(), [0, 0, 0]) as SceneNode['translation'],
-      rotation: canonicalTRS(n.getRotation(), [0, 0, 0, 1]) as SceneNode['rotation'],
+      rotation: canonicalTRS(unitQuaternion(n.getRotation()), [0, 0, 0, 1]) as SceneNode['rotation'],
       scale: canonicalTRS(n.getScale(), [1, 1, 1]) as SceneNode['scale'],
     };
     const mesh = n.getMesh(); if (mesh) out.mesh = meshIndex.get(mesh)!;
@@ -226,8 +232,6 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
         const range = light.getRange(); if (range !== null && range !== undefined) l.range = range;
         const size = (light.getExtras() as { ote?: { size?: unknown } }).ote?.size;
         if (typeof size === 'number' && Number.isFinite(size) && size >= 0) l.size = size;
-        if (!Number.isFinite(l.intensity) || l.intensity < 0)
-          throw inputError(file, `nodes[${ni}].extensions.KHR_lights_punctual`, `light "${l.name}" has intensity ${l.intensity}; it must be finite and non-negative`);
         lightIndex.set(light, scene.lights.length);
         scene.lights.push(l);
       }
