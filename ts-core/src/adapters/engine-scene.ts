@@ -3,7 +3,9 @@
  * thin Puerts glue in plugin-unreal/ and plugin-unity/. engineToScene converts it into the neutral scene;
  * lightmapWriteBack converts results back into the engine's frame. Pure functions: they run inside the editor's V8.
  */
+import { inputError } from '../errors.js';
 import { addMaterial, addMesh, addNode } from '../scene/build.js';
+import { checkNumber, checkVector } from '../util/check-values.js';
 import { createScene, defaultMaterial, type Primitive, type Scene } from '../scene/types.js';
 import { toGltfQuaternion, toGltfScale, toGltfVector, type EngineFrame } from './engine-frame.js';
 
@@ -67,27 +69,31 @@ export interface EngineSceneDump {
   lights: EngineLight[];
 }
 
-function convertSection(frame: EngineFrame, s: EngineSection, where: string): Primitive {
+function convertSection(frame: EngineFrame, s: EngineSection, level: string, where: string): Primitive {
   const n = s.positions.length / 3;
   if (!Number.isInteger(n) || s.normals.length !== s.positions.length)
-    throw new Error(`${where}: positions (${s.positions.length}) and normals (${s.normals.length}) must hold xyz per vertex`);
+    throw inputError(level, where, `positions (${s.positions.length}) and normals (${s.normals.length}) must hold xyz per vertex`);
   const positions = new Float32Array(n * 3), normals = new Float32Array(n * 3);
   for (let v = 0; v < n; v++) {
     positions.set(toGltfVector(frame, [s.positions[3 * v], s.positions[3 * v + 1], s.positions[3 * v + 2]], frame.metersPerUnit), 3 * v);
     normals.set(toGltfVector(frame, [s.normals[3 * v], s.normals[3 * v + 1], s.normals[3 * v + 2]]), 3 * v);
   }
   const indices = Uint32Array.from(s.indices);
-  for (let i = 0; i < indices.length; i++) if (indices[i] >= n) throw new Error(`${where}: index ${indices[i]} at ${i} is past the vertex count ${n}`);
+  if (indices.length % 3) throw inputError(level, `${where}.indices`, `${indices.length} indices are not whole triangles`);
+  for (let i = 0; i < indices.length; i++)
+    if (indices[i] >= n || indices[i] !== s.indices[i]) throw inputError(level, `${where}.indices`, `index ${s.indices[i]} at ${i} is not a vertex (there are ${n})`);
   orientToNormals(positions, normals, indices);
-  const uv = (a: ArrayLike<number> | undefined) => {
+  const uv = (a: ArrayLike<number> | undefined, name: string) => {
     if (!a) return undefined;
+    if (a.length !== 2 * n) throw inputError(level, `${where}.${name}`, `holds ${a.length} values, expected 2 per vertex (${2 * n})`);
+    finite(level, `${where}.${name}`, a, 2);
     const out = Float32Array.from(a);
     if (frame.flipV) for (let i = 1; i < out.length; i += 2) out[i] = 1 - out[i];
     return out;
   };
   const p: Primitive = { positions, normals, indices, material: s.material };
-  const uv0 = uv(s.uv0); if (uv0) p.uv0 = uv0;
-  const uv1 = uv(s.uv1); if (uv1) p.uv1 = uv1;
+  const uv0 = uv(s.uv0, 'uv0'); if (uv0) p.uv0 = uv0;
+  const uv1 = uv(s.uv1, 'uv1'); if (uv1) p.uv1 = uv1;
   return p;
 }
 
@@ -110,7 +116,62 @@ export function orientToNormals(positions: Float32Array, normals: Float32Array, 
   return true;
 }
 
+/** Every value finite (engine arrays may be typed arrays, so this loops rather than using checkVector). */
+function finite(level: string, path: string, a: ArrayLike<number>, stride: number): void {
+  for (let i = 0; i < a.length; i++)
+    if (!Number.isFinite(a[i])) throw inputError(level, path, `${stride === 3 ? 'vertex' : 'element'} ${Math.floor(i / stride)} has a non-finite value (${a[i]})`);
+}
+
+/**
+ * The dump as the engine glue built it, checked before conversion: indices into the dump's arrays exist, transforms,
+ * colours and light values are finite and in range. Errors name the level, the field and the actor or asset.
+ */
+function checkDump(dump: EngineSceneDump): void {
+  const level = dump.level;
+  const name = (s: string) => ` (${JSON.stringify(s)})`;
+  dump.materials.forEach((m, i) => {
+    const at = `materials[${i}]${name(m.asset)}`;
+    checkVector(level, `${at}.baseColor`, m.baseColor, 4, { min: 0, max: 1 });
+    checkNumber(level, `${at}.metallic`, m.metallic, { min: 0, max: 1 });
+    checkNumber(level, `${at}.roughness`, m.roughness, { min: 0, max: 1 });
+    checkVector(level, `${at}.emissive`, m.emissive, 3, { min: 0 });
+  });
+  dump.meshes.forEach((mesh, i) => mesh.sections.forEach((s, j) => {
+    const at = `meshes[${i}]${name(mesh.asset)}.sections[${j}]`;
+    if (!Number.isInteger(s.material) || s.material < 0 || s.material >= dump.materials.length)
+      throw inputError(level, `${at}.material`, `refers to materials[${s.material}], which does not exist (there are ${dump.materials.length})`);
+    finite(level, `${at}.positions`, s.positions, 3);
+    finite(level, `${at}.normals`, s.normals, 3);
+  }));
+  const transform = (at: string, o: { translation: unknown; rotation: unknown; scale?: unknown }) => {
+    checkVector(level, `${at}.translation`, o.translation, 3);
+    checkVector(level, `${at}.rotation`, o.rotation, 4);
+    const q = o.rotation as number[];
+    if (Math.abs(Math.hypot(q[0], q[1], q[2], q[3]) - 1) > 0.01) throw inputError(level, `${at}.rotation`, `[${q.join(', ')}] is not a unit quaternion`);
+    checkVector(level, `${at}.scale`, o.scale, 3);
+  };
+  dump.objects.forEach((o, i) => {
+    const at = `objects[${i}]${name(o.path)}`;
+    if (!Number.isInteger(o.mesh) || o.mesh < 0 || o.mesh >= dump.meshes.length)
+      throw inputError(level, `${at}.mesh`, `refers to meshes[${o.mesh}], which does not exist (there are ${dump.meshes.length})`);
+    transform(at, o);
+  });
+  dump.lights.forEach((l, i) => {
+    const at = `lights[${i}]${name(l.path)}`;
+    if (!['directional', 'point', 'spot'].includes(l.type)) throw inputError(level, `${at}.type`, `${JSON.stringify(l.type)} is not directional, point or spot`);
+    checkVector(level, `${at}.color`, l.color, 3, { min: 0 });
+    checkNumber(level, `${at}.intensity`, l.intensity, { min: 0 });
+    checkNumber(level, `${at}.sourceSize`, l.sourceSize, { min: 0 });
+    checkNumber(level, `${at}.innerConeAngle`, l.innerConeAngle, { min: 0 });
+    checkNumber(level, `${at}.outerConeAngle`, l.outerConeAngle, { max: Math.PI / 2 });
+    if (l.type === 'spot' && !((l.innerConeAngle ?? 0) < (l.outerConeAngle ?? Math.PI / 4)))
+      throw inputError(level, at, `innerConeAngle ${l.innerConeAngle ?? 0} must be less than outerConeAngle ${l.outerConeAngle ?? Math.PI / 4}`);
+    transform(at, l);
+  });
+}
+
 export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene {
+  checkDump(dump);
   const scene = createScene(dump.level);
   scene.source = `${frame.name}:${dump.level}`;
   for (const m of dump.materials)
@@ -118,7 +179,7 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
       ...defaultMaterial(m.asset), baseColorFactor: m.baseColor, metallicFactor: m.metallic, roughnessFactor: m.roughness,
       emissiveFactor: m.emissive, alphaMode: m.blend === 'masked' ? 'MASK' : m.blend === 'translucent' ? 'BLEND' : 'OPAQUE', doubleSided: m.twoSided,
     });
-  dump.meshes.forEach((mesh) => addMesh(scene, mesh.asset, mesh.sections.map((s, si) => convertSection(frame, s, `${mesh.asset} section ${si}`))));
+  dump.meshes.forEach((mesh, mi) => addMesh(scene, mesh.asset, mesh.sections.map((s, si) => convertSection(frame, s, dump.level, `meshes[${mi}] (${JSON.stringify(mesh.asset)}).sections[${si}]`))));
   for (const o of dump.objects) {
     const node = addNode(scene, {
       name: o.path, mesh: o.mesh,

@@ -8,6 +8,7 @@
  */
 import type { GLTF } from '@gltf-transform/core';
 import { inputError } from '../errors.js';
+import { checkNumber, checkVector } from '../util/check-values.js';
 
 type Json = Record<string, unknown>;
 
@@ -132,28 +133,6 @@ function checkTransform(file: string, at: string, node: GLTF.INode): void {
     // Exporters round quaternions; far from unit length it is not a rotation at all (the importer normalizes it).
     if (Math.abs(l - 1) > 0.01) throw inputError(file, `${at}.rotation`, `[${r.join(', ')}] is not a unit quaternion (length ${l.toPrecision(4)})`);
   }
-}
-
-interface Range { min?: number; max?: number; above?: number }
-
-/**
- * A number (finite in 32-bit float) within `r`, or an error naming the path; undefined passes (glTF default).
- * `who` is appended to the message, e.g. which node uses a light.
- */
-function checkNumber(file: string, path: string, v: unknown, r: Range = {}, who = ''): void {
-  if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw inputError(file, path, `${JSON.stringify(v)} is not a finite number${who}`);
-  if ((r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max) || (r.above !== undefined && v <= r.above)) {
-    const lo = r.above !== undefined ? `> ${r.above}` : r.min !== undefined ? `>= ${r.min}` : '';
-    const hi = r.max !== undefined ? `<= ${r.max}` : '';
-    throw inputError(file, path, `${v} is out of range (must be ${[lo, hi].filter(Boolean).join(' and ')})${who}`);
-  }
-}
-
-function checkVector(file: string, path: string, v: unknown, n: number, r: Range = {}, who = ''): void {
-  if (v === undefined) return;
-  if (!Array.isArray(v) || v.length !== n) throw inputError(file, path, `must be an array of ${n} numbers${who}`);
-  v.forEach((x, k) => checkNumber(file, `${path}[${k}]`, x, r, who));
 }
 
 function checkValues(file: string, json: GLTF.IGLTF): void {

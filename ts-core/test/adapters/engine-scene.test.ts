@@ -5,6 +5,7 @@ import { vec3, quat } from 'gl-matrix';
 import { UNITY_FRAME, UNREAL_FRAME, toGltfQuaternion, toGltfVector, type EngineFrame } from '../../src/adapters/engine-frame.js';
 import { engineToScene, lightmapWriteBack, type EngineSceneDump } from '../../src/adapters/engine-scene.js';
 import { Rng } from '../../src/util/rng.js';
+import { OteError } from '../../src/errors.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 import { importGltf } from '../../src/io/gltf-read.js';
 import { hashScene } from '../../src/scene/hash.js';
@@ -88,9 +89,33 @@ test('movable objects are dynamic, and an engine scene round-trips through glTF 
   assert.is(hashScene(back).scene, hashScene(scene).scene);
 });
 
-test('bad engine data names the asset and section', () => {
-  const dump = floorDump(UNREAL_FRAME, [0, 0, 1], [[0, 0, 0], [100, 0, 0], [100, 100, 0], [0, 100, 0]], [0, 1, 7]);
-  assert.throws(() => engineToScene(dump, UNREAL_FRAME), /floor section 0: index 7 at 2 is past the vertex count 4/);
+test('bad engine data is a BAD_INPUT error naming the level, the field and the asset or actor', () => {
+  const corners = [[0, 0, 0], [100, 0, 0], [100, 100, 0], [0, 100, 0]];
+  const cases: [(d: EngineSceneDump) => void, RegExp][] = [
+    [(d) => { d.meshes[0].sections[0].indices = [0, 1, 7]; }, /^test: meshes\[0\] \("floor"\)\.sections\[0\]\.indices: index 7 at 2 is not a vertex \(there are 4\)/],
+    [(d) => { d.meshes[0].sections[0].indices = [0, 1]; }, /sections\[0\]\.indices: 2 indices are not whole triangles/],
+    [(d) => { (d.meshes[0].sections[0].positions as number[])[4] = NaN; }, /sections\[0\]\.positions: vertex 1 has a non-finite value \(NaN\)/],
+    [(d) => { d.meshes[0].sections[0].uv1 = [0, 0, 1]; }, /sections\[0\]\.uv1: holds 3 values, expected 2 per vertex \(8\)/],
+    [(d) => { d.meshes[0].sections[0].material = 3; }, /sections\[0\]\.material: refers to materials\[3\], which does not exist/],
+    [(d) => { d.objects[0].mesh = 2; }, /objects\[0\] \("Floor_1"\)\.mesh: refers to meshes\[2\]/],
+    [(d) => { d.objects[0].rotation = [0, 0, 0, 0]; }, /objects\[0\] \("Floor_1"\)\.rotation: \[0, 0, 0, 0\] is not a unit quaternion/],
+    [(d) => { d.objects[0].scale = [1, Infinity, 1]; }, /objects\[0\] \("Floor_1"\)\.scale\[1\]: Infinity is not a finite number/],
+    [(d) => { d.materials[0].baseColor = [2, 1, 1, 1]; }, /materials\[0\] \("M"\)\.baseColor\[0\]: 2 is out of range/],
+    [(d) => { d.lights.push({ path: 'Sun', type: 'directional', color: [1, 1, 1], intensity: -1, translation: [0, 0, 0], rotation: [0, 0, 0, 1] }); },
+      /lights\[0\] \("Sun"\)\.intensity: -1 is out of range \(must be >= 0\)/],
+  ];
+  for (const [mutate, pattern] of cases) {
+    const dump = floorDump(UNREAL_FRAME, [0, 0, 1], corners, [0, 1, 2, 0, 2, 3]);
+    mutate(dump);
+    try {
+      engineToScene(dump, UNREAL_FRAME);
+      assert.unreachable(`accepted: ${pattern}`);
+    } catch (e) {
+      assert.instance(e, OteError, String(e));
+      assert.is((e as OteError).code, 'BAD_INPUT');
+      assert.match((e as Error).message, pattern);
+    }
+  }
 });
 
 test.run();
