@@ -15,7 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { inputError, OteError } from '../errors.js';
-import { createModel, logit, rgbToDc, dcToRgb, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../splat/model.js';
+import { createModel, invalidGaussian, logit, rgbToDc, dcToRgb, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../splat/model.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { decodeSplatPly, encodeSplatPly } from './splat-ply.js';
 
@@ -54,8 +54,9 @@ export function decodeDotSplat(bytes: Uint8Array, file?: string): GaussianModel 
     for (let c = 0; c < 3; c++) m.sh[3 * i + c] = rgbToDc(bytes[o + 24 + c] / 255);
     m.opacity[i] = logit(bytes[o + 27] / 255);
     for (let a = 0; a < 4; a++) m.quats[4 * i + a] = (bytes[o + 28 + a] - 128) / 128;
-    if (!Number.isFinite(m.means[3 * i] + m.means[3 * i + 1] + m.means[3 * i + 2])) throw inputError(file, `splat[${i}]`, 'position is not finite');
   }
+  const bad = invalidGaussian(m);
+  if (bad) throw inputError(file, `splat[${bad.index}]`, bad.problem);
   return m;
 }
 

@@ -8,7 +8,7 @@
  * bodies, other numeric types, fewer f_rest (degree 0..2), and plain point clouds with red/green/blue.
  */
 import { inputError } from '../errors.js';
-import { createModel, rgbToDc, shCoeffs, type GaussianModel } from '../splat/model.js';
+import { createModel, invalidGaussian, rgbToDc, shCoeffs, type GaussianModel } from '../splat/model.js';
 
 export function plyPropertyNames(shDegree: number): string[] {
   const rest = 3 * (shCoeffs(shDegree) - 1);
@@ -122,6 +122,10 @@ export function decodeSplatPly(bytes: Uint8Array, file?: string): GaussianModel 
         const sizes = el.props.map((p) => TYPES[p.type][0]), readers = el.props.map((p) => TYPES[p.type][1]);
         const stride = sizes.reduce((a, b) => a + b, 0);
         if (off + stride * N > bytes.length) throw inputError(file, 'element vertex', `file is truncated: ${N} vertices need ${stride * N} bytes, ${bytes.length - off} remain`);
+        // Bytes left over with no element declared after the vertices mean the header's properties do not describe
+        // the data (a property missing from the header shifts every vertex): reading on would be silently wrong.
+        if (el === elements[elements.length - 1] && off + stride * N < bytes.length)
+          throw inputError(file, 'element vertex', `${bytes.length - off - stride * N} bytes follow the ${N} vertices of ${stride} bytes: the header's ${el.props.length} properties do not match the data`);
         for (let i = 0; i < N; i++) {
           let o = off + stride * i;
           for (let p = 0; p < sizes.length; p++) { values[p][i] = readers[p](view, o, le); o += sizes[p]; }
@@ -137,6 +141,12 @@ export function decodeSplatPly(bytes: Uint8Array, file?: string): GaussianModel 
   }
 
   const get = (name: string) => { const i = col.get(name); return i === undefined ? undefined : values[i]; };
+  // A group is all there or absent (a point cloud): part of one would leave the rest at defaults unnoticed.
+  for (const group of [['f_dc_0', 'f_dc_1', 'f_dc_2'], ['scale_0', 'scale_1', 'scale_2'], ['rot_0', 'rot_1', 'rot_2', 'rot_3']]) {
+    const have = group.filter((g) => col.has(g));
+    if (have.length && have.length < group.length)
+      throw inputError(file, 'element vertex', `has ${have.join(', ')} but not ${group.filter((g) => !col.has(g)).join(', ')}`);
+  }
   let rest = 0;
   while (col.has(`f_rest_${rest}`)) rest++;
   const degree = [0, 9, 24, 45].indexOf(rest);
@@ -160,9 +170,7 @@ export function decodeSplatPly(bytes: Uint8Array, file?: string): GaussianModel 
     for (let a = 0; a < 3; a++) m.logScales[3 * i + a] = sc[a] ? sc[a]![i] : Math.log(0.01);
     if (rot[0] && rot[1] && rot[2] && rot[3]) for (let a = 0; a < 4; a++) m.quats[4 * i + a] = rot[a]![i];
   }
-  for (let i = 0; i < N; i++) {
-    const bad = !Number.isFinite(m.means[3 * i] + m.means[3 * i + 1] + m.means[3 * i + 2]);
-    if (bad) throw inputError(file, `vertex[${i}]`, 'position is not finite');
-  }
+  const bad = invalidGaussian(m);
+  if (bad) throw inputError(file, `vertex[${bad.index}]`, bad.problem);
   return m;
 }

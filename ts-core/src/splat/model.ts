@@ -95,6 +95,24 @@ export function withShDegree(m: GaussianModel, degree: number): GaussianModel {
   return out;
 }
 
+/**
+ * The first Gaussian a renderer could not use, and why: a non-finite position, scale, opacity or colour
+ * coefficient, or a rotation that is not a quaternion (zero or non-finite). Decoders of user files report it.
+ */
+export function invalidGaussian(m: GaussianModel): { index: number; problem: string } | undefined {
+  const K = shCoeffs(m.shDegree);
+  for (let i = 0; i < m.count; i++) {
+    const p = m.means.subarray(3 * i, 3 * i + 3), s = m.logScales.subarray(3 * i, 3 * i + 3), q = m.quats.subarray(4 * i, 4 * i + 4);
+    const list = (a: ArrayLike<number>) => Array.from(a).join(', ');
+    if (!p.every(Number.isFinite)) return { index: i, problem: `position (${list(p)}) is not finite` };
+    if (!s.every(Number.isFinite)) return { index: i, problem: `scale (${list(s)}) is not finite` };
+    if (!Number.isFinite(m.opacity[i])) return { index: i, problem: `opacity ${m.opacity[i]} is not finite` };
+    if (!q.every(Number.isFinite) || Math.hypot(q[0], q[1], q[2], q[3]) === 0) return { index: i, problem: `rotation (${list(q)}) is not a usable quaternion` };
+    if (!m.sh.subarray(3 * K * i, 3 * K * (i + 1)).every(Number.isFinite)) return { index: i, problem: 'a colour (SH) coefficient is not finite' };
+  }
+  return undefined;
+}
+
 /** Bytes the model's parameter arrays occupy (what one Gaussian costs in memory, times count). */
 export function modelBytes(m: GaussianModel): number {
   return m.means.byteLength + m.logScales.byteLength + m.quats.byteLength + m.opacity.byteLength + m.sh.byteLength + (m.objectId?.byteLength ?? 0);

@@ -63,6 +63,30 @@ test('PLY import: lower SH degrees, ascii, point clouds, and precise errors', ()
   assert.throws(() => decodeSplatPly(truncated, 'b.ply'), /b\.ply: element vertex: file is truncated/);
 });
 
+test('PLY and .splat: a header that does not describe the data, a partial property group or a non-finite value is an error', () => {
+  const ply = encodeSplatPly(model);
+  const split = new TextDecoder().decode(ply.subarray(0, 4096)).indexOf('end_header\n') + 'end_header\n'.length;
+  const header = new TextDecoder().decode(ply.subarray(0, split)), body = ply.subarray(split);
+  const withHeader = (h: string, b: Uint8Array = body) => { const hb = new TextEncoder().encode(h); const o = new Uint8Array(hb.length + b.length); o.set(hb); o.set(b, hb.length); return o; };
+  // A property dropped from the header shifts every vertex; the leftover bytes give it away.
+  assert.throws(() => decodeSplatPly(withHeader(header.replace('property float opacity\n', '')), 'c.ply'),
+    /c\.ply: element vertex: 1200 bytes follow the 300 vertices of 244 bytes: the header's 61 properties do not match the data/);
+  // rot_3 missing from header and data alike: readable, but the quaternion would be incomplete.
+  const names = plyPropertyNames(3), P = names.length;
+  const kept = new Uint8Array(model.count * 4 * (P - 1));
+  for (let i = 0; i < model.count; i++) kept.set(body.subarray(4 * P * i, 4 * P * i + 4 * (P - 1)), 4 * (P - 1) * i);
+  assert.throws(() => decodeSplatPly(withHeader(header.replace('property float rot_3\n', ''), kept), 'd.ply'), /d\.ply: element vertex: has rot_0, rot_1, rot_2 but not rot_3/);
+  const nan = ply.slice();
+  new DataView(nan.buffer).setFloat32(split + 4 * P * 7 + 4 * names.indexOf('scale_1'), Infinity, true);
+  assert.throws(() => decodeSplatPly(nan, 'e.ply'), /e\.ply: vertex\[7\]: scale \([^)]*Infinity[^)]*\) is not finite/);
+  const zeroRot = ply.slice();
+  for (let a = 0; a < 4; a++) new DataView(zeroRot.buffer).setFloat32(split + 4 * P * 3 + 4 * names.indexOf(`rot_${a}`), 0, true);
+  assert.throws(() => decodeSplatPly(zeroRot, 'f.ply'), /f\.ply: vertex\[3\]: rotation \(0, 0, 0, 0\) is not a usable quaternion/);
+  const dot = encodeDotSplat(model);
+  new DataView(dot.buffer, dot.byteOffset).setFloat32(32 * 5 + 16, Infinity, true);  // splat 5, scale y
+  assert.throws(() => decodeDotSplat(dot, 'g.splat'), /g\.splat: splat\[5\]: scale \([^)]*Infinity[^)]*\) is not finite/);
+});
+
 test('.splat: 32 bytes per Gaussian, round trip within 8-bit colour, opacity and rotation', () => {
   const bytes = encodeDotSplat(model);
   assert.is(bytes.length, 32 * model.count);
