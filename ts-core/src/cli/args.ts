@@ -19,10 +19,27 @@ export function parse<O extends Options>(argv: string[], options: O) {
   }
 }
 
-export function numberFlag(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean = Number.isFinite): number {
+/** What a numeric flag accepts: `int` for whole numbers; `min`/`max` inclusive bounds, `above`/`below` exclusive. */
+export interface NumberRange { int?: boolean; min?: number; max?: number; above?: number; below?: number }
+
+/** Image width and height in pixels. */
+export const IMAGE_SIZE: NumberRange = { int: true, min: 1, max: 16384 };
+
+/** The range in words, for the error: "an integer from 1 to 1024", "a number > 0". */
+function describe(r: NumberRange): string {
+  const what = r.int ? 'an integer' : 'a number';
+  if (r.min !== undefined && r.max !== undefined) return `${what} from ${r.min} to ${r.max}`;
+  const parts = [r.min !== undefined && `>= ${r.min}`, r.above !== undefined && `> ${r.above}`, r.max !== undefined && `<= ${r.max}`, r.below !== undefined && `< ${r.below}`].filter(Boolean);
+  return parts.length ? `${what} ${parts.join(' and ')}` : what;
+}
+
+/** The flag's value as a number in `range`, `fallback` when absent; otherwise a usage error saying what is accepted. */
+export function numberFlag(value: string | undefined, name: string, fallback: number, range: NumberRange = {}): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!check(n)) throw new UsageError(`--${name} must be a valid number, got "${value}"`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  const ok = Number.isFinite(n) && (!range.int || Number.isInteger(n)) && (range.min === undefined || n >= range.min) &&
+    (range.max === undefined || n <= range.max) && (range.above === undefined || n > range.above) && (range.below === undefined || n < range.below);
+  if (!ok) throw new UsageError(`--${name} must be ${describe(range)}, got "${value}"`);
   return n;
 }
 

@@ -44,7 +44,15 @@ test('usage errors exit 2', () => {
   assert.is(ote('frobnicate').status, 2);
   assert.is(ote('gen', 'nonsense', '-o', 'x.glb').status, 2);
   assert.is(ote('gen', 'cornell').status, 2);
-  assert.is(ote('gen', 'cornell', '--scale', '-1', '-o', 'x.glb').status, 2);
+  const scale = ote('gen', 'cornell', '--scale', '0', '-o', 'x.glb');
+  assert.is(scale.status, 2);
+  // A numeric flag's error says what it accepts.
+  assert.match(scale.stderr, /--scale must be a number > 0, got "0"/);
+  const scene = join(dir, 'flags.glb');
+  assert.is(ote('gen', 'cornell', '-o', scene).status, 0);
+  const width = ote('render', scene, '--width', '1.5', '-o', join(dir, 'flags.png'));
+  assert.is(width.status, 2);
+  assert.match(width.stderr, /--width must be an integer from 1 to 16384, got "1\.5"/);
 });
 
 test('a scene over the memory budget exits 4', () => {

@@ -58,14 +58,13 @@ export const bakeCommand: Command = {
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
     // The same profiles as `ote optimize` (a built-in name or a TD's file); flags override the profile's bake block.
     const bake: Partial<Profile['bake']> = values.profile ? (await loadProfile(values.profile)).bake : {};
-    const int = (n: number) => Number.isInteger(n) && n >= 0;
     const opts: BakeOptions = {
-      texelsPerMeter: numberFlag(values['texels-per-meter'], 'texels-per-meter', bake.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER, (n) => n > 0 && Number.isFinite(n)),
-      maxPageSize: numberFlag(values['max-page'], 'max-page', bake.maxPageSize ?? 1024, (n) => Number.isInteger(n) && n >= 16 && n <= 16384),
-      samples: numberFlag(values.samples, 'samples', bake.samples ?? BAKE_DEFAULTS.samples, (n) => Number.isInteger(n) && n >= 1),
-      noiseThreshold: numberFlag(values['noise-threshold'], 'noise-threshold', bake.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold, (n) => n >= 0 && n <= 1),
-      bounces: numberFlag(values.bounces, 'bounces', bake.bounces ?? BAKE_DEFAULTS.bounces, int),
-      seed: numberFlag(values.seed, 'seed', BAKE_DEFAULTS.seed, int),
+      texelsPerMeter: numberFlag(values['texels-per-meter'], 'texels-per-meter', bake.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER, { above: 0 }),
+      maxPageSize: numberFlag(values['max-page'], 'max-page', bake.maxPageSize ?? 1024, { int: true, min: 16, max: 16384 }),
+      samples: numberFlag(values.samples, 'samples', bake.samples ?? BAKE_DEFAULTS.samples, { int: true, min: 1 }),
+      noiseThreshold: numberFlag(values['noise-threshold'], 'noise-threshold', bake.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold, { min: 0, max: 1 }),
+      bounces: numberFlag(values.bounces, 'bounces', bake.bounces ?? BAKE_DEFAULTS.bounces, { int: true, min: 0 }),
+      seed: numberFlag(values.seed, 'seed', BAKE_DEFAULTS.seed, { int: true, min: 0 }),
       denoise: values['no-denoise'] ? false : bake.denoise ?? true,
       sky: skyFlag(values.sky),
       backend: backend as 'auto' | 'cpu' | 'cuda',

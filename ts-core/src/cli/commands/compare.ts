@@ -64,11 +64,11 @@ export const compareCommand: Command = {
     if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`);
 
     const thresholds: Thresholds = {};
-    const num = (name: string, ok: (n: number) => boolean) => values[name as keyof typeof values] === undefined ? undefined : numberFlag(values[name as keyof typeof values] as string, name, 0, ok);
-    thresholds.minPsnr = num('min-psnr', Number.isFinite);
-    thresholds.minSsim = num('min-ssim', Number.isFinite);
-    thresholds.minMsssim = num('min-msssim', Number.isFinite);
-    thresholds.maxFlip = num('max-flip', Number.isFinite);
+    const num = (name: string) => values[name as keyof typeof values] === undefined ? undefined : numberFlag(values[name as keyof typeof values] as string, name, 0);
+    thresholds.minPsnr = num('min-psnr');
+    thresholds.minSsim = num('min-ssim');
+    thresholds.minMsssim = num('min-msssim');
+    thresholds.maxFlip = num('max-flip');
     for (const k of Object.keys(thresholds) as (keyof Thresholds)[]) if (thresholds[k] === undefined) delete thresholds[k];
 
     let metrics: MetricId[] = values.metric ? values.metric.flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean) : [...DEFAULT_METRICS];
@@ -100,10 +100,10 @@ export const compareCommand: Command = {
     const r: MetricsResult = await computeMetrics(a.image, b.image, {
       metrics,
       maps: heatMetric ? [heatMetric] : [],
-      dataRange: values['data-range'] === undefined ? undefined : numberFlag(values['data-range'], 'data-range', 1, (n) => n > 0 && Number.isFinite(n)),
+      dataRange: values['data-range'] === undefined ? undefined : numberFlag(values['data-range'], 'data-range', 1, { above: 0 }),
       floatEncoding: enc,
       crop,
-      ppd: values.ppd === undefined ? undefined : numberFlag(values.ppd, 'ppd', 67.0206, (n) => n > 0 && Number.isFinite(n)),
+      ppd: values.ppd === undefined ? undefined : numberFlag(values.ppd, 'ppd', 67.0206, { above: 0 }),
       backend,
       signal: ctx.signal,
     });

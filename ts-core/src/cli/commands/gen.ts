@@ -15,7 +15,7 @@ export const genCommand: Command = {
     const make = GENERATORS[kind];
     if (!make) throw new UsageError(`unknown scene kind "${kind}"; choose one of ${Object.keys(GENERATORS).join(', ')}`);
     if (!values.out) throw new UsageError('missing -o <out.glb|out.gltf>');
-    const scale = numberFlag(values.scale, 'scale', 1, (n) => Number.isFinite(n) && n > 0);
+    const scale = numberFlag(values.scale, 'scale', 1, { above: 0 });
     const scene = make(scale);
     await exportGltf(scene, values.out);
     const s = sceneStats(scene);

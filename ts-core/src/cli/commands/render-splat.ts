@@ -7,7 +7,7 @@ import { renderSplats } from '../../native/splat.js';
 import { lookAt, type View } from '../../scene/view.js';
 import { splatCamera } from '../../splat/camera.js';
 import type { GaussianModel } from '../../splat/model.js';
-import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import { IMAGE_SIZE, numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
 
@@ -42,10 +42,9 @@ export const renderSplatCommand: Command = {
     const file = requirePositional(positionals, 0, 'splat file');
     if (!values.out) throw new UsageError('missing -o <out.png>');
     if (!/\.png$/i.test(values.out)) throw new UsageError(`-o ${values.out}: only .png output is supported`);
-    const isSize = (n: number) => Number.isInteger(n) && n >= 1 && n <= 16384;
-    const width = numberFlag(values.width, 'width', 1024, isSize);
-    const height = numberFlag(values.height, 'height', width, isSize);
-    const fov = numberFlag(values.fov, 'fov', 50, (n) => n > 0 && n < 179) * Math.PI / 180;
+    const width = numberFlag(values.width, 'width', 1024, IMAGE_SIZE);
+    const height = numberFlag(values.height, 'height', width, IMAGE_SIZE);
+    const fov = numberFlag(values.fov, 'fov', 50, { above: 0, below: 179 }) * Math.PI / 180;
     const bg = values.background ? numbers(values.background, 'background', 3) as [number, number, number] : [0, 0, 0] as [number, number, number];
     const backend = (values.backend ?? 'auto') as 'auto' | 'cpu' | 'cuda';
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${values.backend}"`);
@@ -55,7 +54,7 @@ export const renderSplatCommand: Command = {
     const progress = Progress.for(!!values.json);
     const t0 = performance.now();
     const model = await loadSplats(file);
-    const sh = numberFlag(values.sh, 'sh', model.shDegree, (n) => Number.isInteger(n) && n >= 0 && n <= model.shDegree);
+    const sh = numberFlag(values.sh, 'sh', model.shDegree, { int: true, min: 0, max: model.shDegree });
     let eye: number[], target: number[];
     const b = robustBounds(model);
     const radius = Math.max(1e-3, 0.5 * Math.hypot(b.hi[0] - b.lo[0], b.hi[1] - b.lo[1], b.hi[2] - b.lo[2]));

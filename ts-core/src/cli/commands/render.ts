@@ -7,7 +7,7 @@ import { diagonal, sceneBounds } from '../../scene/bounds.js';
 import { framingView, lookAt, viewFromSceneCamera, type View } from '../../scene/view.js';
 import type { Scene } from '../../scene/types.js';
 import { defaultMemoryBudget } from '../memory.js';
-import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import { IMAGE_SIZE, numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
 import { REFERENCE_MODES, renderReferenceMode } from './bake.js';
@@ -19,14 +19,13 @@ function vec3Flag(v: string | undefined, name: string): [number, number, number]
   return parts as [number, number, number];
 }
 
-const isSize = (n: number) => Number.isInteger(n) && n >= 1 && n <= 16384;
 
 /** The view the flags ask for: --eye/--target, else --camera N, else the scene's first camera, else a framing view. */
 export function viewFromFlags(scene: Scene, f: { camera?: string; eye?: string; target?: string; fov?: string; width?: string; height?: string }): View {
-  const width = numberFlag(f.width, 'width', 512, isSize);
-  const heightFlag = f.height === undefined ? undefined : numberFlag(f.height, 'height', 512, isSize);
+  const width = numberFlag(f.width, 'width', 512, IMAGE_SIZE);
+  const heightFlag = f.height === undefined ? undefined : numberFlag(f.height, 'height', 512, IMAGE_SIZE);
   const eye = vec3Flag(f.eye, 'eye'), target = vec3Flag(f.target, 'target');
-  const fovDeg = f.fov === undefined ? undefined : numberFlag(f.fov, 'fov', 50, (n) => Number.isFinite(n) && n > 0 && n < 179);
+  const fovDeg = f.fov === undefined ? undefined : numberFlag(f.fov, 'fov', 50, { above: 0, below: 179 });
   if ((eye === undefined) !== (target === undefined)) throw new UsageError('--eye and --target go together');
   if (eye && f.camera !== undefined) throw new UsageError('use either --camera or --eye/--target, not both');
   let view: View;
@@ -36,7 +35,7 @@ export function viewFromFlags(scene: Scene, f: { camera?: string; eye?: string; 
     view = { cameraToWorld: lookAt(eye, target), yfov: ((fovDeg ?? 50) * Math.PI) / 180, width, height: heightFlag ?? width,
       znear: Math.max(1e-6, Math.min(dist, size) * 1e-4), zfar: Infinity };
   } else if (f.camera !== undefined) {
-    const index = numberFlag(f.camera, 'camera', 0, (n) => Number.isInteger(n) && n >= 0);
+    const index = numberFlag(f.camera, 'camera', 0, { int: true, min: 0 });
     const v = viewFromSceneCamera(scene, index, width);
     if (!v) throw new UsageError(`--camera ${index}: the scene has ${scene.cameras.length} camera(s)${scene.cameras[index] ? ' and this one is not a perspective camera placed by a node' : ''}`);
     view = v;
@@ -77,9 +76,9 @@ export const renderCommand: Command = {
     if (!RENDER_MODES.includes(mode) && !reference) throw new UsageError(`--mode must be one of ${[...RENDER_MODES, ...REFERENCE_MODES].join(', ')}, got "${values.mode}"`);
     const backend = values.backend ?? 'auto';
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
-    const spp = numberFlag(values.spp, 'spp', mode === 'ao' || mode === 'shaded' ? 4 : 1, (n) => Number.isInteger(n) && n >= 1 && n <= 4096);
-    const aoSamples = values['ao-samples'] === undefined ? undefined : numberFlag(values['ao-samples'], 'ao-samples', 8, (n) => Number.isInteger(n) && n >= 0 && n <= 1024);
-    const seed = numberFlag(values.seed, 'seed', 0, (n) => Number.isInteger(n) && n >= 0);
+    const spp = numberFlag(values.spp, 'spp', mode === 'ao' || mode === 'shaded' ? 4 : 1, { int: true, min: 1, max: 4096 });
+    const aoSamples = values['ao-samples'] === undefined ? undefined : numberFlag(values['ao-samples'], 'ao-samples', 8, { int: true, min: 0, max: 1024 });
+    const seed = numberFlag(values.seed, 'seed', 0, { int: true, min: 0 });
     const bg = vec3Flag(values.background, 'background');
 
     const progress = Progress.for(!!values.json);

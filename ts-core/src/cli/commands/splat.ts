@@ -19,7 +19,6 @@ import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
 
-const posInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
 
 export const splatCommand: Command = {
   name: 'splat',
@@ -35,13 +34,13 @@ export const splatCommand: Command = {
     const file = requirePositional(positionals, 0, 'scene file');
     if (!values.out) throw new UsageError('missing -o <out.ply|out.splat|out.spz>');
     try { splatFormatOf(values.out); } catch (e) { throw new UsageError((e as Error).message); }
-    const budget = numberFlag(values.budget, 'budget', 200_000, posInt(1, 50_000_000));
-    const iters = numberFlag(values.iters, 'iters', 0, posInt(0, 1_000_000));
-    const nViews = numberFlag(values.views, 'views', 32, posInt(2, 10_000));
-    const size = numberFlag(values.size, 'size', 256, posInt(16, 4096));
-    const sh = numberFlag(values.sh, 'sh', iters > 0 ? 3 : 0, posInt(0, 3));
-    const inside = numberFlag(values.inside, 'inside', 0, (n) => n >= 0 && n <= 1);
-    const seed = numberFlag(values.seed, 'seed', 1, posInt(0, 2 ** 31));
+    const budget = numberFlag(values.budget, 'budget', 200_000, { int: true, min: 1, max: 50_000_000 });
+    const iters = numberFlag(values.iters, 'iters', 0, { int: true, min: 0, max: 1_000_000 });
+    const nViews = numberFlag(values.views, 'views', 32, { int: true, min: 2, max: 10_000 });
+    const size = numberFlag(values.size, 'size', 256, { int: true, min: 16, max: 4096 });
+    const sh = numberFlag(values.sh, 'sh', iters > 0 ? 3 : 0, { int: true, min: 0, max: 3 });
+    const inside = numberFlag(values.inside, 'inside', 0, { min: 0, max: 1 });
+    const seed = numberFlag(values.seed, 'seed', 1, { int: true, min: 0, max: 2 ** 31 });
     const backend = (values.backend ?? 'auto') as 'auto' | 'cpu' | 'cuda';
     if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${values.backend}"`);
 

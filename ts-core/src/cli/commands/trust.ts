@@ -28,11 +28,11 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   const engine = new TrustEngine({
     dataDir: values.data ?? join('out', 'trust'),
     host: values.host ?? '127.0.0.1',
-    port: numberFlag(values.port, 'port', 0, (n) => Number.isInteger(n) && n >= 0 && n < 65536),
-    quorum: numberFlag(values.quorum, 'quorum', 3, (n) => Number.isInteger(n) && n >= 1 && n <= 15),
-    assignTimeoutMs: numberFlag(values['assign-timeout-ms'], 'assign-timeout-ms', 60_000, (n) => n > 0),
-    rateLimit: numberFlag(values['rate-limit'], 'rate-limit', 200, (n) => n > 0),
-    maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, (n) => n > 0) * (1 << 20),
+    port: numberFlag(values.port, 'port', 0, { int: true, min: 0, max: 65535 }),
+    quorum: numberFlag(values.quorum, 'quorum', 3, { int: true, min: 1, max: 15 }),
+    assignTimeoutMs: numberFlag(values['assign-timeout-ms'], 'assign-timeout-ms', 60_000, { above: 0 }),
+    rateLimit: numberFlag(values['rate-limit'], 'rate-limit', 200, { above: 0 }),
+    maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, { above: 0 }) * (1 << 20),
     spotChecks: !values['no-spot-checks'],
     allowedNodes,
     tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
@@ -80,8 +80,8 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const lie = (values.lie ?? 'none') as LieMode;
   if (!['none', 'random', 'consistent', 'collude'].includes(lie)) throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
   // --count hosts several independent node identities in one process (one GPU box running several workers).
-  const count = numberFlag(values.count, 'count', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
-  const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, (n) => n >= 0);
+  const count = numberFlag(values.count, 'count', 1, { int: true, min: 1, max: 64 });
+  const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, { min: 0 });
   const keyBase = values.key ?? join('out', 'trust', 'node.key');
   const which = values.evaluator ?? 'render';
   if (which !== 'render' && which !== 'interim') throw new UsageError(`--evaluator must be render (ray-core + metrics) or interim, got "${which}"`);
@@ -91,7 +91,7 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
     const evaluator: SampleEvaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<SampleEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
     return new VerifierNode({
       engine: values.engine!, evaluator, keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
-      capability: numberFlag(values.capability, 'capability', 1, (x) => x > 0), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
+      capability: numberFlag(values.capability, 'capability', 1, { above: 0 }), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
       log: (l) => ctx.stderr(`[node] ${l}\n`),
     });
   });

@@ -30,12 +30,11 @@ export const verifyCommand: Command = {
     // How the nodes render: a bake is judged path traced; splats converted from surfaces against the unlit scene.
     const mode = (values.reference ?? (kind === 'splat' ? 'albedo' : DEFAULT_RENDER.reference)) as ReferenceMode;
     if (!['pathtrace', 'shaded', 'albedo'].includes(mode)) throw new UsageError(`--reference must be pathtrace, shaded or albedo, got "${values.reference}"`);
-    const int = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
     const render: RenderSpec = {
       reference: mode,
-      spp: numberFlag(values.spp, 'spp', mode === 'pathtrace' ? DEFAULT_RENDER.spp : 4, int(1, 1024)),
-      bounces: numberFlag(values.bounces, 'bounces', DEFAULT_RENDER.bounces, int(0, 16)),
-      pixels: numberFlag(values.pixels, 'pixels', DEFAULT_RENDER.pixels, int(16, 256)),
+      spp: numberFlag(values.spp, 'spp', mode === 'pathtrace' ? DEFAULT_RENDER.spp : 4, { int: true, min: 1, max: 1024 }),
+      bounces: numberFlag(values.bounces, 'bounces', DEFAULT_RENDER.bounces, { int: true, min: 0, max: 16 }),
+      pixels: numberFlag(values.pixels, 'pixels', DEFAULT_RENDER.pixels, { int: true, min: 16, max: 256 }),
     };
     const read = async (p: string) => { try { return new Uint8Array(await readFile(p)); } catch (e) { throw new OteError('BAD_INPUT', (e as Error).message, { file: p }); } };
     const [reference, artifact] = [await read(refPath), await read(artPath)];
@@ -55,8 +54,8 @@ export const verifyCommand: Command = {
     try {
       const cert = await client.submit({
         referenceScene: reference, artifact, kind, thresholds, render,
-        confidence: numberFlag(values.confidence, 'confidence', 0.95, (n) => n >= 0.9 && n < 1),
-        complexity: numberFlag(values.complexity, 'complexity', 0.5, (n) => n >= 0 && n <= 1),
+        confidence: numberFlag(values.confidence, 'confidence', 0.95, { min: 0.9, below: 1 }),
+        complexity: numberFlag(values.complexity, 'complexity', 0.5, { min: 0, max: 1 }),
       }, { signal: ctx.signal });
       const out = values.out ?? `${artPath}.cert.json`;
       await writeFileAtomic(out, `${JSON.stringify(cert, null, 2)}\n`);
