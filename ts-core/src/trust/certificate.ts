@@ -79,11 +79,35 @@ export function voteSigningBytes(v: Omit<Vote, 'sig'>): Uint8Array {
 
 export interface CertificateCheck { ok: boolean; problems: string[] }
 
+/** The fields verification reads, with the JSON type each must have. */
+const CERTIFICATE_FIELDS: [string, 'number' | 'string' | 'object' | 'array'][] = [
+  ['version', 'number'], ['engineKey', 'string'], ['sig', 'string'], ['verdict', 'string'], ['reason', 'string'],
+  ['job', 'object'], ['job.id', 'string'], ['job.sceneHash', 'string'], ['job.artifactHash', 'string'], ['job.kind', 'string'],
+  ['job.thresholds', 'object'], ['job.complexity', 'number'], ['job.confidence', 'number'], ['job.engineNonce', 'string'],
+  ['job.seed', 'string'], ['job.maxSamples', 'number'], ['consensus', 'object'], ['metrics', 'object'], ['nodes', 'array'],
+  ['log', 'object'], ['log.index', 'number'], ['log.inclusionProof', 'array'], ['log.checkpoint', 'object'],
+  ['log.checkpoint.size', 'number'], ['log.checkpoint.root', 'string'], ['log.checkpoint.timestamp', 'number'],
+  ['log.checkpoint.engineKey', 'string'], ['log.checkpoint.sig', 'string'],
+];
+
+function missingFields(cert: unknown): [string, string][] {
+  const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  const at = (path: string) => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), cert);
+  const bad = CERTIFICATE_FIELDS.filter(([path, type]) => typeOf(at(path)) !== type);
+  // A missing object stands for its fields: name log.checkpoint, not each of its five fields too.
+  return bad.filter(([path]) => !bad.some(([parent]) => path.startsWith(`${parent}.`)));
+}
+
 /**
  * Re-checks a certificate without the engine: signatures (engine, checkpoint, every vote), the pinned engine key,
  * the seed, the sample budget, the consensus recomputed from the votes, and the log inclusion proof.
  */
 export function verifyCertificate(cert: Certificate, ed25519Verify: Ed25519Verify, opts: { engineKey?: string } = {}): CertificateCheck {
+  // A file that is not shaped like a certificate gets the fields it lacks, not a TypeError from deep in the checks.
+  const missing = missingFields(cert);
+  if (missing.length > 4)
+    return { ok: false, problems: [`not a certificate: ${missing.length} of ${CERTIFICATE_FIELDS.length} required fields are missing or of the wrong type (${missing.slice(0, 5).map(([p]) => p).join(', ')}, …)`] };
+  if (missing.length) return { ok: false, problems: missing.map(([path, type]) => `${path}: missing or not ${/^[ao]/.test(type) ? 'an' : 'a'} ${type}`) };
   const problems: string[] = [];
   const check = (cond: boolean, what: string) => { if (!cond) problems.push(what); };
   try {

@@ -144,6 +144,9 @@ test('certificates: offline check, pinned key, tampering', async () => {
     ['verdict re-signed by another key', (x) => { x.verdict = 'rejected'; }, /sig/],
     ['proof', (x) => { x.log.inclusionProof = x.log.inclusionProof.slice(1); }, /inclusionProof/],
     ['seed', (x) => { x.job.seed = 'cd'.repeat(32); }, /job\.seed/],
+    // Missing parts are named, not reported as a TypeError from inside the checks.
+    ['no checkpoint', (x) => { delete (x.log as Partial<Certificate['log']>).checkpoint; }, /^log\.checkpoint: missing or not an object$/],
+    ['not a certificate', (x) => { for (const k of Object.keys(x)) delete (x as unknown as Record<string, unknown>)[k]; }, /^not a certificate: 10 of 28 required fields/],
   ];
   for (const [name, edit, expect] of edits) {
     const t = JSON.parse(readFileSync(file, 'utf8')) as Certificate;
