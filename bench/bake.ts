@@ -100,7 +100,7 @@ for (const [name, scene, tris] of args.includes('--bake-only') ? [] : [
   console.log(`uv ${name}: ours ${o.ms.toFixed(0)} ms (${o.charts} charts, util ${o.utilization.toFixed(3)}, stretch max ${o.maxStretch.toFixed(2)})` +
     (peerMs ? `, xatlas ${peerMs.toFixed(0)} ms${x ? ` (${x.charts} charts, util ${x.utilization.toFixed(3)})` : ' (issue figure)'} → ${(peerMs / o.ms).toFixed(1)}×` : ''));
 }
-console.table(uvRows);
+if (uvRows.length) console.table(uvRows);
 results.uv = uvRows;
 
 // ---- 2. Bake -----------------------------------------------------------------------------------------------------
