@@ -3,6 +3,7 @@
  * scene-level orchestration lives in ts-core/src/bake/.
  */
 import type { FlatScene } from '../scene/flatten.js';
+import type { View } from '../scene/view.js';
 import { addon, type Backend } from './addon.js';
 import { runJob, type JobOptions } from './job.js';
 
@@ -160,15 +161,6 @@ export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInp
   return { pages, stats };
 }
 
-export interface ReferenceViewNative {
-  cameraToWorld: Float32Array;
-  yfov: number;
-  width: number;
-  height: number;
-  znear: number;
-  zfar: number;
-}
-
 export interface RenderReferenceOptions extends JobOptions, TransportOptions {
   mode: 'pathtrace' | 'lightmapped';
   spp?: number;
@@ -176,7 +168,7 @@ export interface RenderReferenceOptions extends JobOptions, TransportOptions {
 }
 
 /** Render a view path-traced, or lit from lightmap pages (RGBA float, as bakeLightmapsNative returns them). */
-export async function renderReferenceNative(flat: FlatScene, inputs: BakeNativeInputs, view: ReferenceViewNative,
+export async function renderReferenceNative(flat: FlatScene, inputs: BakeNativeInputs, view: View,
   pages: Float32Array[] | undefined, opts: RenderReferenceOptions): Promise<Float32Array> {
   const rgba = new Float32Array(4 * view.width * view.height);
   const { signal: _s, onProgress: _p, ...native } = opts;
