@@ -1,5 +1,5 @@
 /**
- * `npm run bench:rays [-- <scene filter>...] [-- --cuda]`: the native ray-tracing core against its peers in the same run.
+ * `npm run bench:rays [-- <scene filter>...] [-- --cuda | --cuda-dry-run]`: the native ray-tracing core against its peers in the same run.
  *
  * Peers: Embree 3 (Debian's libembree-dev, through bench/embree/embree_harness.cpp, compiled here with g++) and
  * three-mesh-bvh (SAH, raycastFirst). Scenes: the procedural atrium at ~100k and ~1M triangles, the instanced
@@ -93,8 +93,11 @@ function repeatRays(r: RaySet, n: number): RaySet {
 
 async function worker(args: string[]): Promise<void> {
   const [scenePath, ...rayArgs] = args;
-  // OTE_BENCH_BACKEND=cuda: the device, with kernel time (traceMs) apart from the transfers of every call.
-  const backend = process.env.OTE_BENCH_BACKEND === 'cuda' ? 'cuda' as const : 'cpu' as const;
+  // OTE_BENCH_BACKEND=cuda: the device, with kernel time (traceMs) apart from the transfers of every call;
+  // cpu-as-cuda: the same run on the CPU (--cuda-dry-run), to exercise the device path's code where there is none.
+  const benchBackend = process.env.OTE_BENCH_BACKEND;
+  const backend = benchBackend === 'cuda' ? 'cuda' as const : 'cpu' as const;
+  const deviceRun = benchBackend === 'cuda' || benchBackend === 'cpu-as-cuda';
   const flat = readSceneBin(scenePath) as FlatScene;
   const t0 = performance.now();
   const bvh = await SceneBvh.build(flat);
@@ -102,7 +105,7 @@ async function worker(args: string[]): Promise<void> {
   const results: TraceResult[] = [];
   for (const a of rayArgs) {
     const [file, mode] = a.split(':') as [string, 'closest' | 'any'];
-    const r = backend === 'cuda' ? repeatRays(readRaysBin(file), CUDA_RAYS) : readRaysBin(file);
+    const r = deviceRun ? repeatRays(readRaysBin(file), CUDA_RAYS) : readRaysBin(file);
     const trace = async () => {
       if (mode === 'any') {
         const h = await bvh.traceRays(r.org, r.dir, { anyHit: true, tmaxPerRay: r.tmax, backend });
@@ -111,7 +114,7 @@ async function worker(args: string[]): Promise<void> {
       const h = await bvh.traceRays(r.org, r.dir, { tmaxPerRay: r.tmax, backend });
       return { hits: h.prim.reduce((s, v) => s + (v !== NO_HIT ? 1 : 0), 0), ms: h.traceMs };
     };
-    if (backend === 'cuda') await trace();  // warm-up: the BVH's upload and the first launch
+    if (deviceRun) await trace();  // warm-up: the BVH's upload and the first launch
     let hits = 0, traced = 0, traceMs = 0;
     const s0 = performance.now(), c0 = process.cpuUsage();
     do {  // at least 0.3 s, like the Embree harness
@@ -120,7 +123,7 @@ async function worker(args: string[]): Promise<void> {
       traced += r.tmax.length;
     } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3));
     const cpu = process.cpuUsage(c0);
-    results.push({ file, mode, threads: backend === 'cuda' ? 0 : Number(process.env.OTE_THREADS), seconds: (performance.now() - s0) / 1000,
+    results.push({ file, mode, threads: deviceRun ? 0 : Number(process.env.OTE_THREADS), seconds: (performance.now() - s0) / 1000,
       cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits, trace_seconds: traceMs / 1000 });
   }
   process.stdout.write(JSON.stringify({ build_s: build, bytes: bvh.stats.bytes, results }) + '\n');
@@ -270,7 +273,8 @@ async function main(): Promise<void> {
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const work = tempDir('ote-bench-rays-');
   const embree = embreeHarness();
-  const cuda = process.argv.includes('--cuda') || nativeInfo().backend === 'cuda';
+  const dryRun = process.argv.includes('--cuda-dry-run');
+  const cuda = dryRun || process.argv.includes('--cuda') || nativeInfo().backend === 'cuda';
   if (!embree) console.log('Embree harness unavailable (install libembree-dev); Embree columns are empty.');
   const self = fileURLToPath(import.meta.url);
   const threadCounts = [...new Set([1, THREADS])];
@@ -298,7 +302,14 @@ async function main(): Promise<void> {
     const oursRuns = threadCounts.map((t) => runChild(process.execPath, [self, '--worker', scenePath, ...rayArgs], { OTE_THREADS: String(t) }));
     peers.ours = { build_s: oursRuns[oursRuns.length - 1].build_s, bytes: oursRuns[0].bytes, results: oursRuns.flatMap((r) => r.results) };
     if (embree) peers.embree = runChild(embree, [scenePath, threadCounts.join(','), ...rayArgs]);
-    const gpu = cuda ? runChild(process.execPath, [self, '--worker', scenePath, ...rayArgs], { OTE_BENCH_BACKEND: 'cuda' }) : undefined;
+    let gpu: ReturnType<typeof runChild> | undefined;
+    if (cuda)
+      try {
+        gpu = runChild(process.execPath, [self, '--worker', scenePath, ...rayArgs], { OTE_BENCH_BACKEND: dryRun ? 'cpu-as-cuda' : 'cuda' });
+      } catch (e) {
+        const why = (e as Error).message.split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v/.test(l)).pop();
+        console.log(`${''.padEnd(22)} cuda: failed (${why?.trim()})`);
+      }
     if (spec.threePeer) peers['three-mesh-bvh'] = threeMeshBvh(flat, sets);
     bvh.dispose();
     const mrays = (p: string, set: string, threads: number) => {
@@ -346,7 +357,7 @@ async function main(): Promise<void> {
       entry.cuda = row;
       const k = (set: string) => `${fmt(row[`${set}_kernel_Mrays`] as number, 0)} (${fmt(row[`${set}_endToEnd_Mrays`] as number, 0)} with transfers, ×${fmt(row[`${set}_vsCpuAllThreads`] as number, 0)} CPU${row[`${set}_hitsMatchCpu`] ? '' : ', HITS DIFFER FROM CPU'})`;
       const target = spec.name === 'atrium-1m' ? `; targets: primary ×${fmt((row.primary_kernel_Mrays as number) / 1000)} of 1 Grays/s, diffuse ×${fmt((row.diffuse_kernel_Mrays as number) / 300)} of 300 Mrays/s` : '';
-      console.log(`${''.padEnd(22)} cuda, Mrays/s kernel: primary ${k('primary')}, diffuse ${k('diffuse')}, shadow ${k('shadow')}${target}`);
+      console.log(`${''.padEnd(22)} ${dryRun ? 'cuda DRY RUN on the cpu' : 'cuda'}, Mrays/s kernel: primary ${k('primary')}, diffuse ${k('diffuse')}, shadow ${k('shadow')}${target}`);
     }
     report.push(entry);
   }
