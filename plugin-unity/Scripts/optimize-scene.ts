@@ -68,7 +68,11 @@ async function main() {
         const e = JSON.parse(line) as { type: string; stage?: string; fraction?: number; report?: string };
         if (e.type === 'progress') UnityEngine.Debug.Log(`Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
         if (e.type === 'result') UnityEngine.Debug.Log(`Optimizer: report at ${e.report}`);
-      } catch { /* plain log line */ }
+      } catch {
+        // Not a JSON line: the CLI's own messages, e.g. "ote optimize: level.glb: nodes[3] ...: ..." on bad input.
+        if (line.startsWith('ote ')) UnityEngine.Debug.LogError(`Optimizer: ${line}`);
+        else if (line.trim()) UnityEngine.Debug.Log(`Optimizer: ${line}`);
+      }
     }
     if (Ote.OptimizerProcess.Finished) {
       clearInterval(timer);
@@ -77,4 +81,5 @@ async function main() {
   }, 200);
 }
 
-main();
+// Bad scene data (a NaN transform, a dangling material) is an OteError naming the object and field: show it.
+main().catch((e: unknown) => UnityEngine.Debug.LogError(`Optimizer: ${(e as Error).message}`));

@@ -20,7 +20,7 @@ declare module 'csharp' {
     class MeshFilter extends Component { sharedMesh: Mesh }
     class MeshRenderer extends Component { sharedMaterials: System.Array$1<Material> }
     class Application { static dataPath: string }
-    class Debug { static Log(msg: string): void }
+    class Debug { static Log(msg: string): void; static LogError(msg: string): void }
   }
   namespace Ote {
     class OptimizerProcess {

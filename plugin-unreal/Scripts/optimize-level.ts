@@ -86,7 +86,10 @@ async function main() {
         const e = JSON.parse(line) as { type: string; stage?: string; fraction?: number; report?: string };
         if (e.type === 'progress') UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
         if (e.type === 'result') UE.KismetSystemLibrary.PrintString(null, `Optimizer: done, report at ${e.report}`);
-      } catch { /* not a JSON line: plain log output */ }
+      } catch {
+        // Not a JSON line: the CLI's own messages, e.g. "ote optimize: level.glb: nodes[3] ...: ..." on bad input.
+        if (line.trim()) UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${line}`);
+      }
     }
     if (!$unref(running)) {
       clearInterval(timer);
@@ -95,4 +98,5 @@ async function main() {
   }, 200);
 }
 
-main();
+// Bad level data (a NaN transform, a dangling material) is an OteError naming the actor and field: show it.
+main().catch((e: unknown) => UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${(e as Error).message}`));
