@@ -9,8 +9,10 @@
  * Ours and Embree run in child processes on the same binary scene and ray files, at 1 thread (per-core figure)
  * and at all threads. Both per-core figures are rays per CPU-second of the whole process; ours includes what the
  * batch API costs around the trace (output arrays allocated per call, hits counted in JavaScript; ~17 ns a ray),
- * Embree's harness only its loop, so the ratio slightly understates our core. With a CUDA device (or --cuda) ours also runs on it, each ray set repeated to 4M rays per
- * launch: kernel Mrays/s (CUDA events, no transfers) and end to end, with the issue's H100 targets on atrium-1m. three-mesh-bvh is single-threaded JavaScript and traces a subset of the same rays.
+ * Embree's harness only its loop, so the ratio slightly understates our core. three-mesh-bvh is single-threaded
+ * JavaScript and traces a subset of the same rays. With a CUDA device (or --cuda) ours also runs on it, each ray
+ * set repeated to 4M rays per launch: kernel Mrays/s (CUDA events, no transfers) and end to end, with the issue's
+ * H100 targets on atrium-1m; --cuda-dry-run runs that path on the CPU.
  * Prints a table and writes bench/results/rays.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -80,14 +82,16 @@ function readRaysBin(path: string): RaySet {
 
 // ---- worker: our tracer in a child process, so that OTE_THREADS picks the thread count ----------------------
 
-interface TraceResult { file: string; mode: 'closest' | 'any'; threads: number; seconds: number; cpu_seconds: number; rays: number; hits: number; trace_seconds?: number }
+interface TraceResult {
+  file: string; mode: 'closest' | 'any'; threads: number; seconds: number; cpu_seconds: number; rays: number; hits: number;
+  trace_seconds?: number; /** times the ray file was repeated per call (device runs) */ repeat?: number;
+}
 
 /** On CUDA the ray set is repeated to this many rays per launch, so that the H100 is filled (262k rays are ~2k blocks). */
 const CUDA_RAYS = 1 << 22;
 
-function repeatRays(r: RaySet, n: number): RaySet {
-  const k = Math.max(1, Math.ceil(n / r.tmax.length));
-  const rep = <T extends Float32Array>(a: T): T => { const o = new (a.constructor as new (n: number) => T)(a.length * k); for (let i = 0; i < k; i++) o.set(a, i * a.length); return o; };
+function repeatRays(r: RaySet, k: number): RaySet {
+  const rep = (a: Float32Array) => { const o = new Float32Array(a.length * k); for (let i = 0; i < k; i++) o.set(a, i * a.length); return o; };
   return { org: rep(r.org), dir: rep(r.dir), tmax: rep(r.tmax) };
 }
 
@@ -105,7 +109,9 @@ async function worker(args: string[]): Promise<void> {
   const results: TraceResult[] = [];
   for (const a of rayArgs) {
     const [file, mode] = a.split(':') as [string, 'closest' | 'any'];
-    const r = deviceRun ? repeatRays(readRaysBin(file), CUDA_RAYS) : readRaysBin(file);
+    const once = readRaysBin(file);
+    const repeat = deviceRun ? Math.max(1, Math.ceil(CUDA_RAYS / once.tmax.length)) : 1;
+    const r = repeat > 1 ? repeatRays(once, repeat) : once;
     const trace = async () => {
       if (mode === 'any') {
         const h = await bvh.traceRays(r.org, r.dir, { anyHit: true, tmaxPerRay: r.tmax, backend });
@@ -124,7 +130,7 @@ async function worker(args: string[]): Promise<void> {
     } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3));
     const cpu = process.cpuUsage(c0);
     results.push({ file, mode, threads: deviceRun ? 0 : Number(process.env.OTE_THREADS), seconds: (performance.now() - s0) / 1000,
-      cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits, trace_seconds: traceMs / 1000 });
+      cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits, trace_seconds: traceMs / 1000, repeat });
   }
   process.stdout.write(JSON.stringify({ build_s: build, bytes: bvh.stats.bytes, results }) + '\n');
 }
@@ -345,18 +351,17 @@ async function main(): Promise<void> {
       `primary/core ×${fmt(rt.primaryPerCoreVsEmbree)} Embree; shadow/core ×${fmt(rt.shadowPerCoreVsEmbree)} Embree; build speed ×${fmt(rt.buildVsEmbree)} Embree; ${THREADS}-thread scaling ×${fmt(rt.scaling)}`);
     if (gpu) {
       // Kernel Mrays/s (traceMs: no transfers) and end to end (wall clock of the calls, uploads and downloads included).
-      const cpuHits = (set: string) => peers.ours.results.find((x) => x.file.includes(`.${set}.`))?.hits;
-      const row: Record<string, number | boolean> = {};
+      const device: Record<string, { kernelMrays: number; endToEndMrays: number; vsCpuAllThreads: number; hitsMatchCpu: boolean }> = {};
       for (const set of ['primary', 'diffuse', 'shadow']) {
         const g = gpu.results.find((x) => x.file.includes(`.${set}.`))!;
-        row[`${set}_kernel_Mrays`] = g.rays / g.trace_seconds! / 1e6;
-        row[`${set}_endToEnd_Mrays`] = g.rays / g.seconds / 1e6;
-        row[`${set}_hitsMatchCpu`] = g.hits === (cpuHits(set) ?? -1) * Math.ceil(CUDA_RAYS / RAYS);
-        row[`${set}_vsCpuAllThreads`] = (row[`${set}_kernel_Mrays`] as number) / (mrays('ours', set, THREADS) ?? NaN);
+        const cpuHits = peers.ours.results.find((x) => x.file.includes(`.${set}.`))?.hits;
+        const kernelMrays = g.rays / g.trace_seconds! / 1e6;
+        device[set] = { kernelMrays, endToEndMrays: g.rays / g.seconds / 1e6, vsCpuAllThreads: kernelMrays / (mrays('ours', set, THREADS) ?? NaN),
+          hitsMatchCpu: cpuHits !== undefined && g.hits === cpuHits * g.repeat! };
       }
-      entry.cuda = row;
-      const k = (set: string) => `${fmt(row[`${set}_kernel_Mrays`] as number, 0)} (${fmt(row[`${set}_endToEnd_Mrays`] as number, 0)} with transfers, ×${fmt(row[`${set}_vsCpuAllThreads`] as number, 0)} CPU${row[`${set}_hitsMatchCpu`] ? '' : ', HITS DIFFER FROM CPU'})`;
-      const target = spec.name === 'atrium-1m' ? `; targets: primary ×${fmt((row.primary_kernel_Mrays as number) / 1000)} of 1 Grays/s, diffuse ×${fmt((row.diffuse_kernel_Mrays as number) / 300)} of 300 Mrays/s` : '';
+      entry.cuda = device;
+      const k = (set: string) => `${fmt(device[set].kernelMrays, 0)} (${fmt(device[set].endToEndMrays, 0)} with transfers, ×${fmt(device[set].vsCpuAllThreads, 0)} CPU${device[set].hitsMatchCpu ? '' : ', HITS DIFFER FROM CPU'})`;
+      const target = spec.name === 'atrium-1m' ? `; targets: primary ×${fmt(device.primary.kernelMrays / 1000)} of 1 Grays/s, diffuse ×${fmt(device.diffuse.kernelMrays / 300)} of 300 Mrays/s` : '';
       console.log(`${''.padEnd(22)} ${dryRun ? 'cuda DRY RUN on the cpu' : 'cuda'}, Mrays/s kernel: primary ${k('primary')}, diffuse ${k('diffuse')}, shadow ${k('shadow')}${target}`);
     }
     report.push(entry);

@@ -5,7 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import { addMaterial, addMesh, addNode } from '../scene/build.js';
-import { checkNumber, checkVector } from '../util/check-values.js';
+import { checkIndex, checkLight, checkNumber, checkUnitQuaternion, checkVector } from '../util/check-values.js';
 import { createScene, defaultMaterial, type Primitive, type Scene } from '../scene/types.js';
 import { toGltfQuaternion, toGltfScale, toGltfVector, type EngineFrame } from './engine-frame.js';
 
@@ -138,34 +138,25 @@ function checkDump(dump: EngineSceneDump): void {
   });
   dump.meshes.forEach((mesh, i) => mesh.sections.forEach((s, j) => {
     const at = `meshes[${i}]${name(mesh.asset)}.sections[${j}]`;
-    if (!Number.isInteger(s.material) || s.material < 0 || s.material >= dump.materials.length)
-      throw inputError(level, `${at}.material`, `refers to materials[${s.material}], which does not exist (there are ${dump.materials.length})`);
+    checkIndex(level, `${at}.material`, s.material, dump.materials.length, 'materials');
     finite(level, `${at}.positions`, s.positions, 3);
     finite(level, `${at}.normals`, s.normals, 3);
   }));
   const transform = (at: string, o: { translation: unknown; rotation: unknown; scale?: unknown }) => {
     checkVector(level, `${at}.translation`, o.translation, 3);
     checkVector(level, `${at}.rotation`, o.rotation, 4);
-    const q = o.rotation as number[];
-    if (Math.abs(Math.hypot(q[0], q[1], q[2], q[3]) - 1) > 0.01) throw inputError(level, `${at}.rotation`, `[${q.join(', ')}] is not a unit quaternion`);
+    checkUnitQuaternion(level, `${at}.rotation`, o.rotation as number[]);
     checkVector(level, `${at}.scale`, o.scale, 3);
   };
   dump.objects.forEach((o, i) => {
     const at = `objects[${i}]${name(o.path)}`;
-    if (!Number.isInteger(o.mesh) || o.mesh < 0 || o.mesh >= dump.meshes.length)
-      throw inputError(level, `${at}.mesh`, `refers to meshes[${o.mesh}], which does not exist (there are ${dump.meshes.length})`);
+    checkIndex(level, `${at}.mesh`, o.mesh, dump.meshes.length, 'meshes');
     transform(at, o);
   });
   dump.lights.forEach((l, i) => {
     const at = `lights[${i}]${name(l.path)}`;
-    if (!['directional', 'point', 'spot'].includes(l.type)) throw inputError(level, `${at}.type`, `${JSON.stringify(l.type)} is not directional, point or spot`);
-    checkVector(level, `${at}.color`, l.color, 3, { min: 0 });
-    checkNumber(level, `${at}.intensity`, l.intensity, { min: 0 });
+    checkLight(level, at, l, at);
     checkNumber(level, `${at}.sourceSize`, l.sourceSize, { min: 0 });
-    checkNumber(level, `${at}.innerConeAngle`, l.innerConeAngle, { min: 0 });
-    checkNumber(level, `${at}.outerConeAngle`, l.outerConeAngle, { max: Math.PI / 2 });
-    if (l.type === 'spot' && !((l.innerConeAngle ?? 0) < (l.outerConeAngle ?? Math.PI / 4)))
-      throw inputError(level, at, `innerConeAngle ${l.innerConeAngle ?? 0} must be less than outerConeAngle ${l.outerConeAngle ?? Math.PI / 4}`);
     transform(at, l);
   });
 }

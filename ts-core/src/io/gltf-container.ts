@@ -9,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { JSONDocument, GLTF } from '@gltf-transform/core';
 import { OteError, inputError } from '../errors.js';
+import { checkIndex } from '../util/check-values.js';
 import { checkGltfStructure } from './gltf-structure.js';
 
 const GLB_MAGIC = 0x46546c67; // 'glTF'
@@ -82,11 +83,6 @@ function accessorUsers(json: GLTF.IGLTF): Map<number, string> {
       for (const [k, a] of Object.entries(p.attributes ?? {})) if (!users.has(a)) users.set(a, `${base}.attributes.${k}`);
     }));
   return users;
-}
-
-function checkIndex(file: string, path: string, value: unknown, length: number, what: string) {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= length)
-    throw inputError(file, path, `refers to ${what}[${String(value)}], which does not exist (there are ${length})`);
 }
 
 function dataUri(file: string, path: string, uri: string): Uint8Array<ArrayBuffer> {

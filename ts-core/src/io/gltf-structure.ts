@@ -8,7 +8,7 @@
  */
 import type { GLTF } from '@gltf-transform/core';
 import { inputError } from '../errors.js';
-import { checkNumber, checkVector } from '../util/check-values.js';
+import { checkIndex, checkLight, checkNumber, checkUnitQuaternion, checkVector, valueAt as get } from '../util/check-values.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,20 +22,9 @@ function nodePath(json: GLTF.IGLTF, i: number): string {
   return name ? `nodes[${i}] (${JSON.stringify(name)})` : `nodes[${i}]`;
 }
 
-function get(o: unknown, dotted: string): unknown {
-  let v: unknown = o;
-  for (const k of dotted.split('.')) v = v && typeof v === 'object' ? (v as Json)[k] : undefined;
-  return v;
-}
-
 export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
   const len = (key: keyof GLTF.IGLTF) => (Array.isArray(json[key]) ? (json[key] as unknown[]).length : 0);
-  const ref = (path: string, value: unknown, key: keyof GLTF.IGLTF) => {
-    if (value === undefined) return;
-    const n = len(key);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= n)
-      throw inputError(file, path, `refers to ${String(key)}[${JSON.stringify(value)}], which does not exist (there are ${n})`);
-  };
+  const ref = (path: string, value: unknown, key: keyof GLTF.IGLTF) => { if (value !== undefined) checkIndex(file, path, value, len(key), key); };
   const refs = (path: string, value: unknown, key: keyof GLTF.IGLTF) => {
     if (value === undefined) return;
     if (!Array.isArray(value)) throw inputError(file, path, `must be an array of indices into ${String(key)}`);
@@ -74,9 +63,7 @@ export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
       ref(`animations[${i}].samplers[${j}].output`, s.output, 'accessors');
     });
     a.channels?.forEach((c, j) => {
-      const n = a.samplers?.length ?? 0;
-      if (!Number.isInteger(c.sampler) || c.sampler < 0 || c.sampler >= n)
-        throw inputError(file, `animations[${i}].channels[${j}].sampler`, `refers to samplers[${JSON.stringify(c.sampler)}] of this animation, which does not exist (there are ${n})`);
+      checkIndex(file, `animations[${i}].channels[${j}].sampler`, c.sampler, a.samplers?.length ?? 0, `animations[${i}].samplers`);
       ref(`animations[${i}].channels[${j}].target.node`, c.target?.node, 'nodes');
     });
   });
@@ -90,8 +77,7 @@ export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
     ref(`${at}.camera`, node.camera, 'cameras');
     ref(`${at}.skin`, node.skin, 'skins');
     const light = get(node, 'extensions.KHR_lights_punctual.light');
-    if (light !== undefined && (!Number.isInteger(light) || (light as number) < 0 || (light as number) >= lights))
-      throw inputError(file, `${at}.extensions.KHR_lights_punctual.light`, `refers to KHR_lights_punctual lights[${JSON.stringify(light)}], which does not exist (there are ${lights})`);
+    if (light !== undefined) checkIndex(file, `${at}.extensions.KHR_lights_punctual.light`, light, lights, 'KHR_lights_punctual lights');
     checkTransform(file, at, node);
     refs(`${at}.children`, node.children, 'nodes');
     for (const c of node.children ?? []) {
@@ -100,59 +86,42 @@ export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
       parent.set(c, i);
     }
   });
-  // With one parent per node, a cycle is a chain of parents that comes back to where it started.
-  for (let i = 0; i < len('nodes'); i++) {
-    const seen = new Set<number>([i]);
-    for (let p = parent.get(i); p !== undefined; p = parent.get(p)) {
-      if (seen.has(p)) throw inputError(file, `${nodePath(json, i)}`, 'is its own ancestor: the node hierarchy has a cycle');
-      seen.add(p);
-    }
+  // With one parent per node, a cycle is a chain of parents that comes back to itself. Each node is walked once:
+  // a chain stops at a node already known to reach a root (state 2); meeting its own nodes (state 1) is a cycle.
+  const state = new Uint8Array(len('nodes'));
+  for (let i = 0; i < state.length; i++) {
+    const chain: number[] = [];
+    let p: number | undefined = i;
+    for (; p !== undefined && state[p] === 0; p = parent.get(p)) state[p] = 1, chain.push(p);
+    if (p !== undefined && state[p] === 1) throw inputError(file, nodePath(json, p), 'is its own ancestor: the node hierarchy has a cycle');
+    for (const c of chain) state[c] = 2;
   }
 }
 
 /** TRS or a matrix, not both; the right number of components, each finite as a 32-bit float; a usable rotation. */
 function checkTransform(file: string, at: string, node: GLTF.INode): void {
   const vec = (field: 'matrix' | 'translation' | 'rotation' | 'scale', n: number): number[] | undefined => {
-    const v = node[field] as unknown;
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.length !== n)
-      throw inputError(file, `${at}.${field}`, `must be an array of ${n} numbers, got ${Array.isArray(v) ? `${v.length}` : typeof v}`);
-    v.forEach((x, k) => {
-      if (typeof x !== 'number' || !Number.isFinite(Math.fround(x)))
-        throw inputError(file, `${at}.${field}[${k}]`, `${JSON.stringify(x)} is not a finite number${typeof x === 'number' ? ' in 32-bit float' : ''}`);
-    });
-    return v as number[];
+    checkVector(file, `${at}.${field}`, node[field], n);
+    return node[field] as number[] | undefined;
   };
   const m = vec('matrix', 16);
   const t = vec('translation', 3), r = vec('rotation', 4), s = vec('scale', 3);
   if (m && (t || r || s)) throw inputError(file, `${at}.matrix`, 'is given together with translation/rotation/scale; glTF allows one or the other');
   if (m && (m[3] !== 0 || m[7] !== 0 || m[11] !== 0 || m[15] !== 1))
     throw inputError(file, `${at}.matrix`, `is not affine (its last row is ${m[3]}, ${m[7]}, ${m[11]}, ${m[15]}; glTF requires 0, 0, 0, 1)`);
-  if (r) {
-    const l = Math.hypot(r[0], r[1], r[2], r[3]);
-    // Exporters round quaternions; far from unit length it is not a rotation at all (the importer normalizes it).
-    if (Math.abs(l - 1) > 0.01) throw inputError(file, `${at}.rotation`, `[${r.join(', ')}] is not a unit quaternion (length ${l.toPrecision(4)})`);
-  }
+  if (r) checkUnitQuaternion(file, `${at}.rotation`, r);
 }
 
 function checkValues(file: string, json: GLTF.IGLTF): void {
   const lights = get(json, 'extensions.KHR_lights_punctual.lights');
   if (lights !== undefined && !Array.isArray(lights)) throw inputError(file, 'extensions.KHR_lights_punctual.lights', 'must be an array');
+  // The first node that uses each light, so that its errors can name it.
+  const user = new Map<unknown, number>();
+  json.nodes?.forEach((n, i) => { const l = get(n, 'extensions.KHR_lights_punctual.light'); if (!user.has(l)) user.set(l, i); });
   (lights as Json[] | undefined)?.forEach((l, i) => {
-    const user = json.nodes?.findIndex((n) => get(n, 'extensions.KHR_lights_punctual.light') === i) ?? -1;
     const at = `extensions.KHR_lights_punctual.lights[${i}]`;
-    const who = ` (light ${JSON.stringify(l.name ?? '')}${user >= 0 ? `, on ${nodePath(json, user)}` : ''})`;
-    if (!['directional', 'point', 'spot'].includes(l.type as string))
-      throw inputError(file, `${at}.type`, `${JSON.stringify(l.type)} is not a KHR_lights_punctual type (directional, point, spot)${who}`);
-    checkVector(file, `${at}.color`, l.color, 3, { min: 0 }, who);
-    checkNumber(file, `${at}.intensity`, l.intensity, { min: 0 }, who);
-    checkNumber(file, `${at}.range`, l.range, { above: 0 }, who);
-    if (l.type === 'spot') {
-      const inner = (get(l, 'spot.innerConeAngle') as number | undefined) ?? 0, outer = (get(l, 'spot.outerConeAngle') as number | undefined) ?? Math.PI / 4;
-      checkNumber(file, `${at}.spot.innerConeAngle`, inner, { min: 0 }, who);
-      checkNumber(file, `${at}.spot.outerConeAngle`, outer, { max: Math.PI / 2 }, who);
-      if (!(inner < outer)) throw inputError(file, `${at}.spot`, `innerConeAngle ${inner} must be less than outerConeAngle ${outer}${who}`);
-    }
+    const who = ` (light ${JSON.stringify(l.name ?? '')}${user.has(i) ? `, on ${nodePath(json, user.get(i)!)}` : ''})`;
+    checkLight(file, at, { ...l, type: l.type, innerConeAngle: get(l, 'spot.innerConeAngle'), outerConeAngle: get(l, 'spot.outerConeAngle') }, `${at}.spot`, who);
   });
   json.cameras?.forEach((c, i) => {
     const at = `cameras[${i}]${c.name ? ` (${JSON.stringify(c.name)})` : ''}`;

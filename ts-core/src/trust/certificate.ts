@@ -10,6 +10,7 @@ import { leafHash, verifyInclusion } from './merkle.js';
 import { deriveSeed, sampleSize } from './sampling.js';
 import type { ArtifactKind, MetricName, RenderSpec, Thresholds, Vote } from './types.js';
 import type { Interval } from './stats.js';
+import { valueAt } from '../util/check-values.js';
 
 export type Ed25519Verify = (publicKeyHex: string, message: Uint8Array, signatureHex: string) => boolean;
 
@@ -92,8 +93,7 @@ const CERTIFICATE_FIELDS: [string, 'number' | 'string' | 'object' | 'array'][] =
 
 function missingFields(cert: unknown): [string, string][] {
   const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-  const at = (path: string) => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), cert);
-  const bad = CERTIFICATE_FIELDS.filter(([path, type]) => typeOf(at(path)) !== type);
+  const bad = CERTIFICATE_FIELDS.filter(([path, type]) => typeOf(valueAt(cert, path)) !== type);
   // A missing object stands for its fields: name log.checkpoint, not each of its five fields too.
   return bad.filter(([path]) => !bad.some(([parent]) => path.startsWith(`${parent}.`)));
 }

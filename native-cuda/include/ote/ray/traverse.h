@@ -10,8 +10,7 @@
 // One walk, two inner steps over the same BvhNode / BvhTri4 arrays: on x86-64 hosts a node's eight child boxes are
 // tested in two SSE steps (one AVX step in an AVX build) and a leaf's four triangles in one watertight SIMD test; in
 // CUDA kernels (and on other hosts) a scalar loop over the eight children and the four lanes does the same
-// arithmetic. Both visit children
-// nearest first and break distance ties by child slot, so they return the same hits.
+// arithmetic. Both visit children nearest first and break distance ties by child slot, so they return the same hits.
 #pragma once
 #include <math.h>
 #include <stdint.h>
