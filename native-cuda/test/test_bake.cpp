@@ -1,5 +1,5 @@
 // Native tests of the baking math (no Node): 2D triangle overlap with tolerance, conservative texel coverage
-// against dense point sampling, the stretch of known maps, lightmap UVs on a closed sphere (no overlaps, padding),
+// against dense point sampling, direction sampling, the stretch of known maps, lightmap UVs on a closed sphere (no overlaps, padding),
 // and the transport on a closed white furnace (an enclosure of albedo a lit by emission E converges to the
 // analytic E·a/(1-a) series). Exits non-zero on the first failure.
 #include <cmath>
@@ -101,6 +101,35 @@ static void test_uvs() {
   CHECK(generate_lightmap_uvs(bad, LightmapUvOptions{}, out, JobControl{}) == Status::InvalidArgument, "negative density accepted");
 }
 
+// The azimuth's sine and cosine against double precision over a dense grid of u (including both ends), and the
+// cosine-weighted hemisphere built on them: unit directions on the normal's side with E[cos θ] = 2/3.
+static void test_sampling() {
+  double err = 0;
+  for (uint32_t i = 0; i <= (1u << 20); ++i) {
+    const float u = float(i) / float(1u << 20);
+    float s, c;
+    sincos_turns(u, s, c);
+    const double phi = 2.0 * M_PI * double(u);
+    err = std::fmax(err, std::fmax(std::fabs(s - std::sin(phi)), std::fabs(c - std::cos(phi))));
+  }
+  CHECK(err < 2.5e-7, "sincos_turns error %g", err);
+  const Vec3 n = transport::unit(make_vec3(0.3f, -0.5f, 0.8f));
+  double mean_cos = 0, worst_len = 0;
+  uint32_t below = 0, rng = 7;
+  const int count = 200000;
+  for (int k = 0; k < count; ++k) {
+    const float u1 = rand01(rng), u2 = rand01(rng);
+    const Vec3 d = cosine_hemisphere(n, u1, u2);
+    worst_len = std::fmax(worst_len, std::fabs(length(d) - 1.0f));
+    below += dot(d, n) < 0;
+    mean_cos += dot(d, n);
+  }
+  mean_cos /= count;
+  CHECK(worst_len < 1e-5, "direction length off by %g", worst_len);
+  CHECK(below == 0, "%u directions below the surface", below);
+  CHECK(std::fabs(mean_cos - 2.0 / 3.0) < 3e-3, "mean cosine %g, expected 2/3", mean_cos);
+}
+
 // A closed sphere seen from inside, albedo a, emitting E everywhere: L = E·(1 + a + a² + ...) truncated at the
 // bounce count; with RR the estimate stays unbiased.
 static void test_furnace() {
@@ -146,6 +175,7 @@ int main() {
   test_touch();
   test_stretch();
   test_uvs();
+  test_sampling();
   test_furnace();
   if (failures) {
     std::fprintf(stderr, "%d failure(s)\n", failures);

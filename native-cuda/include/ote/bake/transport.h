@@ -115,12 +115,15 @@ OTE_HD OTE_INLINE float luminance(Vec3 c) { return 0.2126f * c.x + 0.7152f * c.y
 
 using ::ote::basis;  // ote/sampling.h
 using ::ote::cosine_hemisphere;
+using ::ote::sincos_turns;
 // Uniform direction in the cone of half-angle acos(cos_max) around unit axis a.
 OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
-  const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(fmaxf(0.0f, 1.0f - c * c)), phi = 6.2831853f * u2;
+  const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(fmaxf(0.0f, 1.0f - c * c));
+  float sp, cp;
+  sincos_turns(u2, sp, cp);
   Vec3 t, b;
   basis(a, t, b);
-  return t * (s * cosf(phi)) + b * (s * sinf(phi)) + a * c;
+  return t * (s * cp) + b * (s * sp) + a * c;
 }
 
 // Offset for secondary rays, scaled to the magnitude of the point (float precision of the hit).
@@ -220,8 +223,10 @@ OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, u
     } else {
       Vec3 lp = v3(l.position);
       if (l.size > 0) {  // a point on the sphere of the light's radius
-        const float z = 1.0f - 2.0f * u1, r = sqrtf(fmaxf(0.0f, 1.0f - z * z)), phi = 6.2831853f * u2;
-        lp = lp + make_vec3(r * cosf(phi), r * sinf(phi), z) * l.size;
+        const float z = 1.0f - 2.0f * u1, r = sqrtf(fmaxf(0.0f, 1.0f - z * z));
+        float sp, cp;
+        sincos_turns(u2, sp, cp);
+        lp = lp + make_vec3(r * cp, r * sp, z) * l.size;
       }
       const Vec3 d = lp - org;
       const float d2 = dot(d, d);
