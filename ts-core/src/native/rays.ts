@@ -52,6 +52,12 @@ export interface TraceOptions extends JobOptions {
   backend?: Backend;
   /** Also return world-space unit geometric normals (3 floats per ray). */
   normals?: boolean;
+  /**
+   * Write the hits into these arrays instead of new ones, e.g. the result of an earlier call with as many rays:
+   * a tool that traces batch after batch then allocates (and the OS zeroes) nothing per batch. Each array given
+   * must have the length this call needs; those not given are allocated.
+   */
+  into?: Partial<Pick<ClosestHits, 't' | 'prim' | 'instance' | 'barycentrics' | 'normal'> & Pick<Occlusion, 'occluded'>>;
 }
 
 /** What every trace reports besides its hits. */
@@ -115,14 +121,22 @@ export class SceneBvh {
     const n = origins.length / 3;
     const rays = { origins, directions, tmin: opts.tminPerRay, tmax: opts.tmaxPerRay };
     const options = { anyHit: !!opts.anyHit, tmin: opts.tmin ?? 0, tmax: opts.tmax ?? Infinity, backfaceCull: !!opts.backfaceCull, backend: opts.backend ?? 'auto' };
+    const into = opts.into ?? {};
+    const output = <T extends Float32Array | Uint32Array | Uint8Array>(name: keyof typeof into, make: new (n: number) => T, length: number): T => {
+      const a = into[name] as T | undefined;
+      if (a === undefined) return new make(length);
+      if (!(a instanceof make) || a.length !== length)
+        throw new RangeError(`traceRays: into.${name} must be a ${make.name} of length ${length} (${n} rays), got ${a.constructor.name} of length ${a.length}`);
+      return a;
+    };
     if (opts.anyHit) {
-      const occluded = new Uint8Array(n);
+      const occluded = output('occluded', Uint8Array, n);
       const r = await runJob<TraceTiming>((onProgress) => addon().traceRays(this.handle, rays, { occluded }, { ...options, onProgress }), opts);
       return { backend: r.backend, traceMs: r.traceMs, occluded };
     }
     const out = {
-      t: new Float32Array(n), prim: new Uint32Array(n), instance: new Uint32Array(n), barycentrics: new Float32Array(2 * n),
-      ...(opts.normals ? { normal: new Float32Array(3 * n) } : {}),
+      t: output('t', Float32Array, n), prim: output('prim', Uint32Array, n), instance: output('instance', Uint32Array, n),
+      barycentrics: output('barycentrics', Float32Array, 2 * n), ...(opts.normals ? { normal: output('normal', Float32Array, 3 * n) } : {}),
     };
     const r = await runJob<TraceTiming>((onProgress) => addon().traceRays(this.handle, rays, out, { ...options, onProgress }), opts);
     return { backend: r.backend, traceMs: r.traceMs, ...out };

@@ -61,6 +61,26 @@ test('closest hit: t, triangle, instance, barycentrics, normal; misses carry NO_
   bvh.dispose();
 });
 
+test('into: hits overwrite the given arrays (stale values included) and a wrong length is refused by name', async () => {
+  const bvh = await SceneBvh.build(flattenScene(quads([[0, 0, 0], [0, 0, -2]])));
+  const o = Float32Array.of(0.25, -0.25, 3, 5, 5, 3), d = Float32Array.of(0, 0, -1, 0, 0, -1);
+  const fresh = await bvh.traceRays(o, d, { normals: true, backend: 'cpu' });
+  const into = { t: new Float32Array(2).fill(-7), prim: new Uint32Array(2).fill(9), instance: new Uint32Array(2).fill(9),
+    barycentrics: new Float32Array(4).fill(-7), normal: new Float32Array(6).fill(-7) };
+  const reused = await bvh.traceRays(o, d, { normals: true, backend: 'cpu', into });
+  for (const k of ['t', 'prim', 'instance', 'barycentrics', 'normal'] as const) {
+    assert.ok(reused[k] === into[k], `${k} is the given array`);
+    assert.equal(Array.from(reused[k]!), Array.from(fresh[k]!), k);
+  }
+  const occluded = Uint8Array.of(7, 7);
+  const occ = await bvh.traceRays(o, d, { anyHit: true, backend: 'cpu', into: { occluded } });
+  assert.ok(occ.occluded === occluded);
+  assert.equal(Array.from(occluded), [1, 0]);
+  await rejects(() => bvh.traceRays(o, d, { backend: 'cpu', into: { prim: new Uint32Array(3) } }), /into\.prim must be a Uint32Array of length 2/);
+  await rejects(() => bvh.traceRays(o, d, { backend: 'cpu', into: { t: new Float64Array(2) as unknown as Float32Array } }), /into\.t must be a Float32Array/);
+  bvh.dispose();
+});
+
 test('any hit, t range, back-face culling and invalid rays', async () => {
   const bvh = await SceneBvh.build(flattenScene(quads([[0, 0, 0]])));
   const o = Float32Array.of(0, 0, 1, 0, 0, -1, 0, 0, 1, 0, 0, 1, 0, 0, 1);
