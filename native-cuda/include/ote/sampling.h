@@ -37,7 +37,7 @@ OTE_HD OTE_INLINE Vec3 cosine_hemisphere(Vec3 n, float u1, float u2) {
   sincos_turns(u2, sp, cp);
   Vec3 t, b;
   basis(n, t, b);
-  return t * (r * cp) + b * (r * sp) + n * sqrtf(fmaxf(0.0f, 1.0f - u1));
+  return t * (r * cp) + b * (r * sp) + n * sqrtf(max_nn(0.0f, 1.0f - u1));
 }
 
 }  // namespace ote

@@ -20,6 +20,17 @@ OTE_HD OTE_INLINE float dot(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z
 OTE_HD OTE_INLINE Vec3 cross(Vec3 a, Vec3 b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
+// Min and max of operands that are never NaN (the box test's slabs, where safe_rcp keeps 0 * inf out; sampling
+// and path weights). On the host a plain comparison compiles to one minss/maxss, where fminf/fmaxf must honour NaN
+// and become library calls; on the device fminf/fmaxf are single instructions.
+#if defined(__CUDA_ARCH__)
+OTE_HD OTE_INLINE float min_nn(float a, float b) { return fminf(a, b); }
+OTE_HD OTE_INLINE float max_nn(float a, float b) { return fmaxf(a, b); }
+#else
+OTE_HD OTE_INLINE float min_nn(float a, float b) { return a < b ? a : b; }
+OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
+#endif
+
 OTE_HD OTE_INLINE float length(Vec3 a) { return sqrtf(dot(a, a)); }
 OTE_HD OTE_INLINE Vec3 vmin(Vec3 a, Vec3 b) { return {fminf(a.x, b.x), fminf(a.y, b.y), fminf(a.z, b.z)}; }
 OTE_HD OTE_INLINE Vec3 vmax(Vec3 a, Vec3 b) { return {fmaxf(a.x, b.x), fmaxf(a.y, b.y), fmaxf(a.z, b.z)}; }

@@ -118,7 +118,7 @@ using ::ote::cosine_hemisphere;
 using ::ote::sincos_turns;
 // Uniform direction in the cone of half-angle acos(cos_max) around unit axis a.
 OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
-  const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(fmaxf(0.0f, 1.0f - c * c));
+  const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(max_nn(0.0f, 1.0f - c * c));
   float sp, cp;
   sincos_turns(u2, sp, cp);
   Vec3 t, b;
@@ -127,7 +127,7 @@ OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
 }
 
 // Offset for secondary rays, scaled to the magnitude of the point (float precision of the hit).
-OTE_HD OTE_INLINE float ray_eps(Vec3 p) { return 1e-4f * fmaxf(1.0f, fmaxf(fabsf(p.x), fmaxf(fabsf(p.y), fabsf(p.z)))); }
+OTE_HD OTE_INLINE float ray_eps(Vec3 p) { return 1e-4f * max_nn(1.0f, max_nn(fabsf(p.x), max_nn(fabsf(p.y), fabsf(p.z)))); }
 
 OTE_HD OTE_INLINE const BakeMaterial& material_of(const BakeSceneView& s, uint32_t prim) {
   if (s.triangle_material && prim < s.triangle_count) {
@@ -192,10 +192,10 @@ OTE_HD OTE_INLINE Vec3 sky_radiance(const BakeSceneView& s, Vec3 d) {
   if (s.sky_type == kSkyGradient) {
     const Vec3 z = v3(s.sky_zenith), h = v3(s.sky_horizon), g = v3(s.sky_ground);
     if (d.y >= 0) {
-      const float w = sqrtf(fminf(1.0f, d.y));
+      const float w = sqrtf(min_nn(1.0f, d.y));
       return h * (1.0f - w) + z * w;
     }
-    const float w = sqrtf(fminf(1.0f, -d.y));
+    const float w = sqrtf(min_nn(1.0f, -d.y));
     return h * (1.0f - w) + g * w;
   }
   return make_vec3(0, 0, 0);
@@ -223,7 +223,7 @@ OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, u
     } else {
       Vec3 lp = v3(l.position);
       if (l.size > 0) {  // a point on the sphere of the light's radius
-        const float z = 1.0f - 2.0f * u1, r = sqrtf(fmaxf(0.0f, 1.0f - z * z));
+        const float z = 1.0f - 2.0f * u1, r = sqrtf(max_nn(0.0f, 1.0f - z * z));
         float sp, cp;
         sincos_turns(u2, sp, cp);
         lp = lp + make_vec3(r * cp, r * sp, z) * l.size;
@@ -311,7 +311,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
   for (uint32_t bounce = 0;; ++bounce) {
     const float u1 = rnd(rng), u2 = rnd(rng);
     const Vec3 dir = cosine_hemisphere(N, u1, u2);
-    const float pb = fmaxf(dot(N, dir), 0.0f) * (1.0f / 3.14159265f);
+    const float pb = max_nn(dot(N, dir), 0.0f) * (1.0f / 3.14159265f);
     Hit h;
     const bool hit = trace_closest(s.bvh, make_ray(P + N * ray_eps(P), dir, 0.0f, INFINITY), kRayNone, h);
     *rays += 1;
@@ -330,7 +330,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
       const float w = pl > 0 ? pb * pb / (pb * pb + pl * pl) : 1.0f;
       Vec3 c = beta * le * w;
       if (bounce > 0 && tp.clamp_indirect > 0) {
-        const float mx = fmaxf(c.x, fmaxf(c.y, c.z));
+        const float mx = max_nn(c.x, max_nn(c.y, c.z));
         if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
       }
       L = L + c;
@@ -338,7 +338,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     if (bounce >= tp.bounces) break;
     beta = beta * albedo;
     if (bounce + 1 >= tp.rr_start) {
-      const float q = fminf(0.95f, fmaxf(beta.x, fmaxf(beta.y, beta.z)));
+      const float q = min_nn(0.95f, max_nn(beta.x, max_nn(beta.y, beta.z)));
       if (!(q > 0) || rnd(rng) >= q) break;
       beta = beta * (1.0f / q);
     }
@@ -348,7 +348,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     *rays += s.light_count + (s.emitter_count ? 1u : 0u);
     Vec3 c = beta * d;
     if (tp.clamp_indirect > 0) {
-      const float mx = fmaxf(c.x, fmaxf(c.y, c.z));
+      const float mx = max_nn(c.x, max_nn(c.y, c.z));
       if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
     }
     L = L + c;

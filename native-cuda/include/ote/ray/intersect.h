@@ -11,16 +11,6 @@ namespace ote {
 // 1 / x with zeros mapped to a huge finite value of the same sign: the slab test then never computes 0 * inf.
 OTE_HD OTE_INLINE float safe_rcp(float x) { return fabsf(x) > 1e-30f ? 1.0f / x : copysignf(1e30f, x); }
 
-// Min and max for the box test, whose operands are never NaN (safe_rcp keeps 0 * inf out). On the host a plain
-// comparison compiles to one minss/maxss, where fminf/fmaxf must honour NaN and become library calls.
-#if defined(__CUDA_ARCH__)
-OTE_HD OTE_INLINE float min_nn(float a, float b) { return fminf(a, b); }
-OTE_HD OTE_INLINE float max_nn(float a, float b) { return fmaxf(a, b); }
-#else
-OTE_HD OTE_INLINE float min_nn(float a, float b) { return a < b ? a : b; }
-OTE_HD OTE_INLINE float max_nn(float a, float b) { return a > b ? a : b; }
-#endif
-
 // Per-ray (per-instance) constants of the box test. The direction's signs pick, once per ray, which of a box's
 // two planes per axis is entered first (Williams et al. 2005), so the test needs no min/max per slab.
 struct BoxRay {

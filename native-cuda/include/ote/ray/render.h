@@ -92,7 +92,7 @@ OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p,
     } else {
       const Vec3 pos = eye + dir * h.t;
       // Offset the secondary origins along the normal, scaled to the magnitude of the hit point.
-      const float eps = 1e-4f * fmaxf(1.0f, fmaxf(fabsf(pos.x), fmaxf(fabsf(pos.y), fabsf(pos.z))));
+      const float eps = 1e-4f * max_nn(1.0f, max_nn(fabsf(pos.x), max_nn(fabsf(pos.y), fabsf(pos.z))));
       const Vec3 org = pos + nf * eps;
       float ao = 1.0f;
       if (p.ao_samples) {
@@ -107,7 +107,7 @@ OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p,
         rgb[0] = rgb[1] = rgb[2] = ao;
       } else {
         const Vec3 l = make_vec3(p.sun_dir[0], p.sun_dir[1], p.sun_dir[2]);
-        float direct = fmaxf(0.0f, dot(nf, l));
+        float direct = max_nn(0.0f, dot(nf, l));
         if (direct > 0.0f && trace_any(s, make_ray(org, l, 0.0f, INFINITY), kRayNone)) direct = 0.0f;
         const float light = 0.35f * ao + 0.8f * direct;
         for (int c = 0; c < 3; ++c) rgb[c] = albedo[c] * light;
