@@ -32,7 +32,9 @@ namespace ote {
 
 // The SIMD and scalar walks are different definitions of the same entry points; the inline namespace gives them
 // distinct linkage names, so a .cu file's host copy never stands in for a .cpp file's SIMD copy at link time.
-#ifdef OTE_TRAVERSE_SSE
+#if defined(OTE_TRAVERSE_SSE) && defined(__AVX__)
+inline namespace traverse_avx {  // trace_cpu_avx2.cpp, and whole builds with AVX enabled
+#elif defined(OTE_TRAVERSE_SSE)
 inline namespace traverse_sse {
 #else
 inline namespace traverse_scalar {
