@@ -169,21 +169,29 @@ class Builder {
     while (sp) {
       const Range r = stack[--sp];
       max_depth = std::max(max_depth, r.depth);
-      Box cbox;
-      const Box box = bounds(r.begin, r.end, &cbox);
-      const uint32_t m = split(box, cbox, r.begin, r.end, r.depth);
-      if (!m) {
-        set_leaf(nodes, r.node, box, r.begin, r.end);
-        continue;
-      }
-      const uint32_t left = uint32_t(nodes.size());
-      nodes.resize(nodes.size() + 2);
-      BinNode& n = nodes[r.node];
-      std::memcpy(n.lo, box.lo, 12), std::memcpy(n.hi, box.hi, 12);
-      n.first = left, n.count = 0;
-      stack[sp++] = {left + 1, m, r.end, r.depth + 1};
-      stack[sp++] = {left, r.begin, m, r.depth + 1};
+      Range left, right;
+      if (expand(nodes, r, left, right)) stack[sp++] = right, stack[sp++] = left;
     }
+  }
+
+  // One step of either build order: node r.node becomes a leaf (false), or an interior node whose two children
+  // are appended to `nodes` and returned as the ranges still to build.
+  bool expand(BinNodes& nodes, const Range& r, Range& left, Range& right) {
+    Box cbox;
+    const Box box = bounds(r.begin, r.end, &cbox);
+    const uint32_t m = split(box, cbox, r.begin, r.end, r.depth);
+    if (!m) {
+      set_leaf(nodes, r.node, box, r.begin, r.end);
+      return false;
+    }
+    const uint32_t first = uint32_t(nodes.size());
+    nodes.resize(nodes.size() + 2);
+    BinNode& n = nodes[r.node];
+    std::memcpy(n.lo, box.lo, 12), std::memcpy(n.hi, box.hi, 12);
+    n.first = first, n.count = 0;
+    left = {first, r.begin, m, r.depth + 1};
+    right = {first + 1, m, r.end, r.depth + 1};
+    return true;
   }
 
  private:
@@ -223,20 +231,8 @@ uint32_t build_tree(PrimRef* refs, uint32_t n, const BuildParams& p, BinNodes& n
         continue;
       }
       max_depth = std::max(max_depth, r.depth);
-      Box cbox;
-      const Box box = b.bounds(r.begin, r.end, &cbox);
-      const uint32_t m = b.split(box, cbox, r.begin, r.end, r.depth);
-      if (!m) {
-        b.set_leaf(nodes, r.node, box, r.begin, r.end);
-        continue;
-      }
-      const uint32_t left = uint32_t(nodes.size());
-      nodes.resize(nodes.size() + 2);
-      BinNode& nd = nodes[r.node];
-      std::memcpy(nd.lo, box.lo, 12), std::memcpy(nd.hi, box.hi, 12);
-      nd.first = left, nd.count = 0;
-      next.push_back({left, r.begin, m, r.depth + 1});
-      next.push_back({left + 1, m, r.end, r.depth + 1});
+      Range left, right;
+      if (b.expand(nodes, r, left, right)) next.push_back(left), next.push_back(right);
     }
     todo.swap(next);
   }
