@@ -100,15 +100,22 @@ export function withShDegree(m: GaussianModel, degree: number): GaussianModel {
  * coefficient, or a rotation that is not a quaternion (zero or non-finite). Decoders of user files report it.
  */
 export function invalidGaussian(m: GaussianModel): { index: number; problem: string } | undefined {
-  const K = shCoeffs(m.shDegree);
+  const K3 = 3 * shCoeffs(m.shDegree);
+  // Plain index loops: this runs over every Gaussian of a loaded file (millions), and allocates only on failure.
+  const finite = (a: Float32Array, from: number, n: number) => {
+    for (let k = from; k < from + n; k++) if (!Number.isFinite(a[k])) return false;
+    return true;
+  };
+  const list = (a: Float32Array, from: number, n: number) => Array.from(a.subarray(from, from + n)).join(', ');
+  const { means, logScales, quats, opacity, sh } = m;
   for (let i = 0; i < m.count; i++) {
-    const p = m.means.subarray(3 * i, 3 * i + 3), s = m.logScales.subarray(3 * i, 3 * i + 3), q = m.quats.subarray(4 * i, 4 * i + 4);
-    const list = (a: ArrayLike<number>) => Array.from(a).join(', ');
-    if (!p.every(Number.isFinite)) return { index: i, problem: `position (${list(p)}) is not finite` };
-    if (!s.every(Number.isFinite)) return { index: i, problem: `scale (${list(s)}) is not finite` };
-    if (!Number.isFinite(m.opacity[i])) return { index: i, problem: `opacity ${m.opacity[i]} is not finite` };
-    if (!q.every(Number.isFinite) || Math.hypot(q[0], q[1], q[2], q[3]) === 0) return { index: i, problem: `rotation (${list(q)}) is not a usable quaternion` };
-    if (!m.sh.subarray(3 * K * i, 3 * K * (i + 1)).every(Number.isFinite)) return { index: i, problem: 'a colour (SH) coefficient is not finite' };
+    if (!finite(means, 3 * i, 3)) return { index: i, problem: `position (${list(means, 3 * i, 3)}) is not finite` };
+    if (!finite(logScales, 3 * i, 3)) return { index: i, problem: `scale (${list(logScales, 3 * i, 3)}) is not finite` };
+    if (!Number.isFinite(opacity[i])) return { index: i, problem: `opacity ${opacity[i]} is not finite` };
+    const q = 4 * i;
+    if (!finite(quats, q, 4) || (quats[q] === 0 && quats[q + 1] === 0 && quats[q + 2] === 0 && quats[q + 3] === 0))
+      return { index: i, problem: `rotation (${list(quats, q, 4)}) is not a usable quaternion` };
+    if (!finite(sh, K3 * i, K3)) return { index: i, problem: 'a colour (SH) coefficient is not finite' };
   }
   return undefined;
 }
