@@ -1,6 +1,7 @@
 /** Argument parsing for `ote` commands: node:util parseArgs with errors that say which flag is wrong. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OteError } from '../errors.js';
+import { boundsText, inRange, type Range } from '../util/check-values.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -19,8 +20,8 @@ export function parse<O extends Options>(argv: string[], options: O) {
   }
 }
 
-/** What a numeric flag accepts: `int` for whole numbers; `min`/`max` inclusive bounds, `above`/`below` exclusive. */
-export interface NumberRange { int?: boolean; min?: number; max?: number; above?: number; below?: number }
+/** What a numeric flag accepts (the same bounds as values read from files). */
+export type NumberRange = Range;
 
 /** Image width and height in pixels. */
 export const IMAGE_SIZE: NumberRange = { int: true, min: 1, max: 16384 };
@@ -29,17 +30,15 @@ export const IMAGE_SIZE: NumberRange = { int: true, min: 1, max: 16384 };
 function describe(r: NumberRange): string {
   const what = r.int ? 'an integer' : 'a number';
   if (r.min !== undefined && r.max !== undefined) return `${what} from ${r.min} to ${r.max}`;
-  const parts = [r.min !== undefined && `>= ${r.min}`, r.above !== undefined && `> ${r.above}`, r.max !== undefined && `<= ${r.max}`, r.below !== undefined && `< ${r.below}`].filter(Boolean);
-  return parts.length ? `${what} ${parts.join(' and ')}` : what;
+  const bounds = boundsText(r);
+  return bounds ? `${what} ${bounds}` : what;
 }
 
 /** The flag's value as a number in `range`, `fallback` when absent; otherwise a usage error saying what is accepted. */
 export function numberFlag(value: string | undefined, name: string, fallback: number, range: NumberRange = {}): number {
   if (value === undefined) return fallback;
   const n = value.trim() === '' ? NaN : Number(value);
-  const ok = Number.isFinite(n) && (!range.int || Number.isInteger(n)) && (range.min === undefined || n >= range.min) &&
-    (range.max === undefined || n <= range.max) && (range.above === undefined || n > range.above) && (range.below === undefined || n < range.below);
-  if (!ok) throw new UsageError(`--${name} must be ${describe(range)}, got "${value}"`);
+  if (!Number.isFinite(n) || !inRange(n, range)) throw new UsageError(`--${name} must be ${describe(range)}, got "${value}"`);
   return n;
 }
 

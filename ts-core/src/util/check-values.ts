@@ -4,8 +4,20 @@
  */
 import { inputError } from '../errors.js';
 
-/** min / max are inclusive bounds, above an exclusive lower bound. */
-export interface Range { min?: number; max?: number; above?: number }
+/** `min`/`max` are inclusive bounds, `above`/`below` exclusive ones; `int` asks for a whole number. */
+export interface Range { int?: boolean; min?: number; max?: number; above?: number; below?: number }
+
+/** Whether finite `n` satisfies every bound of `r`. */
+export function inRange(n: number, r: Range): boolean {
+  return (!r.int || Number.isInteger(n)) && (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max) &&
+    (r.above === undefined || n > r.above) && (r.below === undefined || n < r.below);
+}
+
+/** The bounds of `r` in words, e.g. ">= 0 and <= 1", for error messages ('' when unbounded). */
+export function boundsText(r: Range): string {
+  return [r.min !== undefined && `>= ${r.min}`, r.above !== undefined && `> ${r.above}`, r.max !== undefined && `<= ${r.max}`,
+    r.below !== undefined && `< ${r.below}`].filter(Boolean).join(' and ');
+}
 
 /**
  * A number (finite in 32-bit float) within `r`, or an error naming the path; undefined passes (glTF default).
@@ -17,11 +29,7 @@ export function checkNumber(file: string, path: string, v: unknown, r: Range = {
     const shown = typeof v === 'number' ? String(v) : JSON.stringify(v), overflow = Number.isFinite(v) ? ' in 32-bit float' : '';
     throw inputError(file, path, `${shown} is not a finite number${overflow}${who}`);
   }
-  if ((r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max) || (r.above !== undefined && v <= r.above)) {
-    const lo = r.above !== undefined ? `> ${r.above}` : r.min !== undefined ? `>= ${r.min}` : '';
-    const hi = r.max !== undefined ? `<= ${r.max}` : '';
-    throw inputError(file, path, `${v} is out of range (must be ${[lo, hi].filter(Boolean).join(' and ')})${who}`);
-  }
+  if (!inRange(v, r)) throw inputError(file, path, `${v} is out of range (must be ${boundsText(r)})${who}`);
 }
 
 export function checkVector(file: string, path: string, v: unknown, n: number, r: Range = {}, who = ''): void {
