@@ -9,9 +9,8 @@
  * Ours and Embree run in child processes on the same binary scene and ray files, at 1 thread (per-core figure)
  * and at all threads. Both per-core figures are rays per CPU-second of the whole process; ours includes what the
  * batch API costs around the trace (N-API calls, outputs written into the previous call's arrays, hits counted in
- * a JavaScript loop),
- * Embree's harness only its loop, so the ratio slightly understates our core. three-mesh-bvh is single-threaded
- * JavaScript and traces a subset of the same rays. With a CUDA device (or --cuda) ours also runs on it, each ray
+ * a JavaScript loop), Embree's harness only its loop, so the ratio slightly understates our core. three-mesh-bvh
+ * is single-threaded JavaScript (warmed up, then timed) and traces a subset of the same rays. With a CUDA device (or --cuda) ours also runs on it, each ray
  * set repeated to 4M rays per launch: kernel Mrays/s (CUDA events, no transfers) and end to end, with the issue's
  * H100 targets on atrium-1m; --cuda-dry-run runs that path on the CPU.
  * Prints a table and writes bench/results/rays.json.
@@ -113,9 +112,9 @@ async function worker(args: string[]): Promise<void> {
     const once = readRaysBin(file);
     const repeat = deviceRun ? Math.max(1, Math.ceil(CUDA_RAYS / once.tmax.length)) : 1;
     const r = repeat > 1 ? repeatRays(once, repeat) : once;
-    // Hits are counted with plain loops: Array.prototype.reduce with a closure cost ~25 ns a ray, as much as
-    // tracing a ray through a small scene, and the Embree harness's count is a C++ loop.
-    // Repeated calls write into the previous call's arrays (`into`), as a tool tracing batch after batch would.
+    // Hits are counted with plain loops (a reduce() with a closure costs ~25 ns a ray, as much as a small scene's
+    // trace), and repeated calls write into the previous call's arrays (`into`), as a tool tracing batch after
+    // batch would.
     let occ: Occlusion | undefined, closest: ClosestHits | undefined;
     const trace = async () => {
       let hits = 0;

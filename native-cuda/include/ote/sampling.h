@@ -24,7 +24,7 @@ OTE_HD OTE_INLINE void sincos_turns(float u, float& s, float& c) {
   const float a2 = a * a;
   const float sa = a * (1.0f + a2 * (-1.6666667e-1f + a2 * (8.3333333e-3f + a2 * (-1.9841270e-4f + a2 * 2.7557319e-6f))));
   const float ca = 1.0f + a2 * (-0.5f + a2 * (4.1666667e-2f + a2 * (-1.3888889e-3f + a2 * (2.4801587e-5f - a2 * 2.7557319e-7f))));
-  // Rotate by q quarter turns with selects, not a switch: q is random, so a branch on it would mispredict.
+  // Rotate by k quarter turns with selects, not a switch: k is random, so a branch on it would mispredict.
   const float s0 = (k & 1) ? ca : sa, c0 = (k & 1) ? sa : ca;
   s = (k & 2) ? -s0 : s0;
   c = ((k + 1) & 2) ? -c0 : c0;

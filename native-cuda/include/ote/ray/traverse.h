@@ -195,8 +195,8 @@ inline uint32_t node_enter4(const BvhNode* n, int k0, const NodeRay4& r, __m128 
 }
 
 #if defined(__AVX__)
-// All eight children in one AVX step, in builds with AVX enabled (e.g. OTE_EXTRA_CXX_FLAGS=-mavx2): same operations,
-// same rounding, so the same hits as the SSE steps.
+// All eight children in one AVX step, where AVX is enabled (cpu/trace_cpu_avx2.cpp, or a whole build with
+// OTE_EXTRA_CXX_FLAGS=-mavx2): same operations, same rounding, so the same hits as the SSE steps.
 inline uint32_t node_enter8(const BvhNode* n, const NodeRay4& r, __m128 tmin, __m128 tmax, float* d) {
   const float* b = &n->box[0][0];
   const __m256 ox = _mm256_set_m128(r.ox, r.ox), oy = _mm256_set_m128(r.oy, r.oy), oz = _mm256_set_m128(r.oz, r.oz);
@@ -292,8 +292,8 @@ inline uint32_t intersect_tri4(const BvhTri4& p, const TriRay4& w, __m128 tmin, 
   return uint32_t(_mm_movemask_ps(ok));
 }
 
-// One BVH level's steps on this backend (see walk_level): a node's child boxes four per SSE step, the four
-// triangles of a packet in one watertight SIMD step.
+// One BVH level's steps on this backend (see walk_level): a node's child boxes in SIMD steps (node_enter_all), the
+// four triangles of a packet in one watertight SIMD step.
 struct NodeTest {
   NodeRay4 nr;
   __m128 vtmin;
