@@ -1,6 +1,6 @@
 // The ray-tracing core's bindings. See ts-core/src/native/rays.ts.
 //   createSceneBvh(scene, options) -> { promise: { handle, stats }, cancel }
-//   refitSceneBvh(handle, instanceTransforms, options) -> { promise: stats, cancel }
+//   refitSceneBvh(handle, scene, options) -> { promise: stats, cancel }   (scene: the built one, new instanceTransforms)
 //   traceRays(handle, rays, outputs, options) -> { promise: { backend }, cancel }
 //   renderView(handle, params, materials, out, options) -> { promise: { backend }, cancel }
 //   disposeSceneBvh(handle)
@@ -39,6 +39,8 @@ Napi::Object stats_object(Napi::Env env, const ote::BvhStats& s) {
   o.Set("degenerateTriangles", double(s.degenerate_triangles));
   o.Set("instancedTriangles", double(s.instanced_triangles));
   o.Set("skippedInstances", double(s.skipped_instances));
+  o.Set("mergedInstances", double(s.merged_instances));
+  o.Set("copiedTriangles", double(s.copied_triangles));
   o.Set("bytes", double(s.bytes));
   o.Set("buildSeconds", s.build_seconds);
   o.Set("maxDepth", s.max_depth);
@@ -75,6 +77,14 @@ Napi::Value CreateSceneBvh(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, std::string(fn) + ": scene.instanceMesh[" + std::to_string(i) + "] is out of range");
   ote::BvhBuildOptions bo;
   bo.max_leaf_size = uint32_t(number_option(options, "maxLeafSize", bo.max_leaf_size, fn));
+  Napi::Value merge = options.Get("mergeIntoWorld");
+  if (!merge.IsUndefined()) {
+    if (!merge.IsBoolean()) throw_type(env, std::string(fn) + ": options.mergeIntoWorld must be a boolean");
+    bo.merge_into_world = merge.As<Napi::Boolean>().Value();
+  }
+  bo.copy_budget = float(number_option(options, "copyBudget", bo.copy_budget, fn));
+  if (!(bo.copy_budget >= 0.0f))
+    throw Napi::RangeError::New(env, std::string(fn) + ": options.copyBudget must be a number >= 0");
   auto box = std::make_shared<BvhBox>();
   return NativeJob::Start(
       env, fn,
@@ -109,21 +119,23 @@ Napi::Value RefitSceneBvh(const Napi::CallbackInfo& info) {
   const char* fn = "refitSceneBvh";
   Napi::Env env = info.Env();
   auto box = handle_arg(info, fn);
-  if (info.Length() < 2 || !info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw_type(env, std::string(fn) + ": argument 'instanceTransforms' must be a Float32Array");
-  auto arr = info[1].As<Napi::Float32Array>();
-  expect_length(env, fn, "instanceTransforms", arr.ElementLength(), 16ull * box->bvh.flat_instance_count());
-  const float* xf = arr.Data();
+  Napi::Object scene_obj = object_arg(info, 1, fn, "scene");
+  const ote::FlatScene scene = flat_scene_arg(scene_obj, fn);
+  const ote::SceneBvh& bvh = box->bvh;
+  expect_length(env, fn, "scene.instanceTransforms", 16ull * scene.instance_count, 16ull * bvh.flat_instance_count());
+  if (scene.triangle_count != bvh.flat_triangle_count())
+    throw Napi::RangeError::New(env, std::string(fn) + ": scene has " + std::to_string(scene.triangle_count) +
+                                         " triangles, but the BVH was built from " +
+                                         std::to_string(bvh.flat_triangle_count()) + "; build a new BVH instead");
   Napi::Object options = options_arg(info, 2);
   return NativeJob::Start(
       env, fn,
-      [box, xf](const ote::JobControl& ctl) {
+      [box, scene](const ote::JobControl& ctl) {
         std::unique_lock<std::shared_mutex> lock(box->lock);
-        return ote::refit_scene_bvh(box->bvh, xf, ctl);
+        return ote::refit_scene_bvh(box->bvh, scene, ctl);
       },
       [box](Napi::Env env) -> Napi::Value { return stats_object(env, box->bvh.stats()); },
-      options.Get("onProgress"), {info[1]});
+      options.Get("onProgress"), {scene_obj});
 }
 
 template <typename T>

@@ -5,11 +5,13 @@
 // (breadth first) until there are enough independent subtrees, which the thread pool then builds; each subtree
 // writes to its own node vector and the vectors are appended in order. The binary tree is then collapsed into
 // the 8-wide BvhNode layout (children at higher indices than their parent: the refit relies on it) and BLAS
-// leaves are packed into BvhTri4 packets.
+// leaves are packed into BvhTri4 packets. Meshes drawn by one instance (and small meshes drawn by a few) are
+// transformed to world space first and built as one mesh, the world BLAS, whose nodes and packets come first.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "ote/bvh/scene_bvh.h"
@@ -339,12 +341,107 @@ void transform_box(const float* m, const float* lo, const float* hi, float* wlo,
   }
 }
 
-// Instance PrimRefs for the TLAS (valid instances only) and the instance records in FlatScene order.
+// Which instances are merged into the world BLAS (only instances with a finite, invertible matrix; a singular one
+// is skipped, as in the TLAS). Meshes drawn by one instance always are: they cost no copy. Meshes drawn several
+// times are copied there too, smallest first, while the copies add at most copy_budget x the scene's stored
+// triangles: a bolt drawn twenty times then costs twenty overlapping TLAS records no more, and instanced foliage,
+// whose copies would multiply the memory, keeps its BLAS.
+std::vector<uint8_t> merge_plan(const FlatScene& s, const BvhBuildOptions& o) {
+  std::vector<uint8_t> merged(s.instance_count, 0);
+  if (!o.merge_into_world) return merged;
+  std::vector<uint8_t> ok(s.instance_count);
+  std::vector<uint32_t> uses(s.mesh_count, 0);
+  float inverse[12];
+  for (uint32_t i = 0; i < s.instance_count; ++i) {
+    ok[i] = invert_affine(s.instance_transforms + 16ull * i, inverse);
+    uses[s.instance_mesh[i]] += ok[i];
+  }
+  auto tris = [&](uint32_t m) { return uint64_t(s.mesh_first_triangle[m + 1] - s.mesh_first_triangle[m]); };
+  std::vector<uint8_t> to_world(s.mesh_count, 0);
+  std::vector<uint32_t> shared;
+  for (uint32_t m = 0; m < s.mesh_count; ++m) {
+    to_world[m] = uses[m] == 1;
+    if (uses[m] > 1) shared.push_back(m);
+  }
+  std::sort(shared.begin(), shared.end(), [&](uint32_t a, uint32_t b) { return tris(a) != tris(b) ? tris(a) < tris(b) : a < b; });
+  const double budget = std::max(0.0, double(o.copy_budget)) * double(s.triangle_count);
+  double spent = 0.0;
+  for (uint32_t m : shared) {
+    const double copies = double(tris(m)) * double(uses[m] - 1);
+    if (spent + copies > budget) continue;
+    spent += copies;
+    to_world[m] = 1;
+  }
+  for (uint32_t i = 0; i < s.instance_count; ++i) merged[i] = ok[i] && to_world[s.instance_mesh[i]];
+  return merged;
+}
+
+// Corners of triangle t: object space, or world space under the column-major matrix m (the world BLAS). The build
+// and the refit both call this, so a refit with unchanged matrices reproduces the built corners exactly.
+inline void triangle_corners(const FlatScene& s, uint64_t t, const float* m, Vec3 p[3]) {
+  for (int c = 0; c < 3; ++c) {
+    p[c] = load_vec3(s.positions, s.indices[3 * t + c]);
+    if (m) p[c] = transform_point(m, p[c]);
+  }
+}
+
+// True when the column-major matrix m mirrors (negative determinant of its 3x3 part).
+inline bool mirrors(const float* m) {
+  const double det = double(m[0]) * (double(m[5]) * m[10] - double(m[9]) * m[6]) -
+                     double(m[4]) * (double(m[1]) * m[10] - double(m[9]) * m[2]) +
+                     double(m[8]) * (double(m[1]) * m[6] - double(m[5]) * m[2]);
+  return det < 0.0;
+}
+
+// Writes triangle t into lane l of a packet: object space (m == nullptr), or world space under m with corners 1
+// and 2 swapped where m mirrors (see kSlotMirrored). Returns the lane's slot_instance flag.
+inline uint32_t store_lane(const FlatScene& s, uint32_t t, const float* m, BvhTri4& p, int l) {
+  Vec3 q[3];
+  triangle_corners(s, t, m, q);
+  const bool mirrored = m && mirrors(m);
+  if (mirrored) std::swap(q[1], q[2]);
+  for (int c = 0; c < 3; ++c) p.v[c][0][l] = q[c].x, p.v[c][1][l] = q[c].y, p.v[c][2][l] = q[c].z;
+  p.prim[l] = t;
+  return mirrored ? kSlotMirrored : 0u;
+}
+
+// Union of a wide node's child boxes.
+Box node_bounds(const BvhNode& n) {
+  Box b;
+  for (int j = 0; j < kBvhWidth; ++j) {
+    if (n.child[j] == kBvhInvalid) continue;
+    const float lo[3] = {n.box[0][j], n.box[2][j], n.box[4][j]}, hi[3] = {n.box[1][j], n.box[3][j], n.box[5][j]};
+    b.grow(lo, hi);
+  }
+  return b;
+}
+
+// The key of a TLAS record in refit bookkeeping: its FlatScene instance, or one past the last for the world BLAS.
+inline uint32_t record_key(const SceneBvh& bvh, const BvhInstance& rec) {
+  return rec.instance == kBvhInvalid ? bvh.flat_instance_count() : rec.instance;
+}
+
+// TLAS PrimRefs and records: the world BLAS's record first (if it holds anything), then the valid instances that
+// are not merged, in FlatScene order.
 void make_instance_refs(const SceneBvh& bvh, const float* transforms, const std::vector<uint32_t>& inst_mesh,
+                        const std::vector<uint8_t>& merged, const std::vector<uint32_t>& mesh_valid,
                         std::vector<PrimRef>& refs, std::vector<BvhInstance>& recs, uint64_t& skipped) {
   refs.clear(), recs.clear(), skipped = 0;
+  if (bvh.world_root != kBvhInvalid) {
+    BvhInstance rec{};
+    rec.world_to_object[0] = rec.world_to_object[5] = rec.world_to_object[10] = 1.0f;
+    rec.blas_root = bvh.world_root, rec.instance = kBvhInvalid, rec.mesh = kBvhInvalid;
+    PrimRef r{};
+    std::memcpy(r.lo, bvh.world_bounds, 12), std::memcpy(r.hi, bvh.world_bounds + 3, 12);
+    refs.push_back(r);
+    recs.push_back(rec);
+  }
   for (uint32_t i = 0; i < inst_mesh.size(); ++i) {
     const uint32_t mesh = inst_mesh[i];
+    if (merged[i]) {
+      skipped += mesh_valid[mesh] == 0;
+      continue;
+    }
     const float* m = transforms + 16ull * i;
     BvhInstance rec{};
     if (bvh.mesh_root[mesh] == kBvhInvalid || !invert_affine(m, rec.world_to_object)) {
@@ -361,10 +458,11 @@ void make_instance_refs(const SceneBvh& bvh, const float* transforms, const std:
 }
 
 Status build_tlas(SceneBvh& bvh, const float* transforms, const std::vector<uint32_t>& inst_mesh,
-                  uint64_t& skipped, uint32_t& depth, const JobControl& ctl) {
+                  const std::vector<uint8_t>& merged, const std::vector<uint32_t>& mesh_valid, uint64_t& skipped,
+                  uint32_t& depth, const JobControl& ctl) {
   std::vector<PrimRef> refs;
   std::vector<BvhInstance> recs;
-  make_instance_refs(bvh, transforms, inst_mesh, refs, recs, skipped);
+  make_instance_refs(bvh, transforms, inst_mesh, merged, mesh_valid, refs, recs, skipped);
   bvh.tlas_nodes.clear(), bvh.instances.clear();
   depth = 0;
   if (refs.empty()) return Status::Ok;
@@ -382,6 +480,34 @@ Status build_tlas(SceneBvh& bvh, const float* transforms, const std::vector<uint
   return Status::Ok;
 }
 
+// Bottom-up refit of the world BLAS (nodes [0, world_nodes)) after some of its triangles moved.
+void refit_world_blas(SceneBvh& bvh) {
+  for (size_t i = bvh.world_nodes; i-- > 0;) {
+    BvhNode& n = bvh.blas_nodes[i];
+    for (int c = 0; c < kBvhWidth; ++c) {
+      const uint32_t r = n.child[c];
+      if (r == kBvhInvalid) continue;
+      Box b;
+      if (bvh_is_leaf(r)) {
+        for (uint32_t k = bvh_leaf_first(r); k < bvh_leaf_first(r) + bvh_leaf_count(r); ++k)
+          for (int l = 0; l < 4; ++l) {
+            const BvhTri4& p = bvh.tris[k];
+            if (p.prim[l] == kBvhInvalid) continue;
+            for (int v = 0; v < 3; ++v) {
+              const float q[3] = {p.v[v][0][l], p.v[v][1][l], p.v[v][2][l]};
+              b.grow_point(q);
+            }
+          }
+      } else {
+        b = node_bounds(bvh.blas_nodes[r]);
+      }
+      for (int a = 0; a < 3; ++a) n.box[2 * a][c] = b.lo[a], n.box[2 * a + 1][c] = b.hi[a];
+    }
+  }
+  const Box w = node_bounds(bvh.blas_nodes[bvh.world_root]);
+  std::memcpy(bvh.world_bounds, w.lo, 12), std::memcpy(bvh.world_bounds + 3, w.hi, 12);
+}
+
 }  // namespace
 
 SceneBvh::SceneBvh() = default;
@@ -391,8 +517,14 @@ SceneBvh& SceneBvh::operator=(SceneBvh&& o) noexcept {
   if (this == &o) return *this;
   blas_nodes = std::move(o.blas_nodes), tris = std::move(o.tris), mesh_root = std::move(o.mesh_root);
   tlas_nodes = std::move(o.tlas_nodes), instances = std::move(o.instances), mesh_bounds = std::move(o.mesh_bounds);
-  stats_ = o.stats_, flat_instance_count_ = o.flat_instance_count_, flat_triangle_count_ = o.flat_triangle_count_;
-  instance_mesh_ = std::move(o.instance_mesh_);
+  slot_instance = std::move(o.slot_instance);
+  world_root = o.world_root, world_nodes = o.world_nodes, world_packets = o.world_packets;
+  std::memcpy(world_bounds, o.world_bounds, sizeof world_bounds);
+  stats_ = o.stats_, options_ = o.options_;
+  flat_vertex_count_ = o.flat_vertex_count_, flat_mesh_count_ = o.flat_mesh_count_;
+  flat_instance_count_ = o.flat_instance_count_, flat_triangle_count_ = o.flat_triangle_count_;
+  instance_mesh_ = std::move(o.instance_mesh_), merged_ = std::move(o.merged_);
+  merged_transforms_ = std::move(o.merged_transforms_), mesh_valid_ = std::move(o.mesh_valid_);
   std::lock_guard<std::mutex> lock(device_mutex_);
   device_ = std::move(o.device_);
   return *this;
@@ -401,7 +533,7 @@ SceneBvh& SceneBvh::operator=(SceneBvh&& o) noexcept {
 SceneBvhView SceneBvh::view() const {
   SceneBvhView v;
   v.blas_nodes = blas_nodes.data(), v.tris = tris.data();
-  v.tlas_nodes = tlas_nodes.data(), v.instances = instances.data();
+  v.tlas_nodes = tlas_nodes.data(), v.instances = instances.data(), v.slot_instance = slot_instance.data();
   v.tlas_node_count = uint32_t(tlas_nodes.size()), v.instance_count = uint32_t(instances.size());
   return v;
 }
@@ -410,6 +542,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
   const auto t0 = std::chrono::steady_clock::now();
   if (s.triangle_count && (!s.positions || !s.indices)) return Status::InvalidArgument;
   if (s.mesh_count && !s.mesh_first_triangle) return Status::InvalidArgument;
+  if (s.instance_count && (!s.instance_mesh || !s.instance_transforms)) return Status::InvalidArgument;
   if (s.mesh_count && s.mesh_first_triangle[s.mesh_count] > s.triangle_count) return Status::InvalidArgument;
   for (uint32_t m = 0; m < s.mesh_count; ++m)
     if (s.mesh_first_triangle[m] > s.mesh_first_triangle[m + 1]) return Status::InvalidArgument;
@@ -420,43 +553,91 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
 
   SceneBvh bvh;
   BvhStats& st = bvh.stats_;
+  bvh.options_ = o;
+  bvh.flat_vertex_count_ = s.vertex_count, bvh.flat_mesh_count_ = s.mesh_count;
   bvh.flat_instance_count_ = s.instance_count, bvh.flat_triangle_count_ = s.triangle_count;
   bvh.instance_mesh_.assign(s.instance_mesh, s.instance_mesh + s.instance_count);
   bvh.mesh_root.assign(s.mesh_count, kBvhInvalid);
   bvh.mesh_bounds.assign(6ull * s.mesh_count, 0.0f);
+  bvh.mesh_valid_.assign(s.mesh_count, 0);
   // At most kBvhLeafMaxCount packets of four per leaf.
   const BuildParams bp{std::max(1u, std::min(o.max_leaf_size, 4 * kBvhLeafMaxCount)), o.traversal_cost, o.bins, 2};
 
-  // PrimRefs of every valid triangle, grouped by mesh; degenerate ones are dropped here and counted.
-  std::vector<PrimRef> refs(s.triangle_count);
-  std::vector<uint8_t> valid(s.triangle_count);
+  // The triangles to build, as (triangle, instance) items: first every merged instance's triangles (the world BLAS,
+  // read through that instance's matrix; a mesh copied for several instances appears once per instance), then
+  // every other mesh's triangles in object space (instance kBvhInvalid).
+  bvh.merged_ = merge_plan(s, o);
+  std::vector<uint8_t> valid(s.triangle_count);  // judged as stored (object space); the rest are counted and dropped
   Status status = parallel_for(s.triangle_count, 1 << 15, [&](uint64_t b, uint64_t e) {
     for (uint64_t t = b; t < e; ++t) {
-      const Vec3 p0 = load_vec3(s.positions, s.indices[3 * t]), p1 = load_vec3(s.positions, s.indices[3 * t + 1]),
-                 p2 = load_vec3(s.positions, s.indices[3 * t + 2]);
-      const TriangleMeasure tm = measure_triangle(p0, p1, p2);
-      valid[t] = !tm.degenerate;
-      PrimRef& r = refs[t];
-      r.lo[0] = tm.lo.x, r.lo[1] = tm.lo.y, r.lo[2] = tm.lo.z;
-      r.hi[0] = tm.hi.x, r.hi[1] = tm.hi.y, r.hi[2] = tm.hi.z;
-      r.id = uint32_t(t), r.pad = 0;
+      Vec3 p[3];
+      triangle_corners(s, t, nullptr, p);
+      valid[t] = !measure_triangle(p[0], p[1], p[2]).degenerate;
     }
   }, ctl);
   if (status != Status::Ok) return status;
+  std::vector<uint8_t> in_world(s.mesh_count, 0);
+  for (uint32_t m = 0; m < s.mesh_count; ++m) {
+    for (uint32_t t = s.mesh_first_triangle[m]; t < s.mesh_first_triangle[m + 1]; ++t) bvh.mesh_valid_[m] += valid[t];
+    st.degenerate_triangles += (s.mesh_first_triangle[m + 1] - s.mesh_first_triangle[m]) - bvh.mesh_valid_[m];
+  }
+  struct Item { uint32_t tri, inst; };
+  std::vector<Item> items;
+  for (uint32_t i = 0; i < s.instance_count; ++i) {
+    if (!bvh.merged_[i]) continue;
+    const uint32_t m = s.instance_mesh[i];
+    in_world[m] = 1;
+    for (uint32_t t = s.mesh_first_triangle[m]; t < s.mesh_first_triangle[m + 1]; ++t)
+      if (valid[t]) items.push_back({t, i});
+    bvh.merged_transforms_.insert(bvh.merged_transforms_.end(), s.instance_transforms + 16ull * i,
+                                  s.instance_transforms + 16ull * i + 16);
+  }
+  const uint64_t world_items = items.size();
+  for (uint32_t m = 0; m < s.mesh_count; ++m) {
+    if (in_world[m]) continue;
+    for (uint32_t t = s.mesh_first_triangle[m]; t < s.mesh_first_triangle[m + 1]; ++t)
+      if (valid[t]) items.push_back({t, kBvhInvalid});
+  }
+  if (items.size() > UINT32_MAX) return Status::InvalidArgument;
+  std::vector<uint8_t>().swap(valid);
+  auto matrix_of = [&](const Item& it) {
+    return it.inst == kBvhInvalid ? nullptr : s.instance_transforms + 16ull * it.inst;
+  };
 
+  // PrimRefs: the meshes' ranges first, in FlatScene order, then the world BLAS's. A world copy that transforms
+  // to a non-finite or zero-area triangle (a matrix near overflow or singularity) is dropped from the tail.
+  std::vector<PrimRef> refs(items.size());
+  const uint32_t world_begin = uint32_t(items.size() - world_items);
+  status = parallel_for(items.size(), 1 << 15, [&](uint64_t b, uint64_t e) {
+    for (uint64_t k = b; k < e; ++k) {
+      Vec3 p[3];
+      triangle_corners(s, items[k].tri, matrix_of(items[k]), p);
+      const TriangleMeasure tm = measure_triangle(p[0], p[1], p[2]);
+      const uint64_t r = k < world_items ? world_begin + k : k - world_items;
+      refs[r] = PrimRef{{tm.lo.x, tm.lo.y, tm.lo.z}, uint32_t(k), {tm.hi.x, tm.hi.y, tm.hi.z}, tm.degenerate};
+    }
+  }, ctl);
+  if (status != Status::Ok) return status;
+  refs.erase(std::remove_if(refs.begin() + world_begin, refs.end(), [](const PrimRef& r) { return r.pad != 0; }),
+             refs.end());
+  uint64_t world_stored = 0;
+  for (uint32_t m = 0; m < s.mesh_count; ++m) {
+    st.triangles += bvh.mesh_valid_[m];
+    world_stored += in_world[m] ? bvh.mesh_valid_[m] : 0;
+  }
+  st.copied_triangles = world_items - world_stored;
+
+  // Groups of PrimRefs, each built into one BLAS: the world BLAS first, so that its nodes and packets come first,
+  // then every other mesh.
+  constexpr uint32_t kWorldGroup = kBvhInvalid;
   struct MeshRange { uint32_t mesh, begin, end; };
   std::vector<MeshRange> meshes;
-  uint32_t w = 0;
-  for (uint32_t m = 0; m < s.mesh_count; ++m) {
-    const uint32_t b = w;
-    for (uint32_t t = s.mesh_first_triangle[m]; t < s.mesh_first_triangle[m + 1]; ++t) {
-      if (valid[t]) refs[w++] = refs[t];
-      else ++st.degenerate_triangles;
-    }
-    if (w > b) meshes.push_back({m, b, w});
+  if (refs.size() > world_begin) meshes.push_back({kWorldGroup, world_begin, uint32_t(refs.size())});
+  for (uint32_t m = 0, r = 0; m < s.mesh_count; ++m) {
+    if (in_world[m] || !bvh.mesh_valid_[m]) continue;
+    meshes.push_back({m, r, r + bvh.mesh_valid_[m]});
+    r += bvh.mesh_valid_[m];
   }
-  refs.resize(w);
-  st.triangles = w;
 
   // Big meshes one at a time with a parallel build; small ones many at a time, one thread each. Each mesh's
   // binary tree is collapsed into its own wide node vector with mesh-local indices; its leaves become runs of
@@ -521,14 +702,20 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
       bvh.blas_nodes.push_back(nd);
     }
     for (const auto& pk : mt.packets) packet_src.push_back({pk.first + meshes[k].begin, pk.second});
-    bvh.mesh_root[meshes[k].mesh] = node_off;
-    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], mt.lo, 12);
-    std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], mt.hi, 12);
+    if (meshes[k].mesh == kWorldGroup) {
+      bvh.world_root = node_off, bvh.world_nodes = uint32_t(mt.nodes.size()), bvh.world_packets = uint32_t(mt.packets.size());
+      std::memcpy(bvh.world_bounds, mt.lo, 12), std::memcpy(bvh.world_bounds + 3, mt.hi, 12);
+    } else {
+      bvh.mesh_root[meshes[k].mesh] = node_off;
+      std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], mt.lo, 12);
+      std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh + 3], mt.hi, 12);
+    }
     st.max_depth = std::max(st.max_depth, depth[k]);
     BvhNodeArray().swap(mt.nodes);
     std::vector<std::pair<uint32_t, uint32_t>>().swap(mt.packets);
   }
   bvh.tris.resize(packet_src.size());
+  bvh.slot_instance.assign(4ull * bvh.world_packets, kBvhInvalid);
   status = parallel_for(packet_src.size(), 1 << 13, [&](uint64_t b, uint64_t e) {
     for (uint64_t i = b; i < e; ++i) {
       BvhTri4& p = bvh.tris[i];
@@ -539,54 +726,101 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
           p.prim[l] = kBvhInvalid;
           continue;
         }
-        const uint32_t t = refs[packet_src[i].first + l].id;
-        for (int c = 0; c < 3; ++c)
-          for (int a = 0; a < 3; ++a) p.v[c][a][l] = s.positions[3ull * s.indices[3ull * t + c] + a];
-        p.prim[l] = t;
+        const Item& it = items[refs[packet_src[i].first + l].id];
+        const uint32_t flag = store_lane(s, it.tri, matrix_of(it), p, int(l));
+        if (i < bvh.world_packets) bvh.slot_instance[4 * i + l] = it.inst | flag;
       }
     }
   }, ctl);
   if (status != Status::Ok) return status;
 
   uint32_t tdepth = 0;
-  status = build_tlas(bvh, s.instance_transforms, bvh.instance_mesh_, st.skipped_instances, tdepth, ctl);
+  status = build_tlas(bvh, s.instance_transforms, bvh.instance_mesh_, bvh.merged_, bvh.mesh_valid_,
+                      st.skipped_instances, tdepth, ctl);
   if (status != Status::Ok) return status;
-  std::vector<uint64_t> mesh_valid(s.mesh_count, 0);
-  for (const MeshRange& mr : meshes) mesh_valid[mr.mesh] = mr.end - mr.begin;
-  for (const BvhInstance& in : bvh.instances) st.instanced_triangles += mesh_valid[in.mesh];
+  for (const BvhInstance& in : bvh.instances)
+    if (in.instance != kBvhInvalid) st.instanced_triangles += bvh.mesh_valid_[in.mesh];
+  for (uint32_t i = 0; i < s.instance_count; ++i)
+    if (bvh.merged_[i] && bvh.mesh_valid_[s.instance_mesh[i]]) {
+      ++st.merged_instances;
+      st.instanced_triangles += bvh.mesh_valid_[s.instance_mesh[i]];
+    }
   st.blas_nodes = bvh.blas_nodes.size(), st.tlas_nodes = bvh.tlas_nodes.size();
   st.bytes = st.blas_nodes * sizeof(BvhNode) + st.tlas_nodes * sizeof(BvhNode) + bvh.tris.size() * sizeof(BvhTri4) +
-             bvh.instances.size() * sizeof(BvhInstance);
+             bvh.instances.size() * sizeof(BvhInstance) + bvh.slot_instance.size() * sizeof(uint32_t);
   st.max_depth = std::max(st.max_depth, tdepth);
   st.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out = std::move(bvh);
   return Status::Ok;
 }
 
-Status refit_scene_bvh(SceneBvh& bvh, const float* transforms, const JobControl& ctl) {
-  if (bvh.flat_instance_count_ && !transforms) return Status::InvalidArgument;
+Status refit_scene_bvh(SceneBvh& bvh, const FlatScene& s, const JobControl& ctl) {
+  // The scene must be the one the BVH was built from, apart from the instance matrices.
+  if (s.vertex_count != bvh.flat_vertex_count_ || s.triangle_count != bvh.flat_triangle_count_ ||
+      s.mesh_count != bvh.flat_mesh_count_ || s.instance_count != bvh.flat_instance_count_)
+    return Status::InvalidArgument;
+  if (s.instance_count && (!s.instance_mesh || !s.instance_transforms)) return Status::InvalidArgument;
+  if (!std::equal(bvh.instance_mesh_.begin(), bvh.instance_mesh_.end(), s.instance_mesh)) return Status::InvalidArgument;
   if (ctl.cancelled()) return Status::Cancelled;
-  // Refit in place when the set of valid instances is unchanged (the common case: things moved); otherwise
-  // (an instance became singular or valid again) rebuild the TLAS, which is cheap next to the BLASes.
-  std::vector<PrimRef> refs;
-  std::vector<BvhInstance> recs;
-  uint64_t skipped = 0;
-  make_instance_refs(bvh, transforms, bvh.instance_mesh_, refs, recs, skipped);
-  bool same = recs.size() == bvh.instances.size() && skipped == bvh.stats_.skipped_instances;
-  std::vector<uint32_t> slot_of(bvh.flat_instance_count_, kBvhInvalid);
-  for (uint32_t k = 0; k < recs.size(); ++k) slot_of[recs[k].instance] = k;
-  for (const BvhInstance& in : bvh.instances) same = same && slot_of[in.instance] != kBvhInvalid;
   {
     std::lock_guard<std::mutex> lock(bvh.device_mutex_);
     bvh.device_.reset();
   }
+  // A matrix that became singular (or invertible) changes which meshes are merged: build everything again.
+  if (merge_plan(s, bvh.options_) != bvh.merged_) {
+    if (!s.positions || !s.indices || !s.mesh_first_triangle) return Status::InvalidArgument;
+    SceneBvh fresh;
+    const Status st = build_scene_bvh(s, bvh.options_, fresh, ctl);
+    if (st == Status::Ok) bvh = std::move(fresh);
+    return st;
+  }
+
+  // Merged instances that moved: their triangles in the world BLAS are transformed again, then its boxes refitted.
+  std::vector<uint8_t> moved(s.instance_count, 0);
+  bool any_moved = false;
+  for (uint32_t i = 0, k = 0; i < s.instance_count; ++i) {
+    if (!bvh.merged_[i]) continue;
+    float* kept = &bvh.merged_transforms_[16ull * k++];
+    const float* now = s.instance_transforms + 16ull * i;
+    if (std::memcmp(kept, now, 16 * sizeof(float)) == 0) continue;
+    std::memcpy(kept, now, 16 * sizeof(float));
+    moved[i] = 1, any_moved = true;
+  }
+  if (any_moved && bvh.world_root != kBvhInvalid) {
+    if (!s.positions || !s.indices) return Status::InvalidArgument;
+    const Status st = parallel_for(bvh.world_packets, 1 << 12, [&](uint64_t b, uint64_t e) {
+      for (uint64_t i = b; i < e; ++i) {
+        BvhTri4& p = bvh.tris[i];
+        for (int l = 0; l < 4; ++l) {
+          if (p.prim[l] == kBvhInvalid) continue;  // padding
+          const uint32_t inst = bvh.slot_instance[4 * i + l] & ~kSlotMirrored;
+          if (!moved[inst]) continue;
+          bvh.slot_instance[4 * i + l] = inst | store_lane(s, p.prim[l], s.instance_transforms + 16ull * inst, p, l);
+        }
+      }
+    }, ctl);
+    if (st != Status::Ok) return st;
+    refit_world_blas(bvh);
+  }
+
+  // The TLAS: refit in place when the set of records is unchanged (the common case: things moved); otherwise (an
+  // instance of a shared mesh became singular or valid again) rebuild it, which is cheap next to the BLASes.
+  std::vector<PrimRef> refs;
+  std::vector<BvhInstance> recs;
+  uint64_t skipped = 0;
+  make_instance_refs(bvh, s.instance_transforms, bvh.instance_mesh_, bvh.merged_, bvh.mesh_valid_, refs, recs, skipped);
+  bool same = recs.size() == bvh.instances.size() && skipped == bvh.stats_.skipped_instances;
+  std::vector<uint32_t> slot_of(bvh.flat_instance_count_ + 1ull, kBvhInvalid);
+  for (uint32_t k = 0; k < recs.size(); ++k) slot_of[record_key(bvh, recs[k])] = k;
+  for (const BvhInstance& in : bvh.instances) same = same && slot_of[record_key(bvh, in)] != kBvhInvalid;
   if (!same) {
     uint32_t depth = 0;
-    const Status st = build_tlas(bvh, transforms, bvh.instance_mesh_, bvh.stats_.skipped_instances, depth, ctl);
+    const Status st = build_tlas(bvh, s.instance_transforms, bvh.instance_mesh_, bvh.merged_, bvh.mesh_valid_,
+                                 bvh.stats_.skipped_instances, depth, ctl);
     bvh.stats_.tlas_nodes = bvh.tlas_nodes.size();
     return st;
   }
-  for (BvhInstance& in : bvh.instances) in = recs[slot_of[in.instance]];
+  for (BvhInstance& in : bvh.instances) in = recs[slot_of[record_key(bvh, in)]];
   // Children have higher indices than their parents, so one backward pass sees every child before its parent.
   for (size_t i = bvh.tlas_nodes.size(); i-- > 0;) {
     BvhNode& n = bvh.tlas_nodes[i];
@@ -596,16 +830,11 @@ Status refit_scene_bvh(SceneBvh& bvh, const float* transforms, const JobControl&
       Box b;
       if (bvh_is_leaf(r)) {
         for (uint32_t k = bvh_leaf_first(r); k < bvh_leaf_first(r) + bvh_leaf_count(r); ++k) {
-          const PrimRef& pr = refs[slot_of[bvh.instances[k].instance]];
+          const PrimRef& pr = refs[slot_of[record_key(bvh, bvh.instances[k])]];
           b.grow(pr.lo, pr.hi);
         }
       } else {
-        const BvhNode& ch = bvh.tlas_nodes[r];
-        for (int j = 0; j < kBvhWidth; ++j) {
-          if (ch.child[j] == kBvhInvalid) continue;
-          const float lo[3] = {ch.box[0][j], ch.box[2][j], ch.box[4][j]}, hi[3] = {ch.box[1][j], ch.box[3][j], ch.box[5][j]};
-          b.grow(lo, hi);
-        }
+        b = node_bounds(bvh.tlas_nodes[r]);
       }
       for (int a = 0; a < 3; ++a) n.box[2 * a][c] = b.lo[a], n.box[2 * a + 1][c] = b.hi[a];
     }

@@ -70,11 +70,13 @@ Status device_scene_bvh(const SceneBvh& bvh, const DeviceSceneBvh*& out) {
     OTE_CUDA_TRY(upload_raw(d->buffers[1], bvh.tris));
     OTE_CUDA_TRY(upload_raw(d->buffers[2], bvh.tlas_nodes));
     OTE_CUDA_TRY(upload_raw(d->buffers[3], bvh.instances));
+    OTE_CUDA_TRY(upload_raw(d->buffers[4], bvh.slot_instance));
     d->device_view = bvh.view();
     d->device_view.blas_nodes = static_cast<const BvhNode*>(d->buffers[0]);
     d->device_view.tris = static_cast<const BvhTri4*>(d->buffers[1]);
     d->device_view.tlas_nodes = static_cast<const BvhNode*>(d->buffers[2]);
     d->device_view.instances = static_cast<const BvhInstance*>(d->buffers[3]);
+    d->device_view.slot_instance = static_cast<const uint32_t*>(d->buffers[4]);
     d->bytes = bvh.stats().bytes;
     bvh.device_ = std::move(d);
   }

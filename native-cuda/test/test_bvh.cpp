@@ -256,9 +256,9 @@ static void test_refit() {
   }
   SceneBvh b = build(sc);
   // Move every instance up by 100; rays at the old places now miss and rays at the new ones hit.
-  std::vector<float> moved = sc.xf;
-  for (int i = 0; i < 200; ++i) moved[16 * i + 13] += 100;
-  CHECK(refit_scene_bvh(b, moved.data(), JobControl{}) == Status::Ok, "refit failed");
+  Scene moved = sc;
+  for (int i = 0; i < 200; ++i) moved.xf[16 * i + 13] += 100;
+  CHECK(refit_scene_bvh(b, moved.flat(), JobControl{}) == Status::Ok, "refit failed");
   Hit h;
   int ok = 0;
   for (int i = 0; i < 200; ++i) {
@@ -269,9 +269,107 @@ static void test_refit() {
   }
   CHECK(ok == 200, "refit: %d of 200 instances correct", ok);
   // Making one instance singular triggers a TLAS rebuild, which must skip it.
-  moved[0] = 0;
-  CHECK(refit_scene_bvh(b, moved.data(), JobControl{}) == Status::Ok && b.stats().skipped_instances == 1, "refit rebuild");
+  moved.xf[0] = 0;
+  CHECK(refit_scene_bvh(b, moved.flat(), JobControl{}) == Status::Ok && b.stats().skipped_instances == 1, "refit rebuild");
   CHECK(!trace_any(b.view(), make_ray({0, 100, 5}, {0, 0, -1}), kRayNone), "singular instance still hit");
+  // A scene that is not the one the BVH was built from is refused.
+  Scene other = moved;
+  other.inst_mesh.pop_back(), other.xf.resize(other.xf.size() - 16);
+  CHECK(refit_scene_bvh(b, other.flat(), JobControl{}) == Status::InvalidArgument, "refit accepted another scene");
+}
+
+// Meshes drawn once are built in world space into the shared world BLAS (merge_into_world). The same scene built
+// without merging (every mesh in object space under its instance) must return the same hits: same triangle and
+// instance, t within 1e-5 relative, the same barycentrics (mirrored instances store corners 1 and 2 swapped and
+// swap u and v back) and the same normals.
+static void test_merged_matches_instanced() {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> U(-1, 1);
+  Scene sc;
+  const float mirror_rot[16] = {0, -1.2f, 0, 0, 1.2f, 0, 0, 0, 0, 0, -0.7f, 0, 2, 1, -1, 1};  // det < 0
+  const float shear[16] = {1, 0.3f, 0, 0, 0, 1, 0, 0, 0.2f, 0, 1.5f, 0, -3, 0, 2, 1};
+  const float twice_a[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, -3, 0, 1};
+  const float twice_b[16] = {0.5f, 0, 0, 0, 0, 0.5f, 0, 0, 0, 0, 0.5f, 0, 0, 3, 0, 1};
+  sc.add_mesh(sphere(12, 24, 1.0f));
+  sc.add_instance(0, mirror_rot);
+  sc.add_mesh(sphere(10, 20, 1.3f));
+  sc.add_instance(1, shear);
+  sc.add_mesh(sphere(8, 16, 0.8f));  // drawn twice: keeps its own BLAS
+  sc.add_instance(2, twice_a);
+  sc.add_instance(2, twice_b);
+  BvhBuildOptions apart, no_copies;
+  apart.merge_into_world = false;
+  no_copies.copy_budget = 0.0f;
+  SceneBvh separate = build(sc, apart), once = build(sc, no_copies), merged = build(sc);
+  const uint64_t small_sphere = sc.first[3] - sc.first[2];
+  CHECK(separate.stats().merged_instances == 0 && separate.view().instance_count == 4, "separate: merged %llu",
+        (unsigned long long)separate.stats().merged_instances);
+  CHECK(once.stats().merged_instances == 2 && once.stats().copied_triangles == 0 && once.view().instance_count == 3,
+        "copy budget 0: merged %llu, TLAS records %u (world BLAS + the mesh drawn twice, twice)",
+        (unsigned long long)once.stats().merged_instances, once.view().instance_count);
+  CHECK(merged.stats().merged_instances == 4 && merged.stats().copied_triangles == small_sphere &&
+            merged.view().instance_count == 1,
+        "default budget: merged %llu, copied %llu of %llu, TLAS records %u", (unsigned long long)merged.stats().merged_instances,
+        (unsigned long long)merged.stats().copied_triangles, (unsigned long long)small_sphere, merged.view().instance_count);
+  CHECK(merged.stats().instanced_triangles == separate.stats().instanced_triangles &&
+            once.stats().instanced_triangles == separate.stats().instanced_triangles &&
+            merged.stats().triangles == separate.stats().triangles,
+        "triangle counts differ");
+  int differ = 0, hits = 0;
+  const int n = 4000;
+  for (int i = 0; i < n; ++i) {
+    const Vec3 o = {U(rng) * 6, U(rng) * 6, U(rng) * 6}, d = Vec3{U(rng) * 3, U(rng) * 4, U(rng) * 2} - o;  // aimed into the scene
+    const uint32_t flags = (i & 1) ? kRayCullBackFaces : kRayNone;
+    Hit b;
+    const bool fb = trace_closest(separate.view(), make_ray(o, d), flags, b);
+    hits += fb;
+    for (const SceneBvh* m : {&once, &merged}) {
+      Hit a;
+      const bool fa = trace_closest(m->view(), make_ray(o, d), flags, a);
+      const bool same = fa == fb && (!fa || (a.prim == b.prim && a.instance == b.instance &&
+                                             std::fabs(a.t - b.t) <= 1e-5f * std::max(1.0f, b.t) &&
+                                             std::fabs(a.u - b.u) < 1e-4f && std::fabs(a.v - b.v) < 1e-4f &&
+                                             dot(a.ng, b.ng) > 0.9999f));
+      if (!same && ++differ < 5)
+        std::fprintf(stderr, "ray %d: world %d t=%g prim %u inst %u uv %g %g, separate %d t=%g prim %u inst %u uv %g %g\n",
+                     i, fa, a.t, a.prim, a.instance, a.u, a.v, fb, b.t, b.prim, b.instance, b.u, b.v);
+      differ += trace_any(m->view(), make_ray(o, d), flags) != fb;
+    }
+  }
+  CHECK(hits > n / 5, "too few hits: %d of %d", hits, n);
+  CHECK(differ == 0, "%d of %d rays differ between the world BLAS and per-mesh BLASes", differ, n);
+
+  // Refit moves a merged mesh: its triangles are transformed again, and a mirror flip swaps its winding.
+  Hit h;
+  Scene moved = sc;
+  const float flipped[16] = {-1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 0, 0, 1};  // mirror, centred at x = 10
+  std::copy(flipped, flipped + 16, moved.xf.begin() + 16);  // instance 1 (the shear, merged)
+  moved.xf[16 * 3 + 14] = 20;                                 // instance 3 (a copy of the shared sphere) up to z = 20
+  CHECK(refit_scene_bvh(merged, moved.flat(), JobControl{}) == Status::Ok, "refit failed");
+  CHECK(trace_closest(merged.view(), make_ray({0, 3, 25}, {0, 0, -1}), kRayNone, h) && h.instance == 3 &&
+            std::fabs(h.t - 4.6f) < 0.05f,
+        "moved copy: instance %u t %g", h.instance, h.t);
+  CHECK(!trace_any(merged.view(), make_ray({0, 3, 5}, {0, 0, -1}, 0.0f, 10.0f), kRayNone), "moved copy still at its old place");
+  SceneBvh fresh = build(moved);
+  Hit g;
+  CHECK(!trace_any(merged.view(), make_ray({-3, 0, 8}, {0, 0, -1}, 0.0f, 7.0f), kRayNone), "moved mesh still hit at its old place");
+  for (const uint32_t flags : {kRayNone, kRayCullBackFaces}) {
+    CHECK(trace_closest(merged.view(), make_ray({10.2f, 0.3f, 5}, {0, 0, -1}), flags, h) && h.instance == 1,
+          "moved mesh missed at its new place (flags %u)", flags);
+    CHECK(trace_closest(fresh.view(), make_ray({10.2f, 0.3f, 5}, {0, 0, -1}), flags, g) && g.prim == h.prim &&
+              std::fabs(g.t - h.t) < 1e-5f && std::fabs(g.u - h.u) < 1e-5f && std::fabs(g.v - h.v) < 1e-5f,
+          "refitted hit differs from a fresh build");
+    CHECK(h.ng.z > 0.9f, "front face after the mirror flip: normal z %g", h.ng.z);
+  }
+  // Rays from inside the moved sphere see back faces only: culled.
+  CHECK(!trace_any(merged.view(), make_ray({10, 0, 0}, {0.3f, 0.2f, 1}), kRayCullBackFaces), "back face seen from inside");
+  CHECK(trace_any(merged.view(), make_ray({10, 0, 0}, {0.3f, 0.2f, 1}), kRayNone), "inside ray missed the sphere");
+  // A merged instance turning singular changes the plan: the whole BVH is built again without it.
+  moved.xf[16] = moved.xf[21] = moved.xf[26] = 0;
+  CHECK(refit_scene_bvh(merged, moved.flat(), JobControl{}) == Status::Ok, "refit rebuild failed");
+  CHECK(merged.stats().skipped_instances == 1 && merged.stats().merged_instances == 3, "after rebuild: skipped %llu merged %llu",
+        (unsigned long long)merged.stats().skipped_instances, (unsigned long long)merged.stats().merged_instances);
+  CHECK(!trace_any(merged.view(), make_ray({10.2f, 0.3f, 5}, {0, 0, -1}), kRayNone), "singular merged instance still hit");
 }
 
 static void test_render_smoke() {
@@ -297,6 +395,7 @@ int main() {
   test_watertight();
   test_bad_input();
   test_refit();
+  test_merged_matches_instanced();
   test_render_smoke();
   if (failures) {
     std::fprintf(stderr, "%d failure(s)\n", failures);

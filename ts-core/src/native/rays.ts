@@ -28,6 +28,10 @@ export interface BvhStats {
   instancedTriangles: number;
   /** Instances with a singular or non-finite transform, or a mesh with nothing to hit. */
   skippedInstances: number;
+  /** Instances built in world space into the shared world BVH (see mergeIntoWorld). */
+  mergedInstances: number;
+  /** Triangles in the world BVH beyond the stored ones: copies of meshes drawn several times (see copyBudget). */
+  copiedTriangles: number;
   /** Host memory of nodes, triangles and instances. */
   bytes: number;
   buildSeconds: number;
@@ -37,6 +41,17 @@ export interface BvhStats {
 export interface BuildOptions extends JobOptions {
   /** Most triangles per BLAS leaf (default 8; SAH chooses smaller leaves where they pay). */
   maxLeafSize?: number;
+  /**
+   * Build the meshes that only one instance draws in world space, together in one "world" BVH (default true):
+   * faster on scenes of many unique meshes, whose boxes overlap. Off: every mesh keeps its own object-space BVH.
+   */
+  mergeIntoWorld?: boolean;
+  /**
+   * Meshes drawn several times are copied into the world BVH too, smallest first, while the copies add at most
+   * this fraction of the scene's stored triangles (default 1; 0: never copy). Large instanced meshes, such as
+   * foliage, stay instanced.
+   */
+  copyBudget?: number;
 }
 
 export interface TraceOptions extends JobOptions {
@@ -88,14 +103,24 @@ export interface Occlusion extends TraceTiming {
 export type NativeBvhHandle = object;
 
 export class SceneBvh {
-  private constructor(private handle_: NativeBvhHandle | undefined, public stats: BvhStats, readonly instanceCount: number,
-    readonly triangleCount: number) {}
+  private constructor(private handle_: NativeBvhHandle | undefined, public stats: BvhStats, private readonly flat: FlatScene) {}
 
-  /** Build the BVH for a flattened scene on all CPU threads. The BVH keeps its own copy of what it needs. */
+  /**
+   * Build the BVH for a flattened scene on all CPU threads. The BVH keeps its own copy of what tracing needs; it
+   * also keeps `flat` referenced, because a refit transforms the merged meshes' triangles again.
+   */
   static async build(flat: FlatScene, opts: BuildOptions = {}): Promise<SceneBvh> {
     const r = await runJob<{ handle: NativeBvhHandle; stats: BvhStats }>(
-      (onProgress) => addon().createSceneBvh(flat, { maxLeafSize: opts.maxLeafSize, onProgress }), opts);
-    return new SceneBvh(r.handle, r.stats, flat.instanceMesh.length, flat.indices.length / 3);
+      (onProgress) => addon().createSceneBvh(flat, { maxLeafSize: opts.maxLeafSize, mergeIntoWorld: opts.mergeIntoWorld, copyBudget: opts.copyBudget, onProgress }), opts);
+    return new SceneBvh(r.handle, r.stats, flat);
+  }
+
+  get instanceCount(): number {
+    return this.flat.instanceMesh.length;
+  }
+
+  get triangleCount(): number {
+    return this.flat.indices.length / 3;
   }
 
   /** The native handle, for other native wrappers. Throws once disposed. */
@@ -105,11 +130,16 @@ export class SceneBvh {
   }
 
   /**
-   * Instances moved: new world matrices (16 floats per FlatScene instance, column-major). The TLAS is refitted in
-   * place (or rebuilt if an instance became singular or valid); meshes are not rebuilt.
+   * Instances moved: new world matrices (16 floats per FlatScene instance, column-major). The boxes are refitted
+   * in place and the moved meshes of the world BVH transformed again; the TLAS is rebuilt if an instance became
+   * singular or valid, and everything if that changes which meshes are merged. Other meshes are not rebuilt.
    */
   async refit(instanceTransforms: Float32Array, opts: JobOptions = {}): Promise<BvhStats> {
-    this.stats = await runJob<BvhStats>((onProgress) => addon().refitSceneBvh(this.handle, instanceTransforms, { onProgress }), opts);
+    const want = 16 * this.instanceCount;
+    if (!(instanceTransforms instanceof Float32Array) || instanceTransforms.length !== want)
+      throw new RangeError(`refit: instanceTransforms has length ${instanceTransforms.length}, expected ${want} (16 floats for each of ${this.instanceCount} instances)`);
+    const scene: FlatScene = { ...this.flat, instanceTransforms };
+    this.stats = await runJob<BvhStats>((onProgress) => addon().refitSceneBvh(this.handle, scene, { onProgress }), opts);
     return this.stats;
   }
 

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import * as THREE from 'three';
 import { MeshBVH, SAH } from 'three-mesh-bvh';
 import { GENERATORS } from '../../../examples/generators/index.js';
-import { NO_HIT, SceneBvh } from '../../src/native/rays.js';
+import { NO_HIT, SceneBvh, type ClosestHits } from '../../src/native/rays.js';
 import { addMesh, addNode } from '../../src/scene/build.js';
 import { flattenScene, type FlatScene } from '../../src/scene/flatten.js';
 import { transformPoint } from '../../src/scene/transform.js';
 import { createScene, type Scene } from '../../src/scene/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { repoRoot } from '../helpers.js';
+import { importGltf } from '../../src/io/gltf-read.js';
+import { repoRoot, sharedScenes } from '../helpers.js';
 
 /** uvu has no async throws(): await the promise and match its rejection message. */
 async function rejects(f: () => Promise<unknown>, re: RegExp): Promise<void> {
@@ -127,6 +128,19 @@ test('refit: moved instances are hit at their new place', async () => {
   await rejects(() => bvh.refit(moved.subarray(16)), /instanceTransforms has length 16, expected 32/);
 });
 
+/** World-space point that hit i's barycentrics name on its triangle, as drawn by its instance. */
+function hitPoint(flat: FlatScene, h: ClosestHits, i: number): [number, number, number] {
+  const m = flat.instanceTransforms.subarray(16 * h.instance[i], 16 * h.instance[i] + 16);
+  const u = h.barycentrics[2 * i], v = h.barycentrics[2 * i + 1], w = [1 - u - v, u, v];
+  const p: [number, number, number] = [0, 0, 0];
+  for (let k = 0; k < 3; k++) {
+    const c = flat.indices[3 * h.prim[i] + k];
+    const q = transformPoint(m, flat.positions[3 * c], flat.positions[3 * c + 1], flat.positions[3 * c + 2]);
+    for (let a = 0; a < 3; a++) p[a] += w[k] * q[a];
+  }
+  return p;
+}
+
 /** All instances' triangles in world space, for a peer BVH. */
 function worldSoup(flat: FlatScene): Float32Array {
   const out: number[] = [];
@@ -173,8 +187,9 @@ test('agrees with three-mesh-bvh on random rays through an instanced scene', asy
   assert.ok(bad <= 2, `${bad} of ${n} rays disagree with three-mesh-bvh`);
 });
 
-test('one instance with a rotation, scale and translation (the walk that skips the TLAS) hits where the world copy does', async () => {
-  // A single node: the traversal goes straight to its BLAS through world_to_object.
+for (const mergeIntoWorld of [true, false])
+test(`one instance with a rotation, scale and translation hits where the world copy does (${mergeIntoWorld ? 'built in world space' : 'object space under its matrix'})`, async () => {
+  // A single node: the traversal goes straight to its BLAS, the world BLAS or the mesh's own under world_to_object.
   const scene = createScene('one');
   const src = GENERATORS.hero(1);
   const mesh = addMesh(scene, 'm', src.meshes[0].primitives.map((p) => ({ positions: p.positions, indices: p.indices, material: -1 })));
@@ -182,7 +197,8 @@ test('one instance with a rotation, scale and translation (the walk that skips t
   addNode(scene, { mesh, translation: [1, 2, -3], rotation: [0, h2, 0, h2], scale: [2, 0.5, 1.5] });
   const flat = flattenScene(scene);
   assert.is(flat.instanceMesh.length, 1);
-  const bvh = await SceneBvh.build(flat);
+  const bvh = await SceneBvh.build(flat, { mergeIntoWorld });
+  assert.is(bvh.stats.mergedInstances, mergeIntoWorld ? 1 : 0);
   const geom = new THREE.BufferGeometry();
   geom.setAttribute('position', new THREE.BufferAttribute(worldSoup(flat), 3));
   const peer = new MeshBVH(geom, { strategy: SAH });
@@ -219,6 +235,71 @@ test('one instance with a rotation, scale and translation (the walk that skips t
   assert.ok(hits > n / 4, `only ${hits} hits`);
   assert.ok(bad <= 2, `${bad} of ${n} rays disagree with three-mesh-bvh`);
   bvh.dispose();
+});
+
+test('cylinder_engine_2: the world BVH (meshes drawn once, and copies of shared ones) returns the hits of per-mesh BVHs', async () => {
+  // An externally authored scene with both kinds of mesh: 29 meshes, 14 of them drawn by several of its 67 nodes.
+  const entry = sharedScenes().find((e) => e.name === 'cylinder_engine_2');
+  assert.ok(entry, 'cylinder_engine_2 missing from ../shared/scenes');
+  const flat = flattenScene((await importGltf(entry!.path)).scene);
+  const separate = await SceneBvh.build(flat, { mergeIntoWorld: false });
+  const once = await SceneBvh.build(flat, { copyBudget: 0 });
+  const world = await SceneBvh.build(flat);
+  const stored = flat.indices.length / 3;
+  assert.is(separate.stats.mergedInstances, 0);
+  assert.ok(once.stats.mergedInstances > 0 && once.stats.mergedInstances < flat.instanceMesh.length && once.stats.copiedTriangles === 0,
+    `copyBudget 0: ${once.stats.mergedInstances} merged, ${once.stats.copiedTriangles} copied`);
+  assert.is(world.stats.mergedInstances, flat.instanceMesh.length);
+  assert.ok(world.stats.copiedTriangles > 0 && world.stats.copiedTriangles <= stored, `copied ${world.stats.copiedTriangles} of ${stored}`);
+  for (const b of [once, world]) {
+    assert.is(b.stats.instancedTriangles, separate.stats.instancedTriangles);
+    assert.is(b.stats.triangles, separate.stats.triangles);
+  }
+  // Rays from a sphere around the scene through random points of its bounds.
+  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  const soup = worldSoup(flat);
+  for (let k = 0; k < soup.length; k++) lo[k % 3] = Math.min(lo[k % 3], soup[k]), hi[k % 3] = Math.max(hi[k % 3], soup[k]);
+  const rng = new Rng(9);
+  const n = 20000, radius = Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
+  const o = new Float32Array(3 * n), d = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const z = rng.range(-1, 1), phi = rng.range(0, 2 * Math.PI), r = Math.sqrt(1 - z * z);
+    for (let a = 0; a < 3; a++) {
+      const c = (lo[a] + hi[a]) / 2, u = [r * Math.cos(phi), r * Math.sin(phi), z][a];
+      o[3 * i + a] = c + radius * u;
+      d[3 * i + a] = rng.range(lo[a], hi[a]) - o[3 * i + a];
+    }
+  }
+  const ref = await separate.traceRays(o, d, { backend: 'cpu', backfaceCull: true, normals: true });
+  let hits = 0;
+  for (let i = 0; i < n; i++) hits += ref.prim[i] !== NO_HIT ? 1 : 0;
+  assert.ok(hits > n / 3, `only ${hits} of ${n} rays hit`);
+  for (const [name, b] of [['copyBudget 0', once], ['default', world]] as const) {
+    const h = await b.traceRays(o, d, { backend: 'cpu', backfaceCull: true, normals: true });
+    let differ = 0, coincident = 0;
+    for (let i = 0; i < n; i++) {
+      if ((h.prim[i] === NO_HIT) !== (ref.prim[i] === NO_HIT)) { differ++; continue; }
+      if (ref.prim[i] === NO_HIT) continue;
+      const tOk = Math.abs(h.t[i] - ref.t[i]) <= 1e-5 * Math.max(1, ref.t[i]);
+      if (h.prim[i] !== ref.prim[i] || h.instance[i] !== ref.instance[i]) {
+        // The same distance on another triangle: coincident surfaces (the engine has overlapping duplicate faces),
+        // where the tie goes either way once corners are rounded in world space.
+        if (tOk) coincident++;
+        else differ++;
+        continue;
+      }
+      const dot = h.normal![3 * i] * ref.normal![3 * i] + h.normal![3 * i + 1] * ref.normal![3 * i + 1] + h.normal![3 * i + 2] * ref.normal![3 * i + 2];
+      // Barycentrics must name the same point: on small triangles far from the ray origin they carry the rounding
+      // of the ray's distance, so compare the points they give, to 1e-5 of that distance.
+      const reach = ref.t[i] * Math.hypot(d[3 * i], d[3 * i + 1], d[3 * i + 2]);
+      const gap = Math.hypot(...[0, 1, 2].map((a) => hitPoint(flat, h, i)[a] - hitPoint(flat, ref, i)[a]));
+      if (!tOk || gap > 1e-5 * reach || dot < 0.9999) differ++;
+    }
+    assert.is(differ, 0, `${name}: ${differ} of ${n} rays differ from per-mesh BVHs`);
+    assert.ok(coincident <= n / 500, `${name}: ${coincident} of ${n} rays took another triangle at the same distance`);
+  }
+  await rejects(() => SceneBvh.build(flat, { copyBudget: -1 }), /options\.copyBudget must be a number >= 0/);
+  for (const b of [separate, once, world]) b.dispose();
 });
 
 test('the AVX2 loops and the baseline loops (OTE_NO_AVX2=1) return the same hits on an instanced scene', () => {

@@ -1,10 +1,12 @@
 // The BVH memory layout shared by the CPU traversal and the CUDA kernels: plain structs over flat arrays, so a
 // host copy and a device copy are the same bytes and `SceneBvhView` can point at either.
 //
-// Two levels. Every mesh of the FlatScene owns a BLAS (bottom level, object space) stored once however many
-// instances draw it; the TLAS (top level, world space) is built over the instances. Both levels are 8-wide trees
-// of BvhNode, collapsed from a binary SAH tree. BLAS leaves are runs of BvhTri4 packets, TLAS leaves runs of
-// BvhInstance records.
+// Two levels. Every mesh drawn by several instances owns a BLAS (bottom level, object space) stored once however
+// many instances draw it; the meshes drawn by one instance each are placed in world space and built together into
+// one "world" BLAS, as pbrt-v4 and Embree users do, so that a scene of many unique meshes (a ship, an engine) is
+// not a TLAS over heavily overlapping mesh boxes. The TLAS (top level, world space) is built over the instances
+// plus one record for the world BLAS. Both levels are 8-wide trees of BvhNode, collapsed from a binary SAH tree.
+// BLAS leaves are runs of BvhTri4 packets, TLAS leaves runs of BvhInstance records.
 #pragma once
 #include <stdint.h>
 
@@ -35,6 +37,11 @@ OTE_HD OTE_INLINE uint32_t bvh_make_leaf(uint32_t first, uint32_t count) {
   return kBvhLeafBit | ((count - 1) << 28) | first;
 }
 
+// SceneBvhView::slot_instance entries: the FlatScene instance in bits 0-30; bit 31 set when the instance mirrors
+// (negative determinant), so the world copy stores corners 1 and 2 swapped to keep glTF's front face (counter-
+// clockwise in object space) in front, and the hit's barycentrics are swapped back.
+constexpr uint32_t kSlotMirrored = 0x80000000u;
+
 // 256 bytes, 64-byte aligned: four cache lines on the CPU, eight 32-byte sectors on the GPU. The eight child boxes
 // are stored structure-of-arrays, so two SSE steps (or one AVX step) test all eight children against a ray (the
 // CPU) and a scalar loop reads them as plain floats (the GPU). Rows are ordered lo x, hi x, lo y, hi y, lo z, hi z
@@ -53,11 +60,12 @@ struct alignas(16) BvhTri4 {
   uint32_t prim[4];  // triangle index into FlatScene.indices / 3 (global, not mesh-local)
 };
 
-// One drawn instance in TLAS leaf order.
+// One drawn instance in TLAS leaf order, or the world BLAS's record (identity matrix, instance and mesh
+// kBvhInvalid: each of its triangles names its own instance in SceneBvhView::slot_instance).
 struct alignas(16) BvhInstance {
   float world_to_object[12];  // rows of the inverse 3x4 affine matrix (row-major: r0 x y z t, r1, r2)
   uint32_t blas_root;         // index of the mesh's BLAS root node in SceneBvhView::blas_nodes
-  uint32_t instance;          // instance index in the FlatScene
+  uint32_t instance;          // instance index in the FlatScene; kBvhInvalid for the world BLAS
   uint32_t mesh;
   uint32_t pad;
 };
@@ -69,6 +77,7 @@ struct SceneBvhView {
   const BvhTri4* tris;            // triangle slot s is lane s % 4 of packet s / 4
   const BvhNode* tlas_nodes;      // root at 0; empty (tlas_node_count == 0) when nothing can be hit
   const BvhInstance* instances;
+  const uint32_t* slot_instance;  // per triangle slot of the world BLAS (its packets come first): kSlotMirrored | instance
   uint32_t tlas_node_count;
   uint32_t instance_count;        // instances in the TLAS (valid ones only)
 };

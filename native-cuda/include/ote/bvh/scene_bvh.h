@@ -3,6 +3,7 @@
 //
 //   SceneBvh bvh;
 //   Status st = build_scene_bvh(flat, BvhBuildOptions{}, bvh, ctl);   // copies what it needs; flat may go away
+//   refit_scene_bvh(bvh, flat_with_new_transforms, ctl);               // instances moved
 //   Hit h; trace_closest(bvh.view(), ray, kRayNone, h);                // OTE_HD: ray/traverse.h
 //   const DeviceSceneBvh* dev; device_scene_bvh(bvh, dev);             // CUDA builds: cached device copy
 //   my_kernel<<<...>>>(dev->view(), ...);                              // same traversal inside the kernel
@@ -26,6 +27,11 @@ struct BvhBuildOptions {
   uint32_t max_leaf_size = 8;   // BLAS leaves hold at most this many triangles (SAH picks smaller ones; max 32)
   float traversal_cost = 1.0f;  // SAH cost of a binary node visit, relative to one four-triangle packet test
   uint32_t bins = 32;           // SAH bins per axis (max 32)
+  // Meshes drawn by exactly one instance go, transformed to world space, into one shared "world" BLAS (see
+  // bvh_types.h), and so do copies of meshes drawn several times, smallest first, while the copies add at most
+  // copy_budget x the stored triangles. Off: every mesh keeps its own object-space BLAS.
+  bool merge_into_world = true;
+  float copy_budget = 1.0f;
 };
 
 struct BvhStats {
@@ -34,7 +40,9 @@ struct BvhStats {
   uint64_t degenerate_triangles = 0;  // stored triangles skipped: zero area or a non-finite corner
   uint64_t instanced_triangles = 0;   // valid triangles drawn, counting instances
   uint64_t skipped_instances = 0;     // non-invertible or non-finite transforms, or meshes with nothing to hit
-  uint64_t bytes = 0;                 // host memory of the BVH (nodes, triangle packets, instances)
+  uint64_t merged_instances = 0;      // instances whose mesh is in the world BLAS (merge_into_world)
+  uint64_t copied_triangles = 0;      // world BLAS triangles beyond the stored ones: copies of shared meshes
+  uint64_t bytes = 0;                 // host memory of the BVH (nodes, triangle packets, instances, slot instances)
   double build_seconds = 0;
   uint32_t max_depth = 0;
 };
@@ -79,14 +87,22 @@ class SceneBvh {
   BvhNodeArray tlas_nodes;
   std::vector<BvhInstance> instances;
   std::vector<float> mesh_bounds;   // per mesh: object-space lo xyz, hi xyz
+  std::vector<uint32_t> slot_instance;  // per triangle slot of the world BLAS (packets [0, world_packets))
+  uint32_t world_root = kBvhInvalid;    // the world BLAS: nodes [0, world_nodes), packets [0, world_packets)
+  uint32_t world_nodes = 0, world_packets = 0;
+  float world_bounds[6] = {0, 0, 0, 0, 0, 0};
 
  private:
   friend Status build_scene_bvh(const FlatScene&, const BvhBuildOptions&, SceneBvh&, const JobControl&);
-  friend Status refit_scene_bvh(SceneBvh&, const float*, const JobControl&);
+  friend Status refit_scene_bvh(SceneBvh&, const FlatScene&, const JobControl&);
   friend Status device_scene_bvh(const SceneBvh&, const DeviceSceneBvh*&);
   BvhStats stats_;
-  uint32_t flat_instance_count_ = 0, flat_triangle_count_ = 0;
-  std::vector<uint32_t> instance_mesh_;  // FlatScene.instance_mesh copy, for rebuilds on refit
+  BvhBuildOptions options_;
+  uint32_t flat_vertex_count_ = 0, flat_mesh_count_ = 0, flat_instance_count_ = 0, flat_triangle_count_ = 0;
+  std::vector<uint32_t> instance_mesh_;   // FlatScene.instance_mesh copy, to check a refit's scene
+  std::vector<uint8_t> merged_;           // per FlatScene instance: its mesh is in the world BLAS
+  std::vector<float> merged_transforms_;  // per FlatScene instance (16 floats): the world matrix it was merged with
+  std::vector<uint32_t> mesh_valid_;      // per mesh: triangles stored (not degenerate)
   // Lazily uploaded device copy; invalidated by refit.
   mutable std::mutex device_mutex_;
   mutable std::unique_ptr<DeviceSceneBvh> device_;
@@ -97,16 +113,19 @@ class SceneBvh {
 // Returns InvalidArgument for out-of-range indices or instance meshes.
 Status build_scene_bvh(const FlatScene& scene, const BvhBuildOptions& options, SceneBvh& out, const JobControl& ctl);
 
-// New world matrices for every instance (16 floats each, column-major, FlatScene order and count). The TLAS keeps
-// its topology and its boxes are refitted bottom-up, O(instances); if an instance became singular (or valid
-// again) the TLAS is rebuilt instead. BLASes are untouched. Refitted trees slow down as things move far; call
-// build_scene_bvh again after large rearrangements. Invalidates the cached device copy.
-Status refit_scene_bvh(SceneBvh& bvh, const float* instance_transforms, const JobControl& ctl);
+// Instances moved: `scene` is the FlatScene the BVH was built from with new instance_transforms (the other arrays
+// must be the same; their counts and instance_mesh are checked, InvalidArgument otherwise). The TLAS keeps its
+// topology and its boxes are refitted bottom-up, O(instances); the triangles of moved instances in the world BLAS
+// are transformed again and its boxes refitted, O(world BLAS). If an instance became singular (or valid again) the
+// TLAS is rebuilt instead, or the whole BVH when that changes which meshes are merged. Other BLASes are untouched.
+// Refitted trees slow down as things move far; call build_scene_bvh again after large rearrangements. Invalidates
+// the cached device copy.
+Status refit_scene_bvh(SceneBvh& bvh, const FlatScene& scene, const JobControl& ctl);
 
 // Device copy of a SceneBvh with the same layout. Freed with the SceneBvh (or on refit).
 struct DeviceSceneBvh {
   SceneBvhView device_view{};  // device pointers
-  void* buffers[4] = {nullptr, nullptr, nullptr, nullptr};
+  void* buffers[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   uint64_t bytes = 0;
   SceneBvhView view() const { return device_view; }
   ~DeviceSceneBvh();

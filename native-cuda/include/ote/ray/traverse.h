@@ -428,7 +428,7 @@ struct TlasLevel {
   }
 };
 
-// Both queries' walk over the scene. A scene of one instance (a single mesh, or the bake's world-space copy) needs
+// Both queries' walk over the scene. A scene of one TLAS record (only meshes drawn once, all in the world BLAS) needs
 // no TLAS: its BLAS is walked directly, without the TLAS node test and the second per-level ray setup. The BLAS
 // root box still clips the ray, and both backends take this path, so they keep returning the same hits.
 template <bool kAny>
@@ -457,6 +457,11 @@ OTE_HD OTE_INLINE bool closest_hit(const SceneBvhView& s, const Ray& ray, uint32
   const uint32_t l = slot & 3;
   const BvhInstance& in = s.instances[inst];
   hit.t = t, hit.prim = p.prim[l], hit.instance = in.instance, hit.u = u, hit.v = v;
+  if (in.instance == kBvhInvalid) {  // the world BLAS: the triangle names its instance
+    const uint32_t si = s.slot_instance[slot];
+    hit.instance = si & ~kSlotMirrored;
+    if (si & kSlotMirrored) hit.u = v, hit.v = u;
+  }
   if (normal) {
     const Vec3 a = make_vec3(p.v[0][0][l], p.v[0][1][l], p.v[0][2][l]);
     const Vec3 b = make_vec3(p.v[1][0][l], p.v[1][1][l], p.v[1][2][l]);
