@@ -328,13 +328,15 @@ async function main(): Promise<void> {
         console.log(`${''.padEnd(22)} cuda: failed (${why?.trim()})`);
       }
     if (spec.threePeer) peers['three-mesh-bvh'] = threeMeshBvh(flat, sets);
+    // How the BVH was laid out: instances built into the world BVH, and the triangles copied to do so.
+    const layout = { instances: flat.instanceMesh.length, mergedInstances: bvh.stats.mergedInstances, copiedTriangles: bvh.stats.copiedTriangles };
     bvh.dispose();
     const mrays = (p: string, set: string, threads: number) => {
       const r = peers[p]?.results.find((x) => x.file.includes(`.${set}.`) || x.file === set ? x.threads === threads : false);
       // One thread: rays per CPU-second (stable on a shared machine). All threads: rays per wall-clock second.
       return r ? r.rays / (threads === 1 ? r.cpu_seconds : r.seconds) / 1e6 : undefined;
     };
-    const entry: Record<string, unknown> = { scene: spec.name, drawnTriangles: drawn, storedTriangles: stored, peers: {} };
+    const entry: Record<string, unknown> = { scene: spec.name, drawnTriangles: drawn, storedTriangles: stored, layout, peers: {} };
     for (const p of Object.keys(peers)) {
       const row: Record<string, number | undefined> = {
         buildSeconds: peers[p].build_s, bytes: peers[p].bytes, bytesPerStoredTriangle: peers[p].bytes / stored, bytesPerDrawnTriangle: peers[p].bytes / drawn,
@@ -359,7 +361,8 @@ async function main(): Promise<void> {
     };
     const rt = entry.ratios as Record<string, number | undefined>;
     console.log(`${''.padEnd(22)} ratios: diffuse/core ×${fmt(rt.diffusePerCoreVsThree, 1)} three-mesh-bvh, ×${fmt(rt.diffusePerCoreVsEmbree)} Embree; ` +
-      `primary/core ×${fmt(rt.primaryPerCoreVsEmbree)} Embree; shadow/core ×${fmt(rt.shadowPerCoreVsEmbree)} Embree; build speed ×${fmt(rt.buildVsEmbree)} Embree; ${THREADS}-thread scaling ×${fmt(rt.scaling)}`);
+      `primary/core ×${fmt(rt.primaryPerCoreVsEmbree)} Embree; shadow/core ×${fmt(rt.shadowPerCoreVsEmbree)} Embree; build speed ×${fmt(rt.buildVsEmbree)} Embree; ${THREADS}-thread scaling ×${fmt(rt.scaling)}; ` +
+      `world BVH: ${layout.mergedInstances} of ${layout.instances} instances, ${layout.copiedTriangles} triangles copied`);
     if (gpu) {
       // Kernel Mrays/s (traceMs: no transfers) and end to end (wall clock of the calls, uploads and downloads included).
       const device: Record<string, { kernelMrays: number; endToEndMrays: number; vsCpuAllThreads: number; hitsMatchCpu: boolean }> = {};

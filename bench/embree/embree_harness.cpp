@@ -1,12 +1,14 @@
-// Embree 3 peer for `npm run bench:rays`: builds the same scene (meshes drawn once are placed in world space,
-// meshes drawn several times become Embree instances, which is how Embree is used at its best) and traces the
-// same ray files with single-ray queries (rtcIntersect1 / rtcOccluded1) on N threads.
+// Embree 3 peer for `npm run bench:rays`: builds the same scene with the same layout as ours (meshes drawn once,
+// and copies of small shared meshes, are placed in world space; the other shared meshes become Embree instances,
+// which is how Embree is used at its best) and traces the same ray files with single-ray queries (rtcIntersect1 /
+// rtcOccluded1) on N threads.
 //
 //   embree_harness scene.bin threads[,threads...] rays.bin:closest|any [...]
 // Prints one JSON object: build seconds, Embree's own memory, and per (ray file, thread count): seconds, rays, hits.
 // Files are written by bench/rays.ts (little-endian; see writeSceneBin / writeRaysBin there).
 #include <embree3/rtcore.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -78,6 +80,24 @@ int main(int argc, char** argv) {
   const double t0 = now_s();
   std::vector<uint32_t> uses(M, 0);
   for (uint32_t i = 0; i < I; ++i) ++uses[inst_mesh[i]];
+  // Which meshes go into the top level in world space: the rule of merge_plan() in native-cuda/cpu/bvh_build.cpp
+  // with its default budget (copies of shared meshes, smallest first, while they add at most T triangles), so that
+  // both BVHs trace the same layout and the comparison is of the traversal.
+  std::vector<uint8_t> flatten(M, 0);
+  std::vector<uint32_t> shared;
+  for (uint32_t m = 0; m < M; ++m) {
+    flatten[m] = uses[m] == 1;
+    if (uses[m] > 1) shared.push_back(m);
+  }
+  auto tris = [&](uint32_t m) { return uint64_t(first[m + 1] - first[m]); };
+  std::sort(shared.begin(), shared.end(), [&](uint32_t a, uint32_t b) { return tris(a) != tris(b) ? tris(a) < tris(b) : a < b; });
+  double spent = 0.0;
+  for (uint32_t m : shared) {
+    const double copies = double(tris(m)) * double(uses[m] - 1);
+    if (spent + copies > double(T)) continue;
+    spent += copies;
+    flatten[m] = 1;
+  }
   auto make_tri_geom = [&](uint32_t m, const float* m16) {
     RTCGeometry g = rtcNewGeometry(dev, RTC_GEOMETRY_TYPE_TRIANGLE);
     const uint32_t tb = first[m], te = first[m + 1];
@@ -106,7 +126,7 @@ int main(int argc, char** argv) {
   for (uint32_t i = 0; i < I; ++i) {
     const uint32_t m = inst_mesh[i];
     if (first[m] == first[m + 1]) continue;
-    if (uses[m] == 1) {
+    if (flatten[m]) {
       RTCGeometry g = make_tri_geom(m, xf + 16ull * i);
       rtcAttachGeometry(top, g);
       rtcReleaseGeometry(g);
