@@ -480,30 +480,37 @@ Status build_tlas(SceneBvh& bvh, const float* transforms, const std::vector<uint
   return Status::Ok;
 }
 
-// Bottom-up refit of the world BLAS (nodes [0, world_nodes)) after some of its triangles moved.
-void refit_world_blas(SceneBvh& bvh) {
-  for (size_t i = bvh.world_nodes; i-- > 0;) {
-    BvhNode& n = bvh.blas_nodes[i];
+// Bottom-up refit of nodes [0, count): each child box becomes the union of its child node's boxes, or for a leaf
+// `leaf_box(first, count, box)`. Children have higher indices than their parents (collapse()), so one backward pass
+// sees every child before its parent.
+template <typename LeafBox>
+void refit_nodes(BvhNodeArray& nodes, size_t count, const LeafBox& leaf_box) {
+  for (size_t i = count; i-- > 0;) {
+    BvhNode& n = nodes[i];
     for (int c = 0; c < kBvhWidth; ++c) {
       const uint32_t r = n.child[c];
       if (r == kBvhInvalid) continue;
       Box b;
-      if (bvh_is_leaf(r)) {
-        for (uint32_t k = bvh_leaf_first(r); k < bvh_leaf_first(r) + bvh_leaf_count(r); ++k)
-          for (int l = 0; l < 4; ++l) {
-            const BvhTri4& p = bvh.tris[k];
-            if (p.prim[l] == kBvhInvalid) continue;
-            for (int v = 0; v < 3; ++v) {
-              const float q[3] = {p.v[v][0][l], p.v[v][1][l], p.v[v][2][l]};
-              b.grow_point(q);
-            }
-          }
-      } else {
-        b = node_bounds(bvh.blas_nodes[r]);
-      }
+      if (bvh_is_leaf(r)) leaf_box(bvh_leaf_first(r), bvh_leaf_count(r), b);
+      else b = node_bounds(nodes[r]);
       for (int a = 0; a < 3; ++a) n.box[2 * a][c] = b.lo[a], n.box[2 * a + 1][c] = b.hi[a];
     }
   }
+}
+
+// Refit of the world BLAS (nodes [0, world_nodes)) after some of its triangles moved.
+void refit_world_blas(SceneBvh& bvh) {
+  refit_nodes(bvh.blas_nodes, bvh.world_nodes, [&](uint32_t first, uint32_t count, Box& b) {
+    for (uint32_t k = first; k < first + count; ++k)
+      for (int l = 0; l < 4; ++l) {
+        const BvhTri4& p = bvh.tris[k];
+        if (p.prim[l] == kBvhInvalid) continue;  // padding
+        for (int v = 0; v < 3; ++v) {
+          const float q[3] = {p.v[v][0][l], p.v[v][1][l], p.v[v][2][l]};
+          b.grow_point(q);
+        }
+      }
+  });
   const Box w = node_bounds(bvh.blas_nodes[bvh.world_root]);
   std::memcpy(bvh.world_bounds, w.lo, 12), std::memcpy(bvh.world_bounds + 3, w.hi, 12);
 }
@@ -821,24 +828,12 @@ Status refit_scene_bvh(SceneBvh& bvh, const FlatScene& s, const JobControl& ctl)
     return st;
   }
   for (BvhInstance& in : bvh.instances) in = recs[slot_of[record_key(bvh, in)]];
-  // Children have higher indices than their parents, so one backward pass sees every child before its parent.
-  for (size_t i = bvh.tlas_nodes.size(); i-- > 0;) {
-    BvhNode& n = bvh.tlas_nodes[i];
-    for (int c = 0; c < kBvhWidth; ++c) {
-      const uint32_t r = n.child[c];
-      if (r == kBvhInvalid) continue;
-      Box b;
-      if (bvh_is_leaf(r)) {
-        for (uint32_t k = bvh_leaf_first(r); k < bvh_leaf_first(r) + bvh_leaf_count(r); ++k) {
-          const PrimRef& pr = refs[slot_of[record_key(bvh, bvh.instances[k])]];
-          b.grow(pr.lo, pr.hi);
-        }
-      } else {
-        b = node_bounds(bvh.tlas_nodes[r]);
-      }
-      for (int a = 0; a < 3; ++a) n.box[2 * a][c] = b.lo[a], n.box[2 * a + 1][c] = b.hi[a];
+  refit_nodes(bvh.tlas_nodes, bvh.tlas_nodes.size(), [&](uint32_t first, uint32_t count, Box& b) {
+    for (uint32_t k = first; k < first + count; ++k) {
+      const PrimRef& pr = refs[slot_of[record_key(bvh, bvh.instances[k])]];
+      b.grow(pr.lo, pr.hi);
     }
-  }
+  });
   return Status::Ok;
 }
 
