@@ -7,10 +7,11 @@
  * (cosine-distributed from primary hit points, incoherent) and shadow (any hit, towards a point light).
  *
  * Ours and Embree run in child processes on the same binary scene and ray files, at 1 thread (per-core figure)
- * and at all threads. Both per-core figures are rays per CPU-second of the whole process; ours includes what the
- * batch API costs around the trace (N-API calls, outputs written into the previous call's arrays, hits counted in
- * a JavaScript loop), Embree's harness only its loop, so the ratio slightly understates our core. three-mesh-bvh
- * is single-threaded JavaScript (warmed up, then timed) and traces a subset of the same rays. With a CUDA device (or --cuda) ours also runs on it, each ray
+ * and at all threads. Every peer passes over its ray file again and again (at least three passes and 0.3 s) and
+ * reports its fastest pass, wall clock: on this shared VM a slower pass measures the other tenants. Our pass is
+ * the batch call (N-API, outputs written into the previous call's arrays), Embree's its loop of single-ray calls.
+ * three-mesh-bvh is single-threaded JavaScript (warmed up, then timed) and traces a subset of the same rays.
+ * With a CUDA device (or --cuda) ours also runs on it, each ray
  * set repeated to 4M rays per launch: kernel Mrays/s (CUDA events, no transfers) and end to end, with the issue's
  * H100 targets on atrium-1m; --cuda-dry-run runs that path on the CPU.
  * Prints a table and writes bench/results/rays.json.
@@ -84,6 +85,8 @@ function readRaysBin(path: string): RaySet {
 
 interface TraceResult {
   file: string; mode: 'closest' | 'any'; threads: number; seconds: number; cpu_seconds: number; rays: number; hits: number;
+  /** The fastest of the repeated passes over the ray file, and the rays in one: the figure the table reports. */
+  pass_rays: number; best_pass_seconds: number;
   trace_seconds?: number; /** times the ray file was repeated per call (device runs) */ repeat?: number;
 }
 
@@ -118,26 +121,30 @@ async function worker(args: string[]): Promise<void> {
     let occ: Occlusion | undefined, closest: ClosestHits | undefined;
     const trace = async () => {
       let hits = 0;
+      const p0 = performance.now();
       if (mode === 'any') {
         const h = occ = await bvh.traceRays(r.org, r.dir, { anyHit: true, tmaxPerRay: r.tmax, backend, into: occ });
+        const wall = performance.now() - p0;
         for (let i = 0; i < h.occluded.length; i++) hits += h.occluded[i];
-        return { hits, ms: h.traceMs };
+        return { hits, ms: h.traceMs, wall };
       }
       const h = closest = await bvh.traceRays(r.org, r.dir, { tmaxPerRay: r.tmax, backend, into: closest });
+      const wall = performance.now() - p0;
       for (let i = 0; i < h.prim.length; i++) hits += h.prim[i] !== NO_HIT ? 1 : 0;
-      return { hits, ms: h.traceMs };
+      return { hits, ms: h.traceMs, wall };
     };
     if (deviceRun) await trace();  // warm-up: the BVH's upload and the first launch
-    let hits = 0, traced = 0, traceMs = 0;
+    let hits = 0, traced = 0, traceMs = 0, passes = 0, best = Infinity;
     const s0 = performance.now(), c0 = process.cpuUsage();
-    do {  // at least 0.3 s, like the Embree harness
+    do {  // at least 0.3 s and three passes, like the Embree harness; the fastest pass is the figure
       const t = await trace();
-      hits = t.hits, traceMs += t.ms;
+      hits = t.hits, traceMs += t.ms, best = Math.min(best, t.wall), passes++;
       traced += r.tmax.length;
-    } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3));
+    } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3) || passes < 3);
     const cpu = process.cpuUsage(c0);
     results.push({ file, mode, threads: deviceRun ? 0 : Number(process.env.OTE_THREADS), seconds: (performance.now() - s0) / 1000,
-      cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits, trace_seconds: traceMs / 1000, repeat });
+      cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits, pass_rays: r.tmax.length, best_pass_seconds: best / 1000,
+      trace_seconds: traceMs / 1000, repeat });
   }
   process.stdout.write(JSON.stringify({ build_s: build, bytes: bvh.stats.bytes, results }) + '\n');
 }
@@ -253,15 +260,18 @@ function threeMeshBvh(flat: FlatCore, sets: { name: string; rays: RaySet; mode: 
     for (let i = 0; i < Math.min(n, 4096); i++) cast(i);
     // Then whole passes for at least 0.3 s, as ours and Embree are timed: one pass over a small scene lasts a few
     // milliseconds, in which the JIT's background threads (counted in the process's CPU time) still weigh.
-    let hits = 0, traced = 0;
+    let hits = 0, traced = 0, passes = 0, best = Infinity;
     const s0 = performance.now(), c0 = process.cpuUsage();
     do {
       hits = 0;
+      const p0 = performance.now();
       for (let i = 0; i < n; i++) if (cast(i)) hits++;
+      best = Math.min(best, performance.now() - p0), passes++;
       traced += n;
-    } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3));
+    } while (performance.now() - s0 < 1000 * Number(process.env.OTE_BENCH_MIN_S ?? 0.3) || passes < 3);
     const cpu = process.cpuUsage(c0);
-    return { file: name, mode, threads: 1, seconds: (performance.now() - s0) / 1000, cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced, hits };
+    return { file: name, mode, threads: 1, seconds: (performance.now() - s0) / 1000, cpu_seconds: (cpu.user + cpu.system) / 1e6, rays: traced,
+      pass_rays: n, best_pass_seconds: best / 1000, hits };
   });
   return { build_s: build, bytes, results };
 }
@@ -339,8 +349,8 @@ async function main(): Promise<void> {
     bvh.dispose();
     const mrays = (p: string, set: string, threads: number) => {
       const r = peers[p]?.results.find((x) => x.file.includes(`.${set}.`) || x.file === set ? x.threads === threads : false);
-      // One thread: rays per CPU-second (stable on a shared machine). All threads: rays per wall-clock second.
-      return r ? r.rays / (threads === 1 ? r.cpu_seconds : r.seconds) / 1e6 : undefined;
+      // The fastest pass over the ray file (wall clock): on a shared machine the slower passes measure the neighbours.
+      return r ? r.pass_rays / r.best_pass_seconds / 1e6 : undefined;
     };
     const entry: Record<string, unknown> = { scene: spec.name, drawnTriangles: drawn, storedTriangles: stored, layout, peers: {} };
     for (const p of Object.keys(peers)) {
@@ -392,7 +402,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   const machineLine = describeMachine(machine);
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, threads: THREADS, rays: RAYS, threeRays: THREE_RAYS, scenes: report }, null, 2));
-  console.log(`\nwrote ${out}\nMrays/s columns: 1T = one thread, per CPU-second (per core), ${THREADS}T = all threads, per wall-clock second. MB = memory of the acceleration structure with its triangle data; B/tri = that per stored (unique) triangle (three-mesh-bvh: its world copy and BVH per drawn triangle). Machine: ${machineLine}.`);
+  console.log(`\nwrote ${out}\nMrays/s columns: 1T = one thread (per core), ${THREADS}T = all threads; each the fastest of at least three passes over the ray file (at least 0.3 s in all). MB = memory of the acceleration structure with its triangle data; B/tri = that per stored (unique) triangle (three-mesh-bvh: its world copy and BVH per drawn triangle). Machine: ${machineLine}.`);
 }
 
 if (process.argv[2] === '--worker') await worker(process.argv.slice(3));

@@ -166,10 +166,14 @@ int main(int argc, char** argv) {
       std::atomic<uint64_t> hits{0};
       double checksum = 0;
       std::vector<double> sums(threads, 0.0);
-      // Repeat the whole batch until at least 0.3 s has passed, so that small batches still time reliably.
+      // Repeat the whole batch for at least 0.3 s and three passes, and keep the fastest pass too: on a shared
+      // machine a pass that another tenant slowed down says nothing about the tracer.
       uint64_t traced = 0;
+      int passes = 0;
+      double best = INFINITY;
       const double s0 = now_s(), c0 = cpu_s();
       do {
+        const double p0 = now_s();
         std::atomic<uint32_t> next{0};
         hits = 0;
         std::vector<std::thread> pool;
@@ -207,12 +211,14 @@ int main(int argc, char** argv) {
             sums[t] = sum;
           });
         for (auto& th : pool) th.join();
-        traced += n;
-      } while (now_s() - s0 < 0.3);
+        traced += n, ++passes;
+        best = std::min(best, now_s() - p0);
+      } while (now_s() - s0 < 0.3 || passes < 3);
       const double secs = now_s() - s0, cpu = cpu_s() - c0;
       for (double s : sums) checksum += s;
-      std::printf("%s{\"file\":\"%s\",\"mode\":\"%s\",\"threads\":%u,\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"rays\":%llu,\"hits\":%llu,\"tsum\":%.6e}",
-                  first_out ? "" : ",", file.c_str(), mode.c_str(), threads, secs, cpu, (unsigned long long)traced,
+      std::printf("%s{\"file\":\"%s\",\"mode\":\"%s\",\"threads\":%u,\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"rays\":%llu,"
+                  "\"pass_rays\":%u,\"best_pass_seconds\":%.6f,\"hits\":%llu,\"tsum\":%.6e}",
+                  first_out ? "" : ",", file.c_str(), mode.c_str(), threads, secs, cpu, (unsigned long long)traced, n, best,
                   (unsigned long long)hits.load(), checksum);
       first_out = false;
     }
