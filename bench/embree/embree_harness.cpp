@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   unsigned max_threads = 1;
   for (unsigned t : thread_counts) max_threads = std::max(max_threads, t);
 
+  const double min_s = std::getenv("OTE_BENCH_MIN_S") ? std::atof(std::getenv("OTE_BENCH_MIN_S")) : 1.0;
   const std::vector<char> sb = read_file(argv[1]);
   const char* p = sb.data();
   const uint32_t* hdr = take<uint32_t>(p, 5);
@@ -166,8 +167,8 @@ int main(int argc, char** argv) {
       std::atomic<uint64_t> hits{0};
       double checksum = 0;
       std::vector<double> sums(threads, 0.0);
-      // Repeat the whole batch for at least 0.3 s and three passes, and keep the fastest pass too: on a shared
-      // machine a pass that another tenant slowed down says nothing about the tracer.
+      // Repeat the whole batch for at least OTE_BENCH_MIN_S (bench/rays.ts passes it on) and three passes, and keep
+      // the fastest pass too: on a shared machine a pass that another tenant slowed down says nothing about the tracer.
       uint64_t traced = 0;
       int passes = 0;
       double best = INFINITY;
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
         for (auto& th : pool) th.join();
         traced += n, ++passes;
         best = std::min(best, now_s() - p0);
-      } while (now_s() - s0 < 0.3 || passes < 3);
+      } while (now_s() - s0 < min_s || passes < 3);
       const double secs = now_s() - s0, cpu = cpu_s() - c0;
       for (double s : sums) checksum += s;
       std::printf("%s{\"file\":\"%s\",\"mode\":\"%s\",\"threads\":%u,\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"rays\":%llu,"
