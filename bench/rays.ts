@@ -350,7 +350,9 @@ async function main(): Promise<void> {
         const why = (e as Error).message.split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v/.test(l)).pop();
         console.log(`${''.padEnd(22)} cuda: failed (${why?.trim()})`);
       }
-    if (spec.threePeer) peers['three-mesh-bvh'] = threeMeshBvh(flat, sets);
+    // three-mesh-bvh in its own process too: after other scenes in one process its JIT state was shared, and its
+    // Cornell figure swung 2.5x between runs.
+    if (spec.threePeer) peers['three-mesh-bvh'] = runChild(process.execPath, [self, '--three', scenePath, ...rayArgs]);
     // How the BVH was laid out: instances built into the world BVH, and the triangles copied to do so.
     const layout = { instances: flat.instanceMesh.length, mergedInstances: bvh.stats.mergedInstances, copiedTriangles: bvh.stats.copiedTriangles };
     bvh.dispose();
@@ -413,4 +415,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--worker') await worker(process.argv.slice(3));
-else await main();
+else if (process.argv[2] === '--three') {
+  const [scenePath, ...rayArgs] = process.argv.slice(3);
+  const sets = rayArgs.map((a) => { const [file, mode] = a.split(':') as [string, 'closest' | 'any']; return { name: file, rays: readRaysBin(file), mode }; });
+  process.stdout.write(JSON.stringify(threeMeshBvh(readSceneBin(scenePath), sets)) + '\n');
+} else await main();
