@@ -74,6 +74,12 @@ function writeRaysBin(path: string, r: RaySet): void {
   writeFileSync(path, Buffer.concat([Uint32Array.of(n), r.org, r.dir, r.tmax].map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
 }
 
+/** A child's `file:mode` argument (a ray file and its query). */
+function rayArg(a: string): { file: string; mode: 'closest' | 'any' } {
+  const [file, mode] = a.split(':') as [string, 'closest' | 'any'];
+  return { file, mode };
+}
+
 function readRaysBin(path: string): RaySet {
   const b = readFileSync(path);
   const buf = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
@@ -118,7 +124,7 @@ async function worker(args: string[]): Promise<void> {
   const build = (performance.now() - t0) / 1000;
   const results: TraceResult[] = [];
   for (const a of rayArgs) {
-    const [file, mode] = a.split(':') as [string, 'closest' | 'any'];
+    const { file, mode } = rayArg(a);
     const once = readRaysBin(file);
     const repeat = deviceRun ? Math.max(1, Math.ceil(CUDA_RAYS / once.tmax.length)) : 1;
     const r = repeat > 1 ? repeatRays(once, repeat) : once;
@@ -417,6 +423,6 @@ async function main(): Promise<void> {
 if (process.argv[2] === '--worker') await worker(process.argv.slice(3));
 else if (process.argv[2] === '--three') {
   const [scenePath, ...rayArgs] = process.argv.slice(3);
-  const sets = rayArgs.map((a) => { const [file, mode] = a.split(':') as [string, 'closest' | 'any']; return { name: file, rays: readRaysBin(file), mode }; });
+  const sets = rayArgs.map((a) => { const { file, mode } = rayArg(a); return { name: file, rays: readRaysBin(file), mode }; });
   process.stdout.write(JSON.stringify(threeMeshBvh(readSceneBin(scenePath), sets)) + '\n');
 } else await main();

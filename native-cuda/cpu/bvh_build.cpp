@@ -5,9 +5,9 @@
 // (breadth first) until there are enough independent subtrees, which the thread pool then builds; each subtree
 // writes to its own node vector and the vectors are appended in order. The binary tree is then collapsed into
 // the 8-wide BvhNode layout, choosing each node's children for the least SAH cost (plan_collapse), with children
-// at higher indices than their parent (the refit relies on it), and BLAS
-// leaves are packed into BvhTri4 packets. Meshes drawn by one instance (and small meshes drawn by a few) are
-// transformed to world space first and built as one mesh, the world BLAS, whose nodes and packets come first.
+// at higher indices than their parent (the refit relies on it), and BLAS leaves are packed into BvhTri4 packets.
+// Meshes drawn by one instance (and small meshes drawn by a few) are transformed to world space first and built
+// as one mesh, the world BLAS, whose nodes and packets come first (its root is node 0).
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -357,10 +357,16 @@ uint32_t collapse_tree(const BinNodes& bin, BvhNodeArray& out, LeafFn& leaf) {
   return collapse(bin, plan_collapse(bin), 0, out, leaf);
 }
 
+// Determinant of the 3x3 part of a column-major 4x4, in double.
+double affine_det(const float* m) {
+  const double a = m[0], b = m[4], c = m[8], d = m[1], e = m[5], f = m[9], g = m[2], h = m[6], i = m[10];
+  return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+}
+
 // Inverse of the affine part of a column-major 4x4, as 3 rows of [r | t]. False when singular or not finite.
 bool invert_affine(const float* m, float* out) {
   const double a = m[0], b = m[4], c = m[8], d = m[1], e = m[5], f = m[9], g = m[2], h = m[6], i = m[10];
-  const double det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  const double det = affine_det(m);
   if (!std::isfinite(det) || std::fabs(det) < 1e-30) return false;
   const double r = 1.0 / det;
   const double inv[9] = {(e * i - f * h) * r, (c * h - b * i) * r, (b * f - c * e) * r,
@@ -438,20 +444,12 @@ inline void triangle_corners(const FlatScene& s, uint64_t t, const float* m, Vec
   }
 }
 
-// True when the column-major matrix m mirrors (negative determinant of its 3x3 part).
-inline bool mirrors(const float* m) {
-  const double det = double(m[0]) * (double(m[5]) * m[10] - double(m[9]) * m[6]) -
-                     double(m[4]) * (double(m[1]) * m[10] - double(m[9]) * m[2]) +
-                     double(m[8]) * (double(m[1]) * m[6] - double(m[5]) * m[2]);
-  return det < 0.0;
-}
-
 // Writes triangle t into lane l of a packet: object space (m == nullptr), or world space under m with corners 1
 // and 2 swapped where m mirrors (see kSlotMirrored). Returns the lane's slot_instance flag.
 inline uint32_t store_lane(const FlatScene& s, uint32_t t, const float* m, BvhTri4& p, int l) {
   Vec3 q[3];
   triangle_corners(s, t, m, q);
-  const bool mirrored = m && mirrors(m);
+  const bool mirrored = m && affine_det(m) < 0.0;  // a mirror
   if (mirrored) std::swap(q[1], q[2]);
   for (int c = 0; c < 3; ++c) p.v[c][0][l] = q[c].x, p.v[c][1][l] = q[c].y, p.v[c][2][l] = q[c].z;
   p.prim[l] = t;
@@ -480,12 +478,13 @@ void make_instance_refs(const SceneBvh& bvh, const float* transforms, const std:
                         const std::vector<uint8_t>& merged, const std::vector<uint32_t>& mesh_valid,
                         std::vector<PrimRef>& refs, std::vector<BvhInstance>& recs, uint64_t& skipped) {
   refs.clear(), recs.clear(), skipped = 0;
-  if (bvh.world_root != kBvhInvalid) {
+  if (bvh.world_nodes) {
     BvhInstance rec{};
     rec.world_to_object[0] = rec.world_to_object[5] = rec.world_to_object[10] = 1.0f;
-    rec.blas_root = bvh.world_root, rec.instance = kBvhInvalid, rec.mesh = kBvhInvalid;
+    rec.blas_root = 0, rec.instance = kBvhInvalid, rec.mesh = kBvhInvalid;
+    const Box w = node_bounds(bvh.blas_nodes[0]);
     PrimRef r{};
-    std::memcpy(r.lo, bvh.world_bounds, 12), std::memcpy(r.hi, bvh.world_bounds + 3, 12);
+    std::memcpy(r.lo, w.lo, 12), std::memcpy(r.hi, w.hi, 12);
     refs.push_back(r);
     recs.push_back(rec);
   }
@@ -564,8 +563,6 @@ void refit_world_blas(SceneBvh& bvh) {
         }
       }
   });
-  const Box w = node_bounds(bvh.blas_nodes[bvh.world_root]);
-  std::memcpy(bvh.world_bounds, w.lo, 12), std::memcpy(bvh.world_bounds + 3, w.hi, 12);
 }
 
 }  // namespace
@@ -578,8 +575,7 @@ SceneBvh& SceneBvh::operator=(SceneBvh&& o) noexcept {
   blas_nodes = std::move(o.blas_nodes), tris = std::move(o.tris), mesh_root = std::move(o.mesh_root);
   tlas_nodes = std::move(o.tlas_nodes), instances = std::move(o.instances), mesh_bounds = std::move(o.mesh_bounds);
   slot_instance = std::move(o.slot_instance);
-  world_root = o.world_root, world_nodes = o.world_nodes, world_packets = o.world_packets;
-  std::memcpy(world_bounds, o.world_bounds, sizeof world_bounds);
+  world_nodes = o.world_nodes, world_packets = o.world_packets;
   stats_ = o.stats_, options_ = o.options_;
   flat_vertex_count_ = o.flat_vertex_count_, flat_mesh_count_ = o.flat_mesh_count_;
   flat_instance_count_ = o.flat_instance_count_, flat_triangle_count_ = o.flat_triangle_count_;
@@ -763,8 +759,7 @@ Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& o
     }
     for (const auto& pk : mt.packets) packet_src.push_back({pk.first + meshes[k].begin, pk.second});
     if (meshes[k].mesh == kWorldGroup) {
-      bvh.world_root = node_off, bvh.world_nodes = uint32_t(mt.nodes.size()), bvh.world_packets = uint32_t(mt.packets.size());
-      std::memcpy(bvh.world_bounds, mt.lo, 12), std::memcpy(bvh.world_bounds + 3, mt.hi, 12);
+      bvh.world_nodes = uint32_t(mt.nodes.size()), bvh.world_packets = uint32_t(mt.packets.size());  // node_off is 0
     } else {
       bvh.mesh_root[meshes[k].mesh] = node_off;
       std::memcpy(&bvh.mesh_bounds[6 * meshes[k].mesh], mt.lo, 12);
@@ -846,7 +841,7 @@ Status refit_scene_bvh(SceneBvh& bvh, const FlatScene& s, const JobControl& ctl)
     std::memcpy(kept, now, 16 * sizeof(float));
     moved[i] = 1, any_moved = true;
   }
-  if (any_moved && bvh.world_root != kBvhInvalid) {
+  if (any_moved && bvh.world_nodes) {
     if (!s.positions || !s.indices) return Status::InvalidArgument;
     const Status st = parallel_for(bvh.world_packets, 1 << 12, [&](uint64_t b, uint64_t e) {
       for (uint64_t i = b; i < e; ++i) {

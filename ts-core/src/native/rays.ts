@@ -32,7 +32,7 @@ export interface BvhStats {
   mergedInstances: number;
   /** Triangles in the world BVH beyond the stored ones: copies of meshes drawn several times (see copyBudget). */
   copiedTriangles: number;
-  /** Host memory of nodes, triangles and instances. */
+  /** Host memory of nodes, triangles, instances and the world BVH's per-triangle instances. */
   bytes: number;
   buildSeconds: number;
   maxDepth: number;

@@ -292,7 +292,8 @@ test('cylinder_engine_2: the world BVH (meshes drawn once, and copies of shared 
       // Barycentrics must name the same point: on small triangles far from the ray origin they carry the rounding
       // of the ray's distance, so compare the points they give, to 1e-5 of that distance.
       const reach = ref.t[i] * Math.hypot(d[3 * i], d[3 * i + 1], d[3 * i + 2]);
-      const gap = Math.hypot(...[0, 1, 2].map((a) => hitPoint(flat, h, i)[a] - hitPoint(flat, ref, i)[a]));
+      const p = hitPoint(flat, h, i), q = hitPoint(flat, ref, i);
+      const gap = Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
       if (!tOk || gap > 1e-5 * reach || dot < 0.9999) differ++;
     }
     assert.is(differ, 0, `${name}: ${differ} of ${n} rays differ from per-mesh BVHs`);

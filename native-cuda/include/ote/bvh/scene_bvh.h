@@ -83,14 +83,14 @@ class SceneBvh {
   // Layout (read by the builder, the refit and the device upload; treat as read-only elsewhere).
   BvhNodeArray blas_nodes;
   std::vector<BvhTri4> tris;       // triangle packets in BLAS leaf order
-  std::vector<uint32_t> mesh_root;  // per FlatScene mesh: BLAS root index, kBvhInvalid when it has no valid triangle
+  // Per FlatScene mesh: its own BLAS's root, kBvhInvalid when it has no valid triangle or is in the world BLAS.
+  std::vector<uint32_t> mesh_root;
   BvhNodeArray tlas_nodes;
   std::vector<BvhInstance> instances;
   std::vector<float> mesh_bounds;   // per mesh: object-space lo xyz, hi xyz
   std::vector<uint32_t> slot_instance;  // per triangle slot of the world BLAS (packets [0, world_packets))
-  uint32_t world_root = kBvhInvalid;    // the world BLAS: nodes [0, world_nodes), packets [0, world_packets)
+  // The world BLAS: root node 0, nodes [0, world_nodes), packets [0, world_packets); none when world_nodes is 0.
   uint32_t world_nodes = 0, world_packets = 0;
-  float world_bounds[6] = {0, 0, 0, 0, 0, 0};
 
  private:
   friend Status build_scene_bvh(const FlatScene&, const BvhBuildOptions&, SceneBvh&, const JobControl&);
@@ -101,7 +101,7 @@ class SceneBvh {
   uint32_t flat_vertex_count_ = 0, flat_mesh_count_ = 0, flat_instance_count_ = 0, flat_triangle_count_ = 0;
   std::vector<uint32_t> instance_mesh_;   // FlatScene.instance_mesh copy, to check a refit's scene
   std::vector<uint8_t> merged_;           // per FlatScene instance: its mesh is in the world BLAS
-  std::vector<float> merged_transforms_;  // per FlatScene instance (16 floats): the world matrix it was merged with
+  std::vector<float> merged_transforms_;  // per merged instance, in FlatScene order (16 floats): its world matrix
   std::vector<uint32_t> mesh_valid_;      // per mesh: triangles stored (not degenerate)
   // Lazily uploaded device copy; invalidated by refit.
   mutable std::mutex device_mutex_;
