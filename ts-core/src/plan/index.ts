@@ -1,2 +1,3 @@
 export * from './profile.js';
 export * from './router.js';
+export * from './environment.js';

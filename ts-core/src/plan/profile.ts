@@ -5,6 +5,7 @@
  */
 import { Ajv } from 'ajv';
 import { OteError } from '../errors.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentSettings } from './environment.js';
 import schema from './profile.schema.json' with { type: 'json' };
 import aiTraining from './profiles/ai_training.json' with { type: 'json' };
 import archviz from './profiles/archviz.json' with { type: 'json' };
@@ -29,6 +30,8 @@ export interface Profile {
     denoise: boolean;
     ambientOcclusion: boolean;
     encoding: 'rgbm' | 'hdr';
+    /** Sky and sun for scenes without lights; fields left out keep DEFAULT_ENVIRONMENT's (plan/environment.ts). */
+    environment?: Partial<EnvironmentSettings>;
   };
   splat: { budget: number; iterations: number; shDegree: number };
   routing: { bakeScore: number; dynamicScore: number; splatComplexity: number };
@@ -144,4 +147,9 @@ export function matchesGlob(name: string, glob: string): boolean {
 
 export function objectOverride(profile: Profile, nodeName: string) {
   return profile.objects?.find((o) => matchesGlob(nodeName, o.match));
+}
+
+/** The profile's environment with every field it leaves out taken from DEFAULT_ENVIRONMENT. */
+export function environmentSettings(profile: Profile): EnvironmentSettings {
+  return deepMerge(DEFAULT_ENVIRONMENT, profile.bake.environment ?? {}) as EnvironmentSettings;
 }
