@@ -85,7 +85,8 @@ export function sceneToDocument(scene: Scene): Document {
     if (l.range !== undefined) g.setRange(l.range);
     if (l.type === 'spot') g.setInnerConeAngle(l.innerConeAngle).setOuterConeAngle(l.outerConeAngle);
     // Emitter size has no place in KHR_lights_punctual; extras carry it so soft shadows survive a round trip.
-    if (l.size !== undefined) g.setExtras({ ote: { size: l.size } });
+    // `baked`: the light's contribution is in the lightmaps; viewers skip it for lightmapped meshes (bake/README.md).
+    if (l.size !== undefined || l.baked) g.setExtras({ ote: { ...(l.size !== undefined ? { size: l.size } : {}), ...(l.baked ? { baked: true } : {}) } });
     return g;
   });
 

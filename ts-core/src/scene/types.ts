@@ -128,6 +128,11 @@ export interface Light {
   outerConeAngle: number;
   /** Emitter size for soft shadows: radius in metres for point/spot, angular diameter in radians for directional. */
   size?: number;
+  /**
+   * Its light is already in the lightmaps of the scene's lightmapped meshes; it stays only for what is not
+   * lightmapped (written as extras.ote.baked, see bake/baked-lights.ts).
+   */
+  baked?: boolean;
 }
 
 export interface Camera {
