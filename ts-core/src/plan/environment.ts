@@ -100,7 +100,7 @@ function rotationFromMinusZ(d: Vec3): [number, number, number, number] {
  * A shallow copy of the scene with the environment's sun as a directional light on a new root node (named
  * SUN_NODE), so that every renderer and the bake see it as any other light. The sky is passed to them separately.
  */
-export function withEnvironmentSun(scene: Scene, env: Environment | undefined): Scene {
+export function withEnvironmentSun(scene: Scene, env: Pick<Environment, 'sun'> | undefined): Scene {
   if (!env?.sun) return scene;
   const node = scene.nodes.length, light = scene.lights.length;
   const c = env.sun.color, intensity = Math.max(c[0], c[1], c[2]);

@@ -14,24 +14,16 @@
  * disagreement. (CUDA nodes agree only to ~1e-6; the consensus tolerance absorbs that.)
  */
 import type { SampleEvaluator, SampleResult } from './evaluator.js';
-import { cropView, sampleView, sceneFromGlb, SceneCache } from './evaluator.js';
+import { cropView, sceneFromGlb, SceneCache, turnedView } from './evaluator.js';
 import type { SampleSpec } from './sampling.js';
 import { DEFAULT_RENDER, PSNR_CAP, type ArtifactKind, type RenderSpec } from './types.js';
 import type { FloatImage } from '../image/float-image.js';
 import type { LightmappedGltf } from '../render/lightmapped-gltf.js';
 import type { Scene } from '../scene/types.js';
+import { withEnvironmentSun } from '../plan/environment.js';
+import type { RenderEnvironment } from './types.js';
 import type { View } from '../scene/view.js';
 import type { GaussianModel } from '../splat/model.js';
-
-/** 2×2 box filter: halves the path tracer's Monte Carlo noise, which is not the artifact's error. */
-function halve(img: FloatImage): FloatImage {
-  const w = img.width >> 1, h = img.height >> 1, data = new Float32Array(w * h * 4);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 4; c++) {
-    const at = (dx: number, dy: number) => img.data[((2 * y + dy) * img.width + 2 * x + dx) * 4 + c];
-    data[(y * w + x) * 4 + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4;
-  }
-  return { width: w, height: h, data };
-}
 
 /** Splat files are told apart by their bytes: PLY starts with "ply", SPZ is gzip, .splat is neither. */
 function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
@@ -98,16 +90,41 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
    */
   constructor(private backend: 'cpu' | 'cuda' = 'cpu', private defaults: RenderSpec = DEFAULT_RENDER) {}
 
+  /**
+   * Where the samples stand: the scene's cameras, else views a viewer would choose (render/views.ts, traced on the
+   * CPU so that every node plans the same ones). Planned once per reference scene.
+   */
+  private anchors = new WeakMap<Scene, Promise<View[]>>();
+  private async anchorsOf(reference: Scene): Promise<View[]> {
+    let p = this.anchors.get(reference);
+    if (!p) {
+      p = import('../render/views.js').then(async ({ planSceneViews }) => (await planSceneViews(reference, { count: 3, width: 96 })).views);
+      this.anchors.set(reference, p);
+    }
+    return p;
+  }
+
   /** The sample's camera for a reference scene, at the rendered (pre-filter) size. */
-  view(reference: Scene, sample: SampleSpec, spec: RenderSpec): View {
-    return cropView(sampleView(reference, sample), sample.crop, 2 * spec.pixels);
+  async view(reference: Scene, sample: SampleSpec, spec: RenderSpec): Promise<View> {
+    return cropView(turnedView(await this.anchorsOf(reference), sample), sample.crop, 2 * spec.pixels);
+  }
+
+  /** The scene with the job's environment sun added (the sky goes to the path tracer directly); cached per scene. */
+  private sunlit = new WeakMap<Scene, { key: string; scene: Scene }>();
+  private withEnvironment(scene: Scene, env: RenderEnvironment | undefined): Scene {
+    if (!env?.sun) return scene;
+    const key = JSON.stringify(env.sun), hit = this.sunlit.get(scene);
+    if (hit?.key === key) return hit.scene;
+    const out = withEnvironmentSun(scene, env);
+    this.sunlit.set(scene, { key, scene: out });
+    return out;
   }
 
   /** Renders a glTF scene the way `spec.reference` says (the reference, and candidates without baked lighting). */
   async renderLikeReference(scene: Scene, view: View, spec: RenderSpec, seed: number): Promise<FloatImage> {
     if (spec.reference === 'pathtrace') {
       const { renderPathtraced } = await import('../render/pathtrace.js');
-      return renderPathtraced(scene, view, { spp: spec.spp, bounces: spec.bounces, seed });
+      return renderPathtraced(this.withEnvironment(scene, spec.environment), view, { spp: spec.spp, bounces: spec.bounces, seed, sky: spec.environment?.sky });
     }
     const { renderView } = await import('../render/render-view.js');
     let materialColors: Float32Array | undefined;
@@ -138,20 +155,30 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     const spec: RenderSpec = { ...this.defaults, ...render };
     // Loaded lazily: metrics load the native addon, which the pure parts of the trust module must not require.
     const { computeMetrics } = await import('../metrics/index.js'); // index registers the native provider
-    const { toRgba8 } = await import('../image/float-image.js');
+    const { display, halve, isUninformative } = await import('../image/display.js');
     const ref = await this.references.get(reference);
-    const view = this.view(ref, sample, spec);
-    const [a, b] = await Promise.all([
-      this.renderLikeReference(ref, view, spec, sample.renderSeed),
-      this.renderCandidate(artifact, kind, view, spec, sample.renderSeed),
-    ]);
-    // As displayed: opaque over black, tone mapped and 8-bit sRGB, the pixels a viewer (and the producer's check) sees.
-    const display = (img: FloatImage) => {
-      const h = halve(img);
-      for (let i = 3; i < h.data.length; i += 4) h.data[i] = 1;
-      return { width: h.width, height: h.height, bitDepth: 8 as const, data: toRgba8(h, { toneMap: 'aces' }) };
-    };
-    const r = await computeMetrics(display(a), display(b), { metrics: ['psnr', 'ssimLuma', 'flip'], backend: this.backend });
-    return { psnr: Math.min(PSNR_CAP, r.psnr ?? PSNR_CAP), ssim: r.ssimLuma ?? NaN, flip: r.flip ?? NaN };
+    // As displayed: box-filtered, opaque over black, exposed, tone mapped and 8-bit sRGB, the pixels a viewer (and
+    // the producer's check) sees.
+    const shown = (img: FloatImage) => display(halve(img), { exposure: spec.exposure, opaque: true });
+    // A crop whose reference shows nothing (black, or one flat colour) is no evidence: widen it, then take the whole
+    // anchor view, then the next anchor's. Every node tries the same views in the same order.
+    for (const s of alternativeSamples(sample)) {
+      const view = await this.view(ref, s, spec);
+      const a = shown(await this.renderLikeReference(ref, view, spec, s.renderSeed));
+      if (isUninformative(a)) continue;
+      const b = shown(await this.renderCandidate(artifact, kind, view, spec, s.renderSeed));
+      const r = await computeMetrics(a, b, { metrics: ['psnr', 'ssimLuma', 'flip'], backend: this.backend });
+      return { psnr: Math.min(PSNR_CAP, r.psnr ?? PSNR_CAP), ssim: r.ssimLuma ?? NaN, flip: r.flip ?? NaN };
+    }
+    // Nothing to see from any of them: no certificate may rest on black against black, so the sample fails.
+    return { psnr: 0, ssim: 0, flip: 1 };
   }
+}
+
+/** The sample, then its crop doubled about the same centre, the whole anchor view, and the next anchor's. */
+export function alternativeSamples(s: SampleSpec): SampleSpec[] {
+  const cx = s.crop.x + s.crop.w / 2, cy = s.crop.y + s.crop.h / 2, w = Math.min(1, 2 * s.crop.w), h = Math.min(1, 2 * s.crop.h);
+  const wide = { x: Math.min(1 - w, Math.max(0, cx - w / 2)), y: Math.min(1 - h, Math.max(0, cy - h / 2)), w, h };
+  const whole = { x: 0, y: 0, w: 1, h: 1 };
+  return [s, { ...s, crop: wide }, { ...s, crop: whole }, { ...s, azimuth: s.azimuth + (2 * Math.PI) / 3, crop: whole }];
 }

@@ -36,19 +36,7 @@ export interface SampleEvaluator {
  */
 export function sampleView(reference: Scene, s: SampleSpec, size = 96, yfov = 0.8): View {
   const authored = viewFromSceneCamera(reference, 0, size);
-  if (authored) {
-    const M = authored.cameraToWorld;
-    // Small turns: the authored frame is where the content is; crops past its edges would mostly compare empty space.
-    const yaw = 0.2 * Math.sin(s.azimuth), pitch = 0.12 * Math.cos(s.azimuth) * Math.min(1, Math.abs(s.elevation) + 0.2);
-    // Direction in camera space, then to world (columns of M are the camera axes).
-    const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), -Math.cos(yaw) * Math.cos(pitch)];
-    const dir = [0, 1, 2].map((a) => M[a] * d[0] + M[4 + a] * d[1] + M[8 + a] * d[2]);
-    const eye: [number, number, number] = [M[12], M[13], M[14]];
-    return {
-      cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], [M[4], M[5], M[6]]),
-      yfov: Math.min(2.5, authored.yfov * s.distance), width: size, height: size, znear: authored.znear, zfar: authored.zfar,
-    };
-  }
+  if (authored) return turnedView([authored], s, size);
   const b = sceneBounds(reference);
   const c = isEmpty(b) ? [0, 0, 0] as [number, number, number] : center(b);
   const r = Math.max(1e-3, diagonal(b) / 2);
@@ -56,6 +44,27 @@ export function sampleView(reference: Scene, s: SampleSpec, size = 96, yfov = 0.
   const ce = Math.cos(s.elevation);
   const eye: [number, number, number] = [c[0] + dist * ce * Math.sin(s.azimuth), c[1] + dist * Math.sin(s.elevation), c[2] + dist * ce * Math.cos(s.azimuth)];
   return { cameraToWorld: lookAt(eye, c), yfov, width: size, height: size, znear: dist * 1e-3, zfar: dist + 2 * r };
+}
+
+/**
+ * A sample around planned views (render/views.ts: the scene's cameras, or where a viewer would stand): the sample's
+ * azimuth picks the anchor, which it turns (yaw up to ±0.2 rad, pitch up to ±0.12 rad) and zooms (field of view ×
+ * distance). Anchors are where the content is; crops past their edges would mostly compare empty space, and an
+ * interior (a room, the Cornell box) must not be judged from outside, where baked lighting is undefined.
+ */
+export function turnedView(anchors: readonly View[], s: SampleSpec, size = 96): View {
+  const turns = s.azimuth / (2 * Math.PI);
+  const anchor = anchors[Math.min(anchors.length - 1, Math.floor((turns - Math.floor(turns)) * anchors.length))];
+  const M = anchor.cameraToWorld;
+  const yaw = 0.2 * Math.sin(s.azimuth * anchors.length), pitch = 0.12 * Math.cos(s.azimuth * anchors.length) * Math.min(1, Math.abs(s.elevation) + 0.2);
+  // Direction in camera space, then to world (columns of M are the camera axes).
+  const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), -Math.cos(yaw) * Math.cos(pitch)];
+  const dir = [0, 1, 2].map((a) => M[a] * d[0] + M[4 + a] * d[1] + M[8 + a] * d[2]);
+  const eye: [number, number, number] = [M[12], M[13], M[14]];
+  return {
+    cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], [M[4], M[5], M[6]]),
+    yfov: Math.min(2.5, anchor.yfov * s.distance), width: size, height: size, znear: anchor.znear, zfar: anchor.zfar,
+  };
 }
 
 /**

@@ -43,6 +43,9 @@ const envelopeSchema = obj(['v', 'type', 'body'], {
   auth: obj(['key', 'ts', 'nonce', 'sig'], { key: { type: 'string', maxLength: 128 }, ts: { type: 'integer' }, nonce: { type: 'string', pattern: '^[0-9a-f]{16,64}$' }, sig: hex64 }),
 });
 
+/** A linear RGB triple (radiance or illuminance), bounded so that no job can ask for a non-finite render. */
+const rgb = { type: 'array', minItems: 3, maxItems: 3, items: { type: 'number', minimum: 0, maximum: 1e6 } };
+
 /** Body schema of every request type, by the role allowed to send it. */
 export const BODY_SCHEMAS: Record<string, { roles: ('client' | 'node' | 'any')[]; schema: object }> = {
   'engine.info': { roles: ['any'], schema: obj([], {}) },
@@ -67,6 +70,14 @@ export const BODY_SCHEMAS: Record<string, { roles: ('client' | 'node' | 'any')[]
         spp: { type: 'integer', minimum: 1, maximum: 1024 },
         bounces: { type: 'integer', minimum: 0, maximum: 16 },
         pixels: { type: 'integer', minimum: 16, maximum: 256 },
+        exposure: { type: 'number', minimum: -20, maximum: 20 },
+        environment: obj(['sky'], {
+          sky: obj(['type'], { type: { enum: ['none', 'constant', 'gradient'] }, color: rgb, zenith: rgb, horizon: rgb, ground: rgb }),
+          sun: obj(['direction', 'color', 'angularDiameter'], {
+            direction: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'number', minimum: -1, maximum: 1 } },
+            color: rgb, angularDiameter: { type: 'number', minimum: 0, maximum: 30 },
+          }),
+        }),
       }),
     }),
   },

@@ -25,6 +25,23 @@ export interface RenderSpec {
   bounces: number;
   /** Side of the compared crop in pixels (rendered at twice that and box-filtered, which halves path noise). */
   pixels: number;
+  /**
+   * The light the reference scene is judged under besides its own (plan/environment.ts): the default sky and sun
+   * of a scene without lights. Absent: the scene's lights only. The certificate records it.
+   */
+  environment?: RenderEnvironment;
+  /**
+   * Stops of exposure before the ACES tone curve, for both images (default 0). Chosen by the producer from the
+   * reference's log-average luminance; a dark or black view is never evidence whatever the exposure (evaluators
+   * replace such samples and fail the ones they cannot replace).
+   */
+  exposure?: number;
+}
+
+/** Sky radiance (linear RGB) and a sun travelling along `direction` with illuminance `color` (plan/environment.ts). */
+export interface RenderEnvironment {
+  sky: { type: 'none' } | { type: 'constant'; color: [number, number, number] } | { type: 'gradient'; zenith: [number, number, number]; horizon: [number, number, number]; ground: [number, number, number] };
+  sun?: { direction: [number, number, number]; color: [number, number, number]; angularDiameter: number };
 }
 
 /**
