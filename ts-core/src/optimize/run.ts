@@ -12,7 +12,8 @@ import { encodeLightmapPages } from '../bake/pages.js';
 import { applyLightmaps } from '../bake/writeback.js';
 import { OteError } from '../errors.js';
 import { heatmap } from '../image/heatmap.js';
-import { toRgba8, type FloatImage } from '../image/float-image.js';
+import type { FloatImage } from '../image/float-image.js';
+import { autoExposure, display, halve, isUninformative } from '../image/display.js';
 import { importGltf } from '../io/gltf-read.js';
 import { sceneToGlb } from '../io/gltf-write.js';
 import { encodePng } from '../io/png.js';
@@ -30,7 +31,14 @@ import { estimateCost } from '../report/cost.js';
 import { renderReportHtml } from '../report/html.js';
 import type { MetricSummary, OptimizeReport } from '../report/types.js';
 import { flattenScene } from '../scene/flatten.js';
-import { defaultView, type View } from '../scene/view.js';
+import type { View } from '../scene/view.js';
+import { planSceneViews } from '../render/views.js';
+import { renderView as renderPreview } from '../render/render-view.js';
+import { environmentSettings } from '../plan/profile.js';
+import { resolveEnvironment, withEnvironmentSun, type Environment } from '../plan/environment.js';
+import { settleBakedLights } from '../bake/baked-lights.js';
+import { PSNR_CAP } from '../trust/types.js';
+import { flagBlackObjects } from './black-objects.js';
 import type { Scene } from '../scene/types.js';
 import { convertScene } from '../splat/convert.js';
 import { startEmbeddedTrust, type EmbeddedTrust } from '../trust/embedded.js';
@@ -40,7 +48,6 @@ import type { ArtifactKind, RenderSpec } from '../trust/types.js';
 import { cacheKey, ResultCache } from './cache.js';
 import { compositeByDepth } from '../render/composite.js';
 import { decodeLightmappedGltf, renderLightmappedGltf } from '../render/lightmapped-gltf.js';
-import { renderView } from '../render/render-view.js';
 import { renderSplats } from '../native/splat.js';
 import { splatCamera } from '../splat/camera.js';
 import type { GaussianModel } from '../splat/model.js';
@@ -50,7 +57,7 @@ import { documentToScene } from '../io/gltf-read.js';
 import type { SplatChoice } from '../report/types.js';
 import { StagedDirectory } from './staging.js';
 
-export const TOOL_VERSION = 'ote 0.1.0';
+export const TOOL_VERSION = 'ote 0.2.0';
 
 /**
  * Deterministic cap on splat training work, in Gaussian-iterations: the profile's iterations are cut to
@@ -60,6 +67,16 @@ export const TOOL_VERSION = 'ote 0.1.0';
 export const SPLAT_WORK_BOUND = 4_000_000;
 /** Samples per pixel of the path-traced splat training targets (128 px views; noise averages out over views). */
 const SPLAT_TARGET_SPP = 16;
+/** The report's previews: views planned (render/views.ts), their width (16:9 unless the camera says otherwise). */
+const PREVIEW_VIEWS = 3;
+const PREVIEW_WIDTH = 768;
+/**
+ * Samples per pixel of the path-traced reference. Compared after a 2×2 box filter, that is 512 paths per compared
+ * pixel, where path noise no longer dominates SSIM at the profiles' thresholds.
+ */
+const REFERENCE_SPP = 128;
+/** Objects black in the reference over non-black materials (black-objects.ts) fail the own check past this share of the view. */
+const BLACK_OBJECTS_SHARE = 0.05;
 
 /** The iterations `ote optimize` trains: the override, else the profile's capped by the work bound. */
 export function splatIterations(profile: Profile, override?: number): number {
@@ -111,18 +128,6 @@ function filterPrimitives(scene: Scene, keep: (node: number) => number[] | 'all'
   return out;
 }
 
-/** 2×2 box downsample of a linear image. */
-function halve(img: FloatImage): FloatImage {
-  const w = img.width >> 1, h = img.height >> 1, data = new Float32Array(w * h * 4);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 4; c++) {
-        const at = (xx: number, yy: number) => img.data[((2 * y + yy) * img.width + 2 * x + xx) * 4 + c];
-        data[(y * w + x) * 4 + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4;
-      }
-  return { width: w, height: h, data };
-}
-
 const ratio = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
@@ -139,6 +144,10 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
 
   const inputBytes = new Uint8Array(await readFile(o.input).catch((e) => { throw new OteError('BAD_INPUT', (e as Error).message, { file: o.input }); }));
   const { scene, warnings } = await stage('import', 'cpu', () => importGltf(o.input));
+  // Scenes that bring no light are baked and judged under the profile's sky and sun (plan/environment.ts).
+  const env = resolveEnvironment(scene, environmentSettings(o.profile));
+  const lit = withEnvironmentSun(scene, env);
+  if (env) o.onEvent({ type: 'log', message: env.reason === 'default' ? 'the scene has no lights and no emissive surfaces: baking under the profile\'s default sky and sun' : 'the profile adds its sky and sun to the scene\'s own lights' });
   const sceneHash = hashScene(scene).scene;
   const key = cacheKey('optimize', { sceneHash, profile: o.profile, splatIterations: splatIterations(o.profile, o.splatIterations), verify: !o.noVerify, engine: o.engine?.url ?? 'embedded', tool: TOOL_VERSION });
 
@@ -162,18 +171,22 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     const files: { name: string; data: Uint8Array | string }[] = [];
 
     // Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to bake.
+    // Without a bake the output keeps the scene's own lights (never the environment's sun).
     let outScene: Scene = scene;
-    let bakedView: { render: (v: ReturnType<typeof defaultView>) => Promise<FloatImage> } | undefined;
+    let lightsFate = { removed: [] as string[], kept: scene.lights.map((l) => l.name) };
+    let bakedView: { render: (v: View) => Promise<FloatImage> } | undefined;
     const bakeNodes = plan.decisions.filter((d) => d.bakePrimitives.length);
     if (bakeNodes.length) {
       const objectTexelsPerMeter = Object.fromEntries(bakeNodes.filter((d) => d.texelsPerMeter !== o.profile.bake.texelsPerMeter).map((d) => [d.name, d.texelsPerMeter]));
-      const result = await stage('bake', 'cpu', () => bakeScene(scene, {
+      const result = await stage('bake', 'cpu', () => bakeScene(lit, {
         texelsPerMeter: o.profile.bake.texelsPerMeter, objectTexelsPerMeter, maxPageSize: o.profile.bake.maxPageSize,
-        samples: o.profile.bake.samples, noiseThreshold: o.profile.bake.noiseThreshold, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1,
+        samples: o.profile.bake.samples, noiseThreshold: o.profile.bake.noiseThreshold, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1, sky: env?.sky,
         backend: o.backend, signal: o.signal, onProgress: progress('bake'),
       }));
       const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: o.profile.bake.encoding === 'hdr' });
-      outScene = applyLightmaps(result.scene, result.layout, encoded);
+      const settled = settleBakedLights(applyLightmaps(result.scene, result.layout, encoded));
+      outScene = settled.scene;
+      lightsFate = { removed: settled.removed, kept: settled.kept };
       for (const f of sideFiles) { files.push(f); outputs.lightmaps.push(f.name); }
       outputs.lightmaps.push(...encoded.map((_, i) => `scene.glb#lightmap${i}`));
       bakedView = { render: (v) => renderLightmapped(result.scene, result.layout, result.pages, v, { signal: o.signal }) };
@@ -186,6 +199,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     let splatModel: GaussianModel | undefined;
     if (splatNodes.length) {
       const splatScene = filterPrimitives(scene, (n) => decision.get(n)?.splatPrimitives ?? 'none');
+      const splatLit = withEnvironmentSun(splatScene, env);
       const { textures } = await decodeSceneTextures(splatScene);
       const nodes = splatNodes.map((d) => d.node), iterations = splatIterations(o.profile, o.splatIterations);
       const model = await stage('splat', 'cpu', async () => {
@@ -198,7 +212,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
         // unlit material colours. Fixed iterations: no wall-clock planning, reproducible.
         const r = await trainObjectSplats(splatScene, {
           profile: o.profile.splat, nodes, textures, iterations, seed: 1, backend: o.backend, signal: o.signal,
-          renderTarget: (v) => renderPathtraced(splatScene, v, { spp: SPLAT_TARGET_SPP, bounces: o.profile.bake.bounces, seed: 11, signal: o.signal, backend: o.backend }),
+          renderTarget: (v) => renderPathtraced(splatLit, v, { spp: SPLAT_TARGET_SPP, bounces: o.profile.bake.bounces, seed: 11, sky: env?.sky, signal: o.signal, backend: o.backend }),
           onProgress: (p) => o.onEvent({ type: 'stage', stage: 'splat', fraction: ({ targets: 0, convert: 0.2, train: 0.25, evaluate: 0.95 })[p.stage] + p.fraction * ({ targets: 0.2, convert: 0.05, train: 0.7, evaluate: 0.05 })[p.stage], detail: p.detail }),
         });
         const trainedWins = r.heldOutPsnr > r.conversionPsnr;
@@ -230,26 +244,40 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     files.push({ name: 'scene.glb', data: optimizedGlb });
     outputs.scene = 'scene.glb';
 
-    // Before/after at the scene's own view, the producer's claimed metrics, and the FLIP heatmap for the report.
-    const view = { ...defaultView(scene, 256) };
+    // Before/after where a viewer would look (the scene's camera, or a planned view), the producer's claimed
+    // metrics, and the FLIP heatmap for the report.
+    const planned = await stage('views', 'cpu', () => planSceneViews(scene, { count: PREVIEW_VIEWS, width: PREVIEW_WIDTH, signal: o.signal }));
     const images: OptimizeReport['images'] = [];
     const imageBytes: Record<string, Uint8Array> = {};
     let claimed: { psnr: number; ssim: number; flip: number } | undefined;
-    const reference = await stage('reference', 'cpu', () => renderPathtraced(scene, view, { spp: 512, bounces: o.profile.bake.bounces, seed: 7, signal: o.signal, backend: o.backend }));
-    // Both sides are compared as displayed: tone mapped (ACES) and sRGB-encoded, the same pixels the report shows.
-    const display = (img: FloatImage) => ({ width: img.width, height: img.height, bitDepth: 8 as const, data: toRgba8(img, { toneMap: 'aces' }) });
-    const png = (img: FloatImage) => encodePng(display(img));
+    const skipped: string[] = [];
+    // A view whose reference shows nothing (black, or flat) is no evidence: the next planned view is tried.
+    const chosen = await stage('reference', 'cpu', async () => {
+      let last: { view: View; image: FloatImage; exposure: number } | undefined;
+      for (const [i, v] of planned.views.entries()) {
+        const image = await renderPathtraced(lit, v, { spp: REFERENCE_SPP, bounces: o.profile.bake.bounces, seed: 7, sky: env?.sky, signal: o.signal, backend: o.backend });
+        last = { view: v, image, exposure: autoExposure(image) };
+        if (!isUninformative(display(halve(image), { exposure: last.exposure }))) return { ...last, informative: true };
+        skipped.push(`view ${i + 1} of ${planned.views.length} (${planned.kind}): the path-traced reference shows nothing (black or one flat colour)`);
+      }
+      return { ...last!, informative: false };
+    });
+    const { view, image: reference, exposure } = chosen;
+    // Both sides are compared as displayed: exposed, tone mapped (ACES) and sRGB-encoded, the pixels the report shows.
+    const png = (img: FloatImage) => encodePng(display(img, { exposure }));
     imageBytes['before.png'] = png(reference);
     images.push({ label: 'Reference (path traced)', file: 'before.png' });
+    const blackObjects = chosen.informative ? await stage('cue', 'cpu', () => flagBlackObjects(lit, view, reference, exposure, { signal: o.signal })) : [];
     if (bakedView || splatModel) {
       // The output as it ships: the optimized glTF (lightmapped where baked) with the splats composited by depth.
-      const after = await stage('after', 'cpu', () => renderShipped(optimizedGlb, splatModel, view, o));
+      const after = await stage('after', 'cpu', () => renderShipped(optimizedGlb, splatModel, view, env, o));
       imageBytes['after.png'] = png(after);
       images.push({ label: splatModel ? 'Optimized (lightmapped glTF + splats, composited by depth)' : 'Optimized (lightmapped)', file: 'after.png' });
       // Compared after a 2×2 box filter: the path-traced reference keeps some Monte Carlo noise that is not the
       // bake's error, and averaging four pixels halves it.
-      const m = await computeMetrics(display(halve(reference)), display(halve(after)), { metrics: ['psnr', 'ssimLuma', 'flip'], maps: ['flip'], signal: o.signal });
-      claimed = { psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! };
+      const m = await computeMetrics(display(halve(reference), { exposure }), display(halve(after), { exposure }), { metrics: ['psnr', 'ssimLuma', 'flip'], maps: ['flip'], signal: o.signal });
+      // Identical images have an infinite PSNR; the report, like the verifier, caps it (PSNR_CAP).
+      claimed = { psnr: Math.min(PSNR_CAP, m.psnr ?? PSNR_CAP), ssim: m.ssimLuma!, flip: m.flip! };
       if (m.maps?.flip) {
         imageBytes['flip.png'] = encodePng(heatmap(m.maps.flip));
         images.push({ label: `FLIP error (mean ${m.flip!.toFixed(3)})`, file: 'flip.png' });
@@ -261,7 +289,12 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     const q = o.profile.quality;
     let verification: OptimizeReport['verification'];
     let exit = { code: 0, reason: 'verified' };
-    if (claimed && (claimed.psnr < q.psnr || claimed.ssim < q.ssim || claimed.flip > q.flip))
+    const blackShare = blackObjects.reduce((a, b) => a + b.share, 0);
+    if (!chosen.informative)
+      exit = { code: 6, reason: `nothing to judge: the path-traced reference is black or flat at every planned view (${planned.views.length}); is the scene lit? (${env ? 'the default sky and sun were used' : 'it has its own lights, so no default sky was added; set bake.environment.mode to "always"'})` };
+    else if (blackShare >= BLACK_OBJECTS_SHARE)
+      exit = { code: 6, reason: `the path tracer shows black where the materials are not (a bug or missing light, not a match): ${blackObjects.map((b) => `"${b.name}" ${(100 * b.share).toFixed(1)}% of the view`).join(', ')}` };
+    else if (claimed && (claimed.psnr < q.psnr || claimed.ssim < q.ssim || claimed.flip > q.flip))
       exit = { code: 6, reason: `own check below the profile: PSNR ${claimed.psnr.toFixed(2)} (≥ ${q.psnr}), SSIM ${claimed.ssim.toFixed(4)} (≥ ${q.ssim}), FLIP ${claimed.flip.toFixed(4)} (≤ ${q.flip})` };
     if (o.noVerify) {
       verification = { verdict: 'skipped', reason: '--no-verify', metrics: {}, samples: 0, nodes: [], byzantine: [] };
@@ -275,22 +308,24 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
         if (!d || !d.splatPrimitives.length) return 'all';
         return scene.meshes[scene.nodes[n].mesh!].primitives.map((_, i) => i).filter((i) => !d.splatPrimitives.includes(i));
       })) : inputBytes;
+      // The nodes light the reference as the bake was lit, and expose both images as the own check did.
+      const renderLight = { exposure, ...(env ? { environment: { sky: env.sky, ...(env.sun ? { sun: env.sun } : {}) } } : {}) };
       const jobs: VerifyJob[] = [{
         file: 'scene.glb', certificate: 'certificate.json', kind: 'lightmap-gltf', reference: gltfReference, artifact: optimizedGlb, claimed,
         // Baked lighting can only be judged against light transport, so a bake is always checked path traced;
         // the profile's renderer choice sets the cost (path-traced profiles carry the stricter SSIM thresholds, which
         // the reference's path noise would fail below ~128 spp) and what unbaked scenes are compared with.
         render: bakedView || o.profile.verification.renderer === 'pathtrace'
-          ? { reference: 'pathtrace', spp: o.profile.verification.renderer === 'pathtrace' ? 128 : 64, bounces: o.profile.bake.bounces, pixels: 32 }
-          : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32 },
+          ? { reference: 'pathtrace', spp: o.profile.verification.renderer === 'pathtrace' ? 128 : 64, bounces: o.profile.bake.bounces, pixels: 32, ...renderLight }
+          : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure },
       }];
       if (splatJob) jobs.push({
         file: 'splats.spz', certificate: 'certificate-splats.json', kind: 'splat', reference: await sceneToGlb(splatJob.reference), artifact: splatJob.artifact,
         // Compared with what the splats represent: trained splats learned path-traced views of these objects;
         // splats converted from surfaces carry the unlit material colours.
         render: splatChoice?.kept === 'trained'
-          ? { reference: 'pathtrace', spp: 64, bounces: o.profile.bake.bounces, pixels: 32 }
-          : { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 },
+          ? { reference: 'pathtrace', spp: 64, bounces: o.profile.bake.bounces, pixels: 32, ...renderLight }
+          : { reference: 'albedo', spp: 4, bounces: 0, pixels: 32, exposure },
       });
       const certs = await stage('verify', 'cpu', () => verify(o, jobs, thresholds, complexity));
       certs.forEach((c, i) => files.push({ name: jobs[i].certificate, data: `${JSON.stringify(c, null, 2)}\n` }));
@@ -329,6 +364,13 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
         })),
       },
       plan, outputs, splats: splatChoice, verification, images, timings,
+      lighting: {
+        source: env ? (env.reason === 'default' ? 'default' : 'profile') : 'scene',
+        environment: env ? { sky: describeSky(env.sky), sun: env.sun ? `direction [${env.sun.direction.map((x) => x.toFixed(3)).join(', ')}], illuminance ${Math.max(...env.sun.color).toFixed(2)}, ${env.sun.angularDiameter}° disc` : undefined } : undefined,
+        removedLights: lightsFate.removed, keptLights: lightsFate.kept,
+      },
+      views: { kind: planned.kind, used: planned.views.indexOf(view) + 1, skipped, exposure, width: view.width, height: view.height, spp: REFERENCE_SPP },
+      blackObjects,
       cost: estimateCost({ stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: 2 })) }),
       exit,
     };
@@ -384,16 +426,23 @@ async function verify(o: OptimizeOptions, jobs: VerifyJob[], thresholds: { psnr:
  * The optimized output as a viewer sees it: the shipped glTF decoded from its bytes (lightmapped primitives lit by
  * their encoded pages, the rest path traced as the reference is), then the splats blended over it by depth.
  */
-async function renderShipped(glb: Uint8Array, splats: GaussianModel | undefined, view: View, o: OptimizeOptions): Promise<FloatImage> {
+async function renderShipped(glb: Uint8Array, splats: GaussianModel | undefined, view: View, env: Environment | undefined, o: OptimizeOptions): Promise<FloatImage> {
   const scene = (await documentToScene(await (await gltfIO()).readBinary(glb), 'scene.glb')).scene;
   const mesh = await renderLightmappedGltf(decodeLightmappedGltf(scene), view, {
     spp: 16, seed: 7, backend: o.backend, signal: o.signal,
-    renderUnlit: (s, v) => renderPathtraced(s, v, { spp: 64, bounces: o.profile.bake.bounces, seed: 7, signal: o.signal, backend: o.backend }),
+    renderUnlit: (s, v) => renderPathtraced(withEnvironmentSun(s, env), v, { spp: 64, bounces: o.profile.bake.bounces, seed: 7, sky: env?.sky, signal: o.signal, backend: o.backend }),
   });
   if (!splats) return mesh;
-  const d = await renderView(scene, view, { mode: 'depth', backend: o.backend, signal: o.signal });
+  const d = await renderPreview(scene, view, { mode: 'depth', backend: o.backend, signal: o.signal });
   // Pixels whose centre sees no mesh never hide a splat.
   const depth = Float32Array.from({ length: view.width * view.height }, (_, i) => (d.data[4 * i + 3] > 0 ? d.data[4 * i] : Infinity));
   const frame = await renderSplats(splats, splatCamera(view), { background: [0, 0, 0], backend: o.backend, signal: o.signal });
   return compositeByDepth({ image: mesh, depth }, { image: frame.image, depth: frame.depth });
+}
+
+function describeSky(sky: Environment['sky']): string {
+  const rgb = (c: number[]) => `[${c.map((x) => x.toFixed(2)).join(', ')}]`;
+  if (sky.type === 'none') return 'none';
+  if (sky.type === 'constant') return `constant ${rgb(sky.color)}`;
+  return `gradient: zenith ${rgb(sky.zenith)}, horizon ${rgb(sky.horizon)}, ground ${rgb(sky.ground)}`;
 }

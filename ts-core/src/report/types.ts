@@ -61,6 +61,21 @@ export interface OptimizeReport {
     artifacts?: { file: string; kind: 'lightmap-gltf' | 'splat'; verdict: 'accepted' | 'rejected'; reason: string; certificate: string; reference: string }[];
   };
   images: ReportImage[];
+  /** What lit the bake and the reference, and where the lights went in the output. */
+  lighting?: {
+    /** 'scene': its own lights; 'default': the profile's sky and sun (no lights in the scene); 'profile': both. */
+    source: 'scene' | 'default' | 'profile';
+    environment?: { sky: string; sun?: string };
+    /** Lights removed from the output glTF (their light is in the lightmaps), and lights kept, marked baked. */
+    removedLights: string[];
+    keptLights: string[];
+  };
+  /** The views the report and the own check show, and how they were chosen (render/views.ts). */
+  views?: { kind: 'camera' | 'interior' | 'exterior'; used: number; skipped: string[]; exposure: number; width: number; height: number; spp: number };
+  /** The own check's independent cue: objects the path tracer shows black where their unlit material is not. */
+  blackObjects?: { name: string; pixels: number; share: number }[];
+  /** Lightmap density per baked object: requested by the profile, and effective after fitting the budget. */
+  lightmap?: { texels: number; budget?: number; objects: { name: string; requested: number; effective: number }[]; warnings: string[] };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
   cost: CostEstimate;
   exit: { code: number; reason: string };

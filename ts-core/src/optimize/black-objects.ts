@@ -1,0 +1,64 @@
+/**
+ * The own check's independent cue. The path-traced reference and the baked result share the transport, the
+ * material code and the scene, so a bug in any of them can blacken an object in both images alike, and the metrics
+ * would call that a perfect match. The ray core's unlit preview does not share that code: an object that the path
+ * tracer shows black while its material colour is not black is flagged, per object.
+ */
+import { display } from '../image/display.js';
+import type { FloatImage } from '../image/float-image.js';
+import { NO_HIT } from '../native/rays.js';
+import { materialBaseColors, renderView, sceneBvh } from '../render/render-view.js';
+import { flattenScene } from '../scene/flatten.js';
+import type { Scene } from '../scene/types.js';
+import type { View } from '../scene/view.js';
+
+export interface BlackObject {
+  name: string;
+  /** Cells of the view (4×4-pixel blocks) where it shows black over a non-black material. */
+  pixels: number;
+  /** Those cells as a share of the view. */
+  share: number;
+}
+
+/** Display luma (of 255) under which a block counts as black, and linear luma over which a material does not. */
+const BLACK = 3, NOT_BLACK = 0.03;
+const CELL = 4;
+
+export async function flagBlackObjects(scene: Scene, view: View, reference: FloatImage, exposure: number, opts: { signal?: AbortSignal } = {}): Promise<BlackObject[]> {
+  const w = Math.floor(view.width / CELL), h = Math.floor(view.height / CELL);
+  if (w < 1 || h < 1) return [];
+  const albedo = await renderView(scene, view, { mode: 'albedo', spp: 1, materialColors: materialBaseColors(scene), backend: 'cpu', signal: opts.signal });
+  const shown = display(reference, { exposure });
+  // One ray through each cell's centre says which object the cell shows.
+  const M = view.cameraToWorld, ty = Math.tan(view.yfov / 2), tx = ty * (view.width / view.height);
+  const origins = new Float32Array(w * h * 3), dirs = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const cx = (2 * (x + 0.5) / w - 1) * tx, cy = (1 - 2 * (y + 0.5) / h) * ty, l = Math.hypot(cx, cy, 1), i = 3 * (y * w + x);
+    for (let a = 0; a < 3; a++) { origins[i + a] = M[12 + a]; dirs[i + a] = (M[a] * cx + M[4 + a] * cy - M[8 + a]) / l; }
+  }
+  const bvh = await sceneBvh(scene, { signal: opts.signal });
+  const hits = await bvh.traceRays(origins, dirs, { tmin: view.znear, backend: 'cpu', signal: opts.signal });
+  const flat = flattenScene(scene);
+  const seen = new Map<number, { cells: number; black: number }>();
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const k = y * w + x;
+    if (hits.instance[k] === NO_HIT) continue;
+    let ref = 0, mat = 0;
+    for (let dy = 0; dy < CELL; dy++) for (let dx = 0; dx < CELL; dx++) {
+      const p = 4 * ((y * CELL + dy) * view.width + x * CELL + dx);
+      ref += 0.2126 * shown.data[p] + 0.7152 * shown.data[p + 1] + 0.0722 * shown.data[p + 2];
+      mat += 0.2126 * albedo.data[p] + 0.7152 * albedo.data[p + 1] + 0.0722 * albedo.data[p + 2];
+    }
+    ref /= CELL * CELL; mat /= CELL * CELL;
+    const node = flat.instanceNode[hits.instance[k]];
+    const s = seen.get(node) ?? { cells: 0, black: 0 };
+    s.cells++;
+    if (ref < BLACK && mat > NOT_BLACK) s.black++;
+    seen.set(node, s);
+  }
+  const out: BlackObject[] = [];
+  for (const [node, s] of seen)
+    // Most of what the object shows is black, and it is big enough to matter (0.5% of the view).
+    if (s.black >= 0.5 * s.cells && s.black >= 0.005 * w * h) out.push({ name: scene.nodes[node].name || `nodes[${node}]`, pixels: s.black, share: s.black / (w * h) });
+  return out.sort((a, b) => b.share - a.share);
+}
