@@ -103,8 +103,17 @@ async function readExternal(file: string, path: string, uri: string): Promise<Ui
   }
 }
 
-function usesMeshopt(bv: GLTF.IBufferView): boolean {
-  return !!(bv.extensions && ('EXT_meshopt_compression' in bv.extensions || 'KHR_meshopt_compression' in bv.extensions));
+interface MeshoptExt { buffer: number; byteOffset?: number; byteLength: number; fallback?: boolean }
+
+/**
+ * The EXT_/KHR_meshopt_compression extension of a buffer or buffer view, with its path, where the file declares it
+ * used (otherwise readers ignore it). Its fields' types are checked by gltf-shape.ts.
+ */
+function meshopt(json: GLTF.IGLTF, p: GLTF.IBuffer | GLTF.IBufferView, at: string): [string, MeshoptExt] | undefined {
+  const e = p.extensions as Record<string, MeshoptExt> | undefined;
+  for (const k of ['EXT_meshopt_compression', 'KHR_meshopt_compression'])
+    if (e?.[k] && json.extensionsUsed?.includes(k)) return [`${at}.extensions.${k}`, e[k]];
+  return undefined;
 }
 
 /** Decoded size in bytes if every accessor became float data: a cheap upper bound on what the import allocates. */
@@ -114,7 +123,14 @@ function decodedBytes(json: GLTF.IGLTF): number {
   return n;
 }
 
+/** The checked document, and the file's bytes and format for the validator (gltf-validate.ts). */
+export interface GltfFile { doc: JSONDocument; bytes: Uint8Array; format: 'glb' | 'gltf' }
+
 export async function readGltfContainer(path: string, options: ContainerOptions = {}): Promise<JSONDocument> {
+  return (await readGltfFile(path, options)).doc;
+}
+
+export async function readGltfFile(path: string, options: ContainerOptions = {}): Promise<GltfFile> {
   const file = path;
   let size: number;
   try {
@@ -143,10 +159,11 @@ export async function readGltfContainer(path: string, options: ContainerOptions 
   for (let i = 0; i < buffers.length; i++) {
     const b = buffers[i];
     const p = `buffers[${i}]`;
-    const fallback = !!(b.extensions && ('EXT_meshopt_compression' in b.extensions || 'KHR_meshopt_compression' in b.extensions) &&
-      (b.extensions as Record<string, { fallback?: boolean }>)[Object.keys(b.extensions)[0]]?.fallback);
+    // A meshopt fallback buffer need not exist: the views that use it decode from another buffer, and have no bytes
+    // of their own in it (a view without the extension that points at it reads past its end, 0 bytes).
+    const fallback = !!meshopt(json, b, p)?.[1].fallback;
     if (b.uri === undefined) {
-      if (fallback) { bufferLengths.push(b.byteLength); continue; }
+      if (fallback) { bufferLengths.push(0); continue; }
       if (i !== 0 || !isGlb) throw inputError(file, `${p}.uri`, 'missing (only the first buffer of a GLB may omit it)');
       if (!bin) throw inputError(file, p, 'refers to the GLB binary chunk, but the file has none (truncated?)');
       if (bin.byteLength < b.byteLength) throw inputError(file, `${p}.byteLength`, `declares ${b.byteLength} bytes but the binary chunk has ${bin.byteLength}`);
@@ -154,7 +171,7 @@ export async function readGltfContainer(path: string, options: ContainerOptions 
       bufferLengths.push(bin.byteLength);
       continue;
     }
-    if (fallback) { bufferLengths.push(b.byteLength); continue; }
+    if (fallback) { bufferLengths.push(0); continue; }
     const data = await readExternal(file, `${p}.uri`, b.uri);
     if (data.byteLength < b.byteLength) throw inputError(file, `${p}.byteLength`, `declares ${b.byteLength} bytes but "${b.uri.slice(0, 60)}" has ${data.byteLength}`);
     resources[b.uri] = data;
@@ -165,8 +182,17 @@ export async function readGltfContainer(path: string, options: ContainerOptions 
   views.forEach((bv, i) => {
     const p = `bufferViews[${i}]`;
     checkIndex(file, `${p}.buffer`, bv.buffer, buffers.length, 'buffers');
+    const mo = meshopt(json, bv, p);
+    if (mo) {
+      // The compressed bytes are in the extension's buffer (an index checked by gltf-structure.ts); the view's own
+      // range is the decoded data.
+      const [at, { buffer, byteOffset = 0, byteLength }] = mo;
+      if (byteOffset + byteLength > bufferLengths[buffer])
+        throw inputError(file, at, `byte range ${byteOffset}..${byteOffset + byteLength} is past the end of buffers[${buffer}] (${bufferLengths[buffer]} bytes)`);
+      return;
+    }
     const end = (bv.byteOffset ?? 0) + bv.byteLength;
-    if (!usesMeshopt(bv) && end > bufferLengths[bv.buffer])
+    if (end > bufferLengths[bv.buffer])
       throw inputError(file, p, `byte range ${bv.byteOffset ?? 0}..${end} is past the end of buffers[${bv.buffer}] (${bufferLengths[bv.buffer]} bytes)`);
   });
 
@@ -194,7 +220,7 @@ export async function readGltfContainer(path: string, options: ContainerOptions 
     if (img.uri !== undefined) resources[img.uri] = await readExternal(file, `images[${i}].uri`, img.uri);
     else if (img.bufferView !== undefined) checkIndex(file, `images[${i}].bufferView`, img.bufferView, views.length, 'bufferViews');
   }
-  return { json, resources };
+  return { doc: { json, resources }, bytes, format: isGlb ? 'glb' : 'gltf' };
 }
 
 export function fmtBytes(n: number): string {

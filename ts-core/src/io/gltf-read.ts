@@ -5,14 +5,15 @@
  */
 import type { Document, Material as GMaterial, Node as GNode, Primitive as GPrimitive, Texture as GTexture, TextureInfo } from '@gltf-transform/core';
 import { dequantize, metalRough } from '@gltf-transform/functions';
-import { inputError } from '../errors.js';
+import { inputError, isOteError } from '../errors.js';
 import {
   createScene, defaultMaterial,
   type Camera, type InstanceTRS, type Light, type Material, type Primitive, type Scene, type SceneNode, type TextureRef,
 } from '../scene/types.js';
 import { canonicalTRS } from '../scene/transform.js';
-import { readGltfContainer, type ContainerOptions } from './gltf-container.js';
+import { readGltfFile, type ContainerOptions } from './gltf-container.js';
 import { gltfIO } from './gltf-io.js';
+import { validateGltf } from './gltf-validate.js';
 
 export interface ImportOptions extends ContainerOptions {}
 
@@ -31,15 +32,29 @@ function unitQuaternion(q: ArrayLike<number>): number[] {
 const MODE = { POINTS: 0, LINES: 1, LINE_LOOP: 2, LINE_STRIP: 3, TRIANGLES: 4, TRIANGLE_STRIP: 5, TRIANGLE_FAN: 6 };
 
 export async function importGltf(path: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const jsonDoc = await readGltfContainer(path, options);
+  const { doc: jsonDoc, bytes, format } = await readGltfFile(path, options);
+  const validation = await validateGltf(path, bytes, format, jsonDoc.resources);
   const io = await gltfIO();
-  let doc: Document;
-  try {
-    doc = await io.readJSON(jsonDoc);
-  } catch (e) {
-    throw inputError(path, undefined, `glTF decode failed: ${(e as Error).message}`);
+  if (!validation.error) {
+    let doc: Document;
+    try {
+      doc = await io.readJSON(jsonDoc);
+    } catch (e) {
+      throw inputError(path, undefined, `glTF decode failed: ${(e as Error).message}`);
+    }
+    const result = await documentToScene(doc, path);
+    result.warnings.unshift(...validation.warnings);
+    return result;
   }
-  return documentToScene(doc, path);
+  // The file is invalid. Where this project's own checks in the conversion catch the problem (an index past the
+  // vertex count, a NaN position) their error says it in this project's terms; otherwise the validator's does,
+  // rather than whatever glTF-Transform or the conversion stumbles on first.
+  try {
+    await documentToScene(await io.readJSON(jsonDoc), path);
+  } catch (e) {
+    if (isOteError(e)) throw e;
+  }
+  throw validation.error;
 }
 
 function floats(a: ArrayLike<number> | null | undefined): Float32Array | undefined {
@@ -230,7 +245,7 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
           intensity: light.getIntensity(), innerConeAngle: light.getInnerConeAngle(), outerConeAngle: light.getOuterConeAngle(),
         };
         const range = light.getRange(); if (range !== null && range !== undefined) l.range = range;
-        const size = (light.getExtras() as { ote?: { size?: unknown } }).ote?.size;
+        const size = (light.getExtras() as { ote?: { size?: unknown } } | null)?.ote?.size; // extras may be any JSON value
         if (typeof size === 'number' && Number.isFinite(size) && size >= 0) l.size = size;
         lightIndex.set(light, scene.lights.length);
         scene.lights.push(l);

@@ -9,6 +9,7 @@
 import type { GLTF } from '@gltf-transform/core';
 import { inputError } from '../errors.js';
 import { checkIndex, checkLight, checkNumber, checkUnitQuaternion, checkVector, valueAt as get } from '../util/check-values.js';
+import { checkGltfShape } from './gltf-shape.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,7 +23,9 @@ function nodePath(json: GLTF.IGLTF, i: number): string {
   return name ? `nodes[${i}] (${JSON.stringify(name)})` : `nodes[${i}]`;
 }
 
+/** Types first (gltf-shape.ts), so that everything below and in gltf-container.ts may trust them. */
 export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
+  checkGltfShape(file, json);
   const len = (key: keyof GLTF.IGLTF) => (Array.isArray(json[key]) ? (json[key] as unknown[]).length : 0);
   const ref = (path: string, value: unknown, key: keyof GLTF.IGLTF) => { if (value !== undefined) checkIndex(file, path, value, len(key), key); };
   const refs = (path: string, value: unknown, key: keyof GLTF.IGLTF) => {
@@ -40,11 +43,24 @@ export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
     ref(`${base}.indices`, p.indices, 'accessors');
     ref(`${base}.material`, p.material, 'materials');
     p.targets?.forEach((t, k) => { for (const [a, v] of Object.entries(t)) ref(`${base}.targets[${k}].${a}`, v, 'accessors'); });
+    ref(`${base}.extensions.KHR_draco_mesh_compression.bufferView`, get(p, 'extensions.KHR_draco_mesh_compression.bufferView'), 'bufferViews');
   }));
+  json.accessors?.forEach((a, i) => {
+    ref(`accessors[${i}].sparse.indices.bufferView`, a.sparse?.indices.bufferView, 'bufferViews');
+    ref(`accessors[${i}].sparse.values.bufferView`, a.sparse?.values.bufferView, 'bufferViews');
+  });
+  json.bufferViews?.forEach((bv, i) => {
+    for (const ext of ['EXT_meshopt_compression', 'KHR_meshopt_compression'])
+      ref(`bufferViews[${i}].extensions.${ext}.buffer`, get(bv, `extensions.${ext}.buffer`), 'buffers');
+  });
 
   json.materials?.forEach((m, i) => {
     for (const slot of TEXTURE_SLOTS) ref(`materials[${i}].${slot}.index`, get(m, `${slot}.index`), 'textures');
-    ref(`materials[${i}].extensions.MOZ_lightmap.index`, get(m, 'extensions.MOZ_lightmap.index'), 'textures');
+    // MOZ_lightmap and the KHR_materials_* extensions: every `...Texture` field is a texture info (gltf-shape.ts).
+    for (const [name, ext] of Object.entries(m.extensions ?? {}) as [string, Json][]) {
+      if (name === 'MOZ_lightmap') ref(`materials[${i}].extensions.MOZ_lightmap.index`, ext.index, 'textures');
+      else for (const k of Object.keys(ext)) if (k.endsWith('Texture')) ref(`materials[${i}].extensions.${name}.${k}.index`, get(ext[k], 'index'), 'textures');
+    }
   });
   json.textures?.forEach((t, i) => {
     ref(`textures[${i}].source`, t.source, 'images');
@@ -78,6 +94,8 @@ export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
     ref(`${at}.skin`, node.skin, 'skins');
     const light = get(node, 'extensions.KHR_lights_punctual.light');
     if (light !== undefined) checkIndex(file, `${at}.extensions.KHR_lights_punctual.light`, light, lights, 'KHR_lights_punctual lights');
+    const instances = get(node, 'extensions.EXT_mesh_gpu_instancing.attributes') as Json | undefined;
+    for (const [k, a] of Object.entries(instances ?? {})) ref(`${at}.extensions.EXT_mesh_gpu_instancing.attributes.${k}`, a, 'accessors');
     checkTransform(file, at, node);
     refs(`${at}.children`, node.children, 'nodes');
     for (const c of node.children ?? []) {
