@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the uvu suites compiled to dist/ and ends with the line "N passed, N failed".
 // GPU tests are files named *.gpu.test.js; they run only with --gpu (npm run test:gpu), on a machine with a device.
+// Whole-scene tests are files named *.scenes.test.js; they run only with --scenes (npm run test:scenes, CI's step
+// after npm test): every shared scene optimized end to end.
 // Extra arguments filter test files by substring: `npm test -- scene`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const gpu = argv.includes('--gpu');
+const scenes = argv.includes('--scenes');
+const kind = (f) => (f.endsWith('.gpu.test.js') ? 'gpu' : f.endsWith('.scenes.test.js') ? 'scenes' : 'unit');
 const filters = argv.filter((a) => !a.startsWith('--'));
 
 const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
@@ -30,7 +34,7 @@ function walk(dir, out = []) {
 }
 
 const files = walk(join(root, 'dist/ts-core/test'))
-  .filter((f) => f.endsWith('.gpu.test.js') === gpu)
+  .filter((f) => kind(f) === (gpu ? 'gpu' : scenes ? 'scenes' : 'unit'))
   .filter((f) => !filters.length || filters.some((s) => relative(root, f).includes(s)))
   .sort();
 
@@ -41,7 +45,7 @@ for (const file of files) {
   const rel = relative(root, file);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [join(root, 'node_modules/uvu/bin.js'), '--no-color', dirname(file), `^${file.split('/').pop().replace(/\./g, '\\.')}$`],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 << 20, timeout: 600_000 });
+    { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 << 20, timeout: scenes ? 3_600_000 : 600_000 });
   const out = (r.stdout || '') + (r.stderr || '');
   const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);

@@ -1,0 +1,52 @@
+/**
+ * `npm run test:scenes` (CI's step after `npm test`): every externally authored scene in ../shared/scenes optimized
+ * end to end as a user runs it, at the cheap ECONOMY profile, with the embedded Trust Engine: it must exit 0 with
+ * verification accepted, its previews must show the lit scene, and its report must say what lit it. The real
+ * figures at BALANCED come from `npm run bench:scenes`.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { repoRoot, sharedScenes, tempDir } from '../helpers.js';
+
+const work = tempDir('ote-scenes-');
+const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');
+const PROFILE = process.env.OTE_SCENES_PROFILE ?? 'economy';
+
+/** Mean and spread of an 8-bit PNG's luma: a preview that shows a lit scene is neither black nor one colour. */
+function lumaStats(file: string): { mean: number; std: number } {
+  const png = PNG.sync.read(readFileSync(file));
+  let s = 0, s2 = 0;
+  const n = png.width * png.height;
+  for (let i = 0; i < n; i++) {
+    const l = 0.2126 * png.data[4 * i] + 0.7152 * png.data[4 * i + 1] + 0.0722 * png.data[4 * i + 2];
+    s += l; s2 += l * l;
+  }
+  return { mean: s / n, std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) };
+}
+
+for (const scene of sharedScenes()) {
+  test(`${scene.name}: optimizes under ${PROFILE.toUpperCase()}, verified, with previews that show the lit scene`, () => {
+    const out = join(work, scene.name);
+    const r = spawnSync(process.execPath, [oteBin, 'optimize', scene.path, '-o', out, '--profile', PROFILE, '--no-cache'],
+      { encoding: 'utf8', env: { ...process.env, OTE_CACHE_DIR: join(work, 'cache') }, timeout: 900_000 });
+    assert.is(r.status, 0, `exit ${r.status}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assert.is(report.verification.verdict, 'accepted');
+    assert.ok(report.lighting && ['scene', 'default', 'profile'].includes(report.lighting.source), 'the report says what lit the scene');
+    for (const f of ['before.png', 'after.png']) {
+      assert.ok(existsSync(join(out, f)), `${f} written`);
+      const png = PNG.sync.read(readFileSync(join(out, f)));
+      assert.ok(Math.max(png.width, png.height) >= 768, `${f} is ${png.width}x${png.height}, at least 768 px on the long side`);
+      const s = lumaStats(join(out, f));
+      assert.ok(s.mean > 20 && s.std > 8, `${f} shows the lit scene (mean luma ${s.mean.toFixed(1)}, spread ${s.std.toFixed(1)} of 255)`);
+    }
+    // The JSON holds numbers only: no Infinity or NaN could have been written (JSON.parse would have failed on them).
+    assert.ok(Number.isFinite(report.ownCheck.psnr));
+  });
+}
+
+test.run();
