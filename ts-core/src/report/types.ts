@@ -70,10 +70,14 @@ export interface OptimizeReport {
     removedLights: string[];
     keptLights: string[];
   };
+  /** The producer's own check at the chosen view (as displayed, after a 2×2 box filter); absent when nothing was compared. */
+  ownCheck?: { psnr: number; ssim: number; flip: number };
   /** The views the report and the own check show, and how they were chosen (render/views.ts). */
   views?: { kind: 'camera' | 'interior' | 'exterior'; used: number; skipped: string[]; exposure: number; width: number; height: number; spp: number };
   /** The own check's independent cue: objects the path tracer shows black where their unlit material is not. */
   blackObjects?: { name: string; pixels: number; share: number }[];
+  /** The objects with the highest mean FLIP error in the own check, worst first (each over 0.5% of the view). */
+  worstObjects?: { name: string; mean: number; share: number }[];
   /** Lightmap density per baked object: requested by the profile, and effective after fitting the budget. */
   lightmap?: { texels: number; budget?: number; objects: { name: string; requested: number; effective: number }[]; warnings: string[] };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
