@@ -1,3 +1,4 @@
+import { guessSceneUnits } from '../../analyze/units.js';
 import { importGltf } from '../../io/gltf-read.js';
 import { fmtBytes } from '../../io/gltf-container.js';
 import { measureTriangles } from '../../native/measure.js';
@@ -22,6 +23,9 @@ export const infoCommand: Command = {
     const stats = sceneStats(scene);
     const measured = await measureTriangles(flattenScene(scene), { signal: ctx.signal });
     const hashes = hashScene(scene);
+    // Scenes authored in cm or mm break every metric default (texels per metre, AO distance): say so up front.
+    const units = guessSceneUnits(scene);
+    if (units.warning) warnings.push(`units: ${units.warning}`);
     const report = {
       file,
       hash: hashes.scene,
@@ -30,6 +34,7 @@ export const infoCommand: Command = {
       degenerateTriangles: measured.degenerateCount,
       measuredBounds: { min: measured.sceneBounds.slice(0, 3), max: measured.sceneBounds.slice(3) },
       backend: measured.backend,
+      units: { likely: units.unit, scaleToMetres: units.scaleToMetres, ...units.measures },
       warnings,
     };
     if (values.json) {
