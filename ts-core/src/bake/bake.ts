@@ -76,6 +76,11 @@ export interface BakeResult {
   bitangent: Float32Array[];
   /** Texture bindings that could not be baked (they fell back to their factor), each naming material and reason. */
   untextured: string[];
+  /**
+   * For the report: densities scaled down to fit the texel budget, primitives shrunk to fit a page (atlas.warnings).
+   * Per-object effective and requested densities are in atlas.objects; atlas.densityScale is the overall ratio.
+   */
+  warnings: string[];
   stats: BakeStats;
 }
 
@@ -140,7 +145,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
-    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid, tangent: raw.tangent, bitangent: raw.bitangent, untextured,
+    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid, tangent: raw.tangent, bitangent: raw.bitangent, untextured, warnings: uv.atlas.warnings,
     stats: {
       ...stats, uvMilliseconds: uv.atlas.milliseconds, postMilliseconds: t2 - t1, totalMilliseconds: t2 - t0,
       samplesPerTexel: stats.texels ? stats.texelSamples / stats.texels : 0,

@@ -6,17 +6,24 @@
  * A mesh drawn by several objects is duplicated (one UV1 layout per drawn copy), and EXT_mesh_gpu_instancing
  * nodes are expanded into child nodes, because MOZ_lightmap has no per-instance scale/offset.
  */
+import { guessSceneUnits } from '../analyze/units.js';
 import { OteError } from '../errors.js';
 import { countUvOverlaps, generateLightmapUvsNative } from '../native/bake.js';
 import type { JobOptions } from '../native/job.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
+import { DENSITY_BUDGET_DEFAULTS, fitDensities, type BudgetObject, type DensityBudgetOptions } from './budget.js';
 
 export interface LightmapUvOptions extends JobOptions {
   /** Texels per metre (the profile's density). Default 32. */
   texelsPerMeter?: number;
-  /** Per-object override by node name. */
+  /** Per-object override by node name (an instanced node's copies take their node's). */
   objectTexelsPerMeter?: Record<string, number>;
+  /**
+   * Relative importance by node name (default 1), e.g. screen coverage per area from the analysis: when the budget
+   * forces densities down, more important objects keep more (bake/budget.ts).
+   */
+  objectImportance?: Record<string, number>;
   /** Largest page, in texels (square). Default 1024. */
   maxPageSize?: number;
   /** Empty texels between charts (at least 2 is what dilation and bilinear filtering need). Default 2. */
@@ -24,10 +31,15 @@ export interface LightmapUvOptions extends JobOptions {
   /** Keep a valid existing UV1 layout (inside [0,1], no overlaps), moved and scaled into the atlas. Default true. */
   keepValidUv1?: boolean;
   /**
-   * Texel budget: the bake holds about 100 bytes per texel (position, frame, radiance sums), so a density that asks
-   * for more texels than this is refused with TOO_BIG before anything runs. Default 32M texels (32 pages of 1024²).
+   * Texel budget over all pages (page width × height): the bake holds about 100 bytes per texel (position, frame,
+   * radiance sums). A density that asks for more is scaled down per object to fit (bake/budget.ts); only a scene
+   * that cannot fit even at the minimal useful density is refused with TOO_BIG. Default 32M texels (32 pages of 1024²).
    */
   maxTexels?: number;
+  /** Most pages of maxPageSize²: caps the budget at maxPages × maxPageSize² texels. Default: no cap. */
+  maxPages?: number;
+  /** How densities are fitted to the budget: headroom, size weighting, override bonus, minimal density. */
+  budget?: DensityBudgetOptions;
 }
 
 export interface LightmapObjectReport {
@@ -44,8 +56,12 @@ export interface LightmapObjectReport {
   maxStretch: number;
   meanStretch: number;
   overlaps: number;
-  /** Effective density (lower than asked when the object was shrunk to fit one page). */
+  /** Effective density: lower than asked when the budget scaled it down or the object was shrunk to fit one page. */
   texelsPerMeter: number;
+  /** Density asked for (the profile's, or the object's override). */
+  requestedTexelsPerMeter: number;
+  /** texelsPerMeter / requestedTexelsPerMeter. */
+  scale: number;
   keptUv1: boolean;
 }
 
@@ -62,14 +78,23 @@ export interface LightmapAtlas {
   chartCount: number;
   overlaps: number;
   milliseconds: number;
+  /** The texel budget the pages had to fit, and the page texels (width × height summed) they take. */
+  texelBudget: number;
+  pageTexels: number;
+  /** Effective / requested density, area-weighted over the objects (root mean square): 1 when nothing shrank. */
+  densityScale: number;
+  /** Times the atlas was packed (more than 1 when the first fit overshot the budget). */
+  packs: number;
+  /** Densities scaled to fit the budget, objects shrunk to fit a page: for the caller's report. */
+  warnings: string[];
 }
 
 export const DEFAULT_TEXELS_PER_METER = 32;
 export const DEFAULT_MAX_TEXELS = 32 * 1024 * 1024;
 
-/** Σ area × density² over the parts: the texels the charts need before padding. */
-function estimateTexels(positions: Float32Array, indices: Uint32Array, first: Uint32Array, density: Float32Array): number {
-  let texels = 0;
+/** World area of each part (triangles [first[o], first[o+1])). */
+function partAreas(positions: Float32Array, indices: Uint32Array, first: Uint32Array): number[] {
+  const areas: number[] = [];
   for (let o = 0; o + 1 < first.length; o++) {
     let area = 0;
     for (let t = first[o]; t < first[o + 1]; t++) {
@@ -79,10 +104,21 @@ function estimateTexels(positions: Float32Array, indices: Uint32Array, first: Ui
       const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
       area += 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz);
     }
-    texels += area * density[o] * density[o];
+    areas.push(area);
   }
-  return texels;
+  return areas;
 }
+
+/** The middle side of the world bounding box of vertices [from, to): a plane's shorter in-plane side, a pipe's width. */
+function middleSide(positions: Float32Array, from: number, to: number): number {
+  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  for (let v = from; v < to; v++)
+    for (let c = 0; c < 3; c++) { const x = positions[3 * v + c]; if (x < lo[c]) lo[c] = x; if (x > hi[c]) hi[c] = x; }
+  const sides = [0, 1, 2].map((c) => Math.max(0, hi[c] - lo[c])).sort((a, b) => a - b);
+  return sides[1];
+}
+
+const mega = (x: number) => `${(x / 1e6).toFixed(1)}M`;
 
 /**
  * The density at which the scene's static surfaces fill about `pages` pages of `pageSize`² at a typical 60%
@@ -212,16 +248,32 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   const positions = new Float32Array(3 * vertexCount), indices = new Uint32Array(3 * triangleCount);
   const cornerUv = new Float32Array(6 * triangleCount);
   const partFirstTriangle = new Uint32Array(parts.length + 1);
-  const partTexelsPerMeter = new Float32Array(parts.length), partKeepUv = new Uint8Array(parts.length);
+  const partFirstVertex = new Uint32Array(parts.length + 1), partKeepUv = new Uint8Array(parts.length);
   const keptUv1 = objects.map((n) => (opts.keepValidUv1 ?? true) && validUv1(scene.meshes[scene.nodes[n].mesh!]));
+  // Overrides and importance are keyed by node name; the copies separateObjects made of an instanced node use its.
+  const lookup = <T>(table: Record<string, T> | undefined, n: number): [string, T | undefined] => {
+    const name = scene.nodes[n].name, origin = n >= input.nodes.length ? scene.nodes[scene.nodes[n].parent]?.name : undefined;
+    if (table?.[name] !== undefined || origin === undefined) return [name, table?.[name]];
+    return [origin, table?.[origin]];
+  };
+  const requested = objects.map((n) => {
+    const [name, override] = lookup(opts.objectTexelsPerMeter, n);
+    if (override !== undefined && !(override > 0 && Number.isFinite(override)))
+      throw new OteError('BAD_PROFILE', `texels per metre for "${name}" must be a positive number, got ${override}`, { path: `objectTexelsPerMeter.${name}` });
+    return override ?? density;
+  });
+  const importance = objects.map((n) => {
+    const [name, imp] = lookup(opts.objectImportance, n);
+    if (imp !== undefined && !(imp > 0 && Number.isFinite(imp)))
+      throw new OteError('BAD_PROFILE', `importance of "${name}" must be a positive number, got ${imp}`, { path: `objectImportance.${name}` });
+    const overridden = lookup(opts.objectTexelsPerMeter, n)[1] !== undefined;
+    return (imp ?? 1) * (overridden ? opts.budget?.overrideImportance ?? DENSITY_BUDGET_DEFAULTS.overrideImportance : 1);
+  });
   let v = 0, t = 0;
   parts.forEach(({ object: o, prim }, part) => {
     const node = scene.nodes[objects[o]], p = scene.meshes[node.mesh!].primitives[prim], m = world[objects[o]];
     partFirstTriangle[part] = t;
-    const override = opts.objectTexelsPerMeter?.[node.name];
-    if (override !== undefined && !(override > 0 && Number.isFinite(override)))
-      throw new OteError('BAD_PROFILE', `texels per metre for "${node.name}" must be a positive number, got ${override}`, { path: `objectTexelsPerMeter.${node.name}` });
-    partTexelsPerMeter[part] = override ?? density;
+    partFirstVertex[part] = v;
     partKeepUv[part] = keptUv1[o] ? 1 : 0;
     const pos = p.positions;
     for (let i = 0; i < pos.length; i += 3) {
@@ -241,16 +293,39 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
     t += p.indices.length / 3;
   });
   partFirstTriangle[parts.length] = t;
+  partFirstVertex[parts.length] = v;
 
-  const wanted = estimateTexels(positions, indices, partFirstTriangle, partTexelsPerMeter);
-  const budget = opts.maxTexels ?? DEFAULT_MAX_TEXELS;
-  if (wanted > budget)
-    throw new OteError('TOO_BIG', `lightmap needs about ${(wanted / 1e6).toFixed(1)}M texels at the requested density, over the budget of ${(budget / 1e6).toFixed(1)}M; ` +
-      `lower texelsPerMeter (about ${(Math.sqrt(budget / wanted) * density).toPrecision(3)} fits) or raise maxTexels`, { file: input.source, path: 'texelsPerMeter' });
-
-  const r = await generateLightmapUvsNative(
-    { positions, indices, objectFirstTriangle: partFirstTriangle, objectTexelsPerMeter: partTexelsPerMeter, cornerUv, objectKeepUv: partKeepUv },
-    { pageSize: opts.maxPageSize ?? 1024, padding: opts.padding ?? 2, signal: opts.signal, onProgress: opts.onProgress });
+  // Fit the densities to the texel budget (bake/budget.ts), pack, and check the packed pages: padding and packing
+  // loss are only estimated, so an overshoot tightens the estimate's budget and packs again.
+  const pageSize = opts.maxPageSize ?? 1024;
+  const budget = Math.min(opts.maxTexels ?? DEFAULT_MAX_TEXELS, opts.maxPages ? opts.maxPages * pageSize * pageSize : Infinity);
+  const minAcross = opts.budget?.minTexelsAcross ?? DENSITY_BUDGET_DEFAULTS.minTexelsAcross;
+  const objectParts: number[][] = objects.map(() => []);
+  parts.forEach((pt, i) => objectParts[pt.object].push(i));
+  const areas = partAreas(positions, indices, partFirstTriangle);
+  const budgetObjects: BudgetObject[] = objects.map((_, o) => {
+    const mine = objectParts[o];
+    const side = Math.max(0, ...mine.map((i) => middleSide(positions, partFirstVertex[i], partFirstVertex[i + 1])));
+    return { partAreas: mine.map((i) => areas[i]), requested: requested[o], importance: importance[o], minDensity: side > 0 ? minAcross / side : requested[o] };
+  });
+  const partTexelsPerMeter = new Float32Array(parts.length);
+  let target = budget, packs = 0;
+  let fit: ReturnType<typeof fitDensities>, r: Awaited<ReturnType<typeof generateLightmapUvsNative>>, pageTexels: number;
+  for (;;) {
+    fit = fitDensities(budgetObjects, target, pageSize * pageSize, opts.budget);
+    if (!fit.fits) throw tooBig(input, budget, fit.minimumEstimate, fit.requestedEstimate, objects.length, minAcross, 'estimated');
+    parts.forEach((pt, i) => { partTexelsPerMeter[i] = requested[pt.object] * fit.scale[pt.object]; });
+    r = await generateLightmapUvsNative(
+      { positions, indices, objectFirstTriangle: partFirstTriangle, objectTexelsPerMeter: partTexelsPerMeter, cornerUv, objectKeepUv: partKeepUv },
+      { pageSize, padding: opts.padding ?? 2, signal: opts.signal, onProgress: opts.onProgress });
+    packs++;
+    pageTexels = Array.from(r.pageWidth).reduce((sum, w, i) => sum + w * r.pageHeight[i], 0);
+    if (pageTexels <= budget) break;
+    const atFloor = fit.scale.every((f, o) => f <= Math.min(1, budgetObjects[o].minDensity / requested[o]) + 1e-9);
+    if (atFloor || packs >= 4) throw tooBig(input, budget, pageTexels, fit.requestedEstimate, objects.length, minAcross, atFloor ? 'packed' : 'repacked');
+    // Padding and conservative coverage do not shrink with density, so aim 10% under the measured ratio.
+    target = Math.min(fit.estimate, target) * (budget / pageTexels) * 0.9;
+  }
 
   // Write UV1 back: split vertices where charts meet (a vertex gets one copy per chart that uses it).
   t = 0;
@@ -283,11 +358,12 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   });
 
   const report: LightmapObjectReport[] = objects.map((n, o) => {
-    const mine = parts.flatMap((pt, i) => (pt.object === o ? [i] : []));
+    const mine = objectParts[o];
     const sum = (a: Float64Array) => mine.reduce((s, i) => s + a[i], 0);
     const texels = sum(r.objectTexels), box = sum(r.objectBoxTexels);
     let stretchArea = 0, weight = 0;
     for (const i of mine) { stretchArea += r.objectMeanStretch[i] * r.objectTexels[i]; weight += r.objectTexels[i]; }
+    const effective = Math.min(...mine.map((i) => r.objectTexelsPerMeter[i]));
     return {
       node: n,
       name: scene.nodes[n].name,
@@ -299,15 +375,55 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
       maxStretch: Math.max(0, ...mine.map((i) => r.objectMaxStretch[i])),
       meanStretch: weight ? stretchArea / weight : 0,
       overlaps: sum(r.objectOverlaps),
-      texelsPerMeter: Math.min(...mine.map((i) => r.objectTexelsPerMeter[i])),
+      texelsPerMeter: effective,
+      requestedTexelsPerMeter: requested[o],
+      scale: effective / requested[o],
       keptUv1: keptUv1[o],
     };
   });
   const pages = Array.from(r.pageWidth, (w, i) => ({ width: w, height: r.pageHeight[i], utilization: r.pageTexels[i] / (w * r.pageHeight[i]) }));
+  const warnings = densityWarnings(report, budgetObjects, fit.scale, budget, pageSize);
+  // Per part: an object's texelsPerMeter is its least dense part, which would understate a big multi-part mesh.
+  const asked = areas.reduce((sum, a, i) => sum + a * requested[parts[i].object] ** 2, 0);
+  const got = areas.reduce((sum, a, i) => sum + a * r.objectTexelsPerMeter[i] ** 2, 0);
+  const densityScale = asked > 0 ? Math.sqrt(got / asked) : 1;
   return {
     scene,
-    atlas: { pages, objects: report, chartCount: r.chartCount, overlaps: report.reduce((s, o) => s + o.overlaps, 0), milliseconds: performance.now() - t0 },
+    atlas: {
+      pages, objects: report, chartCount: r.chartCount, overlaps: report.reduce((s, o) => s + o.overlaps, 0), milliseconds: performance.now() - t0,
+      texelBudget: budget, pageTexels, densityScale, packs, warnings,
+    },
   };
+}
+
+/** What the caller's report says about densities: the budget fit, and objects shrunk to fit a single page. */
+function densityWarnings(report: LightmapObjectReport[], objects: BudgetObject[], fitted: number[], budget: number, pageSize: number): string[] {
+  const warnings: string[] = [];
+  const area = objects.map((b) => b.partAreas.reduce((s, a) => s + a, 0)), total = area.reduce((s, a) => s + a, 0);
+  // Averages are area-weighted root mean squares: the density that gives the same texel count.
+  const avg = (d: (o: number) => number) => (total > 0 ? Math.sqrt(area.reduce((s, a, o) => s + a * d(o) ** 2, 0) / total) : 0);
+  if (fitted.some((f) => f < 1)) {
+    const asked = avg((o) => objects[o].requested), got = avg((o) => objects[o].requested * fitted[o]);
+    const lo = fitted.reduce((a, b) => Math.min(a, b)), hi = fitted.reduce((a, b) => Math.max(a, b));
+    warnings.push(`lightmap density scaled to ${(got / asked).toFixed(2)}× (${asked.toPrecision(3)} → ${got.toPrecision(3)} texels/m on average) to fit the ${mega(budget)}-texel budget` +
+      (lo < hi ? `; per object ${lo.toFixed(2)}×–${hi.toFixed(2)}× (smaller and overridden objects keep more)` : ''));
+  }
+  const shrunk = report.filter((o, i) => o.texelsPerMeter < 0.99 * objects[i].requested * fitted[i]);
+  if (shrunk.length)
+    warnings.push(`${shrunk.length} object(s) with a primitive shrunk to fit one ${pageSize}² lightmap page (${shrunk.slice(0, 3).map((o) => `"${o.name}" ${o.texelsPerMeter.toPrecision(3)} of ${o.requestedTexelsPerMeter} texels/m`).join(', ')}` +
+      `${shrunk.length > 3 ? ', …' : ''}); split such meshes or raise maxPageSize`);
+  return warnings;
+}
+
+/** TOO_BIG that says how far over the budget the minimal useful density is and what to change. */
+function tooBig(input: Scene, budget: number, texels: number, requestedTexels: number, objects: number, minAcross: number, how: 'estimated' | 'packed' | 'repacked'): OteError {
+  const units = guessSceneUnits(input);
+  const what = how === 'repacked'
+    ? `the lightmap atlas still took ${mega(texels)} texels after 4 packings at reduced density`
+    : `even at the minimal useful density (${minAcross} texels across each of the ${objects} objects) the lightmap ${how === 'packed' ? 'takes' : 'needs about'} ${mega(texels)} texels`;
+  return new OteError('TOO_BIG', `${what}, over the budget of ${mega(budget)} (about ${mega(requestedTexels)} at the requested density); ` +
+    `raise maxTexels (or maxPageSize/maxPages), route objects elsewhere (splat or keep), or merge small objects` +
+    (units.warning ? `; the scene's units look wrong: ${units.warning}` : ''), { file: input.source, path: 'texelsPerMeter' });
 }
 
 /** A primitive whose vertices are `src` (old indices) of p, with new indices and UV1. */

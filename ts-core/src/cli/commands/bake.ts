@@ -4,6 +4,7 @@
  * a failed or cancelled bake leaves nothing behind.
  */
 import { basename, dirname, extname, join } from 'node:path';
+import { guessSceneUnits } from '../../analyze/units.js';
 import { bakeScene, BAKE_DEFAULTS, type BakeOptions } from '../../bake/bake.js';
 import { encodeLightmapPages } from '../../bake/pages.js';
 import type { Sky } from '../../bake/inputs.js';
@@ -72,6 +73,9 @@ export const bakeCommand: Command = {
 
     const progress = Progress.for(!!values.json);
     const { scene, warnings } = await importGltf(file, { memoryBudgetBytes: defaultMemoryBudget() });
+    // Texels per metre mean little in a scene authored in cm or mm: say so before a long bake.
+    const units = guessSceneUnits(scene);
+    if (units.warning) warnings.push(`units: ${units.warning}`);
     const t0 = performance.now();
     let texels = 0;
     // Base-colour and emissive textures colour the bake; those that cannot be decoded fall back to the factor.
@@ -92,7 +96,7 @@ export const bakeCommand: Command = {
         progress.update('bake', f, detail);
       },
     });
-    warnings.push(...result.untextured.map((u) => `bake: ${u}; the colour factor is used`));
+    warnings.push(...result.untextured.map((u) => `bake: ${u}; the colour factor is used`), ...result.warnings.map((w) => `bake: ${w}`));
     progress.done('bake', `${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel on average`);
 
     progress.update('encode', 0);
@@ -119,16 +123,20 @@ export const bakeCommand: Command = {
     const report = {
       file, out: values.out, files: files.map((f) => f.path), warnings,
       pages: result.atlas.pages, charts: result.atlas.chartCount, overlaps: result.atlas.overlaps,
-      objects: result.atlas.objects.map(({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, keptUv1, primitivePages }) =>
-        ({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, keptUv1, pages: [...new Set(primitivePages)] })),
+      texelBudget: result.atlas.texelBudget, pageTexels: result.atlas.pageTexels, densityScale: result.atlas.densityScale,
+      objects: result.atlas.objects.map(({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, requestedTexelsPerMeter, scale, keptUv1, primitivePages }) =>
+        ({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, requestedTexelsPerMeter, scale, keptUv1, pages: [...new Set(primitivePages)] })),
       stats: result.stats,
       texelSamplesPerSecond: result.stats.texelSamples / Math.max(1e-9, result.stats.traceSeconds),
       raysPerSecond: result.stats.rays / Math.max(1e-9, result.stats.traceSeconds),
     };
     if (values.json) ctx.stdout(JSON.stringify(report, null, 2) + '\n');
-    else ctx.stdout(`${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
-      `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +
-      `${(report.raysPerSecond / 1e6).toFixed(2)} Mrays/s (${result.stats.backend}), ${(result.stats.totalMilliseconds / 1000).toFixed(1)} s\n`);
+    else {
+      for (const w of warnings) ctx.stderr(`warning: ${w}\n`);
+      ctx.stdout(`${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
+        `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +
+        `${(report.raysPerSecond / 1e6).toFixed(2)} Mrays/s (${result.stats.backend}), ${(result.stats.totalMilliseconds / 1000).toFixed(1)} s\n`);
+    }
     return 0;
   },
 };

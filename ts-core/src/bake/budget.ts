@@ -1,0 +1,94 @@
+/**
+ * Fitting lightmap density to a texel budget, per object, the way Unity's "Max Lightmap Size" and "Scale In
+ * Lightmap" combine: rather than refusing a scene whose requested density does not fit, every object's density is
+ * scaled down, big background surfaces more than small or important objects, but never below a minimal useful
+ * density. Pure arithmetic on areas: bake/uv.ts measures the objects, calls fitDensities, packs, and checks the
+ * packed pages against the budget (tightening and repacking when the estimate was optimistic).
+ *
+ * The rule, for a global factor s solved by bisection so that the estimate fits:
+ *   weight_o  = importance_o × (A_ref / A_o)^sizeExponent      A_o the object's area, A_ref the median object area
+ *   scale_o   = clamp(s × weight_o, floor_o / requested_o, 1)  never above what was asked
+ *   texels    = headroom × Σ_objects Σ_parts min(A_part × (requested_o × scale_o)², pageCap)
+ * importance_o is 1, × overrideImportance for objects with an explicit density (a TD's choice), × the caller's
+ * objectImportance (e.g. screen coverage per area). sizeExponent 0.25 sits between uniform scaling (0) and equal
+ * texels per object (0.5): an object with 16× the area keeps half the relative density. A part never takes more
+ * than one page (the packer shrinks it to fit), hence the cap. floor_o (the minimal useful density) is
+ * minTexelsAcross texels across the object's middle bounding-box side, so a wall or a pipe still gets a gradient
+ * across it; the fit is impossible only when every object at its floor is still over the budget.
+ */
+
+export interface DensityBudgetOptions {
+  /** Estimated page texels per chart texel (padding, packing loss). The packed result is checked anyway. Default 1.1. */
+  headroom?: number;
+  /** Relative density ∝ area^-sizeExponent among scaled objects. Default 0.25. */
+  sizeExponent?: number;
+  /** Extra importance of objects with an explicit density (objectTexelsPerMeter). Default 2. */
+  overrideImportance?: number;
+  /** Minimal useful density: this many texels across the object's middle bounding-box side. Default 4. */
+  minTexelsAcross?: number;
+}
+
+export const DENSITY_BUDGET_DEFAULTS: Required<DensityBudgetOptions> = { headroom: 1.1, sizeExponent: 0.25, overrideImportance: 2, minTexelsAcross: 4 };
+
+export interface BudgetObject {
+  /** World area of each part packed on its own (a primitive): each lands whole on one page. */
+  partAreas: number[];
+  /** Texels per metre asked for (the profile's or the object's override). */
+  requested: number;
+  /** Relative importance (1 = ordinary); the override bonus is already folded in by the caller. */
+  importance: number;
+  /** Minimal useful density in texels per metre (clamped to `requested`). */
+  minDensity: number;
+}
+
+export interface DensityFit {
+  /** Per object: the fraction of its requested density to pack at (1 = as asked). */
+  scale: number[];
+  /** The global factor s (scale of a median-area object of importance 1); 1 when nothing had to shrink. */
+  global: number;
+  /** Estimated page texels as fitted, as asked, and with every object at its floor. */
+  estimate: number;
+  requestedEstimate: number;
+  minimumEstimate: number;
+  /** False when even the floors exceed the budget (then `scale` holds the floors). */
+  fits: boolean;
+}
+
+/** Estimated page texels of `objects` at per-object scales. */
+export function estimatePageTexels(objects: readonly BudgetObject[], scale: readonly number[], pageCap: number, headroom: number): number {
+  let texels = 0;
+  objects.forEach((o, i) => {
+    const d = o.requested * scale[i];
+    for (const a of o.partAreas) texels += Math.min(a * d * d, pageCap);
+  });
+  return headroom * texels;
+}
+
+export function fitDensities(objects: readonly BudgetObject[], budget: number, pageCap: number, opts: DensityBudgetOptions = {}): DensityFit {
+  const o = { ...DENSITY_BUDGET_DEFAULTS, ...opts };
+  const area = objects.map((b) => b.partAreas.reduce((s, a) => s + a, 0));
+  const positive = area.filter((a) => a > 0).sort((x, y) => x - y);
+  const ref = positive.length ? positive[positive.length >> 1] : 1;
+  const weight = objects.map((b, i) => Math.max(1e-12, b.importance) * (area[i] > 0 ? (ref / area[i]) ** o.sizeExponent : 1));
+  const floor = objects.map((b) => Math.min(1, Math.max(0, b.minDensity) / b.requested));
+  const at = (s: number) => objects.map((_, i) => Math.min(1, Math.max(floor[i], s * weight[i])));
+  const texels = (scale: number[]) => estimatePageTexels(objects, scale, pageCap, o.headroom);
+
+  const ones = objects.map(() => 1);
+  const requestedEstimate = texels(ones), minimumEstimate = texels(floor);
+  const base = { requestedEstimate, minimumEstimate };
+  if (requestedEstimate <= budget) return { ...base, scale: ones, global: 1, estimate: requestedEstimate, fits: true };
+  if (minimumEstimate > budget) return { ...base, scale: floor, global: 0, estimate: minimumEstimate, fits: false };
+  // Bisection on log s between "everything at its floor" and "everything as asked"; texels(at(s)) is monotone.
+  // (Loops, not Math.min(...): a scene of instanced foliage can have more objects than a call has arguments.)
+  let lo = Infinity, hi = 0;
+  floor.forEach((f, i) => { lo = Math.min(lo, f / weight[i]); hi = Math.max(hi, 1 / weight[i]); });
+  lo = Math.log(Math.max(1e-30, lo));
+  hi = Math.log(hi);
+  for (let k = 0; k < 64 && hi - lo > 1e-6; k++) {
+    const mid = (lo + hi) / 2;
+    if (texels(at(Math.exp(mid))) <= budget) lo = mid; else hi = mid;
+  }
+  const scale = at(Math.exp(lo));
+  return { ...base, scale, global: Math.exp(lo), estimate: texels(scale), fits: true };
+}
