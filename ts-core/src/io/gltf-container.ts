@@ -64,7 +64,9 @@ function parseJson(file: string, text: string): GLTF.IGLTF {
       const before = text.slice(0, pos);
       where = ` at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
     }
-    throw inputError(file, 'json', `broken JSON${where}: ${(e as Error).message}`);
+    // V8 quotes the text around the error, control characters and all: escaped, the error stays one line.
+    const reason = (e as Error).message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+    throw inputError(file, 'json', `broken JSON${where}: ${reason}`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw inputError(file, 'json', 'the top level is not an object');
   const asset = (json as GLTF.IGLTF).asset;

@@ -265,8 +265,10 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
 function readInstances(inst: import('@gltf-transform/extensions').InstancedMesh, file: string | undefined, path: string): InstanceTRS {
   const t = inst.getAttribute('TRANSLATION'), r = inst.getAttribute('ROTATION'), s = inst.getAttribute('SCALE');
   const count = (t ?? r ?? s)?.getCount() ?? 0;
-  for (const [name, a] of [['TRANSLATION', t], ['ROTATION', r], ['SCALE', s]] as const)
+  for (const [name, a, size] of [['TRANSLATION', t, 3], ['ROTATION', r, 4], ['SCALE', s, 3]] as const) {
     if (a && a.getCount() !== count) throw inputError(file, `${path}.attributes.${name}`, `has ${a.getCount()} elements, expected ${count}`);
+    if (a && a.getElementSize() !== size) throw inputError(file, `${path}.attributes.${name}`, `has ${a.getElementSize()} components, expected ${size}`);
+  }
   const read = (a: typeof t, size: number, fill: number[]) => {
     const out = new Float32Array(count * size);
     if (!a) { for (let i = 0; i < count; i++) out.set(fill, i * size); return out; }

@@ -54,12 +54,20 @@ export function checkGltfStructure(file: string, json: GLTF.IGLTF): void {
       ref(`bufferViews[${i}].extensions.${ext}.buffer`, get(bv, `extensions.${ext}.buffer`), 'buffers');
   });
 
+  // A texture that a material uses needs an image: `source`, or one from a texture extension the file uses.
+  const hasImage = (t: GLTF.ITexture) => t.source !== undefined ||
+    ['EXT_texture_webp', 'KHR_texture_basisu', 'EXT_texture_avif'].some((e) => json.extensionsUsed?.includes(e) && get(t, `extensions.${e}.source`) !== undefined);
+  const tex = (path: string, value: unknown) => {
+    ref(path, value, 'textures');
+    if (value !== undefined && !hasImage(json.textures![value as number]))
+      throw inputError(file, `textures[${value}]`, `has no image (no source), but ${path.replace(/\.index$/, '')} uses it`);
+  };
   json.materials?.forEach((m, i) => {
-    for (const slot of TEXTURE_SLOTS) ref(`materials[${i}].${slot}.index`, get(m, `${slot}.index`), 'textures');
+    for (const slot of TEXTURE_SLOTS) tex(`materials[${i}].${slot}.index`, get(m, `${slot}.index`));
     // MOZ_lightmap and the KHR_materials_* extensions: every `...Texture` field is a texture info (gltf-shape.ts).
     for (const [name, ext] of Object.entries(m.extensions ?? {}) as [string, Json][]) {
-      if (name === 'MOZ_lightmap') ref(`materials[${i}].extensions.MOZ_lightmap.index`, ext.index, 'textures');
-      else for (const k of Object.keys(ext)) if (k.endsWith('Texture')) ref(`materials[${i}].extensions.${name}.${k}.index`, get(ext[k], 'index'), 'textures');
+      if (name === 'MOZ_lightmap') tex(`materials[${i}].extensions.MOZ_lightmap.index`, ext.index);
+      else for (const k of Object.keys(ext)) if (k.endsWith('Texture')) tex(`materials[${i}].extensions.${name}.${k}.index`, get(ext[k], 'index'));
     }
   });
   json.textures?.forEach((t, i) => {

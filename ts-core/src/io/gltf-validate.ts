@@ -2,16 +2,19 @@
  * The official Khronos glTF-Validator (npm `gltf-validator`, JS compiled from Dart) run on every imported file,
  * after gltf-container.ts's own checks (which name paths in this project's style and enforce the memory budget
  * before anything is read). Its errors become one BAD_INPUT line: the file, the glTF path, the validator's code and
- * message, and how many more there are; gltf-read.ts throws it unless its own checks name the problem first. Its warnings, and the errors listed
- * in TOLERATED, become one import warning each with counts by code.
+ * message, and how many more there are; gltf-read.ts throws it unless its own checks name the problem first. Its
+ * warnings, and the errors listed in TOLERATED, become at most two import warnings with counts by code.
  *
  * Validation reads what the container already read (buffers and images are passed in, not read again) and stops
- * after MAX_ISSUES issues, so that a file with an issue per vertex costs no more than a few hundred. On the
- * largest shared scene (Sponza, 262k triangles, 65 textures, 80 MB GLB) it takes about 0.4 s, plus 0.2-0.4 s to load the
- * validator once.
+ * after MAX_ISSUES issues, so that a file with an issue per vertex costs no more than a few hundred. On the largest
+ * shared scene (Sponza, 262k triangles, 65 textures, 80 MB GLB) it takes about 0.4 s, plus 0.2-0.4 s to start the
+ * validator's thread once per process.
  */
+import { Worker } from 'node:worker_threads';
 import type { ValidationMessage } from 'gltf-validator';
 import { inputError, type OteError } from '../errors.js';
+import { GLB_BUFFER_KEY } from './gltf-container.js';
+import type { ValidateReply, ValidateRequest } from './gltf-validate-worker.js';
 
 /**
  * Validator errors that do not change the scene as this project reads it, and that real exporters produce:
@@ -50,10 +53,58 @@ const TOLERATED = new Set([
 /** Issues the validator reports before it stops: bounds the time and memory a pathological file costs. */
 const MAX_ISSUES = 300;
 
-type Validator = typeof import('gltf-validator');
-let validatorPromise: Promise<Validator> | undefined;
-/** Loaded on first use: 300 KB of JS that commands which never read a glTF need not parse. */
-const validator = (): Promise<Validator> => (validatorPromise ??= import('gltf-validator'));
+// ---------------------------------------------------------------------------------------------------------------
+// The validator runs in a worker thread (gltf-validate-worker.ts), started on first use and kept for the next file:
+// a crash of the validator ends the thread, not the process, and a validation over its time is stopped. The thread
+// holds the process open only while a validation is pending.
+
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, { resolve: (r: ValidateReply) => void; reject: (e: Error) => void }>();
+
+function startWorker(): Worker {
+  const w = new Worker(new URL('./gltf-validate-worker.js', import.meta.url));
+  const fail = (e: Error) => {
+    if (worker === w) worker = undefined;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  w.on('message', (r: ValidateReply) => {
+    pending.get(r.id)?.resolve(r);
+    pending.delete(r.id);
+    if (!pending.size) w.unref();
+  });
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`the validator's thread exited (code ${code})`)));
+  return w;
+}
+
+async function runValidator(request: Omit<ValidateRequest, 'id'>, timeoutMs: number): Promise<ValidateReply> {
+  const w = (worker ??= startWorker());
+  const id = nextId++;
+  w.ref();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<ValidateReply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      timer = setTimeout(() => {
+        reject(new Error(`it did not finish in ${(timeoutMs / 1000).toFixed(0)} s`));
+        pending.delete(id);
+        if (worker === w) worker = undefined;
+        void w.terminate();
+      }, timeoutMs);
+      // Copies, transferred: a structured clone of an 80 MB array costs 0.5 s, a copy and a transfer 20 ms.
+      const bytes = request.bytes.slice();
+      const resources = Object.fromEntries(Object.entries(request.resources).map(([uri, r]) => [uri, r.slice()]));
+      w.postMessage({ id, ...request, bytes, resources }, [bytes.buffer, ...Object.values(resources).map((r) => r.buffer)]);
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** 10 s, plus 1 s per 10 MB: Sponza's 80 MB take 0.4 s, so only a validator stuck on a file reaches it. */
+const timeoutFor = (bytes: number) => 10_000 + bytes / 10_000;
 
 /** `/meshes/0/primitives/1/indices` as this project's paths read: `meshes[0].primitives[1].indices`. */
 export function pointerToPath(pointer: string): string {
@@ -86,26 +137,23 @@ export interface Validation {
 
 /** Validate the file's bytes; `resources` are its buffers and images by URI, as gltf-container.ts read them. */
 export async function validateGltf(file: string, bytes: Uint8Array, format: 'glb' | 'gltf', resources: Record<string, Uint8Array>): Promise<Validation> {
-  const { validateBytes } = await validator();
-  let report;
+  // The GLB's own binary chunk is in `bytes`; only external buffers and images are passed.
+  const external = Object.fromEntries(Object.entries(resources).filter(([uri]) => uri !== GLB_BUFFER_KEY));
+  let reply: ValidateReply;
   try {
-    report = await validateBytes(bytes, {
-      uri: file, format, maxIssues: MAX_ISSUES, writeTimestamp: false,
-      ignoredIssues: ['UNSUPPORTED_EXTENSION', 'UNUSED_OBJECT'], // infos: nothing to act on
-      externalResourceFunction: async (uri) => {
-        const data = resources[uri] ?? resources[decodeURIComponent(uri)];
-        if (!data) throw new Error(`"${uri}" was not read`);
-        return data;
-      },
-    });
+    reply = await runValidator({
+      bytes, resources: external,
+      options: { uri: file, format, maxIssues: MAX_ISSUES, writeTimestamp: false, ignoredIssues: ['UNSUPPORTED_EXTENSION', 'UNUSED_OBJECT'] },
+    }, timeoutFor(bytes.byteLength + Object.values(external).reduce((n, r) => n + r.byteLength, 0)));
   } catch (e) {
-    // The validator rejects only when it cannot start (bad options, unrecognisable format), which the container's
-    // checks rule out; if it fails anyway, its failure is no verdict on the file, whose own checks still run.
-    return { warnings: [`glTF validator could not check the file: ${String((e as Error)?.message ?? e).split('\n')[0]}`] };
+    reply = { id: -1, failed: (e as Error).message };
   }
-  const messages = report.issues.messages;
+  // The validator crashed, stopped, or could not start: that is no verdict on the file, whose own checks still run.
+  // (A corrupt PNG inside a GLB is what has crashed it so far; the import reads only the PNG's header.)
+  if ('failed' in reply) return { warnings: [`glTF validator could not check the file: ${reply.failed.split('\n')[0]}`] };
+  const messages = reply.issues.messages;
   const errors = messages.filter((m) => m.severity === 0 && !TOLERATED.has(m.code));
-  const more = report.issues.truncated ? `; validation stopped after ${MAX_ISSUES} issues` : '';
+  const more = reply.issues.truncated ? `; validation stopped after ${MAX_ISSUES} issues` : '';
   let error: OteError | undefined;
   if (errors.length) {
     const [first] = errors;
