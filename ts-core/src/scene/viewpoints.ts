@@ -199,13 +199,15 @@ export async function planViews(scene: Scene, cast: RayCaster, opts: ViewPlanOpt
   const headings = await bestHeading(eyes, cast, reach, o.yfov, o.width / height);
   // Step back towards the wall behind (or out through an open side, at most a third of the diagonal), as a
   // photographer does in a room, so that the view shows the room rather than the nearest object.
+  // The step is level, so the eye keeps its height.
+  const level = headings.map(({ dir }): Vec3 => { const l = Math.hypot(dir[0], dir[2]) || 1; return [dir[0] / l, 0, dir[2] / l]; });
   const o3 = new Float32Array(eyes.length * 3), d3 = new Float32Array(eyes.length * 3);
-  eyes.forEach((e, i) => { o3.set(e, 3 * i); d3.set(headings[i].dir.map((x) => -x), 3 * i); });
+  eyes.forEach((e, i) => { o3.set(e, 3 * i); d3.set(level[i].map((x) => -x), 3 * i); });
   const behind = await cast(o3, d3, reach);
   const placed = eyes.map((e, i): Vec3 => {
-    const t = behind.t[i], back = Number.isFinite(t) && t < reach ? 0.85 * t : d / 3, dir = headings[i].dir;
+    const t = behind.t[i], back = Number.isFinite(t) && t < reach ? 0.85 * t : d / 3, dir = level[i];
     const step = Math.min(back, d / 3);
-    return [e[0] - dir[0] * step, e[1] - dir[1] * step, e[2] - dir[2] * step];
+    return [e[0] - dir[0] * step, e[1], e[2] - dir[2] * step];
   });
   return { views: placed.map((e, i) => viewAlong(e, headings[i].dir, d, o.width, height, o.yfov)), kind: 'interior' };
 }
