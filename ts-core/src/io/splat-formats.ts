@@ -136,7 +136,7 @@ export function decodeSpz(compressed: Uint8Array, file?: string): GaussianModel 
   if (b.length < need) throw inputError(file, 'data', `truncated: ${N} Gaussians need ${need} bytes, got ${b.length}`);
   const m = createModel(N, deg);
   let o = 16;
-  const inv = 1 / (1 << frac);
+  const inv = 2 ** -frac; // not 1 / (1 << frac): a shift by 31 or more bits wraps (the byte may hold up to 255)
   for (let i = 0; i < 3 * N; i++, o += 3) {
     let v = b[o] | (b[o + 1] << 8) | (b[o + 2] << 16);
     if (v & 0x800000) v |= ~0xffffff;

@@ -101,41 +101,60 @@ export function decodeSplatPly(bytes: Uint8Array, file?: string): GaussianModel 
   const col = new Map(vertex.props.map((p, i) => [p.name, i]));
   for (const need of ['x', 'y', 'z']) if (!col.has(need)) throw inputError(file, 'element vertex', `missing property ${need}`);
 
-  // Read every vertex property into columns (skipping elements before `vertex`).
-  const N = vertex.count, values = vertex.props.map(() => new Float64Array(N));
+  // Read every vertex property into columns (skipping elements before `vertex`). Counts come from the header, so
+  // each is checked against the bytes or lines there are before anything of that size is allocated or looped over.
+  const N = vertex.count;
   const le = format === 'binary_little_endian';
+  let values: Float64Array[];
   if (format === 'ascii') {
     const text = new TextDecoder().decode(bytes.subarray(end)).split(/\r?\n/).filter((l) => l.trim());
     let row = elements.slice(0, vi).reduce((s, e) => s + e.count, 0);
+    if (row + N > text.length) throw inputError(file, 'element vertex', `file is truncated: the header declares ${row + N} lines of data, the file has ${text.length}`);
+    values = vertex.props.map(() => new Float64Array(N));
     for (let i = 0; i < N; i++, row++) {
-      const t = (text[row] ?? '').trim().split(/\s+/).map(Number);
+      const t = text[row].trim().split(/\s+/).map(Number);
       if (t.length < vertex.props.length) throw inputError(file, `vertex[${i}]`, `has ${t.length} values, expected ${vertex.props.length}`);
-      vertex.props.forEach((_, p) => (values[p][i] = t[p]));
+      for (let p = 0; p < values.length; p++) values[p][i] = t[p];
     }
   } else {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const truncated = (el: Element, need: string) => inputError(file, `element ${el.name}`, `file is truncated: ${need}, ${Math.max(0, bytes.length - off)} bytes remain`);
     let off = end;
+    values = [];
     for (const el of elements) {
       const fixed = el.props.every((p) => !p.list);
       if (el === vertex) {
         if (!fixed) throw inputError(file, 'element vertex', 'list properties are not supported in vertex data');
         const sizes = el.props.map((p) => TYPES[p.type][0]), readers = el.props.map((p) => TYPES[p.type][1]);
         const stride = sizes.reduce((a, b) => a + b, 0);
-        if (off + stride * N > bytes.length) throw inputError(file, 'element vertex', `file is truncated: ${N} vertices need ${stride * N} bytes, ${bytes.length - off} remain`);
+        if (off + stride * N > bytes.length) throw truncated(el, `${N} vertices need ${stride * N} bytes`);
         // Bytes left over with no element declared after the vertices mean the header's properties do not describe
         // the data (a property missing from the header shifts every vertex): reading on would be silently wrong.
         if (el === elements[elements.length - 1] && off + stride * N < bytes.length)
           throw inputError(file, 'element vertex', `${bytes.length - off - stride * N} bytes follow the ${N} vertices of ${stride} bytes: the header's ${el.props.length} properties do not match the data`);
+        values = el.props.map(() => new Float64Array(N));
         for (let i = 0; i < N; i++) {
           let o = off + stride * i;
           for (let p = 0; p < sizes.length; p++) { values[p][i] = readers[p](view, o, le); o += sizes[p]; }
         }
         break;
       }
-      // Skip an element before the vertex data.
+      // Skip an element before the vertex data: at once when its items have a fixed size, else item by item (each
+      // list length read where the bytes exist, so the loop ends within the file whatever the declared count).
+      if (fixed) {
+        off += el.count * el.props.reduce((s, p) => s + TYPES[p.type][0], 0);
+        if (off > bytes.length) throw truncated(el, `${el.count} items end past the end of the file`);
+        continue;
+      }
       for (let i = 0; i < el.count; i++)
         for (const p of el.props) {
-          if (p.list) { const [ct, it] = p.list; const n = TYPES[ct][1](view, off, le); off += TYPES[ct][0] + n * TYPES[it][0]; } else off += TYPES[p.type][0];
+          if (!p.list) { off += TYPES[p.type][0]; continue; }
+          const [ct, it] = p.list;
+          if (off + TYPES[ct][0] > bytes.length) throw truncated(el, `item ${i} of ${el.count} is cut off`);
+          const n = TYPES[ct][1](view, off, le);
+          if (!Number.isInteger(n) || n < 0) throw inputError(file, `element ${el.name}[${i}].${p.name}`, `list length ${n} is not a non-negative integer`);
+          off += TYPES[ct][0] + n * TYPES[it][0];
+          if (off > bytes.length) throw truncated(el, `item ${i} of ${el.count} is cut off`);
         }
     }
   }
