@@ -50,6 +50,12 @@ const TOLERATED = new Set([
   'IO_ERROR',
 ]);
 
+/**
+ * Issues not worth a line: extensions the validator does not know (glTF-Transform reads them), unused objects, and
+ * tangents left to the renderer (a lightmap bake does not use them; the user could do nothing about it).
+ */
+const IGNORED = ['UNSUPPORTED_EXTENSION', 'UNUSED_OBJECT', 'MESH_PRIMITIVE_GENERATED_TANGENT_SPACE'];
+
 /** Issues the validator reports before it stops: bounds the time and memory a pathological file costs. */
 const MAX_ISSUES = 300;
 
@@ -63,7 +69,8 @@ let nextId = 0;
 const pending = new Map<number, { resolve: (r: ValidateReply) => void; reject: (e: Error) => void }>();
 
 function startWorker(): Worker {
-  const w = new Worker(new URL('./gltf-validate-worker.js', import.meta.url));
+  // Not the process's node flags: `node --input-type=module -e` would stop the thread from starting.
+  const w = new Worker(new URL('./gltf-validate-worker.js', import.meta.url), { execArgv: [] });
   const fail = (e: Error) => {
     if (worker === w) worker = undefined;
     for (const p of pending.values()) p.reject(e);
@@ -143,7 +150,7 @@ export async function validateGltf(file: string, bytes: Uint8Array, format: 'glb
   try {
     reply = await runValidator({
       bytes, resources: external,
-      options: { uri: file, format, maxIssues: MAX_ISSUES, writeTimestamp: false, ignoredIssues: ['UNSUPPORTED_EXTENSION', 'UNUSED_OBJECT'] },
+      options: { uri: file, format, maxIssues: MAX_ISSUES, writeTimestamp: false, ignoredIssues: IGNORED },
     }, timeoutFor(bytes.byteLength + Object.values(external).reduce((n, r) => n + r.byteLength, 0)));
   } catch (e) {
     reply = { id: -1, failed: (e as Error).message };
@@ -162,7 +169,7 @@ export async function validateGltf(file: string, bytes: Uint8Array, format: 'glb
   }
   const warnings: string[] = [];
   const tolerated = messages.filter((m) => m.severity === 0);
-  if (tolerated.length) warnings.push(`glTF validator: ${plural(tolerated.length, 'error')} that do not change the scene as read (${countsByCode(tolerated)})${more}`);
+  if (tolerated.length) warnings.push(`glTF validator: ${plural(tolerated.length, 'tolerated error')} (${countsByCode(tolerated)}), none changes the scene as read${more}`);
   const warned = messages.filter((m) => m.severity === 1);
   if (warned.length) warnings.push(`glTF validator: ${plural(warned.length, 'warning')} (${countsByCode(warned)})${more}`);
   return { error, warnings };
