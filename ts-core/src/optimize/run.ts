@@ -31,6 +31,7 @@ import { estimateCost } from '../report/cost.js';
 import { renderReportHtml } from '../report/html.js';
 import type { MetricSummary, OptimizeReport } from '../report/types.js';
 import { flattenScene } from '../scene/flatten.js';
+import { guessSceneUnits } from '../analyze/units.js';
 import type { View } from '../scene/view.js';
 import { planSceneViews } from '../render/views.js';
 import { renderView as renderPreview } from '../render/render-view.js';
@@ -151,6 +152,9 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
   // Scenes that bring no light are baked and judged under the profile's sky and sun (plan/environment.ts).
   const env = resolveEnvironment(scene, environmentSettings(o.profile));
   const lit = withEnvironmentSun(scene, env);
+  // Scenes authored in centimetres or millimetres bake at the wrong density and soften their shadows: say so.
+  const units = guessSceneUnits(scene);
+  if (units.warning) { warnings.push(units.warning); o.onEvent({ type: 'log', message: units.warning }); }
   if (env) o.onEvent({ type: 'log', message: env.reason === 'default' ? 'the scene has no lights and no emissive surfaces: baking under the profile\'s default sky and sun' : 'the profile adds its sky and sun to the scene\'s own lights' });
   const sceneHash = hashScene(scene).scene;
   const key = cacheKey('optimize', { sceneHash, profile: o.profile, splatIterations: splatIterations(o.profile, o.splatIterations), verify: !o.noVerify, engine: o.engine?.url ?? 'embedded', tool: TOOL_VERSION });
@@ -177,6 +181,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     // Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to bake.
     // Without a bake the output keeps the scene's own lights (never the environment's sun).
     let outScene: Scene = scene;
+    let lightmapReport: OptimizeReport['lightmap'];
     let lightsFate = { removed: [] as string[], kept: scene.lights.map((l) => l.name) };
     let bakedView: { render: (v: View) => Promise<FloatImage> } | undefined;
     const bakeNodes = plan.decisions.filter((d) => d.bakePrimitives.length);
@@ -187,6 +192,11 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
         samples: o.profile.bake.samples, noiseThreshold: o.profile.bake.noiseThreshold, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1, sky: env?.sky,
         backend: o.backend, signal: o.signal, onProgress: progress('bake'),
       }));
+      lightmapReport = {
+        texels: result.atlas.pageTexels, budget: result.atlas.texelBudget, warnings: result.atlas.warnings,
+        objects: result.atlas.objects.map((x) => ({ name: x.name, requested: x.requestedTexelsPerMeter, effective: x.texelsPerMeter })),
+      };
+      for (const w of result.atlas.warnings) o.onEvent({ type: 'log', message: w });
       const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: o.profile.bake.encoding === 'hdr' });
       const settled = settleBakedLights(applyLightmaps(result.scene, result.layout, encoded));
       outScene = settled.scene;
@@ -379,7 +389,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       },
       ownCheck: claimed,
       views: { kind: planned.kind, used: planned.views.indexOf(view) + 1, skipped, exposure, width: view.width, height: view.height, spp: referenceSpp(o.profile) },
-      blackObjects, worstObjects,
+      blackObjects, worstObjects, lightmap: lightmapReport,
       cost: estimateCost({ stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: 2 })) }),
       exit,
     };
