@@ -87,8 +87,13 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
   scene.source = file;
 
   const textureIndex = new Map<GTexture, number>();
-  for (const t of root.listTextures()) {
-    const size = t.getSize();
+  for (const [i, t] of root.listTextures().entries()) {
+    let size: ReturnType<GTexture['getSize']>;
+    try {
+      size = t.getSize(); // reads the image's header, which may be cut off or garbage
+    } catch {
+      throw inputError(file, `images[${i}]`, `cannot read the size from the header of its ${t.getImage()?.byteLength ?? 0} bytes of ${t.getMimeType() || 'image'} data`);
+    }
     textureIndex.set(t, scene.textures.length);
     scene.textures.push({
       name: t.getName() || t.getURI() || `texture${scene.textures.length}`,

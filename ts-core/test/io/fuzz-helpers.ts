@@ -21,7 +21,15 @@ export const fuzzSeed: number = (() => {
   return seed;
 })();
 
-/** OTE_FUZZ_PATH replays one failure: the `path` fast-check printed with it (and its OTE_FUZZ_SEED). */
+/** OTE_FUZZ_ONLY=<text> runs only the properties whose name contains it (to replay one, or give one a long run). */
+export function fuzzSelected(name: string): boolean {
+  return !process.env.OTE_FUZZ_ONLY || name.includes(process.env.OTE_FUZZ_ONLY);
+}
+
+/**
+ * OTE_FUZZ_PATH replays one failure: the `path` fast-check printed with it, with its OTE_FUZZ_SEED, OTE_FUZZ_RUNS and
+ * OTE_FUZZ_ONLY naming its property.
+ */
 export function fuzzParams(numRuns: number, timeout: number): fc.Parameters<unknown> {
   const path = process.env.OTE_FUZZ_PATH;
   return { numRuns, seed: fuzzSeed, timeout, includeErrorInReport: true, ...(path ? { path } : {}) };

@@ -6,18 +6,19 @@
  * dropped or repeated; .spz payloads mutated under a valid gzip stream. Every case must end in a valid model
  * (modelProblem) or a clean OteError (fuzz-helpers.ts), within a time bound per case.
  *
- * `npm test` runs a fixed seed (a few seconds). A longer run, with a fresh seed that it prints:
+ * `npm test` runs a fixed seed, 5,000 cases per property (about 5 s). A longer run, with a fresh seed that it prints:
  *   npx tsc -b && OTE_FUZZ_RUNS=100000 node dist/ts-core/test/io/fuzz-splat.test.js
- * OTE_FUZZ_RUNS sets the cases of every property; OTE_FUZZ_SEED=<n> replays a seed.
+ * OTE_FUZZ_RUNS sets the cases of every property; OTE_FUZZ_SEED=<n> replays a seed; OTE_FUZZ_ONLY=<text> runs the
+ * properties whose name (printed with the counts) contains it; OTE_FUZZ_PATH=<path> replays one failing case.
  */
 import { test } from 'uvu';
 import fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeSplats, encodeSplats, type SplatFormat } from '../../src/io/splat-formats.js';
 import { createModel, invalidGaussian, shCoeffs, type GaussianModel } from '../../src/splat/model.js';
-import { byteOps, expectCleanOutcome, fuzzParams, fuzzRuns, mutateBytes, summary, tally } from './fuzz-helpers.js';
+import { byteOps, expectCleanOutcome, fuzzParams, fuzzRuns, fuzzSelected, mutateBytes, summary, tally } from './fuzz-helpers.js';
 
-const RUNS = fuzzRuns(1500);
+const RUNS = fuzzRuns(5000);
 /** Per case: the seeds decode in well under a millisecond; a case this slow is a hang or a huge allocation. */
 const BOUND_MS = 2_000;
 
@@ -79,6 +80,7 @@ function modelProblem(m: GaussianModel): string | undefined {
 }
 
 async function fuzz<T>(name: string, arb: fc.Arbitrary<T>, make: (v: T) => { bytes: Uint8Array; format: SplatFormat }) {
+  if (!fuzzSelected(name)) return;
   const t = tally(), t0 = performance.now();
   await fc.assert(
     fc.asyncProperty(arb, async (v) => {
