@@ -8,7 +8,7 @@
  * (fuzz-helpers.ts), within a time bound per case.
  *
  * `npm test` runs a fixed seed, 400 cases per property (about 15 s). A longer run, with a fresh seed that it prints
- * (about 20 minutes per 10,000 cases of every property on one core):
+ * (about 7 minutes per 10,000 cases of every property):
  *   npx tsc -b && OTE_FUZZ_RUNS=100000 node dist/ts-core/test/io/fuzz-gltf.test.js
  * OTE_FUZZ_RUNS sets the cases of every property; OTE_FUZZ_SEED=<n> replays a seed; OTE_FUZZ_ONLY=<text> runs the
  * properties whose name (printed with the counts) contains it; OTE_FUZZ_PATH=<path> replays one failing case.
