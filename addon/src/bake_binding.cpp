@@ -187,8 +187,9 @@ double num(const Napi::Object& o, const char* fn, const char* key, double def, d
   return d;
 }
 
-// inputs: { materials: Float32Array (21 per material: albedo rgb, emission rgb, doubleSided, base-colour texture
-//           index (-1 none) and its 2x3 UV0 transform, emissive texture index and its transform),
+// inputs: { materials: Float32Array (33 per material, ote::unpack_material: base colour rgb, emission rgb,
+//           doubleSided, base-colour texture index (-1 none) and its 2x3 UV0 transform, emissive texture and its
+//           transform, metallic, roughness, metallicRoughness texture and its transform, alpha, alphaMode, alphaCutoff),
 //           textures?: Uint32Array (3 per texture: width, height, first pixel in texels), texels?: Uint8Array (sRGB
 //           RGBA8), triangleUv0?: Float32Array (6/triangle), triangleColor?: Float32Array (9/triangle, linear RGB),
 //           lights: Float32Array (14 per light: type, colour×intensity rgb, position xyz, direction xyz, size, range,
@@ -229,31 +230,17 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   in.texels = texels;
   in.texel_bytes = texels ? texel_bytes : 0;
   const float* mats = typed_field<float>(o, fn, "inputs", "materials", n);
-  constexpr size_t kMat = 21;
-  if (n % kMat) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials length is not a multiple of 21");
-  auto tex_ref = [&](const float* f, size_t m, const char* what) {
-    ote::BakeTextureRef r{};
-    r.texture = int32_t(f[0]);
-    if (r.texture < -1 || r.texture >= int32_t(j->textures.size()) || float(r.texture) != f[0])
-      throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials[" + std::to_string(m) + "]." + what + " is not a texture of inputs.textures");
-    for (int c = 0; c < 6; ++c) {
-      r.uv_transform[c] = f[1 + c];
-      if (!std::isfinite(f[1 + c])) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials[" + std::to_string(m) + "]." + what + " transform is not finite");
-    }
-    return r;
-  };
-  for (size_t m = 0; m < n / kMat; ++m) {
-    const float* M = mats + kMat * m;
+  if (n % ote::kPackedMaterialFloats)
+    throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials length is not a multiple of " + std::to_string(ote::kPackedMaterialFloats));
+  for (size_t m = 0; m < n / ote::kPackedMaterialFloats; ++m) {
     ote::BakeMaterial bm{};
-    for (int c = 0; c < 3; ++c) bm.albedo[c] = M[c], bm.emission[c] = M[3 + c];
-    bm.double_sided = M[6] != 0;
-    bm.base_color_texture = tex_ref(M + 7, m, "baseColorTexture");
-    bm.emissive_texture = tex_ref(M + 14, m, "emissiveTexture");
+    if (const char* err = ote::unpack_material(mats + ote::kPackedMaterialFloats * m, uint32_t(j->textures.size()), bm))
+      throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials[" + std::to_string(m) + "]: " + err);
     j->materials.push_back(bm);
   }
   in.materials = j->materials.data();
   in.material_count = uint32_t(j->materials.size());
-  in.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0, {-1, {1, 0, 0, 0, 1, 0}}, {-1, {1, 0, 0, 0, 1, 0}}};
+  in.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0};  // glTF's default: white, dielectric, single-sided
   const float* lights = typed_field<float>(o, fn, "inputs", "lights", n);
   if (n % 14) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.lights length is not a multiple of 14");
   for (size_t l = 0; l < n / 14; ++l) {
@@ -307,6 +294,9 @@ ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
   tp.rr_start = uint32_t(num(o, fn, "russianRouletteFrom", 2, 0, 64));
   tp.ao_distance = float(num(o, fn, "aoDistance", 1.0, 0, 1e30));
   tp.clamp_indirect = float(num(o, fn, "clampIndirect", 0, 0, 1e30));
+  const Napi::Value lv = o.Get("lightVertices");
+  if (!lv.IsUndefined() && !lv.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.lightVertices must be a boolean");
+  tp.light_vertices = lv.IsUndefined() || lv.As<Napi::Boolean>().Value() ? 1u : 0u;
   return tp;
 }
 

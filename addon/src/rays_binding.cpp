@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <shared_mutex>
+#include <vector>
 
 #include "args.h"
 #include "flat_scene_arg.h"
@@ -25,6 +26,12 @@ struct BvhBox {
   ote::SceneBvh bvh;
   std::shared_mutex lock;  // traces share it; refit takes it exclusively
   int64_t reported_bytes = 0;
+};
+
+// The unpacked material and texture tables a render's SurfaceView points into, alive for the job.
+struct SurfaceStore {
+  std::vector<ote::BakeMaterial> materials;
+  std::vector<ote::BakeTexture> textures;
 };
 
 struct Holder {
@@ -247,6 +254,50 @@ Napi::Value RenderView(const Napi::CallbackInfo& info) {
   const float* dc = typed_field<float>(mats, fn, "materials", "defaultColor", n, true);
   if (dc) expect_length(env, fn, "materials.defaultColor", n, 4);
   for (int c = 0; c < 4; ++c) p->default_color[c] = dc ? dc[c] : 0.8f;
+  // What camera rays see through (alpha cut-outs, back faces of single-sided materials): materials.surface, packed
+  // as for the bake (ote::unpack_material) with its texture table and UV0. Without it every surface is opaque
+  // and single-sided, glTF's default material.
+  auto owned = std::make_shared<SurfaceStore>();
+  ote::SurfaceView& sv = p->surface;
+  sv = ote::SurfaceView{};
+  sv.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0};
+  Napi::Value surf = mats.Get("surface");
+  if (!surf.IsUndefined() && !surf.IsNull()) {
+    if (!surf.IsObject()) throw_type(env, std::string(fn) + ": materials.surface must be an object");
+    Napi::Object so = surf.As<Napi::Object>();
+    const uint32_t* tex = typed_field<uint32_t>(so, fn, "materials.surface", "textures", n, true);
+    size_t texel_bytes = 0;
+    const uint8_t* texels = typed_field<uint8_t>(so, fn, "materials.surface", "texels", texel_bytes, true);
+    if (tex) {
+      if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.textures length is not a multiple of 3");
+      if (n && !texels) throw Napi::TypeError::New(env, std::string(fn) + ": materials.surface.textures needs materials.surface.texels");
+      for (size_t t = 0; t < n / 3; ++t) {
+        const ote::BakeTexture bt{tex[3 * t], tex[3 * t + 1], 4ull * tex[3 * t + 2]};
+        if (bt.width == 0 || bt.height == 0 || bt.offset + 4ull * bt.width * bt.height > texel_bytes)
+          throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.textures[" + std::to_string(t) + "] is empty or runs past the texels");
+        owned->textures.push_back(bt);
+      }
+    }
+    const float* packed = typed_field<float>(so, fn, "materials.surface", "materials", n);
+    if (n % ote::kPackedMaterialFloats)
+      throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.materials length is not a multiple of " + std::to_string(ote::kPackedMaterialFloats));
+    for (size_t m = 0; m < n / ote::kPackedMaterialFloats; ++m) {
+      ote::BakeMaterial bm{};
+      if (const char* err = ote::unpack_material(packed + ote::kPackedMaterialFloats * m, uint32_t(owned->textures.size()), bm))
+        throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.materials[" + std::to_string(m) + "]: " + err);
+      owned->materials.push_back(bm);
+      sv.cutout |= bm.alpha_mode != ote::kAlphaOpaque;
+    }
+    sv.triangle_uv0 = typed_field<float>(so, fn, "materials.surface", "triangleUv0", n, true);
+    if (sv.triangle_uv0) expect_length(env, fn, "materials.surface.triangleUv0", n, 6ull * box->bvh.flat_triangle_count());
+    sv.materials = owned->materials.data();
+    sv.material_count = uint32_t(owned->materials.size());
+    sv.textures = owned->textures.data();
+    sv.texture_count = uint32_t(owned->textures.size());
+    sv.texels = texels;
+  }
+  sv.triangle_material = p->triangle_material;
+  sv.triangle_count = p->triangle_count;
 
   auto out = info[3].As<Napi::Float32Array>();
   expect_length(env, fn, "out", out.ElementLength(), 4ull * p->width * p->height);
@@ -254,7 +305,7 @@ Napi::Value RenderView(const Napi::CallbackInfo& info) {
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
   return NativeJob::Start(
       env, fn,
-      [box, p, rgba, backend](const ote::JobControl& ctl) {
+      [box, p, owned, rgba, backend](const ote::JobControl& ctl) {
         std::shared_lock<std::shared_mutex> lock(box->lock);
         return ote::render_view(box->bvh, *p, rgba, backend, ctl);
       },

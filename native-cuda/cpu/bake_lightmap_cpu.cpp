@@ -222,6 +222,10 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.srgb_to_linear = srgb_to_linear_table();
   s.lights = in.lights;
   s.light_count = in.light_count;
+  s.light_vertex_power = 0;
+  for (uint32_t i = 0; i < in.light_count; ++i) s.light_vertex_power += transport::light_vertex_weight(in.lights[i]);
+  s.cutout = in.default_material.alpha_mode != kAlphaOpaque;
+  for (uint32_t i = 0; i < in.material_count; ++i) s.cutout |= in.materials[i].alpha_mode != kAlphaOpaque;
   s.emitters = emitters.data();
   s.emitter_cdf = emitter_cdf.data();
   s.emitter_count = uint32_t(emitters.size());
@@ -534,7 +538,8 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
         const float dlen = length(dc);
         const Vec3 dir = transform_vector(m, dc) * (1.0f / dlen);
         Hit h;
-        if (!trace_closest(s.bvh, make_ray(eye, dir, v.znear * dlen, v.zfar * dlen), kRayNone, h)) {
+        // What a camera sees: past alpha cut-outs and back faces of single-sided materials (bake/surface.h).
+        if (!surf::trace_visible(s.bvh, s, make_ray(eye, dir, v.znear * dlen, v.zfar * dlen), true, rng, h)) {
           for (int c = 0; c < 3; ++c) acc[c] += v.background[c];
           continue;
         }
@@ -542,7 +547,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
         const bool front = dot(h.ng, dir) < 0.0f;
         Vec3 albedo, emission;
         transport::surface(s, mat, h.prim, h.u, h.v, albedo, emission);
-        Vec3 col = (front || mat.double_sided) ? emission : make_vec3(0, 0, 0);
+        Vec3 col = emission;  // a back face reached here is double-sided
         const Vec3 nf = front ? h.ng : -h.ng;
         Vec3 L = make_vec3(0, 0, 0);
         if (mode == ReferenceMode::PathTraced) {

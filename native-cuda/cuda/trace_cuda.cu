@@ -153,6 +153,37 @@ Status render_view_cuda(const SceneBvh& bvh, const RenderParams& params, float* 
   } else {
     p.triangle_material = nullptr;
   }
+  // The surface tables camera rays read (cut-outs, single-sided materials), in device memory.
+  DeviceBuffer<BakeMaterial> d_smat;
+  DeviceBuffer<BakeTexture> d_stex;
+  DeviceBuffer<uint8_t> d_texels;
+  DeviceBuffer<float> d_uv0;
+  SurfaceView& sv = p.surface;
+  sv.triangle_material = p.triangle_material;  // already on the device (or null)
+  if (!sv.triangle_material) sv.triangle_count = 0;
+  if (sv.materials && sv.material_count) {
+    OTE_CUDA_TRY(d_smat.upload(sv.materials, sv.material_count));
+    sv.materials = d_smat.ptr;
+  } else {
+    sv.materials = nullptr, sv.material_count = 0;
+  }
+  uint64_t texel_bytes = 0;
+  for (uint32_t t = 0; t < sv.texture_count; ++t)
+    texel_bytes = std::max<uint64_t>(texel_bytes, sv.textures[t].offset + 4ull * sv.textures[t].width * sv.textures[t].height);
+  if (sv.textures && sv.texture_count && sv.texels) {
+    OTE_CUDA_TRY(d_stex.upload(sv.textures, sv.texture_count));
+    OTE_CUDA_TRY(d_texels.upload(sv.texels, texel_bytes));
+    sv.textures = d_stex.ptr, sv.texels = d_texels.ptr;
+  } else {
+    sv.textures = nullptr, sv.texture_count = 0, sv.texels = nullptr;
+  }
+  if (sv.triangle_uv0 && sv.triangle_count) {
+    OTE_CUDA_TRY(d_uv0.upload(sv.triangle_uv0, 6ull * sv.triangle_count));
+    sv.triangle_uv0 = d_uv0.ptr;
+  } else {
+    sv.triangle_uv0 = nullptr;
+  }
+  sv.triangle_color = nullptr, sv.srgb_to_linear = nullptr;  // colours are not read by the preview's visibility
   OTE_CUDA_TRY(d_out.allocate(4ull * p.width * p.height));
   // Bands of rows, for progress and cancellation.
   const uint32_t band = std::max<uint32_t>(8, (p.height / 16 + 7) / 8 * 8);

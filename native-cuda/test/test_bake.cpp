@@ -1,7 +1,9 @@
 // Native tests of the baking math (no Node): 2D triangle overlap with tolerance, conservative texel coverage
 // against dense point sampling, direction sampling, the stretch of known maps, lightmap UVs on a closed sphere (no overlaps, padding),
-// and the transport on a closed white furnace (an enclosure of albedo a lit by emission E converges to the
-// analytic E·a/(1-a) series). Exits non-zero on the first failure.
+// the transport on a closed white furnace (an enclosure of albedo a lit by emission E converges to the analytic
+// E·a/(1-a) series), sphere lights against their analytic irradiance, light vertices (same expectation, less
+// variance), metal/rough albedo, and which hits alpha cut-outs and single-sided back faces leave to which ray.
+// Reports every failure and exits non-zero if there was one.
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -170,6 +172,233 @@ static void test_furnace() {
   CHECK(std::fabs(got - expect) < 0.03 * expect, "furnace L = %g, expected %g", got, expect);
 }
 
+
+// A scene of quads, each two triangles with a material, one mesh drawn once: for transport and visibility tests.
+struct QuadScene {
+  std::vector<float> pos, uv0;
+  std::vector<uint32_t> idx;
+  std::vector<int32_t> mat;
+  uint32_t mesh_first[2] = {0, 0}, inst_mesh[1] = {0};
+  float xf[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  FlatScene flat{};
+  SceneBvh bvh;
+  // Corner o, edges a and b: front face (counter-clockwise) along a × b. UV0 (0,0) at o, (1,0) at o+a, (0,1) at o+b.
+  void quad(Vec3 o, Vec3 a, Vec3 b, int32_t material) {
+    const uint32_t v = uint32_t(pos.size() / 3);
+    for (Vec3 p : {o, o + a, o + a + b, o + b}) pos.insert(pos.end(), {p.x, p.y, p.z});
+    idx.insert(idx.end(), {v, v + 1, v + 2, v, v + 2, v + 3});
+    // Per triangle corner, as the bake stores UV0.
+    uv0.insert(uv0.end(), {0, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1});
+    mat.insert(mat.end(), {material, material});
+  }
+  void build() {
+    mesh_first[1] = uint32_t(idx.size() / 3);
+    flat = FlatScene{pos.data(), uint32_t(pos.size() / 3), idx.data(), mesh_first[1], mesh_first, 1, inst_mesh, xf, 1};
+    CHECK(build_scene_bvh(flat, BvhBuildOptions{}, bvh, JobControl{}) == Status::Ok, "bvh");
+  }
+};
+
+// A closed 2 m room of albedo 0.5 (inward faces), for the light tests.
+static void room(QuadScene& q) {
+  const Vec3 X = make_vec3(2, 0, 0), Y = make_vec3(0, 2, 0), Z = make_vec3(0, 0, 2);
+  q.quad(make_vec3(-1, 0, -1), Z, X, 0);   // floor, +y
+  q.quad(make_vec3(-1, 2, -1), X, Z, 0);   // ceiling, -y
+  q.quad(make_vec3(-1, 0, -1), X, Y, 0);   // back, +z
+  q.quad(make_vec3(-1, 0, 1), Y, X, 0);    // front, -z
+  q.quad(make_vec3(-1, 0, -1), Y, Z, 0);   // left, +x
+  q.quad(make_vec3(1, 0, -1), Z, Y, 0);    // right, -x
+  q.build();
+}
+
+static BakeSceneView scene_view(const QuadScene& q, BakeInputs& in, BakeSceneData& data, const BakeMaterial* mats,
+                                uint32_t nmat, const BakeLight* lights, uint32_t nlights) {
+  in = BakeInputs{};
+  in.flat = &q.flat;
+  in.triangle_material = q.mat.data();
+  in.materials = mats;
+  in.material_count = nmat;
+  in.default_material = BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0};
+  in.lights = lights;
+  in.light_count = nlights;
+  in.triangle_uv0 = q.uv0.data();
+  gather_emitters(in, data);
+  return data.view(in, q.bvh.view());
+}
+
+// Sphere lights: outside, the analytic irradiance of a uniform sphere (I cos β / (π D²) while it is above the
+// horizon) with every sample bounded by 2 Le; inside, Le (1 + n·axis) / 2; the two meet at the sphere.
+static void test_sphere_light() {
+  BakeLight l{};
+  l.type = kLightPoint;
+  l.color[0] = l.color[1] = l.color[2] = 8.0f;
+  l.size = 0.05f;
+  const float Le = 8.0f / (3.14159265f * l.size * l.size);
+  for (float D : {0.5f, 0.1f, 0.06f}) {
+    const Vec3 org = make_vec3(0, -D, 0), n = transport::unit(make_vec3(0.3f, 1, 0));
+    double sum = 0, worst = 0;
+    int bad_segments = 0;
+    uint32_t rng = 11;
+    const int count = 100000;
+    for (int k = 0; k < count; ++k) {
+      Vec3 wi;
+      float dist;
+      const Vec3 c = transport::light_sample(l, org, n, rand01(rng), rand01(rng), wi, dist);
+      sum += c.x;
+      worst = std::fmax(worst, c.x);
+      // The segment ends on the sphere: between the nearest point and the tangent points.
+      const bool on_sphere = dist >= (D - l.size) * 0.999f && dist <= std::sqrt(D * D - l.size * l.size) * 1.001f;
+      if (c.x != 0 && !on_sphere) ++bad_segments;
+    }
+    const double expect = 8.0 * dot(n, make_vec3(0, 1, 0)) / (3.14159265 * D * D);
+    CHECK(std::fabs(sum / count - expect) < 0.01 * expect, "sphere light at D %g: L %g, expected %g", D, sum / count, expect);
+    CHECK(worst <= 2.0 * Le * 1.0001, "a sample of %g past 2 Le = %g", worst, 2.0 * Le);
+    CHECK(bad_segments == 0, "%d shadow segments at D %g do not end on the sphere", bad_segments, D);
+  }
+  Vec3 wi;
+  float dist;
+  const Vec3 n = make_vec3(0, 1, 0);
+  const Vec3 inside = transport::light_sample(l, make_vec3(0, -0.03f, 0), n, 0.5f, 0.5f, wi, dist);
+  CHECK(std::fabs(inside.x - Le) < 1e-3f * Le && dist == 0, "inside facing the centre: %g, expected Le %g", inside.x, Le);
+  const Vec3 side = transport::light_sample(l, make_vec3(0, -0.03f, 0), make_vec3(1, 0, 0), 0.5f, 0.5f, wi, dist);
+  CHECK(std::fabs(side.x - 0.5f * Le) < 1e-3f * Le, "inside, normal across the axis: %g, expected Le/2", side.x);
+  // Just outside the sphere the cone is the half-space: the mean meets the inside value.
+  double sum = 0;
+  uint32_t rng = 5;
+  for (int k = 0; k < 100000; ++k) sum += transport::light_sample(l, make_vec3(0, -0.0501f, 0), n, rand01(rng), rand01(rng), wi, dist).x;
+  CHECK(std::fabs(sum / 100000 - Le) < 0.02 * Le, "just outside: %g, inside: %g", sum / 100000, Le);
+}
+
+// Light vertices change the variance, not the expectation: a point light 0.1 under the ceiling of a closed room
+// (its hotspot lights the room by bounce light), L on the back wall with and without them, for a hard and a
+// sphere light (whose MIS weight tests the centre stochastically) and a spot.
+static void test_light_vertices() {
+  QuadScene q, shaded;
+  room(q);
+  // The same room with a small plate between the bulb and the ceiling: the ceiling right above is hidden from the
+  // bulb's centre (where light vertices start) but not from its whole sphere (penumbra).
+  shaded.quad(make_vec3(-0.03f, 1.96f, -0.03f), make_vec3(0.06f, 0, 0), make_vec3(0, 0, 0.06f), 1);
+  room(shaded);
+  const BakeMaterial mats[2] = {{{0.5f, 0.5f, 0.5f}, {0, 0, 0}, 0}, {{0.5f, 0.5f, 0.5f}, {0, 0, 0}, 1}};
+  for (int variant = 0; variant < 4; ++variant) {
+    BakeLight l{};
+    l.type = variant == 2 ? kLightSpot : kLightPoint;
+    l.color[0] = l.color[1] = l.color[2] = 8.0f;
+    l.position[1] = 1.9f;
+    l.direction[1] = 1.0f;  // the spot shines at the ceiling
+    l.cos_inner = 0.5f, l.cos_outer = 0.2f;
+    l.size = variant == 1 || variant == 3 ? 0.05f : 0.0f;
+    BakeInputs in;
+    BakeSceneData data;
+    const BakeSceneView s = scene_view(variant == 3 ? shaded : q, in, data, mats, 2, &l, 1);
+    CHECK(s.light_vertex_power > 0, "no light vertex power");
+    double mean[2], var[2];
+    uint32_t rays[2] = {0, 0};
+    const int n = variant == 3 ? 800000 : 200000;  // the plate's bias check needs the smaller error
+    for (int on = 0; on < 2; ++on) {
+      TransportParams tp{3, 2, 0.1f, 0.0f};
+      tp.light_vertices = on;
+      double sum = 0, sum2 = 0;
+      for (int k = 0; k < n; ++k) {
+        uint32_t rng = transport::sample_seed(3 + on, 0, k);
+        // On the back wall; with the plate, on its top, lit by the ceiling it hides from the bulb's centre alone.
+        const Vec3 p = variant == 3 ? make_vec3(0.01f, 1.9601f, 0.005f) : make_vec3(0.3f, 0.8f, -0.999f);
+        const Vec3 L = transport::incident(s, tp, p, make_vec3(0, variant == 3 ? 1.0f : 0.0f, variant == 3 ? 0.0f : 1.0f), rng, nullptr, &rays[on]);
+        sum += L.x, sum2 += double(L.x) * L.x;
+      }
+      mean[on] = sum / n, var[on] = sum2 / n - mean[on] * mean[on];
+    }
+    const double se = std::sqrt(var[0] / n + var[1] / n);
+    CHECK(std::fabs(mean[1] - mean[0]) < 4 * se, "variant %d: L %g with light vertices, %g without (4σ = %g)", variant, mean[1], mean[0], 4 * se);
+    // Efficiency (1 / (variance × rays)) several times higher: the point of them.
+    const double gain = (var[0] * rays[0]) / (var[1] * rays[1]);
+    CHECK(gain > (variant == 3 ? 0.5 : 3), "variant %d: variance %g → %g, rays %u → %u: efficiency ×%.2f", variant, var[0], var[1], rays[0], rays[1], gain);
+    std::printf("light vertices, %s: L %.4f vs %.4f, per-sample σ/L %.2f → %.2f, efficiency ×%.1f\n",
+                variant == 0 ? "point" : variant == 1 ? "sphere R 0.05" : variant == 2 ? "spot" : "sphere, centre hidden from the ceiling",
+                mean[1], mean[0],
+                std::sqrt(var[0]) / mean[0], std::sqrt(var[1]) / mean[1], gain);
+  }
+}
+
+// glTF metal/rough folded into a Lambertian albedo as Unity's meta pass does: a dielectric keeps its base colour, a
+// rough metal half of it, a smooth metal nothing; the metallicRoughness texture (linear) multiplies the factors.
+static void test_metallic() {
+  const Vec3 base = make_vec3(0.8f, 0.4f, 0.2f);
+  auto near = [](Vec3 a, Vec3 b) { return std::fabs(a.x - b.x) < 1e-5f && std::fabs(a.y - b.y) < 1e-5f && std::fabs(a.z - b.z) < 1e-5f; };
+  CHECK(near(surf::lambert_albedo(base, 0, 0.3f), base), "dielectric");
+  CHECK(near(surf::lambert_albedo(base, 1, 1), base * 0.5f), "rough metal");
+  CHECK(near(surf::lambert_albedo(base, 1, 0.5f), base * 0.125f), "metal of roughness 0.5: base × 0.5² / 2");
+  CHECK(near(surf::lambert_albedo(base, 1, 0), make_vec3(0, 0, 0)), "mirror");
+  // A 2x1 metallicRoughness texture: left texel dielectric (B 0), right texel metal (B 255), G 255 (rough).
+  const uint8_t texels[8] = {0, 255, 0, 255, 0, 255, 255, 255};
+  const BakeTexture tex{2, 1, 0};
+  BakeMaterial m{{0.8f, 0.4f, 0.2f}, {0, 0, 0}, 0};
+  m.metallic = 1, m.roughness = 1;
+  m.metallic_roughness_texture = BakeTextureRef{0, {1, 0, 0, 0, 1, 0}};
+  const float uv0[6] = {0.25f, 0.5f, 0.25f, 0.5f, 0.25f, 0.5f}, uv1[6] = {0.75f, 0.5f, 0.75f, 0.5f, 0.75f, 0.5f};
+  SurfaceView s{};
+  s.textures = &tex, s.texture_count = 1, s.texels = texels, s.srgb_to_linear = srgb_to_linear_table();
+  s.triangle_count = 1;
+  Vec3 a, e;
+  s.triangle_uv0 = uv0;
+  surf::shade(s, m, 0, 0.3f, 0.3f, a, e);
+  CHECK(near(a, base), "texture B = 0: dielectric, got %g %g %g", a.x, a.y, a.z);
+  s.triangle_uv0 = uv1;
+  surf::shade(s, m, 0, 0.3f, 0.3f, a, e);
+  CHECK(near(a, base * 0.5f), "texture B = 1, G = 1: rough metal, got %g %g %g", a.x, a.y, a.z);
+}
+
+// Which hits are there for which ray: a MASK quad below its cutoff lets every ray through, a BLEND quad a share
+// 1 − alpha of them, the alpha of a base colour texture cuts half a quad, and the back face of a single-sided quad
+// is skipped by camera rays but blocks bounce and shadow rays.
+static void test_visibility() {
+  QuadScene q;
+  const Vec3 X = make_vec3(1, 0, 0), Y = make_vec3(0, 1, 0);
+  q.quad(make_vec3(0, 0, 0), X, Y, 0);     // z = 0, front +z: single-sided, opaque
+  q.quad(make_vec3(0, 0, -1), X, Y, 1);    // z = -1: MASK, alpha 0.3 < 0.5
+  q.quad(make_vec3(0, 0, -2), X, Y, 2);    // z = -2: BLEND, alpha 0.25
+  q.quad(make_vec3(0, 0, -3), X, Y, 3);    // z = -3: MASK by texture: u < 0.5 cut (alpha 0), u > 0.5 there
+  q.quad(make_vec3(0, 0, -4), X, Y, 4);    // z = -4: the backstop, double-sided
+  q.build();
+  BakeMaterial mats[5] = {{{1, 1, 1}, {0, 0, 0}, 0}, {{1, 1, 1}, {0, 0, 0}, 0}, {{1, 1, 1}, {0, 0, 0}, 0},
+                          {{1, 1, 1}, {0, 0, 0}, 0}, {{1, 1, 1}, {0, 0, 0}, 1}};
+  mats[1].alpha = 0.3f, mats[1].alpha_mode = kAlphaMask;
+  mats[2].alpha = 0.25f, mats[2].alpha_mode = kAlphaBlend;
+  mats[3].alpha_mode = kAlphaMask, mats[3].base_color_texture = BakeTextureRef{0, {1, 0, 0, 0, 1, 0}};
+  const uint8_t texels[8] = {255, 255, 255, 0, 255, 255, 255, 255};
+  const BakeTexture tex{2, 1, 0};
+  SurfaceView s{};
+  s.triangle_material = q.mat.data(), s.triangle_count = uint32_t(q.mat.size());
+  s.materials = mats, s.material_count = 5;
+  s.triangle_uv0 = q.uv0.data();
+  s.textures = &tex, s.texture_count = 1, s.texels = texels;
+  s.cutout = 1;
+  const SceneBvhView bvh = q.bvh.view();
+  uint32_t rng = 1;
+  Hit h;
+  // From behind the first quad (z = 0.5 looking -z sees its front); from z = -0.5 looking +z sees its back.
+  auto hit_z = [&](Vec3 org, Vec3 dir, bool camera) {
+    return surf::trace_visible(bvh, s, make_ray(org, dir), camera, rng, h) ? org.z + dir.z * h.t : 99.0f;
+  };
+  CHECK(std::fabs(hit_z(make_vec3(0.2f, 0.5f, -0.5f), make_vec3(0, 0, 1), true) - 99) < 1e-3f, "camera sees a single-sided back face");
+  CHECK(std::fabs(hit_z(make_vec3(0.2f, 0.5f, -0.5f), make_vec3(0, 0, 1), false)) < 1e-4f, "a bounce ray passes a back face");
+  CHECK(std::fabs(hit_z(make_vec3(0.2f, 0.5f, 0.5f), make_vec3(0, 0, -1), true)) < 1e-4f, "camera does not stop at a front face");
+  // Past the MASK quad at z = -1 always; at u = 0.2 the texture cuts z = -3 out, at u = 0.8 it is there.
+  int blend_hits = 0;
+  const int n = 20000;
+  for (int k = 0; k < n; ++k) {
+    const float z = hit_z(make_vec3(0.2f, 0.5f, -0.5f), make_vec3(0, 0, -1), true);
+    CHECK(std::fabs(z + 2) < 1e-4f || std::fabs(z + 4) < 1e-4f, "a ray stopped at z = %g", z);
+    blend_hits += std::fabs(z + 2) < 1e-4f;
+  }
+  CHECK(std::fabs(blend_hits / double(n) - 0.25) < 0.015, "BLEND alpha 0.25 stopped %g of the rays", blend_hits / double(n));
+  int deep = 0;
+  for (int k = 0; k < 200; ++k) deep += std::fabs(hit_z(make_vec3(0.8f, 0.5f, -0.5f), make_vec3(0, 0, -1), false) + 3) < 1e-4f;
+  CHECK(deep > 120 && deep < 180, "texture alpha 0.9 at u = 0.8 should stop the 75%% of rays the BLEND quad lets by: %d of 200", deep);
+  // Shadow rays: the MASK quad does not occlude, the opaque one does (back face included).
+  CHECK(!surf::occluded(bvh, s, make_ray(make_vec3(0.2f, 0.5f, -0.5f), make_vec3(0, 0, -1), 0.0f, 0.9f), rng), "MASK quad occludes");
+  CHECK(surf::occluded(bvh, s, make_ray(make_vec3(0.2f, 0.5f, -0.5f), make_vec3(0, 0, 1), 0.0f, 1.0f), rng), "a back face lets light through");
+}
+
 int main() {
   test_overlap();
   test_touch();
@@ -177,6 +406,10 @@ int main() {
   test_uvs();
   test_sampling();
   test_furnace();
+  test_sphere_light();
+  test_light_vertices();
+  test_metallic();
+  test_visibility();
   if (failures) {
     std::fprintf(stderr, "%d failure(s)\n", failures);
     return 1;

@@ -1,5 +1,5 @@
 /**
- * The transport's inputs from the neutral scene: diffuse albedo and emission per material, KHR_lights_punctual
+ * The transport's inputs from the neutral scene: materials (base colour, metal/rough, emission, alpha), KHR_lights_punctual
  * lights in world space, the sky, and per flattened triangle its lightmap UV1, page and corner normals.
  * Validated here so that bad input fails with a message naming the light or mesh, before any native work.
  */
@@ -7,7 +7,7 @@ import { OteError } from '../errors.js';
 import type { BakeNativeInputs } from '../native/bake.js';
 import { flattenScene, type FlatScene } from '../scene/flatten.js';
 import { worldMatrices } from '../scene/transform.js';
-import type { Scene, TextureRef, TextureTransform, Vec3 } from '../scene/types.js';
+import type { Material, Scene, TextureRef, TextureTransform, Vec3 } from '../scene/types.js';
 
 /** Sky light: none (default; interiors), a constant radiance, or a vertical gradient (zenith/horizon/ground). */
 export type Sky =
@@ -36,16 +36,31 @@ export function uvTransformMatrix(t: TextureTransform | undefined): number[] {
   return [c * sx, s * sy, ox, -s * sx, c * sy, oy];
 }
 
-const MAT = 21;
+/** Floats per packed material (layout in native/bake.ts BakeNativeInputs; unpacked by native ote::unpack_material). */
+export const MATERIAL_FLOATS = 33;
+const ALPHA_MODE = { OPAQUE: 0, MASK: 1, BLEND: 2 } as const;
+
+/** Whether rays can see through parts of the material (alpha MASK or BLEND). */
+export function isCutout(m: Material): boolean {
+  return m.alphaMode === 'MASK' || m.alphaMode === 'BLEND';
+}
+
+export interface MaterialTable {
+  materials: Float32Array;
+  textures: Uint32Array;
+  texels: Uint8Array;
+  untextured: string[];
+}
 
 /**
- * Materials (21 floats each, see native/bake.ts) and the flat texture table. A texture is used when it was decoded
- * and is read through UV0 (texCoord 0, also after KHR_texture_transform's override); otherwise the material falls
- * back to its factor and the reason is listed in `untextured`.
+ * Materials (MATERIAL_FLOATS each) and the flat texture table. A texture is used when it was decoded and is read
+ * through UV0 (texCoord 0, also after KHR_texture_transform's override); otherwise the material falls back to its
+ * factor and the reason is listed in `untextured`. The base colour is the factor (the native side folds metallic
+ * and roughness in per hit: bake/surface.h lambert_albedo); the metallicRoughness texture is read linear.
  */
-function materialTable(scene: Scene, textures: readonly (BakeTextureImage | undefined)[] | undefined) {
+export function materialTable(scene: Scene, textures: readonly (BakeTextureImage | undefined)[] | undefined): MaterialTable {
   const file = scene.source;
-  const materials = new Float32Array(MAT * scene.materials.length);
+  const materials = new Float32Array(MATERIAL_FLOATS * scene.materials.length);
   const table: number[] = [], chunks: Uint8Array[] = [], slot = new Map<number, number>(), untextured: string[] = [];
   let pixels = 0;
   const bind = (ref: TextureRef | undefined, i: number, what: string): number => {
@@ -66,27 +81,59 @@ function materialTable(scene: Scene, textures: readonly (BakeTextureImage | unde
     }
     return k;
   };
+  // Factors outside [0, 1] (or NaN) are clamped, as a renderer would.
+  const unit = (v: number) => (v >= 0 ? Math.min(1, v) : 0);
   scene.materials.forEach((m, i) => {
-    const o = MAT * i;
-    // Metals reflect little diffuse light; the transport is Lambertian, so their albedo is the dielectric part.
-    const k = 1 - Math.min(1, Math.max(0, m.metallicFactor));
+    const o = MATERIAL_FLOATS * i;
     for (let c = 0; c < 3; c++) {
-      materials[o + c] = m.unlit ? 0 : m.baseColorFactor[c] * k;
+      materials[o + c] = m.unlit ? 0 : m.baseColorFactor[c];
       materials[o + 3 + c] = m.emissiveFactor[c] * m.emissiveStrength;
     }
     materials[o + 6] = m.doubleSided ? 1 : 0;
     for (let c = 0; c < 7; c++)
       if (!Number.isFinite(materials[o + c]) || materials[o + c] < 0)
         throw new OteError('BAD_INPUT', `material "${m.name}" has a negative or non-finite colour or emission`, { file, path: `materials[${i}]` });
-    materials[o + 7] = m.unlit ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture');
+    // An unlit material reflects nothing, but its base colour texture's alpha still cuts it out.
+    materials[o + 7] = m.unlit && !isCutout(m) ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture');
     materials.set(uvTransformMatrix(m.baseColorTexture?.transform), o + 8);
     materials[o + 14] = bind(m.emissiveTexture, i, 'emissiveTexture');
     materials.set(uvTransformMatrix(m.emissiveTexture?.transform), o + 15);
+    materials[o + 21] = unit(m.metallicFactor);
+    materials[o + 22] = unit(m.roughnessFactor);
+    materials[o + 23] = m.unlit || m.metallicFactor === 0 ? -1 : bind(m.metallicRoughnessTexture, i, 'metallicRoughnessTexture');
+    materials.set(uvTransformMatrix(m.metallicRoughnessTexture?.transform), o + 24);
+    materials[o + 30] = unit(m.baseColorFactor[3]);
+    materials[o + 31] = ALPHA_MODE[m.alphaMode] ?? 0;
+    if (!Number.isFinite(m.alphaCutoff)) throw new OteError('BAD_INPUT', `material "${m.name}" has alphaCutoff ${m.alphaCutoff}`, { file, path: `materials[${i}].alphaCutoff` });
+    materials[o + 32] = m.alphaCutoff;
   });
   const texels = new Uint8Array(4 * pixels);
   let at = 0;
   for (const c of chunks) { texels.set(c, at); at += c.length; }
   return { materials, textures: Uint32Array.from(table), texels, untextured };
+}
+
+/**
+ * Per flat triangle (scene/flatten.ts order: meshes, then primitives) UV0 corners (6 floats) and linear vertex
+ * colours (9 floats, RGB; white where a primitive has none), each only when asked for.
+ */
+export function triangleAttributes(scene: Scene, flat: FlatScene, want: { uv0?: boolean; color?: boolean }) {
+  const T = flat.indices.length / 3;
+  const triangleUv0 = want.uv0 ? new Float32Array(6 * T) : undefined;
+  const triangleColor = want.color ? new Float32Array(9 * T).fill(1) : undefined;
+  scene.meshes.forEach((mesh, mi) => {
+    let f = flat.meshFirstTriangle[mi];
+    for (const p of mesh.primitives) {
+      if ((triangleUv0 && p.uv0) || (triangleColor && p.colors))
+        for (let i = 0; i < p.indices.length; i++) {
+          const v = p.indices[i];
+          if (triangleUv0 && p.uv0) triangleUv0.set(p.uv0.subarray(2 * v, 2 * v + 2), 6 * f + 2 * i);
+          if (triangleColor && p.colors) triangleColor.set(p.colors.subarray(4 * v, 4 * v + 3), 9 * f + 3 * i);
+        }
+      f += p.indices.length / 3;
+    }
+  });
+  return { triangleUv0, triangleColor };
 }
 
 export interface BakeInputsResult {
@@ -134,22 +181,18 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
   const T = flat.indices.length / 3;
   const triangleUv1 = new Float32Array(6 * T), trianglePage = new Int32Array(T).fill(-1), triangleNormals = new Float32Array(9 * T);
   // UV0 only when a texture is bound; vertex colours only when some primitive has them (others read white).
-  const textured = textureTable.length > 0, coloured = scene.meshes.some((m) => m.primitives.some((p) => p.colors));
-  const triangleUv0 = textured ? new Float32Array(6 * T) : undefined;
-  const triangleColor = coloured ? new Float32Array(9 * T).fill(1) : undefined;
+  const { triangleUv0, triangleColor } = triangleAttributes(scene, flat, {
+    uv0: textureTable.length > 0, color: scene.meshes.some((m) => m.primitives.some((p) => p.colors)),
+  });
   // Flat triangles follow meshes then primitives in order (scene/flatten.ts).
   const primFirst: number[][] = [];
   scene.meshes.forEach((mesh, mi) => {
     let t = flat.meshFirstTriangle[mi];
     primFirst.push(mesh.primitives.map((p) => { const f = t; t += p.indices.length / 3; return f; }));
     mesh.primitives.forEach((p, pi) => {
+      if (!p.normals) return;
       const f = primFirst[mi][pi];
-      for (let i = 0; i < p.indices.length; i++) {
-        const v = p.indices[i];
-        if (p.normals) triangleNormals.set(p.normals.subarray(3 * v, 3 * v + 3), 9 * f + 3 * i);
-        if (triangleUv0 && p.uv0) triangleUv0.set(p.uv0.subarray(2 * v, 2 * v + 2), 6 * f + 2 * i);
-        if (triangleColor && p.colors) triangleColor.set(p.colors.subarray(4 * v, 4 * v + 3), 9 * f + 3 * i);
-      }
+      for (let i = 0; i < p.indices.length; i++) triangleNormals.set(p.normals.subarray(3 * p.indices[i], 3 * p.indices[i] + 3), 9 * f + 3 * i);
     });
   });
   if (layout) {

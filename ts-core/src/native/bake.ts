@@ -71,8 +71,12 @@ export function countUvOverlaps(cornerUv: Float32Array, page?: Uint32Array): { c
 
 /**
  * What the transport reads besides the flat scene (layouts documented in addon/src/bake_binding.cpp):
- * materials 21 floats each (albedo rgb, emission rgb, doubleSided, then base-colour and emissive textures as an
- * index into `textures` (-1 none) and a 2x3 UV0 transform), lights 14 floats each (type 0 directional /
+ * materials 33 floats each (bake/inputs.ts MATERIAL_FLOATS): [0-2] base colour factor rgb (0 for unlit),
+ * [3-5] emission rgb, [6] doubleSided, [7-13] base-colour texture, [14-20] emissive texture, [21] metallic,
+ * [22] roughness (perceptual), [23-29] metallicRoughness texture (read linear: B metallic, G roughness),
+ * [30] base colour alpha, [31] alphaMode (0 OPAQUE, 1 MASK, 2 BLEND), [32] alphaCutoff; a texture is an index into
+ * `textures` (-1 none) and a 2x3 UV0 transform. The transport's Lambertian albedo at a hit is
+ * base × ((1 − metallic) + metallic × roughness² / 2) (native bake/surface.h). Lights 14 floats each (type 0 directional /
  * 1 point / 2 spot, colour × intensity rgb, position, direction of travel, size, range, cos inner, cos outer),
  * sky 10 floats (type 0 none / 1 constant / 2 gradient, zenith, horizon, ground), and per flat triangle its UV1
  * corners, lightmap page (-1 none) and object-space corner normals. Textures are a flat table: 3 uint32 each
@@ -103,6 +107,12 @@ export interface TransportOptions {
   aoDistance?: number;
   /** Clamp of indirect path contributions against fireflies; 0 = off (default). */
   clampIndirect?: number;
+  /**
+   * Point and spot lights also reach path vertices through one light vertex per sample, MIS-weighted against bounce
+   * rays (default true): the bounce light of hotspots next to lights without its fireflies. false = bounce rays
+   * only (same expectation, for A/B comparisons).
+   */
+  lightVertices?: boolean;
   backend?: Backend;
 }
 

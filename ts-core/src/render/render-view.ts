@@ -1,8 +1,10 @@
 /**
  * The primary-ray preview renderer: albedo, normals, ambient occlusion, simple shading and depth, on the native
- * ray-tracing core. Rays are generated and shaded in native code (CPU threads or CUDA); this module only prepares
+ * ray-tracing core. Camera rays see what the path tracer's see: back faces of single-sided materials and alpha
+ * cut-outs are skipped. Rays are generated and shaded in native code (CPU threads or CUDA); this module only prepares
  * the inputs. Splat training views, Trust verification views and `ote render` all come through here.
  */
+import { isCutout, materialTable, triangleAttributes, type BakeTextureImage } from '../bake/inputs.js';
 import { createImage, type FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
 import { addon } from '../native/addon.js';
@@ -37,6 +39,59 @@ export interface RenderOptions extends JobOptions {
   materialColors?: Float32Array;
   /** A BVH built for this scene; by default one is built once per Scene object and cached. */
   bvh?: SceneBvh;
+  /**
+   * The scene's textures decoded (index = scene texture), for the alpha of alpha-tested (MASK, BLEND) materials'
+   * base colour textures. Omitted: those textures alone are decoded, once per Scene object (cutoutTextures).
+   */
+  textures?: readonly (BakeTextureImage | undefined)[];
+}
+
+const cutoutCache = new WeakMap<Scene, Promise<(BakeTextureImage | undefined)[] | undefined>>();
+
+/**
+ * The decoded base colour textures of the scene's alpha-tested materials (others undefined), once per Scene object;
+ * undefined when no alpha-tested material has one. What every renderer reads cut-outs from when not given textures.
+ */
+export function cutoutTextures(scene: Scene): Promise<(BakeTextureImage | undefined)[] | undefined> {
+  const needed = new Set(scene.materials.flatMap((m) => (isCutout(m) && m.baseColorTexture ? [m.baseColorTexture.texture] : [])));
+  if (!needed.size) return Promise.resolve(undefined);
+  let p = cutoutCache.get(scene);
+  if (!p) {
+    p = (async () => {
+      const { decodeSceneTextures } = await import('../io/splat-textures.js');
+      // Textures no cut-out reads are left undecoded (a mime type nothing decodes).
+      const only = { ...scene, textures: scene.textures.map((t, i) => (needed.has(i) ? t : { ...t, mimeType: 'application/x-not-needed' })) };
+      return (await decodeSceneTextures(only)).textures;
+    })();
+    cutoutCache.set(scene, p);
+    p.catch(() => cutoutCache.delete(scene));
+  }
+  return p;
+}
+
+interface SurfaceInputs {
+  materials: Float32Array;
+  textures: Uint32Array;
+  texels: Uint8Array;
+  triangleUv0?: Float32Array;
+}
+const surfaceCache = new WeakMap<Scene, { textures: unknown; surface: SurfaceInputs }>();
+
+/**
+ * The native surface tables camera rays read (bake/inputs.ts layout): which materials are single-sided, and for
+ * alpha-tested ones their coverage, with only their base colour textures bound (UV0 only then). Cached per Scene
+ * object and textures array.
+ */
+function surfaceInputs(scene: Scene, textures: readonly (BakeTextureImage | undefined)[] | undefined): SurfaceInputs {
+  const hit = surfaceCache.get(scene);
+  if (hit && hit.textures === textures) return hit.surface;
+  const needed = new Set(scene.materials.flatMap((m) => (isCutout(m) && m.baseColorTexture ? [m.baseColorTexture.texture] : [])));
+  const only = textures && needed.size ? textures.map((t, i) => (needed.has(i) ? t : undefined)) : undefined;
+  const table = materialTable(scene, only);
+  const { triangleUv0 } = triangleAttributes(scene, flattenScene(scene), { uv0: table.textures.length > 0 });
+  const surface = { materials: table.materials, textures: table.textures, texels: table.texels, triangleUv0 };
+  surfaceCache.set(scene, { textures, surface });
+  return surface;
 }
 
 const bvhCache = new WeakMap<Scene, Promise<SceneBvh>>();
@@ -86,7 +141,10 @@ export async function renderView(scene: Scene, view: View, opts: RenderOptions =
     sunDirection: opts.sunDirection ? Float32Array.from(opts.sunDirection) : undefined,
     background: opts.background ? Float32Array.from(opts.background) : undefined,
   };
-  const materials = { baseColor: colors, triangleMaterial: flat.triangleMaterial, defaultColor: Float32Array.of(0.8, 0.8, 0.8, 1) };
+  // Camera rays skip back faces of single-sided materials and alpha cut-outs, as the path tracer's and the
+  // lightmapped renderer's do (one rule: native bake/surface.h passes_through).
+  const surface = surfaceInputs(scene, opts.textures ?? await cutoutTextures(scene));
+  const materials = { baseColor: colors, triangleMaterial: flat.triangleMaterial, defaultColor: Float32Array.of(0.8, 0.8, 0.8, 1), surface };
   await runJob((onProgress) => addon().renderView(bvh.handle, params, materials, img.data, { backend: opts.backend ?? 'auto', onProgress }), opts);
   return img;
 }

@@ -6,6 +6,18 @@
 // π: a Lambertian surface of albedo a there reflects a × L. A lightmap texel stores L (and AO in alpha), so the
 // lightmapped render is emission + albedo × lightmap and the path-traced render is emission + albedo × L at the
 // first hit — the same estimator, which is what makes the two comparable.
+//
+// Materials (albedo with glTF metal/rough folded in, alpha cut-outs, which hits are there for which ray) are
+// bake/surface.h's, shared with the preview renderer. Bounce and shadow rays pass through alpha cut-outs and stop
+// at back faces (a single-sided wall still occludes, as in Unity's and Unreal's bakers); only camera rays skip
+// back faces of single-sided materials.
+//
+// Point and spot lights of `size` R > 0 are spheres (light_sample), cone-sampled so that irradiance stays bounded
+// however near a surface is. A light near a surface also makes a hotspot there (a bulb under a ceiling) whose
+// bounce light cosine-sampled rays rarely find: each sample therefore also shoots one light vertex (a ray from a
+// point or spot light, chosen by power, to the x it lands on) and connects every path vertex to it, weighted
+// against bounce rays that find the same x by MIS (power heuristic). The two strategies estimate the same paths,
+// so the result is unchanged in expectation; the hotspot's bounce light is sampled where it is.
 #pragma once
 #include "../random.h"
 #include "../sampling.h"
@@ -15,6 +27,7 @@
 #include "../hd.h"
 #include "../ray/traverse.h"
 #include "../vec3.h"
+#include "surface.h"
 
 namespace ote {
 
@@ -25,33 +38,9 @@ struct BakeLight {
   float color[3];     // colour × intensity (lux for directional, candela for point and spot)
   float position[3];  // world, point and spot
   float direction[3]; // world unit vector the light travels along (directional and spot)
-  float size;         // radius (point, spot) or angular diameter in radians (directional); 0 = hard shadows
+  float size;         // sphere radius (point, spot) or angular diameter in radians (directional); 0 = hard shadows
   float range;        // 0 = infinite
   float cos_inner, cos_outer;
-};
-
-// A base-colour or emissive texture bound to a material: an index into BakeSceneView::textures and the
-// KHR_texture_transform as a 2x3 affine map of UV0, (u', v') = (m[0] u + m[1] v + m[2], m[3] u + m[4] v + m[5]).
-struct BakeTextureRef {
-  int32_t texture;  // -1 = none
-  float uv_transform[6];
-};
-
-struct BakeMaterial {
-  float albedo[3];    // base colour factor (× texture × vertex colour at a point)
-  float emission[3];  // emissive factor × strength, radiance (× texture at a point)
-  uint32_t double_sided;
-  // Default: untextured, so that {albedo, emission, double_sided} initializers still mean what they say.
-  BakeTextureRef base_color_texture{-1, {1, 0, 0, 0, 1, 0}};
-  BakeTextureRef emissive_texture{-1, {1, 0, 0, 0, 1, 0}};
-};
-
-// One texture of the flat texture table: sRGB-encoded RGBA8 texels (glTF stores base colour and emission in
-// sRGB) at `offset` in BakeSceneView::texels, row-major, top row first (glTF UV (0,0) = first texel). Sampled
-// bilinearly with repeat wrapping (the glTF default sampler), decoded to linear before filtering.
-struct BakeTexture {
-  uint32_t width, height;
-  uint64_t offset;  // bytes
 };
 
 // One emissive triangle in world space, for next-event estimation. Its emission is the material's factor (what
@@ -68,23 +57,14 @@ struct EmitterTri {
 
 enum SkyType : uint32_t { kSkyNone = 0, kSkyConstant = 1, kSkyGradient = 2 };
 
-struct BakeSceneView {
+// The scene as the transport sees it: materials and textures (SurfaceView), the BVH, lights, emitters and sky.
+struct BakeSceneView : SurfaceView {
   SceneBvhView bvh;
-  const int32_t* triangle_material;  // per FlatScene triangle; -1 = default material
-  uint32_t triangle_count;
-  const BakeMaterial* materials;
-  uint32_t material_count;
-  BakeMaterial default_material;
-  // Optional per FlatScene triangle: UV0 corners (6 floats) for textures, linear vertex colours (9 floats, RGB)
-  // that multiply the base colour. nullptr = none.
-  const float* triangle_uv0;
-  const float* triangle_color;
-  const BakeTexture* textures;
-  uint32_t texture_count;
-  const uint8_t* texels;
-  const float* srgb_to_linear;  // 256 entries
   const BakeLight* lights;
   uint32_t light_count;
+  // Σ light_vertex_weight over the point and spot lights (0: none, no light vertices): light vertices pick a light
+  // in proportion to its weight.
+  float light_vertex_power;
   const EmitterTri* emitters;
   const float* emitter_cdf;  // emitter_count entries, last = 1; chosen by power (luminance × area)
   uint32_t emitter_count;
@@ -98,9 +78,14 @@ struct TransportParams {
   uint32_t rr_start;     // Russian roulette from this bounce on
   float ao_distance;     // world units; occluders farther than this do not count in AO
   float clamp_indirect;  // clamp of a path's indirect contribution (fireflies); <= 0: off
+  // 1: point and spot lights also reach path vertices through a light vertex (see the top of this file); 0: through
+  // bounce rays only (same expectation, more variance near lights: an A/B switch for tests).
+  uint32_t light_vertices = 1;
 };
 
 namespace transport {
+
+constexpr float kPi = 3.14159265f, kInvPi = 1.0f / 3.14159265f;
 
 // Seeded per texel and sample: the PCG counter hash of ote/random.h.
 OTE_HD OTE_INLINE uint32_t hash(uint32_t v) { return pcg_hash(v); }
@@ -110,15 +95,17 @@ OTE_HD OTE_INLINE uint32_t sample_seed(uint32_t seed, uint32_t item, uint32_t sa
 }
 
 OTE_HD OTE_INLINE Vec3 unit(Vec3 v) { return v * (1.0f / length(v)); }
-OTE_HD OTE_INLINE Vec3 v3(const float* f) { return make_vec3(f[0], f[1], f[2]); }
+using surf::v3;
 OTE_HD OTE_INLINE float luminance(Vec3 c) { return 0.2126f * c.x + 0.7152f * c.y + 0.0722f * c.z; }
+OTE_HD OTE_INLINE float max3(Vec3 c) { return max_nn(c.x, max_nn(c.y, c.z)); }
 
 using ::ote::basis;  // ote/sampling.h
 using ::ote::cosine_hemisphere;
 using ::ote::sincos_turns;
-// Uniform direction in the cone of half-angle acos(cos_max) around unit axis a.
-OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
-  const float c = 1.0f - u1 * (1.0f - cos_max), s = sqrtf(max_nn(0.0f, 1.0f - c * c));
+// Uniform direction in the cone around unit axis a whose half-angle has 1 − cos = `omc` (passed as such: for small
+// cones 1 − cos is computed without cancellation by the caller).
+OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float omc, float u1, float u2) {
+  const float c = 1.0f - u1 * omc, s = sqrtf(max_nn(0.0f, (1.0f - c) * (1.0f + c)));
   float sp, cp;
   sincos_turns(u2, sp, cp);
   Vec3 t, b;
@@ -129,62 +116,11 @@ OTE_HD OTE_INLINE Vec3 sample_cone(Vec3 a, float cos_max, float u1, float u2) {
 // Offset for secondary rays, scaled to the magnitude of the point (float precision of the hit).
 OTE_HD OTE_INLINE float ray_eps(Vec3 p) { return 1e-4f * max_nn(1.0f, max_nn(fabsf(p.x), max_nn(fabsf(p.y), fabsf(p.z)))); }
 
-OTE_HD OTE_INLINE const BakeMaterial& material_of(const BakeSceneView& s, uint32_t prim) {
-  if (s.triangle_material && prim < s.triangle_count) {
-    const int32_t m = s.triangle_material[prim];
-    if (m >= 0 && uint32_t(m) < s.material_count) return s.materials[m];
-  }
-  return s.default_material;
-}
-
-// Bilinear, repeat-wrapped lookup of texture `t` at (u, v), linear RGB.
-OTE_HD OTE_INLINE Vec3 sample_texture(const BakeSceneView& s, const BakeTextureRef& ref, float u0, float v0) {
-  if (ref.texture < 0 || uint32_t(ref.texture) >= s.texture_count || !s.texels) return make_vec3(1, 1, 1);
-  const BakeTexture& t = s.textures[ref.texture];
-  const float* m = ref.uv_transform;
-  const float u = m[0] * u0 + m[1] * v0 + m[2], v = m[3] * u0 + m[4] * v0 + m[5];
-  if (!(fabsf(u) < 1e6f) || !(fabsf(v) < 1e6f) || t.width == 0 || t.height == 0) return make_vec3(1, 1, 1);
-  const float fx = (u - floorf(u)) * float(t.width) - 0.5f, fy = (v - floorf(v)) * float(t.height) - 0.5f;
-  const float x0f = floorf(fx), y0f = floorf(fy), ax = fx - x0f, ay = fy - y0f;
-  int x0 = int(x0f), y0 = int(y0f);
-  const int W = int(t.width), H = int(t.height);
-  const int xa = x0 < 0 ? x0 + W : x0, ya = y0 < 0 ? y0 + H : y0;
-  const int xb = xa + 1 >= W ? 0 : xa + 1, yb = ya + 1 >= H ? 0 : ya + 1;
-  const uint8_t* px = s.texels + t.offset;
-  const float* lut = s.srgb_to_linear;
-  Vec3 c = make_vec3(0, 0, 0);
-  const int xs[2] = {xa, xb}, ys[2] = {ya, yb};
-  for (int j = 0; j < 2; ++j)
-    for (int i = 0; i < 2; ++i) {
-      const uint8_t* q = px + 4 * (size_t(ys[j]) * W + xs[i]);
-      const float w = (i ? ax : 1.0f - ax) * (j ? ay : 1.0f - ay);
-      c = c + make_vec3(lut[q[0]], lut[q[1]], lut[q[2]]) * w;
-    }
-  return c;
-}
-
-// Material colours at barycentrics (u, v) of triangle `prim`: albedo = factor × base-colour texture × vertex
-// colour, emission = factor × emissive texture. Untextured materials cost one branch.
+using surf::material_of;
+// Albedo (Lambertian, metal/rough folded in) and emission of a hit: bake/surface.h.
 OTE_HD OTE_INLINE void surface(const BakeSceneView& s, const BakeMaterial& m, uint32_t prim, float u, float v,
                                Vec3& albedo, Vec3& emission) {
-  albedo = v3(m.albedo);
-  emission = v3(m.emission);
-  const bool tex = m.base_color_texture.texture >= 0 || m.emissive_texture.texture >= 0;
-  if ((tex && s.triangle_uv0) || s.triangle_color) {
-    if (prim >= s.triangle_count) return;
-    const float w = 1.0f - u - v;
-    if (tex && s.triangle_uv0) {
-      const float* t = s.triangle_uv0 + 6ull * prim;
-      const float tu = w * t[0] + u * t[2] + v * t[4], tv = w * t[1] + u * t[3] + v * t[5];
-      if (m.base_color_texture.texture >= 0) albedo = albedo * sample_texture(s, m.base_color_texture, tu, tv);
-      if (m.emissive_texture.texture >= 0 && (emission.x > 0 || emission.y > 0 || emission.z > 0))
-        emission = emission * sample_texture(s, m.emissive_texture, tu, tv);
-    }
-    if (s.triangle_color) {
-      const float* c = s.triangle_color + 9ull * prim;
-      albedo = albedo * (v3(c) * w + v3(c + 3) * u + v3(c + 6) * v);
-    }
-  }
+  surf::shade(s, m, prim, u, v, albedo, emission);
 }
 
 OTE_HD OTE_INLINE Vec3 sky_radiance(const BakeSceneView& s, Vec3 d) {
@@ -201,55 +137,227 @@ OTE_HD OTE_INLINE Vec3 sky_radiance(const BakeSceneView& s, Vec3 d) {
   return make_vec3(0, 0, 0);
 }
 
-OTE_HD OTE_INLINE bool visible(const BakeSceneView& s, Vec3 org, Vec3 to, float dist) {
-  return !trace_any(s.bvh, make_ray(org, to, 0.0f, dist * (1.0f - 1e-3f)), kRayNone);
+// Shadow ray: nothing that is there for light (cut-outs pass, back faces block) on the segment.
+OTE_HD OTE_INLINE bool visible(const BakeSceneView& s, Vec3 org, Vec3 to, float dist, uint32_t& rng) {
+  return !surf::occluded(s.bvh, s, make_ray(org, to, 0.0f, dist * (1.0f - 1e-3f)), rng);
 }
 
-// Punctual lights: one sample of every light, each with its emitter jittered over its size (soft shadows).
-// Returns the contribution to L(p,n) (cosine-weighted irradiance over π).
-OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng) {
+// Spot cone and KHR_lights_punctual range window of a point or spot light, towards unit direction `from_light` at
+// distance D from its centre.
+OTE_HD OTE_INLINE float punctual_falloff(const BakeLight& l, Vec3 from_light, float D) {
+  float w = 1.0f;
+  if (l.range > 0) {
+    const float q = D / l.range, f = min_nn(max_nn(1.0f - q * q * q * q, 0.0f), 1.0f);
+    w = f * f;
+  }
+  if (l.type == kLightSpot) {
+    const float cd = dot(v3(l.direction), from_light);
+    const float t = min_nn(max_nn((cd - l.cos_outer) / max_nn(l.cos_inner - l.cos_outer, 1e-4f), 0.0f), 1.0f);
+    w *= t * t;
+  }
+  return w;
+}
+
+// One sample of light l seen from a shadow-ray origin `org` with unit normal n: its contribution to L(p,n) if
+// nothing occludes it, and the shadow segment (wi, dist; dist = 0: nothing to test).
+//  - directional: a direction in the cone of the angular diameter `size`, I cos θ / π;
+//  - point or spot of size 0: the point, I cos θ / (π d²);
+//  - point or spot of radius R = size > 0: a sphere of uniform radiance Le = I / (π R²) (seen from afar, the point
+//    light of intensity I it stands for), sampled uniformly in the cone it subtends, Le Ω cos θ / π per sample:
+//    the irradiance stays bounded (≤ π Le) however near the surface, where a point jittered over the sphere with
+//    1/d² made it explode. Inside the sphere the light fills the half-space towards its centre:
+//    L = Le (1 + n·axis) / 2, continuous with the outside at the sphere, with nothing to occlude it.
+//  The spot cone and the range window are evaluated at the centre's direction and distance.
+OTE_HD OTE_INLINE Vec3 light_sample(const BakeLight& l, Vec3 org, Vec3 n, float u1, float u2, Vec3& wi, float& dist) {
+  const Vec3 zero = make_vec3(0, 0, 0);
+  dist = 0.0f;
+  if (l.type == kLightDirectional) {
+    const Vec3 to = -v3(l.direction);
+    const float h = sinf(0.25f * l.size);  // 1 − cos(size / 2) = 2 sin²(size / 4)
+    wi = l.size > 0 ? sample_cone(to, 2.0f * h * h, u1, u2) : to;
+    dist = INFINITY;
+    const float c = dot(n, wi);
+    return c > 0 ? v3(l.color) * (c * kInvPi) : zero;
+  }
+  const Vec3 d = v3(l.position) - org;
+  const float D2 = dot(d, d), D = sqrtf(D2), R = l.size;
+  const Vec3 axis = D > 0 ? d * (1.0f / D) : n;
+  const float w = punctual_falloff(l, -axis, D);
+  if (!(w > 0)) return zero;
+  if (R > 0 && D <= R) {
+    wi = n;
+    return v3(l.color) * (w / (kPi * R * R) * 0.5f * (1.0f + dot(n, axis)));
+  }
+  float scale;
+  if (R > 0) {
+    const float s2 = R * R / D2, cos_max = sqrtf(max_nn(0.0f, 1.0f - s2));
+    wi = sample_cone(axis, s2 / (1.0f + cos_max), u1, u2);
+    // Le Ω / π with Le = I / (π R²), Ω = 2π (1 − cos_max) = 2π s2 / (1 + cos_max): R cancels.
+    scale = 2.0f / ((1.0f + cos_max) * D2);
+    const float b = dot(wi, d);  // nearer intersection with the sphere along wi
+    dist = b - sqrtf(max_nn(0.0f, R * R - (D2 - b * b)));
+  } else {
+    wi = axis;
+    scale = 1.0f / D2;
+    dist = D;
+  }
+  const float c = dot(n, wi);
+  if (!(c > 0) || !(dist > 0)) {
+    dist = 0.0f;
+    return zero;
+  }
+  return v3(l.color) * (w * scale * c * kInvPi);
+}
+
+// Light vertices pick point and spot lights by this weight: luminance × the solid angle they emit into.
+OTE_HD OTE_INLINE float light_vertex_weight(const BakeLight& l) {
+  if (l.type == kLightPoint) return luminance(v3(l.color)) * 4.0f * kPi;
+  if (l.type == kLightSpot && l.cos_outer < 1.0f) return luminance(v3(l.color)) * 2.0f * kPi * (1.0f - l.cos_outer);
+  return 0.0f;
+}
+
+// Per unit area at x (unit normal n on the side the light is on), the density of a light vertex landing on x from
+// light l if its centre sees x: choice × emission direction (uniform over the emitted solid angle) × cos / d².
+OTE_HD OTE_INLINE float light_vertex_pdf(const BakeSceneView& s, const BakeLight& l, Vec3 x, Vec3 n) {
+  const float weight = light_vertex_weight(l);
+  if (!(weight > 0) || !(s.light_vertex_power > 0)) return 0.0f;
+  const Vec3 d = x - v3(l.position);
+  const float d2 = dot(d, d);
+  if (!(d2 > 0)) return 0.0f;
+  const Vec3 w = d * (1.0f / sqrtf(d2));
+  const float c = -dot(n, w);
+  if (!(c > 0)) return 0.0f;
+  if (l.type == kLightSpot && dot(w, v3(l.direction)) < l.cos_outer) return 0.0f;
+  // (weight / power) × (1 / Ω) = luminance / power.
+  return luminance(v3(l.color)) / s.light_vertex_power * c / d2;
+}
+
+// MIS weight (power heuristic) of light l's sample at a vertex x that a bounce ray found with density `pb_area` per
+// unit area, against the light vertex that lands on x with density light_vertex_pdf when l's centre sees x. With
+// size 0 the shadow ray just traced went to the centre, so that is known; a sphere's shadow ray went elsewhere, and
+// the centre is tested with probability ρ = min(1, w_light / 0.1): an unbiased weight (expectation 1 − w_light
+// where the centre sees x, 1 where not) that traces the extra ray mostly where the light vertex matters.
+OTE_HD OTE_INLINE float bounce_weight(const BakeSceneView& s, const BakeLight& l, Vec3 org, Vec3 n, float pb_area,
+                                      uint32_t& rng, uint32_t* rays) {
+  const float pl = light_vertex_pdf(s, l, org, n);
+  if (!(pl > 0)) return 1.0f;
+  const float wl = pl * pl / (pl * pl + pb_area * pb_area);
+  if (!(l.size > 0)) return 1.0f - wl;
+  const float rho = min_nn(1.0f, 10.0f * wl);
+  if (rnd(rng) >= rho) return 1.0f;
+  const Vec3 d = v3(l.position) - org;
+  const float D = length(d);
+  *rays += 1;
+  if (!(D > 0) || !visible(s, org, d * (1.0f / D), D, rng)) return 1.0f;
+  return 1.0f - wl / rho;
+}
+
+// Punctual lights at a path vertex: one sample of every light. `pb_area` > 0 (a vertex a bounce ray found, with that
+// density per unit area) weighs point and spot lights against the light vertex (bounce_weight); 0 = no other
+// strategy reaches this vertex (the texel or camera hit itself, or light vertices off).
+OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, float pb_area,
+                                       uint32_t* rays) {
   Vec3 sum = make_vec3(0, 0, 0);
   const Vec3 org = p + n * ray_eps(p);
   for (uint32_t i = 0; i < s.light_count; ++i) {
     const BakeLight& l = s.lights[i];
     const float u1 = rnd(rng), u2 = rnd(rng);
-    Vec3 wi;
-    float dist, scale;
-    if (l.type == kLightDirectional) {
-      const Vec3 to = -v3(l.direction);
-      wi = l.size > 0 ? sample_cone(to, cosf(0.5f * l.size), u1, u2) : to;
-      dist = INFINITY;
-      scale = 1.0f;
-    } else {
-      Vec3 lp = v3(l.position);
-      if (l.size > 0) {  // a point on the sphere of the light's radius
-        const float z = 1.0f - 2.0f * u1, r = sqrtf(max_nn(0.0f, 1.0f - z * z));
-        float sp, cp;
-        sincos_turns(u2, sp, cp);
-        lp = lp + make_vec3(r * cp, r * sp, z) * l.size;
-      }
-      const Vec3 d = lp - org;
-      const float d2 = dot(d, d);
-      if (!(d2 > 0)) continue;
-      dist = sqrtf(d2);
-      wi = d * (1.0f / dist);
-      scale = 1.0f / d2;
-      if (l.range > 0) {  // KHR_lights_punctual recommended range falloff
-        const float q = dist / l.range, w = fminf(fmaxf(1.0f - q * q * q * q, 0.0f), 1.0f);
-        scale *= w * w;
-      }
-      if (l.type == kLightSpot) {
-        const float cd = dot(v3(l.direction), -wi);
-        const float t = fminf(fmaxf((cd - l.cos_outer) / fmaxf(l.cos_inner - l.cos_outer, 1e-4f), 0.0f), 1.0f);
-        scale *= t * t;
-      }
+    Vec3 wi = make_vec3(0, 0, 0);
+    float dist;
+    Vec3 c = light_sample(l, org, n, u1, u2, wi, dist);
+    if (!(max3(c) > 0)) continue;
+    if (dist > 0) {
+      *rays += 1;
+      if (!visible(s, org, wi, dist, rng)) continue;
     }
-    const float c = dot(n, wi);
-    if (c <= 0 || scale <= 0) continue;
-    if (!visible(s, org, wi, dist)) continue;
-    sum = sum + v3(l.color) * (scale * c * (1.0f / 3.14159265f));
+    if (pb_area > 0 && l.type != kLightDirectional) c = c * bounce_weight(s, l, org, n, pb_area, rng, rays);
+    sum = sum + c;
   }
   return sum;
+}
+
+// A light vertex: where a ray from a point or spot light landed, and what leaves it.
+struct LightVertex {
+  Vec3 x, n;       // the point, and its unit geometric normal on the side the light is on
+  Vec3 albedo;     // at x (the bounce strategy's Russian roulette reads it)
+  Vec3 radiance;   // albedo × L(x) due to that light: what leaves x towards a path vertex connected to it
+  float pdf;       // per unit area at x (light_vertex_pdf)
+};
+
+// One light vertex: a point or spot light chosen by light_vertex_weight, a direction uniform over what it emits
+// into, the first surface there for light; L(x) from that light by one light_sample (size 0: the ray itself showed
+// that the centre sees x). False when the ray escapes or lands on something black.
+OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, LightVertex& lv, uint32_t* rays) {
+  float u = rnd(rng) * s.light_vertex_power;
+  const float u1 = rnd(rng), u2 = rnd(rng);
+  const BakeLight* pick = nullptr;
+  for (uint32_t i = 0; i < s.light_count; ++i) {
+    const float w = light_vertex_weight(s.lights[i]);
+    if (!(w > 0)) continue;
+    pick = &s.lights[i];
+    if (u < w) break;
+    u -= w;
+  }
+  if (!pick) return false;
+  const BakeLight& l = *pick;
+  const Vec3 c = v3(l.position);
+  Vec3 dir;
+  if (l.type == kLightSpot) {
+    dir = sample_cone(v3(l.direction), 1.0f - l.cos_outer, u1, u2);
+  } else {
+    const float z = 1.0f - 2.0f * u1, r = sqrtf(max_nn(0.0f, 1.0f - z * z));
+    float sp, cp;
+    sincos_turns(u2, sp, cp);
+    dir = make_vec3(r * cp, r * sp, z);
+  }
+  Hit h;
+  *rays += 1;
+  if (!surf::trace_visible(s.bvh, s, make_ray(c, dir, 0.0f, l.range > 0 ? l.range : INFINITY), false, rng, h)) return false;
+  lv.x = c + dir * h.t;
+  lv.n = dot(h.ng, dir) < 0.0f ? h.ng : -h.ng;
+  lv.pdf = light_vertex_pdf(s, l, lv.x, lv.n);
+  if (!(lv.pdf > 0)) return false;
+  Vec3 le;
+  surface(s, material_of(s, h.prim), h.prim, h.u, h.v, lv.albedo, le);
+  if (!(max3(lv.albedo) > 0)) return false;
+  Vec3 Lx;
+  if (l.size > 0) {
+    const Vec3 org = lv.x + lv.n * ray_eps(lv.x);
+    Vec3 wi = make_vec3(0, 0, 0);
+    float dist;
+    Lx = light_sample(l, org, lv.n, rnd(rng), rnd(rng), wi, dist);
+    if (dist > 0 && max3(Lx) > 0) {
+      *rays += 1;
+      if (!visible(s, org, wi, dist, rng)) return false;
+    }
+  } else {
+    const float cx = fabsf(dot(h.ng, dir));
+    Lx = v3(l.color) * (punctual_falloff(l, dir, h.t) * cx / (h.t * h.t) * kInvPi);
+  }
+  lv.radiance = lv.albedo * Lx;
+  return max3(lv.radiance) > 0;
+}
+
+// The light vertex seen from path vertex (p, n) of throughput `beta` after `bounce` bounces: its contribution to
+// L(p,n), MIS-weighted against the bounce ray from p that would find the same x (density cos_p / π × cos_x / d² ×
+// the Russian roulette's survival probability there, which incident() computes the same way).
+OTE_HD OTE_INLINE Vec3 connect(const BakeSceneView& s, const TransportParams& tp, const LightVertex& lv, Vec3 p,
+                               Vec3 n, Vec3 beta, uint32_t bounce, uint32_t& rng, uint32_t* rays) {
+  const Vec3 zero = make_vec3(0, 0, 0);
+  const Vec3 org = p + n * ray_eps(p), to = lv.x + lv.n * ray_eps(lv.x);
+  const Vec3 d = to - org;
+  const float d2 = dot(d, d);
+  if (!(d2 > 0)) return zero;
+  const float dist = sqrtf(d2);
+  const Vec3 w = d * (1.0f / dist);
+  const float cp = dot(n, w), cx = -dot(lv.n, w);
+  if (!(cp > 0) || !(cx > 0)) return zero;
+  const float q = bounce + 1 >= tp.rr_start ? min_nn(0.95f, max3(beta * lv.albedo)) : 1.0f;
+  const float pb = cp * kInvPi * cx / d2 * q;
+  const float wl = lv.pdf * lv.pdf / (lv.pdf * lv.pdf + pb * pb);
+  *rays += 1;
+  if (!visible(s, org, w, dist, rng)) return zero;
+  return lv.radiance * (wl * cp * cx * kInvPi / (d2 * lv.pdf));
 }
 
 // Solid-angle pdf of reaching a point on an emitter by next-event estimation.
@@ -259,7 +367,7 @@ OTE_HD OTE_INLINE float emitter_pdf(const BakeSceneView& s, Vec3 le, float dist2
 }
 
 // One next-event sample of the emissive triangles, MIS-weighted against cosine sampling of the surface.
-OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng) {
+OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, uint32_t* rays) {
   if (s.emitter_count == 0 || !(s.emitter_power > 0)) return make_vec3(0, 0, 0);
   const float u = rnd(rng);
   uint32_t lo = 0, hi = s.emitter_count - 1;
@@ -285,35 +393,53 @@ OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, u
   if (cl <= 0) return make_vec3(0, 0, 0);
   // Chosen by the factor's luminance (the pdf both strategies must agree on); a texture scales the radiance.
   const Vec3 le = v3(e.emission);
-  const float pl = emitter_pdf(s, le, d2, cl), pb = c * (1.0f / 3.14159265f);
+  const float pl = emitter_pdf(s, le, d2, cl), pb = c * kInvPi;
   if (!(pl > 0)) return make_vec3(0, 0, 0);
   Vec3 lt = le;
-  if (e.material >= 0 && uint32_t(e.material) < s.material_count && s.materials[e.material].emissive_texture.texture >= 0) {
+  if (e.material >= 0 && uint32_t(e.material) < s.material_count) {
+    const BakeMaterial& m = s.materials[e.material];
     const float w0 = 1.0f - b1 - b2;
-    lt = le * sample_texture(s, s.materials[e.material].emissive_texture, w0 * e.uv0[0] + b1 * e.uv0[2] + b2 * e.uv0[4],
-                             w0 * e.uv0[1] + b1 * e.uv0[3] + b2 * e.uv0[5]);
-    if (!(lt.x > 0 || lt.y > 0 || lt.z > 0)) return make_vec3(0, 0, 0);  // dark texel: no shadow ray
+    const float tu = w0 * e.uv0[0] + b1 * e.uv0[2] + b2 * e.uv0[4], tv = w0 * e.uv0[1] + b1 * e.uv0[3] + b2 * e.uv0[5];
+    // A cut-out part of the emitter is not there: bounce rays pass it, so next-event samples find nothing.
+    if (surf::cut_out(s, m, s.triangle_uv0 != nullptr, tu, tv, rng)) return make_vec3(0, 0, 0);
+    if (m.emissive_texture.texture >= 0) {
+      lt = le * surf::sample_texture(s, m.emissive_texture, tu, tv, s.srgb_to_linear).rgb;
+      if (!(lt.x > 0 || lt.y > 0 || lt.z > 0)) return make_vec3(0, 0, 0);  // dark texel: no shadow ray
+    }
   }
-  if (!visible(s, org, wi, dist)) return make_vec3(0, 0, 0);
+  *rays += 1;
+  if (!visible(s, org, wi, dist, rng)) return make_vec3(0, 0, 0);
   const float w = pl * pl / (pl * pl + pb * pb);
   // f·cos/pdf with f = 1/π (unit albedo: the caller multiplies its throughput).
-  return lt * (w * c * (1.0f / 3.14159265f) / pl);
+  return lt * (w * c * kInvPi / pl);
 }
 
-// L(p,n) by one path: direct light at p, then `bounces` diffuse bounces. `ao` gets 1 when the first bounce ray
-// escapes farther than ao_distance, else 0.
+OTE_HD OTE_INLINE Vec3 clamp_indirect(const TransportParams& tp, Vec3 c) {
+  if (tp.clamp_indirect > 0) {
+    const float mx = max3(c);
+    if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
+  }
+  return c;
+}
+
+// L(p,n) by one path: direct light at p, then `bounces` diffuse bounces, and each vertex connected to the sample's
+// light vertex. `ao` gets 1 when the first bounce ray escapes farther than ao_distance, else 0. `rays` counts the
+// rays traced.
 OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& tp, Vec3 p, Vec3 n, uint32_t& rng,
                                 float* ao, uint32_t* rays) {
-  Vec3 L = direct_punctual(s, p, n, rng) + direct_emitters(s, p, n, rng);
-  *rays += s.light_count + (s.emitter_count ? 1u : 0u);
+  const bool use_lv = tp.light_vertices && tp.bounces > 0 && s.light_vertex_power > 0;
+  LightVertex lv{};
+  const bool have_lv = use_lv && light_vertex(s, rng, lv, rays);
+  Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays) + direct_emitters(s, p, n, rng, rays);
   Vec3 beta = make_vec3(1, 1, 1);
   Vec3 P = p, N = n;
   for (uint32_t bounce = 0;; ++bounce) {
+    if (have_lv && bounce < tp.bounces) L = L + clamp_indirect(tp, beta * connect(s, tp, lv, P, N, beta, bounce, rng, rays));
     const float u1 = rnd(rng), u2 = rnd(rng);
     const Vec3 dir = cosine_hemisphere(N, u1, u2);
-    const float pb = max_nn(dot(N, dir), 0.0f) * (1.0f / 3.14159265f);
+    const float pb = max_nn(dot(N, dir), 0.0f) * kInvPi;
     Hit h;
-    const bool hit = trace_closest(s.bvh, make_ray(P + N * ray_eps(P), dir, 0.0f, INFINITY), kRayNone, h);
+    const bool hit = surf::trace_visible(s.bvh, s, make_ray(P + N * ray_eps(P), dir, 0.0f, INFINITY), false, rng, h);
     *rays += 1;
     if (bounce == 0 && ao) *ao = (hit && h.t < tp.ao_distance) ? 0.0f : 1.0f;
     if (!hit) {
@@ -328,30 +454,23 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
       // The light-selection pdf is by the factor (gather_emitters), whatever the texture does here.
       const float pl = emitter_pdf(s, v3(m.emission), h.t * h.t, fabsf(dot(h.ng, dir)));
       const float w = pl > 0 ? pb * pb / (pb * pb + pl * pl) : 1.0f;
-      Vec3 c = beta * le * w;
-      if (bounce > 0 && tp.clamp_indirect > 0) {
-        const float mx = max_nn(c.x, max_nn(c.y, c.z));
-        if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
-      }
-      L = L + c;
+      const Vec3 c = beta * le * w;
+      L = L + (bounce > 0 ? clamp_indirect(tp, c) : c);
     }
     if (bounce >= tp.bounces) break;
     beta = beta * albedo;
+    float q = 1.0f;
     if (bounce + 1 >= tp.rr_start) {
-      const float q = min_nn(0.95f, max_nn(beta.x, max_nn(beta.y, beta.z)));
+      q = min_nn(0.95f, max3(beta));
       if (!(q > 0) || rnd(rng) >= q) break;
       beta = beta * (1.0f / q);
     }
     P = P + N * ray_eps(P) + dir * h.t;
     N = front ? h.ng : -h.ng;
-    Vec3 d = direct_punctual(s, P, N, rng) + direct_emitters(s, P, N, rng);
-    *rays += s.light_count + (s.emitter_count ? 1u : 0u);
-    Vec3 c = beta * d;
-    if (tp.clamp_indirect > 0) {
-      const float mx = max_nn(c.x, max_nn(c.y, c.z));
-      if (mx > tp.clamp_indirect) c = c * (tp.clamp_indirect / mx);
-    }
-    L = L + c;
+    // The density per unit area with which this bounce found P (survival included): what light vertices weigh against.
+    const float pb_area = use_lv ? pb * q * fabsf(dot(h.ng, dir)) / (h.t * h.t) : 0.0f;
+    const Vec3 d = direct_punctual(s, P, N, rng, pb_area, rays) + direct_emitters(s, P, N, rng, rays);
+    L = L + clamp_indirect(tp, beta * d);
   }
   return L;
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "../bake/surface.h"
 #include "../bvh/scene_bvh.h"
 #include "traverse.h"
 
@@ -32,6 +33,10 @@ struct RenderParams {
   const int32_t* triangle_material;
   uint32_t triangle_count;
   float default_color[4];
+  // What camera rays see through, by the rule every renderer shares (bake/surface.h passes_through): alpha
+  // cut-outs (materials, UV0 and the base-colour textures' alpha) and back faces of single-sided materials. AO and
+  // shadow rays pass cut-outs only. srgb_to_linear is not read. Zero-initialized: opaque and single-sided.
+  SurfaceView surface;
 };
 
 // Render into `rgba` (width * height * 4 floats, linear, top row first; alpha = coverage).
@@ -70,7 +75,7 @@ OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p,
     const float dlen = length(dc);
     const Vec3 dir = transform_vector(m, dc) * (1.0f / dlen);
     Hit h;
-    if (!trace_closest(s, make_ray(eye, dir, p.znear * dlen, p.zfar * dlen), kRayNone, h)) {
+    if (!surf::trace_visible(s, p.surface, make_ray(eye, dir, p.znear * dlen, p.zfar * dlen), true, rng, h)) {
       for (int c = 0; c < 4; ++c) acc[c] += p.background[c];
       continue;
     }
@@ -99,7 +104,7 @@ OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p,
         uint32_t open = 0;
         for (uint32_t a = 0; a < p.ao_samples; ++a) {
           const float u1 = rand01(rng), u2 = rand01(rng);
-          if (!trace_any(s, make_ray(org, cosine_hemisphere(nf, u1, u2), 0.0f, p.ao_distance), kRayNone)) ++open;
+          if (!surf::occluded(s, p.surface, make_ray(org, cosine_hemisphere(nf, u1, u2), 0.0f, p.ao_distance), rng)) ++open;
         }
         ao = float(open) / float(p.ao_samples);
       }
@@ -108,7 +113,7 @@ OTE_HD OTE_INLINE void shade_pixel(const SceneBvhView& s, const RenderParams& p,
       } else {
         const Vec3 l = make_vec3(p.sun_dir[0], p.sun_dir[1], p.sun_dir[2]);
         float direct = max_nn(0.0f, dot(nf, l));
-        if (direct > 0.0f && trace_any(s, make_ray(org, l, 0.0f, INFINITY), kRayNone)) direct = 0.0f;
+        if (direct > 0.0f && surf::occluded(s, p.surface, make_ray(org, l, 0.0f, INFINITY), rng)) direct = 0.0f;
         const float light = 0.35f * ao + 0.8f * direct;
         for (int c = 0; c < 3; ++c) rgb[c] = albedo[c] * light;
       }
