@@ -1,6 +1,7 @@
 /**
  * `ote render --mode lightmapped`: a view lit only by baked lightmaps — emission + albedo × lightmap(UV1),
- * bilinear — with the same camera samples as the path-traced mode, so the two differ only by the bake's error.
+ * bilinear — with the same camera samples (and the same culling of single-sided back faces and alpha cut-outs) as
+ * the path-traced mode, so the two differ only by the bake's error.
  * Pages are the float pages of a bake (bake/bake.ts) or decoded from a baked glTF (bake/writeback.ts).
  */
 import { bakeInputs, type BakeTextureImage, type LightmapLayout } from '../bake/inputs.js';

@@ -1,7 +1,8 @@
 /**
  * `ote render --mode pathtrace`: the ground truth for baked lighting. Camera rays hit the scene; each hit shows its
  * emission plus albedo × L, where L is estimated by the same transport that bakes lightmaps (bake/transport.h:
- * punctual lights with soft shadows, emissive triangles with NEE + MIS, sky, N bounces). Native, CPU threads.
+ * punctual lights with soft shadows, emissive triangles with NEE + MIS, sky, N bounces). Camera rays skip back faces
+ * of single-sided materials and alpha cut-outs, as every renderer's do (native bake/surface.h). Native, CPU threads.
  */
 import { bakeInputs, type BakeTextureImage, type Sky } from '../bake/inputs.js';
 import type { FloatImage } from '../image/float-image.js';
