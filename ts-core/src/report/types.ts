@@ -70,7 +70,7 @@ export interface OptimizeReport {
     removedLights: string[];
     keptLights: string[];
   };
-  /** The producer's own check at the chosen view (as displayed, after a 2×2 box filter); absent when nothing was compared. */
+  /** The producer's own check at the chosen view (as displayed, after a 4×4 box filter); absent when nothing was compared. */
   ownCheck?: { psnr: number; ssim: number; flip: number };
   /** The views the report and the own check show, and how they were chosen (render/views.ts). */
   views?: { kind: 'camera' | 'interior' | 'exterior'; used: number; skipped: string[]; exposure: number; width: number; height: number; spp: number };

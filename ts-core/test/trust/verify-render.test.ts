@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OTE_BIN, startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
 import type { TrustClient } from '../../src/trust/client.js';
-import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
+import { alternativeSamples, RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
 import { sampleSpecs } from '../../src/trust/sampling.js';
 import type { RenderSpec } from '../../src/trust/types.js';
 import { tempDir } from '../helpers.js';
@@ -40,6 +40,20 @@ test('the evaluator is deterministic per sample seed, and a ×2 bake measures fa
   assert.equal(a, b, 'two evaluators, same sample: the same numbers');
   const x2 = await ev.evaluate(blobs.reference, blobs.bakeX2, 'lightmap-gltf', s, PATHTRACED);
   assert.ok(a.psnr > x2.psnr + 6 && a.flip < x2.flip, `correct ${JSON.stringify(a)} vs ×2 ${JSON.stringify(x2)}`);
+});
+
+test('a sample whose reference shows nothing is replaced by wider views, and fails when none shows anything', async () => {
+  const ev = new RenderedSampleEvaluator();
+  const [s] = sampleSpecs('ab'.repeat(32), 1);
+  const alts = alternativeSamples(s);
+  assert.is(alts.length, 4);
+  assert.equal(alts[0], s);
+  assert.ok(alts[1].crop.w > s.crop.w && alts[1].crop.x >= 0 && alts[1].crop.x + alts[1].crop.w <= 1, 'the crop widens about its centre, inside the frame');
+  assert.equal(alts[2].crop, { x: 0, y: 0, w: 1, h: 1 });
+  assert.not.equal(alts[3].azimuth, s.azimuth);
+  // Exposed 20 stops down, every view is black: no certificate may rest on black against black.
+  const dark = await ev.evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, { ...PATHTRACED, exposure: -20 });
+  assert.equal(dark, { psnr: 0, ssim: 0, flip: 1 });
 });
 
 const submit = (artifact: Uint8Array, kind: 'lightmap-gltf' | 'splat', render: RenderSpec, thresholds: typeof BAKE_THRESHOLDS) =>
