@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { validateBytes } from 'gltf-validator';
 import { repoRoot, sharedScenes, tempDir } from '../helpers.js';
 
 const work = tempDir('ote-scenes-');
@@ -29,7 +30,7 @@ function lumaStats(file: string): { mean: number; std: number } {
 }
 
 for (const scene of sharedScenes()) {
-  test(`${scene.name}: optimizes under ${PROFILE.toUpperCase()}, verified, with previews that show the lit scene`, () => {
+  test(`${scene.name}: optimizes under ${PROFILE.toUpperCase()}, verified, with previews that show the lit scene and a glTF the Khronos validator passes`, async () => {
     const out = join(work, scene.name);
     const r = spawnSync(process.execPath, [oteBin, 'optimize', scene.path, '-o', out, '--profile', PROFILE, '--no-cache'],
       { encoding: 'utf8', env: { ...process.env, OTE_CACHE_DIR: join(work, 'cache') }, timeout: 900_000 });
@@ -44,6 +45,11 @@ for (const scene of sharedScenes()) {
       const s = lumaStats(join(out, f));
       assert.ok(s.mean > 20 && s.std > 8, `${f} shows the lit scene (mean luma ${s.mean.toFixed(1)}, spread ${s.std.toFixed(1)} of 255)`);
     }
+    // What `ote optimize` writes is valid glTF: zero errors from the Khronos validator (infos and warnings allowed:
+    // MOZ_lightmap is an extension it does not know).
+    const report2 = await validateBytes(new Uint8Array(readFileSync(join(out, 'scene.glb'))), { uri: 'scene.glb', maxIssues: 0, writeTimestamp: false });
+    const errors = report2.issues.messages.filter((m) => m.severity === 0);
+    assert.is(errors.length, 0, errors.slice(0, 3).map((e) => `${e.pointer}: ${e.code} ${e.message}`).join('; '));
     // The JSON holds numbers only: no Infinity or NaN could have been written (JSON.parse would have failed on them).
     assert.ok(Number.isFinite(report.ownCheck.psnr));
   });
