@@ -3,6 +3,9 @@
 //   refitSceneBvh(handle, scene, options) -> { promise: stats, cancel }   (scene: the built one, new instanceTransforms)
 //   traceRays(handle, rays, outputs, options) -> { promise: { backend }, cancel }
 //   renderView(handle, params, materials, out, options) -> { promise: { backend }, cancel }
+//     materials: { baseColor?: Float32Array (RGBA per material), triangleMaterial?: Int32Array, defaultColor?,
+//                  surface?: { materials: Float32Array (33 per material, as bakeLightmaps reads them), textures?,
+//                              texels?, triangleUv0? } }: what camera rays see through (ote/bake/surface.h)
 //   disposeSceneBvh(handle)
 // A handle keeps its SceneBvh alive across calls; running jobs hold their own reference, so disposing (or the
 // garbage collector) never frees a BVH under a running job, and a refit waits for running traces.

@@ -16,8 +16,8 @@
 
 namespace ote {
 
-// What baking and the reference renderer read besides the BVH: materials, lights, sky, and per FlatScene
-// triangle its lightmap UV1 corners, page and object-space corner normals.
+// What baking and the reference renderer read besides the BVH: materials (bake/surface.h), lights, sky, and per
+// FlatScene triangle its lightmap UV1 corners, page and object-space corner normals.
 struct BakeInputs {
   const FlatScene* flat;
   const int32_t* triangle_material;  // per FlatScene triangle, -1 = default
@@ -40,7 +40,8 @@ struct BakeInputs {
   // RGB vertex colours (9 floats) that multiply the base colour.
   const float* triangle_uv0 = nullptr;
   const float* triangle_color = nullptr;
-  // The flat texture table: texture_count BakeTexture headers into `texels` (sRGB RGBA8).
+  // The flat texture table: texture_count BakeTexture headers into `texels` (RGBA8: colour textures sRGB,
+  // metallicRoughness and alpha linear; bake/surface.h).
   const BakeTexture* textures = nullptr;
   uint32_t texture_count = 0;
   const uint8_t* texels = nullptr;
@@ -138,8 +139,9 @@ struct ReferenceView {
   const float* const* pages = nullptr;
 };
 
-// Render into rgba (width × height × 4 floats, linear, top row first). Camera samples are jittered the same way
-// in both modes, so the two images differ only by the lighting.
+// Render into rgba (width × height × 4 floats, linear, top row first; alpha = coverage). Camera samples are
+// jittered the same way in both modes, so the two images differ only by the lighting; camera rays skip alpha
+// cut-outs and back faces of single-sided materials (surf::trace_visible), as the preview renderer's do.
 Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const ReferenceView& v, ReferenceMode mode,
                         const TransportParams& tp, float* rgba, Backend backend, const JobControl& ctl);
 
