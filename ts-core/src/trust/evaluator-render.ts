@@ -13,8 +13,9 @@
  * renderers and metrics are deterministic: honest nodes compute the same numbers, so any deviation is a real
  * disagreement. (CUDA nodes agree only to ~1e-6; the consensus tolerance absorbs that.)
  */
+import { sceneFromGlb, SceneCache } from './blob-scenes.js';
 import type { SampleEvaluator, SampleResult } from './evaluator.js';
-import { cropView, sceneFromGlb, SceneCache, turnedView } from './evaluator.js';
+import { cropView, turnedView } from './sample-view.js';
 import type { SampleSpec } from './sampling.js';
 import { DEFAULT_RENDER, PSNR_CAP, type ArtifactKind, type RenderSpec } from './types.js';
 import type { FloatImage } from '../image/float-image.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { TrustEngine } from '../../src/trust/engine.js';
 import { TrustClient } from '../../src/trust/client.js';
 import { VerifierNode } from '../../src/trust/node.js';
-import { InterimRaycastEvaluator } from '../../src/trust/evaluator.js';
+import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
 import { Wire, WireError } from '../../src/trust/wire.js';
 import { canonicalJson, sha256Hex } from '../../src/trust/bytes.js';
 import { hmacHex, newIdentity, signHex, ed25519Verify } from '../../src/trust/crypto.js';
@@ -50,7 +50,10 @@ test.before(async () => {
   dataDir = tempDir('ote-trust-proto-');
   engine = new TrustEngine({ dataDir, quorum: 3, rateLimit: 400, clockSkewMs: 30_000 });
   await engine.start();
-  for (let i = 0; i < 3; i++) { const n = new VerifierNode({ engine: engine.url, evaluator: new InterimRaycastEvaluator() }); await n.start(); nodes.push(n); }
+  // The product's evaluator, its caches shared by the three nodes (each still renders and measures every sample
+  // itself); jobs ask for FAST_RENDER on the small Cornell box, which keeps each sample cheap.
+  const evaluator = new RenderedSampleEvaluator();
+  for (let i = 0; i < 3; i++) { const n = new VerifierNode({ engine: engine.url, evaluator }); await n.start(); nodes.push(n); }
   client = new TrustClient({ url: engine.url, apiKey: key() });
   wire = await Wire.connect(engine.url);
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { TrustEngine } from '../../trust/engine.js';
 import { NodeRefusedError, VerifierNode, type LieMode } from '../../trust/node.js';
 import { loadOrCreateIdentity } from '../../trust/crypto.js';
-import { InterimRaycastEvaluator, type SampleEvaluator } from '../../trust/evaluator.js';
+import type { SampleEvaluator } from '../../trust/evaluator.js';
 import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
 import { auditStore } from '../../trust/audit.js';
 import { numberFlag, parse, UsageError } from '../args.js';
@@ -83,10 +83,12 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const count = numberFlag(values.count, 'count', 1, { int: true, min: 1, max: 64 });
   const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, { min: 0 });
   const keyBase = values.key ?? join('out', 'trust', 'node.key');
+  // One evaluator is left (the interim JavaScript ray caster retired, issue #17); the flag stays so that scripts
+  // naming it keep working, and a future evaluator has a place.
   const which = values.evaluator ?? 'render';
-  if (which !== 'render' && which !== 'interim') throw new UsageError(`--evaluator must be render (ray-core + metrics) or interim, got "${which}"`);
+  if (which !== 'render') throw new UsageError(`--evaluator must be render (the product's renderers and PSNR/SSIM/FLIP; the interim evaluator was retired), got "${which}"`);
   const nodes = Array.from({ length: count }, (_, i) => {
-    const inner: SampleEvaluator = which === 'render' ? new RenderedSampleEvaluator() : new InterimRaycastEvaluator();
+    const inner: SampleEvaluator = new RenderedSampleEvaluator();
     // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
     const evaluator: SampleEvaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<SampleEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
     return new VerifierNode({
@@ -125,7 +127,7 @@ async function audit(argv: string[], ctx: CommandContext): Promise<number> {
 export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
-  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render|interim] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);
