@@ -10,7 +10,7 @@ import type { Certificate } from './certificate.js';
 import { hmacHex } from './crypto.js';
 import { authString, MAX_CHUNK_BYTES } from './protocol.js';
 import type { ArtifactKind, MetricName, RenderSpec, Thresholds } from './types.js';
-import { Wire, WireError } from './wire.js';
+import { EngineConnection, EngineRequestError } from './engine-connection.js';
 import { OteError } from '../errors.js';
 
 export interface ClientOptions { url: string; apiKey: { id: string; secret: string }; ca?: string | Buffer; requestTimeoutMs?: number }
@@ -32,13 +32,13 @@ export interface SubmitRequest {
 }
 
 export class TrustClient {
-  private wire?: Wire;
+  private wire?: EngineConnection;
   constructor(readonly o: ClientOptions) {}
 
-  private async conn(): Promise<Wire> {
+  private async conn(): Promise<EngineConnection> {
     if (this.wire && !this.wire.closed) return this.wire;
     try {
-      this.wire = await Wire.connect(this.o.url, { ca: this.o.ca, timeoutMs: this.o.requestTimeoutMs });
+      this.wire = await EngineConnection.connect(this.o.url, { ca: this.o.ca, timeoutMs: this.o.requestTimeoutMs });
     } catch (e) {
       throw new OteError('ENGINE_UNREACHABLE', (e as Error).message);
     }
@@ -70,7 +70,7 @@ export class TrustClient {
         await this.call('blob.end', { hash });
         return hash;
       } catch (e) {
-        if (!(e instanceof WireError && e.code === 'CONFLICT') || attempt >= 20) throw e;
+        if (!(e instanceof EngineRequestError && e.code === 'CONFLICT') || attempt >= 20) throw e;
         await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
       }
     }
@@ -99,7 +99,7 @@ export class TrustClient {
         opts.onStatus?.(s as { state: string; votes: number });
         if (s.certificate) return s.certificate as Certificate;
       } catch (e) {
-        if (e instanceof WireError && e.code === 'NOT_FOUND') throw new OteError('BAD_INPUT', e.message);
+        if (e instanceof EngineRequestError && e.code === 'NOT_FOUND') throw new OteError('BAD_INPUT', e.message);
         // Engine gone (restarting) or connection dropped: retry until the deadline.
       }
       await new Promise((r) => setTimeout(r, delay));

@@ -11,7 +11,7 @@ import type { SampleEvaluator } from './evaluator.js';
 import { canStop, passes, sampleSpecs, METRICS } from './sampling.js';
 import { Rng } from '../util/rng.js';
 import type { ArtifactKind, MetricName, RenderSpec, SampleMetrics, Thresholds, Vote } from './types.js';
-import { Wire } from './wire.js';
+import { EngineConnection } from './engine-connection.js';
 import { MAX_CHUNK_BYTES, nodeAuthBytes } from './protocol.js';
 
 export type LieMode = 'none' | 'random' | 'consistent' | 'collude';
@@ -42,7 +42,7 @@ interface Assignment {
 
 export class VerifierNode {
   readonly identity: Identity;
-  private wire?: Wire;
+  private wire?: EngineConnection;
   private queue: Assignment[] = [];
   private busy = false;
   private stopped = false;
@@ -65,9 +65,9 @@ export class VerifierNode {
     let delay = 100;
     for (;;) {
       if (this.stopped) return;
-      let wire: Wire | undefined;
+      let wire: EngineConnection | undefined;
       try {
-        wire = await Wire.connect(this.o.engine, { ca: this.o.ca });
+        wire = await EngineConnection.connect(this.o.engine, { ca: this.o.ca });
         const hello = await wire.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
         await wire.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
         this.wire = wire;
@@ -108,7 +108,7 @@ export class VerifierNode {
     } finally { this.busy = false; }
   }
 
-  private async fetch(wire: Wire, hash: string, size: number): Promise<Buffer> {
+  private async fetch(wire: EngineConnection, hash: string, size: number): Promise<Buffer> {
     const hit = this.blobCache.get(hash);
     if (hit) return hit;
     const parts: Buffer[] = [];
@@ -126,7 +126,7 @@ export class VerifierNode {
     return blob;
   }
 
-  private async verify(wire: Wire, a: Assignment): Promise<Vote> {
+  private async verify(wire: EngineConnection, a: Assignment): Promise<Vote> {
     const ref = await this.fetch(wire, a.referenceHash, a.sizes.reference);
     const art = await this.fetch(wire, a.artifactHash, a.sizes.artifact);
     const samples: SampleMetrics[] = [];

@@ -13,7 +13,7 @@ import { TrustEngine } from '../../src/trust/engine.js';
 import { TrustClient } from '../../src/trust/client.js';
 import { VerifierNode } from '../../src/trust/node.js';
 import { RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
-import { Wire, WireError } from '../../src/trust/wire.js';
+import { EngineConnection, EngineRequestError } from '../../src/trust/engine-connection.js';
 import { canonicalJson, sha256Hex } from '../../src/trust/bytes.js';
 import { hmacHex, newIdentity, signHex, ed25519Verify } from '../../src/trust/crypto.js';
 import { authString, encodeBinary, MAX_CHUNK_BYTES, nodeAuthBytes } from '../../src/trust/protocol.js';
@@ -22,7 +22,7 @@ import { auditStore } from '../../src/trust/audit.js';
 import { tempDir } from '../helpers.js';
 import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs, LIVENESS_MS } from './fixtures.js';
 
-let engine: TrustEngine, client: TrustClient, wire: Wire, blobs: Blobs, dataDir: string;
+let engine: TrustEngine, client: TrustClient, wire: EngineConnection, blobs: Blobs, dataDir: string;
 const nodes: VerifierNode[] = [];
 const key = () => ({ id: 'default', secret: engine.apiKeys.default });
 
@@ -33,15 +33,15 @@ function signed(type: string, body: Record<string, unknown>, o: { ts?: number; n
 
 async function rejects(p: Promise<unknown>, code: string, what: string) {
   try { await p; } catch (e) {
-    assert.instance(e, WireError, what);
-    assert.is((e as WireError).code, code, `${what}: ${(e as Error).message}`);
+    assert.instance(e, EngineRequestError, what);
+    assert.is((e as EngineRequestError).code, code, `${what}: ${(e as Error).message}`);
     return (e as Error).message;
   }
   assert.unreachable(`${what} was accepted`);
 }
 
 /** A reply that arrives for a request sent raw (no id tracking): the next pushed error. */
-function nextError(w: Wire): Promise<{ code: string; message: string }> {
+function nextError(w: EngineConnection): Promise<{ code: string; message: string }> {
   return new Promise((resolve) => { w.onEvent = (type, body) => { if (type === 'error') resolve(body as { code: string; message: string }); }; });
 }
 
@@ -55,7 +55,7 @@ test.before(async () => {
   const evaluator = new RenderedSampleEvaluator();
   for (let i = 0; i < 3; i++) { const n = new VerifierNode({ engine: engine.url, evaluator }); await n.start(); nodes.push(n); }
   client = new TrustClient({ url: engine.url, apiKey: key() });
-  wire = await Wire.connect(engine.url);
+  wire = await EngineConnection.connect(engine.url);
 });
 
 test.after(async () => {
@@ -79,7 +79,7 @@ test('oversized messages are rejected; frames past the hard limit close only tha
   await rejects(wire.request('engine.info', { pad: 'x'.repeat(300_000) }), 'TOO_LARGE', 'text over 256 KiB');
   const huge = 'f'.repeat(64);
   await rejects(client.call('blob.begin', { hash: huge, size: 300 << 20 }), 'TOO_LARGE', 'blob over the limit');
-  const w2 = await Wire.connect(engine.url);
+  const w2 = await EngineConnection.connect(engine.url);
   const closed = new Promise<void>((r) => { w2.onClose = () => r(); });
   w2.sendRaw(Buffer.alloc(MAX_CHUNK_BYTES + 200_000));
   await closed;
@@ -103,7 +103,7 @@ test('unauthenticated, forged, stale and replayed requests are refused', async (
 
 test('node auth is an Ed25519 challenge bound to the engine and the key', async () => {
   const id = newIdentity(), other = newIdentity();
-  const w = await Wire.connect(engine.url);
+  const w = await EngineConnection.connect(engine.url);
   const hello = await w.request('node.hello', { publicKey: id.publicKey });
   await rejects(w.request('node.auth', { sig: signHex(other, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, id.publicKey)) }), 'UNAUTHENTICATED', 'signed by another key');
   await rejects(w.request('node.auth', { sig: signHex(id, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, id.publicKey)) }), 'BAD_MESSAGE', 'a challenge is good for one attempt');
@@ -149,7 +149,7 @@ test('per-key rate limit', async () => {
   await e2.start();
   const c = new TrustClient({ url: e2.url, apiKey: { id: 'default', secret: e2.apiKeys.default } });
   const results = await Promise.allSettled(Array.from({ length: 30 }, () => c.info()));
-  const limited = results.filter((r) => r.status === 'rejected' && (r.reason as WireError).code === 'RATE_LIMITED').length;
+  const limited = results.filter((r) => r.status === 'rejected' && (r.reason as EngineRequestError).code === 'RATE_LIMITED').length;
   assert.ok(limited >= 15, `${limited} of 30 rate limited`);
   c.close();
   await e2.stop();
