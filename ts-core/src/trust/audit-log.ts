@@ -12,20 +12,20 @@ import { consistencyProof, inclusionProof, leafHash, subtreeRoot, verifyConsiste
 
 export interface LogEvent { type: string; [k: string]: unknown }
 
-export class AuditLog {
+/** An append-only log of events of type `E` (the engine's: events.ts). */
+export class AuditLog<E extends LogEvent = LogEvent> {
   private leafCache: Hash[] = [];
   private memo = new Map<string, Hash>();
 
+  /** `db` has the store's schema (schema.ts creates the log and checkpoints tables with the others). */
   constructor(private db: Database.Database, private identity: Identity) {
-    db.exec(`CREATE TABLE IF NOT EXISTS log (idx INTEGER PRIMARY KEY, data TEXT NOT NULL, leaf TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, timestamp INTEGER NOT NULL, engine_key TEXT NOT NULL, sig TEXT NOT NULL);`);
     for (const r of db.prepare('SELECT leaf FROM log ORDER BY idx').all() as { leaf: string }[]) this.leafCache.push(fromHex(r.leaf));
   }
 
   get size(): number { return this.leafCache.length; }
 
   /** Appends one event (call inside the caller's transaction so the event and the state it explains commit together). */
-  append(event: LogEvent): number {
+  append(event: E): number {
     const data = canonicalJson(event);
     const idx = this.leafCache.length;
     const leaf = leafHash(utf8(data));
@@ -71,10 +71,10 @@ export class AuditLog {
     return consistencyProof((i) => this.leafCache[i], first, second).map(toHex);
   }
 
-  event(index: number): LogEvent {
+  event(index: number): E {
     const r = this.db.prepare('SELECT data FROM log WHERE idx = ?').get(index) as { data: string } | undefined;
     if (!r) throw new RangeError(`no log entry ${index}`);
-    return JSON.parse(r.data) as LogEvent;
+    return JSON.parse(r.data) as E; // its own rows, as append wrote them
   }
 }
 

@@ -10,6 +10,7 @@ import { canonicalJson } from './bytes.js';
 import { verifyCertificate, type Certificate } from './certificate.js';
 import { ed25519Verify } from './crypto.js';
 import { verifyLog } from './audit-log.js';
+import type { EngineEvent } from './events.js';
 import { DEFAULT_REPUTATION } from './reputation.js';
 
 export interface StoreAudit { ok: boolean; logSize: number; checkpoints: number; jobs: number; certificates: number; problems: string[] }
@@ -19,7 +20,7 @@ export function auditStore(dataDir: string, opts: { engineKey?: string } = {}): 
   try {
     const log = verifyLog(db, ed25519Verify, opts.engineKey);
     const problems = [...log.problems];
-    const events = (db.prepare('SELECT idx, data FROM log ORDER BY idx').all() as { idx: number; data: string }[]).map((r) => JSON.parse(r.data) as Record<string, any>);
+    const events = (db.prepare('SELECT idx, data FROM log ORDER BY idx').all() as { idx: number; data: string }[]).map((r) => JSON.parse(r.data) as EngineEvent); // checked against their leaf hashes by verifyLog
     const jobs = db.prepare('SELECT * FROM jobs').all() as { id: string; spec: string; state: string; log_index: number; cert: string | null; result: string | null }[];
     let certificates = 0;
     for (const j of jobs) {
@@ -31,7 +32,7 @@ export function auditStore(dataDir: string, opts: { engineKey?: string } = {}): 
       if (canonicalJson(rest) !== canonicalJson(sub.spec)) problems.push(`${where}.spec: differs from the logged submission`);
       if (seed?.type !== 'job.seed' || seed.engineNonce !== engineNonce || seed.seed !== s) problems.push(`${where}.spec: seed differs from the logged seed`);
       if (j.state === 'done') {
-        const verdict = events.find((e) => e.type === 'verdict' && e.jobId === j.id);
+        const verdict = events.find((e): e is Extract<EngineEvent, { type: 'verdict' }> => e.type === 'verdict' && e.jobId === j.id);
         const result = JSON.parse(j.result ?? 'null');
         if (!verdict || !result || verdict.verdict !== result.verdict) problems.push(`${where}.result: verdict differs from the log`);
         const cert = JSON.parse(j.cert ?? 'null') as Certificate | null;

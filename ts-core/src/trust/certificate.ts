@@ -8,7 +8,8 @@ import { canonicalJson, fromHex, sha256Hex, signingBytes, utf8 } from './bytes.j
 import { decide, unreproducedClaims, type ConsensusOptions } from './consensus.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { deriveSeed, sampleSize } from './sampling.js';
-import type { ArtifactKind, MetricName, RenderSpec, Thresholds, Vote } from './types.js';
+import type { ArtifactKind, MetricName, Thresholds, Vote } from './types.js';
+import type { WireRenderSpec } from './messages.js';
 import type { Interval } from './stats.js';
 import { valueAt } from '../util/check-values.js';
 
@@ -45,8 +46,8 @@ export interface CertificateBody {
     seed: string;
     maxSamples: number;
     issuedAt: number;
-    /** How the nodes rendered: the reference mode, samples per pixel, bounces, crop pixels. */
-    render?: RenderSpec;
+    /** How the nodes rendered: the reference mode, samples per pixel, bounces, crop pixels (as submitted). */
+    render?: WireRenderSpec;
   };
   consensus: Partial<ConsensusOptions>;
   metrics: Record<MetricName, { median: number } & Interval>;

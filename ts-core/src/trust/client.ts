@@ -8,9 +8,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { canonicalJson, sha256Hex } from './bytes.js';
 import type { Certificate } from './certificate.js';
 import { hmacHex } from './crypto.js';
+import { EngineConnection, EngineRequestError, type Reply } from './engine-connection.js';
+import type { RequestBody, RequestType } from './messages.js';
 import { authString, MAX_CHUNK_BYTES } from './protocol.js';
+import type { Replies } from './replies.js';
 import type { ArtifactKind, MetricName, RenderSpec, Thresholds } from './types.js';
-import { EngineConnection, EngineRequestError } from './engine-connection.js';
 import { OteError } from '../errors.js';
 
 export interface ClientOptions { url: string; apiKey: { id: string; secret: string }; ca?: string | Buffer; requestTimeoutMs?: number }
@@ -32,21 +34,21 @@ export interface SubmitRequest {
 }
 
 export class TrustClient {
-  private wire?: EngineConnection;
+  private connection?: EngineConnection;
   constructor(readonly o: ClientOptions) {}
 
   private async conn(): Promise<EngineConnection> {
-    if (this.wire && !this.wire.closed) return this.wire;
+    if (this.connection && !this.connection.closed) return this.connection;
     try {
-      this.wire = await EngineConnection.connect(this.o.url, { ca: this.o.ca, timeoutMs: this.o.requestTimeoutMs });
+      this.connection = await EngineConnection.connect(this.o.url, { ca: this.o.ca, timeoutMs: this.o.requestTimeoutMs });
     } catch (e) {
       throw new OteError('ENGINE_UNREACHABLE', (e as Error).message);
     }
-    return this.wire;
+    return this.connection;
   }
 
   /** One signed request. */
-  async call(type: string, body: Record<string, unknown>, payload?: Uint8Array): Promise<{ body: Record<string, any>; payload?: Buffer }> {
+  async call<T extends RequestType>(type: T, body: RequestBody<T>, payload?: Uint8Array): Promise<Reply<Replies[T]>> {
     const ts = Date.now(), nonce = randomBytes(16).toString('hex');
     const sig = hmacHex(this.o.apiKey.secret, authString(type, ts, nonce, sha256Hex(canonicalJson(body))));
     return (await this.conn()).request(type, body, { auth: { key: this.o.apiKey.id, ts, nonce, sig }, payload });
@@ -63,7 +65,7 @@ export class TrustClient {
       try {
         const begin = (await this.call('blob.begin', { hash, size: bytes.length })).body;
         if (begin.complete) return hash;
-        for (let off = begin.received as number; off < bytes.length;) {
+        for (let off = begin.received; off < bytes.length;) {
           const chunk = bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_BYTES));
           off = (await this.call('blob.chunk', { hash, offset: off, chunkHash: sha256Hex(chunk) }, chunk)).body.received;
         }
@@ -96,8 +98,8 @@ export class TrustClient {
       if (opts.signal?.aborted) throw new OteError('CANCELLED', `stopped waiting for job ${jobId}`);
       try {
         const s = (await this.call('job.get', { jobId })).body;
-        opts.onStatus?.(s as { state: string; votes: number });
-        if (s.certificate) return s.certificate as Certificate;
+        opts.onStatus?.(s);
+        if (s.certificate) return s.certificate;
       } catch (e) {
         if (e instanceof EngineRequestError && e.code === 'NOT_FOUND') throw new OteError('BAD_INPUT', e.message);
         // Engine gone (restarting) or connection dropped: retry until the deadline.
@@ -112,5 +114,5 @@ export class TrustClient {
     return this.waitForCertificate(await this.submitJob(req), opts);
   }
 
-  close() { this.wire?.close(); }
+  close() { this.connection?.close(); }
 }

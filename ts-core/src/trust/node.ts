@@ -10,9 +10,10 @@ import { loadOrCreateIdentity, newIdentity, signHex, type Identity } from './cry
 import type { SampleEvaluator } from './evaluator.js';
 import { canStop, passes, sampleSpecs, METRICS } from './sampling.js';
 import { Rng } from '../util/rng.js';
-import type { ArtifactKind, MetricName, RenderSpec, SampleMetrics, Thresholds, Vote } from './types.js';
+import type { MetricName, RenderEnvironment, RenderSpec, SampleMetrics, Thresholds, Vote } from './types.js';
 import { EngineConnection } from './engine-connection.js';
-import { MAX_CHUNK_BYTES, nodeAuthBytes } from './protocol.js';
+import type { Assign, WireRenderSpec } from './messages.js';
+import { MAX_CHUNK_BYTES, nodeAuthBytes, parseAssign } from './protocol.js';
 
 export type LieMode = 'none' | 'random' | 'consistent' | 'collude';
 
@@ -35,15 +36,10 @@ export interface NodeOptions {
   log?: (line: string) => void;
 }
 
-interface Assignment {
-  jobId: string; referenceHash: string; artifactHash: string; kind: ArtifactKind; seed: string; maxSamples: number;
-  thresholds: Thresholds; confidence: number; sizes: { reference: number; artifact: number }; render?: RenderSpec;
-}
-
 export class VerifierNode {
   readonly identity: Identity;
-  private wire?: EngineConnection;
-  private queue: Assignment[] = [];
+  private connection?: EngineConnection;
+  private queue: Assign[] = [];
   private busy = false;
   private stopped = false;
   private blobCache = new Map<string, Buffer>();
@@ -65,20 +61,21 @@ export class VerifierNode {
     let delay = 100;
     for (;;) {
       if (this.stopped) return;
-      let wire: EngineConnection | undefined;
+      let conn: EngineConnection | undefined;
       try {
-        wire = await EngineConnection.connect(this.o.engine, { ca: this.o.ca });
-        const hello = await wire.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
-        await wire.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
-        this.wire = wire;
-        wire.onEvent = (type, body) => { if (type === 'assign') { this.queue.push(body as Assignment); void this.pump(); } };
-        wire.onClose = () => {
-          this.wire = undefined; this.queue = [];
+        conn = await EngineConnection.connect(this.o.engine, { ca: this.o.ca });
+        const hello = await conn.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
+        await conn.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
+        this.connection = conn;
+        const current = conn;
+        conn.onEvent = (type, body) => { if (type === 'assign') this.onAssign(current, body); };
+        conn.onClose = () => {
+          this.connection = undefined; this.queue = [];
           if (!this.stopped) this.connect().catch((e) => this.o.log?.(`stopped: ${(e as Error).message}`));
         };
         return;
       } catch (e) {
-        wire?.close(); // a half-open connection must not keep the process alive
+        conn?.close(); // a half-open connection must not keep the process alive
         // Refused by the engine's allow-list: retrying cannot help, and the operator must see why.
         if ((e as { code?: string }).code === 'FORBIDDEN') { this.stopped = true; throw new NodeRefusedError((e as Error).message); }
         if (Date.now() > deadline) { this.o.log?.(`giving up on ${this.o.engine}: ${(e as Error).message}`); return; }
@@ -88,32 +85,45 @@ export class VerifierNode {
     }
   }
 
-  stop() { this.stopped = true; this.wire?.close(); }
+  stop() { this.stopped = true; this.connection?.close(); }
+
+  /** Queues a checked assignment; one the node cannot read is refused at once, so the engine reassigns the seat. */
+  private onAssign(conn: EngineConnection, body: unknown) {
+    try {
+      this.queue.push(parseAssign(body));
+      void this.pump();
+    } catch (e) {
+      const jobId = (body as { jobId?: unknown } | null)?.jobId;
+      this.o.log?.(`unreadable assignment: ${(e as Error).message}`);
+      if (typeof jobId === 'string' && jobId.length <= 64) void conn.request('node.error', { jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
+    }
+  }
 
   private async pump() {
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.queue.length && this.wire) {
-        const a = this.queue.shift()!;
-        const wire = this.wire;
+      while (this.connection) {
+        const a = this.queue.shift();
+        if (!a) break;
+        const conn = this.connection;
         try {
-          const vote = await this.verify(wire, a);
-          await wire.request('node.vote', { vote });
+          const vote = await this.verify(conn, a);
+          await conn.request('node.vote', { vote });
           this.jobsDone++;
         } catch (e) {
-          if (!wire.closed) await wire.request('node.error', { jobId: a.jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
+          if (!conn.closed) await conn.request('node.error', { jobId: a.jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
         }
       }
     } finally { this.busy = false; }
   }
 
-  private async fetch(wire: EngineConnection, hash: string, size: number): Promise<Buffer> {
+  private async fetch(conn: EngineConnection, hash: string, size: number): Promise<Buffer> {
     const hit = this.blobCache.get(hash);
     if (hit) return hit;
     const parts: Buffer[] = [];
     for (let off = 0; off < size;) {
-      const r = await wire.request('blob.get', { hash, offset: off, length: Math.min(MAX_CHUNK_BYTES, size - off) });
+      const r = await conn.request('blob.get', { hash, offset: off, length: Math.min(MAX_CHUNK_BYTES, size - off) });
       if (!r.payload?.length) throw new Error(`blob ${hash.slice(0, 12)} ended at ${off} of ${size} bytes`);
       parts.push(r.payload);
       off += r.payload.length;
@@ -126,12 +136,13 @@ export class VerifierNode {
     return blob;
   }
 
-  private async verify(wire: EngineConnection, a: Assignment): Promise<Vote> {
-    const ref = await this.fetch(wire, a.referenceHash, a.sizes.reference);
-    const art = await this.fetch(wire, a.artifactHash, a.sizes.artifact);
+  private async verify(conn: EngineConnection, a: Assign): Promise<Vote> {
+    const render = a.render && renderSpecOf(a.render);
+    const ref = await this.fetch(conn, a.referenceHash, a.sizes.reference);
+    const art = await this.fetch(conn, a.artifactHash, a.sizes.artifact);
     const samples: SampleMetrics[] = [];
     for (const spec of sampleSpecs(a.seed, a.maxSamples)) {
-      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec, a.render);
+      const m = await this.o.evaluator.evaluate(ref, art, a.kind, spec, render);
       samples.push({ index: spec.index, ...m });
       if (canStop(samples, a.thresholds, a.confidence)) break;
     }
@@ -141,6 +152,26 @@ export class VerifierNode {
     const unsigned = { jobId: a.jobId, nodeKey: this.key, samples: s.samples, means: s.means, pass: told.pass ?? s.pass };
     return { ...unsigned, sig: signHex(this.identity, voteSigningBytes(unsigned)) };
   }
+}
+
+/**
+ * The render spec a job states, as the renderers take it. Version 1 of the protocol accepts a sky with any of its
+ * colour fields (messages.ts): a sky missing the colours its type needs cannot be rendered, and this node says so
+ * (node.error, and the engine reassigns) rather than rendering something else.
+ */
+export function renderSpecOf(w: WireRenderSpec): RenderSpec {
+  const { environment, ...rest } = w;
+  if (!environment) return rest;
+  const s = environment.sky;
+  const need = (field: 'color' | 'zenith' | 'horizon' | 'ground') => {
+    const v = s[field];
+    if (!v) throw new Error(`render.environment.sky.${field}: a ${s.type} sky needs it`);
+    return v;
+  };
+  const sky: RenderEnvironment['sky'] = s.type === 'none' ? { type: 'none' }
+    : s.type === 'constant' ? { type: 'constant', color: need('color') }
+    : { type: 'gradient', zenith: need('zenith'), horizon: need('horizon'), ground: need('ground') };
+  return { ...rest, environment: { sky, ...(environment.sun ? { sun: environment.sun } : {}) } };
 }
 
 function summarize(samples: SampleMetrics[], t: Thresholds) {
@@ -154,7 +185,7 @@ function summarize(samples: SampleMetrics[], t: Thresholds) {
  * - consistent: always claims the opposite verdict, with numbers shifted from the truth by a fixed rule;
  * - collude: claims the opposite verdict with numbers every colluder derives identically from the job seed.
  */
-function lie(mode: LieMode, samples: SampleMetrics[], honestPass: boolean, a: Assignment, key: string): { samples: SampleMetrics[]; pass?: boolean } {
+function lie(mode: LieMode, samples: SampleMetrics[], honestPass: boolean, a: Assign, key: string): { samples: SampleMetrics[]; pass?: boolean } {
   if (mode === 'none') return { samples };
   if (mode === 'random') {
     const r = new Rng(`${a.seed}:${key}`);

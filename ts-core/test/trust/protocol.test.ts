@@ -68,15 +68,15 @@ test('malformed messages are rejected with an error naming what is wrong', async
   let e = nextError(wire); wire.sendRaw('{not json'); assert.is((await e).code, 'BAD_MESSAGE');
   e = nextError(wire); wire.sendRaw(JSON.stringify({ v: 1, type: 'job.get' })); assert.match((await e).message, /body/);
   e = nextError(wire); wire.sendRaw(JSON.stringify({ v: 9, type: 'engine.info', body: {} })); assert.is((await e).code, 'UNSUPPORTED_VERSION');
-  await rejects(wire.request('no.such.type', {}), 'BAD_MESSAGE', 'unknown type');
+  await rejects(wire.requestUnchecked('no.such.type', {}), 'BAD_MESSAGE', 'unknown type');
   await rejects(wire.request('blob.begin', { hash: 'xyz', size: 1 }, signed('blob.begin', { hash: 'xyz', size: 1 })), 'BAD_MESSAGE', 'bad hash field');
-  const m = await rejects(wire.request('job.submit', { referenceHash: 'a'.repeat(64), artifactHash: 'b'.repeat(64), kind: 'mesh', thresholds: {} }), 'BAD_MESSAGE', 'bad enum');
+  const m = await rejects(wire.requestUnchecked('job.submit', { referenceHash: 'a'.repeat(64), artifactHash: 'b'.repeat(64), kind: 'mesh', thresholds: {} }), 'BAD_MESSAGE', 'bad enum');
   assert.match(m!, /job\.submit\.body\.kind/);
   e = nextError(wire); wire.sendRaw(Buffer.from([0, 0])); assert.is((await e).code, 'BAD_MESSAGE', 'short binary frame');
 });
 
 test('oversized messages are rejected; frames past the hard limit close only that connection', async () => {
-  await rejects(wire.request('engine.info', { pad: 'x'.repeat(300_000) }), 'TOO_LARGE', 'text over 256 KiB');
+  await rejects(wire.requestUnchecked('engine.info', { pad: 'x'.repeat(300_000) }), 'TOO_LARGE', 'text over 256 KiB');
   const huge = 'f'.repeat(64);
   await rejects(client.call('blob.begin', { hash: huge, size: 300 << 20 }), 'TOO_LARGE', 'blob over the limit');
   const w2 = await EngineConnection.connect(engine.url);

@@ -1,0 +1,16 @@
+/**
+ * The events the engine records in its audit log (audit-log.ts), one leaf each, in the order they happen. Every
+ * state row is explained by one of them, which is what `ote trust audit verify` (audit.ts) re-checks.
+ */
+import type { CertificateBody } from './certificate.js';
+import type { JobSpec, SeatRole } from './store.js';
+import type { MetricName, Vote } from './types.js';
+
+export type EngineEvent =
+  /** The job as submitted; its seed fields are cleared here and logged by the next event. */
+  | { type: 'job.submitted'; jobId: string; apiKey: string; spec: Partial<JobSpec> }
+  | { type: 'job.seed'; jobId: string; engineNonce: string; seed: string; maxSamples: number }
+  | { type: 'vote'; jobId: string; role: SeatRole; vote: Vote }
+  | { type: 'reputation'; node: string; jobId: string; role: SeatRole; outcome: 'agree' | 'flagged'; alpha: number; beta: number }
+  | { type: 'verdict'; jobId: string; verdict: 'accepted' | 'rejected'; reason: string; medians: Record<MetricName, number>; flagged: string[] }
+  | { type: 'certificate'; body: CertificateBody };

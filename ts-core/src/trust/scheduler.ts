@@ -1,0 +1,75 @@
+/**
+ * Assigning jobs to nodes. Every running job's quorum is filled from connected trusted nodes, least loaded first
+ * (ties broken at random); a node never verifies its producer's work, and untrusted nodes do not vote. One
+ * untrusted node may take a non-voting spot-check seat, to earn its way back. A job whose votes are all in is
+ * handed to the verdict. Assignments past their deadline time out, and their seats reopen for other nodes.
+ */
+import type { Assign } from './messages.js';
+import { isTrusted, type ReputationOptions } from './reputation.js';
+import type { EngineStore, JobSpec, SeatRole } from './store.js';
+
+export interface SchedulerOptions {
+  reputation: ReputationOptions;
+  /** Give one untrusted node a non-voting seat on each job. */
+  spotChecks: boolean;
+  /** How long a node has to vote after assignment. */
+  assignTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+/** What the scheduler needs of the rest of the engine. */
+export interface SchedulerHooks {
+  /** Keys of the nodes connected now. */
+  connected(): Iterable<string>;
+  /** Sends the assignment to a connected node. */
+  send(node: string, assign: Assign): void;
+  /** Size of a committed blob. */
+  blobSize(hash: string): number;
+  /** Called for a running job whose quorum has voted. */
+  finalize(jobId: string): void;
+}
+
+export class Scheduler {
+  constructor(private store: EngineStore, private o: SchedulerOptions, private hooks: SchedulerHooks) {}
+
+  /** Fills every running job's quorum and spot-check seat, and finalizes jobs whose votes are in. */
+  schedule() {
+    for (const j of this.store.runningJobs()) {
+      const rows = this.store.assignments(j.id);
+      const voted = rows.filter((r) => r.role === 'quorum' && r.state === 'voted').length;
+      if (voted >= j.quorum) { this.hooks.finalize(j.id); continue; }
+      const open = rows.filter((r) => r.role === 'quorum' && r.state === 'assigned').length;
+      let need = j.quorum - voted - open;
+      const used = new Set(rows.map((r) => r.node));
+      const candidates = [...this.hooks.connected()].filter((k) => !used.has(k) && k !== j.spec.producer)
+        .map((k) => ({ k, row: this.store.node(k), load: this.store.openAssignments(k), r: Math.random() }))
+        .sort((a, b) => a.load - b.load || a.r - b.r);
+      for (const c of candidates) {
+        if (need <= 0) break;
+        if (!isTrusted(c.row, this.o.reputation)) continue;
+        this.assign(j.id, j.spec, c.k, 'quorum');
+        need--;
+      }
+      if (this.o.spotChecks && !rows.some((r) => r.role === 'spot')) {
+        const spot = candidates.find((c) => !isTrusted(c.row, this.o.reputation));
+        if (spot) this.assign(j.id, j.spec, spot.k, 'spot');
+      }
+    }
+  }
+
+  /** Times out late assignments, then schedules (their seats go to other nodes). */
+  tick(now = Date.now()) {
+    const late = this.store.timeOutAssignments(now);
+    if (late) this.o.log?.(`${late} assignment(s) timed out; reassigning`);
+    this.schedule();
+  }
+
+  private assign(jobId: string, spec: JobSpec, node: string, role: SeatRole) {
+    this.store.assign(jobId, node, role, Date.now() + this.o.assignTimeoutMs);
+    this.hooks.send(node, {
+      jobId, referenceHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, seed: spec.seed, maxSamples: spec.maxSamples,
+      thresholds: spec.thresholds, confidence: spec.confidence, ...(spec.render ? { render: spec.render } : {}),
+      sizes: { reference: this.hooks.blobSize(spec.referenceHash), artifact: this.hooks.blobSize(spec.artifactHash) },
+    });
+  }
+}
