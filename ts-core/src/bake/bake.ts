@@ -12,6 +12,7 @@ import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
 import type { Backend } from '../native/addon.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
+import { transportTextures } from './textures.js';
 import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from './inputs.js';
 import { denoise, dilate, findSeams, stitchSeams } from './post.js';
 import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
@@ -41,7 +42,8 @@ export interface BakeOptions extends LightmapUvOptions {
   sky?: Sky;
   /**
    * The scene's textures decoded (index = scene texture; io/splat-textures.ts decodeSceneTextures gives them):
-   * base-colour and emissive textures then colour the bounce light and the emitters. Without them, factors only.
+   * base-colour and emissive textures then colour the bounce light and the emitters. Default: the textures the
+   * transport reads, decoded once per scene (bake/textures.ts).
    */
   textures?: readonly (BakeTextureImage | undefined)[];
   backend?: Backend;
@@ -119,7 +121,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     pageWidth: uv.atlas.pages.map((p) => p.width),
     pageHeight: uv.atlas.pages.map((p) => p.height),
   };
-  const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, opts.textures);
+  const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, opts.textures ?? await transportTextures(uv.scene));
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(uv.scene)));
   const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
     samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,

@@ -10,7 +10,7 @@ import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative } from '../native/bake.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
-import { cutoutTextures } from './render-view.js';
+import { transportTextures } from '../bake/textures.js';
 
 export interface LightmappedOptions extends JobOptions {
   /** Camera samples per pixel (anti-aliasing only; default 16). */
@@ -21,8 +21,8 @@ export interface LightmappedOptions extends JobOptions {
 }
 
 export async function renderLightmapped(scene: Scene, layout: LightmapLayout, pages: FloatImage[], view: View, opts: LightmappedOptions = {}): Promise<FloatImage> {
-  // Without the scene's textures, alpha-tested materials still read their base colour texture's alpha.
-  const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures ?? await cutoutTextures(scene));
+  // Without textures given, the ones the transport reads are decoded once per scene (bake/textures.ts).
+  const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures ?? await transportTextures(scene));
   const data = await renderReferenceNative(flat, inputs, view, pages.map((p) => p.data), {
     mode: 'lightmapped', spp: opts.spp ?? 16, seed: opts.seed ?? 1, signal: opts.signal, onProgress: opts.onProgress,
   });

@@ -11,7 +11,7 @@ import { renderReferenceNative, type TransportOptions } from '../native/bake.js'
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
-import { cutoutTextures } from './render-view.js';
+import { transportTextures } from '../bake/textures.js';
 
 export interface PathtraceOptions extends JobOptions, TransportOptions {
   /** Camera samples per pixel, each with its own light path (default 64). */
@@ -23,8 +23,8 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
-  // Without the scene's textures, alpha-tested materials still read their base colour texture's alpha.
-  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? await cutoutTextures(scene));
+  // Without textures given, the ones the transport reads are decoded once per scene (bake/textures.ts).
+  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? await transportTextures(scene));
   const data = await renderReferenceNative(flat, inputs, view, undefined, {
     mode: 'pathtrace', spp: opts.spp ?? 64, seed: opts.seed ?? 1, bounces: opts.bounces ?? 3,
     aoDistance: opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(scene))),
