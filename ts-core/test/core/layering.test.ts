@@ -49,11 +49,13 @@ const ALLOWED: Record<string, string> = {
   // native ↔ splat: the splat binding takes splat/'s model and camera types.
   'native/splat.ts → splat/model.ts': 'TODO(#17): the splat parameter layout is declared at the native boundary (C++ header mirror)',
   'native/splat.ts → splat/camera.ts': 'TODO(#17): as above',
-  // render → bake: renderers pack materials and lights with the bake's kernel inputs.
+  // render → bake: renderers pack materials, lights and textures with the bake's kernel inputs.
   'render/lightmapped-gltf.ts → bake/inputs.ts': 'TODO(#17): kernel inputs (materials, lights, sky) move to the native boundary',
   'render/lightmapped.ts → bake/inputs.ts': 'TODO(#17): as above',
   'render/pathtrace.ts → bake/inputs.ts': 'TODO(#17): as above',
   'render/render-view.ts → bake/inputs.ts': 'TODO(#17): as above',
+  'render/lightmapped.ts → bake/textures.ts': 'TODO(#17): as above (the decoded texture table is a kernel input too)',
+  'render/pathtrace.ts → bake/textures.ts': 'TODO(#17): as above',
   'render/lightmapped-gltf.ts → bake/writeback.ts': 'TODO(#17): reading MOZ_lightmap back belongs with io/moz-lightmap.ts',
   // io → splat: the splat file formats read and write splat/'s model; the texture decoder is named for splats.
   'io/splat-formats.ts → splat/model.ts': 'TODO(#17): the Gaussian model is a data type; it moves below io (beside scene/)',
