@@ -2,10 +2,13 @@
  * Lightmap encodings, in plain TypeScript (no Node builtins):
  * - `encodeExr`: OpenEXR 2.0, scanline, uncompressed, half-float RGBA — the HDR store every engine can import;
  * - `encodeRgbm`: RGBM 8-bit (rgb / (M × range), M in alpha), the 8-bit HDR encoding of Unity and others;
- * - `encodeScaled8`: linear 8-bit RGB divided by a scale, for glTF viewers that sample the lightmap as a plain
- *   texture (three.js `lightMap` with MOZ_lightmap intensity = scale × π; see bake/writeback.ts).
+ * - `encodeScaled8`: 8-bit sRGB-encoded RGB of the page divided by a scale, for glTF viewers that sample the
+ *   lightmap as a colour texture (three.js `lightMap` with colorSpace sRGB and MOZ_lightmap intensity = scale × π;
+ *   see bake/writeback.ts). The sRGB curve spends its codes where the eye sees steps: a linear 8-bit page whose
+ *   scale a bright hotspot sets leaves the walls on 3–5 codes, and per-channel rounding turns them into coloured
+ *   blotches.
  */
-import type { FloatImage } from '../image/float-image.js';
+import { linearToSrgb, type FloatImage } from '../image/float-image.js';
 
 /** IEEE 754 binary16 from a float (round to nearest even, with overflow to infinity and subnormals). */
 export function toHalf(v: number): number {
@@ -96,11 +99,11 @@ export function lightmapScale(img: FloatImage): number {
   return Math.max(1e-6, v[Math.min(v.length - 1, Math.floor(0.999 * v.length))] ?? 1);
 }
 
-/** Linear 8-bit RGB of rgb / scale (clamped); alpha carries AO. */
+/** sRGB-encoded 8-bit RGB of rgb / scale (clamped); alpha carries AO, linear. */
 export function encodeScaled8(img: FloatImage, scale: number): Uint8Array {
   const out = new Uint8Array(img.width * img.height * 4);
   for (let i = 0; i < img.width * img.height; i++) {
-    for (let c = 0; c < 3; c++) out[4 * i + c] = Math.round(Math.min(1, Math.max(0, img.data[4 * i + c] / scale)) * 255);
+    for (let c = 0; c < 3; c++) out[4 * i + c] = Math.round(linearToSrgb(Math.min(1, Math.max(0, img.data[4 * i + c] / scale))) * 255);
     out[4 * i + 3] = Math.round(Math.min(1, Math.max(0, img.data[4 * i + 3])) * 255);
   }
   return out;

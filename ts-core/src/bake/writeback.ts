@@ -8,16 +8,17 @@
  *   cannot be kept: glTF has one base colour texture);
  * - `lightmapsFromScene`: the layout and float pages of a baked scene, for `ote render --mode lightmapped`.
  *
- * Textures are stored linear: value × intensity = L (irradiance / π), with intensity = π × scale for three.js,
- * which multiplies lightMap by intensity and then by albedo / π (BRDF_Lambert).
+ * Pages are stored sRGB-encoded (bake/encode.ts encodeScaled8), like base colour textures: decoded to linear,
+ * value × intensity = L (irradiance / π), with intensity = π × scale for three.js, which multiplies lightMap (a
+ * texture with colorSpace sRGB) by intensity and then by albedo / π (BRDF_Lambert). Alpha holds AO, linear.
  */
 import { OteError } from '../errors.js';
-import type { FloatImage } from '../image/float-image.js';
+import { srgbToLinear, type FloatImage } from '../image/float-image.js';
 import type { Material, Scene, Texture } from '../scene/types.js';
 import type { LightmapLayout } from './inputs.js';
 
 export interface EncodedPage {
-  /** PNG bytes of the page, linear, value × scale = L. */
+  /** PNG bytes of the page, sRGB-encoded: linear value × scale = L. */
   png: Uint8Array;
   width: number;
   height: number;
@@ -88,7 +89,8 @@ function defaultLit(): Material {
 
 /**
  * Layout and float pages of a scene baked with MOZ_lightmap: every node whose primitives' materials carry a
- * lightmap and whose primitives have UV1. `decode` turns a texture's bytes into linear RGBA floats in [0,1].
+ * lightmap and whose primitives have UV1. `decode` turns a texture's bytes into its stored values in [0,1] (RGBA, as
+ * encoded: this function decodes the sRGB curve).
  */
 export function lightmapsFromScene(scene: Scene, decode: (t: Texture) => FloatImage): { layout: LightmapLayout; pages: FloatImage[] } {
   const pageOfTexture = new Map<string, number>();
@@ -106,7 +108,7 @@ export function lightmapsFromScene(scene: Scene, decode: (t: Texture) => FloatIm
       let page = pageOfTexture.get(key);
       if (page === undefined) {
         const img = decode(scene.textures[l.texture]);
-        for (let k = 0; k < img.data.length; k++) if (k % 4 !== 3) img.data[k] *= l.intensity / Math.PI;
+        for (let k = 0; k < img.data.length; k++) if (k % 4 !== 3) img.data[k] = srgbToLinear(img.data[k]) * l.intensity / Math.PI;
         pages.push(img);
         layout.pageWidth.push(img.width);
         layout.pageHeight.push(img.height);
