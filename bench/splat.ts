@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GENERATORS } from '../examples/generators/index.js';
 import { encodeSplats } from '../ts-core/src/io/splat-formats.js';
-import { decodeSceneTextures } from '../ts-core/src/io/splat-textures.js';
+import { decodeSceneTextures } from '../ts-core/src/io/textures.js';
 import { nativeInfo } from '../ts-core/src/native/addon.js';
 import { createAdam, createGrads, renderSplats, splatTrainStep, SplatTrainSession } from '../ts-core/src/native/splat.js';
 import { renderView, sceneBvh } from '../ts-core/src/render/render-view.js';

@@ -41,7 +41,7 @@ export interface BakeOptions extends LightmapUvOptions {
   aoDistance?: number;
   sky?: Sky;
   /**
-   * The scene's textures decoded (index = scene texture; io/splat-textures.ts decodeSceneTextures gives them):
+   * The scene's textures decoded (index = scene texture; io/textures.ts decodeSceneTextures gives them):
    * base-colour and emissive textures then colour the bounce light and the emitters. Default: the textures the
    * transport reads, decoded once per scene (bake/textures.ts).
    */

@@ -4,6 +4,7 @@
  * Validated here so that bad input fails with a message naming the light or mesh, before any native work.
  */
 import { OteError } from '../errors.js';
+import type { DecodedTexture } from '../io/textures.js';
 import type { BakeNativeInputs } from '../native/bake.js';
 import { flattenScene, type FlatScene } from '../scene/flatten.js';
 import { worldMatrices } from '../scene/transform.js';
@@ -22,12 +23,8 @@ export interface LightmapLayout {
   pageHeight: number[];
 }
 
-/** A decoded texture: sRGB-encoded RGBA8, top row first (io/splat-textures.ts decodeSceneTextures gives these). */
-export interface BakeTextureImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+/** A decoded texture: sRGB-encoded RGBA8, top row first (io/textures.ts decodeSceneTextures gives these). */
+export type BakeTextureImage = DecodedTexture;
 
 /** KHR_texture_transform as the 2x3 affine map the native side applies to UV0: T(offset) · R(rotation) · S(scale). */
 export function uvTransformMatrix(t: TextureTransform | undefined): number[] {

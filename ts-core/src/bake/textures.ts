@@ -5,7 +5,7 @@
  * the textures' colours, not the factors'). Cached per scene texture table, which derived scenes (the bake's copy
  * with UV1, a copy with the environment's sun) share with the scene they came from.
  */
-import { decodeSceneTextures } from '../io/splat-textures.js';
+import { decodeSceneTextures } from '../io/textures.js';
 import type { Scene } from '../scene/types.js';
 import type { BakeTextureImage } from './inputs.js';
 

@@ -18,7 +18,7 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
   spp?: number;
   seed?: number;
   sky?: Sky;
-  /** The scene's textures, decoded (io/splat-textures.ts decodeSceneTextures): base colour and emission read them. */
+  /** The scene's textures, decoded (io/textures.ts decodeSceneTextures): base colour and emission read them. */
   textures?: readonly (BakeTextureImage | undefined)[];
 }
 

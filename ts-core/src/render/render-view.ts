@@ -58,7 +58,7 @@ export function cutoutTextures(scene: Scene): Promise<(BakeTextureImage | undefi
   let p = cutoutCache.get(scene);
   if (!p) {
     p = (async () => {
-      const { decodeSceneTextures } = await import('../io/splat-textures.js');
+      const { decodeSceneTextures } = await import('../io/textures.js');
       // Textures no cut-out reads are left undecoded (a mime type nothing decodes).
       const only = { ...scene, textures: scene.textures.map((t, i) => (needed.has(i) ? t : { ...t, mimeType: 'application/x-not-needed' })) };
       return (await decodeSceneTextures(only)).textures;

@@ -9,17 +9,11 @@
  * with the object's transform (see placeObjects). No Node builtins: textures arrive decoded from the caller.
  */
 import { srgbToLinear } from '../image/float-image.js';
+import type { DecodedTexture } from '../io/textures.js';
 import { instanceMatrix, multiply, worldMatrices } from '../scene/transform.js';
 import { instanceCount, type Material, type Primitive, type Scene, type TextureRef } from '../scene/types.js';
 import { Rng } from '../util/rng.js';
 import { concatModels, createModel, logit, rgbToDc, rotToQuat, transformGaussians, type GaussianModel } from './model.js';
-
-/** A decoded texture: 8-bit RGBA, row-major, top row first (as io/png.ts decodes it). */
-export interface DecodedTexture {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
 
 export interface ConvertOptions {
   /** Total Gaussians over all converted objects (split by area x detail). Default 200k. */

@@ -12,6 +12,7 @@
  * more would only add render time at this resolution.
  */
 import type { FloatImage } from '../image/float-image.js';
+import type { DecodedTexture } from '../io/textures.js';
 import type { Backend } from '../native/addon.js';
 import { createAdam, createGrads, renderSplats, splatTrainStep } from '../native/splat.js';
 import { renderView, sceneBvh } from '../render/render-view.js';
@@ -22,7 +23,7 @@ import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import { OteError } from '../errors.js';
 import { splatCamera } from './camera.js';
-import { convertScene, type DecodedTexture } from './convert.js';
+import { convertScene } from './convert.js';
 import { selectGaussians, withShDegree, type GaussianModel } from './model.js';
 import { placeCameras, trainSplats, type TrainingView } from './train.js';
 

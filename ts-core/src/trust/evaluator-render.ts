@@ -45,7 +45,7 @@ async function decodeLitCandidate(bytes: Uint8Array): Promise<LightmappedGltf> {
  * (splat/convert.ts), averaged over the texture because the preview renderer shades per material.
  */
 async function unlitMaterialColors(scene: Scene): Promise<Float32Array> {
-  const { decodeSceneTextures } = await import('../io/splat-textures.js');
+  const { decodeSceneTextures } = await import('../io/textures.js');
   const { srgbToLinear } = await import('../image/float-image.js');
   const { textures } = await decodeSceneTextures(scene);
   const lut = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));

@@ -57,10 +57,9 @@ const ALLOWED: Record<string, string> = {
   'render/lightmapped.ts → bake/textures.ts': 'TODO(#17): as above (the decoded texture table is a kernel input too)',
   'render/pathtrace.ts → bake/textures.ts': 'TODO(#17): as above',
   'render/lightmapped-gltf.ts → bake/writeback.ts': 'TODO(#17): reading MOZ_lightmap back belongs with io/moz-lightmap.ts',
-  // io → splat: the splat file formats read and write splat/'s model; the texture decoder is named for splats.
+  // io → splat: the splat file formats read and write splat/'s model.
   'io/splat-formats.ts → splat/model.ts': 'TODO(#17): the Gaussian model is a data type; it moves below io (beside scene/)',
   'io/splat-ply.ts → splat/model.ts': 'TODO(#17): as above',
-  'io/splat-textures.ts → splat/convert.ts': 'TODO(#17): io/splat-textures.ts is the general texture decoder; rename it and drop the splat type',
 };
 
 /** Only native/ loads the addon; everything else calls its typed wrappers (native/*.ts). */

@@ -15,7 +15,7 @@ import { splatCamera } from '../../src/splat/camera.js';
 import { convertObjects, convertScene, placeObjects } from '../../src/splat/convert.js';
 import { dcToRgb, sigmoid } from '../../src/splat/model.js';
 import { importGltf } from '../../src/io/gltf-read.js';
-import { decodeSceneTextures } from '../../src/io/splat-textures.js';
+import { decodeSceneTextures } from '../../src/io/textures.js';
 import { sharedScenes } from '../helpers.js';
 
 /** Two unit quads (z = 0, facing +z): one red at the origin, one blue moved, rotated 90 degrees about y and scaled 2x. */

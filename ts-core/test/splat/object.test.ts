@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { heroObject } from '../../../examples/generators/index.js';
-import { decodeSceneTextures } from '../../src/io/splat-textures.js';
+import { decodeSceneTextures } from '../../src/io/textures.js';
 import { nodeBounds, trainObjectSplats } from '../../src/splat/object.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 

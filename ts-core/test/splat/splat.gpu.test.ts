@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { nativeInfo } from '../../src/native/addon.js';
 import { createAdam, createDensifyStats, createGrads, renderSplats, renderSplatsRaw, splatBackward, splatTrainStep, SplatTrainSession } from '../../src/native/splat.js';
 import { heroObject } from '../../../examples/generators/index.js';
-import { decodeSceneTextures } from '../../src/io/splat-textures.js';
+import { decodeSceneTextures } from '../../src/io/textures.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 import { convertScene } from '../../src/splat/convert.js';
 import { placeCameras, trainSplats } from '../../src/splat/train.js';

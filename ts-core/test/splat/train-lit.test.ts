@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { heroObject } from '../../../examples/generators/index.js';
 import type { FloatImage } from '../../src/image/float-image.js';
-import { decodeSceneTextures } from '../../src/io/splat-textures.js';
+import { decodeSceneTextures } from '../../src/io/textures.js';
 import { renderSplats } from '../../src/native/splat.js';
 import { renderView, sceneBvh } from '../../src/render/render-view.js';
 import { sceneBounds } from '../../src/scene/bounds.js';

@@ -10,12 +10,10 @@ import { encodeLightmapPages } from '../../bake/pages.js';
 import type { Sky } from '../../bake/inputs.js';
 import { applyLightmaps } from '../../bake/writeback.js';
 import { DEFAULT_TEXELS_PER_METER } from '../../bake/uv.js';
-import { OteError } from '../../errors.js';
 import { writeFilesAtomic } from '../../io/atomic-write.js';
 import { importGltf } from '../../io/gltf-read.js';
 import { sceneToGlb, sceneToDocument } from '../../io/gltf-write.js';
 import { gltfIO } from '../../io/gltf-io.js';
-import { encodePng } from '../../io/png.js';
 import { defaultMemoryBudget } from '../memory.js';
 import { loadProfile } from '../profile-file.js';
 import type { Profile } from '../../plan/profile.js';
@@ -79,7 +77,7 @@ export const bakeCommand: Command = {
     const t0 = performance.now();
     let texels = 0;
     // Base-colour and emissive textures colour the bake; those that cannot be decoded fall back to the factor.
-    const { decodeSceneTextures } = await import('../../io/splat-textures.js');
+    const { decodeSceneTextures } = await import('../../io/textures.js');
     // (Undecodable ones that a material binds are reported by the bake as `untextured`; others do not matter.)
     const decoded = await decodeSceneTextures(scene);
     const result = await bakeScene(scene, {
@@ -140,48 +138,3 @@ export const bakeCommand: Command = {
     return 0;
   },
 };
-
-/** The modes `ote render --mode` gets from the baking pipeline (wired in cli/commands/render.ts). */
-export const REFERENCE_MODES = ['pathtrace', 'lightmapped'] as const;
-
-/**
- * `ote render --mode pathtrace|lightmapped`: path-traced ground truth, or the scene lit only by its MOZ_lightmap
- * textures (decoded from the file), with the same camera samples. Writes a tone-mapped (ACES) PNG atomically.
- */
-export async function renderReferenceMode(scene: import('../../scene/types.js').Scene, view: import('../../scene/view.js').View,
-  mode: (typeof REFERENCE_MODES)[number], o: { spp?: number; seed: number; out: string; json: boolean; bounces?: number },
-  ctx: import('../command.js').CommandContext): Promise<number> {
-  const { renderPathtraced } = await import('../../render/pathtrace.js');
-  const { renderLightmapped } = await import('../../render/lightmapped.js');
-  const { lightmapsFromScene } = await import('../../bake/writeback.js');
-  const { decodePng } = await import('../../io/png.js');
-  const { toRgba8 } = await import('../../image/float-image.js');
-  const { writeFileAtomic } = await import('../../io/atomic-write.js');
-  const progress = Progress.for(o.json);
-  const t0 = performance.now();
-  let img;
-  if (mode === 'pathtrace') {
-    const { decodeSceneTextures } = await import('../../io/splat-textures.js');
-    const { textures } = await decodeSceneTextures(scene);
-    img = await renderPathtraced(scene, view, { textures, spp: o.spp ?? 256, seed: o.seed, bounces: o.bounces, signal: ctx.signal, onProgress: (f) => progress.update('pathtrace', f) });
-  } else {
-    const { layout, pages } = lightmapsFromScene(scene, (t) => {
-      if (t.mimeType !== 'image/png') throw new OteError('BAD_INPUT', `lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be read back`, { file: scene.source });
-      const png = decodePng(t.image);
-      const max = png.bitDepth === 16 ? 65535 : 255;
-      const data = new Float32Array(png.width * png.height * 4);
-      for (let k = 0; k < data.length; k++) data[k] = png.data[k] / max;
-      return { width: png.width, height: png.height, data };
-    });
-    if (!pages.length) throw new OteError('BAD_INPUT', 'the scene has no MOZ_lightmap materials with UV1 to render from; bake it first (ote bake)', { file: scene.source });
-    const { decodeSceneTextures } = await import('../../io/splat-textures.js');
-    const { textures } = await decodeSceneTextures(scene);
-    img = await renderLightmapped(scene, layout, pages, view, { textures, spp: o.spp ?? 16, seed: o.seed, signal: ctx.signal, onProgress: (f) => progress.update('lightmapped', f) });
-  }
-  progress.done(mode);
-  await writeFileAtomic(o.out, encodePng({ width: img.width, height: img.height, bitDepth: 8, data: toRgba8(img, { toneMap: 'aces' }) }));
-  const seconds = (performance.now() - t0) / 1000;
-  if (o.json) ctx.stdout(JSON.stringify({ out: o.out, mode, width: img.width, height: img.height, seconds }, null, 2) + '\n');
-  else ctx.stdout(`${o.out}: ${mode} ${img.width}x${img.height}, ${seconds.toFixed(2)} s\n`);
-  return 0;
-}

@@ -1,16 +1,20 @@
+/**
+ * `ote render scene.glb -o view.png`: one view of a glTF scene. The ray-core modes (albedo, normals, ao, shaded,
+ * depth) preview the scene; pathtrace and lightmapped run the baking pipeline's transport for reference images.
+ */
+import { OteError } from '../../errors.js';
 import { toRgba8, type FloatImage } from '../../image/float-image.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { importGltf } from '../../io/gltf-read.js';
-import { encodePng } from '../../io/png.js';
+import { decodePng, encodePng } from '../../io/png.js';
 import { RENDER_MODES, renderView, sceneBvh, type RenderMode } from '../../render/render-view.js';
 import { diagonal, sceneBounds } from '../../scene/bounds.js';
 import { framingView, lookAt, viewFromSceneCamera, type View } from '../../scene/view.js';
 import type { Scene } from '../../scene/types.js';
 import { defaultMemoryBudget } from '../memory.js';
 import { IMAGE_SIZE, numberFlag, parse, requirePositional, UsageError } from '../args.js';
-import type { Command } from '../command.js';
+import type { Command, CommandContext } from '../command.js';
 import { Progress } from '../progress.js';
-import { REFERENCE_MODES, renderReferenceMode } from './bake.js';
 
 function vec3Flag(v: string | undefined, name: string): [number, number, number] | undefined {
   if (v === undefined) return undefined;
@@ -54,6 +58,47 @@ function normaliseDepth(img: FloatImage): void {
   const k = hi > lo ? 1 / (hi - lo) : 0;
   for (let i = 0; i < img.width * img.height; i++)
     for (let c = 0; c < 3; c++) img.data[i * 4 + c] = img.data[i * 4 + 3] > 0 ? 1 - (img.data[i * 4 + c] - lo) * k : 0;
+}
+
+/** The modes of `ote render` that run the baking pipeline's transport rather than the ray-core preview. */
+const REFERENCE_MODES = ['pathtrace', 'lightmapped'] as const;
+
+/**
+ * `ote render --mode pathtrace|lightmapped`: path-traced ground truth, or the scene lit only by its MOZ_lightmap
+ * textures (decoded from the file), with the same camera samples. Writes a tone-mapped (ACES) PNG atomically.
+ */
+async function renderReferenceMode(scene: Scene, view: View, mode: (typeof REFERENCE_MODES)[number],
+  o: { spp?: number; seed: number; out: string; json: boolean; bounces?: number }, ctx: CommandContext): Promise<number> {
+  const { renderPathtraced } = await import('../../render/pathtrace.js');
+  const { renderLightmapped } = await import('../../render/lightmapped.js');
+  const { lightmapsFromScene } = await import('../../bake/writeback.js');
+  const progress = Progress.for(o.json);
+  const t0 = performance.now();
+  let img;
+  if (mode === 'pathtrace') {
+    const { decodeSceneTextures } = await import('../../io/textures.js');
+    const { textures } = await decodeSceneTextures(scene);
+    img = await renderPathtraced(scene, view, { textures, spp: o.spp ?? 256, seed: o.seed, bounces: o.bounces, signal: ctx.signal, onProgress: (f) => progress.update('pathtrace', f) });
+  } else {
+    const { layout, pages } = lightmapsFromScene(scene, (t) => {
+      if (t.mimeType !== 'image/png') throw new OteError('BAD_INPUT', `lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be read back`, { file: scene.source });
+      const png = decodePng(t.image);
+      const max = png.bitDepth === 16 ? 65535 : 255;
+      const data = new Float32Array(png.width * png.height * 4);
+      for (let k = 0; k < data.length; k++) data[k] = png.data[k] / max;
+      return { width: png.width, height: png.height, data };
+    });
+    if (!pages.length) throw new OteError('BAD_INPUT', 'the scene has no MOZ_lightmap materials with UV1 to render from; bake it first (ote bake)', { file: scene.source });
+    const { decodeSceneTextures } = await import('../../io/textures.js');
+    const { textures } = await decodeSceneTextures(scene);
+    img = await renderLightmapped(scene, layout, pages, view, { textures, spp: o.spp ?? 16, seed: o.seed, signal: ctx.signal, onProgress: (f) => progress.update('lightmapped', f) });
+  }
+  progress.done(mode);
+  await writeFileAtomic(o.out, encodePng({ width: img.width, height: img.height, bitDepth: 8, data: toRgba8(img, { toneMap: 'aces' }) }));
+  const seconds = (performance.now() - t0) / 1000;
+  if (o.json) ctx.stdout(JSON.stringify({ out: o.out, mode, width: img.width, height: img.height, seconds }, null, 2) + '\n');
+  else ctx.stdout(`${o.out}: ${mode} ${img.width}x${img.height}, ${seconds.toFixed(2)} s\n`);
+  return 0;
 }
 
 export const renderCommand: Command = {

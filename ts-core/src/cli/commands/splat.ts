@@ -4,7 +4,7 @@
  */
 import { importGltf } from '../../io/gltf-read.js';
 import { saveSplats, splatFormatOf } from '../../io/splat-formats.js';
-import { decodeSceneTextures } from '../../io/splat-textures.js';
+import { decodeSceneTextures } from '../../io/textures.js';
 import { fmtBytes } from '../../io/gltf-container.js';
 import { renderSplats } from '../../native/splat.js';
 import { renderView, sceneBvh } from '../../render/render-view.js';
