@@ -27,9 +27,9 @@ import { createAdam, createGrads, renderSplats, splatTrainStep, SplatTrainSessio
 import { renderView, sceneBvh } from '../ts-core/src/render/render-view.js';
 import { sceneBounds } from '../ts-core/src/scene/bounds.js';
 import { lookAt, type View } from '../ts-core/src/scene/view.js';
-import { splatCamera } from '../ts-core/src/splat/camera.js';
+import { splatCamera } from '../ts-core/src/native/splat-camera.js';
 import { convertScene } from '../ts-core/src/splat/convert.js';
-import { createModel, logit, modelBytes, rgbToDc, type GaussianModel } from '../ts-core/src/splat/model.js';
+import { createModel, logit, modelBytes, rgbToDc, type GaussianModel } from '../ts-core/src/scene/gaussians.js';
 import { trainObjectSplats } from '../ts-core/src/splat/object.js';
 import { placeCameras, trainSplats, type TrainingView } from '../ts-core/src/splat/train.js';
 import { Rng } from '../ts-core/src/util/rng.js';

@@ -15,7 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { inputError, OteError } from '../errors.js';
-import { createModel, invalidGaussian, logit, rgbToDc, dcToRgb, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../splat/model.js';
+import { createModel, invalidGaussian, logit, rgbToDc, dcToRgb, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../scene/gaussians.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { decodeSplatPly, encodeSplatPly } from './splat-ply.js';
 

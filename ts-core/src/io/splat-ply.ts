@@ -8,7 +8,7 @@
  * bodies, other numeric types, fewer f_rest (degree 0..2), and plain point clouds with red/green/blue.
  */
 import { inputError } from '../errors.js';
-import { createModel, invalidGaussian, rgbToDc, shCoeffs, type GaussianModel } from '../splat/model.js';
+import { createModel, invalidGaussian, rgbToDc, shCoeffs, type GaussianModel } from '../scene/gaussians.js';
 
 export function plyPropertyNames(shDegree: number): string[] {
   const rest = 3 * (shCoeffs(shDegree) - 1);

@@ -3,10 +3,10 @@
  * training step and the training loss. Heavy work runs off the JavaScript thread; AbortSignal cancels it.
  */
 import { createImage, type FloatImage } from '../image/float-image.js';
-import type { SplatCamera } from '../splat/camera.js';
-import { shCoeffs, type GaussianModel } from '../splat/model.js';
+import { shCoeffs, type GaussianModel } from '../scene/gaussians.js';
 import { addon, nativeInfo, type Backend } from './addon.js';
 import { runJob, type JobOptions } from './job.js';
+import type { SplatCamera } from './splat-camera.js';
 
 export interface SplatRenderOptions extends JobOptions {
   backend?: Backend;

@@ -10,10 +10,10 @@
  */
 import { srgbToLinear } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
+import { concatModels, createModel, logit, rgbToDc, rotToQuat, transformGaussians, type GaussianModel } from '../scene/gaussians.js';
 import { instanceMatrix, multiply, worldMatrices } from '../scene/transform.js';
 import { instanceCount, type Material, type Primitive, type Scene, type TextureRef } from '../scene/types.js';
 import { Rng } from '../util/rng.js';
-import { concatModels, createModel, logit, rgbToDc, rotToQuat, transformGaussians, type GaussianModel } from './model.js';
 
 export interface ConvertOptions {
   /** Total Gaussians over all converted objects (split by area x detail). Default 200k. */

@@ -14,17 +14,17 @@
 import type { FloatImage } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import type { Backend } from '../native/addon.js';
+import { splatCamera } from '../native/splat-camera.js';
 import { createAdam, createGrads, renderSplats, splatTrainStep } from '../native/splat.js';
 import { renderView, sceneBvh } from '../render/render-view.js';
 import { emptyBounds, expand, isEmpty, meshBounds, type Bounds } from '../scene/bounds.js';
 import { flattenScene } from '../scene/flatten.js';
+import { selectGaussians, withShDegree, type GaussianModel } from '../scene/gaussians.js';
 import { transformPoint } from '../scene/transform.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import { OteError } from '../errors.js';
-import { splatCamera } from './camera.js';
 import { convertScene } from './convert.js';
-import { selectGaussians, withShDegree, type GaussianModel } from './model.js';
 import { placeCameras, trainSplats, type TrainingView } from './train.js';
 
 /** The profile's `splat` section (plan/profile.ts). */

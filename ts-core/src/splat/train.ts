@@ -8,12 +8,12 @@
  */
 import type { FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
+import { splatCamera, type SplatCamera } from '../native/splat-camera.js';
 import { createAdam, createDensifyStats, createGrads, deviceTrainingAvailable, renderSplats, splatTrainStep, SplatTrainSession, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
 import { OteError } from '../errors.js';
+import { logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../scene/gaussians.js';
 import { lookAt, type View } from '../scene/view.js';
 import { Rng } from '../util/rng.js';
-import { splatCamera, type SplatCamera } from './camera.js';
-import { logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from './model.js';
 
 export interface TrainingView {
   view: View;

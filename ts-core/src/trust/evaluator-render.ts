@@ -24,7 +24,7 @@ import type { Scene } from '../scene/types.js';
 import { withEnvironmentSun } from '../plan/environment.js';
 import type { RenderEnvironment } from './types.js';
 import type { View } from '../scene/view.js';
-import type { GaussianModel } from '../splat/model.js';
+import type { GaussianModel } from '../scene/gaussians.js';
 
 /** Splat files are told apart by their bytes: PLY starts with "ply", SPZ is gzip, .splat is neither. */
 function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
@@ -141,7 +141,7 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   async renderCandidate(artifact: Uint8Array, kind: ArtifactKind, view: View, spec: RenderSpec, seed: number): Promise<FloatImage> {
     if (kind === 'splat') {
       const { renderSplats } = await import('../native/splat.js');
-      const { splatCamera } = await import('../splat/camera.js');
+      const { splatCamera } = await import('../native/splat-camera.js');
       const model = await this.splats.get(artifact);
       return (await renderSplats(model, splatCamera(view), { background: [0, 0, 0], backend: this.backend })).image;
     }

@@ -46,9 +46,6 @@ const ALLOWED: Record<string, string> = {
   // metrics ↔ native: the native provider implements metrics' interface from inside native/.
   'native/metrics-provider.ts → metrics/registry.ts': 'TODO(#17): the provider moves to metrics/ (or its interface below native/)',
   'native/metrics-provider.ts → metrics/types.ts': 'TODO(#17): as above',
-  // native ↔ splat: the splat binding takes splat/'s model and camera types.
-  'native/splat.ts → splat/model.ts': 'TODO(#17): the splat parameter layout is declared at the native boundary (C++ header mirror)',
-  'native/splat.ts → splat/camera.ts': 'TODO(#17): as above',
   // render → bake: renderers pack materials, lights and textures with the bake's kernel inputs.
   'render/lightmapped-gltf.ts → bake/inputs.ts': 'TODO(#17): kernel inputs (materials, lights, sky) move to the native boundary',
   'render/lightmapped.ts → bake/inputs.ts': 'TODO(#17): as above',
@@ -57,9 +54,6 @@ const ALLOWED: Record<string, string> = {
   'render/lightmapped.ts → bake/textures.ts': 'TODO(#17): as above (the decoded texture table is a kernel input too)',
   'render/pathtrace.ts → bake/textures.ts': 'TODO(#17): as above',
   'render/lightmapped-gltf.ts → bake/writeback.ts': 'TODO(#17): reading MOZ_lightmap back belongs with io/moz-lightmap.ts',
-  // io → splat: the splat file formats read and write splat/'s model.
-  'io/splat-formats.ts → splat/model.ts': 'TODO(#17): the Gaussian model is a data type; it moves below io (beside scene/)',
-  'io/splat-ply.ts → splat/model.ts': 'TODO(#17): as above',
 };
 
 /** Only native/ loads the addon; everything else calls its typed wrappers (native/*.ts). */

@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeSplats, encodeSplats, type SplatFormat } from '../../src/io/splat-formats.js';
-import { createModel, invalidGaussian, shCoeffs, type GaussianModel } from '../../src/splat/model.js';
+import { createModel, invalidGaussian, shCoeffs, type GaussianModel } from '../../src/scene/gaussians.js';
 import { byteOps, expectCleanOutcome, fuzzParams, fuzzRuns, fuzzSelected, mutateBytes, summary, tally } from './fuzz-helpers.js';
 
 const RUNS = fuzzRuns(5000);

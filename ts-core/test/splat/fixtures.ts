@@ -1,6 +1,6 @@
 /** Small seeded Gaussian sets and views shared by the splat tests. */
 import { lookAt, type View } from '../../src/scene/view.js';
-import { createModel, logit, rgbToDc, type GaussianModel } from '../../src/splat/model.js';
+import { createModel, logit, rgbToDc, type GaussianModel } from '../../src/scene/gaussians.js';
 import { Rng } from '../../src/util/rng.js';
 
 export function randomModel(n: number, seed: number, opts: { shDegree?: number; spread?: number; scale?: [number, number]; opacity?: [number, number] } = {}): GaussianModel {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeDotSplat, decodeSpz, encodeDotSplat, encodeSpz, loadSplats, saveSplats, spzFractionalBits } from '../../src/io/splat-formats.js';
 import { decodeSplatPly, encodeSplatPly, plyPropertyNames } from '../../src/io/splat-ply.js';
-import { dcToRgb, sigmoid, shCoeffs, type GaussianModel } from '../../src/splat/model.js';
+import { dcToRgb, sigmoid, shCoeffs, type GaussianModel } from '../../src/scene/gaussians.js';
 import { tempDir } from '../helpers.js';
 import { randomModel } from './fixtures.js';
 

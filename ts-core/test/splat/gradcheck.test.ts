@@ -9,8 +9,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderSplatsRaw, splatBackward } from '../../src/native/splat.js';
-import { splatCamera } from '../../src/splat/camera.js';
-import type { GaussianModel } from '../../src/splat/model.js';
+import { splatCamera } from '../../src/native/splat-camera.js';
+import type { GaussianModel } from '../../src/scene/gaussians.js';
 import { Rng } from '../../src/util/rng.js';
 import { orbitView, randomModel } from './fixtures.js';
 import { referenceRender, toRef, type RefModel } from './reference.js';

@@ -3,8 +3,8 @@
  * rather than from the native code: the finite-difference gradient checks difference this (float32 rounding
  * would swamp small steps), and the native forward is checked against it.
  */
-import type { SplatCamera } from '../../src/splat/camera.js';
-import { shCoeffs, type GaussianModel } from '../../src/splat/model.js';
+import type { SplatCamera } from '../../src/native/splat-camera.js';
+import { shCoeffs, type GaussianModel } from '../../src/scene/gaussians.js';
 
 const C1 = 0.4886025119029199, C2 = [1.0925484305920792, -1.0925484305920792, 0.31539156525252005, -1.0925484305920792, 0.5462742152960396];
 const C3 = [-0.5900435899266435, 2.890611442640554, -0.4570457994644658, 0.3731763325901154, -0.4570457994644658, 1.445305721320277, -0.5900435899266435];

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createAdam, createGrads, renderSplatsRaw, splatBackward, splatTrainStep } from '../../src/native/splat.js';
 import { Rng } from '../../src/util/rng.js';
-import { splatCamera } from '../../src/splat/camera.js';
+import { splatCamera } from '../../src/native/splat-camera.js';
 import { orbitView, randomModel } from './fixtures.js';
 
 const background: [number, number, number] = [0.1, 0.2, 0.3];

@@ -13,7 +13,7 @@ import { decodeSceneTextures } from '../../src/io/textures.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 import { convertScene } from '../../src/splat/convert.js';
 import { placeCameras, trainSplats } from '../../src/splat/train.js';
-import { splatCamera } from '../../src/splat/camera.js';
+import { splatCamera } from '../../src/native/splat-camera.js';
 import { Rng } from '../../src/util/rng.js';
 import { orbitView, randomModel } from './fixtures.js';
 

@@ -12,7 +12,7 @@ import { renderSplats } from '../../src/native/splat.js';
 import { renderView, sceneBvh } from '../../src/render/render-view.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 import type { View } from '../../src/scene/view.js';
-import { splatCamera } from '../../src/splat/camera.js';
+import { splatCamera } from '../../src/native/splat-camera.js';
 import { convertScene } from '../../src/splat/convert.js';
 import { placeCameras, trainSplats, type TrainingView } from '../../src/splat/train.js';
 

@@ -11,9 +11,9 @@ import { decodeSceneTextures } from '../../src/io/textures.js';
 import { renderSplats } from '../../src/native/splat.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 import type { View } from '../../src/scene/view.js';
-import { splatCamera } from '../../src/splat/camera.js';
+import { splatCamera } from '../../src/native/splat-camera.js';
 import { convertScene } from '../../src/splat/convert.js';
-import type { GaussianModel } from '../../src/splat/model.js';
+import type { GaussianModel } from '../../src/scene/gaussians.js';
 import { placeCameras, trainSplats, type TrainingView } from '../../src/splat/train.js';
 
 const scene = heroObject({ scale: 1 });
