@@ -78,6 +78,8 @@ const PREVIEW_WIDTH = 768;
  * references of the Cornell box agree at SSIM 0.977.
  */
 export const REFERENCE_SPP = 128;
+/** How long verification may take before the run gives up (exit 8): 30 minutes. */
+const VERIFY_TIMEOUT_MS = 30 * 60_000;
 /** Objects black in the reference over non-black materials (black-objects.ts) fail the own check past this share of the view. */
 const BLACK_OBJECTS_SHARE = 0.05;
 
@@ -434,7 +436,11 @@ async function verify(o: OptimizeOptions, jobs: VerifyJob[], thresholds: { psnr:
   if (o.engine) client = new TrustClient({ url: o.engine.url, apiKey: o.engine.apiKey });
   else {
     o.onEvent({ type: 'log', message: 'starting an embedded Trust Engine and 3 local verifier nodes' });
-    embedded = await startEmbeddedTrust({ dataDir: join(o.cache.dir, 'trust'), quorum: Math.min(3, o.profile.verification.quorum) });
+    // Local nodes are live processes of this run; a heavy scene keeps each busy for minutes on a small machine, so
+    // the engine's reassignment timeout (meant for vanished nodes) and the wait are those of a long job.
+    embedded = await startEmbeddedTrust({
+      dataDir: join(o.cache.dir, 'trust'), quorum: Math.min(3, o.profile.verification.quorum), serveArgs: ['--assign-timeout-ms', String(VERIFY_TIMEOUT_MS)],
+    });
     client = embedded.client();
   }
   try {
@@ -445,7 +451,7 @@ async function verify(o: OptimizeOptions, jobs: VerifyJob[], thresholds: { psnr:
       complexity, confidence: o.profile.verification.confidence, profile: o.profile.name,
       quorum: embedded ? Math.min(3, o.profile.verification.quorum) : o.profile.verification.quorum,
     }));
-    return await Promise.all(ids.map((id) => client.waitForCertificate(id, { signal: o.signal })));
+    return await Promise.all(ids.map((id) => client.waitForCertificate(id, { signal: o.signal, timeoutMs: VERIFY_TIMEOUT_MS })));
   } finally {
     client.close();
     await embedded?.stop();
