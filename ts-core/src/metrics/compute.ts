@@ -8,6 +8,21 @@ import type { ComputeMetricsOptions, MetricId, MetricImage, MetricsResult } from
 
 export const DEFAULT_METRICS: MetricId[] = ['psnr', 'ssim', 'ssimLuma', 'flip'];
 
+let builtins: Promise<string | undefined> | undefined;
+
+/**
+ * Registers the built-in providers once, on first need, so that computeMetrics works for a caller that imported
+ * nothing else (a programmatic optimize() got "unknown metric 'psnr'" unless some CLI module had registered them).
+ * Loaded lazily, so a host without the addon that brings its own providers never loads native/. Resolves to why
+ * they could not load, if they could not.
+ */
+function registerBuiltins(): Promise<string | undefined> {
+  builtins ??= import('./builtin.js').then(
+    (m) => { m.registerBuiltinProviders(); return undefined; },
+    (e) => `the built-in providers could not load: ${(e as Error)?.message ?? String(e)}`);
+  return builtins;
+}
+
 function describe(img: MetricImage): string {
   return `${img.width}x${img.height}`;
 }
@@ -39,10 +54,12 @@ export async function computeMetrics(reference: MetricImage, test: MetricImage, 
 
   const metrics = [...new Set(opts.metrics ?? DEFAULT_METRICS)];
   const maps = [...new Set(opts.maps ?? [])];
+  const unserved = [...metrics, ...maps].some((id) => !providerFor(id));
+  const builtinProblem = unserved ? await registerBuiltins() : undefined;
   const groups = new Map<ReturnType<typeof providerFor>, MetricId[]>();
   for (const id of [...metrics, ...maps]) {
     const p = providerFor(id);
-    if (!p) throw new OteError('BAD_INPUT', `unknown metric '${id}'`);
+    if (!p) throw new OteError('BAD_INPUT', `unknown metric '${id}'${builtinProblem ? ` (${builtinProblem})` : ''}`);
     const reason = p.unavailableReason();
     if (reason) throw new OteError('BAD_INPUT', `metric '${id}' is not available: ${reason}`);
     if (metrics.includes(id)) groups.set(p, [...(groups.get(p) ?? []), id]);

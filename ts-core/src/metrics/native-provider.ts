@@ -1,8 +1,8 @@
 /** The built-in metric provider: PSNR, SSIM, SSIM on luma, MS-SSIM and LDR-FLIP from the native addon, in one pass. */
 import { OteError } from '../errors.js';
-import type { MetricProvider, ProviderRequest, ProviderResult } from '../metrics/registry.js';
-import type { MetricImage, MetricInfo, MetricMap } from '../metrics/types.js';
-import { computeImageMetricsNative, type NativeImage } from './metrics.js';
+import { computeImageMetricsNative, type NativeImage } from '../native/metrics.js';
+import type { MetricProvider, ProviderRequest, ProviderResult } from './registry.js';
+import type { MetricImage, MetricInfo, MetricMap } from './types.js';
 
 export const NATIVE_METRICS: MetricInfo[] = [
   { id: 'psnr', name: 'PSNR', unit: 'dB', better: 'higher', description: 'peak signal-to-noise ratio over R, G and B; data range stated explicitly', reference: 'scikit-image peak_signal_noise_ratio' },

@@ -46,6 +46,15 @@ export function registerMetricProvider(p: MetricProvider): void {
   providers.push(p);
 }
 
+/**
+ * Register a provider for those of its metrics that no provider serves yet: the built-ins go in this way, so they
+ * never take an id over from a provider a host registered before them.
+ */
+export function registerDefaultProvider(p: MetricProvider): void {
+  const metrics = p.metrics.filter((m) => !providerFor(m.id));
+  if (metrics.length) providers.push({ ...p, metrics });
+}
+
 export function providerFor(id: MetricId): MetricProvider | undefined {
   return providers.find((p) => p.metrics.some((m) => m.id === id));
 }

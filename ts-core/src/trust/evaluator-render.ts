@@ -155,7 +155,7 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     if (!this.kinds.includes(kind)) throw new Error(`${this.name} cannot evaluate ${kind} artifacts`);
     const spec: RenderSpec = { ...this.defaults, ...render };
     // Loaded lazily: metrics load the native addon, which the pure parts of the trust module must not require.
-    const { computeMetrics } = await import('../metrics/index.js'); // index registers the native provider
+    const { computeMetrics } = await import('../metrics/compute.js');
     const { display, halve, isUninformative } = await import('../image/display.js');
     const ref = await this.references.get(reference);
     // As displayed: box-filtered, opaque over black, exposed, tone mapped and 8-bit sRGB, the pixels a viewer (and

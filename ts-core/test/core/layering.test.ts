@@ -43,9 +43,6 @@ const LAYERS: Record<string, number> = {
  * own; each TODO names the move (issue #17) that removes it.
  */
 const ALLOWED: Record<string, string> = {
-  // metrics ↔ native: the native provider implements metrics' interface from inside native/.
-  'native/metrics-provider.ts → metrics/registry.ts': 'TODO(#17): the provider moves to metrics/ (or its interface below native/)',
-  'native/metrics-provider.ts → metrics/types.ts': 'TODO(#17): as above',
   // render → bake: renderers pack materials, lights and textures with the bake's kernel inputs.
   'render/lightmapped-gltf.ts → bake/inputs.ts': 'TODO(#17): kernel inputs (materials, lights, sky) move to the native boundary',
   'render/lightmapped.ts → bake/inputs.ts': 'TODO(#17): as above',
