@@ -16,13 +16,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as watlas from 'watlas';
 import { atrium, cornellBox } from '../examples/generators/index.js';
+import { smoothBlobScene } from '../examples/generators/smooth-blob.js';
 import { bakeScene } from '../ts-core/src/bake/bake.js';
 import { densityForPages, generateLightmapUvs } from '../ts-core/src/bake/uv.js';
 import { nativeInfo } from '../ts-core/src/native/addon.js';
 import { describeMachine, machineRecord } from './machine.js';
 import { worldMatrices } from '../ts-core/src/scene/transform.js';
 import type { Scene } from '../ts-core/src/scene/types.js';
-import { smoothBlobScene } from '../ts-core/test/bake/smooth-mesh.js';
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url));

@@ -33,7 +33,7 @@ import { transformPoint } from '../ts-core/src/scene/transform.js';
 import type { Scene } from '../ts-core/src/scene/types.js';
 import { defaultView } from '../ts-core/src/scene/view.js';
 import { Rng } from '../ts-core/src/util/rng.js';
-import { tempDir } from '../ts-core/test/helpers.js';
+import { tempDir } from '../scripts/temp-dir.js';
 import { describeMachine, machineRecord } from './machine.js';
 
 const root = (() => {

@@ -16,14 +16,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realBlobs, THRESHOLDS, type RealBlobs } from '../ts-core/test/trust/fixtures.js';
+import { realBlobs, THRESHOLDS, type RealBlobs } from '../examples/cornell-artifacts.js';
 import { startEmbeddedTrust } from '../ts-core/src/trust/embedded.js';
 import { RenderedSampleEvaluator } from '../ts-core/src/trust/evaluator-render.js';
 import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '../ts-core/src/trust/sampling.js';
 import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
 import { DEFAULT_REPUTATION, isTrusted, updateReputation, voteWeight, type Reputation } from '../ts-core/src/trust/reputation.js';
 import { Rng } from '../ts-core/src/util/rng.js';
-import { tempDir } from '../ts-core/test/helpers.js';
+import { tempDir } from '../scripts/temp-dir.js';
 import { describeMachine, machineRecord } from './machine.js';
 import { DEFAULT_RENDER, type MetricName, type RenderSpec, type SampleMetrics, type Vote } from '../ts-core/src/trust/types.js';
 

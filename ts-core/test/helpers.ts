@@ -1,6 +1,5 @@
 /** Shared test utilities: where the repository and the externally authored scenes are, and temp dirs. */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,19 +25,7 @@ export function sharedScenes(): { name: string; path: string }[] {
     });
 }
 
-const tempDirs: string[] = [];
-
-/**
- * A fresh directory under the OS temp dir, removed when this process exits (each test file runs in its own
- * process), so that test and bench runs do not pile up scenes and blobs in /tmp. OTE_KEEP_TEMP=1 keeps them for a
- * post-mortem.
- */
-export function tempDir(prefix = 'ote-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  if (tempDirs.length === 0 && !process.env.OTE_KEEP_TEMP)
-    process.on('exit', () => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
-  tempDirs.push(dir);
-  return dir;
-}
+// Shared with bench/, which must not import test code.
+export { tempDir } from '../../scripts/temp-dir.js';
 
 export const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GENERATORS, cornellBox, atrium } from '../../../examples/generators/index.js';
+import { smoothBlobPrimitive, smoothBlobScene } from '../../../examples/generators/smooth-blob.js';
 import { densityForPages, generateLightmapUvs, validUv1, type LightmapAtlas } from '../../src/bake/uv.js';
 import { countUvOverlaps, generateLightmapUvsNative } from '../../src/native/bake.js';
 import { importGltf } from '../../src/io/gltf-read.js';
@@ -8,7 +9,6 @@ import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
 import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.js';
 import { worldMatrices } from '../../src/scene/transform.js';
 import { sharedScenes } from '../helpers.js';
-import { smoothBlobPrimitive, smoothBlobScene } from './smooth-mesh.js';
 import { findSeams, stitchSeams } from '../../src/bake/post.js';
 
 /** Independent overlap check on a written scene: every object's UV1 triangles, grouped by atlas page. */

@@ -60,13 +60,7 @@ const ALLOWED_ADDON_LOADS: Record<string, string> = {
 };
 
 /** bench/ measures the product; it must not depend on test code (test helpers are not a product API). */
-const ALLOWED_BENCH_TEST_IMPORTS: Record<string, string> = {
-  'bench/bake.ts → ts-core/test/bake/smooth-mesh.ts': 'TODO(#17): the smooth test mesh moves to examples/generators',
-  'bench/optimize.ts → ts-core/test/helpers.ts': 'TODO(#17): tempDir moves to a shared script utility',
-  'bench/rays.ts → ts-core/test/helpers.ts': 'TODO(#17): as above',
-  'bench/trust.ts → ts-core/test/helpers.ts': 'TODO(#17): as above',
-  'bench/trust.ts → ts-core/test/trust/fixtures.ts': 'TODO(#17): the real-artifact fixtures move to examples/ (shared by test and bench)',
-};
+const ALLOWED_BENCH_TEST_IMPORTS: Record<string, string> = {};
 
 // ---------- reading imports ----------
 

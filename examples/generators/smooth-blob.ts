@@ -1,9 +1,9 @@
 /**
- * A smooth closed test surface (a displaced cube-sphere) with about `triangles` triangles: the hard case for
- * charting, where no hard edge splits charts for free. Shared by the bake tests and bench/bake.ts.
+ * A smooth closed surface (a displaced cube-sphere) with about `triangles` triangles: the hard case for charting,
+ * where no hard edge splits charts for free. Shared by the bake tests and bench/bake.ts (not an `ote gen` scene).
  */
-import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
-import { createScene, defaultMaterial, type Primitive, type Scene } from '../../src/scene/types.js';
+import { addMaterial, addMesh, addNode } from '../../ts-core/src/scene/build.js';
+import { createScene, defaultMaterial, type Primitive, type Scene } from '../../ts-core/src/scene/types.js';
 
 export function smoothBlobPrimitive(triangles: number): Primitive {
   const n = Math.max(2, Math.round(Math.sqrt(triangles / 12)));
