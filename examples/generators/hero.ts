@@ -4,7 +4,8 @@
  */
 import { addMaterial, addMesh, addNode } from '../../ts-core/src/scene/build.js';
 import { createScene, defaultMaterial, type Primitive, type Scene } from '../../ts-core/src/scene/types.js';
-import { MeshBuilder, cross, lookAtRotation, normalize } from './shapes.js';
+import { cross, normalize } from '../../ts-core/src/util/vec3.js';
+import { MeshBuilder, lookAtRotation } from './shapes.js';
 import { pngTexture } from './textures.js';
 
 export interface HeroOptions {

@@ -2,6 +2,7 @@
 import { mat4, quat } from 'gl-matrix';
 import type { Primitive } from '../../ts-core/src/scene/types.js';
 import { lookAt } from '../../ts-core/src/scene/view.js';
+import { cross, normalize } from '../../ts-core/src/util/vec3.js';
 
 export class MeshBuilder {
   private pos: number[] = [];
@@ -101,15 +102,6 @@ export class MeshBuilder {
       material,
     };
   }
-}
-
-export function cross(a: number[], b: number[]): number[] {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-
-export function normalize(v: number[]): number[] {
-  const l = Math.hypot(v[0], v[1], v[2]) || 1;
-  return [v[0] / l, v[1] / l, v[2] / l];
 }
 
 /** Quaternion (xyzw) rotating by `angle` radians about the unit axis. */

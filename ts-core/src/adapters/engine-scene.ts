@@ -7,6 +7,7 @@ import { inputError } from '../errors.js';
 import { addMaterial, addMesh, addNode } from '../scene/build.js';
 import { checkIndex, checkLight, checkNumber, checkUnitQuaternion, checkVector } from '../util/check-values.js';
 import { createScene, defaultMaterial, type Primitive, type Scene } from '../scene/types.js';
+import { triangleCross } from '../util/vec3.js';
 import { toGltfQuaternion, toGltfScale, toGltfVector, type EngineFrame } from './engine-frame.js';
 
 export interface EngineSection {
@@ -105,9 +106,7 @@ export function orientToNormals(positions: Float32Array, normals: Float32Array, 
   let agree = 0;
   for (let t = 0; t < indices.length; t += 3) {
     const a = 3 * indices[t], b = 3 * indices[t + 1], c = 3 * indices[t + 2];
-    const e1 = [positions[b] - positions[a], positions[b + 1] - positions[a + 1], positions[b + 2] - positions[a + 2]];
-    const e2 = [positions[c] - positions[a], positions[c + 1] - positions[a + 1], positions[c + 2] - positions[a + 2]];
-    const g = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+    const g = triangleCross(positions, a, b, c);
     const nx = normals[a] + normals[b] + normals[c], ny = normals[a + 1] + normals[b + 1] + normals[c + 1], nz = normals[a + 2] + normals[b + 2] + normals[c + 2];
     agree += Math.sign(g[0] * nx + g[1] * ny + g[2] * nz);
   }

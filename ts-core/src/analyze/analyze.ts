@@ -6,6 +6,7 @@ import { emptyBounds, expand, isEmpty, sceneBounds, diagonal as boundsDiagonal, 
 import type { FlatScene } from '../scene/flatten.js';
 import { lookAt, viewFromSceneCamera } from '../scene/view.js';
 import type { Scene } from '../scene/types.js';
+import { triangleCross } from '../util/vec3.js';
 import { countComponents } from './components.js';
 import type { ObjectFeatures, SceneFeatures } from './features.js';
 import { objectHints } from './hints.js';
@@ -73,8 +74,7 @@ function ceilingArea(scene: Scene, meshIndex: number, m: ArrayLike<number>, minY
       const a = 3 * I[t], b = 3 * I[t + 1], c = 3 * I[t + 2];
       const cy = (P[a + 1] + P[b + 1] + P[c + 1]) / 3, cx = (P[a] + P[b] + P[c]) / 3, cz = (P[a + 2] + P[b + 2] + P[c + 2]) / 3;
       if (m[1] * cx + m[5] * cy + m[9] * cz + m[13] < minY) continue;
-      const e1 = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]], e2 = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
-      const n = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+      const n = triangleCross(P, a, b, c);
       // World normal via the linear part (exact for rotations and uniform scale).
       const wx = m[0] * n[0] + m[4] * n[1] + m[8] * n[2], wy = m[1] * n[0] + m[5] * n[1] + m[9] * n[2], wz = m[2] * n[0] + m[6] * n[1] + m[10] * n[2];
       const len = Math.hypot(wx, wy, wz);

@@ -12,6 +12,7 @@ import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
 import type { Backend } from '../native/addon.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
+import { length, triangleCross } from '../util/vec3.js';
 import { transportTextures } from './textures.js';
 import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from './inputs.js';
 import { denoise, dilate, findSeams, stitchSeams } from './post.js';
@@ -106,9 +107,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     let area = 0;
     for (const p of mesh.primitives)
       for (let i = 0; i < p.indices.length && area === 0; i += 3) {
-        const a = 3 * p.indices[i], b = 3 * p.indices[i + 1], c = 3 * p.indices[i + 2], P = p.positions;
-        const u = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]], v = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
-        area += Math.hypot(u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]);
+        area += length(triangleCross(p.positions, 3 * p.indices[i], 3 * p.indices[i + 1], 3 * p.indices[i + 2]));
       }
     if (!(area > 0))
       throw new OteError('BAD_INPUT', `mesh "${mesh.name}" drawn by node "${node.name}" has no triangle with area; remove it or mark the node dynamic`, { file: input.source, path: `meshes[${node.mesh}]` });

@@ -10,6 +10,7 @@
  *   Cornell box: +2.2 dB PSNR at 64 spp; more iterations blur contact shadows.
  */
 import type { FloatImage } from '../image/float-image.js';
+import { normalize, triangleCross } from '../util/vec3.js';
 
 export interface PageGuides {
   valid: Uint8Array;
@@ -119,13 +120,8 @@ export function findSeams(meshes: { positions: Float32Array; indices: Uint32Arra
     const key = (v: number) => `${m.positions[3 * v]},${m.positions[3 * v + 1]},${m.positions[3 * v + 2]}`;
     const edges = new Map<string, { tri: number; a: number; b: number }[]>();
     const normal = (t: number) => {
-      const P = m.positions, I = m.indices;
-      const [a, b, c] = [I[3 * t], I[3 * t + 1], I[3 * t + 2]];
-      const u = [P[3 * b] - P[3 * a], P[3 * b + 1] - P[3 * a + 1], P[3 * b + 2] - P[3 * a + 2]];
-      const v = [P[3 * c] - P[3 * a], P[3 * c + 1] - P[3 * a + 1], P[3 * c + 2] - P[3 * a + 2]];
-      const n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
-      const l = Math.hypot(n[0], n[1], n[2]) || 1;
-      return n.map((x) => x / l);
+      const I = m.indices;
+      return normalize(triangleCross(m.positions, 3 * I[3 * t], 3 * I[3 * t + 1], 3 * I[3 * t + 2]));
     };
     for (let t = 0; t < m.indices.length / 3; t++)
       for (let k = 0; k < 3; k++) {

@@ -12,6 +12,7 @@ import { countUvOverlaps, generateLightmapUvsNative } from '../native/bake.js';
 import type { JobOptions } from '../native/job.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
+import { cross, length, sub } from '../util/vec3.js';
 import { DENSITY_BUDGET_DEFAULTS, fitDensities, type BudgetObject, type DensityBudgetOptions } from './budget.js';
 
 export interface LightmapUvOptions extends JobOptions {
@@ -137,8 +138,7 @@ export function densityForPages(scene: Scene, pages: number, pageSize: number, u
       const w = (i: number) => [m[0] * P[3 * i] + m[4] * P[3 * i + 1] + m[8] * P[3 * i + 2], m[1] * P[3 * i] + m[5] * P[3 * i + 1] + m[9] * P[3 * i + 2], m[2] * P[3 * i] + m[6] * P[3 * i + 1] + m[10] * P[3 * i + 2]];
       for (let t = 0; t < I.length; t += 3) {
         const a = w(I[t]), b = w(I[t + 1]), c = w(I[t + 2]);
-        const u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]], v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-        area += copies * 0.5 * Math.hypot(u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]);
+        area += copies * 0.5 * length(cross(sub(b, a), sub(c, a)));
       }
     }
   });

@@ -5,6 +5,7 @@
 import { diagonal, center, isEmpty, sceneBounds } from './bounds.js';
 import { worldMatrices } from './transform.js';
 import type { Scene } from './types.js';
+import { cross } from '../util/vec3.js';
 
 export interface View {
   /** Column-major camera-to-world matrix (rotation and translation only). */
@@ -23,11 +24,11 @@ export function lookAt(eye: [number, number, number], target: [number, number, n
   fx /= fl; fy /= fl; fz /= fl;
   // z axis points backwards (camera looks down -Z)
   const z = [-fx, -fy, -fz];
-  let x = [up[1] * z[2] - up[2] * z[1], up[2] * z[0] - up[0] * z[2], up[0] * z[1] - up[1] * z[0]];
+  let x: number[] = cross(up, z);
   let xl = Math.hypot(x[0], x[1], x[2]);
   if (xl < 1e-8) { x = [1, 0, 0]; xl = 1; }
   x = x.map((v) => v / xl);
-  const y = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
+  const y = cross(z, x);
   return Float32Array.from([x[0], x[1], x[2], 0, y[0], y[1], y[2], 0, z[0], z[1], z[2], 0, eye[0], eye[1], eye[2], 1]);
 }
 

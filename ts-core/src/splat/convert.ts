@@ -14,6 +14,7 @@ import { concatModels, createModel, logit, rgbToDc, rotToQuat, transformGaussian
 import { instanceMatrix, multiply, worldMatrices } from '../scene/transform.js';
 import { instanceCount, type Material, type Primitive, type Scene, type TextureRef } from '../scene/types.js';
 import { Rng } from '../util/rng.js';
+import { cross, dot, length, sub } from '../util/vec3.js';
 
 export interface ConvertOptions {
   /** Total Gaussians over all converted objects (split by area x detail). Default 200k. */
@@ -212,12 +213,12 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       model.means.set(p, 3 * placed);
       // Frame: tangent along the longest edge, normal from the face (thin axis = z).
       const e1 = sub(pb, pa), e2 = sub(pc, pa);
-      let nrm = crossv(e1, e2);
-      const nl = len(nrm);
+      let nrm: number[] = cross(e1, e2);
+      const nl = length(nrm);
       nrm = nrm.map((v) => v / nl);
-      let tan = len(e1) >= len(e2) ? e1 : e2;
-      const tl = len(tan); tan = tan.map((v) => v / tl);
-      const bit = crossv(nrm, tan);
+      let tan: number[] = length(e1) >= length(e2) ? e1 : e2;
+      const tl = length(tan); tan = tan.map((v) => v / tl);
+      const bit = cross(nrm, tan);
       model.quats.set(rotToQuat([...tan, ...bit, ...nrm]), 4 * placed);
       // In-plane size: the node-space area each Gaussian stands for on this triangle (its area over the
       // Gaussians it expects), as a disc of that area with radius ~1.2 sigma so neighbours overlap.
@@ -230,9 +231,9 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       const corners = [pa, pb, pc];
       for (let k = 0; k < 3; k++) {
         if (!border[3 * t + k]) continue;
-        const q0 = corners[k], q1 = corners[(k + 1) % 3], e = sub(q1, q0), l2 = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
-        const w = sub(p, q0), s2 = Math.max(0, Math.min(1, (w[0] * e[0] + w[1] * e[1] + w[2] * e[2]) / Math.max(1e-30, l2)));
-        dEdge = Math.min(dEdge, len([w[0] - s2 * e[0], w[1] - s2 * e[1], w[2] - s2 * e[2]]));
+        const q0 = corners[k], q1 = corners[(k + 1) % 3], e = sub(q1, q0), l2 = dot(e, e);
+        const w = sub(p, q0), s2 = Math.max(0, Math.min(1, dot(w, e) / Math.max(1e-30, l2)));
+        dEdge = Math.min(dEdge, length([w[0] - s2 * e[0], w[1] - s2 * e[1], w[2] - s2 * e[2]]));
       }
       if (dEdge < 2 * sigma) sigma = Math.max(sigma / 3, dEdge / 2);
       model.logScales.set([Math.log(sigma), Math.log(sigma), Math.log(Math.max(1e-7, sigma * flatness))], 3 * placed);
@@ -286,6 +287,3 @@ const tp = (m: ArrayLike<number>, P: Float32Array, i: number): number[] => {
   const x = P[3 * i], y = P[3 * i + 1], z = P[3 * i + 2];
   return [m[0] * x + m[4] * y + m[8] * z + m[12], m[1] * x + m[5] * y + m[9] * z + m[13], m[2] * x + m[6] * y + m[10] * z + m[14]];
 };
-const sub = (a: number[], b: number[]) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const crossv = (a: number[], b: number[]) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const len = (a: number[]) => Math.hypot(a[0], a[1], a[2]);
