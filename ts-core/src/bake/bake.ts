@@ -8,13 +8,13 @@
  */
 import { OteError } from '../errors.js';
 import type { FloatImage } from '../image/float-image.js';
+import { transportTextures } from '../io/textures.js';
 import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
 import type { Backend } from '../native/addon.js';
+import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
-import { transportTextures } from './textures.js';
-import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from './inputs.js';
 import { denoise, dilate, findSeams, stitchSeams } from './post.js';
 import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
@@ -44,7 +44,7 @@ export interface BakeOptions extends LightmapUvOptions {
   /**
    * The scene's textures decoded (index = scene texture; io/textures.ts decodeSceneTextures gives them):
    * base-colour and emissive textures then colour the bounce light and the emitters. Default: the textures the
-   * transport reads, decoded once per scene (bake/textures.ts).
+   * transport reads, decoded once per scene (io/textures.ts).
    */
   textures?: readonly (BakeTextureImage | undefined)[];
   backend?: Backend;

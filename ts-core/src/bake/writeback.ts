@@ -14,8 +14,8 @@
  */
 import { OteError } from '../errors.js';
 import { srgbToLinear, type FloatImage } from '../image/float-image.js';
+import type { LightmapLayout } from '../native/transport-inputs.js';
 import type { Material, Scene, Texture } from '../scene/types.js';
-import type { LightmapLayout } from './inputs.js';
 
 export interface EncodedPage {
   /** PNG bytes of the page, sRGB-encoded: linear value × scale = L. */

@@ -71,7 +71,7 @@ export function countUvOverlaps(cornerUv: Float32Array, page?: Uint32Array): { c
 
 /**
  * What the transport reads besides the flat scene (layouts documented in addon/src/bake_binding.cpp):
- * materials 33 floats each (bake/inputs.ts MATERIAL_FLOATS): [0-2] base colour factor rgb (0 for unlit),
+ * materials 33 floats each (transport-inputs.ts MATERIAL_FLOATS): [0-2] base colour factor rgb (0 for unlit),
  * [3-5] emission rgb, [6] doubleSided, [7-13] base-colour texture, [14-20] emissive texture, [21] metallic,
  * [22] roughness (perceptual), [23-29] metallicRoughness texture (read linear: B metallic, G roughness),
  * [30] base colour alpha, [31] alphaMode (0 OPAQUE, 1 MASK, 2 BLEND), [32] alphaCutoff; a texture is an index into

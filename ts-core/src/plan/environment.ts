@@ -13,7 +13,7 @@
  */
 import type { Scene, Vec3 } from '../scene/types.js';
 
-/** The bake's sky (bake/inputs.ts Sky): radiance seen along a direction, linear RGB. */
+/** The bake's sky (native/transport-inputs.ts Sky): radiance seen along a direction, linear RGB. */
 export type EnvironmentSky =
   | { type: 'none' }
   | { type: 'constant'; color: Vec3 }

@@ -4,10 +4,10 @@
  * caller chooses, and the two are composited by per-material coverage. One implementation for the Trust Engine's
  * candidate render and `ote optimize`'s own before/after check, so the producer judges what the verifier judges.
  */
-import type { LightmapLayout } from '../bake/inputs.js';
 import { lightmapsFromScene } from '../bake/writeback.js';
 import type { FloatImage } from '../image/float-image.js';
 import { decodePng } from '../io/png.js';
+import type { LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import { renderLightmapped } from './lightmapped.js';

@@ -4,13 +4,13 @@
  * the path-traced mode, so the two differ only by the bake's error.
  * Pages are the float pages of a bake (bake/bake.ts) or decoded from a baked glTF (bake/writeback.ts).
  */
-import { bakeInputs, type BakeTextureImage, type LightmapLayout } from '../bake/inputs.js';
 import type { FloatImage } from '../image/float-image.js';
+import { transportTextures } from '../io/textures.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative } from '../native/bake.js';
+import { bakeInputs, type BakeTextureImage, type LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
-import { transportTextures } from '../bake/textures.js';
 
 export interface LightmappedOptions extends JobOptions {
   /** Camera samples per pixel (anti-aliasing only; default 16). */
@@ -21,7 +21,7 @@ export interface LightmappedOptions extends JobOptions {
 }
 
 export async function renderLightmapped(scene: Scene, layout: LightmapLayout, pages: FloatImage[], view: View, opts: LightmappedOptions = {}): Promise<FloatImage> {
-  // Without textures given, the ones the transport reads are decoded once per scene (bake/textures.ts).
+  // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
   const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures ?? await transportTextures(scene));
   const data = await renderReferenceNative(flat, inputs, view, pages.map((p) => p.data), {
     mode: 'lightmapped', spp: opts.spp ?? 16, seed: opts.seed ?? 1, signal: opts.signal, onProgress: opts.onProgress,

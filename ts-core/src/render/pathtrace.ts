@@ -4,14 +4,14 @@
  * punctual lights with soft shadows, emissive triangles with NEE + MIS, sky, N bounces). Camera rays skip back faces
  * of single-sided materials and alpha cut-outs, as every renderer's do (native bake/surface.h). Native, CPU threads.
  */
-import { bakeInputs, type BakeTextureImage, type Sky } from '../bake/inputs.js';
 import type { FloatImage } from '../image/float-image.js';
+import { transportTextures } from '../io/textures.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative, type TransportOptions } from '../native/bake.js';
+import { bakeInputs, type BakeTextureImage, type Sky } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
-import { transportTextures } from '../bake/textures.js';
 
 export interface PathtraceOptions extends JobOptions, TransportOptions {
   /** Camera samples per pixel, each with its own light path (default 64). */
@@ -23,7 +23,7 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
-  // Without textures given, the ones the transport reads are decoded once per scene (bake/textures.ts).
+  // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
   const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? await transportTextures(scene));
   const data = await renderReferenceNative(flat, inputs, view, undefined, {
     mode: 'pathtrace', spp: opts.spp ?? 64, seed: opts.seed ?? 1, bounces: opts.bounces ?? 3,

@@ -4,12 +4,12 @@
  * cut-outs are skipped. Rays are generated and shaded in native code (CPU threads or CUDA); this module only prepares
  * the inputs. Splat training views, Trust verification views and `ote render` all come through here.
  */
-import { isCutout, materialTable, triangleAttributes, type BakeTextureImage } from '../bake/inputs.js';
 import { createImage, type FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
 import { addon } from '../native/addon.js';
 import { runJob, type JobOptions } from '../native/job.js';
 import { SceneBvh } from '../native/rays.js';
+import { isCutout, materialTable, triangleAttributes, type BakeTextureImage } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import { flattenScene } from '../scene/flatten.js';
 import type { Scene } from '../scene/types.js';
@@ -78,7 +78,7 @@ interface SurfaceInputs {
 const surfaceCache = new WeakMap<Scene, { textures: unknown; surface: SurfaceInputs }>();
 
 /**
- * The native surface tables camera rays read (bake/inputs.ts layout): which materials are single-sided, and for
+ * The native surface tables camera rays read (native/transport-inputs.ts layout): which materials are single-sided, and for
  * alpha-tested ones their coverage, with only their base colour textures bound (UV0 only then). Cached per Scene
  * object and textures array.
  */

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene, type BakeResult } from '../../src/bake/bake.js';
-import { uvTransformMatrix, type BakeTextureImage } from '../../src/bake/inputs.js';
+import { uvTransformMatrix, type BakeTextureImage } from '../../src/native/transport-inputs.js';
 import { renderPathtraced } from '../../src/render/pathtrace.js';
 import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
 import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.js';

@@ -43,13 +43,7 @@ const LAYERS: Record<string, number> = {
  * own; each TODO names the move (issue #17) that removes it.
  */
 const ALLOWED: Record<string, string> = {
-  // render → bake: renderers pack materials, lights and textures with the bake's kernel inputs.
-  'render/lightmapped-gltf.ts → bake/inputs.ts': 'TODO(#17): kernel inputs (materials, lights, sky) move to the native boundary',
-  'render/lightmapped.ts → bake/inputs.ts': 'TODO(#17): as above',
-  'render/pathtrace.ts → bake/inputs.ts': 'TODO(#17): as above',
-  'render/render-view.ts → bake/inputs.ts': 'TODO(#17): as above',
-  'render/lightmapped.ts → bake/textures.ts': 'TODO(#17): as above (the decoded texture table is a kernel input too)',
-  'render/pathtrace.ts → bake/textures.ts': 'TODO(#17): as above',
+  // render → bake: the lightmapped glTF renderer reads the baked pages back with the bake's writeback.
   'render/lightmapped-gltf.ts → bake/writeback.ts': 'TODO(#17): reading MOZ_lightmap back belongs with io/moz-lightmap.ts',
 };
 

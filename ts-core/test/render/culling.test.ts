@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MeshBuilder } from '../../../examples/generators/shapes.js';
 import { bakeScene } from '../../src/bake/bake.js';
-import type { BakeTextureImage, Sky } from '../../src/bake/inputs.js';
+import type { BakeTextureImage, Sky } from '../../src/native/transport-inputs.js';
 import type { FloatImage } from '../../src/image/float-image.js';
 import { renderLightmapped } from '../../src/render/lightmapped.js';
 import { renderPathtraced } from '../../src/render/pathtrace.js';

@@ -2,10 +2,12 @@
  * The transport's inputs from the neutral scene: materials (base colour, metal/rough, emission, alpha), KHR_lights_punctual
  * lights in world space, the sky, and per flattened triangle its lightmap UV1, page and corner normals.
  * Validated here so that bad input fails with a message naming the light or mesh, before any native work.
+ * Packed here, at the native boundary, because the bake and every renderer (path tracer, lightmapped, ray-core
+ * preview) hand the same tables to the kernels.
  */
 import { OteError } from '../errors.js';
 import type { DecodedTexture } from '../io/textures.js';
-import type { BakeNativeInputs } from '../native/bake.js';
+import type { BakeNativeInputs } from './bake.js';
 import { flattenScene, type FlatScene } from '../scene/flatten.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Material, Scene, TextureRef, TextureTransform, Vec3 } from '../scene/types.js';
