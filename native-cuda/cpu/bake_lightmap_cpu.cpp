@@ -72,6 +72,22 @@ Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u,
   return dot(n, ng) > 0.05f ? n : ng;
 }
 
+// True when triangle `prim` is double-sided and its interpolated corner normals point against its winding's
+// geometric normal `ng` (by more than a grazing margin): the surface is meant to be seen from its back.
+bool shows_back(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, float v, Vec3 ng) {
+  if (!in.triangle_normals) return false;
+  const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
+  const BakeMaterial& mat = mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+  if (!mat.double_sided) return false;
+  const float* cn = in.triangle_normals + 9ull * prim;
+  Vec3 n = v3(cn) * (1 - u - v) + v3(cn + 3) * u + v3(cn + 6) * v;
+  float nm[9];
+  normal_matrix(in.flat->instance_transforms + 16ull * inst, nm);
+  n = apply3(nm, n);
+  const float l = length(n);
+  return l > 0 && std::isfinite(l) && dot(n, ng) < -0.05f * l;
+}
+
 // Tangent frame of a lightmap texel: the world directions of +U1 and +V1 on the triangle (dp/du, dp/dv from the
 // UV1 derivatives), Gram-Schmidt orthonormalized against the interpolated normal n. The bitangent is n × t,
 // flipped where the chart is mirrored so that it still points along +V1. Degenerate UVs give any frame around n.
@@ -343,8 +359,11 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
       // Nudge the sample a hair into the triangle: a point exactly on an edge shared with a perpendicular wall or
       // ceiling starts its rays on that surface's plane, where the hit at t = 0 is not seen and light leaks in.
       c.u = c.u * (1 - 2e-3f) + 2e-3f / 3, c.v = c.v * (1 - 2e-3f) + 2e-3f / 3;
-      const WorldTri w = world_triangle(f, c.prim, c.inst);
+      WorldTri w = world_triangle(f, c.prim, c.inst);
       Vec3 p = w.p[0] * (1 - c.u - c.v) + w.p[1] * c.u + w.p[2] * c.v;
+      // A double-sided surface is seen from the side its authored normals face, whatever its winding (a pond or a
+      // floor exported facing down, with normals up): its one lightmap value is baked for that side.
+      if (shows_back(in, c.prim, c.inst, c.u, c.v, w.ng)) w.ng = -w.ng;
       const Vec3 nrm = shading_normal(in, c.prim, c.inst, c.u, c.v, w.ng);
       // Rays along the surface, as long as half the texel's diagonal: hitting the back of another surface means
       // the sample point is inside or under it (a wall standing on this floor): move it out past that surface.

@@ -3,7 +3,8 @@
  * thresholds. Each decision carries its reasons so that `--explain` can print why.
  *   bake    if baking_score > routing.bakeScore and dynamic_score < routing.dynamicScore
  *   3DGS    if complexity > routing.splatComplexity, or the object is volumetric
- *   hybrid  otherwise: opaque primitives are baked, alpha-tested/blended ones become splats
+ *   hybrid  otherwise: opaque and alpha-tested primitives are baked (the bake and every renderer honour alpha
+ *           cut-outs), blended and transmissive ones become splats
  * Animated objects are kept as they are (neither baked nor splatted) unless a profile override says otherwise.
  */
 import type { ObjectAnalysis, SceneAnalysis } from '../analyze/analyze.js';
@@ -41,9 +42,11 @@ export function routeObject(scene: Scene, o: ObjectAnalysis, profile: Profile): 
   const decide = (route: Route, bakePrimitives: number[], splatPrimitives: number[]): RouteDecision =>
     ({ node: f.node, name: f.name, route, bakePrimitives, splatPrimitives, texelsPerMeter, reasons });
 
+  // Alpha-tested (MASK) surfaces bake like opaque ones, with light passing their cut-outs; what a lightmap cannot
+  // hold is partial coverage: blended and transmissive surfaces.
   const cutout = (i: number) => {
     const m = scene.materials[prims[i].material];
-    return !!m && (m.alphaMode !== 'OPAQUE' || m.transmission > 0);
+    return !!m && (m.alphaMode === 'BLEND' || m.transmission > 0);
   };
   const split = () => [all.filter((i) => !cutout(i)), all.filter(cutout)] as const;
 
@@ -70,8 +73,8 @@ export function routeObject(scene: Scene, o: ObjectAnalysis, profile: Profile): 
   }
   reasons.push(`complexity ${f2(s.complexity.value)} ≤ ${f2(t.splatComplexity)} → hybrid`);
   const [b, sp] = split();
-  if (sp.length === 0) reasons.push('all primitives are opaque, so the hybrid object is baked');
-  if (b.length === 0) reasons.push('all primitives are cut-out or blended, so the hybrid object becomes splats');
+  if (sp.length === 0) reasons.push('all primitives are opaque or alpha-tested, so the hybrid object is baked');
+  if (b.length === 0) reasons.push('all primitives are blended or transmissive, so the hybrid object becomes splats');
   return decide(sp.length === 0 ? 'bake' : b.length === 0 ? 'splat' : 'hybrid', b, sp);
 }
 

@@ -95,9 +95,11 @@ test('instanced alpha-tested foliage: baking_score falls below 0.7 and complexit
   assert.match(explainPlan(p.plan, p.analysis), /plants: splat\n\s+baking_score [\d.]+ ≤ 0\.70/);
 });
 
-test('fewer plants fall under complexity 0.8: hybrid keeps the cards in a mixed object split by material', async () => {
+test('fewer plants fall under complexity 0.8: alpha-tested cards bake with their stems; blended cards make the object hybrid', async () => {
   const scene = foliageField({ scale: 0.02 });
   const plantMesh = scene.meshes[scene.nodes.find((n) => n.name === 'plants')!.mesh!];
+  const cards = scene.materials[plantMesh.primitives[0].material];
+  assert.is(cards.alphaMode, 'MASK');
   // Give the plant an opaque stem primitive so the object is mixed.
   const stem = new MeshBuilder();
   stem.cylinder(0, 0, 0.01, 0, 0.9, 6, 1);
@@ -107,9 +109,16 @@ test('fewer plants fall under complexity 0.8: hybrid keeps the cards in a mixed 
   const { d, o } = decision(p, 'plants');
   assert.ok(o.scores.complexity.value <= 0.8, `complexity ${o.scores.complexity.value}`);
   assert.ok(o.scores.bakingScore.value <= 0.7, `baking ${o.scores.bakingScore.value}`);
-  assert.is(d.route, 'hybrid');
-  assert.equal(d.bakePrimitives, [1]);
-  assert.equal(d.splatPrimitives, [0]);
+  // The bake honours alpha cut-outs, so alpha-tested cards are baked like the opaque stem.
+  assert.is(d.route, 'bake');
+  assert.equal(d.bakePrimitives, [0, 1]);
+  // Blended cards are partial coverage, which a lightmap cannot hold: in a hybrid object they become splats.
+  cards.alphaMode = 'BLEND';
+  const hybridProfile = resolveProfile({ extends: 'balanced', objects: [{ match: 'plants', route: 'hybrid' }] }, 'td.json');
+  const blended = decision(await plan(scene, hybridProfile), 'plants').d;
+  assert.is(blended.route, 'hybrid', blended.reasons.join('; '));
+  assert.equal(blended.bakePrimitives, [1]);
+  assert.equal(blended.splatPrimitives, [0]);
 });
 
 test('a profile with a lower splat threshold moves the same object to 3DGS', async () => {
