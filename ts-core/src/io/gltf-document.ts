@@ -65,7 +65,9 @@ export function sceneToDocument(scene: Scene): Document {
           .setArray(vertexCount <= 0xffff ? Uint16Array.from(p.indices) : p.indices));
       if (p.normals) gp.setAttribute('NORMAL', acc('VEC3', p.normals));
       if (p.tangents) gp.setAttribute('TANGENT', acc('VEC4', p.tangents));
-      if (p.uv0) gp.setAttribute('TEXCOORD_0', acc('VEC2', p.uv0));
+      // glTF numbers TEXCOORD sets from 0 without gaps: a lightmapped primitive without UV0 (an untextured scene)
+      // gets its lightmap UVs as set 0 too, which nothing else reads, so that its UV1 stays valid glTF.
+      if (p.uv0 || p.uv1) gp.setAttribute('TEXCOORD_0', acc('VEC2', p.uv0 ?? p.uv1!));
       if (p.uv1) gp.setAttribute('TEXCOORD_1', acc('VEC2', p.uv1));
       if (p.colors) gp.setAttribute('COLOR_0', acc('VEC4', p.colors));
       if (p.material >= 0) gp.setMaterial(materials[p.material]);
