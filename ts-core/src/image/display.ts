@@ -25,7 +25,8 @@ export function display(img: FloatImage, opts: { exposure?: number; opaque?: boo
   return { width: img.width, height: img.height, bitDepth: 8, data };
 }
 
-const luma = (r: number, g: number, b: number) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+/** Rec. 709 luma of linear or display RGB. */
+export const luma = (r: number, g: number, b: number) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
 
 /** Key value of auto exposure: the log-average luminance is mapped to middle grey (Reinhard et al. 2002). */
 export const MIDDLE_GREY = 0.18;

@@ -17,6 +17,11 @@ const CHUNK_JSON = 0x4e4f534a;
 const CHUNK_BIN = 0x004e4942;
 export const GLB_BUFFER_KEY = '@glb.bin';
 
+/** True when the bytes start with the GLB magic 'glTF' (a .gltf is JSON that names its buffers by URI). */
+export function isGlbBytes(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) === GLB_MAGIC;
+}
+
 const COMPONENT_BYTES: Record<number, number> = { 5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4 };
 const TYPE_COMPONENTS: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3, VEC4: 4, MAT2: 4, MAT3: 9, MAT4: 16 };
 
@@ -143,7 +148,7 @@ export async function readGltfFile(path: string, options: ContainerOptions = {})
   const budget = options.memoryBudgetBytes ?? Number.POSITIVE_INFINITY;
   if (size > budget) throw new OteError('TOO_BIG', `file is ${fmtBytes(size)}, over the memory budget of ${fmtBytes(budget)}`, { file });
   const bytes = new Uint8Array(await readFile(file));
-  const isGlb = bytes.byteLength >= 4 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === GLB_MAGIC;
+  const isGlb = isGlbBytes(bytes);
   const isJsonLike = /^\s*[{[]/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
   if (!isGlb && (file.toLowerCase().endsWith('.glb') || !isJsonLike)) parseGlb(file, bytes); // throws the precise header error
   const { json, bin } = isGlb ? parseGlb(file, bytes) : { json: parseJson(file, new TextDecoder().decode(bytes)), bin: undefined };

@@ -6,7 +6,7 @@
  *   black while its material colour is not black is flagged;
  * - where the error is: the mean FLIP error over each object's cells, so that a failing run names the objects.
  */
-import { display } from '../image/display.js';
+import { display, luma } from '../image/display.js';
 import type { FloatImage } from '../image/float-image.js';
 import { NO_HIT } from '../native/rays.js';
 import { materialBaseColors, renderView, sceneBvh } from '../render/render-view.js';
@@ -59,8 +59,8 @@ export async function flagBlackObjects(scene: Scene, view: View, cells: ObjectCe
     let ref = 0, mat = 0;
     for (let dy = 0; dy < CELL; dy++) for (let dx = 0; dx < CELL; dx++) {
       const p = 4 * ((y * CELL + dy) * view.width + x * CELL + dx);
-      ref += 0.2126 * shown.data[p] + 0.7152 * shown.data[p + 1] + 0.0722 * shown.data[p + 2];
-      mat += 0.2126 * albedo.data[p] + 0.7152 * albedo.data[p + 1] + 0.0722 * albedo.data[p + 2];
+      ref += luma(shown.data[p], shown.data[p + 1], shown.data[p + 2]);
+      mat += luma(albedo.data[p], albedo.data[p + 1], albedo.data[p + 2]);
     }
     ref /= CELL * CELL; mat /= CELL * CELL;
     const s = seen.get(node) ?? { cells: 0, black: 0 };

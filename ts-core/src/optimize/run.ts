@@ -55,6 +55,7 @@ import { splatCamera } from '../native/splat-camera.js';
 import type { GaussianModel } from '../scene/gaussians.js';
 import { trainObjectSplats } from '../splat/object.js';
 import { gltfIO } from '../io/gltf-io.js';
+import { isGlbBytes } from '../io/gltf-container.js';
 import { documentToScene } from '../io/gltf-read.js';
 import type { SplatChoice } from '../report/types.js';
 import { StagedDirectory } from './staging.js';
@@ -341,7 +342,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
         const d = decision.get(n);
         if (!d || !d.splatPrimitives.length) return 'all';
         return scene.meshes[scene.nodes[n].mesh!].primitives.map((_, i) => i).filter((i) => !d.splatPrimitives.includes(i));
-      })) : isGlb(inputBytes) ? inputBytes : await sceneToGlb(scene);  // a .gltf's JSON alone lacks its buffers and images
+      })) : isGlbBytes(inputBytes) ? inputBytes : await sceneToGlb(scene);  // a .gltf's JSON alone lacks its buffers and images
       // The nodes light the reference as the bake was lit, and expose both images as the own check did.
       const renderLight = { exposure, ...(env ? { environment: { sky: env.sky, ...(env.sun ? { sun: env.sun } : {}) } } : {}) };
       const jobs: VerifyJob[] = [{
@@ -494,9 +495,4 @@ function describeSky(sky: Environment['sky']): string {
 function suggestProfile(m: { psnr: number; ssim: number; flip: number }): string {
   const ok = Object.values(BUILTIN_PROFILES).filter((p) => m.psnr >= p.quality.psnr && m.ssim >= p.quality.ssim && m.flip <= p.quality.flip).map((p) => p.name);
   return ok.length ? `these figures pass under ${ok.join(', ')}` : 'no built-in profile accepts these figures; raise bake.samples or texelsPerMeter';
-}
-
-/** GLB files start with the magic "glTF"; a .gltf is JSON that names its buffers and images by URI. */
-function isGlb(bytes: Uint8Array): boolean {
-  return bytes.length >= 12 && bytes[0] === 0x67 && bytes[1] === 0x6c && bytes[2] === 0x54 && bytes[3] === 0x46;
 }

@@ -11,23 +11,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { validateBytes } from 'gltf-validator';
+import { displayStats } from '../../src/image/display.js';
 import { repoRoot, sharedScenes, tempDir } from '../helpers.js';
 
 const work = tempDir('ote-scenes-');
 const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');
 const PROFILE = process.env.OTE_SCENES_PROFILE ?? 'economy';
 
-/** Mean and spread of an 8-bit PNG's luma: a preview that shows a lit scene is neither black nor one colour. */
-function lumaStats(file: string): { mean: number; std: number } {
-  const png = PNG.sync.read(readFileSync(file));
-  let s = 0, s2 = 0;
-  const n = png.width * png.height;
-  for (let i = 0; i < n; i++) {
-    const l = 0.2126 * png.data[4 * i] + 0.7152 * png.data[4 * i + 1] + 0.0722 * png.data[4 * i + 2];
-    s += l; s2 += l * l;
-  }
-  return { mean: s / n, std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) };
-}
 
 /**
  * Scenes that do not pass yet (README, "Known gaps"), with what they must do instead: end with a clear verdict
@@ -64,7 +54,7 @@ for (const scene of sharedScenes()) {
       assert.ok(existsSync(join(out, f)), `${f} written`);
       const png = PNG.sync.read(readFileSync(join(out, f)));
       assert.ok(Math.max(png.width, png.height) >= 768, `${f} is ${png.width}x${png.height}, at least 768 px on the long side`);
-      const s = lumaStats(join(out, f));
+      const s = displayStats({ width: png.width, height: png.height, bitDepth: 8, data: png.data });
       // Not black, and not one flat colour (an object over a black background has a low mean but a wide spread).
       assert.ok(s.mean > 3 && s.std > 8, `${f} shows the lit scene (mean luma ${s.mean.toFixed(1)}, spread ${s.std.toFixed(1)} of 255)`);
     }
