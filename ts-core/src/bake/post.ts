@@ -107,13 +107,23 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
  * Gauss–Seidel sweeps (a light version of the least-squares seam solve of The Witness).
  */
 export interface SeamEdge {
-  page: number;
+  /** Pages of side A and side B: different where a split primitive's pieces meet (bake/split-primitives.ts). */
+  pageA: number;
+  pageB: number;
   /** UV of the edge's two ends on side A and on side B (page-normalized). */
   a0: [number, number]; a1: [number, number];
   b0: [number, number]; b1: [number, number];
 }
 
-export function findSeams(meshes: { positions: Float32Array; indices: Uint32Array; uv1: Float32Array; page: number }[], maxCreaseDegrees = 30): SeamEdge[] {
+export interface SeamMesh {
+  positions: Float32Array;
+  indices: Uint32Array;
+  uv1: Float32Array;
+  /** The page of every triangle, or one page for all. */
+  page: number | ArrayLike<number>;
+}
+
+export function findSeams(meshes: SeamMesh[], maxCreaseDegrees = 30): SeamEdge[] {
   const cosMax = Math.cos((maxCreaseDegrees * Math.PI) / 180);
   const seams: SeamEdge[] = [];
   for (const m of meshes) {
@@ -133,14 +143,15 @@ export function findSeams(meshes: { positions: Float32Array; indices: Uint32Arra
         edges.set(id, list);
       }
     const uv = (v: number): [number, number] => [m.uv1[2 * v], m.uv1[2 * v + 1]];
+    const page = (t: number) => (typeof m.page === 'number' ? m.page : m.page[t]);
     for (const list of edges.values()) {
       if (list.length !== 2) continue;
       const [x, y] = list;
       const same = (p: number, q: number) => m.uv1[2 * p] === m.uv1[2 * q] && m.uv1[2 * p + 1] === m.uv1[2 * q + 1];
-      if (same(x.a, y.a) && same(x.b, y.b)) continue; // not a seam
+      if (same(x.a, y.a) && same(x.b, y.b) && page(x.tri) === page(y.tri)) continue; // not a seam
       const nx = normal(x.tri), ny = normal(y.tri);
       if (nx[0] * ny[0] + nx[1] * ny[1] + nx[2] * ny[2] < cosMax) continue; // a crease
-      seams.push({ page: m.page, a0: uv(x.a), a1: uv(x.b), b0: uv(y.a), b1: uv(y.b) });
+      seams.push({ pageA: page(x.tri), pageB: page(y.tri), a0: uv(x.a), a1: uv(x.b), b0: uv(y.a), b1: uv(y.b) });
     }
   }
   return seams;
@@ -161,23 +172,23 @@ export function stitchSeams(pages: FloatImage[], seams: SeamEdge[], sweeps = 8):
   };
   for (let s = 0; s < sweeps; s++)
     for (const e of seams) {
-      const img = pages[e.page];
-      const lenA = Math.hypot((e.a1[0] - e.a0[0]) * img.width, (e.a1[1] - e.a0[1]) * img.height);
-      const lenB = Math.hypot((e.b1[0] - e.b0[0]) * img.width, (e.b1[1] - e.b0[1]) * img.height);
+      const A = pages[e.pageA], B = pages[e.pageB];
+      const lenA = Math.hypot((e.a1[0] - e.a0[0]) * A.width, (e.a1[1] - e.a0[1]) * A.height);
+      const lenB = Math.hypot((e.b1[0] - e.b0[0]) * B.width, (e.b1[1] - e.b0[1]) * B.height);
       const n = Math.max(2, Math.ceil(2 * Math.max(lenA, lenB)));
       for (let k = 0; k <= n; k++) {
         const t = k / n;
-        const ta = taps(img, e.a0[0] + t * (e.a1[0] - e.a0[0]), e.a0[1] + t * (e.a1[1] - e.a0[1]));
-        const tb = taps(img, e.b0[0] + t * (e.b1[0] - e.b0[0]), e.b0[1] + t * (e.b1[1] - e.b0[1]));
+        const ta = taps(A, e.a0[0] + t * (e.a1[0] - e.a0[0]), e.a0[1] + t * (e.a1[1] - e.a0[1]));
+        const tb = taps(B, e.b0[0] + t * (e.b1[0] - e.b0[0]), e.b0[1] + t * (e.b1[1] - e.b0[1]));
         for (let c = 0; c < 3; c++) {
           let va = 0, vb = 0;
-          for (const [i, w] of ta) va += w * img.data[4 * i + c];
-          for (const [i, w] of tb) vb += w * img.data[4 * i + c];
+          for (const [i, w] of ta) va += w * A.data[4 * i + c];
+          for (const [i, w] of tb) vb += w * B.data[4 * i + c];
           const d = 0.5 * (vb - va);
           // Move each side half-way, spread over its taps in proportion to their weights (Σw² normalization).
           const wa = ta.reduce((q, [, w]) => q + w * w, 0) || 1, wb = tb.reduce((q, [, w]) => q + w * w, 0) || 1;
-          for (const [i, w] of ta) img.data[4 * i + c] += (d * w) / wa * 0.5;
-          for (const [i, w] of tb) img.data[4 * i + c] -= (d * w) / wb * 0.5;
+          for (const [i, w] of ta) A.data[4 * i + c] += (d * w) / wa * 0.5;
+          for (const [i, w] of tb) B.data[4 * i + c] -= (d * w) / wb * 0.5;
         }
         samples++;
       }

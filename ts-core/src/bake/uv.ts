@@ -13,6 +13,7 @@ import type { JobOptions } from '../native/job.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
 import { cross, length, sub } from '../util/vec3.js';
+import { gatherVertices, primitiveSubset, splitTriangles } from './split-primitives.js';
 import { DENSITY_BUDGET_DEFAULTS, fitDensities, type BudgetObject, type DensityBudgetOptions } from './budget.js';
 
 export interface LightmapUvOptions extends JobOptions {
@@ -92,6 +93,11 @@ export interface LightmapAtlas {
 
 export const DEFAULT_TEXELS_PER_METER = 32;
 export const DEFAULT_MAX_TEXELS = 32 * 1024 * 1024;
+/**
+ * Largest piece of a split primitive, as a fraction of a page's texels. Chart boxes and padding take about twice
+ * the triangles' texels, and the packer shrinks an object whose boxes pass 90% of a page: a quarter leaves room.
+ */
+const PIECE_OF_PAGE = 0.25;
 
 /** World area of each part (triangles [first[o], first[o+1])). */
 function partAreas(positions: Float32Array, indices: Uint32Array, first: Uint32Array): number[] {
@@ -236,20 +242,6 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   const objects = separateObjects(scene);
   const world = worldMatrices(scene);
 
-  // Concatenate every object's world-space triangles. Each primitive is packed as its own part, so that a big
-  // multi-material mesh (Sponza is one) can spread over several pages: MOZ_lightmap is per material anyway.
-  const parts: { object: number; prim: number }[] = [];
-  let vertexCount = 0, triangleCount = 0;
-  objects.forEach((n, o) => scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, prim) => {
-    parts.push({ object: o, prim });
-    vertexCount += p.positions.length / 3;
-    triangleCount += p.indices.length / 3;
-  }));
-  const positions = new Float32Array(3 * vertexCount), indices = new Uint32Array(3 * triangleCount);
-  const cornerUv = new Float32Array(6 * triangleCount);
-  const partFirstTriangle = new Uint32Array(parts.length + 1);
-  const partFirstVertex = new Uint32Array(parts.length + 1), partKeepUv = new Uint8Array(parts.length);
-  const keptUv1 = objects.map((n) => (opts.keepValidUv1 ?? true) && validUv1(scene.meshes[scene.nodes[n].mesh!]));
   // Overrides and importance are keyed by node name; the copies separateObjects made of an instanced node use its.
   const lookup = <T>(table: Record<string, T> | undefined, n: number): [string, T | undefined] => {
     const name = scene.nodes[n].name, origin = n >= input.nodes.length ? scene.nodes[scene.nodes[n].parent]?.name : undefined;
@@ -269,6 +261,35 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
     const overridden = lookup(opts.objectTexelsPerMeter, n)[1] !== undefined;
     return (imp ?? 1) * (overridden ? opts.budget?.overrideImportance ?? DENSITY_BUDGET_DEFAULTS.overrideImportance : 1);
   });
+  const pageSize = opts.maxPageSize ?? 1024;
+  // Primitives too big for a fraction of a page at the asked density are cut into pieces (bake/split-primitives.ts),
+  // so that a one-primitive level spreads over pages instead of shrinking to one. Kept UV1 layouts stay whole.
+  const keptUv1 = objects.map((n) => (opts.keepValidUv1 ?? true) && validUv1(scene.meshes[scene.nodes[n].mesh!]));
+  let splitFrom = 0, splitInto = 0;
+  objects.forEach((n, o) => {
+    if (keptUv1[o]) return;
+    const mesh = scene.meshes[scene.nodes[n].mesh!];
+    mesh.primitives = mesh.primitives.flatMap((p) => {
+      const pieces = splitTriangles(p, world[n], { texelsPerMeter: requested[o], maxPieceTexels: PIECE_OF_PAGE * pageSize * pageSize, headroom: opts.budget?.headroom });
+      if (pieces.length === 1) return [p];
+      splitFrom++; splitInto += pieces.length;
+      return pieces.map((tris) => primitiveSubset(p, tris));
+    });
+  });
+
+  // Concatenate every object's world-space triangles. Each primitive is packed as its own part, so that a big
+  // multi-material mesh (Sponza is one) can spread over several pages: MOZ_lightmap is per material anyway.
+  const parts: { object: number; prim: number }[] = [];
+  let vertexCount = 0, triangleCount = 0;
+  objects.forEach((n, o) => scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, prim) => {
+    parts.push({ object: o, prim });
+    vertexCount += p.positions.length / 3;
+    triangleCount += p.indices.length / 3;
+  }));
+  const positions = new Float32Array(3 * vertexCount), indices = new Uint32Array(3 * triangleCount);
+  const cornerUv = new Float32Array(6 * triangleCount);
+  const partFirstTriangle = new Uint32Array(parts.length + 1);
+  const partFirstVertex = new Uint32Array(parts.length + 1), partKeepUv = new Uint8Array(parts.length);
   let v = 0, t = 0;
   parts.forEach(({ object: o, prim }, part) => {
     const node = scene.nodes[objects[o]], p = scene.meshes[node.mesh!].primitives[prim], m = world[objects[o]];
@@ -297,7 +318,6 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
 
   // Fit the densities to the texel budget (bake/budget.ts), pack, and check the packed pages: padding and packing
   // loss are only estimated, so an overshoot tightens the estimate's budget and packs again.
-  const pageSize = opts.maxPageSize ?? 1024;
   const budget = Math.min(opts.maxTexels ?? DEFAULT_MAX_TEXELS, opts.maxPages ? opts.maxPages * pageSize * pageSize : Infinity);
   const minAcross = opts.budget?.minTexelsAcross ?? DENSITY_BUDGET_DEFAULTS.minTexelsAcross;
   const objectParts: number[][] = objects.map(() => []);
@@ -383,6 +403,7 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   });
   const pages = Array.from(r.pageWidth, (w, i) => ({ width: w, height: r.pageHeight[i], utilization: r.pageTexels[i] / (w * r.pageHeight[i]) }));
   const warnings = densityWarnings(report, budgetObjects, fit.scale, budget, pageSize);
+  if (splitFrom) warnings.push(`${splitFrom} primitive(s) too big for one ${pageSize}² lightmap page at the asked density split into ${splitInto} pieces, so their lightmap spans pages`);
   // Per part: an object's texelsPerMeter is its least dense part, which would understate a big multi-part mesh.
   const asked = areas.reduce((sum, a, i) => sum + a * requested[parts[i].object] ** 2, 0);
   const got = areas.reduce((sum, a, i) => sum + a * r.objectTexelsPerMeter[i] ** 2, 0);
@@ -410,8 +431,8 @@ function densityWarnings(report: LightmapObjectReport[], objects: BudgetObject[]
   }
   const shrunk = report.filter((o, i) => o.texelsPerMeter < 0.99 * objects[i].requested * fitted[i]);
   if (shrunk.length)
-    warnings.push(`${shrunk.length} object(s) with a primitive shrunk to fit one ${pageSize}² lightmap page (${shrunk.slice(0, 3).map((o) => `"${o.name}" ${o.texelsPerMeter.toPrecision(3)} of ${o.requestedTexelsPerMeter} texels/m`).join(', ')}` +
-      `${shrunk.length > 3 ? ', …' : ''}); split such meshes or raise maxPageSize`);
+    warnings.push(`${shrunk.length} object(s) with a chart too big for one ${pageSize}² lightmap page, shrunk to fit (${shrunk.slice(0, 3).map((o) => `"${o.name}" ${o.texelsPerMeter.toPrecision(3)} of ${o.requestedTexelsPerMeter} texels/m`).join(', ')}` +
+      `${shrunk.length > 3 ? ', …' : ''}); raise maxPageSize, or subdivide the object's largest triangles`);
   return warnings;
 }
 
@@ -428,16 +449,5 @@ function tooBig(input: Scene, budget: number, texels: number, requestedTexels: n
 
 /** A primitive whose vertices are `src` (old indices) of p, with new indices and UV1. */
 function remapPrimitive(p: Primitive, src: number[], indices: Uint32Array, uv1: Float32Array): Primitive {
-  const gather = (a: Float32Array | undefined, k: number) => {
-    if (!a) return undefined;
-    const out = new Float32Array(src.length * k);
-    for (let i = 0; i < src.length; i++) for (let c = 0; c < k; c++) out[i * k + c] = a[src[i] * k + c];
-    return out;
-  };
-  const q: Primitive = { ...p, positions: gather(p.positions, 3)!, indices, uv1 };
-  if (p.normals) q.normals = gather(p.normals, 3);
-  if (p.tangents) q.tangents = gather(p.tangents, 4);
-  if (p.uv0) q.uv0 = gather(p.uv0, 2);
-  if (p.colors) q.colors = gather(p.colors, 4);
-  return q;
+  return { ...gatherVertices({ ...p, uv1: undefined }, src), indices, uv1 };
 }

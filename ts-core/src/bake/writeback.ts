@@ -80,9 +80,15 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
   return out;
 }
 
+/**
+ * The material written for lightmapped primitives that had none. The bake, like every DCC tool, lights a
+ * material-less primitive as white dielectric (addon bake_binding: default_material); glTF's implicit default is a
+ * rough metal, which a viewer lights through its specular term only (three.js: lightMap × base × (1 − metalness) =
+ * 0). So the output names a dielectric explicitly, and viewers show what was baked.
+ */
 function defaultLit(): Material {
   return {
-    name: 'default', baseColorFactor: [1, 1, 1, 1], metallicFactor: 1, roughnessFactor: 1, emissiveFactor: [0, 0, 0],
+    name: 'default', baseColorFactor: [1, 1, 1, 1], metallicFactor: 0, roughnessFactor: 1, emissiveFactor: [0, 0, 0],
     emissiveStrength: 1, alphaMode: 'OPAQUE', alphaCutoff: 0.5, doubleSided: false, unlit: false, transmission: 0,
   };
 }
