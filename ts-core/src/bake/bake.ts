@@ -13,10 +13,10 @@ import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
 import type { Backend } from '../native/addon.js';
 import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
-import type { Scene } from '../scene/types.js';
+import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
-import { denoise, dilate, findSeams, stitchSeams } from './post.js';
-import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
+import { DEFAULT_MAX_TEXELS, generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export interface BakeOptions extends LightmapUvOptions {
   /** Most samples per texel (default 256); texels whose estimate has converged stop earlier. */
@@ -54,6 +54,13 @@ export interface BakeOptions extends LightmapUvOptions {
    * two-level BVH (a baseline for benchmarks).
    */
   flattenWorld?: boolean;
+  /**
+   * Aim the bake (texel setup, tracing, denoising) at about this many seconds on this machine and backend. A
+   * calibration bake at a coarse density measures seconds per lightmap texel; the texel budget then shrinks to fit,
+   * densities scaling down per object as they do for `maxTexels` (bake/budget.ts), never below the minimal useful
+   * density. The result says what was predicted (`timeTarget`). Absent: no time target.
+   */
+  targetSeconds?: number;
   /** Called once the atlas is laid out, before tracing: lets a progress display show texel counts. */
   onAtlas?: (atlas: LightmapAtlas) => void;
 }
@@ -85,7 +92,22 @@ export interface BakeResult {
    */
   warnings: string[];
   stats: BakeStats;
+  /** With `targetSeconds`: the calibration, the texel cap it set, and the seconds predicted for the layout baked. */
+  timeTarget?: TimeTarget;
 }
+
+export interface TimeTarget {
+  seconds: number;
+  calibration: { texels: number; seconds: number };
+  /** Page texels the target allows (the atlas budget is the smaller of this and maxTexels). */
+  texelCap: number;
+  predictedSeconds: number;
+  /** False when even the minimal useful density is predicted to take longer (then the budget is maxTexels alone). */
+  met: boolean;
+}
+
+/** Page texels of the calibration bake: a few seconds of tracing on two CPU cores at 64 samples. */
+const CALIBRATION_TEXELS = 256 * 1024;
 
 export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.05, bounces: 3, seed: 1 } as const;
 
@@ -113,43 +135,132 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
       throw new OteError('BAD_INPUT', `mesh "${mesh.name}" drawn by node "${node.name}" has no triangle with area; remove it or mark the node dynamic`, { file: input.source, path: `meshes[${node.mesh}]` });
   });
 
-  const uv = await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
-  opts.onAtlas?.(uv.atlas);
-  const layout: LightmapLayout = {
-    primitivePages: new Map(uv.atlas.objects.map((o) => [o.node, o.primitivePages])),
-    pageWidth: uv.atlas.pages.map((p) => p.width),
-    pageHeight: uv.atlas.pages.map((p) => p.height),
+  const textures = opts.textures ?? await transportTextures(input);
+  const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(input)));
+  // Texel setup, tracing and post (denoise, dilate, stitch) of one layout: the bake proper, and the calibration of
+  // a time target, which must cost what the bake costs per texel.
+  const bakeLayout = async (uv: Awaited<ReturnType<typeof generateLightmapUvs>>, onProgress?: (f: number) => void) => {
+    const layout = layoutOf(uv.atlas);
+    const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, textures);
+    const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
+      samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
+      seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, flattenWorld: opts.flattenWorld, backend: opts.backend ?? 'auto', signal: opts.signal, onProgress,
+    });
+    const t1 = performance.now();
+    const pages: FloatImage[] = [];
+    const density = Math.min(...uv.atlas.objects.map((o) => o.texelsPerMeter));
+    raw.rgba.forEach((data, i) => {
+      const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
+      if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
+      // Padding (2+) plus a ring for bilinear filtering of the dilated texels themselves.
+      dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
+      pages.push(img);
+    });
+    if (opts.stitchSeams ?? true) {
+      // One seam mesh per object, so that edges where a split primitive's pieces meet are stitched across pages too.
+      const meshes = [...layout.primitivePages].map(([n, pgs]) => seamMesh(uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives, pgs));
+      stitchSeams(pages, findSeams(meshes.filter((m) => m.indices.length > 0)));
+    }
+    return { layout, raw, pages, stats, untextured, postMilliseconds: performance.now() - t1 };
   };
-  const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, opts.textures ?? await transportTextures(uv.scene));
-  const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(uv.scene)));
-  const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
-    samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
-    seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, flattenWorld: opts.flattenWorld, backend: opts.backend ?? 'auto', signal: opts.signal,
-    onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)),
-  });
-
-  const t1 = performance.now();
-  const pages: FloatImage[] = [];
-  const density = Math.min(...uv.atlas.objects.map((o) => o.texelsPerMeter));
-  raw.rgba.forEach((data, i) => {
-    const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
-    if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
-    // Padding (2+) plus a ring for bilinear filtering of the dilated texels themselves.
-    dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
-    pages.push(img);
-  });
-  if (opts.stitchSeams ?? true) {
-    const prims = [...layout.primitivePages].flatMap(([n, pgs]) => uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives
-      .flatMap((p, i) => (p.uv1 ? [{ positions: p.positions, indices: p.indices, uv1: p.uv1, page: pgs[i] }] : [])));
-    stitchSeams(pages, findSeams(prims));
-  }
+  const { uv, timeTarget, baked } = opts.targetSeconds === undefined
+    ? { uv: await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) }), timeTarget: undefined, baked: undefined }
+    : await layoutForTime(input, opts, opts.targetSeconds, (cal) => bakeLayout(cal));
+  opts.onAtlas?.(uv.atlas);
+  const { layout, raw, pages, stats, untextured, postMilliseconds } = baked ?? await bakeLayout(uv, opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)));
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
-    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid, tangent: raw.tangent, bitangent: raw.bitangent, untextured, warnings: uv.atlas.warnings,
+    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid, tangent: raw.tangent, bitangent: raw.bitangent, untextured, warnings: uv.atlas.warnings, timeTarget,
     stats: {
-      ...stats, uvMilliseconds: uv.atlas.milliseconds, postMilliseconds: t2 - t1, totalMilliseconds: t2 - t0,
+      ...stats, uvMilliseconds: uv.atlas.milliseconds, postMilliseconds, totalMilliseconds: t2 - t0,
       samplesPerTexel: stats.texels ? stats.texelSamples / stats.texels : 0,
     },
   };
+}
+
+/** The primitives of one object as one seam mesh (they share its object space), each triangle with its page. */
+function seamMesh(prims: readonly Primitive[], pages: readonly number[]): SeamMesh {
+  const withUv = prims.map((p, i) => ({ p, page: pages[i] })).filter(({ p }) => p.uv1);
+  if (withUv.length === 1) { const { p, page } = withUv[0]; return { positions: p.positions, indices: p.indices, uv1: p.uv1!, page }; }
+  const nv = withUv.reduce((s, { p }) => s + p.positions.length / 3, 0), nt = withUv.reduce((s, { p }) => s + p.indices.length / 3, 0);
+  const positions = new Float32Array(3 * nv), uv1 = new Float32Array(2 * nv), indices = new Uint32Array(3 * nt), page = new Uint32Array(nt);
+  let v = 0, t = 0;
+  for (const { p, page: pg } of withUv) {
+    positions.set(p.positions, 3 * v);
+    uv1.set(p.uv1!, 2 * v);
+    for (let i = 0; i < p.indices.length; i++) indices[3 * t + i] = p.indices[i] + v;
+    page.fill(pg, t, t + p.indices.length / 3);
+    v += p.positions.length / 3;
+    t += p.indices.length / 3;
+  }
+  return { positions, indices, uv1, page };
+}
+
+function layoutOf(atlas: LightmapAtlas): LightmapLayout {
+  return {
+    primitivePages: new Map(atlas.objects.map((o) => [o.node, o.primitivePages])),
+    pageWidth: atlas.pages.map((p) => p.width),
+    pageHeight: atlas.pages.map((p) => p.height),
+  };
+}
+
+/** Covered texels of an atlas (page texels × the packer's utilization): what setup, tracing and denoising scale with. */
+function coveredTexels(atlas: LightmapAtlas): number {
+  return atlas.pages.reduce((s, p) => s + p.width * p.height * p.utilization, 0);
+}
+
+/**
+ * The lightmap layout for a time target: calibrate seconds per covered texel with a coarse bake (same samples,
+ * bounces, lights and backend), cap the page texels to fit, and repack tighter while the prediction for the
+ * packed layout overshoots by more than 20%. Bake time is linear in covered texels at fixed samples.
+ */
+async function layoutForTime<T extends { stats: BakeNativeStats }>(
+  input: Scene, opts: BakeOptions, target: number,
+  bakeLayout: (uv: Awaited<ReturnType<typeof generateLightmapUvs>>) => Promise<T>,
+): Promise<{ uv: Awaited<ReturnType<typeof generateLightmapUvs>>; timeTarget: TimeTarget; baked?: T }> {
+  if (!(target > 0) || !Number.isFinite(target)) throw new OteError('BAD_PROFILE', `targetSeconds must be a positive number, got ${target}`, { path: 'targetSeconds' });
+  const memory = Math.min(opts.maxTexels ?? DEFAULT_MAX_TEXELS, opts.maxPages ? opts.maxPages * (opts.maxPageSize ?? 1024) ** 2 : Infinity);
+  // The calibration layout: the smallest budget (from CALIBRATION_TEXELS, ×4 per try) that the scene's minimal
+  // useful density fits, so that its per-texel cost is that of this scene's surfaces.
+  let cal: Awaited<ReturnType<typeof generateLightmapUvs>> | undefined;
+  for (let budget = Math.min(memory, CALIBRATION_TEXELS); !cal; budget = Math.min(memory, 4 * budget)) {
+    try {
+      cal = await generateLightmapUvs(input, { ...opts, maxTexels: budget, maxPages: undefined, onProgress: undefined });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'TOO_BIG' || budget >= memory) throw e;
+    }
+  }
+  const t0 = performance.now();
+  const calBake = await bakeLayout(cal);
+  const { stats } = calBake;
+  const seconds = (performance.now() - t0) / 1000;
+  const perTexel = seconds / Math.max(1, stats.texels);
+  const calibration = { texels: stats.texels, seconds };
+  // A scene whose asked density fits the calibration's budget was just baked as asked: that is the bake.
+  if (cal.atlas.densityScale >= 0.999)
+    return { uv: cal, baked: calBake, timeTarget: { seconds: target, calibration, texelCap: memory, predictedSeconds: seconds, met: seconds <= 1.2 * target } };
+  // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
+  const left = Math.max(target - seconds, 0.25 * target);
+  let cap = Math.min(memory, (left / perTexel) / Math.max(0.3, coveredTexels(cal.atlas) / Math.max(1, cal.atlas.pageTexels)));
+  for (let attempt = 0; ; attempt++) {
+    let uv: Awaited<ReturnType<typeof generateLightmapUvs>>;
+    try {
+      uv = await generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
+    } catch (e) {
+      // Not even the minimal useful density fits the time: bake at the memory budget and say so.
+      if ((e as { code?: string }).code !== 'TOO_BIG' || cap >= memory) throw e;
+      uv = await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
+      const predictedSeconds = seconds + coveredTexels(uv.atlas) * perTexel;
+      uv.atlas.warnings.push(`the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even at the minimal useful density`);
+      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
+    }
+    const predictedSeconds = seconds + coveredTexels(uv.atlas) * perTexel;
+    if (predictedSeconds <= 1.2 * target || attempt >= 2) {
+      if (cap < memory && uv.atlas.densityScale < 0.999)
+        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake took ${seconds.toFixed(1)} s for ${(stats.texels / 1e6).toFixed(2)}M texels, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
+      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: predictedSeconds <= 1.2 * target } };
+    }
+    cap *= (left / (predictedSeconds - seconds)) * 0.95;
+  }
 }

@@ -200,11 +200,13 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       const result = await stage('bake', 'cpu', () => bakeScene(lit, {
         texelsPerMeter: unitDensity, objectTexelsPerMeter, maxPageSize: o.profile.bake.maxPageSize,
         samples: o.profile.bake.samples, noiseThreshold: o.profile.bake.noiseThreshold, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1, sky: env?.sky,
-        backend: o.backend, signal: o.signal, onProgress: progress('bake'),
+        targetSeconds: o.profile.bake.targetSeconds, backend: o.backend, signal: o.signal, onProgress: progress('bake'),
       }));
       lightmapReport = {
         texels: result.atlas.pageTexels, budget: result.atlas.texelBudget, warnings: result.atlas.warnings,
         objects: result.atlas.objects.map((x) => ({ name: x.name, requested: x.requestedTexelsPerMeter, effective: x.texelsPerMeter })),
+        seconds: { uv: result.stats.uvMilliseconds / 1000, setup: result.stats.setupSeconds, trace: result.stats.traceSeconds, post: result.stats.postMilliseconds / 1000 },
+        coveredTexels: result.stats.texels, samplesPerTexel: result.stats.samplesPerTexel, timeTarget: result.timeTarget,
       };
       for (const w of result.atlas.warnings) o.onEvent({ type: 'log', message: w });
       const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: o.profile.bake.encoding === 'hdr' });

@@ -27,6 +27,8 @@ export interface Profile {
     /** Early stop per texel (BakeOptions.noiseThreshold); absent = the bake's default. */
     noiseThreshold?: number;
     bounces: number;
+    /** Bake time target in seconds (BakeOptions.targetSeconds); absent = none. */
+    targetSeconds?: number;
     denoise: boolean;
     ambientOcclusion: boolean;
     encoding: 'rgbm' | 'hdr';

@@ -79,7 +79,15 @@ export interface OptimizeReport {
   /** The objects with the highest mean FLIP error in the own check, worst first (each over 0.5% of the view). */
   worstObjects?: { name: string; mean: number; share: number }[];
   /** Lightmap density per baked object: requested by the profile, and effective after fitting the budget. */
-  lightmap?: { texels: number; budget?: number; objects: { name: string; requested: number; effective: number }[]; warnings: string[] };
+  lightmap?: {
+    texels: number; budget?: number; objects: { name: string; requested: number; effective: number }[]; warnings: string[];
+    /** Where the bake's time went (seconds), and the samples a covered texel took on average (adaptive stop). */
+    seconds?: { uv: number; setup: number; trace: number; post: number };
+    coveredTexels?: number;
+    samplesPerTexel?: number;
+    /** The profile's bake time target, its calibration and prediction (bake/bake.ts TimeTarget). */
+    timeTarget?: { seconds: number; predictedSeconds: number; texelCap: number; met: boolean; calibration: { texels: number; seconds: number } };
+  };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
   cost: CostEstimate;
   exit: { code: number; reason: string };

@@ -66,6 +66,7 @@ export const bakeCommand: Command = {
       seed: numberFlag(values.seed, 'seed', BAKE_DEFAULTS.seed, { int: true, min: 0 }),
       denoise: values['no-denoise'] ? false : bake.denoise ?? true,
       sky: skyFlag(values.sky),
+      targetSeconds: bake.targetSeconds,
       backend: backend as 'auto' | 'cpu' | 'cuda',
     };
 

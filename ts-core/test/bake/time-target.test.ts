@@ -1,0 +1,46 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cornellBox } from '../../../examples/generators/index.js';
+import { bakeScene } from '../../src/bake/bake.js';
+
+// Small, fast bakes: the calibration and the bake itself take well under a second each on two CPU cores.
+const common = { texelsPerMeter: 120, maxPageSize: 1024, samples: 32, minSamples: 16, bounces: 1, backend: 'cpu' } as const;
+
+test('a bake time target calibrates seconds per texel and holds the lightmap to what fits, predicting its time', async () => {
+  const free = await bakeScene(cornellBox(), common);
+  const t0 = performance.now();
+  const timed = await bakeScene(cornellBox(), { ...common, targetSeconds: 0.2 });
+  const seconds = (performance.now() - t0) / 1000;
+  const t = timed.timeTarget!;
+  assert.ok(t, 'the result says what the target did');
+  assert.ok(t.calibration.texels > 0 && t.calibration.seconds > 0);
+  // The target binds: fewer texels, lower density, and a warning saying why.
+  assert.ok(timed.atlas.pageTexels < free.atlas.pageTexels, `${timed.atlas.pageTexels} page texels with the target, ${free.atlas.pageTexels} without`);
+  assert.ok(timed.atlas.densityScale < free.atlas.densityScale);
+  assert.ok(timed.warnings.some((w) => /bake time target/.test(w)), timed.warnings.join('; '));
+  // The prediction is what the time per covered texel says for the layout baked, and the bake stays near it
+  // (a loose bound: this VM's speed drifts, and the calibration is a small bake).
+  const baked = (timed.stats.setupSeconds + timed.stats.traceSeconds + timed.stats.postMilliseconds / 1000);
+  assert.ok(t.met === t.predictedSeconds <= 1.2 * t.seconds);
+  assert.ok(baked < 4 * Math.max(t.predictedSeconds, 0.05), `baked in ${baked.toFixed(2)} s, predicted ${t.predictedSeconds.toFixed(2)} s`);
+  assert.ok(seconds < 30);
+  // A target the scene already meets changes nothing: the calibration bake was the bake as asked, and is kept.
+  const loose = await bakeScene(cornellBox(), { ...common, targetSeconds: 3600 });
+  assert.is(loose.atlas.pageTexels, free.atlas.pageTexels);
+  assert.ok(loose.timeTarget!.met);
+  assert.equal(loose.pages.map((p) => Array.from(p.data.subarray(0, 4096))), free.pages.map((p) => Array.from(p.data.subarray(0, 4096))), 'the same lightmap');
+});
+
+test('a bad time target is a profile error naming the field', async () => {
+  for (const targetSeconds of [0, -1, Number.NaN]) {
+    try {
+      await bakeScene(cornellBox(), { ...common, targetSeconds });
+      assert.unreachable(`targetSeconds ${targetSeconds} accepted`);
+    } catch (e) {
+      assert.is((e as { code: string }).code, 'BAD_PROFILE');
+      assert.match((e as Error).message, /targetSeconds/);
+    }
+  }
+});
+
+test.run();
