@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'QUALITY_BELOW_THRESHOLD'
   | 'VERIFICATION_REJECTED'
   | 'ENGINE_UNREACHABLE'
+  | 'VERIFICATION_FAILED' // no quorum could verify: every node that tried failed (their reasons are listed)
   | 'CANCELLED';
 
 export class OteError extends Error {

@@ -31,6 +31,11 @@ export function auditStore(dataDir: string, opts: { engineKey?: string } = {}): 
       const { engineNonce, seed: s, ...rest } = spec;
       if (canonicalJson(rest) !== canonicalJson(sub.spec)) problems.push(`${where}.spec: differs from the logged submission`);
       if (seed?.type !== 'job.seed' || seed.engineNonce !== engineNonce || seed.seed !== s) problems.push(`${where}.spec: seed differs from the logged seed`);
+      if (j.state === 'failed') {
+        const failed = events.find((e): e is Extract<EngineEvent, { type: 'job.failed' }> => e.type === 'job.failed' && e.jobId === j.id);
+        if (!failed || canonicalJson({ reason: failed.reason, errors: failed.errors }) !== canonicalJson(JSON.parse(j.result ?? 'null'))) problems.push(`${where}.result: failure differs from the log`);
+        if (j.cert) problems.push(`${where}.cert: a failed job has a certificate`);
+      }
       if (j.state === 'done') {
         const verdict = events.find((e): e is Extract<EngineEvent, { type: 'verdict' }> => e.type === 'verdict' && e.jobId === j.id);
         const result = JSON.parse(j.result ?? 'null');

@@ -100,7 +100,9 @@ export class TrustClient {
         const s = (await this.call('job.get', { jobId })).body;
         opts.onStatus?.(s);
         if (s.certificate) return s.certificate;
+        if (s.state === 'failed') throw new OteError('VERIFICATION_FAILED', `job ${jobId}: ${s.failure?.reason ?? 'failed'}`);
       } catch (e) {
+        if (e instanceof OteError) throw e;
         if (e instanceof EngineRequestError && e.code === 'NOT_FOUND') throw new OteError('BAD_INPUT', e.message);
         // Engine gone (restarting) or connection dropped: retry until the deadline.
       }

@@ -110,6 +110,7 @@ export class TrustEngine {
       send: (node, assign) => { const conn = this.nodes.get(node); if (conn) this.transport.push(conn, 'assign', assign); },
       blobSize: (hash) => this.blobs.size(hash),
       finalize: (jobId) => this.verdicts.finalize(jobId),
+      fail: (jobId, why) => this.jobs.fail(jobId, why),
     });
     this.transport = new Transport({
       host: o.host, port: o.port, tls: o.tls, log: this.say,

@@ -13,4 +13,8 @@ export type EngineEvent =
   | { type: 'vote'; jobId: string; role: SeatRole; vote: Vote }
   | { type: 'reputation'; node: string; jobId: string; role: SeatRole; outcome: 'agree' | 'flagged'; alpha: number; beta: number }
   | { type: 'verdict'; jobId: string; verdict: 'accepted' | 'rejected'; reason: string; medians: Record<MetricName, number>; flagged: string[] }
-  | { type: 'certificate'; body: CertificateBody };
+  | { type: 'certificate'; body: CertificateBody }
+  /** A node could not verify the job (its own failure): its seat reopens for another node. */
+  | { type: 'node.error'; jobId: string; node: string; reason: string }
+  /** No quorum can be reached: nodes failed and no other trusted node is connected. No certificate is issued. */
+  | { type: 'job.failed'; jobId: string; reason: string; errors: { node: string; reason: string }[] };

@@ -47,7 +47,10 @@ export class Jobs {
   status(id: string): JobStatus {
     const j = this.store.job(id);
     if (!j) throw new ProtocolError('NOT_FOUND', `job.get.jobId: no job ${id}`);
-    return { state: j.state, votes: this.store.quorumVotes(id), assignments: this.store.assignments(id), result: j.result, certificate: j.cert ? JSON.parse(j.cert) : null };
+    return {
+      state: j.state, votes: this.store.quorumVotes(id), assignments: this.store.assignments(id), result: j.result, certificate: j.cert ? JSON.parse(j.cert) : null,
+      ...(j.failure ? { failure: j.failure } : {}),
+    };
   }
 
   /** Accepts a vote from the node `nodeKey` on its open assignment; throws ProtocolError naming what is wrong. */
@@ -76,6 +79,24 @@ export class Jobs {
 
   /** The node cannot verify the job (its own failure, never the producer's): the seat reopens for another node. */
   nodeError(nodeKey: string, jobId: string, reason: string) {
-    if (this.store.failAssignment(jobId, nodeKey)) this.o.log?.(`node ${nodeKey.slice(0, 8)} could not verify ${jobId}: ${reason}; reassigning`);
+    this.store.tx(() => {
+      if (!this.store.failAssignment(jobId, nodeKey)) return;
+      this.log.append({ type: 'node.error', jobId, node: nodeKey, reason });
+      this.o.log?.(`node ${nodeKey.slice(0, 8)} could not verify ${jobId}: ${reason}; reassigning`);
+    });
+  }
+
+  /**
+   * Fails a running job that cannot reach its quorum: nodes reported errors (or timed out) and no other trusted
+   * node is connected. The client hears at once, with each node's reason, instead of waiting out its timeout.
+   */
+  fail(jobId: string, why: string) {
+    const errors = this.store.loggedNodeErrors(jobId);
+    const reason = `${why}${errors.length ? `; ${errors.map((e) => `node ${e.node.slice(0, 12)}: ${e.reason}`).join('; ')}` : ''}`;
+    this.store.tx(() => {
+      this.log.append({ type: 'job.failed', jobId, reason, errors });
+      this.store.failJob(jobId, { reason, errors });
+    });
+    this.o.log?.(`job ${jobId} failed: ${reason}`);
   }
 }

@@ -18,9 +18,13 @@ export interface EngineInfo {
 
 /** The outcome stored with a finished job. */
 export interface JobResult { verdict: 'accepted' | 'rejected'; reason: string; medians: Record<MetricName, number>; flagged: string[]; contested: boolean }
+/** Why a job failed (state 'failed'): what each node that could not verify it reported. */
+export interface JobFailure { reason: string; errors: { node: string; reason: string }[] }
 export interface JobStatus {
   state: string; votes: number; assignments: { node: string; role: string; state: string }[];
   result: JobResult | null; certificate: Certificate | null;
+  /** Set when state is 'failed'. */
+  failure?: JobFailure;
 }
 
 export interface Replies {

@@ -2,7 +2,8 @@
  * Assigning jobs to nodes. Every running job's quorum is filled from connected trusted nodes, least loaded first
  * (ties broken at random); a node never verifies its producer's work, and untrusted nodes do not vote. One
  * untrusted node may take a non-voting spot-check seat, to earn its way back. A job whose votes are all in is
- * handed to the verdict. Assignments past their deadline time out, and their seats reopen for other nodes.
+ * handed to the verdict. Assignments past their deadline time out, and their seats reopen for other nodes; when
+ * nodes failed and no trusted node is left to take their seats, the job fails with the nodes' reasons.
  */
 import type { Assign } from './messages.js';
 import { isTrusted, type ReputationOptions } from './reputation.js';
@@ -27,6 +28,8 @@ export interface SchedulerHooks {
   blobSize(hash: string): number;
   /** Called for a running job whose quorum has voted. */
   finalize(jobId: string): void;
+  /** Called for a running job that cannot reach its quorum (nodes failed, none other connected). */
+  fail(jobId: string, why: string): void;
 }
 
 export class Scheduler {
@@ -49,6 +52,15 @@ export class Scheduler {
         if (!isTrusted(c.row, this.o.reputation)) continue;
         this.assign(j.id, j.spec, c.k, 'quorum');
         need--;
+      }
+      // Seats that nodes gave up on (errors, timeouts), no trusted node left to take them, and no node still at
+      // work: the quorum cannot be reached, so the job fails now, with every node's reason, rather than leave its
+      // client waiting out a timeout. A job that merely waits for nodes to connect (nobody failed) keeps waiting.
+      const failed = rows.filter((r) => r.role === 'quorum' && (r.state === 'error' || r.state === 'timeout')).length;
+      const working = j.quorum - voted - need;
+      if (need > 0 && failed > 0 && working === 0) {
+        this.hooks.fail(j.id, `${failed} node(s) could not verify the job and no other trusted node is connected to reach the quorum of ${j.quorum} (${voted} voted)`);
+        continue;
       }
       if (this.o.spotChecks && !rows.some((r) => r.role === 'spot')) {
         const spot = candidates.find((c) => !isTrusted(c.row, this.o.reputation));

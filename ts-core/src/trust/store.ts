@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
 import type { ArtifactKind, MetricName, Thresholds, Vote } from './types.js';
-import type { JobResult } from './replies.js';
+import type { JobFailure, JobResult } from './replies.js';
 import type { WireRenderSpec } from './messages.js';
 
 /** A job as stored: what was submitted, plus the seed the engine fixed. */
@@ -22,7 +22,7 @@ export interface NodeRow { key: string; alpha: number; beta: number; capability:
 export type SeatRole = 'quorum' | 'spot';
 /** assigned → voted | timeout | error | released; only 'assigned' rows are open. */
 export interface AssignmentRow { node: string; role: SeatRole; state: string }
-export interface JobRow { id: string; spec: JobSpec; state: string; quorum: number; result: JobResult | null; cert: string | null }
+export interface JobRow { id: string; spec: JobSpec; state: string; quorum: number; result: JobResult | null; cert: string | null; failure?: JobFailure }
 
 export class EngineStore {
   readonly db: Database.Database;
@@ -90,7 +90,11 @@ export class EngineStore {
   job(id: string): JobRow | undefined {
     const r = this.db.prepare('SELECT id, spec, state, quorum, result, cert FROM jobs WHERE id = ?').get(id) as
       { id: string; spec: string; state: string; quorum: number; result: string | null; cert: string | null } | undefined;
-    return r && { ...r, spec: JSON.parse(r.spec) as JobSpec, result: r.result ? JSON.parse(r.result) as JobResult : null };
+    if (!r) return undefined;
+    const stored = r.result ? JSON.parse(r.result) as unknown : null;
+    return r.state === 'failed'
+      ? { ...r, spec: JSON.parse(r.spec) as JobSpec, result: null, failure: stored as JobFailure }
+      : { ...r, spec: JSON.parse(r.spec) as JobSpec, result: stored as JobResult | null };
   }
 
   /** Running jobs, oldest first (the order the scheduler serves them). */
@@ -105,6 +109,12 @@ export class EngineStore {
   finishJob(id: string, result: JobResult, certificateJson: string) {
     this.db.prepare("UPDATE jobs SET state = 'done', result = ?, cert = ? WHERE id = ?").run(JSON.stringify(result), certificateJson, id);
     this.db.prepare("UPDATE assignments SET state = 'released' WHERE job = ? AND state = 'assigned' AND role = 'quorum'").run(id);
+  }
+
+  /** Closes a job that cannot reach its quorum (state 'failed'); the failure is kept in the result column. */
+  failJob(id: string, failure: JobFailure) {
+    this.db.prepare("UPDATE jobs SET state = 'failed', result = ? WHERE id = ? AND state = 'running'").run(JSON.stringify(failure), id);
+    this.db.prepare("UPDATE assignments SET state = 'released' WHERE job = ? AND state = 'assigned'").run(id);
   }
 
   // ---------- assignments ----------
@@ -136,6 +146,12 @@ export class EngineStore {
   /** Marks open assignments past their deadline as timed out (the node is not asked again for that job). */
   timeOutAssignments(now: number): number {
     return this.db.prepare("UPDATE assignments SET state = 'timeout' WHERE state = 'assigned' AND deadline < ?").run(now).changes;
+  }
+
+  /** The `node.error` events the audit log holds for a job, in log order (read when a job fails: rare). */
+  loggedNodeErrors(job: string): { node: string; reason: string }[] {
+    return this.db.prepare(`SELECT json_extract(data, '$.node') AS node, json_extract(data, '$.reason') AS reason FROM log
+      WHERE json_extract(data, '$.type') = 'node.error' AND json_extract(data, '$.jobId') = ? ORDER BY idx`).all(job) as { node: string; reason: string }[];
   }
 
   /** A node reported that it cannot verify the job; returns whether it held an open assignment of it. */

@@ -69,6 +69,33 @@ test('a node killed mid-job: the job is reassigned and completes', async () => {
   await c.stop();
 });
 
+test('every node fails to verify and no other is connected: the job fails at once with their reasons, logged and audited', async () => {
+  const dataDir = tempDir('ote-trust-all-fail-');
+  const c = await cluster({ dataDir, nodes: 3, quorum: 3 });
+  const client = c.client();
+  // Not a glTF: every node's render of the artifact fails, which is the node's error, not a vote.
+  const garbage = new TextEncoder().encode('this is not a glTF file, and no verifier can render it');
+  const t0 = Date.now();
+  const jobId = await client.submitJob(job(garbage));
+  try {
+    await client.waitForCertificate(jobId, { timeoutMs: LIVENESS_MS });
+    assert.unreachable('a certificate for an artifact no node could render');
+  } catch (e) {
+    assert.is((e as { code: string }).code, 'VERIFICATION_FAILED', (e as Error).message);
+    assert.match((e as Error).message, /3 node\(s\) could not verify/);
+    assert.match((e as Error).message, /node [0-9a-f]{12}: /, 'each node\'s reason is given');
+  }
+  assert.ok(Date.now() - t0 < LIVENESS_MS, 'failed long before the client would have given up');
+  const s = (await client.call('job.get', { jobId })).body;
+  assert.is(s.state, 'failed');
+  assert.is(s.certificate, null);
+  assert.is(s.failure!.errors.length, 3);
+  client.close();
+  await c.stop();
+  const audit = auditStore(dataDir, { engineKey: loadOrCreateIdentity(join(dataDir, 'engine.key')).publicKey });
+  assert.equal(audit.problems, [], audit.problems.join('; '));
+});
+
 test('the engine SIGKILLed during a job and restarted: the job resumes from SQLite and the log stays consistent', async () => {
   const dataDir = tempDir('ote-trust-kill-engine-');
   const c = await cluster({ dataDir, nodes: 3, nodeArgs: (i) => (i === 0 ? [] : ['--sample-delay-ms', '200']) });
