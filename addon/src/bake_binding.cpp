@@ -267,6 +267,13 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   if (in.triangle_uv0) expect_length(env, fn, "inputs.triangleUv0", n, 6ull * f.triangle_count);
   in.triangle_color = typed_field<float>(o, fn, "inputs", "triangleColor", n, true);
   if (in.triangle_color) expect_length(env, fn, "inputs.triangleColor", n, 9ull * f.triangle_count);
+  in.viewpoints = typed_field<float>(o, fn, "inputs", "viewpoints", n, true);
+  if (in.viewpoints) {
+    if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.viewpoints length is not a multiple of 3");
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(in.viewpoints[i])) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.viewpoints[" + std::to_string(i) + "] is not finite");
+    in.viewpoint_count = uint32_t(n / 3);
+  }
   const uint32_t* pw = typed_field<uint32_t>(o, fn, "inputs", "pageWidth", n);
   in.page_count = uint32_t(n);
   const uint32_t* ph = typed_field<uint32_t>(o, fn, "inputs", "pageHeight", n);

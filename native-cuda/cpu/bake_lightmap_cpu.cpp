@@ -88,40 +88,26 @@ bool shows_back(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, flo
   return l > 0 && std::isfinite(l) && dot(n, ng) < -0.05f * l;
 }
 
-// How open the hemisphere around `n` is at `p`: the mean free distance of 12 fixed rays (4 azimuths × 3
-// elevations), each capped at `reach`. Deterministic, and cheap next to the bake's hundreds of rays per texel.
-float open_distance(const SceneBvhView& view, Vec3 p, Vec3 n, float reach) {
-  Vec3 t1, t2;
-  transport::basis(n, t1, t2);
-  const Vec3 org = p + n * transport::ray_eps(p);
-  static const float kCos[3] = {0.9f, 0.6f, 0.3f};
-  float sum = 0;
-  for (int e = 0; e < 3; ++e) {
-    const float c = kCos[e], s = std::sqrt(1 - c * c);
-    for (int a = 0; a < 4; ++a) {
-      const float phi = 1.5707963f * a + 0.3926991f * e;  // staggered azimuths per ring
-      const Vec3 dir = n * c + (t1 * cosf(phi) + t2 * sinf(phi)) * s;
-      Hit h;
-      sum += trace_closest(view, make_ray(org, dir, 0.0f, reach), kRayNone, h) ? std::min(h.t, reach) : reach;
-    }
-  }
-  return sum / 12.0f;
-}
-
-// A double-sided surface has one lightmap value for both sides, so it is baked for the side a viewer can see:
-// the authored side, unless that side is closed in within `reach` and the other is at least twice as open. A
-// pond's water plane authored facing the pond bed 20 cm below it, or the top of a slab modelled inside out, is
-// then baked for its open top; a thin wall open on both sides keeps its authored side.
-// Reach of the openness test, in texels of the surface's own density (64 texels: 1.6 m at 40 texels per metre).
-constexpr float kOpenReachTexels = 64.0f;
-
-bool other_side_open(const BakeInputs& in, const SceneBvhView& view, uint32_t prim, Vec3 p, Vec3 ng, float reach) {
+// A double-sided surface has one lightmap value for both faces, so it is baked for the face the viewers see: when
+// the texel at `p` is visible from some of the viewpoints and all of those are behind `ng`, the other face. A pond's
+// water plane authored facing its bed and seen from above, or a floor exported upside down, then bakes lit; a wall
+// seen only from inside its room keeps its inner face, whatever lies outside.
+bool seen_from_back(const BakeInputs& in, const SceneBvhView& view, uint32_t prim, Vec3 p, Vec3 ng) {
+  if (!in.viewpoints || !in.viewpoint_count) return false;
   const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
   const BakeMaterial& mat = mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
   if (!mat.double_sided) return false;
-  const float front = open_distance(view, p, ng, reach);
-  if (front >= 0.5f * reach) return false;
-  return open_distance(view, p, -ng, reach) >= 2.0f * front;
+  int front = 0, back = 0;
+  for (uint32_t e = 0; e < in.viewpoint_count; ++e) {
+    const Vec3 d = v3(in.viewpoints + 3ull * e) - p;
+    const float dist = length(d), side = dot(d, ng);
+    if (!(dist > 0) || std::fabs(side) < 1e-6f * dist) continue;
+    const Vec3 dir = d * (1.0f / dist);
+    const Vec3 org = p + (side > 0 ? ng : -ng) * transport::ray_eps(p);
+    if (trace_any(view, make_ray(org, dir, 0.0f, dist * (1 - 1e-4f)), kRayNone)) continue;  // hidden from this eye
+    (side > 0 ? front : back)++;
+  }
+  return back > 0 && front == 0;
 }
 
 // Tangent frame of a lightmap texel: the world directions of +U1 and +V1 on the triangle (dp/du, dp/dv from the
@@ -400,7 +386,7 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
       // A double-sided surface is seen from the side its authored normals face, whatever its winding (a pond or a
       // floor exported facing down, with normals up): its one lightmap value is baked for that side.
       if (shows_back(in, c.prim, c.inst, c.u, c.v, w.ng)) w.ng = -w.ng;
-      if (other_side_open(in, view, c.prim, p, w.ng, kOpenReachTexels * c.texel_size)) w.ng = -w.ng;
+      if (seen_from_back(in, view, c.prim, p, w.ng)) w.ng = -w.ng;
       const Vec3 nrm = shading_normal(in, c.prim, c.inst, c.u, c.v, w.ng);
       // Rays along the surface, as long as half the texel's diagonal: hitting the back of another surface means
       // the sample point is inside or under it (a wall standing on this floor): move it out past that surface.

@@ -42,6 +42,13 @@ export interface BakeOptions extends LightmapUvOptions {
   aoDistance?: number;
   sky?: Sky;
   /**
+   * World-space eye positions the result will be seen from (the scene's cameras, planned views). A double-sided
+   * surface has one lightmap value for both faces: where a texel is seen from these eyes, all on its back, it is
+   * baked for its back (a pond authored facing its bed and seen from above). Default: none, every double-sided
+   * texel bakes the face its authored normals face.
+   */
+  viewpoints?: readonly (readonly [number, number, number])[];
+  /**
    * The scene's textures decoded (index = scene texture; io/textures.ts decodeSceneTextures gives them):
    * base-colour and emissive textures then colour the bounce light and the emitters. Default: the textures the
    * transport reads, decoded once per scene (io/textures.ts).
@@ -142,6 +149,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   const bakeLayout = async (uv: Awaited<ReturnType<typeof generateLightmapUvs>>, onProgress?: (f: number) => void) => {
     const layout = layoutOf(uv.atlas);
     const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, textures);
+    if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
     const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
       samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
       seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, flattenWorld: opts.flattenWorld, backend: opts.backend ?? 'auto', signal: opts.signal, onProgress,

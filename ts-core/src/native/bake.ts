@@ -92,6 +92,8 @@ export interface BakeNativeInputs {
   triangleNormals?: Float32Array;
   triangleUv0?: Float32Array;
   triangleColor?: Float32Array;
+  /** World-space eye positions (3 per eye) the result will be seen from: double-sided texels bake the seen face. */
+  viewpoints?: Float32Array;
   textures?: Uint32Array;
   texels?: Uint8Array;
   pageWidth: Uint32Array;

@@ -184,6 +184,11 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     const outputs: OptimizeReport['outputs'] = { lightmaps: [], splats: [] };
     const files: { name: string; data: Uint8Array | string }[] = [];
 
+    // Where a viewer would look (the scene's cameras, or views planned in its free space): the before/after and the
+    // verifier's samples use them, and the bake gives double-sided surfaces the face these eyes see.
+    const planned = await stage('views', 'cpu', () => planSceneViews(scene, { count: PREVIEW_VIEWS, width: PREVIEW_WIDTH, signal: o.signal }));
+    const viewpoints = planned.views.map((v) => [v.cameraToWorld[12], v.cameraToWorld[13], v.cameraToWorld[14]] as const);
+
     // Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to bake.
     // Without a bake the output keeps the scene's own lights (never the environment's sun).
     let outScene: Scene = scene;
@@ -200,7 +205,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       const result = await stage('bake', 'cpu', () => bakeScene(lit, {
         texelsPerMeter: unitDensity, objectTexelsPerMeter, maxPageSize: o.profile.bake.maxPageSize,
         samples: o.profile.bake.samples, noiseThreshold: o.profile.bake.noiseThreshold, bounces: o.profile.bake.bounces, denoise: o.profile.bake.denoise, seed: 1, sky: env?.sky,
-        targetSeconds: o.profile.bake.targetSeconds, backend: o.backend, signal: o.signal, onProgress: progress('bake'),
+        targetSeconds: o.profile.bake.targetSeconds, viewpoints, backend: o.backend, signal: o.signal, onProgress: progress('bake'),
       }));
       lightmapReport = {
         texels: result.atlas.pageTexels, budget: result.atlas.texelBudget, warnings: result.atlas.warnings,
@@ -277,7 +282,6 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
 
     // Before/after where a viewer would look (the scene's camera, or a planned view), the producer's claimed
     // metrics, and the FLIP heatmap for the report.
-    const planned = await stage('views', 'cpu', () => planSceneViews(scene, { count: PREVIEW_VIEWS, width: PREVIEW_WIDTH, signal: o.signal }));
     const images: OptimizeReport['images'] = [];
     const imageBytes: Record<string, Uint8Array> = {};
     let claimed: { psnr: number; ssim: number; flip: number } | undefined;

@@ -28,58 +28,59 @@ function pond(waterUp: boolean): Scene {
   return scene;
 }
 
-async function waterLight(waterUp: boolean): Promise<number> {
-  const r = await bakeScene(pond(waterUp), {
+type Eye = readonly [number, number, number];
+
+/** Mean L (green) over the texels of node `name`'s first primitive. */
+async function bakedLight(scene: Scene, name: string, viewpoints?: Eye[]): Promise<number> {
+  const r = await bakeScene(scene, {
     texelsPerMeter: 8, samples: 64, minSamples: 64, bounces: 1, denoise: false, stitchSeams: false, backend: 'cpu',
-    sky: { type: 'constant', color: [1, 1, 1] },
+    sky: { type: 'constant', color: [1, 1, 1] }, viewpoints,
   });
-  const o = r.atlas.objects.find((x) => x.name === 'water')!;
+  const o = r.atlas.objects.find((x) => x.name === name)!;
   const page = r.pages[o.primitivePages[0]], valid = r.valid[o.primitivePages[0]];
-  // The water's texels: its primitive's UV1 footprint. Sum L over the valid texels it covers.
-  const p = r.scene.meshes[o.mesh].primitives[0];
-  let lo = [1, 1], hi = [0, 0];
-  for (let i = 0; i < p.uv1!.length; i += 2) for (let c = 0; c < 2; c++) { lo[c] = Math.min(lo[c], p.uv1![i + c]); hi[c] = Math.max(hi[c], p.uv1![i + c]); }
-  let sum = 0, n = 0;
-  for (let y = Math.floor(lo[1] * page.height); y < Math.ceil(hi[1] * page.height); y++)
-    for (let x = Math.floor(lo[0] * page.width); x < Math.ceil(hi[0] * page.width); x++) {
-      const k = y * page.width + x;
-      if (valid[k]) { sum += page.data[4 * k + 1]; n++; }
-    }
-  assert.ok(n > 50, `${n} water texels`);
-  return sum / n;
-}
-
-test('a double-sided plane authored facing the ground 20 cm below is baked for its open side, as viewers see it', async () => {
-  const up = await waterLight(true), down = await waterLight(false);
-  // Under a unit sky an open horizontal plane gets L ≈ 1 (less what the ground's bounce does not return).
-  assert.ok(up > 0.8, `water authored facing up: L ${up.toFixed(3)}`);
-  // Baked for the side facing the ground it would see only the dim ground under it: L ≈ 0.1.
-  assert.ok(down > 0.9 * up, `water authored facing down: L ${down.toFixed(3)}, facing up ${up.toFixed(3)}`);
-});
-
-test('a double-sided plane open on both sides keeps its authored side', async () => {
-  // A floating sheet 3 m above the ground, facing down: its underside sees the lit ground 3 m away, as open as
-  // the reach allows, so it stays baked for the side it was authored to face.
-  const scene = createScene('sheet.glb');
-  const ground = addMaterial(scene, { ...defaultMaterial('ground'), metallicFactor: 0, baseColorFactor: [0.3, 0.3, 0.3, 1] });
-  const sheet = addMaterial(scene, { ...defaultMaterial('sheet'), metallicFactor: 0, doubleSided: true });
-  addNode(scene, { name: 'ground', mesh: addMesh(scene, 'ground', [quad(40, 0, true, ground)]) });
-  addNode(scene, { name: 'sheet', mesh: addMesh(scene, 'sheet', [quad(2, 3, false, sheet)]) });
-  const r = await bakeScene(scene, { texelsPerMeter: 8, samples: 64, minSamples: 64, bounces: 1, denoise: false, stitchSeams: false, backend: 'cpu', sky: { type: 'constant', color: [1, 1, 1] } });
-  const o = r.atlas.objects.find((x) => x.name === 'sheet')!;
-  const page = r.pages[o.primitivePages[0]], valid = r.valid[o.primitivePages[0]];
-  let sum = 0, n = 0;
   const p = r.scene.meshes[o.mesh].primitives[0];
   const us = Array.from(p.uv1!).filter((_, i) => i % 2 === 0), vs = Array.from(p.uv1!).filter((_, i) => i % 2 === 1);
+  let sum = 0, n = 0;
   for (let y = Math.floor(Math.min(...vs) * page.height); y < Math.ceil(Math.max(...vs) * page.height); y++)
     for (let x = Math.floor(Math.min(...us) * page.width); x < Math.ceil(Math.max(...us) * page.width); x++) {
       const k = y * page.width + x;
       if (valid[k]) { sum += page.data[4 * k + 1]; n++; }
     }
-  // Facing down it sees the grey ground (albedo 0.3 under a unit sky: radiance about 0.3) out to the horizon;
-  // baked for its top it would see the sky, L ≈ 1.
-  const L = sum / n;
-  assert.ok(L > 0.15 && L < 0.6, `the sheet's underside: L ${L.toFixed(3)}`);
+  assert.ok(n > 20, `${n} texels of ${name}`);
+  return sum / n;
+}
+
+const ABOVE: Eye = [0, 5, 6], BELOW: Eye = [0, 1.5, 6];
+
+test('a double-sided plane authored facing the pond bed 20 cm below is baked for the face the viewers see', async () => {
+  const up = await bakedLight(pond(true), 'water', [ABOVE]);
+  // Under a unit sky an open horizontal plane gets L = 1.
+  assert.ok(up > 0.95, `water authored facing up: L ${up.toFixed(3)}`);
+  // Authored facing down and seen from above: baked for its top, as the viewer sees it.
+  const down = await bakedLight(pond(false), 'water', [ABOVE]);
+  assert.ok(down > 0.9 * up, `water authored facing down, seen from above: L ${down.toFixed(3)}, facing up ${up.toFixed(3)}`);
+  // With no viewpoints it keeps its authored face, which sees only the dim ground under it.
+  const blind = await bakedLight(pond(false), 'water');
+  assert.ok(blind < 0.5 * up, `water authored facing down, no viewpoints: L ${blind.toFixed(3)}`);
+});
+
+test('a double-sided sheet keeps its authored face unless it is seen only from its back', async () => {
+  // A sheet 3 m above grey ground (albedo 0.3), authored facing down: its underside sees the ground (L ≈ 0.3),
+  // its top the sky (L = 1).
+  const sheet = () => {
+    const scene = createScene('sheet.glb');
+    const ground = addMaterial(scene, { ...defaultMaterial('ground'), metallicFactor: 0, baseColorFactor: [0.3, 0.3, 0.3, 1] });
+    const m = addMaterial(scene, { ...defaultMaterial('sheet'), metallicFactor: 0, doubleSided: true });
+    addNode(scene, { name: 'ground', mesh: addMesh(scene, 'ground', [quad(40, 0, true, ground)]) });
+    addNode(scene, { name: 'sheet', mesh: addMesh(scene, 'sheet', [quad(2, 3, false, m)]) });
+    return scene;
+  };
+  const under = await bakedLight(sheet(), 'sheet', [BELOW]);
+  assert.ok(under > 0.15 && under < 0.6, `seen from below: its underside, L ${under.toFixed(3)}`);
+  const over = await bakedLight(sheet(), 'sheet', [ABOVE]);
+  assert.ok(over > 0.95, `seen only from above: its top, L ${over.toFixed(3)}`);
+  const both = await bakedLight(sheet(), 'sheet', [ABOVE, BELOW]);
+  assert.ok(Math.abs(both - under) < 0.1, `seen from both sides: its authored face, L ${both.toFixed(3)}`);
 });
 
 test.run();

@@ -46,6 +46,11 @@ struct BakeInputs {
   uint32_t texture_count = 0;
   const uint8_t* texels = nullptr;
   uint64_t texel_bytes = 0;
+  // Optional: world-space eye positions (3 floats each) of the views the result will be seen from. A double-sided
+  // texel visible from some of them, all on one side of it, is baked for that side (its one lightmap value serves
+  // both faces); with none, or seen from both sides, it is baked for the side its authored normals face.
+  const float* viewpoints = nullptr;
+  uint32_t viewpoint_count = 0;
 };
 
 // The scene flattened into world space for baking: every drawn triangle once, one identity instance, and every
