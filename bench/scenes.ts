@@ -55,6 +55,9 @@ for (const file of sceneFiles()) {
       effectiveMax: Math.max(...report.lightmap.objects.map((o: { effective: number }) => o.effective)),
     } : undefined,
     lightmapWarnings: report?.lightmap?.warnings ?? [], views: report?.views,
+    // Where the bake's time went (uv, texel setup, trace, post) and what its time target predicted.
+    bakeSeconds: report?.lightmap?.seconds, bakeTimeTarget: report?.lightmap?.timeTarget,
+    coveredTexels: report?.lightmap?.coveredTexels, samplesPerTexel: report?.lightmap?.samplesPerTexel,
   });
   const row = rows.at(-1)!;
   const oc = row.ownCheck as { psnr: number; ssim: number; flip: number } | undefined;
@@ -70,6 +73,10 @@ for (const r of rows) {
   const tpm = r.texelsPerMeter as { requested: number; effectiveMin: number; effectiveMax: number } | undefined;
   const stages = Object.entries(r.stages as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
   console.log(`${String(r.scene).padEnd(26)}${String(r.exit).padEnd(6)}${f(r.wallSeconds, 0).padStart(6)}  ${(f((r.ofBudget as number) * 100, 0) + '%').padStart(9)}  ${f(oc?.psnr).padStart(5)}  ${f(oc?.ssim, 3).padStart(6)}  ${f(oc?.flip, 3).padStart(6)}  ${String(r.verdict ?? '-').padEnd(10)} ${String(r.lighting ?? '-').padEnd(9)} ${tpm ? `${f(tpm.requested)} → ${f(tpm.effectiveMin)}–${f(tpm.effectiveMax)}` : '-'}`.padEnd(150) + `  ${stages}`);
+  const bs = r.bakeSeconds as { uv: number; setup: number; trace: number; post: number } | undefined;
+  const tt = r.bakeTimeTarget as { seconds: number; predictedSeconds: number; calibration: { seconds: number } } | undefined;
+  if (bs) console.log(`    bake: uv ${f(bs.uv)} s, setup ${f(bs.setup)} s, trace ${f(bs.trace)} s, post ${f(bs.post)} s; ${f((r.coveredTexels as number) / 1e6, 2)}M texels at ${f(r.samplesPerTexel as number, 0)} samples` +
+    (tt ? `; target ${tt.seconds} s: calibration ${f(tt.calibration.seconds)} s, predicted ${f(tt.predictedSeconds, 0)} s` : ''));
   if (r.exit !== 0) console.log(`    ${r.reason}`);
 }
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
