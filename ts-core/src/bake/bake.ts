@@ -113,8 +113,8 @@ export interface TimeTarget {
   met: boolean;
 }
 
-/** Page texels of the calibration bake: a few seconds of tracing on two CPU cores at 64 samples. */
-const CALIBRATION_TEXELS = 256 * 1024;
+/** Covered texels the calibration bakes (a spread sample of the layout's primitives): a few seconds on two CPU cores. */
+const CALIBRATION_TEXELS = 64 * 1024;
 
 export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.05, bounces: 3, seed: 1 } as const;
 
@@ -146,9 +146,8 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(input)));
   // Texel setup, tracing and post (denoise, dilate, stitch) of one layout: the bake proper, and the calibration of
   // a time target, which must cost what the bake costs per texel.
-  const bakeLayout = async (uv: Awaited<ReturnType<typeof generateLightmapUvs>>, onProgress?: (f: number) => void) => {
-    const layout = layoutOf(uv.atlas);
-    const { flat, inputs, untextured } = bakeInputs(uv.scene, layout, opts.sky, textures);
+  const bakeLayout = async (uvScene: Scene, layout: LightmapLayout, density: number, onProgress?: (f: number) => void) => {
+    const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, textures);
     if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
     const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
       samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
@@ -156,7 +155,6 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     });
     const t1 = performance.now();
     const pages: FloatImage[] = [];
-    const density = Math.min(...uv.atlas.objects.map((o) => o.texelsPerMeter));
     raw.rgba.forEach((data, i) => {
       const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
       if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
@@ -166,16 +164,17 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     });
     if (opts.stitchSeams ?? true) {
       // One seam mesh per object, so that edges where a split primitive's pieces meet are stitched across pages too.
-      const meshes = [...layout.primitivePages].map(([n, pgs]) => seamMesh(uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives, pgs));
+      const meshes = [...layout.primitivePages].map(([n, pgs]) => seamMesh(uvScene.meshes[uvScene.nodes[n].mesh!].primitives, pgs));
       stitchSeams(pages, findSeams(meshes.filter((m) => m.indices.length > 0)));
     }
     return { layout, raw, pages, stats, untextured, postMilliseconds: performance.now() - t1 };
   };
-  const { uv, timeTarget, baked } = opts.targetSeconds === undefined
-    ? { uv: await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) }), timeTarget: undefined, baked: undefined }
-    : await layoutForTime(input, opts, opts.targetSeconds, (cal) => bakeLayout(cal));
+  const { uv, timeTarget } = opts.targetSeconds === undefined
+    ? { uv: await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) }), timeTarget: undefined }
+    : await layoutForTime(input, opts, opts.targetSeconds, bakeLayout);
   opts.onAtlas?.(uv.atlas);
-  const { layout, raw, pages, stats, untextured, postMilliseconds } = baked ?? await bakeLayout(uv, opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)));
+  const layout = layoutOf(uv.atlas);
+  const { raw, pages, stats, untextured, postMilliseconds } = await bakeLayout(uv.scene, layout, Math.min(...uv.atlas.objects.map((o) => o.texelsPerMeter)), opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)));
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
@@ -189,7 +188,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
 
 /** The primitives of one object as one seam mesh (they share its object space), each triangle with its page. */
 function seamMesh(prims: readonly Primitive[], pages: readonly number[]): SeamMesh {
-  const withUv = prims.map((p, i) => ({ p, page: pages[i] })).filter(({ p }) => p.uv1);
+  const withUv = prims.map((p, i) => ({ p, page: pages[i] })).filter(({ p, page }) => p.uv1 && page >= 0);
   if (withUv.length === 1) { const { p, page } = withUv[0]; return { positions: p.positions, indices: p.indices, uv1: p.uv1!, page }; }
   const nv = withUv.reduce((s, { p }) => s + p.positions.length / 3, 0), nt = withUv.reduce((s, { p }) => s + p.indices.length / 3, 0);
   const positions = new Float32Array(3 * nv), uv1 = new Float32Array(2 * nv), indices = new Uint32Array(3 * nt), page = new Uint32Array(nt);
@@ -219,56 +218,84 @@ function coveredTexels(atlas: LightmapAtlas): number {
 }
 
 /**
- * The lightmap layout for a time target: calibrate seconds per covered texel with a coarse bake (same samples,
- * bounces, lights and backend), cap the page texels to fit, and repack tighter while the prediction for the
- * packed layout overshoots by more than 20%. Bake time is linear in covered texels at fixed samples.
+ * The lightmap layout for a time target. Bake time is linear in covered texels at fixed samples, and what a texel
+ * costs depends on the scene (its triangles, lights, alpha cut-outs, how fast texels converge) and the machine.
+ * So the layout the memory budget allows is laid out, a calibration bakes a spread sample of its primitives (about
+ * CALIBRATION_TEXELS texels; the rest of the scene still occludes and reflects) with the bake's own settings, and
+ * the seconds per texel it measures predict the whole. When that is over the target, the page texels are capped
+ * to fit and the scene is laid out again, tighter while the prediction overshoots by more than 20%.
  */
-async function layoutForTime<T extends { stats: BakeNativeStats }>(
+async function layoutForTime(
   input: Scene, opts: BakeOptions, target: number,
-  bakeLayout: (uv: Awaited<ReturnType<typeof generateLightmapUvs>>) => Promise<T>,
-): Promise<{ uv: Awaited<ReturnType<typeof generateLightmapUvs>>; timeTarget: TimeTarget; baked?: T }> {
+  bakeLayout: (scene: Scene, layout: LightmapLayout, density: number) => Promise<{ stats: BakeNativeStats }>,
+): Promise<{ uv: Awaited<ReturnType<typeof generateLightmapUvs>>; timeTarget: TimeTarget }> {
   if (!(target > 0) || !Number.isFinite(target)) throw new OteError('BAD_PROFILE', `targetSeconds must be a positive number, got ${target}`, { path: 'targetSeconds' });
-  const memory = Math.min(opts.maxTexels ?? DEFAULT_MAX_TEXELS, opts.maxPages ? opts.maxPages * (opts.maxPageSize ?? 1024) ** 2 : Infinity);
-  // The calibration layout: the smallest budget (from CALIBRATION_TEXELS, ×4 per try) that the scene's minimal
-  // useful density fits, so that its per-texel cost is that of this scene's surfaces.
-  let cal: Awaited<ReturnType<typeof generateLightmapUvs>> | undefined;
-  for (let budget = Math.min(memory, CALIBRATION_TEXELS); !cal; budget = Math.min(memory, 4 * budget)) {
-    try {
-      cal = await generateLightmapUvs(input, { ...opts, maxTexels: budget, maxPages: undefined, onProgress: undefined });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'TOO_BIG' || budget >= memory) throw e;
-    }
-  }
+  const progress = opts.onProgress && ((f: number) => opts.onProgress!(0.05 * f));
+  const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
   const t0 = performance.now();
-  const calBake = await bakeLayout(cal);
-  const { stats } = calBake;
+  const layout = calibrationLayout(full.scene, layoutOf(full.atlas), CALIBRATION_TEXELS);
+  const { stats } = await bakeLayout(full.scene, layout, Math.min(...full.atlas.objects.map((o) => o.texelsPerMeter)));
   const seconds = (performance.now() - t0) / 1000;
   const perTexel = seconds / Math.max(1, stats.texels);
   const calibration = { texels: stats.texels, seconds };
-  // A scene whose asked density fits the calibration's budget was just baked as asked: that is the bake.
-  if (cal.atlas.densityScale >= 0.999)
-    return { uv: cal, baked: calBake, timeTarget: { seconds: target, calibration, texelCap: memory, predictedSeconds: seconds, met: seconds <= 1.2 * target } };
   // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
   const left = Math.max(target - seconds, 0.25 * target);
-  let cap = Math.min(memory, (left / perTexel) / Math.max(0.3, coveredTexels(cal.atlas) / Math.max(1, cal.atlas.pageTexels)));
+  const predict = (atlas: LightmapAtlas) => seconds + coveredTexels(atlas) * perTexel;
+  const memory = full.atlas.texelBudget;
+  let uv = full, cap = memory;
   for (let attempt = 0; ; attempt++) {
-    let uv: Awaited<ReturnType<typeof generateLightmapUvs>>;
-    try {
-      uv = await generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
-    } catch (e) {
-      // Not even the minimal useful density fits the time: bake at the memory budget and say so.
-      if ((e as { code?: string }).code !== 'TOO_BIG' || cap >= memory) throw e;
-      uv = await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) });
-      const predictedSeconds = seconds + coveredTexels(uv.atlas) * perTexel;
-      uv.atlas.warnings.push(`the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even at the minimal useful density`);
-      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
-    }
-    const predictedSeconds = seconds + coveredTexels(uv.atlas) * perTexel;
-    if (predictedSeconds <= 1.2 * target || attempt >= 2) {
-      if (cap < memory && uv.atlas.densityScale < 0.999)
-        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake took ${seconds.toFixed(1)} s for ${(stats.texels / 1e6).toFixed(2)}M texels, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
+    const predictedSeconds = predict(uv.atlas);
+    if (predictedSeconds <= 1.2 * target || attempt >= 3) {
+      if (uv !== full)
+        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
       return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: predictedSeconds <= 1.2 * target } };
     }
-    cap *= (left / (predictedSeconds - seconds)) * 0.95;
+    cap = Math.min(cap, uv.atlas.pageTexels) * Math.min(0.95, (left / (predictedSeconds - seconds)) * 0.95);
+    try {
+      uv = await generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: progress });
+    } catch (e) {
+      // Not even the minimal useful density fits the time: bake the tightest layout that fitted, and say so.
+      if ((e as { code?: string }).code !== 'TOO_BIG') throw e;
+      const predictedSeconds = predict(uv.atlas);
+      uv.atlas.warnings.push(`the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`);
+      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
+    }
   }
+}
+
+/**
+ * A calibration sample of a layout: every k-th lightmapped primitive (k so that about `texels` covered texels are
+ * kept; the UV1 area measures them), the others set to page -1 (traced, not baked), on compacted pages.
+ */
+function calibrationLayout(scene: Scene, layout: LightmapLayout, texels: number): LightmapLayout {
+  const prims: { node: number; prim: number; page: number; texels: number }[] = [];
+  for (const [n, pages] of layout.primitivePages)
+    scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, i) => {
+      if (!p.uv1 || pages[i] < 0) return;
+      let area = 0;
+      for (let t = 0; t < p.indices.length; t += 3) {
+        const a = 2 * p.indices[t], b = 2 * p.indices[t + 1], c = 2 * p.indices[t + 2];
+        area += Math.abs((p.uv1[b] - p.uv1[a]) * (p.uv1[c + 1] - p.uv1[a + 1]) - (p.uv1[c] - p.uv1[a]) * (p.uv1[b + 1] - p.uv1[a + 1])) / 2;
+      }
+      prims.push({ node: n, prim: i, page: pages[i], texels: area * layout.pageWidth[pages[i]] * layout.pageHeight[pages[i]] });
+    });
+  const total = prims.reduce((s, p) => s + p.texels, 0);
+  const stride = Math.max(1, Math.floor(total / Math.max(1, texels)));
+  // Every stride-th primitive, but at most `texels` of them in all (a big primitive alone may be the sample).
+  const keep = new Set<number>();
+  let covered = 0;
+  for (let i = 0; i < prims.length; i += stride) {
+    if (covered > 0 && covered + prims[i].texels > 2 * texels) continue;
+    keep.add(i);
+    covered += prims[i].texels;
+  }
+  const pageMap = new Map<number, number>();
+  const out: LightmapLayout = { primitivePages: new Map(), pageWidth: [], pageHeight: [] };
+  for (const [n, pages] of layout.primitivePages) out.primitivePages.set(n, pages.map(() => -1));
+  prims.forEach((p, i) => {
+    if (!keep.has(i)) return;
+    if (!pageMap.has(p.page)) { pageMap.set(p.page, out.pageWidth.length); out.pageWidth.push(layout.pageWidth[p.page]); out.pageHeight.push(layout.pageHeight[p.page]); }
+    out.primitivePages.get(p.node)![p.prim] = pageMap.get(p.page)!;
+  });
+  return out;
 }
