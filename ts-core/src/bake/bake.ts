@@ -264,8 +264,9 @@ async function layoutForTime(
 }
 
 /**
- * A calibration sample of a layout: every k-th lightmapped primitive (k so that about `texels` covered texels are
- * kept; the UV1 area measures them), the others set to page -1 (traced, not baked), on compacted pages.
+ * A calibration sample of a layout: every k-th of the lightmapped primitives small enough to sample (k so that
+ * about `texels` covered texels are kept; the UV1 area measures them), the others set to page -1 (traced, not
+ * baked), on compacted pages.
  */
 function calibrationLayout(scene: Scene, layout: LightmapLayout, texels: number): LightmapLayout {
   const prims: { node: number; prim: number; page: number; texels: number }[] = [];
@@ -279,15 +280,18 @@ function calibrationLayout(scene: Scene, layout: LightmapLayout, texels: number)
       }
       prims.push({ node: n, prim: i, page: pages[i], texels: area * layout.pageWidth[pages[i]] * layout.pageHeight[pages[i]] });
     });
-  const total = prims.reduce((s, p) => s + p.texels, 0);
+  // Primitives small enough to sample (at most a quarter of the sample each); when none is, the smallest one.
+  let pool = prims.map((_, i) => i).filter((i) => prims[i].texels <= texels / 4);
+  if (!pool.length) pool = prims.map((_, i) => i).filter((i) => prims[i].texels <= texels);
+  if (!pool.length && prims.length) pool = [prims.reduce((best, p, i) => (p.texels < prims[best].texels ? i : best), 0)];
+  const total = pool.reduce((s, i) => s + prims[i].texels, 0);
   const stride = Math.max(1, Math.floor(total / Math.max(1, texels)));
-  // Every stride-th primitive, but at most `texels` of them in all (a big primitive alone may be the sample).
+  // Every stride-th of them, spread over the scene, up to about `texels` in all.
   const keep = new Set<number>();
   let covered = 0;
-  for (let i = 0; i < prims.length; i += stride) {
-    if (covered > 0 && covered + prims[i].texels > 2 * texels) continue;
-    keep.add(i);
-    covered += prims[i].texels;
+  for (let k = 0; k < pool.length && covered < texels; k += stride) {
+    keep.add(pool[k]);
+    covered += prims[pool[k]].texels;
   }
   const pageMap = new Map<number, number>();
   const out: LightmapLayout = { primitivePages: new Map(), pageWidth: [], pageHeight: [] };
