@@ -72,12 +72,17 @@ Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u,
   return dot(n, ng) > 0.05f ? n : ng;
 }
 
+// The material of FlatScene triangle `prim` (the default material for -1 or an index past the table).
+const BakeMaterial& material_of(const BakeInputs& in, uint32_t prim) {
+  const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
+  return mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+}
+
 // True when triangle `prim` is double-sided and its interpolated corner normals point against its winding's
 // geometric normal `ng` (by more than a grazing margin): the surface is meant to be seen from its back.
 bool shows_back(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, float v, Vec3 ng) {
   if (!in.triangle_normals) return false;
-  const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
-  const BakeMaterial& mat = mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+  const BakeMaterial& mat = material_of(in, prim);
   if (!mat.double_sided) return false;
   const float* cn = in.triangle_normals + 9ull * prim;
   Vec3 n = v3(cn) * (1 - u - v) + v3(cn + 3) * u + v3(cn + 6) * v;
@@ -94,8 +99,7 @@ bool shows_back(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, flo
 // seen only from inside its room keeps its inner face, whatever lies outside.
 bool seen_from_back(const BakeInputs& in, const SceneBvhView& view, uint32_t prim, Vec3 p, Vec3 ng) {
   if (!in.viewpoints || !in.viewpoint_count) return false;
-  const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
-  const BakeMaterial& mat = mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+  const BakeMaterial& mat = material_of(in, prim);
   if (!mat.double_sided) return false;
   int front = 0, back = 0;
   for (uint32_t e = 0; e < in.viewpoint_count; ++e) {
@@ -282,7 +286,7 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d) {
     const uint32_t m = f.instance_mesh[i];
     for (uint32_t t = f.mesh_first_triangle[m]; t < f.mesh_first_triangle[m + 1]; ++t) {
       const int32_t mi = in.triangle_material ? in.triangle_material[t] : -1;
-      const BakeMaterial& mat = mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+      const BakeMaterial& mat = material_of(in, t);
       const Vec3 le = v3(mat.emission);
       const float lum = transport::luminance(le);
       if (!(lum > 0)) continue;

@@ -16,7 +16,7 @@ import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
 import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
-import { DEFAULT_MAX_TEXELS, generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export interface BakeOptions extends LightmapUvOptions {
   /** Most samples per texel (default 256); texels whose estimate has converged stop earlier. */
@@ -63,9 +63,9 @@ export interface BakeOptions extends LightmapUvOptions {
   flattenWorld?: boolean;
   /**
    * Aim the bake (texel setup, tracing, denoising) at about this many seconds on this machine and backend. A
-   * calibration bake at a coarse density measures seconds per lightmap texel; the texel budget then shrinks to fit,
-   * densities scaling down per object as they do for `maxTexels` (bake/budget.ts), never below the minimal useful
-   * density. The result says what was predicted (`timeTarget`). Absent: no time target.
+   * calibration bakes a spread sample of the layout's primitives and measures seconds per lightmap texel; the texel
+   * budget then shrinks to fit, densities scaling down per object as they do for `maxTexels` (bake/budget.ts),
+   * never below the minimal useful density. The result says what was predicted (`timeTarget`). Absent: none.
    */
   targetSeconds?: number;
   /** Called once the atlas is laid out, before tracing: lets a progress display show texel counts. */
@@ -106,10 +106,11 @@ export interface BakeResult {
 export interface TimeTarget {
   seconds: number;
   calibration: { texels: number; seconds: number };
-  /** Page texels the target allows (the atlas budget is the smaller of this and maxTexels). */
+  /** Page texels the target allows (the memory budget when the target did not bind). */
   texelCap: number;
+  /** Calibration plus the predicted bake of the layout baked. */
   predictedSeconds: number;
-  /** False when even the minimal useful density is predicted to take longer (then the budget is maxTexels alone). */
+  /** Whether the prediction is within 20% of the target (false when even the tightest layout that fits is over). */
   met: boolean;
 }
 
@@ -174,7 +175,7 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
     : await layoutForTime(input, opts, opts.targetSeconds, bakeLayout);
   opts.onAtlas?.(uv.atlas);
   const layout = layoutOf(uv.atlas);
-  const { raw, pages, stats, untextured, postMilliseconds } = await bakeLayout(uv.scene, layout, Math.min(...uv.atlas.objects.map((o) => o.texelsPerMeter)), opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)));
+  const { raw, pages, stats, untextured, postMilliseconds } = await bakeLayout(uv.scene, layout, leastDensity(uv.atlas), opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)));
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
@@ -212,6 +213,11 @@ function layoutOf(atlas: LightmapAtlas): LightmapLayout {
   };
 }
 
+/** The least effective density of an atlas's objects: the denoiser's texel size. */
+function leastDensity(atlas: LightmapAtlas): number {
+  return Math.min(...atlas.objects.map((o) => o.texelsPerMeter));
+}
+
 /** Covered texels of an atlas (page texels × the packer's utilization): what setup, tracing and denoising scale with. */
 function coveredTexels(atlas: LightmapAtlas): number {
   return atlas.pages.reduce((s, p) => s + p.width * p.height * p.utilization, 0);
@@ -234,7 +240,7 @@ async function layoutForTime(
   const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
   const t0 = performance.now();
   const layout = calibrationLayout(full.scene, layoutOf(full.atlas), CALIBRATION_TEXELS);
-  const { stats } = await bakeLayout(full.scene, layout, Math.min(...full.atlas.objects.map((o) => o.texelsPerMeter)));
+  const { stats } = await bakeLayout(full.scene, layout, leastDensity(full.atlas));
   const seconds = (performance.now() - t0) / 1000;
   const perTexel = seconds / Math.max(1, stats.texels);
   const calibration = { texels: stats.texels, seconds };

@@ -15,7 +15,7 @@
 import { OteError } from '../errors.js';
 import { srgbToLinear, type FloatImage } from '../image/float-image.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
-import type { Material, Scene, Texture } from '../scene/types.js';
+import { defaultMaterial, type Material, type Scene, type Texture } from '../scene/types.js';
 
 export interface EncodedPage {
   /** PNG bytes of the page, sRGB-encoded: linear value × scale = L. */
@@ -53,7 +53,7 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
     const key = `${mat}/${page}`;
     const hit = variant.get(key);
     if (hit !== undefined) return hit;
-    const base: Material = mat >= 0 ? scene.materials[mat] : { ...defaultLit() };
+    const base: Material = mat >= 0 ? scene.materials[mat] : defaultLit();
     const only = mat >= 0 && !unlitUse.has(mat) && lit.get(mat)!.size === 1;
     const m: Material = only ? out.materials[mat] : { ...base, name: `${base.name}@lightmap${page}` };
     if (opts.unlit) {
@@ -87,10 +87,7 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
  * 0). So the output names a dielectric explicitly, and viewers show what was baked.
  */
 function defaultLit(): Material {
-  return {
-    name: 'default', baseColorFactor: [1, 1, 1, 1], metallicFactor: 0, roughnessFactor: 1, emissiveFactor: [0, 0, 0],
-    emissiveStrength: 1, alphaMode: 'OPAQUE', alphaCutoff: 0.5, doubleSided: false, unlit: false, transmission: 0,
-  };
+  return { ...defaultMaterial('default'), metallicFactor: 0 };
 }
 
 /**

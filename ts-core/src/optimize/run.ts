@@ -32,7 +32,7 @@ import { renderReportHtml } from '../report/html.js';
 import type { MetricSummary, OptimizeReport } from '../report/types.js';
 import { flattenScene } from '../scene/flatten.js';
 import { guessSceneUnits } from '../analyze/units.js';
-import type { View } from '../scene/view.js';
+import { viewEye, type View } from '../scene/view.js';
 import { planSceneViews } from '../render/views.js';
 import { renderView as renderPreview } from '../render/render-view.js';
 import { environmentSettings } from '../plan/profile.js';
@@ -187,7 +187,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     // Where a viewer would look (the scene's cameras, or views planned in its free space): the before/after and the
     // verifier's samples use them, and the bake gives double-sided surfaces the face these eyes see.
     const planned = await stage('views', 'cpu', () => planSceneViews(scene, { count: PREVIEW_VIEWS, width: PREVIEW_WIDTH, signal: o.signal }));
-    const viewpoints = planned.views.map((v) => [v.cameraToWorld[12], v.cameraToWorld[13], v.cameraToWorld[14]] as const);
+    const viewpoints = planned.views.map(viewEye);
 
     // Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to bake.
     // Without a bake the output keeps the scene's own lights (never the environment's sun).

@@ -18,6 +18,11 @@ export interface View {
   zfar: number;
 }
 
+/** Where the camera of `view` is, in world space. */
+export function viewEye(view: View): [number, number, number] {
+  return [view.cameraToWorld[12], view.cameraToWorld[13], view.cameraToWorld[14]];
+}
+
 export function lookAt(eye: [number, number, number], target: [number, number, number], up: [number, number, number] = [0, 1, 0]): Float32Array {
   let fx = target[0] - eye[0], fy = target[1] - eye[1], fz = target[2] - eye[2];
   const fl = Math.hypot(fx, fy, fz) || 1;

@@ -12,7 +12,7 @@ import { splatCamera, type SplatCamera } from '../native/splat-camera.js';
 import { createAdam, createDensifyStats, createGrads, deviceTrainingAvailable, renderSplats, splatTrainStep, SplatTrainSession, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
 import { OteError } from '../errors.js';
 import { logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../scene/gaussians.js';
-import { lookAt, type View } from '../scene/view.js';
+import { lookAt, viewEye, type View } from '../scene/view.js';
 import { Rng } from '../util/rng.js';
 
 export interface TrainingView {
@@ -76,9 +76,9 @@ const DEFAULT_LR: LearningRates = { means: 0.00016, scales: 0.005, quats: 0.001,
 /** Radius of the training cameras around their centroid (3DGS's "cameras extent"), at least `floor`. */
 export function cameraExtent(views: View[], floor = 1e-3): number {
   const c = [0, 0, 0];
-  for (const v of views) for (let a = 0; a < 3; a++) c[a] += v.cameraToWorld[12 + a] / views.length;
+  for (const v of views) viewEye(v).forEach((x, a) => { c[a] += x / views.length; });
   let r = 0;
-  for (const v of views) r = Math.max(r, Math.hypot(v.cameraToWorld[12] - c[0], v.cameraToWorld[13] - c[1], v.cameraToWorld[14] - c[2]));
+  for (const v of views) r = Math.max(r, Math.hypot(...viewEye(v).map((x, a) => x - c[a])));
   return Math.max(floor, 1.1 * r);
 }
 

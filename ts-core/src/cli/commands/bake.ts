@@ -17,6 +17,7 @@ import type { Sky } from '../../native/transport-inputs.js';
 import { defaultMemoryBudget } from '../memory.js';
 import { loadProfile } from '../profile-file.js';
 import type { Profile } from '../../plan/profile.js';
+import { viewEye } from '../../scene/view.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { Progress } from '../progress.js';
@@ -81,12 +82,13 @@ export const bakeCommand: Command = {
     const { decodeSceneTextures } = await import('../../io/textures.js');
     // (Undecodable ones that a material binds are reported by the bake as `untextured`; others do not matter.)
     const decoded = await decodeSceneTextures(scene);
-    // Double-sided surfaces bake the face a viewer sees: from the scene's cameras, or the views `ote optimize` plans.
+    // Double-sided surfaces bake the face a viewer sees: from the scene's cameras, or the views `ote optimize` plans
+    // (planned only where some material is double-sided).
     const { planSceneViews } = await import('../../render/views.js');
-    const views = await planSceneViews(scene, { count: 3, width: 256, signal: ctx.signal });
+    const viewpoints = scene.materials.some((m) => m.doubleSided)
+      ? (await planSceneViews(scene, { count: 3, width: 256, signal: ctx.signal })).views.map(viewEye) : undefined;
     const result = await bakeScene(scene, {
-      ...opts, signal: ctx.signal, textures: decoded.textures,
-      viewpoints: views.views.map((v) => [v.cameraToWorld[12], v.cameraToWorld[13], v.cameraToWorld[14]] as const),
+      ...opts, signal: ctx.signal, textures: decoded.textures, viewpoints,
       onAtlas: (atlas) => { texels = atlas.objects.reduce((s, o) => s + o.texels, 0); },
       onProgress: (f) => {
         // Fractions past 5% are texel-samples traced over the most the bake can take (early stops shrink it).
