@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ote/bake/bake.h"
+#include "ote/bake/texel_step.h"
 #include "ote/bake/uv_math.h"
 #include "ote/thread_pool.h"
 
@@ -443,22 +444,12 @@ __attribute__((flatten)) uint32_t trace_texels(const BakeSceneView& s, const Bak
   uint32_t rays = 0;
   for (uint64_t a = blk.b; a < blk.e; ++a) {
     const uint32_t k = blk.active[a];
-    const Vec3 pos = v3(&ts.position[3 * k]), nrm = v3(&ts.normal[3 * k]);
-    float acc[4] = {0, 0, 0, 0};
-    double l2 = 0;
-    for (uint32_t smp = blk.s0; smp < blk.s1; ++smp) {
-      uint32_t rng = transport::sample_seed(p.seed, k, smp);
-      float ao = 1;
-      const Vec3 L = transport::incident(s, p.transport, pos, nrm, rng, &ao, &rays);
-      const bool ok = std::isfinite(L.x) && std::isfinite(L.y) && std::isfinite(L.z);
-      const Vec3 Lc = ok ? L : make_vec3(0, 0, 0);
-      acc[0] += Lc.x, acc[1] += Lc.y, acc[2] += Lc.z, acc[3] += ao;
-      const double y = transport::luminance(Lc);
-      l2 += y * y;
-    }
-    for (int c = 0; c < 4; ++c) blk.rgba_sum[4 * k + c] += acc[c];
-    blk.lum2[k] += l2;
+    const texel_step::TexelPass r =
+        texel_step::trace_samples(s, p.transport, p.seed, k, v3(&ts.position[3 * k]), v3(&ts.normal[3 * k]), blk.s0, blk.s1);
+    for (int c = 0; c < 4; ++c) blk.rgba_sum[4 * k + c] += r.rgba[c];
+    blk.lum2[k] += r.lum2;
     blk.samples[k] += blk.s1 - blk.s0;
+    rays += r.rays;
   }
   return rays;
 }
@@ -474,6 +465,7 @@ Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelS
   std::atomic<uint64_t> rays{0}, texel_samples{0};
   const double total = double(n) * p.samples;
   double done = 0;
+  float scene_mean = 0;
   for (uint32_t s0 = 0; s0 < p.samples && !active.empty(); s0 += p.batch) {
     const uint32_t s1 = std::min(p.samples, s0 + p.batch);
     JobControl pass_ctl{ctl.cancel, nullptr};
@@ -483,17 +475,13 @@ Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelS
     if (st != Status::Ok) return st;
     texel_samples += uint64_t(active.size()) * (s1 - s0);
     done += double(active.size()) * (s1 - s0);
-    // Early stop: standard error of the mean luminance small against the mean (deterministic: own samples only).
+    // Early stop (texel_step.h, as on the device), against the scene's mean after the first pass.
+    if (s0 == 0) scene_mean = texel_step::scene_mean_luminance(rgba_sum, samples, n);
     std::vector<uint32_t> next;
     next.reserve(active.size());
-    for (uint32_t k : active) {
-      const double m = samples[k];
-      const double mean = transport::luminance(make_vec3(rgba_sum[4 * k], rgba_sum[4 * k + 1], rgba_sum[4 * k + 2])) / m;
-      const double var = std::max(0.0, lum2[k] / m - mean * mean);
-      const double sem = std::sqrt(var / m);
-      if (m >= p.min_samples && sem < p.noise_threshold * (mean + 1e-3)) continue;
-      next.push_back(k);
-    }
+    for (uint32_t k : active)
+      if (!texel_step::texel_converged(samples[k], &rgba_sum[4 * k], lum2[k], p.min_samples, p.noise_threshold, scene_mean))
+        next.push_back(k);
     active.swap(next);
     // Remaining work shrinks as texels converge: report against the work that is left at most.
     const double left = double(active.size()) * (p.samples - s1);

@@ -1,11 +1,12 @@
-// CUDA driver for the progressive texel bake: the same transport::incident (bake/transport.h) as the CPU driver,
-// the same per-texel, per-sample seeds and the same early-stop rule, evaluated on the device pass by pass.
+// CUDA driver for the progressive texel bake: the same per-texel step and early-stop rule (bake/texel_step.h) as the
+// CPU driver, evaluated on the device pass by pass.
 #include <cuda_runtime.h>
 
 #include <vector>
 
 #include "cuda_check.h"
 #include "ote/bake/bake.h"
+#include "ote/bake/texel_step.h"
 
 namespace ote {
 namespace {
@@ -17,35 +18,21 @@ __global__ void bake_pass_kernel(BakeSceneView s, TransportParams tp, uint32_t s
                                  float* sum, double* lum2, uint32_t* samples, unsigned long long* rays) {
   const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n || !active[k]) return;
-  const Vec3 p = make_vec3(pos[3 * k], pos[3 * k + 1], pos[3 * k + 2]);
-  const Vec3 nn = make_vec3(nrm[3 * k], nrm[3 * k + 1], nrm[3 * k + 2]);
-  float acc[4] = {0, 0, 0, 0};
-  double l2 = 0;
-  uint32_t r = 0;
-  for (uint32_t smp = s0; smp < s1; ++smp) {
-    uint32_t rng = transport::sample_seed(seed, k, smp);
-    float ao = 1;
-    Vec3 L = transport::incident(s, tp, p, nn, rng, &ao, &r);
-    if (!(isfinite(L.x) && isfinite(L.y) && isfinite(L.z))) L = make_vec3(0, 0, 0);
-    acc[0] += L.x, acc[1] += L.y, acc[2] += L.z, acc[3] += ao;
-    const double y = transport::luminance(L);
-    l2 += y * y;
-  }
-  for (int c = 0; c < 4; ++c) sum[4 * k + c] += acc[c];
-  lum2[k] += l2;
+  const texel_step::TexelPass r =
+      texel_step::trace_samples(s, tp, seed, k, make_vec3(pos[3 * k], pos[3 * k + 1], pos[3 * k + 2]),
+                                make_vec3(nrm[3 * k], nrm[3 * k + 1], nrm[3 * k + 2]), s0, s1);
+  for (int c = 0; c < 4; ++c) sum[4 * k + c] += r.rgba[c];
+  lum2[k] += r.lum2;
   samples[k] += s1 - s0;
-  atomicAdd(rays, (unsigned long long)r);
+  atomicAdd(rays, (unsigned long long)r.rays);
 }
 
-__global__ void converge_kernel(uint32_t n, uint32_t min_samples, float threshold, const float* sum,
+__global__ void converge_kernel(uint32_t n, uint32_t min_samples, float threshold, float scene_mean, const float* sum,
                                 const double* lum2, const uint32_t* samples, uint8_t* active,
                                 unsigned long long* remaining) {
   const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n || !active[k]) return;
-  const double m = samples[k];
-  const double mean = transport::luminance(make_vec3(sum[4 * k], sum[4 * k + 1], sum[4 * k + 2])) / m;
-  const double var = fmax(0.0, lum2[k] / m - mean * mean);
-  if (m >= min_samples && sqrt(var / m) < threshold * (mean + 1e-3)) active[k] = 0;
+  if (texel_step::texel_converged(samples[k], &sum[4 * k], lum2[k], min_samples, threshold, scene_mean)) active[k] = 0;
   else atomicAdd(remaining, 1ull);
 }
 
@@ -108,6 +95,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.srgb_to_linear = d_lut.ptr;
   const unsigned blocks = (n + kThreads - 1) / kThreads;
   uint64_t texel_samples = 0, remaining = n;
+  float scene_mean = 0;
   for (uint32_t s0 = 0; s0 < p.samples && remaining && n; s0 += p.batch) {
     if (ctl.cancelled()) return Status::Cancelled;
     const uint32_t s1 = s0 + p.batch < p.samples ? s0 + p.batch : p.samples;
@@ -115,8 +103,14 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
                                            d_sum.ptr, d_l2.ptr, d_samples.ptr, d_counters.ptr);
     OTE_CUDA_TRY(cudaGetLastError());
     texel_samples += remaining * (s1 - s0);
+    if (s0 == 0) {
+      // The stop rule's scene mean, after the first pass (every texel active), computed on the host as the CPU does.
+      OTE_CUDA_TRY(d_sum.download(rgba_sum, 4ull * n));
+      OTE_CUDA_TRY(d_samples.download(samples, n));
+      scene_mean = texel_step::scene_mean_luminance(rgba_sum, samples, n);
+    }
     OTE_CUDA_TRY(cudaMemset(d_counters.ptr + 1, 0, sizeof(unsigned long long)));
-    converge_kernel<<<blocks, kThreads>>>(n, p.min_samples, p.noise_threshold, d_sum.ptr, d_l2.ptr, d_samples.ptr,
+    converge_kernel<<<blocks, kThreads>>>(n, p.min_samples, p.noise_threshold, scene_mean, d_sum.ptr, d_l2.ptr, d_samples.ptr,
                                           d_active.ptr, d_counters.ptr + 1);
     OTE_CUDA_TRY(cudaGetLastError());
     unsigned long long rem = 0;

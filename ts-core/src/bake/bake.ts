@@ -25,9 +25,10 @@ export interface BakeOptions extends LightmapUvOptions {
   minSamples?: number;
   /**
    * Early stop when the standard error of the mean luminance < noiseThreshold × mean (default 0.05), checked every
-   * 16 samples. 0.05 is where it starts to pay: on the Cornell box 0.01–0.03 stop almost nothing (≤ 10%: path-
-   * traced irradiance has a per-sample relative deviation near 1), 0.05 takes ~30% fewer samples for −0.2 dB of
-   * lightmapped-vs-path-traced PSNR (39.8 → 39.6 dB after denoising), 0.1 ~57% fewer for −0.3 dB. 0 = always `samples`.
+   * 16 samples after `minSamples`. The spread counts one extra sample at the scene's mean luminance
+   * (native-cuda/include/ote/bake/texel_step.h), so a texel whose samples so far were all dark keeps sampling:
+   * trusting such runs darkened a room lit through a small skylight by 56% (test/bake/early-stop.test.ts), and
+   * Sponza's sky-lit galleries by 4 dB of the own check. 0 = always `samples`.
    */
   noiseThreshold?: number;
   /** Indirect bounces (default 3). */

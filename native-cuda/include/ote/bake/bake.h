@@ -72,7 +72,7 @@ bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_
 struct BakeParams {
   uint32_t samples = 256;         // most samples per texel
   uint32_t min_samples = 32;      // before a texel may stop early
-  float noise_threshold = 0.05f;  // stop when the standard error of the mean luminance < threshold × (mean + 1e-3)
+  float noise_threshold = 0.05f;  // stop when the standard error of the mean luminance < threshold × mean (texel_step.h)
   uint32_t batch = 16;            // samples per progressive pass
   uint32_t seed = 1;
   TransportParams transport{3, 2, 1.0f, 0.0f};
