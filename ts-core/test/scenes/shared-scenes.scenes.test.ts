@@ -21,8 +21,9 @@ const PROFILE = process.env.OTE_SCENES_PROFILE ?? 'economy';
 
 /**
  * Scenes that do not pass yet (README, "Known gaps"), with what they must do instead: end with a clear verdict
- * naming the objects that fail, never an internal error or a silent pass. The test fails once one passes, so the
- * list can only shrink.
+ * naming the objects that fail, never an internal error or a silent pass. The bake's time target makes the lightmap
+ * density depend on the machine's speed, so a faster machine may pass one: then it must pass fully (exit 0 and
+ * accepted verification, as every other scene), and the run prints the news.
  */
 const KNOWN_GAPS: Record<string, { exit: number[]; why: string }> = {
   // Thousands of 5 cm leaf cards get a few lightmap texels each; the nodes' zoomed crops see the blur.
@@ -41,13 +42,15 @@ for (const scene of sharedScenes()) {
     const out = join(work, scene.name);
     const r = spawnSync(process.execPath, [oteBin, 'optimize', scene.path, '-o', out, '--profile', PROFILE, '--no-cache'],
       { encoding: 'utf8', env: { ...process.env, OTE_CACHE_DIR: join(work, 'cache') }, timeout: 900_000 });
-    if (gap) {
-      assert.ok(gap.exit.includes(r.status!), `exit ${r.status} (a known gap passing is news: strike it off KNOWN_GAPS): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    const passes = !gap || r.status === 0;
+    if (gap && r.status === 0) console.log(`  news: known gap ${scene.name} (${gap.why}) passes on this machine`);
+    if (!passes) {
+      assert.ok(gap!.exit.includes(r.status!), `exit ${r.status}, not one of the known gap's ${gap!.exit.join(', ')}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
       // Exit 6 leaves the output directory as it was: the message must say which objects and which profile.
       if (r.status === 6) { assert.match(r.stdout + r.stderr, /most error on "/); return; }
     } else assert.is(r.status, 0, `exit ${r.status}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    assert.is(report.verification.verdict, gap ? 'rejected' : 'accepted');
+    assert.is(report.verification.verdict, passes ? 'accepted' : 'rejected');
     assert.ok(report.lighting && ['scene', 'default', 'profile'].includes(report.lighting.source), 'the report says what lit the scene');
     for (const f of ['before.png', 'after.png']) {
       assert.ok(existsSync(join(out, f)), `${f} written`);
