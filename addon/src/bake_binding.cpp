@@ -365,6 +365,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.05, 0, 1e9));
   p.batch = uint32_t(num(options, fn, "batch", 16, 1, 4096));
   p.seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
+  p.texel_stride = uint32_t(num(options, fn, "texelStride", 1, 1, 4294967295.0));
   p.transport = transport_options(options, fn);
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
   // flattenWorld: false keeps the two-level BVH (the benchmark's baseline); true flattens when memory allows.
@@ -387,6 +388,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
         r.Set("rays", double(o->out.rays));
         r.Set("repairedTexels", double(o->out.repaired_texels));
         r.Set("setupSeconds", o->out.setup_seconds);
+        r.Set("rasterSeconds", o->out.raster_seconds);
         r.Set("traceSeconds", o->out.trace_seconds);
         r.Set("traceCpuSeconds", o->out.trace_cpu_seconds);
         r.Set("flattened", o->flattened);

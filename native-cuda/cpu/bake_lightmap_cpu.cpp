@@ -320,8 +320,10 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d) {
   d.emitter_power = float(total);
 }
 
-Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl) {
+Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl,
+                    uint32_t texel_stride) {
   const FlatScene& f = *in.flat;
+  const auto t0 = std::chrono::steady_clock::now();
   struct Best {
     float dist = INFINITY;
     uint32_t prim = 0, inst = 0;
@@ -363,12 +365,15 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
         }
     }
   }
+  out.raster_seconds = seconds_since(t0);
   // 2. Sample points and normals; leak repair where the point sits behind nearby geometry.
   ts = TexelSet{};
+  const uint32_t stride = texel_stride ? texel_stride : 1;
+  uint64_t covered = 0;
   for (uint32_t pg = 0; pg < in.page_count; ++pg) {
     const uint32_t W = in.page_width[pg], H = in.page_height[pg];
     for (uint32_t k = 0; k < W * H; ++k) {
-      out.page_valid[pg][k] = best[pg][k].dist < INFINITY;
+      out.page_valid[pg][k] = best[pg][k].dist < INFINITY && covered++ % stride == 0;
       if (out.page_valid[pg][k]) ts.page.push_back(pg), ts.index.push_back(k);
     }
   }
@@ -498,7 +503,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   const auto t0 = std::chrono::steady_clock::now();
   TexelSet ts;
   JobControl setup_ctl{ctl.cancel, nullptr};
-  Status st = setup_texels(in, bvh, out, ts, setup_ctl);
+  Status st = setup_texels(in, bvh, out, ts, setup_ctl, p.texel_stride);
   if (st != Status::Ok) return st;
   BakeSceneData data;
   gather_emitters(in, data);

@@ -16,7 +16,10 @@ import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
 import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
+import { layoutForTime, layoutOf, type TimeTarget } from './time-target.js';
 import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+
+export type { TimeTarget } from './time-target.js';
 
 export interface BakeOptions extends LightmapUvOptions {
   /** Most samples per texel (default 256); texels whose estimate has converged stop earlier. */
@@ -64,7 +67,7 @@ export interface BakeOptions extends LightmapUvOptions {
   flattenWorld?: boolean;
   /**
    * Aim the bake (texel setup, tracing, denoising) at about this many seconds on this machine and backend. A
-   * calibration bakes a spread sample of the layout's primitives and measures seconds per lightmap texel; the texel
+   * calibration bakes every k-th texel of the layout (bake/time-target.ts) and measures seconds per texel; the texel
    * budget then shrinks to fit, densities scaling down per object as they do for `maxTexels` (bake/budget.ts),
    * never below the minimal useful density. The result says what was predicted (`timeTarget`). Absent: none.
    */
@@ -104,20 +107,6 @@ export interface BakeResult {
   timeTarget?: TimeTarget;
 }
 
-export interface TimeTarget {
-  seconds: number;
-  calibration: { texels: number; seconds: number };
-  /** Page texels the target allows (the memory budget when the target did not bind). */
-  texelCap: number;
-  /** Calibration plus the predicted bake of the layout baked. */
-  predictedSeconds: number;
-  /** Whether the prediction is within 20% of the target (false when even the tightest layout that fits is over). */
-  met: boolean;
-}
-
-/** Covered texels the calibration bakes (a spread sample of the layout's primitives): a few seconds on two CPU cores. */
-const CALIBRATION_TEXELS = 64 * 1024;
-
 export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.05, bounces: 3, seed: 1 } as const;
 
 export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<BakeResult> {
@@ -146,37 +135,39 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
 
   const textures = opts.textures ?? await transportTextures(input);
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(input)));
-  // Texel setup, tracing and post (denoise, dilate, stitch) of one layout: the bake proper, and the calibration of
-  // a time target, which must cost what the bake costs per texel.
-  const bakeLayout = async (uvScene: Scene, layout: LightmapLayout, density: number, onProgress?: (f: number) => void) => {
+  // Texel setup and tracing of one layout, natively: the bake proper, and a time target's calibration, which bakes
+  // every texelStride-th texel the same way.
+  const traceLayout = async (uvScene: Scene, layout: LightmapLayout, extra: { texelStride?: number; guides?: boolean; onProgress?: (f: number) => void }) => {
     const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, textures);
     if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
     const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
       samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
-      seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, flattenWorld: opts.flattenWorld, backend: opts.backend ?? 'auto', signal: opts.signal, onProgress,
+      seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, flattenWorld: opts.flattenWorld, backend: opts.backend ?? 'auto', signal: opts.signal, ...extra,
     });
-    const t1 = performance.now();
-    const pages: FloatImage[] = [];
-    raw.rgba.forEach((data, i) => {
-      const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
-      if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
-      // Padding (2+) plus a ring for bilinear filtering of the dilated texels themselves.
-      dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
-      pages.push(img);
-    });
-    if (opts.stitchSeams ?? true) {
-      // One seam mesh per object, so that edges where a split primitive's pieces meet are stitched across pages too.
-      const meshes = [...layout.primitivePages].map(([n, pgs]) => seamMesh(uvScene.meshes[uvScene.nodes[n].mesh!].primitives, pgs));
-      stitchSeams(pages, findSeams(meshes.filter((m) => m.indices.length > 0)));
-    }
-    return { layout, raw, pages, stats, untextured, postMilliseconds: performance.now() - t1 };
+    return { raw, stats, untextured };
   };
   const { uv, timeTarget } = opts.targetSeconds === undefined
     ? { uv: await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) }), timeTarget: undefined }
-    : await layoutForTime(input, opts, opts.targetSeconds, bakeLayout);
+    : await layoutForTime(input, opts, opts.targetSeconds, async (s, l, texelStride) => (await traceLayout(s, l, { texelStride, guides: false })).stats);
   opts.onAtlas?.(uv.atlas);
   const layout = layoutOf(uv.atlas);
-  const { raw, pages, stats, untextured, postMilliseconds } = await bakeLayout(uv.scene, layout, leastDensity(uv.atlas), opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)));
+  const { raw, stats, untextured } = await traceLayout(uv.scene, layout, { onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)) });
+  // Post: denoise, dilate into the padding (plus a ring for bilinear filtering of the dilated texels themselves),
+  // and stitch seams; one seam mesh per object, so that edges where a split primitive's pieces meet are stitched
+  // across pages too.
+  const t1 = performance.now();
+  const density = leastDensity(uv.atlas);
+  const pages: FloatImage[] = raw.rgba.map((data, i) => {
+    const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
+    if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
+    dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
+    return img;
+  });
+  if (opts.stitchSeams ?? true) {
+    const meshes = [...layout.primitivePages].map(([n, pgs]) => seamMesh(uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives, pgs));
+    stitchSeams(pages, findSeams(meshes.filter((m) => m.indices.length > 0)));
+  }
+  const postMilliseconds = performance.now() - t1;
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
@@ -206,107 +197,7 @@ function seamMesh(prims: readonly Primitive[], pages: readonly number[]): SeamMe
   return { positions, indices, uv1, page };
 }
 
-function layoutOf(atlas: LightmapAtlas): LightmapLayout {
-  return {
-    primitivePages: new Map(atlas.objects.map((o) => [o.node, o.primitivePages])),
-    pageWidth: atlas.pages.map((p) => p.width),
-    pageHeight: atlas.pages.map((p) => p.height),
-  };
-}
-
 /** The least effective density of an atlas's objects: the denoiser's texel size. */
 function leastDensity(atlas: LightmapAtlas): number {
   return Math.min(...atlas.objects.map((o) => o.texelsPerMeter));
-}
-
-/** Covered texels of an atlas (page texels × the packer's utilization): what setup, tracing and denoising scale with. */
-function coveredTexels(atlas: LightmapAtlas): number {
-  return atlas.pages.reduce((s, p) => s + p.width * p.height * p.utilization, 0);
-}
-
-/**
- * The lightmap layout for a time target. Bake time is linear in covered texels at fixed samples, and what a texel
- * costs depends on the scene (its triangles, lights, alpha cut-outs, how fast texels converge) and the machine.
- * So the layout the memory budget allows is laid out, a calibration bakes a spread sample of its primitives (about
- * CALIBRATION_TEXELS texels; the rest of the scene still occludes and reflects) with the bake's own settings, and
- * the seconds per texel it measures predict the whole. When that is over the target, the page texels are capped
- * to fit and the scene is laid out again, tighter while the prediction overshoots by more than 20%.
- */
-async function layoutForTime(
-  input: Scene, opts: BakeOptions, target: number,
-  bakeLayout: (scene: Scene, layout: LightmapLayout, density: number) => Promise<{ stats: BakeNativeStats }>,
-): Promise<{ uv: Awaited<ReturnType<typeof generateLightmapUvs>>; timeTarget: TimeTarget }> {
-  if (!(target > 0) || !Number.isFinite(target)) throw new OteError('BAD_PROFILE', `targetSeconds must be a positive number, got ${target}`, { path: 'targetSeconds' });
-  const progress = opts.onProgress && ((f: number) => opts.onProgress!(0.05 * f));
-  const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
-  const t0 = performance.now();
-  const layout = calibrationLayout(full.scene, layoutOf(full.atlas), CALIBRATION_TEXELS);
-  const { stats } = await bakeLayout(full.scene, layout, leastDensity(full.atlas));
-  const seconds = (performance.now() - t0) / 1000;
-  const perTexel = seconds / Math.max(1, stats.texels);
-  const calibration = { texels: stats.texels, seconds };
-  // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
-  const left = Math.max(target - seconds, 0.25 * target);
-  const predict = (atlas: LightmapAtlas) => seconds + coveredTexels(atlas) * perTexel;
-  const memory = full.atlas.texelBudget;
-  let uv = full, cap = memory;
-  for (let attempt = 0; ; attempt++) {
-    const predictedSeconds = predict(uv.atlas);
-    if (predictedSeconds <= 1.2 * target || attempt >= 3) {
-      if (uv !== full)
-        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
-      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: predictedSeconds <= 1.2 * target } };
-    }
-    cap = Math.min(cap, uv.atlas.pageTexels) * Math.min(0.95, (left / (predictedSeconds - seconds)) * 0.95);
-    try {
-      uv = await generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: progress });
-    } catch (e) {
-      // Not even the minimal useful density fits the time: bake the tightest layout that fitted, and say so.
-      if ((e as { code?: string }).code !== 'TOO_BIG') throw e;
-      const predictedSeconds = predict(uv.atlas);
-      uv.atlas.warnings.push(`the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`);
-      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
-    }
-  }
-}
-
-/**
- * A calibration sample of a layout: every k-th of the lightmapped primitives small enough to sample (k so that
- * about `texels` covered texels are kept; the UV1 area measures them), the others set to page -1 (traced, not
- * baked), on compacted pages.
- */
-function calibrationLayout(scene: Scene, layout: LightmapLayout, texels: number): LightmapLayout {
-  const prims: { node: number; prim: number; page: number; texels: number }[] = [];
-  for (const [n, pages] of layout.primitivePages)
-    scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, i) => {
-      if (!p.uv1 || pages[i] < 0) return;
-      let area = 0;
-      for (let t = 0; t < p.indices.length; t += 3) {
-        const a = 2 * p.indices[t], b = 2 * p.indices[t + 1], c = 2 * p.indices[t + 2];
-        area += Math.abs((p.uv1[b] - p.uv1[a]) * (p.uv1[c + 1] - p.uv1[a + 1]) - (p.uv1[c] - p.uv1[a]) * (p.uv1[b + 1] - p.uv1[a + 1])) / 2;
-      }
-      prims.push({ node: n, prim: i, page: pages[i], texels: area * layout.pageWidth[pages[i]] * layout.pageHeight[pages[i]] });
-    });
-  // Primitives small enough to sample (at most a quarter of the sample each); when none is, the smallest one.
-  let pool = prims.map((_, i) => i).filter((i) => prims[i].texels <= texels / 4);
-  if (!pool.length) pool = prims.map((_, i) => i).filter((i) => prims[i].texels <= texels);
-  if (!pool.length && prims.length) pool = [prims.reduce((best, p, i) => (p.texels < prims[best].texels ? i : best), 0)];
-  const total = pool.reduce((s, i) => s + prims[i].texels, 0);
-  const stride = Math.max(1, Math.floor(total / Math.max(1, texels)));
-  // Every stride-th of them, spread over the scene, up to about `texels` in all.
-  const keep = new Set<number>();
-  let covered = 0;
-  for (let k = 0; k < pool.length && covered < texels; k += stride) {
-    keep.add(pool[k]);
-    covered += prims[pool[k]].texels;
-  }
-  const pageMap = new Map<number, number>();
-  const out: LightmapLayout = { primitivePages: new Map(), pageWidth: [], pageHeight: [] };
-  for (const [n, pages] of layout.primitivePages) out.primitivePages.set(n, pages.map(() => -1));
-  prims.forEach((p, i) => {
-    if (!keep.has(i)) return;
-    if (!pageMap.has(p.page)) { pageMap.set(p.page, out.pageWidth.length); out.pageWidth.push(layout.pageWidth[p.page]); out.pageHeight.push(layout.pageHeight[p.page]); }
-    out.primitivePages.get(p.node)![p.prim] = pageMap.get(p.page)!;
-  });
-  return out;
 }

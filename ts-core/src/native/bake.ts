@@ -124,6 +124,13 @@ export interface BakeNativeOptions extends JobOptions, TransportOptions {
   noiseThreshold?: number;
   batch?: number;
   seed?: number;
+  /**
+   * Bake only every texelStride-th covered texel, in page and raster order (default 1, all): a sample spread evenly
+   * over the layout, which a time target's calibration times. The others come back invalid.
+   */
+  texelStride?: number;
+  /** Return the per-texel position, normal and tangent frame (default true; a calibration needs none). */
+  guides?: boolean;
   /** Trace a world-space copy of the scene (one BVH, no instance transforms) when memory allows (default true). */
   flattenWorld?: boolean;
 }
@@ -147,6 +154,8 @@ export interface BakeNativeStats {
   rays: number;
   repairedTexels: number;
   setupSeconds: number;
+  /** The part of setupSeconds spent on the conservative raster, which visits every page texel. */
+  rasterSeconds: number;
   traceSeconds: number;
   /** Process CPU time while tracing (on a loaded machine, wall time overstates the cost). */
   traceCpuSeconds: number;
@@ -159,17 +168,18 @@ export interface BakeNativeStats {
 
 export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInputs, opts: BakeNativeOptions = {}): Promise<{ pages: BakeNativePages; stats: BakeNativeStats }> {
   const sizes = Array.from(inputs.pageWidth, (w, i) => w * inputs.pageHeight[i]);
+  const guide = () => (opts.guides ?? true) ? sizes.map((n) => new Float32Array(3 * n)) : [];
   const pages: BakeNativePages = {
     rgba: sizes.map((n) => new Float32Array(4 * n)),
     valid: sizes.map((n) => new Uint8Array(n)),
     samples: sizes.map((n) => new Uint32Array(n)),
-    position: sizes.map((n) => new Float32Array(3 * n)),
-    normal: sizes.map((n) => new Float32Array(3 * n)),
-    tangent: sizes.map((n) => new Float32Array(3 * n)),
-    bitangent: sizes.map((n) => new Float32Array(3 * n)),
+    position: guide(), normal: guide(), tangent: guide(), bitangent: guide(),
   };
-  const { signal: _s, onProgress: _p, ...native } = opts;
-  const stats = await runJob<BakeNativeStats>((onProgress) => addon().bakeLightmaps(flat, inputs, pages, { ...native, onProgress }), opts);
+  const { signal: _s, onProgress: _p, guides: _g, ...native } = opts;
+  // Guides not asked for are not passed at all: the addon fills only the arrays it is given.
+  const out: Partial<BakeNativePages> = { ...pages };
+  if (!(opts.guides ?? true)) for (const k of ['position', 'normal', 'tangent', 'bitangent'] as const) delete out[k];
+  const stats = await runJob<BakeNativeStats>((onProgress) => addon().bakeLightmaps(flat, inputs, out, { ...native, onProgress }), opts);
   return { pages, stats };
 }
 

@@ -2,6 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
+import { layoutOf } from '../../src/bake/time-target.js';
+import { generateLightmapUvs } from '../../src/bake/uv.js';
+import { bakeLightmapsNative } from '../../src/native/bake.js';
+import { bakeInputs } from '../../src/native/transport-inputs.js';
 
 // Small, fast bakes: the calibration and the bake itself take well under a second each on two CPU cores.
 const common = { texelsPerMeter: 80, maxPageSize: 1024, samples: 32, minSamples: 16, bounces: 1, backend: 'cpu' } as const;
@@ -13,7 +17,7 @@ test('a bake time target calibrates seconds per texel and holds the lightmap to 
   const seconds = (performance.now() - t0) / 1000;
   const t = timed.timeTarget!;
   assert.ok(t, 'the result says what the target did');
-  assert.ok(t.calibration.texels > 0 && t.calibration.seconds > 0);
+  assert.ok(t.calibration.texels > 0 && t.calibration.seconds > 0 && t.calibration.stride >= 1);
   // The target binds: fewer texels, lower density, and a warning saying why.
   assert.ok(timed.atlas.pageTexels < free.atlas.pageTexels, `${timed.atlas.pageTexels} page texels with the target, ${free.atlas.pageTexels} without`);
   assert.ok(timed.atlas.densityScale < free.atlas.densityScale);
@@ -29,6 +33,25 @@ test('a bake time target calibrates seconds per texel and holds the lightmap to 
   assert.is(loose.atlas.pageTexels, free.atlas.pageTexels);
   assert.ok(loose.timeTarget!.met);
   assert.equal(loose.pages.map((p) => Array.from(p.data.subarray(0, 4096))), free.pages.map((p) => Array.from(p.data.subarray(0, 4096))), 'the same lightmap');
+});
+
+test('the calibration bakes every k-th covered texel (texelStride): a k-th of them, spread over every page', async () => {
+  const { scene, atlas } = await generateLightmapUvs(cornellBox(), { texelsPerMeter: 80, maxPageSize: 256 });
+  assert.ok(atlas.pages.length > 1, `${atlas.pages.length} pages`);
+  const { flat, inputs } = bakeInputs(scene, layoutOf(atlas), { type: 'none' });
+  const opts = { samples: 4, minSamples: 4, bounces: 0, backend: 'cpu', guides: false } as const;
+  const all = await bakeLightmapsNative(flat, inputs, opts);
+  const k = 7;
+  const some = await bakeLightmapsNative(flat, inputs, { ...opts, texelStride: k });
+  assert.is(some.stats.texels, Math.ceil(all.stats.texels / k));
+  assert.ok(some.stats.rasterSeconds > 0 && some.stats.rasterSeconds <= some.stats.setupSeconds);
+  // Every page keeps about a k-th of its covered texels, and only covered ones.
+  all.pages.valid.forEach((v, pg) => {
+    const covered = v.reduce((s, x) => s + x, 0), kept = some.pages.valid[pg].reduce((s, x) => s + x, 0);
+    assert.ok(Math.abs(kept - covered / k) <= 1, `page ${pg}: ${kept} of ${covered} texels kept`);
+    some.pages.valid[pg].forEach((x, i) => { if (x) assert.is(v[i], 1); });
+  });
+  assert.is(some.pages.position.length, 0, 'no guides when none are asked for');
 });
 
 test('a bad time target is a profile error naming the field', async () => {

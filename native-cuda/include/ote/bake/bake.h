@@ -75,6 +75,9 @@ struct BakeParams {
   float noise_threshold = 0.05f;  // stop when the standard error of the mean luminance < threshold × mean (texel_step.h)
   uint32_t batch = 16;            // samples per progressive pass
   uint32_t seed = 1;
+  // Bake only every texel_stride-th covered texel, in page and raster order (1 = all): a sample spread evenly over
+  // the whole layout, which a time target's calibration times. The others come back invalid.
+  uint32_t texel_stride = 1;
   TransportParams transport{3, 2, 1.0f, 0.0f};
 };
 
@@ -96,6 +99,7 @@ struct BakeOutput {
   uint64_t texels = 0, texel_samples = 0, rays = 0, repaired_texels = 0;
   uint32_t min_texel_samples = 0, max_texel_samples = 0;
   double setup_seconds = 0, trace_seconds = 0;
+  double raster_seconds = 0;  // the part of setup_seconds spent on the conservative raster of every page texel
   double trace_cpu_seconds = 0;  // process CPU time while tracing: the rate a loaded machine still measures
 };
 
@@ -111,7 +115,8 @@ struct TexelSet {
   std::vector<uint32_t> page, index;    // page and y * width + x
   uint64_t repaired = 0;
 };
-Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl);
+Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl,
+                    uint32_t texel_stride = 1);
 
 // The transport's view of a scene: emitters gathered in world space from the materials.
 struct BakeSceneData {

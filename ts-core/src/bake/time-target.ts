@@ -1,0 +1,121 @@
+/**
+ * A bake time target (BakeOptions.targetSeconds): the lightmap layout whose bake is predicted to take about that
+ * long on this machine and backend.
+ *
+ * Bake time is linear in covered texels at fixed samples, and what a texel costs depends on the scene (its
+ * triangles, lights, alpha cut-outs, how fast texels converge, which differs between a sunlit court and a gallery
+ * lit by bounce light) and on the machine. So the layout the memory budget allows is laid out, and a calibration
+ * bakes every k-th of its covered texels (about CALIBRATION_TEXELS, spread evenly over every page and so over the
+ * scene's area) with the bake's own settings. Its cost per texel predicts the whole, as do the raster's cost per
+ * page texel and a post-processing rate timed once per process. When the prediction is over the target, the page
+ * texels are capped to fit and the scene is laid out again, tighter while the prediction overshoots by more than 20%.
+ */
+import { OteError } from '../errors.js';
+import type { BakeNativeStats } from '../native/bake.js';
+import type { LightmapLayout } from '../native/transport-inputs.js';
+import type { Scene } from '../scene/types.js';
+import { denoise, dilate } from './post.js';
+import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+
+export interface TimeTarget {
+  seconds: number;
+  /** Texels the calibration baked (every `stride`-th covered texel of the memory-budget layout) and its seconds. */
+  calibration: { texels: number; stride: number; seconds: number };
+  /** Page texels the target allows (the memory budget when the target did not bind). */
+  texelCap: number;
+  /** Calibration plus the predicted bake of the layout baked. */
+  predictedSeconds: number;
+  /** Whether the prediction is within 20% of the target (false when even the tightest layout that fits is over). */
+  met: boolean;
+}
+
+/** Covered texels the calibration bakes: a few seconds on two CPU cores. */
+export const CALIBRATION_TEXELS = 32 * 1024;
+
+/** Bakes every `texelStride`-th covered texel of a layout (no post) and returns the native stats. */
+export type CalibrationBake = (scene: Scene, layout: LightmapLayout, texelStride: number) => Promise<BakeNativeStats>;
+
+export type LaidOut = Awaited<ReturnType<typeof generateLightmapUvs>>;
+
+export function layoutOf(atlas: LightmapAtlas): LightmapLayout {
+  return {
+    primitivePages: new Map(atlas.objects.map((o) => [o.node, o.primitivePages])),
+    pageWidth: atlas.pages.map((p) => p.width),
+    pageHeight: atlas.pages.map((p) => p.height),
+  };
+}
+
+/** Covered texels of an atlas (page texels × the packer's utilization): what setup and tracing scale with. */
+export function coveredTexels(atlas: LightmapAtlas): number {
+  return atlas.pages.reduce((s, p) => s + p.width * p.height * p.utilization, 0);
+}
+
+export async function layoutForTime(
+  input: Scene, opts: LightmapUvOptions & { onProgress?: (f: number) => void }, target: number, calibrate: CalibrationBake,
+): Promise<{ uv: LaidOut; timeTarget: TimeTarget }> {
+  if (!(target > 0) || !Number.isFinite(target)) throw new OteError('BAD_PROFILE', `targetSeconds must be a positive number, got ${target}`, { path: 'targetSeconds' });
+  const progress = opts.onProgress && ((f: number) => opts.onProgress!(0.05 * f));
+  const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
+  const t0 = performance.now();
+  const stride = Math.max(1, Math.round(coveredTexels(full.atlas) / CALIBRATION_TEXELS));
+  const stats = await calibrate(full.scene, layoutOf(full.atlas), stride);
+  const seconds = (performance.now() - t0) / 1000;
+  const calibration = { texels: stats.texels, stride, seconds };
+  // What does not scale with texels (packing the inputs, building the BVH) the bake pays again.
+  const fixed = Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds);
+  const perTexel = (stats.setupSeconds - stats.rasterSeconds + stats.traceSeconds) / Math.max(1, stats.texels);
+  const perPageTexel = stats.rasterSeconds / Math.max(1, full.atlas.pageTexels) + postSecondsPerTexel();
+  const bakeSeconds = (atlas: LightmapAtlas) => fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
+  // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
+  const left = Math.max(target - seconds, 0.25 * target);
+  let uv = full, cap = full.atlas.texelBudget;
+  for (let attempt = 0; ; attempt++) {
+    const predictedSeconds = seconds + bakeSeconds(uv.atlas);
+    if (predictedSeconds <= 1.2 * target || attempt >= 3) {
+      if (uv !== full)
+        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (every ${stride}th) took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
+      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: predictedSeconds <= 1.2 * target } };
+    }
+    const scalable = bakeSeconds(uv.atlas) - fixed;
+    cap = Math.min(cap, uv.atlas.pageTexels) * Math.min(0.95, (Math.max(0, left - fixed) / scalable) * 0.95);
+    try {
+      uv = await generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: progress });
+    } catch (e) {
+      // Not even the minimal useful density fits the time: bake the tightest layout that fitted, and say so.
+      if ((e as { code?: string }).code !== 'TOO_BIG') throw e;
+      const predictedSeconds = seconds + bakeSeconds(uv.atlas);
+      uv.atlas.warnings.push(`the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`);
+      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
+    }
+  }
+}
+
+let postRate: number | undefined;
+
+/**
+ * Seconds of post-processing (denoise and dilation, bake/post.ts) per page texel on this machine, timed once per
+ * process on a 128² page half covered by 16-texel blocks, as packed charts leave them.
+ */
+function postSecondsPerTexel(): number {
+  if (postRate !== undefined) return postRate;
+  const W = 128, n = W * W;
+  const valid = new Uint8Array(n), position = new Float32Array(3 * n), normal = new Float32Array(3 * n), data = new Float32Array(4 * n);
+  for (let y = 0; y < W; y++)
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      valid[i] = ((x >> 4) + (y >> 4)) & 1;
+      position.set([x, 0, y], 3 * i);
+      normal.set([0, 1, 0], 3 * i);
+      data.set([0.5 + 0.1 * Math.sin(x * 0.7 + y), 0.5, 0.5, 1], 4 * i);
+    }
+  let best = Infinity;
+  // The first pass warms the JIT; the faster of the next two is the rate.
+  for (let r = 0; r < 3; r++) {
+    const img = { width: W, height: W, data: data.slice() };
+    const t0 = performance.now();
+    denoise(img, { valid, position, normal, texelSize: 1 });
+    dilate(img, valid, 4);
+    if (r > 0) best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return (postRate = best / n);
+}
