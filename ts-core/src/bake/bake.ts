@@ -16,8 +16,8 @@ import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
 import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
-import { layoutForTime, layoutOf, type TimeTarget } from './time-target.js';
-import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+import { layoutForTime, type TimeTarget } from './time-target.js';
+import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export type { TimeTarget } from './time-target.js';
 

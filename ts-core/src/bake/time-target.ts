@@ -15,7 +15,7 @@ import type { BakeNativeStats } from '../native/bake.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene } from '../scene/types.js';
 import { denoise, dilate } from './post.js';
-import { generateLightmapUvs, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
+import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export interface TimeTarget {
   seconds: number;
@@ -37,16 +37,8 @@ export type CalibrationBake = (scene: Scene, layout: LightmapLayout, texelStride
 
 export type LaidOut = Awaited<ReturnType<typeof generateLightmapUvs>>;
 
-export function layoutOf(atlas: LightmapAtlas): LightmapLayout {
-  return {
-    primitivePages: new Map(atlas.objects.map((o) => [o.node, o.primitivePages])),
-    pageWidth: atlas.pages.map((p) => p.width),
-    pageHeight: atlas.pages.map((p) => p.height),
-  };
-}
-
 /** Covered texels of an atlas (page texels × the packer's utilization): what setup and tracing scale with. */
-export function coveredTexels(atlas: LightmapAtlas): number {
+function coveredTexels(atlas: LightmapAtlas): number {
   return atlas.pages.reduce((s, p) => s + p.width * p.height * p.utilization, 0);
 }
 
@@ -73,7 +65,7 @@ export async function layoutForTime(
     const predictedSeconds = seconds + bakeSeconds(uv.atlas);
     if (predictedSeconds <= 1.2 * target || attempt >= 3) {
       if (uv !== full)
-        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (every ${stride}th) took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
+        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (1 in ${stride}) took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
       return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: predictedSeconds <= 1.2 * target } };
     }
     const scalable = bakeSeconds(uv.atlas) - fixed;

@@ -10,6 +10,7 @@ import { guessSceneUnits } from '../analyze/units.js';
 import { OteError } from '../errors.js';
 import { countUvOverlaps, generateLightmapUvsNative } from '../native/bake.js';
 import type { JobOptions } from '../native/job.js';
+import type { LightmapLayout } from '../native/transport-inputs.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
 import { cross, length, sub } from '../util/vec3.js';
@@ -450,4 +451,13 @@ function tooBig(input: Scene, budget: number, texels: number, requestedTexels: n
 /** A primitive whose vertices are `src` (old indices) of p, with new indices and UV1. */
 function remapPrimitive(p: Primitive, src: number[], indices: Uint32Array, uv1: Float32Array): Primitive {
   return { ...gatherVertices({ ...p, uv1: undefined }, src), indices, uv1 };
+}
+
+/** An atlas as the bake's inputs see it: each lightmapped node's page per primitive, and the page sizes. */
+export function layoutOf(atlas: LightmapAtlas): LightmapLayout {
+  return {
+    primitivePages: new Map(atlas.objects.map((o) => [o.node, o.primitivePages])),
+    pageWidth: atlas.pages.map((p) => p.width),
+    pageHeight: atlas.pages.map((p) => p.height),
+  };
 }

@@ -168,7 +168,8 @@ export interface BakeNativeStats {
 
 export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInputs, opts: BakeNativeOptions = {}): Promise<{ pages: BakeNativePages; stats: BakeNativeStats }> {
   const sizes = Array.from(inputs.pageWidth, (w, i) => w * inputs.pageHeight[i]);
-  const guide = () => (opts.guides ?? true) ? sizes.map((n) => new Float32Array(3 * n)) : [];
+  const guides = opts.guides ?? true;
+  const guide = () => (guides ? sizes.map((n) => new Float32Array(3 * n)) : []);
   const pages: BakeNativePages = {
     rgba: sizes.map((n) => new Float32Array(4 * n)),
     valid: sizes.map((n) => new Uint8Array(n)),
@@ -177,8 +178,7 @@ export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInp
   };
   const { signal: _s, onProgress: _p, guides: _g, ...native } = opts;
   // Guides not asked for are not passed at all: the addon fills only the arrays it is given.
-  const out: Partial<BakeNativePages> = { ...pages };
-  if (!(opts.guides ?? true)) for (const k of ['position', 'normal', 'tangent', 'bitangent'] as const) delete out[k];
+  const out = guides ? pages : { rgba: pages.rgba, valid: pages.valid, samples: pages.samples };
   const stats = await runJob<BakeNativeStats>((onProgress) => addon().bakeLightmaps(flat, inputs, out, { ...native, onProgress }), opts);
   return { pages, stats };
 }

@@ -2,8 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
-import { layoutOf } from '../../src/bake/time-target.js';
-import { generateLightmapUvs } from '../../src/bake/uv.js';
+import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
 import { bakeLightmapsNative } from '../../src/native/bake.js';
 import { bakeInputs } from '../../src/native/transport-inputs.js';
 

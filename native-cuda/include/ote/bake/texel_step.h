@@ -2,7 +2,7 @@
 // and the CUDA driver (cuda/bake_lightmap_cuda.cu), as pbrt-v4 shares its per-item steps: one pass of samples for
 // one texel, and the rule that stops a texel early. Both drivers run passes of BakeParams::batch samples over the
 // texels still active and apply texel_converged between passes, so they take the same samples per texel (up to
-// float rounding near the threshold: the CUDA sums are float, the CPU's luminance² sums double as on the device).
+// float rounding near the threshold, where host and device arithmetic may differ in the last bits).
 #pragma once
 #include <math.h>
 #include <stdint.h>
