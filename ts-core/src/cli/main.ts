@@ -6,7 +6,7 @@ import { isOteError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -24,7 +24,7 @@ const src = join(repoRoot, 'ts-core', 'src');
 /** Layer of each top-level folder (or root file) of ts-core/src; lower layers know nothing of higher ones. */
 const LAYERS: Record<string, number> = {
   'errors.ts': 0,
-  util: 1, image: 1, // base: values, checks, images
+  util: 1, image: 1, 'exit-codes.ts': 1, // base: values, checks, images, the CLI's exit codes (error codes map onto them)
   scene: 2, // the neutral scene every layer speaks
   io: 3, adapters: 3, analyze: 3, // edges (glTF/PNG/EXR/splat files; engine scenes) and analysis of the scene
   plan: 4, // profile, router, environment

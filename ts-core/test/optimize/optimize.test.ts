@@ -20,7 +20,10 @@ test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certifica
   for (const f of ['scene.glb', 'report.json', 'report.html', 'certificate.json', 'before.png', 'after.png', 'flip.png'])
     assert.ok(existsSync(join(dir, 'out-cornell', f)), f);
   const report = JSON.parse(readFileSync(join(dir, 'out-cornell', 'report.json'), 'utf8'));
-  assert.ok(report.timings.find((t: { stage: string }) => t.stage === 'bake'));
+  // Every registered stage is timed, in order, where it ran; the cost prices CPU stages by the cores they used.
+  assert.equal(report.timings.map((t: { stage: string }) => t.stage), ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify']);
+  assert.ok(report.timings.every((t: { device: string; seconds: number }) => ['cpu', 'cuda'].includes(t.device) && t.seconds >= 0));
+  assert.ok(report.cost.cpuCoreHours + report.cost.gpuHours > 0);
   assert.match(readFileSync(join(dir, 'out-cornell', 'report.html'), 'utf8'), /Verification accepted/);
   assert.match(r.stderr, /"type":"progress"/, 'JSON-lines progress on stderr');
   const cert = ote('verify-cert', join('out-cornell', 'certificate.json'));

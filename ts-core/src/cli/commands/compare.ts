@@ -4,7 +4,7 @@ import { computeMetrics, DEFAULT_METRICS, judge, listMetrics, metricsFor, VERDIC
 import type { Backend } from '../../native/addon.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 
 const USAGE = `ote compare <reference> <test> [options]
   Images: PNG (8/16-bit, sRGB) or OpenEXR (linear float; compared after sRGB encoding unless --float-encoding stored).

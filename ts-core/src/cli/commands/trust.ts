@@ -12,7 +12,7 @@ import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
 import { auditStore } from '../../trust/audit.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 
 const waitForAbort = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
 

@@ -5,7 +5,7 @@ import { ed25519Verify } from '../../trust/crypto.js';
 import { OteError } from '../../errors.js';
 import { parse, requirePositional } from '../args.js';
 import type { Command } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 
 export const verifyCertCommand: Command = {
   name: 'verify-cert',

@@ -10,7 +10,7 @@ import { TrustClient } from '../../trust/client.js';
 import { OteError } from '../../errors.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { DEFAULT_RENDER, type ArtifactKind, type ReferenceMode, type RenderSpec } from '../../trust/types.js';
 
 export const verifyCommand: Command = {

@@ -1,5 +1,5 @@
 /** Exit codes of `ote`, documented in the README. CI scripts branch on them. */
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from './errors.js';
 
 export const EXIT = {
   OK: 0,

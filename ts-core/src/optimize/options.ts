@@ -1,0 +1,25 @@
+/** What a caller of `optimize()` gives it, and the events it hears back. */
+import type { Backend } from '../native/addon.js';
+import type { Profile } from '../plan/profile.js';
+import type { ResultCache } from './cache.js';
+
+export type OptimizeEvent =
+  | { type: 'stage'; stage: string; fraction: number; detail?: string }
+  | { type: 'log'; message: string };
+
+export interface OptimizeOptions {
+  input: string;
+  outDir: string;
+  profile: Profile;
+  profileSource: string;
+  /** A running Trust Engine; without it an embedded engine and 3 local nodes are started. */
+  engine?: { url: string; apiKey: { id: string; secret: string } };
+  /** Skip verification (the report says so and the exit code cannot be 0 for a verified pass). */
+  noVerify?: boolean;
+  cache: ResultCache;
+  backend?: Backend;
+  /** Splat training iterations, overriding the profile's capped by SPLAT_WORK_BOUND (0: ship the direct conversion). */
+  splatIterations?: number;
+  signal: AbortSignal;
+  onEvent: (e: OptimizeEvent) => void;
+}

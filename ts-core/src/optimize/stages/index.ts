@@ -1,0 +1,28 @@
+/**
+ * The stages of `ote optimize`, registered here and only here, in the order they run. Each declares what it needs
+ * and produces (stage.ts); the runner checks it, and a test checks that every need is made by an earlier stage.
+ */
+import type { AnyStage } from '../stage.js';
+import { analyzeStage } from './analyze.js';
+import { bakeStage } from './bake.js';
+import { checkStage } from './check.js';
+import { importStage } from './import.js';
+import { measureStage } from './measure.js';
+import { outputStage } from './output.js';
+import { planStage } from './plan.js';
+import { previewStage } from './preview.js';
+import { reportStage } from './report.js';
+import { splatStage } from './splat.js';
+import { verifyStage } from './verify.js';
+
+/** The import stage runs first and alone: the result cache is keyed by what it reads. */
+export const IMPORT_STAGE: AnyStage = importStage;
+
+/** Everything after the cache lookup. */
+export const OPTIMIZE_STAGES: readonly AnyStage[] = [
+  measureStage, analyzeStage, planStage, bakeStage, splatStage, outputStage, previewStage, checkStage, verifyStage, reportStage,
+];
+
+export { REFERENCE_SPP } from './preview.js';
+export { TOOL_VERSION } from './report.js';
+export { SPLAT_WORK_BOUND, splatIterations } from './splat.js';
