@@ -1,19 +1,17 @@
 /**
- * Bake results into the scene model, and back out of it:
+ * Bake results into the scene model (render/scene-lightmaps.ts reads them back out):
  * - `applyLightmaps`: every lightmapped primitive's material gets `lightmap = {texture, intensity}` (exported as
  *   MOZ_lightmap `{index, texCoord: 1, intensity}` by io/moz-lightmap.ts), cloned per atlas page where a material
  *   spans pages or is also used by objects without a lightmap;
  * - the unlit option: the same materials instead show baseColorFactor × lightmap through a base colour texture on
  *   UV1 and are marked KHR_materials_unlit, for viewers that know nothing of lightmaps (base colour textures on UV0
  *   cannot be kept: glTF has one base colour texture);
- * - `lightmapsFromScene`: the layout and float pages of a baked scene, for `ote render --mode lightmapped`.
  *
  * Pages are stored sRGB-encoded (bake/encode.ts encodeScaled8), like base colour textures: decoded to linear,
  * value × intensity = L (irradiance / π), with intensity = π × scale for three.js, which multiplies lightMap (a
  * texture with colorSpace sRGB) by intensity and then by albedo / π (BRDF_Lambert). Alpha holds AO, linear.
  */
 import { OteError } from '../errors.js';
-import { srgbToLinear, type FloatImage } from '../image/float-image.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import { defaultMaterial, type Material, type Scene, type Texture } from '../scene/types.js';
 
@@ -88,38 +86,4 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
  */
 function defaultLit(): Material {
   return { ...defaultMaterial('default'), metallicFactor: 0 };
-}
-
-/**
- * Layout and float pages of a scene baked with MOZ_lightmap: every node whose primitives' materials carry a
- * lightmap and whose primitives have UV1. `decode` turns a texture's bytes into its stored values in [0,1] (RGBA, as
- * encoded: this function decodes the sRGB curve).
- */
-export function lightmapsFromScene(scene: Scene, decode: (t: Texture) => FloatImage): { layout: LightmapLayout; pages: FloatImage[] } {
-  const pageOfTexture = new Map<string, number>();
-  const pages: FloatImage[] = [];
-  const layout: LightmapLayout = { primitivePages: new Map(), pageWidth: [], pageHeight: [] };
-  scene.nodes.forEach((node, n) => {
-    if (node.mesh === undefined) return;
-    const prims = scene.meshes[node.mesh].primitives;
-    const lm = prims.map((p) => (p.material >= 0 ? scene.materials[p.material].lightmap : undefined));
-    if (!lm.some(Boolean)) return;
-    layout.primitivePages.set(n, prims.map((p, i) => {
-      const l = lm[i];
-      if (!l || !p.uv1) return -1;
-      const key = `${l.texture}/${l.intensity}`;
-      let page = pageOfTexture.get(key);
-      if (page === undefined) {
-        const img = decode(scene.textures[l.texture]);
-        for (let k = 0; k < img.data.length; k++) if (k % 4 !== 3) img.data[k] = srgbToLinear(img.data[k]) * l.intensity / Math.PI;
-        pages.push(img);
-        layout.pageWidth.push(img.width);
-        layout.pageHeight.push(img.height);
-        page = pages.length - 1;
-        pageOfTexture.set(key, page);
-      }
-      return page;
-    }));
-  });
-  return { layout, pages };
 }

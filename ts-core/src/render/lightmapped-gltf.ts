@@ -4,7 +4,7 @@
  * caller chooses, and the two are composited by per-material coverage. One implementation for the Trust Engine's
  * candidate render and `ote optimize`'s own before/after check, so the producer judges what the verifier judges.
  */
-import { lightmapsFromScene } from '../bake/writeback.js';
+import { lightmapsFromScene } from './scene-lightmaps.js';
 import type { FloatImage } from '../image/float-image.js';
 import { decodePng } from '../io/png.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';

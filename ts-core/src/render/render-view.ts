@@ -6,9 +6,9 @@
  */
 import { createImage, type FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
-import { addon } from '../native/addon.js';
-import { runJob, type JobOptions } from '../native/job.js';
+import type { JobOptions } from '../native/job.js';
 import { SceneBvh } from '../native/rays.js';
+import { renderViewNative } from '../native/view.js';
 import { isCutout, materialTable, triangleAttributes, type BakeTextureImage } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import { flattenScene } from '../scene/flatten.js';
@@ -145,6 +145,6 @@ export async function renderView(scene: Scene, view: View, opts: RenderOptions =
   // lightmapped renderer's do (one rule: native bake/surface.h passes_through).
   const surface = surfaceInputs(scene, opts.textures ?? await cutoutTextures(scene));
   const materials = { baseColor: colors, triangleMaterial: flat.triangleMaterial, defaultColor: Float32Array.of(0.8, 0.8, 0.8, 1), surface };
-  await runJob((onProgress) => addon().renderView(bvh.handle, params, materials, img.data, { backend: opts.backend ?? 'auto', onProgress }), opts);
+  await renderViewNative(bvh, params, materials, img.data, opts);
   return img;
 }

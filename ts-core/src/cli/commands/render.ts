@@ -71,7 +71,7 @@ async function renderReferenceMode(scene: Scene, view: View, mode: (typeof REFER
   o: { spp?: number; seed: number; out: string; json: boolean; bounces?: number }, ctx: CommandContext): Promise<number> {
   const { renderPathtraced } = await import('../../render/pathtrace.js');
   const { renderLightmapped } = await import('../../render/lightmapped.js');
-  const { lightmapsFromScene } = await import('../../bake/writeback.js');
+  const { lightmapsFromScene } = await import('../../render/scene-lightmaps.js');
   const progress = Progress.for(o.json);
   const t0 = performance.now();
   let img;
