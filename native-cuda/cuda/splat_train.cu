@@ -40,14 +40,12 @@ __global__ void moments_h(const float* rgb, const float* target, int W, int H, W
   if (p >= int(n)) return;
   const int x = p % W, y = p / W;
   for (int c = 0; c < 3; ++c) {
-    float s[5] = {0.f, 0.f, 0.f, 0.f, 0.f};
-    for (int k = -kR; k <= kR; ++k) {
-      const int xx = x + k;
-      if (xx < 0 || xx >= W) continue;
-      const size_t q = size_t(y) * W + xx;
-      const float a = rgb[3 * q + c], b = target[3 * q + c], w = win.w[k + kR];
-      s[0] += w * a, s[1] += w * b, s[2] += w * a * a, s[3] += w * b * b, s[4] += w * a * b;
-    }
+    float s[5];
+    window_sums<5>(win.w, x, W, [&](int j, float* v) {
+      const size_t q = size_t(y) * W + j;
+      const float a = rgb[3 * q + c], b = target[3 * q + c];
+      v[0] = a, v[1] = b, v[2] = a * a, v[3] = b * b, v[4] = a * b;
+    }, s);
     for (int m = 0; m < 5; ++m) out[(size_t(m) * 3 + c) * n + p] = s[m];
   }
 }
@@ -61,13 +59,10 @@ __global__ void moments_v_terms(const float* h, const float* rgb, const float* t
   if (p < int(n)) {
     const int x = p % W, y = p / W;
     for (int c = 0; c < 3; ++c) {
-      float s[5] = {0.f, 0.f, 0.f, 0.f, 0.f};
-      for (int k = -kR; k <= kR; ++k) {
-        const int yy = y + k;
-        if (yy < 0 || yy >= H) continue;
-        const size_t q = size_t(yy) * W + x;
-        for (int m = 0; m < 5; ++m) s[m] += win.w[k + kR] * h[(size_t(m) * 3 + c) * n + q];
-      }
+      float s[5];
+      window_sums<5>(win.w, y, H, [&](int j, float* v) {
+        for (int m = 0; m < 5; ++m) v[m] = h[(size_t(m) * 3 + c) * n + size_t(j) * W + x];
+      }, s);
       float A, B, C;
       ssim += ssim_terms(s[0], s[1], s[2], s[3], s[4], &A, &B, &C);
       terms[(0 * 3 + size_t(c)) * n + p] = A;
@@ -88,14 +83,11 @@ __global__ void terms_h(const float* terms, int W, int H, Window win, float* out
   const size_t n = size_t(W) * H;
   if (p >= int(n)) return;
   const int x = p % W, y = p / W;
-  for (int j = 0; j < 9; ++j) {
-    float s = 0.f;
-    for (int k = -kR; k <= kR; ++k) {
-      const int xx = x + k;
-      if (xx >= 0 && xx < W) s += win.w[k + kR] * terms[size_t(j) * n + size_t(y) * W + xx];
-    }
-    out[size_t(j) * n + p] = s;
-  }
+  float s[9];
+  window_sums<9>(win.w, x, W, [&](int i, float* v) {
+    for (int j = 0; j < 9; ++j) v[j] = terms[size_t(j) * n + size_t(y) * W + i];
+  }, s);
+  for (int j = 0; j < 9; ++j) out[size_t(j) * n + p] = s[j];
 }
 
 // Vertical pass (the window is symmetric: the blur is its own adjoint) and the SSIM part of the gradient.
@@ -106,15 +98,12 @@ __global__ void terms_v_grad(const float* h, const float* rgb, const float* targ
   if (p >= int(n)) return;
   const int x = p % W, y = p / W;
   for (int c = 0; c < 3; ++c) {
-    float b[3] = {0.f, 0.f, 0.f};
-    for (int k = -kR; k <= kR; ++k) {
-      const int yy = y + k;
-      if (yy < 0 || yy >= H) continue;
-      const size_t q = size_t(yy) * W + x;
-      for (int j = 0; j < 3; ++j) b[j] += win.w[k + kR] * h[(size_t(j) * 3 + c) * n + q];
-    }
+    float b[3];
+    window_sums<3>(win.w, y, H, [&](int i, float* v) {
+      for (int j = 0; j < 3; ++j) v[j] = h[(size_t(j) * 3 + c) * n + size_t(i) * W + x];
+    }, b);
     const float xv = rgb[3 * size_t(p) + c], yv = target[3 * size_t(p) + c];
-    d_rgb[3 * size_t(p) + c] += k_ssim * (b[0] + 2.f * xv * b[1] + yv * b[2]);
+    d_rgb[3 * size_t(p) + c] += k_ssim * ssim_grad(b[0], b[1], b[2], xv, yv);
   }
 }
 

@@ -50,23 +50,11 @@ const Window kWindow;
 
 void blur(const float* in, float* out, float* tmp, int W, int H) {
   for (int y = 0; y < H; ++y)
-    for (int x = 0; x < W; ++x) {
-      float s = 0;
-      for (int k = -kR; k <= kR; ++k) {
-        const int xx = x + k;
-        if (xx >= 0 && xx < W) s += kWindow.w[k + kR] * in[size_t(y) * W + xx];
-      }
-      tmp[size_t(y) * W + x] = s;
-    }
+    for (int x = 0; x < W; ++x)
+      window_sums<1>(kWindow.w, x, W, [&](int j, float* v) { v[0] = in[size_t(y) * W + j]; }, &tmp[size_t(y) * W + x]);
   for (int y = 0; y < H; ++y)
-    for (int x = 0; x < W; ++x) {
-      float s = 0;
-      for (int k = -kR; k <= kR; ++k) {
-        const int yy = y + k;
-        if (yy >= 0 && yy < H) s += kWindow.w[k + kR] * tmp[size_t(yy) * W + x];
-      }
-      out[size_t(y) * W + x] = s;
-    }
+    for (int x = 0; x < W; ++x)
+      window_sums<1>(kWindow.w, y, H, [&](int j, float* v) { v[0] = tmp[size_t(j) * W + x]; }, &out[size_t(y) * W + x]);
 }
 
 }  // namespace
@@ -108,7 +96,7 @@ double image_loss(const float* rgb, const float* target, int W, int H, float lam
         blur(B.data(), sxx.data(), tmp.data(), W, H);
         blur(C.data(), sxy.data(), tmp.data(), W, H);
         const float k = float(-lambda * inv);
-        for (size_t i = 0; i < n; ++i) d_rgb[3 * i + c] += k * (mx[i] + 2.f * x[i] * sxx[i] + y[i] * sxy[i]);
+        for (size_t i = 0; i < n; ++i) d_rgb[3 * i + c] += k * ssim_grad(mx[i], sxx[i], sxy[i], x[i], y[i]);
       }
     }
   }, none);

@@ -1,6 +1,6 @@
-// Training math shared by the CPU (src/splat.cpp) and the CUDA session (cuda/splat_loss.cu, splat_session.cu):
-// the per-pixel SSIM terms and their gradient, the Adam update of one parameter, and the densification
-// statistics. Written once (OTE_HD) so both backends train alike.
+// Training math shared by the CPU (src/splat.cpp) and the CUDA session (cuda/splat_train.cu, splat_session.cu):
+// the window sums of the loss's blurs, the per-pixel SSIM terms and their gradient, the Adam update of one
+// parameter, and the densification statistics. Written once (OTE_HD) so both backends train alike.
 #pragma once
 #include <math.h>
 #include <stdint.h>
@@ -38,6 +38,30 @@ OTE_HD OTE_INLINE float ssim_terms(float mux, float muy, float exx, float eyy, f
     *C = dS_dcxy;
   }
   return S;
+}
+
+// One output of the separable SSIM window along a line, for M values at once: out[m] is the sum over the taps
+// k in [-R, R] with 0 <= i + k < n of w[k + R] * v_m(i + k), where read(j, v) fills v[0..M) with the M values at
+// position j of the line (zero padding outside it). The window is symmetric, so the same sums are the blur's
+// adjoint in the backward pass. This is the per-pixel step of every blur of the loss: the CPU (src/splat.cpp) and
+// each CUDA pass (cuda/splat_train.cu) call it, so both backends sum the same taps in the same order.
+template <int M, class Read>
+OTE_HD OTE_INLINE void window_sums(const float w[2 * kSsimRadius + 1], int i, int n, Read read, float out[M]) {
+  float acc[M];  // summed in registers: `out` may alias what `read` reads
+  for (int m = 0; m < M; ++m) acc[m] = 0.f;
+  for (int k = -kSsimRadius; k <= kSsimRadius; ++k) {
+    const int j = i + k;
+    if (j < 0 || j >= n) continue;
+    float v[M];
+    read(j, v);
+    for (int m = 0; m < M; ++m) acc[m] += w[k + kSsimRadius] * v[m];
+  }
+  for (int m = 0; m < M; ++m) out[m] = acc[m];
+}
+
+// dSSIM/dx at one pixel of value x (target y) from ssim_terms' A, B and C after their second blur.
+OTE_HD OTE_INLINE float ssim_grad(float blur_A, float blur_B, float blur_C, float x, float y) {
+  return blur_A + 2.f * x * blur_B + y * blur_C;
 }
 
 // dL1/dx for one value, L1 averaged over `inv_count` values and weighted by (1 - lambda).
