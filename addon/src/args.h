@@ -3,9 +3,13 @@
 #pragma once
 #include <napi.h>
 
+#include <math.h>
+
 #include <string>
 
 #include "ote/device.h"
+#include "ote/options.h"
+#include "ote/result.h"
 
 namespace ote_addon {
 
@@ -64,6 +68,24 @@ inline ote::Backend backend_option(const Napi::Object& options, const char* fn) 
     return ote::Backend::Cuda;
   }
   throw_type(options.Env(), std::string(fn) + ": options.backend must be 'auto', 'cpu' or 'cuda'");
+}
+
+// A failed check of the C++ API as a RangeError: its message (which names the field) after the function and the
+// argument it belongs to, e.g. "bakeLightmaps: inputs.materials[3].metallic must be a number in [0, 1], got 2".
+inline void throw_if_failed(Napi::Env env, const ote::Result& r, const char* fn, const char* path) {
+  if (!r) throw Napi::RangeError::New(env, std::string(fn) + ": " + path + "." + r.message);
+}
+
+// Numeric options of an API struct from a JS object: each option of `table` (ote/options.h) the object has is
+// handed to the API's set_option, which checks its range; absent ones keep the struct's defaults.
+template <class S, size_t N>
+void read_number_options(const Napi::Object& o, const char* fn, const char* path, const ote::NumberOption<S> (&table)[N],
+                         S& s) {
+  for (const ote::NumberOption<S>& opt : table) {
+    Napi::Value v = o.Get(opt.name);
+    if (v.IsUndefined()) continue;
+    throw_if_failed(o.Env(), ote::set_option(s, opt, v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN), fn, path);
+  }
 }
 
 inline const char* backend_name(ote::Backend b) { return b == ote::Backend::Cuda ? "cuda" : "cpu"; }

@@ -15,26 +15,11 @@
 #include "native_job.h"
 #include "ote/bake/bake.h"
 #include "ote/bake/lightmap_uv.h"
-#include "ote/bvh/scene_bvh.h"
+#include "ote/bake/options.h"
+#include "ote/bake/packed.h"
 
 namespace ote_addon {
 namespace {
-
-// The BVH build is a short prelude to the bake: it shares the cancel flag but not the progress bar.
-struct JobControlNoProgress {
-  ote::JobControl ctl;
-  explicit JobControlNoProgress(const ote::JobControl& c) : ctl{c.cancel, nullptr} {}
-};
-
-uint32_t uint_option(const Napi::Object& o, const char* fn, const char* key, uint32_t def, uint32_t lo, uint32_t hi) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return def;
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= lo && d <= hi) || d != double(uint32_t(d)))
-    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": options." + key + " must be an integer in [" +
-                                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return uint32_t(d);
-}
 
 struct UvJob {
   ote::LightmapUvInput in{};
@@ -68,35 +53,17 @@ Napi::Value GenerateLightmapUvs(const Napi::CallbackInfo& info) {
   in.indices = typed_field<uint32_t>(in_obj, fn, "input", "indices", n);
   if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": input.indices length is not a multiple of 3");
   in.triangle_count = uint32_t(n / 3);
-  for (size_t i = 0; i < n; ++i)
-    if (in.indices[i] >= in.vertex_count)
-      throw Napi::RangeError::New(env, std::string(fn) + ": input.indices[" + std::to_string(i) + "] is out of range");
   in.object_first_triangle = typed_field<uint32_t>(in_obj, fn, "input", "objectFirstTriangle", n);
   if (n == 0) throw Napi::RangeError::New(env, std::string(fn) + ": input.objectFirstTriangle is empty");
   in.object_count = uint32_t(n - 1);
-  if (in.object_first_triangle[0] != 0 || in.object_first_triangle[in.object_count] != in.triangle_count)
-    throw Napi::RangeError::New(env, std::string(fn) + ": input.objectFirstTriangle must run from 0 to the triangle count");
-  for (uint32_t o = 0; o < in.object_count; ++o)
-    if (in.object_first_triangle[o] > in.object_first_triangle[o + 1])
-      throw Napi::RangeError::New(env, std::string(fn) + ": input.objectFirstTriangle must not decrease");
   in.object_texels_per_meter = typed_field<float>(in_obj, fn, "input", "objectTexelsPerMeter", n);
   expect_length(env, fn, "input.objectTexelsPerMeter", n, in.object_count);
-  for (uint32_t o = 0; o < in.object_count; ++o)
-    if (!(in.object_texels_per_meter[o] > 0) || !std::isfinite(in.object_texels_per_meter[o]))
-      throw Napi::RangeError::New(env, std::string(fn) + ": input.objectTexelsPerMeter[" + std::to_string(o) + "] must be a positive number");
   in.corner_uv = typed_field<float>(in_obj, fn, "input", "cornerUv", n, true);
   if (in.corner_uv) expect_length(env, fn, "input.cornerUv", n, 6ull * in.triangle_count);
   in.object_keep_uv = typed_field<uint8_t>(in_obj, fn, "input", "objectKeepUv", n, true);
-  if (in.object_keep_uv) {
-    expect_length(env, fn, "input.objectKeepUv", n, in.object_count);
-    if (!in.corner_uv) throw Napi::TypeError::New(env, std::string(fn) + ": input.objectKeepUv needs input.cornerUv");
-  }
-
-  job->opt.page_size = uint_option(options, fn, "pageSize", 1024, 16, 16384);
-  job->opt.padding = uint_option(options, fn, "padding", 2, 0, 64);
-  if (options.Get("maxConeDegrees").IsNumber()) job->opt.max_cone_degrees = options.Get("maxConeDegrees").As<Napi::Number>().FloatValue();
-  if (!(job->opt.max_cone_degrees > 1 && job->opt.max_cone_degrees < 89))
-    throw Napi::RangeError::New(env, std::string(fn) + ": options.maxConeDegrees must be in (1, 89)");
+  if (in.object_keep_uv) expect_length(env, fn, "input.objectKeepUv", n, in.object_count);
+  throw_if_failed(env, ote::validate_lightmap_uv_input(in), fn, "input");
+  read_number_options(options, fn, "options", ote::kLightmapUvOptions, job->opt);
 
   ote::LightmapUvOutput& out = job->out;
   out.corner_uv = typed_field<float>(out_obj, fn, "outputs", "cornerUv", n);
@@ -170,32 +137,10 @@ struct BakeJobInputs {
   std::vector<uint32_t> page_w, page_h;
   std::vector<ote::BakeTexture> textures;
   ote::BakeInputs in{};
-  // The same inputs flattened into world space (ote::flatten_bake_inputs), when the scene allows it.
-  ote::WorldBakeInputs world;
-  bool flattened = false;
-  const ote::BakeInputs& traced() const { return flattened ? world.in : in; }
-  const ote::FlatScene& traced_flat() const { return flattened ? world.flat : flat; }
 };
 
-double num(const Napi::Object& o, const char* fn, const char* key, double def, double lo, double hi) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return def;
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= lo && d <= hi))
-    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": options." + key + " must be a number in [" +
-                                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return d;
-}
-
-// inputs: { materials: Float32Array (33 per material, ote::unpack_material: base colour rgb, emission rgb,
-//           doubleSided, base-colour texture index (-1 none) and its 2x3 UV0 transform, emissive texture and its
-//           transform, metallic, roughness, metallicRoughness texture and its transform, alpha, alphaMode, alphaCutoff),
-//           textures?: Uint32Array (3 per texture: width, height, first pixel in texels), texels?: Uint8Array (sRGB
-//           RGBA8), triangleUv0?: Float32Array (6/triangle), triangleColor?: Float32Array (9/triangle, linear RGB),
-//           lights: Float32Array (14 per light: type, colour×intensity rgb, position xyz, direction xyz, size, range,
-//           cosInner, cosOuter), sky: Float32Array(10: type, zenith rgb, horizon rgb, ground rgb),
-//           triangleUv1: Float32Array(6/triangle), trianglePage: Int32Array, triangleNormals?: Float32Array(9/tri),
-//           pageWidth: Uint32Array, pageHeight: Uint32Array }
+// inputs: ts-core/src/native/addon-api.ts BakeNativeInputs; materials, lights, sky and the texture table are the
+// packed records of ote/bake/packed.h, unpacked and checked there.
 std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi::Object& o, const char* fn) {
   Napi::Env env = o.Env();
   auto j = std::make_shared<BakeJobInputs>();
@@ -216,47 +161,24 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   size_t texel_bytes = 0;
   const uint8_t* texels = typed_field<uint8_t>(o, fn, "inputs", "texels", texel_bytes, true);
   if (tex) {
-    if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.textures length is not a multiple of 3");
     if (n && !texels) throw Napi::TypeError::New(env, std::string(fn) + ": inputs.textures needs inputs.texels");
-    for (size_t t = 0; t < n / 3; ++t) {
-      const ote::BakeTexture bt{tex[3 * t], tex[3 * t + 1], 4ull * tex[3 * t + 2]};
-      if (bt.width == 0 || bt.height == 0 || bt.offset + 4ull * bt.width * bt.height > texel_bytes)
-        throw Napi::RangeError::New(env, std::string(fn) + ": inputs.textures[" + std::to_string(t) + "] is empty or runs past inputs.texels");
-      j->textures.push_back(bt);
-    }
+    throw_if_failed(env, ote::unpack_textures(tex, n, texel_bytes, j->textures), fn, "inputs");
   }
   in.textures = j->textures.data();
   in.texture_count = uint32_t(j->textures.size());
   in.texels = texels;
   in.texel_bytes = texels ? texel_bytes : 0;
   const float* mats = typed_field<float>(o, fn, "inputs", "materials", n);
-  if (n % ote::kPackedMaterialFloats)
-    throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials length is not a multiple of " + std::to_string(ote::kPackedMaterialFloats));
-  for (size_t m = 0; m < n / ote::kPackedMaterialFloats; ++m) {
-    ote::BakeMaterial bm{};
-    if (const char* err = ote::unpack_material(mats + ote::kPackedMaterialFloats * m, uint32_t(j->textures.size()), bm))
-      throw Napi::RangeError::New(env, std::string(fn) + ": inputs.materials[" + std::to_string(m) + "]: " + err);
-    j->materials.push_back(bm);
-  }
+  throw_if_failed(env, ote::unpack_materials(mats, n, uint32_t(j->textures.size()), j->materials), fn, "inputs");
   in.materials = j->materials.data();
   in.material_count = uint32_t(j->materials.size());
   in.default_material = ote::BakeMaterial{{1, 1, 1}, {0, 0, 0}, 0};  // glTF's default: white, dielectric, single-sided
   const float* lights = typed_field<float>(o, fn, "inputs", "lights", n);
-  if (n % 14) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.lights length is not a multiple of 14");
-  for (size_t l = 0; l < n / 14; ++l) {
-    const float* L = lights + 14 * l;
-    ote::BakeLight bl{};
-    bl.type = uint32_t(L[0]);
-    for (int c = 0; c < 3; ++c) bl.color[c] = L[1 + c], bl.position[c] = L[4 + c], bl.direction[c] = L[7 + c];
-    bl.size = L[10], bl.range = L[11], bl.cos_inner = L[12], bl.cos_outer = L[13];
-    j->lights.push_back(bl);
-  }
+  throw_if_failed(env, ote::unpack_lights(lights, n, j->lights), fn, "inputs");
   in.lights = j->lights.data();
   in.light_count = uint32_t(j->lights.size());
   const float* sky = typed_field<float>(o, fn, "inputs", "sky", n);
-  expect_length(env, fn, "inputs.sky", n, 10);
-  in.sky_type = uint32_t(sky[0]);
-  for (int c = 0; c < 3; ++c) in.sky_zenith[c] = sky[1 + c], in.sky_horizon[c] = sky[4 + c], in.sky_ground[c] = sky[7 + c];
+  throw_if_failed(env, ote::unpack_sky(sky, n, in), fn, "inputs");
   in.triangle_uv1 = typed_field<float>(o, fn, "inputs", "triangleUv1", n);
   expect_length(env, fn, "inputs.triangleUv1", n, 6ull * f.triangle_count);
   in.triangle_page = typed_field<int32_t>(o, fn, "inputs", "trianglePage", n);
@@ -288,19 +210,9 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   return j;
 }
 
-// Builds the BVH the job traces: over the world-space copy of the scene when flattening is allowed, else over
-// the instanced scene. Runs on the worker thread (the copy is as large as the drawn triangles).
-ote::Status build_traced_bvh(BakeJobInputs& j, ote::SceneBvh& bvh, const ote::JobControl& ctl, bool flatten = true) {
-  j.flattened = flatten && ote::flatten_bake_inputs(j.in, j.world);
-  return ote::build_scene_bvh(j.traced_flat(), ote::BvhBuildOptions{}, bvh, ctl);
-}
-
 ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
-  ote::TransportParams tp{3, 2, 1.0f, 0.0f};
-  tp.bounces = uint32_t(num(o, fn, "bounces", 3, 0, 64));
-  tp.rr_start = uint32_t(num(o, fn, "russianRouletteFrom", 2, 0, 64));
-  tp.ao_distance = float(num(o, fn, "aoDistance", 1.0, 0, 1e30));
-  tp.clamp_indirect = float(num(o, fn, "clampIndirect", 0, 0, 1e30));
+  ote::TransportParams tp;
+  read_number_options(o, fn, "options", ote::kTransportOptions, tp);
   const Napi::Value lv = o.Get("lightVertices");
   if (!lv.IsUndefined() && !lv.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.lightVertices must be a boolean");
   tp.light_vertices = lv.IsUndefined() || lv.As<Napi::Boolean>().Value() ? 1u : 0u;
@@ -360,12 +272,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
     *g.out = g.pages->data();
   }
   ote::BakeParams p;
-  p.samples = uint32_t(num(options, fn, "samples", 256, 1, 1 << 20));
-  p.min_samples = uint32_t(num(options, fn, "minSamples", 32, 1, 1 << 20));
-  p.noise_threshold = float(num(options, fn, "noiseThreshold", 0.05, 0, 1e9));
-  p.batch = uint32_t(num(options, fn, "batch", 16, 1, 4096));
-  p.seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
-  p.texel_stride = uint32_t(num(options, fn, "texelStride", 1, 1, 4294967295.0));
+  read_number_options(options, fn, "options", ote::kBakeOptions, p);
   p.transport = transport_options(options, fn);
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
   // flattenWorld: false keeps the two-level BVH (the benchmark's baseline); true flattens when memory allows.
@@ -373,12 +280,11 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   return NativeJob::Start(
       env, fn,
       [j, o, p, backend, flatten](const ote::JobControl& ctl) {
-        ote::SceneBvh bvh;
-        JobControlNoProgress quiet(ctl);
-        ote::Status st = build_traced_bvh(*j, bvh, quiet.ctl, flatten);
+        ote::TracedScene traced;
+        ote::Status st = ote::prepare_traced_scene(j->in, flatten, traced, ctl);
         if (st != ote::Status::Ok) return st;
-        o->flattened = j->flattened;
-        return ote::bake_lightmaps(j->traced(), bvh, p, o->out, backend, ctl);
+        o->flattened = traced.flattened;
+        return ote::bake_lightmaps(traced.inputs(), traced.bvh, p, o->out, backend, ctl);
       },
       [o, backend](Napi::Env env) -> Napi::Value {
         Napi::Object r = Napi::Object::New(env);
@@ -413,13 +319,8 @@ Napi::Value RenderReference(const Napi::CallbackInfo& info) {
   const float* m = typed_field<float>(view_obj, fn, "view", "cameraToWorld", n);
   expect_length(env, fn, "view.cameraToWorld", n, 16);
   for (int i = 0; i < 16; ++i) v->camera_to_world[i] = m[i];
-  v->yfov = float(num(view_obj, fn, "yfov", 0.8, 1e-4, 3.14));
-  v->width = uint32_t(num(view_obj, fn, "width", 256, 1, 16384));
-  v->height = uint32_t(num(view_obj, fn, "height", 256, 1, 16384));
-  v->znear = float(num(view_obj, fn, "znear", 0.01, 0, 1e30));
-  v->zfar = float(num(view_obj, fn, "zfar", 1e30, 0, INFINITY));
-  v->spp = uint32_t(num(options, fn, "spp", 16, 1, 1 << 16));
-  v->seed = uint32_t(num(options, fn, "seed", 1, 0, 4294967295.0));
+  read_number_options(view_obj, fn, "view", ote::kReferenceViewOptions, *v);
+  read_number_options(options, fn, "options", ote::kReferenceSamplingOptions, *v);
   const std::string mode_s = options.Get("mode").IsString() ? options.Get("mode").As<Napi::String>().Utf8Value() : "pathtrace";
   if (mode_s != "pathtrace" && mode_s != "lightmapped") throw_type(env, std::string(fn) + ": options.mode must be 'pathtrace' or 'lightmapped'");
   const ote::ReferenceMode mode = mode_s == "pathtrace" ? ote::ReferenceMode::PathTraced : ote::ReferenceMode::Lightmapped;
@@ -432,12 +333,11 @@ Napi::Value RenderReference(const Napi::CallbackInfo& info) {
   return NativeJob::Start(
       env, fn,
       [j, v, pages, rgba, tp, mode, backend](const ote::JobControl& ctl) {
-        ote::SceneBvh bvh;
-        JobControlNoProgress quiet(ctl);
-        ote::Status st = build_traced_bvh(*j, bvh, quiet.ctl);
+        ote::TracedScene traced;
+        ote::Status st = ote::prepare_traced_scene(j->in, /*flatten=*/true, traced, ctl);
         if (st != ote::Status::Ok) return st;
         v->pages = pages->empty() ? nullptr : pages->data();
-        return ote::render_reference(j->traced(), bvh, *v, mode, tp, rgba, backend, ctl);
+        return ote::render_reference(traced.inputs(), traced.bvh, *v, mode, tp, rgba, backend, ctl);
       },
       [](Napi::Env env) -> Napi::Value { return Napi::Object::New(env); },
       options.Get("onProgress"), {scene_obj, in_obj, view_obj, out_obj});

@@ -19,6 +19,7 @@
 #include "flat_scene_arg.h"
 #include "module_registry.h"
 #include "native_job.h"
+#include "ote/bake/packed.h"
 #include "ote/bvh/scene_bvh.h"
 #include "ote/ray/render.h"
 
@@ -258,7 +259,7 @@ Napi::Value RenderView(const Napi::CallbackInfo& info) {
   if (dc) expect_length(env, fn, "materials.defaultColor", n, 4);
   for (int c = 0; c < 4; ++c) p->default_color[c] = dc ? dc[c] : 0.8f;
   // What camera rays see through (alpha cut-outs, back faces of single-sided materials): materials.surface, packed
-  // as for the bake (ote::unpack_material) with its texture table and UV0. Without it every surface is opaque
+  // as for the bake (ote/bake/packed.h, unpack_materials) with its texture table and UV0. Without it every surface is opaque
   // and single-sided, glTF's default material.
   auto owned = std::make_shared<SurfaceStore>();
   ote::SurfaceView& sv = p->surface;
@@ -272,25 +273,13 @@ Napi::Value RenderView(const Napi::CallbackInfo& info) {
     size_t texel_bytes = 0;
     const uint8_t* texels = typed_field<uint8_t>(so, fn, "materials.surface", "texels", texel_bytes, true);
     if (tex) {
-      if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.textures length is not a multiple of 3");
       if (n && !texels) throw Napi::TypeError::New(env, std::string(fn) + ": materials.surface.textures needs materials.surface.texels");
-      for (size_t t = 0; t < n / 3; ++t) {
-        const ote::BakeTexture bt{tex[3 * t], tex[3 * t + 1], 4ull * tex[3 * t + 2]};
-        if (bt.width == 0 || bt.height == 0 || bt.offset + 4ull * bt.width * bt.height > texel_bytes)
-          throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.textures[" + std::to_string(t) + "] is empty or runs past the texels");
-        owned->textures.push_back(bt);
-      }
+      throw_if_failed(env, ote::unpack_textures(tex, n, texel_bytes, owned->textures), fn, "materials.surface");
     }
     const float* packed = typed_field<float>(so, fn, "materials.surface", "materials", n);
-    if (n % ote::kPackedMaterialFloats)
-      throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.materials length is not a multiple of " + std::to_string(ote::kPackedMaterialFloats));
-    for (size_t m = 0; m < n / ote::kPackedMaterialFloats; ++m) {
-      ote::BakeMaterial bm{};
-      if (const char* err = ote::unpack_material(packed + ote::kPackedMaterialFloats * m, uint32_t(owned->textures.size()), bm))
-        throw Napi::RangeError::New(env, std::string(fn) + ": materials.surface.materials[" + std::to_string(m) + "]: " + err);
-      owned->materials.push_back(bm);
-      sv.cutout |= bm.alpha_mode != ote::kAlphaOpaque;
-    }
+    throw_if_failed(env, ote::unpack_materials(packed, n, uint32_t(owned->textures.size()), owned->materials), fn,
+                    "materials.surface");
+    for (const ote::BakeMaterial& bm : owned->materials) sv.cutout |= bm.alpha_mode != ote::kAlphaOpaque;
     sv.triangle_uv0 = typed_field<float>(so, fn, "materials.surface", "triangleUv0", n, true);
     if (sv.triangle_uv0) expect_length(env, fn, "materials.surface.triangleUv0", n, 6ull * box->bvh.flat_triangle_count());
     sv.materials = owned->materials.data();

@@ -176,7 +176,7 @@ Napi::Value SplatTrainStep(const Napi::CallbackInfo& info) {
   const float* target = sized_field<float>(to, fn, "target", "rgb", 3 * npix);
   auto gr = std::make_shared<Grads>(grads_arg(go, fn, g));
   auto img = std::make_shared<Image>(image_arg(oo, fn, "outputs", npix));
-  const size_t total = N * (3 + 3 + 4 + 1 + 3 * size_t(g.sh_stride));
+  const size_t total = adam_floats(N, g.sh_stride);
   auto adam = std::make_shared<Adam>();
   adam->m = sized_field<float>(ao, fn, "adam", "m", total);
   adam->v = sized_field<float>(ao, fn, "adam", "v", total);
@@ -346,7 +346,7 @@ Napi::Value SplatSessionRead(const Napi::CallbackInfo& info) {
   SessionRef h = session_arg(info, fn);
   TrainSession* s = live(h, env, fn);
   const size_t N = size_t(session_count(s));
-  const size_t total = N * (3 + 3 + 4 + 1 + 3 * size_t(session_sh_stride(s)));
+  const size_t total = adam_floats(N, session_sh_stride(s));
   std::vector<Napi::Value> keep;
   auto params = std::make_shared<Params>();
   bool want_params = false;
@@ -406,7 +406,7 @@ Napi::Value SplatSessionWrite(const Napi::CallbackInfo& info) {
   const float *m = nullptr, *v = nullptr;
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object ao = info[2].As<Napi::Object>();
-    const size_t total = size_t(g.count) * (3 + 3 + 4 + 1 + 3 * size_t(g.sh_stride));
+    const size_t total = adam_floats(size_t(g.count), g.sh_stride);
     m = sized_field<float>(ao, fn, "adam", "m", total);
     v = sized_field<float>(ao, fn, "adam", "v", total);
     keep.push_back(ao);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "ote/bake/lightmap_uv.h"
@@ -412,17 +413,27 @@ uint64_t count_uv_overlaps(const float* corner_uv, uint32_t triangle_count, cons
   return n;
 }
 
+Result validate_lightmap_uv_input(const LightmapUvInput& in) {
+  for (uint64_t i = 0; i < 3ull * in.triangle_count; ++i)
+    if (in.indices[i] >= in.vertex_count)
+      return Result::invalid("indices[" + std::to_string(i) + "] is out of range (" + std::to_string(in.indices[i]) +
+                             " of " + std::to_string(in.vertex_count) + " vertices)");
+  if (!in.object_first_triangle || in.object_first_triangle[0] != 0 ||
+      in.object_first_triangle[in.object_count] != in.triangle_count)
+    return Result::invalid("objectFirstTriangle must run from 0 to the triangle count");
+  for (uint32_t o = 0; o < in.object_count; ++o)
+    if (in.object_first_triangle[o] > in.object_first_triangle[o + 1])
+      return Result::invalid("objectFirstTriangle must not decrease");
+  for (uint32_t o = 0; o < in.object_count; ++o)
+    if (!(in.object_texels_per_meter[o] > 0) || !std::isfinite(in.object_texels_per_meter[o]))
+      return Result::invalid("objectTexelsPerMeter[" + std::to_string(o) + "] must be a positive number");
+  if (in.object_keep_uv && !in.corner_uv) return Result::invalid("objectKeepUv needs cornerUv");
+  return Result::ok();
+}
+
 Status generate_lightmap_uvs(const LightmapUvInput& in, const LightmapUvOptions& opt, LightmapUvOutput& out,
                              const JobControl& ctl) {
-  if (!in.object_first_triangle || in.object_first_triangle[0] != 0 ||
-      in.object_first_triangle[in.object_count] != in.triangle_count || opt.page_size < 16 || opt.page_size > 16384)
-    return Status::InvalidArgument;
-  for (uint32_t o = 0; o < in.object_count; ++o)
-    if (in.object_first_triangle[o] > in.object_first_triangle[o + 1] || !(in.object_texels_per_meter[o] > 0) ||
-        !std::isfinite(in.object_texels_per_meter[o]))
-      return Status::InvalidArgument;
-  for (uint64_t i = 0; i < 3ull * in.triangle_count; ++i)
-    if (in.indices[i] >= in.vertex_count) return Status::InvalidArgument;
+  if (opt.page_size < 16 || opt.page_size > 16384 || !validate_lightmap_uv_input(in)) return Status::InvalidArgument;
 
   // OTE_BAKE_TRACE=1 prints the time of each stage to stderr.
   const bool trace = std::getenv("OTE_BAKE_TRACE") != nullptr;

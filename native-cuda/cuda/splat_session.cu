@@ -15,7 +15,7 @@ struct TrainSession {
   DeviceBuffer<float> means, log_scales, quats, opacity, sh;             // parameters
   DeviceBuffer<float> g_means, g_scales, g_quats, g_opacity, g_sh, g_norm;  // gradients of the last step
   DeviceBuffer<int32_t> radii;
-  DeviceBuffer<float> adam_m, adam_v;  // Adam layout: means, log_scales, quats, opacity, sh blocks
+  DeviceBuffer<float> adam_m, adam_v;  // one block per ParamGroup (param_layout.h)
   DeviceBuffer<float> grad_accum, denom, max_radii;
   std::vector<Camera> cams;
   std::vector<std::unique_ptr<DeviceBuffer<float>>> targets;
@@ -24,7 +24,7 @@ struct TrainSession {
   DeviceBuffer<float> d_rgb;
   std::mutex mu;  // one step at a time
 
-  size_t floats_per() const { return 3 + 3 + 4 + 1 + 3 * size_t(sh_stride); }
+  size_t floats_per() const { return param_floats_per_gaussian(sh_stride); }
   Model model(int sh_degree) const {
     Model m{};
     m.means = means.ptr, m.log_scales = log_scales.ptr, m.quats = quats.ptr, m.opacity = opacity.ptr, m.sh = sh.ptr;
@@ -115,22 +115,22 @@ Status session_step(TrainSession* s, int view, int sh_degree, const RenderOption
                              ParamGrad{s->g_means.ptr, s->g_scales.ptr, s->g_quats.ptr, s->g_opacity.ptr, s->g_sh.ptr},
                              s->g_norm.ptr, s->radii.ptr);
   if (st != Status::Ok) return st;
-  // Adam over the parameter groups; the moment blocks follow the Model order.
-  const size_t S = 3 * size_t(s->sh_stride);
+  // Adam over the parameter groups, each on its block of the moments (param_layout.h).
+  const int stride = s->sh_stride;
+  const size_t S = param_floats(kSh, stride);
   float* m = s->adam_m.ptr;
   float* v = s->adam_v.ptr;
-  size_t off = 0;
-  cuda::launch_adam(s->means.ptr, s->g_means.ptr, m + off, v + off, 3 * N, adam.lr_means, adam.lr_means, 0, 0, adam, 0);
-  off += 3 * N;
-  cuda::launch_adam(s->log_scales.ptr, s->g_scales.ptr, m + off, v + off, 3 * N, adam.lr_scales, adam.lr_scales, 0, 0,
-                    adam, 0);
-  off += 3 * N;
-  cuda::launch_adam(s->quats.ptr, s->g_quats.ptr, m + off, v + off, 4 * N, adam.lr_quats, adam.lr_quats, 0, 0, adam, 0);
-  off += 4 * N;
-  cuda::launch_adam(s->opacity.ptr, s->g_opacity.ptr, m + off, v + off, N, adam.lr_opacity, adam.lr_opacity, 0, 0,
-                    adam, 0);
-  off += N;
-  cuda::launch_adam(s->sh.ptr, s->g_sh.ptr, m + off, v + off, S * N, adam.lr_sh_dc, adam.lr_sh_rest, int(S), 3, adam, 0);
+  auto block = [&](int g) { return adam_block_offset(g, N, stride); };
+  cuda::launch_adam(s->means.ptr, s->g_means.ptr, m + block(kMeans), v + block(kMeans), param_floats(kMeans, stride) * N,
+                    adam.lr_means, adam.lr_means, 0, 0, adam, 0);
+  cuda::launch_adam(s->log_scales.ptr, s->g_scales.ptr, m + block(kLogScales), v + block(kLogScales),
+                    param_floats(kLogScales, stride) * N, adam.lr_scales, adam.lr_scales, 0, 0, adam, 0);
+  cuda::launch_adam(s->quats.ptr, s->g_quats.ptr, m + block(kQuats), v + block(kQuats), param_floats(kQuats, stride) * N,
+                    adam.lr_quats, adam.lr_quats, 0, 0, adam, 0);
+  cuda::launch_adam(s->opacity.ptr, s->g_opacity.ptr, m + block(kOpacity), v + block(kOpacity),
+                    param_floats(kOpacity, stride) * N, adam.lr_opacity, adam.lr_opacity, 0, 0, adam, 0);
+  cuda::launch_adam(s->sh.ptr, s->g_sh.ptr, m + block(kSh), v + block(kSh), S * N, adam.lr_sh_dc, adam.lr_sh_rest,
+                    int(S), kShChannels, adam, 0);
   if (accumulate)
     cuda::launch_densify_accumulate(s->g_norm.ptr, s->radii.ptr, s->count, ndc_scale, s->grad_accum.ptr,
                                     s->denom.ptr, s->max_radii.ptr, 0);

@@ -124,7 +124,7 @@ Status backward(const Model& g, const Camera& c, const RenderOptions& o, const f
 }
 
 void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
-  const size_t N = size_t(g.count), S = size_t(g.sh_stride) * 3;
+  const size_t N = size_t(g.count), S = param_floats(kSh, g.sh_stride);
   struct Group {
     float* param;
     const float* grad;
@@ -132,20 +132,21 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
     float lr;
     size_t stride, first, width;  // for SH: only coefficients [first, first + width) of each stride use lr
   };
-  // SH: DC and higher orders use different rates (the 3DGS reference divides the DC rate by 20 for the rest).
-  const Group groups[] = {
-      {p.means, gr.means, 3 * N, a.lr_means, 0, 0, 0},
-      {p.log_scales, gr.log_scales, 3 * N, a.lr_scales, 0, 0, 0},
-      {p.quats, gr.quats, 4 * N, a.lr_quats, 0, 0, 0},
-      {p.opacity, gr.opacity, N, a.lr_opacity, 0, 0, 0},
-      {p.sh, gr.sh, S * N, a.lr_sh_dc, S, 0, 3},
+  // In ParamGroup order, the order of the moment blocks. SH: DC and higher orders use different rates (the 3DGS
+  // reference divides the DC rate by 20 for the rest).
+  const Group groups[kParamGroupCount] = {
+      {p.means, gr.means, param_floats(kMeans, g.sh_stride) * N, a.lr_means, 0, 0, 0},
+      {p.log_scales, gr.log_scales, param_floats(kLogScales, g.sh_stride) * N, a.lr_scales, 0, 0, 0},
+      {p.quats, gr.quats, param_floats(kQuats, g.sh_stride) * N, a.lr_quats, 0, 0, 0},
+      {p.opacity, gr.opacity, param_floats(kOpacity, g.sh_stride) * N, a.lr_opacity, 0, 0, 0},
+      {p.sh, gr.sh, S * N, a.lr_sh_dc, S, 0, kShChannels},
   };
   const float bc1 = 1.f - std::pow(a.beta1, float(a.step)), bc2 = 1.f - std::pow(a.beta2, float(a.step));
-  size_t offset = 0;
   JobControl none;
-  for (const Group& grp : groups) {
-    float* m = a.m + offset;
-    float* v = a.v + offset;
+  for (int gi = 0; gi < kParamGroupCount; ++gi) {
+    const Group& grp = groups[gi];
+    float* m = a.m + adam_block_offset(gi, N, g.sh_stride);
+    float* v = a.v + adam_block_offset(gi, N, g.sh_stride);
     // Row by row (a row is one Gaussian's SH block, or one value), so the learning rate needs no per-element
     // index arithmetic: the first `width` entries of a row use lr, the rest lr_sh_rest.
     const size_t stride = grp.stride ? grp.stride : 1, width = grp.stride ? grp.width : 1;
@@ -156,7 +157,6 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
           adam_step(grp.param[j], m[j], v[j], grp.grad[j], a.lr_sh_rest, a.beta1, a.beta2, bc1, bc2, a.eps);
       }
     }, none);
-    offset += grp.count;
   }
 }
 

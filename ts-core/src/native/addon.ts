@@ -1,31 +1,14 @@
 /**
  * The one place that loads the native addon (built by cmake-js into build/Release/ote_native.node).
- * OTE_NATIVE_PATH overrides the location, e.g. for an editor plugin that ships the binary elsewhere.
+ * Its surface is typed in addon-api.ts. OTE_NATIVE_PATH overrides the location, e.g. for an editor plugin that ships the binary elsewhere.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativeInfo, RawAddon } from './addon-api.js';
 
-/** A running native job: the promise settles when it ends; cancel() asks it to stop at the next chunk. */
-export interface NativeJobHandle<T> {
-  promise: Promise<T>;
-  cancel(): void;
-}
-
-export interface NativeInfo {
-  cudaCompiled: boolean;
-  threads: number;
-  devices: { name: string; computeCapability: string; memoryBytes: number; multiprocessors: number }[];
-  backend: 'cpu' | 'cuda';
-  cudaUnavailableReason?: string;
-}
-
-export type Backend = 'auto' | 'cpu' | 'cuda';
-
-/** Raw addon surface; typed wrappers in this folder are what the rest of the core calls. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RawAddon = Record<string, any> & { info(): NativeInfo };
+export type { Backend, NativeInfo, NativeJobHandle, RawAddon } from './addon-api.js';
 
 let cached: RawAddon | undefined;
 

@@ -1,6 +1,7 @@
 /** Per-triangle world area and normal, per-instance totals and scene bounds (native-cuda/include/ote/measure.h). */
 import type { FlatScene } from '../scene/flatten.js';
 import { addon, type Backend } from './addon.js';
+import type { MeasureOutputs } from './addon-api.js';
 import { runJob, type JobOptions } from './job.js';
 
 export interface MeasureOptions extends JobOptions {
@@ -24,7 +25,7 @@ export interface MeasureResult {
 
 export async function measureTriangles(flat: FlatScene, opts: MeasureOptions = {}): Promise<MeasureResult> {
   const n = flat.instanceMesh.length;
-  const outputs: Record<string, ArrayBufferView> = {
+  const outputs: MeasureOutputs = {
     instanceArea: new Float64Array(n),
     instanceBounds: new Float32Array(6 * n),
     instanceDegenerate: new Uint32Array(n),
@@ -33,7 +34,7 @@ export async function measureTriangles(flat: FlatScene, opts: MeasureOptions = {
     outputs.triangleArea = new Float32Array(flat.instancedTriangleCount);
     outputs.triangleNormal = new Float32Array(3 * flat.instancedTriangleCount);
   }
-  const r = await runJob<Omit<MeasureResult, 'instanceArea' | 'instanceBounds' | 'instanceDegenerate'>>(
+  const r = await runJob(
     (onProgress) => addon().measureTriangles(flat, outputs, { backend: opts.backend ?? 'auto', onProgress }), opts);
-  return { ...r, ...(outputs as unknown as Pick<MeasureResult, 'instanceArea' | 'instanceBounds' | 'instanceDegenerate'>) };
+  return { ...r, ...outputs };
 }

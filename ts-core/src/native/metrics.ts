@@ -4,20 +4,10 @@
  * `computeMetrics` in ../metrics/, which adds the registry, crops and error mapping.
  */
 import { addon, type Backend } from './addon.js';
+import type { NativeImage, NativeMetricsResult } from './addon-api.js';
 import { runJob, type JobOptions } from './job.js';
 
-/** Interleaved pixels as the addon reads them. 8/16-bit data are sRGB-encoded; alpha (channel 4) is ignored. */
-export interface NativeImage {
-  data: Uint8Array | Uint16Array | Float32Array;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-  /** Pixels per row in `data` (>= width); lets a crop of a larger image be passed without copying. */
-  rowStride?: number;
-  /** Overrides the options' dataRange / encoding for this image (e.g. a float render against an 8-bit PNG). */
-  dataRange?: number;
-  encoding?: 'stored' | 'linear-srgb';
-}
+export type { NativeImage, NativeMetricsResult } from './addon-api.js';
 
 export interface NativeMetricsOptions extends JobOptions {
   psnr?: boolean;
@@ -34,23 +24,6 @@ export interface NativeMetricsOptions extends JobOptions {
   backend?: Backend;
   /** Per-pixel maps to fill (width * height each). */
   maps?: { ssimLuma?: Float32Array; flip?: Float32Array };
-}
-
-export interface NativeMetricsResult {
-  backend: 'cpu' | 'cuda';
-  psnr?: number;
-  mse?: number;
-  psnrChannels?: [number, number, number];
-  mseChannels?: [number, number, number];
-  ssimRgb?: number;
-  ssimChannels?: [number, number, number];
-  ssimLuma?: number;
-  msssim?: number;
-  /** Per-scale terms: contrast-structure for scales 1-4, full SSIM for scale 5. */
-  msssimScales?: number[];
-  flip?: number;
-  /** CUDA only: time spent in the SSIM/FLIP kernels, excluding transfers. */
-  kernelMs?: number;
 }
 
 export function computeImageMetricsNative(reference: NativeImage, test: NativeImage, opts: NativeMetricsOptions = {}): Promise<NativeMetricsResult> {

@@ -12,31 +12,13 @@
  */
 import type { FlatScene } from '../scene/flatten.js';
 import { addon, type Backend } from './addon.js';
+import type { BvhStats, NativeBvhHandle, TraceTiming } from './addon-api.js';
 import { runJob, type JobOptions } from './job.js';
+
+export type { BvhStats, NativeBvhHandle, TraceTiming } from './addon-api.js';
 
 /** Triangle or instance index of a miss. */
 export const NO_HIT = 0xffffffff;
-
-export interface BvhStats {
-  blasNodes: number;
-  tlasNodes: number;
-  /** Valid triangles stored in the BLASes. */
-  triangles: number;
-  /** Stored triangles skipped because they have no area or a non-finite corner. */
-  degenerateTriangles: number;
-  /** Valid triangles drawn, counting instances. */
-  instancedTriangles: number;
-  /** Instances with a singular or non-finite transform, or a mesh with nothing to hit. */
-  skippedInstances: number;
-  /** Instances built in world space into the shared world BVH (see mergeIntoWorld). */
-  mergedInstances: number;
-  /** Triangles in the world BVH beyond the stored ones: copies of meshes drawn several times (see copyBudget). */
-  copiedTriangles: number;
-  /** Host memory of nodes, triangles, instances and the world BVH's per-triangle instances. */
-  bytes: number;
-  buildSeconds: number;
-  maxDepth: number;
-}
 
 export interface BuildOptions extends JobOptions {
   /** Most triangles per BLAS leaf (default 8; SAH chooses smaller leaves where they pay). */
@@ -75,13 +57,6 @@ export interface TraceOptions extends JobOptions {
   into?: Partial<Pick<ClosestHits, 't' | 'prim' | 'instance' | 'barycentrics' | 'normal'> & Pick<Occlusion, 'occluded'>>;
 }
 
-/** What every trace reports besides its hits. */
-export interface TraceTiming {
-  backend: 'cpu' | 'cuda';
-  /** Milliseconds spent tracing, without moving rays and hits: the kernels on CUDA, the threads on the CPU. */
-  traceMs: number;
-}
-
 export interface ClosestHits extends TraceTiming {
   /** Hit distance in units of |direction|; tmax on a miss. */
   t: Float32Array;
@@ -98,9 +73,6 @@ export interface Occlusion extends TraceTiming {
   /** 1 when something lies on the ray within its t range. */
   occluded: Uint8Array;
 }
-
-/** Opaque native handle; pass to renderView() and other native kernels. */
-export type NativeBvhHandle = object;
 
 export class SceneBvh {
   private constructor(private handle_: NativeBvhHandle | undefined, public stats: BvhStats, private readonly flat: FlatScene) {}

@@ -5,6 +5,8 @@
 import { createImage, type FloatImage } from '../image/float-image.js';
 import { shCoeffs, type GaussianModel } from '../scene/gaussians.js';
 import { addon, nativeInfo, type Backend } from './addon.js';
+import type { NativeSplatSession, SplatStats } from './addon-api.js';
+import { adamFloats } from './layouts.js';
 import { runJob, type JobOptions } from './job.js';
 import type { SplatCamera } from './splat-camera.js';
 
@@ -16,15 +18,7 @@ export interface SplatRenderOptions extends JobOptions {
   shDegree?: number;
 }
 
-export interface SplatStats {
-  backend: 'cpu' | 'cuda';
-  visible: number;
-  intersections: number;
-  projectMs: number;
-  sortMs: number;
-  rasterMs: number;
-  backwardMs: number;
-}
+export type { SplatStats } from './addon-api.js';
 
 export interface SplatFrame {
   /** RGB composited over the background; alpha is coverage (1 - final transmittance). */
@@ -111,8 +105,14 @@ export interface LearningRates {
   shRest: number;
 }
 
+/** Zero Adam state for `model`: moments laid out as native/layouts.ts says (one block per parameter group). */
 export function createAdam(model: GaussianModel): AdamState {
-  const n = model.count * (3 + 3 + 4 + 1) + model.sh.length;
+  return createAdamFor(model.count, shCoeffs(model.shDegree));
+}
+
+/** Zero Adam state for `count` Gaussians of `shStride` SH coefficients per channel. */
+export function createAdamFor(count: number, shStride: number): AdamState {
+  const n = adamFloats(count, shStride);
   return { m: new Float32Array(n), v: new Float32Array(n), step: 0 };
 }
 
@@ -162,10 +162,10 @@ export function deviceTrainingAvailable(backend: Backend = 'auto'): boolean {
  * too, later).
  */
 export class SplatTrainSession {
-  private constructor(private handle: unknown, private shStride: number, public count: number) {}
+  private constructor(private handle: NativeSplatSession, private shStride: number, public count: number) {}
 
   static async create(model: GaussianModel, views: { camera: SplatCamera; target: Float32Array }[], opts: JobOptions = {}): Promise<SplatTrainSession> {
-    const handle = await runJob<unknown>(() => addon().splatSessionCreate(nativeModel(model), views), opts);
+    const handle = await runJob(() => addon().splatSessionCreate(nativeModel(model), views), opts);
     return new SplatTrainSession(handle, shCoeffs(model.shDegree), model.count);
   }
 

@@ -8,6 +8,7 @@
 import { OteError } from '../errors.js';
 import type { DecodedTexture } from '../io/textures.js';
 import type { BakeNativeInputs } from './bake.js';
+import { ALPHA_MODE, LIGHT_TYPE, PACKED_LIGHT, PACKED_MATERIAL, PACKED_SKY, PACKED_TEXTURE, PACKED_TEXTURE_REF, SKY_TYPE } from './layouts.js';
 import { flattenScene, type FlatScene } from '../scene/flatten.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Material, Scene, TextureRef, TextureTransform, Vec3 } from '../scene/types.js';
@@ -35,9 +36,9 @@ export function uvTransformMatrix(t: TextureTransform | undefined): number[] {
   return [c * sx, s * sy, ox, -s * sx, c * sy, oy];
 }
 
-/** Floats per packed material (layout in native/bake.ts BakeNativeInputs; unpacked by native ote::unpack_material). */
-export const MATERIAL_FLOATS = 33;
-const ALPHA_MODE = { OPAQUE: 0, MASK: 1, BLEND: 2 } as const;
+/** Floats per packed material (native/layouts.ts PACKED_MATERIAL; native ote::PackedMaterial). */
+export const MATERIAL_FLOATS = PACKED_MATERIAL.size;
+const M = PACKED_MATERIAL.offset, TEX = PACKED_TEXTURE_REF.offset;
 
 /** Whether rays can see through parts of the material (alpha MASK or BLEND). */
 export function isCutout(m: Material): boolean {
@@ -72,9 +73,9 @@ export function materialTable(scene: Scene, textures: readonly (BakeTextureImage
       throw new OteError('BAD_INPUT', `texture ${ref.texture} has ${img.data.length} bytes for ${img.width}x${img.height} RGBA8`, { file, path: `textures[${ref.texture}]` });
     let k = slot.get(ref.texture);
     if (k === undefined) {
-      k = table.length / 3;
+      k = table.length / PACKED_TEXTURE.size;
       slot.set(ref.texture, k);
-      table.push(img.width, img.height, pixels);
+      table.push(img.width, img.height, pixels);  // PACKED_TEXTURE: width, height, firstPixel
       chunks.push(img.data);
       pixels += img.width * img.height;
     }
@@ -82,29 +83,33 @@ export function materialTable(scene: Scene, textures: readonly (BakeTextureImage
   };
   // Factors outside [0, 1] (or NaN) are clamped, as a renderer would.
   const unit = (v: number) => (v >= 0 ? Math.min(1, v) : 0);
+  // A texture ref: the table index (-1 none) and its UV0 transform.
+  const ref = (o: number, texture: number, t: TextureRef | undefined) => {
+    materials[o + TEX.texture] = texture;
+    materials.set(uvTransformMatrix(t?.transform), o + TEX.uvTransform);
+  };
   scene.materials.forEach((m, i) => {
     const o = MATERIAL_FLOATS * i;
     for (let c = 0; c < 3; c++) {
-      materials[o + c] = m.unlit ? 0 : m.baseColorFactor[c];
-      materials[o + 3 + c] = m.emissiveFactor[c] * m.emissiveStrength;
+      materials[o + M.baseColor + c] = m.unlit ? 0 : m.baseColorFactor[c];
+      materials[o + M.emission + c] = m.emissiveFactor[c] * m.emissiveStrength;
     }
-    materials[o + 6] = m.doubleSided ? 1 : 0;
-    for (let c = 0; c < 7; c++)
-      if (!Number.isFinite(materials[o + c]) || materials[o + c] < 0)
-        throw new OteError('BAD_INPUT', `material "${m.name}" has a negative or non-finite colour or emission`, { file, path: `materials[${i}]` });
+    materials[o + M.doubleSided] = m.doubleSided ? 1 : 0;
+    for (let c = 0; c < 3; c++)
+      for (const v of [materials[o + M.baseColor + c], materials[o + M.emission + c]])
+        if (!Number.isFinite(v) || v < 0)
+          throw new OteError('BAD_INPUT', `material "${m.name}" has a negative or non-finite colour or emission`, { file, path: `materials[${i}]` });
     // An unlit material reflects nothing, but its base colour texture's alpha still cuts it out.
-    materials[o + 7] = m.unlit && !isCutout(m) ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture');
-    materials.set(uvTransformMatrix(m.baseColorTexture?.transform), o + 8);
-    materials[o + 14] = bind(m.emissiveTexture, i, 'emissiveTexture');
-    materials.set(uvTransformMatrix(m.emissiveTexture?.transform), o + 15);
-    materials[o + 21] = unit(m.metallicFactor);
-    materials[o + 22] = unit(m.roughnessFactor);
-    materials[o + 23] = m.unlit || m.metallicFactor === 0 ? -1 : bind(m.metallicRoughnessTexture, i, 'metallicRoughnessTexture');
-    materials.set(uvTransformMatrix(m.metallicRoughnessTexture?.transform), o + 24);
-    materials[o + 30] = unit(m.baseColorFactor[3]);
-    materials[o + 31] = ALPHA_MODE[m.alphaMode] ?? 0;
+    ref(o + M.baseColorTexture, m.unlit && !isCutout(m) ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture'), m.baseColorTexture);
+    ref(o + M.emissiveTexture, bind(m.emissiveTexture, i, 'emissiveTexture'), m.emissiveTexture);
+    materials[o + M.metallic] = unit(m.metallicFactor);
+    materials[o + M.roughness] = unit(m.roughnessFactor);
+    ref(o + M.metallicRoughnessTexture, m.unlit || m.metallicFactor === 0 ? -1 : bind(m.metallicRoughnessTexture, i, 'metallicRoughnessTexture'),
+      m.metallicRoughnessTexture);
+    materials[o + M.alpha] = unit(m.baseColorFactor[3]);
+    materials[o + M.alphaMode] = ALPHA_MODE[m.alphaMode] ?? ALPHA_MODE.OPAQUE;
     if (!Number.isFinite(m.alphaCutoff)) throw new OteError('BAD_INPUT', `material "${m.name}" has alphaCutoff ${m.alphaCutoff}`, { file, path: `materials[${i}].alphaCutoff` });
-    materials[o + 32] = m.alphaCutoff;
+    materials[o + M.alphaCutoff] = m.alphaCutoff;
   });
   const texels = new Uint8Array(4 * pixels);
   let at = 0;
@@ -153,7 +158,7 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
   const { materials, textures: textureTable, texels, untextured } = materialTable(scene, textures);
 
   const world = worldMatrices(scene);
-  const lights: number[] = [];
+  const lightList: { type: number; color: number[]; position: number[]; direction: number[]; size: number; range: number; cosInner: number; cosOuter: number }[] = [];
   scene.nodes.forEach((node, n) => {
     if (node.light === undefined) return;
     const l = scene.lights[node.light];
@@ -167,14 +172,33 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
       throw new OteError('BAD_INPUT', `light "${l.name}" has size ${l.size}; it must be a finite number >= 0`, { file, path: `${path}.size` });
     const m = world[n];
     const d = [-m[8], -m[9], -m[10]], dl = Math.hypot(d[0], d[1], d[2]) || 1;
-    const type = l.type === 'directional' ? 0 : l.type === 'point' ? 1 : 2;
-    lights.push(type, l.color[0] * l.intensity, l.color[1] * l.intensity, l.color[2] * l.intensity, m[12], m[13], m[14],
-      d[0] / dl, d[1] / dl, d[2] / dl, l.size ?? 0, l.range ?? 0, Math.cos(l.innerConeAngle), Math.cos(l.outerConeAngle));
+    lightList.push({
+      type: LIGHT_TYPE[l.type], color: l.color.map((c) => c * l.intensity), position: [m[12], m[13], m[14]],
+      direction: [d[0] / dl, d[1] / dl, d[2] / dl], size: l.size ?? 0, range: l.range ?? 0,
+      cosInner: Math.cos(l.innerConeAngle), cosOuter: Math.cos(l.outerConeAngle),
+    });
+  });
+  const L = PACKED_LIGHT.offset, lights = new Float32Array(PACKED_LIGHT.size * lightList.length);
+  lightList.forEach((l, i) => {
+    const o = PACKED_LIGHT.size * i;
+    lights[o + L.type] = l.type;
+    lights.set(l.color, o + L.color);
+    lights.set(l.position, o + L.position);
+    lights.set(l.direction, o + L.direction);
+    lights[o + L.size] = l.size;
+    lights[o + L.range] = l.range;
+    lights[o + L.cosInner] = l.cosInner;
+    lights[o + L.cosOuter] = l.cosOuter;
   });
 
-  const skyArr = new Float32Array(10);
-  if (sky.type === 'constant') skyArr.set([1, ...sky.color, 0, 0, 0, 0, 0, 0]);
-  else if (sky.type === 'gradient') skyArr.set([2, ...sky.zenith, ...sky.horizon, ...sky.ground]);
+  const skyArr = new Float32Array(PACKED_SKY.size), S = PACKED_SKY.offset;
+  skyArr[S.type] = SKY_TYPE[sky.type];
+  if (sky.type === 'constant') skyArr.set(sky.color, S.zenith);
+  else if (sky.type === 'gradient') {
+    skyArr.set(sky.zenith, S.zenith);
+    skyArr.set(sky.horizon, S.horizon);
+    skyArr.set(sky.ground, S.ground);
+  }
   for (const v of skyArr) if (!(v >= 0) || !Number.isFinite(v)) throw new OteError('BAD_PROFILE', 'sky colours must be finite and >= 0', { path: 'sky' });
 
   const T = flat.indices.length / 3;
@@ -211,7 +235,7 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
   return {
     flat, untextured,
     inputs: {
-      materials, lights: Float32Array.from(lights), sky: skyArr, triangleUv1, trianglePage, triangleNormals,
+      materials, lights, sky: skyArr, triangleUv1, trianglePage, triangleNormals,
       triangleUv0, triangleColor, textures: textureTable, texels,
       pageWidth: Uint32Array.from(layout?.pageWidth ?? []), pageHeight: Uint32Array.from(layout?.pageHeight ?? []),
     },

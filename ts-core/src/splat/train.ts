@@ -9,7 +9,8 @@
 import type { FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
 import { splatCamera, type SplatCamera } from '../native/splat-camera.js';
-import { createAdam, createDensifyStats, createGrads, deviceTrainingAvailable, renderSplats, splatTrainStep, SplatTrainSession, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
+import { adamBlockOffset, SPLAT_PARAM_GROUPS, splatParamFloats } from '../native/layouts.js';
+import { createAdam, createAdamFor, createDensifyStats, createGrads, deviceTrainingAvailable, renderSplats, splatTrainStep, SplatTrainSession, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
 import { OteError } from '../errors.js';
 import { logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../scene/gaussians.js';
 import { lookAt, viewEye, type View } from '../scene/view.js';
@@ -128,13 +129,17 @@ function rgbOf(img: FloatImage): Float32Array {
   return out;
 }
 
-/** Rebuild Adam moments after the model was re-indexed: row j takes old row src[j], or zero when src[j] < 0. */
-function remapAdam(adam: AdamState, oldCount: number, shFloats: number, src: Int32Array): AdamState {
-  const n = src.length, widths = [3, 3, 4, 1, shFloats];
-  const next = createAdam({ count: n, sh: new Float32Array(n * shFloats) } as GaussianModel);
+/**
+ * Rebuild Adam moments after the model was re-indexed: row j takes old row src[j], or zero when src[j] < 0, in every
+ * parameter group's block (native/layouts.ts).
+ */
+function remapAdam(adam: AdamState, oldCount: number, shStride: number, src: Int32Array): AdamState {
+  const n = src.length;
+  const next = createAdamFor(n, shStride);
   next.step = adam.step;
-  let oldOff = 0, newOff = 0;
-  for (const w of widths) {
+  for (const { name } of SPLAT_PARAM_GROUPS) {
+    const w = splatParamFloats(name, shStride);
+    const oldOff = adamBlockOffset(name, oldCount, shStride), newOff = adamBlockOffset(name, n, shStride);
     for (let j = 0; j < n; j++) {
       const i = src[j];
       if (i < 0) continue;
@@ -143,8 +148,6 @@ function remapAdam(adam: AdamState, oldCount: number, shFloats: number, src: Int
         next.v[newOff + w * j + k] = adam.v[oldOff + w * i + k];
       }
     }
-    oldOff += w * oldCount;
-    newOff += w * n;
   }
   return next;
 }
@@ -175,7 +178,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   let model = withShDegree(init, maxDeg);
   if (model === init) model = selectGaussians(init, Array.from({ length: init.count }, (_, i) => i));  // never mutate the caller's model
   if (model.count > cap) model = selectGaussians(model, topOpacity(model, cap));
-  const shFloats = 3 * shCoeffs(maxDeg);
+  const shStride = shCoeffs(maxDeg);
   let adam = createAdam(model);
   let grads: SplatGrads | undefined;
   let stats = createDensifyStats(model.count);
@@ -236,7 +239,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
         const before = model.count;
         const res = densifyAndPrune(model, stats.gradAccum, stats.denom, stats.maxRadii, { gradThreshold, percentDense, extent, cap, minOpacity, pruneBig: resetDone, rng });
         model = res.model;
-        adam = remapAdam(adam, before, shFloats, res.source);
+        adam = remapAdam(adam, before, shStride, res.source);
         grads = undefined;
         stats = createDensifyStats(model.count);
       }
@@ -244,7 +247,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
         // Opacity reset: faint everything so densification can prune what later views do not need.
         const cut = logit(0.01);
         for (let i = 0; i < model.count; i++) model.opacity[i] = Math.min(model.opacity[i], cut);
-        const opOff = 10 * model.count;
+        const opOff = adamBlockOffset('opacity', model.count, shStride);
         adam.m.fill(0, opOff, opOff + model.count);
         adam.v.fill(0, opOff, opOff + model.count);
         resetDone = true;

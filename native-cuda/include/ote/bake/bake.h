@@ -69,6 +69,7 @@ struct WorldBakeInputs {
 bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_triangles = 4u << 20,
                          double max_factor = 2.0);
 
+// Defaults are the callers' defaults; ranges and public names: bake/options.h kBakeOptions.
 struct BakeParams {
   uint32_t samples = 256;         // most samples per texel
   uint32_t min_samples = 32;      // before a texel may stop early
@@ -78,7 +79,7 @@ struct BakeParams {
   // Bake only every texel_stride-th covered texel, in page and raster order (1 = all): a sample spread evenly over
   // the whole layout, which a time target's calibration times. The others come back invalid.
   uint32_t texel_stride = 1;
-  TransportParams transport{3, 2, 1.0f, 0.0f};
+  TransportParams transport;
 };
 
 struct BakeOutput {
@@ -102,6 +103,24 @@ struct BakeOutput {
   double raster_seconds = 0;  // the part of setup_seconds spent on the conservative raster of every page texel
   double trace_cpu_seconds = 0;  // process CPU time while tracing: the rate a loaded machine still measures
 };
+
+// What a bake or a reference render traces, chosen here so that every caller traces the same: a world-space copy
+// of the inputs (flatten_bake_inputs: one BVH, no instance transforms) when `flatten` is set and the scene is not
+// too heavily instanced, else the inputs as given; and the BVH over it. Owns the copy; the inputs it was prepared
+// from must outlive it. Not movable once prepared (the copy's BakeInputs points into its own arrays).
+struct TracedScene {
+  const BakeInputs* source = nullptr;
+  WorldBakeInputs world;
+  bool flattened = false;
+  SceneBvh bvh;
+  const BakeInputs& inputs() const { return flattened ? world.in : *source; }
+  TracedScene() = default;
+  TracedScene(const TracedScene&) = delete;
+  TracedScene& operator=(const TracedScene&) = delete;
+};
+// Builds on the calling thread (a worker's: the copy is as large as the drawn triangles). The BVH build shares
+// ctl's cancel flag but reports no progress: it is a short prelude to the job whose progress the caller shows.
+Status prepare_traced_scene(const BakeInputs& in, bool flatten, TracedScene& out, const JobControl& ctl);
 
 // Progress reports texels × samples done over texels × max samples.
 Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParams& p, BakeOutput& out,
@@ -137,11 +156,12 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
 
 enum class ReferenceMode : int { PathTraced = 0, Lightmapped = 1 };
 
+// Defaults are the callers' defaults; ranges and public names: bake/options.h kReferenceViewOptions.
 struct ReferenceView {
   float camera_to_world[16];  // looks down local -Z, +Y up (glTF)
-  float yfov;
-  uint32_t width, height;
-  float znear, zfar;
+  float yfov = 0.8f;
+  uint32_t width = 256, height = 256;
+  float znear = 0.01f, zfar = 1e30f;
   uint32_t spp = 16;
   uint32_t seed = 1;
   float background[3] = {0, 0, 0};

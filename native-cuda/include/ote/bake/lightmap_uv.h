@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "../job_control.h"
+#include "../result.h"
 
 namespace ote {
 
@@ -26,6 +27,12 @@ struct LightmapUvInput {
   const uint8_t* object_keep_uv;
 };
 
+// What generate_lightmap_uvs refuses, said naming the field as callers spell it ("objectFirstTriangle must not
+// decrease"): indices within the vertices, objectFirstTriangle from 0 to the triangle count without decreasing, a
+// positive finite density per object, and objectKeepUv only with cornerUv. Lengths are the caller's to match.
+Result validate_lightmap_uv_input(const LightmapUvInput& in);
+
+// Defaults are the callers' defaults; ranges and public names: bake/options.h kLightmapUvOptions.
 struct LightmapUvOptions {
   uint32_t page_size = 1024;      // largest page (square); each page is cropped to its content, a multiple of 4
   uint32_t padding = 2;           // empty texels between any two charts' conservative footprints, and to page edges

@@ -231,34 +231,4 @@ OTE_HD OTE_INLINE void shade(const SurfaceView& s, const BakeMaterial& m, uint32
 
 }  // namespace surf
 
-#ifndef __CUDACC__
-// The packed material layout shared by the N-API bindings (ts-core/src/native/bake.ts documents it): 33 floats per
-// material. Returns nullptr, or what is wrong ("baseColorTexture is not a texture of the table").
-constexpr unsigned kPackedMaterialFloats = 33;
-inline const char* unpack_material(const float* M, uint32_t texture_count, BakeMaterial& out) {
-  auto ref = [&](const float* f, BakeTextureRef& r) {
-    r.texture = int32_t(f[0]);
-    if (r.texture < -1 || r.texture >= int32_t(texture_count) || float(r.texture) != f[0]) return false;
-    for (int c = 0; c < 6; ++c) {
-      r.uv_transform[c] = f[1 + c];
-      if (!isfinite(f[1 + c])) return false;
-    }
-    return true;
-  };
-  out = BakeMaterial{};
-  for (int c = 0; c < 3; ++c) out.albedo[c] = M[c], out.emission[c] = M[3 + c];
-  out.double_sided = M[6] != 0;
-  if (!ref(M + 7, out.base_color_texture)) return "baseColorTexture is not a texture of the table, or its transform is not finite";
-  if (!ref(M + 14, out.emissive_texture)) return "emissiveTexture is not a texture of the table, or its transform is not finite";
-  out.metallic = M[21], out.roughness = M[22];
-  if (!(out.metallic >= 0 && out.metallic <= 1) || !(out.roughness >= 0 && out.roughness <= 1))
-    return "metallic and roughness must be in [0, 1]";
-  if (!ref(M + 23, out.metallic_roughness_texture)) return "metallicRoughnessTexture is not a texture of the table, or its transform is not finite";
-  out.alpha = M[30], out.alpha_mode = uint32_t(M[31]), out.alpha_cutoff = M[32];
-  if (!(out.alpha >= 0 && out.alpha <= 1) || !(M[31] == 0 || M[31] == 1 || M[31] == 2) || !isfinite(out.alpha_cutoff))
-    return "alpha must be in [0, 1], alphaMode 0 (OPAQUE), 1 (MASK) or 2 (BLEND), and alphaCutoff finite";
-  return nullptr;
-}
-#endif
-
 }  // namespace ote

@@ -73,11 +73,12 @@ struct BakeSceneView : SurfaceView {
   float sky_zenith[3], sky_horizon[3], sky_ground[3];
 };
 
+// Defaults are the callers' defaults; ranges and public names: bake/options.h kTransportOptions.
 struct TransportParams {
-  uint32_t bounces;      // indirect bounces after the first surface (3 = direct + 3 bounces of indirect)
-  uint32_t rr_start;     // Russian roulette from this bounce on
-  float ao_distance;     // world units; occluders farther than this do not count in AO
-  float clamp_indirect;  // clamp of a path's indirect contribution (fireflies); <= 0: off
+  uint32_t bounces = 3;         // indirect bounces after the first surface (3 = direct + 3 bounces of indirect)
+  uint32_t rr_start = 2;        // Russian roulette from this bounce on
+  float ao_distance = 1.0f;     // world units; occluders farther than this do not count in AO
+  float clamp_indirect = 0.0f;  // clamp of a path's indirect contribution (fireflies); <= 0: off
   // 1: point and spot lights also reach path vertices through a light vertex (see the top of this file); 0: through
   // bounce rays only (same expectation, more variance near lights: an A/B switch for tests).
   uint32_t light_vertices = 1;

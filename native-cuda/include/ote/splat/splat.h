@@ -7,6 +7,7 @@
 
 #include "../device.h"
 #include "../job_control.h"
+#include "param_layout.h"
 #include "splat_math.h"
 
 namespace ote {
@@ -43,7 +44,7 @@ struct Stats {
 
 // Adam state and hyper-parameters for the fused training step. Learning rates are per parameter group.
 struct Adam {
-  float* m;  // first moments, one block per group in the order means, log_scales, quats, opacity, sh
+  float* m;  // first moments: adam_floats(count, sh_stride), one block per ParamGroup (param_layout.h)
   float* v;  // second moments, same layout
   float lr_means, lr_scales, lr_quats, lr_opacity, lr_sh_dc, lr_sh_rest;
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-15f;
