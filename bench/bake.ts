@@ -46,19 +46,32 @@ async function xatlas(scene: Scene): Promise<{ ms: number; charts: number; utili
     for (const p of scene.meshes[node.mesh].primitives) {
       const pos = new Float32Array(p.positions.length);
       for (let i = 0; i < pos.length; i += 3) {
-        const x = p.positions[i], y = p.positions[i + 1], z = p.positions[i + 2];
+        const x = p.positions[i],
+          y = p.positions[i + 1],
+          z = p.positions[i + 2];
         pos[i] = m[0] * x + m[4] * y + m[8] * z + m[12];
         pos[i + 1] = m[1] * x + m[5] * y + m[9] * z + m[13];
         pos[i + 2] = m[2] * x + m[6] * y + m[10] * z + m[14];
       }
-      atlas.addMesh({ vertexPositionData: pos, vertexCount: pos.length / 3, vertexPositionStride: 12, indexData: p.indices, indexCount: p.indices.length });
+      atlas.addMesh({
+        vertexPositionData: pos,
+        vertexCount: pos.length / 3,
+        vertexPositionStride: 12,
+        indexData: p.indices,
+        indexCount: p.indices.length,
+      });
     }
   });
   atlas.generate({}, { padding: 2, resolution: 1024, bilinear: true });
   const ms = performance.now() - t0;
   const u = new Float32Array(atlas.atlasCount);
   atlas.getUtilization(u);
-  const r = { ms, charts: atlas.chartCount, utilization: u.reduce((a, b) => a + b, 0) / Math.max(1, u.length), atlases: atlas.atlasCount };
+  const r = {
+    ms,
+    charts: atlas.chartCount,
+    utilization: u.reduce((a, b) => a + b, 0) / Math.max(1, u.length),
+    atlases: atlas.atlasCount,
+  };
   atlas.delete();
   return r;
 }
@@ -69,9 +82,18 @@ async function ours(scene: Scene) {
   const texels = atlas.pages.reduce((s, p) => s + p.utilization * p.width * p.height, 0);
   const area = atlas.pages.reduce((s, p) => s + p.width * p.height, 0);
   return {
-    ms: atlas.milliseconds, charts: atlas.chartCount, utilization: texels / area, pages: atlas.pages.length, overlaps: atlas.overlaps,
+    ms: atlas.milliseconds,
+    charts: atlas.chartCount,
+    utilization: texels / area,
+    pages: atlas.pages.length,
+    overlaps: atlas.overlaps,
     maxStretch: Math.max(...atlas.objects.map((o) => o.maxStretch)),
-    meanStretch: atlas.objects.reduce((s, o) => s + o.meanStretch * o.texels, 0) / Math.max(1, atlas.objects.reduce((s, o) => s + o.texels, 0)),
+    meanStretch:
+      atlas.objects.reduce((s, o) => s + o.meanStretch * o.texels, 0) /
+      Math.max(
+        1,
+        atlas.objects.reduce((s, o) => s + o.texels, 0),
+      ),
   };
 }
 
@@ -79,26 +101,43 @@ const machine = machineRecord();
 const results: Record<string, unknown> = { machine };
 
 // ---- 1. UVs ------------------------------------------------------------------------------------------------------
-const ISSUE_XATLAS_MS: Record<number, number> = { 100_000: 49_000, 200_000: 209_000 };
+const ISSUE_XATLAS_MS: Record<number, number> = { 100000: 49_000, 200000: 209_000 };
 const uvRows: Record<string, unknown>[] = [];
 // --bake-only skips this section (the bake cells alone, e.g. to re-measure the CPU target).
-for (const [name, scene, tris] of args.includes('--bake-only') ? [] : [
-  ['smooth 10k', smoothBlobScene(10_000), 10_000], ['smooth 25k', smoothBlobScene(25_000), 25_000],
-  ['smooth 100k', smoothBlobScene(100_000), 100_000], ['smooth 200k', smoothBlobScene(200_000), 200_000], ['atrium', atrium(), 0],
-] as const) {
+for (const [name, scene, tris] of args.includes('--bake-only')
+  ? []
+  : ([
+      ['smooth 10k', smoothBlobScene(10_000), 10_000],
+      ['smooth 25k', smoothBlobScene(25_000), 25_000],
+      ['smooth 100k', smoothBlobScene(100_000), 100_000],
+      ['smooth 200k', smoothBlobScene(200_000), 200_000],
+      ['atrium', atrium(), 0],
+    ] as const)) {
   const o = await ours(scene);
   const runPeer = tris <= 25_000 || (tris === 100_000 && args.includes('--xatlas-full'));
   const x = runPeer ? await xatlas(scene) : undefined;
   const peerMs = x?.ms ?? ISSUE_XATLAS_MS[tris];
   uvRows.push({
-    scene: name, oursMs: +o.ms.toFixed(0), oursCharts: o.charts, oursUtilization: +o.utilization.toFixed(3), oursPages: o.pages,
-    oursMaxStretch: +o.maxStretch.toFixed(3), oursMeanStretch: +o.meanStretch.toFixed(3), overlaps: o.overlaps,
-    xatlasMs: peerMs ? +peerMs.toFixed(0) : null, xatlasSource: x ? 'measured (watlas)' : peerMs ? 'issue figure' : 'not run',
-    xatlasCharts: x?.charts ?? null, xatlasUtilization: x ? +x.utilization.toFixed(3) : null,
+    scene: name,
+    oursMs: +o.ms.toFixed(0),
+    oursCharts: o.charts,
+    oursUtilization: +o.utilization.toFixed(3),
+    oursPages: o.pages,
+    oursMaxStretch: +o.maxStretch.toFixed(3),
+    oursMeanStretch: +o.meanStretch.toFixed(3),
+    overlaps: o.overlaps,
+    xatlasMs: peerMs ? +peerMs.toFixed(0) : null,
+    xatlasSource: x ? 'measured (watlas)' : peerMs ? 'issue figure' : 'not run',
+    xatlasCharts: x?.charts ?? null,
+    xatlasUtilization: x ? +x.utilization.toFixed(3) : null,
     speedup: peerMs ? +(peerMs / o.ms).toFixed(1) : null,
   });
-  console.log(`uv ${name}: ours ${o.ms.toFixed(0)} ms (${o.charts} charts, util ${o.utilization.toFixed(3)}, stretch max ${o.maxStretch.toFixed(2)})` +
-    (peerMs ? `, xatlas ${peerMs.toFixed(0)} ms${x ? ` (${x.charts} charts, util ${x.utilization.toFixed(3)})` : ' (issue figure)'} → ${(peerMs / o.ms).toFixed(1)}×` : ''));
+  console.log(
+    `uv ${name}: ours ${o.ms.toFixed(0)} ms (${o.charts} charts, util ${o.utilization.toFixed(3)}, stretch max ${o.maxStretch.toFixed(2)})` +
+      (peerMs
+        ? `, xatlas ${peerMs.toFixed(0)} ms${x ? ` (${x.charts} charts, util ${x.utilization.toFixed(3)})` : ' (issue figure)'} → ${(peerMs / o.ms).toFixed(1)}×`
+        : ''),
+  );
 }
 if (uvRows.length) console.table(uvRows);
 results.uv = uvRows;
@@ -112,48 +151,78 @@ const TARGET_S = 60;
 const bakeRows: Record<string, unknown>[] = [];
 type Cell = { name: string; make: () => Scene; page: number; spp: number; mode: 'full' | 'converge' | 'two-level' };
 const cells: Cell[] = [];
-for (const [name, make] of [['cornell', () => cornellBox()], ['atrium', () => atrium()]] as const)
+for (const [name, make] of [
+  ['cornell', () => cornellBox()],
+  ['atrium', () => atrium()],
+] as const)
   for (const page of [512, 1024, 2048])
     for (const spp of [64, 256]) {
-      const cheap = page === 512 && spp === 64, target = name === 'cornell' && page === 1024 && spp === 256;
-      if (full || cuda || cheap || target) cells.push({ name, make, page, spp, mode: 'full' }, { name, make, page, spp, mode: 'converge' });
+      const cheap = page === 512 && spp === 64,
+        target = name === 'cornell' && page === 1024 && spp === 256;
+      if (full || cuda || cheap || target)
+        cells.push({ name, make, page, spp, mode: 'full' }, { name, make, page, spp, mode: 'converge' });
       if (cheap && name === 'cornell') cells.push({ name, make, page, spp, mode: 'two-level' });
     }
 for (const { name, make, page, spp, mode } of cells) {
   const scene = make();
   const texelsPerMeter = densityForPages(scene, 1, page, 0.6);
-  for (const backend of cuda ? (['cpu', 'cuda'] as const).filter((b) => full || b === 'cuda' || page === 512) : (['cpu'] as const)) {
+  for (const backend of cuda
+    ? (['cpu', 'cuda'] as const).filter((b) => full || b === 'cuda' || page === 512)
+    : (['cpu'] as const)) {
     const r = await bakeScene(scene, {
-      texelsPerMeter, maxPageSize: page, samples: spp, bounces: 3, backend,
-      noiseThreshold: mode === 'converge' ? undefined : 0, flattenWorld: mode !== 'two-level',
+      texelsPerMeter,
+      maxPageSize: page,
+      samples: spp,
+      bounces: 3,
+      backend,
+      noiseThreshold: mode === 'converge' ? undefined : 0,
+      flattenWorld: mode !== 'two-level',
     });
     const s = r.stats;
     const cpuWall = s.traceCpuSeconds / Math.max(1, info.threads);
     const row = {
-      scene: name, page, spp, mode, backend: s.backend, texels: s.texels,
-      sppMean: +s.samplesPerTexel.toFixed(1), sppMin: s.minTexelSamples, sppMax: s.maxTexelSamples,
-      traceSeconds: +s.traceSeconds.toFixed(2), traceCpuSeconds: +s.traceCpuSeconds.toFixed(2),
+      scene: name,
+      page,
+      spp,
+      mode,
+      backend: s.backend,
+      texels: s.texels,
+      sppMean: +s.samplesPerTexel.toFixed(1),
+      sppMin: s.minTexelSamples,
+      sppMax: s.maxTexelSamples,
+      traceSeconds: +s.traceSeconds.toFixed(2),
+      traceCpuSeconds: +s.traceCpuSeconds.toFixed(2),
       // What the trace takes with every thread to itself (CPU time / threads): the figure for the 60 s target here.
       idleWallSeconds: +cpuWall.toFixed(1),
       totalSeconds: +(s.totalMilliseconds / 1000).toFixed(2),
-      texelSamplesPerSecond: Math.round(s.texelSamples / s.traceSeconds), raysPerSecond: Math.round(s.rays / s.traceSeconds),
-      raysPerCpuSecond: Math.round(s.rays / s.traceCpuSeconds), raysPerSample: +(s.rays / s.texelSamples).toFixed(2),
-      vsTarget: name === 'cornell' && page === 1024 && spp === 256 && backend === 'cpu' ? +(cpuWall / TARGET_S).toFixed(2) : null,
+      texelSamplesPerSecond: Math.round(s.texelSamples / s.traceSeconds),
+      raysPerSecond: Math.round(s.rays / s.traceSeconds),
+      raysPerCpuSecond: Math.round(s.rays / s.traceCpuSeconds),
+      raysPerSample: +(s.rays / s.texelSamples).toFixed(2),
+      vsTarget:
+        name === 'cornell' && page === 1024 && spp === 256 && backend === 'cpu'
+          ? +(cpuWall / TARGET_S).toFixed(2)
+          : null,
       flattened: s.flattened,
     };
     bakeRows.push(row);
-    console.log(`bake ${name} ${page}² ${spp} spp ${mode} ${s.backend}: ${row.texels} texels, spp ${row.sppMean} (${row.sppMin}–${row.sppMax}), ` +
-      `${row.traceSeconds} s wall, ${row.traceCpuSeconds} CPU-s (${row.idleWallSeconds} s on idle threads), ` +
-      `${(row.texelSamplesPerSecond / 1e6).toFixed(2)} M texel-samples/s, ${(row.raysPerCpuSecond / 1e6).toFixed(2)} Mrays per CPU-s`);
+    console.log(
+      `bake ${name} ${page}² ${spp} spp ${mode} ${s.backend}: ${row.texels} texels, spp ${row.sppMean} (${row.sppMin}–${row.sppMax}), ` +
+        `${row.traceSeconds} s wall, ${row.traceCpuSeconds} CPU-s (${row.idleWallSeconds} s on idle threads), ` +
+        `${(row.texelSamplesPerSecond / 1e6).toFixed(2)} M texel-samples/s, ${(row.raysPerCpuSecond / 1e6).toFixed(2)} Mrays per CPU-s`,
+    );
   }
 }
 console.table(bakeRows);
 // Ratios within this run: flattening against the two-level BVH, early stop against the full count.
-const find = (q: Partial<Record<string, unknown>>) => bakeRows.find((r) => Object.entries(q).every(([k, v]) => r[k] === v)) as Record<string, number> | undefined;
+const find = (q: Partial<Record<string, unknown>>) =>
+  bakeRows.find((r) => Object.entries(q).every(([k, v]) => r[k] === v)) as Record<string, number> | undefined;
 const ratios: Record<string, number> = {};
-const f512 = find({ scene: 'cornell', page: 512, spp: 64, mode: 'full', backend: 'cpu' }), t512 = find({ scene: 'cornell', page: 512, spp: 64, mode: 'two-level', backend: 'cpu' });
+const f512 = find({ scene: 'cornell', page: 512, spp: 64, mode: 'full', backend: 'cpu' }),
+  t512 = find({ scene: 'cornell', page: 512, spp: 64, mode: 'two-level', backend: 'cpu' });
 if (f512 && t512) ratios.flattenSpeedupCpu = +(t512.traceCpuSeconds / f512.traceCpuSeconds).toFixed(2);
-const f1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'full', backend: 'cpu' }), c1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'converge', backend: 'cpu' });
+const f1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'full', backend: 'cpu' }),
+  c1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'converge', backend: 'cpu' });
 if (f1k && c1k) ratios.convergeSpeedupCpu = +(f1k.traceCpuSeconds / c1k.traceCpuSeconds).toFixed(2);
 console.log('ratios', ratios);
 results.bake = bakeRows;

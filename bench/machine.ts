@@ -33,13 +33,24 @@ export function machineRecord(): MachineRecord {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   const b = cpuTimes();
   const cores = cpus().length;
-  const busyBefore = a && b && b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : Math.min(1, loadavg()[0] / cores);
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores, threads: info.threads, cuda: info.devices.map((d) => d.name), busyBefore: +busyBefore.toFixed(2), loadAverage: +loadavg()[0].toFixed(2) };
+  const busyBefore =
+    a && b && b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : Math.min(1, loadavg()[0] / cores);
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores,
+    threads: info.threads,
+    cuda: info.devices.map((d) => d.name),
+    busyBefore: +busyBefore.toFixed(2),
+    loadAverage: +loadavg()[0].toFixed(2),
+  };
 }
 
 /** One line for the printed table. */
 export function describeMachine(m: MachineRecord): string {
-  return `${m.cores} cores (${m.cpu}), ${m.threads} ote threads, CUDA ${m.cuda.join(', ') || 'none'}; ` +
-    `CPUs ${Math.round(100 * m.busyBefore)}% busy before the run` + (m.busyBefore > 0.25 ? ' (other work was running: wall times are pessimistic)' : '') +
-    '. Run to run, figures on this shared VM vary by about ±10%.';
+  return (
+    `${m.cores} cores (${m.cpu}), ${m.threads} ote threads, CUDA ${m.cuda.join(', ') || 'none'}; ` +
+    `CPUs ${Math.round(100 * m.busyBefore)}% busy before the run` +
+    (m.busyBefore > 0.25 ? ' (other work was running: wall times are pessimistic)' : '') +
+    '. Run to run, figures on this shared VM vary by about ±10%.'
+  );
 }

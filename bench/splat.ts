@@ -23,7 +23,13 @@ import { GENERATORS } from '../examples/generators/index.js';
 import { encodeSplats } from '../ts-core/src/io/splat-formats.js';
 import { decodeSceneTextures } from '../ts-core/src/io/textures.js';
 import { nativeInfo } from '../ts-core/src/native/addon.js';
-import { createAdam, createGrads, renderSplats, splatTrainStep, SplatTrainSession } from '../ts-core/src/native/splat.js';
+import {
+  createAdam,
+  createGrads,
+  renderSplats,
+  splatTrainStep,
+  SplatTrainSession,
+} from '../ts-core/src/native/splat.js';
 import { renderView, sceneBvh } from '../ts-core/src/render/render-view.js';
 import { sceneBounds } from '../ts-core/src/scene/bounds.js';
 import { lookAt, type View } from '../ts-core/src/scene/view.js';
@@ -44,26 +50,45 @@ const quick = process.argv.includes('--quick');
 
 /** n flat Gaussians on the walls, floor and ceiling of a 10 m room, with SH degree 3. */
 function roomSplats(n: number, seed = 1): GaussianModel {
-  const rng = new Rng(seed), m = createModel(n, 3);
-  const area = 6 * 100, sigma = 1.3 * Math.sqrt(area / n / Math.PI);
+  const rng = new Rng(seed),
+    m = createModel(n, 3);
+  const area = 6 * 100,
+    sigma = 1.3 * Math.sqrt(area / n / Math.PI);
   for (let i = 0; i < n; i++) {
-    const face = rng.int(6), u = rng.range(-5, 5), v = rng.range(-5, 5), s = face % 2 ? 5 : -5;
+    const face = rng.int(6),
+      u = rng.range(-5, 5),
+      v = rng.range(-5, 5),
+      s = face % 2 ? 5 : -5;
     const axis = face >> 1;
     const p = [0, 0, 0];
-    p[axis] = s; p[(axis + 1) % 3] = u; p[(axis + 2) % 3] = v;
+    p[axis] = s;
+    p[(axis + 1) % 3] = u;
+    p[(axis + 2) % 3] = v;
     m.means.set(p, 3 * i);
     // Thin along the face normal: rotate the local z onto the axis.
-    const q = axis === 0 ? [Math.SQRT1_2, 0, Math.SQRT1_2, 0] : axis === 1 ? [Math.SQRT1_2, -Math.SQRT1_2, 0, 0] : [1, 0, 0, 0];
+    const q =
+      axis === 0 ? [Math.SQRT1_2, 0, Math.SQRT1_2, 0] : axis === 1 ? [Math.SQRT1_2, -Math.SQRT1_2, 0, 0] : [1, 0, 0, 0];
     m.quats.set(q, 4 * i);
-    m.logScales.set([Math.log(sigma * rng.range(0.7, 1.3)), Math.log(sigma * rng.range(0.7, 1.3)), Math.log(sigma * 0.1)], 3 * i);
+    m.logScales.set(
+      [Math.log(sigma * rng.range(0.7, 1.3)), Math.log(sigma * rng.range(0.7, 1.3)), Math.log(sigma * 0.1)],
+      3 * i,
+    );
     m.opacity[i] = logit(rng.range(0.6, 0.98));
-    for (let c = 0; c < 3; c++) m.sh[48 * i + c] = rgbToDc(0.2 + 0.6 * ((axis + c + face) % 3) / 2 + rng.range(-0.1, 0.1));
+    for (let c = 0; c < 3; c++)
+      m.sh[48 * i + c] = rgbToDc(0.2 + (0.6 * ((axis + c + face) % 3)) / 2 + rng.range(-0.1, 0.1));
     for (let k = 3; k < 48; k++) m.sh[48 * i + k] = rng.range(-0.05, 0.05);
   }
   return m;
 }
 
-const view1080: View = { cameraToWorld: lookAt([3.5, 1.0, 4.2], [-2, -0.5, -3]), yfov: 1.0, width: 1920, height: 1080, znear: 0.01, zfar: 100 };
+const view1080: View = {
+  cameraToWorld: lookAt([3.5, 1.0, 4.2], [-2, -0.5, -3]),
+  yfov: 1.0,
+  width: 1920,
+  height: 1080,
+  znear: 0.01,
+  zfar: 100,
+};
 
 async function timeRender(m: GaussianModel, backend: 'cpu' | 'cuda', runs: number, scalar = false) {
   if (scalar) process.env.OTE_SIMD = '0';
@@ -76,14 +101,21 @@ async function timeRender(m: GaussianModel, backend: 'cpu' | 'cuda', runs: numbe
 
 async function timeRenderOnce(m: GaussianModel, backend: 'cpu' | 'cuda', runs: number) {
   const cam = splatCamera(view1080);
-  await renderSplats(m, cam, { backend });  // warm-up (and the device allocation on CUDA)
-  let best = Infinity, stats = undefined as undefined | Awaited<ReturnType<typeof renderSplats>>['stats'], wall = Infinity, cpuMs = Infinity;
+  await renderSplats(m, cam, { backend }); // warm-up (and the device allocation on CUDA)
+  let best = Infinity,
+    stats = undefined as undefined | Awaited<ReturnType<typeof renderSplats>>['stats'],
+    wall = Infinity,
+    cpuMs = Infinity;
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now(), c0 = process.cpuUsage();
+    const t0 = performance.now(),
+      c0 = process.cpuUsage();
     const f = await renderSplats(m, cam, { backend });
     const c = process.cpuUsage(c0);
     const t = f.stats.projectMs + f.stats.sortMs + f.stats.rasterMs;
-    if (t < best) { best = t; stats = f.stats; }
+    if (t < best) {
+      best = t;
+      stats = f.stats;
+    }
     wall = Math.min(wall, performance.now() - t0);
     // Process CPU time (all threads, JS packing included): on a shared machine, CPU time / threads estimates the
     // wall time the same frame takes with the cores to itself.
@@ -106,7 +138,10 @@ async function main() {
   const rows: string[][] = [];
   // Rows also stream to stderr as they are measured: the 3M CPU frame alone takes a while on 2 cores.
   const push = rows.push.bind(rows);
-  rows.push = (...r: string[][]) => { for (const x of r) process.stderr.write(`  ${x.join('  ')}\n`); return push(...r); };
+  rows.push = (...r: string[][]) => {
+    for (const x of r) process.stderr.write(`  ${x.join('  ')}\n`);
+    return push(...r);
+  };
 
   // ---- render and sort ----
   const sizes = quick ? [100_000] : [100_000, 1_000_000, 3_000_000];
@@ -115,16 +150,34 @@ async function main() {
     const m = roomSplats(n);
     const cpu = await timeRender(m, 'cpu', n >= 1_000_000 ? 2 : 3);
     const scalar = await timeRender(m, 'cpu', 1, true);
-    const entry: Record<string, unknown> = { gaussians: n, cpuMs: cpu.stageMs, cpuWallMs: cpu.wallMs, cpuSortMs: cpu.stats.sortMs, cpuProjectMs: cpu.stats.projectMs, cpuRasterMs: cpu.stats.rasterMs,
-      cpuScalarMs: scalar.stageMs, cpuTimeMs: cpu.cpuMs, idleCoreEstimateMs: cpu.cpuMs / info.threads, intersections: cpu.stats.intersections, visible: cpu.stats.visible };
-    rows.push([`render 1080p ${n / 1000}k cpu`, `${cpu.stageMs.toFixed(0)} ms`,
-      (n === 1_000_000 ? `${(cpu.stageMs / 1000).toFixed(2)}x of the 1 s target, ` : '') + `${(scalar.stageMs / cpu.stageMs).toFixed(1)}x faster than scalar (${scalar.stageMs.toFixed(0)} ms)`,
-      `cpu time ${cpu.cpuMs.toFixed(0)} ms (~${(cpu.cpuMs / info.threads).toFixed(0)} ms on ${info.threads} idle cores); project ${cpu.stats.projectMs.toFixed(0)} + sort ${cpu.stats.sortMs.toFixed(0)} (${(100 * cpu.stats.sortMs / cpu.stageMs).toFixed(0)}% of frame) + blend ${cpu.stats.rasterMs.toFixed(0)} ms, ${cpu.stats.intersections.toLocaleString('en-US')} tile pairs`]);
+    const entry: Record<string, unknown> = {
+      gaussians: n,
+      cpuMs: cpu.stageMs,
+      cpuWallMs: cpu.wallMs,
+      cpuSortMs: cpu.stats.sortMs,
+      cpuProjectMs: cpu.stats.projectMs,
+      cpuRasterMs: cpu.stats.rasterMs,
+      cpuScalarMs: scalar.stageMs,
+      cpuTimeMs: cpu.cpuMs,
+      idleCoreEstimateMs: cpu.cpuMs / info.threads,
+      intersections: cpu.stats.intersections,
+      visible: cpu.stats.visible,
+    };
+    rows.push([
+      `render 1080p ${n / 1000}k cpu`,
+      `${cpu.stageMs.toFixed(0)} ms`,
+      `${n === 1_000_000 ? `${(cpu.stageMs / 1000).toFixed(2)}x of the 1 s target, ` : ''}${(scalar.stageMs / cpu.stageMs).toFixed(1)}x faster than scalar (${scalar.stageMs.toFixed(0)} ms)`,
+      `cpu time ${cpu.cpuMs.toFixed(0)} ms (~${(cpu.cpuMs / info.threads).toFixed(0)} ms on ${info.threads} idle cores); project ${cpu.stats.projectMs.toFixed(0)} + sort ${cpu.stats.sortMs.toFixed(0)} (${((100 * cpu.stats.sortMs) / cpu.stageMs).toFixed(0)}% of frame) + blend ${cpu.stats.rasterMs.toFixed(0)} ms, ${cpu.stats.intersections.toLocaleString('en-US')} tile pairs`,
+    ]);
     if (cuda) {
       const gpu = await timeRender(m, 'cuda', 5);
       Object.assign(entry, { cudaMs: gpu.stageMs, cudaWallMs: gpu.wallMs, cudaSortMs: gpu.stats.sortMs });
-      rows.push([`render 1080p ${n / 1000}k cuda`, `${gpu.stageMs.toFixed(2)} ms`, `${(cpu.stageMs / gpu.stageMs).toFixed(0)}x faster than cpu` + (n === 3_000_000 ? `, ${(gpu.stageMs / 5).toFixed(2)}x of the 5 ms target` : ''),
-        `sort ${gpu.stats.sortMs.toFixed(2)} ms; with upload ${gpu.wallMs.toFixed(1)} ms`]);
+      rows.push([
+        `render 1080p ${n / 1000}k cuda`,
+        `${gpu.stageMs.toFixed(2)} ms`,
+        `${(cpu.stageMs / gpu.stageMs).toFixed(0)}x faster than cpu${n === 3_000_000 ? `, ${(gpu.stageMs / 5).toFixed(2)}x of the 5 ms target` : ''}`,
+        `sort ${gpu.stats.sortMs.toFixed(2)} ms; with upload ${gpu.wallMs.toFixed(1)} ms`,
+      ]);
     }
     render.push(entry);
   }
@@ -137,10 +190,11 @@ async function main() {
     const view: View = { ...view1080, width: 960, height: 540 };
     const cam = splatCamera(view);
     const target = new Float32Array(3 * 960 * 540).fill(0.5);
-    const adam = createAdam(m), grads = createGrads(m);
+    const adam = createAdam(m),
+      grads = createGrads(m);
     const lr = { means: 1e-5, scales: 0.005, quats: 0.001, opacity: 0.05, shDc: 0.0025, shRest: 0.000125 };
     const out: Record<string, number> = {};
-    for (const backend of cuda ? ['cpu', 'cuda'] as const : ['cpu'] as const) {
+    for (const backend of cuda ? (['cpu', 'cuda'] as const) : (['cpu'] as const)) {
       const runs = backend === 'cpu' ? 2 : 10;
       await splatTrainStep(m, cam, target, adam, lr, grads, { backend });
       const t0 = performance.now();
@@ -148,7 +202,12 @@ async function main() {
       const perIt = (performance.now() - t0) / runs;
       const fwd = await timeRender(m, backend, 1);
       out[`${backend}ItersPerSecond`] = 1000 / perIt;
-      rows.push([`train ${n / 1000}k @960x540 ${backend}`, `${(1000 / perIt).toFixed(2)} it/s`, `${(perIt / fwd.wallMs).toFixed(1)}x a forward frame`, `${perIt.toFixed(0)} ms per iteration` + (backend === 'cuda' ? ' (uploads per step)' : '')]);
+      rows.push([
+        `train ${n / 1000}k @960x540 ${backend}`,
+        `${(1000 / perIt).toFixed(2)} it/s`,
+        `${(perIt / fwd.wallMs).toFixed(1)}x a forward frame`,
+        `${perIt.toFixed(0)} ms per iteration${backend === 'cuda' ? ' (uploads per step)' : ''}`,
+      ]);
       if (backend === 'cuda') {
         // The device-resident session: nothing crosses the bus but the loss.
         const session = await SplatTrainSession.create(m, [{ camera: cam, target }]);
@@ -156,11 +215,17 @@ async function main() {
           const sAdam = { step: 0 };
           const sOpts = { shDegree: m.shDegree, accumulate: true, ndcScale: 480 };
           await session.step(0, sAdam, lr, sOpts);
-          const runsS = 20, t1 = performance.now();
+          const runsS = 20,
+            t1 = performance.now();
           for (let i = 0; i < runsS; i++) await session.step(0, sAdam, lr, sOpts);
           const perS = (performance.now() - t1) / runsS;
           out.cudaSessionItersPerSecond = 1000 / perS;
-          rows.push([`train ${n / 1000}k @960x540 cuda session`, `${(1000 / perS).toFixed(1)} it/s`, `${(perIt / perS).toFixed(1)}x the per-step upload path`, `${perS.toFixed(1)} ms per iteration, state on the device`]);
+          rows.push([
+            `train ${n / 1000}k @960x540 cuda session`,
+            `${(1000 / perS).toFixed(1)} it/s`,
+            `${(perIt / perS).toFixed(1)}x the per-step upload path`,
+            `${perS.toFixed(1)} ms per iteration, state on the device`,
+          ]);
         } finally {
           session.close();
         }
@@ -172,48 +237,106 @@ async function main() {
   // ---- memory and file sizes ----
   {
     const m = roomSplats(100_000);
-    const ply = encodeSplats(m, 'ply').length, spl = encodeSplats(m, 'splat').length, spz = encodeSplats(m, 'spz').length;
+    const ply = encodeSplats(m, 'ply').length,
+      spl = encodeSplats(m, 'splat').length,
+      spz = encodeSplats(m, 'spz').length;
     const mem = modelBytes(m) / m.count;
-    results.sizes = { memoryBytesPerGaussian: mem, plyBytesPerGaussian: ply / m.count, splatBytesPerGaussian: spl / m.count, spzBytesPerGaussian: spz / m.count };
-    rows.push(['memory (SH 3)', `${mem.toFixed(0)} B/Gaussian`, `${(mem / (ply / m.count)).toFixed(2)}x the PLY`, 'means, log scales, quats, opacity, 48 SH floats']);
+    results.sizes = {
+      memoryBytesPerGaussian: mem,
+      plyBytesPerGaussian: ply / m.count,
+      splatBytesPerGaussian: spl / m.count,
+      spzBytesPerGaussian: spz / m.count,
+    };
+    rows.push([
+      'memory (SH 3)',
+      `${mem.toFixed(0)} B/Gaussian`,
+      `${(mem / (ply / m.count)).toFixed(2)}x the PLY`,
+      'means, log scales, quats, opacity, 48 SH floats',
+    ]);
     rows.push(['file .ply', `${(ply / m.count).toFixed(1)} B/Gaussian`, '1.00x', '62 floats']);
-    rows.push(['file .splat', `${(spl / m.count).toFixed(1)} B/Gaussian`, `${(spl / ply).toFixed(3)}x the PLY`, 'SH degree 0 only']);
-    rows.push(['file .spz', `${(spz / m.count).toFixed(1)} B/Gaussian`, `${(spz / ply).toFixed(3)}x the PLY`, 'gzip, SH 3 quantized']);
+    rows.push([
+      'file .splat',
+      `${(spl / m.count).toFixed(1)} B/Gaussian`,
+      `${(spl / ply).toFixed(3)}x the PLY`,
+      'SH degree 0 only',
+    ]);
+    rows.push([
+      'file .spz',
+      `${(spz / m.count).toFixed(1)} B/Gaussian`,
+      `${(spz / ply).toFixed(3)}x the PLY`,
+      'gzip, SH 3 quantized',
+    ]);
   }
 
   // ---- PSNR against training time ----
   const psnrRuns: Record<string, unknown>[] = [];
-  for (const [name, make] of [['hero', () => GENERATORS.hero(1)], ['cornell', () => GENERATORS.cornell(1)]] as const) {
+  for (const [name, make] of [
+    ['hero', () => GENERATORS.hero(1)],
+    ['cornell', () => GENERATORS.cornell(1)],
+  ] as const) {
     const scene = make();
     const { textures } = await decodeSceneTextures(scene);
     const bounds = sceneBounds(scene);
     const bvh = await sceneBvh(scene);
-    const size = quick ? 64 : 128, bg: [number, number, number] = [0, 0, 0];
+    const size = quick ? 64 : 128,
+      bg: [number, number, number] = [0, 0, 0];
     const target = async (views: View[]): Promise<TrainingView[]> => {
       const out: TrainingView[] = [];
-      for (const view of views) out.push({ view, target: await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, background: [0, 0, 0, 1], seed: 1 }) });
+      for (const view of views)
+        out.push({
+          view,
+          target: await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, background: [0, 0, 0, 1], seed: 1 }),
+        });
       return out;
     };
     const inside = name === 'cornell' ? 0.3 : 0;
-    const train = await target(placeCameras(bounds, { count: 24, width: size, height: size, inside, seed: 'bench-train' }));
-    const held = await target(placeCameras(bounds, { count: 4, width: size, height: size, inside, seed: 'bench-held' }));
+    const train = await target(
+      placeCameras(bounds, { count: 24, width: size, height: size, inside, seed: 'bench-train' }),
+    );
+    const held = await target(
+      placeCameras(bounds, { count: 4, width: size, height: size, inside, seed: 'bench-held' }),
+    );
     const evalPsnr = async (m: GaussianModel) => {
       let s = 0;
-      for (const v of held) s += psnr((await renderSplats(m, splatCamera(v.view), { background: bg })).image.data, v.target.data, size * size);
+      for (const v of held)
+        s += psnr(
+          (await renderSplats(m, splatCamera(v.view), { background: bg })).image.data,
+          v.target.data,
+          size * size,
+        );
       return s / held.length;
     };
     const t0 = performance.now();
     let model = convertScene(scene, { budget: 20_000, textures, seed: 1 });
     const convertSeconds = (performance.now() - t0) / 1000;
-    const curve: { iterations: number; seconds: number; psnr: number; gaussians: number }[] = [{ iterations: 0, seconds: convertSeconds, psnr: await evalPsnr(model), gaussians: model.count }];
-    let secs = convertSeconds, done = 0;
+    const curve: { iterations: number; seconds: number; psnr: number; gaussians: number }[] = [
+      { iterations: 0, seconds: convertSeconds, psnr: await evalPsnr(model), gaussians: model.count },
+    ];
+    let secs = convertSeconds,
+      done = 0;
     for (const chunk of quick ? [100] : [200, 400, 800]) {
-      const res = await trainSplats(model, train, { iterations: chunk, shDegree: 2, background: bg, maxGaussians: 80_000, seed: done + 1, densifyEvery: 100, densifyFrom: 50 });
-      model = res.model; secs += res.seconds; done += chunk;
+      const res = await trainSplats(model, train, {
+        iterations: chunk,
+        shDegree: 2,
+        background: bg,
+        maxGaussians: 80_000,
+        seed: done + 1,
+        densifyEvery: 100,
+        densifyFrom: 50,
+      });
+      model = res.model;
+      secs += res.seconds;
+      done += chunk;
       curve.push({ iterations: done, seconds: secs, psnr: await evalPsnr(model), gaussians: model.count });
     }
     psnrRuns.push({ scene: name, size, curve });
-    for (const c of curve) rows.push([`psnr ${name} it ${c.iterations}`, `${c.psnr.toFixed(2)} dB`, `${(c.psnr - curve[0].psnr >= 0 ? '+' : '')}${(c.psnr - curve[0].psnr).toFixed(2)} dB vs conversion`, `${c.seconds.toFixed(1)} s, ${c.gaussians.toLocaleString('en-US')} Gaussians`]);
+    for (const c of curve)
+      rows.push([
+        `psnr ${name} it ${c.iterations}`,
+        `${c.psnr.toFixed(2)} dB`,
+        `${c.psnr - curve[0].psnr >= 0 ? '+' : ''}${(c.psnr - curve[0].psnr).toFixed(2)} dB vs conversion`,
+        `${c.seconds.toFixed(1)} s, ${c.gaussians.toLocaleString('en-US')} Gaussians`,
+      ]);
   }
   results.psnr = psnrRuns;
 
@@ -221,10 +344,25 @@ async function main() {
   {
     const scene = GENERATORS.hero(1);
     const { textures } = await decodeSceneTextures(scene);
-    const r = await trainObjectSplats(scene, { profile: { budget: 1_000_000, iterations: 7000, shDegree: 3 }, textures, timeBudgetSeconds: quick ? 6 : 15 });
-    results.objectApi = { scene: 'hero', heldOutPsnr: r.heldOutPsnr, conversionPsnr: r.conversionPsnr, iterations: r.iterations, gaussians: r.model.count, seconds: r.seconds };
-    rows.push(['trainObjectSplats hero', `${r.heldOutPsnr.toFixed(2)} dB`, `${(r.heldOutPsnr - r.conversionPsnr >= 0 ? '+' : '')}${(r.heldOutPsnr - r.conversionPsnr).toFixed(2)} dB vs conversion`,
-      `${r.seconds.total.toFixed(1)} s of a ${quick ? 6 : 15} s budget, ${r.iterations} iterations, ${r.model.count.toLocaleString('en-US')} Gaussians`]);
+    const r = await trainObjectSplats(scene, {
+      profile: { budget: 1_000_000, iterations: 7000, shDegree: 3 },
+      textures,
+      timeBudgetSeconds: quick ? 6 : 15,
+    });
+    results.objectApi = {
+      scene: 'hero',
+      heldOutPsnr: r.heldOutPsnr,
+      conversionPsnr: r.conversionPsnr,
+      iterations: r.iterations,
+      gaussians: r.model.count,
+      seconds: r.seconds,
+    };
+    rows.push([
+      'trainObjectSplats hero',
+      `${r.heldOutPsnr.toFixed(2)} dB`,
+      `${r.heldOutPsnr - r.conversionPsnr >= 0 ? '+' : ''}${(r.heldOutPsnr - r.conversionPsnr).toFixed(2)} dB vs conversion`,
+      `${r.seconds.total.toFixed(1)} s of a ${quick ? 6 : 15} s budget, ${r.iterations} iterations, ${r.model.count.toLocaleString('en-US')} Gaussians`,
+    ]);
   }
 
   const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));

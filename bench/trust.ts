@@ -21,11 +21,23 @@ import { startEmbeddedTrust } from '../ts-core/src/trust/embedded.js';
 import { RenderedSampleEvaluator } from '../ts-core/src/trust/evaluator-render.js';
 import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '../ts-core/src/trust/sampling.js';
 import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
-import { DEFAULT_REPUTATION, isTrusted, updateReputation, voteWeight, type Reputation } from '../ts-core/src/trust/reputation.js';
+import {
+  DEFAULT_REPUTATION,
+  isTrusted,
+  updateReputation,
+  voteWeight,
+  type Reputation,
+} from '../ts-core/src/trust/reputation.js';
 import { Rng } from '../ts-core/src/util/rng.js';
 import { tempDir } from '../scripts/temp-dir.js';
 import { describeMachine, machineRecord } from './machine.js';
-import { DEFAULT_RENDER, type MetricName, type RenderSpec, type SampleMetrics, type Vote } from '../ts-core/src/trust/types.js';
+import {
+  DEFAULT_RENDER,
+  type MetricName,
+  type RenderSpec,
+  type SampleMetrics,
+  type Vote,
+} from '../ts-core/src/trust/types.js';
 
 /** The REALTIME profile's thresholds (what npm start judges the Cornell box bake against). */
 const BENCH_THRESHOLDS = { psnr: 26, ssim: 0.9, flip: 0.15 };
@@ -36,23 +48,50 @@ const root = (() => {
   return d;
 })();
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
 
 /** Time per sample of each evaluation the nodes run (after a warm-up that parses the blobs), as a ratio to the ray-core preview. */
 async function perSampleCost(real: RealBlobs) {
   const ev = new RenderedSampleEvaluator();
   const specs = sampleSpecs('5a'.repeat(32), 8);
   const cases: { name: string; artifact: Uint8Array; kind: 'lightmap-gltf' | 'splat'; render: RenderSpec }[] = [
-    { name: 'preview, shaded (old node default)', artifact: real.bake, kind: 'lightmap-gltf', render: { reference: 'shaded', spp: 1, bounces: 0, pixels: 32 } },
-    { name: 'bake: path traced vs lightmapped (default)', artifact: real.bake, kind: 'lightmap-gltf', render: DEFAULT_RENDER },
-    { name: 'bake: same at 128 spp (optimize, path-traced profiles)', artifact: real.bake, kind: 'lightmap-gltf', render: { ...DEFAULT_RENDER, spp: 128 } },
-    { name: 'splat: albedo vs splat rasterizer', artifact: real.spz, kind: 'splat', render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 } },
+    {
+      name: 'preview, shaded (old node default)',
+      artifact: real.bake,
+      kind: 'lightmap-gltf',
+      render: { reference: 'shaded', spp: 1, bounces: 0, pixels: 32 },
+    },
+    {
+      name: 'bake: path traced vs lightmapped (default)',
+      artifact: real.bake,
+      kind: 'lightmap-gltf',
+      render: DEFAULT_RENDER,
+    },
+    {
+      name: 'bake: same at 128 spp (optimize, path-traced profiles)',
+      artifact: real.bake,
+      kind: 'lightmap-gltf',
+      render: { ...DEFAULT_RENDER, spp: 128 },
+    },
+    {
+      name: 'splat: albedo vs splat rasterizer',
+      artifact: real.spz,
+      kind: 'splat',
+      render: { reference: 'albedo', spp: 4, bounces: 0, pixels: 32 },
+    },
   ];
   const rows = [];
   for (const c of cases) {
     await ev.evaluate(real.reference, c.artifact, c.kind, specs[0], c.render); // parse and warm up
     const ms: number[] = [];
-    for (const sp of specs) { const t0 = performance.now(); await ev.evaluate(real.reference, c.artifact, c.kind, sp, c.render); ms.push(performance.now() - t0); }
+    for (const sp of specs) {
+      const t0 = performance.now();
+      await ev.evaluate(real.reference, c.artifact, c.kind, sp, c.render);
+      ms.push(performance.now() - t0);
+    }
     rows.push({ name: c.name, render: c.render, medianMs: pct(ms, 0.5), maxMs: Math.max(...ms) });
   }
   const base = rows[0].medianMs;
@@ -71,7 +110,10 @@ async function throughput(real: RealBlobs) {
     const t0 = performance.now();
     const samples: SampleMetrics[] = [];
     for (const s of sampleSpecs(`${seed}${r}`, sampleSize(0, 0.9))) {
-      samples.push({ index: s.index, ...(await ev.evaluate(real.reference, real.bake, 'lightmap-gltf', s, DEFAULT_RENDER)) });
+      samples.push({
+        index: s.index,
+        ...(await ev.evaluate(real.reference, real.bake, 'lightmap-gltf', s, DEFAULT_RENDER)),
+      });
       if (canStop(samples, BENCH_THRESHOLDS, 0.9)) break;
     }
     if (r > 0) baselineMs.push(performance.now() - t0); // the first run parses the blobs
@@ -84,24 +126,46 @@ async function throughput(real: RealBlobs) {
     c.addNode(['--count', String(nodes), '--key', join(dataDir, 'node.key')]);
     await c.waitForNodes(nodes);
     const client = c.client();
-    const job = (artifact: Uint8Array) => ({ referenceScene: real.reference, artifact, kind: 'lightmap-gltf' as const, thresholds: BENCH_THRESHOLDS, complexity: 0, confidence: 0.9, render: DEFAULT_RENDER });
+    const job = (artifact: Uint8Array) => ({
+      referenceScene: real.reference,
+      artifact,
+      kind: 'lightmap-gltf' as const,
+      thresholds: BENCH_THRESHOLDS,
+      complexity: 0,
+      confidence: 0.9,
+      render: DEFAULT_RENDER,
+    });
     await client.submit(job(real.bake), { timeoutMs: 300_000 }); // warm-up
-    const jobs = 6, concurrency = 3, lat: number[] = [];
+    const jobs = 6,
+      concurrency = 3,
+      lat: number[] = [];
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < jobs) {
-        const i = next++;
-        const s = performance.now();
-        const cert = await client.submit(job(i % 2 ? real.bakeX2 : real.bake), { timeoutMs: 300_000 });
-        if (cert.verdict !== (i % 2 ? 'rejected' : 'accepted')) throw new Error(`wrong verdict in the benchmark: ${cert.reason}`);
-        lat.push(performance.now() - s);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < jobs) {
+          const i = next++;
+          const s = performance.now();
+          const cert = await client.submit(job(i % 2 ? real.bakeX2 : real.bake), { timeoutMs: 300_000 });
+          if (cert.verdict !== (i % 2 ? 'rejected' : 'accepted'))
+            throw new Error(`wrong verdict in the benchmark: ${cert.reason}`);
+          lat.push(performance.now() - s);
+        }
+      }),
+    );
     const wall = performance.now() - t0;
     client.close();
     await c.stop();
-    rows.push({ nodes, jobs, jobsPerMin: jobs / (wall / 60_000), p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), p50VsLocal: pct(lat, 0.5) / baseline, p99VsLocal: pct(lat, 0.99) / baseline, localJobsPerMinVsEngine: (60_000 / baseline) / (jobs / (wall / 60_000)) });
+    rows.push({
+      nodes,
+      jobs,
+      jobsPerMin: jobs / (wall / 60_000),
+      p50Ms: pct(lat, 0.5),
+      p99Ms: pct(lat, 0.99),
+      p50VsLocal: pct(lat, 0.5) / baseline,
+      p99VsLocal: pct(lat, 0.99) / baseline,
+      localJobsPerMinVsEngine: 60_000 / baseline / (jobs / (wall / 60_000)),
+    });
   }
   return { baselineLocalMs: baseline, rows };
 }
@@ -109,8 +173,22 @@ async function throughput(real: RealBlobs) {
 function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 0.01, seed: 7 }) {
   const rng = new Rng(`trust-sim-${p}-${opts.seed}`);
   const liarCount = Math.round(p * opts.nodes);
-  const nodes = Array.from({ length: opts.nodes }, (_, i) => ({ key: `n${i}`, liar: i < liarCount, rep: { ...DEFAULT_REPUTATION.prior } as Reputation, jobs: 0, firstFlag: -1, flags: 0 }));
-  let acceptedBad = 0, bad = 0, rejectedGood = 0, good = 0, evaluations = 0, inconclusive = 0, acceptedBadMinority = 0, badMinority = 0;
+  const nodes = Array.from({ length: opts.nodes }, (_, i) => ({
+    key: `n${i}`,
+    liar: i < liarCount,
+    rep: { ...DEFAULT_REPUTATION.prior } as Reputation,
+    jobs: 0,
+    firstFlag: -1,
+    flags: 0,
+  }));
+  let acceptedBad = 0,
+    bad = 0,
+    rejectedGood = 0,
+    good = 0,
+    evaluations = 0,
+    inconclusive = 0,
+    acceptedBadMinority = 0,
+    badMinority = 0;
   const truth = { good: { psnr: 48, ssim: 0.995, flip: 0.01 }, bad: { psnr: 22, ssim: 0.8, flip: 0.15 } };
   for (let j = 0; j < opts.jobs; j++) {
     const isGood = rng.next() < 0.5;
@@ -118,13 +196,25 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
     const t = isGood ? truth.good : truth.bad;
     const trusted = nodes.filter((n) => isTrusted(n.rep));
     const untrusted = nodes.filter((n) => !isTrusted(n.rep));
-    const pick = <T>(xs: T[], k: number) => { const c = [...xs]; for (let i = c.length - 1; i > 0; i--) { const r = rng.int(i + 1); [c[i], c[r]] = [c[r], c[i]]; } return c.slice(0, k); };
+    const pick = <T>(xs: T[], k: number) => {
+      const c = [...xs];
+      for (let i = c.length - 1; i > 0; i--) {
+        const r = rng.int(i + 1);
+        [c[i], c[r]] = [c[r], c[i]];
+      }
+      return c.slice(0, k);
+    };
     const order = pick(trusted, trusted.length);
     let quorum = order.slice(0, opts.quorum);
     const spot = untrusted.length ? pick(untrusted, 1) : [];
     const lie = isGood ? truth.bad : { psnr: 55, ssim: 0.999, flip: 0.002 };
-    const voteOf = (n: typeof nodes[number]): Vote => {
-      const m = n.liar ? lie : Object.fromEntries(METRICS.map((k) => [k, t[k] * (1 + opts.jitter * (rng.next() * 2 - 1))])) as Record<MetricName, number>;
+    const voteOf = (n: (typeof nodes)[number]): Vote => {
+      const m = n.liar
+        ? lie
+        : (Object.fromEntries(METRICS.map((k) => [k, t[k] * (1 + opts.jitter * (rng.next() * 2 - 1))])) as Record<
+            MetricName,
+            number
+          >);
       const samples = Array.from({ length: 5 }, (_, i) => ({ index: i, ...m }));
       return { jobId: `j${j}`, nodeKey: n.key, samples, means: m, pass: passes(m, THRESHOLDS), sig: '' };
     };
@@ -132,8 +222,13 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
     const votes = quorum.map(voteOf);
     let r = decide(votes, new Map(quorum.map((n) => [n.key, voteWeight(n.rep, 1, true)])), THRESHOLDS);
     // Dissent widens up to 2k + 1; no supermajority keeps widening up to 4k + 1 (liars cannot hold a third of a large sample of a pool where they are fewer).
-    const cap = () => (r.contested || r.verdict === 'inconclusive' ? widenCap(opts.quorum, true) : widenCap(opts.quorum, false));
-    while ((r.contested || r.verdict === 'inconclusive' || r.dissenting.length > 0) && quorum.length + 2 <= cap() && order.length >= quorum.length + 2) {
+    const cap = () =>
+      r.contested || r.verdict === 'inconclusive' ? widenCap(opts.quorum, true) : widenCap(opts.quorum, false);
+    while (
+      (r.contested || r.verdict === 'inconclusive' || r.dissenting.length > 0) &&
+      quorum.length + 2 <= cap() &&
+      order.length >= quorum.length + 2
+    ) {
       const extra = order.slice(quorum.length, quorum.length + 2);
       quorum = [...quorum, ...extra];
       votes.push(...extra.map(voteOf));
@@ -145,26 +240,43 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
     const liarsIn = quorum.filter((n) => n.liar).length;
     if (!isGood && accepted) acceptedBad++;
     if (isGood && !accepted) rejectedGood++;
-    if (!isGood && liarsIn <= (opts.quorum - 1) / 3) { badMinority++; if (accepted) acceptedBadMinority++; }
+    if (!isGood && liarsIn <= (opts.quorum - 1) / 3) {
+      badMinority++;
+      if (accepted) acceptedBadMinority++;
+    }
     if (r.contested) continue; // reputations do not move on a contested result
     for (const n of quorum) {
       const flagged = r.flagged.includes(n.key);
       n.jobs++;
-      if (flagged) { n.flags++; if (n.firstFlag < 0) n.firstFlag = n.jobs; }
+      if (flagged) {
+        n.flags++;
+        if (n.firstFlag < 0) n.firstFlag = n.jobs;
+      }
       n.rep = updateReputation(n.rep, flagged ? 'flagged' : 'agree');
     }
     for (const n of spot) {
       const v = voteOf(n);
-      const dev = METRICS.some((k) => Math.abs(v.means[k] - r.medians[k]) > 0.2 * Math.abs(r.medians[k]) + ({ psnr: 0.5, ssim: 0.01, flip: 0.01 })[k]);
+      const dev = METRICS.some(
+        (k) =>
+          Math.abs(v.means[k] - r.medians[k]) > 0.2 * Math.abs(r.medians[k]) + { psnr: 0.5, ssim: 0.01, flip: 0.01 }[k],
+      );
       n.jobs++;
-      if (dev) { n.flags++; if (n.firstFlag < 0) n.firstFlag = n.jobs; }
+      if (dev) {
+        n.flags++;
+        if (n.firstFlag < 0) n.firstFlag = n.jobs;
+      }
       n.rep = updateReputation(n.rep, dev ? 'flagged' : 'agree');
     }
   }
-  const liars = nodes.filter((n) => n.liar), honest = nodes.filter((n) => !n.liar);
+  const liars = nodes.filter((n) => n.liar),
+    honest = nodes.filter((n) => !n.liar);
   const flaggedWithin20 = liars.filter((n) => n.firstFlag > 0 && n.firstFlag <= 20).length;
   return {
-    p, liars: liars.length, nodes: opts.nodes, quorum: opts.quorum, jobs: opts.jobs,
+    p,
+    liars: liars.length,
+    nodes: opts.nodes,
+    quorum: opts.quorum,
+    jobs: opts.jobs,
     acceptedBadRate: acceptedBad / Math.max(1, bad),
     acceptedBadRateWithinFaultBound: acceptedBadMinority / Math.max(1, badMinority),
     falseRejectionRate: rejectedGood / Math.max(1, good),
@@ -172,7 +284,12 @@ function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 
     evaluationsPerJob: evaluations / opts.jobs,
     redundancyVsSingle: evaluations / opts.jobs / 1,
     liarsFlaggedWithin20Jobs: liars.length ? flaggedWithin20 / liars.length : 1,
-    medianJobsToFirstFlag: liars.length ? pct(liars.map((n) => (n.firstFlag < 0 ? Infinity : n.firstFlag)), 0.5) : 0,
+    medianJobsToFirstFlag: liars.length
+      ? pct(
+          liars.map((n) => (n.firstFlag < 0 ? Infinity : n.firstFlag)),
+          0.5,
+        )
+      : 0,
     liarsUntrustedAtEnd: liars.length ? liars.filter((n) => !isTrusted(n.rep)).length / liars.length : 1,
     honestEverFlagged: honest.filter((n) => n.flags > 0).length / honest.length,
   };
@@ -188,18 +305,35 @@ if (real) {
   results.perSample = cost;
   console.log('\nNode cost per sample (Cornell box, one crop; CPU backend)');
   console.log('evaluation                                              spp  pixels  median ms   max ms   vs preview');
-  for (const r of cost) console.log(`${r.name.padEnd(54)}  ${String(r.render.spp).padStart(3)}  ${String(r.render.pixels).padStart(6)}  ${f(r.medianMs, 0).padStart(9)}  ${f(r.maxMs, 0).padStart(7)}  ${f(r.vsPreview).padStart(10)}x`);
+  for (const r of cost)
+    console.log(
+      `${r.name.padEnd(54)}  ${String(r.render.spp).padStart(3)}  ${String(r.render.pixels).padStart(6)}  ${f(r.medianMs, 0).padStart(9)}  ${f(r.maxMs, 0).padStart(7)}  ${f(r.vsPreview).padStart(10)}x`,
+    );
 }
 const tp = real ? await throughput(real) : { baselineLocalMs: NaN, rows: [] };
 results.throughput = tp;
-if (!simOnly) console.log(`\nThroughput on loopback (Cornell box bake and ×2 bake, path traced at ${DEFAULT_RENDER.spp} spp, quorum 3, 6 jobs, 3 in flight; local single evaluation of one job = ${f(tp.baselineLocalMs)} ms)`);
+if (!simOnly)
+  console.log(
+    `\nThroughput on loopback (Cornell box bake and ×2 bake, path traced at ${DEFAULT_RENDER.spp} spp, quorum 3, 6 jobs, 3 in flight; local single evaluation of one job = ${f(tp.baselineLocalMs)} ms)`,
+  );
 if (!simOnly) console.log('nodes  jobs/min   p50 ms   p99 ms   p50 / local   p99 / local');
-if (!simOnly) for (const r of tp.rows) console.log(`${String(r.nodes).padStart(5)}  ${f(r.jobsPerMin).padStart(8)}  ${f(r.p50Ms, 0).padStart(7)}  ${f(r.p99Ms, 0).padStart(7)}  ${f(r.p50VsLocal).padStart(12)}  ${f(r.p99VsLocal).padStart(12)}`);
+if (!simOnly)
+  for (const r of tp.rows)
+    console.log(
+      `${String(r.nodes).padStart(5)}  ${f(r.jobsPerMin).padStart(8)}  ${f(r.p50Ms, 0).padStart(7)}  ${f(r.p99Ms, 0).padStart(7)}  ${f(r.p50VsLocal).padStart(12)}  ${f(r.p99VsLocal).padStart(12)}`,
+    );
 const sims = [0.05, 0.1, 0.2, 0.33].map((p) => simulate(p));
 results.simulation = sims;
-console.log('\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs, honest jitter 1%');
-console.log('   p  liars  accepted-bad  (f<=(k-1)/3)  false-reject  inconclusive  evals/job  liars flagged<=20 jobs  median jobs to flag  honest flagged');
-for (const s of sims) console.log(`${f(s.p, 2).padStart(4)}  ${String(s.liars).padStart(5)}  ${(100 * s.acceptedBadRate).toFixed(2).padStart(11)}%  ${(100 * s.acceptedBadRateWithinFaultBound).toFixed(2).padStart(11)}%  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${(100 * s.liarsFlaggedWithin20Jobs).toFixed(0).padStart(21)}%  ${String(s.medianJobsToFirstFlag).padStart(19)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%`);
+console.log(
+  '\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs, honest jitter 1%',
+);
+console.log(
+  '   p  liars  accepted-bad  (f<=(k-1)/3)  false-reject  inconclusive  evals/job  liars flagged<=20 jobs  median jobs to flag  honest flagged',
+);
+for (const s of sims)
+  console.log(
+    `${f(s.p, 2).padStart(4)}  ${String(s.liars).padStart(5)}  ${(100 * s.acceptedBadRate).toFixed(2).padStart(11)}%  ${(100 * s.acceptedBadRateWithinFaultBound).toFixed(2).padStart(11)}%  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${(100 * s.liarsFlaggedWithin20Jobs).toFixed(0).padStart(21)}%  ${String(s.medianJobsToFirstFlag).padStart(19)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%`,
+  );
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 console.log(`machine: ${describeMachine(machine)}`);
 writeFileSync(join(root, 'bench', 'results', 'trust.json'), JSON.stringify(results, null, 2));

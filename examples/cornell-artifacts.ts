@@ -36,13 +36,19 @@ export async function realBlobs(): Promise<RealBlobs> {
   const { encoded } = encodeLightmapPages(baked.pages, 'scene', {});
   const bake = await sceneToGlb(applyLightmaps(baked.scene, baked.layout, encoded));
   const doubled = applyLightmaps(baked.scene, baked.layout, encoded);
-  for (const m of doubled.materials) if (m.lightmap) m.lightmap = { ...m.lightmap, intensity: m.lightmap.intensity * 2 };
+  for (const m of doubled.materials)
+    if (m.lightmap) m.lightmap = { ...m.lightmap, intensity: m.lightmap.intensity * 2 };
   const bakeX2 = await sceneToGlb(doubled);
   const splats = convertScene(scene, { budget: 20_000, seed: 1 });
   const recoloured = cornellBox();
-  for (const m of recoloured.materials) m.baseColorFactor = [m.baseColorFactor[2], m.baseColorFactor[0], m.baseColorFactor[1], 1];
+  for (const m of recoloured.materials)
+    m.baseColorFactor = [m.baseColorFactor[2], m.baseColorFactor[0], m.baseColorFactor[1], 1];
   return {
-    reference, bake, bakeX2, ply: encodeSplats(splats, 'ply'), spz: encodeSplats(splats, 'spz'),
+    reference,
+    bake,
+    bakeX2,
+    ply: encodeSplats(splats, 'ply'),
+    spz: encodeSplats(splats, 'spz'),
     spzOther: encodeSplats(convertScene(recoloured, { budget: 20_000, seed: 1 }), 'spz'),
   };
 }

@@ -32,7 +32,9 @@ if (!args.has('--ts-only')) {
   const jobs = String(Math.max(1, (await import('node:os')).availableParallelism()));
   process.env.CMAKE_BUILD_PARALLEL_LEVEL ??= jobs;
   run(process.execPath, [cmakeJs, 'compile', '--out', 'build', ...defines]);
-  console.log(`build: native addon built ${nvcc ? `with CUDA (${nvcc}, sm_90 + compute_90 PTX)` : 'CPU-only (no nvcc found)'}`);
+  console.log(
+    `build: native addon built ${nvcc ? `with CUDA (${nvcc}, sm_90 + compute_90 PTX)` : 'CPU-only (no nvcc found)'}`,
+  );
 }
 if (!args.has('--native-only')) {
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);

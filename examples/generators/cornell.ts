@@ -13,7 +13,10 @@ export interface CornellOptions {
 }
 
 const diffuse = (name: string, rgb: [number, number, number]): Material => ({
-  ...defaultMaterial(name), baseColorFactor: [...rgb, 1], metallicFactor: 0, roughnessFactor: 1,
+  ...defaultMaterial(name),
+  baseColorFactor: [...rgb, 1],
+  metallicFactor: 0,
+  roughnessFactor: 1,
 });
 
 export function cornellBox(o: CornellOptions = {}): Scene {
@@ -37,21 +40,52 @@ export function cornellBox(o: CornellOptions = {}): Scene {
 
   const tall = new MeshBuilder();
   tall.box([0, 0.6, 0], [0.3, 0.6, 0.3], sub);
-  addNode(scene, { name: 'tall_block', mesh: addMesh(scene, 'tall_block', [tall.build(white)]), translation: [-0.35, 0, -0.3], rotation: axisAngle([0, 1, 0], 0.3) });
+  addNode(scene, {
+    name: 'tall_block',
+    mesh: addMesh(scene, 'tall_block', [tall.build(white)]),
+    translation: [-0.35, 0, -0.3],
+    rotation: axisAngle([0, 1, 0], 0.3),
+  });
   const short = new MeshBuilder();
   short.box([0, 0.3, 0], [0.3, 0.3, 0.3], sub);
-  addNode(scene, { name: 'short_block', mesh: addMesh(scene, 'short_block', [short.build(white)]), translation: [0.35, 0, 0.35], rotation: axisAngle([0, 1, 0], -0.3) });
+  addNode(scene, {
+    name: 'short_block',
+    mesh: addMesh(scene, 'short_block', [short.build(white)]),
+    translation: [0.35, 0, 0.35],
+    rotation: axisAngle([0, 1, 0], -0.3),
+  });
 
   if (o.variant === 'point') {
-    scene.lights.push({ name: 'bulb', type: 'point', color: [1, 0.85, 0.6], intensity: 8, innerConeAngle: 0, outerConeAngle: Math.PI / 4, size: 0.05 });
+    scene.lights.push({
+      name: 'bulb',
+      type: 'point',
+      color: [1, 0.85, 0.6],
+      intensity: 8,
+      innerConeAngle: 0,
+      outerConeAngle: Math.PI / 4,
+      size: 0.05,
+    });
     addNode(scene, { name: 'bulb', light: 0, translation: [0, 1.9, 0] });
   } else {
-    const emitter = addMaterial(scene, { ...diffuse('light', [0.78, 0.78, 0.78]), emissiveFactor: [1, 0.85, 0.6], emissiveStrength: 12 });
+    const emitter = addMaterial(scene, {
+      ...diffuse('light', [0.78, 0.78, 0.78]),
+      emissiveFactor: [1, 0.85, 0.6],
+      emissiveStrength: 12,
+    });
     const lamp = new MeshBuilder();
     lamp.quad([-0.25, 1.995, -0.25], [0.5, 0, 0], [0, 0, 0.5]); // faces -y
     addNode(scene, { name: 'area_light', mesh: addMesh(scene, 'area_light', [lamp.build(emitter)]) });
   }
-  scene.cameras.push({ name: 'front', type: 'perspective', yfov: 0.69, aspectRatio: 1, znear: 0.05, zfar: 100, xmag: 1, ymag: 1 });
+  scene.cameras.push({
+    name: 'front',
+    type: 'perspective',
+    yfov: 0.69,
+    aspectRatio: 1,
+    znear: 0.05,
+    zfar: 100,
+    xmag: 1,
+    ymag: 1,
+  });
   addNode(scene, { name: 'camera', camera: 0, translation: [0, 1, 3.9] });
   return scene;
 }

@@ -31,8 +31,12 @@ export class MeshBuilder {
     const base = this.vertexCount;
     for (let j = 0; j <= nv; j++)
       for (let i = 0; i <= nu; i++) {
-        const s = i / nu, t = j / nv;
-        this.vertex([o[0] + u[0] * s + v[0] * t, o[1] + u[1] * s + v[1] * t, o[2] + u[2] * s + v[2] * t], n, [s * uvScale[0], t * uvScale[1]]);
+        const s = i / nu,
+          t = j / nv;
+        this.vertex([o[0] + u[0] * s + v[0] * t, o[1] + u[1] * s + v[1] * t, o[2] + u[2] * s + v[2] * t], n, [
+          s * uvScale[0],
+          t * uvScale[1],
+        ]);
       }
     for (let j = 0; j < nv; j++)
       for (let i = 0; i < nu; i++) {
@@ -44,7 +48,8 @@ export class MeshBuilder {
 
   /** Axis-aligned box centred at c with half-extents h, faces outward; `sub` cells per face edge. */
   box(c: number[], h: number[], sub = 1): void {
-    const [x, y, z] = c, [a, b, d] = h;
+    const [x, y, z] = c,
+      [a, b, d] = h;
     this.quad([x - a, y - b, z + d], [2 * a, 0, 0], [0, 2 * b, 0], sub, sub); // +z
     this.quad([x + a, y - b, z - d], [-2 * a, 0, 0], [0, 2 * b, 0], sub, sub); // -z
     this.quad([x + a, y - b, z + d], [0, 0, -2 * d], [0, 2 * b, 0], sub, sub); // +x
@@ -58,12 +63,15 @@ export class MeshBuilder {
     const base = this.vertexCount;
     for (let j = 0; j <= rings; j++)
       for (let i = 0; i <= segments; i++) {
-        const a = (i / segments) * Math.PI * 2, ca = Math.cos(a), sa = Math.sin(a);
+        const a = (i / segments) * Math.PI * 2,
+          ca = Math.cos(a),
+          sa = Math.sin(a);
         this.vertex([x + r * ca, y0 + (y1 - y0) * (j / rings), z + r * sa], [ca, 0, sa], [i / segments, j / rings]);
       }
     for (let j = 0; j < rings; j++)
       for (let i = 0; i < segments; i++) {
-        const a = base + j * (segments + 1) + i, b = a + segments + 1;
+        const a = base + j * (segments + 1) + i,
+          b = a + segments + 1;
         this.triangle(a, b, a + 1);
         this.triangle(a + 1, b, b + 1);
       }
@@ -75,13 +83,21 @@ export class MeshBuilder {
    */
   arch(p0: number[], p1: number[], y: number, depth: number, segments: number): void {
     const mid = [(p0[0] + p1[0]) / 2, (p0[2] + p1[2]) / 2];
-    const dx = (p1[0] - p0[0]) / 2, dz = (p1[2] - p0[2]) / 2;
-    const r = Math.hypot(dx, dz), ux = dx / r, uz = dz / r;
-    const px = -uz * depth / 2, pz = ux * depth / 2;
+    const dx = (p1[0] - p0[0]) / 2,
+      dz = (p1[2] - p0[2]) / 2;
+    const r = Math.hypot(dx, dz),
+      ux = dx / r,
+      uz = dz / r;
+    const px = (-uz * depth) / 2,
+      pz = (ux * depth) / 2;
     const base = this.vertexCount;
     for (let i = 0; i <= segments; i++) {
-      const a = Math.PI * (1 - i / segments), ca = Math.cos(a), sa = Math.sin(a);
-      const cx = mid[0] + ux * r * ca, cz = mid[1] + uz * r * ca, cy = y + r * sa;
+      const a = Math.PI * (1 - i / segments),
+        ca = Math.cos(a),
+        sa = Math.sin(a);
+      const cx = mid[0] + ux * r * ca,
+        cz = mid[1] + uz * r * ca,
+        cy = y + r * sa;
       const n = [-ux * ca, -sa, -uz * ca];
       this.vertex([cx - px, cy, cz - pz], n, [i / segments, 0]);
       this.vertex([cx + px, cy, cz + pz], n, [i / segments, 1]);

@@ -7,8 +7,17 @@ import { createScene, defaultMaterial, type Primitive, type Scene } from '../../
 
 export function smoothBlobPrimitive(triangles: number): Primitive {
   const n = Math.max(2, Math.round(Math.sqrt(triangles / 12)));
-  const positions: number[] = [], normals: number[] = [], indices: number[] = [];
-  const faces = [[0, 1, 2], [0, 2, 1], [1, 2, 0], [1, 0, 2], [2, 0, 1], [2, 1, 0]];
+  const positions: number[] = [],
+    normals: number[] = [],
+    indices: number[] = [];
+  const faces = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 2, 0],
+    [1, 0, 2],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
   faces.forEach(([a, b, c], f) => {
     const sign = f % 2 ? -1 : 1;
     const base = positions.length / 3;
@@ -30,7 +39,12 @@ export function smoothBlobPrimitive(triangles: number): Primitive {
         indices.push(v, v + 1, v + n + 1, v + 1, v + n + 2, v + n + 1);
       }
   });
-  return { positions: Float32Array.from(positions), normals: Float32Array.from(normals), indices: Uint32Array.from(indices), material: 0 };
+  return {
+    positions: Float32Array.from(positions),
+    normals: Float32Array.from(normals),
+    indices: Uint32Array.from(indices),
+    material: 0,
+  };
 }
 
 export function smoothBlobScene(triangles: number): Scene {

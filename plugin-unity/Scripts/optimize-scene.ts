@@ -8,46 +8,85 @@ import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { Ote, UnityEngine } from 'csharp';
 import { $typeof } from 'puerts';
 import { UNITY_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
-import { engineToScene, type EngineMaterial, type EngineMesh, type EngineObject, type EngineSceneDump } from '../../ts-core/src/adapters/engine-scene.js';
+import {
+  engineToScene,
+  type EngineMaterial,
+  type EngineMesh,
+  type EngineObject,
+  type EngineSceneDump,
+} from '../../ts-core/src/adapters/engine-scene.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
 function dumpScene(): EngineSceneDump {
   const filters = UnityEngine.Object.FindObjectsOfType($typeof(UnityEngine.MeshFilter));
-  const meshes: EngineMesh[] = [], materials: EngineMaterial[] = [], objects: EngineObject[] = [];
-  const meshIndex = new Map<string, number>(), materialIndex = new Map<string, number>();
+  const meshes: EngineMesh[] = [],
+    materials: EngineMaterial[] = [],
+    objects: EngineObject[] = [];
+  const meshIndex = new Map<string, number>(),
+    materialIndex = new Map<string, number>();
   for (let i = 0; i < filters.Length; i++) {
     const f = filters.get_Item(i) as UnityEngine.MeshFilter;
     const mesh = f.sharedMesh;
     if (!mesh) continue;
     const renderer = f.GetComponent($typeof(UnityEngine.MeshRenderer)) as UnityEngine.MeshRenderer | null;
     if (!meshIndex.has(mesh.name)) {
-      const V = mesh.vertices, N = mesh.normals, U = mesh.uv, U2 = mesh.uv2;
-      const positions: number[] = [], normals: number[] = [], uv0: number[] = [], uv1: number[] = [];
-      for (let k = 0; k < V.Length; k++) { const p = V.get_Item(k), n = N.get_Item(k); positions.push(p.x, p.y, p.z); normals.push(n.x, n.y, n.z); }
+      const V = mesh.vertices,
+        N = mesh.normals,
+        U = mesh.uv,
+        U2 = mesh.uv2;
+      const positions: number[] = [],
+        normals: number[] = [],
+        uv0: number[] = [],
+        uv1: number[] = [];
+      for (let k = 0; k < V.Length; k++) {
+        const p = V.get_Item(k),
+          n = N.get_Item(k);
+        positions.push(p.x, p.y, p.z);
+        normals.push(n.x, n.y, n.z);
+      }
       for (let k = 0; k < U.Length; k++) uv0.push(U.get_Item(k).x, U.get_Item(k).y);
       for (let k = 0; k < U2.Length; k++) uv1.push(U2.get_Item(k).x, U2.get_Item(k).y);
       const sections = [];
       for (let s = 0; s < mesh.subMeshCount; s++) {
-        const tri = mesh.GetTriangles(s), indices: number[] = [];
+        const tri = mesh.GetTriangles(s),
+          indices: number[] = [];
         for (let k = 0; k < tri.Length; k++) indices.push(tri.get_Item(k));
         const mat = renderer?.sharedMaterials.get_Item(Math.min(s, renderer.sharedMaterials.Length - 1));
         const key = mat?.name ?? 'default';
         if (!materialIndex.has(key)) {
           materialIndex.set(key, materials.length);
           const c = mat?.color;
-          materials.push({ asset: key, baseColor: c ? [c.r, c.g, c.b, c.a] : [0.7, 0.7, 0.7, 1], metallic: mat?.GetFloat('_Metallic') ?? 0, roughness: 1 - (mat?.GetFloat('_Glossiness') ?? 0.2), emissive: [0, 0, 0], blend: 'opaque', twoSided: false });
+          materials.push({
+            asset: key,
+            baseColor: c ? [c.r, c.g, c.b, c.a] : [0.7, 0.7, 0.7, 1],
+            metallic: mat?.GetFloat('_Metallic') ?? 0,
+            roughness: 1 - (mat?.GetFloat('_Glossiness') ?? 0.2),
+            emissive: [0, 0, 0],
+            blend: 'opaque',
+            twoSided: false,
+          });
         }
-        sections.push({ positions, normals, uv0, ...(uv1.length ? { uv1 } : {}), indices, material: materialIndex.get(key)! });
+        sections.push({
+          positions,
+          normals,
+          uv0,
+          ...(uv1.length ? { uv1 } : {}),
+          indices,
+          material: materialIndex.get(key)!,
+        });
       }
       meshIndex.set(mesh.name, meshes.length);
       meshes.push({ asset: mesh.name, sections });
     }
     const t = f.transform;
     objects.push({
-      path: f.gameObject.name, mesh: meshIndex.get(mesh.name)!,
-      translation: [t.position.x, t.position.y, t.position.z], rotation: [t.rotation.x, t.rotation.y, t.rotation.z, t.rotation.w],
-      scale: [t.lossyScale.x, t.lossyScale.y, t.lossyScale.z], movable: !f.gameObject.isStatic,
+      path: f.gameObject.name,
+      mesh: meshIndex.get(mesh.name)!,
+      translation: [t.position.x, t.position.y, t.position.z],
+      rotation: [t.rotation.x, t.rotation.y, t.rotation.z, t.rotation.w],
+      scale: [t.lossyScale.x, t.lossyScale.y, t.lossyScale.z],
+      movable: !f.gameObject.isStatic,
     });
   }
   return { level: 'scene', meshes, materials, objects, lights: [] };
@@ -56,9 +95,17 @@ function dumpScene(): EngineSceneDump {
 async function main() {
   const out = `${UnityEngine.Application.dataPath}/../Library/Optimizer`;
   const scene = engineToScene(dumpScene(), UNITY_FRAME);
-  const glb = await new WebIO().registerExtensions([...ALL_EXTENSIONS, MOZLightmap]).writeBinary(sceneToDocument(scene));
+  const glb = await new WebIO()
+    .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
+    .writeBinary(sceneToDocument(scene));
   Ote.OptimizerProcess.SaveBytes(`${out}/scene.glb`, glb);
-  if (!Ote.OptimizerProcess.Start('node', `${out}/../../Packages/com.ote.optimizer/ote/ts-core/bin/ote.js`, `"${out}/scene.glb" -o "${out}/result" --profile balanced`)) {
+  if (
+    !Ote.OptimizerProcess.Start(
+      'node',
+      `${out}/../../Packages/com.ote.optimizer/ote/ts-core/bin/ote.js`,
+      `"${out}/scene.glb" -o "${out}/result" --profile balanced`,
+    )
+  ) {
     UnityEngine.Debug.Log('Optimizer: could not start the ote process');
     return;
   }
@@ -66,7 +113,8 @@ async function main() {
     for (let line = Ote.OptimizerProcess.Poll(); line !== null; line = Ote.OptimizerProcess.Poll()) {
       try {
         const e = JSON.parse(line) as { type: string; stage?: string; fraction?: number; report?: string };
-        if (e.type === 'progress') UnityEngine.Debug.Log(`Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
+        if (e.type === 'progress')
+          UnityEngine.Debug.Log(`Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
         if (e.type === 'result') UnityEngine.Debug.Log(`Optimizer: report at ${e.report}`);
       } catch {
         // Not a JSON line: the CLI's own messages, e.g. "ote optimize: level.glb: nodes[3] ...: ..." on bad input.

@@ -12,7 +12,13 @@ import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { $ref, $unref } from 'puerts';
 import * as UE from 'ue';
 import { UNREAL_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
-import { engineToScene, type EngineMaterial, type EngineMesh, type EngineObject, type EngineSceneDump } from '../../ts-core/src/adapters/engine-scene.js';
+import {
+  engineToScene,
+  type EngineMaterial,
+  type EngineMesh,
+  type EngineObject,
+  type EngineSceneDump,
+} from '../../ts-core/src/adapters/engine-scene.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -25,8 +31,11 @@ function dumpLevel(): EngineSceneDump {
   const world = UE.EditorLevelLibrary.GetEditorWorld();
   const actors = $ref(UE.NewArray<UE.Actor>(UE.Actor));
   UE.GameplayStatics.GetAllActorsOfClass(world, UE.StaticMeshActor.StaticClass(), actors);
-  const meshes: EngineMesh[] = [], materials: EngineMaterial[] = [], objects: EngineObject[] = [];
-  const meshIndex = new Map<string, number>(), materialIndex = new Map<string, number>();
+  const meshes: EngineMesh[] = [],
+    materials: EngineMaterial[] = [],
+    objects: EngineObject[] = [];
+  const meshIndex = new Map<string, number>(),
+    materialIndex = new Map<string, number>();
   const list = $unref(actors);
   for (let i = 0; i < list.Num(); i++) {
     const actor = list.Get(i) as UE.StaticMeshActor;
@@ -37,20 +46,38 @@ function dumpLevel(): EngineSceneDump {
     if (!meshIndex.has(asset)) {
       const sections = [];
       for (let s = 0; s < mesh.GetNumSections(0); s++) {
-        const v = $ref(UE.NewArray<UE.Vector>(UE.Vector)), t = $ref(UE.NewArray<number>(UE.BuiltinByte));
-        const n = $ref(UE.NewArray<UE.Vector>(UE.Vector)), uv = $ref(UE.NewArray<UE.Vector2D>(UE.Vector2D));
+        const v = $ref(UE.NewArray<UE.Vector>(UE.Vector)),
+          t = $ref(UE.NewArray<number>(UE.BuiltinByte));
+        const n = $ref(UE.NewArray<UE.Vector>(UE.Vector)),
+          uv = $ref(UE.NewArray<UE.Vector2D>(UE.Vector2D));
         const tan = $ref(UE.NewArray<UE.ProcMeshTangent>(UE.ProcMeshTangent));
         UE.KismetProceduralMeshLibrary.GetSectionFromStaticMesh(mesh, 0, s, v, t, n, uv, tan);
         const [V, T, N, U] = [$unref(v), $unref(t), $unref(n), $unref(uv)];
-        const positions: number[] = [], normals: number[] = [], uv0: number[] = [], indices: number[] = [];
-        for (let k = 0; k < V.Num(); k++) { const p = V.Get(k), q = N.Get(k); positions.push(p.X, p.Y, p.Z); normals.push(q.X, q.Y, q.Z); }
+        const positions: number[] = [],
+          normals: number[] = [],
+          uv0: number[] = [],
+          indices: number[] = [];
+        for (let k = 0; k < V.Num(); k++) {
+          const p = V.Get(k),
+            q = N.Get(k);
+          positions.push(p.X, p.Y, p.Z);
+          normals.push(q.X, q.Y, q.Z);
+        }
         for (let k = 0; k < U.Num(); k++) uv0.push(U.Get(k).X, U.Get(k).Y);
         for (let k = 0; k < T.Num(); k++) indices.push(T.Get(k));
         const matName = comp.GetMaterial(s)?.GetName() ?? 'default';
         if (!materialIndex.has(matName)) {
           materialIndex.set(matName, materials.length);
           // Parameters are read from the material in a later version; a neutral grey keeps bakes plausible.
-          materials.push({ asset: matName, baseColor: [0.7, 0.7, 0.7, 1], metallic: 0, roughness: 0.8, emissive: [0, 0, 0], blend: 'opaque', twoSided: false });
+          materials.push({
+            asset: matName,
+            baseColor: [0.7, 0.7, 0.7, 1],
+            metallic: 0,
+            roughness: 0.8,
+            emissive: [0, 0, 0],
+            blend: 'opaque',
+            twoSided: false,
+          });
         }
         sections.push({ positions, normals, uv0, indices, material: materialIndex.get(matName)! });
       }
@@ -58,10 +85,15 @@ function dumpLevel(): EngineSceneDump {
       meshes.push({ asset, sections });
     }
     const xf = comp.K2_GetComponentToWorld();
-    const l = xf.GetLocation(), r = xf.GetRotation(), sc = xf.GetScale3D();
+    const l = xf.GetLocation(),
+      r = xf.GetRotation(),
+      sc = xf.GetScale3D();
     objects.push({
-      path: actor.GetActorLabel(), mesh: meshIndex.get(asset)!,
-      translation: [l.X, l.Y, l.Z], rotation: [r.X, r.Y, r.Z, r.W], scale: [sc.X, sc.Y, sc.Z],
+      path: actor.GetActorLabel(),
+      mesh: meshIndex.get(asset)!,
+      translation: [l.X, l.Y, l.Z],
+      rotation: [r.X, r.Y, r.Z, r.W],
+      scale: [sc.X, sc.Y, sc.Z],
       movable: comp.Mobility === MOVABLE,
     });
   }
@@ -71,20 +103,31 @@ function dumpLevel(): EngineSceneDump {
 async function main() {
   const saved = `${UE.OteEditorLibrary.ProjectSavedDir()}/Optimizer`;
   const scene = engineToScene(dumpLevel(), UNREAL_FRAME);
-  const glb = await new WebIO().registerExtensions([...ALL_EXTENSIONS, MOZLightmap]).writeBinary(sceneToDocument(scene));
+  const glb = await new WebIO()
+    .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
+    .writeBinary(sceneToDocument(scene));
   const bytes = UE.NewArray<number>(UE.BuiltinByte);
   for (const b of glb) bytes.Add(b);
   UE.OteEditorLibrary.SaveBytesAtomic(`${saved}/level.glb`, bytes);
-  const handle = UE.OteEditorLibrary.StartOptimize(NODE, OTE, `"${saved}/level.glb" -o "${saved}/out" --profile balanced`);
-  if (!handle) { UE.KismetSystemLibrary.PrintString(null, 'Optimizer: could not start the ote process'); return; }
+  const handle = UE.OteEditorLibrary.StartOptimize(
+    NODE,
+    OTE,
+    `"${saved}/level.glb" -o "${saved}/out" --profile balanced`,
+  );
+  if (!handle) {
+    UE.KismetSystemLibrary.PrintString(null, 'Optimizer: could not start the ote process');
+    return;
+  }
   const timer = setInterval(() => {
-    const running = $ref(true), code = $ref(-1);
+    const running = $ref(true),
+      code = $ref(-1);
     const lines = UE.OteEditorLibrary.PollOptimize(handle, running, code);
     for (let i = 0; i < lines.Num(); i++) {
       const line = lines.Get(i);
       try {
         const e = JSON.parse(line) as { type: string; stage?: string; fraction?: number; report?: string };
-        if (e.type === 'progress') UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
+        if (e.type === 'progress')
+          UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
         if (e.type === 'result') UE.KismetSystemLibrary.PrintString(null, `Optimizer: done, report at ${e.report}`);
       } catch {
         // Not a JSON line: the CLI's own messages, e.g. "ote optimize: level.glb: nodes[3] ...: ..." on bad input.

@@ -3,6 +3,11 @@
 import { main } from '../../dist/ts-core/src/cli/main.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(err); process.exitCode = 70; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 70;
+  },
 );

@@ -15,7 +15,8 @@ export const sharedScenesDir = process.env.OTE_SHARED_SCENES ?? join(repoRoot, '
 
 /** The main glTF/GLB file of each shared scene folder, by folder name. */
 export function sharedScenes(): { name: string; path: string }[] {
-  if (!existsSync(sharedScenesDir)) throw new Error(`shared scenes not found at ${sharedScenesDir} (set OTE_SHARED_SCENES)`);
+  if (!existsSync(sharedScenesDir))
+    throw new Error(`shared scenes not found at ${sharedScenesDir} (set OTE_SHARED_SCENES)`);
   return readdirSync(sharedScenesDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => {

@@ -15,12 +15,34 @@ export interface EngineFrame {
 }
 
 /** Epic's glTF exporter convention: glTF = (X, Z, Y) · 0.01. */
-export const UNREAL_FRAME: EngineFrame = { name: 'unreal', m: [[1, 0, 0], [0, 0, 1], [0, 1, 0]], metersPerUnit: 0.01, flipV: false };
+export const UNREAL_FRAME: EngineFrame = {
+  name: 'unreal',
+  m: [
+    [1, 0, 0],
+    [0, 0, 1],
+    [0, 1, 0],
+  ],
+  metersPerUnit: 0.01,
+  flipV: false,
+};
 /** UnityGLTF's convention: glTF = (X, Y, −Z); Unity's UV origin is bottom-left. */
-export const UNITY_FRAME: EngineFrame = { name: 'unity', m: [[1, 0, 0], [0, 1, 0], [0, 0, -1]], metersPerUnit: 1, flipV: true };
+export const UNITY_FRAME: EngineFrame = {
+  name: 'unity',
+  m: [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, -1],
+  ],
+  metersPerUnit: 1,
+  flipV: true,
+};
 
 export function det3(m: EngineFrame['m']): number {
-  return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  return (
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+    m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+    m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+  );
 }
 
 export function toGltfVector(f: EngineFrame, v: ArrayLike<number>, scale = 1): [number, number, number] {

@@ -73,28 +73,41 @@ export interface EngineSceneDump {
 function convertSection(frame: EngineFrame, s: EngineSection, level: string, where: string): Primitive {
   const n = s.positions.length / 3;
   if (!Number.isInteger(n) || s.normals.length !== s.positions.length)
-    throw inputError(level, where, `positions (${s.positions.length}) and normals (${s.normals.length}) must hold xyz per vertex`);
-  const positions = new Float32Array(n * 3), normals = new Float32Array(n * 3);
+    throw inputError(
+      level,
+      where,
+      `positions (${s.positions.length}) and normals (${s.normals.length}) must hold xyz per vertex`,
+    );
+  const positions = new Float32Array(n * 3),
+    normals = new Float32Array(n * 3);
   for (let v = 0; v < n; v++) {
-    positions.set(toGltfVector(frame, [s.positions[3 * v], s.positions[3 * v + 1], s.positions[3 * v + 2]], frame.metersPerUnit), 3 * v);
+    positions.set(
+      toGltfVector(frame, [s.positions[3 * v], s.positions[3 * v + 1], s.positions[3 * v + 2]], frame.metersPerUnit),
+      3 * v,
+    );
     normals.set(toGltfVector(frame, [s.normals[3 * v], s.normals[3 * v + 1], s.normals[3 * v + 2]]), 3 * v);
   }
   const indices = Uint32Array.from(s.indices);
-  if (indices.length % 3) throw inputError(level, `${where}.indices`, `${indices.length} indices are not whole triangles`);
+  if (indices.length % 3)
+    throw inputError(level, `${where}.indices`, `${indices.length} indices are not whole triangles`);
   for (let i = 0; i < indices.length; i++)
-    if (indices[i] >= n || indices[i] !== s.indices[i]) throw inputError(level, `${where}.indices`, `index ${s.indices[i]} at ${i} is not a vertex (there are ${n})`);
+    if (indices[i] >= n || indices[i] !== s.indices[i])
+      throw inputError(level, `${where}.indices`, `index ${s.indices[i]} at ${i} is not a vertex (there are ${n})`);
   orientToNormals(positions, normals, indices);
   const uv = (a: ArrayLike<number> | undefined, name: string) => {
     if (!a) return undefined;
-    if (a.length !== 2 * n) throw inputError(level, `${where}.${name}`, `holds ${a.length} values, expected 2 per vertex (${2 * n})`);
+    if (a.length !== 2 * n)
+      throw inputError(level, `${where}.${name}`, `holds ${a.length} values, expected 2 per vertex (${2 * n})`);
     finite(level, `${where}.${name}`, a, 2);
     const out = Float32Array.from(a);
     if (frame.flipV) for (let i = 1; i < out.length; i += 2) out[i] = 1 - out[i];
     return out;
   };
   const p: Primitive = { positions, normals, indices, material: s.material };
-  const uv0 = uv(s.uv0, 'uv0'); if (uv0) p.uv0 = uv0;
-  const uv1 = uv(s.uv1, 'uv1'); if (uv1) p.uv1 = uv1;
+  const uv0 = uv(s.uv0, 'uv0');
+  if (uv0) p.uv0 = uv0;
+  const uv1 = uv(s.uv1, 'uv1');
+  if (uv1) p.uv1 = uv1;
   return p;
 }
 
@@ -105,20 +118,33 @@ function convertSection(frame: EngineFrame, s: EngineSection, level: string, whe
 export function orientToNormals(positions: Float32Array, normals: Float32Array, indices: Uint32Array): boolean {
   let agree = 0;
   for (let t = 0; t < indices.length; t += 3) {
-    const a = 3 * indices[t], b = 3 * indices[t + 1], c = 3 * indices[t + 2];
+    const a = 3 * indices[t],
+      b = 3 * indices[t + 1],
+      c = 3 * indices[t + 2];
     const g = triangleCross(positions, a, b, c);
-    const nx = normals[a] + normals[b] + normals[c], ny = normals[a + 1] + normals[b + 1] + normals[c + 1], nz = normals[a + 2] + normals[b + 2] + normals[c + 2];
+    const nx = normals[a] + normals[b] + normals[c],
+      ny = normals[a + 1] + normals[b + 1] + normals[c + 1],
+      nz = normals[a + 2] + normals[b + 2] + normals[c + 2];
     agree += Math.sign(g[0] * nx + g[1] * ny + g[2] * nz);
   }
   if (agree >= 0) return false;
-  for (let t = 0; t < indices.length; t += 3) { const x = indices[t + 1]; indices[t + 1] = indices[t + 2]; indices[t + 2] = x; }
+  for (let t = 0; t < indices.length; t += 3) {
+    const x = indices[t + 1];
+    indices[t + 1] = indices[t + 2];
+    indices[t + 2] = x;
+  }
   return true;
 }
 
 /** Every value finite (engine arrays may be typed arrays, so this loops rather than using checkVector). */
 function finite(level: string, path: string, a: ArrayLike<number>, stride: number): void {
   for (let i = 0; i < a.length; i++)
-    if (!Number.isFinite(a[i])) throw inputError(level, path, `${stride === 3 ? 'vertex' : 'element'} ${Math.floor(i / stride)} has a non-finite value (${a[i]})`);
+    if (!Number.isFinite(a[i]))
+      throw inputError(
+        level,
+        path,
+        `${stride === 3 ? 'vertex' : 'element'} ${Math.floor(i / stride)} has a non-finite value (${a[i]})`,
+      );
 }
 
 /**
@@ -135,12 +161,14 @@ function checkDump(dump: EngineSceneDump): void {
     checkNumber(level, `${at}.roughness`, m.roughness, { min: 0, max: 1 });
     checkVector(level, `${at}.emissive`, m.emissive, 3, { min: 0 });
   });
-  dump.meshes.forEach((mesh, i) => mesh.sections.forEach((s, j) => {
-    const at = `meshes[${i}]${name(mesh.asset)}.sections[${j}]`;
-    checkIndex(level, `${at}.material`, s.material, dump.materials.length, 'materials');
-    finite(level, `${at}.positions`, s.positions, 3);
-    finite(level, `${at}.normals`, s.normals, 3);
-  }));
+  dump.meshes.forEach((mesh, i) =>
+    mesh.sections.forEach((s, j) => {
+      const at = `meshes[${i}]${name(mesh.asset)}.sections[${j}]`;
+      checkIndex(level, `${at}.material`, s.material, dump.materials.length, 'materials');
+      finite(level, `${at}.positions`, s.positions, 3);
+      finite(level, `${at}.normals`, s.normals, 3);
+    }),
+  );
   const transform = (at: string, o: { translation: unknown; rotation: unknown; scale?: unknown }) => {
     checkVector(level, `${at}.translation`, o.translation, 3);
     checkVector(level, `${at}.rotation`, o.rotation, 4);
@@ -166,13 +194,27 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
   scene.source = `${frame.name}:${dump.level}`;
   for (const m of dump.materials)
     addMaterial(scene, {
-      ...defaultMaterial(m.asset), baseColorFactor: m.baseColor, metallicFactor: m.metallic, roughnessFactor: m.roughness,
-      emissiveFactor: m.emissive, alphaMode: m.blend === 'masked' ? 'MASK' : m.blend === 'translucent' ? 'BLEND' : 'OPAQUE', doubleSided: m.twoSided,
+      ...defaultMaterial(m.asset),
+      baseColorFactor: m.baseColor,
+      metallicFactor: m.metallic,
+      roughnessFactor: m.roughness,
+      emissiveFactor: m.emissive,
+      alphaMode: m.blend === 'masked' ? 'MASK' : m.blend === 'translucent' ? 'BLEND' : 'OPAQUE',
+      doubleSided: m.twoSided,
     });
-  dump.meshes.forEach((mesh, mi) => addMesh(scene, mesh.asset, mesh.sections.map((s, si) => convertSection(frame, s, dump.level, `meshes[${mi}] (${JSON.stringify(mesh.asset)}).sections[${si}]`))));
+  dump.meshes.forEach((mesh, mi) =>
+    addMesh(
+      scene,
+      mesh.asset,
+      mesh.sections.map((s, si) =>
+        convertSection(frame, s, dump.level, `meshes[${mi}] (${JSON.stringify(mesh.asset)}).sections[${si}]`),
+      ),
+    ),
+  );
   for (const o of dump.objects) {
     const node = addNode(scene, {
-      name: o.path, mesh: o.mesh,
+      name: o.path,
+      mesh: o.mesh,
       translation: toGltfVector(frame, o.translation, frame.metersPerUnit),
       rotation: toGltfQuaternion(frame, o.rotation),
       scale: toGltfScale(frame, o.scale),
@@ -181,11 +223,22 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
   }
   for (const l of dump.lights) {
     scene.lights.push({
-      name: l.path, type: l.type, color: l.color, intensity: l.intensity,
-      innerConeAngle: l.innerConeAngle ?? 0, outerConeAngle: l.outerConeAngle ?? Math.PI / 4,
-      ...(l.sourceSize !== undefined ? { size: l.type === 'directional' ? l.sourceSize : l.sourceSize * frame.metersPerUnit } : {}),
+      name: l.path,
+      type: l.type,
+      color: l.color,
+      intensity: l.intensity,
+      innerConeAngle: l.innerConeAngle ?? 0,
+      outerConeAngle: l.outerConeAngle ?? Math.PI / 4,
+      ...(l.sourceSize !== undefined
+        ? { size: l.type === 'directional' ? l.sourceSize : l.sourceSize * frame.metersPerUnit }
+        : {}),
     });
-    addNode(scene, { name: l.path, light: scene.lights.length - 1, translation: toGltfVector(frame, l.translation, frame.metersPerUnit), rotation: toGltfQuaternion(frame, l.rotation) });
+    addNode(scene, {
+      name: l.path,
+      light: scene.lights.length - 1,
+      translation: toGltfVector(frame, l.translation, frame.metersPerUnit),
+      rotation: toGltfQuaternion(frame, l.rotation),
+    });
   }
   return scene;
 }

@@ -38,7 +38,12 @@ export interface SceneAnalysis {
 }
 
 function materialShares(scene: Scene, meshIndex: number) {
-  let tris = 0, mask = 0, blend = 0, transmission = 0, emissive = 0, unlit = 0;
+  let tris = 0,
+    mask = 0,
+    blend = 0,
+    transmission = 0,
+    emissive = 0,
+    unlit = 0;
   const textures = new Set<number>();
   for (const p of scene.meshes[meshIndex].primitives) {
     const n = p.indices.length / 3;
@@ -50,13 +55,23 @@ function materialShares(scene: Scene, meshIndex: number) {
     if (m.transmission > 0) transmission += n;
     if (m.emissiveStrength > 0 && m.emissiveFactor.some((c) => c > 0)) emissive += n;
     if (m.unlit) unlit += n;
-    for (const r of [m.baseColorTexture, m.metallicRoughnessTexture, m.normalTexture, m.occlusionTexture, m.emissiveTexture])
+    for (const r of [
+      m.baseColorTexture,
+      m.metallicRoughnessTexture,
+      m.normalTexture,
+      m.occlusionTexture,
+      m.emissiveTexture,
+    ])
       if (r) textures.add(r.texture);
   }
   const share = (x: number) => (tris ? x / tris : 0);
   return {
-    alphaTestedShare: share(mask), alphaBlendShare: share(blend), transmissionShare: share(transmission),
-    emissiveShare: share(emissive), unlitShare: share(unlit), textures,
+    alphaTestedShare: share(mask),
+    alphaBlendShare: share(blend),
+    transmissionShare: share(transmission),
+    emissiveShare: share(emissive),
+    unlitShare: share(unlit),
+    textures,
   };
 }
 
@@ -69,14 +84,21 @@ function ceilingArea(scene: Scene, meshIndex: number, m: ArrayLike<number>, minY
   for (const p of scene.meshes[meshIndex].primitives) {
     const mat = scene.materials[p.material];
     if (mat && (mat.alphaMode !== 'OPAQUE' || mat.doubleSided)) continue; // cards and glass are not roofs
-    const P = p.positions, I = p.indices;
+    const P = p.positions,
+      I = p.indices;
     for (let t = 0; t < I.length; t += 3) {
-      const a = 3 * I[t], b = 3 * I[t + 1], c = 3 * I[t + 2];
-      const cy = (P[a + 1] + P[b + 1] + P[c + 1]) / 3, cx = (P[a] + P[b] + P[c]) / 3, cz = (P[a + 2] + P[b + 2] + P[c + 2]) / 3;
+      const a = 3 * I[t],
+        b = 3 * I[t + 1],
+        c = 3 * I[t + 2];
+      const cy = (P[a + 1] + P[b + 1] + P[c + 1]) / 3,
+        cx = (P[a] + P[b] + P[c]) / 3,
+        cz = (P[a + 2] + P[b + 2] + P[c + 2]) / 3;
       if (m[1] * cx + m[5] * cy + m[9] * cz + m[13] < minY) continue;
       const n = triangleCross(P, a, b, c);
       // World normal via the linear part (exact for rotations and uniform scale).
-      const wx = m[0] * n[0] + m[4] * n[1] + m[8] * n[2], wy = m[1] * n[0] + m[5] * n[1] + m[9] * n[2], wz = m[2] * n[0] + m[6] * n[1] + m[10] * n[2];
+      const wx = m[0] * n[0] + m[4] * n[1] + m[8] * n[2],
+        wy = m[1] * n[0] + m[5] * n[1] + m[9] * n[2],
+        wz = m[2] * n[0] + m[6] * n[1] + m[10] * n[2];
       const len = Math.hypot(wx, wy, wz);
       if (len > 0 && wy / len < -0.7) area += len / 2;
     }
@@ -85,7 +107,8 @@ function ceilingArea(scene: Scene, meshIndex: number, m: ArrayLike<number>, minY
 }
 
 export async function analyzeScene(scene: Scene, flat: FlatScene, measured: Measurement): Promise<SceneAnalysis> {
-  const sb = isEmpty(boundsFromMeasure(measured.instanceBounds, [...Array(flat.instanceMesh.length).keys()])) ? sceneBounds(scene)
+  const sb = isEmpty(boundsFromMeasure(measured.instanceBounds, [...Array(flat.instanceMesh.length).keys()]))
+    ? sceneBounds(scene)
     : boundsFromMeasure(measured.instanceBounds, [...Array(flat.instanceMesh.length).keys()]);
   const views = referenceViews(sb, viewFromSceneCamera(scene, 0, 1920), lookAt);
   const ceilingMinY = sb.min[1] + 0.6 * (sb.max[1] - sb.min[1]);
@@ -103,8 +126,12 @@ export async function analyzeScene(scene: Scene, flat: FlatScene, measured: Meas
   for (const [node, insts] of byNode) {
     const mesh = flat.instanceMesh[insts[0]];
     const tris = flat.meshFirstTriangle[mesh + 1] - flat.meshFirstTriangle[mesh];
-    let area = 0, degenerate = 0;
-    for (const i of insts) { area += measured.instanceArea[i]; degenerate += measured.instanceDegenerate[i]; }
+    let area = 0,
+      degenerate = 0;
+    for (const i of insts) {
+      area += measured.instanceArea[i];
+      degenerate += measured.instanceDegenerate[i];
+    }
     const bounds = boundsFromMeasure(measured.instanceBounds, insts);
     if (!componentCache.has(mesh)) {
       let c = 0;
@@ -116,19 +143,30 @@ export async function analyzeScene(scene: Scene, flat: FlatScene, measured: Meas
     const coverage = Math.max(0, ...views.map((v) => (isEmpty(bounds) ? 0 : screenCoverage(bounds, v))));
     const copyArea = measured.instanceArea[insts[0]];
     const copyScale = copyArea > 0 ? area / copyArea : insts.length;
-    const ceiling = ceilingArea(scene, mesh, flat.instanceTransforms.subarray(insts[0] * 16, insts[0] * 16 + 16), ceilingMinY) * copyScale;
+    const ceiling =
+      ceilingArea(scene, mesh, flat.instanceTransforms.subarray(insts[0] * 16, insts[0] * 16 + 16), ceilingMinY) *
+      copyScale;
     const ext = isEmpty(bounds) ? [0, 0, 0] : [0, 1, 2].map((k) => bounds.max[k] - bounds.min[k]);
     const drawn = tris * insts.length;
     objects.push({
-      node, name: scene.nodes[node].name, mesh, instances: insts.length,
-      triangles: tris, drawnTriangles: drawn, degenerateTriangles: degenerate,
-      surfaceArea: area, bounds,
+      node,
+      name: scene.nodes[node].name,
+      mesh,
+      instances: insts.length,
+      triangles: tris,
+      drawnTriangles: drawn,
+      degenerateTriangles: degenerate,
+      surfaceArea: area,
+      bounds,
       density: area > 0 ? drawn / area : 0,
       screenCoverage: coverage,
       screenDensity: drawn / Math.max(coverage, 1e-6),
       components: componentCache.get(mesh)!,
-      alphaTestedShare: shares.alphaTestedShare, alphaBlendShare: shares.alphaBlendShare,
-      transmissionShare: shares.transmissionShare, emissiveShare: shares.emissiveShare, unlitShare: shares.unlitShare,
+      alphaTestedShare: shares.alphaTestedShare,
+      alphaBlendShare: shares.alphaBlendShare,
+      transmissionShare: shares.transmissionShare,
+      emissiveShare: shares.emissiveShare,
+      unlitShare: shares.unlitShare,
       textureCount: shares.textures.size,
       textureTexels: [...shares.textures].reduce((s, t) => s + scene.textures[t].width * scene.textures[t].height, 0),
       animated: !!scene.nodes[node].dynamic || hasDynamicAncestor(scene, node),
@@ -145,8 +183,14 @@ export async function analyzeScene(scene: Scene, flat: FlatScene, measured: Meas
   });
   const cls = classifyScene(sceneFeatures);
   const hints: string[] = [];
-  if (measured.degenerateCount > 0) hints.push(`scene: ${measured.degenerateCount.toLocaleString('en-US')} degenerate triangles (no area) are skipped by every kernel`);
-  if (sceneFeatures.diagonal > 2000) hints.push(`scene: ${sceneFeatures.diagonal.toFixed(0)} units across; if these are millimetres, scale by 0.001 so texel density (texels per metre) is meaningful`);
+  if (measured.degenerateCount > 0)
+    hints.push(
+      `scene: ${measured.degenerateCount.toLocaleString('en-US')} degenerate triangles (no area) are skipped by every kernel`,
+    );
+  if (sceneFeatures.diagonal > 2000)
+    hints.push(
+      `scene: ${sceneFeatures.diagonal.toFixed(0)} units across; if these are millimetres, scale by 0.001 so texel density (texels per metre) is meaningful`,
+    );
   return { scene: sceneFeatures, class: cls.class, classScores: cls.scores, objects: objectAnalyses, hints };
 }
 
@@ -168,11 +212,15 @@ function boundsFromMeasure(b: Float32Array, instances: number[]): Bounds {
 function summarize(scene: Scene, objects: ObjectFeatures[], measured: Measurement, bounds: Bounds): SceneFeatures {
   const lights = { directional: 0, point: 0, spot: 0 };
   for (const l of scene.lights) lights[l.type]++;
-  const emissiveMaterials = scene.materials.filter((m) => m.emissiveStrength > 0 && m.emissiveFactor.some((c) => c > 0)).length;
+  const emissiveMaterials = scene.materials.filter(
+    (m) => m.emissiveStrength > 0 && m.emissiveFactor.some((c) => c > 0),
+  ).length;
   const drawn = objects.reduce((s, o) => s + o.drawnTriangles, 0);
   const ceiling = objects.reduce((s, o) => s + o.ceilingArea, 0);
   const footprint = isEmpty(bounds) ? 0 : (bounds.max[0] - bounds.min[0]) * (bounds.max[2] - bounds.min[2]);
-  const foliage = objects.filter((o) => o.alphaTestedShare > 0.5 && (o.instances > 10 || o.components > 8)).reduce((s, o) => s + o.drawnTriangles, 0);
+  const foliage = objects
+    .filter((o) => o.alphaTestedShare > 0.5 && (o.instances > 10 || o.components > 8))
+    .reduce((s, o) => s + o.drawnTriangles, 0);
   return {
     objects: objects.length,
     triangles: scene.meshes.reduce((s, m) => s + m.primitives.reduce((t, p) => t + p.indices.length / 3, 0), 0),

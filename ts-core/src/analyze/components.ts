@@ -9,18 +9,30 @@ export function countComponents(positions: Float32Array, indices: Uint32Array): 
   for (let v = 0; v < n; v++) {
     const key = `${positions[3 * v]},${positions[3 * v + 1]},${positions[3 * v + 2]}`;
     const hit = seen.get(key);
-    if (hit === undefined) { seen.set(key, v); weld[v] = v; } else weld[v] = hit;
+    if (hit === undefined) {
+      seen.set(key, v);
+      weld[v] = v;
+    } else weld[v] = hit;
   }
   const parent = new Uint32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   const find = (x: number): number => {
-    while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; }
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
     return x;
   };
-  const unite = (a: number, b: number) => { a = find(a); b = find(b); if (a !== b) parent[a < b ? b : a] = a < b ? a : b; };
+  const unite = (a: number, b: number) => {
+    a = find(a);
+    b = find(b);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  };
   const used = new Uint8Array(n);
   for (let t = 0; t < indices.length; t += 3) {
-    const a = weld[indices[t]], b = weld[indices[t + 1]], c = weld[indices[t + 2]];
+    const a = weld[indices[t]],
+      b = weld[indices[t + 1]],
+      c = weld[indices[t + 2]];
     used[a] = used[b] = used[c] = 1;
     unite(a, b);
     unite(a, c);

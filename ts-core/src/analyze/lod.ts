@@ -17,7 +17,9 @@ const MAX_TRIANGLES = 200_000;
 
 export async function estimateLod(mesh: Mesh, targetRatio = 0.25): Promise<LodEstimate> {
   await MeshoptSimplifier.ready;
-  let total = 0, weightedError = 0, kept = 0;
+  let total = 0,
+    weightedError = 0,
+    kept = 0;
   for (const p of mesh.primitives) {
     let indices = p.indices;
     if (indices.length / 3 > MAX_TRIANGLES) indices = indices.subarray(0, MAX_TRIANGLES * 3);

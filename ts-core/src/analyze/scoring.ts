@@ -59,7 +59,8 @@ export function normalizedObjectFeatures(o: ObjectFeatures, scene: SceneFeatures
     static: o.animated ? 0 : 1,
     animated: o.animated ? 1 : 0,
     surfaceShare: scene.surfaceArea > 0 ? clamp01(o.surfaceArea / scene.surfaceArea) : 0,
-    sceneHasLights: scene.lights.directional + scene.lights.point + scene.lights.spot + scene.emissiveMaterials > 0 ? 1 : 0,
+    sceneHasLights:
+      scene.lights.directional + scene.lights.point + scene.lights.spot + scene.emissiveMaterials > 0 ? 1 : 0,
     emissiveShare: o.emissiveShare,
     unlit: o.unlitShare,
     transmission: o.transmissionShare,
@@ -79,7 +80,9 @@ export function scoreObject(o: ObjectFeatures, scene: SceneFeatures): ObjectScor
     complexity: linear(weights.complexity, f),
     bakingScore: linear(weights.bakingScore, f),
     dynamicScore: linear(weights.dynamicScore, f),
-    volumetric: o.alphaBlendShare + o.transmissionShare >= weights.volumetric.blendShare && f.fragmentation >= weights.volumetric.fragmentation,
+    volumetric:
+      o.alphaBlendShare + o.transmissionShare >= weights.volumetric.blendShare &&
+      f.fragmentation >= weights.volumetric.fragmentation,
   };
 }
 

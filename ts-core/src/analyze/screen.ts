@@ -6,7 +6,11 @@ import type { Bounds } from '../scene/bounds.js';
 import type { View } from '../scene/view.js';
 
 export function screenCoverage(bounds: Bounds, view: View): number {
-  const c = [(bounds.min[0] + bounds.max[0]) / 2, (bounds.min[1] + bounds.max[1]) / 2, (bounds.min[2] + bounds.max[2]) / 2];
+  const c = [
+    (bounds.min[0] + bounds.max[0]) / 2,
+    (bounds.min[1] + bounds.max[1]) / 2,
+    (bounds.min[2] + bounds.max[2]) / 2,
+  ];
   const r = Math.hypot(bounds.max[0] - bounds.min[0], bounds.max[1] - bounds.min[1], bounds.max[2] - bounds.min[2]) / 2;
   const m = view.cameraToWorld;
   const d = [c[0] - m[12], c[1] - m[13], c[2] - m[14]];
@@ -26,19 +30,39 @@ export function screenCoverage(bounds: Bounds, view: View): number {
   const h = Math.max(0, Math.min(1, y + projected) - Math.max(-1, y - projected));
   if (z <= 0) return 0; // centre behind the camera: the visible sliver is ignored
   // Disc area π·rp² scaled by the visible part of its bounding square (w·h / 4rp²), over the image area 4·aspect.
-  return Math.min(1, (Math.PI / 4) * w * h / (4 * aspect));
+  return Math.min(1, ((Math.PI / 4) * w * h) / (4 * aspect));
 }
 
 /** Reference views: the scene's own camera (if any) and four orbit views around the scene, at 1920×1080. */
-export function referenceViews(sceneBounds: Bounds, cameraView: View | undefined, lookAt: (eye: [number, number, number], target: [number, number, number]) => Float32Array): View[] {
+export function referenceViews(
+  sceneBounds: Bounds,
+  cameraView: View | undefined,
+  lookAt: (eye: [number, number, number], target: [number, number, number]) => Float32Array,
+): View[] {
   const views: View[] = [];
   if (cameraView) views.push({ ...cameraView, width: 1920, height: 1080 });
-  const c: [number, number, number] = [(sceneBounds.min[0] + sceneBounds.max[0]) / 2, (sceneBounds.min[1] + sceneBounds.max[1]) / 2, (sceneBounds.min[2] + sceneBounds.max[2]) / 2];
-  const r = Math.max(1e-3, Math.hypot(sceneBounds.max[0] - sceneBounds.min[0], sceneBounds.max[1] - sceneBounds.min[1], sceneBounds.max[2] - sceneBounds.min[2]) / 2);
-  const yfov = 0.9, dist = r / Math.sin(yfov / 2);
+  const c: [number, number, number] = [
+    (sceneBounds.min[0] + sceneBounds.max[0]) / 2,
+    (sceneBounds.min[1] + sceneBounds.max[1]) / 2,
+    (sceneBounds.min[2] + sceneBounds.max[2]) / 2,
+  ];
+  const r = Math.max(
+    1e-3,
+    Math.hypot(
+      sceneBounds.max[0] - sceneBounds.min[0],
+      sceneBounds.max[1] - sceneBounds.min[1],
+      sceneBounds.max[2] - sceneBounds.min[2],
+    ) / 2,
+  );
+  const yfov = 0.9,
+    dist = r / Math.sin(yfov / 2);
   for (let k = 0; k < 4; k++) {
     const a = (k / 4) * Math.PI * 2 + Math.PI / 4;
-    const eye: [number, number, number] = [c[0] + Math.cos(a) * dist * 0.85, c[1] + dist * 0.45, c[2] + Math.sin(a) * dist * 0.85];
+    const eye: [number, number, number] = [
+      c[0] + Math.cos(a) * dist * 0.85,
+      c[1] + dist * 0.45,
+      c[2] + Math.sin(a) * dist * 0.85,
+    ];
     views.push({ cameraToWorld: lookAt(eye, c), yfov, width: 1920, height: 1080, znear: dist * 1e-3, zfar: dist * 3 });
   }
   return views;

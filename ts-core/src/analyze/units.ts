@@ -72,12 +72,19 @@ export interface UnitGuess {
 
 const MEASURES = ['extent', 'medianObject', 'medianEdge'] as const;
 
-function readingCost(m: UnitMeasures, unit: SceneUnit, o: Required<UnitOptions>): { outside: number; offTypical: number } {
-  let outside = 0, offTypical = 0;
+function readingCost(
+  m: UnitMeasures,
+  unit: SceneUnit,
+  o: Required<UnitOptions>,
+): { outside: number; offTypical: number } {
+  let outside = 0,
+    offTypical = 0;
   for (const k of MEASURES) {
     const v = m[k];
     if (v === undefined || !(v > 0)) continue;
-    const x = Math.log10(v * METRES_PER_UNIT[unit]), lo = Math.log10(o.ranges[k][0]), hi = Math.log10(o.ranges[k][1]);
+    const x = Math.log10(v * METRES_PER_UNIT[unit]),
+      lo = Math.log10(o.ranges[k][0]),
+      hi = Math.log10(o.ranges[k][1]);
     outside += Math.max(0, lo - x, x - hi);
     offTypical += Math.abs(x - Math.log10(o.typical[k]));
   }
@@ -89,19 +96,30 @@ const NAMES: Record<SceneUnit, string> = { m: 'metres', cm: 'centimetres', mm: '
 
 /** The pure rule (see the file comment) on measures taken by measureUnits or by hand. */
 export function guessUnits(m: UnitMeasures, opts: UnitOptions = {}): UnitGuess {
-  const o = { ...UNIT_DEFAULTS, ...opts, ranges: { ...UNIT_DEFAULTS.ranges, ...opts.ranges }, typical: { ...UNIT_DEFAULTS.typical, ...opts.typical } };
+  const o = {
+    ...UNIT_DEFAULTS,
+    ...opts,
+    ranges: { ...UNIT_DEFAULTS.ranges, ...opts.ranges },
+    typical: { ...UNIT_DEFAULTS.typical, ...opts.typical },
+  };
   const costs = { m: readingCost(m, 'm', o), cm: readingCost(m, 'cm', o), mm: readingCost(m, 'mm', o) };
   const cost = { m: costs.m.outside, cm: costs.cm.outside, mm: costs.mm.outside };
-  const [best, other] = (['cm', 'mm'] as const).slice().sort((a, b) => cost[a] - cost[b] || costs[a].offTypical - costs[b].offTypical);
+  const [best, other] = (['cm', 'mm'] as const)
+    .slice()
+    .sort((a, b) => cost[a] - cost[b] || costs[a].offTypical - costs[b].offTypical);
   const base = { measures: m, cost };
   if (!(cost.m >= o.margin && cost[best] <= cost.m - o.margin)) return { ...base, unit: 'm', scaleToMetres: 1 };
   const alternative = cost[other] <= cost[best] + 1e-9 ? other : undefined;
-  const seen = [`extent ${fmt(m.extent)} units`,
+  const seen = [
+    `extent ${fmt(m.extent)} units`,
     ...(m.medianObject !== undefined ? [`median object ${fmt(m.medianObject)} units`] : []),
-    ...(m.medianEdge !== undefined ? [`median triangle edge ${fmt(m.medianEdge)} units`] : [])].join(', ');
+    ...(m.medianEdge !== undefined ? [`median triangle edge ${fmt(m.medianEdge)} units`] : []),
+  ].join(', ');
   const across = (u: SceneUnit) => `${fmt(m.extent * METRES_PER_UNIT[u])} m across`;
-  const s = METRES_PER_UNIT[best], f = 1 / s;
-  const warning = `${seen}: likely ${NAMES[best]} (${across(best)})` +
+  const s = METRES_PER_UNIT[best],
+    f = 1 / s;
+  const warning =
+    `${seen}: likely ${NAMES[best]} (${across(best)})` +
     (alternative ? ` or ${NAMES[alternative]} (${across(alternative)})` : '') +
     `, implausible as metres; the bake treats 1 unit as 1 m: scale the scene by ${s}` +
     (alternative ? ` (${METRES_PER_UNIT[alternative]} for ${NAMES[alternative]})` : '') +
@@ -113,11 +131,17 @@ export function guessUnits(m: UnitMeasures, opts: UnitOptions = {}): UnitGuess {
  * The three measures of a scene, world space, every drawn copy (instances included, dynamic objects too: units
  * are a property of the file). Edges are sampled (at most ~`maxEdges`) so that the cost stays linear and small.
  */
-export function measureUnits(scene: Scene, opts: Pick<UnitOptions, 'minObjects' | 'minTriangles'> & { maxEdges?: number } = {}): UnitMeasures {
-  const minObjects = opts.minObjects ?? UNIT_DEFAULTS.minObjects, minTriangles = opts.minTriangles ?? UNIT_DEFAULTS.minTriangles;
+export function measureUnits(
+  scene: Scene,
+  opts: Pick<UnitOptions, 'minObjects' | 'minTriangles'> & { maxEdges?: number } = {},
+): UnitMeasures {
+  const minObjects = opts.minObjects ?? UNIT_DEFAULTS.minObjects,
+    minTriangles = opts.minTriangles ?? UNIT_DEFAULTS.minTriangles;
   const flat = flattenScene(scene);
-  const P = flat.positions, I = flat.indices;
-  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  const P = flat.positions,
+    I = flat.indices;
+  const lo = [Infinity, Infinity, Infinity],
+    hi = [-Infinity, -Infinity, -Infinity];
   const diagonals: number[] = [];
   const triangles = flat.instancedTriangleCount;
   const stride = Math.max(1, Math.floor(triangles / ((opts.maxEdges ?? 300_000) / 3)));
@@ -125,13 +149,19 @@ export function measureUnits(scene: Scene, opts: Pick<UnitOptions, 'minObjects' 
   let seen = 0;
   const w = new Float64Array(9);
   for (let i = 0; i < flat.instanceMesh.length; i++) {
-    const m = flat.instanceTransforms.subarray(16 * i, 16 * i + 16), mesh = flat.instanceMesh[i];
-    const first = flat.meshFirstTriangle[mesh], last = flat.meshFirstTriangle[mesh + 1];
+    const m = flat.instanceTransforms.subarray(16 * i, 16 * i + 16),
+      mesh = flat.instanceMesh[i];
+    const first = flat.meshFirstTriangle[mesh],
+      last = flat.meshFirstTriangle[mesh + 1];
     if (first === last) continue;
-    const olo = [Infinity, Infinity, Infinity], ohi = [-Infinity, -Infinity, -Infinity];
+    const olo = [Infinity, Infinity, Infinity],
+      ohi = [-Infinity, -Infinity, -Infinity];
     for (let t = first; t < last; t++, seen++) {
       for (let k = 0; k < 3; k++) {
-        const v = 3 * I[3 * t + k], x = P[v], y = P[v + 1], z = P[v + 2];
+        const v = 3 * I[3 * t + k],
+          x = P[v],
+          y = P[v + 1],
+          z = P[v + 2];
         for (let c = 0; c < 3; c++) {
           const p = m[c] * x + m[4 + c] * y + m[8 + c] * z + m[12 + c];
           w[3 * k + c] = p;
@@ -141,15 +171,22 @@ export function measureUnits(scene: Scene, opts: Pick<UnitOptions, 'minObjects' 
       }
       if (seen % stride) continue;
       for (let k = 0; k < 3; k++) {
-        const a = 3 * k, b = 3 * ((k + 1) % 3);
+        const a = 3 * k,
+          b = 3 * ((k + 1) % 3);
         const e = Math.hypot(w[a] - w[b], w[a + 1] - w[b + 1], w[a + 2] - w[b + 2]);
         if (e > 0) edges.push(e);
       }
     }
-    for (let c = 0; c < 3; c++) { lo[c] = Math.min(lo[c], olo[c]); hi[c] = Math.max(hi[c], ohi[c]); }
+    for (let c = 0; c < 3; c++) {
+      lo[c] = Math.min(lo[c], olo[c]);
+      hi[c] = Math.max(hi[c], ohi[c]);
+    }
     diagonals.push(Math.hypot(ohi[0] - olo[0], ohi[1] - olo[1], ohi[2] - olo[2]));
   }
-  const median = (a: number[]) => { a.sort((x, y) => x - y); return a[a.length >> 1]; };
+  const median = (a: number[]) => {
+    a.sort((x, y) => x - y);
+    return a[a.length >> 1];
+  };
   return {
     extent: diagonals.length ? Math.max(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) : 0,
     ...(diagonals.length >= minObjects && { medianObject: median(diagonals) }),

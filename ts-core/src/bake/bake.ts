@@ -111,15 +111,20 @@ export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.0
 
 export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<BakeResult> {
   const t0 = performance.now();
-  const samples = opts.samples ?? BAKE_DEFAULTS.samples, bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
+  const samples = opts.samples ?? BAKE_DEFAULTS.samples,
+    bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
   const int = (v: number, name: string, lo: number, hi: number) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new OteError('BAD_PROFILE', `${name} must be an integer in [${lo}, ${hi}], got ${v}`, { path: name });
+    if (!Number.isInteger(v) || v < lo || v > hi)
+      throw new OteError('BAD_PROFILE', `${name} must be an integer in [${lo}, ${hi}], got ${v}`, { path: name });
   };
   int(samples, 'samples', 1, 1 << 20);
   int(bounces, 'bounces', 0, 64);
   int(opts.seed ?? 1, 'seed', 0, 0xffffffff);
   const nt = opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold;
-  if (!(nt >= 0 && nt <= 1)) throw new OteError('BAD_PROFILE', `noiseThreshold must be a number in [0, 1], got ${nt}`, { path: 'noiseThreshold' });
+  if (!(nt >= 0 && nt <= 1))
+    throw new OteError('BAD_PROFILE', `noiseThreshold must be a number in [0, 1], got ${nt}`, {
+      path: 'noiseThreshold',
+    });
   // Static meshes with no area cannot be lightmapped: say which, rather than bake an empty chart.
   input.nodes.forEach((node) => {
     if (node.mesh === undefined || node.dynamic) return;
@@ -130,28 +135,58 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
         area += length(triangleCross(p.positions, 3 * p.indices[i], 3 * p.indices[i + 1], 3 * p.indices[i + 2]));
       }
     if (!(area > 0))
-      throw new OteError('BAD_INPUT', `mesh "${mesh.name}" drawn by node "${node.name}" has no triangle with area; remove it or mark the node dynamic`, { file: input.source, path: `meshes[${node.mesh}]` });
+      throw new OteError(
+        'BAD_INPUT',
+        `mesh "${mesh.name}" drawn by node "${node.name}" has no triangle with area; remove it or mark the node dynamic`,
+        { file: input.source, path: `meshes[${node.mesh}]` },
+      );
   });
 
-  const textures = opts.textures ?? await transportTextures(input);
+  const textures = opts.textures ?? (await transportTextures(input));
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(input)));
   // Texel setup and tracing of one layout, natively: the bake proper, and a time target's calibration, which bakes
   // every texelStride-th texel the same way.
-  const traceLayout = async (uvScene: Scene, layout: LightmapLayout, extra: { texelStride?: number; guides?: boolean; onProgress?: (f: number) => void }) => {
+  const traceLayout = async (
+    uvScene: Scene,
+    layout: LightmapLayout,
+    extra: { texelStride?: number; guides?: boolean; onProgress?: (f: number) => void },
+  ) => {
     const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, textures);
     if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
     const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
-      samples, bounces, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples, noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
-      seed: opts.seed ?? BAKE_DEFAULTS.seed, aoDistance, flattenWorld: opts.flattenWorld, backend: opts.backend ?? 'auto', signal: opts.signal, ...extra,
+      samples,
+      bounces,
+      minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples,
+      noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
+      seed: opts.seed ?? BAKE_DEFAULTS.seed,
+      aoDistance,
+      flattenWorld: opts.flattenWorld,
+      backend: opts.backend ?? 'auto',
+      signal: opts.signal,
+      ...extra,
     });
     return { raw, stats, untextured };
   };
-  const { uv, timeTarget } = opts.targetSeconds === undefined
-    ? { uv: await generateLightmapUvs(input, { ...opts, onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)) }), timeTarget: undefined }
-    : await layoutForTime(input, opts, opts.targetSeconds, async (s, l, texelStride) => (await traceLayout(s, l, { texelStride, guides: false })).stats);
+  const { uv, timeTarget } =
+    opts.targetSeconds === undefined
+      ? {
+          uv: await generateLightmapUvs(input, {
+            ...opts,
+            onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 * f)),
+          }),
+          timeTarget: undefined,
+        }
+      : await layoutForTime(
+          input,
+          opts,
+          opts.targetSeconds,
+          async (s, l, texelStride) => (await traceLayout(s, l, { texelStride, guides: false })).stats,
+        );
   opts.onAtlas?.(uv.atlas);
   const layout = layoutOf(uv.atlas);
-  const { raw, stats, untextured } = await traceLayout(uv.scene, layout, { onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)) });
+  const { raw, stats, untextured } = await traceLayout(uv.scene, layout, {
+    onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)),
+  });
   // Post: denoise, dilate into the padding (plus a ring for bilinear filtering of the dilated texels themselves),
   // and stitch seams; one seam mesh per object, so that edges where a split primitive's pieces meet are stitched
   // across pages too.
@@ -159,21 +194,36 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
   const density = leastDensity(uv.atlas);
   const pages: FloatImage[] = raw.rgba.map((data, i) => {
     const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
-    if (opts.denoise ?? true) denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
+    if (opts.denoise ?? true)
+      denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
     dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
     return img;
   });
   if (opts.stitchSeams ?? true) {
-    const meshes = [...layout.primitivePages].map(([n, pgs]) => seamMesh(uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives, pgs));
+    const meshes = [...layout.primitivePages].map(([n, pgs]) =>
+      seamMesh(uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives, pgs),
+    );
     stitchSeams(pages, findSeams(meshes.filter((m) => m.indices.length > 0)));
   }
   const postMilliseconds = performance.now() - t1;
   opts.onProgress?.(1);
   const t2 = performance.now();
   return {
-    scene: uv.scene, atlas: uv.atlas, layout, pages, valid: raw.valid, tangent: raw.tangent, bitangent: raw.bitangent, untextured, warnings: uv.atlas.warnings, timeTarget,
+    scene: uv.scene,
+    atlas: uv.atlas,
+    layout,
+    pages,
+    valid: raw.valid,
+    tangent: raw.tangent,
+    bitangent: raw.bitangent,
+    untextured,
+    warnings: uv.atlas.warnings,
+    timeTarget,
     stats: {
-      ...stats, uvMilliseconds: uv.atlas.milliseconds, postMilliseconds, totalMilliseconds: t2 - t0,
+      ...stats,
+      uvMilliseconds: uv.atlas.milliseconds,
+      postMilliseconds,
+      totalMilliseconds: t2 - t0,
       samplesPerTexel: stats.texels ? stats.texelSamples / stats.texels : 0,
     },
   };
@@ -182,10 +232,18 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
 /** The primitives of one object as one seam mesh (they share its object space), each triangle with its page. */
 function seamMesh(prims: readonly Primitive[], pages: readonly number[]): SeamMesh {
   const withUv = prims.map((p, i) => ({ p, page: pages[i] })).filter(({ p, page }) => p.uv1 && page >= 0);
-  if (withUv.length === 1) { const { p, page } = withUv[0]; return { positions: p.positions, indices: p.indices, uv1: p.uv1!, page }; }
-  const nv = withUv.reduce((s, { p }) => s + p.positions.length / 3, 0), nt = withUv.reduce((s, { p }) => s + p.indices.length / 3, 0);
-  const positions = new Float32Array(3 * nv), uv1 = new Float32Array(2 * nv), indices = new Uint32Array(3 * nt), page = new Uint32Array(nt);
-  let v = 0, t = 0;
+  if (withUv.length === 1) {
+    const { p, page } = withUv[0];
+    return { positions: p.positions, indices: p.indices, uv1: p.uv1!, page };
+  }
+  const nv = withUv.reduce((s, { p }) => s + p.positions.length / 3, 0),
+    nt = withUv.reduce((s, { p }) => s + p.indices.length / 3, 0);
+  const positions = new Float32Array(3 * nv),
+    uv1 = new Float32Array(2 * nv),
+    indices = new Uint32Array(3 * nt),
+    page = new Uint32Array(nt);
+  let v = 0,
+    t = 0;
   for (const { p, page: pg } of withUv) {
     positions.set(p.positions, 3 * v);
     uv1.set(p.uv1!, 2 * v);

@@ -23,21 +23,32 @@ export interface BakedLights {
 /** Removes nodes (re-indexing parents, children and roots); their children are removed with them. */
 export function removeNodes(scene: Scene, drop: ReadonlySet<number>): Scene {
   const gone = new Set<number>();
-  const visit = (n: number) => { if (gone.has(n)) return; gone.add(n); scene.nodes[n].children.forEach(visit); };
+  const visit = (n: number) => {
+    if (gone.has(n)) return;
+    gone.add(n);
+    scene.nodes[n].children.forEach(visit);
+  };
   drop.forEach(visit);
   if (!gone.size) return scene;
   const map = new Map<number, number>();
-  scene.nodes.forEach((_, i) => { if (!gone.has(i)) map.set(i, map.size); });
-  const nodes = scene.nodes.filter((_, i) => !gone.has(i)).map((n) => ({
-    ...n, parent: n.parent < 0 ? -1 : map.get(n.parent)!, children: n.children.filter((c) => !gone.has(c)).map((c) => map.get(c)!),
-  }));
+  scene.nodes.forEach((_, i) => {
+    if (!gone.has(i)) map.set(i, map.size);
+  });
+  const nodes = scene.nodes
+    .filter((_, i) => !gone.has(i))
+    .map((n) => ({
+      ...n,
+      parent: n.parent < 0 ? -1 : map.get(n.parent)!,
+      children: n.children.filter((c) => !gone.has(c)).map((c) => map.get(c)!),
+    }));
   return { ...scene, nodes, roots: scene.roots.filter((r) => !gone.has(r)).map((r) => map.get(r)!) };
 }
 
 export function settleBakedLights(scene: Scene): BakedLights {
   const prims = scene.nodes.flatMap((n) => (n.mesh === undefined ? [] : scene.meshes[n.mesh].primitives));
   const allBaked = prims.length > 0 && prims.every((p) => scene.materials[p.material]?.lightmap !== undefined);
-  const removed: string[] = [], kept: string[] = [];
+  const removed: string[] = [],
+    kept: string[] = [];
   const used = new Set<number>();
   const drop = new Set<number>();
   const nodes = scene.nodes.map((n, i): SceneNode => {
@@ -57,7 +68,12 @@ export function settleBakedLights(scene: Scene): BakedLights {
   });
   // Compact the light table to the lights still referenced, marked baked.
   const index = new Map<number, number>();
-  const lights = [...used].sort((a, b) => a - b).map((l, k) => { index.set(l, k); return { ...scene.lights[l], baked: true }; });
+  const lights = [...used]
+    .sort((a, b) => a - b)
+    .map((l, k) => {
+      index.set(l, k);
+      return { ...scene.lights[l], baked: true };
+    });
   const relit = nodes.map((n) => (n.light === undefined ? n : { ...n, light: index.get(n.light)! }));
   return { scene: removeNodes({ ...scene, nodes: relit, lights }, drop), removed, kept };
 }

@@ -28,7 +28,12 @@ export interface DensityBudgetOptions {
   minTexelsAcross?: number;
 }
 
-export const DENSITY_BUDGET_DEFAULTS: Required<DensityBudgetOptions> = { headroom: 1.1, sizeExponent: 0.25, overrideImportance: 2, minTexelsAcross: 4 };
+export const DENSITY_BUDGET_DEFAULTS: Required<DensityBudgetOptions> = {
+  headroom: 1.1,
+  sizeExponent: 0.25,
+  overrideImportance: 2,
+  minTexelsAcross: 4,
+};
 
 export interface BudgetObject {
   /** World area of each part packed on its own (a primitive): each lands whole on one page. */
@@ -55,7 +60,12 @@ export interface DensityFit {
 }
 
 /** Estimated page texels of `objects` at per-object scales. */
-export function estimatePageTexels(objects: readonly BudgetObject[], scale: readonly number[], pageCap: number, headroom: number): number {
+export function estimatePageTexels(
+  objects: readonly BudgetObject[],
+  scale: readonly number[],
+  pageCap: number,
+  headroom: number,
+): number {
   let texels = 0;
   objects.forEach((o, i) => {
     const d = o.requested * scale[i];
@@ -64,30 +74,43 @@ export function estimatePageTexels(objects: readonly BudgetObject[], scale: read
   return headroom * texels;
 }
 
-export function fitDensities(objects: readonly BudgetObject[], budget: number, pageCap: number, opts: DensityBudgetOptions = {}): DensityFit {
+export function fitDensities(
+  objects: readonly BudgetObject[],
+  budget: number,
+  pageCap: number,
+  opts: DensityBudgetOptions = {},
+): DensityFit {
   const o = { ...DENSITY_BUDGET_DEFAULTS, ...opts };
   const area = objects.map((b) => b.partAreas.reduce((s, a) => s + a, 0));
   const positive = area.filter((a) => a > 0).sort((x, y) => x - y);
   const ref = positive.length ? positive[positive.length >> 1] : 1;
-  const weight = objects.map((b, i) => Math.max(1e-12, b.importance) * (area[i] > 0 ? (ref / area[i]) ** o.sizeExponent : 1));
+  const weight = objects.map(
+    (b, i) => Math.max(1e-12, b.importance) * (area[i] > 0 ? (ref / area[i]) ** o.sizeExponent : 1),
+  );
   const floor = objects.map((b) => Math.min(1, Math.max(0, b.minDensity) / b.requested));
   const at = (s: number) => objects.map((_, i) => Math.min(1, Math.max(floor[i], s * weight[i])));
   const texels = (scale: number[]) => estimatePageTexels(objects, scale, pageCap, o.headroom);
 
   const ones = objects.map(() => 1);
-  const requestedEstimate = texels(ones), minimumEstimate = texels(floor);
+  const requestedEstimate = texels(ones),
+    minimumEstimate = texels(floor);
   const base = { requestedEstimate, minimumEstimate };
   if (requestedEstimate <= budget) return { ...base, scale: ones, global: 1, estimate: requestedEstimate, fits: true };
   if (minimumEstimate > budget) return { ...base, scale: floor, global: 0, estimate: minimumEstimate, fits: false };
   // Bisection on log s between "everything at its floor" and "everything as asked"; texels(at(s)) is monotone.
   // (Loops, not Math.min(...): a scene of instanced foliage can have more objects than a call has arguments.)
-  let lo = Infinity, hi = 0;
-  floor.forEach((f, i) => { lo = Math.min(lo, f / weight[i]); hi = Math.max(hi, 1 / weight[i]); });
+  let lo = Infinity,
+    hi = 0;
+  floor.forEach((f, i) => {
+    lo = Math.min(lo, f / weight[i]);
+    hi = Math.max(hi, 1 / weight[i]);
+  });
   lo = Math.log(Math.max(1e-30, lo));
   hi = Math.log(hi);
   for (let k = 0; k < 64 && hi - lo > 1e-6; k++) {
     const mid = (lo + hi) / 2;
-    if (texels(at(Math.exp(mid))) <= budget) lo = mid; else hi = mid;
+    if (texels(at(Math.exp(mid))) <= budget) lo = mid;
+    else hi = mid;
   }
   const scale = at(Math.exp(lo));
   return { ...base, scale, global: Math.exp(lo), estimate: texels(scale), fits: true };

@@ -18,44 +18,95 @@ export function toHalf(v: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
     mant |= 0x800000;
     const shift = 14 - e;
     let h = mant >> shift;
-    const rem = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
+    const rem = mant & ((1 << shift) - 1),
+      half = 1 << (shift - 1);
+    if (rem > half || (rem === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
   return sign | h;
 }
 
 export function encodeExr(img: FloatImage): Uint8Array {
   const { width: W, height: H } = img;
   const header: number[] = [];
-  const str = (s: string) => { for (const ch of s) header.push(ch.charCodeAt(0)); header.push(0); };
+  const str = (s: string) => {
+    for (const ch of s) header.push(ch.charCodeAt(0));
+    header.push(0);
+  };
   const u32 = (v: number) => header.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
-  const f32 = (v: number) => { const b = new Uint8Array(new Float32Array([v]).buffer); header.push(...b); };
-  const attr = (name: string, type: string, bytes: () => void, size: number) => { str(name); str(type); u32(size); bytes(); };
+  const f32 = (v: number) => {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    header.push(...b);
+  };
+  const attr = (name: string, type: string, bytes: () => void, size: number) => {
+    str(name);
+    str(type);
+    u32(size);
+    bytes();
+  };
   u32(20000630); // magic
   u32(2); // version 2, scanline, single part
   // Channels sorted alphabetically: A, B, G, R; HALF (1); pLinear 0; reserved; sampling 1,1.
   const channels = ['A', 'B', 'G', 'R'];
-  attr('channels', 'chlist', () => {
-    for (const c of channels) { str(c); u32(1); header.push(0, 0, 0, 0); u32(1); u32(1); }
-    header.push(0);
-  }, channels.length * 18 + 1);
+  attr(
+    'channels',
+    'chlist',
+    () => {
+      for (const c of channels) {
+        str(c);
+        u32(1);
+        header.push(0, 0, 0, 0);
+        u32(1);
+        u32(1);
+      }
+      header.push(0);
+    },
+    channels.length * 18 + 1,
+  );
   attr('compression', 'compression', () => header.push(0), 1);
-  attr('dataWindow', 'box2i', () => { u32(0); u32(0); u32(W - 1); u32(H - 1); }, 16);
-  attr('displayWindow', 'box2i', () => { u32(0); u32(0); u32(W - 1); u32(H - 1); }, 16);
+  attr(
+    'dataWindow',
+    'box2i',
+    () => {
+      u32(0);
+      u32(0);
+      u32(W - 1);
+      u32(H - 1);
+    },
+    16,
+  );
+  attr(
+    'displayWindow',
+    'box2i',
+    () => {
+      u32(0);
+      u32(0);
+      u32(W - 1);
+      u32(H - 1);
+    },
+    16,
+  );
   attr('lineOrder', 'lineOrder', () => header.push(0), 1);
   attr('pixelAspectRatio', 'float', () => f32(1), 4);
-  attr('screenWindowCenter', 'v2f', () => { f32(0); f32(0); }, 8);
+  attr(
+    'screenWindowCenter',
+    'v2f',
+    () => {
+      f32(0);
+      f32(0);
+    },
+    8,
+  );
   attr('screenWindowWidth', 'float', () => f32(1), 4);
   header.push(0); // end of header
   const lineBytes = W * 2 * 4;
@@ -80,7 +131,9 @@ export function encodeExr(img: FloatImage): Uint8Array {
 export function encodeRgbm(img: FloatImage, range = 8): Uint8Array {
   const out = new Uint8Array(img.width * img.height * 4);
   for (let i = 0; i < img.width * img.height; i++) {
-    const r = img.data[4 * i] / range, g = img.data[4 * i + 1] / range, b = img.data[4 * i + 2] / range;
+    const r = img.data[4 * i] / range,
+      g = img.data[4 * i + 1] / range,
+      b = img.data[4 * i + 2] / range;
     let m = Math.min(1, Math.max(r, g, b, 1e-6));
     m = Math.ceil(m * 255) / 255;
     out[4 * i] = Math.round(Math.min(1, r / m) * 255);
@@ -94,7 +147,8 @@ export function encodeRgbm(img: FloatImage, range = 8): Uint8Array {
 /** The scale for `encodeScaled8`: the 99.9th percentile of the brightest channel, so a few hot texels do not crush the rest. */
 export function lightmapScale(img: FloatImage): number {
   const v: number[] = [];
-  for (let i = 0; i < img.width * img.height; i++) v.push(Math.max(img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]));
+  for (let i = 0; i < img.width * img.height; i++)
+    v.push(Math.max(img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]));
   v.sort((a, b) => a - b);
   return Math.max(1e-6, v[Math.min(v.length - 1, Math.floor(0.999 * v.length))] ?? 1);
 }
@@ -103,7 +157,8 @@ export function lightmapScale(img: FloatImage): number {
 export function encodeScaled8(img: FloatImage, scale: number): Uint8Array {
   const out = new Uint8Array(img.width * img.height * 4);
   for (let i = 0; i < img.width * img.height; i++) {
-    for (let c = 0; c < 3; c++) out[4 * i + c] = Math.round(linearToSrgb(Math.min(1, Math.max(0, img.data[4 * i + c] / scale))) * 255);
+    for (let c = 0; c < 3; c++)
+      out[4 * i + c] = Math.round(linearToSrgb(Math.min(1, Math.max(0, img.data[4 * i + c] / scale))) * 255);
     out[4 * i + 3] = Math.round(Math.min(1, Math.max(0, img.data[4 * i + 3])) * 255);
   }
   return out;

@@ -35,7 +35,8 @@ export function dilate(img: FloatImage, valid: Uint8Array, rings: number): Uint8
         let n = 0;
         for (let dy = -1; dy <= 1; dy++)
           for (let dx = -1; dx <= 1; dx++) {
-            const X = x + dx, Y = y + dy;
+            const X = x + dx,
+              Y = y + dy;
             if (X < 0 || Y < 0 || X >= W || Y >= H || !filled[Y * W + X]) continue;
             for (let c = 0; c < 4; c++) acc[c] += data[4 * (Y * W + X) + c];
             n++;
@@ -65,10 +66,17 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
       for (let x = 0; x < W; x++) {
         const i = y * W + x;
         if (!g.valid[i]) continue;
-        const px = g.position[3 * i], py = g.position[3 * i + 1], pz = g.position[3 * i + 2];
-        const nx = g.normal[3 * i], ny = g.normal[3 * i + 1], nz = g.normal[3 * i + 2];
+        const px = g.position[3 * i],
+          py = g.position[3 * i + 1],
+          pz = g.position[3 * i + 2];
+        const nx = g.normal[3 * i],
+          ny = g.normal[3 * i + 1],
+          nz = g.normal[3 * i + 2];
         const li = 0.2126 * src[4 * i] + 0.7152 * src[4 * i + 1] + 0.0722 * src[4 * i + 2];
-        let r = 0, gg = 0, b = 0, wsum = 0;
+        let r = 0,
+          gg = 0,
+          b = 0,
+          wsum = 0;
         for (let ky = -2; ky <= 2; ky++) {
           const Y = y + ky * step;
           if (Y < 0 || Y >= H) continue;
@@ -79,7 +87,9 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
             if (!g.valid[j]) continue;
             const ndot = nx * g.normal[3 * j] + ny * g.normal[3 * j + 1] + nz * g.normal[3 * j + 2];
             if (ndot <= 0.5) continue;
-            const dx = g.position[3 * j] - px, dy = g.position[3 * j + 1] - py, dz = g.position[3 * j + 2] - pz;
+            const dx = g.position[3 * j] - px,
+              dy = g.position[3 * j + 1] - py,
+              dz = g.position[3 * j + 2] - pz;
             // Texels `step` apart on a surface are about step × texelSize apart in the world; farther means a
             // different surface (another chart, or the far side of a contact).
             const d2 = (dx * dx + dy * dy + dz * dz) / (sigmaP * sigmaP * step * step * (kx * kx + ky * ky + 1));
@@ -87,12 +97,18 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
             // guide would blur at the wider steps.
             const lj = 0.2126 * src[4 * j] + 0.7152 * src[4 * j + 1] + 0.0722 * src[4 * j + 2];
             const dl = Math.abs(lj - li) / (lumaSigma * (li + lj) * 0.5 + 1e-6);
-            const w = kernel[kx + 2] * kernel[ky + 2] * Math.pow(ndot, 32) * Math.exp(-d2 - dl);
-            r += w * src[4 * j]; gg += w * src[4 * j + 1]; b += w * src[4 * j + 2];
+            const w = kernel[kx + 2] * kernel[ky + 2] * ndot ** 32 * Math.exp(-d2 - dl);
+            r += w * src[4 * j];
+            gg += w * src[4 * j + 1];
+            b += w * src[4 * j + 2];
             wsum += w;
           }
         }
-        if (wsum > 0) { dst[4 * i] = r / wsum; dst[4 * i + 1] = gg / wsum; dst[4 * i + 2] = b / wsum; }
+        if (wsum > 0) {
+          dst[4 * i] = r / wsum;
+          dst[4 * i + 1] = gg / wsum;
+          dst[4 * i + 2] = b / wsum;
+        }
       }
     src = dst.slice();
   }
@@ -111,8 +127,10 @@ export interface SeamEdge {
   pageA: number;
   pageB: number;
   /** UV of the edge's two ends on side A and on side B (page-normalized). */
-  a0: [number, number]; a1: [number, number];
-  b0: [number, number]; b1: [number, number];
+  a0: [number, number];
+  a1: [number, number];
+  b0: [number, number];
+  b1: [number, number];
 }
 
 export interface SeamMesh {
@@ -135,8 +153,10 @@ export function findSeams(meshes: SeamMesh[], maxCreaseDegrees = 30): SeamEdge[]
     };
     for (let t = 0; t < m.indices.length / 3; t++)
       for (let k = 0; k < 3; k++) {
-        const a = m.indices[3 * t + k], b = m.indices[3 * t + ((k + 1) % 3)];
-        const ka = key(a), kb = key(b);
+        const a = m.indices[3 * t + k],
+          b = m.indices[3 * t + ((k + 1) % 3)];
+        const ka = key(a),
+          kb = key(b);
         const id = ka < kb ? `${ka}|${kb}` : `${kb}|${ka}`;
         const list = edges.get(id) ?? [];
         list.push({ tri: t, a: ka < kb ? a : b, b: ka < kb ? b : a });
@@ -149,7 +169,8 @@ export function findSeams(meshes: SeamMesh[], maxCreaseDegrees = 30): SeamEdge[]
       const [x, y] = list;
       const same = (p: number, q: number) => m.uv1[2 * p] === m.uv1[2 * q] && m.uv1[2 * p + 1] === m.uv1[2 * q + 1];
       if (same(x.a, y.a) && same(x.b, y.b) && page(x.tri) === page(y.tri)) continue; // not a seam
-      const nx = normal(x.tri), ny = normal(y.tri);
+      const nx = normal(x.tri),
+        ny = normal(y.tri);
       if (nx[0] * ny[0] + nx[1] * ny[1] + nx[2] * ny[2] < cosMax) continue; // a crease
       seams.push({ pageA: page(x.tri), pageB: page(y.tri), a0: uv(x.a), a1: uv(x.b), b0: uv(y.a), b1: uv(y.b) });
     }
@@ -160,19 +181,25 @@ export function findSeams(meshes: SeamMesh[], maxCreaseDegrees = 30): SeamEdge[]
 export function stitchSeams(pages: FloatImage[], seams: SeamEdge[], sweeps = 8): number {
   let samples = 0;
   const taps = (img: FloatImage, u: number, v: number) => {
-    const fx = u * img.width - 0.5, fy = v * img.height - 0.5;
-    const ix = Math.floor(fx), iy = Math.floor(fy), ax = fx - ix, ay = fy - iy;
+    const fx = u * img.width - 0.5,
+      fy = v * img.height - 0.5;
+    const ix = Math.floor(fx),
+      iy = Math.floor(fy),
+      ax = fx - ix,
+      ay = fy - iy;
     const out: [number, number][] = [];
     for (let j = 0; j < 2; j++)
       for (let i = 0; i < 2; i++) {
-        const X = Math.min(img.width - 1, Math.max(0, ix + i)), Y = Math.min(img.height - 1, Math.max(0, iy + j));
+        const X = Math.min(img.width - 1, Math.max(0, ix + i)),
+          Y = Math.min(img.height - 1, Math.max(0, iy + j));
         out.push([Y * img.width + X, (i ? ax : 1 - ax) * (j ? ay : 1 - ay)]);
       }
     return out;
   };
   for (let s = 0; s < sweeps; s++)
     for (const e of seams) {
-      const A = pages[e.pageA], B = pages[e.pageB];
+      const A = pages[e.pageA],
+        B = pages[e.pageB];
       const lenA = Math.hypot((e.a1[0] - e.a0[0]) * A.width, (e.a1[1] - e.a0[1]) * A.height);
       const lenB = Math.hypot((e.b1[0] - e.b0[0]) * B.width, (e.b1[1] - e.b0[1]) * B.height);
       const n = Math.max(2, Math.ceil(2 * Math.max(lenA, lenB)));
@@ -181,14 +208,16 @@ export function stitchSeams(pages: FloatImage[], seams: SeamEdge[], sweeps = 8):
         const ta = taps(A, e.a0[0] + t * (e.a1[0] - e.a0[0]), e.a0[1] + t * (e.a1[1] - e.a0[1]));
         const tb = taps(B, e.b0[0] + t * (e.b1[0] - e.b0[0]), e.b0[1] + t * (e.b1[1] - e.b0[1]));
         for (let c = 0; c < 3; c++) {
-          let va = 0, vb = 0;
+          let va = 0,
+            vb = 0;
           for (const [i, w] of ta) va += w * A.data[4 * i + c];
           for (const [i, w] of tb) vb += w * B.data[4 * i + c];
           const d = 0.5 * (vb - va);
           // Move each side half-way, spread over its taps in proportion to their weights (Σw² normalization).
-          const wa = ta.reduce((q, [, w]) => q + w * w, 0) || 1, wb = tb.reduce((q, [, w]) => q + w * w, 0) || 1;
-          for (const [i, w] of ta) A.data[4 * i + c] += (d * w) / wa * 0.5;
-          for (const [i, w] of tb) B.data[4 * i + c] -= (d * w) / wb * 0.5;
+          const wa = ta.reduce((q, [, w]) => q + w * w, 0) || 1,
+            wb = tb.reduce((q, [, w]) => q + w * w, 0) || 1;
+          for (const [i, w] of ta) A.data[4 * i + c] += ((d * w) / wa) * 0.5;
+          for (const [i, w] of tb) B.data[4 * i + c] -= ((d * w) / wb) * 0.5;
         }
         samples++;
       }

@@ -33,16 +33,28 @@ export function splitTriangles(p: Primitive, world: ArrayLike<number>, opts: Spl
   const all = Uint32Array.from({ length: nt }, (_, i) => i);
   const perArea = opts.texelsPerMeter * opts.texelsPerMeter * headroom;
   if (!(perArea > 0) || !(opts.maxPieceTexels > 0)) return [all];
-  const area = new Float64Array(nt), centroid = new Float64Array(3 * nt);
-  const P = p.positions, m = world;
+  const area = new Float64Array(nt),
+    centroid = new Float64Array(3 * nt);
+  const P = p.positions,
+    m = world;
   const w = (i: number, c: number) => m[c] * P[3 * i] + m[4 + c] * P[3 * i + 1] + m[8 + c] * P[3 * i + 2] + m[12 + c];
   let total = 0;
   for (let t = 0; t < nt; t++) {
-    const a = p.indices[3 * t], b = p.indices[3 * t + 1], c = p.indices[3 * t + 2];
-    const ax = w(a, 0), ay = w(a, 1), az = w(a, 2);
-    const ux = w(b, 0) - ax, uy = w(b, 1) - ay, uz = w(b, 2) - az;
-    const vx = w(c, 0) - ax, vy = w(c, 1) - ay, vz = w(c, 2) - az;
-    const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
+    const a = p.indices[3 * t],
+      b = p.indices[3 * t + 1],
+      c = p.indices[3 * t + 2];
+    const ax = w(a, 0),
+      ay = w(a, 1),
+      az = w(a, 2);
+    const ux = w(b, 0) - ax,
+      uy = w(b, 1) - ay,
+      uz = w(b, 2) - az;
+    const vx = w(c, 0) - ax,
+      vy = w(c, 1) - ay,
+      vz = w(c, 2) - az;
+    const cx = uy * vz - uz * vy,
+      cy = uz * vx - ux * vz,
+      cz = ux * vy - uy * vx;
     area[t] = 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz) || 0;
     total += area[t];
     centroid[3 * t] = ax + (ux + vx) / 3;
@@ -57,14 +69,31 @@ export function splitTriangles(p: Primitive, world: ArrayLike<number>, opts: Spl
     const tris = stack.pop()!;
     let sum = 0;
     for (const t of tris) sum += area[t];
-    if (sum * perArea <= opts.maxPieceTexels || tris.length < 2) { pieces.push(tris); continue; }
-    const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-    for (const t of tris) for (let c = 0; c < 3; c++) { const x = centroid[3 * t + c]; if (x < lo[c]) lo[c] = x; if (x > hi[c]) hi[c] = x; }
+    if (sum * perArea <= opts.maxPieceTexels || tris.length < 2) {
+      pieces.push(tris);
+      continue;
+    }
+    const lo = [Infinity, Infinity, Infinity],
+      hi = [-Infinity, -Infinity, -Infinity];
+    for (const t of tris)
+      for (let c = 0; c < 3; c++) {
+        const x = centroid[3 * t + c];
+        if (x < lo[c]) lo[c] = x;
+        if (x > hi[c]) hi[c] = x;
+      }
     const axis = [0, 1, 2].reduce((best, c) => (hi[c] - lo[c] > hi[best] - lo[best] ? c : best), 0);
     const sorted = Array.from(tris).sort((a, b) => centroid[3 * a + axis] - centroid[3 * b + axis] || a - b);
     // Area-weighted median: both halves carry about half the texels.
-    let acc = 0, cut = 1;
-    for (let i = 0; i < sorted.length - 1; i++) { acc += area[sorted[i]]; if (acc >= sum / 2) { cut = i + 1; break; } cut = i + 1; }
+    let acc = 0,
+      cut = 1;
+    for (let i = 0; i < sorted.length - 1; i++) {
+      acc += area[sorted[i]];
+      if (acc >= sum / 2) {
+        cut = i + 1;
+        break;
+      }
+      cut = i + 1;
+    }
     // Push the far half first so that pieces come out in axis order.
     stack.push(Uint32Array.from(sorted.slice(cut)), Uint32Array.from(sorted.slice(0, cut)));
   }
@@ -80,7 +109,11 @@ export function primitiveSubset(p: Primitive, tris: Uint32Array): Primitive {
     for (let k = 0; k < 3; k++) {
       const v = p.indices[3 * t + k];
       let nv = remap.get(v);
-      if (nv === undefined) { nv = src.length; remap.set(v, nv); src.push(v); }
+      if (nv === undefined) {
+        nv = src.length;
+        remap.set(v, nv);
+        src.push(v);
+      }
       indices[3 * i + k] = nv;
     }
   });

@@ -43,9 +43,15 @@ function coveredTexels(atlas: LightmapAtlas): number {
 }
 
 export async function layoutForTime(
-  input: Scene, opts: LightmapUvOptions & { onProgress?: (f: number) => void }, target: number, calibrate: CalibrationBake,
+  input: Scene,
+  opts: LightmapUvOptions & { onProgress?: (f: number) => void },
+  target: number,
+  calibrate: CalibrationBake,
 ): Promise<{ uv: LaidOut; timeTarget: TimeTarget }> {
-  if (!(target > 0) || !Number.isFinite(target)) throw new OteError('BAD_PROFILE', `targetSeconds must be a positive number, got ${target}`, { path: 'targetSeconds' });
+  if (!(target > 0) || !Number.isFinite(target))
+    throw new OteError('BAD_PROFILE', `targetSeconds must be a positive number, got ${target}`, {
+      path: 'targetSeconds',
+    });
   const progress = opts.onProgress && ((f: number) => opts.onProgress!(0.05 * f));
   const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
   const t0 = performance.now();
@@ -57,16 +63,29 @@ export async function layoutForTime(
   const fixed = Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds);
   const perTexel = (stats.setupSeconds - stats.rasterSeconds + stats.traceSeconds) / Math.max(1, stats.texels);
   const perPageTexel = stats.rasterSeconds / Math.max(1, full.atlas.pageTexels) + postSecondsPerTexel();
-  const bakeSeconds = (atlas: LightmapAtlas) => fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
+  const bakeSeconds = (atlas: LightmapAtlas) =>
+    fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
   // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
   const left = Math.max(target - seconds, 0.25 * target);
-  let uv = full, cap = full.atlas.texelBudget;
+  let uv = full,
+    cap = full.atlas.texelBudget;
   for (let attempt = 0; ; attempt++) {
     const predictedSeconds = seconds + bakeSeconds(uv.atlas);
     if (predictedSeconds <= 1.2 * target || attempt >= 3) {
       if (uv !== full)
-        uv.atlas.warnings.push(`bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (1 in ${stride}) took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`);
-      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: predictedSeconds <= 1.2 * target } };
+        uv.atlas.warnings.push(
+          `bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (1 in ${stride}) took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`,
+        );
+      return {
+        uv,
+        timeTarget: {
+          seconds: target,
+          calibration,
+          texelCap: cap,
+          predictedSeconds,
+          met: predictedSeconds <= 1.2 * target,
+        },
+      };
     }
     const scalable = bakeSeconds(uv.atlas) - fixed;
     cap = Math.min(cap, uv.atlas.pageTexels) * Math.min(0.95, (Math.max(0, left - fixed) / scalable) * 0.95);
@@ -76,7 +95,9 @@ export async function layoutForTime(
       // Not even the minimal useful density fits the time: bake the tightest layout that fitted, and say so.
       if ((e as { code?: string }).code !== 'TOO_BIG') throw e;
       const predictedSeconds = seconds + bakeSeconds(uv.atlas);
-      uv.atlas.warnings.push(`the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`);
+      uv.atlas.warnings.push(
+        `the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`,
+      );
       return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
     }
   }
@@ -90,8 +111,12 @@ let postRate: number | undefined;
  */
 function postSecondsPerTexel(): number {
   if (postRate !== undefined) return postRate;
-  const W = 128, n = W * W;
-  const valid = new Uint8Array(n), position = new Float32Array(3 * n), normal = new Float32Array(3 * n), data = new Float32Array(4 * n);
+  const W = 128,
+    n = W * W;
+  const valid = new Uint8Array(n),
+    position = new Float32Array(3 * n),
+    normal = new Float32Array(3 * n),
+    data = new Float32Array(4 * n);
   for (let y = 0; y < W; y++)
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
@@ -109,5 +134,6 @@ function postSecondsPerTexel(): number {
     dilate(img, valid, 4);
     if (r > 0) best = Math.min(best, (performance.now() - t0) / 1000);
   }
-  return (postRate = best / n);
+  postRate = best / n;
+  return postRate;
 }

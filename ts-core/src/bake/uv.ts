@@ -106,10 +106,18 @@ function partAreas(positions: Float32Array, indices: Uint32Array, first: Uint32A
   for (let o = 0; o + 1 < first.length; o++) {
     let area = 0;
     for (let t = first[o]; t < first[o + 1]; t++) {
-      const a = 3 * indices[3 * t], b = 3 * indices[3 * t + 1], c = 3 * indices[3 * t + 2];
-      const ux = positions[b] - positions[a], uy = positions[b + 1] - positions[a + 1], uz = positions[b + 2] - positions[a + 2];
-      const vx = positions[c] - positions[a], vy = positions[c + 1] - positions[a + 1], vz = positions[c + 2] - positions[a + 2];
-      const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
+      const a = 3 * indices[3 * t],
+        b = 3 * indices[3 * t + 1],
+        c = 3 * indices[3 * t + 2];
+      const ux = positions[b] - positions[a],
+        uy = positions[b + 1] - positions[a + 1],
+        uz = positions[b + 2] - positions[a + 2];
+      const vx = positions[c] - positions[a],
+        vy = positions[c + 1] - positions[a + 1],
+        vz = positions[c + 2] - positions[a + 2];
+      const cx = uy * vz - uz * vy,
+        cy = uz * vx - ux * vz,
+        cz = ux * vy - uy * vx;
       area += 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz);
     }
     areas.push(area);
@@ -119,9 +127,14 @@ function partAreas(positions: Float32Array, indices: Uint32Array, first: Uint32A
 
 /** The middle side of the world bounding box of vertices [from, to): a plane's shorter in-plane side, a pipe's width. */
 function middleSide(positions: Float32Array, from: number, to: number): number {
-  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  const lo = [Infinity, Infinity, Infinity],
+    hi = [-Infinity, -Infinity, -Infinity];
   for (let v = from; v < to; v++)
-    for (let c = 0; c < 3; c++) { const x = positions[3 * v + c]; if (x < lo[c]) lo[c] = x; if (x > hi[c]) hi[c] = x; }
+    for (let c = 0; c < 3; c++) {
+      const x = positions[3 * v + c];
+      if (x < lo[c]) lo[c] = x;
+      if (x > hi[c]) hi[c] = x;
+    }
   const sides = [0, 1, 2].map((c) => Math.max(0, hi[c] - lo[c])).sort((a, b) => a - b);
   return sides[1];
 }
@@ -141,15 +154,23 @@ export function densityForPages(scene: Scene, pages: number, pageSize: number, u
     const copies = node.instances ? node.instances.translation.length / 3 : 1;
     // Area scales with the determinant of the instance matrix's linear part for uniform scales; good enough here.
     for (const p of scene.meshes[node.mesh].primitives) {
-      const P = p.positions, I = p.indices;
-      const w = (i: number) => [m[0] * P[3 * i] + m[4] * P[3 * i + 1] + m[8] * P[3 * i + 2], m[1] * P[3 * i] + m[5] * P[3 * i + 1] + m[9] * P[3 * i + 2], m[2] * P[3 * i] + m[6] * P[3 * i + 1] + m[10] * P[3 * i + 2]];
+      const P = p.positions,
+        I = p.indices;
+      const w = (i: number) => [
+        m[0] * P[3 * i] + m[4] * P[3 * i + 1] + m[8] * P[3 * i + 2],
+        m[1] * P[3 * i] + m[5] * P[3 * i + 1] + m[9] * P[3 * i + 2],
+        m[2] * P[3 * i] + m[6] * P[3 * i + 1] + m[10] * P[3 * i + 2],
+      ];
       for (let t = 0; t < I.length; t += 3) {
-        const a = w(I[t]), b = w(I[t + 1]), c = w(I[t + 2]);
+        const a = w(I[t]),
+          b = w(I[t + 1]),
+          c = w(I[t + 2]);
         area += copies * 0.5 * length(cross(sub(b, a), sub(c, a)));
       }
     }
   });
-  if (!(area > 0)) throw new OteError('BAD_INPUT', 'the scene has no static surface area to lightmap', { file: scene.source });
+  if (!(area > 0))
+    throw new OteError('BAD_INPUT', 'the scene has no static surface area to lightmap', { file: scene.source });
   return Math.sqrt((pages * pageSize * pageSize * utilization) / area);
 }
 
@@ -179,7 +200,9 @@ export function separateObjects(scene: Scene): number[] {
     const inst = node.instances;
     for (let c = 0; c < inst.translation.length / 3; c++) {
       const child: SceneNode = {
-        name: `${node.name}#${c}`, parent: n, children: [],
+        name: `${node.name}#${c}`,
+        parent: n,
+        children: [],
         translation: [inst.translation[3 * c], inst.translation[3 * c + 1], inst.translation[3 * c + 2]],
         rotation: [inst.rotation[4 * c], inst.rotation[4 * c + 1], inst.rotation[4 * c + 2], inst.rotation[4 * c + 3]],
         scale: [inst.scale[3 * c], inst.scale[3 * c + 1], inst.scale[3 * c + 2]],
@@ -217,7 +240,8 @@ export function validUv1(mesh: Mesh): boolean {
     tris += p.indices.length / 3;
   }
   const corner = new Float32Array(6 * tris);
-  let t = 0, area = 0;
+  let t = 0,
+    area = 0;
   for (const p of mesh.primitives)
     for (let i = 0; i < p.indices.length; i += 3, t++)
       for (let k = 0; k < 3; k++) {
@@ -235,45 +259,64 @@ export function validUv1(mesh: Mesh): boolean {
  * Generate (or keep) UV1 on every static object of `scene`. Returns a new scene (the input is not modified) whose
  * objects each draw their own mesh with UV1 pointing into page `objects[i].page` of the atlas.
  */
-export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions = {}): Promise<{ scene: Scene; atlas: LightmapAtlas }> {
+export async function generateLightmapUvs(
+  input: Scene,
+  opts: LightmapUvOptions = {},
+): Promise<{ scene: Scene; atlas: LightmapAtlas }> {
   const t0 = performance.now();
   const density = opts.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER;
-  if (!(density > 0) || !Number.isFinite(density)) throw new OteError('BAD_PROFILE', `texelsPerMeter must be a positive number, got ${density}`, { path: 'texelsPerMeter' });
+  if (!(density > 0) || !Number.isFinite(density))
+    throw new OteError('BAD_PROFILE', `texelsPerMeter must be a positive number, got ${density}`, {
+      path: 'texelsPerMeter',
+    });
   const scene = cloneScene(input);
   const objects = separateObjects(scene);
   const world = worldMatrices(scene);
 
   // Overrides and importance are keyed by node name; the copies separateObjects made of an instanced node use its.
   const lookup = <T>(table: Record<string, T> | undefined, n: number): [string, T | undefined] => {
-    const name = scene.nodes[n].name, origin = n >= input.nodes.length ? scene.nodes[scene.nodes[n].parent]?.name : undefined;
+    const name = scene.nodes[n].name,
+      origin = n >= input.nodes.length ? scene.nodes[scene.nodes[n].parent]?.name : undefined;
     if (table?.[name] !== undefined || origin === undefined) return [name, table?.[name]];
     return [origin, table?.[origin]];
   };
   const requested = objects.map((n) => {
     const [name, override] = lookup(opts.objectTexelsPerMeter, n);
     if (override !== undefined && !(override > 0 && Number.isFinite(override)))
-      throw new OteError('BAD_PROFILE', `texels per metre for "${name}" must be a positive number, got ${override}`, { path: `objectTexelsPerMeter.${name}` });
+      throw new OteError('BAD_PROFILE', `texels per metre for "${name}" must be a positive number, got ${override}`, {
+        path: `objectTexelsPerMeter.${name}`,
+      });
     return override ?? density;
   });
   const importance = objects.map((n) => {
     const [name, imp] = lookup(opts.objectImportance, n);
     if (imp !== undefined && !(imp > 0 && Number.isFinite(imp)))
-      throw new OteError('BAD_PROFILE', `importance of "${name}" must be a positive number, got ${imp}`, { path: `objectImportance.${name}` });
+      throw new OteError('BAD_PROFILE', `importance of "${name}" must be a positive number, got ${imp}`, {
+        path: `objectImportance.${name}`,
+      });
     const overridden = lookup(opts.objectTexelsPerMeter, n)[1] !== undefined;
-    return (imp ?? 1) * (overridden ? opts.budget?.overrideImportance ?? DENSITY_BUDGET_DEFAULTS.overrideImportance : 1);
+    return (
+      (imp ?? 1) * (overridden ? (opts.budget?.overrideImportance ?? DENSITY_BUDGET_DEFAULTS.overrideImportance) : 1)
+    );
   });
   const pageSize = opts.maxPageSize ?? 1024;
   // Primitives too big for a fraction of a page at the asked density are cut into pieces (bake/split-primitives.ts),
   // so that a one-primitive level spreads over pages instead of shrinking to one. Kept UV1 layouts stay whole.
   const keptUv1 = objects.map((n) => (opts.keepValidUv1 ?? true) && validUv1(scene.meshes[scene.nodes[n].mesh!]));
-  let splitFrom = 0, splitInto = 0;
+  let splitFrom = 0,
+    splitInto = 0;
   objects.forEach((n, o) => {
     if (keptUv1[o]) return;
     const mesh = scene.meshes[scene.nodes[n].mesh!];
     mesh.primitives = mesh.primitives.flatMap((p) => {
-      const pieces = splitTriangles(p, world[n], { texelsPerMeter: requested[o], maxPieceTexels: PIECE_OF_PAGE * pageSize * pageSize, headroom: opts.budget?.headroom });
+      const pieces = splitTriangles(p, world[n], {
+        texelsPerMeter: requested[o],
+        maxPieceTexels: PIECE_OF_PAGE * pageSize * pageSize,
+        headroom: opts.budget?.headroom,
+      });
       if (pieces.length === 1) return [p];
-      splitFrom++; splitInto += pieces.length;
+      splitFrom++;
+      splitInto += pieces.length;
       return pieces.map((tris) => primitiveSubset(p, tris));
     });
   });
@@ -281,25 +324,35 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   // Concatenate every object's world-space triangles. Each primitive is packed as its own part, so that a big
   // multi-material mesh (Sponza is one) can spread over several pages: MOZ_lightmap is per material anyway.
   const parts: { object: number; prim: number }[] = [];
-  let vertexCount = 0, triangleCount = 0;
-  objects.forEach((n, o) => scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, prim) => {
-    parts.push({ object: o, prim });
-    vertexCount += p.positions.length / 3;
-    triangleCount += p.indices.length / 3;
-  }));
-  const positions = new Float32Array(3 * vertexCount), indices = new Uint32Array(3 * triangleCount);
+  let vertexCount = 0,
+    triangleCount = 0;
+  objects.forEach((n, o) =>
+    scene.meshes[scene.nodes[n].mesh!].primitives.forEach((p, prim) => {
+      parts.push({ object: o, prim });
+      vertexCount += p.positions.length / 3;
+      triangleCount += p.indices.length / 3;
+    }),
+  );
+  const positions = new Float32Array(3 * vertexCount),
+    indices = new Uint32Array(3 * triangleCount);
   const cornerUv = new Float32Array(6 * triangleCount);
   const partFirstTriangle = new Uint32Array(parts.length + 1);
-  const partFirstVertex = new Uint32Array(parts.length + 1), partKeepUv = new Uint8Array(parts.length);
-  let v = 0, t = 0;
+  const partFirstVertex = new Uint32Array(parts.length + 1),
+    partKeepUv = new Uint8Array(parts.length);
+  let v = 0,
+    t = 0;
   parts.forEach(({ object: o, prim }, part) => {
-    const node = scene.nodes[objects[o]], p = scene.meshes[node.mesh!].primitives[prim], m = world[objects[o]];
+    const node = scene.nodes[objects[o]],
+      p = scene.meshes[node.mesh!].primitives[prim],
+      m = world[objects[o]];
     partFirstTriangle[part] = t;
     partFirstVertex[part] = v;
     partKeepUv[part] = keptUv1[o] ? 1 : 0;
     const pos = p.positions;
     for (let i = 0; i < pos.length; i += 3) {
-      const x = pos[i], y = pos[i + 1], z = pos[i + 2];
+      const x = pos[i],
+        y = pos[i + 1],
+        z = pos[i + 2];
       positions[3 * v + i] = m[0] * x + m[4] * y + m[8] * z + m[12];
       positions[3 * v + i + 1] = m[1] * x + m[5] * y + m[9] * z + m[13];
       positions[3 * v + i + 2] = m[2] * x + m[6] * y + m[10] * z + m[14];
@@ -319,7 +372,10 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
 
   // Fit the densities to the texel budget (bake/budget.ts), pack, and check the packed pages: padding and packing
   // loss are only estimated, so an overshoot tightens the estimate's budget and packs again.
-  const budget = Math.min(opts.maxTexels ?? DEFAULT_MAX_TEXELS, opts.maxPages ? opts.maxPages * pageSize * pageSize : Infinity);
+  const budget = Math.min(
+    opts.maxTexels ?? DEFAULT_MAX_TEXELS,
+    opts.maxPages ? opts.maxPages * pageSize * pageSize : Infinity,
+  );
   const minAcross = opts.budget?.minTexelsAcross ?? DENSITY_BUDGET_DEFAULTS.minTexelsAcross;
   const objectParts: number[][] = objects.map(() => []);
   parts.forEach((pt, i) => objectParts[pt.object].push(i));
@@ -327,23 +383,51 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   const budgetObjects: BudgetObject[] = objects.map((_, o) => {
     const mine = objectParts[o];
     const side = Math.max(0, ...mine.map((i) => middleSide(positions, partFirstVertex[i], partFirstVertex[i + 1])));
-    return { partAreas: mine.map((i) => areas[i]), requested: requested[o], importance: importance[o], minDensity: side > 0 ? minAcross / side : requested[o] };
+    return {
+      partAreas: mine.map((i) => areas[i]),
+      requested: requested[o],
+      importance: importance[o],
+      minDensity: side > 0 ? minAcross / side : requested[o],
+    };
   });
   const partTexelsPerMeter = new Float32Array(parts.length);
-  let target = budget, packs = 0;
-  let fit: ReturnType<typeof fitDensities>, r: Awaited<ReturnType<typeof generateLightmapUvsNative>>, pageTexels: number;
+  let target = budget,
+    packs = 0;
+  let fit: ReturnType<typeof fitDensities>,
+    r: Awaited<ReturnType<typeof generateLightmapUvsNative>>,
+    pageTexels: number;
   for (;;) {
     fit = fitDensities(budgetObjects, target, pageSize * pageSize, opts.budget);
-    if (!fit.fits) throw tooBig(input, budget, fit.minimumEstimate, fit.requestedEstimate, objects.length, minAcross, 'estimated');
-    parts.forEach((pt, i) => { partTexelsPerMeter[i] = requested[pt.object] * fit.scale[pt.object]; });
+    if (!fit.fits)
+      throw tooBig(input, budget, fit.minimumEstimate, fit.requestedEstimate, objects.length, minAcross, 'estimated');
+    parts.forEach((pt, i) => {
+      partTexelsPerMeter[i] = requested[pt.object] * fit.scale[pt.object];
+    });
     r = await generateLightmapUvsNative(
-      { positions, indices, objectFirstTriangle: partFirstTriangle, objectTexelsPerMeter: partTexelsPerMeter, cornerUv, objectKeepUv: partKeepUv },
-      { pageSize, padding: opts.padding ?? 2, signal: opts.signal, onProgress: opts.onProgress });
+      {
+        positions,
+        indices,
+        objectFirstTriangle: partFirstTriangle,
+        objectTexelsPerMeter: partTexelsPerMeter,
+        cornerUv,
+        objectKeepUv: partKeepUv,
+      },
+      { pageSize, padding: opts.padding ?? 2, signal: opts.signal, onProgress: opts.onProgress },
+    );
     packs++;
     pageTexels = Array.from(r.pageWidth).reduce((sum, w, i) => sum + w * r.pageHeight[i], 0);
     if (pageTexels <= budget) break;
     const atFloor = fit.scale.every((f, o) => f <= Math.min(1, budgetObjects[o].minDensity / requested[o]) + 1e-9);
-    if (atFloor || packs >= 4) throw tooBig(input, budget, pageTexels, fit.requestedEstimate, objects.length, minAcross, atFloor ? 'packed' : 'repacked');
+    if (atFloor || packs >= 4)
+      throw tooBig(
+        input,
+        budget,
+        pageTexels,
+        fit.requestedEstimate,
+        objects.length,
+        minAcross,
+        atFloor ? 'packed' : 'repacked',
+      );
     // Padding and conservative coverage do not shrink with density, so aim 10% under the measured ratio.
     target = Math.min(fit.estimate, target) * (budget / pageTexels) * 0.9;
   }
@@ -381,9 +465,14 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   const report: LightmapObjectReport[] = objects.map((n, o) => {
     const mine = objectParts[o];
     const sum = (a: Float64Array) => mine.reduce((s, i) => s + a[i], 0);
-    const texels = sum(r.objectTexels), box = sum(r.objectBoxTexels);
-    let stretchArea = 0, weight = 0;
-    for (const i of mine) { stretchArea += r.objectMeanStretch[i] * r.objectTexels[i]; weight += r.objectTexels[i]; }
+    const texels = sum(r.objectTexels),
+      box = sum(r.objectBoxTexels);
+    let stretchArea = 0,
+      weight = 0;
+    for (const i of mine) {
+      stretchArea += r.objectMeanStretch[i] * r.objectTexels[i];
+      weight += r.objectTexels[i];
+    }
     const effective = Math.min(...mine.map((i) => r.objectTexelsPerMeter[i]));
     return {
       node: n,
@@ -402,9 +491,16 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
       keptUv1: keptUv1[o],
     };
   });
-  const pages = Array.from(r.pageWidth, (w, i) => ({ width: w, height: r.pageHeight[i], utilization: r.pageTexels[i] / (w * r.pageHeight[i]) }));
+  const pages = Array.from(r.pageWidth, (w, i) => ({
+    width: w,
+    height: r.pageHeight[i],
+    utilization: r.pageTexels[i] / (w * r.pageHeight[i]),
+  }));
   const warnings = densityWarnings(report, budgetObjects, fit.scale, budget, pageSize);
-  if (splitFrom) warnings.push(`${splitFrom} primitive(s) too big for one ${pageSize}² lightmap page at the asked density split into ${splitInto} pieces, so their lightmap spans pages`);
+  if (splitFrom)
+    warnings.push(
+      `${splitFrom} primitive(s) too big for one ${pageSize}² lightmap page at the asked density split into ${splitInto} pieces, so their lightmap spans pages`,
+    );
   // Per part: an object's texelsPerMeter is its least dense part, which would understate a big multi-part mesh.
   const asked = areas.reduce((sum, a, i) => sum + a * requested[parts[i].object] ** 2, 0);
   const got = areas.reduce((sum, a, i) => sum + a * r.objectTexelsPerMeter[i] ** 2, 0);
@@ -412,40 +508,78 @@ export async function generateLightmapUvs(input: Scene, opts: LightmapUvOptions 
   return {
     scene,
     atlas: {
-      pages, objects: report, chartCount: r.chartCount, overlaps: report.reduce((s, o) => s + o.overlaps, 0), milliseconds: performance.now() - t0,
-      texelBudget: budget, pageTexels, densityScale, packs, warnings,
+      pages,
+      objects: report,
+      chartCount: r.chartCount,
+      overlaps: report.reduce((s, o) => s + o.overlaps, 0),
+      milliseconds: performance.now() - t0,
+      texelBudget: budget,
+      pageTexels,
+      densityScale,
+      packs,
+      warnings,
     },
   };
 }
 
 /** What the caller's report says about densities: the budget fit, and objects shrunk to fit a single page. */
-function densityWarnings(report: LightmapObjectReport[], objects: BudgetObject[], fitted: number[], budget: number, pageSize: number): string[] {
+function densityWarnings(
+  report: LightmapObjectReport[],
+  objects: BudgetObject[],
+  fitted: number[],
+  budget: number,
+  pageSize: number,
+): string[] {
   const warnings: string[] = [];
-  const area = objects.map((b) => b.partAreas.reduce((s, a) => s + a, 0)), total = area.reduce((s, a) => s + a, 0);
+  const area = objects.map((b) => b.partAreas.reduce((s, a) => s + a, 0)),
+    total = area.reduce((s, a) => s + a, 0);
   // Averages are area-weighted root mean squares: the density that gives the same texel count.
-  const avg = (d: (o: number) => number) => (total > 0 ? Math.sqrt(area.reduce((s, a, o) => s + a * d(o) ** 2, 0) / total) : 0);
+  const avg = (d: (o: number) => number) =>
+    total > 0 ? Math.sqrt(area.reduce((s, a, o) => s + a * d(o) ** 2, 0) / total) : 0;
   if (fitted.some((f) => f < 1)) {
-    const asked = avg((o) => objects[o].requested), got = avg((o) => objects[o].requested * fitted[o]);
-    const lo = fitted.reduce((a, b) => Math.min(a, b)), hi = fitted.reduce((a, b) => Math.max(a, b));
-    warnings.push(`lightmap density scaled to ${(got / asked).toFixed(2)}× (${asked.toPrecision(3)} → ${got.toPrecision(3)} texels/m on average) to fit the ${mega(budget)}-texel budget` +
-      (lo < hi ? `; per object ${lo.toFixed(2)}×–${hi.toFixed(2)}× (smaller and overridden objects keep more)` : ''));
+    const asked = avg((o) => objects[o].requested),
+      got = avg((o) => objects[o].requested * fitted[o]);
+    const lo = fitted.reduce((a, b) => Math.min(a, b)),
+      hi = fitted.reduce((a, b) => Math.max(a, b));
+    warnings.push(
+      `lightmap density scaled to ${(got / asked).toFixed(2)}× (${asked.toPrecision(3)} → ${got.toPrecision(3)} texels/m on average) to fit the ${mega(budget)}-texel budget` +
+        (lo < hi ? `; per object ${lo.toFixed(2)}×–${hi.toFixed(2)}× (smaller and overridden objects keep more)` : ''),
+    );
   }
   const shrunk = report.filter((o, i) => o.texelsPerMeter < 0.99 * objects[i].requested * fitted[i]);
   if (shrunk.length)
-    warnings.push(`${shrunk.length} object(s) with a chart too big for one ${pageSize}² lightmap page, shrunk to fit (${shrunk.slice(0, 3).map((o) => `"${o.name}" ${o.texelsPerMeter.toPrecision(3)} of ${o.requestedTexelsPerMeter} texels/m`).join(', ')}` +
-      `${shrunk.length > 3 ? ', …' : ''}); raise maxPageSize, or subdivide the object's largest triangles`);
+    warnings.push(
+      `${shrunk.length} object(s) with a chart too big for one ${pageSize}² lightmap page, shrunk to fit (${shrunk
+        .slice(0, 3)
+        .map((o) => `"${o.name}" ${o.texelsPerMeter.toPrecision(3)} of ${o.requestedTexelsPerMeter} texels/m`)
+        .join(', ')}` +
+        `${shrunk.length > 3 ? ', …' : ''}); raise maxPageSize, or subdivide the object's largest triangles`,
+    );
   return warnings;
 }
 
 /** TOO_BIG that says how far over the budget the minimal useful density is and what to change. */
-function tooBig(input: Scene, budget: number, texels: number, requestedTexels: number, objects: number, minAcross: number, how: 'estimated' | 'packed' | 'repacked'): OteError {
+function tooBig(
+  input: Scene,
+  budget: number,
+  texels: number,
+  requestedTexels: number,
+  objects: number,
+  minAcross: number,
+  how: 'estimated' | 'packed' | 'repacked',
+): OteError {
   const units = guessSceneUnits(input);
-  const what = how === 'repacked'
-    ? `the lightmap atlas still took ${mega(texels)} texels after 4 packings at reduced density`
-    : `even at the minimal useful density (${minAcross} texels across each of the ${objects} objects) the lightmap ${how === 'packed' ? 'takes' : 'needs about'} ${mega(texels)} texels`;
-  return new OteError('TOO_BIG', `${what}, over the budget of ${mega(budget)} (about ${mega(requestedTexels)} at the requested density); ` +
-    `raise maxTexels (or maxPageSize/maxPages), route objects elsewhere (splat or keep), or merge small objects` +
-    (units.warning ? `; the scene's units look wrong: ${units.warning}` : ''), { file: input.source, path: 'texelsPerMeter' });
+  const what =
+    how === 'repacked'
+      ? `the lightmap atlas still took ${mega(texels)} texels after 4 packings at reduced density`
+      : `even at the minimal useful density (${minAcross} texels across each of the ${objects} objects) the lightmap ${how === 'packed' ? 'takes' : 'needs about'} ${mega(texels)} texels`;
+  return new OteError(
+    'TOO_BIG',
+    `${what}, over the budget of ${mega(budget)} (about ${mega(requestedTexels)} at the requested density); ` +
+      `raise maxTexels (or maxPageSize/maxPages), route objects elsewhere (splat or keep), or merge small objects` +
+      (units.warning ? `; the scene's units look wrong: ${units.warning}` : ''),
+    { file: input.source, path: 'texelsPerMeter' },
+  );
 }
 
 /** A primitive whose vertices are `src` (old indices) of p, with new indices and UV1. */

@@ -25,12 +25,28 @@ export interface EncodedPage {
   unlitPng?: Uint8Array;
 }
 
-export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: EncodedPage[], opts: { unlit?: boolean } = {}): Scene {
-  const out: Scene = { ...scene, materials: scene.materials.map((m) => ({ ...m })), meshes: scene.meshes.map((m) => ({ ...m, primitives: m.primitives.map((p) => ({ ...p })) })), textures: [...scene.textures] };
+export function applyLightmaps(
+  scene: Scene,
+  layout: LightmapLayout,
+  pages: EncodedPage[],
+  opts: { unlit?: boolean } = {},
+): Scene {
+  const out: Scene = {
+    ...scene,
+    materials: scene.materials.map((m) => ({ ...m })),
+    meshes: scene.meshes.map((m) => ({ ...m, primitives: m.primitives.map((p) => ({ ...p })) })),
+    textures: [...scene.textures],
+  };
   const texOf = pages.map((p, i) => {
     const png = opts.unlit ? p.unlitPng : p.png;
     if (!png) throw new OteError('BAD_INPUT', `lightmap page ${i} has no ${opts.unlit ? 'unlit ' : ''}image`);
-    out.textures.push({ name: `lightmap${i}${opts.unlit ? '_unlit' : ''}`, mimeType: 'image/png', image: png, width: p.width, height: p.height } satisfies Texture);
+    out.textures.push({
+      name: `lightmap${i}${opts.unlit ? '_unlit' : ''}`,
+      mimeType: 'image/png',
+      image: png,
+      width: p.width,
+      height: p.height,
+    } satisfies Texture);
     return out.textures.length - 1;
   });
   // Which (material, page) pairs lightmapped primitives use, and which materials anything else uses.
@@ -45,7 +61,11 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
     });
   }
   const unlitUse = new Set<number>();
-  out.meshes.forEach((m, mi) => m.primitives.forEach((p, pi) => { if (!litPrims.has(`${mi}/${pi}`)) unlitUse.add(p.material); }));
+  out.meshes.forEach((m, mi) =>
+    m.primitives.forEach((p, pi) => {
+      if (!litPrims.has(`${mi}/${pi}`)) unlitUse.add(p.material);
+    }),
+  );
   const variant = new Map<string, number>();
   const materialFor = (mat: number, page: number): number => {
     const key = `${mat}/${page}`;
@@ -58,7 +78,10 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
       const emissive = m.emissiveFactor.some((c) => c > 0) && m.emissiveStrength > 0;
       m.unlit = true;
       if (emissive) {
-        m.baseColorFactor = [...m.emissiveFactor.map((c) => Math.min(1, c * m.emissiveStrength)), m.baseColorFactor[3]] as Material['baseColorFactor'];
+        m.baseColorFactor = [
+          ...m.emissiveFactor.map((c) => Math.min(1, c * m.emissiveStrength)),
+          m.baseColorFactor[3],
+        ] as Material['baseColorFactor'];
         delete m.baseColorTexture;
       } else {
         m.baseColorTexture = { texture: texOf[page], texCoord: 1 };
@@ -67,13 +90,18 @@ export function applyLightmaps(scene: Scene, layout: LightmapLayout, pages: Enco
       m.lightmap = { texture: texOf[page], intensity: Math.PI * pages[page].scale };
     }
     let index = mat;
-    if (!only) { out.materials.push(m); index = out.materials.length - 1; }
+    if (!only) {
+      out.materials.push(m);
+      index = out.materials.length - 1;
+    }
     variant.set(key, index);
     return index;
   };
   for (const [n, prims] of layout.primitivePages) {
     const mi = out.nodes[n].mesh!;
-    out.meshes[mi].primitives.forEach((p, pi) => { p.material = materialFor(p.material, prims[pi]); });
+    out.meshes[mi].primitives.forEach((p, pi) => {
+      p.material = materialFor(p.material, prims[pi]);
+    });
   }
   return out;
 }

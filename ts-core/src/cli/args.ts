@@ -14,7 +14,12 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parse<O extends Options>(argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options: { ...options, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
@@ -38,7 +43,8 @@ function describe(r: NumberRange): string {
 export function numberFlag(value: string | undefined, name: string, fallback: number, range: NumberRange = {}): number {
   if (value === undefined) return fallback;
   const n = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(n) || !inRange(n, range)) throw new UsageError(`--${name} must be ${describe(range)}, got "${value}"`);
+  if (!Number.isFinite(n) || !inRange(n, range))
+    throw new UsageError(`--${name} must be ${describe(range)}, got "${value}"`);
   return n;
 }
 

@@ -10,7 +10,7 @@ import { EXIT, exitCodeFor } from '../exit-codes.js';
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
+  return `${[
     'ote: scene optimizer and Trust Engine',
     '',
     'usage: ote <command> [options]    (ote <command> --help for its options)',
@@ -18,7 +18,7 @@ function help(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Common options: --json (machine-readable output), --debug (stack traces on errors)',
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,7 +10,11 @@ export async function loadProfile(arg: string): Promise<Profile> {
   try {
     text = await readFile(arg, 'utf8');
   } catch (e) {
-    throw new OteError('BAD_PROFILE', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message, { file: arg });
+    throw new OteError(
+      'BAD_PROFILE',
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message,
+      { file: arg },
+    );
   }
   let doc: unknown;
   try {

@@ -22,16 +22,22 @@ export class Progress {
     if (this.mode === 'json') {
       if (fraction < 1 && now - this.last < 100) return;
       this.last = now;
-      process.stderr.write(JSON.stringify({ type: 'progress', stage, fraction: Math.round(fraction * 1000) / 1000, detail } satisfies ProgressEvent & { type: string }) + '\n');
+      process.stderr.write(
+        `${JSON.stringify({ type: 'progress', stage, fraction: Math.round(fraction * 1000) / 1000, detail } satisfies ProgressEvent & { type: string })}\n`,
+      );
     } else if (this.mode === 'tty') {
       if (fraction < 1 && now - this.last < 50) return;
       this.last = now;
-      const width = 28, filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+      const width = 28,
+        filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
       const line = `${stage.padEnd(12)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%${detail ? `  ${detail}` : ''}`;
       if (line === this.lastLine) return;
       this.lastLine = line;
       process.stderr.write(`\r\x1b[K${line}`);
-      if (fraction >= 1) { process.stderr.write('\n'); this.lastLine = ''; }
+      if (fraction >= 1) {
+        process.stderr.write('\n');
+        this.lastLine = '';
+      }
     }
   }
 

@@ -6,18 +6,26 @@ import { toRgba8, type FloatImage } from './float-image.js';
 
 /** 2×2 box downsample of a linear image: averaging four pixels halves the path tracer's Monte Carlo noise. */
 export function halve(img: FloatImage): FloatImage {
-  const w = img.width >> 1, h = img.height >> 1, data = new Float32Array(w * h * 4);
+  const w = img.width >> 1,
+    h = img.height >> 1,
+    data = new Float32Array(w * h * 4);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let c = 0; c < 4; c++) {
-        const a = ((2 * y) * img.width + 2 * x) * 4 + c, b = a + img.width * 4;
+        const a = (2 * y * img.width + 2 * x) * 4 + c,
+          b = a + img.width * 4;
         data[(y * w + x) * 4 + c] = (img.data[a] + img.data[a + 4] + img.data[b] + img.data[b + 4]) / 4;
       }
   return { width: w, height: h, data };
 }
 
 /** An 8-bit display image (the metrics' input): exposure in stops, ACES, sRGB; alpha forced opaque when asked. */
-export interface DisplayImage { width: number; height: number; bitDepth: 8; data: Uint8Array }
+export interface DisplayImage {
+  width: number;
+  height: number;
+  bitDepth: 8;
+  data: Uint8Array;
+}
 
 export function display(img: FloatImage, opts: { exposure?: number; opaque?: boolean } = {}): DisplayImage {
   const data = toRgba8(img, { toneMap: 'aces', exposure: opts.exposure ?? 0 });
@@ -36,10 +44,14 @@ export const MIDDLE_GREY = 0.18;
  * grey, clamped to ±16 stops. A black image gets 0: nothing can expose it, and it is not evidence anyway.
  */
 export function autoExposure(img: FloatImage): number {
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (let i = 0; i < img.width * img.height; i++) {
     const l = luma(img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]);
-    if (l > 1e-6 && Number.isFinite(l)) { sum += Math.log(l); n++; }
+    if (l > 1e-6 && Number.isFinite(l)) {
+      sum += Math.log(l);
+      n++;
+    }
   }
   // Mostly black frames (a few lit pixels) must not be blown up to grey: count dark pixels as very dark.
   if (n < 0.02 * img.width * img.height) return 0;
@@ -49,11 +61,13 @@ export function autoExposure(img: FloatImage): number {
 
 /** What a displayed view shows: its mean and standard deviation of 8-bit luma. */
 export function displayStats(img: DisplayImage): { mean: number; std: number } {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   const n = img.width * img.height;
   for (let i = 0; i < n; i++) {
     const l = luma(img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]);
-    s += l; s2 += l * l;
+    s += l;
+    s2 += l * l;
   }
   const mean = s / n;
   return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };

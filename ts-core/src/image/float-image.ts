@@ -15,11 +15,11 @@ export function createImage(width: number, height: number): FloatImage {
 
 /** Linear to sRGB transfer function (IEC 61966-2-1). */
 export function linearToSrgb(c: number): number {
-  return c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
+  return c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055;
 }
 
 export function srgbToLinear(c: number): number {
-  return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 }
 
 export type ToneMap = 'clamp' | 'aces';
@@ -31,7 +31,8 @@ function aces(x: number): number {
 
 /** Display-referred 8-bit RGBA: exposure, tone map, sRGB encode. Alpha is written as coverage (×255). */
 export function toRgba8(img: FloatImage, opts: { exposure?: number; toneMap?: ToneMap } = {}): Uint8Array {
-  const k = Math.pow(2, opts.exposure ?? 0), tm = opts.toneMap ?? 'clamp';
+  const k = 2 ** (opts.exposure ?? 0),
+    tm = opts.toneMap ?? 'clamp';
   const out = new Uint8Array(img.width * img.height * 4);
   for (let i = 0; i < img.width * img.height; i++) {
     for (let c = 0; c < 3; c++) {

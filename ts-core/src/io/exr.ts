@@ -17,15 +17,22 @@ export function isExr(bytes: Uint8Array): boolean {
 
 function flipRowsInto(src: Float32Array, width: number, height: number, srcChannels: number, dst: FloatImage): void {
   for (let y = 0; y < height; y++) {
-    const s = (height - 1 - y) * width * srcChannels, d = y * width * 4;
+    const s = (height - 1 - y) * width * srcChannels,
+      d = y * width * 4;
     for (let x = 0; x < width; x++) {
-      const i = s + x * srcChannels, o = d + x * 4;
+      const i = s + x * srcChannels,
+        o = d + x * 4;
       if (srcChannels === 4) {
-        dst.data[o] = src[i], dst.data[o + 1] = src[i + 1], dst.data[o + 2] = src[i + 2], dst.data[o + 3] = src[i + 3];
+        for (let c = 0; c < 4; c++) dst.data[o + c] = src[i + c];
       } else if (srcChannels === 2) {
-        dst.data[o] = src[i], dst.data[o + 1] = src[i + 1], dst.data[o + 2] = 0, dst.data[o + 3] = 1;
-      } else {  // a single channel (Y or R) is grey
-        dst.data[o] = dst.data[o + 1] = dst.data[o + 2] = src[i], dst.data[o + 3] = 1;
+        dst.data[o] = src[i];
+        dst.data[o + 1] = src[i + 1];
+        dst.data[o + 2] = 0;
+        dst.data[o + 3] = 1;
+      } else {
+        // a single channel (Y or R) is grey
+        dst.data.fill(src[i], o, o + 3);
+        dst.data[o + 3] = 1;
       }
     }
   }
@@ -58,7 +65,8 @@ export function checkExrHeader(bytes: Uint8Array): string | null {
       o++;
       break;
     }
-    const name = cstring(255), type = name === null ? null : cstring(255);
+    const name = cstring(255),
+      type = name === null ? null : cstring(255);
     if (name === null || type === null) return 'header has an unterminated attribute name or type';
     if (o + 4 > bytes.length) return `header is truncated in attribute '${name}'`;
     const size = dv.getUint32(o, true);
@@ -94,18 +102,26 @@ export function decodeExr(bytes: Uint8Array, file?: string): FloatImage {
   let parsed: { width: number; height: number; data: Float32Array | Uint16Array; format: number; type: number };
   const origError = console.error;
   let logged = '';
-  console.error = (...a: unknown[]) => { logged += a.map(String).join(' ') + ' '; };  // the loader logs, then throws
+  console.error = (...a: unknown[]) => {
+    logged += `${a.map(String).join(' ')} `;
+  }; // the loader logs, then throws
   try {
     parsed = loader.parse(buffer) as unknown as typeof parsed;
   } catch (e) {
-    throw new OteError('BAD_INPUT', `cannot decode OpenEXR: ${(e as Error).message}${logged ? ` (${logged.trim()})` : ''}`, { file });
+    throw new OteError(
+      'BAD_INPUT',
+      `cannot decode OpenEXR: ${(e as Error).message}${logged ? ` (${logged.trim()})` : ''}`,
+      { file },
+    );
   } finally {
     console.error = origError;
   }
-  const channels = parsed.format === RGBAFormat ? 4 : parsed.format === RGFormat ? 2 : parsed.format === RedFormat ? 1 : 0;
+  const channels =
+    parsed.format === RGBAFormat ? 4 : parsed.format === RGFormat ? 2 : parsed.format === RedFormat ? 1 : 0;
   if (!channels || !(parsed.data instanceof Float32Array))
     throw new OteError('BAD_INPUT', `unsupported OpenEXR channel layout (three format ${parsed.format})`, { file });
-  if (parsed.width <= 0 || parsed.height <= 0) throw new OteError('BAD_INPUT', `OpenEXR image is empty (${parsed.width}x${parsed.height})`, { file });
+  if (parsed.width <= 0 || parsed.height <= 0)
+    throw new OteError('BAD_INPUT', `OpenEXR image is empty (${parsed.width}x${parsed.height})`, { file });
   const img = createImage(parsed.width, parsed.height);
   flipRowsInto(parsed.data, parsed.width, parsed.height, channels, img);
   return img;
@@ -123,7 +139,8 @@ export async function encodeExr(img: FloatImage, opts: ExrOptions = {}): Promise
     throw new OteError('BAD_INPUT', `image data has ${img.data.length} values, expected ${img.width * img.height * 4}`);
   const flipped = new Float32Array(img.data.length);
   const row = img.width * 4;
-  for (let y = 0; y < img.height; y++) flipped.set(img.data.subarray(y * row, (y + 1) * row), (img.height - 1 - y) * row);
+  for (let y = 0; y < img.height; y++)
+    flipped.set(img.data.subarray(y * row, (y + 1) * row), (img.height - 1 - y) * row);
   const tex = new DataTexture(flipped, img.width, img.height, RGBAFormat, FloatType);
   const out = await new EXRExporter().parse(tex, {
     type: opts.type === 'float' ? FloatType : HalfFloatType,

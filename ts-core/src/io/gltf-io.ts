@@ -11,13 +11,11 @@ export function gltfIO(): Promise<NodeIO> {
   ioPromise ??= (async () => {
     await MeshoptDecoder.ready;
     await MeshoptEncoder.ready;
-    return new NodeIO()
-      .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
-      .registerDependencies({
-        'draco3d.decoder': await draco3d.createDecoderModule(),
-        'meshopt.decoder': MeshoptDecoder,
-        'meshopt.encoder': MeshoptEncoder,
-      });
+    return new NodeIO().registerExtensions([...ALL_EXTENSIONS, MOZLightmap]).registerDependencies({
+      'draco3d.decoder': await draco3d.createDecoderModule(),
+      'meshopt.decoder': MeshoptDecoder,
+      'meshopt.encoder': MeshoptEncoder,
+    });
   })();
   return ioPromise;
 }

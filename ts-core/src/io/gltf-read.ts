@@ -3,12 +3,27 @@
  * normalising what engines must not see twice: quantized attributes become floats, strips and fans become lists,
  * spec/gloss materials become metal/rough, and every index and position is checked with the glTF path named.
  */
-import type { Document, Material as GMaterial, Node as GNode, Primitive as GPrimitive, Texture as GTexture, TextureInfo } from '@gltf-transform/core';
+import type {
+  Document,
+  Material as GMaterial,
+  Node as GNode,
+  Primitive as GPrimitive,
+  Texture as GTexture,
+  TextureInfo,
+} from '@gltf-transform/core';
 import { dequantize, metalRough } from '@gltf-transform/functions';
 import { inputError, isOteError } from '../errors.js';
 import {
-  createScene, defaultMaterial,
-  type Camera, type InstanceTRS, type Light, type Material, type Primitive, type Scene, type SceneNode, type TextureRef,
+  createScene,
+  defaultMaterial,
+  type Camera,
+  type InstanceTRS,
+  type Light,
+  type Material,
+  type Primitive,
+  type Scene,
+  type SceneNode,
+  type TextureRef,
 } from '../scene/types.js';
 import { canonicalTRS } from '../scene/transform.js';
 import { readGltfFile, type ContainerOptions } from './gltf-container.js';
@@ -81,7 +96,8 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
     await doc.transform(metalRough());
     warnings.push('KHR_materials_pbrSpecularGlossiness materials were converted to metal/rough');
   }
-  if (root.listExtensionsUsed().some((e) => e.extensionName === 'KHR_mesh_quantization')) await doc.transform(dequantize());
+  if (root.listExtensionsUsed().some((e) => e.extensionName === 'KHR_mesh_quantization'))
+    await doc.transform(dequantize());
 
   const scene = createScene(root.getDefaultScene()?.getName() || root.listScenes()[0]?.getName() || 'scene');
   scene.source = file;
@@ -92,7 +108,11 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
     try {
       size = t.getSize(); // reads the image's header, which may be cut off or garbage
     } catch {
-      throw inputError(file, `images[${i}]`, `cannot read the size from the header of its ${t.getImage()?.byteLength ?? 0} bytes of ${t.getMimeType() || 'image'} data`);
+      throw inputError(
+        file,
+        `images[${i}]`,
+        `cannot read the size from the header of its ${t.getImage()?.byteLength ?? 0} bytes of ${t.getMimeType() || 'image'} data`,
+      );
     }
     textureIndex.set(t, scene.textures.length);
     scene.textures.push({
@@ -109,7 +129,11 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
     const r: TextureRef = { texture: textureIndex.get(tex)!, texCoord: info.getTexCoord() };
     const tt = info.getExtension<import('@gltf-transform/extensions').Transform>('KHR_texture_transform');
     if (tt) {
-      r.transform = { offset: [...tt.getOffset()] as [number, number], rotation: tt.getRotation(), scale: [...tt.getScale()] as [number, number] };
+      r.transform = {
+        offset: [...tt.getOffset()] as [number, number],
+        rotation: tt.getRotation(),
+        scale: [...tt.getScale()] as [number, number],
+      };
       const tc = tt.getTexCoord();
       if (tc !== null && tc !== undefined) r.transform.texCoord = tc;
     }
@@ -136,7 +160,9 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
     if (occ) out.occlusionTexture = { ...occ, strength: m.getOcclusionStrength() };
     const em = ref(m.getEmissiveTexture(), m.getEmissiveTextureInfo());
     if (em) out.emissiveTexture = em;
-    const strength = m.getExtension<import('@gltf-transform/extensions').EmissiveStrength>('KHR_materials_emissive_strength');
+    const strength = m.getExtension<import('@gltf-transform/extensions').EmissiveStrength>(
+      'KHR_materials_emissive_strength',
+    );
     if (strength) out.emissiveStrength = strength.getEmissiveStrength();
     out.unlit = !!m.getExtension('KHR_materials_unlit');
     const tr = m.getExtension<import('@gltf-transform/extensions').Transmission>('KHR_materials_transmission');
@@ -162,7 +188,11 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
       const vertexCount = pos.getCount();
       for (let i = 0; i < positions.length; i++)
         if (!Number.isFinite(positions[i]))
-          throw inputError(file, `${path}.attributes.POSITION`, `vertex ${Math.floor(i / 3)} has a non-finite coordinate (${positions[i]})`);
+          throw inputError(
+            file,
+            `${path}.attributes.POSITION`,
+            `vertex ${Math.floor(i / 3)} has a non-finite coordinate (${positions[i]})`,
+          );
       const idxAcc = p.getIndices();
       let indices: Uint32Array;
       if (idxAcc) {
@@ -170,7 +200,11 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
         indices = raw instanceof Uint32Array ? raw : Uint32Array.from(raw);
         for (let i = 0; i < indices.length; i++)
           if (indices[i] >= vertexCount)
-            throw inputError(file, `${path}.indices`, `index ${indices[i]} at position ${i} is past the vertex count ${vertexCount}`);
+            throw inputError(
+              file,
+              `${path}.indices`,
+              `index ${indices[i]} at position ${i} is past the vertex count ${vertexCount}`,
+            );
       } else {
         indices = new Uint32Array(vertexCount);
         for (let i = 0; i < vertexCount; i++) indices[i] = i;
@@ -180,19 +214,36 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
         warnings.push(`${path}: ${indices.length % 3} trailing indices do not make a triangle and were dropped`);
         indices = indices.subarray(0, indices.length - (indices.length % 3));
       }
-      const prim: Primitive = { positions, indices, material: p.getMaterial() ? materialIndex.get(p.getMaterial()!)! : -1 };
+      const prim: Primitive = {
+        positions,
+        indices,
+        material: p.getMaterial() ? materialIndex.get(p.getMaterial()!)! : -1,
+      };
       const attr = (name: string, size: number) => {
         const a = p.getAttribute(name);
         if (!a) return undefined;
-        if (a.getCount() !== vertexCount) throw inputError(file, `${path}.attributes.${name}`, `has ${a.getCount()} elements but POSITION has ${vertexCount}`);
+        if (a.getCount() !== vertexCount)
+          throw inputError(
+            file,
+            `${path}.attributes.${name}`,
+            `has ${a.getCount()} elements but POSITION has ${vertexCount}`,
+          );
         if (a.getElementSize() !== size && !(name === 'COLOR_0' && a.getElementSize() === 3))
-          throw inputError(file, `${path}.attributes.${name}`, `has ${a.getElementSize()} components, expected ${size}`);
+          throw inputError(
+            file,
+            `${path}.attributes.${name}`,
+            `has ${a.getElementSize()} components, expected ${size}`,
+          );
         return floats(a.getArray());
       };
-      const normals = attr('NORMAL', 3); if (normals) prim.normals = normals;
-      const tangents = attr('TANGENT', 4); if (tangents) prim.tangents = tangents;
-      const uv0 = attr('TEXCOORD_0', 2); if (uv0) prim.uv0 = uv0;
-      const uv1 = attr('TEXCOORD_1', 2); if (uv1) prim.uv1 = uv1;
+      const normals = attr('NORMAL', 3);
+      if (normals) prim.normals = normals;
+      const tangents = attr('TANGENT', 4);
+      if (tangents) prim.tangents = tangents;
+      const uv0 = attr('TEXCOORD_0', 2);
+      if (uv0) prim.uv0 = uv0;
+      const uv1 = attr('TEXCOORD_1', 2);
+      if (uv1) prim.uv1 = uv1;
       const colors = attr('COLOR_0', 4);
       if (colors) {
         const c = p.getAttribute('COLOR_0')!;
@@ -216,16 +267,27 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
 
   for (const c of root.listCameras()) {
     const cam: Camera = {
-      name: c.getName(), type: c.getType(), yfov: c.getYFov(), znear: c.getZNear(), xmag: c.getXMag(), ymag: c.getYMag(),
+      name: c.getName(),
+      type: c.getType(),
+      yfov: c.getYFov(),
+      znear: c.getZNear(),
+      xmag: c.getXMag(),
+      ymag: c.getYMag(),
     };
-    const ar = c.getAspectRatio(); if (ar !== null && ar !== undefined) cam.aspectRatio = ar;
-    const zf = c.getZFar(); if (zf !== null && zf !== undefined && Number.isFinite(zf)) cam.zfar = zf;
+    const ar = c.getAspectRatio();
+    if (ar !== null && ar !== undefined) cam.aspectRatio = ar;
+    const zf = c.getZFar();
+    if (zf !== null && zf !== undefined && Number.isFinite(zf)) cam.zfar = zf;
     scene.cameras.push(cam);
   }
   const cameraIndex = new Map(root.listCameras().map((c, i) => [c, i] as const));
 
   const dynamicNodes = new Set<GNode>();
-  for (const anim of root.listAnimations()) for (const ch of anim.listChannels()) { const t = ch.getTargetNode(); if (t) dynamicNodes.add(t); }
+  for (const anim of root.listAnimations())
+    for (const ch of anim.listChannels()) {
+      const t = ch.getTargetNode();
+      if (t) dynamicNodes.add(t);
+    }
 
   const nodes = root.listNodes();
   const nodeIndex = new Map(nodes.map((n, i) => [n, i] as const));
@@ -239,17 +301,24 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
       rotation: canonicalTRS(unitQuaternion(n.getRotation()), [0, 0, 0, 1]) as SceneNode['rotation'],
       scale: canonicalTRS(n.getScale(), [1, 1, 1]) as SceneNode['scale'],
     };
-    const mesh = n.getMesh(); if (mesh) out.mesh = meshIndex.get(mesh)!;
-    const cam = n.getCamera(); if (cam) out.camera = cameraIndex.get(cam)!;
+    const mesh = n.getMesh();
+    if (mesh) out.mesh = meshIndex.get(mesh)!;
+    const cam = n.getCamera();
+    if (cam) out.camera = cameraIndex.get(cam)!;
     if (n.getSkin() || dynamicNodes.has(n)) out.dynamic = true;
     const light = n.getExtension<import('@gltf-transform/extensions').Light>('KHR_lights_punctual');
     if (light) {
       if (!lightIndex.has(light)) {
         const l: Light = {
-          name: light.getName(), type: light.getType() as Light['type'], color: [...light.getColor()] as Light['color'],
-          intensity: light.getIntensity(), innerConeAngle: light.getInnerConeAngle(), outerConeAngle: light.getOuterConeAngle(),
+          name: light.getName(),
+          type: light.getType() as Light['type'],
+          color: [...light.getColor()] as Light['color'],
+          intensity: light.getIntensity(),
+          innerConeAngle: light.getInnerConeAngle(),
+          outerConeAngle: light.getOuterConeAngle(),
         };
-        const range = light.getRange(); if (range !== null && range !== undefined) l.range = range;
+        const range = light.getRange();
+        if (range !== null && range !== undefined) l.range = range;
         const size = (light.getExtras() as { ote?: { size?: unknown } } | null)?.ote?.size; // extras may be any JSON value
         if (typeof size === 'number' && Number.isFinite(size) && size >= 0) l.size = size;
         lightIndex.set(light, scene.lights.length);
@@ -261,22 +330,43 @@ export async function documentToScene(doc: Document, file?: string): Promise<Imp
     if (inst) out.instances = readInstances(inst, file, `nodes[${ni}].extensions.EXT_mesh_gpu_instancing`);
     scene.nodes.push(out);
   });
-  scene.nodes.forEach((n, i) => n.children.forEach((c) => { scene.nodes[c].parent = i; }));
+  scene.nodes.forEach((n, i) =>
+    n.children.forEach((c) => {
+      scene.nodes[c].parent = i;
+    }),
+  );
   const gscene = root.getDefaultScene() ?? root.listScenes()[0];
-  scene.roots = gscene ? gscene.listChildren().map((n) => nodeIndex.get(n)!) : scene.nodes.flatMap((n, i) => (n.parent < 0 ? [i] : []));
+  scene.roots = gscene
+    ? gscene.listChildren().map((n) => nodeIndex.get(n)!)
+    : scene.nodes.flatMap((n, i) => (n.parent < 0 ? [i] : []));
   return { scene, warnings };
 }
 
-function readInstances(inst: import('@gltf-transform/extensions').InstancedMesh, file: string | undefined, path: string): InstanceTRS {
-  const t = inst.getAttribute('TRANSLATION'), r = inst.getAttribute('ROTATION'), s = inst.getAttribute('SCALE');
+function readInstances(
+  inst: import('@gltf-transform/extensions').InstancedMesh,
+  file: string | undefined,
+  path: string,
+): InstanceTRS {
+  const t = inst.getAttribute('TRANSLATION'),
+    r = inst.getAttribute('ROTATION'),
+    s = inst.getAttribute('SCALE');
   const count = (t ?? r ?? s)?.getCount() ?? 0;
-  for (const [name, a, size] of [['TRANSLATION', t, 3], ['ROTATION', r, 4], ['SCALE', s, 3]] as const) {
-    if (a && a.getCount() !== count) throw inputError(file, `${path}.attributes.${name}`, `has ${a.getCount()} elements, expected ${count}`);
-    if (a && a.getElementSize() !== size) throw inputError(file, `${path}.attributes.${name}`, `has ${a.getElementSize()} components, expected ${size}`);
+  for (const [name, a, size] of [
+    ['TRANSLATION', t, 3],
+    ['ROTATION', r, 4],
+    ['SCALE', s, 3],
+  ] as const) {
+    if (a && a.getCount() !== count)
+      throw inputError(file, `${path}.attributes.${name}`, `has ${a.getCount()} elements, expected ${count}`);
+    if (a && a.getElementSize() !== size)
+      throw inputError(file, `${path}.attributes.${name}`, `has ${a.getElementSize()} components, expected ${size}`);
   }
   const read = (a: typeof t, size: number, fill: number[]) => {
     const out = new Float32Array(count * size);
-    if (!a) { for (let i = 0; i < count; i++) out.set(fill, i * size); return out; }
+    if (!a) {
+      for (let i = 0; i < count; i++) out.set(fill, i * size);
+      return out;
+    }
     const el: number[] = [];
     for (let i = 0; i < count; i++) out.set(a.getElement(i, el), i * size); // getElement applies normalization
     return out;
@@ -284,6 +374,11 @@ function readInstances(inst: import('@gltf-transform/extensions').InstancedMesh,
   const trs = { translation: read(t, 3, [0, 0, 0]), rotation: read(r, 4, [0, 0, 0, 1]), scale: read(s, 3, [1, 1, 1]) };
   for (const [k, arr] of Object.entries(trs))
     for (let i = 0; i < arr.length; i++)
-      if (!Number.isFinite(arr[i])) throw inputError(file, `${path}.attributes.${k.toUpperCase()}`, `instance ${Math.floor(i / (k === 'rotation' ? 4 : 3))} is not finite`);
+      if (!Number.isFinite(arr[i]))
+        throw inputError(
+          file,
+          `${path}.attributes.${k.toUpperCase()}`,
+          `instance ${Math.floor(i / (k === 'rotation' ? 4 : 3))} is not finite`,
+        );
   return trs;
 }

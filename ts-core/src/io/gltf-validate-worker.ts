@@ -15,7 +15,9 @@ export interface ValidateRequest {
   options: Omit<ValidationOptions, 'externalResourceFunction'>;
 }
 
-export type ValidateReply = { id: number; issues: import('gltf-validator').ValidationReport['issues'] } | { id: number; failed: string };
+export type ValidateReply =
+  | { id: number; issues: import('gltf-validator').ValidationReport['issues'] }
+  | { id: number; failed: string };
 
 const { validateBytes } = await import('gltf-validator');
 

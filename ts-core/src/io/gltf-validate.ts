@@ -33,20 +33,50 @@ import type { ValidateReply, ValidateRequest } from './gltf-validate-worker.js';
  *   fails to load are meshopt fallback buffers, which need not exist.
  */
 const TOLERATED = new Set([
-  'ACCESSOR_MIN_MISMATCH', 'ACCESSOR_MAX_MISMATCH', 'ACCESSOR_ELEMENT_OUT_OF_MIN_BOUND', 'ACCESSOR_ELEMENT_OUT_OF_MAX_BOUND',
+  'ACCESSOR_MIN_MISMATCH',
+  'ACCESSOR_MAX_MISMATCH',
+  'ACCESSOR_ELEMENT_OUT_OF_MIN_BOUND',
+  'ACCESSOR_ELEMENT_OUT_OF_MAX_BOUND',
   'MESH_PRIMITIVE_POSITION_ACCESSOR_WITHOUT_BOUNDS',
-  'ACCESSOR_VECTOR3_NON_UNIT', 'ACCESSOR_INVALID_SIGN', 'ACCESSOR_NON_CLAMPED',
-  'ACCESSOR_WEIGHTS_NEGATIVE', 'ACCESSOR_WEIGHTS_NON_NORMALIZED', 'ACCESSOR_JOINTS_INDEX_DUPLICATE', 'ACCESSOR_JOINTS_INDEX_OOB',
-  'ACCESSOR_INVALID_IBM', 'INVALID_IBM_ACCESSOR_COUNT', 'SKIN_IBM_INVALID_FORMAT', 'SKIN_IBM_ACCESSOR_WITH_BYTESTRIDE',
-  'SKIN_NO_COMMON_ROOT', 'SKIN_SKELETON_INVALID', 'NODE_SKIN_NO_SCENE', 'NODE_SKIN_WITH_NON_SKINNED_MESH', 'MESH_PRIMITIVE_JOINTS_WEIGHTS_MISMATCH',
-  'ACCESSOR_ANIMATION_INPUT_NEGATIVE', 'ACCESSOR_ANIMATION_INPUT_NON_INCREASING', 'ACCESSOR_ANIMATION_SAMPLER_OUTPUT_NON_NORMALIZED_QUATERNION',
-  'ANIMATION_CHANNEL_TARGET_NODE_MATRIX', 'ANIMATION_CHANNEL_TARGET_NODE_WEIGHTS_NO_MORPHS', 'ANIMATION_DUPLICATE_TARGETS',
-  'ANIMATION_SAMPLER_ACCESSOR_WITH_BYTESTRIDE', 'ANIMATION_SAMPLER_INPUT_ACCESSOR_INVALID_FORMAT', 'ANIMATION_SAMPLER_INPUT_ACCESSOR_TOO_FEW_ELEMENTS',
-  'ANIMATION_SAMPLER_INPUT_ACCESSOR_WITHOUT_BOUNDS', 'ANIMATION_SAMPLER_OUTPUT_ACCESSOR_INVALID_COUNT', 'ANIMATION_SAMPLER_OUTPUT_ACCESSOR_INVALID_FORMAT',
+  'ACCESSOR_VECTOR3_NON_UNIT',
+  'ACCESSOR_INVALID_SIGN',
+  'ACCESSOR_NON_CLAMPED',
+  'ACCESSOR_WEIGHTS_NEGATIVE',
+  'ACCESSOR_WEIGHTS_NON_NORMALIZED',
+  'ACCESSOR_JOINTS_INDEX_DUPLICATE',
+  'ACCESSOR_JOINTS_INDEX_OOB',
+  'ACCESSOR_INVALID_IBM',
+  'INVALID_IBM_ACCESSOR_COUNT',
+  'SKIN_IBM_INVALID_FORMAT',
+  'SKIN_IBM_ACCESSOR_WITH_BYTESTRIDE',
+  'SKIN_NO_COMMON_ROOT',
+  'SKIN_SKELETON_INVALID',
+  'NODE_SKIN_NO_SCENE',
+  'NODE_SKIN_WITH_NON_SKINNED_MESH',
+  'MESH_PRIMITIVE_JOINTS_WEIGHTS_MISMATCH',
+  'ACCESSOR_ANIMATION_INPUT_NEGATIVE',
+  'ACCESSOR_ANIMATION_INPUT_NON_INCREASING',
+  'ACCESSOR_ANIMATION_SAMPLER_OUTPUT_NON_NORMALIZED_QUATERNION',
+  'ANIMATION_CHANNEL_TARGET_NODE_MATRIX',
+  'ANIMATION_CHANNEL_TARGET_NODE_WEIGHTS_NO_MORPHS',
+  'ANIMATION_DUPLICATE_TARGETS',
+  'ANIMATION_SAMPLER_ACCESSOR_WITH_BYTESTRIDE',
+  'ANIMATION_SAMPLER_INPUT_ACCESSOR_INVALID_FORMAT',
+  'ANIMATION_SAMPLER_INPUT_ACCESSOR_TOO_FEW_ELEMENTS',
+  'ANIMATION_SAMPLER_INPUT_ACCESSOR_WITHOUT_BOUNDS',
+  'ANIMATION_SAMPLER_OUTPUT_ACCESSOR_INVALID_COUNT',
+  'ANIMATION_SAMPLER_OUTPUT_ACCESSOR_INVALID_FORMAT',
   'ROTATION_NON_UNIT',
-  'UNDECLARED_EXTENSION', 'UNUSED_EXTENSION_REQUIRED', 'NON_REQUIRED_EXTENSION',
-  'BUFFER_VIEW_TARGET_OVERRIDE', 'ACCESSOR_USAGE_OVERRIDE', 'ACCESSOR_INDEX_PRIMITIVE_RESTART', 'IMAGE_MIME_TYPE_INVALID',
-  'MESH_PRIMITIVE_TOO_FEW_TEXCOORDS', 'MESH_PRIMITIVE_NO_TANGENT_SPACE', 'MESH_PRIMITIVE_INVALID_ATTRIBUTE',
+  'UNDECLARED_EXTENSION',
+  'UNUSED_EXTENSION_REQUIRED',
+  'NON_REQUIRED_EXTENSION',
+  'BUFFER_VIEW_TARGET_OVERRIDE',
+  'ACCESSOR_USAGE_OVERRIDE',
+  'ACCESSOR_INDEX_PRIMITIVE_RESTART',
+  'IMAGE_MIME_TYPE_INVALID',
+  'MESH_PRIMITIVE_TOO_FEW_TEXCOORDS',
+  'MESH_PRIMITIVE_NO_TANGENT_SPACE',
+  'MESH_PRIMITIVE_INVALID_ATTRIBUTE',
   'IO_ERROR',
 ]);
 
@@ -87,7 +117,8 @@ function startWorker(): Worker {
 }
 
 async function runValidator(request: Omit<ValidateRequest, 'id'>, timeoutMs: number): Promise<ValidateReply> {
-  const w = (worker ??= startWorker());
+  worker ??= startWorker();
+  const w = worker;
   const id = nextId++;
   w.ref();
   let timer: NodeJS.Timeout | undefined;
@@ -103,7 +134,10 @@ async function runValidator(request: Omit<ValidateRequest, 'id'>, timeoutMs: num
       // Copies, transferred: a structured clone of an 80 MB array costs 0.5 s, a copy and a transfer 20 ms.
       const bytes = request.bytes.slice();
       const resources = Object.fromEntries(Object.entries(request.resources).map(([uri, r]) => [uri, r.slice()]));
-      w.postMessage({ id, ...request, bytes, resources }, [bytes.buffer, ...Object.values(resources).map((r) => r.buffer)]);
+      w.postMessage({ id, ...request, bytes, resources }, [
+        bytes.buffer,
+        ...Object.values(resources).map((r) => r.buffer),
+      ]);
     });
   } finally {
     clearTimeout(timer);
@@ -115,7 +149,10 @@ const timeoutFor = (bytes: number) => 10_000 + bytes / 10_000;
 
 /** `/meshes/0/primitives/1/indices` as this project's paths read: `meshes[0].primitives[1].indices`. */
 export function pointerToPath(pointer: string): string {
-  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((path, s) => (/^\d+$/.test(s) ? `${path}[${s}]` : path ? `${path}.${s}` : s), '');
 }
 
@@ -131,7 +168,10 @@ function countsByCode(messages: ValidationMessage[], max = 4): string {
   const counts = new Map<string, number>();
   for (const m of messages) counts.set(m.code, (counts.get(m.code) ?? 0) + 1);
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
-  const shown = sorted.slice(0, max).map(([c, n]) => `${c} ×${n}`).join(', ');
+  const shown = sorted
+    .slice(0, max)
+    .map(([c, n]) => `${c} ×${n}`)
+    .join(', ');
   return sorted.length > max ? `${shown}, … ${sorted.length - max} more codes` : shown;
 }
 
@@ -143,21 +183,31 @@ export interface Validation {
 }
 
 /** Validate the file's bytes; `resources` are its buffers and images by URI, as gltf-container.ts read them. */
-export async function validateGltf(file: string, bytes: Uint8Array, format: 'glb' | 'gltf', resources: Record<string, Uint8Array>): Promise<Validation> {
+export async function validateGltf(
+  file: string,
+  bytes: Uint8Array,
+  format: 'glb' | 'gltf',
+  resources: Record<string, Uint8Array>,
+): Promise<Validation> {
   // The GLB's own binary chunk is in `bytes`; only external buffers and images are passed.
   const external = Object.fromEntries(Object.entries(resources).filter(([uri]) => uri !== GLB_BUFFER_KEY));
   let reply: ValidateReply;
   try {
-    reply = await runValidator({
-      bytes, resources: external,
-      options: { uri: file, format, maxIssues: MAX_ISSUES, writeTimestamp: false, ignoredIssues: IGNORED },
-    }, timeoutFor(bytes.byteLength + Object.values(external).reduce((n, r) => n + r.byteLength, 0)));
+    reply = await runValidator(
+      {
+        bytes,
+        resources: external,
+        options: { uri: file, format, maxIssues: MAX_ISSUES, writeTimestamp: false, ignoredIssues: IGNORED },
+      },
+      timeoutFor(bytes.byteLength + Object.values(external).reduce((n, r) => n + r.byteLength, 0)),
+    );
   } catch (e) {
     reply = { id: -1, failed: (e as Error).message };
   }
   // The validator crashed, stopped, or could not start: that is no verdict on the file, whose own checks still run.
   // (A corrupt PNG inside a GLB is what has crashed it so far; the import reads only the PNG's header.)
-  if ('failed' in reply) return { warnings: [`glTF validator could not check the file: ${reply.failed.split('\n')[0]}`] };
+  if ('failed' in reply)
+    return { warnings: [`glTF validator could not check the file: ${reply.failed.split('\n')[0]}`] };
   const messages = reply.issues.messages;
   const errors = messages.filter((m) => m.severity === 0 && !TOLERATED.has(m.code));
   const more = reply.issues.truncated ? `; validation stopped after ${MAX_ISSUES} issues` : '';
@@ -169,8 +219,12 @@ export async function validateGltf(file: string, bytes: Uint8Array, format: 'glb
   }
   const warnings: string[] = [];
   const tolerated = messages.filter((m) => m.severity === 0);
-  if (tolerated.length) warnings.push(`glTF validator: ${plural(tolerated.length, 'tolerated error')} (${countsByCode(tolerated)}), none changes the scene as read${more}`);
+  if (tolerated.length)
+    warnings.push(
+      `glTF validator: ${plural(tolerated.length, 'tolerated error')} (${countsByCode(tolerated)}), none changes the scene as read${more}`,
+    );
   const warned = messages.filter((m) => m.severity === 1);
-  if (warned.length) warnings.push(`glTF validator: ${plural(warned.length, 'warning')} (${countsByCode(warned)})${more}`);
+  if (warned.length)
+    warnings.push(`glTF validator: ${plural(warned.length, 'warning')} (${countsByCode(warned)})${more}`);
   return { error, warnings };
 }

@@ -22,10 +22,13 @@ export async function exportGltf(scene: Scene, path: string): Promise<void> {
   if (extname(path).toLowerCase() === '.gltf') {
     const stem = basename(path, extname(path));
     doc.getRoot().listBuffers()[0]?.setURI(`${stem}.bin`);
-    doc.getRoot().listTextures().forEach((t, i) => {
-      const e = t.getMimeType() === 'image/jpeg' ? 'jpg' : (t.getMimeType().split('/')[1] || 'bin');
-      t.setURI(`${stem}_${i}.${e}`);
-    });
+    doc
+      .getRoot()
+      .listTextures()
+      .forEach((t, i) => {
+        const e = t.getMimeType() === 'image/jpeg' ? 'jpg' : t.getMimeType().split('/')[1] || 'bin';
+        t.setURI(`${stem}_${i}.${e}`);
+      });
     const { json, resources } = await io.writeJSON(doc);
     await writeFilesAtomic([
       { path, data: JSON.stringify(json, null, 2) },

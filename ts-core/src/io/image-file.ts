@@ -47,12 +47,18 @@ export async function decodeImage(bytes: Uint8Array, file: string): Promise<Load
     } catch (e) {
       throw new OteError('BAD_INPUT', `cannot decode PNG: ${(e as Error).message}`, { file });
     }
-    if (image.width === 0 || image.height === 0) throw new OteError('BAD_INPUT', `PNG is empty (${image.width}x${image.height})`, { file });
+    if (image.width === 0 || image.height === 0)
+      throw new OteError('BAD_INPUT', `PNG is empty (${image.width}x${image.height})`, { file });
     return { file, kind: image.bitDepth === 16 ? 'png16' : 'png8', image };
   }
-  if (EXR_MAGIC.every((b, i) => bytes[i] === b)) return { file, kind: 'exr', image: (await exr()).decodeExr(bytes, file) };
+  if (EXR_MAGIC.every((b, i) => bytes[i] === b))
+    return { file, kind: 'exr', image: (await exr()).decodeExr(bytes, file) };
   const what = sniff(bytes);
-  throw new OteError('BAD_INPUT', `unsupported image format (${what === 'unknown' ? 'unrecognised bytes' : what}); expected PNG (8/16-bit) or OpenEXR`, { file });
+  throw new OteError(
+    'BAD_INPUT',
+    `unsupported image format (${what === 'unknown' ? 'unrecognised bytes' : what}); expected PNG (8/16-bit) or OpenEXR`,
+    { file },
+  );
 }
 
 export async function readImageFile(file: string): Promise<LoadedImage> {
@@ -60,24 +66,38 @@ export async function readImageFile(file: string): Promise<LoadedImage> {
   try {
     bytes = new Uint8Array(await readFile(file));
   } catch (e) {
-    throw new OteError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+    throw new OteError('BAD_INPUT', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file,
+    });
   }
   return decodeImage(bytes, file);
 }
 
 /** 16-bit RGBA PNG (png.ts encodes 8-bit only). */
 export function encodePng16(img: RgbaImage<Uint16Array>): Uint8Array {
-  const opts = { width: img.width, height: img.height, bitDepth: 16 as const, colorType: 6 as const, inputColorType: 6 as const, inputHasAlpha: true };
+  const opts = {
+    width: img.width,
+    height: img.height,
+    bitDepth: 16 as const,
+    colorType: 6 as const,
+    inputColorType: 6 as const,
+    inputHasAlpha: true,
+  };
   const png = new pngjs.PNG(opts);
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   return new Uint8Array(pngjs.PNG.sync.write(png, opts));
 }
 
 /** Write by extension: .png (8- or 16-bit RgbaImage) or .exr (FloatImage). Atomic, like every output. */
-export async function writeImageFile(file: string, image: RgbaImage | FloatImage, exrOpts: ExrOptions = {}): Promise<void> {
+export async function writeImageFile(
+  file: string,
+  image: RgbaImage | FloatImage,
+  exrOpts: ExrOptions = {},
+): Promise<void> {
   const ext = extname(file).toLowerCase();
   if (ext === '.exr') {
-    if (!(image.data instanceof Float32Array)) throw new OteError('BAD_INPUT', 'an EXR output needs a float image', { file });
+    if (!(image.data instanceof Float32Array))
+      throw new OteError('BAD_INPUT', 'an EXR output needs a float image', { file });
     await writeFileAtomic(file, await (await exr()).encodeExr(image as FloatImage, exrOpts));
   } else if (ext === '.png') {
     const img = image as RgbaImage;

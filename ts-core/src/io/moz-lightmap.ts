@@ -4,8 +4,16 @@
  * `texture.channel = 1`. glTF-Transform does not ship it, so it is registered here to survive reads and writes.
  */
 import {
-  Extension, ExtensionProperty, PropertyType, TextureChannel, TextureInfo,
-  type IProperty, type Nullable, type ReaderContext, type Texture, type WriterContext,
+  Extension,
+  ExtensionProperty,
+  PropertyType,
+  TextureChannel,
+  TextureInfo,
+  type IProperty,
+  type Nullable,
+  type ReaderContext,
+  type Texture,
+  type WriterContext,
 } from '@gltf-transform/core';
 
 export const MOZ_LIGHTMAP = 'MOZ_lightmap';
@@ -36,15 +44,23 @@ export class Lightmap extends ExtensionProperty<ILightmap> {
     });
   }
 
-  getTexture(): Texture | null { return this.getRef('texture'); }
-  getTextureInfo(): TextureInfo | null { return this.getRef('texture') ? this.getRef('textureInfo') : null; }
+  getTexture(): Texture | null {
+    return this.getRef('texture');
+  }
+  getTextureInfo(): TextureInfo | null {
+    return this.getRef('texture') ? this.getRef('textureInfo') : null;
+  }
   setTexture(texture: Texture | null): this {
     this.setRef('texture', texture, { channels: TextureChannel.R | TextureChannel.G | TextureChannel.B });
     this.getRef('textureInfo')!.setTexCoord(1);
     return this;
   }
-  getIntensity(): number { return this.get('intensity'); }
-  setIntensity(v: number): this { return this.set('intensity', v); }
+  getIntensity(): number {
+    return this.get('intensity');
+  }
+  setIntensity(v: number): this {
+    return this.set('intensity', v);
+  }
 }
 
 export class MOZLightmap extends Extension {
@@ -57,13 +73,19 @@ export class MOZLightmap extends Extension {
     return new Lightmap(this.document.getGraph());
   }
 
-  read(_context: ReaderContext): this { return this; }
-  write(_context: WriterContext): this { return this; }
+  read(_context: ReaderContext): this {
+    return this;
+  }
+  write(_context: WriterContext): this {
+    return this;
+  }
 
   override preread(context: ReaderContext): this {
     const json = context.jsonDoc.json;
     (json.materials ?? []).forEach((def, i) => {
-      const ext = def.extensions?.[MOZ_LIGHTMAP] as { index: number; texCoord?: number; intensity?: number } | undefined;
+      const ext = def.extensions?.[MOZ_LIGHTMAP] as
+        | { index: number; texCoord?: number; intensity?: number }
+        | undefined;
       if (!ext) return;
       const lm = this.createLightmap();
       const source = json.textures?.[ext.index]?.source;
@@ -81,7 +103,7 @@ export class MOZLightmap extends Extension {
     const json = context.jsonDoc.json;
     for (const material of this.document.getRoot().listMaterials()) {
       const lm = material.getExtension<Lightmap>(MOZ_LIGHTMAP);
-      if (!lm || !lm.getTexture()) continue;
+      if (!lm?.getTexture()) continue;
       const def = json.materials![context.materialIndexMap.get(material)!];
       def.extensions ??= {};
       const info = context.createTextureInfoDef(lm.getTexture()!, lm.getTextureInfo()!);

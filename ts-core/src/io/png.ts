@@ -20,7 +20,12 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
     else for (let i = 0; i < data.length; i++) data[i] = (src as Buffer).readUInt16LE(i * 2);
     return { width: png.width, height: png.height, bitDepth: 16, data };
   }
-  return { width: png.width, height: png.height, bitDepth: 8, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  return {
+    width: png.width,
+    height: png.height,
+    bitDepth: 8,
+    data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+  };
 }
 
 export function encodePng(img: RgbaImage<Uint8Array>): Uint8Array {

@@ -24,20 +24,33 @@ async function decodeOne(image: Uint8Array, mimeType: string): Promise<DecodedTe
   }
   const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    width: info.width,
+    height: info.height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
-export async function decodeSceneTextures(scene: Scene): Promise<{ textures: (DecodedTexture | undefined)[]; undecoded: string[] }> {
+export async function decodeSceneTextures(
+  scene: Scene,
+): Promise<{ textures: (DecodedTexture | undefined)[]; undecoded: string[] }> {
   const undecoded: string[] = [];
-  const textures = await Promise.all(scene.textures.map(async (t, i) => {
-    if (!['image/png', 'image/jpeg', 'image/webp'].includes(t.mimeType)) { undecoded.push(`textures[${i}] (${t.name || 'unnamed'}, ${t.mimeType})`); return undefined; }
-    try {
-      return await decodeOne(t.image, t.mimeType);
-    } catch (e) {
-      undecoded.push(`textures[${i}] (${t.name || 'unnamed'}: ${t.mimeType} failed to decode: ${(e as Error).message})`);
-      return undefined;
-    }
-  }));
+  const textures = await Promise.all(
+    scene.textures.map(async (t, i) => {
+      if (!['image/png', 'image/jpeg', 'image/webp'].includes(t.mimeType)) {
+        undecoded.push(`textures[${i}] (${t.name || 'unnamed'}, ${t.mimeType})`);
+        return undefined;
+      }
+      try {
+        return await decodeOne(t.image, t.mimeType);
+      } catch (e) {
+        undecoded.push(
+          `textures[${i}] (${t.name || 'unnamed'}: ${t.mimeType} failed to decode: ${(e as Error).message})`,
+        );
+        return undefined;
+      }
+    }),
+  );
   return { textures, undecoded };
 }
 
@@ -52,12 +65,19 @@ const transportCache = new WeakMap<Scene['textures'], Promise<(DecodedTexture | 
  * undefined when no material reads a texture; otherwise index = scene texture, undefined where not read or not decodable.
  */
 export function transportTextures(scene: Scene): Promise<(DecodedTexture | undefined)[] | undefined> {
-  const read = new Set(scene.materials.flatMap((m) => [m.baseColorTexture, m.emissiveTexture, m.metallicRoughnessTexture].flatMap((r) => (r ? [r.texture] : []))));
+  const read = new Set(
+    scene.materials.flatMap((m) =>
+      [m.baseColorTexture, m.emissiveTexture, m.metallicRoughnessTexture].flatMap((r) => (r ? [r.texture] : [])),
+    ),
+  );
   if (!read.size) return Promise.resolve(undefined);
   let p = transportCache.get(scene.textures);
   if (!p) {
     // Textures the transport does not read (normal, occlusion maps) are left undecoded: a mime type nothing decodes.
-    const only = { ...scene, textures: scene.textures.map((t, i) => (read.has(i) ? t : { ...t, mimeType: 'application/x-not-read' })) };
+    const only = {
+      ...scene,
+      textures: scene.textures.map((t, i) => (read.has(i) ? t : { ...t, mimeType: 'application/x-not-read' })),
+    };
     p = decodeSceneTextures(only).then((r) => r.textures);
     transportCache.set(scene.textures, p);
     p.catch(() => transportCache.delete(scene.textures));

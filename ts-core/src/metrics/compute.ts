@@ -18,8 +18,12 @@ let builtins: Promise<string | undefined> | undefined;
  */
 function registerBuiltins(): Promise<string | undefined> {
   builtins ??= import('./builtin.js').then(
-    (m) => { m.registerBuiltinProviders(); return undefined; },
-    (e) => `the built-in providers could not load: ${(e as Error)?.message ?? String(e)}`);
+    (m) => {
+      m.registerBuiltinProviders();
+      return undefined;
+    },
+    (e) => `the built-in providers could not load: ${(e as Error)?.message ?? String(e)}`,
+  );
   return builtins;
 }
 
@@ -33,21 +37,44 @@ function checkImage(img: MetricImage, which: string): void {
   if (img.width <= 0 || img.height <= 0) throw new OteError('BAD_INPUT', `${which} image is empty (${describe(img)})`);
   const d = img.data as unknown;
   if (!(d instanceof Uint8Array || d instanceof Uint16Array || d instanceof Float32Array))
-    throw new OteError('BAD_INPUT', `${which} image has unsupported pixel data (${Object.prototype.toString.call(d)}); expected Uint8Array, Uint16Array or Float32Array RGBA`);
+    throw new OteError(
+      'BAD_INPUT',
+      `${which} image has unsupported pixel data (${Object.prototype.toString.call(d)}); expected Uint8Array, Uint16Array or Float32Array RGBA`,
+    );
   if ((d as ArrayLike<number>).length !== img.width * img.height * 4)
-    throw new OteError('BAD_INPUT', `${which} image has ${(d as ArrayLike<number>).length} values, expected ${img.width * img.height * 4} (${describe(img)} RGBA)`);
+    throw new OteError(
+      'BAD_INPUT',
+      `${which} image has ${(d as ArrayLike<number>).length} values, expected ${img.width * img.height * 4} (${describe(img)} RGBA)`,
+    );
 }
 
-export async function computeMetrics(reference: MetricImage, test: MetricImage, opts: ComputeMetricsOptions = {}): Promise<MetricsResult> {
+export async function computeMetrics(
+  reference: MetricImage,
+  test: MetricImage,
+  opts: ComputeMetricsOptions = {},
+): Promise<MetricsResult> {
   checkImage(reference, 'reference');
   checkImage(test, 'test');
   if (reference.width !== test.width || reference.height !== test.height)
-    throw new OteError('BAD_INPUT', `image sizes differ: reference is ${describe(reference)}, test is ${describe(test)}`);
+    throw new OteError(
+      'BAD_INPUT',
+      `image sizes differ: reference is ${describe(reference)}, test is ${describe(test)}`,
+    );
   const crop = opts.crop;
   if (crop) {
-    const ok = [crop.x, crop.y, crop.width, crop.height].every(Number.isInteger) && crop.x >= 0 && crop.y >= 0 &&
-      crop.width > 0 && crop.height > 0 && crop.x + crop.width <= reference.width && crop.y + crop.height <= reference.height;
-    if (!ok) throw new OteError('BAD_INPUT', `crop ${JSON.stringify(crop)} is not a non-empty rectangle inside the ${describe(reference)} images`);
+    const ok =
+      [crop.x, crop.y, crop.width, crop.height].every(Number.isInteger) &&
+      crop.x >= 0 &&
+      crop.y >= 0 &&
+      crop.width > 0 &&
+      crop.height > 0 &&
+      crop.x + crop.width <= reference.width &&
+      crop.y + crop.height <= reference.height;
+    if (!ok)
+      throw new OteError(
+        'BAD_INPUT',
+        `crop ${JSON.stringify(crop)} is not a non-empty rectangle inside the ${describe(reference)} images`,
+      );
   }
   if (opts.dataRange !== undefined && !(opts.dataRange > 0 && Number.isFinite(opts.dataRange)))
     throw new OteError('BAD_INPUT', `dataRange must be a positive number, got ${opts.dataRange}`);
@@ -65,7 +92,8 @@ export async function computeMetrics(reference: MetricImage, test: MetricImage, 
     if (metrics.includes(id)) groups.set(p, [...(groups.get(p) ?? []), id]);
     else if (!groups.has(p)) groups.set(p, []);
   }
-  const width = crop?.width ?? reference.width, height = crop?.height ?? reference.height;
+  const width = crop?.width ?? reference.width,
+    height = crop?.height ?? reference.height;
   const result: MetricsResult = { width, height, backend: 'cpu' };
   for (const [p, ids] of groups) {
     try {
@@ -87,7 +115,11 @@ export async function computeMetrics(reference: MetricImage, test: MetricImage, 
       if (e instanceof OteError) throw e;
       // Argument errors from the addon (RangeError/TypeError, or a NaN pixel) are input errors; keep the message.
       const msg = (e as Error).message ?? String(e);
-      if (e instanceof RangeError || e instanceof TypeError || /non-finite|sizes differ|needs images|is empty|requested but/.test(msg))
+      if (
+        e instanceof RangeError ||
+        e instanceof TypeError ||
+        /non-finite|sizes differ|needs images|is empty|requested but/.test(msg)
+      )
         throw new OteError('BAD_INPUT', msg.replace(/^computeImageMetrics: /, ''));
       throw e;
     }

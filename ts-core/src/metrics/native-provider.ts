@@ -5,11 +5,46 @@ import type { MetricProvider, ProviderRequest, ProviderResult } from './registry
 import type { MetricImage, MetricInfo, MetricMap } from './types.js';
 
 export const NATIVE_METRICS: MetricInfo[] = [
-  { id: 'psnr', name: 'PSNR', unit: 'dB', better: 'higher', description: 'peak signal-to-noise ratio over R, G and B; data range stated explicitly', reference: 'scikit-image peak_signal_noise_ratio' },
-  { id: 'ssim', name: 'SSIM (RGB mean)', unit: 'index', better: 'higher', description: 'mean of per-channel SSIM, 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, valid region', reference: 'Wang et al. 2004; scikit-image structural_similarity(gaussian_weights=True, channel_axis)' },
-  { id: 'ssimLuma', name: 'SSIM (luma)', unit: 'index', better: 'higher', description: 'SSIM on BT.601 luma Y = 0.299R + 0.587G + 0.114B', reference: 'Wang et al. 2004' },
-  { id: 'msssim', name: 'MS-SSIM', unit: 'index', better: 'higher', description: '5-scale MS-SSIM on luma, weights 0.0448 0.2856 0.3001 0.2363 0.1333, 2x2 box downsampling', reference: 'Wang, Simoncelli, Bovik 2003' },
-  { id: 'flip', name: 'LDR-FLIP', unit: 'error', better: 'lower', description: 'mean LDR-FLIP error at 67.02 pixels per degree by default', reference: 'Andersson et al. 2020; NVIDIA FLIP tool v1.6' },
+  {
+    id: 'psnr',
+    name: 'PSNR',
+    unit: 'dB',
+    better: 'higher',
+    description: 'peak signal-to-noise ratio over R, G and B; data range stated explicitly',
+    reference: 'scikit-image peak_signal_noise_ratio',
+  },
+  {
+    id: 'ssim',
+    name: 'SSIM (RGB mean)',
+    unit: 'index',
+    better: 'higher',
+    description: 'mean of per-channel SSIM, 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, valid region',
+    reference: 'Wang et al. 2004; scikit-image structural_similarity(gaussian_weights=True, channel_axis)',
+  },
+  {
+    id: 'ssimLuma',
+    name: 'SSIM (luma)',
+    unit: 'index',
+    better: 'higher',
+    description: 'SSIM on BT.601 luma Y = 0.299R + 0.587G + 0.114B',
+    reference: 'Wang et al. 2004',
+  },
+  {
+    id: 'msssim',
+    name: 'MS-SSIM',
+    unit: 'index',
+    better: 'higher',
+    description: '5-scale MS-SSIM on luma, weights 0.0448 0.2856 0.3001 0.2363 0.1333, 2x2 box downsampling',
+    reference: 'Wang, Simoncelli, Bovik 2003',
+  },
+  {
+    id: 'flip',
+    name: 'LDR-FLIP',
+    unit: 'error',
+    better: 'lower',
+    description: 'mean LDR-FLIP error at 67.02 pixels per degree by default',
+    reference: 'Andersson et al. 2020; NVIDIA FLIP tool v1.6',
+  },
 ];
 
 function isFloat(img: MetricImage): boolean {
@@ -23,7 +58,10 @@ function nativeView(img: MetricImage, req: ProviderRequest, which: string): Nati
   const start = (c.y * img.width + c.x) * channels;
   const end = ((c.y + c.height - 1) * img.width + c.x + c.width) * channels;
   if (img.data.length < img.width * img.height * channels)
-    throw new OteError('BAD_INPUT', `${which} image data has ${img.data.length} values, ${img.width * img.height * channels} expected for ${img.width}x${img.height} RGBA`);
+    throw new OteError(
+      'BAD_INPUT',
+      `${which} image data has ${img.data.length} values, ${img.width * img.height * channels} expected for ${img.width}x${img.height} RGBA`,
+    );
   const data = img.data.subarray(start, end) as NativeImage['data'];
   const view: NativeImage = { data, width: c.width, height: c.height, channels, rowStride: img.width };
   if (isFloat(img)) {

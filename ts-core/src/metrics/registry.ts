@@ -62,7 +62,12 @@ export function providerFor(id: MetricId): MetricProvider | undefined {
 export function listMetrics(): (MetricInfo & { provider: string; available: boolean; unavailableReason?: string })[] {
   return providers.flatMap((p) => {
     const reason = p.unavailableReason();
-    return p.metrics.map((m) => ({ ...m, provider: p.name, available: reason === null, ...(reason ? { unavailableReason: reason } : {}) }));
+    return p.metrics.map((m) => ({
+      ...m,
+      provider: p.name,
+      available: reason === null,
+      ...(reason ? { unavailableReason: reason } : {}),
+    }));
   });
 }
 

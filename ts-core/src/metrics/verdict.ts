@@ -21,7 +21,11 @@ export interface Thresholds {
  * Starting points for "visually the same" at 1:1 viewing: a JPEG at quality 30 of a rendered image scores about
  * PSNR 27 dB, SSIM(luma) 0.84, FLIP 0.09, so these reject that clearly while allowing noise-level differences.
  */
-export const DEFAULT_THRESHOLDS: Required<Omit<Thresholds, 'minMsssim'>> = { minPsnr: 35, minSsim: 0.95, maxFlip: 0.05 };
+export const DEFAULT_THRESHOLDS: Required<Omit<Thresholds, 'minMsssim'>> = {
+  minPsnr: 35,
+  minSsim: 0.95,
+  maxFlip: 0.05,
+};
 
 export interface Check {
   metric: MetricId;

@@ -86,7 +86,11 @@ export interface NativeImage {
   encoding?: 'stored' | 'linear-srgb';
 }
 export interface RawMetricsOptions extends BackendOption, Progress {
-  psnr?: boolean; ssimRgb?: boolean; ssimLuma?: boolean; msssim?: boolean; flip?: boolean;
+  psnr?: boolean;
+  ssimRgb?: boolean;
+  ssimLuma?: boolean;
+  msssim?: boolean;
+  flip?: boolean;
   dataRange?: number;
   encoding?: 'stored' | 'linear-srgb';
   ppd?: number;
@@ -375,50 +379,128 @@ export interface RawAddon {
   layouts(): NativeLayouts;
 
   /** World-space triangle measures per instance into `outputs` (measure_binding.cpp). */
-  measureTriangles(scene: FlatScene, outputs: MeasureOutputs, options: BackendOption & Progress): NativeJobHandle<MeasureStats>;
+  measureTriangles(
+    scene: FlatScene,
+    outputs: MeasureOutputs,
+    options: BackendOption & Progress,
+  ): NativeJobHandle<MeasureStats>;
 
   /** PSNR, SSIM, MS-SSIM and FLIP of `test` against `reference`; `maps` receive per-pixel SSIM (luma) and FLIP. */
-  computeImageMetrics(reference: NativeImage, test: NativeImage, options: RawMetricsOptions,
-    maps: { ssimLuma?: Float32Array; flip?: Float32Array }): NativeJobHandle<NativeMetricsResult>;
+  computeImageMetrics(
+    reference: NativeImage,
+    test: NativeImage,
+    options: RawMetricsOptions,
+    maps: { ssimLuma?: Float32Array; flip?: Float32Array },
+  ): NativeJobHandle<NativeMetricsResult>;
 
   /** A two-level BVH over `scene`, kept until disposeSceneBvh or garbage collection (rays_binding.cpp). */
-  createSceneBvh(scene: FlatScene, options: { maxLeafSize?: number; mergeIntoWorld?: boolean; copyBudget?: number } & Progress):
-    NativeJobHandle<{ handle: NativeBvhHandle; stats: BvhStats }>;
+  createSceneBvh(
+    scene: FlatScene,
+    options: { maxLeafSize?: number; mergeIntoWorld?: boolean; copyBudget?: number } & Progress,
+  ): NativeJobHandle<{ handle: NativeBvhHandle; stats: BvhStats }>;
   disposeSceneBvh(handle: NativeBvhHandle): void;
   /** New instance transforms (scene.instanceTransforms); the rest of `scene` must be the one the BVH was built from. */
   refitSceneBvh(handle: NativeBvhHandle, scene: FlatScene, options: Progress): NativeJobHandle<BvhStats>;
-  traceRays(handle: NativeBvhHandle, rays: RawRays, out: RawHits, options: RawTraceOptions): NativeJobHandle<TraceTiming>;
+  traceRays(
+    handle: NativeBvhHandle,
+    rays: RawRays,
+    out: RawHits,
+    options: RawTraceOptions,
+  ): NativeJobHandle<TraceTiming>;
   /** The ray-core preview renderer into `out` (linear RGBA float, width × height × 4). */
-  renderView(handle: NativeBvhHandle, params: RawRenderViewParams, materials: RawRenderViewMaterials, out: Float32Array,
-    options: BackendOption & Progress): NativeJobHandle<{ backend: 'cpu' | 'cuda' }>;
+  renderView(
+    handle: NativeBvhHandle,
+    params: RawRenderViewParams,
+    materials: RawRenderViewMaterials,
+    out: Float32Array,
+    options: BackendOption & Progress,
+  ): NativeJobHandle<{ backend: 'cpu' | 'cuda' }>;
 
   /** Lightmap charts and atlas pages (bake_binding.cpp); fills outputs.cornerUv (6 per triangle) and triangleChart. */
-  generateLightmapUvs(input: LightmapUvNativeInput, outputs: { cornerUv: Float32Array; triangleChart: Uint32Array },
-    options: RawLightmapUvOptions): NativeJobHandle<LightmapUvNativeStats>;
+  generateLightmapUvs(
+    input: LightmapUvNativeInput,
+    outputs: { cornerUv: Float32Array; triangleChart: Uint32Array },
+    options: RawLightmapUvOptions,
+  ): NativeJobHandle<LightmapUvNativeStats>;
   /** Synchronous: triangles whose UV triangles overlap another's, optionally only within a page. */
   countUvOverlaps(cornerUv: Float32Array, page?: Uint32Array): { count: number; flags: Uint8Array };
-  bakeLightmaps(scene: FlatScene, inputs: BakeNativeInputs, outputs: RawBakeOutputs, options: RawBakeOptions): NativeJobHandle<BakeNativeStats>;
+  bakeLightmaps(
+    scene: FlatScene,
+    inputs: BakeNativeInputs,
+    outputs: RawBakeOutputs,
+    options: RawBakeOptions,
+  ): NativeJobHandle<BakeNativeStats>;
   /** A view path traced, or lit from `outputs.pages` (RGBA float per page) in 'lightmapped' mode, into outputs.rgba. */
-  renderReference(scene: FlatScene, inputs: BakeNativeInputs, view: View, outputs: { rgba: Float32Array; pages: Float32Array[] },
-    options: RawRenderReferenceOptions): NativeJobHandle<Record<string, never>>;
+  renderReference(
+    scene: FlatScene,
+    inputs: BakeNativeInputs,
+    view: View,
+    outputs: { rgba: Float32Array; pages: Float32Array[] },
+    options: RawRenderReferenceOptions,
+  ): NativeJobHandle<Record<string, never>>;
 
   /** Forward render into planar outputs (splat_binding.cpp). */
-  splatRender(model: RawSplatModel, camera: SplatCamera, outputs: RawSplatImage, options: RawSplatOptions): NativeJobHandle<SplatStats>;
+  splatRender(
+    model: RawSplatModel,
+    camera: SplatCamera,
+    outputs: RawSplatImage,
+    options: RawSplatOptions,
+  ): NativeJobHandle<SplatStats>;
   /** Gradients of sum(dImage · image) into `grads`. */
-  splatBackward(model: RawSplatModel, camera: SplatCamera, dImage: RawSplatImage, grads: RawSplatGrads,
-    options: RawSplatOptions): NativeJobHandle<SplatStats>;
+  splatBackward(
+    model: RawSplatModel,
+    camera: SplatCamera,
+    dImage: RawSplatImage,
+    grads: RawSplatGrads,
+    options: RawSplatOptions,
+  ): NativeJobHandle<SplatStats>;
   /** Render, loss against target.rgb, backward and Adam; updates the model's arrays and the moments in place. */
-  splatTrainStep(model: RawSplatModel, camera: SplatCamera, target: { rgb: Float32Array }, adam: RawAdamMoments & RawAdamHyper,
-    grads: RawSplatGrads, outputs: RawSplatImage, options: RawSplatOptions & { lambda?: number }): NativeJobHandle<SplatStats & { loss: number }>;
+  splatTrainStep(
+    model: RawSplatModel,
+    camera: SplatCamera,
+    target: { rgb: Float32Array },
+    adam: RawAdamMoments & RawAdamHyper,
+    grads: RawSplatGrads,
+    outputs: RawSplatImage,
+    options: RawSplatOptions & { lambda?: number },
+  ): NativeJobHandle<SplatStats & { loss: number }>;
   /** Synchronous: (1 − lambda) L1 + lambda (1 − SSIM) over RGB, its gradient into dRgb when given. */
-  splatImageLoss(args: { rgb: Float32Array; target: Float32Array; width: number; height: number; lambda?: number; dRgb?: Float32Array }):
-    { loss: number; ssim: number };
-  splatSessionCreate(model: RawSplatModel, views: { camera: SplatCamera; target: Float32Array }[]): NativeJobHandle<NativeSplatSession>;
-  splatSessionStep(session: NativeSplatSession, view: number, options: {
-    adam: RawAdamHyper; shDegree: number; lambda?: number; background?: [number, number, number]; accumulate?: boolean; ndcScale?: number;
-  } & Progress): NativeJobHandle<{ loss: number }>;
-  splatSessionRead(session: NativeSplatSession, model?: RawSplatModel, adam?: RawAdamMoments, stats?: RawDensifyStats): NativeJobHandle<void>;
-  splatSessionWrite(session: NativeSplatSession, model: RawSplatModel, adam?: RawAdamMoments, stats?: RawDensifyStats): NativeJobHandle<void>;
+  splatImageLoss(args: {
+    rgb: Float32Array;
+    target: Float32Array;
+    width: number;
+    height: number;
+    lambda?: number;
+    dRgb?: Float32Array;
+  }): { loss: number; ssim: number };
+  splatSessionCreate(
+    model: RawSplatModel,
+    views: { camera: SplatCamera; target: Float32Array }[],
+  ): NativeJobHandle<NativeSplatSession>;
+  splatSessionStep(
+    session: NativeSplatSession,
+    view: number,
+    options: {
+      adam: RawAdamHyper;
+      shDegree: number;
+      lambda?: number;
+      background?: [number, number, number];
+      accumulate?: boolean;
+      ndcScale?: number;
+    } & Progress,
+  ): NativeJobHandle<{ loss: number }>;
+  splatSessionRead(
+    session: NativeSplatSession,
+    model?: RawSplatModel,
+    adam?: RawAdamMoments,
+    stats?: RawDensifyStats,
+  ): NativeJobHandle<void>;
+  splatSessionWrite(
+    session: NativeSplatSession,
+    model: RawSplatModel,
+    adam?: RawAdamMoments,
+    stats?: RawDensifyStats,
+  ): NativeJobHandle<void>;
   /** Frees the session's device memory now (idempotent). */
   splatSessionClose(session: NativeSplatSession): void;
 }
@@ -428,10 +510,27 @@ export interface RawAddon {
  * (the compiler refuses a missing or an extra one), so the list cannot drift from the interface.
  */
 const FUNCTIONS: { readonly [K in keyof RawAddon]-?: true } = {
-  info: true, layouts: true, measureTriangles: true, computeImageMetrics: true,
-  createSceneBvh: true, disposeSceneBvh: true, refitSceneBvh: true, traceRays: true, renderView: true,
-  generateLightmapUvs: true, countUvOverlaps: true, bakeLightmaps: true, renderReference: true,
-  splatRender: true, splatBackward: true, splatTrainStep: true, splatImageLoss: true, splatSessionCreate: true,
-  splatSessionStep: true, splatSessionRead: true, splatSessionWrite: true, splatSessionClose: true,
+  info: true,
+  layouts: true,
+  measureTriangles: true,
+  computeImageMetrics: true,
+  createSceneBvh: true,
+  disposeSceneBvh: true,
+  refitSceneBvh: true,
+  traceRays: true,
+  renderView: true,
+  generateLightmapUvs: true,
+  countUvOverlaps: true,
+  bakeLightmaps: true,
+  renderReference: true,
+  splatRender: true,
+  splatBackward: true,
+  splatTrainStep: true,
+  splatImageLoss: true,
+  splatSessionCreate: true,
+  splatSessionStep: true,
+  splatSessionRead: true,
+  splatSessionWrite: true,
+  splatSessionClose: true,
 };
 export const ADDON_FUNCTIONS = Object.keys(FUNCTIONS) as (keyof RawAddon)[];

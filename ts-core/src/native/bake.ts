@@ -25,15 +25,22 @@ export interface LightmapUvNativeResult extends LightmapUvNativeStats {
   triangleChart: Uint32Array;
 }
 
-export async function generateLightmapUvsNative(input: LightmapUvNativeInput, opts: LightmapUvNativeOptions = {}): Promise<LightmapUvNativeResult> {
+export async function generateLightmapUvsNative(
+  input: LightmapUvNativeInput,
+  opts: LightmapUvNativeOptions = {},
+): Promise<LightmapUvNativeResult> {
   const t = input.indices.length / 3;
   const outputs = { cornerUv: new Float32Array(6 * t), triangleChart: new Uint32Array(t) };
-  const r = await runJob((onProgress) => addon().generateLightmapUvs(input, outputs, {
-    ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
-    ...(opts.padding !== undefined && { padding: opts.padding }),
-    ...(opts.maxConeDegrees !== undefined && { maxConeDegrees: opts.maxConeDegrees }),
-    onProgress,
-  }), opts);
+  const r = await runJob(
+    (onProgress) =>
+      addon().generateLightmapUvs(input, outputs, {
+        ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
+        ...(opts.padding !== undefined && { padding: opts.padding }),
+        ...(opts.maxConeDegrees !== undefined && { maxConeDegrees: opts.maxConeDegrees }),
+        onProgress,
+      }),
+    opts,
+  );
   return { ...r, ...outputs };
 }
 
@@ -92,7 +99,11 @@ export interface BakeNativePages {
   bitangent: Float32Array[];
 }
 
-export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInputs, opts: BakeNativeOptions = {}): Promise<{ pages: BakeNativePages; stats: BakeNativeStats }> {
+export async function bakeLightmapsNative(
+  flat: FlatScene,
+  inputs: BakeNativeInputs,
+  opts: BakeNativeOptions = {},
+): Promise<{ pages: BakeNativePages; stats: BakeNativeStats }> {
   const sizes = Array.from(inputs.pageWidth, (w, i) => w * inputs.pageHeight[i]);
   const guides = opts.guides ?? true;
   const guide = () => (guides ? sizes.map((n) => new Float32Array(3 * n)) : []);
@@ -100,7 +111,10 @@ export async function bakeLightmapsNative(flat: FlatScene, inputs: BakeNativeInp
     rgba: sizes.map((n) => new Float32Array(4 * n)),
     valid: sizes.map((n) => new Uint8Array(n)),
     samples: sizes.map((n) => new Uint32Array(n)),
-    position: guide(), normal: guide(), tangent: guide(), bitangent: guide(),
+    position: guide(),
+    normal: guide(),
+    tangent: guide(),
+    bitangent: guide(),
   };
   const { signal: _s, onProgress: _p, guides: _g, ...native } = opts;
   // Guides not asked for are not passed at all: the addon fills only the arrays it is given.
@@ -116,10 +130,19 @@ export interface RenderReferenceOptions extends JobOptions, TransportOptions {
 }
 
 /** Render a view path-traced, or lit from lightmap pages (RGBA float, as bakeLightmapsNative returns them). */
-export async function renderReferenceNative(flat: FlatScene, inputs: BakeNativeInputs, view: View,
-  pages: Float32Array[] | undefined, opts: RenderReferenceOptions): Promise<Float32Array> {
+export async function renderReferenceNative(
+  flat: FlatScene,
+  inputs: BakeNativeInputs,
+  view: View,
+  pages: Float32Array[] | undefined,
+  opts: RenderReferenceOptions,
+): Promise<Float32Array> {
   const rgba = new Float32Array(4 * view.width * view.height);
   const { signal: _s, onProgress: _p, ...native } = opts;
-  await runJob((onProgress) => addon().renderReference(flat, inputs, view, { rgba, pages: pages ?? [] }, { ...native, onProgress }), opts);
+  await runJob(
+    (onProgress) =>
+      addon().renderReference(flat, inputs, view, { rgba, pages: pages ?? [] }, { ...native, onProgress }),
+    opts,
+  );
   return rgba;
 }

@@ -9,7 +9,10 @@ export interface JobOptions {
   onProgress?: (fraction: number) => void;
 }
 
-export async function runJob<T>(start: (onProgress?: (f: number) => void) => NativeJobHandle<T>, opts: JobOptions = {}): Promise<T> {
+export async function runJob<T>(
+  start: (onProgress?: (f: number) => void) => NativeJobHandle<T>,
+  opts: JobOptions = {},
+): Promise<T> {
   if (opts.signal?.aborted) throw new OteError('CANCELLED', 'cancelled before it started');
   const handle = start(opts.onProgress);
   const onAbort = () => handle.cancel();

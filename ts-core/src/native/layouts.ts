@@ -37,9 +37,17 @@ export const PACKED_TEXTURE_REF = packed('f32', { texture: 1, uvTransform: 6 });
  * roughness in [0, 1], alpha in [0, 1], alphaMode (ALPHA_MODE) and alphaCutoff.
  */
 export const PACKED_MATERIAL = packed('f32', {
-  baseColor: 3, emission: 3, doubleSided: 1, baseColorTexture: PACKED_TEXTURE_REF.size,
-  emissiveTexture: PACKED_TEXTURE_REF.size, metallic: 1, roughness: 1, metallicRoughnessTexture: PACKED_TEXTURE_REF.size,
-  alpha: 1, alphaMode: 1, alphaCutoff: 1,
+  baseColor: 3,
+  emission: 3,
+  doubleSided: 1,
+  baseColorTexture: PACKED_TEXTURE_REF.size,
+  emissiveTexture: PACKED_TEXTURE_REF.size,
+  metallic: 1,
+  roughness: 1,
+  metallicRoughnessTexture: PACKED_TEXTURE_REF.size,
+  alpha: 1,
+  alphaMode: 1,
+  alphaCutoff: 1,
 });
 export const ALPHA_MODE = { OPAQUE: 0, MASK: 1, BLEND: 2 } as const;
 
@@ -48,7 +56,14 @@ export const ALPHA_MODE = { OPAQUE: 0, MASK: 1, BLEND: 2 } as const;
  * radius, or angular diameter of a directional light), range (0 infinite), cos inner and cos outer cone angle.
  */
 export const PACKED_LIGHT = packed('f32', {
-  type: 1, color: 3, position: 3, direction: 3, size: 1, range: 1, cosInner: 1, cosOuter: 1,
+  type: 1,
+  color: 3,
+  position: 3,
+  direction: 3,
+  size: 1,
+  range: 1,
+  cosInner: 1,
+  cosOuter: 1,
 });
 export const LIGHT_TYPE = { directional: 0, point: 1, spot: 2 } as const;
 
@@ -61,7 +76,11 @@ export const PACKED_TEXTURE = packed('u32', { width: 1, height: 1, firstPixel: 1
 
 /** Every packed record by the name the addon reports it under. */
 export const PACKED_RECORDS = {
-  textureRef: PACKED_TEXTURE_REF, material: PACKED_MATERIAL, light: PACKED_LIGHT, sky: PACKED_SKY, texture: PACKED_TEXTURE,
+  textureRef: PACKED_TEXTURE_REF,
+  material: PACKED_MATERIAL,
+  light: PACKED_LIGHT,
+  sky: PACKED_SKY,
+  texture: PACKED_TEXTURE,
 } as const;
 
 /**

@@ -35,6 +35,8 @@ export async function measureTriangles(flat: FlatScene, opts: MeasureOptions = {
     outputs.triangleNormal = new Float32Array(3 * flat.instancedTriangleCount);
   }
   const r = await runJob(
-    (onProgress) => addon().measureTriangles(flat, outputs, { backend: opts.backend ?? 'auto', onProgress }), opts);
+    (onProgress) => addon().measureTriangles(flat, outputs, { backend: opts.backend ?? 'auto', onProgress }),
+    opts,
+  );
   return { ...r, ...outputs };
 }

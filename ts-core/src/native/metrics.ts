@@ -26,10 +26,20 @@ export interface NativeMetricsOptions extends JobOptions {
   maps?: { ssimLuma?: Float32Array; flip?: Float32Array };
 }
 
-export function computeImageMetricsNative(reference: NativeImage, test: NativeImage, opts: NativeMetricsOptions = {}): Promise<NativeMetricsResult> {
+export function computeImageMetricsNative(
+  reference: NativeImage,
+  test: NativeImage,
+  opts: NativeMetricsOptions = {},
+): Promise<NativeMetricsResult> {
   const { signal, onProgress: _p, maps, ...native } = opts;
   return runJob<NativeMetricsResult>(
-    (onProgress) => addon().computeImageMetrics(reference, test, { ...native, backend: opts.backend ?? 'cpu', onProgress }, maps ?? {}),
+    (onProgress) =>
+      addon().computeImageMetrics(
+        reference,
+        test,
+        { ...native, backend: opts.backend ?? 'cpu', onProgress },
+        maps ?? {},
+      ),
     { signal, onProgress: opts.onProgress },
   );
 }

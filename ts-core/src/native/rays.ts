@@ -54,7 +54,9 @@ export interface TraceOptions extends JobOptions {
    * a tool that traces batch after batch then allocates (and the OS zeroes) nothing per batch. Each array given
    * must have the length this call needs; those not given are allocated.
    */
-  into?: Partial<Pick<ClosestHits, 't' | 'prim' | 'instance' | 'barycentrics' | 'normal'> & Pick<Occlusion, 'occluded'>>;
+  into?: Partial<
+    Pick<ClosestHits, 't' | 'prim' | 'instance' | 'barycentrics' | 'normal'> & Pick<Occlusion, 'occluded'>
+  >;
 }
 
 export interface ClosestHits extends TraceTiming {
@@ -75,7 +77,11 @@ export interface Occlusion extends TraceTiming {
 }
 
 export class SceneBvh {
-  private constructor(private handle_: NativeBvhHandle | undefined, public stats: BvhStats, private readonly flat: FlatScene) {}
+  private constructor(
+    private handle_: NativeBvhHandle | undefined,
+    public stats: BvhStats,
+    private readonly flat: FlatScene,
+  ) {}
 
   /**
    * Build the BVH for a flattened scene on all CPU threads. The BVH keeps its own copy of what tracing needs; it
@@ -83,7 +89,15 @@ export class SceneBvh {
    */
   static async build(flat: FlatScene, opts: BuildOptions = {}): Promise<SceneBvh> {
     const r = await runJob<{ handle: NativeBvhHandle; stats: BvhStats }>(
-      (onProgress) => addon().createSceneBvh(flat, { maxLeafSize: opts.maxLeafSize, mergeIntoWorld: opts.mergeIntoWorld, copyBudget: opts.copyBudget, onProgress }), opts);
+      (onProgress) =>
+        addon().createSceneBvh(flat, {
+          maxLeafSize: opts.maxLeafSize,
+          mergeIntoWorld: opts.mergeIntoWorld,
+          copyBudget: opts.copyBudget,
+          onProgress,
+        }),
+      opts,
+    );
     return new SceneBvh(r.handle, r.stats, flat);
   }
 
@@ -109,38 +123,70 @@ export class SceneBvh {
   async refit(instanceTransforms: Float32Array, opts: JobOptions = {}): Promise<BvhStats> {
     const want = 16 * this.instanceCount;
     if (!(instanceTransforms instanceof Float32Array) || instanceTransforms.length !== want)
-      throw new RangeError(`refit: instanceTransforms has length ${instanceTransforms.length}, expected ${want} (16 floats for each of ${this.instanceCount} instances)`);
+      throw new RangeError(
+        `refit: instanceTransforms has length ${instanceTransforms.length}, expected ${want} (16 floats for each of ${this.instanceCount} instances)`,
+      );
     const scene: FlatScene = { ...this.flat, instanceTransforms };
-    this.stats = await runJob<BvhStats>((onProgress) => addon().refitSceneBvh(this.handle, scene, { onProgress }), opts);
+    this.stats = await runJob<BvhStats>(
+      (onProgress) => addon().refitSceneBvh(this.handle, scene, { onProgress }),
+      opts,
+    );
     return this.stats;
   }
 
   traceRays(origins: Float32Array, directions: Float32Array, opts: TraceOptions & { anyHit: true }): Promise<Occlusion>;
   traceRays(origins: Float32Array, directions: Float32Array, opts?: TraceOptions): Promise<ClosestHits>;
-  async traceRays(origins: Float32Array, directions: Float32Array, opts: TraceOptions = {}): Promise<ClosestHits | Occlusion> {
+  async traceRays(
+    origins: Float32Array,
+    directions: Float32Array,
+    opts: TraceOptions = {},
+  ): Promise<ClosestHits | Occlusion> {
     if (origins.length !== directions.length || origins.length % 3)
-      throw new RangeError(`traceRays: origins (${origins.length}) and directions (${directions.length}) must be equal multiples of 3`);
+      throw new RangeError(
+        `traceRays: origins (${origins.length}) and directions (${directions.length}) must be equal multiples of 3`,
+      );
     const n = origins.length / 3;
     const rays = { origins, directions, tmin: opts.tminPerRay, tmax: opts.tmaxPerRay };
-    const options = { anyHit: !!opts.anyHit, tmin: opts.tmin ?? 0, tmax: opts.tmax ?? Infinity, backfaceCull: !!opts.backfaceCull, backend: opts.backend ?? 'auto' };
+    const options = {
+      anyHit: !!opts.anyHit,
+      tmin: opts.tmin ?? 0,
+      tmax: opts.tmax ?? Infinity,
+      backfaceCull: !!opts.backfaceCull,
+      backend: opts.backend ?? 'auto',
+    };
     const into = opts.into ?? {};
-    const output = <T extends Float32Array | Uint32Array | Uint8Array>(name: keyof typeof into, make: new (n: number) => T, length: number): T => {
+    const output = <T extends Float32Array | Uint32Array | Uint8Array>(
+      name: keyof typeof into,
+      make: new (n: number) => T,
+      length: number,
+    ): T => {
       const a = into[name] as T | undefined;
       if (a === undefined) return new make(length);
       if (!(a instanceof make) || a.length !== length)
-        throw new RangeError(`traceRays: into.${name} must be a ${make.name} of length ${length} (${n} rays), got ${a.constructor.name} of length ${a.length}`);
+        throw new RangeError(
+          `traceRays: into.${name} must be a ${make.name} of length ${length} (${n} rays), got ${a.constructor.name} of length ${a.length}`,
+        );
       return a;
     };
     if (opts.anyHit) {
       const occluded = output('occluded', Uint8Array, n);
-      const r = await runJob<TraceTiming>((onProgress) => addon().traceRays(this.handle, rays, { occluded }, { ...options, onProgress }), opts);
+      const r = await runJob<TraceTiming>(
+        (onProgress) => addon().traceRays(this.handle, rays, { occluded }, { ...options, onProgress }),
+        opts,
+      );
       return { backend: r.backend, traceMs: r.traceMs, occluded };
     }
     const out = {
-      t: output('t', Float32Array, n), prim: output('prim', Uint32Array, n), instance: output('instance', Uint32Array, n),
-      barycentrics: output('barycentrics', Float32Array, 2 * n), ...(opts.normals ? { normal: output('normal', Float32Array, 3 * n) } : {}),
+      t: output('t', Float32Array, n),
+      prim: output('prim', Uint32Array, n),
+      instance: output('instance', Uint32Array, n),
+      barycentrics: output('barycentrics', Float32Array, 2 * n),
+      ...(opts.normals ? { normal: output('normal', Float32Array, 3 * n) } : {}),
     };
-    const r = await runJob<TraceTiming>((onProgress) => addon().traceRays(this.handle, rays, out, { ...options, onProgress }), opts);
+    const r = await runJob<TraceTiming>(
+      (onProgress) => addon().traceRays(this.handle, rays, out, { ...options, onProgress }),
+      opts,
+    );
     return { backend: r.backend, traceMs: r.traceMs, ...out };
   }
 

@@ -22,16 +22,28 @@ export interface SplatCamera {
 
 export function splatCamera(view: View): SplatCamera {
   const m = view.cameraToWorld;
-  const rows = [[m[0], m[1], m[2]], [-m[4], -m[5], -m[6]], [-m[8], -m[9], -m[10]]];
+  const rows = [
+    [m[0], m[1], m[2]],
+    [-m[4], -m[5], -m[6]],
+    [-m[8], -m[9], -m[10]],
+  ];
   const eye = [m[12], m[13], m[14]];
   const viewmat = new Float32Array(12);
   for (let r = 0; r < 3; r++) {
     viewmat.set(rows[r], 3 * r);
     viewmat[9 + r] = -(rows[r][0] * eye[0] + rows[r][1] * eye[1] + rows[r][2] * eye[2]);
   }
-  const fy = 0.5 * view.height / Math.tan(view.yfov / 2);
+  const fy = (0.5 * view.height) / Math.tan(view.yfov / 2);
   return {
-    viewmat, fx: fy, fy, cx: view.width / 2, cy: view.height / 2, width: view.width, height: view.height,
-    znear: view.znear, zfar: view.zfar, campos: Float32Array.from(eye),
+    viewmat,
+    fx: fy,
+    fy,
+    cx: view.width / 2,
+    cy: view.height / 2,
+    width: view.width,
+    height: view.height,
+    znear: view.znear,
+    zfar: view.zfar,
+    campos: Float32Array.from(eye),
   };
 }

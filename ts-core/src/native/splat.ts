@@ -44,13 +44,26 @@ export interface SplatGrads {
 function nativeModel(m: GaussianModel, shDegree?: number) {
   const deg = shDegree ?? m.shDegree;
   if (deg > m.shDegree || deg < 0) throw new RangeError(`active SH degree ${deg} exceeds the model's ${m.shDegree}`);
-  return { means: m.means, logScales: m.logScales, quats: m.quats, opacity: m.opacity, sh: m.sh, shStride: shCoeffs(m.shDegree), shDegree: deg };
+  return {
+    means: m.means,
+    logScales: m.logScales,
+    quats: m.quats,
+    opacity: m.opacity,
+    sh: m.sh,
+    shStride: shCoeffs(m.shDegree),
+    shDegree: deg,
+  };
 }
 
 export function createGrads(m: GaussianModel): SplatGrads {
   return {
-    means: new Float32Array(3 * m.count), logScales: new Float32Array(3 * m.count), quats: new Float32Array(4 * m.count),
-    opacity: new Float32Array(m.count), sh: new Float32Array(m.sh.length), mean2dGradNorm: new Float32Array(m.count), radii: new Int32Array(m.count),
+    means: new Float32Array(3 * m.count),
+    logScales: new Float32Array(3 * m.count),
+    quats: new Float32Array(4 * m.count),
+    opacity: new Float32Array(m.count),
+    sh: new Float32Array(m.sh.length),
+    mean2dGradNorm: new Float32Array(m.count),
+    radii: new Int32Array(m.count),
   };
 }
 
@@ -58,16 +71,30 @@ export function createGrads(m: GaussianModel): SplatGrads {
 function toImage(w: number, h: number, rgb: Float32Array, alpha: Float32Array): FloatImage {
   const img = createImage(w, h);
   for (let i = 0; i < w * h; i++) {
-    img.data[4 * i] = rgb[3 * i]; img.data[4 * i + 1] = rgb[3 * i + 1]; img.data[4 * i + 2] = rgb[3 * i + 2]; img.data[4 * i + 3] = alpha[i];
+    img.data[4 * i] = rgb[3 * i];
+    img.data[4 * i + 1] = rgb[3 * i + 1];
+    img.data[4 * i + 2] = rgb[3 * i + 2];
+    img.data[4 * i + 3] = alpha[i];
   }
   return img;
 }
 
-export async function renderSplats(model: GaussianModel, cam: SplatCamera, opts: SplatRenderOptions = {}): Promise<SplatFrame> {
+export async function renderSplats(
+  model: GaussianModel,
+  cam: SplatCamera,
+  opts: SplatRenderOptions = {},
+): Promise<SplatFrame> {
   const n = cam.width * cam.height;
   const out = { rgb: new Float32Array(3 * n), alpha: new Float32Array(n), depth: new Float32Array(n) };
-  const stats = await runJob<SplatStats>((onProgress) => addon().splatRender(nativeModel(model, opts.shDegree), cam, out,
-    { backend: opts.backend ?? 'auto', background: opts.background, onProgress }), opts);
+  const stats = await runJob<SplatStats>(
+    (onProgress) =>
+      addon().splatRender(nativeModel(model, opts.shDegree), cam, out, {
+        backend: opts.backend ?? 'auto',
+        background: opts.background,
+        onProgress,
+      }),
+    opts,
+  );
   for (let i = 0; i < n; i++) out.depth[i] = out.alpha[i] > 1e-6 ? out.depth[i] / out.alpha[i] : 0;
   return { image: toImage(cam.width, cam.height, out.rgb, out.alpha), depth: out.depth, stats };
 }
@@ -76,17 +103,35 @@ export async function renderSplats(model: GaussianModel, cam: SplatCamera, opts:
 export async function renderSplatsRaw(model: GaussianModel, cam: SplatCamera, opts: SplatRenderOptions = {}) {
   const n = cam.width * cam.height;
   const out = { rgb: new Float32Array(3 * n), alpha: new Float32Array(n), depth: new Float32Array(n) };
-  const stats = await runJob<SplatStats>((onProgress) => addon().splatRender(nativeModel(model, opts.shDegree), cam, out,
-    { backend: opts.backend ?? 'auto', background: opts.background, onProgress }), opts);
+  const stats = await runJob<SplatStats>(
+    (onProgress) =>
+      addon().splatRender(nativeModel(model, opts.shDegree), cam, out, {
+        backend: opts.backend ?? 'auto',
+        background: opts.background,
+        onProgress,
+      }),
+    opts,
+  );
   return { ...out, stats };
 }
 
 /** Gradients of sum(dRgb . rgb) + sum(dAlpha . alpha) + sum(dDepth . depth) (raw depth, see renderSplatsRaw). */
-export async function splatBackward(model: GaussianModel, cam: SplatCamera,
-  d: { rgb?: Float32Array; alpha?: Float32Array; depth?: Float32Array }, opts: SplatRenderOptions = {}): Promise<{ grads: SplatGrads; stats: SplatStats }> {
+export async function splatBackward(
+  model: GaussianModel,
+  cam: SplatCamera,
+  d: { rgb?: Float32Array; alpha?: Float32Array; depth?: Float32Array },
+  opts: SplatRenderOptions = {},
+): Promise<{ grads: SplatGrads; stats: SplatStats }> {
   const grads = createGrads(model);
-  const stats = await runJob<SplatStats>((onProgress) => addon().splatBackward(nativeModel(model, opts.shDegree), cam, d, grads,
-    { backend: opts.backend ?? 'auto', background: opts.background, onProgress }), opts);
+  const stats = await runJob<SplatStats>(
+    (onProgress) =>
+      addon().splatBackward(nativeModel(model, opts.shDegree), cam, d, grads, {
+        backend: opts.backend ?? 'auto',
+        background: opts.background,
+        onProgress,
+      }),
+    opts,
+  );
   return { grads, stats };
 }
 
@@ -120,16 +165,50 @@ export function createAdamFor(count: number, shStride: number): AdamState {
  * One training iteration in native code: render, (1 - lambda) L1 + lambda (1 - SSIM) against `target` (RGB, 3 per
  * pixel), backward, Adam. Updates the model's arrays and `adam` in place; `grads` receives the raw gradients.
  */
-export async function splatTrainStep(model: GaussianModel, cam: SplatCamera, target: Float32Array, adam: AdamState, lr: LearningRates,
-  grads: SplatGrads, opts: SplatRenderOptions & { lambda?: number; outRgb?: Float32Array } = {}): Promise<SplatStats & { loss: number }> {
+export async function splatTrainStep(
+  model: GaussianModel,
+  cam: SplatCamera,
+  target: Float32Array,
+  adam: AdamState,
+  lr: LearningRates,
+  grads: SplatGrads,
+  opts: SplatRenderOptions & { lambda?: number; outRgb?: Float32Array } = {},
+): Promise<SplatStats & { loss: number }> {
   adam.step++;
-  return runJob((onProgress) => addon().splatTrainStep(nativeModel(model, opts.shDegree), cam, { rgb: target },
-    { m: adam.m, v: adam.v, step: adam.step, lrMeans: lr.means, lrScales: lr.scales, lrQuats: lr.quats, lrOpacity: lr.opacity, lrShDc: lr.shDc, lrShRest: lr.shRest },
-    grads, opts.outRgb ? { rgb: opts.outRgb } : {}, { backend: opts.backend ?? 'auto', background: opts.background, lambda: opts.lambda ?? 0.2, onProgress }), opts);
+  return runJob(
+    (onProgress) =>
+      addon().splatTrainStep(
+        nativeModel(model, opts.shDegree),
+        cam,
+        { rgb: target },
+        {
+          m: adam.m,
+          v: adam.v,
+          step: adam.step,
+          lrMeans: lr.means,
+          lrScales: lr.scales,
+          lrQuats: lr.quats,
+          lrOpacity: lr.opacity,
+          lrShDc: lr.shDc,
+          lrShRest: lr.shRest,
+        },
+        grads,
+        opts.outRgb ? { rgb: opts.outRgb } : {},
+        { backend: opts.backend ?? 'auto', background: opts.background, lambda: opts.lambda ?? 0.2, onProgress },
+      ),
+    opts,
+  );
 }
 
 /** (1 - lambda) L1 + lambda (1 - SSIM) over RGB (3 per pixel); fills dRgb with its gradient when given. */
-export function splatImageLoss(rgb: Float32Array, target: Float32Array, width: number, height: number, lambda = 0.2, dRgb?: Float32Array): { loss: number; ssim: number } {
+export function splatImageLoss(
+  rgb: Float32Array,
+  target: Float32Array,
+  width: number,
+  height: number,
+  lambda = 0.2,
+  dRgb?: Float32Array,
+): { loss: number; ssim: number } {
   return addon().splatImageLoss({ rgb, target, width, height, lambda, dRgb });
 }
 
@@ -162,33 +241,75 @@ export function deviceTrainingAvailable(backend: Backend = 'auto'): boolean {
  * too, later).
  */
 export class SplatTrainSession {
-  private constructor(private handle: NativeSplatSession, private shStride: number, public count: number) {}
+  private constructor(
+    private handle: NativeSplatSession,
+    private shStride: number,
+    public count: number,
+  ) {}
 
-  static async create(model: GaussianModel, views: { camera: SplatCamera; target: Float32Array }[], opts: JobOptions = {}): Promise<SplatTrainSession> {
+  static async create(
+    model: GaussianModel,
+    views: { camera: SplatCamera; target: Float32Array }[],
+    opts: JobOptions = {},
+  ): Promise<SplatTrainSession> {
     const handle = await runJob(() => addon().splatSessionCreate(nativeModel(model), views), opts);
     return new SplatTrainSession(handle, shCoeffs(model.shDegree), model.count);
   }
 
   /** One iteration on view `view`; `adam.step` is advanced here, as splatTrainStep does. */
-  async step(view: number, adam: { step: number }, lr: LearningRates, opts: { shDegree: number; lambda?: number; background?: [number, number, number]; accumulate?: boolean; ndcScale?: number } & JobOptions): Promise<number> {
+  async step(
+    view: number,
+    adam: { step: number },
+    lr: LearningRates,
+    opts: {
+      shDegree: number;
+      lambda?: number;
+      background?: [number, number, number];
+      accumulate?: boolean;
+      ndcScale?: number;
+    } & JobOptions,
+  ): Promise<number> {
     adam.step++;
-    const r = await runJob<{ loss: number }>((onProgress) => addon().splatSessionStep(this.handle, view, {
-      adam: { step: adam.step, lrMeans: lr.means, lrScales: lr.scales, lrQuats: lr.quats, lrOpacity: lr.opacity, lrShDc: lr.shDc, lrShRest: lr.shRest },
-      shDegree: opts.shDegree, lambda: opts.lambda ?? 0.2, background: opts.background, accumulate: opts.accumulate ?? false, ndcScale: opts.ndcScale ?? 0, onProgress,
-    }), opts);
+    const r = await runJob<{ loss: number }>(
+      (onProgress) =>
+        addon().splatSessionStep(this.handle, view, {
+          adam: {
+            step: adam.step,
+            lrMeans: lr.means,
+            lrScales: lr.scales,
+            lrQuats: lr.quats,
+            lrOpacity: lr.opacity,
+            lrShDc: lr.shDc,
+            lrShRest: lr.shRest,
+          },
+          shDegree: opts.shDegree,
+          lambda: opts.lambda ?? 0.2,
+          background: opts.background,
+          accumulate: opts.accumulate ?? false,
+          ndcScale: opts.ndcScale ?? 0,
+          onProgress,
+        }),
+      opts,
+    );
     return r.loss;
   }
 
   /** Copies the device state into `model` (same count), and optionally the Adam moments and the statistics. */
   async read(model: GaussianModel, adam?: AdamState, stats?: DensifyStats): Promise<void> {
-    if (model.count !== this.count) throw new RangeError(`session holds ${this.count} Gaussians, model has ${model.count}`);
-    await runJob(() => addon().splatSessionRead(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats));
+    if (model.count !== this.count)
+      throw new RangeError(`session holds ${this.count} Gaussians, model has ${model.count}`);
+    await runJob(() =>
+      addon().splatSessionRead(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats),
+    );
   }
 
   /** Replaces the device state by `model`, its Adam moments and its statistics (each zero when omitted). */
   async write(model: GaussianModel, adam?: AdamState, stats?: DensifyStats): Promise<void> {
-    if (shCoeffs(model.shDegree) !== this.shStride) throw new RangeError('a session keeps the SH degree it was created with');
-    await runJob(() => addon().splatSessionWrite(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats));
+    if (shCoeffs(model.shDegree) !== this.shStride)
+      throw new RangeError('a session keeps the SH degree it was created with');
+    await runJob(() =>
+      addon().splatSessionWrite(this.handle, nativeModel(model), adam ? { m: adam.m, v: adam.v } : undefined, stats),
+    );
     this.count = model.count;
   }
 

@@ -8,7 +8,16 @@
 import { OteError } from '../errors.js';
 import type { DecodedTexture } from '../io/textures.js';
 import type { BakeNativeInputs } from './bake.js';
-import { ALPHA_MODE, LIGHT_TYPE, PACKED_LIGHT, PACKED_MATERIAL, PACKED_SKY, PACKED_TEXTURE, PACKED_TEXTURE_REF, SKY_TYPE } from './layouts.js';
+import {
+  ALPHA_MODE,
+  LIGHT_TYPE,
+  PACKED_LIGHT,
+  PACKED_MATERIAL,
+  PACKED_SKY,
+  PACKED_TEXTURE,
+  PACKED_TEXTURE_REF,
+  SKY_TYPE,
+} from './layouts.js';
 import { flattenScene, type FlatScene } from '../scene/flatten.js';
 import { worldMatrices } from '../scene/transform.js';
 import type { Material, Scene, TextureRef, TextureTransform, Vec3 } from '../scene/types.js';
@@ -32,13 +41,17 @@ export type BakeTextureImage = DecodedTexture;
 /** KHR_texture_transform as the 2x3 affine map the native side applies to UV0: T(offset) · R(rotation) · S(scale). */
 export function uvTransformMatrix(t: TextureTransform | undefined): number[] {
   if (!t) return [1, 0, 0, 0, 1, 0];
-  const c = Math.cos(t.rotation), s = Math.sin(t.rotation), [sx, sy] = t.scale, [ox, oy] = t.offset;
+  const c = Math.cos(t.rotation),
+    s = Math.sin(t.rotation),
+    [sx, sy] = t.scale,
+    [ox, oy] = t.offset;
   return [c * sx, s * sy, ox, -s * sx, c * sy, oy];
 }
 
 /** Floats per packed material (native/layouts.ts PACKED_MATERIAL; native ote::PackedMaterial). */
 export const MATERIAL_FLOATS = PACKED_MATERIAL.size;
-const M = PACKED_MATERIAL.offset, TEX = PACKED_TEXTURE_REF.offset;
+const M = PACKED_MATERIAL.offset,
+  TEX = PACKED_TEXTURE_REF.offset;
 
 /** Whether rays can see through parts of the material (alpha MASK or BLEND). */
 export function isCutout(m: Material): boolean {
@@ -58,24 +71,40 @@ export interface MaterialTable {
  * factor and the reason is listed in `untextured`. The base colour is the factor (the native side folds metallic
  * and roughness in per hit: bake/surface.h lambert_albedo); the metallicRoughness texture is read linear.
  */
-export function materialTable(scene: Scene, textures: readonly (BakeTextureImage | undefined)[] | undefined): MaterialTable {
+export function materialTable(
+  scene: Scene,
+  textures: readonly (BakeTextureImage | undefined)[] | undefined,
+): MaterialTable {
   const file = scene.source;
   const materials = new Float32Array(MATERIAL_FLOATS * scene.materials.length);
-  const table: number[] = [], chunks: Uint8Array[] = [], slot = new Map<number, number>(), untextured: string[] = [];
+  const table: number[] = [],
+    chunks: Uint8Array[] = [],
+    slot = new Map<number, number>(),
+    untextured: string[] = [];
   let pixels = 0;
   const bind = (ref: TextureRef | undefined, i: number, what: string): number => {
     if (!ref) return -1;
     const texCoord = ref.transform?.texCoord ?? ref.texCoord;
     const img = textures?.[ref.texture];
-    if (texCoord !== 0) { untextured.push(`materials[${i}].${what}: reads TEXCOORD_${texCoord}; only TEXCOORD_0 is baked`); return -1; }
-    if (!img) { untextured.push(`materials[${i}].${what}: textures[${ref.texture}] was not decoded`); return -1; }
+    if (texCoord !== 0) {
+      untextured.push(`materials[${i}].${what}: reads TEXCOORD_${texCoord}; only TEXCOORD_0 is baked`);
+      return -1;
+    }
+    if (!img) {
+      untextured.push(`materials[${i}].${what}: textures[${ref.texture}] was not decoded`);
+      return -1;
+    }
     if (img.data.length !== 4 * img.width * img.height || img.width < 1 || img.height < 1)
-      throw new OteError('BAD_INPUT', `texture ${ref.texture} has ${img.data.length} bytes for ${img.width}x${img.height} RGBA8`, { file, path: `textures[${ref.texture}]` });
+      throw new OteError(
+        'BAD_INPUT',
+        `texture ${ref.texture} has ${img.data.length} bytes for ${img.width}x${img.height} RGBA8`,
+        { file, path: `textures[${ref.texture}]` },
+      );
     let k = slot.get(ref.texture);
     if (k === undefined) {
       k = table.length / PACKED_TEXTURE.size;
       slot.set(ref.texture, k);
-      table.push(img.width, img.height, pixels);  // PACKED_TEXTURE: width, height, firstPixel
+      table.push(img.width, img.height, pixels); // PACKED_TEXTURE: width, height, firstPixel
       chunks.push(img.data);
       pixels += img.width * img.height;
     }
@@ -98,22 +127,39 @@ export function materialTable(scene: Scene, textures: readonly (BakeTextureImage
     for (let c = 0; c < 3; c++)
       for (const v of [materials[o + M.baseColor + c], materials[o + M.emission + c]])
         if (!Number.isFinite(v) || v < 0)
-          throw new OteError('BAD_INPUT', `material "${m.name}" has a negative or non-finite colour or emission`, { file, path: `materials[${i}]` });
+          throw new OteError('BAD_INPUT', `material "${m.name}" has a negative or non-finite colour or emission`, {
+            file,
+            path: `materials[${i}]`,
+          });
     // An unlit material reflects nothing, but its base colour texture's alpha still cuts it out.
-    ref(o + M.baseColorTexture, m.unlit && !isCutout(m) ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture'), m.baseColorTexture);
+    ref(
+      o + M.baseColorTexture,
+      m.unlit && !isCutout(m) ? -1 : bind(m.baseColorTexture, i, 'baseColorTexture'),
+      m.baseColorTexture,
+    );
     ref(o + M.emissiveTexture, bind(m.emissiveTexture, i, 'emissiveTexture'), m.emissiveTexture);
     materials[o + M.metallic] = unit(m.metallicFactor);
     materials[o + M.roughness] = unit(m.roughnessFactor);
-    ref(o + M.metallicRoughnessTexture, m.unlit || m.metallicFactor === 0 ? -1 : bind(m.metallicRoughnessTexture, i, 'metallicRoughnessTexture'),
-      m.metallicRoughnessTexture);
+    ref(
+      o + M.metallicRoughnessTexture,
+      m.unlit || m.metallicFactor === 0 ? -1 : bind(m.metallicRoughnessTexture, i, 'metallicRoughnessTexture'),
+      m.metallicRoughnessTexture,
+    );
     materials[o + M.alpha] = unit(m.baseColorFactor[3]);
     materials[o + M.alphaMode] = ALPHA_MODE[m.alphaMode] ?? ALPHA_MODE.OPAQUE;
-    if (!Number.isFinite(m.alphaCutoff)) throw new OteError('BAD_INPUT', `material "${m.name}" has alphaCutoff ${m.alphaCutoff}`, { file, path: `materials[${i}].alphaCutoff` });
+    if (!Number.isFinite(m.alphaCutoff))
+      throw new OteError('BAD_INPUT', `material "${m.name}" has alphaCutoff ${m.alphaCutoff}`, {
+        file,
+        path: `materials[${i}].alphaCutoff`,
+      });
     materials[o + M.alphaCutoff] = m.alphaCutoff;
   });
   const texels = new Uint8Array(4 * pixels);
   let at = 0;
-  for (const c of chunks) { texels.set(c, at); at += c.length; }
+  for (const c of chunks) {
+    texels.set(c, at);
+    at += c.length;
+  }
   return { materials, textures: Uint32Array.from(table), texels, untextured };
 }
 
@@ -151,34 +197,69 @@ export interface BakeInputsResult {
  * `textures`: the scene's textures decoded (index = scene texture index; undefined = not decoded). Without them
  * the bake uses colour factors only, as before textures were supported.
  */
-export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky: Sky = { type: 'none' },
-  textures?: readonly (BakeTextureImage | undefined)[]): BakeInputsResult {
+export function bakeInputs(
+  scene: Scene,
+  layout: LightmapLayout | undefined,
+  sky: Sky = { type: 'none' },
+  textures?: readonly (BakeTextureImage | undefined)[],
+): BakeInputsResult {
   const flat = flattenScene(scene);
   const file = scene.source;
   const { materials, textures: textureTable, texels, untextured } = materialTable(scene, textures);
 
   const world = worldMatrices(scene);
-  const lightList: { type: number; color: number[]; position: number[]; direction: number[]; size: number; range: number; cosInner: number; cosOuter: number }[] = [];
+  const lightList: {
+    type: number;
+    color: number[];
+    position: number[];
+    direction: number[];
+    size: number;
+    range: number;
+    cosInner: number;
+    cosOuter: number;
+  }[] = [];
   scene.nodes.forEach((node, n) => {
     if (node.light === undefined) return;
     const l = scene.lights[node.light];
     const path = `extensions.KHR_lights_punctual.lights[${node.light}]`;
-    if (!l) throw new OteError('BAD_INPUT', `node "${node.name}" uses light ${node.light}, which does not exist`, { file, path: `nodes[${n}]` });
+    if (!l)
+      throw new OteError('BAD_INPUT', `node "${node.name}" uses light ${node.light}, which does not exist`, {
+        file,
+        path: `nodes[${n}]`,
+      });
     if (!(l.intensity >= 0) || !Number.isFinite(l.intensity))
-      throw new OteError('BAD_INPUT', `light "${l.name}" has intensity ${l.intensity}; it must be a finite number >= 0`, { file, path: `${path}.intensity` });
+      throw new OteError(
+        'BAD_INPUT',
+        `light "${l.name}" has intensity ${l.intensity}; it must be a finite number >= 0`,
+        { file, path: `${path}.intensity` },
+      );
     if (l.color.some((c) => !(c >= 0) || !Number.isFinite(c)))
-      throw new OteError('BAD_INPUT', `light "${l.name}" has colour [${l.color.join(', ')}]; components must be finite and >= 0`, { file, path: `${path}.color` });
+      throw new OteError(
+        'BAD_INPUT',
+        `light "${l.name}" has colour [${l.color.join(', ')}]; components must be finite and >= 0`,
+        { file, path: `${path}.color` },
+      );
     if (l.size !== undefined && !(l.size >= 0 && Number.isFinite(l.size)))
-      throw new OteError('BAD_INPUT', `light "${l.name}" has size ${l.size}; it must be a finite number >= 0`, { file, path: `${path}.size` });
+      throw new OteError('BAD_INPUT', `light "${l.name}" has size ${l.size}; it must be a finite number >= 0`, {
+        file,
+        path: `${path}.size`,
+      });
     const m = world[n];
-    const d = [-m[8], -m[9], -m[10]], dl = Math.hypot(d[0], d[1], d[2]) || 1;
+    const d = [-m[8], -m[9], -m[10]],
+      dl = Math.hypot(d[0], d[1], d[2]) || 1;
     lightList.push({
-      type: LIGHT_TYPE[l.type], color: l.color.map((c) => c * l.intensity), position: [m[12], m[13], m[14]],
-      direction: [d[0] / dl, d[1] / dl, d[2] / dl], size: l.size ?? 0, range: l.range ?? 0,
-      cosInner: Math.cos(l.innerConeAngle), cosOuter: Math.cos(l.outerConeAngle),
+      type: LIGHT_TYPE[l.type],
+      color: l.color.map((c) => c * l.intensity),
+      position: [m[12], m[13], m[14]],
+      direction: [d[0] / dl, d[1] / dl, d[2] / dl],
+      size: l.size ?? 0,
+      range: l.range ?? 0,
+      cosInner: Math.cos(l.innerConeAngle),
+      cosOuter: Math.cos(l.outerConeAngle),
     });
   });
-  const L = PACKED_LIGHT.offset, lights = new Float32Array(PACKED_LIGHT.size * lightList.length);
+  const L = PACKED_LIGHT.offset,
+    lights = new Float32Array(PACKED_LIGHT.size * lightList.length);
   lightList.forEach((l, i) => {
     const o = PACKED_LIGHT.size * i;
     lights[o + L.type] = l.type;
@@ -191,7 +272,8 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
     lights[o + L.cosOuter] = l.cosOuter;
   });
 
-  const skyArr = new Float32Array(PACKED_SKY.size), S = PACKED_SKY.offset;
+  const skyArr = new Float32Array(PACKED_SKY.size),
+    S = PACKED_SKY.offset;
   skyArr[S.type] = SKY_TYPE[sky.type];
   if (sky.type === 'constant') skyArr.set(sky.color, S.zenith);
   else if (sky.type === 'gradient') {
@@ -199,23 +281,35 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
     skyArr.set(sky.horizon, S.horizon);
     skyArr.set(sky.ground, S.ground);
   }
-  for (const v of skyArr) if (!(v >= 0) || !Number.isFinite(v)) throw new OteError('BAD_PROFILE', 'sky colours must be finite and >= 0', { path: 'sky' });
+  for (const v of skyArr)
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new OteError('BAD_PROFILE', 'sky colours must be finite and >= 0', { path: 'sky' });
 
   const T = flat.indices.length / 3;
-  const triangleUv1 = new Float32Array(6 * T), trianglePage = new Int32Array(T).fill(-1), triangleNormals = new Float32Array(9 * T);
+  const triangleUv1 = new Float32Array(6 * T),
+    trianglePage = new Int32Array(T).fill(-1),
+    triangleNormals = new Float32Array(9 * T);
   // UV0 only when a texture is bound; vertex colours only when some primitive has them (others read white).
   const { triangleUv0, triangleColor } = triangleAttributes(scene, flat, {
-    uv0: textureTable.length > 0, color: scene.meshes.some((m) => m.primitives.some((p) => p.colors)),
+    uv0: textureTable.length > 0,
+    color: scene.meshes.some((m) => m.primitives.some((p) => p.colors)),
   });
   // Flat triangles follow meshes then primitives in order (scene/flatten.ts).
   const primFirst: number[][] = [];
   scene.meshes.forEach((mesh, mi) => {
     let t = flat.meshFirstTriangle[mi];
-    primFirst.push(mesh.primitives.map((p) => { const f = t; t += p.indices.length / 3; return f; }));
+    primFirst.push(
+      mesh.primitives.map((p) => {
+        const f = t;
+        t += p.indices.length / 3;
+        return f;
+      }),
+    );
     mesh.primitives.forEach((p, pi) => {
       if (!p.normals) return;
       const f = primFirst[mi][pi];
-      for (let i = 0; i < p.indices.length; i++) triangleNormals.set(p.normals.subarray(3 * p.indices[i], 3 * p.indices[i] + 3), 9 * f + 3 * i);
+      for (let i = 0; i < p.indices.length; i++)
+        triangleNormals.set(p.normals.subarray(3 * p.indices[i], 3 * p.indices[i] + 3), 9 * f + 3 * i);
     });
   });
   if (layout) {
@@ -233,11 +327,21 @@ export function bakeInputs(scene: Scene, layout: LightmapLayout | undefined, sky
     }
   }
   return {
-    flat, untextured,
+    flat,
+    untextured,
     inputs: {
-      materials, lights, sky: skyArr, triangleUv1, trianglePage, triangleNormals,
-      triangleUv0, triangleColor, textures: textureTable, texels,
-      pageWidth: Uint32Array.from(layout?.pageWidth ?? []), pageHeight: Uint32Array.from(layout?.pageHeight ?? []),
+      materials,
+      lights,
+      sky: skyArr,
+      triangleUv1,
+      trianglePage,
+      triangleNormals,
+      triangleUv0,
+      triangleColor,
+      textures: textureTable,
+      texels,
+      pageWidth: Uint32Array.from(layout?.pageWidth ?? []),
+      pageHeight: Uint32Array.from(layout?.pageHeight ?? []),
     },
   };
 }

@@ -9,10 +9,22 @@ import type { RawRenderViewMaterials, RawRenderViewParams } from './addon-api.js
 import { runJob, type JobOptions } from './job.js';
 import type { SceneBvh } from './rays.js';
 
-export type { RawRenderViewMaterials as NativeViewMaterials, RawRenderViewParams as NativeViewParams } from './addon-api.js';
+export type {
+  RawRenderViewMaterials as NativeViewMaterials,
+  RawRenderViewParams as NativeViewParams,
+} from './addon-api.js';
 
 /** Renders into `out` (width × height × 4 floats, linear RGBA, alpha = coverage). */
-export async function renderViewNative(bvh: SceneBvh, params: RawRenderViewParams, materials: RawRenderViewMaterials, out: Float32Array,
-  opts: JobOptions & { backend?: Backend } = {}): Promise<void> {
-  await runJob((onProgress) => addon().renderView(bvh.handle, params, materials, out, { backend: opts.backend ?? 'auto', onProgress }), opts);
+export async function renderViewNative(
+  bvh: SceneBvh,
+  params: RawRenderViewParams,
+  materials: RawRenderViewMaterials,
+  out: Float32Array,
+  opts: JobOptions & { backend?: Backend } = {},
+): Promise<void> {
+  await runJob(
+    (onProgress) =>
+      addon().renderView(bvh.handle, params, materials, out, { backend: opts.backend ?? 'auto', onProgress }),
+    opts,
+  );
 }

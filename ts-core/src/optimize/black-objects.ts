@@ -23,20 +23,36 @@ export interface BlackObject {
 }
 
 /** Display luma (of 255) under which a block counts as black, and linear luma over which a material does not. */
-const BLACK = 3, NOT_BLACK = 0.03;
+const BLACK = 3,
+  NOT_BLACK = 0.03;
 export const CELL = 4;
 
 /** Which scene node each CELL×CELL block of the view shows through its centre (-1: nothing). */
-export interface ObjectCells { width: number; height: number; node: Int32Array }
+export interface ObjectCells {
+  width: number;
+  height: number;
+  node: Int32Array;
+}
 
 export async function objectCells(scene: Scene, view: View, opts: { signal?: AbortSignal } = {}): Promise<ObjectCells> {
-  const w = Math.floor(view.width / CELL), h = Math.floor(view.height / CELL);
-  const M = view.cameraToWorld, ty = Math.tan(view.yfov / 2), tx = ty * (view.width / view.height);
-  const origins = new Float32Array(w * h * 3), dirs = new Float32Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const cx = (2 * (x + 0.5) / w - 1) * tx, cy = (1 - 2 * (y + 0.5) / h) * ty, l = Math.hypot(cx, cy, 1), i = 3 * (y * w + x);
-    for (let a = 0; a < 3; a++) { origins[i + a] = M[12 + a]; dirs[i + a] = (M[a] * cx + M[4 + a] * cy - M[8 + a]) / l; }
-  }
+  const w = Math.floor(view.width / CELL),
+    h = Math.floor(view.height / CELL);
+  const M = view.cameraToWorld,
+    ty = Math.tan(view.yfov / 2),
+    tx = ty * (view.width / view.height);
+  const origins = new Float32Array(w * h * 3),
+    dirs = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const cx = ((2 * (x + 0.5)) / w - 1) * tx,
+        cy = (1 - (2 * (y + 0.5)) / h) * ty,
+        l = Math.hypot(cx, cy, 1),
+        i = 3 * (y * w + x);
+      for (let a = 0; a < 3; a++) {
+        origins[i + a] = M[12 + a];
+        dirs[i + a] = (M[a] * cx + M[4 + a] * cy - M[8 + a]) / l;
+      }
+    }
   const bvh = await sceneBvh(scene, { signal: opts.signal });
   const hits = await bvh.traceRays(origins, dirs, { tmin: view.znear, backend: 'cpu', signal: opts.signal });
   const flat = flattenScene(scene);
@@ -47,31 +63,49 @@ export async function objectCells(scene: Scene, view: View, opts: { signal?: Abo
 
 const nameOf = (scene: Scene, n: number) => scene.nodes[n].name || `nodes[${n}]`;
 
-export async function flagBlackObjects(scene: Scene, view: View, cells: ObjectCells, reference: FloatImage, exposure: number, opts: { signal?: AbortSignal } = {}): Promise<BlackObject[]> {
+export async function flagBlackObjects(
+  scene: Scene,
+  view: View,
+  cells: ObjectCells,
+  reference: FloatImage,
+  exposure: number,
+  opts: { signal?: AbortSignal } = {},
+): Promise<BlackObject[]> {
   const { width: w, height: h } = cells;
   if (w < 1 || h < 1) return [];
-  const albedo = await renderView(scene, view, { mode: 'albedo', spp: 1, materialColors: materialBaseColors(scene), backend: 'cpu', signal: opts.signal });
+  const albedo = await renderView(scene, view, {
+    mode: 'albedo',
+    spp: 1,
+    materialColors: materialBaseColors(scene),
+    backend: 'cpu',
+    signal: opts.signal,
+  });
   const shown = display(reference, { exposure });
   const seen = new Map<number, { cells: number; black: number }>();
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const node = cells.node[y * w + x];
-    if (node < 0) continue;
-    let ref = 0, mat = 0;
-    for (let dy = 0; dy < CELL; dy++) for (let dx = 0; dx < CELL; dx++) {
-      const p = 4 * ((y * CELL + dy) * view.width + x * CELL + dx);
-      ref += luma(shown.data[p], shown.data[p + 1], shown.data[p + 2]);
-      mat += luma(albedo.data[p], albedo.data[p + 1], albedo.data[p + 2]);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const node = cells.node[y * w + x];
+      if (node < 0) continue;
+      let ref = 0,
+        mat = 0;
+      for (let dy = 0; dy < CELL; dy++)
+        for (let dx = 0; dx < CELL; dx++) {
+          const p = 4 * ((y * CELL + dy) * view.width + x * CELL + dx);
+          ref += luma(shown.data[p], shown.data[p + 1], shown.data[p + 2]);
+          mat += luma(albedo.data[p], albedo.data[p + 1], albedo.data[p + 2]);
+        }
+      ref /= CELL * CELL;
+      mat /= CELL * CELL;
+      const s = seen.get(node) ?? { cells: 0, black: 0 };
+      s.cells++;
+      if (ref < BLACK && mat > NOT_BLACK) s.black++;
+      seen.set(node, s);
     }
-    ref /= CELL * CELL; mat /= CELL * CELL;
-    const s = seen.get(node) ?? { cells: 0, black: 0 };
-    s.cells++;
-    if (ref < BLACK && mat > NOT_BLACK) s.black++;
-    seen.set(node, s);
-  }
   const out: BlackObject[] = [];
+  // Most of what the object shows is black, and it is big enough to matter (0.5% of the view).
   for (const [node, s] of seen)
-    // Most of what the object shows is black, and it is big enough to matter (0.5% of the view).
-    if (s.black >= 0.5 * s.cells && s.black >= 0.005 * w * h) out.push({ name: nameOf(scene, node), pixels: s.black, share: s.black / (w * h) });
+    if (s.black >= 0.5 * s.cells && s.black >= 0.005 * w * h)
+      out.push({ name: nameOf(scene, node), pixels: s.black, share: s.black / (w * h) });
   return out.sort((a, b) => b.share - a.share);
 }
 
@@ -79,20 +113,34 @@ export async function flagBlackObjects(scene: Scene, view: View, cells: ObjectCe
  * Mean of a per-pixel error map (at `scale` of the view's resolution: 0.5 after the 2×2 box filter) over each
  * object's cells, worst first; objects under 0.5% of the view are left out.
  */
-export function errorByObject(scene: Scene, cells: ObjectCells, map: { width: number; height: number; data: Float32Array }, scale: number): { name: string; mean: number; share: number }[] {
+export function errorByObject(
+  scene: Scene,
+  cells: ObjectCells,
+  map: { width: number; height: number; data: Float32Array },
+  scale: number,
+): { name: string; mean: number; share: number }[] {
   const sums = new Map<number, { sum: number; n: number }>();
   const step = CELL * scale;
-  for (let y = 0; y < cells.height; y++) for (let x = 0; x < cells.width; x++) {
-    const node = cells.node[y * cells.width + x];
-    if (node < 0) continue;
-    const s = sums.get(node) ?? { sum: 0, n: 0 };
-    for (let dy = 0; dy < step; dy++) for (let dx = 0; dx < step; dx++) {
-      const px = Math.floor(x * step + dx), py = Math.floor(y * step + dy);
-      if (px < map.width && py < map.height) { s.sum += map.data[py * map.width + px]; s.n++; }
+  for (let y = 0; y < cells.height; y++)
+    for (let x = 0; x < cells.width; x++) {
+      const node = cells.node[y * cells.width + x];
+      if (node < 0) continue;
+      const s = sums.get(node) ?? { sum: 0, n: 0 };
+      for (let dy = 0; dy < step; dy++)
+        for (let dx = 0; dx < step; dx++) {
+          const px = Math.floor(x * step + dx),
+            py = Math.floor(y * step + dy);
+          if (px < map.width && py < map.height) {
+            s.sum += map.data[py * map.width + px];
+            s.n++;
+          }
+        }
+      sums.set(node, s);
     }
-    sums.set(node, s);
-  }
   const total = cells.width * cells.height;
-  return [...sums].filter(([, s]) => s.n > 0).map(([node, s]) => ({ name: nameOf(scene, node), mean: s.sum / s.n, share: s.n / (step * step) / total }))
-    .filter((o) => o.share >= 0.005).sort((a, b) => b.mean - a.mean);
+  return [...sums]
+    .filter(([, s]) => s.n > 0)
+    .map(([node, s]) => ({ name: nameOf(scene, node), mean: s.sum / s.n, share: s.n / (step * step) / total }))
+    .filter((o) => o.share >= 0.005)
+    .sort((a, b) => b.mean - a.mean);
 }

@@ -16,11 +16,16 @@ export function defaultCacheDir(): string {
 }
 
 export function cacheKey(stage: string, parts: unknown): string {
-  return createHash('sha256').update(`${CACHE_VERSION}|${stage}|${canonicalJson(parts)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${CACHE_VERSION}|${stage}|${canonicalJson(parts)}`)
+    .digest('hex');
 }
 
 export class ResultCache {
-  constructor(readonly dir: string, readonly enabled = true) {}
+  constructor(
+    readonly dir: string,
+    readonly enabled = true,
+  ) {}
 
   private entry(key: string): string {
     return join(this.dir, key.slice(0, 2), key);
@@ -30,7 +35,12 @@ export class ResultCache {
   async get(key: string): Promise<string | undefined> {
     if (!this.enabled) return undefined;
     const p = this.entry(key);
-    return (await stat(join(p, '.complete')).then(() => true, () => false)) ? p : undefined;
+    return (await stat(join(p, '.complete')).then(
+      () => true,
+      () => false,
+    ))
+      ? p
+      : undefined;
   }
 
   /** Store the files of `fromDir` under `key` (copied, then renamed into place). */

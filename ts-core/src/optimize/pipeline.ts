@@ -19,8 +19,10 @@ export function newPipelineState(): PipelineState {
 
 function stageContext(stage: AnyStage, o: OptimizeOptions, state: PipelineState): StageContext {
   return {
-    options: o, signal: o.signal,
-    progress: (fraction, detail) => o.onEvent({ type: 'stage', stage: stage.name, fraction, ...(detail === undefined ? {} : { detail }) }),
+    options: o,
+    signal: o.signal,
+    progress: (fraction, detail) =>
+      o.onEvent({ type: 'stage', stage: stage.name, fraction, ...(detail === undefined ? {} : { detail }) }),
     log: (message) => o.onEvent({ type: 'log', message }),
     write: (f) => state.files.push(f),
     timings: () => state.timings,
@@ -31,7 +33,8 @@ function stageContext(stage: AnyStage, o: OptimizeOptions, state: PipelineState)
 export async function runStages(stages: readonly AnyStage[], state: PipelineState, o: OptimizeOptions): Promise<void> {
   for (const stage of stages) {
     const missing = stage.needs.filter((n) => !(n in state.products));
-    if (missing.length) throw new Error(`optimize: stage "${stage.name}" needs ${missing.join(', ')}, which no earlier stage produced`);
+    if (missing.length)
+      throw new Error(`optimize: stage "${stage.name}" needs ${missing.join(', ')}, which no earlier stage produced`);
     if (o.signal.aborted) throw new OteError('CANCELLED', `cancelled before ${stage.name}`);
     const ctx = stageContext(stage, o, state);
     const { device, cores } = stage.device(ctx);
@@ -42,7 +45,10 @@ export async function runStages(stages: readonly AnyStage[], state: PipelineStat
     const keys = Object.keys(made) as ProductName[];
     const undeclared = keys.filter((k) => !stage.produces.includes(k));
     const absent = stage.produces.filter((p) => !(p in made));
-    if (undeclared.length || absent.length) throw new Error(`optimize: stage "${stage.name}" made [${keys.join(', ')}] but declares [${stage.produces.join(', ')}]`);
+    if (undeclared.length || absent.length)
+      throw new Error(
+        `optimize: stage "${stage.name}" made [${keys.join(', ')}] but declares [${stage.produces.join(', ')}]`,
+      );
     Object.assign(state.products, made);
     state.timings.push({ stage: stage.name, seconds: (performance.now() - t0) / 1000, cached: false, device, cores });
     ctx.progress(1);

@@ -31,7 +31,14 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
   const state = newPipelineState();
   await runStages([IMPORT_STAGE], state, o);
   const sceneHash = state.products.sceneHash!;
-  const key = cacheKey('optimize', { sceneHash, profile: o.profile, splatIterations: splatIterations(o.profile, o.splatIterations), verify: !o.noVerify, engine: o.engine?.url ?? 'embedded', tool: TOOL_VERSION });
+  const key = cacheKey('optimize', {
+    sceneHash,
+    profile: o.profile,
+    splatIterations: splatIterations(o.profile, o.splatIterations),
+    verify: !o.noVerify,
+    engine: o.engine?.url ?? 'embedded',
+    tool: TOOL_VERSION,
+  });
 
   const staged = await StagedDirectory.create(o.outDir);
   try {
@@ -40,7 +47,10 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       await cp(hit, staged.path, { recursive: true, filter: (src) => !src.endsWith('.complete') });
       const report = JSON.parse(await readFile(join(staged.path, 'report.json'), 'utf8')) as OptimizeReport;
       await staged.commit();
-      o.onEvent({ type: 'log', message: `reused the cached result for scene ${sceneHash.slice(0, 12)} and profile ${o.profile.name}` });
+      o.onEvent({
+        type: 'log',
+        message: `reused the cached result for scene ${sceneHash.slice(0, 12)} and profile ${o.profile.name}`,
+      });
       return { report, exitCode: report.exit.code, cached: true, plan: report.plan };
     }
     await runStages(OPTIMIZE_STAGES, state, o);

@@ -21,13 +21,22 @@ import type { BlackObject } from './black-objects.js';
 import type { OptimizeOptions } from './options.js';
 
 /** Where a stage's heavy work ran: the cost model prices CPU core-hours and GPU-hours differently. */
-export interface StageDevice { device: 'cpu' | 'cuda'; cores: number }
+export interface StageDevice {
+  device: 'cpu' | 'cuda';
+  cores: number;
+}
 
 /** A file of the output directory, written by the stage that made it. */
-export interface OutputFile { name: string; data: Uint8Array | string }
+export interface OutputFile {
+  name: string;
+  data: Uint8Array | string;
+}
 
 /** A PNG of the output directory that the report embeds. */
-export interface ImageFile { name: string; data: Uint8Array }
+export interface ImageFile {
+  name: string;
+  data: Uint8Array;
+}
 
 /** Everything the stages hand each other; each product is made by exactly one stage. */
 export interface Products {
@@ -119,7 +128,11 @@ export interface StageContext {
   timings(): readonly StageTiming[];
 }
 
-export interface StageTiming extends StageDevice { stage: string; seconds: number; cached: boolean }
+export interface StageTiming extends StageDevice {
+  stage: string;
+  seconds: number;
+  cached: boolean;
+}
 
 export interface Stage<N extends ProductName = ProductName, P extends ProductName = ProductName> {
   readonly name: string;

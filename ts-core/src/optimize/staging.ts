@@ -10,7 +10,10 @@ export class StagedDirectory {
   readonly path: string;
   private committed = false;
 
-  private constructor(readonly target: string, staging: string) {
+  private constructor(
+    readonly target: string,
+    staging: string,
+  ) {
     this.path = staging;
   }
 
@@ -24,7 +27,10 @@ export class StagedDirectory {
   /** Swap the staged directory into place. An existing target is moved aside first and removed only after. */
   async commit(): Promise<void> {
     if (this.committed) return;
-    const existing = await stat(this.target).then((s) => s, () => undefined);
+    const existing = await stat(this.target).then(
+      (s) => s,
+      () => undefined,
+    );
     if (existing && !existing.isDirectory()) throw new Error(`${this.target} exists and is not a directory`);
     const aside = `${this.path}.previous`;
     if (existing) await rename(this.target, aside);

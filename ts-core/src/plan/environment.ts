@@ -54,9 +54,12 @@ export interface Environment {
 
 /** Punctual lights on nodes, and emissive materials drawn by some mesh: what lights a scene by itself. */
 export function sceneLightSources(scene: Scene): { punctual: number; emissiveMaterials: number } {
-  const punctual = scene.nodes.filter((n) => n.light !== undefined && scene.lights[n.light] && scene.lights[n.light].intensity > 0).length;
+  const punctual = scene.nodes.filter(
+    (n) => n.light !== undefined && scene.lights[n.light] && scene.lights[n.light].intensity > 0,
+  ).length;
   const drawn = new Set<number>();
-  for (const n of scene.nodes) if (n.mesh !== undefined) for (const p of scene.meshes[n.mesh]?.primitives ?? []) drawn.add(p.material);
+  for (const n of scene.nodes)
+    if (n.mesh !== undefined) for (const p of scene.meshes[n.mesh]?.primitives ?? []) drawn.add(p.material);
   const emissiveMaterials = [...drawn].filter((m) => {
     const mat = scene.materials[m];
     return !!mat && mat.emissiveStrength > 0 && mat.emissiveFactor.some((c) => c > 0);
@@ -65,20 +68,30 @@ export function sceneLightSources(scene: Scene): { punctual: number; emissiveMat
 }
 
 function sunDirection(s: EnvironmentSun): Vec3 {
-  const e = (s.elevation * Math.PI) / 180, a = (s.azimuth * Math.PI) / 180;
+  const e = (s.elevation * Math.PI) / 180,
+    a = (s.azimuth * Math.PI) / 180;
   // Towards the sun: up by the elevation, around Y by the azimuth; the light travels the other way.
   return [-Math.cos(e) * Math.sin(a), -Math.sin(e), -Math.cos(e) * Math.cos(a)];
 }
 
 /** The environment a scene is lit by under the profile's settings, or undefined when it is lit by itself. */
-export function resolveEnvironment(scene: Scene, settings: EnvironmentSettings = DEFAULT_ENVIRONMENT): Environment | undefined {
+export function resolveEnvironment(
+  scene: Scene,
+  settings: EnvironmentSettings = DEFAULT_ENVIRONMENT,
+): Environment | undefined {
   if (settings.mode === 'off') return undefined;
   const own = sceneLightSources(scene);
   if (settings.mode === 'auto' && (own.punctual > 0 || own.emissiveMaterials > 0)) return undefined;
   const s = settings.sun;
   return {
     sky: settings.sky,
-    sun: s ? { direction: sunDirection(s), color: [s.color[0] * s.illuminance, s.color[1] * s.illuminance, s.color[2] * s.illuminance], angularDiameter: s.angularDiameter } : undefined,
+    sun: s
+      ? {
+          direction: sunDirection(s),
+          color: [s.color[0] * s.illuminance, s.color[1] * s.illuminance, s.color[2] * s.illuminance],
+          angularDiameter: s.angularDiameter,
+        }
+      : undefined,
     reason: settings.mode === 'always' ? 'profile' : 'default',
   };
 }
@@ -91,7 +104,10 @@ function rotationFromMinusZ(d: Vec3): [number, number, number, number] {
   // q = (a × b, 1 + a·b) normalised, with a = (0, 0, −1), b = d; opposite vectors turn about X.
   const dot = -d[2];
   if (dot < -1 + 1e-9) return [1, 0, 0, 0];
-  const x = d[1], y = -d[0], z = 0, w = 1 + dot;  // (0, 0, −1) × d = (d.y, −d.x, 0)
+  const x = d[1],
+    y = -d[0],
+    z = 0,
+    w = 1 + dot; // (0, 0, −1) × d = (d.y, −d.x, 0)
   const l = Math.hypot(x, y, z, w);
   return [x / l, y / l, z / l, w / l];
 }
@@ -102,17 +118,36 @@ function rotationFromMinusZ(d: Vec3): [number, number, number, number] {
  */
 export function withEnvironmentSun(scene: Scene, env: Pick<Environment, 'sun'> | undefined): Scene {
   if (!env?.sun) return scene;
-  const node = scene.nodes.length, light = scene.lights.length;
-  const c = env.sun.color, intensity = Math.max(c[0], c[1], c[2]);
+  const node = scene.nodes.length,
+    light = scene.lights.length;
+  const c = env.sun.color,
+    intensity = Math.max(c[0], c[1], c[2]);
   return {
     ...scene,
-    nodes: [...scene.nodes, {
-      name: SUN_NODE, parent: -1, children: [], translation: [0, 0, 0], rotation: rotationFromMinusZ(env.sun.direction), scale: [1, 1, 1], light,
-    }],
+    nodes: [
+      ...scene.nodes,
+      {
+        name: SUN_NODE,
+        parent: -1,
+        children: [],
+        translation: [0, 0, 0],
+        rotation: rotationFromMinusZ(env.sun.direction),
+        scale: [1, 1, 1],
+        light,
+      },
+    ],
     roots: [...scene.roots, node],
-    lights: [...scene.lights, {
-      name: SUN_NODE, type: 'directional', color: intensity > 0 ? [c[0] / intensity, c[1] / intensity, c[2] / intensity] : [1, 1, 1], intensity,
-      innerConeAngle: 0, outerConeAngle: Math.PI / 4, size: (env.sun.angularDiameter * Math.PI) / 180,
-    }],
+    lights: [
+      ...scene.lights,
+      {
+        name: SUN_NODE,
+        type: 'directional',
+        color: intensity > 0 ? [c[0] / intensity, c[1] / intensity, c[2] / intensity] : [1, 1, 1],
+        intensity,
+        innerConeAngle: 0,
+        outerConeAngle: Math.PI / 4,
+        size: (env.sun.angularDiameter * Math.PI) / 180,
+      },
+    ],
   };
 }

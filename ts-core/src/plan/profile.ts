@@ -47,7 +47,10 @@ export const PROFILE_SCHEMA = schema;
 
 /** Built-in profiles by lower-case name, in the order the product presents them. */
 export const BUILTIN_PROFILES: Record<string, Profile> = Object.fromEntries(
-  [quality, balanced, economy, realtime, archviz, gaming, aiTraining].map((p) => [p.name.toLowerCase(), stripMeta(p) as unknown as Profile]),
+  [quality, balanced, economy, realtime, archviz, gaming, aiTraining].map((p) => [
+    p.name.toLowerCase(),
+    stripMeta(p) as unknown as Profile,
+  ]),
 );
 
 function stripMeta(p: Record<string, unknown>): Record<string, unknown> {
@@ -59,7 +62,13 @@ const validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 export function builtinProfile(name: string): Profile {
   const p = BUILTIN_PROFILES[name.toLowerCase()];
-  if (!p) throw new OteError('BAD_PROFILE', `unknown profile "${name}"; built-ins are ${Object.keys(BUILTIN_PROFILES).map((n) => n.toUpperCase()).join(', ')}`);
+  if (!p)
+    throw new OteError(
+      'BAD_PROFILE',
+      `unknown profile "${name}"; built-ins are ${Object.keys(BUILTIN_PROFILES)
+        .map((n) => n.toUpperCase())
+        .join(', ')}`,
+    );
   return structuredClone(p);
 }
 
@@ -79,12 +88,16 @@ function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
 function fieldPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`));
+  const parts = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`));
   if (extra) parts.push(`.${extra}`);
   return parts.join('').replace(/^\./, '') || '(root)';
 }
@@ -96,18 +109,36 @@ export function validateProfile(doc: unknown, source = 'profile'): Profile {
     const params = e.params as Record<string, unknown>;
     if (e.keyword === 'additionalProperties') {
       const key = String(params.additionalProperty);
-      const sub = (e.schemaPath.replace(/^#\//, '').replace(/\/additionalProperties$/, '').split('/').reduce<unknown>((s, k) => (s as Record<string, unknown>)?.[k], schema)) as { properties?: Record<string, unknown> };
+      const sub = e.schemaPath
+        .replace(/^#\//, '')
+        .replace(/\/additionalProperties$/, '')
+        .split('/')
+        .reduce<unknown>((s, k) => (s as Record<string, unknown>)?.[k], schema) as {
+        properties?: Record<string, unknown>;
+      };
       const known = Object.keys(sub?.properties ?? {});
-      const guess = known.map((k) => [k, editDistance(k.toLowerCase(), key.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
+      const guess = known
+        .map((k) => [k, editDistance(k.toLowerCase(), key.toLowerCase())] as const)
+        .sort((a, b) => a[1] - b[1])[0];
       return `${fieldPath(e.instancePath, key)}: unknown field${guess && guess[1] <= 3 ? ` (did you mean "${guess[0]}"?)` : ''}`;
     }
     if (e.keyword === 'required') return `${fieldPath(e.instancePath, String(params.missingProperty))}: required`;
-    const value = e.instancePath.split('/').filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], doc);
-    const message = e.keyword === 'enum' ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` : e.message;
+    const value = e.instancePath
+      .split('/')
+      .filter(Boolean)
+      .reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], doc);
+    const message =
+      e.keyword === 'enum'
+        ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+        : e.message;
     return `${fieldPath(e.instancePath)}: ${message}, got ${JSON.stringify(value)}`;
   });
   const first = problems[0];
-  throw new OteError('BAD_PROFILE', problems.length === 1 ? first : `${problems.length} problems:\n  ${problems.join('\n  ')}`, { file: source });
+  throw new OteError(
+    'BAD_PROFILE',
+    problems.length === 1 ? first : `${problems.length} problems:\n  ${problems.join('\n  ')}`,
+    { file: source },
+  );
 }
 
 /**
@@ -118,10 +149,23 @@ export function resolveProfile(doc: unknown, source = 'profile'): Profile {
   if (!isObject(doc)) throw new OteError('BAD_PROFILE', 'a profile must be a JSON object', { file: source });
   let merged: unknown = doc;
   if (doc.extends !== undefined) {
-    if (typeof doc.extends !== 'string') throw new OteError('BAD_PROFILE', `extends: must be a built-in profile name, got ${JSON.stringify(doc.extends)}`, { file: source });
+    if (typeof doc.extends !== 'string')
+      throw new OteError(
+        'BAD_PROFILE',
+        `extends: must be a built-in profile name, got ${JSON.stringify(doc.extends)}`,
+        { file: source },
+      );
     const base = BUILTIN_PROFILES[doc.extends.toLowerCase()];
-    if (!base) throw new OteError('BAD_PROFILE', `extends: unknown profile "${doc.extends}"; built-ins are ${Object.keys(BUILTIN_PROFILES).join(', ')}`, { file: source });
-    merged = deepMerge(base, { ...stripMeta(doc), name: typeof doc.name === 'string' ? doc.name : `${base.name}+${source.split(/[\\/]/).pop()}` });
+    if (!base)
+      throw new OteError(
+        'BAD_PROFILE',
+        `extends: unknown profile "${doc.extends}"; built-ins are ${Object.keys(BUILTIN_PROFILES).join(', ')}`,
+        { file: source },
+      );
+    merged = deepMerge(base, {
+      ...stripMeta(doc),
+      name: typeof doc.name === 'string' ? doc.name : `${base.name}+${source.split(/[\\/]/).pop()}`,
+    });
   }
   return validateProfile(stripMeta(merged as Record<string, unknown>), source);
 }
@@ -143,7 +187,12 @@ export function diffProfiles(a: unknown, b: unknown, prefix = ''): ProfileDiffer
 
 /** Glob match of node names for per-object overrides (* any run, ? one character). */
 export function matchesGlob(name: string, glob: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(name);
 }
 

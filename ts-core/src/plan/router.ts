@@ -39,8 +39,15 @@ export function routeObject(scene: Scene, o: ObjectAnalysis, profile: Profile): 
   const prims = scene.meshes[f.mesh].primitives;
   const all = prims.map((_, i) => i);
   const texelsPerMeter = override?.texelsPerMeter ?? profile.bake.texelsPerMeter;
-  const decide = (route: Route, bakePrimitives: number[], splatPrimitives: number[]): RouteDecision =>
-    ({ node: f.node, name: f.name, route, bakePrimitives, splatPrimitives, texelsPerMeter, reasons });
+  const decide = (route: Route, bakePrimitives: number[], splatPrimitives: number[]): RouteDecision => ({
+    node: f.node,
+    name: f.name,
+    route,
+    bakePrimitives,
+    splatPrimitives,
+    texelsPerMeter,
+    reasons,
+  });
 
   // Alpha-tested (MASK) surfaces bake like opaque ones, with light passing their cut-outs; what a lightmap cannot
   // hold is partial coverage: blended and transmissive surfaces.
@@ -59,16 +66,26 @@ export function routeObject(scene: Scene, o: ObjectAnalysis, profile: Profile): 
     return decide('hybrid', b, sp);
   }
   if (f.animated && s.dynamicScore.value >= t.dynamicScore) {
-    reasons.push(`dynamic_score ${f2(s.dynamicScore.value)} ≥ ${f2(t.dynamicScore)} (animated or skinned) → keep as is`);
+    reasons.push(
+      `dynamic_score ${f2(s.dynamicScore.value)} ≥ ${f2(t.dynamicScore)} (animated or skinned) → keep as is`,
+    );
     return decide('keep', [], []);
   }
   if (s.bakingScore.value > t.bakeScore && s.dynamicScore.value < t.dynamicScore) {
-    reasons.push(`baking_score ${f2(s.bakingScore.value)} > ${f2(t.bakeScore)} and dynamic_score ${f2(s.dynamicScore.value)} < ${f2(t.dynamicScore)} → bake`);
+    reasons.push(
+      `baking_score ${f2(s.bakingScore.value)} > ${f2(t.bakeScore)} and dynamic_score ${f2(s.dynamicScore.value)} < ${f2(t.dynamicScore)} → bake`,
+    );
     return decide('bake', all, []);
   }
-  reasons.push(`baking_score ${f2(s.bakingScore.value)} ≤ ${f2(t.bakeScore)}${s.dynamicScore.value >= t.dynamicScore ? ` or dynamic_score ${f2(s.dynamicScore.value)} ≥ ${f2(t.dynamicScore)}` : ''} → not baked whole`);
+  reasons.push(
+    `baking_score ${f2(s.bakingScore.value)} ≤ ${f2(t.bakeScore)}${s.dynamicScore.value >= t.dynamicScore ? ` or dynamic_score ${f2(s.dynamicScore.value)} ≥ ${f2(t.dynamicScore)}` : ''} → not baked whole`,
+  );
   if (s.complexity.value > t.splatComplexity || s.volumetric) {
-    reasons.push(s.volumetric ? 'volumetric (blended and fragmented) → 3DGS' : `complexity ${f2(s.complexity.value)} > ${f2(t.splatComplexity)} → 3DGS`);
+    reasons.push(
+      s.volumetric
+        ? 'volumetric (blended and fragmented) → 3DGS'
+        : `complexity ${f2(s.complexity.value)} > ${f2(t.splatComplexity)} → 3DGS`,
+    );
     return decide('splat', [], all);
   }
   reasons.push(`complexity ${f2(s.complexity.value)} ≤ ${f2(t.splatComplexity)} → hybrid`);
@@ -80,7 +97,8 @@ export function routeObject(scene: Scene, o: ObjectAnalysis, profile: Profile): 
 
 export function planScene(scene: Scene, analysis: SceneAnalysis, profile: Profile): Plan {
   const decisions = analysis.objects.map((o) => routeObject(scene, o, profile));
-  const baked = decisions.some((d) => d.bakePrimitives.length), splatted = decisions.some((d) => d.splatPrimitives.length);
+  const baked = decisions.some((d) => d.bakePrimitives.length),
+    splatted = decisions.some((d) => d.splatPrimitives.length);
   const pipeline = baked && splatted ? 'hybrid' : baked ? 'baking' : splatted ? '3dgs' : 'none';
   return { profile: profile.name, pipeline, decisions };
 }
@@ -92,8 +110,13 @@ export function explainPlan(plan: Plan, analysis: SceneAnalysis): string {
     const o = analysis.objects.find((x) => x.features.node === d.node)!;
     lines.push(`${d.name}: ${d.route}`);
     for (const r of d.reasons) lines.push(`    ${r}`);
-    for (const [label, score] of [['complexity', o.scores.complexity], ['baking_score', o.scores.bakingScore]] as const) {
-      const terms = score.terms.filter((t) => t.value !== 0).map((t) => `${t.weight >= 0 ? '+' : ''}${t.weight}×${t.feature}(${t.value.toFixed(2)})`);
+    for (const [label, score] of [
+      ['complexity', o.scores.complexity],
+      ['baking_score', o.scores.bakingScore],
+    ] as const) {
+      const terms = score.terms
+        .filter((t) => t.value !== 0)
+        .map((t) => `${t.weight >= 0 ? '+' : ''}${t.weight}×${t.feature}(${t.value.toFixed(2)})`);
       lines.push(`    ${label} = ${score.bias} ${terms.join(' ')} = ${score.value.toFixed(2)}`);
     }
     for (const h of o.hints) lines.push(`    hint: ${h}`);

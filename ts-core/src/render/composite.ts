@@ -22,13 +22,20 @@ export interface DepthLayer {
 export function compositeByDepth(mesh: DepthLayer, splats: DepthLayer): FloatImage {
   const { width, height } = mesh.image;
   if (splats.image.width !== width || splats.image.height !== height)
-    throw new RangeError(`compositeByDepth: mesh is ${width}x${height} but splats are ${splats.image.width}x${splats.image.height}`);
+    throw new RangeError(
+      `compositeByDepth: mesh is ${width}x${height} but splats are ${splats.image.width}x${splats.image.height}`,
+    );
   const n = width * height;
   if (mesh.depth.length !== n || splats.depth.length !== n)
-    throw new RangeError(`compositeByDepth: depth buffers must have ${n} values (mesh ${mesh.depth.length}, splats ${splats.depth.length})`);
-  const out = new Float32Array(4 * n), m = mesh.image.data, s = splats.image.data;
+    throw new RangeError(
+      `compositeByDepth: depth buffers must have ${n} values (mesh ${mesh.depth.length}, splats ${splats.depth.length})`,
+    );
+  const out = new Float32Array(4 * n),
+    m = mesh.image.data,
+    s = splats.image.data;
   for (let i = 0; i < n; i++) {
-    const a = s[4 * i + 3], meshCovered = m[4 * i + 3] > 0;
+    const a = s[4 * i + 3],
+      meshCovered = m[4 * i + 3] > 0;
     const inFront = a > 0 && (!meshCovered || splats.depth[i] <= mesh.depth[i]);
     for (let c = 0; c < 3; c++) out[4 * i + c] = inFront ? s[4 * i + c] + (1 - a) * m[4 * i + c] : m[4 * i + c];
     const ma = m[4 * i + 3];

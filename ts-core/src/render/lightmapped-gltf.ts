@@ -25,7 +25,8 @@ export interface LightmappedGltf {
 /** Decodes a scene's lightmap pages (PNG textures, 8 or 16 bit) once, so many views can be rendered from them. */
 export function decodeLightmappedGltf(scene: Scene): LightmappedGltf {
   const { layout, pages } = lightmapsFromScene(scene, (t) => {
-    if (t.mimeType !== 'image/png') throw new Error(`lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be decoded`);
+    if (t.mimeType !== 'image/png')
+      throw new Error(`lightmap texture "${t.name}" is ${t.mimeType}; only PNG lightmaps can be decoded`);
     const png = decodePng(t.image);
     const max = png.bitDepth === 16 ? 65535 : 255;
     const data = new Float32Array(png.width * png.height * 4);
@@ -34,8 +35,14 @@ export function decodeLightmappedGltf(scene: Scene): LightmappedGltf {
   });
   if (!pages.length) return { scene };
   const litMaterial = scene.materials.map((m) => m.lightmap !== undefined);
-  const drawnUnlit = scene.nodes.some((n) => n.mesh !== undefined && scene.meshes[n.mesh].primitives.some((p) => p.material < 0 || !litMaterial[p.material] || !p.uv1));
-  const mask = drawnUnlit ? Float32Array.from(litMaterial.flatMap((l) => (l ? [1, 1, 1, 1] : [0, 0, 0, 1]))) : undefined;
+  const drawnUnlit = scene.nodes.some(
+    (n) =>
+      n.mesh !== undefined &&
+      scene.meshes[n.mesh].primitives.some((p) => p.material < 0 || !litMaterial[p.material] || !p.uv1),
+  );
+  const mask = drawnUnlit
+    ? Float32Array.from(litMaterial.flatMap((l) => (l ? [1, 1, 1, 1] : [0, 0, 0, 1])))
+    : undefined;
   return { scene, lit: { layout, pages }, mask };
 }
 
@@ -49,14 +56,29 @@ export interface LightmappedGltfOptions {
 }
 
 /** Renders the glTF as it will be seen (linear RGBA; misses are black with alpha 0). */
-export async function renderLightmappedGltf(c: LightmappedGltf, view: View, o: LightmappedGltfOptions): Promise<FloatImage> {
+export async function renderLightmappedGltf(
+  c: LightmappedGltf,
+  view: View,
+  o: LightmappedGltfOptions,
+): Promise<FloatImage> {
   if (!c.lit) return o.renderUnlit(c.scene, view);
-  const baked = await renderLightmapped(c.scene, c.lit.layout, c.lit.pages, view, { spp: o.spp, seed: o.seed, signal: o.signal });
+  const baked = await renderLightmapped(c.scene, c.lit.layout, c.lit.pages, view, {
+    spp: o.spp,
+    seed: o.seed,
+    signal: o.signal,
+  });
   if (!c.mask) return baked;
   // Primitives without a lightmap (dynamic objects) are lit as the reference is, composited by coverage.
   const [rest, mask] = await Promise.all([
     o.renderUnlit(c.scene, view),
-    renderView(c.scene, view, { mode: 'albedo', spp: o.spp, seed: o.seed, materialColors: c.mask, backend: o.backend, signal: o.signal }),
+    renderView(c.scene, view, {
+      mode: 'albedo',
+      spp: o.spp,
+      seed: o.seed,
+      materialColors: c.mask,
+      backend: o.backend,
+      signal: o.signal,
+    }),
   ]);
   for (let i = 0; i < baked.data.length; i += 4) {
     const m = mask.data[i];

@@ -20,11 +20,27 @@ export interface LightmappedOptions extends JobOptions {
   textures?: readonly (BakeTextureImage | undefined)[];
 }
 
-export async function renderLightmapped(scene: Scene, layout: LightmapLayout, pages: FloatImage[], view: View, opts: LightmappedOptions = {}): Promise<FloatImage> {
+export async function renderLightmapped(
+  scene: Scene,
+  layout: LightmapLayout,
+  pages: FloatImage[],
+  view: View,
+  opts: LightmappedOptions = {},
+): Promise<FloatImage> {
   // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
-  const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures ?? await transportTextures(scene));
-  const data = await renderReferenceNative(flat, inputs, view, pages.map((p) => p.data), {
-    mode: 'lightmapped', spp: opts.spp ?? 16, seed: opts.seed ?? 1, signal: opts.signal, onProgress: opts.onProgress,
-  });
+  const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures ?? (await transportTextures(scene)));
+  const data = await renderReferenceNative(
+    flat,
+    inputs,
+    view,
+    pages.map((p) => p.data),
+    {
+      mode: 'lightmapped',
+      spp: opts.spp ?? 16,
+      seed: opts.seed ?? 1,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    },
+  );
   return { width: view.width, height: view.height, data };
 }

@@ -24,12 +24,18 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
   // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
-  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? await transportTextures(scene));
+  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? (await transportTextures(scene)));
   const data = await renderReferenceNative(flat, inputs, view, undefined, {
-    mode: 'pathtrace', spp: opts.spp ?? 64, seed: opts.seed ?? 1, bounces: opts.bounces ?? 3,
+    mode: 'pathtrace',
+    spp: opts.spp ?? 64,
+    seed: opts.seed ?? 1,
+    bounces: opts.bounces ?? 3,
     aoDistance: opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(scene))),
-    russianRouletteFrom: opts.russianRouletteFrom, clampIndirect: opts.clampIndirect, lightVertices: opts.lightVertices,
-    signal: opts.signal, onProgress: opts.onProgress,
+    russianRouletteFrom: opts.russianRouletteFrom,
+    clampIndirect: opts.clampIndirect,
+    lightVertices: opts.lightVertices,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
   });
   return { width: view.width, height: view.height, data };
 }

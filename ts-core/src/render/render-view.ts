@@ -53,14 +53,19 @@ const cutoutCache = new WeakMap<Scene, Promise<(BakeTextureImage | undefined)[] 
  * undefined when no alpha-tested material has one. What every renderer reads cut-outs from when not given textures.
  */
 export function cutoutTextures(scene: Scene): Promise<(BakeTextureImage | undefined)[] | undefined> {
-  const needed = new Set(scene.materials.flatMap((m) => (isCutout(m) && m.baseColorTexture ? [m.baseColorTexture.texture] : [])));
+  const needed = new Set(
+    scene.materials.flatMap((m) => (isCutout(m) && m.baseColorTexture ? [m.baseColorTexture.texture] : [])),
+  );
   if (!needed.size) return Promise.resolve(undefined);
   let p = cutoutCache.get(scene);
   if (!p) {
     p = (async () => {
       const { decodeSceneTextures } = await import('../io/textures.js');
       // Textures no cut-out reads are left undecoded (a mime type nothing decodes).
-      const only = { ...scene, textures: scene.textures.map((t, i) => (needed.has(i) ? t : { ...t, mimeType: 'application/x-not-needed' })) };
+      const only = {
+        ...scene,
+        textures: scene.textures.map((t, i) => (needed.has(i) ? t : { ...t, mimeType: 'application/x-not-needed' })),
+      };
       return (await decodeSceneTextures(only)).textures;
     })();
     cutoutCache.set(scene, p);
@@ -85,7 +90,9 @@ const surfaceCache = new WeakMap<Scene, { textures: unknown; surface: SurfaceInp
 function surfaceInputs(scene: Scene, textures: readonly (BakeTextureImage | undefined)[] | undefined): SurfaceInputs {
   const hit = surfaceCache.get(scene);
   if (hit && hit.textures === textures) return hit.surface;
-  const needed = new Set(scene.materials.flatMap((m) => (isCutout(m) && m.baseColorTexture ? [m.baseColorTexture.texture] : [])));
+  const needed = new Set(
+    scene.materials.flatMap((m) => (isCutout(m) && m.baseColorTexture ? [m.baseColorTexture.texture] : [])),
+  );
   const only = textures && needed.size ? textures.map((t, i) => (needed.has(i) ? t : undefined)) : undefined;
   const table = materialTable(scene, only);
   const { triangleUv0 } = triangleAttributes(scene, flattenScene(scene), { uv0: table.textures.length > 0 });
@@ -102,7 +109,7 @@ export function sceneBvh(scene: Scene, opts: JobOptions = {}): Promise<SceneBvh>
   if (!p) {
     p = SceneBvh.build(flattenScene(scene), opts);
     bvhCache.set(scene, p);
-    p.catch(() => bvhCache.delete(scene));  // a cancelled or failed build is retried next time
+    p.catch(() => bvhCache.delete(scene)); // a cancelled or failed build is retried next time
   }
   return p;
 }
@@ -117,14 +124,17 @@ export function materialBaseColors(scene: Scene): Float32Array {
 /** Render one view of the scene into a linear RGBA float image (alpha = coverage). */
 export async function renderView(scene: Scene, view: View, opts: RenderOptions = {}): Promise<FloatImage> {
   const mode = opts.mode ?? 'shaded';
-  if (!(mode in MODE_ID)) throw new RangeError(`renderView: unknown mode "${mode}"; choose one of ${RENDER_MODES.join(', ')}`);
+  if (!(mode in MODE_ID))
+    throw new RangeError(`renderView: unknown mode "${mode}"; choose one of ${RENDER_MODES.join(', ')}`);
   if (!Number.isInteger(view.width) || !Number.isInteger(view.height) || view.width < 1 || view.height < 1)
     throw new RangeError(`renderView: view size ${view.width}x${view.height} must be positive integers`);
-  const bvh = opts.bvh ?? await sceneBvh(scene, { signal: opts.signal });
+  const bvh = opts.bvh ?? (await sceneBvh(scene, { signal: opts.signal }));
   const flat = flattenScene(scene);
   const colors = opts.materialColors ?? materialBaseColors(scene);
   if (colors.length !== scene.materials.length * 4)
-    throw new RangeError(`renderView: materialColors has length ${colors.length}, expected ${scene.materials.length * 4}`);
+    throw new RangeError(
+      `renderView: materialColors has length ${colors.length}, expected ${scene.materials.length * 4}`,
+    );
   const img = createImage(view.width, view.height);
   const params = {
     cameraToWorld: view.cameraToWorld,
@@ -143,8 +153,13 @@ export async function renderView(scene: Scene, view: View, opts: RenderOptions =
   };
   // Camera rays skip back faces of single-sided materials and alpha cut-outs, as the path tracer's and the
   // lightmapped renderer's do (one rule: native bake/surface.h passes_through).
-  const surface = surfaceInputs(scene, opts.textures ?? await cutoutTextures(scene));
-  const materials = { baseColor: colors, triangleMaterial: flat.triangleMaterial, defaultColor: Float32Array.of(0.8, 0.8, 0.8, 1), surface };
+  const surface = surfaceInputs(scene, opts.textures ?? (await cutoutTextures(scene)));
+  const materials = {
+    baseColor: colors,
+    triangleMaterial: flat.triangleMaterial,
+    defaultColor: Float32Array.of(0.8, 0.8, 0.8, 1),
+    surface,
+  };
   await renderViewNative(bvh, params, materials, img.data, opts);
   return img;
 }

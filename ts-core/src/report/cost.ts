@@ -25,14 +25,16 @@ export const COST_ASSUMPTIONS = {
 };
 
 export function estimateCost(inputs: CostInputs, a = COST_ASSUMPTIONS): CostEstimate {
-  let cpuCoreHours = 0, gpuHours = 0;
+  let cpuCoreHours = 0,
+    gpuHours = 0;
   for (const s of inputs.stages) {
     if (s.device === 'cuda') gpuHours += s.seconds / 3600;
     else cpuCoreHours += (s.seconds / 3600) * (s.cores ?? 1);
   }
   const energyKWh = (cpuCoreHours * a.wattsPerCpuCore + gpuHours * a.wattsPerGpu) / 1000;
   return {
-    cpuCoreHours, gpuHours,
+    cpuCoreHours,
+    gpuHours,
     usd: cpuCoreHours * a.usdPerCpuCoreHour + gpuHours * a.usdPerGpuHour,
     energyKWh,
     co2Kg: energyKWh * a.gridKgCo2PerKWh,

@@ -11,22 +11,46 @@ export function base64(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? B64[n & 63] : '=');
+    out +=
+      B64[(n >> 18) & 63] +
+      B64[(n >> 12) & 63] +
+      (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') +
+      (i + 2 < bytes.length ? B64[n & 63] : '=');
   }
   return out;
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
 export function renderReportHtml(r: OptimizeReport, images: Record<string, Uint8Array>): string {
   const img = (file: string, label: string) =>
-    images[file] ? `<figure><img alt="${esc(label)}" src="data:image/png;base64,${base64(images[file])}"><figcaption>${esc(label)}</figcaption></figure>` : '';
+    images[file]
+      ? `<figure><img alt="${esc(label)}" src="data:image/png;base64,${base64(images[file])}"><figcaption>${esc(label)}</figcaption></figure>`
+      : '';
   const v = r.verification;
   const verdictClass = v?.verdict === 'accepted' ? 'pass' : v?.verdict === 'rejected' ? 'fail' : 'skip';
-  const metricRows = v ? Object.entries(v.metrics).map(([name, m]) => `<tr class="${m.pass ? 'pass' : 'fail'}"><td>${esc(name.toUpperCase())}</td><td>${fmt(m.mean)}</td><td>[${fmt(m.ci[0])}, ${fmt(m.ci[1])}]</td><td>${m.direction === 'min' ? '≥' : '≤'} ${fmt(m.threshold)}</td><td>${m.pass ? 'pass' : 'fail'}</td></tr>`).join('') : '';
-  const decisions = r.plan.decisions.map((d) => `<tr><td>${esc(d.name)}</td><td class="route-${d.route}">${d.route}</td><td>${d.reasons.map(esc).join('<br>')}</td></tr>`).join('');
-  const timings = r.timings.map((t) => `<tr><td>${esc(t.stage)}</td><td>${fmt(t.seconds, 2)} s</td><td>${t.device}${t.cached ? ' (cached)' : ''}</td></tr>`).join('');
+  const metricRows = v
+    ? Object.entries(v.metrics)
+        .map(
+          ([name, m]) =>
+            `<tr class="${m.pass ? 'pass' : 'fail'}"><td>${esc(name.toUpperCase())}</td><td>${fmt(m.mean)}</td><td>[${fmt(m.ci[0])}, ${fmt(m.ci[1])}]</td><td>${m.direction === 'min' ? '≥' : '≤'} ${fmt(m.threshold)}</td><td>${m.pass ? 'pass' : 'fail'}</td></tr>`,
+        )
+        .join('')
+    : '';
+  const decisions = r.plan.decisions
+    .map(
+      (d) =>
+        `<tr><td>${esc(d.name)}</td><td class="route-${d.route}">${d.route}</td><td>${d.reasons.map(esc).join('<br>')}</td></tr>`,
+    )
+    .join('');
+  const timings = r.timings
+    .map(
+      (t) =>
+        `<tr><td>${esc(t.stage)}</td><td>${fmt(t.seconds, 2)} s</td><td>${t.device}${t.cached ? ' (cached)' : ''}</td></tr>`,
+    )
+    .join('');
   const artifacts = v?.artifacts?.length
     ? `<h2>Verified artifacts</h2><table><tr><th>file</th><th>kind</th><th>compared with</th><th>verdict</th><th>certificate</th></tr>${v.artifacts.map((a) => `<tr class="${a.verdict === 'accepted' ? 'pass' : 'fail'}"><td><code>${esc(a.file)}</code></td><td>${esc(a.kind)}</td><td>${esc(a.reference)}</td><td>${esc(a.verdict)}${a.reason ? `: ${esc(a.reason)}` : ''}</td><td><code>${esc(a.certificate)}</code></td></tr>`).join('')}</table>`
     : '';
@@ -50,15 +74,22 @@ figcaption{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}
 <p class="verdict ${verdictClass}">${v ? `Verification ${esc(v.verdict)}${v.reason ? `: ${esc(v.reason)}` : ''}` : 'Not verified'}</p>
 <p>Pipeline: <b>${esc(r.plan.pipeline)}</b> · exit code ${r.exit.code} (${esc(r.exit.reason)})</p>
 <h2>Before and after</h2><div class="grid">${r.images.map((i) => img(i.file, i.label)).join('')}</div>
-${v ? `<h2>Metrics (${v.samples} sampled views, ${v.nodes.length} verifier nodes)</h2>
+${
+  v
+    ? `<h2>Metrics (${v.samples} sampled views, ${v.nodes.length} verifier nodes)</h2>
 <table><tr><th>metric</th><th>mean</th><th>confidence interval</th><th>threshold</th><th></th></tr>${metricRows}</table>
-${v.byzantine.length ? `<p class="fail">Flagged nodes: ${v.byzantine.map(esc).join(', ')}</p>` : ''}${v.logIndex !== undefined ? `<p>Audit log index ${v.logIndex}; certificate <code>${esc(r.outputs.certificate ?? '')}</code></p>` : ''}` : ''}
+${v.byzantine.length ? `<p class="fail">Flagged nodes: ${v.byzantine.map(esc).join(', ')}</p>` : ''}${v.logIndex !== undefined ? `<p>Audit log index ${v.logIndex}; certificate <code>${esc(r.outputs.certificate ?? '')}</code></p>` : ''}`
+    : ''
+}
 ${artifacts}${splats}
 <h2>Routing decisions</h2><table><tr><th>object</th><th>route</th><th>why</th></tr>${decisions}</table>
 ${hints.length ? `<h2>Hints</h2><ul>${hints.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Timings and cost</h2><table><tr><th>stage</th><th>time</th><th>where</th></tr>${timings}</table>
 <p>Estimated cost: $${fmt(r.cost.usd, 4)} (${fmt(r.cost.cpuCoreHours, 4)} CPU core-hours, ${fmt(r.cost.gpuHours, 4)} GPU-hours), ${fmt(r.cost.energyKWh, 4)} kWh, ${fmt(r.cost.co2Kg * 1000, 1)} g CO₂e at ${r.cost.assumptions.gridKgCo2PerKWh} kg/kWh.</p>
-<h2>Outputs</h2><ul>${[r.outputs.scene, ...r.outputs.lightmaps, ...r.outputs.splats, r.outputs.certificate].filter(Boolean).map((f) => `<li><code>${esc(f)}</code></li>`).join('')}<li><code>report.json</code></li></ul>
+<h2>Outputs</h2><ul>${[r.outputs.scene, ...r.outputs.lightmaps, ...r.outputs.splats, r.outputs.certificate]
+    .filter(Boolean)
+    .map((f) => `<li><code>${esc(f)}</code></li>`)
+    .join('')}<li><code>report.json</code></li></ul>
 </body></html>
 `;
 }

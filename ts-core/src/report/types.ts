@@ -43,7 +43,16 @@ export interface OptimizeReport {
   analysis: {
     class: SceneClass;
     hints: string[];
-    objects: { name: string; triangles: number; instances: number; screenCoverage: number; complexity: number; bakingScore: number; dynamicScore: number; hints: string[] }[];
+    objects: {
+      name: string;
+      triangles: number;
+      instances: number;
+      screenCoverage: number;
+      complexity: number;
+      bakingScore: number;
+      dynamicScore: number;
+      hints: string[];
+    }[];
   };
   plan: Plan;
   outputs: { scene?: string; lightmaps: string[]; splats: string[]; certificate?: string };
@@ -58,7 +67,14 @@ export interface OptimizeReport {
     byzantine: string[];
     logIndex?: number;
     /** Every verified artifact's own verdict (the scene glTF, and the splat file where objects became splats). */
-    artifacts?: { file: string; kind: 'lightmap-gltf' | 'splat'; verdict: 'accepted' | 'rejected'; reason: string; certificate: string; reference: string }[];
+    artifacts?: {
+      file: string;
+      kind: 'lightmap-gltf' | 'splat';
+      verdict: 'accepted' | 'rejected';
+      reason: string;
+      certificate: string;
+      reference: string;
+    }[];
   };
   images: ReportImage[];
   /** What lit the bake and the reference, and where the lights went in the output. */
@@ -73,20 +89,37 @@ export interface OptimizeReport {
   /** The producer's own check at the chosen view (as displayed, after a 4×4 box filter); absent when nothing was compared. */
   ownCheck?: { psnr: number; ssim: number; flip: number };
   /** The views the report and the own check show, and how they were chosen (render/views.ts). */
-  views?: { kind: 'camera' | 'interior' | 'exterior'; used: number; skipped: string[]; exposure: number; width: number; height: number; spp: number };
+  views?: {
+    kind: 'camera' | 'interior' | 'exterior';
+    used: number;
+    skipped: string[];
+    exposure: number;
+    width: number;
+    height: number;
+    spp: number;
+  };
   /** The own check's independent cue: objects the path tracer shows black where their unlit material is not. */
   blackObjects?: { name: string; pixels: number; share: number }[];
   /** The objects with the highest mean FLIP error in the own check, worst first (each over 0.5% of the view). */
   worstObjects?: { name: string; mean: number; share: number }[];
   /** Lightmap density per baked object: requested by the profile, and effective after fitting the budget. */
   lightmap?: {
-    texels: number; budget?: number; objects: { name: string; requested: number; effective: number }[]; warnings: string[];
+    texels: number;
+    budget?: number;
+    objects: { name: string; requested: number; effective: number }[];
+    warnings: string[];
     /** Where the bake's time went (seconds), and the samples a covered texel took on average (adaptive stop). */
     seconds?: { uv: number; setup: number; trace: number; post: number };
     coveredTexels?: number;
     samplesPerTexel?: number;
     /** The profile's bake time target, its calibration and prediction (bake/bake.ts TimeTarget). */
-    timeTarget?: { seconds: number; predictedSeconds: number; texelCap: number; met: boolean; calibration: { texels: number; seconds: number } };
+    timeTarget?: {
+      seconds: number;
+      predictedSeconds: number;
+      texelCap: number;
+      met: boolean;
+      calibration: { texels: number; seconds: number };
+    };
   };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
   cost: CostEstimate;

@@ -17,9 +17,12 @@ export function isEmpty(b: Bounds): boolean {
 }
 
 export function expand(b: Bounds, x: number, y: number, z: number): void {
-  if (x < b.min[0]) b.min[0] = x; if (x > b.max[0]) b.max[0] = x;
-  if (y < b.min[1]) b.min[1] = y; if (y > b.max[1]) b.max[1] = y;
-  if (z < b.min[2]) b.min[2] = z; if (z > b.max[2]) b.max[2] = z;
+  if (x < b.min[0]) b.min[0] = x;
+  if (x > b.max[0]) b.max[0] = x;
+  if (y < b.min[1]) b.min[1] = y;
+  if (y > b.max[1]) b.max[1] = y;
+  if (z < b.min[2]) b.min[2] = z;
+  if (z > b.max[2]) b.max[2] = z;
 }
 
 export function union(a: Bounds, b: Bounds): Bounds {
@@ -58,7 +61,12 @@ export function sceneBounds(scene: Scene): Bounds {
     if (isEmpty(lb)) continue;
     const m = flat.instanceTransforms.subarray(i * 16, i * 16 + 16);
     for (let c = 0; c < 8; c++) {
-      const p = transformPoint(m, c & 1 ? lb.max[0] : lb.min[0], c & 2 ? lb.max[1] : lb.min[1], c & 4 ? lb.max[2] : lb.min[2]);
+      const p = transformPoint(
+        m,
+        c & 1 ? lb.max[0] : lb.min[0],
+        c & 2 ? lb.max[1] : lb.min[1],
+        c & 4 ? lb.max[2] : lb.min[2],
+      );
       expand(b, p[0], p[1], p[2]);
     }
   }

@@ -30,18 +30,25 @@ const cache = new WeakMap<Scene, FlatScene>();
 export function flattenScene(scene: Scene): FlatScene {
   const hit = cache.get(scene);
   if (hit) return hit;
-  let vertexCount = 0, triangleCount = 0;
+  let vertexCount = 0,
+    triangleCount = 0;
   for (const mesh of scene.meshes)
-    for (const p of mesh.primitives) { vertexCount += p.positions.length / 3; triangleCount += p.indices.length / 3; }
+    for (const p of mesh.primitives) {
+      vertexCount += p.positions.length / 3;
+      triangleCount += p.indices.length / 3;
+    }
   if (vertexCount > 0xffffffff || triangleCount > 0xffffffff / 3)
-    throw new RangeError(`scene${scene.source ? ` ${scene.source}` : ''}: ${triangleCount} triangles exceed the 32-bit index range`);
+    throw new RangeError(
+      `scene${scene.source ? ` ${scene.source}` : ''}: ${triangleCount} triangles exceed the 32-bit index range`,
+    );
 
   const positions = new Float32Array(vertexCount * 3);
   const indices = new Uint32Array(triangleCount * 3);
   const triangleMaterial = new Int32Array(triangleCount);
   const meshFirstTriangle = new Uint32Array(scene.meshes.length + 1);
   const meshFirstVertex = new Uint32Array(scene.meshes.length + 1);
-  let v = 0, t = 0;
+  let v = 0,
+    t = 0;
   scene.meshes.forEach((mesh, m) => {
     meshFirstTriangle[m] = t;
     meshFirstVertex[m] = v;
@@ -58,7 +65,9 @@ export function flattenScene(scene: Scene): FlatScene {
   meshFirstVertex[scene.meshes.length] = v;
 
   const world = worldMatrices(scene);
-  const instMesh: number[] = [], instNode: number[] = [], instCopy: number[] = [];
+  const instMesh: number[] = [],
+    instNode: number[] = [],
+    instCopy: number[] = [];
   const transforms: Float32Array[] = [];
   let instanced = 0;
   scene.nodes.forEach((node, n) => {
@@ -76,7 +85,11 @@ export function flattenScene(scene: Scene): FlatScene {
   const instanceTransforms = new Float32Array(transforms.length * 16);
   transforms.forEach((m, i) => instanceTransforms.set(m, i * 16));
   const flat: FlatScene = {
-    positions, indices, meshFirstTriangle, triangleMaterial, meshFirstVertex,
+    positions,
+    indices,
+    meshFirstTriangle,
+    triangleMaterial,
+    meshFirstVertex,
     instanceMesh: Uint32Array.from(instMesh),
     instanceTransforms,
     instanceNode: Uint32Array.from(instNode),

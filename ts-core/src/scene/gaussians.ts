@@ -29,9 +29,11 @@ export function shCoeffs(degree: number): number {
 }
 
 export function createModel(count: number, shDegree = 3, withObjectIds = false): GaussianModel {
-  if (!Number.isInteger(shDegree) || shDegree < 0 || shDegree > 3) throw new RangeError(`shDegree must be 0..3, got ${shDegree}`);
+  if (!Number.isInteger(shDegree) || shDegree < 0 || shDegree > 3)
+    throw new RangeError(`shDegree must be 0..3, got ${shDegree}`);
   const m: GaussianModel = {
-    count, shDegree,
+    count,
+    shDegree,
     means: new Float32Array(3 * count),
     logScales: new Float32Array(3 * count),
     quats: new Float32Array(4 * count),
@@ -44,14 +46,18 @@ export function createModel(count: number, shDegree = 3, withObjectIds = false):
 }
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-export const logit = (p: number): number => { const q = Math.min(1 - 1e-6, Math.max(1e-6, p)); return Math.log(q / (1 - q)); };
+export const logit = (p: number): number => {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+};
 /** Linear colour channel to the DC SH coefficient (colour = 0.5 + C0 * dc). */
 export const rgbToDc = (c: number): number => (c - 0.5) / SH_C0;
 export const dcToRgb = (dc: number): number => 0.5 + SH_C0 * dc;
 
 /** The Gaussians at `indices`, in that order (also used to duplicate: an index may repeat). */
 export function selectGaussians(m: GaussianModel, indices: ArrayLike<number>): GaussianModel {
-  const n = indices.length, k = 3 * shCoeffs(m.shDegree);
+  const n = indices.length,
+    k = 3 * shCoeffs(m.shDegree);
   const out = createModel(n, m.shDegree, !!m.objectId);
   for (let j = 0; j < n; j++) {
     const i = indices[j];
@@ -69,7 +75,11 @@ export function selectGaussians(m: GaussianModel, indices: ArrayLike<number>): G
 export function concatModels(models: GaussianModel[]): GaussianModel {
   const deg = Math.max(0, ...models.map((m) => m.shDegree));
   const ids = models.some((m) => m.objectId);
-  const out = createModel(models.reduce((s, m) => s + m.count, 0), deg, ids);
+  const out = createModel(
+    models.reduce((s, m) => s + m.count, 0),
+    deg,
+    ids,
+  );
   const K = shCoeffs(deg);
   let o = 0;
   for (const m of models) {
@@ -89,9 +99,14 @@ export function concatModels(models: GaussianModel[]): GaussianModel {
 export function withShDegree(m: GaussianModel, degree: number): GaussianModel {
   if (degree === m.shDegree) return m;
   const out = createModel(m.count, degree, !!m.objectId);
-  out.means.set(m.means); out.logScales.set(m.logScales); out.quats.set(m.quats); out.opacity.set(m.opacity);
+  out.means.set(m.means);
+  out.logScales.set(m.logScales);
+  out.quats.set(m.quats);
+  out.opacity.set(m.opacity);
   if (m.objectId) out.objectId!.set(m.objectId);
-  const a = shCoeffs(m.shDegree), b = shCoeffs(degree), k = Math.min(a, b);
+  const a = shCoeffs(m.shDegree),
+    b = shCoeffs(degree),
+    k = Math.min(a, b);
   for (let i = 0; i < m.count; i++) out.sh.set(m.sh.subarray(3 * a * i, 3 * a * i + 3 * k), 3 * b * i);
   return out;
 }
@@ -111,7 +126,8 @@ export function invalidGaussian(m: GaussianModel): { index: number; problem: str
   const { means, logScales, quats, opacity, sh } = m;
   for (let i = 0; i < m.count; i++) {
     if (!finite(means, 3 * i, 3)) return { index: i, problem: `position (${list(means, 3 * i, 3)}) is not finite` };
-    if (!finite(logScales, 3 * i, 3)) return { index: i, problem: `scale (${list(logScales, 3 * i, 3)}) is not finite` };
+    if (!finite(logScales, 3 * i, 3))
+      return { index: i, problem: `scale (${list(logScales, 3 * i, 3)}) is not finite` };
     if (!Number.isFinite(opacity[i])) return { index: i, problem: `opacity ${opacity[i]} is not finite` };
     const q = 4 * i;
     if (!finite(quats, q, 4) || (quats[q] === 0 && quats[q + 1] === 0 && quats[q + 2] === 0 && quats[q + 3] === 0))
@@ -123,7 +139,14 @@ export function invalidGaussian(m: GaussianModel): { index: number; problem: str
 
 /** Bytes the model's parameter arrays occupy (what one Gaussian costs in memory, times count). */
 export function modelBytes(m: GaussianModel): number {
-  return m.means.byteLength + m.logScales.byteLength + m.quats.byteLength + m.opacity.byteLength + m.sh.byteLength + (m.objectId?.byteLength ?? 0);
+  return (
+    m.means.byteLength +
+    m.logScales.byteLength +
+    m.quats.byteLength +
+    m.opacity.byteLength +
+    m.sh.byteLength +
+    (m.objectId?.byteLength ?? 0)
+  );
 }
 
 /**
@@ -132,14 +155,38 @@ export function modelBytes(m: GaussianModel): number {
  * SH is not rotated (degree 0 is exact; higher degrees are approximate under rotation).
  */
 export function transformGaussians(m: GaussianModel, mat: ArrayLike<number>): GaussianModel {
-  const out: GaussianModel = { count: m.count, shDegree: m.shDegree, means: m.means.slice(), logScales: m.logScales.slice(), quats: m.quats.slice(), opacity: m.opacity.slice(), sh: m.sh.slice(), objectId: m.objectId?.slice() };
-  const sx = Math.hypot(mat[0], mat[1], mat[2]), sy = Math.hypot(mat[4], mat[5], mat[6]), sz = Math.hypot(mat[8], mat[9], mat[10]);
-  const s = Math.cbrt(sx * sy * sz) || 1, ls = Math.log(s);
+  const out: GaussianModel = {
+    count: m.count,
+    shDegree: m.shDegree,
+    means: m.means.slice(),
+    logScales: m.logScales.slice(),
+    quats: m.quats.slice(),
+    opacity: m.opacity.slice(),
+    sh: m.sh.slice(),
+    objectId: m.objectId?.slice(),
+  };
+  const sx = Math.hypot(mat[0], mat[1], mat[2]),
+    sy = Math.hypot(mat[4], mat[5], mat[6]),
+    sz = Math.hypot(mat[8], mat[9], mat[10]);
+  const s = Math.cbrt(sx * sy * sz) || 1,
+    ls = Math.log(s);
   // Rotation part as a quaternion (w, x, y, z).
-  const r = [mat[0] / sx, mat[1] / sx, mat[2] / sx, mat[4] / sy, mat[5] / sy, mat[6] / sy, mat[8] / sz, mat[9] / sz, mat[10] / sz];
+  const r = [
+    mat[0] / sx,
+    mat[1] / sx,
+    mat[2] / sx,
+    mat[4] / sy,
+    mat[5] / sy,
+    mat[6] / sy,
+    mat[8] / sz,
+    mat[9] / sz,
+    mat[10] / sz,
+  ];
   const q = rotToQuat(r);
   for (let i = 0; i < m.count; i++) {
-    const x = m.means[3 * i], y = m.means[3 * i + 1], z = m.means[3 * i + 2];
+    const x = m.means[3 * i],
+      y = m.means[3 * i + 1],
+      z = m.means[3 * i + 2];
     out.means[3 * i] = mat[0] * x + mat[4] * y + mat[8] * z + mat[12];
     out.means[3 * i + 1] = mat[1] * x + mat[5] * y + mat[9] * z + mat[13];
     out.means[3 * i + 2] = mat[2] * x + mat[6] * y + mat[10] * z + mat[14];
@@ -159,19 +206,31 @@ export function rotToQuat(c: number[]): [number, number, number, number] {
   // Row-major element R[r][k] = c[3k + r].
   const R = (r: number, k: number) => c[3 * k + r];
   const tr = R(0, 0) + R(1, 1) + R(2, 2);
-  let w, x, y, z;
+  let w: number, x: number, y: number, z: number;
   if (tr > 0) {
     const s = Math.sqrt(tr + 1) * 2;
-    w = s / 4; x = (R(2, 1) - R(1, 2)) / s; y = (R(0, 2) - R(2, 0)) / s; z = (R(1, 0) - R(0, 1)) / s;
+    w = s / 4;
+    x = (R(2, 1) - R(1, 2)) / s;
+    y = (R(0, 2) - R(2, 0)) / s;
+    z = (R(1, 0) - R(0, 1)) / s;
   } else if (R(0, 0) > R(1, 1) && R(0, 0) > R(2, 2)) {
     const s = Math.sqrt(1 + R(0, 0) - R(1, 1) - R(2, 2)) * 2;
-    w = (R(2, 1) - R(1, 2)) / s; x = s / 4; y = (R(0, 1) + R(1, 0)) / s; z = (R(0, 2) + R(2, 0)) / s;
+    w = (R(2, 1) - R(1, 2)) / s;
+    x = s / 4;
+    y = (R(0, 1) + R(1, 0)) / s;
+    z = (R(0, 2) + R(2, 0)) / s;
   } else if (R(1, 1) > R(2, 2)) {
     const s = Math.sqrt(1 + R(1, 1) - R(0, 0) - R(2, 2)) * 2;
-    w = (R(0, 2) - R(2, 0)) / s; x = (R(0, 1) + R(1, 0)) / s; y = s / 4; z = (R(1, 2) + R(2, 1)) / s;
+    w = (R(0, 2) - R(2, 0)) / s;
+    x = (R(0, 1) + R(1, 0)) / s;
+    y = s / 4;
+    z = (R(1, 2) + R(2, 1)) / s;
   } else {
     const s = Math.sqrt(1 + R(2, 2) - R(0, 0) - R(1, 1)) * 2;
-    w = (R(1, 0) - R(0, 1)) / s; x = (R(0, 2) + R(2, 0)) / s; y = (R(1, 2) + R(2, 1)) / s; z = s / 4;
+    w = (R(1, 0) - R(0, 1)) / s;
+    x = (R(0, 2) + R(2, 0)) / s;
+    y = (R(1, 2) + R(2, 1)) / s;
+    z = s / 4;
   }
   const l = Math.hypot(w, x, y, z) || 1;
   return [w / l, x / l, y / l, z / l];

@@ -25,7 +25,10 @@ function updateU32(h: Hasher, n: number) {
 /** Typed array bytes in little-endian order (all supported hosts are little-endian), length-prefixed. */
 function updateArray(h: Hasher, tag: string, a: ArrayBufferView | undefined) {
   updateString(h, tag);
-  if (!a) { updateU32(h, 0xffffffff); return; }
+  if (!a) {
+    updateU32(h, 0xffffffff);
+    return;
+  }
   updateU32(h, a.byteLength);
   h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
@@ -35,7 +38,11 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const o = value as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
 }
 
 function primitiveInto(h: Hasher, p: Primitive) {
@@ -80,20 +87,25 @@ export function hashScene(scene: Scene): SceneHashes {
   const textures = scene.textures.map(hashTexture);
   const h = sha256.create();
   updateString(h, 'ote-scene-v1');
-  updateString(h, canonicalJson({
-    nodes: scene.nodes.map((n) => ({
-      ...n,
-      translation: canonicalTRS(n.translation, [0, 0, 0]),
-      rotation: canonicalTRS(n.rotation, [0, 0, 0, 1]),
-      scale: canonicalTRS(n.scale, [1, 1, 1]),
-      instances: undefined,
-      instanced: n.instances ? true : undefined,
-    })),
-    roots: scene.roots,
-    lights: scene.lights,
-    cameras: scene.cameras,
-    meshes, materials, textures,
-  }));
+  updateString(
+    h,
+    canonicalJson({
+      nodes: scene.nodes.map((n) => ({
+        ...n,
+        translation: canonicalTRS(n.translation, [0, 0, 0]),
+        rotation: canonicalTRS(n.rotation, [0, 0, 0, 1]),
+        scale: canonicalTRS(n.scale, [1, 1, 1]),
+        instances: undefined,
+        instanced: n.instances ? true : undefined,
+      })),
+      roots: scene.roots,
+      lights: scene.lights,
+      cameras: scene.cameras,
+      meshes,
+      materials,
+      textures,
+    }),
+  );
   for (const n of scene.nodes) {
     if (!n.instances) continue;
     updateArray(h, 'instance.t', n.instances.translation);

@@ -29,7 +29,10 @@ function primitiveBytes(p: Primitive): number {
 
 export function sceneStats(scene: Scene): SceneStats {
   const flat = flattenScene(scene);
-  let primitives = 0, triangles = 0, vertices = 0, geometryBytes = 0;
+  let primitives = 0,
+    triangles = 0,
+    vertices = 0,
+    geometryBytes = 0;
   for (const m of scene.meshes)
     for (const p of m.primitives) {
       primitives++;
@@ -39,7 +42,9 @@ export function sceneStats(scene: Scene): SceneStats {
     }
   const lights = { directional: 0, point: 0, spot: 0, emissiveMaterials: 0 };
   for (const l of scene.lights) lights[l.type]++;
-  lights.emissiveMaterials = scene.materials.filter((m) => m.emissiveFactor.some((c) => c > 0) && m.emissiveStrength > 0).length;
+  lights.emissiveMaterials = scene.materials.filter(
+    (m) => m.emissiveFactor.some((c) => c > 0) && m.emissiveStrength > 0,
+  ).length;
   return {
     nodes: scene.nodes.length,
     meshes: scene.meshes.length,
@@ -49,7 +54,13 @@ export function sceneStats(scene: Scene): SceneStats {
     instancedTriangles: flat.instancedTriangleCount,
     vertices,
     materials: scene.materials.length,
-    textures: scene.textures.map((t) => ({ name: t.name, mimeType: t.mimeType, width: t.width, height: t.height, bytes: t.image.byteLength })),
+    textures: scene.textures.map((t) => ({
+      name: t.name,
+      mimeType: t.mimeType,
+      width: t.width,
+      height: t.height,
+      bytes: t.image.byteLength,
+    })),
     lights,
     cameras: scene.cameras.length,
     bounds: sceneBounds(scene),

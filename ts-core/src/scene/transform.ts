@@ -13,7 +13,7 @@ export function worldMatrices(scene: Scene): Float32Array[] {
   const world: Float32Array[] = new Array(scene.nodes.length);
   const visit = (index: number, parent: Float32Array | null) => {
     const local = localMatrix(scene.nodes[index]);
-    const w = parent ? mat4.multiply(new Float32Array(16), parent, local) as Float32Array : local;
+    const w = parent ? (mat4.multiply(new Float32Array(16), parent, local) as Float32Array) : local;
     world[index] = w;
     for (const c of scene.nodes[index].children) visit(c, w);
   };
@@ -38,9 +38,15 @@ export function transformPoint(m: ArrayLike<number>, x: number, y: number, z: nu
 /** Local matrix of copy c of an EXT_mesh_gpu_instancing node. */
 export function instanceMatrix(inst: InstanceTRS, c: number): Float32Array {
   const m = new Float32Array(16);
-  const t = inst.translation, r = inst.rotation, s = inst.scale;
-  mat4.fromRotationTranslationScale(m, [r[4 * c], r[4 * c + 1], r[4 * c + 2], r[4 * c + 3]],
-    [t[3 * c], t[3 * c + 1], t[3 * c + 2]], [s[3 * c], s[3 * c + 1], s[3 * c + 2]]);
+  const t = inst.translation,
+    r = inst.rotation,
+    s = inst.scale;
+  mat4.fromRotationTranslationScale(
+    m,
+    [r[4 * c], r[4 * c + 1], r[4 * c + 2], r[4 * c + 3]],
+    [t[3 * c], t[3 * c + 1], t[3 * c + 2]],
+    [s[3 * c], s[3 * c + 1], s[3 * c + 2]],
+  );
   return m;
 }
 

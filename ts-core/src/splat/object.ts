@@ -85,7 +85,9 @@ export interface ObjectSplatResult {
 
 /** World bounds of the instances of `nodes` (all instances when omitted), from their mesh-bounds corners. */
 export function nodeBounds(scene: Scene, nodes?: number[]): Bounds {
-  const flat = flattenScene(scene), local = meshBounds(scene), keep = nodes ? new Set(nodes) : undefined;
+  const flat = flattenScene(scene),
+    local = meshBounds(scene),
+    keep = nodes ? new Set(nodes) : undefined;
   const b = emptyBounds();
   for (let i = 0; i < flat.instanceMesh.length; i++) {
     if (keep && !keep.has(flat.instanceNode[i])) continue;
@@ -93,7 +95,12 @@ export function nodeBounds(scene: Scene, nodes?: number[]): Bounds {
     if (isEmpty(lb)) continue;
     const m = flat.instanceTransforms.subarray(16 * i, 16 * i + 16);
     for (let c = 0; c < 8; c++) {
-      const p = transformPoint(m, c & 1 ? lb.max[0] : lb.min[0], c & 2 ? lb.max[1] : lb.min[1], c & 4 ? lb.max[2] : lb.min[2]);
+      const p = transformPoint(
+        m,
+        c & 1 ? lb.max[0] : lb.min[0],
+        c & 2 ? lb.max[1] : lb.min[1],
+        c & 4 ? lb.max[2] : lb.min[2],
+      );
       expand(b, p[0], p[1], p[2]);
     }
   }
@@ -110,7 +117,9 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   const t0 = performance.now();
   const budgetS = opts.timeBudgetSeconds ?? 15;
   const res = Math.max(16, Math.floor(opts.resolution ?? 128));
-  const seed = opts.seed ?? 1, backend = opts.backend ?? 'auto', signal = opts.signal;
+  const seed = opts.seed ?? 1,
+    backend = opts.backend ?? 'auto',
+    signal = opts.signal;
   const maxDeg = Math.max(0, Math.min(3, Math.floor(opts.profile.shDegree)));
   const cap = Math.max(1, Math.min(Math.floor(opts.profile.budget), res * res));
   const report = opts.onProgress ?? (() => {});
@@ -120,28 +129,39 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   // Targets: the preview renderer's shaded images over black (the splats learn coverage through their opacity).
   const bg: [number, number, number] = [0, 0, 0];
   const bvh = await sceneBvh(scene, { signal });
-  const nTrain = opts.views ?? 16, nHeld = opts.heldOutViews ?? 4;
-  const place = (count: number, tag: string) => placeCameras(bounds, { count, width: res, height: res, inside: opts.inside, seed: `${tag}-${seed}` });
+  const nTrain = opts.views ?? 16,
+    nHeld = opts.heldOutViews ?? 4;
+  const place = (count: number, tag: string) =>
+    placeCameras(bounds, { count, width: res, height: res, inside: opts.inside, seed: `${tag}-${seed}` });
   const all = [...place(nTrain, 'object-train'), ...place(nHeld, 'object-held')];
   const rendered: TrainingView[] = [];
   for (const view of all) {
-    const target = opts.renderTarget ? await opts.renderTarget(view) : await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, backend, signal, background: [...bg, 1], seed });
+    const target = opts.renderTarget
+      ? await opts.renderTarget(view)
+      : await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, backend, signal, background: [...bg, 1], seed });
     rendered.push({ view, target });
     report({ stage: 'targets', fraction: rendered.length / all.length });
   }
-  const train = rendered.slice(0, nTrain), held = rendered.slice(nTrain);
+  const train = rendered.slice(0, nTrain),
+    held = rendered.slice(nTrain);
   const t1 = performance.now();
 
   // The direct conversion at the cap (what training is compared with), and the sparser start training densifies.
   report({ stage: 'convert', fraction: 0 });
   const conversion = convertScene(scene, { budget: cap, nodes: opts.nodes, textures: opts.textures, seed });
-  const start = convertScene(scene, { budget: Math.max(1, Math.floor(cap / 4)), nodes: opts.nodes, textures: opts.textures, seed: seed + 1 });
+  const start = convertScene(scene, {
+    budget: Math.max(1, Math.floor(cap / 4)),
+    nodes: opts.nodes,
+    textures: opts.textures,
+    seed: seed + 1,
+  });
   report({ stage: 'convert', fraction: 1 });
   const t2 = performance.now();
 
   const evaluate = async (m: GaussianModel) => {
     let s = 0;
-    for (const v of held) s += psnr((await renderSplats(m, splatCamera(v.view), { background: bg, backend, signal })).image, v.target);
+    for (const v of held)
+      s += psnr((await renderSplats(m, splatCamera(v.view), { background: bg, backend, signal })).image, v.target);
     return s / Math.max(1, held.length);
   };
   const conversionPsnr = held.length ? await evaluate(conversion) : NaN;
@@ -150,17 +170,30 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   // towards the cap), then fit the profile's iterations into what is left of the budget, keeping a reserve for
   // the evaluation.
   const elapsed = (performance.now() - t0) / 1000;
-  const evalReserve = Math.max(0.3, 1.5 * (performance.now() - t2) / 1000);
+  const evalReserve = Math.max(0.3, (1.5 * (performance.now() - t2)) / 1000);
   const trainBudget = Math.max(0.5, budgetS - elapsed - evalReserve);
   const fixed = opts.iterations !== undefined ? Math.max(1, Math.floor(opts.iterations)) : undefined;
   const stepSeconds = fixed ? 0 : await timeSteps(start, cap, train, maxDeg, bg, backend, signal);
-  const iterations = fixed ?? Math.max(1, Math.min(Math.floor(opts.profile.iterations), Math.floor(trainBudget / stepSeconds)));
+  const iterations =
+    fixed ?? Math.max(1, Math.min(Math.floor(opts.profile.iterations), Math.floor(trainBudget / stepSeconds)));
   report({ stage: 'train', fraction: 0, detail: `${iterations} iterations` });
   const trained = await trainSplats(start, train, {
-    iterations, maxGaussians: cap, shDegree: maxDeg, background: bg, seed, backend, signal,
-    densifyEvery: Math.max(10, Math.min(100, Math.floor(iterations / 12))), densifyFrom: Math.floor(iterations * 0.05),
-    timeLimitSeconds: fixed ? undefined : trainBudget,  // a hard stop in case the machine slows down mid-run
-    onProgress: (p) => report({ stage: 'train', fraction: p.iteration / p.iterations, detail: `loss ${p.loss.toFixed(4)}, ${p.count} Gaussians` }),
+    iterations,
+    maxGaussians: cap,
+    shDegree: maxDeg,
+    background: bg,
+    seed,
+    backend,
+    signal,
+    densifyEvery: Math.max(10, Math.min(100, Math.floor(iterations / 12))),
+    densifyFrom: Math.floor(iterations * 0.05),
+    timeLimitSeconds: fixed ? undefined : trainBudget, // a hard stop in case the machine slows down mid-run
+    onProgress: (p) =>
+      report({
+        stage: 'train',
+        fraction: p.iteration / p.iterations,
+        detail: `loss ${p.loss.toFixed(4)}, ${p.count} Gaussians`,
+      }),
   });
   const t3 = performance.now();
   report({ stage: 'evaluate', fraction: 0 });
@@ -168,8 +201,18 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   report({ stage: 'evaluate', fraction: 1 });
   const t4 = performance.now();
   return {
-    model: trained.model, heldOutPsnr, conversionPsnr, conversion, iterations: trained.iterations,
-    seconds: { targets: (t1 - t0) / 1000, convert: (t2 - t1) / 1000, train: (t3 - t2) / 1000, evaluate: (t4 - t3) / 1000, total: (t4 - t0) / 1000 },
+    model: trained.model,
+    heldOutPsnr,
+    conversionPsnr,
+    conversion,
+    iterations: trained.iterations,
+    seconds: {
+      targets: (t1 - t0) / 1000,
+      convert: (t2 - t1) / 1000,
+      train: (t3 - t2) / 1000,
+      evaluate: (t4 - t3) / 1000,
+      total: (t4 - t0) / 1000,
+    },
   };
 }
 
@@ -178,10 +221,19 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
  * model repeated, so its footprint on screen is realistic): median of a few steps after a warm-up, so the plan
  * errs on the short side. Throwaway copies: the start model is untouched.
  */
-async function timeSteps(start: GaussianModel, count: number, views: TrainingView[], deg: number, bg: [number, number, number], backend: Backend, signal?: AbortSignal): Promise<number> {
+async function timeSteps(
+  start: GaussianModel,
+  count: number,
+  views: TrainingView[],
+  deg: number,
+  bg: [number, number, number],
+  backend: Backend,
+  signal?: AbortSignal,
+): Promise<number> {
   const idx = Array.from({ length: Math.max(1, count) }, (_, i) => i % start.count);
   const m = withShDegree(selectGaussians(start, idx), deg);
-  const adam = createAdam(m), grads = createGrads(m);
+  const adam = createAdam(m),
+    grads = createGrads(m);
   const lr = { means: 0, scales: 0, quats: 0, opacity: 0, shDc: 0, shRest: 0 };
   const times: number[] = [];
   for (let k = 0; k < 4; k++) {
@@ -197,8 +249,17 @@ async function timeSteps(start: GaussianModel, count: number, views: TrainingVie
 }
 
 /** The views a result was trained on are not kept; this re-creates the camera set for inspection. */
-export function objectCameras(scene: Scene, opts: Pick<ObjectSplatOptions, 'nodes' | 'resolution' | 'views' | 'inside' | 'seed'>): View[] {
+export function objectCameras(
+  scene: Scene,
+  opts: Pick<ObjectSplatOptions, 'nodes' | 'resolution' | 'views' | 'inside' | 'seed'>,
+): View[] {
   const bounds = nodeBounds(scene, opts.nodes);
   const res = Math.max(16, Math.floor(opts.resolution ?? 128));
-  return placeCameras(bounds, { count: opts.views ?? 16, width: res, height: res, inside: opts.inside, seed: `object-train-${opts.seed ?? 1}` });
+  return placeCameras(bounds, {
+    count: opts.views ?? 16,
+    width: res,
+    height: res,
+    inside: opts.inside,
+    seed: `object-train-${opts.seed ?? 1}`,
+  });
 }

@@ -10,9 +10,29 @@ import type { FloatImage } from '../image/float-image.js';
 import type { Backend } from '../native/addon.js';
 import { splatCamera, type SplatCamera } from '../native/splat-camera.js';
 import { adamBlockOffset, SPLAT_PARAM_GROUPS, splatParamFloats } from '../native/layouts.js';
-import { createAdam, createAdamFor, createDensifyStats, createGrads, deviceTrainingAvailable, renderSplats, splatTrainStep, SplatTrainSession, type AdamState, type LearningRates, type SplatGrads } from '../native/splat.js';
+import {
+  createAdam,
+  createAdamFor,
+  createDensifyStats,
+  createGrads,
+  deviceTrainingAvailable,
+  renderSplats,
+  splatTrainStep,
+  SplatTrainSession,
+  type AdamState,
+  type LearningRates,
+  type SplatGrads,
+} from '../native/splat.js';
 import { OteError } from '../errors.js';
-import { logit, rgbToDc, selectGaussians, shCoeffs, sigmoid, withShDegree, type GaussianModel } from '../scene/gaussians.js';
+import {
+  logit,
+  rgbToDc,
+  selectGaussians,
+  shCoeffs,
+  sigmoid,
+  withShDegree,
+  type GaussianModel,
+} from '../scene/gaussians.js';
 import { lookAt, viewEye, type View } from '../scene/view.js';
 import { Rng } from '../util/rng.js';
 
@@ -72,12 +92,22 @@ export interface TrainResult {
   seconds: number;
 }
 
-const DEFAULT_LR: LearningRates = { means: 0.00016, scales: 0.005, quats: 0.001, opacity: 0.05, shDc: 0.0025, shRest: 0.0025 / 20 };
+const DEFAULT_LR: LearningRates = {
+  means: 0.00016,
+  scales: 0.005,
+  quats: 0.001,
+  opacity: 0.05,
+  shDc: 0.0025,
+  shRest: 0.0025 / 20,
+};
 
 /** Radius of the training cameras around their centroid (3DGS's "cameras extent"), at least `floor`. */
 export function cameraExtent(views: View[], floor = 1e-3): number {
   const c = [0, 0, 0];
-  for (const v of views) viewEye(v).forEach((x, a) => { c[a] += x / views.length; });
+  for (const v of views)
+    viewEye(v).forEach((x, a) => {
+      c[a] += x / views.length;
+    });
   let r = 0;
   for (const v of views) r = Math.max(r, Math.hypot(...viewEye(v).map((x, a) => x - c[a])));
   return Math.max(floor, 1.1 * r);
@@ -97,28 +127,65 @@ export interface CameraPlacement {
  * Cameras around (on a Fibonacci sphere, framing the bounds) and optionally inside the bounds (looking outwards,
  * roughly level). The same seed gives the same cameras; held-out views use another seed.
  */
-export function placeCameras(bounds: { min: [number, number, number]; max: [number, number, number] }, p: CameraPlacement): View[] {
+export function placeCameras(
+  bounds: { min: [number, number, number]; max: [number, number, number] },
+  p: CameraPlacement,
+): View[] {
   const rng = new Rng(p.seed ?? 'cameras');
   const yfov = p.yfov ?? 0.7;
-  const c: [number, number, number] = [0, 1, 2].map((a) => (bounds.min[a] + bounds.max[a]) / 2) as [number, number, number];
-  const r = Math.max(1e-3, 0.5 * Math.hypot(bounds.max[0] - bounds.min[0], bounds.max[1] - bounds.min[1], bounds.max[2] - bounds.min[2]));
-  const dist = r / Math.sin(yfov / 2) * 1.05;
-  const nInside = Math.round((p.inside ?? 0) * p.count), nAround = p.count - nInside;
+  const c: [number, number, number] = [0, 1, 2].map((a) => (bounds.min[a] + bounds.max[a]) / 2) as [
+    number,
+    number,
+    number,
+  ];
+  const r = Math.max(
+    1e-3,
+    0.5 * Math.hypot(bounds.max[0] - bounds.min[0], bounds.max[1] - bounds.min[1], bounds.max[2] - bounds.min[2]),
+  );
+  const dist = (r / Math.sin(yfov / 2)) * 1.05;
+  const nInside = Math.round((p.inside ?? 0) * p.count),
+    nAround = p.count - nInside;
   const views: View[] = [];
   const phase = rng.next() * 2 * Math.PI;
   for (let i = 0; i < nAround; i++) {
     // Fibonacci sphere, biased to the upper hemisphere (objects stand on something).
-    const y = 0.85 - 1.2 * (i + 0.5) / nAround;
-    const rad = Math.sqrt(Math.max(0, 1 - y * y)), th = phase + i * Math.PI * (3 - Math.sqrt(5));
-    const eye: [number, number, number] = [c[0] + dist * rad * Math.cos(th), c[1] + dist * y, c[2] + dist * rad * Math.sin(th)];
+    const y = 0.85 - (1.2 * (i + 0.5)) / nAround;
+    const rad = Math.sqrt(Math.max(0, 1 - y * y)),
+      th = phase + i * Math.PI * (3 - Math.sqrt(5));
+    const eye: [number, number, number] = [
+      c[0] + dist * rad * Math.cos(th),
+      c[1] + dist * y,
+      c[2] + dist * rad * Math.sin(th),
+    ];
     const up: [number, number, number] = Math.abs(y) > 0.99 ? [0, 0, 1] : [0, 1, 0];
-    views.push({ cameraToWorld: lookAt(eye, c, up), yfov, width: p.width, height: p.height, znear: dist * 1e-3, zfar: dist + 4 * r });
+    views.push({
+      cameraToWorld: lookAt(eye, c, up),
+      yfov,
+      width: p.width,
+      height: p.height,
+      znear: dist * 1e-3,
+      zfar: dist + 4 * r,
+    });
   }
   for (let i = 0; i < nInside; i++) {
-    const eye: [number, number, number] = [0, 1, 2].map((a) => bounds.min[a] + (0.25 + 0.5 * rng.next()) * (bounds.max[a] - bounds.min[a])) as [number, number, number];
-    const th = rng.next() * 2 * Math.PI, el = rng.range(-0.3, 0.3);
-    const at: [number, number, number] = [eye[0] + Math.cos(th) * Math.cos(el), eye[1] + Math.sin(el), eye[2] + Math.sin(th) * Math.cos(el)];
-    views.push({ cameraToWorld: lookAt(eye, at), yfov: Math.max(yfov, 1.2), width: p.width, height: p.height, znear: r * 1e-3, zfar: 4 * r });
+    const eye: [number, number, number] = [0, 1, 2].map(
+      (a) => bounds.min[a] + (0.25 + 0.5 * rng.next()) * (bounds.max[a] - bounds.min[a]),
+    ) as [number, number, number];
+    const th = rng.next() * 2 * Math.PI,
+      el = rng.range(-0.3, 0.3);
+    const at: [number, number, number] = [
+      eye[0] + Math.cos(th) * Math.cos(el),
+      eye[1] + Math.sin(el),
+      eye[2] + Math.sin(th) * Math.cos(el),
+    ];
+    views.push({
+      cameraToWorld: lookAt(eye, at),
+      yfov: Math.max(yfov, 1.2),
+      width: p.width,
+      height: p.height,
+      znear: r * 1e-3,
+      zfar: 4 * r,
+    });
   }
   return views;
 }
@@ -139,7 +206,8 @@ function remapAdam(adam: AdamState, oldCount: number, shStride: number, src: Int
   next.step = adam.step;
   for (const { name } of SPLAT_PARAM_GROUPS) {
     const w = splatParamFloats(name, shStride);
-    const oldOff = adamBlockOffset(name, oldCount, shStride), newOff = adamBlockOffset(name, n, shStride);
+    const oldOff = adamBlockOffset(name, oldCount, shStride),
+      newOff = adamBlockOffset(name, n, shStride);
     for (let j = 0; j < n; j++) {
       const i = src[j];
       if (i < 0) continue;
@@ -154,21 +222,52 @@ function remapAdam(adam: AdamState, oldCount: number, shStride: number, src: Int
 
 /** Rotate-and-scale a standard normal sample by Gaussian i's covariance (for split children). */
 function sampleInGaussian(m: GaussianModel, i: number, rng: Rng): [number, number, number] {
-  const g = () => { const u = Math.max(1e-12, rng.next()), v = rng.next(); return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v); };
+  const g = () => {
+    const u = Math.max(1e-12, rng.next()),
+      v = rng.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
   const s = [0, 1, 2].map((a) => Math.exp(m.logScales[3 * i + a]) * g());
   let [w, x, y, z] = Array.from(m.quats.subarray(4 * i, 4 * i + 4));
-  const l = Math.hypot(w, x, y, z) || 1; w /= l; x /= l; y /= l; z /= l;
-  const R = [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y), 2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x), 2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)];
-  return [R[0] * s[0] + R[1] * s[1] + R[2] * s[2], R[3] * s[0] + R[4] * s[1] + R[5] * s[2], R[6] * s[0] + R[7] * s[1] + R[8] * s[2]];
+  const l = Math.hypot(w, x, y, z) || 1;
+  w /= l;
+  x /= l;
+  y /= l;
+  z /= l;
+  const R = [
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - w * z),
+    2 * (x * z + w * y),
+    2 * (x * y + w * z),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - w * x),
+    2 * (x * z - w * y),
+    2 * (y * z + w * x),
+    1 - 2 * (x * x + y * y),
+  ];
+  return [
+    R[0] * s[0] + R[1] * s[1] + R[2] * s[2],
+    R[3] * s[0] + R[4] * s[1] + R[5] * s[2],
+    R[6] * s[0] + R[7] * s[1] + R[8] * s[2],
+  ];
 }
 
-export async function trainSplats(init: GaussianModel, views: TrainingView[], opts: TrainOptions = {}): Promise<TrainResult> {
+export async function trainSplats(
+  init: GaussianModel,
+  views: TrainingView[],
+  opts: TrainOptions = {},
+): Promise<TrainResult> {
   if (views.length === 0) throw new OteError('BAD_INPUT', 'training needs at least one view');
   const iters = Math.max(1, Math.floor(opts.iterations ?? 3000));
-  const maxDeg = opts.shDegree ?? 3, shEvery = opts.shEvery ?? Math.max(1, Math.floor(iters / (maxDeg + 2)));
-  const densifyFrom = opts.densifyFrom ?? Math.floor(iters * 0.1), densifyUntil = opts.densifyUntil ?? Math.floor(iters * 0.6);
-  const densifyEvery = opts.densifyEvery ?? 100, gradThreshold = opts.gradThreshold ?? 0.0002, percentDense = opts.percentDense ?? 0.01;
-  const resetEvery = opts.opacityResetEvery ?? (iters >= 6000 ? 3000 : 0), minOpacity = opts.minOpacity ?? 0.005;
+  const maxDeg = opts.shDegree ?? 3,
+    shEvery = opts.shEvery ?? Math.max(1, Math.floor(iters / (maxDeg + 2)));
+  const densifyFrom = opts.densifyFrom ?? Math.floor(iters * 0.1),
+    densifyUntil = opts.densifyUntil ?? Math.floor(iters * 0.6);
+  const densifyEvery = opts.densifyEvery ?? 100,
+    gradThreshold = opts.gradThreshold ?? 0.0002,
+    percentDense = opts.percentDense ?? 0.01;
+  const resetEvery = opts.opacityResetEvery ?? (iters >= 6000 ? 3000 : 0),
+    minOpacity = opts.minOpacity ?? 0.005;
   const cap = Math.max(1, opts.maxGaussians ?? 1_000_000);
   const bg = opts.background ?? [0, 0, 0];
   const rng = new Rng(opts.seed ?? 'train');
@@ -176,7 +275,11 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   const lr0 = { ...DEFAULT_LR, ...opts.lr };
 
   let model = withShDegree(init, maxDeg);
-  if (model === init) model = selectGaussians(init, Array.from({ length: init.count }, (_, i) => i));  // never mutate the caller's model
+  if (model === init)
+    model = selectGaussians(
+      init,
+      Array.from({ length: init.count }, (_, i) => i),
+    ); // never mutate the caller's model
   if (model.count > cap) model = selectGaussians(model, topOpacity(model, cap));
   const shStride = shCoeffs(maxDeg);
   let adam = createAdam(model);
@@ -184,7 +287,11 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   let stats = createDensifyStats(model.count);
   const cams: SplatCamera[] = views.map((v) => splatCamera(v.view));
   const targets = views.map((v) => {
-    if (v.target.width !== v.view.width || v.target.height !== v.view.height) throw new OteError('BAD_INPUT', `target ${v.target.width}x${v.target.height} does not match its view ${v.view.width}x${v.view.height}`);
+    if (v.target.width !== v.view.width || v.target.height !== v.view.height)
+      throw new OteError(
+        'BAD_INPUT',
+        `target ${v.target.width}x${v.target.height} does not match its view ${v.view.width}x${v.view.height}`,
+      );
     return rgbOf(v.target);
   });
 
@@ -192,33 +299,62 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
   if (opts.colorsFromViews ?? true) await colorsFromViews(model, views, cams, bg, opts);
   // On CUDA the whole state lives on the device between densification steps (see SplatTrainSession); on the CPU
   // the host arrays are the working memory and each step is one native call over them.
-  if (opts.backend === 'cuda' && !deviceTrainingAvailable('cuda')) throw new OteError('BAD_INPUT', 'backend cuda was asked for, but no CUDA device is available');
-  const device = deviceTrainingAvailable(opts.backend) ? await SplatTrainSession.create(model, cams.map((camera, i) => ({ camera, target: targets[i] })), { signal: opts.signal }) : undefined;
+  if (opts.backend === 'cuda' && !deviceTrainingAvailable('cuda'))
+    throw new OteError('BAD_INPUT', 'backend cuda was asked for, but no CUDA device is available');
+  const device = deviceTrainingAvailable(opts.backend)
+    ? await SplatTrainSession.create(
+        model,
+        cams.map((camera, i) => ({ camera, target: targets[i] })),
+        { signal: opts.signal },
+      )
+    : undefined;
   const lossHistory: number[] = [];
   const deadline = opts.timeLimitSeconds !== undefined ? t0 + 1000 * opts.timeLimitSeconds : Infinity;
   let done = 0;
   try {
-    let block = 0, blockN = 0, order: number[] = [];
+    let block = 0,
+      blockN = 0,
+      order: number[] = [];
     let resetDone = false;
     for (let it = 1; it <= iters; it++) {
       if (opts.signal?.aborted) throw new OteError('CANCELLED', `training cancelled at iteration ${it}`);
-      if (order.length === 0) {  // a fresh seeded permutation of the views per epoch
+      if (order.length === 0) {
+        // a fresh seeded permutation of the views per epoch
         order = views.map((_, i) => i);
-        for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [order[i], order[j]] = [order[j], order[i]];
+        }
       }
       const vi = order.pop()!;
       const cam = cams[vi];
       const t = (it - 1) / Math.max(1, iters - 1);
-      const lr: LearningRates = { ...lr0, means: lr0.means * extent * Math.pow(0.01, t) };
+      const lr: LearningRates = { ...lr0, means: lr0.means * extent * 0.01 ** t };
       const deg = Math.min(maxDeg, Math.floor((it - 1) / shEvery));
       // Densification statistics: view-space gradient in NDC units (pixels x half the image size).
-      const ndc = 0.5 * Math.max(cam.width, cam.height), accumulate = it <= densifyUntil;
+      const ndc = 0.5 * Math.max(cam.width, cam.height),
+        accumulate = it <= densifyUntil;
       let loss: number;
       if (device) {
-        loss = await device.step(vi, adam, lr, { shDegree: deg, background: bg, lambda: opts.lambda ?? 0.2, accumulate, ndcScale: ndc, signal: opts.signal });
+        loss = await device.step(vi, adam, lr, {
+          shDegree: deg,
+          background: bg,
+          lambda: opts.lambda ?? 0.2,
+          accumulate,
+          ndcScale: ndc,
+          signal: opts.signal,
+        });
       } else {
         grads ??= createGrads(model);
-        loss = (await splatTrainStep(model, cam, targets[vi], adam, lr, grads, { shDegree: deg, background: bg, lambda: opts.lambda ?? 0.2, backend: 'cpu', signal: opts.signal })).loss;
+        loss = (
+          await splatTrainStep(model, cam, targets[vi], adam, lr, grads, {
+            shDegree: deg,
+            background: bg,
+            lambda: opts.lambda ?? 0.2,
+            backend: 'cpu',
+            signal: opts.signal,
+          })
+        ).loss;
         if (accumulate) {
           for (let i = 0; i < model.count; i++) {
             if (grads.radii[i] > 0) {
@@ -229,15 +365,28 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
           }
         }
       }
-      block += loss; blockN++;
-      if (blockN === 50 || it === iters) { lossHistory.push(block / blockN); block = 0; blockN = 0; }
+      block += loss;
+      blockN++;
+      if (blockN === 50 || it === iters) {
+        lossHistory.push(block / blockN);
+        block = 0;
+        blockN = 0;
+      }
 
       const densify = it >= densifyFrom && it <= densifyUntil && it % densifyEvery === 0;
       const reset = resetEvery > 0 && it % resetEvery === 0 && it <= densifyUntil;
-      if ((densify || reset) && device) await device.read(model, adam, stats);  // the host edits, then writes back
+      if ((densify || reset) && device) await device.read(model, adam, stats); // the host edits, then writes back
       if (densify) {
         const before = model.count;
-        const res = densifyAndPrune(model, stats.gradAccum, stats.denom, stats.maxRadii, { gradThreshold, percentDense, extent, cap, minOpacity, pruneBig: resetDone, rng });
+        const res = densifyAndPrune(model, stats.gradAccum, stats.denom, stats.maxRadii, {
+          gradThreshold,
+          percentDense,
+          extent,
+          cap,
+          minOpacity,
+          pruneBig: resetDone,
+          rng,
+        });
         model = res.model;
         adam = remapAdam(adam, before, shStride, res.source);
         grads = undefined;
@@ -252,7 +401,7 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
         adam.v.fill(0, opOff, opOff + model.count);
         resetDone = true;
       }
-      if ((densify || reset) && device) await device.write(model, adam, stats);  // fresh statistics after a densify
+      if ((densify || reset) && device) await device.write(model, adam, stats); // fresh statistics after a densify
       opts.onProgress?.({ iteration: it, iterations: iters, loss, count: model.count });
       done = it;
       if (Date.now() >= deadline) {
@@ -272,22 +421,37 @@ export async function trainSplats(init: GaussianModel, views: TrainingView[], op
 }
 
 /** See TrainOptions.colorsFromViews. Higher-order SH coefficients are cleared (the lit colour is the new base). */
-export async function colorsFromViews(model: GaussianModel, views: TrainingView[], cams: SplatCamera[], bg: [number, number, number], opts: { backend?: Backend; signal?: AbortSignal } = {}): Promise<void> {
-  const sum = new Float64Array(3 * model.count), weight = new Float64Array(model.count);
+export async function colorsFromViews(
+  model: GaussianModel,
+  views: TrainingView[],
+  cams: SplatCamera[],
+  bg: [number, number, number],
+  opts: { backend?: Backend; signal?: AbortSignal } = {},
+): Promise<void> {
+  const sum = new Float64Array(3 * model.count),
+    weight = new Float64Array(model.count);
   for (let v = 0; v < views.length; v++) {
-    const cam = cams[v], img = views[v].target;
+    const cam = cams[v],
+      img = views[v].target;
     const frame = await renderSplats(model, cam, { background: bg, backend: opts.backend, signal: opts.signal });
     const V = cam.viewmat;
     for (let i = 0; i < model.count; i++) {
-      const x = model.means[3 * i], y = model.means[3 * i + 1], z = model.means[3 * i + 2];
+      const x = model.means[3 * i],
+        y = model.means[3 * i + 1],
+        z = model.means[3 * i + 2];
       const tz = V[6] * x + V[7] * y + V[8] * z + V[11];
       if (!(tz > cam.znear)) continue;
-      const px = Math.floor(cam.fx * (V[0] * x + V[1] * y + V[2] * z + V[9]) / tz + cam.cx), py = Math.floor(cam.fy * (V[3] * x + V[4] * y + V[5] * z + V[10]) / tz + cam.cy);
+      const px = Math.floor((cam.fx * (V[0] * x + V[1] * y + V[2] * z + V[9])) / tz + cam.cx),
+        py = Math.floor((cam.fy * (V[3] * x + V[4] * y + V[5] * z + V[10])) / tz + cam.cy);
       if (px < 0 || py < 0 || px >= cam.width || py >= cam.height) continue;
       const p = py * cam.width + px;
       // Visible when the splats' surface depth at that pixel is (nearly) this Gaussian's depth.
       const d = frame.depth[p];
-      if (!(frame.image.data[4 * p + 3] > 0.5) || Math.abs(d - tz) > 0.02 * tz + 3 * Math.exp(Math.max(model.logScales[3 * i], model.logScales[3 * i + 1]))) continue;
+      if (
+        !(frame.image.data[4 * p + 3] > 0.5) ||
+        Math.abs(d - tz) > 0.02 * tz + 3 * Math.exp(Math.max(model.logScales[3 * i], model.logScales[3 * i + 1]))
+      )
+        continue;
       for (let c = 0; c < 3; c++) sum[3 * i + c] += img.data[4 * p + c];
       weight[i]++;
     }
@@ -301,22 +465,40 @@ export async function colorsFromViews(model: GaussianModel, views: TrainingView[
 }
 
 function topOpacity(m: GaussianModel, n: number): number[] {
-  return Array.from({ length: m.count }, (_, i) => i).sort((a, b) => m.opacity[b] - m.opacity[a] || a - b).slice(0, n).sort((a, b) => a - b);
+  return Array.from({ length: m.count }, (_, i) => i)
+    .sort((a, b) => m.opacity[b] - m.opacity[a] || a - b)
+    .slice(0, n)
+    .sort((a, b) => a - b);
 }
 
-interface DensifyParams { gradThreshold: number; percentDense: number; extent: number; cap: number; minOpacity: number; pruneBig: boolean; rng: Rng }
+interface DensifyParams {
+  gradThreshold: number;
+  percentDense: number;
+  extent: number;
+  cap: number;
+  minOpacity: number;
+  pruneBig: boolean;
+  rng: Rng;
+}
 
 /**
  * Clone (small) or split (large) Gaussians whose mean view-space gradient exceeds the threshold, highest first,
  * while the count stays under the cap; then prune faint ones (and, after an opacity reset, oversized ones).
  * Returns the new model and, per new Gaussian, the old index it came from (-1 for new ones: fresh Adam state).
  */
-export function densifyAndPrune(m: GaussianModel, gradAccum: Float32Array, denom: Float32Array, maxRadii: Float32Array, p: DensifyParams): { model: GaussianModel; source: Int32Array } {
+export function densifyAndPrune(
+  m: GaussianModel,
+  gradAccum: Float32Array,
+  denom: Float32Array,
+  maxRadii: Float32Array,
+  p: DensifyParams,
+): { model: GaussianModel; source: Int32Array } {
   const n = m.count;
   const cand: number[] = [];
   for (let i = 0; i < n; i++) if (denom[i] > 0 && gradAccum[i] / denom[i] >= p.gradThreshold) cand.push(i);
   cand.sort((a, b) => gradAccum[b] / denom[b] - gradAccum[a] / denom[a] || a - b);
-  const maxScale = (i: number) => Math.exp(Math.max(m.logScales[3 * i], m.logScales[3 * i + 1], m.logScales[3 * i + 2]));
+  const maxScale = (i: number) =>
+    Math.exp(Math.max(m.logScales[3 * i], m.logScales[3 * i + 1], m.logScales[3 * i + 2]));
   // Prune first, so the cap counts what survives.
   const prune = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -324,12 +506,14 @@ export function densifyAndPrune(m: GaussianModel, gradAccum: Float32Array, denom
     else if (p.pruneBig && (maxRadii[i] > 20 || maxScale(i) > 0.1 * p.extent)) prune[i] = 1;
   }
   let count = n - prune.reduce((s, v) => s + v, 0);
-  const clone: number[] = [], split: number[] = [];
+  const clone: number[] = [],
+    split: number[] = [];
   for (const i of cand) {
     if (prune[i]) continue;
     if (count + 1 > p.cap) break;
-    if (maxScale(i) > p.percentDense * p.extent) split.push(i); else clone.push(i);
-    count++;  // a clone adds one; a split replaces one by two
+    if (maxScale(i) > p.percentDense * p.extent) split.push(i);
+    else clone.push(i);
+    count++; // a clone adds one; a split replaces one by two
   }
   const splitSet = new Uint8Array(n);
   for (const i of split) splitSet[i] = 1;
@@ -352,4 +536,3 @@ export function densifyAndPrune(m: GaussianModel, gradAccum: Float32Array, denom
   }
   return { model: out, source };
 }
-

@@ -10,7 +10,10 @@ import { checkpointBytes, type Checkpoint, type Ed25519Verify } from './certific
 import { signHex, type Identity } from './crypto.js';
 import { consistencyProof, inclusionProof, leafHash, subtreeRoot, verifyConsistency, type Hash } from './merkle.js';
 
-export interface LogEvent { type: string; [k: string]: unknown }
+export interface LogEvent {
+  type: string;
+  [k: string]: unknown;
+}
 
 /** An append-only log of events of type `E` (the engine's: events.ts). */
 export class AuditLog<E extends LogEvent = LogEvent> {
@@ -18,11 +21,17 @@ export class AuditLog<E extends LogEvent = LogEvent> {
   private memo = new Map<string, Hash>();
 
   /** `db` has the store's schema (schema.ts creates the log and checkpoints tables with the others). */
-  constructor(private db: Database.Database, private identity: Identity) {
-    for (const r of db.prepare('SELECT leaf FROM log ORDER BY idx').all() as { leaf: string }[]) this.leafCache.push(fromHex(r.leaf));
+  constructor(
+    private db: Database.Database,
+    private identity: Identity,
+  ) {
+    for (const r of db.prepare('SELECT leaf FROM log ORDER BY idx').all() as { leaf: string }[])
+      this.leafCache.push(fromHex(r.leaf));
   }
 
-  get size(): number { return this.leafCache.length; }
+  get size(): number {
+    return this.leafCache.length;
+  }
 
   /** Appends one event (call inside the caller's transaction so the event and the state it explains commit together). */
   append(event: E): number {
@@ -48,16 +57,29 @@ export class AuditLog<E extends LogEvent = LogEvent> {
   /** Signs and stores a checkpoint of the current tree (idempotent per size). */
   checkpoint(now = Date.now()): Checkpoint {
     const size = this.size;
-    const existing = this.db.prepare('SELECT * FROM checkpoints WHERE size = ?').get(size) as { size: number; root: string; timestamp: number; engine_key: string; sig: string } | undefined;
-    if (existing) return { size, root: existing.root, timestamp: existing.timestamp, engineKey: existing.engine_key, sig: existing.sig };
+    const existing = this.db.prepare('SELECT * FROM checkpoints WHERE size = ?').get(size) as
+      | { size: number; root: string; timestamp: number; engine_key: string; sig: string }
+      | undefined;
+    if (existing)
+      return {
+        size,
+        root: existing.root,
+        timestamp: existing.timestamp,
+        engineKey: existing.engine_key,
+        sig: existing.sig,
+      };
     const body = { size, root: toHex(this.root(size)), timestamp: now, engineKey: this.identity.publicKey };
     const sig = signHex(this.identity, checkpointBytes(body));
-    this.db.prepare('INSERT INTO checkpoints (size, root, timestamp, engine_key, sig) VALUES (?, ?, ?, ?, ?)').run(size, body.root, now, body.engineKey, sig);
+    this.db
+      .prepare('INSERT INTO checkpoints (size, root, timestamp, engine_key, sig) VALUES (?, ?, ?, ?, ?)')
+      .run(size, body.root, now, body.engineKey, sig);
     return { ...body, sig };
   }
 
   latestCheckpoint(): Checkpoint | undefined {
-    const r = this.db.prepare('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1').get() as { size: number; root: string; timestamp: number; engine_key: string; sig: string } | undefined;
+    const r = this.db.prepare('SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1').get() as
+      | { size: number; root: string; timestamp: number; engine_key: string; sig: string }
+      | undefined;
     return r && { size: r.size, root: r.root, timestamp: r.timestamp, engineKey: r.engine_key, sig: r.sig };
   }
 
@@ -78,7 +100,12 @@ export class AuditLog<E extends LogEvent = LogEvent> {
   }
 }
 
-export interface LogAudit { ok: boolean; size: number; checkpoints: number; problems: string[] }
+export interface LogAudit {
+  ok: boolean;
+  size: number;
+  checkpoints: number;
+  problems: string[];
+}
 
 /**
  * Re-checks the log from the stored rows only: indices are dense, every leaf hash is SHA-256(0x00 ‖ data), every
@@ -87,27 +114,56 @@ export interface LogAudit { ok: boolean; size: number; checkpoints: number; prob
  */
 export function verifyLog(db: Database.Database, ed25519Verify: Ed25519Verify, engineKey?: string): LogAudit {
   const problems: string[] = [];
-  const rows = db.prepare('SELECT idx, data, leaf FROM log ORDER BY idx').all() as { idx: number; data: string; leaf: string }[];
+  const rows = db.prepare('SELECT idx, data, leaf FROM log ORDER BY idx').all() as {
+    idx: number;
+    data: string;
+    leaf: string;
+  }[];
   const leaves: Hash[] = [];
   rows.forEach((r, i) => {
     if (r.idx !== i) problems.push(`log: entry ${i} is missing (found index ${r.idx})`);
     const h = leafHash(utf8(r.data));
     if (toHex(h) !== r.leaf) problems.push(`log[${r.idx}]: stored leaf hash does not match its data`);
-    try { JSON.parse(r.data); } catch { problems.push(`log[${r.idx}]: data is not JSON`); }
+    try {
+      JSON.parse(r.data);
+    } catch {
+      problems.push(`log[${r.idx}]: data is not JSON`);
+    }
     leaves.push(h); // recomputed, so an edited data row changes every later root
   });
   const memo = new Map<string, Hash>();
   const at = (i: number) => leaves[i];
-  const cps = db.prepare('SELECT * FROM checkpoints ORDER BY size').all() as { size: number; root: string; timestamp: number; engine_key: string; sig: string }[];
+  const cps = db.prepare('SELECT * FROM checkpoints ORDER BY size').all() as {
+    size: number;
+    root: string;
+    timestamp: number;
+    engine_key: string;
+    sig: string;
+  }[];
   let prev: { size: number; root: Hash } | undefined;
   for (const c of cps) {
     const where = `checkpoint ${c.size}`;
-    if (engineKey && c.engine_key !== engineKey) problems.push(`${where}: signed by ${c.engine_key.slice(0, 12)}…, not this engine`);
-    if (!ed25519Verify(c.engine_key, checkpointBytes({ size: c.size, root: c.root, timestamp: c.timestamp, engineKey: c.engine_key }), c.sig)) problems.push(`${where}: signature does not verify`);
-    if (c.size > leaves.length) { problems.push(`${where}: beyond the log's ${leaves.length} entries (entries were deleted)`); continue; }
+    if (engineKey && c.engine_key !== engineKey)
+      problems.push(`${where}: signed by ${c.engine_key.slice(0, 12)}…, not this engine`);
+    if (
+      !ed25519Verify(
+        c.engine_key,
+        checkpointBytes({ size: c.size, root: c.root, timestamp: c.timestamp, engineKey: c.engine_key }),
+        c.sig,
+      )
+    )
+      problems.push(`${where}: signature does not verify`);
+    if (c.size > leaves.length) {
+      problems.push(`${where}: beyond the log's ${leaves.length} entries (entries were deleted)`);
+      continue;
+    }
     const root = subtreeRoot(at, 0, c.size, memo);
     if (toHex(root) !== c.root) problems.push(`${where}: root does not match the stored entries`);
-    if (prev && !verifyConsistency(prev.size, c.size, prev.root, fromHex(c.root), consistencyProof(at, prev.size, c.size))) problems.push(`${where}: not consistent with checkpoint ${prev.size}`);
+    if (
+      prev &&
+      !verifyConsistency(prev.size, c.size, prev.root, fromHex(c.root), consistencyProof(at, prev.size, c.size))
+    )
+      problems.push(`${where}: not consistent with checkpoint ${prev.size}`);
     prev = { size: c.size, root: fromHex(c.root) };
   }
   return { ok: problems.length === 0, size: leaves.length, checkpoints: cps.length, problems };

@@ -14,7 +14,11 @@ import type { Conn } from './transport.js';
 import type { ArtifactKind } from './types.js';
 
 /** A node that has proved its key. */
-export interface ProvenNode { publicKey: string; capability: number; kinds: ArtifactKind[] }
+export interface ProvenNode {
+  publicKey: string;
+  capability: number;
+  kinds: ArtifactKind[];
+}
 
 export interface AuthOptions {
   engineKey: string;
@@ -30,14 +34,18 @@ export class Authenticator {
   /** The open challenge of each connection that said node.hello (one attempt per challenge). */
   private challenges = new WeakMap<Conn, ProvenNode & { challenge: string }>();
 
-  constructor(private o: AuthOptions, private store: EngineStore) {}
+  constructor(
+    private o: AuthOptions,
+    private store: EngineStore,
+  ) {}
 
   /** Throws unless `conn` may send `req`; a connection's first authenticated client request makes it a client's. */
   authorize(conn: Conn, req: Request): void {
     const roles: readonly string[] = REQUESTS[req.type].roles;
     if (roles.includes('any')) return;
     if (roles.includes('node') && conn.role === 'node' && !req.auth) return;
-    if (!roles.includes('client')) throw new ProtocolError('UNAUTHENTICATED', `${req.type} needs an authenticated node connection`);
+    if (!roles.includes('client'))
+      throw new ProtocolError('UNAUTHENTICATED', `${req.type} needs an authenticated node connection`);
     const a = req.auth;
     if (!a) throw new ProtocolError('UNAUTHENTICATED', `${req.type} needs auth (API key and HMAC signature)`);
     const secret = Object.hasOwn(this.o.apiKeys, a.key) ? this.o.apiKeys[a.key] : undefined;
@@ -45,18 +53,30 @@ export class Authenticator {
     const want = hmacHex(secret, authString(req.type, a.ts, a.nonce, sha256Hex(canonicalJson(req.body))));
     if (!hexEqual(want, a.sig)) throw new ProtocolError('UNAUTHENTICATED', 'auth.sig: HMAC signature does not match');
     const now = Date.now();
-    if (Math.abs(now - a.ts) > this.o.clockSkewMs) throw new ProtocolError('REPLAYED', `auth.ts: timestamp is ${Math.round((now - a.ts) / 1000)} s off the engine clock`);
-    if (!this.store.rememberNonce(a.key, a.nonce, a.ts)) throw new ProtocolError('REPLAYED', 'auth.nonce: this request was already received');
+    if (Math.abs(now - a.ts) > this.o.clockSkewMs)
+      throw new ProtocolError(
+        'REPLAYED',
+        `auth.ts: timestamp is ${Math.round((now - a.ts) / 1000)} s off the engine clock`,
+      );
+    if (!this.store.rememberNonce(a.key, a.nonce, a.ts))
+      throw new ProtocolError('REPLAYED', 'auth.nonce: this request was already received');
     if (conn.role === 'unknown') conn.role = 'client';
   }
 
   /** Nonces older than twice the skew can no longer be replayed (their timestamps are refused). */
-  forgetOldNonces(now = Date.now()) { this.store.forgetNoncesBefore(now - 2 * this.o.clockSkewMs); }
+  forgetOldNonces(now = Date.now()) {
+    this.store.forgetNoncesBefore(now - 2 * this.o.clockSkewMs);
+  }
 
   /** node.hello: a fresh challenge for this connection. */
   challenge(conn: Conn, hello: RequestBody<'node.hello'>): { challenge: string; engineKey: string } {
     const challenge = randomHex(32);
-    this.challenges.set(conn, { publicKey: hello.publicKey, capability: hello.capability ?? 1, kinds: hello.kinds ?? ['lightmap-gltf'], challenge });
+    this.challenges.set(conn, {
+      publicKey: hello.publicKey,
+      capability: hello.capability ?? 1,
+      kinds: hello.kinds ?? ['lightmap-gltf'],
+      challenge,
+    });
     return { challenge, engineKey: this.o.engineKey };
   }
 
@@ -65,11 +85,15 @@ export class Authenticator {
     const p = this.challenges.get(conn);
     if (!p) throw new ProtocolError('BAD_MESSAGE', 'node.auth before node.hello');
     this.challenges.delete(conn); // one attempt per challenge
-    if (!ed25519Verify(p.publicKey, nodeAuthBytes(p.challenge, this.o.engineKey, p.publicKey), sig)) throw new ProtocolError('UNAUTHENTICATED', 'node.auth.sig: signature over the challenge does not verify');
+    if (!ed25519Verify(p.publicKey, nodeAuthBytes(p.challenge, this.o.engineKey, p.publicKey), sig))
+      throw new ProtocolError('UNAUTHENTICATED', 'node.auth.sig: signature over the challenge does not verify');
     // Checked after the signature: only a node that holds the key learns whether that key is listed.
     if (this.o.allowedNodes && !this.o.allowedNodes.has(p.publicKey.toLowerCase())) {
       this.o.log?.(`node ${p.publicKey.slice(0, 8)} refused: not on the allow-list`);
-      throw new ProtocolError('FORBIDDEN', `node.hello.publicKey: node ${p.publicKey} is not on this engine's allow-list (ote trust serve --allow-node KEY / --allow-nodes FILE)`);
+      throw new ProtocolError(
+        'FORBIDDEN',
+        `node.hello.publicKey: node ${p.publicKey} is not on this engine's allow-list (ote trust serve --allow-node KEY / --allow-nodes FILE)`,
+      );
     }
     return { publicKey: p.publicKey, capability: p.capability, kinds: p.kinds };
   }

@@ -13,7 +13,10 @@ export async function sceneFromGlb(bytes: Uint8Array): Promise<Scene> {
 /** A small per-evaluator cache of parsed blobs by content hash (jobs reuse the same reference scene). */
 export class SceneCache<T> {
   private m = new Map<string, Promise<T>>();
-  constructor(private make: (bytes: Uint8Array) => Promise<T>, private max = 8) {}
+  constructor(
+    private make: (bytes: Uint8Array) => Promise<T>,
+    private max = 8,
+  ) {}
   get(bytes: Uint8Array): Promise<T> {
     const key = sha256Hex(bytes);
     let p = this.m.get(key);

@@ -79,17 +79,41 @@ export function voteSigningBytes(v: Omit<Vote, 'sig'>): Uint8Array {
   return signingBytes('vote', { jobId: v.jobId, nodeKey: v.nodeKey, samples: v.samples, means: v.means, pass: v.pass });
 }
 
-export interface CertificateCheck { ok: boolean; problems: string[] }
+export interface CertificateCheck {
+  ok: boolean;
+  problems: string[];
+}
 
 /** The fields verification reads, with the JSON type each must have. */
 const CERTIFICATE_FIELDS: [string, 'number' | 'string' | 'object' | 'array'][] = [
-  ['version', 'number'], ['engineKey', 'string'], ['sig', 'string'], ['verdict', 'string'], ['reason', 'string'],
-  ['job', 'object'], ['job.id', 'string'], ['job.sceneHash', 'string'], ['job.artifactHash', 'string'], ['job.kind', 'string'],
-  ['job.thresholds', 'object'], ['job.complexity', 'number'], ['job.confidence', 'number'], ['job.engineNonce', 'string'],
-  ['job.seed', 'string'], ['job.maxSamples', 'number'], ['consensus', 'object'], ['metrics', 'object'], ['nodes', 'array'],
-  ['log', 'object'], ['log.index', 'number'], ['log.inclusionProof', 'array'], ['log.checkpoint', 'object'],
-  ['log.checkpoint.size', 'number'], ['log.checkpoint.root', 'string'], ['log.checkpoint.timestamp', 'number'],
-  ['log.checkpoint.engineKey', 'string'], ['log.checkpoint.sig', 'string'],
+  ['version', 'number'],
+  ['engineKey', 'string'],
+  ['sig', 'string'],
+  ['verdict', 'string'],
+  ['reason', 'string'],
+  ['job', 'object'],
+  ['job.id', 'string'],
+  ['job.sceneHash', 'string'],
+  ['job.artifactHash', 'string'],
+  ['job.kind', 'string'],
+  ['job.thresholds', 'object'],
+  ['job.complexity', 'number'],
+  ['job.confidence', 'number'],
+  ['job.engineNonce', 'string'],
+  ['job.seed', 'string'],
+  ['job.maxSamples', 'number'],
+  ['consensus', 'object'],
+  ['metrics', 'object'],
+  ['nodes', 'array'],
+  ['log', 'object'],
+  ['log.index', 'number'],
+  ['log.inclusionProof', 'array'],
+  ['log.checkpoint', 'object'],
+  ['log.checkpoint.size', 'number'],
+  ['log.checkpoint.root', 'string'],
+  ['log.checkpoint.timestamp', 'number'],
+  ['log.checkpoint.engineKey', 'string'],
+  ['log.checkpoint.sig', 'string'],
 ];
 
 function missingFields(cert: unknown): [string, string][] {
@@ -103,42 +127,97 @@ function missingFields(cert: unknown): [string, string][] {
  * Re-checks a certificate without the engine: signatures (engine, checkpoint, every vote), the pinned engine key,
  * the seed, the sample budget, the consensus recomputed from the votes, and the log inclusion proof.
  */
-export function verifyCertificate(cert: Certificate, ed25519Verify: Ed25519Verify, opts: { engineKey?: string } = {}): CertificateCheck {
+export function verifyCertificate(
+  cert: Certificate,
+  ed25519Verify: Ed25519Verify,
+  opts: { engineKey?: string } = {},
+): CertificateCheck {
   // A file that is not shaped like a certificate gets the fields it lacks, not a TypeError from deep in the checks.
   const missing = missingFields(cert);
   if (missing.length > 4)
-    return { ok: false, problems: [`not a certificate: ${missing.length} of ${CERTIFICATE_FIELDS.length} required fields are missing or of the wrong type (${missing.slice(0, 5).map(([p]) => p).join(', ')}, …)`] };
-  if (missing.length) return { ok: false, problems: missing.map(([path, type]) => `${path}: missing or not ${/^[ao]/.test(type) ? 'an' : 'a'} ${type}`) };
+    return {
+      ok: false,
+      problems: [
+        `not a certificate: ${missing.length} of ${CERTIFICATE_FIELDS.length} required fields are missing or of the wrong type (${missing
+          .slice(0, 5)
+          .map(([p]) => p)
+          .join(', ')}, …)`,
+      ],
+    };
+  if (missing.length)
+    return {
+      ok: false,
+      problems: missing.map(([path, type]) => `${path}: missing or not ${/^[ao]/.test(type) ? 'an' : 'a'} ${type}`),
+    };
   const problems: string[] = [];
-  const check = (cond: boolean, what: string) => { if (!cond) problems.push(what); };
+  const check = (cond: boolean, what: string) => {
+    if (!cond) problems.push(what);
+  };
   try {
     check(cert.version === 1, `version: unsupported certificate version ${cert.version}`);
-    if (opts.engineKey) check(cert.engineKey.toLowerCase() === opts.engineKey.toLowerCase(), `engineKey: certificate names engine ${cert.engineKey.slice(0, 16)}…, expected ${opts.engineKey.slice(0, 16)}…`);
+    if (opts.engineKey)
+      check(
+        cert.engineKey.toLowerCase() === opts.engineKey.toLowerCase(),
+        `engineKey: certificate names engine ${cert.engineKey.slice(0, 16)}…, expected ${opts.engineKey.slice(0, 16)}…`,
+      );
     const { sig, ...unsigned } = cert;
-    check(ed25519Verify(cert.engineKey, certificateSigningBytes(unsigned), sig), 'sig: engine signature does not verify');
+    check(
+      ed25519Verify(cert.engineKey, certificateSigningBytes(unsigned), sig),
+      'sig: engine signature does not verify',
+    );
     const cp = cert.log.checkpoint;
     check(cp.engineKey === cert.engineKey, 'log.checkpoint.engineKey: checkpoint signed by another engine');
-    check(ed25519Verify(cp.engineKey, checkpointBytes(cp), cp.sig), 'log.checkpoint.sig: checkpoint signature does not verify');
+    check(
+      ed25519Verify(cp.engineKey, checkpointBytes(cp), cp.sig),
+      'log.checkpoint.sig: checkpoint signature does not verify',
+    );
     const leaf = leafHash(certificateLeafData(certificateBody(cert)));
-    check(verifyInclusion(leaf, cert.log.index, cp.size, cert.log.inclusionProof.map(fromHex), fromHex(cp.root)),
-      `log.inclusionProof: leaf ${cert.log.index} is not in the checkpointed tree of size ${cp.size}`);
+    check(
+      verifyInclusion(leaf, cert.log.index, cp.size, cert.log.inclusionProof.map(fromHex), fromHex(cp.root)),
+      `log.inclusionProof: leaf ${cert.log.index} is not in the checkpointed tree of size ${cp.size}`,
+    );
     const j = cert.job;
-    check(deriveSeed(j.sceneHash, j.artifactHash, j.engineNonce) === j.seed, 'job.seed: not derived from the two blob hashes and the engine nonce');
-    check(j.maxSamples === sampleSize(j.complexity, j.confidence), `job.maxSamples: ${j.maxSamples} is not the formula's ${sampleSize(j.complexity, j.confidence)}`);
+    check(
+      deriveSeed(j.sceneHash, j.artifactHash, j.engineNonce) === j.seed,
+      'job.seed: not derived from the two blob hashes and the engine nonce',
+    );
+    check(
+      j.maxSamples === sampleSize(j.complexity, j.confidence),
+      `job.maxSamples: ${j.maxSamples} is not the formula's ${sampleSize(j.complexity, j.confidence)}`,
+    );
     const weights = new Map<string, number>();
     for (const [i, n] of cert.nodes.entries()) {
       weights.set(n.key, n.weight);
       const { sig: vsig, ...vote } = n.vote;
       check(n.vote.nodeKey === n.key && n.vote.jobId === j.id, `nodes[${i}].vote: belongs to another node or job`);
       check(ed25519Verify(n.key, voteSigningBytes(vote), vsig), `nodes[${i}].vote.sig: node signature does not verify`);
-      check(n.vote.samples.length <= j.maxSamples && n.vote.samples.every((s, k) => s.index === k), `nodes[${i}].vote.samples: not a prefix of the seeded samples`);
+      check(
+        n.vote.samples.length <= j.maxSamples && n.vote.samples.every((s, k) => s.index === k),
+        `nodes[${i}].vote.samples: not a prefix of the seeded samples`,
+      );
     }
-    const re = decide(cert.nodes.map((n) => n.vote), weights, j.thresholds, cert.consensus);
+    const re = decide(
+      cert.nodes.map((n) => n.vote),
+      weights,
+      j.thresholds,
+      cert.consensus,
+    );
     // Same rule as the engine: an accepted consensus is still rejected when the producer's claims are not reproduced.
-    const expected = re.verdict === 'accepted' && unreproducedClaims(j.claimedMetrics, re.medians, cert.consensus).length === 0 ? 'accepted' : 'rejected';
+    const expected =
+      re.verdict === 'accepted' && unreproducedClaims(j.claimedMetrics, re.medians, cert.consensus).length === 0
+        ? 'accepted'
+        : 'rejected';
     check(expected === cert.verdict, `verdict: votes give "${expected}", certificate says "${cert.verdict}"`);
-    for (const n of cert.nodes) check(re.flagged.includes(n.key) === n.flagged, `nodes: flag of ${n.key.slice(0, 12)}… does not follow from the votes`);
-    for (const k of ['psnr', 'ssim', 'flip'] as MetricName[]) check(Math.abs(re.medians[k] - cert.metrics[k].median) <= 1e-9 * (1 + Math.abs(re.medians[k])), `metrics.${k}.median: does not follow from the votes`);
+    for (const n of cert.nodes)
+      check(
+        re.flagged.includes(n.key) === n.flagged,
+        `nodes: flag of ${n.key.slice(0, 12)}… does not follow from the votes`,
+      );
+    for (const k of ['psnr', 'ssim', 'flip'] as MetricName[])
+      check(
+        Math.abs(re.medians[k] - cert.metrics[k].median) <= 1e-9 * (1 + Math.abs(re.medians[k])),
+        `metrics.${k}.median: does not follow from the votes`,
+      );
   } catch (e) {
     problems.push(`malformed certificate: ${(e as Error).message}`);
   }

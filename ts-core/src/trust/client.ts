@@ -15,7 +15,12 @@ import type { Replies } from './replies.js';
 import type { ArtifactKind, MetricName, RenderSpec, Thresholds } from './types.js';
 import { OteError } from '../errors.js';
 
-export interface ClientOptions { url: string; apiKey: { id: string; secret: string }; ca?: string | Buffer; requestTimeoutMs?: number }
+export interface ClientOptions {
+  url: string;
+  apiKey: { id: string; secret: string };
+  ca?: string | Buffer;
+  requestTimeoutMs?: number;
+}
 
 export interface SubmitRequest {
   referenceScene: Uint8Array;
@@ -40,7 +45,10 @@ export class TrustClient {
   private async conn(): Promise<EngineConnection> {
     if (this.connection && !this.connection.closed) return this.connection;
     try {
-      this.connection = await EngineConnection.connect(this.o.url, { ca: this.o.ca, timeoutMs: this.o.requestTimeoutMs });
+      this.connection = await EngineConnection.connect(this.o.url, {
+        ca: this.o.ca,
+        timeoutMs: this.o.requestTimeoutMs,
+      });
     } catch (e) {
       throw new OteError('ENGINE_UNREACHABLE', (e as Error).message);
     }
@@ -49,12 +57,15 @@ export class TrustClient {
 
   /** One signed request. */
   async call<T extends RequestType>(type: T, body: RequestBody<T>, payload?: Uint8Array): Promise<Reply<Replies[T]>> {
-    const ts = Date.now(), nonce = randomBytes(16).toString('hex');
+    const ts = Date.now(),
+      nonce = randomBytes(16).toString('hex');
     const sig = hmacHex(this.o.apiKey.secret, authString(type, ts, nonce, sha256Hex(canonicalJson(body))));
     return (await this.conn()).request(type, body, { auth: { key: this.o.apiKey.id, ts, nonce, sig }, payload });
   }
 
-  async info() { return (await this.call('engine.info', {})).body; }
+  async info() {
+    return (await this.call('engine.info', {})).body;
+  }
 
   /** Uploads a blob unless the engine has it; resumes a partial upload from the engine's offset. Returns its hash. */
   async upload(bytes: Uint8Array): Promise<string> {
@@ -65,9 +76,10 @@ export class TrustClient {
       try {
         const begin = (await this.call('blob.begin', { hash, size: bytes.length })).body;
         if (begin.complete) return hash;
-        for (let off = begin.received; off < bytes.length;) {
+        for (let off = begin.received; off < bytes.length; ) {
           const chunk = bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_BYTES));
-          off = (await this.call('blob.chunk', { hash, offset: off, chunkHash: sha256Hex(chunk) }, chunk)).body.received;
+          off = (await this.call('blob.chunk', { hash, offset: off, chunkHash: sha256Hex(chunk) }, chunk)).body
+            .received;
         }
         await this.call('blob.end', { hash });
         return hash;
@@ -82,16 +94,26 @@ export class TrustClient {
     const referenceHash = await this.upload(req.referenceScene);
     const artifactHash = await this.upload(req.artifact);
     const r = await this.call('job.submit', {
-      referenceHash, artifactHash, kind: req.kind, thresholds: req.thresholds, claimedMetrics: req.claimedMetrics ?? {},
-      complexity: req.complexity ?? 0.5, confidence: req.confidence ?? 0.95, profile: req.profile ?? 'default',
-      ...(req.quorum ? { quorum: req.quorum } : {}), ...(req.producer ? { producer: req.producer } : {}),
+      referenceHash,
+      artifactHash,
+      kind: req.kind,
+      thresholds: req.thresholds,
+      claimedMetrics: req.claimedMetrics ?? {},
+      complexity: req.complexity ?? 0.5,
+      confidence: req.confidence ?? 0.95,
+      profile: req.profile ?? 'default',
+      ...(req.quorum ? { quorum: req.quorum } : {}),
+      ...(req.producer ? { producer: req.producer } : {}),
       ...(req.render ? { render: req.render } : {}),
     });
     return r.body.jobId;
   }
 
   /** Polls until the job has a certificate; survives engine restarts (reconnects) until `timeoutMs`. */
-  async waitForCertificate(jobId: string, opts: { timeoutMs?: number; signal?: AbortSignal; onStatus?: (s: { state: string; votes: number }) => void } = {}): Promise<Certificate> {
+  async waitForCertificate(
+    jobId: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal; onStatus?: (s: { state: string; votes: number }) => void } = {},
+  ): Promise<Certificate> {
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
     let delay = 50;
     while (Date.now() < deadline) {
@@ -100,7 +122,8 @@ export class TrustClient {
         const s = (await this.call('job.get', { jobId })).body;
         opts.onStatus?.(s);
         if (s.certificate) return s.certificate;
-        if (s.state === 'failed') throw new OteError('VERIFICATION_FAILED', `job ${jobId}: ${s.failure?.reason ?? 'failed'}`);
+        if (s.state === 'failed')
+          throw new OteError('VERIFICATION_FAILED', `job ${jobId}: ${s.failure?.reason ?? 'failed'}`);
       } catch (e) {
         if (e instanceof OteError) throw e;
         if (e instanceof EngineRequestError && e.code === 'NOT_FOUND') throw new OteError('BAD_INPUT', e.message);
@@ -116,5 +139,7 @@ export class TrustClient {
     return this.waitForCertificate(await this.submitJob(req), opts);
   }
 
-  close() { this.connection?.close(); }
+  close() {
+    this.connection?.close();
+  }
 }

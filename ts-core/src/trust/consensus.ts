@@ -61,14 +61,18 @@ export function widenCap(quorum: number, contested: boolean): number {
 }
 
 export function weightedMedian(values: number[], weights: number[]): number {
-  const idx = values.map((_, i) => i).filter((i) => weights[i] > 0).sort((a, b) => values[a] - values[b]);
+  const idx = values
+    .map((_, i) => i)
+    .filter((i) => weights[i] > 0)
+    .sort((a, b) => values[a] - values[b]);
   if (idx.length === 0) return NaN;
   const total = idx.reduce((s, i) => s + weights[i], 0);
   let acc = 0;
   for (let j = 0; j < idx.length; j++) {
     acc += weights[idx[j]];
     // Exactly half: average with the next value, as the unweighted median does for even counts.
-    if (Math.abs(acc - total / 2) < 1e-12 * total && j + 1 < idx.length) return (values[idx[j]] + values[idx[j + 1]]) / 2;
+    if (Math.abs(acc - total / 2) < 1e-12 * total && j + 1 < idx.length)
+      return (values[idx[j]] + values[idx[j + 1]]) / 2;
     if (acc > total / 2) return values[idx[j]];
   }
   return values[idx[idx.length - 1]];
@@ -78,13 +82,29 @@ export function deviates(value: number, median: number, metric: MetricName, o: C
   return !(Math.abs(value - median) <= o.relTolerance * Math.abs(median) + o.absTolerance[metric]);
 }
 
-export function decide(votes: Vote[], weights: Map<string, number>, thresholds: Thresholds, options: Partial<ConsensusOptions> = {}): ConsensusResult {
-  const o = { ...DEFAULT_CONSENSUS, ...options, absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...options.absTolerance } };
+export function decide(
+  votes: Vote[],
+  weights: Map<string, number>,
+  thresholds: Thresholds,
+  options: Partial<ConsensusOptions> = {},
+): ConsensusResult {
+  const o = {
+    ...DEFAULT_CONSENSUS,
+    ...options,
+    absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...options.absTolerance },
+  };
   const w = votes.map((v) => Math.max(0, weights.get(v.nodeKey) ?? 0));
   const medians = {} as Record<MetricName, number>;
-  for (const k of METRICS) medians[k] = weightedMedian(votes.map((v) => v.means[k]), w);
-  const dissenting: string[] = [], agreeing: Vote[] = [];
-  votes.forEach((v) => (METRICS.some((k) => deviates(v.means[k], medians[k], k, o)) ? dissenting.push(v.nodeKey) : agreeing.push(v)));
+  for (const k of METRICS)
+    medians[k] = weightedMedian(
+      votes.map((v) => v.means[k]),
+      w,
+    );
+  const dissenting: string[] = [],
+    agreeing: Vote[] = [];
+  votes.forEach((v) =>
+    METRICS.some((k) => deviates(v.means[k], medians[k], k, o)) ? dissenting.push(v.nodeKey) : agreeing.push(v),
+  );
   const weightOf = (vs: Vote[]) => vs.reduce((s, v) => s + Math.max(0, weights.get(v.nodeKey) ?? 0), 0);
   const totalWeight = w.reduce((a, b) => a + b, 0);
   const agreeWeight = weightOf(agreeing);
@@ -96,29 +116,67 @@ export function decide(votes: Vote[], weights: Map<string, number>, thresholds: 
   const n = agreeing.length ? Math.min(...agreeing.map((v) => v.samples.length)) : 0;
   for (const k of METRICS) {
     const perSample: number[] = [];
-    for (let i = 0; i < n; i++) perSample.push(weightedMedian(agreeing.map((v) => v.samples[i][k]), agreeing.map((v) => weights.get(v.nodeKey) ?? 0)));
+    for (let i = 0; i < n; i++)
+      perSample.push(
+        weightedMedian(
+          agreeing.map((v) => v.samples[i][k]),
+          agreeing.map((v) => weights.get(v.nodeKey) ?? 0),
+        ),
+      );
     intervals[k] = meanInterval(perSample, o.confidence);
   }
   const contested = agreeWeight < o.acceptShare * totalWeight - 1e-9 * totalWeight;
   let verdict: Verdict, reason: string;
-  if (votes.length === 0 || totalWeight <= 0) { verdict = 'inconclusive'; reason = 'no weighted votes'; }
-  else if (contested) { verdict = 'inconclusive'; reason = `only ${(100 * agreeWeight / totalWeight).toFixed(0)}% of the voting weight agrees with the median (a 2/3 supermajority is needed)`; }
-  else if (passWeight >= o.acceptShare * agreeWeight - 1e-12) { verdict = 'accepted'; reason = `${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`; }
-  else {
+  if (votes.length === 0 || totalWeight <= 0) {
+    verdict = 'inconclusive';
+    reason = 'no weighted votes';
+  } else if (contested) {
+    verdict = 'inconclusive';
+    reason = `only ${((100 * agreeWeight) / totalWeight).toFixed(0)}% of the voting weight agrees with the median (a 2/3 supermajority is needed)`;
+  } else if (passWeight >= o.acceptShare * agreeWeight - 1e-12) {
+    verdict = 'accepted';
+    reason = `${((100 * passWeight) / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`;
+  } else {
     verdict = 'rejected';
-    const failing = METRICS.filter((k) => thresholds[k] !== undefined && (HIGHER_IS_BETTER[k] ? medians[k] < thresholds[k]! : medians[k] > thresholds[k]!));
-    reason = failing.length ? `below threshold: ${failing.map((k) => `${k} ${medians[k].toFixed(4)} vs ${thresholds[k]}`).join(', ')}` : `only ${(100 * passWeight / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`;
+    const failing = METRICS.filter(
+      (k) =>
+        thresholds[k] !== undefined &&
+        (HIGHER_IS_BETTER[k] ? medians[k] < thresholds[k]! : medians[k] > thresholds[k]!),
+    );
+    reason = failing.length
+      ? `below threshold: ${failing.map((k) => `${k} ${medians[k].toFixed(4)} vs ${thresholds[k]}`).join(', ')}`
+      : `only ${((100 * passWeight) / agreeWeight).toFixed(0)}% of the agreeing weight votes pass`;
   }
   const flagged = contested ? [] : dissenting;
-  return { verdict, reason, medians, intervals, flagged, dissenting, agreeing: agreeing.map((v) => v.nodeKey), passWeight, agreeWeight, totalWeight, contested };
+  return {
+    verdict,
+    reason,
+    medians,
+    intervals,
+    flagged,
+    dissenting,
+    agreeing: agreeing.map((v) => v.nodeKey),
+    passWeight,
+    agreeWeight,
+    totalWeight,
+    contested,
+  };
 }
 
 /**
  * The producer's claimed metrics must be reproduced: a claim better than the consensus by more than the tolerance
  * is a misstatement, and the certificate must not carry it. Returns the metrics whose claim is not reproduced.
  */
-export function unreproducedClaims(claimed: Partial<Record<MetricName, number>>, medians: Record<MetricName, number>, options: Partial<ConsensusOptions> = {}): MetricName[] {
-  const o = { ...DEFAULT_CONSENSUS, ...options, absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...options.absTolerance } };
+export function unreproducedClaims(
+  claimed: Partial<Record<MetricName, number>>,
+  medians: Record<MetricName, number>,
+  options: Partial<ConsensusOptions> = {},
+): MetricName[] {
+  const o = {
+    ...DEFAULT_CONSENSUS,
+    ...options,
+    absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...options.absTolerance },
+  };
   return METRICS.filter((k) => {
     const c = claimed[k];
     if (c === undefined) return false;

@@ -1,10 +1,23 @@
 /** Node crypto for the servers, client and CLI: Ed25519 keys as raw hex, HMAC-SHA256, random nonces. */
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Ed25519Verify } from './certificate.js';
 
-export interface Identity { publicKey: string; privateKey: KeyObject }
+export interface Identity {
+  publicKey: string;
+  privateKey: KeyObject;
+}
 
 export function newIdentity(): Identity {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -37,7 +50,10 @@ export function signHex(id: Identity, message: Uint8Array): string {
 export const ed25519Verify: Ed25519Verify = (publicKeyHex, message, signatureHex) => {
   try {
     if (!/^[0-9a-f]{64}$/i.test(publicKeyHex) || !/^[0-9a-f]{128}$/i.test(signatureHex)) return false;
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyHex, 'hex').toString('base64url') }, format: 'jwk' });
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyHex, 'hex').toString('base64url') },
+      format: 'jwk',
+    });
     return verify(null, message, key, Buffer.from(signatureHex, 'hex'));
   } catch {
     return false;

@@ -47,35 +47,73 @@ function pipeLines(child: ChildProcess, sink?: (l: string) => void) {
   else child.stderr?.resume();
 }
 
-function startEngine(dataDir: string, args: string[], timeoutMs: number, sink?: (l: string) => void): Promise<{ child: ChildProcess; url: string; engineKey: string }> {
-  const child = spawn(process.execPath, [OTE_BIN, 'trust', 'serve', '--data', dataDir, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startEngine(
+  dataDir: string,
+  args: string[],
+  timeoutMs: number,
+  sink?: (l: string) => void,
+): Promise<{ child: ChildProcess; url: string; engineKey: string }> {
+  const child = spawn(process.execPath, [OTE_BIN, 'trust', 'serve', '--data', dataDir, '--json', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   pipeLines(child, sink);
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new OteError('ENGINE_UNREACHABLE', `trust engine did not start within ${timeoutMs} ms`)); }, timeoutMs);
-    child.once('exit', (code) => { clearTimeout(timer); rej(new OteError('ENGINE_UNREACHABLE', `trust engine exited with status ${code} while starting`)); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new OteError('ENGINE_UNREACHABLE', `trust engine did not start within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new OteError('ENGINE_UNREACHABLE', `trust engine exited with status ${code} while starting`));
+    });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const m = JSON.parse(line);
-        if (m.event === 'listening') { clearTimeout(timer); child.removeAllListeners('exit'); res({ child, url: m.url, engineKey: m.engineKey }); }
-      } catch { /* not a status line */ }
+        if (m.event === 'listening') {
+          clearTimeout(timer);
+          child.removeAllListeners('exit');
+          res({ child, url: m.url, engineKey: m.engineKey });
+        }
+      } catch {
+        /* not a status line */
+      }
     });
   });
 }
 
 export async function startEmbeddedTrust(o: EmbeddedOptions): Promise<EmbeddedTrust> {
-  const nodeCount = o.nodes ?? 3, timeoutMs = o.startTimeoutMs ?? 30_000;
+  const nodeCount = o.nodes ?? 3,
+    timeoutMs = o.startTimeoutMs ?? 30_000;
   const serveArgs = [...(o.quorum ? ['--quorum', String(o.quorum)] : []), ...(o.serveArgs ?? [])];
   let eng = await startEngine(o.dataDir, serveArgs, timeoutMs, o.stderr);
   const port = new URL(eng.url).port;
-  const keys = (JSON.parse(readFileSync(join(o.dataDir, 'engine.json'), 'utf8')) as { apiKeys: Record<string, string> }).apiKeys;
+  const keys = (JSON.parse(readFileSync(join(o.dataDir, 'engine.json'), 'utf8')) as { apiKeys: Record<string, string> })
+    .apiKeys;
   const [id, secret] = Object.entries(keys)[0];
   const nodes: ChildProcess[] = [];
   const self: EmbeddedTrust = {
-    url: eng.url, apiKey: { id, secret }, engineKey: eng.engineKey, engine: eng.child, nodes,
+    url: eng.url,
+    apiKey: { id, secret },
+    engineKey: eng.engineKey,
+    engine: eng.child,
+    nodes,
     client: () => new TrustClient({ url: self.url, apiKey: { id, secret } }),
     addNode(args = [], index = nodes.length) {
-      const child = spawn(process.execPath, [OTE_BIN, 'trust', 'node', '--engine', self.url, '--key', join(o.dataDir, `node-${index}.key`), ...(o.nodeArgs?.(index) ?? []), ...args],
-        { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          OTE_BIN,
+          'trust',
+          'node',
+          '--engine',
+          self.url,
+          '--key',
+          join(o.dataDir, `node-${index}.key`),
+          ...(o.nodeArgs?.(index) ?? []),
+          ...args,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       pipeLines(child, o.stderr);
       nodes.push(child);
       return child;
@@ -91,22 +129,40 @@ export async function startEmbeddedTrust(o: EmbeddedOptions): Promise<EmbeddedTr
         for (;;) {
           const info = await client.info().catch(() => ({ nodes: [] }));
           if ((info.nodes as { connected: boolean }[]).filter((n) => n.connected).length >= count) return;
-          if (Date.now() > deadline) throw new OteError('ENGINE_UNREACHABLE', `fewer than ${count} verifier nodes connected within ${ms} ms`);
+          if (Date.now() > deadline)
+            throw new OteError('ENGINE_UNREACHABLE', `fewer than ${count} verifier nodes connected within ${ms} ms`);
           await new Promise((r) => setTimeout(r, 100));
         }
-      } finally { client.close(); }
+      } finally {
+        client.close();
+      }
     },
     async stop() {
       const all = [...nodes, self.engine].filter((c) => c.exitCode === null && c.signalCode === null);
-      await Promise.all(all.map((c) => new Promise<void>((r) => {
-        const t = setTimeout(() => { c.kill('SIGKILL'); }, 3000);
-        c.once('exit', () => { clearTimeout(t); r(); });
-        c.kill('SIGTERM');
-      })));
+      await Promise.all(
+        all.map(
+          (c) =>
+            new Promise<void>((r) => {
+              const t = setTimeout(() => {
+                c.kill('SIGKILL');
+              }, 3000);
+              c.once('exit', () => {
+                clearTimeout(t);
+                r();
+              });
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
     },
   };
   for (let i = 0; i < nodeCount; i++) self.addNode();
   // Ready when the engine sees every node (bounded wait).
-  try { await self.waitForNodes(nodeCount); } catch (e) { await self.stop(); throw e; }
+  try {
+    await self.waitForNodes(nodeCount);
+  } catch (e) {
+    await self.stop();
+    throw e;
+  }
   return self;
 }

@@ -11,30 +11,55 @@ import type { Replies } from './replies.js';
 
 /** A request that failed: the engine's error code (BAD_MESSAGE, CONFLICT…), or TIMEOUT, DISCONNECTED, UNREACHABLE. */
 export class EngineRequestError extends Error {
-  constructor(readonly code: string, message: string) { super(message); this.name = 'EngineRequestError'; }
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineRequestError';
+  }
 }
 
-export interface ConnectionOptions { ca?: string | Buffer; timeoutMs?: number }
+export interface ConnectionOptions {
+  ca?: string | Buffer;
+  timeoutMs?: number;
+}
 
-export interface Reply<B> { body: B; payload?: Buffer }
+export interface Reply<B> {
+  body: B;
+  payload?: Buffer;
+}
 type Extra = { auth?: ClientAuth; payload?: Uint8Array };
 
 /** A frame from the engine as far as this side reads it. */
-interface Incoming { type: string; re?: string; body: Record<string, unknown> }
+interface Incoming {
+  type: string;
+  re?: string;
+  body: Record<string, unknown>;
+}
 
 export class EngineConnection {
-  private pending = new Map<string, { resolve: (v: Reply<unknown>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private pending = new Map<
+    string,
+    { resolve: (v: Reply<unknown>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   /** Messages that answer no request of ours: pushed events (`assign`), and errors whose request id was unreadable. */
   onEvent?: (type: string, body: Record<string, unknown>) => void;
   onClose?: () => void;
   closed = false;
 
-  private constructor(private ws: WebSocket, private timeoutMs: number) {
+  private constructor(
+    private ws: WebSocket,
+    private timeoutMs: number,
+  ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       try {
         let msg: Incoming, payload: Buffer | undefined;
-        if (isBinary) { const f = decodeBinary(data); msg = f.header as Incoming; payload = f.payload; }
-        else msg = JSON.parse(data.toString('utf8')) as Incoming;
+        if (isBinary) {
+          const f = decodeBinary(data);
+          msg = f.header as Incoming;
+          payload = f.payload;
+        } else msg = JSON.parse(data.toString('utf8')) as Incoming;
         if (msg.re && this.pending.has(msg.re)) {
           const p = this.pending.get(msg.re)!;
           this.pending.delete(msg.re);
@@ -42,15 +67,22 @@ export class EngineConnection {
           if (msg.type === 'error') p.reject(new EngineRequestError(String(msg.body.code), String(msg.body.message)));
           else p.resolve({ body: msg.body, payload });
         } else if (!msg.re) this.onEvent?.(msg.type, msg.body);
-      } catch { /* a garbled frame from the engine is dropped; the request times out */ }
+      } catch {
+        /* a garbled frame from the engine is dropped; the request times out */
+      }
     });
     ws.on('close', () => {
       this.closed = true;
-      for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new EngineRequestError('DISCONNECTED', 'connection closed')); }
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new EngineRequestError('DISCONNECTED', 'connection closed'));
+      }
       this.pending.clear();
       this.onClose?.();
     });
-    ws.on('error', () => { /* surfaced through close */ });
+    ws.on('error', () => {
+      /* surfaced through close */
+    });
   }
 
   static connect(url: string, o: ConnectionOptions = {}): Promise<EngineConnection> {
@@ -64,7 +96,7 @@ export class EngineConnection {
   /** Sends one request; `auth` is computed by the caller from the body. */
   async request<T extends RequestType>(type: T, body: RequestBody<T>, extra: Extra = {}): Promise<Reply<Replies[T]>> {
     // The engine answers each request type with its Replies body (replies.ts); it is trusted, not re-validated.
-    return await this.requestUnchecked(type, body, extra) as Reply<Replies[T]>;
+    return (await this.requestUnchecked(type, body, extra)) as Reply<Replies[T]>;
   }
 
   /** Sends any type and body, unchecked by the compiler (tests of hostile clients use it). */
@@ -73,15 +105,24 @@ export class EngineConnection {
     const id = randomBytes(8).toString('hex');
     const env: OutgoingEnvelope = { v: PROTOCOL_VERSION, type, id, body, ...(extra.auth ? { auth: extra.auth } : {}) };
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.pending.delete(id); reject(new EngineRequestError('TIMEOUT', `${type}: no reply in ${this.timeoutMs} ms`)); }, this.timeoutMs);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new EngineRequestError('TIMEOUT', `${type}: no reply in ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.ws.send(extra.payload ? encodeBinary(env, extra.payload) : JSON.stringify(env));
     });
   }
 
   /** Sends raw bytes or text as-is (tests use this to send malformed frames). */
-  sendRaw(data: string | Buffer) { this.ws.send(data); }
+  sendRaw(data: string | Buffer) {
+    this.ws.send(data);
+  }
 
-  close() { this.ws.close(); }
-  terminate() { this.ws.terminate(); }
+  close() {
+    this.ws.close();
+  }
+  terminate() {
+    this.ws.terminate();
+  }
 }

@@ -82,8 +82,16 @@ export class TrustEngine {
 
   constructor(options: EngineOptions) {
     const o = {
-      host: '127.0.0.1', port: 0, quorum: 3, assignTimeoutMs: 60_000, maxBlobBytes: 256 << 20, rateLimit: 200, clockSkewMs: 60_000,
-      reputation: DEFAULT_REPUTATION, spotChecks: true, ...options,
+      host: '127.0.0.1',
+      port: 0,
+      quorum: 3,
+      assignTimeoutMs: 60_000,
+      maxBlobBytes: 256 << 20,
+      rateLimit: 200,
+      clockSkewMs: 60_000,
+      reputation: DEFAULT_REPUTATION,
+      spotChecks: true,
+      ...options,
     };
     if (options.allowedNodes) {
       const bad = options.allowedNodes.find((k) => !/^[0-9a-fA-F]{64}$/.test(k));
@@ -101,19 +109,44 @@ export class TrustEngine {
     this.store.whenRolledBack(() => this.log.reloadAfterRollback());
     this.blobs = new BlobStore(join(o.dataDir, 'blobs'), o.maxBlobBytes);
     this.limiter = new RateLimiter(o.rateLimit);
-    this.auth = new Authenticator({ engineKey: this.engineKey, apiKeys: this.apiKeys, clockSkewMs: o.clockSkewMs, allowedNodes: this.allowed, log: this.say }, this.store);
+    this.auth = new Authenticator(
+      {
+        engineKey: this.engineKey,
+        apiKeys: this.apiKeys,
+        clockSkewMs: o.clockSkewMs,
+        allowedNodes: this.allowed,
+        log: this.say,
+      },
+      this.store,
+    );
     const connected = () => this.nodes.keys();
-    this.verdicts = new Verdicts(this.store, this.log, this.identity, { consensus: o.consensus, reputation: o.reputation, log: this.say }, connected);
-    this.jobs = new Jobs(this.store, this.log, this.blobs, this.verdicts, { quorum: o.quorum, log: this.say });
-    this.scheduler = new Scheduler(this.store, { reputation: o.reputation, spotChecks: o.spotChecks, assignTimeoutMs: o.assignTimeoutMs, log: this.say }, {
+    this.verdicts = new Verdicts(
+      this.store,
+      this.log,
+      this.identity,
+      { consensus: o.consensus, reputation: o.reputation, log: this.say },
       connected,
-      send: (node, assign) => { const conn = this.nodes.get(node); if (conn) this.transport.push(conn, 'assign', assign); },
-      blobSize: (hash) => this.blobs.size(hash),
-      finalize: (jobId) => this.verdicts.finalize(jobId),
-      fail: (jobId, why) => this.jobs.fail(jobId, why),
-    });
+    );
+    this.jobs = new Jobs(this.store, this.log, this.blobs, this.verdicts, { quorum: o.quorum, log: this.say });
+    this.scheduler = new Scheduler(
+      this.store,
+      { reputation: o.reputation, spotChecks: o.spotChecks, assignTimeoutMs: o.assignTimeoutMs, log: this.say },
+      {
+        connected,
+        send: (node, assign) => {
+          const conn = this.nodes.get(node);
+          if (conn) this.transport.push(conn, 'assign', assign);
+        },
+        blobSize: (hash) => this.blobs.size(hash),
+        finalize: (jobId) => this.verdicts.finalize(jobId),
+        fail: (jobId, why) => this.jobs.fail(jobId, why),
+      },
+    );
     this.transport = new Transport({
-      host: o.host, port: o.port, tls: o.tls, log: this.say,
+      host: o.host,
+      port: o.port,
+      tls: o.tls,
+      log: this.say,
       onRequest: (conn, req, payload) => this.onRequest(conn, req, payload),
       onClose: (conn) => this.onClose(conn),
     });
@@ -122,8 +155,12 @@ export class TrustEngine {
     this.store.dropOpenAssignments();
   }
 
-  get engineKey(): string { return this.identity.publicKey; }
-  get url(): string { return this.transport.url; }
+  get engineKey(): string {
+    return this.identity.publicKey;
+  }
+  get url(): string {
+    return this.transport.url;
+  }
 
   async start(): Promise<string> {
     const url = await this.transport.listen();
@@ -140,13 +177,24 @@ export class TrustEngine {
   }
 
   /** Fills every running job's quorum from connected trusted nodes, and finalizes jobs whose votes are in. */
-  schedule() { this.scheduler.schedule(); }
+  schedule() {
+    this.scheduler.schedule();
+  }
 
   info(): EngineInfo {
     return {
-      engineKey: this.engineKey, version: PROTOCOL_VERSION, quorum: this.quorum, logSize: this.log.size, allowList: this.allowed ? this.allowed.size : null,
+      engineKey: this.engineKey,
+      version: PROTOCOL_VERSION,
+      quorum: this.quorum,
+      logSize: this.log.size,
+      allowList: this.allowed ? this.allowed.size : null,
       nodes: this.store.nodes().map((r) => ({
-        key: r.key, connected: this.nodes.has(r.key), trusted: isTrusted(r, this.reputation), reputation: lowerBound(r, this.reputation), alpha: r.alpha, beta: r.beta,
+        key: r.key,
+        connected: this.nodes.has(r.key),
+        trusted: isTrusted(r, this.reputation),
+        reputation: lowerBound(r, this.reputation),
+        alpha: r.alpha,
+        beta: r.beta,
       })),
     };
   }
@@ -167,7 +215,8 @@ export class TrustEngine {
 
   /** Rate limit, then authorization, then the request itself. */
   private onRequest(conn: Conn, req: Request, payload: Buffer | undefined) {
-    if (!this.limiter.take(req.auth?.key ?? conn.nodeKey ?? conn.remote)) throw new ProtocolError('RATE_LIMITED', 'too many requests; slow down');
+    if (!this.limiter.take(req.auth?.key ?? conn.nodeKey ?? conn.remote))
+      throw new ProtocolError('RATE_LIMITED', 'too many requests; slow down');
     this.auth.authorize(conn, req);
     this.handle(conn, req, payload);
   }
@@ -176,8 +225,10 @@ export class TrustEngine {
   private handle(conn: Conn, req: Request, payload: Buffer | undefined) {
     const t = this.transport;
     switch (req.type) {
-      case 'engine.info': return t.reply(conn, req, this.info());
-      case 'node.hello': return t.reply(conn, req, this.auth.challenge(conn, req.body));
+      case 'engine.info':
+        return t.reply(conn, req, this.info());
+      case 'node.hello':
+        return t.reply(conn, req, this.auth.challenge(conn, req.body));
       case 'node.auth': {
         const node = this.auth.prove(conn, req.body.sig);
         const old = this.nodes.get(node.publicKey);
@@ -198,8 +249,11 @@ export class TrustEngine {
       case 'blob.chunk': {
         // The transport delivers blob.chunk only from binary frames, which always carry a payload.
         const bytes = payload ?? Buffer.alloc(0);
-        if (sha256Hex(bytes) !== req.body.chunkHash) throw new ProtocolError('BAD_MESSAGE', 'blob.chunk.chunkHash: does not match the bytes');
-        return t.reply(conn, req, { received: this.blobs.append(req.body.hash, this.pendingSize(req.body.hash), req.body.offset, bytes) });
+        if (sha256Hex(bytes) !== req.body.chunkHash)
+          throw new ProtocolError('BAD_MESSAGE', 'blob.chunk.chunkHash: does not match the bytes');
+        return t.reply(conn, req, {
+          received: this.blobs.append(req.body.hash, this.pendingSize(req.body.hash), req.body.offset, bytes),
+        });
       }
       case 'blob.end': {
         this.blobs.finish(req.body.hash, this.pendingSize(req.body.hash));
@@ -208,7 +262,8 @@ export class TrustEngine {
       }
       case 'blob.get': {
         const { hash, offset, length } = req.body;
-        if (!conn.nodeKey || !this.store.mayFetch(conn.nodeKey, hash)) throw new ProtocolError('FORBIDDEN', 'blob.get.hash: not a blob of a job assigned to this node');
+        if (!conn.nodeKey || !this.store.mayFetch(conn.nodeKey, hash))
+          throw new ProtocolError('FORBIDDEN', 'blob.get.hash: not a blob of a job assigned to this node');
         const total = this.blobs.size(hash);
         const chunk = this.blobs.read(hash, offset, Math.min(length, Math.max(0, total - offset)));
         return t.replyBinary(conn, req, 'blob.data', { hash, offset, total }, chunk);
@@ -220,7 +275,8 @@ export class TrustEngine {
         this.scheduler.schedule();
         return t.reply(conn, req, { jobId });
       }
-      case 'job.get': return t.reply(conn, req, this.jobs.status(req.body.jobId));
+      case 'job.get':
+        return t.reply(conn, req, this.jobs.status(req.body.jobId));
       case 'node.vote': {
         this.jobs.acceptVote(this.nodeKeyOf(conn), req.body.vote);
         this.scheduler.schedule();
@@ -231,12 +287,17 @@ export class TrustEngine {
         t.reply(conn, req, { ok: true });
         return this.scheduler.schedule();
       }
-      case 'log.checkpoint': return t.reply(conn, req, { checkpoint: this.store.tx(() => this.log.checkpoint()) });
+      case 'log.checkpoint':
+        return t.reply(conn, req, { checkpoint: this.store.tx(() => this.log.checkpoint()) });
       case 'log.inclusion': {
         const { index, size } = req.body;
-        return t.reply(conn, req, { proof: proof(() => this.log.inclusion(index, size)), leaf: index < this.log.size ? this.log.event(index) : null });
+        return t.reply(conn, req, {
+          proof: proof(() => this.log.inclusion(index, size)),
+          leaf: index < this.log.size ? this.log.event(index) : null,
+        });
       }
-      case 'log.consistency': return t.reply(conn, req, { proof: proof(() => this.log.consistency(req.body.first, req.body.second)) });
+      case 'log.consistency':
+        return t.reply(conn, req, { proof: proof(() => this.log.consistency(req.body.first, req.body.second)) });
       default: {
         const unhandled: never = req;
         throw new ProtocolError('BAD_MESSAGE', `type: ${(unhandled as Request).type} is not a request`);
@@ -252,12 +313,17 @@ export class TrustEngine {
 
   private pendingSize(hash: string): number {
     const s = this.declared.get(hash);
-    if (s === undefined) throw new ProtocolError('CONFLICT', 'blob.begin must come first (on every connection after a restart)');
+    if (s === undefined)
+      throw new ProtocolError('CONFLICT', 'blob.begin must come first (on every connection after a restart)');
     return s;
   }
 }
 
 /** A proof the log cannot give (a size beyond it) is NOT_FOUND, not an internal error. */
 function proof(f: () => string[]): string[] {
-  try { return f(); } catch (e) { throw new ProtocolError('NOT_FOUND', (e as Error).message); }
+  try {
+    return f();
+  } catch (e) {
+    throw new ProtocolError('NOT_FOUND', (e as Error).message);
+  }
 }

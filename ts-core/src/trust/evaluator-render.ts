@@ -55,8 +55,10 @@ async function unlitMaterialColors(scene: Scene): Promise<Float32Array> {
     if (!t) return [1, 1, 1, 1];
     let m = means.get(index!);
     if (!m) {
-      const s = [0, 0, 0, 0], n = t.width * t.height;
-      for (let i = 0; i < n; i++) for (let c = 0; c < 4; c++) s[c] += c < 3 ? lut[t.data[4 * i + c]] : t.data[4 * i + c] / 255;
+      const s = [0, 0, 0, 0],
+        n = t.width * t.height;
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < 4; c++) s[c] += c < 3 ? lut[t.data[4 * i + c]] : t.data[4 * i + c] / 255;
       m = s.map((v) => v / Math.max(1, n));
       means.set(index!, m);
     }
@@ -64,8 +66,10 @@ async function unlitMaterialColors(scene: Scene): Promise<Float32Array> {
   };
   const out = new Float32Array(scene.materials.length * 4);
   scene.materials.forEach((mat, i) => {
-    const b = mean(mat.baseColorTexture?.texture), e = mean(mat.emissiveTexture?.texture);
-    for (let c = 0; c < 3; c++) out[4 * i + c] = mat.baseColorFactor[c] * b[c] + mat.emissiveFactor[c] * mat.emissiveStrength * e[c];
+    const b = mean(mat.baseColorTexture?.texture),
+      e = mean(mat.emissiveTexture?.texture);
+    for (let c = 0; c < 3; c++)
+      out[4 * i + c] = mat.baseColorFactor[c] * b[c] + mat.emissiveFactor[c] * mat.emissiveStrength * e[c];
     out[4 * i + 3] = mat.baseColorFactor[3] * b[3];
   });
   return out;
@@ -89,7 +93,10 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
    * the consensus tolerance (the path tracer and lightmapped renderer run on CPU threads either way).
    * `defaults`: the render spec of jobs that state none.
    */
-  constructor(private backend: 'cpu' | 'cuda' = 'cpu', private defaults: RenderSpec = DEFAULT_RENDER) {}
+  constructor(
+    private backend: 'cpu' | 'cuda' = 'cpu',
+    private defaults: RenderSpec = DEFAULT_RENDER,
+  ) {}
 
   /**
    * Where the samples stand: the scene's cameras, else views a viewer would choose (render/views.ts, traced on the
@@ -99,7 +106,9 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   private async anchorsOf(reference: Scene): Promise<View[]> {
     let p = this.anchors.get(reference);
     if (!p) {
-      p = import('../render/views.js').then(async ({ planSceneViews }) => (await planSceneViews(reference, { count: 3, width: 96 })).views);
+      p = import('../render/views.js').then(
+        async ({ planSceneViews }) => (await planSceneViews(reference, { count: 3, width: 96 })).views,
+      );
       this.anchors.set(reference, p);
     }
     return p;
@@ -114,7 +123,8 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   private sunlit = new WeakMap<Scene, { key: string; scene: Scene }>();
   private withEnvironment(scene: Scene, env: RenderEnvironment | undefined): Scene {
     if (!env?.sun) return scene;
-    const key = JSON.stringify(env.sun), hit = this.sunlit.get(scene);
+    const key = JSON.stringify(env.sun),
+      hit = this.sunlit.get(scene);
     if (hit?.key === key) return hit.scene;
     const out = withEnvironmentSun(scene, env);
     this.sunlit.set(scene, { key, scene: out });
@@ -125,20 +135,40 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
   async renderLikeReference(scene: Scene, view: View, spec: RenderSpec, seed: number): Promise<FloatImage> {
     if (spec.reference === 'pathtrace') {
       const { renderPathtraced } = await import('../render/pathtrace.js');
-      return renderPathtraced(this.withEnvironment(scene, spec.environment), view, { spp: spec.spp, bounces: spec.bounces, seed, sky: spec.environment?.sky });
+      return renderPathtraced(this.withEnvironment(scene, spec.environment), view, {
+        spp: spec.spp,
+        bounces: spec.bounces,
+        seed,
+        sky: spec.environment?.sky,
+      });
     }
     const { renderView } = await import('../render/render-view.js');
     let materialColors: Float32Array | undefined;
     if (spec.reference === 'albedo') {
       let p = this.unlit.get(scene);
-      if (!p) { p = unlitMaterialColors(scene); this.unlit.set(scene, p); }
+      if (!p) {
+        p = unlitMaterialColors(scene);
+        this.unlit.set(scene, p);
+      }
       materialColors = await p;
     }
-    return renderView(scene, view, { mode: spec.reference, spp: spec.spp, seed, backend: this.backend, materialColors });
+    return renderView(scene, view, {
+      mode: spec.reference,
+      spp: spec.spp,
+      seed,
+      backend: this.backend,
+      materialColors,
+    });
   }
 
   /** Renders the candidate as it will be seen. */
-  async renderCandidate(artifact: Uint8Array, kind: ArtifactKind, view: View, spec: RenderSpec, seed: number): Promise<FloatImage> {
+  async renderCandidate(
+    artifact: Uint8Array,
+    kind: ArtifactKind,
+    view: View,
+    spec: RenderSpec,
+    seed: number,
+  ): Promise<FloatImage> {
     if (kind === 'splat') {
       const { renderSplats } = await import('../native/splat.js');
       const { splatCamera } = await import('../native/splat-camera.js');
@@ -147,11 +177,20 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     }
     const { renderLightmappedGltf } = await import('../render/lightmapped-gltf.js');
     return renderLightmappedGltf(await this.lit.get(artifact), view, {
-      spp: spec.spp, seed, backend: this.backend, renderUnlit: (scene, v) => this.renderLikeReference(scene, v, spec, seed),
+      spp: spec.spp,
+      seed,
+      backend: this.backend,
+      renderUnlit: (scene, v) => this.renderLikeReference(scene, v, spec, seed),
     });
   }
 
-  async evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec, render?: RenderSpec): Promise<SampleResult> {
+  async evaluate(
+    reference: Uint8Array,
+    artifact: Uint8Array,
+    kind: ArtifactKind,
+    sample: SampleSpec,
+    render?: RenderSpec,
+  ): Promise<SampleResult> {
     if (!this.kinds.includes(kind)) throw new Error(`${this.name} cannot evaluate ${kind} artifacts`);
     const spec: RenderSpec = { ...this.defaults, ...render };
     // Loaded lazily: metrics load the native addon, which the pure parts of the trust module must not require.
@@ -178,8 +217,16 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
 
 /** The sample, then its crop doubled about the same centre, the whole anchor view, and the next anchor's. */
 export function alternativeSamples(s: SampleSpec): SampleSpec[] {
-  const cx = s.crop.x + s.crop.w / 2, cy = s.crop.y + s.crop.h / 2, w = Math.min(1, 2 * s.crop.w), h = Math.min(1, 2 * s.crop.h);
+  const cx = s.crop.x + s.crop.w / 2,
+    cy = s.crop.y + s.crop.h / 2,
+    w = Math.min(1, 2 * s.crop.w),
+    h = Math.min(1, 2 * s.crop.h);
   const wide = { x: Math.min(1 - w, Math.max(0, cx - w / 2)), y: Math.min(1 - h, Math.max(0, cy - h / 2)), w, h };
   const whole = { x: 0, y: 0, w: 1, h: 1 };
-  return [s, { ...s, crop: wide }, { ...s, crop: whole }, { ...s, azimuth: s.azimuth + (2 * Math.PI) / 3, crop: whole }];
+  return [
+    s,
+    { ...s, crop: wide },
+    { ...s, crop: whole },
+    { ...s, azimuth: s.azimuth + (2 * Math.PI) / 3, crop: whole },
+  ];
 }

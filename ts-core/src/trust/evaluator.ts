@@ -7,12 +7,22 @@
 import type { SampleSpec } from './sampling.js';
 import type { ArtifactKind, RenderSpec } from './types.js';
 
-export interface SampleResult { psnr: number; ssim: number; flip: number }
+export interface SampleResult {
+  psnr: number;
+  ssim: number;
+  flip: number;
+}
 
 export interface SampleEvaluator {
   readonly name: string;
   /** Artifact kinds it can evaluate; a node declares these to the engine. */
   readonly kinds: ArtifactKind[];
   /** `render`: how the job says to render (absent in jobs from before render specs: the evaluator's default). */
-  evaluate(reference: Uint8Array, artifact: Uint8Array, kind: ArtifactKind, sample: SampleSpec, render?: RenderSpec): Promise<SampleResult>;
+  evaluate(
+    reference: Uint8Array,
+    artifact: Uint8Array,
+    kind: ArtifactKind,
+    sample: SampleSpec,
+    render?: RenderSpec,
+  ): Promise<SampleResult>;
 }

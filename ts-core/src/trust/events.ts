@@ -11,8 +11,23 @@ export type EngineEvent =
   | { type: 'job.submitted'; jobId: string; apiKey: string; spec: Partial<JobSpec> }
   | { type: 'job.seed'; jobId: string; engineNonce: string; seed: string; maxSamples: number }
   | { type: 'vote'; jobId: string; role: SeatRole; vote: Vote }
-  | { type: 'reputation'; node: string; jobId: string; role: SeatRole; outcome: 'agree' | 'flagged'; alpha: number; beta: number }
-  | { type: 'verdict'; jobId: string; verdict: 'accepted' | 'rejected'; reason: string; medians: Record<MetricName, number>; flagged: string[] }
+  | {
+      type: 'reputation';
+      node: string;
+      jobId: string;
+      role: SeatRole;
+      outcome: 'agree' | 'flagged';
+      alpha: number;
+      beta: number;
+    }
+  | {
+      type: 'verdict';
+      jobId: string;
+      verdict: 'accepted' | 'rejected';
+      reason: string;
+      medians: Record<MetricName, number>;
+      flagged: string[];
+    }
   | { type: 'certificate'; body: CertificateBody }
   /** A node could not verify the job (its own failure): its seat reopens for another node. */
   | { type: 'node.error'; jobId: string; node: string; reason: string }

@@ -56,14 +56,20 @@ export function rootOf(leaves: Hash[]): Hash {
 
 /** Audit path for leaf `index` in the tree of the first `size` leaves (RFC 6962 PATH(m, D[n])). */
 export function inclusionProof(leafAt: LeafAt, index: number, size: number): Hash[] {
-  if (!(Number.isInteger(index) && Number.isInteger(size) && index >= 0 && index < size)) throw new RangeError(`no leaf ${index} in a tree of ${size}`);
+  if (!(Number.isInteger(index) && Number.isInteger(size) && index >= 0 && index < size))
+    throw new RangeError(`no leaf ${index} in a tree of ${size}`);
   const path: Hash[] = [];
   const walk = (m: number, lo: number, hi: number) => {
     const n = hi - lo;
     if (n <= 1) return;
     const k = split(n);
-    if (m < k) { walk(m, lo, lo + k); path.push(subtreeRoot(leafAt, lo + k, hi)); }
-    else { walk(m - k, lo + k, hi); path.push(subtreeRoot(leafAt, lo, lo + k)); }
+    if (m < k) {
+      walk(m, lo, lo + k);
+      path.push(subtreeRoot(leafAt, lo + k, hi));
+    } else {
+      walk(m - k, lo + k, hi);
+      path.push(subtreeRoot(leafAt, lo, lo + k));
+    }
   };
   walk(index, 0, size);
   return path;
@@ -71,15 +77,24 @@ export function inclusionProof(leafAt: LeafAt, index: number, size: number): Has
 
 /** Consistency proof between the trees of the first `first` and `second` leaves (RFC 6962 PROOF(m, D[n])). */
 export function consistencyProof(leafAt: LeafAt, first: number, second: number): Hash[] {
-  if (!(Number.isInteger(first) && Number.isInteger(second) && first >= 0 && first <= second)) throw new RangeError(`no consistency proof from ${first} to ${second}`);
+  if (!(Number.isInteger(first) && Number.isInteger(second) && first >= 0 && first <= second))
+    throw new RangeError(`no consistency proof from ${first} to ${second}`);
   if (first === 0 || first === second) return [];
   const proof: Hash[] = [];
   const sub = (m: number, lo: number, hi: number, whole: boolean) => {
     const n = hi - lo;
-    if (m === n) { if (!whole) proof.push(subtreeRoot(leafAt, lo, hi)); return; }
+    if (m === n) {
+      if (!whole) proof.push(subtreeRoot(leafAt, lo, hi));
+      return;
+    }
     const k = split(n);
-    if (m <= k) { sub(m, lo, lo + k, whole); proof.push(subtreeRoot(leafAt, lo + k, hi)); }
-    else { sub(m - k, lo + k, hi, false); proof.push(subtreeRoot(leafAt, lo, lo + k)); }
+    if (m <= k) {
+      sub(m, lo, lo + k, whole);
+      proof.push(subtreeRoot(leafAt, lo + k, hi));
+    } else {
+      sub(m - k, lo + k, hi, false);
+      proof.push(subtreeRoot(leafAt, lo, lo + k));
+    }
   };
   sub(first, 0, second, true);
   return proof;
@@ -91,13 +106,18 @@ const isHash = (h: unknown): h is Hash => h instanceof Uint8Array && h.length ==
 export function verifyInclusion(leaf: Hash, index: number, size: number, proof: Hash[], root: Hash): boolean {
   if (!isHash(leaf) || !isHash(root) || !Array.isArray(proof) || !proof.every(isHash)) return false;
   if (!(Number.isInteger(index) && Number.isInteger(size) && index >= 0 && index < size)) return false;
-  let fn = index, sn = size - 1;
+  let fn = index,
+    sn = size - 1;
   let r = leaf;
   for (const p of proof) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      if (fn % 2 === 0)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
     } else {
       r = nodeHash(r, p);
     }
@@ -108,7 +128,13 @@ export function verifyInclusion(leaf: Hash, index: number, size: number, proof: 
 }
 
 /** RFC 9162 2.1.4.2. False (never throws) on any malformed input. */
-export function verifyConsistency(first: number, second: number, firstRoot: Hash, secondRoot: Hash, proof: Hash[]): boolean {
+export function verifyConsistency(
+  first: number,
+  second: number,
+  firstRoot: Hash,
+  secondRoot: Hash,
+  proof: Hash[],
+): boolean {
   if (!isHash(firstRoot) || !isHash(secondRoot) || !Array.isArray(proof) || !proof.every(isHash)) return false;
   if (!(Number.isInteger(first) && Number.isInteger(second) && first >= 0 && first <= second)) return false;
   if (first === second) return proof.length === 0 && bytesEqual(firstRoot, secondRoot);
@@ -117,15 +143,24 @@ export function verifyConsistency(first: number, second: number, firstRoot: Hash
   // A power-of-two first tree is itself a subtree: its root starts the path.
   if ((first & (first - 1)) === 0) path = [firstRoot, ...proof];
   if (path.length === 0) return false;
-  let fn = first - 1, sn = second - 1;
-  while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
-  let fr = path[0], sr = path[0];
+  let fn = first - 1,
+    sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0],
+    sr = path[0];
   for (const c of path.slice(1)) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      if (fn % 2 === 0)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
     } else {
       sr = nodeHash(sr, c);
     }

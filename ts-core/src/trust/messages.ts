@@ -19,18 +19,35 @@ const Strict = <P extends TProperties>(properties: P) => Type.Object(properties,
 const OneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ enum: [...values] });
 /** Exactly three numbers (a JSON array; the type is a tuple). */
 const Triple = (limits: { minimum: number; maximum: number }) =>
-  Type.Unsafe<[number, number, number]>({ type: 'array', minItems: 3, maxItems: 3, items: { type: 'number', ...limits } });
+  Type.Unsafe<[number, number, number]>({
+    type: 'array',
+    minItems: 3,
+    maxItems: 3,
+    items: { type: 'number', ...limits },
+  });
 
 const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const Sig128 = Type.String({ pattern: '^[0-9a-f]{128}$' });
 const JobId = Type.String({ maxLength: 64 });
 const Kind = OneOf(['lightmap-gltf', 'splat'] as const satisfies readonly ArtifactKind[]);
-const Metrics = Strict({ psnr: Type.Optional(Type.Number()), ssim: Type.Optional(Type.Number()), flip: Type.Optional(Type.Number()) });
+const Metrics = Strict({
+  psnr: Type.Optional(Type.Number()),
+  ssim: Type.Optional(Type.Number()),
+  flip: Type.Optional(Type.Number()),
+});
 const MetricMeans = Strict({ psnr: Type.Number(), ssim: Type.Number(), flip: Type.Number() });
-const Sample = Strict({ index: Type.Integer({ minimum: 0 }), psnr: Type.Number(), ssim: Type.Number(), flip: Type.Number() });
+const Sample = Strict({
+  index: Type.Integer({ minimum: 0 }),
+  psnr: Type.Number(),
+  ssim: Type.Number(),
+  flip: Type.Number(),
+});
 
 export const ClientAuthSchema = Strict({
-  key: Type.String({ maxLength: 128 }), ts: Type.Integer(), nonce: Type.String({ pattern: '^[0-9a-f]{16,64}$' }), sig: Hex64,
+  key: Type.String({ maxLength: 128 }),
+  ts: Type.Integer(),
+  nonce: Type.String({ pattern: '^[0-9a-f]{16,64}$' }),
+  sig: Hex64,
 });
 export type ClientAuth = Static<typeof ClientAuthSchema>;
 
@@ -61,21 +78,37 @@ export const RenderSpecSchema = Strict({
   bounces: Type.Integer({ minimum: 0, maximum: 16 }),
   pixels: Type.Integer({ minimum: 16, maximum: 256 }),
   exposure: Type.Optional(Type.Number({ minimum: -20, maximum: 20 })),
-  environment: Type.Optional(Strict({
-    sky: Strict({
-      type: OneOf(['none', 'constant', 'gradient']),
-      color: Type.Optional(Rgb), zenith: Type.Optional(Rgb), horizon: Type.Optional(Rgb), ground: Type.Optional(Rgb),
+  environment: Type.Optional(
+    Strict({
+      sky: Strict({
+        type: OneOf(['none', 'constant', 'gradient']),
+        color: Type.Optional(Rgb),
+        zenith: Type.Optional(Rgb),
+        horizon: Type.Optional(Rgb),
+        ground: Type.Optional(Rgb),
+      }),
+      sun: Type.Optional(
+        Strict({
+          direction: Triple({ minimum: -1, maximum: 1 }),
+          color: Rgb,
+          angularDiameter: Type.Number({ minimum: 0, maximum: 30 }),
+        }),
+      ),
     }),
-    sun: Type.Optional(Strict({ direction: Triple({ minimum: -1, maximum: 1 }), color: Rgb, angularDiameter: Type.Number({ minimum: 0, maximum: 30 }) })),
-  })),
+  ),
 });
 export type WireRenderSpec = Static<typeof RenderSpecSchema>;
 
 // Compile-time: every RenderSpec a producer can build has the wire schema's type.
-true satisfies (RenderSpec extends WireRenderSpec ? true : never);
+true satisfies RenderSpec extends WireRenderSpec ? true : never;
 
 export const VoteSchema = Strict({
-  jobId: JobId, nodeKey: Hex64, samples: Type.Array(Sample, { maxItems: 1000 }), means: MetricMeans, pass: Type.Boolean(), sig: Sig128,
+  jobId: JobId,
+  nodeKey: Hex64,
+  samples: Type.Array(Sample, { maxItems: 1000 }),
+  means: MetricMeans,
+  pass: Type.Boolean(),
+  sig: Sig128,
 });
 
 export type Role = 'client' | 'node' | 'any';
@@ -86,26 +119,48 @@ export const REQUESTS = {
   'engine.info': request(['any'], Strict({})),
   'blob.begin': request(['client'], Strict({ hash: Hex64, size: Type.Integer({ minimum: 0 }) })),
   'blob.end': request(['client'], Strict({ hash: Hex64 })),
-  'blob.get': request(['node'], Strict({ hash: Hex64, offset: Type.Integer({ minimum: 0 }), length: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }) })),
-  'job.submit': request(['client'], Strict({
-    referenceHash: Hex64, artifactHash: Hex64,
-    kind: Kind,
-    profile: Type.Optional(Type.String({ maxLength: 128 })),
-    thresholds: Metrics,
-    claimedMetrics: Type.Optional(Metrics),
-    complexity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    confidence: Type.Optional(Type.Number({ minimum: 0.9, maximum: 0.999 })),
-    quorum: Type.Optional(Type.Integer({ minimum: 1, maximum: 15 })),
-    producer: Type.Optional(Hex64),
-    render: Type.Optional(RenderSpecSchema),
-  })),
+  'blob.get': request(
+    ['node'],
+    Strict({
+      hash: Hex64,
+      offset: Type.Integer({ minimum: 0 }),
+      length: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }),
+    }),
+  ),
+  'job.submit': request(
+    ['client'],
+    Strict({
+      referenceHash: Hex64,
+      artifactHash: Hex64,
+      kind: Kind,
+      profile: Type.Optional(Type.String({ maxLength: 128 })),
+      thresholds: Metrics,
+      claimedMetrics: Type.Optional(Metrics),
+      complexity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      confidence: Type.Optional(Type.Number({ minimum: 0.9, maximum: 0.999 })),
+      quorum: Type.Optional(Type.Integer({ minimum: 1, maximum: 15 })),
+      producer: Type.Optional(Hex64),
+      render: Type.Optional(RenderSpecSchema),
+    }),
+  ),
   'job.get': request(['client'], Strict({ jobId: JobId })),
   'log.checkpoint': request(['client', 'node'], Strict({})),
-  'log.inclusion': request(['client', 'node'], Strict({ index: Type.Integer({ minimum: 0 }), size: Type.Integer({ minimum: 1 }) })),
-  'log.consistency': request(['client', 'node'], Strict({ first: Type.Integer({ minimum: 0 }), second: Type.Integer({ minimum: 0 }) })),
-  'node.hello': request(['any'], Strict({
-    publicKey: Hex64, capability: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })), kinds: Type.Optional(Type.Array(Kind, { maxItems: 8 })),
-  })),
+  'log.inclusion': request(
+    ['client', 'node'],
+    Strict({ index: Type.Integer({ minimum: 0 }), size: Type.Integer({ minimum: 1 }) }),
+  ),
+  'log.consistency': request(
+    ['client', 'node'],
+    Strict({ first: Type.Integer({ minimum: 0 }), second: Type.Integer({ minimum: 0 }) }),
+  ),
+  'node.hello': request(
+    ['any'],
+    Strict({
+      publicKey: Hex64,
+      capability: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+      kinds: Type.Optional(Type.Array(Kind, { maxItems: 8 })),
+    }),
+  ),
   'node.auth': request(['any'], Strict({ sig: Sig128 })),
   'node.vote': request(['node'], Strict({ vote: VoteSchema })),
   'node.error': request(['node'], Strict({ jobId: JobId, reason: Type.String({ maxLength: 2000 }) })),
@@ -117,7 +172,9 @@ export type RequestType = keyof typeof REQUESTS;
 export type RequestBody<T extends RequestType> = Static<(typeof REQUESTS)[T]['body']>;
 
 /** A validated request, discriminated by `type` (a `switch` on it gives each handler its body's type). */
-export type Request = { [T in RequestType]: { v: number; type: T; id?: string; re?: string; auth?: ClientAuth; body: RequestBody<T> } }[RequestType];
+export type Request = {
+  [T in RequestType]: { v: number; type: T; id?: string; re?: string; auth?: ClientAuth; body: RequestBody<T> };
+}[RequestType];
 
 export const isRequestType = (type: string): type is RequestType => Object.hasOwn(REQUESTS, type);
 
@@ -126,8 +183,15 @@ export const isRequestType = (type: string): type is RequestType => Object.hasOw
  * an engine may add some without stopping older nodes.
  */
 export const AssignSchema = Type.Object({
-  jobId: JobId, referenceHash: Hex64, artifactHash: Hex64, kind: Kind, seed: Type.String(), maxSamples: Type.Integer(),
-  thresholds: Metrics, confidence: Type.Number(), render: Type.Optional(RenderSpecSchema),
+  jobId: JobId,
+  referenceHash: Hex64,
+  artifactHash: Hex64,
+  kind: Kind,
+  seed: Type.String(),
+  maxSamples: Type.Integer(),
+  thresholds: Metrics,
+  confidence: Type.Number(),
+  render: Type.Optional(RenderSpecSchema),
   sizes: Type.Object({ reference: Type.Integer({ minimum: 0 }), artifact: Type.Integer({ minimum: 0 }) }),
 });
 export type Assign = Static<typeof AssignSchema>;

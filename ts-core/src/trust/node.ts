@@ -20,7 +20,10 @@ export type LieMode = 'none' | 'random' | 'consistent' | 'collude';
 /** The engine refused this node's key (it is not on the engine's allow-list). */
 export class NodeRefusedError extends Error {
   readonly code = 'FORBIDDEN';
-  constructor(message: string) { super(message); this.name = 'NodeRefusedError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'NodeRefusedError';
+  }
 }
 
 export interface NodeOptions {
@@ -49,7 +52,9 @@ export class VerifierNode {
     this.identity = o.identity ?? (o.keyFile ? loadOrCreateIdentity(o.keyFile) : newIdentity());
   }
 
-  get key(): string { return this.identity.publicKey; }
+  get key(): string {
+    return this.identity.publicKey;
+  }
 
   /** Connects and keeps reconnecting (bounded by giveUpMs) until stop(). Resolves once first authenticated. */
   async start(): Promise<void> {
@@ -64,28 +69,46 @@ export class VerifierNode {
       let conn: EngineConnection | undefined;
       try {
         conn = await EngineConnection.connect(this.o.engine, { ca: this.o.ca });
-        const hello = await conn.request('node.hello', { publicKey: this.key, capability: this.o.capability ?? 1, kinds: this.o.evaluator.kinds });
-        await conn.request('node.auth', { sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)) });
+        const hello = await conn.request('node.hello', {
+          publicKey: this.key,
+          capability: this.o.capability ?? 1,
+          kinds: this.o.evaluator.kinds,
+        });
+        await conn.request('node.auth', {
+          sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)),
+        });
         this.connection = conn;
         const current = conn;
-        conn.onEvent = (type, body) => { if (type === 'assign') this.onAssign(current, body); };
+        conn.onEvent = (type, body) => {
+          if (type === 'assign') this.onAssign(current, body);
+        };
         conn.onClose = () => {
-          this.connection = undefined; this.queue = [];
+          this.connection = undefined;
+          this.queue = [];
           if (!this.stopped) this.connect().catch((e) => this.o.log?.(`stopped: ${(e as Error).message}`));
         };
         return;
       } catch (e) {
         conn?.close(); // a half-open connection must not keep the process alive
         // Refused by the engine's allow-list: retrying cannot help, and the operator must see why.
-        if ((e as { code?: string }).code === 'FORBIDDEN') { this.stopped = true; throw new NodeRefusedError((e as Error).message); }
-        if (Date.now() > deadline) { this.o.log?.(`giving up on ${this.o.engine}: ${(e as Error).message}`); return; }
+        if ((e as { code?: string }).code === 'FORBIDDEN') {
+          this.stopped = true;
+          throw new NodeRefusedError((e as Error).message);
+        }
+        if (Date.now() > deadline) {
+          this.o.log?.(`giving up on ${this.o.engine}: ${(e as Error).message}`);
+          return;
+        }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(2000, delay * 2);
       }
     }
   }
 
-  stop() { this.stopped = true; this.connection?.close(); }
+  stop() {
+    this.stopped = true;
+    this.connection?.close();
+  }
 
   /** Queues a checked assignment; one the node cannot read is refused at once, so the engine reassigns the seat. */
   private onAssign(conn: EngineConnection, body: unknown) {
@@ -95,7 +118,8 @@ export class VerifierNode {
     } catch (e) {
       const jobId = (body as { jobId?: unknown } | null)?.jobId;
       this.o.log?.(`unreadable assignment: ${(e as Error).message}`);
-      if (typeof jobId === 'string' && jobId.length <= 64) void conn.request('node.error', { jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
+      if (typeof jobId === 'string' && jobId.length <= 64)
+        void conn.request('node.error', { jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
     }
   }
 
@@ -112,17 +136,22 @@ export class VerifierNode {
           await conn.request('node.vote', { vote });
           this.jobsDone++;
         } catch (e) {
-          if (!conn.closed) await conn.request('node.error', { jobId: a.jobId, reason: (e as Error).message.slice(0, 1900) }).catch(() => {});
+          if (!conn.closed)
+            await conn
+              .request('node.error', { jobId: a.jobId, reason: (e as Error).message.slice(0, 1900) })
+              .catch(() => {});
         }
       }
-    } finally { this.busy = false; }
+    } finally {
+      this.busy = false;
+    }
   }
 
   private async fetch(conn: EngineConnection, hash: string, size: number): Promise<Buffer> {
     const hit = this.blobCache.get(hash);
     if (hit) return hit;
     const parts: Buffer[] = [];
-    for (let off = 0; off < size;) {
+    for (let off = 0; off < size; ) {
       const r = await conn.request('blob.get', { hash, offset: off, length: Math.min(MAX_CHUNK_BYTES, size - off) });
       if (!r.payload?.length) throw new Error(`blob ${hash.slice(0, 12)} ended at ${off} of ${size} bytes`);
       parts.push(r.payload);
@@ -149,7 +178,13 @@ export class VerifierNode {
     const honest = summarize(samples, a.thresholds);
     const told = lie(this.o.lie ?? 'none', honest.samples, honest.pass, a, this.key);
     const s = summarize(told.samples, a.thresholds);
-    const unsigned = { jobId: a.jobId, nodeKey: this.key, samples: s.samples, means: s.means, pass: told.pass ?? s.pass };
+    const unsigned = {
+      jobId: a.jobId,
+      nodeKey: this.key,
+      samples: s.samples,
+      means: s.means,
+      pass: told.pass ?? s.pass,
+    };
     return { ...unsigned, sig: signHex(this.identity, voteSigningBytes(unsigned)) };
   }
 }
@@ -168,14 +203,19 @@ export function renderSpecOf(w: WireRenderSpec): RenderSpec {
     if (!v) throw new Error(`render.environment.sky.${field}: a ${s.type} sky needs it`);
     return v;
   };
-  const sky: RenderEnvironment['sky'] = s.type === 'none' ? { type: 'none' }
-    : s.type === 'constant' ? { type: 'constant', color: need('color') }
-    : { type: 'gradient', zenith: need('zenith'), horizon: need('horizon'), ground: need('ground') };
+  const sky: RenderEnvironment['sky'] =
+    s.type === 'none'
+      ? { type: 'none' }
+      : s.type === 'constant'
+        ? { type: 'constant', color: need('color') }
+        : { type: 'gradient', zenith: need('zenith'), horizon: need('horizon'), ground: need('ground') };
   return { ...rest, environment: { sky, ...(environment.sun ? { sun: environment.sun } : {}) } };
 }
 
 function summarize(samples: SampleMetrics[], t: Thresholds) {
-  const means = Object.fromEntries(METRICS.map((k) => [k, samples.reduce((s, x) => s + x[k], 0) / samples.length])) as Record<MetricName, number>;
+  const means = Object.fromEntries(
+    METRICS.map((k) => [k, samples.reduce((s, x) => s + x[k], 0) / samples.length]),
+  ) as Record<MetricName, number>;
   return { samples, means, pass: passes(means, t) };
 }
 
@@ -185,25 +225,48 @@ function summarize(samples: SampleMetrics[], t: Thresholds) {
  * - consistent: always claims the opposite verdict, with numbers shifted from the truth by a fixed rule;
  * - collude: claims the opposite verdict with numbers every colluder derives identically from the job seed.
  */
-function lie(mode: LieMode, samples: SampleMetrics[], honestPass: boolean, a: Assign, key: string): { samples: SampleMetrics[]; pass?: boolean } {
+function lie(
+  mode: LieMode,
+  samples: SampleMetrics[],
+  honestPass: boolean,
+  a: Assign,
+  key: string,
+): { samples: SampleMetrics[]; pass?: boolean } {
   if (mode === 'none') return { samples };
   if (mode === 'random') {
     const r = new Rng(`${a.seed}:${key}`);
-    return { samples: samples.map((s) => ({ index: s.index, psnr: r.range(8, 60), ssim: r.range(0.2, 1), flip: r.range(0, 0.6) })), pass: r.next() < 0.5 };
+    return {
+      samples: samples.map((s) => ({
+        index: s.index,
+        psnr: r.range(8, 60),
+        ssim: r.range(0.2, 1),
+        flip: r.range(0, 0.6),
+      })),
+      pass: r.next() < 0.5,
+    };
   }
   if (mode === 'consistent') {
     return {
-      samples: samples.map((s) => honestPass
-        ? { index: s.index, psnr: s.psnr * 0.5, ssim: s.ssim * 0.6, flip: Math.min(1, s.flip + 0.3) }
-        : { index: s.index, psnr: Math.min(100, s.psnr * 1.8 + 10), ssim: Math.min(1, s.ssim * 1.3 + 0.2), flip: s.flip * 0.2 }),
+      samples: samples.map((s) =>
+        honestPass
+          ? { index: s.index, psnr: s.psnr * 0.5, ssim: s.ssim * 0.6, flip: Math.min(1, s.flip + 0.3) }
+          : {
+              index: s.index,
+              psnr: Math.min(100, s.psnr * 1.8 + 10),
+              ssim: Math.min(1, s.ssim * 1.3 + 0.2),
+              flip: s.flip * 0.2,
+            },
+      ),
       pass: !honestPass,
     };
   }
   const r = new Rng(`collude:${a.seed}`);
   return {
-    samples: samples.map((s) => honestPass
-      ? { index: s.index, psnr: r.range(12, 14), ssim: r.range(0.4, 0.45), flip: r.range(0.35, 0.4) }
-      : { index: s.index, psnr: r.range(58, 62), ssim: r.range(0.98, 0.99), flip: r.range(0.005, 0.01) }),
+    samples: samples.map((s) =>
+      honestPass
+        ? { index: s.index, psnr: r.range(12, 14), ssim: r.range(0.4, 0.45), flip: r.range(0.35, 0.4) }
+        : { index: s.index, psnr: r.range(58, 62), ssim: r.range(0.98, 0.99), flip: r.range(0.005, 0.01) },
+    ),
     pass: !honestPass,
   };
 }

@@ -5,7 +5,17 @@
  * with an error naming the field and never reaches the engine's state, and what passes is a typed `Request`.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { AssignSchema, EnvelopeSchema, isRequestType, MAX_CHUNK_BYTES, REQUESTS, type Assign, type Envelope, type Request, type RequestType } from './messages.js';
+import {
+  AssignSchema,
+  EnvelopeSchema,
+  isRequestType,
+  MAX_CHUNK_BYTES,
+  REQUESTS,
+  type Assign,
+  type Envelope,
+  type Request,
+  type RequestType,
+} from './messages.js';
 
 export { MAX_CHUNK_BYTES } from './messages.js';
 export type { ClientAuth, Envelope } from './messages.js';
@@ -16,16 +26,33 @@ export const MAX_TEXT_BYTES = 256 * 1024;
 /** ws closes connections whose frames exceed this (the chunk plus its header, with room to spare). */
 export const MAX_FRAME_BYTES = MAX_CHUNK_BYTES + 64 * 1024;
 
-export type ErrorCodeWire = 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'TOO_LARGE' | 'UNAUTHENTICATED' | 'REPLAYED' | 'RATE_LIMITED'
-  | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'INTERNAL';
+export type ErrorCodeWire =
+  | 'BAD_MESSAGE'
+  | 'UNSUPPORTED_VERSION'
+  | 'TOO_LARGE'
+  | 'UNAUTHENTICATED'
+  | 'REPLAYED'
+  | 'RATE_LIMITED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'INTERNAL';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validateEnvelope = ajv.compile<Envelope>(EnvelopeSchema);
 const validateAssign = ajv.compile<Assign>(AssignSchema);
-const bodyValidators = Object.fromEntries(Object.entries(REQUESTS).map(([k, v]) => [k, ajv.compile(v.body)])) as Record<RequestType, ValidateFunction>;
+const bodyValidators = Object.fromEntries(Object.entries(REQUESTS).map(([k, v]) => [k, ajv.compile(v.body)])) as Record<
+  RequestType,
+  ValidateFunction
+>;
 
 export class ProtocolError extends Error {
-  constructor(readonly code: ErrorCodeWire, message: string) { super(message); }
+  constructor(
+    readonly code: ErrorCodeWire,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function describe(v: ValidateFunction, prefix: string): string {
@@ -37,7 +64,11 @@ function describe(v: ValidateFunction, prefix: string): string {
 /** Parses and validates one envelope and its body; throws ProtocolError naming the first bad field. */
 export function parseEnvelope(value: unknown): Request {
   if (!validateEnvelope(value)) throw new ProtocolError('BAD_MESSAGE', describe(validateEnvelope, 'message'));
-  if (value.v !== PROTOCOL_VERSION) throw new ProtocolError('UNSUPPORTED_VERSION', `protocol version ${value.v} is not supported (this engine speaks ${PROTOCOL_VERSION})`);
+  if (value.v !== PROTOCOL_VERSION)
+    throw new ProtocolError(
+      'UNSUPPORTED_VERSION',
+      `protocol version ${value.v} is not supported (this engine speaks ${PROTOCOL_VERSION})`,
+    );
   if (!isRequestType(value.type)) throw new ProtocolError('BAD_MESSAGE', `type: unknown message type "${value.type}"`);
   const validate = bodyValidators[value.type];
   if (!validate(value.body)) throw new ProtocolError('BAD_MESSAGE', describe(validate, `${value.type}.body`));
@@ -52,9 +83,14 @@ export function parseAssign(body: unknown): Assign {
 }
 
 export function parseText(text: string): Request {
-  if (text.length > MAX_TEXT_BYTES) throw new ProtocolError('TOO_LARGE', `message of ${text.length} bytes exceeds ${MAX_TEXT_BYTES}`);
+  if (text.length > MAX_TEXT_BYTES)
+    throw new ProtocolError('TOO_LARGE', `message of ${text.length} bytes exceeds ${MAX_TEXT_BYTES}`);
   let value: unknown;
-  try { value = JSON.parse(text); } catch (e) { throw new ProtocolError('BAD_MESSAGE', `not JSON: ${(e as Error).message}`); }
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ProtocolError('BAD_MESSAGE', `not JSON: ${(e as Error).message}`);
+  }
   return parseEnvelope(value);
 }
 
@@ -74,10 +110,16 @@ export function encodeBinary(header: OutgoingEnvelope, payload: Uint8Array): Buf
 export function decodeBinary(frame: Buffer): { header: unknown; payload: Buffer } {
   if (frame.length < 4) throw new ProtocolError('BAD_MESSAGE', 'binary frame shorter than its length prefix');
   const n = frame.readUInt32BE(0);
-  if (n > 16 * 1024 || 4 + n > frame.length) throw new ProtocolError('BAD_MESSAGE', `binary frame header length ${n} is invalid`);
+  if (n > 16 * 1024 || 4 + n > frame.length)
+    throw new ProtocolError('BAD_MESSAGE', `binary frame header length ${n} is invalid`);
   let header: unknown;
-  try { header = JSON.parse(frame.subarray(4, 4 + n).toString('utf8')); } catch { throw new ProtocolError('BAD_MESSAGE', 'binary frame header is not JSON'); }
-  if (frame.length - 4 - n > MAX_CHUNK_BYTES) throw new ProtocolError('TOO_LARGE', `chunk of ${frame.length - 4 - n} bytes exceeds ${MAX_CHUNK_BYTES}`);
+  try {
+    header = JSON.parse(frame.subarray(4, 4 + n).toString('utf8'));
+  } catch {
+    throw new ProtocolError('BAD_MESSAGE', 'binary frame header is not JSON');
+  }
+  if (frame.length - 4 - n > MAX_CHUNK_BYTES)
+    throw new ProtocolError('TOO_LARGE', `chunk of ${frame.length - 4 - n} bytes exceeds ${MAX_CHUNK_BYTES}`);
   return { header, payload: frame.subarray(4 + n) };
 }
 

@@ -8,7 +8,7 @@ export class RateLimiter {
   take(key: string, now = Date.now()): boolean {
     const rate = this.rate;
     const b = this.buckets.get(key) ?? { tokens: 2 * rate, last: now };
-    b.tokens = Math.min(2 * rate, b.tokens + (now - b.last) / 1000 * rate);
+    b.tokens = Math.min(2 * rate, b.tokens + ((now - b.last) / 1000) * rate);
     b.last = now;
     this.buckets.set(key, b);
     if (b.tokens < 1) return false;

@@ -8,21 +8,43 @@ import type { RequestType } from './messages.js';
 import type { MetricName } from './types.js';
 
 /** A connected node's standing, as `engine.info` reports it. */
-export interface NodeInfo { key: string; connected: boolean; trusted: boolean; reputation: number; alpha: number; beta: number }
+export interface NodeInfo {
+  key: string;
+  connected: boolean;
+  trusted: boolean;
+  reputation: number;
+  alpha: number;
+  beta: number;
+}
 export interface EngineInfo {
-  engineKey: string; version: number; quorum: number; logSize: number;
+  engineKey: string;
+  version: number;
+  quorum: number;
+  logSize: number;
   /** Number of allowed node keys; null when any node may join. */
   allowList: number | null;
   nodes: NodeInfo[];
 }
 
 /** The outcome stored with a finished job. */
-export interface JobResult { verdict: 'accepted' | 'rejected'; reason: string; medians: Record<MetricName, number>; flagged: string[]; contested: boolean }
+export interface JobResult {
+  verdict: 'accepted' | 'rejected';
+  reason: string;
+  medians: Record<MetricName, number>;
+  flagged: string[];
+  contested: boolean;
+}
 /** Why a job failed (state 'failed'): what each node that could not verify it reported. */
-export interface JobFailure { reason: string; errors: { node: string; reason: string }[] }
+export interface JobFailure {
+  reason: string;
+  errors: { node: string; reason: string }[];
+}
 export interface JobStatus {
-  state: string; votes: number; assignments: { node: string; role: string; state: string }[];
-  result: JobResult | null; certificate: Certificate | null;
+  state: string;
+  votes: number;
+  assignments: { node: string; role: string; state: string }[];
+  result: JobResult | null;
+  certificate: Certificate | null;
   /** Set when state is 'failed'. */
   failure?: JobFailure;
 }
@@ -45,7 +67,10 @@ export interface Replies {
   'blob.chunk': { received: number };
 }
 // Compile-time: a reply type for exactly the request types.
-true satisfies ([RequestType] extends [keyof Replies] ? ([keyof Replies] extends [RequestType] ? true : never) : never);
+true satisfies [RequestType] extends [keyof Replies] ? ([keyof Replies] extends [RequestType] ? true : never) : never;
 
 /** An `error` reply (or event, when the request's id could not be read). */
-export interface ErrorBody { code: string; message: string }
+export interface ErrorBody {
+  code: string;
+  message: string;
+}

@@ -6,7 +6,10 @@
  */
 import { betaQuantile } from './stats.js';
 
-export interface Reputation { alpha: number; beta: number }
+export interface Reputation {
+  alpha: number;
+  beta: number;
+}
 
 export interface ReputationOptions {
   /** Forgetting factor λ applied before each update. */
@@ -26,7 +29,11 @@ export const DEFAULT_REPUTATION: ReputationOptions = {
   prior: { alpha: 12, beta: 1 },
 };
 
-export function updateReputation(r: Reputation, outcome: 'agree' | 'flagged', o: ReputationOptions = DEFAULT_REPUTATION): Reputation {
+export function updateReputation(
+  r: Reputation,
+  outcome: 'agree' | 'flagged',
+  o: ReputationOptions = DEFAULT_REPUTATION,
+): Reputation {
   const s = outcome === 'agree' ? 1 : 0;
   return { alpha: o.forgetting * r.alpha + s, beta: o.forgetting * r.beta + (1 - s) };
 }
@@ -44,7 +51,12 @@ export function isTrusted(r: Reputation, o: ReputationOptions = DEFAULT_REPUTATI
  * therefore clamped to [0.25, 1] so a node cannot buy weight by boasting; specialization is 1 for a node that
  * declares the artifact kind and 0.5 otherwise.
  */
-export function voteWeight(r: Reputation, capability: number, specialized: boolean, o: ReputationOptions = DEFAULT_REPUTATION): number {
+export function voteWeight(
+  r: Reputation,
+  capability: number,
+  specialized: boolean,
+  o: ReputationOptions = DEFAULT_REPUTATION,
+): number {
   const cap = Math.min(1, Math.max(0.25, Number.isFinite(capability) ? capability : 0.25));
   return lowerBound(r, o) * cap * (specialized ? 1 : 0.5);
 }

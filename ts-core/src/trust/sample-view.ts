@@ -15,14 +15,19 @@ export function turnedView(anchors: readonly View[], s: SampleSpec, size = 96): 
   const turns = s.azimuth / (2 * Math.PI);
   const anchor = anchors[Math.min(anchors.length - 1, Math.floor((turns - Math.floor(turns)) * anchors.length))];
   const M = anchor.cameraToWorld;
-  const yaw = 0.2 * Math.sin(s.azimuth * anchors.length), pitch = 0.12 * Math.cos(s.azimuth * anchors.length) * Math.min(1, Math.abs(s.elevation) + 0.2);
+  const yaw = 0.2 * Math.sin(s.azimuth * anchors.length),
+    pitch = 0.12 * Math.cos(s.azimuth * anchors.length) * Math.min(1, Math.abs(s.elevation) + 0.2);
   // Direction in camera space, then to world (columns of M are the camera axes).
   const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), -Math.cos(yaw) * Math.cos(pitch)];
   const dir = [0, 1, 2].map((a) => M[a] * d[0] + M[4 + a] * d[1] + M[8 + a] * d[2]);
   const eye: [number, number, number] = [M[12], M[13], M[14]];
   return {
     cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], [M[4], M[5], M[6]]),
-    yfov: Math.min(2.5, anchor.yfov * s.distance), width: size, height: size, znear: anchor.znear, zfar: anchor.zfar,
+    yfov: Math.min(2.5, anchor.yfov * s.distance),
+    width: size,
+    height: size,
+    znear: anchor.znear,
+    zfar: anchor.zfar,
   };
 }
 
@@ -33,13 +38,22 @@ export function turnedView(anchors: readonly View[], s: SampleSpec, size = 96): 
  */
 export function cropView(view: View, crop: SampleSpec['crop'], pixels: number): View {
   const M = view.cameraToWorld;
-  const tanY = Math.tan(view.yfov / 2), aspect = view.width / view.height;
-  const cx = (2 * (crop.x + crop.w / 2) - 1) * tanY * aspect, cy = (1 - 2 * (crop.y + crop.h / 2)) * tanY;
+  const tanY = Math.tan(view.yfov / 2),
+    aspect = view.width / view.height;
+  const cx = (2 * (crop.x + crop.w / 2) - 1) * tanY * aspect,
+    cy = (1 - 2 * (crop.y + crop.h / 2)) * tanY;
   const len = Math.hypot(cx, cy, 1);
   const dir = [0, 1, 2].map((a) => (M[a] * cx + M[4 + a] * cy - M[8 + a]) / len);
   const eye: [number, number, number] = [M[12], M[13], M[14]];
   const up: [number, number, number] = [M[4], M[5], M[6]];
   // The crop's half-height on the image plane, seen from the centre ray's distance to that plane.
-  const yfov = 2 * Math.atan(crop.h * tanY / len);
-  return { cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], up), yfov, width: pixels, height: pixels, znear: view.znear, zfar: view.zfar };
+  const yfov = 2 * Math.atan((crop.h * tanY) / len);
+  return {
+    cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], up),
+    yfov,
+    width: pixels,
+    height: pixels,
+    znear: view.znear,
+    zfar: view.zfar,
+  };
 }

@@ -20,7 +20,9 @@ export function sampleSize(complexity: number, confidence: number): number {
 export const MIN_SAMPLES = 5;
 
 export function deriveSeed(referenceHash: string, artifactHash: string, engineNonce: string): string {
-  return sha256Hex(concatBytes(fromHex(referenceHash), fromHex(artifactHash), fromHex(engineNonce), utf8('ote-trust/sample-seed/v1')));
+  return sha256Hex(
+    concatBytes(fromHex(referenceHash), fromHex(artifactHash), fromHex(engineNonce), utf8('ote-trust/sample-seed/v1')),
+  );
 }
 
 export interface SampleSpec {
@@ -40,7 +42,8 @@ export function sampleSpecs(seed: string, count: number): SampleSpec[] {
   const rng = new Rng(seed);
   const out: SampleSpec[] = [];
   for (let i = 0; i < count; i++) {
-    const w = 0.25 + 0.25 * rng.next(), h = w;
+    const w = 0.25 + 0.25 * rng.next(),
+      h = w;
     out.push({
       index: i,
       azimuth: rng.range(0, 2 * Math.PI),
@@ -70,7 +73,10 @@ export function canStop(samples: SampleMetrics[], t: Thresholds, confidence: num
   if (samples.length < MIN_SAMPLES) return false;
   return METRICS.every((k) => {
     if (t[k] === undefined) return true;
-    const ci = meanInterval(samples.map((s) => s[k]), confidence);
+    const ci = meanInterval(
+      samples.map((s) => s[k]),
+      confidence,
+    );
     return ci.lo > t[k]! || ci.hi < t[k]!;
   });
 }

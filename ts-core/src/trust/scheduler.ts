@@ -33,18 +33,26 @@ export interface SchedulerHooks {
 }
 
 export class Scheduler {
-  constructor(private store: EngineStore, private o: SchedulerOptions, private hooks: SchedulerHooks) {}
+  constructor(
+    private store: EngineStore,
+    private o: SchedulerOptions,
+    private hooks: SchedulerHooks,
+  ) {}
 
   /** Fills every running job's quorum and spot-check seat, and finalizes jobs whose votes are in. */
   schedule() {
     for (const j of this.store.runningJobs()) {
       const rows = this.store.assignments(j.id);
       const voted = rows.filter((r) => r.role === 'quorum' && r.state === 'voted').length;
-      if (voted >= j.quorum) { this.hooks.finalize(j.id); continue; }
+      if (voted >= j.quorum) {
+        this.hooks.finalize(j.id);
+        continue;
+      }
       const open = rows.filter((r) => r.role === 'quorum' && r.state === 'assigned').length;
       let need = j.quorum - voted - open;
       const used = new Set(rows.map((r) => r.node));
-      const candidates = [...this.hooks.connected()].filter((k) => !used.has(k) && k !== j.spec.producer)
+      const candidates = [...this.hooks.connected()]
+        .filter((k) => !used.has(k) && k !== j.spec.producer)
         .map((k) => ({ k, row: this.store.node(k), load: this.store.openAssignments(k), r: Math.random() }))
         .sort((a, b) => a.load - b.load || a.r - b.r);
       for (const c of candidates) {
@@ -59,7 +67,10 @@ export class Scheduler {
       const failed = rows.filter((r) => r.role === 'quorum' && (r.state === 'error' || r.state === 'timeout')).length;
       const working = j.quorum - voted - need;
       if (need > 0 && failed > 0 && working === 0) {
-        this.hooks.fail(j.id, `${failed} node(s) could not verify the job and no other trusted node is connected to reach the quorum of ${j.quorum} (${voted} voted)`);
+        this.hooks.fail(
+          j.id,
+          `${failed} node(s) could not verify the job and no other trusted node is connected to reach the quorum of ${j.quorum} (${voted} voted)`,
+        );
         continue;
       }
       if (this.o.spotChecks && !rows.some((r) => r.role === 'spot')) {
@@ -79,8 +90,15 @@ export class Scheduler {
   private assign(jobId: string, spec: JobSpec, node: string, role: SeatRole) {
     this.store.assign(jobId, node, role, Date.now() + this.o.assignTimeoutMs);
     this.hooks.send(node, {
-      jobId, referenceHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, seed: spec.seed, maxSamples: spec.maxSamples,
-      thresholds: spec.thresholds, confidence: spec.confidence, ...(spec.render ? { render: spec.render } : {}),
+      jobId,
+      referenceHash: spec.referenceHash,
+      artifactHash: spec.artifactHash,
+      kind: spec.kind,
+      seed: spec.seed,
+      maxSamples: spec.maxSamples,
+      thresholds: spec.thresholds,
+      confidence: spec.confidence,
+      ...(spec.render ? { render: spec.render } : {}),
       sizes: { reference: this.hooks.blobSize(spec.referenceHash), artifact: this.hooks.blobSize(spec.artifactHash) },
     });
   }

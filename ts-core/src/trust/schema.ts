@@ -49,10 +49,16 @@ export function schemaVersion(db: Database.Database): number {
 export function migrate(db: Database.Database, where: string, migrations: readonly Migration[] = MIGRATIONS): number {
   const latest = migrations[migrations.length - 1].version;
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`trust schema: migration ${i} has version ${m.version}; steps must be numbered 1, 2, 3… in order`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `trust schema: migration ${i} has version ${m.version}; steps must be numbered 1, 2, 3… in order`,
+      );
   });
   const from = schemaVersion(db);
-  if (from > latest) throw new Error(`${where}: store is at schema version ${from}, but this engine knows versions up to ${latest}; run a newer ote`);
+  if (from > latest)
+    throw new Error(
+      `${where}: store is at schema version ${from}, but this engine knows versions up to ${latest}; run a newer ote`,
+    );
   for (const m of migrations.slice(from)) {
     try {
       db.transaction(() => {

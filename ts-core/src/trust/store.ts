@@ -11,18 +11,47 @@ import type { WireRenderSpec } from './messages.js';
 
 /** A job as stored: what was submitted, plus the seed the engine fixed. */
 export interface JobSpec {
-  referenceHash: string; artifactHash: string; kind: ArtifactKind; profile: string; thresholds: Thresholds;
-  claimedMetrics: Partial<Record<MetricName, number>>; complexity: number; confidence: number; producer?: string;
-  engineNonce: string; seed: string; maxSamples: number; quorum: number; issuedAt: number;
+  referenceHash: string;
+  artifactHash: string;
+  kind: ArtifactKind;
+  profile: string;
+  thresholds: Thresholds;
+  claimedMetrics: Partial<Record<MetricName, number>>;
+  complexity: number;
+  confidence: number;
+  producer?: string;
+  engineNonce: string;
+  seed: string;
+  maxSamples: number;
+  quorum: number;
+  issuedAt: number;
   /** Absent in jobs stored before render specs existed: nodes then use their default. */
   render?: WireRenderSpec;
 }
 
-export interface NodeRow { key: string; alpha: number; beta: number; capability: number; kinds: string }
+export interface NodeRow {
+  key: string;
+  alpha: number;
+  beta: number;
+  capability: number;
+  kinds: string;
+}
 export type SeatRole = 'quorum' | 'spot';
 /** assigned → voted | timeout | error | released; only 'assigned' rows are open. */
-export interface AssignmentRow { node: string; role: SeatRole; state: string }
-export interface JobRow { id: string; spec: JobSpec; state: string; quorum: number; result: JobResult | null; cert: string | null; failure?: JobFailure }
+export interface AssignmentRow {
+  node: string;
+  role: SeatRole;
+  state: string;
+}
+export interface JobRow {
+  id: string;
+  spec: JobSpec;
+  state: string;
+  quorum: number;
+  result: JobResult | null;
+  cert: string | null;
+  failure?: JobFailure;
+}
 
 export class EngineStore {
   readonly db: Database.Database;
@@ -37,37 +66,57 @@ export class EngineStore {
 
   /** Runs `f` in one transaction; on rollback, in-memory mirrors (the audit log's leaves) are told to reload. */
   tx<T>(f: () => T): T {
-    try { return this.db.transaction(f)(); } catch (e) { for (const r of this.onRollback) r(); throw e; }
+    try {
+      return this.db.transaction(f)();
+    } catch (e) {
+      for (const r of this.onRollback) r();
+      throw e;
+    }
   }
 
-  whenRolledBack(f: () => void) { this.onRollback.push(f); }
+  whenRolledBack(f: () => void) {
+    this.onRollback.push(f);
+  }
 
-  close() { this.db.close(); }
+  close() {
+    this.db.close();
+  }
 
   // ---------- replay nonces ----------
 
   /** Remembers a client nonce; false when it was already seen. */
   rememberNonce(key: string, nonce: string, ts: number): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO nonces (key, nonce, ts) VALUES (?, ?, ?)').run(key, nonce, ts).changes > 0;
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO nonces (key, nonce, ts) VALUES (?, ?, ?)').run(key, nonce, ts).changes > 0
+    );
   }
 
-  forgetNoncesBefore(ts: number) { this.db.prepare('DELETE FROM nonces WHERE ts < ?').run(ts); }
+  forgetNoncesBefore(ts: number) {
+    this.db.prepare('DELETE FROM nonces WHERE ts < ?').run(ts);
+  }
 
   // ---------- blobs ----------
 
-  recordBlob(hash: string, size: number) { this.db.prepare('INSERT OR IGNORE INTO blobs (hash, size) VALUES (?, ?)').run(hash, size); }
+  recordBlob(hash: string, size: number) {
+    this.db.prepare('INSERT OR IGNORE INTO blobs (hash, size) VALUES (?, ?)').run(hash, size);
+  }
 
   /** Whether `node` holds an open assignment of a job whose reference or artifact is `hash`. */
   mayFetch(node: string, hash: string): boolean {
-    return !!this.db.prepare(`SELECT 1 FROM assignments a JOIN jobs j ON j.id = a.job WHERE a.node = ? AND a.state = 'assigned'
-      AND (json_extract(j.spec, '$.referenceHash') = ? OR json_extract(j.spec, '$.artifactHash') = ?)`).get(node, hash, hash);
+    return !!this.db
+      .prepare(`SELECT 1 FROM assignments a JOIN jobs j ON j.id = a.job WHERE a.node = ? AND a.state = 'assigned'
+      AND (json_extract(j.spec, '$.referenceHash') = ? OR json_extract(j.spec, '$.artifactHash') = ?)`)
+      .get(node, hash, hash);
   }
 
   // ---------- nodes ----------
 
   /** A node that authenticated: new ones start at `prior`; known ones keep their reputation. */
   upsertNode(key: string, prior: { alpha: number; beta: number }, capability: number, kinds: ArtifactKind[]) {
-    this.db.prepare('INSERT INTO nodes (key, alpha, beta, capability, kinds) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET capability = excluded.capability, kinds = excluded.kinds')
+    this.db
+      .prepare(
+        'INSERT INTO nodes (key, alpha, beta, capability, kinds) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET capability = excluded.capability, kinds = excluded.kinds',
+      )
       .run(key, prior.alpha, prior.beta, capability, JSON.stringify(kinds));
   }
 
@@ -77,21 +126,28 @@ export class EngineStore {
     return row;
   }
 
-  nodes(): NodeRow[] { return this.db.prepare('SELECT * FROM nodes').all() as NodeRow[]; }
+  nodes(): NodeRow[] {
+    return this.db.prepare('SELECT * FROM nodes').all() as NodeRow[];
+  }
 
-  setReputation(key: string, alpha: number, beta: number) { this.db.prepare('UPDATE nodes SET alpha = ?, beta = ? WHERE key = ?').run(alpha, beta, key); }
+  setReputation(key: string, alpha: number, beta: number) {
+    this.db.prepare('UPDATE nodes SET alpha = ?, beta = ? WHERE key = ?').run(alpha, beta, key);
+  }
 
   // ---------- jobs ----------
 
   insertJob(id: string, spec: JobSpec, created: number, logIndex: number) {
-    this.db.prepare("INSERT INTO jobs (id, spec, state, quorum, created, log_index) VALUES (?, ?, 'running', ?, ?, ?)").run(id, JSON.stringify(spec), spec.quorum, created, logIndex);
+    this.db
+      .prepare("INSERT INTO jobs (id, spec, state, quorum, created, log_index) VALUES (?, ?, 'running', ?, ?, ?)")
+      .run(id, JSON.stringify(spec), spec.quorum, created, logIndex);
   }
 
   job(id: string): JobRow | undefined {
     const r = this.db.prepare('SELECT id, spec, state, quorum, result, cert FROM jobs WHERE id = ?').get(id) as
-      { id: string; spec: string; state: string; quorum: number; result: string | null; cert: string | null } | undefined;
+      | { id: string; spec: string; state: string; quorum: number; result: string | null; cert: string | null }
+      | undefined;
     if (!r) return undefined;
-    const stored = r.result ? JSON.parse(r.result) as unknown : null;
+    const stored = r.result ? (JSON.parse(r.result) as unknown) : null;
     return r.state === 'failed'
       ? { ...r, spec: JSON.parse(r.spec) as JobSpec, result: null, failure: stored as JobFailure }
       : { ...r, spec: JSON.parse(r.spec) as JobSpec, result: stored as JobResult | null };
@@ -99,28 +155,43 @@ export class EngineStore {
 
   /** Running jobs, oldest first (the order the scheduler serves them). */
   runningJobs(): { id: string; spec: JobSpec; quorum: number }[] {
-    return (this.db.prepare("SELECT id, spec, quorum FROM jobs WHERE state = 'running' ORDER BY created").all() as { id: string; spec: string; quorum: number }[])
-      .map((r) => ({ ...r, spec: JSON.parse(r.spec) as JobSpec }));
+    return (
+      this.db.prepare("SELECT id, spec, quorum FROM jobs WHERE state = 'running' ORDER BY created").all() as {
+        id: string;
+        spec: string;
+        quorum: number;
+      }[]
+    ).map((r) => ({ ...r, spec: JSON.parse(r.spec) as JobSpec }));
   }
 
-  setQuorum(id: string, quorum: number) { this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(quorum, id); }
+  setQuorum(id: string, quorum: number) {
+    this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(quorum, id);
+  }
 
   /** Closes a job with its verdict and certificate; quorum members still working on it are released. */
   finishJob(id: string, result: JobResult, certificateJson: string) {
-    this.db.prepare("UPDATE jobs SET state = 'done', result = ?, cert = ? WHERE id = ?").run(JSON.stringify(result), certificateJson, id);
-    this.db.prepare("UPDATE assignments SET state = 'released' WHERE job = ? AND state = 'assigned' AND role = 'quorum'").run(id);
+    this.db
+      .prepare("UPDATE jobs SET state = 'done', result = ?, cert = ? WHERE id = ?")
+      .run(JSON.stringify(result), certificateJson, id);
+    this.db
+      .prepare("UPDATE assignments SET state = 'released' WHERE job = ? AND state = 'assigned' AND role = 'quorum'")
+      .run(id);
   }
 
   /** Closes a job that cannot reach its quorum (state 'failed'); the failure is kept in the result column. */
   failJob(id: string, failure: JobFailure) {
-    this.db.prepare("UPDATE jobs SET state = 'failed', result = ? WHERE id = ? AND state = 'running'").run(JSON.stringify(failure), id);
+    this.db
+      .prepare("UPDATE jobs SET state = 'failed', result = ? WHERE id = ? AND state = 'running'")
+      .run(JSON.stringify(failure), id);
     this.db.prepare("UPDATE assignments SET state = 'released' WHERE job = ? AND state = 'assigned'").run(id);
   }
 
   // ---------- assignments ----------
 
   assign(job: string, node: string, role: SeatRole, deadline: number) {
-    this.db.prepare("INSERT INTO assignments (job, node, role, state, deadline) VALUES (?, ?, ?, 'assigned', ?)").run(job, node, role, deadline);
+    this.db
+      .prepare("INSERT INTO assignments (job, node, role, state, deadline) VALUES (?, ?, ?, 'assigned', ?)")
+      .run(job, node, role, deadline);
   }
 
   assignments(job: string): AssignmentRow[] {
@@ -128,12 +199,18 @@ export class EngineStore {
   }
 
   assignment(job: string, node: string): { role: SeatRole; state: string } | undefined {
-    return this.db.prepare('SELECT role, state FROM assignments WHERE job = ? AND node = ?').get(job, node) as { role: SeatRole; state: string } | undefined;
+    return this.db.prepare('SELECT role, state FROM assignments WHERE job = ? AND node = ?').get(job, node) as
+      | { role: SeatRole; state: string }
+      | undefined;
   }
 
   /** Open assignments held by `node` (its load, for spreading work). */
   openAssignments(node: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE node = ? AND state = 'assigned'").get(node) as { n: number }).n;
+    return (
+      this.db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE node = ? AND state = 'assigned'").get(node) as {
+        n: number;
+      }
+    ).n;
   }
 
   /** Drops open assignments (of one node, or all): lost connections are nobody's fault, and the seats reopen. */
@@ -145,34 +222,51 @@ export class EngineStore {
 
   /** Marks open assignments past their deadline as timed out (the node is not asked again for that job). */
   timeOutAssignments(now: number): number {
-    return this.db.prepare("UPDATE assignments SET state = 'timeout' WHERE state = 'assigned' AND deadline < ?").run(now).changes;
+    return this.db
+      .prepare("UPDATE assignments SET state = 'timeout' WHERE state = 'assigned' AND deadline < ?")
+      .run(now).changes;
   }
 
   /** The `node.error` events the audit log holds for a job, in log order (read when a job fails: rare). */
   loggedNodeErrors(job: string): { node: string; reason: string }[] {
-    return this.db.prepare(`SELECT json_extract(data, '$.node') AS node, json_extract(data, '$.reason') AS reason FROM log
-      WHERE json_extract(data, '$.type') = 'node.error' AND json_extract(data, '$.jobId') = ? ORDER BY idx`).all(job) as { node: string; reason: string }[];
+    return this.db
+      .prepare(`SELECT json_extract(data, '$.node') AS node, json_extract(data, '$.reason') AS reason FROM log
+      WHERE json_extract(data, '$.type') = 'node.error' AND json_extract(data, '$.jobId') = ? ORDER BY idx`)
+      .all(job) as { node: string; reason: string }[];
   }
 
   /** A node reported that it cannot verify the job; returns whether it held an open assignment of it. */
   failAssignment(job: string, node: string): boolean {
-    return this.db.prepare("UPDATE assignments SET state = 'error' WHERE job = ? AND node = ? AND state = 'assigned'").run(job, node).changes > 0;
+    return (
+      this.db
+        .prepare("UPDATE assignments SET state = 'error' WHERE job = ? AND node = ? AND state = 'assigned'")
+        .run(job, node).changes > 0
+    );
   }
 
   // ---------- votes ----------
 
   insertVote(vote: Vote, role: SeatRole, logIndex: number) {
-    this.db.prepare('INSERT INTO votes (job, node, role, vote, log_index) VALUES (?, ?, ?, ?, ?)').run(vote.jobId, vote.nodeKey, role, JSON.stringify(vote), logIndex);
+    this.db
+      .prepare('INSERT INTO votes (job, node, role, vote, log_index) VALUES (?, ?, ?, ?, ?)')
+      .run(vote.jobId, vote.nodeKey, role, JSON.stringify(vote), logIndex);
     this.db.prepare("UPDATE assignments SET state = 'voted' WHERE job = ? AND node = ?").run(vote.jobId, vote.nodeKey);
   }
 
   /** A job's votes in the order they were logged. */
   votes(job: string): { node: string; role: SeatRole; vote: Vote }[] {
-    return (this.db.prepare('SELECT node, role, vote FROM votes WHERE job = ? ORDER BY log_index').all(job) as { node: string; role: SeatRole; vote: string }[])
-      .map((r) => ({ ...r, vote: JSON.parse(r.vote) as Vote }));
+    return (
+      this.db.prepare('SELECT node, role, vote FROM votes WHERE job = ? ORDER BY log_index').all(job) as {
+        node: string;
+        role: SeatRole;
+        vote: string;
+      }[]
+    ).map((r) => ({ ...r, vote: JSON.parse(r.vote) as Vote }));
   }
 
   quorumVotes(job: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM votes WHERE job = ? AND role = 'quorum'").get(job) as { n: number }).n;
+    return (
+      this.db.prepare("SELECT COUNT(*) AS n FROM votes WHERE job = ? AND role = 'quorum'").get(job) as { n: number }
+    ).n;
   }
 }

@@ -3,9 +3,18 @@
 export type MetricName = 'psnr' | 'ssim' | 'flip';
 
 /** Per-metric limits: psnr and ssim are minimums, flip is a maximum. Absent metrics are not judged. */
-export interface Thresholds { psnr?: number; ssim?: number; flip?: number }
+export interface Thresholds {
+  psnr?: number;
+  ssim?: number;
+  flip?: number;
+}
 
-export interface SampleMetrics { index: number; psnr: number; ssim: number; flip: number }
+export interface SampleMetrics {
+  index: number;
+  psnr: number;
+  ssim: number;
+  flip: number;
+}
 
 export type ArtifactKind = 'lightmap-gltf' | 'splat';
 
@@ -40,7 +49,15 @@ export interface RenderSpec {
 
 /** Sky radiance (linear RGB) and a sun travelling along `direction` with illuminance `color` (plan/environment.ts). */
 export interface RenderEnvironment {
-  sky: { type: 'none' } | { type: 'constant'; color: [number, number, number] } | { type: 'gradient'; zenith: [number, number, number]; horizon: [number, number, number]; ground: [number, number, number] };
+  sky:
+    | { type: 'none' }
+    | { type: 'constant'; color: [number, number, number] }
+    | {
+        type: 'gradient';
+        zenith: [number, number, number];
+        horizon: [number, number, number];
+        ground: [number, number, number];
+      };
   sun?: { direction: [number, number, number]; color: [number, number, number]; angularDiameter: number };
 }
 

@@ -6,7 +6,14 @@
 import type { AuditLog } from './audit-log.js';
 import type { EngineEvent } from './events.js';
 import type { CertificateBody } from './certificate.js';
-import { decide, deviates, unreproducedClaims, widenCap, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.js';
+import {
+  decide,
+  deviates,
+  unreproducedClaims,
+  widenCap,
+  DEFAULT_CONSENSUS,
+  type ConsensusOptions,
+} from './consensus.js';
 import type { Identity } from './crypto.js';
 import { isTrusted, updateReputation, voteWeight, type ReputationOptions } from './reputation.js';
 import { METRICS } from './sampling.js';
@@ -22,14 +29,21 @@ export interface VerdictOptions {
 
 export class Verdicts {
   constructor(
-    private store: EngineStore, private log: AuditLog<EngineEvent>, private identity: Identity, private o: VerdictOptions,
+    private store: EngineStore,
+    private log: AuditLog<EngineEvent>,
+    private identity: Identity,
+    private o: VerdictOptions,
     /** Keys of the nodes connected now (a widened quorum never waits for more votes than they can cast). */
     private connected: () => Iterable<string>,
   ) {}
 
   /** Grades a spot-check vote against the consensus medians (inside the caller's transaction). */
   gradeSpot(jobId: string, vote: Vote, medians: Record<MetricName, number>) {
-    const o = { ...DEFAULT_CONSENSUS, ...this.o.consensus, absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...this.o.consensus?.absTolerance } };
+    const o = {
+      ...DEFAULT_CONSENSUS,
+      ...this.o.consensus,
+      absTolerance: { ...DEFAULT_CONSENSUS.absTolerance, ...this.o.consensus?.absTolerance },
+    };
     const bad = METRICS.some((k) => deviates(vote.means[k], medians[k], k, o));
     this.setReputation(vote.nodeKey, bad ? 'flagged' : 'agree', jobId, 'spot');
   }
@@ -42,53 +56,99 @@ export class Verdicts {
 
   finalize(jobId: string) {
     const job = this.store.job(jobId);
-    if (!job || job.state !== 'running') return;
+    if (job?.state !== 'running') return;
     const spec = job.spec;
     const voteRows = this.store.votes(jobId);
     const votes = voteRows.filter((r) => r.role === 'quorum').map((r) => r.vote);
     const weights = new Map<string, number>();
     for (const v of votes) {
       const row = this.store.node(v.nodeKey);
-      weights.set(v.nodeKey, voteWeight(row, row.capability, (JSON.parse(row.kinds) as string[]).includes(spec.kind), this.o.reputation));
+      weights.set(
+        v.nodeKey,
+        voteWeight(row, row.capability, (JSON.parse(row.kinds) as string[]).includes(spec.kind), this.o.reputation),
+      );
     }
     const result = decide(votes, weights, spec.thresholds, { ...this.o.consensus, confidence: spec.confidence });
     // Any disagreement widens the quorum (by two, up to widenCap, never past the trusted nodes that could still vote,
     // so a widened job cannot wait for votes nobody can cast) before anyone is judged: a small quorum may be held by
     // colluding liars, and flagging the honest minority against their median is how honest nodes got flagged.
     const seated = new Set(this.store.assignments(jobId).map((r) => r.node));
-    const eligible = votes.length + [...this.connected()].filter((k) => !seated.has(k) && k !== spec.producer && isTrusted(this.store.node(k), this.o.reputation)).length;
-    const widened = Math.min(job.quorum + 2, widenCap(spec.quorum, result.contested || result.verdict === 'inconclusive'), eligible);
-    if ((result.verdict === 'inconclusive' || result.contested || result.dissenting.length > 0) && widened > job.quorum) {
+    const eligible =
+      votes.length +
+      [...this.connected()].filter(
+        (k) => !seated.has(k) && k !== spec.producer && isTrusted(this.store.node(k), this.o.reputation),
+      ).length;
+    const widened = Math.min(
+      job.quorum + 2,
+      widenCap(spec.quorum, result.contested || result.verdict === 'inconclusive'),
+      eligible,
+    );
+    if (
+      (result.verdict === 'inconclusive' || result.contested || result.dissenting.length > 0) &&
+      widened > job.quorum
+    ) {
       this.store.setQuorum(jobId, widened);
-      this.o.log?.(`job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`);
+      this.o.log?.(
+        `job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`,
+      );
       return;
     }
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
     let reason = result.reason;
     const unreproduced = unreproducedClaims(spec.claimedMetrics, result.medians, this.o.consensus);
-    if (verdict === 'accepted' && unreproduced.length) { verdict = 'rejected'; reason = `claimed ${unreproduced.join(', ')} not reproduced by the verifiers`; }
+    if (verdict === 'accepted' && unreproduced.length) {
+      verdict = 'rejected';
+      reason = `claimed ${unreproduced.join(', ')} not reproduced by the verifiers`;
+    }
     const certBody: CertificateBody = {
-      version: 1, engineKey: this.identity.publicKey,
+      version: 1,
+      engineKey: this.identity.publicKey,
       job: {
-        id: jobId, sceneHash: spec.referenceHash, artifactHash: spec.artifactHash, kind: spec.kind, profile: spec.profile, thresholds: spec.thresholds,
-        claimedMetrics: spec.claimedMetrics, complexity: spec.complexity, confidence: spec.confidence, engineNonce: spec.engineNonce, seed: spec.seed,
-        maxSamples: spec.maxSamples, issuedAt: Date.now(), ...(spec.render ? { render: spec.render } : {}),
+        id: jobId,
+        sceneHash: spec.referenceHash,
+        artifactHash: spec.artifactHash,
+        kind: spec.kind,
+        profile: spec.profile,
+        thresholds: spec.thresholds,
+        claimedMetrics: spec.claimedMetrics,
+        complexity: spec.complexity,
+        confidence: spec.confidence,
+        engineNonce: spec.engineNonce,
+        seed: spec.seed,
+        maxSamples: spec.maxSamples,
+        issuedAt: Date.now(),
+        ...(spec.render ? { render: spec.render } : {}),
       },
       consensus: { ...this.o.consensus, confidence: spec.confidence },
-      metrics: Object.fromEntries(METRICS.map((k) => [k, { median: result.medians[k], ...finite(result.intervals[k]) }])) as CertificateBody['metrics'],
-      nodes: votes.map((v) => ({ key: v.nodeKey, weight: weights.get(v.nodeKey)!, flagged: result.flagged.includes(v.nodeKey), vote: v })),
-      verdict, reason,
+      metrics: Object.fromEntries(
+        METRICS.map((k) => [k, { median: result.medians[k], ...finite(result.intervals[k]) }]),
+      ) as CertificateBody['metrics'],
+      nodes: votes.map((v) => ({
+        key: v.nodeKey,
+        weight: weights.get(v.nodeKey)!,
+        flagged: result.flagged.includes(v.nodeKey),
+        vote: v,
+      })),
+      verdict,
+      reason,
     };
     this.store.tx(() => {
       if (!result.contested) {
-        for (const v of votes) this.setReputation(v.nodeKey, result.flagged.includes(v.nodeKey) ? 'flagged' : 'agree', jobId, 'quorum');
+        for (const v of votes)
+          this.setReputation(v.nodeKey, result.flagged.includes(v.nodeKey) ? 'flagged' : 'agree', jobId, 'quorum');
         for (const r of voteRows.filter((r) => r.role === 'spot')) this.gradeSpot(jobId, r.vote, result.medians);
       }
       this.log.append({ type: 'verdict', jobId, verdict, reason, medians: result.medians, flagged: result.flagged });
       const cert = issueCertificate(this.log, this.identity, certBody);
-      this.store.finishJob(jobId, { verdict, reason, medians: result.medians, flagged: result.flagged, contested: result.contested }, JSON.stringify(cert));
+      this.store.finishJob(
+        jobId,
+        { verdict, reason, medians: result.medians, flagged: result.flagged, contested: result.contested },
+        JSON.stringify(cert),
+      );
     });
-    this.o.log?.(`job ${jobId}: ${verdict} (${reason})${result.flagged.length ? `; flagged ${result.flagged.map((k) => k.slice(0, 8)).join(', ')}` : ''}`);
+    this.o.log?.(
+      `job ${jobId}: ${verdict} (${reason})${result.flagged.length ? `; flagged ${result.flagged.map((k) => k.slice(0, 8)).join(', ')}` : ''}`,
+    );
   }
 }
 

@@ -5,18 +5,35 @@
 import { inputError } from '../errors.js';
 
 /** `min`/`max` are inclusive bounds, `above`/`below` exclusive ones; `int` asks for a whole number. */
-export interface Range { int?: boolean; min?: number; max?: number; above?: number; below?: number }
+export interface Range {
+  int?: boolean;
+  min?: number;
+  max?: number;
+  above?: number;
+  below?: number;
+}
 
 /** Whether finite `n` satisfies every bound of `r`. */
 export function inRange(n: number, r: Range): boolean {
-  return (!r.int || Number.isInteger(n)) && (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max) &&
-    (r.above === undefined || n > r.above) && (r.below === undefined || n < r.below);
+  return (
+    (!r.int || Number.isInteger(n)) &&
+    (r.min === undefined || n >= r.min) &&
+    (r.max === undefined || n <= r.max) &&
+    (r.above === undefined || n > r.above) &&
+    (r.below === undefined || n < r.below)
+  );
 }
 
 /** The bounds of `r` in words, e.g. ">= 0 and <= 1", for error messages ('' when unbounded). */
 export function boundsText(r: Range): string {
-  return [r.min !== undefined && `>= ${r.min}`, r.above !== undefined && `> ${r.above}`, r.max !== undefined && `<= ${r.max}`,
-    r.below !== undefined && `< ${r.below}`].filter(Boolean).join(' and ');
+  return [
+    r.min !== undefined && `>= ${r.min}`,
+    r.above !== undefined && `> ${r.above}`,
+    r.max !== undefined && `<= ${r.max}`,
+    r.below !== undefined && `< ${r.below}`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
 /**
@@ -26,7 +43,8 @@ export function boundsText(r: Range): string {
 export function checkNumber(file: string, path: string, v: unknown, r: Range = {}, who = ''): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
-    const shown = typeof v === 'number' ? String(v) : JSON.stringify(v), overflow = Number.isFinite(v) ? ' in 32-bit float' : '';
+    const shown = typeof v === 'number' ? String(v) : JSON.stringify(v),
+      overflow = Number.isFinite(v) ? ' in 32-bit float' : '';
     throw inputError(file, path, `${shown} is not a finite number${overflow}${who}`);
   }
   if (!inRange(v, r)) throw inputError(file, path, `${v} is out of range (must be ${boundsText(r)})${who}`);
@@ -35,14 +53,22 @@ export function checkNumber(file: string, path: string, v: unknown, r: Range = {
 export function checkVector(file: string, path: string, v: unknown, n: number, r: Range = {}, who = ''): void {
   if (v === undefined) return;
   if (!Array.isArray(v) || v.length !== n)
-    throw inputError(file, path, `must be an array of ${n} numbers, got ${Array.isArray(v) ? v.length : typeof v}${who}`);
+    throw inputError(
+      file,
+      path,
+      `must be an array of ${n} numbers, got ${Array.isArray(v) ? v.length : typeof v}${who}`,
+    );
   v.forEach((x, k) => checkNumber(file, `${path}[${k}]`, x, r, who));
 }
 
 /** An index into an array of `length` items called `what` (e.g. "accessors"); anything else is an error. */
 export function checkIndex(file: string | undefined, path: string, value: unknown, length: number, what: string): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= length)
-    throw inputError(file, path, `refers to ${what}[${JSON.stringify(value)}], which does not exist (there are ${length})`);
+    throw inputError(
+      file,
+      path,
+      `refers to ${what}[${JSON.stringify(value)}], which does not exist (there are ${length})`,
+    );
 }
 
 /**
@@ -51,11 +77,19 @@ export function checkIndex(file: string | undefined, path: string, value: unknow
  */
 export function checkUnitQuaternion(file: string, path: string, q: ArrayLike<number>): void {
   const l = Math.hypot(q[0], q[1], q[2], q[3]);
-  if (Math.abs(l - 1) > 0.01) throw inputError(file, path, `[${Array.from(q).join(', ')}] is not a unit quaternion (length ${l.toPrecision(4)})`);
+  if (Math.abs(l - 1) > 0.01)
+    throw inputError(file, path, `[${Array.from(q).join(', ')}] is not a unit quaternion (length ${l.toPrecision(4)})`);
 }
 
 /** A punctual light as glTF (KHR_lights_punctual) and the engine dumps describe it. */
-export interface LightValues { type: unknown; color?: unknown; intensity?: unknown; range?: unknown; innerConeAngle?: unknown; outerConeAngle?: unknown }
+export interface LightValues {
+  type: unknown;
+  color?: unknown;
+  intensity?: unknown;
+  range?: unknown;
+  innerConeAngle?: unknown;
+  outerConeAngle?: unknown;
+}
 
 /**
  * Type, colour, intensity, range and, for spots, the cone (0 <= inner < outer <= pi/2, glTF defaults 0 and pi/4).
@@ -63,15 +97,21 @@ export interface LightValues { type: unknown; color?: unknown; intensity?: unkno
  */
 export function checkLight(file: string, at: string, l: LightValues, cone: string, who = ''): void {
   if (!['directional', 'point', 'spot'].includes(l.type as string))
-    throw inputError(file, `${at}.type`, `${JSON.stringify(l.type)} is not a KHR_lights_punctual type (directional, point, spot)${who}`);
+    throw inputError(
+      file,
+      `${at}.type`,
+      `${JSON.stringify(l.type)} is not a KHR_lights_punctual type (directional, point, spot)${who}`,
+    );
   checkVector(file, `${at}.color`, l.color, 3, { min: 0 }, who);
   checkNumber(file, `${at}.intensity`, l.intensity, { min: 0 }, who);
   checkNumber(file, `${at}.range`, l.range, { above: 0 }, who);
   if (l.type !== 'spot') return;
-  const inner = l.innerConeAngle ?? 0, outer = l.outerConeAngle ?? Math.PI / 4;
+  const inner = l.innerConeAngle ?? 0,
+    outer = l.outerConeAngle ?? Math.PI / 4;
   checkNumber(file, `${cone}.innerConeAngle`, inner, { min: 0 }, who);
   checkNumber(file, `${cone}.outerConeAngle`, outer, { max: Math.PI / 2 }, who);
-  if (!((inner as number) < (outer as number))) throw inputError(file, cone, `innerConeAngle ${inner} must be less than outerConeAngle ${outer}${who}`);
+  if (!((inner as number) < (outer as number)))
+    throw inputError(file, cone, `innerConeAngle ${inner} must be less than outerConeAngle ${outer}${who}`);
 }
 
 /** The value at a dotted path (`log.checkpoint.size`) of parsed JSON, or undefined where any step is missing. */

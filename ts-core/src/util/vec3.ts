@@ -9,8 +9,11 @@ export const sub = (a: ArrayLike<number>, b: ArrayLike<number>): Triple => [a[0]
 
 export const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
-export const cross = (a: ArrayLike<number>, b: ArrayLike<number>): Triple =>
-  [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+export const cross = (a: ArrayLike<number>, b: ArrayLike<number>): Triple => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 
 export const length = (a: ArrayLike<number>): number => Math.hypot(a[0], a[1], a[2]);
 
@@ -26,5 +29,8 @@ export function normalize(a: ArrayLike<number>): Triple {
  */
 export function triangleCross(positions: ArrayLike<number>, a: number, b: number, c: number): Triple {
   const P = positions;
-  return cross([P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]], [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]]);
+  return cross(
+    [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]],
+    [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]],
+  );
 }

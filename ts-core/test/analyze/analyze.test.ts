@@ -20,7 +20,14 @@ async function analyze(scene: Scene) {
 const shared = (name: string) => sharedScenes().find((s) => s.name === name)!.path;
 
 test('screen coverage: a sphere filling the view covers most of it, a far one almost nothing', () => {
-  const view = { cameraToWorld: lookAt([0, 0, 5], [0, 0, 0]), yfov: 1, width: 1920, height: 1080, znear: 0.1, zfar: 100 };
+  const view = {
+    cameraToWorld: lookAt([0, 0, 5], [0, 0, 0]),
+    yfov: 1,
+    width: 1920,
+    height: 1080,
+    znear: 0.1,
+    zfar: 100,
+  };
   const near = screenCoverage({ min: [-2, -2, -2], max: [2, 2, 2] }, view);
   const far = screenCoverage({ min: [-0.01, -0.01, -50.01], max: [0.01, 0.01, -49.99] }, view);
   const behind = screenCoverage({ min: [-1, -1, 9], max: [1, 1, 11] }, view);

@@ -44,7 +44,11 @@ test('the rule: a scene over ~2 km is not metres; big low-poly metre scenes are'
 
 test('shared scenes: no warning on the metre-scale ones, a warning on the millimetre engine', async () => {
   let scenes: { name: string; path: string }[];
-  try { scenes = sharedScenes(); } catch { return; }
+  try {
+    scenes = sharedScenes();
+  } catch {
+    return;
+  }
   for (const s of scenes) {
     const { scene } = await importGltf(s.path);
     const g = guessSceneUnits(scene);

@@ -18,7 +18,9 @@ test('CPU and CUDA lightmaps of the same seed agree: mean absolute difference < 
   const gpu = await bakeScene(scene, { ...opts, backend: 'cuda' });
   assert.is(gpu.stats.backend, 'cuda');
   assert.is(gpu.stats.texels, cpu.stats.texels);
-  let diff = 0, sum = 0, n = 0;
+  let diff = 0,
+    sum = 0,
+    n = 0;
   cpu.pages.forEach((p, pg) => {
     for (let k = 0; k < p.width * p.height; k++) {
       if (!cpu.valid[pg][k]) continue;
@@ -29,30 +31,63 @@ test('CPU and CUDA lightmaps of the same seed agree: mean absolute difference < 
       }
     }
   });
-  assert.ok(diff / n < 0.01 * (sum / n), `mean |cpu - cuda| ${(diff / n).toExponential(3)} vs mean ${(sum / n).toExponential(3)}`);
+  assert.ok(
+    diff / n < 0.01 * (sum / n),
+    `mean |cpu - cuda| ${(diff / n).toExponential(3)} vs mean ${(sum / n).toExponential(3)}`,
+  );
 });
 
 test('textures reach the device: a checker wall and a masked lamp bake alike on CPU and CUDA', async () => {
   // The flat texture table, UV0 and the sRGB table are uploaded separately from the materials: a missing upload
   // would read as untextured (or garbage) on the device only.
   const scene = cornellBox();
-  const size = 32, data = new Uint8Array(4 * size * size);
-  for (let i = 0; i < size * size; i++) data.set(((i % size >> 3) + (i / size >> 3)) % 2 ? [0, 255, 0, 255] : [255, 0, 0, 255], 4 * i);
+  const size = 32,
+    data = new Uint8Array(4 * size * size);
+  for (let i = 0; i < size * size; i++)
+    data.set((((i % size) >> 3) + ((i / size) >> 3)) % 2 ? [0, 255, 0, 255] : [255, 0, 0, 255], 4 * i);
   scene.textures.push({ name: 'checker', mimeType: 'image/png', image: new Uint8Array(0), width: size, height: size });
-  scene.materials = scene.materials.map((m) => (m.name === 'red' ? { ...m, baseColorFactor: [0.8, 0.8, 0.8, 1], baseColorTexture: { texture: 0, texCoord: 0 } }
-    : m.name === 'light' ? { ...m, emissiveTexture: { texture: 0, texCoord: 0 } } : m));
-  const opts = { texelsPerMeter: 12, samples: 64, noiseThreshold: 0, denoise: false, seed: 5, textures: [{ width: size, height: size, data }] } as const;
+  scene.materials = scene.materials.map((m) =>
+    m.name === 'red'
+      ? { ...m, baseColorFactor: [0.8, 0.8, 0.8, 1], baseColorTexture: { texture: 0, texCoord: 0 } }
+      : m.name === 'light'
+        ? { ...m, emissiveTexture: { texture: 0, texCoord: 0 } }
+        : m,
+  );
+  const opts = {
+    texelsPerMeter: 12,
+    samples: 64,
+    noiseThreshold: 0,
+    denoise: false,
+    seed: 5,
+    textures: [{ width: size, height: size, data }],
+  } as const;
   const cpu = await bakeScene(scene, { ...opts, backend: 'cpu' });
   const gpu = await bakeScene(scene, { ...opts, backend: 'cuda' });
-  let diff = 0, sum = 0;
-  cpu.pages.forEach((p, pg) => { for (let i = 0; i < p.data.length; i++) if (i % 4 !== 3 && cpu.valid[pg][i >> 2]) { diff += Math.abs(p.data[i] - gpu.pages[pg].data[i]); sum += p.data[i]; } });
+  let diff = 0,
+    sum = 0;
+  cpu.pages.forEach((p, pg) => {
+    for (let i = 0; i < p.data.length; i++)
+      if (i % 4 !== 3 && cpu.valid[pg][i >> 2]) {
+        diff += Math.abs(p.data[i] - gpu.pages[pg].data[i]);
+        sum += p.data[i];
+      }
+  });
   assert.ok(diff < 0.01 * sum, `relative |cpu - cuda| ${(diff / sum).toExponential(3)}`);
 });
 
 test('Cornell box, one 1024² page, 256 spp, 3 bounces: at most 5 s on an H100', async () => {
   const scene = cornellBox();
-  const r = await bakeScene(scene, { texelsPerMeter: densityForPages(scene, 1, 1024, 0.7), maxPageSize: 1024, samples: 256, bounces: 3, backend: 'cuda' });
-  assert.ok(r.stats.traceSeconds + r.stats.setupSeconds <= 5, `${(r.stats.traceSeconds + r.stats.setupSeconds).toFixed(2)} s for ${r.stats.texels} texels`);
+  const r = await bakeScene(scene, {
+    texelsPerMeter: densityForPages(scene, 1, 1024, 0.7),
+    maxPageSize: 1024,
+    samples: 256,
+    bounces: 3,
+    backend: 'cuda',
+  });
+  assert.ok(
+    r.stats.traceSeconds + r.stats.setupSeconds <= 5,
+    `${(r.stats.traceSeconds + r.stats.setupSeconds).toFixed(2)} s for ${r.stats.texels} texels`,
+  );
 });
 
 test.run();

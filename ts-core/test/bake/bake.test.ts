@@ -20,7 +20,8 @@ import { defaultView } from '../../src/scene/view.js';
 import { oteBin, repoRoot, tempDir } from '../helpers.js';
 
 function psnr(a: FloatImage, b: FloatImage): number {
-  const x = toRgba8(a, { toneMap: 'aces' }), y = toRgba8(b, { toneMap: 'aces' });
+  const x = toRgba8(a, { toneMap: 'aces' }),
+    y = toRgba8(b, { toneMap: 'aces' });
   let se = 0;
   for (let i = 0; i < x.length; i++) if (i % 4 !== 3) se += (x[i] - y[i]) ** 2;
   return 10 * Math.log10((255 * 255) / (se / ((x.length * 3) / 4)));
@@ -50,12 +51,27 @@ test('no light leaks at wall, floor and ceiling corners or under the blocks: lig
   // Lamp off; point lights just outside the left, right and back walls and above the ceiling. Nothing lit can
   // reach the interior (the open front faces away from all of them), so any light on an inward texel is a leak.
   scene.materials = scene.materials.map((m) => ({ ...m, emissiveFactor: [0, 0, 0] }));
-  for (const [i, pos] of ([[-1.3, 1, 0], [1.3, 1, 0], [0, 1, -1.3], [0, 2.3, 0]] as [number, number, number][]).entries()) {
-    scene.lights.push({ name: `outside${i}`, type: 'point', color: [1, 1, 1], intensity: 50, innerConeAngle: 0, outerConeAngle: Math.PI / 4 });
+  for (const [i, pos] of (
+    [
+      [-1.3, 1, 0],
+      [1.3, 1, 0],
+      [0, 1, -1.3],
+      [0, 2.3, 0],
+    ] as [number, number, number][]
+  ).entries()) {
+    scene.lights.push({
+      name: `outside${i}`,
+      type: 'point',
+      color: [1, 1, 1],
+      intensity: 50,
+      innerConeAngle: 0,
+      outerConeAngle: Math.PI / 4,
+    });
     addNode(scene, { name: `outside${i}`, light: scene.lights.length - 1, translation: pos });
   }
   const bake = await bakeScene(scene, { texelsPerMeter: 24, samples: 32, denoise: false });
-  let worst = 0, texels = 0;
+  let worst = 0,
+    texels = 0;
   bake.pages.forEach((p, pg) => {
     for (let k = 0; k < p.width * p.height; k++) {
       if (!bake.valid[pg][k]) continue;
@@ -73,18 +89,29 @@ test('deterministic: the same seed gives identical lightmaps; another seed diffe
   const a = await bakeScene(scene, { texelsPerMeter: 8, samples: 16, seed: 7 });
   const b = await bakeScene(scene, { texelsPerMeter: 8, samples: 16, seed: 7 });
   const c = await bakeScene(scene, { texelsPerMeter: 8, samples: 16, seed: 8 });
-  assert.equal(a.pages.map((p) => Array.from(p.data)), b.pages.map((p) => Array.from(p.data)));
-  assert.not.equal(a.pages.map((p) => Array.from(p.data)), c.pages.map((p) => Array.from(p.data)));
+  assert.equal(
+    a.pages.map((p) => Array.from(p.data)),
+    b.pages.map((p) => Array.from(p.data)),
+  );
+  assert.not.equal(
+    a.pages.map((p) => Array.from(p.data)),
+    c.pages.map((p) => Array.from(p.data)),
+  );
 });
 
 test('world-space flattening traces the same lighting as the two-level BVH', async () => {
   const scene = cornellBox();
   const o = { texelsPerMeter: 8, samples: 32, noiseThreshold: 0, denoise: false } as const;
-  const flat = await bakeScene(scene, o), two = await bakeScene(scene, { ...o, flattenWorld: false });
+  const flat = await bakeScene(scene, o),
+    two = await bakeScene(scene, { ...o, flattenWorld: false });
   assert.ok(flat.stats.flattened && !two.stats.flattened);
   assert.equal(flat.stats.texels, two.stats.texels);
   // Same texels and seeds; only the float rounding of the traversal differs, so the means agree closely.
-  const mean = (r: typeof flat) => { let s = 0; for (const p of r.pages) for (let i = 0; i < p.data.length; i += 4) s += p.data[i] + p.data[i + 1] + p.data[i + 2]; return s; };
+  const mean = (r: typeof flat) => {
+    let s = 0;
+    for (const p of r.pages) for (let i = 0; i < p.data.length; i += 4) s += p.data[i] + p.data[i + 1] + p.data[i + 2];
+    return s;
+  };
   assert.ok(Math.abs(mean(flat) / mean(two) - 1) < 0.01, `${mean(flat)} vs ${mean(two)}`);
 });
 
@@ -93,16 +120,28 @@ test('progressive sampling stops early where texels converged, never before minS
   const full = await bakeScene(scene, { texelsPerMeter: 8, samples: 64, noiseThreshold: 0 });
   assert.is(full.stats.samplesPerTexel, 64);
   const early = await bakeScene(scene, { texelsPerMeter: 8, samples: 64, minSamples: 16, noiseThreshold: 0.2 });
-  assert.ok(early.stats.samplesPerTexel < 64 && early.stats.samplesPerTexel >= 16, `${early.stats.samplesPerTexel} samples per texel`);
-  assert.ok(early.stats.rays > 0 && early.stats.texelSamples === Math.round(early.stats.samplesPerTexel * early.stats.texels));
+  assert.ok(
+    early.stats.samplesPerTexel < 64 && early.stats.samplesPerTexel >= 16,
+    `${early.stats.samplesPerTexel} samples per texel`,
+  );
+  assert.ok(
+    early.stats.rays > 0 && early.stats.texelSamples === Math.round(early.stats.samplesPerTexel * early.stats.texels),
+  );
 });
 
 test('glTF out: UV1 and MOZ_lightmap {index, texCoord: 1, intensity}, read back for the lightmapped render; unlit option', async () => {
   const scene = cornellBox();
   const bake = await bakeScene(scene, { texelsPerMeter: 8, samples: 16 });
   const pages = bake.pages.map((img) => ({
-    png: encodePng({ width: img.width, height: img.height, bitDepth: 8, data: toRgba8({ ...img, data: img.data.map((v) => v / 2) }) }),
-    width: img.width, height: img.height, scale: 2,
+    png: encodePng({
+      width: img.width,
+      height: img.height,
+      bitDepth: 8,
+      data: toRgba8({ ...img, data: img.data.map((v) => v / 2) }),
+    }),
+    width: img.width,
+    height: img.height,
+    scale: 2,
   }));
   const baked = applyLightmaps(bake.scene, bake.layout, pages);
   const path = join(dir, 'baked.glb');
@@ -117,7 +156,11 @@ test('glTF out: UV1 and MOZ_lightmap {index, texCoord: 1, intensity}, read back 
     assert.is(ext.texCoord, 1);
     assert.ok(Math.abs(ext.intensity - 2 * Math.PI) < 1e-5);
   }
-  assert.ok(json.meshes.every((m: { primitives: { attributes: Record<string, number> }[] }) => m.primitives.every((p) => p.attributes.TEXCOORD_1 !== undefined)));
+  assert.ok(
+    json.meshes.every((m: { primitives: { attributes: Record<string, number> }[] }) =>
+      m.primitives.every((p) => p.attributes.TEXCOORD_1 !== undefined),
+    ),
+  );
   const { scene: back } = await importGltf(path);
   const read = lightmapsFromScene(back, (t) => {
     const png = decodePng(t.image);
@@ -130,7 +173,12 @@ test('glTF out: UV1 and MOZ_lightmap {index, texCoord: 1, intensity}, read back 
   for (let i = 0; i < img.data.length; i += 4) lum += img.data[i];
   assert.ok(lum > 0);
 
-  const unlit = applyLightmaps(bake.scene, bake.layout, pages.map((p) => ({ ...p, unlitPng: p.png })), { unlit: true });
+  const unlit = applyLightmaps(
+    bake.scene,
+    bake.layout,
+    pages.map((p) => ({ ...p, unlitPng: p.png })),
+    { unlit: true },
+  );
   const u = unlit.materials.filter((m) => m.unlit);
   assert.ok(u.length >= 4);
   assert.ok(u.some((m) => m.baseColorTexture?.texCoord === 1));
@@ -146,7 +194,7 @@ test('encodings: half floats, EXR header and size, RGBM round trip', () => {
   assert.is(toHalf(65504), 0x7bff);
   assert.is(toHalf(1e6), 0x7c00);
   assert.is(toHalf(-2), 0xc000);
-  assert.is(toHalf(5.960464477539063e-8), 1); // smallest subnormal
+  assert.is(toHalf(2 ** -24), 1); // smallest subnormal
   const img: FloatImage = { width: 3, height: 2, data: Float32Array.from({ length: 24 }, (_, i) => i / 4) };
   const exr = encodeExr(img);
   const dv = new DataView(exr.buffer, exr.byteOffset);
@@ -159,7 +207,8 @@ test('encodings: half floats, EXR header and size, RGBM round trip', () => {
   const rgbm = encodeRgbm(img, 8);
   for (let i = 0; i < 6; i++) {
     const m = (rgbm[4 * i + 3] / 255) * 8;
-    for (let c = 0; c < 3; c++) assert.ok(Math.abs((rgbm[4 * i + c] / 255) * m - img.data[4 * i + c]) < 0.05, `texel ${i} channel ${c}`);
+    for (let c = 0; c < 3; c++)
+      assert.ok(Math.abs((rgbm[4 * i + c] / 255) * m - img.data[4 * i + c]) < 0.05, `texel ${i} channel ${c}`);
   }
 });
 
@@ -199,28 +248,46 @@ test('ote bake CLI: writes glb (+ EXR and RGBM with --hdr); bad input and cancel
   const src = join(dir, 'cornell.glb');
   await exportGltf(cornellBox(), src);
   const out = join(dir, 'out.glb');
-  const ok = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', out, '--samples', '4', '--texels-per-meter', '8', '--hdr', '--json'], { encoding: 'utf8' });
+  const ok = spawnSync(
+    process.execPath,
+    [oteBin, 'bake', src, '-o', out, '--samples', '4', '--texels-per-meter', '8', '--hdr', '--json'],
+    { encoding: 'utf8' },
+  );
   assert.is(ok.status, 0, ok.stderr);
   const report = JSON.parse(ok.stdout);
   assert.is(report.overlaps, 0);
-  assert.ok(existsSync(out) && existsSync(join(dir, 'out.lightmap0.exr')) && existsSync(join(dir, 'out.lightmap0.rgbm.png')));
+  assert.ok(
+    existsSync(out) && existsSync(join(dir, 'out.lightmap0.exr')) && existsSync(join(dir, 'out.lightmap0.rgbm.png')),
+  );
   assert.ok(ok.stderr.includes('"stage":"bake"'), 'JSON progress lines');
 
   // --profile takes the same profiles as ote optimize: a TD file's bake block sets the samples and the early stop
   // (a loose threshold stops texels at the minimum), and a flag overrides it (0: every texel takes every sample).
   const td = join(dir, 'td.json');
-  writeFileSync(td, JSON.stringify({ extends: 'economy', name: 'TD', bake: { samples: 48, noiseThreshold: 1, texelsPerMeter: 8 } }));
+  writeFileSync(
+    td,
+    JSON.stringify({ extends: 'economy', name: 'TD', bake: { samples: 48, noiseThreshold: 1, texelsPerMeter: 8 } }),
+  );
   const bakeWith = (...extra: string[]) => {
-    const r = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', join(dir, 'td.glb'), '--profile', td, '--json', ...extra], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [oteBin, 'bake', src, '-o', join(dir, 'td.glb'), '--profile', td, '--json', ...extra],
+      { encoding: 'utf8' },
+    );
     assert.is(r.status, 0, r.stderr);
     return JSON.parse(r.stdout).stats as { minTexelSamples: number; maxTexelSamples: number };
   };
   const loose = bakeWith();
-  assert.ok(loose.maxTexelSamples <= 48 && loose.minTexelSamples < 48, `profile's early stop: ${JSON.stringify(loose)}`);
+  assert.ok(
+    loose.maxTexelSamples <= 48 && loose.minTexelSamples < 48,
+    `profile's early stop: ${JSON.stringify(loose)}`,
+  );
   const all = bakeWith('--noise-threshold', '0');
   assert.equal([all.minTexelSamples, all.maxTexelSamples], [48, 48], 'the flag overrides the profile');
   writeFileSync(td, JSON.stringify({ extends: 'economy', name: 'TD', bake: { noiseThreshold: 3 } }));
-  const badProf = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', join(dir, 'td2.glb'), '--profile', td], { encoding: 'utf8' });
+  const badProf = spawnSync(process.execPath, [oteBin, 'bake', src, '-o', join(dir, 'td2.glb'), '--profile', td], {
+    encoding: 'utf8',
+  });
   assert.is.not(badProf.status, 0);
   assert.match(badProf.stderr, /td\.json/);
   assert.match(badProf.stderr, /noiseThreshold/);
@@ -236,13 +303,20 @@ test('ote bake CLI: writes glb (+ EXR and RGBM with --hdr); bad input and cancel
   assert.match(r.stderr, /intensity/);
   assert.is(readdirSync(dir).length, before, 'nothing written');
 
-  const c = spawnSync(process.execPath, ['-e', `
+  const c = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `
     const { spawn } = require('node:child_process');
     const p = spawn(process.execPath, [${JSON.stringify(oteBin)}, 'bake', ${JSON.stringify(src)}, '-o', ${JSON.stringify(join(dir, 'cancel.glb'))}, '--samples', '4096', '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let sent = false;
     // Interrupt once the bake reports progress (the handler is installed by then), as a user pressing Ctrl-C.
     p.stderr.on('data', (d) => { if (!sent && String(d).includes('"stage":"bake"')) { sent = true; p.kill('SIGINT'); } });
-    p.on('exit', (code, signal) => process.exit(code ?? (signal ? 98 : 99)));`], { encoding: 'utf8' });
+    p.on('exit', (code, signal) => process.exit(code ?? (signal ? 98 : 99)));`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.is(c.status, 130, c.stderr);
   assert.not.ok(existsSync(join(dir, 'cancel.glb')));
 });

@@ -10,10 +10,21 @@ function scene(bothBaked: boolean): Scene {
   const s = createScene('s');
   const baked = addMaterial(s, { ...defaultMaterial('baked'), lightmap: { texture: 0, intensity: 1 } });
   const plain = addMaterial(s, defaultMaterial('plain'));
-  const tri = (material: number) => ({ positions: Float32Array.from([0, 0, 0, 1, 0, 0, 0, 1, 0]), indices: Uint32Array.from([0, 1, 2]), material });
+  const tri = (material: number) => ({
+    positions: Float32Array.from([0, 0, 0, 1, 0, 0, 0, 1, 0]),
+    indices: Uint32Array.from([0, 1, 2]),
+    material,
+  });
   addNode(s, { name: 'a', mesh: addMesh(s, 'a', [tri(baked)]) });
   addNode(s, { name: 'b', mesh: addMesh(s, 'b', [tri(bothBaked ? baked : plain)]) });
-  s.lights.push({ name: 'lamp', type: 'point', color: [1, 1, 1], intensity: 5, innerConeAngle: 0, outerConeAngle: 0.7 });
+  s.lights.push({
+    name: 'lamp',
+    type: 'point',
+    color: [1, 1, 1],
+    intensity: 5,
+    innerConeAngle: 0,
+    outerConeAngle: 0.7,
+  });
   addNode(s, { name: 'lamp', light: 0, translation: [0, 2, 0] });
   return s;
 }
@@ -23,7 +34,10 @@ test('when every drawn primitive is lightmapped, baked lights and the nodes that
   assert.equal(r.removed, ['lamp']);
   assert.equal(r.kept, []);
   assert.is(r.scene.lights.length, 0);
-  assert.equal(r.scene.nodes.map((n) => n.name), ['a', 'b']);
+  assert.equal(
+    r.scene.nodes.map((n) => n.name),
+    ['a', 'b'],
+  );
   assert.equal(r.scene.roots, [0, 1]);
 });
 
@@ -39,8 +53,14 @@ test("the environment's sun never reaches the output, even beside kept lights", 
   const s = scene(false);
   const env = resolveEnvironment(s, { ...DEFAULT_ENVIRONMENT, mode: 'always' });
   const r = settleBakedLights(withEnvironmentSun(s, env));
-  assert.equal(r.scene.nodes.map((n) => n.name), ['a', 'b', 'lamp']);
-  assert.equal(r.scene.lights.map((l) => l.name), ['lamp']);
+  assert.equal(
+    r.scene.nodes.map((n) => n.name),
+    ['a', 'b', 'lamp'],
+  );
+  assert.equal(
+    r.scene.lights.map((l) => l.name),
+    ['lamp'],
+  );
   assert.equal(r.removed, []);
 });
 

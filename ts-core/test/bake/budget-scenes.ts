@@ -9,7 +9,12 @@ import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.
  */
 export function unitRoom(o: { props?: number; hero?: boolean } = {}): Scene {
   const scene = createScene('room');
-  const mat = addMaterial(scene, { ...defaultMaterial('plaster'), baseColorFactor: [0.8, 0.8, 0.8, 1], metallicFactor: 0, roughnessFactor: 0.9 });
+  const mat = addMaterial(scene, {
+    ...defaultMaterial('plaster'),
+    baseColorFactor: [0.8, 0.8, 0.8, 1],
+    metallicFactor: 0,
+    roughnessFactor: 0.9,
+  });
   const quad = (name: string, o0: number[], u: number[], v: number[]) => {
     const b = new MeshBuilder();
     b.quad(o0, u, v, Math.round(Math.hypot(...u) * 4), Math.round(Math.hypot(...v) * 4));
@@ -27,7 +32,8 @@ export function unitRoom(o: { props?: number; hero?: boolean } = {}): Scene {
     addNode(scene, { name, mesh: addMesh(scene, name, [b.build(mat)]), translation: [x, 0, z] });
   };
   const n = o.props ?? 12;
-  for (let i = 0; i < n; i++) box(`prop${i}`, -3 + (i % 6) * 1.2, -1.5 + Math.floor(i / 6) * 2, 0.15 + 0.35 * ((i * 7) % 5) / 4);
+  for (let i = 0; i < n; i++)
+    box(`prop${i}`, -3 + (i % 6) * 1.2, -1.5 + Math.floor(i / 6) * 2, 0.15 + (0.35 * ((i * 7) % 5)) / 4);
   if (o.hero) box('hero', 2.5, 2, 0.25);
   return scene;
 }
@@ -36,7 +42,14 @@ export function unitRoom(o: { props?: number; hero?: boolean } = {}): Scene {
 export function scaled(scene: Scene, k: number): Scene {
   const roots = [...scene.roots];
   const root = scene.nodes.length;
-  scene.nodes.push({ name: 'units', parent: -1, children: roots, translation: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [k, k, k] });
+  scene.nodes.push({
+    name: 'units',
+    parent: -1,
+    children: roots,
+    translation: [0, 0, 0],
+    rotation: [0, 0, 0, 1],
+    scale: [k, k, k],
+  });
   for (const r of roots) scene.nodes[r].parent = root;
   scene.roots = [root];
   return scene;

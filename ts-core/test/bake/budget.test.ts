@@ -6,11 +6,27 @@ import { countUvOverlaps } from '../../src/native/bake.js';
 import type { Scene } from '../../src/scene/types.js';
 import { scaled, unitRoom } from './budget-scenes.js';
 
-const obj = (area: number, requested = 32, importance = 1, minDensity = 1): BudgetObject => ({ partAreas: [area], requested, importance, minDensity });
+const obj = (area: number, requested = 32, importance = 1, minDensity = 1): BudgetObject => ({
+  partAreas: [area],
+  requested,
+  importance,
+  minDensity,
+});
 
 test('fitDensities: untouched when it fits; otherwise within budget, big surfaces shrink first, never above the ask or below the floor', () => {
-  const objects = [obj(400, 32, 1, 0.01), obj(100, 32, 1, 0.01), obj(1, 32, 1, 0.01), obj(1, 32, 2, 0.01), obj(0.25, 32, 1, 0.01)];
-  const asked = estimatePageTexels(objects, objects.map(() => 1), 4096 ** 2, 1.1);
+  const objects = [
+    obj(400, 32, 1, 0.01),
+    obj(100, 32, 1, 0.01),
+    obj(1, 32, 1, 0.01),
+    obj(1, 32, 2, 0.01),
+    obj(0.25, 32, 1, 0.01),
+  ];
+  const asked = estimatePageTexels(
+    objects,
+    objects.map(() => 1),
+    4096 ** 2,
+    1.1,
+  );
   const easy = fitDensities(objects, asked * 1.01, 4096 ** 2);
   assert.equal(easy.scale, [1, 1, 1, 1, 1]);
   assert.ok(easy.fits);
@@ -18,13 +34,17 @@ test('fitDensities: untouched when it fits; otherwise within budget, big surface
   const budget = asked * 0.01;
   const fit = fitDensities(objects, budget, 4096 ** 2);
   assert.ok(fit.fits);
-  assert.ok(fit.estimate <= budget && fit.estimate > 0.98 * budget, `estimate ${fit.estimate} vs budget ${budget}: the whole budget is used`);
+  assert.ok(
+    fit.estimate <= budget && fit.estimate > 0.98 * budget,
+    `estimate ${fit.estimate} vs budget ${budget}: the whole budget is used`,
+  );
   const [huge, big, small, hero, tiny] = fit.scale;
   assert.ok(huge < big && big < small && small < tiny && tiny < 1, `by size: ${fit.scale}`);
   // sizeExponent 0.25: 4× the area keeps 1/√2 of the relative density.
   assert.ok(Math.abs(huge / big - Math.SQRT1_2) < 1e-3, `${huge / big}`);
   assert.ok(hero > small, 'an important (overridden) object keeps more than an ordinary one of its size');
-  for (const [i, s] of fit.scale.entries()) assert.ok(s <= 1 && s * objects[i].requested >= objects[i].minDensity - 1e-9);
+  for (const [i, s] of fit.scale.entries())
+    assert.ok(s <= 1 && s * objects[i].requested >= objects[i].minDensity - 1e-9);
 });
 
 test('fitDensities: the page cap (a part never takes more than a page) and refusal below the floors', () => {
@@ -36,12 +56,16 @@ test('fitDensities: the page cap (a part never takes more than a page) and refus
   assert.ok(none.minimumEstimate > 1000);
 });
 
-async function atlasOf(scene: Scene, opts: Parameters<typeof generateLightmapUvs>[1]): Promise<{ scene: Scene; atlas: LightmapAtlas }> {
+async function atlasOf(
+  scene: Scene,
+  opts: Parameters<typeof generateLightmapUvs>[1],
+): Promise<{ scene: Scene; atlas: LightmapAtlas }> {
   return generateLightmapUvs(scene, { maxPageSize: 1024, ...opts });
 }
 
 function overlaps(scene: Scene, atlas: LightmapAtlas): number {
-  const corners: number[] = [], page: number[] = [];
+  const corners: number[] = [],
+    page: number[] = [];
   for (const o of atlas.objects)
     scene.meshes[o.mesh].primitives.forEach((p, pi) => {
       for (let i = 0; i < p.indices.length; i += 3) {
@@ -57,26 +81,42 @@ test('a room over the texel budget bakes at a scaled density inside it, props an
   assert.is(free.atlas.densityScale, 1);
   assert.equal(free.atlas.warnings, []);
   assert.is(free.atlas.packs, 1);
-  for (const o of free.atlas.objects) { assert.is(o.requestedTexelsPerMeter, 64); assert.ok(Math.abs(o.scale - 1) < 1e-6); }
+  for (const o of free.atlas.objects) {
+    assert.is(o.requestedTexelsPerMeter, 64);
+    assert.ok(Math.abs(o.scale - 1) < 1e-6);
+  }
 
   const budget = Math.round(free.atlas.pageTexels * 0.3);
-  const { scene, atlas } = await atlasOf(unitRoom({ hero: true }), { texelsPerMeter: 64, objectTexelsPerMeter: { hero: 64 }, maxTexels: budget });
+  const { scene, atlas } = await atlasOf(unitRoom({ hero: true }), {
+    texelsPerMeter: 64,
+    objectTexelsPerMeter: { hero: 64 },
+    maxTexels: budget,
+  });
   assert.ok(atlas.pageTexels <= budget, `${atlas.pageTexels} page texels over the budget of ${budget}`);
   assert.is(atlas.texelBudget, budget);
   assert.ok(atlas.densityScale < 0.8 && atlas.densityScale > 0.2, `density scale ${atlas.densityScale}`);
   assert.is(overlaps(scene, atlas), 0);
   assert.is(atlas.warnings.length, 1, atlas.warnings.join('\n'));
-  assert.match(atlas.warnings[0], /^lightmap density scaled to 0\.\d\d× \(64\.0 → \d+\.\d texels\/m on average\) to fit the \d+\.\dM-texel budget/);
+  assert.match(
+    atlas.warnings[0],
+    /^lightmap density scaled to 0\.\d\d× \(64\.0 → \d+\.\d texels\/m on average\) to fit the \d+\.\dM-texel budget/,
+  );
   const by = (name: string) => atlas.objects.find((o) => o.name === name)!;
   for (const o of atlas.objects) {
-    assert.ok(Math.abs(o.texelsPerMeter - o.requestedTexelsPerMeter * o.scale) < 1e-3, `${o.name}: effective = requested × scale`);
+    assert.ok(
+      Math.abs(o.texelsPerMeter - o.requestedTexelsPerMeter * o.scale) < 1e-3,
+      `${o.name}: effective = requested × scale`,
+    );
     assert.ok(o.scale <= 1 + 1e-6);
   }
   // Importance ordering: the floor (48 m²) shrinks most, then walls, then props by size (prop2 1 m, prop3 0.48 m,
   // prop0 0.3 m); the hero (0.5 m, a TD's override) keeps more than prop3, which is slightly smaller.
   const s = (name: string) => by(name).scale;
   assert.ok(s('floor') < s('wall_n') && s('wall_n') < s('wall_w'), 'floor 48 m² < wall 24 m² < wall 18 m²');
-  assert.ok(s('wall_w') < s('prop2') && s('prop2') < s('prop3') && s('prop3') < s('prop0'), `walls < big prop < small prop: ${s('wall_w')}, ${s('prop2')}, ${s('prop3')}, ${s('prop0')}`);
+  assert.ok(
+    s('wall_w') < s('prop2') && s('prop2') < s('prop3') && s('prop3') < s('prop0'),
+    `walls < big prop < small prop: ${s('wall_w')}, ${s('prop2')}, ${s('prop3')}, ${s('prop0')}`,
+  );
   assert.ok(s('hero') > s('prop3'), `hero ${s('hero')} vs a prop of about its size ${s('prop3')}`);
 });
 
@@ -85,7 +125,11 @@ test('refusal only below the minimal useful density, saying what to change (and 
   const min = await atlasOf(unitRoom(), { texelsPerMeter: 64, maxTexels: 64 * 1024 });
   assert.ok(min.atlas.pageTexels <= 64 * 1024);
   const refuse = async (scene: Scene, maxTexels: number) => {
-    try { await atlasOf(scene, { texelsPerMeter: 64, maxTexels }); } catch (e) { return e as Error & { code: string }; }
+    try {
+      await atlasOf(scene, { texelsPerMeter: 64, maxTexels });
+    } catch (e) {
+      return e as Error & { code: string };
+    }
     assert.unreachable('did not refuse');
     throw new Error();
   };
@@ -107,12 +151,24 @@ test('maxPages caps the budget at pages × page size²', async () => {
   assert.match(atlas.warnings.join('\n'), /scaled to/);
 });
 
-test('an instanced node\'s copies take its override', async () => {
+test("an instanced node's copies take its override", async () => {
   const scene = unitRoom({ props: 0 });
   const src = scene.nodes.find((n) => n.name === 'floor')!;
   const box = scene.nodes.length;
-  scene.nodes.push({ name: 'crates', parent: -1, children: [], translation: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1], mesh: src.mesh,
-    instances: { translation: Float32Array.of(0, 1, 0, 0, 2, 0), rotation: Float32Array.of(0, 0, 0, 1, 0, 0, 0, 1), scale: Float32Array.of(0.1, 1, 0.1, 0.1, 1, 0.1) } });
+  scene.nodes.push({
+    name: 'crates',
+    parent: -1,
+    children: [],
+    translation: [0, 0, 0],
+    rotation: [0, 0, 0, 1],
+    scale: [1, 1, 1],
+    mesh: src.mesh,
+    instances: {
+      translation: Float32Array.of(0, 1, 0, 0, 2, 0),
+      rotation: Float32Array.of(0, 0, 0, 1, 0, 0, 0, 1),
+      scale: Float32Array.of(0.1, 1, 0.1, 0.1, 1, 0.1),
+    },
+  });
   scene.roots.push(box);
   const { atlas } = await atlasOf(scene, { texelsPerMeter: 16, objectTexelsPerMeter: { crates: 24 } });
   const copies = atlas.objects.filter((o) => o.name.startsWith('crates#'));

@@ -10,7 +10,12 @@ type V3 = readonly [number, number, number];
 function rect(p: V3, u: V3, v: V3, material: number): Primitive {
   const n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
   const l = Math.hypot(n[0], n[1], n[2]);
-  const c = [p, [p[0] + u[0], p[1] + u[1], p[2] + u[2]], [p[0] + u[0] + v[0], p[1] + u[1] + v[1], p[2] + u[2] + v[2]], [p[0] + v[0], p[1] + v[1], p[2] + v[2]]];
+  const c = [
+    p,
+    [p[0] + u[0], p[1] + u[1], p[2] + u[2]],
+    [p[0] + u[0] + v[0], p[1] + u[1] + v[1], p[2] + u[2] + v[2]],
+    [p[0] + v[0], p[1] + v[1], p[2] + v[2]],
+  ];
   return {
     positions: Float32Array.from(c.flat()),
     normals: Float32Array.from([0, 1, 2, 3].flatMap(() => n.map((x) => x / l))),
@@ -26,8 +31,14 @@ function rect(p: V3, u: V3, v: V3, material: number): Primitive {
  */
 function skylitRoom(): Scene {
   const scene = createScene('skylit-room.glb');
-  const m = addMaterial(scene, { ...defaultMaterial('plaster'), metallicFactor: 0, baseColorFactor: [0.7, 0.7, 0.7, 1] });
-  const H = 3, a = 1.7, b = 2.3; // hole from a to b in x and z
+  const m = addMaterial(scene, {
+    ...defaultMaterial('plaster'),
+    metallicFactor: 0,
+    baseColorFactor: [0.7, 0.7, 0.7, 1],
+  });
+  const H = 3,
+    a = 1.7,
+    b = 2.3; // hole from a to b in x and z
   const prims = [
     rect([0, 0, 0], [0, 0, 4], [4, 0, 0], m), // floor, up
     rect([0, 0, 0], [4, 0, 0], [0, H, 0], m), // wall z = 0, facing +z
@@ -48,19 +59,32 @@ function skylitRoom(): Scene {
 /** Mean L (green) over the room's lightmap texels, and the samples the bake took per texel. */
 async function bakeRoom(noiseThreshold: number): Promise<{ room: number; samplesPerTexel: number }> {
   const r = await bakeScene(skylitRoom(), {
-    texelsPerMeter: 4, samples: 256, minSamples: 32, noiseThreshold, bounces: 2, denoise: false, stitchSeams: false,
-    backend: 'cpu', sky: { type: 'constant', color: [1, 1, 1] },
+    texelsPerMeter: 4,
+    samples: 256,
+    minSamples: 32,
+    noiseThreshold,
+    bounces: 2,
+    denoise: false,
+    stitchSeams: false,
+    backend: 'cpu',
+    sky: { type: 'constant', color: [1, 1, 1] },
   });
   const o = r.atlas.objects.find((x) => x.name === 'room')!;
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   // Each rectangle is one chart: its UV1 bounding box on its page holds its texels.
   r.scene.meshes[o.mesh].primitives.forEach((p, i) => {
-    const page = r.pages[o.primitivePages[i]], valid = r.valid[o.primitivePages[i]];
-    const us = Array.from(p.uv1!).filter((_, j) => j % 2 === 0), vs = Array.from(p.uv1!).filter((_, j) => j % 2 === 1);
+    const page = r.pages[o.primitivePages[i]],
+      valid = r.valid[o.primitivePages[i]];
+    const us = Array.from(p.uv1!).filter((_, j) => j % 2 === 0),
+      vs = Array.from(p.uv1!).filter((_, j) => j % 2 === 1);
     for (let y = Math.floor(Math.min(...vs) * page.height); y < Math.ceil(Math.max(...vs) * page.height); y++)
       for (let x = Math.floor(Math.min(...us) * page.width); x < Math.ceil(Math.max(...us) * page.width); x++) {
         const k = y * page.width + x;
-        if (valid[k]) { sum += page.data[4 * k + 1]; n++; }
+        if (valid[k]) {
+          sum += page.data[4 * k + 1];
+          n++;
+        }
       }
   });
   assert.ok(n > 100, `${n} room texels`);
@@ -74,7 +98,10 @@ test('the early stop does not darken a room lit through a small opening: texels 
   // Same per-texel seeds: a texel that stops keeps the first samples of the full bake, so the difference is
   // what stopping picked, not noise. The rule that trusted a run of dark samples (no spread seen, so converged) came out 56% darker here.
   const bias = early.room / full.room - 1;
-  assert.ok(Math.abs(bias) < 0.03, `early stop: the room's mean L ${early.room.toFixed(4)} against ${full.room.toFixed(4)} with every sample (${(100 * bias).toFixed(1)}%)`);
+  assert.ok(
+    Math.abs(bias) < 0.03,
+    `early stop: the room's mean L ${early.room.toFixed(4)} against ${full.room.toFixed(4)} with every sample (${(100 * bias).toFixed(1)}%)`,
+  );
   // It still stops where it can (the yard): fewer samples than the full bake, on average.
   assert.ok(early.samplesPerTexel < 256, `${early.samplesPerTexel.toFixed(0)} samples per texel`);
 });

@@ -6,7 +6,8 @@ import { createScene, defaultMaterial, type Primitive, type Scene } from '../../
 
 /** A horizontal `size` m square at height y, its winding and normals facing up (+y) or down. */
 function quad(size: number, y: number, up: boolean, material: number): Primitive {
-  const h = size / 2, s = up ? 1 : -1;
+  const h = size / 2,
+    s = up ? 1 : -1;
   return {
     positions: Float32Array.of(-h, y, -h, h, y, -h, h, y, h, -h, y, h),
     normals: Float32Array.of(0, s, 0, 0, s, 0, 0, s, 0, 0, s, 0),
@@ -21,8 +22,17 @@ function quad(size: number, y: number, up: boolean, material: number): Primitive
  */
 function pond(waterUp: boolean): Scene {
   const scene = createScene('pond.glb');
-  const ground = addMaterial(scene, { ...defaultMaterial('ground'), metallicFactor: 0, baseColorFactor: [0.5, 0.5, 0.5, 1] });
-  const water = addMaterial(scene, { ...defaultMaterial('water'), metallicFactor: 0, baseColorFactor: [0.2, 0.5, 0.8, 1], doubleSided: true });
+  const ground = addMaterial(scene, {
+    ...defaultMaterial('ground'),
+    metallicFactor: 0,
+    baseColorFactor: [0.5, 0.5, 0.5, 1],
+  });
+  const water = addMaterial(scene, {
+    ...defaultMaterial('water'),
+    metallicFactor: 0,
+    baseColorFactor: [0.2, 0.5, 0.8, 1],
+    doubleSided: true,
+  });
   addNode(scene, { name: 'ground', mesh: addMesh(scene, 'ground', [quad(6, 0, true, ground)]) });
   addNode(scene, { name: 'water', mesh: addMesh(scene, 'water', [quad(4, 0.2, waterUp, water)]) });
   return scene;
@@ -33,24 +43,38 @@ type Eye = readonly [number, number, number];
 /** Mean L (green) over the texels of node `name`'s first primitive. */
 async function bakedLight(scene: Scene, name: string, viewpoints?: Eye[]): Promise<number> {
   const r = await bakeScene(scene, {
-    texelsPerMeter: 8, samples: 64, minSamples: 64, bounces: 1, denoise: false, stitchSeams: false, backend: 'cpu',
-    sky: { type: 'constant', color: [1, 1, 1] }, viewpoints,
+    texelsPerMeter: 8,
+    samples: 64,
+    minSamples: 64,
+    bounces: 1,
+    denoise: false,
+    stitchSeams: false,
+    backend: 'cpu',
+    sky: { type: 'constant', color: [1, 1, 1] },
+    viewpoints,
   });
   const o = r.atlas.objects.find((x) => x.name === name)!;
-  const page = r.pages[o.primitivePages[0]], valid = r.valid[o.primitivePages[0]];
+  const page = r.pages[o.primitivePages[0]],
+    valid = r.valid[o.primitivePages[0]];
   const p = r.scene.meshes[o.mesh].primitives[0];
-  const us = Array.from(p.uv1!).filter((_, i) => i % 2 === 0), vs = Array.from(p.uv1!).filter((_, i) => i % 2 === 1);
-  let sum = 0, n = 0;
+  const us = Array.from(p.uv1!).filter((_, i) => i % 2 === 0),
+    vs = Array.from(p.uv1!).filter((_, i) => i % 2 === 1);
+  let sum = 0,
+    n = 0;
   for (let y = Math.floor(Math.min(...vs) * page.height); y < Math.ceil(Math.max(...vs) * page.height); y++)
     for (let x = Math.floor(Math.min(...us) * page.width); x < Math.ceil(Math.max(...us) * page.width); x++) {
       const k = y * page.width + x;
-      if (valid[k]) { sum += page.data[4 * k + 1]; n++; }
+      if (valid[k]) {
+        sum += page.data[4 * k + 1];
+        n++;
+      }
     }
   assert.ok(n > 20, `${n} texels of ${name}`);
   return sum / n;
 }
 
-const ABOVE: Eye = [0, 5, 6], BELOW: Eye = [0, 1.5, 6];
+const ABOVE: Eye = [0, 5, 6],
+  BELOW: Eye = [0, 1.5, 6];
 
 test('a double-sided plane authored facing the pond bed 20 cm below is baked for the face the viewers see', async () => {
   const up = await bakedLight(pond(true), 'water', [ABOVE]);
@@ -58,7 +82,10 @@ test('a double-sided plane authored facing the pond bed 20 cm below is baked for
   assert.ok(up > 0.95, `water authored facing up: L ${up.toFixed(3)}`);
   // Authored facing down and seen from above: baked for its top, as the viewer sees it.
   const down = await bakedLight(pond(false), 'water', [ABOVE]);
-  assert.ok(down > 0.9 * up, `water authored facing down, seen from above: L ${down.toFixed(3)}, facing up ${up.toFixed(3)}`);
+  assert.ok(
+    down > 0.9 * up,
+    `water authored facing down, seen from above: L ${down.toFixed(3)}, facing up ${up.toFixed(3)}`,
+  );
   // With no viewpoints it keeps its authored face, which sees only the dim ground under it.
   const blind = await bakedLight(pond(false), 'water');
   assert.ok(blind < 0.5 * up, `water authored facing down, no viewpoints: L ${blind.toFixed(3)}`);
@@ -69,7 +96,11 @@ test('a double-sided sheet keeps its authored face unless it is seen only from i
   // its top the sky (L = 1).
   const sheet = () => {
     const scene = createScene('sheet.glb');
-    const ground = addMaterial(scene, { ...defaultMaterial('ground'), metallicFactor: 0, baseColorFactor: [0.3, 0.3, 0.3, 1] });
+    const ground = addMaterial(scene, {
+      ...defaultMaterial('ground'),
+      metallicFactor: 0,
+      baseColorFactor: [0.3, 0.3, 0.3, 1],
+    });
     const m = addMaterial(scene, { ...defaultMaterial('sheet'), metallicFactor: 0, doubleSided: true });
     addNode(scene, { name: 'ground', mesh: addMesh(scene, 'ground', [quad(40, 0, true, ground)]) });
     addNode(scene, { name: 'sheet', mesh: addMesh(scene, 'sheet', [quad(2, 3, false, m)]) });

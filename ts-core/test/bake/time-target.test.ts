@@ -7,7 +7,14 @@ import { bakeLightmapsNative } from '../../src/native/bake.js';
 import { bakeInputs } from '../../src/native/transport-inputs.js';
 
 // Small, fast bakes: the calibration and the bake itself take well under a second each on two CPU cores.
-const common = { texelsPerMeter: 80, maxPageSize: 1024, samples: 32, minSamples: 16, bounces: 1, backend: 'cpu' } as const;
+const common = {
+  texelsPerMeter: 80,
+  maxPageSize: 1024,
+  samples: 32,
+  minSamples: 16,
+  bounces: 1,
+  backend: 'cpu',
+} as const;
 
 test('a bake time target calibrates seconds per texel and holds the lightmap to what fits, predicting its time', async () => {
   const free = await bakeScene(cornellBox(), common);
@@ -18,20 +25,33 @@ test('a bake time target calibrates seconds per texel and holds the lightmap to 
   assert.ok(t, 'the result says what the target did');
   assert.ok(t.calibration.texels > 0 && t.calibration.seconds > 0 && t.calibration.stride >= 1);
   // The target binds: fewer texels, lower density, and a warning saying why.
-  assert.ok(timed.atlas.pageTexels < free.atlas.pageTexels, `${timed.atlas.pageTexels} page texels with the target, ${free.atlas.pageTexels} without`);
+  assert.ok(
+    timed.atlas.pageTexels < free.atlas.pageTexels,
+    `${timed.atlas.pageTexels} page texels with the target, ${free.atlas.pageTexels} without`,
+  );
   assert.ok(timed.atlas.densityScale < free.atlas.densityScale);
-  assert.ok(timed.warnings.some((w) => /bake time target/.test(w)), timed.warnings.join('; '));
+  assert.ok(
+    timed.warnings.some((w) => /bake time target/.test(w)),
+    timed.warnings.join('; '),
+  );
   // The prediction is what the time per covered texel says for the layout baked, and the bake stays near it
   // (a loose bound: this VM's speed drifts, and the calibration is a small bake).
-  const baked = (timed.stats.setupSeconds + timed.stats.traceSeconds + timed.stats.postMilliseconds / 1000);
+  const baked = timed.stats.setupSeconds + timed.stats.traceSeconds + timed.stats.postMilliseconds / 1000;
   assert.ok(t.met === t.predictedSeconds <= 1.2 * t.seconds);
-  assert.ok(baked < 4 * Math.max(t.predictedSeconds, 0.05), `baked in ${baked.toFixed(2)} s, predicted ${t.predictedSeconds.toFixed(2)} s`);
+  assert.ok(
+    baked < 4 * Math.max(t.predictedSeconds, 0.05),
+    `baked in ${baked.toFixed(2)} s, predicted ${t.predictedSeconds.toFixed(2)} s`,
+  );
   assert.ok(seconds < 30);
   // A target the scene already meets changes nothing: the same layout, the same lightmap.
   const loose = await bakeScene(cornellBox(), { ...common, targetSeconds: 3600 });
   assert.is(loose.atlas.pageTexels, free.atlas.pageTexels);
   assert.ok(loose.timeTarget!.met);
-  assert.equal(loose.pages.map((p) => Array.from(p.data.subarray(0, 4096))), free.pages.map((p) => Array.from(p.data.subarray(0, 4096))), 'the same lightmap');
+  assert.equal(
+    loose.pages.map((p) => Array.from(p.data.subarray(0, 4096))),
+    free.pages.map((p) => Array.from(p.data.subarray(0, 4096))),
+    'the same lightmap',
+  );
 });
 
 test('the calibration bakes every k-th covered texel (texelStride): a k-th of them, spread over every page', async () => {
@@ -46,9 +66,12 @@ test('the calibration bakes every k-th covered texel (texelStride): a k-th of th
   assert.ok(some.stats.rasterSeconds > 0 && some.stats.rasterSeconds <= some.stats.setupSeconds);
   // Every page keeps about a k-th of its covered texels, and only covered ones.
   all.pages.valid.forEach((v, pg) => {
-    const covered = v.reduce((s, x) => s + x, 0), kept = some.pages.valid[pg].reduce((s, x) => s + x, 0);
+    const covered = v.reduce((s, x) => s + x, 0),
+      kept = some.pages.valid[pg].reduce((s, x) => s + x, 0);
     assert.ok(Math.abs(kept - covered / k) <= 1, `page ${pg}: ${kept} of ${covered} texels kept`);
-    some.pages.valid[pg].forEach((x, i) => { if (x) assert.is(v[i], 1); });
+    some.pages.valid[pg].forEach((x, i) => {
+      if (x) assert.is(v[i], 1);
+    });
   });
   assert.is(some.pages.position.length, 0, 'no guides when none are asked for');
 });

@@ -13,7 +13,8 @@ import { findSeams, stitchSeams } from '../../src/bake/post.js';
 
 /** Independent overlap check on a written scene: every object's UV1 triangles, grouped by atlas page. */
 function writtenOverlaps(scene: Scene, atlas: LightmapAtlas): number {
-  const corners: number[] = [], page: number[] = [];
+  const corners: number[] = [],
+    page: number[] = [];
   for (const o of atlas.objects)
     scene.meshes[o.mesh].primitives.forEach((p, pi) => {
       assert.ok(p.uv1, `${o.name} primitive ${pi} has no uv1`);
@@ -31,9 +32,15 @@ function touches(tx: number[], ty: number[], x: number, y: number): boolean {
   if (Math.max(...tx) < x || Math.min(...tx) > x + 1 || Math.max(...ty) < y || Math.min(...ty) > y + 1) return false;
   const s = Math.sign((tx[1] - tx[0]) * (ty[2] - ty[0]) - (ty[1] - ty[0]) * (tx[2] - tx[0])) || 1;
   for (let e = 0; e < 3; e++) {
-    const a = e, b = (e + 1) % 3;
+    const a = e,
+      b = (e + 1) % 3;
     let inside = false;
-    for (const [px, py] of [[x, y], [x + 1, y], [x, y + 1], [x + 1, y + 1]])
+    for (const [px, py] of [
+      [x, y],
+      [x + 1, y],
+      [x, y + 1],
+      [x + 1, y + 1],
+    ])
       if (s * ((tx[b] - tx[a]) * (py - ty[a]) - (ty[b] - ty[a]) * (px - tx[a])) >= 0) inside = true;
     if (!inside) return false;
   }
@@ -43,7 +50,8 @@ function touches(tx: number[], ty: number[], x: number, y: number): boolean {
 /** Smallest Chebyshev gap (empty texels) between conservative footprints of different charts, per page. */
 async function minChartGap(scene: Scene, pageSize = 1024): Promise<{ gap: number; charts: number; pages: number }> {
   const world = worldMatrices(scene);
-  const tris: number[] = [], first = [0];
+  const tris: number[] = [],
+    first = [0];
   const pos: number[] = [];
   scene.nodes.forEach((n, i) => {
     if (n.mesh === undefined) return;
@@ -52,29 +60,51 @@ async function minChartGap(scene: Scene, pageSize = 1024): Promise<{ gap: number
       const base = pos.length / 3;
       for (let v = 0; v < p.positions.length; v += 3) {
         const [x, y, z] = [p.positions[v], p.positions[v + 1], p.positions[v + 2]];
-        pos.push(m[0] * x + m[4] * y + m[8] * z + m[12], m[1] * x + m[5] * y + m[9] * z + m[13], m[2] * x + m[6] * y + m[10] * z + m[14]);
+        pos.push(
+          m[0] * x + m[4] * y + m[8] * z + m[12],
+          m[1] * x + m[5] * y + m[9] * z + m[13],
+          m[2] * x + m[6] * y + m[10] * z + m[14],
+        );
       }
       for (const ix of p.indices) tris.push(ix + base);
       first.push(tris.length / 3);
     }
   });
-  const r = await generateLightmapUvsNative({
-    positions: Float32Array.from(pos), indices: Uint32Array.from(tris), objectFirstTriangle: Uint32Array.from(first),
-    objectTexelsPerMeter: new Float32Array(first.length - 1).fill(32),
-  }, { pageSize, padding: 2 });
+  const r = await generateLightmapUvsNative(
+    {
+      positions: Float32Array.from(pos),
+      indices: Uint32Array.from(tris),
+      objectFirstTriangle: Uint32Array.from(first),
+      objectTexelsPerMeter: new Float32Array(first.length - 1).fill(32),
+    },
+    { pageSize, padding: 2 },
+  );
   let gap = Infinity;
   for (let pg = 0; pg < r.pageWidth.length; pg++) {
-    const W = r.pageWidth[pg], H = r.pageHeight[pg];
+    const W = r.pageWidth[pg],
+      H = r.pageHeight[pg];
     const label = new Int32Array(W * H).fill(-1);
     for (let o = 0; o + 1 < first.length; o++) {
       if (r.objectPage[o] !== pg) continue;
       for (let t = first[o]; t < first[o + 1]; t++) {
-        const tx = [0, 1, 2].map((k) => r.cornerUv[6 * t + 2 * k] * W), ty = [0, 1, 2].map((k) => r.cornerUv[6 * t + 2 * k + 1] * H);
-        for (let y = Math.max(0, Math.floor(Math.min(...ty)) - 1); y <= Math.min(H - 1, Math.floor(Math.max(...ty))); y++)
-          for (let x = Math.max(0, Math.floor(Math.min(...tx)) - 1); x <= Math.min(W - 1, Math.floor(Math.max(...tx))); x++)
+        const tx = [0, 1, 2].map((k) => r.cornerUv[6 * t + 2 * k] * W),
+          ty = [0, 1, 2].map((k) => r.cornerUv[6 * t + 2 * k + 1] * H);
+        for (
+          let y = Math.max(0, Math.floor(Math.min(...ty)) - 1);
+          y <= Math.min(H - 1, Math.floor(Math.max(...ty)));
+          y++
+        )
+          for (
+            let x = Math.max(0, Math.floor(Math.min(...tx)) - 1);
+            x <= Math.min(W - 1, Math.floor(Math.max(...tx)));
+            x++
+          )
             if (touches(tx, ty, x, y)) {
               const c = r.triangleChart[t];
-              assert.ok(label[y * W + x] === -1 || label[y * W + x] === c, `texel (${x},${y}) on page ${pg} covered by charts ${label[y * W + x]} and ${c}`);
+              assert.ok(
+                label[y * W + x] === -1 || label[y * W + x] === c,
+                `texel (${x},${y}) on page ${pg} covered by charts ${label[y * W + x]} and ${c}`,
+              );
               label[y * W + x] = c;
               // Footprints must stay `padding` texels inside the page too.
               gap = Math.min(gap, x, y, W - 1 - x, H - 1 - y);
@@ -87,7 +117,8 @@ async function minChartGap(scene: Scene, pageSize = 1024): Promise<{ gap: number
         if (c < 0) continue;
         for (let dy = -3; dy <= 3; dy++)
           for (let dx = -3; dx <= 3; dx++) {
-            const X = x + dx, Y = y + dy;
+            const X = x + dx,
+              Y = y + dy;
             if (X < 0 || Y < 0 || X >= W || Y >= H) continue;
             const d = label[Y * W + X];
             if (d >= 0 && d !== c) gap = Math.min(gap, Math.max(Math.abs(dx), Math.abs(dy)) - 1);
@@ -98,7 +129,10 @@ async function minChartGap(scene: Scene, pageSize = 1024): Promise<{ gap: number
 }
 
 test('cornell and atrium: at least 2 empty texels between any two charts and to the page edge', async () => {
-  for (const [name, scene] of [['cornell', cornellBox()], ['atrium', atrium()]] as const) {
+  for (const [name, scene] of [
+    ['cornell', cornellBox()],
+    ['atrium', atrium()],
+  ] as const) {
     const { gap, charts } = await minChartGap(scene);
     assert.ok(charts > 5, `${name}: ${charts} charts`);
     assert.ok(gap >= 2, `${name}: charts ${gap} texels apart`);
@@ -164,7 +198,9 @@ test('keeps a valid UV1 (moved and uniformly scaled) and replaces an overlapping
   const scene = createScene('uv1');
   addMaterial(scene, defaultMaterial());
   const quad = () => ({
-    positions: Float32Array.of(0, 0, 0, 2, 0, 0, 2, 0, -1, 0, 0, -1), indices: Uint32Array.of(0, 1, 2, 0, 2, 3), material: 0,
+    positions: Float32Array.of(0, 0, 0, 2, 0, 0, 2, 0, -1, 0, 0, -1),
+    indices: Uint32Array.of(0, 1, 2, 0, 2, 3),
+    material: 0,
   });
   const good = { ...quad(), uv1: Float32Array.of(0, 0, 1, 0, 1, 0.5, 0, 0.5) };
   const bad = { ...quad(), uv1: Float32Array.of(0, 0, 1, 0, 0, 1, 1, 1) }; // the two triangles fold onto each other
@@ -173,17 +209,23 @@ test('keeps a valid UV1 (moved and uniformly scaled) and replaces an overlapping
   addNode(scene, { name: 'good', mesh: addMesh(scene, 'good', [good]) });
   addNode(scene, { name: 'bad', mesh: addMesh(scene, 'bad', [bad]), translation: [0, 1, 0] });
   const { scene: out, atlas } = await generateLightmapUvs(scene);
-  assert.equal(atlas.objects.map((o) => o.keptUv1), [true, false]);
+  assert.equal(
+    atlas.objects.map((o) => o.keptUv1),
+    [true, false],
+  );
   assert.is(writtenOverlaps(out, atlas), 0);
   const p = out.meshes[atlas.objects[0].mesh].primitives[0];
   // Same layout up to offset and uniform scale: u spans twice v, and corners keep their order.
   // Compared in texels: pages are cropped to their content, so normalized u and v scale differently.
   const pg = atlas.pages[atlas.objects[0].primitivePages[0]];
-  const u = (i: number) => p.uv1![2 * i] * pg.width, v = (i: number) => p.uv1![2 * i + 1] * pg.height;
+  const u = (i: number) => p.uv1![2 * i] * pg.width,
+    v = (i: number) => p.uv1![2 * i + 1] * pg.height;
   const s = u(1) - u(0);
   assert.ok(s > 0);
-  assert.ok(Math.abs((v(2) - v(1)) - 0.5 * s) < 1e-3 && Math.abs(u(2) - u(1)) < 1e-3 && Math.abs(v(1) - v(0)) < 1e-3,
-    `corners ${[0, 1, 2, 3].map((i) => `(${u(i).toFixed(2)}, ${v(i).toFixed(2)})`).join(' ')}`);
+  assert.ok(
+    Math.abs(v(2) - v(1) - 0.5 * s) < 1e-3 && Math.abs(u(2) - u(1)) < 1e-3 && Math.abs(v(1) - v(0)) < 1e-3,
+    `corners ${[0, 1, 2, 3].map((i) => `(${u(i).toFixed(2)}, ${v(i).toFixed(2)})`).join(' ')}`,
+  );
 });
 
 test('meshes drawn several times and GPU-instanced nodes get a UV1 region per drawn copy', async () => {
@@ -193,8 +235,14 @@ test('meshes drawn several times and GPU-instanced nodes get a UV1 region per dr
   addNode(scene, { name: 'a', mesh: blob });
   addNode(scene, { name: 'b', mesh: blob, translation: [3, 0, 0] });
   addNode(scene, {
-    name: 'many', mesh: blob, translation: [0, 0, 4],
-    instances: { translation: Float32Array.of(0, 0, 0, 3, 0, 0, 6, 0, 0), rotation: Float32Array.of(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1), scale: Float32Array.of(1, 1, 1, 1, 1, 1, 2, 2, 2) },
+    name: 'many',
+    mesh: blob,
+    translation: [0, 0, 4],
+    instances: {
+      translation: Float32Array.of(0, 0, 0, 3, 0, 0, 6, 0, 0),
+      rotation: Float32Array.of(0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1),
+      scale: Float32Array.of(1, 1, 1, 1, 1, 1, 2, 2, 2),
+    },
   });
   const { scene: out, atlas } = await generateLightmapUvs(scene);
   assert.is(atlas.objects.length, 5);
@@ -209,12 +257,19 @@ test('meshes drawn several times and GPU-instanced nodes get a UV1 region per dr
 test('deterministic', async () => {
   const a = await generateLightmapUvs(atrium());
   const b = await generateLightmapUvs(atrium());
-  a.scene.meshes.forEach((m, i) => m.primitives.forEach((p, j) => assert.equal(p.uv1, b.scene.meshes[i].primitives[j].uv1)));
+  a.scene.meshes.forEach((m, i) =>
+    m.primitives.forEach((p, j) => assert.equal(p.uv1, b.scene.meshes[i].primitives[j].uv1)),
+  );
 });
 
 test('bad input: non-positive density, a budget too small even for the minimal density, cancellation', async () => {
   const rejects = async (p: Promise<unknown>, re: RegExp) => {
-    try { await p; } catch (e) { assert.match((e as Error).message, re); return; }
+    try {
+      await p;
+    } catch (e) {
+      assert.match((e as Error).message, re);
+      return;
+    }
     assert.unreachable('did not reject');
   };
   await rejects(generateLightmapUvs(cornellBox(), { texelsPerMeter: 0 }), /texelsPerMeter/);
@@ -242,16 +297,36 @@ test('seam stitching: chart cuts on a smooth surface are found (creases are not)
   const p = out.meshes[atlas.objects[0].mesh].primitives[0];
   const seams = findSeams([{ positions: p.positions, indices: p.indices, uv1: p.uv1!, page: 0 }]);
   assert.ok(seams.length > 20, `${seams.length} seam edges`);
-  const box = findSeams([{ positions: cornellBox().meshes[1].primitives[0].positions, indices: cornellBox().meshes[1].primitives[0].indices, uv1: new Float32Array(2 * cornellBox().meshes[1].primitives[0].positions.length / 3).map((_, i) => i / 100), page: 0 }]);
+  const box = findSeams([
+    {
+      positions: cornellBox().meshes[1].primitives[0].positions,
+      indices: cornellBox().meshes[1].primitives[0].indices,
+      uv1: new Float32Array((2 * cornellBox().meshes[1].primitives[0].positions.length) / 3).map((_, i) => i / 100),
+      page: 0,
+    },
+  ]);
   assert.is(box.length, 0, 'box edges are creases');
   const page = atlas.pages[0];
-  const img = { width: page.width, height: page.height, data: new Float32Array(4 * page.width * page.height).map((_, i) => ((i * 2654435761) % 1000) / 1000) };
+  const img = {
+    width: page.width,
+    height: page.height,
+    data: new Float32Array(4 * page.width * page.height).map((_, i) => ((i * 2654435761) % 1000) / 1000),
+  };
   const mismatch = () => {
     let d = 0;
-    for (const e of seams) for (let c = 0; c < 3; c++) {
-      const at = (u: number, v: number) => img.data[4 * (Math.min(page.height - 1, Math.floor(v * page.height)) * page.width + Math.min(page.width - 1, Math.floor(u * page.width))) + c];
-      d += Math.abs(at((e.a0[0] + e.a1[0]) / 2, (e.a0[1] + e.a1[1]) / 2) - at((e.b0[0] + e.b1[0]) / 2, (e.b0[1] + e.b1[1]) / 2));
-    }
+    for (const e of seams)
+      for (let c = 0; c < 3; c++) {
+        const at = (u: number, v: number) =>
+          img.data[
+            4 *
+              (Math.min(page.height - 1, Math.floor(v * page.height)) * page.width +
+                Math.min(page.width - 1, Math.floor(u * page.width))) +
+              c
+          ];
+        d += Math.abs(
+          at((e.a0[0] + e.a1[0]) / 2, (e.a0[1] + e.a1[1]) / 2) - at((e.b0[0] + e.b1[0]) / 2, (e.b0[1] + e.b1[1]) / 2),
+        );
+      }
     return d;
   };
   const before = mismatch();

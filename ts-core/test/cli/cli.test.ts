@@ -58,7 +58,10 @@ test('usage errors exit 2', () => {
 test('a scene over the memory budget exits 4', () => {
   const out = join(dir, 'big.glb');
   ote('gen', 'atrium', '-o', out);
-  const r = spawnSync(process.execPath, [oteBin, 'info', out], { encoding: 'utf8', env: { ...process.env, OTE_MEMORY_BUDGET: '10000' } });
+  const r = spawnSync(process.execPath, [oteBin, 'info', out], {
+    encoding: 'utf8',
+    env: { ...process.env, OTE_MEMORY_BUDGET: '10000' },
+  });
   assert.is(r.status, 4, r.stderr);
   assert.match(r.stderr, /over the memory budget/);
 });

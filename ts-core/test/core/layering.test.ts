@@ -24,13 +24,18 @@ const src = join(repoRoot, 'ts-core', 'src');
 /** Layer of each top-level folder (or root file) of ts-core/src; lower layers know nothing of higher ones. */
 const LAYERS: Record<string, number> = {
   'errors.ts': 0,
-  util: 1, image: 1, 'exit-codes.ts': 1, // base: values, checks, images, the CLI's exit codes (error codes map onto them)
+  util: 1,
+  image: 1,
+  'exit-codes.ts': 1, // base: values, checks, images, the CLI's exit codes (error codes map onto them)
   scene: 2, // the neutral scene every layer speaks
-  io: 3, adapters: 3, analyze: 3, // edges (glTF/PNG/EXR/splat files; engine scenes) and analysis of the scene
+  io: 3,
+  adapters: 3,
+  analyze: 3, // edges (glTF/PNG/EXR/splat files; engine scenes) and analysis of the scene
   plan: 4, // profile, router, environment
   native: 5, // kernels: the addon's typed bindings,
   metrics: 6, //          image metrics on them,
-  bake: 7, render: 7, //   the lightmap baker and the renderers,
+  bake: 7,
+  render: 7, //   the lightmap baker and the renderers,
   splat: 8, //            splat conversion and training (trained against rendered views)
   trust: 9, // verification
   report: 10,
@@ -53,14 +58,23 @@ const ALLOWED_BENCH_TEST_IMPORTS: Record<string, string> = {};
 
 // ---------- reading imports ----------
 
-interface Import { to: string; typeOnly: boolean; names: string }
+interface Import {
+  to: string;
+  typeOnly: boolean;
+  names: string;
+}
 
 /** Every import of a source text: static (`import … from`, `export … from`, side-effect `import '…'`) and dynamic. */
 function parseImports(text: string): Import[] {
   // Comment lines can mention import(…) in prose; no import statement starts on one.
-  const code = text.split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)).join('\n');
+  const code = text
+    .split('\n')
+    .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l))
+    .join('\n');
   const out: Import[] = [];
-  for (const m of code.matchAll(/^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+  for (const m of code.matchAll(
+    /^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm,
+  )) {
     if (m[3] !== undefined) out.push({ to: m[3], typeOnly: !!m[1], names: m[2] });
     else out.push({ to: (m[4] ?? m[5])!, typeOnly: false, names: '' });
   }
@@ -79,20 +93,30 @@ function resolveImport(fromRepoPath: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
   const abs = resolve(dirname(join(repoRoot, fromRepoPath)), spec);
   const ts = abs.replace(/\.js$/, '.ts');
-  const path = existsSync(ts) ? ts : existsSync(abs) ? abs : existsSync(join(abs, 'index.ts')) ? join(abs, 'index.ts') : ts;
+  const path = existsSync(ts)
+    ? ts
+    : existsSync(abs)
+      ? abs
+      : existsSync(join(abs, 'index.ts'))
+        ? join(abs, 'index.ts')
+        : ts;
   return relative(repoRoot, path);
 }
 
 /** Import edges between repository files, from the files under `roots`. */
 function importGraph(roots: string[]): Map<string, Import[]> {
   const g = new Map<string, Import[]>();
-  for (const root of roots) for (const f of sourceFiles(join(repoRoot, root))) {
-    const from = relative(repoRoot, f);
-    g.set(from, parseImports(readFileSync(f, 'utf8')).flatMap((i) => {
-      const to = resolveImport(from, i.to);
-      return to ? [{ ...i, to }] : [];
-    }));
-  }
+  for (const root of roots)
+    for (const f of sourceFiles(join(repoRoot, root))) {
+      const from = relative(repoRoot, f);
+      g.set(
+        from,
+        parseImports(readFileSync(f, 'utf8')).flatMap((i) => {
+          const to = resolveImport(from, i.to);
+          return to ? [{ ...i, to }] : [];
+        }),
+      );
+    }
   return g;
 }
 
@@ -114,7 +138,8 @@ function layerViolations(g: Map<string, Import[]>, srcRoot: string, layers: Reco
         if (/^(ts-core\/test|bench)\//.test(i.to)) out.push(`${from} → ${i.to}`);
         continue;
       }
-      const a = top(from), b = top(to);
+      const a = top(from),
+        b = top(to);
       if (a === b) continue;
       if (layers[a] === undefined || layers[b] === undefined || layers[b] >= layers[a]) out.push(`${from} → ${to}`);
     }
@@ -128,7 +153,15 @@ function loaderImports(g: Map<string, Import[]>, srcRoot: string, loader: string
   for (const [fromPath, imports] of g) {
     const from = fromPath.slice(srcRoot.length + 1);
     if (!fromPath.startsWith(`${srcRoot}/`) || top(from) === top(loader)) continue;
-    if (imports.some((i) => i.to === `${srcRoot}/${loader}` && !i.typeOnly && new RegExp(`\\b${name}\\b`).test(i.names.replace(/\btype\s+\w+/g, '')))) out.push(from);
+    if (
+      imports.some(
+        (i) =>
+          i.to === `${srcRoot}/${loader}` &&
+          !i.typeOnly &&
+          new RegExp(`\\b${name}\\b`).test(i.names.replace(/\btype\s+\w+/g, '')),
+      )
+    )
+      out.push(from);
   }
   return out.sort();
 }
@@ -136,20 +169,32 @@ function loaderImports(g: Map<string, Import[]>, srcRoot: string, loader: string
 /** Groups of files that import each other (strongly connected components of more than one file, or a self-import). */
 function importCycles(g: Map<string, Import[]>): string[][] {
   let next = 0;
-  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>();
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    onStack = new Set<string>();
   const cycles: string[][] = [];
   const visit = (v: string) => {
-    index.set(v, next); low.set(v, next); next++;
-    stack.push(v); onStack.add(v);
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
     for (const { to: w } of g.get(v) ?? []) {
       if (!g.has(w)) continue;
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
     if (low.get(v) === index.get(v)) {
       const c: string[] = [];
       let w: string;
-      do { w = stack.pop()!; onStack.delete(w); c.push(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        c.push(w);
+      } while (w !== v);
       if (c.length > 1 || (g.get(v) ?? []).some((i) => i.to === v)) cycles.push(c.sort());
     }
   };
@@ -164,17 +209,25 @@ const graph = importGraph([SRC]);
 
 /** Violations not excused, and excuses for violations that no longer occur. */
 function judged(found: string[], allowed: Record<string, string>) {
-  return { unexcused: found.filter((v) => !(v in allowed)), stale: Object.keys(allowed).filter((k) => !found.includes(k)) };
+  return {
+    unexcused: found.filter((v) => !(v in allowed)),
+    stale: Object.keys(allowed).filter((k) => !found.includes(k)),
+  };
 }
 
 test('every top-level folder of ts-core/src has a layer', () => {
-  const unplaced = readdirSync(src).filter((e) => (statSync(join(src, e)).isDirectory() || e.endsWith('.ts')) && LAYERS[e] === undefined);
+  const unplaced = readdirSync(src).filter(
+    (e) => (statSync(join(src, e)).isDirectory() || e.endsWith('.ts')) && LAYERS[e] === undefined,
+  );
   assert.equal(unplaced, [], `give these a layer in LAYERS: ${unplaced.join(', ')}`);
 });
 
 test('no import cycles between modules of ts-core/src', () => {
   const cycles = importCycles(graph);
-  assert.equal(cycles.map((c) => c.join(' ⇄ ')), []);
+  assert.equal(
+    cycles.map((c) => c.join(' ⇄ ')),
+    [],
+  );
 });
 
 test('no import reaches up the layers (except the listed exceptions, which must still exist)', () => {
@@ -191,7 +244,8 @@ test('only native/ loads the addon', () => {
 
 test('bench/ does not import test code', () => {
   const found: string[] = [];
-  for (const [from, imports] of importGraph(['bench'])) for (const i of imports) if (i.to.startsWith('ts-core/test/')) found.push(`${from} → ${i.to}`);
+  for (const [from, imports] of importGraph(['bench']))
+    for (const i of imports) if (i.to.startsWith('ts-core/test/')) found.push(`${from} → ${i.to}`);
   const { unexcused, stale } = judged([...new Set(found)].sort(), ALLOWED_BENCH_TEST_IMPORTS);
   assert.equal(unexcused, [], 'move what bench needs out of ts-core/test');
   assert.equal(stale, [], 'fixed, so delete from ALLOWED_BENCH_TEST_IMPORTS');
@@ -200,18 +254,32 @@ test('bench/ does not import test code', () => {
 // ---------- self-checks: the rules catch what they are for, so the checks above cannot pass vacuously ----------
 
 test('self-check: the import reader finds every kind of import', () => {
-  const found = parseImports([
-    "import type { A } from '../plan/a.js';",
-    'import {',
-    '  b,',
-    "  type C } from './b.js';",
-    "export * from './c.js';",
-    "import './side-effect.js';",
-    "const d = await import('../native/d.js');",
-    " * a comment that says import('../nowhere.js')",
-  ].join('\n'));
-  assert.equal(found.map((i) => [i.to, i.typeOnly]), [['../plan/a.js', true], ['./b.js', false], ['./c.js', false], ['./side-effect.js', false], ['../native/d.js', false]]);
-  assert.ok(found.length >= 5 && graph.size > 100 && [...graph.values()].some((i) => i.length > 0), 'the real graph was read');
+  const found = parseImports(
+    [
+      "import type { A } from '../plan/a.js';",
+      'import {',
+      '  b,',
+      "  type C } from './b.js';",
+      "export * from './c.js';",
+      "import './side-effect.js';",
+      "const d = await import('../native/d.js');",
+      " * a comment that says import('../nowhere.js')",
+    ].join('\n'),
+  );
+  assert.equal(
+    found.map((i) => [i.to, i.typeOnly]),
+    [
+      ['../plan/a.js', true],
+      ['./b.js', false],
+      ['./c.js', false],
+      ['./side-effect.js', false],
+      ['../native/d.js', false],
+    ],
+  );
+  assert.ok(
+    found.length >= 5 && graph.size > 100 && [...graph.values()].some((i) => i.length > 0),
+    'the real graph was read',
+  );
 });
 
 test('self-check: a synthetic upward import, sibling import, test import and cycle are caught', () => {
@@ -222,7 +290,11 @@ test('self-check: a synthetic upward import, sibling import, test import and cyc
     ['s/render/c.ts', [edge('s/scene/a.ts'), edge('ts-core/test/helpers.ts')]], // down (fine), into tests (not)
     ['s/optimize/run.ts', [edge('s/scene/a.ts')]], // down (fine), but closes a cycle with scene/a.ts
   ]);
-  assert.equal(layerViolations(g, 's', LAYERS), ['bake/b.ts → render/c.ts', 'render/c.ts → ts-core/test/helpers.ts', 'scene/a.ts → optimize/run.ts']);
+  assert.equal(layerViolations(g, 's', LAYERS), [
+    'bake/b.ts → render/c.ts',
+    'render/c.ts → ts-core/test/helpers.ts',
+    'scene/a.ts → optimize/run.ts',
+  ]);
   assert.equal(importCycles(g), [['s/optimize/run.ts', 's/scene/a.ts']]);
   const loads = new Map<string, Import[]>([
     ['s/render/v.ts', [{ to: 's/native/addon.ts', typeOnly: false, names: '{ addon, type Backend }' }]],

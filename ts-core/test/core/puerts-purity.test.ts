@@ -13,7 +13,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from '../helpers.js';
 
 const src = join(repoRoot, 'ts-core', 'src');
-const ENGINE_FACING = [/^scene\//, /^adapters\//, /^analyze\//, /^plan\//, /^report\//, /^image\//, /^util\//, /^errors\.ts$/];
+const ENGINE_FACING = [
+  /^scene\//,
+  /^adapters\//,
+  /^analyze\//,
+  /^plan\//,
+  /^report\//,
+  /^image\//,
+  /^util\//,
+  /^errors\.ts$/,
+];
 const EDGE = [/^io\//, /^native\//, /^cli\//, /^optimize\//, /^trust\//];
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -28,7 +37,9 @@ function files(dir: string): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+  for (const m of text.matchAll(
+    /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
+  )) {
     if (m[2]) continue;
     out.push(m[3] ?? m[4]);
   }
@@ -46,7 +57,8 @@ test('no core module outside the edges imports a Node builtin directly', () => {
   for (const f of files(src)) {
     const rel = relative(src, f);
     if (EDGE.some((r) => r.test(rel))) continue;
-    for (const spec of imports(f)) if (builtins.has(spec) || builtins.has(spec.split('/')[0])) offenders.push(`${rel}: imports ${spec}`);
+    for (const spec of imports(f))
+      if (builtins.has(spec) || builtins.has(spec.split('/')[0])) offenders.push(`${rel}: imports ${spec}`);
     const code = readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
     if (/\bprocess\.|\bBuffer\.|\brequire\(/.test(code)) offenders.push(`${rel}: uses process, Buffer or require`);
   }
@@ -58,7 +70,8 @@ test('engine-facing modules reach neither Node builtins nor the edges, even tran
   for (const f of files(src)) {
     const rel = relative(src, f);
     if (!ENGINE_FACING.some((r) => r.test(rel))) continue;
-    const seen = new Set<string>(), stack = [f];
+    const seen = new Set<string>(),
+      stack = [f];
     while (stack.length) {
       const cur = stack.pop()!;
       if (seen.has(cur)) continue;
@@ -68,7 +81,8 @@ test('engine-facing modules reach neither Node builtins nor the edges, even tran
         const next = resolveLocal(cur, spec);
         if (!next) continue;
         const nrel = relative(src, next);
-        if (EDGE.some((r) => r.test(nrel))) offenders.push(`${rel} → ${relative(src, cur)}: imports edge module ${nrel}`);
+        if (EDGE.some((r) => r.test(nrel)))
+          offenders.push(`${rel} → ${relative(src, cur)}: imports edge module ${nrel}`);
         else stack.push(next);
       }
     }

@@ -19,15 +19,22 @@ const source = heroObject({ scale: 0.5 });
 
 /** Area-weighted comparison is overkill here: same triangle count and positions within the codec's quantization. */
 function assertSameGeometry(a: Scene, b: Scene, tolerance: number) {
-  const sa = sceneStats(a), sb = sceneStats(b);
+  const sa = sceneStats(a),
+    sb = sceneStats(b);
   assert.is(sb.triangles, sa.triangles);
   for (let k = 0; k < 3; k++) {
-    assert.ok(Math.abs(sa.bounds.min[k] - sb.bounds.min[k]) <= tolerance, `min[${k}] ${sa.bounds.min[k]} vs ${sb.bounds.min[k]}`);
+    assert.ok(
+      Math.abs(sa.bounds.min[k] - sb.bounds.min[k]) <= tolerance,
+      `min[${k}] ${sa.bounds.min[k]} vs ${sb.bounds.min[k]}`,
+    );
     assert.ok(Math.abs(sa.bounds.max[k] - sb.bounds.max[k]) <= tolerance, `max[${k}]`);
   }
 }
 
-async function writeVariant(name: string, transform: (doc: ReturnType<typeof sceneToDocument>) => Promise<void>): Promise<string> {
+async function writeVariant(
+  name: string,
+  transform: (doc: ReturnType<typeof sceneToDocument>) => Promise<void>,
+): Promise<string> {
   const io = await gltfIO();
   const doc = sceneToDocument(source);
   await transform(doc);
@@ -39,7 +46,9 @@ async function writeVariant(name: string, transform: (doc: ReturnType<typeof sce
 test('KHR_draco_mesh_compression decodes', async () => {
   const io = await gltfIO();
   io.registerDependencies({ 'draco3d.encoder': await draco3d.createEncoderModule() });
-  const path = await writeVariant('draco.glb', async (doc) => { await doc.transform(draco({ quantizePosition: 14 })); });
+  const path = await writeVariant('draco.glb', async (doc) => {
+    await doc.transform(draco({ quantizePosition: 14 }));
+  });
   const { scene } = await importGltf(path);
   assert.ok(scene.meshes[0].primitives[0].positions instanceof Float32Array);
   assertSameGeometry(source, scene, 2e-3);
@@ -55,7 +64,9 @@ test('EXT_meshopt_compression decodes', async () => {
 });
 
 test('KHR_mesh_quantization is dequantized to float', async () => {
-  const path = await writeVariant('quantized.glb', async (doc) => { await doc.transform(quantize({ quantizePosition: 14 })); });
+  const path = await writeVariant('quantized.glb', async (doc) => {
+    await doc.transform(quantize({ quantizePosition: 14 }));
+  });
   const { scene } = await importGltf(path);
   const p = scene.meshes[0].primitives[0];
   assert.ok(p.positions instanceof Float32Array && p.normals instanceof Float32Array && p.uv0 instanceof Float32Array);

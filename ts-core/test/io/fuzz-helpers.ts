@@ -39,26 +39,40 @@ export function fuzzParams(numRuns: number, timeout: number): fc.Parameters<unkn
 // Outcomes
 
 /** Words of JS engine errors: a message that quotes them is an internal error wrapped, not an explanation. */
-const INTERNAL = /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not defined|Invalid (typed )?array length(?! \d)|Maximum call stack|out of bounds|outside the bounds|Cannot convert|Cannot destructure|\[object Object\]/;
+const INTERNAL =
+  /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not defined|Invalid (typed )?array length(?! \d)|Maximum call stack|out of bounds|outside the bounds|Cannot convert|Cannot destructure|\[object Object\]/;
 
-export interface Tally { ok: number; rejected: Map<string, number> }
+export interface Tally {
+  ok: number;
+  rejected: Map<string, number>;
+}
 export const tally = (): Tally => ({ ok: 0, rejected: new Map() });
 
 /**
  * Runs one case: `check` validates a result; a thrown OteError of an input code with a one-line message that does
  * not quote a JS engine error is a clean rejection; anything else, or taking over `boundMs`, fails the case.
  */
-export async function expectCleanOutcome<T>(run: () => T | Promise<T>, check: (result: T) => string | undefined, t: Tally, boundMs: number): Promise<void> {
+export async function expectCleanOutcome<T>(
+  run: () => T | Promise<T>,
+  check: (result: T) => string | undefined,
+  t: Tally,
+  boundMs: number,
+): Promise<void> {
   const started = performance.now();
   let result: T;
   try {
     result = await run();
   } catch (e) {
     if (!(e instanceof OteError)) throw new Error(`internal error (not an OteError): ${(e as Error)?.stack ?? e}`);
-    if (e.code !== 'BAD_INPUT' && e.code !== 'TOO_BIG') throw new Error(`unexpected error code ${e.code}: ${e.message}`);
+    if (e.code !== 'BAD_INPUT' && e.code !== 'TOO_BIG')
+      throw new Error(`unexpected error code ${e.code}: ${e.message}`);
     if (e.message.includes('\n')) throw new Error(`error message is not one line: ${e.message}`);
     if (INTERNAL.test(e.message)) throw new Error(`error message quotes an internal error: ${e.message}`);
-    const key = e.message.replace(/^[^:]*: /, '').replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 60);
+    const key = e.message
+      .replace(/^[^:]*: /, '')
+      .replace(/\d+/g, 'N')
+      .replace(/"[^"]*"/g, '"…"')
+      .slice(0, 60);
     t.rejected.set(key, (t.rejected.get(key) ?? 0) + 1);
     checkTime(started, boundMs);
     return;
@@ -75,7 +89,11 @@ function checkTime(started: number, boundMs: number): void {
 }
 
 export function summary(name: string, runs: number, t: Tally, ms: number): string {
-  const top = [...t.rejected].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${n}× ${k}`).join(' | ');
+  const top = [...t.rejected]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([k, n]) => `${n}× ${k}`)
+    .join(' | ');
   return `${name}: ${runs} cases in ${(ms / 1000).toFixed(1)} s, ${t.ok} accepted, ${runs - t.ok} rejected (top: ${top})`;
 }
 
@@ -102,11 +120,25 @@ const at = fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 })).map((n) => n / 2 
 export const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('flip' as const), at, bit: fc.nat(7) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), at, value: fc.nat(255) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('u32' as const), at, value: fc.oneof(fc.constantFrom(...NASTY_U32), fc.nat()) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('u32' as const),
+      at,
+      value: fc.oneof(fc.constantFrom(...NASTY_U32), fc.nat()),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('f32' as const), at, value: fc.constantFrom(...NASTY_F32) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), at, n: fc.integer({ min: 1, max: 64 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at, bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      at,
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
+    }),
+  },
 );
 export const byteOps = (max = 4) => fc.array(byteOp, { minLength: 1, maxLength: max });
 
@@ -117,18 +149,30 @@ export function mutateBytes(input: Uint8Array, ops: ByteOp[], align = 1): Uint8A
     if (!b.length) break;
     const i = Math.floor(o.at * b.length);
     switch (o.op) {
-      case 'flip': b[i] ^= 1 << o.bit; break;
-      case 'set': b[i] = o.value; break;
-      case 'u32': case 'f32': {
+      case 'flip':
+        b[i] ^= 1 << o.bit;
+        break;
+      case 'set':
+        b[i] = o.value;
+        break;
+      case 'u32':
+      case 'f32': {
         const j = i - (i % align);
         if (j + 4 > b.length) break;
         const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        if (o.op === 'u32') v.setUint32(j, o.value >>> 0, true); else v.setFloat32(j, o.value, true);
+        if (o.op === 'u32') v.setUint32(j, o.value >>> 0, true);
+        else v.setFloat32(j, o.value, true);
         break;
       }
-      case 'truncate': b = b.slice(0, i); break;
-      case 'delete': b = Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + o.n)]); break;
-      case 'insert': b = Uint8Array.from([...b.subarray(0, i), ...o.bytes, ...b.subarray(i)]); break;
+      case 'truncate':
+        b = b.slice(0, i);
+        break;
+      case 'delete':
+        b = Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + o.n)]);
+        break;
+      case 'insert':
+        b = Uint8Array.from([...b.subarray(0, i), ...o.bytes, ...b.subarray(i)]);
+        break;
     }
   }
   return b;
@@ -139,9 +183,46 @@ export function mutateBytes(input: Uint8Array, ops: ByteOp[], align = 1): Uint8A
 
 /** Wrong types, null, huge and fractional numbers, float32 overflow, and plausible but wrong glTF values. */
 export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom<unknown>(null, true, false, 0, -1, 1, 0.5, -0.0, 2 ** 31, 2 ** 32, 2 ** 53, 1e308, -1e308, 1e39, 1e-320,
-    '', 'x', 'SCALAR', 'VEC3', 'MAT4', '2.0', 'data:,', '../../etc/passwd', 'http://example.com/a.bin',
-    5126, 5125, 5123, 34962, [], {}, [null], [0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], { index: 0 }, { a: 1 }, [[]], [1e39, 0, 0]),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1,
+    0.5,
+    -0.0,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53,
+    1e308,
+    -1e308,
+    1e39,
+    1e-320,
+    '',
+    'x',
+    'SCALAR',
+    'VEC3',
+    'MAT4',
+    '2.0',
+    'data:,',
+    '../../etc/passwd',
+    'http://example.com/a.bin',
+    5126,
+    5125,
+    5123,
+    34962,
+    [],
+    {},
+    [null],
+    [0, 0, 0],
+    [1, 0, 0, 0],
+    [0, 0, 0, 0],
+    { index: 0 },
+    { a: 1 },
+    [[]],
+    [1e39, 0, 0],
+  ),
   fc.integer({ min: -3, max: 300 }),
   fc.jsonValue({ maxDepth: 2 }),
 );
@@ -157,7 +238,14 @@ export const jsonOp: fc.Arbitrary<JsonOp> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('replace' as const), at: pick, value: nastyValue }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('remove' as const), at: pick }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('copy' as const), at: pick, from: pick }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('nudge' as const), at: pick, by: fc.constantFrom(1, -1, 2, 1000, 65536, -65536, 0.5) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('nudge' as const),
+      at: pick,
+      by: fc.constantFrom(1, -1, 2, 1000, 65536, -65536, 0.5),
+    }),
+  },
 );
 export const jsonOps = (max = 3) => fc.array(jsonOp, { minLength: 1, maxLength: max });
 
@@ -165,8 +253,16 @@ type Slot = [Record<string, unknown> | unknown[], string | number];
 
 /** Every [container, key] in a JSON tree, depth first (the root itself is not a slot). */
 function slots(v: unknown, out: Slot[] = []): Slot[] {
-  if (Array.isArray(v)) v.forEach((x, i) => { out.push([v, i]); slots(x, out); });
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { out.push([v as Record<string, unknown>, k]); slots(x, out); }
+  if (Array.isArray(v))
+    v.forEach((x, i) => {
+      out.push([v, i]);
+      slots(x, out);
+    });
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      slots(x, out);
+    }
   return out;
 }
 
@@ -178,12 +274,28 @@ export function mutateJson<T>(json: T, ops: JsonOp[]): T {
     if (!all.length) break;
     const [c, k] = all[o.at % all.length];
     const get = () => (c as Record<string | number, unknown>)[k];
-    const set = (v: unknown) => { (c as Record<string | number, unknown>)[k] = v; };
+    const set = (v: unknown) => {
+      (c as Record<string | number, unknown>)[k] = v;
+    };
     switch (o.op) {
-      case 'replace': set(structuredClone(o.value)); break;
-      case 'remove': if (Array.isArray(c)) c.splice(k as number, 1); else delete c[k as string]; break;
-      case 'copy': { const [fc2, fk] = all[o.from % all.length]; set(structuredClone((fc2 as Record<string | number, unknown>)[fk])); break; }
-      case 'nudge': { const v = get(); if (typeof v === 'number') set(v + o.by); else if (Array.isArray(v)) v.push(v.length ? structuredClone(v[0]) : 0); break; }
+      case 'replace':
+        set(structuredClone(o.value));
+        break;
+      case 'remove':
+        if (Array.isArray(c)) c.splice(k as number, 1);
+        else delete c[k as string];
+        break;
+      case 'copy': {
+        const [fc2, fk] = all[o.from % all.length];
+        set(structuredClone((fc2 as Record<string | number, unknown>)[fk]));
+        break;
+      }
+      case 'nudge': {
+        const v = get();
+        if (typeof v === 'number') set(v + o.by);
+        else if (Array.isArray(v)) v.push(v.length ? structuredClone(v[0]) : 0);
+        break;
+      }
     }
   }
   return root;

@@ -16,7 +16,16 @@ import fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeSplats, encodeSplats, type SplatFormat } from '../../src/io/splat-formats.js';
 import { createModel, invalidGaussian, shCoeffs, type GaussianModel } from '../../src/scene/gaussians.js';
-import { byteOps, expectCleanOutcome, fuzzParams, fuzzRuns, fuzzSelected, mutateBytes, summary, tally } from './fuzz-helpers.js';
+import {
+  byteOps,
+  expectCleanOutcome,
+  fuzzParams,
+  fuzzRuns,
+  fuzzSelected,
+  mutateBytes,
+  summary,
+  tally,
+} from './fuzz-helpers.js';
 
 const RUNS = fuzzRuns(5000);
 /** Per case: the seeds decode in well under a millisecond; a case this slow is a hang or a huge allocation. */
@@ -28,8 +37,14 @@ const BOUND_MS = 2_000;
 function model(n: number, degree: number): GaussianModel {
   const m = createModel(n, degree);
   let r = 7;
-  const rnd = () => ((r = (r * 16807) % 2147483647) / 2147483647) * 2 - 1;
-  for (let i = 0; i < 3 * n; i++) { m.means[i] = rnd() * 3; m.logScales[i] = rnd() * 2 - 4; }
+  const rnd = () => {
+    r = (r * 16807) % 2147483647;
+    return (r / 2147483647) * 2 - 1;
+  };
+  for (let i = 0; i < 3 * n; i++) {
+    m.means[i] = rnd() * 3;
+    m.logScales[i] = rnd() * 2 - 4;
+  }
   for (let i = 0; i < 4 * n; i++) m.quats[i] = rnd();
   for (let i = 0; i < n; i++) m.opacity[i] = rnd() * 4;
   for (let i = 0; i < m.sh.length; i++) m.sh[i] = rnd();
@@ -37,21 +52,54 @@ function model(n: number, degree: number): GaussianModel {
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const asciiPly = enc(['ply', 'format ascii 1.0', 'comment point cloud', 'element vertex 4', 'property float x', 'property float y', 'property float z',
-  'property uchar red', 'property uchar green', 'property uchar blue', 'end_header',
-  '0 0 0 255 0 0', '1 0 0 0 255 0', '0 1 0 0 0 255', '0.5 0.5 1 128 128 128', ''].join('\n'));
+const asciiPly = enc(
+  [
+    'ply',
+    'format ascii 1.0',
+    'comment point cloud',
+    'element vertex 4',
+    'property float x',
+    'property float y',
+    'property float z',
+    'property uchar red',
+    'property uchar green',
+    'property uchar blue',
+    'end_header',
+    '0 0 0 255 0 0',
+    '1 0 0 0 255 0',
+    '0 1 0 0 0 255',
+    '0.5 0.5 1 128 128 128',
+    '',
+  ].join('\n'),
+);
 
 /** Big-endian, a `camera` element with a list property before the vertices, doubles and shorts. */
 function bigEndianPly(): Uint8Array {
-  const head = enc(['ply', 'format binary_big_endian 1.0', 'element camera 1', 'property list uchar float pose', 'element vertex 3',
-    'property double x', 'property double y', 'property double z', 'property short extra', 'property float opacity', 'end_header', ''].join('\n'));
+  const head = enc(
+    [
+      'ply',
+      'format binary_big_endian 1.0',
+      'element camera 1',
+      'property list uchar float pose',
+      'element vertex 3',
+      'property double x',
+      'property double y',
+      'property double z',
+      'property short extra',
+      'property float opacity',
+      'end_header',
+      '',
+    ].join('\n'),
+  );
   const body = new DataView(new ArrayBuffer(1 + 4 * 3 + 3 * (24 + 2 + 4)));
   body.setUint8(0, 3);
   for (let k = 0; k < 3; k++) body.setFloat32(1 + 4 * k, k, false);
   for (let i = 0, o = 13; i < 3; i++) {
     for (let a = 0; a < 3; a++, o += 8) body.setFloat64(o, i + a / 10, false);
-    body.setInt16(o, -i, false); o += 2;
-    body.setFloat32(o, 1.5, false); o += 4;
+    body.setInt16(o, -i, false);
+    o += 2;
+    body.setFloat32(o, 1.5, false);
+    o += 4;
   }
   return Uint8Array.from([...head, ...new Uint8Array(body.buffer)]);
 }
@@ -64,7 +112,8 @@ const SEEDS: { format: SplatFormat; name: string; bytes: Uint8Array }[] = [
   { format: 'spz', name: 'spz', bytes: encodeSplats(model(6, 3), 'spz') },
   { format: 'spz', name: 'spz-deg1', bytes: encodeSplats(model(5, 1), 'spz') },
 ];
-for (const s of SEEDS) if (modelProblem(decodeSplats(s.bytes, s.format))) throw new Error(`seed ${s.name} does not decode`);
+for (const s of SEEDS)
+  if (modelProblem(decodeSplats(s.bytes, s.format))) throw new Error(`seed ${s.name} does not decode`);
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -73,7 +122,13 @@ function modelProblem(m: GaussianModel): string | undefined {
   const n = m.count;
   if (!Number.isInteger(n) || n < 0) return `count ${n}`;
   if (![0, 1, 2, 3].includes(m.shDegree)) return `shDegree ${m.shDegree}`;
-  const sizes: [string, ArrayLike<number>, number][] = [['means', m.means, 3], ['logScales', m.logScales, 3], ['quats', m.quats, 4], ['opacity', m.opacity, 1], ['sh', m.sh, 3 * shCoeffs(m.shDegree)]];
+  const sizes: [string, ArrayLike<number>, number][] = [
+    ['means', m.means, 3],
+    ['logScales', m.logScales, 3],
+    ['quats', m.quats, 4],
+    ['opacity', m.opacity, 1],
+    ['sh', m.sh, 3 * shCoeffs(m.shDegree)],
+  ];
   for (const [k, a, per] of sizes) if (a.length !== per * n) return `${k} has ${a.length} values for ${n} Gaussians`;
   const bad = invalidGaussian(m);
   return bad ? `Gaussian ${bad.index}: ${bad.problem}` : undefined;
@@ -81,7 +136,8 @@ function modelProblem(m: GaussianModel): string | undefined {
 
 async function fuzz<T>(name: string, arb: fc.Arbitrary<T>, make: (v: T) => { bytes: Uint8Array; format: SplatFormat }) {
   if (!fuzzSelected(name)) return;
-  const t = tally(), t0 = performance.now();
+  const t = tally(),
+    t0 = performance.now();
   await fc.assert(
     fc.asyncProperty(arb, async (v) => {
       const { bytes, format } = make(v);
@@ -95,16 +151,62 @@ async function fuzz<T>(name: string, arb: fc.Arbitrary<T>, make: (v: T) => { byt
 const seed = fc.nat(SEEDS.length - 1);
 
 test('all formats: byte flips, writes, NaN and huge values, insertions, deletions, truncation', async () => {
-  await fuzz('splat bytes', fc.tuple(seed, byteOps(4)), ([i, ops]) => ({ bytes: mutateBytes(SEEDS[i].bytes, ops, 4), format: SEEDS[i].format }));
+  await fuzz('splat bytes', fc.tuple(seed, byteOps(4)), ([i, ops]) => ({
+    bytes: mutateBytes(SEEDS[i].bytes, ops, 4),
+    format: SEEDS[i].format,
+  }));
 });
 
 const PLY_SEEDS = SEEDS.flatMap((s, i) => (s.format === 'ply' ? [i] : []));
-const TOKENS = ['-1', '0', '1', '3', '4294967295', '4294967296', '99999999999', '1e3', '1.5', 'nan', '', 'x', 'vertex', 'face', 'list',
-  'float', 'double', 'uchar', 'int', 'char', 'float128', 'ascii', 'binary_little_endian', 'binary_big_endian', 'f_dc_0', 'f_rest_0',
-  'scale_0', 'rot_0', 'opacity', 'red', 'property', 'element', 'end_header'];
-type HeaderOp = { op: 'token'; line: number; token: number; value: string } | { op: 'drop'; line: number } | { op: 'repeat'; line: number };
+const TOKENS = [
+  '-1',
+  '0',
+  '1',
+  '3',
+  '4294967295',
+  '4294967296',
+  '99999999999',
+  '1e3',
+  '1.5',
+  'nan',
+  '',
+  'x',
+  'vertex',
+  'face',
+  'list',
+  'float',
+  'double',
+  'uchar',
+  'int',
+  'char',
+  'float128',
+  'ascii',
+  'binary_little_endian',
+  'binary_big_endian',
+  'f_dc_0',
+  'f_rest_0',
+  'scale_0',
+  'rot_0',
+  'opacity',
+  'red',
+  'property',
+  'element',
+  'end_header',
+];
+type HeaderOp =
+  | { op: 'token'; line: number; token: number; value: string }
+  | { op: 'drop'; line: number }
+  | { op: 'repeat'; line: number };
 const headerOp: fc.Arbitrary<HeaderOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('token' as const), line: fc.nat(), token: fc.nat(4), value: fc.constantFrom(...TOKENS) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('token' as const),
+      line: fc.nat(),
+      token: fc.nat(4),
+      value: fc.constantFrom(...TOKENS),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), line: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('repeat' as const), line: fc.nat() }) },
 );
@@ -118,21 +220,30 @@ function mutateHeader(bytes: Uint8Array, ops: HeaderOp[]): Uint8Array {
     const l = o.line % lines.length;
     if (o.op === 'drop') lines.splice(l, 1);
     else if (o.op === 'repeat') lines.splice(l, 0, lines[l]);
-    else { const t = lines[l].split(' '); t[o.token % (t.length + 1)] = o.value; lines[l] = t.join(' '); }
+    else {
+      const t = lines[l].split(' ');
+      t[o.token % (t.length + 1)] = o.value;
+      lines[l] = t.join(' ');
+    }
     if (!lines.length) break;
   }
-  return Uint8Array.from([...enc(lines.join('\n') + '\n'), ...bytes.subarray(end)]);
+  return Uint8Array.from([...enc(`${lines.join('\n')}\n`), ...bytes.subarray(end)]);
 }
 
 test('PLY: header tokens replaced (counts, types, formats, names), lines dropped or repeated', async () => {
-  await fuzz('ply header', fc.tuple(fc.constantFrom(...PLY_SEEDS), fc.array(headerOp, { minLength: 1, maxLength: 3 })),
-    ([i, ops]) => ({ bytes: mutateHeader(SEEDS[i].bytes, ops), format: 'ply' }));
+  await fuzz(
+    'ply header',
+    fc.tuple(fc.constantFrom(...PLY_SEEDS), fc.array(headerOp, { minLength: 1, maxLength: 3 })),
+    ([i, ops]) => ({ bytes: mutateHeader(SEEDS[i].bytes, ops), format: 'ply' }),
+  );
 });
 
 const SPZ_SEEDS = SEEDS.flatMap((s, i) => (s.format === 'spz' ? [i] : []));
 test('.spz: payload mutations under a valid gzip stream', async () => {
-  await fuzz('spz payload', fc.tuple(fc.constantFrom(...SPZ_SEEDS), byteOps(4)),
-    ([i, ops]) => ({ bytes: gzipSync(mutateBytes(gunzipSync(SEEDS[i].bytes), ops)), format: 'spz' }));
+  await fuzz('spz payload', fc.tuple(fc.constantFrom(...SPZ_SEEDS), byteOps(4)), ([i, ops]) => ({
+    bytes: gzipSync(mutateBytes(gunzipSync(SEEDS[i].bytes), ops)),
+    format: 'spz',
+  }));
 });
 
 test.run();

@@ -56,7 +56,10 @@ test('Cornell box: emissive light keeps KHR_materials_emissive_strength 17', asy
   const light = scene.materials.find((m) => m.emissiveFactor.some((c) => c > 0));
   assert.ok(light, 'an emissive material');
   assert.is(light!.emissiveStrength, 17);
-  assert.equal(light!.emissiveFactor.map((c) => Math.round(c * 1000) / 1000), [1, 0.706, 0.235]);
+  assert.equal(
+    light!.emissiveFactor.map((c) => Math.round(c * 1000) / 1000),
+    [1, 0.706, 0.235],
+  );
 });
 
 test('japanese garden: spec/gloss materials are converted with a warning', async () => {

@@ -19,15 +19,21 @@ const dir = tempDir('ote-validator-');
 
 async function validatorErrors(path: string): Promise<ValidationMessage[]> {
   const report = await validateBytes(new Uint8Array(await readFile(path)), {
-    uri: path, maxIssues: 0, writeTimestamp: false,
-    externalResourceFunction: async (uri) => new Uint8Array(await readFile(resolve(dirname(path), decodeURIComponent(uri)))),
+    uri: path,
+    maxIssues: 0,
+    writeTimestamp: false,
+    externalResourceFunction: async (uri) =>
+      new Uint8Array(await readFile(resolve(dirname(path), decodeURIComponent(uri)))),
   });
   return report.issues.messages.filter((m) => m.severity === 0);
 }
 
 async function assertValid(path: string) {
   const errors = await validatorErrors(path);
-  const shown = errors.slice(0, 5).map((e) => `${e.pointer ?? `byte ${e.offset}`}: ${e.code} ${e.message}`).join('; ');
+  const shown = errors
+    .slice(0, 5)
+    .map((e) => `${e.pointer ?? `byte ${e.offset}`}: ${e.code} ${e.message}`)
+    .join('; ');
   assert.is(errors.length, 0, `${path}: ${errors.length} validator errors: ${shown}`);
 }
 
@@ -51,16 +57,37 @@ for (const [kind, make] of Object.entries(GENERATORS)) {
 
 const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir });
 
-for (const [kind, out, flags] of [['cornell', 'cornell-baked.glb', []], ['hero', 'hero-baked.gltf', ['--hdr']]] as const) {
+for (const [kind, out, flags] of [
+  ['cornell', 'cornell-baked.glb', []],
+  ['hero', 'hero-baked.gltf', ['--hdr']],
+] as const) {
   test(`ote bake ${kind} -o ${out} passes the validator with zero errors, and imports with its lightmap`, async () => {
     const input = join(dir, `${kind}-in.glb`);
     await exportGltf(GENERATORS[kind](SCALES[kind]), input);
-    const r = ote('bake', input, '-o', join(dir, out), '--samples', '4', '--texels-per-meter', '8', '--backend', 'cpu', ...flags);
+    const r = ote(
+      'bake',
+      input,
+      '-o',
+      join(dir, out),
+      '--samples',
+      '4',
+      '--texels-per-meter',
+      '8',
+      '--backend',
+      'cpu',
+      ...flags,
+    );
     assert.is(r.status, 0, r.stderr);
     await assertValid(join(dir, out));
     const { scene, warnings } = await importGltf(join(dir, out));
-    assert.ok(scene.materials.some((m) => m.lightmap), 'a material has a MOZ_lightmap');
-    assert.not.ok(warnings.some((w) => w.startsWith('glTF validator')), warnings.join('; '));
+    assert.ok(
+      scene.materials.some((m) => m.lightmap),
+      'a material has a MOZ_lightmap',
+    );
+    assert.not.ok(
+      warnings.some((w) => w.startsWith('glTF validator')),
+      warnings.join('; '),
+    );
   });
 }
 

@@ -11,10 +11,16 @@ import { sharedExpected, sharedImage, sharedMetricsDir } from './fixtures.js';
 const e = sharedExpected();
 
 test('two runs give bit-identical values and maps', async () => {
-  const a = sharedImage(e.reference), b = sharedImage(e.pairs.jpeg30.test);
-  const opts = { metrics: ['psnr', 'ssim', 'ssimLuma', 'msssim', 'flip'], maps: ['ssimLuma', 'flip'] as ('ssimLuma' | 'flip')[] };
-  const r1 = await computeMetrics(a, b, opts), r2 = await computeMetrics(a, b, opts);
-  const { maps: m1, ...v1 } = r1, { maps: m2, ...v2 } = r2;
+  const a = sharedImage(e.reference),
+    b = sharedImage(e.pairs.jpeg30.test);
+  const opts = {
+    metrics: ['psnr', 'ssim', 'ssimLuma', 'msssim', 'flip'],
+    maps: ['ssimLuma', 'flip'] as ('ssimLuma' | 'flip')[],
+  };
+  const r1 = await computeMetrics(a, b, opts),
+    r2 = await computeMetrics(a, b, opts);
+  const { maps: m1, ...v1 } = r1,
+    { maps: m2, ...v2 } = r2;
   assert.equal(v1, v2);
   assert.ok(Buffer.from(m1!.flip!.data.buffer).equals(Buffer.from(m2!.flip!.data.buffer)), 'flip maps differ');
   assert.ok(Buffer.from(m1!.ssimLuma!.data.buffer).equals(Buffer.from(m2!.ssimLuma!.data.buffer)), 'ssim maps differ');
@@ -27,8 +33,19 @@ test('two runs give bit-identical values and maps', async () => {
 
 test('1, 2 and 3 worker threads give bit-identical values', () => {
   const out = [1, 2, 3].map((threads) => {
-    const r = spawnSync(process.execPath, [oteBin, 'compare', join(sharedMetricsDir, e.reference), join(sharedMetricsDir, e.pairs.blur15.test),
-      '--json', '--metric', 'psnr,ssim,ssimLuma,msssim,flip'], { encoding: 'utf8', env: { ...process.env, OTE_THREADS: String(threads) } });
+    const r = spawnSync(
+      process.execPath,
+      [
+        oteBin,
+        'compare',
+        join(sharedMetricsDir, e.reference),
+        join(sharedMetricsDir, e.pairs.blur15.test),
+        '--json',
+        '--metric',
+        'psnr,ssim,ssimLuma,msssim,flip',
+      ],
+      { encoding: 'utf8', env: { ...process.env, OTE_THREADS: String(threads) } },
+    );
     assert.is(r.status, 0, r.stderr);
     const { ms: _ms, ...values } = JSON.parse(r.stdout);
     return values;

@@ -24,7 +24,11 @@ async function rejects(p: Promise<unknown>, pattern: RegExp, code = 'BAD_INPUT')
 }
 
 const { ref, test: t } = synthetic8(40, 30);
-const float = (w: number, h: number, v = 0.5): MetricImage => ({ width: w, height: h, data: new Float32Array(w * h * 4).fill(v) });
+const float = (w: number, h: number, v = 0.5): MetricImage => ({
+  width: w,
+  height: h,
+  data: new Float32Array(w * h * 4).fill(v),
+});
 
 test('mismatched sizes name both sizes', async () => {
   const other = synthetic8(41, 30).ref;
@@ -37,7 +41,8 @@ test('empty images are rejected', async () => {
 });
 
 test('a NaN pixel is reported with its image and position', async () => {
-  const a = float(20, 20), b = float(20, 20, 0.25);
+  const a = float(20, 20),
+    b = float(20, 20, 0.25);
   (b.data as Float32Array)[(7 * 20 + 3) * 4 + 2] = NaN;
   await rejects(computeMetrics(a, b), /test has a non-finite value \(NaN or infinity\) at pixel \(3, 7\)/);
   (a.data as Float32Array)[0] = Infinity;
@@ -61,13 +66,19 @@ test('images too small for SSIM or MS-SSIM say how large they must be', async ()
 });
 
 test('a crop outside the images, and a non-positive data range, are rejected', async () => {
-  await rejects(computeMetrics(ref, t, { crop: { x: 30, y: 0, width: 20, height: 10 } }), /crop .* is not a non-empty rectangle inside the 40x30 images/);
+  await rejects(
+    computeMetrics(ref, t, { crop: { x: 30, y: 0, width: 20, height: 10 } }),
+    /crop .* is not a non-empty rectangle inside the 40x30 images/,
+  );
   await rejects(computeMetrics(ref, t, { dataRange: 0 }), /dataRange must be a positive number/);
 });
 
 test('unknown and unavailable metrics', async () => {
   await rejects(computeMetrics(ref, t, { metrics: ['nope'] }), /unknown metric 'nope'/);
-  await rejects(computeMetrics(ref, t, { metrics: ['lpips'] }), /'lpips' is not available: LPIPS needs trained network weights/);
+  await rejects(
+    computeMetrics(ref, t, { metrics: ['lpips'] }),
+    /'lpips' is not available: LPIPS needs trained network weights/,
+  );
   await rejects(computeMetrics(ref, t, { metrics: ['vmaf'] }), /'vmaf' is not available: VMAF needs libvmaf/);
 });
 
@@ -75,7 +86,10 @@ test('unsupported and broken files name the file and the format found', async ()
   const dir = tempDir();
   const jpg = join(dir, 'photo.png');
   writeFileSync(jpg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46]));
-  await rejects(readImageFile(jpg), /photo\.png: unsupported image format \(JPEG\); expected PNG \(8\/16-bit\) or OpenEXR/);
+  await rejects(
+    readImageFile(jpg),
+    /photo\.png: unsupported image format \(JPEG\); expected PNG \(8\/16-bit\) or OpenEXR/,
+  );
   const truncated = join(dir, 'cut.png');
   writeFileSync(truncated, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]));
   await rejects(readImageFile(truncated), /cut\.png: cannot decode PNG/);

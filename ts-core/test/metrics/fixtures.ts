@@ -10,7 +10,10 @@ export const sharedMetricsDir = process.env.OTE_SHARED_METRICS ?? join(repoRoot,
 
 export interface SharedExpected {
   reference: string;
-  pairs: Record<string, { test: string; psnr_db: number; ssim_rgb_mean: number; ssim_luma_bt601: number; flip_ldr_mean: number }>;
+  pairs: Record<
+    string,
+    { test: string; psnr_db: number; ssim_rgb_mean: number; ssim_luma_bt601: number; flip_ldr_mean: number }
+  >;
 }
 
 export function sharedExpected(): SharedExpected {
@@ -25,7 +28,18 @@ export function sharedImage(name: string): RgbaImage {
 
 export interface ExtraExpected {
   shared_msssim: Record<string, number>;
-  synthetic: Record<string, { width: number; height: number; data_range: number; psnr_db: number; ssim_rgb_mean: number; ssim_luma_bt601: number; msssim?: number }>;
+  synthetic: Record<
+    string,
+    {
+      width: number;
+      height: number;
+      data_range: number;
+      psnr_db: number;
+      ssim_rgb_mean: number;
+      ssim_luma_bt601: number;
+      msssim?: number;
+    }
+  >;
 }
 
 /** Values written by scripts/metrics-expected.py (scikit-image, and a float64 MS-SSIM). */
@@ -33,12 +47,15 @@ export function extraExpected(): ExtraExpected {
   // The JSON lives beside the test sources; tests run from dist/, so resolve it from the repository.
   const here = dirname(fileURLToPath(import.meta.url));
   const local = join(here, 'expected-extra.json');
-  return JSON.parse(readFileSync(existsSync(local) ? local : join(repoRoot, 'ts-core/test/metrics/expected-extra.json'), 'utf8'));
+  return JSON.parse(
+    readFileSync(existsSync(local) ? local : join(repoRoot, 'ts-core/test/metrics/expected-extra.json'), 'utf8'),
+  );
 }
 
 /** The integer formulas of scripts/metrics-expected.py; alpha is 255. */
 export function synthetic8(w: number, h: number): { ref: RgbaImage<Uint8Array>; test: RgbaImage<Uint8Array> } {
-  const ref = new Uint8Array(w * h * 4), test = new Uint8Array(w * h * 4);
+  const ref = new Uint8Array(w * h * 4),
+    test = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let c = 0; c < 4; c++) {
@@ -52,12 +69,16 @@ export function synthetic8(w: number, h: number): { ref: RgbaImage<Uint8Array>; 
         ref[i] = r;
         test[i] = Math.min(255, Math.max(0, r + (hsh % 41) - 20));
       }
-  return { ref: { width: w, height: h, bitDepth: 8, data: ref }, test: { width: w, height: h, bitDepth: 8, data: test } };
+  return {
+    ref: { width: w, height: h, bitDepth: 8, data: ref },
+    test: { width: w, height: h, bitDepth: 8, data: test },
+  };
 }
 
 export function synthetic16(w: number, h: number): { ref: RgbaImage<Uint16Array>; test: RgbaImage<Uint16Array> } {
   const s = synthetic8(w, h);
-  const ref = new Uint16Array(w * h * 4), test = new Uint16Array(w * h * 4);
+  const ref = new Uint16Array(w * h * 4),
+    test = new Uint16Array(w * h * 4);
   for (let i = 0; i < ref.length; i++) {
     const x = Math.floor(i / 4) % w;
     if (i % 4 === 3) {
@@ -67,5 +88,8 @@ export function synthetic16(w: number, h: number): { ref: RgbaImage<Uint16Array>
     ref[i] = Math.min(65535, s.ref.data[i] * 257 + (x % 200));
     test[i] = Math.min(65535, s.test.data[i] * 257 + ((x * 3) % 200));
   }
-  return { ref: { width: w, height: h, bitDepth: 16, data: ref }, test: { width: w, height: h, bitDepth: 16, data: test } };
+  return {
+    ref: { width: w, height: h, bitDepth: 16, data: ref },
+    test: { width: w, height: h, bitDepth: 16, data: test },
+  };
 }

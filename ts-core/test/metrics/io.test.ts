@@ -12,9 +12,17 @@ import { sharedExpected, sharedImage, synthetic16 } from './fixtures.js';
 const dir = tempDir();
 
 test('EXR float round trip is exact, half within half precision; rows stay top-first', async () => {
-  const img: FloatImage = { width: 37, height: 19, data: Float32Array.from({ length: 37 * 19 * 4 }, (_, i) => (i % 97) / 13 - 2) };
+  const img: FloatImage = {
+    width: 37,
+    height: 19,
+    data: Float32Array.from({ length: 37 * 19 * 4 }, (_, i) => (i % 97) / 13 - 2),
+  };
   img.data[0] = 100; // top-left pixel, to catch a row flip
-  for (const [type, compression, tol] of [['float', 'zip', 0], ['float', 'none', 0], ['half', 'zip', 1e-3]] as const) {
+  for (const [type, compression, tol] of [
+    ['float', 'zip', 0],
+    ['float', 'none', 0],
+    ['half', 'zip', 1e-3],
+  ] as const) {
     const f = join(dir, `rt-${type}-${compression}.exr`);
     await writeImageFile(f, img, { type, compression });
     const back = await readImageFile(f);
@@ -22,7 +30,8 @@ test('EXR float round trip is exact, half within half precision; rows stay top-f
     assert.is(back.image.width, 37);
     assert.is(back.image.height, 19);
     let worst = 0;
-    for (let i = 0; i < img.data.length; i++) worst = Math.max(worst, Math.abs(back.image.data[i] - img.data[i]) / Math.max(1, Math.abs(img.data[i])));
+    for (let i = 0; i < img.data.length; i++)
+      worst = Math.max(worst, Math.abs(back.image.data[i] - img.data[i]) / Math.max(1, Math.abs(img.data[i])));
     assert.ok(worst <= tol, `${type}/${compression}: worst relative error ${worst}`);
     assert.ok(Math.abs(back.image.data[0] - 100) < 0.1, 'top-left pixel moved');
   }

@@ -25,7 +25,8 @@ for (const [name, p] of Object.entries(e.pairs)) {
     assert.ok(Math.abs(g.ssimLuma! - p.ssim_luma_bt601) < 1e-4, `ssim luma ${g.ssimLuma}`);
     assert.ok(Math.abs(g.flip! - p.flip_ldr_mean) < 1e-3, `flip ${g.flip}`);
     assert.ok(Math.abs(g.msssim! - extra.shared_msssim[name]) < 1e-4, `msssim ${g.msssim}`);
-    for (const k of ['ssim', 'ssimLuma', 'msssim', 'flip'] as const) assert.ok(Math.abs(g[k]! - c[k]!) < 1e-5, `${k}: cuda ${g[k]} vs cpu ${c[k]}`);
+    for (const k of ['ssim', 'ssimLuma', 'msssim', 'flip'] as const)
+      assert.ok(Math.abs(g[k]! - c[k]!) < 1e-5, `${k}: cuda ${g[k]} vs cpu ${c[k]}`);
     assert.ok(typeof g.kernelMs === 'number' && g.kernelMs > 0);
   });
 }
@@ -40,14 +41,19 @@ test('CUDA maps agree with the CPU maps and repeat bit for bit', async () => {
   assert.is(g1.ssimLuma, g2.ssimLuma);
   for (const m of ['flip', 'ssimLuma'] as const) {
     let worst = 0;
-    const a = g1.maps![m]!.data, b = c.maps![m]!.data;
+    const a = g1.maps![m]!.data,
+      b = c.maps![m]!.data;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     assert.ok(worst < 1e-3, `${m} map: worst per-pixel difference ${worst}`);
   }
 });
 
 test('odd sizes and the smallest SSIM size run on the device', async () => {
-  for (const [w, h] of [[11, 11], [97, 61], [1, 1]]) {
+  for (const [w, h] of [
+    [11, 11],
+    [97, 61],
+    [1, 1],
+  ]) {
     const { ref: a, test: b } = synthetic8(w, h);
     const metrics = w >= 11 ? ['ssim', 'flip'] : ['flip'];
     const g = await computeMetrics(a, b, { metrics, backend: 'cuda' });

@@ -12,7 +12,10 @@ const ref = sharedImage(expected.reference);
 
 function near(got: number | undefined, want: number, tol: number, what: string) {
   assert.type(got, 'number', `${what} missing`);
-  assert.ok(Math.abs(got! - want) <= tol, `${what}: got ${got}, expected ${want} ± ${tol} (diff ${(got! - want).toExponential(2)})`);
+  assert.ok(
+    Math.abs(got! - want) <= tol,
+    `${what}: got ${got}, expected ${want} ± ${tol} (diff ${(got! - want).toExponential(2)})`,
+  );
 }
 
 function to16(img: RgbaImage): RgbaImage<Uint16Array> {
@@ -44,7 +47,10 @@ test('16-bit and float inputs of the same pixels give the same values (data rang
   near(r16.ssim, e.ssim_rgb_mean, 1e-4, '16-bit ssim');
   near(r16.ssimLuma, e.ssim_luma_bt601, 1e-4, '16-bit ssim luma');
   near(r16.flip, e.flip_ldr_mean, 1e-3, '16-bit flip');
-  const rf = await computeMetrics(toFloatStored(ref), toFloatStored(t), { metrics: ['psnr', 'ssim', 'flip'], floatEncoding: 'stored' });
+  const rf = await computeMetrics(toFloatStored(ref), toFloatStored(t), {
+    metrics: ['psnr', 'ssim', 'flip'],
+    floatEncoding: 'stored',
+  });
   near(rf.psnr, e.psnr_db, 1e-4, 'float psnr');
   near(rf.ssim, e.ssim_rgb_mean, 1e-4, 'float ssim');
   near(rf.flip, e.flip_ldr_mean, 1e-3, 'float flip');

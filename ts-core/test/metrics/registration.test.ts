@@ -28,7 +28,12 @@ test('a process that imports only compute.js computes the built-in metrics', () 
     const m = await computeMetrics(ref, test, { metrics: ['psnr', 'ssim', 'flip'] });
     let lpips;
     try { await computeMetrics(ref, test, { metrics: ['lpips'] }); } catch (e) { lpips = e.message; }
-    console.log(JSON.stringify({ psnr: m.psnr, ssim: m.ssim, flip: m.flip, lpips }));`) as { psnr: number; ssim: number; flip: number; lpips: string };
+    console.log(JSON.stringify({ psnr: m.psnr, ssim: m.ssim, flip: m.flip, lpips }));`) as {
+    psnr: number;
+    ssim: number;
+    flip: number;
+    lpips: string;
+  };
   assert.ok(Math.abs(r.psnr - 10 * Math.log10((255 * 255) / 16)) < 1e-6, `psnr ${r.psnr}`);
   assert.ok(r.ssim > 0.9 && r.ssim <= 1, `ssim ${r.ssim}`);
   assert.ok(r.flip > 0 && r.flip < 0.1, `flip ${r.flip}`);
@@ -42,7 +47,12 @@ test("the built-ins do not take over a host's provider registered before them", 
       unavailableReason: () => null, compute: async () => ({ values: { psnr: 123 } }) });
     const m = await computeMetrics(ref, test, { metrics: ['psnr', 'flip'] });
     const by = Object.fromEntries(listMetrics().map((x) => [x.id, x.provider]));
-    console.log(JSON.stringify({ psnr: m.psnr, flip: m.flip, psnrBy: by.psnr, flipBy: by.flip }));`) as { psnr: number; flip: number; psnrBy: string; flipBy: string };
+    console.log(JSON.stringify({ psnr: m.psnr, flip: m.flip, psnrBy: by.psnr, flipBy: by.flip }));`) as {
+    psnr: number;
+    flip: number;
+    psnrBy: string;
+    flipBy: string;
+  };
   assert.is(r.psnr, 123, "the host's PSNR");
   assert.equal([r.psnrBy, r.flipBy], ['host', 'native']);
   assert.ok(r.flip > 0 && r.flip < 0.1, 'FLIP from the built-in provider');

@@ -25,11 +25,21 @@ for (const [name, e] of Object.entries(extra)) {
     assert.is((await computeMetrics(ref, t, { metrics: ['ssimLuma'] })).ssimLuma, r.ssimLuma);
     if (e.data_range === 65535) {
       // The same values as float in [0, 1], read as stored.
-      const f = (d: Uint16Array) => ({ width: e.width, height: e.height, data: Float32Array.from(d, (v) => v / 65535) });
-      const rf = await computeMetrics(f(ref.data as Uint16Array), f(t.data as Uint16Array), { metrics: ['psnr', 'ssim'], floatEncoding: 'stored' });
+      const f = (d: Uint16Array) => ({
+        width: e.width,
+        height: e.height,
+        data: Float32Array.from(d, (v) => v / 65535),
+      });
+      const rf = await computeMetrics(f(ref.data as Uint16Array), f(t.data as Uint16Array), {
+        metrics: ['psnr', 'ssim'],
+        floatEncoding: 'stored',
+      });
       near(rf.psnr, e.psnr_db, 1e-4, 'float psnr');
       near(rf.ssim, e.ssim_rgb_mean, 1e-4, 'float ssim');
-      const rl = await computeMetrics(f(ref.data as Uint16Array), f(t.data as Uint16Array), { metrics: ['ssimLuma'], floatEncoding: 'stored' });
+      const rl = await computeMetrics(f(ref.data as Uint16Array), f(t.data as Uint16Array), {
+        metrics: ['ssimLuma'],
+        floatEncoding: 'stored',
+      });
       near(rl.ssimLuma, e.ssim_luma_bt601, 1e-4, 'float ssim luma');
     }
   });

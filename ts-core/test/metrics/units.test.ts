@@ -3,7 +3,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { COLOR_MAPS } from '../../src/image/colormaps.js';
 import { heatmap } from '../../src/image/heatmap.js';
-import { computeMetrics, DEFAULT_THRESHOLDS, judge, listMetrics, metricsFor, registerMetricProvider, VERDICT_SSIM, type MetricsResult } from '../../src/metrics/index.js';
+import {
+  computeMetrics,
+  DEFAULT_THRESHOLDS,
+  judge,
+  listMetrics,
+  metricsFor,
+  registerMetricProvider,
+  VERDICT_SSIM,
+  type MetricsResult,
+} from '../../src/metrics/index.js';
 import { synthetic8 } from './fixtures.js';
 
 const base: MetricsResult = { width: 1, height: 1, backend: 'cpu', psnr: 40, ssimLuma: 0.99, flip: 0.01 };
@@ -30,7 +39,9 @@ test('a provider plugged in later takes over a placeholder id (how LPIPS or VMAF
   assert.is(listMetrics().find((m) => m.id === 'lpips')!.available, false);
   registerMetricProvider({
     name: 'fake-lpips',
-    metrics: [{ id: 'lpips', name: 'LPIPS', unit: 'error', better: 'lower', description: 'test double', reference: 'test' }],
+    metrics: [
+      { id: 'lpips', name: 'LPIPS', unit: 'error', better: 'lower', description: 'test double', reference: 'test' },
+    ],
     unavailableReason: () => null,
     compute: async (a, b, req) => ({ values: { lpips: a.width * 1000 + b.height + req.metrics.length } }),
   });
@@ -59,9 +70,13 @@ test('heatmap: magma endpoints, clamping, inversion and NaN grey', () => {
 test('progress only moves forward across the phases and ends at 1; aborting cancels', async () => {
   const { ref, test: t } = synthetic8(400, 300);
   const seen: number[] = [];
-  await computeMetrics(ref, t, { metrics: ['psnr', 'ssim', 'ssimLuma', 'msssim', 'flip'], onProgress: (f) => seen.push(f) });
+  await computeMetrics(ref, t, {
+    metrics: ['psnr', 'ssim', 'ssimLuma', 'msssim', 'flip'],
+    onProgress: (f) => seen.push(f),
+  });
   assert.ok(seen.length > 3, `${seen.length} progress reports`);
-  for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress went back: ${seen[i - 1]} -> ${seen[i]}`);
+  for (let i = 1; i < seen.length; i++)
+    assert.ok(seen[i] >= seen[i - 1], `progress went back: ${seen[i - 1]} -> ${seen[i]}`);
   assert.is(seen[seen.length - 1], 1);
   const ac = new AbortController();
   ac.abort();

@@ -16,7 +16,10 @@ test('a CUDA device is present', () => {
   assert.ok(info.devices.length > 0, `no device: ${info.cudaUnavailableReason}`);
 });
 
-for (const [name, scene] of [['atrium x4', atrium({ scale: 4 })], ['foliage x10', foliageField({ scale: 10 })]] as const) {
+for (const [name, scene] of [
+  ['atrium x4', atrium({ scale: 4 })],
+  ['foliage x10', foliageField({ scale: 10 })],
+] as const) {
   test(`${name}: CUDA and CPU agree within ${REL} relative`, async () => {
     const flat = flattenScene(scene);
     const cpu = await measureTriangles(flat, { backend: 'cpu', perTriangle: true });
@@ -25,8 +28,12 @@ for (const [name, scene] of [['atrium x4', atrium({ scale: 4 })], ['foliage x10'
     assert.is(gpu.degenerateCount, cpu.degenerateCount);
     assert.ok(Math.abs(gpu.totalArea - cpu.totalArea) <= REL * cpu.totalArea);
     for (let i = 0; i < cpu.triangleArea!.length; i++)
-      assert.ok(Math.abs(gpu.triangleArea![i] - cpu.triangleArea![i]) <= REL * Math.max(1e-12, cpu.triangleArea![i]), `triangle ${i}`);
-    for (let i = 0; i < 6; i++) assert.ok(Math.abs(gpu.sceneBounds[i] - cpu.sceneBounds[i]) <= REL * Math.max(1, Math.abs(cpu.sceneBounds[i])));
+      assert.ok(
+        Math.abs(gpu.triangleArea![i] - cpu.triangleArea![i]) <= REL * Math.max(1e-12, cpu.triangleArea![i]),
+        `triangle ${i}`,
+      );
+    for (let i = 0; i < 6; i++)
+      assert.ok(Math.abs(gpu.sceneBounds[i] - cpu.sceneBounds[i]) <= REL * Math.max(1, Math.abs(cpu.sceneBounds[i])));
   });
 }
 

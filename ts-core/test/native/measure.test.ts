@@ -29,7 +29,7 @@ test('Cornell box: analytic surface area and bounds', async () => {
   assert.is(r.backend, 'cpu');
 });
 
-test('instanced foliage: area scales with each copy\'s scale squared', async () => {
+test("instanced foliage: area scales with each copy's scale squared", async () => {
   const scene = foliageField({ scale: 0.2 });
   const flat = flattenScene(scene);
   const r = await measureTriangles(flat, { backend: 'cpu', perTriangle: true });
@@ -45,12 +45,34 @@ test('instanced foliage: area scales with each copy\'s scale squared', async () 
   const sum = r.triangleArea!.reduce((s, a) => s + a, 0);
   assert.ok(Math.abs(sum - r.totalArea) < 1e-3 * r.totalArea);
   // every normal is unit length
-  for (let i = 0; i < 3000; i += 3) assert.ok(Math.abs(Math.hypot(r.triangleNormal![i], r.triangleNormal![i + 1], r.triangleNormal![i + 2]) - 1) < 1e-5);
+  for (let i = 0; i < 3000; i += 3)
+    assert.ok(
+      Math.abs(Math.hypot(r.triangleNormal![i], r.triangleNormal![i + 1], r.triangleNormal![i + 2]) - 1) < 1e-5,
+    );
 });
 
 test('degenerate and NaN triangles are counted and skipped', async () => {
   const scene = createScene('degenerate');
-  const positions = Float32Array.from([0, 0, 0, 1, 0, 0, 0, 1, 0, /* collinear */ 2, 0, 0, 3, 0, 0, /* NaN */ NaN, 0, 0]);
+  const positions = Float32Array.from([
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0,
+    /* collinear */ 2,
+    0,
+    0,
+    3,
+    0,
+    0,
+    /* NaN */ NaN,
+    0,
+    0,
+  ]);
   const indices = Uint32Array.from([0, 1, 2, 0, 3, 4, 0, 0, 1, 0, 1, 5]);
   addNode(scene, { mesh: addMesh(scene, 'm', [{ positions, indices, material: -1 }]) });
   const r = await measureTriangles(flattenScene(scene), { backend: 'cpu', perTriangle: true });
@@ -97,7 +119,11 @@ test('cancellation stops a running job with CANCELLED and the event loop stays f
 test('bad arguments name the field', async () => {
   const flat = flattenScene(cornellBox());
   const bad = { ...flat, indices: new Float32Array(3) };
-  const message = (p: Promise<unknown>) => p.then(() => 'resolved', (e: Error) => e.message);
+  const message = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
   assert.match(await message(measureTriangles(bad as never)), /measureTriangles: scene\.indices must be a Uint32Array/);
   const wrongMesh = { ...flat, instanceMesh: Uint32Array.from([99, 0, 0, 0]) };
   assert.match(await message(measureTriangles(wrongMesh as never)), /scene\.instanceMesh\[0\] is out of range/);
@@ -110,8 +136,13 @@ test('results do not depend on the thread count', () => {
     const { measureTriangles } = await import('${repoRoot}/dist/ts-core/src/native/measure.js');
     const r = await measureTriangles(flattenScene(foliageField({ scale: 3 })), { backend: 'cpu' });
     console.log(JSON.stringify([r.totalArea, Array.from(r.instanceArea.slice(0, 50))]));`;
-  const run = (threads: string) => spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, OTE_THREADS: threads }, encoding: 'utf8' }).stdout;
-  const one = run('1'), two = run('2');
+  const run = (threads: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, OTE_THREADS: threads },
+      encoding: 'utf8',
+    }).stdout;
+  const one = run('1'),
+    two = run('2');
   assert.ok(one.length > 10, one);
   assert.is(one, two);
 });

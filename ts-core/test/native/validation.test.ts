@@ -23,29 +23,50 @@ async function rejects(p: () => Promise<unknown>, re: RegExp) {
 const { flat, inputs } = bakeInputs(cornellBox(), undefined);
 
 test('an option out of range names itself and the value (noiseThreshold is [0, 1], as in TypeScript)', async () => {
-  await rejects(() => bakeLightmapsNative(flat, inputs, { noiseThreshold: 2 }),
-    /^bakeLightmaps: options\.noiseThreshold must be a number in \[0, 1\], got 2$/);
-  await rejects(() => bakeLightmapsNative(flat, inputs, { samples: 0 }), /bakeLightmaps: options\.samples must be a number in \[1, 1048576\], got 0/);
-  await rejects(() => bakeLightmapsNative(flat, inputs, { bounces: 65 }), /bakeLightmaps: options\.bounces must be a number in \[0, 64\], got 65/);
+  await rejects(
+    () => bakeLightmapsNative(flat, inputs, { noiseThreshold: 2 }),
+    /^bakeLightmaps: options\.noiseThreshold must be a number in \[0, 1\], got 2$/,
+  );
+  await rejects(
+    () => bakeLightmapsNative(flat, inputs, { samples: 0 }),
+    /bakeLightmaps: options\.samples must be a number in \[1, 1048576\], got 0/,
+  );
+  await rejects(
+    () => bakeLightmapsNative(flat, inputs, { bounces: 65 }),
+    /bakeLightmaps: options\.bounces must be a number in \[0, 64\], got 65/,
+  );
 });
 
 test('a bad field of a packed record names the record, its index and the field', async () => {
   const materials = inputs.materials.slice();
   materials[PACKED_MATERIAL.size + PACKED_MATERIAL.offset.metallic] = 2;
-  await rejects(() => bakeLightmapsNative(flat, { ...inputs, materials }),
-    /^bakeLightmaps: inputs\.materials\[1\]\.metallic must be a number in \[0, 1\], got 2$/);
+  await rejects(
+    () => bakeLightmapsNative(flat, { ...inputs, materials }),
+    /^bakeLightmaps: inputs\.materials\[1\]\.metallic must be a number in \[0, 1\], got 2$/,
+  );
   const mode = inputs.materials.slice();
   mode[PACKED_MATERIAL.offset.alphaMode] = 4;
-  await rejects(() => bakeLightmapsNative(flat, { ...inputs, materials: mode }), /inputs\.materials\[0\]\.alphaMode must be 0 \(OPAQUE\), 1 \(MASK\) or 2 \(BLEND\), got 4/);
+  await rejects(
+    () => bakeLightmapsNative(flat, { ...inputs, materials: mode }),
+    /inputs\.materials\[0\]\.alphaMode must be 0 \(OPAQUE\), 1 \(MASK\) or 2 \(BLEND\), got 4/,
+  );
   const lights = new Float32Array(PACKED_LIGHT.size);
   lights[PACKED_LIGHT.offset.type] = 7;
-  await rejects(() => bakeLightmapsNative(flat, { ...inputs, lights }), /inputs\.lights\[0\]\.type must be 0 \(directional\), 1 \(point\) or 2 \(spot\), got 7/);
+  await rejects(
+    () => bakeLightmapsNative(flat, { ...inputs, lights }),
+    /inputs\.lights\[0\]\.type must be 0 \(directional\), 1 \(point\) or 2 \(spot\), got 7/,
+  );
   const sky = new Float32Array(PACKED_SKY.size);
   sky[PACKED_SKY.offset.type] = 1;
   sky[PACKED_SKY.offset.zenith + 1] = -1;
-  await rejects(() => bakeLightmapsNative(flat, { ...inputs, sky }), /inputs\.sky\.zenith must be finite and >= 0, got -1 in component 1/);
-  await rejects(() => bakeLightmapsNative(flat, { ...inputs, materials: inputs.materials.subarray(1) }),
-    /inputs\.materials length \d+ is not a multiple of 33/);
+  await rejects(
+    () => bakeLightmapsNative(flat, { ...inputs, sky }),
+    /inputs\.sky\.zenith must be finite and >= 0, got -1 in component 1/,
+  );
+  await rejects(
+    () => bakeLightmapsNative(flat, { ...inputs, materials: inputs.materials.subarray(1) }),
+    /inputs\.materials length \d+ is not a multiple of 33/,
+  );
 });
 
 test('the preview renderer reads the same records through the same checks', async () => {
@@ -53,11 +74,29 @@ test('the preview renderer reads the same records through the same checks', asyn
   materials[PACKED_MATERIAL.offset.baseColorTexture + 0] = 3;
   const bvh = await addon().createSceneBvh(flat, {}).promise;
   try {
-    assert.throws(() => addon().renderView(bvh.handle, {
-      cameraToWorld: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 4, 1]), yfov: 0.8, width: 4, height: 4, znear: 0.01,
-      zfar: 100, mode: 0, spp: 1, aoSamples: 0, aoDistance: 1, seed: 0,
-    }, { surface: { materials } }, new Float32Array(64), {}),
-    /renderView: materials\.surface\.materials\[0\]\.baseColorTexture\.texture must be -1 or a texture of the table \(0\), got 3/);
+    assert.throws(
+      () =>
+        addon().renderView(
+          bvh.handle,
+          {
+            cameraToWorld: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 4, 1]),
+            yfov: 0.8,
+            width: 4,
+            height: 4,
+            znear: 0.01,
+            zfar: 100,
+            mode: 0,
+            spp: 1,
+            aoSamples: 0,
+            aoDistance: 1,
+            seed: 0,
+          },
+          { surface: { materials } },
+          new Float32Array(64),
+          {},
+        ),
+      /renderView: materials\.surface\.materials\[0\]\.baseColorTexture\.texture must be -1 or a texture of the table \(0\), got 3/,
+    );
   } finally {
     addon().disposeSceneBvh(bvh.handle);
   }
@@ -65,13 +104,27 @@ test('the preview renderer reads the same records through the same checks', asyn
 
 test('lightmap UV options and inputs: the core says what is wrong', async () => {
   const input = {
-    positions: new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]), indices: new Uint32Array([0, 1, 2]),
-    objectFirstTriangle: new Uint32Array([0, 1]), objectTexelsPerMeter: new Float32Array([8]),
+    positions: new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]),
+    indices: new Uint32Array([0, 1, 2]),
+    objectFirstTriangle: new Uint32Array([0, 1]),
+    objectTexelsPerMeter: new Float32Array([8]),
   };
-  await rejects(() => generateLightmapUvsNative(input, { pageSize: 8 }), /generateLightmapUvs: options\.pageSize must be an integer in \[16, 16384\], got 8/);
-  await rejects(() => generateLightmapUvsNative(input, { maxConeDegrees: 89 }), /options\.maxConeDegrees must be a number in \(1, 89\), got 89/);
-  await rejects(() => generateLightmapUvsNative({ ...input, indices: new Uint32Array([0, 1, 3]) }), /generateLightmapUvs: input\.indices\[2\] is out of range/);
-  await rejects(() => generateLightmapUvsNative({ ...input, objectTexelsPerMeter: new Float32Array([0]) }), /input\.objectTexelsPerMeter\[0\] must be a positive number/);
+  await rejects(
+    () => generateLightmapUvsNative(input, { pageSize: 8 }),
+    /generateLightmapUvs: options\.pageSize must be an integer in \[16, 16384\], got 8/,
+  );
+  await rejects(
+    () => generateLightmapUvsNative(input, { maxConeDegrees: 89 }),
+    /options\.maxConeDegrees must be a number in \(1, 89\), got 89/,
+  );
+  await rejects(
+    () => generateLightmapUvsNative({ ...input, indices: new Uint32Array([0, 1, 3]) }),
+    /generateLightmapUvs: input\.indices\[2\] is out of range/,
+  );
+  await rejects(
+    () => generateLightmapUvsNative({ ...input, objectTexelsPerMeter: new Float32Array([0]) }),
+    /input\.objectTexelsPerMeter\[0\] must be a positive number/,
+  );
 });
 
 test.run();

@@ -8,7 +8,8 @@ import { oteBin, sharedScenes, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
-const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env, timeout: 300_000 });
+const ote = (...args: string[]) =>
+  spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env, timeout: 300_000 });
 
 test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certificate checks offline; a re-run is cached', () => {
   assert.is(ote('gen', 'cornell', '-o', 'cornell.glb').status, 0);
@@ -17,12 +18,27 @@ test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certifica
   assert.is(r.status, 0, r.stderr);
   assert.is(result.verdict, 'accepted');
   assert.is(result.plan.pipeline, 'baking');
-  for (const f of ['scene.glb', 'report.json', 'report.html', 'certificate.json', 'before.png', 'after.png', 'flip.png'])
+  for (const f of [
+    'scene.glb',
+    'report.json',
+    'report.html',
+    'certificate.json',
+    'before.png',
+    'after.png',
+    'flip.png',
+  ])
     assert.ok(existsSync(join(dir, 'out-cornell', f)), f);
   const report = JSON.parse(readFileSync(join(dir, 'out-cornell', 'report.json'), 'utf8'));
   // Every registered stage is timed, in order, where it ran; the cost prices CPU stages by the cores they used.
-  assert.equal(report.timings.map((t: { stage: string }) => t.stage), ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify']);
-  assert.ok(report.timings.every((t: { device: string; seconds: number }) => ['cpu', 'cuda'].includes(t.device) && t.seconds >= 0));
+  assert.equal(
+    report.timings.map((t: { stage: string }) => t.stage),
+    ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify'],
+  );
+  assert.ok(
+    report.timings.every(
+      (t: { device: string; seconds: number }) => ['cpu', 'cuda'].includes(t.device) && t.seconds >= 0,
+    ),
+  );
   assert.ok(report.cost.cpuCoreHours + report.cost.gpuHours > 0);
   assert.match(readFileSync(join(dir, 'out-cornell', 'report.html'), 'utf8'), /Verification accepted/);
   assert.match(r.stderr, /"type":"progress"/, 'JSON-lines progress on stderr');
@@ -38,8 +54,24 @@ test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certifica
 test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, the glTF keeps only the ground; the composite check is honest', () => {
   assert.is(ote('gen', 'foliage', '--scale', '0.2', '-o', 'foliage.glb').status, 0);
   // Alpha-tested cards bake by default now; a TD file sends the plants to splats, as a studio would.
-  writeFileSync(join(dir, 'foliage-splats.json'), JSON.stringify({ extends: 'realtime', name: 'REALTIME+plants-as-splats', objects: [{ match: 'plants*', route: 'splat' }] }));
-  const r = ote('optimize', 'foliage.glb', '-o', 'out-foliage', '--profile', 'foliage-splats.json', '--no-verify', '--json');
+  writeFileSync(
+    join(dir, 'foliage-splats.json'),
+    JSON.stringify({
+      extends: 'realtime',
+      name: 'REALTIME+plants-as-splats',
+      objects: [{ match: 'plants*', route: 'splat' }],
+    }),
+  );
+  const r = ote(
+    'optimize',
+    'foliage.glb',
+    '-o',
+    'out-foliage',
+    '--profile',
+    'foliage-splats.json',
+    '--no-verify',
+    '--json',
+  );
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
   // Known gap (README): 16k Gaussians trained on 128 px views cannot carry ~150 trees seen at 256 px, so the
   // composite (lightmapped ground + splats) is honestly below REALTIME's thresholds. Exit 6 is the right answer today.
@@ -57,15 +89,32 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   assert.is(report.splats.targets, 'pathtrace');
   assert.is(report.splats.iterations, 244, 'REALTIME 500 iterations capped by the deterministic work bound');
   assert.ok(report.splats.heldOutPsnr > report.splats.conversionPsnr + 1, JSON.stringify(report.splats));
-  assert.match(report.images.find((i: { file: string }) => i.file === 'after.png').label, /splats, composited by depth/);
+  assert.match(
+    report.images.find((i: { file: string }) => i.file === 'after.png').label,
+    /splats, composited by depth/,
+  );
   assert.match(readFileSync(join(dir, 'out-foliage', 'report.html'), 'utf8'), /Shipped the <b>trained<\/b> model/);
 });
 
 test('--splat-iterations 0 ships the direct conversion; a bad value is a usage error', () => {
-  const r = ote('optimize', 'foliage.glb', '-o', 'out-foliage0', '--profile', 'foliage-splats.json', '--no-verify', '--splat-iterations', '0', '--json');
+  const r = ote(
+    'optimize',
+    'foliage.glb',
+    '-o',
+    'out-foliage0',
+    '--profile',
+    'foliage-splats.json',
+    '--no-verify',
+    '--splat-iterations',
+    '0',
+    '--json',
+  );
   assert.is(r.status, 6, r.stderr);
   const report = JSON.parse(readFileSync(join(dir, 'out-foliage0', 'report.json'), 'utf8'));
-  assert.equal({ kept: report.splats.kept, iterations: report.splats.iterations }, { kept: 'conversion', iterations: 0 });
+  assert.equal(
+    { kept: report.splats.kept, iterations: report.splats.iterations },
+    { kept: 'conversion', iterations: 0 },
+  );
   const bad = ote('optimize', 'foliage.glb', '-o', 'out-bad2', '--splat-iterations=-3');
   assert.is(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--splat-iterations must be an integer >= 0/);
@@ -87,14 +136,22 @@ test('bad profile exits 5; cancelling mid-run leaves the output directory as it 
   const out = join(dir, 'out-cancel');
   mkdirSync(out);
   writeFileSync(join(out, 'mine.txt'), 'keep me');
-  const child = spawn(process.execPath, [oteBin, 'optimize', 'cornell.glb', '-o', 'out-cancel', '--profile', 'quality', '--no-cache'], { cwd: dir, env });
+  const child = spawn(
+    process.execPath,
+    [oteBin, 'optimize', 'cornell.glb', '-o', 'out-cancel', '--profile', 'quality', '--no-cache'],
+    { cwd: dir, env },
+  );
   await new Promise((r) => setTimeout(r, 2500));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   assert.is(code, 130);
   assert.equal(readdirSync(out), ['mine.txt']);
   assert.is(readFileSync(join(out, 'mine.txt'), 'utf8'), 'keep me');
-  assert.equal(readdirSync(dir).filter((f) => f.includes('staging')), [], 'no staging directory left behind');
+  assert.equal(
+    readdirSync(dir).filter((f) => f.includes('staging')),
+    [],
+    'no staging directory left behind',
+  );
 });
 
 test.run();

@@ -5,7 +5,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT } from '../../src/exit-codes.js';
-import { ownCheckExit, unverifiedExit, verificationExit, type OwnCheckFindings } from '../../src/optimize/exit-policy.js';
+import {
+  ownCheckExit,
+  unverifiedExit,
+  verificationExit,
+  type OwnCheckFindings,
+} from '../../src/optimize/exit-policy.js';
 import type { OptimizeOptions } from '../../src/optimize/options.js';
 import { newPipelineState, runStages } from '../../src/optimize/pipeline.js';
 import { defineStage, type AnyStage } from '../../src/optimize/stage.js';
@@ -14,7 +19,11 @@ import { BUILTIN_PROFILES } from '../../src/plan/profile.js';
 
 /** Resolves to the rejection's error; fails when the promise fulfils. */
 async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try { await p; } catch (e) { return e as Error & { code?: string }; }
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { code?: string };
+  }
   assert.unreachable('expected a rejection');
   throw new Error('unreachable');
 }
@@ -31,51 +40,149 @@ test('registry: unique names; every need is made by an earlier stage; each produ
       made.set(p, s.name);
     }
   }
-  assert.equal(ALL.map((s) => s.name), ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify', 'report']);
+  assert.equal(
+    ALL.map((s) => s.name),
+    ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify', 'report'],
+  );
   // The report needs the verdict, so it comes last; the check never waits for verification.
   assert.ok(ALL.find((s) => s.name === 'report')!.needs.includes('verification'));
   assert.not.ok(ALL.find((s) => s.name === 'check')!.needs.includes('verification'));
 });
 
 function fakeOptions(events: unknown[]): OptimizeOptions {
-  return { signal: new AbortController().signal, onEvent: (e: unknown) => events.push(e) } as unknown as OptimizeOptions;
+  return {
+    signal: new AbortController().signal,
+    onEvent: (e: unknown) => events.push(e),
+  } as unknown as OptimizeOptions;
 }
 const cpu = () => ({ device: 'cpu' as const, cores: 1 });
 
 test('runner: products flow by name; each stage is timed on its device and reports progress 0 and 1; files are collected', async () => {
   const events: unknown[] = [];
-  const a = defineStage({ name: 'a', needs: [], produces: ['sceneHash'], device: cpu, async run(_, ctx) { ctx.write({ name: 'a.txt', data: 'x' }); return { sceneHash: 'abc' }; } });
-  const b = defineStage({ name: 'b', needs: ['sceneHash'], produces: ['warnings'], device: () => ({ device: 'cuda', cores: 1 }), async run({ sceneHash }) { return { warnings: [sceneHash] }; } });
+  const a = defineStage({
+    name: 'a',
+    needs: [],
+    produces: ['sceneHash'],
+    device: cpu,
+    async run(_, ctx) {
+      ctx.write({ name: 'a.txt', data: 'x' });
+      return { sceneHash: 'abc' };
+    },
+  });
+  const b = defineStage({
+    name: 'b',
+    needs: ['sceneHash'],
+    produces: ['warnings'],
+    device: () => ({ device: 'cuda', cores: 1 }),
+    async run({ sceneHash }) {
+      return { warnings: [sceneHash] };
+    },
+  });
   const state = newPipelineState();
   await runStages([a, b], state, fakeOptions(events));
   assert.equal(state.products.warnings, ['abc']);
-  assert.equal(state.timings.map((t) => [t.stage, t.device]), [['a', 'cpu'], ['b', 'cuda']]);
-  assert.equal(state.files.map((f) => f.name), ['a.txt']);
-  assert.equal(events.filter((e: unknown) => (e as { stage?: string }).stage === 'b').map((e: unknown) => (e as { fraction: number }).fraction), [0, 1]);
+  assert.equal(
+    state.timings.map((t) => [t.stage, t.device]),
+    [
+      ['a', 'cpu'],
+      ['b', 'cuda'],
+    ],
+  );
+  assert.equal(
+    state.files.map((f) => f.name),
+    ['a.txt'],
+  );
+  assert.equal(
+    events
+      .filter((e: unknown) => (e as { stage?: string }).stage === 'b')
+      .map((e: unknown) => (e as { fraction: number }).fraction),
+    [0, 1],
+  );
 });
 
 test('runner: a missing need, an undeclared product and an absent product are errors naming the stage', async () => {
-  const needy = defineStage({ name: 'needy', needs: ['plan'], produces: [], device: cpu, async run() { return {}; } });
-  assert.match((await rejection(runStages([needy], newPipelineState(), fakeOptions([])))).message, /stage "needy" needs plan, which no earlier stage produced/);
-  const sly = { name: 'sly', needs: [], produces: [], device: cpu, async run() { return { sceneHash: 'x' }; } } as AnyStage;
-  assert.match((await rejection(runStages([sly], newPipelineState(), fakeOptions([])))).message, /stage "sly" made \[sceneHash\] but declares \[\]/);
-  const lazy = { name: 'lazy', needs: [], produces: ['warnings'], device: cpu, async run() { return {}; } } as AnyStage;
-  assert.match((await rejection(runStages([lazy], newPipelineState(), fakeOptions([])))).message, /stage "lazy" made \[\] but declares \[warnings\]/);
+  const needy = defineStage({
+    name: 'needy',
+    needs: ['plan'],
+    produces: [],
+    device: cpu,
+    async run() {
+      return {};
+    },
+  });
+  assert.match(
+    (await rejection(runStages([needy], newPipelineState(), fakeOptions([])))).message,
+    /stage "needy" needs plan, which no earlier stage produced/,
+  );
+  const sly = {
+    name: 'sly',
+    needs: [],
+    produces: [],
+    device: cpu,
+    async run() {
+      return { sceneHash: 'x' };
+    },
+  } as AnyStage;
+  assert.match(
+    (await rejection(runStages([sly], newPipelineState(), fakeOptions([])))).message,
+    /stage "sly" made \[sceneHash\] but declares \[\]/,
+  );
+  const lazy = {
+    name: 'lazy',
+    needs: [],
+    produces: ['warnings'],
+    device: cpu,
+    async run() {
+      return {};
+    },
+  } as AnyStage;
+  assert.match(
+    (await rejection(runStages([lazy], newPipelineState(), fakeOptions([])))).message,
+    /stage "lazy" made \[\] but declares \[warnings\]/,
+  );
 });
 
 test('runner: a cancelled signal stops before the next stage with CANCELLED', async () => {
   const c = new AbortController();
   let ran = 0;
-  const s = defineStage({ name: 's', needs: [], produces: [], device: cpu, async run() { ran++; c.abort(); return {}; } });
-  const t = defineStage({ name: 't', needs: [], produces: [], device: cpu, async run() { ran++; return {}; } });
-  const e = await rejection(runStages([s, t], newPipelineState(), { signal: c.signal, onEvent: () => {} } as unknown as OptimizeOptions));
+  const s = defineStage({
+    name: 's',
+    needs: [],
+    produces: [],
+    device: cpu,
+    async run() {
+      ran++;
+      c.abort();
+      return {};
+    },
+  });
+  const t = defineStage({
+    name: 't',
+    needs: [],
+    produces: [],
+    device: cpu,
+    async run() {
+      ran++;
+      return {};
+    },
+  });
+  const e = await rejection(
+    runStages([s, t], newPipelineState(), { signal: c.signal, onEvent: () => {} } as unknown as OptimizeOptions),
+  );
   assert.is(e.code, 'CANCELLED');
   assert.match(e.message, /before t/);
   assert.is(ran, 1);
 });
 
 const findings = (over: Partial<OwnCheckFindings>): OwnCheckFindings => ({
-  informative: true, viewsPlanned: 3, environment: false, blackObjects: [], claimed: { psnr: 40, ssim: 0.99, flip: 0.02 }, worstObjects: [], quality: BUILTIN_PROFILES.balanced.quality, ...over,
+  informative: true,
+  viewsPlanned: 3,
+  environment: false,
+  blackObjects: [],
+  claimed: { psnr: 40, ssim: 0.99, flip: 0.02 },
+  worstObjects: [],
+  quality: BUILTIN_PROFILES.balanced.quality,
+  ...over,
 });
 
 test('exit policy: nothing to judge, black objects, and a failing own check are exit 6 with the reason; a pass goes on to verification', () => {
@@ -83,14 +190,26 @@ test('exit policy: nothing to judge, black objects, and a failing own check are 
   const flat = ownCheckExit(findings({ informative: false }));
   assert.is(flat.code, EXIT.QUALITY_BELOW_THRESHOLD);
   assert.match(flat.reason, /black or flat at every planned view \(3\).*set bake\.environment\.mode to "always"/);
-  const black = ownCheckExit(findings({ blackObjects: [{ name: 'knot', share: 0.06 } as OwnCheckFindings['blackObjects'][number]] }));
+  const black = ownCheckExit(
+    findings({ blackObjects: [{ name: 'knot', share: 0.06 } as OwnCheckFindings['blackObjects'][number]] }),
+  );
   assert.is(black.code, EXIT.QUALITY_BELOW_THRESHOLD);
   assert.match(black.reason, /"knot" 6\.0% of the view/);
   // Below 5% of the view, a black object alone does not fail the run.
-  assert.is(ownCheckExit(findings({ blackObjects: [{ name: 'knot', share: 0.04 } as OwnCheckFindings['blackObjects'][number]] })).code, EXIT.OK);
-  const low = ownCheckExit(findings({ claimed: { psnr: 35, ssim: 0.93, flip: 0.05 }, worstObjects: [{ name: 'floor', mean: 0.2 }] }));
+  assert.is(
+    ownCheckExit(
+      findings({ blackObjects: [{ name: 'knot', share: 0.04 } as OwnCheckFindings['blackObjects'][number]] }),
+    ).code,
+    EXIT.OK,
+  );
+  const low = ownCheckExit(
+    findings({ claimed: { psnr: 35, ssim: 0.93, flip: 0.05 }, worstObjects: [{ name: 'floor', mean: 0.2 }] }),
+  );
   assert.is(low.code, EXIT.QUALITY_BELOW_THRESHOLD);
-  assert.match(low.reason, /SSIM 0\.9300 \(≥ 0\.95\).*most error on "floor" \(FLIP 0\.200\); these figures pass under .*ECONOMY/);
+  assert.match(
+    low.reason,
+    /SSIM 0\.9300 \(≥ 0\.95\).*most error on "floor" \(FLIP 0\.200\); these figures pass under .*ECONOMY/,
+  );
   // Nothing compared (no baked or splatted output): nothing to fail.
   assert.is(ownCheckExit(findings({ claimed: undefined })).code, EXIT.OK);
 });

@@ -11,7 +11,9 @@ import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.
 function triangleScene(emissive = false): Scene {
   const s = createScene('t');
   const m = addMaterial(s, { ...defaultMaterial('m'), emissiveFactor: emissive ? [1, 1, 1] : [0, 0, 0] });
-  const mesh = addMesh(s, 'tri', [{ positions: Float32Array.from([0, 0, 0, 1, 0, 0, 0, 1, 0]), indices: Uint32Array.from([0, 1, 2]), material: m }]);
+  const mesh = addMesh(s, 'tri', [
+    { positions: Float32Array.from([0, 0, 0, 1, 0, 0, 0, 1, 0]), indices: Uint32Array.from([0, 1, 2]), material: m },
+  ]);
   addNode(s, { mesh });
   return s;
 }
@@ -25,7 +27,14 @@ test('a scene without lights or emissive surfaces gets the default sky and sun; 
   assert.ok(env!.sun);
   assert.is(resolveEnvironment(triangleScene(true), DEFAULT_ENVIRONMENT), undefined);
   const lit = triangleScene();
-  lit.lights.push({ name: 'lamp', type: 'point', color: [1, 1, 1], intensity: 10, innerConeAngle: 0, outerConeAngle: 0.7 });
+  lit.lights.push({
+    name: 'lamp',
+    type: 'point',
+    color: [1, 1, 1],
+    intensity: 10,
+    innerConeAngle: 0,
+    outerConeAngle: 0.7,
+  });
   addNode(lit, { light: 0 });
   assert.is(resolveEnvironment(lit, DEFAULT_ENVIRONMENT), undefined);
   // 'always' adds it to a lit scene too; 'off' never adds it.
@@ -35,15 +44,27 @@ test('a scene without lights or emissive surfaces gets the default sky and sun; 
 
 test('the sun node shines along the direction the elevation and azimuth give', () => {
   const s = triangleScene();
-  for (const [elevation, azimuth] of [[55, 30], [90, 0], [10, -120], [0, 180]]) {
-    const env = resolveEnvironment(s, { ...DEFAULT_ENVIRONMENT, sun: { ...DEFAULT_ENVIRONMENT.sun!, elevation, azimuth } })!;
+  for (const [elevation, azimuth] of [
+    [55, 30],
+    [90, 0],
+    [10, -120],
+    [0, 180],
+  ]) {
+    const env = resolveEnvironment(s, {
+      ...DEFAULT_ENVIRONMENT,
+      sun: { ...DEFAULT_ENVIRONMENT.sun!, elevation, azimuth },
+    })!;
     const lit = withEnvironmentSun(s, env);
     const n = lit.nodes.length - 1;
     assert.is(lit.nodes[n].name, SUN_NODE);
     assert.is(lit.lights[lit.nodes[n].light!].type, 'directional');
     const m = worldMatrices(lit)[n];
-    const d = [-m[8], -m[9], -m[10]];  // a glTF light shines down its node's -Z
-    for (let a = 0; a < 3; a++) assert.ok(Math.abs(d[a] - env.sun!.direction[a]) < 1e-5, `elevation ${elevation} azimuth ${azimuth}: ${d} vs ${env.sun!.direction}`);
+    const d = [-m[8], -m[9], -m[10]]; // a glTF light shines down its node's -Z
+    for (let a = 0; a < 3; a++)
+      assert.ok(
+        Math.abs(d[a] - env.sun!.direction[a]) < 1e-5,
+        `elevation ${elevation} azimuth ${azimuth}: ${d} vs ${env.sun!.direction}`,
+      );
     // Light travels downwards (towards -Y) whenever the sun is above the horizon.
     assert.ok(env.sun!.direction[1] <= 1e-9);
     // The input scene is untouched.

@@ -4,18 +4,33 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OteError } from '../../src/errors.js';
-import { BUILTIN_PROFILES, builtinProfile, diffProfiles, resolveProfile, validateProfile } from '../../src/plan/profile.js';
+import {
+  BUILTIN_PROFILES,
+  builtinProfile,
+  diffProfiles,
+  resolveProfile,
+  validateProfile,
+} from '../../src/plan/profile.js';
 import { oteBin, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 
 test('the seven built-ins exist and validate', () => {
-  assert.equal(Object.keys(BUILTIN_PROFILES), ['quality', 'balanced', 'economy', 'realtime', 'archviz', 'gaming', 'ai_training']);
+  assert.equal(Object.keys(BUILTIN_PROFILES), [
+    'quality',
+    'balanced',
+    'economy',
+    'realtime',
+    'archviz',
+    'gaming',
+    'ai_training',
+  ]);
   for (const p of Object.values(BUILTIN_PROFILES)) validateProfile(p, p.name);
 });
 
 test('built-ins order sensibly: QUALITY is stricter and slower than ECONOMY', () => {
-  const q = builtinProfile('QUALITY'), e = builtinProfile('economy');
+  const q = builtinProfile('QUALITY'),
+    e = builtinProfile('economy');
   assert.ok(q.bake.samples > e.bake.samples && q.bake.texelsPerMeter > e.bake.texelsPerMeter);
   assert.ok(q.quality.psnr > e.quality.psnr && q.quality.ssim > e.quality.ssim && q.quality.flip < e.quality.flip);
   assert.ok(q.verification.quorum >= e.verification.quorum);
@@ -26,12 +41,18 @@ test('a TD file extends a built-in and overrides only what it sets', () => {
   assert.is(p.name, 'studio');
   assert.is(p.bake.samples, 512);
   assert.is(p.bake.texelsPerMeter, builtinProfile('gaming').bake.texelsPerMeter);
-  assert.equal(diffProfiles(builtinProfile('gaming'), p).map((d) => d.field), ['bake.samples', 'name']);
+  assert.equal(
+    diffProfiles(builtinProfile('gaming'), p).map((d) => d.field),
+    ['bake.samples', 'name'],
+  );
 });
 
 test('errors name the file and every bad field', () => {
   try {
-    resolveProfile({ extends: 'balanced', bake: { samples: 0.5, sampels: 1 }, verification: { renderer: 'vulkan' } }, 'bad.json');
+    resolveProfile(
+      { extends: 'balanced', bake: { samples: 0.5, sampels: 1 }, verification: { renderer: 'vulkan' } },
+      'bad.json',
+    );
     assert.unreachable();
   } catch (e) {
     assert.instance(e, OteError);
@@ -51,7 +72,8 @@ test('ote profiles: list, show, validate with exit codes, diff', () => {
   const ote = (...a: string[]) => spawnSync(process.execPath, [oteBin, 'profiles', ...a], { encoding: 'utf8' });
   assert.match(ote('list').stdout, /^QUALITY .*\nBALANCED/m);
   assert.is(JSON.parse(ote('show', 'realtime', '--json').stdout).bake.samples, builtinProfile('realtime').bake.samples);
-  const good = join(dir, 'good.json'), bad = join(dir, 'bad.json');
+  const good = join(dir, 'good.json'),
+    bad = join(dir, 'bad.json');
   writeFileSync(good, JSON.stringify({ extends: 'archviz', bake: { bounces: 8 } }));
   writeFileSync(bad, JSON.stringify({ extends: 'archviz', bake: { bounces: -2 } }));
   assert.is(ote('validate', good).status, 0);

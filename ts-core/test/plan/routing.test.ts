@@ -33,9 +33,14 @@ function sphere(scene: Scene, name: string, n: number, radius: number, material:
   const b = new MeshBuilder();
   for (let j = 0; j <= n; j++)
     for (let i = 0; i <= n; i++) {
-      const th = (j / n) * Math.PI, ph = (i / n) * 2 * Math.PI;
+      const th = (j / n) * Math.PI,
+        ph = (i / n) * 2 * Math.PI;
       const d = [Math.sin(th) * Math.cos(ph), Math.cos(th), Math.sin(th) * Math.sin(ph)];
-      b.vertex(d.map((x) => x * radius), d, [i / n, j / n]);
+      b.vertex(
+        d.map((x) => x * radius),
+        d,
+        [i / n, j / n],
+      );
     }
   for (let j = 0; j < n; j++)
     for (let i = 0; i < n; i++) {
@@ -72,12 +77,18 @@ test('the same object animated crosses dynamic_score 0.3 and is kept, not baked'
 test('a dense object on little screen crosses complexity 0.8 → 3DGS; a coarse one stays under it', async () => {
   // Baking off (bakeScore 1) isolates the complexity threshold.
   const noBake = resolveProfile({ extends: 'balanced', routing: { bakeScore: 1 } }, 'test');
-  const dense = await plan(roomWith((s) => sphere(s, 'dense', 700, 0.05, 0, [0, 1.5, 0.5])), noBake);
+  const dense = await plan(
+    roomWith((s) => sphere(s, 'dense', 700, 0.05, 0, [0, 1.5, 0.5])),
+    noBake,
+  );
   const { d, o } = decision(dense, 'dense');
   assert.ok(o.features.drawnTriangles > 900_000);
   assert.ok(o.scores.complexity.value > 0.8, `complexity ${o.scores.complexity.value}`);
   assert.is(d.route, 'splat');
-  const coarse = await plan(roomWith((s) => sphere(s, 'coarse', 16, 0.05, 0, [0, 1.5, 0.5])), noBake);
+  const coarse = await plan(
+    roomWith((s) => sphere(s, 'coarse', 16, 0.05, 0, [0, 1.5, 0.5])),
+    noBake,
+  );
   assert.ok(decision(coarse, 'coarse').o.scores.complexity.value < 0.8);
   // Under the threshold an all-opaque object is hybrid with nothing to splat, so it is baked.
   assert.is(decision(coarse, 'coarse').d.route, 'bake');
@@ -114,7 +125,10 @@ test('fewer plants fall under complexity 0.8: alpha-tested cards bake with their
   assert.equal(d.bakePrimitives, [0, 1]);
   // Blended cards are partial coverage, which a lightmap cannot hold: in a hybrid object they become splats.
   cards.alphaMode = 'BLEND';
-  const hybridProfile = resolveProfile({ extends: 'balanced', objects: [{ match: 'plants', route: 'hybrid' }] }, 'td.json');
+  const hybridProfile = resolveProfile(
+    { extends: 'balanced', objects: [{ match: 'plants', route: 'hybrid' }] },
+    'td.json',
+  );
   const blended = decision(await plan(scene, hybridProfile), 'plants').d;
   assert.is(blended.route, 'hybrid', blended.reasons.join('; '));
   assert.equal(blended.bakePrimitives, [1]);
@@ -126,14 +140,26 @@ test('a profile with a lower splat threshold moves the same object to 3DGS', asy
   const strict = await plan(scene);
   const c = decision(strict, 'ball').o.scores.complexity.value;
   assert.is(decision(strict, 'ball').d.route, 'bake');
-  const splatHappy = resolveProfile({ extends: 'balanced', routing: { bakeScore: 1, splatComplexity: Math.max(0, c - 0.01) } }, 'test');
+  const splatHappy = resolveProfile(
+    { extends: 'balanced', routing: { bakeScore: 1, splatComplexity: Math.max(0, c - 0.01) } },
+    'test',
+  );
   const loose = await plan(scene, splatHappy);
   assert.ok(c > 0.05, `complexity ${c}`);
   assert.is(decision(loose, 'ball').d.route, 'splat', decision(loose, 'ball').d.reasons.join('; '));
 });
 
 test('per-object overrides win and say so', async () => {
-  const profile = resolveProfile({ extends: 'balanced', objects: [{ match: 'short_*', route: 'splat' }, { match: 'room', texelsPerMeter: 99 }] }, 'test');
+  const profile = resolveProfile(
+    {
+      extends: 'balanced',
+      objects: [
+        { match: 'short_*', route: 'splat' },
+        { match: 'room', texelsPerMeter: 99 },
+      ],
+    },
+    'test',
+  );
   const p = await plan(cornellBox(), profile);
   assert.is(decision(p, 'short_block').d.route, 'splat');
   assert.match(decision(p, 'short_block').d.reasons[0], /profile override "short_\*"/);

@@ -16,7 +16,8 @@ const hasGpu = nativeInfo().devices.length > 0;
 
 function randomRays(n: number, seed: number, lo: number[], hi: number[]) {
   const rng = new Rng(seed);
-  const o = new Float32Array(3 * n), d = new Float32Array(3 * n);
+  const o = new Float32Array(3 * n),
+    d = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
     o.set([rng.range(lo[0], hi[0]), rng.range(lo[1], hi[1]), rng.range(lo[2], hi[2])], 3 * i);
     d.set([rng.range(-1, 1), rng.range(-1, 1), rng.range(-1, 1)], 3 * i);
@@ -35,7 +36,12 @@ test('CUDA and CPU return the same hit for each ray (1M-triangle atrium, the ins
   const scenes = [
     { kind: 'atrium', flat: flattenScene(GENERATORS.atrium(10)), lo: [-10, 0.1, -10], hi: [10, 6, 10] },
     { kind: 'foliage', flat: flattenScene(GENERATORS.foliage(4)), lo: [-10, 0.1, -10], hi: [10, 6, 10] },
-    { kind: 'cylinder_engine_2', flat: flattenScene((await importGltf(cylinder!.path)).scene), lo: [-300, -150, -120], hi: [300, 80, 110] },
+    {
+      kind: 'cylinder_engine_2',
+      flat: flattenScene((await importGltf(cylinder!.path)).scene),
+      lo: [-300, -150, -120],
+      hi: [300, 80, 110],
+    },
   ];
   for (const { kind, flat, lo, hi } of scenes) {
     const bvh = await SceneBvh.build(flat);
@@ -47,14 +53,24 @@ test('CUDA and CPU return the same hit for each ray (1M-triangle atrium, the ins
       assert.is(gpu.backend, 'cuda');
       // Kernel time from CUDA events: measured, and less than the call with its transfers.
       assert.ok(gpu.traceMs > 0 && gpu.traceMs < performance.now() - w0, `traceMs ${gpu.traceMs}`);
-      let bad = 0, hits = 0;
+      let bad = 0,
+        hits = 0;
       for (let i = 0; i < o.length / 3; i++) {
         if (cpu.prim[i] !== NO_HIT) hits++;
         const tOk = cpu.t[i] === gpu.t[i] || Math.abs(cpu.t[i] - gpu.t[i]) <= 1e-5 * Math.abs(cpu.t[i]);
         // A different triangle is only acceptable at the same distance (a ray through a shared edge).
-        if (!tOk || (cpu.prim[i] !== gpu.prim[i] && cpu.t[i] !== gpu.t[i] && Math.abs(cpu.t[i] - gpu.t[i]) > 1e-6 * cpu.t[i])) bad++;
-        else if (cpu.prim[i] === gpu.prim[i] && (cpu.instance[i] !== gpu.instance[i] ||
-          Math.abs(cpu.barycentrics[2 * i] - gpu.barycentrics[2 * i]) > 1e-4 || Math.abs(cpu.barycentrics[2 * i + 1] - gpu.barycentrics[2 * i + 1]) > 1e-4)) bad++;
+        if (
+          !tOk ||
+          (cpu.prim[i] !== gpu.prim[i] && cpu.t[i] !== gpu.t[i] && Math.abs(cpu.t[i] - gpu.t[i]) > 1e-6 * cpu.t[i])
+        )
+          bad++;
+        else if (
+          cpu.prim[i] === gpu.prim[i] &&
+          (cpu.instance[i] !== gpu.instance[i] ||
+            Math.abs(cpu.barycentrics[2 * i] - gpu.barycentrics[2 * i]) > 1e-4 ||
+            Math.abs(cpu.barycentrics[2 * i + 1] - gpu.barycentrics[2 * i + 1]) > 1e-4)
+        )
+          bad++;
       }
       assert.ok(hits > 10_000, `${kind}: only ${hits} hits`);
       assert.is(bad, 0, `${kind} (cull ${backfaceCull}): ${bad} rays differ between CPU and CUDA`);

@@ -5,13 +5,32 @@ import { compositeByDepth } from '../../src/render/composite.js';
 
 const img = (px: number[][]) => ({ width: 2, height: 2, data: Float32Array.from(px.flat()) });
 const close = (a: ArrayLike<number>, b: number[], msg: string) =>
-  assert.ok(Array.from(a).every((v, i) => Math.abs(v - b[i]) < 1e-6), `${msg}: got ${Array.from(a).join(', ')}, want ${b.join(', ')}`);
+  assert.ok(
+    Array.from(a).every((v, i) => Math.abs(v - b[i]) < 1e-6),
+    `${msg}: got ${Array.from(a).join(', ')}, want ${b.join(', ')}`,
+  );
 
 test('splats in front blend over the mesh, splats behind are hidden, background never hides', () => {
   // Mesh: red, opaque, depth 5 in pixels 0..2; pixel 3 sees nothing.
-  const mesh = { image: img([[1, 0, 0, 1], [1, 0, 0, 1], [1, 0, 0, 1], [0, 0, 0, 0]]), depth: Float32Array.of(5, 5, 5, 0) };
+  const mesh = {
+    image: img([
+      [1, 0, 0, 1],
+      [1, 0, 0, 1],
+      [1, 0, 0, 1],
+      [0, 0, 0, 0],
+    ]),
+    depth: Float32Array.of(5, 5, 5, 0),
+  };
   // Splats: green at half coverage (premultiplied 0.5), in front (2), behind (8), absent, and over the background.
-  const splats = { image: img([[0, 0.5, 0, 0.5], [0, 0.5, 0, 0.5], [0, 0, 0, 0], [0, 0.5, 0, 0.5]]), depth: Float32Array.of(2, 8, 0, 3) };
+  const splats = {
+    image: img([
+      [0, 0.5, 0, 0.5],
+      [0, 0.5, 0, 0.5],
+      [0, 0, 0, 0],
+      [0, 0.5, 0, 0.5],
+    ]),
+    depth: Float32Array.of(2, 8, 0, 3),
+  };
   const out = compositeByDepth(mesh, splats);
   close(out.data.subarray(0, 4), [0.5, 0.5, 0, 1], 'in front: splat + (1 − α)·mesh');
   close(out.data.subarray(4, 8), [1, 0, 0, 1], 'behind: mesh only');
@@ -20,12 +39,35 @@ test('splats in front blend over the mesh, splats behind are hidden, background 
 });
 
 test('the inputs are not modified and mismatched sizes are refused with both sizes named', () => {
-  const mesh = { image: img([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]), depth: new Float32Array(4).fill(1) };
-  const splats = { image: img([[0.2, 0.2, 0.2, 0.2], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]), depth: new Float32Array(4).fill(0.5) };
+  const mesh = {
+    image: img([
+      [1, 1, 1, 1],
+      [1, 1, 1, 1],
+      [1, 1, 1, 1],
+      [1, 1, 1, 1],
+    ]),
+    depth: new Float32Array(4).fill(1),
+  };
+  const splats = {
+    image: img([
+      [0.2, 0.2, 0.2, 0.2],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ]),
+    depth: new Float32Array(4).fill(0.5),
+  };
   const before = Array.from(mesh.image.data);
   compositeByDepth(mesh, splats);
   assert.equal(Array.from(mesh.image.data), before);
-  assert.throws(() => compositeByDepth(mesh, { image: { width: 1, height: 4, data: new Float32Array(16) }, depth: new Float32Array(4) }), /2x2 but splats are 1x4/);
+  assert.throws(
+    () =>
+      compositeByDepth(mesh, {
+        image: { width: 1, height: 4, data: new Float32Array(16) },
+        depth: new Float32Array(4),
+      }),
+    /2x2 but splats are 1x4/,
+  );
   assert.throws(() => compositeByDepth(mesh, { ...splats, depth: new Float32Array(3) }), /must have 4 values/);
 });
 

@@ -15,14 +15,27 @@ import type { View } from '../../src/scene/view.js';
 // cut-outs are not there, double-sided back faces are. Four 0.8 m quads in a row at z = 0, seen from z = 5:
 //   A single-sided, facing away (its back is culled)     B single-sided, facing the camera
 //   C double-sided, facing away (seen)                   D alpha MASK: a texture cuts its left half out
-const W = 128, H = 64, TH = 0.25; // tan(yfov / 2); aspect 2: x in [-2.5, 2.5] at z = 0
+const W = 128,
+  H = 64,
+  TH = 0.25; // tan(yfov / 2); aspect 2: x in [-2.5, 2.5] at z = 0
 const view: View = {
   cameraToWorld: Float32Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 5, 1),
-  yfov: 2 * Math.atan(TH), width: W, height: H, znear: 0.05, zfar: 100,
+  yfov: 2 * Math.atan(TH),
+  width: W,
+  height: H,
+  znear: 0.05,
+  zfar: 100,
 };
-const pixelOf = (x: number, y: number) => [Math.round(((x / (5 * TH * 2)) + 1) * W / 2 - 0.5), Math.round((1 - y / (5 * TH)) * H / 2 - 0.5)];
+const pixelOf = (x: number, y: number) => [
+  Math.round(((x / (5 * TH * 2) + 1) * W) / 2 - 0.5),
+  Math.round(((1 - y / (5 * TH)) * H) / 2 - 0.5),
+];
 // 4 x 1 texels: alpha 0, 0, 255, 255 (sampled with repeat: u < 0.5 is cut out, u > 0.5 is there).
-const alphaTexture: BakeTextureImage = { width: 4, height: 1, data: Uint8Array.from([200, 200, 200, 0, 200, 200, 200, 0, 200, 200, 200, 255, 200, 200, 200, 255]) };
+const alphaTexture: BakeTextureImage = {
+  width: 4,
+  height: 1,
+  data: Uint8Array.from([200, 200, 200, 0, 200, 200, 200, 0, 200, 200, 200, 255, 200, 200, 200, 255]),
+};
 
 function cullingScene(): Scene {
   const s = createScene('culling');
@@ -30,7 +43,13 @@ function cullingScene(): Scene {
   const base: Material = { ...defaultMaterial('single'), metallicFactor: 0, baseColorFactor: [0.8, 0.8, 0.8, 1] };
   const single = addMaterial(s, base);
   const double = addMaterial(s, { ...base, name: 'double', doubleSided: true });
-  const masked = addMaterial(s, { ...base, name: 'masked', alphaMode: 'MASK', alphaCutoff: 0.5, baseColorTexture: { texture: 0, texCoord: 0 } });
+  const masked = addMaterial(s, {
+    ...base,
+    name: 'masked',
+    alphaMode: 'MASK',
+    alphaCutoff: 0.5,
+    baseColorTexture: { texture: 0, texCoord: 0 },
+  });
   const quad = (name: string, x: number, facing: 1 | -1, material: number) => {
     const b = new MeshBuilder();
     // Normal = u × v: +z with u = +x, -z with u = -x (UV0 s then runs right to left).
@@ -57,11 +76,15 @@ function checkCoverage(label: string, img: FloatImage) {
   for (const p of PROBES) {
     const [px, py] = pixelOf(p.x, p.y);
     const a = img.data[4 * (py * W + px) + 3];
-    assert.ok(p.covered ? a > 0.99 : a < 0.01, `${label}: ${p.name} at pixel ${px},${py} has coverage ${a.toFixed(3)}, expected ${p.covered}`);
+    assert.ok(
+      p.covered ? a > 0.99 : a < 0.01,
+      `${label}: ${p.name} at pixel ${px},${py} has coverage ${a.toFixed(3)}, expected ${p.covered}`,
+    );
   }
 }
 
-const coverageMask = (img: FloatImage) => Uint8Array.from({ length: W * H }, (_, i) => (img.data[4 * i + 3] > 0.5 ? 1 : 0));
+const coverageMask = (img: FloatImage) =>
+  Uint8Array.from({ length: W * H }, (_, i) => (img.data[4 * i + 3] > 0.5 ? 1 : 0));
 
 test('every renderer sees the same surfaces: single-sided back faces and alpha cut-outs are skipped, double-sided back faces are not', async () => {
   const scene = cullingScene();
@@ -71,17 +94,37 @@ test('every renderer sees the same surfaces: single-sided back faces and alpha c
   const depth = await renderView(scene, view, { mode: 'depth', textures, backend: 'cpu' });
   const shaded = await renderView(scene, view, { mode: 'shaded', textures, backend: 'cpu' });
   const traced = await renderPathtraced(scene, view, { textures, sky, spp: 4, bounces: 1 });
-  const baked = await bakeScene(scene, { textures, sky, texelsPerMeter: 16, samples: 16, minSamples: 16, bounces: 1, denoise: false, stitchSeams: false, backend: 'cpu' });
+  const baked = await bakeScene(scene, {
+    textures,
+    sky,
+    texelsPerMeter: 16,
+    samples: 16,
+    minSamples: 16,
+    bounces: 1,
+    denoise: false,
+    stitchSeams: false,
+    backend: 'cpu',
+  });
   const lightmapped = await renderLightmapped(baked.scene, baked.layout, baked.pages, view, { textures, spp: 4 });
-  const all: [string, FloatImage][] = [['albedo', albedo], ['depth', depth], ['shaded', shaded], ['pathtrace', traced], ['lightmapped', lightmapped]];
+  const all: [string, FloatImage][] = [
+    ['albedo', albedo],
+    ['depth', depth],
+    ['shaded', shaded],
+    ['pathtrace', traced],
+    ['lightmapped', lightmapped],
+  ];
   for (const [label, img] of all) checkCoverage(label, img);
   // Depth is the view-axis distance of what is seen: 5 on B and C, nothing through D's cut-out half.
   for (const x of [-0.5, 0.5, 1.75]) {
     const [px, py] = pixelOf(x, 0);
-    assert.ok(Math.abs(depth.data[4 * (py * W + px)] - 5) < 1e-3, `depth at x = ${x}: ${depth.data[4 * (py * W + px)]}`);
+    assert.ok(
+      Math.abs(depth.data[4 * (py * W + px)] - 5) < 1e-3,
+      `depth at x = ${x}: ${depth.data[4 * (py * W + px)]}`,
+    );
   }
   // The whole coverage masks agree up to anti-aliased edges (the ray-traced modes jitter their samples).
-  const ref = coverageMask(albedo), covered = ref.reduce((s, v) => s + v, 0);
+  const ref = coverageMask(albedo),
+    covered = ref.reduce((s, v) => s + v, 0);
   assert.ok(covered > 0.1 * W * H, `albedo covers ${covered} pixels`);
   for (const [label, img] of all) {
     const m = coverageMask(img);
@@ -99,9 +142,18 @@ test('without textures, alpha-tested materials still cut out by their base colou
   // The scene's texture is a real PNG here, so the renderers can decode it themselves.
   const scene = cullingScene();
   const { encodePng } = await import('../../src/io/png.js');
-  scene.textures[0] = { name: 'alpha', mimeType: 'image/png', image: encodePng({ width: 4, height: 1, bitDepth: 8, data: alphaTexture.data }), width: 4, height: 1 };
+  scene.textures[0] = {
+    name: 'alpha',
+    mimeType: 'image/png',
+    image: encodePng({ width: 4, height: 1, bitDepth: 8, data: alphaTexture.data }),
+    width: 4,
+    height: 1,
+  };
   checkCoverage('albedo (decoded)', await renderView(scene, view, { mode: 'albedo', backend: 'cpu' }));
-  checkCoverage('pathtrace (decoded)', await renderPathtraced(scene, view, { spp: 1, bounces: 0, sky: { type: 'constant', color: [1, 1, 1] } }));
+  checkCoverage(
+    'pathtrace (decoded)',
+    await renderPathtraced(scene, view, { spp: 1, bounces: 0, sky: { type: 'constant', color: [1, 1, 1] } }),
+  );
 });
 
 test.run();

@@ -9,18 +9,33 @@ import { sharedScenes } from '../helpers.js';
 
 /** An axis-aligned box of single-sided quads facing inwards (a room) or outwards (a solid block). */
 function box(min: number[], max: number[], inwards: boolean, material: number): Primitive {
-  const p: number[] = [], idx: number[] = [];
-  for (let axis = 0; axis < 3; axis++) for (const side of [0, 1]) {
-    const u = (axis + 1) % 3, v = (axis + 2) % 3, base = p.length / 3;
-    for (const [a, b] of [[0, 0], [1, 0], [1, 1], [0, 1]]) {
-      const q = [0, 0, 0];
-      q[axis] = side ? max[axis] : min[axis]; q[u] = a ? max[u] : min[u]; q[v] = b ? max[v] : min[v];
-      p.push(...q);
+  const p: number[] = [],
+    idx: number[] = [];
+  for (let axis = 0; axis < 3; axis++)
+    for (const side of [0, 1]) {
+      const u = (axis + 1) % 3,
+        v = (axis + 2) % 3,
+        base = p.length / 3;
+      for (const [a, b] of [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ]) {
+        const q = [0, 0, 0];
+        q[axis] = side ? max[axis] : min[axis];
+        q[u] = a ? max[u] : min[u];
+        q[v] = b ? max[v] : min[v];
+        p.push(...q);
+      }
+      // Counter-clockwise seen from +axis for side 1; flip for the -axis side and again for inward faces.
+      const flip = (side === 0) !== inwards;
+      idx.push(
+        ...(flip
+          ? [base, base + 2, base + 1, base, base + 3, base + 2]
+          : [base, base + 1, base + 2, base, base + 2, base + 3]),
+      );
     }
-    // Counter-clockwise seen from +axis for side 1; flip for the -axis side and again for inward faces.
-    const flip = (side === 0) !== inwards;
-    idx.push(...(flip ? [base, base + 2, base + 1, base, base + 3, base + 2] : [base, base + 1, base + 2, base, base + 2, base + 3]));
-  }
   return { positions: Float32Array.from(p), indices: Uint32Array.from(idx), material };
 }
 
@@ -33,7 +48,11 @@ function roomScene(): Scene {
 }
 
 const eyeOf = (v: { cameraToWorld: Float32Array }) => [v.cameraToWorld[12], v.cameraToWorld[13], v.cameraToWorld[14]];
-const forwardOf = (v: { cameraToWorld: Float32Array }) => [-v.cameraToWorld[8], -v.cameraToWorld[9], -v.cameraToWorld[10]];
+const forwardOf = (v: { cameraToWorld: Float32Array }) => [
+  -v.cameraToWorld[8],
+  -v.cameraToWorld[9],
+  -v.cameraToWorld[10],
+];
 
 test('a closed room is seen from inside its free space, at eye height, looking along it, not from outside its walls', async () => {
   const p = await planSceneViews(roomScene(), { count: 2, width: 320 });
@@ -61,11 +80,23 @@ test('an object is framed from outside, with its whole bounding box in the frame
   assert.is(p.views.length, 3);
   const b = sceneBounds(s);
   for (const v of p.views) {
-    const M = v.cameraToWorld, e = eyeOf(v), ty = Math.tan(v.yfov / 2), tx = ty * v.width / v.height;
-    assert.ok(e.some((c, a) => c < b.min[a] || c > b.max[a]), 'the eye is outside the bounds');
+    const M = v.cameraToWorld,
+      e = eyeOf(v),
+      ty = Math.tan(v.yfov / 2),
+      tx = (ty * v.width) / v.height;
+    assert.ok(
+      e.some((c, a) => c < b.min[a] || c > b.max[a]),
+      'the eye is outside the bounds',
+    );
     for (let k = 0; k < 8; k++) {
-      const q = [(k & 1 ? b.max[0] : b.min[0]) - e[0], (k & 2 ? b.max[1] : b.min[1]) - e[1], (k & 4 ? b.max[2] : b.min[2]) - e[2]];
-      const cx = q[0] * M[0] + q[1] * M[1] + q[2] * M[2], cy = q[0] * M[4] + q[1] * M[5] + q[2] * M[6], cz = -(q[0] * M[8] + q[1] * M[9] + q[2] * M[10]);
+      const q = [
+        (k & 1 ? b.max[0] : b.min[0]) - e[0],
+        (k & 2 ? b.max[1] : b.min[1]) - e[1],
+        (k & 4 ? b.max[2] : b.min[2]) - e[2],
+      ];
+      const cx = q[0] * M[0] + q[1] * M[1] + q[2] * M[2],
+        cy = q[0] * M[4] + q[1] * M[5] + q[2] * M[6],
+        cz = -(q[0] * M[8] + q[1] * M[9] + q[2] * M[10]);
       assert.ok(cz > 0 && Math.abs(cx / cz) <= tx + 1e-6 && Math.abs(cy / cz) <= ty + 1e-6, `corner ${k} in the frame`);
     }
   }
@@ -73,22 +104,38 @@ test('an object is framed from outside, with its whole bounding box in the frame
 
 test('a scene with a camera is seen through it; planning is deterministic', async () => {
   const s = roomScene();
-  s.cameras.push({ name: 'cam', type: 'perspective', yfov: 0.7, aspectRatio: 2, znear: 0.1, zfar: 100, xmag: 1, ymag: 1 });
+  s.cameras.push({
+    name: 'cam',
+    type: 'perspective',
+    yfov: 0.7,
+    aspectRatio: 2,
+    znear: 0.1,
+    zfar: 100,
+    xmag: 1,
+    ymag: 1,
+  });
   addNode(s, { camera: 0, translation: [4, 1.5, 0] });
   const p = await planSceneViews(s, { width: 400 });
   assert.is(p.kind, 'camera');
   assert.equal(eyeOf(p.views[0]), [4, 1.5, 0]);
   assert.is(p.views[0].height, 200);
-  const a = await planSceneViews(roomScene()), b = await planSceneViews(roomScene());
-  assert.equal(a.views.map((v) => Array.from(v.cameraToWorld)), b.views.map((v) => Array.from(v.cameraToWorld)));
+  const a = await planSceneViews(roomScene()),
+    b = await planSceneViews(roomScene());
+  assert.equal(
+    a.views.map((v) => Array.from(v.cameraToWorld)),
+    b.views.map((v) => Array.from(v.cameraToWorld)),
+  );
 });
 
 test('shared scenes: interiors are seen from inside, objects from outside', async () => {
   const kinds: Record<string, string> = {};
-  for (const sc of sharedScenes()) kinds[sc.name] = (await planSceneViews((await importGltf(sc.path)).scene, { count: 1 })).kind;
+  for (const sc of sharedScenes())
+    kinds[sc.name] = (await planSceneViews((await importGltf(sc.path)).scene, { count: 1 })).kind;
   // Rooms and courtyards (walls around a free space) are interiors; a ship, a garden and loose ivy are not.
-  for (const n of ['cornell_box', 'sponza_crytek', 'godot_living_room', 'zdm2_sauerbraten']) assert.is(kinds[n], 'interior', n);
-  for (const n of ['polyhaven_dutch_ship', 'japanese_bridge_garden', 'intel_sponza_ivy']) assert.is(kinds[n], 'exterior', n);
+  for (const n of ['cornell_box', 'sponza_crytek', 'godot_living_room', 'zdm2_sauerbraten'])
+    assert.is(kinds[n], 'interior', n);
+  for (const n of ['polyhaven_dutch_ship', 'japanese_bridge_garden', 'intel_sponza_ivy'])
+    assert.is(kinds[n], 'exterior', n);
   assert.is(kinds.cylinder_engine_2, 'camera');
 });
 

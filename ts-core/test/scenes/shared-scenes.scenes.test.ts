@@ -18,7 +18,6 @@ const work = tempDir('ote-scenes-');
 const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');
 const PROFILE = process.env.OTE_SCENES_PROFILE ?? 'economy';
 
-
 /**
  * Scenes that do not pass yet (README, "Known gaps"), with what they must do instead: end with a clear verdict
  * naming the objects that fail, never an internal error or a silent pass. The bake's time target makes the lightmap
@@ -40,31 +39,61 @@ for (const scene of sharedScenes()) {
   const gap = KNOWN_GAPS[scene.name];
   test(`${scene.name}: optimizes under ${PROFILE.toUpperCase()}, ${gap ? `known gap (${gap.why}): a clear verdict naming objects` : 'verified'}, with previews that show the lit scene and a glTF the Khronos validator passes`, async () => {
     const out = join(work, scene.name);
-    const r = spawnSync(process.execPath, [oteBin, 'optimize', scene.path, '-o', out, '--profile', PROFILE, '--no-cache'],
-      { encoding: 'utf8', env: { ...process.env, OTE_CACHE_DIR: join(work, 'cache') }, timeout: 900_000 });
+    const r = spawnSync(
+      process.execPath,
+      [oteBin, 'optimize', scene.path, '-o', out, '--profile', PROFILE, '--no-cache'],
+      { encoding: 'utf8', env: { ...process.env, OTE_CACHE_DIR: join(work, 'cache') }, timeout: 900_000 },
+    );
     const passes = !gap || r.status === 0;
     if (gap && r.status === 0) console.log(`  news: known gap ${scene.name} (${gap.why}) passes on this machine`);
     if (!passes) {
-      assert.ok(gap!.exit.includes(r.status!), `exit ${r.status}, not one of the known gap's ${gap!.exit.join(', ')}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+      assert.ok(
+        gap!.exit.includes(r.status!),
+        `exit ${r.status}, not one of the known gap's ${gap!.exit.join(', ')}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+      );
       // Exit 6 leaves the output directory as it was: the message must say which objects and which profile.
-      if (r.status === 6) { assert.match(r.stdout + r.stderr, /most error on "/); return; }
-    } else assert.is(r.status, 0, `exit ${r.status}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+      if (r.status === 6) {
+        assert.match(r.stdout + r.stderr, /most error on "/);
+        return;
+      }
+    } else
+      assert.is(r.status, 0, `exit ${r.status}: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     assert.is(report.verification.verdict, passes ? 'accepted' : 'rejected');
-    assert.ok(report.lighting && ['scene', 'default', 'profile'].includes(report.lighting.source), 'the report says what lit the scene');
+    assert.ok(
+      report.lighting && ['scene', 'default', 'profile'].includes(report.lighting.source),
+      'the report says what lit the scene',
+    );
     for (const f of ['before.png', 'after.png']) {
       assert.ok(existsSync(join(out, f)), `${f} written`);
       const png = PNG.sync.read(readFileSync(join(out, f)));
-      assert.ok(Math.max(png.width, png.height) >= 768, `${f} is ${png.width}x${png.height}, at least 768 px on the long side`);
+      assert.ok(
+        Math.max(png.width, png.height) >= 768,
+        `${f} is ${png.width}x${png.height}, at least 768 px on the long side`,
+      );
       const s = displayStats({ width: png.width, height: png.height, bitDepth: 8, data: png.data });
       // Not black, and not one flat colour (an object over a black background has a low mean but a wide spread).
-      assert.ok(s.mean > 3 && s.std > 8, `${f} shows the lit scene (mean luma ${s.mean.toFixed(1)}, spread ${s.std.toFixed(1)} of 255)`);
+      assert.ok(
+        s.mean > 3 && s.std > 8,
+        `${f} shows the lit scene (mean luma ${s.mean.toFixed(1)}, spread ${s.std.toFixed(1)} of 255)`,
+      );
     }
     // What `ote optimize` writes is valid glTF: zero errors from the Khronos validator (infos and warnings allowed:
     // MOZ_lightmap is an extension it does not know).
-    const report2 = await validateBytes(new Uint8Array(readFileSync(join(out, 'scene.glb'))), { uri: 'scene.glb', maxIssues: 0, writeTimestamp: false });
+    const report2 = await validateBytes(new Uint8Array(readFileSync(join(out, 'scene.glb'))), {
+      uri: 'scene.glb',
+      maxIssues: 0,
+      writeTimestamp: false,
+    });
     const errors = report2.issues.messages.filter((m) => m.severity === 0);
-    assert.is(errors.length, 0, errors.slice(0, 3).map((e) => `${e.pointer}: ${e.code} ${e.message}`).join('; '));
+    assert.is(
+      errors.length,
+      0,
+      errors
+        .slice(0, 3)
+        .map((e) => `${e.pointer}: ${e.code} ${e.message}`)
+        .join('; '),
+    );
     // The JSON holds numbers only: no Infinity or NaN could have been written (JSON.parse would have failed on them).
     assert.ok(Number.isFinite(report.ownCheck.psnr));
   });

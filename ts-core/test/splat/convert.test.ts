@@ -21,13 +21,22 @@ import { sharedScenes } from '../helpers.js';
 /** Two unit quads (z = 0, facing +z): one red at the origin, one blue moved, rotated 90 degrees about y and scaled 2x. */
 function twoQuads() {
   const scene = createScene('quads');
-  const quad = { positions: Float32Array.of(0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0), indices: Uint32Array.of(0, 1, 2, 0, 2, 3) };
+  const quad = {
+    positions: Float32Array.of(0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0),
+    indices: Uint32Array.of(0, 1, 2, 0, 2, 3),
+  };
   const red = addMaterial(scene, { ...defaultMaterial('red'), baseColorFactor: [0.8, 0.1, 0.1, 1] });
   const blue = addMaterial(scene, { ...defaultMaterial('blue'), baseColorFactor: [0.1, 0.2, 0.9, 1] });
   const m0 = addMesh(scene, 'a', [{ ...quad, material: red }]);
   const m1 = addMesh(scene, 'b', [{ ...quad, material: blue }]);
   addNode(scene, { name: 'red', mesh: m0 });
-  addNode(scene, { name: 'blue', mesh: m1, translation: [5, 0, 0], rotation: [0, Math.SQRT1_2, 0, Math.SQRT1_2], scale: [2, 2, 2] });
+  addNode(scene, {
+    name: 'blue',
+    mesh: m1,
+    translation: [5, 0, 0],
+    rotation: [0, Math.SQRT1_2, 0, Math.SQRT1_2],
+    scale: [2, 2, 2],
+  });
   return scene;
 }
 
@@ -45,9 +54,12 @@ test('Gaussians lie on the surface, flat along the normal, material-coloured, sp
       // Node space: the quad is z = 0, 0 <= x, y <= 1; the thin axis (z of each Gaussian) is the normal.
       assert.ok(Math.abs(m.means[3 * i + 2]) < 1e-6 && m.means[3 * i] >= -1e-6 && m.means[3 * i] <= 1 + 1e-6);
       const [w, x, y, z] = Array.from(m.quats.subarray(4 * i, 4 * i + 4));
-      const nz = 1 - 2 * (x * x + y * y);  // the rotated local z's z component
+      const nz = 1 - 2 * (x * x + y * y); // the rotated local z's z component
       assert.ok(Math.abs(Math.abs(nz) - 1) < 1e-5, `Gaussian ${i} is not facing the normal (w=${w}, z=${z})`);
-      assert.ok(m.logScales[3 * i + 2] < Math.min(m.logScales[3 * i], m.logScales[3 * i + 1]) - 2, 'thin along the normal');
+      assert.ok(
+        m.logScales[3 * i + 2] < Math.min(m.logScales[3 * i], m.logScales[3 * i + 1]) - 2,
+        'thin along the normal',
+      );
       assert.ok(sigmoid(m.opacity[i]) > 0.9);
     }
     const want = o.name === 'red' ? [0.8, 0.1, 0.1] : [0.1, 0.2, 0.9];
@@ -56,14 +68,27 @@ test('Gaussians lie on the surface, flat along the normal, material-coloured, sp
   // Placement applies each object's transform: the blue quad's Gaussians land in x = 5, z in [-2, 0], y in [0, 2].
   const world = placeObjects(objs);
   for (let i = 200; i < world.count; i++) {
-    assert.ok(Math.abs(world.means[3 * i] - 5) < 1e-5 && world.means[3 * i + 2] <= 1e-5 && world.means[3 * i + 2] >= -2 - 1e-5 && world.means[3 * i + 1] <= 2 + 1e-5, `Gaussian ${i} misplaced`);
-    assert.ok(Math.abs(world.logScales[3 * i] - (objs[1].model.logScales[3 * (i - 200)] + Math.log(2))) < 1e-5, 'scale follows the node');
+    assert.ok(
+      Math.abs(world.means[3 * i] - 5) < 1e-5 &&
+        world.means[3 * i + 2] <= 1e-5 &&
+        world.means[3 * i + 2] >= -2 - 1e-5 &&
+        world.means[3 * i + 1] <= 2 + 1e-5,
+      `Gaussian ${i} misplaced`,
+    );
+    assert.ok(
+      Math.abs(world.logScales[3 * i] - (objs[1].model.logScales[3 * (i - 200)] + Math.log(2))) < 1e-5,
+      'scale follows the node',
+    );
   }
   // Per-object selection (the router's hybrid split) converts only the chosen node.
   const only = convertObjects(scene, { budget: 300, nodes: [1] });
   assert.is(only.length, 1);
   assert.is(only[0].model.count, 300);
-  assert.equal(convertScene(scene, { budget: 500, seed: 3 }).means, convertScene(scene, { budget: 500, seed: 3 }).means, 'seeded');
+  assert.equal(
+    convertScene(scene, { budget: 500, seed: 3 }).means,
+    convertScene(scene, { budget: 500, seed: 3 }).means,
+    'seeded',
+  );
 });
 
 test('a converted Cornell box matches the ray-traced albedo render of the same view', async () => {
@@ -77,22 +102,39 @@ test('a converted Cornell box matches the ray-traced albedo render of the same v
   // Colour fidelity away from open edges (where a footprint spills a pixel or two past the mesh border, e.g. the
   // box's open front), and a bound on how much of the picture differs at all. Where two walls meet, splats sort
   // by centre depth, so one wall can win a pixel column at the corner: that caps the interior PSNR near 24 dB.
-  const W = ref.width, H = ref.height;
-  const hit = (x: number, y: number) => x < 0 || y < 0 || x >= W || y >= H || ref.data[4 * (y * W + x)] + ref.data[4 * (y * W + x) + 1] + ref.data[4 * (y * W + x) + 2] > 0;
-  let e = 0, n = 0, off = 0;
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const i = y * W + x;
-    let d = 0;
-    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(splat.data[4 * i + c] - ref.data[4 * i + c]));
-    if (d > 0.1) off++;
-    let interior = true;
-    for (let dy = -3; dy <= 3 && interior; dy++) for (let dx = -3; dx <= 3; dx++) if (!hit(x + dx, y + dy)) { interior = false; break; }
-    if (!interior) continue;
-    for (let c = 0; c < 3; c++) { e += (splat.data[4 * i + c] - ref.data[4 * i + c]) ** 2; n++; }
-  }
+  const W = ref.width,
+    H = ref.height;
+  const hit = (x: number, y: number) =>
+    x < 0 ||
+    y < 0 ||
+    x >= W ||
+    y >= H ||
+    ref.data[4 * (y * W + x)] + ref.data[4 * (y * W + x) + 1] + ref.data[4 * (y * W + x) + 2] > 0;
+  let e = 0,
+    n = 0,
+    off = 0;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      let d = 0;
+      for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(splat.data[4 * i + c] - ref.data[4 * i + c]));
+      if (d > 0.1) off++;
+      let interior = true;
+      for (let dy = -3; dy <= 3 && interior; dy++)
+        for (let dx = -3; dx <= 3; dx++)
+          if (!hit(x + dx, y + dy)) {
+            interior = false;
+            break;
+          }
+      if (!interior) continue;
+      for (let c = 0; c < 3; c++) {
+        e += (splat.data[4 * i + c] - ref.data[4 * i + c]) ** 2;
+        n++;
+      }
+    }
   const psnr = 10 * Math.log10(1 / (e / n));
   assert.ok(psnr > 22, `conversion vs albedo render away from open edges: ${psnr.toFixed(2)} dB`);
-  assert.ok(off < 0.08 * W * H, `${(100 * off / (W * H)).toFixed(1)}% of pixels differ by more than 0.1`);
+  assert.ok(off < 0.08 * W * H, `${((100 * off) / (W * H)).toFixed(1)}% of pixels differ by more than 0.1`);
 });
 
 test('a real textured asset (Poly Haven ship, JPEG textures) converts with its texture colours', async () => {
@@ -106,8 +148,13 @@ test('a real textured asset (Poly Haven ship, JPEG textures) converts with its t
   const secs = (Date.now() - t0) / 1000;
   assert.is(m.count, 50_000);
   // Wood and sails, not the white of the colour factors: the mean is darker than white and colours vary.
-  let mean = 0, sq = 0;
-  for (let i = 0; i < m.count; i++) { const v = dcToRgb(m.sh[3 * i]); mean += v; sq += v * v; }
+  let mean = 0,
+    sq = 0;
+  for (let i = 0; i < m.count; i++) {
+    const v = dcToRgb(m.sh[3 * i]);
+    mean += v;
+    sq += v * v;
+  }
   mean /= m.count;
   const sd = Math.sqrt(sq / m.count - mean * mean);
   assert.ok(mean < 0.6 && sd > 0.05, `red channel mean ${mean.toFixed(3)}, sd ${sd.toFixed(3)}`);

@@ -15,7 +15,8 @@ import { Rng } from '../../src/util/rng.js';
 import { orbitView, randomModel } from './fixtures.js';
 import { referenceRender, toRef, type RefModel } from './reference.js';
 
-const W = 48, H = 40;
+const W = 48,
+  H = 40;
 const cam = splatCamera(orbitView(0.4, 0.3, 3.2, W, H));
 const background: [number, number, number] = [0.2, 0.3, 0.4];
 const rng = new Rng(7);
@@ -33,15 +34,23 @@ function loss(m: RefModel): number {
 
 function fd(m: RefModel, arr: Float64Array, i: number, h: number): number {
   const v = arr[i];
-  arr[i] = v + h; const lp = loss(m);
-  arr[i] = v - h; const lm = loss(m);
+  arr[i] = v + h;
+  const lp = loss(m);
+  arr[i] = v - h;
+  const lm = loss(m);
   arr[i] = v;
   return (lp - lm) / (2 * h);
 }
 
 const model = randomModel(6, 11, { shDegree: 3 });
 const ref = toRef(model);
-const groups: (keyof Pick<GaussianModel, 'means' | 'logScales' | 'quats' | 'opacity' | 'sh'>)[] = ['means', 'logScales', 'quats', 'opacity', 'sh'];
+const groups: (keyof Pick<GaussianModel, 'means' | 'logScales' | 'quats' | 'opacity' | 'sh'>)[] = [
+  'means',
+  'logScales',
+  'quats',
+  'opacity',
+  'sh',
+];
 const h = 1e-6;
 
 test('the forward pass covers the image and all Gaussians are visible', async () => {
@@ -52,47 +61,68 @@ test('the forward pass covers the image and all Gaussians are visible', async ()
   const e = referenceRender(ref, cam, background);
   let worst = 0;
   for (let i = 0; i < r.rgb.length; i++) worst = Math.max(worst, Math.abs(r.rgb[i] - e.rgb[i]));
-  for (let i = 0; i < r.alpha.length; i++) worst = Math.max(worst, Math.abs(r.alpha[i] - e.alpha[i]), Math.abs(r.depth[i] - e.depth[i]) / 4);
+  for (let i = 0; i < r.alpha.length; i++)
+    worst = Math.max(worst, Math.abs(r.alpha[i] - e.alpha[i]), Math.abs(r.depth[i] - e.depth[i]) / 4);
   assert.ok(worst < 1e-4, `native forward differs from the reference by ${worst}`);
 });
 
 for (const name of groups) {
   test(`backward matches central differences: ${name}`, async () => {
-    const { grads } = await splatBackward(model, cam, { rgb: wRgb, alpha: wAlpha, depth: wDepth }, { backend: 'cpu', background });
+    const { grads } = await splatBackward(
+      model,
+      cam,
+      { rgb: wRgb, alpha: wAlpha, depth: wDepth },
+      { backend: 'cpu', background },
+    );
     const analytic = grads[name];
     const arr = ref[name];
     const scale = Math.max(...Array.from(analytic, Math.abs));
     assert.ok(scale > 0, `${name}: all gradients are zero`);
-    let checked = 0, skipped = 0;
+    let checked = 0,
+      skipped = 0;
     const bad: string[] = [];
     for (let i = 0; i < arr.length; i++) {
-      const n1 = fd(ref, arr, i, h), n2 = fd(ref, arr, i, h / 2);
+      const n1 = fd(ref, arr, i, h),
+        n2 = fd(ref, arr, i, h / 2);
       // A discontinuity shows as two step sizes that disagree; smooth entries agree to a few percent.
-      if (Math.abs(n1 - n2) > 0.05 * Math.max(Math.abs(n1), Math.abs(n2)) + 2e-3 * scale) { skipped++; continue; }
+      if (Math.abs(n1 - n2) > 0.05 * Math.max(Math.abs(n1), Math.abs(n2)) + 2e-3 * scale) {
+        skipped++;
+        continue;
+      }
       checked++;
-      const a = analytic[i], n = n2;
-      if (Math.abs(a - n) > 1e-2 * Math.max(Math.abs(a), Math.abs(n)) + 2e-3 * scale) bad.push(`${name}[${i}] analytic ${a.toExponential(4)} numeric ${n.toExponential(4)}`);
+      const a = analytic[i],
+        n = n2;
+      if (Math.abs(a - n) > 1e-2 * Math.max(Math.abs(a), Math.abs(n)) + 2e-3 * scale)
+        bad.push(`${name}[${i}] analytic ${a.toExponential(4)} numeric ${n.toExponential(4)}`);
     }
-    assert.ok(skipped <= Math.max(1, 0.1 * arr.length), `${name}: ${skipped} of ${arr.length} entries straddle a discontinuity`);
+    assert.ok(
+      skipped <= Math.max(1, 0.1 * arr.length),
+      `${name}: ${skipped} of ${arr.length} entries straddle a discontinuity`,
+    );
     assert.equal(bad, [], `${name}: ${bad.length} of ${checked} mismatch:\n${bad.slice(0, 10).join('\n')}`);
   });
 }
 
 test('the loss gradient (L1 + 0.2 D-SSIM) matches central differences', async () => {
   const { splatImageLoss } = await import('../../src/native/splat.js');
-  const w = 20, hgt = 14, r2 = new Rng(3);
+  const w = 20,
+    hgt = 14,
+    r2 = new Rng(3);
   const x = Float32Array.from({ length: 3 * w * hgt }, () => r2.range(0.1, 0.9));
   const y = Float32Array.from({ length: 3 * w * hgt }, () => r2.range(0.1, 0.9));
   const d = new Float32Array(x.length);
   splatImageLoss(x, y, w, hgt, 0.2, d);
   const bad: string[] = [];
   for (let i = 0; i < x.length; i += 7) {
-    const v = x[i], h = 1e-3;
-    x[i] = v + h; const lp = splatImageLoss(x, y, w, hgt, 0.2).loss;
-    x[i] = v - h; const lm = splatImageLoss(x, y, w, hgt, 0.2).loss;
+    const v = x[i],
+      h = 1e-3;
+    x[i] = v + h;
+    const lp = splatImageLoss(x, y, w, hgt, 0.2).loss;
+    x[i] = v - h;
+    const lm = splatImageLoss(x, y, w, hgt, 0.2).loss;
     x[i] = v;
     const n = (lp - lm) / (2 * h);
-    if (Math.abs(x[i] - y[i]) < 2 * h) continue;  // L1's kink
+    if (Math.abs(x[i] - y[i]) < 2 * h) continue; // L1's kink
     if (Math.abs(n - d[i]) > 2e-2 * Math.abs(n) + 2e-5) bad.push(`${i}: ${d[i]} vs ${n}`);
   }
   assert.equal(bad, []);

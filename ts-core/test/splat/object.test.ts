@@ -18,28 +18,52 @@ test('within a seconds budget, training beats the direct conversion on held-out 
   const budget = 8;
   const stages = new Set<string>();
   const r = await trainObjectSplats(scene, {
-    profile: { budget: 1_000_000, iterations: 7000, shDegree: 3 }, textures, timeBudgetSeconds: budget, resolution: 96,
+    profile: { budget: 1_000_000, iterations: 7000, shDegree: 3 },
+    textures,
+    timeBudgetSeconds: budget,
+    resolution: 96,
     onProgress: (p) => stages.add(p.stage),
   });
   assert.equal([...stages], ['targets', 'convert', 'train', 'evaluate']);
   // A loaded 2-core machine can overrun the plan somewhat; minutes would mean the budget is ignored.
   assert.ok(r.seconds.total < 1.6 * budget + 2, `took ${r.seconds.total.toFixed(1)} s for a ${budget} s budget`);
   assert.ok(r.iterations >= 10 && r.iterations < 7000, `${r.iterations} iterations`);
-  assert.ok(r.model.count <= 96 * 96 && r.conversion.count <= 96 * 96, `counts ${r.model.count} / ${r.conversion.count}`);
-  assert.ok(r.heldOutPsnr > r.conversionPsnr + 5, `held-out ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB`);
+  assert.ok(
+    r.model.count <= 96 * 96 && r.conversion.count <= 96 * 96,
+    `counts ${r.model.count} / ${r.conversion.count}`,
+  );
+  assert.ok(
+    r.heldOutPsnr > r.conversionPsnr + 5,
+    `held-out ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB`,
+  );
   assert.ok(r.heldOutPsnr > 20, `held-out ${r.heldOutPsnr.toFixed(2)} dB`);
 });
 
 test('a fixed iteration count is reproducible; an abort cancels', async () => {
-  const opts = { profile: { budget: 2000, iterations: 15, shDegree: 1 }, textures, timeBudgetSeconds: Infinity, resolution: 48, views: 6, heldOutViews: 2, seed: 4 };
-  const a = await trainObjectSplats(scene, opts), b = await trainObjectSplats(scene, opts);
+  const opts = {
+    profile: { budget: 2000, iterations: 15, shDegree: 1 },
+    textures,
+    timeBudgetSeconds: Infinity,
+    resolution: 48,
+    views: 6,
+    heldOutViews: 2,
+    seed: 4,
+  };
+  const a = await trainObjectSplats(scene, opts),
+    b = await trainObjectSplats(scene, opts);
   assert.is(a.iterations, 15);
   assert.is(a.model.count, b.model.count);
   assert.equal(a.model.means, b.model.means);
   assert.equal(a.model.sh, b.model.sh);
   const ac = new AbortController();
   try {
-    await trainObjectSplats(scene, { ...opts, signal: ac.signal, onProgress: (p) => { if (p.stage === 'train') ac.abort(); } });
+    await trainObjectSplats(scene, {
+      ...opts,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.stage === 'train') ac.abort();
+      },
+    });
     assert.unreachable('should have been cancelled');
   } catch (e) {
     assert.is((e as { code?: string }).code, 'CANCELLED');

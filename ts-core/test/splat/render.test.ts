@@ -25,17 +25,21 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 
 async function withSimd<T>(simd: boolean, f: () => Promise<T>): Promise<T> {
   const prev = process.env.OTE_SIMD;
-  if (simd) delete process.env.OTE_SIMD; else process.env.OTE_SIMD = '0';
+  if (simd) delete process.env.OTE_SIMD;
+  else process.env.OTE_SIMD = '0';
   try {
     return await f();
   } finally {
-    if (prev === undefined) delete process.env.OTE_SIMD; else process.env.OTE_SIMD = prev;
+    if (prev === undefined) delete process.env.OTE_SIMD;
+    else process.env.OTE_SIMD = prev;
   }
 }
-const render = (simd: boolean, c = cam) => withSimd(simd, () => renderSplatsRaw(model, c, { backend: 'cpu', background }));
+const render = (simd: boolean, c = cam) =>
+  withSimd(simd, () => renderSplatsRaw(model, c, { backend: 'cpu', background }));
 
 test('the SIMD blender matches the scalar one', async () => {
-  const fast = await render(true), plain = await render(false);
+  const fast = await render(true),
+    plain = await render(false);
   assert.ok(plain.stats.visible > 2500, `only ${plain.stats.visible} visible`);
   let saturated = 0;
   for (const a of plain.alpha) if (a > 0.999) saturated++;
@@ -47,8 +51,13 @@ test('the SIMD blender matches the scalar one', async () => {
 });
 
 test('the SIMD backward matches the scalar one', async () => {
-  const rng = new Rng(9), n = cam.width * cam.height;
-  const d = { rgb: Float32Array.from({ length: 3 * n }, () => rng.range(-1, 1)), alpha: Float32Array.from({ length: n }, () => rng.range(-1, 1)), depth: Float32Array.from({ length: n }, () => rng.range(-0.3, 0.3)) };
+  const rng = new Rng(9),
+    n = cam.width * cam.height;
+  const d = {
+    rgb: Float32Array.from({ length: 3 * n }, () => rng.range(-1, 1)),
+    alpha: Float32Array.from({ length: n }, () => rng.range(-1, 1)),
+    depth: Float32Array.from({ length: n }, () => rng.range(-0.3, 0.3)),
+  };
   const fast = (await withSimd(true, () => splatBackward(model, cam, d, { backend: 'cpu', background }))).grads;
   const plain = (await withSimd(false, () => splatBackward(model, cam, d, { backend: 'cpu', background }))).grads;
   for (const k of ['means', 'logScales', 'quats', 'opacity', 'sh', 'mean2dGradNorm'] as const) {
@@ -56,25 +65,39 @@ test('the SIMD backward matches the scalar one', async () => {
     for (const v of plain[k]) scale = Math.max(scale, Math.abs(v));
     assert.ok(scale > 0, `${k}: all zero`);
     // Summation order differs (lanes, then rows) and alpha near the 1/255 cut may flip: a small relative error.
-    assert.ok(maxDiff(fast[k], plain[k]) <= 1e-4 * scale, `${k}: differs by ${maxDiff(fast[k], plain[k])} (scale ${scale})`);
+    assert.ok(
+      maxDiff(fast[k], plain[k]) <= 1e-4 * scale,
+      `${k}: differs by ${maxDiff(fast[k], plain[k])} (scale ${scale})`,
+    );
   }
   assert.equal(fast.radii, plain.radii);
 });
 
 test('forward-only rendering and the training step render the same image', async () => {
   const fwd = await renderSplatsRaw(model, cam, { backend: 'cpu', background });
-  const copy = { ...model, means: model.means.slice(), logScales: model.logScales.slice(), quats: model.quats.slice(), opacity: model.opacity.slice(), sh: model.sh.slice() };
+  const copy = {
+    ...model,
+    means: model.means.slice(),
+    logScales: model.logScales.slice(),
+    quats: model.quats.slice(),
+    opacity: model.opacity.slice(),
+    sh: model.sh.slice(),
+  };
   const outRgb = new Float32Array(3 * cam.width * cam.height);
   const target = new Float32Array(outRgb.length).fill(0.5);
   const lr = { means: 1e-3, scales: 1e-3, quats: 1e-3, opacity: 1e-2, shDc: 1e-3, shRest: 1e-4 };
-  await splatTrainStep(copy, cam, target, createAdam(copy), lr, createGrads(copy), { backend: 'cpu', background, outRgb });
+  await splatTrainStep(copy, cam, target, createAdam(copy), lr, createGrads(copy), {
+    backend: 'cpu',
+    background,
+    outRgb,
+  });
   assert.is(maxDiff(fwd.rgb, outRgb), 0);
 });
 
 test('reused frames give the same image as a fresh render, across sizes', async () => {
   const first = await render(true);
-  await render(true, splatCamera(orbitView(0.7, 0.25, 2.6, 640, 360)));  // a larger frame grows the pooled buffers
-  await render(true, splatCamera(orbitView(0.2, 0.1, 4, 31, 17)));      // a smaller one leaves stale data behind
+  await render(true, splatCamera(orbitView(0.7, 0.25, 2.6, 640, 360))); // a larger frame grows the pooled buffers
+  await render(true, splatCamera(orbitView(0.2, 0.1, 4, 31, 17))); // a smaller one leaves stale data behind
   const again = await render(true);
   assert.is(maxDiff(first.rgb, again.rgb), 0);
   assert.is(maxDiff(first.alpha, again.alpha), 0);

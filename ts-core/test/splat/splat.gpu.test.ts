@@ -7,7 +7,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nativeInfo } from '../../src/native/addon.js';
-import { createAdam, createDensifyStats, createGrads, renderSplats, renderSplatsRaw, splatBackward, splatTrainStep, SplatTrainSession } from '../../src/native/splat.js';
+import {
+  createAdam,
+  createDensifyStats,
+  createGrads,
+  renderSplats,
+  renderSplatsRaw,
+  splatBackward,
+  splatTrainStep,
+  SplatTrainSession,
+} from '../../src/native/splat.js';
 import { heroObject } from '../../../examples/generators/index.js';
 import { decodeSceneTextures } from '../../src/io/textures.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
@@ -36,7 +45,10 @@ test('a CUDA device is present', () => {
   assert.ok(hasDevice, 'npm run test:gpu needs a CUDA device');
 });
 
-for (const [n, w, h] of [[40, 128, 96], [3000, 320, 240]] as const) {
+for (const [n, w, h] of [
+  [40, 128, 96],
+  [3000, 320, 240],
+] as const) {
   test(`forward and backward agree on CPU and CUDA (${n} Gaussians, ${w}x${h})`, async () => {
     const model = randomModel(n, 21, { shDegree: 3, spread: 1, scale: [0.01, 0.12], opacity: [0.2, 0.95] });
     const cam = splatCamera(orbitView(0.7, 0.25, 3, w, h));
@@ -44,14 +56,21 @@ for (const [n, w, h] of [[40, 128, 96], [3000, 320, 240]] as const) {
     const b = await renderSplatsRaw(model, cam, { backend: 'cuda', background: bg });
     assert.is(b.stats.backend, 'cuda');
     // Rounding (FMA on the device) can move a 3-sigma rect across a tile edge now and then.
-    assert.ok(Math.abs(a.stats.intersections - b.stats.intersections) <= 1e-3 * a.stats.intersections + 2, `intersections ${a.stats.intersections} vs ${b.stats.intersections}`);
+    assert.ok(
+      Math.abs(a.stats.intersections - b.stats.intersections) <= 1e-3 * a.stats.intersections + 2,
+      `intersections ${a.stats.intersections} vs ${b.stats.intersections}`,
+    );
     assert.ok(maxAbs(a.rgb, b.rgb) <= 1e-3, `rgb differs by ${maxAbs(a.rgb, b.rgb)}`);
     assert.ok(maxAbs(a.alpha, b.alpha) <= 1e-3, `alpha differs by ${maxAbs(a.alpha, b.alpha)}`);
     const rng = new Rng(4);
-    const d = { rgb: Float32Array.from({ length: 3 * w * h }, () => rng.range(-1, 1)), alpha: Float32Array.from({ length: w * h }, () => rng.range(-1, 1)) };
+    const d = {
+      rgb: Float32Array.from({ length: 3 * w * h }, () => rng.range(-1, 1)),
+      alpha: Float32Array.from({ length: w * h }, () => rng.range(-1, 1)),
+    };
     const ga = (await splatBackward(model, cam, d, { backend: 'cpu', background: bg })).grads;
     const gb = (await splatBackward(model, cam, d, { backend: 'cuda', background: bg })).grads;
-    for (const k of ['means', 'logScales', 'quats', 'opacity', 'sh', 'mean2dGradNorm'] as const) assert.ok(rel(ga[k], gb[k]) <= 1e-2, `${k}: relative difference ${rel(ga[k], gb[k])}`);
+    for (const k of ['means', 'logScales', 'quats', 'opacity', 'sh', 'mean2dGradNorm'] as const)
+      assert.ok(rel(ga[k], gb[k]) <= 1e-2, `${k}: relative difference ${rel(ga[k], gb[k])}`);
     let radiusDiff = 0;
     for (let i = 0; i < ga.radii.length; i++) if (ga.radii[i] !== gb.radii[i]) radiusDiff++;
     assert.ok(radiusDiff <= 2, `${radiusDiff} radii differ`);
@@ -67,7 +86,8 @@ test('the fused training step gives the same loss and update on CPU and CUDA', a
     const r = await splatTrainStep(m, cam, target, createAdam(m), lr, createGrads(m), { backend, background: bg });
     return { m, loss: r.loss };
   };
-  const a = await run('cpu'), b = await run('cuda');
+  const a = await run('cpu'),
+    b = await run('cuda');
   assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `loss ${a.loss} vs ${b.loss}`);
   // Adam's first step moves each parameter by about lr * sign(g): equal unless a gradient is ~0 on one side.
   assert.ok(maxAbs(a.m.means, b.m.means) < 2.1e-3, 'means after one step');
@@ -78,52 +98,104 @@ test('the device session steps like the CPU training step, and its state round-t
   const target = Float32Array.from({ length: 3 * 96 * 80 }, (_, i) => 0.3 + 0.4 * ((i >> 5) % 2));
   const lr = { means: 1e-3, scales: 5e-3, quats: 1e-3, opacity: 5e-2, shDc: 2.5e-3, shRest: 1.25e-4 };
   const m0 = randomModel(500, 8, { shDegree: 2 });
-  const copy = () => ({ ...m0, means: m0.means.slice(), logScales: m0.logScales.slice(), quats: m0.quats.slice(), opacity: m0.opacity.slice(), sh: m0.sh.slice() });
+  const copy = () => ({
+    ...m0,
+    means: m0.means.slice(),
+    logScales: m0.logScales.slice(),
+    quats: m0.quats.slice(),
+    opacity: m0.opacity.slice(),
+    sh: m0.sh.slice(),
+  });
   // CPU: two fused steps on host arrays.
-  const a = copy(), adamA = createAdam(a), grads = createGrads(a);
+  const a = copy(),
+    adamA = createAdam(a),
+    grads = createGrads(a);
   const lossA: number[] = [];
-  for (let k = 0; k < 2; k++) lossA.push((await splatTrainStep(a, cam, target, adamA, lr, grads, { backend: 'cpu', background: bg, shDegree: 1 })).loss);
+  for (let k = 0; k < 2; k++)
+    lossA.push(
+      (await splatTrainStep(a, cam, target, adamA, lr, grads, { backend: 'cpu', background: bg, shDegree: 1 })).loss,
+    );
   // CUDA session: the same two steps with everything on the device.
-  const b = copy(), adamB = createAdam(b);
+  const b = copy(),
+    adamB = createAdam(b);
   const session = await SplatTrainSession.create(b, [{ camera: cam, target }]);
   try {
     const lossB: number[] = [];
-    for (let k = 0; k < 2; k++) lossB.push(await session.step(0, adamB, lr, { shDegree: 1, background: bg, accumulate: true, ndcScale: 48 }));
-    for (let k = 0; k < 2; k++) assert.ok(Math.abs(lossA[k] - lossB[k]) <= 1e-4 * Math.max(1, lossA[k]), `step ${k} loss ${lossA[k]} vs ${lossB[k]}`);
+    for (let k = 0; k < 2; k++)
+      lossB.push(await session.step(0, adamB, lr, { shDegree: 1, background: bg, accumulate: true, ndcScale: 48 }));
+    for (let k = 0; k < 2; k++)
+      assert.ok(
+        Math.abs(lossA[k] - lossB[k]) <= 1e-4 * Math.max(1, lossA[k]),
+        `step ${k} loss ${lossA[k]} vs ${lossB[k]}`,
+      );
     const stats = createDensifyStats(b.count);
     await session.read(b, adamB, stats);
     // Adam moves each parameter by about lr * sign(g): equal unless a gradient is ~0 on one side.
     assert.ok(maxAbs(a.means, b.means) < 4.1e-3, `means after two steps differ by ${maxAbs(a.means, b.means)}`);
     assert.ok(rel(adamA.m, adamB.m) <= 1e-2, `Adam first moments: relative difference ${rel(adamA.m, adamB.m)}`);
     let seen = 0;
-    for (let i = 0; i < b.count; i++) if (stats.denom[i] > 0) { seen++; assert.ok(stats.gradAccum[i] >= 0 && stats.maxRadii[i] > 0); }
+    for (let i = 0; i < b.count; i++)
+      if (stats.denom[i] > 0) {
+        seen++;
+        assert.ok(stats.gradAccum[i] >= 0 && stats.maxRadii[i] > 0);
+      }
     assert.ok(seen > 100, `only ${seen} Gaussians have statistics`);
     // Write an edited (smaller) state back and read it again: exact.
-    const half = { ...b, count: 250, means: b.means.slice(0, 750), logScales: b.logScales.slice(0, 750), quats: b.quats.slice(0, 1000), opacity: b.opacity.slice(0, 250), sh: b.sh.slice(0, 250 * 27) };
-    const halfStats = { gradAccum: stats.gradAccum.slice(0, 250), denom: stats.denom.slice(0, 250), maxRadii: stats.maxRadii.slice(0, 250) };
+    const half = {
+      ...b,
+      count: 250,
+      means: b.means.slice(0, 750),
+      logScales: b.logScales.slice(0, 750),
+      quats: b.quats.slice(0, 1000),
+      opacity: b.opacity.slice(0, 250),
+      sh: b.sh.slice(0, 250 * 27),
+    };
+    const halfStats = {
+      gradAccum: stats.gradAccum.slice(0, 250),
+      denom: stats.denom.slice(0, 250),
+      maxRadii: stats.maxRadii.slice(0, 250),
+    };
     await session.write(half, undefined, halfStats);
-    const back = { ...half, means: new Float32Array(750), logScales: new Float32Array(750), quats: new Float32Array(1000), opacity: new Float32Array(250), sh: new Float32Array(250 * 27) };
-    const backStats = createDensifyStats(250), backAdam = createAdam(back);
+    const back = {
+      ...half,
+      means: new Float32Array(750),
+      logScales: new Float32Array(750),
+      quats: new Float32Array(1000),
+      opacity: new Float32Array(250),
+      sh: new Float32Array(250 * 27),
+    };
+    const backStats = createDensifyStats(250),
+      backAdam = createAdam(back);
     backAdam.m.fill(1);
     await session.read(back, backAdam, backStats);
     assert.equal(back.means, half.means);
     assert.equal(back.sh, half.sh);
     assert.equal(backStats.denom, halfStats.denom);
-    assert.ok(backAdam.m.every((x) => x === 0), 'omitted Adam moments restart at zero');
+    assert.ok(
+      backAdam.m.every((x) => x === 0),
+      'omitted Adam moments restart at zero',
+    );
   } finally {
     session.close();
   }
 });
 
-test('a short training run on the device reaches the CPU run\'s quality', async () => {
+test("a short training run on the device reaches the CPU run's quality", async () => {
   const scene = heroObject({ scale: 1 });
   const { textures } = await decodeSceneTextures(scene);
   const reference = convertScene(scene, { budget: 20000, textures, seed: 1 });
   const init = convertScene(scene, { budget: 3000, textures, seed: 2 });
-  const bounds = sceneBounds(scene), white: [number, number, number] = [1, 1, 1];
-  const views = async (seed: string, count: number) => Promise.all(placeCameras(bounds, { count, width: 96, height: 96, seed }).map(async (view) =>
-    ({ view, target: (await renderSplats(reference, splatCamera(view), { background: white, backend: 'cpu' })).image })));
-  const train = await views('train', 16), held = await views('held-out', 4);
+  const bounds = sceneBounds(scene),
+    white: [number, number, number] = [1, 1, 1];
+  const views = async (seed: string, count: number) =>
+    Promise.all(
+      placeCameras(bounds, { count, width: 96, height: 96, seed }).map(async (view) => ({
+        view,
+        target: (await renderSplats(reference, splatCamera(view), { background: white, backend: 'cpu' })).image,
+      })),
+    );
+  const train = await views('train', 16),
+    held = await views('held-out', 4);
   const psnr = async (m: typeof init) => {
     let sum = 0;
     for (const v of held) {
@@ -137,7 +209,8 @@ test('a short training run on the device reaches the CPU run\'s quality', async 
   const opts = { iterations: 300, shDegree: 1, background: white, maxGaussians: 12000, densifyEvery: 50, seed: 3 };
   const gpu = await trainSplats(init, train, { ...opts, backend: 'cuda' });
   const cpu = await trainSplats(init, train, { ...opts, backend: 'cpu' });
-  const pg = await psnr(gpu.model), pc = await psnr(cpu.model);
+  const pg = await psnr(gpu.model),
+    pc = await psnr(cpu.model);
   assert.ok(pg >= 28, `device-trained held-out PSNR ${pg.toFixed(2)} dB`);
   assert.ok(Math.abs(pg - pc) < 1.5, `device ${pg.toFixed(2)} dB vs CPU ${pc.toFixed(2)} dB`);
   assert.ok(gpu.model.count > init.count && gpu.model.count <= 12000, `count ${gpu.model.count}`);

@@ -25,11 +25,23 @@ const psnr = (a: FloatImage, b: FloatImage) => {
 test('training against lit renders reaches 28 dB on held-out views', async () => {
   const scene = heroObject({ scale: 1 });
   const { textures } = await decodeSceneTextures(scene);
-  const bounds = sceneBounds(scene), W = 96;
+  const bounds = sceneBounds(scene),
+    W = 96;
   const bvh = await sceneBvh(scene);
   const lit = async (views: View[]): Promise<TrainingView[]> => {
     const out: TrainingView[] = [];
-    for (const view of views) out.push({ view, target: await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, background: [0, 0, 0, 1], seed: 1, backend: 'cpu' }) });
+    for (const view of views)
+      out.push({
+        view,
+        target: await renderView(scene, view, {
+          mode: 'shaded',
+          spp: 4,
+          bvh,
+          background: [0, 0, 0, 1],
+          seed: 1,
+          backend: 'cpu',
+        }),
+      });
     return out;
   };
   const train = await lit(placeCameras(bounds, { count: 16, width: W, height: W, seed: 'train' }));
@@ -41,7 +53,13 @@ test('training against lit renders reaches 28 dB on held-out views', async () =>
     return s / held.length;
   };
   const before = await score(init);
-  const res = await trainSplats(init, train, { iterations: 300, shDegree: 1, maxGaussians: 20000, densifyEvery: 50, backend: 'cpu' });
+  const res = await trainSplats(init, train, {
+    iterations: 300,
+    shDegree: 1,
+    maxGaussians: 20000,
+    densifyEvery: 50,
+    backend: 'cpu',
+  });
   const after = await score(res.model);
   assert.ok(before < 20, `conversion already matches the lit renders (${before.toFixed(2)} dB)`);
   assert.ok(after >= 28, `held-out PSNR ${after.toFixed(2)} dB after training (from ${before.toFixed(2)})`);

@@ -21,10 +21,16 @@ const { textures } = await decodeSceneTextures(scene);
 const reference = convertScene(scene, { budget: 20000, textures, seed: 1 });
 const init = convertScene(scene, { budget: 3000, textures, seed: 2 });
 const bounds = sceneBounds(scene);
-const W = 96, bg: [number, number, number] = [1, 1, 1];
+const W = 96,
+  bg: [number, number, number] = [1, 1, 1];
 
 async function targets(views: View[]): Promise<TrainingView[]> {
-  return Promise.all(views.map(async (view) => ({ view, target: (await renderSplats(reference, splatCamera(view), { background: bg, backend: 'cpu' })).image })));
+  return Promise.all(
+    views.map(async (view) => ({
+      view,
+      target: (await renderSplats(reference, splatCamera(view), { background: bg, backend: 'cpu' })).image,
+    })),
+  );
 }
 async function psnr(m: GaussianModel, views: TrainingView[]): Promise<number> {
   let sum = 0;
@@ -42,24 +48,54 @@ test('training reaches 28 dB PSNR on held-out views, on the CPU', async () => {
   const held = await targets(placeCameras(bounds, { count: 4, width: W, height: W, seed: 'held-out' }));
   const before = await psnr(init, held);
   assert.ok(before < 28, `the starting point already scores ${before.toFixed(2)} dB: the test would prove nothing`);
-  const res = await trainSplats(init, train, { iterations: 300, shDegree: 1, background: bg, maxGaussians: 12000, densifyEvery: 50, backend: 'cpu', seed: 3 });
+  const res = await trainSplats(init, train, {
+    iterations: 300,
+    shDegree: 1,
+    background: bg,
+    maxGaussians: 12000,
+    densifyEvery: 50,
+    backend: 'cpu',
+    seed: 3,
+  });
   const after = await psnr(res.model, held);
   assert.ok(after >= 28, `held-out PSNR ${after.toFixed(2)} dB (from ${before.toFixed(2)})`);
-  assert.ok(res.model.count <= 12000 && res.model.count > init.count, `count ${res.model.count}: densification should add, within the cap`);
-  assert.ok(res.lossHistory[res.lossHistory.length - 1] < res.lossHistory[0] * 0.6, `loss ${res.lossHistory.join(', ')}`);
+  assert.ok(
+    res.model.count <= 12000 && res.model.count > init.count,
+    `count ${res.model.count}: densification should add, within the cap`,
+  );
+  assert.ok(
+    res.lossHistory[res.lossHistory.length - 1] < res.lossHistory[0] * 0.6,
+    `loss ${res.lossHistory.join(', ')}`,
+  );
 });
 
 test('training is deterministic, respects the cap, and cancels', async () => {
   const views = await targets(placeCameras(bounds, { count: 4, width: 48, height: 48, seed: 'small' }));
-  const opts = { iterations: 60, shDegree: 1, background: bg, maxGaussians: 3300, densifyFrom: 10, densifyEvery: 10, backend: 'cpu' as const, seed: 9 };
-  const a = await trainSplats(init, views, opts), b = await trainSplats(init, views, opts);
+  const opts = {
+    iterations: 60,
+    shDegree: 1,
+    background: bg,
+    maxGaussians: 3300,
+    densifyFrom: 10,
+    densifyEvery: 10,
+    backend: 'cpu' as const,
+    seed: 9,
+  };
+  const a = await trainSplats(init, views, opts),
+    b = await trainSplats(init, views, opts);
   assert.is(a.model.count, b.model.count);
   assert.equal(a.model.means, b.model.means, 'same seed, same result');
   assert.ok(a.model.count <= 3300);
   const ctl = new AbortController();
   let seen = 0;
   try {
-    await trainSplats(init, views, { ...opts, signal: ctl.signal, onProgress: () => { if (++seen === 5) ctl.abort(); } });
+    await trainSplats(init, views, {
+      ...opts,
+      signal: ctl.signal,
+      onProgress: () => {
+        if (++seen === 5) ctl.abort();
+      },
+    });
     assert.unreachable('training did not stop');
   } catch (e) {
     assert.is((e as { code?: string }).code, 'CANCELLED');

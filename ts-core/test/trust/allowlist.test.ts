@@ -15,12 +15,16 @@ const dir = tempDir('ote-trust-allow-');
 let trust: EmbeddedTrust | undefined;
 
 const printKey = (keyFile: string) => {
-  const r = spawnSync(process.execPath, [OTE_BIN, 'trust', 'node', '--print-key', '--key', keyFile], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [OTE_BIN, 'trust', 'node', '--print-key', '--key', keyFile], {
+    encoding: 'utf8',
+  });
   assert.is(r.status, 0, r.stderr);
   return r.stdout.trim();
 };
 
-test.after(async () => { await trust?.stop(); });
+test.after(async () => {
+  await trust?.stop();
+});
 
 test('--print-key prints the node key and keeps it', () => {
   const k = printKey(join(dir, 'node-0.key'));
@@ -30,21 +34,38 @@ test('--print-key prints the node key and keeps it', () => {
 });
 
 test('an allow-listed engine admits the listed nodes and refuses others with a clear error', async () => {
-  const k0 = printKey(join(dir, 'node-0.key')), k1 = printKey(join(dir, 'node-1.key'));
+  const k0 = printKey(join(dir, 'node-0.key')),
+    k1 = printKey(join(dir, 'node-1.key'));
   const listFile = join(dir, 'allowed.txt');
   writeFileSync(listFile, `# verifier nodes of the render farm\n${k1}\n\n`);
-  trust = await startEmbeddedTrust({ dataDir: dir, nodes: 0, serveArgs: ['--allow-node', k0, '--allow-nodes', listFile] });
+  trust = await startEmbeddedTrust({
+    dataDir: dir,
+    nodes: 0,
+    serveArgs: ['--allow-node', k0, '--allow-nodes', listFile],
+  });
   trust.addNode([], 0);
   trust.addNode([], 1);
   await trust.waitForNodes(2, 20_000);
 
   // A third identity, not listed: refused at authentication, and the process exits with the reason.
-  const outsider = spawn(process.execPath, [OTE_BIN, 'trust', 'node', '--engine', trust.url, '--key', join(dir, 'outsider.key')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const outsider = spawn(
+    process.execPath,
+    [OTE_BIN, 'trust', 'node', '--engine', trust.url, '--key', join(dir, 'outsider.key')],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  outsider.stderr.on('data', (d) => { stderr += d; });
+  outsider.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const code = await new Promise<number | null>((resolve) => {
-    const t = setTimeout(() => { outsider.kill('SIGKILL'); resolve(null); }, 20_000);
-    outsider.once('exit', (c) => { clearTimeout(t); resolve(c); });
+    const t = setTimeout(() => {
+      outsider.kill('SIGKILL');
+      resolve(null);
+    }, 20_000);
+    outsider.once('exit', (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
   });
   assert.is(code, 2, `the refused node exits (stderr: ${stderr})`);
   assert.match(stderr, /not on this engine's allow-list/);
@@ -52,16 +73,25 @@ test('an allow-listed engine admits the listed nodes and refuses others with a c
   const client = trust.client();
   try {
     const info = await client.info();
-    const keys = (info.nodes as { key: string; connected: boolean }[]).filter((n) => n.connected).map((n) => n.key).sort();
+    const keys = (info.nodes as { key: string; connected: boolean }[])
+      .filter((n) => n.connected)
+      .map((n) => n.key)
+      .sort();
     assert.equal(keys, [k0, k1].sort(), 'only the listed nodes are connected');
     assert.is(info.allowList, 2);
-  } finally { client.close(); }
+  } finally {
+    client.close();
+  }
 });
 
 test('a malformed allow-list entry is a usage error naming the file and line', () => {
   const bad = join(dir, 'bad.txt');
   writeFileSync(bad, 'not-a-key\n');
-  const r = spawnSync(process.execPath, [OTE_BIN, 'trust', 'serve', '--data', join(dir, 'other'), '--allow-nodes', bad], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(
+    process.execPath,
+    [OTE_BIN, 'trust', 'serve', '--data', join(dir, 'other'), '--allow-nodes', bad],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
   assert.is(r.status, 2);
   assert.match(r.stderr, /bad\.txt:1: "not-a-key" is not a node public key/);
 });

@@ -23,8 +23,16 @@ import { FAST_RENDER, trustBlobs, THRESHOLDS, type Blobs, LIVENESS_MS } from './
 let blobs: Blobs;
 let firstCert: Certificate, engineKey: string;
 const clusters: EmbeddedTrust[] = [];
-const job = (artifact: Uint8Array, extra: Partial<SubmitRequest> = {}): SubmitRequest =>
-  ({ referenceScene: blobs.reference, artifact, kind: 'lightmap-gltf', thresholds: THRESHOLDS, complexity: 0, confidence: 0.9, render: FAST_RENDER, ...extra });
+const job = (artifact: Uint8Array, extra: Partial<SubmitRequest> = {}): SubmitRequest => ({
+  referenceScene: blobs.reference,
+  artifact,
+  kind: 'lightmap-gltf',
+  thresholds: THRESHOLDS,
+  complexity: 0,
+  confidence: 0.9,
+  render: FAST_RENDER,
+  ...extra,
+});
 const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,8 +52,12 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = LI
   }
 }
 
-test.before(async () => { blobs = await trustBlobs(); });
-test.after(async () => { await Promise.all(clusters.map((c) => c.stop())); });
+test.before(async () => {
+  blobs = await trustBlobs();
+});
+test.after(async () => {
+  await Promise.all(clusters.map((c) => c.stop()));
+});
 
 test('a node killed mid-job: the job is reassigned and completes', async () => {
   const dataDir = tempDir('ote-trust-kill-node-');
@@ -63,8 +75,14 @@ test('a node killed mid-job: the job is reassigned and completes', async () => {
   const cert = await client.waitForCertificate(jobId, { timeoutMs: LIVENESS_MS });
   assert.is(cert.verdict, 'accepted', cert.reason);
   assert.is(cert.nodes.length, 3);
-  assert.not.ok(cert.nodes.some((n) => n.key === keys[victim]), 'the killed node did not vote');
-  assert.ok(cert.nodes.some((n) => !assigned.some((a) => a.node === n.key)), 'a replacement node voted');
+  assert.not.ok(
+    cert.nodes.some((n) => n.key === keys[victim]),
+    'the killed node did not vote',
+  );
+  assert.ok(
+    cert.nodes.some((n) => !assigned.some((a) => a.node === n.key)),
+    'a replacement node voted',
+  );
   client.close();
   await c.stop();
 });
@@ -83,7 +101,7 @@ test('every node fails to verify and no other is connected: the job fails at onc
   } catch (e) {
     assert.is((e as { code: string }).code, 'VERIFICATION_FAILED', (e as Error).message);
     assert.match((e as Error).message, /3 node\(s\) could not verify/);
-    assert.match((e as Error).message, /node [0-9a-f]{12}: /, 'each node\'s reason is given');
+    assert.match((e as Error).message, /node [0-9a-f]{12}: /, "each node's reason is given");
   }
   assert.ok(Date.now() - t0 < LIVENESS_MS, 'failed long before the client would have given up');
   const s = (await client.call('job.get', { jobId })).body;
@@ -103,7 +121,9 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
   const first = await client.submit(job(blobs.good), { timeoutMs: LIVENESS_MS });
   const before = first.log.checkpoint;
   const jobId = await client.submitJob(job(blobs.bad));
-  await waitFor('a first vote', async () => ((await client.call('job.get', { jobId })).body.votes >= 1 ? true : undefined));
+  await waitFor('a first vote', async () =>
+    (await client.call('job.get', { jobId })).body.votes >= 1 ? true : undefined,
+  );
   c.engine.kill('SIGKILL');
   await new Promise((r) => c.engine.once('exit', r));
   await c.restartEngine();
@@ -111,8 +131,12 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
   assert.is(cert.verdict, 'rejected', 'the resumed job reaches the right verdict');
   assert.ok(verifyCertificate(cert, ed25519Verify, { engineKey: c.engineKey }).ok, 'same engine key after restart');
   const after = cert.log.checkpoint;
-  const proof = (await client.call('log.consistency', { first: before.size, second: after.size })).body.proof as string[];
-  assert.ok(verifyConsistency(before.size, after.size, fromHex(before.root), fromHex(after.root), proof.map(fromHex)), 'new checkpoint extends the one before the kill');
+  const proof = (await client.call('log.consistency', { first: before.size, second: after.size })).body
+    .proof as string[];
+  assert.ok(
+    verifyConsistency(before.size, after.size, fromHex(before.root), fromHex(after.root), proof.map(fromHex)),
+    'new checkpoint extends the one before the kill',
+  );
   client.close();
   await c.stop();
   const audit = ote('trust', 'audit', 'verify', '--data', dataDir, '--engine-key', c.engineKey);
@@ -127,10 +151,19 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
     return { dir, sql, expect };
   };
   const cases = await Promise.all([
-    tamper("UPDATE votes SET vote = json_set(vote, '$.pass', json('true')) WHERE rowid = (SELECT MIN(rowid) FROM votes WHERE json_extract(vote, '$.pass') = 0)", /votes\[/),
-    tamper("UPDATE log SET data = replace(data, '\"verdict\":\"rejected\"', '\"verdict\":\"accepted\"') WHERE data LIKE '%\"type\":\"verdict\"%' AND data LIKE '%rejected%'", /log\[\d+\]: stored leaf hash/),
+    tamper(
+      "UPDATE votes SET vote = json_set(vote, '$.pass', json('true')) WHERE rowid = (SELECT MIN(rowid) FROM votes WHERE json_extract(vote, '$.pass') = 0)",
+      /votes\[/,
+    ),
+    tamper(
+      'UPDATE log SET data = replace(data, \'"verdict":"rejected"\', \'"verdict":"accepted"\') WHERE data LIKE \'%"type":"verdict"%\' AND data LIKE \'%rejected%\'',
+      /log\[\d+\]: stored leaf hash/,
+    ),
     tamper('UPDATE nodes SET alpha = alpha + 5 WHERE rowid = 1', /nodes\[/),
-    tamper("UPDATE jobs SET result = replace(result, 'rejected', 'accepted') WHERE result LIKE '%rejected%'", /result: verdict differs/),
+    tamper(
+      "UPDATE jobs SET result = replace(result, 'rejected', 'accepted') WHERE result LIKE '%rejected%'",
+      /result: verdict differs/,
+    ),
     tamper('DELETE FROM log WHERE idx = (SELECT MAX(idx) FROM log)', /beyond the log|checkpoint/),
   ]);
   for (const [i, k] of cases.entries()) {
@@ -145,7 +178,10 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
     } else {
       const r = auditStore(k.dir);
       assert.not.ok(r.ok, k.sql);
-      assert.ok(r.problems.some((p) => k.expect.test(p)), `${k.sql}: ${r.problems.join('; ')}`);
+      assert.ok(
+        r.problems.some((p) => k.expect.test(p)),
+        `${k.sql}: ${r.problems.join('; ')}`,
+      );
     }
   }
   firstCert = first;
@@ -155,7 +191,8 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
 test('certificates: offline check, pinned key, tampering', async () => {
   // The certificate issued before the engine was killed, checked after that engine is gone.
   assert.ok(firstCert, 'needs the certificate of the engine-restart test above, which failed');
-  const cert = firstCert, c = { engineKey };
+  const cert = firstCert,
+    c = { engineKey };
   const dir = tempDir('ote-trust-certfile-');
   const file = join(dir, 'cert.json');
   writeFileSync(file, JSON.stringify(cert));
@@ -166,26 +203,74 @@ test('certificates: offline check, pinned key, tampering', async () => {
   assert.is(r.status, 7);
   assert.match(r.stdout, /engineKey/);
   const edits: [string, (x: Certificate) => void, RegExp][] = [
-    ['metric', (x) => { x.metrics.psnr.median = 99; }, /sig: engine signature|metrics\.psnr/],
-    ['vote', (x) => { x.nodes[0].vote.means.ssim = 0.5; }, /nodes\[0\]\.vote\.sig/],
-    ['verdict re-signed by another key', (x) => { x.verdict = 'rejected'; }, /sig/],
-    ['proof', (x) => { x.log.inclusionProof = x.log.inclusionProof.slice(1); }, /inclusionProof/],
-    ['seed', (x) => { x.job.seed = 'cd'.repeat(32); }, /job\.seed/],
+    [
+      'metric',
+      (x) => {
+        x.metrics.psnr.median = 99;
+      },
+      /sig: engine signature|metrics\.psnr/,
+    ],
+    [
+      'vote',
+      (x) => {
+        x.nodes[0].vote.means.ssim = 0.5;
+      },
+      /nodes\[0\]\.vote\.sig/,
+    ],
+    [
+      'verdict re-signed by another key',
+      (x) => {
+        x.verdict = 'rejected';
+      },
+      /sig/,
+    ],
+    [
+      'proof',
+      (x) => {
+        x.log.inclusionProof = x.log.inclusionProof.slice(1);
+      },
+      /inclusionProof/,
+    ],
+    [
+      'seed',
+      (x) => {
+        x.job.seed = 'cd'.repeat(32);
+      },
+      /job\.seed/,
+    ],
     // Missing parts are named, not reported as a TypeError from inside the checks.
-    ['no checkpoint', (x) => { delete (x.log as Partial<Certificate['log']>).checkpoint; }, /^log\.checkpoint: missing or not an object$/],
-    ['not a certificate', (x) => { for (const k of Object.keys(x)) delete (x as unknown as Record<string, unknown>)[k]; }, /^not a certificate: 10 of 28 required fields/],
+    [
+      'no checkpoint',
+      (x) => {
+        delete (x.log as Partial<Certificate['log']>).checkpoint;
+      },
+      /^log\.checkpoint: missing or not an object$/,
+    ],
+    [
+      'not a certificate',
+      (x) => {
+        for (const k of Object.keys(x)) delete (x as unknown as Record<string, unknown>)[k];
+      },
+      /^not a certificate: 10 of 28 required fields/,
+    ],
   ];
   for (const [name, edit, expect] of edits) {
     const t = JSON.parse(readFileSync(file, 'utf8')) as Certificate;
     edit(t);
     const res = verifyCertificate(t, ed25519Verify);
     assert.not.ok(res.ok, `${name} edit not detected`);
-    assert.ok(res.problems.some((p) => expect.test(p)), `${name}: ${res.problems.join('; ')}`);
+    assert.ok(
+      res.problems.some((p) => expect.test(p)),
+      `${name}: ${res.problems.join('; ')}`,
+    );
   }
 });
 
 /** Byzantine minorities: verdicts right every time, liars flagged, their reputation lower than it started. */
-for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
+for (const [n, f, quorum] of [
+  [4, 1, 3],
+  [7, 2, 5],
+] as const) {
   for (const mode of ['random', 'consistent', 'collude'] as const) {
     test(`${f} of ${n} nodes Byzantine (${mode} lies), quorum ${quorum}`, async () => {
       const dataDir = tempDir(`ote-trust-byz-${mode}-`);
@@ -193,7 +278,9 @@ for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
       c.addNode(['--count', String(n - f), '--key', join(dataDir, 'honest.key')]);
       c.addNode(['--count', String(f), '--key', join(dataDir, 'liar.key'), '--lie', mode]);
       await c.waitForNodes(n);
-      const liars = new Set(Array.from({ length: f }, (_, i) => loadOrCreateIdentity(join(dataDir, `liar.key.${i}`)).publicKey));
+      const liars = new Set(
+        Array.from({ length: f }, (_, i) => loadOrCreateIdentity(join(dataDir, `liar.key.${i}`)).publicKey),
+      );
       const client: TrustClient = c.client();
       // Both blobs uploaded first, then both jobs submitted back to back: the engine gives the second job the least
       // loaded nodes, so together the two quorums seat every node, liars included.
@@ -202,22 +289,35 @@ for (const [n, f, quorum] of [[4, 1, 3], [7, 2, 5]] as const) {
       const ids = [];
       for (const k of kinds) ids.push(await client.submitJob(job(blobs[k])));
       const certs = await Promise.all(ids.map((id) => client.waitForCertificate(id, { timeoutMs: LIVENESS_MS })));
-      let liarVotes = 0, liarFlags = 0;
+      let liarVotes = 0,
+        liarFlags = 0;
       certs.forEach((cert, i) => {
-        assert.is(cert.verdict, kinds[i] === 'good' ? 'accepted' : 'rejected', `job ${i} (${kinds[i]}): ${cert.reason}`);
+        assert.is(
+          cert.verdict,
+          kinds[i] === 'good' ? 'accepted' : 'rejected',
+          `job ${i} (${kinds[i]}): ${cert.reason}`,
+        );
         assert.ok(verifyCertificate(cert, ed25519Verify, { engineKey: c.engineKey }).ok);
         for (const node of cert.nodes) {
-          if (liars.has(node.key)) { liarVotes++; if (node.flagged) liarFlags++; }
-          else assert.not.ok(node.flagged, `an honest node was flagged in job ${i}: ${JSON.stringify(cert.nodes.map((x) => [x.key.slice(0, 6), liars.has(x.key), x.weight, x.flagged, x.vote.means, x.vote.samples.length]))}`);
+          if (liars.has(node.key)) {
+            liarVotes++;
+            if (node.flagged) liarFlags++;
+          } else
+            assert.not.ok(
+              node.flagged,
+              `an honest node was flagged in job ${i}: ${JSON.stringify(cert.nodes.map((x) => [x.key.slice(0, 6), liars.has(x.key), x.weight, x.flagged, x.vote.means, x.vote.samples.length]))}`,
+            );
         }
       });
       assert.ok(liarVotes >= f, `liars voted ${liarVotes} times`); // every liar sat on a quorum
-      if (mode === 'random') assert.ok(liarFlags >= liarVotes - 1 && liarFlags >= 1, `random liars flagged ${liarFlags}/${liarVotes}`);
+      if (mode === 'random')
+        assert.ok(liarFlags >= liarVotes - 1 && liarFlags >= 1, `random liars flagged ${liarFlags}/${liarVotes}`);
       else assert.is(liarFlags, liarVotes, 'every consistent or colluding lie is flagged');
       const info = await client.info();
       const prior = lowerBound(DEFAULT_REPUTATION.prior);
       for (const node of info.nodes as { key: string; reputation: number }[]) {
-        if (liars.has(node.key) && certs.some((x) => x.nodes.some((v) => v.key === node.key && v.flagged))) assert.ok(node.reputation < prior, 'a flagged liar loses reputation');
+        if (liars.has(node.key) && certs.some((x) => x.nodes.some((v) => v.key === node.key && v.flagged)))
+          assert.ok(node.reputation < prior, 'a flagged liar loses reputation');
         if (!liars.has(node.key)) assert.ok(node.reputation >= prior - 1e-9, 'honest reputation does not fall');
       }
       client.close();

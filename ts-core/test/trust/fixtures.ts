@@ -16,26 +16,41 @@ async function glb(scene: Scene, name: string, dir: string): Promise<Uint8Array>
   return new Uint8Array(readFileSync(path));
 }
 
-export interface Blobs { reference: Uint8Array; good: Uint8Array; bad: Uint8Array }
+export interface Blobs {
+  reference: Uint8Array;
+  good: Uint8Array;
+  bad: Uint8Array;
+}
 
 /** reference: the Cornell box; good: every colour 1% darker (a faithful optimization); bad: every colour shifted and a block shrunk. */
 export async function trustBlobs(): Promise<Blobs> {
   const dir = tempDir('ote-trust-blobs-');
   const reference = await glb(cornellBox(), 'reference', dir);
   const g = cornellBox();
-  for (const m of g.materials) m.baseColorFactor = [m.baseColorFactor[0] * 0.99, m.baseColorFactor[1] * 0.99, m.baseColorFactor[2] * 0.99, m.baseColorFactor[3]];
+  for (const m of g.materials)
+    m.baseColorFactor = [
+      m.baseColorFactor[0] * 0.99,
+      m.baseColorFactor[1] * 0.99,
+      m.baseColorFactor[2] * 0.99,
+      m.baseColorFactor[3],
+    ];
   const good = await glb(g, 'good', dir);
   const b = cornellBox();
   // Every surface changes (white ones too), so every sampled view sees the damage and the expected verdict does not
   // depend on which views the seed picks (a defect visible from few views is a sampling-coverage question, not a
   // Byzantine one).
-  for (const m of b.materials) m.baseColorFactor = [m.baseColorFactor[2] * 0.5, m.baseColorFactor[0] * 0.8, m.baseColorFactor[1], m.baseColorFactor[3]];
+  for (const m of b.materials)
+    m.baseColorFactor = [
+      m.baseColorFactor[2] * 0.5,
+      m.baseColorFactor[0] * 0.8,
+      m.baseColorFactor[1],
+      m.baseColorFactor[3],
+    ];
   const victim = b.nodes.findIndex((n, i) => i > 0 && n.mesh !== undefined && /box|block|tall|short/i.test(n.name));
   if (victim >= 0) b.nodes[victim].scale = [0.3, 0.3, 0.3];
   const bad = await glb(b, 'bad', dir);
   return { reference, good, bad };
 }
-
 
 /**
  * How long a test waits for something that must eventually happen (a certificate, a reassignment). A liveness

@@ -1,7 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decide, unreproducedClaims, weightedMedian } from '../../src/trust/consensus.js';
-import { isTrusted, lowerBound, updateReputation, voteWeight, DEFAULT_REPUTATION, type Reputation } from '../../src/trust/reputation.js';
+import {
+  isTrusted,
+  lowerBound,
+  updateReputation,
+  voteWeight,
+  DEFAULT_REPUTATION,
+  type Reputation,
+} from '../../src/trust/reputation.js';
 import { canStop, deriveSeed, sampleSize, sampleSpecs } from '../../src/trust/sampling.js';
 import { betaCdf, betaQuantile, meanInterval, tQuantile } from '../../src/trust/stats.js';
 import type { SampleMetrics, Vote } from '../../src/trust/types.js';
@@ -16,7 +23,10 @@ test('sample size follows the design formula', () => {
 });
 
 test('the seed depends on both blobs and the engine nonce, and fixes the views', () => {
-  const a = 'aa'.repeat(32), b = 'bb'.repeat(32), n1 = '01'.repeat(16), n2 = '02'.repeat(16);
+  const a = 'aa'.repeat(32),
+    b = 'bb'.repeat(32),
+    n1 = '01'.repeat(16),
+    n2 = '02'.repeat(16);
   const s = deriveSeed(a, b, n1);
   assert.is(s, deriveSeed(a, b, n1));
   assert.is.not(s, deriveSeed(a, b, n2));
@@ -31,7 +41,7 @@ test('t quantiles and the Beta CDF match tabulated values', () => {
   assert.ok(Math.abs(tQuantile(0.975, 1e9) - 1.95996) < 1e-4);
   assert.ok(Math.abs(betaCdf(0.5, 2, 2) - 0.5) < 1e-9);
   assert.ok(Math.abs(betaCdf(0.3, 1, 1) - 0.3) < 1e-9);
-  assert.ok(Math.abs(betaQuantile(0.05, 12, 1) - Math.pow(0.05, 1 / 12)) < 1e-9); // Beta(a,1) CDF = x^a
+  assert.ok(Math.abs(betaQuantile(0.05, 12, 1) - 0.05 ** (1 / 12)) < 1e-9); // Beta(a,1) CDF = x^a
 });
 
 const s = (index: number, psnr: number, ssim = 0.95, flip = 0.05): SampleMetrics => ({ index, psnr, ssim, flip });
@@ -42,14 +52,24 @@ test('sequential stop: clear results stop early, borderline ones do not', () => 
   assert.not.ok(canStop(clear.slice(0, 4), { psnr: 30 }, 0.95), 'fewer than the minimum');
   const borderline = Array.from({ length: 8 }, (_, i) => s(i, 30 + (i % 2 ? 2 : -2)));
   assert.not.ok(canStop(borderline, { psnr: 30 }, 0.95));
-  const ci = meanInterval(borderline.map((x) => x.psnr), 0.95);
+  const ci = meanInterval(
+    borderline.map((x) => x.psnr),
+    0.95,
+  );
   assert.ok(ci.lo < 30 && ci.hi > 30);
 });
 
 function vote(node: string, psnr: number, pass: boolean, n = 6, ssim = 0.95): Vote {
   const samples = Array.from({ length: n }, (_, i) => s(i, psnr + (i % 3) * 0.05, ssim));
   const m = (k: 'psnr' | 'ssim' | 'flip') => samples.reduce((a, x) => a + x[k], 0) / n;
-  return { jobId: 'j', nodeKey: node, samples, means: { psnr: m('psnr'), ssim: m('ssim'), flip: m('flip') }, pass, sig: '' };
+  return {
+    jobId: 'j',
+    nodeKey: node,
+    samples,
+    means: { psnr: m('psnr'), ssim: m('ssim'), flip: m('flip') },
+    pass,
+    sig: '',
+  };
 }
 const eq = (keys: string[]) => new Map(keys.map((k) => [k, 1]));
 
@@ -63,12 +83,22 @@ test('weighted median', () => {
 test('consensus: liars are flagged and outvoted whichever way they lie', () => {
   const th = { psnr: 30, ssim: 0.9 };
   // good work, one liar says it fails
-  let r = decide([vote('a', 40, true), vote('b', 40, true), vote('c', 40, true), vote('x', 10, false)], eq(['a', 'b', 'c', 'x']), th);
+  let r = decide(
+    [vote('a', 40, true), vote('b', 40, true), vote('c', 40, true), vote('x', 10, false)],
+    eq(['a', 'b', 'c', 'x']),
+    th,
+  );
   assert.is(r.verdict, 'accepted');
   assert.equal(r.flagged, ['x']);
   // bad work, two colluding liars of five say it passes with the same numbers: 3/5 is no 2/3 supermajority, so
   // nobody is flagged and there is no verdict yet (the engine widens the quorum)
-  const five = [vote('a', 20, false), vote('b', 20, false), vote('c', 20, false), vote('x', 45, true), vote('y', 45, true)];
+  const five = [
+    vote('a', 20, false),
+    vote('b', 20, false),
+    vote('c', 20, false),
+    vote('x', 45, true),
+    vote('y', 45, true),
+  ];
   r = decide(five, eq(['a', 'b', 'c', 'x', 'y']), th);
   assert.is(r.verdict, 'inconclusive');
   assert.ok(r.contested);
@@ -80,7 +110,11 @@ test('consensus: liars are flagged and outvoted whichever way they lie', () => {
   assert.equal(r.flagged.sort(), ['x', 'y']);
   assert.ok(r.intervals.psnr.hi < 30);
   // three colluders of five hold the median, but not 2/3 of the weight: the honest two are not flagged
-  r = decide([vote('a', 20, false), vote('b', 20, false), vote('x', 45, true), vote('y', 45, true), vote('z', 45, true)], eq(['a', 'b', 'x', 'y', 'z']), th);
+  r = decide(
+    [vote('a', 20, false), vote('b', 20, false), vote('x', 45, true), vote('y', 45, true), vote('z', 45, true)],
+    eq(['a', 'b', 'x', 'y', 'z']),
+    th,
+  );
   assert.is(r.verdict, 'inconclusive');
   assert.equal(r.flagged, []);
   // a vote whose pass bit contradicts its own numbers does not count as pass
@@ -102,12 +136,18 @@ test('reputation: a new node is trusted, a liar loses trust within a few jobs an
   let r: Reputation = DEFAULT_REPUTATION.prior;
   assert.ok(isTrusted(r));
   let flags = 0;
-  while (isTrusted(r)) { r = updateReputation(r, 'flagged'); flags++; }
+  while (isTrusted(r)) {
+    r = updateReputation(r, 'flagged');
+    flags++;
+  }
   assert.ok(flags >= 2 && flags <= 5, `untrusted after ${flags} flags`);
   // it keeps lying on its spot checks for a while, then reforms: recovery takes many honest spot checks
   for (let i = 0; i < 8; i++) r = updateReputation(r, 'flagged');
   let spot = 0;
-  while (!isTrusted(r) && spot < 500) { r = updateReputation(r, 'agree'); spot++; }
+  while (!isTrusted(r) && spot < 500) {
+    r = updateReputation(r, 'agree');
+    spot++;
+  }
   assert.ok(isTrusted(r) && spot >= 10 && spot < 500, `recovered after ${spot} spot checks`);
   // one flag in a long honest history does not make a node untrusted
   let h: Reputation = DEFAULT_REPUTATION.prior;

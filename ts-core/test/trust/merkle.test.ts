@@ -1,11 +1,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromHex, toHex } from '../../src/trust/bytes.js';
-import { consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, rootOf, verifyConsistency, verifyInclusion } from '../../src/trust/merkle.js';
+import {
+  consistencyProof,
+  EMPTY_ROOT,
+  inclusionProof,
+  leafHash,
+  rootOf,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/trust/merkle.js';
 
 // Certificate Transparency's reference inputs and tree heads (RFC 6962 test vectors, as used by
 // certificate-transparency-go's merkle tests).
-const DATA = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(fromHex);
+const DATA = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
+  fromHex,
+);
 const ROOTS = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -27,8 +37,24 @@ test('RFC 6962 tree heads for sizes 0..8', () => {
 
 test('RFC 6962 inclusion proofs', () => {
   const vectors = [
-    { index: 0, size: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-    { index: 5, size: 8, proof: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+    {
+      index: 0,
+      size: 8,
+      proof: [
+        '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+      ],
+    },
+    {
+      index: 5,
+      size: 8,
+      proof: [
+        'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+        'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+        'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+      ],
+    },
   ];
   for (const v of vectors) {
     const p = inclusionProof(at(LEAVES), v.index, v.size);
@@ -40,18 +66,48 @@ test('RFC 6962 inclusion proofs', () => {
 test('RFC 6962 consistency proofs', () => {
   const vectors = [
     { first: 1, second: 1, proof: [] as string[] },
-    { first: 2, second: 8, proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-    { first: 6, second: 8, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
-    { first: 2, second: 5, proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
+    {
+      first: 2,
+      second: 8,
+      proof: [
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+      ],
+    },
+    {
+      first: 6,
+      second: 8,
+      proof: [
+        '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+        'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+        'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+      ],
+    },
+    {
+      first: 2,
+      second: 5,
+      proof: [
+        '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+        'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      ],
+    },
   ];
   for (const v of vectors) {
     assert.equal(consistencyProof(at(LEAVES), v.first, v.second).map(toHex), v.proof, `${v.first}→${v.second}`);
-    assert.ok(verifyConsistency(v.first, v.second, fromHex(ROOTS[v.first - 1]), fromHex(ROOTS[v.second - 1]), v.proof.map(fromHex)));
+    assert.ok(
+      verifyConsistency(
+        v.first,
+        v.second,
+        fromHex(ROOTS[v.first - 1]),
+        fromHex(ROOTS[v.second - 1]),
+        v.proof.map(fromHex),
+      ),
+    );
   }
 });
 
 test('every proof of every tree up to 40 leaves verifies, and mangled ones do not', () => {
-  const ls = Array.from({ length: 40 }, (_, i) => leafHash(new Uint8Array([i, i * 7 & 255])));
+  const ls = Array.from({ length: 40 }, (_, i) => leafHash(new Uint8Array([i, (i * 7) & 255])));
   const roots = Array.from({ length: 41 }, (_, n) => rootOf(ls.slice(0, n)));
   for (let n = 1; n <= 40; n++) {
     for (let i = 0; i < n; i++) {

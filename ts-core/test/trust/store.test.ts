@@ -29,16 +29,24 @@ test('a store created before migrations opens at the current version with its ro
   const key = 'ab'.repeat(32);
   const old = new Database(join(dataDir, 'trust.sqlite'));
   old.exec(LEGACY_DDL);
-  old.prepare('INSERT INTO nodes (key, alpha, beta, capability, kinds) VALUES (?, 7, 2, 1, ?)').run(key, '["lightmap-gltf"]');
+  old
+    .prepare('INSERT INTO nodes (key, alpha, beta, capability, kinds) VALUES (?, 7, 2, 1, ?)')
+    .run(key, '["lightmap-gltf"]');
   old.close();
   const engine = new TrustEngine({ dataDir });
   try {
     const node = engine.info().nodes.find((n) => n.key === key);
     assert.ok(node, 'the old node row is there');
     assert.equal([node.alpha, node.beta], [7, 2]);
-  } finally { await engine.stop(); }
+  } finally {
+    await engine.stop();
+  }
   const db = new Database(join(dataDir, 'trust.sqlite'), { readonly: true });
-  try { assert.is(schemaVersion(db), SCHEMA_VERSION); } finally { db.close(); }
+  try {
+    assert.is(schemaVersion(db), SCHEMA_VERSION);
+  } finally {
+    db.close();
+  }
   // Opening again runs nothing.
   const again = new TrustEngine({ dataDir });
   await again.stop();
@@ -48,14 +56,30 @@ test('each step runs once, in order, atomically; a failed step leaves the previo
   const db = new Database(':memory:');
   assert.is(migrate(db, 'mem'), 0, 'a new database starts at 0');
   assert.is(schemaVersion(db), SCHEMA_VERSION);
-  const next: Migration[] = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, why: 'a test column', sql: 'ALTER TABLE jobs ADD COLUMN note TEXT' }];
+  const next: Migration[] = [
+    ...MIGRATIONS,
+    { version: SCHEMA_VERSION + 1, why: 'a test column', sql: 'ALTER TABLE jobs ADD COLUMN note TEXT' },
+  ];
   assert.is(migrate(db, 'mem', next), SCHEMA_VERSION);
   assert.is(schemaVersion(db), SCHEMA_VERSION + 1);
   assert.is(migrate(db, 'mem', next), SCHEMA_VERSION + 1, 'nothing left to run');
-  const broken: Migration[] = [...next, { version: SCHEMA_VERSION + 2, why: 'a broken step', sql: 'CREATE TABLE extra (x); ALTER TABLE nowhere ADD COLUMN y' }];
-  assert.throws(() => migrate(db, 'mem', broken), /mem: migration to schema version \d+ \(a broken step\) failed: no such table: nowhere/);
+  const broken: Migration[] = [
+    ...next,
+    {
+      version: SCHEMA_VERSION + 2,
+      why: 'a broken step',
+      sql: 'CREATE TABLE extra (x); ALTER TABLE nowhere ADD COLUMN y',
+    },
+  ];
+  assert.throws(
+    () => migrate(db, 'mem', broken),
+    /mem: migration to schema version \d+ \(a broken step\) failed: no such table: nowhere/,
+  );
   assert.is(schemaVersion(db), SCHEMA_VERSION + 1);
-  assert.not.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'extra'").get(), 'the failed step left nothing behind');
+  assert.not.ok(
+    db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'extra'").get(),
+    'the failed step left nothing behind',
+  );
   db.close();
 });
 
@@ -63,8 +87,16 @@ test('a store newer than this code, and misnumbered steps, are refused by name',
   const db = new Database(':memory:');
   migrate(db, 'mem');
   db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION + 5);
-  assert.throws(() => migrate(db, 'store.sqlite'), new RegExp(`store\\.sqlite: store is at schema version ${SCHEMA_VERSION + 5}, but this engine knows versions up to ${SCHEMA_VERSION}`));
-  assert.throws(() => migrate(new Database(':memory:'), 'mem', [{ version: 2, why: 'skips 1', sql: '' }]), /migration 0 has version 2/);
+  assert.throws(
+    () => migrate(db, 'store.sqlite'),
+    new RegExp(
+      `store\\.sqlite: store is at schema version ${SCHEMA_VERSION + 5}, but this engine knows versions up to ${SCHEMA_VERSION}`,
+    ),
+  );
+  assert.throws(
+    () => migrate(new Database(':memory:'), 'mem', [{ version: 2, why: 'skips 1', sql: '' }]),
+    /migration 0 has version 2/,
+  );
   db.close();
 });
 

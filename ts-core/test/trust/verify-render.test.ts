@@ -14,7 +14,13 @@ import { alternativeSamples, RenderedSampleEvaluator } from '../../src/trust/eva
 import { sampleSpecs } from '../../src/trust/sampling.js';
 import type { RenderSpec } from '../../src/trust/types.js';
 import { tempDir } from '../helpers.js';
-import { ALBEDO_TEST as ALBEDO, PATHTRACED_TEST as PATHTRACED, realBlobs, type RealBlobs, LIVENESS_MS } from './fixtures.js';
+import {
+  ALBEDO_TEST as ALBEDO,
+  PATHTRACED_TEST as PATHTRACED,
+  realBlobs,
+  type RealBlobs,
+  LIVENESS_MS,
+} from './fixtures.js';
 
 // SSIM at 32 spp mostly measures the reference's path noise (a correct bake averages ~0.89); PSNR and FLIP carry the bake's error.
 const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.8, flip: 0.1 };
@@ -30,7 +36,10 @@ test.before(async () => {
   client = trust.client();
 });
 
-test.after(async () => { client?.close(); await trust?.stop(); });
+test.after(async () => {
+  client?.close();
+  await trust?.stop();
+});
 
 test('the evaluator is deterministic per sample seed, and a ×2 bake measures far worse than the correct one', async () => {
   const ev = new RenderedSampleEvaluator();
@@ -48,7 +57,10 @@ test('a sample whose reference shows nothing is replaced by wider views, and fai
   const alts = alternativeSamples(s);
   assert.is(alts.length, 4);
   assert.equal(alts[0], s);
-  assert.ok(alts[1].crop.w > s.crop.w && alts[1].crop.x >= 0 && alts[1].crop.x + alts[1].crop.w <= 1, 'the crop widens about its centre, inside the frame');
+  assert.ok(
+    alts[1].crop.w > s.crop.w && alts[1].crop.x >= 0 && alts[1].crop.x + alts[1].crop.w <= 1,
+    'the crop widens about its centre, inside the frame',
+  );
   assert.equal(alts[2].crop, { x: 0, y: 0, w: 1, h: 1 });
   assert.not.equal(alts[3].azimuth, s.azimuth);
   // Exposed 20 stops down, every view is black: no certificate may rest on black against black.
@@ -56,19 +68,33 @@ test('a sample whose reference shows nothing is replaced by wider views, and fai
   assert.equal(dark, { psnr: 0, ssim: 0, flip: 1 });
 });
 
-const submit = (artifact: Uint8Array, kind: 'lightmap-gltf' | 'splat', render: RenderSpec, thresholds: typeof BAKE_THRESHOLDS) =>
-  client.submit({ referenceScene: blobs.reference, artifact, kind, thresholds, render, complexity: 0, confidence: 0.9 }, { timeoutMs: LIVENESS_MS });
+const submit = (
+  artifact: Uint8Array,
+  kind: 'lightmap-gltf' | 'splat',
+  render: RenderSpec,
+  thresholds: typeof BAKE_THRESHOLDS,
+) =>
+  client.submit(
+    { referenceScene: blobs.reference, artifact, kind, thresholds, render, complexity: 0, confidence: 0.9 },
+    { timeoutMs: LIVENESS_MS },
+  );
 
 test('real nodes accept the correct bake and reject the lightmaps scaled ×2', async () => {
   const good = await submit(blobs.bake, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
   assert.is(good.verdict, 'accepted', good.reason);
   assert.equal(good.job.render, PATHTRACED, 'the certificate says how the nodes rendered');
   assert.is(good.nodes.length, 3);
-  assert.ok(good.nodes.every((n) => !n.flagged), 'honest nodes agree');
+  assert.ok(
+    good.nodes.every((n) => !n.flagged),
+    'honest nodes agree',
+  );
   const bad = await submit(blobs.bakeX2, 'lightmap-gltf', PATHTRACED, BAKE_THRESHOLDS);
   assert.is(bad.verdict, 'rejected', bad.reason);
   // FLIP, not PSNR: crops that see only empty space score PSNR at its cap in both, which swamps a mean of PSNRs.
-  assert.ok(bad.metrics.flip.median > good.metrics.flip.median + 0.05, `×2 FLIP ${bad.metrics.flip.median} vs ${good.metrics.flip.median}`);
+  assert.ok(
+    bad.metrics.flip.median > good.metrics.flip.median + 0.05,
+    `×2 FLIP ${bad.metrics.flip.median} vs ${good.metrics.flip.median}`,
+  );
 });
 
 test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats of a recoloured scene', async () => {
@@ -83,13 +109,61 @@ test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats o
 
 test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accepted, its certificate checks offline', () => {
   const dir = tempDir('ote-trust-verify-cli-');
-  for (const [name, bytes] of [['ref.glb', blobs.reference], ['x2.glb', blobs.bakeX2], ['splats.spz', blobs.spz]] as const) writeFileSync(join(dir, name), bytes);
-  const ote = (...args: string[]) => spawnSync(process.execPath, [OTE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  const engine = ['--engine', trust.url, '--api-key', `${trust.apiKey.id}:${trust.apiKey.secret}`, '--complexity', '0', '--confidence', '0.9', '--json'];
-  const wrong = ote('verify', 'ref.glb', 'x2.glb', ...engine, '--spp', '32', '--pixels', '24', '--psnr', '28', '--ssim', '0.8', '--flip', '0.1', '-o', 'x2.cert.json');
+  for (const [name, bytes] of [
+    ['ref.glb', blobs.reference],
+    ['x2.glb', blobs.bakeX2],
+    ['splats.spz', blobs.spz],
+  ] as const)
+    writeFileSync(join(dir, name), bytes);
+  const ote = (...args: string[]) =>
+    spawnSync(process.execPath, [OTE_BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const engine = [
+    '--engine',
+    trust.url,
+    '--api-key',
+    `${trust.apiKey.id}:${trust.apiKey.secret}`,
+    '--complexity',
+    '0',
+    '--confidence',
+    '0.9',
+    '--json',
+  ];
+  const wrong = ote(
+    'verify',
+    'ref.glb',
+    'x2.glb',
+    ...engine,
+    '--spp',
+    '32',
+    '--pixels',
+    '24',
+    '--psnr',
+    '28',
+    '--ssim',
+    '0.8',
+    '--flip',
+    '0.1',
+    '-o',
+    'x2.cert.json',
+  );
   assert.is(wrong.status, 7, `a wrong bake exits 7: ${wrong.stdout}${wrong.stderr}`);
   assert.is(JSON.parse(wrong.stdout.trim()).verdict, 'rejected');
-  const splat = ote('verify', 'ref.glb', 'splats.spz', ...engine, '--pixels', '24', '--psnr', '22', '--ssim', '0.85', '--flip', '0.15', '-o', 'splat.cert.json');
+  const splat = ote(
+    'verify',
+    'ref.glb',
+    'splats.spz',
+    ...engine,
+    '--pixels',
+    '24',
+    '--psnr',
+    '22',
+    '--ssim',
+    '0.85',
+    '--flip',
+    '0.15',
+    '-o',
+    'splat.cert.json',
+  );
   assert.is(splat.status, 0, splat.stdout + splat.stderr);
   const check = ote('verify-cert', 'splat.cert.json', '--engine-key', trust.engineKey);
   assert.is(check.status, 0, check.stdout + check.stderr);

@@ -26,7 +26,8 @@ function skyFlag(v: string | undefined): Sky | undefined {
   if (v === undefined || v === 'none') return v === 'none' ? { type: 'none' } : undefined;
   const rgb = (s: string) => {
     const c = s.split(',').map(Number);
-    if (c.length !== 3 || c.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new UsageError(`--sky: "${s}" is not r,g,b with components >= 0`);
+    if (c.length !== 3 || c.some((x) => !(x >= 0) || !Number.isFinite(x)))
+      throw new UsageError(`--sky: "${s}" is not r,g,b with components >= 0`);
     return c as [number, number, number];
   };
   const [kind, ...rest] = v.split(':');
@@ -42,30 +43,56 @@ function skyFlag(v: string | undefined): Sky | undefined {
 export const bakeCommand: Command = {
   name: 'bake',
   summary: 'bake path-traced lightmaps (direct, indirect, AO) into a glTF with UV1 and MOZ_lightmap',
-  usage: 'ote bake <scene.glb|scene.gltf> -o out.glb [--profile NAME|file.json] [--texels-per-meter N] [--max-page N] [--samples N] [--noise-threshold F] ' +
+  usage:
+    'ote bake <scene.glb|scene.gltf> -o out.glb [--profile NAME|file.json] [--texels-per-meter N] [--max-page N] [--samples N] [--noise-threshold F] ' +
     '[--bounces N] [--no-denoise] [--seed N] [--sky none|constant:r,g,b|gradient:z/h/g] [--unlit] [--hdr] [--backend auto|cpu|cuda] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
-      out: { type: 'string', short: 'o' }, profile: { type: 'string' }, 'texels-per-meter': { type: 'string' },
-      'max-page': { type: 'string' }, samples: { type: 'string' }, 'noise-threshold': { type: 'string' }, bounces: { type: 'string' }, 'no-denoise': { type: 'boolean' },
-      seed: { type: 'string' }, sky: { type: 'string' }, unlit: { type: 'boolean' }, hdr: { type: 'boolean' },
-      backend: { type: 'string' }, json: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      profile: { type: 'string' },
+      'texels-per-meter': { type: 'string' },
+      'max-page': { type: 'string' },
+      samples: { type: 'string' },
+      'noise-threshold': { type: 'string' },
+      bounces: { type: 'string' },
+      'no-denoise': { type: 'boolean' },
+      seed: { type: 'string' },
+      sky: { type: 'string' },
+      unlit: { type: 'boolean' },
+      hdr: { type: 'boolean' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
     });
     const file = requirePositional(positionals, 0, 'scene file');
     if (!values.out) throw new UsageError('missing -o <out.glb|out.gltf>');
     if (!/\.(glb|gltf)$/i.test(values.out)) throw new UsageError(`-o ${values.out}: output must be .glb or .gltf`);
     const backend = values.backend ?? 'auto';
-    if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
+    if (!['auto', 'cpu', 'cuda'].includes(backend))
+      throw new UsageError(`--backend must be auto, cpu or cuda, got "${backend}"`);
     // The same profiles as `ote optimize` (a built-in name or a TD's file); flags override the profile's bake block.
     const bake: Partial<Profile['bake']> = values.profile ? (await loadProfile(values.profile)).bake : {};
     const opts: BakeOptions = {
-      texelsPerMeter: numberFlag(values['texels-per-meter'], 'texels-per-meter', bake.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER, { above: 0 }),
-      maxPageSize: numberFlag(values['max-page'], 'max-page', bake.maxPageSize ?? 1024, { int: true, min: 16, max: 16384 }),
+      texelsPerMeter: numberFlag(
+        values['texels-per-meter'],
+        'texels-per-meter',
+        bake.texelsPerMeter ?? DEFAULT_TEXELS_PER_METER,
+        { above: 0 },
+      ),
+      maxPageSize: numberFlag(values['max-page'], 'max-page', bake.maxPageSize ?? 1024, {
+        int: true,
+        min: 16,
+        max: 16384,
+      }),
       samples: numberFlag(values.samples, 'samples', bake.samples ?? BAKE_DEFAULTS.samples, { int: true, min: 1 }),
-      noiseThreshold: numberFlag(values['noise-threshold'], 'noise-threshold', bake.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold, { min: 0, max: 1 }),
+      noiseThreshold: numberFlag(
+        values['noise-threshold'],
+        'noise-threshold',
+        bake.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
+        { min: 0, max: 1 },
+      ),
       bounces: numberFlag(values.bounces, 'bounces', bake.bounces ?? BAKE_DEFAULTS.bounces, { int: true, min: 0 }),
       seed: numberFlag(values.seed, 'seed', BAKE_DEFAULTS.seed, { int: true, min: 0 }),
-      denoise: values['no-denoise'] ? false : bake.denoise ?? true,
+      denoise: values['no-denoise'] ? false : (bake.denoise ?? true),
       sky: skyFlag(values.sky),
       targetSeconds: bake.targetSeconds,
       backend: backend as 'auto' | 'cpu' | 'cuda',
@@ -86,10 +113,16 @@ export const bakeCommand: Command = {
     // (planned only where some material is double-sided).
     const { planSceneViews } = await import('../../render/views.js');
     const viewpoints = scene.materials.some((m) => m.doubleSided)
-      ? (await planSceneViews(scene, { count: 3, width: 256, signal: ctx.signal })).views.map(viewEye) : undefined;
+      ? (await planSceneViews(scene, { count: 3, width: 256, signal: ctx.signal })).views.map(viewEye)
+      : undefined;
     const result = await bakeScene(scene, {
-      ...opts, signal: ctx.signal, textures: decoded.textures, viewpoints,
-      onAtlas: (atlas) => { texels = atlas.objects.reduce((s, o) => s + o.texels, 0); },
+      ...opts,
+      signal: ctx.signal,
+      textures: decoded.textures,
+      viewpoints,
+      onAtlas: (atlas) => {
+        texels = atlas.objects.reduce((s, o) => s + o.texels, 0);
+      },
       onProgress: (f) => {
         // Fractions past 5% are texel-samples traced over the most the bake can take (early stops shrink it).
         const elapsed = (performance.now() - t0) / 1000;
@@ -101,13 +134,23 @@ export const bakeCommand: Command = {
         progress.update('bake', f, detail);
       },
     });
-    warnings.push(...result.untextured.map((u) => `bake: ${u}; the colour factor is used`), ...result.warnings.map((w) => `bake: ${w}`));
-    progress.done('bake', `${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel on average`);
+    warnings.push(
+      ...result.untextured.map((u) => `bake: ${u}; the colour factor is used`),
+      ...result.warnings.map((w) => `bake: ${w}`),
+    );
+    progress.done(
+      'bake',
+      `${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel on average`,
+    );
 
     progress.update('encode', 0);
     const stem = join(dirname(values.out), basename(values.out, extname(values.out)));
     const files: { path: string; data: Uint8Array }[] = [];
-    const { encoded, sideFiles } = encodeLightmapPages(result.pages, stem, { unlit: !!values.unlit, hdr: !!values.hdr || bake.encoding === 'hdr', onPage: (i) => progress.update('encode', (i + 1) / result.pages.length) });
+    const { encoded, sideFiles } = encodeLightmapPages(result.pages, stem, {
+      unlit: !!values.unlit,
+      hdr: !!values.hdr || bake.encoding === 'hdr',
+      onPage: (i) => progress.update('encode', (i + 1) / result.pages.length),
+    });
     for (const f of sideFiles) files.push({ path: f.name, data: f.data });
     const baked = applyLightmaps(result.scene, result.layout, encoded, { unlit: !!values.unlit });
     if (/\.glb$/i.test(values.out)) files.push({ path: values.out, data: await sceneToGlb(baked) });
@@ -117,30 +160,68 @@ export const bakeCommand: Command = {
       const doc = sceneToDocument(baked);
       const s = basename(values.out, extname(values.out));
       doc.getRoot().listBuffers()[0]?.setURI(`${s}.bin`);
-      doc.getRoot().listTextures().forEach((t, i) => t.setURI(`${s}_${i}.${t.getMimeType() === 'image/jpeg' ? 'jpg' : (t.getMimeType().split('/')[1] || 'bin')}`));
+      doc
+        .getRoot()
+        .listTextures()
+        .forEach((t, i) =>
+          t.setURI(`${s}_${i}.${t.getMimeType() === 'image/jpeg' ? 'jpg' : t.getMimeType().split('/')[1] || 'bin'}`),
+        );
       const { json, resources } = await io.writeJSON(doc);
       files.push({ path: values.out, data: new TextEncoder().encode(JSON.stringify(json, null, 2)) });
-      for (const [name, bytes] of Object.entries(resources)) files.push({ path: join(dirname(values.out), name), data: bytes });
+      for (const [name, bytes] of Object.entries(resources))
+        files.push({ path: join(dirname(values.out), name), data: bytes });
     }
     await writeFilesAtomic(files);
     progress.done('encode');
 
     const report = {
-      file, out: values.out, files: files.map((f) => f.path), warnings,
-      pages: result.atlas.pages, charts: result.atlas.chartCount, overlaps: result.atlas.overlaps,
-      texelBudget: result.atlas.texelBudget, pageTexels: result.atlas.pageTexels, densityScale: result.atlas.densityScale,
-      objects: result.atlas.objects.map(({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, requestedTexelsPerMeter, scale, keptUv1, primitivePages }) =>
-        ({ name, charts, utilization, maxStretch, overlaps, texelsPerMeter, requestedTexelsPerMeter, scale, keptUv1, pages: [...new Set(primitivePages)] })),
+      file,
+      out: values.out,
+      files: files.map((f) => f.path),
+      warnings,
+      pages: result.atlas.pages,
+      charts: result.atlas.chartCount,
+      overlaps: result.atlas.overlaps,
+      texelBudget: result.atlas.texelBudget,
+      pageTexels: result.atlas.pageTexels,
+      densityScale: result.atlas.densityScale,
+      objects: result.atlas.objects.map(
+        ({
+          name,
+          charts,
+          utilization,
+          maxStretch,
+          overlaps,
+          texelsPerMeter,
+          requestedTexelsPerMeter,
+          scale,
+          keptUv1,
+          primitivePages,
+        }) => ({
+          name,
+          charts,
+          utilization,
+          maxStretch,
+          overlaps,
+          texelsPerMeter,
+          requestedTexelsPerMeter,
+          scale,
+          keptUv1,
+          pages: [...new Set(primitivePages)],
+        }),
+      ),
       stats: result.stats,
       texelSamplesPerSecond: result.stats.texelSamples / Math.max(1e-9, result.stats.traceSeconds),
       raysPerSecond: result.stats.rays / Math.max(1e-9, result.stats.traceSeconds),
     };
-    if (values.json) ctx.stdout(JSON.stringify(report, null, 2) + '\n');
+    if (values.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else {
       for (const w of warnings) ctx.stderr(`warning: ${w}\n`);
-      ctx.stdout(`${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
-        `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +
-        `${(report.raysPerSecond / 1e6).toFixed(2)} Mrays/s (${result.stats.backend}), ${(result.stats.totalMilliseconds / 1000).toFixed(1)} s\n`);
+      ctx.stdout(
+        `${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
+          `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +
+          `${(report.raysPerSecond / 1e6).toFixed(2)} Mrays/s (${result.stats.backend}), ${(result.stats.totalMilliseconds / 1000).toFixed(1)} s\n`,
+      );
     }
     return 0;
   },

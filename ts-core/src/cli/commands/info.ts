@@ -38,7 +38,7 @@ export const infoCommand: Command = {
       warnings,
     };
     if (values.json) {
-      ctx.stdout(JSON.stringify(report, null, 2) + '\n');
+      ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
     }
     const lines = [
@@ -49,7 +49,9 @@ export const infoCommand: Command = {
       `  surface     ${measured.totalArea.toFixed(2)} m²`,
       `  materials   ${n(stats.materials)}`,
       `  textures    ${n(stats.textures.length)}${stats.textures.length ? '' : ''}`,
-      ...stats.textures.slice(0, 12).map((t) => `              ${t.name}  ${t.width}×${t.height} ${t.mimeType} ${fmtBytes(t.bytes)}`),
+      ...stats.textures
+        .slice(0, 12)
+        .map((t) => `              ${t.name}  ${t.width}×${t.height} ${t.mimeType} ${fmtBytes(t.bytes)}`),
       ...(stats.textures.length > 12 ? [`              … ${stats.textures.length - 12} more`] : []),
       `  lights      ${stats.lights.directional} directional, ${stats.lights.point} point, ${stats.lights.spot} spot, ${stats.lights.emissiveMaterials} emissive materials`,
       `  cameras     ${stats.cameras}`,
@@ -57,7 +59,7 @@ export const infoCommand: Command = {
       `  memory      geometry ${fmtBytes(stats.memory.geometryBytes)}, textures ${fmtBytes(stats.memory.textureBytes)} (encoded)`,
       ...warnings.map((w) => `  warning     ${w}`),
     ];
-    ctx.stdout(lines.join('\n') + '\n');
+    ctx.stdout(`${lines.join('\n')}\n`);
     return 0;
   },
 };

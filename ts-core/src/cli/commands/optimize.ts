@@ -14,21 +14,35 @@ import { Progress } from '../progress.js';
 
 export const optimizeCommand: Command = {
   name: 'optimize',
-  summary: 'analyze, route, bake and convert to splats, verify with the Trust Engine, and write the report and certificate',
-  usage: 'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--explain] [--json]',
+  summary:
+    'analyze, route, bake and convert to splats, verify with the Trust Engine, and write the report and certificate',
+  usage:
+    'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--explain] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
-      out: { type: 'string', short: 'o' }, profile: { type: 'string' }, engine: { type: 'string' }, 'api-key': { type: 'string' },
-      'splat-iterations': { type: 'string' }, 'no-verify': { type: 'boolean' }, 'no-cache': { type: 'boolean' }, backend: { type: 'string' }, explain: { type: 'boolean' }, json: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      profile: { type: 'string' },
+      engine: { type: 'string' },
+      'api-key': { type: 'string' },
+      'splat-iterations': { type: 'string' },
+      'no-verify': { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
+      backend: { type: 'string' },
+      explain: { type: 'boolean' },
+      json: { type: 'boolean' },
     });
     const input = requirePositional(positionals, 0, 'scene file');
     if (!values.out) throw new UsageError('missing -o <outdir>');
     const backend = (values.backend ?? 'auto') as 'auto' | 'cpu' | 'cuda';
-    if (!['auto', 'cpu', 'cuda'].includes(backend)) throw new UsageError(`--backend must be auto, cpu or cuda, got "${values.backend}"`);
+    if (!['auto', 'cpu', 'cuda'].includes(backend))
+      throw new UsageError(`--backend must be auto, cpu or cuda, got "${values.backend}"`);
     let splatIterations: number | undefined;
     if (values['splat-iterations'] !== undefined) {
       splatIterations = Number(values['splat-iterations']);
-      if (!Number.isInteger(splatIterations) || splatIterations < 0) throw new UsageError(`--splat-iterations must be an integer >= 0 (0 ships the direct conversion), got "${values['splat-iterations']}"`);
+      if (!Number.isInteger(splatIterations) || splatIterations < 0)
+        throw new UsageError(
+          `--splat-iterations must be an integer >= 0 (0 ships the direct conversion), got "${values['splat-iterations']}"`,
+        );
     }
     const profileArg = values.profile ?? 'balanced';
     const profile = await loadProfile(profileArg);
@@ -40,8 +54,16 @@ export const optimizeCommand: Command = {
     }
     const progress = Progress.for(!!values.json);
     const result = await optimize({
-      input, outDir: values.out, profile, profileSource: profileArg, engine, noVerify: !!values['no-verify'], backend, splatIterations,
-      cache: new ResultCache(defaultCacheDir(), !values['no-cache']), signal: ctx.signal,
+      input,
+      outDir: values.out,
+      profile,
+      profileSource: profileArg,
+      engine,
+      noVerify: !!values['no-verify'],
+      backend,
+      splatIterations,
+      cache: new ResultCache(defaultCacheDir(), !values['no-cache']),
+      signal: ctx.signal,
       onEvent: (e) => {
         if (e.type === 'stage') progress.update(e.stage, e.fraction, e.detail);
         else if (values.json) ctx.stderr(`${JSON.stringify(e)}\n`);
@@ -51,21 +73,33 @@ export const optimizeCommand: Command = {
     const r = result.report;
     const reportPath = resolve(join(values.out, 'report.html'));
     if (values.json) {
-      ctx.stdout(`${JSON.stringify({ type: 'result', exitCode: result.exitCode, reason: r.exit.reason, cached: result.cached, report: reportPath, outputs: r.outputs, verdict: r.verification?.verdict, plan: r.plan })}\n`);
+      ctx.stdout(
+        `${JSON.stringify({ type: 'result', exitCode: result.exitCode, reason: r.exit.reason, cached: result.cached, report: reportPath, outputs: r.outputs, verdict: r.verification?.verdict, plan: r.plan })}\n`,
+      );
       return result.exitCode;
     }
     if (values.explain && result.analysis) ctx.stdout(`${explainPlan(result.plan, result.analysis)}\n\n`);
-    const routes = r.plan.decisions.reduce<Record<string, number>>((m, d) => ({ ...m, [d.route]: (m[d.route] ?? 0) + 1 }), {});
+    const routes: Record<string, number> = {};
+    for (const d of r.plan.decisions) routes[d.route] = (routes[d.route] ?? 0) + 1;
     const v = r.verification;
-    ctx.stdout([
-      `${input}: ${r.plan.pipeline} pipeline under ${r.profile.name} (${Object.entries(routes).map(([k, n]) => `${n} ${k}`).join(', ')})${result.cached ? ' [cached]' : ''}`,
-      v && v.verdict !== 'skipped'
-        ? `verification ${v.verdict.toUpperCase()}: ${Object.entries(v.metrics).map(([k, m]) => `${k.toUpperCase()} ${m.mean.toFixed(k === 'psnr' ? 2 : 4)} [${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]`).join(', ')}`
-        : `verification ${v?.verdict ?? 'skipped'}`,
-      `outputs: ${[r.outputs.scene, ...r.outputs.splats, r.outputs.certificate, 'report.json'].filter(Boolean).join(', ')} in ${values.out}`,
-      `report: ${reportPath}`,
-      `exit ${result.exitCode}: ${r.exit.reason}`,
-    ].join('\n') + '\n');
+    ctx.stdout(
+      `${[
+        `${input}: ${r.plan.pipeline} pipeline under ${r.profile.name} (${Object.entries(routes)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')})${result.cached ? ' [cached]' : ''}`,
+        v && v.verdict !== 'skipped'
+          ? `verification ${v.verdict.toUpperCase()}: ${Object.entries(v.metrics)
+              .map(
+                ([k, m]) =>
+                  `${k.toUpperCase()} ${m.mean.toFixed(k === 'psnr' ? 2 : 4)} [${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]`,
+              )
+              .join(', ')}`
+          : `verification ${v?.verdict ?? 'skipped'}`,
+        `outputs: ${[r.outputs.scene, ...r.outputs.splats, r.outputs.certificate, 'report.json'].filter(Boolean).join(', ')} in ${values.out}`,
+        `report: ${reportPath}`,
+        `exit ${result.exitCode}: ${r.exit.reason}`,
+      ].join('\n')}\n`,
+    );
     return result.exitCode;
   },
 };

@@ -14,14 +14,25 @@ import { numberFlag, parse, UsageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT } from '../../exit-codes.js';
 
-const waitForAbort = (signal: AbortSignal) => new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+const waitForAbort = (signal: AbortSignal) =>
+  new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
 
 async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {
-    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, quorum: { type: 'string' },
-    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'assign-timeout-ms': { type: 'string' }, 'rate-limit': { type: 'string' },
-    'max-blob-mb': { type: 'string' }, 'no-spot-checks': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
-    'allow-node': { type: 'string', multiple: true }, 'allow-nodes': { type: 'string' },
+    data: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    quorum: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'assign-timeout-ms': { type: 'string' },
+    'rate-limit': { type: 'string' },
+    'max-blob-mb': { type: 'string' },
+    'no-spot-checks': { type: 'boolean' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+    'allow-node': { type: 'string', multiple: true },
+    'allow-nodes': { type: 'string' },
   });
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
   const allowedNodes = allowList(values['allow-node'], values['allow-nodes']);
@@ -39,8 +50,11 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     log: values.verbose || !values.json ? (l) => ctx.stderr(`[engine] ${l}\n`) : undefined,
   });
   const url = await engine.start();
-  ctx.stdout(values.json ? `${JSON.stringify({ event: 'listening', url, engineKey: engine.engineKey, dataDir: values.data, allowedNodes: allowedNodes?.length ?? null })}\n`
-    : `trust engine listening on ${url}\nengine key ${engine.engineKey}\n${allowedNodes ? `nodes: only the ${allowedNodes.length} allowed key(s)` : 'nodes: any node that proves its key (no allow-list)'}\n`);
+  ctx.stdout(
+    values.json
+      ? `${JSON.stringify({ event: 'listening', url, engineKey: engine.engineKey, dataDir: values.data, allowedNodes: allowedNodes?.length ?? null })}\n`
+      : `trust engine listening on ${url}\nengine key ${engine.engineKey}\n${allowedNodes ? `nodes: only the ${allowedNodes.length} allowed key(s)` : 'nodes: any node that proves its key (no allow-list)'}\n`,
+  );
   await waitForAbort(ctx.signal);
   await engine.stop();
   return EXIT.OK;
@@ -55,20 +69,35 @@ function allowList(flags: string[] | undefined, file: string | undefined): strin
   const keys: { key: string; where: string }[] = (flags ?? []).map((k) => ({ key: k.trim(), where: '--allow-node' }));
   if (file !== undefined) {
     let text: string;
-    try { text = readFileSync(file, 'utf8'); } catch (e) { throw new UsageError(`--allow-nodes ${file}: ${(e as Error).message}`); }
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--allow-nodes ${file}: ${(e as Error).message}`);
+    }
     text.split(/\r?\n/).forEach((line, i) => {
       const k = line.replace(/#.*/, '').trim();
       if (k) keys.push({ key: k, where: `${file}:${i + 1}` });
     });
   }
-  for (const { key, where } of keys) if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`${where}: "${key}" is not a node public key (64 hex digits; print one with ote trust node --print-key)`);
+  for (const { key, where } of keys)
+    if (!/^[0-9a-fA-F]{64}$/.test(key))
+      throw new UsageError(
+        `${where}: "${key}" is not a node public key (64 hex digits; print one with ote trust node --print-key)`,
+      );
   return keys.map((k) => k.key.toLowerCase());
 }
 
 async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {
-    engine: { type: 'string' }, key: { type: 'string' }, capability: { type: 'string' }, lie: { type: 'string' }, ca: { type: 'string' },
-    count: { type: 'string' }, 'sample-delay-ms': { type: 'string' }, evaluator: { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+    engine: { type: 'string' },
+    key: { type: 'string' },
+    capability: { type: 'string' },
+    lie: { type: 'string' },
+    ca: { type: 'string' },
+    count: { type: 'string' },
+    'sample-delay-ms': { type: 'string' },
+    evaluator: { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
     'print-key': { type: 'boolean' },
   });
   if (values['print-key']) {
@@ -78,7 +107,8 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
   }
   if (!values.engine) throw new UsageError('missing --engine ws://host:port');
   const lie = (values.lie ?? 'none') as LieMode;
-  if (!['none', 'random', 'consistent', 'collude'].includes(lie)) throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
+  if (!['none', 'random', 'consistent', 'collude'].includes(lie))
+    throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
   // --count hosts several independent node identities in one process (one GPU box running several workers).
   const count = numberFlag(values.count, 'count', 1, { int: true, min: 1, max: 64 });
   const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, { min: 0 });
@@ -86,14 +116,30 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
   // One evaluator is left (the interim JavaScript ray caster retired, issue #17); the flag stays so that scripts
   // naming it keep working, and a future evaluator has a place.
   const which = values.evaluator ?? 'render';
-  if (which !== 'render') throw new UsageError(`--evaluator must be render (the product's renderers and PSNR/SSIM/FLIP; the interim evaluator was retired), got "${which}"`);
+  if (which !== 'render')
+    throw new UsageError(
+      `--evaluator must be render (the product's renderers and PSNR/SSIM/FLIP; the interim evaluator was retired), got "${which}"`,
+    );
   const nodes = Array.from({ length: count }, (_, i) => {
     const inner: SampleEvaluator = new RenderedSampleEvaluator();
     // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
-    const evaluator: SampleEvaluator = delay ? { name: inner.name, kinds: inner.kinds, evaluate: async (...a: Parameters<SampleEvaluator['evaluate']>) => { await new Promise((r) => setTimeout(r, delay)); return inner.evaluate(...a); } } : inner;
+    const evaluator: SampleEvaluator = delay
+      ? {
+          name: inner.name,
+          kinds: inner.kinds,
+          evaluate: async (...a: Parameters<SampleEvaluator['evaluate']>) => {
+            await new Promise((r) => setTimeout(r, delay));
+            return inner.evaluate(...a);
+          },
+        }
+      : inner;
     return new VerifierNode({
-      engine: values.engine!, evaluator, keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
-      capability: numberFlag(values.capability, 'capability', 1, { above: 0 }), lie, ca: values.ca ? readFileSync(values.ca) : undefined,
+      engine: values.engine!,
+      evaluator,
+      keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
+      capability: numberFlag(values.capability, 'capability', 1, { above: 0 }),
+      lie,
+      ca: values.ca ? readFileSync(values.ca) : undefined,
       log: (l) => ctx.stderr(`[node] ${l}\n`),
     });
   });
@@ -112,14 +158,24 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function audit(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(argv, { data: { type: 'string' }, 'engine-key': { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, {
+    data: { type: 'string' },
+    'engine-key': { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (positionals[0] !== 'verify') throw new UsageError('usage: ote trust audit verify --data DIR [--engine-key KEY]');
   const r = auditStore(values.data ?? join('out', 'trust'), { engineKey: values['engine-key'] });
   if (values.json) ctx.stdout(`${JSON.stringify(r)}\n`);
   else {
-    ctx.stdout(`log: ${r.logSize} entries, ${r.checkpoints} signed checkpoints; ${r.jobs} jobs, ${r.certificates} certificates\n`);
+    ctx.stdout(
+      `log: ${r.logSize} entries, ${r.checkpoints} signed checkpoints; ${r.jobs} jobs, ${r.certificates} certificates\n`,
+    );
     for (const p of r.problems) ctx.stdout(`TAMPERED ${p}\n`);
-    ctx.stdout(r.ok ? 'audit ok: every row matches the Merkle log and its signed checkpoints\n' : `audit FAILED: ${r.problems.length} problem(s)\n`);
+    ctx.stdout(
+      r.ok
+        ? 'audit ok: every row matches the Merkle log and its signed checkpoints\n'
+        : `audit FAILED: ${r.problems.length} problem(s)\n`,
+    );
   }
   return r.ok ? EXIT.OK : EXIT.VERIFICATION_REJECTED;
 }
@@ -127,7 +183,8 @@ async function audit(argv: string[], ctx: CommandContext): Promise<number> {
 export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
-  usage: 'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+  usage:
+    'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);

@@ -16,30 +16,58 @@ import { DEFAULT_RENDER, type ArtifactKind, type ReferenceMode, type RenderSpec 
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify an optimized artifact with the Trust Engine and write its certificate',
-  usage: 'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N]',
+  usage:
+    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
-      out: { type: 'string', short: 'o' }, engine: { type: 'string' }, 'api-key': { type: 'string' }, psnr: { type: 'string' }, ssim: { type: 'string' },
-      flip: { type: 'string' }, confidence: { type: 'string' }, complexity: { type: 'string' }, kind: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' },
-      reference: { type: 'string' }, spp: { type: 'string' }, bounces: { type: 'string' }, pixels: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      engine: { type: 'string' },
+      'api-key': { type: 'string' },
+      psnr: { type: 'string' },
+      ssim: { type: 'string' },
+      flip: { type: 'string' },
+      confidence: { type: 'string' },
+      complexity: { type: 'string' },
+      kind: { type: 'string' },
+      data: { type: 'string' },
+      json: { type: 'boolean' },
+      reference: { type: 'string' },
+      spp: { type: 'string' },
+      bounces: { type: 'string' },
+      pixels: { type: 'string' },
     });
-    const refPath = requirePositional(positionals, 0, 'reference scene'), artPath = requirePositional(positionals, 1, 'artifact');
+    const refPath = requirePositional(positionals, 0, 'reference scene'),
+      artPath = requirePositional(positionals, 1, 'artifact');
     // Splat files are recognised by their extension; --kind overrides.
     const kind = (values.kind ?? (/\.(ply|spz|splat)$/i.test(artPath) ? 'splat' : 'lightmap-gltf')) as ArtifactKind;
-    if (kind !== 'lightmap-gltf' && kind !== 'splat') throw new UsageError(`--kind must be lightmap-gltf or splat, got "${values.kind}"`);
+    if (kind !== 'lightmap-gltf' && kind !== 'splat')
+      throw new UsageError(`--kind must be lightmap-gltf or splat, got "${values.kind}"`);
     // How the nodes render: a bake is judged path traced; splats converted from surfaces against the unlit scene.
     const mode = (values.reference ?? (kind === 'splat' ? 'albedo' : DEFAULT_RENDER.reference)) as ReferenceMode;
-    if (!['pathtrace', 'shaded', 'albedo'].includes(mode)) throw new UsageError(`--reference must be pathtrace, shaded or albedo, got "${values.reference}"`);
+    if (!['pathtrace', 'shaded', 'albedo'].includes(mode))
+      throw new UsageError(`--reference must be pathtrace, shaded or albedo, got "${values.reference}"`);
     const render: RenderSpec = {
       reference: mode,
-      spp: numberFlag(values.spp, 'spp', mode === 'pathtrace' ? DEFAULT_RENDER.spp : 4, { int: true, min: 1, max: 1024 }),
+      spp: numberFlag(values.spp, 'spp', mode === 'pathtrace' ? DEFAULT_RENDER.spp : 4, {
+        int: true,
+        min: 1,
+        max: 1024,
+      }),
       bounces: numberFlag(values.bounces, 'bounces', DEFAULT_RENDER.bounces, { int: true, min: 0, max: 16 }),
       pixels: numberFlag(values.pixels, 'pixels', DEFAULT_RENDER.pixels, { int: true, min: 16, max: 256 }),
     };
-    const read = async (p: string) => { try { return new Uint8Array(await readFile(p)); } catch (e) { throw new OteError('BAD_INPUT', (e as Error).message, { file: p }); } };
+    const read = async (p: string) => {
+      try {
+        return new Uint8Array(await readFile(p));
+      } catch (e) {
+        throw new OteError('BAD_INPUT', (e as Error).message, { file: p });
+      }
+    };
     const [reference, artifact] = [await read(refPath), await read(artPath)];
     const thresholds = {
-      psnr: numberFlag(values.psnr, 'psnr', 30), ssim: numberFlag(values.ssim, 'ssim', 0.9), flip: numberFlag(values.flip, 'flip', 0.1),
+      psnr: numberFlag(values.psnr, 'psnr', 30),
+      ssim: numberFlag(values.ssim, 'ssim', 0.9),
+      flip: numberFlag(values.flip, 'flip', 0.1),
     };
     let embedded: EmbeddedTrust | undefined, client: TrustClient;
     if (values.engine) {
@@ -47,20 +75,34 @@ export const verifyCommand: Command = {
       if (!id || !secret) throw new UsageError('--engine needs --api-key ID:SECRET (or OTE_TRUST_API_KEY)');
       client = new TrustClient({ url: values.engine, apiKey: { id, secret } });
     } else {
-      if (!values.json) ctx.stderr('ote verify: no --engine given; starting an embedded engine and 3 local verifier nodes\n');
+      if (!values.json)
+        ctx.stderr('ote verify: no --engine given; starting an embedded engine and 3 local verifier nodes\n');
       embedded = await startEmbeddedTrust({ dataDir: values.data ?? join('out', 'trust') });
       client = embedded.client();
     }
     try {
-      const cert = await client.submit({
-        referenceScene: reference, artifact, kind, thresholds, render,
-        confidence: numberFlag(values.confidence, 'confidence', 0.95, { min: 0.9, below: 1 }),
-        complexity: numberFlag(values.complexity, 'complexity', 0.5, { min: 0, max: 1 }),
-      }, { signal: ctx.signal });
+      const cert = await client.submit(
+        {
+          referenceScene: reference,
+          artifact,
+          kind,
+          thresholds,
+          render,
+          confidence: numberFlag(values.confidence, 'confidence', 0.95, { min: 0.9, below: 1 }),
+          complexity: numberFlag(values.complexity, 'complexity', 0.5, { min: 0, max: 1 }),
+        },
+        { signal: ctx.signal },
+      );
       const out = values.out ?? `${artPath}.cert.json`;
       await writeFileAtomic(out, `${JSON.stringify(cert, null, 2)}\n`);
-      if (values.json) ctx.stdout(`${JSON.stringify({ certificate: out, verdict: cert.verdict, reason: cert.reason, engineKey: cert.engineKey })}\n`);
-      else ctx.stdout(`${artPath}: ${cert.verdict.toUpperCase()} (${cert.reason}); PSNR ${cert.metrics.psnr.median.toFixed(2)} dB, SSIM ${cert.metrics.ssim.median.toFixed(4)}, FLIP ${cert.metrics.flip.median.toFixed(4)}\ncertificate: ${out} (check offline: ote verify-cert ${out} --engine-key ${cert.engineKey})\n`);
+      if (values.json)
+        ctx.stdout(
+          `${JSON.stringify({ certificate: out, verdict: cert.verdict, reason: cert.reason, engineKey: cert.engineKey })}\n`,
+        );
+      else
+        ctx.stdout(
+          `${artPath}: ${cert.verdict.toUpperCase()} (${cert.reason}); PSNR ${cert.metrics.psnr.median.toFixed(2)} dB, SSIM ${cert.metrics.ssim.median.toFixed(4)}, FLIP ${cert.metrics.flip.median.toFixed(4)}\ncertificate: ${out} (check offline: ote verify-cert ${out} --engine-key ${cert.engineKey})\n`,
+        );
       return cert.verdict === 'accepted' ? EXIT.OK : EXIT.VERIFICATION_REJECTED;
     } finally {
       client.close();

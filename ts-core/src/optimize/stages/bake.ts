@@ -18,15 +18,31 @@ export const bakeStage = defineStage({
     const profile = ctx.options.profile;
     const bakeNodes = plan.decisions.filter((d) => d.bakePrimitives.length);
     if (!bakeNodes.length) return { bake: undefined };
-    const objectTexelsPerMeter = Object.fromEntries(bakeNodes.filter((d) => d.texelsPerMeter !== profile.bake.texelsPerMeter).map((d) => [d.name, d.texelsPerMeter]));
+    const objectTexelsPerMeter = Object.fromEntries(
+      bakeNodes.filter((d) => d.texelsPerMeter !== profile.bake.texelsPerMeter).map((d) => [d.name, d.texelsPerMeter]),
+    );
     // The profile's density is per metre. In a scene that reads as centimetres or millimetres, one unit is not a
     // metre, so the density per unit follows the likely unit (a TD's per-object densities are taken as written).
     const unitDensity = profile.bake.texelsPerMeter * units.scaleToMetres;
-    if (units.warning) ctx.log(`lightmap density: ${profile.bake.texelsPerMeter} texels per metre is ${unitDensity.toPrecision(3)} per unit at the likely unit (${units.unit})`);
+    if (units.warning)
+      ctx.log(
+        `lightmap density: ${profile.bake.texelsPerMeter} texels per metre is ${unitDensity.toPrecision(3)} per unit at the likely unit (${units.unit})`,
+      );
     const result = await bakeScene(lit, {
-      texelsPerMeter: unitDensity, objectTexelsPerMeter, maxPageSize: profile.bake.maxPageSize,
-      samples: profile.bake.samples, noiseThreshold: profile.bake.noiseThreshold, bounces: profile.bake.bounces, denoise: profile.bake.denoise, seed: 1, sky: environment?.sky,
-      targetSeconds: profile.bake.targetSeconds, viewpoints: views.views.map(viewEye), backend: ctx.options.backend, signal: ctx.signal, onProgress: (f) => ctx.progress(f),
+      texelsPerMeter: unitDensity,
+      objectTexelsPerMeter,
+      maxPageSize: profile.bake.maxPageSize,
+      samples: profile.bake.samples,
+      noiseThreshold: profile.bake.noiseThreshold,
+      bounces: profile.bake.bounces,
+      denoise: profile.bake.denoise,
+      seed: 1,
+      sky: environment?.sky,
+      targetSeconds: profile.bake.targetSeconds,
+      viewpoints: views.views.map(viewEye),
+      backend: ctx.options.backend,
+      signal: ctx.signal,
+      onProgress: (f) => ctx.progress(f),
     });
     for (const w of result.atlas.warnings) ctx.log(w);
     const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: profile.bake.encoding === 'hdr' });
@@ -36,10 +52,23 @@ export const bakeStage = defineStage({
         scene: applyLightmaps(result.scene, result.layout, encoded),
         files: [...sideFiles.map((f) => f.name), ...encoded.map((_, i) => `scene.glb#lightmap${i}`)],
         report: {
-          texels: result.atlas.pageTexels, budget: result.atlas.texelBudget, warnings: result.atlas.warnings,
-          objects: result.atlas.objects.map((x) => ({ name: x.name, requested: x.requestedTexelsPerMeter, effective: x.texelsPerMeter })),
-          seconds: { uv: result.stats.uvMilliseconds / 1000, setup: result.stats.setupSeconds, trace: result.stats.traceSeconds, post: result.stats.postMilliseconds / 1000 },
-          coveredTexels: result.stats.texels, samplesPerTexel: result.stats.samplesPerTexel, timeTarget: result.timeTarget,
+          texels: result.atlas.pageTexels,
+          budget: result.atlas.texelBudget,
+          warnings: result.atlas.warnings,
+          objects: result.atlas.objects.map((x) => ({
+            name: x.name,
+            requested: x.requestedTexelsPerMeter,
+            effective: x.texelsPerMeter,
+          })),
+          seconds: {
+            uv: result.stats.uvMilliseconds / 1000,
+            setup: result.stats.setupSeconds,
+            trace: result.stats.traceSeconds,
+            post: result.stats.postMilliseconds / 1000,
+          },
+          coveredTexels: result.stats.texels,
+          samplesPerTexel: result.stats.samplesPerTexel,
+          timeTarget: result.timeTarget,
         },
       },
     };

@@ -22,7 +22,9 @@ export const checkStage = defineStage({
   async run({ scene, lit, views, environment, preview }, ctx) {
     const { view, reference, after, exposure, informative } = preview;
     const cells = await objectCells(scene, view, { signal: ctx.signal });
-    const blackObjects = informative ? await flagBlackObjects(lit, view, cells, reference, exposure, { signal: ctx.signal }) : [];
+    const blackObjects = informative
+      ? await flagBlackObjects(lit, view, cells, reference, exposure, { signal: ctx.signal })
+      : [];
     let claimed: { psnr: number; ssim: number; flip: number } | undefined;
     let worstObjects: { name: string; mean: number; share: number }[] = [];
     let flipImage: { name: string; data: Uint8Array } | undefined;
@@ -31,7 +33,11 @@ export const checkStage = defineStage({
       // noise that is not the bake's error. Two independent 128-spp references of the Cornell box agree at SSIM 0.90
       // after a 2×2 filter and 0.977 after 4×4, so at 2×2 the noise alone would sink BALANCED's 0.95.
       const shrink = (img: FloatImage) => halve(halve(img));
-      const m = await computeMetrics(display(shrink(reference), { exposure }), display(shrink(after), { exposure }), { metrics: ['psnr', 'ssimLuma', 'flip'], maps: ['flip'], signal: ctx.signal });
+      const m = await computeMetrics(display(shrink(reference), { exposure }), display(shrink(after), { exposure }), {
+        metrics: ['psnr', 'ssimLuma', 'flip'],
+        maps: ['flip'],
+        signal: ctx.signal,
+      });
       // Identical images have an infinite PSNR; the report, like the verifier, caps it (PSNR_CAP).
       claimed = { psnr: Math.min(PSNR_CAP, m.psnr ?? PSNR_CAP), ssim: m.ssimLuma!, flip: m.flip! };
       if (m.maps?.flip) {
@@ -41,7 +47,13 @@ export const checkStage = defineStage({
       }
     }
     const exit = ownCheckExit({
-      informative, viewsPlanned: views.views.length, environment: !!environment, blackObjects, claimed, worstObjects, quality: ctx.options.profile.quality,
+      informative,
+      viewsPlanned: views.views.length,
+      environment: !!environment,
+      blackObjects,
+      claimed,
+      worstObjects,
+      quality: ctx.options.profile.quality,
     });
     return { check: { claimed, blackObjects, worstObjects, flipImage, exit } };
   },

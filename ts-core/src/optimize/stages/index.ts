@@ -20,7 +20,16 @@ export const IMPORT_STAGE: AnyStage = importStage;
 
 /** Everything after the cache lookup. */
 export const OPTIMIZE_STAGES: readonly AnyStage[] = [
-  measureStage, analyzeStage, planStage, bakeStage, splatStage, outputStage, previewStage, checkStage, verifyStage, reportStage,
+  measureStage,
+  analyzeStage,
+  planStage,
+  bakeStage,
+  splatStage,
+  outputStage,
+  previewStage,
+  checkStage,
+  verifyStage,
+  reportStage,
 ];
 
 export { REFERENCE_SPP } from './preview.js';

@@ -11,7 +11,11 @@ export const measureStage = defineStage({
   device: nativeDevice,
   async run({ scene }, ctx) {
     const flat = flattenScene(scene);
-    const measured = await measureTriangles(flat, { signal: ctx.signal, backend: ctx.options.backend, onProgress: (f) => ctx.progress(f) });
+    const measured = await measureTriangles(flat, {
+      signal: ctx.signal,
+      backend: ctx.options.backend,
+      onProgress: (f) => ctx.progress(f),
+    });
     return { flat, measured };
   },
 });

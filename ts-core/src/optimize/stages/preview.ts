@@ -44,11 +44,20 @@ export const previewStage = defineStage({
     const skipped: string[] = [];
     let chosen: { view: View; reference: FloatImage; exposure: number; informative: boolean } | undefined;
     for (const [i, view] of views.views.entries()) {
-      const reference = await renderPathtraced(lit, view, { spp: REFERENCE_SPP, bounces: o.profile.bake.bounces, seed: 7, sky: environment?.sky, signal: ctx.signal, backend: o.backend });
+      const reference = await renderPathtraced(lit, view, {
+        spp: REFERENCE_SPP,
+        bounces: o.profile.bake.bounces,
+        seed: 7,
+        sky: environment?.sky,
+        signal: ctx.signal,
+        backend: o.backend,
+      });
       const exposure = autoExposure(reference);
       chosen = { view, reference, exposure, informative: !isUninformative(display(halve(reference), { exposure })) };
       if (chosen.informative) break;
-      skipped.push(`view ${i + 1} of ${views.views.length} (${views.kind}): the path-traced reference shows nothing (black or one flat colour)`);
+      skipped.push(
+        `view ${i + 1} of ${views.views.length} (${views.kind}): the path-traced reference shows nothing (black or one flat colour)`,
+      );
       ctx.progress((i + 1) / (views.views.length + 1));
     }
     const { view, reference, exposure, informative } = chosen!;
@@ -65,16 +74,39 @@ export const previewStage = defineStage({
  * The optimized output as a viewer sees it: the shipped glTF decoded from its bytes (lightmapped primitives lit by
  * their encoded pages, the rest path traced as the reference is), then the splats blended over it by depth.
  */
-async function renderShipped(glb: Uint8Array, splats: GaussianModel | undefined, view: View, env: Environment | undefined, o: OptimizeOptions): Promise<FloatImage> {
+async function renderShipped(
+  glb: Uint8Array,
+  splats: GaussianModel | undefined,
+  view: View,
+  env: Environment | undefined,
+  o: OptimizeOptions,
+): Promise<FloatImage> {
   const scene = (await documentToScene(await (await gltfIO()).readBinary(glb), 'scene.glb')).scene;
   const mesh = await renderLightmappedGltf(decodeLightmappedGltf(scene), view, {
-    spp: AFTER_SPP, seed: 7, backend: o.backend, signal: o.signal,
-    renderUnlit: (s, v) => renderPathtraced(withEnvironmentSun(s, env), v, { spp: 64, bounces: o.profile.bake.bounces, seed: 7, sky: env?.sky, signal: o.signal, backend: o.backend }),
+    spp: AFTER_SPP,
+    seed: 7,
+    backend: o.backend,
+    signal: o.signal,
+    renderUnlit: (s, v) =>
+      renderPathtraced(withEnvironmentSun(s, env), v, {
+        spp: 64,
+        bounces: o.profile.bake.bounces,
+        seed: 7,
+        sky: env?.sky,
+        signal: o.signal,
+        backend: o.backend,
+      }),
   });
   if (!splats) return mesh;
   const d = await renderView(scene, view, { mode: 'depth', backend: o.backend, signal: o.signal });
   // Pixels whose centre sees no mesh never hide a splat.
-  const depth = Float32Array.from({ length: view.width * view.height }, (_, i) => (d.data[4 * i + 3] > 0 ? d.data[4 * i] : Infinity));
-  const frame = await renderSplats(splats, splatCamera(view), { background: [0, 0, 0], backend: o.backend, signal: o.signal });
+  const depth = Float32Array.from({ length: view.width * view.height }, (_, i) =>
+    d.data[4 * i + 3] > 0 ? d.data[4 * i] : Infinity,
+  );
+  const frame = await renderSplats(splats, splatCamera(view), {
+    background: [0, 0, 0],
+    backend: o.backend,
+    signal: o.signal,
+  });
   return compositeByDepth({ image: mesh, depth }, { image: frame.image, depth: frame.depth });
 }

@@ -14,45 +14,111 @@ export const TOOL_VERSION = 'ote 0.2.0';
 
 export const reportStage = defineStage({
   name: 'report',
-  needs: ['scene', 'sceneHash', 'warnings', 'environment', 'analysis', 'plan', 'views', 'bake', 'splats', 'shipped', 'preview', 'check', 'verification'],
+  needs: [
+    'scene',
+    'sceneHash',
+    'warnings',
+    'environment',
+    'analysis',
+    'plan',
+    'views',
+    'bake',
+    'splats',
+    'shipped',
+    'preview',
+    'check',
+    'verification',
+  ],
   produces: ['report'],
   device: () => SCRIPT_DEVICE,
   async run(p, ctx) {
-    const o = ctx.options, env = p.environment, summary = p.verification.summary;
+    const o = ctx.options,
+      env = p.environment,
+      summary = p.verification.summary;
     const images: OptimizeReport['images'] = [{ label: 'Reference (path traced)', file: 'before.png' }];
-    if (p.preview.after) images.push({ label: p.splats ? 'Optimized (lightmapped glTF + splats, composited by depth)' : 'Optimized (lightmapped)', file: 'after.png' });
-    if (p.check.flipImage) images.push({ label: `FLIP error (mean ${p.check.claimed!.flip.toFixed(3)})`, file: p.check.flipImage.name });
+    if (p.preview.after)
+      images.push({
+        label: p.splats ? 'Optimized (lightmapped glTF + splats, composited by depth)' : 'Optimized (lightmapped)',
+        file: 'after.png',
+      });
+    if (p.check.flipImage)
+      images.push({ label: `FLIP error (mean ${p.check.claimed!.flip.toFixed(3)})`, file: p.check.flipImage.name });
     const verified = summary !== undefined && summary.verdict !== 'skipped';
     const timings = ctx.timings();
     const report: OptimizeReport = {
-      version: 1, tool: TOOL_VERSION, createdAt: new Date().toISOString(),
-      input: { file: o.input, hash: p.sceneHash, triangles: p.analysis.scene.triangles, drawnTriangles: p.analysis.scene.drawnTriangles, warnings: p.warnings },
+      version: 1,
+      tool: TOOL_VERSION,
+      createdAt: new Date().toISOString(),
+      input: {
+        file: o.input,
+        hash: p.sceneHash,
+        triangles: p.analysis.scene.triangles,
+        drawnTriangles: p.analysis.scene.drawnTriangles,
+        warnings: p.warnings,
+      },
       profile: { name: o.profile.name, source: o.profileSource },
       analysis: {
-        class: p.analysis.class, hints: p.analysis.hints,
+        class: p.analysis.class,
+        hints: p.analysis.hints,
         objects: p.analysis.objects.map((x) => ({
-          name: x.features.name, triangles: x.features.drawnTriangles, instances: x.features.instances, screenCoverage: x.features.screenCoverage,
-          complexity: x.scores.complexity.value, bakingScore: x.scores.bakingScore.value, dynamicScore: x.scores.dynamicScore.value, hints: x.hints,
+          name: x.features.name,
+          triangles: x.features.drawnTriangles,
+          instances: x.features.instances,
+          screenCoverage: x.features.screenCoverage,
+          complexity: x.scores.complexity.value,
+          bakingScore: x.scores.bakingScore.value,
+          dynamicScore: x.scores.dynamicScore.value,
+          hints: x.hints,
         })),
       },
       plan: p.plan,
-      outputs: { lightmaps: p.bake?.files ?? [], splats: p.splats ? ['splats.ply', 'splats.spz'] : [], scene: 'scene.glb', ...(verified ? { certificate: 'certificate.json' } : {}) },
-      splats: p.splats?.choice, verification: summary, images,
+      outputs: {
+        lightmaps: p.bake?.files ?? [],
+        splats: p.splats ? ['splats.ply', 'splats.spz'] : [],
+        scene: 'scene.glb',
+        ...(verified ? { certificate: 'certificate.json' } : {}),
+      },
+      splats: p.splats?.choice,
+      verification: summary,
+      images,
       timings: timings.map(({ stage, seconds, cached, device }) => ({ stage, seconds, cached, device })),
       lighting: {
         source: env ? (env.reason === 'default' ? 'default' : 'profile') : 'scene',
-        environment: env ? { sky: describeSky(env.sky), sun: env.sun ? `direction [${env.sun.direction.map((x) => x.toFixed(3)).join(', ')}], illuminance ${Math.max(...env.sun.color).toFixed(2)}, ${env.sun.angularDiameter}° disc` : undefined } : undefined,
-        removedLights: p.shipped.removedLights, keptLights: p.shipped.keptLights,
+        environment: env
+          ? {
+              sky: describeSky(env.sky),
+              sun: env.sun
+                ? `direction [${env.sun.direction.map((x) => x.toFixed(3)).join(', ')}], illuminance ${Math.max(...env.sun.color).toFixed(2)}, ${env.sun.angularDiameter}° disc`
+                : undefined,
+            }
+          : undefined,
+        removedLights: p.shipped.removedLights,
+        keptLights: p.shipped.keptLights,
       },
       ownCheck: p.check.claimed,
-      views: { kind: p.views.kind, used: p.views.views.indexOf(p.preview.view) + 1, skipped: p.preview.skipped, exposure: p.preview.exposure, width: p.preview.view.width, height: p.preview.view.height, spp: REFERENCE_SPP },
-      blackObjects: p.check.blackObjects, worstObjects: p.check.worstObjects, lightmap: p.bake?.report,
-      cost: estimateCost({ stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: t.cores })) }),
+      views: {
+        kind: p.views.kind,
+        used: p.views.views.indexOf(p.preview.view) + 1,
+        skipped: p.preview.skipped,
+        exposure: p.preview.exposure,
+        width: p.preview.view.width,
+        height: p.preview.view.height,
+        spp: REFERENCE_SPP,
+      },
+      blackObjects: p.check.blackObjects,
+      worstObjects: p.check.worstObjects,
+      lightmap: p.bake?.report,
+      cost: estimateCost({
+        stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: t.cores })),
+      }),
       exit: p.verification.exit,
     };
     ctx.write({ name: 'report.json', data: `${JSON.stringify(report, null, 2)}\n` });
     const pngs = [...p.preview.images, ...(p.check.flipImage ? [p.check.flipImage] : [])];
-    ctx.write({ name: 'report.html', data: renderReportHtml(report, Object.fromEntries(pngs.map((f) => [f.name, f.data]))) });
+    ctx.write({
+      name: 'report.html',
+      data: renderReportHtml(report, Object.fromEntries(pngs.map((f) => [f.name, f.data]))),
+    });
     return { report };
   },
 });

@@ -47,28 +47,56 @@ export const splatStage = defineStage({
     const splatScene = filterPrimitives(scene, (n) => decisions.get(n)?.splatPrimitives ?? 'none');
     const splatLit = withEnvironmentSun(splatScene, environment);
     const { textures } = await decodeSceneTextures(splatScene);
-    const nodes = splatNodes.map((d) => d.node), iterations = splatIterations(o.profile, o.splatIterations);
+    const nodes = splatNodes.map((d) => d.node),
+      iterations = splatIterations(o.profile, o.splatIterations);
     let choice: SplatChoice;
     let model: GaussianModel;
     if (iterations === 0) {
       choice = { kept: 'conversion', iterations: 0, targets: 'none', seconds: 0 };
-      model = await convertScene(splatScene, { budget: o.profile.splat.budget, textures, seed: 1, nodes, onProgress: (f) => ctx.progress(f) });
+      model = await convertScene(splatScene, {
+        budget: o.profile.splat.budget,
+        textures,
+        seed: 1,
+        nodes,
+        onProgress: (f) => ctx.progress(f),
+      });
     } else {
       // Targets are path traced with the bake's transport (the objects alone, over black), so the splats learn
       // the lighting the before/after check and the verifier compare with; the direct conversion carries only
       // unlit material colours. Fixed iterations: no wall-clock planning, reproducible.
       const r = await trainObjectSplats(splatScene, {
-        profile: o.profile.splat, nodes, textures, iterations, seed: 1, backend: o.backend, signal: ctx.signal,
-        renderTarget: (v) => renderPathtraced(splatLit, v, { spp: SPLAT_TARGET_SPP, bounces: o.profile.bake.bounces, seed: 11, sky: environment?.sky, signal: ctx.signal, backend: o.backend }),
+        profile: o.profile.splat,
+        nodes,
+        textures,
+        iterations,
+        seed: 1,
+        backend: o.backend,
+        signal: ctx.signal,
+        renderTarget: (v) =>
+          renderPathtraced(splatLit, v, {
+            spp: SPLAT_TARGET_SPP,
+            bounces: o.profile.bake.bounces,
+            seed: 11,
+            sky: environment?.sky,
+            signal: ctx.signal,
+            backend: o.backend,
+          }),
         onProgress: (p) => ctx.progress(STEP_START[p.stage] + p.fraction * STEP_SHARE[p.stage], p.detail),
       });
       const trainedWins = r.heldOutPsnr > r.conversionPsnr;
       model = trainedWins ? r.model : r.conversion;
       choice = {
-        kept: trainedWins ? 'trained' : 'conversion', iterations: r.iterations, targets: 'pathtrace',
-        heldOutPsnr: r.heldOutPsnr, conversionPsnr: r.conversionPsnr, gaussians: model.count, seconds: r.seconds.total,
+        kept: trainedWins ? 'trained' : 'conversion',
+        iterations: r.iterations,
+        targets: 'pathtrace',
+        heldOutPsnr: r.heldOutPsnr,
+        conversionPsnr: r.conversionPsnr,
+        gaussians: model.count,
+        seconds: r.seconds.total,
       };
-      ctx.log(`splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations, ${r.seconds.total.toFixed(1)} s)`);
+      ctx.log(
+        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations, ${r.seconds.total.toFixed(1)} s)`,
+      );
     }
     // Verified against the objects it replaces; the SPZ is what ships (the PLY carries the same Gaussians).
     const artifact = encodeSplats(model, 'spz');

@@ -34,58 +34,120 @@ type Thresholds = { psnr: number; ssim: number; flip: number };
 
 export const verifyStage = defineStage({
   name: 'verify',
-  needs: ['inputBytes', 'scene', 'analysis', 'decisions', 'environment', 'bake', 'splats', 'shipped', 'preview', 'check'],
+  needs: [
+    'inputBytes',
+    'scene',
+    'analysis',
+    'decisions',
+    'environment',
+    'bake',
+    'splats',
+    'shipped',
+    'preview',
+    'check',
+  ],
   produces: ['verification'],
   device: nativeDevice,
   async run({ inputBytes, scene, analysis, decisions, environment, bake, splats, shipped, preview, check }, ctx) {
     const o = ctx.options;
-    if (o.noVerify) return { verification: { summary: { verdict: 'skipped', reason: '--no-verify', metrics: {}, samples: 0, nodes: [], byzantine: [] }, exit: unverifiedExit(check.exit) } };
+    if (o.noVerify)
+      return {
+        verification: {
+          summary: { verdict: 'skipped', reason: '--no-verify', metrics: {}, samples: 0, nodes: [], byzantine: [] },
+          exit: unverifiedExit(check.exit),
+        },
+      };
     if (check.exit.code !== EXIT.OK) return { verification: { summary: undefined, exit: check.exit } };
     const q = o.profile.quality;
     const thresholds = { psnr: q.psnr, ssim: q.ssim, flip: q.flip };
     const complexity = analysis.objects.reduce((s, x) => Math.max(s, x.scores.complexity.value), 0);
     // The glTF is judged against the input without the objects that became splats (they are the splat job's).
-    const gltfReference = splats ? await sceneToGlb(withoutSplatPrimitives(scene, decisions))
-      : isGlbBytes(inputBytes) ? inputBytes : await sceneToGlb(scene); // a .gltf's JSON alone lacks its buffers and images
+    const gltfReference = splats
+      ? await sceneToGlb(withoutSplatPrimitives(scene, decisions))
+      : isGlbBytes(inputBytes)
+        ? inputBytes
+        : await sceneToGlb(scene); // a .gltf's JSON alone lacks its buffers and images
     // The nodes light the reference as the bake was lit, and expose both images as the own check did.
     const exposure = preview.exposure;
-    const renderLight = { exposure, ...(environment ? { environment: { sky: environment.sky, ...(environment.sun ? { sun: environment.sun } : {}) } } : {}) };
-    const jobs: VerifyJob[] = [{
-      file: 'scene.glb', certificate: 'certificate.json', kind: 'lightmap-gltf', reference: gltfReference, artifact: shipped.glb,
-      // Baked lighting can only be judged against light transport, so a bake is always checked path traced;
-      // the profile's renderer choice sets the cost and what unbaked scenes are compared with. The crops are
-      // box-filtered 2×2 only, so their path noise weighs on SSIM: on the Cornell box, exposed to its key, a correct
-      // bake scored a median SSIM of 0.945 at 128 spp. Path-traced profiles (SSIM ≥ 0.95) ask 256 spp, the others
-      // (≥ 0.90–0.92) 128.
-      render: bake || o.profile.verification.renderer === 'pathtrace'
-        ? { reference: 'pathtrace', spp: o.profile.verification.renderer === 'pathtrace' ? 256 : 128, bounces: o.profile.bake.bounces, pixels: 32, ...renderLight }
-        : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure },
-    }];
-    if (splats) jobs.push({
-      file: 'splats.spz', certificate: 'certificate-splats.json', kind: 'splat', reference: await sceneToGlb(splats.reference), artifact: splats.artifact,
-      // Compared with what the splats represent: trained splats learned path-traced views of these objects;
-      // splats converted from surfaces carry the unlit material colours.
-      render: splats.choice.kept === 'trained'
-        ? { reference: 'pathtrace', spp: 64, bounces: o.profile.bake.bounces, pixels: 32, ...renderLight }
-        : { reference: 'albedo', spp: 4, bounces: 0, pixels: 32, exposure },
-    });
+    const renderLight = {
+      exposure,
+      ...(environment
+        ? { environment: { sky: environment.sky, ...(environment.sun ? { sun: environment.sun } : {}) } }
+        : {}),
+    };
+    const jobs: VerifyJob[] = [
+      {
+        file: 'scene.glb',
+        certificate: 'certificate.json',
+        kind: 'lightmap-gltf',
+        reference: gltfReference,
+        artifact: shipped.glb,
+        // Baked lighting can only be judged against light transport, so a bake is always checked path traced;
+        // the profile's renderer choice sets the cost and what unbaked scenes are compared with. The crops are
+        // box-filtered 2×2 only, so their path noise weighs on SSIM: on the Cornell box, exposed to its key, a correct
+        // bake scored a median SSIM of 0.945 at 128 spp. Path-traced profiles (SSIM ≥ 0.95) ask 256 spp, the others
+        // (≥ 0.90–0.92) 128.
+        render:
+          bake || o.profile.verification.renderer === 'pathtrace'
+            ? {
+                reference: 'pathtrace',
+                spp: o.profile.verification.renderer === 'pathtrace' ? 256 : 128,
+                bounces: o.profile.bake.bounces,
+                pixels: 32,
+                ...renderLight,
+              }
+            : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure },
+      },
+    ];
+    if (splats)
+      jobs.push({
+        file: 'splats.spz',
+        certificate: 'certificate-splats.json',
+        kind: 'splat',
+        reference: await sceneToGlb(splats.reference),
+        artifact: splats.artifact,
+        // Compared with what the splats represent: trained splats learned path-traced views of these objects;
+        // splats converted from surfaces carry the unlit material colours.
+        render:
+          splats.choice.kept === 'trained'
+            ? { reference: 'pathtrace', spp: 64, bounces: o.profile.bake.bounces, pixels: 32, ...renderLight }
+            : { reference: 'albedo', spp: 4, bounces: 0, pixels: 32, exposure },
+      });
     const certs = await submit(o, jobs, thresholds, complexity, ctx.log);
     certs.forEach((c, i) => ctx.write({ name: jobs[i].certificate, data: `${JSON.stringify(c, null, 2)}\n` }));
     const cert = certs[0];
     const summary = (name: 'psnr' | 'ssim' | 'flip', direction: 'min' | 'max'): MetricSummary => {
       const m = cert.metrics[name];
       const threshold = q[name];
-      return { mean: m.median, ci: [m.lo, m.hi] as [number, number], threshold, direction, pass: direction === 'min' ? m.median >= threshold : m.median <= threshold };
+      return {
+        mean: m.median,
+        ci: [m.lo, m.hi] as [number, number],
+        threshold,
+        direction,
+        pass: direction === 'min' ? m.median >= threshold : m.median <= threshold,
+      };
     };
     const verification: NonNullable<OptimizeReport['verification']> = {
-      verdict: cert.verdict, reason: cert.reason,
+      verdict: cert.verdict,
+      reason: cert.reason,
       metrics: { psnr: summary('psnr', 'min'), ssim: summary('ssim', 'min'), flip: summary('flip', 'max') },
-      samples: cert.job.maxSamples, nodes: cert.nodes.map((n) => n.key.slice(0, 16)), byzantine: cert.nodes.filter((n) => n.flagged).map((n) => n.key.slice(0, 16)),
+      samples: cert.job.maxSamples,
+      nodes: cert.nodes.map((n) => n.key.slice(0, 16)),
+      byzantine: cert.nodes.filter((n) => n.flagged).map((n) => n.key.slice(0, 16)),
       logIndex: cert.log.index,
-      artifacts: certs.map((c, i) => ({ file: jobs[i].file, kind: jobs[i].kind, verdict: c.verdict, reason: c.reason, certificate: jobs[i].certificate, reference: c.job.render?.reference ?? 'default' })),
+      artifacts: certs.map((c, i) => ({
+        file: jobs[i].file,
+        kind: jobs[i].kind,
+        verdict: c.verdict,
+        reason: c.reason,
+        certificate: jobs[i].certificate,
+        reference: c.job.render?.reference ?? 'default',
+      })),
     };
     // Every artifact must pass: the overall verdict is the glTF's unless another artifact was rejected.
-    const rejected = certs.map((c, i) => ({ file: jobs[i].file, verdict: c.verdict, reason: c.reason })).filter((x) => x.verdict === 'rejected');
+    const rejected = certs
+      .map((c, i) => ({ file: jobs[i].file, verdict: c.verdict, reason: c.reason }))
+      .filter((x) => x.verdict === 'rejected');
     if (rejected.length) {
       verification.verdict = 'rejected';
       verification.reason = rejected.map((x) => `${x.file}: ${x.reason}`).join('; ');
@@ -95,7 +157,13 @@ export const verifyStage = defineStage({
 });
 
 /** Submits every artifact to one engine (embedded unless given) and returns their certificates in order. */
-async function submit(o: OptimizeOptions, jobs: VerifyJob[], thresholds: Thresholds, complexity: number, log: (m: string) => void): Promise<Certificate[]> {
+async function submit(
+  o: OptimizeOptions,
+  jobs: VerifyJob[],
+  thresholds: Thresholds,
+  complexity: number,
+  log: (m: string) => void,
+): Promise<Certificate[]> {
   let embedded: EmbeddedTrust | undefined;
   let client: TrustClient;
   if (o.engine) client = new TrustClient({ url: o.engine.url, apiKey: o.engine.apiKey });
@@ -104,21 +172,35 @@ async function submit(o: OptimizeOptions, jobs: VerifyJob[], thresholds: Thresho
     // Local nodes are live processes of this run; a heavy scene keeps each busy for minutes on a small machine, so
     // the engine's reassignment timeout (meant for vanished nodes) and the wait are those of a long job.
     embedded = await startEmbeddedTrust({
-      dataDir: join(o.cache.dir, 'trust'), quorum: Math.min(3, o.profile.verification.quorum), serveArgs: ['--assign-timeout-ms', String(VERIFY_TIMEOUT_MS)],
+      dataDir: join(o.cache.dir, 'trust'),
+      quorum: Math.min(3, o.profile.verification.quorum),
+      serveArgs: ['--assign-timeout-ms', String(VERIFY_TIMEOUT_MS)],
     });
     client = embedded.client();
   }
   try {
     // Submitted together so the nodes work on both at once; certificates come back in job order.
     const ids = [];
-    for (const j of jobs) ids.push(await client.submitJob({
-      // No claimed metrics: the own check measures the whole view after a 4×4 filter, the nodes random crops after
-      // 2×2, so its numbers are not a claim about what they measure (the engine rejects claims it cannot reproduce).
-      referenceScene: j.reference, artifact: j.artifact, kind: j.kind, thresholds, claimedMetrics: {}, render: j.render,
-      complexity, confidence: o.profile.verification.confidence, profile: o.profile.name,
-      quorum: embedded ? Math.min(3, o.profile.verification.quorum) : o.profile.verification.quorum,
-    }));
-    return await Promise.all(ids.map((id) => client.waitForCertificate(id, { signal: o.signal, timeoutMs: VERIFY_TIMEOUT_MS })));
+    for (const j of jobs)
+      ids.push(
+        await client.submitJob({
+          // No claimed metrics: the own check measures the whole view after a 4×4 filter, the nodes random crops after
+          // 2×2, so its numbers are not a claim about what they measure (the engine rejects claims it cannot reproduce).
+          referenceScene: j.reference,
+          artifact: j.artifact,
+          kind: j.kind,
+          thresholds,
+          claimedMetrics: {},
+          render: j.render,
+          complexity,
+          confidence: o.profile.verification.confidence,
+          profile: o.profile.name,
+          quorum: embedded ? Math.min(3, o.profile.verification.quorum) : o.profile.verification.quorum,
+        }),
+      );
+    return await Promise.all(
+      ids.map((id) => client.waitForCertificate(id, { signal: o.signal, timeoutMs: VERIFY_TIMEOUT_MS })),
+    );
   } finally {
     client.close();
     await embedded?.stop();
