@@ -76,6 +76,11 @@ inline void throw_if_failed(Napi::Env env, const ote::Result& r, const char* fn,
   if (!r) throw Napi::RangeError::New(env, std::string(fn) + ": " + path + "." + r.message);
 }
 
+// The same for a message that already names its argument ("camera.width must be ...").
+inline void throw_if_failed(Napi::Env env, const ote::Result& r, const char* fn) {
+  if (!r) throw Napi::RangeError::New(env, std::string(fn) + ": " + r.message);
+}
+
 // Numeric options of an API struct from a JS object: each option of `table` (ote/options.h) the object has is
 // handed to the API's set_option, which checks its range; absent ones keep the struct's defaults.
 template <class S, size_t N>

@@ -42,10 +42,10 @@ Model model_arg(const Napi::Object& o, const char* fn) {
   g.count = int(n / 3);
   g.sh_stride = int(number_field(o, fn, "model", "shStride"));
   g.sh_degree = int(number_field(o, fn, "model", "shDegree"));
-  if (g.sh_stride < 1 || g.sh_stride > 16 || g.sh_degree < 0 || g.sh_degree > 3 ||
-      (g.sh_degree + 1) * (g.sh_degree + 1) > g.sh_stride)
-    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": model.shDegree " + std::to_string(g.sh_degree) +
-                                             " does not fit model.shStride " + std::to_string(g.sh_stride));
+  // Array pointers are set below; the shape checks are the API's (check_model), before any length is computed.
+  Model shape = g;
+  shape.count = 0;
+  throw_if_failed(o.Env(), check_model(shape), fn);
   const size_t N = size_t(g.count);
   g.log_scales = sized_field<float>(o, fn, "model", "logScales", 3 * N);
   g.quats = sized_field<float>(o, fn, "model", "quats", 4 * N);
@@ -68,10 +68,7 @@ Camera camera_arg(const Napi::Object& o, const char* fn) {
   c.height = int(number_field(o, fn, "camera", "height"));
   c.znear = float(number_field(o, fn, "camera", "znear"));
   c.zfar = float(number_field(o, fn, "camera", "zfar"));
-  if (c.width < 1 || c.height < 1 || c.width > 16384 || c.height > 16384)
-    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": camera width and height must be in 1..16384");
-  if (!(c.fx > 0) || !(c.fy > 0) || !(c.znear > 0) || !(c.zfar > c.znear))
-    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": camera needs fx, fy > 0 and 0 < znear < zfar");
+  throw_if_failed(o.Env(), check_camera(c), fn);
   return c;
 }
 
@@ -187,7 +184,7 @@ Napi::Value SplatTrainStep(const Napi::CallbackInfo& info) {
   adam->lr_sh_dc = float(number_field(ao, fn, "adam", "lrShDc"));
   adam->lr_sh_rest = float(number_field(ao, fn, "adam", "lrShRest"));
   adam->step = int(number_field(ao, fn, "adam", "step"));
-  if (adam->step < 1) throw Napi::RangeError::New(env, std::string(fn) + ": adam.step must be >= 1");
+  throw_if_failed(env, check_adam(*adam), fn);
   // The model's arrays are the parameters Adam updates in place.
   auto params = std::make_shared<Params>(Params{const_cast<float*>(g.means), const_cast<float*>(g.log_scales),
                                                 const_cast<float*>(g.quats), const_cast<float*>(g.opacity),
@@ -270,7 +267,7 @@ Adam adam_hyper(const Napi::Object& ao, const char* fn) {
   a.lr_sh_dc = float(number_field(ao, fn, "adam", "lrShDc"));
   a.lr_sh_rest = float(number_field(ao, fn, "adam", "lrShRest"));
   a.step = int(number_field(ao, fn, "adam", "step"));
-  if (a.step < 1) throw Napi::RangeError::New(ao.Env(), std::string(fn) + ": adam.step must be >= 1");
+  throw_if_failed(ao.Env(), check_adam(a), fn);
   return a;
 }
 

@@ -1,7 +1,9 @@
 // Backend dispatch for the splat rasterizer, the training loss (L1 + D-SSIM with its gradient) and Adam.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "ote/splat/splat.h"
@@ -12,11 +14,7 @@ namespace ote {
 namespace splat {
 namespace {
 
-bool valid(const Model& g, const Camera& c) {
-  if (g.count < 0 || (g.count && (!g.means || !g.log_scales || !g.quats || !g.opacity || !g.sh))) return false;
-  if (g.sh_stride < 1 || g.sh_stride > 16 || g.sh_degree < 0 || sh_coeff_count(g.sh_degree) > g.sh_stride) return false;
-  return c.width > 0 && c.height > 0 && c.fx > 0 && c.fy > 0 && c.znear > 0 && c.zfar > c.znear;
-}
+bool valid(const Model& g, const Camera& c) { return check_model(g) && check_camera(c); }
 
 // Gradients given directly by the caller.
 struct GivenLoss final : FrameLoss {
@@ -58,6 +56,54 @@ void blur(const float* in, float* out, float* tmp, int W, int H) {
 }
 
 }  // namespace
+
+namespace {
+std::string num(double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+bool finite_at_least(float v, float lo) { return std::isfinite(v) && v >= lo; }
+}  // namespace
+
+Result check_model(const Model& g) {
+  if (g.count < 0) return Result::invalid("model.count must be >= 0, got " + std::to_string(g.count));
+  if (g.count && (!g.means || !g.log_scales || !g.quats || !g.opacity || !g.sh))
+    return Result::invalid("model needs means, logScales, quats, opacity and sh");
+  if (g.sh_stride < 1 || g.sh_stride > 16)
+    return Result::invalid("model.shStride must be an integer in [1, 16], got " + std::to_string(g.sh_stride));
+  if (g.sh_degree < 0 || g.sh_degree > 3 || sh_coeff_count(g.sh_degree) > g.sh_stride)
+    return Result::invalid("model.shDegree must be an integer in [0, 3] whose (shDegree + 1)^2 coefficients fit "
+                           "model.shStride " + std::to_string(g.sh_stride) + ", got " + std::to_string(g.sh_degree));
+  return Result::ok();
+}
+
+Result check_camera(const Camera& c) {
+  if (c.width < 1 || c.width > 16384)
+    return Result::invalid("camera.width must be an integer in [1, 16384], got " + std::to_string(c.width));
+  if (c.height < 1 || c.height > 16384)
+    return Result::invalid("camera.height must be an integer in [1, 16384], got " + std::to_string(c.height));
+  if (!(c.fx > 0) || !std::isfinite(c.fx)) return Result::invalid("camera.fx must be a finite number > 0, got " + num(c.fx));
+  if (!(c.fy > 0) || !std::isfinite(c.fy)) return Result::invalid("camera.fy must be a finite number > 0, got " + num(c.fy));
+  if (!std::isfinite(c.cx) || !std::isfinite(c.cy)) return Result::invalid("camera.cx and camera.cy must be finite");
+  if (!(c.znear > 0) || !(c.zfar > c.znear))
+    return Result::invalid("camera needs 0 < znear < zfar, got znear " + num(c.znear) + ", zfar " + num(c.zfar));
+  return Result::ok();
+}
+
+Result check_adam(const Adam& a) {
+  if (a.step < 1) return Result::invalid("adam.step must be an integer >= 1, got " + std::to_string(a.step));
+  const struct { const char* name; float v; } rates[] = {
+      {"lrMeans", a.lr_means}, {"lrScales", a.lr_scales}, {"lrQuats", a.lr_quats},
+      {"lrOpacity", a.lr_opacity}, {"lrShDc", a.lr_sh_dc}, {"lrShRest", a.lr_sh_rest},
+  };
+  for (const auto& r : rates)
+    if (!finite_at_least(r.v, 0.f)) return Result::invalid(std::string("adam.") + r.name + " must be a finite number >= 0, got " + num(r.v));
+  if (!(a.beta1 >= 0.f && a.beta1 < 1.f) || !(a.beta2 >= 0.f && a.beta2 < 1.f))
+    return Result::invalid("adam.beta1 and adam.beta2 must be in [0, 1)");
+  if (!(a.eps > 0.f)) return Result::invalid("adam.eps must be > 0, got " + num(a.eps));
+  return Result::ok();
+}
 
 double image_loss(const float* rgb, const float* target, int W, int H, float lambda, float* d_rgb, double* ssim_out) {
   const size_t n = size_t(W) * H;
@@ -163,7 +209,7 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
 Status train_step(const Model& g, Params& p, const Camera& c, const RenderOptions& o, const float* target,
                   float lambda, Adam& adam, Grads& grads, Image& out, double* loss_out, Stats* stats,
                   Backend backend, const JobControl& ctl) {
-  if (!valid(g, c) || !target) return Status::InvalidArgument;
+  if (!valid(g, c) || !target || !check_adam(adam)) return Status::InvalidArgument;
   TrainLoss loss;
   loss.target = target, loss.width = c.width, loss.height = c.height, loss.lambda = lambda;
   const Status st = resolve_backend(backend) == Backend::Cuda ? backward_cuda(g, c, o, loss, grads, out, stats, ctl)

@@ -127,4 +127,37 @@ test('lightmap UV options and inputs: the core says what is wrong', async () => 
   );
 });
 
+test('the splat API checks its model, camera and Adam inputs; the binding forwards the message', async () => {
+  const { createModel } = await import('../../src/scene/gaussians.js');
+  const { renderSplats, splatTrainStep, createAdam, createGrads } = await import('../../src/native/splat.js');
+  const { splatCamera } = await import('../../src/native/splat-camera.js');
+  const { lookAt } = await import('../../src/scene/view.js');
+  const model = createModel(4, 1);
+  const view = { cameraToWorld: lookAt([0, 0, 5], [0, 0, 0]), yfov: 0.8, width: 16, height: 16, znear: 0.1, zfar: 100 };
+  const cam = splatCamera(view);
+  await rejects(
+    () => renderSplats(model, { ...cam, width: 0 }),
+    /^splatRender: camera\.width must be an integer in \[1, 16384\], got 0$/,
+  );
+  await rejects(
+    () => renderSplats(model, { ...cam, znear: 200 }),
+    /^splatRender: camera needs 0 < znear < zfar, got znear 200, zfar 100$/,
+  );
+  const lr = { means: -1, scales: 0.005, quats: 0.001, opacity: 0.05, shDc: 0.0025, shRest: 0.000125 };
+  await rejects(
+    () => splatTrainStep(model, cam, new Float32Array(3 * 16 * 16), createAdam(model), lr, createGrads(model)),
+    /^splatTrainStep: adam\.lrMeans must be a finite number >= 0, got -1$/,
+  );
+  // The same inputs with a valid rate train.
+  const r = await splatTrainStep(
+    model,
+    cam,
+    new Float32Array(3 * 16 * 16),
+    createAdam(model),
+    { ...lr, means: 0.00016 },
+    createGrads(model),
+  );
+  assert.ok(Number.isFinite(r.loss));
+});
+
 test.run();

@@ -7,6 +7,7 @@
 
 #include "../device.h"
 #include "../job_control.h"
+#include "../result.h"
 #include "param_layout.h"
 #include "splat_math.h"
 
@@ -59,6 +60,17 @@ struct Params {
   float* opacity;
   float* sh;
 };
+
+// Checks of the inputs every entry point below makes first (returning InvalidArgument), with the message naming
+// the field as callers spell it; bindings forward it ("splatRender: camera.width must be an integer in [1, 16384],
+// got 0") instead of checking again. Host only.
+//   check_model:  count >= 0 with every array set; shStride in [1, 16]; shDegree in [0, 3] with (shDegree+1)^2 <=
+//                 shStride
+//   check_camera: width and height in [1, 16384]; fx, fy > 0; cx, cy finite; 0 < znear < zfar
+//   check_adam:   step >= 1; learning rates finite and >= 0; beta1, beta2 in [0, 1); eps > 0
+Result check_model(const Model& model);
+Result check_camera(const Camera& cam);
+Result check_adam(const Adam& adam);
 
 Status render(const Model& model, const Camera& cam, const RenderOptions& opts, Image& out, Stats* stats,
               Backend backend, const JobControl& ctl);
