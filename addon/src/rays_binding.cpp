@@ -21,6 +21,7 @@
 #include "native_job.h"
 #include "ote/bake/packed.h"
 #include "ote/bvh/scene_bvh.h"
+#include "ote/ray/render_options.h"
 #include "ote/ray/render.h"
 
 namespace ote_addon {
@@ -222,32 +223,16 @@ Napi::Value RenderView(const Napi::CallbackInfo& info) {
   const float* cam = typed_field<float>(po, fn, "params", "cameraToWorld", n);
   expect_length(env, fn, "params.cameraToWorld", n, 16);
   std::copy(cam, cam + 16, p->camera_to_world);
-  auto num = [&](const char* key, double fallback) { return number_option(po, key, fallback, fn); };
-  p->yfov = float(num("yfov", 0.8));
-  p->width = uint32_t(num("width", 0));
-  p->height = uint32_t(num("height", 0));
-  if (p->width == 0 || p->height == 0 || p->width > 32768 || p->height > 32768)
-    throw Napi::RangeError::New(env, std::string(fn) + ": params.width and params.height must be in 1..32768");
-  if (!(p->yfov > 0 && p->yfov < 3.14159f))
-    throw Napi::RangeError::New(env, std::string(fn) + ": params.yfov must be in (0, pi) radians");
-  p->znear = float(num("znear", 1e-3));
-  p->zfar = float(num("zfar", INFINITY));
-  p->mode = ote::RenderMode(int(num("mode", 0)));
-  if (int(p->mode) < 0 || int(p->mode) > 4) throw Napi::RangeError::New(env, std::string(fn) + ": params.mode is out of range");
-  p->spp = uint32_t(std::max(1.0, num("spp", 1)));
-  p->ao_samples = uint32_t(std::max(0.0, num("aoSamples", 8)));
-  p->ao_distance = float(num("aoDistance", 1.0));
-  p->seed = uint32_t(num("seed", 0));
+  // Ranges and defaults are the renderer's (ote/ray/render_options.h); this only moves numbers across.
+  read_number_options(po, fn, "params", ote::kRenderViewOptions, *p);
+  p->mode = ote::RenderMode(int(number_option(po, "mode", double(int(p->mode)), fn)));
   const float* sun = typed_field<float>(po, fn, "params", "sunDirection", n, true);
   if (sun) expect_length(env, fn, "params.sunDirection", n, 3);
-  const float default_sun[3] = {0.36f, 0.85f, 0.39f};
-  for (int a = 0; a < 3; ++a) p->sun_dir[a] = sun ? sun[a] : default_sun[a];
-  const float l = std::sqrt(p->sun_dir[0] * p->sun_dir[0] + p->sun_dir[1] * p->sun_dir[1] + p->sun_dir[2] * p->sun_dir[2]);
-  if (!(l > 0)) throw Napi::RangeError::New(env, std::string(fn) + ": params.sunDirection must be non-zero");
-  for (float& v : p->sun_dir) v /= l;
+  if (sun) std::copy(sun, sun + 3, p->sun_dir);
   const float* bg = typed_field<float>(po, fn, "params", "background", n, true);
   if (bg) expect_length(env, fn, "params.background", n, 4);
-  for (int c = 0; c < 4; ++c) p->background[c] = bg ? bg[c] : 0.0f;
+  if (bg) std::copy(bg, bg + 4, p->background);
+  throw_if_failed(env, ote::check_render_params(*p), fn, "params");
 
   p->material_color = typed_field<float>(mats, fn, "materials", "baseColor", n, true);
   if (n % 4) throw Napi::RangeError::New(env, std::string(fn) + ": materials.baseColor length is not a multiple of 4");
@@ -257,7 +242,7 @@ Napi::Value RenderView(const Napi::CallbackInfo& info) {
   if (p->triangle_material) expect_length(env, fn, "materials.triangleMaterial", n, box->bvh.flat_triangle_count());
   const float* dc = typed_field<float>(mats, fn, "materials", "defaultColor", n, true);
   if (dc) expect_length(env, fn, "materials.defaultColor", n, 4);
-  for (int c = 0; c < 4; ++c) p->default_color[c] = dc ? dc[c] : 0.8f;
+  if (dc) std::copy(dc, dc + 4, p->default_color);
   // What camera rays see through (alpha cut-outs, back faces of single-sided materials): materials.surface, packed
   // as for the bake (ote/bake/packed.h, unpack_materials) with its texture table and UV0. Without it every surface is opaque
   // and single-sided, glTF's default material.

@@ -1,6 +1,9 @@
 // Backend dispatch for the ray-tracing core's batch entry points.
 #include "ote/bvh/scene_bvh.h"
 #include "ote/ray/render.h"
+#include "ote/ray/render_options.h"
+
+#include <cmath>
 
 namespace ote {
 
@@ -11,9 +14,13 @@ Status trace_rays(const SceneBvh& bvh, const RayBatch& rays, HitBatch& hits, Bac
 }
 
 Status render_view(const SceneBvh& bvh, const RenderParams& p, float* rgba, Backend backend, const JobControl& ctl) {
-  if (!rgba || p.width == 0 || p.height == 0 || !(p.yfov > 0.0f && p.yfov < 3.14159f)) return Status::InvalidArgument;
-  if (resolve_backend(backend) == Backend::Cuda) return render_view_cuda(bvh, p, rgba, ctl);
-  return render_view_cpu(bvh, p, rgba, ctl);
+  if (!rgba || !check_render_params(p)) return Status::InvalidArgument;
+  // The shading reads a unit sun direction.
+  RenderParams q = p;
+  const float l = std::sqrt(q.sun_dir[0] * q.sun_dir[0] + q.sun_dir[1] * q.sun_dir[1] + q.sun_dir[2] * q.sun_dir[2]);
+  for (float& v : q.sun_dir) v /= l;
+  if (resolve_backend(backend) == Backend::Cuda) return render_view_cuda(bvh, q, rgba, ctl);
+  return render_view_cpu(bvh, q, rgba, ctl);
 }
 
 }  // namespace ote

@@ -381,7 +381,7 @@ static void test_render_smoke() {
   const float cam[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 4, 1};
   std::copy(cam, cam + 16, p.camera_to_world);
   p.yfov = 0.8f, p.width = 32, p.height = 24, p.znear = 0.01f, p.zfar = 100, p.mode = RenderMode::Shaded, p.spp = 4;
-  p.ao_samples = 4, p.ao_distance = 1, p.sun_dir[2] = 1, p.default_color[0] = p.default_color[1] = p.default_color[2] = 0.8f;
+  p.ao_samples = 4, p.ao_distance = 1, p.sun_dir[0] = 0, p.sun_dir[1] = 0, p.sun_dir[2] = 1, p.default_color[0] = p.default_color[1] = p.default_color[2] = 0.8f;
   std::vector<float> img(4 * 32 * 24);
   CHECK(render_view(b, p, img.data(), Backend::Cpu, JobControl{}) == Status::Ok, "render failed");
   const float* centre = &img[4 * (12 * 32 + 16)];

@@ -97,6 +97,30 @@ test('the preview renderer reads the same records through the same checks', asyn
         ),
       /renderView: materials\.surface\.materials\[0\]\.baseColorTexture\.texture must be -1 or a texture of the table \(0\), got 3/,
     );
+    // The renderer's own params: ranges from its option table, the rest from check_render_params.
+    const params = {
+      cameraToWorld: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 4, 1]),
+      yfov: 0.8,
+      width: 4,
+      height: 4,
+      znear: 0.01,
+      zfar: 100,
+      mode: 0,
+      spp: 1,
+      aoSamples: 0,
+      aoDistance: 1,
+      seed: 0,
+    };
+    const render = (p: object) => () =>
+      addon().renderView(bvh.handle, { ...params, ...p }, {}, new Float32Array(64), {});
+    assert.throws(render({ width: 0 }), /^renderView: params\.width must be an integer in \[1, 32768\], got 0$/);
+    assert.throws(render({ spp: 0 }), /^renderView: params\.spp must be an integer in \[1, 1048576\], got 0$/);
+    assert.throws(render({ mode: 7 }), /^renderView: params\.mode must be 0 \(albedo\).*got 7$/);
+    assert.throws(render({ znear: 5, zfar: 1 }), /params\.znear and zfar must satisfy 0 <= znear < zfar, got 5 and 1/);
+    assert.throws(
+      render({ sunDirection: new Float32Array(3) }),
+      /params\.sunDirection must be a finite, non-zero vector/,
+    );
   } finally {
     addon().disposeSceneBvh(bvh.handle);
   }

@@ -14,29 +14,33 @@ namespace ote {
 
 enum class RenderMode : int { Albedo = 0, Normals = 1, AmbientOcclusion = 2, Shaded = 3, Depth = 4 };
 
+// Defaults are the member initializers; ranges and cross-field rules are checked once, on the host
+// (ray/render_options.h: kRenderViewOptions, check_render_params), before render_view dispatches.
 struct RenderParams {
-  float camera_to_world[16];  // column-major, rigid; the camera looks down its local -Z with +Y up (glTF)
-  float yfov;                 // vertical field of view, radians
-  uint32_t width, height;
-  float znear, zfar;
-  RenderMode mode;
-  uint32_t spp;               // samples per pixel (stratified jitter; 1 = pixel centres)
-  uint32_t ao_samples;        // hemisphere rays per camera sample for AmbientOcclusion and Shaded
-  float ao_distance;          // occluders farther than this do not darken
-  uint32_t seed;
-  float sun_dir[3];           // Shaded: unit direction towards the key light, world space
-  float background[4];        // linear RGBA of pixels that miss
+  float camera_to_world[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};  // column-major, rigid; the camera
+                                                                              // looks down its local -Z, +Y up (glTF)
+  float yfov = 0.8f;          // vertical field of view, radians, in (0, pi)
+  uint32_t width = 0, height = 0;  // pixels, each in [1, 32768]; no default
+  float znear = 1e-3f, zfar = INFINITY;  // 0 <= znear < zfar
+  RenderMode mode = RenderMode::Albedo;
+  uint32_t spp = 1;           // samples per pixel (stratified jitter; 1 = pixel centres)
+  uint32_t ao_samples = 8;    // hemisphere rays per camera sample for AmbientOcclusion and Shaded
+  float ao_distance = 1.0f;   // occluders farther than this do not darken
+  uint32_t seed = 0;
+  float sun_dir[3] = {0.36f, 0.85f, 0.39f};  // Shaded: direction towards the key light, world space (render_view
+                                             // normalizes it; it must not be zero)
+  float background[4] = {0, 0, 0, 0};        // linear RGBA of pixels that miss
   // Materials: base colour factor (linear RGBA) per material; per FlatScene triangle the material index (-1 or
   // out of range = default_color). Any may be null.
-  const float* material_color;
-  uint32_t material_count;
-  const int32_t* triangle_material;
-  uint32_t triangle_count;
-  float default_color[4];
+  const float* material_color = nullptr;
+  uint32_t material_count = 0;
+  const int32_t* triangle_material = nullptr;
+  uint32_t triangle_count = 0;
+  float default_color[4] = {0.8f, 0.8f, 0.8f, 0.8f};
   // What camera rays see through, by the rule every renderer shares (bake/surface.h passes_through): alpha
   // cut-outs (materials, UV0 and the base-colour textures' alpha) and back faces of single-sided materials. AO and
   // shadow rays pass cut-outs only. srgb_to_linear is not read. Zero-initialized: opaque and single-sided.
-  SurfaceView surface;
+  SurfaceView surface{};
 };
 
 // Render into `rgba` (width * height * 4 floats, linear, top row first; alpha = coverage).
