@@ -14,6 +14,7 @@
 #include <immintrin.h>
 #endif
 
+#include "ote/cpu_simd.h"
 #include "ote/splat/splat.h"
 #include "ote/thread_pool.h"
 
@@ -118,17 +119,6 @@ struct ThreadScratch {
 ThreadScratch& scratch() {
   thread_local ThreadScratch s;
   return s;
-}
-
-// The SIMD blender is used when the CPU has AVX2 + FMA, unless OTE_SIMD=0 (read per call, so tests can compare).
-bool use_avx2() {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  const char* env = std::getenv("OTE_SIMD");
-  return has && !(env && env[0] == '0');
-#else
-  return false;
-#endif
 }
 
 // Per-tile blend state for one 8-pixel row segment, and what the tile writes out.
@@ -558,7 +548,7 @@ Status forward(const Model& g, const Camera& cam, const RenderOptions& opts, Fra
   }
   const TileOut o{out.rgb, out.alpha, out.depth, keep_for_backward ? f.T_final.data() : nullptr,
                   keep_for_backward ? f.n_contrib.data() : nullptr, opts.background, W};
-  const bool simd = use_avx2();
+  const bool simd = use_simd_avx2();
   st = parallel_for(uint64_t(tiles), 4, [&](uint64_t b, uint64_t e) {
     ThreadScratch& scr = scratch();
     std::vector<TileSplat>& local = scr.local;
@@ -628,7 +618,7 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   slot.resize(f.ids.size());  // each tile zeroes its own range below
   const float* bg = opts.background;
   const TileBackward ctx{f, d_rgb, d_alpha, d_depth, bg, slot.data(), W, TX};
-  const bool simd = use_avx2();
+  const bool simd = use_simd_avx2();
   st = parallel_for(uint64_t(tiles), 1, [&](uint64_t b, uint64_t e) {
     for (uint64_t t = b; t < e; ++t) {
       const uint32_t s0 = f.tile_start[t], s1 = f.tile_start[t + 1];

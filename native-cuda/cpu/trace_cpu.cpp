@@ -2,8 +2,8 @@
 // The per-ray work is the OTE_HD traversal of ray/traverse.h, the same code the CUDA kernels run.
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 
+#include "ote/cpu_simd.h"
 #include "ote/thread_pool.h"
 #include "trace_cpu_loops.h"
 
@@ -11,24 +11,16 @@ namespace ote {
 
 namespace {
 
-#if defined(OTE_AVX2_TU)
-bool use_avx2() {
-  // OTE_NO_AVX2=1 forces the baseline path (to compare the two, or to match another machine's results).
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !std::getenv("OTE_NO_AVX2");
-  return ok;
-}
-#endif
-
 void trace_range(const SceneBvhView& v, const RayBatch& rays, HitBatch& hits, uint64_t b, uint64_t e) {
 #if defined(OTE_AVX2_TU)
-  if (use_avx2()) return trace_range_avx2(v, rays, hits, b, e);
+  if (use_simd_avx2()) return trace_range_avx2(v, rays, hits, b, e);
 #endif
   trace_loop(v, rays, hits, b, e);
 }
 
 void render_range(const SceneBvhView& v, const RenderParams& p, float* rgba, uint32_t x0, uint32_t y0) {
 #if defined(OTE_AVX2_TU)
-  if (use_avx2()) return render_range_avx2(v, p, rgba, x0, y0);
+  if (use_simd_avx2()) return render_range_avx2(v, p, rgba, x0, y0);
 #endif
   render_tile(v, p, rgba, x0, y0);
 }

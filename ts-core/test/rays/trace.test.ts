@@ -396,8 +396,8 @@ test('cylinder_engine_2: the world BVH (meshes drawn once, and copies of shared 
   for (const b of [separate, once, world]) b.dispose();
 });
 
-test('the AVX2 loops and the baseline loops (OTE_NO_AVX2=1) return the same hits on an instanced scene', () => {
-  // Each run in its own process: the addon picks its loops once. The atrium's 66 instances carry transforms, so
+test('the AVX2 loops and the baseline loops (OTE_SIMD=0) return the same hits on an instanced scene', () => {
+  // Each run in its own process, with or without OTE_SIMD=0 (ote/cpu_simd.h). The atrium's 66 instances carry transforms, so
   // both levels and the per-instance ray transform are exercised.
   const script = `
     import { GENERATORS } from ${JSON.stringify(join(repoRoot, 'dist/examples/generators/index.js'))};
@@ -415,8 +415,8 @@ test('the AVX2 loops and the baseline loops (OTE_NO_AVX2=1) return the same hits
     process.stdout.write(JSON.stringify({ prim: Array.from(h.prim), t: Array.from(h.t), occ: Array.from(a.occluded) }));`;
   const run = (noAvx2: boolean) => {
     const env = { ...process.env };
-    if (noAvx2) env.OTE_NO_AVX2 = '1';
-    else delete env.OTE_NO_AVX2;
+    if (noAvx2) env.OTE_SIMD = '0';
+    else delete env.OTE_SIMD;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
       env,
