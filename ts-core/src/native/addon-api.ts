@@ -91,8 +91,11 @@ export interface RawMetricsOptions extends BackendOption, Progress {
   ssimLuma?: boolean;
   msssim?: boolean;
   flip?: boolean;
+  /** Stored units that map to 1.0. Default: 255 for Uint8, 65535 for Uint16, 1 for Float32. */
   dataRange?: number;
+  /** 'stored' (default): values / dataRange. 'linear-srgb': linear float, clamped to [0,1] and sRGB-encoded first. */
   encoding?: 'stored' | 'linear-srgb';
+  /** FLIP pixels per degree (default 67.0206: 0.7 m from a 0.7 m wide 3840-pixel display). */
   ppd?: number;
 }
 export interface NativeMetricsResult {
@@ -265,11 +268,21 @@ export interface RawBakeOutputs {
   bitangent?: Float32Array[];
 }
 /** Transport options; ranges and defaults: native bake/options.h kTransportOptions. */
+/** Light transport options; ranges and defaults: native bake/options.h. */
 export interface RawTransportOptions extends BackendOption, Progress {
+  /** Indirect bounces after the first surface (default 3). */
   bounces?: number;
+  /** Russian roulette from this bounce on (default 2). */
   russianRouletteFrom?: number;
+  /** AO channel: occluders nearer than this (world units) darken (default 1). */
   aoDistance?: number;
+  /** Clamp of indirect path contributions against fireflies; 0 = off (default). */
   clampIndirect?: number;
+  /**
+   * Point and spot lights also reach path vertices through one light vertex per sample, MIS-weighted against bounce
+   * rays (default true): the bounce light of hotspots next to lights without its fireflies. false = bounce rays
+   * only (same expectation, for A/B comparisons).
+   */
   lightVertices?: boolean;
 }
 /** Bake options; ranges and defaults: native bake/options.h kBakeOptions. */
@@ -279,7 +292,12 @@ export interface RawBakeOptions extends RawTransportOptions {
   noiseThreshold?: number;
   batch?: number;
   seed?: number;
+  /**
+   * Bake only every texelStride-th covered texel, in page and raster order (default 1, all): a sample spread evenly
+   * over the layout, which a time target's calibration times. The others come back invalid.
+   */
   texelStride?: number;
+  /** Trace a world-space copy of the scene (one BVH, no instance transforms) when memory allows (default true). */
   flattenWorld?: boolean;
 }
 export interface BakeNativeStats {

@@ -4,8 +4,15 @@
  */
 import type { FlatScene } from '../scene/flatten.js';
 import type { View } from '../scene/view.js';
-import { addon, type Backend } from './addon.js';
-import type { BakeNativeInputs, BakeNativeStats, LightmapUvNativeInput, LightmapUvNativeStats } from './addon-api.js';
+import { addon } from './addon.js';
+import type {
+  BakeNativeInputs,
+  BakeNativeStats,
+  LightmapUvNativeInput,
+  LightmapUvNativeStats,
+  RawBakeOptions,
+  RawTransportOptions,
+} from './addon-api.js';
 import { runJob, type JobOptions } from './job.js';
 
 export type { BakeNativeInputs, BakeNativeStats, LightmapUvNativeInput } from './addon-api.js';
@@ -52,39 +59,13 @@ export function countUvOverlaps(cornerUv: Float32Array, page?: Uint32Array): { c
   return addon().countUvOverlaps(cornerUv, page);
 }
 
-export interface TransportOptions {
-  /** Indirect bounces after the first surface (default 3). */
-  bounces?: number;
-  /** Russian roulette from this bounce on (default 2). */
-  russianRouletteFrom?: number;
-  /** AO channel: occluders nearer than this (world units) darken (default 1). */
-  aoDistance?: number;
-  /** Clamp of indirect path contributions against fireflies; 0 = off (default). */
-  clampIndirect?: number;
-  /**
-   * Point and spot lights also reach path vertices through one light vertex per sample, MIS-weighted against bounce
-   * rays (default true): the bounce light of hotspots next to lights without its fireflies. false = bounce rays
-   * only (same expectation, for A/B comparisons).
-   */
-  lightVertices?: boolean;
-  backend?: Backend;
-}
+/** Light transport options (addon-api.ts RawTransportOptions, documented there). */
+export type TransportOptions = Omit<RawTransportOptions, 'onProgress'>;
 
-export interface BakeNativeOptions extends JobOptions, TransportOptions {
-  samples?: number;
-  minSamples?: number;
-  noiseThreshold?: number;
-  batch?: number;
-  seed?: number;
-  /**
-   * Bake only every texelStride-th covered texel, in page and raster order (default 1, all): a sample spread evenly
-   * over the layout, which a time target's calibration times. The others come back invalid.
-   */
-  texelStride?: number;
+/** Bake options (addon-api.ts RawBakeOptions), with cancellation and which outputs to return. */
+export interface BakeNativeOptions extends JobOptions, Omit<RawBakeOptions, 'onProgress'> {
   /** Return the per-texel position, normal and tangent frame (default true; a calibration needs none). */
   guides?: boolean;
-  /** Trace a world-space copy of the scene (one BVH, no instance transforms) when memory allows (default true). */
-  flattenWorld?: boolean;
 }
 
 export interface BakeNativePages {
