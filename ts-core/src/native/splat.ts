@@ -84,19 +84,10 @@ export async function renderSplats(
   cam: SplatCamera,
   opts: SplatRenderOptions = {},
 ): Promise<SplatFrame> {
-  const n = cam.width * cam.height;
-  const out = { rgb: new Float32Array(3 * n), alpha: new Float32Array(n), depth: new Float32Array(n) };
-  const stats = await runJob<SplatStats>(
-    (onProgress) =>
-      addon().splatRender(nativeModel(model, opts.shDegree), cam, out, {
-        backend: opts.backend ?? 'auto',
-        background: opts.background,
-        onProgress,
-      }),
-    opts,
-  );
-  for (let i = 0; i < n; i++) out.depth[i] = out.alpha[i] > 1e-6 ? out.depth[i] / out.alpha[i] : 0;
-  return { image: toImage(cam.width, cam.height, out.rgb, out.alpha), depth: out.depth, stats };
+  const out = await renderSplatsRaw(model, cam, opts);
+  // The raw depth is the alpha-weighted sum; the frame's is the surface depth.
+  for (let i = 0; i < out.depth.length; i++) out.depth[i] = out.alpha[i] > 1e-6 ? out.depth[i] / out.alpha[i] : 0;
+  return { image: toImage(cam.width, cam.height, out.rgb, out.alpha), depth: out.depth, stats: out.stats };
 }
 
 /** Raw planar render (rgb 3/pixel, alpha, un-normalised depth), as the gradient checks see it. */

@@ -73,44 +73,25 @@ test('the preview renderer reads the same records through the same checks', asyn
   const materials = inputs.materials.slice();
   materials[PACKED_MATERIAL.offset.baseColorTexture + 0] = 3;
   const bvh = await addon().createSceneBvh(flat, {}).promise;
+  const params = {
+    cameraToWorld: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 4, 1]),
+    yfov: 0.8,
+    width: 4,
+    height: 4,
+    znear: 0.01,
+    zfar: 100,
+    mode: 0,
+    spp: 1,
+    aoSamples: 0,
+    aoDistance: 1,
+    seed: 0,
+  };
   try {
     assert.throws(
-      () =>
-        addon().renderView(
-          bvh.handle,
-          {
-            cameraToWorld: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 4, 1]),
-            yfov: 0.8,
-            width: 4,
-            height: 4,
-            znear: 0.01,
-            zfar: 100,
-            mode: 0,
-            spp: 1,
-            aoSamples: 0,
-            aoDistance: 1,
-            seed: 0,
-          },
-          { surface: { materials } },
-          new Float32Array(64),
-          {},
-        ),
+      () => addon().renderView(bvh.handle, params, { surface: { materials } }, new Float32Array(64), {}),
       /renderView: materials\.surface\.materials\[0\]\.baseColorTexture\.texture must be -1 or a texture of the table \(0\), got 3/,
     );
     // The renderer's own params: ranges from its option table, the rest from check_render_params.
-    const params = {
-      cameraToWorld: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 4, 1]),
-      yfov: 0.8,
-      width: 4,
-      height: 4,
-      znear: 0.01,
-      zfar: 100,
-      mode: 0,
-      spp: 1,
-      aoSamples: 0,
-      aoDistance: 1,
-      seed: 0,
-    };
     const render = (p: object) => () =>
       addon().renderView(bvh.handle, { ...params, ...p }, {}, new Float32Array(64), {});
     assert.throws(render({ width: 0 }), /^renderView: params\.width must be an integer in \[1, 32768\], got 0$/);
