@@ -144,13 +144,8 @@ struct BakeJobInputs {
 std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi::Object& o, const char* fn) {
   Napi::Env env = o.Env();
   auto j = std::make_shared<BakeJobInputs>();
-  j->flat = flat_scene_arg(scene, fn);
+  j->flat = flat_scene_arg(scene, fn);  // structure checked there (ote/flat_scene_check.h)
   const ote::FlatScene& f = j->flat;
-  for (uint32_t i = 0; i < f.instance_count; ++i)
-    if (f.instance_mesh[i] >= f.mesh_count)
-      throw Napi::RangeError::New(env, std::string(fn) + ": scene.instanceMesh[" + std::to_string(i) + "] is out of range");
-  for (uint64_t k = 0; k < 3ull * f.triangle_count; ++k)
-    if (f.indices[k] >= f.vertex_count) throw Napi::RangeError::New(env, std::string(fn) + ": scene.indices has an index out of range");
   size_t n = 0;
   ote::BakeInputs& in = j->in;
   in.flat = &j->flat;

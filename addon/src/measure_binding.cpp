@@ -7,6 +7,7 @@
 #include "flat_scene_arg.h"
 #include "module_registry.h"
 #include "native_job.h"
+#include "ote/flat_scene_check.h"
 #include "ote/measure.h"
 
 namespace ote_addon {
@@ -24,15 +25,12 @@ ote::FlatScene flat_scene_arg(const Napi::Object& o, const char* fn) {
   s.mesh_first_triangle = typed_field<uint32_t>(o, fn, "scene", "meshFirstTriangle", n);
   if (n == 0) throw Napi::RangeError::New(o.Env(), std::string(fn) + ": scene.meshFirstTriangle is empty");
   s.mesh_count = uint32_t(n - 1);
-  if (s.mesh_first_triangle[s.mesh_count] != s.triangle_count)
-    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": scene.meshFirstTriangle must end at the triangle count");
-  for (uint32_t m = 0; m < s.mesh_count; ++m)
-    if (s.mesh_first_triangle[m] > s.mesh_first_triangle[m + 1])
-      throw Napi::RangeError::New(o.Env(), std::string(fn) + ": scene.meshFirstTriangle must not decrease");
   s.instance_mesh = typed_field<uint32_t>(o, fn, "scene", "instanceMesh", n);
   s.instance_count = uint32_t(n);
   s.instance_transforms = typed_field<float>(o, fn, "scene", "instanceTransforms", n);
   expect_length(o.Env(), fn, "scene.instanceTransforms", n, 16ull * s.instance_count);
+  // Array lengths are the binding's; the structure is the core's one check.
+  throw_if_failed(o.Env(), ote::check_flat_scene(s), fn, "scene");
   return s;
 }
 
@@ -47,11 +45,7 @@ Napi::Value MeasureTriangles(const Napi::CallbackInfo& info) {
 
   const ote::FlatScene scene = flat_scene_arg(scene_obj, fn);
   uint64_t slots = 0;
-  for (uint32_t i = 0; i < scene.instance_count; ++i) {
-    if (scene.instance_mesh[i] >= scene.mesh_count)
-      throw Napi::RangeError::New(env, std::string(fn) + ": scene.instanceMesh[" + std::to_string(i) + "] is out of range");
-    slots += ote::instance_triangle_count(scene, i);
-  }
+  for (uint32_t i = 0; i < scene.instance_count; ++i) slots += ote::instance_triangle_count(scene, i);
 
   auto out = std::make_shared<ote::MeasureOutput>();
   size_t n = 0;

@@ -84,9 +84,6 @@ Napi::Value CreateSceneBvh(const Napi::CallbackInfo& info) {
   Napi::Object scene_obj = object_arg(info, 0, fn, "scene");
   Napi::Object options = options_arg(info, 1);
   const ote::FlatScene scene = flat_scene_arg(scene_obj, fn);
-  for (uint32_t i = 0; i < scene.instance_count; ++i)
-    if (scene.instance_mesh[i] >= scene.mesh_count)
-      throw Napi::RangeError::New(env, std::string(fn) + ": scene.instanceMesh[" + std::to_string(i) + "] is out of range");
   ote::BvhBuildOptions bo;
   bo.max_leaf_size = uint32_t(number_option(options, "maxLeafSize", bo.max_leaf_size, fn));
   Napi::Value merge = options.Get("mergeIntoWorld");

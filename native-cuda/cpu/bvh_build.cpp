@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "ote/flat_scene_check.h"
 #include "ote/bvh/scene_bvh.h"
 #include "ote/thread_pool.h"
 #include "ote/triangle_measure.h"
@@ -596,16 +597,7 @@ SceneBvhView SceneBvh::view() const {
 
 Status build_scene_bvh(const FlatScene& s, const BvhBuildOptions& o, SceneBvh& out, const JobControl& ctl) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (s.triangle_count && (!s.positions || !s.indices)) return Status::InvalidArgument;
-  if (s.mesh_count && !s.mesh_first_triangle) return Status::InvalidArgument;
-  if (s.instance_count && (!s.instance_mesh || !s.instance_transforms)) return Status::InvalidArgument;
-  if (s.mesh_count && s.mesh_first_triangle[s.mesh_count] > s.triangle_count) return Status::InvalidArgument;
-  for (uint32_t m = 0; m < s.mesh_count; ++m)
-    if (s.mesh_first_triangle[m] > s.mesh_first_triangle[m + 1]) return Status::InvalidArgument;
-  for (uint32_t i = 0; i < s.instance_count; ++i)
-    if (s.instance_mesh[i] >= s.mesh_count) return Status::InvalidArgument;
-  for (uint64_t k = 0; k < 3ull * s.triangle_count; ++k)
-    if (s.indices[k] >= s.vertex_count) return Status::InvalidArgument;
+  if (!check_flat_scene(s)) return Status::InvalidArgument;
 
   SceneBvh bvh;
   BvhStats& st = bvh.stats_;

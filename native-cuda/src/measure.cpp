@@ -2,16 +2,13 @@
 #include <algorithm>
 
 #include "ote/measure.h"
+#include "ote/flat_scene_check.h"
 #include "ote/measure_chunks.h"
 
 namespace ote {
 
 Status measure_triangles(const FlatScene& scene, MeasureOutput& out, Backend backend, const JobControl& ctl) {
-  if (scene.triangle_count && (!scene.positions || !scene.indices)) return Status::InvalidArgument;
-  for (uint32_t i = 0; i < scene.instance_count; ++i)
-    if (scene.instance_mesh[i] >= scene.mesh_count) return Status::InvalidArgument;
-  for (uint64_t t = 0; t < 3ull * scene.triangle_count; ++t)
-    if (scene.indices[t] >= scene.vertex_count) return Status::InvalidArgument;
+  if (!check_flat_scene(scene)) return Status::InvalidArgument;
   if (resolve_backend(backend) == Backend::Cuda) return measure_triangles_cuda(scene, out, ctl);
   return measure_triangles_cpu(scene, out, ctl);
 }

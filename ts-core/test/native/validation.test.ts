@@ -165,4 +165,23 @@ test('the splat API checks its model, camera and Adam inputs; the binding forwar
   assert.ok(Number.isFinite(r.loss));
 });
 
+test('a flat scene is checked once, by the core, for every kernel that reads it', async () => {
+  const bad = {
+    positions: new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]),
+    indices: new Uint32Array([0, 1, 99]),
+    meshFirstTriangle: new Uint32Array([0, 1]),
+    instanceMesh: new Uint32Array([0]),
+    instanceTransforms: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]),
+  };
+  const message = /scene\.indices\[2\] is out of range: 99 >= the vertex count 3$/;
+  assert.throws(
+    () => addon().createSceneBvh(bad as never, {}),
+    (e: Error) => /^createSceneBvh: /.test(e.message) && message.test(e.message),
+  );
+  assert.throws(
+    () => addon().measureTriangles(bad as never, {} as never, {}),
+    (e: Error) => /^measureTriangles: /.test(e.message) && message.test(e.message),
+  );
+});
+
 test.run();
