@@ -69,10 +69,6 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
   const ote::ImageView b = image_arg(info, 1, fn, "test");
   Napi::Object options = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
   Napi::Object maps_obj = info.Length() > 3 && info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
-  if (a.width != b.width || a.height != b.height)
-    throw Napi::RangeError::New(env, std::string(fn) + ": sizes differ: reference is " + std::to_string(a.width) + "x" +
-                                         std::to_string(a.height) + ", test is " + std::to_string(b.width) + "x" +
-                                         std::to_string(b.height));
 
   ote::MetricsRequest req;
   req.psnr = bool_option(options, "psnr", true);
@@ -89,8 +85,7 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
     std::string where = who + ".dataRange";
     if (dr.IsUndefined()) dr = options.Get("dataRange"), where = "options.dataRange";
     if (!dr.IsUndefined()) {
-      if (!dr.IsNumber() || !(dr.As<Napi::Number>().DoubleValue() > 0) || !std::isfinite(dr.As<Napi::Number>().DoubleValue()))
-        throw Napi::RangeError::New(env, std::string(fn) + ": " + where + " must be a positive number");
+      if (!dr.IsNumber()) throw_type(env, std::string(fn) + ": " + where + " must be a number");
       req.data_range[i] = dr.As<Napi::Number>().FloatValue();
     } else {
       req.data_range[i] = v.type == ote::PixelType::U8 ? 255.0f : v.type == ote::PixelType::U16 ? 65535.0f : 1.0f;
@@ -107,25 +102,19 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
   }
   Napi::Value ppd = options.Get("ppd");
   if (!ppd.IsUndefined()) {
-    if (!ppd.IsNumber() || !(ppd.As<Napi::Number>().DoubleValue() > 0))
-      throw Napi::RangeError::New(env, std::string(fn) + ": options.ppd must be a positive number");
+    if (!ppd.IsNumber()) throw_type(env, std::string(fn) + ": options.ppd must be a number");
     req.flip_ppd = ppd.As<Napi::Number>().FloatValue();
   }
-  const uint32_t minside = std::min(a.width, a.height);
-  if ((req.ssim_rgb || req.ssim_luma || req.msssim) && minside < ote::kSsimWindow)
-    throw Napi::RangeError::New(env, std::string(fn) + ": SSIM needs images of at least 11x11 pixels, got " +
-                                         std::to_string(a.width) + "x" + std::to_string(a.height));
-  if (req.msssim && minside < ote::kMsssimMinSide)
-    throw Napi::RangeError::New(env, std::string(fn) + ": MS-SSIM needs images of at least 176x176 pixels (5 scales of an 11x11 window), got " +
-                                         std::to_string(a.width) + "x" + std::to_string(a.height));
 
   ote::MetricsMaps maps{};
-  size_t n = 0;
+  size_t ssim_n = 0, flip_n = 0;
+  maps.ssim_luma = typed_field<float>(maps_obj, fn, "maps", "ssimLuma", ssim_n, true);
+  maps.flip = typed_field<float>(maps_obj, fn, "maps", "flip", flip_n, true);
+  // Sizes, ranges and what each metric needs are the core's checks; its message names the field.
+  throw_if_failed(env, ote::check_metrics_inputs(a, b, req, maps), fn);
   const uint64_t pixels = uint64_t(a.width) * a.height;
-  maps.ssim_luma = typed_field<float>(maps_obj, fn, "maps", "ssimLuma", n, true);
-  if (maps.ssim_luma) expect_length(env, fn, "maps.ssimLuma", n, pixels);
-  maps.flip = typed_field<float>(maps_obj, fn, "maps", "flip", n, true);
-  if (maps.flip) expect_length(env, fn, "maps.flip", n, pixels);
+  if (maps.ssim_luma) expect_length(env, fn, "maps.ssimLuma", ssim_n, pixels);
+  if (maps.flip) expect_length(env, fn, "maps.flip", flip_n, pixels);
 
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
   auto out = std::make_shared<ote::MetricsResult>();

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "ote/options.h"
 #include "ote/metrics/metrics.h"
 #include "ote/metrics/pixels.h"
 #include "ote/metrics/ssim_math.h"
@@ -181,20 +182,37 @@ class Phases {
 
 }  // namespace
 
+Result check_metrics_inputs(const ImageView& a, const ImageView& b, const MetricsRequest& req, const MetricsMaps& maps) {
+  const auto size = [](const ImageView& v) { return std::to_string(v.width) + "x" + std::to_string(v.height); };
+  const ImageView* img[2] = {&a, &b};
+  const char* name[2] = {"reference", "test"};
+  for (int i = 0; i < 2; ++i) {
+    const ImageView& v = *img[i];
+    if (!v.data || v.width == 0 || v.height == 0) return Result::invalid(std::string(name[i]) + " is empty (" + size(v) + ")");
+    if (v.channels != 3 && v.channels != 4)
+      return Result::invalid(std::string(name[i]) + ".channels must be 3 or 4, got " + std::to_string(v.channels));
+    if (v.row_stride < v.width) return Result::invalid(std::string(name[i]) + ".rowStride is less than its width");
+    if (!(req.data_range[i] > 0) || !std::isfinite(req.data_range[i]))
+      return Result::invalid(std::string(name[i]) + ".dataRange must be a positive number, got " + format_number(req.data_range[i]));
+  }
+  if (a.width != b.width || a.height != b.height)
+    return Result::invalid("sizes differ: reference is " + size(a) + ", test is " + size(b));
+  const bool any_ssim = req.ssim_rgb || req.ssim_luma || req.msssim || maps.ssim_luma;
+  if (any_ssim && (a.width < kSsimWindow || a.height < kSsimWindow))
+    return Result::invalid("SSIM needs images of at least 11x11 pixels, got " + size(a));
+  if (req.msssim && std::min(a.width, a.height) < kMsssimMinSide)
+    return Result::invalid("MS-SSIM needs images of at least 176x176 pixels (5 scales of an 11x11 window), got " + size(a));
+  if ((req.flip || maps.flip) && (!(req.flip_ppd > 0) || !std::isfinite(req.flip_ppd)))
+    return Result::invalid("options.ppd must be a positive number, got " + format_number(req.flip_ppd));
+  return Result::ok();
+}
+
 Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequest& req, MetricsResult& out,
                        const MetricsMaps& maps, Backend backend, const JobControl& ctl) {
   out = MetricsResult{};
   out.bad_image = -1;
   for (double* d : {&out.psnr, &out.mse_all, &out.ssim_rgb, &out.ssim_luma, &out.msssim, &out.flip}) *d = NAN;
-  if (!a.data || !b.data || a.width == 0 || a.height == 0) return Status::InvalidArgument;
-  if (a.width != b.width || a.height != b.height) return Status::InvalidArgument;
-  if ((a.channels != 3 && a.channels != 4) || (b.channels != 3 && b.channels != 4)) return Status::InvalidArgument;
-  if (a.row_stride < a.width || b.row_stride < b.width) return Status::InvalidArgument;
-  if (!(req.data_range[0] > 0) || !(req.data_range[1] > 0)) return Status::InvalidArgument;
-  const bool any_ssim = req.ssim_rgb || req.ssim_luma || req.msssim || maps.ssim_luma;
-  if (any_ssim && (a.width < kSsimWindow || a.height < kSsimWindow)) return Status::InvalidArgument;
-  if (req.msssim && std::min(a.width, a.height) < kMsssimMinSide) return Status::InvalidArgument;
-  if ((req.flip || maps.flip) && !(req.flip_ppd > 0)) return Status::InvalidArgument;
+  if (!check_metrics_inputs(a, b, req, maps)) return Status::InvalidArgument;
 
   const Backend be = resolve_backend(backend);
   const uint32_t w = a.width, h = a.height;

@@ -184,4 +184,26 @@ test('a flat scene is checked once, by the core, for every kernel that reads it'
   );
 });
 
+test('the metrics core names what it refuses; the binding forwards it', async () => {
+  const { computeImageMetricsNative } = await import('../../src/native/metrics.js');
+  const img = (w: number, h: number) => ({
+    data: new Uint8Array(w * h * 4).fill(128),
+    width: w,
+    height: h,
+    channels: 4 as const,
+  });
+  await rejects(
+    () => computeImageMetricsNative(img(16, 16), img(16, 16), { flip: true, ppd: 0 }),
+    /^computeImageMetrics: options\.ppd must be a positive number, got 0$/,
+  );
+  await rejects(
+    () => computeImageMetricsNative(img(16, 16), img(8, 16), { psnr: true, ssimRgb: false, ssimLuma: false }),
+    /^computeImageMetrics: sizes differ: reference is 16x16, test is 8x16$/,
+  );
+  await rejects(
+    () => computeImageMetricsNative(img(8, 8), img(8, 8)),
+    /^computeImageMetrics: SSIM needs images of at least 11x11 pixels, got 8x8$/,
+  );
+});
+
 test.run();

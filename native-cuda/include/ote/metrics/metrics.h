@@ -7,6 +7,7 @@
 // count or the chunking. CPU results are bit-identical run to run and across x86-64 machines (no FMA contraction,
 // the AVX2 and SSE2 paths perform the same operations per element); CUDA results agree with them to ~1e-6.
 #pragma once
+#include "../result.h"
 #include <stdint.h>
 
 #include <functional>
@@ -72,6 +73,13 @@ constexpr uint32_t kSsimWindow = 11;
 constexpr uint32_t kSsimRadius = 5;
 constexpr uint32_t kMsssimScales = 5;
 constexpr uint32_t kMsssimMinSide = kSsimWindow << (kMsssimScales - 1);  // 176
+
+// What compute_metrics refuses, with the field named as callers spell it ("options.ppd must be a positive number,
+// got 0"; "sizes differ: reference is 40x30, test is 41x30"): empty or mismatched sizes, channel counts other than
+// 3 or 4, a row stride under the width, a data range or FLIP ppd that is not positive and finite, and images too
+// small for the SSIM window or MS-SSIM's five scales. Bindings forward the message. Host only.
+Result check_metrics_inputs(const ImageView& reference, const ImageView& test, const MetricsRequest& req,
+                            const MetricsMaps& maps);
 
 // Compute the requested metrics of `a` against reference `b`... (symmetric except FLIP, whose reference is `a`).
 // Returns InvalidArgument for mismatched or empty sizes, too-small images, bad channel counts, or a NaN/Inf pixel
