@@ -56,10 +56,8 @@ __global__ void raster_backward_kernel(Camera c, const uint2* ranges, const uint
     for (uint32_t j = hi; j-- > lo;) {
       if (j >= last) continue;
       const Projected& p = s_p[j - lo];
-      const float power = splat_power(p.conic, p.mean2d[0] - px, p.mean2d[1] - py);
-      if (power > 0.f) continue;
-      const float a = fminf(kAlphaMax, p.opacity * expf(power));
-      if (a < kAlphaMin) continue;
+      const float a = splat_alpha(p.conic, p.mean2d, p.opacity, px, py);
+      if (a == 0.f) continue;
       T /= 1.f - a;
       ProjectedGrad g = {};
       blend_backward_step(p.conic, p.mean2d, p.opacity, p.rgb, p.depth, px, py, T, Tf, bg, dp, da, dd, accum, g);

@@ -41,10 +41,7 @@ __global__ void raster_forward_kernel(Camera c, const uint2* ranges, const uint3
         break;
       }
       if (a == 0.f) continue;
-      const float w = a * T;
-      C[0] += s_rgb[j][0] * w, C[1] += s_rgb[j][1] * w, C[2] += s_rgb[j][2] * w;
-      D += s_depth[j] * w;
-      T *= 1.f - a;
+      blend_accumulate(a, s_rgb[j], s_depth[j], T, C, D);
       last = base - r.x + j + 1;
     }
   }
@@ -52,7 +49,9 @@ __global__ void raster_forward_kernel(Camera c, const uint2* ranges, const uint3
   const size_t pix = size_t(y) * c.width + x;
   T_final[pix] = T;
   n_contrib[pix] = last;
-  if (rgb) rgb[3 * pix] = C[0] + T * bg.x, rgb[3 * pix + 1] = C[1] + T * bg.y, rgb[3 * pix + 2] = C[2] + T * bg.z;
+  if (rgb)
+    rgb[3 * pix] = blend_pixel(C[0], T, bg.x), rgb[3 * pix + 1] = blend_pixel(C[1], T, bg.y),
+              rgb[3 * pix + 2] = blend_pixel(C[2], T, bg.z);
   if (alpha) alpha[pix] = 1.f - T;
   if (depth) depth[pix] = D;
 }

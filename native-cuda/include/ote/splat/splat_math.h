@@ -391,9 +391,51 @@ OTE_HD OTE_INLINE void project_gaussian_backward(const Model& g, const Camera& c
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Per-pixel blending. The exponent of a splat at pixel centre (px, py); alpha is opacity * exp(power).
+// Per-pixel blending. Every step below spells out its fused multiply-adds (fmaf) and its order of operations, so
+// that a compiler's contraction cannot change a bit: the scalar CPU blender, the CUDA kernels and the CPU's AVX2
+// lanes (cpu/splat_cpu.cpp, which evaluates the same operations eight at a time) blend bit-for-bit alike.
+
+// The exponent of a splat at pixel centre (px, py), dx = mean.x - px, dy = mean.y - py:
+// -0.5 (a dx^2 + c dy^2) - b dx dy.
 OTE_HD OTE_INLINE float splat_power(const float conic[3], float dx, float dy) {
-  return -0.5f * (conic[0] * dx * dx + conic[2] * dy * dy) - conic[1] * dx * dy;
+  const float quad = fmaf(conic[0] * dx, dx, conic[2] * dy * dy);
+  return fmaf(-(conic[1] * dy), dx, -0.5f * quad);
+}
+
+// exp(x) for the x <= 0 of splat_power: Cephes' expf (range reduction by ln 2, a degree-5 polynomial; within 2 ulp
+// of expf). Blending uses it rather than the platform's expf, whose last bits differ between libm, CUDA and a
+// vector exp.
+OTE_HD OTE_INLINE float splat_exp(float x) {
+  x = x > -87.3f ? x : -87.3f;  // a select, as the vector max; NaN goes to the clamp
+  const float fx = floorf(fmaf(x, 1.44269504088896341f, 0.5f));
+  x = fmaf(-fx, 0.693359375f, x);
+  x = fmaf(-fx, -2.12194440e-4f, x);
+  float y = 1.9875691500e-4f;
+  y = fmaf(y, x, 1.3981999507e-3f);
+  y = fmaf(y, x, 8.3334519073e-3f);
+  y = fmaf(y, x, 4.1665795894e-2f);
+  y = fmaf(y, x, 1.6666665459e-1f);
+  y = fmaf(y, x, 5.0000001201e-1f);
+  y = fmaf(y, x * x, x + 1.f);
+  union {
+    int32_t i;
+    float f;
+  } e;
+  e.i = (int32_t(fx) + 127) * (1 << 23);  // 2^fx; fx >= -126 after the clamp, so the exponent stays normal
+  return y * e.f;
+}
+
+// A splat's alpha at pixel centre (px, py): opacity * splat_exp(power) clamped to kAlphaMax, or 0 where the pixel
+// is outside its support (power > 0) or the alpha is under 1/255 (the pixel skips it). `raw`, if given, receives
+// the unclamped opacity * exp, whose clamp decides whether opacity and shape get a gradient.
+OTE_HD OTE_INLINE float splat_alpha(const float conic[3], const float mean2d[2], float opacity, float px, float py,
+                                    float* raw = nullptr) {
+  const float power = splat_power(conic, mean2d[0] - px, mean2d[1] - py);
+  if (power > 0.f) return 0.f;
+  const float r = opacity * splat_exp(power);
+  if (raw) *raw = r;
+  const float alpha = fminf(kAlphaMax, r);
+  return alpha < kAlphaMin ? 0.f : alpha;
 }
 
 // 64-bit sort key: tile in the high word, the depth's float bits (positive, so they order like the value) low.
@@ -419,16 +461,30 @@ OTE_HD OTE_INLINE int key_bits(int tile_count) {
 OTE_HD OTE_INLINE float blend_alpha(const float conic[3], const float mean2d[2], float opacity, float px, float py,
                                     float T, bool* stop) {
   *stop = false;
-  const float power = splat_power(conic, mean2d[0] - px, mean2d[1] - py);
-  if (power > 0.f) return 0.f;
-  const float alpha = fminf(kAlphaMax, opacity * expf(power));
-  if (alpha < kAlphaMin) return 0.f;
+  const float alpha = splat_alpha(conic, mean2d, opacity, px, py);
+  if (alpha == 0.f) return 0.f;
   if (T * (1.f - alpha) < kTransmittanceMin) {
     *stop = true;
     return 0.f;
   }
   return alpha;
 }
+
+// Adds a splat of `alpha` (from blend_alpha, non-zero) to a pixel's colour C and depth D, and moves its
+// transmittance T past it.
+OTE_HD OTE_INLINE void blend_accumulate(float alpha, const float rgb[3], float depth, float& T, float C[3],
+                                        float& D) {
+  const float w = alpha * T;
+  C[0] = fmaf(rgb[0], w, C[0]);
+  C[1] = fmaf(rgb[1], w, C[1]);
+  C[2] = fmaf(rgb[2], w, C[2]);
+  D = fmaf(depth, w, D);
+  T = T * (1.f - alpha);
+}
+
+// A pixel's colour once blending ends: what the splats blended, plus the background through what is left of T.
+// Fused, as a compiler contracts it wherever FMA is on (the AVX2 blender inlines it), so no build differs.
+OTE_HD OTE_INLINE float blend_pixel(float C, float T, float bg) { return fmaf(T, bg, C); }
 
 // Backward of one contributing splat at a pixel, walking back to front. `T` is the transmittance in front of the
 // splat (the caller divides it out as it walks), `accum` the colour blended behind it (updated here), `d_pix` the
@@ -438,7 +494,7 @@ OTE_HD OTE_INLINE void blend_backward_step(const float conic[3], const float mea
                                            float T_final, const float bg[3], const float d_pix[3], float d_alpha_pix,
                                            float d_depth_pix, float accum[4], ProjectedGrad& g) {
   const float dx = mean2d[0] - px, dy = mean2d[1] - py;
-  const float G = expf(splat_power(conic, dx, dy));
+  const float G = splat_exp(splat_power(conic, dx, dy));
   const float raw = opacity * G;
   const float alpha = fminf(kAlphaMax, raw);
   const float w = alpha * T;
