@@ -26,9 +26,7 @@ uint32_t uint_field(const Napi::Object& o, const char* fn, const std::string& pa
   return uint32_t(d);
 }
 
-ote::ImageView image_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  Napi::Env env = info.Env();
-  Napi::Object o = object_arg(info, i, fn, name);
+ote::ImageView image_view(Napi::Env env, const Napi::Object& o, const char* fn, const char* name) {
   ote::ImageView v{};
   v.width = uint_field(o, fn, name, "width", false, 0);
   v.height = uint_field(o, fn, name, "height", false, 0);
@@ -55,6 +53,10 @@ ote::ImageView image_arg(const Napi::CallbackInfo& info, size_t i, const char* f
                                          " elements, " + std::to_string(need) + " needed for its size");
   v.data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
   return v;
+}
+
+ote::ImageView image_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  return image_view(info.Env(), object_arg(info, i, fn, name), fn, name);
 }
 
 bool bool_option(const Napi::Object& o, const char* key, bool fallback) {
@@ -100,6 +102,11 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
       else throw_type(env, std::string(fn) + ": " + where + " must be 'stored' or 'linear-srgb'");
     }
   }
+  Napi::Value noise = options.Get("referenceNoise");
+  if (!noise.IsUndefined()) {
+    if (!noise.IsObject()) throw_type(env, std::string(fn) + ": options.referenceNoise must be an image");
+    req.reference_noise = image_view(env, noise.As<Napi::Object>(), fn, "options.referenceNoise");
+  }
   Napi::Value ppd = options.Get("ppd");
   if (!ppd.IsUndefined()) {
     if (!ppd.IsNumber()) throw_type(env, std::string(fn) + ": options.ppd must be a number");
@@ -123,7 +130,9 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
       [a, b, req, maps, out, backend](const ote::JobControl& ctl) {
         const ote::Status st = ote::compute_metrics(a, b, req, *out, maps, backend, ctl);
         if (st == ote::Status::InvalidArgument && out->bad_image >= 0)
-          throw std::invalid_argument(std::string(out->bad_image == 0 ? "reference" : "test") +
+          throw std::invalid_argument(std::string(out->bad_image == 0   ? "reference"
+                                                  : out->bad_image == 1 ? "test"
+                                                                        : "options.referenceNoise") +
                                       " has a non-finite value (NaN or infinity) at pixel (" +
                                       std::to_string(out->bad_x) + ", " + std::to_string(out->bad_y) + ")");
         return st;
@@ -157,7 +166,7 @@ Napi::Value ComputeImageMetrics(const Napi::CallbackInfo& info) {
         if (backend == ote::Backend::Cuda) r.Set("kernelMs", m.kernel_ms);
         return r;
       },
-      options.Get("onProgress"), {info[0], info[1], maps_obj});
+      options.Get("onProgress"), {info[0], info[1], maps_obj, options});
 }
 
 void Register(Napi::Env env, Napi::Object exports) {

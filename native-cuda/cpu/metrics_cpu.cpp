@@ -69,8 +69,9 @@ OTE_MULTIVERSION void filter_column(const float* const* rows, const float* w, in
 }
 
 // One image row: centred samples and products (the five SSIM signals), filtered horizontally over the valid x.
-OTE_MULTIVERSION void ssim_hpass(const float* __restrict a, const float* __restrict b, uint32_t w, const float* wt,
-                                 float* __restrict scratch, float* const* out) {
+// With a noise row `n`, the reference's square loses the noise's (ssim_from_denoised_moments clamps after filtering).
+OTE_MULTIVERSION void ssim_hpass(const float* __restrict a, const float* __restrict b, const float* __restrict n,
+                                 uint32_t w, const float* wt, float* __restrict scratch, float* const* out) {
   const uint32_t vw = w - 2 * kR;
   float* __restrict ca = scratch;
   float* __restrict cb = scratch + w;
@@ -81,6 +82,8 @@ OTE_MULTIVERSION void ssim_hpass(const float* __restrict a, const float* __restr
     const float u = a[x] - kSsimCentre, v = b[x] - kSsimCentre;
     ca[x] = u, cb[x] = v, caa[x] = u * u, cbb[x] = v * v, cab[x] = u * v;
   }
+  if (n)
+    for (size_t x = 0; x < w; ++x) cbb[x] -= n[x] * n[x];
   for (int q = 0; q < 5; ++q) {
     const float* __restrict s = scratch + uint64_t(q) * w;
     float* __restrict o = out[q];
@@ -103,11 +106,17 @@ OTE_MULTIVERSION void ssim_vpass(const float* const* r, const float* wt, uint32_
 
 OTE_MULTIVERSION void ssim_row(const float* __restrict ma, const float* __restrict mb, const float* __restrict maa,
                                const float* __restrict mbb, const float* __restrict mab, uint32_t n, float c1, float c2,
-                               float* __restrict ssim, float* __restrict cs) {
-  for (size_t x = 0; x < n; ++x) {
-    const SsimTerms t = ssim_from_moments(ma[x], mb[x], maa[x], mbb[x], mab[x], c1, c2);
-    ssim[x] = t.ssim, cs[x] = t.cs;
-  }
+                               bool denoised, float* __restrict ssim, float* __restrict cs) {
+  if (denoised)
+    for (size_t x = 0; x < n; ++x) {
+      const SsimTerms t = ssim_from_denoised_moments(ma[x], mb[x], maa[x], mbb[x], mab[x], c1, c2);
+      ssim[x] = t.ssim, cs[x] = t.cs;
+    }
+  else
+    for (size_t x = 0; x < n; ++x) {
+      const SsimTerms t = ssim_from_moments(ma[x], mb[x], maa[x], mbb[x], mab[x], c1, c2);
+      ssim[x] = t.ssim, cs[x] = t.cs;
+    }
 }
 
 uint64_t rows_per_chunk(uint32_t rows) {
@@ -119,15 +128,15 @@ uint64_t rows_per_chunk(uint32_t rows) {
 }  // namespace
 
 Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
-                      double* cs_out, float* map, const JobControl& ctl) {
+                      double* cs_out, float* map, const JobControl& ctl, const float* noise) {
   const SsimRowSource rows = [a, b, w](uint32_t y, float*, float*, const float** ra, const float** rb) {
     *ra = a + uint64_t(y) * w, *rb = b + uint64_t(y) * w;
   };
-  return ssim_rows_cpu(rows, w, h, c1, c2, ssim_out, cs_out, map, ctl);
+  return ssim_rows_cpu(rows, w, h, c1, c2, ssim_out, cs_out, map, ctl, noise);
 }
 
 Status ssim_rows_cpu(const SsimRowSource& rows, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
-                     double* cs_out, float* map, const JobControl& ctl) {
+                     double* cs_out, float* map, const JobControl& ctl, const float* noise) {
   if (w < kSsimWindow || h < kSsimWindow) return Status::InvalidArgument;
   const uint32_t vw = w - 2 * kR, vh = h - 2 * kR;  // valid region
   float wt[kTaps];
@@ -145,7 +154,7 @@ Status ssim_rows_cpu(const SsimRowSource& rows, uint32_t w, uint32_t h, float c1
         for (int q = 0; q < 5; ++q) outs[q] = ring.data() + (uint64_t(q) * kTaps + src_row % kTaps) * vw;
         const float *ra = nullptr, *rb = nullptr;
         rows(src_row, sa.data(), sb.data(), &ra, &rb);
-        ssim_hpass(ra, rb, w, wt, prod.data(), outs);
+        ssim_hpass(ra, rb, noise ? noise + uint64_t(src_row) * w : nullptr, w, wt, prod.data(), outs);
       };
       // Output row y (valid coordinates) centres on image row y + kR and reads image rows y .. y + 10.
       for (uint32_t r = y0; r < y0 + kTaps - 1; ++r) hrow(r);
@@ -157,7 +166,7 @@ Status ssim_rows_cpu(const SsimRowSource& rows, uint32_t w, uint32_t h, float c1
           ssim_vpass(rows, wt, vw, vert.data() + uint64_t(q) * vw);
         }
         const float* v = vert.data();
-        ssim_row(v, v + vw, v + 2 * vw, v + 3 * vw, v + 4 * vw, vw, c1, c2, s.data(), cs.data());
+        ssim_row(v, v + vw, v + 2 * vw, v + 3 * vw, v + 4 * vw, vw, c1, c2, noise != nullptr, s.data(), cs.data());
         double ss = 0, sc = 0;
         for (uint32_t x = 0; x < vw; ++x) ss += s[x], sc += cs[x];
         row_ssim[y] = ss, row_cs[y] = sc;

@@ -34,8 +34,10 @@ __device__ void block_sum2(double a, double b, double* out_a, double* out_b) {
 }
 
 // --- SSIM ------------------------------------------------------------------------------------------------------
-// Horizontal pass over every image row: five filtered signals at each valid x.
-__global__ void ssim_h(const float* a, const float* b, uint32_t w, uint32_t h, uint32_t vw, float* out) {
+// Horizontal pass over every image row: five filtered signals at each valid x. With a noise plane `n`, the
+// reference's square loses the noise's, as the CPU's ssim_hpass.
+__global__ void ssim_h(const float* a, const float* b, const float* n, uint32_t w, uint32_t h, uint32_t vw,
+                       float* out) {
   const uint32_t x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y;
   if (x >= vw || y >= h) return;
   float wt[11];
@@ -47,6 +49,11 @@ __global__ void ssim_h(const float* a, const float* b, uint32_t w, uint32_t h, u
     u[k] = ra[k] - kSsimCentre, v[k] = rb[k] - kSsimCentre;
     uu[k] = u[k] * u[k], vv[k] = v[k] * v[k], uv[k] = u[k] * v[k];
   }
+  if (n)
+    for (int k = 0; k < 11; ++k) {
+      const float e = n[uint64_t(y) * w + x + k];
+      vv[k] -= e * e;
+    }
   const float* sig[5] = {u, v, uu, vv, uv};
   float s[5];
   for (int q = 0; q < 5; ++q) {
@@ -58,8 +65,8 @@ __global__ void ssim_h(const float* a, const float* b, uint32_t w, uint32_t h, u
 }
 
 // Vertical pass, SSIM and the row's sums: one block per valid row.
-__global__ void ssim_v(const float* hf, uint32_t w, uint32_t h, uint32_t vw, float c1, float c2, float* map,
-                       double* row_ssim, double* row_cs) {
+__global__ void ssim_v(const float* hf, uint32_t w, uint32_t h, uint32_t vw, float c1, float c2, bool denoised,
+                       float* map, double* row_ssim, double* row_cs) {
   const uint32_t y = blockIdx.x;  // valid row; reads image rows y .. y + 10
   float wt[11];
   ssim_window(wt);
@@ -74,7 +81,8 @@ __global__ void ssim_v(const float* hf, uint32_t w, uint32_t h, uint32_t vw, flo
       m[q] = ssim_fold11(wt, p[o], p[o + r], p[o + 2 * r], p[o + 3 * r], p[o + 4 * r], p[o + 5 * r], p[o + 6 * r],
                          p[o + 7 * r], p[o + 8 * r], p[o + 9 * r], p[o + 10 * r]);
     }
-    const SsimTerms t = ssim_from_moments(m[0], m[1], m[2], m[3], m[4], c1, c2);
+    const SsimTerms t = denoised ? ssim_from_denoised_moments(m[0], m[1], m[2], m[3], m[4], c1, c2)
+                                 : ssim_from_moments(m[0], m[1], m[2], m[3], m[4], c1, c2);
     ss += t.ssim, sc += t.cs;
     if (map) map[uint64_t(y + kSsimRadius) * w + x + kSsimRadius] = t.ssim;
   }
@@ -162,23 +170,25 @@ __global__ void row_sums(const float* img, uint32_t w, double* out) {
 }  // namespace
 
 Status ssim_plane_cuda(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
-                       double* cs_out, float* map, const JobControl& ctl, double* kernel_ms) {
+                       double* cs_out, float* map, const JobControl& ctl, double* kernel_ms, const float* noise) {
   if (w < kSsimWindow || h < kSsimWindow) return Status::InvalidArgument;
   if (ctl.cancelled()) return Status::Cancelled;
   const uint32_t vw = w - 2 * kSsimRadius, vh = h - 2 * kSsimRadius;
   const uint64_t n = uint64_t(w) * h;
-  DeviceBuffer<float> da, db, dh, dmap;
+  DeviceBuffer<float> da, db, dn, dh, dmap;
   DeviceBuffer<double> drs, drc;
   OTE_CUDA_TRY(da.upload(a, n));
   OTE_CUDA_TRY(db.upload(b, n));
+  if (noise) OTE_CUDA_TRY(dn.upload(noise, n));
   OTE_CUDA_TRY(dh.allocate(5ull * vw * h));
   OTE_CUDA_TRY(drs.allocate(vh));
   OTE_CUDA_TRY(drc.allocate(vh));
   if (map) OTE_CUDA_TRY(dmap.allocate(n));
   KernelTimer timer;
-  ssim_h<<<dim3((vw + 127) / 128, h), 128>>>(da.ptr, db.ptr, w, h, vw, dh.ptr);
+  ssim_h<<<dim3((vw + 127) / 128, h), 128>>>(da.ptr, db.ptr, noise ? dn.ptr : nullptr, w, h, vw, dh.ptr);
   OTE_CUDA_TRY(cudaGetLastError());
-  ssim_v<<<vh, kRowThreads>>>(dh.ptr, w, h, vw, c1, c2, map ? dmap.ptr : nullptr, drs.ptr, drc.ptr);
+  ssim_v<<<vh, kRowThreads>>>(dh.ptr, w, h, vw, c1, c2, noise != nullptr, map ? dmap.ptr : nullptr, drs.ptr,
+                              drc.ptr);
   OTE_CUDA_TRY(cudaGetLastError());
   OTE_CUDA_TRY(cudaDeviceSynchronize());
   timer.add_to(kernel_ms);

@@ -102,7 +102,10 @@ Status load_planes(const ImageView& v, const MetricsRequest& req, bool want_rgb,
   return Status::Ok;
 }
 
-Status psnr(const Planes& a, const Planes& b, uint32_t w, uint32_t h, MetricsResult& out, const JobControl& ctl) {
+// `noise` (planar RGB, or empty): the reference's noise estimate, whose mean square each channel's MSE loses (held
+// at 0 or above).
+Status psnr(const Planes& a, const Planes& b, const Planes& noise, uint32_t w, uint32_t h, MetricsResult& out,
+            const JobControl& ctl) {
   const uint64_t n = uint64_t(w) * h;
   std::vector<double> rows(3ull * h);
   const Status st = parallel_for(h, kRowGrain, [&](uint64_t y0, uint64_t y1) {
@@ -115,6 +118,10 @@ Status psnr(const Planes& a, const Planes& b, uint32_t w, uint32_t h, MetricsRes
           const double d = double(pa[x]) - double(pb[x]);
           s += d * d;
         }
+        if (!noise.rgb.empty()) {
+          const float* pn = noise.rgb.data() + c * n + y * w;
+          for (uint32_t x = 0; x < w; ++x) s -= double(pn[x]) * double(pn[x]);
+        }
         rows[3 * y + c] = s;
       }
   }, ctl);
@@ -123,6 +130,7 @@ Status psnr(const Planes& a, const Planes& b, uint32_t w, uint32_t h, MetricsRes
   for (int c = 0; c < 3; ++c) {
     double s = 0;
     for (uint32_t y = 0; y < h; ++y) s += rows[3 * y + c];
+    s = std::max(s, 0.0);
     out.mse[c] = s / double(n);
     out.psnr_channel[c] = out.mse[c] == 0 ? INFINITY : 10.0 * log10(1.0 / out.mse[c]);
     total += s;
@@ -144,9 +152,10 @@ void halve(const std::vector<float>& src, uint32_t w, uint32_t h, std::vector<fl
 }
 
 Status ssim_plane(Backend b, const float* pa, const float* pb, uint32_t w, uint32_t h, double* ssim, double* cs,
-                  float* map, const JobControl& ctl, double* kernel_ms) {
-  if (b == Backend::Cuda) return ssim_plane_cuda(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl, kernel_ms);
-  return ssim_plane_cpu(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl);
+                  float* map, const JobControl& ctl, double* kernel_ms, const float* noise = nullptr) {
+  if (b == Backend::Cuda)
+    return ssim_plane_cuda(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl, kernel_ms, noise);
+  return ssim_plane_cpu(pa, pb, w, h, ssim_c1(), ssim_c2(), ssim, cs, map, ctl, noise);
 }
 
 // Progress across the phases of one call: each phase reports 0..1, mapped onto its share of the whole, so a caller's
@@ -197,6 +206,15 @@ Result check_metrics_inputs(const ImageView& a, const ImageView& b, const Metric
   }
   if (a.width != b.width || a.height != b.height)
     return Result::invalid("sizes differ: reference is " + size(a) + ", test is " + size(b));
+  if (const ImageView& nv = req.reference_noise; nv.data) {
+    if (nv.type != PixelType::F32) return Result::invalid("options.referenceNoise must hold floats");
+    if (nv.channels != 3 && nv.channels != 4)
+      return Result::invalid("options.referenceNoise.channels must be 3 or 4, got " + std::to_string(nv.channels));
+    if (nv.width != a.width || nv.height != a.height)
+      return Result::invalid("sizes differ: reference is " + size(a) + ", options.referenceNoise is " + size(nv));
+    if (nv.row_stride < nv.width) return Result::invalid("options.referenceNoise.rowStride is less than its width");
+    if (req.msssim) return Result::invalid("options.referenceNoise does not apply to MS-SSIM; ask for SSIM instead");
+  }
   const bool any_ssim = req.ssim_rgb || req.ssim_luma || req.msssim || maps.ssim_luma;
   if (any_ssim && (a.width < kSsimWindow || a.height < kSsimWindow))
     return Result::invalid("SSIM needs images of at least 11x11 pixels, got " + size(a));
@@ -221,7 +239,10 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
   // A luma plane is materialised only for MS-SSIM (it is downsampled), the CUDA backend (it is uploaded) and float
   // input without RGB planes (whose load checks for NaN); otherwise the SSIM pass makes luma rows on the fly.
   const bool float_in = a.type == PixelType::F32 || b.type == PixelType::F32;
-  const bool want_luma = req.msssim || ((req.ssim_luma || maps.ssim_luma) && (be == Backend::Cuda || (float_in && !want_rgb)));
+  // A noise estimate needs its luma plane beside the reference's.
+  const bool noisy = req.reference_noise.data != nullptr;
+  const bool want_luma = req.msssim || ((req.ssim_luma || maps.ssim_luma) &&
+                                        (be == Backend::Cuda || (float_in && !want_rgb) || noisy));
   // Rough relative costs, for progress only.
   const double w_load = 0.5, w_psnr = 0.3, w_ssim = 1.0, w_msssim = 1.4, w_flip = 5.0;
   Phases ph(ctl, 2 * w_load + (req.psnr ? w_psnr : 0) + (req.ssim_rgb ? 3 * w_ssim : 0) +
@@ -232,13 +253,22 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
   if (st != Status::Ok) return st;
   st = load_planes(b, req, want_rgb, want_luma, pb, 1, out, ph.next(w_load));
   if (st != Status::Ok) return st;
+  Planes pn;  // the reference's noise: signed linear floats, stored as they are (range 1, no encoding)
+  if (noisy) {
+    MetricsRequest plain;
+    plain.data_range[0] = 1.0f, plain.encoding[0] = PixelEncoding::Stored;
+    const bool rgb = req.psnr || req.ssim_rgb, luma = req.ssim_luma || maps.ssim_luma;
+    st = load_planes(req.reference_noise, plain, rgb, luma, pn, 0, out, JobControl{ctl.cancel, {}});
+    if (st == Status::InvalidArgument) out.bad_image = 2;
+    if (st != Status::Ok) return st;
+  }
 
-  if (req.psnr && (st = psnr(pa, pb, w, h, out, ph.next(w_psnr))) != Status::Ok) return st;
+  if (req.psnr && (st = psnr(pa, pb, pn, w, h, out, ph.next(w_psnr))) != Status::Ok) return st;
   if (req.ssim_rgb) {
     double sum = 0;
     for (int c = 0; c < 3; ++c) {
       st = ssim_plane(be, pa.rgb.data() + c * n, pb.rgb.data() + c * n, w, h, &out.ssim_channel[c], nullptr, nullptr,
-                      ph.next(w_ssim), &out.kernel_ms);
+                      ph.next(w_ssim), &out.kernel_ms, noisy ? pn.rgb.data() + c * n : nullptr);
       if (st != Status::Ok) return st;
       sum += out.ssim_channel[c];
     }
@@ -270,7 +300,7 @@ Status compute_metrics(const ImageView& a, const ImageView& b, const MetricsRequ
       st = ssim_rows_cpu(rows, w, h, ssim_c1(), ssim_c2(), &out.ssim_luma, nullptr, maps.ssim_luma, ph.next(w_ssim));
     } else {
       st = ssim_plane(be, pa.luma.data(), pb.luma.data(), w, h, &out.ssim_luma, nullptr, maps.ssim_luma, ph.next(w_ssim),
-                      &out.kernel_ms);
+                      &out.kernel_ms, noisy ? pn.luma.data() : nullptr);
     }
     if (st != Status::Ok) return st;
   }

@@ -5,7 +5,7 @@
 namespace ote {
 
 Status ssim_plane_cuda(const float*, const float*, uint32_t, uint32_t, float, float, double*, double*, float*,
-                       const JobControl&, double*) {
+                       const JobControl&, double*, const float*) {
   return Status::DeviceError;
 }
 Status flip_ldr_cuda(const float*, const float*, uint32_t, uint32_t, float, double*, float*, const JobControl&,

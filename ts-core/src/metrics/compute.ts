@@ -76,6 +76,18 @@ export async function computeMetrics(
         `crop ${JSON.stringify(crop)} is not a non-empty rectangle inside the ${describe(reference)} images`,
       );
   }
+  const noise = opts.referenceNoise;
+  if (
+    noise &&
+    (!(noise.data instanceof Float32Array) ||
+      noise.width !== reference.width ||
+      noise.height !== reference.height ||
+      noise.data.length !== reference.width * reference.height * 4)
+  )
+    throw new OteError(
+      'BAD_INPUT',
+      `referenceNoise must be ${describe(reference)} RGBA floats like the reference, got ${noise.width}x${noise.height} with ${noise.data?.length} values`,
+    );
   if (opts.dataRange !== undefined && !(opts.dataRange > 0 && Number.isFinite(opts.dataRange)))
     throw new OteError('BAD_INPUT', `dataRange must be a positive number, got ${opts.dataRange}`);
 
@@ -104,6 +116,7 @@ export async function computeMetrics(
         floatEncoding: opts.floatEncoding ?? 'linear-srgb',
         crop,
         ppd: opts.ppd,
+        referenceNoise: noise,
         backend: opts.backend ?? 'cpu',
         signal: opts.signal,
         onProgress: opts.onProgress,
@@ -118,7 +131,7 @@ export async function computeMetrics(
       if (
         e instanceof RangeError ||
         e instanceof TypeError ||
-        /non-finite|sizes differ|needs images|is empty|requested but/.test(msg)
+        /non-finite|sizes differ|needs images|is empty|requested but|referenceNoise/.test(msg)
       )
         throw new OteError('BAD_INPUT', msg.replace(/^computeImageMetrics: /, ''));
       throw e;

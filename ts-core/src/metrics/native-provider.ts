@@ -92,6 +92,11 @@ export const nativeMetricsProvider: MetricProvider = {
       msssim: want.has('msssim'),
       flip: want.has('flip'),
       ppd: req.ppd,
+      referenceNoise: req.referenceNoise && {
+        ...nativeView(req.referenceNoise, req, 'referenceNoise'),
+        encoding: 'stored',
+        dataRange: 1,
+      },
       backend: req.backend,
       maps,
       signal: req.signal,

@@ -13,6 +13,8 @@ export interface ProviderRequest {
   floatEncoding: 'linear-srgb' | 'stored';
   crop?: Crop;
   ppd?: number;
+  /** ComputeMetricsOptions.referenceNoise; a provider that cannot correct for it refuses the request. */
+  referenceNoise?: MetricMap;
   backend: Backend;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;

@@ -48,6 +48,14 @@ export interface ComputeMetricsOptions {
   /** FLIP pixels per degree; default 67.0206 (0.7 m from a 0.7 m wide 3840-pixel display). */
   ppd?: number;
   /**
+   * For a reference that is itself a Monte Carlo render: an estimate of its noise, RGBA floats of the reference's
+   * size, signed, in the normalised display units the metrics compare (1 = full range), such as half the difference
+   * of two independent half-sample renders whose mean is the reference (image/noise.ts). PSNR and SSIM then judge
+   * the test against the noise-free reference in expectation: each MSE loses the noise's mean square and each SSIM
+   * window's reference variance loses the noise's. FLIP is not corrected; MS-SSIM refuses it.
+   */
+  referenceNoise?: MetricMap;
+  /**
    * 'cpu' (default) gives results that are bit-identical on every x86-64 node and any thread count; 'cuda' or
    * 'auto' is faster but agrees with the CPU only to ~1e-6.
    */

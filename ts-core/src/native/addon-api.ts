@@ -97,6 +97,12 @@ export interface RawMetricsOptions extends BackendOption, Progress {
   encoding?: 'stored' | 'linear-srgb';
   /** FLIP pixels per degree (default 67.0206: 0.7 m from a 0.7 m wide 3840-pixel display). */
   ppd?: number;
+  /**
+   * The reference's own noise (ote/metrics/metrics.h MetricsRequest::reference_noise): Float32Array, the reference's
+   * size, signed, in normalised units; half the difference of two independent renders whose mean is the reference.
+   * PSNR and SSIM are then corrected for it; FLIP is not; MS-SSIM refuses it.
+   */
+  referenceNoise?: NativeImage;
 }
 export interface NativeMetricsResult {
   backend: 'cpu' | 'cuda';

@@ -46,6 +46,14 @@ struct MetricsRequest {
   float data_range[2] = {255.0f, 255.0f};
   PixelEncoding encoding[2] = {PixelEncoding::Stored, PixelEncoding::Stored};
   float flip_ppd = 67.0206f;  // pixels per degree: 0.7 m from a 0.7 m wide 3840-pixel monitor
+  // Optional: an estimate of the reference's own noise, for a reference that is itself a Monte Carlo estimate.
+  // Linear float (PixelType::F32), 3 or 4 channels, the reference's size, signed, in normalised units (1.0 = the
+  // reference's full range after its encoding). The estimate to pass is half the difference of two independent
+  // renders whose mean is the reference: its variance is the mean's noise variance. With it, PSNR and SSIM measure
+  // the test against the noise-free reference in expectation: each MSE loses the noise's mean square, and each SSIM
+  // window's reference variance loses the noise's (held at 0 or above). FLIP, being non-linear, is not corrected;
+  // MS-SSIM refuses it. data == nullptr: none.
+  ImageView reference_noise = {nullptr, PixelType::F32, 0, 0, 0, 0};
 };
 
 struct MetricsResult {
@@ -91,18 +99,21 @@ Status compute_metrics(const ImageView& reference, const ImageView& test, const 
 
 // Mean SSIM over the valid region (pixels at least kSsimRadius from every edge). `cs_out` receives the mean
 // contrast-structure term (for MS-SSIM) when not null; `map` (w * h) the per-pixel SSIM when not null.
+// `noise` (w * h, or nullptr) is the reference's noise estimate (MetricsRequest::reference_noise, one plane): each
+// window's E[b^2] loses its E[noise^2].
 Status ssim_plane_cpu(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
-                      double* cs_out, float* map, const JobControl& ctl);
+                      double* cs_out, float* map, const JobControl& ctl, const float* noise = nullptr);
 // Row-streaming form of ssim_plane_cpu, so a signal can be made row by row (e.g. luma straight from 8-bit pixels)
 // instead of materialised: rows(y, scratch_a, scratch_b, &a, &b) points a and b at row y of each signal (w floats),
 // using the scratch rows if it has to compute them. Called from worker threads, possibly more than once per row.
 using SsimRowSource = std::function<void(uint32_t y, float* scratch_a, float* scratch_b, const float** a, const float** b)>;
 Status ssim_rows_cpu(const SsimRowSource& rows, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
-                     double* cs_out, float* map, const JobControl& ctl);
+                     double* cs_out, float* map, const JobControl& ctl, const float* noise = nullptr);
 
 // The CUDA drivers add the time their kernels took (CUDA events, excluding transfers) to *kernel_ms when not null.
 Status ssim_plane_cuda(const float* a, const float* b, uint32_t w, uint32_t h, float c1, float c2, double* ssim_out,
-                       double* cs_out, float* map, const JobControl& ctl, double* kernel_ms);
+                       double* cs_out, float* map, const JobControl& ctl, double* kernel_ms,
+                       const float* noise = nullptr);
 
 // LDR-FLIP of sRGB-encoded planar RGB images (3 planes of w * h each, values in [0, 1]). `reference` first.
 Status flip_ldr_cpu(const float* reference_rgb, const float* test_rgb, uint32_t w, uint32_t h, float ppd,

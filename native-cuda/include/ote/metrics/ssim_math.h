@@ -46,6 +46,19 @@ OTE_HD OTE_MINLINE SsimTerms ssim_from_moments(float ma, float mb, float maa, fl
   return {l * cs, cs};
 }
 
+// SSIM against a reference whose noise was taken out of its second moment (MetricsRequest::reference_noise):
+// `mbb_minus_mnn` is E[b'^2] - E[n^2] over the window. Sampling can leave that under E[b']^2, so the variance is
+// held at 0 or above, and the contrast-structure term, which a too-small variance can push past 1, is held at 1.
+OTE_HD OTE_MINLINE SsimTerms ssim_from_denoised_moments(float ma, float mb, float maa, float mbb_minus_mnn, float mab,
+                                                       float c1, float c2) {
+  SsimTerms t = ssim_from_moments(ma, mb, maa, fm_max(mbb_minus_mnn, mb * mb), mab, c1, c2);
+  if (t.cs > 1.0f) {
+    t.ssim /= t.cs;  // the luminance term alone
+    t.cs = 1.0f;
+  }
+  return t;
+}
+
 // Constants for signals normalised to [0, 1] (data range 1).
 OTE_HD OTE_INLINE float ssim_c1() { return (kSsimK1 * 1.0f) * (kSsimK1 * 1.0f); }
 OTE_HD OTE_INLINE float ssim_c2() { return (kSsimK2 * 1.0f) * (kSsimK2 * 1.0f); }
