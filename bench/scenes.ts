@@ -2,7 +2,8 @@
  * `npm run bench:scenes [-- --profile NAME] [-- scene-substring ...]`: every externally authored scene in
  * ../shared/scenes optimized end to end, as a user runs it (`ote optimize <scene> -o out --profile P --no-cache`,
  * verification included). Per scene: the exit code and reason, wall seconds and seconds per stage, the own check's
- * PSNR/SSIM/FLIP, the verifier's verdict, the effective lightmap density, and what lit it (its lights, or the
+ * PSNR/SSIM/FLIP (with the reference's path noise taken out of PSNR and SSIM; the uncorrected figures and the
+ * noise floor of the reference's two halves beside them), the verifier's verdict, the effective lightmap density, and what lit it (its lights, or the
  * default sky and sun). Writes bench/results/scenes.json (scenes-<profile>.json for other profiles). Each wall time
  * is also given against the issue's 10-minute budget per scene on 2 cores.
  */
@@ -67,6 +68,8 @@ for (const file of sceneFiles()) {
       (report?.timings ?? []).map((t: { stage: string; seconds: number }) => [t.stage, t.seconds]),
     ),
     ownCheck: report?.ownCheck,
+    ownCheckUncorrected: report?.ownCheckUncorrected,
+    referenceNoiseFloor: report?.referenceNoiseFloor,
     verdict: report?.verification?.verdict,
     verified: report?.verification?.metrics
       ? Object.fromEntries(
@@ -124,6 +127,12 @@ for (const r of rows) {
         (tt
           ? `; target ${tt.seconds} s: calibration ${f(tt.calibration.seconds)} s, predicted ${f(tt.predictedSeconds, 0)} s`
           : ''),
+    );
+  const raw = r.ownCheckUncorrected as typeof oc,
+    floor = r.referenceNoiseFloor as typeof oc;
+  if (raw && floor)
+    console.log(
+      `    own check before the reference's noise is taken out: ${f(raw.psnr)} dB / ${f(raw.ssim, 3)}; its two halves agree at ${f(floor.psnr)} dB / ${f(floor.ssim, 3)} / FLIP ${f(floor.flip, 3)}`,
     );
   if (r.exit !== 0) console.log(`    ${r.reason}`);
 }

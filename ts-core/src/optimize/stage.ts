@@ -93,7 +93,10 @@ export interface SplatProduct {
 
 export interface PreviewProduct {
   view: View;
+  /** The path-traced reference: the mean of referenceHalves. */
   reference: FloatImage;
+  /** Two independent renders at half the reference's samples; their difference estimates its noise. */
+  referenceHalves: [FloatImage, FloatImage];
   /** The shipped output at the same view; undefined when nothing was baked or splatted. */
   after: FloatImage | undefined;
   exposure: number;
@@ -106,7 +109,12 @@ export interface PreviewProduct {
 }
 
 export interface CheckProduct {
+  /** The output against the reference, with the reference's own noise taken out of PSNR and SSIM. */
   claimed: { psnr: number; ssim: number; flip: number } | undefined;
+  /** The same without that correction. */
+  uncorrected: { psnr: number; ssim: number; flip: number } | undefined;
+  /** The reference's two halves against each other: how far path noise alone moves the metrics. */
+  noiseFloor: { psnr: number; ssim: number; flip: number } | undefined;
   blackObjects: BlackObject[];
   worstObjects: { name: string; mean: number; share: number }[];
   /** The FLIP heatmap (flip.png), when the output was compared. */

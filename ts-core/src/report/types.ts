@@ -86,8 +86,15 @@ export interface OptimizeReport {
     removedLights: string[];
     keptLights: string[];
   };
-  /** The producer's own check at the chosen view (as displayed, after a 4×4 box filter); absent when nothing was compared. */
+  /**
+   * The producer's own check at the chosen view (as displayed, after a 4×4 box filter), with the reference's own
+   * path noise taken out of PSNR and SSIM (FLIP is as measured); absent when nothing was compared.
+   */
   ownCheck?: { psnr: number; ssim: number; flip: number };
+  /** The own check without the noise correction. */
+  ownCheckUncorrected?: { psnr: number; ssim: number; flip: number };
+  /** The reference's two independent halves against each other: what path noise alone does to the metrics. */
+  referenceNoiseFloor?: { psnr: number; ssim: number; flip: number };
   /** The views the report and the own check show, and how they were chosen (render/views.ts). */
   views?: {
     kind: 'camera' | 'interior' | 'exterior';

@@ -196,6 +196,7 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     // Loaded lazily: metrics load the native addon, which the pure parts of the trust module must not require.
     const { computeMetrics } = await import('../metrics/compute.js');
     const { display, halve, isUninformative } = await import('../image/display.js');
+    const { displayedNoise, meanImage } = await import('../image/noise.js');
     const ref = await this.references.get(reference);
     // As displayed: box-filtered, opaque over black, exposed, tone mapped and 8-bit sRGB, the pixels a viewer (and
     // the producer's check) sees.
@@ -204,10 +205,27 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     // anchor view, then the next anchor's. Every node tries the same views in the same order.
     for (const s of alternativeSamples(sample)) {
       const view = await this.view(ref, s, spec);
-      const a = shown(await this.renderLikeReference(ref, view, spec, s.renderSeed));
+      // The reference as two independent halves (seeds renderSeed and the next): their mean is the reference and
+      // their difference its noise, which PSNR and SSIM take out (image/noise.ts), as the producer's check does.
+      const halfSpp = Math.floor(spec.spp / 2);
+      const halves =
+        halfSpp >= 1
+          ? [
+              await this.renderLikeReference(ref, view, { ...spec, spp: halfSpp }, s.renderSeed),
+              await this.renderLikeReference(ref, view, { ...spec, spp: halfSpp }, (s.renderSeed + 1) >>> 0),
+            ]
+          : undefined;
+      const a = shown(
+        halves ? meanImage(halves[0], halves[1]) : await this.renderLikeReference(ref, view, spec, s.renderSeed),
+      );
       if (isUninformative(a)) continue;
+      const referenceNoise = halves ? displayedNoise(shown(halves[0]), shown(halves[1])) : undefined;
       const b = shown(await this.renderCandidate(artifact, kind, view, spec, s.renderSeed));
-      const r = await computeMetrics(a, b, { metrics: ['psnr', 'ssimLuma', 'flip'], backend: this.backend });
+      const r = await computeMetrics(a, b, {
+        metrics: ['psnr', 'ssimLuma', 'flip'],
+        referenceNoise,
+        backend: this.backend,
+      });
       return { psnr: Math.min(PSNR_CAP, r.psnr ?? PSNR_CAP), ssim: r.ssimLuma ?? NaN, flip: r.flip ?? NaN };
     }
     // Nothing to see from any of them: no certificate may rest on black against black, so the sample fails.

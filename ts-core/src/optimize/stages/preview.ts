@@ -7,6 +7,7 @@ import { autoExposure, display, halve, isUninformative } from '../../image/displ
 import type { FloatImage } from '../../image/float-image.js';
 import { gltfIO } from '../../io/gltf-io.js';
 import { documentToScene } from '../../io/gltf-read.js';
+import { meanImage } from '../../image/noise.js';
 import { encodePng } from '../../io/png.js';
 import { renderSplats } from '../../native/splat.js';
 import { splatCamera } from '../../native/splat-camera.js';
@@ -24,9 +25,11 @@ import { defineStage } from '../stage.js';
 /**
  * Samples per pixel of the path-traced reference, whatever the profile: it judges the bake, so its own noise must
  * not dominate the metrics. Compared after a 4×4 box filter that is 2,048 paths per compared pixel; two such
- * references of the Cornell box agree at SSIM 0.977.
+ * references of the Cornell box agree at SSIM 0.977. It is rendered as two independent halves (seeds 7 and 8) whose
+ * mean is the reference and whose difference estimates its noise (image/noise.ts), which the own check takes out.
  */
 export const REFERENCE_SPP = 128;
+const REFERENCE_SEEDS = [7, 8] as const;
 /**
  * Camera samples per pixel of the shipped glTF's render (anti-aliasing only: the lightmap holds the light). Thin
  * geometry (ivy leaves, rigging) needs them: at 16 the edges alone cost the ivy 0.5 dB against the 128-spp reference.
@@ -42,31 +45,37 @@ export const previewStage = defineStage({
     const o = ctx.options;
     // A view whose reference shows nothing (black, or flat) is no evidence: the next planned view is tried.
     const skipped: string[] = [];
-    let chosen: { view: View; reference: FloatImage; exposure: number; informative: boolean } | undefined;
+    let chosen:
+      | { view: View; reference: FloatImage; halves: [FloatImage, FloatImage]; exposure: number; informative: boolean }
+      | undefined;
     for (const [i, view] of views.views.entries()) {
-      const reference = await renderPathtraced(lit, view, {
-        spp: REFERENCE_SPP,
-        bounces: o.profile.bake.bounces,
-        seed: 7,
-        sky: environment?.sky,
-        signal: ctx.signal,
-        backend: o.backend,
-      });
+      const half = (seed: number) =>
+        renderPathtraced(lit, view, {
+          spp: REFERENCE_SPP / 2,
+          bounces: o.profile.bake.bounces,
+          seed,
+          sky: environment?.sky,
+          signal: ctx.signal,
+          backend: o.backend,
+        });
+      const halves: [FloatImage, FloatImage] = [await half(REFERENCE_SEEDS[0]), await half(REFERENCE_SEEDS[1])];
+      const reference = meanImage(...halves);
       const exposure = autoExposure(reference);
-      chosen = { view, reference, exposure, informative: !isUninformative(display(halve(reference), { exposure })) };
+      const informative = !isUninformative(display(halve(reference), { exposure }));
+      chosen = { view, reference, halves, exposure, informative };
       if (chosen.informative) break;
       skipped.push(
         `view ${i + 1} of ${views.views.length} (${views.kind}): the path-traced reference shows nothing (black or one flat colour)`,
       );
       ctx.progress((i + 1) / (views.views.length + 1));
     }
-    const { view, reference, exposure, informative } = chosen!;
+    const { view, reference, halves, exposure, informative } = chosen!;
     const png = (img: FloatImage) => encodePng(display(img, { exposure }));
     const images = [{ name: 'before.png', data: png(reference) }];
     const after = bake || splats ? await renderShipped(shipped.glb, splats?.model, view, environment, o) : undefined;
     if (after) images.push({ name: 'after.png', data: png(after) });
     for (const f of images) ctx.write(f);
-    return { preview: { view, reference, after, exposure, informative, skipped, images } };
+    return { preview: { view, reference, referenceHalves: halves, after, exposure, informative, skipped, images } };
   },
 });
 

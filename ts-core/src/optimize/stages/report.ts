@@ -96,6 +96,8 @@ export const reportStage = defineStage({
         keptLights: p.shipped.keptLights,
       },
       ownCheck: p.check.claimed,
+      ownCheckUncorrected: p.check.uncorrected,
+      referenceNoiseFloor: p.check.noiseFloor,
       views: {
         kind: p.views.kind,
         used: p.views.views.indexOf(p.preview.view) + 1,
