@@ -48,6 +48,22 @@ test('CUDA maps agree with the CPU maps and repeat bit for bit', async () => {
   }
 });
 
+test('noise-corrected SSIM agrees between CUDA and the CPU within 1e-5', async () => {
+  // A noise estimate with structure: a ±0.02 checkerboard over the whole image, so every window is corrected.
+  const t = sharedImage(e.pairs.patch.test);
+  const referenceNoise = { width: ref.width, height: ref.height, data: new Float32Array(ref.width * ref.height * 4) };
+  for (let y = 0; y < ref.height; y++)
+    for (let x = 0; x < ref.width; x++)
+      for (let ch = 0; ch < 3; ch++) referenceNoise.data[4 * (y * ref.width + x) + ch] = (x + y) % 2 ? 0.02 : -0.02;
+  const opts = { metrics: ['psnr', 'ssim', 'ssimLuma'], referenceNoise };
+  const g = await computeMetrics(ref, t, { ...opts, backend: 'cuda' });
+  const c = await computeMetrics(ref, t, { ...opts, backend: 'cpu' });
+  const plain = await computeMetrics(ref, t, { metrics: ['ssimLuma'], backend: 'cpu' });
+  assert.ok(c.ssimLuma! > plain.ssimLuma!, 'the correction did not apply');
+  for (const k of ['psnr', 'ssim', 'ssimLuma'] as const)
+    assert.ok(Math.abs(g[k]! - c[k]!) < 1e-5, `${k}: cuda ${g[k]} vs cpu ${c[k]}`);
+});
+
 test('odd sizes and the smallest SSIM size run on the device', async () => {
   for (const [w, h] of [
     [11, 11],
