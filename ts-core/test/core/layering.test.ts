@@ -39,8 +39,9 @@ const LAYERS: Record<string, number> = {
   splat: 8, //            splat conversion and training (trained against rendered views)
   trust: 9, // verification
   report: 10,
-  optimize: 11, // drivers
-  cli: 12,
+  optimize: 11, // drivers: one optimize run,
+  farm: 12, //              many of them on a queue of workers,
+  cli: 13, //               and the command line
 };
 
 /**

@@ -90,7 +90,7 @@ test('a store newer than this code, and misnumbered steps, are refused by name',
   assert.throws(
     () => migrate(db, 'store.sqlite'),
     new RegExp(
-      `store\\.sqlite: store is at schema version ${SCHEMA_VERSION + 5}, but this engine knows versions up to ${SCHEMA_VERSION}`,
+      `store\\.sqlite: store is at schema version ${SCHEMA_VERSION + 5}, but this ote knows versions up to ${SCHEMA_VERSION}`,
     ),
   );
   assert.throws(

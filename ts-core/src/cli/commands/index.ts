@@ -1,6 +1,7 @@
 /** Every `ote` subcommand. Add new ones here. */
 import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
+import { farmCommand } from './farm.js';
 import { bakeCommand } from './bake.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   verifyCommand,
   verifyCertCommand,
   trustCommand,
+  farmCommand,
   splatCommand,
   renderSplatCommand,
 ];

@@ -1,0 +1,243 @@
+/**
+ * `ote farm serve | keys | submit | status | cancel | workers`: the farm (ts-core/src/farm) from the command line.
+ * serve prints one JSON line {"event":"listening",...} on stdout when ready (with --json). `submit --wait` follows
+ * the job and exits with the code `ote optimize` would have (a failed job: 1 with its reason; cancelled: 130).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT } from '../../exit-codes.js';
+import { FarmClient, FarmHttpError } from '../../farm/client.js';
+import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
+import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
+import { FarmStore } from '../../farm/store.js';
+import { BUILTIN_PROFILES } from '../../plan/profile.js';
+import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import type { Command, CommandContext } from '../command.js';
+
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--json]
+ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
+ote farm keys list [--data DIR]
+ote farm keys revoke ID [--data DIR]
+ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--no-verify] [--wait]
+ote farm status ID --server URL --api-key ID:SECRET
+ote farm cancel ID --server URL --api-key ID:SECRET
+ote farm workers --server URL --api-key ID:SECRET
+(--api-key may come from OTE_FARM_API_KEY)`;
+
+const waitForAbort = (signal: AbortSignal) =>
+  new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+
+async function serve(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parse(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    data: { type: 'string' },
+    workers: { type: 'string' },
+    'max-upload-mb': { type: 'string' },
+    'rate-limit': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const d = FARM_SERVER_DEFAULTS;
+  const perSecond = numberFlag(values['rate-limit'], 'rate-limit', d.rateLimit.perSecond, { above: 0 });
+  const farm = await startFarmServer({
+    dataDir: values.data ?? d.dataDir,
+    host: values.host ?? d.host,
+    port: numberFlag(values.port, 'port', d.port, { int: true, min: 0, max: 65535 }),
+    workers: numberFlag(values.workers, 'workers', d.workers, { int: true, min: 0, max: 256 }),
+    maxUploadBytes:
+      numberFlag(values['max-upload-mb'], 'max-upload-mb', d.maxUploadBytes / 2 ** 20, { above: 0 }) * 2 ** 20,
+    rateLimit: { perSecond, burst: 2 * perSecond },
+    log: (l) => ctx.stderr(`[farm] ${l}\n`),
+  });
+  ctx.stdout(
+    values.json
+      ? `${JSON.stringify({ event: 'listening', url: farm.url, dataDir: values.data ?? d.dataDir, workers: farm.workers.length })}\n`
+      : `farm listening on ${farm.url}\n`,
+  );
+  await waitForAbort(ctx.signal);
+  await farm.close();
+  return EXIT.OK;
+}
+
+function keys(argv: string[], ctx: CommandContext): number {
+  const { values, positionals } = parse(argv, {
+    data: { type: 'string' },
+    scopes: { type: 'string' },
+    name: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const dataDir = values.data ?? FARM_SERVER_DEFAULTS.dataDir;
+  const store = new FarmStore(join(dataDir, 'farm.sqlite'));
+  try {
+    const ring = new KeyRing(store, loadOrCreateMasterKey(join(dataDir, 'master.key')));
+    const action = requirePositional(positionals, 0, 'create, list or revoke');
+    if (action === 'create') {
+      if (!values.scopes) throw new UsageError('keys create needs --scopes (submit, read, cancel, admin)');
+      let scopes: ReturnType<typeof parseScopes>;
+      try {
+        scopes = parseScopes(values.scopes);
+      } catch (e) {
+        throw new UsageError(`--scopes: ${(e as Error).message}`);
+      }
+      const k = ring.create(scopes, values.name ?? '');
+      ctx.stdout(
+        values.json
+          ? `${JSON.stringify(k)}\n`
+          : `key ${k.id} (${k.scopes.join(', ')})\nsecret ${k.secret}\nuse: --api-key ${k.id}:${k.secret}  (the secret is not shown again)\n`,
+      );
+      return EXIT.OK;
+    }
+    if (action === 'list') {
+      const list = ring.list();
+      ctx.stdout(
+        values.json
+          ? `${JSON.stringify(list)}\n`
+          : list
+              .map(
+                (k) =>
+                  `${k.id}  ${k.scopes.join(',').padEnd(24)} ${k.revoked ? `revoked ${new Date(k.revoked).toISOString()}` : 'active'}  ${k.name}`,
+              )
+              .join('\n') + (list.length ? '\n' : 'no keys\n'),
+      );
+      return EXIT.OK;
+    }
+    if (action === 'revoke') {
+      const id = requirePositional(positionals, 1, 'the key id to revoke');
+      if (!ring.revoke(id)) throw new UsageError(`no active key ${id}`);
+      ctx.stdout(`revoked ${id}\n`);
+      return EXIT.OK;
+    }
+    throw new UsageError(`unknown keys action "${action}": create, list or revoke`);
+  } finally {
+    store.close();
+  }
+}
+
+function client(values: { server?: string; 'api-key'?: string }): FarmClient {
+  if (!values.server) throw new UsageError('--server URL is required (e.g. http://127.0.0.1:8790)');
+  const k = values['api-key'] ?? process.env.OTE_FARM_API_KEY;
+  const [id, secret] = (k ?? '').split(':');
+  if (!id || !secret) throw new UsageError('--api-key ID:SECRET is required (or OTE_FARM_API_KEY)');
+  return new FarmClient(values.server.replace(/\/$/, ''), { id, secret });
+}
+
+/** The exit code a finished job stands for, as `ote optimize` would exit. */
+function exitFor(state: string | undefined, exitCode: number | undefined): number {
+  if (state === 'completed') return exitCode ?? EXIT.INTERNAL;
+  if (state === 'cancelled') return EXIT.CANCELLED;
+  return EXIT.INTERNAL;
+}
+
+async function submit(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    server: { type: 'string' },
+    'api-key': { type: 'string' },
+    profile: { type: 'string' },
+    deadline: { type: 'string' },
+    priority: { type: 'string' },
+    'no-verify': { type: 'boolean' },
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const file = requirePositional(positionals, 0, 'the scene file (.glb, or a self-contained .gltf)');
+  const c = client(values);
+  let data: Uint8Array;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as Error).message}`);
+  }
+  const p = values.profile ?? 'balanced';
+  let profile: string | Record<string, unknown> = p;
+  if (!BUILTIN_PROFILES[p.toLowerCase()]) {
+    try {
+      profile = JSON.parse(readFileSync(p, 'utf8'));
+    } catch (e) {
+      throw new UsageError(
+        `--profile ${p}: not a built-in profile, and not a readable JSON file (${(e as Error).message})`,
+      );
+    }
+  }
+  const job = await c.submit(
+    { data, name: file },
+    {
+      profile,
+      verify: !values['no-verify'],
+      deadline: values.deadline,
+      priority:
+        values.priority === undefined
+          ? undefined
+          : numberFlag(values.priority, 'priority', 0, { int: true, min: -100, max: 100 }),
+    },
+  );
+  if (!values.wait) {
+    ctx.stdout(values.json ? `${JSON.stringify(job)}\n` : `${job.id} ${job.state}\n`);
+    return EXIT.OK;
+  }
+  ctx.signal.addEventListener('abort', () => void c.cancel(job.id).catch(() => {}), { once: true });
+  const end = await c.follow(job.id, (e) => {
+    if (values.json) ctx.stdout(`${JSON.stringify(e)}\n`);
+    else if (e.type === 'progress')
+      ctx.stderr(
+        `${job.id} ${e.stage} ${(100 * (e.fraction ?? 0)).toFixed(0)}%${e.etaSeconds !== undefined ? `, ETA ${e.etaSeconds} s` : ''}\n`,
+      );
+    else if (e.type === 'state') ctx.stderr(`${job.id} ${e.state}${e.reason ? `: ${e.reason}` : ''}\n`);
+  });
+  if (!values.json)
+    ctx.stdout(
+      `${job.id} ${end.state}${end.exitCode !== undefined ? ` exit ${end.exitCode}` : ''}${end.reason ? `: ${end.reason}` : ''}\n`,
+    );
+  return exitFor(end.state, end.exitCode);
+}
+
+async function simple(action: 'status' | 'cancel' | 'workers', argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parse(argv, { server: { type: 'string' }, 'api-key': { type: 'string' } });
+  const c = client(values);
+  const r =
+    action === 'workers'
+      ? await c.workers()
+      : action === 'status'
+        ? await c.job(requirePositional(positionals, 0, 'the job id'))
+        : await c.cancel(requirePositional(positionals, 0, 'the job id'));
+  ctx.stdout(`${JSON.stringify(r, null, 2)}\n`);
+  return EXIT.OK;
+}
+
+export const farmCommand: Command = {
+  name: 'farm',
+  summary: 'run optimize jobs on a farm of workers: serve, keys, submit, status, cancel, workers',
+  usage: USAGE,
+  async run(argv, ctx) {
+    const [action, ...rest] = argv;
+    try {
+      switch (action) {
+        case 'serve':
+          return await serve(rest, ctx);
+        case 'keys':
+          return keys(rest, ctx);
+        case 'submit':
+          return await submit(rest, ctx);
+        case 'status':
+        case 'cancel':
+        case 'workers':
+          return await simple(action, rest, ctx);
+        default:
+          throw new UsageError(`unknown farm command "${action ?? ''}"\n${USAGE}`);
+      }
+    } catch (e) {
+      if (e instanceof FarmHttpError) {
+        ctx.stderr(`ote farm ${action}: ${e.message}\n`);
+        return e.status === 422 || e.status === 400
+          ? EXIT.BAD_INPUT
+          : e.status === 413
+            ? EXIT.TOO_BIG
+            : EXIT.ENGINE_UNREACHABLE;
+      }
+      if ((e as Error)?.message?.includes('fetch failed')) {
+        ctx.stderr(`ote farm ${action}: the farm at the given --server cannot be reached (${(e as Error).message})\n`);
+        return EXIT.ENGINE_UNREACHABLE;
+      }
+      throw e;
+    }
+  },
+};

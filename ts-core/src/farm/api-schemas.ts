@@ -1,0 +1,84 @@
+/**
+ * The farm API's request and response shapes, as TypeBox schemas: fastify validates requests with them, the
+ * OpenAPI document (/v1/openapi.json) is generated from them, and TypeScript reads their types. One source.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the uploaded bytes, lower-case hex' });
+
+export const JobSubmit = Type.Object(
+  {
+    scene: Type.Object(
+      {
+        hash: Hash,
+        name: Type.String({
+          pattern: '^[^/\\\\]{1,200}\\.(glb|gltf)$',
+          description: 'File name, ending .glb or .gltf (a .gltf must be self-contained)',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    profile: Type.Optional(
+      Type.Union([
+        Type.String({
+          description: 'A built-in profile: quality, balanced, economy, realtime, archviz, gaming, ai_training',
+        }),
+        Type.Record(Type.String(), Type.Unknown(), { description: "A TD file's JSON (may extend a built-in)" }),
+      ]),
+    ),
+    verify: Type.Optional(Type.Boolean({ description: 'Verify with the Trust Engine (default true)' })),
+    deadline: Type.Optional(Type.String({ description: 'ISO 8601 date-time the result is wanted by' })),
+    priority: Type.Optional(
+      Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first (default 0)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type JobSubmit = Static<typeof JobSubmit>;
+
+export const BatchSubmit = Type.Object(
+  { jobs: Type.Array(JobSubmit, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+export type BatchSubmit = Static<typeof BatchSubmit>;
+
+export const JobStatus = Type.Object({
+  id: Type.String(),
+  state: Type.Union(['queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  stage: Type.Union([Type.String(), Type.Null()]),
+  progress: Type.Number(),
+  etaSeconds: Type.Union([Type.Number(), Type.Null()]),
+  attempts: Type.Integer(),
+  priority: Type.Integer(),
+  deadline: Type.Union([Type.String(), Type.Null()]),
+  created: Type.String(),
+  started: Type.Union([Type.String(), Type.Null()]),
+  finished: Type.Union([Type.String(), Type.Null()]),
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  verdict: Type.Union([Type.String(), Type.Null()]),
+  artifacts: Type.Record(Type.String(), Type.String({ description: 'URL of the artifact' })),
+  events: Type.String({ description: 'WebSocket URL of the ordered event stream' }),
+});
+export type JobStatus = Static<typeof JobStatus>;
+
+export const BatchResult = Type.Object({
+  batch: Type.String(),
+  jobs: Type.Array(
+    Type.Union([
+      Type.Object({ id: Type.String(), state: Type.String() }),
+      Type.Object({ error: Type.String(), index: Type.Integer() }),
+    ]),
+  ),
+});
+
+export const BlobResult = Type.Object({ hash: Hash, size: Type.Integer() });
+
+export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() });
+
+export const JobParams = Type.Object({ id: Type.String({ pattern: '^job_[0-9a-f]{16}$' }) });
+export const ArtifactParams = Type.Object({
+  id: Type.String({ pattern: '^job_[0-9a-f]{16}$' }),
+  name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$' }),
+});
+export const BlobParams = Type.Object({ hash: Hash });

@@ -1,0 +1,140 @@
+/**
+ * The farm's queue: what a worker sees of it (claim, heartbeat, progress, finish, fail) and what the API does to it
+ * (submit, cancel). `EmbeddedQueue` is the default: the farm's SQLite store, so jobs survive a restart and nothing
+ * needs setting up. A job is one task until splitting lands (README, "The farm").
+ *
+ * Faults: a worker heartbeats its lease; a lease that runs out (the worker died, or hangs) puts the job back in the
+ * queue after an exponential backoff, until it has used its attempts, and then fails it with the reason.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FarmStore, JobResult, JobRow, JobSpec } from './store.js';
+
+export interface QueueOptions {
+  /** A running job whose worker has not heartbeat for this long is taken back. Default 30 s. */
+  leaseMs: number;
+  /** Attempts per job before it fails. Default 3. */
+  maxAttempts: number;
+  /** Backoff before retry n (1-based) is backoffMs × 2^(n − 1). Default 1 s. */
+  backoffMs: number;
+}
+
+export const QUEUE_DEFAULTS: QueueOptions = { leaseMs: 30_000, maxAttempts: 3, backoffMs: 1_000 };
+
+export interface SubmitRequest {
+  key: string;
+  batch?: string;
+  spec: JobSpec;
+  priority?: number;
+  deadline?: number;
+}
+
+/** What the queue reports to whoever counts (the Prometheus metrics). */
+export interface QueueListener {
+  retried?(job: JobRow, reason: string): void;
+  failed?(job: JobRow, reason: string): void;
+  finished?(job: JobRow): void;
+  submitted?(job: JobRow): void;
+}
+
+export interface FarmQueue {
+  readonly options: QueueOptions;
+  submit(r: SubmitRequest): JobRow;
+  claim(worker: string): JobRow | undefined;
+  heartbeat(id: string, worker: string): boolean;
+  progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
+  log(id: string, message: string): void;
+  finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): boolean;
+  /** A failed attempt: retried after backoff, or failed for good. */
+  fail(id: string, reason: string): 'retried' | 'failed' | 'gone';
+  cancel(id: string): boolean;
+  /** Takes back jobs whose lease ran out; returns how many. */
+  reap(): number;
+  /** Wakes whoever waits for work (a new or retried job). */
+  onReady(f: () => void): void;
+}
+
+export class EmbeddedQueue implements FarmQueue {
+  readonly options: QueueOptions;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private store: FarmStore,
+    options: Partial<QueueOptions> = {},
+    private listener: QueueListener = {},
+    private now: () => number = Date.now,
+  ) {
+    this.options = { ...QUEUE_DEFAULTS, ...options };
+  }
+
+  submit(r: SubmitRequest): JobRow {
+    const job = this.store.addJob({
+      id: `job_${randomBytes(8).toString('hex')}`,
+      key: r.key,
+      batch: r.batch,
+      kind: 'optimize',
+      spec: r.spec,
+      priority: r.priority ?? 0,
+      deadline: r.deadline,
+      maxAttempts: this.options.maxAttempts,
+      now: this.now(),
+    });
+    this.listener.submitted?.(job);
+    this.wake();
+    return job;
+  }
+
+  claim(worker: string): JobRow | undefined {
+    const now = this.now();
+    return this.store.claim(worker, now, now + this.options.leaseMs);
+  }
+
+  heartbeat(id: string, worker: string): boolean {
+    return this.store.heartbeat(id, worker, this.now() + this.options.leaseMs);
+  }
+
+  progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void {
+    this.store.progress(id, worker, stage, fraction, etaSeconds, this.now());
+  }
+
+  log(id: string, message: string): void {
+    this.store.log(id, message, this.now());
+  }
+
+  finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): boolean {
+    const ok = this.store.finish(id, worker, { state: 'completed', ...end }, this.now());
+    if (ok) this.listener.finished?.(this.store.job(id)!);
+    return ok;
+  }
+
+  fail(id: string, reason: string): 'retried' | 'failed' | 'gone' {
+    const job = this.store.job(id);
+    const attempt = job?.attempts ?? 1;
+    const now = this.now();
+    const r = this.store.retryOrFail(id, reason, now + this.options.backoffMs * 2 ** (attempt - 1), now);
+    if (r === 'retried') {
+      this.listener.retried?.(job!, reason);
+      setTimeout(() => this.wake(), this.options.backoffMs * 2 ** (attempt - 1)).unref?.();
+    }
+    if (r === 'failed') this.listener.failed?.(this.store.job(id)!, reason);
+    return r;
+  }
+
+  cancel(id: string): boolean {
+    return this.store.cancel(id, this.now());
+  }
+
+  reap(): number {
+    const expired = this.store.expiredLeases(this.now());
+    for (const j of expired)
+      this.fail(j.id, `worker ${j.worker} stopped heartbeating (lease of ${this.options.leaseMs / 1000} s ran out)`);
+    return expired.length;
+  }
+
+  onReady(f: () => void): void {
+    this.waiters.push(f);
+  }
+
+  private wake(): void {
+    for (const f of this.waiters) f();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The farm store's SQLite schema, as ordered migrations (util/sqlite-migrations.ts). New steps are appended, never
+ * edited: a shipped step has already run.
+ */
+import type Database from 'better-sqlite3';
+import { type Migration, migrate as runMigrations } from '../util/sqlite-migrations.js';
+
+export const FARM_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    why: 'the first farm schema: API keys, replay nonces, jobs with their queue lease, ordered job events, workers',
+    sql: `
+      CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, secret_sha256 TEXT NOT NULL,
+                             sealed_secret TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER);
+      CREATE TABLE nonces (key TEXT NOT NULL, nonce TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (key, nonce));
+      CREATE TABLE jobs (id TEXT PRIMARY KEY, key TEXT NOT NULL, batch TEXT, kind TEXT NOT NULL, spec TEXT NOT NULL,
+                         state TEXT NOT NULL, priority INTEGER NOT NULL, deadline INTEGER, created INTEGER NOT NULL,
+                         started INTEGER, finished INTEGER, stage TEXT, progress REAL NOT NULL DEFAULT 0,
+                         attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
+                         worker TEXT, lease_until INTEGER, exit_code INTEGER, reason TEXT, result TEXT,
+                         last_seq INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX jobs_ready ON jobs (state, priority DESC, created);
+      CREATE TABLE events (job TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, data TEXT NOT NULL,
+                           PRIMARY KEY (job, seq));
+      CREATE TABLE workers (id TEXT PRIMARY KEY, info TEXT NOT NULL, seen INTEGER NOT NULL, busy INTEGER NOT NULL);
+    `,
+  },
+];
+
+export function migrateFarm(db: Database.Database, where: string): number {
+  return runMigrations(db, where, FARM_MIGRATIONS, 'farm schema');
+}

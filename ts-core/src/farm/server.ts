@@ -1,0 +1,493 @@
+/**
+ * `ote farm serve`: the farm's HTTP + WebSocket API (fastify), its queue and its local workers.
+ *
+ *   GET    /metrics                          open: Prometheus metrics (metrics.ts)
+ *   GET    /v1/openapi.json                  open: OpenAPI 3.1, generated from the route schemas (api-schemas.ts)
+ *   PUT    /v1/blobs/:hash                   submit: upload a scene, content-addressed and idempotent
+ *   POST   /v1/jobs                          submit: one optimize job on an uploaded scene
+ *   POST   /v1/batches                       submit: many jobs; each is accepted or refused on its own
+ *   GET    /v1/jobs/:id                      read: state, stage, progress, ETA, result links
+ *   DELETE /v1/jobs/:id                      cancel: stops it wherever it runs
+ *   GET    /v1/jobs/:id/artifacts/:name      read: one artifact
+ *   GET    /v1/jobs/:id/events               read, WebSocket: every event in order, ending with one terminal event
+ *   GET    /v1/workers                       read: the workers and what they do
+ *
+ * Everything under /v1 except the OpenAPI document needs a signed request (signing.ts, auth.ts) whose key has the
+ * route's scope, within the key's rate limit.
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { importGltf } from '../io/gltf-read.js';
+import {
+  ArtifactParams,
+  BatchResult,
+  BatchSubmit,
+  BlobParams,
+  BlobResult,
+  ErrorReply,
+  JobParams,
+  JobStatus,
+  JobSubmit,
+} from './api-schemas.js';
+import { authenticate, FarmAuthError } from './auth.js';
+import { FarmBlobs } from './blobs.js';
+import { KeyRing, loadOrCreateMasterKey } from './keys.js';
+import { type Executor, LocalWorker } from './local-worker.js';
+import { FarmMetrics } from './metrics.js';
+import { optimizeExecutor } from './optimize-executor.js';
+import { EmbeddedQueue, type FarmQueue, type QueueOptions } from './queue.js';
+import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { FarmStore, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
+
+export interface FarmServerOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Local workers in this process. Default 1. */
+  workers: number;
+  /** Largest scene upload in bytes. Default 512 MiB. */
+  maxUploadBytes: number;
+  rateLimit: RateLimitOptions;
+  queue: Partial<QueueOptions>;
+  /** What a worker runs per job; default `ote optimize` (optimize-executor.ts). */
+  executor?: Executor;
+  log?: (line: string) => void;
+}
+
+export const FARM_SERVER_DEFAULTS: FarmServerOptions = {
+  dataDir: join('out', 'farm'),
+  host: '127.0.0.1',
+  port: 8790,
+  workers: 1,
+  maxUploadBytes: 512 * 1024 * 1024,
+  rateLimit: RATE_LIMIT_DEFAULTS,
+  queue: {},
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+    apiKey?: string;
+  }
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+}
+
+export interface FarmServer {
+  app: FastifyInstance;
+  url: string;
+  store: FarmStore;
+  queue: FarmQueue;
+  keys: KeyRing;
+  workers: LocalWorker[];
+  close(): Promise<void>;
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+function status(job: JobRow, base: string): JobStatus {
+  const artifacts: Record<string, string> = {};
+  for (const name of Object.keys(job.result?.artifacts ?? {}))
+    artifacts[name] = `${base}/v1/jobs/${job.id}/artifacts/${encodeURIComponent(name)}`;
+  return {
+    id: job.id,
+    state: job.state,
+    stage: job.stage,
+    progress: job.progress,
+    etaSeconds: null,
+    attempts: job.attempts,
+    priority: job.priority,
+    deadline: iso(job.deadline),
+    created: iso(job.created)!,
+    started: iso(job.started),
+    finished: iso(job.finished),
+    exitCode: job.exitCode,
+    reason: job.reason,
+    verdict: job.result?.verdict ?? null,
+    artifacts,
+    events: `${base.replace(/^http/, 'ws')}/v1/jobs/${job.id}/events`,
+  };
+}
+
+export async function startFarmServer(options: Partial<FarmServerOptions> = {}): Promise<FarmServer> {
+  const o: FarmServerOptions = { ...FARM_SERVER_DEFAULTS, ...options };
+  const log = o.log ?? (() => {});
+  mkdirSync(o.dataDir, { recursive: true });
+  const store = new FarmStore(join(o.dataDir, 'farm.sqlite'));
+  const keys = new KeyRing(store, loadOrCreateMasterKey(join(o.dataDir, 'master.key')));
+  const blobs = new FarmBlobs(join(o.dataDir, 'blobs'));
+  const scratch = join(o.dataDir, 'work');
+  rmSync(scratch, { recursive: true, force: true }); // a previous run's attempts are retried, not resumed
+  mkdirSync(scratch, { recursive: true });
+  const workers: LocalWorker[] = [];
+  const metrics = new FarmMetrics(store, () => ({ total: workers.length, busy: workers.filter((w) => w.busy).length }));
+  const queue = new EmbeddedQueue(store, o.queue, {
+    retried: (j) => metrics.retries.inc({ kind: j.kind }),
+    failed: (j) => metrics.failures.inc({ kind: j.kind }),
+    finished: (j) => metrics.jobFinished(j),
+  });
+  const limiter = new RateLimiter(o.rateLimit);
+  const live = new Map<string, Set<(e: unknown) => void>>();
+
+  const app = Fastify({ bodyLimit: 1024 * 1024 });
+  // Signatures cover the raw bytes, so bodies are kept as received and parsed here.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    try {
+      done(null, (body as Buffer).length ? JSON.parse((body as Buffer).toString('utf8')) : {});
+    } catch (e) {
+      done(Object.assign(new Error(`body is not JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+    }
+  });
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    done(null, body);
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'ote farm',
+        version: '1',
+        description:
+          'Optimize jobs on a farm of workers. Every /v1 route but this document needs a request signed with an API key (README, "The farm: signing requests").',
+      },
+      components: {
+        securitySchemes: {
+          oteHmac: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-OTE-Signature',
+            description:
+              'HMAC-SHA256 over "OTE1-HMAC-SHA256\\nMETHOD\\npath?query\\ntimestamp\\nnonce\\nsha256(body)", with X-OTE-Key, X-OTE-Timestamp (ms) and X-OTE-Nonce',
+          },
+        },
+      },
+    },
+  });
+  await app.register(fastifyWebsocket);
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.inc({
+      route: req.routeOptions.url ?? 'unmatched',
+      method: req.method,
+      status: String(reply.statusCode),
+    });
+  });
+  app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
+    const scope = req.routeOptions.config?.scope;
+    if (!scope) return;
+    try {
+      const key = authenticate(
+        keys,
+        store,
+        { method: req.method, url: req.url, headers: req.headers, body: req.rawBody ?? Buffer.alloc(0) },
+        scope,
+      );
+      req.apiKey = key.id;
+    } catch (e) {
+      if (!(e instanceof FarmAuthError)) throw e;
+      return reply.code(e.status).send({ error: e.code, message: e.message });
+    }
+    const wait = limiter.take(req.apiKey);
+    if (wait > 0)
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(wait)))
+        .send({
+          error: 'RATE_LIMITED',
+          message: `rate limit of ${o.rateLimit.perSecond}/s for this key; retry in ${wait.toFixed(2)} s`,
+        });
+  });
+
+  const base = () =>
+    `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${(app.server.address() as { port: number }).port}`;
+  const errors = {
+    400: ErrorReply,
+    401: ErrorReply,
+    403: ErrorReply,
+    404: ErrorReply,
+    409: ErrorReply,
+    413: ErrorReply,
+    422: ErrorReply,
+    429: ErrorReply,
+  };
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.put(
+    '/v1/blobs/:hash',
+    {
+      config: { scope: 'submit' },
+      bodyLimit: o.maxUploadBytes,
+      schema: {
+        summary: 'Upload a scene (raw bytes, application/octet-stream)',
+        params: BlobParams,
+        response: { 200: BlobResult, ...errors },
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const { hash } = req.params as { hash: string };
+      const body = req.rawBody;
+      if (!body || req.headers['content-type'] !== 'application/octet-stream')
+        return reply.code(400).send({ error: 'BAD_UPLOAD', message: 'upload the bytes as application/octet-stream' });
+      const got = blobs.put(body);
+      if (got !== hash)
+        return reply.code(422).send({ error: 'HASH_MISMATCH', message: `the bytes hash to ${got}, not ${hash}` });
+      return { hash, size: body.length };
+    },
+  );
+
+  /** Checks that the uploaded scene reads as glTF; the message names the file and what is wrong in it. */
+  async function checkScene(spec: JobSubmit): Promise<string | undefined> {
+    if (!blobs.has(spec.scene.hash))
+      return `scene ${spec.scene.hash} was not uploaded (PUT /v1/blobs/${spec.scene.hash})`;
+    const dir = mkdtempSync(join(tmpdir(), 'ote-farm-check-'));
+    try {
+      const file = join(dir, spec.scene.name);
+      symlinkSync(blobs.path(spec.scene.hash), file);
+      await importGltf(file);
+      return undefined;
+    } catch (e) {
+      return ((e as Error).message ?? String(e)).replaceAll(dir, '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  function submit(spec: JobSubmit, key: string, batch?: string): JobRow {
+    const job: JobSpec = { scene: spec.scene, profile: spec.profile ?? 'balanced', verify: spec.verify ?? true };
+    return queue.submit({
+      key,
+      batch,
+      spec: job,
+      priority: spec.priority ?? 0,
+      deadline: spec.deadline ? Date.parse(spec.deadline) : undefined,
+    });
+  }
+
+  function checkDeadline(spec: JobSubmit): string | undefined {
+    if (spec.deadline !== undefined && !Number.isFinite(Date.parse(spec.deadline)))
+      return `deadline: "${spec.deadline}" is not an ISO 8601 date-time`;
+    return undefined;
+  }
+
+  app.post(
+    '/v1/jobs',
+    {
+      config: { scope: 'submit' },
+      schema: {
+        summary: 'Submit one optimize job',
+        body: JobSubmit,
+        response: { 201: JobStatus, ...errors },
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const spec = req.body as JobSubmit;
+      const bad = checkDeadline(spec) ?? (await checkScene(spec));
+      if (bad) return reply.code(422).send({ error: 'BAD_SCENE', message: bad });
+      return reply.code(201).send(status(submit(spec, req.apiKey!), base()));
+    },
+  );
+
+  app.post(
+    '/v1/batches',
+    {
+      config: { scope: 'submit' },
+      schema: {
+        summary: 'Submit many jobs; each is accepted or refused on its own',
+        body: BatchSubmit,
+        response: { 201: BatchResult, ...errors },
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const batch = `batch_${Date.now().toString(16)}${Math.random().toString(16).slice(2, 10)}`;
+      const out = [];
+      for (const [index, spec] of (req.body as BatchSubmit).jobs.entries()) {
+        const bad = checkDeadline(spec) ?? (await checkScene(spec));
+        if (bad) out.push({ index, error: bad });
+        else {
+          const j = submit(spec, req.apiKey!, batch);
+          out.push({ id: j.id, state: j.state });
+        }
+      }
+      return reply.code(201).send({ batch, jobs: out });
+    },
+  );
+
+  const findJob = (req: FastifyRequest, reply: FastifyReply) => {
+    const job = store.job((req.params as { id: string }).id);
+    if (!job) reply.code(404).send({ error: 'NOT_FOUND', message: `no job ${(req.params as { id: string }).id}` });
+    return job;
+  };
+
+  app.get(
+    '/v1/jobs/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'A job: state, stage, progress, ETA, result links',
+        params: JobParams,
+        response: { 200: JobStatus, ...errors },
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const job = findJob(req, reply);
+      if (!job) return reply;
+      const s = status(job, base());
+      const last = store
+        .events(job.id)
+        .filter((e) => e.event.type === 'progress')
+        .at(-1);
+      if (job.state === 'running' && last?.event.type === 'progress') s.etaSeconds = last.event.etaSeconds ?? null;
+      return s;
+    },
+  );
+
+  app.delete(
+    '/v1/jobs/:id',
+    {
+      config: { scope: 'cancel' },
+      schema: {
+        summary: 'Cancel a job wherever it runs',
+        params: JobParams,
+        response: { 200: JobStatus, ...errors },
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const job = findJob(req, reply);
+      if (!job) return reply;
+      if (!store.cancel(job.id, Date.now()) && !TERMINAL_STATES.includes(job.state))
+        return reply.code(409).send({ error: 'CONFLICT', message: `job ${job.id} changed state; read it again` });
+      publish(job.id);
+      for (const w of workers) w.cancelIf(job.id);
+      return status(store.job(job.id)!, base());
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id/artifacts/:name',
+    {
+      config: { scope: 'read' },
+      schema: { summary: "One of a finished job's artifacts", params: ArtifactParams, security: [{ oteHmac: [] }] },
+    },
+    async (req, reply) => {
+      const job = findJob(req, reply);
+      if (!job) return reply;
+      const { name } = req.params as { name: string };
+      const hash = job.result?.artifacts[name];
+      if (!hash)
+        return reply.code(404).send({ error: 'NOT_FOUND', message: `job ${job.id} has no artifact "${name}"` });
+      reply.header('content-type', 'application/octet-stream').header('x-ote-content-sha256', hash);
+      return blobs.read(hash);
+    },
+  );
+
+  app.get(
+    '/v1/workers',
+    { config: { scope: 'read' }, schema: { summary: 'The workers and what they run', security: [{ oteHmac: [] }] } },
+    async () => ({
+      workers: workers.map((w) => ({
+        id: w.id,
+        busy: w.busy,
+        job: w.jobId ?? null,
+        cores: cpus().length,
+        class: 'local',
+      })),
+    }),
+  );
+
+  app.get(
+    '/v1/jobs/:id/events',
+    {
+      websocket: true,
+      config: { scope: 'read' },
+      schema: {
+        summary: "WebSocket: the job's events in order, ending with one terminal event",
+        params: JobParams,
+        security: [{ oteHmac: [] }],
+      },
+    },
+    (socket, req) => {
+      const id = (req.params as { id: string }).id;
+      if (!store.job(id)) {
+        socket.close(4404, `no job ${id}`);
+        return;
+      }
+      let sent = 0;
+      const flush = () => {
+        for (const e of store.events(id, sent)) {
+          socket.send(JSON.stringify({ seq: e.seq, ts: new Date(e.ts).toISOString(), ...e.event }));
+          sent = e.seq;
+          if (e.event.type === 'end') {
+            socket.close(1000, 'job ended');
+            return true;
+          }
+        }
+        return false;
+      };
+      if (flush()) return;
+      const listeners = live.get(id) ?? new Set();
+      live.set(id, listeners);
+      const listener = () => {
+        if (flush()) listeners.delete(listener);
+      };
+      listeners.add(listener);
+      socket.on('close', () => listeners.delete(listener));
+    },
+  );
+
+  /** Tells the WebSocket followers of `id` that it has new events. */
+  function publish(id: string) {
+    for (const f of live.get(id) ?? []) f(undefined);
+  }
+  // Events are written by workers through the store; a short poll fans them out to followers, so a remote queue
+  // or another process writing the same store reaches them too.
+  const fanout = setInterval(() => {
+    for (const id of live.keys()) publish(id);
+  }, 100);
+  const reaper = setInterval(() => queue.reap(), Math.max(100, (queue.options.leaseMs / 4) | 0));
+
+  await app.listen({ host: o.host, port: o.port });
+  const executor = o.executor ?? optimizeExecutor(blobs);
+  for (let i = 0; i < o.workers; i++) {
+    const w = new LocalWorker(`local-${i + 1}`, queue, blobs, executor, scratch, {
+      taskStarted: (j) => metrics.jobStarted(j),
+      taskEnded: (j, seconds, outcome) => metrics.taskSeconds.observe({ kind: j.kind, outcome }, seconds),
+    });
+    workers.push(w);
+    void w.run();
+  }
+  log(`farm listening on ${base()} with ${o.workers} local worker(s), data in ${o.dataDir}`);
+
+  return {
+    app,
+    url: base(),
+    store,
+    queue,
+    keys,
+    workers,
+    async close() {
+      clearInterval(fanout);
+      clearInterval(reaper);
+      for (const w of workers) w.stop();
+      await app.close();
+      store.close();
+    },
+  };
+}

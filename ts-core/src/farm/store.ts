@@ -1,0 +1,393 @@
+/**
+ * The farm's state in SQLite (schema.ts): API keys, replay nonces, jobs with their queue lease, each job's ordered
+ * events, and the workers seen. Only this module writes SQL. Every state change of a job and the event that tells
+ * it are written in one transaction, so a client that follows the events sees each change once, in order, across
+ * server restarts.
+ */
+import Database from 'better-sqlite3';
+import { migrateFarm } from './schema.js';
+
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+export const TERMINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+export type Scope = 'submit' | 'read' | 'cancel' | 'admin';
+export const SCOPES: readonly Scope[] = ['submit', 'read', 'cancel', 'admin'];
+
+export interface KeyRow {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  secretSha256: string;
+  sealedSecret: string;
+  created: number;
+  revoked: number | null;
+}
+
+/** What a job asks for; the farm stores it as given (validated by the API's schemas first). */
+export interface JobSpec {
+  scene: { hash: string; name: string };
+  /** A built-in profile's name or a TD file's JSON. */
+  profile: string | Record<string, unknown>;
+  verify: boolean;
+}
+
+export interface JobRow {
+  id: string;
+  key: string;
+  batch: string | null;
+  kind: string;
+  spec: JobSpec;
+  state: JobState;
+  priority: number;
+  deadline: number | null;
+  created: number;
+  started: number | null;
+  finished: number | null;
+  stage: string | null;
+  progress: number;
+  attempts: number;
+  maxAttempts: number;
+  notBefore: number;
+  worker: string | null;
+  leaseUntil: number | null;
+  exitCode: number | null;
+  reason: string | null;
+  result: JobResult | null;
+}
+
+export interface JobResult {
+  /** Artifact name → content hash in the blob store. */
+  artifacts: Record<string, string>;
+  verdict?: string;
+}
+
+export type JobEvent =
+  | { type: 'state'; state: JobState; attempt?: number; worker?: string; reason?: string }
+  | { type: 'progress'; stage: string; fraction: number; etaSeconds?: number }
+  | { type: 'log'; message: string }
+  | { type: 'end'; state: JobState; exitCode?: number; reason?: string };
+
+export interface StoredEvent {
+  seq: number;
+  ts: number;
+  event: JobEvent;
+}
+
+interface RawJob {
+  id: string;
+  key: string;
+  batch: string | null;
+  kind: string;
+  spec: string;
+  state: JobState;
+  priority: number;
+  deadline: number | null;
+  created: number;
+  started: number | null;
+  finished: number | null;
+  stage: string | null;
+  progress: number;
+  attempts: number;
+  max_attempts: number;
+  not_before: number;
+  worker: string | null;
+  lease_until: number | null;
+  exit_code: number | null;
+  reason: string | null;
+  result: string | null;
+}
+
+function toJob(r: RawJob): JobRow {
+  return {
+    id: r.id,
+    key: r.key,
+    batch: r.batch,
+    kind: r.kind,
+    spec: JSON.parse(r.spec),
+    state: r.state,
+    priority: r.priority,
+    deadline: r.deadline,
+    created: r.created,
+    started: r.started,
+    finished: r.finished,
+    stage: r.stage,
+    progress: r.progress,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    notBefore: r.not_before,
+    worker: r.worker,
+    leaseUntil: r.lease_until,
+    exitCode: r.exit_code,
+    reason: r.reason,
+    result: r.result ? JSON.parse(r.result) : null,
+  };
+}
+
+export class FarmStore {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    migrateFarm(this.db, path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- keys -----------------------------------------------------------------------------------------------------
+  addKey(k: KeyRow): void {
+    this.db
+      .prepare(
+        'INSERT INTO api_keys (id, name, scopes, secret_sha256, sealed_secret, created, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(k.id, k.name, k.scopes.join(','), k.secretSha256, k.sealedSecret, k.created, k.revoked);
+  }
+
+  key(id: string): KeyRow | undefined {
+    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Record<string, never> | undefined;
+    return r && this.toKey(r);
+  }
+
+  keys(): KeyRow[] {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created').all() as Record<string, never>[]).map((r) =>
+      this.toKey(r),
+    );
+  }
+
+  revokeKey(id: string, now: number): boolean {
+    return this.db.prepare('UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL').run(now, id).changes > 0;
+  }
+
+  private toKey(r: Record<string, never>): KeyRow {
+    return {
+      id: r.id,
+      name: r.name,
+      scopes: (r.scopes as string).split(',').filter(Boolean) as Scope[],
+      secretSha256: r.secret_sha256,
+      sealedSecret: r.sealed_secret,
+      created: r.created,
+      revoked: r.revoked,
+    };
+  }
+
+  /** Records a nonce; false when this key already used it. Nonces older than `forgetBefore` are dropped. */
+  useNonce(key: string, nonce: string, ts: number, forgetBefore: number): boolean {
+    this.db.prepare('DELETE FROM nonces WHERE ts < ?').run(forgetBefore);
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO nonces (key, nonce, ts) VALUES (?, ?, ?)').run(key, nonce, ts).changes > 0
+    );
+  }
+
+  // ---- jobs -----------------------------------------------------------------------------------------------------
+  addJob(j: {
+    id: string;
+    key: string;
+    batch?: string;
+    kind: string;
+    spec: JobSpec;
+    priority: number;
+    deadline?: number;
+    maxAttempts: number;
+    now: number;
+  }): JobRow {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, key, batch, kind, spec, state, priority, deadline, created, max_attempts, not_before)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          j.id,
+          j.key,
+          j.batch ?? null,
+          j.kind,
+          JSON.stringify(j.spec),
+          j.priority,
+          j.deadline ?? null,
+          j.now,
+          j.maxAttempts,
+          j.now,
+        );
+      this.appendEvent(j.id, { type: 'state', state: 'queued' }, j.now);
+    })();
+    return this.job(j.id)!;
+  }
+
+  job(id: string): JobRow | undefined {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as RawJob | undefined;
+    return r && toJob(r);
+  }
+
+  jobsByState(): Record<JobState, number> {
+    const out: Record<JobState, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
+      state: JobState;
+      n: number;
+    }[])
+      out[r.state] = r.n;
+    return out;
+  }
+
+  /**
+   * Leases the most urgent ready job to `worker` until `leaseUntil`: highest priority, then earliest deadline, then
+   * oldest. Undefined when none is ready.
+   */
+  claim(worker: string, now: number, leaseUntil: number): JobRow | undefined {
+    return this.db.transaction(() => {
+      const r = this.db
+        .prepare(
+          `SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?
+           ORDER BY priority DESC, deadline IS NULL, deadline, created LIMIT 1`,
+        )
+        .get(now) as { id: string } | undefined;
+      if (!r) return undefined;
+      this.db
+        .prepare(
+          `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
+           started = COALESCE(started, ?), stage = NULL, progress = 0 WHERE id = ?`,
+        )
+        .run(worker, leaseUntil, now, r.id);
+      const job = this.job(r.id)!;
+      this.appendEvent(r.id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
+      return job;
+    })();
+  }
+
+  /** Extends a lease; false when the job is no longer this worker's running job (cancelled, or reassigned). */
+  heartbeat(id: string, worker: string, leaseUntil: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND state = 'running'`)
+        .run(leaseUntil, id, worker).changes > 0
+    );
+  }
+
+  progress(id: string, worker: string, stage: string, fraction: number, etaSeconds: number | undefined, now: number) {
+    this.db.transaction(() => {
+      const changed = this.db
+        .prepare(`UPDATE jobs SET stage = ?, progress = ? WHERE id = ? AND worker = ? AND state = 'running'`)
+        .run(stage, fraction, id, worker).changes;
+      if (changed) this.appendEvent(id, { type: 'progress', stage, fraction, etaSeconds }, now);
+    })();
+  }
+
+  log(id: string, message: string, now: number): void {
+    this.db.transaction(() => this.appendEvent(id, { type: 'log', message }, now))();
+  }
+
+  /** Ends a running job of `worker`; false when it was not (cancelled meanwhile, or its lease was lost). */
+  finish(
+    id: string,
+    worker: string,
+    end: { state: 'completed' | 'failed'; exitCode?: number; reason?: string; result?: JobResult },
+    now: number,
+  ): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `UPDATE jobs SET state = ?, finished = ?, exit_code = ?, reason = ?, result = ?, lease_until = NULL,
+           progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
+           WHERE id = ? AND worker = ? AND state = 'running'`,
+        )
+        .run(
+          end.state,
+          now,
+          end.exitCode ?? null,
+          end.reason ?? null,
+          end.result ? JSON.stringify(end.result) : null,
+          end.state,
+          id,
+          worker,
+        ).changes;
+      if (changed)
+        this.appendEvent(id, { type: 'end', state: end.state, exitCode: end.exitCode, reason: end.reason }, now);
+      return changed > 0;
+    })();
+  }
+
+  /**
+   * Puts a running job back in the queue after a failed attempt (not before `notBefore`), or fails it for good when
+   * it has used its attempts. Returns what happened.
+   */
+  retryOrFail(id: string, reason: string, notBefore: number, now: number): 'retried' | 'failed' | 'gone' {
+    return this.db.transaction(() => {
+      const j = this.job(id);
+      if (j?.state !== 'running') return 'gone';
+      if (j.attempts >= j.maxAttempts) {
+        const why = `failed on every attempt (${j.attempts}); last: ${reason}`;
+        this.db
+          .prepare(`UPDATE jobs SET state = 'failed', finished = ?, reason = ?, lease_until = NULL WHERE id = ?`)
+          .run(now, why, id);
+        this.appendEvent(id, { type: 'end', state: 'failed', reason: why }, now);
+        return 'failed';
+      }
+      this.db
+        .prepare(`UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, not_before = ? WHERE id = ?`)
+        .run(notBefore, id);
+      this.appendEvent(id, { type: 'state', state: 'queued', attempt: j.attempts, reason }, now);
+      return 'retried';
+    })();
+  }
+
+  /** Running jobs whose lease ran out (their worker died or hangs). */
+  expiredLeases(now: number): JobRow[] {
+    return (this.db.prepare(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`).all(now) as RawJob[]).map(
+      toJob,
+    );
+  }
+
+  /** Cancels a job that has not ended; false when it had. */
+  cancel(id: string, now: number): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `UPDATE jobs SET state = 'cancelled', finished = ?, reason = 'cancelled by request', lease_until = NULL
+           WHERE id = ? AND state IN ('queued', 'running')`,
+        )
+        .run(now, id).changes;
+      if (changed) this.appendEvent(id, { type: 'end', state: 'cancelled', reason: 'cancelled by request' }, now);
+      return changed > 0;
+    })();
+  }
+
+  events(id: string, after = 0): StoredEvent[] {
+    return (
+      this.db.prepare('SELECT seq, ts, data FROM events WHERE job = ? AND seq > ? ORDER BY seq').all(id, after) as {
+        seq: number;
+        ts: number;
+        data: string;
+      }[]
+    ).map((r) => ({ seq: r.seq, ts: r.ts, event: JSON.parse(r.data) }));
+  }
+
+  /** Inside a transaction: the job's next event. */
+  private appendEvent(id: string, event: JobEvent, now: number): void {
+    const { last_seq } = this.db.prepare('SELECT last_seq FROM jobs WHERE id = ?').get(id) as { last_seq: number };
+    this.db.prepare('UPDATE jobs SET last_seq = ? WHERE id = ?').run(last_seq + 1, id);
+    this.db
+      .prepare('INSERT INTO events (job, seq, ts, data) VALUES (?, ?, ?, ?)')
+      .run(id, last_seq + 1, now, JSON.stringify(event));
+  }
+
+  // ---- workers ----------------------------------------------------------------------------------------------------
+  workerSeen(id: string, info: Record<string, unknown>, busy: boolean, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO workers (id, info, seen, busy) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen = excluded.seen, busy = excluded.busy`,
+      )
+      .run(id, JSON.stringify(info), now, busy ? 1 : 0);
+  }
+
+  workers(): { id: string; info: Record<string, unknown>; seen: number; busy: boolean }[] {
+    return (this.db.prepare('SELECT * FROM workers ORDER BY id').all() as Record<string, never>[]).map((r) => ({
+      id: r.id,
+      info: JSON.parse(r.info),
+      seen: r.seen,
+      busy: !!r.busy,
+    }));
+  }
+}
