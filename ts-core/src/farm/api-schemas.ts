@@ -8,15 +8,24 @@ const Hash = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of t
 
 export const JobSubmit = Type.Object(
   {
-    scene: Type.Object(
-      {
-        hash: Hash,
-        name: Type.String({
-          pattern: '^[^/\\\\]{1,200}\\.(glb|gltf)$',
-          description: 'File name, ending .glb or .gltf (a .gltf must be self-contained)',
-        }),
-      },
-      { additionalProperties: false },
+    kind: Type.Optional(
+      Type.Union([Type.Literal('optimize'), Type.Literal('simulated')], {
+        description:
+          "'optimize' (default) runs ote optimize on the scene; 'simulated' waits simulatedSeconds (load tests)",
+      }),
+    ),
+    simulatedSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3600 })),
+    scene: Type.Optional(
+      Type.Object(
+        {
+          hash: Hash,
+          name: Type.String({
+            pattern: '^[^/\\\\]{1,200}\\.(glb|gltf)$',
+            description: 'File name, ending .glb or .gltf (a .gltf must be self-contained)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
     ),
     profile: Type.Optional(
       Type.Union([
@@ -82,3 +91,60 @@ export const ArtifactParams = Type.Object({
   name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$' }),
 });
 export const BlobParams = Type.Object({ hash: Hash });
+
+// ---- worker routes (scope `work`) ------------------------------------------------------------------------------
+const WorkerId = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,100}$' });
+const JobId = Type.String({ pattern: '^job_[0-9a-f]{16}$' });
+
+export const WorkerRegister = Type.Object(
+  {
+    worker: WorkerId,
+    cores: Type.Integer({ minimum: 1 }),
+    isa: Type.String({ description: 'CPU architecture and SIMD level, e.g. "x64 avx2"' }),
+    gpu: Type.Union([Type.Object({ model: Type.String(), memoryMiB: Type.Number() }), Type.Null()]),
+    region: Type.String({ description: 'Where the worker runs (Economy Offline places work by region)' }),
+    class: Type.String({ description: 'consumer, datacenter, cloud, edge or volunteer' }),
+    kinds: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type WorkerRegister = Static<typeof WorkerRegister>;
+
+export const WorkerClaim = Type.Object(
+  {
+    worker: WorkerId,
+    kinds: Type.Array(Type.String(), { minItems: 1 }),
+    waitMs: Type.Integer({ minimum: 0, maximum: 30000 }),
+  },
+  { additionalProperties: false },
+);
+export const WorkerHeartbeat = Type.Object(
+  {
+    worker: WorkerId,
+    job: JobId,
+    progress: Type.Optional(
+      Type.Object({
+        stage: Type.String(),
+        fraction: Type.Number({ minimum: 0, maximum: 1 }),
+        etaSeconds: Type.Optional(Type.Number()),
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const WorkerLog = Type.Object({ worker: WorkerId, job: JobId, message: Type.String({ maxLength: 4000 }) });
+export const WorkerFinish = Type.Object(
+  {
+    worker: WorkerId,
+    job: JobId,
+    exitCode: Type.Integer(),
+    reason: Type.Optional(Type.String()),
+    result: Type.Object({
+      artifacts: Type.Record(Type.String(), Hash),
+      verdict: Type.Optional(Type.String()),
+      worker: Type.Optional(Type.String()),
+    }),
+  },
+  { additionalProperties: false },
+);
+export const WorkerFail = Type.Object({ worker: WorkerId, job: JobId, reason: Type.String({ maxLength: 4000 }) });

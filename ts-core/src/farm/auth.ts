@@ -44,7 +44,7 @@ export function authenticate(
   keys: KeyRing,
   store: FarmStore,
   r: SignedRequest,
-  scope: Scope,
+  scopes: readonly Scope[],
   now = Date.now(),
 ): KeyRow {
   const id = header(r, HEADERS.key);
@@ -73,11 +73,11 @@ export function authenticate(
     );
   if (!store.useNonce(id, nonce, Number(ts), now - 2 * MAX_CLOCK_SKEW_MS))
     throw new FarmAuthError(409, 'REPLAYED', `${HEADERS.nonce}: already used with this key (a replayed request)`);
-  if (!key.row.scopes.includes(scope) && !key.row.scopes.includes('admin'))
+  if (!scopes.some((s) => key.row.scopes.includes(s)) && !key.row.scopes.includes('admin'))
     throw new FarmAuthError(
       403,
       'FORBIDDEN',
-      `API key ${id} lacks the "${scope}" scope (it has ${key.row.scopes.join(', ')})`,
+      `API key ${id} lacks the "${scopes.join('" or "')}" scope (it has ${key.row.scopes.join(', ')})`,
     );
   return key.row;
 }

@@ -23,6 +23,7 @@ export const QUEUE_DEFAULTS: QueueOptions = { leaseMs: 30_000, maxAttempts: 3, b
 export interface SubmitRequest {
   key: string;
   batch?: string;
+  kind: 'optimize' | 'simulated';
   spec: JobSpec;
   priority?: number;
   deadline?: number;
@@ -39,23 +40,24 @@ export interface QueueListener {
 export interface FarmQueue {
   readonly options: QueueOptions;
   submit(r: SubmitRequest): JobRow;
-  claim(worker: string): JobRow | undefined;
+  /** Leases the most urgent ready job of one of `kinds` to `worker`. */
+  claim(worker: string, kinds: readonly string[]): JobRow | undefined;
+  /** Resolves when a job may have become ready, or after `ms`. */
+  waitForReady(ms: number): Promise<void>;
   heartbeat(id: string, worker: string): boolean;
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
   log(id: string, message: string): void;
   finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): boolean;
-  /** A failed attempt: retried after backoff, or failed for good. */
-  fail(id: string, reason: string): 'retried' | 'failed' | 'gone';
+  /** A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. */
+  fail(id: string, reason: string, worker?: string): 'retried' | 'failed' | 'gone';
   cancel(id: string): boolean;
   /** Takes back jobs whose lease ran out; returns how many. */
   reap(): number;
-  /** Wakes whoever waits for work (a new or retried job). */
-  onReady(f: () => void): void;
 }
 
 export class EmbeddedQueue implements FarmQueue {
   readonly options: QueueOptions;
-  private waiters: (() => void)[] = [];
+  private waiters = new Set<() => void>();
 
   constructor(
     private store: FarmStore,
@@ -71,7 +73,7 @@ export class EmbeddedQueue implements FarmQueue {
       id: `job_${randomBytes(8).toString('hex')}`,
       key: r.key,
       batch: r.batch,
-      kind: 'optimize',
+      kind: r.kind,
       spec: r.spec,
       priority: r.priority ?? 0,
       deadline: r.deadline,
@@ -83,9 +85,24 @@ export class EmbeddedQueue implements FarmQueue {
     return job;
   }
 
-  claim(worker: string): JobRow | undefined {
+  claim(worker: string, kinds: readonly string[]): JobRow | undefined {
     const now = this.now();
-    return this.store.claim(worker, now, now + this.options.leaseMs);
+    return this.store.claim(worker, kinds, now, now + this.options.leaseMs);
+  }
+
+  waitForReady(ms: number): Promise<void> {
+    // A backed-off job becomes ready at its not_before: wake then, too.
+    const next = this.store.nextReady();
+    const wait = next === undefined ? ms : Math.max(0, Math.min(ms, next - this.now()));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, wait);
+      this.waiters.add(done);
+    });
   }
 
   heartbeat(id: string, worker: string): boolean {
@@ -106,14 +123,14 @@ export class EmbeddedQueue implements FarmQueue {
     return ok;
   }
 
-  fail(id: string, reason: string): 'retried' | 'failed' | 'gone' {
+  fail(id: string, reason: string, worker?: string): 'retried' | 'failed' | 'gone' {
     const job = this.store.job(id);
     const attempt = job?.attempts ?? 1;
     const now = this.now();
-    const r = this.store.retryOrFail(id, reason, now + this.options.backoffMs * 2 ** (attempt - 1), now);
+    const r = this.store.retryOrFail(id, reason, now + this.options.backoffMs * 2 ** (attempt - 1), now, worker);
     if (r === 'retried') {
       this.listener.retried?.(job!, reason);
-      setTimeout(() => this.wake(), this.options.backoffMs * 2 ** (attempt - 1)).unref?.();
+      this.wake();
     }
     if (r === 'failed') this.listener.failed?.(this.store.job(id)!, reason);
     return r;
@@ -130,11 +147,7 @@ export class EmbeddedQueue implements FarmQueue {
     return expired.length;
   }
 
-  onReady(f: () => void): void {
-    this.waiters.push(f);
-  }
-
   private wake(): void {
-    for (const f of this.waiters) f();
+    for (const f of [...this.waiters]) f();
   }
 }

@@ -11,6 +11,9 @@
  *   GET    /v1/jobs/:id/artifacts/:name      read: one artifact
  *   GET    /v1/jobs/:id/events               read, WebSocket: every event in order, ending with one terminal event
  *   GET    /v1/workers                       read: the workers and what they do
+ *   GET    /v1/blobs/:hash                   work: a scene, for a worker on another machine
+ *   POST   /v1/workers/register|claim|heartbeat|log|finish|fail
+ *                                            work: what `ote farm worker` speaks (links.ts HttpLink)
  *
  * Everything under /v1 except the OpenAPI document needs a signed request (signing.ts, auth.ts) whose key has the
  * route's scope, within the key's rate limit.
@@ -22,6 +25,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { importGltf } from '../io/gltf-read.js';
+import { builtinProfile, resolveProfile } from '../plan/profile.js';
 import {
   ArtifactParams,
   BatchResult,
@@ -32,16 +36,23 @@ import {
   JobParams,
   JobStatus,
   JobSubmit,
+  WorkerClaim,
+  WorkerFail,
+  WorkerFinish,
+  WorkerHeartbeat,
+  WorkerLog,
+  WorkerRegister,
 } from './api-schemas.js';
 import { authenticate, FarmAuthError } from './auth.js';
 import { FarmBlobs } from './blobs.js';
 import { KeyRing, loadOrCreateMasterKey } from './keys.js';
-import { type Executor, LocalWorker } from './local-worker.js';
+import { defaultExecutors } from './executors.js';
+import { LocalLink } from './links.js';
 import { FarmMetrics } from './metrics.js';
-import { optimizeExecutor } from './optimize-executor.js';
 import { EmbeddedQueue, type FarmQueue, type QueueOptions } from './queue.js';
 import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { FarmStore, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
+import { FarmStore, type JobResult, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
+import { type Executor, FarmWorker } from './worker.js';
 
 export interface FarmServerOptions {
   dataDir: string;
@@ -54,8 +65,8 @@ export interface FarmServerOptions {
   maxUploadBytes: number;
   rateLimit: RateLimitOptions;
   queue: Partial<QueueOptions>;
-  /** What a worker runs per job; default `ote optimize` (optimize-executor.ts). */
-  executor?: Executor;
+  /** What the local workers run, by job kind; default executors.ts defaultExecutors(). */
+  executors?: Record<string, Executor>;
   log?: (line: string) => void;
 }
 
@@ -75,7 +86,8 @@ declare module 'fastify' {
     apiKey?: string;
   }
   interface FastifyContextConfig {
-    scope?: Scope;
+    /** The scope a key needs for this route (any one of them, for a list). */
+    scope?: Scope | Scope[];
   }
 }
 
@@ -85,7 +97,7 @@ export interface FarmServer {
   store: FarmStore;
   queue: FarmQueue;
   keys: KeyRing;
-  workers: LocalWorker[];
+  workers: FarmWorker[];
   close(): Promise<void>;
 }
 
@@ -125,7 +137,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   const scratch = join(o.dataDir, 'work');
   rmSync(scratch, { recursive: true, force: true }); // a previous run's attempts are retried, not resumed
   mkdirSync(scratch, { recursive: true });
-  const workers: LocalWorker[] = [];
+  const workers: FarmWorker[] = [];
   const metrics = new FarmMetrics(store, () => ({ total: workers.length, busy: workers.filter((w) => w.busy).length }));
   const queue = new EmbeddedQueue(store, o.queue, {
     retried: (j) => metrics.retries.inc({ kind: j.kind }),
@@ -133,6 +145,8 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     finished: (j) => metrics.jobFinished(j),
   });
   const limiter = new RateLimiter(o.rateLimit);
+  // Local workers and the worker routes drive the queue the same way.
+  const remote = new LocalLink(queue, blobs);
   const live = new Map<string, Set<(e: unknown) => void>>();
 
   const app = Fastify({ bodyLimit: 1024 * 1024 });
@@ -188,7 +202,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
         keys,
         store,
         { method: req.method, url: req.url, headers: req.headers, body: req.rawBody ?? Buffer.alloc(0) },
-        scope,
+        Array.isArray(scope) ? scope : [scope],
       );
       req.apiKey = key.id;
     } catch (e) {
@@ -228,7 +242,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   app.put(
     '/v1/blobs/:hash',
     {
-      config: { scope: 'submit' },
+      config: { scope: ['submit', 'work'] },
       bodyLimit: o.maxUploadBytes,
       schema: {
         summary: 'Upload a scene (raw bytes, application/octet-stream)',
@@ -249,14 +263,43 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     },
   );
 
-  /** Checks that the uploaded scene reads as glTF; the message names the file and what is wrong in it. */
-  async function checkScene(spec: JobSubmit): Promise<string | undefined> {
-    if (!blobs.has(spec.scene.hash))
-      return `scene ${spec.scene.hash} was not uploaded (PUT /v1/blobs/${spec.scene.hash})`;
+  app.get(
+    '/v1/blobs/:hash',
+    {
+      config: { scope: 'work' },
+      schema: { summary: 'A stored blob (a scene, for a worker)', params: BlobParams, security: [{ oteHmac: [] }] },
+    },
+    async (req, reply) => {
+      const { hash } = req.params as { hash: string };
+      if (!blobs.has(hash)) return reply.code(404).send({ error: 'NOT_FOUND', message: `no blob ${hash}` });
+      reply.header('content-type', 'application/octet-stream');
+      return blobs.read(hash);
+    },
+  );
+
+  /**
+   * Checks a job before it is queued: an optimize job's uploaded scene must read as glTF (the message names the
+   * file and what is wrong in it); a simulated job needs its seconds.
+   */
+  async function checkJob(spec: JobSubmit): Promise<string | undefined> {
+    if (spec.deadline !== undefined && !Number.isFinite(Date.parse(spec.deadline)))
+      return `deadline: "${spec.deadline}" is not an ISO 8601 date-time`;
+    if (spec.kind === 'simulated')
+      return spec.simulatedSeconds === undefined ? 'simulatedSeconds: a simulated job needs its seconds' : undefined;
+    try {
+      const p = spec.profile ?? 'balanced';
+      if (typeof p === 'string') builtinProfile(p);
+      else resolveProfile(p, 'profile');
+    } catch (e) {
+      return `profile: ${(e as Error).message}`;
+    }
+    const scene = spec.scene;
+    if (!scene) return 'scene: an optimize job needs a scene ({hash, name}, uploaded with PUT /v1/blobs/:hash)';
+    if (!blobs.has(scene.hash)) return `scene ${scene.hash} was not uploaded (PUT /v1/blobs/${scene.hash})`;
     const dir = mkdtempSync(join(tmpdir(), 'ote-farm-check-'));
     try {
-      const file = join(dir, spec.scene.name);
-      symlinkSync(blobs.path(spec.scene.hash), file);
+      const file = join(dir, scene.name);
+      symlinkSync(blobs.path(scene.hash), file);
       await importGltf(file);
       return undefined;
     } catch (e) {
@@ -267,20 +310,19 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   }
 
   function submit(spec: JobSubmit, key: string, batch?: string): JobRow {
-    const job: JobSpec = { scene: spec.scene, profile: spec.profile ?? 'balanced', verify: spec.verify ?? true };
+    const kind = spec.kind ?? 'optimize';
+    const job: JobSpec =
+      kind === 'simulated'
+        ? { simulatedSeconds: spec.simulatedSeconds }
+        : { scene: spec.scene, profile: spec.profile ?? 'balanced', verify: spec.verify ?? true };
     return queue.submit({
       key,
       batch,
+      kind,
       spec: job,
       priority: spec.priority ?? 0,
       deadline: spec.deadline ? Date.parse(spec.deadline) : undefined,
     });
-  }
-
-  function checkDeadline(spec: JobSubmit): string | undefined {
-    if (spec.deadline !== undefined && !Number.isFinite(Date.parse(spec.deadline)))
-      return `deadline: "${spec.deadline}" is not an ISO 8601 date-time`;
-    return undefined;
   }
 
   app.post(
@@ -296,7 +338,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     },
     async (req, reply) => {
       const spec = req.body as JobSubmit;
-      const bad = checkDeadline(spec) ?? (await checkScene(spec));
+      const bad = await checkJob(spec);
       if (bad) return reply.code(422).send({ error: 'BAD_SCENE', message: bad });
       return reply.code(201).send(status(submit(spec, req.apiKey!), base()));
     },
@@ -317,7 +359,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const batch = `batch_${Date.now().toString(16)}${Math.random().toString(16).slice(2, 10)}`;
       const out = [];
       for (const [index, spec] of (req.body as BatchSubmit).jobs.entries()) {
-        const bad = checkDeadline(spec) ?? (await checkScene(spec));
+        const bad = await checkJob(spec);
         if (bad) out.push({ index, error: bad });
         else {
           const j = submit(spec, req.apiKey!, batch);
@@ -402,14 +444,99 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     '/v1/workers',
     { config: { scope: 'read' }, schema: { summary: 'The workers and what they run', security: [{ oteHmac: [] }] } },
     async () => ({
-      workers: workers.map((w) => ({
-        id: w.id,
-        busy: w.busy,
-        job: w.jobId ?? null,
-        cores: cpus().length,
-        class: 'local',
-      })),
+      workers: [
+        ...workers.map((w) => ({ id: w.id, busy: w.busy, job: w.jobId ?? null, cores: cpus().length, class: 'local' })),
+        ...store.workers().map((w) => ({ ...w.info, id: w.id, busy: w.busy, seen: new Date(w.seen).toISOString() })),
+      ],
     }),
+  );
+
+  // ---- worker routes ----------------------------------------------------------------------------------------------
+  const work = { scope: 'work' as const };
+  const seen = (worker: string, busy: boolean) =>
+    store.workerSeen(worker, store.workers().find((w) => w.id === worker)?.info ?? {}, busy, Date.now());
+  app.post(
+    '/v1/workers/register',
+    {
+      config: work,
+      schema: { summary: 'A worker says what it is', body: WorkerRegister, security: [{ oteHmac: [] }] },
+    },
+    async (req) => {
+      const { worker, ...info } = req.body as WorkerRegister;
+      store.workerSeen(worker, info, false, Date.now());
+      return { ok: true, leaseMs: queue.options.leaseMs };
+    },
+  );
+  app.post(
+    '/v1/workers/claim',
+    {
+      config: work,
+      schema: { summary: 'Lease the next job (long poll)', body: WorkerClaim, security: [{ oteHmac: [] }] },
+    },
+    async (req) => {
+      const { worker, kinds, waitMs } = req.body as { worker: string; kinds: string[]; waitMs: number };
+      const job = await remote.claim(worker, kinds, waitMs);
+      if (job) metrics.jobStarted(job);
+      seen(worker, !!job);
+      return { job: job ?? null };
+    },
+  );
+  app.post(
+    '/v1/workers/heartbeat',
+    {
+      config: work,
+      schema: { summary: 'Extend a lease, report progress', body: WorkerHeartbeat, security: [{ oteHmac: [] }] },
+    },
+    async (req) => {
+      const b = req.body as {
+        worker: string;
+        job: string;
+        progress?: { stage: string; fraction: number; etaSeconds?: number };
+      };
+      return { ok: await remote.heartbeat(b.job, b.worker, b.progress) };
+    },
+  );
+  app.post(
+    '/v1/workers/log',
+    { config: work, schema: { summary: "Add to a job's log", body: WorkerLog, security: [{ oteHmac: [] }] } },
+    async (req) => {
+      const b = req.body as { worker: string; job: string; message: string };
+      if (store.job(b.job)?.worker === b.worker) await remote.log(b.job, b.worker, b.message);
+      return { ok: true };
+    },
+  );
+  app.post(
+    '/v1/workers/finish',
+    {
+      config: work,
+      schema: {
+        summary: 'End a job with its artifacts (uploaded first)',
+        body: WorkerFinish,
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { worker: string; job: string; exitCode: number; reason?: string; result: JobResult };
+      const missing = Object.entries(b.result.artifacts).filter(([, h]) => !blobs.has(h));
+      if (missing.length)
+        return reply
+          .code(422)
+          .send({ error: 'MISSING_ARTIFACT', message: `upload these first: ${missing.map(([n]) => n).join(', ')}` });
+      const end = { exitCode: b.exitCode, reason: b.reason, result: { ...b.result, worker: b.worker } };
+      const ok = await remote.finish(b.job, b.worker, end);
+      seen(b.worker, false);
+      return { ok };
+    },
+  );
+  app.post(
+    '/v1/workers/fail',
+    { config: work, schema: { summary: 'Report a failed attempt', body: WorkerFail, security: [{ oteHmac: [] }] } },
+    async (req) => {
+      const b = req.body as { worker: string; job: string; reason: string };
+      await remote.fail(b.job, b.worker, b.reason);
+      seen(b.worker, false);
+      return { ok: true };
+    },
   );
 
   app.get(
@@ -464,9 +591,9 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   const reaper = setInterval(() => queue.reap(), Math.max(100, (queue.options.leaseMs / 4) | 0));
 
   await app.listen({ host: o.host, port: o.port });
-  const executor = o.executor ?? optimizeExecutor(blobs);
+  const executors = o.executors ?? defaultExecutors();
   for (let i = 0; i < o.workers; i++) {
-    const w = new LocalWorker(`local-${i + 1}`, queue, blobs, executor, scratch, {
+    const w = new FarmWorker(`local-${i + 1}`, remote, executors, scratch, {
       taskStarted: (j) => metrics.jobStarted(j),
       taskEnded: (j, seconds, outcome) => metrics.taskSeconds.observe({ kind: j.kind, outcome }, seconds),
     });

@@ -9,8 +9,9 @@ import { migrateFarm } from './schema.js';
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export const TERMINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
-export type Scope = 'submit' | 'read' | 'cancel' | 'admin';
-export const SCOPES: readonly Scope[] = ['submit', 'read', 'cancel', 'admin'];
+/** `work` is a worker's: claim jobs, report on them, fetch scenes and store artifacts. */
+export type Scope = 'submit' | 'read' | 'cancel' | 'work' | 'admin';
+export const SCOPES: readonly Scope[] = ['submit', 'read', 'cancel', 'work', 'admin'];
 
 export interface KeyRow {
   id: string;
@@ -22,12 +23,17 @@ export interface KeyRow {
   revoked: number | null;
 }
 
-/** What a job asks for; the farm stores it as given (validated by the API's schemas first). */
+/**
+ * What a job asks for; the farm stores it as given (validated by the API's schemas first). Kinds: `optimize` (a
+ * scene and a profile) and `simulated` (`simulatedSeconds` of waiting, standing in for GPU time in load tests and
+ * benchmarks).
+ */
 export interface JobSpec {
-  scene: { hash: string; name: string };
+  scene?: { hash: string; name: string };
   /** A built-in profile's name or a TD file's JSON. */
-  profile: string | Record<string, unknown>;
-  verify: boolean;
+  profile?: string | Record<string, unknown>;
+  verify?: boolean;
+  simulatedSeconds?: number;
 }
 
 export interface JobRow {
@@ -58,6 +64,8 @@ export interface JobResult {
   /** Artifact name → content hash in the blob store. */
   artifacts: Record<string, string>;
   verdict?: string;
+  /** The worker that produced the artifacts. */
+  worker?: string;
 }
 
 export type JobEvent =
@@ -235,14 +243,14 @@ export class FarmStore {
    * Leases the most urgent ready job to `worker` until `leaseUntil`: highest priority, then earliest deadline, then
    * oldest. Undefined when none is ready.
    */
-  claim(worker: string, now: number, leaseUntil: number): JobRow | undefined {
+  claim(worker: string, kinds: readonly string[], now: number, leaseUntil: number): JobRow | undefined {
     return this.db.transaction(() => {
       const r = this.db
         .prepare(
-          `SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?
+          `SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? AND kind IN (SELECT value FROM json_each(?))
            ORDER BY priority DESC, deadline IS NULL, deadline, created LIMIT 1`,
         )
-        .get(now) as { id: string } | undefined;
+        .get(now, JSON.stringify(kinds)) as { id: string } | undefined;
       if (!r) return undefined;
       this.db
         .prepare(
@@ -312,10 +320,16 @@ export class FarmStore {
    * Puts a running job back in the queue after a failed attempt (not before `notBefore`), or fails it for good when
    * it has used its attempts. Returns what happened.
    */
-  retryOrFail(id: string, reason: string, notBefore: number, now: number): 'retried' | 'failed' | 'gone' {
+  retryOrFail(
+    id: string,
+    reason: string,
+    notBefore: number,
+    now: number,
+    worker?: string,
+  ): 'retried' | 'failed' | 'gone' {
     return this.db.transaction(() => {
       const j = this.job(id);
-      if (j?.state !== 'running') return 'gone';
+      if (j?.state !== 'running' || (worker !== undefined && j.worker !== worker)) return 'gone';
       if (j.attempts >= j.maxAttempts) {
         const why = `failed on every attempt (${j.attempts}); last: ${reason}`;
         this.db
@@ -330,6 +344,14 @@ export class FarmStore {
       this.appendEvent(id, { type: 'state', state: 'queued', attempt: j.attempts, reason }, now);
       return 'retried';
     })();
+  }
+
+  /** The time the next backed-off job becomes ready, if any is waiting. */
+  nextReady(): number | undefined {
+    const r = this.db.prepare(`SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued'`).get() as {
+      t: number | null;
+    };
+    return r.t ?? undefined;
   }
 
   /** Running jobs whose lease ran out (their worker died or hangs). */

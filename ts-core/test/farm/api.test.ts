@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { FarmClient, type FarmEvent, FarmHttpError } from '../../src/farm/client.js';
-import type { Executor } from '../../src/farm/local-worker.js';
+import type { Executor } from '../../src/farm/worker.js';
 import { type FarmServer, startFarmServer } from '../../src/farm/server.js';
 import { signRequest } from '../../src/farm/signing.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
@@ -28,11 +28,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-/** Simulated work: 5 steps of `stepMs`, each a progress event; the profile name "fail" throws. */
+/** Simulated work: 5 steps of `stepMs`, each a progress event; a scene named fail.glb throws. */
 const fake =
   (stepMs: number): Executor =>
   async (job, ctx) => {
-    if (job.spec.profile === 'fail') throw new Error('the executor failed on purpose');
+    if (job.spec.scene?.name === 'fail.glb') throw new Error('the executor failed on purpose');
     for (let i = 1; i <= 5; i++) {
       await sleep(stepMs, ctx.signal);
       ctx.progress(`step${i}`, i / 5);
@@ -41,7 +41,7 @@ const fake =
   };
 
 async function start(stepMs = 30, extra: Parameters<typeof startFarmServer>[0] = {}): Promise<FarmServer> {
-  return startFarmServer({ dataDir, port: 0, workers: 2, executor: fake(stepMs), ...extra });
+  return startFarmServer({ dataDir, port: 0, workers: 2, executors: { optimize: fake(stepMs) }, ...extra });
 }
 
 async function refused(p: Promise<unknown>, status: number, code: RegExp): Promise<FarmHttpError> {
@@ -162,7 +162,7 @@ test('a malformed upload is refused by name, and the jobs beside it finish; a fa
       jobs: [
         { scene: { hash: good, name: 'a.glb' } },
         { scene: { hash: bad, name: 'broken.glb' } },
-        { scene: { hash: good, name: 'b.glb' }, profile: 'fail' },
+        { scene: { hash: good, name: 'fail.glb' } },
         { scene: { hash: 'f'.repeat(64), name: 'missing.glb' } },
       ],
     })) as { jobs: { id?: string; error?: string; index?: number }[] };
@@ -171,6 +171,12 @@ test('a malformed upload is refused by name, and the jobs beside it finish; a fa
     assert.match(r.jobs[3].error!, /was not uploaded/);
     await refused(c.request('POST', '/v1/jobs', { scene: { hash: bad, name: 'broken.glb' } }), 422, /BAD_SCENE/);
     await refused(c.request('POST', '/v1/jobs', { scene: { hash: good, name: '../x.glb' } }), 400, /.*/);
+    const noProfile = await refused(
+      c.request('POST', '/v1/jobs', { scene: { hash: good, name: 'a.glb' }, profile: 'fastest' }),
+      422,
+      /BAD_SCENE/,
+    );
+    assert.match(noProfile.message, /profile: .*fastest/);
     assert.is((await c.follow(r.jobs[0].id!)).state, 'completed');
     const failed = await c.follow(r.jobs[2].id!);
     assert.is(failed.state, 'failed');

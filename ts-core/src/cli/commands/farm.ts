@@ -3,21 +3,28 @@
  * serve prints one JSON line {"event":"listening",...} on stdout when ready (with --json). `submit --wait` follows
  * the job and exits with the code `ote optimize` would have (a failed job: 1 with its reason; cancelled: 130).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
 import { FarmClient, FarmHttpError } from '../../farm/client.js';
+import { defaultExecutors } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
+import { HttpLink } from '../../farm/links.js';
+import { QUEUE_DEFAULTS } from '../../farm/queue.js';
+import { FarmWorker } from '../../farm/worker.js';
+import { nativeInfo } from '../../native/addon.js';
 import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
 import { FarmStore } from '../../farm/store.js';
 import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 
-const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--json]
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
+ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,simulated] [--region R] [--class C] [--scratch DIR]
 ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--no-verify] [--wait]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
@@ -35,9 +42,12 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     workers: { type: 'string' },
     'max-upload-mb': { type: 'string' },
     'rate-limit': { type: 'string' },
+    'lease-ms': { type: 'string' },
+    'max-attempts': { type: 'string' },
     json: { type: 'boolean' },
   });
   const d = FARM_SERVER_DEFAULTS;
+  const q = QUEUE_DEFAULTS;
   const perSecond = numberFlag(values['rate-limit'], 'rate-limit', d.rateLimit.perSecond, { above: 0 });
   const farm = await startFarmServer({
     dataDir: values.data ?? d.dataDir,
@@ -47,6 +57,10 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     maxUploadBytes:
       numberFlag(values['max-upload-mb'], 'max-upload-mb', d.maxUploadBytes / 2 ** 20, { above: 0 }) * 2 ** 20,
     rateLimit: { perSecond, burst: 2 * perSecond },
+    queue: {
+      leaseMs: numberFlag(values['lease-ms'], 'lease-ms', q.leaseMs, { int: true, min: 100 }),
+      maxAttempts: numberFlag(values['max-attempts'], 'max-attempts', q.maxAttempts, { int: true, min: 1, max: 100 }),
+    },
     log: (l) => ctx.stderr(`[farm] ${l}\n`),
   });
   ctx.stdout(
@@ -59,6 +73,64 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   return EXIT.OK;
 }
 
+/**
+ * A worker on this machine for a farm elsewhere: registers what it is (cores, ISA, GPU, region, class, job kinds),
+ * then claims and runs jobs until Ctrl-C. Nothing is shared with the server but HTTP.
+ */
+async function worker(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parse(argv, {
+    server: { type: 'string' },
+    'api-key': { type: 'string' },
+    id: { type: 'string' },
+    concurrency: { type: 'string' },
+    kinds: { type: 'string' },
+    region: { type: 'string' },
+    class: { type: 'string' },
+    scratch: { type: 'string' },
+  });
+  const c = client(values);
+  const all = defaultExecutors();
+  const kinds = (values.kinds ?? Object.keys(all).join(',')).split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !all[k]);
+  if (unknown.length)
+    throw new UsageError(`--kinds: unknown job kind ${unknown.join(', ')} (${Object.keys(all).join(', ')})`);
+  const executors = Object.fromEntries(kinds.map((k) => [k, all[k]]));
+  const n = numberFlag(values.concurrency, 'concurrency', 1, { int: true, min: 1, max: 64 });
+  const id = values.id ?? `${hostname()}-${process.pid}`;
+  let gpu: { model: string; memoryMiB: number } | null = null;
+  let isa: string = process.arch;
+  try {
+    const info = nativeInfo();
+    const d = info.devices[0];
+    if (d) gpu = { model: d.name, memoryMiB: Math.round(d.memoryBytes / 2 ** 20) };
+    isa = `${process.arch} ${info.threads} threads`;
+  } catch {
+    // No addon: this worker runs simulated jobs only.
+  }
+  const reg = (await c.request('POST', '/v1/workers/register', {
+    worker: id,
+    cores: cpus().length,
+    isa,
+    gpu,
+    region: values.region ?? 'local',
+    class: values.class ?? (gpu ? 'consumer' : 'edge'),
+    kinds,
+  })) as { leaseMs: number };
+  const scratch = values.scratch ?? join(tmpdir(), `ote-farm-worker-${process.pid}`);
+  mkdirSync(scratch, { recursive: true });
+  const link = new HttpLink(c, reg.leaseMs);
+  const workers = Array.from(
+    { length: n },
+    (_, i) => new FarmWorker(n > 1 ? `${id}.${i + 1}` : id, link, executors, scratch),
+  );
+  ctx.stderr(`[farm worker] ${id}: ${n} slot(s) for ${kinds.join(', ')} jobs from ${c.url}\n`);
+  const runs = workers.map((w) => w.run());
+  await waitForAbort(ctx.signal);
+  for (const w of workers) w.stop();
+  await Promise.all(runs);
+  return EXIT.OK;
+}
+
 function keys(argv: string[], ctx: CommandContext): number {
   const { values, positionals } = parse(argv, {
     data: { type: 'string' },
@@ -67,6 +139,7 @@ function keys(argv: string[], ctx: CommandContext): number {
     json: { type: 'boolean' },
   });
   const dataDir = values.data ?? FARM_SERVER_DEFAULTS.dataDir;
+  mkdirSync(dataDir, { recursive: true });
   const store = new FarmStore(join(dataDir, 'farm.sqlite'));
   try {
     const ring = new KeyRing(store, loadOrCreateMasterKey(join(dataDir, 'master.key')));
@@ -205,7 +278,7 @@ async function simple(action: 'status' | 'cancel' | 'workers', argv: string[], c
 
 export const farmCommand: Command = {
   name: 'farm',
-  summary: 'run optimize jobs on a farm of workers: serve, keys, submit, status, cancel, workers',
+  summary: 'run optimize jobs on a farm of workers: serve, keys, worker, submit, status, cancel, workers',
   usage: USAGE,
   async run(argv, ctx) {
     const [action, ...rest] = argv;
@@ -215,6 +288,8 @@ export const farmCommand: Command = {
           return await serve(rest, ctx);
         case 'keys':
           return keys(rest, ctx);
+        case 'worker':
+          return await worker(rest, ctx);
         case 'submit':
           return await submit(rest, ctx);
         case 'status':

@@ -1,0 +1,97 @@
+/**
+ * How a worker reaches the farm (worker.ts WorkLink): LocalLink calls the queue and the blob store in the server's
+ * process; HttpLink speaks the server's worker routes (/v1/workers/*, scope `work`) with signed requests, so a
+ * worker on another machine needs only the URL and a key.
+ */
+import type { FarmBlobs } from './blobs.js';
+import type { FarmClient } from './client.js';
+import type { FarmQueue } from './queue.js';
+import type { JobResult, JobRow } from './store.js';
+import type { WorkLink } from './worker.js';
+
+export class LocalLink implements WorkLink {
+  constructor(
+    private queue: FarmQueue,
+    private blobs: FarmBlobs,
+  ) {}
+
+  get leaseMs(): number {
+    return this.queue.options.leaseMs;
+  }
+
+  async claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const job = this.queue.claim(worker, kinds);
+      if (job || Date.now() >= until) return job;
+      await this.queue.waitForReady(until - Date.now());
+    }
+  }
+
+  async heartbeat(job: string, worker: string, p?: { stage: string; fraction: number; etaSeconds?: number }) {
+    if (p) this.queue.progress(job, worker, p.stage, p.fraction, p.etaSeconds);
+    return this.queue.heartbeat(job, worker);
+  }
+
+  async log(job: string, _worker: string, message: string): Promise<void> {
+    this.queue.log(job, message);
+  }
+
+  async scene(hash: string): Promise<Uint8Array> {
+    return this.blobs.read(hash);
+  }
+
+  async put(data: Uint8Array): Promise<string> {
+    return this.blobs.put(data);
+  }
+
+  async finish(job: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }) {
+    return this.queue.finish(job, worker, end);
+  }
+
+  async fail(job: string, worker: string, reason: string): Promise<void> {
+    this.queue.fail(job, reason, worker);
+  }
+}
+
+export class HttpLink implements WorkLink {
+  constructor(
+    private client: FarmClient,
+    readonly leaseMs: number,
+  ) {}
+
+  async claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined> {
+    const r = (await this.client.request('POST', '/v1/workers/claim', { worker, kinds, waitMs })) as {
+      job: JobRow | null;
+    };
+    return r.job ?? undefined;
+  }
+
+  async heartbeat(job: string, worker: string, progress?: { stage: string; fraction: number; etaSeconds?: number }) {
+    const r = (await this.client.request('POST', '/v1/workers/heartbeat', { worker, job, progress })) as {
+      ok: boolean;
+    };
+    return r.ok;
+  }
+
+  async log(job: string, worker: string, message: string): Promise<void> {
+    await this.client.request('POST', '/v1/workers/log', { worker, job, message });
+  }
+
+  async scene(hash: string): Promise<Uint8Array> {
+    return (await this.client.request('GET', `/v1/blobs/${hash}`, undefined, true)) as Uint8Array;
+  }
+
+  put(data: Uint8Array): Promise<string> {
+    return this.client.upload(data);
+  }
+
+  async finish(job: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }) {
+    const r = (await this.client.request('POST', '/v1/workers/finish', { worker, job, ...end })) as { ok: boolean };
+    return r.ok;
+  }
+
+  async fail(job: string, worker: string, reason: string): Promise<void> {
+    await this.client.request('POST', '/v1/workers/fail', { worker, job, reason });
+  }
+}

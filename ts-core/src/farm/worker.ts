@@ -1,0 +1,177 @@
+/**
+ * A farm worker: claims jobs, runs each through an executor (executors.ts), heartbeats its lease, streams progress
+ * with an ETA, and hands back the artifacts content-addressed. It reaches the queue through a WorkLink: directly in
+ * the server's process (LocalLink, `ote farm serve --workers N`) or over signed HTTP (HttpLink, `ote farm worker`,
+ * on other machines: nothing assumes a shared disk). A cancelled job, or one whose lease was taken back, aborts the
+ * executor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobResult, JobRow } from './store.js';
+
+export interface ExecutorContext {
+  signal: AbortSignal;
+  /** The job's scene bytes (fetched on demand). */
+  scene(): Promise<Uint8Array>;
+  /** Overall fraction in [0, 1] and the stage it is in. */
+  progress(stage: string, fraction: number): void;
+  log(message: string): void;
+  /** An empty directory for this attempt, removed afterwards. */
+  workDir: string;
+}
+
+export interface ExecutorResult {
+  exitCode: number;
+  reason?: string;
+  verdict?: string;
+  /** Files to keep as the job's artifacts: name → bytes. */
+  artifacts: Record<string, Uint8Array>;
+}
+
+export type Executor = (job: JobRow, ctx: ExecutorContext) => Promise<ExecutorResult>;
+
+/** What a worker needs of the farm. Every call names the worker, so a lease taken back is refused. */
+export interface WorkLink {
+  /** The next job this worker may run, waiting up to `waitMs` for one; undefined when none came. */
+  claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined>;
+  /** Extends the lease and reports progress; false when the job is no longer this worker's (cancelled, taken back). */
+  heartbeat(
+    job: string,
+    worker: string,
+    progress?: { stage: string; fraction: number; etaSeconds?: number },
+  ): Promise<boolean>;
+  log(job: string, worker: string, message: string): Promise<void>;
+  scene(hash: string): Promise<Uint8Array>;
+  /** Stores an artifact; returns its content hash. */
+  put(data: Uint8Array): Promise<string>;
+  finish(job: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
+  fail(job: string, worker: string, reason: string): Promise<void>;
+  /** The lease length, so heartbeats come often enough. */
+  leaseMs: number;
+}
+
+export interface WorkerObserver {
+  taskStarted?(job: JobRow): void;
+  taskEnded?(job: JobRow, seconds: number, outcome: 'completed' | 'failed' | 'aborted'): void;
+}
+
+export class FarmWorker {
+  private stopped = false;
+  private current: AbortController | undefined;
+  busy = false;
+  /** The job running now. */
+  jobId: string | undefined;
+
+  constructor(
+    readonly id: string,
+    private link: WorkLink,
+    private executors: Record<string, Executor>,
+    private scratchDir: string,
+    private observer: WorkerObserver = {},
+  ) {}
+
+  /**
+   * Runs until stop(): claims a job whenever one is ready. Link errors (the server away) are retried with backoff;
+   * a refusal (HTTP 4xx but 429) rejects, since waiting will not change it.
+   */
+  async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      let job: JobRow | undefined;
+      try {
+        job = await this.link.claim(this.id, Object.keys(this.executors), 2000);
+        backoff = 100;
+      } catch (e) {
+        // A refusal (bad key, wrong scope, a request the server cannot take) will not pass by waiting.
+        const status = (e as { status?: number }).status;
+        if (status !== undefined && status >= 400 && status < 500 && status !== 429) throw e;
+        await new Promise((r) => setTimeout(r, backoff).unref?.());
+        backoff = Math.min(5000, 2 * backoff);
+        continue;
+      }
+      if (job && !this.stopped) await this.execute(job);
+    }
+  }
+
+  /** Aborts the running job if it is `id` (it was cancelled). */
+  cancelIf(id: string): void {
+    if (this.jobId === id) this.current?.abort();
+  }
+
+  /** Stops claiming and aborts the running job (it goes back to the queue when its lease runs out). */
+  stop(): void {
+    this.stopped = true;
+    this.current?.abort();
+  }
+
+  private async execute(job: JobRow): Promise<void> {
+    const abort = new AbortController();
+    this.current = abort;
+    this.busy = true;
+    this.jobId = job.id;
+    this.observer.taskStarted?.(job);
+    const t0 = Date.now();
+    let latest: { stage: string; fraction: number; etaSeconds?: number } | undefined;
+    let sent: typeof latest;
+    const beat = async () => {
+      const p = latest !== sent ? latest : undefined;
+      sent = latest;
+      try {
+        if (!(await this.link.heartbeat(job.id, this.id, p))) abort.abort();
+      } catch {
+        // The server is away: keep working; the lease decides.
+      }
+    };
+    // Progress rides on the heartbeat, at most 5 times a second; the lease is renewed at a third of its length.
+    const timer = setInterval(() => void beat(), Math.max(50, Math.min(200, this.link.leaseMs / 3)));
+    const workDir = mkdtempSync(join(this.scratchDir, `${job.id}-`));
+    let outcome: 'completed' | 'failed' | 'aborted' = 'failed';
+    try {
+      const run = this.executors[job.kind];
+      if (!run) throw new Error(`worker ${this.id} cannot run ${job.kind} jobs`);
+      const r = await run(job, {
+        signal: abort.signal,
+        workDir,
+        scene: () => this.link.scene(job.spec.scene!.hash),
+        log: (m) => void this.link.log(job.id, this.id, m).catch(() => {}),
+        progress: (stage, fraction) => {
+          const f = Math.min(1, Math.max(0, fraction));
+          const eta = f > 0.02 ? ((Date.now() - t0) / 1000) * ((1 - f) / f) : undefined;
+          latest = { stage, fraction: f, etaSeconds: eta === undefined ? undefined : Math.round(eta) };
+        },
+      });
+      if (abort.signal.aborted) {
+        outcome = 'aborted';
+        return;
+      }
+      const artifacts: Record<string, string> = {};
+      for (const [name, data] of Object.entries(r.artifacts)) artifacts[name] = await this.link.put(data);
+      const end = {
+        exitCode: r.exitCode,
+        reason: r.reason,
+        result: { artifacts, verdict: r.verdict, worker: this.id },
+      };
+      // A finished result is worth a few tries while the server restarts; past the lease it is redone anyway.
+      for (let wait = 100; ; wait *= 2) {
+        try {
+          await this.link.finish(job.id, this.id, end);
+          break;
+        } catch (e) {
+          if (wait > this.link.leaseMs || this.stopped) throw e;
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+      outcome = 'completed';
+    } catch (e) {
+      if (abort.signal.aborted) outcome = 'aborted';
+      else await this.link.fail(job.id, this.id, (e as Error)?.message ?? String(e)).catch(() => {});
+    } finally {
+      clearInterval(timer);
+      rmSync(workDir, { recursive: true, force: true });
+      this.busy = false;
+      this.current = undefined;
+      this.jobId = undefined;
+      this.observer.taskEnded?.(job, (Date.now() - t0) / 1000, outcome);
+    }
+  }
+}
