@@ -58,6 +58,9 @@ export function parseScopes(list: string): Scope[] {
 }
 
 export class KeyRing {
+  /** Opened secrets by key id: unsealing costs more than the rest of a request's check. Revocation is read each time. */
+  private opened = new Map<string, string>();
+
   constructor(
     private store: FarmStore,
     private master: Buffer,
@@ -82,9 +85,13 @@ export class KeyRing {
   active(id: string): { row: KeyRow; secret: string } | undefined {
     const row = this.store.key(id);
     if (!row || row.revoked !== null) return undefined;
-    const secret = unseal(this.master, row.sealedSecret, id);
-    if (createHash('sha256').update(secret).digest('hex') !== row.secretSha256)
-      throw new Error(`API key ${id}: its sealed secret does not match its hash`);
+    let secret = this.opened.get(id);
+    if (secret === undefined) {
+      secret = unseal(this.master, row.sealedSecret, id);
+      if (createHash('sha256').update(secret).digest('hex') !== row.secretSha256)
+        throw new Error(`API key ${id}: its sealed secret does not match its hash`);
+      this.opened.set(id, secret);
+    }
     return { row, secret };
   }
 

@@ -24,7 +24,7 @@ export class LocalLink implements WorkLink {
     for (;;) {
       const job = this.queue.claim(worker, kinds);
       if (job || Date.now() >= until) return job;
-      await this.queue.waitForReady(until - Date.now());
+      await this.queue.waitForReady(until - Date.now(), kinds);
     }
   }
 

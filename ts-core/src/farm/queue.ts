@@ -43,7 +43,7 @@ export interface FarmQueue {
   /** Leases the most urgent ready job of one of `kinds` to `worker`. */
   claim(worker: string, kinds: readonly string[]): JobRow | undefined;
   /** Resolves when a job may have become ready, or after `ms`. */
-  waitForReady(ms: number): Promise<void>;
+  waitForReady(ms: number, kinds: readonly string[]): Promise<void>;
   heartbeat(id: string, worker: string): boolean;
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
   log(id: string, message: string): void;
@@ -57,7 +57,8 @@ export interface FarmQueue {
 
 export class EmbeddedQueue implements FarmQueue {
   readonly options: QueueOptions;
-  private waiters = new Set<() => void>();
+  /** Workers waiting for a job, oldest first; a new job wakes one that can run it, not all (no thundering herd). */
+  private waiters: { kinds: readonly string[]; done: () => void }[] = [];
 
   constructor(
     private store: FarmStore,
@@ -81,7 +82,7 @@ export class EmbeddedQueue implements FarmQueue {
       now: this.now(),
     });
     this.listener.submitted?.(job);
-    this.wake();
+    this.wake(job.kind);
     return job;
   }
 
@@ -90,18 +91,23 @@ export class EmbeddedQueue implements FarmQueue {
     return this.store.claim(worker, kinds, now, now + this.options.leaseMs);
   }
 
-  waitForReady(ms: number): Promise<void> {
+  waitForReady(ms: number, kinds: readonly string[]): Promise<void> {
     // A backed-off job becomes ready at its not_before: wake then, too.
-    const next = this.store.nextReady();
-    const wait = next === undefined ? ms : Math.max(0, Math.min(ms, next - this.now()));
+    const now = this.now();
+    const next = this.store.nextReady(kinds, now);
+    const wait = next === undefined ? ms : Math.max(0, Math.min(ms, next - now));
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.waiters.delete(done);
-        resolve();
+      const w = {
+        kinds,
+        done: () => {
+          clearTimeout(t);
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve();
+        },
       };
-      const t = setTimeout(done, wait);
-      this.waiters.add(done);
+      const t = setTimeout(w.done, wait);
+      this.waiters.push(w);
     });
   }
 
@@ -130,7 +136,8 @@ export class EmbeddedQueue implements FarmQueue {
     const r = this.store.retryOrFail(id, reason, now + this.options.backoffMs * 2 ** (attempt - 1), now, worker);
     if (r === 'retried') {
       this.listener.retried?.(job!, reason);
-      this.wake();
+      const kind = job!.kind;
+      setTimeout(() => this.wake(kind), this.options.backoffMs * 2 ** (attempt - 1)).unref?.();
     }
     if (r === 'failed') this.listener.failed?.(this.store.job(id)!, reason);
     return r;
@@ -147,7 +154,7 @@ export class EmbeddedQueue implements FarmQueue {
     return expired.length;
   }
 
-  private wake(): void {
-    for (const f of [...this.waiters]) f();
+  private wake(kind: string): void {
+    this.waiters.find((w) => w.kinds.includes(kind))?.done();
   }
 }

@@ -13,6 +13,7 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, secret_sha256 TEXT NOT NULL,
                              sealed_secret TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER);
       CREATE TABLE nonces (key TEXT NOT NULL, nonce TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (key, nonce));
+      CREATE INDEX nonces_ts ON nonces (ts);
       CREATE TABLE jobs (id TEXT PRIMARY KEY, key TEXT NOT NULL, batch TEXT, kind TEXT NOT NULL, spec TEXT NOT NULL,
                          state TEXT NOT NULL, priority INTEGER NOT NULL, deadline INTEGER, created INTEGER NOT NULL,
                          started INTEGER, finished INTEGER, stage TEXT, progress REAL NOT NULL DEFAULT 0,

@@ -453,8 +453,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
 
   // ---- worker routes ----------------------------------------------------------------------------------------------
   const work = { scope: 'work' as const };
-  const seen = (worker: string, busy: boolean) =>
-    store.workerSeen(worker, store.workers().find((w) => w.id === worker)?.info ?? {}, busy, Date.now());
+  const seen = (worker: string, busy: boolean) => store.touchWorker(worker, busy, Date.now());
   app.post(
     '/v1/workers/register',
     {

@@ -181,9 +181,17 @@ export class FarmStore {
     };
   }
 
-  /** Records a nonce; false when this key already used it. Nonces older than `forgetBefore` are dropped. */
+  private lastPrune = 0;
+
+  /**
+   * Records a nonce; false when this key already used it. Nonces older than `forgetBefore` (which the clock check
+   * refuses anyway) are dropped, at most once a second.
+   */
   useNonce(key: string, nonce: string, ts: number, forgetBefore: number): boolean {
-    this.db.prepare('DELETE FROM nonces WHERE ts < ?').run(forgetBefore);
+    if (forgetBefore - this.lastPrune > 1000) {
+      this.db.prepare('DELETE FROM nonces WHERE ts < ?').run(forgetBefore);
+      this.lastPrune = forgetBefore;
+    }
     return (
       this.db.prepare('INSERT OR IGNORE INTO nonces (key, nonce, ts) VALUES (?, ?, ?)').run(key, nonce, ts).changes > 0
     );
@@ -346,11 +354,14 @@ export class FarmStore {
     })();
   }
 
-  /** The time the next backed-off job becomes ready, if any is waiting. */
-  nextReady(): number | undefined {
-    const r = this.db.prepare(`SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued'`).get() as {
-      t: number | null;
-    };
+  /** When the next backed-off job of one of `kinds` becomes ready, if one is waiting past `now`. */
+  nextReady(kinds: readonly string[], now: number): number | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued' AND not_before > ?
+         AND kind IN (SELECT value FROM json_each(?))`,
+      )
+      .get(now, JSON.stringify(kinds)) as { t: number | null };
     return r.t ?? undefined;
   }
 
@@ -402,6 +413,11 @@ export class FarmStore {
          ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen = excluded.seen, busy = excluded.busy`,
       )
       .run(id, JSON.stringify(info), now, busy ? 1 : 0);
+  }
+
+  /** Marks a registered worker seen now (and busy or idle); unknown ids are ignored. */
+  touchWorker(id: string, busy: boolean, now: number): void {
+    this.db.prepare('UPDATE workers SET seen = ?, busy = ? WHERE id = ?').run(now, busy ? 1 : 0, id);
   }
 
   workers(): { id: string; info: Record<string, unknown>; seen: number; busy: boolean }[] {

@@ -16,8 +16,8 @@ export interface ExecutorContext {
   /** Overall fraction in [0, 1] and the stage it is in. */
   progress(stage: string, fraction: number): void;
   log(message: string): void;
-  /** An empty directory for this attempt, removed afterwards. */
-  workDir: string;
+  /** An empty directory for this attempt (made on first use), removed afterwards. */
+  readonly workDir: string;
 }
 
 export interface ExecutorResult {
@@ -49,6 +49,9 @@ export interface WorkLink {
   /** The lease length, so heartbeats come often enough. */
   leaseMs: number;
 }
+
+/** Least time between two progress reports of one job. */
+const PROGRESS_MS = 500;
 
 export interface WorkerObserver {
   taskStarted?(job: JobRow): void;
@@ -113,25 +116,43 @@ export class FarmWorker {
     const t0 = Date.now();
     let latest: { stage: string; fraction: number; etaSeconds?: number } | undefined;
     let sent: typeof latest;
-    const beat = async () => {
-      const p = latest !== sent ? latest : undefined;
-      sent = latest;
+    let lastBeat = Date.now();
+    let lastProgress = 0;
+    let beating = false;
+    // Progress rides on the heartbeat, at most every PROGRESS_MS; without news the lease is renewed at a third of its
+    // length. A farm of hundreds of slots then costs the server a few requests per slot and second at most.
+    const tick = async () => {
+      const now = Date.now();
+      const news = latest !== sent && now - lastProgress >= PROGRESS_MS;
+      if (beating || (!news && now - lastBeat < this.link.leaseMs / 3)) return;
+      beating = true;
+      const p = news ? latest : undefined;
+      if (news) {
+        sent = latest;
+        lastProgress = now;
+      }
+      lastBeat = now;
       try {
         if (!(await this.link.heartbeat(job.id, this.id, p))) abort.abort();
       } catch {
         // The server is away: keep working; the lease decides.
+      } finally {
+        beating = false;
       }
     };
-    // Progress rides on the heartbeat, at most 5 times a second; the lease is renewed at a third of its length.
-    const timer = setInterval(() => void beat(), Math.max(50, Math.min(200, this.link.leaseMs / 3)));
-    const workDir = mkdtempSync(join(this.scratchDir, `${job.id}-`));
+    const timer = setInterval(() => void tick(), Math.min(100, Math.max(20, this.link.leaseMs / 10)));
+    let dir: string | undefined;
+    const scratch = this.scratchDir;
     let outcome: 'completed' | 'failed' | 'aborted' = 'failed';
     try {
       const run = this.executors[job.kind];
       if (!run) throw new Error(`worker ${this.id} cannot run ${job.kind} jobs`);
       const r = await run(job, {
         signal: abort.signal,
-        workDir,
+        get workDir() {
+          dir ??= mkdtempSync(join(scratch, `${job.id}-`));
+          return dir;
+        },
         scene: () => this.link.scene(job.spec.scene!.hash),
         log: (m) => void this.link.log(job.id, this.id, m).catch(() => {}),
         progress: (stage, fraction) => {
@@ -167,7 +188,7 @@ export class FarmWorker {
       else await this.link.fail(job.id, this.id, (e as Error)?.message ?? String(e)).catch(() => {});
     } finally {
       clearInterval(timer);
-      rmSync(workDir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
       this.busy = false;
       this.current = undefined;
       this.jobId = undefined;

@@ -114,7 +114,7 @@ test('rate limits answer 429 with Retry-After', async () => {
 });
 
 test('events arrive in order and end in exactly one terminal state; cancel stops a running job', async () => {
-  const farm = await start(250); // progress is sent at most 5 times a second
+  const farm = await start(400); // progress is sent at most twice a second
   try {
     const c = new FarmClient(farm.url, farm.keys.create(['submit', 'read', 'cancel']));
     const a = await c.submit({ data: glb, name: 'cornell.glb' });

@@ -95,7 +95,6 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
   if (unknown.length)
     throw new UsageError(`--kinds: unknown job kind ${unknown.join(', ')} (${Object.keys(all).join(', ')})`);
   const executors = Object.fromEntries(kinds.map((k) => [k, all[k]]));
-  const n = numberFlag(values.concurrency, 'concurrency', 1, { int: true, min: 1, max: 64 });
   const id = values.id ?? `${hostname()}-${process.pid}`;
   let gpu: { model: string; memoryMiB: number } | null = null;
   let isa: string = process.arch;
@@ -107,15 +106,20 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
   } catch {
     // No addon: this worker runs simulated jobs only.
   }
-  const reg = (await c.request('POST', '/v1/workers/register', {
-    worker: id,
-    cores: cpus().length,
-    isa,
-    gpu,
-    region: values.region ?? 'local',
-    class: values.class ?? (gpu ? 'consumer' : 'edge'),
-    kinds,
-  })) as { leaseMs: number };
+  const n = numberFlag(values.concurrency, 'concurrency', 1, { int: true, min: 1, max: 1024 });
+  const ids = n > 1 ? Array.from({ length: n }, (_, i) => `${id}.${i + 1}`) : [id];
+  let reg = { leaseMs: QUEUE_DEFAULTS.leaseMs };
+  // Each slot is a worker of its own to the queue; all say what this machine is.
+  for (const slot of ids)
+    reg = (await c.request('POST', '/v1/workers/register', {
+      worker: slot,
+      cores: cpus().length,
+      isa,
+      gpu,
+      region: values.region ?? 'local',
+      class: values.class ?? (gpu ? 'consumer' : 'edge'),
+      kinds,
+    })) as { leaseMs: number };
   const scratch = values.scratch ?? join(tmpdir(), `ote-farm-worker-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   const link = new HttpLink(c, reg.leaseMs);

@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:farm`: the farm (ts-core/src/farm) with real processes: `ote farm serve` and `ote farm worker`
+ * processes on loopback, running simulated jobs (waiting stands in for GPU time, since this machine has 2 cores).
+ *
+ * - Throughput with 1, 2 and 4 workers on 24 jobs of 0.5 s: jobs/s, and the speed-up against 1 worker measured in
+ *   the same run (target: 3.6× at 4 workers; the ideal is 4×).
+ * - Enqueue-to-start latency at 200 submissions/s (one job per request, 600 jobs of 10 ms, 32 worker slots): p50 and
+ *   p99 of started − created as the server records them (target: p99 under 50 ms).
+ * - 500 concurrent jobs: 500 submitted at once as a batch (2 s each) onto 2 workers of 250 slots; all must complete,
+ *   and the peak number running at once is reported.
+ * Prints a table and writes bench/results/farm.json.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FarmClient } from '../ts-core/src/farm/client.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ote = join(root, 'ts-core', 'bin', 'ote.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+interface Farm {
+  url: string;
+  client: FarmClient;
+  procs: ChildProcess[];
+  dir: string;
+}
+
+async function startFarm(workers: { concurrency: number }[]): Promise<Farm> {
+  const dir = mkdtempSync(join(tmpdir(), 'ote-bench-farm-'));
+  const key = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [ote, 'farm', 'keys', 'create', '--data', dir, '--scopes', 'submit,read,work', '--json'],
+      {
+        encoding: 'utf8',
+      },
+    ),
+  ) as { id: string; secret: string };
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(
+    process.execPath,
+    [ote, 'farm', 'serve', '--data', dir, '--port', String(port), '--workers', '0', '--rate-limit', '100000', '--json'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  await new Promise<void>((res, rej) => {
+    server.stdout!.on('data', (d) => String(d).includes('"listening"') && res());
+    server.on('exit', (c) => rej(new Error(`farm serve exited with ${c}`)));
+  });
+  const procs: ChildProcess[] = [server];
+  for (const [i, w] of workers.entries())
+    procs.push(
+      spawn(
+        process.execPath,
+        [
+          ote,
+          'farm',
+          'worker',
+          '--server',
+          url,
+          '--api-key',
+          `${key.id}:${key.secret}`,
+          '--id',
+          `w${i}`,
+          '--kinds',
+          'simulated',
+          '--concurrency',
+          String(w.concurrency),
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+  const client = new FarmClient(url, key);
+  // Wait until every worker has registered.
+  for (;;) {
+    const r = (await client.request('GET', '/v1/workers')) as { workers: unknown[] };
+    if (r.workers.length >= workers.length) break;
+    await sleep(100);
+  }
+  await sleep(300);
+  return { url, client, procs, dir };
+}
+
+async function stopFarm(f: Farm): Promise<void> {
+  for (const p of f.procs.slice(1)) p.kill('SIGTERM');
+  f.procs[0].kill('SIGTERM');
+  await sleep(500);
+  rmSync(f.dir, { recursive: true, force: true });
+}
+
+async function waitAll(c: FarmClient, ids: string[], onPoll?: (running: number) => void) {
+  for (;;) {
+    const jobs = await Promise.all(ids.map((id) => c.job(id)));
+    onPoll?.(jobs.filter((j) => j.state === 'running').length);
+    if (process.env.OTE_BENCH_DEBUG) {
+      const n: Record<string, number> = {};
+      for (const j of jobs) n[j.state] = (n[j.state] ?? 0) + 1;
+      console.error(JSON.stringify(n));
+    }
+    if (jobs.every((j) => ['completed', 'failed', 'cancelled'].includes(j.state))) return jobs;
+    await sleep(100);
+  }
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+// ---- throughput ---------------------------------------------------------------------------------------------------
+const throughput: { workers: number; seconds: number; jobsPerSecond: number; speedup: number }[] = [];
+for (const n of process.env.OTE_BENCH_FARM_SKIP_THROUGHPUT ? [] : [1, 2, 4]) {
+  const f = await startFarm(Array.from({ length: n }, () => ({ concurrency: 1 })));
+  const t0 = performance.now();
+  const r = (await f.client.request('POST', '/v1/batches', {
+    jobs: Array.from({ length: 24 }, () => ({ kind: 'simulated', simulatedSeconds: 0.5 })),
+  })) as { jobs: { id: string }[] };
+  const jobs = await waitAll(
+    f.client,
+    r.jobs.map((j) => j.id),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (jobs.some((j) => j.state !== 'completed')) throw new Error('throughput: a job did not complete');
+  console.error(`throughput: ${n} worker(s), ${seconds.toFixed(2)} s`);
+  throughput.push({
+    workers: n,
+    seconds,
+    jobsPerSecond: 24 / seconds,
+    speedup: throughput[0] ? throughput[0].seconds / seconds : 1,
+  });
+  await stopFarm(f);
+}
+
+// ---- enqueue-to-start latency at 200 submissions/s -------------------------------------------------------------------
+const latency = await (async () => {
+  const f = await startFarm([{ concurrency: 16 }, { concurrency: 16 }]);
+  const ids: string[] = [];
+  const t0 = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < 600; i++) {
+    const due = t0 + i * 5; // 200/s
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(
+      (
+        f.client.request('POST', '/v1/jobs', { kind: 'simulated', simulatedSeconds: 0.01 }) as Promise<{ id: string }>
+      ).then((j) => {
+        ids.push(j.id);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const rate = 600 / ((performance.now() - t0) / 1000);
+  console.error(`latency: 600 submitted at ${rate.toFixed(0)}/s`);
+  const jobs = await waitAll(f.client, ids);
+  const ms = jobs.map((j) => Date.parse(j.started!) - Date.parse(j.created));
+  if (process.env.OTE_BENCH_DEBUG) {
+    const order = jobs.map((j, i) => [Date.parse(j.created), ms[i]]).sort((a, b) => a[0] - b[0]);
+    console.error(order.map(([, m]) => m).join(' '));
+  }
+  await stopFarm(f);
+  return { submissions: 600, ratePerSecond: rate, p50Ms: pct(ms, 50), p99Ms: pct(ms, 99), maxMs: Math.max(...ms) };
+})();
+
+// ---- 500 concurrent jobs ---------------------------------------------------------------------------------------------
+const concurrent = await (async () => {
+  const f = await startFarm([{ concurrency: 250 }, { concurrency: 250 }]);
+  const t0 = performance.now();
+  const r = (await f.client.request('POST', '/v1/batches', {
+    jobs: Array.from({ length: 500 }, () => ({ kind: 'simulated', simulatedSeconds: 2 })),
+  })) as { jobs: { id: string }[] };
+  let peak = 0;
+  const jobs = await waitAll(
+    f.client,
+    r.jobs.map((j) => j.id),
+    (running) => {
+      peak = Math.max(peak, running);
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await stopFarm(f);
+  return {
+    jobs: 500,
+    completed: jobs.filter((j) => j.state === 'completed').length,
+    lost: jobs.filter((j) => j.state !== 'completed').length,
+    peakRunning: peak,
+    seconds,
+  };
+})();
+
+console.log('farm (simulated jobs, real processes on loopback, 2-core VM)');
+console.log('workers  seconds  jobs/s  speed-up vs 1 worker');
+for (const t of throughput)
+  console.log(
+    `${String(t.workers).padStart(7)}  ${t.seconds.toFixed(2).padStart(7)}  ${t.jobsPerSecond.toFixed(2).padStart(6)}  ${t.speedup.toFixed(2)}×`,
+  );
+console.log(
+  `enqueue-to-start at ${latency.ratePerSecond.toFixed(0)} submissions/s: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (target p99 < 50 ms)`,
+);
+console.log(
+  `500 concurrent jobs: ${concurrent.completed} completed, ${concurrent.lost} lost, peak ${concurrent.peakRunning} running at once, ${concurrent.seconds.toFixed(1)} s`,
+);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(
+  join(root, 'bench', 'results', 'farm.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), throughput, latency, concurrent }, null, 2)}\n`,
+);
