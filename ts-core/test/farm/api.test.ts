@@ -5,9 +5,10 @@
  * OpenAPI document, and jobs that survive a server restart. Workers run a fake executor (simulated work), so this
  * tests the farm, not the optimizer; test/farm/optimize-job.test.ts runs a real `ote optimize` job.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
@@ -18,6 +19,7 @@ import { signRequest } from '../../src/farm/signing.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ote-farm-test-'));
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const glb = await sceneToGlb(cornellBox());
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((r, j) => {
@@ -201,6 +203,12 @@ test('/metrics and /v1/openapi.json are open and describe the farm', async () =>
       'ote_farm_verification_verdicts_total',
     ])
       assert.ok(metrics.includes(name), `missing ${name}`);
+    // The Grafana dashboard in the repo asks only for metrics the farm exports.
+    const dashboard = readFileSync(join(repoRoot, 'deploy', 'grafana', 'ote-farm.json'), 'utf8');
+    const asked = new Set(dashboard.match(/ote_farm_[a-z_]+/g));
+    assert.ok(asked.size >= 8, `dashboard asks for ${asked.size} metrics`);
+    for (const m of asked)
+      assert.ok(metrics.includes(`# TYPE ${m.replace(/_bucket$/, '')} `), `dashboard metric ${m} not exported`);
     const doc = (await (await fetch(`${farm.url}/v1/openapi.json`)).json()) as {
       openapi: string;
       paths: Record<string, Record<string, unknown>>;
