@@ -10,26 +10,16 @@
  *   and the peak number running at once is reported.
  * Prints a table and writes bench/results/farm.json.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FarmClient } from '../ts-core/src/farm/client.js';
+import { createKey, freePort, spawnServer, spawnWorker } from '../ts-core/src/farm/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const ote = join(root, 'ts-core', 'bin', 'ote.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
-}
 
 interface Farm {
   url: string;
@@ -40,49 +30,11 @@ interface Farm {
 
 async function startFarm(workers: { concurrency: number }[]): Promise<Farm> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-bench-farm-'));
-  const key = JSON.parse(
-    execFileSync(
-      process.execPath,
-      [ote, 'farm', 'keys', 'create', '--data', dir, '--scopes', 'submit,read,work', '--json'],
-      {
-        encoding: 'utf8',
-      },
-    ),
-  ) as { id: string; secret: string };
+  const key = createKey(dir, 'submit,read,work');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(
-    process.execPath,
-    [ote, 'farm', 'serve', '--data', dir, '--port', String(port), '--workers', '0', '--rate-limit', '100000', '--json'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  await new Promise<void>((res, rej) => {
-    server.stdout!.on('data', (d) => String(d).includes('"listening"') && res());
-    server.on('exit', (c) => rej(new Error(`farm serve exited with ${c}`)));
-  });
-  const procs: ChildProcess[] = [server];
-  for (const [i, w] of workers.entries())
-    procs.push(
-      spawn(
-        process.execPath,
-        [
-          ote,
-          'farm',
-          'worker',
-          '--server',
-          url,
-          '--api-key',
-          `${key.id}:${key.secret}`,
-          '--id',
-          `w${i}`,
-          '--kinds',
-          'simulated',
-          '--concurrency',
-          String(w.concurrency),
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
+  const procs: ChildProcess[] = [await spawnServer(dir, port, ['--rate-limit', '100000'])];
+  for (const [i, w] of workers.entries()) procs.push(spawnWorker(url, key, `w${i}`, w.concurrency));
   const client = new FarmClient(url, key);
   // Wait until every worker has registered.
   for (;;) {

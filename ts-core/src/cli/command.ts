@@ -12,3 +12,8 @@ export interface Command {
   usage: string;
   run(argv: string[], ctx: CommandContext): Promise<number>;
 }
+
+/** Resolves when `signal` aborts (Ctrl-C): the long-running servers wait on it. */
+export function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+}

@@ -4,88 +4,27 @@
  * at random and respawned, and the server is stopped and started once. Every job must end, exactly once, completed:
  * zero lost, zero duplicated terminal events.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FarmClient, type FarmEvent } from '../../src/farm/client.js';
+import { createKey, freePort, spawnServer, spawnWorker } from '../../src/farm/processes.js';
 import { Rng } from '../../src/util/rng.js';
 
-const ote = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../ts-core/bin/ote.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'ote-farm-chaos-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
-}
-
-function startServer(port: number): Promise<ChildProcess> {
-  const p = spawn(
-    process.execPath,
-    [
-      ote,
-      'farm',
-      'serve',
-      '--data',
-      dataDir,
-      '--port',
-      String(port),
-      '--workers',
-      '0',
-      '--lease-ms',
-      '1000',
-      '--max-attempts',
-      '8',
-      '--rate-limit',
-      '5000',
-      '--json',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((res, rej) => {
-    p.stdout!.on('data', (d) => String(d).includes('"listening"') && res(p));
-    p.on('exit', (c) => rej(new Error(`farm serve exited with ${c}`)));
-  });
-}
+const startServer = (port: number) =>
+  spawnServer(dataDir, port, ['--lease-ms', '1000', '--max-attempts', '8', '--rate-limit', '5000']);
 
 test('200 jobs survive SIGKILLed workers and a server restart: each ends once, completed', async () => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const key = JSON.parse(
-    execFileSync(
-      process.execPath,
-      [ote, 'farm', 'keys', 'create', '--data', dataDir, '--scopes', 'submit,read,work', '--json'],
-      {
-        encoding: 'utf8',
-      },
-    ),
-  ) as { id: string; secret: string };
+  const key = createKey(dataDir, 'submit,read,work');
   let server = await startServer(port);
-  const workerArgs = (i: number) => [
-    ote,
-    'farm',
-    'worker',
-    '--server',
-    url,
-    '--api-key',
-    `${key.id}:${key.secret}`,
-    '--id',
-    `w${i}`,
-    '--kinds',
-    'simulated',
-    '--concurrency',
-    '2',
-  ];
-  const workers = [0, 1, 2].map((i) => spawn(process.execPath, workerArgs(i), { stdio: 'ignore' }));
+  const workers: ChildProcess[] = [0, 1, 2].map((i) => spawnWorker(url, key, `w${i}`, 2));
   const c = new FarmClient(url, key);
   const rng = new Rng(2026);
   try {
@@ -104,7 +43,7 @@ test('200 jobs survive SIGKILLed workers and a server restart: each ends once, c
         const i = rng.int(workers.length);
         workers[i].kill('SIGKILL');
         kills++;
-        workers[i] = spawn(process.execPath, workerArgs(10 + kills), { stdio: 'ignore' });
+        workers[i] = spawnWorker(url, key, `w${10 + kills}`, 2);
       }
       if (!restarted && Date.now() - t0 > 3000) {
         server.kill('SIGTERM');

@@ -18,7 +18,7 @@ import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
 import { FarmStore } from '../../farm/store.js';
 import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
-import type { Command, CommandContext } from '../command.js';
+import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
 const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
@@ -30,9 +30,6 @@ ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
 ote farm workers --server URL --api-key ID:SECRET
 (--api-key may come from OTE_FARM_API_KEY)`;
-
-const waitForAbort = (signal: AbortSignal) =>
-  new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
 
 async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {

@@ -11,11 +11,8 @@ import type { SampleEvaluator } from '../../trust/evaluator.js';
 import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
 import { auditStore } from '../../trust/audit.js';
 import { numberFlag, parse, UsageError } from '../args.js';
-import type { Command, CommandContext } from '../command.js';
+import { type Command, type CommandContext, waitForAbort } from '../command.js';
 import { EXIT } from '../../exit-codes.js';
-
-const waitForAbort = (signal: AbortSignal) =>
-  new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
 
 async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {

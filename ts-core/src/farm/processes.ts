@@ -1,0 +1,66 @@
+/**
+ * A farm of real processes on this machine: `ote farm keys create`, `ote farm serve` and `ote farm worker`, spawned
+ * as a user would run them. The chaos test and `npm run bench:farm` use it; each process shares nothing with the
+ * others but the server's data directory (the server's own) and HTTP.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The `ote` entry point of this checkout. */
+export const OTE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../ts-core/bin/ote.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+/** A new key in the farm at `dataDir`, through the CLI. */
+export function createKey(dataDir: string, scopes: string): { id: string; secret: string } {
+  return JSON.parse(
+    execFileSync(
+      process.execPath,
+      [OTE_BIN, 'farm', 'keys', 'create', '--data', dataDir, '--scopes', scopes, '--json'],
+      {
+        encoding: 'utf8',
+      },
+    ),
+  );
+}
+
+/** `ote farm serve` with no local workers; resolves once it listens. `flags` are further serve flags. */
+export function spawnServer(dataDir: string, port: number, flags: string[] = []): Promise<ChildProcess> {
+  const p = spawn(
+    process.execPath,
+    [OTE_BIN, 'farm', 'serve', '--data', dataDir, '--port', String(port), '--workers', '0', '--json', ...flags],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return new Promise((res, rej) => {
+    p.stdout!.on('data', (d) => String(d).includes('"listening"') && res(p));
+    p.on('exit', (c) => rej(new Error(`ote farm serve exited with ${c}`)));
+  });
+}
+
+/** `ote farm worker` running simulated jobs with `concurrency` slots. */
+export function spawnWorker(
+  url: string,
+  key: { id: string; secret: string },
+  id: string,
+  concurrency: number,
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [OTE_BIN, 'farm', 'worker', '--server', url, '--api-key', `${key.id}:${key.secret}`, '--id', id].concat([
+      '--kinds',
+      'simulated',
+      '--concurrency',
+      String(concurrency),
+    ]),
+    { stdio: 'ignore' },
+  );
+}
