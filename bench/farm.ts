@@ -57,11 +57,6 @@ async function waitAll(c: FarmClient, ids: string[], onPoll?: (running: number) 
   for (;;) {
     const jobs = await Promise.all(ids.map((id) => c.job(id)));
     onPoll?.(jobs.filter((j) => j.state === 'running').length);
-    if (process.env.OTE_BENCH_DEBUG) {
-      const n: Record<string, number> = {};
-      for (const j of jobs) n[j.state] = (n[j.state] ?? 0) + 1;
-      console.error(JSON.stringify(n));
-    }
     if (jobs.every((j) => ['completed', 'failed', 'cancelled'].includes(j.state))) return jobs;
     await sleep(100);
   }
@@ -74,7 +69,7 @@ const pct = (xs: number[], p: number) => {
 
 // ---- throughput ---------------------------------------------------------------------------------------------------
 const throughput: { workers: number; seconds: number; jobsPerSecond: number; speedup: number }[] = [];
-for (const n of process.env.OTE_BENCH_FARM_SKIP_THROUGHPUT ? [] : [1, 2, 4]) {
+for (const n of [1, 2, 4]) {
   const f = await startFarm(Array.from({ length: n }, () => ({ concurrency: 1 })));
   const t0 = performance.now();
   const r = (await f.client.request('POST', '/v1/batches', {
@@ -119,10 +114,6 @@ const latency = await (async () => {
   console.error(`latency: 600 submitted at ${rate.toFixed(0)}/s`);
   const jobs = await waitAll(f.client, ids);
   const ms = jobs.map((j) => Date.parse(j.started!) - Date.parse(j.created));
-  if (process.env.OTE_BENCH_DEBUG) {
-    const order = jobs.map((j, i) => [Date.parse(j.created), ms[i]]).sort((a, b) => a[0] - b[0]);
-    console.error(order.map(([, m]) => m).join(' '));
-  }
   await stopFarm(f);
   return { submissions: 600, ratePerSecond: rate, p50Ms: pct(ms, 50), p99Ms: pct(ms, 99), maxMs: Math.max(...ms) };
 })();

@@ -30,9 +30,8 @@ export class FarmBlobs {
     return readFileSync(this.path(hash));
   }
 
-  /** Stores `data`; returns its hash. */
-  put(data: Uint8Array): string {
-    const hash = createHash('sha256').update(data).digest('hex');
+  /** Stores `data`; returns its hash. `hash`, when the caller has checked it already, saves hashing twice. */
+  put(data: Uint8Array, hash = createHash('sha256').update(data).digest('hex')): string {
     const path = this.path(hash);
     if (existsSync(path)) return hash;
     const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;

@@ -54,7 +54,7 @@ export class FarmMetrics {
     });
     this.taskSeconds = new Histogram({
       name: 'ote_farm_task_duration_seconds',
-      help: 'Wall time of a task attempt, by kind and outcome (completed, failed, aborted).',
+      help: 'Wall time of a task attempt, by kind and outcome (completed; failed, lease lost included; cancelled).',
       labelNames: ['kind', 'outcome'],
       buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600],
       registers,

@@ -29,12 +29,16 @@ export interface SubmitRequest {
   deadline?: number;
 }
 
-/** What the queue reports to whoever counts (the Prometheus metrics). */
+/**
+ * What the queue reports to whoever counts (the Prometheus metrics), for local and remote workers alike: each
+ * attempt's start and end (with its wall time), retries, jobs failed for good, and finished jobs.
+ */
 export interface QueueListener {
+  started?(job: JobRow): void;
+  attemptEnded?(job: JobRow, seconds: number, outcome: 'completed' | 'failed' | 'cancelled'): void;
   retried?(job: JobRow, reason: string): void;
   failed?(job: JobRow, reason: string): void;
   finished?(job: JobRow): void;
-  submitted?(job: JobRow): void;
 }
 
 export interface FarmQueue {
@@ -81,14 +85,20 @@ export class EmbeddedQueue implements FarmQueue {
       maxAttempts: this.options.maxAttempts,
       now: this.now(),
     });
-    this.listener.submitted?.(job);
     this.wake(job.kind);
     return job;
   }
 
   claim(worker: string, kinds: readonly string[]): JobRow | undefined {
     const now = this.now();
-    return this.store.claim(worker, kinds, now, now + this.options.leaseMs);
+    const job = this.store.claim(worker, kinds, now, now + this.options.leaseMs);
+    if (job) this.listener.started?.(job);
+    return job;
+  }
+
+  private ended(job: JobRow | undefined, outcome: 'completed' | 'failed' | 'cancelled'): void {
+    if (job?.attemptStarted != null)
+      this.listener.attemptEnded?.(job, Math.max(0, this.now() - job.attemptStarted) / 1000, outcome);
   }
 
   waitForReady(ms: number, kinds: readonly string[]): Promise<void> {
@@ -125,7 +135,11 @@ export class EmbeddedQueue implements FarmQueue {
 
   finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): boolean {
     const ok = this.store.finish(id, worker, { state: 'completed', ...end }, this.now());
-    if (ok) this.listener.finished?.(this.store.job(id)!);
+    if (ok) {
+      const job = this.store.job(id)!;
+      this.ended(job, 'completed');
+      this.listener.finished?.(job);
+    }
     return ok;
   }
 
@@ -134,6 +148,7 @@ export class EmbeddedQueue implements FarmQueue {
     const attempt = job?.attempts ?? 1;
     const now = this.now();
     const r = this.store.retryOrFail(id, reason, now + this.options.backoffMs * 2 ** (attempt - 1), now, worker);
+    if (r !== 'gone') this.ended(job, 'failed');
     if (r === 'retried') {
       this.listener.retried?.(job!, reason);
       const kind = job!.kind;
@@ -144,7 +159,10 @@ export class EmbeddedQueue implements FarmQueue {
   }
 
   cancel(id: string): boolean {
-    return this.store.cancel(id, this.now());
+    const job = this.store.job(id);
+    const ok = this.store.cancel(id, this.now());
+    if (ok && job?.state === 'running') this.ended(job, 'cancelled');
+    return ok;
   }
 
   reap(): number {

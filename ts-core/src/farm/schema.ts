@@ -16,7 +16,8 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX nonces_ts ON nonces (ts);
       CREATE TABLE jobs (id TEXT PRIMARY KEY, key TEXT NOT NULL, batch TEXT, kind TEXT NOT NULL, spec TEXT NOT NULL,
                          state TEXT NOT NULL, priority INTEGER NOT NULL, deadline INTEGER, created INTEGER NOT NULL,
-                         started INTEGER, finished INTEGER, stage TEXT, progress REAL NOT NULL DEFAULT 0,
+                         started INTEGER, finished INTEGER, stage TEXT, progress REAL NOT NULL DEFAULT 0, eta REAL,
+                         attempt_started INTEGER,
                          attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
                          worker TEXT, lease_until INTEGER, exit_code INTEGER, reason TEXT, result TEXT,
                          last_seq INTEGER NOT NULL DEFAULT 0);

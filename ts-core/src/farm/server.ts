@@ -18,6 +18,7 @@
  * Everything under /v1 except the OpenAPI document needs a signed request (signing.ts, auth.ts) whose key has the
  * route's scope, within the key's rate limit.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,7 @@ import { LocalLink } from './links.js';
 import { FarmMetrics } from './metrics.js';
 import { EmbeddedQueue, type FarmQueue, type QueueOptions } from './queue.js';
 import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { sha256Hex } from './signing.js';
 import { FarmStore, type JobResult, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
 import { type Executor, FarmWorker } from './worker.js';
 
@@ -112,7 +114,7 @@ function status(job: JobRow, base: string): JobStatus {
     state: job.state,
     stage: job.stage,
     progress: job.progress,
-    etaSeconds: null,
+    etaSeconds: job.state === 'running' ? job.etaSeconds : null,
     attempts: job.attempts,
     priority: job.priority,
     deadline: iso(job.deadline),
@@ -143,11 +145,14 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     retried: (j) => metrics.retries.inc({ kind: j.kind }),
     failed: (j) => metrics.failures.inc({ kind: j.kind }),
     finished: (j) => metrics.jobFinished(j),
+    started: (j) => metrics.jobStarted(j),
+    attemptEnded: (j, seconds, outcome) => metrics.taskSeconds.observe({ kind: j.kind, outcome }, seconds),
   });
   const limiter = new RateLimiter(o.rateLimit);
   // Local workers and the worker routes drive the queue the same way.
   const remote = new LocalLink(queue, blobs);
-  const live = new Map<string, Set<(e: unknown) => void>>();
+  /** WebSocket followers by job: each reads the job's new events when told. */
+  const live = new Map<string, Set<() => void>>();
 
   const app = Fastify({ bodyLimit: 1024 * 1024 });
   // Signatures cover the raw bytes, so bodies are kept as received and parsed here.
@@ -256,9 +261,11 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const body = req.rawBody;
       if (!body || req.headers['content-type'] !== 'application/octet-stream')
         return reply.code(400).send({ error: 'BAD_UPLOAD', message: 'upload the bytes as application/octet-stream' });
-      const got = blobs.put(body);
+      // Checked before anything is stored: bytes that are not what they claim to be never reach the disk.
+      const got = sha256Hex(body);
       if (got !== hash)
         return reply.code(422).send({ error: 'HASH_MISMATCH', message: `the bytes hash to ${got}, not ${hash}` });
+      blobs.put(body, got);
       return { hash, size: body.length };
     },
   );
@@ -356,7 +363,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       },
     },
     async (req, reply) => {
-      const batch = `batch_${Date.now().toString(16)}${Math.random().toString(16).slice(2, 10)}`;
+      const batch = `batch_${randomBytes(8).toString('hex')}`;
       const out = [];
       for (const [index, spec] of (req.body as BatchSubmit).jobs.entries()) {
         const bad = await checkJob(spec);
@@ -390,13 +397,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async (req, reply) => {
       const job = findJob(req, reply);
       if (!job) return reply;
-      const s = status(job, base());
-      const last = store
-        .events(job.id)
-        .filter((e) => e.event.type === 'progress')
-        .at(-1);
-      if (job.state === 'running' && last?.event.type === 'progress') s.etaSeconds = last.event.etaSeconds ?? null;
-      return s;
+      return status(job, base());
     },
   );
 
@@ -416,7 +417,6 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       if (!job) return reply;
       if (!store.cancel(job.id, Date.now()) && !TERMINAL_STATES.includes(job.state))
         return reply.code(409).send({ error: 'CONFLICT', message: `job ${job.id} changed state; read it again` });
-      publish(job.id);
       for (const w of workers) w.cancelIf(job.id);
       return status(store.job(job.id)!, base());
     },
@@ -475,7 +475,6 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async (req) => {
       const { worker, kinds, waitMs } = req.body as { worker: string; kinds: string[]; waitMs: number };
       const job = await remote.claim(worker, kinds, waitMs);
-      if (job) metrics.jobStarted(job);
       seen(worker, !!job);
       return { job: job ?? null };
     },
@@ -574,28 +573,23 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
         if (flush()) listeners.delete(listener);
       };
       listeners.add(listener);
-      socket.on('close', () => listeners.delete(listener));
+      socket.on('close', () => {
+        listeners.delete(listener);
+        if (!listeners.size) live.delete(id);
+      });
     },
   );
 
-  /** Tells the WebSocket followers of `id` that it has new events. */
-  function publish(id: string) {
-    for (const f of live.get(id) ?? []) f(undefined);
-  }
-  // Events are written by workers through the store; a short poll fans them out to followers, so a remote queue
-  // or another process writing the same store reaches them too.
-  const fanout = setInterval(() => {
-    for (const id of live.keys()) publish(id);
-  }, 100);
+  // Every event is written through the store, which says so once it is committed: the job's followers read it then.
+  store.onEvent = (id) => {
+    for (const f of live.get(id) ?? []) f();
+  };
   const reaper = setInterval(() => queue.reap(), Math.max(100, (queue.options.leaseMs / 4) | 0));
 
   await app.listen({ host: o.host, port: o.port });
   const executors = o.executors ?? defaultExecutors();
   for (let i = 0; i < o.workers; i++) {
-    const w = new FarmWorker(`local-${i + 1}`, remote, executors, scratch, {
-      taskStarted: (j) => metrics.jobStarted(j),
-      taskEnded: (j, seconds, outcome) => metrics.taskSeconds.observe({ kind: j.kind, outcome }, seconds),
-    });
+    const w = new FarmWorker(`local-${i + 1}`, remote, executors, scratch);
     workers.push(w);
     void w.run();
   }
@@ -609,7 +603,6 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     keys,
     workers,
     async close() {
-      clearInterval(fanout);
       clearInterval(reaper);
       for (const w of workers) w.stop();
       await app.close();

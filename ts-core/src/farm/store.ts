@@ -50,7 +50,11 @@ export interface JobRow {
   finished: number | null;
   stage: string | null;
   progress: number;
+  /** The running attempt's predicted seconds to go, from its last progress report. */
+  etaSeconds: number | null;
   attempts: number;
+  /** When the running (or last) attempt began. */
+  attemptStarted: number | null;
   maxAttempts: number;
   notBefore: number;
   worker: string | null;
@@ -94,7 +98,9 @@ interface RawJob {
   finished: number | null;
   stage: string | null;
   progress: number;
+  eta: number | null;
   attempts: number;
+  attempt_started: number | null;
   max_attempts: number;
   not_before: number;
   worker: string | null;
@@ -119,7 +125,9 @@ function toJob(r: RawJob): JobRow {
     finished: r.finished,
     stage: r.stage,
     progress: r.progress,
+    etaSeconds: r.eta,
     attempts: r.attempts,
+    attemptStarted: r.attempt_started,
     maxAttempts: r.max_attempts,
     notBefore: r.not_before,
     worker: r.worker,
@@ -132,6 +140,9 @@ function toJob(r: RawJob): JobRow {
 
 export class FarmStore {
   readonly db: Database.Database;
+  /** Called after each job event is committed (the server tells the job's WebSocket followers). */
+  onEvent: (job: string) => void = () => {};
+  private pending = new Set<string>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -263,9 +274,9 @@ export class FarmStore {
       this.db
         .prepare(
           `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
-           started = COALESCE(started, ?), stage = NULL, progress = 0 WHERE id = ?`,
+           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL WHERE id = ?`,
         )
-        .run(worker, leaseUntil, now, r.id);
+        .run(worker, leaseUntil, now, now, r.id);
       const job = this.job(r.id)!;
       this.appendEvent(r.id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
       return job;
@@ -284,8 +295,8 @@ export class FarmStore {
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds: number | undefined, now: number) {
     this.db.transaction(() => {
       const changed = this.db
-        .prepare(`UPDATE jobs SET stage = ?, progress = ? WHERE id = ? AND worker = ? AND state = 'running'`)
-        .run(stage, fraction, id, worker).changes;
+        .prepare(`UPDATE jobs SET stage = ?, progress = ?, eta = ? WHERE id = ? AND worker = ? AND state = 'running'`)
+        .run(stage, fraction, etaSeconds ?? null, id, worker).changes;
       if (changed) this.appendEvent(id, { type: 'progress', stage, fraction, etaSeconds }, now);
     })();
   }
@@ -400,9 +411,18 @@ export class FarmStore {
   private appendEvent(id: string, event: JobEvent, now: number): void {
     const { last_seq } = this.db.prepare('SELECT last_seq FROM jobs WHERE id = ?').get(id) as { last_seq: number };
     this.db.prepare('UPDATE jobs SET last_seq = ? WHERE id = ?').run(last_seq + 1, id);
+    // Announced once the synchronous transaction is over; a rolled-back one only costs its followers an empty read.
+    if (!this.pending.size) queueMicrotask(() => this.announce());
+    this.pending.add(id);
     this.db
       .prepare('INSERT INTO events (job, seq, ts, data) VALUES (?, ?, ?, ?)')
       .run(id, last_seq + 1, now, JSON.stringify(event));
+  }
+
+  private announce(): void {
+    const ids = [...this.pending];
+    this.pending.clear();
+    for (const id of ids) this.onEvent(id);
   }
 
   // ---- workers ----------------------------------------------------------------------------------------------------

@@ -53,11 +53,6 @@ export interface WorkLink {
 /** Least time between two progress reports of one job. */
 const PROGRESS_MS = 500;
 
-export interface WorkerObserver {
-  taskStarted?(job: JobRow): void;
-  taskEnded?(job: JobRow, seconds: number, outcome: 'completed' | 'failed' | 'aborted'): void;
-}
-
 export class FarmWorker {
   private stopped = false;
   private current: AbortController | undefined;
@@ -70,7 +65,6 @@ export class FarmWorker {
     private link: WorkLink,
     private executors: Record<string, Executor>,
     private scratchDir: string,
-    private observer: WorkerObserver = {},
   ) {}
 
   /**
@@ -112,7 +106,6 @@ export class FarmWorker {
     this.current = abort;
     this.busy = true;
     this.jobId = job.id;
-    this.observer.taskStarted?.(job);
     const t0 = Date.now();
     let latest: { stage: string; fraction: number; etaSeconds?: number } | undefined;
     let sent: typeof latest;
@@ -143,7 +136,6 @@ export class FarmWorker {
     const timer = setInterval(() => void tick(), Math.min(100, Math.max(20, this.link.leaseMs / 10)));
     let dir: string | undefined;
     const scratch = this.scratchDir;
-    let outcome: 'completed' | 'failed' | 'aborted' = 'failed';
     try {
       const run = this.executors[job.kind];
       if (!run) throw new Error(`worker ${this.id} cannot run ${job.kind} jobs`);
@@ -161,10 +153,7 @@ export class FarmWorker {
           latest = { stage, fraction: f, etaSeconds: eta === undefined ? undefined : Math.round(eta) };
         },
       });
-      if (abort.signal.aborted) {
-        outcome = 'aborted';
-        return;
-      }
+      if (abort.signal.aborted) return;
       const artifacts: Record<string, string> = {};
       for (const [name, data] of Object.entries(r.artifacts)) artifacts[name] = await this.link.put(data);
       const end = {
@@ -182,17 +171,15 @@ export class FarmWorker {
           await new Promise((r) => setTimeout(r, wait));
         }
       }
-      outcome = 'completed';
     } catch (e) {
-      if (abort.signal.aborted) outcome = 'aborted';
-      else await this.link.fail(job.id, this.id, (e as Error)?.message ?? String(e)).catch(() => {});
+      if (!abort.signal.aborted)
+        await this.link.fail(job.id, this.id, (e as Error)?.message ?? String(e)).catch(() => {});
     } finally {
       clearInterval(timer);
       if (dir) rmSync(dir, { recursive: true, force: true });
       this.busy = false;
       this.current = undefined;
       this.jobId = undefined;
-      this.observer.taskEnded?.(job, (Date.now() - t0) / 1000, outcome);
     }
   }
 }

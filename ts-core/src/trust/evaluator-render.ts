@@ -207,9 +207,10 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
       const view = await this.view(ref, s, spec);
       // The reference as two independent halves (seeds renderSeed and the next): their mean is the reference and
       // their difference its noise, which PSNR and SSIM take out (image/noise.ts), as the producer's check does.
+      // Only a path-traced reference is noisy; the preview and albedo references are rendered once.
       const halfSpp = Math.floor(spec.spp / 2);
       const halves =
-        halfSpp >= 1
+        spec.reference === 'pathtrace' && halfSpp >= 1
           ? [
               await this.renderLikeReference(ref, view, { ...spec, spp: halfSpp }, s.renderSeed),
               await this.renderLikeReference(ref, view, { ...spec, spp: halfSpp }, (s.renderSeed + 1) >>> 0),

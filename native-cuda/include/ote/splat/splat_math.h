@@ -426,15 +426,11 @@ OTE_HD OTE_INLINE float splat_exp(float x) {
 }
 
 // A splat's alpha at pixel centre (px, py): opacity * splat_exp(power) clamped to kAlphaMax, or 0 where the pixel
-// is outside its support (power > 0) or the alpha is under 1/255 (the pixel skips it). `raw`, if given, receives
-// the unclamped opacity * exp, whose clamp decides whether opacity and shape get a gradient.
-OTE_HD OTE_INLINE float splat_alpha(const float conic[3], const float mean2d[2], float opacity, float px, float py,
-                                    float* raw = nullptr) {
+// is outside its support (power > 0) or the alpha is under 1/255 (the pixel skips it).
+OTE_HD OTE_INLINE float splat_alpha(const float conic[3], const float mean2d[2], float opacity, float px, float py) {
   const float power = splat_power(conic, mean2d[0] - px, mean2d[1] - py);
   if (power > 0.f) return 0.f;
-  const float r = opacity * splat_exp(power);
-  if (raw) *raw = r;
-  const float alpha = fminf(kAlphaMax, r);
+  const float alpha = fminf(kAlphaMax, opacity * splat_exp(power));
   return alpha < kAlphaMin ? 0.f : alpha;
 }
 

@@ -41,16 +41,18 @@ export const checkStage = defineStage({
       const shown = (img: FloatImage) => display(halve(halve(img)), { exposure });
       const [ref, out, a, b] = [reference, after, ...referenceHalves].map(shown);
       const metrics = ['psnr', 'ssimLuma', 'flip'];
-      const measured = (m: MetricsResult): Measured => ({
+      const measured = (m: MetricsResult, flip = m.flip!): Measured => ({
         // Identical images have an infinite PSNR; the report, like the verifier, caps it (PSNR_CAP).
         psnr: Math.min(PSNR_CAP, m.psnr ?? PSNR_CAP),
         ssim: m.ssimLuma!,
-        flip: m.flip!,
+        flip,
       });
       const referenceNoise = displayedNoise(a, b);
       const m = await computeMetrics(ref, out, { metrics, maps: ['flip'], referenceNoise, signal: ctx.signal });
       claimed = measured(m);
-      uncorrected = measured(await computeMetrics(ref, out, { metrics, signal: ctx.signal }));
+      // FLIP takes no noise correction: the corrected call's FLIP is the uncorrected one.
+      const plain = await computeMetrics(ref, out, { metrics: ['psnr', 'ssimLuma'], signal: ctx.signal });
+      uncorrected = measured(plain, claimed.flip);
       noiseFloor = measured(await computeMetrics(a, b, { metrics, signal: ctx.signal }));
       if (m.maps?.flip) {
         worstObjects = errorByObject(scene, cells, m.maps.flip, 0.25).slice(0, 5);
