@@ -8,6 +8,7 @@
  *   p99 of started − created as the server records them (target: p99 under 50 ms).
  * - 500 concurrent jobs: 500 submitted at once as a batch (2 s each) onto 2 workers of 250 slots; all must complete,
  *   and the peak number running at once is reported.
+ * Each on both queues: the embedded one, and BullMQ on a real Redis (a redis-server of the bench's own on loopback).
  * Prints a table and writes bench/results/farm.json.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FarmClient } from '../ts-core/src/farm/client.js';
-import { createKey, freePort, spawnServer, spawnWorker } from '../ts-core/src/farm/processes.js';
+import { createKey, freePort, spawnRedis, spawnServer, spawnWorker } from '../ts-core/src/farm/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,12 +29,18 @@ interface Farm {
   dir: string;
 }
 
+/** The Redis of the BullMQ runs; each farm has its own key prefix on it. */
+let redisUrl: string | undefined;
+let farms = 0;
+
 async function startFarm(workers: { concurrency: number }[]): Promise<Farm> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-bench-farm-'));
   const key = createKey(dir, 'submit,read,work');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const procs: ChildProcess[] = [await spawnServer(dir, port, ['--rate-limit', '100000'])];
+  const flags = ['--rate-limit', '100000'];
+  if (redisUrl) flags.push('--redis', `${redisUrl}`, '--redis-prefix', `bench${++farms}`);
+  const procs: ChildProcess[] = [await spawnServer(dir, port, flags)];
   for (const [i, w] of workers.entries()) procs.push(spawnWorker(url, key, `w${i}`, w.concurrency));
   const client = new FarmClient(url, key);
   // Wait until every worker has registered.
@@ -67,97 +74,111 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-// ---- throughput ---------------------------------------------------------------------------------------------------
-const throughput: { workers: number; seconds: number; jobsPerSecond: number; speedup: number }[] = [];
-for (const n of [1, 2, 4]) {
-  const f = await startFarm(Array.from({ length: n }, () => ({ concurrency: 1 })));
-  const t0 = performance.now();
-  const r = (await f.client.request('POST', '/v1/batches', {
-    jobs: Array.from({ length: 24 }, () => ({ kind: 'simulated', simulatedSeconds: 0.5 })),
-  })) as { jobs: { id: string }[] };
-  const jobs = await waitAll(
-    f.client,
-    r.jobs.map((j) => j.id),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  if (jobs.some((j) => j.state !== 'completed')) throw new Error('throughput: a job did not complete');
-  console.error(`throughput: ${n} worker(s), ${seconds.toFixed(2)} s`);
-  throughput.push({
-    workers: n,
-    seconds,
-    jobsPerSecond: 24 / seconds,
-    speedup: throughput[0] ? throughput[0].seconds / seconds : 1,
-  });
-  await stopFarm(f);
+async function benchQueue(queue: string) {
+  // ---- throughput ---------------------------------------------------------------------------------------------------
+  const throughput: { workers: number; seconds: number; jobsPerSecond: number; speedup: number }[] = [];
+  for (const n of [1, 2, 4]) {
+    const f = await startFarm(Array.from({ length: n }, () => ({ concurrency: 1 })));
+    const t0 = performance.now();
+    const r = (await f.client.request('POST', '/v1/batches', {
+      jobs: Array.from({ length: 24 }, () => ({ kind: 'simulated', simulatedSeconds: 0.5 })),
+    })) as { jobs: { id: string }[] };
+    const jobs = await waitAll(
+      f.client,
+      r.jobs.map((j) => j.id),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    if (jobs.some((j) => j.state !== 'completed')) throw new Error('throughput: a job did not complete');
+    console.error(`throughput: ${n} worker(s), ${seconds.toFixed(2)} s`);
+    throughput.push({
+      workers: n,
+      seconds,
+      jobsPerSecond: 24 / seconds,
+      speedup: throughput[0] ? throughput[0].seconds / seconds : 1,
+    });
+    await stopFarm(f);
+  }
+
+  // ---- enqueue-to-start latency at 200 submissions/s -------------------------------------------------------------------
+  const latency = await (async () => {
+    const f = await startFarm([{ concurrency: 16 }, { concurrency: 16 }]);
+    const ids: string[] = [];
+    const t0 = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 600; i++) {
+      const due = t0 + i * 5; // 200/s
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      pending.push(
+        (
+          f.client.request('POST', '/v1/jobs', { kind: 'simulated', simulatedSeconds: 0.01 }) as Promise<{ id: string }>
+        ).then((j) => {
+          ids.push(j.id);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    const rate = 600 / ((performance.now() - t0) / 1000);
+    console.error(`latency: 600 submitted at ${rate.toFixed(0)}/s`);
+    const jobs = await waitAll(f.client, ids);
+    const ms = jobs.map((j) => Date.parse(j.started!) - Date.parse(j.created));
+    await stopFarm(f);
+    return { submissions: 600, ratePerSecond: rate, p50Ms: pct(ms, 50), p99Ms: pct(ms, 99), maxMs: Math.max(...ms) };
+  })();
+
+  // ---- 500 concurrent jobs ---------------------------------------------------------------------------------------------
+  const concurrent = await (async () => {
+    const f = await startFarm([{ concurrency: 250 }, { concurrency: 250 }]);
+    const t0 = performance.now();
+    const r = (await f.client.request('POST', '/v1/batches', {
+      jobs: Array.from({ length: 500 }, () => ({ kind: 'simulated', simulatedSeconds: 2 })),
+    })) as { jobs: { id: string }[] };
+    let peak = 0;
+    const jobs = await waitAll(
+      f.client,
+      r.jobs.map((j) => j.id),
+      (running) => {
+        peak = Math.max(peak, running);
+      },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    await stopFarm(f);
+    return {
+      jobs: 500,
+      completed: jobs.filter((j) => j.state === 'completed').length,
+      lost: jobs.filter((j) => j.state !== 'completed').length,
+      peakRunning: peak,
+      seconds,
+    };
+  })();
+
+  return { queue, throughput, latency, concurrent };
 }
 
-// ---- enqueue-to-start latency at 200 submissions/s -------------------------------------------------------------------
-const latency = await (async () => {
-  const f = await startFarm([{ concurrency: 16 }, { concurrency: 16 }]);
-  const ids: string[] = [];
-  const t0 = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < 600; i++) {
-    const due = t0 + i * 5; // 200/s
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    pending.push(
-      (
-        f.client.request('POST', '/v1/jobs', { kind: 'simulated', simulatedSeconds: 0.01 }) as Promise<{ id: string }>
-      ).then((j) => {
-        ids.push(j.id);
-      }),
-    );
-  }
-  await Promise.all(pending);
-  const rate = 600 / ((performance.now() - t0) / 1000);
-  console.error(`latency: 600 submitted at ${rate.toFixed(0)}/s`);
-  const jobs = await waitAll(f.client, ids);
-  const ms = jobs.map((j) => Date.parse(j.started!) - Date.parse(j.created));
-  await stopFarm(f);
-  return { submissions: 600, ratePerSecond: rate, p50Ms: pct(ms, 50), p99Ms: pct(ms, 99), maxMs: Math.max(...ms) };
-})();
-
-// ---- 500 concurrent jobs ---------------------------------------------------------------------------------------------
-const concurrent = await (async () => {
-  const f = await startFarm([{ concurrency: 250 }, { concurrency: 250 }]);
-  const t0 = performance.now();
-  const r = (await f.client.request('POST', '/v1/batches', {
-    jobs: Array.from({ length: 500 }, () => ({ kind: 'simulated', simulatedSeconds: 2 })),
-  })) as { jobs: { id: string }[] };
-  let peak = 0;
-  const jobs = await waitAll(
-    f.client,
-    r.jobs.map((j) => j.id),
-    (running) => {
-      peak = Math.max(peak, running);
-    },
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  await stopFarm(f);
-  return {
-    jobs: 500,
-    completed: jobs.filter((j) => j.state === 'completed').length,
-    lost: jobs.filter((j) => j.state !== 'completed').length,
-    peakRunning: peak,
-    seconds,
-  };
-})();
+const embedded = await benchQueue('embedded');
+const redis = await spawnRedis(mkdtempSync(join(tmpdir(), 'ote-bench-redis-')));
+redisUrl = redis.url;
+const bullmq = await benchQueue('BullMQ/Redis');
+await redis.stop();
+const results = [embedded, bullmq];
 
 console.log('farm (simulated jobs, real processes on loopback, 2-core VM)');
-console.log('workers  seconds  jobs/s  speed-up vs 1 worker');
-for (const t of throughput)
+console.log('queue          workers  seconds  jobs/s  speed-up vs 1 worker');
+for (const r of results)
+  for (const t of r.throughput)
+    console.log(
+      `${r.queue.padEnd(13)}  ${String(t.workers).padStart(7)}  ${t.seconds.toFixed(2).padStart(7)}  ${t.jobsPerSecond.toFixed(2).padStart(6)}  ${t.speedup.toFixed(2)}×`,
+    );
+for (const { queue, latency } of results)
   console.log(
-    `${String(t.workers).padStart(7)}  ${t.seconds.toFixed(2).padStart(7)}  ${t.jobsPerSecond.toFixed(2).padStart(6)}  ${t.speedup.toFixed(2)}×`,
+    `${queue}: enqueue-to-start at ${latency.ratePerSecond.toFixed(0)} submissions/s: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (target p99 < 50 ms)`,
   );
-console.log(
-  `enqueue-to-start at ${latency.ratePerSecond.toFixed(0)} submissions/s: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (target p99 < 50 ms)`,
-);
-console.log(
-  `500 concurrent jobs: ${concurrent.completed} completed, ${concurrent.lost} lost, peak ${concurrent.peakRunning} running at once, ${concurrent.seconds.toFixed(1)} s`,
-);
+for (const { queue, concurrent } of results)
+  console.log(
+    `${queue}: 500 concurrent jobs: ${concurrent.completed} completed, ${concurrent.lost} lost, peak ${concurrent.peakRunning} running at once, ${concurrent.seconds.toFixed(1)} s`,
+  );
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'results', 'farm.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), throughput, latency, concurrent }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), queues: results }, null, 2)}\n`,
 );

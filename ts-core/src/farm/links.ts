@@ -22,7 +22,7 @@ export class LocalLink implements WorkLink {
   async claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined> {
     const until = Date.now() + waitMs;
     for (;;) {
-      const job = this.queue.claim(worker, kinds);
+      const job = await this.queue.claim(worker, kinds);
       if (job || Date.now() >= until) return job;
       await this.queue.waitForReady(until - Date.now(), kinds);
     }
@@ -30,7 +30,7 @@ export class LocalLink implements WorkLink {
 
   async heartbeat(job: string, worker: string, p?: { stage: string; fraction: number; etaSeconds?: number }) {
     if (p) this.queue.progress(job, worker, p.stage, p.fraction, p.etaSeconds);
-    return this.queue.heartbeat(job, worker);
+    return await this.queue.heartbeat(job, worker);
   }
 
   async log(job: string, _worker: string, message: string): Promise<void> {
@@ -50,7 +50,7 @@ export class LocalLink implements WorkLink {
   }
 
   async fail(job: string, worker: string, reason: string): Promise<void> {
-    this.queue.fail(job, reason, worker);
+    await this.queue.fail(job, reason, worker);
   }
 }
 

@@ -64,3 +64,37 @@ export function spawnWorker(
     { stdio: 'ignore' },
   );
 }
+
+/**
+ * A Redis of its own on a free loopback port (Debian's `redis-server`, which `.ci/run` installs), with its data in
+ * `dir` and append-only persistence, as a farm's Redis should run. Resolves once it accepts connections.
+ */
+export async function spawnRedis(dir: string): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const p = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await new Promise<void>((res, rej) => {
+    let out = '';
+    p.on('error', (e) =>
+      rej(new Error(`redis-server could not start (${e.message}); install it: apt-get install redis-server`)),
+    );
+    p.on('exit', (c) => rej(new Error(`redis-server exited with ${c}: ${out.slice(-500)}`)));
+    p.stdout!.on('data', (d) => {
+      out += String(d);
+      if (out.includes('Ready to accept connections')) res();
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    process: p,
+    stop: () =>
+      new Promise((r) => {
+        if (p.exitCode !== null) return r();
+        p.once('exit', () => r());
+        p.kill('SIGTERM');
+      }),
+  };
+}

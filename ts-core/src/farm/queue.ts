@@ -1,7 +1,10 @@
 /**
  * The farm's queue: what a worker sees of it (claim, heartbeat, progress, finish, fail) and what the API does to it
- * (submit, cancel). `EmbeddedQueue` is the default: the farm's SQLite store, so jobs survive a restart and nothing
- * needs setting up. A job is one task until splitting lands (README, "The farm").
+ * (submit, cancel). Two backends behind one interface:
+ * - `EmbeddedQueue`, the default: the farm's SQLite store chooses the next job, so nothing needs setting up;
+ * - `RedisQueue` (redis-queue.ts, `ote farm serve --redis URL`): BullMQ on Redis chooses and leases it.
+ * In both, the store keeps each job's record (state, attempts, ordered events, result), which is what the API
+ * serves, and both survive a server restart. A job is one task until splitting lands (README, "The farm").
  *
  * Faults: a worker heartbeats its lease; a lease that runs out (the worker died, or hangs) puts the job back in the
  * queue after an exponential backoff, until it has used its attempts, and then fails it with the reason.
@@ -43,37 +46,52 @@ export interface QueueListener {
 
 export interface FarmQueue {
   readonly options: QueueOptions;
-  submit(r: SubmitRequest): JobRow;
+  submit(r: SubmitRequest): Promise<JobRow>;
   /** Leases the most urgent ready job of one of `kinds` to `worker`. */
-  claim(worker: string, kinds: readonly string[]): JobRow | undefined;
+  claim(worker: string, kinds: readonly string[]): Promise<JobRow | undefined>;
   /** Resolves when a job may have become ready, or after `ms`. */
   waitForReady(ms: number, kinds: readonly string[]): Promise<void>;
-  heartbeat(id: string, worker: string): boolean;
+  heartbeat(id: string, worker: string): Promise<boolean>;
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
   log(id: string, message: string): void;
-  finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): boolean;
+  finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
   /** A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. */
-  fail(id: string, reason: string, worker?: string): 'retried' | 'failed' | 'gone';
-  cancel(id: string): boolean;
+  fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'>;
+  cancel(id: string): Promise<boolean>;
   /** Takes back jobs whose lease ran out; returns how many. */
-  reap(): number;
+  reap(): Promise<number>;
+  close(): Promise<void>;
 }
 
-export class EmbeddedQueue implements FarmQueue {
+/**
+ * What both backends share: the job's record in the store (every transition and its event in one transaction),
+ * attempts and backoff, the listener, and the waiting workers. A backend decides which job a worker gets
+ * (`take`) and mirrors each transition in its own dispatch state (the `dispatch*` hooks).
+ */
+export abstract class StoreQueue implements FarmQueue {
   readonly options: QueueOptions;
   /** Workers waiting for a job, oldest first; a new job wakes one that can run it, not all (no thundering herd). */
   private waiters: { kinds: readonly string[]; done: () => void }[] = [];
 
   constructor(
-    private store: FarmStore,
+    protected store: FarmStore,
     options: Partial<QueueOptions> = {},
     private listener: QueueListener = {},
-    private now: () => number = Date.now,
+    protected now: () => number = Date.now,
   ) {
     this.options = { ...QUEUE_DEFAULTS, ...options };
   }
 
-  submit(r: SubmitRequest): JobRow {
+  /** Leases the next job of one of `kinds` to `worker` in the store, or undefined. */
+  protected abstract take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined>;
+  protected async dispatchSubmitted(_job: JobRow): Promise<void> {}
+  protected async dispatchHeartbeat(_id: string): Promise<void> {}
+  /** The job's attempt ended: `retryAt` when it goes back to the queue then, else it ended for good. */
+  protected async dispatchEnded(_id: string, _retryAt?: number): Promise<void> {}
+  /** The longest a waiting worker sleeps before looking again (jobs the backend may release unannounced). */
+  protected maxWaitMs = Number.POSITIVE_INFINITY;
+
+  async submit(r: SubmitRequest): Promise<JobRow> {
     const job = this.store.addJob({
       id: `job_${randomBytes(8).toString('hex')}`,
       key: r.key,
@@ -85,13 +103,13 @@ export class EmbeddedQueue implements FarmQueue {
       maxAttempts: this.options.maxAttempts,
       now: this.now(),
     });
+    await this.dispatchSubmitted(job);
     this.wake(job.kind);
     return job;
   }
 
-  claim(worker: string, kinds: readonly string[]): JobRow | undefined {
-    const now = this.now();
-    const job = this.store.claim(worker, kinds, now, now + this.options.leaseMs);
+  async claim(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
+    const job = await this.take(worker, kinds);
     if (job) this.listener.started?.(job);
     return job;
   }
@@ -105,7 +123,7 @@ export class EmbeddedQueue implements FarmQueue {
     // A backed-off job becomes ready at its not_before: wake then, too.
     const now = this.now();
     const next = this.store.nextReady(kinds, now);
-    const wait = next === undefined ? ms : Math.max(0, Math.min(ms, next - now));
+    const wait = Math.max(0, Math.min(ms, this.maxWaitMs, next === undefined ? ms : next - now));
     return new Promise((resolve) => {
       const w = {
         kinds,
@@ -121,8 +139,10 @@ export class EmbeddedQueue implements FarmQueue {
     });
   }
 
-  heartbeat(id: string, worker: string): boolean {
-    return this.store.heartbeat(id, worker, this.now() + this.options.leaseMs);
+  async heartbeat(id: string, worker: string): Promise<boolean> {
+    const ok = this.store.heartbeat(id, worker, this.now() + this.options.leaseMs);
+    if (ok) await this.dispatchHeartbeat(id);
+    return ok;
   }
 
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void {
@@ -133,9 +153,10 @@ export class EmbeddedQueue implements FarmQueue {
     this.store.log(id, message, this.now());
   }
 
-  finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): boolean {
+  async finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }) {
     const ok = this.store.finish(id, worker, { state: 'completed', ...end }, this.now());
     if (ok) {
+      await this.dispatchEnded(id);
       const job = this.store.job(id)!;
       this.ended(job, 'completed');
       this.listener.finished?.(job);
@@ -143,36 +164,57 @@ export class EmbeddedQueue implements FarmQueue {
     return ok;
   }
 
-  fail(id: string, reason: string, worker?: string): 'retried' | 'failed' | 'gone' {
+  async fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'> {
     const job = this.store.job(id);
     const attempt = job?.attempts ?? 1;
     const now = this.now();
-    const r = this.store.retryOrFail(id, reason, now + this.options.backoffMs * 2 ** (attempt - 1), now, worker);
-    if (r !== 'gone') this.ended(job, 'failed');
+    const backoff = this.options.backoffMs * 2 ** (attempt - 1);
+    const r = this.store.retryOrFail(id, reason, now + backoff, now, worker);
+    if (r === 'gone') return r;
+    await this.dispatchEnded(id, r === 'retried' ? now + backoff : undefined);
+    this.ended(job, 'failed');
     if (r === 'retried') {
       this.listener.retried?.(job!, reason);
       const kind = job!.kind;
-      setTimeout(() => this.wake(kind), this.options.backoffMs * 2 ** (attempt - 1)).unref?.();
+      setTimeout(() => this.wake(kind), backoff).unref?.();
     }
     if (r === 'failed') this.listener.failed?.(this.store.job(id)!, reason);
     return r;
   }
 
-  cancel(id: string): boolean {
+  async cancel(id: string): Promise<boolean> {
     const job = this.store.job(id);
     const ok = this.store.cancel(id, this.now());
-    if (ok && job?.state === 'running') this.ended(job, 'cancelled');
+    if (ok) {
+      await this.dispatchEnded(id);
+      if (job?.state === 'running') this.ended(job, 'cancelled');
+    }
     return ok;
   }
 
-  reap(): number {
+  async reap(): Promise<number> {
     const expired = this.store.expiredLeases(this.now());
     for (const j of expired)
-      this.fail(j.id, `worker ${j.worker} stopped heartbeating (lease of ${this.options.leaseMs / 1000} s ran out)`);
+      await this.fail(
+        j.id,
+        `worker ${j.worker} stopped heartbeating (lease of ${this.options.leaseMs / 1000} s ran out)`,
+      );
     return expired.length;
   }
 
-  private wake(kind: string): void {
+  async close(): Promise<void> {
+    for (const w of [...this.waiters]) w.done();
+  }
+
+  protected wake(kind: string): void {
     this.waiters.find((w) => w.kinds.includes(kind))?.done();
+  }
+}
+
+/** The default backend: the store's own order (priority, then deadline, then age) over its queued jobs. */
+export class EmbeddedQueue extends StoreQueue {
+  protected async take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
+    const now = this.now();
+    return this.store.claim(worker, kinds, now, now + this.options.leaseMs);
   }
 }

@@ -50,7 +50,8 @@ import { KeyRing, loadOrCreateMasterKey } from './keys.js';
 import { defaultExecutors } from './executors.js';
 import { LocalLink } from './links.js';
 import { FarmMetrics } from './metrics.js';
-import { EmbeddedQueue, type FarmQueue, type QueueOptions } from './queue.js';
+import { EmbeddedQueue, type FarmQueue, type QueueListener, type QueueOptions } from './queue.js';
+import { RedisQueue } from './redis-queue.js';
 import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sha256Hex } from './signing.js';
 import { FarmStore, type JobResult, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
@@ -67,6 +68,10 @@ export interface FarmServerOptions {
   maxUploadBytes: number;
   rateLimit: RateLimitOptions;
   queue: Partial<QueueOptions>;
+  /** redis://host:port: BullMQ on this Redis holds the queue (redis-queue.ts); absent, the embedded queue. */
+  redis?: string;
+  /** Key prefix of the farm's queues in that Redis (redis-queue.ts); default `ote`. */
+  redisPrefix?: string;
   /** What the local workers run, by job kind; default executors.ts defaultExecutors(). */
   executors?: Record<string, Executor>;
   log?: (line: string) => void;
@@ -141,13 +146,22 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   mkdirSync(scratch, { recursive: true });
   const workers: FarmWorker[] = [];
   const metrics = new FarmMetrics(store, () => ({ total: workers.length, busy: workers.filter((w) => w.busy).length }));
-  const queue = new EmbeddedQueue(store, o.queue, {
+  const counts: QueueListener = {
     retried: (j) => metrics.retries.inc({ kind: j.kind }),
     failed: (j) => metrics.failures.inc({ kind: j.kind }),
     finished: (j) => metrics.jobFinished(j),
     started: (j) => metrics.jobStarted(j),
     attemptEnded: (j, seconds, outcome) => metrics.taskSeconds.observe({ kind: j.kind, outcome }, seconds),
-  });
+  };
+  let queue: FarmQueue;
+  try {
+    queue = o.redis
+      ? await RedisQueue.open(store, { url: o.redis, prefix: o.redisPrefix }, o.queue, counts)
+      : new EmbeddedQueue(store, o.queue, counts);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   const limiter = new RateLimiter(o.rateLimit);
   // Local workers and the worker routes drive the queue the same way.
   const remote = new LocalLink(queue, blobs);
@@ -316,7 +330,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     }
   }
 
-  function submit(spec: JobSubmit, key: string, batch?: string): JobRow {
+  function submit(spec: JobSubmit, key: string, batch?: string): Promise<JobRow> {
     const kind = spec.kind ?? 'optimize';
     const job: JobSpec =
       kind === 'simulated'
@@ -347,7 +361,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const spec = req.body as JobSubmit;
       const bad = await checkJob(spec);
       if (bad) return reply.code(422).send({ error: 'BAD_SCENE', message: bad });
-      return reply.code(201).send(status(submit(spec, req.apiKey!), base()));
+      return reply.code(201).send(status(await submit(spec, req.apiKey!), base()));
     },
   );
 
@@ -369,7 +383,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
         const bad = await checkJob(spec);
         if (bad) out.push({ index, error: bad });
         else {
-          const j = submit(spec, req.apiKey!, batch);
+          const j = await submit(spec, req.apiKey!, batch);
           out.push({ id: j.id, state: j.state });
         }
       }
@@ -415,7 +429,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async (req, reply) => {
       const job = findJob(req, reply);
       if (!job) return reply;
-      if (!store.cancel(job.id, Date.now()) && !TERMINAL_STATES.includes(job.state))
+      if (!(await queue.cancel(job.id)) && !TERMINAL_STATES.includes(job.state))
         return reply.code(409).send({ error: 'CONFLICT', message: `job ${job.id} changed state; read it again` });
       for (const w of workers) w.cancelIf(job.id);
       return status(store.job(job.id)!, base());
@@ -584,7 +598,14 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   store.onEvent = (id) => {
     for (const f of live.get(id) ?? []) f();
   };
-  const reaper = setInterval(() => queue.reap(), Math.max(100, (queue.options.leaseMs / 4) | 0));
+  // One sweep at a time: with Redis a sweep awaits BullMQ.
+  let reaping: Promise<unknown> = Promise.resolve();
+  const reaper = setInterval(
+    () => {
+      reaping = reaping.then(() => queue.reap()).catch((e) => log(`reaper: ${(e as Error).message}`));
+    },
+    Math.max(100, (queue.options.leaseMs / 4) | 0),
+  );
 
   await app.listen({ host: o.host, port: o.port });
   const executors = o.executors ?? defaultExecutors();
@@ -606,6 +627,8 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       clearInterval(reaper);
       for (const w of workers) w.stop();
       await app.close();
+      await reaping;
+      await queue.close();
       store.close();
     },
   };

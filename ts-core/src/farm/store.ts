@@ -270,17 +270,33 @@ export class FarmStore {
            ORDER BY priority DESC, deadline IS NULL, deadline, created LIMIT 1`,
         )
         .get(now, JSON.stringify(kinds)) as { id: string } | undefined;
-      if (!r) return undefined;
-      this.db
+      return r && this.start(r.id, worker, now, leaseUntil);
+    })();
+  }
+
+  /**
+   * Leases one queued job to `worker` (a distributed queue chose it). Undefined when the job is not queued (it was
+   * cancelled, or has failed for good, while the queue still held it).
+   */
+  start(id: string, worker: string, now: number, leaseUntil: number): JobRow | undefined {
+    return this.db.transaction(() => {
+      const changed = this.db
         .prepare(
           `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
-           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL WHERE id = ?`,
+           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL
+           WHERE id = ? AND state = 'queued'`,
         )
-        .run(worker, leaseUntil, now, now, r.id);
-      const job = this.job(r.id)!;
-      this.appendEvent(r.id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
+        .run(worker, leaseUntil, now, now, id).changes;
+      if (!changed) return undefined;
+      const job = this.job(id)!;
+      this.appendEvent(id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
       return job;
     })();
+  }
+
+  /** Every queued job (a distributed queue checks at start that it holds each). */
+  queuedJobs(): JobRow[] {
+    return (this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued'`).all() as RawJob[]).map(toJob);
   }
 
   /** Extends a lease; false when the job is no longer this worker's running job (cancelled, or reassigned). */

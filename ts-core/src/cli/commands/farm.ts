@@ -20,7 +20,7 @@ import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
-const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--json]
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
@@ -41,6 +41,8 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     'rate-limit': { type: 'string' },
     'lease-ms': { type: 'string' },
     'max-attempts': { type: 'string' },
+    redis: { type: 'string' },
+    'redis-prefix': { type: 'string' },
     json: { type: 'boolean' },
   });
   const d = FARM_SERVER_DEFAULTS;
@@ -54,6 +56,8 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     maxUploadBytes:
       numberFlag(values['max-upload-mb'], 'max-upload-mb', d.maxUploadBytes / 2 ** 20, { above: 0 }) * 2 ** 20,
     rateLimit: { perSecond, burst: 2 * perSecond },
+    redis: values.redis,
+    redisPrefix: values['redis-prefix'],
     queue: {
       leaseMs: numberFlag(values['lease-ms'], 'lease-ms', q.leaseMs, { int: true, min: 100 }),
       maxAttempts: numberFlag(values['max-attempts'], 'max-attempts', q.maxAttempts, { int: true, min: 1, max: 100 }),
