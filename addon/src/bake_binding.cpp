@@ -246,7 +246,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   struct Out {
     std::vector<float*> rgba;
     std::vector<uint8_t*> valid;
-    std::vector<uint32_t*> samples;
+    std::vector<uint32_t*> samples, rays;
     std::vector<float*> position, normal, tangent, bitangent;
     ote::BakeOutput out{};
     bool flattened = false;
@@ -265,6 +265,11 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
     if (out_obj.Get(g.key).IsUndefined()) continue;
     *g.pages = page_arrays<float>(out_obj, fn, g.key, *j, 3);
     *g.out = g.pages->data();
+  }
+  // Optional rays traced per texel (one uint32 each), filled only where the caller passes arrays for them.
+  if (!out_obj.Get("rays").IsUndefined()) {
+    o->rays = page_arrays<uint32_t>(out_obj, fn, "rays", *j, 1);
+    o->out.page_rays = o->rays.data();
   }
   ote::BakeParams p;
   read_number_options(options, fn, "options", ote::kBakeOptions, p);
@@ -285,6 +290,8 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
         Napi::Object r = Napi::Object::New(env);
         r.Set("backend", backend_name(backend));
         r.Set("texels", double(o->out.texels));
+        r.Set("coveredTexels", double(o->out.covered));
+        r.Set("probeTexels", double(o->out.probe_texels));
         r.Set("texelSamples", double(o->out.texel_samples));
         r.Set("rays", double(o->out.rays));
         r.Set("repairedTexels", double(o->out.repaired_texels));

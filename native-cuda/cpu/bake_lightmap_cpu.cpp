@@ -321,7 +321,7 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d) {
 }
 
 Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl,
-                    uint32_t texel_stride) {
+                    const BakeParams& p) {
   const FlatScene& f = *in.flat;
   const auto t0 = std::chrono::steady_clock::now();
   struct Best {
@@ -366,17 +366,42 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
     }
   }
   out.raster_seconds = seconds_since(t0);
-  // 2. Sample points and normals; leak repair where the point sits behind nearby geometry.
+  // 2. The texels baked (stride and range over the covered ordinals) and, after them, the scene-mean texels outside
+  // them (texel_step.h); then sample points and normals, with leak repair where the point sits behind nearby
+  // geometry.
   ts = TexelSet{};
-  const uint32_t stride = texel_stride ? texel_stride : 1;
+  const uint32_t stride = p.texel_stride ? p.texel_stride : 1;
   uint64_t covered = 0;
+  for (uint32_t pg = 0; pg < in.page_count; ++pg)
+    for (const Best& b : best[pg]) covered += b.dist < INFINITY;
+  const uint64_t period = texel_step::scene_mean_period(covered, stride);
+  std::vector<uint32_t> extra_page, extra_index, extra_ordinal;
+  std::vector<bool> probe_extra;  // per ts.probe entry: an index into the extras (fixed up below)
+  uint64_t o = 0;
   for (uint32_t pg = 0; pg < in.page_count; ++pg) {
     const uint32_t W = in.page_width[pg], H = in.page_height[pg];
     for (uint32_t k = 0; k < W * H; ++k) {
-      out.page_valid[pg][k] = best[pg][k].dist < INFINITY && covered++ % stride == 0;
-      if (out.page_valid[pg][k]) ts.page.push_back(pg), ts.index.push_back(k);
+      out.page_valid[pg][k] = 0;
+      if (!(best[pg][k].dist < INFINITY)) continue;
+      const bool baked = o % stride == 0 && o >= p.texel_begin && o < p.texel_end, probe = o % period == 0;
+      if (baked) {
+        out.page_valid[pg][k] = 1;
+        if (probe) ts.probe.push_back(uint32_t(ts.page.size())), probe_extra.push_back(false);
+        ts.page.push_back(pg), ts.index.push_back(k), ts.ordinal.push_back(uint32_t(o));
+      } else if (probe) {
+        ts.probe.push_back(uint32_t(extra_page.size())), probe_extra.push_back(true);
+        extra_page.push_back(pg), extra_index.push_back(k), extra_ordinal.push_back(uint32_t(o));
+      }
+      ++o;
     }
   }
+  ts.baked = ts.page.size();
+  ts.covered = covered;
+  for (size_t i = 0; i < ts.probe.size(); ++i)
+    if (probe_extra[i]) ts.probe[i] += uint32_t(ts.baked);
+  ts.page.insert(ts.page.end(), extra_page.begin(), extra_page.end());
+  ts.index.insert(ts.index.end(), extra_index.begin(), extra_index.end());
+  ts.ordinal.insert(ts.ordinal.end(), extra_ordinal.begin(), extra_ordinal.end());
   const size_t n = ts.page.size();
   ts.position.resize(3 * n);
   ts.normal.resize(3 * n);
@@ -440,6 +465,7 @@ struct TexelBlock {
   float* rgba_sum;     // Σ L (rgb) and Σ AO per texel
   double* lum2;        // Σ luminance² per texel (the early stop's variance)
   uint32_t* samples;   // samples taken per texel
+  uint32_t* rays;      // rays traced per texel
 };
 
 // Returns the rays traced. `flatten` inlines the whole OTE_HD transport and traversal into this loop (measured
@@ -449,11 +475,14 @@ __attribute__((flatten)) uint32_t trace_texels(const BakeSceneView& s, const Bak
   uint32_t rays = 0;
   for (uint64_t a = blk.b; a < blk.e; ++a) {
     const uint32_t k = blk.active[a];
-    const texel_step::TexelPass r =
-        texel_step::trace_samples(s, p.transport, p.seed, k, v3(&ts.position[3 * k]), v3(&ts.normal[3 * k]), blk.s0, blk.s1);
+    // Seeded by the texel's ordinal in the layout, not its place in this set (texel_step.h).
+    const texel_step::TexelPass r = texel_step::trace_samples(s, p.transport, p.seed, ts.ordinal[k],
+                                                              v3(&ts.position[3 * k]), v3(&ts.normal[3 * k]), blk.s0,
+                                                              blk.s1);
     for (int c = 0; c < 4; ++c) blk.rgba_sum[4 * k + c] += r.rgba[c];
     blk.lum2[k] += r.lum2;
     blk.samples[k] += blk.s1 - blk.s0;
+    blk.rays[k] += r.rays;
     rays += r.rays;
   }
   return rays;
@@ -462,30 +491,33 @@ __attribute__((flatten)) uint32_t trace_texels(const BakeSceneView& s, const Bak
 }  // namespace
 
 Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
-                       uint32_t* samples, BakeOutput& out, const JobControl& ctl) {
+                       uint32_t* samples, uint32_t* texel_rays, BakeOutput& out, const JobControl& ctl) {
+  // The first pass traces the whole set (the baked texels and the scene-mean texels outside them), later passes
+  // the baked texels that have not stopped.
   const size_t n = ts.page.size();
   std::vector<double> lum2(n, 0.0);
   std::vector<uint32_t> active(n);
   for (size_t i = 0; i < n; ++i) active[i] = uint32_t(i);
   std::atomic<uint64_t> rays{0}, texel_samples{0};
-  const double total = double(n) * p.samples;
+  const double total = double(ts.baked) * p.samples;
   double done = 0;
   float scene_mean = 0;
   for (uint32_t s0 = 0; s0 < p.samples && !active.empty(); s0 += p.batch) {
     const uint32_t s1 = std::min(p.samples, s0 + p.batch);
     JobControl pass_ctl{ctl.cancel, nullptr};
     const Status st = parallel_for(active.size(), 64, [&](uint64_t b, uint64_t e) {
-      rays += trace_texels(s, p, ts, TexelBlock{active.data(), b, e, s0, s1, rgba_sum, lum2.data(), samples});
+      rays += trace_texels(s, p, ts, TexelBlock{active.data(), b, e, s0, s1, rgba_sum, lum2.data(), samples, texel_rays});
     }, pass_ctl);
     if (st != Status::Ok) return st;
     texel_samples += uint64_t(active.size()) * (s1 - s0);
     done += double(active.size()) * (s1 - s0);
     // Early stop (texel_step.h, as on the device), against the scene's mean after the first pass.
-    if (s0 == 0) scene_mean = texel_step::scene_mean_luminance(rgba_sum, samples, n);
+    if (s0 == 0) scene_mean = texel_step::scene_mean_luminance(rgba_sum, samples, ts.probe.data(), ts.probe.size());
     std::vector<uint32_t> next;
     next.reserve(active.size());
     for (uint32_t k : active)
-      if (!texel_step::texel_converged(samples[k], &rgba_sum[4 * k], lum2[k], p.min_samples, p.noise_threshold, scene_mean))
+      if (k < ts.baked &&
+          !texel_step::texel_converged(samples[k], &rgba_sum[4 * k], lum2[k], p.min_samples, p.noise_threshold, scene_mean))
         next.push_back(k);
     active.swap(next);
     // Remaining work shrinks as texels converge: report against the work that is left at most.
@@ -503,26 +535,32 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   const auto t0 = std::chrono::steady_clock::now();
   TexelSet ts;
   JobControl setup_ctl{ctl.cancel, nullptr};
-  Status st = setup_texels(in, bvh, out, ts, setup_ctl, p.texel_stride);
+  Status st = setup_texels(in, bvh, out, ts, setup_ctl, p);
   if (st != Status::Ok) return st;
   BakeSceneData data;
   gather_emitters(in, data);
   out.setup_seconds = seconds_since(t0);
-  out.texels = ts.page.size();
+  out.texels = ts.baked;
+  out.covered = ts.covered;
+  out.probe_texels = ts.page.size() - ts.baked;
   out.repaired_texels = ts.repaired;
   const auto t1 = std::chrono::steady_clock::now();
   const double c1 = process_cpu_seconds();
   std::vector<float> sum(4 * ts.page.size(), 0.0f);
-  std::vector<uint32_t> samples(ts.page.size(), 0);
-  if (resolve_backend(backend) == Backend::Cuda)
-    st = bake_texels_cuda(in, bvh, data, p, ts, sum.data(), samples.data(), out, ctl);
+  std::vector<uint32_t> samples(ts.page.size(), 0), rays(ts.page.size(), 0);
+  // Nothing to bake (an empty range): the scene-mean texels need no tracing either.
+  if (ts.baked == 0)
+    st = Status::Ok;
+  else if (resolve_backend(backend) == Backend::Cuda)
+    st = bake_texels_cuda(in, bvh, data, p, ts, sum.data(), samples.data(), rays.data(), out, ctl);
   else
-    st = bake_texels_cpu(data.view(in, bvh.view()), p, ts, sum.data(), samples.data(), out, ctl);
+    st = bake_texels_cpu(data.view(in, bvh.view()), p, ts, sum.data(), samples.data(), rays.data(), out, ctl);
   if (st != Status::Ok) return st;
   out.trace_seconds = seconds_since(t1);
   out.trace_cpu_seconds = process_cpu_seconds() - c1;
-  out.min_texel_samples = samples.empty() ? 0 : *std::min_element(samples.begin(), samples.end());
-  out.max_texel_samples = samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end());
+  const auto baked_samples = samples.begin() + ptrdiff_t(ts.baked);
+  out.min_texel_samples = ts.baked ? *std::min_element(samples.begin(), baked_samples) : 0;
+  out.max_texel_samples = ts.baked ? *std::max_element(samples.begin(), baked_samples) : 0;
   // The texel set into the pages: radiance and AO, samples, and the per-texel guides the caller asked for.
   const std::pair<float**, const std::vector<float>*> guides[] = {
       {out.page_position, &ts.position}, {out.page_normal, &ts.normal},
@@ -533,12 +571,14 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
       if (dst) std::fill(dst[pg], dst[pg] + 3 * texels, 0.0f);
     std::fill(out.page_rgba[pg], out.page_rgba[pg] + 4 * texels, 0.0f);
     std::fill(out.page_samples[pg], out.page_samples[pg] + texels, 0u);
+    if (out.page_rays) std::fill(out.page_rays[pg], out.page_rays[pg] + texels, 0u);
   }
-  for (size_t k = 0; k < ts.page.size(); ++k) {
+  for (size_t k = 0; k < ts.baked; ++k) {
     const float inv = samples[k] ? 1.0f / samples[k] : 0.0f;
     float* px = out.page_rgba[ts.page[k]] + 4ull * ts.index[k];
     for (int c = 0; c < 4; ++c) px[c] = sum[4 * k + c] * inv;
     out.page_samples[ts.page[k]][ts.index[k]] = samples[k];
+    if (out.page_rays) out.page_rays[ts.page[k]][ts.index[k]] = rays[k];
     for (const auto& [dst, src] : guides)
       if (dst)
         for (int c = 0; c < 3; ++c) dst[ts.page[k]][3ull * ts.index[k] + c] = (*src)[3 * k + c];

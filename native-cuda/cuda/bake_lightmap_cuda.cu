@@ -13,17 +13,20 @@ namespace {
 
 constexpr int kThreads = 64;
 
+// Texels [0, n) of the set that are still active; each seeds from its ordinal (texel_step::trace_samples).
 __global__ void bake_pass_kernel(BakeSceneView s, TransportParams tp, uint32_t seed, const float* pos,
-                                 const float* nrm, uint32_t n, uint32_t s0, uint32_t s1, const uint8_t* active,
-                                 float* sum, double* lum2, uint32_t* samples, unsigned long long* rays) {
+                                 const float* nrm, const uint32_t* ordinal, uint32_t n, uint32_t s0, uint32_t s1,
+                                 const uint8_t* active, float* sum, double* lum2, uint32_t* samples,
+                                 uint32_t* texel_rays, unsigned long long* rays) {
   const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n || !active[k]) return;
   const texel_step::TexelPass r =
-      texel_step::trace_samples(s, tp, seed, k, make_vec3(pos[3 * k], pos[3 * k + 1], pos[3 * k + 2]),
+      texel_step::trace_samples(s, tp, seed, ordinal[k], make_vec3(pos[3 * k], pos[3 * k + 1], pos[3 * k + 2]),
                                 make_vec3(nrm[3 * k], nrm[3 * k + 1], nrm[3 * k + 2]), s0, s1);
   for (int c = 0; c < 4; ++c) sum[4 * k + c] += r.rgba[c];
   lum2[k] += r.lum2;
   samples[k] += s1 - s0;
+  texel_rays[k] += r.rays;
   atomicAdd(rays, (unsigned long long)r.rays);
 }
 
@@ -39,12 +42,14 @@ __global__ void converge_kernel(uint32_t n, uint32_t min_samples, float threshol
 }  // namespace
 
 Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSceneData& d, const BakeParams& p,
-                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, BakeOutput& out,
+                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, uint32_t* texel_rays, BakeOutput& out,
                         const JobControl& ctl) {
   const DeviceSceneBvh* dev = nullptr;
   Status st = device_scene_bvh(bvh, dev);
   if (st != Status::Ok) return st;
-  const uint32_t n = uint32_t(ts.page.size());
+  // The first pass traces the whole set (the baked texels, then the scene-mean texels outside them), later passes
+  // only the baked texels [0, baked) that have not stopped, as on the CPU.
+  const uint32_t n = uint32_t(ts.page.size()), baked = uint32_t(ts.baked);
   DeviceBuffer<int32_t> d_tmat;
   DeviceBuffer<BakeMaterial> d_mat;
   DeviceBuffer<BakeLight> d_lights;
@@ -53,7 +58,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<BakeTexture> d_tex;
   DeviceBuffer<uint8_t> d_texels;
   DeviceBuffer<double> d_l2;
-  DeviceBuffer<uint32_t> d_samples;
+  DeviceBuffer<uint32_t> d_samples, d_rays, d_ordinal;
   DeviceBuffer<uint8_t> d_active;
   DeviceBuffer<unsigned long long> d_counters;
   if (in.triangle_material) OTE_CUDA_TRY(d_tmat.upload(in.triangle_material, in.flat->triangle_count));
@@ -69,6 +74,8 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   OTE_CUDA_TRY(d_lut.upload(srgb_to_linear_table(), 256));
   OTE_CUDA_TRY(d_pos.upload(ts.position.data(), ts.position.size()));
   OTE_CUDA_TRY(d_nrm.upload(ts.normal.data(), ts.normal.size()));
+  OTE_CUDA_TRY(d_ordinal.upload(ts.ordinal.data(), ts.ordinal.size()));
+  OTE_CUDA_TRY(d_rays.allocate(n));
   OTE_CUDA_TRY(d_sum.allocate(4ull * n));
   OTE_CUDA_TRY(d_l2.allocate(n));
   OTE_CUDA_TRY(d_samples.allocate(n));
@@ -78,6 +85,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
     OTE_CUDA_TRY(cudaMemset(d_sum.ptr, 0, 4ull * n * sizeof(float)));
     OTE_CUDA_TRY(cudaMemset(d_l2.ptr, 0, n * sizeof(double)));
     OTE_CUDA_TRY(cudaMemset(d_samples.ptr, 0, n * sizeof(uint32_t)));
+    OTE_CUDA_TRY(cudaMemset(d_rays.ptr, 0, n * sizeof(uint32_t)));
     OTE_CUDA_TRY(cudaMemset(d_active.ptr, 1, n));
   }
   OTE_CUDA_TRY(cudaMemset(d_counters.ptr, 0, 2 * sizeof(unsigned long long)));
@@ -93,25 +101,27 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.textures = in.texture_count ? d_tex.ptr : nullptr;
   s.texels = in.texel_bytes ? d_texels.ptr : nullptr;
   s.srgb_to_linear = d_lut.ptr;
-  const unsigned blocks = (n + kThreads - 1) / kThreads;
   uint64_t texel_samples = 0, remaining = n;
   float scene_mean = 0;
-  for (uint32_t s0 = 0; s0 < p.samples && remaining && n; s0 += p.batch) {
+  for (uint32_t s0 = 0; s0 < p.samples && remaining && baked; s0 += p.batch) {
     if (ctl.cancelled()) return Status::Cancelled;
     const uint32_t s1 = s0 + p.batch < p.samples ? s0 + p.batch : p.samples;
-    bake_pass_kernel<<<blocks, kThreads>>>(s, p.transport, p.seed, d_pos.ptr, d_nrm.ptr, n, s0, s1, d_active.ptr,
-                                           d_sum.ptr, d_l2.ptr, d_samples.ptr, d_counters.ptr);
+    const uint32_t traced = s0 == 0 ? n : baked;
+    bake_pass_kernel<<<(traced + kThreads - 1) / kThreads, kThreads>>>(
+        s, p.transport, p.seed, d_pos.ptr, d_nrm.ptr, d_ordinal.ptr, traced, s0, s1, d_active.ptr, d_sum.ptr, d_l2.ptr,
+        d_samples.ptr, d_rays.ptr, d_counters.ptr);
     OTE_CUDA_TRY(cudaGetLastError());
     texel_samples += remaining * (s1 - s0);
     if (s0 == 0) {
       // The stop rule's scene mean, after the first pass (every texel active), computed on the host as the CPU does.
       OTE_CUDA_TRY(d_sum.download(rgba_sum, 4ull * n));
       OTE_CUDA_TRY(d_samples.download(samples, n));
-      scene_mean = texel_step::scene_mean_luminance(rgba_sum, samples, n);
+      scene_mean = texel_step::scene_mean_luminance(rgba_sum, samples, ts.probe.data(), ts.probe.size());
     }
     OTE_CUDA_TRY(cudaMemset(d_counters.ptr + 1, 0, sizeof(unsigned long long)));
-    converge_kernel<<<blocks, kThreads>>>(n, p.min_samples, p.noise_threshold, scene_mean, d_sum.ptr, d_l2.ptr, d_samples.ptr,
-                                          d_active.ptr, d_counters.ptr + 1);
+    converge_kernel<<<(baked + kThreads - 1) / kThreads, kThreads>>>(baked, p.min_samples, p.noise_threshold, scene_mean,
+                                                                      d_sum.ptr, d_l2.ptr, d_samples.ptr, d_active.ptr,
+                                                                      d_counters.ptr + 1);
     OTE_CUDA_TRY(cudaGetLastError());
     unsigned long long rem = 0;
     OTE_CUDA_TRY(cudaMemcpy(&rem, d_counters.ptr + 1, sizeof(rem), cudaMemcpyDeviceToHost));
@@ -121,6 +131,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   OTE_CUDA_TRY(cudaDeviceSynchronize());
   OTE_CUDA_TRY(d_sum.download(rgba_sum, 4ull * n));
   OTE_CUDA_TRY(d_samples.download(samples, n));
+  OTE_CUDA_TRY(d_rays.download(texel_rays, n));
   unsigned long long rays = 0;
   OTE_CUDA_TRY(cudaMemcpy(&rays, d_counters.ptr, sizeof(rays), cudaMemcpyDeviceToHost));
   out.rays = rays;

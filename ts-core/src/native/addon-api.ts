@@ -272,6 +272,11 @@ export interface RawBakeOutputs {
   normal?: Float32Array[];
   tangent?: Float32Array[];
   bitangent?: Float32Array[];
+  /**
+   * Rays traced per texel (0 where invalid): all its samples' rays, deterministic like its value, so a measure of
+   * its cost independent of the machine and of which other texels were baked (native BakeOutput::page_rays).
+   */
+  rays?: Uint32Array[];
 }
 /** Transport options; ranges and defaults: native bake/options.h kTransportOptions. */
 /** Light transport options; ranges and defaults: native bake/options.h. */
@@ -303,12 +308,29 @@ export interface RawBakeOptions extends RawTransportOptions {
    * over the layout, which a time target's calibration times. The others come back invalid.
    */
   texelStride?: number;
+  /**
+   * Bake only the covered texels whose ordinal is in [texelBegin, texelEnd) (default all; with texelStride, the
+   * multiples of it among them); the others come back invalid. The ordinal is a texel's index among all covered
+   * texels of the layout, page-major then raster order. A texel's result depends only on its ordinal, never on the
+   * range (native bake.h BakeParams::texel_begin), so ranges that partition [0, coveredTexels) merge into exactly
+   * the whole bake (bake/split.ts).
+   */
+  texelBegin?: number;
+  texelEnd?: number;
   /** Trace a world-space copy of the scene (one BVH, no instance transforms) when memory allows (default true). */
   flattenWorld?: boolean;
 }
 export interface BakeNativeStats {
   backend: 'cpu' | 'cuda';
+  /** Texels baked. */
   texels: number;
+  /** Covered texels of the whole layout: the ordinals texelBegin/texelEnd index are [0, coveredTexels). */
+  coveredTexels: number;
+  /**
+   * Texels outside the stride and range traced for the first pass only, for the early stop's scene mean
+   * (native texel_step.h kSceneMeanTexels); texelSamples and rays include their samples.
+   */
+  probeTexels: number;
   texelSamples: number;
   rays: number;
   repairedTexels: number;

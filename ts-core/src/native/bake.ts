@@ -66,6 +66,8 @@ export type TransportOptions = Omit<RawTransportOptions, 'onProgress'>;
 export interface BakeNativeOptions extends JobOptions, Omit<RawBakeOptions, 'onProgress'> {
   /** Return the per-texel position, normal and tangent frame (default true; a calibration needs none). */
   guides?: boolean;
+  /** Return the rays traced per texel (`pages.rays`; default false). */
+  rays?: boolean;
 }
 
 export interface BakeNativePages {
@@ -78,6 +80,8 @@ export interface BakeNativePages {
   /** Per page, 3 floats per texel: unit directions of +U1 and +V1 on the surface, orthonormal to `normal`. */
   tangent: Float32Array[];
   bitangent: Float32Array[];
+  /** Per page, rays traced per texel when asked for (`rays: true`), else empty. */
+  rays: Uint32Array[];
 }
 
 export async function bakeLightmapsNative(
@@ -96,10 +100,18 @@ export async function bakeLightmapsNative(
     normal: guide(),
     tangent: guide(),
     bitangent: guide(),
+    rays: opts.rays ? sizes.map((n) => new Uint32Array(n)) : [],
   };
-  const { signal: _s, onProgress: _p, guides: _g, ...native } = opts;
-  // Guides not asked for are not passed at all: the addon fills only the arrays it is given.
-  const out = guides ? pages : { rgba: pages.rgba, valid: pages.valid, samples: pages.samples };
+  const { signal: _s, onProgress: _p, guides: _g, rays: _r, ...native } = opts;
+  // Guides and rays not asked for are not passed at all: the addon fills only the arrays it is given.
+  const { rgba, valid, samples, position, normal, tangent, bitangent, rays } = pages;
+  const out = {
+    rgba,
+    valid,
+    samples,
+    ...(guides && { position, normal, tangent, bitangent }),
+    ...(opts.rays && { rays }),
+  };
   const stats = await runJob((onProgress) => addon().bakeLightmaps(flat, inputs, out, { ...native, onProgress }), opts);
   return { pages, stats };
 }

@@ -79,6 +79,15 @@ struct BakeParams {
   // Bake only every texel_stride-th covered texel, in page and raster order (1 = all): a sample spread evenly over
   // the whole layout, which a time target's calibration times. The others come back invalid.
   uint32_t texel_stride = 1;
+  // Bake only the covered texels whose ordinal is in [texel_begin, texel_end) (with texel_stride: those of them
+  // that are a multiple of it); the others come back invalid (0 in every output, as with the stride). The ordinal
+  // is a texel's index among all covered texels of the layout, page-major then raster order (row by row); an
+  // empty range (begin >= end) bakes nothing. A texel's result depends only on its ordinal, the params and the
+  // scene, never on which other texels are baked (texel_step.h: the seed is (seed, ordinal, sample) and the early
+  // stop's scene mean comes from a fixed subsample of texels that every bake traces): so bakes of ranges that
+  // partition [0, covered) assemble, texel by texel, into exactly the bake of the whole (ts-core bake/split.ts).
+  uint32_t texel_begin = 0;
+  uint32_t texel_end = 0xffffffffu;
   TransportParams transport;
 };
 
@@ -96,8 +105,15 @@ struct BakeOutput {
   // of the lightmap UVs, orthonormal to the normal (for directional lightmaps and normal-mapped relighting).
   float** page_tangent = nullptr;
   float** page_bitangent = nullptr;
-  // Filled by the call.
+  // Optional (nullptr to skip), per page: width × height counts of the rays the texel traced (all its samples'
+  // camera-side, bounce, shadow and AO rays; 0 where invalid). Deterministic like the texel's value: a measure of its
+  // cost that does not depend on the machine or on which other texels were baked (bake/split.ts's cost pre-pass).
+  uint32_t** page_rays = nullptr;
+  // Filled by the call. texels: baked; covered: covered texels of the whole layout (the ordinals are [0, covered));
+  // probe_texels: texels traced only for the early stop's scene mean (outside the range; first pass only); rays and
+  // texel_samples count them too.
   uint64_t texels = 0, texel_samples = 0, rays = 0, repaired_texels = 0;
+  uint64_t covered = 0, probe_texels = 0;
   uint32_t min_texel_samples = 0, max_texel_samples = 0;
   double setup_seconds = 0, trace_seconds = 0;
   double raster_seconds = 0;  // the part of setup_seconds spent on the conservative raster of every page texel
@@ -126,16 +142,19 @@ Status prepare_traced_scene(const BakeInputs& in, bool flatten, TracedScene& out
 Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParams& p, BakeOutput& out,
                       Backend backend, const JobControl& ctl);
 
-// Texel setup, shared by the CPU and CUDA drivers: per valid texel its world position and normal (after leak
-// repair), in page-major, row-major order.
+// Texel setup, shared by the CPU and CUDA drivers: per texel its world position and normal (after leak repair).
+// The first `baked` texels are the ones p's stride and range select, in page-major, row-major order; after them
+// come the probe texels outside the selection, which are traced in the first pass only, for the scene mean.
 struct TexelSet {
   std::vector<float> position, normal;  // 3 floats each per texel
   std::vector<float> tangent, bitangent;  // 3 floats each per texel: UV1 directions, orthonormal to the normal
   std::vector<uint32_t> page, index;    // page and y * width + x
-  uint64_t repaired = 0;
+  std::vector<uint32_t> ordinal;        // among all covered texels of the layout: the texel's seed
+  std::vector<uint32_t> probe;          // indices into the set of the scene mean's texels, in ordinal order
+  uint64_t baked = 0, covered = 0, repaired = 0;
 };
 Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl,
-                    uint32_t texel_stride = 1);
+                    const BakeParams& p);
 
 // The transport's view of a scene: emitters gathered in world space from the materials.
 struct BakeSceneData {
@@ -148,10 +167,12 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d);
 // 256 floats: sRGB byte → linear, what BakeSceneView::srgb_to_linear points to on the host.
 const float* srgb_to_linear_table();
 
+// The progressive passes over a TexelSet (all of it in the first pass, its first `baked` texels after): per texel
+// Σ L and AO (4 floats), samples and rays taken.
 Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
-                       uint32_t* samples, BakeOutput& out, const JobControl& ctl);
+                       uint32_t* samples, uint32_t* texel_rays, BakeOutput& out, const JobControl& ctl);
 Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSceneData& d, const BakeParams& p,
-                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, BakeOutput& out,
+                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, uint32_t* texel_rays, BakeOutput& out,
                         const JobControl& ctl);
 
 enum class ReferenceMode : int { PathTraced = 0, Lightmapped = 1 };

@@ -21,6 +21,9 @@ inline constexpr NumberOption<BakeParams> kBakeOptions[] = {
     u32_option("batch", &BakeParams::batch, 1, 4096),
     u32_option("seed", &BakeParams::seed, 0, 4294967295.0),
     u32_option("texelStride", &BakeParams::texel_stride, 1, 4294967295.0),
+    // Covered-texel ordinals [texelBegin, texelEnd) (bake.h BakeParams::texel_begin).
+    u32_option("texelBegin", &BakeParams::texel_begin, 0, 4294967295.0, /*integer=*/true),
+    u32_option("texelEnd", &BakeParams::texel_end, 0, 4294967295.0, /*integer=*/true),
 };
 
 inline constexpr NumberOption<TransportParams> kTransportOptions[] = {
