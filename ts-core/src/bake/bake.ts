@@ -9,7 +9,7 @@
 import { OteError } from '../errors.js';
 import type { FloatImage } from '../image/float-image.js';
 import { transportTextures } from '../io/textures.js';
-import { bakeLightmapsNative, type BakeNativeStats } from '../native/bake.js';
+import { bakeLightmapsNative, type BakeNativePages, type BakeNativeStats } from '../native/bake.js';
 import type { Backend } from '../native/addon.js';
 import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
@@ -109,8 +109,51 @@ export interface BakeResult {
 
 export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.05, bounces: 3, seed: 1 } as const;
 
-export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<BakeResult> {
-  const t0 = performance.now();
+/**
+ * A bake laid out and ready to trace: the scene with its lightmap UVs, the atlas and the options. bakeScene traces
+ * all of it; a split bake (bake/split.ts) traces ranges of its covered texels, possibly on other machines, and
+ * merges them. Preparing is deterministic for the same scene and options unless `targetSeconds` is set (the time
+ * target's calibration is timed, so its layout depends on the machine): prepare a split bake once and hand the same
+ * prepared layout to every task.
+ */
+export interface PreparedBake {
+  /** The scene with UV1 on every lightmapped object (each drawn copy owns its mesh). */
+  scene: Scene;
+  atlas: LightmapAtlas;
+  layout: LightmapLayout;
+  options: BakeOptions;
+  /** The decoded textures the transport reads (options.textures, or decoded once here; undefined: none). */
+  textures: readonly (BakeTextureImage | undefined)[] | undefined;
+  /** The AO distance the bake uses (options.aoDistance, or 10% of the scene diagonal). */
+  aoDistance: number;
+  timeTarget?: TimeTarget;
+  /** performance.now() when preparation began: BakeResult.stats.totalMilliseconds counts from here. */
+  startedAt: number;
+}
+
+/** Raw per-page results of tracing (before post) with the native stats. */
+export interface RawBake {
+  pages: BakeNativePages;
+  stats: BakeNativeStats;
+  /** Texture bindings that could not be baked (they fell back to their factor). */
+  untextured: string[];
+}
+
+/** What a trace of a prepared layout may restrict or add (native/addon-api.ts RawBakeOptions). */
+export interface TraceBakeOptions {
+  texelStride?: number;
+  texelBegin?: number;
+  texelEnd?: number;
+  /** Per-texel guides (position, normal, tangent frame): post needs them (default true). */
+  guides?: boolean;
+  /** Rays traced per texel (pages.rays; default false). */
+  rays?: boolean;
+  onProgress?: (f: number) => void;
+}
+
+/** Validates the options, decodes the textures and lays out the lightmap UVs (with a time target, calibrated). */
+export async function prepareBake(input: Scene, opts: BakeOptions = {}): Promise<PreparedBake> {
+  const startedAt = performance.now();
   const samples = opts.samples ?? BAKE_DEFAULTS.samples,
     bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
   const int = (v: number, name: string, lo: number, hi: number) => {
@@ -144,29 +187,6 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
 
   const textures = opts.textures ?? (await transportTextures(input));
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(input)));
-  // Texel setup and tracing of one layout, natively: the bake proper, and a time target's calibration, which bakes
-  // every texelStride-th texel the same way.
-  const traceLayout = async (
-    uvScene: Scene,
-    layout: LightmapLayout,
-    extra: { texelStride?: number; guides?: boolean; onProgress?: (f: number) => void },
-  ) => {
-    const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, textures);
-    if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
-    const { pages: raw, stats } = await bakeLightmapsNative(flat, inputs, {
-      samples,
-      bounces,
-      minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples,
-      noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
-      seed: opts.seed ?? BAKE_DEFAULTS.seed,
-      aoDistance,
-      flattenWorld: opts.flattenWorld,
-      backend: opts.backend ?? 'auto',
-      signal: opts.signal,
-      ...extra,
-    });
-    return { raw, stats, untextured };
-  };
   const { uv, timeTarget } =
     opts.targetSeconds === undefined
       ? {
@@ -180,53 +200,110 @@ export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<B
           input,
           opts,
           opts.targetSeconds,
-          async (s, l, texelStride) => (await traceLayout(s, l, { texelStride, guides: false })).stats,
+          // The calibration bakes every texelStride-th texel of a candidate layout the way the bake will.
+          async (s, l, texelStride) =>
+            (await traceLayout({ options: opts, textures, aoDistance }, s, l, { texelStride, guides: false })).stats,
         );
   opts.onAtlas?.(uv.atlas);
-  const layout = layoutOf(uv.atlas);
-  const { raw, stats, untextured } = await traceLayout(uv.scene, layout, {
-    onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)),
+  return {
+    scene: uv.scene,
+    atlas: uv.atlas,
+    layout: layoutOf(uv.atlas),
+    options: opts,
+    textures,
+    aoDistance,
+    timeTarget,
+    startedAt,
+  };
+}
+
+/** Texel setup and tracing of one layout, natively: the bake proper, ranges of it, and calibrations. */
+async function traceLayout(
+  bake: Pick<PreparedBake, 'options' | 'textures' | 'aoDistance'>,
+  uvScene: Scene,
+  layout: LightmapLayout,
+  extra: TraceBakeOptions,
+): Promise<RawBake> {
+  const opts = bake.options;
+  const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, bake.textures);
+  if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
+  const { pages, stats } = await bakeLightmapsNative(flat, inputs, {
+    samples: opts.samples ?? BAKE_DEFAULTS.samples,
+    bounces: opts.bounces ?? BAKE_DEFAULTS.bounces,
+    minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples,
+    noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
+    seed: opts.seed ?? BAKE_DEFAULTS.seed,
+    aoDistance: bake.aoDistance,
+    flattenWorld: opts.flattenWorld,
+    backend: opts.backend ?? 'auto',
+    signal: opts.signal,
+    ...extra,
   });
-  // Post: denoise, dilate into the padding (plus a ring for bilinear filtering of the dilated texels themselves),
-  // and stitch seams; one seam mesh per object, so that edges where a split primitive's pieces meet are stitched
-  // across pages too.
+  return { pages, stats, untextured };
+}
+
+/** Traces a prepared bake: all of it, or the stride or range `extra` says (raw pages, before post). */
+export function traceBake(bake: PreparedBake, extra: TraceBakeOptions = {}): Promise<RawBake> {
+  return traceLayout(bake, bake.scene, bake.layout, extra);
+}
+
+/**
+ * Post: denoise, dilate into the padding (plus a ring for bilinear filtering of the dilated texels themselves),
+ * and stitch seams; one seam mesh per object, so that edges where a split primitive's pieces meet are stitched
+ * across pages too. The one post path, for a whole bake and for ranges merged (bake/split.ts mergeBakeRanges).
+ * Post-processes `raw.pages.rgba` in place.
+ */
+export function finishBake(bake: PreparedBake, raw: RawBake): BakeResult {
+  const { options: opts, layout, atlas } = bake;
   const t1 = performance.now();
-  const density = leastDensity(uv.atlas);
-  const pages: FloatImage[] = raw.rgba.map((data, i) => {
+  const density = leastDensity(atlas);
+  const pages: FloatImage[] = raw.pages.rgba.map((data, i) => {
     const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
     if (opts.denoise ?? true)
-      denoise(img, { valid: raw.valid[i], position: raw.position[i], normal: raw.normal[i], texelSize: 1 / density });
-    dilate(img, raw.valid[i], (opts.padding ?? 2) + 2);
+      denoise(img, {
+        valid: raw.pages.valid[i],
+        position: raw.pages.position[i],
+        normal: raw.pages.normal[i],
+        texelSize: 1 / density,
+      });
+    dilate(img, raw.pages.valid[i], (opts.padding ?? 2) + 2);
     return img;
   });
   if (opts.stitchSeams ?? true) {
     const meshes = [...layout.primitivePages].map(([n, pgs]) =>
-      seamMesh(uv.scene.meshes[uv.scene.nodes[n].mesh!].primitives, pgs),
+      seamMesh(bake.scene.meshes[bake.scene.nodes[n].mesh!].primitives, pgs),
     );
     stitchSeams(pages, findSeams(meshes.filter((m) => m.indices.length > 0)));
   }
   const postMilliseconds = performance.now() - t1;
   opts.onProgress?.(1);
   const t2 = performance.now();
+  const { stats } = raw;
   return {
-    scene: uv.scene,
-    atlas: uv.atlas,
+    scene: bake.scene,
+    atlas,
     layout,
     pages,
-    valid: raw.valid,
-    tangent: raw.tangent,
-    bitangent: raw.bitangent,
-    untextured,
-    warnings: uv.atlas.warnings,
-    timeTarget,
+    valid: raw.pages.valid,
+    tangent: raw.pages.tangent,
+    bitangent: raw.pages.bitangent,
+    untextured: raw.untextured,
+    warnings: atlas.warnings,
+    timeTarget: bake.timeTarget,
     stats: {
       ...stats,
-      uvMilliseconds: uv.atlas.milliseconds,
+      uvMilliseconds: atlas.milliseconds,
       postMilliseconds,
-      totalMilliseconds: t2 - t0,
+      totalMilliseconds: t2 - bake.startedAt,
       samplesPerTexel: stats.texels ? stats.texelSamples / stats.texels : 0,
     },
   };
+}
+
+export async function bakeScene(input: Scene, opts: BakeOptions = {}): Promise<BakeResult> {
+  const bake = await prepareBake(input, opts);
+  const raw = await traceBake(bake, { onProgress: opts.onProgress && ((f) => opts.onProgress!(0.05 + 0.9 * f)) });
+  return finishBake(bake, raw);
 }
 
 /** The primitives of one object as one seam mesh (they share its object space), each triangle with its page. */
