@@ -46,7 +46,7 @@ export interface CostPrepassOptions {
   sampleTexels?: number;
   onProgress?: (f: number) => void;
 }
-export const COST_PREPASS_DEFAULTS = { sampleTexels: 8192 } as const;
+export const COST_PREPASS_DEFAULTS = { sampleTexels: 4096 } as const;
 
 export interface SplitOptions {
   /**
@@ -373,7 +373,9 @@ export function decodeBakePart(bytes: Uint8Array): BakeRangePart {
   const take = <T>(count: number, bytesPer: number, make: (b: ArrayBuffer) => T): T => {
     const len = count * bytesPer;
     if (at + len > bytes.byteLength) throw new OteError('BAD_INPUT', 'decodeBakePart: truncated');
-    const copy = bytes.slice(at, at + len);
+    // Not bytes.slice: on a Node Buffer that is a view into a shared pool, not a copy.
+    const copy = new Uint8Array(len);
+    copy.set(bytes.subarray(at, at + len));
     at += (len + 3) & ~3;
     return make(copy.buffer);
   };
