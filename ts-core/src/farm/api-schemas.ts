@@ -68,6 +68,27 @@ export const JobStatus = Type.Object({
   verdict: Type.Union([Type.String(), Type.Null()]),
   artifacts: Type.Record(Type.String(), Type.String({ description: 'URL of the artifact' })),
   events: Type.String({ description: 'WebSocket URL of the ordered event stream' }),
+  parent: Type.Union([Type.String(), Type.Null()], { description: 'For a task: the job it is part of' }),
+  tasks: Type.Optional(
+    Type.Array(
+      Type.Object({
+        id: Type.String(),
+        index: Type.Integer(),
+        kind: Type.String(),
+        state: Type.String(),
+        worker: Type.Union([Type.String(), Type.Null()]),
+        attempts: Type.Integer(),
+        predictedSeconds: Type.Union([Type.Number(), Type.Null()]),
+        seconds: Type.Union([Type.Number(), Type.Null()], { description: "The last attempt's wall time" }),
+      }),
+      { description: 'For a job split into tasks: each task, predicted and actual' },
+    ),
+  ),
+  balance: Type.Optional(
+    Type.Union([Type.Number(), Type.Null()], {
+      description: 'Longest task over the mean task time, once every task has completed (1 is a perfect split)',
+    }),
+  ),
 });
 export type JobStatus = Static<typeof JobStatus>;
 
@@ -147,4 +168,23 @@ export const WorkerFinish = Type.Object(
   },
   { additionalProperties: false },
 );
+export const WorkerAddTasks = Type.Object(
+  {
+    worker: WorkerId,
+    job: JobId,
+    tasks: Type.Array(
+      Type.Object(
+        {
+          kind: Type.String({ pattern: '^[a-z-]{1,40}$' }),
+          spec: Type.Record(Type.String(), Type.Unknown()),
+          predictedSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1024 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export const WorkerJob = Type.Object({ worker: WorkerId, job: JobId }, { additionalProperties: false });
 export const WorkerFail = Type.Object({ worker: WorkerId, job: JobId, reason: Type.String({ maxLength: 4000 }) });

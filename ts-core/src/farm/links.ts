@@ -5,13 +5,14 @@
  */
 import type { FarmBlobs } from './blobs.js';
 import type { FarmClient } from './client.js';
-import type { FarmQueue } from './queue.js';
-import type { JobResult, JobRow } from './store.js';
+import type { FarmQueue, TaskRequest } from './queue.js';
+import type { FarmStore, JobResult, JobRow } from './store.js';
 import type { WorkLink } from './worker.js';
 
 export class LocalLink implements WorkLink {
   constructor(
     private queue: FarmQueue,
+    private store: FarmStore,
     private blobs: FarmBlobs,
   ) {}
 
@@ -37,8 +38,17 @@ export class LocalLink implements WorkLink {
     this.queue.log(job, message);
   }
 
-  async scene(hash: string): Promise<Uint8Array> {
+  async blob(hash: string): Promise<Uint8Array> {
     return this.blobs.read(hash);
+  }
+
+  addTasks(job: string, worker: string, tasks: TaskRequest[]): Promise<JobRow[]> {
+    return this.queue.addTasks(job, worker, tasks);
+  }
+
+  async tasks(job: string, worker: string): Promise<JobRow[]> {
+    if (this.store.job(job)?.worker !== worker) throw new Error(`job ${job} is not worker ${worker}'s`);
+    return this.store.tasks(job);
   }
 
   async put(data: Uint8Array): Promise<string> {
@@ -78,8 +88,18 @@ export class HttpLink implements WorkLink {
     await this.client.request('POST', '/v1/workers/log', { worker, job, message });
   }
 
-  async scene(hash: string): Promise<Uint8Array> {
+  async blob(hash: string): Promise<Uint8Array> {
     return (await this.client.request('GET', `/v1/blobs/${hash}`, undefined, true)) as Uint8Array;
+  }
+
+  async addTasks(job: string, worker: string, tasks: TaskRequest[]): Promise<JobRow[]> {
+    return ((await this.client.request('POST', '/v1/workers/tasks', { worker, job, tasks })) as { tasks: JobRow[] })
+      .tasks;
+  }
+
+  async tasks(job: string, worker: string): Promise<JobRow[]> {
+    return ((await this.client.request('POST', '/v1/workers/tasks/list', { worker, job })) as { tasks: JobRow[] })
+      .tasks;
   }
 
   put(data: Uint8Array): Promise<string> {

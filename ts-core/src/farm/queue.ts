@@ -32,6 +32,13 @@ export interface SubmitRequest {
   deadline?: number;
 }
 
+/** One task of a split job: its kind and spec, as a job's, and what it is predicted to take. */
+export interface TaskRequest {
+  kind: string;
+  spec: JobSpec;
+  predictedSeconds?: number;
+}
+
 /**
  * What the queue reports to whoever counts (the Prometheus metrics), for local and remote workers alike: each
  * attempt's start and end (with its wall time), retries, jobs failed for good, and finished jobs.
@@ -57,7 +64,14 @@ export interface FarmQueue {
   finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
   /** A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. */
   fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'>;
-  cancel(id: string): Promise<boolean>;
+  /** Cancels a job and its tasks; the ids cancelled (none when it had ended). */
+  cancel(id: string): Promise<string[]>;
+  /**
+   * Splits running job `parent` (of `worker`) into tasks: each is queued as a job of its own, with the parent's key
+   * and priority. A task the parent made before (an earlier attempt of it, redone elsewhere) is kept, not made
+   * again: its index names it. Returns the tasks by index.
+   */
+  addTasks(parent: string, worker: string, tasks: readonly TaskRequest[]): Promise<JobRow[]>;
   /** Takes back jobs whose lease ran out; returns how many. */
   reap(): Promise<number>;
   close(): Promise<void>;
@@ -178,18 +192,46 @@ export abstract class StoreQueue implements FarmQueue {
       const kind = job!.kind;
       setTimeout(() => this.wake(kind), backoff).unref?.();
     }
-    if (r === 'failed') this.listener.failed?.(this.store.job(id)!, reason);
+    if (r === 'failed') {
+      this.listener.failed?.(this.store.job(id)!, reason);
+      await this.cancelTasks(id);
+    }
     return r;
   }
 
-  async cancel(id: string): Promise<boolean> {
-    const job = this.store.job(id);
-    const ok = this.store.cancel(id, this.now());
-    if (ok) {
-      await this.dispatchEnded(id);
+  async cancel(id: string): Promise<string[]> {
+    const jobs = [id, ...this.store.tasks(id).map((t) => t.id)].map((j) => this.store.job(j));
+    const cancelled = this.store.cancel(id, this.now());
+    for (const c of cancelled) {
+      await this.dispatchEnded(c);
+      const job = jobs.find((j) => j?.id === c);
       if (job?.state === 'running') this.ended(job, 'cancelled');
     }
-    return ok;
+    return cancelled;
+  }
+
+  async addTasks(parent: string, worker: string, tasks: readonly TaskRequest[]): Promise<JobRow[]> {
+    const p = this.store.job(parent);
+    if (p?.state !== 'running' || p.worker !== worker)
+      throw new Error(`job ${parent} is not running on worker ${worker}; it cannot add tasks`);
+    // All in the store first, in one go: a cancel that comes meanwhile then finds every task to stop.
+    const made = this.store.addTasks(
+      parent,
+      worker,
+      tasks.map((t) => ({
+        id: `job_${randomBytes(8).toString('hex')}`, // a task is a job: the same routes serve it
+        kind: t.kind,
+        spec: t.spec,
+        predictedSeconds: t.predictedSeconds,
+      })),
+      this.options.maxAttempts,
+      this.now(),
+    );
+    for (const job of made.added) {
+      await this.dispatchSubmitted(job);
+      this.wake(job.kind);
+    }
+    return made.tasks;
   }
 
   async reap(): Promise<number> {
@@ -200,6 +242,12 @@ export abstract class StoreQueue implements FarmQueue {
         `worker ${j.worker} stopped heartbeating (lease of ${this.options.leaseMs / 1000} s ran out)`,
       );
     return expired.length;
+  }
+
+  /** A job that failed for good stops its tasks that have not ended. */
+  private async cancelTasks(id: string): Promise<void> {
+    for (const t of this.store.tasks(id))
+      for (const c of this.store.cancel(t.id, this.now(), `its job ${id} failed`)) await this.dispatchEnded(c);
   }
 
   async close(): Promise<void> {

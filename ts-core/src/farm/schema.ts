@@ -27,6 +27,16 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE workers (id TEXT PRIMARY KEY, info TEXT NOT NULL, seen INTEGER NOT NULL, busy INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    why: 'tasks: a job split into tasks (its children), each with its index and predicted seconds',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN parent TEXT;
+      ALTER TABLE jobs ADD COLUMN task_index INTEGER;
+      ALTER TABLE jobs ADD COLUMN predicted_seconds REAL;
+      CREATE UNIQUE INDEX jobs_task ON jobs (parent, task_index) WHERE parent IS NOT NULL;
+    `,
+  },
 ];
 
 export function migrateFarm(db: Database.Database, where: string): number {

@@ -37,10 +37,12 @@ import {
   JobParams,
   JobStatus,
   JobSubmit,
+  WorkerAddTasks,
   WorkerClaim,
   WorkerFail,
   WorkerFinish,
   WorkerHeartbeat,
+  WorkerJob,
   WorkerLog,
   WorkerRegister,
 } from './api-schemas.js';
@@ -50,7 +52,7 @@ import { KeyRing, loadOrCreateMasterKey } from './keys.js';
 import { defaultExecutors } from './executors.js';
 import { LocalLink } from './links.js';
 import { FarmMetrics } from './metrics.js';
-import { EmbeddedQueue, type FarmQueue, type QueueListener, type QueueOptions } from './queue.js';
+import { EmbeddedQueue, type FarmQueue, type QueueListener, type QueueOptions, type TaskRequest } from './queue.js';
 import { RedisQueue } from './redis-queue.js';
 import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sha256Hex } from './signing.js';
@@ -110,7 +112,11 @@ export interface FarmServer {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-function status(job: JobRow, base: string): JobStatus {
+/** A task's wall time: its last attempt's, once it has ended. */
+const taskSeconds = (t: JobRow) =>
+  t.finished !== null && t.attemptStarted !== null ? Math.max(0, t.finished - t.attemptStarted) / 1000 : null;
+
+function status(job: JobRow, base: string, tasks: JobRow[] = []): JobStatus {
   const artifacts: Record<string, string> = {};
   for (const name of Object.keys(job.result?.artifacts ?? {}))
     artifacts[name] = `${base}/v1/jobs/${job.id}/artifacts/${encodeURIComponent(name)}`;
@@ -131,6 +137,27 @@ function status(job: JobRow, base: string): JobStatus {
     verdict: job.result?.verdict ?? null,
     artifacts,
     events: `${base.replace(/^http/, 'ws')}/v1/jobs/${job.id}/events`,
+    parent: job.parent,
+    ...(tasks.length ? splitStatus(tasks) : {}),
+  };
+}
+
+function splitStatus(tasks: JobRow[]): Pick<JobStatus, 'tasks' | 'balance'> {
+  const seconds = tasks.map(taskSeconds);
+  const done = tasks.every((t) => t.state === 'completed');
+  const mean = seconds.reduce<number>((a, b) => a + (b ?? 0), 0) / tasks.length;
+  return {
+    tasks: tasks.map((t, i) => ({
+      id: t.id,
+      index: t.taskIndex ?? i,
+      kind: t.kind,
+      state: t.state,
+      worker: t.worker,
+      attempts: t.attempts,
+      predictedSeconds: t.predictedSeconds,
+      seconds: seconds[i],
+    })),
+    balance: done && mean > 0 ? Math.max(...seconds.map((x) => x ?? 0)) / mean : null,
   };
 }
 
@@ -164,7 +191,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   }
   const limiter = new RateLimiter(o.rateLimit);
   // Local workers and the worker routes drive the queue the same way.
-  const remote = new LocalLink(queue, blobs);
+  const remote = new LocalLink(queue, store, blobs);
   /** WebSocket followers by job: each reads the job's new events when told. */
   const live = new Map<string, Set<() => void>>();
 
@@ -411,7 +438,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async (req, reply) => {
       const job = findJob(req, reply);
       if (!job) return reply;
-      return status(job, base());
+      return status(job, base(), store.tasks(job.id));
     },
   );
 
@@ -429,9 +456,10 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async (req, reply) => {
       const job = findJob(req, reply);
       if (!job) return reply;
-      if (!(await queue.cancel(job.id)) && !TERMINAL_STATES.includes(job.state))
+      const cancelled = await queue.cancel(job.id);
+      if (!cancelled.length && !TERMINAL_STATES.includes(job.state))
         return reply.code(409).send({ error: 'CONFLICT', message: `job ${job.id} changed state; read it again` });
-      for (const w of workers) w.cancelIf(job.id);
+      for (const id of cancelled) for (const w of workers) w.cancelIf(id);
       return status(store.job(job.id)!, base());
     },
   );
@@ -538,6 +566,38 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const ok = await remote.finish(b.job, b.worker, end);
       seen(b.worker, false);
       return { ok };
+    },
+  );
+  app.post(
+    '/v1/workers/tasks',
+    {
+      config: work,
+      schema: {
+        summary: 'Split the running job into tasks (each queued as a job; made once per index)',
+        body: WorkerAddTasks,
+        security: [{ oteHmac: [] }],
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { worker: string; job: string; tasks: TaskRequest[] };
+      try {
+        return { tasks: await queue.addTasks(b.job, b.worker, b.tasks) };
+      } catch (e) {
+        return reply.code(409).send({ error: 'CONFLICT', message: (e as Error).message });
+      }
+    },
+  );
+  app.post(
+    '/v1/workers/tasks/list',
+    {
+      config: work,
+      schema: { summary: "The running job's tasks and their results", body: WorkerJob, security: [{ oteHmac: [] }] },
+    },
+    async (req, reply) => {
+      const b = req.body as { worker: string; job: string };
+      if (store.job(b.job)?.worker !== b.worker)
+        return reply.code(409).send({ error: 'CONFLICT', message: `job ${b.job} is not worker ${b.worker}'s` });
+      return { tasks: store.tasks(b.job) };
     },
   );
   app.post(

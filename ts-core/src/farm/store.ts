@@ -57,6 +57,10 @@ export interface JobRow {
   attemptStarted: number | null;
   maxAttempts: number;
   notBefore: number;
+  /** A task's job (the job that split itself into tasks), its place among them and its predicted seconds. */
+  parent: string | null;
+  taskIndex: number | null;
+  predictedSeconds: number | null;
   worker: string | null;
   leaseUntil: number | null;
   exitCode: number | null;
@@ -103,6 +107,9 @@ interface RawJob {
   attempt_started: number | null;
   max_attempts: number;
   not_before: number;
+  parent: string | null;
+  task_index: number | null;
+  predicted_seconds: number | null;
   worker: string | null;
   lease_until: number | null;
   exit_code: number | null;
@@ -130,6 +137,9 @@ function toJob(r: RawJob): JobRow {
     attemptStarted: r.attempt_started,
     maxAttempts: r.max_attempts,
     notBefore: r.not_before,
+    parent: r.parent,
+    taskIndex: r.task_index,
+    predictedSeconds: r.predicted_seconds,
     worker: r.worker,
     leaseUntil: r.lease_until,
     exitCode: r.exit_code,
@@ -219,12 +229,14 @@ export class FarmStore {
     deadline?: number;
     maxAttempts: number;
     now: number;
+    task?: { parent: string; index: number; predictedSeconds?: number };
   }): JobRow {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO jobs (id, key, batch, kind, spec, state, priority, deadline, created, max_attempts, not_before)
-           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (id, key, batch, kind, spec, state, priority, deadline, created, max_attempts, not_before,
+                             parent, task_index, predicted_seconds)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           j.id,
@@ -237,6 +249,9 @@ export class FarmStore {
           j.now,
           j.maxAttempts,
           j.now,
+          j.task?.parent ?? null,
+          j.task?.index ?? null,
+          j.task?.predictedSeconds ?? null,
         );
       this.appendEvent(j.id, { type: 'state', state: 'queued' }, j.now);
     })();
@@ -291,6 +306,59 @@ export class FarmStore {
       const job = this.job(id)!;
       this.appendEvent(id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
       return job;
+    })();
+  }
+
+  /** A job's tasks, by index. */
+  tasks(parent: string): JobRow[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE parent = ? ORDER BY task_index').all(parent) as RawJob[]).map(
+      toJob,
+    );
+  }
+
+  /** Task `index` of `parent`, if it was made (by this attempt of the parent or an earlier one). */
+  task(parent: string, index: number): JobRow | undefined {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE parent = ? AND task_index = ?').get(parent, index) as
+      | RawJob
+      | undefined;
+    return r && toJob(r);
+  }
+
+  /**
+   * Adds the tasks of `parent`, running on `worker`, in one transaction: task i is made unless the parent has one
+   * for index i already (an earlier attempt of the parent made it). Throws when the parent is not `worker`'s
+   * running job. Returns every task, and those added now.
+   */
+  addTasks(
+    parent: string,
+    worker: string,
+    tasks: readonly { id: string; kind: string; spec: JobSpec; predictedSeconds?: number }[],
+    maxAttempts: number,
+    now: number,
+  ): { tasks: JobRow[]; added: JobRow[] } {
+    return this.db.transaction(() => {
+      const p = this.job(parent);
+      if (p?.state !== 'running' || p.worker !== worker)
+        throw new Error(`job ${parent} is not running on worker ${worker}; it cannot add tasks`);
+      const added: JobRow[] = [];
+      const all = tasks.map((t, index) => {
+        const had = this.task(parent, index);
+        if (had) return had;
+        const job = this.addJob({
+          id: t.id,
+          key: p.key,
+          kind: t.kind,
+          spec: t.spec,
+          priority: p.priority,
+          deadline: p.deadline ?? undefined,
+          maxAttempts,
+          now,
+          task: { parent, index, predictedSeconds: t.predictedSeconds },
+        });
+        added.push(job);
+        return job;
+      });
+      return { tasks: all, added };
     })();
   }
 
@@ -399,17 +467,25 @@ export class FarmStore {
     );
   }
 
-  /** Cancels a job that has not ended; false when it had. */
-  cancel(id: string, now: number): boolean {
+  /**
+   * Cancels a job that has not ended, and its tasks that have not; returns the ids cancelled (the job first; none
+   * when it had ended).
+   */
+  cancel(id: string, now: number, reason = 'cancelled by request'): string[] {
     return this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE jobs SET state = 'cancelled', finished = ?, reason = 'cancelled by request', lease_until = NULL
-           WHERE id = ? AND state IN ('queued', 'running')`,
-        )
-        .run(now, id).changes;
-      if (changed) this.appendEvent(id, { type: 'end', state: 'cancelled', reason: 'cancelled by request' }, now);
-      return changed > 0;
+      const stop = this.db.prepare(
+        `UPDATE jobs SET state = 'cancelled', finished = ?, reason = ?, lease_until = NULL
+         WHERE id = ? AND state IN ('queued', 'running')`,
+      );
+      if (!stop.run(now, reason, id).changes) return [];
+      this.appendEvent(id, { type: 'end', state: 'cancelled', reason }, now);
+      const out = [id];
+      for (const t of this.tasks(id))
+        if (stop.run(now, `its job ${id} was cancelled`, t.id).changes) {
+          this.appendEvent(t.id, { type: 'end', state: 'cancelled', reason: `its job ${id} was cancelled` }, now);
+          out.push(t.id);
+        }
+      return out;
     })();
   }
 

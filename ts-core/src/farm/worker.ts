@@ -7,12 +7,31 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TaskRequest } from './queue.js';
 import type { JobResult, JobRow } from './store.js';
+
+/** A completed task of a split job: where and how long it ran, and its artifacts (name → content hash). */
+export interface TaskOutcome {
+  index: number;
+  id: string;
+  worker: string | null;
+  seconds: number | null;
+  artifacts: Record<string, string>;
+}
 
 export interface ExecutorContext {
   signal: AbortSignal;
   /** The job's scene bytes (fetched on demand). */
   scene(): Promise<Uint8Array>;
+  /** A blob of the farm by content hash (a task's artifact). */
+  blob(hash: string): Promise<Uint8Array>;
+  /**
+   * Splits this job into tasks that any worker may run, and resolves when all have completed (rejects with the
+   * reason when one fails for good, or the job is cancelled). Meanwhile this worker runs such tasks too, so a split
+   * job never waits on a farm whose every slot holds a job waiting for its tasks. `onProgress` gets the fraction
+   * of the predicted time done.
+   */
+  runTasks(tasks: TaskRequest[], onProgress?: (fraction: number) => void): Promise<TaskOutcome[]>;
   /** Overall fraction in [0, 1] and the stage it is in. */
   progress(stage: string, fraction: number): void;
   log(message: string): void;
@@ -41,7 +60,12 @@ export interface WorkLink {
     progress?: { stage: string; fraction: number; etaSeconds?: number },
   ): Promise<boolean>;
   log(job: string, worker: string, message: string): Promise<void>;
-  scene(hash: string): Promise<Uint8Array>;
+  /** A stored blob (a scene, a task's artifact) by content hash. */
+  blob(hash: string): Promise<Uint8Array>;
+  /** Splits `job` (this worker's, running) into tasks; a task made before for its index is kept. */
+  addTasks(job: string, worker: string, tasks: TaskRequest[]): Promise<JobRow[]>;
+  /** The tasks of `job` (this worker's, running), by index. */
+  tasks(job: string, worker: string): Promise<JobRow[]>;
   /** Stores an artifact; returns its content hash. */
   put(data: Uint8Array): Promise<string>;
   finish(job: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
@@ -101,6 +125,46 @@ export class FarmWorker {
     this.current?.abort();
   }
 
+  /** Queues `tasks` for `job`, runs such tasks here while they are pending, and returns them once all completed. */
+  private async runTasks(
+    job: JobRow,
+    tasks: TaskRequest[],
+    signal: AbortSignal,
+    onProgress?: (fraction: number) => void,
+  ): Promise<TaskOutcome[]> {
+    await this.link.addTasks(job.id, this.id, tasks);
+    const kinds = [...new Set(tasks.map((t) => t.kind))].filter((k) => this.executors[k]);
+    // The helper is a worker of its own to the farm (its own leases), so a task it runs is retried like any other.
+    const helper = new FarmWorker(`${this.id}.h`, this.link, this.executors, this.scratchDir);
+    const stop = () => helper.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    const predicted = tasks.map((t) => t.predictedSeconds ?? 1);
+    const total = predicted.reduce((a, b) => a + b, 0);
+    try {
+      for (;;) {
+        if (signal.aborted) throw new Error(`job ${job.id} was cancelled`);
+        const now = await this.link.tasks(job.id, this.id);
+        const bad = now.find((t) => t.state === 'failed' || t.state === 'cancelled');
+        if (bad) throw new Error(`task ${bad.taskIndex} (${bad.id}) ${bad.state}: ${bad.reason ?? 'no reason given'}`);
+        const done = now.filter((t) => t.state === 'completed');
+        onProgress?.(done.reduce((a, t) => a + predicted[t.taskIndex ?? 0], 0) / total);
+        if (done.length === tasks.length)
+          return now.map((t) => ({
+            index: t.taskIndex!,
+            id: t.id,
+            worker: t.result?.worker ?? t.worker,
+            seconds: t.finished !== null && t.attemptStarted !== null ? (t.finished - t.attemptStarted) / 1000 : null,
+            artifacts: t.result?.artifacts ?? {},
+          }));
+        const next = kinds.length ? await this.link.claim(helper.id, kinds, 250) : undefined;
+        if (next && !signal.aborted) await helper.execute(next);
+        else if (!kinds.length) await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
   private async execute(job: JobRow): Promise<void> {
     const abort = new AbortController();
     this.current = abort;
@@ -145,7 +209,9 @@ export class FarmWorker {
           dir ??= mkdtempSync(join(scratch, `${job.id}-`));
           return dir;
         },
-        scene: () => this.link.scene(job.spec.scene!.hash),
+        scene: () => this.link.blob(job.spec.scene!.hash),
+        blob: (hash) => this.link.blob(hash),
+        runTasks: (tasks, onProgress) => this.runTasks(job, tasks, abort.signal, onProgress),
         log: (m) => void this.link.log(job.id, this.id, m).catch(() => {}),
         progress: (stage, fraction) => {
           const f = Math.min(1, Math.max(0, fraction));

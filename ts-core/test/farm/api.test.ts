@@ -14,7 +14,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { FarmClient, type FarmEvent, FarmHttpError } from '../../src/farm/client.js';
-import type { Executor } from '../../src/farm/worker.js';
+import { simulatedExecutor } from '../../src/farm/executors.js';
+import type { Executor, ExecutorResult } from '../../src/farm/worker.js';
 import { type FarmServer, startFarmServer } from '../../src/farm/server.js';
 import { spawnRedis } from '../../src/farm/processes.js';
 import { signRequest } from '../../src/farm/signing.js';
@@ -31,11 +32,25 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-/** Simulated work: 5 steps of `stepMs`, each a progress event; a scene named fail.glb throws. */
+/** The tasks a scene named split*.glb splits into: simulated work of these seconds. */
+const SPLIT = [0.3, 0.1, 0.2, 0.4];
+
+/**
+ * Simulated work: 5 steps of `stepMs`, each a progress event; a scene named fail.glb throws; one named split*.glb
+ * splits into SPLIT's tasks and waits for them.
+ */
 const fake =
   (stepMs: number): Executor =>
-  async (job, ctx) => {
+  async (job, ctx): Promise<ExecutorResult> => {
     if (job.spec.scene?.name === 'fail.glb') throw new Error('the executor failed on purpose');
+    if (job.spec.scene?.name.startsWith('split')) {
+      const done = await ctx.runTasks(
+        SPLIT.map((s) => ({ kind: 'simulated', spec: { simulatedSeconds: s }, predictedSeconds: s })),
+        (f) => ctx.progress('tasks', f),
+      );
+      const summary = JSON.stringify(done.map((t) => ({ index: t.index, worker: t.worker })));
+      return { exitCode: 0, artifacts: { 'tasks.json': new TextEncoder().encode(summary) } };
+    }
     for (let i = 1; i <= 5; i++) {
       await sleep(stepMs, ctx.signal);
       ctx.progress(`step${i}`, i / 5);
@@ -60,7 +75,14 @@ function farmSuite(name: string, redis?: string) {
   const test = suite(`farm API, ${name} queue`);
   const dataDir = mkdtempSync(join(tmpdir(), 'ote-farm-test-'));
   const start = (stepMs = 30, extra: Parameters<typeof startFarmServer>[0] = {}): Promise<FarmServer> =>
-    startFarmServer({ dataDir, port: 0, workers: 2, redis, executors: { optimize: fake(stepMs) }, ...extra });
+    startFarmServer({
+      dataDir,
+      port: 0,
+      workers: 2,
+      redis,
+      executors: { optimize: fake(stepMs), simulated: simulatedExecutor },
+      ...extra,
+    });
   test('signed requests: tampered, stale, replayed, unknown and out-of-scope requests are refused', async () => {
     const farm = await start();
     try {
@@ -155,6 +177,59 @@ function farmSuite(name: string, redis?: string) {
       assert.is(bEnd.state, 'cancelled');
       await sleep(200);
       assert.is((await c.job(b.id)).state, 'cancelled', 'the cancelled job must not be finished by its worker');
+    } finally {
+      await farm.close();
+    }
+  });
+
+  test('a job split into tasks: the tasks run as jobs, the job shows each one and the balance; cancel stops them', async () => {
+    // One local worker: the split job's worker runs its tasks itself while it waits (no deadlock).
+    const farm = await start(20, { workers: 1 });
+    try {
+      const c = new FarmClient(farm.url, farm.keys.create(['submit', 'read', 'cancel']));
+      const a = await c.submit({ data: glb, name: 'split.glb' });
+      const events: FarmEvent[] = [];
+      assert.is((await c.follow(a.id, (e) => events.push(e))).state, 'completed');
+      const done = await c.job(a.id);
+      assert.is(done.tasks?.length, SPLIT.length);
+      for (const [i, t] of done.tasks!.entries()) {
+        assert.is(t.index, i);
+        assert.is(t.state, 'completed');
+        assert.is(t.predictedSeconds, SPLIT[i]);
+        assert.ok(t.seconds! >= SPLIT[i] && t.seconds! < SPLIT[i] + 1, `task ${i}: ${t.seconds} s`);
+        assert.match(String(t.worker), /^local-1\.h$/);
+        assert.is((await c.job(t.id)).parent, a.id);
+      }
+      const mean = done.tasks!.reduce((x, t) => x + t.seconds!, 0) / SPLIT.length;
+      assert.ok(Math.abs(done.balance! - Math.max(...done.tasks!.map((t) => t.seconds!)) / mean) < 1e-9);
+      assert.ok(done.balance! > 1.3, 'unequal tasks: the balance shows it');
+      const summary = JSON.parse(new TextDecoder().decode(await c.artifact(a.id, 'tasks.json')));
+      assert.equal(
+        summary.map((t: { index: number }) => t.index),
+        [0, 1, 2, 3],
+      );
+      const fractions = events.filter((e) => e.type === 'progress').map((e) => e.fraction!);
+      assert.ok(
+        fractions.every((f, i) => i === 0 || f >= fractions[i - 1]),
+        String(fractions),
+      );
+
+      // Cancelling the job cancels its tasks that have not ended.
+      const b = await c.submit({ data: glb, name: 'split-b.glb' });
+      while (!(await c.job(b.id)).tasks?.length) await sleep(20);
+      assert.is((await c.cancel(b.id)).state, 'cancelled');
+      const tasks = (await c.job(b.id)).tasks!;
+      assert.ok(
+        tasks.every((t) => t.state === 'cancelled' || t.state === 'completed'),
+        tasks.map((t) => t.state).join(),
+      );
+      assert.ok(tasks.some((t) => t.state === 'cancelled'));
+      await sleep(300);
+      assert.equal(
+        (await c.job(b.id)).tasks!.map((t) => t.state),
+        tasks.map((t) => t.state),
+        'a cancelled task must not be finished by its worker',
+      );
     } finally {
       await farm.close();
     }
