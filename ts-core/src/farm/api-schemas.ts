@@ -36,6 +36,14 @@ export const JobSubmit = Type.Object(
       ]),
     ),
     verify: Type.Optional(Type.Boolean({ description: 'Verify with the Trust Engine (default true)' })),
+    bakeTasks: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 64,
+        description:
+          'Split the lightmap bake into this many tasks of equal predicted cost, run on any workers (0 or absent: one per 20 s of predicted bake time, up to 16)',
+      }),
+    ),
     deadline: Type.Optional(Type.String({ description: 'ISO 8601 date-time the result is wanted by' })),
     priority: Type.Optional(
       Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first (default 0)' }),

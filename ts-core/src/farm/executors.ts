@@ -2,7 +2,8 @@
  * What a worker runs for each job kind. `optimize`: `ote optimize` on the job's scene and profile, in the worker's
  * scratch directory, with the job's cancellation; progress is the stage's place in the pipeline plus its own
  * fraction; the artifacts are the files `ote optimize` writes (scene.glb, splats, previews, report.json, the
- * certificate) and the exit code is optimize's own. `simulated`: waits the job's seconds (GPU time stood in for, in
+ * certificate) and the exit code is optimize's own; its bake is split into `bake-range` tasks that any worker runs
+ * (bake-tasks.ts). `simulated`: waits the job's seconds (GPU time stood in for, in
  * load tests and benchmarks) and reports progress as it goes.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -11,12 +12,13 @@ import { ResultCache } from '../optimize/cache.js';
 import { optimize } from '../optimize/run.js';
 import { OPTIMIZE_STAGES } from '../optimize/stages/index.js';
 import { builtinProfile, resolveProfile } from '../plan/profile.js';
+import { bakeRangeExecutor, farmBakeTracer } from './bake-tasks.js';
 import type { Executor } from './worker.js';
 
 export function optimizeExecutor(): Executor {
   const order = ['import', ...OPTIMIZE_STAGES.map((s) => s.name)];
   return async (job, ctx) => {
-    const { scene, profile: p = 'balanced', verify = true } = job.spec;
+    const { scene, profile: p = 'balanced', verify = true, bakeTasks } = job.spec;
     if (!scene) throw new Error(`job ${job.id}: an optimize job needs a scene`);
     const input = join(ctx.workDir, basename(scene.name) || 'scene.glb');
     writeFileSync(input, await ctx.scene());
@@ -30,6 +32,7 @@ export function optimizeExecutor(): Executor {
       noVerify: !verify,
       cache: new ResultCache(join(ctx.workDir, 'cache'), false),
       signal: ctx.signal,
+      traceBake: farmBakeTracer(ctx, { tasks: bakeTasks }),
       onEvent: (e) => {
         if (e.type === 'log') ctx.log(e.message);
         else {
@@ -73,5 +76,5 @@ export const simulatedExecutor: Executor = async (job, ctx) => {
 
 /** The executors a worker offers, by job kind. */
 export function defaultExecutors(): Record<string, Executor> {
-  return { optimize: optimizeExecutor(), simulated: simulatedExecutor };
+  return { optimize: optimizeExecutor(), 'bake-range': bakeRangeExecutor, simulated: simulatedExecutor };
 }

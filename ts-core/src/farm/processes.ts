@@ -46,18 +46,19 @@ export function spawnServer(dataDir: string, port: number, flags: string[] = [])
   });
 }
 
-/** `ote farm worker` running simulated jobs with `concurrency` slots. */
+/** `ote farm worker` with `concurrency` slots for jobs of `kinds` (default: simulated ones). */
 export function spawnWorker(
   url: string,
   key: { id: string; secret: string },
   id: string,
   concurrency: number,
+  kinds = 'simulated',
 ): ChildProcess {
   return spawn(
     process.execPath,
     [OTE_BIN, 'farm', 'worker', '--server', url, '--api-key', `${key.id}:${key.secret}`, '--id', id].concat([
       '--kinds',
-      'simulated',
+      kinds,
       '--concurrency',
       String(concurrency),
     ]),

@@ -362,7 +362,12 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     const job: JobSpec =
       kind === 'simulated'
         ? { simulatedSeconds: spec.simulatedSeconds }
-        : { scene: spec.scene, profile: spec.profile ?? 'balanced', verify: spec.verify ?? true };
+        : {
+            scene: spec.scene,
+            profile: spec.profile ?? 'balanced',
+            verify: spec.verify ?? true,
+            bakeTasks: spec.bakeTasks,
+          };
     return queue.submit({
       key,
       batch,

@@ -33,7 +33,11 @@ export interface JobSpec {
   /** A built-in profile's name or a TD file's JSON. */
   profile?: string | Record<string, unknown>;
   verify?: boolean;
+  /** An optimize job's bake: split into this many tasks; absent or 0, by its predicted time (farm/bake-tasks.ts). */
+  bakeTasks?: number;
   simulatedSeconds?: number;
+  /** A `bake-range` task: the covered texels [begin, end) of the bake package blob `package` (farm/bake-tasks.ts). */
+  bakeRange?: { package: string; begin: number; end: number };
 }
 
 export interface JobRow {

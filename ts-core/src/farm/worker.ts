@@ -25,6 +25,8 @@ export interface ExecutorContext {
   scene(): Promise<Uint8Array>;
   /** A blob of the farm by content hash (a task's artifact). */
   blob(hash: string): Promise<Uint8Array>;
+  /** Stores a blob (content-addressed, idempotent) for this job's tasks; returns its hash. */
+  put(data: Uint8Array): Promise<string>;
   /**
    * Splits this job into tasks that any worker may run, and resolves when all have completed (rejects with the
    * reason when one fails for good, or the job is cancelled). Meanwhile this worker runs such tasks too, so a split
@@ -211,6 +213,7 @@ export class FarmWorker {
         },
         scene: () => this.link.blob(job.spec.scene!.hash),
         blob: (hash) => this.link.blob(hash),
+        put: (data) => this.link.put(data),
         runTasks: (tasks, onProgress) => this.runTasks(job, tasks, abort.signal, onProgress),
         log: (m) => void this.link.log(job.id, this.id, m).catch(() => {}),
         progress: (stage, fraction) => {

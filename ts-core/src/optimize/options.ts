@@ -1,4 +1,5 @@
 /** What a caller of `optimize()` gives it, and the events it hears back. */
+import type { PreparedBake, RawBake } from '../bake/bake.js';
 import type { Backend } from '../native/addon.js';
 import type { Profile } from '../plan/profile.js';
 import type { ResultCache } from './cache.js';
@@ -22,4 +23,9 @@ export interface OptimizeOptions {
   splatIterations?: number;
   signal: AbortSignal;
   onEvent: (e: OptimizeEvent) => void;
+  /**
+   * Traces the laid-out bake (raw pages, before post); default: here, bake/bake.ts traceBake. A farm job's splits
+   * it into tasks on other workers (farm/bake-tasks.ts), bit-identical to tracing it here.
+   */
+  traceBake?: (bake: PreparedBake, onProgress: (f: number) => void) => Promise<RawBake>;
 }

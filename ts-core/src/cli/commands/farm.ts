@@ -24,8 +24,8 @@ const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
-ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,simulated] [--region R] [--class C] [--scratch DIR]
-ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--no-verify] [--wait]
+ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,simulated] [--region R] [--class C] [--scratch DIR]
+ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--no-verify] [--wait]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
 ote farm workers --server URL --api-key ID:SECRET
@@ -213,6 +213,7 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
     profile: { type: 'string' },
     deadline: { type: 'string' },
     priority: { type: 'string' },
+    'bake-tasks': { type: 'string' },
     'no-verify': { type: 'boolean' },
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -246,6 +247,10 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
         values.priority === undefined
           ? undefined
           : numberFlag(values.priority, 'priority', 0, { int: true, min: -100, max: 100 }),
+      bakeTasks:
+        values['bake-tasks'] === undefined
+          ? undefined
+          : numberFlag(values['bake-tasks'], 'bake-tasks', 0, { int: true, min: 0, max: 64 }),
     },
   );
   if (!values.wait) {

@@ -2,7 +2,7 @@
  * Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to baking, their pages
  * encoded into the glTF (MOZ_lightmap on UV1) or beside it (HDR side files).
  */
-import { bakeScene } from '../../bake/bake.js';
+import { finishBake, prepareBake, traceBake } from '../../bake/bake.js';
 import { encodeLightmapPages } from '../../bake/pages.js';
 import { applyLightmaps } from '../../bake/writeback.js';
 import { viewEye } from '../../scene/view.js';
@@ -28,7 +28,7 @@ export const bakeStage = defineStage({
       ctx.log(
         `lightmap density: ${profile.bake.texelsPerMeter} texels per metre is ${unitDensity.toPrecision(3)} per unit at the likely unit (${units.unit})`,
       );
-    const result = await bakeScene(lit, {
+    const bake = await prepareBake(lit, {
       texelsPerMeter: unitDensity,
       objectTexelsPerMeter,
       maxPageSize: profile.bake.maxPageSize,
@@ -44,6 +44,9 @@ export const bakeStage = defineStage({
       signal: ctx.signal,
       onProgress: (f) => ctx.progress(f),
     });
+    // Traced here, or by the caller's tracer (a farm job's bake, split into tasks): the same texels either way.
+    const trace = ctx.options.traceBake ?? ((b, onProgress) => traceBake(b, { onProgress }));
+    const result = finishBake(bake, await trace(bake, (f) => ctx.progress(0.05 + 0.9 * f)));
     for (const w of result.atlas.warnings) ctx.log(w);
     const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: profile.bake.encoding === 'hdr' });
     for (const f of sideFiles) ctx.write(f);
