@@ -42,7 +42,7 @@ namespace Ote
 
         public static bool Start(string node, string oteScript, string args)
         {
-            var info = new System.Diagnostics.ProcessStartInfo(node, $"\"{oteScript}\" optimize {args} --json")
+            var info = new System.Diagnostics.ProcessStartInfo(node, $"\"{oteScript}\" {args}")
             { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, CreateNoWindow = true };
             proc = System.Diagnostics.Process.Start(info);
             if (proc == null) return false;

@@ -1,13 +1,15 @@
 /**
  * Tools/Optimize Scene in Unity, run by Puerts: dump the open scene's static MeshRenderers in Unity's frame
  * (metres, Y up, left-handed, UV origin bottom-left), convert with the core's adapter, write level.glb, and run
- * `ote optimize` out of process with JSON-lines progress polled from the editor's update loop.
+ * `ote optimize` out of process with JSON-lines progress polled from the editor's update loop. With OTE_FARM_URL set
+ * (and OTE_FARM_API_KEY), the job runs on that farm (`ote farm submit --wait`): same outputs, same progress lines.
  */
 import { WebIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
-import { Ote, UnityEngine } from 'csharp';
+import { Ote, System, UnityEngine } from 'csharp';
 import { $typeof } from 'puerts';
 import { UNITY_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
+import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
   type EngineMaterial,
@@ -99,11 +101,19 @@ async function main() {
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
     .writeBinary(sceneToDocument(scene));
   Ote.OptimizerProcess.SaveBytes(`${out}/scene.glb`, glb);
+  const farmUrl = System.Environment.GetEnvironmentVariable('OTE_FARM_URL') ?? undefined;
+  const args = optimizeCommandArgs({
+    input: `${out}/scene.glb`,
+    outDir: `${out}/result`,
+    profile: 'balanced',
+    farmUrl,
+  });
+  if (farmUrl) UnityEngine.Debug.Log(`Optimizer: on the farm at ${farmUrl}`);
   if (
     !Ote.OptimizerProcess.Start(
       'node',
       `${out}/../../Packages/com.ote.optimizer/ote/ts-core/bin/ote.js`,
-      `"${out}/scene.glb" -o "${out}/result" --profile balanced`,
+      commandLine(args),
     )
   ) {
     UnityEngine.Debug.Log('Optimizer: could not start the ote process');

@@ -2,6 +2,7 @@
 declare module 'csharp' {
   namespace System {
     class Array$1<T> { Length: number; get_Item(i: number): T }
+    class Environment { static GetEnvironmentVariable(name: string): string | null }
   }
   namespace UnityEngine {
     class Object { name: string; static FindObjectsOfType(t: unknown): System.Array$1<Object> }

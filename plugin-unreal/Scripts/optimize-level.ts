@@ -3,7 +3,8 @@
  * 1. Dump the level's static meshes, materials and lights in Unreal's frame (cm, Z up, left-handed).
  * 2. Convert with the core's adapter (engineToScene) and write Saved/Optimizer/level.glb.
  * 3. Run `ote optimize` as a separate process, so the editor never blocks; poll its JSON-lines progress on a
- *    timer and allow cancelling.
+ *    timer and allow cancelling. With OTE_FARM_URL set (and OTE_FARM_API_KEY), the job runs on that farm instead
+ *    (`ote farm submit --wait`): the same outputs in the same folder, the same progress lines.
  * 4. Show the verdict and where report.html is; the optimized glTF (lightmaps on UV1, MOZ_lightmap) imports
  *    through Unreal's glTF importer.
  */
@@ -12,6 +13,7 @@ import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { $ref, $unref } from 'puerts';
 import * as UE from 'ue';
 import { UNREAL_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
+import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
   type EngineMaterial,
@@ -109,11 +111,15 @@ async function main() {
   const bytes = UE.NewArray<number>(UE.BuiltinByte);
   for (const b of glb) bytes.Add(b);
   UE.OteEditorLibrary.SaveBytesAtomic(`${saved}/level.glb`, bytes);
-  const handle = UE.OteEditorLibrary.StartOptimize(
-    NODE,
-    OTE,
-    `"${saved}/level.glb" -o "${saved}/out" --profile balanced`,
-  );
+  const farmUrl = UE.OteEditorLibrary.GetEnvironmentVariable('OTE_FARM_URL');
+  const args = optimizeCommandArgs({
+    input: `${saved}/level.glb`,
+    outDir: `${saved}/out`,
+    profile: 'balanced',
+    farmUrl,
+  });
+  if (farmUrl) UE.KismetSystemLibrary.PrintString(null, `Optimizer: on the farm at ${farmUrl}`);
+  const handle = UE.OteEditorLibrary.StartOptimize(NODE, OTE, commandLine(args));
   if (!handle) {
     UE.KismetSystemLibrary.PrintString(null, 'Optimizer: could not start the ote process');
     return;

@@ -51,6 +51,7 @@ declare module 'ue' {
     static PollOptimize(handle: number, running: $Ref<boolean>, exitCode: $Ref<number>): TArray<string>;
     static CancelOptimize(handle: number): void;
     static ProjectSavedDir(): string;
+    static GetEnvironmentVariable(name: string): string;
   }
   function NewArray<T>(t: unknown): TArray<T>;
   const BuiltinByte: unknown;

@@ -36,7 +36,7 @@ int32 UOteEditorLibrary::StartOptimize(const FString& NodeExe, const FString& Ot
 {
     FOteProcess P;
     FPlatformProcess::CreatePipe(P.ReadPipe, P.WritePipe);
-    const FString CommandLine = FString::Printf(TEXT("\"%s\" optimize %s --json"), *OteScript, *Args);
+    const FString CommandLine = FString::Printf(TEXT("\"%s\" %s"), *OteScript, *Args);
     P.Proc = FPlatformProcess::CreateProc(*NodeExe, *CommandLine, false, true, true, nullptr, 0, nullptr, P.WritePipe, nullptr, P.WritePipe);
     if (!P.Proc.IsValid())
     {
@@ -82,4 +82,9 @@ void UOteEditorLibrary::CancelOptimize(int32 Handle)
 FString UOteEditorLibrary::ProjectSavedDir()
 {
     return FPaths::ConvertRelativePathToFull(FPaths::ProjectSavedDir());
+}
+
+FString UOteEditorLibrary::GetEnvironmentVariable(const FString& Name)
+{
+    return FPlatformMisc::GetEnvironmentVariable(*Name);
 }

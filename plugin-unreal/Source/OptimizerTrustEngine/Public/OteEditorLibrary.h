@@ -19,7 +19,10 @@ public:
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static bool LoadBytes(const FString& Path, TArray<uint8>& OutBytes);
 
-    /** Start `node <OteScript> optimize <Args> --json`; returns a handle (0 on failure). */
+    /**
+     * Start `node <OteScript> <Args>`; returns a handle (0 on failure). Args is the whole command line after the
+     * script, quoted (adapters/ote-command.ts builds it: `optimize ... --json`, or `farm submit ... --wait --json`).
+     */
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static int32 StartOptimize(const FString& NodeExe, const FString& OteScript, const FString& Args);
 
@@ -33,4 +36,8 @@ public:
 
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static FString ProjectSavedDir();
+
+    /** The editor process's environment variable `Name` (empty when unset): OTE_FARM_URL picks a farm. */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static FString GetEnvironmentVariable(const FString& Name);
 };
