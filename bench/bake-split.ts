@@ -287,7 +287,7 @@ export async function benchBakeSplit(opts: { density?: number } = {}): Promise<B
   };
 }
 
-function print(r: BakeSplitBench) {
+export function printBakeSplit(r: BakeSplitBench) {
   const f = (x: number, d = 2) => x.toFixed(d);
   const v = r.variation;
   console.log(
@@ -330,7 +330,7 @@ if (process.argv[1] && resolve(process.argv[1]) === here) {
     const d = process.argv.indexOf('--density');
     const machine = machineRecord();
     const r = await benchBakeSplit({ density: d >= 0 ? Number(process.argv[d + 1]) : undefined });
-    print(r);
+    printBakeSplit(r);
     console.log(describeMachine(machine));
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(

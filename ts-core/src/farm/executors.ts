@@ -33,6 +33,8 @@ export function optimizeExecutor(): Executor {
       cache: new ResultCache(join(ctx.workDir, 'cache'), false),
       signal: ctx.signal,
       traceBake: farmBakeTracer(ctx, { tasks: bakeTasks }),
+      // The farm's engine when it verifies (its nodes re-render the results, not this worker), else an embedded one.
+      engine: job.spec.engine,
       onEvent: (e) => {
         if (e.type === 'log') ctx.log(e.message);
         else {

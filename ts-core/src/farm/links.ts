@@ -9,11 +9,25 @@ import type { FarmQueue, TaskRequest } from './queue.js';
 import type { FarmStore, JobResult, JobRow } from './store.js';
 import type { WorkLink } from './worker.js';
 
+export type FinishRequest = { exitCode: number; reason?: string; result: JobResult };
+
 export class LocalLink implements WorkLink {
+  /**
+   * `attest` checks and adds to a result before it is recorded (the server's verification and provenance record),
+   * or turns it down; `key` is the API key a remote worker authenticated with. `forWorker` adds what a worker needs
+   * to a job it claims (the farm's Trust Engine).
+   */
   constructor(
     private queue: FarmQueue,
     private store: FarmStore,
     private blobs: FarmBlobs,
+    private attest: (
+      job: string,
+      worker: string,
+      key: string | undefined,
+      end: FinishRequest,
+    ) => FinishRequest | { turnDown: string } = (_j, _w, _k, end) => end,
+    private forWorker: (job: JobRow) => JobRow = (job) => job,
   ) {}
 
   get leaseMs(): number {
@@ -24,7 +38,8 @@ export class LocalLink implements WorkLink {
     const until = Date.now() + waitMs;
     for (;;) {
       const job = await this.queue.claim(worker, kinds);
-      if (job || Date.now() >= until) return job;
+      if (job) return this.forWorker(job);
+      if (Date.now() >= until) return undefined;
       await this.queue.waitForReady(until - Date.now(), kinds);
     }
   }
@@ -55,8 +70,14 @@ export class LocalLink implements WorkLink {
     return this.blobs.put(data);
   }
 
-  async finish(job: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }) {
-    return this.queue.finish(job, worker, end);
+  /** Records a result; false when the job is no longer this worker's, or its result was turned down. */
+  async finish(job: string, worker: string, end: FinishRequest, key?: string) {
+    const checked = this.attest(job, worker, key, end);
+    if ('turnDown' in checked) {
+      await this.queue.turnDown(job, worker, checked.turnDown);
+      return false;
+    }
+    return this.queue.finish(job, worker, checked);
   }
 
   async fail(job: string, worker: string, reason: string): Promise<void> {

@@ -19,9 +19,14 @@ export interface QueueOptions {
   maxAttempts: number;
   /** Backoff before retry n (1-based) is backoffMs × 2^(n − 1). Default 1 s. */
   backoffMs: number;
+  /**
+   * A job whose result was turned down (farm verification) avoids that machine for this long after it is queued
+   * again; then any worker may take it, so a farm of one machine still ends it. Default 30 s.
+   */
+  avoidMs: number;
 }
 
-export const QUEUE_DEFAULTS: QueueOptions = { leaseMs: 30_000, maxAttempts: 3, backoffMs: 1_000 };
+export const QUEUE_DEFAULTS: QueueOptions = { leaseMs: 30_000, maxAttempts: 3, backoffMs: 1_000, avoidMs: 30_000 };
 
 export interface SubmitRequest {
   key: string;
@@ -56,7 +61,11 @@ export interface FarmQueue {
   submit(r: SubmitRequest): Promise<JobRow>;
   /** Leases the most urgent ready job of one of `kinds` to `worker`. */
   claim(worker: string, kinds: readonly string[]): Promise<JobRow | undefined>;
-  /** Resolves when a job may have become ready, or after `ms`. */
+  /**
+   * Resolves when a job may have become ready, or after `ms`. A job that became ready while no claimer waited (all
+   * were busy claiming, which may await a distributed queue, or between two long polls) is kept as a pending wake
+   * that the next wait takes at once, so no job sits until a long poll runs out.
+   */
   waitForReady(ms: number, kinds: readonly string[]): Promise<void>;
   heartbeat(id: string, worker: string): Promise<boolean>;
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
@@ -64,6 +73,8 @@ export interface FarmQueue {
   finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
   /** A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. */
   fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'>;
+  /** A result turned down (farm verification): a failed attempt, and the job avoids that machine when retried. */
+  turnDown(id: string, worker: string, reason: string): Promise<'retried' | 'failed' | 'gone'>;
   /** Cancels a job and its tasks; the ids cancelled (none when it had ended). */
   cancel(id: string): Promise<string[]>;
   /**
@@ -86,6 +97,8 @@ export abstract class StoreQueue implements FarmQueue {
   readonly options: QueueOptions;
   /** Workers waiting for a job, oldest first; a new job wakes one that can run it, not all (no thundering herd). */
   private waiters: { kinds: readonly string[]; done: () => void }[] = [];
+  /** Per kind: jobs that became ready when no waiter could take them (bounded: past it, waits poll). */
+  private pendingWakes = new Map<string, number>();
 
   constructor(
     protected store: FarmStore,
@@ -134,6 +147,13 @@ export abstract class StoreQueue implements FarmQueue {
   }
 
   waitForReady(ms: number, kinds: readonly string[]): Promise<void> {
+    for (const k of kinds) {
+      const n = this.pendingWakes.get(k) ?? 0;
+      if (n > 0) {
+        this.pendingWakes.set(k, n - 1);
+        return Promise.resolve();
+      }
+    }
     // A backed-off job becomes ready at its not_before: wake then, too.
     const now = this.now();
     const next = this.store.nextReady(kinds, now);
@@ -199,6 +219,11 @@ export abstract class StoreQueue implements FarmQueue {
     return r;
   }
 
+  async turnDown(id: string, worker: string, reason: string): Promise<'retried' | 'failed' | 'gone'> {
+    if (this.store.job(id)?.worker === worker) this.store.avoid(id, worker);
+    return this.fail(id, reason, worker);
+  }
+
   async cancel(id: string): Promise<string[]> {
     const jobs = [id, ...this.store.tasks(id).map((t) => t.id)].map((j) => this.store.job(j));
     const cancelled = this.store.cancel(id, this.now());
@@ -255,7 +280,9 @@ export abstract class StoreQueue implements FarmQueue {
   }
 
   protected wake(kind: string): void {
-    this.waiters.find((w) => w.kinds.includes(kind))?.done();
+    const w = this.waiters.find((x) => x.kinds.includes(kind));
+    if (w) w.done();
+    else this.pendingWakes.set(kind, Math.min(10_000, (this.pendingWakes.get(kind) ?? 0) + 1));
   }
 }
 
@@ -263,6 +290,6 @@ export abstract class StoreQueue implements FarmQueue {
 export class EmbeddedQueue extends StoreQueue {
   protected async take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
     const now = this.now();
-    return this.store.claim(worker, kinds, now, now + this.options.leaseMs);
+    return this.store.claim(worker, kinds, now, now + this.options.leaseMs, this.options.avoidMs);
   }
 }

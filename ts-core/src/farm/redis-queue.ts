@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import { OteError } from '../errors.js';
 import { type QueueListener, type QueueOptions, StoreQueue } from './queue.js';
-import type { FarmStore, JobRow } from './store.js';
+import { type FarmStore, type JobRow, machineOf } from './store.js';
 
 export interface RedisQueueOptions {
   /** redis://[user:password@]host:port[/db] */
@@ -161,6 +161,7 @@ export class RedisQueue extends StoreQueue {
 
   protected async take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
     for (const kind of kinds) {
+      const passed = new Set<string>();
       for (;;) {
         const token = randomBytes(12).toString('hex');
         const job = await this.taker(kind).getNextJob(token, { block: false });
@@ -170,6 +171,18 @@ export class RedisQueue extends StoreQueue {
         if (row?.state === 'queued' && row.notBefore > now) {
           // Released early by a stalled check while the store still backs it off.
           await job.moveToDelayed(row.notBefore, token);
+          continue;
+        }
+        if (
+          row?.state === 'queued' &&
+          row.avoidWorkers.includes(machineOf(worker)) &&
+          now < row.notBefore + this.options.avoidMs
+        ) {
+          // This machine's work on the job was turned down: leave it to another, and look no further in this kind
+          // once it comes round again.
+          await job.moveToWait(token);
+          if (passed.has(job.id)) break;
+          passed.add(job.id);
           continue;
         }
         const started = row && this.store.start(job.id, worker, now, now + this.options.leaseMs);
@@ -185,9 +198,18 @@ export class RedisQueue extends StoreQueue {
     return undefined;
   }
 
+  /**
+   * Lock extensions and completions are not waited for: the store has already recorded the change, and a worker's
+   * request should not wait on a Redis round trip. One that fails leaves a lock to run out: the stalled check then
+   * hands the job out again, and `take` drops it, since the store no longer holds it as queued.
+   */
+  private background(p: Promise<unknown>): void {
+    p.catch(() => {});
+  }
+
   protected override async dispatchHeartbeat(id: string): Promise<void> {
     const h = this.held.get(id);
-    if (h) await h.job.extendLock(h.token, this.lockMs);
+    if (h) this.background(h.job.extendLock(h.token, this.lockMs));
   }
 
   protected override async dispatchEnded(id: string, retryAt?: number): Promise<void> {
@@ -200,13 +222,29 @@ export class RedisQueue extends StoreQueue {
       return;
     }
     if (retryAt !== undefined) await h.job.moveToDelayed(retryAt, h.token);
-    else if (this.store.job(id)?.state === 'completed') await h.job.moveToCompleted(null, h.token, false);
+    else if (this.store.job(id)?.state === 'completed') this.background(h.job.moveToCompleted(null, h.token, false));
     else await h.job.moveToFailed(new Error(this.store.job(id)?.reason ?? 'ended'), h.token, false);
   }
 
   override async close(): Promise<void> {
     await super.close();
-    await Promise.allSettled([...this.takers.values()].map((w) => w.close(true)));
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    const closed = Promise.allSettled([
+      ...[...this.takers.values()].map((w) => w.close(true)),
+      ...[...this.queues.values()].map((q) => q.close()),
+    ]);
+    // A Redis that went away first would be waited for forever: drop the connections after a while.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), 3000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (late)
+      await Promise.allSettled([
+        ...[...this.takers.values()].map((w) => w.disconnect()),
+        ...[...this.queues.values()].map((q) => q.disconnect()),
+      ]);
   }
 }

@@ -37,6 +37,15 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX jobs_task ON jobs (parent, task_index) WHERE parent IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    why: 'verification by the farm: workers a job avoids after they returned bad work, and each worker verdict count',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN avoid_workers TEXT;
+      CREATE TABLE worker_verdicts (worker TEXT PRIMARY KEY, accepted INTEGER NOT NULL DEFAULT 0,
+                                    rejected INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0);
+    `,
+  },
 ];
 
 export function migrateFarm(db: Database.Database, where: string): number {

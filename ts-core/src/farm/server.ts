@@ -50,12 +50,16 @@ import { authenticate, FarmAuthError } from './auth.js';
 import { FarmBlobs } from './blobs.js';
 import { KeyRing, loadOrCreateMasterKey } from './keys.js';
 import { defaultExecutors } from './executors.js';
-import { LocalLink } from './links.js';
+import { type FinishRequest, LocalLink } from './links.js';
 import { FarmMetrics } from './metrics.js';
 import { EmbeddedQueue, type FarmQueue, type QueueListener, type QueueOptions, type TaskRequest } from './queue.js';
+import { signProvenance } from './provenance.js';
 import { RedisQueue } from './redis-queue.js';
 import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sha256Hex } from './signing.js';
+import { ed25519Verify, loadOrCreateIdentity } from '../trust/crypto.js';
+import { type Certificate, verifyCertificate } from '../trust/certificate.js';
+import { startEmbeddedTrust } from '../trust/embedded.js';
 import { FarmStore, type JobResult, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
 import { type Executor, FarmWorker } from './worker.js';
 
@@ -70,6 +74,13 @@ export interface FarmServerOptions {
   maxUploadBytes: number;
   rateLimit: RateLimitOptions;
   queue: Partial<QueueOptions>;
+  /**
+   * Verifier nodes the farm runs (a Trust Engine and this many `ote trust node` processes on this machine; more may
+   * join it from other machines): an optimize job's results are verified by them, not by the worker that made
+   * them, and a result without a valid certificate from this farm's engine is turned down. 0: each worker verifies
+   * its own results, as `ote optimize` does (no protection against a dishonest worker). Default 3.
+   */
+  verifiers: number;
   /** redis://host:port: BullMQ on this Redis holds the queue (redis-queue.ts); absent, the embedded queue. */
   redis?: string;
   /** Key prefix of the farm's queues in that Redis (redis-queue.ts); default `ote`. */
@@ -87,6 +98,7 @@ export const FARM_SERVER_DEFAULTS: FarmServerOptions = {
   maxUploadBytes: 512 * 1024 * 1024,
   rateLimit: RATE_LIMIT_DEFAULTS,
   queue: {},
+  verifiers: 3,
 };
 
 declare module 'fastify' {
@@ -102,6 +114,8 @@ declare module 'fastify' {
 
 export interface FarmServer {
   app: FastifyInstance;
+  /** The Ed25519 public key (hex) of the farm's provenance records. */
+  farmKey: string;
   url: string;
   store: FarmStore;
   queue: FarmQueue;
@@ -161,6 +175,45 @@ function splitStatus(tasks: JobRow[]): Pick<JobStatus, 'tasks' | 'balance'> {
   };
 }
 
+/**
+ * Whether an optimize job's result stands on the farm's verification: every certificate among its artifacts was
+ * issued by this farm's engine (signatures, log proof; trust/certificate.ts) for bytes the job returned, the
+ * optimized scene has one, and none was rejected. Undefined when it stands; else the verdict on the worker's work
+ * and why.
+ */
+function checkResult(
+  artifacts: Record<string, string>,
+  engineKey: string,
+  blobs: FarmBlobs,
+): { verdict: 'rejected' | 'invalid'; reason: string } | undefined {
+  const certs = Object.keys(artifacts).filter((n) => /^certificate[A-Za-z0-9_-]*\.json$/.test(n));
+  if (artifacts['scene.glb'] && !certs.includes('certificate.json'))
+    return { verdict: 'invalid', reason: "the result has no certificate for scene.glb from the farm's verifiers" };
+  const hashes = new Set(Object.values(artifacts));
+  for (const name of certs) {
+    let cert: Certificate;
+    try {
+      cert = JSON.parse(new TextDecoder().decode(blobs.read(artifacts[name])));
+    } catch (e) {
+      return { verdict: 'invalid', reason: `${name} is not JSON: ${(e as Error).message}` };
+    }
+    const check = verifyCertificate(cert, ed25519Verify, { engineKey });
+    if (!check.ok)
+      return {
+        verdict: 'invalid',
+        reason: `${name} was not issued by this farm's engine: ${check.problems.join('; ')}`,
+      };
+    if (!hashes.has(cert.job.artifactHash))
+      return {
+        verdict: 'invalid',
+        reason: `${name} certifies bytes (${cert.job.artifactHash}) the result does not hold`,
+      };
+    if (cert.verdict !== 'accepted')
+      return { verdict: 'rejected', reason: `the farm's verifiers rejected ${name}'s artifact: ${cert.reason}` };
+  }
+  return undefined;
+}
+
 export async function startFarmServer(options: Partial<FarmServerOptions> = {}): Promise<FarmServer> {
   const o: FarmServerOptions = { ...FARM_SERVER_DEFAULTS, ...options };
   const log = o.log ?? (() => {});
@@ -191,11 +244,53 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   }
   const limiter = new RateLimiter(o.rateLimit);
   // Local workers and the worker routes drive the queue the same way.
-  const remote = new LocalLink(queue, store, blobs);
+  const identity = loadOrCreateIdentity(join(o.dataDir, 'farm-identity.pem'));
+  // The farm's own verifiers: workers submit their results to this engine, whose nodes re-render them.
+  const trust =
+    o.verifiers > 0
+      ? await startEmbeddedTrust({
+          dataDir: join(o.dataDir, 'trust'),
+          nodes: o.verifiers,
+          quorum: Math.min(3, o.verifiers),
+          serveArgs: ['--host', o.host, '--assign-timeout-ms', String(30 * 60_000)],
+        })
+      : undefined;
+  if (trust) await trust.waitForNodes(o.verifiers, 60_000);
+  /** An optimize job as a worker gets it: with this farm's engine to verify against, when the farm verifies. */
+  const forWorker = (job: JobRow): JobRow =>
+    trust && job.kind === 'optimize' && job.spec.verify !== false
+      ? { ...job, spec: { ...job.spec, engine: { url: trust.url, apiKey: trust.apiKey } } }
+      : job;
+  // A completed job (not a task) gets the farm's signed record of who produced what (provenance.ts).
+  const attest = (
+    id: string,
+    worker: string,
+    key: string | undefined,
+    end: { exitCode: number; reason?: string; result: JobResult },
+  ): FinishRequest | { turnDown: string } => {
+    const job = store.job(id);
+    const result = { ...end.result, worker, workerKey: key };
+    if (!job || job.parent || job.state !== 'running' || job.worker !== worker) return { ...end, result };
+    if (trust && job.kind === 'optimize' && job.spec.verify !== false) {
+      const turnedDown = checkResult(result.artifacts, trust.engineKey, blobs);
+      store.workerVerdict(worker, turnedDown?.verdict ?? 'accepted');
+      if (turnedDown) return { turnDown: turnedDown.reason };
+    }
+    const record = signProvenance(
+      identity,
+      job,
+      { worker, key: key ?? null, artifacts: result.artifacts, verdict: result.verdict, finished: Date.now() },
+      store.tasks(id),
+    );
+    const hash = blobs.put(new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`));
+    return { ...end, result: { ...result, artifacts: { ...result.artifacts, 'provenance.json': hash } } };
+  };
+  const remote = new LocalLink(queue, store, blobs, attest, forWorker);
   /** WebSocket followers by job: each reads the job's new events when told. */
   const live = new Map<string, Set<() => void>>();
 
-  const app = Fastify({ bodyLimit: 1024 * 1024 });
+  // On close, open connections (long polls, keep-alive) are cut rather than waited for (72 s by default).
+  const app = Fastify({ bodyLimit: 1024 * 1024, forceCloseConnections: true });
   // Signatures cover the raw bytes, so bodies are kept as received and parsed here.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     req.rawBody = body as Buffer;
@@ -284,6 +379,11 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     return metrics.registry.metrics();
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The keys to check a job's records offline: the farm's (provenance.ts) and its Trust Engine's (certificates).
+  app.get('/v1/farm-key', { schema: { hide: true } }, async () => ({
+    farmKey: identity.publicKey,
+    engineKey: trust?.engineKey ?? null,
+  }));
 
   app.put(
     '/v1/blobs/:hash',
@@ -334,13 +434,15 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       return `deadline: "${spec.deadline}" is not an ISO 8601 date-time`;
     if (spec.kind === 'simulated')
       return spec.simulatedSeconds === undefined ? 'simulatedSeconds: a simulated job needs its seconds' : undefined;
+    let quorum: number;
     try {
       const p = spec.profile ?? 'balanced';
-      if (typeof p === 'string') builtinProfile(p);
-      else resolveProfile(p, 'profile');
+      quorum = (typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, 'profile')).verification.quorum;
     } catch (e) {
       return `profile: ${(e as Error).message}`;
     }
+    if (trust && spec.verify !== false && quorum > o.verifiers)
+      return `profile: verification.quorum is ${quorum}, and this farm runs ${o.verifiers} verifier nodes (ote farm serve --verifiers N)`;
     const scene = spec.scene;
     if (!scene) return 'scene: an optimize job needs a scene ({hash, name}, uploaded with PUT /v1/blobs/:hash)';
     if (!blobs.has(scene.hash)) return `scene ${scene.hash} was not uploaded (PUT /v1/blobs/${scene.hash})`;
@@ -493,7 +595,13 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async () => ({
       workers: [
         ...workers.map((w) => ({ id: w.id, busy: w.busy, job: w.jobId ?? null, cores: cpus().length, class: 'local' })),
-        ...store.workers().map((w) => ({ ...w.info, id: w.id, busy: w.busy, seen: new Date(w.seen).toISOString() })),
+        ...store.workers().map((w) => ({
+          ...w.info,
+          id: w.id,
+          busy: w.busy,
+          seen: new Date(w.seen).toISOString(),
+          ...store.reputation(w.id),
+        })),
       ],
     }),
   );
@@ -567,8 +675,8 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
         return reply
           .code(422)
           .send({ error: 'MISSING_ARTIFACT', message: `upload these first: ${missing.map(([n]) => n).join(', ')}` });
-      const end = { exitCode: b.exitCode, reason: b.reason, result: { ...b.result, worker: b.worker } };
-      const ok = await remote.finish(b.job, b.worker, end);
+      const end = { exitCode: b.exitCode, reason: b.reason, result: b.result };
+      const ok = await remote.finish(b.job, b.worker, end, req.apiKey);
       seen(b.worker, false);
       return { ok };
     },
@@ -684,6 +792,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   return {
     app,
     url: base(),
+    farmKey: identity.publicKey,
     store,
     queue,
     keys,
@@ -694,6 +803,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       await app.close();
       await reaping;
       await queue.close();
+      await trust?.stop();
       store.close();
     },
   };

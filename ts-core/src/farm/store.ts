@@ -36,6 +36,11 @@ export interface JobSpec {
   /** An optimize job's bake: split into this many tasks; absent or 0, by its predicted time (farm/bake-tasks.ts). */
   bakeTasks?: number;
   simulatedSeconds?: number;
+  /**
+   * Added when a worker claims an optimize job on a farm that verifies (not stored): the farm's Trust Engine, which
+   * the worker submits its results to.
+   */
+  engine?: { url: string; apiKey: { id: string; secret: string } };
   /** A `bake-range` task: the covered texels [begin, end) of the bake package blob `package` (farm/bake-tasks.ts). */
   bakeRange?: { package: string; begin: number; end: number };
 }
@@ -65,6 +70,8 @@ export interface JobRow {
   parent: string | null;
   taskIndex: number | null;
   predictedSeconds: number | null;
+  /** Workers (machine ids: a worker id up to its first dot) this job avoids: their work on it was turned down. */
+  avoidWorkers: string[];
   worker: string | null;
   leaseUntil: number | null;
   exitCode: number | null;
@@ -76,8 +83,9 @@ export interface JobResult {
   /** Artifact name → content hash in the blob store. */
   artifacts: Record<string, string>;
   verdict?: string;
-  /** The worker that produced the artifacts. */
+  /** The worker that produced the artifacts, and the API key it authenticated with (absent: a local worker). */
   worker?: string;
+  workerKey?: string;
 }
 
 export type JobEvent =
@@ -114,6 +122,7 @@ interface RawJob {
   parent: string | null;
   task_index: number | null;
   predicted_seconds: number | null;
+  avoid_workers: string | null;
   worker: string | null;
   lease_until: number | null;
   exit_code: number | null;
@@ -144,12 +153,19 @@ function toJob(r: RawJob): JobRow {
     parent: r.parent,
     taskIndex: r.task_index,
     predictedSeconds: r.predicted_seconds,
+    avoidWorkers: r.avoid_workers ? JSON.parse(r.avoid_workers) : [],
     worker: r.worker,
     leaseUntil: r.lease_until,
     exitCode: r.exit_code,
     reason: r.reason,
     result: r.result ? JSON.parse(r.result) : null,
   };
+}
+
+/** The machine a worker id names: the id up to its first dot (`gpu7.2`, slot 2 of `gpu7`, and its helper `gpu7.2.h`). */
+export function machineOf(worker: string): string {
+  const dot = worker.indexOf('.');
+  return dot < 0 ? worker : worker.slice(0, dot);
 }
 
 export class FarmStore {
@@ -170,28 +186,37 @@ export class FarmStore {
     this.db.close();
   }
 
+  /** Prepared once per statement text: preparing costs more than running on the hot paths (claim, submit). */
+  private statements = new Map<string, Database.Statement>();
+  private sql(text: string): Database.Statement {
+    let s = this.statements.get(text);
+    if (!s) {
+      s = this.db.prepare(text);
+      this.statements.set(text, s);
+    }
+    return s;
+  }
+
   // ---- keys -----------------------------------------------------------------------------------------------------
   addKey(k: KeyRow): void {
-    this.db
-      .prepare(
-        'INSERT INTO api_keys (id, name, scopes, secret_sha256, sealed_secret, created, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(k.id, k.name, k.scopes.join(','), k.secretSha256, k.sealedSecret, k.created, k.revoked);
+    this.sql(
+      'INSERT INTO api_keys (id, name, scopes, secret_sha256, sealed_secret, created, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(k.id, k.name, k.scopes.join(','), k.secretSha256, k.sealedSecret, k.created, k.revoked);
   }
 
   key(id: string): KeyRow | undefined {
-    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Record<string, never> | undefined;
+    const r = this.sql('SELECT * FROM api_keys WHERE id = ?').get(id) as Record<string, never> | undefined;
     return r && this.toKey(r);
   }
 
   keys(): KeyRow[] {
-    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created').all() as Record<string, never>[]).map((r) =>
+    return (this.sql('SELECT * FROM api_keys ORDER BY created').all() as Record<string, never>[]).map((r) =>
       this.toKey(r),
     );
   }
 
   revokeKey(id: string, now: number): boolean {
-    return this.db.prepare('UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL').run(now, id).changes > 0;
+    return this.sql('UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL').run(now, id).changes > 0;
   }
 
   private toKey(r: Record<string, never>): KeyRow {
@@ -214,12 +239,10 @@ export class FarmStore {
    */
   useNonce(key: string, nonce: string, ts: number, forgetBefore: number): boolean {
     if (forgetBefore - this.lastPrune > 1000) {
-      this.db.prepare('DELETE FROM nonces WHERE ts < ?').run(forgetBefore);
+      this.sql('DELETE FROM nonces WHERE ts < ?').run(forgetBefore);
       this.lastPrune = forgetBefore;
     }
-    return (
-      this.db.prepare('INSERT OR IGNORE INTO nonces (key, nonce, ts) VALUES (?, ?, ?)').run(key, nonce, ts).changes > 0
-    );
+    return this.sql('INSERT OR IGNORE INTO nonces (key, nonce, ts) VALUES (?, ?, ?)').run(key, nonce, ts).changes > 0;
   }
 
   // ---- jobs -----------------------------------------------------------------------------------------------------
@@ -236,40 +259,38 @@ export class FarmStore {
     task?: { parent: string; index: number; predictedSeconds?: number };
   }): JobRow {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (id, key, batch, kind, spec, state, priority, deadline, created, max_attempts, not_before,
+      this.sql(
+        `INSERT INTO jobs (id, key, batch, kind, spec, state, priority, deadline, created, max_attempts, not_before,
                              parent, task_index, predicted_seconds)
            VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          j.id,
-          j.key,
-          j.batch ?? null,
-          j.kind,
-          JSON.stringify(j.spec),
-          j.priority,
-          j.deadline ?? null,
-          j.now,
-          j.maxAttempts,
-          j.now,
-          j.task?.parent ?? null,
-          j.task?.index ?? null,
-          j.task?.predictedSeconds ?? null,
-        );
+      ).run(
+        j.id,
+        j.key,
+        j.batch ?? null,
+        j.kind,
+        JSON.stringify(j.spec),
+        j.priority,
+        j.deadline ?? null,
+        j.now,
+        j.maxAttempts,
+        j.now,
+        j.task?.parent ?? null,
+        j.task?.index ?? null,
+        j.task?.predictedSeconds ?? null,
+      );
       this.appendEvent(j.id, { type: 'state', state: 'queued' }, j.now);
     })();
     return this.job(j.id)!;
   }
 
   job(id: string): JobRow | undefined {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as RawJob | undefined;
+    const r = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as RawJob | undefined;
     return r && toJob(r);
   }
 
   jobsByState(): Record<JobState, number> {
     const out: Record<JobState, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
+    for (const r of this.sql('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
       state: JobState;
       n: number;
     }[])
@@ -281,14 +302,16 @@ export class FarmStore {
    * Leases the most urgent ready job to `worker` until `leaseUntil`: highest priority, then earliest deadline, then
    * oldest. Undefined when none is ready.
    */
-  claim(worker: string, kinds: readonly string[], now: number, leaseUntil: number): JobRow | undefined {
+  claim(worker: string, kinds: readonly string[], now: number, leaseUntil: number, avoidForMs = 0): JobRow | undefined {
     return this.db.transaction(() => {
-      const r = this.db
-        .prepare(
-          `SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? AND kind IN (SELECT value FROM json_each(?))
+      // A job avoids the machines whose work on it was turned down, for avoidForMs after it was queued again: then
+      // any worker may take it, so a farm of one machine still ends it.
+      const r = this.sql(
+        `SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? AND kind IN (SELECT value FROM json_each(?))
+           AND (avoid_workers IS NULL OR not_before + ? <= ?
+                OR NOT EXISTS (SELECT 1 FROM json_each(avoid_workers) WHERE value = ?))
            ORDER BY priority DESC, deadline IS NULL, deadline, created LIMIT 1`,
-        )
-        .get(now, JSON.stringify(kinds)) as { id: string } | undefined;
+      ).get(now, JSON.stringify(kinds), avoidForMs, now, machineOf(worker)) as { id: string } | undefined;
       return r && this.start(r.id, worker, now, leaseUntil);
     })();
   }
@@ -299,13 +322,11 @@ export class FarmStore {
    */
   start(id: string, worker: string, now: number, leaseUntil: number): JobRow | undefined {
     return this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
+      const changed = this.sql(
+        `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
            started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL
            WHERE id = ? AND state = 'queued'`,
-        )
-        .run(worker, leaseUntil, now, now, id).changes;
+      ).run(worker, leaseUntil, now, now, id).changes;
       if (!changed) return undefined;
       const job = this.job(id)!;
       this.appendEvent(id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
@@ -315,14 +336,12 @@ export class FarmStore {
 
   /** A job's tasks, by index. */
   tasks(parent: string): JobRow[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE parent = ? ORDER BY task_index').all(parent) as RawJob[]).map(
-      toJob,
-    );
+    return (this.sql('SELECT * FROM jobs WHERE parent = ? ORDER BY task_index').all(parent) as RawJob[]).map(toJob);
   }
 
   /** Task `index` of `parent`, if it was made (by this attempt of the parent or an earlier one). */
   task(parent: string, index: number): JobRow | undefined {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE parent = ? AND task_index = ?').get(parent, index) as
+    const r = this.sql('SELECT * FROM jobs WHERE parent = ? AND task_index = ?').get(parent, index) as
       | RawJob
       | undefined;
     return r && toJob(r);
@@ -368,23 +387,25 @@ export class FarmStore {
 
   /** Every queued job (a distributed queue checks at start that it holds each). */
   queuedJobs(): JobRow[] {
-    return (this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued'`).all() as RawJob[]).map(toJob);
+    return (this.sql(`SELECT * FROM jobs WHERE state = 'queued'`).all() as RawJob[]).map(toJob);
   }
 
   /** Extends a lease; false when the job is no longer this worker's running job (cancelled, or reassigned). */
   heartbeat(id: string, worker: string, leaseUntil: number): boolean {
     return (
-      this.db
-        .prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND state = 'running'`)
-        .run(leaseUntil, id, worker).changes > 0
+      this.sql(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND state = 'running'`).run(
+        leaseUntil,
+        id,
+        worker,
+      ).changes > 0
     );
   }
 
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds: number | undefined, now: number) {
     this.db.transaction(() => {
-      const changed = this.db
-        .prepare(`UPDATE jobs SET stage = ?, progress = ?, eta = ? WHERE id = ? AND worker = ? AND state = 'running'`)
-        .run(stage, fraction, etaSeconds ?? null, id, worker).changes;
+      const changed = this.sql(
+        `UPDATE jobs SET stage = ?, progress = ?, eta = ? WHERE id = ? AND worker = ? AND state = 'running'`,
+      ).run(stage, fraction, etaSeconds ?? null, id, worker).changes;
       if (changed) this.appendEvent(id, { type: 'progress', stage, fraction, etaSeconds }, now);
     })();
   }
@@ -401,22 +422,20 @@ export class FarmStore {
     now: number,
   ): boolean {
     return this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE jobs SET state = ?, finished = ?, exit_code = ?, reason = ?, result = ?, lease_until = NULL,
+      const changed = this.sql(
+        `UPDATE jobs SET state = ?, finished = ?, exit_code = ?, reason = ?, result = ?, lease_until = NULL,
            progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
            WHERE id = ? AND worker = ? AND state = 'running'`,
-        )
-        .run(
-          end.state,
-          now,
-          end.exitCode ?? null,
-          end.reason ?? null,
-          end.result ? JSON.stringify(end.result) : null,
-          end.state,
-          id,
-          worker,
-        ).changes;
+      ).run(
+        end.state,
+        now,
+        end.exitCode ?? null,
+        end.reason ?? null,
+        end.result ? JSON.stringify(end.result) : null,
+        end.state,
+        id,
+        worker,
+      ).changes;
       if (changed)
         this.appendEvent(id, { type: 'end', state: end.state, exitCode: end.exitCode, reason: end.reason }, now);
       return changed > 0;
@@ -439,15 +458,18 @@ export class FarmStore {
       if (j?.state !== 'running' || (worker !== undefined && j.worker !== worker)) return 'gone';
       if (j.attempts >= j.maxAttempts) {
         const why = `failed on every attempt (${j.attempts}); last: ${reason}`;
-        this.db
-          .prepare(`UPDATE jobs SET state = 'failed', finished = ?, reason = ?, lease_until = NULL WHERE id = ?`)
-          .run(now, why, id);
+        this.sql(`UPDATE jobs SET state = 'failed', finished = ?, reason = ?, lease_until = NULL WHERE id = ?`).run(
+          now,
+          why,
+          id,
+        );
         this.appendEvent(id, { type: 'end', state: 'failed', reason: why }, now);
         return 'failed';
       }
-      this.db
-        .prepare(`UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, not_before = ? WHERE id = ?`)
-        .run(notBefore, id);
+      this.sql(`UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, not_before = ? WHERE id = ?`).run(
+        notBefore,
+        id,
+      );
       this.appendEvent(id, { type: 'state', state: 'queued', attempt: j.attempts, reason }, now);
       return 'retried';
     })();
@@ -455,20 +477,16 @@ export class FarmStore {
 
   /** When the next backed-off job of one of `kinds` becomes ready, if one is waiting past `now`. */
   nextReady(kinds: readonly string[], now: number): number | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued' AND not_before > ?
+    const r = this.sql(
+      `SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued' AND not_before > ?
          AND kind IN (SELECT value FROM json_each(?))`,
-      )
-      .get(now, JSON.stringify(kinds)) as { t: number | null };
+    ).get(now, JSON.stringify(kinds)) as { t: number | null };
     return r.t ?? undefined;
   }
 
   /** Running jobs whose lease ran out (their worker died or hangs). */
   expiredLeases(now: number): JobRow[] {
-    return (this.db.prepare(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`).all(now) as RawJob[]).map(
-      toJob,
-    );
+    return (this.sql(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`).all(now) as RawJob[]).map(toJob);
   }
 
   /**
@@ -477,7 +495,7 @@ export class FarmStore {
    */
   cancel(id: string, now: number, reason = 'cancelled by request'): string[] {
     return this.db.transaction(() => {
-      const stop = this.db.prepare(
+      const stop = this.sql(
         `UPDATE jobs SET state = 'cancelled', finished = ?, reason = ?, lease_until = NULL
          WHERE id = ? AND state IN ('queued', 'running')`,
       );
@@ -495,7 +513,7 @@ export class FarmStore {
 
   events(id: string, after = 0): StoredEvent[] {
     return (
-      this.db.prepare('SELECT seq, ts, data FROM events WHERE job = ? AND seq > ? ORDER BY seq').all(id, after) as {
+      this.sql('SELECT seq, ts, data FROM events WHERE job = ? AND seq > ? ORDER BY seq').all(id, after) as {
         seq: number;
         ts: number;
         data: string;
@@ -505,14 +523,17 @@ export class FarmStore {
 
   /** Inside a transaction: the job's next event. */
   private appendEvent(id: string, event: JobEvent, now: number): void {
-    const { last_seq } = this.db.prepare('SELECT last_seq FROM jobs WHERE id = ?').get(id) as { last_seq: number };
-    this.db.prepare('UPDATE jobs SET last_seq = ? WHERE id = ?').run(last_seq + 1, id);
+    const { last_seq } = this.sql('SELECT last_seq FROM jobs WHERE id = ?').get(id) as { last_seq: number };
+    this.sql('UPDATE jobs SET last_seq = ? WHERE id = ?').run(last_seq + 1, id);
     // Announced once the synchronous transaction is over; a rolled-back one only costs its followers an empty read.
     if (!this.pending.size) queueMicrotask(() => this.announce());
     this.pending.add(id);
-    this.db
-      .prepare('INSERT INTO events (job, seq, ts, data) VALUES (?, ?, ?, ?)')
-      .run(id, last_seq + 1, now, JSON.stringify(event));
+    this.sql('INSERT INTO events (job, seq, ts, data) VALUES (?, ?, ?, ?)').run(
+      id,
+      last_seq + 1,
+      now,
+      JSON.stringify(event),
+    );
   }
 
   private announce(): void {
@@ -523,21 +544,57 @@ export class FarmStore {
 
   // ---- workers ----------------------------------------------------------------------------------------------------
   workerSeen(id: string, info: Record<string, unknown>, busy: boolean, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO workers (id, info, seen, busy) VALUES (?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO workers (id, info, seen, busy) VALUES (?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET info = excluded.info, seen = excluded.seen, busy = excluded.busy`,
-      )
-      .run(id, JSON.stringify(info), now, busy ? 1 : 0);
+    ).run(id, JSON.stringify(info), now, busy ? 1 : 0);
   }
 
   /** Marks a registered worker seen now (and busy or idle); unknown ids are ignored. */
   touchWorker(id: string, busy: boolean, now: number): void {
-    this.db.prepare('UPDATE workers SET seen = ?, busy = ? WHERE id = ?').run(now, busy ? 1 : 0, id);
+    this.sql('UPDATE workers SET seen = ?, busy = ? WHERE id = ?').run(now, busy ? 1 : 0, id);
+  }
+
+  /** Adds `worker`'s machine to the machines job `id` avoids. */
+  avoid(id: string, worker: string): void {
+    const j = this.job(id);
+    if (!j) return;
+    const m = machineOf(worker);
+    if (!j.avoidWorkers.includes(m))
+      this.sql('UPDATE jobs SET avoid_workers = ? WHERE id = ?').run(JSON.stringify([...j.avoidWorkers, m]), id);
+  }
+
+  /**
+   * Counts a verdict on work a machine returned: accepted and rejected by the farm's verifier nodes, or invalid (no
+   * certificate, a certificate the farm did not issue, or one for other bytes).
+   */
+  workerVerdict(worker: string, verdict: 'accepted' | 'rejected' | 'invalid'): void {
+    this.sql(
+      `INSERT INTO worker_verdicts (worker, ${verdict}) VALUES (?, 1)
+       ON CONFLICT (worker) DO UPDATE SET ${verdict} = ${verdict} + 1`,
+    ).run(machineOf(worker));
+  }
+
+  /**
+   * A machine's standing: verdicts on its work, and its reputation, (accepted + 1) / (accepted + 4 × (rejected +
+   * invalid) + 2): 0.5 with no history, near 1 for a record of accepted work, and each turned-down result weighs
+   * as four accepted ones, so a machine that cheats now and then sinks.
+   */
+  reputation(worker: string): { accepted: number; rejected: number; invalid: number; reputation: number } {
+    const r = (this.sql('SELECT * FROM worker_verdicts WHERE worker = ?').get(machineOf(worker)) as
+      | { accepted: number; rejected: number; invalid: number }
+      | undefined) ?? { accepted: 0, rejected: 0, invalid: 0 };
+    const bad = r.rejected + r.invalid;
+    return {
+      accepted: r.accepted,
+      rejected: r.rejected,
+      invalid: r.invalid,
+      reputation: (r.accepted + 1) / (r.accepted + 4 * bad + 2),
+    };
   }
 
   workers(): { id: string; info: Record<string, unknown>; seen: number; busy: boolean }[] {
-    return (this.db.prepare('SELECT * FROM workers ORDER BY id').all() as Record<string, never>[]).map((r) => ({
+    return (this.sql('SELECT * FROM workers ORDER BY id').all() as Record<string, never>[]).map((r) => ({
       id: r.id,
       info: JSON.parse(r.info),
       seen: r.seen,

@@ -4,7 +4,7 @@
  * one terminal state, cancellation, a malformed upload refused beside jobs that finish, artifacts, /metrics and the
  * OpenAPI document, and jobs that survive a server restart; each with both queues, the embedded one and BullMQ on a
  * real Redis (a redis-server of the test's own on a loopback port). Workers run a fake executor (simulated work), so this
- * tests the farm, not the optimizer; test/farm/optimize-job.test.ts runs a real `ote optimize` job.
+ * tests the farm, not the optimizer; test/farm/bake-split.test.ts runs real optimize jobs.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,9 @@ import { simulatedExecutor } from '../../src/farm/executors.js';
 import type { Executor, ExecutorResult } from '../../src/farm/worker.js';
 import { type FarmServer, startFarmServer } from '../../src/farm/server.js';
 import { spawnRedis } from '../../src/farm/processes.js';
+import { type Provenance, verifyProvenance } from '../../src/farm/provenance.js';
 import { signRequest } from '../../src/farm/signing.js';
+import { sha256Hex } from '../../src/trust/bytes.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -79,6 +81,7 @@ function farmSuite(name: string, redis?: string) {
       dataDir,
       port: 0,
       workers: 2,
+      verifiers: 0,
       redis,
       executors: { optimize: fake(stepMs), simulated: simulatedExecutor },
       ...extra,
@@ -203,7 +206,22 @@ function farmSuite(name: string, redis?: string) {
       const mean = done.tasks!.reduce((x, t) => x + t.seconds!, 0) / SPLIT.length;
       assert.ok(Math.abs(done.balance! - Math.max(...done.tasks!.map((t) => t.seconds!)) / mean) < 1e-9);
       assert.ok(done.balance! > 1.3, 'unequal tasks: the balance shows it');
-      const summary = JSON.parse(new TextDecoder().decode(await c.artifact(a.id, 'tasks.json')));
+      // The farm's signed record names the job's worker and each task's; altered, it no longer verifies.
+      const record = JSON.parse(new TextDecoder().decode(await c.artifact(a.id, 'provenance.json'))) as Provenance;
+      assert.equal(verifyProvenance(record, { farmKey: farm.farmKey }), { ok: true, problems: [] });
+      assert.is(record.producedBy.worker, 'local-1');
+      assert.equal(
+        record.tasks.map((t) => [t.index, t.worker]),
+        SPLIT.map((_, i) => [i, 'local-1.h']),
+      );
+      assert.equal(record.scene, { name: 'split.glb', sha256: sha256Hex(glb) });
+      const tasksJson = await c.artifact(a.id, 'tasks.json');
+      assert.equal(verifyProvenance(record, { files: { 'tasks.json': sha256Hex(tasksJson) } }).ok, true);
+      assert.equal(verifyProvenance(record, { files: { 'tasks.json': sha256Hex(new Uint8Array(1)) } }).ok, false);
+      const forged = { ...record, producedBy: { ...record.producedBy, worker: 'someone-else' } };
+      assert.match(verifyProvenance(forged).problems.join(), /signature does not match/);
+      assert.match(verifyProvenance(record, { farmKey: 'ab'.repeat(32) }).problems.join(), /not the expected/);
+      const summary = JSON.parse(new TextDecoder().decode(tasksJson));
       assert.equal(
         summary.map((t: { index: number }) => t.index),
         [0, 1, 2, 3],

@@ -5,30 +5,59 @@
  * `ote farm worker` process that shares nothing with the server but HTTP: the bake package and each part travel as
  * blobs, as they would between machines.
  */
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FarmClient } from '../../src/farm/client.js';
 import { spawnWorker } from '../../src/farm/processes.js';
 import { startFarmServer } from '../../src/farm/server.js';
-import { sharedScenesDir, tempDir } from '../helpers.js';
+import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
 
-const glb = readFileSync(join(sharedScenesDir, 'cornell_box', 'CornellBox-Original.glb'));
+const scenePath = join(sharedScenesDir, 'cornell_box', 'CornellBox-Original.glb');
+const glb = readFileSync(scenePath);
+const execFileP = promisify(execFile);
 
 test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives, byte for byte', async () => {
   const dataDir = tempDir('ote-farm-bake-');
-  const farm = await startFarmServer({ dataDir, port: 0, workers: 0 });
+  const farm = await startFarmServer({ dataDir, port: 0, workers: 0, verifiers: 0 });
   const worker = spawnWorker(farm.url, farm.keys.create(['work']), 'remote', 2, 'optimize,bake-range');
   try {
-    const c = new FarmClient(farm.url, farm.keys.create(['submit', 'read']));
-    const opts = { profile: 'economy', verify: false };
-    const split = await c.submit({ data: glb, name: 'cornell.glb' }, { ...opts, bakeTasks: 3 });
-    const whole = await c.submit({ data: glb, name: 'cornell.glb' }, { ...opts, bakeTasks: 1 });
-    const [a, b] = [await c.follow(split.id), await c.follow(whole.id)];
+    const key = farm.keys.create(['submit', 'read', 'cancel']);
+    const c = new FarmClient(farm.url, key);
+    const split = await c.submit(
+      { data: glb, name: 'cornell.glb' },
+      { profile: 'economy', verify: false, bakeTasks: 3 },
+    );
+    // The one-piece job through the CLI, as the editor plugins submit: outputs written to a folder, and the
+    // progress and result lines `ote optimize --json` gives.
+    const out = join(dataDir, 'out');
+    const cli = execFileP(process.execPath, [
+      oteBin,
+      ...['farm', 'submit', scenePath, '--server', farm.url, '--api-key', `${key.id}:${key.secret}`],
+      ...['--profile', 'economy', '--no-verify', '--bake-tasks', '1', '--wait', '--json', '-o', out],
+    ]);
+    const a = await c.follow(split.id);
     assert.is(a.state, 'completed', a.reason);
-    assert.is(b.state, 'completed', b.reason);
+    const { stdout, stderr } = await cli;
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    assert.is(result.type, 'result');
+    assert.is(result.state, 'completed');
+    assert.is(result.exitCode, 0);
+    assert.ok(result.outputs.includes('scene.glb') && result.outputs.includes('report.json'), stdout);
+    assert.is(result.report, join(out, 'report.html'));
+    const progress = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'progress');
+    assert.ok(
+      progress.some((e) => e.stage === 'bake'),
+      stderr.slice(0, 500),
+    );
+    const whole = { id: result.job as string };
     const s = await c.job(split.id);
     assert.is(s.tasks?.length, 3);
     for (const t of s.tasks!) {
@@ -39,9 +68,15 @@ test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives,
     }
     assert.ok(s.balance! >= 1, String(s.balance));
     assert.is((await c.job(whole.id)).tasks, undefined, 'a bake of one task is traced in place');
-    const [sceneA, sceneB] = [await c.artifact(split.id, 'scene.glb'), await c.artifact(whole.id, 'scene.glb')];
+    const [sceneA, sceneB] = [await c.artifact(split.id, 'scene.glb'), readFileSync(join(out, 'scene.glb'))];
     assert.ok(sceneA.length > 10_000);
     assert.ok(Buffer.from(sceneA).equals(Buffer.from(sceneB)), 'the split bake must equal the one-piece bake');
+    // The farm's record of who produced what, checked offline as a user would, against the files and the farm's key.
+    const check = await execFileP(process.execPath, [
+      oteBin,
+      ...['farm', 'verify-provenance', join(out, 'provenance.json'), '--dir', out, '--farm-key', farm.farmKey],
+    ]);
+    assert.match(check.stdout, /valid; job job_[0-9a-f]+ produced by remote\.\d; \d+ files match/);
     console.log(
       `  split bake: tasks ${s.tasks!.map((t) => `${t.seconds!.toFixed(2)} s (predicted ${t.predictedSeconds!.toFixed(2)})`).join(', ')}; balance ${s.balance!.toFixed(2)}`,
     );

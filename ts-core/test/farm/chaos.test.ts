@@ -22,7 +22,7 @@ for (const backend of ['embedded', 'BullMQ/Redis'] as const)
   test(`${backend}: 200 jobs survive SIGKILLed workers and a SIGKILLed server: each ends once, completed`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ote-farm-chaos-'));
     const redis = backend === 'embedded' ? undefined : await spawnRedis(dataDir);
-    const flags = ['--lease-ms', '1000', '--max-attempts', '8', '--rate-limit', '5000'];
+    const flags = ['--lease-ms', '1000', '--max-attempts', '8', '--rate-limit', '5000', '--verifiers', '0'];
     const startServer = (port: number) => spawnServer(dataDir, port, redis ? [...flags, '--redis', redis.url] : flags);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;

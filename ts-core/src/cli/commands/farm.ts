@@ -1,16 +1,21 @@
 /**
  * `ote farm serve | keys | submit | status | cancel | workers`: the farm (ts-core/src/farm) from the command line.
  * serve prints one JSON line {"event":"listening",...} on stdout when ready (with --json). `submit --wait` follows
- * the job and exits with the code `ote optimize` would have (a failed job: 1 with its reason; cancelled: 130).
+ * the job and exits with the code `ote optimize` would have (a failed job: 1 with its reason; cancelled: 130); with
+ * `-o DIR` it writes the job's outputs there, and with --json it speaks as `ote optimize --json` does (progress as
+ * JSON lines on stderr, one `result` line on stdout), so the editor plugins run either.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { FarmClient, FarmHttpError } from '../../farm/client.js';
 import { defaultExecutors } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
 import { HttpLink } from '../../farm/links.js';
+import { type Provenance, verifyProvenance } from '../../farm/provenance.js';
 import { QUEUE_DEFAULTS } from '../../farm/queue.js';
 import { FarmWorker } from '../../farm/worker.js';
 import { nativeInfo } from '../../native/addon.js';
@@ -20,15 +25,16 @@ import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
-const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
 ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,simulated] [--region R] [--class C] [--scratch DIR]
-ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--no-verify] [--wait]
+ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
 ote farm workers --server URL --api-key ID:SECRET
+ote farm verify-provenance provenance.json [--farm-key HEX] [--dir DIR] [--json]
 (--api-key may come from OTE_FARM_API_KEY)`;
 
 async function serve(argv: string[], ctx: CommandContext): Promise<number> {
@@ -43,6 +49,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     'max-attempts': { type: 'string' },
     redis: { type: 'string' },
     'redis-prefix': { type: 'string' },
+    verifiers: { type: 'string' },
     json: { type: 'boolean' },
   });
   const d = FARM_SERVER_DEFAULTS;
@@ -58,6 +65,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     rateLimit: { perSecond, burst: 2 * perSecond },
     redis: values.redis,
     redisPrefix: values['redis-prefix'],
+    verifiers: numberFlag(values.verifiers, 'verifiers', d.verifiers, { int: true, min: 0, max: 64 }),
     queue: {
       leaseMs: numberFlag(values['lease-ms'], 'lease-ms', q.leaseMs, { int: true, min: 100 }),
       maxAttempts: numberFlag(values['max-attempts'], 'max-attempts', q.maxAttempts, { int: true, min: 1, max: 100 }),
@@ -66,8 +74,8 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   });
   ctx.stdout(
     values.json
-      ? `${JSON.stringify({ event: 'listening', url: farm.url, dataDir: values.data ?? d.dataDir, workers: farm.workers.length })}\n`
-      : `farm listening on ${farm.url}\n`,
+      ? `${JSON.stringify({ event: 'listening', url: farm.url, dataDir: values.data ?? d.dataDir, workers: farm.workers.length, farmKey: farm.farmKey })}\n`
+      : `farm listening on ${farm.url} (provenance key ${farm.farmKey})\n`,
   );
   await waitForAbort(ctx.signal);
   await farm.close();
@@ -216,6 +224,7 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
     'bake-tasks': { type: 'string' },
     'no-verify': { type: 'boolean' },
     wait: { type: 'boolean' },
+    out: { type: 'string', short: 'o' },
     json: { type: 'boolean' },
   });
   const file = requirePositional(positionals, 0, 'the scene file (.glb, or a self-contained .gltf)');
@@ -258,19 +267,71 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
     return EXIT.OK;
   }
   ctx.signal.addEventListener('abort', () => void c.cancel(job.id).catch(() => {}), { once: true });
+  // Progress on stderr, as `ote optimize` gives it (JSON lines with --json), so a caller of one reads the other.
   const end = await c.follow(job.id, (e) => {
-    if (values.json) ctx.stdout(`${JSON.stringify(e)}\n`);
-    else if (e.type === 'progress')
+    if (values.json) {
+      if (e.type === 'progress' || e.type === 'log' || e.type === 'state') ctx.stderr(`${JSON.stringify(e)}\n`);
+    } else if (e.type === 'progress')
       ctx.stderr(
         `${job.id} ${e.stage} ${(100 * (e.fraction ?? 0)).toFixed(0)}%${e.etaSeconds !== undefined ? `, ETA ${e.etaSeconds} s` : ''}\n`,
       );
     else if (e.type === 'state') ctx.stderr(`${job.id} ${e.state}${e.reason ? `: ${e.reason}` : ''}\n`);
   });
-  if (!values.json)
+  // The artifacts, where `ote optimize -o` would have written them (each written aside and renamed into place).
+  const outputs: string[] = [];
+  if (values.out && end.state === 'completed') {
+    const done = await c.job(job.id);
+    for (const name of Object.keys(done.artifacts)) {
+      // A name from the server is a plain file name, never a path out of DIR.
+      if (!/^[A-Za-z0-9._-]{1,200}$/.test(name) || name.startsWith('.'))
+        throw new UsageError(`the farm returned an artifact named "${name}", which is not a plain file name`);
+      await writeFileAtomic(join(values.out, name), await c.artifact(job.id, name));
+      outputs.push(name);
+    }
+  }
+  const report = outputs.includes('report.html') ? resolve(join(values.out!, 'report.html')) : undefined;
+  if (values.json)
     ctx.stdout(
-      `${job.id} ${end.state}${end.exitCode !== undefined ? ` exit ${end.exitCode}` : ''}${end.reason ? `: ${end.reason}` : ''}\n`,
+      `${JSON.stringify({ type: 'result', job: job.id, state: end.state, exitCode: end.exitCode ?? null, reason: end.reason, report, outputs })}\n`,
+    );
+  else
+    ctx.stdout(
+      `${job.id} ${end.state}${end.exitCode !== undefined ? ` exit ${end.exitCode}` : ''}${end.reason ? `: ${end.reason}` : ''}${outputs.length ? `\noutputs: ${outputs.join(', ')} in ${values.out}` : ''}\n`,
     );
   return exitFor(end.state, end.exitCode);
+}
+
+/**
+ * Checks a job's provenance.json offline: its signature (against --farm-key, the key you trust; the farm serves it
+ * at /v1/farm-key) and, with --dir, that every artifact file there has the SHA-256 the record gives.
+ */
+function verifyProvenanceFile(argv: string[], ctx: CommandContext): number {
+  const { values, positionals } = parse(argv, {
+    dir: { type: 'string' },
+    'farm-key': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const file = requirePositional(positionals, 0, 'the provenance.json file');
+  let record: Provenance;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as Error).message}`);
+  }
+  const files: Record<string, string> = {};
+  if (values.dir)
+    for (const name of Object.keys(record.artifacts ?? {})) {
+      const path = join(values.dir, name);
+      if (existsSync(path)) files[name] = createHash('sha256').update(readFileSync(path)).digest('hex');
+    }
+  const check = verifyProvenance(record, { farmKey: values['farm-key'], files: values.dir ? files : undefined });
+  if (values.json) ctx.stdout(`${JSON.stringify({ ...check, checkedFiles: Object.keys(files) })}\n`);
+  else if (check.ok)
+    ctx.stdout(
+      `${file}: valid; job ${record.job.id} produced by ${record.producedBy.worker}${record.tasks.length ? ` with ${record.tasks.length} tasks on ${[...new Set(record.tasks.map((t) => t.worker))].join(', ')}` : ''}${values.dir ? `; ${Object.keys(files).length} files match` : ''}${values['farm-key'] ? '' : " (signature checked against the key in the record: pass --farm-key to check it is your farm's)"}\n`,
+    );
+  else ctx.stdout(`${file}: INVALID\n${check.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  return check.ok ? EXIT.OK : EXIT.VERIFICATION_REJECTED;
 }
 
 async function simple(action: 'status' | 'cancel' | 'workers', argv: string[], ctx: CommandContext): Promise<number> {
@@ -288,7 +349,8 @@ async function simple(action: 'status' | 'cancel' | 'workers', argv: string[], c
 
 export const farmCommand: Command = {
   name: 'farm',
-  summary: 'run optimize jobs on a farm of workers: serve, keys, worker, submit, status, cancel, workers',
+  summary:
+    'run optimize jobs on a farm of workers: serve, keys, worker, submit, status, cancel, workers, verify-provenance',
   usage: USAGE,
   async run(argv, ctx) {
     const [action, ...rest] = argv;
@@ -302,6 +364,8 @@ export const farmCommand: Command = {
           return await worker(rest, ctx);
         case 'submit':
           return await submit(rest, ctx);
+        case 'verify-provenance':
+          return verifyProvenanceFile(rest, ctx);
         case 'status':
         case 'cancel':
         case 'workers':
