@@ -631,6 +631,15 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const { worker, kinds, waitMs } = req.body as { worker: string; kinds: string[]; waitMs: number };
       const job = await remote.claim(worker, kinds, waitMs);
       seen(worker, !!job);
+      // A farm serving on every interface (--host 0.0.0.0) gives its engine's address as the worker reached it.
+      const engine = job?.spec.engine;
+      if (engine) {
+        const u = new URL(engine.url);
+        if (['0.0.0.0', '[::]'].includes(u.hostname) && req.hostname) {
+          u.hostname = req.hostname;
+          return { job: { ...job, spec: { ...job.spec, engine: { ...engine, url: u.toString() } } } };
+        }
+      }
       return { job: job ?? null };
     },
   );
