@@ -236,10 +236,7 @@ export abstract class StoreQueue implements FarmQueue {
   }
 
   async addTasks(parent: string, worker: string, tasks: readonly TaskRequest[]): Promise<JobRow[]> {
-    const p = this.store.job(parent);
-    if (p?.state !== 'running' || p.worker !== worker)
-      throw new Error(`job ${parent} is not running on worker ${worker}; it cannot add tasks`);
-    // All in the store first, in one go: a cancel that comes meanwhile then finds every task to stop.
+    // All in the store first (it refuses a parent that is not `worker`'s running job), in one go: a cancel that comes meanwhile then finds every task to stop.
     const made = this.store.addTasks(
       parent,
       worker,

@@ -60,7 +60,15 @@ import { sha256Hex } from './signing.js';
 import { ed25519Verify, loadOrCreateIdentity } from '../trust/crypto.js';
 import { type Certificate, verifyCertificate } from '../trust/certificate.js';
 import { startEmbeddedTrust } from '../trust/embedded.js';
-import { FarmStore, type JobResult, type JobRow, type JobSpec, type Scope, TERMINAL_STATES } from './store.js';
+import {
+  attemptSeconds,
+  FarmStore,
+  type JobResult,
+  type JobRow,
+  type JobSpec,
+  type Scope,
+  TERMINAL_STATES,
+} from './store.js';
 import { type Executor, FarmWorker } from './worker.js';
 
 export interface FarmServerOptions {
@@ -126,10 +134,6 @@ export interface FarmServer {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-/** A task's wall time: its last attempt's, once it has ended. */
-const taskSeconds = (t: JobRow) =>
-  t.finished !== null && t.attemptStarted !== null ? Math.max(0, t.finished - t.attemptStarted) / 1000 : null;
-
 function status(job: JobRow, base: string, tasks: JobRow[] = []): JobStatus {
   const artifacts: Record<string, string> = {};
   for (const name of Object.keys(job.result?.artifacts ?? {}))
@@ -157,7 +161,7 @@ function status(job: JobRow, base: string, tasks: JobRow[] = []): JobStatus {
 }
 
 function splitStatus(tasks: JobRow[]): Pick<JobStatus, 'tasks' | 'balance'> {
-  const seconds = tasks.map(taskSeconds);
+  const seconds = tasks.map(attemptSeconds);
   const done = tasks.every((t) => t.state === 'completed');
   const mean = seconds.reduce<number>((a, b) => a + (b ?? 0), 0) / tasks.length;
   return {
@@ -256,9 +260,11 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
         })
       : undefined;
   if (trust) await trust.waitForNodes(o.verifiers, 60_000);
+  /** An optimize job that asks to be verified: with a farm that verifies, its results are checked here. */
+  const wantsVerification = (job: JobRow) => job.kind === 'optimize' && job.spec.verify !== false;
   /** An optimize job as a worker gets it: with this farm's engine to verify against, when the farm verifies. */
   const forWorker = (job: JobRow): JobRow =>
-    trust && job.kind === 'optimize' && job.spec.verify !== false
+    trust && wantsVerification(job)
       ? { ...job, spec: { ...job.spec, engine: { url: trust.url, apiKey: trust.apiKey } } }
       : job;
   // A completed job (not a task) gets the farm's signed record of who produced what (provenance.ts).
@@ -271,7 +277,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     const job = store.job(id);
     const result = { ...end.result, worker, workerKey: key };
     if (!job || job.parent || job.state !== 'running' || job.worker !== worker) return { ...end, result };
-    if (trust && job.kind === 'optimize' && job.spec.verify !== false) {
+    if (trust && wantsVerification(job)) {
       const turnedDown = checkResult(result.artifacts, trust.engineKey, blobs);
       store.workerVerdict(worker, turnedDown?.verdict ?? 'accepted');
       if (turnedDown) return { turnDown: turnedDown.reason };
@@ -717,9 +723,11 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     },
     async (req, reply) => {
       const b = req.body as { worker: string; job: string };
-      if (store.job(b.job)?.worker !== b.worker)
-        return reply.code(409).send({ error: 'CONFLICT', message: `job ${b.job} is not worker ${b.worker}'s` });
-      return { tasks: store.tasks(b.job) };
+      try {
+        return { tasks: await remote.tasks(b.job, b.worker) };
+      } catch (e) {
+        return reply.code(409).send({ error: 'CONFLICT', message: (e as Error).message });
+      }
     },
   );
   app.post(

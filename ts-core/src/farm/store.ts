@@ -162,6 +162,11 @@ function toJob(r: RawJob): JobRow {
   };
 }
 
+/** A job's (a task's) wall time: its last attempt's, once it has ended; else null. */
+export function attemptSeconds(t: JobRow): number | null {
+  return t.finished !== null && t.attemptStarted !== null ? Math.max(0, t.finished - t.attemptStarted) / 1000 : null;
+}
+
 /** The machine a worker id names: the id up to its first dot (`gpu7.2`, slot 2 of `gpu7`, and its helper `gpu7.2.h`). */
 export function machineOf(worker: string): string {
   const dot = worker.indexOf('.');

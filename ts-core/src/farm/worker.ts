@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskRequest } from './queue.js';
-import type { JobResult, JobRow } from './store.js';
+import { attemptSeconds, type JobResult, type JobRow } from './store.js';
 
 /** A completed task of a split job: where and how long it ran, and its artifacts (name → content hash). */
 export interface TaskOutcome {
@@ -155,7 +155,7 @@ export class FarmWorker {
             index: t.taskIndex!,
             id: t.id,
             worker: t.result?.worker ?? t.worker,
-            seconds: t.finished !== null && t.attemptStarted !== null ? (t.finished - t.attemptStarted) / 1000 : null,
+            seconds: attemptSeconds(t),
             artifacts: t.result?.artifacts ?? {},
           }));
         const next = kinds.length ? await this.link.claim(helper.id, kinds, 250) : undefined;
