@@ -119,6 +119,9 @@ export class RedisQueue extends StoreQueue {
     let q = this.queues.get(kind);
     if (!q) {
       q = new Queue(`farm-${kind}`, { connection: this.connection, prefix: this.prefix });
+      // BullMQ emits connection errors as events: unheard, one (a connection closed under a pending call) would
+      // end the process. The calls that failed reject on their own; the client reconnects.
+      q.on('error', () => {});
       this.queues.set(kind, q);
     }
     return q;
@@ -136,6 +139,7 @@ export class RedisQueue extends StoreQueue {
         // The store counts attempts; a stall must never fail a job in BullMQ on its own.
         maxStalledCount: 1_000_000,
       });
+      w.on('error', () => {});
       // Takes back jobs whose lock ran out (a server killed while it held them).
       void w.startStalledCheckTimer().catch(() => {});
       this.takers.set(kind, w);
