@@ -5,6 +5,7 @@
 // See ts-core/src/native/bake.ts.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -329,7 +330,9 @@ Napi::Value RenderReference(const Napi::CallbackInfo& info) {
   auto pages = std::make_shared<std::vector<float*>>();
   if (mode == ote::ReferenceMode::Lightmapped) *pages = page_arrays<float>(out_obj, fn, "pages", *j, 4);
   float* rgba = typed_field<float>(out_obj, fn, "outputs", "rgba", n);
-  expect_length(env, fn, "outputs.rgba", n, 4ull * v->width * v->height);
+  const uint32_t row_end = v->row_end ? std::min(v->row_end, v->height) : v->height;
+  if (v->row_begin >= row_end) throw_type(env, std::string(fn) + ": options.rowBegin must be below options.rowEnd and the view's height");
+  expect_length(env, fn, "outputs.rgba", n, 4ull * v->width * (row_end - v->row_begin));
   const ote::TransportParams tp = transport_options(options, fn);
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
   return NativeJob::Start(

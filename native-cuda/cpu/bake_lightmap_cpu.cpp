@@ -600,10 +600,13 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
   const Vec3 eye = make_vec3(m[12], m[13], m[14]);
   const float th = tanf(0.5f * v.yfov), aspect = float(v.width) / float(v.height);
   const uint32_t spp = v.spp ? v.spp : 1, strata = uint32_t(std::sqrt(double(spp)));
+  const uint32_t row_end = v.row_end ? std::min(v.row_end, v.height) : v.height;
+  if (v.row_begin >= row_end) return Status::InvalidArgument;
+  const uint64_t first = uint64_t(v.row_begin) * v.width;
   // `flatten`: the transport and the traversal inlined into the pixel loop, as in trace_texels.
-  return parallel_for(uint64_t(v.width) * v.height, 256, [&](uint64_t b, uint64_t e) __attribute__((flatten)) {
+  return parallel_for(uint64_t(v.width) * (row_end - v.row_begin), 256, [&](uint64_t b, uint64_t e) __attribute__((flatten)) {
     uint32_t rays = 0;
-    for (uint64_t px = b; px < e; ++px) {
+    for (uint64_t px = first + b; px < first + e; ++px) {
       const uint32_t x = uint32_t(px % v.width), y = uint32_t(px / v.width);
       float acc[4] = {0, 0, 0, 0};
       for (uint32_t k = 0; k < spp; ++k) {
@@ -658,7 +661,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
           acc[0] += col.x, acc[1] += col.y, acc[2] += col.z;
         acc[3] += 1;
       }
-      for (int c = 0; c < 4; ++c) rgba[4 * px + c] = acc[c] / float(spp);
+      for (int c = 0; c < 4; ++c) rgba[4 * (px - first) + c] = acc[c] / float(spp);
     }
   }, ctl);
 }

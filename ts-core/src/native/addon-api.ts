@@ -350,6 +350,9 @@ export interface RawRenderReferenceOptions extends RawTransportOptions {
   mode: 'pathtrace' | 'lightmapped';
   spp?: number;
   seed?: number;
+  /** Rows rendered, [rowBegin, rowEnd) (rowEnd 0 or absent: to the last row); outputs.rgba holds just these rows. */
+  rowBegin?: number;
+  rowEnd?: number;
 }
 
 // ---- splat --------------------------------------------------------------------------------------------------

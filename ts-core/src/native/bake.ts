@@ -120,6 +120,11 @@ export interface RenderReferenceOptions extends JobOptions, TransportOptions {
   mode: 'pathtrace' | 'lightmapped';
   spp?: number;
   seed?: number;
+  /**
+   * Rows to render, [begin, end) (default: all). The result holds only these rows; each pixel is seeded by its
+   * index in the whole image, so bands rendered apart (on other machines) join into the whole image bit for bit.
+   */
+  rows?: { begin: number; end: number };
 }
 
 /** Render a view path-traced, or lit from lightmap pages (RGBA float, as bakeLightmapsNative returns them). */
@@ -130,11 +135,18 @@ export async function renderReferenceNative(
   pages: Float32Array[] | undefined,
   opts: RenderReferenceOptions,
 ): Promise<Float32Array> {
-  const rgba = new Float32Array(4 * view.width * view.height);
-  const { signal: _s, onProgress: _p, ...native } = opts;
+  const { signal: _s, onProgress: _p, rows, ...native } = opts;
+  const [begin, end] = rows ? [rows.begin, rows.end] : [0, view.height];
+  const rgba = new Float32Array(4 * view.width * Math.max(0, end - begin));
   await runJob(
     (onProgress) =>
-      addon().renderReference(flat, inputs, view, { rgba, pages: pages ?? [] }, { ...native, onProgress }),
+      addon().renderReference(
+        flat,
+        inputs,
+        view,
+        { rgba, pages: pages ?? [] },
+        { ...native, ...(rows && { rowBegin: begin, rowEnd: end }), onProgress },
+      ),
     opts,
   );
   return rgba;

@@ -2,6 +2,7 @@
 import type { PreparedBake, RawBake } from '../bake/bake.js';
 import type { Backend } from '../native/addon.js';
 import type { Profile } from '../plan/profile.js';
+import type { PathtraceBatch } from '../render/pathtrace.js';
 import type { ResultCache } from './cache.js';
 
 export type OptimizeEvent =
@@ -28,4 +29,10 @@ export interface OptimizeOptions {
    * it into tasks on other workers (farm/bake-tasks.ts), bit-identical to tracing it here.
    */
   traceBake?: (bake: PreparedBake, onProgress: (f: number) => void) => Promise<RawBake>;
+  /**
+   * Path-traces the preview's reference and the splats' training targets; default: here, one image after the
+   * other (render/pathtrace.ts renderPathtracedBatch). A farm job's spreads their rows over other workers
+   * (farm/render-tasks.ts), bit-identical.
+   */
+  pathtrace?: PathtraceBatch;
 }

@@ -6,6 +6,7 @@
  */
 import type { FloatImage } from '../image/float-image.js';
 import { transportTextures } from '../io/textures.js';
+import type { Backend } from '../native/addon.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative, type TransportOptions } from '../native/bake.js';
 import { bakeInputs, type BakeTextureImage, type Sky } from '../native/transport-inputs.js';
@@ -20,6 +21,8 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
   sky?: Sky;
   /** The scene's textures, decoded (io/textures.ts decodeSceneTextures): base colour and emission read them. */
   textures?: readonly (BakeTextureImage | undefined)[];
+  /** Rows [begin, end) only: the image returned is that band (its height end − begin), seeded as in the whole. */
+  rows?: { begin: number; end: number };
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
@@ -34,8 +37,56 @@ export async function renderPathtraced(scene: Scene, view: View, opts: Pathtrace
     russianRouletteFrom: opts.russianRouletteFrom,
     clampIndirect: opts.clampIndirect,
     lightVertices: opts.lightVertices,
+    rows: opts.rows,
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
-  return { width: view.width, height: view.height, data };
+  return { width: view.width, height: data.length / (4 * view.width), data };
 }
+
+/** One image of a batch: a view at its samples per pixel and seed. */
+export interface PathtraceRequest {
+  view: View;
+  spp: number;
+  seed: number;
+}
+
+/** What every image of a batch shares. */
+export interface PathtraceCommon {
+  bounces: number;
+  sky?: Sky;
+  backend?: Backend;
+  signal?: AbortSignal;
+  /** Fraction of the whole batch done, in [0, 1]. */
+  onProgress?: (f: number) => void;
+}
+
+/**
+ * Path-traces several views of one scene; the images come back in request order. The default renders them here,
+ * one after the other; a farm job's spreads their rows over the farm's workers (farm/render-tasks.ts), with the
+ * same pixels, bit for bit.
+ */
+export type PathtraceBatch = (
+  scene: Scene,
+  requests: PathtraceRequest[],
+  common: PathtraceCommon,
+) => Promise<FloatImage[]>;
+
+export const renderPathtracedBatch: PathtraceBatch = async (scene, requests, common) => {
+  const textures = await transportTextures(scene);
+  const images: FloatImage[] = [];
+  for (const [i, r] of requests.entries())
+    images.push(
+      await renderPathtraced(scene, r.view, {
+        spp: r.spp,
+        seed: r.seed,
+        bounces: common.bounces,
+        sky: common.sky,
+        textures,
+        backend: common.backend,
+        signal: common.signal,
+        onProgress: common.onProgress && ((f) => common.onProgress!((i + f) / requests.length)),
+      }),
+    );
+  return images;
+};

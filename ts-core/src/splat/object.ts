@@ -51,11 +51,12 @@ export interface ObjectSplatOptions {
    */
   iterations?: number;
   /**
-   * Renders one training or held-out target (linear RGBA over black, alpha = coverage). Default: the preview
-   * renderer's shaded mode at 4 spp. `ote optimize` passes a path tracer so the splats learn the lighting its
-   * before/after check and the verifier compare against.
+   * Renders the training and held-out targets, in order (linear RGBA over black, alpha = coverage); onProgress
+   * takes the fraction done. Default: the preview renderer's shaded mode at 4 spp, one view after the other.
+   * `ote optimize` passes a path tracer so the splats learn the lighting its before/after check and the verifier
+   * compare against (all views at once, so a farm job can spread them over its workers).
    */
-  renderTarget?: (view: View) => Promise<FloatImage>;
+  renderTargets?: (views: View[], onProgress: (f: number) => void) => Promise<FloatImage[]>;
   /** Target images are resolution x resolution pixels. Default 128. */
   resolution?: number;
   /** Training and held-out views. Defaults 16 and 4. */
@@ -135,13 +136,23 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     placeCameras(bounds, { count, width: res, height: res, inside: opts.inside, seed: `${tag}-${seed}` });
   const all = [...place(nTrain, 'object-train'), ...place(nHeld, 'object-held')];
   const rendered: TrainingView[] = [];
-  for (const view of all) {
-    const target = opts.renderTarget
-      ? await opts.renderTarget(view)
-      : await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, backend, signal, background: [...bg, 1], seed });
-    rendered.push({ view, target });
-    report({ stage: 'targets', fraction: rendered.length / all.length });
-  }
+  if (opts.renderTargets) {
+    const targets = await opts.renderTargets(all, (fraction) => report({ stage: 'targets', fraction }));
+    for (const [i, view] of all.entries()) rendered.push({ view, target: targets[i] });
+  } else
+    for (const view of all) {
+      const target = await renderView(scene, view, {
+        mode: 'shaded',
+        spp: 4,
+        bvh,
+        backend,
+        signal,
+        background: [...bg, 1],
+        seed,
+      });
+      rendered.push({ view, target });
+      report({ stage: 'targets', fraction: rendered.length / all.length });
+    }
   const train = rendered.slice(0, nTrain),
     held = rendered.slice(nTrain);
   const t1 = performance.now();

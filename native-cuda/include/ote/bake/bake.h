@@ -185,12 +185,16 @@ struct ReferenceView {
   float znear = 0.01f, zfar = 1e30f;
   uint32_t spp = 16;
   uint32_t seed = 1;
+  // Rows rendered, [row_begin, row_end) (row_end 0: to the last row); rgba holds only these rows. Each pixel is
+  // seeded by its index in the whole image, so bands rendered apart join into the whole image bit for bit.
+  uint32_t row_begin = 0, row_end = 0;
   float background[3] = {0, 0, 0};
   // Lightmapped mode: the baked pages (RGBA float as bake_lightmaps wrote them).
   const float* const* pages = nullptr;
 };
 
-// Render into rgba (width × height × 4 floats, linear, top row first; alpha = coverage). Camera samples are
+// Render into rgba (width × rows × 4 floats, linear, top row first; alpha = coverage; rows: v.row_begin..row_end,
+// InvalidArgument when empty). Camera samples are
 // jittered the same way in both modes, so the two images differ only by the lighting; camera rays skip alpha
 // cut-outs and back faces of single-sided materials (surf::trace_visible), as the preview renderer's do.
 Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const ReferenceView& v, ReferenceMode mode,

@@ -44,6 +44,8 @@ inline constexpr NumberOption<ReferenceView> kReferenceViewOptions[] = {
 inline constexpr NumberOption<ReferenceView> kReferenceSamplingOptions[] = {
     u32_option("spp", &ReferenceView::spp, 1, 1 << 16),
     u32_option("seed", &ReferenceView::seed, 0, 4294967295.0),
+    u32_option("rowBegin", &ReferenceView::row_begin, 0, 16384, /*integer=*/true),
+    u32_option("rowEnd", &ReferenceView::row_end, 0, 16384, /*integer=*/true),
 };
 
 // generateLightmapUvs' options.

@@ -14,7 +14,7 @@ import { splatCamera } from '../../native/splat-camera.js';
 import { type Environment, withEnvironmentSun } from '../../plan/environment.js';
 import { compositeByDepth } from '../../render/composite.js';
 import { decodeLightmappedGltf, renderLightmappedGltf } from '../../render/lightmapped-gltf.js';
-import { renderPathtraced } from '../../render/pathtrace.js';
+import { renderPathtraced, renderPathtracedBatch } from '../../render/pathtrace.js';
 import { renderView } from '../../render/render-view.js';
 import type { GaussianModel } from '../../scene/gaussians.js';
 import type { View } from '../../scene/view.js';
@@ -48,17 +48,14 @@ export const previewStage = defineStage({
     let chosen:
       | { view: View; reference: FloatImage; halves: [FloatImage, FloatImage]; exposure: number; informative: boolean }
       | undefined;
+    const pathtrace = o.pathtrace ?? renderPathtracedBatch;
     for (const [i, view] of views.views.entries()) {
-      const half = (seed: number) =>
-        renderPathtraced(lit, view, {
-          spp: REFERENCE_SPP / 2,
-          bounces: o.profile.bake.bounces,
-          seed,
-          sky: environment?.sky,
-          signal: ctx.signal,
-          backend: o.backend,
-        });
-      const halves: [FloatImage, FloatImage] = [await half(REFERENCE_SEEDS[0]), await half(REFERENCE_SEEDS[1])];
+      const [a, b] = await pathtrace(
+        lit,
+        REFERENCE_SEEDS.map((seed) => ({ view, spp: REFERENCE_SPP / 2, seed })),
+        { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
+      );
+      const halves: [FloatImage, FloatImage] = [a, b];
       const reference = meanImage(...halves);
       const exposure = autoExposure(reference);
       const informative = !isUninformative(display(halve(reference), { exposure }));

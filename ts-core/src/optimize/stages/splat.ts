@@ -6,7 +6,7 @@ import { encodeSplats } from '../../io/splat-formats.js';
 import { decodeSceneTextures } from '../../io/textures.js';
 import type { Profile } from '../../plan/profile.js';
 import { withEnvironmentSun } from '../../plan/environment.js';
-import { renderPathtraced } from '../../render/pathtrace.js';
+import { renderPathtracedBatch } from '../../render/pathtrace.js';
 import type { SplatChoice } from '../../report/types.js';
 import type { GaussianModel } from '../../scene/gaussians.js';
 import { convertScene } from '../../splat/convert.js';
@@ -72,15 +72,18 @@ export const splatStage = defineStage({
         seed: 1,
         backend: o.backend,
         signal: ctx.signal,
-        renderTarget: (v) =>
-          renderPathtraced(splatLit, v, {
-            spp: SPLAT_TARGET_SPP,
-            bounces: o.profile.bake.bounces,
-            seed: 11,
-            sky: environment?.sky,
-            signal: ctx.signal,
-            backend: o.backend,
-          }),
+        renderTargets: (views, onProgress) =>
+          (o.pathtrace ?? renderPathtracedBatch)(
+            splatLit,
+            views.map((view) => ({ view, spp: SPLAT_TARGET_SPP, seed: 11 })),
+            {
+              bounces: o.profile.bake.bounces,
+              sky: environment?.sky,
+              signal: ctx.signal,
+              backend: o.backend,
+              onProgress,
+            },
+          ),
         onProgress: (p) => ctx.progress(STEP_START[p.stage] + p.fraction * STEP_SHARE[p.stage], p.detail),
       });
       const trainedWins = r.heldOutPsnr > r.conversionPsnr;
