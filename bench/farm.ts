@@ -11,6 +11,8 @@
  * Each on both queues: the embedded one, and BullMQ on a real Redis (a redis-server of the bench's own on loopback).
  * - Split balance of a real bake (bench/bake-split.ts): equal-cost against equal-size tasks on a scene whose
  *   per-texel cost varies more than 10×, and the whole bake as 2 concurrent tasks against 1 process.
+ * - Split balance of the preview's path-traced reference (bench/render-split.ts): equal-cost against equal-row
+ *   bands, and the pre-pass's predicted time against the measured.
  * Prints a table and writes bench/results/farm.json.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -20,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FarmClient } from '../ts-core/src/farm/client.js';
 import { benchBakeSplit, printBakeSplit } from './bake-split.js';
+import { benchRenderSplit, printRenderSplit } from './render-split.js';
 import { createKey, freePort, spawnRedis, spawnServer, spawnWorker } from '../ts-core/src/farm/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -177,6 +180,7 @@ const bullmq = await benchQueue('BullMQ/Redis');
 await redis.stop();
 const results = [embedded, bullmq];
 const split = await benchBakeSplit();
+const renderSplit = await benchRenderSplit();
 
 console.log('farm (simulated jobs, real processes on loopback, 2-core VM)');
 console.log('queue          workers  seconds  jobs/s  speed-up vs 1 worker');
@@ -196,8 +200,10 @@ for (const { queue, concurrent } of results)
   );
 console.log('');
 printBakeSplit(split);
+console.log('');
+printRenderSplit(renderSplit);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'results', 'farm.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), queues: results, bakeSplit: split }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), queues: results, bakeSplit: split, renderSplit }, null, 2)}\n`,
 );

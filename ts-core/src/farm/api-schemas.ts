@@ -44,6 +44,14 @@ export const JobSubmit = Type.Object(
           'Split the lightmap bake into this many tasks of equal predicted cost, run on any workers (0 or absent: one per 20 s of predicted bake time, up to 16)',
       }),
     ),
+    renderTasks: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 64,
+        description:
+          'Split each batch of path-traced images (the preview reference, the splat targets) into this many tasks of equal predicted cost, run on any workers (0 or absent: one per 20 s of predicted render time, up to 16)',
+      }),
+    ),
     deadline: Type.Optional(Type.String({ description: 'ISO 8601 date-time the result is wanted by' })),
     priority: Type.Optional(
       Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first (default 0)' }),
@@ -94,7 +102,8 @@ export const JobStatus = Type.Object({
   ),
   balance: Type.Optional(
     Type.Union([Type.Number(), Type.Null()], {
-      description: 'Longest task over the mean task time, once every task has completed (1 is a perfect split)',
+      description:
+        'Longest task over the mean task time, among the tasks of one kind (the worst kind), once every task has completed (1 is a perfect split)',
     }),
   ),
 });

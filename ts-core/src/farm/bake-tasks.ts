@@ -17,12 +17,9 @@ import {
   mergeBakeRanges,
   planBakeSplit,
 } from '../bake/split.js';
-import { OteError } from '../errors.js';
-import { documentToScene } from '../io/gltf-read.js';
-import { gltfIO } from '../io/gltf-io.js';
-import { sceneToGlb } from '../io/gltf-write.js';
 import { transportTextures } from '../io/textures.js';
 import type { TaskRequest } from './queue.js';
+import { decodeScenePackage, encodeScenePackage } from './scene-package.js';
 import type { Executor, ExecutorContext } from './worker.js';
 
 export interface BakeSplitOptions {
@@ -50,47 +47,33 @@ const TRACE_FIELDS = [
 
 const PACKAGE_MAGIC = 0x4b504b42; // "BKPK"
 
-/**
- * A prepared bake as bytes: [magic, JSON length] + JSON (layout, atlas, trace options, AO distance), padded to 4
- * bytes + the laid-out scene (GLB).
- */
-export async function encodeBakePackage(bake: PreparedBake): Promise<Uint8Array> {
+interface BakePackageHead {
+  layout: { primitivePages: [number, number[]][]; pageWidth: number[]; pageHeight: number[] };
+  atlas: PreparedBake['atlas'];
+  options: Record<string, unknown>;
+  aoDistance: number;
+}
+
+/** A prepared bake as a scene package (scene-package.ts): the laid-out scene, and the layout and trace options. */
+export function encodeBakePackage(bake: PreparedBake): Promise<Uint8Array> {
   const options: Record<string, unknown> = {};
   for (const f of TRACE_FIELDS) if (bake.options[f] !== undefined) options[f] = bake.options[f];
-  const json = new TextEncoder().encode(
-    JSON.stringify({
-      layout: {
-        primitivePages: [...bake.layout.primitivePages],
-        pageWidth: bake.layout.pageWidth,
-        pageHeight: bake.layout.pageHeight,
-      },
-      atlas: bake.atlas,
-      options,
-      aoDistance: bake.aoDistance,
-    }),
-  );
-  const glb = await sceneToGlb(bake.scene);
-  // The GLB starts 4-byte aligned: its reader views its chunks as 32-bit words.
-  const head = (json.length + 3) & ~3;
-  const out = new Uint8Array(8 + head + glb.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, PACKAGE_MAGIC, true);
-  dv.setUint32(4, json.length, true);
-  out.set(json, 8);
-  out.set(glb, 8 + head);
-  return out;
+  const head: BakePackageHead = {
+    layout: {
+      primitivePages: [...bake.layout.primitivePages],
+      pageWidth: bake.layout.pageWidth,
+      pageHeight: bake.layout.pageHeight,
+    },
+    atlas: bake.atlas,
+    options,
+    aoDistance: bake.aoDistance,
+  };
+  return encodeScenePackage(PACKAGE_MAGIC, head, bake.scene);
 }
 
 /** The prepared bake a package holds, ready for bakeRange (textures decoded from its scene, as prepareBake does). */
 export async function decodeBakePackage(bytes: Uint8Array, signal?: AbortSignal): Promise<PreparedBake> {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 8 || dv.getUint32(0, true) !== PACKAGE_MAGIC)
-    throw new OteError('BAD_INPUT', 'bake package: not a bake package (bad magic)');
-  const n = dv.getUint32(4, true);
-  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  // A copy: aligned and owning its memory whatever `bytes` is (a view into a Buffer pool may start anywhere).
-  const doc = await (await gltfIO()).readBinary(new Uint8Array(bytes.subarray(8 + ((n + 3) & ~3))));
-  const { scene } = await documentToScene(doc, 'bake package');
+  const { head, scene } = await decodeScenePackage<BakePackageHead>(PACKAGE_MAGIC, bytes, 'bake package');
   return {
     scene,
     atlas: head.atlas,
@@ -99,7 +82,7 @@ export async function decodeBakePackage(bytes: Uint8Array, signal?: AbortSignal)
       pageWidth: head.layout.pageWidth,
       pageHeight: head.layout.pageHeight,
     },
-    options: { ...head.options, signal },
+    options: { ...head.options, signal } as PreparedBake['options'],
     textures: await transportTextures(scene),
     aoDistance: head.aoDistance,
     startedAt: performance.now(),

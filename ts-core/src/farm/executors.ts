@@ -2,8 +2,8 @@
  * What a worker runs for each job kind. `optimize`: `ote optimize` on the job's scene and profile, in the worker's
  * scratch directory, with the job's cancellation; progress is the stage's place in the pipeline plus its own
  * fraction; the artifacts are the files `ote optimize` writes (scene.glb, splats, previews, report.json, the
- * certificate) and the exit code is optimize's own; its bake is split into `bake-range` tasks that any worker runs
- * (bake-tasks.ts). `simulated`: waits the job's seconds (GPU time stood in for, in
+ * certificate) and the exit code is optimize's own; its bake is split into `bake-range` tasks and its path-traced
+ * images into `render-rows` tasks that any worker runs (bake-tasks.ts, render-tasks.ts). `simulated`: waits the job's seconds (GPU time stood in for, in
  * load tests and benchmarks) and reports progress as it goes.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,12 +13,13 @@ import { optimize } from '../optimize/run.js';
 import { OPTIMIZE_STAGES } from '../optimize/stages/index.js';
 import { builtinProfile, resolveProfile } from '../plan/profile.js';
 import { bakeRangeExecutor, farmBakeTracer } from './bake-tasks.js';
+import { farmPathtracer, renderRowsExecutor } from './render-tasks.js';
 import type { Executor } from './worker.js';
 
 export function optimizeExecutor(): Executor {
   const order = ['import', ...OPTIMIZE_STAGES.map((s) => s.name)];
   return async (job, ctx) => {
-    const { scene, profile: p = 'balanced', verify = true, bakeTasks } = job.spec;
+    const { scene, profile: p = 'balanced', verify = true, bakeTasks, renderTasks } = job.spec;
     if (!scene) throw new Error(`job ${job.id}: an optimize job needs a scene`);
     const input = join(ctx.workDir, basename(scene.name) || 'scene.glb');
     writeFileSync(input, await ctx.scene());
@@ -33,6 +34,7 @@ export function optimizeExecutor(): Executor {
       cache: new ResultCache(join(ctx.workDir, 'cache'), false),
       signal: ctx.signal,
       traceBake: farmBakeTracer(ctx, { tasks: bakeTasks }),
+      pathtrace: farmPathtracer(ctx, { tasks: renderTasks }),
       // The farm's engine when it verifies (its nodes re-render the results, not this worker), else an embedded one.
       engine: job.spec.engine,
       onEvent: (e) => {
@@ -78,5 +80,10 @@ export const simulatedExecutor: Executor = async (job, ctx) => {
 
 /** The executors a worker offers, by job kind. */
 export function defaultExecutors(): Record<string, Executor> {
-  return { optimize: optimizeExecutor(), 'bake-range': bakeRangeExecutor, simulated: simulatedExecutor };
+  return {
+    optimize: optimizeExecutor(),
+    'bake-range': bakeRangeExecutor,
+    'render-rows': renderRowsExecutor,
+    simulated: simulatedExecutor,
+  };
 }

@@ -82,6 +82,7 @@ export interface FarmQueue {
    * and priority. A task the parent made before (an earlier attempt of it, redone elsewhere) is kept, not made
    * again: its index names it. Returns the tasks by index.
    */
+  /** Tasks of `parent`, or the same ones made before (store.ts addTasks); in request order. */
   addTasks(parent: string, worker: string, tasks: readonly TaskRequest[]): Promise<JobRow[]>;
   /** Takes back jobs whose lease ran out; returns how many. */
   reap(): Promise<number>;
@@ -249,6 +250,9 @@ export abstract class StoreQueue implements FarmQueue {
       this.options.maxAttempts,
       this.now(),
     );
+    for (const id of made.superseded)
+      for (const c of this.store.cancel(id, this.now(), `superseded: job ${parent} asked for other tasks on a retry`))
+        await this.dispatchEnded(c);
     for (const job of made.added) {
       await this.dispatchSubmitted(job);
       this.wake(job.kind);

@@ -162,8 +162,13 @@ function status(job: JobRow, base: string, tasks: JobRow[] = []): JobStatus {
 
 function splitStatus(tasks: JobRow[]): Pick<JobStatus, 'tasks' | 'balance'> {
   const seconds = tasks.map(attemptSeconds);
-  const done = tasks.every((t) => t.state === 'completed');
-  const mean = seconds.reduce<number>((a, b) => a + (b ?? 0), 0) / tasks.length;
+  // Per kind of task (a bake's ranges, an image's bands), over the tasks the job used (not those a retry superseded).
+  const balances = [...new Set(tasks.map((t) => t.kind))].map((kind) => {
+    const of = tasks.flatMap((t, i) => (t.kind === kind && t.state !== 'cancelled' ? [seconds[i] ?? 0] : []));
+    const mean = of.reduce((a, b) => a + b, 0) / of.length;
+    return mean > 0 ? Math.max(...of) / mean : 0;
+  });
+  const done = tasks.every((t) => t.state === 'completed' || t.state === 'cancelled');
   return {
     tasks: tasks.map((t, i) => ({
       id: t.id,
@@ -175,7 +180,7 @@ function splitStatus(tasks: JobRow[]): Pick<JobStatus, 'tasks' | 'balance'> {
       predictedSeconds: t.predictedSeconds,
       seconds: seconds[i],
     })),
-    balance: done && mean > 0 ? Math.max(...seconds.map((x) => x ?? 0)) / mean : null,
+    balance: done && Math.max(...balances) > 0 ? Math.max(...balances) : null,
   };
 }
 
@@ -475,6 +480,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
             profile: spec.profile ?? 'balanced',
             verify: spec.verify ?? true,
             bakeTasks: spec.bakeTasks,
+            renderTasks: spec.renderTasks,
           };
     return queue.submit({
       key,
@@ -701,7 +707,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     {
       config: work,
       schema: {
-        summary: 'Split the running job into tasks (each queued as a job; made once per index)',
+        summary: 'Split the running job into tasks (each queued as a job; the same tasks asked for again are returned)',
         body: WorkerAddTasks,
         security: [{ oteHmac: [] }],
       },

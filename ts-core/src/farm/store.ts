@@ -4,6 +4,8 @@
  * it are written in one transaction, so a client that follows the events sees each change once, in order, across
  * server restarts.
  */
+import type { Sky } from '../native/transport-inputs.js';
+import type { View } from '../scene/view.js';
 import Database from 'better-sqlite3';
 import { migrateFarm } from './schema.js';
 
@@ -35,6 +37,8 @@ export interface JobSpec {
   verify?: boolean;
   /** An optimize job's bake: split into this many tasks; absent or 0, by its predicted time (farm/bake-tasks.ts). */
   bakeTasks?: number;
+  /** Its path-traced images: split into this many tasks per batch; absent or 0, by predicted time (render-tasks.ts). */
+  renderTasks?: number;
   simulatedSeconds?: number;
   /**
    * Added when a worker claims an optimize job on a farm that verifies (not stored): the farm's Trust Engine, which
@@ -43,6 +47,22 @@ export interface JobSpec {
   engine?: { url: string; apiKey: { id: string; secret: string } };
   /** A `bake-range` task: the covered texels [begin, end) of the bake package blob `package` (farm/bake-tasks.ts). */
   bakeRange?: { package: string; begin: number; end: number };
+  /** A `render-rows` task: bands of path-traced images of a scene package (farm/render-tasks.ts). */
+  renderRows?: {
+    /** The scene package's blob hash. */
+    package: string;
+    requests: PathtraceRequestJson[];
+    bands: { request: number; begin: number; end: number }[];
+    bounces: number;
+    sky?: Sky;
+  };
+}
+
+/** A path-traced image asked for (render/pathtrace.ts PathtraceRequest) as JSON: float32 values survive JSON. */
+export interface PathtraceRequestJson {
+  view: Omit<View, 'cameraToWorld'> & { cameraToWorld: number[] };
+  spp: number;
+  seed: number;
 }
 
 export interface JobRow {
@@ -344,18 +364,13 @@ export class FarmStore {
     return (this.sql('SELECT * FROM jobs WHERE parent = ? ORDER BY task_index').all(parent) as RawJob[]).map(toJob);
   }
 
-  /** Task `index` of `parent`, if it was made (by this attempt of the parent or an earlier one). */
-  task(parent: string, index: number): JobRow | undefined {
-    const r = this.sql('SELECT * FROM jobs WHERE parent = ? AND task_index = ?').get(parent, index) as
-      | RawJob
-      | undefined;
-    return r && toJob(r);
-  }
-
   /**
-   * Adds the tasks of `parent`, running on `worker`, in one transaction: task i is made unless the parent has one
-   * for index i already (an earlier attempt of the parent made it). Throws when the parent is not `worker`'s
-   * running job. Returns every task, and those added now.
+   * Adds the tasks of `parent`, running on `worker`, in one transaction, after its last task; throws when the
+   * parent is not `worker`'s running job. When the parent already has the same tasks in a row (same kinds and
+   * specs, none failed or cancelled: an earlier attempt of the parent asked for them), those are returned instead,
+   * results and all. A job asks for tasks one call at a time and waits for them, so when new tasks are made, its
+   * tasks that have not ended belong to an abandoned attempt's other plan: they are returned as `superseded`, for
+   * the queue to cancel. Returns the tasks in request order, and those added now.
    */
   addTasks(
     parent: string,
@@ -363,16 +378,25 @@ export class FarmStore {
     tasks: readonly { id: string; kind: string; spec: JobSpec; predictedSeconds?: number }[],
     maxAttempts: number,
     now: number,
-  ): { tasks: JobRow[]; added: JobRow[] } {
+  ): { tasks: JobRow[]; added: JobRow[]; superseded: string[] } {
     return this.db.transaction(() => {
       const p = this.job(parent);
       if (p?.state !== 'running' || p.worker !== worker)
         throw new Error(`job ${parent} is not running on worker ${worker}; it cannot add tasks`);
-      const added: JobRow[] = [];
-      const all = tasks.map((t, index) => {
-        const had = this.task(parent, index);
-        if (had) return had;
-        const job = this.addJob({
+      const old = this.tasks(parent);
+      const same = (had: JobRow | undefined, t: (typeof tasks)[number]) =>
+        had !== undefined &&
+        had.state !== 'failed' &&
+        had.state !== 'cancelled' &&
+        had.kind === t.kind &&
+        JSON.stringify(had.spec) === JSON.stringify(t.spec);
+      for (let s = 0; s + tasks.length <= old.length; s++)
+        if (tasks.every((t, i) => same(old[s + i], t)))
+          return { tasks: old.slice(s, s + tasks.length), added: [], superseded: [] };
+      const superseded = old.filter((t) => t.state === 'queued' || t.state === 'running').map((t) => t.id);
+      const first = old.reduce((m, t) => Math.max(m, (t.taskIndex ?? -1) + 1), 0);
+      const added = tasks.map((t, i) =>
+        this.addJob({
           id: t.id,
           key: p.key,
           kind: t.kind,
@@ -381,12 +405,10 @@ export class FarmStore {
           deadline: p.deadline ?? undefined,
           maxAttempts,
           now,
-          task: { parent, index, predictedSeconds: t.predictedSeconds },
-        });
-        added.push(job);
-        return job;
-      });
-      return { tasks: all, added };
+          task: { parent, index: first + i, predictedSeconds: t.predictedSeconds },
+        }),
+      );
+      return { tasks: added, added, superseded };
     })();
   }
 

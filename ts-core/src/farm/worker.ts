@@ -31,7 +31,8 @@ export interface ExecutorContext {
    * Splits this job into tasks that any worker may run, and resolves when all have completed (rejects with the
    * reason when one fails for good, or the job is cancelled). Meanwhile this worker runs such tasks too, so a split
    * job never waits on a farm whose every slot holds a job waiting for its tasks. `onProgress` gets the fraction
-   * of the predicted time done.
+   * of the predicted time done. A job may call it more than once, one call at a time (its bake, then its
+   * preview); an attempt that retries the job and asks for the same tasks gets those made before, results and all.
    */
   runTasks(tasks: TaskRequest[], onProgress?: (fraction: number) => void): Promise<TaskOutcome[]>;
   /** Overall fraction in [0, 1] and the stage it is in. */
@@ -64,7 +65,10 @@ export interface WorkLink {
   log(job: string, worker: string, message: string): Promise<void>;
   /** A stored blob (a scene, a task's artifact) by content hash. */
   blob(hash: string): Promise<Uint8Array>;
-  /** Splits `job` (this worker's, running) into tasks; a task made before for its index is kept. */
+  /**
+   * Splits `job` (this worker's, running) into tasks; the same tasks made before (by an attempt that failed) are
+   * returned instead (store.ts addTasks).
+   */
   addTasks(job: string, worker: string, tasks: TaskRequest[]): Promise<JobRow[]>;
   /** The tasks of `job` (this worker's, running), by index. */
   tasks(job: string, worker: string): Promise<JobRow[]>;
@@ -134,7 +138,10 @@ export class FarmWorker {
     signal: AbortSignal,
     onProgress?: (fraction: number) => void,
   ): Promise<TaskOutcome[]> {
-    await this.link.addTasks(job.id, this.id, tasks);
+    const made = await this.link.addTasks(job.id, this.id, tasks);
+    // Outcomes in request order: index i is made[i], whatever index the job gave it.
+    const order = new Map(made.map((t, i) => [t.id, i]));
+    const mine = (t: JobRow) => order.has(t.id);
     const kinds = [...new Set(tasks.map((t) => t.kind))].filter((k) => this.executors[k]);
     // The helper is a worker of its own to the farm (its own leases), so a task it runs is retried like any other.
     const helper = new FarmWorker(`${this.id}.h`, this.link, this.executors, this.scratchDir);
@@ -145,19 +152,21 @@ export class FarmWorker {
     try {
       for (;;) {
         if (signal.aborted) throw new Error(`job ${job.id} was cancelled`);
-        const now = await this.link.tasks(job.id, this.id);
+        const now = (await this.link.tasks(job.id, this.id)).filter(mine);
         const bad = now.find((t) => t.state === 'failed' || t.state === 'cancelled');
         if (bad) throw new Error(`task ${bad.taskIndex} (${bad.id}) ${bad.state}: ${bad.reason ?? 'no reason given'}`);
         const done = now.filter((t) => t.state === 'completed');
-        onProgress?.(done.reduce((a, t) => a + predicted[t.taskIndex ?? 0], 0) / total);
+        onProgress?.(done.reduce((a, t) => a + predicted[order.get(t.id)!], 0) / total);
         if (done.length === tasks.length)
-          return now.map((t) => ({
-            index: t.taskIndex!,
-            id: t.id,
-            worker: t.result?.worker ?? t.worker,
-            seconds: attemptSeconds(t),
-            artifacts: t.result?.artifacts ?? {},
-          }));
+          return now
+            .sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+            .map((t) => ({
+              index: order.get(t.id)!,
+              id: t.id,
+              worker: t.result?.worker ?? t.worker,
+              seconds: attemptSeconds(t),
+              artifacts: t.result?.artifacts ?? {},
+            }));
         const next = kinds.length ? await this.link.claim(helper.id, kinds, 250) : undefined;
         if (next && !signal.aborted) await helper.execute(next);
         else if (!kinds.length) await new Promise((r) => setTimeout(r, 250));

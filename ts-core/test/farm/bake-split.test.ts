@@ -1,9 +1,10 @@
 /**
- * A farm optimize job whose bake is split into tasks (farm/bake-tasks.ts) on a real shared scene: the tasks run on
- * the farm's workers, the job shows each one's predicted and actual seconds, and the lightmapped scene it returns
- * is byte-identical to the same job's with its bake traced in one piece. The jobs and their tasks run on an
- * `ote farm worker` process that shares nothing with the server but HTTP: the bake package and each part travel as
- * blobs, as they would between machines.
+ * A farm optimize job whose bake and path-traced preview are split into tasks (farm/bake-tasks.ts,
+ * farm/render-tasks.ts) on a real shared scene: the tasks run on the farm's workers, the job shows each one's
+ * predicted and actual seconds, and the lightmapped scene and the preview it returns are byte-identical to the same
+ * job's with its bake traced and its preview rendered in one piece. The jobs and their tasks run on an
+ * `ote farm worker` process that shares nothing with the server but HTTP: the bake and scene packages and each
+ * part travel as blobs, as they would between machines.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -20,16 +21,16 @@ const scenePath = join(sharedScenesDir, 'cornell_box', 'CornellBox-Original.glb'
 const glb = readFileSync(scenePath);
 const execFileP = promisify(execFile);
 
-test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives, byte for byte', async () => {
+test('a split job: 3 bake tasks and 3 render tasks on the farm give the scene and preview of one piece, byte for byte', async () => {
   const dataDir = tempDir('ote-farm-bake-');
   const farm = await startFarmServer({ dataDir, port: 0, workers: 0, verifiers: 0 });
-  const worker = spawnWorker(farm.url, farm.keys.create(['work']), 'remote', 2, 'optimize,bake-range');
+  const worker = spawnWorker(farm.url, farm.keys.create(['work']), 'remote', 2, 'optimize,bake-range,render-rows');
   try {
     const key = farm.keys.create(['submit', 'read', 'cancel']);
     const c = new FarmClient(farm.url, key);
     const split = await c.submit(
       { data: glb, name: 'cornell.glb' },
-      { profile: 'economy', verify: false, bakeTasks: 3 },
+      { profile: 'economy', verify: false, bakeTasks: 3, renderTasks: 3 },
     );
     // The one-piece job through the CLI, as the editor plugins submit: outputs written to a folder, and the
     // progress and result lines `ote optimize --json` gives.
@@ -37,7 +38,19 @@ test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives,
     const cli = execFileP(process.execPath, [
       oteBin,
       ...['farm', 'submit', scenePath, '--server', farm.url, '--api-key', `${key.id}:${key.secret}`],
-      ...['--profile', 'economy', '--no-verify', '--bake-tasks', '1', '--wait', '--json', '-o', out],
+      ...[
+        '--profile',
+        'economy',
+        '--no-verify',
+        '--bake-tasks',
+        '1',
+        '--render-tasks',
+        '1',
+        '--wait',
+        '--json',
+        '-o',
+        out,
+      ],
     ]);
     const a = await c.follow(split.id);
     assert.is(a.state, 'completed', a.reason);
@@ -59,9 +72,10 @@ test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives,
     );
     const whole = { id: result.job as string };
     const s = await c.job(split.id);
-    assert.is(s.tasks?.length, 3);
+    const kinds = s.tasks!.map((t) => t.kind);
+    // The bake's 3, then the reference's 3 (the first planned view of the Cornell box shows it).
+    assert.equal(kinds, ['bake-range', 'bake-range', 'bake-range', 'render-rows', 'render-rows', 'render-rows']);
     for (const t of s.tasks!) {
-      assert.is(t.kind, 'bake-range');
       assert.is(t.state, 'completed');
       assert.match(String(t.worker), /^remote\.\d/);
       assert.ok(t.predictedSeconds! > 0 && t.seconds! > 0, JSON.stringify(t));
@@ -71,6 +85,10 @@ test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives,
     const [sceneA, sceneB] = [await c.artifact(split.id, 'scene.glb'), readFileSync(join(out, 'scene.glb'))];
     assert.ok(sceneA.length > 10_000);
     assert.ok(Buffer.from(sceneA).equals(Buffer.from(sceneB)), 'the split bake must equal the one-piece bake');
+    for (const name of ['before.png', 'after.png']) {
+      const [a, b] = [await c.artifact(split.id, name), readFileSync(join(out, name))];
+      assert.ok(Buffer.from(a).equals(Buffer.from(b)), `the split job's ${name} must equal the one-piece job's`);
+    }
     // The farm's record of who produced what, checked offline as a user would, against the files and the farm's key.
     const check = await execFileP(process.execPath, [
       oteBin,
@@ -78,7 +96,7 @@ test('a split bake: 3 tasks on the farm give the scene the one-piece bake gives,
     ]);
     assert.match(check.stdout, /valid; job job_[0-9a-f]+ produced by remote\.\d; \d+ files match/);
     console.log(
-      `  split bake: tasks ${s.tasks!.map((t) => `${t.seconds!.toFixed(2)} s (predicted ${t.predictedSeconds!.toFixed(2)})`).join(', ')}; balance ${s.balance!.toFixed(2)}`,
+      `  split job: tasks ${s.tasks!.map((t) => `${t.seconds!.toFixed(2)} s (predicted ${t.predictedSeconds!.toFixed(2)})`).join(', ')}; balance ${s.balance!.toFixed(2)}`,
     );
   } finally {
     worker.kill('SIGTERM');

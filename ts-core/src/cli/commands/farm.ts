@@ -29,8 +29,8 @@ const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
-ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,simulated] [--region R] [--class C] [--scratch DIR]
-ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
+ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,render-rows,simulated] [--region R] [--class C] [--scratch DIR]
+ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--render-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
 ote farm workers --server URL --api-key ID:SECRET
@@ -222,6 +222,7 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
     deadline: { type: 'string' },
     priority: { type: 'string' },
     'bake-tasks': { type: 'string' },
+    'render-tasks': { type: 'string' },
     'no-verify': { type: 'boolean' },
     wait: { type: 'boolean' },
     out: { type: 'string', short: 'o' },
@@ -260,6 +261,10 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
         values['bake-tasks'] === undefined
           ? undefined
           : numberFlag(values['bake-tasks'], 'bake-tasks', 0, { int: true, min: 0, max: 64 }),
+      renderTasks:
+        values['render-tasks'] === undefined
+          ? undefined
+          : numberFlag(values['render-tasks'], 'render-tasks', 0, { int: true, min: 0, max: 64 }),
     },
   );
   if (!values.wait) {
