@@ -5,7 +5,9 @@
  * - Throughput with 1, 2 and 4 workers on 24 jobs of 0.5 s: jobs/s, and the speed-up against 1 worker measured in
  *   the same run (target: 3.6× at 4 workers; the ideal is 4×).
  * - Enqueue-to-start latency at 200 submissions/s, and at 100/s (one job per request, 600 jobs of 10 ms, 32 worker
- *   slots): p50 and p99 of started − created as the server records them (target: p99 under 50 ms at 200/s).
+ *   slots): p50 and p99 of started − created as the server records them (target: p99 under 50 ms at 200/s), and
+ *   how busy the machine's CPUs were meanwhile, with the CPU time per job over all the run's processes (client,
+ *   server, Redis, workers share the 2 cores here: past their capacity, jobs queue).
  * - 500 concurrent jobs: 500 submitted at once as a batch (2 s each) onto 2 workers of 250 slots; all must complete,
  *   and the peak number running at once is reported.
  * Each on both queues: the embedded one, and BullMQ on a real Redis (a redis-server of the bench's own on loopback).
@@ -16,8 +18,8 @@
  * Prints a table and writes bench/results/farm.json.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FarmClient } from '../ts-core/src/farm/client.js';
@@ -86,6 +88,17 @@ async function waitAll(c: FarmClient, ids: string[], onPoll?: (running: number) 
   }
 }
 
+/** Busy and total jiffies of all CPUs (Linux /proc/stat; zeros elsewhere). */
+function cpuTimes(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - f[3] - f[4], total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -120,6 +133,7 @@ async function benchQueue(queue: string) {
   const latencyAt = async (perSecond: number) => {
     const f = await startFarm([{ concurrency: 16 }, { concurrency: 16 }]);
     const ids: string[] = [];
+    const c0 = cpuTimes();
     const t0 = performance.now();
     const pending: Promise<void>[] = [];
     for (let i = 0; i < 600; i++) {
@@ -135,12 +149,25 @@ async function benchQueue(queue: string) {
       );
     }
     await Promise.all(pending);
-    const rate = 600 / ((performance.now() - t0) / 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const rate = 600 / seconds;
+    // Every process of the run (client, server, Redis, workers) shares this machine's cores: how busy they were.
+    const c1 = cpuTimes();
+    const busy = c1.total > c0.total ? (c1.busy - c0.busy) / (c1.total - c0.total) : Number.NaN;
+    const cores = availableParallelism();
     console.error(`latency: 600 submitted at ${rate.toFixed(0)}/s`);
     const jobs = await waitAll(f.client, ids);
     const ms = jobs.map((j) => Date.parse(j.started!) - Date.parse(j.created));
     await stopFarm(f);
-    return { submissions: 600, ratePerSecond: rate, p50Ms: pct(ms, 50), p99Ms: pct(ms, 99), maxMs: Math.max(...ms) };
+    return {
+      submissions: 600,
+      ratePerSecond: rate,
+      p50Ms: pct(ms, 50),
+      p99Ms: pct(ms, 99),
+      maxMs: Math.max(...ms),
+      cpuBusy: busy,
+      cpuMsPerJob: (1000 * busy * cores * seconds) / 600,
+    };
   };
   const latency = [await latencyAt(200), await latencyAt(100)];
 
@@ -192,7 +219,7 @@ for (const r of results)
 for (const { queue, latency } of results)
   for (const l of latency)
     console.log(
-      `${queue}: enqueue-to-start at ${l.ratePerSecond.toFixed(0)} submissions/s: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (target p99 < 50 ms at 200/s)`,
+      `${queue}: enqueue-to-start at ${l.ratePerSecond.toFixed(0)} submissions/s: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (target p99 < 50 ms at 200/s); CPUs ${(100 * l.cpuBusy).toFixed(0)}% busy, ${l.cpuMsPerJob.toFixed(1)} CPU ms per job over all processes`,
     );
 for (const { queue, concurrent } of results)
   console.log(

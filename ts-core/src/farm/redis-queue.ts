@@ -164,7 +164,11 @@ export class RedisQueue extends StoreQueue {
   }
 
   protected async take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
+    // The store knows whether a kind has a job to hand out: asking BullMQ when it has none costs a script run in
+    // Redis per idle claim (a worker that just finished claims again at once), which under load delays the rest.
+    const ready = this.store.readyKinds(kinds, this.now());
     for (const kind of kinds) {
+      if (!ready.has(kind)) continue;
       const passed = new Set<string>();
       for (;;) {
         const token = randomBytes(12).toString('hex');

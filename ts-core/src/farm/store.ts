@@ -503,6 +503,15 @@ export class FarmStore {
   }
 
   /** When the next backed-off job of one of `kinds` becomes ready, if one is waiting past `now`. */
+  /** Those of `kinds` that have a queued job ready to run now (its backoff over). */
+  readyKinds(kinds: readonly string[], now: number): Set<string> {
+    const rows = this.sql(
+      `SELECT DISTINCT kind FROM jobs WHERE state = 'queued' AND not_before <= ?
+         AND kind IN (SELECT value FROM json_each(?))`,
+    ).all(now, JSON.stringify(kinds)) as { kind: string }[];
+    return new Set(rows.map((r) => r.kind));
+  }
+
   nextReady(kinds: readonly string[], now: number): number | undefined {
     const r = this.sql(
       `SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued' AND not_before > ?
