@@ -4,7 +4,7 @@
  * view `ote optimize` plans for them, lit as it lights them: the two 64-sample halves of a 768-pixel reference.
  *
  * - The pre-pass: its seconds, and the whole reference's predicted seconds against the measured (same threads).
- * - Balance of 4 tasks, equal-cost bands (the pre-pass's row coverage) against equal-row bands: each task rendered
+ * - Balance of 4 tasks, equal-cost bands (the pre-pass's rays per row) against equal-row bands: each task rendered
  *   on its own, one after another, with the addon's threads; max/mean of the task seconds.
  * - The bands joined are checked bit-identical to the whole reference.
  * Prints a table and writes bench/results/render-split.json.

@@ -7,10 +7,13 @@
  *    6 jobs submitted 3 at a time (a correct bake and a ×2 bake of the Cornell box, path traced). The node process is one JS thread, so more
  *    nodes add quorum choice, not CPU: on this machine throughput is bounded by the 2 shared cores. Reports jobs/min and p50/p99 submit-to-certificate latency, each as a ratio to
  *    the baseline measured in the same run: one evaluation of the same job in this process (no network, no quorum).
- * 2. Simulation (in process, the engine's own consensus and reputation code): 40 nodes, a fraction p of them
- *    colluding liars (all report the opposite verdict with the same numbers), quorum 5 (widened by two up to 11 on any dissent, up to 21 while no 2/3 supermajority agrees) plus one spot-check seat,
- *    2000 jobs (half faithful, half broken), honest nodes with 1% measurement jitter. Reports accepted-bad rate,
- *    false-rejection rate, redundancy cost (evaluations per job versus one), and how fast liars are flagged.
+ * 2. Adversaries, simulated (ts-core/src/trust/simulation.ts, the engine's own consensus and reputation code):
+ *    40 nodes, quorum 5 (widened by two up to 11 on any dissent, up to 21 while no 2/3 supermajority agrees) plus
+ *    one spot-check seat, 2000 jobs (half faithful, half broken, 10% high-value), honest jitter 1%. Each strategy of
+ *    trust/adversaries.ts (always, sleeper, intermittent, quorum-aware colluders, targeted, a sleeping colluder)
+ *    at shares up to (n − 1)/3, and Sybil keys joining an honest pool. Reports bad results accepted (with the 95%
+ *    upper bound), false rejections, inconclusive jobs, evaluations per job, how many liars are flagged and how
+ *    fast, honest nodes ever flagged, and the attacker's share of the trusted weight at the end.
  * Prints a table and writes bench/results/trust.json.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -20,15 +23,17 @@ import { realBlobs, THRESHOLDS, type RealBlobs } from '../examples/cornell-artif
 import { startEmbeddedTrust } from '../ts-core/src/trust/embedded.js';
 import { RenderedSampleEvaluator } from '../ts-core/src/trust/evaluator-render.js';
 import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '../ts-core/src/trust/sampling.js';
-import { decide, widenCap } from '../ts-core/src/trust/consensus.js';
 import {
-  DEFAULT_REPUTATION,
-  isTrusted,
-  updateReputation,
-  voteWeight,
-  type Reputation,
-} from '../ts-core/src/trust/reputation.js';
-import { Rng } from '../ts-core/src/util/rng.js';
+  alwaysLies,
+  both,
+  colluder,
+  honest,
+  intermittent,
+  sleeper,
+  type Strategy,
+  targeted,
+} from '../ts-core/src/trust/adversaries.js';
+import { type SimulationResult, simulateTrust } from '../ts-core/src/trust/simulation.js';
 import { tempDir } from '../scripts/temp-dir.js';
 import { describeMachine, machineRecord } from './machine.js';
 import {
@@ -170,131 +175,6 @@ async function throughput(real: RealBlobs) {
   return { baselineLocalMs: baseline, rows };
 }
 
-function simulate(p: number, opts = { nodes: 40, quorum: 5, jobs: 2000, jitter: 0.01, seed: 7 }) {
-  const rng = new Rng(`trust-sim-${p}-${opts.seed}`);
-  const liarCount = Math.round(p * opts.nodes);
-  const nodes = Array.from({ length: opts.nodes }, (_, i) => ({
-    key: `n${i}`,
-    liar: i < liarCount,
-    rep: { ...DEFAULT_REPUTATION.prior } as Reputation,
-    jobs: 0,
-    firstFlag: -1,
-    flags: 0,
-  }));
-  let acceptedBad = 0,
-    bad = 0,
-    rejectedGood = 0,
-    good = 0,
-    evaluations = 0,
-    inconclusive = 0,
-    acceptedBadMinority = 0,
-    badMinority = 0;
-  const truth = { good: { psnr: 48, ssim: 0.995, flip: 0.01 }, bad: { psnr: 22, ssim: 0.8, flip: 0.15 } };
-  for (let j = 0; j < opts.jobs; j++) {
-    const isGood = rng.next() < 0.5;
-    isGood ? good++ : bad++;
-    const t = isGood ? truth.good : truth.bad;
-    const trusted = nodes.filter((n) => isTrusted(n.rep));
-    const untrusted = nodes.filter((n) => !isTrusted(n.rep));
-    const pick = <T>(xs: T[], k: number) => {
-      const c = [...xs];
-      for (let i = c.length - 1; i > 0; i--) {
-        const r = rng.int(i + 1);
-        [c[i], c[r]] = [c[r], c[i]];
-      }
-      return c.slice(0, k);
-    };
-    const order = pick(trusted, trusted.length);
-    let quorum = order.slice(0, opts.quorum);
-    const spot = untrusted.length ? pick(untrusted, 1) : [];
-    const lie = isGood ? truth.bad : { psnr: 55, ssim: 0.999, flip: 0.002 };
-    const voteOf = (n: (typeof nodes)[number]): Vote => {
-      const m = n.liar
-        ? lie
-        : (Object.fromEntries(METRICS.map((k) => [k, t[k] * (1 + opts.jitter * (rng.next() * 2 - 1))])) as Record<
-            MetricName,
-            number
-          >);
-      const samples = Array.from({ length: 5 }, (_, i) => ({ index: i, ...m }));
-      return { jobId: `j${j}`, nodeKey: n.key, samples, means: m, pass: passes(m, THRESHOLDS), sig: '' };
-    };
-    // As the engine does: a quorum with any dissent (or no supermajority) is widened by two, up to 2k + 1.
-    const votes = quorum.map(voteOf);
-    let r = decide(votes, new Map(quorum.map((n) => [n.key, voteWeight(n.rep, 1, true)])), THRESHOLDS);
-    // Dissent widens up to 2k + 1; no supermajority keeps widening up to 4k + 1 (liars cannot hold a third of a large sample of a pool where they are fewer).
-    const cap = () =>
-      r.contested || r.verdict === 'inconclusive' ? widenCap(opts.quorum, true) : widenCap(opts.quorum, false);
-    while (
-      (r.contested || r.verdict === 'inconclusive' || r.dissenting.length > 0) &&
-      quorum.length + 2 <= cap() &&
-      order.length >= quorum.length + 2
-    ) {
-      const extra = order.slice(quorum.length, quorum.length + 2);
-      quorum = [...quorum, ...extra];
-      votes.push(...extra.map(voteOf));
-      r = decide(votes, new Map(quorum.map((n) => [n.key, voteWeight(n.rep, 1, true)])), THRESHOLDS);
-    }
-    evaluations += quorum.length + spot.length;
-    if (r.verdict === 'inconclusive') inconclusive++;
-    const accepted = r.verdict === 'accepted';
-    const liarsIn = quorum.filter((n) => n.liar).length;
-    if (!isGood && accepted) acceptedBad++;
-    if (isGood && !accepted) rejectedGood++;
-    if (!isGood && liarsIn <= (opts.quorum - 1) / 3) {
-      badMinority++;
-      if (accepted) acceptedBadMinority++;
-    }
-    if (r.contested) continue; // reputations do not move on a contested result
-    for (const n of quorum) {
-      const flagged = r.flagged.includes(n.key);
-      n.jobs++;
-      if (flagged) {
-        n.flags++;
-        if (n.firstFlag < 0) n.firstFlag = n.jobs;
-      }
-      n.rep = updateReputation(n.rep, flagged ? 'flagged' : 'agree');
-    }
-    for (const n of spot) {
-      const v = voteOf(n);
-      const dev = METRICS.some(
-        (k) =>
-          Math.abs(v.means[k] - r.medians[k]) > 0.2 * Math.abs(r.medians[k]) + { psnr: 0.5, ssim: 0.01, flip: 0.01 }[k],
-      );
-      n.jobs++;
-      if (dev) {
-        n.flags++;
-        if (n.firstFlag < 0) n.firstFlag = n.jobs;
-      }
-      n.rep = updateReputation(n.rep, dev ? 'flagged' : 'agree');
-    }
-  }
-  const liars = nodes.filter((n) => n.liar),
-    honest = nodes.filter((n) => !n.liar);
-  const flaggedWithin20 = liars.filter((n) => n.firstFlag > 0 && n.firstFlag <= 20).length;
-  return {
-    p,
-    liars: liars.length,
-    nodes: opts.nodes,
-    quorum: opts.quorum,
-    jobs: opts.jobs,
-    acceptedBadRate: acceptedBad / Math.max(1, bad),
-    acceptedBadRateWithinFaultBound: acceptedBadMinority / Math.max(1, badMinority),
-    falseRejectionRate: rejectedGood / Math.max(1, good),
-    inconclusiveRate: inconclusive / opts.jobs,
-    evaluationsPerJob: evaluations / opts.jobs,
-    redundancyVsSingle: evaluations / opts.jobs / 1,
-    liarsFlaggedWithin20Jobs: liars.length ? flaggedWithin20 / liars.length : 1,
-    medianJobsToFirstFlag: liars.length
-      ? pct(
-          liars.map((n) => (n.firstFlag < 0 ? Infinity : n.firstFlag)),
-          0.5,
-        )
-      : 0,
-    liarsUntrustedAtEnd: liars.length ? liars.filter((n) => !isTrusted(n.rep)).length / liars.length : 1,
-    honestEverFlagged: honest.filter((n) => n.flags > 0).length / honest.length,
-  };
-}
-
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 const machine = machineRecord();
 const results: Record<string, unknown> = { machine };
@@ -322,17 +202,34 @@ if (!simOnly)
     console.log(
       `${String(r.nodes).padStart(5)}  ${f(r.jobsPerMin).padStart(8)}  ${f(r.p50Ms, 0).padStart(7)}  ${f(r.p99Ms, 0).padStart(7)}  ${f(r.p50VsLocal).padStart(12)}  ${f(r.p99VsLocal).padStart(12)}`,
     );
-const sims = [0.05, 0.1, 0.2, 0.33].map((p) => simulate(p));
+// ---- adversaries (ts-core/src/trust/simulation.ts over the engine's own consensus and reputation) ----------------
+const SHARES = [0.1, 0.2, 0.325]; // up to (n − 1) / 3 of 40 equal-weight nodes
+const strategies: Strategy[] = [
+  alwaysLies,
+  sleeper(100),
+  intermittent(0.05),
+  intermittent(0.2),
+  colluder(2 / 3),
+  colluder(1 / 3),
+  targeted,
+  both(sleeper(100), colluder(2 / 3)),
+];
+const sims: SimulationResult[] = [];
+for (const s of strategies) for (const share of SHARES) sims.push(simulateTrust({ strategy: s, adversaryShare: share }));
+// Sybils: fresh keys of one attacker join an honest pool of 40 at job 500.
+for (const count of [10, 20, 40])
+  for (const s of [alwaysLies, colluder(2 / 3)])
+    sims.push(simulateTrust({ strategy: honest, adversaryShare: 0, sybils: { at: 500, count, strategy: s } }));
 results.simulation = sims;
 console.log(
-  '\nSimulation: 40 nodes, colluding liars, quorum 5 (widened to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs, honest jitter 1%',
+  '\nAdversaries (simulation): 40 nodes, quorum 5 (widened by two up to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs (half bad, 10% high-value), honest jitter 1%',
 );
 console.log(
-  '   p  liars  accepted-bad  (f<=(k-1)/3)  false-reject  inconclusive  evals/job  liars flagged<=20 jobs  median jobs to flag  honest flagged',
+  'strategy                                   share  adv  accepted-bad (95% upper)  false-reject  inconclusive  evals/job  liars flagged  median jobs to flag  lies flagged  honest flagged  adv weight at end',
 );
 for (const s of sims)
   console.log(
-    `${f(s.p, 2).padStart(4)}  ${String(s.liars).padStart(5)}  ${(100 * s.acceptedBadRate).toFixed(2).padStart(11)}%  ${(100 * s.acceptedBadRateWithinFaultBound).toFixed(2).padStart(11)}%  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${(100 * s.liarsFlaggedWithin20Jobs).toFixed(0).padStart(21)}%  ${String(s.medianJobsToFirstFlag).padStart(19)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%`,
+    `${s.strategy.padEnd(41)}  ${s.sybils ? '   -' : f(s.adversaries / s.nodes, 3).padStart(5)}  ${String(s.adversaries + s.sybils).padStart(3)}  ${`${String(s.acceptedBad).padStart(4)}/${s.badJobs} (${(100 * s.acceptedBadUpper95).toFixed(2)}%)`.padStart(23)}  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${`${s.lied ? (100 * s.liarsFlagged).toFixed(0) : '-'}%`.padStart(13)}  ${String(s.medianJobsToFlag).padStart(19)}  ${`${(100 * s.liesFlagged).toFixed(0)}%`.padStart(12)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%  ${(100 * s.adversaryWeightAtEnd).toFixed(0).padStart(16)}%`,
   );
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 console.log(`machine: ${describeMachine(machine)}`);

@@ -333,6 +333,10 @@ Napi::Value RenderReference(const Napi::CallbackInfo& info) {
   const uint32_t row_end = v->row_end ? std::min(v->row_end, v->height) : v->height;
   if (v->row_begin >= row_end) throw_type(env, std::string(fn) + ": options.rowBegin must be below options.rowEnd and the view's height");
   expect_length(env, fn, "outputs.rgba", n, 4ull * v->width * (row_end - v->row_begin));
+  if (out_obj.Has("rays") && !out_obj.Get("rays").IsUndefined()) {
+    v->pixel_rays = typed_field<uint32_t>(out_obj, fn, "outputs", "rays", n);
+    expect_length(env, fn, "outputs.rays", n, size_t(v->width) * (row_end - v->row_begin));
+  }
   const ote::TransportParams tp = transport_options(options, fn);
   const ote::Backend backend = ote::resolve_backend(backend_option(options, fn));
   return NativeJob::Start(

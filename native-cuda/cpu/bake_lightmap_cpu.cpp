@@ -608,6 +608,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
     uint32_t rays = 0;
     for (uint64_t px = first + b; px < first + e; ++px) {
       const uint32_t x = uint32_t(px % v.width), y = uint32_t(px / v.width);
+      const uint32_t rays_before = rays;
       float acc[4] = {0, 0, 0, 0};
       for (uint32_t k = 0; k < spp; ++k) {
         uint32_t rng = transport::sample_seed(v.seed, uint32_t(px), k);
@@ -662,6 +663,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
         acc[3] += 1;
       }
       for (int c = 0; c < 4; ++c) rgba[4 * (px - first) + c] = acc[c] / float(spp);
+      if (v.pixel_rays) v.pixel_rays[px - first] = rays - rays_before + spp;
     }
   }, ctl);
 }

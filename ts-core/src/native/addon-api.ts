@@ -484,7 +484,8 @@ export interface RawAddon {
     scene: FlatScene,
     inputs: BakeNativeInputs,
     view: View,
-    outputs: { rgba: Float32Array; pages: Float32Array[] },
+    /** rays (optional, path traced): rays traced per pixel of the rows rendered, camera rays included. */
+    outputs: { rgba: Float32Array; pages: Float32Array[]; rays?: Uint32Array },
     options: RawRenderReferenceOptions,
   ): NativeJobHandle<Record<string, never>>;
 

@@ -125,6 +125,8 @@ export interface RenderReferenceOptions extends JobOptions, TransportOptions {
    * index in the whole image, so bands rendered apart (on other machines) join into the whole image bit for bit.
    */
   rows?: { begin: number; end: number };
+  /** Filled with the rays each pixel traced (camera rays included): width × rows entries. */
+  pixelRays?: Uint32Array;
 }
 
 /** Render a view path-traced, or lit from lightmap pages (RGBA float, as bakeLightmapsNative returns them). */
@@ -135,7 +137,7 @@ export async function renderReferenceNative(
   pages: Float32Array[] | undefined,
   opts: RenderReferenceOptions,
 ): Promise<Float32Array> {
-  const { signal: _s, onProgress: _p, rows, ...native } = opts;
+  const { signal: _s, onProgress: _p, rows, pixelRays, ...native } = opts;
   const [begin, end] = rows ? [rows.begin, rows.end] : [0, view.height];
   const rgba = new Float32Array(4 * view.width * Math.max(0, end - begin));
   await runJob(
@@ -144,7 +146,7 @@ export async function renderReferenceNative(
         flat,
         inputs,
         view,
-        { rgba, pages: pages ?? [] },
+        { rgba, pages: pages ?? [], ...(pixelRays && { rays: pixelRays }) },
         { ...native, ...(rows && { rowBegin: begin, rowEnd: end }), onProgress },
       ),
     opts,

@@ -12,16 +12,16 @@
  *   const parts = await Promise.all(tasks.map((bands) => renderBands(scene, requests, bands, common)));
  *   const images = joinPathtraceBands(requests, tasks.flat(), parts.flat());   // = renderPathtracedBatch(...)
  *
- * Pixels that see the sky cost a ray; pixels that see a surface cost its light paths: the cost of a row is taken
- * as its coverage (from a ray-core depth render at a quarter of the resolution) plus a small floor, and the cost
- * of a request as its paths (pixels × samples) times the seconds per path that the pre-pass measured here.
+ * A pixel that sees the sky costs one ray; one that sees a surface costs its light paths, longer in a room lit
+ * through its windows than under the open sky. So the pre-pass path traces each view at a quarter of its resolution
+ * and counts the rays of every pixel (deterministic, the same on any machine): a row's share of those rays is its
+ * share of the image's cost, and the seconds per ray measured here price the whole.
  */
 import type { FloatImage } from '../image/float-image.js';
 import { OteError } from '../errors.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import { type PathtraceCommon, type PathtraceRequest, renderPathtraced } from './pathtrace.js';
-import { renderView, sceneBvh } from './render-view.js';
 
 /** Rows [begin, end) of request `request`'s image. */
 export interface PathtraceBand {
@@ -36,8 +36,6 @@ export interface PathtraceCost {
   rowWeights: Float64Array[];
 }
 
-/** A row's cost when it sees nothing, relative to a fully covered row's (a camera ray that misses is cheap). */
-const EMPTY_ROW_COST = 0.05;
 /** The pre-pass renders at 1 / PREPASS_SCALE of the width and of the height. */
 const PREPASS_SCALE = 4;
 
@@ -50,9 +48,10 @@ function scaled(view: View, scale: number): View {
 }
 
 /**
- * The pre-pass: the seconds per light path, from two path-traced renders of the first request's view at a quarter
- * of its resolution (1 and 4 samples: their difference leaves out the scene setup both pay), and each distinct
- * view's row coverage from a ray-core depth render at that resolution.
+ * The pre-pass: each distinct view path traced at a quarter of its resolution, counting the rays each pixel traces
+ * (camera rays included; native ReferenceView::pixel_rays): a row's share of its image's rays is its share of the
+ * cost, as the bake's pre-pass weighs texels. The first view is traced at 1 and at 4 samples, and the difference of
+ * their times over the difference of their rays is the seconds per ray here (leaving out the scene setup both pay).
  */
 export async function estimatePathtraceCost(
   scene: Scene,
@@ -60,49 +59,54 @@ export async function estimatePathtraceCost(
   common: PathtraceCommon,
 ): Promise<PathtraceCost> {
   if (!requests.length) return { seconds: [], rowWeights: [] };
-  const low = scaled(requests[0].view, PREPASS_SCALE);
-  const timed = async (spp: number) => {
+  const trace = async (view: View, spp: number) => {
+    const low = scaled(view, PREPASS_SCALE);
+    const rays = new Uint32Array(low.width * low.height);
     const t0 = performance.now();
     await renderPathtraced(scene, low, {
       spp,
       seed: 1,
       bounces: common.bounces,
       sky: common.sky,
+      pixelRays: rays,
       signal: common.signal,
     });
-    return (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
+    // Rays per sample of each low-resolution row.
+    const rowRays = new Float64Array(low.height);
+    for (let i = 0; i < rays.length; i++) rowRays[Math.floor(i / low.width)] += rays[i] / spp;
+    return { low, seconds, rowRays, total: rowRays.reduce((a, b) => a + b, 0) * spp };
   };
-  const t1 = await timed(1),
-    t4 = await timed(4);
-  const pixels = low.width * low.height;
-  // Timer noise can make the difference tiny or negative: never below a quarter of the 4-sample render's rate.
-  const perPath = Math.max((t4 - t1) / (3 * pixels), t4 / (16 * pixels));
-  const bvh = await sceneBvh(scene, { signal: common.signal });
-  const weightsOf = new Map<View, Float64Array>();
+  const first = await trace(requests[0].view, 1);
+  const second = await trace(requests[0].view, 4);
+  // Timer noise can make the difference tiny or negative: never below a quarter of the 4-sample pass's rate.
+  const perRay = Math.max(
+    (second.seconds - first.seconds) / Math.max(1, second.total - first.total),
+    second.seconds / (4 * Math.max(1, second.total)),
+  );
+  const profiles = new Map<View, Awaited<ReturnType<typeof trace>>>([[requests[0].view, second]]);
+  const seconds: number[] = [];
   const rowWeights: Float64Array[] = [];
   for (const r of requests) {
-    let w = weightsOf.get(r.view);
-    if (!w) {
-      const lo = scaled(r.view, PREPASS_SCALE);
-      const depth = await renderView(scene, lo, { mode: 'depth', bvh, signal: common.signal });
-      const covered = new Float64Array(lo.height);
-      for (let y = 0; y < lo.height; y++) {
-        let c = 0;
-        for (let x = 0; x < lo.width; x++) if (depth.data[4 * (y * lo.width + x) + 3] > 0) c++;
-        covered[y] = c / lo.width;
-      }
-      w = new Float64Array(r.view.height);
-      let sum = 0;
-      for (let y = 0; y < r.view.height; y++) {
-        w[y] = EMPTY_ROW_COST + covered[Math.min(lo.height - 1, Math.floor((y * lo.height) / r.view.height))];
-        sum += w[y];
-      }
-      for (let y = 0; y < w.length; y++) w[y] /= sum;
-      weightsOf.set(r.view, w);
+    let p = profiles.get(r.view);
+    if (!p) {
+      p = await trace(r.view, 2);
+      profiles.set(r.view, p);
     }
+    const { low, rowRays } = p;
+    const perSample = rowRays.reduce((a, b) => a + b, 0);
+    const w = new Float64Array(r.view.height);
+    let sum = 0;
+    for (let y = 0; y < r.view.height; y++) {
+      w[y] = rowRays[Math.min(low.height - 1, Math.floor((y * low.height) / r.view.height))];
+      sum += w[y];
+    }
+    for (let y = 0; y < w.length; y++) w[y] = sum > 0 ? w[y] / sum : 1 / w.length;
     rowWeights.push(w);
+    // The full image traces about (its pixels / the pass's pixels) × its samples × the pass's rays per sample.
+    seconds.push(perRay * perSample * ((r.view.width * r.view.height) / (low.width * low.height)) * r.spp);
   }
-  return { seconds: requests.map((r) => perPath * r.view.width * r.view.height * r.spp), rowWeights };
+  return { seconds, rowWeights };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
   textures?: readonly (BakeTextureImage | undefined)[];
   /** Rows [begin, end) only: the image returned is that band (its height end − begin), seeded as in the whole. */
   rows?: { begin: number; end: number };
+  /** Filled with the rays each pixel traced, camera rays included (width × rows entries): its cost. */
+  pixelRays?: Uint32Array;
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
@@ -38,6 +40,7 @@ export async function renderPathtraced(scene: Scene, view: View, opts: Pathtrace
     clampIndirect: opts.clampIndirect,
     lightVertices: opts.lightVertices,
     rows: opts.rows,
+    pixelRays: opts.pixelRays,
     signal: opts.signal,
     onProgress: opts.onProgress,
   });

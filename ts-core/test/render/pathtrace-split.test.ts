@@ -71,12 +71,24 @@ test('bands rendered apart, from the scene as a farm task receives it, join into
   );
 });
 
-test('a band alone: its rows of the whole image, and the native call refuses an empty band', async () => {
+test('a band alone: its rows of the whole image and their rays; the native call refuses an empty band', async () => {
   const { scene, outside } = await fixture();
-  const whole = await renderPathtraced(scene, outside, { spp: 2, seed: 5, bounces: 1 });
-  const band = await renderPathtraced(scene, outside, { spp: 2, seed: 5, bounces: 1, rows: { begin: 30, end: 41 } });
+  const wholeRays = new Uint32Array(64 * 80),
+    bandRays = new Uint32Array(64 * 11);
+  const whole = await renderPathtraced(scene, outside, { spp: 2, seed: 5, bounces: 1, pixelRays: wholeRays });
+  const band = await renderPathtraced(scene, outside, {
+    spp: 2,
+    seed: 5,
+    bounces: 1,
+    rows: { begin: 30, end: 41 },
+    pixelRays: bandRays,
+  });
   assert.is(band.height, 11);
   assert.equal(band.data, whole.data.subarray(4 * 64 * 30, 4 * 64 * 41));
+  assert.equal(bandRays, wholeRays.subarray(64 * 30, 64 * 41));
+  // A pixel that sees nothing traces its 2 camera rays; one that sees the box, its light paths besides.
+  assert.is(wholeRays[0], 2);
+  assert.ok(Math.max(...wholeRays) > 4, String(Math.max(...wholeRays)));
   try {
     await renderPathtraced(scene, outside, { spp: 1, rows: { begin: 20, end: 20 } });
     assert.unreachable('an empty band must be refused');
@@ -90,8 +102,9 @@ test('equal-cost tasks: the rows that see nothing go to fewer, larger bands', as
   const requests: PathtraceRequest[] = [{ view: outside, spp: 4, seed: 1 }];
   const cost = await estimatePathtraceCost(scene, requests, COMMON);
   const w = cost.rowWeights[0];
-  // The box spans the middle rows: the first row sees only the background, the middle one the box.
-  assert.ok(w[40] > 5 * w[0], `middle row ${w[40]} vs top row ${w[0]}`);
+  // The box spans the middle rows: the first row sees only the background (one ray a sample), the middle one the
+  // box (light paths).
+  assert.ok(w[40] > 2 * w[0], `middle row ${w[40]} vs top row ${w[0]}`);
   assert.ok(cost.seconds[0] > 0);
   const { tasks, predictedSeconds } = planPathtraceSplit(requests, cost, 4);
   assert.is(tasks.length, 4);

@@ -189,6 +189,9 @@ struct ReferenceView {
   // seeded by its index in the whole image, so bands rendered apart join into the whole image bit for bit.
   uint32_t row_begin = 0, row_end = 0;
   float background[3] = {0, 0, 0};
+  // Optional, path-traced mode: the rays each pixel traced (camera rays included), one per pixel of the rows
+  // rendered; a deterministic measure of its cost (what a split into bands of equal cost weighs rows by).
+  uint32_t* pixel_rays = nullptr;
   // Lightmapped mode: the baked pages (RGBA float as bake_lightmaps wrote them).
   const float* const* pages = nullptr;
 };
