@@ -215,7 +215,8 @@ const strategies: Strategy[] = [
   both(sleeper(100), colluder(2 / 3)),
 ];
 const sims: SimulationResult[] = [];
-for (const s of strategies) for (const share of SHARES) sims.push(simulateTrust({ strategy: s, adversaryShare: share }));
+for (const s of strategies)
+  for (const share of SHARES) sims.push(simulateTrust({ strategy: s, adversaryShare: share }));
 // Sybils: fresh keys of one attacker join an honest pool of 40 at job 500.
 for (const count of [10, 20, 40])
   for (const s of [alwaysLies, colluder(2 / 3)])

@@ -1,0 +1,88 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  alwaysLies,
+  both,
+  colluder,
+  honest,
+  intermittent,
+  sleeper,
+  type StrategyContext,
+  targeted,
+} from '../../src/trust/adversaries.js';
+import { simulateTrust } from '../../src/trust/simulation.js';
+import { Rng } from '../../src/util/rng.js';
+
+const ctx = (over: Partial<StrategyContext> = {}): StrategyContext => ({
+  job: { index: 0, highValue: false },
+  served: 0,
+  quorum: [{ colluding: true, weight: 1 }],
+  spot: false,
+  rng: new Rng('t'),
+  ...over,
+});
+const seat = (colluding: boolean, weight = 1) => ({ colluding, weight });
+
+test('strategies lie when their rule says, and only then', () => {
+  assert.is(honest.lies(ctx()), false);
+  assert.is(alwaysLies.lies(ctx()), true);
+  assert.is(sleeper(100).lies(ctx({ served: 99 })), false);
+  assert.is(sleeper(100).lies(ctx({ served: 100 })), true);
+  assert.is(targeted.lies(ctx()), false);
+  assert.is(targeted.lies(ctx({ job: { index: 3, highValue: true } })), true);
+  const rng = new Rng('intermittent');
+  const told = Array.from({ length: 10_000 }, () => intermittent(0.05).lies(ctx({ rng }))).filter(Boolean).length;
+  assert.ok(told > 400 && told < 600, `${told} lies in 10,000`);
+  // Colluders count their weight in the quorum: 2 of 3 equal seats carry a 2/3 vote, 1 of 3 only denies one.
+  const twoOfThree = [seat(true), seat(true), seat(false)];
+  const oneOfThree = [seat(true), seat(false), seat(false)];
+  assert.is(colluder(2 / 3).lies(ctx({ quorum: twoOfThree })), true);
+  assert.is(colluder(2 / 3).lies(ctx({ quorum: oneOfThree })), false);
+  assert.is(colluder(1 / 3).lies(ctx({ quorum: oneOfThree })), true);
+  assert.is(colluder(2 / 3).lies(ctx({ quorum: [seat(true, 1), seat(true, 1), seat(false, 3)] })), false);
+  assert.is(colluder(1 / 3).lies(ctx({ quorum: oneOfThree, spot: true })), false, 'a spot check carries no vote');
+  assert.is(both(sleeper(10), colluder(2 / 3)).lies(ctx({ served: 5, quorum: twoOfThree })), false);
+  assert.is(both(sleeper(10), colluder(2 / 3)).lies(ctx({ served: 10, quorum: twoOfThree })), true);
+});
+
+test('the simulation is deterministic, and honest nodes alone decide every job right', () => {
+  const a = simulateTrust({ strategy: honest, jobs: 300 });
+  assert.equal(simulateTrust({ strategy: honest, jobs: 300 }), a);
+  assert.is(a.acceptedBad, 0);
+  assert.is(a.falseRejectionRate, 0);
+  assert.is(a.inconclusiveRate, 0);
+  assert.is(a.honestEverFlagged, 0);
+  assert.is(a.evaluationsPerJob, 5, 'a quorum of 5 and no untrusted node to spot-check');
+  assert.ok(a.acceptedBadUpper95 > 0 && a.acceptedBadUpper95 < 0.025, String(a.acceptedBadUpper95));
+});
+
+test('liars that always lie are flagged at once and accept nothing; sleepers start lying once they served enough', () => {
+  const always = simulateTrust({ strategy: alwaysLies, adversaryShare: 0.2, jobs: 400 });
+  assert.is(always.acceptedBad, 0);
+  assert.is(always.liarsFlagged, 1);
+  assert.is(always.medianJobsToFlag, 1);
+  assert.is(always.adversaryWeightAtEnd, 0, 'flagged liars end untrusted');
+  const sleepers = simulateTrust({ strategy: sleeper(40), adversaryShare: 0.2, jobs: 800 });
+  assert.is(sleepers.lied, 8);
+  assert.is(sleepers.acceptedBad, 0);
+  assert.is(sleepers.liarsFlagged, 1);
+  // Honest for their first 40 jobs: trusted and voting until then, so they end with more weight than liars do.
+  const early = simulateTrust({ strategy: sleeper(40), adversaryShare: 0.2, jobs: 200 });
+  assert.is(early.lies, 0);
+  assert.ok(early.adversaryWeightAtEnd > 0.15, String(early.adversaryWeightAtEnd));
+});
+
+test('Sybil keys join where the options say and count as the attacker', () => {
+  const r = simulateTrust({
+    strategy: honest,
+    adversaryShare: 0,
+    sybils: { at: 100, count: 10, strategy: alwaysLies },
+    jobs: 300,
+  });
+  assert.is(r.sybils, 10);
+  assert.is(r.nodes, 50);
+  assert.is(r.lied, 10);
+  assert.is(r.strategy, 'honest + 10 sybils (always)');
+});
+
+test.run();
