@@ -8,7 +8,7 @@
  *    nodes add quorum choice, not CPU: on this machine throughput is bounded by the 2 shared cores. Reports jobs/min and p50/p99 submit-to-certificate latency, each as a ratio to
  *    the baseline measured in the same run: one evaluation of the same job in this process (no network, no quorum).
  * 2. Adversaries, simulated (ts-core/src/trust/simulation.ts, the engine's own consensus and reputation code):
- *    40 nodes, quorum 5 (widened by two up to 11 on any dissent, up to 21 while no 2/3 supermajority agrees) plus
+ *    40 nodes, quorum 5 (widened by two up to 21 while the votes disagree) plus
  *    one spot-check seat, 2000 jobs (half faithful, half broken, 10% high-value), honest jitter 1%. Each strategy of
  *    trust/adversaries.ts (always, sleeper, intermittent, quorum-aware colluders, targeted, a sleeping colluder)
  *    at shares up to (n − 1)/3, and Sybil keys joining an honest pool. Reports bad results accepted (with the 95%
@@ -223,7 +223,7 @@ for (const count of [10, 20, 40])
     sims.push(simulateTrust({ strategy: honest, adversaryShare: 0, sybils: { at: 500, count, strategy: s } }));
 results.simulation = sims;
 console.log(
-  '\nAdversaries (simulation): 40 nodes, quorum 5 (widened by two up to 11 on dissent, to 21 without a 2/3 supermajority) + 1 spot check, 2000 jobs (half bad, 10% high-value), honest jitter 1%',
+  '\nAdversaries (simulation): 40 nodes, quorum 5 (widened by two up to 21 while the votes disagree) + 1 spot check, 2000 jobs (half bad, 10% high-value), honest jitter 1%',
 );
 console.log(
   'strategy                                   share  adv  accepted-bad (95% upper)  false-reject  inconclusive  evals/job  liars flagged  median jobs to flag  lies flagged  honest flagged  adv weight at end',

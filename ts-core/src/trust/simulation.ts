@@ -4,13 +4,13 @@
  * honest node's jitter, or the attacker's lie. What `npm run bench:trust` reports, and what tests hold the policy to.
  *
  * Per job, as the engine does: a quorum of k trusted nodes in random order (the scheduler's least-loaded-first
- * order, whose ties are random, is random order for nodes of equal load); a quorum with dissent is widened by two up
- * to 2k + 1, one without a 2/3 supermajority up to 4k + 1 (widenCap); one untrusted node takes a non-voting spot
+ * order, whose ties are random, is random order for nodes of equal load); a quorum whose votes disagree is widened
+ * by two up to 4k + 1 (consensus.ts widenedQuorum); one untrusted node takes a non-voting spot
  * check, judged against the consensus medians; reputations move only on an uncontested result. Deterministic for a
  * given seed. Pure.
  */
 import type { Strategy } from './adversaries.js';
-import { decide, deviates, DEFAULT_CONSENSUS, widenCap } from './consensus.js';
+import { decide, deviates, DEFAULT_CONSENSUS, widenedQuorum } from './consensus.js';
 import {
   DEFAULT_REPUTATION,
   isTrusted,
@@ -175,13 +175,10 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     const votes = quorum.map((n) => voteOf(n, quorum));
     const weights = () => new Map(quorum.map((n) => [n.key, weight(n)]));
     let r = decide(votes, weights(), o.thresholds);
-    const cap = () => widenCap(o.quorum, r.contested || r.verdict === 'inconclusive');
-    while (
-      (r.contested || r.verdict === 'inconclusive' || r.dissenting.length > 0) &&
-      quorum.length + 2 <= cap() &&
-      order.length >= quorum.length + 2
-    ) {
-      const extra = order.slice(quorum.length, quorum.length + 2);
+    for (;;) {
+      const size = widenedQuorum(r, quorum.length, o.quorum, order.length);
+      if (size === quorum.length) break;
+      const extra = order.slice(quorum.length, size);
       quorum = [...quorum, ...extra];
       votes.push(...extra.map((n) => voteOf(n, quorum)));
       r = decide(votes, weights(), o.thresholds);

@@ -10,7 +10,7 @@ import {
   decide,
   deviates,
   unreproducedClaims,
-  widenCap,
+  widenedQuorum,
   DEFAULT_CONSENSUS,
   type ConsensusOptions,
 } from './consensus.js';
@@ -78,15 +78,8 @@ export class Verdicts {
       [...this.connected()].filter(
         (k) => !seated.has(k) && k !== spec.producer && isTrusted(this.store.node(k), this.o.reputation),
       ).length;
-    const widened = Math.min(
-      job.quorum + 2,
-      widenCap(spec.quorum, result.contested || result.verdict === 'inconclusive'),
-      eligible,
-    );
-    if (
-      (result.verdict === 'inconclusive' || result.contested || result.dissenting.length > 0) &&
-      widened > job.quorum
-    ) {
+    const widened = widenedQuorum(result, job.quorum, spec.quorum, eligible);
+    if (widened > job.quorum) {
       this.store.setQuorum(jobId, widened);
       this.o.log?.(
         `job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`,

@@ -72,6 +72,14 @@ test('liars that always lie are flagged at once and accept nothing; sleepers sta
   assert.ok(early.adversaryWeightAtEnd > 0.15, String(early.adversaryWeightAtEnd));
 });
 
+test('colluders at a third of the pool that lie only when they hold 2/3 of a quorum: widening to 4k + 1 on dissent leaves them no honest node to flag', () => {
+  // With widening capped at 2k + 1 on dissent, this run accepted 5 bad results and flagged 22% of honest nodes.
+  const r = simulateTrust({ strategy: colluder(2 / 3), adversaryShare: 0.325 });
+  assert.is(r.honestEverFlagged, 0);
+  // What is left: a first quorum of colluders only (C(13,5)/C(40,5) = 0.2% of jobs), where nobody dissents.
+  assert.ok(r.acceptedBad <= 3, `${r.acceptedBad} of ${r.badJobs} bad results accepted`);
+});
+
 test('Sybil keys join where the options say and count as the attacker', () => {
   const r = simulateTrust({
     strategy: honest,
