@@ -5,7 +5,8 @@
  *
  * Per job, as the engine does: a quorum of k trusted nodes in random order (the scheduler's least-loaded-first
  * order, whose ties are random, is random order for nodes of equal load); a quorum whose votes disagree is widened
- * by two up to 4k + 1 (consensus.ts widenedQuorum); one untrusted node takes a non-voting spot
+ * by two up to 4k + 1 (consensus.ts widenedQuorum); an accepted job its first quorum agreed on is rechecked by two
+ * more voters on a random share of jobs and on every high-value one (recheck.ts); one untrusted node takes a non-voting spot
  * check, judged against the consensus medians; reputations move only on an uncontested result. Deterministic for a
  * given seed. Pure.
  */
@@ -20,6 +21,7 @@ import {
   updateReputation,
   voteWeight,
 } from './reputation.js';
+import { RECHECK_DEFAULTS, type RecheckOptions, shouldRecheck } from './recheck.js';
 import { METRICS, passes } from './sampling.js';
 import { betaQuantile } from './stats.js';
 import type { MetricName, Thresholds, Vote } from './types.js';
@@ -43,6 +45,7 @@ export interface SimulationOptions {
   jitter: number;
   thresholds: Thresholds;
   reputation: ReputationOptions;
+  recheck: RecheckOptions;
   seed: string;
 }
 
@@ -55,6 +58,7 @@ export const SIMULATION_DEFAULTS: Omit<SimulationOptions, 'strategy' | 'adversar
   jitter: 0.01,
   thresholds: { psnr: 30, ssim: 0.95, flip: 0.08 },
   reputation: DEFAULT_REPUTATION,
+  recheck: RECHECK_DEFAULTS,
   seed: 'trust-sim',
 };
 
@@ -175,13 +179,30 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     const votes = quorum.map((n) => voteOf(n, quorum));
     const weights = () => new Map(quorum.map((n) => [n.key, weight(n)]));
     let r = decide(votes, weights(), o.thresholds);
-    for (;;) {
-      const size = widenedQuorum(r, quorum.length, o.quorum, order.length);
-      if (size === quorum.length) break;
+    const seat = (size: number) => {
       const extra = order.slice(quorum.length, size);
       quorum = [...quorum, ...extra];
       votes.push(...extra.map((n) => voteOf(n, quorum)));
       r = decide(votes, weights(), o.thresholds);
+    };
+    const settle = () => {
+      for (;;) {
+        const size = widenedQuorum(r, quorum.length, o.quorum, order.length);
+        if (size === quorum.length) return;
+        seat(size);
+      }
+    };
+    settle();
+    // The engine's recheck (recheck.ts): its draw is one the nodes cannot predict, as this one is.
+    const draw = rng.next();
+    if (
+      r.verdict === 'accepted' &&
+      quorum.length === o.quorum &&
+      shouldRecheck(o.recheck, { profile: job.highValue ? 'quality' : 'balanced', draw }) &&
+      order.length > quorum.length
+    ) {
+      seat(Math.min(order.length, quorum.length + o.recheck.seats));
+      settle();
     }
     evaluations += quorum.length + spot.length;
     if (r.verdict === 'inconclusive') inconclusive++;

@@ -14,7 +14,8 @@ import {
   DEFAULT_CONSENSUS,
   type ConsensusOptions,
 } from './consensus.js';
-import type { Identity } from './crypto.js';
+import { type Identity, signHex } from './crypto.js';
+import { RECHECK_DEFAULTS, type RecheckOptions, recheckDraw, recheckMessage, shouldRecheck } from './recheck.js';
 import { isTrusted, updateReputation, voteWeight, type ReputationOptions } from './reputation.js';
 import { METRICS } from './sampling.js';
 import { issueCertificate } from './signing.js';
@@ -24,6 +25,8 @@ import type { MetricName, Vote } from './types.js';
 export interface VerdictOptions {
   consensus?: Partial<ConsensusOptions>;
   reputation: ReputationOptions;
+  /** Rechecks of accepted jobs (recheck.ts); default RECHECK_DEFAULTS. */
+  recheck?: RecheckOptions;
   log?: (line: string) => void;
 }
 
@@ -85,6 +88,19 @@ export class Verdicts {
         `job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`,
       );
       return;
+    }
+    // An accepted job whose first quorum agreed may be rechecked by two more voters first (recheck.ts).
+    const recheck = this.o.recheck ?? RECHECK_DEFAULTS;
+    if (result.verdict === 'accepted' && job.quorum === spec.quorum) {
+      const draw = recheckDraw(signHex(this.identity, recheckMessage(jobId)));
+      const seats = Math.min(job.quorum + recheck.seats, eligible);
+      if (shouldRecheck(recheck, { profile: spec.profile, draw }) && seats > job.quorum) {
+        this.store.setQuorum(jobId, seats);
+        this.o.log?.(
+          `job ${jobId}: accepted by its quorum; rechecked by ${seats - job.quorum} more (draw ${draw.toFixed(4)})`,
+        );
+        return;
+      }
     }
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
     let reason = result.reason;

@@ -266,6 +266,22 @@ test('certificates: offline check, pinned key, tampering', async () => {
   }
 });
 
+test('a QUALITY job its quorum accepts is rechecked by two more nodes before its certificate', async () => {
+  const dataDir = tempDir('ote-trust-recheck-');
+  const c = await cluster({ dataDir, nodes: 5, quorum: 3 });
+  await c.waitForNodes(5);
+  const client: TrustClient = c.client();
+  for (const b of [blobs.reference, blobs.good]) await client.upload(b);
+  const cert = await client.waitForCertificate(await client.submitJob(job(blobs.good, { profile: 'quality' })), {
+    timeoutMs: LIVENESS_MS,
+  });
+  assert.is(cert.verdict, 'accepted', cert.reason);
+  assert.is(cert.nodes.length, 5, 'the quorum of 3 and the 2 of the recheck');
+  assert.ok(cert.nodes.every((n) => !n.flagged));
+  client.close();
+  await c.stop();
+});
+
 /** Byzantine minorities: verdicts right every time, liars flagged, their reputation lower than it started. */
 for (const [n, f, quorum] of [
   [4, 1, 3],
