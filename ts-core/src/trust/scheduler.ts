@@ -1,10 +1,13 @@
 /**
- * Assigning jobs to nodes. Every running job's quorum is filled from connected trusted nodes, least loaded first
- * (ties broken at random); a node never verifies its producer's work, and untrusted nodes do not vote. One
+ * Assigning jobs to nodes. Every running job's quorum is filled from connected trusted nodes, least loaded first,
+ * ties broken by seatDraw: a hash of the job's seed and the node's key. The seed comes from the engine's nonce once
+ * the job's blobs are committed, so no node can choose its jobs beforehand, and anyone holding the log can recompute
+ * who was drawn; a node never verifies its producer's work, and untrusted nodes do not vote. One
  * untrusted node may take a non-voting spot-check seat, to earn its way back. A job whose votes are all in is
  * handed to the verdict. Assignments past their deadline time out, and their seats reopen for other nodes; when
  * nodes failed and no trusted node is left to take their seats, the job fails with the nodes' reasons.
  */
+import { sha256Hex } from './bytes.js';
 import type { Assign } from './messages.js';
 import { isTrusted, type ReputationOptions } from './reputation.js';
 import type { EngineStore, JobSpec, SeatRole } from './store.js';
@@ -32,6 +35,11 @@ export interface SchedulerHooks {
   fail(jobId: string, why: string): void;
 }
 
+/** A node's place among equally loaded candidates for a job: sha256(seed, key), compared as hex. */
+export function seatDraw(jobSeed: string, nodeKey: string): string {
+  return sha256Hex(`ote-seat:${jobSeed}:${nodeKey}`);
+}
+
 export class Scheduler {
   constructor(
     private store: EngineStore,
@@ -53,8 +61,8 @@ export class Scheduler {
       const used = new Set(rows.map((r) => r.node));
       const candidates = [...this.hooks.connected()]
         .filter((k) => !used.has(k) && k !== j.spec.producer)
-        .map((k) => ({ k, row: this.store.node(k), load: this.store.openAssignments(k), r: Math.random() }))
-        .sort((a, b) => a.load - b.load || a.r - b.r);
+        .map((k) => ({ k, row: this.store.node(k), load: this.store.openAssignments(k), r: seatDraw(j.spec.seed, k) }))
+        .sort((a, b) => a.load - b.load || (a.r < b.r ? -1 : a.r > b.r ? 1 : 0));
       for (const c of candidates) {
         if (need <= 0) break;
         if (!isTrusted(c.row, this.o.reputation)) continue;

@@ -10,6 +10,7 @@ import {
   type Reputation,
 } from '../../src/trust/reputation.js';
 import { canStop, deriveSeed, sampleSize, sampleSpecs } from '../../src/trust/sampling.js';
+import { seatDraw } from '../../src/trust/scheduler.js';
 import { betaCdf, betaQuantile, meanInterval, tQuantile } from '../../src/trust/stats.js';
 import type { SampleMetrics, Vote } from '../../src/trust/types.js';
 
@@ -34,6 +35,16 @@ test('the seed depends on both blobs and the engine nonce, and fixes the views',
   assert.equal(sampleSpecs(s, 12), sampleSpecs(s, 12));
   assert.not.equal(sampleSpecs(s, 12), sampleSpecs(deriveSeed(a, b, n2), 12));
   for (const v of sampleSpecs(s, 50)) assert.ok(v.crop.x >= 0 && v.crop.x + v.crop.w <= 1 && v.crop.y + v.crop.h <= 1);
+});
+
+test('seats among equally loaded nodes are drawn from the job seed: reproducible, and different per job', () => {
+  const keys = Array.from({ length: 12 }, (_, i) => `${i}`.padStart(64, 'a'));
+  const order = (seed: string) => [...keys].sort((a, b) => (seatDraw(seed, a) < seatDraw(seed, b) ? -1 : 1));
+  const s1 = deriveSeed('aa'.repeat(32), 'bb'.repeat(32), '01'.repeat(16));
+  const s2 = deriveSeed('aa'.repeat(32), 'bb'.repeat(32), '02'.repeat(16));
+  assert.equal(order(s1), order(s1));
+  assert.not.equal(order(s1).slice(0, 3), order(s2).slice(0, 3));
+  assert.not.equal(order(s1), keys, 'not the keys in their own order');
 });
 
 test('t quantiles and the Beta CDF match tabulated values', () => {
