@@ -19,10 +19,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realBlobs, THRESHOLDS, type RealBlobs } from '../examples/cornell-artifacts.js';
+import { realBlobs, type RealBlobs } from '../examples/cornell-artifacts.js';
 import { startEmbeddedTrust } from '../ts-core/src/trust/embedded.js';
 import { RenderedSampleEvaluator } from '../ts-core/src/trust/evaluator-render.js';
-import { canStop, sampleSpecs, deriveSeed, sampleSize, passes, METRICS } from '../ts-core/src/trust/sampling.js';
+import { canStop, sampleSpecs, deriveSeed, sampleSize } from '../ts-core/src/trust/sampling.js';
 import {
   alwaysLies,
   both,
@@ -36,13 +36,7 @@ import {
 import { type SimulationResult, simulateTrust } from '../ts-core/src/trust/simulation.js';
 import { tempDir } from '../scripts/temp-dir.js';
 import { describeMachine, machineRecord } from './machine.js';
-import {
-  DEFAULT_RENDER,
-  type MetricName,
-  type RenderSpec,
-  type SampleMetrics,
-  type Vote,
-} from '../ts-core/src/trust/types.js';
+import { DEFAULT_RENDER, type RenderSpec, type SampleMetrics } from '../ts-core/src/trust/types.js';
 
 /** The REALTIME profile's thresholds (what npm start judges the Cornell box bake against). */
 const BENCH_THRESHOLDS = { psnr: 26, ssim: 0.9, flip: 0.15 };
@@ -221,6 +215,16 @@ for (const s of strategies)
 for (const count of [10, 20, 40])
   for (const s of [alwaysLies, colluder(2 / 3)])
     sims.push(simulateTrust({ strategy: honest, adversaryShare: 0, sybils: { at: 500, count, strategy: s } }));
+// The same colluding Sybils on probation: fresh keys start untrusted (Beta(1, 1)) and must earn trust on spot checks.
+for (const count of [20, 40]) {
+  const r = simulateTrust({
+    strategy: honest,
+    adversaryShare: 0,
+    sybils: { at: 500, count, strategy: colluder(2 / 3) },
+    newcomerPrior: { alpha: 1, beta: 1 },
+  });
+  sims.push({ ...r, strategy: `${r.strategy}, probation` });
+}
 results.simulation = sims;
 console.log(
   '\nAdversaries (simulation): 40 nodes, quorum 5 (widened by two up to 21 while the votes disagree) + 1 spot check, 2000 jobs (half bad, 10% high-value), honest jitter 1%',

@@ -35,6 +35,12 @@ export interface SimulationOptions {
   strategy: Strategy;
   /** Fresh keys of the same attacker that join at job `at` (a Sybil attack). */
   sybils?: { at: number; count: number; strategy: Strategy };
+  /**
+   * The reputation keys that join after the start begin with (default: the reputation options' prior, trusted at
+   * once, as the engine does today). An untrusted prior puts them on probation: they vote only once spot checks
+   * earned them trust.
+   */
+  newcomerPrior?: Reputation;
   quorum: number;
   jobs: number;
   /** Share of jobs whose result is truly bad. */
@@ -109,11 +115,11 @@ const LIE = { aboutGood: TRUTH.bad, aboutBad: { psnr: 55, ssim: 0.999, flip: 0.0
 export function simulateTrust(options: Partial<SimulationOptions> & Pick<SimulationOptions, 'strategy'>) {
   const o: SimulationOptions = { adversaryShare: 0, ...SIMULATION_DEFAULTS, ...options };
   const rng = new Rng(`${o.seed}-${o.strategy.name}-${o.adversaryShare}-${o.sybils?.count ?? 0}`);
-  const newNode = (key: string, strategy: Strategy | undefined): SimNode => ({
+  const newNode = (key: string, strategy: Strategy | undefined, prior = o.reputation.prior): SimNode => ({
     key,
     strategy: strategy ?? { name: 'honest', lies: () => false },
     adversary: strategy !== undefined,
-    rep: { ...o.reputation.prior },
+    rep: { ...prior },
     served: 0,
     flags: 0,
     firstLie: -1,
@@ -140,7 +146,7 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
   };
   for (let j = 0; j < o.jobs; j++) {
     if (o.sybils && j === o.sybils.at)
-      for (let i = 0; i < o.sybils.count; i++) nodes.push(newNode(`s${i}`, o.sybils.strategy));
+      for (let i = 0; i < o.sybils.count; i++) nodes.push(newNode(`s${i}`, o.sybils.strategy, o.newcomerPrior));
     const isGood = rng.next() >= o.badRate;
     if (isGood) goodJobs++;
     else badJobs++;
