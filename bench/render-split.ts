@@ -15,13 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { importGltf } from '../ts-core/src/io/gltf-read.js';
 import { PREVIEW_WIDTH } from '../ts-core/src/optimize/stages/plan.js';
 import { resolveEnvironment, withEnvironmentSun } from '../ts-core/src/plan/environment.js';
-import { type PathtraceRequest, renderPathtracedBatch } from '../ts-core/src/render/pathtrace.js';
+import { type PathtraceRequest, renderBands, renderPathtracedBatch } from '../ts-core/src/render/pathtrace.js';
 import {
   estimatePathtraceCost,
   joinPathtraceBands,
   type PathtraceCost,
   planPathtraceSplit,
-  renderBands,
 } from '../ts-core/src/render/pathtrace-split.js';
 import { planSceneViews } from '../ts-core/src/render/views.js';
 import { describeMachine, machineRecord } from './machine.js';

@@ -10,15 +10,15 @@
  * bands' pixels as one float32 blob, in band order.
  */
 import type { FloatImage } from '../image/float-image.js';
-import type { PathtraceBatch, PathtraceCommon, PathtraceRequest } from '../render/pathtrace.js';
-import { renderPathtracedBatch } from '../render/pathtrace.js';
 import {
-  estimatePathtraceCost,
-  joinPathtraceBands,
   type PathtraceBand,
-  planPathtraceSplit,
+  type PathtraceBatch,
+  type PathtraceCommon,
+  type PathtraceRequest,
   renderBands,
-} from '../render/pathtrace-split.js';
+  renderPathtracedBatch,
+} from '../render/pathtrace.js';
+import { estimatePathtraceCost, joinPathtraceBands, planPathtraceSplit } from '../render/pathtrace-split.js';
 import type { Scene } from '../scene/types.js';
 import type { TaskRequest } from './queue.js';
 import type { PathtraceRequestJson } from './store.js';

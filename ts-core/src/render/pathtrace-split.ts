@@ -21,14 +21,7 @@ import type { FloatImage } from '../image/float-image.js';
 import { OteError } from '../errors.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
-import { type PathtraceCommon, type PathtraceRequest, renderPathtraced } from './pathtrace.js';
-
-/** Rows [begin, end) of request `request`'s image. */
-export interface PathtraceBand {
-  request: number;
-  begin: number;
-  end: number;
-}
+import { type PathtraceBand, type PathtraceCommon, type PathtraceRequest, renderPathtraced } from './pathtrace.js';
 
 /** What the pre-pass predicts: each request's seconds here, and how they spread over its rows (sums to 1). */
 export interface PathtraceCost {
@@ -145,35 +138,6 @@ export function planPathtraceSplit(
     predicted.pop();
   }
   return { tasks: out, predictedSeconds: predicted };
-}
-
-/** The bands a task renders, in its order (each a FloatImage of the band's rows). */
-export async function renderBands(
-  scene: Scene,
-  requests: readonly PathtraceRequest[],
-  bands: readonly PathtraceBand[],
-  common: PathtraceCommon,
-): Promise<FloatImage[]> {
-  const rows = bands.reduce((s, b) => s + (b.end - b.begin), 0);
-  const images: FloatImage[] = [];
-  let done = 0;
-  for (const b of bands) {
-    const r = requests[b.request];
-    images.push(
-      await renderPathtraced(scene, r.view, {
-        spp: r.spp,
-        seed: r.seed,
-        bounces: common.bounces,
-        sky: common.sky,
-        rows: { begin: b.begin, end: b.end },
-        backend: common.backend,
-        signal: common.signal,
-        onProgress: common.onProgress && ((f) => common.onProgress!((done + f * (b.end - b.begin)) / rows)),
-      }),
-    );
-    done += b.end - b.begin;
-  }
-  return images;
 }
 
 /** The whole images from their bands (any order); every row of every request must be covered exactly once. */

@@ -75,21 +75,46 @@ export type PathtraceBatch = (
   common: PathtraceCommon,
 ) => Promise<FloatImage[]>;
 
-export const renderPathtracedBatch: PathtraceBatch = async (scene, requests, common) => {
-  const textures = await transportTextures(scene);
+export const renderPathtracedBatch: PathtraceBatch = (scene, requests, common) =>
+  renderBands(
+    scene,
+    requests,
+    requests.map((r, request) => ({ request, begin: 0, end: r.view.height })),
+    common,
+  );
+
+/** Rows [begin, end) of request `request`'s image. */
+export interface PathtraceBand {
+  request: number;
+  begin: number;
+  end: number;
+}
+
+/** The bands a task renders, in its order (each a FloatImage of the band's rows). */
+export async function renderBands(
+  scene: Scene,
+  requests: readonly PathtraceRequest[],
+  bands: readonly PathtraceBand[],
+  common: PathtraceCommon,
+): Promise<FloatImage[]> {
+  const rows = bands.reduce((s, b) => s + (b.end - b.begin), 0);
   const images: FloatImage[] = [];
-  for (const [i, r] of requests.entries())
+  let done = 0;
+  for (const b of bands) {
+    const r = requests[b.request];
     images.push(
       await renderPathtraced(scene, r.view, {
         spp: r.spp,
         seed: r.seed,
         bounces: common.bounces,
         sky: common.sky,
-        textures,
+        rows: { begin: b.begin, end: b.end },
         backend: common.backend,
         signal: common.signal,
-        onProgress: common.onProgress && ((f) => common.onProgress!((i + f) / requests.length)),
+        onProgress: common.onProgress && ((f) => common.onProgress!((done + f * (b.end - b.begin)) / rows)),
       }),
     );
+    done += b.end - b.begin;
+  }
   return images;
-};
+}

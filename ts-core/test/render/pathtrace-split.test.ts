@@ -3,13 +3,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeScenePackage, encodeScenePackage } from '../../src/farm/scene-package.js';
 import { importGltf } from '../../src/io/gltf-read.js';
-import { type PathtraceRequest, renderPathtraced, renderPathtracedBatch } from '../../src/render/pathtrace.js';
 import {
-  estimatePathtraceCost,
-  joinPathtraceBands,
-  planPathtraceSplit,
+  type PathtraceRequest,
   renderBands,
-} from '../../src/render/pathtrace-split.js';
+  renderPathtraced,
+  renderPathtracedBatch,
+} from '../../src/render/pathtrace.js';
+import { estimatePathtraceCost, joinPathtraceBands, planPathtraceSplit } from '../../src/render/pathtrace-split.js';
 import { planSceneViews } from '../../src/render/views.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 import type { Scene } from '../../src/scene/types.js';
