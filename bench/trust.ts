@@ -225,6 +225,14 @@ for (const count of [20, 40]) {
   });
   sims.push({ ...r, strategy: `${r.strategy}, probation` });
 }
+// BOINC's adaptive replication as a candidate policy (not the engine's): a node whose reputation lower bound is at
+// least 0.9 verifies a job alone, rechecked by two more on 10% of jobs and every high-value one.
+const ADAPTIVE = { soloBound: 0.9, rate: 0.1 };
+for (const s of [honest, alwaysLies, sleeper(100), intermittent(0.05), colluder(2 / 3), targeted])
+  for (const share of s === honest ? [0] : [0.1, 0.325]) {
+    const r = simulateTrust({ strategy: s, adversaryShare: share, adaptive: ADAPTIVE });
+    sims.push({ ...r, strategy: `${r.strategy}, adaptive replication` });
+  }
 results.simulation = sims;
 console.log(
   '\nAdversaries (simulation): 40 nodes, quorum 5 (widened by two up to 21 while the votes disagree) + 1 spot check, 2000 jobs (half bad, 10% high-value), honest jitter 1%',

@@ -41,6 +41,12 @@ export interface SimulationOptions {
    * earned them trust.
    */
   newcomerPrior?: Reputation;
+  /**
+   * BOINC's adaptive replication, as a candidate policy (not the engine's): a job whose first drawn node has a
+   * reputation lower bound of at least `soloBound` is verified by that node alone, then rechecked by two more at
+   * `rate` (and always when high-value), whatever its verdict. Absent: every job gets a full quorum.
+   */
+  adaptive?: { soloBound: number; rate: number };
   quorum: number;
   jobs: number;
   /** Share of jobs whose result is truly bad. */
@@ -181,7 +187,9 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
       const samples = Array.from({ length: 5 }, (_, i) => ({ index: i, ...m }));
       return { jobId: `j${j}`, nodeKey: n.key, samples, means: m, pass: passes(m, o.thresholds), sig: '' };
     };
-    let quorum = order.slice(0, o.quorum);
+    const solo =
+      o.adaptive !== undefined && order.length > 0 && lowerBound(order[0].rep, o.reputation) >= o.adaptive.soloBound;
+    let quorum = order.slice(0, solo ? 1 : o.quorum);
     const votes = quorum.map((n) => voteOf(n, quorum));
     const weights = () => new Map(quorum.map((n) => [n.key, weight(n)]));
     let r = decide(votes, weights(), o.thresholds);
@@ -201,12 +209,12 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     settle();
     // The engine's recheck (recheck.ts): its draw is one the nodes cannot predict, as this one is.
     const draw = rng.next();
-    if (
-      r.verdict === 'accepted' &&
-      quorum.length === o.quorum &&
-      shouldRecheck(o.recheck, { profile: job.highValue ? 'quality' : 'balanced', draw }) &&
-      order.length > quorum.length
-    ) {
+    const profile = job.highValue ? 'quality' : 'balanced';
+    const recheck =
+      o.adaptive && solo
+        ? quorum.length === 1 && shouldRecheck({ ...o.recheck, rate: o.adaptive.rate }, { profile, draw })
+        : r.verdict === 'accepted' && quorum.length === o.quorum && shouldRecheck(o.recheck, { profile, draw });
+    if (recheck && order.length > quorum.length) {
       seat(Math.min(order.length, quorum.length + o.recheck.seats));
       settle();
     }
