@@ -225,6 +225,15 @@ for (const count of [20, 40]) {
   });
   sims.push({ ...r, strategy: `${r.strategy}, probation` });
 }
+// The same colluding Sybils allow-listed under one operator: a quorum seats one node per operator.
+for (const count of [20, 40]) {
+  const r = simulateTrust({
+    strategy: honest,
+    adversaryShare: 0,
+    sybils: { at: 500, count, strategy: colluder(2 / 3), oneOperator: true },
+  });
+  sims.push({ ...r, strategy: `${r.strategy}, one operator` });
+}
 // BOINC's adaptive replication as a candidate policy (not the engine's): a node whose reputation lower bound is at
 // least 0.9 verifies a job alone, rechecked by two more on 10% of jobs and every high-value one.
 const ADAPTIVE = { soloBound: 0.9, rate: 0.1 };

@@ -55,6 +55,11 @@ export interface EngineOptions {
    * join (an open network: reputation, quorums and flagging are then the only defence, as before).
    */
   allowedNodes?: string[];
+  /**
+   * The operator of allow-listed keys (key → name): a job's quorum seats one node per operator, so an operator who
+   * registers many keys votes once. Keys not named are their own operator.
+   */
+  nodeOperators?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -120,17 +125,25 @@ export class TrustEngine {
       this.store,
     );
     const connected = () => this.nodes.keys();
+    const operators = new Map(Object.entries(options.nodeOperators ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const operatorOf = (key: string) => operators.get(key.toLowerCase());
     this.verdicts = new Verdicts(
       this.store,
       this.log,
       this.identity,
-      { consensus: o.consensus, reputation: o.reputation, log: this.say },
+      { consensus: o.consensus, reputation: o.reputation, operatorOf, log: this.say },
       connected,
     );
     this.jobs = new Jobs(this.store, this.log, this.blobs, this.verdicts, { quorum: o.quorum, log: this.say });
     this.scheduler = new Scheduler(
       this.store,
-      { reputation: o.reputation, spotChecks: o.spotChecks, assignTimeoutMs: o.assignTimeoutMs, log: this.say },
+      {
+        reputation: o.reputation,
+        spotChecks: o.spotChecks,
+        assignTimeoutMs: o.assignTimeoutMs,
+        operatorOf,
+        log: this.say,
+      },
       {
         connected,
         send: (node, assign) => {

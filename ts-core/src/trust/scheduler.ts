@@ -18,6 +18,11 @@ export interface SchedulerOptions {
   spotChecks: boolean;
   /** How long a node has to vote after assignment. */
   assignTimeoutMs: number;
+  /**
+   * A node's operator, where the allow-list names one: a job's quorum seats at most one node per operator, so an
+   * operator with many keys votes once. Undefined: the key is its own operator.
+   */
+  operatorOf?: (key: string) => string | undefined;
   log?: (line: string) => void;
 }
 
@@ -63,10 +68,17 @@ export class Scheduler {
         .filter((k) => !used.has(k) && k !== j.spec.producer)
         .map((k) => ({ k, row: this.store.node(k), load: this.store.openAssignments(k), r: seatDraw(j.spec.seed, k) }))
         .sort((a, b) => a.load - b.load || (a.r < b.r ? -1 : a.r > b.r ? 1 : 0));
+      const operator = (k: string) => this.o.operatorOf?.(k) ?? k;
+      const seatedOperators = new Set(
+        rows
+          .filter((r) => r.role === 'quorum' && (r.state === 'assigned' || r.state === 'voted'))
+          .map((r) => operator(r.node)),
+      );
       for (const c of candidates) {
         if (need <= 0) break;
-        if (!isTrusted(c.row, this.o.reputation)) continue;
+        if (!isTrusted(c.row, this.o.reputation) || seatedOperators.has(operator(c.k))) continue;
         this.assign(j.id, j.spec, c.k, 'quorum');
+        seatedOperators.add(operator(c.k));
         need--;
       }
       // Seats that nodes gave up on (errors, timeouts), no trusted node left to take them, and no node still at

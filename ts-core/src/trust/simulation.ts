@@ -33,8 +33,11 @@ export interface SimulationOptions {
   /** Share of the starting nodes that follow `strategy` (one attacker: they know each other). */
   adversaryShare: number;
   strategy: Strategy;
-  /** Fresh keys of the same attacker that join at job `at` (a Sybil attack). */
-  sybils?: { at: number; count: number; strategy: Strategy };
+  /**
+   * Fresh keys of the same attacker that join at job `at` (a Sybil attack). `oneOperator`: they are allow-listed
+   * under one operator's name, and a quorum seats one node per operator (the engine's rule, scheduler.ts).
+   */
+  sybils?: { at: number; count: number; strategy: Strategy; oneOperator?: boolean };
   /**
    * The reputation keys that join after the start begin with (default: the reputation options' prior, trusted at
    * once, as the engine does today). An untrusted prior puts them on probation: they vote only once spot checks
@@ -105,6 +108,7 @@ export interface SimulationResult {
 
 interface SimNode {
   key: string;
+  operator: string;
   strategy: Strategy;
   adversary: boolean;
   rep: Reputation;
@@ -121,8 +125,14 @@ const LIE = { aboutGood: TRUTH.bad, aboutBad: { psnr: 55, ssim: 0.999, flip: 0.0
 export function simulateTrust(options: Partial<SimulationOptions> & Pick<SimulationOptions, 'strategy'>) {
   const o: SimulationOptions = { adversaryShare: 0, ...SIMULATION_DEFAULTS, ...options };
   const rng = new Rng(`${o.seed}-${o.strategy.name}-${o.adversaryShare}-${o.sybils?.count ?? 0}`);
-  const newNode = (key: string, strategy: Strategy | undefined, prior = o.reputation.prior): SimNode => ({
+  const newNode = (
+    key: string,
+    strategy: Strategy | undefined,
+    prior = o.reputation.prior,
+    operator = key,
+  ): SimNode => ({
     key,
+    operator,
     strategy: strategy ?? { name: 'honest', lies: () => false },
     adversary: strategy !== undefined,
     rep: { ...prior },
@@ -152,14 +162,19 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
   };
   for (let j = 0; j < o.jobs; j++) {
     if (o.sybils && j === o.sybils.at)
-      for (let i = 0; i < o.sybils.count; i++) nodes.push(newNode(`s${i}`, o.sybils.strategy, o.newcomerPrior));
+      for (let i = 0; i < o.sybils.count; i++)
+        nodes.push(newNode(`s${i}`, o.sybils.strategy, o.newcomerPrior, o.sybils.oneOperator ? 'sybil' : `s${i}`));
     const isGood = rng.next() >= o.badRate;
     if (isGood) goodJobs++;
     else badJobs++;
     const job = { index: j, highValue: rng.next() < o.highValueRate };
     const truth = isGood ? TRUTH.good : TRUTH.bad;
     const lie = isGood ? LIE.aboutGood : LIE.aboutBad;
-    const order = shuffle(nodes.filter((n) => isTrusted(n.rep, o.reputation)));
+    // One seat per operator: the first of each operator's trusted nodes in the draw.
+    const operators = new Set<string>();
+    const order = shuffle(nodes.filter((n) => isTrusted(n.rep, o.reputation))).filter(
+      (n) => !operators.has(n.operator) && operators.add(n.operator) !== undefined,
+    );
     const untrusted = nodes.filter((n) => !isTrusted(n.rep, o.reputation));
     const spot = untrusted.length ? [untrusted[rng.int(untrusted.length)]] : [];
     const lied = new Set<string>();

@@ -27,6 +27,8 @@ export interface VerdictOptions {
   reputation: ReputationOptions;
   /** Rechecks of accepted jobs (recheck.ts); default RECHECK_DEFAULTS. */
   recheck?: RecheckOptions;
+  /** A node's operator (SchedulerOptions.operatorOf): a quorum seats one node per operator. */
+  operatorOf?: (key: string) => string | undefined;
   log?: (line: string) => void;
 }
 
@@ -75,12 +77,23 @@ export class Verdicts {
     // Any disagreement widens the quorum (by two, up to widenCap, never past the trusted nodes that could still vote,
     // so a widened job cannot wait for votes nobody can cast) before anyone is judged: a small quorum may be held by
     // colluding liars, and flagging the honest minority against their median is how honest nodes got flagged.
+    // Seats that could still be filled: trusted connected nodes not seated yet, one per operator not seated yet.
     const seated = new Set(this.store.assignments(jobId).map((r) => r.node));
+    const operator = (k: string) => this.o.operatorOf?.(k) ?? k;
+    const seatedOperators = new Set(votes.map((v) => operator(v.nodeKey)));
     const eligible =
       votes.length +
-      [...this.connected()].filter(
-        (k) => !seated.has(k) && k !== spec.producer && isTrusted(this.store.node(k), this.o.reputation),
-      ).length;
+      new Set(
+        [...this.connected()]
+          .filter(
+            (k) =>
+              !seated.has(k) &&
+              k !== spec.producer &&
+              !seatedOperators.has(operator(k)) &&
+              isTrusted(this.store.node(k), this.o.reputation),
+          )
+          .map(operator),
+      ).size;
     const widened = widenedQuorum(result, job.quorum, spec.quorum, eligible);
     if (widened > job.quorum) {
       this.store.setQuorum(jobId, widened);

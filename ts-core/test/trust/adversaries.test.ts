@@ -109,6 +109,15 @@ test('colluders at a third of the pool on high-value jobs: the rechecks stop the
   assert.is(r.honestEverFlagged, 0);
 });
 
+test('40 colluding Sybil keys: as 40 operators they outvote an honest pool of 40; allow-listed under one operator they get one seat and pass nothing', () => {
+  const sybils = { at: 500, count: 40, strategy: colluder(2 / 3) };
+  const open = simulateTrust({ strategy: honest, adversaryShare: 0, sybils });
+  assert.ok(open.acceptedBad > 5, `${open.acceptedBad} bad results pass`);
+  const listed = simulateTrust({ strategy: honest, adversaryShare: 0, sybils: { ...sybils, oneOperator: true } });
+  assert.is(listed.acceptedBad, 0);
+  assert.is(listed.honestEverFlagged, 0);
+});
+
 test('Sybil keys join where the options say and count as the attacker', () => {
   const r = simulateTrust({
     strategy: honest,

@@ -282,6 +282,38 @@ test('a QUALITY job its quorum accepts is rechecked by two more nodes before its
   await c.stop();
 });
 
+test('allow-listed operators: a quorum seats one node per operator, so two keys of one operator never vote together', async () => {
+  const dataDir = tempDir('ote-trust-operators-');
+  const keys = [0, 1, 2, 3].map((i) => {
+    const r = ote('trust', 'node', '--print-key', '--key', join(dataDir, `node-${i}.key`));
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  });
+  // Nodes 0 and 1 belong to one studio; 2 to another; 3 names no operator (its own).
+  writeFileSync(
+    join(dataDir, 'allowed.txt'),
+    `${keys[0]} studio-a\n${keys[1]}   studio-a # a second box\n${keys[2]} studio-b\n${keys[3]}\n`,
+  );
+  const c = await cluster({ dataDir, nodes: 0, quorum: 3, serveArgs: ['--allow-nodes', join(dataDir, 'allowed.txt')] });
+  for (let i = 0; i < 4; i++) c.addNode([], i);
+  await c.waitForNodes(4);
+  const client: TrustClient = c.client();
+  for (const b of [blobs.reference, blobs.good]) await client.upload(b);
+  // QUALITY asks for a recheck, which no third operator is left to fill: the job must still finish.
+  // Five jobs: without the rule, a quorum of 3 of these 4 nodes holds both studio-a keys half the time.
+  for (const profile of ['default', 'default', 'default', 'default', 'default', 'quality']) {
+    const cert = await client.waitForCertificate(await client.submitJob(job(blobs.good, { profile })), {
+      timeoutMs: LIVENESS_MS,
+    });
+    assert.is(cert.verdict, 'accepted', cert.reason);
+    const voters = cert.nodes.map((n) => keys.indexOf(n.key));
+    assert.is(voters.length, 3, `voters ${voters}`);
+    assert.not.ok(voters.includes(0) && voters.includes(1), `both keys of studio-a voted: ${voters}`);
+  }
+  client.close();
+  await c.stop();
+});
+
 /** Byzantine minorities: verdicts right every time, liars flagged, their reputation lower than it started. */
 for (const [n, f, quorum] of [
   [4, 1, 3],

@@ -32,7 +32,9 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     'allow-nodes': { type: 'string' },
   });
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
-  const allowedNodes = allowList(values['allow-node'], values['allow-nodes']);
+  const allow = allowList(values['allow-node'], values['allow-nodes']);
+  const allowedNodes = allow?.map((a) => a.key);
+  const nodeOperators = Object.fromEntries(allow?.flatMap((a) => (a.operator ? [[a.key, a.operator]] : [])) ?? []);
   const engine = new TrustEngine({
     dataDir: values.data ?? join('out', 'trust'),
     host: values.host ?? '127.0.0.1',
@@ -43,6 +45,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, { above: 0 }) * (1 << 20),
     spotChecks: !values['no-spot-checks'],
     allowedNodes,
+    nodeOperators,
     tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
     log: values.verbose || !values.json ? (l) => ctx.stderr(`[engine] ${l}\n`) : undefined,
   });
@@ -58,12 +61,19 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 /**
- * The node allow-list: keys from repeated --allow-node flags and from --allow-nodes FILE (one hex key per line;
- * blank lines and # comments ignored). Undefined when neither is given: any authenticated node may join.
+ * The node allow-list: keys from repeated --allow-node KEY[=OPERATOR] flags and from --allow-nodes FILE (one hex key
+ * per line, optionally followed by its operator's name; blank lines and # comments ignored). An operator's keys
+ * share one seat per quorum. Undefined when neither is given: any authenticated node may join.
  */
-function allowList(flags: string[] | undefined, file: string | undefined): string[] | undefined {
+function allowList(
+  flags: string[] | undefined,
+  file: string | undefined,
+): { key: string; operator?: string }[] | undefined {
   if (!flags?.length && file === undefined) return undefined;
-  const keys: { key: string; where: string }[] = (flags ?? []).map((k) => ({ key: k.trim(), where: '--allow-node' }));
+  const keys: { key: string; operator?: string; where: string }[] = (flags ?? []).map((f) => {
+    const [k, operator] = f.split('=', 2).map((x) => x.trim());
+    return { key: k, operator: operator || undefined, where: '--allow-node' };
+  });
   if (file !== undefined) {
     let text: string;
     try {
@@ -72,8 +82,8 @@ function allowList(flags: string[] | undefined, file: string | undefined): strin
       throw new UsageError(`--allow-nodes ${file}: ${(e as Error).message}`);
     }
     text.split(/\r?\n/).forEach((line, i) => {
-      const k = line.replace(/#.*/, '').trim();
-      if (k) keys.push({ key: k, where: `${file}:${i + 1}` });
+      const [k, ...operator] = line.replace(/#.*/, '').trim().split(/\s+/);
+      if (k) keys.push({ key: k, operator: operator.join(' ') || undefined, where: `${file}:${i + 1}` });
     });
   }
   for (const { key, where } of keys)
@@ -81,7 +91,7 @@ function allowList(flags: string[] | undefined, file: string | undefined): strin
       throw new UsageError(
         `${where}: "${key}" is not a node public key (64 hex digits; print one with ote trust node --print-key)`,
       );
-  return keys.map((k) => k.key.toLowerCase());
+  return keys.map((k) => ({ key: k.key.toLowerCase(), operator: k.operator }));
 }
 
 async function node(argv: string[], ctx: CommandContext): Promise<number> {
@@ -181,7 +191,7 @@ export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
   usage:
-    'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+    'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY[=OPERATOR]]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);
