@@ -35,11 +35,18 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   const allow = allowList(values['allow-node'], values['allow-nodes']);
   const allowedNodes = allow?.map((a) => a.key);
   const nodeOperators = Object.fromEntries(allow?.flatMap((a) => (a.operator ? [[a.key, a.operator]] : [])) ?? []);
+  const quorum = numberFlag(values.quorum, 'quorum', 3, { int: true, min: 1, max: 15 });
+  // A quorum seats one node per operator: with fewer operators than its size, no job can be verified (yet).
+  const operators = new Set(allow?.map((a) => a.operator ?? a.key));
+  if (allow && operators.size < quorum)
+    ctx.stderr(
+      `warning: --quorum ${quorum}, but the allow-list has ${operators.size} operator(s) and a quorum seats one node per operator: no job can reach its quorum until more are listed\n`,
+    );
   const engine = new TrustEngine({
     dataDir: values.data ?? join('out', 'trust'),
     host: values.host ?? '127.0.0.1',
     port: numberFlag(values.port, 'port', 0, { int: true, min: 0, max: 65535 }),
-    quorum: numberFlag(values.quorum, 'quorum', 3, { int: true, min: 1, max: 15 }),
+    quorum,
     assignTimeoutMs: numberFlag(values['assign-timeout-ms'], 'assign-timeout-ms', 60_000, { above: 0 }),
     rateLimit: numberFlag(values['rate-limit'], 'rate-limit', 200, { above: 0 }),
     maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, { above: 0 }) * (1 << 20),
