@@ -79,10 +79,9 @@ export interface FarmQueue {
   cancel(id: string): Promise<string[]>;
   /**
    * Splits running job `parent` (of `worker`) into tasks: each is queued as a job of its own, with the parent's key
-   * and priority. A task the parent made before (an earlier attempt of it, redone elsewhere) is kept, not made
-   * again: its index names it. Returns the tasks by index.
+   * and priority. The same tasks made before (by an earlier attempt of the parent, redone elsewhere) are returned
+   * instead, and tasks of an abandoned plan are cancelled (store.ts addTasks). Returns the tasks in request order.
    */
-  /** Tasks of `parent`, or the same ones made before (store.ts addTasks); in request order. */
   addTasks(parent: string, worker: string, tasks: readonly TaskRequest[]): Promise<JobRow[]>;
   /** Takes back jobs whose lease ran out; returns how many. */
   reap(): Promise<number>;

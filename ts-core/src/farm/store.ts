@@ -502,7 +502,6 @@ export class FarmStore {
     })();
   }
 
-  /** When the next backed-off job of one of `kinds` becomes ready, if one is waiting past `now`. */
   /** Those of `kinds` that have a queued job ready to run now (its backoff over). */
   readyKinds(kinds: readonly string[], now: number): Set<string> {
     const rows = this.sql(
@@ -512,6 +511,7 @@ export class FarmStore {
     return new Set(rows.map((r) => r.kind));
   }
 
+  /** When the next backed-off job of one of `kinds` becomes ready, if one is waiting past `now`. */
   nextReady(kinds: readonly string[], now: number): number | undefined {
     const r = this.sql(
       `SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued' AND not_before > ?

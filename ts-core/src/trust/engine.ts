@@ -126,7 +126,7 @@ export class TrustEngine {
     );
     const connected = () => this.nodes.keys();
     const operators = new Map(Object.entries(options.nodeOperators ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const operatorOf = (key: string) => operators.get(key.toLowerCase());
+    const operatorOf = (key: string) => operators.get(key.toLowerCase()) ?? key;
     this.verdicts = new Verdicts(
       this.store,
       this.log,

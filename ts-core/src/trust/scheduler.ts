@@ -19,10 +19,10 @@ export interface SchedulerOptions {
   /** How long a node has to vote after assignment. */
   assignTimeoutMs: number;
   /**
-   * A node's operator, where the allow-list names one: a job's quorum seats at most one node per operator, so an
-   * operator with many keys votes once. Undefined: the key is its own operator.
+   * A node's operator (its key where the allow-list names none): a job's quorum seats at most one node per
+   * operator, so an operator with many keys votes once. Absent: every key is its own operator.
    */
-  operatorOf?: (key: string) => string | undefined;
+  operatorOf?: (key: string) => string;
   log?: (line: string) => void;
 }
 
@@ -68,7 +68,7 @@ export class Scheduler {
         .filter((k) => !used.has(k) && k !== j.spec.producer)
         .map((k) => ({ k, row: this.store.node(k), load: this.store.openAssignments(k), r: seatDraw(j.spec.seed, k) }))
         .sort((a, b) => a.load - b.load || (a.r < b.r ? -1 : a.r > b.r ? 1 : 0));
-      const operator = (k: string) => this.o.operatorOf?.(k) ?? k;
+      const operator = this.o.operatorOf ?? ((k: string) => k);
       const seatedOperators = new Set(
         rows
           .filter((r) => r.role === 'quorum' && (r.state === 'assigned' || r.state === 'voted'))

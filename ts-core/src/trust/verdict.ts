@@ -28,7 +28,7 @@ export interface VerdictOptions {
   /** Rechecks of accepted jobs (recheck.ts); default RECHECK_DEFAULTS. */
   recheck?: RecheckOptions;
   /** A node's operator (SchedulerOptions.operatorOf): a quorum seats one node per operator. */
-  operatorOf?: (key: string) => string | undefined;
+  operatorOf?: (key: string) => string;
   log?: (line: string) => void;
 }
 
@@ -79,7 +79,7 @@ export class Verdicts {
     // colluding liars, and flagging the honest minority against their median is how honest nodes got flagged.
     // Seats that could still be filled: trusted connected nodes not seated yet, one per operator not seated yet.
     const seated = new Set(this.store.assignments(jobId).map((r) => r.node));
-    const operator = (k: string) => this.o.operatorOf?.(k) ?? k;
+    const operator = this.o.operatorOf ?? ((k: string) => k);
     const seatedOperators = new Set(votes.map((v) => operator(v.nodeKey)));
     const eligible =
       votes.length +
