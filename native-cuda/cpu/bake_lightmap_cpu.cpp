@@ -56,7 +56,15 @@ WorldTri world_triangle(const FlatScene& f, uint32_t prim, uint32_t inst) {
   return w;
 }
 
-// Interpolated shading normal (object-space corner normals through the normal matrix), facing the geometric side.
+// The material of FlatScene triangle `prim` (the default material for -1 or an index past the table).
+const BakeMaterial& material_of(const BakeInputs& in, uint32_t prim) {
+  const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
+  return mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
+}
+
+// Interpolated shading normal (object-space corner normals through the normal matrix), facing the geometric side
+// `ng`. A double-sided surface seen from its back shows its corner normals reversed, as glTF renders it (a leaf's
+// back is as smooth as its front, and its split back copy, bake/two-sided.ts, carries the same normals negated).
 Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, float v, Vec3 ng) {
   if (!in.triangle_normals) return ng;
   const float* cn = in.triangle_normals + 9ull * prim;
@@ -69,14 +77,9 @@ Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u,
   const float l = length(n);
   if (!(l > 0) || !std::isfinite(l)) return ng;
   n = n * (1.0f / l);
+  if (dot(n, ng) < 0 && material_of(in, prim).double_sided) n = -n;
   // Shading normals that point below the surface (bad input normals) would send rays into it.
   return dot(n, ng) > 0.05f ? n : ng;
-}
-
-// The material of FlatScene triangle `prim` (the default material for -1 or an index past the table).
-const BakeMaterial& material_of(const BakeInputs& in, uint32_t prim) {
-  const int32_t mi = in.triangle_material ? in.triangle_material[prim] : -1;
-  return mi >= 0 && uint32_t(mi) < in.material_count ? in.materials[mi] : in.default_material;
 }
 
 // True when triangle `prim` is double-sided and its interpolated corner normals point against its winding's

@@ -17,6 +17,7 @@ import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
 import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
 import { layoutForTime, type TimeTarget } from './time-target.js';
+import { splitTwoSided, type TwoSidedSurface } from './two-sided.js';
 import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export type { TimeTarget } from './time-target.js';
@@ -52,6 +53,11 @@ export interface BakeOptions extends LightmapUvOptions {
    * texel bakes the face its authored normals face.
    */
   viewpoints?: readonly (readonly [number, number, number])[];
+  /**
+   * Where the viewpoints see both faces of a double-sided primitive, bake it as two single-sided copies, front and
+   * back, each with its own lightmap (bake/two-sided.ts; default true). Without viewpoints nothing is split.
+   */
+  twoSided?: boolean;
   /**
    * The scene's textures decoded (index = scene texture; io/textures.ts decodeSceneTextures gives them):
    * base-colour and emissive textures then colour the bounce light and the emitters. Default: the textures the
@@ -105,6 +111,8 @@ export interface BakeResult {
   stats: BakeStats;
   /** With `targetSeconds`: the calibration, the texel cap it set, and the seconds predicted for the layout baked. */
   timeTarget?: TimeTarget;
+  /** The double-sided primitives the viewpoints see, and which of them were split into front and back copies. */
+  twoSided: TwoSidedSurface[];
 }
 
 export const BAKE_DEFAULTS = { samples: 256, minSamples: 32, noiseThreshold: 0.05, bounces: 3, seed: 1 } as const;
@@ -127,6 +135,8 @@ export interface PreparedBake {
   /** The AO distance the bake uses (options.aoDistance, or 10% of the scene diagonal). */
   aoDistance: number;
   timeTarget?: TimeTarget;
+  /** The double-sided primitives the viewpoints see, and which were split (bake/two-sided.ts). */
+  twoSided: TwoSidedSurface[];
   /** performance.now() when preparation began: BakeResult.stats.totalMilliseconds counts from here. */
   startedAt: number;
 }
@@ -152,7 +162,7 @@ export interface TraceBakeOptions {
 }
 
 /** Validates the options, decodes the textures and lays out the lightmap UVs (with a time target, calibrated). */
-export async function prepareBake(input: Scene, opts: BakeOptions = {}): Promise<PreparedBake> {
+export async function prepareBake(source: Scene, opts: BakeOptions = {}): Promise<PreparedBake> {
   const startedAt = performance.now();
   const samples = opts.samples ?? BAKE_DEFAULTS.samples,
     bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
@@ -168,6 +178,11 @@ export async function prepareBake(input: Scene, opts: BakeOptions = {}): Promise
     throw new OteError('BAD_PROFILE', `noiseThreshold must be a number in [0, 1], got ${nt}`, {
       path: 'noiseThreshold',
     });
+  // Both faces of a double-sided surface in view: two copies, two lightmaps (before the layout, which gives them charts).
+  const { scene: input, surfaces: twoSided } =
+    opts.viewpoints?.length && (opts.twoSided ?? true)
+      ? await splitTwoSided(source, opts.viewpoints, { signal: opts.signal })
+      : { scene: source, surfaces: [] };
   // Static meshes with no area cannot be lightmapped: say which, rather than bake an empty chart.
   input.nodes.forEach((node) => {
     if (node.mesh === undefined || node.dynamic) return;
@@ -213,6 +228,7 @@ export async function prepareBake(input: Scene, opts: BakeOptions = {}): Promise
     textures,
     aoDistance,
     timeTarget,
+    twoSided,
     startedAt,
   };
 }
@@ -290,6 +306,7 @@ export function finishBake(bake: PreparedBake, raw: RawBake): BakeResult {
     untextured: raw.untextured,
     warnings: atlas.warnings,
     timeTarget: bake.timeTarget,
+    twoSided: bake.twoSided,
     stats: {
       ...stats,
       uvMilliseconds: atlas.milliseconds,

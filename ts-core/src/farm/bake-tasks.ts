@@ -85,6 +85,7 @@ export async function decodeBakePackage(bytes: Uint8Array, signal?: AbortSignal)
     options: { ...head.options, signal } as PreparedBake['options'],
     textures: await transportTextures(scene),
     aoDistance: head.aoDistance,
+    twoSided: [], // the package's scene has its front and back copies already; the job's worker reports them
     startedAt: performance.now(),
   };
 }

@@ -29,6 +29,8 @@ export interface Profile {
     bounces: number;
     /** Bake time target in seconds (BakeOptions.targetSeconds); absent = none. */
     targetSeconds?: number;
+    /** Bake double-sided surfaces seen from both sides as front and back copies (BakeOptions.twoSided); absent = true. */
+    twoSided?: boolean;
     denoise: boolean;
     ambientOcclusion: boolean;
     encoding: 'rgbm' | 'hdr';

@@ -119,6 +119,8 @@ export interface OptimizeReport {
     seconds?: { uv: number; setup: number; trace: number; post: number };
     coveredTexels?: number;
     samplesPerTexel?: number;
+    /** Double-sided primitives whose two faces the views see, baked as front and back copies (bake/two-sided.ts). */
+    twoSided?: { name: string; front: number; back: number }[];
     /** The profile's bake time target, its calibration and prediction (bake/bake.ts TimeTarget). */
     timeTarget?: {
       seconds: number;

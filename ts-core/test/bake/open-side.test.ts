@@ -40,8 +40,8 @@ function pond(waterUp: boolean): Scene {
 
 type Eye = readonly [number, number, number];
 
-/** Mean L (green) over the texels of node `name`'s first primitive. */
-async function bakedLight(scene: Scene, name: string, viewpoints?: Eye[]): Promise<number> {
+/** Mean L (green) over the texels of node `name`'s primitive `prim`. */
+async function bakedLight(scene: Scene, name: string, viewpoints?: Eye[], prim = 0, twoSided = true): Promise<number> {
   const r = await bakeScene(scene, {
     texelsPerMeter: 8,
     samples: 64,
@@ -52,11 +52,12 @@ async function bakedLight(scene: Scene, name: string, viewpoints?: Eye[]): Promi
     backend: 'cpu',
     sky: { type: 'constant', color: [1, 1, 1] },
     viewpoints,
+    twoSided,
   });
   const o = r.atlas.objects.find((x) => x.name === name)!;
-  const page = r.pages[o.primitivePages[0]],
-    valid = r.valid[o.primitivePages[0]];
-  const p = r.scene.meshes[o.mesh].primitives[0];
+  const page = r.pages[o.primitivePages[prim]],
+    valid = r.valid[o.primitivePages[prim]];
+  const p = r.scene.meshes[o.mesh].primitives[prim];
   const us = Array.from(p.uv1!).filter((_, i) => i % 2 === 0),
     vs = Array.from(p.uv1!).filter((_, i) => i % 2 === 1);
   let sum = 0,
@@ -91,7 +92,7 @@ test('a double-sided plane authored facing the pond bed 20 cm below is baked for
   assert.ok(blind < 0.5 * up, `water authored facing down, no viewpoints: L ${blind.toFixed(3)}`);
 });
 
-test('a double-sided sheet keeps its authored face unless it is seen only from its back', async () => {
+test('a double-sided sheet keeps its authored face unless it is seen only from its back, or bakes both when both are seen', async () => {
   // A sheet 3 m above grey ground (albedo 0.3), authored facing down: its underside sees the ground (L ≈ 0.3),
   // its top the sky (L = 1).
   const sheet = () => {
@@ -110,8 +111,15 @@ test('a double-sided sheet keeps its authored face unless it is seen only from i
   assert.ok(under > 0.15 && under < 0.6, `seen from below: its underside, L ${under.toFixed(3)}`);
   const over = await bakedLight(sheet(), 'sheet', [ABOVE]);
   assert.ok(over > 0.95, `seen only from above: its top, L ${over.toFixed(3)}`);
-  const both = await bakedLight(sheet(), 'sheet', [ABOVE, BELOW]);
-  assert.ok(Math.abs(both - under) < 0.1, `seen from both sides: its authored face, L ${both.toFixed(3)}`);
+  // Seen from both sides with one lightmap: its authored face.
+  const one = await bakedLight(sheet(), 'sheet', [ABOVE, BELOW], 0, false);
+  assert.ok(Math.abs(one - under) < 0.1, `seen from both sides, one lightmap: its authored face, L ${one.toFixed(3)}`);
+  // By default, front and back copies (bake/two-sided.ts): the front copy (the authored face) keeps its place,
+  // the back copy is appended to the mesh, and each holds its own face's light.
+  const front = await bakedLight(sheet(), 'sheet', [ABOVE, BELOW], 0);
+  const back = await bakedLight(sheet(), 'sheet', [ABOVE, BELOW], 1);
+  assert.ok(Math.abs(front - under) < 0.1, `front copy: the underside, L ${front.toFixed(3)}`);
+  assert.ok(back > 0.95, `back copy: the top, L ${back.toFixed(3)}`);
 });
 
 test.run();

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { guessSceneUnits } from '../../analyze/units.js';
 import { bakeScene, BAKE_DEFAULTS, type BakeOptions } from '../../bake/bake.js';
 import { encodeLightmapPages } from '../../bake/pages.js';
+import { describeTwoSided } from '../../bake/two-sided.js';
 import { applyLightmaps } from '../../bake/writeback.js';
 import { DEFAULT_TEXELS_PER_METER } from '../../bake/uv.js';
 import { writeFilesAtomic } from '../../io/atomic-write.js';
@@ -95,6 +96,7 @@ export const bakeCommand: Command = {
       denoise: values['no-denoise'] ? false : (bake.denoise ?? true),
       sky: skyFlag(values.sky),
       targetSeconds: bake.targetSeconds,
+      twoSided: bake.twoSided,
       backend: backend as 'auto' | 'cpu' | 'cuda',
     };
 
@@ -109,8 +111,8 @@ export const bakeCommand: Command = {
     const { decodeSceneTextures } = await import('../../io/textures.js');
     // (Undecodable ones that a material binds are reported by the bake as `untextured`; others do not matter.)
     const decoded = await decodeSceneTextures(scene);
-    // Double-sided surfaces bake the face a viewer sees: from the scene's cameras, or the views `ote optimize` plans
-    // (planned only where some material is double-sided).
+    // Double-sided surfaces bake the face a viewer sees, or both faces as two copies where both are seen: from the
+    // scene's cameras, or the views `ote optimize` plans (planned only where some material is double-sided).
     const { planSceneViews } = await import('../../render/views.js');
     const viewpoints = scene.materials.some((m) => m.doubleSided)
       ? (await planSceneViews(scene, { count: 3, width: 256, signal: ctx.signal })).views.map(viewEye)
@@ -185,6 +187,7 @@ export const bakeCommand: Command = {
       texelBudget: result.atlas.texelBudget,
       pageTexels: result.atlas.pageTexels,
       densityScale: result.atlas.densityScale,
+      twoSided: result.twoSided.filter((x) => x.split).map(({ name, front, back }) => ({ name, front, back })),
       objects: result.atlas.objects.map(
         ({
           name,
@@ -217,6 +220,7 @@ export const bakeCommand: Command = {
     if (values.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else {
       for (const w of warnings) ctx.stderr(`warning: ${w}\n`);
+      for (const x of result.twoSided) if (x.split) ctx.stdout(`${describeTwoSided(x)}\n`);
       ctx.stdout(
         `${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
           `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +

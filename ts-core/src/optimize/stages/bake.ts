@@ -4,6 +4,7 @@
  */
 import { finishBake, prepareBake, traceBake } from '../../bake/bake.js';
 import { encodeLightmapPages } from '../../bake/pages.js';
+import { describeTwoSided } from '../../bake/two-sided.js';
 import { applyLightmaps } from '../../bake/writeback.js';
 import { viewEye } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
@@ -40,6 +41,7 @@ export const bakeStage = defineStage({
       sky: environment?.sky,
       targetSeconds: profile.bake.targetSeconds,
       viewpoints: views.views.map(viewEye),
+      twoSided: profile.bake.twoSided,
       backend: ctx.options.backend,
       signal: ctx.signal,
       onProgress: (f) => ctx.progress(f),
@@ -48,6 +50,8 @@ export const bakeStage = defineStage({
     const trace = ctx.options.traceBake ?? ((b, onProgress) => traceBake(b, { onProgress }));
     const result = finishBake(bake, await trace(bake, (f) => ctx.progress(0.05 + 0.9 * f)));
     for (const w of result.atlas.warnings) ctx.log(w);
+    const twoSided = result.twoSided.filter((s) => s.split);
+    for (const s of twoSided) ctx.log(describeTwoSided(s));
     const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: profile.bake.encoding === 'hdr' });
     for (const f of sideFiles) ctx.write(f);
     return {
@@ -71,6 +75,7 @@ export const bakeStage = defineStage({
           },
           coveredTexels: result.stats.texels,
           samplesPerTexel: result.stats.samplesPerTexel,
+          twoSided: twoSided.map(({ name, front, back }) => ({ name, front, back })),
           timeTarget: result.timeTarget,
         },
       },
