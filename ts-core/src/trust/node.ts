@@ -3,7 +3,9 @@
  * evaluates the seeded samples in order with the sequential stop, and returns a signed vote. Its own failures
  * (a blob it cannot read, an evaluator error) are reported as node.error: the engine reassigns, and the producer is
  * never judged on them. `lie` makes a node Byzantine for the fault tests and the benchmark; it perturbs the
- * output of a real evaluation.
+ * output of a real evaluation. `wakeAfter` makes it a sleeper (honest for its first jobs), and `collusion` a
+ * quorum-aware colluder (it lies only where enough of its ring sits on the job), the smart adversaries of
+ * trust/adversaries.ts as real processes.
  */
 import { voteSigningBytes } from './certificate.js';
 import { loadOrCreateIdentity, newIdentity, signHex, type Identity } from './crypto.js';
@@ -33,10 +35,27 @@ export interface NodeOptions {
   identity?: Identity;
   capability?: number;
   lie?: LieMode;
+  /** A sleeper: answer this many jobs honestly before lying (default 0). */
+  wakeAfter?: number;
+  /** A quorum-aware colluder: lie only on jobs where at least `collusion.at` of its ring are seated. */
+  collusion?: Collusion;
   ca?: string | Buffer;
   /** Stop reconnecting after this long without an engine (default 5 minutes). */
   giveUpMs?: number;
   log?: (line: string) => void;
+}
+
+/**
+ * The side channel of a colluding ring (the CLI's is a shared directory): each member says where it is seated and
+ * counts the members seated with it.
+ */
+export interface Collusion {
+  /** Lie where at least this many members (this node included) are seated on the job. */
+  at: number;
+  /** Called as soon as this node is seated on a job, before it evaluates. */
+  seat(jobId: string): void | Promise<void>;
+  /** The members seated on the job so far, this node included; asked once it has evaluated, before it votes. */
+  count(jobId: string): number | Promise<number>;
 }
 
 export class VerifierNode {
@@ -113,7 +132,9 @@ export class VerifierNode {
   /** Queues a checked assignment; one the node cannot read is refused at once, so the engine reassigns the seat. */
   private onAssign(conn: EngineConnection, body: unknown) {
     try {
-      this.queue.push(parseAssign(body));
+      const a = parseAssign(body);
+      this.queue.push(a);
+      void Promise.resolve(this.o.collusion?.seat(a.jobId)).catch(() => {});
       void this.pump();
     } catch (e) {
       const jobId = (body as { jobId?: unknown } | null)?.jobId;
@@ -176,7 +197,9 @@ export class VerifierNode {
       if (canStop(samples, a.thresholds, a.confidence)) break;
     }
     const honest = summarize(samples, a.thresholds);
-    const told = lie(this.o.lie ?? 'none', honest.samples, honest.pass, a, this.key);
+    const awake = this.jobsDone >= (this.o.wakeAfter ?? 0);
+    const ring = !this.o.collusion || (await this.o.collusion.count(a.jobId)) >= this.o.collusion.at;
+    const told = lie(awake && ring ? (this.o.lie ?? 'none') : 'none', honest.samples, honest.pass, a, this.key);
     const s = summarize(told.samples, a.thresholds);
     const unsigned = {
       jobId: a.jobId,

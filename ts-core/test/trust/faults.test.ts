@@ -1,7 +1,8 @@
 /**
  * Faults with real processes on loopback: `ote trust serve` and `ote trust node` children, as deployed.
  * A node killed mid-job, the engine SIGKILLed mid-job and restarted, Byzantine minorities (1 of 4, 2 of 7) lying
- * randomly, consistently or in collusion, and tampering with the stored rows, the certificate or the pinned key.
+ * randomly, consistently or in collusion, a sleeper, a quorum-aware ring, and tampering with the stored rows, the
+ * certificate or the pinned key.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -310,6 +311,83 @@ test('allow-listed operators: a quorum seats one node per operator, so two keys 
     assert.is(voters.length, 3, `voters ${voters}`);
     assert.not.ok(voters.includes(0) && voters.includes(1), `both keys of studio-a voted: ${voters}`);
   }
+  client.close();
+  await c.stop();
+});
+
+/** The honest verdict of a job of the fixtures: the good artifact passes, the bad one fails. */
+const truth = (kind: 'good' | 'bad') => kind === 'good';
+
+test('a sleeper: honest on its first job, then lying; each lie is flagged and no verdict turns', async () => {
+  const dataDir = tempDir('ote-trust-sleeper-');
+  const c = await cluster({ dataDir, nodes: 0, quorum: 3 });
+  c.addNode(['--count', '3', '--key', join(dataDir, 'honest.key')]);
+  c.addNode(['--key', join(dataDir, 'sleeper.key'), '--lie', 'consistent', '--wake-after', '1']);
+  await c.waitForNodes(4);
+  const sleeper = loadOrCreateIdentity(join(dataDir, 'sleeper.key')).publicKey;
+  const client: TrustClient = c.client();
+  for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
+  // One job at a time, so that the sleeper's jobs come in order; it sits on 3 of every 4 (ties drawn per job).
+  const told: boolean[] = [];
+  for (let i = 0; i < 12 && told.length < 3; i++) {
+    const kind = i % 2 ? 'bad' : 'good';
+    const cert = await client.waitForCertificate(await client.submitJob(job(blobs[kind])), { timeoutMs: LIVENESS_MS });
+    assert.is(cert.verdict, kind === 'good' ? 'accepted' : 'rejected', `job ${i} (${kind}): ${cert.reason}`);
+    for (const n of cert.nodes) {
+      const honestVote = n.vote.pass === truth(kind);
+      if (n.key !== sleeper) assert.ok(honestVote && !n.flagged, `an honest node was flagged or lied in job ${i}`);
+      else {
+        told.push(honestVote);
+        assert.is(n.flagged, !honestVote, `the sleeper's vote ${told.length} (${honestVote ? 'true' : 'a lie'})`);
+      }
+    }
+  }
+  assert.equal(told, [true, false, false], 'honest on its first job, lying after');
+  client.close();
+  await c.stop();
+});
+
+test('a quorum-aware ring (2 of 7) lies only where both its members are seated; widening outvotes and flags it', async () => {
+  const dataDir = tempDir('ote-trust-ring-');
+  const ring = join(dataDir, 'ring');
+  const c = await cluster({ dataDir, nodes: 0, quorum: 5 });
+  c.addNode(['--count', '5', '--key', join(dataDir, 'honest.key')]);
+  c.addNode([
+    '--count',
+    '2',
+    '--key',
+    join(dataDir, 'ring.key'),
+    '--lie',
+    'collude',
+    '--collusion-dir',
+    ring,
+    '--collude-at',
+    '2',
+  ]);
+  await c.waitForNodes(7);
+  const members = new Set([0, 1].map((i) => loadOrCreateIdentity(join(dataDir, `ring.key.${i}`)).publicKey));
+  const client: TrustClient = c.client();
+  for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
+  // A quorum of 5 of 7 seats both members about half the time, one of them the other half: run until both happened.
+  let alone = 0,
+    together = 0;
+  for (let i = 0; i < 16 && !(alone && together); i++) {
+    const kind = i % 2 ? 'bad' : 'good';
+    const cert = await client.waitForCertificate(await client.submitJob(job(blobs[kind])), { timeoutMs: LIVENESS_MS });
+    assert.is(cert.verdict, kind === 'good' ? 'accepted' : 'rejected', `job ${i} (${kind}): ${cert.reason}`);
+    const seated = cert.nodes.filter((n) => members.has(n.key));
+    for (const n of cert.nodes) {
+      const honestVote = n.vote.pass === truth(kind);
+      if (!members.has(n.key)) assert.ok(honestVote && !n.flagged, `an honest node was flagged or lied in job ${i}`);
+      else assert.is(n.flagged, !honestVote, `a ring member's ${honestVote ? 'true vote' : 'lie'} in job ${i}`);
+    }
+    if (seated.length === 1) {
+      assert.ok(seated[0].vote.pass === truth(kind), `a member seated alone told the truth in job ${i}`);
+      alone++;
+    }
+    if (seated.length === 2 && seated.every((n) => n.vote.pass !== truth(kind))) together++;
+  }
+  assert.ok(alone > 0 && together > 0, `jobs with one member seated: ${alone}; with both, lying: ${together}`);
   client.close();
   await c.stop();
 });

@@ -3,9 +3,9 @@
  * serve prints one JSON line {"event":"listening",...} on stdout when ready (the embedded launcher waits for it).
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { TrustEngine } from '../../trust/engine.js';
-import { NodeRefusedError, VerifierNode, type LieMode } from '../../trust/node.js';
+import { type Collusion, NodeRefusedError, VerifierNode, type LieMode } from '../../trust/node.js';
 import { loadOrCreateIdentity } from '../../trust/crypto.js';
 import type { SampleEvaluator } from '../../trust/evaluator.js';
 import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
@@ -107,6 +107,9 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
     key: { type: 'string' },
     capability: { type: 'string' },
     lie: { type: 'string' },
+    'wake-after': { type: 'string' },
+    'collusion-dir': { type: 'string' },
+    'collude-at': { type: 'string' },
     ca: { type: 'string' },
     count: { type: 'string' },
     'sample-delay-ms': { type: 'string' },
@@ -125,6 +128,21 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
     throw new UsageError(`--lie must be none, random, consistent or collude, got "${values.lie}"`);
   // --count hosts several independent node identities in one process (one GPU box running several workers).
   const count = numberFlag(values.count, 'count', 1, { int: true, min: 1, max: 64 });
+  // Smart adversaries for the fault tests: a sleeper, and a ring that lies only where it holds enough seats.
+  const wakeAfter = numberFlag(values['wake-after'], 'wake-after', 0, { int: true, min: 0 });
+  const ringDir = values['collusion-dir'];
+  if (values['collude-at'] !== undefined && !ringDir) throw new UsageError('--collude-at needs --collusion-dir');
+  const collusionOf = (key: () => string): Collusion | undefined =>
+    ringDir
+      ? {
+          at: numberFlag(values['collude-at'], 'collude-at', 2, { int: true, min: 1 }),
+          seat: (jobId) => {
+            mkdirSync(join(ringDir, jobId), { recursive: true });
+            writeFileSync(join(ringDir, jobId, key()), '');
+          },
+          count: (jobId) => (existsSync(join(ringDir, jobId)) ? readdirSync(join(ringDir, jobId)).length : 0),
+        }
+      : undefined;
   const delay = numberFlag(values['sample-delay-ms'], 'sample-delay-ms', 0, { min: 0 });
   const keyBase = values.key ?? join('out', 'trust', 'node.key');
   // One evaluator is left (the interim JavaScript ray caster retired, issue #17); the flag stays so that scripts
@@ -134,7 +152,8 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
     throw new UsageError(
       `--evaluator must be render (the product's renderers and PSNR/SSIM/FLIP; the interim evaluator was retired), got "${which}"`,
     );
-  const nodes = Array.from({ length: count }, (_, i) => {
+  const nodes: VerifierNode[] = [];
+  Array.from({ length: count }, (_, i) => {
     const inner: SampleEvaluator = new RenderedSampleEvaluator();
     // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
     const evaluator: SampleEvaluator = delay
@@ -147,15 +166,18 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
           },
         }
       : inner;
-    return new VerifierNode({
+    const node: VerifierNode = new VerifierNode({
       engine: values.engine!,
       evaluator,
       keyFile: values.count === undefined ? keyBase : `${keyBase}.${i}`,
       capability: numberFlag(values.capability, 'capability', 1, { above: 0 }),
       lie,
+      wakeAfter,
+      collusion: collusionOf(() => node.key),
       ca: values.ca ? readFileSync(values.ca) : undefined,
       log: (l) => ctx.stderr(`[node] ${l}\n`),
     });
+    nodes.push(node);
   });
   try {
     await Promise.all(nodes.map((n) => n.start()));
