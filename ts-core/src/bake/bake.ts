@@ -17,7 +17,7 @@ import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
 import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
 import { layoutForTime, type TimeTarget } from './time-target.js';
-import { splitTwoSided, type TwoSidedSurface } from './two-sided.js';
+import { splitTwoSided, type TwoSidedOptions, type TwoSidedSurface } from './two-sided.js';
 import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export type { TimeTarget } from './time-target.js';
@@ -55,9 +55,10 @@ export interface BakeOptions extends LightmapUvOptions {
   viewpoints?: readonly (readonly [number, number, number])[];
   /**
    * Where the viewpoints see both faces of a double-sided primitive, bake it as two single-sided copies, front and
-   * back, each with its own lightmap (bake/two-sided.ts; default true). Without viewpoints nothing is split.
+   * back, each with its own lightmap (bake/two-sided.ts): true or options (which primitives to leave whole), or
+   * false (default true). Without viewpoints nothing is split.
    */
-  twoSided?: boolean;
+  twoSided?: boolean | TwoSidedOptions;
   /**
    * The scene's textures decoded (index = scene texture; io/textures.ts decodeSceneTextures gives them):
    * base-colour and emissive textures then colour the bounce light and the emitters. Default: the textures the
@@ -180,8 +181,11 @@ export async function prepareBake(source: Scene, opts: BakeOptions = {}): Promis
     });
   // Both faces of a double-sided surface in view: two copies, two lightmaps (before the layout, which gives them charts).
   const { scene: input, surfaces: twoSided } =
-    opts.viewpoints?.length && (opts.twoSided ?? true)
-      ? await splitTwoSided(source, opts.viewpoints, { signal: opts.signal })
+    opts.viewpoints?.length && opts.twoSided !== false
+      ? await splitTwoSided(source, opts.viewpoints, {
+          ...(typeof opts.twoSided === 'object' ? opts.twoSided : {}),
+          signal: opts.signal,
+        })
       : { scene: source, surfaces: [] };
   // Static meshes with no area cannot be lightmapped: say which, rather than bake an empty chart.
   input.nodes.forEach((node) => {

@@ -25,6 +25,11 @@ export interface TwoSidedOptions extends JobOptions {
   minShare?: number;
   /** Triangles tested per primitive at most, spread evenly over its triangles and drawn copies (default 4096). */
   samples?: number;
+  /**
+   * Primitives to leave whole, by mesh and primitive index: those a plan turns into splats (a back copy appended
+   * to the mesh would ship as a mesh). Default: none.
+   */
+  skip?: (mesh: number, primitive: number) => boolean;
 }
 
 export const TWO_SIDED_DEFAULTS: Required<Pick<TwoSidedOptions, 'minShare' | 'samples'>> = {
@@ -185,7 +190,7 @@ export async function splitTwoSided(
   const surfaces: TwoSidedSurface[] = [];
   scene.meshes.forEach((mesh, m) =>
     mesh.primitives.forEach((p, i) => {
-      if (!candidate(scene, p)) return;
+      if (!candidate(scene, p) || opts.skip?.(m, i)) return;
       surfaces.push({
         mesh: m,
         primitive: i,

@@ -129,6 +129,11 @@ test('splitTwoSided: only a double-sided surface that the eyes see from both sid
     one.surfaces.map((s) => [s.name, s.front, s.back, s.split]),
     [['leaf / 0', 1, 0, false]],
   );
+  // A primitive the plan turns into splats stays whole (its back copy would ship as a mesh).
+  const routed = sheetScene();
+  const skipped = await splitTwoSided(routed, [ABOVE, BELOW], { skip: (m, p) => m === 1 && p === 0 });
+  assert.is(skipped.scene, routed);
+  assert.equal(skipped.surfaces, []);
   // Blended surfaces are not lightmapped: never split.
   assert.equal((await splitTwoSided(sheetScene({ alphaMode: 'BLEND' }), [ABOVE, BELOW])).surfaces, []);
 });

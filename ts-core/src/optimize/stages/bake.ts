@@ -19,6 +19,9 @@ export const bakeStage = defineStage({
     const profile = ctx.options.profile;
     const bakeNodes = plan.decisions.filter((d) => d.bakePrimitives.length);
     if (!bakeNodes.length) return { bake: undefined };
+    const splatPrimitives = new Set(
+      plan.decisions.flatMap((d) => d.splatPrimitives.map((i) => `${lit.nodes[d.node].mesh}/${i}`)),
+    );
     const objectTexelsPerMeter = Object.fromEntries(
       bakeNodes.filter((d) => d.texelsPerMeter !== profile.bake.texelsPerMeter).map((d) => [d.name, d.texelsPerMeter]),
     );
@@ -41,7 +44,10 @@ export const bakeStage = defineStage({
       sky: environment?.sky,
       targetSeconds: profile.bake.targetSeconds,
       viewpoints: views.views.map(viewEye),
-      twoSided: profile.bake.twoSided,
+      // Primitives that become splats stay whole: a back copy would ship as a mesh beside their splats.
+      twoSided: profile.bake.twoSided !== false && {
+        skip: (mesh, prim) => splatPrimitives.has(`${mesh}/${prim}`),
+      },
       backend: ctx.options.backend,
       signal: ctx.signal,
       onProgress: (f) => ctx.progress(f),
