@@ -1,0 +1,245 @@
+/**
+ * Where a task goes (issue #19, "Assignment"): three policies over the same view of the workers.
+ * - `assign`, the learning coordinator's: the worker with the least expected completion, wait until a slot is free
+ *   (its queue's predicted remaining time) + predicted median / (1 − pFail), since a failed attempt costs another
+ *   whole one. The wait is the load balancing: a fast worker's queue makes it dearer, so it is not swamped. A worker
+ *   with fewer than `minTasks` of the kind gets an optimistic median (×`optimism`) for tasks no larger than the
+ *   kind's typical size, so new workers are tried, on tasks whose loss costs little if they turn out slow or flaky.
+ * - `heuristicAssign`, the design's: argmin(latency + load × 15), latency the worker's last task time, load its tasks
+ *   per slot. The baseline the coordinator must beat.
+ * - `oracleAssign`: the same rule as `assign` on true figures (a simulator's), the reference for what is reachable.
+ * - `backupFor` (after LATE, Zaharia et al. 2008): a task that has run past its p90 gets a copy on the idle worker
+ *   expected to finish it first, if that is sooner than the straggler's predicted remaining time; the first copy to
+ *   finish wins. The dispatcher caps how many run at once (`BACKUP_DEFAULTS.cap`).
+ * Each returns the figures it chose by and a short reason (report.json records it, a later part).
+ */
+import { type CoordinatorModel, remainingMedian } from './model.js';
+
+export interface Task {
+  id: string;
+  kind: string;
+  size: number;
+}
+
+/** A task on a worker: running ones have `elapsed` seconds and the load they started at. */
+export interface RunningTask {
+  kind: string;
+  size: number;
+  load: number;
+  elapsed: number;
+}
+
+export interface QueuedTask {
+  kind: string;
+  size: number;
+}
+
+/** What the dispatcher knows of a worker that can take tasks now (offline ones are left out). */
+export interface WorkerView {
+  id: string;
+  /** Tasks it runs at once (GPUs). */
+  slots: number;
+  /** Its GPU load now (telemetry), 0..1. */
+  load: number;
+  running: RunningTask[];
+  /** Assigned, not started, in the order they will start. */
+  queued: QueuedTask[];
+  /** Seconds its last completed task took (any kind), for the heuristic. */
+  lastSeconds?: number;
+}
+
+export interface AssignState {
+  now: number;
+  /** Local hour (0..23) now. */
+  hour: number;
+}
+
+export interface Decision {
+  worker: string;
+  /** What the policy minimized, in seconds. */
+  score: number;
+  /** Predicted wait, median, p90 and failure probability (those the policy has; the heuristic has none). */
+  wait?: number;
+  median?: number;
+  p90?: number;
+  pFail?: number;
+  reason: string;
+}
+
+export interface AssignOptions {
+  /** Workers with fewer completed tasks of the kind than this are explored. */
+  minTasks: number;
+  /** Their predicted median is multiplied by this (an optimistic bonus)… */
+  optimism: number;
+  /** …for tasks up to this × the kind's typical size (a long task on an unknown worker is an expensive probe). */
+  exploreSize: number;
+  /** 1 / (1 − pFail) is capped here, so a worker that always fails is dear but finite. */
+  maxPFail: number;
+}
+
+export const ASSIGN_DEFAULTS: AssignOptions = { minTasks: 3, optimism: 0.7, exploreSize: 1, maxPFail: 0.95 };
+
+/** Predicted seconds until one of the worker's slots is free, its queue included (FIFO onto the first free slot). */
+export function predictedWait(w: WorkerView, model: CoordinatorModel, hour: number): number {
+  const free = new Array<number>(Math.max(1, w.slots)).fill(0);
+  w.running.forEach((t, i) => {
+    const p = model.predict(w.id, t.kind, t.size, t.load, hour);
+    free[i % free.length] += remainingMedian(p, t.elapsed);
+  });
+  for (const t of w.queued) {
+    let k = 0;
+    for (let i = 1; i < free.length; i++) if (free[i] < free[k]) k = i;
+    free[k] += model.predict(w.id, t.kind, t.size, w.load, hour).median;
+  }
+  return Math.min(...free);
+}
+
+export function assign(
+  task: Task,
+  workers: readonly WorkerView[],
+  model: CoordinatorModel,
+  state: AssignState,
+  options: Partial<AssignOptions> = {},
+): Decision {
+  const o = { ...ASSIGN_DEFAULTS, ...options };
+  if (workers.length === 0) throw new Error(`assign: no workers to take task ${task.id}`);
+  const typical = model.typicalSize(task.kind);
+  const probe = typical === undefined || task.size <= typical * o.exploreSize;
+  let best: Decision | undefined;
+  for (const w of workers) {
+    const p = model.predict(w.id, task.kind, task.size, w.load, state.hour);
+    const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load));
+    const explore = probe && model.kindTasks(w.id, task.kind) < o.minTasks;
+    const median = explore ? p.median * o.optimism : p.median;
+    const wait = predictedWait(w, model, state.hour);
+    const score = wait + median / (1 - pFail);
+    if (best && score >= best.score) continue;
+    best = {
+      worker: w.id,
+      score,
+      wait,
+      median: p.median,
+      p90: p.p90,
+      pFail,
+      reason:
+        `${w.id}: wait ${fmt(wait)} + median ${fmt(p.median)} (p90 ${fmt(p.p90)}, ${p.level} fit, n ${p.n.toFixed(1)}` +
+        `${explore ? `, explored ×${o.optimism}` : ''}) / (1 − pFail ${pFail.toFixed(3)}) = ${fmt(score)}`,
+    };
+  }
+  return best!;
+}
+
+export interface BackupOptions {
+  /** Backup copies running at once, at most this fraction of the farm's slots (LATE's SpeculativeCap). */
+  cap: number;
+  /** A task is a straggler once it has run past its predicted p90 × this. */
+  overrun: number;
+}
+
+export const BACKUP_DEFAULTS: BackupOptions = { cap: 0.1, overrun: 1 };
+
+/** A running task, for `backupFor`: where it runs and since when. */
+export interface Straggler extends RunningTask {
+  task: Task;
+  worker: string;
+}
+
+/** The idle worker to run a backup copy of a straggler on, or undefined (not a straggler, or none would win). */
+export function backupFor(
+  s: Straggler,
+  idle: readonly WorkerView[],
+  model: CoordinatorModel,
+  state: AssignState,
+  options: Partial<BackupOptions & AssignOptions> = {},
+): Decision | undefined {
+  const o = { ...ASSIGN_DEFAULTS, ...BACKUP_DEFAULTS, ...options };
+  const p = model.predict(s.worker, s.task.kind, s.task.size, s.load, state.hour);
+  if (s.elapsed <= p.p90 * o.overrun) return undefined;
+  const remaining = remainingMedian(p, s.elapsed);
+  let best: Decision | undefined;
+  for (const w of idle) {
+    if (w.id === s.worker || w.running.length >= w.slots || w.queued.length > 0) continue;
+    const q = model.predict(w.id, s.task.kind, s.task.size, w.load, state.hour);
+    const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load));
+    const score = q.median / (1 - pFail);
+    if (score >= remaining || (best && score >= best.score)) continue;
+    best = {
+      worker: w.id,
+      score,
+      wait: 0,
+      median: q.median,
+      p90: q.p90,
+      pFail,
+      reason:
+        `backup of ${s.task.id} on ${s.worker} (ran ${fmt(s.elapsed)} > p90 ${fmt(p.p90)}, ${fmt(remaining)} to go): ` +
+        `${w.id} median ${fmt(q.median)} / (1 − pFail ${pFail.toFixed(3)}) = ${fmt(score)}`,
+    };
+  }
+  return best;
+}
+
+export interface HeuristicOptions {
+  /** Latency of a worker with no completed task yet. */
+  defaultLatency: number;
+  /** Seconds per task per slot: the design's 15. */
+  loadWeight: number;
+  /** Weigh load by the worker's own latency instead (latency × (1 + load)): a queue-aware variant for comparison. */
+  scaleByLatency: boolean;
+}
+
+export const HEURISTIC_DEFAULTS: HeuristicOptions = { defaultLatency: 60, loadWeight: 15, scaleByLatency: false };
+
+export function heuristicAssign(
+  task: Task,
+  workers: readonly WorkerView[],
+  options: Partial<HeuristicOptions> = {},
+): Decision {
+  const o = { ...HEURISTIC_DEFAULTS, ...options };
+  if (workers.length === 0) throw new Error(`heuristicAssign: no workers to take task ${task.id}`);
+  let best: Decision | undefined;
+  for (const w of workers) {
+    const latency = w.lastSeconds ?? o.defaultLatency;
+    const load = (w.running.length + w.queued.length) / Math.max(1, w.slots);
+    const weight = o.scaleByLatency ? latency : o.loadWeight;
+    const score = latency + load * weight;
+    if (best && score >= best.score) continue;
+    best = {
+      worker: w.id,
+      score,
+      reason: `${w.id}: latency ${fmt(latency)} + load ${load.toFixed(2)} × ${fmt(weight)} = ${fmt(score)}`,
+    };
+  }
+  return best!;
+}
+
+/** The true figures a simulator knows: expected duration and failure probability of the task there, and wait. */
+export interface Truth {
+  seconds(worker: string, task: Task): number;
+  pFail(worker: string, task: Task): number;
+  wait(worker: string): number;
+}
+
+export function oracleAssign(task: Task, workers: readonly WorkerView[], truth: Truth): Decision {
+  if (workers.length === 0) throw new Error(`oracleAssign: no workers to take task ${task.id}`);
+  let best: Decision | undefined;
+  for (const w of workers) {
+    const seconds = truth.seconds(w.id, task);
+    const pFail = Math.min(ASSIGN_DEFAULTS.maxPFail, truth.pFail(w.id, task));
+    const wait = truth.wait(w.id);
+    const score = wait + seconds / (1 - pFail);
+    if (best && score >= best.score) continue;
+    best = {
+      worker: w.id,
+      score,
+      wait,
+      median: seconds,
+      pFail,
+      reason: `${w.id}: true wait ${fmt(wait)} + ${fmt(seconds)} / (1 − pFail ${pFail.toFixed(3)}) = ${fmt(score)}`,
+    };
+  }
+  return best!;
+}
+
+function fmt(seconds: number): string {
+  return seconds >= 100 ? `${seconds.toFixed(0)} s` : `${seconds.toFixed(1)} s`;
+}
