@@ -12,7 +12,8 @@ export type { Backend, NativeInfo, NativeJobHandle, RawAddon } from './addon-api
 
 let cached: RawAddon | undefined;
 
-function findAddon(): string {
+/** Where the addon is loaded from (OTE_NATIVE_PATH, else the nearest build/Release above this module). */
+export function addonPath(): string {
   if (process.env.OTE_NATIVE_PATH) return process.env.OTE_NATIVE_PATH;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
@@ -24,7 +25,7 @@ function findAddon(): string {
 }
 
 export function addon(): RawAddon {
-  cached ??= createRequire(import.meta.url)(findAddon()) as RawAddon;
+  cached ??= createRequire(import.meta.url)(addonPath()) as RawAddon;
   return cached;
 }
 

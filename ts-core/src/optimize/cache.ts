@@ -4,15 +4,35 @@
  * Entries are whole directories written through a staging rename, so a crash never leaves a partial entry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addonPath } from '../native/addon.js';
 import { canonicalJson } from '../scene/hash.js';
 
 export const CACHE_VERSION = 'ote-cache-v1';
 
 export function defaultCacheDir(): string {
   return process.env.OTE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ote');
+}
+
+let fingerprint: Promise<string> | undefined;
+
+/**
+ * What the running build computes with: a hash of the compiled TypeScript (the tree this module is in) and of the
+ * native addon. Part of every key, so that a result cached by an earlier build is not served after an upgrade or
+ * a rebuild (the tool's version string alone was not bumped with each change of output). About 12 MB read once.
+ */
+export function buildFingerprint(): Promise<string> {
+  fingerprint ??= (async () => {
+    const h = createHash('sha256');
+    const root = dirname(dirname(fileURLToPath(import.meta.url)));
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.js')).sort();
+    for (const f of files) h.update(f).update(await readFile(join(root, f)));
+    return h.update(await readFile(addonPath())).digest('hex');
+  })();
+  return fingerprint;
 }
 
 export function cacheKey(stage: string, parts: unknown): string {

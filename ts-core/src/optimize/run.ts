@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { SceneAnalysis } from '../analyze/analyze.js';
 import type { Plan } from '../plan/router.js';
 import type { OptimizeReport } from '../report/types.js';
-import { cacheKey } from './cache.js';
+import { buildFingerprint, cacheKey } from './cache.js';
 import type { OptimizeOptions } from './options.js';
 import { newPipelineState, runStages } from './pipeline.js';
 import { StagedDirectory } from './staging.js';
@@ -38,6 +38,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     verify: !o.noVerify,
     engine: o.engine?.url ?? 'embedded',
     tool: TOOL_VERSION,
+    build: await buildFingerprint(),
   });
 
   const staged = await StagedDirectory.create(o.outDir);
