@@ -132,10 +132,11 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
   const wakeAfter = numberFlag(values['wake-after'], 'wake-after', 0, { int: true, min: 0 });
   const ringDir = values['collusion-dir'];
   if (values['collude-at'] !== undefined && !ringDir) throw new UsageError('--collude-at needs --collusion-dir');
+  const colludeAt = numberFlag(values['collude-at'], 'collude-at', 2, { int: true, min: 1 });
   const collusionOf = (key: () => string): Collusion | undefined =>
     ringDir
       ? {
-          at: numberFlag(values['collude-at'], 'collude-at', 2, { int: true, min: 1 }),
+          at: colludeAt,
           seat: (jobId) => {
             mkdirSync(join(ringDir, jobId), { recursive: true });
             writeFileSync(join(ringDir, jobId, key()), '');
@@ -153,7 +154,7 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
       `--evaluator must be render (the product's renderers and PSNR/SSIM/FLIP; the interim evaluator was retired), got "${which}"`,
     );
   const nodes: VerifierNode[] = [];
-  Array.from({ length: count }, (_, i) => {
+  for (let i = 0; i < count; i++) {
     const inner: SampleEvaluator = new RenderedSampleEvaluator();
     // --sample-delay-ms stands in for a slow renderer (tests kill nodes mid-job with it).
     const evaluator: SampleEvaluator = delay
@@ -178,7 +179,7 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
       log: (l) => ctx.stderr(`[node] ${l}\n`),
     });
     nodes.push(node);
-  });
+  }
   try {
     await Promise.all(nodes.map((n) => n.start()));
   } catch (e) {
