@@ -17,8 +17,9 @@ import { OteError } from '../errors.js';
 import type { JobOptions } from '../native/job.js';
 import { SceneBvh } from '../native/rays.js';
 import { flattenScene } from '../scene/flatten.js';
-import { instanceMatrix, multiply, worldMatrices } from '../scene/transform.js';
-import { instanceCount, type Material, type Primitive, type Scene } from '../scene/types.js';
+import { transformPoint } from '../scene/transform.js';
+import type { Material, Primitive, Scene } from '../scene/types.js';
+import { triangleCross } from '../util/vec3.js';
 
 export interface TwoSidedOptions extends JobOptions {
   /** Split a primitive when each face is seen on at least this share of its seen area (default 0.1). */
@@ -76,15 +77,10 @@ export function normalsAgainstWinding(p: Primitive): Uint8Array {
     const a = 3 * I[3 * t],
       b = 3 * I[3 * t + 1],
       c = 3 * I[3 * t + 2];
-    const e1 = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]],
-      e2 = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
-    const gx = e1[1] * e2[2] - e1[2] * e2[1],
-      gy = e1[2] * e2[0] - e1[0] * e2[2],
-      gz = e1[0] * e2[1] - e1[1] * e2[0];
-    const nx = N[a] + N[b] + N[c],
-      ny = N[a + 1] + N[b + 1] + N[c + 1],
-      nz = N[a + 2] + N[b + 2] + N[c + 2];
-    out[t] = gx * nx + gy * ny + gz * nz < 0 ? 1 : 0;
+    const g = triangleCross(P, a, b, c);
+    const along =
+      g[0] * (N[a] + N[b] + N[c]) + g[1] * (N[a + 1] + N[b + 1] + N[c + 1]) + g[2] * (N[a + 2] + N[b + 2] + N[c + 2]);
+    out[t] = along < 0 ? 1 : 0;
   }
   return out;
 }
@@ -112,13 +108,9 @@ export function frontAndBack(p: Primitive, frontMaterial: number, backMaterial: 
   const P = p.positions,
     dir = new Float32Array(P.length);
   for (let t = 0; t < front.length; t += 3) {
-    const a = 3 * front[t],
-      b = 3 * front[t + 1],
-      c = 3 * front[t + 2];
-    const e1 = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]],
-      e2 = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
-    const n = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
-    for (const v of [a, b, c]) for (let k = 0; k < 3; k++) dir[v + k] += n[k];
+    const v = [3 * front[t], 3 * front[t + 1], 3 * front[t + 2]];
+    const n = triangleCross(P, v[0], v[1], v[2]);
+    for (const o of v) for (let k = 0; k < 3; k++) dir[o + k] += n[k];
   }
   const frontPos = new Float32Array(P),
     backPos = new Float32Array(P);
@@ -203,60 +195,43 @@ export async function splitTwoSided(
   );
   if (!surfaces.length || !eyes.length) return { scene, surfaces: [] };
 
-  // The drawn copies of each mesh: static nodes only (a lightmap is for what does not move).
-  const world = worldMatrices(scene);
+  // The drawn copies of each mesh (the flat scene's instances): static nodes only, as a lightmap is for what does
+  // not move. The same flat scene is traced below.
+  const flat = flattenScene(scene);
   const copies: Float32Array[][] = scene.meshes.map(() => []);
-  scene.nodes.forEach((node, n) => {
-    if (node.mesh === undefined || node.dynamic) return;
-    if (!node.instances) copies[node.mesh].push(world[n]);
-    else
-      for (let c = 0; c < instanceCount(node.instances); c++)
-        copies[node.mesh].push(multiply(world[n], instanceMatrix(node.instances, c)));
-  });
+  for (let i = 0; i < flat.instanceMesh.length; i++)
+    if (!scene.nodes[flat.instanceNode[i]].dynamic)
+      copies[flat.instanceMesh[i]].push(flat.instanceTransforms.subarray(16 * i, 16 * i + 16));
 
   const samples: Sample[] = [];
   for (const [s, surface] of surfaces.entries()) {
     const p = scene.meshes[surface.mesh].primitives[surface.primitive];
     const mats = copies[surface.mesh];
-    const tris = p.indices.length / 3,
-      total = tris * mats.length;
+    const total = (p.indices.length / 3) * mats.length;
     const against = normalsAgainstWinding(p);
     const n = Math.min(maxSamples, total);
     for (let k = 0; k < n; k++) {
       const idx = Math.floor(((k + 0.5) * total) / n);
       const M = mats[idx % mats.length],
         t = Math.floor(idx / mats.length);
-      const v = [0, 1, 2].map((j) => {
+      const world = new Float32Array(9);
+      for (let j = 0; j < 3; j++) {
         const o = 3 * p.indices[3 * t + j];
-        const x = p.positions[o],
-          y = p.positions[o + 1],
-          z = p.positions[o + 2];
-        return [
-          M[0] * x + M[4] * y + M[8] * z + M[12],
-          M[1] * x + M[5] * y + M[9] * z + M[13],
-          M[2] * x + M[6] * y + M[10] * z + M[14],
-        ];
-      });
-      const e1 = [v[1][0] - v[0][0], v[1][1] - v[0][1], v[1][2] - v[0][2]],
-        e2 = [v[2][0] - v[0][0], v[2][1] - v[0][1], v[2][2] - v[0][2]];
-      let nx = e1[1] * e2[2] - e1[2] * e2[1],
-        ny = e1[2] * e2[0] - e1[0] * e2[2],
-        nz = e1[0] * e2[1] - e1[1] * e2[0];
-      const len = Math.hypot(nx, ny, nz);
+        world.set(transformPoint(M, p.positions[o], p.positions[o + 1], p.positions[o + 2]), 3 * j);
+      }
+      const g = triangleCross(world, 0, 3, 6);
+      const len = Math.hypot(g[0], g[1], g[2]);
       if (!(len > 0)) continue;
       // glTF: a node whose transform mirrors (negative determinant) turns the winding's front face over.
       const det =
         M[0] * (M[5] * M[10] - M[6] * M[9]) - M[4] * (M[1] * M[10] - M[2] * M[9]) + M[8] * (M[1] * M[6] - M[2] * M[5]);
-      const sign = (det < 0 ? -1 : 1) * (against[t] ? -1 : 1);
-      nx *= sign / len;
-      ny *= sign / len;
-      nz *= sign / len;
-      const center: [number, number, number] = [0, 1, 2].map((a) => (v[0][a] + v[1][a] + v[2][a]) / 3) as [
+      const sign = ((det < 0 ? -1 : 1) * (against[t] ? -1 : 1)) / len;
+      const center: [number, number, number] = [0, 1, 2].map((a) => (world[a] + world[3 + a] + world[6 + a]) / 3) as [
         number,
         number,
         number,
       ];
-      samples.push({ surface: s, area: len / 2, center, normal: [nx, ny, nz] });
+      samples.push({ surface: s, area: len / 2, center, normal: [g[0] * sign, g[1] * sign, g[2] * sign] });
     }
   }
 
@@ -287,7 +262,7 @@ export async function splitTwoSided(
       }
     });
   });
-  const bvh = await SceneBvh.build(flattenScene(scene), { signal: opts.signal });
+  const bvh = await SceneBvh.build(flat, { signal: opts.signal });
   let occluded: Uint8Array;
   try {
     ({ occluded } = await bvh.traceRays(origins, directions, {
