@@ -38,7 +38,8 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     verify: !o.noVerify,
     engine: o.engine?.url ?? 'embedded',
     tool: TOOL_VERSION,
-    build: await buildFingerprint(),
+    // Read only where the cache is used: without it the key is never looked up.
+    build: o.cache.enabled ? await buildFingerprint() : '',
   });
 
   const staged = await StagedDirectory.create(o.outDir);
