@@ -97,6 +97,8 @@ export interface PreviewProduct {
   reference: FloatImage;
   /** Two independent renders at half the reference's samples; their difference estimates its noise. */
   referenceHalves: [FloatImage, FloatImage];
+  /** The reference's samples per pixel (both halves together): REFERENCE_SPP, or more where it was noisy. */
+  spp: number;
   /** The shipped output at the same view; undefined when nothing was baked or splatted. */
   after: FloatImage | undefined;
   exposure: number;

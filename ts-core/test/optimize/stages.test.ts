@@ -15,6 +15,10 @@ import type { OptimizeOptions } from '../../src/optimize/options.js';
 import { newPipelineState, runStages } from '../../src/optimize/pipeline.js';
 import { defineStage, type AnyStage } from '../../src/optimize/stage.js';
 import { IMPORT_STAGE, OPTIMIZE_STAGES } from '../../src/optimize/stages/index.js';
+import { previewStage, REFERENCE_MAX_SPP, REFERENCE_SPP } from '../../src/optimize/stages/preview.js';
+import type { PathtraceRequest } from '../../src/render/pathtrace.js';
+import type { StageContext } from '../../src/optimize/stage.js';
+import type { FloatImage } from '../../src/image/float-image.js';
 import { BUILTIN_PROFILES } from '../../src/plan/profile.js';
 
 /** Resolves to the rejection's error; fails when the promise fulfils. */
@@ -221,6 +225,74 @@ test('exit policy: a rejected artifact is exit 7 naming the file; --no-verify ke
   assert.match(r.reason, /splats\.spz: median SSIM 0\.8/);
   assert.equal(unverifiedExit({ code: 0, reason: 'verified' }), { code: 0, reason: 'not verified (--no-verify)' });
   assert.equal(unverifiedExit({ code: 6, reason: 'x' }), { code: 6, reason: 'x' });
+});
+
+/**
+ * A reference whose halves differ by more than the profile allows (in FLIP, which takes no noise correction) gets
+ * more samples at new seeds, doubling up to REFERENCE_MAX_SPP; a clean one keeps REFERENCE_SPP. The path tracer is
+ * a stand-in: a textured image plus seeded noise of amplitude `sigma` / √spp, as Monte Carlo noise falls.
+ */
+test('preview: a noisy reference doubles its samples until its noise floor is below half the FLIP bound, up to the maximum', async () => {
+  const W = 192,
+    H = 108;
+  const view = { cameraToWorld: new Float32Array(16), yfov: 0.8, width: W, height: H, znear: 0.01, zfar: 100 };
+  const run = async (sigma: number) => {
+    const calls: PathtraceRequest[] = [];
+    const pathtrace = async (_scene: unknown, requests: PathtraceRequest[]): Promise<FloatImage[]> =>
+      requests.map((r) => {
+        calls.push(r);
+        let state = r.seed * 2654435761;
+        const rand = () => {
+          state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+          return state / 2 ** 32;
+        };
+        const data = new Float32Array(W * H * 4);
+        for (let i = 0; i < W * H; i++) {
+          const x = i % W,
+            y = Math.floor(i / W);
+          const v = 0.2 + 0.15 * Math.sin(x / 7) * Math.cos(y / 5) + (sigma / Math.sqrt(r.spp)) * (rand() - 0.5);
+          data.set([v, v, v, 1], 4 * i);
+        }
+        return { width: W, height: H, data };
+      });
+    const options = {
+      profile: BUILTIN_PROFILES.balanced,
+      pathtrace,
+      signal: new AbortController().signal,
+    } as unknown as OptimizeOptions;
+    const ctx = {
+      options,
+      signal: options.signal!,
+      progress() {},
+      log() {},
+      write() {},
+      timings: () => [],
+    } as StageContext;
+    const input = {
+      lit: {},
+      views: { kind: 'exterior', views: [view] },
+      environment: undefined,
+      shipped: { glb: new Uint8Array() },
+      bake: undefined,
+      splats: undefined,
+    } as unknown as Parameters<typeof previewStage.run>[0];
+    const { preview } = await previewStage.run(input, ctx);
+    return { spp: preview.spp, seeds: calls.map((c) => c.seed), samples: calls.map((c) => c.spp) };
+  };
+  const clean = await run(0.05);
+  assert.is(clean.spp, REFERENCE_SPP);
+  assert.equal(clean.seeds, [7, 8]);
+  const noisy = await run(20);
+  assert.ok(noisy.spp > REFERENCE_SPP && noisy.spp <= REFERENCE_MAX_SPP, `spp ${noisy.spp}`);
+  // Every pair of halves at new seeds, each pair as many samples as all before it.
+  assert.equal(noisy.seeds, [7, 8, 9, 10, 11, 12].slice(0, 2 * Math.log2((2 * noisy.spp) / REFERENCE_SPP)));
+  assert.is(
+    noisy.samples.reduce((a, b) => a + b, 0),
+    noisy.spp,
+  );
+  const hopeless = await run(2000);
+  assert.is(hopeless.spp, REFERENCE_MAX_SPP);
+  assert.equal(await run(20), noisy, 'the same images take the same samples');
 });
 
 test.run();

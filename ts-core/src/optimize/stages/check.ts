@@ -3,7 +3,6 @@
  * at the chosen view, flags objects the path tracer shows black where their material is not (an independent cue,
  * black-objects.ts), and decides the exit this implies (exit-policy.ts).
  */
-import { display, halve } from '../../image/display.js';
 import type { FloatImage } from '../../image/float-image.js';
 import { heatmap } from '../../image/heatmap.js';
 import { displayedNoise } from '../../image/noise.js';
@@ -15,6 +14,7 @@ import { errorByObject, flagBlackObjects, objectCells } from '../black-objects.j
 import { nativeDevice } from '../devices.js';
 import { ownCheckExit } from '../exit-policy.js';
 import { defineStage } from '../stage.js';
+import { atCheckScale } from './preview.js';
 
 export const checkStage = defineStage({
   name: 'check',
@@ -35,10 +35,10 @@ export const checkStage = defineStage({
       // Compared after a 4×4 box filter (192×108 of a 768×432 view): the path-traced reference keeps Monte Carlo
       // noise that is not the bake's error. Two independent 128-spp references of the Cornell box agree at SSIM 0.90
       // after a 2×2 filter and 0.977 after 4×4, so at 2×2 the noise alone would sink BALANCED's 0.95.
-      // Where 128 samples are still too few (a sunlit interior seen through its openings), the reference's own noise
-      // is taken out of PSNR and SSIM (image/noise.ts), so what is judged is the output's distance from the
+      // Where 128 samples are still too few (a sunlit interior seen through its openings), the preview took more
+      // (preview.ts REFERENCE_MAX_SPP), and the reference's own noise is taken out of PSNR and SSIM (image/noise.ts), so what is judged is the output's distance from the
       // noise-free reference; the uncorrected figures and the noise floor are reported beside them.
-      const shown = (img: FloatImage) => display(halve(halve(img)), { exposure });
+      const shown = (img: FloatImage) => atCheckScale(img, exposure);
       const [ref, out, a, b] = [reference, after, ...referenceHalves].map(shown);
       const metrics = ['psnr', 'ssimLuma', 'flip'];
       const measured = (m: MetricsResult, flip = m.flip!): Measured => ({

@@ -8,7 +8,6 @@ import type { OptimizeReport } from '../../report/types.js';
 import type { Environment } from '../../plan/environment.js';
 import { SCRIPT_DEVICE } from '../devices.js';
 import { defineStage } from '../stage.js';
-import { REFERENCE_SPP } from './preview.js';
 
 export const TOOL_VERSION = 'ote 0.2.0';
 
@@ -105,7 +104,7 @@ export const reportStage = defineStage({
         exposure: p.preview.exposure,
         width: p.preview.view.width,
         height: p.preview.view.height,
-        spp: REFERENCE_SPP,
+        spp: p.preview.spp,
       },
       blackObjects: p.check.blackObjects,
       worstObjects: p.check.worstObjects,
