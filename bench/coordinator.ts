@@ -18,8 +18,10 @@
  *   failure predictions' Brier score against the pool's running mean as a predictor, the p90's coverage, and the
  *   drift detector's delay in tasks. The learned policy's mean improvement over the heuristic with a 95% t-interval
  *   of the paired per-seed differences; its p95 against the oracle's.
+ * - Then the real farm (bench/coordinator-farm.ts): a server and 3 worker processes, one slowed and one flaky on
+ *   purpose, under the learned dispatch and first come, first served.
  * Prints a table and writes bench/results/coordinator.json. `--seeds N` and `--tasks N` for a quicker look,
- * `--first-seed N` for another range of seeds.
+ * `--first-seed N` for another range of seeds, `--no-farm` without the real farm.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +43,7 @@ import {
   type WorkerView,
 } from '../ts-core/src/farm/coordinator/index.js';
 import { Rng } from '../ts-core/src/util/rng.js';
+import { benchRealFarm, printRealFarm } from './coordinator-farm.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -936,6 +939,10 @@ console.log(
 console.log(`why (learned, seed ${FIRST}): ${runs.learned[0].learned!.examples[0]}`);
 console.log(`why (learned+backup, seed ${FIRST}): ${runs['learned+backup'][0].learned!.examples.at(-1)}`);
 
+// The real farm: processes, sockets and SQLite, two policies one after the other (`--no-farm` skips it).
+const realFarm = args.includes('--no-farm') ? undefined : await benchRealFarm();
+if (realFarm) printRealFarm(realFarm);
+
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'results', 'coordinator.json'),
@@ -955,6 +962,7 @@ writeFileSync(
       learnedModel,
       backups: backupStats,
       examples: { learned: runs.learned[0].learned!.examples, backup: runs['learned+backup'][0].learned!.examples },
+      realFarm,
       runs,
     },
     null,

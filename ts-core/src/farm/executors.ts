@@ -6,15 +6,17 @@
  * images into `render-rows` tasks that any worker runs (bake-tasks.ts, render-tasks.ts). `simulated`: waits the job's seconds (GPU time stood in for, in
  * load tests and benchmarks) and reports progress as it goes.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ResultCache } from '../optimize/cache.js';
+import type { FarmTaskRecord } from '../report/types.js';
 import { optimize } from '../optimize/run.js';
 import { OPTIMIZE_STAGES } from '../optimize/stages/index.js';
 import { builtinProfile, resolveProfile } from '../plan/profile.js';
 import { bakeRangeExecutor, farmBakeTracer } from './bake-tasks.js';
 import { farmPathtracer, renderRowsExecutor } from './render-tasks.js';
-import type { Executor } from './worker.js';
+import type { Executor, ExecutorContext } from './worker.js';
 
 export function optimizeExecutor(): Executor {
   const order = ['import', ...OPTIMIZE_STAGES.map((s) => s.name)];
@@ -25,6 +27,24 @@ export function optimizeExecutor(): Executor {
     writeFileSync(input, await ctx.scene());
     const profile = typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, `job ${job.id} profile`);
     const outDir = join(ctx.workDir, 'out');
+    // The tasks its bake and images run as, for report.json.
+    const tasks: FarmTaskRecord[] = [];
+    const tracked: ExecutorContext = {
+      ...ctx,
+      runTasks: async (requests, onProgress) => {
+        const done = await ctx.runTasks(requests, onProgress);
+        for (const t of done)
+          tasks.push({
+            kind: requests[t.index].kind,
+            index: t.index,
+            id: t.id,
+            worker: t.worker,
+            seconds: t.seconds,
+            dispatch: t.dispatch,
+          });
+        return done;
+      },
+    };
     const result = await optimize({
       input,
       outDir,
@@ -33,8 +53,9 @@ export function optimizeExecutor(): Executor {
       noVerify: !verify,
       cache: new ResultCache(join(ctx.workDir, 'cache'), false),
       signal: ctx.signal,
-      traceBake: farmBakeTracer(ctx, { tasks: bakeTasks }),
-      pathtrace: farmPathtracer(ctx, { tasks: renderTasks }),
+      traceBake: farmBakeTracer(tracked, { tasks: bakeTasks }),
+      pathtrace: farmPathtracer(tracked, { tasks: renderTasks }),
+      farmTasks: () => tasks.slice(),
       // The farm's engine when it verifies (its nodes re-render the results, not this worker), else an embedded one.
       engine: job.spec.engine,
       onEvent: (e) => {
@@ -57,8 +78,38 @@ export function optimizeExecutor(): Executor {
   };
 }
 
+/**
+ * How a worker stands in for a slow or flaky machine (`ote farm worker --slowdown X --fail-rate P`), on simulated
+ * jobs: each takes `slowdown` × its seconds, and an attempt fails, half-way through, with probability `failRate`
+ * (drawn from a hash of the worker, the job and the attempt, so a run is repeatable).
+ */
+export interface SimulatedFaults {
+  slowdown: number;
+  failRate: number;
+}
+
+export const SIMULATED_FAULTS_NONE: SimulatedFaults = { slowdown: 1, failRate: 0 };
+
+export function simulatedExecutorWith(faults: Partial<SimulatedFaults>): Executor {
+  const f = { ...SIMULATED_FAULTS_NONE, ...faults };
+  return async (job, ctx) => {
+    const h = createHash('sha256').update(`${ctx.worker}\0${job.id}\0${job.attempts}`).digest();
+    const fails = h.readUInt32BE(0) / 2 ** 32 < f.failRate;
+    const seconds = f.slowdown * (job.spec.simulatedSeconds ?? 0);
+    await simulatedWait(fails ? seconds / 2 : seconds, ctx);
+    if (fails) throw new Error(`injected failure (--fail-rate ${f.failRate})`);
+    return { exitCode: 0, artifacts: {} };
+  };
+}
+
 export const simulatedExecutor: Executor = async (job, ctx) => {
-  const ms = 1000 * (job.spec.simulatedSeconds ?? 0);
+  await simulatedWait(job.spec.simulatedSeconds ?? 0, ctx);
+  return { exitCode: 0, artifacts: {} };
+};
+
+/** Waits `seconds`, reporting progress, until the job is cancelled. */
+async function simulatedWait(seconds: number, ctx: Parameters<Executor>[1]): Promise<void> {
+  const ms = 1000 * seconds;
   const t0 = Date.now();
   let wake: (() => void) | undefined;
   const onAbort = () => wake?.();
@@ -75,8 +126,7 @@ export const simulatedExecutor: Executor = async (job, ctx) => {
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
-  return { exitCode: 0, artifacts: {} };
-};
+}
 
 /** The executors a worker offers, by job kind. */
 export function defaultExecutors(): Record<string, Executor> {

@@ -46,13 +46,14 @@ export function spawnServer(dataDir: string, port: number, flags: string[] = [])
   });
 }
 
-/** `ote farm worker` with `concurrency` slots for jobs of `kinds` (default: simulated ones). */
+/** `ote farm worker` with `concurrency` slots for jobs of `kinds` (default: simulated ones), and `extra` flags. */
 export function spawnWorker(
   url: string,
   key: { id: string; secret: string },
   id: string,
   concurrency: number,
   kinds = 'simulated',
+  extra: string[] = [],
 ): ChildProcess {
   return spawn(
     process.execPath,
@@ -61,6 +62,7 @@ export function spawnWorker(
       kinds,
       '--concurrency',
       String(concurrency),
+      ...extra,
     ]),
     { stdio: 'ignore' },
   );

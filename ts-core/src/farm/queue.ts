@@ -10,6 +10,7 @@
  * queue after an exponential backoff, until it has used its attempts, and then fails it with the reason.
  */
 import { randomBytes } from 'node:crypto';
+import type { LearnedDispatch } from './dispatch.js';
 import type { FarmStore, JobResult, JobRow, JobSpec } from './store.js';
 
 export interface QueueOptions {
@@ -117,6 +118,12 @@ export abstract class StoreQueue implements FarmQueue {
   protected async dispatchEnded(_id: string, _retryAt?: number): Promise<void> {}
   /** The longest a waiting worker sleeps before looking again (jobs the backend may release unannounced). */
   protected maxWaitMs = Number.POSITIVE_INFINITY;
+  /**
+   * The learning coordinator (dispatch.ts): it learns from every ended attempt and, where the backend lets it
+   * choose (the embedded queue) and it is set to, decides which ready job a claiming worker takes. Otherwise: first
+   * come, first served.
+   */
+  coordinator: LearnedDispatch | undefined;
 
   async submit(r: SubmitRequest): Promise<JobRow> {
     const job = this.store.addJob({
@@ -142,8 +149,9 @@ export abstract class StoreQueue implements FarmQueue {
   }
 
   private ended(job: JobRow | undefined, outcome: 'completed' | 'failed' | 'cancelled'): void {
-    if (job?.attemptStarted != null)
-      this.listener.attemptEnded?.(job, Math.max(0, this.now() - job.attemptStarted) / 1000, outcome);
+    if (job?.attemptStarted == null) return;
+    this.listener.attemptEnded?.(job, Math.max(0, this.now() - job.attemptStarted) / 1000, outcome);
+    if (outcome !== 'cancelled') this.coordinator?.ended(job, outcome === 'completed' ? 'done' : 'failed', this.now());
   }
 
   waitForReady(ms: number, kinds: readonly string[]): Promise<void> {
@@ -279,6 +287,11 @@ export abstract class StoreQueue implements FarmQueue {
     for (const w of [...this.waiters]) w.done();
   }
 
+  /** Wakes every worker waiting for `kind`. */
+  protected wakeAll(kind: string): void {
+    for (const w of this.waiters.filter((x) => x.kinds.includes(kind))) w.done();
+  }
+
   protected wake(kind: string): void {
     const w = this.waiters.find((x) => x.kinds.includes(kind));
     if (w) w.done();
@@ -286,10 +299,26 @@ export abstract class StoreQueue implements FarmQueue {
   }
 }
 
-/** The default backend: the store's own order (priority, then deadline, then age) over its queued jobs. */
+/**
+ * The default backend: the store's own order (priority, then deadline, then age) over its queued jobs; with a
+ * coordinator, the first of them that it gives the claiming worker.
+ */
 export class EmbeddedQueue extends StoreQueue {
   protected async take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
     const now = this.now();
-    return this.store.claim(worker, kinds, now, now + this.options.leaseMs, this.options.avoidMs);
+    const { leaseMs, avoidMs } = this.options;
+    if (!this.coordinator?.options.chooses) return this.store.claim(worker, kinds, now, now + leaseMs, avoidMs);
+    const left = new Set<string>();
+    const ready = this.store.ready(worker, kinds, now, avoidMs, this.coordinator.options.lookahead);
+    const chosen = this.coordinator.choose(worker, kinds, ready, now, left);
+    // The workers a job was left to may be waiting: wake them all (one wake could find another worker).
+    for (const k of left) this.wakeAll(k);
+    if (!chosen) return undefined;
+    const job = this.store.start(chosen.job.id, worker, now, now + leaseMs, chosen.decision.reason);
+    if (job) {
+      this.coordinator.started(job, now);
+      this.store.log(job.id, `dispatch: ${chosen.decision.reason}`, now);
+    }
+    return job;
   }
 }

@@ -46,6 +46,15 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
                                     rejected INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0);
     `,
   },
+  {
+    version: 4,
+    why: "the learning coordinator: each worker's last task attempts (coordinator/history.ts), and why a job's attempt went where it did",
+    sql: `
+      CREATE TABLE task_history (worker TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
+                                 PRIMARY KEY (worker, seq));
+      ALTER TABLE jobs ADD COLUMN dispatch TEXT;
+    `,
+  },
 ];
 
 export function migrateFarm(db: Database.Database, where: string): number {

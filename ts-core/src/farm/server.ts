@@ -52,7 +52,15 @@ import { KeyRing, loadOrCreateMasterKey } from './keys.js';
 import { defaultExecutors } from './executors.js';
 import { type FinishRequest, LocalLink } from './links.js';
 import { FarmMetrics } from './metrics.js';
-import { EmbeddedQueue, type FarmQueue, type QueueListener, type QueueOptions, type TaskRequest } from './queue.js';
+import { LearnedDispatch } from './dispatch.js';
+import {
+  EmbeddedQueue,
+  type FarmQueue,
+  type QueueListener,
+  type QueueOptions,
+  StoreQueue,
+  type TaskRequest,
+} from './queue.js';
 import { signProvenance } from './provenance.js';
 import { RedisQueue } from './redis-queue.js';
 import { RATE_LIMIT_DEFAULTS, RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -93,6 +101,12 @@ export interface FarmServerOptions {
   redis?: string;
   /** Key prefix of the farm's queues in that Redis (redis-queue.ts); default `ote`. */
   redisPrefix?: string;
+  /**
+   * Who gets a ready job: 'learned' (dispatch.ts: the learning coordinator chooses, on the embedded queue) or
+   * 'fifo' (the first worker to ask). It learns from every attempt either way (`ote farm workers`). Default
+   * 'learned'.
+   */
+  dispatch: 'learned' | 'fifo';
   /** What the local workers run, by job kind; default executors.ts defaultExecutors(). */
   executors?: Record<string, Executor>;
   log?: (line: string) => void;
@@ -107,6 +121,7 @@ export const FARM_SERVER_DEFAULTS: FarmServerOptions = {
   rateLimit: RATE_LIMIT_DEFAULTS,
   queue: {},
   verifiers: 3,
+  dispatch: 'learned',
 };
 
 declare module 'fastify' {
@@ -251,6 +266,8 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     store.close();
     throw e;
   }
+  const coordinator = new LearnedDispatch(store, { chooses: o.dispatch === 'learned' });
+  if (queue instanceof StoreQueue) queue.coordinator = coordinator;
   const limiter = new RateLimiter(o.rateLimit);
   // Local workers and the worker routes drive the queue the same way.
   const identity = loadOrCreateIdentity(join(o.dataDir, 'farm-identity.pem'));
@@ -614,7 +631,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
           seen: new Date(w.seen).toISOString(),
           ...store.reputation(w.id),
         })),
-      ],
+      ].map((w) => ({ ...w, learned: coordinator.summary(w.id) ?? null })),
     }),
   );
 

@@ -7,6 +7,7 @@
 import type { Sky } from '../native/transport-inputs.js';
 import type { View } from '../scene/view.js';
 import Database from 'better-sqlite3';
+import { createHistory, pushRecord, type TaskRecord, type WorkerHistory } from './coordinator/history.js';
 import { migrateFarm } from './schema.js';
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -92,6 +93,8 @@ export interface JobRow {
   predictedSeconds: number | null;
   /** Workers (machine ids: a worker id up to its first dot) this job avoids: their work on it was turned down. */
   avoidWorkers: string[];
+  /** Why its running (or last) attempt went to its worker, when the learning coordinator chose (dispatch.ts). */
+  dispatch: string | null;
   worker: string | null;
   leaseUntil: number | null;
   exitCode: number | null;
@@ -143,6 +146,7 @@ interface RawJob {
   task_index: number | null;
   predicted_seconds: number | null;
   avoid_workers: string | null;
+  dispatch: string | null;
   worker: string | null;
   lease_until: number | null;
   exit_code: number | null;
@@ -174,6 +178,7 @@ function toJob(r: RawJob): JobRow {
     taskIndex: r.task_index,
     predictedSeconds: r.predicted_seconds,
     avoidWorkers: r.avoid_workers ? JSON.parse(r.avoid_workers) : [],
+    dispatch: r.dispatch,
     worker: r.worker,
     leaseUntil: r.lease_until,
     exitCode: r.exit_code,
@@ -329,29 +334,51 @@ export class FarmStore {
    */
   claim(worker: string, kinds: readonly string[], now: number, leaseUntil: number, avoidForMs = 0): JobRow | undefined {
     return this.db.transaction(() => {
-      // A job avoids the machines whose work on it was turned down, for avoidForMs after it was queued again: then
-      // any worker may take it, so a farm of one machine still ends it.
-      const r = this.sql(
-        `SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ? AND kind IN (SELECT value FROM json_each(?))
+      const [first] = this.ready(worker, kinds, now, avoidForMs, 1);
+      return first && this.start(first.id, worker, now, leaseUntil);
+    })();
+  }
+
+  /**
+   * The ready jobs `worker` may take, most urgent first (the order claim takes them in), at most `limit`. A job
+   * avoids the machines whose work on it was turned down, for avoidForMs after it was queued again: then any worker
+   * may take it, so a farm of one machine still ends it.
+   */
+  ready(worker: string, kinds: readonly string[], now: number, avoidForMs: number, limit: number): JobRow[] {
+    return (
+      this.sql(
+        `SELECT * FROM jobs WHERE state = 'queued' AND not_before <= ? AND kind IN (SELECT value FROM json_each(?))
            AND (avoid_workers IS NULL OR not_before + ? <= ?
                 OR NOT EXISTS (SELECT 1 FROM json_each(avoid_workers) WHERE value = ?))
-           ORDER BY priority DESC, deadline IS NULL, deadline, created LIMIT 1`,
-      ).get(now, JSON.stringify(kinds), avoidForMs, now, machineOf(worker)) as { id: string } | undefined;
-      return r && this.start(r.id, worker, now, leaseUntil);
-    })();
+           ORDER BY priority DESC, deadline IS NULL, deadline, created LIMIT ?`,
+      ).all(now, JSON.stringify(kinds), avoidForMs, now, machineOf(worker), limit) as RawJob[]
+    ).map(toJob);
+  }
+
+  /** Jobs with tasks that have not ended: their workers wait on those tasks. */
+  parentsWithOpenTasks(): Set<string> {
+    const rows = this.sql(
+      `SELECT DISTINCT parent FROM jobs WHERE parent IS NOT NULL AND state IN ('queued', 'running')`,
+    ).all() as { parent: string }[];
+    return new Set(rows.map((r) => r.parent));
+  }
+
+  /** The running jobs, each with the worker that holds it. */
+  running(): JobRow[] {
+    return (this.sql(`SELECT * FROM jobs WHERE state = 'running'`).all() as RawJob[]).map(toJob);
   }
 
   /**
    * Leases one queued job to `worker` (a distributed queue chose it). Undefined when the job is not queued (it was
    * cancelled, or has failed for good, while the queue still held it).
    */
-  start(id: string, worker: string, now: number, leaseUntil: number): JobRow | undefined {
+  start(id: string, worker: string, now: number, leaseUntil: number, dispatch?: string): JobRow | undefined {
     return this.db.transaction(() => {
       const changed = this.sql(
         `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
-           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL
+           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL, dispatch = ?
            WHERE id = ? AND state = 'queued'`,
-      ).run(worker, leaseUntil, now, now, id).changes;
+      ).run(worker, leaseUntil, now, now, dispatch ?? null, id).changes;
       if (!changed) return undefined;
       const job = this.job(id)!;
       this.appendEvent(id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
@@ -627,6 +654,33 @@ export class FarmStore {
       invalid: r.invalid,
       reputation: (r.accepted + 1) / (r.accepted + 4 * bad + 2),
     };
+  }
+
+  // ---- the learning coordinator's history ------------------------------------------------------------------------
+  /** Appends an ended attempt to its worker's history, keeping that worker's last `capacity` records. */
+  addTaskRecord(r: TaskRecord, capacity: number): void {
+    this.db.transaction(() => {
+      const last = this.sql('SELECT MAX(seq) AS seq FROM task_history WHERE worker = ?').get(r.worker) as {
+        seq: number | null;
+      };
+      const seq = (last.seq ?? 0) + 1;
+      this.sql('INSERT INTO task_history (worker, seq, record) VALUES (?, ?, ?)').run(r.worker, seq, JSON.stringify(r));
+      this.sql('DELETE FROM task_history WHERE worker = ? AND seq <= ?').run(r.worker, seq - capacity);
+    })();
+  }
+
+  /** Every worker's history, oldest record first. */
+  taskHistories(capacity: number): WorkerHistory[] {
+    const out = new Map<string, WorkerHistory>();
+    for (const row of this.sql('SELECT worker, record FROM task_history ORDER BY worker, seq').all() as {
+      worker: string;
+      record: string;
+    }[]) {
+      const h = out.get(row.worker) ?? createHistory(row.worker, { capacity });
+      out.set(row.worker, h);
+      pushRecord(h, JSON.parse(row.record) as TaskRecord);
+    }
+    return [...out.values()];
   }
 
   workers(): { id: string; info: Record<string, unknown>; seen: number; busy: boolean }[] {

@@ -17,9 +17,13 @@ export interface TaskOutcome {
   worker: string | null;
   seconds: number | null;
   artifacts: Record<string, string>;
+  /** Why the farm's learning coordinator gave it to that worker (null: first come, first served). */
+  dispatch: string | null;
 }
 
 export interface ExecutorContext {
+  /** The id of the worker running the job. */
+  worker: string;
   signal: AbortSignal;
   /** The job's scene bytes (fetched on demand). */
   scene(): Promise<Uint8Array>;
@@ -166,6 +170,7 @@ export class FarmWorker {
               worker: t.result?.worker ?? t.worker,
               seconds: attemptSeconds(t),
               artifacts: t.result?.artifacts ?? {},
+              dispatch: t.dispatch,
             }));
         const next = kinds.length ? await this.link.claim(helper.id, kinds, 250) : undefined;
         if (next && !signal.aborted) await helper.execute(next);
@@ -215,6 +220,7 @@ export class FarmWorker {
       const run = this.executors[job.kind];
       if (!run) throw new Error(`worker ${this.id} cannot run ${job.kind} jobs`);
       const r = await run(job, {
+        worker: this.id,
         signal: abort.signal,
         get workDir() {
           dir ??= mkdtempSync(join(scratch, `${job.id}-`));

@@ -3,6 +3,7 @@ import type { PreparedBake, RawBake } from '../bake/bake.js';
 import type { Backend } from '../native/addon.js';
 import type { Profile } from '../plan/profile.js';
 import type { PathtraceBatch } from '../render/pathtrace.js';
+import type { FarmTaskRecord } from '../report/types.js';
 import type { ResultCache } from './cache.js';
 
 export type OptimizeEvent =
@@ -35,4 +36,6 @@ export interface OptimizeOptions {
    * (farm/render-tasks.ts), bit-identical.
    */
   pathtrace?: PathtraceBatch;
+  /** On a farm: the tasks this job's work ran as so far, for report.json (where each went, and why). */
+  farmTasks?: () => FarmTaskRecord[];
 }

@@ -34,6 +34,17 @@ export interface SplatChoice {
   seconds: number;
 }
 
+/** One task of a farm job as report.json records it. */
+export interface FarmTaskRecord {
+  kind: string;
+  index: number;
+  id: string;
+  worker: string | null;
+  seconds: number | null;
+  /** Why the farm's coordinator gave it to that worker (null: first come, first served). */
+  dispatch: string | null;
+}
+
 export interface OptimizeReport {
   version: 1;
   tool: string;
@@ -132,5 +143,7 @@ export interface OptimizeReport {
   };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
   cost: CostEstimate;
+  /** On a farm: each task the bake and the path-traced images ran as, its worker and why it went there. */
+  farm?: { tasks: FarmTaskRecord[] };
   exit: { code: number; reason: string };
 }

@@ -81,6 +81,16 @@ test('a split job: 3 bake tasks and 3 render tasks on the farm give the scene an
       assert.ok(t.predictedSeconds! > 0 && t.seconds! > 0, JSON.stringify(t));
     }
     assert.ok(s.balance! >= 1, String(s.balance));
+    // report.json says where each task went and why (the learning coordinator's figures, farm/dispatch.ts).
+    const report = JSON.parse(new TextDecoder().decode(await c.artifact(split.id, 'report.json')));
+    assert.equal(
+      report.farm.tasks.map((t: { kind: string }) => t.kind),
+      kinds,
+    );
+    for (const t of report.farm.tasks) {
+      assert.match(String(t.worker), /^remote\.\d/);
+      assert.match(String(t.dispatch), /^remote\.\d+(\.h)?: wait .* median .* pFail/);
+    }
     assert.is((await c.job(whole.id)).tasks, undefined, 'a bake of one task is traced in place');
     const [sceneA, sceneB] = [await c.artifact(split.id, 'scene.glb'), readFileSync(join(out, 'scene.glb'))];
     assert.ok(sceneA.length > 10_000);

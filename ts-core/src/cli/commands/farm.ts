@@ -12,28 +12,29 @@ import { join, resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { FarmClient, FarmHttpError } from '../../farm/client.js';
-import { defaultExecutors } from '../../farm/executors.js';
+import { defaultExecutors, simulatedExecutorWith } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
 import { HttpLink } from '../../farm/links.js';
 import { type Provenance, verifyProvenance } from '../../farm/provenance.js';
 import { QUEUE_DEFAULTS } from '../../farm/queue.js';
-import { FarmWorker } from '../../farm/worker.js';
+import { type Executor, FarmWorker } from '../../farm/worker.js';
 import { nativeInfo } from '../../native/addon.js';
 import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
+import type { WorkerSummary } from '../../farm/coordinator/index.js';
 import { FarmStore } from '../../farm/store.js';
 import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
-const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--dispatch learned|fifo] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
-ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,render-rows,simulated] [--region R] [--class C] [--scratch DIR]
+ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,render-rows,simulated] [--region R] [--class C] [--scratch DIR] [--slowdown X] [--fail-rate P]
 ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--render-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
-ote farm workers --server URL --api-key ID:SECRET
+ote farm workers --server URL --api-key ID:SECRET [--json]
 ote farm verify-provenance provenance.json [--farm-key HEX] [--dir DIR] [--json]
 (--api-key may come from OTE_FARM_API_KEY)`;
 
@@ -50,8 +51,12 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     redis: { type: 'string' },
     'redis-prefix': { type: 'string' },
     verifiers: { type: 'string' },
+    dispatch: { type: 'string' },
     json: { type: 'boolean' },
   });
+  const dispatch = values.dispatch ?? FARM_SERVER_DEFAULTS.dispatch;
+  if (dispatch !== 'learned' && dispatch !== 'fifo')
+    throw new UsageError(`--dispatch: expected learned or fifo, not "${dispatch}"`);
   const d = FARM_SERVER_DEFAULTS;
   const q = QUEUE_DEFAULTS;
   const perSecond = numberFlag(values['rate-limit'], 'rate-limit', d.rateLimit.perSecond, { above: 0 });
@@ -66,6 +71,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     redis: values.redis,
     redisPrefix: values['redis-prefix'],
     verifiers: numberFlag(values.verifiers, 'verifiers', d.verifiers, { int: true, min: 0, max: 64 }),
+    dispatch,
     queue: {
       leaseMs: numberFlag(values['lease-ms'], 'lease-ms', q.leaseMs, { int: true, min: 100 }),
       maxAttempts: numberFlag(values['max-attempts'], 'max-attempts', q.maxAttempts, { int: true, min: 1, max: 100 }),
@@ -96,9 +102,16 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
     region: { type: 'string' },
     class: { type: 'string' },
     scratch: { type: 'string' },
+    slowdown: { type: 'string' },
+    'fail-rate': { type: 'string' },
   });
   const c = client(values);
-  const all = defaultExecutors();
+  const faults = {
+    slowdown: numberFlag(values.slowdown, 'slowdown', 1, { above: 0 }),
+    failRate: numberFlag(values['fail-rate'], 'fail-rate', 0, { min: 0, max: 1 }),
+  };
+  // A machine made slow or flaky on purpose (the coordinator's demonstration) does so on simulated jobs.
+  const all: Record<string, Executor> = { ...defaultExecutors(), simulated: simulatedExecutorWith(faults) };
   const kinds = (values.kinds ?? Object.keys(all).join(',')).split(',').map((k) => k.trim());
   const unknown = kinds.filter((k) => !all[k]);
   if (unknown.length)
@@ -340,8 +353,16 @@ function verifyProvenanceFile(argv: string[], ctx: CommandContext): number {
 }
 
 async function simple(action: 'status' | 'cancel' | 'workers', argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(argv, { server: { type: 'string' }, 'api-key': { type: 'string' } });
+  const { values, positionals } = parse(argv, {
+    server: { type: 'string' },
+    'api-key': { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const c = client(values);
+  if (action === 'workers' && !values.json) {
+    ctx.stdout(workersTable(((await c.workers()) as { workers: WorkerListing[] }).workers));
+    return EXIT.OK;
+  }
   const r =
     action === 'workers'
       ? await c.workers()
@@ -350,6 +371,39 @@ async function simple(action: 'status' | 'cancel' | 'workers', argv: string[], c
         : await c.cancel(requirePositional(positionals, 0, 'the job id'));
   ctx.stdout(`${JSON.stringify(r, null, 2)}\n`);
   return EXIT.OK;
+}
+
+/** A worker as GET /v1/workers lists it: what it said it is, and what the coordinator learned of it. */
+interface WorkerListing {
+  id: string;
+  busy: boolean;
+  class?: string;
+  learned: WorkerSummary | null;
+}
+
+/**
+ * `ote farm workers`: per worker, its attempts and failure rate, and per task kind the learned seconds per unit
+ * of size (a bake range's texels, a render task's samples, a simulated job's nominal seconds) with the effective
+ * tasks behind it (the model's confidence).
+ */
+export function workersTable(workers: readonly WorkerListing[]): string {
+  const lines = ['worker                    class      busy  attempts  failed  p(fail)  kind: s/unit (confidence n)'];
+  for (const w of workers) {
+    const l = w.learned;
+    const kinds = l?.kinds.map((k) => `${k.kind}: ${k.secondsPerUnit.toPrecision(3)} (n ${k.n.toFixed(1)})`).join(', ');
+    lines.push(
+      [
+        w.id.padEnd(25),
+        (w.class ?? '').padEnd(10),
+        (w.busy ? 'yes' : 'no').padEnd(5),
+        String(l?.records ?? 0).padStart(8),
+        String(l ? l.records - l.done : 0).padStart(7),
+        (l ? l.pFail.normal.toFixed(3) : '-').padStart(8),
+        ` ${kinds || 'nothing learned yet'}${l?.drifts.length ? `; drift: ${l.drifts.map((d) => d.what).join(', ')}` : ''}`,
+      ].join(' '),
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export const farmCommand: Command = {

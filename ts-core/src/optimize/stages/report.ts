@@ -112,6 +112,7 @@ export const reportStage = defineStage({
       cost: estimateCost({
         stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: t.cores })),
       }),
+      farm: ctx.options.farmTasks ? { tasks: ctx.options.farmTasks() } : undefined,
       exit: p.verification.exit,
     };
     ctx.write({ name: 'report.json', data: `${JSON.stringify(report, null, 2)}\n` });

@@ -1,0 +1,266 @@
+/**
+ * The learning coordinator in the farm's dispatch (issue #19): workers pull, and this decides whether the worker
+ * that asks takes a ready job or leaves it to a worker expected to end it sooner.
+ *
+ * - For each ready job the worker may take (most urgent first), `assign` (coordinator/assign.ts) picks, among the
+ *   live workers that run its kind, the least wait + predicted median / (1 − pFail). The wait counts the jobs they
+ *   run (predicted remaining time) and the jobs already left to them.
+ * - Chosen itself: the worker takes it, and the job's events say why. Chosen another: the job is left to that
+ *   worker (a reservation, until its predicted wait × 1.5 + `graceMs`; then anyone may take it, so a worker that
+ *   went away holds nothing for long), the workers waiting are woken, and the next ready job is tried.
+ * - Every ended attempt goes into the worker's history in the farm's store (the last 1,000 per worker) and into the
+ *   model; a restarted farm replays the history (CoordinatorModel.fromHistory), so it keeps what it learned.
+ *
+ * A live worker is one that asked for work within `liveMs`, or runs a job now. A new worker is explored (assign's
+ * optimism), so none starves. Sizes are in each kind's unit (taskSize). The workers report no GPU load yet, so the
+ * load-dependent parts of the model see 0 here (the simulator exercises them).
+ */
+import {
+  ASSIGN_DEFAULTS,
+  type AssignOptions,
+  assign,
+  CoordinatorModel,
+  type Decision,
+  HISTORY_DEFAULTS,
+  type ModelOptions,
+  predictedWait,
+  type QueuedTask,
+  type TaskRecord,
+  type WorkerSummary,
+  type WorkerView,
+} from './coordinator/index.js';
+import type { FarmStore, JobRow } from './store.js';
+
+export interface DispatchOptions {
+  /** Whether it chooses who takes a job (false: it learns only, and the first worker to ask takes it). */
+  chooses: boolean;
+  /** A worker that asked for work within this many ms (or runs a job) is live: work may be left to it. */
+  liveMs: number;
+  /** A reservation lasts the chosen worker's predicted wait × 1.5 plus this. */
+  graceMs: number;
+  /** Ready jobs looked at per claim, most urgent first. */
+  lookahead: number;
+  /** Other workers compared per job, the soonest free first. */
+  maxCandidates: number;
+  /** The running jobs are read from the store again after this many ms (dispatch.ts LearnedDispatch.state). */
+  refreshMs: number;
+  /**
+   * The asking worker takes a job unless another is expected to end it more than this fraction sooner: handing it
+   * over costs a wake and a claim, and near-ties are noise in the predictions.
+   */
+  slack: number;
+  /** Records kept per worker. */
+  historyCapacity: number;
+  assign: Partial<AssignOptions>;
+  model: Partial<ModelOptions>;
+}
+
+export const DISPATCH_DEFAULTS: DispatchOptions = {
+  chooses: true,
+  liveMs: 10_000,
+  graceMs: 10_000,
+  lookahead: 16,
+  maxCandidates: 32,
+  refreshMs: 1_000,
+  slack: 0.1,
+  historyCapacity: HISTORY_DEFAULTS.capacity,
+  assign: ASSIGN_DEFAULTS,
+  model: {},
+};
+
+/**
+ * A job's size in its kind's unit: a bake range's texels, a render task's samples (pixels × spp), a simulated job's
+ * nominal seconds; 1 for an optimize job (its time is learned per worker, not per scene).
+ */
+export function taskSize(job: Pick<JobRow, 'kind' | 'spec'>): number {
+  const s = job.spec;
+  if (s.bakeRange) return Math.max(1, s.bakeRange.end - s.bakeRange.begin);
+  if (s.renderRows) {
+    const { requests, bands } = s.renderRows;
+    return Math.max(
+      1,
+      bands.reduce((a, b) => a + (b.end - b.begin) * requests[b.request].view.width * requests[b.request].spp, 0),
+    );
+  }
+  if (job.kind === 'simulated') return Math.max(1e-3, s.simulatedSeconds ?? 0);
+  return 1;
+}
+
+/** Local hour 0..23 of a time in ms. */
+const hourOf = (ms: number) => new Date(ms).getHours();
+
+export class LearnedDispatch {
+  readonly options: DispatchOptions;
+  readonly model: CoordinatorModel;
+  /** Who asked for work when, and for which kinds. */
+  private asked = new Map<string, { at: number; kinds: readonly string[] }>();
+  /** Jobs left to another worker: job id → that worker, until when, what the job is, and why. */
+  private reservations = new Map<string, { worker: string; until: number; task: QueuedTask; decision: Decision }>();
+  /**
+   * The running jobs by worker and the workers waiting on their own tasks, read from the store at most every
+   * `refreshMs` and kept current between reads by the starts and ends this process sees: a farm of hundreds of slots
+   * asks for work hundreds of times a second.
+   */
+  private state: { at: number; running: Map<string, RunningJob[]>; parents: Set<string> } | undefined;
+
+  constructor(
+    private store: FarmStore,
+    options: Partial<DispatchOptions> = {},
+  ) {
+    this.options = { ...DISPATCH_DEFAULTS, ...options };
+    this.model = CoordinatorModel.fromHistory(store.taskHistories(this.options.historyCapacity), this.options.model);
+  }
+
+  /**
+   * Which of `ready` (the jobs `worker` may take, most urgent first) it takes now, and why; undefined when each is
+   * better left to another worker. `left` gets the kinds of the jobs left to others (their workers are to be woken).
+   */
+  choose(
+    worker: string,
+    kinds: readonly string[],
+    ready: readonly JobRow[],
+    now: number,
+    left: Set<string> = new Set(),
+  ): { job: JobRow; decision: Decision } | undefined {
+    this.asked.set(worker, { at: now, kinds });
+    if (ready.length === 0) return undefined;
+    const { running, parents } = this.current(now);
+    const live = this.liveWorkers(running, now);
+    const state = { now: now / 1000, hour: hourOf(now) };
+    // What each worker is left already, built once per claim; jobs left to one during it join its queue.
+    const queued = new Map<string, QueuedTask[]>();
+    for (const [id, r] of this.reservations)
+      if (r.until <= now) this.reservations.delete(id);
+      else queued.set(r.worker, [...(queued.get(r.worker) ?? []), r.task]);
+    const views = new Map<string, { view: WorkerView; wait: number }>();
+    const viewOf = (w: string) => {
+      let v = views.get(w);
+      if (!v) {
+        const view: WorkerView = {
+          id: w,
+          slots: 1,
+          load: 0,
+          running: w === worker ? [] : (running.get(w) ?? []).map((j) => ({ ...j, elapsed: (now - j.started) / 1000 })),
+          queued: queued.get(w) ?? [],
+        };
+        v = { view, wait: predictedWait(view, this.model, state.hour) };
+        views.set(w, v);
+      }
+      return v;
+    };
+    for (const job of ready) {
+      const r = this.reservations.get(job.id);
+      if (r && r.worker === worker) {
+        this.reservations.delete(job.id);
+        return { job, decision: r.decision };
+      }
+      if (r && live.has(r.worker)) continue;
+      this.reservations.delete(job.id);
+      // A worker whose job waits on its own tasks is no candidate: it ends only after them. Of the others, the
+      // soonest free only: one with a long queue seldom wins, and each candidate costs predictions.
+      const others = [...live]
+        .filter((w) => w !== worker && this.asked.get(w)?.kinds.includes(job.kind) !== false && !parents.has(w))
+        .map(viewOf)
+        .sort((a, b) => a.wait - b.wait)
+        .slice(0, this.options.maxCandidates);
+      const task = { id: job.id, kind: job.kind, size: taskSize(job) };
+      // The asking worker first: a tie is its.
+      const mine = viewOf(worker).view;
+      const decision = assign(task, [mine, ...others.map((o) => o.view)], this.model, state, this.options.assign);
+      if (decision.worker === worker) return { job, decision };
+      const own = assign(task, [mine], this.model, state, this.options.assign);
+      if (own.score <= decision.score * (1 + this.options.slack))
+        return {
+          job,
+          decision: {
+            ...own,
+            reason: `${own.reason}; within ${100 * this.options.slack}% of ${decision.worker}'s ${decision.score.toFixed(1)} s`,
+          },
+        };
+      const to = viewOf(decision.worker);
+      const queuedTask = { kind: task.kind, size: task.size };
+      to.view.queued = [...to.view.queued, queuedTask];
+      to.wait = predictedWait(to.view, this.model, state.hour);
+      this.reservations.set(job.id, {
+        worker: decision.worker,
+        until: now + 1500 * (decision.wait ?? 0) + this.options.graceMs,
+        task: queuedTask,
+        decision,
+      });
+      left.add(job.kind);
+    }
+    return undefined;
+  }
+
+  /** A job started on its worker (kept in the running state until the next read of the store). */
+  started(job: JobRow, now: number): void {
+    if (!this.state || !job.worker) return;
+    const list = this.state.running.get(job.worker) ?? [];
+    list.push({ id: job.id, kind: job.kind, size: taskSize(job), load: 0, started: job.attemptStarted ?? now });
+    this.state.running.set(job.worker, list);
+  }
+
+  /** An attempt ended: its record goes into the worker's history (the store) and the model. */
+  ended(job: JobRow, outcome: 'done' | 'failed', now: number): void {
+    if (!job.worker || job.attemptStarted == null) return;
+    const r: TaskRecord = {
+      worker: job.worker,
+      kind: job.kind,
+      size: taskSize(job),
+      start: job.attemptStarted / 1000,
+      end: Math.max(job.attemptStarted, now) / 1000,
+      outcome,
+      load: 0,
+      hour: hourOf(job.attemptStarted),
+    };
+    this.store.addTaskRecord(r, this.options.historyCapacity);
+    this.model.observe(r);
+    const list = this.state?.running.get(job.worker);
+    if (list) {
+      const rest = list.filter((j) => j.id !== job.id);
+      if (rest.length) this.state!.running.set(job.worker, rest);
+      else this.state!.running.delete(job.worker);
+    }
+  }
+
+  /** What the model has learned of a worker (undefined before its first ended attempt). */
+  summary(worker: string): WorkerSummary | undefined {
+    return this.model.records(worker) > 0 ? this.model.summary(worker) : undefined;
+  }
+
+  /** Live workers: asked within liveMs, or running a job. */
+  private liveWorkers(running: ReadonlyMap<string, RunningJob[]>, now: number): Set<string> {
+    const live = new Set<string>(running.keys());
+    for (const [w, a] of this.asked)
+      if (now - a.at <= this.options.liveMs) live.add(w);
+      else if (now - a.at > 100 * this.options.liveMs) this.asked.delete(w);
+    return live;
+  }
+
+  /** The running state, read again from the store when older than refreshMs. */
+  private current(now: number): NonNullable<LearnedDispatch['state']> {
+    if (this.state && now - this.state.at >= 0 && now - this.state.at < this.options.refreshMs) return this.state;
+    const running = new Map<string, RunningJob[]>();
+    const open = this.store.parentsWithOpenTasks();
+    const parents = new Set<string>();
+    for (const j of this.store.running()) {
+      if (!j.worker) continue;
+      const list = running.get(j.worker) ?? [];
+      list.push({ id: j.id, kind: j.kind, size: taskSize(j), load: 0, started: j.attemptStarted ?? now });
+      running.set(j.worker, list);
+      if (open.has(j.id)) parents.add(j.worker);
+    }
+    this.state = { at: now, running, parents };
+    return this.state;
+  }
+}
+
+/** A running job as the dispatch keeps it. */
+interface RunningJob {
+  id: string;
+  kind: string;
+  size: number;
+  load: number;
+  /** When its attempt started (ms). */
+  started: number;
+}

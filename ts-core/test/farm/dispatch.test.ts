@@ -1,0 +1,260 @@
+/**
+ * The learning coordinator in the farm's dispatch (farm/dispatch.ts, issue #19): the embedded queue and its SQLite
+ * store, driven on a virtual clock by workers whose true speed and failure rate the test sets. Each idle worker asks
+ * for work (queue.claim, the path local and remote workers take); a job it gets ends after its true time, done or
+ * failed (queue.finish / queue.fail), which is what the coordinator learns from.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { workersTable } from '../../src/cli/commands/farm.js';
+import { LearnedDispatch, taskSize } from '../../src/farm/dispatch.js';
+import { EmbeddedQueue } from '../../src/farm/queue.js';
+import { FarmStore, type JobRow } from '../../src/farm/store.js';
+
+interface SimWorker {
+  id: string;
+  /** True seconds per unit of size, per kind. */
+  speed: Record<string, number>;
+  /** Probability that an attempt fails, from job `failFrom` on (by submission order). */
+  failRate?: number;
+  failFrom?: number;
+  /** Joins the farm at this virtual second. */
+  joins?: number;
+}
+
+interface Sim {
+  dir: string;
+  store: FarmStore;
+  queue: EmbeddedQueue;
+  /** Per job (in submission order): the worker of each attempt, and whether it failed. */
+  attempts: { job: number; worker: string; failed: boolean; at: number }[];
+  close(): void;
+}
+
+/** A deterministic hash in [0, 1) of a string: the simulated workers' coin. */
+function coin(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0x5bd1e995);
+  return ((h ^ (h >>> 15)) >>> 0) / 2 ** 32;
+}
+
+/**
+ * Runs `jobs` (kind and size, submitted one every `every` seconds) on `workers` until all ended, in steps of 0.5 s.
+ * `dispatch` false: first come, first served (the baseline).
+ */
+async function simulate(
+  workers: SimWorker[],
+  jobs: { kind: string; size: number }[],
+  opts: { every?: number; dispatch?: boolean } = {},
+): Promise<Sim> {
+  const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
+  const store = new FarmStore(join(dir, 'farm.db'));
+  let clock = 1_700_000_000_000;
+  const queue = new EmbeddedQueue(store, { backoffMs: 10, maxAttempts: 20, leaseMs: 3_600_000 }, {}, () => clock);
+  queue.coordinator = new LearnedDispatch(store, { liveMs: 5_000, chooses: opts.dispatch !== false });
+  const every = opts.every ?? 1;
+  const ids: string[] = [];
+  const attempts: Sim['attempts'] = [];
+  const running = new Map<string, { job: JobRow; ends: number; fails: boolean }>();
+  const t0 = clock;
+  const pending = jobs.slice();
+  let nextSubmit = t0;
+  const run = async () => {
+    for (let step = 0; step < 200_000; step++) {
+      while (pending.length && clock >= nextSubmit) {
+        const j = pending.shift()!;
+        const row = await queue.submit({
+          key: 'k',
+          kind: 'simulated',
+          spec: { simulatedSeconds: j.size },
+        });
+        // The kind is what the coordinator fits by: give the row the test's kind.
+        store.db.prepare('UPDATE jobs SET kind = ? WHERE id = ?').run(j.kind, row.id);
+        ids.push(row.id);
+        nextSubmit += every * 1000;
+      }
+      for (const [w, r] of [...running]) {
+        if (clock < r.ends) continue;
+        running.delete(w);
+        attempts.push({ job: ids.indexOf(r.job.id), worker: w, failed: r.fails, at: (clock - t0) / 1000 });
+        if (r.fails) await queue.fail(r.job.id, 'simulated failure', w);
+        else await queue.finish(r.job.id, w, { exitCode: 0, result: { artifacts: {} } });
+      }
+      for (const w of workers) {
+        if (running.has(w.id) || (w.joins ?? 0) * 1000 > clock - t0) continue;
+        const kinds = Object.keys(w.speed);
+        const job = await queue.claim(w.id, kinds);
+        if (!job) continue;
+        const n = ids.indexOf(job.id);
+        const fails = n >= (w.failFrom ?? 0) && coin(`${w.id}/${n}/${job.attempts}`) < (w.failRate ?? 0);
+        const seconds = w.speed[job.kind] * taskSize(job);
+        running.set(w.id, { job, ends: clock + 1000 * (fails ? seconds / 2 : seconds), fails });
+      }
+      const open = store.jobsByState();
+      if (!pending.length && open.queued === 0 && open.running === 0) return;
+      clock += 500;
+    }
+    throw new Error('simulation did not end');
+  };
+  const close = () => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await run();
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { dir, store, queue, attempts, close };
+}
+
+const share = (s: Sim, worker: string, from = 0, to = Infinity) => {
+  const done = s.attempts.filter((a) => !a.failed && a.job >= from && a.job < to);
+  return done.filter((a) => a.worker === worker).length / Math.max(1, done.length);
+};
+
+test('a worker 2× faster at one kind gets most of that kind once the coordinator has seen a few tasks', async () => {
+  const workers: SimWorker[] = [
+    // The plain worker asks first: first come, first served would give it every job.
+    { id: 'plain', speed: { bake: 1, render: 1 } },
+    { id: 'gpu-beast', speed: { bake: 0.5, render: 1 } },
+  ];
+  // Jobs arrive more slowly than the pair can run them, so choosing well costs nobody a slot.
+  const jobs = Array.from({ length: 60 }, (_, i) => ({ kind: i % 2 ? 'render' : 'bake', size: 1 }));
+  const s = await simulate(workers, jobs, { every: 3 });
+  try {
+    const late = s.attempts.filter((a) => a.job >= 20 && !a.failed);
+    const bakesOnBeast = late.filter((a) => a.job % 2 === 0 && a.worker === 'gpu-beast').length;
+    const bakes = late.filter((a) => a.job % 2 === 0).length;
+    assert.ok(bakesOnBeast / bakes > 0.8, `bake on the fast worker: ${bakesOnBeast} of ${bakes}`);
+    // Its reasons are in the job's events.
+    const first = s.store.events(firstJob(s), 0);
+    assert.ok(
+      first.some((e) => e.event.type === 'log' && e.event.message.startsWith('dispatch: ')),
+      'the dispatch reason is logged',
+    );
+  } finally {
+    s.close();
+  }
+});
+
+function firstJob(s: Sim): string {
+  const r = s.store.db.prepare('SELECT id FROM jobs ORDER BY created LIMIT 1').get() as { id: string };
+  return r.id;
+}
+
+test('a worker that starts failing loses its share; first come, first served keeps feeding it', async () => {
+  const workers: SimWorker[] = [
+    // The flaky worker asks first: first come, first served gives it every job it is idle for.
+    { id: 'flaky', speed: { bake: 1 }, failRate: 0.5, failFrom: 30 },
+    { id: 'steady', speed: { bake: 1 } },
+  ];
+  const jobs = Array.from({ length: 100 }, () => ({ kind: 'bake', size: 1 }));
+  const learned = await simulate(workers, jobs, { every: 1.2 });
+  const fifo = await simulate(workers, jobs, { every: 1.2, dispatch: false });
+  try {
+    const before = share(learned, 'flaky', 0, 30);
+    const after = share(learned, 'flaky', 60);
+    assert.ok(before > 0.3, `flaky's share before it fails: ${before.toFixed(2)}`);
+    assert.ok(after < 0.5 * before, `flaky's share after: ${after.toFixed(2)} (before ${before.toFixed(2)})`);
+    const failed = (s: Sim) => s.attempts.filter((a) => a.failed).length;
+    assert.ok(
+      failed(learned) < 0.6 * failed(fifo),
+      `failed attempts: learned ${failed(learned)}, fifo ${failed(fifo)}`,
+    );
+    // `ote farm workers` shows what was learned: attempts, failures and seconds per unit per kind.
+    const table = workersTable(
+      ['flaky', 'steady'].map((id) => ({ id, busy: false, learned: learned.queue.coordinator!.summary(id) ?? null })),
+    );
+    // Columns after the class: busy, attempts, failed, p(fail).
+    const row = (id: string) =>
+      table
+        .split('\n')
+        .find((l) => l.startsWith(id))!
+        .match(/ (yes|no) +(\d+) +(\d+) +([\d.]+) /)!;
+    const flakyFailed = learned.attempts.filter((a) => a.worker === 'flaky' && a.failed).length;
+    assert.is(Number(row('flaky')[3]), flakyFailed, table);
+    assert.is(Number(row('steady')[3]), 0, table);
+    assert.ok(Number(row('flaky')[4]) > Number(row('steady')[4]), `p(fail) column:\n${table}`);
+    assert.match(table, /bake: 1\.\d+ \(n /);
+  } finally {
+    learned.close();
+    fifo.close();
+  }
+});
+
+test('cold start: a new worker joining an experienced farm gets tasks soon (explored), and keeps them if fast', async () => {
+  const workers: SimWorker[] = [
+    { id: 'veteran', speed: { bake: 1 } },
+    { id: 'newcomer', speed: { bake: 0.5 }, joins: 60 },
+  ];
+  const jobs = Array.from({ length: 80 }, () => ({ kind: 'bake', size: 1 }));
+  const s = await simulate(workers, jobs, { every: 1.5 });
+  try {
+    const firstNew = s.attempts.find((a) => a.worker === 'newcomer');
+    assert.ok(firstNew && firstNew.at < 70, `the newcomer's first task at ${firstNew?.at} s (joined at 60)`);
+    assert.ok(share(s, 'newcomer', 60) > 0.5, `the faster newcomer's share: ${share(s, 'newcomer', 60).toFixed(2)}`);
+  } finally {
+    s.close();
+  }
+});
+
+test('deterministic, and what it learned survives a restart (the history is in the store)', async () => {
+  const workers: SimWorker[] = [
+    { id: 'a', speed: { bake: 0.5 } },
+    { id: 'b', speed: { bake: 1 }, failRate: 0.2 },
+  ];
+  const jobs = Array.from({ length: 40 }, () => ({ kind: 'bake', size: 1 }));
+  const one = await simulate(workers, jobs, { every: 1 });
+  const two = await simulate(workers, jobs, { every: 1 });
+  try {
+    assert.equal(
+      one.attempts.map((a) => [a.job, a.worker, a.failed]),
+      two.attempts.map((a) => [a.job, a.worker, a.failed]),
+    );
+    const live = one.queue.coordinator!;
+    const restarted = new LearnedDispatch(one.store);
+    // Replayed in order of end time (records ending together may replay in another order: equal to rounding).
+    for (const w of ['a', 'b']) {
+      const x = restarted.summary(w)!,
+        y = live.summary(w)!;
+      assert.equal([x.records, x.done], [y.records, y.done], `worker ${w}`);
+      const near = (p: number, q: number) => Math.abs(p - q) <= 1e-6 * Math.max(1, Math.abs(q));
+      assert.ok(near(x.kinds[0].secondsPerUnit, y.kinds[0].secondsPerUnit), `worker ${w} speed`);
+      assert.ok(near(x.pFail.normal, y.pFail.normal), `worker ${w} pFail`);
+    }
+    assert.ok(live.summary('a')!.kinds[0].secondsPerUnit < live.summary('b')!.kinds[0].secondsPerUnit);
+  } finally {
+    one.close();
+    two.close();
+  }
+});
+
+test('history: each worker keeps its last N records in the store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
+  const store = new FarmStore(join(dir, 'farm.db'));
+  try {
+    for (let i = 0; i < 30; i++)
+      store.addTaskRecord(
+        { worker: 'w', kind: 'bake', size: 1, start: i, end: i + 1, outcome: 'done', load: 0, hour: 3 },
+        10,
+      );
+    const [h] = store.taskHistories(10);
+    assert.is(h.records.length, 10);
+    assert.equal(
+      h.records.map((r) => r.start),
+      [20, 21, 22, 23, 24, 25, 26, 27, 28, 29],
+    );
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
