@@ -3,11 +3,13 @@
  * that asks takes a ready job or leaves it to a worker expected to end it sooner.
  *
  * - For each ready job the worker may take (most urgent first), `assign` (coordinator/assign.ts) picks, among the
- *   live workers that run its kind, the least wait + predicted median / (1 − pFail). The wait counts the jobs they
- *   run (predicted remaining time) and the jobs already left to them.
- * - Chosen itself: the worker takes it, and the job's events say why. Chosen another: the job is left to that
- *   worker (a reservation, until its predicted wait × 1.5 + `graceMs`; then anyone may take it, so a worker that
- *   went away holds nothing for long), the workers waiting are woken, and the next ready job is tried.
+ *   asking worker and the live workers that run its kind and could be free before it would end the job (the
+ *   soonest free few), the least wait + predicted median / (1 − pFail). The wait counts the jobs they run
+ *   (predicted remaining time) and the jobs already left to them.
+ * - Chosen itself, or another by less than `slack`: the worker takes it, and the job's row and events say why.
+ *   Chosen another: the job is left to that worker (a reservation, until its predicted wait × 1.5 + `graceMs`; then
+ *   anyone may take it, so a worker that went away holds nothing for long), which is woken if it waits, and the
+ *   next ready job is tried.
  * - Every ended attempt goes into the worker's history in the farm's store (the last 1,000 per worker) and into the
  *   model; a restarted farm replays the history (CoordinatorModel.fromHistory), so it keeps what it learned.
  *
@@ -40,7 +42,7 @@ export interface DispatchOptions {
   graceMs: number;
   /** Ready jobs looked at per claim, most urgent first. */
   lookahead: number;
-  /** Other workers compared per job, the soonest free first. */
+  /** Other workers compared per job: those free before the asking worker would end it, the soonest first. */
   maxCandidates: number;
   /** The running jobs are read from the store again after this many ms (dispatch.ts LearnedDispatch.state). */
   refreshMs: number;
@@ -60,7 +62,7 @@ export const DISPATCH_DEFAULTS: DispatchOptions = {
   liveMs: 10_000,
   graceMs: 10_000,
   lookahead: 16,
-  maxCandidates: 32,
+  maxCandidates: 8,
   refreshMs: 1_000,
   slack: 0.1,
   historyCapacity: HISTORY_DEFAULTS.capacity,
@@ -113,7 +115,7 @@ export class LearnedDispatch {
 
   /**
    * Which of `ready` (the jobs `worker` may take, most urgent first) it takes now, and why; undefined when each is
-   * better left to another worker. `left` gets the kinds of the jobs left to others (their workers are to be woken).
+   * better left to another worker. `left` gets the workers jobs were left to (to be woken if they wait).
    */
   choose(
     worker: string,
@@ -132,22 +134,26 @@ export class LearnedDispatch {
     for (const [id, r] of this.reservations)
       if (r.until <= now) this.reservations.delete(id);
       else queued.set(r.worker, [...(queued.get(r.worker) ?? []), r.task]);
-    const views = new Map<string, { view: WorkerView; wait: number }>();
-    const viewOf = (w: string) => {
-      let v = views.get(w);
-      if (!v) {
-        const view: WorkerView = {
-          id: w,
-          slots: 1,
-          load: 0,
-          running: w === worker ? [] : (running.get(w) ?? []).map((j) => ({ ...j, elapsed: (now - j.started) / 1000 })),
-          queued: queued.get(w) ?? [],
-        };
-        v = { view, wait: predictedWait(view, this.model, state.hour) };
-        views.set(w, v);
-      }
-      return v;
+    // Each worker's free time as predicted when its jobs started (no prediction per claim: a farm of hundreds of
+    // slots asks hundreds of times a second); the few candidates assign compares get exact views.
+    const freeIn = (w: string) => {
+      let t = 0;
+      for (const j of running.get(w) ?? []) t = Math.max(t, j.freeAt - now);
+      t /= 1000;
+      for (const q of queued.get(w) ?? []) t += this.model.predict(w, q.kind, q.size, 0, state.hour).median;
+      return t;
     };
+    const viewOf = (w: string): WorkerView => {
+      const view: WorkerView = {
+        id: w,
+        slots: 1,
+        load: 0,
+        running: w === worker ? [] : (running.get(w) ?? []).map((j) => ({ ...j, elapsed: (now - j.started) / 1000 })),
+        queued: queued.get(w) ?? [],
+      };
+      return { ...view, wait: predictedWait(view, this.model, state.hour) };
+    };
+    const mine = viewOf(worker);
     for (const job of ready) {
       const r = this.reservations.get(job.id);
       if (r && r.worker === worker) {
@@ -156,19 +162,20 @@ export class LearnedDispatch {
       }
       if (r && live.has(r.worker)) continue;
       this.reservations.delete(job.id);
-      // A worker whose job waits on its own tasks is no candidate: it ends only after them. Of the others, the
-      // soonest free only: one with a long queue seldom wins, and each candidate costs predictions.
+      const task = { id: job.id, kind: job.kind, size: taskSize(job) };
+      const own = assign(task, [mine], this.model, state, this.options.assign);
+      // Who could end it sooner: free before the asking worker would end it. A worker whose job waits on its own
+      // tasks is none: it ends only after them. The soonest free first, a few only.
       const others = [...live]
         .filter((w) => w !== worker && this.asked.get(w)?.kinds.includes(job.kind) !== false && !parents.has(w))
-        .map(viewOf)
-        .sort((a, b) => a.wait - b.wait)
+        .map((w) => ({ w, free: freeIn(w) }))
+        .filter((o) => o.free < own.score / (1 + this.options.slack))
+        .sort((a, b) => a.free - b.free || (a.w < b.w ? -1 : 1))
         .slice(0, this.options.maxCandidates);
-      const task = { id: job.id, kind: job.kind, size: taskSize(job) };
+      if (others.length === 0) return { job, decision: own };
       // The asking worker first: a tie is its.
-      const mine = viewOf(worker).view;
-      const decision = assign(task, [mine, ...others.map((o) => o.view)], this.model, state, this.options.assign);
+      const decision = assign(task, [mine, ...others.map((o) => viewOf(o.w))], this.model, state, this.options.assign);
       if (decision.worker === worker) return { job, decision };
-      const own = assign(task, [mine], this.model, state, this.options.assign);
       if (own.score <= decision.score * (1 + this.options.slack))
         return {
           job,
@@ -177,17 +184,15 @@ export class LearnedDispatch {
             reason: `${own.reason}; within ${100 * this.options.slack}% of ${decision.worker}'s ${decision.score.toFixed(1)} s`,
           },
         };
-      const to = viewOf(decision.worker);
       const queuedTask = { kind: task.kind, size: task.size };
-      to.view.queued = [...to.view.queued, queuedTask];
-      to.wait = predictedWait(to.view, this.model, state.hour);
+      queued.set(decision.worker, [...(queued.get(decision.worker) ?? []), queuedTask]);
       this.reservations.set(job.id, {
         worker: decision.worker,
         until: now + 1500 * (decision.wait ?? 0) + this.options.graceMs,
         task: queuedTask,
         decision,
       });
-      left.add(job.kind);
+      left.add(decision.worker);
     }
     return undefined;
   }
@@ -196,7 +201,7 @@ export class LearnedDispatch {
   started(job: JobRow, now: number): void {
     if (!this.state || !job.worker) return;
     const list = this.state.running.get(job.worker) ?? [];
-    list.push({ id: job.id, kind: job.kind, size: taskSize(job), load: 0, started: job.attemptStarted ?? now });
+    list.push(this.runningJob(job, now));
     this.state.running.set(job.worker, list);
   }
 
@@ -237,6 +242,13 @@ export class LearnedDispatch {
     return live;
   }
 
+  private runningJob(j: JobRow, now: number): RunningJob {
+    const started = j.attemptStarted ?? now;
+    const size = taskSize(j);
+    const median = this.model.predict(j.worker!, j.kind, size, 0, hourOf(started)).median;
+    return { id: j.id, kind: j.kind, size, load: 0, started, freeAt: started + 1000 * median };
+  }
+
   /** The running state, read again from the store when older than refreshMs. */
   private current(now: number): NonNullable<LearnedDispatch['state']> {
     if (this.state && now - this.state.at >= 0 && now - this.state.at < this.options.refreshMs) return this.state;
@@ -246,7 +258,7 @@ export class LearnedDispatch {
     for (const j of this.store.running()) {
       if (!j.worker) continue;
       const list = running.get(j.worker) ?? [];
-      list.push({ id: j.id, kind: j.kind, size: taskSize(j), load: 0, started: j.attemptStarted ?? now });
+      list.push(this.runningJob(j, now));
       running.set(j.worker, list);
       if (open.has(j.id)) parents.add(j.worker);
     }
@@ -261,6 +273,7 @@ interface RunningJob {
   kind: string;
   size: number;
   load: number;
-  /** When its attempt started (ms). */
+  /** When its attempt started, and when it is predicted to end (its median), in ms. */
   started: number;
+  freeAt: number;
 }

@@ -40,7 +40,7 @@ export class LocalLink implements WorkLink {
       const job = await this.queue.claim(worker, kinds);
       if (job) return this.forWorker(job);
       if (Date.now() >= until) return undefined;
-      await this.queue.waitForReady(until - Date.now(), kinds);
+      await this.queue.waitForReady(until - Date.now(), kinds, worker);
     }
   }
 

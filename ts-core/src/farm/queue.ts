@@ -67,7 +67,7 @@ export interface FarmQueue {
    * were busy claiming, which may await a distributed queue, or between two long polls) is kept as a pending wake
    * that the next wait takes at once, so no job sits until a long poll runs out.
    */
-  waitForReady(ms: number, kinds: readonly string[]): Promise<void>;
+  waitForReady(ms: number, kinds: readonly string[], worker?: string): Promise<void>;
   heartbeat(id: string, worker: string): Promise<boolean>;
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
   log(id: string, message: string): void;
@@ -97,7 +97,7 @@ export interface FarmQueue {
 export abstract class StoreQueue implements FarmQueue {
   readonly options: QueueOptions;
   /** Workers waiting for a job, oldest first; a new job wakes one that can run it, not all (no thundering herd). */
-  private waiters: { kinds: readonly string[]; done: () => void }[] = [];
+  private waiters: { kinds: readonly string[]; worker?: string; done: () => void }[] = [];
   /** Per kind: jobs that became ready when no waiter could take them (bounded: past it, waits poll). */
   private pendingWakes = new Map<string, number>();
 
@@ -154,7 +154,7 @@ export abstract class StoreQueue implements FarmQueue {
     if (outcome !== 'cancelled') this.coordinator?.ended(job, outcome === 'completed' ? 'done' : 'failed', this.now());
   }
 
-  waitForReady(ms: number, kinds: readonly string[]): Promise<void> {
+  waitForReady(ms: number, kinds: readonly string[], worker?: string): Promise<void> {
     for (const k of kinds) {
       const n = this.pendingWakes.get(k) ?? 0;
       if (n > 0) {
@@ -169,6 +169,7 @@ export abstract class StoreQueue implements FarmQueue {
     return new Promise((resolve) => {
       const w = {
         kinds,
+        worker,
         done: () => {
           clearTimeout(t);
           const i = this.waiters.indexOf(w);
@@ -287,9 +288,9 @@ export abstract class StoreQueue implements FarmQueue {
     for (const w of [...this.waiters]) w.done();
   }
 
-  /** Wakes every worker waiting for `kind`. */
-  protected wakeAll(kind: string): void {
-    for (const w of this.waiters.filter((x) => x.kinds.includes(kind))) w.done();
+  /** Wakes `worker` if it is waiting (a job was left to it). */
+  protected wakeWorker(worker: string): void {
+    this.waiters.find((x) => x.worker === worker)?.done();
   }
 
   protected wake(kind: string): void {
@@ -311,8 +312,8 @@ export class EmbeddedQueue extends StoreQueue {
     const left = new Set<string>();
     const ready = this.store.ready(worker, kinds, now, avoidMs, this.coordinator.options.lookahead);
     const chosen = this.coordinator.choose(worker, kinds, ready, now, left);
-    // The workers a job was left to may be waiting: wake them all (one wake could find another worker).
-    for (const k of left) this.wakeAll(k);
+    // A worker a job was left to may be waiting for work: it takes it now.
+    for (const w of left) this.wakeWorker(w);
     if (!chosen) return undefined;
     const job = this.store.start(chosen.job.id, worker, now, now + leaseMs, chosen.decision.reason);
     if (job) {

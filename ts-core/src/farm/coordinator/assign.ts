@@ -46,6 +46,8 @@ export interface WorkerView {
   queued: QueuedTask[];
   /** Seconds its last completed task took (any kind), for the heuristic. */
   lastSeconds?: number;
+  /** Its predicted wait (predictedWait), when the caller has it already. */
+  wait?: number;
 }
 
 export interface AssignState {
@@ -111,7 +113,7 @@ export function assign(
     const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load));
     const explore = probe && model.kindTasks(w.id, task.kind) < o.minTasks;
     const median = explore ? p.median * o.optimism : p.median;
-    const wait = predictedWait(w, model, state.hour);
+    const wait = w.wait ?? predictedWait(w, model, state.hour);
     const score = wait + median / (1 - pFail);
     if (best && score >= best.score) continue;
     best = {
