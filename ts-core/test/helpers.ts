@@ -30,3 +30,4 @@ export function sharedScenes(): { name: string; path: string }[] {
 export { tempDir } from '../../scripts/temp-dir.js';
 
 export const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');
+export const sharedTracesDir = process.env.OTE_SHARED_TRACES ?? join(repoRoot, '..', 'shared', 'traces');

@@ -32,6 +32,7 @@ const LAYERS: Record<string, number> = {
   adapters: 3,
   analyze: 3, // edges (glTF/PNG/EXR/splat files; engine scenes) and analysis of the scene
   plan: 4, // profile, router, environment
+  economy: 4, // when and where work runs: prices, carbon, the scheduler
   native: 5, // kernels: the addon's typed bindings,
   metrics: 6, //          image metrics on them,
   bake: 7,
