@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FarmClient } from '../ts-core/src/farm/client.js';
 import type { WorkerSummary } from '../ts-core/src/farm/coordinator/index.js';
-import { createKey, freePort, spawnServer, spawnWorker } from '../ts-core/src/farm/processes.js';
+import { createKey, freePort, spawnServer, spawnWorker, stopProcesses } from '../ts-core/src/farm/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,22 +45,6 @@ export interface RealFarmResult {
   failedAttempts: number;
   wallSeconds: number;
   workers: { id: string; attempts: number; failed: number; secondsPerUnit: number | null }[];
-}
-
-async function stop(procs: ChildProcess[]): Promise<void> {
-  const exit = (p: ChildProcess) =>
-    p.exitCode !== null || p.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((r) => {
-          const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
-          p.once('exit', () => {
-            clearTimeout(t);
-            r();
-          });
-          p.kill('SIGTERM');
-        });
-  await Promise.all(procs.slice(1).map(exit));
-  await exit(procs[0]);
 }
 
 async function runFarm(dispatch: 'learned' | 'fifo', o: RealFarmOptions): Promise<RealFarmResult> {
@@ -121,7 +105,7 @@ async function runFarm(dispatch: 'learned' | 'fifo', o: RealFarmOptions): Promis
       }),
     };
   } finally {
-    await stop(procs);
+    await stopProcesses(procs);
     rmSync(dir, { recursive: true, force: true });
   }
 }

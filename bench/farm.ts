@@ -25,7 +25,14 @@ import { fileURLToPath } from 'node:url';
 import { FarmClient } from '../ts-core/src/farm/client.js';
 import { benchBakeSplit, printBakeSplit } from './bake-split.js';
 import { benchRenderSplit, printRenderSplit } from './render-split.js';
-import { createKey, freePort, spawnRedis, spawnServer, spawnWorker } from '../ts-core/src/farm/processes.js';
+import {
+  createKey,
+  freePort,
+  spawnRedis,
+  spawnServer,
+  spawnWorker,
+  stopProcesses,
+} from '../ts-core/src/farm/processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,19 +70,7 @@ async function startFarm(workers: { concurrency: number }[]): Promise<Farm> {
 
 /** Stops the workers, then the server, and waits for each to exit (SIGKILL after 10 s). */
 async function stopFarm(f: Farm): Promise<void> {
-  const exit = (p: ChildProcess) =>
-    p.exitCode !== null || p.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((r) => {
-          const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
-          p.once('exit', () => {
-            clearTimeout(t);
-            r();
-          });
-          p.kill('SIGTERM');
-        });
-  await Promise.all(f.procs.slice(1).map(exit));
-  await exit(f.procs[0]);
+  await stopProcesses(f.procs);
   rmSync(f.dir, { recursive: true, force: true });
 }
 

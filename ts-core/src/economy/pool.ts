@@ -4,6 +4,7 @@
  * table (issue #18); a pool file (JSON, checked against pool.schema.json) replaces classes by id or adds new ones.
  */
 import { Ajv } from 'ajv';
+import { jsonFieldPath } from '../util/json-field-path.js';
 import { IANAZone } from 'luxon';
 import { OteError } from '../errors.js';
 import schema from './pool.schema.json' with { type: 'json' };
@@ -131,15 +132,6 @@ export const DEFAULT_POOL: Pool = {
 export const POOL_SCHEMA = schema;
 const validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
-function fieldPath(instancePath: string, extra?: string): string {
-  const parts = instancePath
-    .split('/')
-    .filter(Boolean)
-    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`));
-  if (extra) parts.push(`.${extra}`);
-  return parts.join('').replace(/^\./, '') || '(root)';
-}
-
 function poolError(file: string, problems: string[]): OteError {
   return new OteError('BAD_INPUT', `economy: ${file}: ${problems.join('; ')}`);
 }
@@ -154,11 +146,11 @@ export function loadPool(doc: unknown, file = 'pool.json', base: Pool = DEFAULT_
     const problems = (validator.errors ?? []).map((e) => {
       const params = e.params as Record<string, unknown>;
       if (e.keyword === 'additionalProperties')
-        return `${fieldPath(e.instancePath, String(params.additionalProperty))}: unknown field`;
-      if (e.keyword === 'required') return `${fieldPath(e.instancePath, String(params.missingProperty))}: required`;
+        return `${jsonFieldPath(e.instancePath, String(params.additionalProperty))}: unknown field`;
+      if (e.keyword === 'required') return `${jsonFieldPath(e.instancePath, String(params.missingProperty))}: required`;
       if (e.keyword === 'enum')
-        return `${fieldPath(e.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-      return `${fieldPath(e.instancePath)}: ${e.message}`;
+        return `${jsonFieldPath(e.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${jsonFieldPath(e.instancePath)}: ${e.message}`;
     });
     throw poolError(file, problems);
   }

@@ -69,6 +69,26 @@ export function spawnWorker(
 }
 
 /**
+ * Stops a farm's processes: the workers (all but the first) first, then the server (the first), each with SIGTERM
+ * and SIGKILL after 10 s; resolves once all have exited.
+ */
+export async function stopProcesses(procs: readonly ChildProcess[]): Promise<void> {
+  const exit = (p: ChildProcess) =>
+    p.exitCode !== null || p.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => {
+          const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+          p.once('exit', () => {
+            clearTimeout(t);
+            r();
+          });
+          p.kill('SIGTERM');
+        });
+  await Promise.all(procs.slice(1).map(exit));
+  if (procs[0]) await exit(procs[0]);
+}
+
+/**
  * A Redis of its own on a free loopback port (Debian's `redis-server`, which `.ci/run` installs), with its data in
  * `dir` and append-only persistence, as a farm's Redis should run. Resolves once it accepts connections.
  */

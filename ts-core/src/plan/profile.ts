@@ -4,6 +4,7 @@
  * and errors name the file and the field.
  */
 import { Ajv } from 'ajv';
+import { jsonFieldPath } from '../util/json-field-path.js';
 import { OteError } from '../errors.js';
 import { DEFAULT_ENVIRONMENT, type EnvironmentSettings } from './environment.js';
 import schema from './profile.schema.json' with { type: 'json' };
@@ -95,15 +96,6 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-function fieldPath(instancePath: string, extra?: string): string {
-  const parts = instancePath
-    .split('/')
-    .filter(Boolean)
-    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`));
-  if (extra) parts.push(`.${extra}`);
-  return parts.join('').replace(/^\./, '') || '(root)';
-}
-
 /** Validate a complete profile; throws BAD_PROFILE listing every problem with its field. */
 export function validateProfile(doc: unknown, source = 'profile'): Profile {
   if (validator(doc)) return doc as unknown as Profile;
@@ -122,9 +114,9 @@ export function validateProfile(doc: unknown, source = 'profile'): Profile {
       const guess = known
         .map((k) => [k, editDistance(k.toLowerCase(), key.toLowerCase())] as const)
         .sort((a, b) => a[1] - b[1])[0];
-      return `${fieldPath(e.instancePath, key)}: unknown field${guess && guess[1] <= 3 ? ` (did you mean "${guess[0]}"?)` : ''}`;
+      return `${jsonFieldPath(e.instancePath, key)}: unknown field${guess && guess[1] <= 3 ? ` (did you mean "${guess[0]}"?)` : ''}`;
     }
-    if (e.keyword === 'required') return `${fieldPath(e.instancePath, String(params.missingProperty))}: required`;
+    if (e.keyword === 'required') return `${jsonFieldPath(e.instancePath, String(params.missingProperty))}: required`;
     const value = e.instancePath
       .split('/')
       .filter(Boolean)
@@ -133,7 +125,7 @@ export function validateProfile(doc: unknown, source = 'profile'): Profile {
       e.keyword === 'enum'
         ? `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
         : e.message;
-    return `${fieldPath(e.instancePath)}: ${message}, got ${JSON.stringify(value)}`;
+    return `${jsonFieldPath(e.instancePath)}: ${message}, got ${JSON.stringify(value)}`;
   });
   const first = problems[0];
   throw new OteError(
