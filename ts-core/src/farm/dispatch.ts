@@ -2,11 +2,13 @@
  * The learning coordinator in the farm's dispatch (issue #19): workers pull, and this decides whether the worker
  * that asks takes a ready job or leaves it to a worker expected to end it sooner.
  *
- * - For each ready job the worker may take (most urgent first), `assign` (coordinator/assign.ts) picks, among the
+ * - With a backlog (more ready jobs than other idle workers) the asking worker takes the most urgent job: every
+ *   worker will be busy anyway, and leaving a job to another only delays it.
+ * - Otherwise, for each ready job the worker may take (most urgent first), `assign` (coordinator/assign.ts) picks, among the
  *   asking worker and the live workers that run its kind and could be free before it would end the job (the
  *   soonest free few), the least wait + predicted median / (1 − pFail). The wait counts the jobs they run
  *   (predicted remaining time) and the jobs already left to them.
- * - Chosen itself, or another by less than `slack`: the worker takes it, and the job's row and events say why.
+ * - Chosen itself, or another by less than `slack` and `handoverSeconds`: the worker takes it, and the job's row and events say why.
  *   Chosen another: the job is left to that worker (a reservation, until its predicted wait × 1.5 + `graceMs`; then
  *   anyone may take it, so a worker that went away holds nothing for long), which is woken if it waits, and the
  *   next ready job is tried.
@@ -51,6 +53,8 @@ export interface DispatchOptions {
    * over costs a wake and a claim, and near-ties are noise in the predictions.
    */
   slack: number;
+  /** …and more than this many seconds sooner (what a hand-over costs: a wake, a claim, a lease). */
+  handoverSeconds: number;
   /** Records kept per worker. */
   historyCapacity: number;
   assign: Partial<AssignOptions>;
@@ -65,6 +69,7 @@ export const DISPATCH_DEFAULTS: DispatchOptions = {
   maxCandidates: 8,
   refreshMs: 1_000,
   slack: 0.1,
+  handoverSeconds: 0.1,
   historyCapacity: HISTORY_DEFAULTS.capacity,
   assign: ASSIGN_DEFAULTS,
   model: {},
@@ -154,6 +159,11 @@ export class LearnedDispatch {
       return { ...view, wait: predictedWait(view, this.model, state.hour) };
     };
     const mine = viewOf(worker);
+    // A backlog (more ready jobs than other idle workers) keeps every worker busy: leaving a job to another then
+    // only delays it, so the asking worker takes the most urgent one that is not held for someone else.
+    let idle = 0;
+    for (const w of live) if (w !== worker && !running.has(w) && !queued.has(w)) idle++;
+    const backlog = ready.length > idle;
     for (const job of ready) {
       const r = this.reservations.get(job.id);
       if (r && r.worker === worker) {
@@ -164,24 +174,29 @@ export class LearnedDispatch {
       this.reservations.delete(job.id);
       const task = { id: job.id, kind: job.kind, size: taskSize(job) };
       const own = assign(task, [mine], this.model, state, this.options.assign);
+      if (backlog)
+        return {
+          job,
+          decision: { ...own, reason: `${own.reason}; backlog: ${ready.length} ready, ${idle} other idle` },
+        };
       // Who could end it sooner: free before the asking worker would end it. A worker whose job waits on its own
       // tasks is none: it ends only after them. The soonest free first, a few only.
       const others = [...live]
         .filter((w) => w !== worker && this.asked.get(w)?.kinds.includes(job.kind) !== false && !parents.has(w))
         .map((w) => ({ w, free: freeIn(w) }))
-        .filter((o) => o.free < own.score / (1 + this.options.slack))
+        .filter((o) => o.free < this.beaten(own.score))
         .sort((a, b) => a.free - b.free || (a.w < b.w ? -1 : 1))
         .slice(0, this.options.maxCandidates);
       if (others.length === 0) return { job, decision: own };
       // The asking worker first: a tie is its.
       const decision = assign(task, [mine, ...others.map((o) => viewOf(o.w))], this.model, state, this.options.assign);
       if (decision.worker === worker) return { job, decision };
-      if (own.score <= decision.score * (1 + this.options.slack))
+      if (own.score <= decision.score * (1 + this.options.slack) + this.options.handoverSeconds)
         return {
           job,
           decision: {
             ...own,
-            reason: `${own.reason}; within ${100 * this.options.slack}% of ${decision.worker}'s ${decision.score.toFixed(1)} s`,
+            reason: `${own.reason}; within ${100 * this.options.slack}% + ${this.options.handoverSeconds} s of ${decision.worker}'s ${decision.score.toFixed(2)} s`,
           },
         };
       const queuedTask = { kind: task.kind, size: task.size };
@@ -195,6 +210,11 @@ export class LearnedDispatch {
       left.add(decision.worker);
     }
     return undefined;
+  }
+
+  /** The score another worker must beat to be left a job the asking worker would end at `score`. */
+  private beaten(score: number): number {
+    return (score - this.options.handoverSeconds) / (1 + this.options.slack);
   }
 
   /** A job started on its worker (kept in the running state until the next read of the store). */
