@@ -46,6 +46,19 @@ export const DIURNAL = { freeFrom: 19, freeUntil: 8 } as const;
 
 const speed = (bake: number, splat: number, verify: number): Record<TaskKind, number> => ({ bake, splat, verify });
 
+/** $0.35–1.20/h: on-demand near the top of the range; elastic, so a large count. */
+const CLOUD: ResourceClass = {
+  id: 'cloud',
+  kind: 'cloud',
+  costPerHour: 0.9,
+  powerKw: 0.4,
+  speed: speed(1.2, 1.2, 1.2),
+  zone: 'Europe/Paris',
+  grid: 'fr',
+  availability: 'always',
+  count: 1000,
+};
+
 /**
  * One value per design-table range, picked in the middle unless said otherwise. Speeds are relative to one
  * consumer GPU (RTX-class); data-centre GPUs train splats faster than they bake because of their memory bandwidth.
@@ -78,30 +91,9 @@ export const DEFAULT_POOL: Pool = {
       availability: 'always',
       count: 8,
     },
-    // $0.35–1.20/h: on-demand near the top of the range; elastic, so a large count.
-    {
-      id: 'cloud',
-      kind: 'cloud',
-      costPerHour: 0.9,
-      powerKw: 0.4,
-      speed: speed(1.2, 1.2, 1.2),
-      zone: 'Europe/Paris',
-      grid: 'fr',
-      availability: 'always',
-      count: 1000,
-    },
+    CLOUD,
     // The same cloud GPUs bought as spot capacity (priced through the spot tier, 0.3×).
-    {
-      id: 'cloud-spot',
-      kind: 'cloud',
-      costPerHour: 0.9,
-      powerKw: 0.4,
-      speed: speed(1.2, 1.2, 1.2),
-      zone: 'Europe/Paris',
-      grid: 'fr',
-      availability: 'spot',
-      count: 50,
-    },
+    { ...CLOUD, id: 'cloud-spot', speed: { ...CLOUD.speed }, availability: 'spot', count: 50 },
     // $0.05–0.10/h; slow at baking and training, fine at verification.
     {
       id: 'edge',

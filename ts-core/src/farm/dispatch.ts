@@ -141,11 +141,16 @@ export class LearnedDispatch {
       else queued.set(r.worker, [...(queued.get(r.worker) ?? []), r.task]);
     // Each worker's free time as predicted when its jobs started (no prediction per claim: a farm of hundreds of
     // slots asks hundreds of times a second); the few candidates assign compares get exact views.
+    // Cached for the claim; a worker left a job during it is computed again.
+    const free = new Map<string, number>();
     const freeIn = (w: string) => {
-      let t = 0;
+      let t = free.get(w);
+      if (t !== undefined) return t;
+      t = 0;
       for (const j of running.get(w) ?? []) t = Math.max(t, j.freeAt - now);
       t /= 1000;
       for (const q of queued.get(w) ?? []) t += this.model.predict(w, q.kind, q.size, 0, state.hour).median;
+      free.set(w, t);
       return t;
     };
     const viewOf = (w: string): WorkerView => {
@@ -201,6 +206,7 @@ export class LearnedDispatch {
         };
       const queuedTask = { kind: task.kind, size: task.size };
       queued.set(decision.worker, [...(queued.get(decision.worker) ?? []), queuedTask]);
+      free.delete(decision.worker);
       this.reservations.set(job.id, {
         worker: decision.worker,
         until: now + 1500 * (decision.wait ?? 0) + this.options.graceMs,
