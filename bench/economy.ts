@@ -27,7 +27,7 @@ import { buildWorld, type Job, type World } from '../ts-core/src/economy/world.j
 import { HOUR_MS, shiftTimeline, type Timeline } from '../ts-core/src/economy/timeline.js';
 import { syntheticJobs } from '../ts-core/src/economy/workload.js';
 import { parseCarbonTraces, parseSpotTrace } from '../ts-core/src/economy/traces.js';
-import { readCarbonCsv, readSpotJson } from '../ts-core/src/io/traces.js';
+import { defaultSpotFile, readCarbonCsv, readSpotJson } from '../ts-core/src/io/traces.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const tracesDir = process.env.OTE_SHARED_TRACES ?? join(root, '..', 'shared', 'traces');
@@ -40,7 +40,7 @@ const REGIONS: GridRegion[] = ['gb', 'de', 'fr'];
 const CLAIMED = { timeShiftSavingsPct: '40–60', overallSavingsPct: 75 };
 
 const carbon = parseCarbonTraces(Object.fromEntries(REGIONS.map((r) => [r, readCarbonCsv(tracesDir, r)])));
-const spotFile = join(tracesDir, 'spot', 'availability', '1-node', 'aws-02-15-2023', 'us-east-1a_v100_1.json');
+const spotFile = defaultSpotFile(tracesDir);
 // The spot trace (45 days from 2023-02-15) is replayed from the start of the job trace.
 const spotText = readSpotJson(spotFile);
 const spot: Timeline = shiftTimeline(parseSpotTrace(spotText.text, spotText.name, 0).availability, START);

@@ -4,7 +4,7 @@
  * table (issue #18); a pool file (JSON, checked against pool.schema.json) replaces classes by id or adds new ones.
  */
 import { Ajv } from 'ajv';
-import { jsonFieldPath } from '../util/json-field-path.js';
+import { schemaProblems } from '../util/json-field-path.js';
 import { IANAZone } from 'luxon';
 import { OteError } from '../errors.js';
 import schema from './pool.schema.json' with { type: 'json' };
@@ -135,15 +135,7 @@ function poolError(file: string, problems: string[]): OteError {
  */
 export function loadPool(doc: unknown, file = 'pool.json', base: Pool = DEFAULT_POOL): Pool {
   if (!validator(doc)) {
-    const problems = (validator.errors ?? []).map((e) => {
-      const params = e.params as Record<string, unknown>;
-      if (e.keyword === 'additionalProperties')
-        return `${jsonFieldPath(e.instancePath, String(params.additionalProperty))}: unknown field`;
-      if (e.keyword === 'required') return `${jsonFieldPath(e.instancePath, String(params.missingProperty))}: required`;
-      if (e.keyword === 'enum')
-        return `${jsonFieldPath(e.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-      return `${jsonFieldPath(e.instancePath)}: ${e.message}`;
-    });
+    const problems = schemaProblems(validator.errors);
     throw poolError(file, problems);
   }
   const over = doc as { defaultClass?: string; classes?: ResourceClass[] };

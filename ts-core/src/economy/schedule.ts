@@ -149,10 +149,30 @@ export class Scheduler {
     return this.world.capacity[c][t] - this.used[c][t];
   }
 
+  /** Places `job` and keeps the capacity it uses; jobs must arrive in time order. */
   submit(job: Job): JobResult {
     if (job.submitMs < this.lastSubmit)
       throw new OteError('BAD_INPUT', `economy: schedule: job ${job.id} arrives before the previous job`);
     this.lastSubmit = job.submitMs;
+    return this.commit(this.quote(job));
+  }
+
+  /** Keeps the capacity a quote's placements use (what submit does after quoting). */
+  commit(r: JobResult): JobResult {
+    for (const p of r.placements)
+      this.used[this.world.pool.classes.findIndex((x) => x.id === p.classId)][p.slot] += p.hours;
+    return r;
+  }
+
+  /**
+   * The placement `submit` would make, without keeping it (admission asks what a job would cost first); `objective`
+   * quotes under another objective than the scheduler's (e.g. the cheapest plan while planning for carbon).
+   */
+  quote(job: Job, objective?: Objective): JobResult {
+    const score =
+      objective && objective !== this.options.objective
+        ? scoreFn(this.world, { ...this.options, objective })
+        : this.score;
     if (!(job.work > 0)) throw new OteError('BAD_INPUT', `economy: schedule: job ${job.id}: work must be > 0`);
     const w = this.world;
     const baseline = baselineOf(w, job);
@@ -163,28 +183,27 @@ export class Scheduler {
     for (let t = first; t < last; t++)
       for (const c of classes)
         if (this.free(c, t) > EPS && canUse(w, job, c, t, this.options))
-          cands.push({ c, t, key: this.score(c, t) / w.pool.classes[c].speed[job.kind] });
+          cands.push({ c, t, key: score(c, t) / w.pool.classes[c].speed[job.kind] });
     cands.sort((x, y) => x.key - y.key || x.t - y.t || x.c - y.c);
     const greedy = this.fill(job, cands);
     // The greedy is exact unless a job's one-machine-at-a-time limit cut it short somewhere: then solve the job's own
     // LP exactly (Lagrangian search below). Either way each decision is optimal for the capacity left.
-    const exact = greedy.bound ? this.exactPlacement(job, first, last, classes) : undefined;
+    const exact = greedy.bound ? this.exactPlacement(job, first, last, classes, score) : undefined;
     const taken = exact?.placements ?? (greedy.bound ? undefined : greedy.placements);
     const lagrangian = !!exact?.placements;
     const placements = taken ?? [];
     const optimized: Figures = { cost: 0, kWh: 0, kgCo2: 0, finishMs: job.submitMs };
-    let score = 0;
+    let total = 0;
     const inSlot = new Map<number, number>();
     for (const p of placements) {
       const c = w.pool.classes.findIndex((x) => x.id === p.classId);
-      this.used[c][p.slot] += p.hours;
       optimized.cost += p.cost;
       optimized.kWh += p.kWh;
       optimized.kgCo2 += p.kgCo2;
       // Parts of one job in the same interval run one after another.
       inSlot.set(p.slot, (inSlot.get(p.slot) ?? 0) + p.hours);
       optimized.finishMs = Math.max(optimized.finishMs, p.startMs + inSlot.get(p.slot)! * w.stepMs);
-      score += p.hours * this.score(c, p.slot);
+      total += p.hours * score(c, p.slot);
     }
     placements.sort((a, b) => a.slot - b.slot || a.classId.localeCompare(b.classId));
     return {
@@ -202,7 +221,7 @@ export class Scheduler {
       savingsPct: taken ? pct(baseline.cost, optimized.cost, baseline.cost) : 0,
       roiPct: taken ? pct(baseline.cost, optimized.cost, optimized.cost) : 0,
       co2SavingsPct: taken ? pct(baseline.kgCo2, optimized.kgCo2, baseline.kgCo2) : 0,
-      score,
+      score: total,
     };
   }
 
@@ -265,6 +284,7 @@ export class Scheduler {
     first: number,
     last: number,
     classes: number[],
+    score: (c: number, t: number) => number,
   ): { placements?: Placement[]; maxWork: number } {
     const w = this.world;
     const items: { t: number; share: number; c: number[]; v: number[]; k: number[]; f: number[] }[] = [];
@@ -276,7 +296,7 @@ export class Scheduler {
           share: slotShare(w, job, t),
           c: cs,
           v: cs.map((c) => w.pool.classes[c].speed[job.kind]),
-          k: cs.map((c) => this.score(c, t)),
+          k: cs.map((c) => score(c, t)),
           f: cs.map((c) => this.free(c, t)),
         });
     }

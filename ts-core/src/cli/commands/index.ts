@@ -1,6 +1,7 @@
 /** Every `ote` subcommand. Add new ones here. */
 import type { Command } from '../command.js';
 import { compareCommand } from './compare.js';
+import { economyCommand } from './economy.js';
 import { farmCommand } from './farm.js';
 import { bakeCommand } from './bake.js';
 import { genCommand } from './gen.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   verifyCertCommand,
   trustCommand,
   farmCommand,
+  economyCommand,
   splatCommand,
   renderSplatCommand,
 ];
