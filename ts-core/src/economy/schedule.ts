@@ -89,19 +89,24 @@ export function scoreFn(w: World, o: ScheduleOptions): (c: number, t: number) =>
   for (const v of w.carbon[d]) ciMean += v;
   const co2Ref = ((w.pool.classes[d].powerKw || 1) * (ciMean / w.slots || 1)) / 1000;
   const cw = o.objective === 'cost' ? 1 : o.objective === 'carbon' ? 0 : o.costWeight;
-  // A tiny cost term in 'carbon' (and carbon term in 'cost') breaks ties the same way online and offline.
+  // Ties break the same way online and offline: in 'carbon' by a tiny cost term; in 'cost' by time, earliest first
+  // (at the same price a job does not wait, even for a little less carbon: 'mix' is the objective that trades them).
   const a = Math.max(cw, 1e-6),
-    b = Math.max(1 - cw, 1e-6);
+    b = o.objective === 'cost' ? 0 : Math.max(1 - cw, 1e-6);
+  const early = o.objective === 'cost' ? 1e-6 / Math.max(1, w.slots) : 0;
   return (c, t) => {
     const cls = w.pool.classes[c];
-    return (a * w.rate[c][t]) / costRef + (b * cls.powerKw * w.carbon[c][t]) / 1000 / co2Ref;
+    return (a * w.rate[c][t]) / costRef + (b * cls.powerKw * w.carbon[c][t]) / 1000 / co2Ref + early * t;
   };
 }
 
 const EPS = 1e-9;
 
-/** Baseline: from submission, back to back on the default class, at the standard price. */
-export function baselineOf(w: World, job: Job): Figures {
+/**
+ * Baseline: from submission, back to back on the default class, at the standard price; `priced: 'tier'` prices it
+ * at the tiers of the hours it runs in instead (what running it now really costs).
+ */
+export function baselineOf(w: World, job: Job, priced: 'standard' | 'tier' = 'standard'): Figures {
   const d = w.pool.classes.indexOf(defaultClassOf(w.pool));
   const cls = w.pool.classes[d];
   const sp = cls.speed[job.kind];
@@ -109,6 +114,7 @@ export function baselineOf(w: World, job: Job): Figures {
   const hours = job.work / sp;
   let left = hours,
     kg = 0,
+    usd = 0,
     at = job.submitMs;
   while (left > EPS) {
     const t = Math.floor((at - w.startMs) / w.stepMs);
@@ -116,11 +122,12 @@ export function baselineOf(w: World, job: Job): Figures {
       throw new OteError('BAD_INPUT', `economy: baseline: job ${job.id} runs outside the world's horizon`);
     const h = Math.min((w.startMs + (t + 1) * w.stepMs - at) / w.stepMs, left);
     kg += (h * cls.powerKw * w.carbon[d][t]) / 1000;
+    usd += h * (priced === 'tier' ? w.rate[d][t] : cls.costPerHour);
     left -= h;
     at += h * w.stepMs;
   }
   return {
-    cost: hours * cls.costPerHour,
+    cost: usd,
     kWh: hours * cls.powerKw,
     kgCo2: kg,
     finishMs: job.submitMs + hours * w.stepMs,

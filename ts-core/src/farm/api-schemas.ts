@@ -52,7 +52,12 @@ export const JobSubmit = Type.Object(
           'Split each batch of path-traced images (the preview reference, the splat targets) into this many tasks of equal predicted cost, run on any workers (0 or absent: one per 20 s of predicted render time, up to 16)',
       }),
     ),
-    deadline: Type.Optional(Type.String({ description: 'ISO 8601 date-time the result is wanted by' })),
+    deadline: Type.Optional(
+      Type.String({
+        description:
+          "ISO 8601 date-time (with its zone) the result is wanted by: Economy Offline holds the job until the cheapest window that still meets it, within the profile's cost ceiling, or refuses it (422 REFUSED) with the plan that would",
+      }),
+    ),
     priority: Type.Optional(
       Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first (default 0)' }),
     ),
@@ -85,6 +90,25 @@ export const JobStatus = Type.Object({
   artifacts: Type.Record(Type.String(), Type.String({ description: 'URL of the artifact' })),
   events: Type.String({ description: 'WebSocket URL of the ordered event stream' }),
   parent: Type.Union([Type.String(), Type.Null()], { description: 'For a task: the job it is part of' }),
+  deferredUntil: Type.Optional(
+    Type.String({ description: "A queued job held for Economy Offline's window: not handed out before this time" }),
+  ),
+  economy: Type.Optional(
+    Type.Object(
+      {
+        baselineUsd: Type.Number({ description: 'Run on submission on the default class at the standard price' }),
+        plannedUsd: Type.Number(),
+        savingsPct: Type.Number(),
+        baselineKgCo2: Type.Number(),
+        kgCo2: Type.Number(),
+        windows: Type.Array(
+          Type.Object({ classId: Type.String(), from: Type.String(), to: Type.String(), tier: Type.String() }),
+        ),
+        workSource: Type.String({ description: 'Where the work estimate came from' }),
+      },
+      { description: "Economy Offline's plan for a job given a deadline (report.json has the whole plan)" },
+    ),
+  ),
   tasks: Type.Optional(
     Type.Array(
       Type.Object({

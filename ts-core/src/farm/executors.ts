@@ -56,6 +56,7 @@ export function optimizeExecutor(): Executor {
       traceBake: farmBakeTracer(tracked, { tasks: bakeTasks }),
       pathtrace: farmPathtracer(tracked, { tasks: renderTasks }),
       farmTasks: () => tasks.slice(),
+      economy: job.spec.economy,
       // The farm's engine when it verifies (its nodes re-render the results, not this worker), else an embedded one.
       engine: job.spec.engine,
       onEvent: (e) => {

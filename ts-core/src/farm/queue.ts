@@ -36,6 +36,8 @@ export interface SubmitRequest {
   spec: JobSpec;
   priority?: number;
   deadline?: number;
+  /** Not handed out before this time (Economy Offline's window, farm/economy.ts). */
+  notBefore?: number;
 }
 
 /** One task of a split job: its kind and spec, as a job's, and what it is predicted to take. */
@@ -136,6 +138,7 @@ export abstract class StoreQueue implements FarmQueue {
       deadline: r.deadline,
       maxAttempts: this.options.maxAttempts,
       now: this.now(),
+      notBefore: r.notBefore,
     });
     await this.dispatchSubmitted(job);
     this.wake(job.kind);

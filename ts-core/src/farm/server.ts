@@ -27,6 +27,9 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { importGltf } from '../io/gltf-read.js';
 import { builtinProfile, resolveProfile } from '../plan/profile.js';
+import type { EconomyReport } from '../report/types.js';
+import { parseDateTimeMs } from '../util/duration.js';
+import type { FarmAdmitted, FarmEconomy, FarmPlan } from './economy.js';
 import {
   ArtifactParams,
   BatchResult,
@@ -109,6 +112,11 @@ export interface FarmServerOptions {
   dispatch: 'learned' | 'fifo';
   /** What the local workers run, by job kind; default executors.ts defaultExecutors(). */
   executors?: Record<string, Executor>;
+  /**
+   * Economy Offline (farm/economy.ts): checks each job against its profile's cost ceiling and deadline, and defers
+   * a job with a deadline to its plan's window. Absent: every job runs at once, unchecked.
+   */
+  economy?: FarmEconomy;
   log?: (line: string) => void;
 }
 
@@ -171,7 +179,22 @@ function status(job: JobRow, base: string, tasks: JobRow[] = []): JobStatus {
     artifacts,
     events: `${base.replace(/^http/, 'ws')}/v1/jobs/${job.id}/events`,
     parent: job.parent,
+    ...(job.notBefore > job.created && job.state === 'queued' ? { deferredUntil: iso(job.notBefore)! } : {}),
+    ...(job.spec.economy ? { economy: economySummary(job.spec.economy) } : {}),
     ...(tasks.length ? splitStatus(tasks) : {}),
+  };
+}
+
+/** The plan's figures for a job's status (the hourly timeline stays in report.json). */
+function economySummary(e: EconomyReport): NonNullable<JobStatus['economy']> {
+  return {
+    baselineUsd: e.baseline.cost,
+    plannedUsd: e.optimized.cost,
+    savingsPct: e.savingsPct,
+    kgCo2: e.optimized.kgCo2,
+    baselineKgCo2: e.baseline.kgCo2,
+    windows: e.windows.map((w) => ({ classId: w.classId, from: w.from, to: w.to, tier: w.tier })),
+    workSource: e.workSource,
   };
 }
 
@@ -458,8 +481,8 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
    * file and what is wrong in it); a simulated job needs its seconds.
    */
   async function checkJob(spec: JobSubmit): Promise<string | undefined> {
-    if (spec.deadline !== undefined && !Number.isFinite(Date.parse(spec.deadline)))
-      return `deadline: "${spec.deadline}" is not an ISO 8601 date-time`;
+    if (spec.deadline !== undefined && parseDateTimeMs(spec.deadline) === undefined)
+      return `deadline: "${spec.deadline}" is not an ISO 8601 date-time with its zone`;
     if (spec.kind === 'simulated')
       return spec.simulatedSeconds === undefined ? 'simulatedSeconds: a simulated job needs its seconds' : undefined;
     let quorum: number;
@@ -487,7 +510,28 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     }
   }
 
-  function submit(spec: JobSubmit, key: string, batch?: string): Promise<JobRow> {
+  /**
+   * Economy Offline's decision for a checked job (farm/economy.ts): when it may run, its plan, or why it is refused.
+   * Without an economy every job runs at once.
+   */
+  function planJob(spec: JobSubmit): FarmPlan {
+    const now = Date.now();
+    if (!o.economy) return { notBefore: now };
+    const p = spec.profile ?? 'balanced';
+    const profile =
+      spec.kind === 'simulated' ? undefined : typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, 'profile');
+    return o.economy.plan({
+      id: 'new job',
+      profile,
+      workSeconds: spec.kind === 'simulated' ? spec.simulatedSeconds : undefined,
+      history: profile ? store.recentRunSeconds(typeof p === 'string' ? p : profile.name) : [],
+      deadlineMs: spec.deadline !== undefined ? parseDateTimeMs(spec.deadline) : undefined,
+      priority: spec.priority ?? 0,
+      nowMs: now,
+    });
+  }
+
+  function submit(spec: JobSubmit, key: string, plan: FarmAdmitted, batch?: string): Promise<JobRow> {
     const kind = spec.kind ?? 'optimize';
     const job: JobSpec =
       kind === 'simulated'
@@ -499,6 +543,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
             bakeTasks: spec.bakeTasks,
             renderTasks: spec.renderTasks,
           };
+    if (plan.economy) job.economy = plan.economy;
     return queue.submit({
       key,
       batch,
@@ -506,6 +551,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       spec: job,
       priority: spec.priority ?? 0,
       deadline: spec.deadline ? Date.parse(spec.deadline) : undefined,
+      notBefore: plan.notBefore,
     });
   }
 
@@ -524,7 +570,9 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const spec = req.body as JobSubmit;
       const bad = await checkJob(spec);
       if (bad) return reply.code(422).send({ error: 'BAD_SCENE', message: bad });
-      return reply.code(201).send(status(await submit(spec, req.apiKey!), base()));
+      const plan = planJob(spec);
+      if ('refused' in plan) return reply.code(422).send({ error: 'REFUSED', message: plan.refused });
+      return reply.code(201).send(status(await submit(spec, req.apiKey!, plan), base()));
     },
   );
 
@@ -544,9 +592,11 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const out = [];
       for (const [index, spec] of (req.body as BatchSubmit).jobs.entries()) {
         const bad = await checkJob(spec);
+        const plan = bad ? undefined : planJob(spec);
         if (bad) out.push({ index, error: bad });
+        else if (plan && 'refused' in plan) out.push({ index, error: plan.refused });
         else {
-          const j = await submit(spec, req.apiKey!, batch);
+          const j = await submit(spec, req.apiKey!, plan as FarmAdmitted, batch);
           out.push({ id: j.id, state: j.state });
         }
       }

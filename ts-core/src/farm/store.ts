@@ -6,6 +6,7 @@
  */
 import type { Sky } from '../native/transport-inputs.js';
 import type { View } from '../scene/view.js';
+import type { EconomyReport } from '../report/types.js';
 import Database from 'better-sqlite3';
 import { createHistory, pushRecord, type TaskRecord, type WorkerHistory } from './coordinator/history.js';
 import { migrateFarm } from './schema.js';
@@ -41,6 +42,8 @@ export interface JobSpec {
   /** Its path-traced images: split into this many tasks per batch; absent or 0, by predicted time (render-tasks.ts). */
   renderTasks?: number;
   simulatedSeconds?: number;
+  /** Economy Offline's plan, when the job was given a deadline (farm/economy.ts): it goes into report.json. */
+  economy?: EconomyReport;
   /**
    * Added when a worker claims an optimize job on a farm that verifies (not stored): the farm's Trust Engine, which
    * the worker submits its results to.
@@ -286,6 +289,8 @@ export class FarmStore {
     deadline?: number;
     maxAttempts: number;
     now: number;
+    /** Held in the queue until then (Economy Offline's window); default `now`. */
+    notBefore?: number;
     task?: { parent: string; index: number; predictedSeconds?: number };
   }): JobRow {
     this.db.transaction(() => {
@@ -303,7 +308,7 @@ export class FarmStore {
         j.deadline ?? null,
         j.now,
         j.maxAttempts,
-        j.now,
+        Math.max(j.now, j.notBefore ?? j.now),
         j.task?.parent ?? null,
         j.task?.index ?? null,
         j.task?.predictedSeconds ?? null,
@@ -316,6 +321,27 @@ export class FarmStore {
   job(id: string): JobRow | undefined {
     const r = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as RawJob | undefined;
     return r && toJob(r);
+  }
+
+  /**
+   * Wall seconds of the last attempt of recently completed optimize jobs (not tasks) run with profile `name`, newest
+   * first: the history Economy Offline estimates a new job's work from (economy/estimate.ts).
+   */
+  recentRunSeconds(name: string, limit = 20): number[] {
+    const rows = this.sql(
+      `SELECT spec, attempt_started, started, finished FROM jobs
+         WHERE kind = 'optimize' AND state = 'completed' AND parent IS NULL AND finished IS NOT NULL
+         ORDER BY finished DESC LIMIT 500`,
+    ).all() as { spec: string; attempt_started: number | null; started: number | null; finished: number }[];
+    const out: number[] = [];
+    for (const r of rows) {
+      const p = (JSON.parse(r.spec) as JobSpec).profile ?? 'balanced';
+      const pn = typeof p === 'string' ? p : String(p.name ?? '');
+      const from = r.attempt_started ?? r.started;
+      if (pn.toLowerCase() === name.toLowerCase() && from != null) out.push((r.finished - from) / 1000);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   jobsByState(): Record<JobState, number> {

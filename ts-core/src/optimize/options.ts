@@ -3,7 +3,7 @@ import type { PreparedBake, RawBake } from '../bake/bake.js';
 import type { Backend } from '../native/addon.js';
 import type { Profile } from '../plan/profile.js';
 import type { PathtraceBatch } from '../render/pathtrace.js';
-import type { FarmTaskRecord } from '../report/types.js';
+import type { EconomyReport, FarmTaskRecord } from '../report/types.js';
 import type { ResultCache } from './cache.js';
 
 export type OptimizeEvent =
@@ -38,4 +38,6 @@ export interface OptimizeOptions {
   pathtrace?: PathtraceBatch;
   /** On a farm: the tasks this job's work ran as so far, for report.json (where each went, and why). */
   farmTasks?: () => FarmTaskRecord[];
+  /** Economy Offline's plan for this run when it was given a deadline (it ran in the plan's window), for report.json. */
+  economy?: EconomyReport;
 }

@@ -3,7 +3,9 @@
  * before/after renders, FLIP heatmaps, the metrics table with confidence intervals, routing decisions, timings and
  * the estimated cost. Pure: it takes the report and the PNG bytes and returns text.
  */
-import type { OptimizeReport } from './types.js';
+import { escapeHtml } from './escape-html.js';
+import { economyChartSvg } from './economy-chart.js';
+import type { EconomyReport, OptimizeReport } from './types.js';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -20,9 +22,19 @@ export function base64(bytes: Uint8Array): string {
   return out;
 }
 
-const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = escapeHtml;
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+/** Economy Offline's plan: what it saved against running at once, its windows, and the timeline it chose from. */
+function economySection(e: EconomyReport): string {
+  const windows = e.windows.length
+    ? `<table><tr><th>class</th><th>from</th><th>to</th><th>tier</th><th>machine-hours</th><th>cost</th><th>kg CO₂e</th></tr>${e.windows.map((w) => `<tr><td>${esc(w.classId)}</td><td>${esc(w.from)}</td><td>${esc(w.to)}</td><td>${esc(w.tier)}</td><td>${fmt(w.hours, 2)}</td><td>$${fmt(w.cost, 4)}</td><td>${fmt(w.kgCo2, 3)}</td></tr>`).join('')}</table>`
+    : '<p>The plan has no windows.</p>';
+  return `<h2>Schedule and cost</h2>
+<p>Objective <b>${esc(e.objective)}</b>: $${fmt(e.baseline.cost, 4)} on submission → $${fmt(e.optimized.cost, 4)} as planned (saves ${fmt(e.savingsPct, 1)}%, ROI ${fmt(e.roiPct, 1)}%); ${fmt(e.baseline.kgCo2, 3)} → ${fmt(e.optimized.kgCo2, 3)} kg CO₂e (saves ${fmt(e.co2SavingsPct, 1)}%). Deadline ${esc(e.deadline)}${e.deferredUntil ? `, held until ${esc(e.deferredUntil)}` : ', run at once'}. Work: ${fmt(e.work, 2)} reference hours (${esc(e.workSource)}). Carbon: ${esc(e.carbonSource)}.</p>
+${windows}
+<figure>${economyChartSvg(e)}</figure>`;
+}
 
 export function renderReportHtml(r: OptimizeReport, images: Record<string, Uint8Array>): string {
   const img = (file: string, label: string) =>
@@ -86,6 +98,7 @@ ${artifacts}${splats}
 ${hints.length ? `<h2>Hints</h2><ul>${hints.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Timings and cost</h2><table><tr><th>stage</th><th>time</th><th>where</th></tr>${timings}</table>
 <p>Estimated cost: $${fmt(r.cost.usd, 4)} (${fmt(r.cost.cpuCoreHours, 4)} CPU core-hours, ${fmt(r.cost.gpuHours, 4)} GPU-hours), ${fmt(r.cost.energyKWh, 4)} kWh, ${fmt(r.cost.co2Kg * 1000, 1)} g CO₂e at ${r.cost.assumptions.gridKgCo2PerKWh} kg/kWh.</p>
+${r.economy ? economySection(r.economy) : ''}
 <h2>Outputs</h2><ul>${[r.outputs.scene, ...r.outputs.lightmaps, ...r.outputs.splats, r.outputs.certificate]
     .filter(Boolean)
     .map((f) => `<li><code>${esc(f)}</code></li>`)

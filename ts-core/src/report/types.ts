@@ -145,5 +145,63 @@ export interface OptimizeReport {
   cost: CostEstimate;
   /** On a farm: each task the bake and the path-traced images ran as, its worker and why it went there. */
   farm?: { tasks: FarmTaskRecord[] };
+  /** When the run was given a deadline: Economy Offline's plan for it (where and when, and what it saved). */
+  economy?: EconomyReport;
   exit: { code: number; reason: string };
+}
+
+/** One window of a plan: consecutive hours on one class of machine, at one price tier. */
+export interface EconomyWindow {
+  classId: string;
+  /** ISO 8601 (UTC). */
+  from: string;
+  to: string;
+  /** Machine-hours used, and reference hours of work done. */
+  hours: number;
+  work: number;
+  cost: number;
+  kgCo2: number;
+  tier: 'peak' | 'standard' | 'offPeak' | 'weekend' | 'spot';
+}
+
+/** Figures of one way to run the job. */
+export interface EconomyFigures {
+  cost: number;
+  kWh: number;
+  kgCo2: number;
+  /** ISO 8601: when the work ends. */
+  finish: string;
+}
+
+/**
+ * Economy Offline's plan for a run (economy/): the baseline (run on submission on the pool's default class at the
+ * standard price) against the plan, and the hourly timeline the plan chose from, for the report's chart.
+ */
+export interface EconomyReport {
+  objective: 'cost' | 'carbon' | 'mix';
+  /** The work the plan was made for, in reference hours, and where that estimate came from. */
+  work: number;
+  workSource: string;
+  /** ISO 8601. */
+  submitted: string;
+  deadline: string;
+  /** ISO 8601: when the work was held until (absent when it ran at once). */
+  deferredUntil?: string;
+  baseline: EconomyFigures;
+  optimized: EconomyFigures;
+  savingsPct: number;
+  roiPct: number;
+  co2SavingsPct: number;
+  windows: EconomyWindow[];
+  /** Where the carbon figures come from, in words (a recorded year, or a flat value). */
+  carbonSource: string;
+  /**
+   * Hour by hour from submission to the deadline: each class's price (USD per machine-hour) and its grid's carbon
+   * intensity (gCO2eq/kWh), and the machine-hours the plan used there. Arrays are per class, then per hour.
+   */
+  timeline: {
+    start: string;
+    stepMinutes: number;
+    classes: { id: string; usdPerHour: number[]; gCo2PerKWh: number[]; usedHours: number[] }[];
+  };
 }

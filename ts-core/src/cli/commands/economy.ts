@@ -13,7 +13,7 @@ const USAGE =
   'ote economy plan jobs.json [--pool pool.json] [--objective cost|carbon|mix] [--traces DIR] [--at ISO] [--json]';
 
 /** "2026-12-03 21:00Z": minutes are enough for a plan. */
-export const utcMinute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+export const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 
 export const economyCommand: Command = {
   name: 'economy',

@@ -12,6 +12,9 @@ import { join, resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { FarmClient, FarmHttpError } from '../../farm/client.js';
+import { FarmEconomy } from '../../farm/economy.js';
+import { loadPlanningInputs } from '../../economy/inputs.js';
+import { parseDeadlineMs } from '../../util/duration.js';
 import { defaultExecutors, simulatedExecutorWith } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
 import { HttpLink } from '../../farm/links.js';
@@ -26,12 +29,12 @@ import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
-const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--dispatch learned|fifo] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--dispatch learned|fifo] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
 ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,render-rows,simulated] [--region R] [--class C] [--scratch DIR] [--slowdown X] [--fail-rate P]
-ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline ISO] [--priority N] [--bake-tasks N] [--render-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
+ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline 8h|ISO] [--priority N] [--bake-tasks N] [--render-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
 ote farm workers --server URL --api-key ID:SECRET [--json]
@@ -52,9 +55,19 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     'redis-prefix': { type: 'string' },
     verifiers: { type: 'string' },
     dispatch: { type: 'string' },
+    pool: { type: 'string' },
+    traces: { type: 'string' },
+    objective: { type: 'string' },
     json: { type: 'boolean' },
   });
   const dispatch = values.dispatch ?? FARM_SERVER_DEFAULTS.dispatch;
+  const objective = values.objective ?? 'cost';
+  if (objective !== 'cost' && objective !== 'carbon' && objective !== 'mix')
+    throw new UsageError(`--objective: expected cost, carbon or mix, not "${objective}"`);
+  // Economy Offline checks every job against its profile's ceiling and deadline, and defers jobs with a deadline.
+  const economy = new FarmEconomy(loadPlanningInputs({ poolFile: values.pool, tracesDir: values.traces }), {
+    objective,
+  });
   if (dispatch !== 'learned' && dispatch !== 'fifo')
     throw new UsageError(`--dispatch: expected learned or fifo, not "${dispatch}"`);
   const d = FARM_SERVER_DEFAULTS;
@@ -72,6 +85,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     redisPrefix: values['redis-prefix'],
     verifiers: numberFlag(values.verifiers, 'verifiers', d.verifiers, { int: true, min: 0, max: 64 }),
     dispatch,
+    economy,
     queue: {
       leaseMs: numberFlag(values['lease-ms'], 'lease-ms', q.leaseMs, { int: true, min: 100 }),
       maxAttempts: numberFlag(values['max-attempts'], 'max-attempts', q.maxAttempts, { int: true, min: 1, max: 100 }),
@@ -227,6 +241,16 @@ function exitFor(state: string | undefined, exitCode: number | undefined): numbe
   return EXIT.INTERNAL;
 }
 
+/** `--deadline 8h` (from now) or an ISO 8601 date-time with its zone, sent as the ISO date-time. */
+function deadlineFlag(text: string): string {
+  const ms = parseDeadlineMs(text, Date.now());
+  if (ms === undefined)
+    throw new UsageError(
+      `--deadline must be a duration such as 8h or 1d12h, or an ISO 8601 date-time with its zone, got "${text}"`,
+    );
+  return new Date(ms).toISOString();
+}
+
 async function submit(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(argv, {
     server: { type: 'string' },
@@ -265,7 +289,7 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
     {
       profile,
       verify: !values['no-verify'],
-      deadline: values.deadline,
+      deadline: values.deadline === undefined ? undefined : deadlineFlag(values.deadline),
       priority:
         values.priority === undefined
           ? undefined
@@ -280,10 +304,14 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
           : numberFlag(values['render-tasks'], 'render-tasks', 0, { int: true, min: 0, max: 64 }),
     },
   );
+  const plan = job.economy
+    ? `${job.deferredUntil ? `, deferred until ${job.deferredUntil}` : ''}: $${job.economy.baselineUsd.toFixed(2)} run now → $${job.economy.plannedUsd.toFixed(2)} planned (${job.economy.savingsPct.toFixed(1)}% saved; ${job.economy.workSource})`
+    : '';
   if (!values.wait) {
-    ctx.stdout(values.json ? `${JSON.stringify(job)}\n` : `${job.id} ${job.state}\n`);
+    ctx.stdout(values.json ? `${JSON.stringify(job)}\n` : `${job.id} ${job.state}${plan}\n`);
     return EXIT.OK;
   }
+  if (plan && !values.json) ctx.stderr(`${job.id} ${job.state}${plan}\n`);
   ctx.signal.addEventListener('abort', () => void c.cancel(job.id).catch(() => {}), { once: true });
   // Progress on stderr, as `ote optimize` gives it (JSON lines with --json), so a caller of one reads the other.
   const end = await c.follow(job.id, (e) => {
@@ -435,6 +463,8 @@ export const farmCommand: Command = {
     } catch (e) {
       if (e instanceof FarmHttpError) {
         ctx.stderr(`ote farm ${action}: ${e.message}\n`);
+        // Refused by Economy Offline: no plan meets both the cost ceiling and the deadline (over a budget, as 4 is).
+        if (e.code === 'REFUSED') return EXIT.TOO_BIG;
         return e.status === 422 || e.status === 400
           ? EXIT.BAD_INPUT
           : e.status === 413

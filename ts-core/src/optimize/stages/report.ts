@@ -113,6 +113,7 @@ export const reportStage = defineStage({
         stages: timings.map((t) => ({ name: t.stage, seconds: t.seconds, device: t.device, cores: t.cores })),
       }),
       farm: ctx.options.farmTasks ? { tasks: ctx.options.farmTasks() } : undefined,
+      economy: ctx.options.economy,
       exit: p.verification.exit,
     };
     ctx.write({ name: 'report.json', data: `${JSON.stringify(report, null, 2)}\n` });
