@@ -29,7 +29,7 @@ import { importGltf } from '../io/gltf-read.js';
 import { builtinProfile, resolveProfile } from '../plan/profile.js';
 import type { EconomyReport } from '../report/types.js';
 import { parseDateTimeMs } from '../util/duration.js';
-import type { FarmAdmitted, FarmEconomy, FarmPlan } from './economy.js';
+import type { RunAdmitted, RunEconomy, RunPlan } from '../optimize/run-economy.js';
 import {
   ArtifactParams,
   BatchResult,
@@ -116,7 +116,7 @@ export interface FarmServerOptions {
    * Economy Offline (farm/economy.ts): checks each job against its profile's cost ceiling and deadline, and defers
    * a job with a deadline to its plan's window. Absent: every job runs at once, unchecked.
    */
-  economy?: FarmEconomy;
+  economy?: RunEconomy;
   log?: (line: string) => void;
 }
 
@@ -514,7 +514,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
    * Economy Offline's decision for a checked job (farm/economy.ts): when it may run, its plan, or why it is refused.
    * Without an economy every job runs at once.
    */
-  function planJob(spec: JobSubmit): FarmPlan {
+  function planJob(spec: JobSubmit): RunPlan {
     const now = Date.now();
     if (!o.economy) return { notBefore: now };
     const p = spec.profile ?? 'balanced';
@@ -531,7 +531,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     });
   }
 
-  function submit(spec: JobSubmit, key: string, plan: FarmAdmitted, batch?: string): Promise<JobRow> {
+  function submit(spec: JobSubmit, key: string, plan: RunAdmitted, batch?: string): Promise<JobRow> {
     const kind = spec.kind ?? 'optimize';
     const job: JobSpec =
       kind === 'simulated'
@@ -596,7 +596,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
         if (bad) out.push({ index, error: bad });
         else if (plan && 'refused' in plan) out.push({ index, error: plan.refused });
         else {
-          const j = await submit(spec, req.apiKey!, plan as FarmAdmitted, batch);
+          const j = await submit(spec, req.apiKey!, plan as RunAdmitted, batch);
           out.push({ id: j.id, state: j.state });
         }
       }

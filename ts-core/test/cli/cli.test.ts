@@ -66,4 +66,22 @@ test('a scene over the memory budget exits 4', () => {
   assert.match(r.stderr, /over the memory budget/);
 });
 
+test('optimize --deadline: a run that cannot finish in time is refused up front (exit 4) with the deadline that works', () => {
+  const scene = join(dir, 'deadline.glb');
+  assert.is(ote('gen', 'cornell', '-o', scene).status, 0);
+  const t0 = Date.now();
+  // ECONOMY's bake target of 90 s prices the run at 3 minutes of this machine.
+  const r = ote('optimize', scene, '-o', join(dir, 'deadline-out'), '--profile', 'economy', '--deadline', '2m');
+  assert.is(r.status, 4, r.stderr);
+  assert.match(
+    r.stderr,
+    /economy: refused: it cannot finish by \S+: needs 0\.050 reference hours; .* move the deadline to \S+ \(\$0\.\d\d\)/,
+  );
+  assert.match(r.stderr, /cost model: 2× the ECONOMY bake target of 90 s/);
+  assert.ok(Date.now() - t0 < 20_000, 'refused before any work');
+  const bad = ote('optimize', scene, '-o', join(dir, 'deadline-out'), '--deadline', 'tonight');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--deadline must be a duration such as 8h/);
+});
+
 test.run();

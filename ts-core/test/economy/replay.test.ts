@@ -39,12 +39,6 @@ const pool: Pool = {
   ...DEFAULT_POOL,
   classes: DEFAULT_POOL.classes.map((c) => (c.availability === 'spot' ? { ...c, costPerHour: 0.2, count: 200 } : c)),
 };
-/**
- * Carbon-led plans: at the spot tier's flat price a cost plan takes spot hours earliest first, which leaves time to
- * recover from a preemption even without the reserve; following carbon puts spot work late in a window, where only
- * the reserve keeps the deadline.
- */
-const OBJECTIVE = 'carbon';
 const jobs = syntheticJobs({
   seed: 11,
   jobs: 300,
@@ -56,7 +50,7 @@ const jobs = syntheticJobs({
 
 test('with the spot reserve every deadline holds under real preemptions', () => {
   const world = buildWorld(pool, { startMs: START, hours: HOURS, carbon, spot: expected });
-  const r = replaySpot(world, jobs, actual, { objective: OBJECTIVE, spotReserve: true });
+  const r = replaySpot(world, jobs, actual, { objective: 'cost', spotReserve: true });
   assert.ok(r.results.every((x) => x.status === 'ok'));
   assert.ok(r.lostWork > 1, `only ${r.lostWork} h lost: the trace did not preempt anything`);
   assert.ok(r.remainders.length > 10);
@@ -69,7 +63,7 @@ test('with the spot reserve every deadline holds under real preemptions', () => 
 
 test('without the reserve the same preemptions cost deadlines', () => {
   const world = buildWorld(pool, { startMs: START, hours: HOURS, carbon, spot: expected });
-  const r = replaySpot(world, jobs, actual, { objective: OBJECTIVE, spotReserve: false });
+  const r = replaySpot(world, jobs, actual, { objective: 'cost', spotReserve: false });
   assert.ok(r.misses.length > 0, 'no job missed: the reserve is untested');
   console.log(`  without the reserve: ${r.misses.length} of ${jobs.length} jobs miss their deadline`);
 });

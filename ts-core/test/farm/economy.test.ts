@@ -12,14 +12,14 @@ import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { loadPlanningInputs } from '../../src/economy/inputs.js';
 import { FarmClient, FarmHttpError } from '../../src/farm/client.js';
-import { FarmEconomy } from '../../src/farm/economy.js';
+import { RunEconomy } from '../../src/optimize/run-economy.js';
 import { simulatedExecutor } from '../../src/farm/executors.js';
 import { startFarmServer } from '../../src/farm/server.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 import { builtinProfile, type Profile } from '../../src/plan/profile.js';
 import { sharedTracesDir } from '../helpers.js';
 
-const economy = new FarmEconomy(loadPlanningInputs({ tracesDir: sharedTracesDir }));
+const economy = new RunEconomy(loadPlanningInputs({ tracesDir: sharedTracesDir }));
 const NOW = Date.parse('2026-12-03T10:00:00Z'); // Thursday, peak in London and Berlin
 const H = 3_600_000;
 const balanced = builtinProfile('balanced');

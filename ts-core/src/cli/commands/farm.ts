@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { FarmClient, FarmHttpError } from '../../farm/client.js';
-import { FarmEconomy } from '../../farm/economy.js';
+import { RunEconomy } from '../../optimize/run-economy.js';
 import { loadPlanningInputs } from '../../economy/inputs.js';
 import { parseDeadlineMs } from '../../util/duration.js';
 import { defaultExecutors, simulatedExecutorWith } from '../../farm/executors.js';
@@ -65,7 +65,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   if (objective !== 'cost' && objective !== 'carbon' && objective !== 'mix')
     throw new UsageError(`--objective: expected cost, carbon or mix, not "${objective}"`);
   // Economy Offline checks every job against its profile's ceiling and deadline, and defers jobs with a deadline.
-  const economy = new FarmEconomy(loadPlanningInputs({ poolFile: values.pool, tracesDir: values.traces }), {
+  const economy = new RunEconomy(loadPlanningInputs({ poolFile: values.pool, tracesDir: values.traces }), {
     objective,
   });
   if (dispatch !== 'learned' && dispatch !== 'fifo')

@@ -8,16 +8,60 @@ import { explainPlan } from '../../plan/router.js';
 import { defaultCacheDir, ResultCache } from '../../optimize/cache.js';
 import { optimize } from '../../optimize/run.js';
 import { parse, requirePositional, UsageError } from '../args.js';
-import type { Command } from '../command.js';
+import type { Command, CommandContext } from '../command.js';
+import { planLocalRun, waitUntil } from '../local-economy.js';
+import { loadPlanningInputs } from '../../economy/inputs.js';
+import type { Profile } from '../../plan/profile.js';
+import type { EconomyReport } from '../../report/types.js';
+import { parseDeadlineMs } from '../../util/duration.js';
 import { loadProfile } from '../profile-file.js';
 import { Progress } from '../progress.js';
+
+/**
+ * `--deadline`: plans the run on this machine (cli/local-economy.ts), refuses it when its profile's ceiling and the
+ * deadline cannot both hold, and waits for the plan's first window (Ctrl-C cancels).
+ */
+async function waitForWindow(
+  values: {
+    deadline?: string;
+    'machine-class'?: string;
+    pool?: string;
+    traces?: string;
+    objective?: string;
+    json?: boolean;
+  },
+  profile: Profile,
+  ctx: CommandContext,
+): Promise<EconomyReport | undefined> {
+  const now = Date.now();
+  const deadlineMs = parseDeadlineMs(values.deadline!, now);
+  if (deadlineMs === undefined)
+    throw new UsageError(
+      `--deadline must be a duration such as 8h or 1d12h, or an ISO 8601 date-time with its zone, got "${values.deadline}"`,
+    );
+  const objective = values.objective ?? 'cost';
+  if (objective !== 'cost' && objective !== 'carbon' && objective !== 'mix')
+    throw new UsageError(`--objective must be cost, carbon or mix, got "${objective}"`);
+  const inputs = loadPlanningInputs({ poolFile: values.pool, tracesDir: values.traces });
+  const plan = planLocalRun(inputs, profile, deadlineMs, now, {
+    machineClass: values['machine-class'] ?? 'consumer',
+    objective,
+  });
+  const e = plan.economy;
+  if (e) {
+    const line = `economy: ${e.deferredUntil ? `held until ${e.deferredUntil} (${e.windows[0]?.tier})` : 'runs now'}; $${e.baseline.cost.toFixed(4)} at the standard price → $${e.optimized.cost.toFixed(4)} planned, ${e.baseline.kgCo2.toFixed(4)} → ${e.optimized.kgCo2.toFixed(4)} kg CO2 (work ${(e.work * 60).toFixed(1)} min: ${e.workSource})`;
+    ctx.stderr(values.json ? `${JSON.stringify({ type: 'log', message: line })}\n` : `${line}\n`);
+  }
+  await waitUntil(plan.notBefore, ctx.signal);
+  return e;
+}
 
 export const optimizeCommand: Command = {
   name: 'optimize',
   summary:
     'analyze, route, bake and convert to splats, verify with the Trust Engine, and write the report and certificate',
   usage:
-    'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--explain] [--json]',
+    'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--deadline 8h|ISO [--machine-class consumer] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix]] [--explain] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -30,6 +74,11 @@ export const optimizeCommand: Command = {
       backend: { type: 'string' },
       explain: { type: 'boolean' },
       json: { type: 'boolean' },
+      deadline: { type: 'string' },
+      'machine-class': { type: 'string' },
+      pool: { type: 'string' },
+      traces: { type: 'string' },
+      objective: { type: 'string' },
     });
     const input = requirePositional(positionals, 0, 'scene file');
     if (!values.out) throw new UsageError('missing -o <outdir>');
@@ -52,6 +101,7 @@ export const optimizeCommand: Command = {
       if (!id || !secret) throw new UsageError('--engine needs --api-key ID:SECRET (or OTE_TRUST_API_KEY)');
       engine = { url: values.engine, apiKey: { id, secret } };
     }
+    const economy = values.deadline === undefined ? undefined : await waitForWindow(values, profile, ctx);
     const progress = Progress.for(!!values.json);
     const result = await optimize({
       input,
@@ -64,6 +114,7 @@ export const optimizeCommand: Command = {
       splatIterations,
       cache: new ResultCache(defaultCacheDir(), !values['no-cache']),
       signal: ctx.signal,
+      economy,
       onEvent: (e) => {
         if (e.type === 'stage') progress.update(e.stage, e.fraction, e.detail);
         else if (values.json) ctx.stderr(`${JSON.stringify(e)}\n`);

@@ -1,8 +1,9 @@
 /**
- * Economy Offline in the farm: before a job is queued, its profile's cost ceiling and deadline are checked against
- * the cheapest plan (economy/admission.ts) and a job that cannot meet both is refused with that plan; a job given a
- * deadline is deferred to the plan's first window (its not-before time), and its plan travels with it into the
- * worker's report.json. Jobs without a deadline run at once, as before, checked against the same limits.
+ * Economy Offline for one optimize run, before it starts (the farm for each job it is sent, `ote optimize
+ * --deadline` for the run on this machine): the profile's cost ceiling and deadline are checked against the cheapest
+ * plan (economy/admission.ts) and a run that cannot meet both is refused with that plan; a run given a deadline is
+ * deferred to the plan's first window (its not-before time), and its plan goes into report.json. Runs without a
+ * deadline start at once, checked against the same limits.
  */
 import { planBatch, planningWorld } from '../economy/batch.js';
 import { estimateOptimizeWork, type WorkEstimate } from '../economy/estimate.js';
@@ -13,17 +14,17 @@ import type { Profile } from '../plan/profile.js';
 import { economyReport } from '../report/economy-plan.js';
 import type { EconomyReport } from '../report/types.js';
 
-export interface FarmEconomyOptions {
+export interface RunEconomyOptions {
   objective: Objective;
 }
 
-export const FARM_ECONOMY_DEFAULTS: FarmEconomyOptions = { objective: 'cost' };
+export const RUN_ECONOMY_DEFAULTS: RunEconomyOptions = { objective: 'cost' };
 
 /** An admitted job: when it may run, and its plan when it was given a deadline. */
-export type FarmAdmitted = { notBefore: number; economy?: EconomyReport };
-export type FarmPlan = FarmAdmitted | { refused: string };
+export type RunAdmitted = { notBefore: number; economy?: EconomyReport };
+export type RunPlan = RunAdmitted | { refused: string };
 
-export interface FarmPlanRequest {
+export interface RunPlanRequest {
   id: string;
   /** The job's profile (its cost ceiling and deadline); absent for simulated jobs. */
   profile?: Profile;
@@ -37,16 +38,16 @@ export interface FarmPlanRequest {
   nowMs: number;
 }
 
-export class FarmEconomy {
-  readonly options: FarmEconomyOptions;
+export class RunEconomy {
+  readonly options: RunEconomyOptions;
   constructor(
     readonly inputs: PlanningInputs,
-    options: Partial<FarmEconomyOptions> = {},
+    options: Partial<RunEconomyOptions> = {},
   ) {
-    this.options = { ...FARM_ECONOMY_DEFAULTS, ...options };
+    this.options = { ...RUN_ECONOMY_DEFAULTS, ...options };
   }
 
-  plan(r: FarmPlanRequest): FarmPlan {
+  plan(r: RunPlanRequest): RunPlan {
     const est: WorkEstimate =
       r.workSeconds !== undefined
         ? { hours: r.workSeconds / 3600, source: 'the job says' }
@@ -79,7 +80,8 @@ export class FarmEconomy {
         };
       return { notBefore: r.nowMs };
     }
-    const plan = planBatch(world, [job], { objective: this.options.objective }).jobs[0];
+    // At one price a run starts at once rather than wait for a little less carbon ('mix' trades the two).
+    const plan = planBatch(world, [job], { objective: this.options.objective, ties: 'earliest' }).jobs[0];
     if (plan.refusal) return { refused: `economy: refused: ${plan.refusal.reason} ${limits}` };
     const notBefore = Math.max(r.nowMs, plan.windows[0]?.fromMs ?? r.nowMs);
     return {
