@@ -124,6 +124,9 @@ export function economyChartSvg(e: EconomyReport, options: Partial<EconomyChartO
   // Legend items first: their rows decide how tall the SVG is.
   const stack = Array.from({ length: n }, (_, i) => drawn.reduce((a, s) => a + s.used[i], 0));
   const maxUsed = Math.max(0, ...stack);
+  // Bars are to scale against one machine for the whole step (a run of 3 minutes is a sliver of its hour), or against
+  // the busiest step where the plan ran more than one machine at once.
+  const barScale = Math.max(1, maxUsed);
   type Item = { label: string; swatch: string };
   const items: Item[] = [
     ...drawn.map((s) => ({ label: s.id, swatch: `<rect width="10" height="10" y="-9" fill="${s.color}"/>` })),
@@ -161,7 +164,7 @@ export function economyChartSvg(e: EconomyReport, options: Partial<EconomyChartO
   const carbonAxis = niceAxis(Math.max(0, ...drawn.flatMap((s) => s.carbon)), o.yTicks);
   const yPrice = (v: number) => y1 - (v / priceAxis.max) * (y1 - y0);
   const yCarbon = (v: number) => y1 - (v / carbonAxis.max) * (y1 - y0);
-  const yUsed = (v: number) => y1 - (maxUsed > 0 ? v / maxUsed : 0) * (y1 - y0);
+  const yUsed = (v: number) => y1 - (v / barScale) * (y1 - y0);
 
   const out: string[] = [];
   const endLabel = absolute ? new Date(startMs + n * stepMs).toISOString() : `${n} steps`;
@@ -228,7 +231,11 @@ export function economyChartSvg(e: EconomyReport, options: Partial<EconomyChartO
 
   // Markers; labels go on a second row above when they would overlap the previous one.
   const markers = [
-    { kind: 'submitted' as const, label: 'submitted', ms: startMs },
+    {
+      kind: 'submitted' as const,
+      label: 'submitted',
+      ms: Number.isFinite(Date.parse(e.submitted)) ? Date.parse(e.submitted) : startMs,
+    },
     { kind: 'deferred' as const, label: 'held until', ms: e.deferredUntil ? Date.parse(e.deferredUntil) : NaN },
     { kind: 'deadline' as const, label: 'deadline', ms: Date.parse(e.deadline) },
   ]

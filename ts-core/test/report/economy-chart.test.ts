@@ -78,6 +78,10 @@ function assertWellFormed(svg: string) {
 const paths = (svg: string, kind: string) => [...svg.matchAll(new RegExp(`<path class="${kind}"[^>]*>`, 'g'))];
 const points = (d: string) => [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((p) => [Number(p[1]), Number(p[2])]);
 const attr = (tag: string, name: string) => tag.match(new RegExp(`\\s${name}="([^"]*)"`))![1];
+/** The x of hour h in the 30-hour test timeline. */
+const x = (h: number) =>
+  ECONOMY_CHART_DEFAULTS.margin.left +
+  (h / 30) * (ECONOMY_CHART_DEFAULTS.width - ECONOMY_CHART_DEFAULTS.margin.left - ECONOMY_CHART_DEFAULTS.margin.right);
 const markerX = (svg: string, kind: string) =>
   Number(attr(svg.match(new RegExp(`<line class="marker marker-${kind}"[^>]*>`))![0], 'x1'));
 
@@ -102,10 +106,6 @@ test('one price and one carbon line per used class; the highest price is drawn h
   const pts = points(attr(price[0][0], 'd'));
   const ys = pts.map((p) => p[1]);
   // The step at hour 18 (price 4.0) is the top of the line; hours at 2.0 are its bottom.
-  const x = (h: number) =>
-    ECONOMY_CHART_DEFAULTS.margin.left +
-    (h / 30) *
-      (ECONOMY_CHART_DEFAULTS.width - ECONOMY_CHART_DEFAULTS.margin.left - ECONOMY_CHART_DEFAULTS.margin.right);
   const top = Math.min(...ys);
   const atTop = pts.filter((p) => p[1] === top).map((p) => p[0]);
   assert.equal(
@@ -139,6 +139,17 @@ test('markers: submission, then the end of the deferral, then the deadline at th
   assert.is(dl, ECONOMY_CHART_DEFAULTS.width - ECONOMY_CHART_DEFAULTS.margin.right);
   const noDeferral = chart({ ...economy(), deferredUntil: undefined });
   assert.not.match(noDeferral, /marker-deferred/);
+  // Submitted mid-step: the marker sits where the job arrived, not at the start of its hour.
+  assert.is(markerX(chart({ ...economy(), submitted: iso(2.5) }), 'submitted'), Math.round(x(2.5) * 10) / 10);
+});
+
+test('bars are to scale: a few minutes of one machine are a sliver of their hour', () => {
+  const e = economy();
+  e.timeline.classes[1].usedHours = e.timeline.classes[1].usedHours.map((_u, h) => (h === 10 ? 0.05 : 0));
+  const d = attr(paths(chart(e), 'used')[0][0], 'd');
+  const [r] = [...d.matchAll(/M([\d.]+),([\d.]+)H([\d.]+)V([\d.]+)/g)].map((m) => m.slice(1).map(Number));
+  const plot = ECONOMY_CHART_DEFAULTS.height; // the plot is shorter than the SVG, so this bounds the bar's share
+  assert.ok(Math.abs(r[1] - r[3]) < 0.05 * plot, `bar of ${Math.abs(r[1] - r[3])} px for 3 minutes`);
 });
 
 test('hour labels are UTC HH:MM, with the date at midnight', () => {
