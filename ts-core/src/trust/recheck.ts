@@ -7,7 +7,12 @@
  *
  * The draw must be one no node can predict, or colluders would lie only where no recheck follows, and one anyone
  * can check afterwards: it comes from the engine's Ed25519 signature of the job id (deterministic, unforgeable, and
- * checkable with the engine's public key), as a verifiable random function would give it. Pure.
+ * checkable with the engine's public key), as a verifiable random function would give it.
+ *
+ * After a flag the rate rises (`alert`): a caught lie says liars are in the pool, and a liar that lies where it
+ * is outvoted will also lie where its ring holds the whole quorum, which only a recheck can catch. Every accepted
+ * job is rechecked until `alert.jobs` verdicts in a row pass without a flag. It costs evaluations only while there
+ * is evidence of an attack (or an honest node's rare false flag). Pure.
  */
 export interface RecheckOptions {
   /** Share of the other accepted jobs rechecked. */
@@ -16,9 +21,21 @@ export interface RecheckOptions {
   highValueProfiles: readonly string[];
   /** Seats a recheck adds. */
   seats: number;
+  /** After a verdict that flagged a node, `rate` becomes `alert.rate` for the next `alert.jobs` verdicts. */
+  alert?: { jobs: number; rate: number };
 }
 
-export const RECHECK_DEFAULTS: RecheckOptions = { rate: 0.1, highValueProfiles: ['quality'], seats: 2 };
+export const RECHECK_DEFAULTS: RecheckOptions = {
+  rate: 0.1,
+  highValueProfiles: ['quality'],
+  seats: 2,
+  alert: { jobs: 200, rate: 1 },
+};
+
+/** The share of accepted jobs rechecked, `jobsSinceFlag` verdicts after the last one that flagged a node. */
+export function recheckRate(o: RecheckOptions, jobsSinceFlag: number): number {
+  return o.alert && jobsSinceFlag < o.alert.jobs ? Math.max(o.rate, o.alert.rate) : o.rate;
+}
 
 /** The message the engine signs for a job's recheck draw. */
 export function recheckMessage(jobId: string): Uint8Array {
@@ -30,7 +47,16 @@ export function recheckDraw(signatureHex: string): number {
   return Number.parseInt(signatureHex.slice(0, 12), 16) / 2 ** 48;
 }
 
-/** Whether an accepted job that was never widened is rechecked. */
-export function shouldRecheck(o: RecheckOptions, job: { profile: string; draw: number }): boolean {
-  return o.highValueProfiles.includes(job.profile.toLowerCase()) || job.draw < o.rate;
+/**
+ * Whether an accepted job that was never widened is rechecked; `jobsSinceFlag` (verdicts since the last that flagged
+ * a node; absent: none ever did) raises the rate on alert.
+ */
+export function shouldRecheck(
+  o: RecheckOptions,
+  job: { profile: string; draw: number; jobsSinceFlag?: number },
+): boolean {
+  return (
+    o.highValueProfiles.includes(job.profile.toLowerCase()) ||
+    job.draw < recheckRate(o, job.jobsSinceFlag ?? Number.POSITIVE_INFINITY)
+  );
 }

@@ -151,7 +151,9 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     inconclusive = 0,
     evaluations = 0,
     lies = 0,
-    liesFlagged = 0;
+    liesFlagged = 0,
+    // The last job whose verdict flagged a node (the recheck alert, recheck.ts); none yet.
+    lastFlag = Number.NEGATIVE_INFINITY;
   const shuffle = <T>(xs: T[]) => {
     const c = [...xs];
     for (let i = c.length - 1; i > 0; i--) {
@@ -228,7 +230,9 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     const recheck =
       o.adaptive && solo
         ? quorum.length === 1 && shouldRecheck({ ...o.recheck, rate: o.adaptive.rate }, { profile, draw })
-        : r.verdict === 'accepted' && quorum.length === o.quorum && shouldRecheck(o.recheck, { profile, draw });
+        : r.verdict === 'accepted' &&
+          quorum.length === o.quorum &&
+          shouldRecheck(o.recheck, { profile, draw, jobsSinceFlag: j - lastFlag - 1 });
     if (recheck && order.length > quorum.length) {
       seat(Math.min(order.length, quorum.length + o.recheck.seats));
       settle();
@@ -247,6 +251,8 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
       }
       n.rep = updateReputation(n.rep, flagged ? 'flagged' : 'agree', o.reputation);
     };
+    // The engine counts every verdict that names a flagged node, contested or not.
+    if (r.flagged.length) lastFlag = j;
     // Reputations do not move on a contested result (it must not be how honest nodes get flagged).
     if (r.contested) {
       for (const n of [...quorum, ...spot]) n.served++;

@@ -169,6 +169,22 @@ export class EngineStore {
   }
 
   /** Closes a job with its verdict and certificate; quorum members still working on it are released. */
+  /**
+   * Verdicts in the audit log after the last one that flagged a node (all of them when none did; Infinity when
+   * there are none): the recheck alert's state (recheck.ts), which survives a restart.
+   */
+  verdictsSinceFlag(): number {
+    const verdict = "json_extract(data, '$.type') = 'verdict'";
+    const last = this.db
+      .prepare(
+        `SELECT MAX(idx) AS i FROM log WHERE ${verdict} AND json_array_length(json_extract(data, '$.flagged')) > 0`,
+      )
+      .get() as { i: number | null };
+    if (last.i === null) return Number.POSITIVE_INFINITY;
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM log WHERE ${verdict} AND idx > ?`).get(last.i) as { n: number })
+      .n;
+  }
+
   finishJob(id: string, result: JobResult, certificateJson: string) {
     this.db
       .prepare("UPDATE jobs SET state = 'done', result = ?, cert = ? WHERE id = ?")

@@ -53,6 +53,13 @@ export class Verdicts {
     this.setReputation(vote.nodeKey, bad ? 'flagged' : 'agree', jobId, 'spot');
   }
 
+  /** Verdicts since the last that flagged a node (recheck.ts alert); read from the audit log once, then counted. */
+  private sinceFlag: number | undefined;
+  private jobsSinceFlag(): number {
+    this.sinceFlag ??= this.store.verdictsSinceFlag();
+    return this.sinceFlag;
+  }
+
   private setReputation(node: string, outcome: 'agree' | 'flagged', jobId: string, role: SeatRole) {
     const r = updateReputation(this.store.node(node), outcome, this.o.reputation);
     this.store.setReputation(node, r.alpha, r.beta);
@@ -107,7 +114,10 @@ export class Verdicts {
     if (result.verdict === 'accepted' && job.quorum === spec.quorum) {
       const draw = recheckDraw(signHex(this.identity, recheckMessage(jobId)));
       const seats = Math.min(job.quorum + recheck.seats, eligible);
-      if (shouldRecheck(recheck, { profile: spec.profile, draw }) && seats > job.quorum) {
+      if (
+        shouldRecheck(recheck, { profile: spec.profile, draw, jobsSinceFlag: this.jobsSinceFlag() }) &&
+        seats > job.quorum
+      ) {
         this.store.setQuorum(jobId, seats);
         this.o.log?.(
           `job ${jobId}: accepted by its quorum; rechecked by ${seats - job.quorum} more (draw ${draw.toFixed(4)})`,
@@ -161,6 +171,7 @@ export class Verdicts {
         for (const r of voteRows.filter((r) => r.role === 'spot')) this.gradeSpot(jobId, r.vote, result.medians);
       }
       this.log.append({ type: 'verdict', jobId, verdict, reason, medians: result.medians, flagged: result.flagged });
+      this.sinceFlag = result.flagged.length ? 0 : this.jobsSinceFlag() + 1;
       const cert = issueCertificate(this.log, this.identity, certBody);
       this.store.finishJob(
         jobId,
