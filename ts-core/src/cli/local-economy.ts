@@ -49,21 +49,26 @@ export function planLocalRun(
   return plan;
 }
 
+/** Longest single timer: Node fires a timer of more than 2^31 − 1 ms at once, so long waits go in steps. */
+const STEP_MS = 6 * 3_600_000;
+
 /** Resolves at `ms`, or rejects with CANCELLED when `signal` aborts first. */
 export function waitUntil(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    let t: ReturnType<typeof setTimeout> | undefined;
     const cancelled = () => {
       clearTimeout(t);
       reject(new OteError('CANCELLED', 'economy: cancelled while waiting for the planned window'));
     };
-    const t = setTimeout(
-      () => {
+    const step = () => {
+      const left = ms - Date.now();
+      if (left <= 0) {
         signal.removeEventListener('abort', cancelled);
         resolve();
-      },
-      Math.max(0, ms - Date.now()),
-    );
-    if (signal.aborted) cancelled();
-    else signal.addEventListener('abort', cancelled, { once: true });
+      } else t = setTimeout(step, Math.min(left, STEP_MS));
+    };
+    if (signal.aborted) return cancelled();
+    signal.addEventListener('abort', cancelled, { once: true });
+    step();
   });
 }
