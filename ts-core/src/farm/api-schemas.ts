@@ -91,7 +91,10 @@ export const JobStatus = Type.Object({
   events: Type.String({ description: 'WebSocket URL of the ordered event stream' }),
   parent: Type.Union([Type.String(), Type.Null()], { description: 'For a task: the job it is part of' }),
   deferredUntil: Type.Optional(
-    Type.String({ description: "A queued job held for Economy Offline's window: not handed out before this time" }),
+    Type.String({
+      description:
+        "A queued job not handed out before this time: Economy Offline's window for a job with a deadline, or a retry's backoff",
+    }),
   ),
   economy: Type.Optional(
     Type.Object(

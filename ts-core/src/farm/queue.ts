@@ -36,7 +36,7 @@ export interface SubmitRequest {
   spec: JobSpec;
   priority?: number;
   deadline?: number;
-  /** Not handed out before this time (Economy Offline's window, farm/economy.ts). */
+  /** Not handed out before this time (Economy Offline's window, optimize/run-economy.ts). */
   notBefore?: number;
 }
 

@@ -113,8 +113,8 @@ export interface FarmServerOptions {
   /** What the local workers run, by job kind; default executors.ts defaultExecutors(). */
   executors?: Record<string, Executor>;
   /**
-   * Economy Offline (farm/economy.ts): checks each job against its profile's cost ceiling and deadline, and defers
-   * a job with a deadline to its plan's window. Absent: every job runs at once, unchecked.
+   * Economy Offline (optimize/run-economy.ts): checks each job against its profile's cost ceiling and deadline, and
+   * defers a job with a deadline to its plan's window. Absent: every job runs at once, unchecked.
    */
   economy?: RunEconomy;
   log?: (line: string) => void;
@@ -511,8 +511,8 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
   }
 
   /**
-   * Economy Offline's decision for a checked job (farm/economy.ts): when it may run, its plan, or why it is refused.
-   * Without an economy every job runs at once.
+   * Economy Offline's decision for a checked job (optimize/run-economy.ts): when it may run, its plan, or why it is
+   * refused. Without an economy every job runs at once.
    */
   function planJob(spec: JobSubmit): RunPlan {
     const now = Date.now();

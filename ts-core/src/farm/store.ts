@@ -42,7 +42,7 @@ export interface JobSpec {
   /** Its path-traced images: split into this many tasks per batch; absent or 0, by predicted time (render-tasks.ts). */
   renderTasks?: number;
   simulatedSeconds?: number;
-  /** Economy Offline's plan, when the job was given a deadline (farm/economy.ts): it goes into report.json. */
+  /** Economy Offline's plan, when the job was given a deadline (optimize/run-economy.ts): it goes into report.json. */
   economy?: EconomyReport;
   /**
    * Added when a worker claims an optimize job on a farm that verifies (not stored): the farm's Trust Engine, which
