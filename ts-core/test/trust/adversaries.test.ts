@@ -10,6 +10,7 @@ import {
   type StrategyContext,
   targeted,
 } from '../../src/trust/adversaries.js';
+import { type ConsensusResult, widenCap, widenedQuorum } from '../../src/trust/consensus.js';
 import { RECHECK_DEFAULTS, recheckDraw, recheckRate, shouldRecheck } from '../../src/trust/recheck.js';
 import { simulateTrust } from '../../src/trust/simulation.js';
 import { Rng } from '../../src/util/rng.js';
@@ -155,6 +156,28 @@ test('Sybil keys join where the options say and count as the attacker', () => {
   assert.is(r.nodes, 50);
   assert.is(r.lied, 10);
   assert.is(r.strategy, 'honest + 10 sybils (always)');
+});
+
+test('a job still without a verdict at the widening cap widens to every eligible node; one with a verdict stops there', () => {
+  const r = (over: Partial<ConsensusResult>) =>
+    ({ verdict: 'accepted', contested: false, dissenting: [], ...over }) as ConsensusResult;
+  const cap = widenCap(5); // 21
+  assert.is(widenedQuorum(r({ dissenting: ['x'] }), 5, 5, 40), 7);
+  assert.is(widenedQuorum(r({ dissenting: ['x'] }), cap, 5, 40), cap, 'a verdict with dissent: the cap holds');
+  assert.is(widenedQuorum(r({ verdict: 'inconclusive' }), cap, 5, 40), cap + 2, 'no verdict: past the cap');
+  assert.is(widenedQuorum(r({ contested: true }), 39, 5, 40), 40);
+  assert.is(widenedQuorum(r({ verdict: 'inconclusive' }), 40, 5, 40), 40, 'never past the eligible nodes');
+  assert.is(widenedQuorum(r({}), 5, 5, 40), 5);
+});
+
+test('colluders lying at a third of a quorum, a third of the pool: good results keep their verdicts', () => {
+  // Lying wherever they hold 1/3 of the weight denies a verdict; a quorum widened to 4k + 1 = 21 of 40 still holds a
+  // third of them by chance now and then (1.24% of good results went without a verdict before widening past the cap).
+  const r = simulateTrust({ strategy: colluder(1 / 3), adversaryShare: 0.325 });
+  assert.is(r.acceptedBad, 0);
+  assert.is(r.inconclusiveRate, 0);
+  assert.ok(r.falseRejectionRate <= 0.005, `false rejections ${(r.falseRejectionRate * 100).toFixed(2)}%`);
+  assert.is(r.honestEverFlagged, 0);
 });
 
 test.run();
