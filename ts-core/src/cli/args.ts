@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OteError } from '../errors.js';
 import { boundsText, inRange, type Range } from '../util/check-values.js';
+import { parseDeadlineMs } from '../util/duration.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -46,6 +47,29 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   if (!Number.isFinite(n) || !inRange(n, range))
     throw new UsageError(`--${name} must be ${describe(range)}, got "${value}"`);
   return n;
+}
+
+/** A flag that takes one of `choices`; `fallback` when absent. */
+export function choiceFlag<T extends string>(
+  value: string | undefined,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T))
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+/** `--deadline 8h` (after `nowMs`) or an ISO 8601 date-time with its zone, in ms. */
+export function deadlineFlag(value: string, nowMs: number, name = 'deadline'): number {
+  const ms = parseDeadlineMs(value, nowMs);
+  if (ms === undefined)
+    throw new UsageError(
+      `--${name} must be a duration such as 8h or 1d12h, or an ISO 8601 date-time with its zone, got "${value}"`,
+    );
+  return ms;
 }
 
 export function requirePositional(positionals: string[], i: number, what: string): string {

@@ -40,7 +40,7 @@ export function admit(s: Scheduler, job: JobRequest): Admission {
     const cheap = s.quote(job, 'cost');
     if (fits(cheap)) return { result: s.commit(cheap), cheapestTaken: true };
   }
-  const dearer = r.status === 'ok' ? s.quote(job, 'cost') : undefined;
+  const dearer = r.status !== 'ok' ? undefined : s.options.objective === 'cost' ? r : s.quote(job, 'cost');
   const w = s.world;
   const end = w.startMs + w.slots * w.stepMs;
   let later: Refusal['later'];

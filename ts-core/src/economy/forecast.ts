@@ -1,7 +1,8 @@
 /**
  * A carbon "forecast" for any date from a recorded year. The shared traces cover 2020 (Wiesner et al., Middleware
  * 2021); a plan for another date reads the trace at the same weekday and hour in the recorded week nearest the same
- * calendar date (whole weeks, so weekdays line up; the date is off by at most half a week). It is a stand-in with the right daily and weekly shape, not a live signal, and plans say so (FORECAST_NOTE).
+ * calendar date (whole weeks, so weekdays line up; the date is off by at most half a week). It is a stand-in with
+ * the right daily and weekly shape, not a live signal, and plans say so (FORECAST_NOTE).
  */
 import { OteError } from '../errors.js';
 import { HOUR_MS, resample, type Timeline, timelineEnd } from './timeline.js';

@@ -9,7 +9,8 @@ import { OteError } from '../errors.js';
 import { defaultClassOf } from './pool.js';
 import { type Job, jobWindow, slotShare, type World } from './world.js';
 
-export type Objective = 'cost' | 'carbon' | 'mix';
+export const OBJECTIVES = ['cost', 'carbon', 'mix'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
 
 export interface ScheduleOptions {
   objective: Objective;
@@ -154,14 +155,23 @@ export class Scheduler {
   readonly world: World;
   readonly options: ScheduleOptions;
   private readonly used: Float64Array[];
-  private readonly score: (c: number, t: number) => number;
+  private readonly scores = new Map<Objective, (c: number, t: number) => number>();
   private lastSubmit = -Infinity;
 
   constructor(world: World, options: Partial<ScheduleOptions> = {}) {
     this.world = world;
     this.options = { ...SCHEDULE_DEFAULTS, ...options };
     this.used = world.capacity.map((c) => new Float64Array(c.length));
-    this.score = scoreFn(world, this.options);
+  }
+
+  /** The objective's weights (scoreFn), made once per objective: admission quotes under 'cost' many times. */
+  private scoreOf(objective: Objective): (c: number, t: number) => number {
+    let f = this.scores.get(objective);
+    if (!f) {
+      f = scoreFn(this.world, { ...this.options, objective });
+      this.scores.set(objective, f);
+    }
+    return f;
   }
 
   /** Machines of class c still free in interval t. */
@@ -189,10 +199,7 @@ export class Scheduler {
    * quotes under another objective than the scheduler's (e.g. the cheapest plan while planning for carbon).
    */
   quote(job: Job, objective?: Objective): JobResult {
-    const score =
-      objective && objective !== this.options.objective
-        ? scoreFn(this.world, { ...this.options, objective })
-        : this.score;
+    const score = this.scoreOf(objective ?? this.options.objective);
     if (!(job.work > 0)) throw new OteError('BAD_INPUT', `economy: schedule: job ${job.id}: work must be > 0`);
     const w = this.world;
     const baseline = baselineOf(w, job);

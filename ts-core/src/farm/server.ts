@@ -26,10 +26,10 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { importGltf } from '../io/gltf-read.js';
-import { builtinProfile, resolveProfile } from '../plan/profile.js';
+import { builtinProfile, type Profile, resolveProfile } from '../plan/profile.js';
 import type { EconomyReport } from '../report/types.js';
 import { parseDateTimeMs } from '../util/duration.js';
-import type { RunAdmitted, RunEconomy, RunPlan } from '../optimize/run-economy.js';
+import type { RunAdmitted, RunEconomy } from '../optimize/run-economy.js';
 import {
   ArtifactParams,
   BatchResult,
@@ -478,57 +478,64 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
 
   /**
    * Checks a job before it is queued: an optimize job's uploaded scene must read as glTF (the message names the
-   * file and what is wrong in it); a simulated job needs its seconds.
+   * file and what is wrong in it); a simulated job needs its seconds. Gives an optimize job's resolved profile.
    */
-  async function checkJob(spec: JobSubmit): Promise<string | undefined> {
+  async function checkJob(spec: JobSubmit): Promise<{ error: string } | { profile?: Profile }> {
     if (spec.deadline !== undefined && parseDateTimeMs(spec.deadline) === undefined)
-      return `deadline: "${spec.deadline}" is not an ISO 8601 date-time with its zone`;
+      return { error: `deadline: "${spec.deadline}" is not an ISO 8601 date-time with its zone` };
     if (spec.kind === 'simulated')
-      return spec.simulatedSeconds === undefined ? 'simulatedSeconds: a simulated job needs its seconds' : undefined;
-    let quorum: number;
+      return spec.simulatedSeconds === undefined
+        ? { error: 'simulatedSeconds: a simulated job needs its seconds' }
+        : {};
+    let profile: Profile;
     try {
       const p = spec.profile ?? 'balanced';
-      quorum = (typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, 'profile')).verification.quorum;
+      profile = typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, 'profile');
     } catch (e) {
-      return `profile: ${(e as Error).message}`;
+      return { error: `profile: ${(e as Error).message}` };
     }
+    const quorum = profile.verification.quorum;
     if (trust && spec.verify !== false && quorum > o.verifiers)
-      return `profile: verification.quorum is ${quorum}, and this farm runs ${o.verifiers} verifier nodes (ote farm serve --verifiers N)`;
+      return {
+        error: `profile: verification.quorum is ${quorum}, and this farm runs ${o.verifiers} verifier nodes (ote farm serve --verifiers N)`,
+      };
     const scene = spec.scene;
-    if (!scene) return 'scene: an optimize job needs a scene ({hash, name}, uploaded with PUT /v1/blobs/:hash)';
-    if (!blobs.has(scene.hash)) return `scene ${scene.hash} was not uploaded (PUT /v1/blobs/${scene.hash})`;
+    if (!scene)
+      return { error: 'scene: an optimize job needs a scene ({hash, name}, uploaded with PUT /v1/blobs/:hash)' };
+    if (!blobs.has(scene.hash)) return { error: `scene ${scene.hash} was not uploaded (PUT /v1/blobs/${scene.hash})` };
     const dir = mkdtempSync(join(tmpdir(), 'ote-farm-check-'));
     try {
       const file = join(dir, scene.name);
       symlinkSync(blobs.path(scene.hash), file);
       await importGltf(file);
-      return undefined;
+      return { profile };
     } catch (e) {
-      return ((e as Error).message ?? String(e)).replaceAll(dir, '');
+      return { error: ((e as Error).message ?? String(e)).replaceAll(dir, '') };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
   /**
-   * Economy Offline's decision for a checked job (optimize/run-economy.ts): when it may run, its plan, or why it is
-   * refused. Without an economy every job runs at once.
+   * A job checked (checkJob) and given Economy Offline's decision (optimize/run-economy.ts): when it may run and its
+   * plan, or why it is turned away. Without an economy every checked job runs at once.
    */
-  function planJob(spec: JobSubmit): RunPlan {
+  async function admitJob(spec: JobSubmit): Promise<RunAdmitted | { code: 'BAD_SCENE' | 'REFUSED'; message: string }> {
+    const checked = await checkJob(spec);
+    if ('error' in checked) return { code: 'BAD_SCENE', message: checked.error };
     const now = Date.now();
     if (!o.economy) return { notBefore: now };
-    const p = spec.profile ?? 'balanced';
-    const profile =
-      spec.kind === 'simulated' ? undefined : typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, 'profile');
-    return o.economy.plan({
+    const { profile } = checked;
+    const plan = o.economy.plan({
       id: 'new job',
       profile,
       workSeconds: spec.kind === 'simulated' ? spec.simulatedSeconds : undefined,
-      history: profile ? store.recentRunSeconds(typeof p === 'string' ? p : profile.name) : [],
+      history: profile ? store.recentRunSeconds(typeof spec.profile === 'string' ? spec.profile : profile.name) : [],
       deadlineMs: spec.deadline !== undefined ? parseDateTimeMs(spec.deadline) : undefined,
       priority: spec.priority ?? 0,
       nowMs: now,
     });
+    return 'refused' in plan ? { code: 'REFUSED', message: plan.refused } : plan;
   }
 
   function submit(spec: JobSubmit, key: string, plan: RunAdmitted, batch?: string): Promise<JobRow> {
@@ -568,11 +575,9 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     },
     async (req, reply) => {
       const spec = req.body as JobSubmit;
-      const bad = await checkJob(spec);
-      if (bad) return reply.code(422).send({ error: 'BAD_SCENE', message: bad });
-      const plan = planJob(spec);
-      if ('refused' in plan) return reply.code(422).send({ error: 'REFUSED', message: plan.refused });
-      return reply.code(201).send(status(await submit(spec, req.apiKey!, plan), base()));
+      const admitted = await admitJob(spec);
+      if ('code' in admitted) return reply.code(422).send({ error: admitted.code, message: admitted.message });
+      return reply.code(201).send(status(await submit(spec, req.apiKey!, admitted), base()));
     },
   );
 
@@ -591,12 +596,10 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       const batch = `batch_${randomBytes(8).toString('hex')}`;
       const out = [];
       for (const [index, spec] of (req.body as BatchSubmit).jobs.entries()) {
-        const bad = await checkJob(spec);
-        const plan = bad ? undefined : planJob(spec);
-        if (bad) out.push({ index, error: bad });
-        else if (plan && 'refused' in plan) out.push({ index, error: plan.refused });
+        const admitted = await admitJob(spec);
+        if ('code' in admitted) out.push({ index, error: admitted.message });
         else {
-          const j = await submit(spec, req.apiKey!, plan as RunAdmitted, batch);
+          const j = await submit(spec, req.apiKey!, admitted, batch);
           out.push({ id: j.id, state: j.state });
         }
       }

@@ -328,20 +328,15 @@ export class FarmStore {
    * first: the history Economy Offline estimates a new job's work from (economy/estimate.ts).
    */
   recentRunSeconds(name: string, limit = 20): number[] {
+    // A job's profile is a built-in's name or a TD file's JSON with its own name; absent, BALANCED.
     const rows = this.sql(
-      `SELECT spec, attempt_started, started, finished FROM jobs
+      `SELECT finished - COALESCE(attempt_started, started) AS ms FROM jobs
          WHERE kind = 'optimize' AND state = 'completed' AND parent IS NULL AND finished IS NOT NULL
-         ORDER BY finished DESC LIMIT 500`,
-    ).all() as { spec: string; attempt_started: number | null; started: number | null; finished: number }[];
-    const out: number[] = [];
-    for (const r of rows) {
-      const p = (JSON.parse(r.spec) as JobSpec).profile ?? 'balanced';
-      const pn = typeof p === 'string' ? p : String(p.name ?? '');
-      const from = r.attempt_started ?? r.started;
-      if (pn.toLowerCase() === name.toLowerCase() && from != null) out.push((r.finished - from) / 1000);
-      if (out.length >= limit) break;
-    }
-    return out;
+           AND COALESCE(attempt_started, started) IS NOT NULL
+           AND lower(COALESCE(json_extract(spec, '$.profile.name'), json_extract(spec, '$.profile'), 'balanced')) = lower(?)
+         ORDER BY finished DESC LIMIT ?`,
+    ).all(name, limit) as { ms: number }[];
+    return rows.map((r) => r.ms / 1000);
   }
 
   jobsByState(): Record<JobState, number> {

@@ -12,8 +12,9 @@ import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { loadPlanningInputs } from '../../src/economy/inputs.js';
 import { FarmClient, FarmHttpError } from '../../src/farm/client.js';
-import { RunEconomy } from '../../src/optimize/run-economy.js';
+import { RunEconomy, type RunPlanRequest } from '../../src/optimize/run-economy.js';
 import { simulatedExecutor } from '../../src/farm/executors.js';
+import { FarmStore, type JobSpec } from '../../src/farm/store.js';
 import { startFarmServer } from '../../src/farm/server.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 import { builtinProfile, type Profile } from '../../src/plan/profile.js';
@@ -24,27 +25,18 @@ const NOW = Date.parse('2026-12-03T10:00:00Z'); // Thursday, peak in London and 
 const H = 3_600_000;
 const balanced = builtinProfile('balanced');
 const withCost = (p: Profile, cost: Profile['cost']): Profile => ({ ...p, cost });
+/** A plan at NOW with no history, unless said otherwise. */
+const plan = (over: Partial<RunPlanRequest>) =>
+  economy.plan({ id: 'j', profile: balanced, history: [], priority: 0, nowMs: NOW, ...over });
 
 test('no deadline: runs at once, checked against the profile', () => {
-  const r = economy.plan({ id: 'j', profile: balanced, history: [], priority: 0, nowMs: NOW });
+  const r = plan({});
   assert.equal(r, { notBefore: NOW });
-  const tight = economy.plan({
-    id: 'j',
-    profile: withCost(balanced, { ceilingUsd: 0.01, deadlineMinutes: 240 }),
-    history: [],
-    priority: 0,
-    nowMs: NOW,
-  });
+  const tight = plan({ profile: withCost(balanced, { ceilingUsd: 0.01, deadlineMinutes: 240 }) });
   assert.ok('refused' in tight);
   assert.match(tight.refused, /running now costs \$0\.20, over the profile's ceiling of \$0\.01/);
   assert.match(tight.refused, /cost model: 2× the BALANCED bake target of 240 s/);
-  const short = economy.plan({
-    id: 'j',
-    profile: withCost(balanced, { ceilingUsd: 20, deadlineMinutes: 5 }),
-    history: [],
-    priority: 0,
-    nowMs: NOW,
-  });
+  const short = plan({ profile: withCost(balanced, { ceilingUsd: 20, deadlineMinutes: 5 }) });
   assert.ok('refused' in short);
   assert.match(short.refused, /after the profile's deadline 2026-12-03T10:05:00\.000Z/);
 });
@@ -52,7 +44,7 @@ test('no deadline: runs at once, checked against the profile', () => {
 test("a deadline: held until the cheapest window inside it and the profile's, with the plan for report.json", () => {
   // ECONOMY: a 90 s bake target (0.05 reference hours by the cost model), a 48-hour deadline and a $2 ceiling.
   const eco = builtinProfile('economy');
-  const r = economy.plan({ id: 'j', profile: eco, deadlineMs: NOW + 24 * H, history: [], priority: 0, nowMs: NOW });
+  const r = plan({ profile: eco, deadlineMs: NOW + 24 * H });
   assert.ok(!('refused' in r));
   const e = r.economy!;
   assert.is(e.deadline, new Date(NOW + 24 * H).toISOString(), 'the earlier of the two deadlines');
@@ -69,26 +61,12 @@ test("a deadline: held until the cheapest window inside it and the profile's, wi
   const used = e.timeline.classes.reduce((a, c) => a + c.usedHours.reduce((x, y) => x + y, 0), 0);
   assert.ok(Math.abs(used - e.windows.reduce((a, w) => a + w.hours, 0)) < 1e-9);
   // At the same price a job does not wait: BALANCED's 4-hour deadline is all peak, so it starts now.
-  const now = economy.plan({
-    id: 'j',
-    profile: balanced,
-    deadlineMs: NOW + 24 * H,
-    history: [],
-    priority: 0,
-    nowMs: NOW,
-  });
+  const now = plan({ deadlineMs: NOW + 24 * H });
   assert.ok(
     !('refused' in now) && now.notBefore === NOW && now.economy!.deadline === new Date(NOW + 4 * H).toISOString(),
   );
   // Earlier runs of the profile replace the cost model once there are three.
-  const h = economy.plan({
-    id: 'j',
-    profile: balanced,
-    deadlineMs: NOW + 8 * H,
-    history: [600, 1200, 900],
-    priority: 0,
-    nowMs: NOW,
-  });
+  const h = plan({ deadlineMs: NOW + 8 * H, history: [600, 1200, 900] });
   assert.ok(!('refused' in h));
   assert.is(h.economy!.work, 900 / 3600);
   assert.match(h.economy!.workSource, /median of the last 3 BALANCED runs \(900 s\)/);
@@ -142,6 +120,34 @@ test('a farm refuses a job over its ceiling up front and holds a job with a dead
   } finally {
     await farm.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("the farm's history of a profile: the last attempts' wall seconds of completed top-level optimize jobs, newest first", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ote-farm-history-'));
+  const store = new FarmStore(join(dir, 'farm.sqlite'));
+  try {
+    let t = 1_000_000;
+    const run = (profile: JobSpec['profile'], seconds: number, state: 'completed' | 'failed' = 'completed') => {
+      const id = `job_${t}`;
+      store.addJob({ id, key: 'k', kind: 'optimize', spec: { profile }, priority: 0, maxAttempts: 1, now: t });
+      store.start(id, 'w', t, t + 1e9);
+      store.finish(id, 'w', { state }, t + seconds * 1000);
+      t += 1e6;
+    };
+    run('balanced', 100);
+    run('BALANCED', 200);
+    run({ name: 'BALANCED', extends: 'balanced' }, 300);
+    run('economy', 50);
+    run('balanced', 999, 'failed');
+    run(undefined, 400); // no profile: BALANCED
+    assert.equal(store.recentRunSeconds('balanced'), [400, 300, 200, 100]);
+    assert.equal(store.recentRunSeconds('Balanced', 2), [400, 300]);
+    assert.equal(store.recentRunSeconds('economy'), [50]);
+    assert.equal(store.recentRunSeconds('quality'), []);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,9 +1,10 @@
 /** report.html's Economy Offline chart: one well-formed SVG whose lines, bars and markers follow the plan. */
+import { minimalReport } from './fixtures.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ECONOMY_CHART_DEFAULTS, economyChartSvg } from '../../src/report/economy-chart.js';
 import { renderReportHtml } from '../../src/report/html.js';
-import type { EconomyReport, OptimizeReport } from '../../src/report/types.js';
+import type { EconomyReport } from '../../src/report/types.js';
 
 const HOUR = 3_600_000;
 const start = Date.parse('2026-03-02T00:00:00Z');
@@ -212,20 +213,7 @@ test('edge cases: no hours, one hour, all zeros, 240 hours, a broken start', () 
   assert.match(broken, />\+6h<\/text>/);
 });
 
-const report = {
-  version: 1,
-  tool: 'ote test',
-  createdAt: '2026-01-01T00:00:00Z',
-  input: { file: 'f.glb', hash: 'ab'.repeat(32), triangles: 10, drawnTriangles: 10, warnings: [] },
-  profile: { name: 'REALTIME', source: 'realtime' },
-  analysis: { class: 'exterior', hints: [], objects: [] },
-  plan: { pipeline: 'bake', decisions: [] },
-  outputs: { scene: 'scene.glb', lightmaps: [], splats: [] },
-  images: [],
-  timings: [],
-  cost: { usd: 0, cpuCoreHours: 0, gpuHours: 0, energyKWh: 0, co2Kg: 0, assumptions: { gridKgCo2PerKWh: 0.4 } },
-  exit: { code: 0, reason: 'ok' },
-} as unknown as OptimizeReport;
+const report = minimalReport;
 
 test('report.html has the schedule section and chart only when the run has an economy plan', () => {
   const without = renderReportHtml(report, {});

@@ -3,15 +3,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderReportHtml } from '../../src/report/html.js';
 import type { OptimizeReport } from '../../src/report/types.js';
+import { minimalReport } from './fixtures.js';
 
 const metric = { mean: 30, ci: [29, 31] as [number, number], threshold: 26, direction: 'min' as const, pass: true };
 const report = {
-  version: 1,
-  tool: 'ote test',
-  createdAt: '2026-01-01T00:00:00Z',
-  input: { file: 'f.glb', hash: 'ab'.repeat(32), triangles: 10, drawnTriangles: 10, warnings: [] },
-  profile: { name: 'REALTIME', source: 'realtime' },
-  analysis: { class: 'exterior', hints: [], objects: [] },
+  ...minimalReport,
   plan: { pipeline: 'hybrid', decisions: [] },
   outputs: { scene: 'scene.glb', lightmaps: [], splats: ['splats.spz'], certificate: 'certificate.json' },
   splats: {
@@ -49,9 +45,6 @@ const report = {
       },
     ],
   },
-  images: [],
-  timings: [],
-  cost: { usd: 0, cpuCoreHours: 0, gpuHours: 0, energyKWh: 0, co2Kg: 0, assumptions: { gridKgCo2PerKWh: 0.4 } },
   exit: { code: 7, reason: 'verification rejected' },
 } as unknown as OptimizeReport;
 

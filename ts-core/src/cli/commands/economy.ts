@@ -1,19 +1,18 @@
 import { planBatch, planningWorld, type BatchPlan } from '../../economy/batch.js';
 import { loadPlanningInputs } from '../../economy/inputs.js';
 import { loadJobs } from '../../economy/jobs-file.js';
-import type { Objective } from '../../economy/schedule.js';
+import { OBJECTIVES, type Objective } from '../../economy/schedule.js';
 import { EXIT } from '../../exit-codes.js';
 import { readJsonFile } from '../../io/text-file.js';
 import { parseDateTimeMs } from '../../util/duration.js';
-import { parse, requirePositional, UsageError } from '../args.js';
+import { choiceFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
-const OBJECTIVES: Objective[] = ['cost', 'carbon', 'mix'];
 const USAGE =
   'ote economy plan jobs.json [--pool pool.json] [--objective cost|carbon|mix] [--traces DIR] [--at ISO] [--json]';
 
 /** "2026-12-03 21:00Z": minutes are enough for a plan. */
-export const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 
 export const economyCommand: Command = {
   name: 'economy',
@@ -30,9 +29,7 @@ export const economyCommand: Command = {
     const [action, ...args] = positionals;
     if (action !== 'plan') throw new UsageError(action ? `unknown action "${action}"` : 'missing action (plan)');
     const file = requirePositional(args, 0, 'the jobs file (JSON)');
-    const objective = (values.objective ?? 'cost') as Objective;
-    if (!OBJECTIVES.includes(objective))
-      throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got "${values.objective}"`);
+    const objective = choiceFlag(values.objective, 'objective', OBJECTIVES, 'cost');
     const nowMs = values.at === undefined ? Date.now() : parseDateTimeMs(values.at);
     if (nowMs === undefined)
       throw new UsageError(`--at must be an ISO 8601 date-time with its zone, got "${values.at}"`);

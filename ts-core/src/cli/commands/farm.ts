@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { FarmClient, FarmHttpError } from '../../farm/client.js';
 import { RunEconomy } from '../../optimize/run-economy.js';
 import { loadPlanningInputs } from '../../economy/inputs.js';
-import { parseDeadlineMs } from '../../util/duration.js';
+import { OBJECTIVES } from '../../economy/schedule.js';
 import { defaultExecutors, simulatedExecutorWith } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
 import { HttpLink } from '../../farm/links.js';
@@ -26,7 +26,7 @@ import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
 import type { WorkerSummary } from '../../farm/coordinator/index.js';
 import { FarmStore } from '../../farm/store.js';
 import { BUILTIN_PROFILES } from '../../plan/profile.js';
-import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import { choiceFlag, deadlineFlag, numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
 const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--dispatch learned|fifo] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
@@ -61,9 +61,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     json: { type: 'boolean' },
   });
   const dispatch = values.dispatch ?? FARM_SERVER_DEFAULTS.dispatch;
-  const objective = values.objective ?? 'cost';
-  if (objective !== 'cost' && objective !== 'carbon' && objective !== 'mix')
-    throw new UsageError(`--objective: expected cost, carbon or mix, not "${objective}"`);
+  const objective = choiceFlag(values.objective, 'objective', OBJECTIVES, 'cost');
   // Economy Offline checks every job against its profile's ceiling and deadline, and defers jobs with a deadline.
   const economy = new RunEconomy(loadPlanningInputs({ poolFile: values.pool, tracesDir: values.traces }), {
     objective,
@@ -241,16 +239,6 @@ function exitFor(state: string | undefined, exitCode: number | undefined): numbe
   return EXIT.INTERNAL;
 }
 
-/** `--deadline 8h` (from now) or an ISO 8601 date-time with its zone, sent as the ISO date-time. */
-function deadlineFlag(text: string): string {
-  const ms = parseDeadlineMs(text, Date.now());
-  if (ms === undefined)
-    throw new UsageError(
-      `--deadline must be a duration such as 8h or 1d12h, or an ISO 8601 date-time with its zone, got "${text}"`,
-    );
-  return new Date(ms).toISOString();
-}
-
 async function submit(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(argv, {
     server: { type: 'string' },
@@ -289,7 +277,8 @@ async function submit(argv: string[], ctx: CommandContext): Promise<number> {
     {
       profile,
       verify: !values['no-verify'],
-      deadline: values.deadline === undefined ? undefined : deadlineFlag(values.deadline),
+      deadline:
+        values.deadline === undefined ? undefined : new Date(deadlineFlag(values.deadline, Date.now())).toISOString(),
       priority:
         values.priority === undefined
           ? undefined

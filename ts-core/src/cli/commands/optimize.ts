@@ -7,13 +7,13 @@ import { join, resolve } from 'node:path';
 import { explainPlan } from '../../plan/router.js';
 import { defaultCacheDir, ResultCache } from '../../optimize/cache.js';
 import { optimize } from '../../optimize/run.js';
-import { parse, requirePositional, UsageError } from '../args.js';
+import { choiceFlag, deadlineFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { planLocalRun, waitUntil } from '../local-economy.js';
 import { loadPlanningInputs } from '../../economy/inputs.js';
 import type { Profile } from '../../plan/profile.js';
 import type { EconomyReport } from '../../report/types.js';
-import { parseDeadlineMs } from '../../util/duration.js';
+import { OBJECTIVES } from '../../economy/schedule.js';
 import { loadProfile } from '../profile-file.js';
 import { Progress } from '../progress.js';
 
@@ -34,14 +34,8 @@ async function waitForWindow(
   ctx: CommandContext,
 ): Promise<EconomyReport | undefined> {
   const now = Date.now();
-  const deadlineMs = parseDeadlineMs(values.deadline!, now);
-  if (deadlineMs === undefined)
-    throw new UsageError(
-      `--deadline must be a duration such as 8h or 1d12h, or an ISO 8601 date-time with its zone, got "${values.deadline}"`,
-    );
-  const objective = values.objective ?? 'cost';
-  if (objective !== 'cost' && objective !== 'carbon' && objective !== 'mix')
-    throw new UsageError(`--objective must be cost, carbon or mix, got "${objective}"`);
+  const deadlineMs = deadlineFlag(values.deadline!, now);
+  const objective = choiceFlag(values.objective, 'objective', OBJECTIVES, 'cost');
   const inputs = loadPlanningInputs({ poolFile: values.pool, tracesDir: values.traces });
   const plan = planLocalRun(inputs, profile, deadlineMs, now, {
     machineClass: values['machine-class'] ?? 'consumer',
