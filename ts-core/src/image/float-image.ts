@@ -25,8 +25,73 @@ export function srgbToLinear(c: number): number {
 export type ToneMap = 'clamp' | 'aces';
 
 /** ACES filmic approximation (Narkowicz 2015): keeps highlights from clipping in previews and comparisons. */
-function aces(x: number): number {
+export function aces(x: number): number {
   return Math.max(0, Math.min(1, (x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)));
+}
+
+/**
+ * The linear input that `aces` maps to y in [0, 1] (y = 1 gives the smallest input that reaches 1, about 7.24).
+ * The curve is a ratio of quadratics, so this is the positive root of (2.43y − 2.51)x² + (0.59y − 0.03)x + 0.14y,
+ * in whichever of the two equivalent forms avoids cancellation.
+ */
+export function acesInverse(y: number): number {
+  const t = Math.max(0, Math.min(1, y));
+  const a = 2.43 * t - 2.51,
+    b = 0.59 * t - 0.03,
+    c = 0.14 * t;
+  const s = Math.sqrt(b * b - 4 * a * c);
+  return b > 0 ? (b + s) / (-2 * a) : (2 * c) / (s - b || 1);
+}
+
+/**
+ * One channel of linear radiance as displayed: × 2^exposure, the ACES curve, sRGB-encoded; in [0, 1]. The
+ * previews, the checks and the splat colours (scene/gaussians.ts) all use this curve.
+ */
+export function toDisplayValue(c: number, exposure: number): number {
+  return linearToSrgb(aces(c * 2 ** exposure));
+}
+
+/** The linear radiance that `toDisplayValue` shows as v (v clamped to [0, 1]). */
+export function fromDisplayValue(v: number, exposure: number): number {
+  return acesInverse(srgbToLinear(Math.max(0, Math.min(1, v)))) / 2 ** exposure;
+}
+
+/** Each colour channel of an image through `f` (alpha kept): a new image. */
+export function mapColour(img: FloatImage, f: (c: number) => number): FloatImage {
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = (i & 3) === 3 ? img.data[i] : f(img.data[i]);
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * A linear render over black whose alpha is coverage (colour premultiplied by it) as displayed, still
+ * premultiplied: each pixel's surface colour (colour / alpha) through `toDisplayValue`, times alpha. What a splat
+ * should show at an edge pixel that its object half covers.
+ */
+export function toDisplayPremultiplied(img: FloatImage, exposure: number): FloatImage {
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const a = img.data[i + 3];
+    data[i + 3] = a;
+    if (a > 0) for (let c = 0; c < 3; c++) data[i + c] = a * toDisplayValue(img.data[i + c] / a, exposure);
+  }
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * The inverse of toDisplayPremultiplied: display values premultiplied by coverage (a splat render over black) back
+ * to linear radiance premultiplied by coverage, the way a path tracer anti-aliases a silhouette. A verifier that
+ * judges splats against a path-traced reference compares their colour and their coverage, not the difference
+ * between blending an edge in display space and in linear space.
+ */
+export function fromDisplayPremultiplied(img: FloatImage, exposure: number): FloatImage {
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const a = img.data[i + 3];
+    data[i + 3] = a;
+    if (a > 0) for (let c = 0; c < 3; c++) data[i + c] = a * fromDisplayValue(img.data[i + c] / a, exposure);
+  }
+  return { width: img.width, height: img.height, data };
 }
 
 /** Display-referred 8-bit RGBA: exposure, tone map, sRGB encode. Alpha is written as coverage (×255). */
@@ -42,5 +107,12 @@ export function toRgba8(img: FloatImage, opts: { exposure?: number; toneMap?: To
     }
     out[i * 4 + 3] = Math.round(Math.max(0, Math.min(1, img.data[i * 4 + 3])) * 255);
   }
+  return out;
+}
+
+/** Display-referred values (already encoded: splat renders) as 8-bit RGBA, with no transfer function. */
+export function displayToRgba8(img: FloatImage): Uint8Array {
+  const out = new Uint8Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(Math.max(0, Math.min(1, img.data[i])) * 255);
   return out;
 }

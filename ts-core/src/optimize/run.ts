@@ -1,6 +1,6 @@
 /**
- * `ote optimize`: the stages of stages/index.ts (import → measure → analyze → plan → bake → splat → output →
- * preview → check → verify → report), run by pipeline.ts. Everything is written into a staging directory that
+ * `ote optimize`: the stages of stages/index.ts (import → measure → analyze → plan → bake → reference → splat →
+ * output → preview → check → verify → report), run by pipeline.ts. Everything is written into a staging directory that
  * replaces the output directory only at the end, so a failed or cancelled run leaves it as it was. A finished run
  * is cached by the content hash of its inputs, so running again on an unchanged scene and profile copies the
  * cached result.

@@ -65,6 +65,8 @@ export interface Products {
   splats: SplatProduct | undefined;
   /** The optimized glTF as it ships, and where the scene's lights went. */
   shipped: { glb: Uint8Array; removedLights: string[]; keptLights: string[] };
+  /** The path-traced reference at the chosen view, and the exposure every displayed image of the run uses. */
+  reference: ReferenceProduct;
   /** The reference and the shipped output rendered at the chosen view. */
   preview: PreviewProduct;
   /** The own check: its metrics, the independent cue and the exit it implies before verification. */
@@ -91,7 +93,7 @@ export interface SplatProduct {
   artifact: Uint8Array;
 }
 
-export interface PreviewProduct {
+export interface ReferenceProduct {
   view: View;
   /** The path-traced reference: the mean of referenceHalves. */
   reference: FloatImage;
@@ -99,13 +101,17 @@ export interface PreviewProduct {
   referenceHalves: [FloatImage, FloatImage];
   /** The reference's samples per pixel (both halves together): REFERENCE_SPP, or more where it was noisy. */
   spp: number;
-  /** The shipped output at the same view; undefined when nothing was baked or splatted. */
-  after: FloatImage | undefined;
+  /** Stops of exposure before the ACES curve, for every displayed image: previews, checks, splat colours. */
   exposure: number;
   /** False when every planned view's reference was black or flat. */
   informative: boolean;
   /** Views passed over, and why. */
   skipped: string[];
+}
+
+export interface PreviewProduct extends ReferenceProduct {
+  /** The shipped output at the same view; undefined when nothing was baked or splatted. */
+  after: FloatImage | undefined;
   /** The PNGs written (before.png, and after.png when there is an output), as displayed. */
   images: ImageFile[];
 }

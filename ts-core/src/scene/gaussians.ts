@@ -4,6 +4,13 @@
  * quaternions are (w, x, y, z); SH is [gaussian][coefficient][rgb] with (shDegree + 1)^2 coefficients.
  * Plain data and no Node builtins (runs inside the editor's V8). It sits beside the scene, below io/, because the
  * splat file formats read and write it as much as splat/ trains it.
+ *
+ * Colours are display-referred, as 3DGS trainers and viewers take them: the SH-evaluated colour (0.5 + C0 · dc + …)
+ * is the value put on screen, sRGB-encoded, and splats blend in that space. graphdeco's trainer fits sRGB
+ * photographs without linearising them (graphdeco-inria/gaussian-splatting#1208), and PlayCanvas blends splats in
+ * sRGB space because trainers store their colours and SH there (playcanvas/engine#8387). Splats made from a scene's lighting are therefore its linear radiance through the
+ * previews' display curve at the scene's exposure (image/float-image.ts toDisplayValue), and a renderer that
+ * composites them with lit meshes blends them over the meshes' displayed pixels, as a viewer does.
  */
 export const SH_C0 = 0.28209479177387814;
 
@@ -50,7 +57,7 @@ export const logit = (p: number): number => {
   const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
   return Math.log(q / (1 - q));
 };
-/** Linear colour channel to the DC SH coefficient (colour = 0.5 + C0 * dc). */
+/** Display colour channel (sRGB-encoded, 0..1) to the DC SH coefficient (colour = 0.5 + C0 * dc). */
 export const rgbToDc = (c: number): number => (c - 0.5) / SH_C0;
 export const dcToRgb = (dc: number): number => 0.5 + SH_C0 * dc;
 

@@ -8,7 +8,7 @@
  * carry its node index, so a router can send some objects to splats, keep others as meshes, and place the splats
  * with the object's transform (see placeObjects). No Node builtins: textures arrive decoded from the caller.
  */
-import { srgbToLinear } from '../image/float-image.js';
+import { srgbToLinear, toDisplayValue } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import {
   concatModels,
@@ -37,6 +37,11 @@ export interface ConvertOptions {
   flatness?: number;
   /** Opacity of the converted Gaussians. Default 0.95. */
   opacity?: number;
+  /**
+   * Stops of exposure of the display curve the colours go through (splat colours are display-referred:
+   * scene/gaussians.ts): the material colour c is stored as toDisplayValue(c, exposure). Default 0.
+   */
+  exposure?: number;
   seed?: number | string;
   /** Called with a fraction in [0, 1] as objects finish. */
   onProgress?: (fraction: number) => void;
@@ -194,7 +199,8 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
   const textures = opts.textures ?? [];
   const detailWeight = opts.detailWeight ?? 1,
     flatness = opts.flatness ?? 0.1,
-    opacity = logit(opts.opacity ?? 0.95);
+    opacity = logit(opts.opacity ?? 0.95),
+    exposure = opts.exposure ?? 0;
   const rng = new Rng(opts.seed ?? 1);
   const world = worldMatrices(scene);
   const nodes = opts.nodes ?? scene.nodes.map((n, i) => (n.mesh !== undefined ? i : -1)).filter((i) => i >= 0);
@@ -343,7 +349,7 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       if (dEdge < 2 * sigma) sigma = Math.max(sigma / 3, dEdge / 2);
       model.logScales.set([Math.log(sigma), Math.log(sigma), Math.log(Math.max(1e-7, sigma * flatness))], 3 * placed);
       const col = surfaceColor(prim, tri.material, t, bary, textures);
-      for (let ch = 0; ch < 3; ch++) model.sh[3 * placed + ch] = rgbToDc(col[ch]);
+      for (let ch = 0; ch < 3; ch++) model.sh[3 * placed + ch] = rgbToDc(toDisplayValue(col[ch], exposure));
       const alphaMask =
         tri.material?.alphaMode === 'MASK'
           ? col[3] >= tri.material.alphaCutoff

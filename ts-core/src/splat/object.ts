@@ -11,7 +11,8 @@
  * capped by what the training views can resolve (one per target pixel, 16k at the default 128 px):
  * more would only add render time at this resolution.
  */
-import type { FloatImage } from '../image/float-image.js';
+import { autoExposure } from '../image/display.js';
+import { toDisplayPremultiplied, type FloatImage } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import type { Backend } from '../native/addon.js';
 import { splatCamera } from '../native/splat-camera.js';
@@ -51,7 +52,8 @@ export interface ObjectSplatOptions {
    */
   iterations?: number;
   /**
-   * Renders the training and held-out targets, in order (linear RGBA over black, alpha = coverage); onProgress
+   * Renders the training and held-out targets, in order (linear RGBA over black, colour premultiplied by alpha =
+   * coverage; they are taken to display values here); onProgress
    * takes the fraction done. Default: the preview renderer's shaded mode at 4 spp, one view after the other.
    * `ote optimize` passes a path tracer so the splats learn the lighting its before/after check and the verifier
    * compare against (all views at once, so a farm job can spread them over its workers).
@@ -64,6 +66,12 @@ export interface ObjectSplatOptions {
   heldOutViews?: number;
   /** Fraction of the cameras placed inside the bounds looking out (for rooms); default 0. */
   inside?: number;
+  /**
+   * Stops of exposure of the display curve that the targets (linear renders) go through before training: splat
+   * colours are display-referred (scene/gaussians.ts). `ote optimize` passes its reference's exposure, so that the
+   * splats match its previews. Default: auto exposure over the training targets.
+   */
+  exposure?: number;
   seed?: number;
   backend?: Backend;
   signal?: AbortSignal;
@@ -81,6 +89,8 @@ export interface ObjectSplatResult {
   /** The direct conversion itself (same count cap), for callers that keep it when training does not pay. */
   conversion: GaussianModel;
   iterations: number;
+  /** The exposure the colours were made at (the option, or the one chosen from the targets). */
+  exposure: number;
   seconds: { targets: number; convert: number; train: number; evaluate: number; total: number };
 }
 
@@ -106,6 +116,19 @@ export function nodeBounds(scene: Scene, nodes?: number[]): Bounds {
     }
   }
   return b;
+}
+
+/** Images of one width stacked into one, for statistics over all of them. */
+function stacked(images: FloatImage[]): FloatImage {
+  const width = images[0]?.width ?? 0,
+    height = images.reduce((h, img) => h + img.height, 0),
+    data = new Float32Array(4 * width * height);
+  let o = 0;
+  for (const img of images) {
+    data.set(img.data, o);
+    o += img.data.length;
+  }
+  return { width, height, data };
 }
 
 function psnr(a: FloatImage, b: FloatImage): number {
@@ -153,17 +176,21 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
       rendered.push({ view, target });
       report({ stage: 'targets', fraction: rendered.length / all.length });
     }
+  // Targets to display values at one exposure for all of them (the splats are one model).
+  const exposure = opts.exposure ?? autoExposure(stacked(rendered.slice(0, nTrain).map((r) => r.target)));
+  for (const r of rendered) r.target = toDisplayPremultiplied(r.target, exposure);
   const train = rendered.slice(0, nTrain),
     held = rendered.slice(nTrain);
   const t1 = performance.now();
 
   // The direct conversion at the cap (what training is compared with), and the sparser start training densifies.
   report({ stage: 'convert', fraction: 0 });
-  const conversion = convertScene(scene, { budget: cap, nodes: opts.nodes, textures: opts.textures, seed });
+  const conversion = convertScene(scene, { budget: cap, nodes: opts.nodes, textures: opts.textures, exposure, seed });
   const start = convertScene(scene, {
     budget: Math.max(1, Math.floor(cap / 4)),
     nodes: opts.nodes,
     textures: opts.textures,
+    exposure,
     seed: seed + 1,
   });
   report({ stage: 'convert', fraction: 1 });
@@ -217,6 +244,7 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     conversionPsnr,
     conversion,
     iterations: trained.iterations,
+    exposure,
     seconds: {
       targets: (t1 - t0) / 1000,
       convert: (t2 - t1) / 1000,

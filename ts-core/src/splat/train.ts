@@ -38,7 +38,7 @@ import { Rng } from '../util/rng.js';
 
 export interface TrainingView {
   view: View;
-  /** What the splats should reproduce: RGB composited over the training background. */
+  /** What the splats should reproduce: display values (scene/gaussians.ts) composited over the training background. */
   target: FloatImage;
 }
 

@@ -172,8 +172,12 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     if (kind === 'splat') {
       const { renderSplats } = await import('../native/splat.js');
       const { splatCamera } = await import('../native/splat-camera.js');
+      const { fromDisplayPremultiplied } = await import('../image/float-image.js');
       const model = await this.splats.get(artifact);
-      return (await renderSplats(model, splatCamera(view), { background: [0, 0, 0], backend: this.backend })).image;
+      const frame = await renderSplats(model, splatCamera(view), { background: [0, 0, 0], backend: this.backend });
+      // Splat colours are display values at the job's exposure (scene/gaussians.ts): back to linear radiance,
+      // premultiplied by coverage as the reference's anti-aliasing is, so both go through one display transform.
+      return fromDisplayPremultiplied(frame.image, spec.exposure ?? 0);
     }
     const { renderLightmappedGltf } = await import('../render/lightmapped-gltf.js');
     return renderLightmappedGltf(await this.lit.get(artifact), view, {

@@ -32,7 +32,7 @@ test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certifica
   // Every registered stage is timed, in order, where it ran; the cost prices CPU stages by the cores they used.
   assert.equal(
     report.timings.map((t: { stage: string }) => t.stage),
-    ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify'],
+    ['import', 'measure', 'analyze', 'plan', 'bake', 'reference', 'splat', 'output', 'preview', 'check', 'verify'],
   );
   assert.ok(
     report.timings.every(

@@ -15,7 +15,7 @@ import type { OptimizeOptions } from '../../src/optimize/options.js';
 import { newPipelineState, runStages } from '../../src/optimize/pipeline.js';
 import { defineStage, type AnyStage } from '../../src/optimize/stage.js';
 import { IMPORT_STAGE, OPTIMIZE_STAGES } from '../../src/optimize/stages/index.js';
-import { previewStage, REFERENCE_MAX_SPP, REFERENCE_SPP } from '../../src/optimize/stages/preview.js';
+import { referenceStage, REFERENCE_MAX_SPP, REFERENCE_SPP } from '../../src/optimize/stages/reference.js';
 import type { PathtraceRequest } from '../../src/render/pathtrace.js';
 import type { StageContext } from '../../src/optimize/stage.js';
 import type { FloatImage } from '../../src/image/float-image.js';
@@ -46,7 +46,20 @@ test('registry: unique names; every need is made by an earlier stage; each produ
   }
   assert.equal(
     ALL.map((s) => s.name),
-    ['import', 'measure', 'analyze', 'plan', 'bake', 'splat', 'output', 'preview', 'check', 'verify', 'report'],
+    [
+      'import',
+      'measure',
+      'analyze',
+      'plan',
+      'bake',
+      'reference',
+      'splat',
+      'output',
+      'preview',
+      'check',
+      'verify',
+      'report',
+    ],
   );
   // The report needs the verdict, so it comes last; the check never waits for verification.
   assert.ok(ALL.find((s) => s.name === 'report')!.needs.includes('verification'));
@@ -232,7 +245,7 @@ test('exit policy: a rejected artifact is exit 7 naming the file; --no-verify ke
  * more samples at new seeds, doubling up to REFERENCE_MAX_SPP; a clean one keeps REFERENCE_SPP. The path tracer is
  * a stand-in: a textured image plus seeded noise of amplitude `sigma` / √spp, as Monte Carlo noise falls.
  */
-test('preview: a noisy reference doubles its samples until its noise floor is below half the FLIP bound, up to the maximum', async () => {
+test('reference: a noisy reference doubles its samples until its noise floor is below half the FLIP bound, up to the maximum', async () => {
   const W = 192,
     H = 108;
   const view = { cameraToWorld: new Float32Array(16), yfov: 0.8, width: W, height: H, znear: 0.01, zfar: 100 };
@@ -272,12 +285,9 @@ test('preview: a noisy reference doubles its samples until its noise floor is be
       lit: {},
       views: { kind: 'exterior', views: [view] },
       environment: undefined,
-      shipped: { glb: new Uint8Array() },
-      bake: undefined,
-      splats: undefined,
-    } as unknown as Parameters<typeof previewStage.run>[0];
-    const { preview } = await previewStage.run(input, ctx);
-    return { spp: preview.spp, seeds: calls.map((c) => c.seed), samples: calls.map((c) => c.spp) };
+    } as unknown as Parameters<typeof referenceStage.run>[0];
+    const { reference } = await referenceStage.run(input, ctx);
+    return { spp: reference.spp, seeds: calls.map((c) => c.seed), samples: calls.map((c) => c.spp) };
   };
   const clean = await run(0.05);
   assert.is(clean.spp, REFERENCE_SPP);

@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
+import { mapColour, toDisplayValue } from '../../src/image/float-image.js';
 import { renderSplats } from '../../src/native/splat.js';
 import { renderView } from '../../src/render/render-view.js';
 import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
@@ -62,8 +63,15 @@ test('Gaussians lie on the surface, flat along the normal, material-coloured, sp
       );
       assert.ok(sigmoid(m.opacity[i]) > 0.9);
     }
+    // Colours are display values (scene/gaussians.ts): the material's linear colour through the display curve.
     const want = o.name === 'red' ? [0.8, 0.1, 0.1] : [0.1, 0.2, 0.9];
-    for (let c = 0; c < 3; c++) assert.ok(Math.abs(dcToRgb(m.sh[c]) - want[c]) < 1e-6);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(dcToRgb(m.sh[c]) - toDisplayValue(want[c], 0)) < 1e-6);
+  }
+  // The exposure the colours are displayed at: a stop brighter is the same colour through the curve at 2x.
+  const brighter = convertObjects(scene, { budget: 1000, seed: 3, exposure: 1 });
+  for (const o of brighter) {
+    const want = o.name === 'red' ? [0.8, 0.1, 0.1] : [0.1, 0.2, 0.9];
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(dcToRgb(o.model.sh[c]) - toDisplayValue(2 * want[c], 0)) < 1e-6);
   }
   // Placement applies each object's transform: the blue quad's Gaussians land in x = 5, z in [-2, 0], y in [0, 2].
   const world = placeObjects(objs);
@@ -98,7 +106,11 @@ test('a converted Cornell box matches the ray-traced albedo render of the same v
   const view = { ...defaultView(scene, 96) };
   const model = convertScene(scene, { budget: 60_000, seed: 1 });
   const splat = (await renderSplats(model, splatCamera(view), { backend: 'cpu' })).image;
-  const ref = await renderView(scene, view, { mode: 'albedo', backend: 'cpu', background: [0, 0, 0, 1] });
+  // Splats are display values; the albedo render is linear: shown through the same curve (exposure 0).
+  const ref = mapColour(
+    await renderView(scene, view, { mode: 'albedo', backend: 'cpu', background: [0, 0, 0, 1] }),
+    (c) => toDisplayValue(c, 0),
+  );
   // Colour fidelity away from open edges (where a footprint spills a pixel or two past the mesh border, e.g. the
   // box's open front), and a bound on how much of the picture differs at all. Where two walls meet, splats sort
   // by centre depth, so one wall can win a pixel column at the corner: that caps the interior PSNR near 24 dB.

@@ -1,5 +1,9 @@
-/** `ote render-splat`: render a splat file (.ply, .splat, .spz) to a PNG with the tile rasterizer. */
-import { toRgba8 } from '../../image/float-image.js';
+/**
+ * `ote render-splat`: render a splat file (.ply, .splat, .spz) to a PNG with the tile rasterizer. Splat colours
+ * are display values (scene/gaussians.ts), blended and written as they are, with no transfer function: the pixels
+ * any 3DGS viewer shows.
+ */
+import { displayToRgba8 } from '../../image/float-image.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { encodePng } from '../../io/png.js';
 import { loadSplats } from '../../io/splat-formats.js';
@@ -110,7 +114,7 @@ export const renderSplatCommand: Command = {
     const t2 = performance.now();
     // With --background the picture is composited and opaque; without it, alpha is coverage (a transparent PNG).
     if (values.background) for (let i = 3; i < frame.image.data.length; i += 4) frame.image.data[i] = 1;
-    await writeFileAtomic(values.out, encodePng({ width, height, bitDepth: 8, data: toRgba8(frame.image) }));
+    await writeFileAtomic(values.out, encodePng({ width, height, bitDepth: 8, data: displayToRgba8(frame.image) }));
     const report = {
       file,
       out: values.out,

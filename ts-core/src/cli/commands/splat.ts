@@ -6,6 +6,7 @@ import { importGltf } from '../../io/gltf-read.js';
 import { saveSplats, splatFormatOf } from '../../io/splat-formats.js';
 import { decodeSceneTextures } from '../../io/textures.js';
 import { fmtBytes } from '../../io/gltf-container.js';
+import { toDisplayPremultiplied } from '../../image/float-image.js';
 import { renderSplats } from '../../native/splat.js';
 import { renderView, sceneBvh } from '../../render/render-view.js';
 import { sceneBounds, isEmpty } from '../../scene/bounds.js';
@@ -95,15 +96,20 @@ export const splatCommand: Command = {
         for (const view of views) {
           out.push({
             view,
-            target: await renderView(scene, view, {
-              mode: 'shaded',
-              spp: 4,
-              bvh,
-              backend,
-              signal: ctx.signal,
-              background: [...bg, 1],
-              seed,
-            }),
+            // Splat colours are display values (scene/gaussians.ts): the shaded render through the display curve
+            // at exposure 0, the one the conversion's colours went through.
+            target: toDisplayPremultiplied(
+              await renderView(scene, view, {
+                mode: 'shaded',
+                spp: 4,
+                bvh,
+                backend,
+                signal: ctx.signal,
+                background: [...bg, 1],
+                seed,
+              }),
+              0,
+            ),
           });
           progress.update(stage, out.length / views.length);
         }

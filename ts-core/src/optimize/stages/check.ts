@@ -14,7 +14,7 @@ import { errorByObject, flagBlackObjects, objectCells } from '../black-objects.j
 import { nativeDevice } from '../devices.js';
 import { ownCheckExit } from '../exit-policy.js';
 import { defineStage } from '../stage.js';
-import { atCheckScale } from './preview.js';
+import { atCheckScale } from './reference.js';
 
 export const checkStage = defineStage({
   name: 'check',

@@ -11,6 +11,7 @@ import { measureStage } from './measure.js';
 import { outputStage } from './output.js';
 import { planStage } from './plan.js';
 import { previewStage } from './preview.js';
+import { referenceStage } from './reference.js';
 import { reportStage } from './report.js';
 import { splatStage } from './splat.js';
 import { verifyStage } from './verify.js';
@@ -24,6 +25,7 @@ export const OPTIMIZE_STAGES: readonly AnyStage[] = [
   analyzeStage,
   planStage,
   bakeStage,
+  referenceStage,
   splatStage,
   outputStage,
   previewStage,
@@ -32,6 +34,6 @@ export const OPTIMIZE_STAGES: readonly AnyStage[] = [
   reportStage,
 ];
 
-export { REFERENCE_SPP } from './preview.js';
+export { REFERENCE_SPP } from './reference.js';
 export { TOOL_VERSION } from './report.js';
 export { SPLAT_WORK_BOUND, splatIterations } from './splat.js';

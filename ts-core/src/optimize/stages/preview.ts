@@ -1,21 +1,19 @@
 /**
- * Preview: the path-traced reference at the first planned view that shows something, and the output as it ships
- * at the same view (the optimized glTF decoded from its bytes, the splats composited over it by depth). Both are
- * written exposed, tone mapped and sRGB-encoded: the pixels the report shows and the own check compares.
+ * Preview: the output as it ships at the reference's view (the optimized glTF decoded from its bytes, the splats
+ * composited over it by depth), and the reference beside it. Both are written exposed, tone mapped and
+ * sRGB-encoded: the pixels the report shows and the own check compares.
  */
-import { autoExposure, display, halve, isUninformative } from '../../image/display.js';
-import type { FloatImage } from '../../image/float-image.js';
+import { display } from '../../image/display.js';
+import { fromDisplayValue, mapColour, toDisplayValue, type FloatImage } from '../../image/float-image.js';
 import { gltfIO } from '../../io/gltf-io.js';
 import { documentToScene } from '../../io/gltf-read.js';
-import { meanImage } from '../../image/noise.js';
 import { encodePng } from '../../io/png.js';
-import { computeMetrics } from '../../metrics/compute.js';
 import { renderSplats } from '../../native/splat.js';
 import { splatCamera } from '../../native/splat-camera.js';
 import { type Environment, withEnvironmentSun } from '../../plan/environment.js';
 import { compositeByDepth } from '../../render/composite.js';
 import { decodeLightmappedGltf, renderLightmappedGltf } from '../../render/lightmapped-gltf.js';
-import { renderPathtraced, renderPathtracedBatch } from '../../render/pathtrace.js';
+import { renderPathtraced } from '../../render/pathtrace.js';
 import { renderView } from '../../render/render-view.js';
 import type { GaussianModel } from '../../scene/gaussians.js';
 import type { View } from '../../scene/view.js';
@@ -24,28 +22,6 @@ import type { OptimizeOptions } from '../options.js';
 import { defineStage } from '../stage.js';
 
 /**
- * Samples per pixel of the path-traced reference to start with, whatever the profile: it judges the bake, so its
- * own noise must not dominate the metrics. Compared after a 4×4 box filter that is 2,048 paths per compared pixel;
- * two such references of the Cornell box agree at SSIM 0.977. It is rendered as two independent halves (seeds 7
- * and 8) whose mean is the reference and whose difference estimates its noise (image/noise.ts), which the own check
- * takes out of PSNR and SSIM.
- */
-export const REFERENCE_SPP = 128;
-/**
- * FLIP takes no such correction, so where the halves still differ by more than REFERENCE_NOISE_SHARE of the
- * profile's FLIP bound (a daylit interior: light found through openings), another pair of halves at the next seeds
- * doubles the samples, up to REFERENCE_MAX_SPP. The rule reads only the images, so every machine takes the same
- * samples. Measured on Sponza (daylight through the atrium; 2026-12-03): the halves' FLIP 0.084 at 128 spp, 0.050
- * at 512, while the own check's FLIP stayed at 0.13 (the bake's own error); 512 took the preview from 82 s to 374 s,
- * past the 10-minute budget of a scene, so the cap is 256.
- */
-export const REFERENCE_MAX_SPP = 256;
-export const REFERENCE_NOISE_SHARE = 0.5;
-const REFERENCE_SEEDS = [7, 8] as const;
-
-/** An image as the own check compares it: 4×4 box-filtered, exposed, tone mapped, sRGB-encoded. */
-export const atCheckScale = (img: FloatImage, exposure: number) => display(halve(halve(img)), { exposure });
-/**
  * Camera samples per pixel of the shipped glTF's render (anti-aliasing only: the lightmap holds the light). Thin
  * geometry (ivy leaves, rigging) needs them: at 16 the edges alone cost the ivy 0.5 dB against the 128-spp reference.
  */
@@ -53,72 +29,33 @@ const AFTER_SPP = 64;
 
 export const previewStage = defineStage({
   name: 'preview',
-  needs: ['lit', 'views', 'environment', 'shipped', 'bake', 'splats'],
+  needs: ['reference', 'environment', 'shipped', 'bake', 'splats'],
   produces: ['preview'],
   device: nativeDevice,
-  async run({ lit, views, environment, shipped, bake, splats }, ctx) {
+  async run({ reference: r, environment, shipped, bake, splats }, ctx) {
     const o = ctx.options;
-    // A view whose reference shows nothing (black, or flat) is no evidence: the next planned view is tried.
-    const skipped: string[] = [];
-    let chosen:
-      | { view: View; reference: FloatImage; halves: [FloatImage, FloatImage]; exposure: number; informative: boolean }
-      | undefined;
-    const pathtrace = o.pathtrace ?? renderPathtracedBatch;
-    for (const [i, view] of views.views.entries()) {
-      const [a, b] = await pathtrace(
-        lit,
-        REFERENCE_SEEDS.map((seed) => ({ view, spp: REFERENCE_SPP / 2, seed })),
-        { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
-      );
-      const halves: [FloatImage, FloatImage] = [a, b];
-      const reference = meanImage(...halves);
-      const exposure = autoExposure(reference);
-      const informative = !isUninformative(display(halve(reference), { exposure }));
-      chosen = { view, reference, halves, exposure, informative };
-      if (chosen.informative) break;
-      skipped.push(
-        `view ${i + 1} of ${views.views.length} (${views.kind}): the path-traced reference shows nothing (black or one flat colour)`,
-      );
-      ctx.progress((i + 1) / (views.views.length + 1));
-    }
-    let { view, reference, halves, exposure, informative } = chosen!;
-    let spp = REFERENCE_SPP;
-    for (let round = 1; informative && spp < REFERENCE_MAX_SPP; round++) {
-      const floor = await computeMetrics(atCheckScale(halves[0], exposure), atCheckScale(halves[1], exposure), {
-        metrics: ['flip'],
-        signal: ctx.signal,
-      });
-      if (!(floor.flip! > REFERENCE_NOISE_SHARE * o.profile.quality.flip)) break;
-      ctx.progress(0.5, `reference noise FLIP ${floor.flip!.toFixed(3)} at ${spp} spp: rendering ${2 * spp}`);
-      const more = await pathtrace(
-        lit,
-        REFERENCE_SEEDS.map((seed) => ({ view, spp: spp / 2, seed: seed + 2 * round })),
-        { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
-      );
-      halves = [meanImage(halves[0], more[0]), meanImage(halves[1], more[1])];
-      reference = meanImage(...halves);
-      exposure = autoExposure(reference);
-      spp *= 2;
-    }
-    const png = (img: FloatImage) => encodePng(display(img, { exposure }));
-    const images = [{ name: 'before.png', data: png(reference) }];
-    const after = bake || splats ? await renderShipped(shipped.glb, splats?.model, view, environment, o) : undefined;
+    const png = (img: FloatImage) => encodePng(display(img, { exposure: r.exposure }));
+    const images = [{ name: 'before.png', data: png(r.reference) }];
+    const after =
+      bake || splats ? await renderShipped(shipped.glb, splats?.model, r.view, r.exposure, environment, o) : undefined;
     if (after) images.push({ name: 'after.png', data: png(after) });
     for (const f of images) ctx.write(f);
-    return {
-      preview: { view, reference, referenceHalves: halves, spp, after, exposure, informative, skipped, images },
-    };
+    return { preview: { ...r, after, images } };
   },
 });
 
 /**
  * The optimized output as a viewer sees it: the shipped glTF decoded from its bytes (lightmapped primitives lit by
- * their encoded pages, the rest path traced as the reference is), then the splats blended over it by depth.
+ * their encoded pages, the rest path traced as the reference is), then the splats blended over its displayed pixels
+ * by depth. Splat colours are display-referred (scene/gaussians.ts), so the blend happens on display values at the
+ * run's exposure, as in a viewer, and the result goes back to linear radiance for the previews and the check, whose
+ * display transform then gives those very pixels.
  */
 async function renderShipped(
   glb: Uint8Array,
   splats: GaussianModel | undefined,
   view: View,
+  exposure: number,
   env: Environment | undefined,
   o: OptimizeOptions,
 ): Promise<FloatImage> {
@@ -149,5 +86,7 @@ async function renderShipped(
     backend: o.backend,
     signal: o.signal,
   });
-  return compositeByDepth({ image: mesh, depth }, { image: frame.image, depth: frame.depth });
+  const shown = mapColour(mesh, (c) => toDisplayValue(c, exposure));
+  const blended = compositeByDepth({ image: shown, depth }, { image: frame.image, depth: frame.depth });
+  return mapColour(blended, (v) => fromDisplayValue(v, exposure));
 }

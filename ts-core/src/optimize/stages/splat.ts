@@ -1,6 +1,8 @@
 /**
  * Splat: objects (or the cut-out primitives of hybrid objects) routed to 3DGS, converted directly from their
  * surfaces and then trained against path-traced views of them; the better of the two on held-out views ships.
+ * Colours are display-referred (scene/gaussians.ts) at the reference's exposure, the one every displayed image of
+ * the run uses, so a viewer that shows the splats over the tone-mapped meshes shows what the check judged.
  */
 import { encodeSplats } from '../../io/splat-formats.js';
 import { decodeSceneTextures } from '../../io/textures.js';
@@ -37,10 +39,10 @@ const STEP_START = { targets: 0, convert: 0.2, train: 0.25, evaluate: 0.95 };
 
 export const splatStage = defineStage({
   name: 'splat',
-  needs: ['scene', 'plan', 'decisions', 'environment'],
+  needs: ['scene', 'plan', 'decisions', 'environment', 'reference'],
   produces: ['splats'],
   device: nativeDevice,
-  async run({ scene, plan, decisions, environment }, ctx) {
+  async run({ scene, plan, decisions, environment, reference }, ctx) {
     const o = ctx.options;
     const splatNodes = plan.decisions.filter((d) => d.splatPrimitives.length);
     if (!splatNodes.length) return { splats: undefined };
@@ -48,7 +50,8 @@ export const splatStage = defineStage({
     const splatLit = withEnvironmentSun(splatScene, environment);
     const { textures } = await decodeSceneTextures(splatScene);
     const nodes = splatNodes.map((d) => d.node),
-      iterations = splatIterations(o.profile, o.splatIterations);
+      iterations = splatIterations(o.profile, o.splatIterations),
+      exposure = reference.exposure;
     let choice: SplatChoice;
     let model: GaussianModel;
     if (iterations === 0) {
@@ -58,6 +61,7 @@ export const splatStage = defineStage({
         textures,
         seed: 1,
         nodes,
+        exposure,
         onProgress: (f) => ctx.progress(f),
       });
     } else {
@@ -69,6 +73,7 @@ export const splatStage = defineStage({
         nodes,
         textures,
         iterations,
+        exposure,
         seed: 1,
         backend: o.backend,
         signal: ctx.signal,

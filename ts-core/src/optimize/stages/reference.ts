@@ -1,0 +1,90 @@
+/**
+ * Reference: the path-traced reference at the first planned view that shows something, and the exposure every
+ * displayed image of the run uses. It runs after the bake (a bake refused over budget costs no reference) and
+ * before the splats, because splat colours are display-referred (scene/gaussians.ts): they are trained at this
+ * exposure, so that the splats, the previews, the own check, the verifier and a viewer all show one picture.
+ */
+import { autoExposure, display, halve, isUninformative } from '../../image/display.js';
+import type { FloatImage } from '../../image/float-image.js';
+import { meanImage } from '../../image/noise.js';
+import { computeMetrics } from '../../metrics/compute.js';
+import { renderPathtracedBatch } from '../../render/pathtrace.js';
+import type { View } from '../../scene/view.js';
+import { nativeDevice } from '../devices.js';
+import { defineStage } from '../stage.js';
+
+/**
+ * Samples per pixel of the path-traced reference to start with, whatever the profile: it judges the bake, so its
+ * own noise must not dominate the metrics. Compared after a 4×4 box filter that is 2,048 paths per compared pixel;
+ * two such references of the Cornell box agree at SSIM 0.977. It is rendered as two independent halves (seeds 7
+ * and 8) whose mean is the reference and whose difference estimates its noise (image/noise.ts), which the own check
+ * takes out of PSNR and SSIM.
+ */
+export const REFERENCE_SPP = 128;
+/**
+ * FLIP takes no such correction, so where the halves still differ by more than REFERENCE_NOISE_SHARE of the
+ * profile's FLIP bound (a daylit interior: light found through openings), another pair of halves at the next seeds
+ * doubles the samples, up to REFERENCE_MAX_SPP. The rule reads only the images, so every machine takes the same
+ * samples. Measured on Sponza (daylight through the atrium; 2026-12-03): the halves' FLIP 0.084 at 128 spp, 0.050
+ * at 512, while the own check's FLIP stayed at 0.13 (the bake's own error); 512 took the preview from 82 s to 374 s,
+ * past the 10-minute budget of a scene, so the cap is 256.
+ */
+export const REFERENCE_MAX_SPP = 256;
+export const REFERENCE_NOISE_SHARE = 0.5;
+const REFERENCE_SEEDS = [7, 8] as const;
+
+/** An image as the own check compares it: 4×4 box-filtered, exposed, tone mapped, sRGB-encoded. */
+export const atCheckScale = (img: FloatImage, exposure: number) => display(halve(halve(img)), { exposure });
+
+export const referenceStage = defineStage({
+  name: 'reference',
+  needs: ['lit', 'views', 'environment'],
+  produces: ['reference'],
+  device: nativeDevice,
+  async run({ lit, views, environment }, ctx) {
+    const o = ctx.options;
+    // A view whose reference shows nothing (black, or flat) is no evidence: the next planned view is tried.
+    const skipped: string[] = [];
+    let chosen:
+      | { view: View; reference: FloatImage; halves: [FloatImage, FloatImage]; exposure: number; informative: boolean }
+      | undefined;
+    const pathtrace = o.pathtrace ?? renderPathtracedBatch;
+    for (const [i, view] of views.views.entries()) {
+      const [a, b] = await pathtrace(
+        lit,
+        REFERENCE_SEEDS.map((seed) => ({ view, spp: REFERENCE_SPP / 2, seed })),
+        { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
+      );
+      const halves: [FloatImage, FloatImage] = [a, b];
+      const reference = meanImage(...halves);
+      const exposure = autoExposure(reference);
+      const informative = !isUninformative(display(halve(reference), { exposure }));
+      chosen = { view, reference, halves, exposure, informative };
+      if (chosen.informative) break;
+      skipped.push(
+        `view ${i + 1} of ${views.views.length} (${views.kind}): the path-traced reference shows nothing (black or one flat colour)`,
+      );
+      ctx.progress((i + 1) / (views.views.length + 1));
+    }
+    let { view, reference, halves, exposure, informative } = chosen!;
+    let spp = REFERENCE_SPP;
+    for (let round = 1; informative && spp < REFERENCE_MAX_SPP; round++) {
+      const floor = await computeMetrics(atCheckScale(halves[0], exposure), atCheckScale(halves[1], exposure), {
+        metrics: ['flip'],
+        signal: ctx.signal,
+      });
+      if (!(floor.flip! > REFERENCE_NOISE_SHARE * o.profile.quality.flip)) break;
+      ctx.progress(0.5, `reference noise FLIP ${floor.flip!.toFixed(3)} at ${spp} spp: rendering ${2 * spp}`);
+      const more = await pathtrace(
+        lit,
+        REFERENCE_SEEDS.map((seed) => ({ view, spp: spp / 2, seed: seed + 2 * round })),
+        { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
+      );
+      halves = [meanImage(halves[0], more[0]), meanImage(halves[1], more[1])];
+      reference = meanImage(...halves);
+      exposure = autoExposure(reference);
+      spp *= 2;
+    }
+    return { reference: { view, reference, referenceHalves: halves, spp, exposure, informative, skipped } };
+  },
+});
