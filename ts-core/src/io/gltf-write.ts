@@ -2,6 +2,8 @@
  * The neutral scene to glTF 2.0 through glTF-Transform, for .glb or .gltf (+ .bin and images beside it).
  * Writes are atomic: every file is staged and renamed into place together.
  */
+import { Logger } from '@gltf-transform/core';
+import { prune } from '@gltf-transform/functions';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Scene } from '../scene/types.js';
 import { writeFilesAtomic } from './atomic-write.js';
@@ -11,8 +13,23 @@ import { gltfIO } from './gltf-io.js';
 export { sceneToDocument };
 
 /** Encode the scene as GLB bytes (no file written). */
-export async function sceneToGlb(scene: Scene): Promise<Uint8Array> {
-  return (await gltfIO()).writeBinary(sceneToDocument(scene));
+export interface GlbOptions {
+  /**
+   * Drop what no scene references: meshes, materials, textures, accessors (glTF-Transform's prune). Nodes, vertex
+   * attributes, single-colour textures and extras are kept: an empty node may be an engine's locator, and UV1
+   * belongs to the lightmap. Default false.
+   */
+  prune?: boolean;
+}
+
+export async function sceneToGlb(scene: Scene, opts: GlbOptions = {}): Promise<Uint8Array> {
+  const doc = sceneToDocument(scene);
+  if (opts.prune) {
+    // Quiet: prune reports what it removed on the console, which is the CLI's stdout (JSON with --json).
+    doc.setLogger(new Logger(Logger.Verbosity.WARN));
+    await doc.transform(prune({ keepLeaves: true, keepAttributes: true, keepSolidTextures: true, keepExtras: true }));
+  }
+  return (await gltfIO()).writeBinary(doc);
 }
 
 /** Write `.glb`, or `.gltf` with its `.bin` and images beside it, atomically. */

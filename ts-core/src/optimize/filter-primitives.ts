@@ -34,3 +34,27 @@ export function withoutSplatPrimitives(
     return scene.meshes[scene.nodes[n].mesh!].primitives.map((_, i) => i).filter((i) => !d.splatPrimitives.includes(i));
   });
 }
+
+/**
+ * The nodes of `filtered` that filterPrimitives emptied (they drew a mesh in `scene` and draw nothing now) and that
+ * carry nothing else: no camera, no light, no child that stays. A node the author left empty stays (an engine may
+ * use it as a locator); one that only held what became splats would be an empty node in the shipped glTF.
+ */
+export function emptiedNodes(scene: Scene, filtered: Scene): Set<number> {
+  const emptied = (i: number) =>
+    scene.nodes[i].mesh !== undefined &&
+    filtered.nodes[i].mesh === undefined &&
+    filtered.nodes[i].camera === undefined &&
+    filtered.nodes[i].light === undefined;
+  const drop = new Set<number>();
+  // Children first, until nothing changes: a parent goes once every child it has is gone.
+  for (let changed = true; changed; ) {
+    changed = false;
+    filtered.nodes.forEach((n, i) => {
+      if (drop.has(i) || !emptied(i) || !n.children.every((c) => drop.has(c))) return;
+      drop.add(i);
+      changed = true;
+    });
+  }
+  return drop;
+}

@@ -83,6 +83,11 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   assert.match(ply.subarray(0, 200).toString('latin1'), /^ply\nformat binary_little_endian 1\.0\n/);
   const info = JSON.parse(ote('info', join('out-foliage', 'scene.glb'), '--json').stdout);
   assert.is(info.instancedTriangles, 32, 'only the ground mesh is left');
+  // Lean: what only the plants used is gone (it was 201 meshes, 25,632 stored triangles and 200 empty nodes).
+  assert.is(info.meshes, 1);
+  assert.is(info.triangles, 32, 'no stored triangles that nothing draws');
+  assert.is(info.nodes, 3, 'the root, the ground and the camera');
+  assert.is(info.materials, 1);
   const report = JSON.parse(readFileSync(join(dir, 'out-foliage', 'report.json'), 'utf8'));
   // Training against path-traced views beats the unlit conversion on held-out views, so the trained model ships.
   assert.is(report.splats.kept, 'trained');
