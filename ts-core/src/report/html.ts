@@ -36,6 +36,13 @@ ${windows}
 <figure>${economyChartSvg(e)}</figure>`;
 }
 
+/**
+ * The line that points at the 3D viewer (`ote view`: the optimized scene in three.js at the report's cameras). It
+ * names no path: a result reused from the cache is the same report written into another folder.
+ */
+const VIEWER_LINE =
+  '<p>Look around the result in 3D, in three.js lit by its lightmaps and starting at the view above: <code>ote view &lt;the folder of this report&gt;</code></p>';
+
 export function renderReportHtml(r: OptimizeReport, images: Record<string, Uint8Array>): string {
   const img = (file: string, label: string) =>
     images[file]
@@ -86,6 +93,7 @@ figcaption{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}
 <p class="verdict ${verdictClass}">${v ? `Verification ${esc(v.verdict)}${v.reason ? `: ${esc(v.reason)}` : ''}` : 'Not verified'}</p>
 <p>Pipeline: <b>${esc(r.plan.pipeline)}</b> · exit code ${r.exit.code} (${esc(r.exit.reason)})</p>
 <h2>Before and after</h2><div class="grid">${r.images.map((i) => img(i.file, i.label)).join('')}</div>
+${VIEWER_LINE}
 ${
   v
     ? `<h2>Metrics (${v.samples} sampled views, ${v.nodes.length} verifier nodes)</h2>

@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './cost.js';
+export * from './cameras.js';
 export * from './html.js';

@@ -34,6 +34,20 @@ export interface SplatChoice {
   seconds: number;
 }
 
+/**
+ * A view as a camera a viewer can take (report.json `views.cameras`): world-space eye, a target on the line of
+ * sight for orbiting (as deep as the scene's centre along it), the camera's up, the vertical field of view in
+ * degrees, width / height, and the near plane. The report's images were rendered through exactly this camera.
+ */
+export interface ReportCamera {
+  eye: [number, number, number];
+  target: [number, number, number];
+  up: [number, number, number];
+  yfovDeg: number;
+  aspect: number;
+  znear: number;
+}
+
 /** One task of a farm job as report.json records it. */
 export interface FarmTaskRecord {
   kind: string;
@@ -115,6 +129,11 @@ export interface OptimizeReport {
     width: number;
     height: number;
     spp: number;
+    /**
+     * Every planned view as a camera (added for `ote view`; absent in older reports), in planned order: the images
+     * show cameras[used − 1].
+     */
+    cameras?: ReportCamera[];
   };
   /** The own check's independent cue: objects the path tracer shows black where their unlit material is not. */
   blackObjects?: { name: string; pixels: number; share: number }[];

@@ -42,6 +42,7 @@ const LAYERS: Record<string, number> = {
   report: 10,
   optimize: 11, // drivers: one optimize run,
   farm: 12, //              many of them on a queue of workers,
+  viewer: 12, //            the result served to a browser (`ote view`),
   cli: 13, //               and the command line
 };
 

@@ -1,7 +1,7 @@
 /**
  * The core's engine-facing logic runs inside Puerts' V8, which has no Node builtins and cannot load the N-API addon.
  * - Engine-facing modules (scene, adapters, analyze, plan, report, image, util, errors) must not reach a Node
- *   builtin or the edge folders (io, native, cli, optimize, trust, farm), even through other modules.
+ *   builtin or the edge folders (io, native, cli, optimize, trust, farm, viewer), even through other modules.
  * - Kernel orchestration (render, bake, splat, metrics) may call native/, but imports no Node builtin itself.
  * This test fails the moment either rule breaks.
  */
@@ -23,7 +23,7 @@ const ENGINE_FACING = [
   /^util\//,
   /^errors\.ts$/,
 ];
-const EDGE = [/^io\//, /^native\//, /^cli\//, /^optimize\//, /^trust\//, /^farm\//];
+const EDGE = [/^io\//, /^native\//, /^cli\//, /^optimize\//, /^trust\//, /^farm\//, /^viewer\//];
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 function files(dir: string): string[] {

@@ -16,6 +16,7 @@ import { startCommand } from './start.js';
 import { trustCommand } from './trust.js';
 import { verifyCertCommand } from './verify-cert.js';
 import { verifyCommand } from './verify.js';
+import { viewCommand } from './view.js';
 
 export const COMMANDS: Command[] = [
   startCommand,
@@ -34,4 +35,5 @@ export const COMMANDS: Command[] = [
   economyCommand,
   splatCommand,
   renderSplatCommand,
+  viewCommand,
 ];

@@ -2,10 +2,12 @@
  * Report: report.json (everything the run decided and measured, with the exit) and report.html (the same, with
  * the before/after images and the FLIP heatmap), priced by where each stage ran.
  */
+import { reportCameras } from '../../report/cameras.js';
 import { estimateCost } from '../../report/cost.js';
 import { renderReportHtml } from '../../report/html.js';
 import type { OptimizeReport } from '../../report/types.js';
 import type { Environment } from '../../plan/environment.js';
+import { sceneBounds } from '../../scene/bounds.js';
 import { SCRIPT_DEVICE } from '../devices.js';
 import { defineStage } from '../stage.js';
 
@@ -105,6 +107,7 @@ export const reportStage = defineStage({
         width: p.preview.view.width,
         height: p.preview.view.height,
         spp: p.preview.spp,
+        cameras: reportCameras(p.views.views, sceneBounds(p.scene)),
       },
       blackObjects: p.check.blackObjects,
       worstObjects: p.check.worstObjects,

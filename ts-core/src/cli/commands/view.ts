@@ -1,0 +1,55 @@
+/**
+ * `ote view <outdir|file> [--port N] [--input FILE]`: the result of `ote optimize` in a browser, as three.js shows
+ * it with the MOZ_lightmap plugin (viewer/moz-lightmap.js) and our tone curve (viewer/tone-mapping.js), starting at
+ * the report's camera; or one scene or splat file alone. Serves on 127.0.0.1 only, prints the URL, and runs until
+ * Ctrl-C. Nothing is fetched from the network: the page's modules come from node_modules (viewer/server.ts).
+ */
+import { EXIT } from '../../exit-codes.js';
+import { startViewerServer } from '../../viewer/server.js';
+import { resolveViewTarget } from '../../viewer/target.js';
+import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
+import { type Command, waitForAbort } from '../command.js';
+
+export const viewCommand: Command = {
+  name: 'view',
+  summary: 'look at an optimized scene (or a .glb/.gltf/.ply/.spz/.splat file) in three.js in the browser',
+  usage: 'ote view <outdir|scene.glb|splats.spz> [--port N] [--input scene.glb] [--verbose] [--json]',
+  async run(argv, ctx) {
+    const { values, positionals } = parse(argv, {
+      port: { type: 'string' },
+      input: { type: 'string' },
+      verbose: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const arg = requirePositional(positionals, 0, 'output folder or file to view');
+    if (positionals.length > 1) throw new UsageError(`one folder or file at a time, got ${positionals.length}`);
+    const port = numberFlag(values.port, 'port', 0, { int: true, min: 0, max: 65535 });
+    const target = resolveViewTarget(arg, { input: values.input });
+    let server: Awaited<ReturnType<typeof startViewerServer>>;
+    try {
+      server = await startViewerServer({
+        target,
+        title: arg,
+        port,
+        log: values.verbose ? (l) => ctx.stderr(`[view] ${l}\n`) : undefined,
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: the port is in use (--port 0 takes a free one)`);
+      if (code === 'EACCES') throw new UsageError(`--port ${port}: not allowed to listen there (try above 1024)`);
+      throw e;
+    }
+    if (values.json)
+      ctx.stdout(
+        `${JSON.stringify({ event: 'listening', url: server.url, kind: target.kind, warnings: target.warnings })}\n`,
+      );
+    else {
+      for (const w of target.warnings) ctx.stderr(`ote view: ${w}\n`);
+      if (target.inputMissing) ctx.stderr(`ote view: no before view: ${target.inputMissing}\n`);
+      ctx.stdout(`viewing ${arg} at ${server.url}\n(open it in a browser; Ctrl-C stops the server)\n`);
+    }
+    await waitForAbort(ctx.signal);
+    await server.close();
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,312 @@
+/**
+ * The `ote view` page: the optimized scene as three.js shows it with the MOZ_lightmap plugin and our tone curve,
+ * starting at the camera the report's images were rendered from, with orbit controls, the report's views as
+ * bookmarks, the input scene for comparison (lit by its own lights with three.js shading), route colouring, and
+ * the report's images (the FLIP heatmap above all) laid over the view they were made at.
+ *
+ * Everything it loads comes from the server (GET /viewer.json says what); nothing from the network. Tests drive it
+ * through `window.__oteViewer`: `ready` turns true after the first frame of the first view, and `errors` collects
+ * every error the page saw. URL parameters: `ui=0` hides the panel (screenshots), `view=N` starts at bookmark N
+ * (0-based), `exposure=EV` overrides the report's exposure.
+ */
+import { AmbientLight, Group, PerspectiveCamera, Scene, WebGLRenderer } from 'three';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { MozLightmapPlugin } from './moz-lightmap.js';
+import { applyReportCamera, boundsOf, farPlaneFor, framingCamera } from './report-camera.js';
+import { colourByRoute, ROUTE_COLOURS } from './routes.js';
+import { addSplats } from './splats.js';
+import { useOteToneMapping } from './tone-mapping.js';
+
+const params = new URLSearchParams(location.search);
+/** @param {string} id */
+const $ = (id) => /** @type {any} */ (document.getElementById(id));
+
+/** What tests (and curious users, from the console) can see and do. */
+const viewer = {
+  ready: false,
+  /** @type {string[]} */
+  errors: [],
+  /** @type {any} */
+  manifest: null,
+  /** @type {{ lightmappedMaterials: number, meshes: number, lights: { name: string, type: string, baked: boolean }[], splats: number, beforeLights?: number }} */
+  info: { lightmappedMaterials: 0, meshes: 0, lights: [], splats: 0 },
+  mode: 'after',
+  /** @type {any} the camera of the last bookmark taken (report.json's shape: eye, target, up, yfovDeg…) */
+  camera: null,
+  /** @type {(i: number) => void} */
+  setView: () => {},
+  /** @type {(m: 'before' | 'after') => Promise<void>} */
+  setMode: async () => {},
+  /** @type {(name: string) => void} */
+  setImage: () => {},
+  /** @type {(stops: number) => void} */
+  setExposure: () => {},
+  /** Renders now and resolves after the frame is on screen. */
+  renderNow: () => Promise.resolve(),
+};
+// @ts-expect-error
+window.__oteViewer = viewer;
+
+let statusLines = /** @type {string[]} */ ([]);
+/** @param {string[]} lines */
+function showStatus(lines) {
+  statusLines = lines;
+  const el = $('status');
+  el.textContent = [...viewer.errors, ...lines].join('\n');
+  el.className = viewer.errors.length ? 'error' : '';
+}
+/** @param {string} message */
+function fail(message) {
+  viewer.errors.push(message);
+  console.error(message);
+  showStatus(statusLines);
+}
+window.addEventListener('error', (e) => fail(`error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => fail(`error: ${e.reason?.message ?? e.reason}`));
+
+/** @param {string} url */
+async function fetchJson(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/**
+ * Loads one of our glTF files with the MOZ_lightmap plugin; errors name the file.
+ * @param {{ url: string, name: string }} file
+ */
+function loadGltf(file) {
+  return new GLTFLoader()
+    .register((parser) => new MozLightmapPlugin(parser))
+    .loadAsync(file.url)
+    .catch((e) => {
+      throw new Error(`${file.name}: ${e?.message ?? e}`);
+    });
+}
+
+/**
+ * Lights and lightmapped materials of a loaded scene (what the status line and the tests report).
+ * @param {import('three').Object3D} root
+ */
+function inventory(root) {
+  const materials = new Set();
+  let meshes = 0;
+  /** @type {{ name: string, type: string, baked: boolean }[]} */
+  const lights = [];
+  root.traverse((/** @type {any} */ o) => {
+    if (o.isMesh) {
+      meshes++;
+      for (const m of Array.isArray(o.material) ? o.material : [o.material]) if (m.lightMap) materials.add(m);
+    }
+    if (o.isLight) lights.push({ name: o.name, type: o.type, baked: o.userData?.ote?.baked === true });
+  });
+  return { lightmappedMaterials: materials.size, meshes, lights };
+}
+
+async function main() {
+  const manifest = await fetchJson('/viewer.json');
+  viewer.manifest = manifest;
+  if (params.get('ui') === '0') document.body.classList.add('no-ui');
+  document.title = `ote view: ${manifest.title}`;
+  $('title').textContent = manifest.title;
+
+  const canvas = $('canvas');
+  const renderer = new WebGLRenderer({ canvas, antialias: true });
+  renderer.setPixelRatio(window.devicePixelRatio);
+  const exposure = params.has('exposure') ? Number(params.get('exposure')) : manifest.exposure;
+  useOteToneMapping(renderer, exposure);
+  $('exposure').value = String(Math.round(exposure * 100) / 100); // shown rounded; rendered exact
+
+  const scene = new Scene();
+  const after = new Group(),
+    before = new Group();
+  after.name = 'after';
+  before.name = 'before';
+  before.visible = false;
+  scene.add(after, before);
+  const camera = new PerspectiveCamera(45, 1, 0.01, 1000);
+  const controls = new OrbitControls(camera, canvas);
+
+  let scheduled = false;
+  const render = () => renderer.render(scene, camera);
+  const requestRender = () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      render();
+    });
+  };
+  viewer.renderNow = () =>
+    new Promise((ok) => {
+      render();
+      requestAnimationFrame(() => requestAnimationFrame(() => ok(undefined)));
+    });
+
+  const resize = () => {
+    const w = canvas.clientWidth,
+      h = canvas.clientHeight;
+    renderer.setSize(w, h, false);
+    camera.aspect = w / Math.max(1, h);
+    camera.updateProjectionMatrix();
+    requestRender();
+  };
+  window.addEventListener('resize', resize);
+  resize();
+
+  // The optimized scene (or the one file given), then its splats.
+  const lines = [];
+  if (manifest.scene) {
+    const gltf = await loadGltf(manifest.scene);
+    after.add(gltf.scene);
+    Object.assign(viewer.info, inventory(gltf.scene));
+    const { lightmappedMaterials, lights } = viewer.info;
+    lines.push(
+      `${manifest.scene.name}: ${lightmappedMaterials} lightmapped material(s); ` +
+        (lights.length
+          ? `lights ${lights.map((l) => `${l.name}${l.baked ? ' (baked: lights only meshes without a lightmap)' : ''}`).join(', ')}`
+          : 'no lights (their light is in the lightmaps)'),
+    );
+    const unbaked = lightmappedMaterials ? lights.filter((l) => !l.baked) : [];
+    if (unbaked.length)
+      lines.push(
+        `note: ${unbaked.map((l) => l.name).join(', ')} not marked baked; lightmapped materials ignore them anyway`,
+      );
+  }
+  /** @type {Promise<unknown> | undefined} */
+  let splatsSorted;
+  if (manifest.splats) {
+    const s = await addSplats(renderer, scene, after, manifest.splats.url, requestRender);
+    viewer.info.splats = s.count;
+    splatsSorted = s.firstSort;
+    lines.push(`${manifest.splats.name}: ${s.count} Gaussians (Spark)`);
+  }
+  if (manifest.inputMissing) lines.push(`no before view: ${manifest.inputMissing}`);
+  for (const w of manifest.warnings) lines.push(w);
+  showStatus(lines);
+
+  // Views: the report's cameras, else one that frames the scene.
+  const cameras = manifest.cameras.length ? manifest.cameras : [framingCamera(boundsOf(after))];
+  const viewSelect = $('view');
+  cameras.forEach((/** @type {any} */ _c, /** @type {number} */ i) => {
+    const o = document.createElement('option');
+    o.value = String(i);
+    o.textContent = manifest.cameras.length
+      ? `view ${i + 1}${i === manifest.used ? ' (the report images)' : ''}`
+      : 'framing the scene';
+    viewSelect.append(o);
+  });
+  const image = $('image'),
+    overlay = $('overlay');
+  const hideImage = () => {
+    overlay.style.display = 'none';
+    image.value = '';
+  };
+  viewer.setView = (i) => {
+    const c = cameras[i];
+    if (!c) throw new Error(`no view ${i}: the report has ${cameras.length}`);
+    applyReportCamera(camera, c);
+    viewer.camera = c;
+    const far = farPlaneFor(boundsOf(mode === 'before' ? before : after), camera.position);
+    camera.far = far;
+    camera.near = Math.max(c.znear, far * 1e-6);
+    camera.aspect = canvas.clientWidth / Math.max(1, canvas.clientHeight);
+    camera.updateProjectionMatrix();
+    controls.target.set(...c.target);
+    viewSelect.value = String(i);
+    requestRender();
+  };
+  viewSelect.addEventListener('change', () => {
+    hideImage();
+    viewer.setView(Number(viewSelect.value));
+  });
+  controls.addEventListener('start', hideImage);
+  controls.addEventListener('change', requestRender);
+
+  // Before: the input scene with its own lights, loaded when first asked for.
+  let mode = 'after';
+  let beforeLoaded = /** @type {Promise<void> | undefined} */ (undefined);
+  const modeInputs = [...document.querySelectorAll('input[name="mode"]')];
+  if (!manifest.input) for (const el of modeInputs) if (el.value === 'before') el.disabled = true;
+  let routeColours = /** @type {{ restore: () => void } | undefined} */ (undefined);
+  const applyRoutes = () => {
+    routeColours?.restore();
+    routeColours = undefined;
+    $('legend').textContent = '';
+    if (!$('routes').checked) return requestRender();
+    const r = colourByRoute(mode === 'before' ? before : after, manifest.routes);
+    routeColours = r;
+    for (const [route, n] of Object.entries(r.counts)) {
+      const span = document.createElement('span'),
+        swatch = document.createElement('i');
+      swatch.style.background = ROUTE_COLOURS[/** @type {keyof typeof ROUTE_COLOURS} */ (route)] ?? ROUTE_COLOURS.none;
+      span.append(swatch, `${route} ${n}`);
+      $('legend').append(span);
+    }
+    requestRender();
+  };
+  if (!manifest.routes.length) $('routes').disabled = true;
+  $('routes').addEventListener('change', applyRoutes);
+  viewer.setMode = async (m) => {
+    if (m === 'before') {
+      if (!manifest.input) throw new Error(`no before view: ${manifest.inputMissing ?? 'no input scene'}`);
+      beforeLoaded ??= loadGltf(manifest.input).then((gltf) => {
+        before.add(gltf.scene);
+        const lights = inventory(gltf.scene).lights.length;
+        viewer.info.beforeLights = lights;
+        // Emissive surfaces light nothing in three.js: without punctual lights the input would be black.
+        if (!lights) before.add(new AmbientLight(0xffffff, 1));
+        showStatus([
+          ...statusLines.filter((l) => !l.startsWith('before:')),
+          `before: ${manifest.input.name}, ${lights ? `${lights} light(s)` : 'no punctual lights (an ambient light stands in; before.png is the path-traced reference)'}, three.js shading`,
+        ]);
+      });
+      await beforeLoaded;
+    }
+    routeColours?.restore();
+    routeColours = undefined;
+    mode = m;
+    viewer.mode = m;
+    before.visible = m === 'before';
+    after.visible = m === 'after';
+    for (const el of modeInputs) el.checked = el.value === m;
+    applyRoutes();
+  };
+  for (const el of modeInputs)
+    el.addEventListener('change', () => viewer.setMode(el.value).catch((e) => fail(e.message)));
+
+  // The report's images, over the view they were rendered at.
+  for (const o of image.options) if (o.value && !manifest.images[o.value]) o.disabled = true;
+  viewer.setImage = (name) => {
+    if (!name) return hideImage();
+    const url = manifest.images[name];
+    if (!url) throw new Error(`the report has no ${name} image`);
+    if (manifest.used !== undefined) viewer.setView(manifest.used);
+    overlay.src = url;
+    overlay.style.display = 'block';
+    image.value = name;
+  };
+  image.addEventListener('change', () => viewer.setImage(image.value));
+  viewer.setExposure = (stops) => {
+    if (!Number.isFinite(stops)) throw new Error(`exposure must be a number of stops, got ${stops}`);
+    renderer.toneMappingExposure = 2 ** stops;
+    $('exposure').value = String(Math.round(stops * 100) / 100);
+    requestRender();
+  };
+  $('exposure').addEventListener('change', () => viewer.setExposure(Number($('exposure').value)));
+
+  const start = params.has('view') ? Number(params.get('view')) : (manifest.used ?? 0);
+  viewer.setView(start);
+  await viewer.renderNow();
+  // Splats show once Spark's first sort is back (a few frames); a page without splats is ready now.
+  if (splatsSorted) {
+    const timeout = new Promise((ok) => setTimeout(() => ok('timeout'), 30_000));
+    if ((await Promise.race([splatsSorted, timeout])) === 'timeout')
+      fail('error: Spark did not sort the splats in 30 s');
+    await viewer.renderNow();
+  }
+  viewer.ready = true;
+}
+
+main().catch((e) => fail(`error: ${e?.message ?? e}`));
