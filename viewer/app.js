@@ -10,6 +10,8 @@
  * (0-based), `exposure=EV` overrides the report's exposure.
  */
 import { AmbientLight, Group, PerspectiveCamera, Scene, WebGLRenderer } from 'three';
+import { compareFrameTimes, frameStats } from './frame-stats.js';
+import { liveLighting } from './live-lighting.js';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { MozLightmapPlugin } from './moz-lightmap.js';
@@ -44,6 +46,14 @@ const viewer = {
   setExposure: () => {},
   /** Renders now and resolves after the frame is on screen. */
   renderNow: () => Promise.resolve(),
+  /**
+   * Renders `frames` frames back to back, each finished before the next (a 1-pixel readPixels), and returns their
+   * times in ms with the last frame's draw calls, triangles and an estimate of the GPU memory it used (frame-stats.js).
+   * @type {(frames?: number) => Promise<import('./frame-stats.js').FrameStats>}
+   */
+  measure: async () => {
+    throw new Error('not ready');
+  },
 };
 // @ts-expect-error
 window.__oteViewer = viewer;
@@ -255,11 +265,13 @@ async function main() {
         before.add(gltf.scene);
         const lights = inventory(gltf.scene).lights.length;
         viewer.info.beforeLights = lights;
-        // Emissive surfaces light nothing in three.js: without punctual lights the input would be black.
-        if (!lights) before.add(new AmbientLight(0xffffff, 1));
+        // Lit live, as a game would draw it: its own lights, else the sky and sun the run lit it by, with shadows.
+        const live = liveLighting(renderer, before, gltf.scene, manifest.environment);
+        // Emissive surfaces light nothing in three.js: with no light at all the input would be black.
+        if (!lights && !live.environment) before.add(new AmbientLight(0xffffff, 1));
         showStatus([
           ...statusLines.filter((l) => !l.startsWith('before:')),
-          `before: ${manifest.input.name}, ${lights ? `${lights} light(s)` : 'no punctual lights (an ambient light stands in; before.png is the path-traced reference)'}, three.js shading`,
+          `before: ${manifest.input.name}, ${lights ? `${lights} light(s)` : live.environment ? "the run's sky and sun" : 'no punctual lights (an ambient light stands in; before.png is the path-traced reference)'}, ${live.shadows} shadow-casting light(s), three.js shading`,
         ]);
       });
       await beforeLoaded;
@@ -295,6 +307,25 @@ async function main() {
     requestRender();
   };
   $('exposure').addEventListener('change', () => viewer.setExposure(Number($('exposure').value)));
+
+  viewer.measure = (frames = 60) => frameStats(renderer, scene, camera, mode === 'before' ? before : after, frames);
+  // The gain where the user is: both scenes drawn here, interleaved, at this view and window size.
+  const gainButton = $('measure');
+  if (!manifest.input || !manifest.scene) gainButton.disabled = true;
+  gainButton.addEventListener('click', async () => {
+    gainButton.disabled = true;
+    const shown = mode;
+    try {
+      $('gain').textContent = 'measuring…';
+      const line = await compareFrameTimes((m) => viewer.setMode(m), viewer.measure);
+      $('gain').textContent = line;
+    } catch (e) {
+      fail(`error: ${/** @type {Error} */ (e).message}`);
+    } finally {
+      await viewer.setMode(/** @type {'before' | 'after'} */ (shown));
+      gainButton.disabled = false;
+    }
+  });
 
   const start = params.has('view') ? Number(params.get('view')) : (manifest.used ?? 0);
   viewer.setView(start);

@@ -1,4 +1,5 @@
 /** The optimization report: what `ote optimize` writes as report.json and renders as report.html. */
+import type { EnvironmentSky } from '../plan/environment.js';
 import type { SceneClass } from '../analyze/scoring.js';
 import type { Plan } from '../plan/router.js';
 import type { CostEstimate } from './cost.js';
@@ -106,7 +107,12 @@ export interface OptimizeReport {
   lighting?: {
     /** 'scene': its own lights; 'default': the profile's sky and sun (no lights in the scene); 'profile': both. */
     source: 'scene' | 'default' | 'profile';
-    environment?: { sky: string; sun?: string };
+    environment?: {
+      sky: string;
+      sun?: string;
+      /** The sky and sun as numbers (linear RGB radiance of the sky; the sun's travel direction and irradiance). */
+      light?: { sky: EnvironmentSky; sun?: { direction: [number, number, number]; color: [number, number, number] } };
+    };
     /** Lights removed from the output glTF (their light is in the lightmaps), and lights kept, marked baked. */
     removedLights: string[];
     keptLights: string[];

@@ -4,6 +4,7 @@
  * path on disk; it only gets the server's URLs. Pure.
  */
 import type { ReportCamera } from '../report/types.js';
+import type { ViewerEnvironment } from './report-fields.js';
 import type { ViewTarget } from './target.js';
 
 export interface ViewerManifest {
@@ -23,6 +24,8 @@ export interface ViewerManifest {
   images: { before?: string; after?: string; flip?: string };
   routes: { name: string; route: string }[];
   lighting?: { removedLights: string[]; keptLights: string[] };
+  /** The sky and sun the run lit the scene by (it has no lights of its own): the before view uses them. */
+  environment?: ViewerEnvironment;
   warnings: string[];
 }
 
@@ -43,6 +46,7 @@ export function viewerManifest(t: ViewTarget, title: string): ViewerManifest {
     images: t.images,
     routes: r?.routes ?? [],
     lighting: r?.lighting,
+    environment: r?.environment,
     warnings: t.warnings,
   };
 }

@@ -16,6 +16,14 @@ export interface ViewerReport {
   used?: number;
   routes: { name: string; route: string }[];
   lighting?: { removedLights: string[]; keptLights: string[] };
+  /** The sky and sun the scene was lit by when it has no lights of its own (what the before view lights it with). */
+  environment?: ViewerEnvironment;
+}
+
+/** The environment as the page takes it: sky radiance (linear RGB) and the sun's travel direction and irradiance. */
+export interface ViewerEnvironment {
+  sky: { zenith: [number, number, number]; ground: [number, number, number] };
+  sun?: { direction: [number, number, number]; color: [number, number, number] };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -82,5 +90,28 @@ export function checkViewerReport(json: unknown): ViewerReport | string {
       return 'lighting: expected removedLights and keptLights as lists of names';
     lighting = { removedLights: l.removedLights, keptLights: l.keptLights };
   }
-  return { input: { file: r.input.file }, outputs: { splats }, exposure, cameras, used, routes, lighting };
+  const environment = environmentOf(r.lighting);
+  if (typeof environment === 'string') return environment;
+  return { input: { file: r.input.file }, outputs: { splats }, exposure, cameras, used, routes, lighting, environment };
+}
+
+/** `lighting.environment.light` (reports before it was written have none: the before view then stands in light). */
+function environmentOf(l: unknown): ViewerEnvironment | undefined | string {
+  const at = 'lighting.environment.light';
+  const light = isObject(l) && isObject(l.environment) ? l.environment.light : undefined;
+  if (light === undefined) return undefined;
+  if (!isObject(light) || !isObject(light.sky)) return `${at}.sky: expected an object`;
+  const sky = light.sky;
+  let zenith: [number, number, number], ground: [number, number, number];
+  if (sky.type === 'gradient' && isVec3(sky.zenith) && isVec3(sky.ground)) [zenith, ground] = [sky.zenith, sky.ground];
+  else if (sky.type === 'constant' && isVec3(sky.color)) [zenith, ground] = [sky.color, sky.color];
+  else if (sky.type === 'none') [zenith, ground] = [[0, 0, 0], [0, 0, 0]];
+  else return `${at}.sky: expected {type: 'gradient', zenith, horizon, ground}, {type: 'constant', color} or {type: 'none'}`;
+  let sun: ViewerEnvironment['sun'];
+  if (light.sun !== undefined) {
+    if (!isObject(light.sun) || !isVec3(light.sun.direction) || !isVec3(light.sun.color))
+      return `${at}.sun: expected direction and color as 3 finite numbers each`;
+    sun = { direction: light.sun.direction, color: light.sun.color };
+  }
+  return { sky: { zenith, ground }, sun };
 }

@@ -167,6 +167,28 @@ test('report fields: older reports without cameras are fine; each bad field is n
   for (const [json, message] of cases) assert.is(checkViewerReport(json), message);
 });
 
+test("report fields: the run's sky and sun reach the before view; a bad one is named", () => {
+  const lighting = (light: unknown) => ({
+    ...report,
+    lighting: { source: 'default', removedLights: [], keptLights: [], environment: { sky: 'gradient', light } },
+  });
+  const sky = { type: 'gradient', zenith: [0.2, 0.3, 0.6], horizon: [0.6, 0.7, 0.7], ground: [0.2, 0.1, 0.1] };
+  const sun = { direction: [0, -1, 0], color: [5, 4.75, 4.4] };
+  const r = checkViewerReport(lighting({ sky, sun }));
+  assert.ok(typeof r !== 'string', String(r));
+  assert.equal(r.environment, { sky: { zenith: sky.zenith, ground: sky.ground }, sun });
+  const none = checkViewerReport(lighting({ sky: { type: 'none' } }));
+  assert.ok(typeof none !== 'string' && none.environment?.sun === undefined);
+  assert.is(
+    checkViewerReport(lighting({ sky, sun: { direction: [0, -1] } })),
+    'lighting.environment.light.sun: expected direction and color as 3 finite numbers each',
+  );
+  assert.match(String(checkViewerReport(lighting({ sky: { type: 'hdri' } }))), /^lighting\.environment\.light\.sky: /);
+  // A scene lit by itself has no environment.
+  const own = checkViewerReport(report);
+  assert.ok(typeof own !== 'string' && own.environment === undefined);
+});
+
 test("the report's camera is the planned view: eye, line of sight, up, vertical fov, aspect", () => {
   const eye: [number, number, number] = [1, 2, 5],
     target: [number, number, number] = [0, 1, 0];

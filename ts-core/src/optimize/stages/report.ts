@@ -91,6 +91,8 @@ export const reportStage = defineStage({
               sun: env.sun
                 ? `direction [${env.sun.direction.map((x) => x.toFixed(3)).join(', ')}], illuminance ${Math.max(...env.sun.color).toFixed(2)}, ${env.sun.angularDiameter}° disc`
                 : undefined,
+              // The same as numbers, for viewers that light the input the way the bake saw it.
+              light: { sky: env.sky, sun: env.sun && { direction: env.sun.direction, color: env.sun.color } },
             }
           : undefined,
         removedLights: p.shipped.removedLights,
