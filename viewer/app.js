@@ -38,7 +38,7 @@ const viewer = {
   camera: null,
   /** @type {(i: number) => void} */
   setView: () => {},
-  /** @type {(m: 'before' | 'after') => Promise<void>} */
+  /** @type {(m: 'before' | 'after' | 'split') => Promise<void>} */
   setMode: async () => {},
   /** @type {(name: string) => void} */
   setImage: () => {},
@@ -139,7 +139,25 @@ async function main() {
   const controls = new OrbitControls(camera, canvas);
 
   let scheduled = false;
-  const render = () => renderer.render(scene, camera);
+  // Split: the input left of the slider, the optimized scene right of it, each drawn in its part of the canvas.
+  let split = /** @type {number | undefined} */ (undefined);
+  const render = () => {
+    if (split === undefined) return renderer.render(scene, camera);
+    const w = canvas.clientWidth,
+      h = canvas.clientHeight,
+      x = Math.round(w * split);
+    renderer.setScissorTest(true);
+    for (const [group, left, width] of /** @type {const} */ ([
+      [before, 0, x],
+      [after, x, w - x],
+    ])) {
+      before.visible = group === before;
+      after.visible = group === after;
+      renderer.setScissor(left, 0, width, h);
+      renderer.render(scene, camera);
+    }
+    renderer.setScissorTest(false);
+  };
   const requestRender = () => {
     if (scheduled) return;
     scheduled = true;
@@ -238,7 +256,7 @@ async function main() {
   let mode = 'after';
   let beforeLoaded = /** @type {Promise<void> | undefined} */ (undefined);
   const modeInputs = [...document.querySelectorAll('input[name="mode"]')];
-  if (!manifest.input) for (const el of modeInputs) if (el.value === 'before') el.disabled = true;
+  if (!manifest.input) for (const el of modeInputs) if (el.value !== 'after') el.disabled = true;
   let routeColours = /** @type {{ restore: () => void } | undefined} */ (undefined);
   const applyRoutes = () => {
     routeColours?.restore();
@@ -259,7 +277,7 @@ async function main() {
   if (!manifest.routes.length) $('routes').disabled = true;
   $('routes').addEventListener('change', applyRoutes);
   viewer.setMode = async (m) => {
-    if (m === 'before') {
+    if (m === 'before' || m === 'split') {
       if (!manifest.input) throw new Error(`no before view: ${manifest.inputMissing ?? 'no input scene'}`);
       beforeLoaded ??= loadGltf(manifest.input).then((gltf) => {
         before.add(gltf.scene);
@@ -282,9 +300,16 @@ async function main() {
     viewer.mode = m;
     before.visible = m === 'before';
     after.visible = m === 'after';
+    split = m === 'split' ? Number($('split').value) / 100 : undefined;
+    $('split').hidden = m !== 'split';
     for (const el of modeInputs) el.checked = el.value === m;
     applyRoutes();
   };
+  $('split').addEventListener('input', () => {
+    if (mode !== 'split') return;
+    split = Number($('split').value) / 100;
+    requestRender();
+  });
   for (const el of modeInputs)
     el.addEventListener('change', () => viewer.setMode(el.value).catch((e) => fail(e.message)));
 
@@ -322,7 +347,7 @@ async function main() {
     } catch (e) {
       fail(`error: ${/** @type {Error} */ (e).message}`);
     } finally {
-      await viewer.setMode(/** @type {'before' | 'after'} */ (shown));
+      await viewer.setMode(/** @type {'before' | 'after' | 'split'} */ (shown));
       gainButton.disabled = false;
     }
   });

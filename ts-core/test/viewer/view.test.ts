@@ -247,6 +247,47 @@ it('before view (the input with three.js lights), the FLIP overlay and route col
   await page.close();
 });
 
+it('split view: the input left of the slider, the optimized scene right of it; frame stats in each mode', async () => {
+  const { page, problems } = await open(server!.url, 400, 300);
+  const shot = async (mode: string) => {
+    await page.evaluate(`window.__oteViewer.setMode(${JSON.stringify(mode)})`);
+    return screenshot(page);
+  };
+  const [before, after, split] = [await shot('before'), await shot('after'), await shot('split')];
+  // Columns well inside each half (the seam is at x = 200) match the full before and after images.
+  let beforeDiff = 0,
+    afterDiff = 0,
+    n = 0;
+  for (let y = 0; y < 300; y++)
+    for (const [x, ref] of [
+      [60, before],
+      [340, after],
+    ] as const) {
+      const i = 4 * (y * 400 + x);
+      const d = Math.abs(split.data[i] - ref.data[i]) + Math.abs(split.data[i + 1] - ref.data[i + 1]);
+      if (ref === before) beforeDiff += d;
+      else afterDiff += d;
+      n++;
+    }
+  assert.ok(beforeDiff / n < 2 && afterDiff / n < 2, `mean differences ${beforeDiff / n}, ${afterDiff / n}`);
+  assert.ok(meanLuma(before) > 5 && meanLuma(after) > 5);
+  // Frame stats: each mode draws something; the lightmapped scene holds its page in GPU memory.
+  for (const mode of ['before', 'after']) {
+    await page.evaluate(`window.__oteViewer.setMode(${JSON.stringify(mode)})`);
+    const s = (await page.evaluate('window.__oteViewer.measure(3)')) as {
+      ms: number[];
+      calls: number;
+      triangles: number;
+      bytes: { textures: number };
+    };
+    assert.is(s.ms.length, 3);
+    assert.ok(s.calls > 0 && s.triangles > 0, JSON.stringify(s));
+    if (mode === 'after') assert.ok(s.bytes.textures > 0, 'the lightmap page');
+  }
+  assert.equal(problems, []);
+  await page.close();
+});
+
 it('one file alone: ote view scene.glb shows it; Ctrl-C stops each server with exit 0', async () => {
   const single = await startView(join(out, 'scene.glb'));
   try {
