@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { display, luma } from '../../src/image/display.js';
@@ -300,6 +300,40 @@ it('one file alone: ote view scene.glb shows it; Ctrl-C stops each server with e
     assert.is(await interrupt(single.child), 0);
   }
   assert.is(await interrupt(server!.child), 0);
+});
+
+it('the hero and the hybrid foliage (lightmapped ground + splats) load, before and after, without errors', async () => {
+  // REALTIME; the plants go to splats by a TD file, converted directly (no training) to keep the test short.
+  assert.is(ote('gen', 'hero', '-o', 'hero.glb').status, 0);
+  assert.is(ote('gen', 'foliage', '--scale', '0.2', '-o', 'foliage.glb').status, 0);
+  writeFileSync(
+    join(dir, 'plants-as-splats.json'),
+    JSON.stringify({ extends: 'realtime', name: 'plants-as-splats', objects: [{ match: 'plants*', route: 'splat' }] }),
+  );
+  const runs = [
+    ['hero.glb', 'out-hero', 'realtime'],
+    ['foliage.glb', 'out-foliage', 'plants-as-splats.json', '--splat-iterations', '0'],
+  ];
+  for (const [input, outDir, profile, ...more] of runs) {
+    const r = ote('optimize', input, '-o', outDir, '--profile', profile, '--no-verify', '--json', ...more);
+    assert.ok(r.status === 0 || r.status === 6, `${input}: exit ${r.status} ${r.stderr.slice(-500)}`);
+    const v = await startView(join(dir, outDir));
+    try {
+      const { page, problems } = await open(v.url, 320, 240);
+      const info = (await page.evaluate('__oteViewer.info')) as { lightmappedMaterials: number; splats: number };
+      assert.ok(info.lightmappedMaterials > 0, `${input}: lightmapped`);
+      if (input === 'foliage.glb') assert.ok(info.splats > 1000, `${input}: ${info.splats} splats drawn by Spark`);
+      const after = await screenshot(page);
+      await page.evaluate('window.__oteViewer.setMode("before")');
+      const before = await screenshot(page);
+      assert.ok(meanLuma(after) > 5 && meanLuma(before) > 5, `${input}: both views show something`);
+      assert.equal(await page.evaluate('window.__oteViewer.errors'), []);
+      assert.equal(problems, [], input);
+      await page.close();
+    } finally {
+      await interrupt(v.child);
+    }
+  }
 });
 
 it('no light twice: a bright light marked baked (extras.ote.baked) leaves the lightmapped surfaces as they were', async () => {
