@@ -105,8 +105,13 @@ function environmentOf(l: unknown): ViewerEnvironment | undefined | string {
   let zenith: [number, number, number], ground: [number, number, number];
   if (sky.type === 'gradient' && isVec3(sky.zenith) && isVec3(sky.ground)) [zenith, ground] = [sky.zenith, sky.ground];
   else if (sky.type === 'constant' && isVec3(sky.color)) [zenith, ground] = [sky.color, sky.color];
-  else if (sky.type === 'none') [zenith, ground] = [[0, 0, 0], [0, 0, 0]];
-  else return `${at}.sky: expected {type: 'gradient', zenith, horizon, ground}, {type: 'constant', color} or {type: 'none'}`;
+  else if (sky.type === 'none')
+    [zenith, ground] = [
+      [0, 0, 0],
+      [0, 0, 0],
+    ];
+  else
+    return `${at}.sky: expected {type: 'gradient', zenith, horizon, ground}, {type: 'constant', color} or {type: 'none'}`;
   let sun: ViewerEnvironment['sun'];
   if (light.sun !== undefined) {
     if (!isObject(light.sun) || !isVec3(light.sun.direction) || !isVec3(light.sun.color))
