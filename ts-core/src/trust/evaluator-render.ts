@@ -25,11 +25,15 @@ import { withEnvironmentSun } from '../plan/environment.js';
 import type { RenderEnvironment } from './types.js';
 import type { View } from '../scene/view.js';
 import type { GaussianModel } from '../scene/gaussians.js';
+import { isSpzBytes } from '../io/spz.js';
 
-/** Splat files are told apart by their bytes: PLY starts with "ply", SPZ is gzip, .splat is neither. */
+/**
+ * Splat files are told apart by their bytes: PLY starts with "ply", SPZ is gzip (versions 2 and 3) or starts with
+ * "NGSP" (version 4, isSpzBytes), .splat is neither.
+ */
 function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
   if (b[0] === 0x70 && b[1] === 0x6c && b[2] === 0x79) return 'ply';
-  if (b[0] === 0x1f && b[1] === 0x8b) return 'spz';
+  if (isSpzBytes(b)) return 'spz';
   return 'splat';
 }
 

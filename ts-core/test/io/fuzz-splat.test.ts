@@ -1,10 +1,13 @@
 /**
- * Fuzzing the splat readers (decodeSplats: 3DGS PLY, antimatter15 .splat, Niantic .spz): files mutated from small
- * valid seeds written by the project's own encoders (encodeSplats) plus the PLY variants capture tools write (ASCII
- * point clouds, big-endian with an element before the vertices). Mutations: byte flips, writes, NaN and huge values,
- * insertions, deletions and truncation; PLY header tokens replaced (counts, types, formats, names) and header lines
- * dropped or repeated; .spz payloads mutated under a valid gzip stream. Every case must end in a valid model
- * (modelProblem) or a clean OteError (fuzz-helpers.ts), within a time bound per case.
+ * Fuzzing the splat readers (decodeSplats: 3DGS PLY, antimatter15 .splat, Niantic .spz versions 2 to 4): files mutated
+ * from small valid seeds written by the project's own encoders (encodeSplats, encodeSpz of versions 2 and 3) plus the
+ * PLY variants capture tools write (ASCII point clouds, big-endian with an element before the vertices) and version 4
+ * .spz files written by splat-transform (Niantic's library with libzstd; we write no version 4). Mutations: byte
+ * flips, writes, NaN and huge values, insertions, deletions and truncation; PLY header tokens replaced (counts, types,
+ * formats, names) and header lines dropped or repeated; version 2/3 .spz payloads mutated under a valid gzip stream;
+ * version 4 .spz Zstandard frames mutated under a table of contents that follows their new sizes (so that the zstd
+ * decoder, fzstd, not the container check, meets them). Every case must end in a valid model (modelProblem) or a
+ * clean OteError (fuzz-helpers.ts), within a time bound per case.
  *
  * `npm test` runs a fixed seed, 5,000 cases per property (about 5 s). A longer run, with a fresh seed that it prints:
  *   npx tsc -b && OTE_FUZZ_RUNS=100000 node dist/ts-core/test/io/fuzz-splat.test.js
@@ -14,9 +17,11 @@
 import { test } from 'uvu';
 import fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { decodeSplats, encodeSplats, type SplatFormat } from '../../src/io/splat-formats.js';
+import { decodeSplats, encodeSplats, encodeSpz, type SplatFormat } from '../../src/io/splat-formats.js';
+import { encodeSplatPly } from '../../src/io/splat-ply.js';
 import { createModel, invalidGaussian, shCoeffs, type GaussianModel } from '../../src/scene/gaussians.js';
 import {
+  type ByteOp,
   byteOps,
   expectCleanOutcome,
   fuzzParams,
@@ -49,6 +54,51 @@ function model(n: number, degree: number): GaussianModel {
   for (let i = 0; i < n; i++) m.opacity[i] = rnd() * 4;
   for (let i = 0; i < m.sh.length; i++) m.sh[i] = rnd();
   return m;
+}
+
+/** A model with repeats (a grid, a few colours, scales and rotations) whose spz planes compress with LZ matches. */
+function structuredModel(n: number, degree: number): GaussianModel {
+  const m = createModel(n, degree),
+    K = shCoeffs(degree);
+  let r = 11;
+  const pick = <T>(a: T[]) => {
+    r = (r * 16807) % 2147483647;
+    return a[r % a.length];
+  };
+  for (let i = 0; i < n; i++) {
+    m.means.set([(i % 4) * 0.25, (Math.floor(i / 4) % 4) * 0.25, Math.floor(i / 16) * 0.25], 3 * i);
+    m.logScales.set(
+      pick([
+        [-3, -3, -4],
+        [-2.5, -2.5, -2.5],
+      ]),
+      3 * i,
+    );
+    m.quats.set(
+      pick([
+        [1, 0, 0, 0],
+        [0.7, 0.7, 0, 0],
+        [0.5, 0.5, 0.5, 0.5],
+      ]),
+      4 * i,
+    );
+    m.opacity[i] = pick([2, 3]);
+    for (let k = 0; k < 3 * K; k++) m.sh[3 * K * i + k] = k < 3 ? pick([0.2, -0.4]) : pick([0, 0.1, -0.1]);
+  }
+  return m;
+}
+
+/** A version 4 .spz as splat-transform writes it (Niantic's library with libzstd, level 12), from a PLY of ours. */
+async function transformSpz(m: GaussianModel): Promise<Uint8Array> {
+  const st = await import('@playcanvas/splat-transform');
+  st.logger.setVerbosity('quiet');
+  const input = new st.MemoryReadFileSystem();
+  input.set('in.ply', encodeSplatPly(m));
+  const pool = st.createChunkDataPool();
+  const [source] = await st.readFile({ filename: 'in.ply', inputFormat: 'ply', fileSystem: input, pool });
+  const out = new st.MemoryFileSystem();
+  await st.writeSource({ filename: 'out.spz', outputFormat: 'spz', source, pool, options: {} }, out);
+  return out.results.get('out.spz')!;
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -111,6 +161,11 @@ const SEEDS: { format: SplatFormat; name: string; bytes: Uint8Array }[] = [
   { format: 'splat', name: 'splat', bytes: encodeSplats(model(6, 0), 'splat') },
   { format: 'spz', name: 'spz', bytes: encodeSplats(model(6, 3), 'spz') },
   { format: 'spz', name: 'spz-deg1', bytes: encodeSplats(model(5, 1), 'spz') },
+  { format: 'spz', name: 'spz-v2', bytes: encodeSpz(model(6, 2), { version: 2 }) },
+  { format: 'spz', name: 'spz-v4', bytes: await transformSpz(structuredModel(48, 3)) },
+  { format: 'spz', name: 'spz-v4-deg0', bytes: await transformSpz(structuredModel(32, 0)) },
+  { format: 'spz', name: 'spz-v4-deg1', bytes: await transformSpz(structuredModel(40, 1)) },
+  { format: 'spz', name: 'spz-v4-random', bytes: await transformSpz(model(6, 1)) },
 ];
 for (const s of SEEDS)
   if (modelProblem(decodeSplats(s.bytes, s.format))) throw new Error(`seed ${s.name} does not decode`);
@@ -238,10 +293,41 @@ test('PLY: header tokens replaced (counts, types, formats, names), lines dropped
   );
 });
 
-const SPZ_SEEDS = SEEDS.flatMap((s, i) => (s.format === 'spz' ? [i] : []));
-test('.spz: payload mutations under a valid gzip stream', async () => {
+const SPZ_SEEDS = SEEDS.flatMap((s, i) => (s.format === 'spz' && s.bytes[0] === 0x1f ? [i] : []));
+test('.spz versions 2 and 3: payload mutations under a valid gzip stream', async () => {
   await fuzz('spz payload', fc.tuple(fc.constantFrom(...SPZ_SEEDS), byteOps(4)), ([i, ops]) => ({
     bytes: gzipSync(mutateBytes(gunzipSync(SEEDS[i].bytes), ops)),
+    format: 'spz',
+  }));
+});
+
+/** A version 4 file with its frame k replaced by ops applied to it, the table of contents updated to match. */
+function mutateFrame(file: Uint8Array, k: number, ops: ByteOp[]): Uint8Array {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength),
+    count = file[15],
+    toc = view.getUint32(16, true);
+  const frames: Uint8Array[] = [];
+  for (let s = 0, at = toc + 16 * count; s < count; s++) {
+    const size = Number(view.getBigUint64(toc + 16 * s, true));
+    frames.push(file.subarray(at, at + size));
+    at += size;
+  }
+  frames[k % count] = mutateBytes(frames[k % count], ops);
+  const out = new Uint8Array(toc + 16 * count + frames.reduce((a, f) => a + f.length, 0));
+  out.set(file.subarray(0, toc + 16 * count));
+  const ov = new DataView(out.buffer);
+  for (let s = 0, at = toc + 16 * count; s < count; s++) {
+    ov.setBigUint64(toc + 16 * s, BigInt(frames[s].length), true);
+    out.set(frames[s], at);
+    at += frames[s].length;
+  }
+  return out;
+}
+
+const V4_SEEDS = SEEDS.flatMap((s, i) => (s.format === 'spz' && s.bytes[0] === 0x4e ? [i] : []));
+test('.spz version 4: Zstandard frames mutated under a table of contents that follows them', async () => {
+  await fuzz('spz v4 frames', fc.tuple(fc.constantFrom(...V4_SEEDS), fc.nat(5), byteOps(4)), ([i, k, ops]) => ({
+    bytes: mutateFrame(SEEDS[i].bytes, k, ops),
     format: 'spz',
   }));
 });

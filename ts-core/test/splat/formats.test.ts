@@ -1,18 +1,24 @@
 /**
- * Import/export: every format round-trips exactly within its quantization, and a public reader
- * (@playcanvas/splat-transform, which embeds Adobe's/Niantic's spz decoder) reads our PLY, .splat and .spz back
- * to the same Gaussians.
+ * Import/export: every format round-trips exactly within its quantization, and a public tool
+ * (@playcanvas/splat-transform: its own spz reader, and Niantic's spz library compiled to WebAssembly as its writer)
+ * reads our PLY, .splat and .spz (versions 2 and 3, the ones we write) back to the same Gaussians, and writes .spz
+ * files (its default, version 4, and version 3) that we read back to the Gaussians it was given. We do not write
+ * version 4, so every version 4 file here, the broken ones included, starts as one splat-transform wrote.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { OteError } from '../../src/errors.js';
 import {
   decodeDotSplat,
   decodeSpz,
   encodeDotSplat,
   encodeSpz,
+  isSpzBytes,
   loadSplats,
+  SPZ_WRITE_VERSION,
   saveSplats,
   spzFractionalBits,
 } from '../../src/io/splat-formats.js';
@@ -39,6 +45,26 @@ function unitQuats(m: GaussianModel): Float64Array {
     q.set(v, 4 * i);
   }
   return q;
+}
+
+const loadTransform = async () => {
+  const st = await import('@playcanvas/splat-transform');
+  st.logger.setVerbosity('quiet');
+  return st;
+};
+
+/** The .spz splat-transform writes from a PLY of ours (Niantic's library: version 4 unless told 3). */
+async function transformSpz(m: GaussianModel, options: { spzVersion?: 3 | 4 } = {}): Promise<Uint8Array> {
+  const st = await loadTransform();
+  const input = new st.MemoryReadFileSystem();
+  input.set('in.ply', encodeSplatPly(m));
+  const pool = st.createChunkDataPool();
+  const [source] = await st.readFile({ filename: 'in.ply', inputFormat: 'ply', fileSystem: input, pool });
+  const out = new st.MemoryFileSystem();
+  await st.writeSource({ filename: 'out.spz', outputFormat: 'spz', source, pool, options }, out);
+  const bytes = out.results.get('out.spz');
+  assert.ok(bytes, 'splat-transform wrote no out.spz');
+  return bytes!;
 }
 
 test('PLY: 62 properties in the canonical order, bit-exact round trip', () => {
@@ -151,36 +177,335 @@ test('.splat: 32 bytes per Gaussian, round trip within 8-bit colour, opacity and
     assert.ok(Math.abs(again[i] - bytes[i]) <= (i % 32 >= 28 ? 1 : 0), `byte ${i}: ${again[i]} vs ${bytes[i]}`);
 });
 
-test('.spz: round trip within its quantization, and re-encoding is byte-stable', () => {
-  const bytes = encodeSpz(model);
-  const back = decodeSpz(bytes);
-  const frac = spzFractionalBits(model);
-  assert.is(back.shDegree, 3);
-  assert.ok(
-    maxDiff(back.means, model.means) <= 0.5 / (1 << frac) + 1e-7,
-    `positions off by ${maxDiff(back.means, model.means)}`,
-  );
-  assert.ok(maxDiff(back.logScales, model.logScales) <= 0.5 / 16 + 1e-6);
-  assert.ok(
-    maxDiff(unitQuats(back), unitQuats(model)) < (1.5 * Math.SQRT1_2) / 511,
-    `rotations off by ${maxDiff(unitQuats(back), unitQuats(model))}`,
-  );
-  const K = shCoeffs(3);
-  for (let i = 0; i < model.count; i++) {
+/**
+ * Asserts that `back` holds the Gaussians of `m` within spz's quantization: positions to half a step of
+ * 2^-fractionalBits, log scales to 1/32, colour to half a step of 1/(255 * 0.15), opacity to half a step of 1/255,
+ * SH to half a 5-bit (degree 1) or 4-bit step plus 1/128, rotations per component to 1.5 steps of sqrt(1/2)/511
+ * (versions 3 and 4) or, in version 2, x y z (with w made >= 0) to half a step of 1/127.5.
+ */
+function assertSpzQuantized(back: GaussianModel, m: GaussianModel, frac: number, version: number, label: string) {
+  assert.is(back.count, m.count, `${label}: count`);
+  assert.is(back.shDegree, m.shDegree, `${label}: SH degree`);
+  const d = maxDiff(back.means, m.means);
+  assert.ok(d <= 0.5 / 2 ** frac + 1e-6, `${label}: positions off by ${d}`);
+  assert.ok(maxDiff(back.logScales, m.logScales) <= 0.5 / 16 + 1e-5, `${label}: scales`);
+  const qb = unitQuats(back),
+    qm = unitQuats(m);
+  if (version === 2) {
+    for (let i = 0; i < m.count; i++)
+      for (let a = 1; a < 4; a++)
+        assert.ok(Math.abs(qb[4 * i + a] - qm[4 * i + a]) <= 0.5 / 127.5 + 1e-5, `${label}: rotation ${i}`);
+  } else assert.ok(maxDiff(qb, qm) < (1.5 * Math.SQRT1_2) / 511, `${label}: rotations off by ${maxDiff(qb, qm)}`);
+  const K = shCoeffs(m.shDegree);
+  for (let i = 0; i < m.count; i++) {
     for (let c = 0; c < 3; c++)
-      assert.ok(Math.abs(back.sh[3 * K * i + c] - model.sh[3 * K * i + c]) <= 0.5 / 255 / 0.15 + 1e-5);
+      assert.ok(
+        Math.abs(back.sh[3 * K * i + c] - m.sh[3 * K * i + c]) <= 0.5 / 255 / 0.15 + 1e-5,
+        `${label}: colour ${i}`,
+      );
     for (let k = 1; k < K; k++)
       for (let c = 0; c < 3; c++) {
         const step = (k < 4 ? 8 : 16) / 128;
         assert.ok(
-          Math.abs(back.sh[3 * K * i + 3 * k + c] - model.sh[3 * K * i + 3 * k + c]) <= step / 2 + 1 / 128 + 1e-6,
+          Math.abs(back.sh[3 * K * i + 3 * k + c] - m.sh[3 * K * i + 3 * k + c]) <= step / 2 + 1 / 128 + 1e-5,
+          `${label}: SH ${i}.${k}.${c}`,
         );
       }
-    assert.ok(Math.abs(sigmoid(back.opacity[i]) - sigmoid(model.opacity[i])) <= 0.5 / 255 + 1e-6);
+    assert.ok(Math.abs(sigmoid(back.opacity[i]) - sigmoid(m.opacity[i])) <= 0.5 / 255 + 1e-5, `${label}: opacity ${i}`);
   }
-  const again = decodeSpz(encodeSpz(back));
-  assert.equal(again.means, back.means);
-  assert.equal(again.sh, back.sh);
+}
+
+test('.spz: versions 2 and 3 round-trip within their quantization, and re-encoding is stable', () => {
+  const frac = spzFractionalBits(model);
+  for (const version of [2, 3] as const)
+    for (const m of [model, randomModel(40, 9, { shDegree: 1 }), randomModel(40, 10, { shDegree: 0 })]) {
+      const bytes = encodeSpz(m, { version });
+      assert.ok(isSpzBytes(bytes), `v${version}: recognised by its bytes`);
+      const back = decodeSpz(bytes);
+      assertSpzQuantized(back, m, m === model ? frac : spzFractionalBits(m), version, `v${version} SH ${m.shDegree}`);
+      const again = decodeSpz(encodeSpz(back, { version }));
+      assert.equal(again.means, back.means);
+      assert.equal(again.sh, back.sh);
+      assert.equal(again.logScales, back.logScales);
+    }
+  // The default is what SPZ_WRITE_VERSION names: version 3, a gzip stream (see spz.ts for why not 4).
+  assert.is(SPZ_WRITE_VERSION, 3);
+  const dflt = gunzipSync(encodeSpz(model));
+  assert.is(new DataView(dflt.buffer, dflt.byteOffset).getUint32(4, true), 3);
+  assert.equal(encodeSpz(model), encodeSpz(model, { version: 3 }));
+  // Version 4 is read, never written.
+  assert.throws(() => encodeSpz(model, { version: 4 as 3 }), /version 4 is read, not written/);
+  // An empty model.
+  for (const version of [2, 3] as const) assert.is(decodeSpz(encodeSpz(randomModel(0, 1), { version })).count, 0);
+});
+
+/** A copy of a version 4 file with its frame k replaced by `f` of it, the table of contents updated to match. */
+function withFrame(file: Uint8Array, k: number, f: (frame: Uint8Array) => Uint8Array): Uint8Array {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength),
+    count = file[15],
+    toc = view.getUint32(16, true);
+  const frames: Uint8Array[] = [];
+  for (let s = 0, at = toc + 16 * count; s < count; s++) {
+    const size = Number(view.getBigUint64(toc + 16 * s, true));
+    frames.push(file.subarray(at, at + size));
+    at += size;
+  }
+  frames[k] = f(frames[k]);
+  const out = new Uint8Array(toc + 16 * count + frames.reduce((a, b) => a + b.length, 0));
+  out.set(file.subarray(0, toc + 16 * count));
+  const ov = new DataView(out.buffer);
+  for (let s = 0, at = toc + 16 * count; s < count; s++) {
+    ov.setBigUint64(toc + 16 * s, BigInt(frames[s].length), true);
+    out.set(frames[s], at);
+    at += frames[s].length;
+  }
+  return out;
+}
+
+test('.spz version 4 (splat-transform writes it): the 32-byte header, the table of contents, one Zstandard frame per plane; SH degrees 0 to 3', async () => {
+  for (const m of [
+    model,
+    randomModel(64, 16, { shDegree: 2 }),
+    randomModel(64, 14, { shDegree: 1 }),
+    randomModel(64, 15, { shDegree: 0 }),
+  ]) {
+    const bytes = await transformSpz(m),
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      N = m.count,
+      label = `SH ${m.shDegree}`;
+    assert.ok(isSpzBytes(bytes), `${label}: recognised by its bytes`);
+    assert.equal(Array.from(bytes.subarray(0, 4)), [0x4e, 0x47, 0x53, 0x50], 'NGSP, not gzip');
+    assert.is(view.getUint32(4, true), 4);
+    assert.is(view.getUint32(8, true), N);
+    const streams = m.shDegree ? 6 : 5;
+    assert.equal([bytes[12], bytes[15]], [m.shDegree, streams], `${label}: SH degree, stream count`);
+    const toc = view.getUint32(16, true),
+      sizes = [9 * N, N, 3 * N, 3 * N, 4 * N, 3 * (shCoeffs(m.shDegree) - 1) * N];
+    let at = toc + 16 * streams;
+    for (let i = 0; i < streams; i++) {
+      assert.is(Number(view.getBigUint64(toc + 16 * i + 8, true)), sizes[i], `${label}: plane ${i} size`);
+      assert.equal(Array.from(bytes.subarray(at, at + 4)), [0x28, 0xb5, 0x2f, 0xfd], `${label}: plane ${i} zstd`);
+      at += Number(view.getBigUint64(toc + 16 * i, true));
+    }
+    assert.is(at, bytes.length, `${label}: the frames end the file`);
+    assertSpzQuantized(decodeSpz(bytes, 'st.spz'), m, bytes[13], 4, `v4 ${label}`);
+  }
+  const bytes = await transformSpz(model);
+  // Extension records (flag 2) between the header and the table of contents are skipped.
+  const toc = new DataView(bytes.buffer, bytes.byteOffset).getUint32(16, true),
+    ext = new Uint8Array(bytes.length + 12),
+    ev = new DataView(ext.buffer);
+  ext.set(bytes.subarray(0, toc));
+  ext.set(bytes.subarray(toc), toc + 12);
+  ext[14] |= 2;
+  ev.setUint32(16, toc + 12, true);
+  ev.setUint32(toc, 0xadbe0002, true); // a vendor record: type, 4 payload bytes
+  ev.setUint32(toc + 4, 4, true);
+  assert.equal(decodeSpz(ext).means, decodeSpz(bytes).means);
+  // No Gaussians: a header with no streams (splat-transform writes no empty file).
+  const empty = bytes.slice(0, 32);
+  new DataView(empty.buffer).setUint32(8, 0, true);
+  empty[12] = 1;
+  empty[15] = 0;
+  assert.is(decodeSpz(empty).count, 0);
+});
+
+test('.spz: unsupported versions, truncated, corrupt and lying files are named errors, never crashes', async () => {
+  const v4 = await transformSpz(model),
+    v3 = encodeSpz(model, { version: 3 });
+  const edit = (b: Uint8Array, f: (v: DataView, c: Uint8Array) => void) => {
+    const c = new Uint8Array(b); // a copy (a Buffer's slice() would share the bytes)
+    f(new DataView(c.buffer), c);
+    return c;
+  };
+  // Its layout, which the offsets below assume: the table of contents at 32, six streams, the frames from 128, each
+  // frame header single-segment with a 2-byte content size (libzstd's for these sizes).
+  assert.equal([new DataView(v4.buffer, v4.byteOffset).getUint32(16, true), v4[15], v4[132]], [32, 6, 0x60]);
+  // Version 5, in a version 4 header and inside a gzip stream.
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setUint32(4, 5, true)),
+        'a.spz',
+      ),
+    /a\.spz: header\.version: version 5 is not supported \(2 to 4\)/,
+  );
+  const raw3 = gunzipSync(v3);
+  assert.throws(
+    () => decodeSpz(gzipSync(edit(raw3, (v) => v.setUint32(4, 5, true))), 'b.spz'),
+    /b\.spz: header\.version: version 5 is not supported \(2 to 4\)/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setUint32(4, 1, true)),
+        'c.spz',
+      ),
+    /header\.version: version 1/,
+  );
+  // A version 3 payload not gzip'd, a version 4 one gzip'd, and neither.
+  assert.throws(() => decodeSpz(raw3, 'd.spz'), /d\.spz: header\.version: version 3 outside a gzip stream/);
+  assert.throws(() => decodeSpz(gzipSync(v4), 'e.spz'), /e\.spz: header\.version: version 4 inside a gzip stream/);
+  assert.throws(() => decodeSpz(encodeDotSplat(model), 'f.spz'), /f\.spz: header\.magic: not an spz file/);
+  // Truncated version 4: in the header, in the table of contents, in the last stream.
+  assert.throws(() => decodeSpz(v4.subarray(0, 20), 'g.spz'), /g\.spz: header: 20 bytes, shorter than the 32-byte/);
+  assert.throws(
+    () => decodeSpz(v4.subarray(0, 100), 'h.spz'),
+    /h\.spz: toc: the table of contents ends at byte 128, past the end of the file \(100 bytes; truncated\?\)/,
+  );
+  assert.throws(
+    () => decodeSpz(v4.subarray(0, v4.length - 100), 'i.spz'),
+    /i\.spz: toc\.sh: \d+ compressed bytes from byte \d+ run past the end of the file \(\d+ bytes; truncated\?\)/,
+  );
+  // Cut anywhere, either container: a named input error, nothing else.
+  const expectNamed = (bytes: Uint8Array, what: string) => {
+    try {
+      decodeSpz(bytes, 'cut.spz');
+      assert.unreachable(`${what} decoded`);
+    } catch (e) {
+      assert.instance(e, OteError, `${what}: ${e}`);
+      assert.is((e as OteError).code, 'BAD_INPUT');
+      assert.ok((e as OteError).path, `${what}: names no field: ${(e as Error).message}`);
+    }
+  };
+  for (const [name, bytes] of [
+    ['v4', v4],
+    ['v3', v3],
+  ] as const)
+    for (let n = 0; n < bytes.length; n += 61) expectNamed(bytes.subarray(0, n), `${name} cut at ${n} bytes`);
+  // Each v4 frame cut short, its table of contents following: fzstd runs out of input.
+  for (let k = 0; k < 6; k++)
+    for (const keep of [3, 6, 9, 40, 200])
+      expectNamed(
+        withFrame(v4, k, (f) => f.subarray(0, Math.min(keep, f.length - 1))),
+        `frame ${k} cut to ${keep} bytes`,
+      );
+  assert.throws(
+    () =>
+      decodeSpz(
+        withFrame(v4, 0, (f) => f.subarray(0, f.length - 10)),
+        'q.spz',
+      ),
+    /q\.spz: streams\.positions: zstd: corrupt frame \(unexpected EOF\)/,
+  );
+  // Lying: a count the file cannot hold, a plane size that disagrees with the count, a stream count, bytes after the
+  // streams, a gzip stream shorter than its count.
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setUint32(8, 1e9, true)),
+        'j.spz',
+      ),
+    /j\.spz: header\.numPoints: 1000000000 Gaussians cannot fit in \d+ bytes/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setUint32(8, 299, true)),
+        'k.spz',
+      ),
+    /k\.spz: toc\.positions: 2700 bytes decompressed, but 299 Gaussians take 2691/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setBigUint64(32 + 16 * 2 + 8, 899n, true)),
+        'k2.spz',
+      ),
+    /k2\.spz: toc\.colors: 899 bytes decompressed, but 300 Gaussians take 900/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setBigUint64(32 + 16 * 5, 1n << 40n, true)),
+        'k3.spz',
+      ),
+    /k3\.spz: toc\.sh: 1099511627776 compressed bytes from byte \d+ run past the end of the file/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (_, c) => (c[15] = 5)),
+        'l.spz',
+      ),
+    /l\.spz: header\.numStreams: 5 streams/,
+  );
+  const longer = new Uint8Array(v4.length + 3);
+  longer.set(v4);
+  assert.throws(() => decodeSpz(longer, 'm.spz'), /m\.spz: toc: the streams end at byte \d+, but the file has/);
+  assert.throws(
+    () => decodeSpz(gzipSync(edit(raw3, (v) => v.setUint32(8, 301, true))), 'n.spz'),
+    /n\.spz: data: truncated: 301 Gaussians need/,
+  );
+  // Corrupt frames: not zstd; a reserved header bit; a dictionary; a content size other than the table's, or none.
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (_, c) => (c[128] ^= 0xff)),
+        'o.spz',
+      ),
+    /o\.spz: streams\.positions: zstd: not a Zstandard frame/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (_, c) => (c[128 + 4] |= 0x08)),
+        'p.spz',
+      ),
+    /p\.spz: streams\.positions: zstd: a frame header with its reserved bit set/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (_, c) => (c[128 + 4] |= 0x01)),
+        'r.spz',
+      ),
+    /r\.spz: streams\.positions: zstd: a frame that names a dictionary/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (v) => v.setUint16(128 + 5, 2699 - 256, true)),
+        's.spz',
+      ),
+    /s\.spz: streams\.positions: zstd: a frame of 2699 bytes, where the table of contents gives 2700/,
+  );
+  assert.throws(
+    () =>
+      decodeSpz(
+        edit(v4, (_, c) => (c[128 + 4] = 0x00)), // not single-segment, no content size: byte 5 is now the window
+        't.spz',
+      ),
+    /t\.spz: streams\.positions: zstd: a frame that does not declare its decompressed size/,
+  );
+  // A second frame after the first (one frame per stream): fzstd's RangeError, named.
+  assert.throws(
+    () =>
+      decodeSpz(
+        withFrame(v4, 1, (f) => Uint8Array.from([...f, ...f])),
+        'u.spz',
+      ),
+    (e: Error) =>
+      e instanceof OteError &&
+      /u\.spz: streams\.alphas: zstd: corrupt frame \(it decodes to more than the 300 bytes/.test(e.message),
+  );
+  // A frame whose few sequences ask for billions of copy steps (98,303 sequences of 65,536 literals and 65,539
+  // matched bytes, from bits fzstd reads past the start of the bitstream): fzstd would run for minutes; the time limit
+  // stops it.
+  const block = [0x00, 0xff, 0xff, 0xff, 0x54, 35, 0, 52, 0x01],
+    bh = 1 | (2 << 1) | (block.length << 3);
+  const bomb = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x60, 0, 0, bh & 255, bh >> 8, bh >> 16, ...block]);
+  new DataView(bomb.buffer).setUint16(5, 2700 - 256, true); // the content size positions take
+  const t0 = performance.now();
+  assert.throws(
+    () =>
+      decodeSpz(
+        withFrame(v4, 0, () => bomb),
+        'v.spz',
+      ),
+    /v\.spz: streams\.positions: zstd: decompressing took over \d+ ms/,
+  );
+  assert.ok(performance.now() - t0 < 5000, `${performance.now() - t0} ms`);
 });
 
 test('files: save/load by extension, atomically; unknown extensions are refused', async () => {
@@ -200,8 +525,8 @@ test('files: save/load by extension, atomically; unknown extensions are refused'
   }
 });
 
-test('a public reader (@playcanvas/splat-transform) reads our PLY, .splat and .spz', async () => {
-  const st = await import('@playcanvas/splat-transform');
+test('a public reader (@playcanvas/splat-transform) reads our PLY, .splat and .spz (versions 2 and 3)', async () => {
+  const st = await loadTransform();
   async function read(name: string, format: 'ply' | 'splat' | 'spz', bytes: Uint8Array) {
     const fs = new st.MemoryReadFileSystem();
     fs.set(name, bytes);
@@ -224,33 +549,49 @@ test('a public reader (@playcanvas/splat-transform) reads our PLY, .splat and .s
     assert.is(col(ply, 'f_dc_1')[i], model.sh[3 * K * i + 1]);
     assert.is(col(ply, 'f_rest_16')[i], model.sh[3 * K * i + 3 * 2 + 1], 'f_rest must be channel-major');
   }
-  for (const [format, bytes, decode] of [
-    ['splat', encodeDotSplat(model), decodeDotSplat],
-    ['spz', encodeSpz(model), decodeSpz],
-  ] as const) {
+  const cases: [string, 'splat' | 'spz', Uint8Array, (b: Uint8Array) => GaussianModel][] = [
+    ['splat', 'splat', encodeDotSplat(model), decodeDotSplat],
+    ['spz (default)', 'spz', encodeSpz(model), decodeSpz],
+    ['spz v2', 'spz', encodeSpz(model, { version: 2 }), decodeSpz],
+    ['spz v3', 'spz', encodeSpz(model, { version: 3 }), decodeSpz],
+  ];
+  for (const [label, format, bytes, decode] of cases) {
     const t = await read(`m.${format}`, format, bytes);
     const ours = decode(bytes);
-    assert.is(t.numRows, model.count, `${format} count`);
+    assert.is(t.numRows, model.count, `${label} count`);
     const k = format === 'spz' ? K : 1;
     for (let i = 0; i < model.count; i += 29) {
       for (let a = 0; a < 3; a++)
-        assert.ok(Math.abs(col(t, 'xyz'[a])[i] - ours.means[3 * i + a]) < 1e-4, `${format} position ${i}`);
-      assert.ok(Math.abs(col(t, 'scale_0')[i] - ours.logScales[3 * i]) < 1e-4, `${format} scale ${i}`);
-      assert.ok(Math.abs(sigmoid(col(t, 'opacity')[i]) - sigmoid(ours.opacity[i])) < 2e-3, `${format} opacity ${i}`);
+        assert.ok(Math.abs(col(t, 'xyz'[a])[i] - ours.means[3 * i + a]) < 1e-4, `${label} position ${i}`);
+      assert.ok(Math.abs(col(t, 'scale_0')[i] - ours.logScales[3 * i]) < 1e-4, `${label} scale ${i}`);
+      assert.ok(Math.abs(sigmoid(col(t, 'opacity')[i]) - sigmoid(ours.opacity[i])) < 2e-3, `${label} opacity ${i}`);
       assert.ok(
         Math.abs(col(t, 'f_dc_0')[i] - ours.sh[3 * k * i]) < 2e-2,
-        `${format} colour ${i}: ${col(t, 'f_dc_0')[i]} vs ${ours.sh[3 * k * i]}`,
+        `${label} colour ${i}: ${col(t, 'f_dc_0')[i]} vs ${ours.sh[3 * k * i]}`,
       );
       if (format === 'spz')
-        assert.ok(Math.abs(col(t, 'f_rest_16')[i] - ours.sh[3 * k * i + 3 * 2 + 1]) < 1e-3, `spz f_rest ${i}`);
+        assert.ok(Math.abs(col(t, 'f_rest_16')[i] - ours.sh[3 * k * i + 3 * 2 + 1]) < 1e-3, `${label} f_rest ${i}`);
       // Rotation up to sign.
       const a = [0, 1, 2, 3].map((j) => col(t, `rot_${j}`)[i]),
         b = Array.from(ours.quats.subarray(4 * i, 4 * i + 4));
       const la = Math.hypot(...a),
         lb = Math.hypot(...b);
       const dot = Math.abs(a.reduce((s, v, j) => s + v * b[j], 0) / la / lb);
-      assert.ok(dot > 0.999, `${format} rotation ${i}: ${a} vs ${b}`);
+      assert.ok(dot > 0.999, `${label} rotation ${i}: ${a} vs ${b}`);
     }
+  }
+});
+
+test('splat-transform writes .spz version 4 by default and version 3 on request; we read both', async () => {
+  for (const m of [model, randomModel(64, 14, { shDegree: 1 }), randomModel(64, 15, { shDegree: 0 })]) {
+    const v4 = await transformSpz(m);
+    // Its default container: the plain NGSP header of version 4, not gzip (read back: the version 4 test above).
+    assert.equal(Array.from(v4.subarray(0, 8)), [0x4e, 0x47, 0x53, 0x50, 4, 0, 0, 0], 'version 4 by default');
+    const v3 = await transformSpz(m, { spzVersion: 3 });
+    assert.equal(Array.from(v3.subarray(0, 2)), [0x1f, 0x8b], 'version 3 is gzip');
+    const raw = gunzipSync(v3);
+    assert.is(raw[4], 3);
+    assertSpzQuantized(decodeSpz(v3, 'st3.spz'), m, raw[13], 3, `splat-transform v3, SH ${m.shDegree}`);
   }
 });
 
