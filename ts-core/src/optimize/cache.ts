@@ -2,6 +2,8 @@
  * Results are reused by content hash: the key of a stage is the SHA-256 of everything its output depends on
  * (input scene hash, the profile fields it reads, the tool version). Re-running on an unchanged scene is instant.
  * Entries are whole directories written through a staging rename, so a crash never leaves a partial entry.
+ * What an entry's report.json says about the run that made it (where the input was, when, how) is not part of the
+ * key: a hit rewrites those fields for the run that reuses it (reportForThisRun), and the entry stays as it was.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -9,6 +11,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addonPath } from '../native/addon.js';
+import type { EconomyReport, FarmTaskRecord, OptimizeReport } from '../report/types.js';
 import { canonicalJson } from '../scene/hash.js';
 
 export const CACHE_VERSION = 'ote-cache-v1';
@@ -79,4 +82,36 @@ export class ResultCache {
       throw e;
     }
   }
+}
+
+/** What a run that reuses a cached result knows about itself (OptimizeOptions and its import stage). */
+export interface ThisRun {
+  /** The input path as given now (the cached report has the path of the run that made the entry). */
+  input: string;
+  profileSource: string;
+  /** The import stage's warnings for this file. */
+  warnings?: string[];
+  economy?: EconomyReport;
+  farmTasks?: () => FarmTaskRecord[];
+  now?: Date;
+}
+
+/**
+ * The cached report as this run's: the per-run fields (input.file, input.warnings, createdAt, profile.source, the
+ * economy plan and farm tasks) are this run's, and every stage's timing is marked cached (its seconds stay what the
+ * stage took when it ran). What the result is (hash, plan, metrics, outputs, exit) is the entry's, unchanged.
+ */
+export function reportForThisRun(cached: OptimizeReport, run: ThisRun): OptimizeReport {
+  const report: OptimizeReport = {
+    ...cached,
+    createdAt: (run.now ?? new Date()).toISOString(),
+    input: { ...cached.input, file: run.input, warnings: run.warnings ?? cached.input.warnings },
+    profile: { ...cached.profile, source: run.profileSource },
+    timings: cached.timings.map((t) => ({ ...t, cached: true })),
+    farm: run.farmTasks ? { tasks: run.farmTasks() } : undefined,
+    economy: run.economy,
+  };
+  if (!report.farm) delete report.farm;
+  if (!report.economy) delete report.economy;
+  return report;
 }

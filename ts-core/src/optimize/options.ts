@@ -40,4 +40,11 @@ export interface OptimizeOptions {
   farmTasks?: () => FarmTaskRecord[];
   /** Economy Offline's plan for this run when it was given a deadline (it ran in the plan's window), for report.json. */
   economy?: EconomyReport;
+  /**
+   * `--self-contained`: the viewer page (one HTML file that needs no server) to carry in report.html, made from the
+   * finished output folder (given as its staging path) before it replaces outDir, after a fresh run or a cache hit
+   * alike. The cache keeps the plain report. The CLI passes viewer/self-contained.ts here: viewer/ sits above
+   * optimize/, which cannot import it.
+   */
+  viewerPage?: (dir: string) => Promise<string>;
 }

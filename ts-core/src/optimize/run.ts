@@ -3,14 +3,16 @@
  * output → preview → check → verify → report), run by pipeline.ts. Everything is written into a staging directory that
  * replaces the output directory only at the end, so a failed or cancelled run leaves it as it was. A finished run
  * is cached by the content hash of its inputs, so running again on an unchanged scene and profile copies the
- * cached result.
+ * cached result, with report.json and report.html rewritten for this run (its input path, its time). report.html
+ * carries the viewer when asked (`--self-contained`, options.ts viewerPage); the cache keeps the plain one.
  */
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SceneAnalysis } from '../analyze/analyze.js';
 import type { Plan } from '../plan/router.js';
+import { renderReportHtml } from '../report/html.js';
 import type { OptimizeReport } from '../report/types.js';
-import { buildFingerprint, cacheKey } from './cache.js';
+import { buildFingerprint, cacheKey, reportForThisRun } from './cache.js';
 import type { OptimizeOptions } from './options.js';
 import { newPipelineState, runStages } from './pipeline.js';
 import { StagedDirectory } from './staging.js';
@@ -47,7 +49,11 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     const hit = await o.cache.get(key);
     if (hit) {
       await cp(hit, staged.path, { recursive: true, filter: (src) => !src.endsWith('.complete') });
-      const report = JSON.parse(await readFile(join(staged.path, 'report.json'), 'utf8')) as OptimizeReport;
+      const reportFile = join(staged.path, 'report.json');
+      const cached = JSON.parse(await readFile(reportFile, 'utf8')) as OptimizeReport;
+      const report = reportForThisRun(cached, { ...o, warnings: state.products.warnings });
+      await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+      await writeReportHtml(staged.path, report, o);
       await staged.commit();
       o.onEvent({
         type: 'log',
@@ -57,13 +63,30 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     }
     await runStages(OPTIMIZE_STAGES, state, o);
     for (const f of state.files) await writeFile(join(staged.path, f.name), f.data);
-    // Cache before committing (the staging directory moves away on commit).
+    // Cache before committing (the staging directory moves away on commit), and before the viewer goes in.
     await o.cache.put(key, staged.path);
-    await staged.commit();
     const { report, analysis, plan } = state.products;
+    if (o.viewerPage) await writeReportHtml(staged.path, report!, o);
+    await staged.commit();
     return { report: report!, exitCode: report!.exit.code, cached: false, analysis, plan: plan! };
   } catch (e) {
     await staged.discard();
     throw e;
   }
+}
+
+/**
+ * report.html of the output folder `dir`, from the report and the images beside it, with the viewer page when the
+ * run asked for one. Errors name the image that cannot be read.
+ */
+async function writeReportHtml(dir: string, report: OptimizeReport, o: OptimizeOptions): Promise<void> {
+  const images: Record<string, Uint8Array> = {};
+  for (const { file } of report.images) {
+    const path = join(dir, file);
+    images[file] = await readFile(path).catch((e) => {
+      throw new Error(`${path}: the report's image cannot be read (report.json images[].file): ${e.message}`);
+    });
+  }
+  const viewerHtml = o.viewerPage ? await o.viewerPage(dir) : undefined;
+  await writeFile(join(dir, 'report.html'), renderReportHtml(report, images, { viewerHtml }));
 }

@@ -1,7 +1,9 @@
 /**
  * report.html: one self-contained page (images inlined as data URIs) a producer can attach to a review, with the
  * before/after renders, FLIP heatmaps, the metrics table with confidence intervals, routing decisions, timings and
- * the estimated cost. Pure: it takes the report and the PNG bytes and returns text.
+ * the estimated cost. It points at the 3D viewer (`ote view`), or, made with `--self-contained`, carries the viewer
+ * itself (a page that needs no server, viewer/self-contained.ts) in an iframe, so that the one file can be mailed.
+ * Pure: it takes the report, the PNG bytes and the viewer page, and returns text.
  */
 import { escapeHtml } from './escape-html.js';
 import { economyChartSvg } from './economy-chart.js';
@@ -38,12 +40,35 @@ ${windows}
 
 /**
  * The line that points at the 3D viewer (`ote view`: the optimized scene in three.js at the report's cameras). It
- * names no path: a result reused from the cache is the same report written into another folder.
+ * names no path: the folder may have been moved or copied since.
  */
 const VIEWER_LINE =
-  '<p>Look around the result in 3D, in three.js lit by its lightmaps and starting at the view above: <code>ote view &lt;the folder of this report&gt;</code></p>';
+  '<p>Look around the result in 3D, in three.js lit by its lightmaps and starting at the view above: <code>ote view &lt;the folder of this report&gt;</code> (or make the report with <code>ote optimize --self-contained</code> to carry the viewer in this page)</p>';
 
-export function renderReportHtml(r: OptimizeReport, images: Record<string, Uint8Array>): string {
+/**
+ * The viewer page in the report: an iframe whose srcdoc is the whole page (only `&` and `"` need escaping in a
+ * quoted attribute), shaped like the report's camera so that it starts at the view above. `allow-scripts` without
+ * `allow-same-origin` keeps the viewer away from this page.
+ */
+function viewerSection(r: OptimizeReport, viewerHtml: string): string {
+  const c = r.views?.cameras?.[r.views.used - 1];
+  const aspect = c && Number.isFinite(c.aspect) && c.aspect > 0 ? c.aspect : 16 / 9;
+  const srcdoc = viewerHtml.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  return `<h2>3D viewer</h2>
+<p>The result in three.js, lit by its lightmaps and starting at the view above: drag to orbit, scroll to zoom, and pick the report's other views, the input scene (before) or the images above from the panel. It is part of this page and needs no server or network.</p>
+<iframe class="viewer" title="3D viewer" sandbox="allow-scripts" style="aspect-ratio:${aspect.toFixed(4)}" srcdoc="${srcdoc}"></iframe>`;
+}
+
+export interface ReportHtmlOptions {
+  /** The self-contained viewer page (`--self-contained`) to carry in the report instead of naming `ote view`. */
+  viewerHtml?: string;
+}
+
+export function renderReportHtml(
+  r: OptimizeReport,
+  images: Record<string, Uint8Array>,
+  opts: ReportHtmlOptions = {},
+): string {
   const img = (file: string, label: string) =>
     images[file]
       ? `<figure><img alt="${esc(label)}" src="data:image/png;base64,${base64(images[file])}"><figcaption>${esc(label)}</figcaption></figure>`
@@ -87,13 +112,14 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 .pass{color:#17653a}.fail{color:#a3121c}.skip{color:#777}.verdict{font-size:1.3rem;font-weight:600}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1rem}figure{margin:0}img{width:100%;image-rendering:pixelated;border:1px solid #ddd}
 figcaption{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}
+iframe.viewer{display:block;width:100%;border:1px solid #ddd}
 </style></head><body>
 <h1>Optimization report</h1>
 <p><code>${esc(r.input.file)}</code> · scene hash <code>${esc(r.input.hash.slice(0, 16))}</code> · profile <b>${esc(r.profile.name)}</b> · ${esc(r.analysis.class)} · ${r.input.drawnTriangles.toLocaleString('en-US')} triangles drawn · ${esc(r.createdAt)}</p>
 <p class="verdict ${verdictClass}">${v ? `Verification ${esc(v.verdict)}${v.reason ? `: ${esc(v.reason)}` : ''}` : 'Not verified'}</p>
 <p>Pipeline: <b>${esc(r.plan.pipeline)}</b> · exit code ${r.exit.code} (${esc(r.exit.reason)})</p>
 <h2>Before and after</h2><div class="grid">${r.images.map((i) => img(i.file, i.label)).join('')}</div>
-${VIEWER_LINE}
+${opts.viewerHtml === undefined ? VIEWER_LINE : viewerSection(r, opts.viewerHtml)}
 ${
   v
     ? `<h2>Metrics (${v.samples} sampled views, ${v.nodes.length} verifier nodes)</h2>

@@ -2,8 +2,11 @@
  * `ote optimize scene.glb -o outdir [--profile NAME|file.json] [--engine ws://... --api-key ID:SECRET] [--json] [--explain]`
  * Progress goes to stderr (a bar on a TTY, JSON lines with --json); the result goes to stdout. Exit codes are in
  * the README: 0 verified pass, 6 quality below threshold, 7 verification rejected, 8 engine unreachable, 130 cancelled.
+ * `--self-contained` puts the 3D viewer into report.html (viewer/self-contained.ts), so that one file can be mailed.
  */
 import { join, resolve } from 'node:path';
+import { selfContainedViewer } from '../../viewer/self-contained.js';
+import { resolveViewTarget } from '../../viewer/target.js';
 import { explainPlan } from '../../plan/router.js';
 import { defaultCacheDir, ResultCache } from '../../optimize/cache.js';
 import { optimize } from '../../optimize/run.js';
@@ -55,7 +58,7 @@ export const optimizeCommand: Command = {
   summary:
     'analyze, route, bake and convert to splats, verify with the Trust Engine, and write the report and certificate',
   usage:
-    'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--backend auto|cpu|cuda] [--deadline 8h|ISO [--machine-class consumer] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix]] [--explain] [--json]',
+    'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--self-contained] [--backend auto|cpu|cuda] [--deadline 8h|ISO [--machine-class consumer] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix]] [--explain] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -65,6 +68,7 @@ export const optimizeCommand: Command = {
       'splat-iterations': { type: 'string' },
       'no-verify': { type: 'boolean' },
       'no-cache': { type: 'boolean' },
+      'self-contained': { type: 'boolean' },
       backend: { type: 'string' },
       explain: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -109,6 +113,14 @@ export const optimizeCommand: Command = {
       cache: new ResultCache(defaultCacheDir(), !values['no-cache']),
       signal: ctx.signal,
       economy,
+      viewerPage: values['self-contained']
+        ? async (dir) => {
+            const page = await selfContainedViewer(resolveViewTarget(dir), values.out!);
+            const note = page.inputMissing && `report.html's viewer has no before view: ${page.inputMissing}`;
+            if (note) ctx.stderr(values.json ? `${JSON.stringify({ type: 'log', message: note })}\n` : `${note}\n`);
+            return page.html;
+          }
+        : undefined,
       onEvent: (e) => {
         if (e.type === 'stage') progress.update(e.stage, e.fraction, e.detail);
         else if (values.json) ctx.stderr(`${JSON.stringify(e)}\n`);
