@@ -202,12 +202,12 @@ async function main() {
         `note: ${unbaked.map((l) => l.name).join(', ')} not marked baked; lightmapped materials ignore them anyway`,
       );
   }
-  /** @type {Promise<unknown> | undefined} */
-  let splatsSorted;
+  /** @type {Awaited<ReturnType<typeof addSplats>> | undefined} */
+  let splats;
   if (manifest.splats) {
-    const s = await addSplats(renderer, scene, after, manifest.splats.url, requestRender);
+    const s = await addSplats(renderer, after, manifest.splats.url, requestRender);
+    splats = s;
     viewer.info.splats = s.count;
-    splatsSorted = s.firstSort;
     lines.push(`${manifest.splats.name}: ${s.count} Gaussians (Spark)`);
   }
   if (manifest.inputMissing) lines.push(`no before view: ${manifest.inputMissing}`);
@@ -276,6 +276,20 @@ async function main() {
   };
   if (!manifest.routes.length) $('routes').disabled = true;
   $('routes').addEventListener('change', applyRoutes);
+  /**
+   * Waits, drawing frames, until Spark draws the splats: its sort runs in a worker and lands a few frames after the
+   * first frame asks for it. Without this wait a frame timed right after loading would leave the splats out.
+   */
+  const splatsDrawn = async () => {
+    if (!splats || splats.count === 0) return;
+    const deadline = performance.now() + 30_000;
+    await viewer.renderNow();
+    while (splats.drawn() === 0) {
+      if (performance.now() > deadline) throw new Error('Spark did not sort the splats in 30 s');
+      await new Promise((ok) => setTimeout(ok, 16));
+      await viewer.renderNow();
+    }
+  };
   viewer.setMode = async (m) => {
     if (m === 'before' || m === 'split') {
       if (!manifest.input) throw new Error(`no before view: ${manifest.inputMissing ?? 'no input scene'}`);
@@ -304,6 +318,7 @@ async function main() {
     $('split').hidden = m !== 'split';
     for (const el of modeInputs) el.checked = el.value === m;
     applyRoutes();
+    if (m !== 'before') await splatsDrawn();
   };
   $('split').addEventListener('input', () => {
     if (mode !== 'split') return;
@@ -333,7 +348,10 @@ async function main() {
   };
   $('exposure').addEventListener('change', () => viewer.setExposure(Number($('exposure').value)));
 
-  viewer.measure = (frames = 60) => frameStats(renderer, scene, camera, mode === 'before' ? before : after, frames);
+  viewer.measure = async (frames = 60) => ({
+    ...(await frameStats(renderer, scene, camera, mode === 'before' ? before : after, frames)),
+    splats: splats ? splats.drawn() : 0,
+  });
   // The gain where the user is: both scenes drawn here, interleaved, at this view and window size.
   const gainButton = $('measure');
   if (!manifest.input || !manifest.scene) gainButton.disabled = true;
@@ -356,12 +374,7 @@ async function main() {
   viewer.setView(start);
   await viewer.renderNow();
   // Splats show once Spark's first sort is back (a few frames); a page without splats is ready now.
-  if (splatsSorted) {
-    const timeout = new Promise((ok) => setTimeout(() => ok('timeout'), 30_000));
-    if ((await Promise.race([splatsSorted, timeout])) === 'timeout')
-      fail('error: Spark did not sort the splats in 30 s');
-    await viewer.renderNow();
-  }
+  await splatsDrawn();
   viewer.ready = true;
 }
 

@@ -6,29 +6,18 @@
  */
 
 /**
- * Adds the splat file at `url` to `parent`, with the SparkRenderer it needs added to `scene`.
+ * Adds the splat file at `url` to `parent`, with the SparkRenderer that draws it.
  * @param {import('three').WebGLRenderer} renderer
- * @param {import('three').Scene} scene
  * @param {import('three').Object3D} parent
  * @param {string} url
  * @param {() => void} onDirty called when Spark needs another frame (a sort finished)
  */
-export async function addSplats(renderer, scene, parent, url, onDirty) {
+export async function addSplats(renderer, parent, url, onDirty) {
   const { SparkRenderer, SplatMesh } = await import('@sparkjsdev/spark');
-  /** @type {() => void} */
-  let sorted = () => {};
-  // Spark sorts in a worker and asks for a frame when a sort is done: until the first one, nothing is drawn.
-  const firstSort = new Promise((ok) => {
-    sorted = () => ok(undefined);
-  });
-  const spark = new SparkRenderer({
-    renderer,
-    onDirty: () => {
-      sorted();
-      onDirty();
-    },
-  });
-  scene.add(spark);
+  // Spark sorts in a worker and asks for a frame (onDirty) when a sort is done: until then nothing is drawn.
+  const spark = new SparkRenderer({ renderer, onDirty });
+  // In the group it draws for: hidden with it (the before view), Spark would otherwise keep drawing its last sort.
+  parent.add(spark);
   const mesh = new SplatMesh({ url });
   parent.add(mesh);
   await mesh.initialized;
@@ -36,7 +25,13 @@ export async function addSplats(renderer, scene, parent, url, onDirty) {
     spark,
     mesh,
     count: mesh.packedSplats?.numSplats ?? mesh.extSplats?.numSplats ?? 0,
-    /** Resolves once Spark has sorted the splats for a frame (after the first render asks it to). */
-    firstSort,
+    /**
+     * The splats a frame draws now: Spark's last sort (0 until the first is back), or 0 while it is hidden.
+     * @returns {number}
+     */
+    drawn: () => {
+      for (let o = /** @type {import('three').Object3D | null} */ (spark); o; o = o.parent) if (!o.visible) return 0;
+      return spark.activeSplats;
+    },
   };
 }

@@ -327,6 +327,21 @@ it('the hero and the hybrid foliage (lightmapped ground + splats) load, before a
       await page.evaluate('window.__oteViewer.setMode("before")');
       const before = await screenshot(page);
       assert.ok(meanLuma(after) > 5 && meanLuma(before) > 5, `${input}: both views show something`);
+      if (input === 'foliage.glb') {
+        // Spark draws each splat as an instanced quad (2 triangles). The before view draws none of them (Spark
+        // hidden with the after group, not drawing its last sort), and back in the after view a timed frame draws
+        // every one.
+        const measure = async (mode: string) => {
+          await page.evaluate(`window.__oteViewer.setMode(${JSON.stringify(mode)})`);
+          return (await page.evaluate('window.__oteViewer.measure(2)')) as { splats: number; triangles: number };
+        };
+        const lit = await measure('after');
+        const input = await measure('before');
+        assert.is(input.splats, 0, 'the before view draws no splats');
+        const again = await measure('after');
+        assert.is(again.splats, info.splats, `${again.splats} of ${info.splats} splats drawn after before → after`);
+        assert.ok(lit.triangles >= 2 * info.splats, `${lit.triangles} triangles for ${info.splats} splats`);
+      }
       assert.equal(await page.evaluate('window.__oteViewer.errors'), []);
       assert.equal(problems, [], input);
       await page.close();
