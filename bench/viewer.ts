@@ -1,8 +1,9 @@
 /**
  * `npm run bench:viewer`: what the optimization buys where users look at results, three.js in a browser. Each scene
- * is optimized (`ote optimize`, no verification: the bench measures drawing, not trust), served by `ote view`, and
- * drawn by Debian's Chromium (puppeteer-core, WebGL on SwiftShader: this VM has no GPU, so the browser rasterizes
- * on the CPU) at 512 × 512 from the report's camera, in two modes of the same page:
+ * is optimized (`ote optimize`, no verification: the bench measures drawing, not trust) and measured as `ote view
+ * --measure` measures it (viewer/measure.ts): Debian's Chromium (puppeteer-core, WebGL on SwiftShader: this VM has no
+ * GPU, so the browser rasterizes on the CPU) draws the viewer page at 512 × 512 from the report's camera, in two
+ * modes:
  * - before: the input scene lit live as a game draws it without baking, its own lights or the run's sky and sun,
  *   every light casting shadow maps (2048² for a sun, three.js's 512² for point and spot lights;
  *   viewer/live-lighting.js);
@@ -11,16 +12,18 @@
  * readPixels), draw calls and triangles of a frame (shadow passes included), and the GPU memory the drawn objects
  * hold (viewer/frame-stats.js). Prints a table and writes bench/results/viewer.json.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ViewerRuntime } from '../ts-core/src/report/types.js';
+import { MEASURE_DEFAULTS, measureViewer } from '../ts-core/src/viewer/measure.js';
+import { resolveViewTarget } from '../ts-core/src/viewer/target.js';
 import { describeMachine, machineRecord } from './machine.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const oteBin = join(root, 'ts-core', 'bin', 'ote.js');
-const CHROMIUM = process.env.OTE_CHROMIUM ?? '/usr/bin/chromium';
 const SIZE = 512,
   FRAMES = 60,
   ROUNDS = 3;
@@ -62,130 +65,50 @@ function ote(...args: string[]) {
   return r;
 }
 
-function startView(out: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [oteBin, 'view', out, '--port', '0'], { cwd: work });
-  return new Promise((ok, fail) => {
-    let text = '';
-    const timer = setTimeout(() => fail(new Error(`ote view printed no URL: ${text}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      text += d;
-      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(text)?.[0];
-      if (url) {
-        clearTimeout(timer);
-        ok({ child, url });
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`ote view exited (${code})`)));
+if (!existsSync(MEASURE_DEFAULTS.chromium)) {
+  console.log(
+    `bench:viewer needs Chromium at ${MEASURE_DEFAULTS.chromium} (apt-get install chromium; OTE_CHROMIUM points elsewhere)`,
+  );
+  process.exit(1);
+}
+const results: { scene: string; profile: string; exit: number | null; runtime: ViewerRuntime }[] = [];
+for (const s of SCENES) {
+  const slug = s.name.replace(/[^a-z0-9]+/gi, '-');
+  let input = s.file;
+  if (!input) {
+    input = join(work, `${slug}.glb`);
+    ote('gen', ...s.gen!, '-o', input);
+  }
+  if (!existsSync(input)) throw new Error(`bench:viewer: ${input}: no such scene`);
+  const out = join(work, `out-${slug}`);
+  const t = performance.now();
+  const r = ote('optimize', input, '-o', out, '--profile', s.profile, '--no-verify', '--json');
+  console.error(`${s.name}: optimized in ${((performance.now() - t) / 1000).toFixed(0)} s (exit ${r.status})`);
+  const runtime = await measureViewer(resolveViewTarget(out), { size: SIZE, frames: FRAMES, rounds: ROUNDS });
+  results.push({
+    scene: s.name,
+    profile: s.profile === plantsAsSplats ? 'REALTIME, plants to splats' : s.profile,
+    exit: r.status,
+    runtime,
   });
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-interface FrameStats {
-  ms: number[];
-  calls: number;
-  triangles: number;
-  bytes: { geometry: number; textures: number; splats: number; shadowMaps: number };
-}
-interface ModeResult {
-  /** Median frame time of each round (ms), in order. */
-  roundMs: number[];
-  medianMs: number;
-  calls: number;
-  triangles: number;
-  bytes: FrameStats['bytes'];
-  gpuMB: number;
-}
-
-if (!existsSync(CHROMIUM)) {
-  console.log(`bench:viewer needs Chromium at ${CHROMIUM} (apt-get install chromium; OTE_CHROMIUM points elsewhere)`);
-  process.exit(1);
-}
-const { default: puppeteer } = await import('puppeteer-core');
-const browser = await puppeteer.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--ignore-gpu-blocklist'],
-});
-const results: { scene: string; profile: string; exit: number | null; before: ModeResult; after: ModeResult }[] = [];
-try {
-  for (const s of SCENES) {
-    const slug = s.name.replace(/[^a-z0-9]+/gi, '-');
-    let input = s.file;
-    if (!input) {
-      input = join(work, `${slug}.glb`);
-      ote('gen', ...s.gen!, '-o', input);
-    }
-    if (!existsSync(input)) throw new Error(`bench:viewer: ${input}: no such scene`);
-    const out = join(work, `out-${slug}`);
-    const t = performance.now();
-    const r = ote('optimize', input, '-o', out, '--profile', s.profile, '--no-verify', '--json');
-    console.error(`${s.name}: optimized in ${((performance.now() - t) / 1000).toFixed(0)} s (exit ${r.status})`);
-    const server = await startView(out);
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push((e as Error).message));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      await page.setViewport({ width: SIZE, height: SIZE, deviceScaleFactor: 1 });
-      await page.goto(`${server.url}?ui=0`, { waitUntil: 'load' });
-      await page.waitForFunction('window.__oteViewer?.ready || window.__oteViewer?.errors.length > 0', {
-        timeout: 180_000,
-      });
-      const raw: Record<'before' | 'after', FrameStats[]> = { before: [], after: [] };
-      for (let round = 0; round < ROUNDS; round++)
-        for (const mode of round % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
-          await page.evaluate(`window.__oteViewer.setMode('${mode}')`);
-          raw[mode].push((await page.evaluate(`window.__oteViewer.measure(${FRAMES})`)) as FrameStats);
-        }
-      if (errors.length) throw new Error(`${s.name}: the page reported errors: ${errors.join('; ')}`);
-      const summarize = (runs: FrameStats[]): ModeResult => {
-        const last = runs[runs.length - 1];
-        const roundMs = runs.map((x) => median(x.ms));
-        const b = last.bytes;
-        return {
-          roundMs,
-          medianMs: median(roundMs),
-          calls: last.calls,
-          triangles: last.triangles,
-          bytes: b,
-          gpuMB: (b.geometry + b.textures + b.splats + b.shadowMaps) / 2 ** 20,
-        };
-      };
-      results.push({
-        scene: s.name,
-        profile: s.profile === plantsAsSplats ? 'REALTIME, plants to splats' : s.profile,
-        exit: r.status,
-        before: summarize(raw.before),
-        after: summarize(raw.after),
-      });
-      await page.close();
-    } finally {
-      server.child.kill('SIGINT');
-    }
-  }
-} finally {
-  await browser.close();
-}
-
 const machine = machineRecord();
-console.log(`\nbench:viewer: three.js r187 in Chromium (SwiftShader, CPU), ${SIZE}², ${describeMachine(machine)}`);
+const first = results[0]?.runtime;
+console.log(
+  `\nbench:viewer: three.js r187 in ${first?.browser} (${first?.gpu}), ${SIZE}², ${describeMachine(machine)}`,
+);
 console.log(
   '| scene | mode | frame ms (median; rounds) | draw calls | triangles | GPU MB (geometry / textures / splats / shadow maps) | faster |',
 );
 console.log('|---|---|---|---|---|---|---|');
 const mb = (n: number) => (n / 2 ** 20).toFixed(2);
-for (const r of results)
+for (const { scene, runtime: r } of results)
   for (const mode of ['before', 'after'] as const) {
     const m = r[mode];
-    const speedup = mode === 'after' ? `${(r.before.medianMs / r.after.medianMs).toFixed(2)}×` : '';
+    const speedup = mode === 'after' ? `${r.speedup.toFixed(2)}×` : '';
     console.log(
-      `| ${r.scene} | ${mode} | ${m.medianMs.toFixed(2)} (${m.roundMs.map((x) => x.toFixed(1)).join(', ')}) | ${m.calls} | ${m.triangles.toLocaleString('en-US')} | ${m.gpuMB.toFixed(2)} (${mb(m.bytes.geometry)} / ${mb(m.bytes.textures)} / ${mb(m.bytes.splats)} / ${mb(m.bytes.shadowMaps)}) | ${speedup} |`,
+      `| ${scene} | ${mode} | ${m.medianMs.toFixed(2)} (${m.roundMs.map((x) => x.toFixed(1)).join(', ')}) | ${m.calls} | ${m.triangles.toLocaleString('en-US')} | ${mb(m.gpuBytes)} (${mb(m.bytes.geometry)} / ${mb(m.bytes.textures)} / ${mb(m.bytes.splats)} / ${mb(m.bytes.shadowMaps)}) | ${speedup} |`,
     );
   }
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -10,11 +10,11 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SceneAnalysis } from '../analyze/analyze.js';
 import type { Plan } from '../plan/router.js';
-import { renderReportHtml } from '../report/html.js';
 import type { OptimizeReport } from '../report/types.js';
 import { buildFingerprint, cacheKey, reportForThisRun } from './cache.js';
 import type { OptimizeOptions } from './options.js';
 import { newPipelineState, runStages } from './pipeline.js';
+import { writeReportHtml } from './report-html-file.js';
 import { StagedDirectory } from './staging.js';
 import { IMPORT_STAGE, OPTIMIZE_STAGES, splatIterations, TOOL_VERSION } from './stages/index.js';
 
@@ -53,7 +53,7 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       const cached = JSON.parse(await readFile(reportFile, 'utf8')) as OptimizeReport;
       const report = reportForThisRun(cached, { ...o, warnings: state.products.warnings });
       await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-      await writeReportHtml(staged.path, report, o);
+      await writeReportHtml(staged.path, report, o.viewerPage);
       await staged.commit();
       o.onEvent({
         type: 'log',
@@ -66,27 +66,11 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     // Cache before committing (the staging directory moves away on commit), and before the viewer goes in.
     await o.cache.put(key, staged.path);
     const { report, analysis, plan } = state.products;
-    if (o.viewerPage) await writeReportHtml(staged.path, report!, o);
+    if (o.viewerPage) await writeReportHtml(staged.path, report!, o.viewerPage);
     await staged.commit();
     return { report: report!, exitCode: report!.exit.code, cached: false, analysis, plan: plan! };
   } catch (e) {
     await staged.discard();
     throw e;
   }
-}
-
-/**
- * report.html of the output folder `dir`, from the report and the images beside it, with the viewer page when the
- * run asked for one. Errors name the image that cannot be read.
- */
-async function writeReportHtml(dir: string, report: OptimizeReport, o: OptimizeOptions): Promise<void> {
-  const images: Record<string, Uint8Array> = {};
-  for (const { file } of report.images) {
-    const path = join(dir, file);
-    images[file] = await readFile(path).catch((e) => {
-      throw new Error(`${path}: the report's image cannot be read (report.json images[].file): ${e.message}`);
-    });
-  }
-  const viewerHtml = o.viewerPage ? await o.viewerPage(dir) : undefined;
-  await writeFile(join(dir, 'report.html'), renderReportHtml(report, images, { viewerHtml }));
 }

@@ -7,6 +7,7 @@
  */
 import { escapeHtml } from './escape-html.js';
 import { economyChartSvg } from './economy-chart.js';
+import { frameCost, gainLine } from './runtime-line.js';
 import type { EconomyReport, OptimizeReport } from './types.js';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -109,7 +110,7 @@ export function renderReportHtml(
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:left;vertical-align:top}
-.pass{color:#17653a}.fail{color:#a3121c}.skip{color:#777}.verdict{font-size:1.3rem;font-weight:600}
+.pass{color:#17653a}.fail{color:#a3121c}.skip{color:#777}.verdict{font-size:1.3rem;font-weight:600}.gain{font-weight:600}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1rem}figure{margin:0}img{width:100%;image-rendering:pixelated;border:1px solid #ddd}
 figcaption{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}
 iframe.viewer{display:block;width:100%;border:1px solid #ddd}
@@ -118,6 +119,7 @@ iframe.viewer{display:block;width:100%;border:1px solid #ddd}
 <p><code>${esc(r.input.file)}</code> · scene hash <code>${esc(r.input.hash.slice(0, 16))}</code> · profile <b>${esc(r.profile.name)}</b> · ${esc(r.analysis.class)} · ${r.input.drawnTriangles.toLocaleString('en-US')} triangles drawn · ${esc(r.createdAt)}</p>
 <p class="verdict ${verdictClass}">${v ? `Verification ${esc(v.verdict)}${v.reason ? `: ${esc(v.reason)}` : ''}` : 'Not verified'}</p>
 <p>Pipeline: <b>${esc(r.plan.pipeline)}</b> · exit code ${r.exit.code} (${esc(r.exit.reason)})</p>
+<p class="gain">${esc(gainLine(r))}.${r.runtime ? ` ${esc(frameCost(r.runtime))}` : ''}</p>
 <h2>Before and after</h2><div class="grid">${r.images.map((i) => img(i.file, i.label)).join('')}</div>
 ${opts.viewerHtml === undefined ? VIEWER_LINE : viewerSection(r, opts.viewerHtml)}
 ${

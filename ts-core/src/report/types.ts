@@ -172,7 +172,44 @@ export interface OptimizeReport {
   farm?: { tasks: FarmTaskRecord[] };
   /** When the run was given a deadline: Economy Offline's plan for it (where and when, and what it saved). */
   economy?: EconomyReport;
+  /**
+   * Frame time in three.js, before (the input lit live, shadows on) against after (the optimized scene), written by
+   * `ote view --measure` (viewer/measure.ts); absent until measured.
+   */
+  runtime?: ViewerRuntime;
   exit: { code: number; reason: string };
+}
+
+/** One mode of a viewer measurement: a frame's cost. */
+export interface ViewerRuntimeMode {
+  /** Median over rounds of each round's median frame time (ms), and each round's. */
+  medianMs: number;
+  roundMs: number[];
+  /** Draw calls and triangles of one frame, shadow passes included. */
+  calls: number;
+  triangles: number;
+  /** GPU memory the drawn objects hold (bytes, estimated from their buffers and textures; viewer/frame-stats.js). */
+  bytes: { geometry: number; textures: number; splats: number; shadowMaps: number };
+  gpuBytes: number;
+  /** Gaussians drawn (the fewest of any round); 0 without splats. */
+  splats: number;
+}
+
+/** The viewer's frame-time measurement (viewer/measure.ts). */
+export interface ViewerRuntime {
+  measuredAt: string;
+  /** e.g. "Chromium/143.0.7499.169". */
+  browser: string;
+  /** The WebGL renderer string: SwiftShader where the machine has no GPU. */
+  gpu: string;
+  /** The page is size × size CSS pixels; each mode had `rounds` rounds of `frames` frames. */
+  size: number;
+  frames: number;
+  rounds: number;
+  before: ViewerRuntimeMode;
+  after: ViewerRuntimeMode;
+  /** before.medianMs / after.medianMs. */
+  speedup: number;
 }
 
 /** One window of a plan: consecutive hours on one class of machine, at one price tier. */

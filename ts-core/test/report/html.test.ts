@@ -73,4 +73,54 @@ test('without artifacts or splats those sections are absent', () => {
   assert.not.match(html, /<h2>Splats/);
 });
 
+const mode = (ms: number, calls: number, triangles: number, shadow: number) => ({
+  medianMs: ms,
+  roundMs: [ms, ms, ms],
+  calls,
+  triangles,
+  bytes: { geometry: 1 << 20, textures: 0, splats: 0, shadowMaps: shadow },
+  gpuBytes: (1 << 20) + shadow,
+  splats: 0,
+});
+
+test('the gain line: frame time once measured, and how close the result looks to the reference', () => {
+  const flip = { ...metric, mean: 0.0412, direction: 'max' as const, threshold: 0.15 };
+  const verified = { ...report, verification: { ...report.verification!, metrics: { flip } } };
+  assert.match(
+    renderReportHtml(verified, {}),
+    /<p class="gain">Frame time not measured yet \(`ote view &lt;outdir&gt; --measure` times it in Chromium\); looks within FLIP 0\.041 of the path-traced reference\.<\/p>/,
+  );
+  const runtime = {
+    measuredAt: '2026-12-04T05:00:00Z',
+    browser: 'Chromium 150.0.7871.100',
+    gpu: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)',
+    size: 512,
+    frames: 60,
+    rounds: 3,
+    before: mode(36, 27, 142, 16 << 20),
+    after: mode(12, 5, 34, 0),
+    speedup: 3,
+  };
+  const html = renderReportHtml({ ...verified, runtime }, {});
+  assert.match(
+    html,
+    /Renders 3\.0× faster in three\.js: 12\.0 ms a frame against 36\.0 ms lit live, 5 draw calls against 27 \(Chromium 150\.0\.7871\.100, SwiftShader on the CPU, 512×512\); looks within FLIP 0\.041/,
+  );
+  assert.match(
+    html,
+    /A frame draws 34 triangles against 142 \(shadow passes included\) and holds 1\.0 MB of GPU memory against 17\.0 MB\./,
+  );
+  // Slower after (a scene made heavier by splats, say) is said as it is, and without a check there is no FLIP.
+  const slower = renderReportHtml(
+    {
+      ...report,
+      verification: undefined,
+      runtime: { ...runtime, before: mode(10, 5, 34, 0), after: mode(12, 5, 34, 0), speedup: 10 / 12 },
+    },
+    {},
+  );
+  assert.match(slower, /<p class="gain">Renders no faster in three\.js: 12\.0 ms a frame against 10\.0 ms lit live/);
+  assert.not.match(slower, /FLIP 0\./);
+});
+
 test.run();

@@ -288,6 +288,41 @@ it('split view: the input left of the slider, the optimized scene right of it; f
   await page.close();
 });
 
+it('ote view --measure times before against after in Chromium and writes the gain into report.json and report.html', () => {
+  const r = ote('view', out, '--measure', '--frames', '4', '--rounds', '1', '--size', '256', '--json');
+  assert.is(r.status, 0, r.stderr);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(
+    events.filter((e) => e.event === 'progress').map((e) => e.done),
+    [1, 2],
+  );
+  const measured = events.at(-1);
+  assert.is(measured.event, 'measured');
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  const rt = report.runtime;
+  assert.equal(rt, measured.runtime);
+  assert.equal([rt.size, rt.frames, rt.rounds], [256, 4, 1]);
+  assert.match(rt.gpu, /SwiftShader/i, 'CI has no GPU: the figures must say SwiftShader drew them');
+  for (const m of [rt.before, rt.after]) {
+    assert.ok(m.medianMs > 0 && Number.isFinite(m.medianMs) && m.roundMs.length === 1, JSON.stringify(m));
+    assert.ok(m.calls > 0 && m.triangles > 0);
+  }
+  // The shared Cornell box is lit by its emissive ceiling alone, so before has no shadow passes either (bench:viewer
+  // measures scenes with lights); the lightmapped scene never draws more, nor holds shadow maps.
+  assert.ok(rt.before.calls >= rt.after.calls, `${rt.before.calls} draw calls before, ${rt.after.calls} after`);
+  assert.is(rt.after.bytes.shadowMaps, 0);
+  assert.ok(rt.after.bytes.textures > 0, 'the lightmap page');
+  assert.ok(Math.abs(rt.speedup - rt.before.medianMs / rt.after.medianMs) < 1e-9);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.ok(html.includes(`<p class="gain">${measured.line.replace(/&/g, '&amp;')}.`), 'report.html shows the line');
+  assert.match(measured.line, /^Renders (\d+\.\d× faster|no faster) in three\.js: /);
+  // Without --measure, its flags are a usage error.
+  assert.is(ote('view', out, '--frames', '4').status, 2);
+});
+
 it('one file alone: ote view scene.glb shows it; Ctrl-C stops each server with exit 0', async () => {
   const single = await startView(join(out, 'scene.glb'));
   try {
