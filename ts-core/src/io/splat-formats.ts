@@ -19,6 +19,8 @@ import {
   dcToRgb,
   shCoeffs,
   sigmoid,
+  toByte,
+  unitQuat,
   withShDegree,
   type GaussianModel,
 } from '../scene/gaussians.js';
@@ -27,19 +29,6 @@ import { decodeSplatPly, encodeSplatPly } from './splat-ply.js';
 import { decodeSpz, encodeSpz } from './spz.js';
 
 export { decodeSpz, encodeSpz, isSpzBytes, SPZ_WRITE_VERSION, type SpzOptions, spzFractionalBits } from './spz.js';
-
-const u8 = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
-
-function normQuat(m: GaussianModel, i: number): [number, number, number, number] {
-  const q: [number, number, number, number] = [
-    m.quats[4 * i],
-    m.quats[4 * i + 1],
-    m.quats[4 * i + 2],
-    m.quats[4 * i + 3],
-  ];
-  const l = Math.hypot(...q) || 1;
-  return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // .splat
@@ -51,10 +40,10 @@ export function encodeDotSplat(m: GaussianModel): Uint8Array {
     const o = 32 * i;
     for (let a = 0; a < 3; a++) view.setFloat32(o + 4 * a, m.means[3 * i + a], true);
     for (let a = 0; a < 3; a++) view.setFloat32(o + 12 + 4 * a, Math.exp(m.logScales[3 * i + a]), true);
-    for (let c = 0; c < 3; c++) out[o + 24 + c] = u8(dcToRgb(m.sh[3 * K * i + c]) * 255);
-    out[o + 27] = u8(sigmoid(m.opacity[i]) * 255);
-    const q = normQuat(m, i);
-    for (let a = 0; a < 4; a++) out[o + 28 + a] = u8(q[a] * 128 + 128);
+    for (let c = 0; c < 3; c++) out[o + 24 + c] = toByte(dcToRgb(m.sh[3 * K * i + c]) * 255);
+    out[o + 27] = toByte(sigmoid(m.opacity[i]) * 255);
+    const q = unitQuat(m, i);
+    for (let a = 0; a < 4; a++) out[o + 28 + a] = toByte(q[a] * 128 + 128);
   }
   return out;
 }

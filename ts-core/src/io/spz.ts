@@ -55,7 +55,7 @@ import { type Context, createContext, Script } from 'node:vm';
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { inputError, OteError } from '../errors.js';
-import { createModel, logit, sigmoid, shCoeffs, type GaussianModel } from '../scene/gaussians.js';
+import { createModel, type GaussianModel, logit, shCoeffs, sigmoid, toByte, unitQuat } from '../scene/gaussians.js';
 
 /** The version encodeSpz writes unless told otherwise (see the file comment for why not 4). */
 export const SPZ_WRITE_VERSION = 3;
@@ -80,19 +80,6 @@ const SPZ_MAGIC = 0x5053474e,
   GZIP_HEADER_PREFIX = 4096;
 
 const PLANE_NAMES = ['positions', 'alphas', 'colors', 'scales', 'rotations', 'sh'] as const;
-
-const u8 = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
-
-function normQuat(m: GaussianModel, i: number): [number, number, number, number] {
-  const q: [number, number, number, number] = [
-    m.quats[4 * i],
-    m.quats[4 * i + 1],
-    m.quats[4 * i + 2],
-    m.quats[4 * i + 3],
-  ];
-  const l = Math.hypot(...q) || 1;
-  return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
-}
 
 function shBits(k: number): number {
   return k < 4 ? 5 : 4; // coefficient index k >= 1: degree 1 are k = 1..3
@@ -141,18 +128,18 @@ function packPlanes(m: GaussianModel, version: number, frac: number): Uint8Array
     positions[o++] = (v >> 8) & 0xff;
     positions[o++] = (v >> 16) & 0xff;
   }
-  for (let i = 0; i < N; i++) alphas[i] = u8(sigmoid(m.opacity[i]) * 255);
+  for (let i = 0; i < N; i++) alphas[i] = toByte(sigmoid(m.opacity[i]) * 255);
   for (let i = 0; i < N; i++)
-    for (let c = 0; c < 3; c++) colors[3 * i + c] = u8(m.sh[3 * K * i + c] * SPZ_COLOR_SCALE * 255 + 0.5 * 255);
-  for (let i = 0; i < 3 * N; i++) scales[i] = u8((m.logScales[i] + 10) * 16);
+    for (let c = 0; c < 3; c++) colors[3 * i + c] = toByte(m.sh[3 * K * i + c] * SPZ_COLOR_SCALE * 255 + 0.5 * 255);
+  for (let i = 0; i < 3 * N; i++) scales[i] = toByte((m.logScales[i] + 10) * 16);
   const rot = new DataView(rotations.buffer);
   for (let i = 0; i < N; i++) {
-    const [w, x, y, z] = normQuat(m, i);
+    const [w, x, y, z] = unitQuat(m, i);
     if (version === 2) {
       const s = w < 0 ? -127.5 : 127.5;
-      rotations[3 * i] = u8(x * s + 127.5);
-      rotations[3 * i + 1] = u8(y * s + 127.5);
-      rotations[3 * i + 2] = u8(z * s + 127.5);
+      rotations[3 * i] = toByte(x * s + 127.5);
+      rotations[3 * i + 1] = toByte(y * s + 127.5);
+      rotations[3 * i + 2] = toByte(z * s + 127.5);
       continue;
     }
     // Smallest three (x y z w order): the largest component is implied; the others get 9 bits and a sign.

@@ -58,6 +58,21 @@ export const logit = (p: number): number => {
   return Math.log(q / (1 - q));
 };
 /** Display colour channel (sRGB-encoded, 0..1) to the DC SH coefficient (colour = 0.5 + C0 * dc). */
+/** Gaussian i's rotation as a unit quaternion (x, y, z, w as stored); a zero quaternion stays zero. */
+export function unitQuat(m: GaussianModel, i: number): [number, number, number, number] {
+  const q: [number, number, number, number] = [
+    m.quats[4 * i],
+    m.quats[4 * i + 1],
+    m.quats[4 * i + 2],
+    m.quats[4 * i + 3],
+  ];
+  const l = Math.hypot(...q) || 1;
+  return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
+}
+
+/** A value rounded and clamped to a byte, as the quantized splat formats store it. */
+export const toByte = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
+
 export const rgbToDc = (c: number): number => (c - 0.5) / SH_C0;
 export const dcToRgb = (dc: number): number => 0.5 + SH_C0 * dc;
 

@@ -31,6 +31,7 @@ import {
   summary,
   tally,
 } from './fuzz-helpers.js';
+import { withFrame } from '../splat/spz-frames.js';
 
 const RUNS = fuzzRuns(5000);
 /** Per case: the seeds decode in well under a millisecond; a case this slow is a hang or a huge allocation. */
@@ -301,28 +302,9 @@ test('.spz versions 2 and 3: payload mutations under a valid gzip stream', async
   }));
 });
 
-/** A version 4 file with its frame k replaced by ops applied to it, the table of contents updated to match. */
-function mutateFrame(file: Uint8Array, k: number, ops: ByteOp[]): Uint8Array {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength),
-    count = file[15],
-    toc = view.getUint32(16, true);
-  const frames: Uint8Array[] = [];
-  for (let s = 0, at = toc + 16 * count; s < count; s++) {
-    const size = Number(view.getBigUint64(toc + 16 * s, true));
-    frames.push(file.subarray(at, at + size));
-    at += size;
-  }
-  frames[k % count] = mutateBytes(frames[k % count], ops);
-  const out = new Uint8Array(toc + 16 * count + frames.reduce((a, f) => a + f.length, 0));
-  out.set(file.subarray(0, toc + 16 * count));
-  const ov = new DataView(out.buffer);
-  for (let s = 0, at = toc + 16 * count; s < count; s++) {
-    ov.setBigUint64(toc + 16 * s, BigInt(frames[s].length), true);
-    out.set(frames[s], at);
-    at += frames[s].length;
-  }
-  return out;
-}
+/** A version 4 file with its frame k (mod the frame count) mutated by ops, the table of contents updated to match. */
+const mutateFrame = (file: Uint8Array, k: number, ops: ByteOp[]): Uint8Array =>
+  withFrame(file, k % file[15], (frame) => mutateBytes(frame, ops));
 
 const V4_SEEDS = SEEDS.flatMap((s, i) => (s.format === 'spz' && s.bytes[0] === 0x4e ? [i] : []));
 test('.spz version 4: Zstandard frames mutated under a table of contents that follows them', async () => {

@@ -26,6 +26,7 @@ import { decodeSplatPly, encodeSplatPly, plyPropertyNames } from '../../src/io/s
 import { dcToRgb, sigmoid, shCoeffs, type GaussianModel } from '../../src/scene/gaussians.js';
 import { tempDir } from '../helpers.js';
 import { randomModel } from './fixtures.js';
+import { withFrame } from './spz-frames.js';
 
 const model = randomModel(300, 5, { shDegree: 3, spread: 3 });
 const dir = tempDir('ote-splat-fmt-');
@@ -238,29 +239,6 @@ test('.spz: versions 2 and 3 round-trip within their quantization, and re-encodi
   // An empty model.
   for (const version of [2, 3] as const) assert.is(decodeSpz(encodeSpz(randomModel(0, 1), { version })).count, 0);
 });
-
-/** A copy of a version 4 file with its frame k replaced by `f` of it, the table of contents updated to match. */
-function withFrame(file: Uint8Array, k: number, f: (frame: Uint8Array) => Uint8Array): Uint8Array {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength),
-    count = file[15],
-    toc = view.getUint32(16, true);
-  const frames: Uint8Array[] = [];
-  for (let s = 0, at = toc + 16 * count; s < count; s++) {
-    const size = Number(view.getBigUint64(toc + 16 * s, true));
-    frames.push(file.subarray(at, at + size));
-    at += size;
-  }
-  frames[k] = f(frames[k]);
-  const out = new Uint8Array(toc + 16 * count + frames.reduce((a, b) => a + b.length, 0));
-  out.set(file.subarray(0, toc + 16 * count));
-  const ov = new DataView(out.buffer);
-  for (let s = 0, at = toc + 16 * count; s < count; s++) {
-    ov.setBigUint64(toc + 16 * s, BigInt(frames[s].length), true);
-    out.set(frames[s], at);
-    at += frames[s].length;
-  }
-  return out;
-}
 
 test('.spz version 4 (splat-transform writes it): the 32-byte header, the table of contents, one Zstandard frame per plane; SH degrees 0 to 3', async () => {
   for (const m of [

@@ -13,18 +13,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Frame, Page } from 'puppeteer-core';
-import { display, luma } from '../../src/image/display.js';
+import { display } from '../../src/image/display.js';
 import { importGltf } from '../../src/io/gltf-read.js';
 import { decodePng } from '../../src/io/png.js';
 import { computeMetrics } from '../../src/metrics/compute.js';
 import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
 import { renderLightmapped } from '../../src/render/lightmapped.js';
 import type { ReportCamera } from '../../src/report/types.js';
-import { lookAt, type View } from '../../src/scene/view.js';
 import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
+import { hasChromium, it, launchChromium, meanLuma, screenshot, skipWithoutChromium, viewOf } from './browser.js';
 
-const CHROMIUM = process.env.OTE_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const dir = tempDir();
 const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
 const ote = (...args: string[]) =>
@@ -76,44 +74,13 @@ async function open(file: string, width: number, height: number, query = '?ui=0'
   return { page, viewer, problems };
 }
 
-/** The page's pixels as the browser composited them (the panel hidden with ui=0), alpha forced opaque. */
-async function screenshot(page: Page) {
-  await page.evaluate('window.__oteViewer.renderNow()');
-  const png = decodePng(await page.screenshot({ type: 'png' }));
-  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
-  return { width: png.width, height: png.height, bitDepth: 8 as const, data: png.data as Uint8Array };
-}
-
-const meanLuma = (img: { data: ArrayLike<number> }) => {
-  let s = 0;
-  for (let i = 0; i < img.data.length; i += 4) s += luma(img.data[i], img.data[i + 1], img.data[i + 2]);
-  return s / (img.data.length / 4);
-};
-
-/** The report camera as our renderers' view, at width × height. */
-function viewOf(c: ReportCamera, width: number, height: number): View {
-  return {
-    cameraToWorld: lookAt(c.eye, c.target, c.up),
-    yfov: (c.yfovDeg * Math.PI) / 180,
-    width,
-    height,
-    znear: c.znear,
-    zfar: Infinity,
-  };
-}
-
 const usedCamera = (): { camera: ReportCamera; exposure: number } => {
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   return { camera: report.views.cameras[report.views.used - 1], exposure: report.views.exposure };
 };
 const mb = (file: string) => `${(statSync(file).size / 1e6).toFixed(2)} MB`;
 
-/** Registered only where Chromium is (nothing registered elsewhere: the file reports 0 of 0, with the reason). */
-const it = (name: string, fn: () => Promise<void> | void) => {
-  if (hasChromium) test(name, fn);
-};
-if (!hasChromium)
-  console.log(`SKIP self-contained.test: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+skipWithoutChromium('self-contained.test');
 
 /** The optimized scene: the shared Cornell box, or one `ote gen` makes where shared/ is absent. */
 let scene = join(sharedScenesDir, 'cornell_box', 'CornellBox-Original.glb');
@@ -126,12 +93,7 @@ test.before(async () => {
   }
   const r = ote('optimize', scene, '-o', out, '--profile', 'realtime', '--no-verify', '--self-contained', '--json');
   assert.is(r.status, 0, r.stderr);
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--ignore-gpu-blocklist'],
-  });
+  browser = await launchChromium();
 });
 
 test.after(async () => {
