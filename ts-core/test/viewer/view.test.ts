@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { display, luma } from '../../src/image/display.js';
+import { display } from '../../src/image/display.js';
 import { gltfIO } from '../../src/io/gltf-io.js';
 import { importGltf } from '../../src/io/gltf-read.js';
 import { decodePng } from '../../src/io/png.js';
@@ -20,11 +20,9 @@ import { computeMetrics } from '../../src/metrics/compute.js';
 import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
 import { renderLightmapped } from '../../src/render/lightmapped.js';
 import type { ReportCamera } from '../../src/report/types.js';
-import { lookAt, type View } from '../../src/scene/view.js';
 import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
+import { hasChromium, it, launchChromium, meanLuma, screenshot, skipWithoutChromium, viewOf } from './browser.js';
 
-const CHROMIUM = process.env.OTE_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const dir = tempDir();
 const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
 const ote = (...args: string[]) =>
@@ -95,41 +93,7 @@ async function open(url: string, width: number, height: number, query = '?ui=0')
   return { page, problems };
 }
 
-/** The page's pixels as the browser composited them (the panel hidden with ui=0), alpha forced opaque. */
-async function screenshot(page: Page) {
-  await page.evaluate('window.__oteViewer.renderNow()');
-  const png = decodePng(await page.screenshot({ type: 'png' }));
-  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
-  return { width: png.width, height: png.height, bitDepth: 8 as const, data: png.data as Uint8Array };
-}
-
-const meanLuma = (img: { data: ArrayLike<number> }) => {
-  let s = 0;
-  for (let i = 0; i < img.data.length; i += 4) s += luma(img.data[i], img.data[i + 1], img.data[i + 2]);
-  return s / (img.data.length / 4);
-};
-
-/** The report camera as our renderers' view, at width × height. */
-function viewOf(c: ReportCamera, width: number, height: number): View {
-  return {
-    cameraToWorld: lookAt(c.eye, c.target, c.up),
-    yfov: (c.yfovDeg * Math.PI) / 180,
-    width,
-    height,
-    znear: c.znear,
-    zfar: Infinity,
-  };
-}
-
-/**
- * A test that runs where Chromium is. Elsewhere nothing is registered (the file reports 0 of 0, with the reason
- * printed), so that a machine without it reads 0 of 0 rather than tests that look run.
- */
-const it = (name: string, fn: () => Promise<void> | void) => {
-  if (hasChromium) test(name, fn);
-};
-if (!hasChromium)
-  console.log(`SKIP view.test: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+skipWithoutChromium('view.test');
 
 test.before(async () => {
   if (!hasChromium) return;
@@ -142,12 +106,7 @@ test.before(async () => {
   // REALTIME bakes the box in well under a second; the 768 px path-traced reference is most of the ~25 s.
   const r = ote('optimize', scene, '-o', out, '--profile', 'realtime', '--no-verify', '--json');
   assert.is(r.status, 0, r.stderr);
-  const { default: puppeteer } = await import('puppeteer-core');
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--ignore-gpu-blocklist'],
-  });
+  browser = await launchChromium();
   server = await startView(out);
 });
 
@@ -347,11 +306,19 @@ it('the hero and the hybrid foliage (lightmapped ground + splats) load, before a
   );
   const runs = [
     ['hero.glb', 'out-hero', 'realtime'],
-    ['foliage.glb', 'out-foliage', 'plants-as-splats.json', '--splat-iterations', '0'],
+    // ote optimize --measure on the hybrid: the report gains the frame time, every splat drawn in the after view.
+    ['foliage.glb', 'out-foliage', 'plants-as-splats.json', '--splat-iterations', '0', '--measure', '--frames', '2'],
   ];
   for (const [input, outDir, profile, ...more] of runs) {
     const r = ote('optimize', input, '-o', outDir, '--profile', profile, '--no-verify', '--json', ...more);
     assert.ok(r.status === 0 || r.status === 6, `${input}: exit ${r.status} ${r.stderr.slice(-500)}`);
+    if (more.includes('--measure')) {
+      const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+      const { runtime } = JSON.parse(readFileSync(join(dir, outDir, 'report.json'), 'utf8'));
+      assert.equal(result.runtime, runtime, 'the result line carries what report.json holds');
+      assert.ok(runtime.after.splats > 1000 && runtime.before.splats === 0, JSON.stringify(runtime.after));
+      assert.match(r.stderr, /"stage":"measure","fraction":1/);
+    }
     const v = await startView(join(dir, outDir));
     try {
       const { page, problems } = await open(v.url, 320, 240);
@@ -451,7 +418,7 @@ it('splats alone: ote view splats.spz draws them with Spark as ote render-splat 
   }
 });
 
-it('bad input: a missing path or a folder without scene.glb is exit 3 naming the path', () => {
+it('bad input: a missing path or a folder without scene.glb is exit 3 naming the path; --measure without Chromium is exit 2', () => {
   const missing = ote('view', 'no-such-out');
   assert.is(missing.status, 3);
   assert.match(missing.stderr, /no-such-out: no such file or folder/);
@@ -461,6 +428,17 @@ it('bad input: a missing path or a folder without scene.glb is exit 3 naming the
   const port = ote('view', out, '--port', '70000');
   assert.is(port.status, 2);
   assert.match(port.stderr, /--port must be an integer from 0 to 65535/);
+  // --measure without Chromium is a usage error before any work, for ote view and ote optimize alike.
+  const noChromium = { ...env, OTE_CHROMIUM: join(dir, 'no-chromium') };
+  for (const args of [
+    ['view', out, '--measure'],
+    ['optimize', 'no-such.glb', '-o', 'never', '--measure'],
+  ]) {
+    const r = spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env: noChromium });
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--measure needs Chromium, not found at .*no-chromium/);
+  }
+  assert.is(ote('optimize', 'no-such.glb', '-o', 'never', '--rounds', '2').status, 2, '--rounds without --measure');
 });
 
 test.run();

@@ -3,6 +3,8 @@
  * Progress goes to stderr (a bar on a TTY, JSON lines with --json); the result goes to stdout. Exit codes are in
  * the README: 0 verified pass, 6 quality below threshold, 7 verification rejected, 8 engine unreachable, 130 cancelled.
  * `--self-contained` puts the 3D viewer into report.html (viewer/self-contained.ts), so that one file can be mailed.
+ * `--measure` then times the result in headless Chromium against the input lit live and puts the gain into the
+ * report, as `ote view --measure` does (cli/measure-report.ts); the exit code stays the run's.
  */
 import { join, resolve } from 'node:path';
 import { selfContainedViewer } from '../../viewer/self-contained.js';
@@ -19,6 +21,7 @@ import type { EconomyReport } from '../../report/types.js';
 import { OBJECTIVES } from '../../economy/schedule.js';
 import { loadProfile } from '../profile-file.js';
 import { Progress } from '../progress.js';
+import { MEASURE_FLAGS, MEASURE_USAGE, measureFlags, measureIntoReport } from '../measure-report.js';
 
 /**
  * `--deadline`: plans the run on this machine (cli/local-economy.ts), refuses it when its profile's ceiling and the
@@ -57,8 +60,7 @@ export const optimizeCommand: Command = {
   name: 'optimize',
   summary:
     'analyze, route, bake and convert to splats, verify with the Trust Engine, and write the report and certificate',
-  usage:
-    'ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--self-contained] [--backend auto|cpu|cuda] [--deadline 8h|ISO [--machine-class consumer] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix]] [--explain] [--json]',
+  usage: `ote optimize <scene.glb> -o <outdir> [--profile balanced|file.json] [--engine ws://host:port --api-key ID:SECRET] [--splat-iterations N] [--no-verify] [--no-cache] [--self-contained] [--backend auto|cpu|cuda] [--deadline 8h|ISO [--machine-class consumer] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix]] ${MEASURE_USAGE} [--explain] [--json]`,
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -77,6 +79,7 @@ export const optimizeCommand: Command = {
       pool: { type: 'string' },
       traces: { type: 'string' },
       objective: { type: 'string' },
+      ...MEASURE_FLAGS,
     });
     const input = requirePositional(positionals, 0, 'scene file');
     if (!values.out) throw new UsageError('missing -o <outdir>');
@@ -91,6 +94,7 @@ export const optimizeCommand: Command = {
           `--splat-iterations must be an integer >= 0 (0 ships the direct conversion), got "${values['splat-iterations']}"`,
         );
     }
+    const measuring = measureFlags(values);
     const profileArg = values.profile ?? 'balanced';
     const profile = await loadProfile(profileArg);
     let engine: { url: string; apiKey: { id: string; secret: string } } | undefined;
@@ -129,9 +133,16 @@ export const optimizeCommand: Command = {
     });
     const r = result.report;
     const reportPath = resolve(join(values.out, 'report.html'));
+    // Measured in the finished folder (its report is rewritten in place), whatever the verdict: a run below the
+    // thresholds still shows what it would buy.
+    const measured =
+      measuring &&
+      (await measureIntoReport(values.out, measuring, (done, total) =>
+        progress.update('measure', done / total, `round ${done} of ${total}`),
+      ));
     if (values.json) {
       ctx.stdout(
-        `${JSON.stringify({ type: 'result', exitCode: result.exitCode, reason: r.exit.reason, cached: result.cached, report: reportPath, outputs: r.outputs, verdict: r.verification?.verdict, plan: r.plan })}\n`,
+        `${JSON.stringify({ type: 'result', exitCode: result.exitCode, reason: r.exit.reason, cached: result.cached, report: reportPath, outputs: r.outputs, verdict: r.verification?.verdict, plan: r.plan, runtime: measured ? measured.runtime : undefined })}\n`,
       );
       return result.exitCode;
     }
@@ -153,6 +164,7 @@ export const optimizeCommand: Command = {
               .join(', ')}`
           : `verification ${v?.verdict ?? 'skipped'}`,
         `outputs: ${[r.outputs.scene, ...r.outputs.splats, r.outputs.certificate, 'report.json'].filter(Boolean).join(', ')} in ${values.out}`,
+        ...(measured ? [`${measured.line}.`] : []),
         `report: ${reportPath}`,
         `exit ${result.exitCode}: ${r.exit.reason}`,
       ].join('\n')}\n`,

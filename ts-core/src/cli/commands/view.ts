@@ -12,20 +12,15 @@
  * live, shadows on) against the optimized scene in a headless Chromium (viewer/measure.ts) and writes the result
  * into report.json (`runtime`) and report.html's gain line, each under a new name renamed into place.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { writeReportHtml } from '../../optimize/report-html-file.js';
-import { frameCost, gainLine } from '../../report/runtime-line.js';
-import type { OptimizeReport } from '../../report/types.js';
-import { MEASURE_DEFAULTS, measureViewer } from '../../viewer/measure.js';
 import { selfContainedViewer } from '../../viewer/self-contained.js';
 import { startViewerServer } from '../../viewer/server.js';
 import { resolveViewTarget, type ViewTarget } from '../../viewer/target.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
+import { MEASURE_FLAGS, MEASURE_USAGE, measureFlags, measureIntoReport } from '../measure-report.js';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 
@@ -55,60 +50,17 @@ async function writeSelfContained(
   return EXIT.OK;
 }
 
-/** --measure: times before against after in Chromium, and puts the gain into the report. */
-async function measure(
-  target: ViewTarget,
-  flags: { frames: number; rounds: number; size: number },
-  json: boolean,
-  ctx: CommandContext,
-): Promise<number> {
-  if (target.kind !== 'folder' || !target.report)
-    throw new UsageError('--measure needs an output folder of ote optimize (with its report.json)');
-  if (!target.input)
-    throw new UsageError(`--measure compares with the input scene, which is missing: ${target.inputMissing}`);
-  const chromium = MEASURE_DEFAULTS.chromium;
-  if (!existsSync(chromium))
-    throw new UsageError(`--measure needs Chromium, not found at ${chromium} (install it, or set OTE_CHROMIUM)`);
-  const runtime = await measureViewer(target, {
-    ...flags,
-    chromium,
-    onProgress: (done, total) => {
-      if (json) ctx.stdout(`${JSON.stringify({ event: 'progress', done, total })}\n`);
-      else ctx.stderr(`measuring: round ${done} of ${total}\n`);
-    },
-  });
-  const reportFile = join(target.root, 'report.json');
-  const report = JSON.parse(await readFile(reportFile, 'utf8')) as OptimizeReport;
-  report.runtime = runtime;
-  await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-  // A report.html that carries the viewer (--self-contained) keeps it.
-  const htmlFile = join(target.root, 'report.html');
-  const withViewer = existsSync(htmlFile) && (await readFile(htmlFile, 'utf8')).includes('<iframe class="viewer"');
-  await writeReportHtml(
-    target.root,
-    report,
-    withViewer ? async (dir) => (await selfContainedViewer(resolveViewTarget(dir), dir)).html : undefined,
-  );
-  if (json) ctx.stdout(`${JSON.stringify({ event: 'measured', runtime, line: gainLine(report) })}\n`);
-  else ctx.stdout(`${gainLine(report)}.\n${frameCost(runtime)}\nwritten into ${reportFile} and report.html\n`);
-  return EXIT.OK;
-}
-
 export const viewCommand: Command = {
   name: 'view',
   summary: 'look at an optimized scene (or a .glb/.gltf/.ply/.spz/.splat file) in three.js in the browser',
-  usage:
-    'ote view <outdir|scene.glb|splats.spz> [--port N] [--input scene.glb] [--self-contained [-o viewer.html]] [--measure [--frames 60] [--rounds 3] [--size 512]] [--verbose] [--json]',
+  usage: `ote view <outdir|scene.glb|splats.spz> [--port N] [--input scene.glb] [--self-contained [-o viewer.html]] ${MEASURE_USAGE} [--verbose] [--json]`,
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       port: { type: 'string' },
       input: { type: 'string' },
       'self-contained': { type: 'boolean' },
       out: { type: 'string', short: 'o' },
-      measure: { type: 'boolean' },
-      frames: { type: 'string' },
-      rounds: { type: 'string' },
-      size: { type: 'string' },
+      ...MEASURE_FLAGS,
       verbose: { type: 'boolean' },
       json: { type: 'boolean' },
     });
@@ -119,27 +71,29 @@ export const viewCommand: Command = {
       throw new UsageError('--port serves the viewer; --self-contained writes it to a file instead: give one');
     if (!selfContained && values.out !== undefined)
       throw new UsageError('-o names the file --self-contained writes; without it ote view serves the viewer');
-    const measuring = !!values.measure;
+    const measuring = measureFlags(values);
     if (measuring && (selfContained || values.port !== undefined))
       throw new UsageError(
         '--measure times the viewer in a headless browser; it serves and writes no page: drop --port and --self-contained',
       );
-    if (!measuring && (values.frames ?? values.rounds ?? values.size) !== undefined)
-      throw new UsageError('--frames, --rounds and --size go with --measure');
     const port = numberFlag(values.port, 'port', 0, { int: true, min: 0, max: 65535 });
     const target = resolveViewTarget(arg, { input: values.input });
     if (selfContained) return writeSelfContained(arg, target, values.out, !!values.json, ctx);
-    if (measuring)
-      return measure(
-        target,
-        {
-          frames: numberFlag(values.frames, 'frames', MEASURE_DEFAULTS.frames, { int: true, min: 1, max: 10_000 }),
-          rounds: numberFlag(values.rounds, 'rounds', MEASURE_DEFAULTS.rounds, { int: true, min: 1, max: 100 }),
-          size: numberFlag(values.size, 'size', MEASURE_DEFAULTS.size, { int: true, min: 16, max: 4096 }),
+    if (measuring) {
+      const json = !!values.json;
+      const m = await measureIntoReport(
+        arg,
+        measuring,
+        (done, total) => {
+          if (json) ctx.stdout(`${JSON.stringify({ event: 'progress', done, total })}\n`);
+          else ctx.stderr(`measuring: round ${done} of ${total}\n`);
         },
-        !!values.json,
-        ctx,
+        values.input,
       );
+      if (json) ctx.stdout(`${JSON.stringify({ event: 'measured', runtime: m.runtime, line: m.line })}\n`);
+      else ctx.stdout(`${m.line}.\n${m.cost}\nwritten into ${m.reportFile} and report.html\n`);
+      return EXIT.OK;
+    }
     let server: Awaited<ReturnType<typeof startViewerServer>>;
     try {
       server = await startViewerServer({
