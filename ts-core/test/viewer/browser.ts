@@ -5,8 +5,11 @@
  */
 import { test } from 'uvu';
 import type { Browser, Page } from 'puppeteer-core';
-import { luma } from '../../src/image/display.js';
+import { display, luma } from '../../src/image/display.js';
+import { importGltf } from '../../src/io/gltf-read.js';
 import { decodePng } from '../../src/io/png.js';
+import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
+import { renderLightmapped } from '../../src/render/lightmapped.js';
 import type { ReportCamera } from '../../src/report/types.js';
 import { lookAt, type View } from '../../src/scene/view.js';
 import { CHROMIUM_ARGS, MEASURE_DEFAULTS } from '../../src/viewer/measure.js';
@@ -58,4 +61,24 @@ export function viewOf(c: ReportCamera, width: number, height: number): View {
     znear: c.znear,
     zfar: Infinity,
   };
+}
+
+/**
+ * `ote render --mode lightmapped` of an output's scene.glb in-process (its CLI has no exposure flag), through the
+ * same decoding of the shipped glTF the own check uses, displayed at `exposure`: what the page must match.
+ */
+export async function ourLightmappedRender(
+  glb: string,
+  camera: ReportCamera,
+  width: number,
+  height: number,
+  exposure: number,
+) {
+  const { scene } = await importGltf(glb);
+  const lit = decodeLightmappedGltf(scene).lit!;
+  const ours = await renderLightmapped(scene, lit.layout, lit.pages, viewOf(camera, width, height), {
+    spp: 16,
+    seed: 1,
+  });
+  return display(ours, { exposure, opaque: true });
 }

@@ -13,15 +13,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Frame, Page } from 'puppeteer-core';
-import { display } from '../../src/image/display.js';
-import { importGltf } from '../../src/io/gltf-read.js';
 import { decodePng } from '../../src/io/png.js';
 import { computeMetrics } from '../../src/metrics/compute.js';
-import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
-import { renderLightmapped } from '../../src/render/lightmapped.js';
 import type { ReportCamera } from '../../src/report/types.js';
 import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
-import { hasChromium, it, launchChromium, meanLuma, screenshot, skipWithoutChromium, viewOf } from './browser.js';
+import {
+  hasChromium,
+  it,
+  launchChromium,
+  meanLuma,
+  ourLightmappedRender,
+  screenshot,
+  skipWithoutChromium,
+} from './browser.js';
 
 const dir = tempDir();
 const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
@@ -135,14 +139,7 @@ it("opened from disk with the network blocked, it matches ote's lightmapped rend
   const shot = await screenshot(page);
   assert.is(shot.width, WIDTH);
   assert.is(shot.height, height);
-  // Our renderer at the same camera, size and the report's exposure (the command has no exposure flag).
-  const { scene } = await importGltf(join(out, 'scene.glb'));
-  const lit = decodeLightmappedGltf(scene).lit!;
-  const ours = await renderLightmapped(scene, lit.layout, lit.pages, viewOf(camera, WIDTH, height), {
-    spp: 16,
-    seed: 1,
-  });
-  const reference = display(ours, { exposure, opaque: true });
+  const reference = await ourLightmappedRender(join(out, 'scene.glb'), camera, WIDTH, height, exposure);
   const { psnr } = await computeMetrics(reference, shot, { metrics: ['psnr'] });
   // Measured 2026-12-04 on SwiftShader: 36.6 dB, as `ote view` served (view.test.ts): the same page and code.
   console.log(`  self-contained viewer vs ote lightmapped render: PSNR ${psnr!.toFixed(2)} dB`);

@@ -12,16 +12,20 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { display } from '../../src/image/display.js';
 import { gltfIO } from '../../src/io/gltf-io.js';
-import { importGltf } from '../../src/io/gltf-read.js';
 import { decodePng } from '../../src/io/png.js';
 import { computeMetrics } from '../../src/metrics/compute.js';
-import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
-import { renderLightmapped } from '../../src/render/lightmapped.js';
 import type { ReportCamera } from '../../src/report/types.js';
 import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
-import { hasChromium, it, launchChromium, meanLuma, screenshot, skipWithoutChromium, viewOf } from './browser.js';
+import {
+  hasChromium,
+  it,
+  launchChromium,
+  meanLuma,
+  ourLightmappedRender,
+  screenshot,
+  skipWithoutChromium,
+} from './browser.js';
 
 const dir = tempDir();
 const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
@@ -136,15 +140,8 @@ it("the page at the report's camera matches ote's lightmapped render (PSNR >= 30
   assert.is(shot.width, WIDTH);
   assert.is(shot.height, height);
 
-  // Our renderer at the same camera, size and exposure: `ote render --mode lightmapped` in-process (its CLI has
-  // no exposure flag), through the same decoding of the shipped glTF the own check uses.
-  const { scene } = await importGltf(join(out, 'scene.glb'));
-  const lit = decodeLightmappedGltf(scene).lit!;
-  const ours = await renderLightmapped(scene, lit.layout, lit.pages, viewOf(camera, WIDTH, height), {
-    spp: 16,
-    seed: 1,
-  });
-  const reference = display(ours, { exposure: report.views.exposure, opaque: true });
+  // Our renderer at the same camera, size and exposure.
+  const reference = await ourLightmappedRender(join(out, 'scene.glb'), camera, WIDTH, height, report.views.exposure);
   const { psnr } = await computeMetrics(reference, shot, { metrics: ['psnr'] });
   // Measured 2026-12-04 on SwiftShader: 36.6 dB at 512×288, SSIM (luma) 0.993 (the shared Cornell box, REALTIME, the
   // report's exposure +1.94 EV); three.js's own lightmap term (the plugin's matchAlbedo off) gave 36.2 dB.
