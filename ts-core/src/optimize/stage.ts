@@ -42,6 +42,8 @@ export interface ImageFile {
 export interface Products {
   /** The input file's bytes, as read (the verifier's reference when nothing became splats). */
   inputBytes: Uint8Array;
+  /** The input's bytes with the files a .gltf references (io/gltf-size.ts), for the report's size. */
+  inputSize: number;
   scene: Scene;
   /** Warnings about the input, for the report (its units, the importer's). */
   warnings: string[];

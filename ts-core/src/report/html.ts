@@ -8,6 +8,7 @@
 import { escapeHtml } from './escape-html.js';
 import { economyChartSvg } from './economy-chart.js';
 import { frameCost, gainLine } from './runtime-line.js';
+import { sizeLine } from './size-line.js';
 import type { EconomyReport, OptimizeReport } from './types.js';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -120,6 +121,7 @@ iframe.viewer{display:block;width:100%;border:1px solid #ddd}
 <p class="verdict ${verdictClass}">${v ? `Verification ${esc(v.verdict)}${v.reason ? `: ${esc(v.reason)}` : ''}` : 'Not verified'}</p>
 <p>Pipeline: <b>${esc(r.plan.pipeline)}</b> · exit code ${r.exit.code} (${esc(r.exit.reason)})</p>
 <p class="gain">${esc(gainLine(r))}.${r.runtime ? ` ${esc(frameCost(r.runtime))}` : ''}</p>
+${r.size ? `<p>${esc(sizeLine(r.size))}</p>` : ''}
 <h2>Before and after</h2><div class="grid">${r.images.map((i) => img(i.file, i.label)).join('')}</div>
 ${opts.viewerHtml === undefined ? VIEWER_LINE : viewerSection(r, opts.viewerHtml)}
 ${

@@ -154,6 +154,8 @@ export interface OptimizeReport {
     /** Where the bake's time went (seconds), and the samples a covered texel took on average (adaptive stop). */
     seconds?: { uv: number; setup: number; trace: number; post: number };
     coveredTexels?: number;
+    /** Bytes of the PNG pages the glTF carries. */
+    pageBytes?: number;
     samplesPerTexel?: number;
     /** Double-sided primitives whose two faces the views see, baked as front and back copies (bake/two-sided.ts). */
     twoSided?: { name: string; front: number; back: number }[];
@@ -172,12 +174,27 @@ export interface OptimizeReport {
   farm?: { tasks: FarmTaskRecord[] };
   /** When the run was given a deadline: Economy Offline's plan for it (where and when, and what it saved). */
   economy?: EconomyReport;
+  /** What the run wrote against what the input weighs, and why the output is larger when it is. */
+  size?: OutputSize;
   /**
    * Frame time in three.js, before (the input lit live, shadows on) against after (the optimized scene), written by
    * `ote view --measure` (viewer/measure.ts); absent until measured.
    */
   runtime?: ViewerRuntime;
   exit: { code: number; reason: string };
+}
+
+/** The input's bytes against the output's (report.json `size`). */
+export interface OutputSize {
+  /** The input scene file, with the files a .gltf references. */
+  input: number;
+  /** What a viewer loads: scene.glb and, with splats, splats.spz (splats.ply is the interchange copy beside it). */
+  output: number;
+  files: { name: string; bytes: number }[];
+  /** The PNG lightmap pages inside scene.glb. */
+  lightmaps: number;
+  /** Present when the output is larger than the input: what makes it so. */
+  larger?: string;
 }
 
 /** One mode of a viewer measurement: a frame's cost. */

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oteBin, sharedScenes, tempDir } from '../helpers.js';
 
@@ -99,6 +99,21 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     /splats, composited by depth/,
   );
   assert.match(readFileSync(join(dir, 'out-foliage', 'report.html'), 'utf8'), /Shipped the <b>trained<\/b> model/);
+  // The size: what a viewer loads, each file as written, and why it outweighs the small instanced input.
+  const { size } = report;
+  const bytes = (f: string) => statSync(join(dir, 'out-foliage', f)).size;
+  assert.equal(size.files, [
+    { name: 'scene.glb', bytes: bytes('scene.glb') },
+    { name: 'splats.spz', bytes: bytes('splats.spz') },
+  ]);
+  assert.is(size.input, statSync(join(dir, 'foliage.glb')).size);
+  assert.is(size.output, bytes('scene.glb') + bytes('splats.spz'));
+  assert.ok(size.lightmaps > 0 && size.lightmaps < bytes('scene.glb'));
+  assert.match(size.larger, /^the lightmap pages are .+ and [\d,]+ Gaussians are .+, and the geometry/);
+  assert.match(
+    readFileSync(join(dir, 'out-foliage', 'report.html'), 'utf8'),
+    /<p>Writes .+ for an input of .+, larger because/,
+  );
 });
 
 test('--splat-iterations 0 ships the direct conversion; a bad value is a usage error', () => {

@@ -123,4 +123,36 @@ test('the gain line: frame time once measured, and how close the result looks to
   assert.not.match(slower, /FLIP 0\./);
 });
 
+test('the size line: what a viewer loads against the input, and why when it is larger', () => {
+  const files = [
+    { name: 'scene.glb', bytes: 700_000 },
+    { name: 'splats.spz', bytes: 160_000 },
+  ];
+  const lean = renderReportHtml(
+    { ...report, size: { input: 3_260_000, output: 860_000, files, lightmaps: 600_000 } },
+    {},
+  );
+  assert.match(
+    lean,
+    /<p>Writes 860\.0 KB \(scene\.glb 700\.0 KB, splats\.spz 160\.0 KB\) for an input of 3\.26 MB: 0\.26×\.<\/p>/,
+  );
+  const larger = renderReportHtml(
+    {
+      ...report,
+      size: {
+        input: 6_268,
+        output: 21_472,
+        files: [{ name: 'scene.glb', bytes: 21_472 }],
+        lightmaps: 11_378,
+        larger: 'the lightmap pages are 11.4 KB',
+      },
+    },
+    {},
+  );
+  assert.match(
+    larger,
+    /<p>Writes 21\.5 KB \(scene\.glb 21\.5 KB\) for an input of 6\.3 KB: 3\.43×, larger because the lightmap pages are 11\.4 KB\.<\/p>/,
+  );
+});
+
 test.run();

@@ -81,6 +81,7 @@ export const bakeStage = defineStage({
           },
           coveredTexels: result.stats.texels,
           samplesPerTexel: result.stats.samplesPerTexel,
+          pageBytes: encoded.reduce((n, e) => n + e.png.length, 0),
           twoSided: twoSided.map(({ name, front, back }) => ({ name, front, back })),
           timeTarget: result.timeTarget,
         },

@@ -2,6 +2,7 @@
  * Import: reads and checks the file, resolves the light it is judged under (the profile's sky and sun where the
  * scene brings no light, plan/environment.ts), guesses its units and hashes it for the result cache.
  */
+import { gltfSceneBytes } from '../../io/gltf-size.js';
 import { readFile } from 'node:fs/promises';
 import { guessSceneUnits } from '../../analyze/units.js';
 import { OteError } from '../../errors.js';
@@ -15,7 +16,7 @@ import { defineStage } from '../stage.js';
 export const importStage = defineStage({
   name: 'import',
   needs: [],
-  produces: ['inputBytes', 'scene', 'warnings', 'environment', 'lit', 'units', 'sceneHash'],
+  produces: ['inputBytes', 'inputSize', 'scene', 'warnings', 'environment', 'lit', 'units', 'sceneHash'],
   device: () => SCRIPT_DEVICE,
   async run(_, ctx) {
     const o = ctx.options;
@@ -41,6 +42,7 @@ export const importStage = defineStage({
       );
     return {
       inputBytes,
+      inputSize: await gltfSceneBytes(o.input, inputBytes),
       scene,
       warnings,
       environment,

@@ -5,7 +5,8 @@
 import { reportCameras } from '../../report/cameras.js';
 import { estimateCost } from '../../report/cost.js';
 import { renderReportHtml } from '../../report/html.js';
-import type { OptimizeReport } from '../../report/types.js';
+import { formatBytes } from '../../report/size-line.js';
+import type { OptimizeReport, OutputSize } from '../../report/types.js';
 import type { Environment } from '../../plan/environment.js';
 import { sceneBounds } from '../../scene/bounds.js';
 import { SCRIPT_DEVICE } from '../devices.js';
@@ -29,6 +30,7 @@ export const reportStage = defineStage({
     'preview',
     'check',
     'verification',
+    'inputSize',
   ],
   produces: ['report'],
   device: () => SCRIPT_DEVICE,
@@ -119,6 +121,7 @@ export const reportStage = defineStage({
       }),
       farm: ctx.options.farmTasks ? { tasks: ctx.options.farmTasks() } : undefined,
       economy: ctx.options.economy,
+      size: outputSize(p.inputSize, p.shipped.glb, p.splats, p.bake?.report.pageBytes ?? 0),
       exit: p.verification.exit,
     };
     ctx.write({ name: 'report.json', data: `${JSON.stringify(report, null, 2)}\n` });
@@ -130,6 +133,28 @@ export const reportStage = defineStage({
     return { report };
   },
 });
+
+/** The input's bytes against what a viewer loads, with the reason when the output is larger. */
+function outputSize(
+  input: number,
+  glb: Uint8Array,
+  splats: { artifact: Uint8Array; model: { count: number } } | undefined,
+  lightmaps: number,
+): OutputSize {
+  const files = [{ name: 'scene.glb', bytes: glb.length }];
+  if (splats) files.push({ name: 'splats.spz', bytes: splats.artifact.length });
+  const output = files.reduce((n, f) => n + f.bytes, 0);
+  let larger: string | undefined;
+  if (output > input) {
+    const why: string[] = [];
+    if (lightmaps) why.push(`the lightmap pages are ${formatBytes(lightmaps)}`);
+    if (splats)
+      why.push(`${splats.model.count.toLocaleString('en-US')} Gaussians are ${formatBytes(splats.artifact.length)}`);
+    const rest = output - lightmaps - (splats?.artifact.length ?? 0);
+    larger = `${why.length ? `${why.join(' and ')}, and ` : ''}the geometry with its lightmap UVs is ${formatBytes(Math.max(0, rest))}`;
+  }
+  return { input, output, files, lightmaps, ...(larger ? { larger } : {}) };
+}
 
 function describeSky(sky: Environment['sky']): string {
   const rgb = (c: number[]) => `[${c.map((x) => x.toFixed(2)).join(', ')}]`;
