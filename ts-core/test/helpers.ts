@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /** Shared test utilities: where the repository and the externally authored scenes are, and temp dirs. */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,4 +31,15 @@ export function sharedScenes(): { name: string; path: string }[] {
 export { tempDir } from '../../scripts/temp-dir.js';
 
 export const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');
+
+/**
+ * `ote` run as a process in `dir`, with a result cache of its own there (tests never share one), `env` its
+ * environment: ote(...args) returns spawnSync's result as text.
+ */
+export function oteIn(dir: string, timeout = 300_000) {
+  const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
+  const ote = (...args: string[]) =>
+    spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env, timeout });
+  return { env, ote };
+}
 export const sharedTracesDir = process.env.OTE_SHARED_TRACES ?? join(repoRoot, '..', 'shared', 'traces');

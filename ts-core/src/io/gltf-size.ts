@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
  * be read counts 0: the import has already judged the file.
  */
 export async function gltfSceneBytes(file: string, bytes: Uint8Array): Promise<number> {
-  if (bytes[0] !== 0x7b && !/^\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64)))) return bytes.length;
+  // A .glb, or anything else that is not JSON, is its own bytes.
+  if (!/^\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64)))) return bytes.length;
   let json: { buffers?: { uri?: unknown }[]; images?: { uri?: unknown }[] };
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

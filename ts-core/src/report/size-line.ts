@@ -1,13 +1,6 @@
 /** The output's size against the input's (report.json `size`) as a sentence for the report. */
+import { formatBytes } from '../util/format-bytes.js';
 import type { OutputSize } from './types.js';
-
-/** Bytes as a reader says them: 21.5 KB, 3.26 MB. */
-export function formatBytes(n: number): string {
-  if (n < 1e3) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} KB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
 
 /** e.g. "Writes 860.0 KB (scene.glb 700.0 KB, splats.spz 160.0 KB) for an input of 3.26 MB: 0.26×." */
 export function sizeLine(s: OutputSize): string {

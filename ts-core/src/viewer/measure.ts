@@ -56,7 +56,7 @@ interface FrameStats {
   splats: number;
 }
 
-export const median = (xs: number[]): number => {
+const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };

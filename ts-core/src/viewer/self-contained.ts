@@ -13,6 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { OteError } from '../errors.js';
 import { encodeSplats, loadSplats } from '../io/splat-formats.js';
+import { formatBytes } from '../util/format-bytes.js';
 import { EMBEDDED_FILE_TYPE, EMBEDDED_URL_PREFIX, MANIFEST_ELEMENT_ID } from './boot.js';
 import { viewerBundle } from './bundle.js';
 import { viewerManifest } from './manifest.js';
@@ -42,8 +43,6 @@ export interface SelfContainedPage {
   inputMissing?: string;
 }
 
-const fmtMB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-
 /** What a page may embed as the input scene, or why not. */
 function embeddableInput(t: ViewTarget): string | undefined {
   const input = t.input!;
@@ -51,7 +50,7 @@ function embeddableInput(t: ViewTarget): string | undefined {
     return `the input scene ${basename(input.path)} references ${input.files.length - 1} other file(s), and a self-contained page embeds only a single-file input (.glb); ote view shows the before view`;
   const size = statSync(input.path).size;
   if (size > MAX_EMBEDDED_INPUT_BYTES)
-    return `the input scene ${basename(input.path)} is ${fmtMB(size)}, over the ${fmtMB(MAX_EMBEDDED_INPUT_BYTES)} a self-contained page embeds; ote view shows the before view`;
+    return `the input scene ${basename(input.path)} is ${formatBytes(size)}, over the ${formatBytes(MAX_EMBEDDED_INPUT_BYTES)} a self-contained page embeds; ote view shows the before view`;
   return undefined;
 }
 

@@ -8,7 +8,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +15,7 @@ import type { Browser, Frame, Page } from 'puppeteer-core';
 import { decodePng } from '../../src/io/png.js';
 import { computeMetrics } from '../../src/metrics/compute.js';
 import type { ReportCamera } from '../../src/report/types.js';
-import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
+import { oteIn, sharedScenesDir, tempDir } from '../helpers.js';
 import {
   hasChromium,
   it,
@@ -28,9 +27,7 @@ import {
 } from './browser.js';
 
 const dir = tempDir();
-const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
-const ote = (...args: string[]) =>
-  spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env, timeout: 300_000 });
+const { ote } = oteIn(dir);
 const out = join(dir, 'out');
 const viewerFile = join(dir, 'viewer.html');
 /** Width of the compared images; the height follows the report camera's aspect. */

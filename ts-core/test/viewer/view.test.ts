@@ -16,7 +16,7 @@ import { gltfIO } from '../../src/io/gltf-io.js';
 import { decodePng } from '../../src/io/png.js';
 import { computeMetrics } from '../../src/metrics/compute.js';
 import type { ReportCamera } from '../../src/report/types.js';
-import { oteBin, sharedScenesDir, tempDir } from '../helpers.js';
+import { oteBin, oteIn, sharedScenesDir, tempDir } from '../helpers.js';
 import {
   hasChromium,
   it,
@@ -28,9 +28,7 @@ import {
 } from './browser.js';
 
 const dir = tempDir();
-const env = { ...process.env, OTE_CACHE_DIR: join(dir, 'cache') };
-const ote = (...args: string[]) =>
-  spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8', cwd: dir, env, timeout: 300_000 });
+const { env, ote } = oteIn(dir);
 const out = join(dir, 'out');
 /** Width of the compared images; the height follows the report camera's aspect. */
 const WIDTH = 512;

@@ -15,14 +15,13 @@
 import { join, resolve } from 'node:path';
 import { EXIT } from '../../exit-codes.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { formatBytes } from '../../util/format-bytes.js';
 import { selfContainedViewer } from '../../viewer/self-contained.js';
 import { startViewerServer } from '../../viewer/server.js';
 import { resolveViewTarget, type ViewTarget } from '../../viewer/target.js';
 import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 import { MEASURE_FLAGS, MEASURE_USAGE, measureFlags, measureIntoReport } from '../measure-report.js';
-
-const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 
 /** --self-contained: writes the page and says what is in it. */
 async function writeSelfContained(
@@ -44,7 +43,7 @@ async function writeSelfContained(
     for (const w of target.warnings) ctx.stderr(`ote view: ${w}\n`);
     if (page.inputMissing) ctx.stderr(`ote view: no before view: ${page.inputMissing}\n`);
     ctx.stdout(
-      `wrote ${file} (${mb(bytes)}: ${page.embedded.map((e) => e.name).join(', ')}${page.withSplats ? ', Spark' : ''}); open it in a browser, no server needed\n`,
+      `wrote ${file} (${formatBytes(bytes)}: ${page.embedded.map((e) => e.name).join(', ')}${page.withSplats ? ', Spark' : ''}); open it in a browser, no server needed\n`,
     );
   }
   return EXIT.OK;

@@ -5,7 +5,7 @@
 import { reportCameras } from '../../report/cameras.js';
 import { estimateCost } from '../../report/cost.js';
 import { renderReportHtml } from '../../report/html.js';
-import { formatBytes } from '../../report/size-line.js';
+import { formatBytes } from '../../util/format-bytes.js';
 import type { OptimizeReport, OutputSize } from '../../report/types.js';
 import type { Environment } from '../../plan/environment.js';
 import { sceneBounds } from '../../scene/bounds.js';
