@@ -4,6 +4,7 @@
  * glTF) and a unit scale. Under such a map a rotation quaternion (v, w) becomes (det(M)·M·v, w), because a
  * reflection reverses the sense of rotation.
  */
+import { quat } from 'gl-matrix';
 export interface EngineFrame {
   name: string;
   /** Row-major 3×3 signed permutation: gltf[i] = Σ_j m[i][j] · engine[j]. */
@@ -12,6 +13,8 @@ export interface EngineFrame {
   metersPerUnit: number;
   /** Engine texture V runs bottom-up (OpenGL style) and must be flipped to glTF's top-down V. */
   flipV: boolean;
+  /** The axis a light shines along in its own space, in engine axes; a glTF light shines along its node's −Z. */
+  lightForward: [number, number, number];
 }
 
 /** Epic's glTF exporter convention: glTF = (X, Z, Y) · 0.01. */
@@ -24,6 +27,7 @@ export const UNREAL_FRAME: EngineFrame = {
   ],
   metersPerUnit: 0.01,
   flipV: false,
+  lightForward: [1, 0, 0],
 };
 /** UnityGLTF's convention: glTF = (X, Y, −Z); Unity's UV origin is bottom-left. */
 export const UNITY_FRAME: EngineFrame = {
@@ -35,6 +39,7 @@ export const UNITY_FRAME: EngineFrame = {
   ],
   metersPerUnit: 1,
   flipV: true,
+  lightForward: [0, 0, 1],
 };
 
 export function det3(m: EngineFrame['m']): number {
@@ -71,4 +76,14 @@ export function fromGltfQuaternion(f: EngineFrame, q: ArrayLike<number>): [numbe
 /** Scale factors permute with the axes (signs dropped: a scale is a magnitude per axis). */
 export function toGltfScale(f: EngineFrame, s: ArrayLike<number>): [number, number, number] {
   return toGltfVector(f, s).map(Math.abs) as [number, number, number];
+}
+
+/**
+ * A light's node rotation in glTF: its engine rotation, after the turn that takes glTF's light axis (−Z) onto the
+ * engine's (`lightForward`, +X in Unreal; Unity's +Z is glTF's −Z already, so the turn is none there).
+ */
+export function toGltfLightRotation(f: EngineFrame, q: ArrayLike<number>): [number, number, number, number] {
+  const turn = quat.rotationTo(quat.create(), [0, 0, -1], toGltfVector(f, f.lightForward));
+  const r = quat.multiply(quat.create(), toGltfQuaternion(f, q), turn);
+  return [r[0], r[1], r[2], r[3]];
 }

@@ -8,7 +8,7 @@ import { addMaterial, addMesh, addNode } from '../scene/build.js';
 import { checkIndex, checkLight, checkNumber, checkUnitQuaternion, checkVector } from '../util/check-values.js';
 import { createScene, defaultMaterial, type Primitive, type Scene } from '../scene/types.js';
 import { triangleCross } from '../util/vec3.js';
-import { toGltfQuaternion, toGltfScale, toGltfVector, type EngineFrame } from './engine-frame.js';
+import { toGltfLightRotation, toGltfQuaternion, toGltfScale, toGltfVector, type EngineFrame } from './engine-frame.js';
 
 export interface EngineSection {
   /** Engine-space positions, normals (xyz each) and UV sets, as the engine stores them. */
@@ -237,7 +237,7 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
       name: l.path,
       light: scene.lights.length - 1,
       translation: toGltfVector(frame, l.translation, frame.metersPerUnit),
-      rotation: toGltfQuaternion(frame, l.rotation),
+      rotation: toGltfLightRotation(frame, l.rotation),
     });
   }
   return scene;

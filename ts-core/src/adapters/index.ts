@@ -1,3 +1,4 @@
 export * from './engine-frame.js';
 export * from './engine-scene.js';
+export * from './light-units.js';
 export * from './ote-command.js';

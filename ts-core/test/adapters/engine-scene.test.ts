@@ -191,6 +191,33 @@ test('movable objects are dynamic, and an engine scene round-trips through glTF 
   assert.is(hashScene(back).scene, hashScene(scene).scene);
 });
 
+test("lights shine where the engine points them: a glTF light's −Z is the engine's forward axis (Unreal +X, Unity +Z)", () => {
+  const rng = new Rng('light-forward');
+  for (const frame of [UNREAL_FRAME, UNITY_FRAME]) {
+    for (let k = 0; k < 20; k++) {
+      const q = quat.normalize(quat.create(), [rng.next() - 0.5, rng.next() - 0.5, rng.next() - 0.5, rng.next() - 0.5]);
+      const engineDir = vec3.transformQuat(vec3.create(), frame.lightForward, q);
+      const expected = toGltfVector(frame, engineDir);
+      const dump: EngineSceneDump = { level: 'L', meshes: [], materials: [], objects: [], lights: [] };
+      dump.lights.push({
+        path: 'Spot',
+        type: 'spot',
+        color: [1, 1, 1],
+        intensity: 10,
+        translation: [0, 0, 0],
+        rotation: [q[0], q[1], q[2], q[3]],
+      });
+      const node = engineToScene(dump, frame).nodes.find((n) => n.light !== undefined)!;
+      const got = vec3.transformQuat(vec3.create(), [0, 0, -1], node.rotation as unknown as quat);
+      for (let i = 0; i < 3; i++)
+        assert.ok(
+          Math.abs(got[i] - expected[i]) < 1e-5,
+          `${frame.name}: light along ${[...got]}, engine points it along ${expected}`,
+        );
+    }
+  }
+});
+
 test('bad engine data is a BAD_INPUT error naming the level, the field and the asset or actor', () => {
   const corners = [
     [0, 0, 0],
