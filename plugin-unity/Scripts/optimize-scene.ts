@@ -12,11 +12,13 @@ import { UNITY_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
+  type EngineLight,
   type EngineMaterial,
   type EngineMesh,
   type EngineObject,
   type EngineSceneDump,
 } from '../../ts-core/src/adapters/engine-scene.js';
+import { engineLight, unityKindOf, unityLightToGltf, unityUnitOf } from '../../ts-core/src/adapters/light-units.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -91,7 +93,47 @@ function dumpScene(): EngineSceneDump {
       movable: !f.gameObject.isStatic,
     });
   }
-  return { level: 'scene', meshes, materials, objects, lights: [] };
+  return { level: 'scene', meshes, materials, objects, lights: dumpLights() };
+}
+
+/** The scene's enabled lights, in glTF units (adapters/light-units.ts converts Unity's). */
+function dumpLights(): EngineLight[] {
+  const found = UnityEngine.Object.FindObjectsOfType($typeof(UnityEngine.Light));
+  const pipeline = UnityEngine.Rendering.GraphicsSettings.currentRenderPipeline;
+  // HDRP's lights are in physical units; the built-in pipeline's and URP's have none (URP's intensity is linear).
+  const hdrp = !!pipeline && /HDRenderPipeline/.test(pipeline.name);
+  const linearIntensity = !!pipeline || UnityEngine.Rendering.GraphicsSettings.lightsUseLinearIntensity;
+  const lights: EngineLight[] = [];
+  for (let i = 0; i < found.Length; i++) {
+    const light = found.get_Item(i) as UnityEngine.Light;
+    const kind = unityKindOf(light.type);
+    if (!light.enabled || !kind) continue;
+    const path = light.gameObject.name;
+    const g = unityLightToGltf(
+      {
+        kind,
+        intensity: light.intensity,
+        color: [light.color.r, light.color.g, light.color.b],
+        spotAngle: light.spotAngle,
+        innerSpotAngle: light.innerSpotAngle,
+        width: light.areaSize.x,
+        height: light.areaSize.y,
+        linearIntensity,
+        ...(hdrp ? { unit: unityUnitOf(light.lightUnit), reflector: light.enableSpotReflector } : {}),
+      },
+      { level: 'scene', where: `lights[${lights.length}] ${JSON.stringify(path)}` },
+    );
+    const t = light.transform;
+    lights.push(
+      engineLight(
+        path,
+        g,
+        [t.position.x, t.position.y, t.position.z],
+        [t.rotation.x, t.rotation.y, t.rotation.z, t.rotation.w],
+      ),
+    );
+  }
+  return lights;
 }
 
 async function main() {

@@ -20,6 +20,18 @@ declare module 'csharp' {
     class Material extends Object { color: Color; GetFloat(name: string): number }
     class MeshFilter extends Component { sharedMesh: Mesh }
     class MeshRenderer extends Component { sharedMaterials: System.Array$1<Material> }
+    /**
+     * Light: type is LightType (Spot 0, Directional 1, Point 2, Rectangle 3, Disc 4); spotAngle and innerSpotAngle
+     * are full angles in degrees; lightUnit (Rendering.LightUnit: Lumen 0, Candela 1, Lux 2, Nits 3, Ev100 4) and
+     * enableSpotReflector are Unity 2023.1+ (HDRP's units).
+     */
+    class Light extends Component {
+      enabled: boolean; type: number; intensity: number; color: Color; spotAngle: number; innerSpotAngle: number;
+      areaSize: Vector2; lightUnit: number; enableSpotReflector: boolean;
+    }
+    namespace Rendering {
+      class GraphicsSettings { static lightsUseLinearIntensity: boolean; static currentRenderPipeline: Object | null }
+    }
     class Application { static dataPath: string }
     class Debug { static Log(msg: string): void; static LogError(msg: string): void }
   }

@@ -16,11 +16,18 @@ import { UNREAL_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
+  type EngineLight,
   type EngineMaterial,
   type EngineMesh,
   type EngineObject,
   type EngineSceneDump,
 } from '../../ts-core/src/adapters/engine-scene.js';
+import {
+  engineLight,
+  type UnrealLightSettings,
+  unrealLightToGltf,
+  unrealUnitsOf,
+} from '../../ts-core/src/adapters/light-units.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -99,7 +106,48 @@ function dumpLevel(): EngineSceneDump {
       movable: comp.Mobility === MOVABLE,
     });
   }
-  return { level: world.GetName(), meshes, materials, objects, lights: [] };
+  return { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world) };
+}
+
+/** The level's lights that affect the world, in glTF units (adapters/light-units.ts converts Unreal's). */
+function dumpLights(world: UE.World): EngineLight[] {
+  const lights: EngineLight[] = [];
+  const kinds: [UnrealLightSettings['kind'], UE.Class][] = [
+    ['directional', UE.DirectionalLight.StaticClass()],
+    ['point', UE.PointLight.StaticClass()],
+    ['spot', UE.SpotLight.StaticClass()],
+    ['rect', UE.RectLight.StaticClass()],
+  ];
+  for (const [kind, cls] of kinds) {
+    const actors = $ref(UE.NewArray<UE.Actor>(UE.Actor));
+    UE.GameplayStatics.GetAllActorsOfClass(world, cls, actors);
+    const list = $unref(actors);
+    for (let i = 0; i < list.Num(); i++) {
+      const actor = list.Get(i) as UE.Light;
+      const c = actor.LightComponent;
+      if (!c?.bAffectsWorld) continue;
+      const local = c as UE.LocalLightComponent,
+        spot = c as UE.SpotLightComponent,
+        rect = c as UE.RectLightComponent;
+      const path = actor.GetActorLabel();
+      const g = unrealLightToGltf(
+        {
+          kind,
+          intensity: c.Intensity,
+          units: kind === 'directional' ? undefined : unrealUnitsOf(local.IntensityUnits),
+          color: [c.LightColor.R, c.LightColor.G, c.LightColor.B],
+          ...(kind === 'spot' ? { innerConeAngle: spot.InnerConeAngle, outerConeAngle: spot.OuterConeAngle } : {}),
+          ...(kind === 'rect' ? { width: rect.SourceWidth, height: rect.SourceHeight } : {}),
+        },
+        { level: world.GetName(), where: `lights[${lights.length}] ${JSON.stringify(path)}` },
+      );
+      const xf = c.K2_GetComponentToWorld();
+      const l = xf.GetLocation(),
+        r = xf.GetRotation();
+      lights.push(engineLight(path, g, [l.X, l.Y, l.Z], [r.X, r.Y, r.Z, r.W]));
+    }
+  }
+  return lights;
 }
 
 async function main() {

@@ -33,10 +33,19 @@ declare module 'ue' {
     GetComponentByClass(c: Class): SceneComponent;
   }
   class StaticMeshActor extends Actor { StaticMeshComponent: StaticMeshComponent }
-  class DirectionalLight extends Actor {}
-  class PointLight extends Actor {}
-  class SpotLight extends Actor {}
-  class LightComponent extends SceneComponent { Intensity: number; LightColor: { R: number; G: number; B: number }; SourceRadius?: number; LightSourceAngle?: number }
+  // ALight and its subclasses; ALight::LightComponent is the light's component (Engine/Classes/Engine/Light.h).
+  class Light extends Actor { LightComponent: LightComponent }
+  class DirectionalLight extends Light {}
+  class PointLight extends Light {}
+  class SpotLight extends Light {}
+  class RectLight extends Light {}
+  /** FColor: sRGB, 0..255 per channel. */
+  class Color { R: number; G: number; B: number; A: number }
+  class LightComponent extends SceneComponent { Intensity: number; LightColor: Color; bAffectsWorld: boolean }
+  /** IntensityUnits is ELightUnits: Unitless 0, Candelas 1, Lumens 2, EV 3. */
+  class LocalLightComponent extends LightComponent { IntensityUnits: number }
+  class SpotLightComponent extends LocalLightComponent { InnerConeAngle: number; OuterConeAngle: number }
+  class RectLightComponent extends LocalLightComponent { SourceWidth: number; SourceHeight: number }
   class EditorLevelLibrary { static GetEditorWorld(): World }
   class GameplayStatics { static GetAllActorsOfClass(world: World, cls: Class, out: $Ref<TArray<Actor>>): void }
   class KismetProceduralMeshLibrary {

@@ -24,6 +24,7 @@
  *   URP area light's π × intensity taken as its luminance). `approximated` says so.
  */
 import { inputError } from '../errors.js';
+import type { EngineLight } from './engine-scene.js';
 
 /** A light as glTF holds it: type, linear colour, intensity in lux or candela, cone half-angles in radians. */
 export interface GltfLight {
@@ -177,4 +178,37 @@ export function unityLightToGltf(l: UnityLightSettings, at: LightPlace): GltfLig
   if (l.kind === 'point') return { type: 'point', color, intensity };
   if (l.kind === 'area') return panel(color, intensity, 'Unity area');
   return { type: 'spot', color, intensity, innerConeAngle: Math.min(inner, outer), outerConeAngle: outer };
+}
+
+/** Unreal's ELightUnits by value (UE 5: Unitless 0, Candelas 1, Lumens 2, EV 3). */
+export function unrealUnitsOf(value: number): UnrealLightUnits {
+  return (['unitless', 'candelas', 'lumens', 'ev'] as const)[value] ?? ('unknown' as UnrealLightUnits);
+}
+
+/** Unity's LightType by value (Spot 0, Directional 1, Point 2, Rectangle 3, Disc 4), or undefined for another. */
+export function unityKindOf(value: number): UnityLightSettings['kind'] | undefined {
+  return (['spot', 'directional', 'point', 'area'] as const)[value];
+}
+
+/** Unity's Rendering.LightUnit by value (Lumen 0, Candela 1, Lux 2, Nits 3, Ev100 4). */
+export function unityUnitOf(value: number): UnityLightUnit {
+  return (['lumen', 'candela', 'lux', 'nits', 'ev100'] as const)[value] ?? ('unknown' as UnityLightUnit);
+}
+
+/** A converted light at its engine pose, as the dump carries it (engineToScene converts the pose). */
+export function engineLight(
+  path: string,
+  g: GltfLight,
+  translation: EngineLight['translation'],
+  rotation: EngineLight['rotation'],
+): EngineLight {
+  return {
+    path,
+    type: g.type,
+    color: g.color,
+    intensity: g.intensity,
+    translation,
+    rotation,
+    ...(g.type === 'spot' ? { innerConeAngle: g.innerConeAngle, outerConeAngle: g.outerConeAngle } : {}),
+  };
 }

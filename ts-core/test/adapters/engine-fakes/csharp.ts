@@ -1,0 +1,157 @@
+/**
+ * A small fake of Puerts' `csharp` module for the Unity plugin's dry run: the UnityEngine API that
+ * plugin-unity/Scripts uses (plugin-unity/Typings/csharp.d.ts), over a scene described in plain data (UnityScene),
+ * and every call that leaves the editor recorded. It stands in for a Unity editor, which cannot run here.
+ */
+import { fakeState, record } from './state.js';
+
+export interface UnityMeshData {
+  name: string;
+  vertices: number[];
+  normals: number[];
+  uv: number[];
+  /** Triangles per submesh. */
+  submeshes: number[][];
+}
+
+export interface UnityRendererData {
+  object: string;
+  isStatic: boolean;
+  position: [number, number, number];
+  rotation: [number, number, number, number];
+  scale?: [number, number, number];
+  mesh: UnityMeshData;
+  materials: { name: string; color: [number, number, number, number]; metallic: number; glossiness: number }[];
+}
+
+export interface UnityLightData {
+  object: string;
+  position: [number, number, number];
+  rotation: [number, number, number, number];
+  /** Light's properties, as UnityEngine.Light names them. */
+  light: Record<string, unknown>;
+}
+
+export interface UnityScene {
+  renderers: UnityRendererData[];
+  lights: UnityLightData[];
+  /** Render pipeline asset's name (null: the built-in pipeline) and lightsUseLinearIntensity. */
+  pipeline: string | null;
+  linearIntensity: boolean;
+}
+
+const scene = () => fakeState().level as UnityScene;
+
+class Array$1<T> {
+  constructor(readonly items: T[]) {}
+  get Length(): number {
+    return this.items.length;
+  }
+  get_Item(i: number): T {
+    return this.items[i];
+  }
+}
+
+const v3 = (a: number[]) =>
+  new Array$1(Array.from({ length: a.length / 3 }, (_, i) => ({ x: a[3 * i], y: a[3 * i + 1], z: a[3 * i + 2] })));
+const transform = (p: number[], r: number[], s: number[] = [1, 1, 1]) => ({
+  position: { x: p[0], y: p[1], z: p[2] },
+  rotation: { x: r[0], y: r[1], z: r[2], w: r[3] },
+  lossyScale: { x: s[0], y: s[1], z: s[2] },
+});
+
+class MeshFilter {}
+class MeshRenderer {}
+class Light {}
+
+function meshFilter(r: UnityRendererData) {
+  const m = r.mesh;
+  const renderer = {
+    sharedMaterials: new Array$1(
+      r.materials.map((mat) => ({
+        name: mat.name,
+        color: { r: mat.color[0], g: mat.color[1], b: mat.color[2], a: mat.color[3] },
+        GetFloat: (n: string) => (n === '_Metallic' ? mat.metallic : n === '_Glossiness' ? mat.glossiness : 0),
+      })),
+    ),
+  };
+  return {
+    sharedMesh: {
+      name: m.name,
+      subMeshCount: m.submeshes.length,
+      vertices: v3(m.vertices),
+      normals: v3(m.normals),
+      uv: new Array$1(Array.from({ length: m.uv.length / 2 }, (_, i) => ({ x: m.uv[2 * i], y: m.uv[2 * i + 1] }))),
+      uv2: new Array$1([]),
+      GetTriangles: (s: number) => new Array$1(m.submeshes[s].slice()),
+    },
+    GetComponent: (t: unknown) => (t === MeshRenderer ? renderer : null),
+    transform: transform(r.position, r.rotation, r.scale),
+    gameObject: { name: r.object, isStatic: r.isStatic },
+  };
+}
+
+function light(l: UnityLightData) {
+  return {
+    enabled: true,
+    spotAngle: 30,
+    innerSpotAngle: 21.8,
+    areaSize: { x: 1, y: 1 },
+    lightUnit: 1,
+    enableSpotReflector: false,
+    ...l.light,
+    transform: transform(l.position, l.rotation),
+    gameObject: { name: l.object },
+  };
+}
+
+export const UnityEngine = {
+  Object: {
+    FindObjectsOfType(t: unknown) {
+      if (t === MeshFilter) return new Array$1(scene().renderers.map(meshFilter));
+      if (t === Light) return new Array$1(scene().lights.map(light));
+      return new Array$1([]);
+    },
+  },
+  MeshFilter,
+  MeshRenderer,
+  Light,
+  Rendering: {
+    GraphicsSettings: {
+      get lightsUseLinearIntensity() {
+        return scene().linearIntensity;
+      },
+      get currentRenderPipeline() {
+        const name = scene().pipeline;
+        return name === null ? null : { name };
+      },
+    },
+  },
+  Application: { dataPath: '/Project/Assets' },
+  Debug: {
+    Log: (msg: string) => record('Debug.Log', msg),
+    LogError: (msg: string) => record('Debug.LogError', msg),
+  },
+};
+
+export const System = {
+  Environment: { GetEnvironmentVariable: (_name: string) => null },
+};
+
+export const Ote = {
+  OptimizerProcess: {
+    SaveBytes(path: string, bytes: Uint8Array): boolean {
+      record('SaveBytes', path, Uint8Array.from(bytes));
+      return true;
+    },
+    Start(node: string, script: string, args: string): boolean {
+      record('Start', node, script, args);
+      fakeState().markStarted();
+      return false; // the dry run ends here, before any polling
+    },
+    Poll: () => null,
+    Cancel: () => undefined,
+    Finished: true,
+    ExitCode: 0,
+  },
+};

@@ -1,0 +1,168 @@
+/**
+ * A small fake of Puerts' `ue` module for the Unreal plugin's dry run: just the reflected API that
+ * plugin-unreal/Scripts uses (plugin-unreal/Typings/ue.d.ts), over a level described in plain data (UeLevel), and
+ * every call that leaves the editor (files saved, processes started, messages printed) recorded. It stands in for
+ * an Unreal editor, which cannot run here.
+ */
+import { fakeState, record } from './state.js';
+
+export interface UeSection {
+  positions: number[];
+  normals: number[];
+  uv: number[];
+  indices: number[];
+  material: string;
+}
+
+export interface UeActor {
+  label: string;
+  cls: 'StaticMeshActor' | 'DirectionalLight' | 'PointLight' | 'SpotLight' | 'RectLight';
+  location: [number, number, number];
+  rotation: [number, number, number, number];
+  scale?: [number, number, number];
+  mobility?: number;
+  mesh?: { path: string; sections: UeSection[] };
+  /** LightComponent's properties, as the Details panel names them. */
+  light?: Record<string, unknown>;
+}
+
+export interface UeLevel {
+  name: string;
+  actors: UeActor[];
+}
+
+const level = () => fakeState().level as UeLevel;
+
+export class TArray<T> {
+  constructor(readonly items: T[] = []) {}
+  Num(): number {
+    return this.items.length;
+  }
+  Get(i: number): T {
+    return this.items[i];
+  }
+  Add(x: T): void {
+    this.items.push(x);
+  }
+}
+
+export function NewArray<T>(_t: unknown): TArray<T> {
+  return new TArray<T>();
+}
+export const BuiltinByte = 'byte';
+
+export class Vector {
+  constructor(
+    public X = 0,
+    public Y = 0,
+    public Z = 0,
+  ) {}
+}
+export class Vector2D {
+  constructor(
+    public X = 0,
+    public Y = 0,
+  ) {}
+}
+export class ProcMeshTangent {}
+
+function transformOf(a: UeActor) {
+  const [x, y, z] = a.location;
+  const [qx, qy, qz, qw] = a.rotation;
+  const [sx, sy, sz] = a.scale ?? [1, 1, 1];
+  return {
+    GetLocation: () => new Vector(x, y, z),
+    GetRotation: () => ({ X: qx, Y: qy, Z: qz, W: qw }),
+    GetScale3D: () => new Vector(sx, sy, sz),
+  };
+}
+
+/** The actor object a script sees: a StaticMeshActor with its component, or a light with its LightComponent. */
+function actorObject(a: UeActor): unknown {
+  const component = {
+    Mobility: a.mobility ?? 0,
+    K2_GetComponentToWorld: () => transformOf(a),
+  };
+  if (a.cls === 'StaticMeshActor') {
+    const mesh = a.mesh && {
+      GetPathName: () => a.mesh!.path,
+      GetNumSections: (_lod: number) => a.mesh!.sections.length,
+      __sections: a.mesh.sections,
+    };
+    return {
+      GetActorLabel: () => a.label,
+      StaticMeshComponent: {
+        ...component,
+        StaticMesh: mesh,
+        GetMaterial: (i: number) => ({ GetName: () => a.mesh!.sections[i].material }),
+      },
+    };
+  }
+  return { GetActorLabel: () => a.label, LightComponent: { ...component, bAffectsWorld: true, ...a.light } };
+}
+
+/** A UClass as the scripts use it: `StaticClass()` names it, and GetAllActorsOfClass filters by the name. */
+function actorClass(name: UeActor['cls']) {
+  return { StaticClass: () => name };
+}
+export class Actor {}
+export const StaticMeshActor = actorClass('StaticMeshActor');
+export const DirectionalLight = actorClass('DirectionalLight');
+export const PointLight = actorClass('PointLight');
+export const SpotLight = actorClass('SpotLight');
+export const RectLight = actorClass('RectLight');
+
+export const EditorLevelLibrary = {
+  GetEditorWorld: () => ({ GetName: () => level().name }),
+};
+
+export const GameplayStatics = {
+  GetAllActorsOfClass(_world: unknown, cls: string, out: { value: TArray<unknown> }): void {
+    out.value = new TArray(
+      level()
+        .actors.filter((a) => a.cls === cls)
+        .map(actorObject),
+    );
+  },
+};
+
+export const KismetProceduralMeshLibrary = {
+  GetSectionFromStaticMesh(
+    mesh: { __sections: UeSection[] },
+    _lod: number,
+    section: number,
+    vertices: { value: TArray<Vector> },
+    triangles: { value: TArray<number> },
+    normals: { value: TArray<Vector> },
+    uvs: { value: TArray<Vector2D> },
+    _tangents: unknown,
+  ): void {
+    const s = mesh.__sections[section];
+    const v3 = (a: number[]) =>
+      new TArray(Array.from({ length: a.length / 3 }, (_, i) => new Vector(a[3 * i], a[3 * i + 1], a[3 * i + 2])));
+    vertices.value = v3(s.positions);
+    normals.value = v3(s.normals);
+    uvs.value = new TArray(
+      Array.from({ length: s.uv.length / 2 }, (_, i) => new Vector2D(s.uv[2 * i], s.uv[2 * i + 1])),
+    );
+    triangles.value = new TArray(s.indices.slice());
+  },
+};
+
+export const KismetSystemLibrary = {
+  PrintString: (_ctx: unknown, text: string) => record('PrintString', text),
+};
+
+export const OteEditorLibrary = {
+  ProjectSavedDir: () => '/Project/Saved',
+  GetEnvironmentVariable: (_name: string) => '',
+  SaveBytesAtomic(path: string, bytes: TArray<number>): boolean {
+    record('SaveBytesAtomic', path, Uint8Array.from(bytes.items));
+    return true;
+  },
+  StartOptimize(node: string, script: string, args: string): number {
+    record('StartOptimize', node, script, args);
+    fakeState().markStarted();
+    return 0; // "could not start": the dry run ends here, before any polling
+  },
+};

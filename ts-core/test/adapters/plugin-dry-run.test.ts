@@ -1,0 +1,262 @@
+/**
+ * The editor plugins' scripts, run under Node against recording fakes of the engines' modules (engine-fakes/: Puerts'
+ * `ue` for Unreal, `csharp` for Unity, and `puerts`). Unreal and Unity cannot run here; these fakes stand in for
+ * them (README, "Editor plugins"). Each dry run dumps a small level with two materials and lights, and checks the
+ * level.glb the script writes (read back by the core's importer, Khronos validator included), the lights in glTF
+ * units and directions, and the calls that leave the editor: the file saved and the ote command started.
+ */
+import { writeFileSync } from 'node:fs';
+import { register } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { importGltf } from '../../src/io/gltf-read.js';
+import type { Scene } from '../../src/scene/types.js';
+import { tempDir } from '../helpers.js';
+import type { UnityScene } from './engine-fakes/csharp.js';
+import type { FakeCall, FakeEngineState } from './engine-fakes/state.js';
+import type { UeLevel } from './engine-fakes/ue.js';
+
+register(new URL('./engine-fakes/hooks.js', import.meta.url));
+
+let runs = 0;
+/** Imports a plugin script (a fresh instance each time) over `level`, and returns its calls once it starts ote. */
+async function dryRun(script: string, level: unknown): Promise<FakeCall[]> {
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => {
+    markStarted = r;
+  });
+  const state: FakeEngineState = { level, calls: [], started, markStarted };
+  (globalThis as { __oteFakeEngine?: FakeEngineState }).__oteFakeEngine = state;
+  await import(`${new URL(script, import.meta.url).href}?run=${++runs}`);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    started,
+    new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${script}: never started ote; calls: ${JSON.stringify(state.calls)}`)),
+        10_000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  return state.calls;
+}
+
+/** The glTF a dry run saved, read back by the core's importer (which validates it). */
+async function savedScene(calls: FakeCall[], fn: string): Promise<Scene> {
+  const saved = calls.find((c) => c.fn === fn);
+  assert.ok(saved, `no ${fn} call in ${calls.map((c) => c.fn).join(', ')}`);
+  const path = join(tempDir(), 'level.glb');
+  writeFileSync(path, saved!.args[1] as Uint8Array);
+  return (await importGltf(path)).scene;
+}
+
+const near = (a: number, b: number, tol = 1e-4) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
+
+/** Where a light node shines, in glTF: its rotation applied to −Z. */
+function lightDirection(scene: Scene, name: string): number[] {
+  const node = scene.nodes.find((n) => n.light !== undefined && scene.lights[n.light].name === name)!;
+  const [x, y, z, w] = node.rotation ?? [0, 0, 0, 1];
+  // q · (0, 0, −1) · q*
+  const v = [0, 0, -1];
+  const t = [2 * (y * v[2] - z * v[1]), 2 * (z * v[0] - x * v[2]), 2 * (x * v[1] - y * v[0])];
+  return [
+    v[0] + w * t[0] + (y * t[2] - z * t[1]),
+    v[1] + w * t[1] + (z * t[0] - x * t[2]),
+    v[2] + w * t[2] + (x * t[1] - y * t[0]),
+  ];
+}
+
+const quad = (size: number) => ({
+  positions: [0, 0, 0, size, 0, 0, size, size, 0, 0, size, 0],
+  normals: [0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1],
+  uv: [0, 0, 1, 0, 1, 1, 0, 1],
+  indices: [0, 1, 2, 0, 2, 3],
+});
+
+test('Unreal: a level with two materials and four lights (one off) becomes level.glb with its lights in glTF units, and ote starts on it', async () => {
+  const s45 = Math.SQRT1_2;
+  const level: UeLevel = {
+    name: 'Level_01',
+    actors: [
+      {
+        label: 'Floor',
+        cls: 'StaticMeshActor',
+        location: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        mesh: {
+          path: '/Game/SM_Floor',
+          sections: [
+            { ...quad(100), material: 'M_Stone' },
+            { ...quad(50), material: 'M_Wood' },
+          ],
+        },
+      },
+      {
+        label: 'Door',
+        cls: 'StaticMeshActor',
+        location: [300, 0, 0],
+        rotation: [0, 0, 0, 1],
+        mobility: 2,
+        mesh: {
+          path: '/Game/SM_Floor',
+          sections: [
+            { ...quad(100), material: 'M_Stone' },
+            { ...quad(50), material: 'M_Wood' },
+          ],
+        },
+      },
+      {
+        label: 'Lamp',
+        cls: 'PointLight',
+        location: [100, 200, 300],
+        rotation: [0, 0, 0, 1],
+        light: { Intensity: 1700, IntensityUnits: 2, LightColor: { R: 255, G: 128, B: 0, A: 255 } },
+      },
+      // +X turned onto −Z: the sun shines straight down.
+      {
+        label: 'Sun',
+        cls: 'DirectionalLight',
+        location: [0, 0, 1000],
+        rotation: [0, s45, 0, s45],
+        light: { Intensity: 10, LightColor: { R: 255, G: 255, B: 255, A: 255 } },
+      },
+      {
+        label: 'Spot',
+        cls: 'SpotLight',
+        location: [0, 0, 200],
+        rotation: [0, 0, 0, 1],
+        light: {
+          Intensity: 1000,
+          IntensityUnits: 2,
+          LightColor: { R: 255, G: 255, B: 255, A: 255 },
+          InnerConeAngle: 20,
+          OuterConeAngle: 30,
+        },
+      },
+      {
+        label: 'Off',
+        cls: 'PointLight',
+        location: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        light: { Intensity: 5000, bAffectsWorld: false, LightColor: { R: 255, G: 255, B: 255, A: 255 } },
+      },
+    ],
+  };
+  const calls = await dryRun('../../../plugin-unreal/Scripts/optimize-level.js', level);
+  const saved = calls.find((c) => c.fn === 'SaveBytesAtomic')!;
+  assert.is(saved.args[0], '/Project/Saved/Optimizer/level.glb');
+  const start = calls.find((c) => c.fn === 'StartOptimize')!;
+  assert.match(String(start.args[2]), /optimize .*level\.glb.*--profile balanced/);
+  assert.ok(calls.some((c) => c.fn === 'PrintString' && /could not start/.test(String(c.args[0]))));
+
+  const scene = await savedScene(calls, 'SaveBytesAtomic');
+  assert.equal(scene.materials.map((m) => m.name).sort(), ['M_Stone', 'M_Wood']);
+  assert.is(scene.nodes.filter((n) => n.mesh !== undefined).length, 2);
+  assert.equal(
+    scene.lights.map((l) => l.name).sort(),
+    ['Lamp', 'Spot', 'Sun'],
+    'the light that affects nothing is left out',
+  );
+  const lamp = scene.lights.find((l) => l.name === 'Lamp')!;
+  assert.is(lamp.type, 'point');
+  assert.ok(near(lamp.intensity, 1700 / (4 * Math.PI)), `1700 lm: ${lamp.intensity} cd`);
+  assert.ok(near(lamp.color[1], 0.2158605, 1e-3) && lamp.color[2] === 0, `sRGB (255, 128, 0): ${lamp.color}`);
+  const lampNode = scene.nodes.find((n) => n.light !== undefined && scene.lights[n.light].name === 'Lamp')!;
+  assert.equal(
+    lampNode.translation!.map((v) => Number(v.toFixed(6))),
+    [1, 3, 2],
+    'cm, Z up → m, Y up',
+  );
+  const sun = scene.lights.find((l) => l.name === 'Sun')!;
+  assert.is(sun.intensity, 10);
+  const down = lightDirection(scene, 'Sun');
+  assert.ok(near(down[1], -1, 1e-5), `the sun shines along ${down}`);
+  const spot = scene.lights.find((l) => l.name === 'Spot')!;
+  assert.ok(near(spot.intensity, 1000 / (2 * Math.PI * (1 - Math.cos(Math.PI / 6)))));
+  assert.ok(near(spot.outerConeAngle, Math.PI / 6) && near(spot.innerConeAngle, Math.PI / 9));
+});
+
+test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) give the lights the same scene would have', async () => {
+  const scene = (pipeline: string | null, lights: UnityScene['lights']): UnityScene => ({
+    pipeline,
+    linearIntensity: false,
+    renderers: [
+      {
+        object: 'Crate',
+        isStatic: true,
+        position: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        mesh: {
+          name: 'Cube',
+          vertices: quad(1).positions,
+          normals: quad(1).normals,
+          uv: quad(1).uv,
+          submeshes: [
+            [0, 1, 2],
+            [0, 2, 3],
+          ],
+        },
+        materials: [
+          { name: 'Painted', color: [0.8, 0.2, 0.2, 1], metallic: 0, glossiness: 0.3 },
+          { name: 'Steel', color: [0.6, 0.6, 0.6, 1], metallic: 1, glossiness: 0.7 },
+        ],
+      },
+    ],
+    lights,
+  });
+  const builtIn = await dryRun(
+    '../../../plugin-unity/Scripts/optimize-scene.js',
+    scene(null, [
+      // Unity lights shine along +Z; turned 90° about X, +Z becomes −Y: down.
+      {
+        object: 'Sun',
+        position: [0, 10, 0],
+        rotation: [Math.SQRT1_2, 0, 0, Math.SQRT1_2],
+        light: { type: 1, intensity: 1, color: { r: 1, g: 1, b: 1, a: 1 } },
+      },
+      {
+        object: 'Bulb',
+        position: [1, 2, 3],
+        rotation: [0, 0, 0, 1],
+        light: { type: 2, intensity: 2, color: { r: 1, g: 0.5, b: 1, a: 1 } },
+      },
+    ]),
+  );
+  assert.is(builtIn.find((c) => c.fn === 'SaveBytes')!.args[0], '/Project/Assets/../Library/Optimizer/scene.glb');
+  assert.ok(builtIn.some((c) => c.fn === 'Start' && /--profile balanced/.test(String(c.args[2]))));
+  const a = await savedScene(builtIn, 'SaveBytes');
+  assert.equal(a.materials.map((m) => m.name).sort(), ['Painted', 'Steel']);
+  const sun = a.lights.find((l) => l.name === 'Sun')!,
+    bulb = a.lights.find((l) => l.name === 'Bulb')!;
+  assert.ok(near(sun.intensity, Math.PI), `built-in sun: ${sun.intensity}`);
+  assert.ok(near(bulb.intensity, Math.PI * 2 ** 2.2), `gamma-space intensity 2: ${bulb.intensity}`);
+  assert.ok(near(bulb.color[1], 0.2140411, 1e-3));
+  const down = lightDirection(a, 'Sun');
+  assert.ok(near(down[1], -1, 1e-5), `the sun shines along ${down}`);
+  const bulbNode = a.nodes.find((n) => n.light !== undefined && a.lights[n.light].name === 'Bulb')!;
+  assert.equal(bulbNode.translation, [1, 2, -3], 'Unity +Z → glTF −Z');
+
+  const hdrp = await dryRun(
+    '../../../plugin-unity/Scripts/optimize-scene.js',
+    scene('HDRenderPipelineAsset', [
+      {
+        object: 'Sun',
+        position: [0, 10, 0],
+        rotation: [0, 0, 0, 1],
+        light: { type: 1, intensity: 100000, lightUnit: 2, color: { r: 1, g: 1, b: 1, a: 1 } },
+      },
+      {
+        object: 'Bulb',
+        position: [0, 2, 0],
+        rotation: [0, 0, 0, 1],
+        light: { type: 2, intensity: 800, lightUnit: 0, color: { r: 1, g: 1, b: 1, a: 1 } },
+      },
+    ]),
+  );
+  const b = await savedScene(hdrp, 'SaveBytes');
+  assert.is(b.lights.find((l) => l.name === 'Sun')!.intensity, 100000);
+  assert.ok(near(b.lights.find((l) => l.name === 'Bulb')!.intensity, 800 / (4 * Math.PI)));
+});
+
+test.run();
