@@ -12,6 +12,7 @@ import { UNITY_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
+  type EngineImage,
   type EngineLight,
   type EngineMaterial,
   type EngineMesh,
@@ -19,6 +20,12 @@ import {
   type EngineSceneDump,
 } from '../../ts-core/src/adapters/engine-scene.js';
 import { engineLight, unityKindOf, unityLightToGltf, unityUnitOf } from '../../ts-core/src/adapters/light-units.js';
+import {
+  defaultEngineMaterial,
+  type Rgba,
+  UNITY_PROPERTY_NAMES,
+  unityMaterial,
+} from '../../ts-core/src/adapters/materials.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -60,16 +67,7 @@ function dumpScene(): EngineSceneDump {
         const key = mat?.name ?? 'default';
         if (!materialIndex.has(key)) {
           materialIndex.set(key, materials.length);
-          const c = mat?.color;
-          materials.push({
-            asset: key,
-            baseColor: c ? [c.r, c.g, c.b, c.a] : [0.7, 0.7, 0.7, 1],
-            metallic: mat?.GetFloat('_Metallic') ?? 0,
-            roughness: 1 - (mat?.GetFloat('_Glossiness') ?? 0.2),
-            emissive: [0, 0, 0],
-            blend: 'opaque',
-            twoSided: false,
-          });
+          materials.push(mat ? readMaterial(mat) : defaultEngineMaterial(key));
         }
         sections.push({
           positions,
@@ -94,6 +92,35 @@ function dumpScene(): EngineSceneDump {
     });
   }
   return { level: 'scene', meshes, materials, objects, lights: dumpLights() };
+}
+
+/** A material's properties (those adapters/materials.ts reads), mapped to glTF's terms; textures exported as PNG. */
+function readMaterial(mat: UnityEngine.Material): EngineMaterial {
+  const colors: Record<string, Rgba> = {},
+    floats: Record<string, number> = {},
+    textures: Record<string, EngineImage | undefined> = {};
+  for (const n of UNITY_PROPERTY_NAMES.colors)
+    if (mat.HasProperty(n)) {
+      const c = mat.GetColor(n);
+      colors[n] = [c.r, c.g, c.b, c.a];
+    }
+  for (const n of UNITY_PROPERTY_NAMES.floats) if (mat.HasProperty(n)) floats[n] = mat.GetFloat(n);
+  for (const n of UNITY_PROPERTY_NAMES.textures) {
+    const t = mat.HasProperty(n) ? mat.GetTexture(n) : null;
+    if (!t) continue;
+    const png = Ote.TextureExport.EncodePng(t);
+    const image = new Uint8Array(png.Length);
+    for (let k = 0; k < png.Length; k++) image[k] = png.get_Item(k);
+    textures[n] = { name: t.name, mimeType: 'image/png', image, width: t.width, height: t.height };
+  }
+  const keywords: string[] = [];
+  for (let k = 0; k < mat.shaderKeywords.Length; k++) keywords.push(mat.shaderKeywords.get_Item(k));
+  const mapped = unityMaterial({ name: mat.name, shader: mat.shader.name, colors, floats, keywords, textures });
+  if (mapped.guessed)
+    UnityEngine.Debug.Log(
+      `Optimizer: material ${mat.name}: shader ${mat.shader.name} is not Standard, URP Lit or HDRP Lit; its properties were read by name`,
+    );
+  return mapped.material;
 }
 
 /** The scene's enabled lights, in glTF units (adapters/light-units.ts converts Unity's). */

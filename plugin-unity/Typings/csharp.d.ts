@@ -17,7 +17,13 @@ declare module 'csharp' {
       subMeshCount: number; vertices: System.Array$1<Vector3>; normals: System.Array$1<Vector3>;
       uv: System.Array$1<Vector2>; uv2: System.Array$1<Vector2>; GetTriangles(submesh: number): System.Array$1<number>;
     }
-    class Material extends Object { color: Color; GetFloat(name: string): number }
+    class Shader extends Object {}
+    class Texture extends Object { width: number; height: number }
+    class Material extends Object {
+      color: Color; shader: Shader; shaderKeywords: System.Array$1<string>;
+      HasProperty(name: string): boolean; GetColor(name: string): Color; GetFloat(name: string): number;
+      GetTexture(name: string): Texture | null;
+    }
     class MeshFilter extends Component { sharedMesh: Mesh }
     class MeshRenderer extends Component { sharedMaterials: System.Array$1<Material> }
     /**
@@ -43,6 +49,10 @@ declare module 'csharp' {
       static SaveBytes(path: string, bytes: unknown): void;
       static Finished: boolean;
       static ExitCode: number;
+    }
+    /** plugin-unity/Editor/TextureExport.cs: PNG bytes of a colour texture, readable or not (sRGB blit). */
+    class TextureExport {
+      static EncodePng(texture: UnityEngine.Texture): System.Array$1<number>;
     }
   }
 }

@@ -10,7 +10,7 @@
  */
 import { WebIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
-import { $ref, $unref } from 'puerts';
+import { $ref, type $Ref, $unref } from 'puerts';
 import * as UE from 'ue';
 import { UNREAL_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
@@ -22,6 +22,7 @@ import {
   type EngineObject,
   type EngineSceneDump,
 } from '../../ts-core/src/adapters/engine-scene.js';
+import { defaultEngineMaterial, type Rgba, unrealMaterial } from '../../ts-core/src/adapters/materials.js';
 import {
   engineLight,
   type UnrealLightSettings,
@@ -74,19 +75,11 @@ function dumpLevel(): EngineSceneDump {
         }
         for (let k = 0; k < U.Num(); k++) uv0.push(U.Get(k).X, U.Get(k).Y);
         for (let k = 0; k < T.Num(); k++) indices.push(T.Get(k));
-        const matName = comp.GetMaterial(s)?.GetName() ?? 'default';
+        const mat = comp.GetMaterial(s);
+        const matName = mat?.GetName() ?? 'default';
         if (!materialIndex.has(matName)) {
           materialIndex.set(matName, materials.length);
-          // Parameters are read from the material in a later version; a neutral grey keeps bakes plausible.
-          materials.push({
-            asset: matName,
-            baseColor: [0.7, 0.7, 0.7, 1],
-            metallic: 0,
-            roughness: 0.8,
-            emissive: [0, 0, 0],
-            blend: 'opaque',
-            twoSided: false,
-          });
+          materials.push(mat ? readMaterial(mat) : defaultEngineMaterial(matName));
         }
         sections.push({ positions, normals, uv0, indices, material: materialIndex.get(matName)! });
       }
@@ -107,6 +100,48 @@ function dumpLevel(): EngineSceneDump {
     });
   }
   return { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world) };
+}
+
+/**
+ * A material's scalar and vector parameters (an instance's values, or a base material's defaults), its blend mode
+ * and two-sidedness, mapped to glTF's terms by adapters/materials.ts. Textures are not exported yet.
+ */
+function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
+  const base = mat.GetBaseMaterial();
+  const isInstance = mat.GetPathName() !== base.GetPathName();
+  const names = (read: (m: UE.MaterialInterface, out: $Ref<UE.TArray<string>>) => void) => {
+    const out = $ref(UE.NewArray<string>(UE.BuiltinName));
+    read(mat, out);
+    const list = $unref(out);
+    return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
+  };
+  const scalars: Record<string, number> = {},
+    vectors: Record<string, Rgba> = {};
+  for (const n of names(UE.MaterialEditingLibrary.GetScalarParameterNames))
+    scalars[n] = isInstance
+      ? UE.MaterialEditingLibrary.GetMaterialInstanceScalarParameterValue(mat as UE.MaterialInstanceConstant, n)
+      : UE.MaterialEditingLibrary.GetMaterialDefaultScalarParameterValue(base, n);
+  for (const n of names(UE.MaterialEditingLibrary.GetVectorParameterNames)) {
+    const c = isInstance
+      ? UE.MaterialEditingLibrary.GetMaterialInstanceVectorParameterValue(mat as UE.MaterialInstanceConstant, n)
+      : UE.MaterialEditingLibrary.GetMaterialDefaultVectorParameterValue(base, n);
+    vectors[n] = [c.R, c.G, c.B, c.A];
+  }
+  const mapped = unrealMaterial({
+    name: mat.GetName(),
+    blendMode: base.BlendMode,
+    twoSided: base.TwoSided,
+    opacityMaskClipValue: base.OpacityMaskClipValue,
+    scalars,
+    vectors,
+    textures: {},
+  });
+  if (mapped.missing.length)
+    UE.KismetSystemLibrary.PrintString(
+      null,
+      `Optimizer: material ${mat.GetName()}: no parameter for ${mapped.missing.join(', ')}; glTF's defaults used`,
+    );
+  return mapped.material;
 }
 
 /** The level's lights that affect the world, in glTF units (adapters/light-units.ts converts Unreal's). */

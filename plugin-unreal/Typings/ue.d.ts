@@ -21,7 +21,19 @@ declare module 'ue' {
   class ProcMeshTangent {}
   class World extends Object {}
   class Texture2D extends Object {}
-  class MaterialInterface extends Object { GetName(): string }
+  class MaterialInterface extends Object { GetName(): string; GetPathName(): string; GetBaseMaterial(): Material }
+  /** BlendMode is EBlendMode: Opaque 0, Masked 1, Translucent 2, Additive 3, Modulate 4, AlphaComposite 5, AlphaHoldout 6. */
+  class Material extends MaterialInterface { BlendMode: number; TwoSided: boolean; OpacityMaskClipValue: number }
+  class MaterialInstanceConstant extends MaterialInterface {}
+  // UMaterialEditingLibrary (Editor/MaterialEditor/Public/MaterialEditingLibrary.h): parameter names and values.
+  class MaterialEditingLibrary {
+    static GetScalarParameterNames(material: MaterialInterface, names: $Ref<TArray<string>>): void;
+    static GetVectorParameterNames(material: MaterialInterface, names: $Ref<TArray<string>>): void;
+    static GetMaterialInstanceScalarParameterValue(instance: MaterialInstanceConstant, name: string): number;
+    static GetMaterialInstanceVectorParameterValue(instance: MaterialInstanceConstant, name: string): LinearColor;
+    static GetMaterialDefaultScalarParameterValue(material: Material, name: string): number;
+    static GetMaterialDefaultVectorParameterValue(material: Material, name: string): LinearColor;
+  }
   class StaticMesh extends Object { GetNumSections(lod: number): number; GetPathName(): string }
   class SceneComponent extends Object { K2_GetComponentToWorld(): Transform; Mobility: number }
   class StaticMeshComponent extends SceneComponent {
@@ -64,4 +76,6 @@ declare module 'ue' {
   }
   function NewArray<T>(t: unknown): TArray<T>;
   const BuiltinByte: unknown;
+  // FName, for TArray<FName> (parameter names).
+  const BuiltinName: unknown;
 }

@@ -27,14 +27,32 @@ export interface EngineMesh {
   sections: EngineSection[];
 }
 
+/** A texture as the glue exported it: encoded bytes, read on UV0. */
+export interface EngineImage {
+  /** The texture asset, e.g. /Game/Textures/T_Brick or Assets/Textures/Brick.png: images of one name are stored once. */
+  name: string;
+  mimeType: 'image/png' | 'image/jpeg';
+  image: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** A material in glTF's terms (linear factors; adapters/materials.ts maps each engine's). */
 export interface EngineMaterial {
   asset: string;
   baseColor: [number, number, number, number];
   metallic: number;
   roughness: number;
+  /** Emission as a factor ≤ 1 and a strength (KHR_materials_emissive_strength; 1 when absent). */
   emissive: [number, number, number];
+  emissiveStrength?: number;
   blend: 'opaque' | 'masked' | 'translucent';
+  /** Masked materials: the alpha below which the surface is cut out (glTF's default 0.5 when absent). */
+  alphaCutoff?: number;
   twoSided: boolean;
+  baseColorTexture?: EngineImage;
+  normalTexture?: EngineImage;
+  emissiveTexture?: EngineImage;
 }
 
 export interface EngineObject {
@@ -160,6 +178,20 @@ function checkDump(dump: EngineSceneDump): void {
     checkNumber(level, `${at}.metallic`, m.metallic, { min: 0, max: 1 });
     checkNumber(level, `${at}.roughness`, m.roughness, { min: 0, max: 1 });
     checkVector(level, `${at}.emissive`, m.emissive, 3, { min: 0 });
+    checkNumber(level, `${at}.emissiveStrength`, m.emissiveStrength, { min: 0 });
+    checkNumber(level, `${at}.alphaCutoff`, m.alphaCutoff, { min: 0, max: 1 });
+    for (const slot of ['baseColorTexture', 'normalTexture', 'emissiveTexture'] as const) {
+      const t = m[slot];
+      if (t === undefined) continue;
+      if (!(t.image instanceof Uint8Array) || t.image.length === 0)
+        throw inputError(
+          level,
+          `${at}.${slot}.image`,
+          `${at}.${slot}: the image ${JSON.stringify(t.name)} has no bytes`,
+        );
+      checkNumber(level, `${at}.${slot}.width`, t.width, { min: 1 });
+      checkNumber(level, `${at}.${slot}.height`, t.height, { min: 1 });
+    }
   });
   dump.meshes.forEach((mesh, i) =>
     mesh.sections.forEach((s, j) => {
@@ -192,16 +224,38 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
   checkDump(dump);
   const scene = createScene(dump.level);
   scene.source = `${frame.name}:${dump.level}`;
-  for (const m of dump.materials)
+  // Images of one name are one texture, however many materials use them.
+  const textures = new Map<string, number>();
+  const ref = (t: EngineImage | undefined) => {
+    if (!t) return undefined;
+    let i = textures.get(t.name);
+    if (i === undefined) {
+      i =
+        scene.textures.push({ name: t.name, mimeType: t.mimeType, image: t.image, width: t.width, height: t.height }) -
+        1;
+      textures.set(t.name, i);
+    }
+    return { texture: i, texCoord: 0 };
+  };
+  for (const m of dump.materials) {
+    const base = ref(m.baseColorTexture),
+      normal = ref(m.normalTexture),
+      emissive = ref(m.emissiveTexture);
     addMaterial(scene, {
       ...defaultMaterial(m.asset),
       baseColorFactor: m.baseColor,
       metallicFactor: m.metallic,
       roughnessFactor: m.roughness,
       emissiveFactor: m.emissive,
+      emissiveStrength: m.emissiveStrength ?? 1,
       alphaMode: m.blend === 'masked' ? 'MASK' : m.blend === 'translucent' ? 'BLEND' : 'OPAQUE',
+      ...(m.alphaCutoff !== undefined ? { alphaCutoff: m.alphaCutoff } : {}),
       doubleSided: m.twoSided,
+      ...(base ? { baseColorTexture: base } : {}),
+      ...(normal ? { normalTexture: { ...normal, scale: 1 } } : {}),
+      ...(emissive ? { emissiveTexture: emissive } : {}),
     });
+  }
   dump.meshes.forEach((mesh, mi) =>
     addMesh(
       scene,

@@ -1,4 +1,5 @@
 export * from './engine-frame.js';
 export * from './engine-scene.js';
 export * from './light-units.js';
+export * from './materials.js';
 export * from './ote-command.js';

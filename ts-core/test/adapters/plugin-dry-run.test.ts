@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importGltf } from '../../src/io/gltf-read.js';
+import { encodePng } from '../../src/io/png.js';
 import type { Scene } from '../../src/scene/types.js';
 import { tempDir } from '../helpers.js';
 import type { UnityScene } from './engine-fakes/csharp.js';
@@ -78,6 +79,12 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   const s45 = Math.SQRT1_2;
   const level: UeLevel = {
     name: 'Level_01',
+    materials: {
+      // A master with hand-made parameter names, an instance of it, and a masked two-sided base material.
+      M_Master: { scalars: { Roughness: 0.5, Metallic: 0 }, vectors: { 'Base Color': [1, 1, 1, 1] } },
+      M_Stone: { parent: 'M_Master', scalars: { Roughness: 0.9 }, vectors: { 'Base Color': [0.5, 0.4, 0.3, 1] } },
+      M_Wood: { blendMode: 1, twoSided: true, opacityMaskClipValue: 0.4, vectors: { BaseColor: [0.3, 0.2, 0.1, 1] } },
+    },
     actors: [
       {
         label: 'Floor',
@@ -152,6 +159,23 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
 
   const scene = await savedScene(calls, 'SaveBytesAtomic');
   assert.equal(scene.materials.map((m) => m.name).sort(), ['M_Stone', 'M_Wood']);
+  const stone = scene.materials.find((m) => m.name === 'M_Stone')!,
+    wood = scene.materials.find((m) => m.name === 'M_Wood')!;
+  assert.equal(
+    [...stone.baseColorFactor].map((v) => Number(v.toFixed(4))),
+    [0.5, 0.4, 0.3, 1],
+    "the instance's colour",
+  );
+  assert.ok(
+    near(stone.roughnessFactor, 0.9) && stone.metallicFactor === 0,
+    'roughness from the instance, metallic from its master',
+  );
+  assert.is(wood.alphaMode, 'MASK');
+  assert.ok(near(wood.alphaCutoff, 0.4) && wood.doubleSided);
+  assert.ok(
+    calls.some((c) => c.fn === 'PrintString' && /M_Wood: no parameter for metallic, roughness/.test(String(c.args[0]))),
+    'the slots a material leaves unset are said',
+  );
   assert.is(scene.nodes.filter((n) => n.mesh !== undefined).length, 2);
   assert.equal(
     scene.lights.map((l) => l.name).sort(),
@@ -177,6 +201,8 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   assert.ok(near(spot.outerConeAngle, Math.PI / 6) && near(spot.innerConeAngle, Math.PI / 9));
 });
 
+const steelPng = encodePng({ width: 2, height: 2, bitDepth: 8, data: new Uint8Array(16).fill(200) });
+
 test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) give the lights the same scene would have', async () => {
   const scene = (pipeline: string | null, lights: UnityScene['lights']): UnityScene => ({
     pipeline,
@@ -198,8 +224,19 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
           ],
         },
         materials: [
-          { name: 'Painted', color: [0.8, 0.2, 0.2, 1], metallic: 0, glossiness: 0.3 },
-          { name: 'Steel', color: [0.6, 0.6, 0.6, 1], metallic: 1, glossiness: 0.7 },
+          {
+            name: 'Painted',
+            shader: 'Standard',
+            colors: { _Color: [0.8, 0.2, 0.2, 1] },
+            floats: { _Metallic: 0, _Glossiness: 0.3, _Mode: 0 },
+          },
+          {
+            name: 'Steel',
+            shader: 'Universal Render Pipeline/Lit',
+            colors: { _BaseColor: [1, 1, 1, 1] },
+            floats: { _Metallic: 1, _Smoothness: 0.7, _Cull: 0 },
+            textures: { _BaseMap: { name: 'Steel_Albedo', width: 2, height: 2, png: steelPng } },
+          },
         ],
       },
     ],
@@ -227,6 +264,14 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   assert.ok(builtIn.some((c) => c.fn === 'Start' && /--profile balanced/.test(String(c.args[2]))));
   const a = await savedScene(builtIn, 'SaveBytes');
   assert.equal(a.materials.map((m) => m.name).sort(), ['Painted', 'Steel']);
+  const painted = a.materials.find((m) => m.name === 'Painted')!,
+    steel = a.materials.find((m) => m.name === 'Steel')!;
+  assert.ok(near(painted.baseColorFactor[1], 0.0331048, 1e-3), `sRGB 0.2 decoded: ${painted.baseColorFactor}`);
+  assert.ok(near(painted.roughnessFactor, 0.7) && near(steel.roughnessFactor, 0.3) && steel.metallicFactor === 1);
+  assert.ok(steel.doubleSided && !painted.doubleSided);
+  assert.ok(steel.baseColorTexture, 'the URP base map, exported as PNG');
+  assert.is(a.textures[steel.baseColorTexture!.texture].width, 2);
+  assert.ok(builtIn.some((c) => c.fn === 'TextureExport.EncodePng'));
   const sun = a.lights.find((l) => l.name === 'Sun')!,
     bulb = a.lights.find((l) => l.name === 'Bulb')!;
   assert.ok(near(sun.intensity, Math.PI), `built-in sun: ${sun.intensity}`);

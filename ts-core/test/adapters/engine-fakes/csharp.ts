@@ -21,7 +21,17 @@ export interface UnityRendererData {
   rotation: [number, number, number, number];
   scale?: [number, number, number];
   mesh: UnityMeshData;
-  materials: { name: string; color: [number, number, number, number]; metallic: number; glossiness: number }[];
+  materials: UnityMaterialData[];
+}
+
+/** A material: its shader's name, keywords, and the properties it has (textures as PNG bytes to export). */
+export interface UnityMaterialData {
+  name: string;
+  shader: string;
+  keywords?: string[];
+  colors?: Record<string, [number, number, number, number]>;
+  floats?: Record<string, number>;
+  textures?: Record<string, { name: string; width: number; height: number; png: Uint8Array }>;
 }
 
 export interface UnityLightData {
@@ -70,8 +80,15 @@ function meshFilter(r: UnityRendererData) {
     sharedMaterials: new Array$1(
       r.materials.map((mat) => ({
         name: mat.name,
-        color: { r: mat.color[0], g: mat.color[1], b: mat.color[2], a: mat.color[3] },
-        GetFloat: (n: string) => (n === '_Metallic' ? mat.metallic : n === '_Glossiness' ? mat.glossiness : 0),
+        shader: { name: mat.shader },
+        shaderKeywords: new Array$1(mat.keywords ?? []),
+        HasProperty: (n: string) => [mat.colors, mat.floats, mat.textures].some((bag) => bag && n in bag),
+        GetColor(n: string) {
+          const [r, g, b, a] = mat.colors?.[n] ?? [0, 0, 0, 0];
+          return { r, g, b, a };
+        },
+        GetFloat: (n: string) => mat.floats?.[n] ?? 0,
+        GetTexture: (n: string) => mat.textures?.[n] ?? null,
       })),
     ),
   };
@@ -153,5 +170,11 @@ export const Ote = {
     Cancel: () => undefined,
     Finished: true,
     ExitCode: 0,
+  },
+  TextureExport: {
+    EncodePng(t: { png: Uint8Array }) {
+      record('TextureExport.EncodePng', t);
+      return new Array$1([...t.png]);
+    },
   },
 };

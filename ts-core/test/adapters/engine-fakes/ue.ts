@@ -26,9 +26,20 @@ export interface UeActor {
   light?: Record<string, unknown>;
 }
 
+/** A material by name: a base material, or an instance of one (`parent`) whose parameters override its defaults. */
+export interface UeMaterial {
+  parent?: string;
+  blendMode?: number;
+  twoSided?: boolean;
+  opacityMaskClipValue?: number;
+  scalars?: Record<string, number>;
+  vectors?: Record<string, [number, number, number, number]>;
+}
+
 export interface UeLevel {
   name: string;
   actors: UeActor[];
+  materials: Record<string, UeMaterial>;
 }
 
 const level = () => fakeState().level as UeLevel;
@@ -50,6 +61,55 @@ export function NewArray<T>(_t: unknown): TArray<T> {
   return new TArray<T>();
 }
 export const BuiltinByte = 'byte';
+export const BuiltinName = 'name';
+
+/** The material object a script sees: GetName, GetPathName and GetBaseMaterial with BlendMode and TwoSided. */
+function materialObject(name: string): unknown {
+  const m = level().materials[name];
+  if (!m) throw new Error(`ue fake: no material ${name} in the level`);
+  const baseName = m.parent ?? name;
+  const base = level().materials[baseName];
+  return {
+    __name: name,
+    GetName: () => name,
+    GetPathName: () => `/Game/Materials/${name}`,
+    GetBaseMaterial: () => ({
+      __name: baseName,
+      GetName: () => baseName,
+      GetPathName: () => `/Game/Materials/${baseName}`,
+      BlendMode: base.blendMode ?? 0,
+      TwoSided: base.twoSided ?? false,
+      OpacityMaskClipValue: base.opacityMaskClipValue ?? 0.3333,
+    }),
+  };
+}
+
+type Named = { __name: string };
+function params(m: Named, kind: 'scalars'): Record<string, number>;
+function params(m: Named, kind: 'vectors'): Record<string, [number, number, number, number]>;
+function params(m: Named, kind: 'scalars' | 'vectors'): Record<string, unknown> {
+  const own = level().materials[m.__name];
+  return { ...(own.parent ? level().materials[own.parent][kind] : {}), ...own[kind] };
+}
+
+export const MaterialEditingLibrary = {
+  GetScalarParameterNames(m: Named, out: { value: TArray<string> }): void {
+    out.value = new TArray(Object.keys(params(m, 'scalars')));
+  },
+  GetVectorParameterNames(m: Named, out: { value: TArray<string> }): void {
+    out.value = new TArray(Object.keys(params(m, 'vectors')));
+  },
+  GetMaterialInstanceScalarParameterValue: (m: Named, n: string) => params(m, 'scalars')[n],
+  GetMaterialDefaultScalarParameterValue: (m: Named, n: string) => params(m, 'scalars')[n],
+  GetMaterialInstanceVectorParameterValue(m: Named, n: string) {
+    const [R, G, B, A] = params(m, 'vectors')[n];
+    return { R, G, B, A };
+  },
+  GetMaterialDefaultVectorParameterValue(m: Named, n: string) {
+    const [R, G, B, A] = params(m, 'vectors')[n];
+    return { R, G, B, A };
+  },
+};
 
 export class Vector {
   constructor(
@@ -94,7 +154,7 @@ function actorObject(a: UeActor): unknown {
       StaticMeshComponent: {
         ...component,
         StaticMesh: mesh,
-        GetMaterial: (i: number) => ({ GetName: () => a.mesh!.sections[i].material }),
+        GetMaterial: (i: number) => materialObject(a.mesh!.sections[i].material),
       },
     };
   }
