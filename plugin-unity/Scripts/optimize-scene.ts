@@ -13,6 +13,7 @@ import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote
 import {
   engineToScene,
   type EngineImage,
+  type EngineInstancer,
   type EngineLight,
   type EngineMaterial,
   type EngineMesh,
@@ -30,17 +31,15 @@ import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
 function dumpScene(): EngineSceneDump {
-  const filters = UnityEngine.Object.FindObjectsOfType($typeof(UnityEngine.MeshFilter));
   const meshes: EngineMesh[] = [],
     materials: EngineMaterial[] = [],
-    objects: EngineObject[] = [];
+    objects: EngineObject[] = [],
+    instancers: EngineInstancer[] = [];
   const meshIndex = new Map<string, number>(),
     materialIndex = new Map<string, number>();
-  for (let i = 0; i < filters.Length; i++) {
-    const f = filters.get_Item(i) as UnityEngine.MeshFilter;
-    const mesh = f.sharedMesh;
-    if (!mesh) continue;
-    const renderer = f.GetComponent($typeof(UnityEngine.MeshRenderer)) as UnityEngine.MeshRenderer | null;
+
+  /** The dump's index of a mesh, read once per asset with its renderer's materials. */
+  const meshOf = (mesh: UnityEngine.Mesh, renderer: UnityEngine.MeshRenderer | null): number => {
     if (!meshIndex.has(mesh.name)) {
       const V = mesh.vertices,
         N = mesh.normals,
@@ -81,17 +80,66 @@ function dumpScene(): EngineSceneDump {
       meshIndex.set(mesh.name, meshes.length);
       meshes.push({ asset: mesh.name, sections });
     }
+    return meshIndex.get(mesh.name)!;
+  };
+
+  const filters = UnityEngine.Object.FindObjectsOfType($typeof(UnityEngine.MeshFilter));
+  for (let i = 0; i < filters.Length; i++) {
+    const f = filters.get_Item(i) as UnityEngine.MeshFilter;
+    const mesh = f.sharedMesh;
+    if (!mesh) continue;
+    const renderer = f.GetComponent($typeof(UnityEngine.MeshRenderer)) as UnityEngine.MeshRenderer | null;
     const t = f.transform;
     objects.push({
       path: f.gameObject.name,
-      mesh: meshIndex.get(mesh.name)!,
+      mesh: meshOf(mesh, renderer),
       translation: [t.position.x, t.position.y, t.position.z],
       rotation: [t.rotation.x, t.rotation.y, t.rotation.z, t.rotation.w],
       scale: [t.lossyScale.x, t.lossyScale.y, t.lossyScale.z],
       movable: !f.gameObject.isStatic,
     });
   }
-  return { level: 'scene', meshes, materials, objects, lights: dumpLights() };
+
+  // Terrain trees, kept as instances: one entry per terrain and tree prototype. A tree's position is normalized
+  // to the terrain's size, its rotation is radians about +Y, and it scales by width (x, z) and height (y).
+  const terrains = UnityEngine.Terrain.activeTerrains;
+  for (let ti = 0; ti < terrains.Length; ti++) {
+    const terrain = terrains.get_Item(ti);
+    const data = terrain.terrainData;
+    const origin = terrain.GetPosition(),
+      size = data.size;
+    const byPrototype = new Map<number, { translations: number[]; rotations: number[]; scales: number[] }>();
+    const trees = data.treeInstances;
+    for (let k = 0; k < trees.Length; k++) {
+      const tree = trees.get_Item(k);
+      let g = byPrototype.get(tree.prototypeIndex);
+      if (!g) {
+        g = { translations: [], rotations: [], scales: [] };
+        byPrototype.set(tree.prototypeIndex, g);
+      }
+      g.translations.push(
+        origin.x + tree.position.x * size.x,
+        origin.y + tree.position.y * size.y,
+        origin.z + tree.position.z * size.z,
+      );
+      g.rotations.push(0, Math.sin(tree.rotation / 2), 0, Math.cos(tree.rotation / 2));
+      g.scales.push(tree.widthScale, tree.heightScale, tree.widthScale);
+    }
+    for (const [proto, g] of byPrototype) {
+      const prefab = data.treePrototypes.get_Item(proto).prefab;
+      if (!prefab) continue;
+      const filter = prefab.GetComponentInChildren($typeof(UnityEngine.MeshFilter)) as UnityEngine.MeshFilter | null;
+      if (!filter?.sharedMesh) continue;
+      const renderer = filter.GetComponent($typeof(UnityEngine.MeshRenderer)) as UnityEngine.MeshRenderer | null;
+      instancers.push({
+        path: `${terrain.gameObject.name}/trees/${prefab.name}`,
+        mesh: meshOf(filter.sharedMesh, renderer),
+        ...g,
+        movable: false,
+      });
+    }
+  }
+  return { level: 'scene', meshes, materials, objects, lights: dumpLights(), instancers };
 }
 
 /** A material's properties (those adapters/materials.ts reads), mapped to glTF's terms; textures exported as PNG. */

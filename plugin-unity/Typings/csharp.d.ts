@@ -11,7 +11,7 @@ declare module 'csharp' {
     class Quaternion { x: number; y: number; z: number; w: number }
     class Color { r: number; g: number; b: number; a: number }
     class Transform { position: Vector3; rotation: Quaternion; lossyScale: Vector3; gameObject: GameObject }
-    class GameObject extends Object { isStatic: boolean; transform: Transform }
+    class GameObject extends Object { isStatic: boolean; transform: Transform; GetComponentInChildren(t: unknown): Component | null }
     class Component extends Object { transform: Transform; gameObject: GameObject; GetComponent(t: unknown): Component | null }
     class Mesh extends Object {
       subMeshCount: number; vertices: System.Array$1<Vector3>; normals: System.Array$1<Vector3>;
@@ -25,6 +25,11 @@ declare module 'csharp' {
       GetTexture(name: string): Texture | null;
     }
     class MeshFilter extends Component { sharedMesh: Mesh }
+    /** Terrain trees: TreeInstance.position is normalized to TerrainData.size, rotation is radians about +Y. */
+    class Terrain extends Component { static activeTerrains: System.Array$1<Terrain>; terrainData: TerrainData; GetPosition(): Vector3 }
+    class TerrainData { size: Vector3; treeInstances: System.Array$1<TreeInstance>; treePrototypes: System.Array$1<TreePrototype> }
+    class TreeInstance { position: Vector3; widthScale: number; heightScale: number; rotation: number; prototypeIndex: number }
+    class TreePrototype { prefab: GameObject | null }
     class MeshRenderer extends Component { sharedMaterials: System.Array$1<Material> }
     /**
      * Light: type is LightType (Spot 0, Directional 1, Point 2, Rectangle 3, Disc 4); spotAngle and innerSpotAngle

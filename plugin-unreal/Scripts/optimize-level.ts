@@ -16,6 +16,7 @@ import { UNREAL_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
+  type EngineInstancer,
   type EngineLight,
   type EngineMaterial,
   type EngineMesh,
@@ -39,19 +40,15 @@ const MOVABLE = 2; // EComponentMobility::Movable
 
 function dumpLevel(): EngineSceneDump {
   const world = UE.EditorLevelLibrary.GetEditorWorld();
-  const actors = $ref(UE.NewArray<UE.Actor>(UE.Actor));
-  UE.GameplayStatics.GetAllActorsOfClass(world, UE.StaticMeshActor.StaticClass(), actors);
   const meshes: EngineMesh[] = [],
     materials: EngineMaterial[] = [],
-    objects: EngineObject[] = [];
+    objects: EngineObject[] = [],
+    instancers: EngineInstancer[] = [];
   const meshIndex = new Map<string, number>(),
     materialIndex = new Map<string, number>();
-  const list = $unref(actors);
-  for (let i = 0; i < list.Num(); i++) {
-    const actor = list.Get(i) as UE.StaticMeshActor;
-    const comp = actor.StaticMeshComponent;
-    const mesh = comp?.StaticMesh;
-    if (!mesh) continue;
+
+  /** The dump's index of a component's static mesh, read once per asset (its sections and their materials). */
+  const meshOf = (comp: UE.StaticMeshComponent, mesh: UE.StaticMesh): number => {
     const asset = mesh.GetPathName();
     if (!meshIndex.has(asset)) {
       const sections = [];
@@ -86,20 +83,66 @@ function dumpLevel(): EngineSceneDump {
       meshIndex.set(asset, meshes.length);
       meshes.push({ asset, sections });
     }
+    return meshIndex.get(asset)!;
+  };
+
+  const actors = (cls: UE.Class) => {
+    const out = $ref(UE.NewArray<UE.Actor>(UE.Actor));
+    UE.GameplayStatics.GetAllActorsOfClass(world, cls, out);
+    const list = $unref(out);
+    return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
+  };
+  for (const actor of actors(UE.StaticMeshActor.StaticClass()) as UE.StaticMeshActor[]) {
+    const comp = actor.StaticMeshComponent;
+    const mesh = comp?.StaticMesh;
+    if (!mesh) continue;
     const xf = comp.K2_GetComponentToWorld();
     const l = xf.GetLocation(),
       r = xf.GetRotation(),
       sc = xf.GetScale3D();
     objects.push({
       path: actor.GetActorLabel(),
-      mesh: meshIndex.get(asset)!,
+      mesh: meshOf(comp, mesh),
       translation: [l.X, l.Y, l.Z],
       rotation: [r.X, r.Y, r.Z, r.W],
       scale: [sc.X, sc.Y, sc.Z],
       movable: comp.Mobility === MOVABLE,
     });
   }
-  return { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world) };
+  // Instanced and hierarchical instanced static meshes (foliage paints them into InstancedFoliageActors), kept as
+  // instances: one entry per component, its copies' world transforms.
+  for (const actor of actors(UE.Actor.StaticClass())) {
+    const comps = actor.K2_GetComponentsByClass(UE.InstancedStaticMeshComponent.StaticClass());
+    for (let c = 0; c < comps.Num(); c++) {
+      const comp = comps.Get(c) as UE.InstancedStaticMeshComponent;
+      const mesh = comp.StaticMesh;
+      const count = comp.GetInstanceCount();
+      if (!mesh || count === 0) continue;
+      const translations: number[] = [],
+        rotations: number[] = [],
+        scales: number[] = [];
+      for (let k = 0; k < count; k++) {
+        const xf = $ref(new UE.Transform());
+        comp.GetInstanceTransform(k, xf, true);
+        const t = $unref(xf);
+        const l = t.GetLocation(),
+          r = t.GetRotation(),
+          sc = t.GetScale3D();
+        translations.push(l.X, l.Y, l.Z);
+        rotations.push(r.X, r.Y, r.Z, r.W);
+        scales.push(sc.X, sc.Y, sc.Z);
+      }
+      instancers.push({
+        path: `${actor.GetActorLabel()}/${comp.GetName()}`,
+        mesh: meshOf(comp, mesh),
+        translations,
+        rotations,
+        scales,
+        movable: comp.Mobility === MOVABLE,
+      });
+    }
+  }
+  return { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world), instancers };
 }
 
 /**

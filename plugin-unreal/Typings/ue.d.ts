@@ -17,7 +17,7 @@ declare module 'ue' {
   class Vector2D { X: number; Y: number }
   class Quat { X: number; Y: number; Z: number; W: number }
   class LinearColor { R: number; G: number; B: number; A: number }
-  class Transform { GetLocation(): Vector; GetRotation(): Quat; GetScale3D(): Vector }
+  class Transform { constructor(); GetLocation(): Vector; GetRotation(): Quat; GetScale3D(): Vector }
   class ProcMeshTangent {}
   class World extends Object {}
   class Texture2D extends Object {}
@@ -43,8 +43,14 @@ declare module 'ue' {
   class Actor extends Object {
     GetActorLabel(): string;
     GetComponentByClass(c: Class): SceneComponent;
+    K2_GetComponentsByClass(c: Class): TArray<SceneComponent>;
   }
   class StaticMeshActor extends Actor { StaticMeshComponent: StaticMeshComponent }
+  /** Instanced (and, as a subclass, hierarchical instanced) static meshes: foliage and hand-placed instancers. */
+  class InstancedStaticMeshComponent extends StaticMeshComponent {
+    GetInstanceCount(): number;
+    GetInstanceTransform(index: number, out: $Ref<Transform>, worldSpace: boolean): boolean;
+  }
   // ALight and its subclasses; ALight::LightComponent is the light's component (Engine/Classes/Engine/Light.h).
   class Light extends Actor { LightComponent: LightComponent }
   class DirectionalLight extends Light {}

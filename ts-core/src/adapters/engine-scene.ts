@@ -80,12 +80,28 @@ export interface EngineLight {
   sourceSize?: number;
 }
 
+/**
+ * Many copies of one mesh (Unreal's instanced and hierarchical instanced static meshes, foliage among them; Unity's
+ * terrain trees), kept as instances: one glTF node with EXT_mesh_gpu_instancing, never one node per copy.
+ */
+export interface EngineInstancer {
+  /** The component or foliage type, unique in the level. */
+  path: string;
+  mesh: number;
+  /** World transforms of the copies in the engine's frame and units: xyz, xyzw and xyz per copy. */
+  translations: ArrayLike<number>;
+  rotations: ArrayLike<number>;
+  scales: ArrayLike<number>;
+  movable: boolean;
+}
+
 export interface EngineSceneDump {
   level: string;
   meshes: EngineMesh[];
   materials: EngineMaterial[];
   objects: EngineObject[];
   lights: EngineLight[];
+  instancers?: EngineInstancer[];
 }
 
 function convertSection(frame: EngineFrame, s: EngineSection, level: string, where: string): Primitive {
@@ -212,6 +228,25 @@ function checkDump(dump: EngineSceneDump): void {
     checkIndex(level, `${at}.mesh`, o.mesh, dump.meshes.length, 'meshes');
     transform(at, o);
   });
+  (dump.instancers ?? []).forEach((g, i) => {
+    const at = `instancers[${i}]${name(g.path)}`;
+    checkIndex(level, `${at}.mesh`, g.mesh, dump.meshes.length, 'meshes');
+    const n = g.translations.length / 3;
+    if (!Number.isInteger(n) || g.rotations.length !== 4 * n || g.scales.length !== 3 * n)
+      throw inputError(
+        level,
+        `${at}.rotations`,
+        `${at}: ${g.translations.length} translation, ${g.rotations.length} rotation and ${g.scales.length} scale values are not 3, 4 and 3 per copy`,
+      );
+    finite(level, `${at}.translations`, g.translations, 1);
+    finite(level, `${at}.scales`, g.scales, 1);
+    for (let k = 0; k < n; k++)
+      checkUnitQuaternion(
+        level,
+        `${at}.rotations[${k}]`,
+        Array.from({ length: 4 }, (_, c) => g.rotations[4 * k + c]),
+      );
+  });
   dump.lights.forEach((l, i) => {
     const at = `lights[${i}]${name(l.path)}`;
     checkLight(level, at, l, at);
@@ -274,6 +309,28 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
       scale: toGltfScale(frame, o.scale),
     });
     if (o.movable) scene.nodes[node].dynamic = true;
+  }
+  for (const g of dump.instancers ?? []) {
+    const n = g.translations.length / 3;
+    const instances = {
+      translation: new Float32Array(3 * n),
+      rotation: new Float32Array(4 * n),
+      scale: new Float32Array(3 * n),
+    };
+    for (let k = 0; k < n; k++) {
+      const at3 = (a: ArrayLike<number>) => [a[3 * k], a[3 * k + 1], a[3 * k + 2]];
+      instances.translation.set(toGltfVector(frame, at3(g.translations), frame.metersPerUnit), 3 * k);
+      instances.rotation.set(
+        toGltfQuaternion(
+          frame,
+          [0, 1, 2, 3].map((c) => g.rotations[4 * k + c]),
+        ),
+        4 * k,
+      );
+      instances.scale.set(toGltfScale(frame, at3(g.scales)), 3 * k);
+    }
+    const node = addNode(scene, { name: g.path, mesh: g.mesh, instances });
+    if (g.movable) scene.nodes[node].dynamic = true;
   }
   for (const l of dump.lights) {
     scene.lights.push({

@@ -228,6 +228,36 @@ test('bad engine data is a BAD_INPUT error naming the level, the field and the a
   const cases: [(d: EngineSceneDump) => void, RegExp][] = [
     [
       (d) => {
+        d.instancers = [
+          {
+            path: 'Bushes',
+            mesh: 0,
+            translations: [0, 0, 0, 1, 1, 1],
+            rotations: [0, 0, 0, 1],
+            scales: [1, 1, 1, 1, 1, 1],
+            movable: false,
+          },
+        ];
+      },
+      /instancers\[0\] \("Bushes"\)\.rotations: .*6 translation, 4 rotation and 6 scale values are not 3, 4 and 3 per copy/,
+    ],
+    [
+      (d) => {
+        d.instancers = [
+          {
+            path: 'Bushes',
+            mesh: 0,
+            translations: [0, 0, 0],
+            rotations: [0, 0, 0, 2],
+            scales: [1, 1, 1],
+            movable: false,
+          },
+        ];
+      },
+      /instancers\[0\] \("Bushes"\)\.rotations\[0\]/,
+    ],
+    [
+      (d) => {
         d.meshes[0].sections[0].indices = [0, 1, 7];
       },
       /^test: meshes\[0\] \("floor"\)\.sections\[0\]\.indices: index 7 at 2 is not a vertex \(there are 4\)/,

@@ -142,6 +142,23 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
         },
       },
       {
+        label: 'Foliage',
+        cls: 'InstancedFoliageActor',
+        location: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        instanced: [
+          {
+            name: 'FoliageInstancedStaticMeshComponent_0',
+            mesh: { path: '/Game/SM_Bush', sections: [{ ...quad(30), material: 'M_Wood' }] },
+            copies: [
+              { location: [100, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1] },
+              { location: [200, 100, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1] },
+              { location: [300, -100, 50], rotation: [0, 0, s45, s45], scale: [2, 2, 2] },
+            ],
+          },
+        ],
+      },
+      {
         label: 'Off',
         cls: 'PointLight',
         location: [0, 0, 0],
@@ -176,7 +193,15 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
     calls.some((c) => c.fn === 'PrintString' && /M_Wood: no parameter for metallic, roughness/.test(String(c.args[0]))),
     'the slots a material leaves unset are said',
   );
-  assert.is(scene.nodes.filter((n) => n.mesh !== undefined).length, 2);
+  assert.is(scene.nodes.filter((n) => n.mesh !== undefined).length, 3, 'two actors and one instancer');
+  const foliage = scene.nodes.find((n) => n.name === 'Foliage/FoliageInstancedStaticMeshComponent_0')!;
+  assert.ok(foliage?.instances, 'the foliage is one node with instances (EXT_mesh_gpu_instancing)');
+  assert.equal(
+    [...foliage.instances!.translation].map((v) => Number(v.toFixed(5))),
+    [1, 0, 0, 2, 0, 1, 3, 0.5, -1],
+    'cm, Z up → m, Y up, per copy',
+  );
+  assert.equal([...foliage.instances!.scale.slice(6)], [2, 2, 2]);
   assert.equal(
     scene.lights.map((l) => l.name).sort(),
     ['Lamp', 'Spot', 'Sun'],
@@ -241,6 +266,30 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
       },
     ],
     lights,
+    terrains: [
+      {
+        name: 'Terrain',
+        position: [10, 0, 20],
+        size: [100, 50, 100],
+        prototypes: [
+          {
+            object: 'Pine',
+            mesh: {
+              name: 'PineMesh',
+              vertices: quad(1).positions,
+              normals: quad(1).normals,
+              uv: quad(1).uv,
+              submeshes: [[0, 1, 2, 0, 2, 3]],
+            },
+            materials: [{ name: 'Bark', shader: 'Standard', colors: { _Color: [0.4, 0.3, 0.2, 1] } }],
+          },
+        ],
+        trees: [
+          { position: [0.5, 0, 0.25], widthScale: 1, heightScale: 2, rotation: Math.PI / 2, prototypeIndex: 0 },
+          { position: [0.1, 0.02, 0.9], widthScale: 0.5, heightScale: 0.5, rotation: 0, prototypeIndex: 0 },
+        ],
+      },
+    ],
   });
   const builtIn = await dryRun(
     '../../../plugin-unity/Scripts/optimize-scene.js',
@@ -263,7 +312,15 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   assert.is(builtIn.find((c) => c.fn === 'SaveBytes')!.args[0], '/Project/Assets/../Library/Optimizer/scene.glb');
   assert.ok(builtIn.some((c) => c.fn === 'Start' && /--profile balanced/.test(String(c.args[2]))));
   const a = await savedScene(builtIn, 'SaveBytes');
-  assert.equal(a.materials.map((m) => m.name).sort(), ['Painted', 'Steel']);
+  assert.equal(a.materials.map((m) => m.name).sort(), ['Bark', 'Painted', 'Steel']);
+  const pines = a.nodes.find((n) => n.name === 'Terrain/trees/Pine')!;
+  assert.ok(pines?.instances, 'terrain trees are one node with instances');
+  assert.equal(
+    [...pines.instances!.translation].map((v) => Number(v.toFixed(5))),
+    [60, 0, -45, 20, 1, -110],
+    "the terrain's origin + position × size, Unity +Z → glTF −Z",
+  );
+  assert.equal([...pines.instances!.scale.slice(0, 3)], [1, 2, 1], 'width, height, width');
   const painted = a.materials.find((m) => m.name === 'Painted')!,
     steel = a.materials.find((m) => m.name === 'Steel')!;
   assert.ok(near(painted.baseColorFactor[1], 0.0331048, 1e-3), `sRGB 0.2 decoded: ${painted.baseColorFactor}`);

@@ -42,8 +42,24 @@ export interface UnityLightData {
   light: Record<string, unknown>;
 }
 
+/** A terrain: its trees' prototypes (a mesh and its materials) and the trees, positions normalized to `size`. */
+export interface UnityTerrainData {
+  name: string;
+  position: [number, number, number];
+  size: [number, number, number];
+  prototypes: Pick<UnityRendererData, 'object' | 'mesh' | 'materials'>[];
+  trees: {
+    position: [number, number, number];
+    widthScale: number;
+    heightScale: number;
+    rotation: number;
+    prototypeIndex: number;
+  }[];
+}
+
 export interface UnityScene {
   renderers: UnityRendererData[];
+  terrains?: UnityTerrainData[];
   lights: UnityLightData[];
   /** Render pipeline asset's name (null: the built-in pipeline) and lightsUseLinearIntensity. */
   pipeline: string | null;
@@ -122,7 +138,32 @@ function light(l: UnityLightData) {
   };
 }
 
+function terrain(t: UnityTerrainData) {
+  const vec = (v: number[]) => ({ x: v[0], y: v[1], z: v[2] });
+  return {
+    gameObject: { name: t.name },
+    GetPosition: () => vec(t.position),
+    terrainData: {
+      size: vec(t.size),
+      treeInstances: new Array$1(t.trees.map((tr) => ({ ...tr, position: vec(tr.position) }))),
+      treePrototypes: new Array$1(
+        t.prototypes.map((p) => {
+          const filter = meshFilter({ ...p, isStatic: true, position: [0, 0, 0], rotation: [0, 0, 0, 1] });
+          return {
+            prefab: { name: p.object, GetComponentInChildren: (c: unknown) => (c === MeshFilter ? filter : null) },
+          };
+        }),
+      ),
+    },
+  };
+}
+
 export const UnityEngine = {
+  Terrain: {
+    get activeTerrains() {
+      return new Array$1((scene().terrains ?? []).map(terrain));
+    },
+  },
   Object: {
     FindObjectsOfType(t: unknown) {
       if (t === MeshFilter) return new Array$1(scene().renderers.map(meshFilter));

@@ -16,7 +16,7 @@ export interface UeSection {
 
 export interface UeActor {
   label: string;
-  cls: 'StaticMeshActor' | 'DirectionalLight' | 'PointLight' | 'SpotLight' | 'RectLight';
+  cls: 'StaticMeshActor' | 'DirectionalLight' | 'PointLight' | 'SpotLight' | 'RectLight' | 'InstancedFoliageActor';
   location: [number, number, number];
   rotation: [number, number, number, number];
   scale?: [number, number, number];
@@ -24,6 +24,16 @@ export interface UeActor {
   mesh?: { path: string; sections: UeSection[] };
   /** LightComponent's properties, as the Details panel names them. */
   light?: Record<string, unknown>;
+  /** Its instanced static mesh components (foliage): name, mesh and the copies' world transforms. */
+  instanced?: {
+    name: string;
+    mesh: { path: string; sections: UeSection[] };
+    copies: {
+      location: [number, number, number];
+      rotation: [number, number, number, number];
+      scale: [number, number, number];
+    }[];
+  }[];
 }
 
 /** A material by name: a base material, or an instance of one (`parent`) whose parameters override its defaults. */
@@ -126,6 +136,49 @@ export class Vector2D {
 }
 export class ProcMeshTangent {}
 
+/** FTransform as a script builds it for an out-parameter; the fake fills it. */
+export class Transform {
+  location: [number, number, number] = [0, 0, 0];
+  rotation: [number, number, number, number] = [0, 0, 0, 1];
+  scale: [number, number, number] = [1, 1, 1];
+  GetLocation() {
+    return new Vector(...this.location);
+  }
+  GetRotation() {
+    const [X, Y, Z, W] = this.rotation;
+    return { X, Y, Z, W };
+  }
+  GetScale3D() {
+    return new Vector(...this.scale);
+  }
+}
+
+function meshObject(mesh: { path: string; sections: UeSection[] }) {
+  return {
+    GetPathName: () => mesh.path,
+    GetNumSections: (_lod: number) => mesh.sections.length,
+    __sections: mesh.sections,
+  };
+}
+
+/** The actor's instanced static mesh components, as K2_GetComponentsByClass returns them. */
+function instancedComponents(a: UeActor): TArray<unknown> {
+  return new TArray(
+    (a.instanced ?? []).map((c) => ({
+      Mobility: 0,
+      StaticMesh: meshObject(c.mesh),
+      GetName: () => c.name,
+      GetMaterial: (i: number) => materialObject(c.mesh.sections[i].material),
+      GetInstanceCount: () => c.copies.length,
+      GetInstanceTransform(k: number, out: { value: Transform }, worldSpace: boolean): boolean {
+        if (!worldSpace) throw new Error('ue fake: instance transforms are asked in world space');
+        Object.assign(out.value, c.copies[k]);
+        return true;
+      },
+    })),
+  );
+}
+
 function transformOf(a: UeActor) {
   const [x, y, z] = a.location;
   const [qx, qy, qz, qw] = a.rotation;
@@ -144,13 +197,10 @@ function actorObject(a: UeActor): unknown {
     K2_GetComponentToWorld: () => transformOf(a),
   };
   if (a.cls === 'StaticMeshActor') {
-    const mesh = a.mesh && {
-      GetPathName: () => a.mesh!.path,
-      GetNumSections: (_lod: number) => a.mesh!.sections.length,
-      __sections: a.mesh.sections,
-    };
+    const mesh = a.mesh && meshObject(a.mesh);
     return {
       GetActorLabel: () => a.label,
+      K2_GetComponentsByClass: (_cls: string) => instancedComponents(a),
       StaticMeshComponent: {
         ...component,
         StaticMesh: mesh,
@@ -158,14 +208,19 @@ function actorObject(a: UeActor): unknown {
       },
     };
   }
-  return { GetActorLabel: () => a.label, LightComponent: { ...component, bAffectsWorld: true, ...a.light } };
+  return {
+    GetActorLabel: () => a.label,
+    K2_GetComponentsByClass: (_cls: string) => instancedComponents(a),
+    ...(a.light ? { LightComponent: { ...component, bAffectsWorld: true, ...a.light } } : {}),
+  };
 }
 
 /** A UClass as the scripts use it: `StaticClass()` names it, and GetAllActorsOfClass filters by the name. */
 function actorClass(name: UeActor['cls']) {
   return { StaticClass: () => name };
 }
-export class Actor {}
+export const Actor = { StaticClass: () => 'Actor' };
+export const InstancedStaticMeshComponent = { StaticClass: () => 'InstancedStaticMeshComponent' };
 export const StaticMeshActor = actorClass('StaticMeshActor');
 export const DirectionalLight = actorClass('DirectionalLight');
 export const PointLight = actorClass('PointLight');
@@ -180,7 +235,7 @@ export const GameplayStatics = {
   GetAllActorsOfClass(_world: unknown, cls: string, out: { value: TArray<unknown> }): void {
     out.value = new TArray(
       level()
-        .actors.filter((a) => a.cls === cls)
+        .actors.filter((a) => cls === 'Actor' || a.cls === cls)
         .map(actorObject),
     );
   },
