@@ -27,6 +27,7 @@ import {
   UNITY_PROPERTY_NAMES,
   unityMaterial,
 } from '../../ts-core/src/adapters/materials.js';
+import { levelProfile, unitySky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -218,11 +219,28 @@ async function main() {
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
     .writeBinary(sceneToDocument(scene));
   Ote.OptimizerProcess.SaveBytes(`${out}/scene.glb`, glb);
+  // glTF carries no sky: the scene's ambient goes to ote in a TD profile over BALANCED (adapters/sky.ts).
+  const rs = UnityEngine.RenderSettings;
+  const rgb = (c: UnityEngine.Color): [number, number, number] => [c.r, c.g, c.b];
+  const sky = unitySky({
+    mode: rs.ambientMode,
+    intensity: rs.ambientIntensity,
+    sky: rgb(rs.ambientSkyColor),
+    equator: rgb(rs.ambientEquatorColor),
+    ground: rgb(rs.ambientGroundColor),
+    flat: rgb(rs.ambientLight),
+  });
+  const levelDoc = levelProfile('balanced', sky, 'scene');
+  let profile = 'balanced';
+  if (levelDoc) {
+    profile = `${out}/level-profile.json`;
+    Ote.OptimizerProcess.SaveBytes(profile, new TextEncoder().encode(JSON.stringify(levelDoc, null, 2)));
+  }
   const farmUrl = System.Environment.GetEnvironmentVariable('OTE_FARM_URL') ?? undefined;
   const args = optimizeCommandArgs({
     input: `${out}/scene.glb`,
     outDir: `${out}/result`,
-    profile: 'balanced',
+    profile,
     farmUrl,
   });
   if (farmUrl) UnityEngine.Debug.Log(`Optimizer: on the farm at ${farmUrl}`);

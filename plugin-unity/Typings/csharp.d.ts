@@ -43,6 +43,11 @@ declare module 'csharp' {
     namespace Rendering {
       class GraphicsSettings { static lightsUseLinearIntensity: boolean; static currentRenderPipeline: Object | null }
     }
+    /** ambientMode is Rendering.AmbientMode: Skybox 0, Trilight 1, Flat 3, Custom 4. */
+    class RenderSettings {
+      static ambientMode: number; static ambientIntensity: number; static ambientSkyColor: Color;
+      static ambientEquatorColor: Color; static ambientGroundColor: Color; static ambientLight: Color;
+    }
     class Application { static dataPath: string }
     class Debug { static Log(msg: string): void; static LogError(msg: string): void }
   }

@@ -30,6 +30,7 @@ import {
   unrealLightToGltf,
   unrealUnitsOf,
 } from '../../ts-core/src/adapters/light-units.js';
+import { type LevelSky, levelProfile, unrealSky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -187,6 +188,18 @@ function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
   return mapped.material;
 }
 
+/** The level's first SkyLight that affects the world, as a uniform sky; undefined without one. */
+function levelSky(world: UE.World): LevelSky | undefined {
+  const out = $ref(UE.NewArray<UE.Actor>(UE.Actor));
+  UE.GameplayStatics.GetAllActorsOfClass(world, UE.SkyLight.StaticClass(), out);
+  const list = $unref(out);
+  for (let i = 0; i < list.Num(); i++) {
+    const c = (list.Get(i) as UE.SkyLight).LightComponent;
+    if (c?.bAffectsWorld) return unrealSky(c.Intensity, [c.LightColor.R, c.LightColor.G, c.LightColor.B]);
+  }
+  return undefined;
+}
+
 /** The level's lights that affect the world, in glTF units (adapters/light-units.ts converts Unreal's). */
 function dumpLights(world: UE.World): EngineLight[] {
   const lights: EngineLight[] = [];
@@ -237,11 +250,21 @@ async function main() {
   const bytes = UE.NewArray<number>(UE.BuiltinByte);
   for (const b of glb) bytes.Add(b);
   UE.OteEditorLibrary.SaveBytesAtomic(`${saved}/level.glb`, bytes);
+  // glTF carries no sky: the level's SkyLight goes to ote in a TD profile over BALANCED (adapters/sky.ts).
+  const world = UE.EditorLevelLibrary.GetEditorWorld();
+  const levelDoc = levelProfile('balanced', levelSky(world), world.GetName());
+  let profile = 'balanced';
+  if (levelDoc) {
+    profile = `${saved}/level-profile.json`;
+    const json = UE.NewArray<number>(UE.BuiltinByte);
+    for (const b of new TextEncoder().encode(JSON.stringify(levelDoc, null, 2))) json.Add(b);
+    UE.OteEditorLibrary.SaveBytesAtomic(profile, json);
+  }
   const farmUrl = UE.OteEditorLibrary.GetEnvironmentVariable('OTE_FARM_URL');
   const args = optimizeCommandArgs({
     input: `${saved}/level.glb`,
     outDir: `${saved}/out`,
-    profile: 'balanced',
+    profile,
     farmUrl,
   });
   if (farmUrl) UE.KismetSystemLibrary.PrintString(null, `Optimizer: on the farm at ${farmUrl}`);

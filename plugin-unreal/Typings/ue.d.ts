@@ -57,6 +57,8 @@ declare module 'ue' {
   class PointLight extends Light {}
   class SpotLight extends Light {}
   class RectLight extends Light {}
+  /** ASkyLight: its LightComponent is a USkyLightComponent (Intensity, LightColor). */
+  class SkyLight extends Light {}
   /** FColor: sRGB, 0..255 per channel. */
   class Color { R: number; G: number; B: number; A: number }
   class LightComponent extends SceneComponent { Intensity: number; LightColor: Color; bAffectsWorld: boolean }

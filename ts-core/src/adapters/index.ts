@@ -3,3 +3,4 @@ export * from './engine-scene.js';
 export * from './light-units.js';
 export * from './materials.js';
 export * from './ote-command.js';
+export * from './sky.js';

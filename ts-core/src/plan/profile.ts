@@ -194,7 +194,12 @@ export function objectOverride(profile: Profile, nodeName: string) {
   return profile.objects?.find((o) => matchesGlob(nodeName, o.match));
 }
 
-/** The profile's environment with every field it leaves out taken from DEFAULT_ENVIRONMENT. */
+/**
+ * The profile's environment with every field it leaves out taken from DEFAULT_ENVIRONMENT. A sky the profile sets
+ * replaces the default one whole: a constant sky must not pick up the default gradient's colours.
+ */
 export function environmentSettings(profile: Profile): EnvironmentSettings {
-  return deepMerge(DEFAULT_ENVIRONMENT, profile.bake.environment ?? {}) as EnvironmentSettings;
+  const env = profile.bake.environment ?? {};
+  const merged = deepMerge(DEFAULT_ENVIRONMENT, env) as EnvironmentSettings;
+  return env.sky ? { ...merged, sky: env.sky } : merged;
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { importGltf } from '../../src/io/gltf-read.js';
+import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
 import { encodePng } from '../../src/io/png.js';
 import type { Scene } from '../../src/scene/types.js';
 import { tempDir } from '../helpers.js';
@@ -159,6 +160,13 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
         ],
       },
       {
+        label: 'Sky',
+        cls: 'SkyLight',
+        location: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        light: { Intensity: 2, LightColor: { R: 255, G: 255, B: 255, A: 255 } },
+      },
+      {
         label: 'Off',
         cls: 'PointLight',
         location: [0, 0, 0],
@@ -171,7 +179,15 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   const saved = calls.find((c) => c.fn === 'SaveBytesAtomic')!;
   assert.is(saved.args[0], '/Project/Saved/Optimizer/level.glb');
   const start = calls.find((c) => c.fn === 'StartOptimize')!;
-  assert.match(String(start.args[2]), /optimize .*level\.glb.*--profile balanced/);
+  assert.match(
+    String(start.args[2]),
+    /optimize .*level\.glb.*--profile \/Project\/Saved\/Optimizer\/level-profile\.json/,
+  );
+  // The SkyLight, which glTF cannot carry, goes to ote as a TD profile over BALANCED.
+  const profileFile = calls.find((c) => c.fn === 'SaveBytesAtomic' && /level-profile\.json$/.test(String(c.args[0])))!;
+  const profile = resolveProfile(JSON.parse(new TextDecoder().decode(profileFile.args[1] as Uint8Array)));
+  assert.equal(environmentSettings(profile).sky, { type: 'constant', color: [2, 2, 2] });
+  assert.is(environmentSettings(profile).mode, 'always');
   assert.ok(calls.some((c) => c.fn === 'PrintString' && /could not start/.test(String(c.args[0]))));
 
   const scene = await savedScene(calls, 'SaveBytesAtomic');
@@ -205,7 +221,7 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   assert.equal(
     scene.lights.map((l) => l.name).sort(),
     ['Lamp', 'Spot', 'Sun'],
-    'the light that affects nothing is left out',
+    'the light that affects nothing is left out, and the sky light is no punctual light',
   );
   const lamp = scene.lights.find((l) => l.name === 'Lamp')!;
   assert.is(lamp.type, 'point');
@@ -229,7 +245,12 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
 const steelPng = encodePng({ width: 2, height: 2, bitDepth: 8, data: new Uint8Array(16).fill(200) });
 
 test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) give the lights the same scene would have', async () => {
-  const scene = (pipeline: string | null, lights: UnityScene['lights']): UnityScene => ({
+  const scene = (
+    pipeline: string | null,
+    lights: UnityScene['lights'],
+    ambient?: UnityScene['ambient'],
+  ): UnityScene => ({
+    ambient,
     pipeline,
     linearIntensity: false,
     renderers: [
@@ -293,24 +314,47 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   });
   const builtIn = await dryRun(
     '../../../plugin-unity/Scripts/optimize-scene.js',
-    scene(null, [
-      // Unity lights shine along +Z; turned 90° about X, +Z becomes −Y: down.
+    scene(
+      null,
+      [
+        // Unity lights shine along +Z; turned 90° about X, +Z becomes −Y: down.
+        {
+          object: 'Sun',
+          position: [0, 10, 0],
+          rotation: [Math.SQRT1_2, 0, 0, Math.SQRT1_2],
+          light: { type: 1, intensity: 1, color: { r: 1, g: 1, b: 1, a: 1 } },
+        },
+        {
+          object: 'Bulb',
+          position: [1, 2, 3],
+          rotation: [0, 0, 0, 1],
+          light: { type: 2, intensity: 2, color: { r: 1, g: 0.5, b: 1, a: 1 } },
+        },
+      ],
       {
-        object: 'Sun',
-        position: [0, 10, 0],
-        rotation: [Math.SQRT1_2, 0, 0, Math.SQRT1_2],
-        light: { type: 1, intensity: 1, color: { r: 1, g: 1, b: 1, a: 1 } },
+        mode: 1,
+        intensity: 1,
+        sky: [0.5, 0.6, 1],
+        equator: [0.5, 0.5, 0.5],
+        ground: [0.2, 0.15, 0.1],
+        flat: [0, 0, 0],
       },
-      {
-        object: 'Bulb',
-        position: [1, 2, 3],
-        rotation: [0, 0, 0, 1],
-        light: { type: 2, intensity: 2, color: { r: 1, g: 0.5, b: 1, a: 1 } },
-      },
-    ]),
+    ),
   );
   assert.is(builtIn.find((c) => c.fn === 'SaveBytes')!.args[0], '/Project/Assets/../Library/Optimizer/scene.glb');
-  assert.ok(builtIn.some((c) => c.fn === 'Start' && /--profile balanced/.test(String(c.args[2]))));
+  // Trilight ambient: a gradient sky in a TD profile beside the scene.
+  assert.ok(
+    builtIn.some(
+      (c) =>
+        c.fn === 'Start' &&
+        /--profile \/Project\/Assets\/\.\.\/Library\/Optimizer\/level-profile\.json/.test(String(c.args[2])),
+    ),
+  );
+  const unityProfile = builtIn.find((c) => c.fn === 'SaveBytes' && /level-profile\.json$/.test(String(c.args[0])))!;
+  const sky = environmentSettings(
+    resolveProfile(JSON.parse(new TextDecoder().decode(unityProfile.args[1] as Uint8Array))),
+  ).sky;
+  assert.is(sky.type, 'gradient');
   const a = await savedScene(builtIn, 'SaveBytes');
   assert.equal(a.materials.map((m) => m.name).sort(), ['Bark', 'Painted', 'Steel']);
   const pines = a.nodes.find((n) => n.name === 'Terrain/trees/Pine')!;
@@ -357,6 +401,11 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
     ]),
   );
   const b = await savedScene(hdrp, 'SaveBytes');
+  assert.ok(
+    hdrp.some((c) => c.fn === 'Start' && /--profile balanced/.test(String(c.args[2]))) &&
+      !hdrp.some((c) => /level-profile/.test(String(c.args[0]))),
+    'a skybox ambient is not read: BALANCED as it is',
+  );
   assert.is(b.lights.find((l) => l.name === 'Sun')!.intensity, 100000);
   assert.ok(near(b.lights.find((l) => l.name === 'Bulb')!.intensity, 800 / (4 * Math.PI)));
 });

@@ -58,6 +58,8 @@ export interface UnityTerrainData {
 }
 
 export interface UnityScene {
+  /** RenderSettings' ambient: mode (Skybox 0, Trilight 1, Flat 3), intensity and sRGB colours; absent: Skybox. */
+  ambient?: { mode: number; intensity: number; sky: number[]; equator: number[]; ground: number[]; flat: number[] };
   renderers: UnityRendererData[];
   terrains?: UnityTerrainData[];
   lights: UnityLightData[];
@@ -138,6 +140,8 @@ function light(l: UnityLightData) {
   };
 }
 
+const colour = (c: number[] = [0, 0, 0]) => ({ r: c[0], g: c[1], b: c[2], a: 1 });
+
 function terrain(t: UnityTerrainData) {
   const vec = (v: number[]) => ({ x: v[0], y: v[1], z: v[2] });
   return {
@@ -183,6 +187,26 @@ export const UnityEngine = {
         const name = scene().pipeline;
         return name === null ? null : { name };
       },
+    },
+  },
+  RenderSettings: {
+    get ambientMode() {
+      return scene().ambient?.mode ?? 0;
+    },
+    get ambientIntensity() {
+      return scene().ambient?.intensity ?? 1;
+    },
+    get ambientSkyColor() {
+      return colour(scene().ambient?.sky);
+    },
+    get ambientEquatorColor() {
+      return colour(scene().ambient?.equator);
+    },
+    get ambientGroundColor() {
+      return colour(scene().ambient?.ground);
+    },
+    get ambientLight() {
+      return colour(scene().ambient?.flat);
     },
   },
   Application: { dataPath: '/Project/Assets' },

@@ -16,7 +16,14 @@ export interface UeSection {
 
 export interface UeActor {
   label: string;
-  cls: 'StaticMeshActor' | 'DirectionalLight' | 'PointLight' | 'SpotLight' | 'RectLight' | 'InstancedFoliageActor';
+  cls:
+    | 'StaticMeshActor'
+    | 'DirectionalLight'
+    | 'PointLight'
+    | 'SpotLight'
+    | 'RectLight'
+    | 'SkyLight'
+    | 'InstancedFoliageActor';
   location: [number, number, number];
   rotation: [number, number, number, number];
   scale?: [number, number, number];
@@ -226,6 +233,7 @@ export const DirectionalLight = actorClass('DirectionalLight');
 export const PointLight = actorClass('PointLight');
 export const SpotLight = actorClass('SpotLight');
 export const RectLight = actorClass('RectLight');
+export const SkyLight = actorClass('SkyLight');
 
 export const EditorLevelLibrary = {
   GetEditorWorld: () => ({ GetName: () => level().name }),
