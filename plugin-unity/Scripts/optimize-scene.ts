@@ -27,6 +27,7 @@ import {
   UNITY_PROPERTY_NAMES,
   unityMaterial,
 } from '../../ts-core/src/adapters/materials.js';
+import { isProfileFile, profileSetting, projectPath } from '../../ts-core/src/adapters/plugin-profile.js';
 import { levelProfile, unitySky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
@@ -219,7 +220,7 @@ async function main() {
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
     .writeBinary(sceneToDocument(scene));
   Ote.OptimizerProcess.SaveBytes(`${out}/scene.glb`, glb);
-  // glTF carries no sky: the scene's ambient goes to ote in a TD profile over BALANCED (adapters/sky.ts).
+  // glTF carries no sky: the scene's ambient goes to ote in a TD profile over the chosen one (adapters/sky.ts).
   const rs = UnityEngine.RenderSettings;
   const rgb = (c: UnityEngine.Color): [number, number, number] => [c.r, c.g, c.b];
   const sky = unitySky({
@@ -230,8 +231,16 @@ async function main() {
     ground: rgb(rs.ambientGroundColor),
     flat: rgb(rs.ambientLight),
   });
-  const levelDoc = levelProfile('balanced', sky, 'scene');
-  let profile = 'balanced';
+  // The project's profile setting (adapters/plugin-profile.ts): a built-in name or a TD file.
+  const project = `${UnityEngine.Application.dataPath}/..`;
+  const settingFile = `${project}/ProjectSettings/OptimizerProfile.json`;
+  const readText = (path: string) => (System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : undefined);
+  const chosen = profileSetting(readText(settingFile), settingFile);
+  const tdFile = isProfileFile(chosen) ? projectPath(project, chosen) : undefined;
+  const tdText = tdFile && readText(tdFile);
+  if (tdFile && tdText === undefined) throw new Error(`${settingFile}: profile: ${tdFile} does not exist`);
+  const levelDoc = levelProfile(chosen, tdText ? JSON.parse(tdText) : undefined, sky, 'scene');
+  let profile = tdFile ?? chosen;
   if (levelDoc) {
     profile = `${out}/level-profile.json`;
     Ote.OptimizerProcess.SaveBytes(profile, new TextEncoder().encode(JSON.stringify(levelDoc, null, 2)));

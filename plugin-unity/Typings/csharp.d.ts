@@ -3,6 +3,9 @@ declare module 'csharp' {
   namespace System {
     class Array$1<T> { Length: number; get_Item(i: number): T }
     class Environment { static GetEnvironmentVariable(name: string): string | null }
+    namespace IO {
+      class File { static Exists(path: string): boolean; static ReadAllText(path: string): string }
+    }
   }
   namespace UnityEngine {
     class Object { name: string; static FindObjectsOfType(t: unknown): System.Array$1<Object> }

@@ -30,6 +30,7 @@ import {
   unrealLightToGltf,
   unrealUnitsOf,
 } from '../../ts-core/src/adapters/light-units.js';
+import { isProfileFile, profileSetting, projectPath } from '../../ts-core/src/adapters/plugin-profile.js';
 import { type LevelSky, levelProfile, unrealSky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
@@ -188,6 +189,14 @@ function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
   return mapped.material;
 }
 
+/** A file's text (UTF-8), or undefined when it cannot be read. */
+function loadText(path: string): string | undefined {
+  const out = $ref(UE.NewArray<number>(UE.BuiltinByte));
+  if (!UE.OteEditorLibrary.LoadBytes(path, out)) return undefined;
+  const list = $unref(out);
+  return new TextDecoder().decode(Uint8Array.from({ length: list.Num() }, (_, i) => list.Get(i)));
+}
+
 /** The level's first SkyLight that affects the world, as a uniform sky; undefined without one. */
 function levelSky(world: UE.World): LevelSky | undefined {
   const out = $ref(UE.NewArray<UE.Actor>(UE.Actor));
@@ -250,10 +259,17 @@ async function main() {
   const bytes = UE.NewArray<number>(UE.BuiltinByte);
   for (const b of glb) bytes.Add(b);
   UE.OteEditorLibrary.SaveBytesAtomic(`${saved}/level.glb`, bytes);
-  // glTF carries no sky: the level's SkyLight goes to ote in a TD profile over BALANCED (adapters/sky.ts).
+  // The project's profile setting (adapters/plugin-profile.ts): a built-in name or a TD file. glTF carries no sky:
+  // the level's SkyLight goes to ote in a TD profile over the chosen one (adapters/sky.ts).
+  const project = `${UE.OteEditorLibrary.ProjectSavedDir()}/..`;
+  const settingFile = `${project}/Config/OptimizerProfile.json`;
+  const chosen = profileSetting(loadText(settingFile), settingFile);
+  const tdFile = isProfileFile(chosen) ? projectPath(project, chosen) : undefined;
+  const tdText = tdFile && loadText(tdFile);
+  if (tdFile && tdText === undefined) throw new Error(`${settingFile}: profile: ${tdFile} does not exist`);
   const world = UE.EditorLevelLibrary.GetEditorWorld();
-  const levelDoc = levelProfile('balanced', levelSky(world), world.GetName());
-  let profile = 'balanced';
+  const levelDoc = levelProfile(chosen, tdText ? JSON.parse(tdText) : undefined, levelSky(world), world.GetName());
+  let profile = tdFile ?? chosen;
   if (levelDoc) {
     profile = `${saved}/level-profile.json`;
     const json = UE.NewArray<number>(UE.BuiltinByte);

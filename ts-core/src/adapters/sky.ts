@@ -54,14 +54,20 @@ export function unrealSky(intensity: number, color: readonly number[]): LevelSky
 }
 
 /**
- * The TD profile that bakes the level under its own sky: `extends` the built-in profile and sets the environment.
- * Undefined when there is no sky to set (the built-in profile's name is passed as it is).
+ * The profile that bakes the level under its own sky, or undefined when the chosen profile is to run as it is:
+ * there is no sky to set, or the chosen TD file sets `bake.environment` itself (its choice, even 'off', stands).
+ * A built-in profile is extended; a TD file's document (`td`) is copied with the environment added.
  */
-export function levelProfile(base: string, sky: LevelSky | undefined, level: string): object | undefined {
+export function levelProfile(
+  chosen: string,
+  td: Record<string, unknown> | undefined,
+  sky: LevelSky | undefined,
+  level: string,
+): object | undefined {
   if (!sky) return undefined;
-  return {
-    name: `${base.toUpperCase()} + the sky of ${level}`,
-    extends: base,
-    bake: { environment: { mode: 'always', sky, sun: null } },
-  };
+  const environment = { mode: 'always', sky, sun: null };
+  if (!td) return { name: `${chosen.toUpperCase()} + the sky of ${level}`, extends: chosen, bake: { environment } };
+  const bake = (td.bake ?? {}) as Record<string, unknown>;
+  if (bake.environment !== undefined) return undefined;
+  return { ...td, name: `${String(td.name ?? chosen)} + the sky of ${level}`, bake: { ...bake, environment } };
 }

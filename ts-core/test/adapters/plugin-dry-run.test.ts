@@ -80,6 +80,8 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   const s45 = Math.SQRT1_2;
   const level: UeLevel = {
     name: 'Level_01',
+    // The project's profile setting: QUALITY for this project.
+    files: { '/Project/Saved/../Config/OptimizerProfile.json': '{ "profile": "quality" }' },
     materials: {
       // A master with hand-made parameter names, an instance of it, and a masked two-sided base material.
       M_Master: { scalars: { Roughness: 0.5, Metallic: 0 }, vectors: { 'Base Color': [1, 1, 1, 1] } },
@@ -183,9 +185,10 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
     String(start.args[2]),
     /optimize .*level\.glb.*--profile \/Project\/Saved\/Optimizer\/level-profile\.json/,
   );
-  // The SkyLight, which glTF cannot carry, goes to ote as a TD profile over BALANCED.
+  // The SkyLight, which glTF cannot carry, goes to ote as a TD profile over the project's profile (QUALITY).
   const profileFile = calls.find((c) => c.fn === 'SaveBytesAtomic' && /level-profile\.json$/.test(String(c.args[0])))!;
   const profile = resolveProfile(JSON.parse(new TextDecoder().decode(profileFile.args[1] as Uint8Array)));
+  assert.is(profile.bake.samples, resolveProfile({ extends: 'quality' }).bake.samples, 'QUALITY, with the sky');
   assert.equal(environmentSettings(profile).sky, { type: 'constant', color: [2, 2, 2] });
   assert.is(environmentSettings(profile).mode, 'always');
   assert.ok(calls.some((c) => c.fn === 'PrintString' && /could not start/.test(String(c.args[0]))));
@@ -383,9 +386,17 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   const bulbNode = a.nodes.find((n) => n.light !== undefined && a.lights[n.light].name === 'Bulb')!;
   assert.equal(bulbNode.translation, [1, 2, -3], 'Unity +Z → glTF −Z');
 
+  // This project names a TD file in its setting; its skybox ambient is not read, so the TD file runs as it is.
+  const hdrpScene = (lights: UnityScene['lights']): UnityScene => ({
+    ...scene('HDRenderPipelineAsset', lights),
+    files: {
+      '/Project/Assets/../ProjectSettings/OptimizerProfile.json': '{ "profile": "Tools/studio.json" }',
+      '/Project/Assets/../Tools/studio.json': '{ "name": "Studio", "extends": "economy" }',
+    },
+  });
   const hdrp = await dryRun(
     '../../../plugin-unity/Scripts/optimize-scene.js',
-    scene('HDRenderPipelineAsset', [
+    hdrpScene([
       {
         object: 'Sun',
         position: [0, 10, 0],
@@ -402,9 +413,10 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   );
   const b = await savedScene(hdrp, 'SaveBytes');
   assert.ok(
-    hdrp.some((c) => c.fn === 'Start' && /--profile balanced/.test(String(c.args[2]))) &&
-      !hdrp.some((c) => /level-profile/.test(String(c.args[0]))),
-    'a skybox ambient is not read: BALANCED as it is',
+    hdrp.some(
+      (c) => c.fn === 'Start' && /--profile \/Project\/Assets\/\.\.\/Tools\/studio\.json/.test(String(c.args[2])),
+    ) && !hdrp.some((c) => /level-profile/.test(String(c.args[0]))),
+    "the project's TD file, as it is",
   );
   assert.is(b.lights.find((l) => l.name === 'Sun')!.intensity, 100000);
   assert.ok(near(b.lights.find((l) => l.name === 'Bulb')!.intensity, 800 / (4 * Math.PI)));

@@ -39,8 +39,8 @@ test('Unreal: a SkyLight is a uniform sky of its intensity, tinted by its sRGB c
 });
 
 test("the level's profile extends the built-in one, bakes under the level's sky always, and adds no sun", () => {
-  assert.is(levelProfile('balanced', undefined, 'L'), undefined);
-  const doc = levelProfile('balanced', unitySky({ ...ambient, mode: 3 }), 'Level_01');
+  assert.is(levelProfile('balanced', undefined, undefined, 'L'), undefined);
+  const doc = levelProfile('balanced', undefined, unitySky({ ...ambient, mode: 3 }), 'Level_01');
   const profile = resolveProfile(doc, 'level-profile.json');
   assert.is(profile.bake.samples, resolveProfile({ extends: 'balanced' }).bake.samples, 'the rest is BALANCED');
   const env = environmentSettings(profile);

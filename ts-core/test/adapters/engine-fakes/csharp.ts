@@ -58,6 +58,8 @@ export interface UnityTerrainData {
 }
 
 export interface UnityScene {
+  /** Project files the script may read (System.IO.File), by path. */
+  files?: Record<string, string>;
   /** RenderSettings' ambient: mode (Skybox 0, Trilight 1, Flat 3), intensity and sRGB colours; absent: Skybox. */
   ambient?: { mode: number; intensity: number; sky: number[]; equator: number[]; ground: number[]; flat: number[] };
   renderers: UnityRendererData[];
@@ -218,6 +220,16 @@ export const UnityEngine = {
 
 export const System = {
   Environment: { GetEnvironmentVariable: (_name: string) => null },
+  IO: {
+    File: {
+      Exists: (path: string) => scene().files?.[path] !== undefined,
+      ReadAllText(path: string): string {
+        const text = scene().files?.[path];
+        if (text === undefined) throw new Error(`csharp fake: FileNotFoundException: ${path}`);
+        return text;
+      },
+    },
+  },
 };
 
 export const Ote = {

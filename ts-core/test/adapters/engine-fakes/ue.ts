@@ -55,6 +55,8 @@ export interface UeMaterial {
 
 export interface UeLevel {
   name: string;
+  /** Project files the script may read (LoadBytes), by path. */
+  files?: Record<string, string>;
   actors: UeActor[];
   materials: Record<string, UeMaterial>;
 }
@@ -279,6 +281,12 @@ export const KismetSystemLibrary = {
 export const OteEditorLibrary = {
   ProjectSavedDir: () => '/Project/Saved',
   GetEnvironmentVariable: (_name: string) => '',
+  LoadBytes(path: string, out: { value: TArray<number> }): boolean {
+    const text = level().files?.[path];
+    if (text === undefined) return false;
+    out.value = new TArray([...new TextEncoder().encode(text)]);
+    return true;
+  },
   SaveBytesAtomic(path: string, bytes: TArray<number>): boolean {
     record('SaveBytesAtomic', path, Uint8Array.from(bytes.items));
     return true;

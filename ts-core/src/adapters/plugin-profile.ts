@@ -1,0 +1,38 @@
+/**
+ * Which profile the editor plugins run (issue #22, "Profiles"): one setting drives the Optimize button, Unreal's
+ * commandlet and Unity's -executeMethod alike. It is a small JSON file in the project, `{"profile": "quality"}` or
+ * `{"profile": "Tools/our-studio.json"}` (Unreal: Config/OptimizerProfile.json; Unity:
+ * ProjectSettings/OptimizerProfile.json), so it is versioned with the project and a TD edits it as any other
+ * setting. A value ending in .json is a TD file, relative to the project; anything else is a built-in profile's
+ * name, which `ote` checks (and lists the names when it is unknown). Without the file: BALANCED.
+ * Pure: runs in Puerts' V8.
+ */
+import { OteError } from '../errors.js';
+
+export const PLUGIN_PROFILE_DEFAULTS = { profile: 'balanced' } as const;
+
+/** The profile a setting file names (its text, or undefined when the project has none). */
+export function profileSetting(text: string | undefined, file: string): string {
+  if (text === undefined) return PLUGIN_PROFILE_DEFAULTS.profile;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new OteError('BAD_PROFILE', `broken JSON: ${(e as Error).message}`, { file });
+  }
+  const p = (doc as { profile?: unknown } | null)?.profile;
+  if (typeof p !== 'string' || p.trim() === '')
+    throw new OteError('BAD_PROFILE', 'profile must be a built-in profile name or a TD file (.json)', {
+      file,
+      path: 'profile',
+    });
+  return p.trim();
+}
+
+/** Whether a profile setting names a TD file rather than a built-in profile. */
+export const isProfileFile = (profile: string): boolean => /\.json$/i.test(profile);
+
+/** A TD file's path against the project's folder (absolute paths, POSIX or Windows, stay as they are). */
+export function projectPath(projectDir: string, path: string): string {
+  return /^([a-zA-Z]:)?[\\/]/.test(path) ? path : `${projectDir.replace(/[\\/]+$/, '')}/${path}`;
+}
