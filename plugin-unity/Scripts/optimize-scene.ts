@@ -27,8 +27,8 @@ import {
   UNITY_PROPERTY_NAMES,
   unityMaterial,
 } from '../../ts-core/src/adapters/materials.js';
-import { isProfileFile, profileSetting, projectPath } from '../../ts-core/src/adapters/plugin-profile.js';
-import { levelProfile, unitySky } from '../../ts-core/src/adapters/sky.js';
+import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
+import { unitySky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -233,18 +233,15 @@ async function main() {
   });
   // The project's profile setting (adapters/plugin-profile.ts): a built-in name or a TD file.
   const project = `${UnityEngine.Application.dataPath}/..`;
-  const settingFile = `${project}/ProjectSettings/OptimizerProfile.json`;
-  const readText = (path: string) => (System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : undefined);
-  const chosen = profileSetting(readText(settingFile), settingFile);
-  const tdFile = isProfileFile(chosen) ? projectPath(project, chosen) : undefined;
-  const tdText = tdFile && readText(tdFile);
-  if (tdFile && tdText === undefined) throw new Error(`${settingFile}: profile: ${tdFile} does not exist`);
-  const levelDoc = levelProfile(chosen, tdText ? JSON.parse(tdText) : undefined, sky, 'scene');
-  let profile = tdFile ?? chosen;
-  if (levelDoc) {
-    profile = `${out}/level-profile.json`;
-    Ote.OptimizerProcess.SaveBytes(profile, new TextEncoder().encode(JSON.stringify(levelDoc, null, 2)));
-  }
+  const { profile, write } = pluginProfile({
+    project,
+    settingFile: `${project}/ProjectSettings/OptimizerProfile.json`,
+    read: (path) => (System.IO.File.Exists(path) ? System.IO.File.ReadAllText(path) : undefined),
+    sky,
+    level: 'scene',
+    levelProfileFile: `${out}/level-profile.json`,
+  });
+  if (write) Ote.OptimizerProcess.SaveBytes(write.path, new TextEncoder().encode(write.json));
   const farmUrl = System.Environment.GetEnvironmentVariable('OTE_FARM_URL') ?? undefined;
   const args = optimizeCommandArgs({
     input: `${out}/scene.glb`,

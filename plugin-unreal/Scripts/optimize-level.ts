@@ -30,8 +30,8 @@ import {
   unrealLightToGltf,
   unrealUnitsOf,
 } from '../../ts-core/src/adapters/light-units.js';
-import { isProfileFile, profileSetting, projectPath } from '../../ts-core/src/adapters/plugin-profile.js';
-import { type LevelSky, levelProfile, unrealSky } from '../../ts-core/src/adapters/sky.js';
+import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
+import { type LevelSky, unrealSky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
@@ -39,6 +39,14 @@ import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 const NODE = 'node';
 const OTE = `${UE.OteEditorLibrary.ProjectSavedDir()}/../Plugins/OptimizerTrustEngine/ote/ts-core/bin/ote.js`;
 const MOVABLE = 2; // EComponentMobility::Movable
+
+/** The level's actors of a class (GetAllActorsOfClass), as an array. */
+function actorsOf(world: UE.World, cls: UE.Class): UE.Actor[] {
+  const out = $ref(UE.NewArray<UE.Actor>(UE.Actor));
+  UE.GameplayStatics.GetAllActorsOfClass(world, cls, out);
+  const list = $unref(out);
+  return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
+}
 
 function dumpLevel(): EngineSceneDump {
   const world = UE.EditorLevelLibrary.GetEditorWorld();
@@ -88,13 +96,7 @@ function dumpLevel(): EngineSceneDump {
     return meshIndex.get(asset)!;
   };
 
-  const actors = (cls: UE.Class) => {
-    const out = $ref(UE.NewArray<UE.Actor>(UE.Actor));
-    UE.GameplayStatics.GetAllActorsOfClass(world, cls, out);
-    const list = $unref(out);
-    return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
-  };
-  for (const actor of actors(UE.StaticMeshActor.StaticClass()) as UE.StaticMeshActor[]) {
+  for (const actor of actorsOf(world, UE.StaticMeshActor.StaticClass()) as UE.StaticMeshActor[]) {
     const comp = actor.StaticMeshComponent;
     const mesh = comp?.StaticMesh;
     if (!mesh) continue;
@@ -113,7 +115,7 @@ function dumpLevel(): EngineSceneDump {
   }
   // Instanced and hierarchical instanced static meshes (foliage paints them into InstancedFoliageActors), kept as
   // instances: one entry per component, its copies' world transforms.
-  for (const actor of actors(UE.Actor.StaticClass())) {
+  for (const actor of actorsOf(world, UE.Actor.StaticClass())) {
     const comps = actor.K2_GetComponentsByClass(UE.InstancedStaticMeshComponent.StaticClass());
     for (let c = 0; c < comps.Num(); c++) {
       const comp = comps.Get(c) as UE.InstancedStaticMeshComponent;
@@ -199,11 +201,8 @@ function loadText(path: string): string | undefined {
 
 /** The level's first SkyLight that affects the world, as a uniform sky; undefined without one. */
 function levelSky(world: UE.World): LevelSky | undefined {
-  const out = $ref(UE.NewArray<UE.Actor>(UE.Actor));
-  UE.GameplayStatics.GetAllActorsOfClass(world, UE.SkyLight.StaticClass(), out);
-  const list = $unref(out);
-  for (let i = 0; i < list.Num(); i++) {
-    const c = (list.Get(i) as UE.SkyLight).LightComponent;
+  for (const actor of actorsOf(world, UE.SkyLight.StaticClass())) {
+    const c = (actor as UE.SkyLight).LightComponent;
     if (c?.bAffectsWorld) return unrealSky(c.Intensity, [c.LightColor.R, c.LightColor.G, c.LightColor.B]);
   }
   return undefined;
@@ -219,11 +218,7 @@ function dumpLights(world: UE.World): EngineLight[] {
     ['rect', UE.RectLight.StaticClass()],
   ];
   for (const [kind, cls] of kinds) {
-    const actors = $ref(UE.NewArray<UE.Actor>(UE.Actor));
-    UE.GameplayStatics.GetAllActorsOfClass(world, cls, actors);
-    const list = $unref(actors);
-    for (let i = 0; i < list.Num(); i++) {
-      const actor = list.Get(i) as UE.Light;
+    for (const actor of actorsOf(world, cls) as UE.Light[]) {
       const c = actor.LightComponent;
       if (!c?.bAffectsWorld) continue;
       const local = c as UE.LocalLightComponent,
@@ -262,19 +257,19 @@ async function main() {
   // The project's profile setting (adapters/plugin-profile.ts): a built-in name or a TD file. glTF carries no sky:
   // the level's SkyLight goes to ote in a TD profile over the chosen one (adapters/sky.ts).
   const project = `${UE.OteEditorLibrary.ProjectSavedDir()}/..`;
-  const settingFile = `${project}/Config/OptimizerProfile.json`;
-  const chosen = profileSetting(loadText(settingFile), settingFile);
-  const tdFile = isProfileFile(chosen) ? projectPath(project, chosen) : undefined;
-  const tdText = tdFile && loadText(tdFile);
-  if (tdFile && tdText === undefined) throw new Error(`${settingFile}: profile: ${tdFile} does not exist`);
   const world = UE.EditorLevelLibrary.GetEditorWorld();
-  const levelDoc = levelProfile(chosen, tdText ? JSON.parse(tdText) : undefined, levelSky(world), world.GetName());
-  let profile = tdFile ?? chosen;
-  if (levelDoc) {
-    profile = `${saved}/level-profile.json`;
+  const { profile, write } = pluginProfile({
+    project,
+    settingFile: `${project}/Config/OptimizerProfile.json`,
+    read: loadText,
+    sky: levelSky(world),
+    level: world.GetName(),
+    levelProfileFile: `${saved}/level-profile.json`,
+  });
+  if (write) {
     const json = UE.NewArray<number>(UE.BuiltinByte);
-    for (const b of new TextEncoder().encode(JSON.stringify(levelDoc, null, 2))) json.Add(b);
-    UE.OteEditorLibrary.SaveBytesAtomic(profile, json);
+    for (const b of new TextEncoder().encode(write.json)) json.Add(b);
+    UE.OteEditorLibrary.SaveBytesAtomic(write.path, json);
   }
   const farmUrl = UE.OteEditorLibrary.GetEnvironmentVariable('OTE_FARM_URL');
   const args = optimizeCommandArgs({

@@ -24,6 +24,8 @@
  *   URP area light's π × intensity taken as its luminance). `approximated` says so.
  */
 import { inputError } from '../errors.js';
+// Both engines' colour pickers are sRGB.
+import { srgbToLinear } from '../image/float-image.js';
 import type { EngineLight } from './engine-scene.js';
 
 /** A light as glTF holds it: type, linear colour, intensity in lux or candela, cone half-angles in radians. */
@@ -79,11 +81,6 @@ export interface UnityLightSettings {
 }
 
 const DEG = Math.PI / 180;
-
-/** sRGB transfer function, decoded (IEC 61966-2-1), as both engines' colour pickers are sRGB. */
-export function srgbToLinear(c: number): number {
-  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-}
 
 /** Candela of a light metered at `ev` EV100 (K = 12.5): 2^(EV − 3). */
 export function ev100ToCandela(ev: number): number {

@@ -27,7 +27,7 @@
  * textures, and glTF wants G roughness, B metallic, which needs the pixels repacked (a later part).
  */
 import type { EngineImage, EngineMaterial } from './engine-scene.js';
-import { srgbToLinear } from './light-units.js';
+import { srgbToLinear } from '../image/float-image.js';
 
 export type Rgba = [number, number, number, number];
 
@@ -112,14 +112,15 @@ const first = <T>(bag: Record<string, T>, names: readonly string[]): T | undefin
 /** A Unity material's properties as the dump's material. */
 export function unityMaterial(m: UnityMaterialSettings): MappedMaterial {
   const f = family(m.shader);
-  const has = (k: string) => m.keywords.includes(k);
+  // Standard and URP use their emission only with the keyword on; HDRP's is always on, and linear already.
+  const emits = f === 'hdrp' || f === 'other' || m.keywords.includes('_EMISSION');
   const base = first(m.colors, f === 'standard' ? ['_Color'] : ['_BaseColor', '_Color']);
   const smooth = first(m.floats, f === 'standard' ? ['_Glossiness'] : ['_Smoothness', '_Glossiness']);
-  // Standard and URP use their emission only with the keyword on; HDRP's is always on, and linear already.
-  const emissiveSrgb =
-    f === 'hdrp' ? undefined : has('_EMISSION') || f === 'other' ? m.colors._EmissionColor : undefined;
-  const emissiveLinear =
-    f === 'hdrp' ? m.colors._EmissiveColor : emissiveSrgb?.map((c, i) => (i < 3 ? srgbToLinear(c) : c));
+  const emissiveLinear = !emits
+    ? undefined
+    : f === 'hdrp'
+      ? m.colors._EmissiveColor
+      : m.colors._EmissionColor?.map((c, i) => (i < 3 ? srgbToLinear(c) : c));
   let blend: EngineMaterial['blend'] = 'opaque';
   let cutoff = m.floats._Cutoff;
   if (f === 'standard') blend = m.floats._Mode === 1 ? 'masked' : (m.floats._Mode ?? 0) >= 2 ? 'translucent' : 'opaque';
@@ -129,19 +130,11 @@ export function unityMaterial(m: UnityMaterialSettings): MappedMaterial {
   } else blend = m.floats._Surface === 1 ? 'translucent' : m.floats._AlphaClip === 1 ? 'masked' : 'opaque';
   const twoSided = f === 'hdrp' ? m.floats._DoubleSidedEnable === 1 : f === 'standard' ? false : m.floats._Cull === 0;
   const tex = (names: string[]) => first(m.textures, names);
-  const emissiveTexture =
-    f === 'hdrp' || has('_EMISSION') || f === 'other' ? tex(['_EmissiveColorMap', '_EmissionMap']) : undefined;
+  const emissiveTexture = emits ? tex(['_EmissiveColorMap', '_EmissionMap']) : undefined;
   return {
     material: {
       asset: m.name,
-      baseColor: base
-        ? [
-            srgbToLinear(clamp01(base[0])),
-            srgbToLinear(clamp01(base[1])),
-            srgbToLinear(clamp01(base[2])),
-            clamp01(base[3]),
-          ]
-        : [1, 1, 1, 1],
+      baseColor: base ? (base.map((c, i) => (i < 3 ? srgbToLinear(clamp01(c)) : clamp01(c))) as Rgba) : [1, 1, 1, 1],
       metallic: clamp01(m.floats._Metallic ?? 0),
       roughness: clamp01(1 - (smooth ?? 0.5)),
       ...emission(emissiveLinear),
@@ -173,10 +166,12 @@ export const UNREAL_PARAMETER_NAMES = {
 
 /** An Unreal material instance's parameters as the dump's material. */
 export function unrealMaterial(m: UnrealMaterialSettings): MappedMaterial {
-  const find = <T>(bag: Record<string, T>, names: readonly string[]): T | undefined => {
-    const byKey = new Map(Object.entries(bag).map(([k, v]) => [key(k), v]));
+  // Each bag by its names without case, spaces or underscores, built once.
+  const normalized = <T>(bag: Record<string, T>) => new Map(Object.entries(bag).map(([k, v]) => [key(k), v]));
+  const bags = { vectors: normalized(m.vectors), scalars: normalized(m.scalars), textures: normalized(m.textures) };
+  const find = <T>(bag: Map<string, T>, names: readonly string[]): T | undefined => {
     for (const n of names) {
-      const v = byKey.get(key(n));
+      const v = bag.get(key(n));
       if (v !== undefined) return v;
     }
     return undefined;
@@ -187,13 +182,13 @@ export function unrealMaterial(m: UnrealMaterialSettings): MappedMaterial {
     if (v === undefined) missing.push(slot);
     return v;
   };
-  const baseTexture = find(m.textures, N.baseColorTexture);
-  const base = find(m.vectors, N.baseColor);
+  const baseTexture = find(bags.textures, N.baseColorTexture);
+  const base = find(bags.vectors, N.baseColor);
   if (!base && !baseTexture) missing.push('base colour');
-  const metallic = need('metallic', find(m.scalars, N.metallic));
-  const roughness = need('roughness', find(m.scalars, N.roughness));
-  const emissive = find(m.vectors, N.emissive);
-  const strength = find(m.scalars, N.emissiveStrength) ?? 1;
+  const metallic = need('metallic', find(bags.scalars, N.metallic));
+  const roughness = need('roughness', find(bags.scalars, N.roughness));
+  const emissive = find(bags.vectors, N.emissive);
+  const strength = find(bags.scalars, N.emissiveStrength) ?? 1;
   const e = emission(emissive?.map((c, i) => (i < 3 ? c * Math.max(0, strength) : c)));
   const blend: EngineMaterial['blend'] = m.blendMode === 1 ? 'masked' : m.blendMode === 0 ? 'opaque' : 'translucent';
   return {
@@ -207,8 +202,8 @@ export function unrealMaterial(m: UnrealMaterialSettings): MappedMaterial {
       ...(blend === 'masked' ? { alphaCutoff: clamp01(m.opacityMaskClipValue ?? 0.3333) } : {}),
       twoSided: m.twoSided,
       ...optional('baseColorTexture', baseTexture),
-      ...optional('normalTexture', find(m.textures, N.normalTexture)),
-      ...optional('emissiveTexture', find(m.textures, N.emissiveTexture)),
+      ...optional('normalTexture', find(bags.textures, N.normalTexture)),
+      ...optional('emissiveTexture', find(bags.textures, N.emissiveTexture)),
     },
     guessed: false,
     missing,

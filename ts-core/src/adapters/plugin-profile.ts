@@ -8,6 +8,7 @@
  * Pure: runs in Puerts' V8.
  */
 import { OteError } from '../errors.js';
+import { type LevelSky, levelProfile } from './sky.js';
 
 export const PLUGIN_PROFILE_DEFAULTS = { profile: 'balanced' } as const;
 
@@ -35,4 +36,38 @@ export const isProfileFile = (profile: string): boolean => /\.json$/i.test(profi
 /** A TD file's path against the project's folder (absolute paths, POSIX or Windows, stay as they are). */
 export function projectPath(projectDir: string, path: string): string {
   return /^([a-zA-Z]:)?[\\/]/.test(path) ? path : `${projectDir.replace(/[\\/]+$/, '')}/${path}`;
+}
+
+export interface PluginProfileInputs {
+  /** The project's folder and its setting file; `read` gives a file's text, undefined where there is none. */
+  project: string;
+  settingFile: string;
+  read: (path: string) => string | undefined;
+  /** The level's sky (sky.ts) and name, and where the profile that carries the sky is written. */
+  sky: LevelSky | undefined;
+  level: string;
+  levelProfileFile: string;
+}
+
+/**
+ * The `--profile` argument the plugin passes, and the file it writes first when the level's sky needs one: the
+ * setting's built-in profile or TD file as it is, or `levelProfileFile` holding it with the sky set.
+ */
+export function pluginProfile(o: PluginProfileInputs): { profile: string; write?: { path: string; json: string } } {
+  const chosen = profileSetting(o.read(o.settingFile), o.settingFile);
+  const tdFile = isProfileFile(chosen) ? projectPath(o.project, chosen) : undefined;
+  let td: Record<string, unknown> | undefined;
+  if (tdFile) {
+    const text = o.read(tdFile);
+    if (text === undefined)
+      throw new OteError('BAD_PROFILE', `${tdFile} does not exist`, { file: o.settingFile, path: 'profile' });
+    try {
+      td = JSON.parse(text);
+    } catch (e) {
+      throw new OteError('BAD_PROFILE', `broken JSON: ${(e as Error).message}`, { file: tdFile });
+    }
+  }
+  const doc = levelProfile(chosen, td, o.sky, o.level);
+  if (!doc) return { profile: tdFile ?? chosen };
+  return { profile: o.levelProfileFile, write: { path: o.levelProfileFile, json: JSON.stringify(doc, null, 2) } };
 }

@@ -14,7 +14,7 @@
  * - Unreal's SkyLight: its captured scene or cubemap is not read either; it is taken as a uniform sky of its
  *   `Intensity` in cd/m² (the unit Unreal's physical lighting units give a sky light) tinted by `LightColor`.
  */
-import { srgbToLinear } from './light-units.js';
+import { srgbToLinear } from '../image/float-image.js';
 
 type Rgb = [number, number, number];
 

@@ -6,7 +6,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { srgbToLinear, unityLightToGltf, unrealLightToGltf } from '../../src/adapters/light-units.js';
+import { unityLightToGltf, unrealLightToGltf } from '../../src/adapters/light-units.js';
+import { srgbToLinear } from '../../src/image/float-image.js';
 import { OteError } from '../../src/errors.js';
 
 const at = { level: 'Level_01', where: 'lights[2] "Lamp"' };

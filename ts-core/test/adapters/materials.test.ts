@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type EngineImage, type EngineSceneDump, engineToScene } from '../../src/adapters/engine-scene.js';
 import { UNITY_FRAME } from '../../src/adapters/engine-frame.js';
-import { srgbToLinear } from '../../src/adapters/light-units.js';
+import { srgbToLinear } from '../../src/image/float-image.js';
 import {
   type MappedMaterial,
   type UnityMaterialSettings,

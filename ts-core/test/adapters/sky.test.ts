@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { srgbToLinear } from '../../src/adapters/light-units.js';
+import { srgbToLinear } from '../../src/image/float-image.js';
 import { levelProfile, unitySky, unrealSky } from '../../src/adapters/sky.js';
 import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
 
