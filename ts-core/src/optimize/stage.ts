@@ -101,7 +101,7 @@ export interface ReferenceProduct {
   reference: FloatImage;
   /** Two independent renders at half the reference's samples; their difference estimates its noise. */
   referenceHalves: [FloatImage, FloatImage];
-  /** The reference's samples per pixel (both halves together): REFERENCE_SPP, or more where it was noisy. */
+  /** The reference's samples per pixel (both halves together): REFERENCE_SPP; the own check may refine it. */
   spp: number;
   /** Stops of exposure before the ACES curve, for every displayed image: previews, checks, splat colours. */
   exposure: number;
@@ -119,6 +119,10 @@ export interface PreviewProduct extends ReferenceProduct {
 }
 
 export interface CheckProduct {
+  /** The reference's samples per pixel as judged: the preview's, or more where FLIP alone decided (reference.ts). */
+  referenceSpp: number;
+  /** before.png again, from the refined reference; undefined when the preview's stands. */
+  beforeImage: ImageFile | undefined;
   /** The output against the reference, with the reference's own noise taken out of PSNR and SSIM. */
   claimed: { psnr: number; ssim: number; flip: number } | undefined;
   /** The same without that correction. */

@@ -15,10 +15,17 @@ import type { OptimizeOptions } from '../../src/optimize/options.js';
 import { newPipelineState, runStages } from '../../src/optimize/pipeline.js';
 import { defineStage, type AnyStage } from '../../src/optimize/stage.js';
 import { IMPORT_STAGE, OPTIMIZE_STAGES } from '../../src/optimize/stages/index.js';
-import { referenceStage, REFERENCE_MAX_SPP, REFERENCE_SPP } from '../../src/optimize/stages/reference.js';
+import {
+  REFERENCE_MAX_SPP,
+  REFERENCE_SPP,
+  referenceStage,
+  flipAloneFails,
+  refineReference,
+} from '../../src/optimize/stages/reference.js';
 import type { PathtraceRequest } from '../../src/render/pathtrace.js';
 import type { StageContext } from '../../src/optimize/stage.js';
 import type { FloatImage } from '../../src/image/float-image.js';
+import type { Scene } from '../../src/scene/types.js';
 import { BUILTIN_PROFILES } from '../../src/plan/profile.js';
 
 /** Resolves to the rejection's error; fails when the promise fulfils. */
@@ -242,8 +249,9 @@ test('exit policy: a rejected artifact is exit 7 naming the file; --no-verify ke
 
 /**
  * A reference whose halves differ by more than the profile allows (in FLIP, which takes no noise correction) gets
- * more samples at new seeds, doubling up to REFERENCE_MAX_SPP; a clean one keeps REFERENCE_SPP. The path tracer is
- * a stand-in: a textured image plus seeded noise of amplitude `sigma` / √spp, as Monte Carlo noise falls.
+ * more samples at new seeds, doubling up to REFERENCE_MAX_SPP, when the own check asks (refineReference); the
+ * stage itself renders REFERENCE_SPP. The path tracer is a stand-in: a textured image plus seeded noise of amplitude
+ * `sigma` / √spp, as Monte Carlo noise falls.
  */
 test('reference: a noisy reference doubles its samples until its noise floor is below half the FLIP bound, up to the maximum', async () => {
   const W = 192,
@@ -286,7 +294,10 @@ test('reference: a noisy reference doubles its samples until its noise floor is 
       views: { kind: 'exterior', views: [view] },
       environment: undefined,
     } as unknown as Parameters<typeof referenceStage.run>[0];
-    const { reference } = await referenceStage.run(input, ctx);
+    const { reference: first } = await referenceStage.run(input, ctx);
+    assert.is(first.spp, REFERENCE_SPP);
+    const reference = await refineReference(first, {} as Scene, undefined, options, options.signal!);
+    assert.is(reference.exposure, first.exposure, 'the run keeps the exposure its images were shown at');
     return { spp: reference.spp, seeds: calls.map((c) => c.seed), samples: calls.map((c) => c.spp) };
   };
   const clean = await run(0.05);
@@ -303,6 +314,21 @@ test('reference: a noisy reference doubles its samples until its noise floor is 
   const hopeless = await run(2000);
   assert.is(hopeless.spp, REFERENCE_MAX_SPP);
   assert.equal(await run(20), noisy, 'the same images take the same samples');
+});
+
+test('the own check refines its reference only where FLIP alone decides: a PSNR or SSIM short of the bound stays short', () => {
+  const q = BUILTIN_PROFILES.balanced.quality;
+  const at = (d: Partial<{ psnr: number; ssim: number; flip: number }>) => ({
+    psnr: q.psnr + 1,
+    ssim: q.ssim + 0.01,
+    flip: q.flip / 2,
+    ...d,
+  });
+  assert.is(flipAloneFails(at({}), q), false, 'a pass stands: noise only raises FLIP');
+  assert.is(flipAloneFails(at({ flip: q.flip + 0.01 }), q), true);
+  assert.is(flipAloneFails(at({ psnr: Infinity, flip: q.flip + 0.01 }), q), true, 'identical images pass PSNR');
+  assert.is(flipAloneFails(at({ psnr: q.psnr - 0.5, flip: q.flip + 0.01 }), q), false);
+  assert.is(flipAloneFails(at({ ssim: q.ssim - 0.01, flip: q.flip + 0.01 }), q), false);
 });
 
 test.run();

@@ -3,6 +3,7 @@
  * at the chosen view, flags objects the path tracer shows black where their material is not (an independent cue,
  * black-objects.ts), and decides the exit this implies (exit-policy.ts).
  */
+import { display } from '../../image/display.js';
 import type { FloatImage } from '../../image/float-image.js';
 import { heatmap } from '../../image/heatmap.js';
 import { displayedNoise } from '../../image/noise.js';
@@ -14,7 +15,7 @@ import { errorByObject, flagBlackObjects, objectCells } from '../black-objects.j
 import { nativeDevice } from '../devices.js';
 import { ownCheckExit } from '../exit-policy.js';
 import { defineStage } from '../stage.js';
-import { atCheckScale } from './reference.js';
+import { atCheckScale, flipAloneFails, refineReference } from './reference.js';
 
 export const checkStage = defineStage({
   name: 'check',
@@ -22,7 +23,9 @@ export const checkStage = defineStage({
   produces: ['check'],
   device: nativeDevice,
   async run({ scene, lit, views, environment, preview }, ctx) {
-    const { view, reference, referenceHalves, after, exposure, informative } = preview;
+    const { view, after, exposure, informative } = preview;
+    let { reference, referenceHalves, spp } = preview;
+    const quality = ctx.options.profile.quality;
     const cells = await objectCells(scene, view, { signal: ctx.signal });
     const blackObjects = informative
       ? await flagBlackObjects(lit, view, cells, reference, exposure, { signal: ctx.signal })
@@ -30,16 +33,15 @@ export const checkStage = defineStage({
     type Measured = { psnr: number; ssim: number; flip: number };
     let claimed: Measured | undefined, uncorrected: Measured | undefined, noiseFloor: Measured | undefined;
     let worstObjects: { name: string; mean: number; share: number }[] = [];
-    let flipImage: { name: string; data: Uint8Array } | undefined;
+    let flipImage: { name: string; data: Uint8Array } | undefined,
+      beforeImage: { name: string; data: Uint8Array } | undefined;
     if (after) {
       // Compared after a 4×4 box filter (192×108 of a 768×432 view): the path-traced reference keeps Monte Carlo
       // noise that is not the bake's error. Two independent 128-spp references of the Cornell box agree at SSIM 0.90
       // after a 2×2 filter and 0.977 after 4×4, so at 2×2 the noise alone would sink BALANCED's 0.95.
-      // Where 128 samples are still too few (a sunlit interior seen through its openings), the preview took more
-      // (preview.ts REFERENCE_MAX_SPP), and the reference's own noise is taken out of PSNR and SSIM (image/noise.ts), so what is judged is the output's distance from the
-      // noise-free reference; the uncorrected figures and the noise floor are reported beside them.
+      // The reference's own noise is taken out of PSNR and SSIM (image/noise.ts), so what is judged is the output's
+      // distance from the noise-free reference; the uncorrected figures and the noise floor are reported beside them.
       const shown = (img: FloatImage) => atCheckScale(img, exposure);
-      const [ref, out, a, b] = [reference, after, ...referenceHalves].map(shown);
       const metrics = ['psnr', 'ssimLuma', 'flip'];
       const measured = (m: MetricsResult, flip = m.flip!): Measured => ({
         // Identical images have an infinite PSNR; the report, like the verifier, caps it (PSNR_CAP).
@@ -47,11 +49,30 @@ export const checkStage = defineStage({
         ssim: m.ssimLuma!,
         flip,
       });
-      const referenceNoise = displayedNoise(a, b);
-      const m = await computeMetrics(ref, out, { metrics, maps: ['flip'], referenceNoise, signal: ctx.signal });
+      const out = shown(after);
+      const compare = async () => {
+        const [ref, a, b] = [reference, ...referenceHalves].map(shown);
+        const referenceNoise = displayedNoise(a, b);
+        const m = await computeMetrics(ref, out, { metrics, maps: ['flip'], referenceNoise, signal: ctx.signal });
+        return { m, a, b };
+      };
+      let { m, a, b } = await compare();
+      // A noisy reference adds to FLIP alone (PSNR and SSIM are corrected): more samples only where FLIP alone
+      // decides the verdict (reference.ts, refineReference).
+      if (flipAloneFails({ psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! }, quality)) {
+        const refined = await refineReference(preview, lit, environment, ctx.options, ctx.signal, (detail) =>
+          ctx.progress(0.5, detail),
+        );
+        if (refined.spp !== spp) {
+          ({ reference, referenceHalves, spp } = refined);
+          ({ m, a, b } = await compare());
+          beforeImage = { name: 'before.png', data: encodePng(display(reference, { exposure })) };
+          ctx.write(beforeImage);
+        }
+      }
       claimed = measured(m);
       // FLIP takes no noise correction: the corrected call's FLIP is the uncorrected one.
-      const plain = await computeMetrics(ref, out, { metrics: ['psnr', 'ssimLuma'], signal: ctx.signal });
+      const plain = await computeMetrics(shown(reference), out, { metrics: ['psnr', 'ssimLuma'], signal: ctx.signal });
       uncorrected = measured(plain, claimed.flip);
       noiseFloor = measured(await computeMetrics(a, b, { metrics, signal: ctx.signal }));
       if (m.maps?.flip) {
@@ -67,8 +88,20 @@ export const checkStage = defineStage({
       blackObjects,
       claimed,
       worstObjects,
-      quality: ctx.options.profile.quality,
+      quality,
     });
-    return { check: { claimed, uncorrected, noiseFloor, blackObjects, worstObjects, flipImage, exit } };
+    return {
+      check: {
+        referenceSpp: spp,
+        beforeImage,
+        claimed,
+        uncorrected,
+        noiseFloor,
+        blackObjects,
+        worstObjects,
+        flipImage,
+        exit,
+      },
+    };
   },
 });

@@ -9,9 +9,13 @@ import type { FloatImage } from '../../image/float-image.js';
 import { meanImage } from '../../image/noise.js';
 import { computeMetrics } from '../../metrics/compute.js';
 import { renderPathtracedBatch } from '../../render/pathtrace.js';
+import type { Environment } from '../../plan/environment.js';
+import type { Profile } from '../../plan/profile.js';
+import type { Scene } from '../../scene/types.js';
 import type { View } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
-import { defineStage } from '../stage.js';
+import type { OptimizeOptions } from '../options.js';
+import { defineStage, type ReferenceProduct } from '../stage.js';
 
 /**
  * Samples per pixel of the path-traced reference to start with, whatever the profile: it judges the bake, so its
@@ -24,10 +28,12 @@ export const REFERENCE_SPP = 128;
 /**
  * FLIP takes no such correction, so where the halves still differ by more than REFERENCE_NOISE_SHARE of the
  * profile's FLIP bound (a daylit interior: light found through openings), another pair of halves at the next seeds
- * doubles the samples, up to REFERENCE_MAX_SPP. The rule reads only the images, so every machine takes the same
- * samples. Measured on Sponza (daylight through the atrium; 2026-12-03): the halves' FLIP 0.084 at 128 spp, 0.050
- * at 512, while the own check's FLIP stayed at 0.13 (the bake's own error); 512 took the preview from 82 s to 374 s,
- * past the 10-minute budget of a scene, so the cap is 256.
+ * doubles the samples, up to REFERENCE_MAX_SPP (refineReference). The own check asks for that only where it could
+ * change the verdict: the noise-corrected PSNR and SSIM pass and FLIP alone fails (check.ts). Noise only adds to
+ * FLIP, so a pass stands without it, and a PSNR or SSIM below the bound stays below it. The rule reads only the
+ * images, so every machine takes the same samples. Measured on Sponza (daylight through the atrium; 2026-12-03): the
+ * halves' FLIP 0.084 at 128 spp, 0.050 at 512, while the own check's FLIP stayed at 0.13 (the bake's own error);
+ * 512 took the preview from 82 s to 374 s, past the 10-minute budget of a scene, so the cap is 256.
  */
 export const REFERENCE_MAX_SPP = 256;
 export const REFERENCE_NOISE_SHARE = 0.5;
@@ -66,25 +72,51 @@ export const referenceStage = defineStage({
       );
       ctx.progress((i + 1) / (views.views.length + 1));
     }
-    let { view, reference, halves, exposure, informative } = chosen!;
-    let spp = REFERENCE_SPP;
-    for (let round = 1; informative && spp < REFERENCE_MAX_SPP; round++) {
-      const floor = await computeMetrics(atCheckScale(halves[0], exposure), atCheckScale(halves[1], exposure), {
-        metrics: ['flip'],
-        signal: ctx.signal,
-      });
-      if (!(floor.flip! > REFERENCE_NOISE_SHARE * o.profile.quality.flip)) break;
-      ctx.progress(0.5, `reference noise FLIP ${floor.flip!.toFixed(3)} at ${spp} spp: rendering ${2 * spp}`);
-      const more = await pathtrace(
-        lit,
-        REFERENCE_SEEDS.map((seed) => ({ view, spp: spp / 2, seed: seed + 2 * round })),
-        { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
-      );
-      halves = [meanImage(halves[0], more[0]), meanImage(halves[1], more[1])];
-      reference = meanImage(...halves);
-      exposure = autoExposure(reference);
-      spp *= 2;
-    }
-    return { reference: { view, reference, referenceHalves: halves, spp, exposure, informative, skipped } };
+    const { view, reference, halves, exposure, informative } = chosen!;
+    return {
+      reference: { view, reference, referenceHalves: halves, spp: REFERENCE_SPP, exposure, informative, skipped },
+    };
   },
 });
+
+/**
+ * Whether more reference samples could change the own check's verdict: PSNR and SSIM (noise-corrected) pass and
+ * FLIP, which a noisy reference only raises, fails.
+ */
+export const flipAloneFails = (m: { psnr: number; ssim: number; flip: number }, q: Profile['quality']): boolean =>
+  m.psnr >= q.psnr && m.ssim >= q.ssim && m.flip > q.flip;
+
+/**
+ * The reference with its samples doubled (another pair of halves at the next seeds, each as many samples as all
+ * before it) while its halves differ by more than REFERENCE_NOISE_SHARE of the profile's FLIP bound, up to
+ * REFERENCE_MAX_SPP. The exposure stays the one every image of the run was already shown at (the splats were
+ * trained at it); `onRound` hears each doubling.
+ */
+export async function refineReference(
+  r: ReferenceProduct,
+  lit: Scene,
+  environment: Environment | undefined,
+  o: OptimizeOptions,
+  signal: AbortSignal,
+  onRound?: (detail: string) => void,
+): Promise<ReferenceProduct> {
+  const pathtrace = o.pathtrace ?? renderPathtracedBatch;
+  let halves = r.referenceHalves,
+    spp = r.spp;
+  for (let round = 1; spp < REFERENCE_MAX_SPP; round++) {
+    const floor = await computeMetrics(atCheckScale(halves[0], r.exposure), atCheckScale(halves[1], r.exposure), {
+      metrics: ['flip'],
+      signal,
+    });
+    if (!(floor.flip! > REFERENCE_NOISE_SHARE * o.profile.quality.flip)) break;
+    onRound?.(`reference noise FLIP ${floor.flip!.toFixed(3)} at ${spp} spp: rendering ${2 * spp}`);
+    const more = await pathtrace(
+      lit,
+      REFERENCE_SEEDS.map((seed) => ({ view: r.view, spp: spp / 2, seed: seed + 2 * round })),
+      { bounces: o.profile.bake.bounces, sky: environment?.sky, signal, backend: o.backend },
+    );
+    halves = [meanImage(halves[0], more[0]), meanImage(halves[1], more[1])];
+    spp *= 2;
+  }
+  return spp === r.spp ? r : { ...r, reference: meanImage(...halves), referenceHalves: halves, spp };
+}

@@ -110,7 +110,7 @@ export const reportStage = defineStage({
         exposure: p.preview.exposure,
         width: p.preview.view.width,
         height: p.preview.view.height,
-        spp: p.preview.spp,
+        spp: p.check.referenceSpp,
         cameras: reportCameras(p.views.views, sceneBounds(p.scene)),
       },
       blackObjects: p.check.blackObjects,
@@ -125,7 +125,9 @@ export const reportStage = defineStage({
       exit: p.verification.exit,
     };
     ctx.write({ name: 'report.json', data: `${JSON.stringify(report, null, 2)}\n` });
-    const pngs = [...p.preview.images, ...(p.check.flipImage ? [p.check.flipImage] : [])];
+    const { beforeImage, flipImage } = p.check;
+    const previews = p.preview.images.map((f) => (beforeImage && f.name === beforeImage.name ? beforeImage : f));
+    const pngs = [...previews, ...(flipImage ? [flipImage] : [])];
     ctx.write({
       name: 'report.html',
       data: renderReportHtml(report, Object.fromEntries(pngs.map((f) => [f.name, f.data]))),
