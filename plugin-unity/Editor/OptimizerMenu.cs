@@ -25,8 +25,10 @@ namespace Ote
         {
             var js = new JsEnv();
             js.ExecuteModule("ote/optimize-scene.mjs");
-            while (!OptimizerProcess.Finished) { js.Tick(); System.Threading.Thread.Sleep(50); }
-            EditorApplication.Exit(OptimizerProcess.ExitCode);
+            // Until the script has read the process to its end and shown the verdict (OptimizerRun.End), which it
+            // also does when it fails before starting ote: the exit code is the run's.
+            while (!OptimizerRun.Done) { js.Tick(); System.Threading.Thread.Sleep(50); }
+            EditorApplication.Exit(OptimizerRun.ExitCode);
         }
 
         static void Tick() { env?.Tick(); }
@@ -37,7 +39,16 @@ namespace Ote
     {
         static System.Diagnostics.Process proc;
         static readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
-        public static bool Finished => proc != null && proc.HasExited;
+        /// <summary>The process has exited and its output has all been queued (WaitForExit() flushes the async readers).</summary>
+        public static bool Finished
+        {
+            get
+            {
+                if (proc == null || !proc.HasExited) return false;
+                proc.WaitForExit();
+                return true;
+            }
+        }
         public static int ExitCode => proc != null && proc.HasExited ? proc.ExitCode : -1;
 
         public static bool Start(string node, string oteScript, string args)

@@ -27,6 +27,7 @@ import {
   UNITY_PROPERTY_NAMES,
   unityMaterial,
 } from '../../ts-core/src/adapters/materials.js';
+import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { unitySky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
@@ -250,6 +251,8 @@ async function main() {
     farmUrl,
   });
   if (farmUrl) UnityEngine.Debug.Log(`Optimizer: on the farm at ${farmUrl}`);
+  // Progress in Unity's Progress window, with cancel; the verdict when the process ends (adapters/run-watch.ts).
+  Ote.OptimizerRun.Begin();
   if (
     !Ote.OptimizerProcess.Start(
       'node',
@@ -257,28 +260,27 @@ async function main() {
       commandLine(args),
     )
   ) {
-    UnityEngine.Debug.Log('Optimizer: could not start the ote process');
+    show(startFailure('node ote.js'));
     return;
   }
+  const watch = new RunWatch();
   const timer = setInterval(() => {
     for (let line = Ote.OptimizerProcess.Poll(); line !== null; line = Ote.OptimizerProcess.Poll()) {
-      try {
-        const e = JSON.parse(line) as { type: string; stage?: string; fraction?: number; report?: string };
-        if (e.type === 'progress')
-          UnityEngine.Debug.Log(`Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
-        if (e.type === 'result') UnityEngine.Debug.Log(`Optimizer: report at ${e.report}`);
-      } catch {
-        // Not a JSON line: the CLI's own messages, e.g. "ote optimize: level.glb: nodes[3] ...: ..." on bad input.
-        if (line.startsWith('ote ')) UnityEngine.Debug.LogError(`Optimizer: ${line}`);
-        else if (line.trim()) UnityEngine.Debug.Log(`Optimizer: ${line}`);
-      }
+      const progress = watch.line(line);
+      if (progress) Ote.OptimizerRun.Report(progress.fraction, progress.text);
     }
     if (Ote.OptimizerProcess.Finished) {
+      // Lines read after the exit are still queued: take them before the verdict.
+      for (let line = Ote.OptimizerProcess.Poll(); line !== null; line = Ote.OptimizerProcess.Poll()) watch.line(line);
       clearInterval(timer);
-      UnityEngine.Debug.Log(`Optimizer finished with exit code ${Ote.OptimizerProcess.ExitCode}`);
+      show(watch.finish(Ote.OptimizerProcess.ExitCode));
     }
   }, 200);
 }
 
+function show(n: RunNotice): void {
+  Ote.OptimizerRun.End(n.ok, n.exitCode, n.title, n.text, n.report ?? '', n.certificate ?? '');
+}
+
 // Bad scene data (a NaN transform, a dangling material) is an OteError naming the object and field: show it.
-main().catch((e: unknown) => UnityEngine.Debug.LogError(`Optimizer: ${(e as Error).message}`));
+main().catch((e: unknown) => show(scriptFailure(e)));

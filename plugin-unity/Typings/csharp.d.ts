@@ -63,6 +63,14 @@ declare module 'csharp' {
       static Finished: boolean;
       static ExitCode: number;
     }
+    /** plugin-unity/Editor/OptimizerRun.cs: the run's progress (Unity's Progress window) and its verdict. */
+    class OptimizerRun {
+      static Begin(): void;
+      static Report(fraction: number, text: string): void;
+      static End(ok: boolean, exitCode: number, title: string, text: string, report: string, certificate: string): void;
+      static Done: boolean;
+      static ExitCode: number;
+    }
     /** plugin-unity/Editor/TextureExport.cs: PNG bytes of a colour texture, readable or not (sRGB blit). */
     class TextureExport {
       static EncodePng(texture: UnityEngine.Texture): System.Array$1<number>;

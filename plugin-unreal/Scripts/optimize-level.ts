@@ -30,6 +30,7 @@ import {
   unrealLightToGltf,
   unrealUnitsOf,
 } from '../../ts-core/src/adapters/light-units.js';
+import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { type LevelSky, unrealSky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
@@ -281,31 +282,30 @@ async function main() {
   if (farmUrl) UE.KismetSystemLibrary.PrintString(null, `Optimizer: on the farm at ${farmUrl}`);
   const handle = UE.OteEditorLibrary.StartOptimize(NODE, OTE, commandLine(args));
   if (!handle) {
-    UE.KismetSystemLibrary.PrintString(null, 'Optimizer: could not start the ote process');
+    show(startFailure(`${NODE} ${OTE}`));
     return;
   }
+  // Progress on the editor's notification, with Cancel; the verdict when the process ends (adapters/run-watch.ts).
+  UE.OteEditorLibrary.BeginRun(handle);
+  const watch = new RunWatch();
   const timer = setInterval(() => {
     const running = $ref(true),
       code = $ref(-1);
     const lines = UE.OteEditorLibrary.PollOptimize(handle, running, code);
     for (let i = 0; i < lines.Num(); i++) {
-      const line = lines.Get(i);
-      try {
-        const e = JSON.parse(line) as { type: string; stage?: string; fraction?: number; report?: string };
-        if (e.type === 'progress')
-          UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${e.stage} ${Math.round((e.fraction ?? 0) * 100)}%`);
-        if (e.type === 'result') UE.KismetSystemLibrary.PrintString(null, `Optimizer: done, report at ${e.report}`);
-      } catch {
-        // Not a JSON line: the CLI's own messages, e.g. "ote optimize: level.glb: nodes[3] ...: ..." on bad input.
-        if (line.trim()) UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${line}`);
-      }
+      const progress = watch.line(lines.Get(i));
+      if (progress) UE.OteEditorLibrary.ReportRun(progress.fraction, progress.text);
     }
     if (!$unref(running)) {
       clearInterval(timer);
-      UE.KismetSystemLibrary.PrintString(null, `Optimizer finished with exit code ${$unref(code)}`);
+      show(watch.finish($unref(code)));
     }
   }, 200);
 }
 
+function show(n: RunNotice): void {
+  UE.OteEditorLibrary.EndRun(n.ok, n.exitCode, n.title, n.text, n.report ?? '', n.certificate ?? '');
+}
+
 // Bad level data (a NaN transform, a dangling material) is an OteError naming the actor and field: show it.
-main().catch((e: unknown) => UE.KismetSystemLibrary.PrintString(null, `Optimizer: ${(e as Error).message}`));
+main().catch((e: unknown) => show(scriptFailure(e)));

@@ -81,6 +81,10 @@ declare module 'ue' {
     static CancelOptimize(handle: number): void;
     static ProjectSavedDir(): string;
     static GetEnvironmentVariable(name: string): string;
+    static BeginRun(handle: number): void;
+    static ReportRun(fraction: number, text: string): void;
+    static EndRun(ok: boolean, exitCode: number, title: string, text: string, report: string, certificate: string): void;
+    static RunEnded(exitCode: $Ref<number>): boolean;
   }
   function NewArray<T>(t: unknown): TArray<T>;
   const BuiltinByte: unknown;

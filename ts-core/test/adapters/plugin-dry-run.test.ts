@@ -22,21 +22,30 @@ import type { UeLevel } from './engine-fakes/ue.js';
 register(new URL('./engine-fakes/hooks.js', import.meta.url));
 
 let runs = 0;
-/** Imports a plugin script (a fresh instance each time) over `level`, and returns its calls once it starts ote. */
-async function dryRun(script: string, level: unknown): Promise<FakeCall[]> {
-  let markStarted!: () => void;
+/**
+ * Imports a plugin script (a fresh instance each time) over `level`, and returns its calls once it starts ote, or,
+ * with a scripted `process` (its lines and exit code), once it has shown the run's verdict.
+ */
+async function dryRun(script: string, level: unknown, process?: FakeEngineState['process']): Promise<FakeCall[]> {
+  let markStarted!: () => void, markEnded!: () => void;
   const started = new Promise<void>((r) => {
     markStarted = r;
   });
-  const state: FakeEngineState = { level, calls: [], started, markStarted };
+  const ended = new Promise<void>((r) => {
+    markEnded = r;
+  });
+  const state: FakeEngineState = { level, calls: [], started, markStarted, process, markEnded };
   (globalThis as { __oteFakeEngine?: FakeEngineState }).__oteFakeEngine = state;
   await import(`${new URL(script, import.meta.url).href}?run=${++runs}`);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    started,
+    process ? ended : started,
     new Promise((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`${script}: never started ote; calls: ${JSON.stringify(state.calls)}`)),
+        () =>
+          reject(
+            new Error(`${script}: never ${process ? 'ended' : 'started ote'}; calls: ${JSON.stringify(state.calls)}`),
+          ),
         10_000,
       );
     }),
@@ -191,7 +200,9 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   assert.is(profile.bake.samples, resolveProfile({ extends: 'quality' }).bake.samples, 'QUALITY, with the sky');
   assert.equal(environmentSettings(profile).sky, { type: 'constant', color: [2, 2, 2] });
   assert.is(environmentSettings(profile).mode, 'always');
-  assert.ok(calls.some((c) => c.fn === 'PrintString' && /could not start/.test(String(c.args[0]))));
+  // Without a process to start, the verdict says so (adapters/run-watch.ts startFailure).
+  const end = calls.find((c) => c.fn === 'EndRun')!;
+  assert.equal(end.args.slice(0, 3), [false, 1, 'ote could not start']);
 
   const scene = await savedScene(calls, 'SaveBytesAtomic');
   assert.equal(scene.materials.map((m) => m.name).sort(), ['M_Stone', 'M_Wood']);
@@ -420,6 +431,91 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   );
   assert.is(b.lights.find((l) => l.name === 'Sun')!.intensity, 100000);
   assert.ok(near(b.lights.find((l) => l.name === 'Bulb')!.intensity, 800 / (4 * Math.PI)));
+});
+
+/** What `ote optimize --json` prints on a run below the profile: progress on stderr, then the result line. */
+const belowProfileRun = (report: string) => ({
+  exitCode: 6,
+  lines: [
+    '{"type":"progress","stage":"bake","fraction":0.5}',
+    '{"type":"progress","stage":"reference","fraction":0.5,"detail":"reference noise FLIP 0.084 at 128 spp: rendering 256"}',
+    JSON.stringify({
+      type: 'result',
+      exitCode: 6,
+      reason: 'own check below the profile: PSNR 23.22 (≥ 28); most error on "Floor" (FLIP 0.176)',
+      report,
+      outputs: { lightmaps: [], splats: [] },
+    }),
+  ],
+});
+
+test('both editors show the run: each stage on the progress, then the verdict with the reason and the report', async () => {
+  const ue = await dryRun(
+    '../../../plugin-unreal/Scripts/optimize-level.js',
+    {
+      name: 'Level_02',
+      materials: { M_Stone: { vectors: { BaseColor: [0.5, 0.5, 0.5, 1] } } },
+      actors: [
+        {
+          label: 'Floor',
+          cls: 'StaticMeshActor',
+          location: [0, 0, 0],
+          rotation: [0, 0, 0, 1],
+          mesh: { path: '/Game/SM_Floor', sections: [{ ...quad(100), material: 'M_Stone' }] },
+        },
+      ],
+    } satisfies UeLevel,
+    belowProfileRun('/Project/Saved/Optimizer/out/report.html'),
+  );
+  const fns = ue.map((c) => c.fn).filter((f) => /Run$|Optimize$/.test(f));
+  assert.equal(fns, ['StartOptimize', 'BeginRun', 'PollOptimize', 'ReportRun', 'ReportRun', 'EndRun']);
+  assert.is(ue.find((c) => c.fn === 'BeginRun')!.args[0], 7, 'Cancel stops the process it started');
+  assert.equal(
+    ue.filter((c) => c.fn === 'ReportRun').map((c) => c.args[1]),
+    ['bake 50%', 'reference 50%: reference noise FLIP 0.084 at 128 spp: rendering 256'],
+  );
+  const [ok, code, title, text, report, certificate] = ue.find((c) => c.fn === 'EndRun')!.args;
+  assert.equal(
+    [ok, code, title, report, certificate],
+    [false, 6, "Below the profile's quality", '/Project/Saved/Optimizer/out/report.html', ''],
+  );
+  assert.match(String(text), /most error on "Floor"/);
+
+  const unity = await dryRun(
+    '../../../plugin-unity/Scripts/optimize-scene.js',
+    {
+      pipeline: null,
+      linearIntensity: true,
+      lights: [],
+      renderers: [
+        {
+          object: 'Floor',
+          isStatic: true,
+          position: [0, 0, 0],
+          rotation: [0, 0, 0, 1],
+          mesh: {
+            name: 'Plane',
+            vertices: quad(1).positions,
+            normals: quad(1).normals,
+            uv: quad(1).uv,
+            submeshes: [quad(1).indices],
+          },
+          materials: [{ name: 'Stone', shader: 'Standard', colors: { _Color: [0.5, 0.5, 0.5, 1] } }],
+        },
+      ],
+    } satisfies UnityScene,
+    belowProfileRun('/Project/Library/Optimizer/result/report.html'),
+  );
+  assert.equal(
+    unity.filter((c) => c.fn.startsWith('OptimizerRun.')).map((c) => [c.fn, ...c.args.slice(0, 3)]),
+    [
+      ['OptimizerRun.Begin'],
+      ['OptimizerRun.Report', 0.5, 'bake 50%'],
+      ['OptimizerRun.Report', 0.5, 'reference 50%: reference noise FLIP 0.084 at 128 spp: rendering 256'],
+      ['OptimizerRun.End', false, 6, "Below the profile's quality"],
+    ],
+  );
+  assert.is(unity.find((c) => c.fn === 'OptimizerRun.End')!.args[4], '/Project/Library/Optimizer/result/report.html');
 });
 
 test.run();

@@ -1,9 +1,11 @@
 #include "OteEditorLibrary.h"
 
+#include "Framework/Notifications/NotificationManager.h"
 #include "HAL/PlatformFileManager.h"
 #include "HAL/PlatformProcess.h"
 #include "Misc/FileHelper.h"
 #include "Misc/Paths.h"
+#include "Widgets/Notifications/SNotificationList.h"
 
 namespace
 {
@@ -16,6 +18,12 @@ struct FOteProcess
 };
 TMap<int32, FOteProcess> GProcesses;
 int32 GNextHandle = 1;
+
+// The one run the editor shows (the button starts one at a time).
+TWeakPtr<SNotificationItem> GRunNotice;
+int32 GRunHandle = 0;
+bool GRunEnded = false;
+int32 GRunExitCode = -1;
 }
 
 bool UOteEditorLibrary::SaveBytesAtomic(const FString& Path, const TArray<uint8>& Bytes)
@@ -87,4 +95,70 @@ FString UOteEditorLibrary::ProjectSavedDir()
 FString UOteEditorLibrary::GetEnvironmentVariable(const FString& Name)
 {
     return FPlatformMisc::GetEnvironmentVariable(*Name);
+}
+
+void UOteEditorLibrary::BeginRun(int32 Handle)
+{
+    GRunHandle = Handle;
+    GRunEnded = false;
+    GRunExitCode = -1;
+    if (IsRunningCommandlet()) return;
+    FNotificationInfo Info(FText::FromString(TEXT("Optimizer: starting")));
+    Info.bFireAndForget = false;
+    Info.bUseThrobber = true;
+    Info.ButtonDetails.Add(FNotificationButtonInfo(FText::FromString(TEXT("Cancel")),
+        FText::FromString(TEXT("Stop ote: the output folder stays as it was")),
+        FSimpleDelegate::CreateLambda([] { UOteEditorLibrary::CancelOptimize(GRunHandle); }),
+        SNotificationItem::CS_Pending));
+    GRunNotice = FSlateNotificationManager::Get().AddNotification(Info);
+    if (TSharedPtr<SNotificationItem> Notice = GRunNotice.Pin()) Notice->SetCompletionState(SNotificationItem::CS_Pending);
+}
+
+void UOteEditorLibrary::ReportRun(float Fraction, const FString& Text)
+{
+    if (TSharedPtr<SNotificationItem> Notice = GRunNotice.Pin())
+        Notice->SetText(FText::FromString(FString::Printf(TEXT("Optimizer: %s"), *Text)));
+    else
+        UE_LOG(LogTemp, Display, TEXT("Optimizer: %s"), *Text);
+}
+
+void UOteEditorLibrary::EndRun(bool bOk, int32 ExitCode, const FString& Title, const FString& Text,
+    const FString& Report, const FString& Certificate)
+{
+    GRunEnded = true;
+    GRunExitCode = ExitCode;
+    const FString Line = FString::Printf(TEXT("Optimizer: %s%s%s%s%s%s (exit %d)"), *Title,
+        Text.IsEmpty() ? TEXT("") : TEXT(": "), *Text, Report.IsEmpty() ? TEXT("") : TEXT("; report "), *Report,
+        Certificate.IsEmpty() ? TEXT("") : *(TEXT("; certificate ") + Certificate), ExitCode);
+    if (bOk)
+        UE_LOG(LogTemp, Display, TEXT("%s"), *Line);
+    else
+        UE_LOG(LogTemp, Error, TEXT("%s"), *Line);
+    if (IsRunningCommandlet()) return;
+    TSharedPtr<SNotificationItem> Notice = GRunNotice.Pin();
+    if (!Notice)
+    {
+        FNotificationInfo Info(FText::GetEmpty());
+        Info.bFireAndForget = false;
+        Notice = FSlateNotificationManager::Get().AddNotification(Info);
+    }
+    GRunNotice.Reset();
+    if (!Notice) return;
+    Notice->SetText(FText::FromString(FString::Printf(TEXT("Optimizer: %s"), *Title)));
+    Notice->SetSubText(FText::FromString(Text));
+    if (!Report.IsEmpty())
+        Notice->SetHyperlink(FSimpleDelegate::CreateLambda([Report] {
+            FPlatformProcess::LaunchURL(*FString::Printf(TEXT("file:///%s"), *Report), nullptr, nullptr);
+        }),
+            FText::FromString(TEXT("Open report")));
+    Notice->SetCompletionState(bOk ? SNotificationItem::CS_Success : SNotificationItem::CS_Fail);
+    // A failure stays up longer: its reason is what the artist acts on.
+    Notice->SetExpireDuration(bOk ? 8.0f : 30.0f);
+    Notice->ExpireAndFadeout();
+}
+
+bool UOteEditorLibrary::RunEnded(int32& ExitCode)
+{
+    ExitCode = GRunExitCode;
+    return GRunEnded;
 }

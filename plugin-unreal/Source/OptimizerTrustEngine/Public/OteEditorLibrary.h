@@ -40,4 +40,25 @@ public:
     /** The editor process's environment variable `Name` (empty when unset): OTE_FARM_URL picks a farm. */
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static FString GetEnvironmentVariable(const FString& Name);
+
+    /**
+     * The run in the editor, as ts-core/src/adapters/run-watch.ts reads it from the process: BeginRun (after
+     * StartOptimize) shows a notification with a throbber and a Cancel button that calls CancelOptimize(Handle);
+     * ReportRun puts each stage's progress on it; EndRun turns it to success or failure with the title, the reason
+     * and a link that opens report.html. Under a commandlet each only logs. EndRun works without BeginRun (a script
+     * that failed before starting ote).
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void BeginRun(int32 Handle);
+
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void ReportRun(float Fraction, const FString& Text);
+
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void EndRun(bool bOk, int32 ExitCode, const FString& Title, const FString& Text, const FString& Report,
+        const FString& Certificate);
+
+    /** Whether EndRun was called, and the exit code it gave: the commandlet waits on this and returns the code. */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static bool RunEnded(int32& ExitCode);
 };

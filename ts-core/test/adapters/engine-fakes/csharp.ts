@@ -241,12 +241,24 @@ export const Ote = {
     Start(node: string, script: string, args: string): boolean {
       record('Start', node, script, args);
       fakeState().markStarted();
-      return false; // the dry run ends here, before any polling
+      return !!fakeState().process; // without a scripted process the dry run ends here
     },
-    Poll: () => null,
-    Cancel: () => undefined,
-    Finished: true,
-    ExitCode: 0,
+    Poll: () => fakeState().process?.lines.shift() ?? null,
+    Cancel: () => record('Cancel'),
+    get Finished() {
+      return !fakeState().process?.lines.length;
+    },
+    get ExitCode() {
+      return fakeState().process?.exitCode ?? -1;
+    },
+  },
+  OptimizerRun: {
+    Begin: () => record('OptimizerRun.Begin'),
+    Report: (fraction: number, text: string) => record('OptimizerRun.Report', fraction, text),
+    End(...args: unknown[]) {
+      record('OptimizerRun.End', ...args);
+      fakeState().markEnded?.();
+    },
   },
   TextureExport: {
     EncodePng(t: { png: Uint8Array }) {

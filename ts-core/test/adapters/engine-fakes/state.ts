@@ -14,6 +14,13 @@ export interface FakeEngineState {
   /** Resolved when the script starts the ote process (its last step before polling). */
   started: Promise<void>;
   markStarted: () => void;
+  /**
+   * The ote process the engine runs, scripted: the lines it prints and its exit code. Absent: it cannot be started,
+   * and the dry run ends there.
+   */
+  process?: { lines: string[]; exitCode: number };
+  /** Called when the script shows the run's verdict (OptimizerRun.End, OteEditorLibrary.EndRun). */
+  markEnded?: () => void;
 }
 
 export function fakeState(): FakeEngineState {

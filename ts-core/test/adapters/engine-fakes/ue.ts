@@ -294,6 +294,20 @@ export const OteEditorLibrary = {
   StartOptimize(node: string, script: string, args: string): number {
     record('StartOptimize', node, script, args);
     fakeState().markStarted();
-    return 0; // "could not start": the dry run ends here, before any polling
+    return fakeState().process ? 7 : 0; // 0, "could not start": without a scripted process the dry run ends here
+  },
+  /** The scripted process prints all its lines at once and exits. */
+  PollOptimize(handle: number, running: { value: boolean }, code: { value: number }): TArray<string> {
+    const p = fakeState().process!;
+    record('PollOptimize', handle);
+    running.value = false;
+    code.value = p.exitCode;
+    return new TArray(p.lines.splice(0));
+  },
+  BeginRun: (handle: number) => record('BeginRun', handle),
+  ReportRun: (fraction: number, text: string) => record('ReportRun', fraction, text),
+  EndRun(...args: unknown[]) {
+    record('EndRun', ...args);
+    fakeState().markEnded?.();
   },
 };
