@@ -16,6 +16,7 @@ import { UNREAL_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import { commandLine, optimizeCommandArgs } from '../../ts-core/src/adapters/ote-command.js';
 import {
   engineToScene,
+  type EngineImage,
   type EngineInstancer,
   type EngineLight,
   type EngineMaterial,
@@ -23,7 +24,12 @@ import {
   type EngineObject,
   type EngineSceneDump,
 } from '../../ts-core/src/adapters/engine-scene.js';
-import { defaultEngineMaterial, type Rgba, unrealMaterial } from '../../ts-core/src/adapters/materials.js';
+import {
+  defaultEngineMaterial,
+  type Rgba,
+  unrealExportsTexture,
+  unrealMaterial,
+} from '../../ts-core/src/adapters/materials.js';
 import {
   engineLight,
   type UnrealLightSettings,
@@ -151,29 +157,40 @@ function dumpLevel(): EngineSceneDump {
 }
 
 /**
- * A material's scalar and vector parameters (an instance's values, or a base material's defaults), its blend mode
- * and two-sidedness, mapped to glTF's terms by adapters/materials.ts. Textures are not exported yet.
+ * A material's scalar, vector and colour texture parameters (an instance's values, or a base material's defaults),
+ * its blend mode and two-sidedness, mapped to glTF's terms by adapters/materials.ts. Each texture is exported as PNG
+ * from its source art once (UOteEditorLibrary::ExportTexturePng), however many materials use it.
  */
 function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
   const base = mat.GetBaseMaterial();
   const isInstance = mat.GetPathName() !== base.GetPathName();
+  const instance = mat as UE.MaterialInstanceConstant;
   const names = (read: (m: UE.MaterialInterface, out: $Ref<UE.TArray<string>>) => void) => {
     const out = $ref(UE.NewArray<string>(UE.BuiltinName));
     read(mat, out);
     const list = $unref(out);
     return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
   };
+  const L = UE.MaterialEditingLibrary;
   const scalars: Record<string, number> = {},
-    vectors: Record<string, Rgba> = {};
-  for (const n of names(UE.MaterialEditingLibrary.GetScalarParameterNames))
+    vectors: Record<string, Rgba> = {},
+    textures: Record<string, EngineImage | undefined> = {};
+  for (const n of names(L.GetScalarParameterNames))
     scalars[n] = isInstance
-      ? UE.MaterialEditingLibrary.GetMaterialInstanceScalarParameterValue(mat as UE.MaterialInstanceConstant, n)
-      : UE.MaterialEditingLibrary.GetMaterialDefaultScalarParameterValue(base, n);
-  for (const n of names(UE.MaterialEditingLibrary.GetVectorParameterNames)) {
+      ? L.GetMaterialInstanceScalarParameterValue(instance, n)
+      : L.GetMaterialDefaultScalarParameterValue(base, n);
+  for (const n of names(L.GetVectorParameterNames)) {
     const c = isInstance
-      ? UE.MaterialEditingLibrary.GetMaterialInstanceVectorParameterValue(mat as UE.MaterialInstanceConstant, n)
-      : UE.MaterialEditingLibrary.GetMaterialDefaultVectorParameterValue(base, n);
+      ? L.GetMaterialInstanceVectorParameterValue(instance, n)
+      : L.GetMaterialDefaultVectorParameterValue(base, n);
     vectors[n] = [c.R, c.G, c.B, c.A];
+  }
+  for (const n of names(L.GetTextureParameterNames)) {
+    if (!unrealExportsTexture(n)) continue;
+    const t = isInstance
+      ? L.GetMaterialInstanceTextureParameterValue(instance, n)
+      : L.GetMaterialDefaultTextureParameterValue(base, n);
+    if (t) textures[n] = exportTexture(t);
   }
   const mapped = unrealMaterial({
     name: mat.GetName(),
@@ -182,7 +199,7 @@ function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
     opacityMaskClipValue: base.OpacityMaskClipValue,
     scalars,
     vectors,
-    textures: {},
+    textures,
   });
   if (mapped.missing.length)
     UE.KismetSystemLibrary.PrintString(
@@ -190,6 +207,35 @@ function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
       `Optimizer: material ${mat.GetName()}: no parameter for ${mapped.missing.join(', ')}; glTF's defaults used`,
     );
   return mapped.material;
+}
+
+/** Textures exported so far, by asset path (undefined: it had no source art to export). */
+const exportedTextures = new Map<string, EngineImage | undefined>();
+
+function exportTexture(t: UE.Texture): EngineImage | undefined {
+  const path = t.GetPathName();
+  if (!exportedTextures.has(path)) {
+    const png = $ref(UE.NewArray<number>(UE.BuiltinByte)),
+      width = $ref(0),
+      height = $ref(0);
+    const ok = UE.OteEditorLibrary.ExportTexturePng(t, png, width, height);
+    const bytes = $unref(png);
+    exportedTextures.set(
+      path,
+      ok
+        ? {
+            name: path,
+            mimeType: 'image/png',
+            image: Uint8Array.from({ length: bytes.Num() }, (_, i) => bytes.Get(i)),
+            width: $unref(width),
+            height: $unref(height),
+          }
+        : undefined,
+    );
+    if (!ok)
+      UE.KismetSystemLibrary.PrintString(null, `Optimizer: texture ${path} has no source art to export; left out`);
+  }
+  return exportedTextures.get(path);
 }
 
 /** A file's text (UTF-8), or undefined when it cannot be read. */

@@ -33,7 +33,11 @@ declare module 'ue' {
     static GetMaterialInstanceVectorParameterValue(instance: MaterialInstanceConstant, name: string): LinearColor;
     static GetMaterialDefaultScalarParameterValue(material: Material, name: string): number;
     static GetMaterialDefaultVectorParameterValue(material: Material, name: string): LinearColor;
+    static GetTextureParameterNames(material: MaterialInterface, names: $Ref<TArray<string>>): void;
+    static GetMaterialInstanceTextureParameterValue(instance: MaterialInstanceConstant, name: string): Texture | null;
+    static GetMaterialDefaultTextureParameterValue(material: Material, name: string): Texture | null;
   }
+  class Texture extends Object { GetPathName(): string }
   class StaticMesh extends Object { GetNumSections(lod: number): number; GetPathName(): string }
   class SceneComponent extends Object { K2_GetComponentToWorld(): Transform; Mobility: number }
   class StaticMeshComponent extends SceneComponent {
@@ -81,6 +85,7 @@ declare module 'ue' {
     static CancelOptimize(handle: number): void;
     static ProjectSavedDir(): string;
     static GetEnvironmentVariable(name: string): string;
+    static ExportTexturePng(texture: Texture, png: $Ref<TArray<number>>, width: $Ref<number>, height: $Ref<number>): boolean;
     static BeginRun(handle: number): void;
     static ReportRun(fraction: number, text: string): void;
     static EndRun(ok: boolean, exitCode: number, title: string, text: string, report: string, certificate: string): void;

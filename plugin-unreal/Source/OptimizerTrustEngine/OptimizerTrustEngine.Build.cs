@@ -8,6 +8,6 @@ public class OptimizerTrustEngine : ModuleRules
     {
         PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
         PublicDependencyModuleNames.AddRange(new[] { "Core", "CoreUObject", "Engine" });
-        PrivateDependencyModuleNames.AddRange(new[] { "UnrealEd", "Slate", "SlateCore", "ToolMenus", "Puerts", "JsEnv", "ProceduralMeshComponent" });
+        PrivateDependencyModuleNames.AddRange(new[] { "UnrealEd", "ImageCore", "Slate", "SlateCore", "ToolMenus", "Puerts", "JsEnv", "ProceduralMeshComponent" });
     }
 }

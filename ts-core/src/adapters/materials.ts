@@ -164,6 +164,18 @@ export const UNREAL_PARAMETER_NAMES = {
   emissiveTexture: ['EmissiveTexture', 'Emissive', 'EmissiveMap'],
 } as const;
 
+/**
+ * Whether the plugin exports an Unreal texture parameter: those the base colour and emissive slots read. Normal
+ * maps are left out: Unreal's are in DirectX's convention (green pointing down), glTF's in OpenGL's, so one would
+ * need its green channel flipped first.
+ */
+export function unrealExportsTexture(parameter: string): boolean {
+  const k = key(parameter);
+  return [...UNREAL_PARAMETER_NAMES.baseColorTexture, ...UNREAL_PARAMETER_NAMES.emissiveTexture].some(
+    (n) => key(n) === k,
+  );
+}
+
 /** An Unreal material instance's parameters as the dump's material. */
 export function unrealMaterial(m: UnrealMaterialSettings): MappedMaterial {
   // Each bag by its names without case, spaces or underscores, built once.

@@ -16,6 +16,7 @@ import {
   type UnityMaterialSettings,
   type UnrealMaterialSettings,
   unityMaterial,
+  unrealExportsTexture,
   unrealMaterial,
 } from '../../src/adapters/materials.js';
 import { importGltf } from '../../src/io/gltf-read.js';
@@ -212,6 +213,12 @@ for (const [name, map, want] of rows)
       else assert.is(m[k], v, k);
     }
   });
+
+test('Unreal texture parameters exported: the base colour and emissive slots, by any spelling; never the normal map', () => {
+  for (const n of ['BaseColorTexture', 'Base Color', 'base_color', 'Albedo', 'EmissiveMap'])
+    assert.ok(unrealExportsTexture(n), n);
+  for (const n of ['Normal', 'NormalMap', 'Roughness', 'DetailTexture']) assert.not.ok(unrealExportsTexture(n), n);
+});
 
 test('textures go through engineToScene into a valid glTF, one image per texture asset', async () => {
   const a = unityMaterial(

@@ -85,6 +85,14 @@ const quad = (size: number) => ({
   indices: [0, 1, 2, 0, 2, 3],
 });
 
+/** A texture asset's source art, as UOteEditorLibrary::ExportTexturePng returns it. */
+const brick = {
+  path: '/Game/Textures/T_Brick.T_Brick',
+  width: 4,
+  height: 2,
+  png: encodePng({ width: 4, height: 2, bitDepth: 8, data: new Uint8Array(32).fill(120) }),
+};
+
 test('Unreal: a level with two materials and four lights (one off) becomes level.glb with its lights in glTF units, and ote starts on it', async () => {
   const s45 = Math.SQRT1_2;
   const level: UeLevel = {
@@ -93,9 +101,21 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
     files: { '/Project/Saved/../Config/OptimizerProfile.json': '{ "profile": "quality" }' },
     materials: {
       // A master with hand-made parameter names, an instance of it, and a masked two-sided base material.
-      M_Master: { scalars: { Roughness: 0.5, Metallic: 0 }, vectors: { 'Base Color': [1, 1, 1, 1] } },
+      // Its normal map stays behind (DirectX's green convention); its base colour texture is exported once, though
+      // M_Wood uses it too.
+      M_Master: {
+        scalars: { Roughness: 0.5, Metallic: 0 },
+        vectors: { 'Base Color': [1, 1, 1, 1] },
+        textures: { BaseColorTexture: brick, Normal: { ...brick, path: '/Game/Textures/T_Brick_N.T_Brick_N' } },
+      },
       M_Stone: { parent: 'M_Master', scalars: { Roughness: 0.9 }, vectors: { 'Base Color': [0.5, 0.4, 0.3, 1] } },
-      M_Wood: { blendMode: 1, twoSided: true, opacityMaskClipValue: 0.4, vectors: { BaseColor: [0.3, 0.2, 0.1, 1] } },
+      M_Wood: {
+        blendMode: 1,
+        twoSided: true,
+        opacityMaskClipValue: 0.4,
+        vectors: { BaseColor: [0.3, 0.2, 0.1, 1] },
+        textures: { 'Base Color': brick },
+      },
     },
     actors: [
       {
@@ -217,6 +237,15 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
     near(stone.roughnessFactor, 0.9) && stone.metallicFactor === 0,
     'roughness from the instance, metallic from its master',
   );
+  assert.equal(
+    calls.filter((c) => c.fn === 'ExportTexturePng').map((c) => c.args[0]),
+    ['/Game/Textures/T_Brick.T_Brick'],
+    'each texture asset exported once; the normal map not at all',
+  );
+  assert.ok(stone.baseColorTexture && wood.baseColorTexture, "the master's texture, inherited, and the wood's");
+  assert.is(stone.baseColorTexture!.texture, wood.baseColorTexture!.texture, 'one glTF texture for one asset');
+  assert.equal([scene.textures.length, scene.textures[0].width, scene.textures[0].height], [1, 4, 2]);
+  assert.is(stone.normalTexture, undefined);
   assert.is(wood.alphaMode, 'MASK');
   assert.ok(near(wood.alphaCutoff, 0.4) && wood.doubleSided);
   assert.ok(

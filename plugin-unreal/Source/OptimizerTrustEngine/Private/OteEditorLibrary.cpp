@@ -1,8 +1,11 @@
 #include "OteEditorLibrary.h"
 
+#include "Engine/Texture.h"
 #include "Framework/Notifications/NotificationManager.h"
 #include "HAL/PlatformFileManager.h"
 #include "HAL/PlatformProcess.h"
+#include "ImageCore.h"
+#include "ImageUtils.h"
 #include "Misc/FileHelper.h"
 #include "Misc/Paths.h"
 #include "Widgets/Notifications/SNotificationList.h"
@@ -95,6 +98,21 @@ FString UOteEditorLibrary::ProjectSavedDir()
 FString UOteEditorLibrary::GetEnvironmentVariable(const FString& Name)
 {
     return FPlatformMisc::GetEnvironmentVariable(*Name);
+}
+
+bool UOteEditorLibrary::ExportTexturePng(UTexture* Texture, TArray<uint8>& OutPng, int32& OutWidth, int32& OutHeight)
+{
+    OutPng.Reset();
+    OutWidth = OutHeight = 0;
+    if (!Texture || !Texture->Source.IsValid()) return false;
+    FImage Image;
+    if (!Texture->Source.GetMipImage(Image, 0, 0, 0)) return false;
+    TArray64<uint8> Png;
+    if (!FImageUtils::CompressImage(Png, TEXT("png"), Image)) return false;
+    OutPng.Append(Png.GetData(), static_cast<int32>(Png.Num()));
+    OutWidth = Image.SizeX;
+    OutHeight = Image.SizeY;
+    return true;
 }
 
 void UOteEditorLibrary::BeginRun(int32 Handle)

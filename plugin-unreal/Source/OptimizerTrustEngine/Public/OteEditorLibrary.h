@@ -6,6 +6,8 @@
 #include "Kismet/BlueprintFunctionLibrary.h"
 #include "OteEditorLibrary.generated.h"
 
+class UTexture;
+
 UCLASS()
 class OPTIMIZERTRUSTENGINE_API UOteEditorLibrary : public UBlueprintFunctionLibrary
 {
@@ -40,6 +42,14 @@ public:
     /** The editor process's environment variable `Name` (empty when unset): OTE_FARM_URL picks a farm. */
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static FString GetEnvironmentVariable(const FString& Name);
+
+    /**
+     * A texture's source art (mip 0 of what was imported, not the platform-compressed copy) as PNG bytes, converted
+     * to 8 bits per channel on the way where the source is wider or float. False when the texture has no source
+     * (a cooked-only asset). The material export (Scripts/optimize-level.ts) calls it once per texture asset.
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static bool ExportTexturePng(UTexture* Texture, TArray<uint8>& OutPng, int32& OutWidth, int32& OutHeight);
 
     /**
      * The run in the editor, as ts-core/src/adapters/run-watch.ts reads it from the process: BeginRun (after

@@ -51,6 +51,15 @@ export interface UeMaterial {
   opacityMaskClipValue?: number;
   scalars?: Record<string, number>;
   vectors?: Record<string, [number, number, number, number]>;
+  /** Texture parameters: the texture asset's path and its source art as PNG. */
+  textures?: Record<string, UeTexture>;
+}
+
+export interface UeTexture {
+  path: string;
+  width: number;
+  height: number;
+  png: Uint8Array;
 }
 
 export interface UeLevel {
@@ -106,7 +115,8 @@ function materialObject(name: string): unknown {
 type Named = { __name: string };
 function params(m: Named, kind: 'scalars'): Record<string, number>;
 function params(m: Named, kind: 'vectors'): Record<string, [number, number, number, number]>;
-function params(m: Named, kind: 'scalars' | 'vectors'): Record<string, unknown> {
+function params(m: Named, kind: 'textures'): Record<string, UeTexture>;
+function params(m: Named, kind: 'scalars' | 'vectors' | 'textures'): Record<string, unknown> {
   const own = level().materials[m.__name];
   return { ...(own.parent ? level().materials[own.parent][kind] : {}), ...own[kind] };
 }
@@ -128,7 +138,14 @@ export const MaterialEditingLibrary = {
     const [R, G, B, A] = params(m, 'vectors')[n];
     return { R, G, B, A };
   },
+  GetTextureParameterNames(m: Named, out: { value: TArray<string> }): void {
+    out.value = new TArray(Object.keys(params(m, 'textures')));
+  },
+  GetMaterialInstanceTextureParameterValue: (m: Named, n: string) => fakeTexture(params(m, 'textures')[n]),
+  GetMaterialDefaultTextureParameterValue: (m: Named, n: string) => fakeTexture(params(m, 'textures')[n]),
 };
+
+const fakeTexture = (t: UeTexture | undefined) => (t ? { __texture: t, GetPathName: () => t.path } : null);
 
 export class Vector {
   constructor(
@@ -303,6 +320,18 @@ export const OteEditorLibrary = {
     running.value = false;
     code.value = p.exitCode;
     return new TArray(p.lines.splice(0));
+  },
+  ExportTexturePng(
+    t: { __texture: UeTexture },
+    png: { value: TArray<number> },
+    width: { value: number },
+    height: { value: number },
+  ): boolean {
+    record('ExportTexturePng', t.__texture.path);
+    png.value = new TArray([...t.__texture.png]);
+    width.value = t.__texture.width;
+    height.value = t.__texture.height;
+    return true;
   },
   BeginRun: (handle: number) => record('BeginRun', handle),
   ReportRun: (fraction: number, text: string) => record('ReportRun', fraction, text),
