@@ -15,7 +15,7 @@ import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
 import { encodePng } from '../../src/io/png.js';
 import type { Scene } from '../../src/scene/types.js';
 import { tempDir } from '../helpers.js';
-import type { UnityScene } from './engine-fakes/csharp.js';
+import type { UnityRendererData, UnityScene } from './engine-fakes/csharp.js';
 import type { FakeCall, FakeEngineState } from './engine-fakes/state.js';
 import type { UeLevel } from './engine-fakes/ue.js';
 
@@ -92,6 +92,21 @@ const brick = {
   height: 2,
   png: encodePng({ width: 4, height: 2, bitDepth: 8, data: new Uint8Array(32).fill(120) }),
 };
+
+/** A static Unity renderer at the origin drawing a unit quad with `submeshes` of its two triangles. */
+const unityQuad = (
+  object: string,
+  mesh: string,
+  submeshes: number[][],
+  materials: UnityRendererData['materials'],
+): UnityRendererData => ({
+  object,
+  isStatic: true,
+  position: [0, 0, 0],
+  rotation: [0, 0, 0, 1],
+  mesh: { name: mesh, vertices: quad(1).positions, normals: quad(1).normals, uv: quad(1).uv, submeshes },
+  materials,
+});
 
 test('Unreal: a level with two materials and four lights (one off) becomes level.glb with its lights in glTF units, and ote starts on it', async () => {
   const s45 = Math.SQRT1_2;
@@ -297,22 +312,14 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
     pipeline,
     linearIntensity: false,
     renderers: [
-      {
-        object: 'Crate',
-        isStatic: true,
-        position: [0, 0, 0],
-        rotation: [0, 0, 0, 1],
-        mesh: {
-          name: 'Cube',
-          vertices: quad(1).positions,
-          normals: quad(1).normals,
-          uv: quad(1).uv,
-          submeshes: [
-            [0, 1, 2],
-            [0, 2, 3],
-          ],
-        },
-        materials: [
+      unityQuad(
+        'Crate',
+        'Cube',
+        [
+          [0, 1, 2],
+          [0, 2, 3],
+        ],
+        [
           {
             name: 'Painted',
             shader: 'Standard',
@@ -327,7 +334,7 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
             textures: { _BaseMap: { name: 'Steel_Albedo', width: 2, height: 2, png: steelPng } },
           },
         ],
-      },
+      ),
     ],
     lights,
     terrains: [
@@ -517,20 +524,12 @@ test('both editors show the run: each stage on the progress, then the verdict wi
       linearIntensity: true,
       lights: [],
       renderers: [
-        {
-          object: 'Floor',
-          isStatic: true,
-          position: [0, 0, 0],
-          rotation: [0, 0, 0, 1],
-          mesh: {
-            name: 'Plane',
-            vertices: quad(1).positions,
-            normals: quad(1).normals,
-            uv: quad(1).uv,
-            submeshes: [quad(1).indices],
-          },
-          materials: [{ name: 'Stone', shader: 'Standard', colors: { _Color: [0.5, 0.5, 0.5, 1] } }],
-        },
+        unityQuad(
+          'Floor',
+          'Plane',
+          [quad(1).indices],
+          [{ name: 'Stone', shader: 'Standard', colors: { _Color: [0.5, 0.5, 0.5, 1] } }],
+        ),
       ],
     } satisfies UnityScene,
     belowProfileRun('/Project/Library/Optimizer/result/report.html'),
