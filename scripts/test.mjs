@@ -4,8 +4,9 @@
 // Whole-scene tests are files named *.scenes.test.js; they run only with --scenes (npm run test:scenes, CI's step
 // after npm test): every shared scene optimized end to end.
 // Extra arguments filter test files by substring: `npm test -- scene`.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,52 +46,90 @@ const files = walk(join(root, 'dist/ts-core/test'))
   .filter((f) => !filters.length || filters.some((s) => relative(root, f).includes(s)))
   .sort();
 
-// One process per file: a crash or a leaked handle in one suite cannot hide another suite's result.
+// One process per file: a crash or a leaked handle in one suite cannot hide another suite's result. Files run two
+// at a time on a 2-core machine (OTE_TEST_JOBS sets how many; 1 runs them one by one): most use one core and many
+// wait on sockets and child processes. A file whose header says "test-runner: alone" runs with nothing beside it:
+// it uses every core itself (a bake, a whole optimize), or holds wall-clock bounds that a neighbour would skew.
+const slots = Math.max(1, Number(process.env.OTE_TEST_JOBS) || Math.min(2, availableParallelism()));
+const alone = (file) => /test-runner: alone/.test(readFileSync(file, 'utf8').slice(0, 4000));
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'node_modules/uvu/bin.js'),
+        '--no-color',
+        dirname(file),
+        `^${file.split('/').pop().replace(/\./g, '\\.')}$`,
+      ],
+      { cwd: root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), scenes ? 3_600_000 : 600_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ file, out, status, secs: (Date.now() - t0) / 1000 });
+    });
+  });
+}
+
 let passed = 0,
   failed = 0,
   skipped = 0;
 const started = Date.now();
-for (const file of files) {
-  const rel = relative(root, file);
-  const t0 = Date.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/uvu/bin.js'),
-      '--no-color',
-      dirname(file),
-      `^${file.split('/').pop().replace(/\./g, '\\.')}$`,
-    ],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, FORCE_COLOR: '0' },
-      maxBuffer: 64 << 20,
-      timeout: scenes ? 3_600_000 : 600_000,
-    },
-  );
-  const out = (r.stdout || '') + (r.stderr || '');
-  // uvu 0.5 (node_modules/uvu/dist/index.mjs exec): Total counts the tests it ran (the .only ones where there are
-  // any), Passed those that passed, and Skipped the test.skip ones and those left out by .only, which are not in
-  // Total. So what failed is Total − Passed.
-  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  let bad = total - ok;
-  if (r.status !== 0 && bad === 0) bad = 1; // the file crashed before uvu could count
-  passed += ok;
-  failed += bad;
-  skipped += skip;
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  console.log(`${bad ? 'FAIL' : 'ok  '} ${rel}  ${ok}/${total}${skip ? ` (${skip} skipped)` : ''}  ${secs}s`);
-  if (bad)
+const results = new Array(files.length);
+let printed = 0;
+/** Prints the results that are ready, in file order. */
+function report() {
+  for (; printed < files.length && results[printed]; printed++) {
+    const { file, out, status, secs } = results[printed];
+    // uvu 0.5 (node_modules/uvu/dist/index.mjs exec): Total counts the tests it ran (the .only ones where there are
+    // any), Passed those that passed, and Skipped the test.skip ones and those left out by .only, which are not in
+    // Total. So what failed is Total − Passed.
+    const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    let bad = total - ok;
+    if (status !== 0 && bad === 0) bad = 1; // the file crashed before uvu could count
+    passed += ok;
+    failed += bad;
+    skipped += skip;
+    const rel = relative(root, file);
     console.log(
-      out
-        .split('\n')
-        .map((l) => `    ${l}`)
-        .join('\n'),
+      `${bad ? 'FAIL' : 'ok  '} ${rel}  ${ok}/${total}${skip ? ` (${skip} skipped)` : ''}  ${secs.toFixed(1)}s`,
     );
+    if (bad)
+      console.log(
+        out
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
+  }
 }
-console.log(`\n${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+const running = new Set();
+const start = (i) => {
+  const p = runFile(files[i]).then((r) => {
+    results[i] = r;
+    running.delete(p);
+    report();
+  });
+  running.add(p);
+};
+for (let i = 0; i < files.length; i++) {
+  const solo = alone(files[i]);
+  while (running.size >= (solo ? 1 : slots)) await Promise.race(running);
+  start(i);
+  if (solo) await Promise.all(running);
+}
+await Promise.all(running);
+console.log(
+  `\n${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)}s${slots > 1 ? `, up to ${slots} at a time` : ''}`,
+);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);

@@ -1,3 +1,9 @@
+/**
+ * The bake time target: a calibration of every k-th texel, the density it allows, the time it predicts, and a bad
+ * target as a profile error.
+ *
+ * test-runner: alone (it compares a calibration with the bake it predicts, in wall-clock time; scripts/test.mjs).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';

@@ -1,3 +1,9 @@
+/**
+ * Lightmap UVs: padding, stretch, density and overlaps on the example and shared scenes, a 100k-triangle mesh,
+ * kept and replaced UV1 sets, instanced copies, determinism, bad input and seam stitching.
+ *
+ * test-runner: alone (it holds the charting to a wall-clock bound; scripts/test.mjs).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GENERATORS, cornellBox, atrium } from '../../../examples/generators/index.js';

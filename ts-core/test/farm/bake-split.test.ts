@@ -5,6 +5,8 @@
  * job's with its bake traced and its preview rendered in one piece. The jobs and their tasks run on an
  * `ote farm worker` process that shares nothing with the server but HTTP: the bake and scene packages and each
  * part travel as blobs, as they would between machines.
+ *
+ * test-runner: alone (a bake split over workers uses both cores; scripts/test.mjs).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';

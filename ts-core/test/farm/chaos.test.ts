@@ -4,6 +4,8 @@
  * at random and respawned, and the server itself is SIGKILLed and started again once. Every job must end, exactly
  * once, completed: zero lost, zero duplicated terminal events. Run twice: on the embedded queue, and on BullMQ with
  * a real Redis (a redis-server of the test's own on a loopback port).
+ *
+ * test-runner: alone (five processes with 1 s leases, killed on a timer; scripts/test.mjs).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

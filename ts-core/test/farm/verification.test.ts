@@ -4,6 +4,8 @@
  * reputation falls and the job avoids it; an honest worker's result, verified by the farm's nodes (not by that
  * worker), completes with a certificate the farm's engine issued for exactly the bytes returned, and the farm's
  * provenance record names the honest worker and that certificate.
+ *
+ * test-runner: alone (an optimize verified by three node processes uses both cores; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

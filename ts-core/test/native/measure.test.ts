@@ -1,4 +1,8 @@
-/** The first native kernel: world-space triangle measures on the CPU path, with progress and cancellation. */
+/**
+ * The first native kernel: world-space triangle measures on the CPU path, with progress and cancellation.
+ *
+ * test-runner: alone (the cancel must take effect within a wall-clock bound; scripts/test.mjs).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';

@@ -3,6 +3,8 @@
  * path given now (so `ote view` finds the input for its before view), with this run's time and every stage marked
  * cached, while the cache entry itself stays as the first run wrote it. `--self-contained` on a hit puts the viewer
  * into this run's report.html only. The scene is one lit quad, so that the first (real) run takes seconds.
+ *
+ * test-runner: alone (a whole optimize run uses both cores; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

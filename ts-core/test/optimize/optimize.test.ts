@@ -1,4 +1,8 @@
-/** `ote optimize` end to end as CI runs it: real processes, the embedded Trust Engine, outputs, cache, cancel. */
+/**
+ * `ote optimize` end to end as CI runs it: real processes, the embedded Trust Engine, outputs, cache, cancel.
+ *
+ * test-runner: alone (whole optimize runs use both cores, and the cancel is timed; scripts/test.mjs).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -116,25 +120,9 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   );
 });
 
-test('--splat-iterations 0 ships the direct conversion; a bad value is a usage error', () => {
-  const r = ote(
-    'optimize',
-    'foliage.glb',
-    '-o',
-    'out-foliage0',
-    '--profile',
-    'foliage-splats.json',
-    '--no-verify',
-    '--splat-iterations',
-    '0',
-    '--json',
-  );
-  assert.is(r.status, 6, r.stderr);
-  const report = JSON.parse(readFileSync(join(dir, 'out-foliage0', 'report.json'), 'utf8'));
-  assert.equal(
-    { kept: report.splats.kept, iterations: report.splats.iterations },
-    { kept: 'conversion', iterations: 0 },
-  );
+// That --splat-iterations 0 ships the direct conversion is checked where the viewer test runs that very job
+// (test/viewer/view.test.ts, the hybrid foliage), so the foliage is not converted twice in one npm test.
+test('--splat-iterations with a bad value is a usage error, before any work', () => {
   const bad = ote('optimize', 'foliage.glb', '-o', 'out-bad2', '--splat-iterations=-3');
   assert.is(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--splat-iterations must be an integer >= 0/);

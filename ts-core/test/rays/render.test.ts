@@ -1,3 +1,9 @@
+/**
+ * The ray core's renderers: albedo, normals, depth and AO, determinism, cancellation, `ote render`, and every shared
+ * scene from its default view.
+ *
+ * test-runner: alone (the cancel must take effect within a wall-clock bound; scripts/test.mjs).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';

@@ -3,6 +3,8 @@
  * end to end as a user runs it, at the cheap ECONOMY profile, with the embedded Trust Engine: it must exit 0 with
  * verification accepted, its previews must show the lit scene, and its report must say what lit it. The real
  * figures at BALANCED come from `npm run bench:scenes`.
+ *
+ * test-runner: alone (every shared scene optimized end to end on both cores; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -4,6 +4,8 @@
  * reads our PLY, .splat and .spz (versions 2 and 3, the ones we write) back to the same Gaussians, and writes .spz
  * files (its default, version 4, and version 3) that we read back to the Gaussians it was given. We do not write
  * version 4, so every version 4 file here, the broken ones included, starts as one splat-transform wrote.
+ *
+ * test-runner: alone (a decompression bomb must stop within a wall-clock bound; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

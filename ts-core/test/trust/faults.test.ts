@@ -3,6 +3,8 @@
  * A node killed mid-job, the engine SIGKILLed mid-job and restarted, Byzantine minorities (1 of 4, 2 of 7) lying
  * randomly, consistently or in collusion, a sleeper, a quorum-aware ring, and tampering with the stored rows, the
  * certificate or the pinned key.
+ *
+ * test-runner: alone (node processes path trace on both cores, within liveness bounds; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -5,6 +5,8 @@
  * counted as a failure. The page must get ready without a console error, and its screenshot at the report's camera
  * must match `ote render --mode lightmapped` (the command at exposure 0, and our renderer in-process at the report's
  * exposure). Registered only where Chromium is installed (as view.test.ts); CI installs it (.ci/run).
+ *
+ * test-runner: alone (Chromium rasterizes WebGL on the CPU; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -5,6 +5,8 @@
  * curve must show what `ote` shows. The page must load nothing from outside the server, log no error, and the
  * server must stop cleanly on Ctrl-C. Skipped (with the reason) only where Chromium is not installed; CI installs
  * it (.ci/run).
+ *
+ * test-runner: alone (Chromium rasterizes WebGL on the CPU; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -323,9 +325,11 @@ it('the hero and the hybrid foliage (lightmapped ground + splats) load, before a
     assert.ok(r.status === 0 || r.status === 6, `${input}: exit ${r.status} ${r.stderr.slice(-500)}`);
     if (more.includes('--measure')) {
       const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-      const { runtime } = JSON.parse(readFileSync(join(dir, outDir, 'report.json'), 'utf8'));
+      const { runtime, splats } = JSON.parse(readFileSync(join(dir, outDir, 'report.json'), 'utf8'));
       assert.equal(result.runtime, runtime, 'the result line carries what report.json holds');
       assert.ok(runtime.after.splats > 1000 && runtime.before.splats === 0, JSON.stringify(runtime.after));
+      // --splat-iterations 0 ships the direct conversion, untrained.
+      assert.equal({ kept: splats.kept, iterations: splats.iterations }, { kept: 'conversion', iterations: 0 });
       assert.match(r.stderr, /"stage":"measure","fraction":1/);
     }
     const v = await startView(join(dir, outDir));
