@@ -129,7 +129,7 @@ for (let i = 0; i < files.length; i++) {
 }
 await Promise.all(running);
 console.log(
-  `\n${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)}s${slots > 1 ? `, up to ${slots} at a time` : ''}`,
+  `\n${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)}s${slots > 1 && files.length > 1 ? `, up to ${slots} at a time` : ''}`,
 );
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);
