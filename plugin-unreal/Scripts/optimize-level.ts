@@ -63,6 +63,7 @@ function dumpLevel(): EngineSceneDump {
     instancers: EngineInstancer[] = [];
   const meshIndex = new Map<string, number>(),
     materialIndex = new Map<string, number>();
+  const textures: TextureCache = new Map();
 
   /** The dump's index of a component's static mesh, read once per asset (its sections and their materials). */
   const meshOf = (comp: UE.StaticMeshComponent, mesh: UE.StaticMesh): number => {
@@ -93,7 +94,7 @@ function dumpLevel(): EngineSceneDump {
         const matName = mat?.GetName() ?? 'default';
         if (!materialIndex.has(matName)) {
           materialIndex.set(matName, materials.length);
-          materials.push(mat ? readMaterial(mat) : defaultEngineMaterial(matName));
+          materials.push(mat ? readMaterial(mat, textures) : defaultEngineMaterial(matName));
         }
         sections.push({ positions, normals, uv0, indices, material: materialIndex.get(matName)! });
       }
@@ -161,7 +162,7 @@ function dumpLevel(): EngineSceneDump {
  * its blend mode and two-sidedness, mapped to glTF's terms by adapters/materials.ts. Each texture is exported as PNG
  * from its source art once (UOteEditorLibrary::ExportTexturePng), however many materials use it.
  */
-function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
+function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): EngineMaterial {
   const base = mat.GetBaseMaterial();
   const isInstance = mat.GetPathName() !== base.GetPathName();
   const instance = mat as UE.MaterialInstanceConstant;
@@ -190,7 +191,7 @@ function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
     const t = isInstance
       ? L.GetMaterialInstanceTextureParameterValue(instance, n)
       : L.GetMaterialDefaultTextureParameterValue(base, n);
-    if (t) textures[n] = exportTexture(t);
+    if (t) textures[n] = exportTexture(t, exported);
   }
   const mapped = unrealMaterial({
     name: mat.GetName(),
@@ -209,24 +210,23 @@ function readMaterial(mat: UE.MaterialInterface): EngineMaterial {
   return mapped.material;
 }
 
-/** Textures exported so far, by asset path (undefined: it had no source art to export). */
-const exportedTextures = new Map<string, EngineImage | undefined>();
+/** Textures exported in this dump, by asset path (undefined: it had no source art to export). */
+type TextureCache = Map<string, EngineImage | undefined>;
 
-function exportTexture(t: UE.Texture): EngineImage | undefined {
+function exportTexture(t: UE.Texture, exported: TextureCache): EngineImage | undefined {
   const path = t.GetPathName();
-  if (!exportedTextures.has(path)) {
+  if (!exported.has(path)) {
     const png = $ref(UE.NewArray<number>(UE.BuiltinByte)),
       width = $ref(0),
       height = $ref(0);
     const ok = UE.OteEditorLibrary.ExportTexturePng(t, png, width, height);
-    const bytes = $unref(png);
-    exportedTextures.set(
+    exported.set(
       path,
       ok
         ? {
             name: path,
             mimeType: 'image/png',
-            image: Uint8Array.from({ length: bytes.Num() }, (_, i) => bytes.Get(i)),
+            image: fromTArray($unref(png)),
             width: $unref(width),
             height: $unref(height),
           }
@@ -235,15 +235,22 @@ function exportTexture(t: UE.Texture): EngineImage | undefined {
     if (!ok)
       UE.KismetSystemLibrary.PrintString(null, `Optimizer: texture ${path} has no source art to export; left out`);
   }
-  return exportedTextures.get(path);
+  return exported.get(path);
+}
+
+/** Bytes across the reflection boundary: TArray<uint8> to and from Uint8Array. */
+const fromTArray = (list: UE.TArray<number>) => Uint8Array.from({ length: list.Num() }, (_, i) => list.Get(i));
+function toTArray(bytes: Uint8Array): UE.TArray<number> {
+  const list = UE.NewArray<number>(UE.BuiltinByte);
+  for (const b of bytes) list.Add(b);
+  return list;
 }
 
 /** A file's text (UTF-8), or undefined when it cannot be read. */
 function loadText(path: string): string | undefined {
   const out = $ref(UE.NewArray<number>(UE.BuiltinByte));
   if (!UE.OteEditorLibrary.LoadBytes(path, out)) return undefined;
-  const list = $unref(out);
-  return new TextDecoder().decode(Uint8Array.from({ length: list.Num() }, (_, i) => list.Get(i)));
+  return new TextDecoder().decode(fromTArray($unref(out)));
 }
 
 /** The level's first SkyLight that affects the world, as a uniform sky; undefined without one. */
@@ -298,9 +305,7 @@ async function main() {
   const glb = await new WebIO()
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
     .writeBinary(sceneToDocument(scene));
-  const bytes = UE.NewArray<number>(UE.BuiltinByte);
-  for (const b of glb) bytes.Add(b);
-  UE.OteEditorLibrary.SaveBytesAtomic(`${saved}/level.glb`, bytes);
+  UE.OteEditorLibrary.SaveBytesAtomic(`${saved}/level.glb`, toTArray(glb));
   // The project's profile setting (adapters/plugin-profile.ts): a built-in name or a TD file. glTF carries no sky:
   // the level's SkyLight goes to ote in a TD profile over the chosen one (adapters/sky.ts).
   const project = `${UE.OteEditorLibrary.ProjectSavedDir()}/..`;
@@ -313,11 +318,7 @@ async function main() {
     level: world.GetName(),
     levelProfileFile: `${saved}/level-profile.json`,
   });
-  if (write) {
-    const json = UE.NewArray<number>(UE.BuiltinByte);
-    for (const b of new TextEncoder().encode(write.json)) json.Add(b);
-    UE.OteEditorLibrary.SaveBytesAtomic(write.path, json);
-  }
+  if (write) UE.OteEditorLibrary.SaveBytesAtomic(write.path, toTArray(new TextEncoder().encode(write.json)));
   const farmUrl = UE.OteEditorLibrary.GetEnvironmentVariable('OTE_FARM_URL');
   const args = optimizeCommandArgs({
     input: `${saved}/level.glb`,

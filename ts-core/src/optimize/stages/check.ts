@@ -3,7 +3,6 @@
  * at the chosen view, flags objects the path tracer shows black where their material is not (an independent cue,
  * black-objects.ts), and decides the exit this implies (exit-policy.ts).
  */
-import { display } from '../../image/display.js';
 import type { FloatImage } from '../../image/float-image.js';
 import { heatmap } from '../../image/heatmap.js';
 import { displayedNoise } from '../../image/noise.js';
@@ -15,6 +14,7 @@ import { errorByObject, flagBlackObjects, objectCells } from '../black-objects.j
 import { nativeDevice } from '../devices.js';
 import { ownCheckExit } from '../exit-policy.js';
 import { defineStage } from '../stage.js';
+import { shownPng } from './preview.js';
 import { atCheckScale, flipAloneFails, refineReference } from './reference.js';
 
 export const checkStage = defineStage({
@@ -59,14 +59,14 @@ export const checkStage = defineStage({
       let { m, a, b } = await compare();
       // A noisy reference adds to FLIP alone (PSNR and SSIM are corrected): more samples only where FLIP alone
       // decides the verdict (reference.ts, refineReference).
-      if (flipAloneFails({ psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! }, quality)) {
+      if (informative && flipAloneFails({ psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! }, quality)) {
         const refined = await refineReference(preview, lit, environment, ctx.options, ctx.signal, (detail) =>
           ctx.progress(0.5, detail),
         );
         if (refined.spp !== spp) {
           ({ reference, referenceHalves, spp } = refined);
           ({ m, a, b } = await compare());
-          beforeImage = { name: 'before.png', data: encodePng(display(reference, { exposure })) };
+          beforeImage = { name: 'before.png', data: shownPng(reference, exposure) };
           ctx.write(beforeImage);
         }
       }

@@ -34,7 +34,7 @@ export const previewStage = defineStage({
   device: nativeDevice,
   async run({ reference: r, environment, shipped, bake, splats }, ctx) {
     const o = ctx.options;
-    const png = (img: FloatImage) => encodePng(display(img, { exposure: r.exposure }));
+    const png = (img: FloatImage) => shownPng(img, r.exposure);
     const images = [{ name: 'before.png', data: png(r.reference) }];
     const after =
       bake || splats ? await renderShipped(shipped.glb, splats?.model, r.view, r.exposure, environment, o) : undefined;
@@ -43,6 +43,9 @@ export const previewStage = defineStage({
     return { preview: { ...r, after, images } };
   },
 });
+
+/** An image as the report shows it: exposed, tone mapped, sRGB-encoded PNG (before.png, after.png). */
+export const shownPng = (img: FloatImage, exposure: number): Uint8Array => encodePng(display(img, { exposure }));
 
 /**
  * The optimized output as a viewer sees it: the shipped glTF decoded from its bytes (lightmapped primitives lit by
