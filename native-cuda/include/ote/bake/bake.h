@@ -164,6 +164,10 @@ struct BakeSceneData {
   BakeSceneView view(const BakeInputs& in, const SceneBvhView& bvh) const;
 };
 void gather_emitters(const BakeInputs& in, BakeSceneData& d);
+// The interpolated shading normal of triangle `prim` of instance `inst` at barycentrics (u, v), facing the side of
+// the geometric normal `ng` (double-sided surfaces flip it; normals below the surface fall back to `ng`). Host only:
+// the texel setup and the reference renderer share it.
+Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u, float v, Vec3 ng);
 // 256 floats: sRGB byte → linear, what BakeSceneView::srgb_to_linear points to on the host.
 const float* srgb_to_linear_table();
 
