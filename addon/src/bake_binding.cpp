@@ -212,6 +212,9 @@ ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
   const Napi::Value lv = o.Get("lightVertices");
   if (!lv.IsUndefined() && !lv.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.lightVertices must be a boolean");
   tp.light_vertices = lv.IsUndefined() || lv.As<Napi::Boolean>().Value() ? 1u : 0u;
+  const Napi::Value sp = o.Get("skyPortals");
+  if (!sp.IsUndefined() && !sp.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.skyPortals must be a boolean");
+  tp.sky_portals = sp.IsUndefined() || sp.As<Napi::Boolean>().Value() ? 1u : 0u;
   return tp;
 }
 

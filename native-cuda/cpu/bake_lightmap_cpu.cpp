@@ -278,6 +278,10 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.emitter_power = emitter_power;
   s.sky_type = in.sky_type;
   for (int c = 0; c < 3; ++c) s.sky_zenith[c] = in.sky_zenith[c], s.sky_horizon[c] = in.sky_horizon[c], s.sky_ground[c] = in.sky_ground[c];
+  s.portals = portals;
+  s.portals.cell_share = portal_share.data();
+  s.portals.portal_cell = portal_cells.data();
+  s.portals.portal_cdf = portal_cdf.data();
   return s;
 }
 
@@ -542,6 +546,10 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   if (st != Status::Ok) return st;
   BakeSceneData data;
   gather_emitters(in, data);
+  if (p.transport.sky_portals) {
+    st = find_sky_portals(in, bvh.view(), data, ctl);
+    if (st != Status::Ok) return st;
+  }
   out.setup_seconds = seconds_since(t0);
   out.texels = ts.baked;
   out.covered = ts.covered;

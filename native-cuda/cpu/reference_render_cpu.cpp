@@ -19,6 +19,10 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
     return Status::InvalidArgument;
   BakeSceneData data;
   gather_emitters(in, data);
+  if (mode == ReferenceMode::PathTraced && tp.sky_portals) {
+    const Status st = find_sky_portals(in, bvh.view(), data, ctl);
+    if (st != Status::Ok) return st;
+  }
   const BakeSceneView s = data.view(in, bvh.view());
   const float* m = v.camera_to_world;
   const Vec3 eye = make_vec3(m[12], m[13], m[14]);

@@ -58,7 +58,8 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<BakeTexture> d_tex;
   DeviceBuffer<uint8_t> d_texels;
   DeviceBuffer<double> d_l2;
-  DeviceBuffer<uint32_t> d_samples, d_rays, d_ordinal;
+  DeviceBuffer<uint32_t> d_samples, d_rays, d_ordinal, d_portal_cells;
+  DeviceBuffer<float> d_portal_share, d_portal_cdf;
   DeviceBuffer<uint8_t> d_active;
   DeviceBuffer<unsigned long long> d_counters;
   if (in.triangle_material) OTE_CUDA_TRY(d_tmat.upload(in.triangle_material, in.flat->triangle_count));
@@ -66,6 +67,9 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   OTE_CUDA_TRY(d_lights.upload(in.lights, in.light_count));
   OTE_CUDA_TRY(d_em.upload(d.emitters.data(), d.emitters.size()));
   OTE_CUDA_TRY(d_cdf.upload(d.emitter_cdf.data(), d.emitter_cdf.size()));
+  OTE_CUDA_TRY(d_portal_share.upload(d.portal_share.data(), d.portal_share.size()));
+  OTE_CUDA_TRY(d_portal_cells.upload(d.portal_cells.data(), d.portal_cells.size()));
+  OTE_CUDA_TRY(d_portal_cdf.upload(d.portal_cdf.data(), d.portal_cdf.size()));
   // The flat texture table and the attributes it is read through, as on the host.
   if (in.triangle_uv0) OTE_CUDA_TRY(d_uv0.upload(in.triangle_uv0, 6ull * in.flat->triangle_count));
   if (in.triangle_color) OTE_CUDA_TRY(d_color.upload(in.triangle_color, 9ull * in.flat->triangle_count));
@@ -96,6 +100,9 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.lights = d_lights.ptr;
   s.emitters = d_em.ptr;
   s.emitter_cdf = d_cdf.ptr;
+  s.portals.cell_share = d_portal_share.ptr;
+  s.portals.portal_cell = d_portal_cells.ptr;
+  s.portals.portal_cdf = d_portal_cdf.ptr;
   s.triangle_uv0 = in.triangle_uv0 ? d_uv0.ptr : nullptr;
   s.triangle_color = in.triangle_color ? d_color.ptr : nullptr;
   s.textures = in.texture_count ? d_tex.ptr : nullptr;

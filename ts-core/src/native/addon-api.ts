@@ -295,6 +295,12 @@ export interface RawTransportOptions extends BackendOption, Progress {
    * only (same expectation, for A/B comparisons).
    */
   lightVertices?: boolean;
+  /**
+   * The sky is also sampled through the openings it gets in by (sky portals, found per scene: native
+   * bake/sky_portals.h), MIS-weighted against bounce rays that escape (default true): daylit interiors with far less
+   * noise. false = bounce rays only (same expectation, for A/B comparisons).
+   */
+  skyPortals?: boolean;
 }
 /** Bake options; ranges and defaults: native bake/options.h kBakeOptions. */
 export interface RawBakeOptions extends RawTransportOptions {

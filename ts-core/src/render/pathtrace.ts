@@ -39,6 +39,7 @@ export async function renderPathtraced(scene: Scene, view: View, opts: Pathtrace
     russianRouletteFrom: opts.russianRouletteFrom,
     clampIndirect: opts.clampIndirect,
     lightVertices: opts.lightVertices,
+    skyPortals: opts.skyPortals,
     rows: opts.rows,
     pixelRays: opts.pixelRays,
     signal: opts.signal,
@@ -58,6 +59,8 @@ export interface PathtraceRequest {
 export interface PathtraceCommon {
   bounces: number;
   sky?: Sky;
+  /** Sample the sky through the scene's portals too (default true; TransportOptions.skyPortals). */
+  skyPortals?: boolean;
   backend?: Backend;
   signal?: AbortSignal;
   /** Fraction of the whole batch done, in [0, 1]. */
@@ -108,6 +111,7 @@ export async function renderBands(
         seed: r.seed,
         bounces: common.bounces,
         sky: common.sky,
+        skyPortals: common.skyPortals,
         rows: { begin: b.begin, end: b.end },
         backend: common.backend,
         signal: common.signal,

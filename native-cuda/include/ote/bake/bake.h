@@ -156,14 +156,22 @@ struct TexelSet {
 Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, TexelSet& ts, const JobControl& ctl,
                     const BakeParams& p);
 
-// The transport's view of a scene: emitters gathered in world space from the materials.
+// The transport's view of a scene: emitters gathered in world space from the materials, and the sky portals.
 struct BakeSceneData {
   std::vector<EmitterTri> emitters;
   std::vector<float> emitter_cdf;
   float emitter_power = 0;
+  // sky_portals.h: the grid (its pointers unset here) and the arrays view() points it to.
+  SkyPortalView portals{};
+  std::vector<float> portal_share, portal_cdf;
+  std::vector<uint32_t> portal_cells;
   BakeSceneView view(const BakeInputs& in, const SceneBvhView& bvh) const;
 };
 void gather_emitters(const BakeInputs& in, BakeSceneData& d);
+// The sky portals of the scene (bake/sky_portals.h; cpu/sky_portals_cpu.cpp) into d: none without a sky, in an open
+// scene, or where no sheltered surface sees the sky. Traces about 65k rays through `bvh`; cancellable by `ctl`,
+// whose progress it does not report. Call after gather_emitters.
+Status find_sky_portals(const BakeInputs& in, const SceneBvhView& bvh, BakeSceneData& d, const JobControl& ctl);
 // The interpolated shading normal of triangle `prim` of instance `inst` at barycentrics (u, v), facing the side of
 // the geometric normal `ng` (double-sided surfaces flip it; normals below the surface fall back to `ng`). Host only:
 // the texel setup and the reference renderer share it.

@@ -18,6 +18,9 @@
 // point or spot light, chosen by power, to the x it lands on) and connects every path vertex to it, weighted
 // against bounce rays that find the same x by MIS (power heuristic). The two strategies estimate the same paths,
 // so the result is unchanged in expectation; the hotspot's bounce light is sampled where it is.
+//
+// The sky is found by bounce rays that escape and, in a scene whose sky gets in through openings, also by a sample
+// through those openings at every path vertex (direct_sky; sky_portals.h), weighted against the escaping rays by MIS.
 #pragma once
 #include "../random.h"
 #include "../sampling.h"
@@ -27,6 +30,7 @@
 #include "../hd.h"
 #include "../ray/traverse.h"
 #include "../vec3.h"
+#include "sky_portals.h"
 #include "surface.h"
 
 namespace ote {
@@ -71,6 +75,7 @@ struct BakeSceneView : SurfaceView {
   float emitter_power;       // Σ luminance(emission) × area: p_area(x) = luminance(Le(x)) / emitter_power
   uint32_t sky_type;
   float sky_zenith[3], sky_horizon[3], sky_ground[3];
+  SkyPortalView portals;  // where the sky gets in (sky_portals.h); count 0: found by bounce rays alone
 };
 
 // Defaults are the callers' defaults; ranges and public names: bake/options.h kTransportOptions.
@@ -82,6 +87,9 @@ struct TransportParams {
   // 1: point and spot lights also reach path vertices through a light vertex (see the top of this file); 0: through
   // bounce rays only (same expectation, more variance near lights: an A/B switch for tests).
   uint32_t light_vertices = 1;
+  // 1: the sky is also sampled through the scene's portals where it has any (sky_portals.h); 0: by bounce rays only
+  // (same expectation: an A/B switch for tests).
+  uint32_t sky_portals = 1;
 };
 
 namespace transport {
@@ -415,6 +423,37 @@ OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, u
   return lt * (w * c * kInvPi / pl);
 }
 
+// The sky through a portal (sky_portals.h), seen from p with normal n: one point on a portal cell and a shadow ray
+// to it, weighted against bounce rays that escape through the same cell (power heuristic). Zero, and no random
+// numbers drawn, without portals.
+OTE_HD OTE_INLINE Vec3 direct_sky(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, uint32_t* rays) {
+  if (s.portals.count == 0) return make_vec3(0, 0, 0);
+  const float u0 = rnd(rng), u1 = rnd(rng), u2 = rnd(rng);
+  Vec3 q;
+  int axis;
+  const float pa = portals::sample_point(s.portals, u0, u1, u2, q, axis);
+  const Vec3 org = p + n * ray_eps(p);
+  const Vec3 d = q - org;
+  const float d2 = dot(d, d);
+  if (!(pa > 0) || !(d2 > 0)) return make_vec3(0, 0, 0);
+  const float dist = sqrtf(d2);
+  const Vec3 wi = d * (1.0f / dist);
+  const float c = dot(n, wi), cos_face = fabsf(portals::axis_of(wi, axis));
+  if (c <= 0 || !(cos_face > 1e-6f)) return make_vec3(0, 0, 0);
+  const float pl = pa * d2 / cos_face, pb = c * kInvPi;
+  *rays += 1;
+  if (!visible(s, org, wi, dist, rng)) return make_vec3(0, 0, 0);
+  const float w = pl * pl / (pl * pl + pb * pb);
+  return sky_radiance(s, wi) * (w * c * kInvPi / pl);
+}
+
+// The weight of a bounce ray from `org` along `dir` (cosine pdf pb) that escaped to the sky: 1 without portals.
+OTE_HD OTE_INLINE float escape_weight(const BakeSceneView& s, Vec3 org, Vec3 dir, float pb) {
+  if (s.portals.count == 0) return 1.0f;
+  const float pl = portals::pdf(s.portals, org, dir);
+  return pl > 0 ? pb * pb / (pb * pb + pl * pl) : 1.0f;
+}
+
 OTE_HD OTE_INLINE Vec3 clamp_indirect(const TransportParams& tp, Vec3 c) {
   if (tp.clamp_indirect > 0) {
     const float mx = max3(c);
@@ -431,7 +470,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
   const bool use_lv = tp.light_vertices && tp.bounces > 0 && s.light_vertex_power > 0;
   LightVertex lv{};
   const bool have_lv = use_lv && light_vertex(s, rng, lv, rays);
-  Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays) + direct_emitters(s, p, n, rng, rays);
+  Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays) + direct_emitters(s, p, n, rng, rays) + direct_sky(s, p, n, rng, rays);
   Vec3 beta = make_vec3(1, 1, 1);
   Vec3 P = p, N = n;
   for (uint32_t bounce = 0;; ++bounce) {
@@ -440,11 +479,13 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     const Vec3 dir = cosine_hemisphere(N, u1, u2);
     const float pb = max_nn(dot(N, dir), 0.0f) * kInvPi;
     Hit h;
-    const bool hit = surf::trace_visible(s.bvh, s, make_ray(P + N * ray_eps(P), dir, 0.0f, INFINITY), false, rng, h);
+    const Vec3 org = P + N * ray_eps(P);
+    const bool hit = surf::trace_visible(s.bvh, s, make_ray(org, dir, 0.0f, INFINITY), false, rng, h);
     *rays += 1;
     if (bounce == 0 && ao) *ao = (hit && h.t < tp.ao_distance) ? 0.0f : 1.0f;
     if (!hit) {
-      L = L + beta * sky_radiance(s, dir);
+      // Weighted against the portal sample taken at this vertex.
+      L = L + beta * sky_radiance(s, dir) * escape_weight(s, org, dir, pb);
       break;
     }
     const BakeMaterial& m = material_of(s, h.prim);
@@ -472,6 +513,8 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     const float pb_area = use_lv ? pb * q * fabsf(dot(h.ng, dir)) / (h.t * h.t) : 0.0f;
     const Vec3 d = direct_punctual(s, P, N, rng, pb_area, rays) + direct_emitters(s, P, N, rng, rays);
     L = L + clamp_indirect(tp, beta * d);
+    // Unclamped, as the escaping bounce ray it is weighted against.
+    if (s.portals.count) L = L + beta * direct_sky(s, P, N, rng, rays);
   }
   return L;
 }
