@@ -39,22 +39,6 @@ Vec3 apply3(const float* n, Vec3 v) {  // rows as stored: world = (A B C; D E F;
                    n[2] * v.x + n[5] * v.y + n[8] * v.z);
 }
 
-struct WorldTri {
-  Vec3 p[3];
-  Vec3 ng;  // front-side geometric normal
-};
-
-WorldTri world_triangle(const FlatScene& f, uint32_t prim, uint32_t inst) {
-  const float* m = f.instance_transforms + 16ull * inst;
-  WorldTri w;
-  for (int k = 0; k < 3; ++k) w.p[k] = transform_point(m, load_vec3(f.positions, f.indices[3 * prim + k]));
-  float nm[9];
-  const float sign = normal_matrix(m, nm);
-  const Vec3 c = cross(w.p[1] - w.p[0], w.p[2] - w.p[0]);
-  const float l = length(c);
-  w.ng = l > 0 ? c * (sign / l) : make_vec3(0, 0, 0);
-  return w;
-}
 
 // The material of FlatScene triangle `prim` (the default material for -1 or an index past the table).
 const BakeMaterial& material_of(const BakeInputs& in, uint32_t prim) {
@@ -154,6 +138,18 @@ double process_cpu_seconds() {
 }
 
 }  // namespace
+
+WorldTri world_triangle(const FlatScene& f, uint32_t prim, uint32_t inst) {
+  const float* m = f.instance_transforms + 16ull * inst;
+  WorldTri w;
+  for (int k = 0; k < 3; ++k) w.p[k] = transform_point(m, load_vec3(f.positions, f.indices[3 * prim + k]));
+  float nm[9];
+  const float sign = normal_matrix(m, nm);
+  const Vec3 c = cross(w.p[1] - w.p[0], w.p[2] - w.p[0]);
+  const float l = length(c);
+  w.ng = l > 0 ? c * (sign / l) : make_vec3(0, 0, 0);
+  return w;
+}
 
 // Interpolated shading normal (object-space corner normals through the normal matrix), facing the geometric side
 // `ng`. A double-sided surface seen from its back shows its corner normals reversed, as glTF renders it (a leaf's
@@ -546,7 +542,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   if (st != Status::Ok) return st;
   BakeSceneData data;
   gather_emitters(in, data);
-  if (p.transport.sky_portals) {
+  if (p.transport.sky_portals && ts.baked) {  // nothing to trace, nothing to find
     st = find_sky_portals(in, bvh.view(), data, ctl);
     if (st != Status::Ok) return st;
   }

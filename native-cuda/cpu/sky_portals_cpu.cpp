@@ -52,11 +52,10 @@ Status find_sky_portals(const BakeInputs& in, const SceneBvhView& bvh, BakeScene
   float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
   double total = 0;
   for (uint32_t i = 0; i < f.instance_count; ++i) {
-    const float* m = f.instance_transforms + 16ull * i;
     const uint32_t mesh = f.instance_mesh[i];
     for (uint32_t t = f.mesh_first_triangle[mesh]; t < f.mesh_first_triangle[mesh + 1]; ++t) {
-      Vec3 p[3];
-      for (int k = 0; k < 3; ++k) p[k] = transform_point(m, load_vec3(f.positions, f.indices[3 * t + k]));
+      const WorldTri w = world_triangle(f, t, i);
+      const Vec3* p = w.p;
       const double area = 0.5 * double(length(cross(p[1] - p[0], p[2] - p[0])));
       if (!(area > 0) || !std::isfinite(area)) continue;
       for (int k = 0; k < 3; ++k)
@@ -107,17 +106,11 @@ Status find_sky_portals(const BakeInputs& in, const SceneBvhView& bvh, BakeScene
       const double u = (double(i) + transport::rnd(rng)) / kPoints * total;
       const size_t k = std::min(size_t(std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin()), tris.size() - 1);
       const AreaTri t = tris[k];
-      const float* m = f.instance_transforms + 16ull * t.inst;
-      Vec3 p[3];
-      for (int c = 0; c < 3; ++c) p[c] = transform_point(m, load_vec3(f.positions, f.indices[3 * t.prim + c]));
+      const WorldTri w = world_triangle(f, t.prim, t.inst);
       float b1 = transport::rnd(rng), b2 = transport::rnd(rng);
       if (b1 + b2 > 1) b1 = 1 - b1, b2 = 1 - b2;
-      const Vec3 x = p[0] + (p[1] - p[0]) * b1 + (p[2] - p[0]) * b2;
-      Vec3 n = transport::unit(cross(p[1] - p[0], p[2] - p[0]));
-      // A mirroring instance flips the winding; the front is the authored side.
-      const float det = m[0] * (m[5] * m[10] - m[9] * m[6]) - m[4] * (m[1] * m[10] - m[9] * m[2]) +
-                        m[8] * (m[1] * m[6] - m[5] * m[2]);
-      if (det < 0) n = -n;
+      const Vec3 x = w.p[0] + (w.p[1] - w.p[0]) * b1 + (w.p[2] - w.p[0]) * b2;
+      Vec3 n = w.ng;
       // A double-sided surface is seen, and lit, from both sides.
       if (transport::material_of(s, t.prim).double_sided && transport::rnd(rng) < 0.5f) n = -n;
       const Vec3 org = x + n * transport::ray_eps(x);

@@ -172,6 +172,13 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d);
 // scene, or where no sheltered surface sees the sky. Traces about 65k rays through `bvh`; cancellable by `ctl`,
 // whose progress it does not report. Call after gather_emitters.
 Status find_sky_portals(const BakeInputs& in, const SceneBvhView& bvh, BakeSceneData& d, const JobControl& ctl);
+// FlatScene triangle `prim` of instance `inst` in world space, with its front-side unit geometric normal (the
+// authored winding's side, flipped under a mirroring transform; zero for a degenerate triangle). Host only.
+struct WorldTri {
+  Vec3 p[3];
+  Vec3 ng;
+};
+WorldTri world_triangle(const FlatScene& f, uint32_t prim, uint32_t inst);
 // The interpolated shading normal of triangle `prim` of instance `inst` at barycentrics (u, v), facing the side of
 // the geometric normal `ng` (double-sided surfaces flip it; normals below the surface fall back to `ng`). Host only:
 // the texel setup and the reference renderer share it.

@@ -62,14 +62,18 @@ OTE_HD OTE_INLINE float cell_area(const SkyPortalView& g, int a) {
   return (g.hi[u] - g.lo[u]) / float(g.cells[a][0]) * ((g.hi[v] - g.lo[v]) / float(g.cells[a][1]));
 }
 
+OTE_HD OTE_INLINE bool inside(const SkyPortalView& g, Vec3 o) {
+  return o.x >= g.lo[0] && o.x <= g.hi[0] && o.y >= g.lo[1] && o.y <= g.hi[1] && o.z >= g.lo[2] && o.z <= g.hi[2];
+}
+
 // Where a ray from `o` (inside the bounds) along unit `d` leaves them: the cell, the distance and the axis of the
 // face. False when `o` is not inside or the exit is degenerate.
 OTE_HD OTE_INLINE bool exit_cell(const SkyPortalView& g, Vec3 o, Vec3 d, uint32_t& cell, float& t, int& axis) {
   t = INFINITY;
   int a = -1, side = 0;
+  if (!inside(g, o)) return false;
   for (int k = 0; k < 3; ++k) {
     const float dk = axis_of(d, k), ok = axis_of(o, k);
-    if (ok < g.lo[k] || ok > g.hi[k]) return false;
     if (dk == 0.0f) continue;
     const float tk = ((dk > 0 ? g.hi[k] : g.lo[k]) - ok) / dk;
     if (tk < t) t = tk, a = k, side = dk > 0;

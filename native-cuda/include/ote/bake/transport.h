@@ -433,6 +433,8 @@ OTE_HD OTE_INLINE Vec3 direct_sky(const BakeSceneView& s, Vec3 p, Vec3 n, uint32
   int axis;
   const float pa = portals::sample_point(s.portals, u0, u1, u2, q, axis);
   const Vec3 org = p + n * ray_eps(p);
+  // Outside the bounds escape_weight counts the escaping ray in full (portals::pdf is 0 there), so nothing here.
+  if (!portals::inside(s.portals, org)) return make_vec3(0, 0, 0);
   const Vec3 d = q - org;
   const float d2 = dot(d, d);
   if (!(pa > 0) || !(d2 > 0)) return make_vec3(0, 0, 0);
@@ -514,7 +516,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     const Vec3 d = direct_punctual(s, P, N, rng, pb_area, rays) + direct_emitters(s, P, N, rng, rays);
     L = L + clamp_indirect(tp, beta * d);
     // Unclamped, as the escaping bounce ray it is weighted against.
-    if (s.portals.count) L = L + beta * direct_sky(s, P, N, rng, rays);
+    L = L + beta * direct_sky(s, P, N, rng, rays);
   }
   return L;
 }
