@@ -1,7 +1,7 @@
 /**
  * What an engine adapter hands the core: a dump of the level in the engine's own frame and units, built by the
- * thin Puerts glue in plugin-unreal/ and plugin-unity/. engineToScene converts it into the neutral scene;
- * lightmapWriteBack converts results back into the engine's frame. Pure functions: they run inside the editor's V8.
+ * thin Puerts glue in plugin-unreal/ and plugin-unity/. engineToScene converts it into the neutral scene
+ * (lightmap-write-back.ts plans the way back). Pure functions: they run inside the editor's V8.
  */
 import { inputError } from '../errors.js';
 import { addMaterial, addMesh, addNode } from '../scene/build.js';
@@ -352,34 +352,4 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
     });
   }
   return scene;
-}
-
-/** Per object: the lightmap UV set in the engine's UV convention and the lightmap image to assign. */
-export interface LightmapWriteBack {
-  path: string;
-  sections: { uv1: Float32Array }[];
-  lightmapTexture: number | undefined;
-  intensity: number;
-}
-
-/** The lightmap results of an optimized scene, ready for the engine glue to apply (UV set + texture). */
-export function lightmapWriteBack(scene: Scene, frame: EngineFrame): LightmapWriteBack[] {
-  const out: LightmapWriteBack[] = [];
-  for (const node of scene.nodes) {
-    if (node.mesh === undefined) continue;
-    const prims = scene.meshes[node.mesh].primitives;
-    if (!prims.some((p) => p.uv1)) continue;
-    const lm = prims.map((p) => scene.materials[p.material]?.lightmap).find(Boolean);
-    out.push({
-      path: node.name,
-      sections: prims.map((p) => {
-        const uv1 = Float32Array.from(p.uv1 ?? []);
-        if (frame.flipV) for (let i = 1; i < uv1.length; i += 2) uv1[i] = 1 - uv1[i];
-        return { uv1 };
-      }),
-      lightmapTexture: lm?.texture,
-      intensity: lm?.intensity ?? 1,
-    });
-  }
-  return out;
 }

@@ -50,8 +50,10 @@ export interface PluginProfileInputs {
 }
 
 /**
- * The `--profile` argument the plugin passes, and the file it writes first when the level's sky needs one: the
- * setting's built-in profile or TD file as it is, or `levelProfileFile` holding it with the sky set.
+ * The `--profile` argument the plugin passes, and the file it writes first: `levelProfileFile`, holding the chosen
+ * built-in profile (extended) or TD file (copied) with the level's sky set where it has one, and the lightmap pages
+ * as float EXR (`bake.encoding: hdr`), which the write-back imports (adapters/lightmap-write-back.ts). Only a TD
+ * file that already asks for HDR pages and gets no sky runs as it is.
  */
 export function pluginProfile(o: PluginProfileInputs): { profile: string; write?: { path: string; json: string } } {
   const chosen = profileSetting(o.read(o.settingFile), o.settingFile);
@@ -67,7 +69,10 @@ export function pluginProfile(o: PluginProfileInputs): { profile: string; write?
       throw new OteError('BAD_PROFILE', `broken JSON: ${(e as Error).message}`, { file: tdFile });
     }
   }
-  const doc = levelProfile(chosen, td, o.sky, o.level);
-  if (!doc) return { profile: tdFile ?? chosen };
+  const withSky = levelProfile(chosen, td, o.sky, o.level) as Record<string, unknown> | undefined;
+  const doc = withSky ?? (td ? { ...td } : { name: chosen.toUpperCase(), extends: chosen });
+  const bake = (doc.bake ?? {}) as Record<string, unknown>;
+  if (tdFile && !withSky && bake.encoding === 'hdr') return { profile: tdFile };
+  doc.bake = { ...bake, encoding: 'hdr' };
   return { profile: o.levelProfileFile, write: { path: o.levelProfileFile, json: JSON.stringify(doc, null, 2) } };
 }

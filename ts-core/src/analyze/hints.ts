@@ -19,7 +19,7 @@ export function objectHints(o: ObjectFeatures, s: ObjectScores): string[] {
     h.push(
       `${o.name}: reduces to ${pct(o.lod.achievedRatio)} of its triangles at ${pct(o.lod.relativeError)} error → LOD candidate`,
     );
-  if (o.animated) h.push(`${o.name}: animated or skinned → stays dynamic, not baked`);
+  if (o.animated) h.push(`${o.name}: animated, skinned or movable → stays dynamic, not baked`);
   if (o.alphaBlendShare > 0.5)
     h.push(`${o.name}: ${pct(o.alphaBlendShare)} alpha-blended → cannot hold a lightmap reliably`);
   if (o.emissiveShare > 0.5) h.push(`${o.name}: emissive surface → used as an area light`);

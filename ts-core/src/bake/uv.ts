@@ -190,7 +190,8 @@ function cloneScene(scene: Scene): Scene {
 
 /**
  * One drawn object per static mesh draw: instanced nodes become child nodes (one per copy) so each copy can own
- * its UV1; meshes drawn more than once are duplicated. Returns the nodes to unwrap, in node order.
+ * its UV1; meshes drawn more than once are duplicated, and a dynamic node's mesh stays its own. Returns the nodes to
+ * unwrap, in node order.
  */
 export function separateObjects(scene: Scene): number[] {
   const nodeCount = scene.nodes.length;
@@ -217,7 +218,8 @@ export function separateObjects(scene: Scene): number[] {
   const objects = scene.nodes.flatMap((n, i) => (n.mesh !== undefined && !n.dynamic ? [i] : []));
   const used = new Map<number, number>();
   for (const n of scene.nodes) if (n.mesh !== undefined) used.set(n.mesh, (used.get(n.mesh) ?? 0) + 1);
-  const seen = new Set<number>();
+  // A dynamic node keeps the mesh as authored, without UV1 or lightmap: static draws of it take copies.
+  const seen = new Set<number>(scene.nodes.flatMap((n) => (n.mesh !== undefined && n.dynamic ? [n.mesh] : [])));
   for (const i of objects) {
     const node = scene.nodes[i];
     const m = node.mesh!;

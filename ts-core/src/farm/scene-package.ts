@@ -4,7 +4,7 @@
  * reader views its chunks as 32-bit words.
  */
 import { OteError } from '../errors.js';
-import { documentToScene } from '../io/gltf-read.js';
+import { documentToScene } from '../io/gltf-document-read.js';
 import { gltfIO } from '../io/gltf-io.js';
 import { sceneToGlb } from '../io/gltf-write.js';
 import type { Scene } from '../scene/types.js';

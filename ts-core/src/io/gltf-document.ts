@@ -164,6 +164,8 @@ export function sceneToDocument(scene: Scene): Document {
     if (n.mesh !== undefined) g.setMesh(meshes[n.mesh]);
     if (n.camera !== undefined) g.setCamera(cameras[n.camera]);
     if (n.light !== undefined) g.setExtension('KHR_lights_punctual', lights[n.light]);
+    // glTF has no mobility: an engine's movable object (adapters/engine-scene.ts) stays unbaked through level.glb.
+    if (n.dynamic) g.setExtras({ ote: { dynamic: true } });
     if (n.instances && ext.instancing) {
       const inst = ext.instancing
         .createInstancedMesh()

@@ -67,7 +67,7 @@ export function routeObject(scene: Scene, o: ObjectAnalysis, profile: Profile): 
   }
   if (f.animated && s.dynamicScore.value >= t.dynamicScore) {
     reasons.push(
-      `dynamic_score ${f2(s.dynamicScore.value)} ≥ ${f2(t.dynamicScore)} (animated or skinned) → keep as is`,
+      `dynamic_score ${f2(s.dynamicScore.value)} ≥ ${f2(t.dynamicScore)} (animated, skinned or movable) → keep as is`,
     );
     return decide('keep', [], []);
   }

@@ -37,7 +37,7 @@ export interface SceneNode {
    * space. Kept as TRS (as glTF stores them) so that a round trip is exact. Absent means the node draws its mesh once.
    */
   instances?: InstanceTRS;
-  /** Animated or skinned: the analyzer treats such nodes as dynamic. */
+  /** Animated, skinned, or movable in its engine (glTF extras `ote.dynamic`): the analyzer treats such nodes as dynamic. */
   dynamic?: boolean;
 }
 

@@ -5,7 +5,7 @@ import type { Scene } from '../scene/types.js';
 /** Parses a GLB blob into the neutral scene (io/ is loaded lazily: it pulls in Node builtins). */
 export async function sceneFromGlb(bytes: Uint8Array): Promise<Scene> {
   const { gltfIO } = await import('../io/gltf-io.js');
-  const { documentToScene } = await import('../io/gltf-read.js');
+  const { documentToScene } = await import('../io/gltf-document-read.js');
   const doc = await (await gltfIO()).readBinary(bytes);
   return (await documentToScene(doc, `blob ${sha256Hex(bytes).slice(0, 12)}`)).scene;
 }

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isProfileFile, profileSetting, projectPath } from '../../src/adapters/plugin-profile.js';
+import { isProfileFile, pluginProfile, profileSetting, projectPath } from '../../src/adapters/plugin-profile.js';
 import { levelProfile, unrealSky } from '../../src/adapters/sky.js';
 import { OteError } from '../../src/errors.js';
 import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
@@ -53,6 +53,40 @@ test("the level's sky over a TD file: its document with the environment added, u
     "the TD's choice stands",
   );
   assert.is(levelProfile('quality', undefined, undefined, 'L'), undefined, 'no sky: the profile as it is');
+});
+
+test('the run the plugin starts writes float EXR pages for the write-back, over any profile, with the sky kept', () => {
+  const files: Record<string, string> = {
+    '/P/Config/OptimizerProfile.json': '{ "profile": "Tools/studio.json" }',
+    '/P/Tools/studio.json': JSON.stringify({ name: 'Studio', extends: 'economy', bake: { samples: 48 } }),
+    '/P/Tools/hdr.json': JSON.stringify({ name: 'HDR', extends: 'economy', bake: { encoding: 'hdr' } }),
+  };
+  const run = (setting: string | undefined, withSky: boolean) => {
+    const out = pluginProfile({
+      project: '/P',
+      settingFile: '/P/Config/OptimizerProfile.json',
+      read: (path) => (path === '/P/Config/OptimizerProfile.json' ? setting : files[path]),
+      sky: withSky ? unrealSky(1, [255, 255, 255]) : undefined,
+      level: 'L',
+      levelProfileFile: '/P/Saved/level-profile.json',
+    });
+    return { ...out, profile: out.write ? resolveProfile(JSON.parse(out.write.json)) : undefined, arg: out.profile };
+  };
+  // Built-in, no sky: BALANCED with HDR pages, the rest as BALANCED.
+  const plain = run(undefined, false);
+  assert.is(plain.arg, '/P/Saved/level-profile.json');
+  assert.is(plain.profile!.bake.encoding, 'hdr');
+  assert.is(plain.profile!.bake.samples, resolveProfile({ extends: 'balanced' }).bake.samples);
+  assert.is(plain.profile!.name, 'BALANCED');
+  // A TD file with the sky: its settings, the sky and HDR pages.
+  const td = run('{ "profile": "Tools/studio.json" }', true);
+  assert.is(td.profile!.bake.samples, 48);
+  assert.is(td.profile!.bake.encoding, 'hdr');
+  assert.equal(environmentSettings(td.profile!).sky, { type: 'constant', color: [1, 1, 1] });
+  // A TD file that already asks for HDR pages and gets no sky runs as it is.
+  const hdr = run('{ "profile": "Tools/hdr.json" }', false);
+  assert.is(hdr.arg, '/P/Tools/hdr.json');
+  assert.is(hdr.write, undefined);
 });
 
 test.run();

@@ -260,6 +260,27 @@ test('meshes drawn several times and GPU-instanced nodes get a UV1 region per dr
   assert.ok(ratio > 3.3 && ratio < 4.5, `texel ratio ${ratio}`);
 });
 
+test('a dynamic node keeps the mesh it shares with static ones as authored: no UV1, not lightmapped', async () => {
+  const scene = createScene('door');
+  addMaterial(scene, defaultMaterial());
+  const blob = addMesh(scene, 'blob', [smoothBlobPrimitive(500)]);
+  // The dynamic draw comes first and last, so neither node order lets a static node take the original.
+  const first = addNode(scene, { name: 'door', mesh: blob });
+  addNode(scene, { name: 'wall', mesh: blob, translation: [3, 0, 0] });
+  const last = addNode(scene, { name: 'gate', mesh: blob, translation: [6, 0, 0] });
+  scene.nodes[first].dynamic = true;
+  scene.nodes[last].dynamic = true;
+  const { scene: out, atlas } = await generateLightmapUvs(scene);
+  assert.equal(
+    atlas.objects.map((o) => o.name),
+    ['wall'],
+  );
+  assert.is(out.nodes[first].mesh, blob);
+  assert.is(out.nodes[last].mesh, blob);
+  assert.is(out.meshes[blob].primitives[0].uv1, undefined, 'the dynamic nodes draw the mesh without UV1');
+  assert.is.not(atlas.objects[0].mesh, blob);
+});
+
 test('deterministic', async () => {
   const a = await generateLightmapUvs(atrium());
   const b = await generateLightmapUvs(atrium());

@@ -6,7 +6,7 @@
 import { display } from '../../image/display.js';
 import { fromDisplayValue, mapColour, toDisplayValue, type FloatImage } from '../../image/float-image.js';
 import { gltfIO } from '../../io/gltf-io.js';
-import { documentToScene } from '../../io/gltf-read.js';
+import { documentToScene } from '../../io/gltf-document-read.js';
 import { encodePng } from '../../io/png.js';
 import { renderSplats } from '../../native/splat.js';
 import { splatCamera } from '../../native/splat-camera.js';
