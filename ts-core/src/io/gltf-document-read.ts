@@ -13,7 +13,7 @@ import type {
   TextureInfo,
 } from '@gltf-transform/core';
 import { dequantize, metalRough } from '@gltf-transform/functions';
-import { inputError, isOteError } from '../errors.js';
+import { inputError } from '../errors.js';
 import {
   createScene,
   defaultMaterial,
