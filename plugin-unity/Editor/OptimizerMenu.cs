@@ -66,6 +66,10 @@ namespace Ote
 
         public static string Poll() => lines.TryDequeue(out var l) ? l : null;
         public static void Cancel() { if (proc != null && !proc.HasExited) proc.Kill(); }
+        /// <summary>A file's bytes as a JS ArrayBuffer, or null when there is no such file.</summary>
+        public static ArrayBuffer LoadBytes(string path) =>
+            System.IO.File.Exists(path) ? new ArrayBuffer(System.IO.File.ReadAllBytes(path)) : null;
+
         public static void SaveBytes(string path, byte[] bytes)
         {
             var tmp = path + ".tmp";

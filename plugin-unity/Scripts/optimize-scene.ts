@@ -3,6 +3,7 @@
  * (metres, Y up, left-handed, UV origin bottom-left), convert with the core's adapter, write level.glb, and run
  * `ote optimize` out of process with JSON-lines progress polled from the editor's update loop. With OTE_FARM_URL set
  * (and OTE_FARM_API_KEY), the job runs on that farm (`ote farm submit --wait`): same outputs, same progress lines.
+ * A verified run's lightmaps are then written back into the scene (write-back.ts) before the verdict is shown.
  */
 import { WebIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
@@ -30,10 +31,20 @@ import {
 import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { unitySky } from '../../ts-core/src/adapters/sky.js';
+import { writeBack } from './write-back.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
 
-function dumpScene(): EngineSceneDump {
+/** A GameObject's path in the hierarchy (Root/Child/Object): names repeat in Unity scenes, paths rarely. */
+function hierarchyPath(t: UnityEngine.Transform): string {
+  const names: string[] = [];
+  for (let at: UnityEngine.Transform | null | undefined = t; at; at = at.parent) names.unshift(at.gameObject.name);
+  return names.join('/');
+}
+
+/** The scene as the core's dump, and each object's MeshFilter by its path (for the write-back). */
+function dumpScene(): { dump: EngineSceneDump; filters: Map<string, UnityEngine.MeshFilter> } {
+  const filterOf = new Map<string, UnityEngine.MeshFilter>();
   const meshes: EngineMesh[] = [],
     materials: EngineMaterial[] = [],
     objects: EngineObject[] = [],
@@ -93,8 +104,12 @@ function dumpScene(): EngineSceneDump {
     if (!mesh) continue;
     const renderer = f.GetComponent($typeof(UnityEngine.MeshRenderer)) as UnityEngine.MeshRenderer | null;
     const t = f.transform;
+    // Paths are unique in the dump: the write-back finds each object by its path.
+    let path = hierarchyPath(t);
+    for (let k = 2; filterOf.has(path); k++) path = `${hierarchyPath(t)} (${k})`;
+    filterOf.set(path, f);
     objects.push({
-      path: f.gameObject.name,
+      path,
       mesh: meshOf(mesh, renderer),
       translation: [t.position.x, t.position.y, t.position.z],
       rotation: [t.rotation.x, t.rotation.y, t.rotation.z, t.rotation.w],
@@ -142,7 +157,7 @@ function dumpScene(): EngineSceneDump {
       });
     }
   }
-  return { level: 'scene', meshes, materials, objects, lights: dumpLights(), instancers };
+  return { dump: { level: 'scene', meshes, materials, objects, lights: dumpLights(), instancers }, filters: filterOf };
 }
 
 /** A material's properties (those adapters/materials.ts reads), mapped to glTF's terms; textures exported as PNG. */
@@ -216,7 +231,8 @@ function dumpLights(): EngineLight[] {
 
 async function main() {
   const out = `${UnityEngine.Application.dataPath}/../Library/Optimizer`;
-  const scene = engineToScene(dumpScene(), UNITY_FRAME);
+  const { dump, filters } = dumpScene();
+  const scene = engineToScene(dump, UNITY_FRAME);
   const glb = await new WebIO()
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
     .writeBinary(sceneToDocument(scene));
@@ -273,9 +289,38 @@ async function main() {
       // Lines read after the exit are still queued: take them before the verdict.
       for (let line = Ote.OptimizerProcess.Poll(); line !== null; line = Ote.OptimizerProcess.Poll()) watch.line(line);
       clearInterval(timer);
-      show(watch.finish(Ote.OptimizerProcess.ExitCode));
+      void finish(watch.finish(Ote.OptimizerProcess.ExitCode), `${out}/result`, dump, filters);
     }
   }, 200);
+}
+
+/** A verified run's lightmaps go back into the scene (write-back.ts) before the verdict, which then says so. */
+async function finish(
+  notice: RunNotice,
+  resultDir: string,
+  dump: EngineSceneDump,
+  filters: Map<string, UnityEngine.MeshFilter>,
+): Promise<void> {
+  if (notice.ok)
+    try {
+      const written = await writeBack(
+        resultDir,
+        UnityEngine.SceneManagement.SceneManager.GetActiveScene().name,
+        dump,
+        filters,
+      );
+      notice = { ...notice, text: [notice.text, written].filter(Boolean).join('\n') };
+    } catch (e) {
+      const failed = scriptFailure(e);
+      notice = {
+        ...notice,
+        ok: false,
+        exitCode: failed.exitCode,
+        title: 'Optimized, but not written back',
+        text: failed.text,
+      };
+    }
+  show(notice);
 }
 
 function show(n: RunNotice): void {

@@ -13,7 +13,7 @@ declare module 'csharp' {
     class Vector2 { x: number; y: number }
     class Quaternion { x: number; y: number; z: number; w: number }
     class Color { r: number; g: number; b: number; a: number }
-    class Transform { position: Vector3; rotation: Quaternion; lossyScale: Vector3; gameObject: GameObject }
+    class Transform { position: Vector3; rotation: Quaternion; lossyScale: Vector3; gameObject: GameObject; parent: Transform | null }
     class GameObject extends Object { isStatic: boolean; transform: Transform; GetComponentInChildren(t: unknown): Component | null }
     class Component extends Object { transform: Transform; gameObject: GameObject; GetComponent(t: unknown): Component | null }
     class Mesh extends Object {
@@ -52,6 +52,10 @@ declare module 'csharp' {
       static ambientEquatorColor: Color; static ambientGroundColor: Color; static ambientLight: Color;
     }
     class Application { static dataPath: string }
+    namespace SceneManagement {
+      class Scene { name: string }
+      class SceneManager { static GetActiveScene(): Scene }
+    }
     class Debug { static Log(msg: string): void; static LogError(msg: string): void }
   }
   namespace Ote {
@@ -60,6 +64,8 @@ declare module 'csharp' {
       static Poll(): string | null;
       static Cancel(): void;
       static SaveBytes(path: string, bytes: unknown): void;
+      /** A file's bytes (Puerts.ArrayBuffer: an ArrayBuffer here), or null when it does not exist. */
+      static LoadBytes(path: string): ArrayBuffer | null;
       static Finished: boolean;
       static ExitCode: number;
     }
@@ -70,6 +76,26 @@ declare module 'csharp' {
       static End(ok: boolean, exitCode: number, title: string, text: string, report: string, certificate: string): void;
       static Done: boolean;
       static ExitCode: number;
+    }
+    /**
+     * plugin-unity/Editor/LightmapWriteBack.cs: the run's lightmaps into the scene, one undo step
+     * (adapters/lightmap-write-back.ts plans it). Buffers are little-endian ArrayBuffers (Puerts.ArrayBuffer):
+     * float32 xyz per vertex (positions, normals), float32 uv per vertex (uv0, uv2), uint32 per index (sections'
+     * indices back to back), int32 per section (its index count). An empty buffer means "none".
+     */
+    class LightmapWriteBack {
+      static Begin(folder: string): void;
+      static ImportPage(exrFile: string, assetPath: string): void;
+      static CreateMesh(
+        assetPath: string, name: string, positions: ArrayBuffer, normals: ArrayBuffer, uv0: ArrayBuffer,
+        uv2: ArrayBuffer, indices: ArrayBuffer, sectionCounts: ArrayBuffer,
+      ): UnityEngine.Mesh;
+      static ApplyRenderer(
+        filter: UnityEngine.MeshFilter, part: number, mesh: UnityEngine.Mesh, materials: string, page: number,
+        scaleX: number, scaleY: number, offsetX: number, offsetY: number,
+      ): void;
+      /** ok: store the pages and renderers in the scene's OteLightmaps and close the undo group; else revert it. */
+      static End(ok: boolean): void;
     }
     /** plugin-unity/Editor/TextureExport.cs: PNG bytes of a colour texture, readable or not (sRGB blit). */
     class TextureExport {

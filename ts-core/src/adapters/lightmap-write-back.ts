@@ -231,3 +231,30 @@ function partMesh(
     scaleOffset: [su, sv, u0, v0],
   };
 }
+
+/**
+ * Asset names for `names` that engines accept as file names and that do not collide: characters outside
+ * letters, digits, space and `_ . ( ) -` become `_`, and a repeated name takes ` 2`, ` 3`… (case-insensitively,
+ * as Windows and macOS compare file names).
+ */
+export function uniqueAssetNames(names: readonly string[]): string[] {
+  const taken = new Set<string>();
+  return names.map((n) => {
+    const base = n.replace(/[^A-Za-z0-9 _.()-]/g, '_').replace(/^[ .]+|[ .]+$/g, '') || 'object';
+    let name = base;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${base} ${k}`;
+    taken.add(name.toLowerCase());
+    return name;
+  });
+}
+
+/** One line for the editor's verdict: what was written back and what was left to the engine, and why. */
+export function describeWriteBack(plan: WriteBackPlan): string {
+  const objects = new Set(plan.renderers.map((r) => r.object)).size;
+  const parts = plan.renderers.length - objects;
+  const written =
+    `lightmaps written back: ${objects} object${objects === 1 ? '' : 's'} on ${plan.pages.length} ` +
+    `page${plan.pages.length === 1 ? '' : 's'}${parts ? ` (${parts} more part${parts === 1 ? '' : 's'} as child objects)` : ''}`;
+  if (!plan.kept.length) return written;
+  return `${written}; left as they were: ${plan.kept.map((k) => `${k.object} (${k.reason})`).join(', ')}`;
+}

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type EngineFrame, toGltfVector, UNITY_FRAME, UNREAL_FRAME } from '../../src/adapters/engine-frame.js';
 import { type EngineSceneDump, engineToScene } from '../../src/adapters/engine-scene.js';
-import { planLightmapWriteBack } from '../../src/adapters/lightmap-write-back.js';
+import { describeWriteBack, planLightmapWriteBack, uniqueAssetNames } from '../../src/adapters/lightmap-write-back.js';
 import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
 import { applyLightmaps } from '../../src/bake/writeback.js';
 import { OteError } from '../../src/errors.js';
@@ -249,7 +249,25 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME])
     const boxA = plan.meshes[plan.renderers.find((r) => r.object === 'BoxA')!.mesh];
     assert.equal(boxA.sections.map((s) => s.material).sort(), ['M_Lid', 'M_Red']);
     assert.is(boxA.sections.find((s) => s.material === 'M_Lid')!.indices.length, 6);
+    assert.match(
+      describeWriteBack(plan),
+      new RegExp(
+        `^lightmaps written back: 3 objects on ${plan.pages.length} pages \\(${floorParts.length - 1} more parts? as child objects\\); left as they were: Foliage/SM_Box \\(instanced: .*\\), Door \\(movable: .*\\)$`,
+      ),
+    );
   });
+
+test('asset names: safe as file names, never colliding', () => {
+  assert.equal(uniqueAssetNames(['Floor', 'a/b', 'a_b', 'A_B', 'Wall: north?', '..', 'Floor (lightmap part 1)']), [
+    'Floor',
+    'a_b',
+    'a_b 2',
+    'A_B 3',
+    'Wall_ north_',
+    'object',
+    'Floor (lightmap part 1)',
+  ]);
+});
 
 test('a lightmap that is not one of the bake’s pages is a BAD_INPUT error naming the file and the primitive', async () => {
   const dump = level(UNITY_FRAME);

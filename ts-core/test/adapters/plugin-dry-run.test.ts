@@ -10,7 +10,12 @@ import { register } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createImage } from '../../src/image/float-image.js';
+import { encodeExr } from '../../src/bake/encode.js';
+import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
+import { applyLightmaps } from '../../src/bake/writeback.js';
 import { importGltf } from '../../src/io/gltf-read.js';
+import { sceneToGlb } from '../../src/io/gltf-write.js';
 import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
 import { encodePng } from '../../src/io/png.js';
 import type { Scene } from '../../src/scene/types.js';
@@ -545,6 +550,133 @@ test('both editors show the run: each stage on the progress, then the verdict wi
     ],
   );
   assert.is(unity.find((c) => c.fn === 'OptimizerRun.End')!.args[4], '/Project/Library/Optimizer/result/report.html');
+});
+
+/** What `ote optimize --json` prints on a verified run. */
+const verifiedRun = (report: string) => ({
+  exitCode: 0,
+  lines: [
+    '{"type":"progress","stage":"bake","fraction":1}',
+    JSON.stringify({
+      type: 'result',
+      exitCode: 0,
+      reason: 'verified',
+      report,
+      outputs: ['scene.glb', 'certificate.json', 'report.json', 'report.html'],
+    }),
+  ],
+});
+
+test('Unity: a verified run is written back into the scene: pages imported, new meshes with uv2, each renderer on its page', async () => {
+  const stone = {
+    name: 'Stone',
+    shader: 'Standard',
+    colors: { _Color: [0.5, 0.5, 0.5, 1] as [number, number, number, number] },
+  };
+  const level: UnityScene = {
+    name: 'Courtyard',
+    pipeline: null,
+    linearIntensity: true,
+    lights: [],
+    renderers: [
+      unityQuad('Floor', 'Plane', [quad(1).indices], [stone]),
+      // A movable door drawing the same mesh: not baked, left as it is.
+      { ...unityQuad('Door', 'Plane', [quad(1).indices], [stone]), isStatic: false, position: [3, 0, 0] },
+    ],
+  };
+  // The run, played by the core: level.glb as the script saved it, laid out by the bake's UV1 generation.
+  const sent = await savedScene(await dryRun('../../../plugin-unity/Scripts/optimize-scene.js', level), 'SaveBytes');
+  assert.is(sent.nodes.find((n) => n.name === 'Door')!.dynamic, true, 'the movable door, through level.glb');
+  const { scene, atlas } = await generateLightmapUvs(sent, { texelsPerMeter: 64 });
+  const png = (w: number, h: number) =>
+    encodePng({ width: w, height: h, bitDepth: 8, data: new Uint8Array(4 * w * h) });
+  const result = applyLightmaps(
+    scene,
+    layoutOf(atlas),
+    atlas.pages.map((p) => ({ png: png(p.width, p.height), width: p.width, height: p.height, scale: 1 })),
+  );
+  const dir = '/Project/Assets/../Library/Optimizer/result';
+  level.results = {
+    [`${dir}/scene.glb`]: await sceneToGlb(result),
+    [`${dir}/scene.lightmap0.exr`]: encodeExr(createImage(atlas.pages[0].width, atlas.pages[0].height)),
+  };
+  const calls = await dryRun(
+    '../../../plugin-unity/Scripts/optimize-scene.js',
+    level,
+    verifiedRun(`${dir}/report.html`),
+  );
+  const back = calls.filter((c) => c.fn.startsWith('LightmapWriteBack.') || c.fn === 'OptimizerRun.End');
+  assert.equal(
+    back.map((c) => c.fn),
+    [
+      'LightmapWriteBack.Begin',
+      'LightmapWriteBack.ImportPage',
+      'LightmapWriteBack.CreateMesh',
+      'LightmapWriteBack.ApplyRenderer',
+      'LightmapWriteBack.End',
+      'OptimizerRun.End',
+    ],
+    'the write-back, as one undo step, before the verdict',
+  );
+  const folder = 'Assets/OptimizerLightmaps/Courtyard';
+  assert.equal(back[0].args, [folder]);
+  assert.equal(back[1].args, [`${dir}/scene.lightmap0.exr`, `${folder}/Lightmap-0.exr`]);
+  const [asset, name, mesh] = back[2].args as [string, string, Record<string, Float32Array | Uint32Array | Int32Array>];
+  assert.equal([asset, name], [`${folder}/Floor.asset`, 'Floor']);
+  // The floor's mesh in Unity's frame: the quad's own corners, uv2 in [0, 1]², clockwise fronts.
+  const corners = new Set(
+    Array.from({ length: 4 }, (_, v) =>
+      quad(1)
+        .positions.slice(3 * v, 3 * v + 3)
+        .join(','),
+    ),
+  );
+  for (let v = 0; v < mesh.positions.length / 3; v++)
+    assert.ok(
+      corners.has(Array.from(mesh.positions.slice(3 * v, 3 * v + 3), (x) => Math.round(x * 1e6) / 1e6).join(',')),
+    );
+  assert.ok(mesh.uv2.every((x) => x >= 0 && x <= 1) && Math.max(...mesh.uv2) === 1 && Math.min(...mesh.uv2) === 0);
+  assert.equal([...mesh.sections], [mesh.indices.length]);
+  const [a, b, c] = [...mesh.indices.slice(0, 3)].map((i) => [...mesh.positions.slice(3 * i, 3 * i + 3)]);
+  const cross = [
+    (b[1] - a[1]) * (c[2] - a[2]) - (b[2] - a[2]) * (c[1] - a[1]),
+    (b[2] - a[2]) * (c[0] - a[0]) - (b[0] - a[0]) * (c[2] - a[2]),
+    (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]),
+  ];
+  assert.ok(cross[0] * mesh.normals[0] + cross[1] * mesh.normals[1] + cross[2] * mesh.normals[2] < 0, 'clockwise');
+  // The floor renderer on page 0, its scale and offset placing uv2 where the run put the floor's UV1.
+  const [object, part, meshAsset, materials, page, sx, sy, ox, oy] = back[3].args as [
+    string,
+    number,
+    string,
+    string,
+    ...number[],
+  ];
+  assert.equal([object, part, meshAsset, materials, page], ['Floor', 0, `${folder}/Floor.asset`, 'Stone', 0]);
+  const uv1 = result.meshes[result.nodes.find((n) => n.name === 'Floor')!.mesh!].primitives[0].uv1!;
+  for (let v = 0; v < uv1.length / 2; v++) {
+    assert.ok(Math.abs(mesh.uv2[2 * v] * sx + ox - uv1[2 * v]) < 1e-6);
+    assert.ok(Math.abs(1 - (mesh.uv2[2 * v + 1] * sy + oy) - uv1[2 * v + 1]) < 1e-6, "Unity's V");
+  }
+  assert.equal(back[4].args, [true]);
+  const [ok, code, title, text] = back[5].args;
+  assert.equal([ok, code, title], [true, 0, 'Optimized and verified']);
+  assert.match(
+    String(text),
+    /lightmaps written back: 1 object on 1 page; left as they were: Door \(movable: not baked, lit by the engine\)/,
+  );
+
+  // A run without the float pages (a profile that dropped bake.encoding hdr) says so, and touches nothing.
+  delete level.results[`${dir}/scene.lightmap0.exr`];
+  const missing = await dryRun(
+    '../../../plugin-unity/Scripts/optimize-scene.js',
+    level,
+    verifiedRun(`${dir}/report.html`),
+  );
+  assert.not.ok(missing.some((c) => c.fn.startsWith('LightmapWriteBack.')));
+  const end = missing.find((c) => c.fn === 'OptimizerRun.End')!.args;
+  assert.equal(end.slice(0, 3), [false, 3, 'Optimized, but not written back']);
+  assert.match(String(end[3]), /write-back: the run wrote no scene\.lightmap0\.exr/);
 });
 
 test.run();

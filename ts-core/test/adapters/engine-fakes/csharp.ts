@@ -58,8 +58,12 @@ export interface UnityTerrainData {
 }
 
 export interface UnityScene {
+  /** The active scene's name (SceneManager.GetActiveScene().name); absent: SampleScene. */
+  name?: string;
   /** Project files the script may read (System.IO.File), by path. */
   files?: Record<string, string>;
+  /** Files the ote run wrote (the result folder), by path: OptimizerProcess.LoadBytes reads them. */
+  results?: Record<string, Uint8Array>;
   /** RenderSettings' ambient: mode (Skybox 0, Trilight 1, Flat 3), intensity and sRGB colours; absent: Skybox. */
   ambient?: { mode: number; intensity: number; sky: number[]; equator: number[]; ground: number[]; flat: number[] };
   renderers: UnityRendererData[];
@@ -96,6 +100,7 @@ class Light {}
 
 function meshFilter(r: UnityRendererData) {
   const m = r.mesh;
+  const gameObject = { name: r.object, isStatic: r.isStatic };
   const renderer = {
     sharedMaterials: new Array$1(
       r.materials.map((mat) => ({
@@ -123,8 +128,8 @@ function meshFilter(r: UnityRendererData) {
       GetTriangles: (s: number) => new Array$1(m.submeshes[s].slice()),
     },
     GetComponent: (t: unknown) => (t === MeshRenderer ? renderer : null),
-    transform: transform(r.position, r.rotation, r.scale),
-    gameObject: { name: r.object, isStatic: r.isStatic },
+    transform: { ...transform(r.position, r.rotation, r.scale), gameObject, parent: null },
+    gameObject,
   };
 }
 
@@ -212,6 +217,7 @@ export const UnityEngine = {
     },
   },
   Application: { dataPath: '/Project/Assets' },
+  SceneManagement: { SceneManager: { GetActiveScene: () => ({ name: scene().name ?? 'SampleScene' }) } },
   Debug: {
     Log: (msg: string) => record('Debug.Log', msg),
     LogError: (msg: string) => record('Debug.LogError', msg),
@@ -222,7 +228,7 @@ export const System = {
   Environment: { GetEnvironmentVariable: (_name: string) => null },
   IO: {
     File: {
-      Exists: (path: string) => scene().files?.[path] !== undefined,
+      Exists: (path: string) => scene().files?.[path] !== undefined || scene().results?.[path] !== undefined,
       ReadAllText(path: string): string {
         const text = scene().files?.[path];
         if (text === undefined) throw new Error(`csharp fake: FileNotFoundException: ${path}`);
@@ -243,6 +249,10 @@ export const Ote = {
       fakeState().markStarted();
       return !!fakeState().process; // without a scripted process the dry run ends here
     },
+    LoadBytes(path: string): ArrayBuffer | null {
+      const bytes = scene().results?.[path];
+      return bytes ? bytes.slice().buffer : null;
+    },
     Poll: () => fakeState().process?.lines.shift() ?? null,
     Cancel: () => record('Cancel'),
     get Finished() {
@@ -259,6 +269,48 @@ export const Ote = {
       record('OptimizerRun.End', ...args);
       fakeState().markEnded?.();
     },
+  },
+  /** Records the write-back as plain data: buffers as typed arrays, objects by name, meshes by asset path. */
+  LightmapWriteBack: {
+    Begin: (folder: string) => record('LightmapWriteBack.Begin', folder),
+    ImportPage: (exrFile: string, assetPath: string) => record('LightmapWriteBack.ImportPage', exrFile, assetPath),
+    CreateMesh(
+      assetPath: string,
+      name: string,
+      positions: ArrayBuffer,
+      normals: ArrayBuffer,
+      uv0: ArrayBuffer,
+      uv2: ArrayBuffer,
+      indices: ArrayBuffer,
+      sections: ArrayBuffer,
+    ) {
+      record('LightmapWriteBack.CreateMesh', assetPath, name, {
+        positions: new Float32Array(positions),
+        normals: new Float32Array(normals),
+        uv0: new Float32Array(uv0),
+        uv2: new Float32Array(uv2),
+        indices: new Uint32Array(indices),
+        sections: new Int32Array(sections),
+      });
+      return { asset: assetPath };
+    },
+    ApplyRenderer(
+      filter: { gameObject: { name: string } },
+      part: number,
+      mesh: { asset: string },
+      materials: string,
+      ...pageAndScaleOffset: number[]
+    ) {
+      record(
+        'LightmapWriteBack.ApplyRenderer',
+        filter.gameObject.name,
+        part,
+        mesh.asset,
+        materials,
+        ...pageAndScaleOffset,
+      );
+    },
+    End: (ok: boolean) => record('LightmapWriteBack.End', ok),
   },
   TextureExport: {
     EncodePng(t: { png: Uint8Array }) {
