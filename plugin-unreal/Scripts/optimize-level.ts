@@ -5,8 +5,8 @@
  * 3. Run `ote optimize` as a separate process, so the editor never blocks; poll its JSON-lines progress on a
  *    timer and allow cancelling. With OTE_FARM_URL set (and OTE_FARM_API_KEY), the job runs on that farm instead
  *    (`ote farm submit --wait`): the same outputs in the same folder, the same progress lines.
- * 4. Show the verdict and where report.html is; the optimized glTF (lightmaps on UV1, MOZ_lightmap) imports
- *    through Unreal's glTF importer.
+ * 4. After a verified run, write the lightmaps back into the level (write-back.ts), then show the verdict and
+ *    where report.html is.
  */
 import { WebIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
@@ -41,6 +41,8 @@ import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { type LevelSky, unrealSky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
 import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
+import { fromTArray, toTArray } from './tarray.js';
+import { writeBack } from './write-back.js';
 
 /** Where `node` and the `ote` CLI are; a project setting in a later version. */
 const NODE = 'node';
@@ -55,7 +57,9 @@ function actorsOf(world: UE.World, cls: UE.Class): UE.Actor[] {
   return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
 }
 
-function dumpLevel(): EngineSceneDump {
+/** The level as the core's dump, and each object's actor by its path (for the write-back). */
+function dumpLevel(): { dump: EngineSceneDump; actors: Map<string, UE.StaticMeshActor> } {
+  const actorOf = new Map<string, UE.StaticMeshActor>();
   const world = UE.EditorLevelLibrary.GetEditorWorld();
   const meshes: EngineMesh[] = [],
     materials: EngineMaterial[] = [],
@@ -112,8 +116,12 @@ function dumpLevel(): EngineSceneDump {
     const l = xf.GetLocation(),
       r = xf.GetRotation(),
       sc = xf.GetScale3D();
+    // Labels are unique in most levels, not all: the write-back finds each object by its path.
+    let path = actor.GetActorLabel();
+    for (let k = 2; actorOf.has(path); k++) path = `${actor.GetActorLabel()} (${k})`;
+    actorOf.set(path, actor);
     objects.push({
-      path: actor.GetActorLabel(),
+      path,
       mesh: meshOf(comp, mesh),
       translation: [l.X, l.Y, l.Z],
       rotation: [r.X, r.Y, r.Z, r.W],
@@ -154,7 +162,10 @@ function dumpLevel(): EngineSceneDump {
       });
     }
   }
-  return { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world), instancers };
+  return {
+    dump: { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world), instancers },
+    actors: actorOf,
+  };
 }
 
 /**
@@ -238,14 +249,6 @@ function exportTexture(t: UE.Texture, exported: TextureCache): EngineImage | und
   return exported.get(path);
 }
 
-/** Bytes across the reflection boundary: TArray<uint8> to and from Uint8Array. */
-const fromTArray = (list: UE.TArray<number>) => Uint8Array.from({ length: list.Num() }, (_, i) => list.Get(i));
-function toTArray(bytes: Uint8Array): UE.TArray<number> {
-  const list = UE.NewArray<number>(UE.BuiltinByte);
-  for (const b of bytes) list.Add(b);
-  return list;
-}
-
 /** A file's text (UTF-8), or undefined when it cannot be read. */
 function loadText(path: string): string | undefined {
   const out = $ref(UE.NewArray<number>(UE.BuiltinByte));
@@ -301,7 +304,8 @@ function dumpLights(world: UE.World): EngineLight[] {
 
 async function main() {
   const saved = `${UE.OteEditorLibrary.ProjectSavedDir()}/Optimizer`;
-  const scene = engineToScene(dumpLevel(), UNREAL_FRAME);
+  const { dump, actors } = dumpLevel();
+  const scene = engineToScene(dump, UNREAL_FRAME);
   const glb = await new WebIO()
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
     .writeBinary(sceneToDocument(scene));
@@ -345,9 +349,34 @@ async function main() {
     }
     if (!$unref(running)) {
       clearInterval(timer);
-      show(watch.finish($unref(code)));
+      void finish(watch.finish($unref(code)), `${saved}/out`, world.GetName(), dump, actors);
     }
   }, 200);
+}
+
+/** A verified run's lightmaps go into the level (write-back.ts) before the verdict, which then says so. */
+async function finish(
+  notice: RunNotice,
+  resultDir: string,
+  levelName: string,
+  dump: EngineSceneDump,
+  actors: Map<string, UE.StaticMeshActor>,
+): Promise<void> {
+  if (notice.ok)
+    try {
+      const written = await writeBack(resultDir, levelName, dump, actors);
+      notice = { ...notice, text: [notice.text, written].filter(Boolean).join('\n') };
+    } catch (e) {
+      const failed = scriptFailure(e);
+      notice = {
+        ...notice,
+        ok: false,
+        exitCode: failed.exitCode,
+        title: 'Optimized, but not written back',
+        text: failed.text,
+      };
+    }
+  show(notice);
 }
 
 function show(n: RunNotice): void {

@@ -16,7 +16,7 @@ declare module 'ue' {
   class Vector { X: number; Y: number; Z: number; constructor(x?: number, y?: number, z?: number) }
   class Vector2D { X: number; Y: number }
   class Quat { X: number; Y: number; Z: number; W: number }
-  class LinearColor { R: number; G: number; B: number; A: number }
+  class LinearColor { R: number; G: number; B: number; A: number; constructor(r?: number, g?: number, b?: number, a?: number) }
   class Transform { constructor(); GetLocation(): Vector; GetRotation(): Quat; GetScale3D(): Vector }
   class ProcMeshTangent {}
   class World extends Object {}
@@ -90,9 +90,26 @@ declare module 'ue' {
     static ReportRun(fraction: number, text: string): void;
     static EndRun(ok: boolean, exitCode: number, title: string, text: string, report: string, certificate: string): void;
     static RunEnded(exitCode: $Ref<number>): boolean;
+    /**
+     * The write-back (Scripts/write-back.ts): Begin opens one editor transaction, End commits it (ok) or cancels it.
+     * Arrays are flat: float xyz per vertex (positions, normals in Unreal units and axes), float uv per vertex (uv0,
+     * uv1 = lightmap UVs in [0, 1]²), int32 per triangle corner (sections back to back), int32 per section (its
+     * index count). An empty array means "none".
+     */
+    static BeginWriteBack(folder: string): void;
+    static ImportLightmapPage(exrFile: string, assetPath: string): Texture2D | null;
+    static CreateLightmappedMesh(assetPath: string, positions: TArray<number>, normals: TArray<number>,
+      uv0: TArray<number>, uv1: TArray<number>, indices: TArray<number>, sectionCounts: TArray<number>): StaticMesh;
+    static CreateLightmapMaterial(assetPath: string, lightmap: Texture2D, baseColor: LinearColor,
+      baseColorTexture: string, masked: boolean, opacityMaskClipValue: number, twoSided: boolean): MaterialInterface;
+    static ApplyLightmappedMesh(actor: StaticMeshActor, part: number, mesh: StaticMesh,
+      materials: TArray<MaterialInterface>, scaleX: number, scaleY: number, offsetX: number, offsetY: number): void;
+    static EndWriteBack(ok: boolean): void;
   }
   function NewArray<T>(t: unknown): TArray<T>;
   const BuiltinByte: unknown;
+  const BuiltinFloat: unknown;
+  const BuiltinInt: unknown;
   // FName, for TArray<FName> (parameter names).
   const BuiltinName: unknown;
 }

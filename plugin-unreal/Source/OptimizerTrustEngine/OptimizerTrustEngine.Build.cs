@@ -1,5 +1,5 @@
 // Editor-only module: the Optimize toolbar button, the -run=Optimize commandlet for CI, and the small native
-// helpers the TypeScript glue needs (file writes, the ote process with JSON-lines progress).
+// helpers the TypeScript glue needs (file writes, the ote process with JSON-lines progress, the lightmap write-back).
 using UnrealBuildTool;
 
 public class OptimizerTrustEngine : ModuleRules
@@ -8,6 +8,7 @@ public class OptimizerTrustEngine : ModuleRules
     {
         PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
         PublicDependencyModuleNames.AddRange(new[] { "Core", "CoreUObject", "Engine" });
-        PrivateDependencyModuleNames.AddRange(new[] { "UnrealEd", "ImageCore", "Slate", "SlateCore", "ToolMenus", "Puerts", "JsEnv", "ProceduralMeshComponent" });
+        PrivateDependencyModuleNames.AddRange(new[] { "UnrealEd", "ImageCore", "Slate", "SlateCore", "ToolMenus", "Puerts", "JsEnv", "ProceduralMeshComponent",
+            "AssetTools", "AssetRegistry", "MeshDescription", "StaticMeshDescription" });
     }
 }

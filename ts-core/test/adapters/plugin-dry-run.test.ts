@@ -552,6 +552,26 @@ test('both editors show the run: each stage on the progress, then the verdict wi
   assert.is(unity.find((c) => c.fn === 'OptimizerRun.End')!.args[4], '/Project/Library/Optimizer/result/report.html');
 });
 
+/**
+ * The run, played by the core on the level.glb a script saved: laid out by the bake's own UV1 generation (no
+ * tracing: the pages are black) and written as the run writes its output folder `dir`: scene.glb and the EXR pages.
+ */
+async function playRun(sent: Scene, dir: string): Promise<{ result: Scene; files: Record<string, Uint8Array> }> {
+  const { scene, atlas } = await generateLightmapUvs(sent, { texelsPerMeter: 64 });
+  const png = (w: number, h: number) =>
+    encodePng({ width: w, height: h, bitDepth: 8, data: new Uint8Array(4 * w * h) });
+  const result = applyLightmaps(
+    scene,
+    layoutOf(atlas),
+    atlas.pages.map((p) => ({ png: png(p.width, p.height), width: p.width, height: p.height, scale: 1 })),
+  );
+  const files: Record<string, Uint8Array> = { [`${dir}/scene.glb`]: await sceneToGlb(result) };
+  atlas.pages.forEach((p, i) => {
+    files[`${dir}/scene.lightmap${i}.exr`] = encodeExr(createImage(p.width, p.height));
+  });
+  return { result, files };
+}
+
 /** What `ote optimize --json` prints on a verified run. */
 const verifiedRun = (report: string) => ({
   exitCode: 0,
@@ -587,19 +607,9 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
   // The run, played by the core: level.glb as the script saved it, laid out by the bake's UV1 generation.
   const sent = await savedScene(await dryRun('../../../plugin-unity/Scripts/optimize-scene.js', level), 'SaveBytes');
   assert.is(sent.nodes.find((n) => n.name === 'Door')!.dynamic, true, 'the movable door, through level.glb');
-  const { scene, atlas } = await generateLightmapUvs(sent, { texelsPerMeter: 64 });
-  const png = (w: number, h: number) =>
-    encodePng({ width: w, height: h, bitDepth: 8, data: new Uint8Array(4 * w * h) });
-  const result = applyLightmaps(
-    scene,
-    layoutOf(atlas),
-    atlas.pages.map((p) => ({ png: png(p.width, p.height), width: p.width, height: p.height, scale: 1 })),
-  );
   const dir = '/Project/Assets/../Library/Optimizer/result';
-  level.results = {
-    [`${dir}/scene.glb`]: await sceneToGlb(result),
-    [`${dir}/scene.lightmap0.exr`]: encodeExr(createImage(atlas.pages[0].width, atlas.pages[0].height)),
-  };
+  const { result, files } = await playRun(sent, dir);
+  level.results = files;
   const calls = await dryRun(
     '../../../plugin-unity/Scripts/optimize-scene.js',
     level,
@@ -677,6 +687,143 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
   const end = missing.find((c) => c.fn === 'OptimizerRun.End')!.args;
   assert.equal(end.slice(0, 3), [false, 3, 'Optimized, but not written back']);
   assert.match(String(end[3]), /write-back: the run wrote no scene\.lightmap0\.exr/);
+});
+
+test('Unreal: a verified run is written back into the level: HDR pages, new static meshes on UV1, lightmap material instances', async () => {
+  const level: UeLevel = {
+    name: 'Courtyard',
+    materials: {
+      M_Stone: { vectors: { BaseColor: [0.5, 0.4, 0.3, 1] } },
+      M_Leaf: { blendMode: 1, twoSided: true, opacityMaskClipValue: 0.4, vectors: { BaseColor: [0.2, 0.5, 0.1, 1] } },
+    },
+    actors: [
+      {
+        label: 'Floor',
+        cls: 'StaticMeshActor',
+        location: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        mesh: {
+          path: '/Game/SM_Floor',
+          sections: [
+            { ...quad(100), material: 'M_Stone' },
+            {
+              ...quad(100),
+              positions: quad(100).positions.map((v, i) => (i % 3 === 0 ? v + 150 : v)),
+              material: 'M_Leaf',
+            },
+          ],
+        },
+      },
+      // A movable door drawing the same mesh: not baked, left as it is.
+      {
+        label: 'Door',
+        cls: 'StaticMeshActor',
+        location: [0, 300, 0],
+        rotation: [0, 0, 0, 1],
+        mobility: 2,
+        mesh: { path: '/Game/SM_Floor', sections: [{ ...quad(100), material: 'M_Stone' }] },
+      },
+    ],
+  };
+  const sent = await savedScene(
+    await dryRun('../../../plugin-unreal/Scripts/optimize-level.js', level),
+    'SaveBytesAtomic',
+  );
+  assert.is(sent.nodes.find((n) => n.name === 'Door')!.dynamic, true, 'the movable door, through level.glb');
+  const dir = '/Project/Saved/Optimizer/out';
+  const { result, files } = await playRun(sent, dir);
+  level.results = files;
+  const calls = await dryRun(
+    '../../../plugin-unreal/Scripts/optimize-level.js',
+    level,
+    verifiedRun(`${dir}/report.html`),
+  );
+  const back = calls.filter((c) =>
+    /WriteBack$|^ImportLightmapPage|^CreateLightmap|^ApplyLightmapped|^EndRun/.test(c.fn),
+  );
+  assert.equal(
+    back.map((c) => c.fn),
+    [
+      'BeginWriteBack',
+      'ImportLightmapPage',
+      'CreateLightmappedMesh',
+      'CreateLightmapMaterial',
+      'CreateLightmapMaterial',
+      'ApplyLightmappedMesh',
+      'EndWriteBack',
+      'EndRun',
+    ],
+    'the write-back, in one transaction, before the verdict',
+  );
+  const folder = '/Game/OptimizerLightmaps/Courtyard';
+  assert.equal(back[0].args, [folder]);
+  assert.equal(back[1].args, [`${dir}/scene.lightmap0.exr`, `${folder}/T_Lightmap_0`]);
+  const [asset, mesh] = back[2].args as [string, Record<string, Float32Array | Uint32Array | Int32Array>];
+  assert.is(asset, `${folder}/SM_Floor`);
+  // In Unreal's units and axes: the quads' own corners (cm, Z up), lightmap UVs in [0, 1]², two sections.
+  const corners = new Set(
+    [quad(100).positions, level.actors[0].mesh!.sections[1].positions].flatMap((p) =>
+      Array.from({ length: 4 }, (_, v) => p.slice(3 * v, 3 * v + 3).join(',')),
+    ),
+  );
+  for (let v = 0; v < mesh.positions.length / 3; v++)
+    assert.ok(
+      corners.has(Array.from(mesh.positions.slice(3 * v, 3 * v + 3), (x) => Math.round(x * 1e3) / 1e3).join(',')),
+      `vertex ${[...mesh.positions.slice(3 * v, 3 * v + 3)]}`,
+    );
+  assert.ok(mesh.uv1.every((x) => x >= 0 && x <= 1));
+  assert.equal([...mesh.sections], [6, 6]);
+  // Material instances per engine material and page: base colour, its mask and sidedness.
+  assert.equal(back[3].args, [
+    `${folder}/MI_M_Stone_LM0`,
+    `${folder}/T_Lightmap_0`,
+    [0.5, 0.4, 0.3, 1],
+    '',
+    false,
+    0.5,
+    false,
+  ]);
+  assert.equal(back[4].args.slice(0, 2), [`${folder}/MI_M_Leaf_LM0`, `${folder}/T_Lightmap_0`]);
+  assert.equal(back[4].args.slice(3), ['', true, 0.4, true]);
+  // The floor actor on its page: UV1 × scale + offset is where the run put it (Unreal's V runs as glTF's).
+  const [label, part, meshAsset, materials, sx, sy, ox, oy] = back[5].args as [
+    string,
+    number,
+    string,
+    string[],
+    ...number[],
+  ];
+  assert.equal(
+    [label, part, meshAsset, materials],
+    ['Floor', 0, `${folder}/SM_Floor`, [`${folder}/MI_M_Stone_LM0`, `${folder}/MI_M_Leaf_LM0`]],
+  );
+  const uv1 = result.meshes[result.nodes.find((n) => n.name === 'Floor')!.mesh!].primitives[0].uv1!;
+  for (let v = 0; v < uv1.length / 2; v++) {
+    assert.ok(Math.abs(mesh.uv1[2 * v] * sx + ox - uv1[2 * v]) < 1e-6);
+    assert.ok(Math.abs(mesh.uv1[2 * v + 1] * sy + oy - uv1[2 * v + 1]) < 1e-6);
+  }
+  assert.equal(back[6].args, [true]);
+  const [ok, code, title, text] = back[7].args;
+  assert.equal([ok, code, title], [true, 0, 'Optimized and verified']);
+  assert.match(String(text), /lightmaps written back: 1 object on 1 page; left as they were: Door \(movable/);
+
+  // A page that cannot be imported cancels the transaction and says which file.
+  delete level.results[`${dir}/scene.lightmap0.exr`];
+  const missing = await dryRun(
+    '../../../plugin-unreal/Scripts/optimize-level.js',
+    level,
+    verifiedRun(`${dir}/report.html`),
+  );
+  assert.equal(
+    missing.filter((c) => /WriteBack$/.test(c.fn)).map((c) => [c.fn, ...c.args]),
+    [
+      ['BeginWriteBack', folder],
+      ['EndWriteBack', false],
+    ],
+  );
+  const end = missing.find((c) => c.fn === 'EndRun')!.args;
+  assert.equal(end.slice(0, 3), [false, 3, 'Optimized, but not written back']);
+  assert.match(String(end[3]), /write-back: cannot import scene\.lightmap0\.exr/);
 });
 
 test.run();

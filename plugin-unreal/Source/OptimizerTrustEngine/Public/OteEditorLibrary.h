@@ -6,7 +6,11 @@
 #include "Kismet/BlueprintFunctionLibrary.h"
 #include "OteEditorLibrary.generated.h"
 
+class AStaticMeshActor;
+class UMaterialInterface;
+class UStaticMesh;
 class UTexture;
+class UTexture2D;
 
 UCLASS()
 class OPTIMIZERTRUSTENGINE_API UOteEditorLibrary : public UBlueprintFunctionLibrary
@@ -71,4 +75,53 @@ public:
     /** Whether EndRun was called, and the exit code it gave: the commandlet waits on this and returns the code. */
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static bool RunEnded(int32& ExitCode);
+
+    // The write-back (Scripts/write-back.ts; OteLightmapWriteBack.cpp), called in this order: BeginWriteBack,
+    // ImportLightmapPage per page, CreateLightmappedMesh per mesh, CreateLightmapMaterial per (material, page),
+    // ApplyLightmappedMesh per actor part, EndWriteBack. Source assets are never modified: everything new goes under
+    // the folder given to BeginWriteBack, and actors are pointed at it inside one editor transaction.
+
+    /** Opens the transaction ("Optimizer: write back lightmaps"); Folder is a long package path (/Game/...). */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void BeginWriteBack(const FString& Folder);
+
+    /** The EXR page imported as an HDR texture (TC_HDR, linear, clamped) at AssetPath; null if it cannot be. */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static UTexture2D* ImportLightmapPage(const FString& ExrFile, const FString& AssetPath);
+
+    /**
+     * A static mesh asset at AssetPath (replacing one a previous write-back left there) from flat arrays:
+     * Positions, Normals: 3 floats per vertex, Unreal units and axes (Normals empty: computed);
+     * UV0: 2 floats per vertex or empty; UV1: 2 floats per vertex, the lightmap UVs in [0, 1]²;
+     * Indices: 3 per triangle, clockwise fronts (Unreal's), the sections' triangles back to back;
+     * SectionCounts: one index count per section, section k on material slot k.
+     * Lightmap coordinate index 1; no lightmap UVs generated, no normals or tangents recomputed but where absent.
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static UStaticMesh* CreateLightmappedMesh(const FString& AssetPath, const TArray<float>& Positions,
+        const TArray<float>& Normals, const TArray<float>& UV0, const TArray<float>& UV1,
+        const TArray<int32>& Indices, const TArray<int32>& SectionCounts);
+
+    /**
+     * A material instance at AssetPath of the plugin's lightmap master (created once per project under
+     * /Game/OptimizerLightmaps): unlit, emissive = BaseColor × BaseColorMap (UV0) × Lightmap (UV1 × scale + offset,
+     * the scale and offset from the actor's custom primitive data 0–3). BaseColorTexture: a texture asset's path, or
+     * empty for white. Masked materials keep their cut-out (alpha × BaseColor.A against the clip value).
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static UMaterialInterface* CreateLightmapMaterial(const FString& AssetPath, UTexture2D* Lightmap,
+        const FLinearColor& BaseColor, const FString& BaseColorTexture, bool bMasked, float OpacityMaskClipValue,
+        bool bTwoSided);
+
+    /**
+     * Part 0: the actor draws Mesh with Materials; part k > 0: a child static mesh actor "<label> (lightmap part k)"
+     * at the same transform does. The page placement (UV1 × scale + offset) goes to custom primitive data 0–3.
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void ApplyLightmappedMesh(AStaticMeshActor* Actor, int32 Part, UStaticMesh* Mesh,
+        const TArray<UMaterialInterface*>& Materials, float ScaleX, float ScaleY, float OffsetX, float OffsetY);
+
+    /** bOk: commits the transaction and leaves the new assets dirty to save; else cancels it (the level as before). */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void EndWriteBack(bool bOk);
 };

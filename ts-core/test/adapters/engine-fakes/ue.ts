@@ -66,6 +66,8 @@ export interface UeLevel {
   name: string;
   /** Project files the script may read (LoadBytes), by path. */
   files?: Record<string, string>;
+  /** Files the ote run wrote (its output folder), by path: LoadBytes and ImportLightmapPage read them. */
+  results?: Record<string, Uint8Array>;
   actors: UeActor[];
   materials: Record<string, UeMaterial>;
 }
@@ -90,6 +92,17 @@ export function NewArray<T>(_t: unknown): TArray<T> {
 }
 export const BuiltinByte = 'byte';
 export const BuiltinName = 'name';
+export const BuiltinFloat = 'float';
+export const BuiltinInt = 'int';
+export const MaterialInterface = { StaticClass: () => 'MaterialInterface' };
+export class LinearColor {
+  constructor(
+    readonly R = 0,
+    readonly G = 0,
+    readonly B = 0,
+    readonly A = 0,
+  ) {}
+}
 
 /** The material object a script sees: GetName, GetPathName and GetBaseMaterial with BlendMode and TwoSided. */
 function materialObject(name: string): unknown {
@@ -300,8 +313,9 @@ export const OteEditorLibrary = {
   GetEnvironmentVariable: (_name: string) => '',
   LoadBytes(path: string, out: { value: TArray<number> }): boolean {
     const text = level().files?.[path];
-    if (text === undefined) return false;
-    out.value = new TArray([...new TextEncoder().encode(text)]);
+    const bytes = text === undefined ? level().results?.[path] : new TextEncoder().encode(text);
+    if (bytes === undefined) return false;
+    out.value = new TArray([...bytes]);
     return true;
   },
   SaveBytesAtomic(path: string, bytes: TArray<number>): boolean {
@@ -333,6 +347,56 @@ export const OteEditorLibrary = {
     height.value = t.__texture.height;
     return true;
   },
+  // The write-back, recorded as plain data: arrays as typed arrays, actors by label, assets by path.
+  BeginWriteBack: (folder: string) => record('BeginWriteBack', folder),
+  ImportLightmapPage(exrFile: string, assetPath: string): { asset: string } | null {
+    record('ImportLightmapPage', exrFile, assetPath);
+    return level().results?.[exrFile] ? { asset: assetPath } : null;
+  },
+  CreateLightmappedMesh(assetPath: string, ...arrays: TArray<number>[]): { asset: string } {
+    const [positions, normals, uv0, uv1, indices, sections] = arrays.map((a) => a.items);
+    record('CreateLightmappedMesh', assetPath, {
+      positions: Float32Array.from(positions),
+      normals: Float32Array.from(normals),
+      uv0: Float32Array.from(uv0),
+      uv1: Float32Array.from(uv1),
+      indices: Uint32Array.from(indices),
+      sections: Int32Array.from(sections),
+    });
+    return { asset: assetPath };
+  },
+  CreateLightmapMaterial(
+    assetPath: string,
+    lightmap: { asset: string },
+    baseColor: LinearColor,
+    ...rest: unknown[]
+  ): { asset: string } {
+    record(
+      'CreateLightmapMaterial',
+      assetPath,
+      lightmap.asset,
+      [baseColor.R, baseColor.G, baseColor.B, baseColor.A],
+      ...rest,
+    );
+    return { asset: assetPath };
+  },
+  ApplyLightmappedMesh(
+    actor: { GetActorLabel(): string },
+    part: number,
+    mesh: { asset: string },
+    materials: TArray<{ asset: string }>,
+    ...scaleOffset: number[]
+  ) {
+    record(
+      'ApplyLightmappedMesh',
+      actor.GetActorLabel(),
+      part,
+      mesh.asset,
+      materials.items.map((m) => m.asset),
+      ...scaleOffset,
+    );
+  },
+  EndWriteBack: (ok: boolean) => record('EndWriteBack', ok),
   BeginRun: (handle: number) => record('BeginRun', handle),
   ReportRun: (fraction: number, text: string) => record('ReportRun', fraction, text),
   EndRun(...args: unknown[]) {
