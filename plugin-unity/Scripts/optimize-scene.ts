@@ -97,6 +97,7 @@ function dumpScene(): { dump: EngineSceneDump; filters: Map<string, UnityEngine.
     return meshIndex.get(mesh.name)!;
   };
 
+  const instancedGroups = new Map<string, EngineObject[]>();
   const filters = UnityEngine.Object.FindObjectsOfType($typeof(UnityEngine.MeshFilter));
   for (let i = 0; i < filters.Length; i++) {
     const f = filters.get_Item(i) as UnityEngine.MeshFilter;
@@ -108,13 +109,49 @@ function dumpScene(): { dump: EngineSceneDump; filters: Map<string, UnityEngine.
     let path = hierarchyPath(t);
     for (let k = 2; filterOf.has(path); k++) path = `${hierarchyPath(t)} (${k})`;
     filterOf.set(path, f);
-    objects.push({
+    const object: EngineObject = {
       path,
       mesh: meshOf(mesh, renderer),
       translation: [t.position.x, t.position.y, t.position.z],
       rotation: [t.rotation.x, t.rotation.y, t.rotation.z, t.rotation.w],
       scale: [t.lossyScale.x, t.lossyScale.y, t.lossyScale.z],
       movable: !f.gameObject.isStatic,
+    };
+    // GPU-instanced renderers (every material has instancing on) of one mesh and material set draw as instances.
+    const mats = renderer?.sharedMaterials;
+    const instanced = !object.movable && !!mats && mats.Length > 0;
+    const names: string[] = [];
+    let gpu = instanced;
+    for (let k = 0; gpu && k < mats!.Length; k++) {
+      const m = mats!.get_Item(k);
+      gpu = !!m?.enableInstancing;
+      names.push(m?.name ?? '');
+    }
+    if (!gpu) {
+      objects.push(object);
+      continue;
+    }
+    const key = `${object.mesh}\n${names.join('\n')}`;
+    instancedGroups.set(key, [...(instancedGroups.get(key) ?? []), object]);
+  }
+  // A group of one is an object; larger groups are one instancer whose copies keep their own paths (the
+  // write-back lightmaps each).
+  for (const group of instancedGroups.values()) {
+    if (group.length === 1) {
+      objects.push(group[0]);
+      continue;
+    }
+    let path = `${meshes[group[0].mesh].asset} (GPU instanced)`;
+    for (let k = 2; filterOf.has(path) || instancers.some((g) => g.path === path); k++)
+      path = `${meshes[group[0].mesh].asset} (GPU instanced ${k})`;
+    instancers.push({
+      path,
+      mesh: group[0].mesh,
+      translations: group.flatMap((o) => o.translation),
+      rotations: group.flatMap((o) => o.rotation),
+      scales: group.flatMap((o) => o.scale),
+      movable: false,
+      copies: group.map((o) => o.path),
     });
   }
 

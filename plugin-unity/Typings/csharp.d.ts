@@ -23,7 +23,7 @@ declare module 'csharp' {
     class Shader extends Object {}
     class Texture extends Object { width: number; height: number }
     class Material extends Object {
-      color: Color; shader: Shader; shaderKeywords: System.Array$1<string>;
+      color: Color; shader: Shader; shaderKeywords: System.Array$1<string>; enableInstancing: boolean;
       HasProperty(name: string): boolean; GetColor(name: string): Color; GetFloat(name: string): number;
       GetTexture(name: string): Texture | null;
     }

@@ -93,6 +93,12 @@ export interface EngineInstancer {
   rotations: ArrayLike<number>;
   scales: ArrayLike<number>;
   movable: boolean;
+  /**
+   * Where each copy is an engine object of its own (Unity's GPU-instanced renderers), their paths, one per copy:
+   * the write-back gives each its lightmap. Absent where the instancer is one engine component (Unreal's ISM/HISM,
+   * Unity's terrain trees).
+   */
+  copies?: string[];
 }
 
 export interface EngineSceneDump {
@@ -238,6 +244,8 @@ function checkDump(dump: EngineSceneDump): void {
         `${at}.rotations`,
         `${at}: ${g.translations.length} translation, ${g.rotations.length} rotation and ${g.scales.length} scale values are not 3, 4 and 3 per copy`,
       );
+    if (g.copies && g.copies.length !== n)
+      throw inputError(level, `${at}.copies`, `${at}: ${g.copies.length} copy paths for ${n} copies`);
     finite(level, `${at}.translations`, g.translations, 1);
     finite(level, `${at}.scales`, g.scales, 1);
     for (let k = 0; k < n; k++)

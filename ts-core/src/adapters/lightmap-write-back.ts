@@ -116,19 +116,16 @@ export function planLightmapWriteBack(
   result.nodes.forEach((n, i) => {
     if (!nodeByName.has(n.name)) nodeByName.set(n.name, i);
   });
-  for (const g of dump.instancers ?? [])
-    plan.kept.push({ object: g.path, reason: 'instanced: engine instancers take no lightmap per copy' });
-
-  for (const obj of dump.objects) {
-    const ni = nodeByName.get(obj.path);
+  const writeObject = (path: string, nodeName: string) => {
+    const ni = nodeByName.get(nodeName);
     const node = ni === undefined ? undefined : result.nodes[ni];
     if (!node || node.mesh === undefined) {
-      plan.kept.push({ object: obj.path, reason: 'not in the optimized scene as a mesh (routed to splats)' });
-      continue;
+      plan.kept.push({ object: path, reason: 'not in the optimized scene as a mesh (routed to splats)' });
+      return;
     }
     if (node.dynamic) {
-      plan.kept.push({ object: obj.path, reason: 'movable: not baked, lit by the engine' });
-      continue;
+      plan.kept.push({ object: path, reason: 'movable: not baked, lit by the engine' });
+      return;
     }
     const mesh = result.meshes[node.mesh];
     // The object's primitives by page; a primitive without UV1 or lightmap has nothing to write back.
@@ -140,17 +137,25 @@ export function planLightmapWriteBack(
       parts.set(page, [...(parts.get(page) ?? []), p]);
     });
     if (!parts.size) {
-      plan.kept.push({ object: obj.path, reason: 'not lightmapped (kept as it was, or lit at run time)' });
-      continue;
+      plan.kept.push({ object: path, reason: 'not lightmapped (kept as it was, or lit at run time)' });
+      return;
     }
     [...parts.keys()]
       .sort((a, b) => a - b)
       .forEach((page, part) => {
         const m = partMesh(result, parts.get(page)!, frame);
-        m.mesh.name = part ? `${obj.path} (lightmap part ${part})` : obj.path;
-        plan.renderers.push({ object: obj.path, part, mesh: plan.meshes.length, page, scaleOffset: m.scaleOffset });
+        m.mesh.name = part ? `${path} (lightmap part ${part})` : path;
+        plan.renderers.push({ object: path, part, mesh: plan.meshes.length, page, scaleOffset: m.scaleOffset });
         plan.meshes.push(m.mesh);
       });
+  };
+  for (const obj of dump.objects) writeObject(obj.path, obj.path);
+  // The bake draws an instancer's copies as child nodes <path>#<k> (bake/uv.ts separateObjects), each with its own
+  // lightmap. Copies that are engine objects of their own (Unity's GPU-instanced renderers) take theirs; an
+  // instancer that is one engine component (Unreal's ISM/HISM, terrain trees) has no lightmap per copy to set.
+  for (const g of dump.instancers ?? []) {
+    if (g.copies) g.copies.forEach((path, k) => writeObject(path, `${g.path}#${k}`));
+    else plan.kept.push({ object: g.path, reason: 'instanced: engine instancers take no lightmap per copy' });
   }
   return plan;
 }

@@ -148,6 +148,16 @@ function level(frame: EngineFrame): EngineSceneDump {
         scales: [0.3, 0.3, 0.3, 0.3, 0.3, 0.3],
         movable: false,
       },
+      // GPU-instanced renderers: each copy an engine object of its own.
+      {
+        path: 'Instanced/SM_Box',
+        mesh: 1,
+        translations: [6 * u, 0, -6 * u, -6 * u, 0, -6 * u],
+        rotations: [0, 0, 0, 1, 0, 0.38268343, 0, 0.92387953],
+        scales: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+        movable: false,
+        copies: ['Crate', 'Crate (2)'],
+      },
     ],
     lights: [],
   };
@@ -189,7 +199,13 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME])
     // Movable and instanced objects stay as the engine has them; the rest are written back.
     assert.equal(plan.kept.map((k) => k.object).sort(), ['Door', 'Foliage/SM_Box'], JSON.stringify(plan.kept));
     assert.match(plan.kept.find((k) => k.object === 'Door')!.reason, /movable/);
-    assert.equal([...new Set(plan.renderers.map((r) => r.object))].sort(), ['BoxA', 'BoxB', 'Floor']);
+    assert.equal([...new Set(plan.renderers.map((r) => r.object))].sort(), [
+      'BoxA',
+      'BoxB',
+      'Crate',
+      'Crate (2)',
+      'Floor',
+    ]);
     const floorParts = plan.renderers.filter((r) => r.object === 'Floor');
     assert.ok(floorParts.length >= 2, `the floor spans ${floorParts.length} pages`);
     assert.equal(
@@ -200,10 +216,17 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME])
     assert.is(plan.meshes[floorParts[1].mesh].name, 'Floor (lightmap part 1)');
     for (const p of plan.pages) assert.match(p.file, /^scene\.lightmap\d+\.exr$/);
 
-    const engineMesh = (path: string) => dump.meshes[dump.objects.find((o) => o.path === path)!.mesh];
+    const copyNode = (path: string) => {
+      const g = dump.instancers!.find((i) => i.copies?.includes(path));
+      return g ? `${g.path}#${g.copies!.indexOf(path)}` : path;
+    };
+    const engineMesh = (path: string) =>
+      dump.meshes[
+        (dump.objects.find((o) => o.path === path) ?? dump.instancers!.find((i) => i.copies?.includes(path)))!.mesh
+      ];
     for (const r of plan.renderers) {
       const mesh = plan.meshes[r.mesh];
-      const node = result.nodes.find((n) => n.name === r.object)!;
+      const node = result.nodes.find((n) => n.name === copyNode(r.object))!;
       const page = plan.pages[r.page];
       const prims = result.meshes[node.mesh!].primitives.filter(
         (p) => result.textures[result.materials[p.material].lightmap!.texture].name === page.file.split('.')[1],
@@ -246,13 +269,16 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME])
         assert.equal([...windings(mesh.positions, mesh.normals!, s.indices)], [-1], `${r.object}: winding`);
     }
     // The box's two sections keep their engine materials; the page clones' names are not engine assets.
-    const boxA = plan.meshes[plan.renderers.find((r) => r.object === 'BoxA')!.mesh];
-    assert.equal(boxA.sections.map((s) => s.material).sort(), ['M_Lid', 'M_Red']);
-    assert.is(boxA.sections.find((s) => s.material === 'M_Lid')!.indices.length, 6);
+    const boxA = plan.renderers.filter((r) => r.object === 'BoxA').flatMap((r) => plan.meshes[r.mesh].sections);
+    assert.equal([...new Set(boxA.map((s) => s.material))].sort(), ['M_Lid', 'M_Red']);
+    assert.is(
+      boxA.filter((s) => s.material === 'M_Lid').reduce((n, s) => n + s.indices.length, 0),
+      6,
+    );
     assert.match(
       describeWriteBack(plan),
       new RegExp(
-        `^lightmaps written back: 3 objects on ${plan.pages.length} pages \\(${floorParts.length - 1} more parts? as child objects\\); left as they were: Foliage/SM_Box \\(instanced: .*\\), Door \\(movable: .*\\)$`,
+        `^lightmaps written back: 5 objects on ${plan.pages.length} pages \\(${plan.renderers.length - 5} more parts? as child objects\\); left as they were: Door \\(movable: .*\\), Foliage/SM_Box \\(instanced: .*\\)$`,
       ),
     );
   });

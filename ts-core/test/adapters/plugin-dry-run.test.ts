@@ -602,11 +602,18 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
       unityQuad('Floor', 'Plane', [quad(1).indices], [stone]),
       // A movable door drawing the same mesh: not baked, left as it is.
       { ...unityQuad('Door', 'Plane', [quad(1).indices], [stone]), isStatic: false, position: [3, 0, 0] },
+      // Two GPU-instanced crates: one instancer in level.glb, a lightmap each in the scene.
+      ...[-2, -4].map((x, k) => ({
+        ...unityQuad(`Crate${'AB'[k]}`, 'Crate', [quad(1).indices], [{ ...stone, name: 'Wood', instancing: true }]),
+        position: [x, 0, 0] as [number, number, number],
+      })),
     ],
   };
   // The run, played by the core: level.glb as the script saved it, laid out by the bake's UV1 generation.
   const sent = await savedScene(await dryRun('../../../plugin-unity/Scripts/optimize-scene.js', level), 'SaveBytes');
   assert.is(sent.nodes.find((n) => n.name === 'Door')!.dynamic, true, 'the movable door, through level.glb');
+  const crates = sent.nodes.find((n) => n.name === 'Crate (GPU instanced)')!;
+  assert.equal([...crates.instances!.translation], [-2, 0, -0, -4, 0, -0], 'the crates, one instancer');
   const dir = '/Project/Assets/../Library/Optimizer/result';
   const { result, files } = await playRun(sent, dir);
   level.results = files;
@@ -622,11 +629,24 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
       'LightmapWriteBack.Begin',
       'LightmapWriteBack.ImportPage',
       'LightmapWriteBack.CreateMesh',
+      'LightmapWriteBack.CreateMesh',
+      'LightmapWriteBack.CreateMesh',
+      'LightmapWriteBack.ApplyRenderer',
+      'LightmapWriteBack.ApplyRenderer',
       'LightmapWriteBack.ApplyRenderer',
       'LightmapWriteBack.End',
       'OptimizerRun.End',
     ],
     'the write-back, as one undo step, before the verdict',
+  );
+  // Each crate, drawn as an instance in level.glb, gets its own lightmapped mesh and renderer back.
+  assert.equal(
+    back.filter((c) => c.fn === 'LightmapWriteBack.ApplyRenderer').map((c) => c.args.slice(0, 4)),
+    [
+      ['Floor', 0, 'Assets/OptimizerLightmaps/Courtyard/Floor.asset', 'Stone'],
+      ['CrateA', 0, 'Assets/OptimizerLightmaps/Courtyard/CrateA.asset', 'Wood'],
+      ['CrateB', 0, 'Assets/OptimizerLightmaps/Courtyard/CrateB.asset', 'Wood'],
+    ],
   );
   const folder = 'Assets/OptimizerLightmaps/Courtyard';
   assert.equal(back[0].args, [folder]);
@@ -655,7 +675,7 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
   ];
   assert.ok(cross[0] * mesh.normals[0] + cross[1] * mesh.normals[1] + cross[2] * mesh.normals[2] < 0, 'clockwise');
   // The floor renderer on page 0, its scale and offset placing uv2 where the run put the floor's UV1.
-  const [object, part, meshAsset, materials, page, sx, sy, ox, oy] = back[3].args as [
+  const [object, part, meshAsset, materials, page, sx, sy, ox, oy] = back[5].args as [
     string,
     number,
     string,
@@ -668,12 +688,12 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
     assert.ok(Math.abs(mesh.uv2[2 * v] * sx + ox - uv1[2 * v]) < 1e-6);
     assert.ok(Math.abs(1 - (mesh.uv2[2 * v + 1] * sy + oy) - uv1[2 * v + 1]) < 1e-6, "Unity's V");
   }
-  assert.equal(back[4].args, [true]);
-  const [ok, code, title, text] = back[5].args;
+  assert.equal(back[8].args, [true]);
+  const [ok, code, title, text] = back[9].args;
   assert.equal([ok, code, title], [true, 0, 'Optimized and verified']);
   assert.match(
     String(text),
-    /lightmaps written back: 1 object on 1 page; left as they were: Door \(movable: not baked, lit by the engine\)/,
+    /lightmaps written back: 3 objects on 1 page; left as they were: Door \(movable: not baked, lit by the engine\)/,
   );
 
   // A run without the float pages (a profile that dropped bake.encoding hdr) says so, and touches nothing.

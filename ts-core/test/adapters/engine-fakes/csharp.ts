@@ -28,6 +28,8 @@ export interface UnityRendererData {
 export interface UnityMaterialData {
   name: string;
   shader: string;
+  /** Material.enableInstancing (GPU instancing). */
+  instancing?: boolean;
   keywords?: string[];
   colors?: Record<string, [number, number, number, number]>;
   floats?: Record<string, number>;
@@ -107,6 +109,7 @@ function meshFilter(r: UnityRendererData) {
         name: mat.name,
         shader: { name: mat.shader },
         shaderKeywords: new Array$1(mat.keywords ?? []),
+        enableInstancing: !!mat.instancing,
         HasProperty: (n: string) => [mat.colors, mat.floats, mat.textures].some((bag) => bag && n in bag),
         GetColor(n: string) {
           const [r, g, b, a] = mat.colors?.[n] ?? [0, 0, 0, 0];
