@@ -28,6 +28,13 @@ import {
   UNITY_PROPERTY_NAMES,
   unityMaterial,
 } from '../../ts-core/src/adapters/materials.js';
+import {
+  type EnginePixels,
+  repackMetallicRoughness,
+  UNITY_METALLIC_FLOATS,
+  unityMetallicRoughness,
+  withMetallicRoughness,
+} from '../../ts-core/src/adapters/metallic-roughness.js';
 import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { unitySky } from '../../ts-core/src/adapters/sky.js';
@@ -207,7 +214,8 @@ function readMaterial(mat: UnityEngine.Material): EngineMaterial {
       const c = mat.GetColor(n);
       colors[n] = [c.r, c.g, c.b, c.a];
     }
-  for (const n of UNITY_PROPERTY_NAMES.floats) if (mat.HasProperty(n)) floats[n] = mat.GetFloat(n);
+  for (const n of [...UNITY_PROPERTY_NAMES.floats, ...UNITY_METALLIC_FLOATS])
+    if (mat.HasProperty(n)) floats[n] = mat.GetFloat(n);
   for (const n of UNITY_PROPERTY_NAMES.textures) {
     const t = mat.HasProperty(n) ? mat.GetTexture(n) : null;
     if (!t) continue;
@@ -223,7 +231,20 @@ function readMaterial(mat: UnityEngine.Material): EngineMaterial {
     UnityEngine.Debug.Log(
       `Optimizer: material ${mat.name}: shader ${mat.shader.name} is not Standard, URP Lit or HDRP Lit; its properties were read by name`,
     );
-  return mapped.material;
+  // Metallic and smoothness maps, repacked into glTF's channels (adapters/metallic-roughness.ts).
+  const textureOf = (n: string) => (mat.HasProperty(n) ? mat.GetTexture(n) : null);
+  const recipe = unityMetallicRoughness({ shader: mat.shader.name, floats, isSet: (n) => !!textureOf(n) });
+  if (!recipe) return mapped.material;
+  const pixels: Record<string, EnginePixels> = {};
+  for (const n of [recipe.metallic.texture, recipe.roughness.texture]) {
+    const t = textureOf(n);
+    if (!t || pixels[n]) continue;
+    const raw = Ote.TextureExport.ReadPixels(t);
+    const rgba = new Uint8Array(raw.Length);
+    for (let k = 0; k < raw.Length; k++) rgba[k] = raw.get_Item(k);
+    pixels[n] = { name: t.name, width: t.width, height: t.height, rgba };
+  }
+  return withMetallicRoughness(mapped.material, recipe, repackMetallicRoughness(recipe, pixels));
 }
 
 /** The scene's enabled lights, in glTF units (adapters/light-units.ts converts Unity's). */

@@ -100,6 +100,8 @@ declare module 'csharp' {
     /** plugin-unity/Editor/TextureExport.cs: PNG bytes of a colour texture, readable or not (sRGB blit). */
     class TextureExport {
       static EncodePng(texture: UnityEngine.Texture): System.Array$1<number>;
+      /** RGBA32 bytes of a data texture as stored (a linear blit: no colour conversion), top row first. */
+      static ReadPixels(texture: UnityEngine.Texture): System.Array$1<number>;
     }
   }
 }

@@ -36,6 +36,12 @@ import {
   unrealLightToGltf,
   unrealUnitsOf,
 } from '../../ts-core/src/adapters/light-units.js';
+import {
+  type EnginePixels,
+  repackMetallicRoughness,
+  unrealMetallicRoughness,
+  withMetallicRoughness,
+} from '../../ts-core/src/adapters/metallic-roughness.js';
 import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { type LevelSky, unrealSky } from '../../ts-core/src/adapters/sky.js';
@@ -197,11 +203,14 @@ function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): Engine
       : L.GetMaterialDefaultVectorParameterValue(base, n);
     vectors[n] = [c.R, c.G, c.B, c.A];
   }
-  for (const n of names(L.GetTextureParameterNames)) {
-    if (!unrealExportsTexture(n)) continue;
-    const t = isInstance
+  const textureOf = (n: string) =>
+    isInstance
       ? L.GetMaterialInstanceTextureParameterValue(instance, n)
       : L.GetMaterialDefaultTextureParameterValue(base, n);
+  const textureNames = names(L.GetTextureParameterNames);
+  for (const n of textureNames) {
+    if (!unrealExportsTexture(n)) continue;
+    const t = textureOf(n);
     if (t) textures[n] = exportTexture(t, exported);
   }
   const mapped = unrealMaterial({
@@ -218,7 +227,26 @@ function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): Engine
       null,
       `Optimizer: material ${mat.GetName()}: no parameter for ${mapped.missing.join(', ')}; glTF's defaults used`,
     );
-  return mapped.material;
+  // Metallic and roughness maps (ORM or separate), repacked into glTF's channels (adapters/metallic-roughness.ts).
+  const recipe = unrealMetallicRoughness(textureNames.filter((n) => !!textureOf(n)));
+  if (!recipe) return mapped.material;
+  const pixels: Record<string, EnginePixels> = {};
+  for (const n of [recipe.metallic.texture, recipe.roughness.texture]) {
+    const t = n ? textureOf(n) : null;
+    if (!t || pixels[n]) continue;
+    const rgba = $ref(UE.NewArray<number>(UE.BuiltinByte)),
+      width = $ref(0),
+      height = $ref(0);
+    if (!UE.OteEditorLibrary.ExportTexturePixels(t, rgba, width, height)) {
+      UE.KismetSystemLibrary.PrintString(
+        null,
+        `Optimizer: texture ${t.GetPathName()} has no source art; its ${n} left out`,
+      );
+      return mapped.material;
+    }
+    pixels[n] = { name: t.GetPathName(), width: $unref(width), height: $unref(height), rgba: fromTArray($unref(rgba)) };
+  }
+  return withMetallicRoughness(mapped.material, recipe, repackMetallicRoughness(recipe, pixels));
 }
 
 /** Textures exported in this dump, by asset path (undefined: it had no source art to export). */

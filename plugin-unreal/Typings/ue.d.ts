@@ -86,6 +86,7 @@ declare module 'ue' {
     static ProjectSavedDir(): string;
     static GetEnvironmentVariable(name: string): string;
     static ExportTexturePng(texture: Texture, png: $Ref<TArray<number>>, width: $Ref<number>, height: $Ref<number>): boolean;
+    static ExportTexturePixels(texture: Texture, rgba: $Ref<TArray<number>>, width: $Ref<number>, height: $Ref<number>): boolean;
     static BeginRun(handle: number): void;
     static ReportRun(fraction: number, text: string): void;
     static EndRun(ok: boolean, exitCode: number, title: string, text: string, report: string, certificate: string): void;

@@ -51,6 +51,8 @@ export interface EngineMaterial {
   alphaCutoff?: number;
   twoSided: boolean;
   baseColorTexture?: EngineImage;
+  /** glTF's packing, linear: G roughness, B metallic, times the factors (adapters/metallic-roughness.ts). */
+  metallicRoughnessTexture?: EngineImage;
   normalTexture?: EngineImage;
   emissiveTexture?: EngineImage;
 }
@@ -202,7 +204,7 @@ function checkDump(dump: EngineSceneDump): void {
     checkVector(level, `${at}.emissive`, m.emissive, 3, { min: 0 });
     checkNumber(level, `${at}.emissiveStrength`, m.emissiveStrength, { min: 0 });
     checkNumber(level, `${at}.alphaCutoff`, m.alphaCutoff, { min: 0, max: 1 });
-    for (const slot of ['baseColorTexture', 'normalTexture', 'emissiveTexture'] as const) {
+    for (const slot of ['baseColorTexture', 'metallicRoughnessTexture', 'normalTexture', 'emissiveTexture'] as const) {
       const t = m[slot];
       if (t === undefined) continue;
       if (!(t.image instanceof Uint8Array) || t.image.length === 0)
@@ -282,6 +284,7 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
   };
   for (const m of dump.materials) {
     const base = ref(m.baseColorTexture),
+      metalRough = ref(m.metallicRoughnessTexture),
       normal = ref(m.normalTexture),
       emissive = ref(m.emissiveTexture);
     addMaterial(scene, {
@@ -295,6 +298,7 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
       ...(m.alphaCutoff !== undefined ? { alphaCutoff: m.alphaCutoff } : {}),
       doubleSided: m.twoSided,
       ...(base ? { baseColorTexture: base } : {}),
+      ...(metalRough ? { metallicRoughnessTexture: metalRough } : {}),
       ...(normal ? { normalTexture: { ...normal, scale: 1 } } : {}),
       ...(emissive ? { emissiveTexture: emissive } : {}),
     });

@@ -23,8 +23,8 @@
  * listed in `missing`.
  *
  * Emission brighter than 1 is kept as a factor of at most 1 and a strength (KHR_materials_emissive_strength).
- * Metallic and smoothness maps are not carried: Unity packs them R metal, A smoothness, Unreal in separate or ORM
- * textures, and glTF wants G roughness, B metallic, which needs the pixels repacked (a later part).
+ * Metallic and smoothness (or roughness) maps are repacked into glTF's metallicRoughness by metallic-roughness.ts,
+ * from the pixels the glue reads; the factors the mapping gives here then apply only where no map covers them.
  */
 import type { EngineImage, EngineMaterial } from './engine-scene.js';
 import { srgbToLinear } from '../image/float-image.js';

@@ -17,7 +17,7 @@ import { applyLightmaps } from '../../src/bake/writeback.js';
 import { importGltf } from '../../src/io/gltf-read.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
-import { encodePng } from '../../src/io/png.js';
+import { decodePng, encodePng } from '../../src/io/png.js';
 import type { Scene } from '../../src/scene/types.js';
 import { tempDir } from '../helpers.js';
 import type { UnityRendererData, UnityScene } from './engine-fakes/csharp.js';
@@ -134,7 +134,16 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
         twoSided: true,
         opacityMaskClipValue: 0.4,
         vectors: { BaseColor: [0.3, 0.2, 0.1, 1] },
-        textures: { 'Base Color': brick },
+        textures: {
+          'Base Color': brick,
+          // A roughness map of its own (R), read as stored and repacked into glTF's G.
+          'Roughness Map': {
+            path: '/Game/Textures/T_Wood_R.T_Wood_R',
+            width: 2,
+            height: 1,
+            rgba: Uint8Array.from([51, 0, 0, 255, 204, 0, 0, 255]),
+          },
+        },
       },
     },
     actors: [
@@ -264,7 +273,15 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   );
   assert.ok(stone.baseColorTexture && wood.baseColorTexture, "the master's texture, inherited, and the wood's");
   assert.is(stone.baseColorTexture!.texture, wood.baseColorTexture!.texture, 'one glTF texture for one asset');
-  assert.equal([scene.textures.length, scene.textures[0].width, scene.textures[0].height], [1, 4, 2]);
+  assert.equal([scene.textures.length, scene.textures[0].width, scene.textures[0].height], [2, 4, 2]);
+  // The wood's roughness map in glTF's G, metallic stored as 1 under the factor its (missing) scalar gives.
+  assert.equal([wood.roughnessFactor, wood.metallicFactor], [1, 0]);
+  const woodMr = decodePng(scene.textures[wood.metallicRoughnessTexture!.texture].image);
+  assert.equal([...woodMr.data], [255, 51, 255, 255, 255, 204, 255, 255]);
+  assert.equal(
+    calls.filter((c) => c.fn === 'ExportTexturePixels').map((c) => c.args[0]),
+    ['/Game/Textures/T_Wood_R.T_Wood_R'],
+  );
   assert.is(stone.normalTexture, undefined);
   assert.is(wood.alphaMode, 'MASK');
   assert.ok(near(wood.alphaCutoff, 0.4) && wood.doubleSided);
@@ -305,6 +322,8 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   assert.ok(near(spot.outerConeAngle, Math.PI / 6) && near(spot.innerConeAngle, Math.PI / 9));
 });
 
+/** Texel 0 bare metal (metallic 1, smoothness 0.8), texel 1 paint (metallic 0, smoothness 0.4). */
+const paintMap = Uint8Array.from([255, 0, 0, 204, 0, 0, 0, 102]);
 const steelPng = encodePng({ width: 2, height: 2, bitDepth: 8, data: new Uint8Array(16).fill(200) });
 
 test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) give the lights the same scene would have', async () => {
@@ -329,7 +348,11 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
             name: 'Painted',
             shader: 'Standard',
             colors: { _Color: [0.8, 0.2, 0.2, 1] },
-            floats: { _Metallic: 0, _Glossiness: 0.3, _Mode: 0 },
+            floats: { _Metallic: 0, _Glossiness: 0.3, _Mode: 0, _GlossMapScale: 0.5 },
+            // Metallic in R, smoothness in A: chipped paint over bare metal.
+            textures: {
+              _MetallicGlossMap: { name: 'Painted_MetallicSmoothness', width: 2, height: 1, rgba: paintMap },
+            },
           },
           {
             name: 'Steel',
@@ -423,7 +446,11 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   const painted = a.materials.find((m) => m.name === 'Painted')!,
     steel = a.materials.find((m) => m.name === 'Steel')!;
   assert.ok(near(painted.baseColorFactor[1], 0.0331048, 1e-3), `sRGB 0.2 decoded: ${painted.baseColorFactor}`);
-  assert.ok(near(painted.roughnessFactor, 0.7) && near(steel.roughnessFactor, 0.3) && steel.metallicFactor === 1);
+  assert.ok(near(steel.roughnessFactor, 0.3) && steel.metallicFactor === 1);
+  // The Standard metallic map, repacked into glTF's channels: G = 1 − A × _GlossMapScale, B = R; factors 1.
+  assert.equal([painted.metallicFactor, painted.roughnessFactor], [1, 1]);
+  const mr = decodePng(a.textures[painted.metallicRoughnessTexture!.texture].image);
+  assert.equal([...mr.data], [255, 153, 255, 255, 255, 204, 0, 255]);
   assert.ok(steel.doubleSided && !painted.doubleSided);
   assert.ok(steel.baseColorTexture, 'the URP base map, exported as PNG');
   assert.is(a.textures[steel.baseColorTexture!.texture].width, 2);

@@ -115,6 +115,31 @@ bool UOteEditorLibrary::ExportTexturePng(UTexture* Texture, TArray<uint8>& OutPn
     return true;
 }
 
+bool UOteEditorLibrary::ExportTexturePixels(UTexture* Texture, TArray<uint8>& OutRgba, int32& OutWidth, int32& OutHeight)
+{
+    OutRgba.Reset();
+    OutWidth = OutHeight = 0;
+    if (!Texture || !Texture->Source.IsValid()) return false;
+    FImage Image;
+    if (!Texture->Source.GetMipImage(Image, 0, 0, 0)) return false;
+    // As stored: a linear conversion leaves 8-bit values as they are and only narrows wider formats.
+    FImage Bgra;
+    Image.CopyTo(Bgra, ERawImageFormat::BGRA8, EGammaSpace::Linear);
+    const int64 N = static_cast<int64>(Bgra.SizeX) * Bgra.SizeY;
+    OutRgba.SetNumUninitialized(static_cast<int32>(4 * N));
+    const uint8* Src = Bgra.RawData.GetData();
+    for (int64 K = 0; K < N; K++)
+    {
+        OutRgba[4 * K] = Src[4 * K + 2];
+        OutRgba[4 * K + 1] = Src[4 * K + 1];
+        OutRgba[4 * K + 2] = Src[4 * K];
+        OutRgba[4 * K + 3] = Src[4 * K + 3];
+    }
+    OutWidth = Bgra.SizeX;
+    OutHeight = Bgra.SizeY;
+    return true;
+}
+
 void UOteEditorLibrary::BeginRun(int32 Handle)
 {
     GRunHandle = Handle;

@@ -56,6 +56,13 @@ public:
     static bool ExportTexturePng(UTexture* Texture, TArray<uint8>& OutPng, int32& OutWidth, int32& OutHeight);
 
     /**
+     * A data texture's source art (metallic, roughness, ORM) as RGBA8 bytes as stored, rows top first, 4 per pixel:
+     * the core repacks them into glTF's metallicRoughness (adapters/metallic-roughness.ts).
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static bool ExportTexturePixels(UTexture* Texture, TArray<uint8>& OutRgba, int32& OutWidth, int32& OutHeight);
+
+    /**
      * The run in the editor, as ts-core/src/adapters/run-watch.ts reads it from the process: BeginRun (after
      * StartOptimize) shows a notification with a throbber and a Cancel button that calls CancelOptimize(Handle);
      * ReportRun puts each stage's progress on it; EndRun turns it to success or failure with the title, the reason

@@ -33,7 +33,8 @@ export interface UnityMaterialData {
   keywords?: string[];
   colors?: Record<string, [number, number, number, number]>;
   floats?: Record<string, number>;
-  textures?: Record<string, { name: string; width: number; height: number; png: Uint8Array }>;
+  /** Colour textures carry `png` (what EncodePng returns), data textures `rgba` (what ReadPixels returns). */
+  textures?: Record<string, { name: string; width: number; height: number; png?: Uint8Array; rgba?: Uint8Array }>;
 }
 
 export interface UnityLightData {
@@ -316,9 +317,15 @@ export const Ote = {
     End: (ok: boolean) => record('LightmapWriteBack.End', ok),
   },
   TextureExport: {
-    EncodePng(t: { png: Uint8Array }) {
+    EncodePng(t: { png?: Uint8Array }) {
       record('TextureExport.EncodePng', t);
+      if (!t.png) throw new Error('csharp fake: EncodePng on a data texture');
       return new Array$1([...t.png]);
+    },
+    ReadPixels(t: { rgba?: Uint8Array }) {
+      record('TextureExport.ReadPixels', t);
+      if (!t.rgba) throw new Error('csharp fake: ReadPixels on a colour texture');
+      return new Array$1([...t.rgba]);
     },
   },
 };

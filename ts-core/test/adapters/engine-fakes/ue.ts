@@ -59,7 +59,9 @@ export interface UeTexture {
   path: string;
   width: number;
   height: number;
-  png: Uint8Array;
+  /** Colour textures: what ExportTexturePng returns; data textures: `rgba`, what ExportTexturePixels returns. */
+  png?: Uint8Array;
+  rgba?: Uint8Array;
 }
 
 export interface UeLevel {
@@ -342,7 +344,21 @@ export const OteEditorLibrary = {
     height: { value: number },
   ): boolean {
     record('ExportTexturePng', t.__texture.path);
+    if (!t.__texture.png) throw new Error(`ue fake: ExportTexturePng on the data texture ${t.__texture.path}`);
     png.value = new TArray([...t.__texture.png]);
+    width.value = t.__texture.width;
+    height.value = t.__texture.height;
+    return true;
+  },
+  ExportTexturePixels(
+    t: { __texture: UeTexture },
+    rgba: { value: TArray<number> },
+    width: { value: number },
+    height: { value: number },
+  ): boolean {
+    record('ExportTexturePixels', t.__texture.path);
+    if (!t.__texture.rgba) throw new Error(`ue fake: ExportTexturePixels on the colour texture ${t.__texture.path}`);
+    rgba.value = new TArray([...t.__texture.rgba]);
     width.value = t.__texture.width;
     height.value = t.__texture.height;
     return true;
