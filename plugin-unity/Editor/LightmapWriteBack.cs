@@ -93,7 +93,7 @@ namespace Ote
             var n = Read<float>(normals, 3);
             if (n.Length > 0) mesh.SetNormals(Vec3(n)); else mesh.RecalculateNormals();
             mesh.RecalculateBounds();
-            mesh.RecalculateTangents();
+            if (uv.Length > 0) mesh.RecalculateTangents(); // tangents follow UV0, for normal-mapped materials
             var existing = AssetDatabase.LoadAssetAtPath<Mesh>(assetPath);
             if (existing == null) { AssetDatabase.CreateAsset(mesh, assetPath); return mesh; }
             EditorUtility.CopySerialized(mesh, existing);

@@ -9,6 +9,6 @@ public class OptimizerTrustEngine : ModuleRules
         PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
         PublicDependencyModuleNames.AddRange(new[] { "Core", "CoreUObject", "Engine" });
         PrivateDependencyModuleNames.AddRange(new[] { "UnrealEd", "ImageCore", "Slate", "SlateCore", "ToolMenus", "Puerts", "JsEnv", "ProceduralMeshComponent",
-            "AssetTools", "AssetRegistry", "MeshDescription", "StaticMeshDescription" });
+            "AssetTools", "AssetRegistry", "MaterialEditor", "MeshDescription", "StaticMeshDescription" });
     }
 }

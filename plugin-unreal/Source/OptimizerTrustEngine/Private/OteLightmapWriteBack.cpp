@@ -13,6 +13,7 @@
 #include "Engine/Texture2D.h"
 #include "Factories/MaterialFactoryNew.h"
 #include "Factories/MaterialInstanceConstantFactoryNew.h"
+#include "MaterialEditingLibrary.h"
 #include "Materials/Material.h"
 #include "Materials/MaterialExpressionAdd.h"
 #include "Materials/MaterialExpressionComponentMask.h"
@@ -42,12 +43,11 @@ T* FindOrCreate(const FString& AssetPath, UClass* Class = T::StaticClass())
     return Created;
 }
 
+/** A new expression in M's graph (the editor's way: owner, material pointer and graph entry set). */
 template <typename T>
 T* Expression(UMaterial* M)
 {
-    T* E = NewObject<T>(M);
-    M->GetExpressionCollection().AddExpression(E);
-    return E;
+    return Cast<T>(UMaterialEditingLibrary::CreateMaterialExpression(M, T::StaticClass()));
 }
 
 /**
