@@ -35,7 +35,13 @@ import {
   unityMetallicRoughness,
   withMetallicRoughness,
 } from '../../ts-core/src/adapters/metallic-roughness.js';
-import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
+import {
+  afterWriteBack,
+  type RunNotice,
+  RunWatch,
+  scriptFailure,
+  startFailure,
+} from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { unitySky } from '../../ts-core/src/adapters/sky.js';
 import { writeBack } from './write-back.js';
@@ -359,26 +365,11 @@ async function finish(
   dump: EngineSceneDump,
   filters: Map<string, UnityEngine.MeshFilter>,
 ): Promise<void> {
-  if (notice.ok)
-    try {
-      const written = await writeBack(
-        resultDir,
-        UnityEngine.SceneManagement.SceneManager.GetActiveScene().name,
-        dump,
-        filters,
-      );
-      notice = { ...notice, text: [notice.text, written].filter(Boolean).join('\n') };
-    } catch (e) {
-      const failed = scriptFailure(e);
-      notice = {
-        ...notice,
-        ok: false,
-        exitCode: failed.exitCode,
-        title: 'Optimized, but not written back',
-        text: failed.text,
-      };
-    }
-  show(notice);
+  show(
+    await afterWriteBack(notice, () =>
+      writeBack(resultDir, UnityEngine.SceneManagement.SceneManager.GetActiveScene().name, dump, filters),
+    ),
+  );
 }
 
 function show(n: RunNotice): void {

@@ -6,8 +6,6 @@
  * scene's OteLightmaps component, which applies LightmapSettings whenever the scene loads. One undo step; source
  * assets are never touched.
  */
-import { WebIO } from '@gltf-transform/core';
-import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { Ote, System, type UnityEngine } from 'csharp';
 import { UNITY_FRAME } from '../../ts-core/src/adapters/engine-frame.js';
 import type { EngineSceneDump } from '../../ts-core/src/adapters/engine-scene.js';
@@ -17,8 +15,7 @@ import {
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
 import { OteError } from '../../ts-core/src/errors.js';
-import { documentToScene } from '../../ts-core/src/io/gltf-document-read.js';
-import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
+import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 
 /** A typed array's bytes as their own ArrayBuffer (Puerts hands an ArrayBuffer to C# as Puerts.ArrayBuffer). */
 const bytes = (a: ArrayBufferView | undefined): ArrayBuffer =>
@@ -37,8 +34,7 @@ export async function writeBack(
   const file = `${resultDir}/scene.glb`;
   const glb = Ote.OptimizerProcess.LoadBytes(file);
   if (!glb) throw new OteError('BAD_INPUT', 'write-back: the run wrote no scene.glb', { file });
-  const io = new WebIO().registerExtensions([...ALL_EXTENSIONS, MOZLightmap]);
-  const { scene } = await documentToScene(await io.readBinary(new Uint8Array(glb)), file);
+  const { scene } = await glbToScene(new Uint8Array(glb), file);
   const plan = planLightmapWriteBack(scene, dump, UNITY_FRAME, file);
   for (const p of plan.pages)
     if (!System.IO.File.Exists(`${resultDir}/${p.file}`))

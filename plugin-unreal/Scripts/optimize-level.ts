@@ -42,7 +42,13 @@ import {
   unrealMetallicRoughness,
   withMetallicRoughness,
 } from '../../ts-core/src/adapters/metallic-roughness.js';
-import { type RunNotice, RunWatch, scriptFailure, startFailure } from '../../ts-core/src/adapters/run-watch.js';
+import {
+  afterWriteBack,
+  type RunNotice,
+  RunWatch,
+  scriptFailure,
+  startFailure,
+} from '../../ts-core/src/adapters/run-watch.js';
 import { pluginProfile } from '../../ts-core/src/adapters/plugin-profile.js';
 import { type LevelSky, unrealSky } from '../../ts-core/src/adapters/sky.js';
 import { sceneToDocument } from '../../ts-core/src/io/gltf-document.js';
@@ -390,21 +396,7 @@ async function finish(
   dump: EngineSceneDump,
   actors: Map<string, UE.StaticMeshActor>,
 ): Promise<void> {
-  if (notice.ok)
-    try {
-      const written = await writeBack(resultDir, levelName, dump, actors);
-      notice = { ...notice, text: [notice.text, written].filter(Boolean).join('\n') };
-    } catch (e) {
-      const failed = scriptFailure(e);
-      notice = {
-        ...notice,
-        ok: false,
-        exitCode: failed.exitCode,
-        title: 'Optimized, but not written back',
-        text: failed.text,
-      };
-    }
-  show(notice);
+  show(await afterWriteBack(notice, () => writeBack(resultDir, levelName, dump, actors)));
 }
 
 function show(n: RunNotice): void {

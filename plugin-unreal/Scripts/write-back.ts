@@ -19,10 +19,7 @@ import {
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
 import { OteError } from '../../ts-core/src/errors.js';
-import { documentToScene } from '../../ts-core/src/io/gltf-document-read.js';
-import { MOZLightmap } from '../../ts-core/src/io/moz-lightmap.js';
-import { WebIO } from '@gltf-transform/core';
-import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
+import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 import { fromTArray, numbers } from './tarray.js';
 
 /**
@@ -39,8 +36,7 @@ export async function writeBack(
   const out = $ref(UE.NewArray<number>(UE.BuiltinByte));
   if (!UE.OteEditorLibrary.LoadBytes(file, out))
     throw new OteError('BAD_INPUT', 'write-back: the run wrote no scene.glb', { file });
-  const io = new WebIO().registerExtensions([...ALL_EXTENSIONS, MOZLightmap]);
-  const { scene } = await documentToScene(await io.readBinary(fromTArray($unref(out))), file);
+  const { scene } = await glbToScene(fromTArray($unref(out)), file);
   const plan = planLightmapWriteBack(scene, dump, UNREAL_FRAME, file);
   const folder = `/Game/OptimizerLightmaps/${uniqueAssetNames([levelName])[0].replace(/ /g, '_')}`;
   const asset = (name: string) => `${folder}/${name.replace(/[ .()]/g, '_')}`;

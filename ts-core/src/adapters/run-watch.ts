@@ -127,3 +127,25 @@ export function startFailure(command: string): RunNotice {
     text: `could not start ${command}: is Node.js installed and on the PATH?`,
   };
 }
+
+/**
+ * The verdict after a verified run's write-back (`writeBack` returns the line it adds, adapters/lightmap-write-back.ts
+ * describeWriteBack): the run's notice with that line, or, when the write-back fails, a failure that says the run
+ * itself succeeded and why the level was not changed. Other notices pass through: nothing is written back then.
+ */
+export async function afterWriteBack(notice: RunNotice, writeBack: () => Promise<string>): Promise<RunNotice> {
+  if (!notice.ok) return notice;
+  try {
+    const written = await writeBack();
+    return { ...notice, text: [notice.text, written].filter(Boolean).join('\n') };
+  } catch (e) {
+    const failed = scriptFailure(e);
+    return {
+      ...notice,
+      ok: false,
+      exitCode: failed.exitCode,
+      title: 'Optimized, but not written back',
+      text: failed.text,
+    };
+  }
+}

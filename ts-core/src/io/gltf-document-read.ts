@@ -4,14 +4,16 @@
  * attributes become floats, strips and fans become lists, spec/gloss materials become metal/rough, and every index
  * and position is checked with the glTF path named. gltf-read.ts reads and validates a file, then calls it.
  */
-import type {
-  Document,
-  Material as GMaterial,
-  Node as GNode,
-  Primitive as GPrimitive,
-  Texture as GTexture,
-  TextureInfo,
+import {
+  type Document,
+  type Material as GMaterial,
+  type Node as GNode,
+  type Primitive as GPrimitive,
+  type Texture as GTexture,
+  type TextureInfo,
+  WebIO,
 } from '@gltf-transform/core';
+import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { dequantize, metalRough } from '@gltf-transform/functions';
 import { inputError } from '../errors.js';
 import {
@@ -27,6 +29,7 @@ import {
   type TextureRef,
 } from '../scene/types.js';
 import { canonicalTRS } from '../scene/transform.js';
+import { MOZLightmap } from './moz-lightmap.js';
 
 export interface ImportResult {
   scene: Scene;
@@ -352,4 +355,16 @@ function readInstances(
           `instance ${Math.floor(i / (k === 'rotation' ? 4 : 3))} is not finite`,
         );
   return trs;
+}
+
+/** A GLB's bytes to the neutral scene, with no file access (the editor plugins read their run's scene.glb so). */
+export async function glbToScene(bytes: Uint8Array, file: string): Promise<ImportResult> {
+  const io = new WebIO().registerExtensions([...ALL_EXTENSIONS, MOZLightmap]);
+  let doc: Document;
+  try {
+    doc = await io.readBinary(bytes);
+  } catch (e) {
+    throw inputError(file, undefined, `glTF decode failed: ${(e as Error).message}`);
+  }
+  return documentToScene(doc, file);
 }
