@@ -35,6 +35,7 @@ import {
   unityMetallicRoughness,
   withMetallicRoughness,
 } from '../../ts-core/src/adapters/metallic-roughness.js';
+import { normalMapImage } from '../../ts-core/src/adapters/normal-maps.js';
 import {
   afterWriteBack,
   type RunNotice,
@@ -230,6 +231,10 @@ function readMaterial(mat: UnityEngine.Material): EngineMaterial {
     for (let k = 0; k < png.Length; k++) image[k] = png.get_Item(k);
     textures[n] = { name: t.name, mimeType: 'image/png', image, width: t.width, height: t.height };
   }
+  for (const n of UNITY_PROPERTY_NAMES.normalTextures) {
+    const t = mat.HasProperty(n) ? mat.GetTexture(n) : null;
+    if (t) textures[n] = normalMapImage(readPixels(t), 'unity-gpu');
+  }
   const keywords: string[] = [];
   for (let k = 0; k < mat.shaderKeywords.Length; k++) keywords.push(mat.shaderKeywords.get_Item(k));
   const mapped = unityMaterial({ name: mat.name, shader: mat.shader.name, colors, floats, keywords, textures });
@@ -244,13 +249,17 @@ function readMaterial(mat: UnityEngine.Material): EngineMaterial {
   const pixels: Record<string, EnginePixels> = {};
   for (const n of [recipe.metallic.texture, recipe.roughness.texture]) {
     const t = textureOf(n);
-    if (!t || pixels[n]) continue;
-    const raw = Ote.TextureExport.ReadPixels(t);
-    const rgba = new Uint8Array(raw.Length);
-    for (let k = 0; k < raw.Length; k++) rgba[k] = raw.get_Item(k);
-    pixels[n] = { name: t.name, width: t.width, height: t.height, rgba };
+    if (t && !pixels[n]) pixels[n] = readPixels(t);
   }
   return withMetallicRoughness(mapped.material, recipe, repackMetallicRoughness(recipe, pixels));
+}
+
+/** A texture's pixels as the GPU holds them (TextureExport.ReadPixels: RGBA8, no colour conversion). */
+function readPixels(t: UnityEngine.Texture): EnginePixels {
+  const raw = Ote.TextureExport.ReadPixels(t);
+  const rgba = new Uint8Array(raw.Length);
+  for (let k = 0; k < raw.Length; k++) rgba[k] = raw.get_Item(k);
+  return { name: t.name, width: t.width, height: t.height, rgba };
 }
 
 /** The scene's enabled lights, in glTF units (adapters/light-units.ts converts Unity's). */

@@ -29,6 +29,7 @@ import {
   type Rgba,
   unrealExportsTexture,
   unrealMaterial,
+  unrealNormalParameter,
 } from '../../ts-core/src/adapters/materials.js';
 import {
   engineLight,
@@ -42,6 +43,7 @@ import {
   unrealMetallicRoughness,
   withMetallicRoughness,
 } from '../../ts-core/src/adapters/metallic-roughness.js';
+import { normalMapImage } from '../../ts-core/src/adapters/normal-maps.js';
 import {
   afterWriteBack,
   type RunNotice,
@@ -215,9 +217,13 @@ function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): Engine
       : L.GetMaterialDefaultTextureParameterValue(base, n);
   const textureNames = names(L.GetTextureParameterNames);
   for (const n of textureNames) {
-    if (!unrealExportsTexture(n)) continue;
-    const t = textureOf(n);
-    if (t) textures[n] = exportTexture(t, exported);
+    const t = unrealExportsTexture(n) || unrealNormalParameter(n) ? textureOf(n) : null;
+    if (!t) continue;
+    if (unrealExportsTexture(n)) textures[n] = exportTexture(t, exported);
+    else {
+      const p = readPixels(t);
+      if (p) textures[n] = normalMapImage(p, 'directx-source');
+    }
   }
   const mapped = unrealMaterial({
     name: mat.GetName(),
@@ -253,6 +259,21 @@ function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): Engine
     pixels[n] = { name: t.GetPathName(), width: $unref(width), height: $unref(height), rgba: fromTArray($unref(rgba)) };
   }
   return withMetallicRoughness(mapped.material, recipe, repackMetallicRoughness(recipe, pixels));
+}
+
+/** A data texture's source art as stored (ExportTexturePixels); undefined, and said, when it has none. */
+function readPixels(t: UE.Texture): EnginePixels | undefined {
+  const rgba = $ref(UE.NewArray<number>(UE.BuiltinByte)),
+    width = $ref(0),
+    height = $ref(0);
+  if (!UE.OteEditorLibrary.ExportTexturePixels(t, rgba, width, height)) {
+    UE.KismetSystemLibrary.PrintString(
+      null,
+      `Optimizer: texture ${t.GetPathName()} has no source art to read; left out`,
+    );
+    return undefined;
+  }
+  return { name: t.GetPathName(), width: $unref(width), height: $unref(height), rgba: fromTArray($unref(rgba)) };
 }
 
 /** Textures exported in this dump, by asset path (undefined: it had no source art to export). */

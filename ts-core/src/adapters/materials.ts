@@ -81,8 +81,10 @@ export const UNITY_PROPERTY_NAMES = {
     '_AlphaCutoff',
     '_DoubleSidedEnable',
   ],
-  /** Colour textures only: normal maps are stored packed (DXT5nm) and are not exported yet. */
+  /** Colour textures, exported as PNG. */
   textures: ['_MainTex', '_BaseMap', '_BaseColorMap', '_EmissionMap', '_EmissiveColorMap'],
+  /** Normal maps: the GPU holds them packed, so their pixels are read and unpacked (adapters/normal-maps.ts). */
+  normalTextures: ['_BumpMap', '_NormalMap'],
 } as const;
 
 type Family = 'standard' | 'urp' | 'hdrp' | 'other';
@@ -165,10 +167,15 @@ export const UNREAL_PARAMETER_NAMES = {
 } as const;
 
 /**
- * Whether the plugin exports an Unreal texture parameter: those the base colour and emissive slots read. Normal
- * maps are left out: Unreal's are in DirectX's convention (green pointing down), glTF's in OpenGL's, so one would
- * need its green channel flipped first.
+ * Whether the plugin exports an Unreal texture parameter as PNG: those the base colour and emissive slots read.
+ * Normal maps go another way (unrealNormalParameter): Unreal's are in DirectX's convention (green pointing down),
+ * glTF's in OpenGL's, so their pixels are read and converted (adapters/normal-maps.ts).
  */
+export function unrealNormalParameter(parameter: string): boolean {
+  const k = key(parameter);
+  return UNREAL_PARAMETER_NAMES.normalTexture.some((n) => key(n) === k);
+}
+
 export function unrealExportsTexture(parameter: string): boolean {
   const k = key(parameter);
   return [...UNREAL_PARAMETER_NAMES.baseColorTexture, ...UNREAL_PARAMETER_NAMES.emissiveTexture].some(

@@ -121,12 +121,20 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
     files: { '/Project/Saved/../Config/OptimizerProfile.json': '{ "profile": "quality" }' },
     materials: {
       // A master with hand-made parameter names, an instance of it, and a masked two-sided base material.
-      // Its normal map stays behind (DirectX's green convention); its base colour texture is exported once, though
-      // M_Wood uses it too.
+      // Its normal map's pixels are read and its green flipped (DirectX's convention); its base colour texture is
+      // exported once, though M_Wood uses it too.
       M_Master: {
         scalars: { Roughness: 0.5, Metallic: 0 },
         vectors: { 'Base Color': [1, 1, 1, 1] },
-        textures: { BaseColorTexture: brick, Normal: { ...brick, path: '/Game/Textures/T_Brick_N.T_Brick_N' } },
+        textures: {
+          BaseColorTexture: brick,
+          Normal: {
+            path: '/Game/Textures/T_Brick_N.T_Brick_N',
+            width: 1,
+            height: 1,
+            rgba: Uint8Array.from([204, 64, 230, 255]),
+          },
+        },
       },
       M_Stone: { parent: 'M_Master', scalars: { Roughness: 0.9 }, vectors: { 'Base Color': [0.5, 0.4, 0.3, 1] } },
       M_Wood: {
@@ -269,20 +277,21 @@ test('Unreal: a level with two materials and four lights (one off) becomes level
   assert.equal(
     calls.filter((c) => c.fn === 'ExportTexturePng').map((c) => c.args[0]),
     ['/Game/Textures/T_Brick.T_Brick'],
-    'each texture asset exported once; the normal map not at all',
+    'each colour texture asset exported once as PNG',
   );
   assert.ok(stone.baseColorTexture && wood.baseColorTexture, "the master's texture, inherited, and the wood's");
   assert.is(stone.baseColorTexture!.texture, wood.baseColorTexture!.texture, 'one glTF texture for one asset');
-  assert.equal([scene.textures.length, scene.textures[0].width, scene.textures[0].height], [2, 4, 2]);
+  assert.equal([scene.textures.length, scene.textures[0].width, scene.textures[0].height], [3, 4, 2]);
   // The wood's roughness map in glTF's G, metallic stored as 1 under the factor its (missing) scalar gives.
   assert.equal([wood.roughnessFactor, wood.metallicFactor], [1, 0]);
   const woodMr = decodePng(scene.textures[wood.metallicRoughnessTexture!.texture].image);
   assert.equal([...woodMr.data], [255, 51, 255, 255, 255, 204, 255, 255]);
   assert.equal(
     calls.filter((c) => c.fn === 'ExportTexturePixels').map((c) => c.args[0]),
-    ['/Game/Textures/T_Wood_R.T_Wood_R'],
+    ['/Game/Textures/T_Brick_N.T_Brick_N', '/Game/Textures/T_Wood_R.T_Wood_R'],
   );
-  assert.is(stone.normalTexture, undefined);
+  // The master's normal map, inherited, in glTF's convention: green flipped (64 → 191).
+  assert.equal([...decodePng(scene.textures[stone.normalTexture!.texture].image).data], [204, 191, 230, 255]);
   assert.is(wood.alphaMode, 'MASK');
   assert.ok(near(wood.alphaCutoff, 0.4) && wood.doubleSided);
   assert.ok(
@@ -359,7 +368,11 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
             shader: 'Universal Render Pipeline/Lit',
             colors: { _BaseColor: [1, 1, 1, 1] },
             floats: { _Metallic: 1, _Smoothness: 0.7, _Cull: 0 },
-            textures: { _BaseMap: { name: 'Steel_Albedo', width: 2, height: 2, png: steelPng } },
+            textures: {
+              _BaseMap: { name: 'Steel_Albedo', width: 2, height: 2, png: steelPng },
+              // As the GPU holds it: DXT5nm, X in A.
+              _BumpMap: { name: 'Steel_Normal', width: 1, height: 1, rgba: Uint8Array.from([255, 128, 0, 204]) },
+            },
           },
         ],
       ),
@@ -455,6 +468,8 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   assert.ok(steel.baseColorTexture, 'the URP base map, exported as PNG');
   assert.is(a.textures[steel.baseColorTexture!.texture].width, 2);
   assert.ok(builtIn.some((c) => c.fn === 'TextureExport.EncodePng'));
+  // The normal map unpacked as Unity's shader does: X from A, Z rebuilt.
+  assert.equal([...decodePng(a.textures[steel.normalTexture!.texture].image).data], [204, 128, 229, 255]);
   const sun = a.lights.find((l) => l.name === 'Sun')!,
     bulb = a.lights.find((l) => l.name === 'Bulb')!;
   assert.ok(near(sun.intensity, Math.PI), `built-in sun: ${sun.intensity}`);
