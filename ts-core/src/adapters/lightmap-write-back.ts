@@ -20,7 +20,7 @@
 import { inputError } from '../errors.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { det3, type EngineFrame, fromGltfVector } from './engine-frame.js';
-import type { EngineSceneDump } from './engine-scene.js';
+import type { EngineInstancer, EngineObject } from './engine-scene.js';
 
 export interface WriteBackPage {
   /** The page's index: Unity's `LightmapSettings.lightmaps` slot and the renderers' `lightmapIndex`. */
@@ -73,6 +73,12 @@ export interface WriteBackPlan {
   kept: { object: string; reason: string }[];
 }
 
+/** What the plan needs of the dump (EngineSceneDump fits): the objects' and instancers' paths. */
+export interface WriteBackObjects {
+  objects: readonly Pick<EngineObject, 'path'>[];
+  instancers?: readonly Pick<EngineInstancer, 'path' | 'copies'>[];
+}
+
 export interface WriteBackOptions {
   /** The result's page file for page N (the output stage's side file: stem `scene`). */
   pageFile: (page: number) => string;
@@ -91,7 +97,7 @@ const sourceMaterial = (name: string) => name.replace(/@lightmap\d+$/, '');
  */
 export function planLightmapWriteBack(
   result: Scene,
-  dump: Pick<EngineSceneDump, 'objects' | 'instancers'>,
+  dump: WriteBackObjects,
   frame: EngineFrame,
   file: string,
   options: Partial<WriteBackOptions> = {},

@@ -4,7 +4,6 @@
  * row above), which suits the smooth data textures the engine adapters repack (adapters/metallic-roughness.ts).
  */
 import { zlibSync } from 'fflate';
-import { concatBytes } from '../util/bytes.js';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -48,10 +47,18 @@ export function encodePngRgba8(width: number, height: number, rgba: Uint8Array):
   h.setUint32(0, width);
   h.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, adaptive filtering, no interlace
-  return concatBytes(
+  const parts = [
     Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
     chunk('IHDR', ihdr),
     chunk('IDAT', zlibSync(filtered, { level: 6 })),
     chunk('IEND', new Uint8Array(0)),
-  );
+  ];
+  // image/ sits beside util/ in the layers (test/core/layering.test.ts), so it joins the chunks itself.
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    png.set(p, at);
+    at += p.length;
+  }
+  return png;
 }
