@@ -54,6 +54,8 @@ export interface EngineMaterial {
   /** glTF's packing, linear: G roughness, B metallic, times the factors (adapters/metallic-roughness.ts). */
   metallicRoughnessTexture?: EngineImage;
   normalTexture?: EngineImage;
+  /** The normal map's strength (glTF normalTexture.scale: XY scaled); 1 when absent. */
+  normalScale?: number;
   emissiveTexture?: EngineImage;
 }
 
@@ -204,6 +206,7 @@ function checkDump(dump: EngineSceneDump): void {
     checkVector(level, `${at}.emissive`, m.emissive, 3, { min: 0 });
     checkNumber(level, `${at}.emissiveStrength`, m.emissiveStrength, { min: 0 });
     checkNumber(level, `${at}.alphaCutoff`, m.alphaCutoff, { min: 0, max: 1 });
+    checkNumber(level, `${at}.normalScale`, m.normalScale);
     for (const slot of ['baseColorTexture', 'metallicRoughnessTexture', 'normalTexture', 'emissiveTexture'] as const) {
       const t = m[slot];
       if (t === undefined) continue;
@@ -299,7 +302,7 @@ export function engineToScene(dump: EngineSceneDump, frame: EngineFrame): Scene 
       doubleSided: m.twoSided,
       ...(base ? { baseColorTexture: base } : {}),
       ...(metalRough ? { metallicRoughnessTexture: metalRough } : {}),
-      ...(normal ? { normalTexture: { ...normal, scale: 1 } } : {}),
+      ...(normal ? { normalTexture: { ...normal, scale: m.normalScale ?? 1 } } : {}),
       ...(emissive ? { emissiveTexture: emissive } : {}),
     });
   }

@@ -80,6 +80,8 @@ export const UNITY_PROPERTY_NAMES = {
     '_AlphaCutoffEnable',
     '_AlphaCutoff',
     '_DoubleSidedEnable',
+    '_BumpScale',
+    '_NormalScale',
   ],
   /** Colour textures, exported as PNG. */
   textures: ['_MainTex', '_BaseMap', '_BaseColorMap', '_EmissionMap', '_EmissiveColorMap'],
@@ -132,6 +134,9 @@ export function unityMaterial(m: UnityMaterialSettings): MappedMaterial {
   } else blend = m.floats._Surface === 1 ? 'translucent' : m.floats._AlphaClip === 1 ? 'masked' : 'opaque';
   const twoSided = f === 'hdrp' ? m.floats._DoubleSidedEnable === 1 : f === 'standard' ? false : m.floats._Cull === 0;
   const tex = (names: string[]) => first(m.textures, names);
+  // Standard and URP scale the normal map by _BumpScale, HDRP by _NormalScale: glTF's normalTexture.scale.
+  const normalMap = tex(['_NormalMap', '_BumpMap']);
+  const normalScale = first(m.floats, f === 'hdrp' ? ['_NormalScale'] : ['_BumpScale']);
   const emissiveTexture = emits ? tex(['_EmissiveColorMap', '_EmissionMap']) : undefined;
   return {
     material: {
@@ -144,7 +149,8 @@ export function unityMaterial(m: UnityMaterialSettings): MappedMaterial {
       ...(blend === 'masked' ? { alphaCutoff: clamp01(cutoff ?? 0.5) } : {}),
       twoSided,
       ...optional('baseColorTexture', tex(['_BaseColorMap', '_BaseMap', '_MainTex'])),
-      ...optional('normalTexture', tex(['_NormalMap', '_BumpMap'])),
+      ...optional('normalTexture', normalMap),
+      ...(normalMap && normalScale !== undefined ? { normalScale } : {}),
       ...optional('emissiveTexture', emissiveTexture),
     },
     guessed: f === 'other',

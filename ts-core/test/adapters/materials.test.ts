@@ -67,7 +67,7 @@ const rows: [string, () => MappedMaterial, Expect][] = [
       unityMaterial(
         unity('Standard', {
           colors: { _Color: [1, 0.5, 0.5, 1], _EmissionColor: [1, 1, 1, 1] },
-          floats: { _Metallic: 0.3, _Glossiness: 0.8, _Mode: 0 },
+          floats: { _Metallic: 0.3, _Glossiness: 0.8, _Mode: 0, _BumpScale: 0.6, _NormalScale: 2 },
           textures: { _MainTex: brick, _BumpMap: bumps },
         }),
       ),
@@ -75,6 +75,7 @@ const rows: [string, () => MappedMaterial, Expect][] = [
       baseColor: [1, L(0.5), L(0.5), 1],
       metallic: 0.3,
       roughness: 0.2,
+      normalScale: 0.6,
       emissive: [0, 0, 0],
       blend: 'opaque',
       twoSided: false,
@@ -103,6 +104,7 @@ const rows: [string, () => MappedMaterial, Expect][] = [
         }),
       ),
     {
+      normalScale: undefined,
       baseColor: [L(0.5), L(0.5), L(0.5), 0.5],
       roughness: 0.5,
       metallic: 1,
