@@ -30,6 +30,7 @@ import {
   unrealExportsTexture,
   unrealMaterial,
   unrealNormalParameter,
+  unrealOpacityMaskParameter,
 } from '../../ts-core/src/adapters/materials.js';
 import {
   engineLight,
@@ -44,6 +45,7 @@ import {
   withMetallicRoughness,
 } from '../../ts-core/src/adapters/metallic-roughness.js';
 import { normalMapImage } from '../../ts-core/src/adapters/normal-maps.js';
+import { withOpacityMask } from '../../ts-core/src/adapters/opacity-mask.js';
 import {
   afterWriteBack,
   type RunNotice,
@@ -239,26 +241,29 @@ function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): Engine
       null,
       `Optimizer: material ${mat.GetName()}: no parameter for ${mapped.missing.join(', ')}; glTF's defaults used`,
     );
+  let material = mapped.material;
+  // A texture of its own in Opacity Mask: its R becomes the base colour's alpha (adapters/opacity-mask.ts).
+  const maskParameter =
+    material.blend === 'masked' ? textureNames.find((n) => unrealOpacityMaskParameter(n) && textureOf(n)) : undefined;
+  if (maskParameter) {
+    const baseTexture = textureNames.find((n) => unrealExportsTexture(n) && textures[n] === material.baseColorTexture);
+    const mask = readPixels(textureOf(maskParameter)!),
+      basePixels = baseTexture ? readPixels(textureOf(baseTexture)!) : undefined;
+    if (mask && (!baseTexture || basePixels))
+      material = { ...material, baseColorTexture: withOpacityMask(basePixels, mask) };
+  }
   // Metallic and roughness maps (ORM or separate), repacked into glTF's channels (adapters/metallic-roughness.ts).
   const recipe = unrealMetallicRoughness(textureNames.filter((n) => !!textureOf(n)));
-  if (!recipe) return mapped.material;
+  if (!recipe) return material;
   const pixels: Record<string, EnginePixels> = {};
   for (const n of [recipe.metallic.texture, recipe.roughness.texture]) {
     const t = n ? textureOf(n) : null;
     if (!t || pixels[n]) continue;
-    const rgba = $ref(UE.NewArray<number>(UE.BuiltinByte)),
-      width = $ref(0),
-      height = $ref(0);
-    if (!UE.OteEditorLibrary.ExportTexturePixels(t, rgba, width, height)) {
-      UE.KismetSystemLibrary.PrintString(
-        null,
-        `Optimizer: texture ${t.GetPathName()} has no source art; its ${n} left out`,
-      );
-      return mapped.material;
-    }
-    pixels[n] = { name: t.GetPathName(), width: $unref(width), height: $unref(height), rgba: fromTArray($unref(rgba)) };
+    const p = readPixels(t);
+    if (!p) return material;
+    pixels[n] = p;
   }
-  return withMetallicRoughness(mapped.material, recipe, repackMetallicRoughness(recipe, pixels));
+  return withMetallicRoughness(material, recipe, repackMetallicRoughness(recipe, pixels));
 }
 
 /** A data texture's source art as stored (ExportTexturePixels); undefined, and said, when it has none. */

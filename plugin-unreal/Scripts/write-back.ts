@@ -86,7 +86,7 @@ export async function writeBack(
           asset(name),
           pages[page],
           new UE.LinearColor(c[0], c[1], c[2], c[3]),
-          m?.baseColorTexture?.name ?? '',
+          m?.baseColorTexture ? (m.baseColorTexture.asset ?? m.baseColorTexture.name) : '',
           m?.blend === 'masked',
           m?.alphaCutoff ?? 0.5,
           m?.twoSided ?? false,

@@ -35,6 +35,11 @@ export interface EngineImage {
   image: Uint8Array;
   width: number;
   height: number;
+  /**
+   * The engine texture asset the image was made from, where `name` is not one (an image the adapters composed:
+   * opacity-mask.ts; '' when it comes from no asset of its own); the write-back points engine materials at it.
+   */
+  asset?: string;
 }
 
 /** A material in glTF's terms (linear factors; adapters/materials.ts maps each engine's). */

@@ -170,6 +170,8 @@ export const UNREAL_PARAMETER_NAMES = {
   baseColorTexture: ['BaseColorTexture', 'BaseColor', 'BaseColorMap', 'Diffuse', 'Albedo', 'Texture'],
   normalTexture: ['NormalTexture', 'Normal', 'NormalMap'],
   emissiveTexture: ['EmissiveTexture', 'Emissive', 'EmissiveMap'],
+  /** A texture wired into Opacity Mask on its own: its R becomes the base colour's alpha (opacity-mask.ts). */
+  opacityMaskTexture: ['OpacityMask', 'OpacityMaskTexture', 'OpacityTexture', 'Opacity', 'AlphaMask', 'AlphaTexture'],
 } as const;
 
 /**
@@ -177,6 +179,11 @@ export const UNREAL_PARAMETER_NAMES = {
  * Normal maps go another way (unrealNormalParameter): Unreal's are in DirectX's convention (green pointing down),
  * glTF's in OpenGL's, so their pixels are read and converted (adapters/normal-maps.ts).
  */
+export function unrealOpacityMaskParameter(parameter: string): boolean {
+  const k = key(parameter);
+  return UNREAL_PARAMETER_NAMES.opacityMaskTexture.some((n) => key(n) === k);
+}
+
 export function unrealNormalParameter(parameter: string): boolean {
   const k = key(parameter);
   return UNREAL_PARAMETER_NAMES.normalTexture.some((n) => key(n) === k);

@@ -1,7 +1,7 @@
 /**
  * Engine metallic and smoothness maps repacked as glTF's metallicRoughness (adapters/metallic-roughness.ts), per
- * shader on pixels with known values, and the pure PNG encoder it writes with (image/png-encode.ts), read back by
- * pngjs.
+ * shader on pixels with known values, opacity masks as the base colour's alpha (adapters/opacity-mask.ts), and the
+ * pure PNG encoder they write with (image/png-encode.ts), read back by pngjs.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +15,7 @@ import {
   unrealMetallicRoughness,
   withMetallicRoughness,
 } from '../../src/adapters/metallic-roughness.js';
+import { withOpacityMask } from '../../src/adapters/opacity-mask.js';
 import { encodePngRgba8 } from '../../src/image/png-encode.js';
 import { decodePng } from '../../src/io/png.js';
 
@@ -138,6 +139,17 @@ test('Unreal: an ORM texture carries over as it is; a lone roughness map keeps t
   const m = withMetallicRoughness({ ...defaultEngineMaterial('M'), metallic: 0.3, roughness: 0.6 }, lone, image);
   assert.equal([m.metallic, m.roughness], [0.3, 1], 'metallic scalar × stored 1; roughness in the pixels');
   assert.is(unrealMetallicRoughness(['BaseColorTexture', 'Normal']), undefined);
+});
+
+test("an opacity-mask texture becomes the base colour's alpha: over the base's own bytes, or white without one", () => {
+  const base = { name: '/Game/T_Leaf', width: 2, height: 2, rgba: Uint8Array.from({ length: 16 }, (_, i) => 10 * i) };
+  const mask = pixels('/Game/T_Leaf_Mask', [255, 0, 0, 255], [0, 0, 0, 255]); // 2 × 1: sampled nearest at 2 × 2
+  const over = withOpacityMask(base, mask);
+  assert.equal([over.width, over.height, over.asset], [2, 2, '/Game/T_Leaf']);
+  assert.equal([...decodePng(over.image).data], [0, 10, 20, 255, 40, 50, 60, 0, 80, 90, 100, 255, 120, 130, 140, 0]);
+  const white = withOpacityMask(undefined, mask);
+  assert.equal([...decodePng(white.image).data], [255, 255, 255, 255, 255, 255, 255, 0]);
+  assert.is(white.asset, '', 'no engine asset of its own');
 });
 
 test('the repacked texture reaches the scene as the material metallicRoughnessTexture', () => {

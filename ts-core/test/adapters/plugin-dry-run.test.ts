@@ -756,7 +756,21 @@ test('Unreal: a verified run is written back into the level: HDR pages, new stat
     name: 'Courtyard',
     materials: {
       M_Stone: { vectors: { BaseColor: [0.5, 0.4, 0.3, 1] } },
-      M_Leaf: { blendMode: 1, twoSided: true, opacityMaskClipValue: 0.4, vectors: { BaseColor: [0.2, 0.5, 0.1, 1] } },
+      M_Leaf: {
+        blendMode: 1,
+        twoSided: true,
+        opacityMaskClipValue: 0.4,
+        vectors: { BaseColor: [0.2, 0.5, 0.1, 1] },
+        // Its own texture in Opacity Mask: the base colour's alpha in glTF.
+        textures: {
+          OpacityMask: {
+            path: '/Game/T_Leaf_Mask',
+            width: 2,
+            height: 1,
+            rgba: Uint8Array.from([255, 0, 0, 255, 0, 0, 0, 255]),
+          },
+        },
+      },
     },
     actors: [
       {
@@ -792,6 +806,12 @@ test('Unreal: a verified run is written back into the level: HDR pages, new stat
     'SaveBytesAtomic',
   );
   assert.is(sent.nodes.find((n) => n.name === 'Door')!.dynamic, true, 'the movable door, through level.glb');
+  const leaf = sent.materials.find((m) => m.name === 'M_Leaf')!;
+  assert.equal(
+    [...decodePng(sent.textures[leaf.baseColorTexture!.texture].image).data],
+    [255, 255, 255, 255, 255, 255, 255, 0],
+    'the opacity mask as the alpha of a white base',
+  );
   const dir = '/Project/Saved/Optimizer/out';
   const { result, files } = await playRun(sent, dir);
   level.results = files;
