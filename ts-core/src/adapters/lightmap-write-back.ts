@@ -140,7 +140,9 @@ export function planLightmapWriteBack(
       const lm = result.materials[p.material]?.lightmap;
       if (!p.uv1 || !lm) return;
       const page = pageOf(lm.texture, `meshes[${node.mesh}].primitives[${pi}]`);
-      parts.set(page, [...(parts.get(page) ?? []), p]);
+      const list = parts.get(page);
+      if (list) list.push(p);
+      else parts.set(page, [p]);
     });
     if (!parts.size) {
       plan.kept.push({ object: path, reason: 'not lightmapped (kept as it was, or lit at run time)' });
