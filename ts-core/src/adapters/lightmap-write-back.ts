@@ -20,7 +20,7 @@
 import { inputError } from '../errors.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { det3, type EngineFrame, fromGltfVector } from './engine-frame.js';
-import type { EngineInstancer, EngineObject } from './engine-scene.js';
+import type { EngineInstancer, EngineMaterial, EngineObject } from './engine-scene.js';
 
 export interface WriteBackPage {
   /** The page's index: Unity's `LightmapSettings.lightmaps` slot and the renderers' `lightmapIndex`. */
@@ -73,10 +73,11 @@ export interface WriteBackPlan {
   kept: { object: string; reason: string }[];
 }
 
-/** What the plan needs of the dump (EngineSceneDump fits): the objects' and instancers' paths. */
+/** What the plan needs of the dump (EngineSceneDump fits): the objects' and instancers' paths, the materials. */
 export interface WriteBackObjects {
   objects: readonly Pick<EngineObject, 'path'>[];
   instancers?: readonly Pick<EngineInstancer, 'path' | 'copies'>[];
+  materials?: readonly Pick<EngineMaterial, 'asset'>[];
 }
 
 export interface WriteBackOptions {
@@ -88,8 +89,17 @@ export const WRITE_BACK_DEFAULTS: WriteBackOptions = {
   pageFile: (page) => `scene.lightmap${page}.exr`,
 };
 
-/** A material cloned per page by the bake (bake/writeback.ts) carries `@lightmap<N>` after the source's name. */
-const sourceMaterial = (name: string) => name.replace(/@lightmap\d+$/, '');
+/**
+ * The engine material a result material stands for. The bake clones materials per page (bake/writeback.ts:
+ * `<name>@lightmap<N>`) and per face of a double-sided surface it splits (bake/two-sided.ts: `<name> (front)`,
+ * `<name> (back)`); the suffixes go unless the dump has a material of that very name.
+ */
+function sourceMaterial(name: string, known: ReadonlySet<string> | undefined): string {
+  const page = name.replace(/@lightmap\d+$/, '');
+  if (known?.has(page)) return page;
+  const face = page.replace(/ \((front|back)\)$/, '');
+  return !known || known.has(face) ? face : page;
+}
 
 /**
  * The write-back of `result` (the optimized scene.glb, read by io/gltf-document-read.ts) for the level sent as `dump`.
@@ -118,6 +128,7 @@ export function planLightmapWriteBack(
     pageOfTexture.set(texture, p);
     return p;
   };
+  const known = dump.materials && new Set(dump.materials.map((m) => m.asset));
   const nodeByName = new Map<string, number>();
   result.nodes.forEach((n, i) => {
     if (!nodeByName.has(n.name)) nodeByName.set(n.name, i);
@@ -151,7 +162,7 @@ export function planLightmapWriteBack(
     [...parts.keys()]
       .sort((a, b) => a - b)
       .forEach((page, part) => {
-        const m = partMesh(result, parts.get(page)!, frame);
+        const m = partMesh(result, parts.get(page)!, frame, known);
         m.mesh.name = part ? `${path} (lightmap part ${part})` : path;
         plan.renderers.push({ object: path, part, mesh: plan.meshes.length, page, scaleOffset: m.scaleOffset });
         plan.meshes.push(m.mesh);
@@ -176,6 +187,7 @@ function partMesh(
   scene: Scene,
   prims: Primitive[],
   frame: EngineFrame,
+  known: ReadonlySet<string> | undefined,
 ): { mesh: WriteBackMesh; scaleOffset: [number, number, number, number] } {
   const n = prims.reduce((s, p) => s + p.positions.length / 3, 0);
   const positions = new Float32Array(3 * n),
@@ -203,7 +215,7 @@ function partMesh(
       flip(p.uv1!, uv1);
       if (uv0 && p.uv0) flip(p.uv0, uv0);
     }
-    const name = sourceMaterial(scene.materials[p.material]?.name ?? 'default');
+    const name = sourceMaterial(scene.materials[p.material]?.name ?? 'default', known);
     const tris = sections.get(name) ?? [];
     for (let t = 0; t < p.indices.length; t += 3) {
       const a = base + p.indices[t],

@@ -283,6 +283,31 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME])
     );
   });
 
+test("sections name the engine's materials through the bake's clones: per page, and per face of a split surface", async () => {
+  const dump = level(UNITY_FRAME);
+  dump.materials.push({ ...dump.materials[1], asset: 'M_Odd (back)' });
+  const result = await optimized(dump, UNITY_FRAME);
+  // What two-sided splitting (bake/two-sided.ts) and the page clones (bake/writeback.ts) name materials.
+  const boxA = result.meshes[result.nodes.find((n) => n.name === 'BoxA')!.mesh!];
+  const rename = (pi: number, name: string) => {
+    result.materials.push({ ...result.materials[boxA.primitives[pi].material], name });
+    boxA.primitives[pi] = { ...boxA.primitives[pi], material: result.materials.length - 1 };
+  };
+  rename(0, 'M_Red (back)@lightmap0');
+  rename(1, 'M_Odd (back)');
+  const names = (objects: Parameters<typeof planLightmapWriteBack>[1]) => {
+    const plan = planLightmapWriteBack(result, objects, UNITY_FRAME, 'scene.glb');
+    return plan.renderers
+      .filter((r) => r.object === 'BoxA')
+      .flatMap((r) => plan.meshes[r.mesh].sections.map((section) => section.material))
+      .sort();
+  };
+  // The dump's own "M_Odd (back)" stays itself; the clone of M_Red is M_Red.
+  assert.equal(names(dump), ['M_Odd (back)', 'M_Red']);
+  // Without the dump's materials, every clone suffix goes.
+  assert.equal(names({ objects: dump.objects }), ['M_Odd', 'M_Red']);
+});
+
 test('asset names: safe as file names, never colliding', () => {
   assert.equal(uniqueAssetNames(['Floor', 'a/b', 'a_b', 'A_B', 'Wall: north?', '..', 'Floor (lightmap part 1)']), [
     'Floor',
