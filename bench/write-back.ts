@@ -32,20 +32,22 @@ const scenesDir = process.env.OTE_SHARED_SCENES ?? join(root, '..', 'shared', 's
 function worstUvError(scene: Scene, plan: WriteBackPlan, frame: EngineFrame): number {
   let worst = 0;
   for (const r of plan.renderers) {
+    if (r.page < 0) continue; // an unlit part: nothing placed on a page
     const node = scene.nodes.find((n) => n.name === r.object)!;
     const page = `lightmap${/lightmap(\d+)/.exec(plan.pages[r.page].file)![1]}`;
     const prims = scene.meshes[node.mesh!].primitives.filter(
       (p) => p.uv1 && scene.textures[scene.materials[p.material].lightmap?.texture ?? -1]?.name === page,
     );
     const m = plan.meshes[r.mesh];
+    const uv = m.uv1!;
     const [su, sv, ou, ov] = r.scaleOffset;
     let k = 0;
     for (const p of prims)
       for (let v = 0; v < p.uv1!.length / 2; v++, k++) {
-        const pv = m.uv1[2 * k + 1] * sv + ov;
+        const pv = uv[2 * k + 1] * sv + ov;
         worst = Math.max(
           worst,
-          Math.abs(m.uv1[2 * k] * su + ou - p.uv1![2 * v]),
+          Math.abs(uv[2 * k] * su + ou - p.uv1![2 * v]),
           Math.abs((frame.flipV ? 1 - pv : pv) - p.uv1![2 * v + 1]),
         );
       }

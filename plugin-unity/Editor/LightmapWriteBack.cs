@@ -7,7 +7,8 @@
 //   positions  float32 xyz per vertex, the object's local space in Unity units (n × 12 bytes)
 //   normals    float32 xyz per vertex, or empty (then recomputed)
 //   uv0        float32 uv per vertex, or empty
-//   uv2        float32 uv per vertex: lightmap UVs in [0, 1]², Unity's V (origin bottom-left)
+//   uv2        float32 uv per vertex: lightmap UVs in [0, 1]², Unity's V (origin bottom-left); empty on an
+//              unlit part (primitives the run left without a lightmap, drawn with lightmapIndex −1)
 //   indices    uint32 per triangle corner, clockwise fronts, the sections' triangles back to back
 //   sections   int32 per section: its index count (a multiple of 3); section k is submesh k
 using System.Collections.Generic;
@@ -80,7 +81,8 @@ namespace Ote
             mesh.SetVertices(Vec3(p));
             var uv = Read<float>(uv0, 2);
             if (uv.Length > 0) mesh.SetUVs(0, Vec2(uv));
-            mesh.SetUVs(1, Vec2(Read<float>(uv2, 2)));
+            var lightmapUv = Read<float>(uv2, 2);
+            if (lightmapUv.Length > 0) mesh.SetUVs(1, Vec2(lightmapUv));
             var tris = Read<uint>(indexBuffer, 3);
             var counts = Read<int>(sectionCounts, 1);
             mesh.subMeshCount = counts.Length;
@@ -102,8 +104,8 @@ namespace Ote
         }
 
         /// <summary>The object (part 0) or its child "name (lightmap part k)" draws mesh on lightmap page with
-        /// scaleOffset; materials names each submesh's material, newline-separated, looked up among the object's own
-        /// (the dump named them so).</summary>
+        /// scaleOffset (page −1: no lightmap, the object's unlit part); materials names each submesh's material,
+        /// newline-separated, looked up among the object's own (the dump named them so).</summary>
         public static void ApplyRenderer(MeshFilter filter, int part, Mesh mesh, string materials, int page,
             float scaleX, float scaleY, float offsetX, float offsetY)
         {
@@ -136,7 +138,7 @@ namespace Ote
                 foreach (var m in own) if (m != null && m.name == names[s]) { mats[s] = m; break; }
             }
             renderer.sharedMaterials = mats;
-            renderer.receiveGI = ReceiveGI.Lightmaps;
+            renderer.receiveGI = page >= 0 ? ReceiveGI.Lightmaps : ReceiveGI.LightProbes;
             renderer.lightmapIndex = page;
             renderer.lightmapScaleOffset = new Vector4(scaleX, scaleY, offsetX, offsetY);
             renderers.Add(renderer); indices.Add(page); scaleOffsets.Add(renderer.lightmapScaleOffset);

@@ -73,9 +73,14 @@ function actorsOf(world: UE.World, cls: UE.Class): UE.Actor[] {
   return Array.from({ length: list.Num() }, (_, i) => list.Get(i));
 }
 
-/** The level as the core's dump, and each object's actor by its path (for the write-back). */
-function dumpLevel(): { dump: EngineSceneDump; actors: Map<string, UE.StaticMeshActor> } {
+/** The level as the core's dump, each object's actor by its path and each material by name (for the write-back). */
+function dumpLevel(): {
+  dump: EngineSceneDump;
+  actors: Map<string, UE.StaticMeshActor>;
+  materials: Map<string, UE.MaterialInterface>;
+} {
   const actorOf = new Map<string, UE.StaticMeshActor>();
+  const materialOf = new Map<string, UE.MaterialInterface>();
   const world = UE.EditorLevelLibrary.GetEditorWorld();
   const meshes: EngineMesh[] = [],
     materials: EngineMaterial[] = [],
@@ -114,6 +119,7 @@ function dumpLevel(): { dump: EngineSceneDump; actors: Map<string, UE.StaticMesh
         const matName = mat?.GetName() ?? 'default';
         if (!materialIndex.has(matName)) {
           materialIndex.set(matName, materials.length);
+          if (mat) materialOf.set(matName, mat);
           materials.push(mat ? readMaterial(mat, textures) : defaultEngineMaterial(matName));
         }
         sections.push({ positions, normals, uv0, indices, material: materialIndex.get(matName)! });
@@ -181,6 +187,7 @@ function dumpLevel(): { dump: EngineSceneDump; actors: Map<string, UE.StaticMesh
   return {
     dump: { level: world.GetName(), meshes, materials, objects, lights: dumpLights(world), instancers },
     actors: actorOf,
+    materials: materialOf,
   };
 }
 
@@ -364,7 +371,7 @@ function dumpLights(world: UE.World): EngineLight[] {
 
 async function main() {
   const saved = `${UE.OteEditorLibrary.ProjectSavedDir()}/Optimizer`;
-  const { dump, actors } = dumpLevel();
+  const { dump, actors, materials } = dumpLevel();
   const scene = engineToScene(dump, UNREAL_FRAME);
   const glb = await new WebIO()
     .registerExtensions([...ALL_EXTENSIONS, MOZLightmap])
@@ -409,7 +416,7 @@ async function main() {
     }
     if (!$unref(running)) {
       clearInterval(timer);
-      void finish(watch.finish($unref(code)), `${saved}/out`, world.GetName(), dump, actors);
+      void finish(watch.finish($unref(code)), `${saved}/out`, world.GetName(), dump, actors, materials);
     }
   }, 200);
 }
@@ -421,8 +428,9 @@ async function finish(
   levelName: string,
   dump: EngineSceneDump,
   actors: Map<string, UE.StaticMeshActor>,
+  materials: Map<string, UE.MaterialInterface>,
 ): Promise<void> {
-  show(await afterWriteBack(notice, () => writeBack(resultDir, levelName, dump, actors)));
+  show(await afterWriteBack(notice, () => writeBack(resultDir, levelName, dump, actors, materials)));
 }
 
 function show(n: RunNotice): void {

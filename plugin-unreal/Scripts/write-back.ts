@@ -23,14 +23,16 @@ import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 import { fromTArray, numbers } from './tarray.js';
 
 /**
- * Writes back the run in `resultDir` for the level sent as `dump`, whose objects are `actors` by label, into
- * `/Game/OptimizerLightmaps/<level>`. Returns the line the verdict shows.
+ * Writes back the run in `resultDir` for the level sent as `dump`, whose objects are `actors` by label and whose
+ * materials are `sourceMaterials` by name, into `/Game/OptimizerLightmaps/<level>`. Returns the line the verdict
+ * shows.
  */
 export async function writeBack(
   resultDir: string,
   levelName: string,
   dump: EngineSceneDump,
   actors: Map<string, UE.StaticMeshActor>,
+  sourceMaterials: Map<string, UE.MaterialInterface>,
 ): Promise<string> {
   const file = `${resultDir}/scene.glb`;
   const out = $ref(UE.NewArray<number>(UE.BuiltinByte));
@@ -97,7 +99,10 @@ export async function writeBack(
     };
     for (const r of plan.renderers) {
       const materials = UE.NewArray<UE.MaterialInterface>(UE.MaterialInterface);
-      for (const s of plan.meshes[r.mesh].sections) materials.Add(instanceFor(s.material, r.page));
+      // An unlit part (page −1) draws with the source materials (none for a section the dump gave none: the
+      // engine's default); lightmapped parts with their page's instances.
+      for (const s of plan.meshes[r.mesh].sections)
+        materials.Add(r.page < 0 ? sourceMaterials.get(s.material)! : instanceFor(s.material, r.page));
       const [sx, sy, ox, oy] = r.scaleOffset;
       // The plan names only objects of the dump, and every dumped object has its actor.
       UE.OteEditorLibrary.ApplyLightmappedMesh(

@@ -48,8 +48,9 @@ export interface WriteBackMesh {
   normals?: Float32Array;
   /** The material UVs, in the engine's V convention; absent where no primitive of the part had any. */
   uv0?: Float32Array;
-  /** Lightmap UVs in [0, 1]², in the engine's V convention (Unity's uv2, Unreal's UV channel 1). */
-  uv1: Float32Array;
+  /** Lightmap UVs in [0, 1]², in the engine's V convention (Unity's uv2, Unreal's UV channel 1); absent on the
+   * unlit part. */
+  uv1?: Float32Array;
   sections: WriteBackSection[];
 }
 
@@ -60,7 +61,10 @@ export interface WriteBackRenderer {
   part: number;
   /** Index into `meshes`. */
   mesh: number;
-  /** Index into `pages`. */
+  /**
+   * Index into `pages`; −1 for the object's unlit part: primitives the run left without a lightmap (blended,
+   * unlit), drawn with their source materials and no lightmap (Unity: lightmapIndex −1).
+   */
   page: number;
   /** Unity's lightmapScaleOffset: page UV = mesh lightmap UV × (x, y) + (z, w), in the engine's V convention. */
   scaleOffset: [number, number, number, number];
@@ -145,11 +149,16 @@ export function planLightmapWriteBack(
       return;
     }
     const mesh = result.meshes[node.mesh];
-    // The object's primitives by page; a primitive without UV1 or lightmap has nothing to write back.
+    // The object's primitives by page. Those without UV1 or lightmap are drawn as they are, but the new mesh
+    // replaces the source's, so they go along as an unlit part.
     const parts = new Map<number, Primitive[]>();
+    const unlit: Primitive[] = [];
     mesh.primitives.forEach((p, pi) => {
       const lm = result.materials[p.material]?.lightmap;
-      if (!p.uv1 || !lm) return;
+      if (!p.uv1 || !lm) {
+        unlit.push(p);
+        return;
+      }
       const page = pageOf(lm.texture, `meshes[${node.mesh}].primitives[${pi}]`);
       const list = parts.get(page);
       if (list) list.push(p);
@@ -167,6 +176,18 @@ export function planLightmapWriteBack(
         plan.renderers.push({ object: path, part, mesh: plan.meshes.length, page, scaleOffset: m.scaleOffset });
         plan.meshes.push(m.mesh);
       });
+    if (unlit.length) {
+      const m = partMesh(result, unlit, frame, known);
+      m.mesh.name = `${path} (unlit part)`;
+      plan.renderers.push({
+        object: path,
+        part: parts.size,
+        mesh: plan.meshes.length,
+        page: -1,
+        scaleOffset: [1, 1, 0, 0],
+      });
+      plan.meshes.push(m.mesh);
+    }
   };
   for (const obj of dump.objects) writeObject(obj.path, obj.path);
   // The bake draws an instancer's copies as child nodes <path>#<k> (bake/uv.ts separateObjects), each with its own
@@ -191,7 +212,7 @@ function partMesh(
 ): { mesh: WriteBackMesh; scaleOffset: [number, number, number, number] } {
   const n = prims.reduce((s, p) => s + p.positions.length / 3, 0);
   const positions = new Float32Array(3 * n),
-    uv1 = new Float32Array(2 * n);
+    uv1 = prims.every((p) => p.uv1) ? new Float32Array(2 * n) : undefined;
   const normals = prims.every((p) => p.normals) ? new Float32Array(3 * n) : undefined;
   const anyUv0 = prims.some((p) => p.uv0);
   const uv0 = anyUv0 ? new Float32Array(2 * n) : undefined;
@@ -212,7 +233,7 @@ function partMesh(
         out[2 * k] = a[2 * v];
         out[2 * k + 1] = frame.flipV ? 1 - a[2 * v + 1] : a[2 * v + 1];
       };
-      flip(p.uv1!, uv1);
+      if (uv1) flip(p.uv1!, uv1);
       if (uv0 && p.uv0) flip(p.uv0, uv0);
     }
     const name = sourceMaterial(scene.materials[p.material]?.name ?? 'default', known);
@@ -232,15 +253,16 @@ function partMesh(
     v0 = Infinity,
     u1 = -Infinity,
     v1 = -Infinity;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; uv1 && k < n; k++) {
     u0 = Math.min(u0, uv1[2 * k]);
     u1 = Math.max(u1, uv1[2 * k]);
     v0 = Math.min(v0, uv1[2 * k + 1]);
     v1 = Math.max(v1, uv1[2 * k + 1]);
   }
+  if (!uv1) [u0, v0, u1, v1] = [0, 0, 1, 1];
   const su = Math.max(u1 - u0, 1e-9),
     sv = Math.max(v1 - v0, 1e-9);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; uv1 && k < n; k++) {
     uv1[2 * k] = (uv1[2 * k] - u0) / su;
     uv1[2 * k + 1] = (uv1[2 * k + 1] - v0) / sv;
   }
@@ -250,7 +272,7 @@ function partMesh(
       positions,
       ...(normals ? { normals } : {}),
       ...(uv0 ? { uv0 } : {}),
-      uv1,
+      ...(uv1 ? { uv1 } : {}),
       sections: [...sections].map(([material, idx]) => ({ material, indices: Uint32Array.from(idx) })),
     },
     scaleOffset: [su, sv, u0, v0],

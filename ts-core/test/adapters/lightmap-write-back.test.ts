@@ -224,8 +224,12 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME])
       dump.meshes[
         (dump.objects.find((o) => o.path === path) ?? dump.instancers!.find((i) => i.copies?.includes(path)))!.mesh
       ];
+    assert.ok(
+      plan.renderers.every((r) => r.page >= 0),
+      'every primitive of this level is lightmapped: no unlit part',
+    );
     for (const r of plan.renderers) {
-      const mesh = plan.meshes[r.mesh];
+      const mesh = { ...plan.meshes[r.mesh], uv1: plan.meshes[r.mesh].uv1! };
       const node = result.nodes.find((n) => n.name === copyNode(r.object))!;
       const page = plan.pages[r.page];
       const prims = result.meshes[node.mesh!].primitives.filter(
@@ -306,6 +310,33 @@ test("sections name the engine's materials through the bake's clones: per page, 
   assert.equal(names(dump), ['M_Odd (back)', 'M_Red']);
   // Without the dump's materials, every clone suffix goes.
   assert.equal(names({ objects: dump.objects }), ['M_Odd', 'M_Red']);
+});
+
+test('primitives the run left unlit go along as an unlit part: no lightmap, no lightmap UVs, nothing dropped', async () => {
+  const dump = level(UNITY_FRAME);
+  const result = await optimized(dump, UNITY_FRAME);
+  // A blended lid, say: the run draws it with its material and no lightmap.
+  const boxA = result.meshes[result.nodes.find((n) => n.name === 'BoxA')!.mesh!];
+  const lid = boxA.primitives.findIndex((p) => result.materials[p.material].name.startsWith('M_Lid'));
+  result.materials.push({ ...result.materials[boxA.primitives[lid].material], lightmap: undefined, name: 'M_Lid' });
+  boxA.primitives[lid] = { ...boxA.primitives[lid], material: result.materials.length - 1, uv1: undefined };
+  const plan = planLightmapWriteBack(result, dump, UNITY_FRAME, 'scene.glb');
+  const parts = plan.renderers.filter((r) => r.object === 'BoxA');
+  const unlit = parts.filter((r) => r.page === -1);
+  assert.is(unlit.length, 1);
+  assert.is(unlit[0].part, parts.length - 1, 'after the lightmapped parts');
+  assert.equal(unlit[0].scaleOffset, [1, 1, 0, 0]);
+  const mesh = plan.meshes[unlit[0].mesh];
+  assert.equal(
+    [mesh.name, mesh.uv1, mesh.sections.map((s) => s.material)],
+    ['BoxA (unlit part)', undefined, ['M_Lid']],
+  );
+  // Every triangle of the object is in one of its parts.
+  const written = parts.reduce((n, r) => n + plan.meshes[r.mesh].sections.reduce((t, s) => t + s.indices.length, 0), 0);
+  assert.is(
+    written,
+    boxA.primitives.reduce((n, p) => n + p.indices.length, 0),
+  );
 });
 
 test('asset names: safe as file names, never colliding', () => {

@@ -152,7 +152,6 @@ UStaticMesh* UOteEditorLibrary::CreateLightmappedMesh(const FString& AssetPath, 
     const TArray<int32>& SectionCounts)
 {
     const int32 N = Positions.Num() / 3;
-    check(UV1.Num() == 2 * N);
     FMeshDescription Description;
     FStaticMeshAttributes Attributes(Description);
     Attributes.Register();
@@ -172,7 +171,7 @@ UStaticMesh* UOteEditorLibrary::CreateLightmappedMesh(const FString& AssetPath, 
         const FVertexInstanceID Instance = Description.CreateVertexInstance(Vertex);
         if (Normals.Num() == 3 * N) InstanceNormals[Instance] = FVector3f(Normals[3 * V], Normals[3 * V + 1], Normals[3 * V + 2]);
         InstanceUVs.Set(Instance, 0, UV0.Num() == 2 * N ? FVector2f(UV0[2 * V], UV0[2 * V + 1]) : FVector2f::ZeroVector);
-        InstanceUVs.Set(Instance, 1, FVector2f(UV1[2 * V], UV1[2 * V + 1]));
+        InstanceUVs.Set(Instance, 1, UV1.Num() == 2 * N ? FVector2f(UV1[2 * V], UV1[2 * V + 1]) : FVector2f::ZeroVector);
         Instances.Add(Instance);
     }
     UStaticMesh* Mesh = FindOrCreate<UStaticMesh>(AssetPath);

@@ -99,7 +99,8 @@ public:
     /**
      * A static mesh asset at AssetPath (replacing one a previous write-back left there) from flat arrays:
      * Positions, Normals: 3 floats per vertex, Unreal units and axes (Normals empty: computed);
-     * UV0: 2 floats per vertex or empty; UV1: 2 floats per vertex, the lightmap UVs in [0, 1]²;
+     * UV0: 2 floats per vertex or empty; UV1: 2 floats per vertex, the lightmap UVs in [0, 1]², or empty for an
+     * unlit part (primitives the run left without a lightmap, drawn with their source materials);
      * Indices: 3 per triangle, clockwise fronts (Unreal's), the sections' triangles back to back;
      * SectionCounts: one index count per section, section k on material slot k.
      * Lightmap coordinate index 1; no lightmap UVs generated, no normals or tangents recomputed but where absent.
