@@ -61,10 +61,11 @@ namespace Ote
 
         static T[] Read<T>(ArrayBuffer buffer, int stride) where T : struct
         {
-            var bytes = buffer?.Bytes ?? new byte[0];
+            // Puerts.ArrayBuffer: Bytes may be longer than the JS buffer; Count is its length.
+            var count = buffer?.Count ?? 0;
             var size = System.Runtime.InteropServices.Marshal.SizeOf<T>();
-            var values = new T[bytes.Length / size];
-            System.Buffer.BlockCopy(bytes, 0, values, 0, values.Length * size);
+            var values = new T[count / size];
+            if (values.Length > 0) System.Buffer.BlockCopy(buffer.Bytes, 0, values, 0, values.Length * size);
             if (values.Length % stride != 0) throw new System.ArgumentException($"buffer of {values.Length} values is not a multiple of {stride}");
             return values;
         }
