@@ -194,6 +194,13 @@ export class RedisQueue extends StoreQueue {
           continue;
         }
         const started = row && this.store.start(job.id, worker, now, now + this.options.leaseMs);
+        if (!started && row?.state === 'running') {
+          // Its lock ran out (the server that held it was killed) before this server's reaper found the store's
+          // lease run out. Dropping it here would lose it: the reaper's retry then finds no job in BullMQ to move.
+          // Back in a lease after the store's lease ends, by when the reaper has decided it.
+          await job.moveToDelayed(Math.max(now, row.leaseUntil ?? now) + this.options.leaseMs, token);
+          continue;
+        }
         if (!started) {
           // Cancelled or failed for good while BullMQ still held it: drop it.
           await job.moveToFailed(new Error('no longer queued in the farm store'), token, false);
