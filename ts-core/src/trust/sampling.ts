@@ -4,8 +4,7 @@
  * Views are abstract (orbit angles and a crop in unit coordinates); each node turns them into a camera around the
  * reference scene's bounds, so the engine never has to parse a scene. Pure.
  */
-import { concatBytes } from '../util/bytes.js';
-import { fromHex, sha256Hex, utf8 } from './bytes.js';
+import { fromHex, sha256Hex, utf8, concatBytes } from './bytes.js';
 import { Rng } from '../util/rng.js';
 import { meanInterval } from './stats.js';
 import type { MetricName, SampleMetrics, Thresholds } from './types.js';
