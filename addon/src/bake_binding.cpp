@@ -215,6 +215,9 @@ ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
   const Napi::Value sp = o.Get("skyPortals");
   if (!sp.IsUndefined() && !sp.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.skyPortals must be a boolean");
   tp.sky_portals = sp.IsUndefined() || sp.As<Napi::Boolean>().Value() ? 1u : 0u;
+  const Napi::Value sv = o.Get("sunVertices");
+  if (!sv.IsUndefined() && !sv.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.sunVertices must be a boolean");
+  tp.sun_vertices = sv.IsUndefined() || sv.As<Napi::Boolean>().Value() ? 1u : 0u;
   return tp;
 }
 

@@ -264,8 +264,15 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.srgb_to_linear = srgb_to_linear_table();
   s.lights = in.lights;
   s.light_count = in.light_count;
+  s.portals = portals;
+  s.portals.cell_share = portal_share.data();
+  s.portals.portal_cell = portal_cells.data();
+  s.portals.portal_cdf = portal_cdf.data();
+  s.sun = sun;
+  s.sun.cells = sun_cells.data();
+  s.sun.cdf = sun_cdf.data();
   s.light_vertex_power = 0;
-  for (uint32_t i = 0; i < in.light_count; ++i) s.light_vertex_power += transport::light_vertex_weight(in.lights[i]);
+  for (uint32_t i = 0; i < in.light_count; ++i) s.light_vertex_power += transport::light_vertex_weight(s, i);
   s.cutout = in.default_material.alpha_mode != kAlphaOpaque;
   for (uint32_t i = 0; i < in.material_count; ++i) s.cutout |= in.materials[i].alpha_mode != kAlphaOpaque;
   s.emitters = emitters.data();
@@ -274,10 +281,6 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.emitter_power = emitter_power;
   s.sky_type = in.sky_type;
   for (int c = 0; c < 3; ++c) s.sky_zenith[c] = in.sky_zenith[c], s.sky_horizon[c] = in.sky_horizon[c], s.sky_ground[c] = in.sky_ground[c];
-  s.portals = portals;
-  s.portals.cell_share = portal_share.data();
-  s.portals.portal_cell = portal_cells.data();
-  s.portals.portal_cdf = portal_cdf.data();
   return s;
 }
 
@@ -545,6 +548,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   if (p.transport.sky_portals && ts.baked) {  // nothing to trace, nothing to find
     st = find_sky_portals(in, bvh.view(), data, ctl);
     if (st != Status::Ok) return st;
+    if (p.transport.sun_vertices) find_sun_portals(in, data);
   }
   out.setup_seconds = seconds_since(t0);
   out.texels = ts.baked;

@@ -22,6 +22,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
   if (mode == ReferenceMode::PathTraced && tp.sky_portals) {
     const Status st = find_sky_portals(in, bvh.view(), data, ctl);
     if (st != Status::Ok) return st;
+    if (tp.sun_vertices) find_sun_portals(in, data);
   }
   const BakeSceneView s = data.view(in, bvh.view());
   const float* m = v.camera_to_world;

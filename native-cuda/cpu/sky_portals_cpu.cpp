@@ -164,4 +164,47 @@ Status find_sky_portals(const BakeInputs& in, const SceneBvhView& bvh, BakeScene
   return Status::Ok;
 }
 
+void find_sun_portals(const BakeInputs& in, BakeSceneData& d) {
+  d.sun = SunPortalView{-1, 0, nullptr, nullptr, 0.0f};
+  d.sun_cells.clear();
+  d.sun_cdf.clear();
+  const SkyPortalView& g = d.portals;
+  if (g.count == 0) return;
+  // The brightest directional light: a scene has one sun.
+  int32_t sun = -1;
+  float brightest = 0;
+  for (uint32_t i = 0; i < in.light_count; ++i) {
+    const BakeLight& l = in.lights[i];
+    const float y = transport::luminance(surf::v3(l.color));
+    if (l.type == kLightDirectional && y > brightest) sun = int32_t(i), brightest = y;
+  }
+  if (sun < 0) return;
+  const Vec3 to = -surf::v3(in.lights[sun].direction);
+  // Cells by area × cos on the faces the light enters through (outward normal towards it).
+  double total = 0;
+  std::vector<double> weight;
+  for (uint32_t k = 0; k < g.count; ++k) {
+    const uint32_t c = d.portal_cells[k];
+    int f = 0;
+    while (f < 5 && c >= g.face_first[f + 1]) ++f;
+    const int a = f >> 1;
+    const float cos_face = (f & 1 ? 1.0f : -1.0f) * portals::axis_of(to, a);
+    if (!(cos_face > 1e-3f)) continue;
+    const double w = double(portals::cell_area(g, a)) * cos_face;
+    d.sun_cells.push_back(c);
+    weight.push_back(w);
+    total += w;
+  }
+  if (!(total > 0)) {
+    d.sun_cells.clear();
+    return;
+  }
+  double run = 0;
+  for (const double w : weight) d.sun_cdf.push_back(float((run += w) / total));
+  d.sun_cdf.back() = 1.0f;
+  d.sun.light = sun;
+  d.sun.count = uint32_t(d.sun_cells.size());
+  d.sun.area = float(total);
+}
+
 }  // namespace ote

@@ -58,8 +58,8 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<BakeTexture> d_tex;
   DeviceBuffer<uint8_t> d_texels;
   DeviceBuffer<double> d_l2;
-  DeviceBuffer<uint32_t> d_samples, d_rays, d_ordinal, d_portal_cells;
-  DeviceBuffer<float> d_portal_share, d_portal_cdf;
+  DeviceBuffer<uint32_t> d_samples, d_rays, d_ordinal, d_portal_cells, d_sun_cells;
+  DeviceBuffer<float> d_portal_share, d_portal_cdf, d_sun_cdf;
   DeviceBuffer<uint8_t> d_active;
   DeviceBuffer<unsigned long long> d_counters;
   if (in.triangle_material) OTE_CUDA_TRY(d_tmat.upload(in.triangle_material, in.flat->triangle_count));
@@ -70,6 +70,8 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   OTE_CUDA_TRY(d_portal_share.upload(d.portal_share.data(), d.portal_share.size()));
   OTE_CUDA_TRY(d_portal_cells.upload(d.portal_cells.data(), d.portal_cells.size()));
   OTE_CUDA_TRY(d_portal_cdf.upload(d.portal_cdf.data(), d.portal_cdf.size()));
+  OTE_CUDA_TRY(d_sun_cells.upload(d.sun_cells.data(), d.sun_cells.size()));
+  OTE_CUDA_TRY(d_sun_cdf.upload(d.sun_cdf.data(), d.sun_cdf.size()));
   // The flat texture table and the attributes it is read through, as on the host.
   if (in.triangle_uv0) OTE_CUDA_TRY(d_uv0.upload(in.triangle_uv0, 6ull * in.flat->triangle_count));
   if (in.triangle_color) OTE_CUDA_TRY(d_color.upload(in.triangle_color, 9ull * in.flat->triangle_count));
@@ -103,6 +105,8 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.portals.cell_share = d_portal_share.ptr;
   s.portals.portal_cell = d_portal_cells.ptr;
   s.portals.portal_cdf = d_portal_cdf.ptr;
+  s.sun.cells = d_sun_cells.ptr;
+  s.sun.cdf = d_sun_cdf.ptr;
   s.triangle_uv0 = in.triangle_uv0 ? d_uv0.ptr : nullptr;
   s.triangle_color = in.triangle_color ? d_color.ptr : nullptr;
   s.textures = in.texture_count ? d_tex.ptr : nullptr;

@@ -319,6 +319,62 @@ static void test_light_vertices() {
   }
 }
 
+// The sun through an opening (sky_portals.h, SunPortalView): a closed room whose ceiling has a 0.5 m hole, the sun
+// through it lighting a patch of floor whose bounce light reaches the walls in shadow. L on a wall in shadow is the
+// same with and without the sun's light vertices, and is found more cheaply with them.
+static void test_sun_vertices() {
+  QuadScene q;
+  const Vec3 X = make_vec3(2, 0, 0), Y = make_vec3(0, 2, 0), Z = make_vec3(0, 0, 2);
+  q.quad(make_vec3(-1, 0, -1), Z, X, 0);  // floor, +y
+  // The ceiling (-y) around a hole over [-0.25, 0.25]²: four strips.
+  q.quad(make_vec3(-1, 2, -1), make_vec3(2, 0, 0), make_vec3(0, 0, 0.75f), 0);
+  q.quad(make_vec3(-1, 2, 0.25f), make_vec3(2, 0, 0), make_vec3(0, 0, 0.75f), 0);
+  q.quad(make_vec3(-1, 2, -0.25f), make_vec3(0.75f, 0, 0), make_vec3(0, 0, 0.5f), 0);
+  q.quad(make_vec3(0.25f, 2, -0.25f), make_vec3(0.75f, 0, 0), make_vec3(0, 0, 0.5f), 0);
+  q.quad(make_vec3(-1, 0, -1), X, Y, 0);  // back, +z
+  q.quad(make_vec3(-1, 0, 1), Y, X, 0);   // front, -z
+  q.quad(make_vec3(-1, 0, -1), Y, Z, 0);  // left, +x
+  q.quad(make_vec3(1, 0, -1), Z, Y, 0);   // right, -x
+  q.build();
+  const BakeMaterial mats[1] = {{{0.6f, 0.6f, 0.6f}, {0, 0, 0}, 0}};
+  BakeLight sun{};
+  sun.type = kLightDirectional;
+  sun.color[0] = sun.color[1] = sun.color[2] = 5.0f;
+  const Vec3 d = transport::unit(make_vec3(0.25f, -1.0f, 0.15f));
+  sun.direction[0] = d.x, sun.direction[1] = d.y, sun.direction[2] = d.z;
+  sun.size = 0.035f;  // 2°, as the default sun
+  double mean[2], var[2];
+  uint32_t rays[2] = {0, 0};
+  const int n = 400000;
+  for (int on = 0; on < 2; ++on) {
+    BakeInputs in;
+    BakeSceneData data;
+    scene_view(q, in, data, mats, 1, &sun, 1);
+    in.sky_type = kSkyConstant;
+    in.sky_zenith[0] = in.sky_zenith[1] = in.sky_zenith[2] = 0.3f;
+    CHECK(find_sky_portals(in, q.bvh.view(), data, JobControl{}) == Status::Ok, "portals");
+    CHECK(data.portals.count > 0, "the room's opening takes no portal");
+    if (on) find_sun_portals(in, data);
+    const BakeSceneView s = data.view(in, q.bvh.view());
+    CHECK((s.light_vertex_power > 0) == bool(on), "sun light vertices %s", on ? "missing" : "without find_sun_portals");
+    TransportParams tp{3, 2, 0.1f, 0.0f};
+    double sum = 0, sum2 = 0;
+    for (int k = 0; k < n; ++k) {
+      uint32_t rng = transport::sample_seed(5 + on, 0, k);
+      // The back wall, out of the sun.
+      const Vec3 L = transport::incident(s, tp, make_vec3(-0.5f, 1.2f, -0.999f), make_vec3(0, 0, 1), rng, nullptr, &rays[on]);
+      sum += L.x, sum2 += double(L.x) * L.x;
+    }
+    mean[on] = sum / n, var[on] = sum2 / n - mean[on] * mean[on];
+  }
+  const double se = std::sqrt(var[0] / n + var[1] / n);
+  CHECK(std::fabs(mean[1] - mean[0]) < 4 * se, "L %g with sun vertices, %g without (4σ = %g)", mean[1], mean[0], 4 * se);
+  const double gain = (var[0] * rays[0]) / (var[1] * rays[1]);
+  CHECK(gain > 2, "variance %g → %g, rays %u → %u: efficiency ×%.2f", var[0], var[1], rays[0], rays[1], gain);
+  std::printf("sun vertices: L %.4f vs %.4f, per-sample σ/L %.2f → %.2f, efficiency ×%.1f\n", mean[1], mean[0],
+              std::sqrt(var[0]) / mean[0], std::sqrt(var[1]) / mean[1], gain);
+}
+
 // glTF metal/rough folded into a Lambertian albedo as Unity's meta pass does: a dielectric keeps its base colour, a
 // rough metal half of it, a smooth metal nothing; the metallicRoughness texture (linear) multiplies the factors.
 static void test_metallic() {
@@ -408,6 +464,7 @@ int main() {
   test_furnace();
   test_sphere_light();
   test_light_vertices();
+  test_sun_vertices();
   test_metallic();
   test_visibility();
   if (failures) {

@@ -301,6 +301,12 @@ export interface RawTransportOptions extends BackendOption, Progress {
    * noise. false = bounce rays only (same expectation, for A/B comparisons).
    */
   skyPortals?: boolean;
+  /**
+   * The sun that gets in through the sky portals also reaches path vertices through a light vertex shot through
+   * the portals along the light, where its light lands (default true): the bounce light of a sunlit patch in a
+   * daylit interior. false = bounce rays only (same expectation, for A/B comparisons).
+   */
+  sunVertices?: boolean;
 }
 /** Bake options; ranges and defaults: native bake/options.h kBakeOptions. */
 export interface RawBakeOptions extends RawTransportOptions {

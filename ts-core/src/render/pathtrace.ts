@@ -40,6 +40,7 @@ export async function renderPathtraced(scene: Scene, view: View, opts: Pathtrace
     clampIndirect: opts.clampIndirect,
     lightVertices: opts.lightVertices,
     skyPortals: opts.skyPortals,
+    sunVertices: opts.sunVertices,
     rows: opts.rows,
     pixelRays: opts.pixelRays,
     signal: opts.signal,
@@ -61,6 +62,8 @@ export interface PathtraceCommon {
   sky?: Sky;
   /** Sample the sky through the scene's portals too (default true; TransportOptions.skyPortals). */
   skyPortals?: boolean;
+  /** Shoot the sun's light vertices through the portals (default true; TransportOptions.sunVertices). */
+  sunVertices?: boolean;
   backend?: Backend;
   signal?: AbortSignal;
   /** Fraction of the whole batch done, in [0, 1]. */
@@ -112,6 +115,7 @@ export async function renderBands(
         bounces: common.bounces,
         sky: common.sky,
         skyPortals: common.skyPortals,
+        sunVertices: common.sunVertices,
         rows: { begin: b.begin, end: b.end },
         backend: common.backend,
         signal: common.signal,

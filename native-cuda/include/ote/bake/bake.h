@@ -165,6 +165,10 @@ struct BakeSceneData {
   SkyPortalView portals{};
   std::vector<float> portal_share, portal_cdf;
   std::vector<uint32_t> portal_cells;
+  // sky_portals.h: the sun's light vertices through the portals (its pointers unset here), and its arrays.
+  SunPortalView sun{-1, 0, nullptr, nullptr, 0.0f};
+  std::vector<uint32_t> sun_cells;
+  std::vector<float> sun_cdf;
   BakeSceneView view(const BakeInputs& in, const SceneBvhView& bvh) const;
 };
 void gather_emitters(const BakeInputs& in, BakeSceneData& d);
@@ -172,6 +176,9 @@ void gather_emitters(const BakeInputs& in, BakeSceneData& d);
 // scene, or where no sheltered surface sees the sky. Traces about 65k rays through `bvh`; cancellable by `ctl`,
 // whose progress it does not report. Call after gather_emitters.
 Status find_sky_portals(const BakeInputs& in, const SceneBvhView& bvh, BakeSceneData& d, const JobControl& ctl);
+// The sun's portal cells (bake/sky_portals.h, SunPortalView) into d: the brightest directional light's, the portal
+// cells of the faces it enters through. None without portals (call after find_sky_portals) or directional lights.
+void find_sun_portals(const BakeInputs& in, BakeSceneData& d);
 // FlatScene triangle `prim` of instance `inst` in world space, with its front-side unit geometric normal (the
 // authored winding's side, flipped under a mirroring transform; zero for a degenerate triangle). Host only.
 struct WorldTri {

@@ -33,6 +33,21 @@ struct SkyPortalView {
   uint32_t count;              // 0: no portals
 };
 
+// The sun through the portals. Daylight that gets in through an opening lands on a small patch (of an atrium's
+// floor, say), and that patch's bounce light is most of what lights the rest of the interior; cosine-sampled bounce
+// rays rarely find it. So a directional light also gets light vertices (transport.h), shot from the portal cells
+// of the faces it enters through along the light into the scene: they land where the sunlight does. A cell is
+// picked by its area × the cosine between the light and its face, and a point uniformly in it, so the rays are
+// uniform over the beam's cross-section, `area`: one lands on a surface point x with density cos_x / area per unit
+// area wherever the ray from x towards the light leaves the bounds through a portal cell (and 0 elsewhere).
+struct SunPortalView {
+  int32_t light;           // index of the directional light that has light vertices; -1: none
+  uint32_t count;          // its cells
+  const uint32_t* cells;   // portal cells on the faces it enters through, in cdf order
+  const float* cdf;        // `count` entries, ascending, last = 1
+  float area;              // Σ cell area × cos: the cross-section of the beam the light vertices are shot in
+};
+
 namespace portals {
 
 OTE_HD OTE_INLINE float axis_of(Vec3 v, int a) { return a == 0 ? v.x : (a == 1 ? v.y : v.z); }
@@ -118,6 +133,30 @@ OTE_HD OTE_INLINE float sample_point(const SkyPortalView& g, float u0, float u1,
   cell_rect(g, cell, corner, eu, ev, axis);
   q = corner + eu * u1 + ev * u2;
   return g.cell_share[cell] / cell_area(g, axis);
+}
+
+// Whether a ray from `o` (inside the bounds) towards unit `to_light` leaves them through a portal cell: where a sun
+// light vertex can come from (SunPortalView).
+OTE_HD OTE_INLINE bool sun_enters(const SkyPortalView& g, Vec3 o, Vec3 to_light) {
+  if (g.count == 0) return false;
+  uint32_t cell;
+  float t;
+  int a;
+  return exit_cell(g, o, to_light, cell, t, a) && g.cell_share[cell] > 0;
+}
+
+// A point on the sun's portal cells for the uniforms (u0, u1, u2): u0 picks the cell by the cdf, (u1, u2) the point.
+OTE_HD OTE_INLINE Vec3 sample_sun_point(const SkyPortalView& g, const SunPortalView& sun, float u0, float u1, float u2) {
+  uint32_t lo = 0, hi = sun.count - 1;
+  while (lo < hi) {
+    const uint32_t mid = (lo + hi) / 2;
+    if (sun.cdf[mid] < u0) lo = mid + 1;
+    else hi = mid;
+  }
+  Vec3 corner, eu, ev;
+  int axis;
+  cell_rect(g, sun.cells[lo], corner, eu, ev, axis);
+  return corner + eu * u1 + ev * u2;
 }
 
 }  // namespace portals

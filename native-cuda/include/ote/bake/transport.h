@@ -21,6 +21,9 @@
 //
 // The sky is found by bounce rays that escape and, in a scene whose sky gets in through openings, also by a sample
 // through those openings at every path vertex (direct_sky; sky_portals.h), weighted against the escaping rays by MIS.
+// The sun that gets in through the same openings lights a patch whose bounce light lights the rest: there the
+// directional light takes light vertices too, shot through the portals along the light (sky_portals.h,
+// SunPortalView), so that they land where the sunlight does.
 #pragma once
 #include "../random.h"
 #include "../sampling.h"
@@ -66,8 +69,8 @@ struct BakeSceneView : SurfaceView {
   SceneBvhView bvh;
   const BakeLight* lights;
   uint32_t light_count;
-  // Σ light_vertex_weight over the point and spot lights (0: none, no light vertices): light vertices pick a light
-  // in proportion to its weight.
+  // Σ light_vertex_weight over the point and spot lights and the sun of `sun` (0: none, no light vertices): light
+  // vertices pick a light in proportion to its weight.
   float light_vertex_power;
   const EmitterTri* emitters;
   const float* emitter_cdf;  // emitter_count entries, last = 1; chosen by power (luminance × area)
@@ -76,6 +79,7 @@ struct BakeSceneView : SurfaceView {
   uint32_t sky_type;
   float sky_zenith[3], sky_horizon[3], sky_ground[3];
   SkyPortalView portals;  // where the sky gets in (sky_portals.h); count 0: found by bounce rays alone
+  SunPortalView sun;      // the directional light's light vertices through the portals; light -1: none
 };
 
 // Defaults are the callers' defaults; ranges and public names: bake/options.h kTransportOptions.
@@ -90,6 +94,9 @@ struct TransportParams {
   // 1: the sky is also sampled through the scene's portals where it has any (sky_portals.h); 0: by bounce rays only
   // (same expectation: an A/B switch for tests).
   uint32_t sky_portals = 1;
+  // 1: a directional light that gets in through the sky portals also has light vertices (SunPortalView); 0: not
+  // (same expectation: an A/B switch for tests). The drivers read it when they find the portals.
+  uint32_t sun_vertices = 1;
 };
 
 namespace transport {
@@ -218,18 +225,30 @@ OTE_HD OTE_INLINE Vec3 light_sample(const BakeLight& l, Vec3 org, Vec3 n, float 
   return v3(l.color) * (w * scale * c * kInvPi);
 }
 
-// Light vertices pick point and spot lights by this weight: luminance × the solid angle they emit into.
-OTE_HD OTE_INLINE float light_vertex_weight(const BakeLight& l) {
+// Light vertices pick a light by this weight, its flux: point and spot lights by luminance × the solid angle they
+// emit into, the directional light of the sun's portals by luminance (illuminance) × the beam's cross-section.
+OTE_HD OTE_INLINE float light_vertex_weight(const BakeSceneView& s, uint32_t i) {
+  const BakeLight& l = s.lights[i];
   if (l.type == kLightPoint) return luminance(v3(l.color)) * 4.0f * kPi;
   if (l.type == kLightSpot && l.cos_outer < 1.0f) return luminance(v3(l.color)) * 2.0f * kPi * (1.0f - l.cos_outer);
+  if (l.type == kLightDirectional && int32_t(i) == s.sun.light && s.sun.count) return luminance(v3(l.color)) * s.sun.area;
   return 0.0f;
 }
 
 // Per unit area at x (unit normal n on the side the light is on), the density of a light vertex landing on x from
-// light l if its centre sees x: choice × emission direction (uniform over the emitted solid angle) × cos / d².
-OTE_HD OTE_INLINE float light_vertex_pdf(const BakeSceneView& s, const BakeLight& l, Vec3 x, Vec3 n) {
-  const float weight = light_vertex_weight(l);
+// light i if its centre sees x: choice × emission direction (uniform over the emitted solid angle) × cos / d²; for
+// the sun, choice × cos / area where x's ray towards it leaves through a portal (sky_portals.h, SunPortalView).
+OTE_HD OTE_INLINE float light_vertex_pdf(const BakeSceneView& s, uint32_t i, Vec3 x, Vec3 n) {
+  const BakeLight& l = s.lights[i];
+  const float weight = light_vertex_weight(s, i);
   if (!(weight > 0) || !(s.light_vertex_power > 0)) return 0.0f;
+  if (l.type == kLightDirectional) {
+    const Vec3 to = -v3(l.direction);
+    const float c = dot(n, to);
+    if (!(c > 0) || !portals::sun_enters(s.portals, x, to)) return 0.0f;
+    // (weight / power) × (cos / area) = luminance × cos / power.
+    return luminance(v3(l.color)) / s.light_vertex_power * c;
+  }
   const Vec3 d = x - v3(l.position);
   const float d2 = dot(d, d);
   if (!(d2 > 0)) return 0.0f;
@@ -241,22 +260,25 @@ OTE_HD OTE_INLINE float light_vertex_pdf(const BakeSceneView& s, const BakeLight
   return luminance(v3(l.color)) / s.light_vertex_power * c / d2;
 }
 
-// MIS weight (power heuristic) of light l's sample at a vertex x that a bounce ray found with density `pb_area` per
-// unit area, against the light vertex that lands on x with density light_vertex_pdf when l's centre sees x. With
-// size 0 the shadow ray just traced went to the centre, so that is known; a sphere's shadow ray went elsewhere, and
-// the centre is tested with probability ρ = min(1, w_light / 0.1): an unbiased weight (expectation 1 − w_light
-// where the centre sees x, 1 where not) that traces the extra ray mostly where the light vertex matters.
-OTE_HD OTE_INLINE float bounce_weight(const BakeSceneView& s, const BakeLight& l, Vec3 org, Vec3 n, float pb_area,
+// MIS weight (power heuristic) of light i's sample at a vertex x that a bounce ray found with density `pb_area` per
+// unit area, against the light vertex that lands on x with density light_vertex_pdf when i's centre sees x. With
+// size 0 the shadow ray just traced went to the centre (the sun's: along its direction), so that is known; a
+// sphere's or a sun disc's shadow ray went elsewhere, and the centre is tested with probability
+// ρ = min(1, w_light / 0.1): an unbiased weight (expectation 1 − w_light where the centre sees x, 1 where not) that
+// traces the extra ray mostly where the light vertex matters.
+OTE_HD OTE_INLINE float bounce_weight(const BakeSceneView& s, uint32_t i, Vec3 org, Vec3 n, float pb_area,
                                       uint32_t& rng, uint32_t* rays) {
-  const float pl = light_vertex_pdf(s, l, org, n);
+  const BakeLight& l = s.lights[i];
+  const float pl = light_vertex_pdf(s, i, org, n);
   if (!(pl > 0)) return 1.0f;
   const float wl = pl * pl / (pl * pl + pb_area * pb_area);
   if (!(l.size > 0)) return 1.0f - wl;
   const float rho = min_nn(1.0f, 10.0f * wl);
   if (rnd(rng) >= rho) return 1.0f;
+  *rays += 1;
+  if (l.type == kLightDirectional) return visible(s, org, -v3(l.direction), INFINITY, rng) ? 1.0f - wl / rho : 1.0f;
   const Vec3 d = v3(l.position) - org;
   const float D = length(d);
-  *rays += 1;
   if (!(D > 0) || !visible(s, org, d * (1.0f / D), D, rng)) return 1.0f;
   return 1.0f - wl / rho;
 }
@@ -279,7 +301,7 @@ OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, u
       *rays += 1;
       if (!visible(s, org, wi, dist, rng)) continue;
     }
-    if (pb_area > 0 && l.type != kLightDirectional) c = c * bounce_weight(s, l, org, n, pb_area, rng, rays);
+    if (pb_area > 0) c = c * bounce_weight(s, i, org, n, pb_area, rng, rays);
     sum = sum + c;
   }
   return sum;
@@ -294,24 +316,28 @@ struct LightVertex {
 };
 
 // One light vertex: a point or spot light chosen by light_vertex_weight, a direction uniform over what it emits
-// into, the first surface there for light; L(x) from that light by one light_sample (size 0: the ray itself showed
+// into (the sun: a point on its portal cells, along the light), the first surface there for light; L(x) from that light by one light_sample (size 0: the ray itself showed
 // that the centre sees x). False when the ray escapes or lands on something black.
 OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, LightVertex& lv, uint32_t* rays) {
   float u = rnd(rng) * s.light_vertex_power;
   const float u1 = rnd(rng), u2 = rnd(rng);
-  const BakeLight* pick = nullptr;
+  uint32_t pick = s.light_count;
   for (uint32_t i = 0; i < s.light_count; ++i) {
-    const float w = light_vertex_weight(s.lights[i]);
+    const float w = light_vertex_weight(s, i);
     if (!(w > 0)) continue;
-    pick = &s.lights[i];
+    pick = i;
     if (u < w) break;
     u -= w;
   }
-  if (!pick) return false;
-  const BakeLight& l = *pick;
-  const Vec3 c = v3(l.position);
+  if (pick == s.light_count) return false;
+  const BakeLight& l = s.lights[pick];
+  Vec3 c = v3(l.position);
   Vec3 dir;
-  if (l.type == kLightSpot) {
+  if (l.type == kLightDirectional) {
+    // The sun: from a point on its portal cells, along the light.
+    c = portals::sample_sun_point(s.portals, s.sun, rnd(rng), u1, u2);
+    dir = v3(l.direction);
+  } else if (l.type == kLightSpot) {
     dir = sample_cone(v3(l.direction), 1.0f - l.cos_outer, u1, u2);
   } else {
     const float z = 1.0f - 2.0f * u1, r = sqrtf(max_nn(0.0f, 1.0f - z * z));
@@ -324,7 +350,7 @@ OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, Light
   if (!surf::trace_visible(s.bvh, s, make_ray(c, dir, 0.0f, l.range > 0 ? l.range : INFINITY), false, rng, h)) return false;
   lv.x = c + dir * h.t;
   lv.n = dot(h.ng, dir) < 0.0f ? h.ng : -h.ng;
-  lv.pdf = light_vertex_pdf(s, l, lv.x, lv.n);
+  lv.pdf = light_vertex_pdf(s, pick, lv.x, lv.n);
   if (!(lv.pdf > 0)) return false;
   Vec3 le;
   surface(s, material_of(s, h.prim), h.prim, h.u, h.v, lv.albedo, le);
@@ -340,8 +366,10 @@ OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, Light
       if (!visible(s, org, wi, dist, rng)) return false;
     }
   } else {
+    // The ray itself showed that the centre sees x.
     const float cx = fabsf(dot(h.ng, dir));
-    Lx = v3(l.color) * (punctual_falloff(l, dir, h.t) * cx / (h.t * h.t) * kInvPi);
+    Lx = l.type == kLightDirectional ? v3(l.color) * (cx * kInvPi)
+                                     : v3(l.color) * (punctual_falloff(l, dir, h.t) * cx / (h.t * h.t) * kInvPi);
   }
   lv.radiance = lv.albedo * Lx;
   return max3(lv.radiance) > 0;
