@@ -7,10 +7,11 @@
  *
  * The rule, for a global factor s solved by bisection so that the estimate fits:
  *   weight_o  = importance_o × (A_ref / A_o)^sizeExponent      A_o the object's area, A_ref the median object area
- *   scale_o   = clamp(s × weight_o, floor_o / requested_o, 1)  never above what was asked
- *   texels    = headroom × Σ_objects Σ_parts min(A_part × (requested_o × scale_o)², pageCap)
+ *   scale_op  = clamp(s × weight_o × w_op, floor_o / requested_o, 1)  never above what was asked
+ *   texels    = headroom × Σ_objects Σ_parts min(A_part × (requested_o × scale_op)², pageCap)
  * importance_o is 1, × overrideImportance for objects with an explicit density (a TD's choice), × the caller's
- * objectImportance (e.g. screen coverage per area). sizeExponent 0.25 sits between uniform scaling (0) and equal
+ * objectImportance (e.g. screen coverage per area). w_op is a part's weight within its object (default 1): how large
+ * its texels appear from where the scene is seen (bake/view-weights.ts). sizeExponent 0.25 sits between uniform scaling (0) and equal
  * texels per object (0.5): an object with 16× the area keeps half the relative density. A part never takes more
  * than one page (the packer shrinks it to fit), hence the cap. floor_o (the minimal useful density) is
  * minTexelsAcross texels across the object's middle bounding-box side, so a wall or a pipe still gets a gradient
@@ -38,6 +39,8 @@ export const DENSITY_BUDGET_DEFAULTS: Required<DensityBudgetOptions> = {
 export interface BudgetObject {
   /** World area of each part packed on its own (a primitive): each lands whole on one page. */
   partAreas: number[];
+  /** Relative weight of each part's density (default 1 each), e.g. how near the viewpoints see it. */
+  partWeights?: number[];
   /** Texels per metre asked for (the profile's or the object's override). */
   requested: number;
   /** Relative importance (1 = ordinary); the override bonus is already folded in by the caller. */
@@ -47,8 +50,10 @@ export interface BudgetObject {
 }
 
 export interface DensityFit {
-  /** Per object: the fraction of its requested density to pack at (1 = as asked). */
+  /** Per object: the fraction of its requested density its least dense part packs at (1 = as asked). */
   scale: number[];
+  /** Per object and part: the fraction of the object's requested density to pack the part at. */
+  partScale: number[][];
   /** The global factor s (scale of a median-area object of importance 1); 1 when nothing had to shrink. */
   global: number;
   /** Estimated page texels as fitted, as asked, and with every object at its floor. */
@@ -59,17 +64,20 @@ export interface DensityFit {
   fits: boolean;
 }
 
-/** Estimated page texels of `objects` at per-object scales. */
+/** Estimated page texels of `objects` at per-object scales, or per-part ones. */
 export function estimatePageTexels(
   objects: readonly BudgetObject[],
-  scale: readonly number[],
+  scale: readonly (number | readonly number[])[],
   pageCap: number,
   headroom: number,
 ): number {
   let texels = 0;
   objects.forEach((o, i) => {
-    const d = o.requested * scale[i];
-    for (const a of o.partAreas) texels += Math.min(a * d * d, pageCap);
+    const si = scale[i];
+    o.partAreas.forEach((a, k) => {
+      const d = o.requested * (typeof si === 'number' ? si : si[k]);
+      texels += Math.min(a * d * d, pageCap);
+    });
   });
   return headroom * texels;
 }
@@ -88,22 +96,34 @@ export function fitDensities(
     (b, i) => Math.max(1e-12, b.importance) * (area[i] > 0 ? (ref / area[i]) ** o.sizeExponent : 1),
   );
   const floor = objects.map((b) => Math.min(1, Math.max(0, b.minDensity) / b.requested));
-  const at = (s: number) => objects.map((_, i) => Math.min(1, Math.max(floor[i], s * weight[i])));
-  const texels = (scale: number[]) => estimatePageTexels(objects, scale, pageCap, o.headroom);
+  const partWeight = objects.map((b) => b.partAreas.map((_, k) => Math.max(1e-12, b.partWeights?.[k] ?? 1)));
+  const at = (s: number) =>
+    objects.map((_, i) => partWeight[i].map((w) => Math.min(1, Math.max(floor[i], s * weight[i] * w))));
+  const texels = (scale: number[][]) => estimatePageTexels(objects, scale, pageCap, o.headroom);
+  const result = (partScale: number[][], global: number, fits: boolean) => ({
+    requestedEstimate,
+    minimumEstimate,
+    partScale,
+    // The least dense part (loops: an object can have more parts than a call has arguments).
+    scale: partScale.map((p) => p.reduce((m, x) => Math.min(m, x), 1)),
+    global,
+    estimate: texels(partScale),
+    fits,
+  });
 
-  const ones = objects.map(() => 1);
-  const requestedEstimate = texels(ones),
-    minimumEstimate = texels(floor);
-  const base = { requestedEstimate, minimumEstimate };
-  if (requestedEstimate <= budget) return { ...base, scale: ones, global: 1, estimate: requestedEstimate, fits: true };
-  if (minimumEstimate > budget) return { ...base, scale: floor, global: 0, estimate: minimumEstimate, fits: false };
+  const requestedEstimate = texels(objects.map((b) => b.partAreas.map(() => 1))),
+    minimumEstimate = texels(objects.map((b, i) => b.partAreas.map(() => floor[i])));
+  if (requestedEstimate <= budget) return result(at(Infinity), 1, true);
+  if (minimumEstimate > budget) return result(at(0), 0, false);
   // Bisection on log s between "everything at its floor" and "everything as asked"; texels(at(s)) is monotone.
   // (Loops, not Math.min(...): a scene of instanced foliage can have more objects than a call has arguments.)
   let lo = Infinity,
     hi = 0;
   floor.forEach((f, i) => {
-    lo = Math.min(lo, f / weight[i]);
-    hi = Math.max(hi, 1 / weight[i]);
+    for (const w of partWeight[i]) {
+      lo = Math.min(lo, f / (weight[i] * w));
+      hi = Math.max(hi, 1 / (weight[i] * w));
+    }
   });
   lo = Math.log(Math.max(1e-30, lo));
   hi = Math.log(hi);
@@ -112,6 +132,5 @@ export function fitDensities(
     if (texels(at(Math.exp(mid))) <= budget) lo = mid;
     else hi = mid;
   }
-  const scale = at(Math.exp(lo));
-  return { ...base, scale, global: Math.exp(lo), estimate: texels(scale), fits: true };
+  return result(at(Math.exp(lo)), Math.exp(lo), true);
 }

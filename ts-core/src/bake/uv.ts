@@ -12,10 +12,11 @@ import { countUvOverlaps, generateLightmapUvsNative } from '../native/bake.js';
 import type { JobOptions } from '../native/job.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import { worldMatrices } from '../scene/transform.js';
-import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
+import type { Mesh, Primitive, Scene, SceneNode, Vec3 } from '../scene/types.js';
 import { cross, length, sub } from '../util/vec3.js';
 import { gatherVertices, primitiveSubset, splitTriangles } from './split-primitives.js';
 import { DENSITY_BUDGET_DEFAULTS, fitDensities, type BudgetObject, type DensityBudgetOptions } from './budget.js';
+import { viewWeights } from './view-weights.js';
 
 export interface LightmapUvOptions extends JobOptions {
   /** Texels per metre (the profile's density). Default 32. */
@@ -27,6 +28,12 @@ export interface LightmapUvOptions extends JobOptions {
    * forces densities down, more important objects keep more (bake/budget.ts).
    */
   objectImportance?: Record<string, number>;
+  /**
+   * World-space eyes the result will be seen from (the scene's cameras, the planned views): when the budget forces
+   * densities down, the parts they see near keep more than the parts they see far or not at all
+   * (bake/view-weights.ts). Default: none, every part of an object alike.
+   */
+  viewpoints?: readonly (readonly [number, number, number])[];
   /** Largest page, in texels (square). Default 1024. */
   maxPageSize?: number;
   /** Empty texels between charts (at least 2 is what dilation and bilinear filtering need). Default 2. */
@@ -382,11 +389,17 @@ export async function generateLightmapUvs(
   const objectParts: number[][] = objects.map(() => []);
   parts.forEach((pt, i) => objectParts[pt.object].push(i));
   const areas = partAreas(positions, indices, partFirstTriangle);
+  const weights = opts.viewpoints?.length
+    ? await viewWeights({ positions, indices, partFirstTriangle, areas }, opts.viewpoints as Vec3[], {
+        signal: opts.signal,
+      })
+    : undefined;
   const budgetObjects: BudgetObject[] = objects.map((_, o) => {
     const mine = objectParts[o];
     const side = Math.max(0, ...mine.map((i) => middleSide(positions, partFirstVertex[i], partFirstVertex[i + 1])));
     return {
       partAreas: mine.map((i) => areas[i]),
+      partWeights: weights && mine.map((i) => weights[i]),
       requested: requested[o],
       importance: importance[o],
       minDensity: side > 0 ? minAcross / side : requested[o],
@@ -402,9 +415,11 @@ export async function generateLightmapUvs(
     fit = fitDensities(budgetObjects, target, pageSize * pageSize, opts.budget);
     if (!fit.fits)
       throw tooBig(input, budget, fit.minimumEstimate, fit.requestedEstimate, objects.length, minAcross, 'estimated');
-    parts.forEach((pt, i) => {
-      partTexelsPerMeter[i] = requested[pt.object] * fit.scale[pt.object];
-    });
+    objectParts.forEach((mine, o) =>
+      mine.forEach((i, k) => {
+        partTexelsPerMeter[i] = requested[o] * fit.partScale[o][k];
+      }),
+    );
     r = await generateLightmapUvsNative(
       {
         positions,
@@ -498,7 +513,7 @@ export async function generateLightmapUvs(
     height: r.pageHeight[i],
     utilization: r.pageTexels[i] / (w * r.pageHeight[i]),
   }));
-  const warnings = densityWarnings(report, budgetObjects, fit.scale, budget, pageSize);
+  const warnings = densityWarnings(report, budgetObjects, fit.scale, fit.partScale, budget, pageSize);
   if (splitFrom)
     warnings.push(
       `${splitFrom} primitive(s) too big for one ${pageSize}² lightmap page at the asked density split into ${splitInto} pieces, so their lightmap spans pages`,
@@ -529,23 +544,29 @@ function densityWarnings(
   report: LightmapObjectReport[],
   objects: BudgetObject[],
   fitted: number[],
+  partFitted: number[][],
   budget: number,
   pageSize: number,
 ): string[] {
   const warnings: string[] = [];
-  const area = objects.map((b) => b.partAreas.reduce((s, a) => s + a, 0)),
-    total = area.reduce((s, a) => s + a, 0);
-  // Averages are area-weighted root mean squares: the density that gives the same texel count.
-  const avg = (d: (o: number) => number) =>
-    total > 0 ? Math.sqrt(area.reduce((s, a, o) => s + a * d(o) ** 2, 0) / total) : 0;
-  if (fitted.some((f) => f < 1)) {
+  const total = objects.reduce((s, b) => s + b.partAreas.reduce((t, a) => t + a, 0), 0);
+  // Averages are area-weighted root mean squares over the parts: the density that gives the same texel count.
+  const avg = (d: (o: number, k: number) => number) =>
+    total > 0
+      ? Math.sqrt(objects.reduce((s, b, o) => s + b.partAreas.reduce((t, a, k) => t + a * d(o, k) ** 2, 0), 0) / total)
+      : 0;
+  const all = partFitted.flat();
+  if (all.some((f) => f < 1)) {
     const asked = avg((o) => objects[o].requested),
-      got = avg((o) => objects[o].requested * fitted[o]);
-    const lo = fitted.reduce((a, b) => Math.min(a, b)),
-      hi = fitted.reduce((a, b) => Math.max(a, b));
+      got = avg((o, k) => objects[o].requested * partFitted[o][k]);
+    const lo = all.reduce((a, b) => Math.min(a, b)),
+      hi = all.reduce((a, b) => Math.max(a, b));
+    const viewWeighted = objects.some((b) => b.partWeights);
     warnings.push(
       `lightmap density scaled to ${(got / asked).toFixed(2)}× (${asked.toPrecision(3)} → ${got.toPrecision(3)} texels/m on average) to fit the ${mega(budget)}-texel budget` +
-        (lo < hi ? `; per object ${lo.toFixed(2)}×–${hi.toFixed(2)}× (smaller and overridden objects keep more)` : ''),
+        (lo < hi
+          ? `; per part ${lo.toFixed(2)}×–${hi.toFixed(2)}× (${viewWeighted ? 'parts seen near, ' : ''}smaller and overridden objects keep more)`
+          : ''),
     );
   }
   const shrunk = report.filter((o, i) => o.texelsPerMeter < 0.99 * objects[i].requested * fitted[i]);

@@ -56,6 +56,34 @@ test('fitDensities: the page cap (a part never takes more than a page) and refus
   assert.ok(none.minimumEstimate > 1000);
 });
 
+test('fitDensities: part weights scale the parts of one object apart, within its floor and its ask', () => {
+  // One object of four equal parts, weighted as the viewpoints would see them (bake/view-weights.ts).
+  const o: BudgetObject = {
+    partAreas: [25, 25, 25, 25],
+    partWeights: [4, 1, 1, 0.25],
+    requested: 32,
+    importance: 1,
+    minDensity: 0.5,
+  };
+  const asked = estimatePageTexels([o], [1], 4096 ** 2, 1.1);
+  const fit = fitDensities([o], asked * 0.05, 4096 ** 2);
+  assert.ok(fit.fits && fit.estimate <= asked * 0.05 * 1.000001, `estimate ${fit.estimate}`);
+  const [near, mid, mid2, far] = fit.partScale[0];
+  assert.ok(Math.abs(near / mid - 4) < 1e-9 && mid === mid2 && Math.abs(mid / far - 4) < 1e-9, `${fit.partScale[0]}`);
+  assert.equal(fit.scale[0], far, "the object's scale is its least dense part's");
+  // Without weights the same budget gives every part one scale; weighted, the near part packs at 4 × √(4 / 18.0625)
+  // of it (the same texels: Σ w² = 16 + 1 + 1 + 1/16 against 4).
+  const plain = fitDensities([{ ...o, partWeights: undefined }], asked * 0.05, 4096 ** 2);
+  const even = plain.partScale[0][0];
+  assert.ok(
+    plain.partScale[0].every((x) => x === even),
+    `${plain.partScale[0]}`,
+  );
+  assert.ok(Math.abs(near / even - 4 * Math.sqrt(4 / 18.0625)) < 1e-4, `near ${near} against even ${even}`);
+  // Never above the ask: with room for all, every part is as asked.
+  assert.equal(fitDensities([o], asked * 2, 4096 ** 2).partScale[0], [1, 1, 1, 1]);
+});
+
 async function atlasOf(
   scene: Scene,
   opts: Parameters<typeof generateLightmapUvs>[1],

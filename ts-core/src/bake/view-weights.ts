@@ -1,0 +1,101 @@
+/**
+ * How large each lightmap part's texels appear from where the scene is seen, as weights of its density when the
+ * budget or the time target forces densities down (bake/budget.ts, w_op). A texel 8 m away covers a quarter of the
+ * pixels, across, of one 2 m away, so at equal texels per metre the near arcade shows its lightmap's blur and the
+ * far roof wastes texels; a baker's artist sets "Scale In Lightmap" by that judgement, and this sets it from the
+ * viewpoints (the planned views' eyes: the scene's cameras, or where a viewer would stand).
+ *
+ * From each eye, rays spread evenly over the sphere find the parts it sees; a part's solid angle per unit of its
+ * area, summed over the eyes, is how many pixels per square metre it takes (∝ cos / d²). Its texels look equally
+ * large on screen at a density ∝ the square root of that, relative to the scene's (all solid angle over all area),
+ * clamped to [min, max] so that a part no eye sees keeps a share (another view may show it) and one an eye stands
+ * next to does not take the budget. Deterministic: the rays are a fixed lattice.
+ */
+import type { FlatScene } from '../scene/flatten.js';
+import type { Vec3 } from '../scene/types.js';
+import { NO_HIT, SceneBvh } from '../native/rays.js';
+import type { JobOptions } from '../native/job.js';
+
+export interface ViewWeightOptions extends JobOptions {
+  /** Rays per eye, over the whole sphere. Default 16384. */
+  raysPerEye?: number;
+  /** Least weight: a part no eye sees keeps this share of the scene's density. Default 0.25. */
+  min?: number;
+  /** Most weight. Default 4. */
+  max?: number;
+}
+
+export const VIEW_WEIGHT_DEFAULTS: Required<Omit<ViewWeightOptions, keyof JobOptions>> = {
+  raysPerEye: 16384,
+  min: 0.25,
+  max: 4,
+};
+
+/** Parts as the UV generator concatenates them: world-space triangles, part p owning [first[p], first[p + 1]). */
+export interface WorldParts {
+  positions: Float32Array;
+  indices: Uint32Array;
+  partFirstTriangle: Uint32Array;
+  /** World area of each part. */
+  areas: readonly number[];
+}
+
+/** Per part, its density weight from `eyes` (all 1 without eyes or without anything seen). */
+export async function viewWeights(
+  parts: WorldParts,
+  eyes: readonly Vec3[],
+  opts: ViewWeightOptions = {},
+): Promise<number[]> {
+  const o = { ...VIEW_WEIGHT_DEFAULTS, ...opts };
+  const count = parts.partFirstTriangle.length - 1;
+  const triangles = parts.indices.length / 3;
+  if (!eyes.length || !triangles) return new Array(count).fill(1);
+  const n = Math.max(1, Math.floor(o.raysPerEye));
+  const origins = new Float32Array(3 * n * eyes.length),
+    directions = new Float32Array(3 * n * eyes.length);
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  eyes.forEach((e, j) => {
+    for (let i = 0; i < n; i++) {
+      const y = 1 - (2 * (i + 0.5)) / n,
+        r = Math.sqrt(1 - y * y),
+        a = golden * i,
+        k = 3 * (j * n + i);
+      origins.set(e, k);
+      directions[k] = r * Math.cos(a);
+      directions[k + 1] = y;
+      directions[k + 2] = r * Math.sin(a);
+    }
+  });
+  // The parts alone, in world space: one mesh drawn once.
+  const flat: FlatScene = {
+    positions: parts.positions,
+    indices: parts.indices,
+    meshFirstTriangle: Uint32Array.of(0, triangles),
+    triangleMaterial: new Int32Array(triangles).fill(-1),
+    meshFirstVertex: Uint32Array.of(0, parts.positions.length / 3),
+    instanceMesh: Uint32Array.of(0),
+    instanceTransforms: Float32Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1),
+    instanceNode: Uint32Array.of(0),
+    instanceCopy: Uint32Array.of(0),
+    instancedTriangleCount: triangles,
+  };
+  const bvh = await SceneBvh.build(flat, { signal: opts.signal });
+  let prim: Uint32Array;
+  try {
+    ({ prim } = await bvh.traceRays(origins, directions, { backend: 'cpu', signal: opts.signal }));
+  } finally {
+    bvh.dispose();
+  }
+  // Part of each triangle, by the first-triangle table.
+  const partOf = new Uint32Array(triangles);
+  for (let p = 0; p < count; p++) partOf.fill(p, parts.partFirstTriangle[p], parts.partFirstTriangle[p + 1]);
+  const hits = new Float64Array(count);
+  for (const t of prim) if (t !== NO_HIT) hits[partOf[t]]++;
+  const seen = hits.reduce((s, h) => s + h, 0),
+    area = parts.areas.reduce((s, a) => s + a, 0);
+  if (!(seen > 0) || !(area > 0)) return new Array(count).fill(1);
+  // Solid angle per area over the scene's (the ray count's 4π / n cancels).
+  return Array.from(hits, (h, p) =>
+    parts.areas[p] > 0 ? Math.min(o.max, Math.max(o.min, Math.sqrt(h / parts.areas[p] / (seen / area)))) : 1,
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * View weights (bake/view-weights.ts): a part an eye sees near weighs more than one it sees far, and one no eye
+ * sees keeps the least share; the density fit then packs the near part denser (bake/uv.ts).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { viewWeights, VIEW_WEIGHT_DEFAULTS } from '../../src/bake/view-weights.js';
+
+/** Axis-aligned unit quads (two triangles each) in the z = const plane at x offsets, one part each. */
+function quads(zs: number[], size = 1) {
+  const positions: number[] = [],
+    indices: number[] = [];
+  zs.forEach((z, i) => {
+    const x = 3 * i,
+      v = positions.length / 3;
+    positions.push(x, 0, z, x + size, 0, z, x + size, size, z, x, size, z);
+    indices.push(v, v + 1, v + 2, v, v + 2, v + 3);
+  });
+  return {
+    positions: Float32Array.from(positions),
+    indices: Uint32Array.from(indices),
+    partFirstTriangle: Uint32Array.from(zs.map((_, i) => 2 * i).concat(2 * zs.length)),
+    areas: zs.map(() => size * size),
+  };
+}
+
+test('viewWeights: near parts weigh more than far ones, unseen ones the least, none without eyes', async () => {
+  // Parts 2, 4 and 8 m in front of an eye.
+  const parts = quads([-2, -4, -8]);
+  const w = await viewWeights(parts, [[0.5, 0.5, 0]]);
+  assert.equal(w.length, 3);
+  assert.ok(w[0] > w[1] && w[1] > w[2], `by distance: ${w}`);
+  // Solid angle ∝ 1 / d² (the offsets in x add a little), density ∝ its root: about 2× per doubling of the distance.
+  assert.ok(w[0] / w[1] > 1.5 && w[0] / w[1] < 4, `near / mid ${w[0] / w[1]}`);
+  assert.equal(await viewWeights(parts, []), [1, 1, 1]);
+  // A part hidden behind a larger one keeps the least weight.
+  const hidden = {
+    positions: Float32Array.from([-5, -5, -2, 5, -5, -2, 5, 5, -2, -5, 5, -2, 0, 0, -3, 0.5, 0, -3, 0.5, 0.5, -3]),
+    indices: Uint32Array.from([0, 1, 2, 0, 2, 3, 4, 5, 6]),
+    partFirstTriangle: Uint32Array.of(0, 2, 3),
+    areas: [100, 0.125],
+  };
+  const h = await viewWeights(hidden, [[0, 0, 0]]);
+  assert.equal(h[1], VIEW_WEIGHT_DEFAULTS.min, `hidden part: ${h}`);
+});
+
+test('viewWeights: deterministic', async () => {
+  const parts = quads([-2, -3, -5, -9]);
+  const eyes: [number, number, number][] = [
+    [0.5, 0.5, 0],
+    [6, 0.5, 1],
+  ];
+  assert.equal(await viewWeights(parts, eyes), await viewWeights(parts, eyes));
+});
+
+test.run();
