@@ -185,9 +185,7 @@ void find_sun_portals(const BakeInputs& in, BakeSceneData& d) {
   std::vector<double> weight;
   for (uint32_t k = 0; k < g.count; ++k) {
     const uint32_t c = d.portal_cells[k];
-    int f = 0;
-    while (f < 5 && c >= g.face_first[f + 1]) ++f;
-    const int a = f >> 1;
+    const int f = portals::face_of(g, c), a = f >> 1;
     const float cos_face = (f & 1 ? 1.0f : -1.0f) * portals::axis_of(to, a);
     if (!(cos_face > 1e-3f)) continue;
     const double w = double(portals::cell_area(g, a)) * cos_face;

@@ -62,6 +62,8 @@ export interface DensityFit {
   minimumEstimate: number;
   /** False when even the floors exceed the budget (then `scale` holds the floors). */
   fits: boolean;
+  /** Whether every part is at its object's floor: no tighter fit exists. */
+  atFloor: boolean;
 }
 
 /** Estimated page texels of `objects` at per-object scales, or per-part ones. */
@@ -109,6 +111,7 @@ export function fitDensities(
     global,
     estimate: texels(partScale),
     fits,
+    atFloor: partScale.every((p, i) => p.every((x) => x <= floor[i] + 1e-9)),
   });
 
   const requestedEstimate = texels(objects.map((b) => b.partAreas.map(() => 1))),

@@ -12,10 +12,16 @@ import { countUvOverlaps, generateLightmapUvsNative } from '../native/bake.js';
 import type { JobOptions } from '../native/job.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import { worldMatrices } from '../scene/transform.js';
-import type { Mesh, Primitive, Scene, SceneNode, Vec3 } from '../scene/types.js';
+import type { Mesh, Primitive, Scene, SceneNode } from '../scene/types.js';
 import { cross, length, sub } from '../util/vec3.js';
 import { gatherVertices, primitiveSubset, splitTriangles } from './split-primitives.js';
-import { DENSITY_BUDGET_DEFAULTS, fitDensities, type BudgetObject, type DensityBudgetOptions } from './budget.js';
+import {
+  DENSITY_BUDGET_DEFAULTS,
+  fitDensities,
+  type BudgetObject,
+  type DensityBudgetOptions,
+  type DensityFit,
+} from './budget.js';
 import { viewWeights } from './view-weights.js';
 
 export interface LightmapUvOptions extends JobOptions {
@@ -390,9 +396,7 @@ export async function generateLightmapUvs(
   parts.forEach((pt, i) => objectParts[pt.object].push(i));
   const areas = partAreas(positions, indices, partFirstTriangle);
   const weights = opts.viewpoints?.length
-    ? await viewWeights({ positions, indices, partFirstTriangle, areas }, opts.viewpoints as Vec3[], {
-        signal: opts.signal,
-      })
+    ? await viewWeights({ positions, indices, partFirstTriangle, areas }, opts.viewpoints, { signal: opts.signal })
     : undefined;
   const budgetObjects: BudgetObject[] = objects.map((_, o) => {
     const mine = objectParts[o];
@@ -408,9 +412,7 @@ export async function generateLightmapUvs(
   const partTexelsPerMeter = new Float32Array(parts.length);
   let target = budget,
     packs = 0;
-  let fit: ReturnType<typeof fitDensities>,
-    r: Awaited<ReturnType<typeof generateLightmapUvsNative>>,
-    pageTexels: number;
+  let fit: DensityFit, r: Awaited<ReturnType<typeof generateLightmapUvsNative>>, pageTexels: number;
   for (;;) {
     fit = fitDensities(budgetObjects, target, pageSize * pageSize, opts.budget);
     if (!fit.fits)
@@ -434,8 +436,8 @@ export async function generateLightmapUvs(
     packs++;
     pageTexels = Array.from(r.pageWidth).reduce((sum, w, i) => sum + w * r.pageHeight[i], 0);
     if (pageTexels <= budget) break;
-    const atFloor = fit.scale.every((f, o) => f <= Math.min(1, budgetObjects[o].minDensity / requested[o]) + 1e-9);
-    if (atFloor || packs >= 4)
+    // Every part at its floor, not only each object's least dense one: a view-weighted part above it can shrink.
+    if (fit.atFloor || packs >= 4)
       throw tooBig(
         input,
         budget,
@@ -443,7 +445,7 @@ export async function generateLightmapUvs(
         fit.requestedEstimate,
         objects.length,
         minAcross,
-        atFloor ? 'packed' : 'repacked',
+        fit.atFloor ? 'packed' : 'repacked',
       );
     // Padding and conservative coverage do not shrink with density, so aim 10% under the measured ratio.
     target = Math.min(fit.estimate, target) * (budget / pageTexels) * 0.9;
@@ -513,7 +515,7 @@ export async function generateLightmapUvs(
     height: r.pageHeight[i],
     utilization: r.pageTexels[i] / (w * r.pageHeight[i]),
   }));
-  const warnings = densityWarnings(report, budgetObjects, fit.scale, fit.partScale, budget, pageSize);
+  const warnings = densityWarnings(report, budgetObjects, fit, budget, pageSize);
   if (splitFrom)
     warnings.push(
       `${splitFrom} primitive(s) too big for one ${pageSize}² lightmap page at the asked density split into ${splitInto} pieces, so their lightmap spans pages`,
@@ -543,8 +545,7 @@ export async function generateLightmapUvs(
 function densityWarnings(
   report: LightmapObjectReport[],
   objects: BudgetObject[],
-  fitted: number[],
-  partFitted: number[][],
+  { scale: fitted, partScale: partFitted }: DensityFit,
   budget: number,
   pageSize: number,
 ): string[] {

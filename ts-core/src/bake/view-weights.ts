@@ -12,7 +12,6 @@
  * next to does not take the budget. Deterministic: the rays are a fixed lattice.
  */
 import type { FlatScene } from '../scene/flatten.js';
-import type { Vec3 } from '../scene/types.js';
 import { NO_HIT, SceneBvh } from '../native/rays.js';
 import type { JobOptions } from '../native/job.js';
 
@@ -43,7 +42,7 @@ export interface WorldParts {
 /** Per part, its density weight from `eyes` (all 1 without eyes or without anything seen). */
 export async function viewWeights(
   parts: WorldParts,
-  eyes: readonly Vec3[],
+  eyes: readonly (readonly [number, number, number])[],
   opts: ViewWeightOptions = {},
 ): Promise<number[]> {
   const o = { ...VIEW_WEIGHT_DEFAULTS, ...opts };

@@ -80,6 +80,10 @@ test('fitDensities: part weights scale the parts of one object apart, within its
     `${plain.partScale[0]}`,
   );
   assert.ok(Math.abs(near / even - 4 * Math.sqrt(4 / 18.0625)) < 1e-4, `near ${near} against even ${even}`);
+  // A part at its floor (weighted next to nothing) while the others are above it: a tighter fit still exists.
+  const pinned = fitDensities([{ ...o, partWeights: [4, 1, 1, 1e-6] }], asked * 0.05, 4096 ** 2);
+  assert.ok(pinned.scale[0] === 0.5 / 32 && !pinned.atFloor, `${pinned.partScale[0]}`);
+  assert.ok(fitDensities([o], 1, 4096 ** 2).atFloor, 'below the floors everything sits at them');
   // Never above the ask: with room for all, every part is as asked.
   assert.equal(fitDensities([o], asked * 2, 4096 ** 2).partScale[0], [1, 1, 1, 1]);
 });

@@ -1,6 +1,6 @@
 /**
  * View weights (bake/view-weights.ts): a part an eye sees near weighs more than one it sees far, and one no eye
- * sees keeps the least share; the density fit then packs the near part denser (bake/uv.ts).
+ * sees keeps the least share (bake/budget.test.ts checks how the fit spreads a part's weight).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

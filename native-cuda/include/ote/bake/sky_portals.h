@@ -52,10 +52,16 @@ namespace portals {
 
 OTE_HD OTE_INLINE float axis_of(Vec3 v, int a) { return a == 0 ? v.x : (a == 1 ? v.y : v.z); }
 
-// The cell's rectangle on its face: the corner, the two edges along u and v, and the axis across the face.
-OTE_HD OTE_INLINE void cell_rect(const SkyPortalView& g, uint32_t cell, Vec3& corner, Vec3& eu, Vec3& ev, int& axis) {
+// The face (2 × axis + side) a cell lies on.
+OTE_HD OTE_INLINE int face_of(const SkyPortalView& g, uint32_t cell) {
   int f = 0;
   while (f < 5 && cell >= g.face_first[f + 1]) ++f;
+  return f;
+}
+
+// The cell's rectangle on its face: the corner, the two edges along u and v, and the axis across the face.
+OTE_HD OTE_INLINE void cell_rect(const SkyPortalView& g, uint32_t cell, Vec3& corner, Vec3& eu, Vec3& ev, int& axis) {
+  const int f = face_of(g, cell);
   const int a = f >> 1, u = (a + 1) % 3, v = (a + 2) % 3;
   const uint32_t k = cell - g.face_first[f], nu = g.cells[a][0], nv = g.cells[a][1];
   const uint32_t i = k % nu, j = k / nu;
