@@ -74,9 +74,11 @@ export interface BakeOptions extends LightmapUvOptions {
   flattenWorld?: boolean;
   /**
    * Aim the bake (texel setup, tracing, denoising) at about this many seconds on this machine and backend. A
-   * calibration bakes every k-th texel of the layout (bake/time-target.ts) and measures seconds per texel; the texel
-   * budget then shrinks to fit, densities scaling down per object as they do for `maxTexels` (bake/budget.ts),
-   * never below the minimal useful density. The result says what was predicted (`timeTarget`). Absent: none.
+   * calibration bakes every k-th texel of the layout (bake/time-target.ts) and measures seconds per texel. Over the
+   * target, the samples per texel fall first (down to an eighth of `samples`: time-target.ts samplesForTime), then
+   * the texel budget shrinks to fit, densities scaling down per object as they do for `maxTexels` (bake/budget.ts),
+   * never below the minimal useful density. The result says what was chosen and predicted (`timeTarget`). Absent:
+   * none.
    */
   targetSeconds?: number;
   /** Called once the atlas is laid out, before tracing: lets a progress display show texel counts. */
@@ -219,16 +221,24 @@ export async function prepareBake(source: Scene, opts: BakeOptions = {}): Promis
           input,
           opts,
           opts.targetSeconds,
+          { samples, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples },
           // The calibration bakes every texelStride-th texel of a candidate layout the way the bake will.
-          async (s, l, texelStride) =>
-            (await traceLayout({ options: opts, textures, aoDistance }, s, l, { texelStride, guides: false })).stats,
+          async (s, l, texelStride, samples) =>
+            (
+              await traceLayout({ options: { ...opts, samples }, textures, aoDistance }, s, l, {
+                texelStride,
+                guides: false,
+              })
+            ).stats,
         );
   opts.onAtlas?.(uv.atlas);
   return {
     scene: uv.scene,
     atlas: uv.atlas,
     layout: layoutOf(uv.atlas),
-    options: opts,
+    // A binding time target may take fewer samples per texel: the prepared bake, and every task of a split one, trace
+    // with what it chose.
+    options: timeTarget ? { ...opts, samples: timeTarget.samples } : opts,
     textures,
     aoDistance,
     timeTarget,

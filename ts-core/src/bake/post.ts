@@ -16,8 +16,49 @@ export interface PageGuides {
   valid: Uint8Array;
   position: Float32Array;
   normal: Float32Array;
-  /** World size of a texel, to scale the position weight. */
+  /**
+   * World size of a texel where the page cannot tell (a texel with no covered neighbour on its surface). Elsewhere
+   * the position weight is scaled by the texel's own size, measured from its neighbours (localTexelSizes): parts of
+   * one page differ in density by 10× and more under view weights (bake/view-weights.ts).
+   */
   texelSize: number;
+}
+
+/**
+ * Per covered texel, the world distance to its nearest covered 4-neighbour on the same surface (normals within
+ * 25°): the texel's size where it is. A texel with no such neighbour takes `fallback`.
+ */
+export function localTexelSizes(W: number, H: number, g: PageGuides): Float32Array {
+  const size = new Float32Array(W * H);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      if (!g.valid[i]) continue;
+      let best = Infinity;
+      for (const [X, Y] of [
+        [x - 1, y],
+        [x + 1, y],
+        [x, y - 1],
+        [x, y + 1],
+      ]) {
+        if (X < 0 || Y < 0 || X >= W || Y >= H) continue;
+        const j = Y * W + X;
+        if (!g.valid[j]) continue;
+        const ndot =
+          g.normal[3 * i] * g.normal[3 * j] +
+          g.normal[3 * i + 1] * g.normal[3 * j + 1] +
+          g.normal[3 * i + 2] * g.normal[3 * j + 2];
+        if (ndot < 0.9) continue;
+        const d = Math.hypot(
+          g.position[3 * j] - g.position[3 * i],
+          g.position[3 * j + 1] - g.position[3 * i + 1],
+          g.position[3 * j + 2] - g.position[3 * i + 2],
+        );
+        if (d > 0 && d < best) best = d;
+      }
+      size[i] = Number.isFinite(best) ? best : g.texelSize;
+    }
+  return size;
 }
 
 /** Fill uncovered texels from covered neighbours for `rings` rings (3×3 mean of already filled texels). */
@@ -58,7 +99,7 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
   const kernel = [1 / 16, 1 / 4, 3 / 8, 1 / 4, 1 / 16];
   let src = img.data.slice();
   const dst = new Float32Array(src.length);
-  const sigmaP = 1.5 * g.texelSize;
+  const sizes = localTexelSizes(W, H, g);
   for (let it = 0; it < iterations; it++) {
     const step = 1 << it;
     dst.set(src);
@@ -73,6 +114,7 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
           ny = g.normal[3 * i + 1],
           nz = g.normal[3 * i + 2];
         const li = 0.2126 * src[4 * i] + 0.7152 * src[4 * i + 1] + 0.0722 * src[4 * i + 2];
+        const sigmaP = 1.5 * sizes[i];
         let r = 0,
           gg = 0,
           b = 0,
@@ -90,7 +132,7 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
             const dx = g.position[3 * j] - px,
               dy = g.position[3 * j + 1] - py,
               dz = g.position[3 * j + 2] - pz;
-            // Texels `step` apart on a surface are about step × texelSize apart in the world; farther means a
+            // Texels `step` apart on a surface are about step × their size apart in the world; farther means a
             // different surface (another chart, or the far side of a contact).
             const d2 = (dx * dx + dy * dy + dz * dz) / (sigmaP * sigmaP * step * step * (kx * kx + ky * ky + 1));
             // Luminance stop (relative): keeps shadow edges and contact darkening that a pure geometric

@@ -7,8 +7,9 @@
  * lit by bounce light) and on the machine. So the layout the memory budget allows is laid out, and a calibration
  * bakes every k-th of its covered texels (about CALIBRATION_TEXELS, spread evenly over every page and so over the
  * scene's area) with the bake's own settings. Its cost per texel predicts the whole, as do the raster's cost per
- * page texel and a post-processing rate timed once per process. When the prediction is over the target, the page
- * texels are capped to fit and the scene is laid out again, tighter while the prediction overshoots by more than 20%.
+ * page texel and a post-processing rate timed once per process. When the prediction is over the target, the samples
+ * per texel fall first (samplesForTime; a second calibration prices them), then the page texels are capped to fit
+ * and the scene is laid out again, tighter while the prediction overshoots by more than 20%.
  */
 import { OteError } from '../errors.js';
 import type { BakeNativeStats } from '../native/bake.js';
@@ -19,8 +20,13 @@ import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptio
 
 export interface TimeTarget {
   seconds: number;
-  /** Texels the calibration baked (every `stride`-th covered texel of the memory-budget layout) and its seconds. */
+  /**
+   * Texels the calibration baked (every `stride`-th covered texel of the memory-budget layout) and its seconds,
+   * both calibrations' when the samples fell.
+   */
   calibration: { texels: number; stride: number; seconds: number };
+  /** Most samples per texel: the bake's own, or fewer where the target binds (samplesForTime). */
+  samples: number;
   /** Page texels the target allows (the memory budget when the target did not bind). */
   texelCap: number;
   /** Calibration plus the predicted bake of the layout baked. */
@@ -32,8 +38,35 @@ export interface TimeTarget {
 /** Covered texels the calibration bakes: a few seconds on two CPU cores. */
 export const CALIBRATION_TEXELS = 32 * 1024;
 
-/** Bakes every `texelStride`-th covered texel of a layout (no post) and returns the native stats. */
-export type CalibrationBake = (scene: Scene, layout: LightmapLayout, texelStride: number) => Promise<BakeNativeStats>;
+/** Bakes every `texelStride`-th covered texel of a layout at `samples` (no post) and returns the native stats. */
+export type CalibrationBake = (
+  scene: Scene,
+  layout: LightmapLayout,
+  texelStride: number,
+  samples: number,
+) => Promise<BakeNativeStats>;
+
+/** Samples are never cut below this share of the bake's own, nor below its minimum samples. */
+export const SAMPLES_FLOOR_SHARE = 1 / 2;
+
+/**
+ * The samples per texel a bake should take when the layout the memory budget allows, at `samples`, would take
+ * `overrun` times the time there is. The denoiser takes noise out; nothing brings back the shadow edges and creases a
+ * coarser texel loses. An edge's error grows with the texel's size h, noise's with 1 / samples, and time with
+ * samples / h²: their sum at a fixed time is least with samples ∝ time^(1/3) and texel area ∝ time^(2/3). So, taking
+ * the bake's own samples as right for the asked density, samples fall by overrun^(1/3), in whole passes of 16, and
+ * the texels take the rest of the cut; but no further than SAMPLES_FLOOR_SHARE of the bake's own (nor below
+ * `minSamples`), because the model undervalues noise that the denoiser leaves. Measured on Sponza under BALANCED
+ * (240 s target, overrun about 37; 2026-12-05): 256 samples held the lightmap to 0.9M page texels and the own check
+ * to 28.87 dB / SSIM 0.948 / FLIP 0.109; 128 to 1.7M and 30.40 / 0.950 / 0.093; 64 (what overrun^(1/3) asks) to
+ * 2.9M and 29.14 / 0.940 / 0.096.
+ */
+export function samplesForTime(samples: number, overrun: number, minSamples: number): number {
+  if (!(overrun > 1)) return samples;
+  const floor = Math.max(minSamples, Math.ceil(samples * SAMPLES_FLOOR_SHARE));
+  const wanted = Math.floor((samples * overrun ** (-1 / 3)) / 16) * 16;
+  return Math.min(samples, Math.max(floor, wanted));
+}
 
 export type LaidOut = Awaited<ReturnType<typeof generateLightmapUvs>>;
 
@@ -46,6 +79,7 @@ export async function layoutForTime(
   input: Scene,
   opts: LightmapUvOptions & { onProgress?: (f: number) => void },
   target: number,
+  sampling: { samples: number; minSamples: number },
   calibrate: CalibrationBake,
 ): Promise<{ uv: LaidOut; timeTarget: TimeTarget }> {
   if (!(target > 0) || !Number.isFinite(target))
@@ -54,33 +88,55 @@ export async function layoutForTime(
     });
   const progress = opts.onProgress && ((f: number) => opts.onProgress!(0.05 * f));
   const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
-  const t0 = performance.now();
   const stride = Math.max(1, Math.round(coveredTexels(full.atlas) / CALIBRATION_TEXELS));
-  const stats = await calibrate(full.scene, layoutOf(full.atlas), stride);
-  const seconds = (performance.now() - t0) / 1000;
-  const calibration = { texels: stats.texels, stride, seconds };
   // What does not scale with texels (packing the inputs, building the BVH) the bake pays again.
-  const fixed = Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds);
-  const perTexel = (stats.setupSeconds - stats.rasterSeconds + stats.traceSeconds) / Math.max(1, stats.texels);
-  const perPageTexel = stats.rasterSeconds / Math.max(1, full.atlas.pageTexels) + postSecondsPerTexel();
-  const bakeSeconds = (atlas: LightmapAtlas) =>
-    fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
+  const price = async (samples: number) => {
+    const t0 = performance.now();
+    const stats = await calibrate(full.scene, layoutOf(full.atlas), stride, samples);
+    const seconds = (performance.now() - t0) / 1000;
+    const fixed = Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds);
+    const perTexel = (stats.setupSeconds - stats.rasterSeconds + stats.traceSeconds) / Math.max(1, stats.texels);
+    const perPageTexel = stats.rasterSeconds / Math.max(1, full.atlas.pageTexels) + postSecondsPerTexel();
+    const bakeSeconds = (atlas: LightmapAtlas) =>
+      fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
+    return { stats, seconds, fixed, bakeSeconds };
+  };
+  let samples = sampling.samples;
+  let priced = await price(samples);
+  let seconds = priced.seconds;
   // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
-  const left = Math.max(target - seconds, 0.25 * target);
+  const leftAfter = (spent: number) => Math.max(target - spent, 0.25 * target);
+  const overrun = (priced.bakeSeconds(full.atlas) - priced.fixed) / Math.max(1e-9, leftAfter(seconds) - priced.fixed);
+  if (seconds + priced.bakeSeconds(full.atlas) > 1.2 * target) {
+    const fewer = samplesForTime(samples, overrun, sampling.minSamples);
+    if (fewer < samples) {
+      samples = fewer;
+      priced = await price(samples);
+      seconds += priced.seconds;
+    }
+  }
+  const { stats, fixed, bakeSeconds } = priced;
+  const calibration = { texels: stats.texels, stride, seconds };
+  const left = leftAfter(seconds);
   let uv = full,
     cap = full.atlas.texelBudget;
   for (let attempt = 0; ; attempt++) {
     const predictedSeconds = seconds + bakeSeconds(uv.atlas);
     if (predictedSeconds <= 1.2 * target || attempt >= 3) {
-      if (uv !== full)
+      const cuts = [
+        ...(samples < sampling.samples ? [`texels take ${samples} samples instead of ${sampling.samples}`] : []),
+        ...(uv !== full ? [`the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels`] : []),
+      ];
+      if (cuts.length)
         uv.atlas.warnings.push(
-          `bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (1 in ${stride}) took ${seconds.toFixed(1)} s, so the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels (predicted ${predictedSeconds.toFixed(0)} s)`,
+          `bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (1 in ${stride}) took ${seconds.toFixed(1)} s, so ${cuts.join(' and ')} (predicted ${predictedSeconds.toFixed(0)} s)`,
         );
       return {
         uv,
         timeTarget: {
           seconds: target,
           calibration,
+          samples,
           texelCap: cap,
           predictedSeconds,
           met: predictedSeconds <= 1.2 * target,
@@ -98,7 +154,10 @@ export async function layoutForTime(
       uv.atlas.warnings.push(
         `the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`,
       );
-      return { uv, timeTarget: { seconds: target, calibration, texelCap: cap, predictedSeconds, met: false } };
+      return {
+        uv,
+        timeTarget: { seconds: target, calibration, samples, texelCap: cap, predictedSeconds, met: false },
+      };
     }
   }
 }

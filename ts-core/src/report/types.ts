@@ -166,6 +166,8 @@ export interface OptimizeReport {
       texelCap: number;
       met: boolean;
       calibration: { texels: number; seconds: number };
+      /** Most samples per texel the bake took: the profile's, or fewer where the target bound. */
+      samples?: number;
     };
   };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
+import { samplesForTime } from '../../src/bake/time-target.js';
 import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
 import { bakeLightmapsNative } from '../../src/native/bake.js';
 import { bakeInputs } from '../../src/native/transport-inputs.js';
@@ -40,6 +41,13 @@ test('a bake time target calibrates seconds per texel and holds the lightmap to 
     timed.warnings.some((w) => /bake time target/.test(w)),
     timed.warnings.join('; '),
   );
+  // Samples per texel fall first (to half the bake's own at most), and the bake takes what the target chose.
+  assert.is(t.samples, 16);
+  assert.ok(timed.stats.samplesPerTexel <= 16, `${timed.stats.samplesPerTexel} samples per texel`);
+  assert.ok(
+    timed.warnings.some((w) => /texels take 16 samples instead of 32/.test(w)),
+    timed.warnings.join('; '),
+  );
   // The prediction is what the time per covered texel says for the layout baked, and the bake stays near it
   // (a loose bound: this VM's speed drifts, and the calibration is a small bake).
   const baked = timed.stats.setupSeconds + timed.stats.traceSeconds + timed.stats.postMilliseconds / 1000;
@@ -53,11 +61,23 @@ test('a bake time target calibrates seconds per texel and holds the lightmap to 
   const loose = await bakeScene(cornellBox(), { ...common, targetSeconds: 3600 });
   assert.is(loose.atlas.pageTexels, free.atlas.pageTexels);
   assert.ok(loose.timeTarget!.met);
+  assert.is(loose.timeTarget!.samples, 32);
   assert.equal(
     loose.pages.map((p) => Array.from(p.data.subarray(0, 4096))),
     free.pages.map((p) => Array.from(p.data.subarray(0, 4096))),
     'the same lightmap',
   );
+});
+
+test('under a binding target samples fall by the cube root of the overrun, in passes of 16, to half their own at most', () => {
+  assert.is(samplesForTime(256, 1, 32), 256, 'a target that holds');
+  assert.is(samplesForTime(256, 0.4, 32), 256);
+  assert.is(samplesForTime(256, 2, 32), 192, '256 / 2^(1/3) = 203, a whole pass down');
+  assert.is(samplesForTime(256, 8, 32), 128);
+  assert.is(samplesForTime(256, 37, 32), 128, "half the bake's own at most");
+  assert.is(samplesForTime(64, 37, 32), 32);
+  assert.is(samplesForTime(48, 37, 32), 32, 'never below the minimum samples');
+  assert.is(samplesForTime(16, 37, 32), 16, 'a bake already under its minimum keeps its samples');
 });
 
 test('the calibration bakes every k-th covered texel (texelStride): a k-th of them, spread over every page', async () => {
