@@ -9,7 +9,8 @@
  * scene's area) with the bake's own settings. Its cost per texel predicts the whole, as do the raster's cost per
  * page texel and a post-processing rate timed once per process. When the prediction is over the target, the samples
  * per texel fall first (samplesForTime; a second calibration prices them), then the page texels are capped to fit
- * and the scene is laid out again, tighter while the prediction overshoots by more than 20%.
+ * and the scene is laid out again, tighter while the prediction overshoots by more than 20%. The layout chosen is
+ * calibrated once more and laid out again at its own rate when that rate puts it more than 20% off the target.
  */
 import { OteError } from '../errors.js';
 import type { BakeNativeStats } from '../native/bake.js';
@@ -21,8 +22,8 @@ import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptio
 export interface TimeTarget {
   seconds: number;
   /**
-   * Texels the calibration baked (every `stride`-th covered texel of the memory-budget layout) and its seconds,
-   * both calibrations' when the samples fell.
+   * Texels the first calibration baked (every `stride`-th covered texel of the memory-budget layout), and the
+   * seconds of every calibration together (again at fewer samples, and of the layout chosen: layoutForTime).
    */
   calibration: { texels: number; stride: number; seconds: number };
   /** Most samples per texel: the bake's own, or fewer where the target binds (samplesForTime). */
@@ -37,6 +38,8 @@ export interface TimeTarget {
 
 /** Covered texels the calibration bakes: a few seconds on two CPU cores. */
 export const CALIBRATION_TEXELS = 32 * 1024;
+/** Covered texels of the check calibration of the layout chosen, when it is not the memory budget's. */
+export const CHECK_TEXELS = 16 * 1024;
 
 /** Bakes every `texelStride`-th covered texel of a layout at `samples` (no post) and returns the native stats. */
 export type CalibrationBake = (
@@ -88,78 +91,97 @@ export async function layoutForTime(
     });
   const progress = opts.onProgress && ((f: number) => opts.onProgress!(0.05 * f));
   const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
-  const stride = Math.max(1, Math.round(coveredTexels(full.atlas) / CALIBRATION_TEXELS));
-  // What does not scale with texels (packing the inputs, building the BVH) the bake pays again.
-  const price = async (samples: number) => {
+  // A calibration bakes every stride-th covered texel of a layout; what does not scale with texels (packing the
+  // inputs, building the BVH) the bake pays again.
+  const price = async (laid: LaidOut, samples: number, texels: number) => {
+    const stride = Math.max(1, Math.round(coveredTexels(laid.atlas) / texels));
     const t0 = performance.now();
-    const stats = await calibrate(full.scene, layoutOf(full.atlas), stride, samples);
+    const stats = await calibrate(laid.scene, layoutOf(laid.atlas), stride, samples);
     const seconds = (performance.now() - t0) / 1000;
     const fixed = Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds);
     const perTexel = (stats.setupSeconds - stats.rasterSeconds + stats.traceSeconds) / Math.max(1, stats.texels);
-    const perPageTexel = stats.rasterSeconds / Math.max(1, full.atlas.pageTexels) + postSecondsPerTexel();
+    const perPageTexel = stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postSecondsPerTexel();
     const bakeSeconds = (atlas: LightmapAtlas) =>
       fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
-    return { stats, seconds, fixed, bakeSeconds };
+    return { stats, stride, seconds, fixed, bakeSeconds };
   };
   let samples = sampling.samples;
-  let priced = await price(samples);
-  let seconds = priced.seconds;
+  let rate = await price(full, samples, CALIBRATION_TEXELS);
+  const first = rate;
+  let seconds = rate.seconds;
   // The calibration spends part of the target; the bake gets the rest (at least a quarter of it).
   const leftAfter = (spent: number) => Math.max(target - spent, 0.25 * target);
-  const overrun = (priced.bakeSeconds(full.atlas) - priced.fixed) / Math.max(1e-9, leftAfter(seconds) - priced.fixed);
-  if (seconds + priced.bakeSeconds(full.atlas) > 1.2 * target) {
+  const over = (laid: LaidOut) => seconds + rate.bakeSeconds(laid.atlas) > 1.2 * target;
+  if (over(full)) {
+    const overrun = (rate.bakeSeconds(full.atlas) - rate.fixed) / Math.max(1e-9, leftAfter(seconds) - rate.fixed);
     const fewer = samplesForTime(samples, overrun, sampling.minSamples);
     if (fewer < samples) {
       samples = fewer;
-      priced = await price(samples);
-      seconds += priced.seconds;
+      rate = await price(full, samples, CALIBRATION_TEXELS);
+      seconds += rate.seconds;
     }
   }
-  const { stats, fixed, bakeSeconds } = priced;
-  const calibration = { texels: stats.texels, stride, seconds };
-  const left = leftAfter(seconds);
+  // The page texels that bring a layout's predicted bake to what is left of the target, at most `most`.
+  const capFor = (laid: LaidOut, most: number) =>
+    Math.min(
+      most,
+      laid.atlas.pageTexels *
+        ((Math.max(0, leftAfter(seconds) - rate.fixed) / (rate.bakeSeconds(laid.atlas) - rate.fixed)) * 0.95),
+    );
+  const layOut = (cap: number) =>
+    generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: progress });
   let uv = full,
-    cap = full.atlas.texelBudget;
-  for (let attempt = 0; ; attempt++) {
-    const predictedSeconds = seconds + bakeSeconds(uv.atlas);
-    if (predictedSeconds <= 1.2 * target || attempt >= 3) {
-      const cuts = [
-        ...(samples < sampling.samples ? [`texels take ${samples} samples instead of ${sampling.samples}`] : []),
-        ...(uv !== full ? [`the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels`] : []),
-      ];
-      if (cuts.length)
-        uv.atlas.warnings.push(
-          `bake time target ${target} s: a calibration bake of ${(stats.texels / 1e6).toFixed(2)}M texels (1 in ${stride}) took ${seconds.toFixed(1)} s, so ${cuts.join(' and ')} (predicted ${predictedSeconds.toFixed(0)} s)`,
-        );
-      return {
-        uv,
-        timeTarget: {
-          seconds: target,
-          calibration,
-          samples,
-          texelCap: cap,
-          predictedSeconds,
-          met: predictedSeconds <= 1.2 * target,
-        },
-      };
+    cap = full.atlas.texelBudget,
+    fits = true;
+  try {
+    for (let attempt = 0; attempt < 3 && over(uv); attempt++) {
+      cap = Math.min(cap, uv.atlas.pageTexels, capFor(uv, 0.95 * Math.min(cap, uv.atlas.pageTexels)));
+      uv = await layOut(cap);
     }
-    const scalable = bakeSeconds(uv.atlas) - fixed;
-    cap = Math.min(cap, uv.atlas.pageTexels) * Math.min(0.95, (Math.max(0, left - fixed) / scalable) * 0.95);
-    try {
-      uv = await generateLightmapUvs(input, { ...opts, maxTexels: cap, maxPages: undefined, onProgress: progress });
-    } catch (e) {
-      // Not even the minimal useful density fits the time: bake the tightest layout that fitted, and say so.
-      if ((e as { code?: string }).code !== 'TOO_BIG') throw e;
-      const predictedSeconds = seconds + bakeSeconds(uv.atlas);
-      uv.atlas.warnings.push(
-        `the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`,
-      );
-      return {
-        uv,
-        timeTarget: { seconds: target, calibration, samples, texelCap: cap, predictedSeconds, met: false },
-      };
+    // A texel of the layout baked does not cost what one of the memory-budget layout did: the cut moves texels
+    // between parts (view-weighted parts keep more), and a sunlit court and a gallery lit by bounce light differ.
+    // So the layout chosen is calibrated too, and laid out once more at that rate when it is over the target or
+    // leaves more than a fifth of it unused.
+    if (uv !== full) {
+      rate = await price(uv, samples, CHECK_TEXELS);
+      seconds += rate.seconds;
+      const predicted = seconds + rate.bakeSeconds(uv.atlas);
+      if (predicted > 1.2 * target || predicted < 0.8 * target) {
+        const next = capFor(uv, full.atlas.texelBudget);
+        uv = await layOut(next);
+        cap = next;
+      }
     }
+  } catch (e) {
+    // Not even the minimal useful density fits the time: bake the tightest layout that fitted, and say so.
+    if ((e as { code?: string }).code !== 'TOO_BIG') throw e;
+    fits = false;
   }
+  const predictedSeconds = seconds + rate.bakeSeconds(uv.atlas);
+  const met = fits && predictedSeconds <= 1.2 * target;
+  const cuts = [
+    ...(samples < sampling.samples ? [`texels take ${samples} samples instead of ${sampling.samples}`] : []),
+    ...(uv !== full ? [`the lightmap is held to ${(cap / 1e6).toFixed(1)}M page texels`] : []),
+  ];
+  if (!fits)
+    uv.atlas.warnings.push(
+      `the bake is predicted to take ${predictedSeconds.toFixed(0)} s, over its ${target} s target, even near the minimal useful density`,
+    );
+  else if (cuts.length)
+    uv.atlas.warnings.push(
+      `bake time target ${target} s: a calibration bake of ${(first.stats.texels / 1e6).toFixed(2)}M texels (1 in ${first.stride}) took ${first.seconds.toFixed(1)} s, so ${cuts.join(' and ')} (predicted ${predictedSeconds.toFixed(0)} s, calibrations included)`,
+    );
+  return {
+    uv,
+    timeTarget: {
+      seconds: target,
+      calibration: { texels: first.stats.texels, stride: first.stride, seconds },
+      samples,
+      texelCap: cap,
+      predictedSeconds,
+      met,
+    },
+  };
 }
 
 let postRate: number | undefined;
