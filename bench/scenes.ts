@@ -82,7 +82,10 @@ for (const file of sceneFiles()) {
       ? {
           requested: Math.max(...report.lightmap.objects.map((o: { requested: number }) => o.requested)),
           effectiveMin: Math.min(...report.lightmap.objects.map((o: { effective: number }) => o.effective)),
-          effectiveMax: Math.max(...report.lightmap.objects.map((o: { effective: number }) => o.effective)),
+          // The densest part's: a view-weighted mesh spans a range (its `effective` is its least dense part's).
+          effectiveMax: Math.max(
+            ...report.lightmap.objects.map((o: { effective: number; densest?: number }) => o.densest ?? o.effective),
+          ),
         }
       : undefined,
     lightmapWarnings: report?.lightmap?.warnings ?? [],

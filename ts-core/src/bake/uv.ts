@@ -72,8 +72,13 @@ export interface LightmapObjectReport {
   maxStretch: number;
   meanStretch: number;
   overlaps: number;
-  /** Effective density: lower than asked when the budget scaled it down or the object was shrunk to fit one page. */
+  /**
+   * Effective density of the object's least dense part: lower than asked when the budget scaled it down or the
+   * object was shrunk to fit one page.
+   */
   texelsPerMeter: number;
+  /** Effective density of its densest part: view-weighted parts of one big mesh span a range (bake/view-weights.ts). */
+  maxTexelsPerMeter: number;
   /** Density asked for (the profile's, or the object's override). */
   requestedTexelsPerMeter: number;
   /** texelsPerMeter / requestedTexelsPerMeter. */
@@ -505,6 +510,7 @@ export async function generateLightmapUvs(
       meanStretch: weight ? stretchArea / weight : 0,
       overlaps: sum(r.objectOverlaps),
       texelsPerMeter: effective,
+      maxTexelsPerMeter: Math.max(...mine.map((i) => r.objectTexelsPerMeter[i])),
       requestedTexelsPerMeter: requested[o],
       scale: effective / requested[o],
       keptUv1: keptUv1[o],

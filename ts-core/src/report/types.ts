@@ -149,7 +149,8 @@ export interface OptimizeReport {
   lightmap?: {
     texels: number;
     budget?: number;
-    objects: { name: string; requested: number; effective: number }[];
+    /** Per object: its asked density, its least dense part's and its densest part's (texels per metre). */
+    objects: { name: string; requested: number; effective: number; densest?: number }[];
     warnings: string[];
     /** Where the bake's time went (seconds), and the samples a covered texel took on average (adaptive stop). */
     seconds?: { uv: number; setup: number; trace: number; post: number };

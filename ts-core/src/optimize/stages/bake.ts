@@ -72,6 +72,7 @@ export const bakeStage = defineStage({
             name: x.name,
             requested: x.requestedTexelsPerMeter,
             effective: x.texelsPerMeter,
+            densest: x.maxTexelsPerMeter,
           })),
           seconds: {
             uv: result.stats.uvMilliseconds / 1000,
