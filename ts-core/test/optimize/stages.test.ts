@@ -20,6 +20,7 @@ import {
   REFERENCE_SPP,
   referenceStage,
   flipAloneFails,
+  referenceNoiseCouldPass,
   refineReference,
 } from '../../src/optimize/stages/reference.js';
 import type { PathtraceRequest } from '../../src/render/pathtrace.js';
@@ -329,6 +330,15 @@ test('the own check refines its reference only where FLIP alone decides: a PSNR 
   assert.is(flipAloneFails(at({ psnr: Infinity, flip: q.flip + 0.01 }), q), true, 'identical images pass PSNR');
   assert.is(flipAloneFails(at({ psnr: q.psnr - 0.5, flip: q.flip + 0.01 }), q), false);
   assert.is(flipAloneFails(at({ ssim: q.ssim - 0.01, flip: q.flip + 0.01 }), q), false);
+});
+
+test('more reference samples only where a noise-free reference could pass FLIP (what the halves show the noise adds, twice)', () => {
+  // Sponza under BALANCED (2026-12-05): 0.0929 against the reference, 0.0956 against its halves.
+  assert.is(referenceNoiseCouldPass(0.0929, 0.0956, 0.08), false);
+  assert.is(referenceNoiseCouldPass(0.085, 0.0956, 0.08), true, 'the noise may hold the gap: refine');
+  assert.is(referenceNoiseCouldPass(0.0929, 0.0929, 0.08), false, 'no noise to take away');
+  assert.is(referenceNoiseCouldPass(0.0929, 0.09, 0.08), false, 'halves below the reference: no noise estimate');
+  assert.is(referenceNoiseCouldPass(0.079, 0.079, 0.08), true, 'under the bound already');
 });
 
 test.run();

@@ -3,6 +3,7 @@
  * at the chosen view, flags objects the path tracer shows black where their material is not (an independent cue,
  * black-objects.ts), and decides the exit this implies (exit-policy.ts).
  */
+import type { DisplayImage } from '../../image/display.js';
 import type { FloatImage } from '../../image/float-image.js';
 import { heatmap } from '../../image/heatmap.js';
 import { displayedNoise } from '../../image/noise.js';
@@ -15,7 +16,7 @@ import { nativeDevice } from '../devices.js';
 import { ownCheckExit } from '../exit-policy.js';
 import { defineStage } from '../stage.js';
 import { shownPng } from './preview.js';
-import { atCheckScale, flipAloneFails, refineReference } from './reference.js';
+import { atCheckScale, flipAloneFails, referenceNoiseCouldPass, refineReference } from './reference.js';
 
 export const checkStage = defineStage({
   name: 'check',
@@ -50,6 +51,17 @@ export const checkStage = defineStage({
         flip,
       });
       const out = shown(after);
+      const flipAgainstNoise = async (flip: number, halves: DisplayImage[]) => {
+        let sum = 0;
+        for (const h of halves) sum += (await computeMetrics(h, out, { metrics: ['flip'], signal: ctx.signal })).flip!;
+        const againstHalves = sum / halves.length;
+        const could = referenceNoiseCouldPass(flip, againstHalves, quality.flip);
+        if (!could)
+          ctx.log(
+            `own check: FLIP ${flip.toFixed(3)} against the reference and ${againstHalves.toFixed(3)} against its halves, so a noise-free reference would still give about ${(flip - Math.max(0, againstHalves - flip)).toFixed(3)}, over ${quality.flip}: the reference keeps its ${spp} spp`,
+          );
+        return could;
+      };
       const compare = async () => {
         const [ref, a, b] = [reference, ...referenceHalves].map(shown);
         const referenceNoise = displayedNoise(a, b);
@@ -58,8 +70,12 @@ export const checkStage = defineStage({
       };
       let { m, a, b } = await compare();
       // A noisy reference adds to FLIP alone (PSNR and SSIM are corrected): more samples only where FLIP alone
-      // decides the verdict (reference.ts, refineReference).
-      if (informative && flipAloneFails({ psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! }, quality)) {
+      // decides the verdict and a noise-free reference could pass it (reference.ts, refineReference).
+      const refine =
+        informative &&
+        flipAloneFails({ psnr: m.psnr!, ssim: m.ssimLuma!, flip: m.flip! }, quality) &&
+        (await flipAgainstNoise(m.flip!, [a, b]));
+      if (refine) {
         const refined = await refineReference(preview, lit, environment, ctx.options, ctx.signal, (detail) =>
           ctx.progress(0.5, detail),
         );
