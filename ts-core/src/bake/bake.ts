@@ -75,7 +75,7 @@ export interface BakeOptions extends LightmapUvOptions {
   /**
    * Aim the bake (texel setup, tracing, denoising) at about this many seconds on this machine and backend. A
    * calibration bakes every k-th texel of the layout (bake/time-target.ts) and measures seconds per texel. Over the
-   * target, the samples per texel fall first (down to an eighth of `samples`: time-target.ts samplesForTime), then
+   * target, the samples per texel fall first (down to half of `samples`: time-target.ts samplesForTime), then
    * the texel budget shrinks to fit, densities scaling down per object as they do for `maxTexels` (bake/budget.ts),
    * never below the minimal useful density. The result says what was chosen and predicted (`timeTarget`). Absent:
    * none.

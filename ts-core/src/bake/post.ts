@@ -26,34 +26,24 @@ export interface PageGuides {
 
 /**
  * Per covered texel, the world distance to its nearest covered 4-neighbour on the same surface (normals within
- * 25°): the texel's size where it is. A texel with no such neighbour takes `fallback`.
+ * 25°): the texel's size where it is. A texel with no such neighbour takes `g.texelSize`.
  */
 export function localTexelSizes(W: number, H: number, g: PageGuides): Float32Array {
   const size = new Float32Array(W * H);
+  const { valid, position: p, normal: n } = g;
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
-      if (!g.valid[i]) continue;
+      if (!valid[i]) continue;
       let best = Infinity;
-      for (const [X, Y] of [
-        [x - 1, y],
-        [x + 1, y],
-        [x, y - 1],
-        [x, y + 1],
-      ]) {
+      for (let k = 0; k < 4; k++) {
+        const X = x + (k === 0 ? -1 : k === 1 ? 1 : 0),
+          Y = y + (k === 2 ? -1 : k === 3 ? 1 : 0);
         if (X < 0 || Y < 0 || X >= W || Y >= H) continue;
         const j = Y * W + X;
-        if (!g.valid[j]) continue;
-        const ndot =
-          g.normal[3 * i] * g.normal[3 * j] +
-          g.normal[3 * i + 1] * g.normal[3 * j + 1] +
-          g.normal[3 * i + 2] * g.normal[3 * j + 2];
-        if (ndot < 0.9) continue;
-        const d = Math.hypot(
-          g.position[3 * j] - g.position[3 * i],
-          g.position[3 * j + 1] - g.position[3 * i + 1],
-          g.position[3 * j + 2] - g.position[3 * i + 2],
-        );
+        if (!valid[j]) continue;
+        if (n[3 * i] * n[3 * j] + n[3 * i + 1] * n[3 * j + 1] + n[3 * i + 2] * n[3 * j + 2] < 0.9) continue;
+        const d = Math.hypot(p[3 * j] - p[3 * i], p[3 * j + 1] - p[3 * i + 1], p[3 * j + 2] - p[3 * i + 2]);
         if (d > 0 && d < best) best = d;
       }
       size[i] = Number.isFinite(best) ? best : g.texelSize;

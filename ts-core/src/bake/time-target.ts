@@ -135,7 +135,7 @@ export async function layoutForTime(
     fits = true;
   try {
     for (let attempt = 0; attempt < 3 && over(uv); attempt++) {
-      cap = Math.min(cap, uv.atlas.pageTexels, capFor(uv, 0.95 * Math.min(cap, uv.atlas.pageTexels)));
+      cap = capFor(uv, 0.95 * Math.min(cap, uv.atlas.pageTexels));
       uv = await layOut(cap);
     }
     // A texel of the layout baked does not cost what one of the memory-budget layout did: the cut moves texels
