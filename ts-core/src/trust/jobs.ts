@@ -132,7 +132,13 @@ export class Jobs {
    */
   fail(jobId: string, why: string) {
     const errors = this.store.loggedNodeErrors(jobId);
-    const reason = `${why}${errors.length ? `; ${errors.map((e) => `node ${e.node.slice(0, 12)}: ${e.reason}`).join('; ')}` : ''}`;
+    // A seat that timed out left no reason of its own: it is named too, so that every seat given up is accounted for.
+    const late = this.store
+      .assignments(jobId)
+      .filter((a) => a.role === 'quorum' && a.state === 'timeout')
+      .map((a) => `node ${a.node.slice(0, 12)}: no vote before its assignment's deadline`);
+    const each = [...errors.map((e) => `node ${e.node.slice(0, 12)}: ${e.reason}`), ...late];
+    const reason = `${why}${each.length ? `; ${each.join('; ')}` : ''}`;
     this.store.tx(() => {
       this.log.append({ type: 'job.failed', jobId, reason, errors });
       this.store.failJob(jobId, { reason, errors });

@@ -93,19 +93,23 @@ export class VerifierNode {
           capability: this.o.capability ?? 1,
           kinds: this.o.evaluator.kinds,
         });
-        await conn.request('node.auth', {
-          sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)),
-        });
-        this.connection = conn;
+        // Listening before the auth request: the engine seats a node the moment it authenticates, so an assignment
+        // follows the auth reply on the wire, often in the same read, before the code after the await runs.
         const current = conn;
         conn.onEvent = (type, body) => {
           if (type === 'assign') this.onAssign(current, body);
         };
+        await conn.request('node.auth', {
+          sig: signHex(this.identity, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, this.key)),
+        });
+        this.connection = conn;
         conn.onClose = () => {
           this.connection = undefined;
           this.queue = [];
           if (!this.stopped) this.connect().catch((e) => this.o.log?.(`stopped: ${(e as Error).message}`));
         };
+        // Assignments that came with the auth reply wait in the queue: the pump could not start without a connection.
+        void this.pump();
         return;
       } catch (e) {
         conn?.close(); // a half-open connection must not keep the process alive
@@ -157,7 +161,10 @@ export class VerifierNode {
           await conn.request('node.vote', { vote });
           this.jobsDone++;
         } catch (e) {
-          if (!conn.closed)
+          // A connection lost mid-job loses the job's seat with it: the engine seats the node again on reconnect.
+          if (conn.closed)
+            this.o.log?.(`job ${a.jobId.slice(0, 12)} dropped with its connection: ${(e as Error).message}`);
+          else
             await conn
               .request('node.error', { jobId: a.jobId, reason: (e as Error).message.slice(0, 1900) })
               .catch(() => {});

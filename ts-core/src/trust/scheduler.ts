@@ -109,6 +109,7 @@ export class Scheduler {
 
   private assign(jobId: string, spec: JobSpec, node: string, role: SeatRole) {
     this.store.assign(jobId, node, role, Date.now() + this.o.assignTimeoutMs);
+    this.o.log?.(`job ${jobId.slice(0, 12)}: ${role} seat to node ${node.slice(0, 8)}`);
     this.hooks.send(node, {
       jobId,
       referenceHash: spec.referenceHash,

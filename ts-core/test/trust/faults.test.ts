@@ -39,8 +39,13 @@ const job = (artifact: Uint8Array, extra: Partial<SubmitRequest> = {}): SubmitRe
 const ote = (...args: string[]) => spawnSync(process.execPath, [oteBin, ...args], { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The engine's and the nodes' stderr lines, so that a failed test can show what the processes said. */
+const said: string[] = [];
+const lastSaid = (n = 40) => `\n--- the last ${n} lines the processes said:\n${said.slice(-n).join('\n')}`;
+
 async function cluster(o: Parameters<typeof startEmbeddedTrust>[0]) {
-  const c = await startEmbeddedTrust(o);
+  said.length = 0;
+  const c = await startEmbeddedTrust({ ...o, stderr: (line) => said.push(line) });
   clusters.push(c);
   return c;
 }
@@ -119,7 +124,12 @@ test('every node fails to verify and no other is connected: the job fails at onc
 
 test('the engine SIGKILLed during a job and restarted: the job resumes from SQLite and the log stays consistent', async () => {
   const dataDir = tempDir('ote-trust-kill-engine-');
-  const c = await cluster({ dataDir, nodes: 3, nodeArgs: (i) => (i === 0 ? [] : ['--sample-delay-ms', '200']) });
+  const c = await cluster({
+    dataDir,
+    nodes: 3,
+    nodeArgs: (i) => (i === 0 ? [] : ['--sample-delay-ms', '200']),
+    serveArgs: ['--verbose'],
+  });
   const client = c.client();
   const first = await client.submit(job(blobs.good), { timeoutMs: LIVENESS_MS });
   const before = first.log.checkpoint;
@@ -130,7 +140,9 @@ test('the engine SIGKILLed during a job and restarted: the job resumes from SQLi
   c.engine.kill('SIGKILL');
   await new Promise((r) => c.engine.once('exit', r));
   await c.restartEngine();
-  const cert = await client.waitForCertificate(jobId, { timeoutMs: LIVENESS_MS });
+  const cert = await client.waitForCertificate(jobId, { timeoutMs: LIVENESS_MS }).catch((e: Error) => {
+    throw new Error(`${e.message}${lastSaid()}`);
+  });
   assert.is(cert.verdict, 'rejected', 'the resumed job reaches the right verdict');
   assert.ok(verifyCertificate(cert, ed25519Verify, { engineKey: c.engineKey }).ok, 'same engine key after restart');
   const after = cert.log.checkpoint;

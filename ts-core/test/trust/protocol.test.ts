@@ -258,6 +258,75 @@ test('per-key rate limit', async () => {
   await e2.stop();
 });
 
+test('a node that connects while a job waits gets the seat the engine pushes right behind its auth reply', async () => {
+  // The engine seats a node the moment it authenticates, so the assignment follows the auth reply on the wire,
+  // often in the same read: a node that listened for assignments only after the reply lost it, and the seat timed
+  // out (the engine-restart fault test failed so, 1 run in 3).
+  const e = new TrustEngine({ dataDir: tempDir('ote-trust-seat-on-auth-'), quorum: 1, assignTimeoutMs: 20_000 });
+  await e.start();
+  const c = new TrustClient({ url: e.url, apiKey: { id: 'default', secret: e.apiKeys.default } });
+  const started: VerifierNode[] = [];
+  try {
+    for (let round = 0; round < 5; round++) {
+      const jobId = await c.submitJob({
+        referenceScene: blobs.reference,
+        artifact: blobs.good,
+        kind: 'lightmap-gltf',
+        render: FAST_RENDER,
+        thresholds: THRESHOLDS,
+      });
+      // A fresh key each round: the job waits for a node that is not yet connected.
+      const n = new VerifierNode({ engine: e.url, evaluator: new RenderedSampleEvaluator() });
+      started.push(n);
+      await n.start();
+      const cert = await c.waitForCertificate(jobId, { timeoutMs: 15_000 });
+      assert.is(cert.nodes[0].key, n.key, `round ${round}`);
+      n.stop();
+    }
+  } finally {
+    for (const n of started) n.stop();
+    c.close();
+    await e.stop();
+  }
+});
+
+test('a node that takes its seat and never votes: the seat times out and the failure names the node', async () => {
+  const e = new TrustEngine({ dataDir: tempDir('ote-trust-silent-'), quorum: 1, assignTimeoutMs: 300 });
+  await e.start();
+  const id = newIdentity();
+  const silent = await EngineConnection.connect(e.url);
+  const hello = await silent.request('node.hello', { publicKey: id.publicKey });
+  await silent.request('node.auth', {
+    sig: signHex(id, nodeAuthBytes(hello.body.challenge, hello.body.engineKey, id.publicKey)),
+  });
+  let assigned = 0;
+  silent.onEvent = (type) => {
+    if (type === 'assign') assigned++;
+  };
+  const c = new TrustClient({ url: e.url, apiKey: { id: 'default', secret: e.apiKeys.default } });
+  const jobId = await c.submitJob({
+    referenceScene: blobs.reference,
+    artifact: blobs.good,
+    kind: 'lightmap-gltf',
+    render: FAST_RENDER,
+    thresholds: THRESHOLDS,
+  });
+  let message = '';
+  try {
+    await c.waitForCertificate(jobId, { timeoutMs: 20_000 });
+    assert.unreachable('a certificate from a node that never voted');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'VERIFICATION_FAILED', (err as Error).message);
+    message = (err as Error).message;
+  }
+  assert.is(assigned, 1, 'the silent node was seated once, and not again after its deadline');
+  assert.match(message, /1 node\(s\) could not verify/);
+  assert.match(message, new RegExp(`node ${id.publicKey.slice(0, 12)}: no vote before its assignment's deadline`));
+  c.close();
+  silent.close();
+  await e.stop();
+});
+
 test('wss when a certificate is given', async () => {
   const dir = tempDir('ote-trust-tls-');
   const gen = spawnSync(
