@@ -254,7 +254,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
     std::vector<float*> rgba;
     std::vector<uint8_t*> valid;
     std::vector<uint32_t*> samples, rays;
-    std::vector<float*> position, normal, tangent, bitangent;
+    std::vector<float*> position, normal, tangent, bitangent, direct;
     ote::BakeOutput out{};
     bool flattened = false;
   };
@@ -265,10 +265,11 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   o->out.page_rgba = o->rgba.data();
   o->out.page_valid = o->valid.data();
   o->out.page_samples = o->samples.data();
-  // Optional per-texel guides (3 floats each), filled only where the caller passes arrays for them.
+  // Optional per-texel guides and the direct light (3 floats each), filled only where the caller passes arrays.
   struct Guide { const char* key; std::vector<float*>* pages; float*** out; };
   for (const Guide& g : {Guide{"position", &o->position, &o->out.page_position}, Guide{"normal", &o->normal, &o->out.page_normal},
-                         Guide{"tangent", &o->tangent, &o->out.page_tangent}, Guide{"bitangent", &o->bitangent, &o->out.page_bitangent}}) {
+                         Guide{"tangent", &o->tangent, &o->out.page_tangent}, Guide{"bitangent", &o->bitangent, &o->out.page_bitangent},
+                         Guide{"direct", &o->direct, &o->out.page_direct}}) {
     if (out_obj.Get(g.key).IsUndefined()) continue;
     *g.pages = page_arrays<float>(out_obj, fn, g.key, *j, 3);
     *g.out = g.pages->data();

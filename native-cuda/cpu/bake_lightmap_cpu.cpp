@@ -469,6 +469,7 @@ struct TexelBlock {
   uint64_t b, e;
   uint32_t s0, s1;     // samples [s0, s1)
   float* rgba_sum;     // Σ L (rgb) and Σ AO per texel
+  float* direct_sum;   // Σ direct light (rgb) per texel
   double* lum2;        // Σ luminance² per texel (the early stop's variance)
   uint32_t* samples;   // samples taken per texel
   uint32_t* rays;      // rays traced per texel
@@ -486,6 +487,7 @@ __attribute__((flatten)) uint32_t trace_texels(const BakeSceneView& s, const Bak
                                                               v3(&ts.position[3 * k]), v3(&ts.normal[3 * k]), blk.s0,
                                                               blk.s1);
     for (int c = 0; c < 4; ++c) blk.rgba_sum[4 * k + c] += r.rgba[c];
+    for (int c = 0; c < 3; ++c) blk.direct_sum[3 * k + c] += r.direct[c];
     blk.lum2[k] += r.lum2;
     blk.samples[k] += blk.s1 - blk.s0;
     blk.rays[k] += r.rays;
@@ -497,7 +499,8 @@ __attribute__((flatten)) uint32_t trace_texels(const BakeSceneView& s, const Bak
 }  // namespace
 
 Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
-                       uint32_t* samples, uint32_t* texel_rays, BakeOutput& out, const JobControl& ctl) {
+                       float* direct_sum, uint32_t* samples, uint32_t* texel_rays, BakeOutput& out,
+                       const JobControl& ctl) {
   // The first pass traces the whole set (the baked texels and the scene-mean texels outside them), later passes
   // the baked texels that have not stopped.
   const size_t n = ts.page.size();
@@ -512,7 +515,7 @@ Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelS
     const uint32_t s1 = std::min(p.samples, s0 + p.batch);
     JobControl pass_ctl{ctl.cancel, nullptr};
     const Status st = parallel_for(active.size(), 64, [&](uint64_t b, uint64_t e) {
-      rays += trace_texels(s, p, ts, TexelBlock{active.data(), b, e, s0, s1, rgba_sum, lum2.data(), samples, texel_rays});
+      rays += trace_texels(s, p, ts, TexelBlock{active.data(), b, e, s0, s1, rgba_sum, direct_sum, lum2.data(), samples, texel_rays});
     }, pass_ctl);
     if (st != Status::Ok) return st;
     texel_samples += uint64_t(active.size()) * (s1 - s0);
@@ -557,15 +560,16 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   out.repaired_texels = ts.repaired;
   const auto t1 = std::chrono::steady_clock::now();
   const double c1 = process_cpu_seconds();
-  std::vector<float> sum(4 * ts.page.size(), 0.0f);
+  std::vector<float> sum(4 * ts.page.size(), 0.0f), direct(3 * ts.page.size(), 0.0f);
   std::vector<uint32_t> samples(ts.page.size(), 0), rays(ts.page.size(), 0);
   // Nothing to bake (an empty range): the scene-mean texels need no tracing either.
   if (ts.baked == 0)
     st = Status::Ok;
   else if (resolve_backend(backend) == Backend::Cuda)
-    st = bake_texels_cuda(in, bvh, data, p, ts, sum.data(), samples.data(), rays.data(), out, ctl);
+    st = bake_texels_cuda(in, bvh, data, p, ts, sum.data(), direct.data(), samples.data(), rays.data(), out, ctl);
   else
-    st = bake_texels_cpu(data.view(in, bvh.view()), p, ts, sum.data(), samples.data(), rays.data(), out, ctl);
+    st = bake_texels_cpu(data.view(in, bvh.view()), p, ts, sum.data(), direct.data(), samples.data(), rays.data(), out,
+                         ctl);
   if (st != Status::Ok) return st;
   out.trace_seconds = seconds_since(t1);
   out.trace_cpu_seconds = process_cpu_seconds() - c1;
@@ -581,6 +585,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
     for (const auto& [dst, src] : guides)
       if (dst) std::fill(dst[pg], dst[pg] + 3 * texels, 0.0f);
     std::fill(out.page_rgba[pg], out.page_rgba[pg] + 4 * texels, 0.0f);
+    if (out.page_direct) std::fill(out.page_direct[pg], out.page_direct[pg] + 3 * texels, 0.0f);
     std::fill(out.page_samples[pg], out.page_samples[pg] + texels, 0u);
     if (out.page_rays) std::fill(out.page_rays[pg], out.page_rays[pg] + texels, 0u);
   }
@@ -588,6 +593,8 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
     const float inv = samples[k] ? 1.0f / samples[k] : 0.0f;
     float* px = out.page_rgba[ts.page[k]] + 4ull * ts.index[k];
     for (int c = 0; c < 4; ++c) px[c] = sum[4 * k + c] * inv;
+    if (out.page_direct)
+      for (int c = 0; c < 3; ++c) out.page_direct[ts.page[k]][3ull * ts.index[k] + c] = direct[3 * k + c] * inv;
     out.page_samples[ts.page[k]][ts.index[k]] = samples[k];
     if (out.page_rays) out.page_rays[ts.page[k]][ts.index[k]] = rays[k];
     for (const auto& [dst, src] : guides)

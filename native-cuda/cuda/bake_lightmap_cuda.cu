@@ -16,7 +16,7 @@ constexpr int kThreads = 64;
 // Texels [0, n) of the set that are still active; each seeds from its ordinal (texel_step::trace_samples).
 __global__ void bake_pass_kernel(BakeSceneView s, TransportParams tp, uint32_t seed, const float* pos,
                                  const float* nrm, const uint32_t* ordinal, uint32_t n, uint32_t s0, uint32_t s1,
-                                 const uint8_t* active, float* sum, double* lum2, uint32_t* samples,
+                                 const uint8_t* active, float* sum, float* direct, double* lum2, uint32_t* samples,
                                  uint32_t* texel_rays, unsigned long long* rays) {
   const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n || !active[k]) return;
@@ -24,6 +24,7 @@ __global__ void bake_pass_kernel(BakeSceneView s, TransportParams tp, uint32_t s
       texel_step::trace_samples(s, tp, seed, ordinal[k], make_vec3(pos[3 * k], pos[3 * k + 1], pos[3 * k + 2]),
                                 make_vec3(nrm[3 * k], nrm[3 * k + 1], nrm[3 * k + 2]), s0, s1);
   for (int c = 0; c < 4; ++c) sum[4 * k + c] += r.rgba[c];
+  for (int c = 0; c < 3; ++c) direct[3 * k + c] += r.direct[c];
   lum2[k] += r.lum2;
   samples[k] += s1 - s0;
   texel_rays[k] += r.rays;
@@ -42,8 +43,8 @@ __global__ void converge_kernel(uint32_t n, uint32_t min_samples, float threshol
 }  // namespace
 
 Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSceneData& d, const BakeParams& p,
-                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, uint32_t* texel_rays, BakeOutput& out,
-                        const JobControl& ctl) {
+                        const TexelSet& ts, float* rgba_sum, float* direct_sum, uint32_t* samples,
+                        uint32_t* texel_rays, BakeOutput& out, const JobControl& ctl) {
   const DeviceSceneBvh* dev = nullptr;
   Status st = device_scene_bvh(bvh, dev);
   if (st != Status::Ok) return st;
@@ -54,7 +55,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<BakeMaterial> d_mat;
   DeviceBuffer<BakeLight> d_lights;
   DeviceBuffer<EmitterTri> d_em;
-  DeviceBuffer<float> d_cdf, d_pos, d_nrm, d_sum, d_uv0, d_color, d_lut;
+  DeviceBuffer<float> d_cdf, d_pos, d_nrm, d_sum, d_direct, d_uv0, d_color, d_lut;
   DeviceBuffer<BakeTexture> d_tex;
   DeviceBuffer<uint8_t> d_texels;
   DeviceBuffer<double> d_l2;
@@ -83,12 +84,14 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   OTE_CUDA_TRY(d_ordinal.upload(ts.ordinal.data(), ts.ordinal.size()));
   OTE_CUDA_TRY(d_rays.allocate(n));
   OTE_CUDA_TRY(d_sum.allocate(4ull * n));
+  OTE_CUDA_TRY(d_direct.allocate(3ull * n));
   OTE_CUDA_TRY(d_l2.allocate(n));
   OTE_CUDA_TRY(d_samples.allocate(n));
   OTE_CUDA_TRY(d_active.allocate(n));
   OTE_CUDA_TRY(d_counters.allocate(2));
   if (n) {
     OTE_CUDA_TRY(cudaMemset(d_sum.ptr, 0, 4ull * n * sizeof(float)));
+    OTE_CUDA_TRY(cudaMemset(d_direct.ptr, 0, 3ull * n * sizeof(float)));
     OTE_CUDA_TRY(cudaMemset(d_l2.ptr, 0, n * sizeof(double)));
     OTE_CUDA_TRY(cudaMemset(d_samples.ptr, 0, n * sizeof(uint32_t)));
     OTE_CUDA_TRY(cudaMemset(d_rays.ptr, 0, n * sizeof(uint32_t)));
@@ -119,7 +122,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
     const uint32_t s1 = s0 + p.batch < p.samples ? s0 + p.batch : p.samples;
     const uint32_t traced = s0 == 0 ? n : baked;
     bake_pass_kernel<<<(traced + kThreads - 1) / kThreads, kThreads>>>(
-        s, p.transport, p.seed, d_pos.ptr, d_nrm.ptr, d_ordinal.ptr, traced, s0, s1, d_active.ptr, d_sum.ptr, d_l2.ptr,
+        s, p.transport, p.seed, d_pos.ptr, d_nrm.ptr, d_ordinal.ptr, traced, s0, s1, d_active.ptr, d_sum.ptr, d_direct.ptr, d_l2.ptr,
         d_samples.ptr, d_rays.ptr, d_counters.ptr);
     OTE_CUDA_TRY(cudaGetLastError());
     texel_samples += remaining * (s1 - s0);
@@ -141,6 +144,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   }
   OTE_CUDA_TRY(cudaDeviceSynchronize());
   OTE_CUDA_TRY(d_sum.download(rgba_sum, 4ull * n));
+  OTE_CUDA_TRY(d_direct.download(direct_sum, 3ull * n));
   OTE_CUDA_TRY(d_samples.download(samples, n));
   OTE_CUDA_TRY(d_rays.download(texel_rays, n));
   unsigned long long rays = 0;

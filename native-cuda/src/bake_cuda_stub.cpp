@@ -4,7 +4,7 @@
 
 namespace ote {
 Status bake_texels_cuda(const BakeInputs&, const SceneBvh&, const BakeSceneData&, const BakeParams&, const TexelSet&,
-                        float*, uint32_t*, uint32_t*, BakeOutput&, const JobControl&) {
+                        float*, float*, uint32_t*, uint32_t*, BakeOutput&, const JobControl&) {
   return Status::DeviceError;
 }
 }  // namespace ote

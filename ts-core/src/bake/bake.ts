@@ -15,7 +15,7 @@ import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
-import { denoise, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
+import { denoiseLightmap, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
 import { layoutForTime, type TimeTarget } from './time-target.js';
 import { splitTwoSided, type TwoSidedOptions, type TwoSidedSurface } from './two-sided.js';
 import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
@@ -290,7 +290,7 @@ export function finishBake(bake: PreparedBake, raw: RawBake): BakeResult {
   const pages: FloatImage[] = raw.pages.rgba.map((data, i) => {
     const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
     if (opts.denoise ?? true)
-      denoise(img, {
+      denoiseLightmap(img, raw.pages.direct[i], {
         valid: raw.pages.valid[i],
         position: raw.pages.position[i],
         normal: raw.pages.normal[i],

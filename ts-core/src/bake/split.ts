@@ -265,9 +265,10 @@ export function mergeBakeRanges(parts: readonly BakeRangePart[]): RawBake {
     normal: guides ? sizes.map((n) => new Float32Array(3 * n)) : [],
     tangent: guides ? sizes.map((n) => new Float32Array(3 * n)) : [],
     bitangent: guides ? sizes.map((n) => new Float32Array(3 * n)) : [],
+    direct: guides ? sizes.map((n) => new Float32Array(3 * n)) : [],
     rays: first.pages.rays.length ? sizes.map((n) => new Uint32Array(n)) : [],
   };
-  const threes = ['position', 'normal', 'tangent', 'bitangent'] as const;
+  const threes = ['position', 'normal', 'tangent', 'bitangent', 'direct'] as const;
   parts.forEach((p, i) => {
     p.pages.valid.forEach((valid, pg) => {
       const out = pages.valid[pg];
@@ -327,6 +328,7 @@ export function encodeBakePart(part: BakeRangePart): Uint8Array {
     ...pages.normal,
     ...pages.tangent,
     ...pages.bitangent,
+    ...pages.direct,
     ...pages.rays,
   ];
   const header = new TextEncoder().encode(
@@ -387,12 +389,13 @@ export function decodeBakePart(bytes: Uint8Array): BakeRangePart {
   const position = g(),
     normal = g(),
     tangent = g(),
-    bitangent = g();
+    bitangent = g(),
+    direct = g();
   const rays = h.rays ? h.texels.map((t) => take(t, 4, (b) => new Uint32Array(b))) : [];
   return {
     range: h.range,
     stats: h.stats,
     untextured: h.untextured,
-    pages: { rgba, valid, samples, position, normal, tangent, bitangent, rays },
+    pages: { rgba, valid, samples, position, normal, tangent, bitangent, direct, rays },
   };
 }

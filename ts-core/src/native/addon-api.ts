@@ -273,6 +273,11 @@ export interface RawBakeOutputs {
   tangent?: Float32Array[];
   bitangent?: Float32Array[];
   /**
+   * Per page, 3 floats per texel: the part of RGB that next-event samples at the texel found, direct light from
+   * lights, emitters and the sky through portals (native BakeOutput::page_direct); RGB less it came by bounce rays.
+   */
+  direct?: Float32Array[];
+  /**
    * Rays traced per texel (0 where invalid): all its samples' rays, deterministic like its value, so a measure of
    * its cost independent of the machine and of which other texels were baked (native BakeOutput::page_rays).
    */

@@ -64,7 +64,10 @@ export type TransportOptions = Omit<RawTransportOptions, 'onProgress'>;
 
 /** Bake options (addon-api.ts RawBakeOptions), with cancellation and which outputs to return. */
 export interface BakeNativeOptions extends JobOptions, Omit<RawBakeOptions, 'onProgress'> {
-  /** Return the per-texel position, normal and tangent frame (default true; a calibration needs none). */
+  /**
+   * Return what post needs per texel: position, normal and tangent frame, and the direct light (default true; a
+   * calibration needs none).
+   */
   guides?: boolean;
   /** Return the rays traced per texel (`pages.rays`; default false). */
   rays?: boolean;
@@ -80,6 +83,12 @@ export interface BakeNativePages {
   /** Per page, 3 floats per texel: unit directions of +U1 and +V1 on the surface, orthonormal to `normal`. */
   tangent: Float32Array[];
   bitangent: Float32Array[];
+  /**
+   * Per page, 3 floats per texel, with the guides: the part of RGB that next-event samples at the texel found
+   * (direct light from lights, emitters and the sky through portals); RGB less it came by bounce rays (post
+   * filters the two apart, bake/post.ts).
+   */
+  direct: Float32Array[];
   /** Per page, rays traced per texel when asked for (`rays: true`), else empty. */
   rays: Uint32Array[];
 }
@@ -100,16 +109,17 @@ export async function bakeLightmapsNative(
     normal: guide(),
     tangent: guide(),
     bitangent: guide(),
+    direct: guide(),
     rays: opts.rays ? sizes.map((n) => new Uint32Array(n)) : [],
   };
   const { signal: _s, onProgress: _p, guides: _g, rays: _r, ...native } = opts;
   // Guides and rays not asked for are not passed at all: the addon fills only the arrays it is given.
-  const { rgba, valid, samples, position, normal, tangent, bitangent, rays } = pages;
+  const { rgba, valid, samples, position, normal, tangent, bitangent, direct, rays } = pages;
   const out = {
     rgba,
     valid,
     samples,
-    ...(guides && { position, normal, tangent, bitangent }),
+    ...(guides && { position, normal, tangent, bitangent, direct }),
     ...(opts.rays && { rays }),
   };
   const stats = await runJob((onProgress) => addon().bakeLightmaps(flat, inputs, out, { ...native, onProgress }), opts);

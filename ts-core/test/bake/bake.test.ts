@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cornellBox } from '../../../examples/generators/index.js';
-import { bakeScene } from '../../src/bake/bake.js';
+import { bakeScene, prepareBake, traceBake } from '../../src/bake/bake.js';
 import { encodeExr, encodeRgbm, toHalf } from '../../src/bake/encode.js';
 import { applyLightmaps } from '../../src/bake/writeback.js';
 import { lightmapsFromScene } from '../../src/render/scene-lightmaps.js';
@@ -97,6 +97,45 @@ test('deterministic: the same seed gives identical lightmaps; another seed diffe
     a.pages.map((p) => Array.from(p.data)),
     c.pages.map((p) => Array.from(p.data)),
   );
+});
+
+test('the direct part of each texel: all of it without bounces under a point light, less than all of it in a closed box with bounces', async () => {
+  // A point light, which only next-event samples find (no bounce ray hits it), in a box that no ray escapes.
+  const scene = cornellBox({ variant: 'point' });
+  const trace = async (bounces: number) =>
+    traceBake(await prepareBake(scene, { texelsPerMeter: 8, samples: 16, bounces, seed: 3 }));
+  const luma = (a: ArrayLike<number>, i: number, per: number) =>
+    0.2126 * a[per * i] + 0.7152 * a[per * i + 1] + 0.0722 * a[per * i + 2];
+  const none = await trace(0);
+  let texels = 0;
+  none.pages.valid.forEach((valid, pg) => {
+    for (let i = 0; i < valid.length; i++) {
+      if (!valid[i]) continue;
+      texels++;
+      for (let c = 0; c < 3; c++)
+        assert.is(
+          none.pages.direct[pg][3 * i + c],
+          none.pages.rgba[pg][4 * i + c],
+          `texel ${i}: all found by next-event samples`,
+        );
+    }
+  });
+  assert.ok(texels > 100, `${texels} texels`);
+  const three = await trace(3);
+  let all = 0,
+    direct = 0;
+  three.pages.valid.forEach((valid, pg) => {
+    for (let i = 0; i < valid.length; i++) {
+      if (!valid[i]) continue;
+      const d = luma(three.pages.direct[pg], i, 3),
+        l = luma(three.pages.rgba[pg], i, 4);
+      assert.ok(d <= l * (1 + 1e-5) + 1e-7, `texel ${i}: direct ${d} over all ${l}`);
+      direct += d;
+      all += l;
+    }
+  });
+  // The box's walls light each other: bounced light is a good part of what they receive.
+  assert.ok(direct < 0.85 * all && direct > 0.2 * all, `direct ${(direct / all).toFixed(3)} of all`);
 });
 
 test('world-space flattening traces the same lighting as the two-level BVH', async () => {

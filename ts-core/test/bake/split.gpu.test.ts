@@ -26,7 +26,7 @@ test('CUDA: 3 equal-cost ranges baked apart and merged equal the whole CUDA bake
   for (const r of planBakeSplit(cost, 3).ranges) parts.push(await bakeRange(bake, r));
   assert.ok(parts.every((p) => p.stats.probeTexels > 0));
   const merged = mergeBakeRanges(parts);
-  for (const k of ['rgba', 'valid', 'samples', 'position', 'normal'] as const)
+  for (const k of ['rgba', 'direct', 'valid', 'samples', 'position', 'normal'] as const)
     merged.pages[k].forEach((a, pg) => {
       const b = whole.pages[k][pg];
       const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength),

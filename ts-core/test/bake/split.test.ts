@@ -38,7 +38,7 @@ async function scene(): Promise<Scene> {
 }
 
 type Arrays = Record<string, ArrayLike<number>[]>;
-const KEYS = ['rgba', 'valid', 'samples', 'position', 'normal', 'tangent', 'bitangent'] as const;
+const KEYS = ['rgba', 'valid', 'samples', 'position', 'normal', 'tangent', 'bitangent', 'direct'] as const;
 function snapshot(raw: RawBake): Arrays {
   return Object.fromEntries(KEYS.map((k) => [k, raw.pages[k].map((a) => a.slice())]));
 }

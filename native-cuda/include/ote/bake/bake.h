@@ -98,6 +98,10 @@ struct BakeOutput {
   uint8_t** page_valid;
   // Per page: samples taken per texel (progressive early stop makes them differ).
   uint32_t** page_samples;
+  // Optional (nullptr to skip), per page: width × height × 3 floats, the part of RGB that the next-event samples
+  // at the texel found (direct light from lights, emitters and the sky through portals: transport::incident's
+  // `direct`, never more than RGB). RGB − direct came by bounce rays. Post filters the two apart; invalid texels 0.
+  float** page_direct = nullptr;
   // Optional (nullptr to skip), per page: sample position and normal (3 floats per texel), the denoiser's guides.
   float** page_position = nullptr;
   float** page_normal = nullptr;
@@ -194,11 +198,13 @@ Vec3 shading_normal(const BakeInputs& in, uint32_t prim, uint32_t inst, float u,
 const float* srgb_to_linear_table();
 
 // The progressive passes over a TexelSet (all of it in the first pass, its first `baked` texels after): per texel
-// Σ L and AO (4 floats), samples and rays taken.
+// Σ L and AO (4 floats), Σ direct light (3 floats), samples and rays taken.
 Status bake_texels_cpu(const BakeSceneView& s, const BakeParams& p, const TexelSet& ts, float* rgba_sum,
-                       uint32_t* samples, uint32_t* texel_rays, BakeOutput& out, const JobControl& ctl);
+                       float* direct_sum, uint32_t* samples, uint32_t* texel_rays, BakeOutput& out,
+                       const JobControl& ctl);
 Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSceneData& d, const BakeParams& p,
-                        const TexelSet& ts, float* rgba_sum, uint32_t* samples, uint32_t* texel_rays, BakeOutput& out,
+                        const TexelSet& ts, float* rgba_sum, float* direct_sum, uint32_t* samples,
+                        uint32_t* texel_rays, BakeOutput& out,
                         const JobControl& ctl);
 
 enum class ReferenceMode : int { PathTraced = 0, Lightmapped = 1 };

@@ -15,7 +15,8 @@ namespace texel_step {
 
 // What one pass adds to a texel's running sums.
 struct TexelPass {
-  float rgba[4];  // Σ L (rgb) and Σ AO
+  float rgba[4];    // Σ L (rgb) and Σ AO
+  float direct[3];  // Σ of the part of L that next-event samples at the texel found (transport::incident)
   double lum2;    // Σ luminance(L)², the stop rule's spread
   uint32_t rays;
 };
@@ -27,13 +28,15 @@ struct TexelPass {
 // counts as black: one NaN must not poison the texel.
 OTE_HD OTE_INLINE TexelPass trace_samples(const BakeSceneView& s, const TransportParams& tp, uint32_t seed, uint32_t k,
                                           Vec3 pos, Vec3 nrm, uint32_t s0, uint32_t s1) {
-  TexelPass r = {{0, 0, 0, 0}, 0.0, 0};
+  TexelPass r = {{0, 0, 0, 0}, {0, 0, 0}, 0.0, 0};
   for (uint32_t smp = s0; smp < s1; ++smp) {
     uint32_t rng = transport::sample_seed(seed, k, smp);
     float ao = 1;
-    Vec3 L = transport::incident(s, tp, pos, nrm, rng, &ao, &r.rays);
-    if (!(isfinite(L.x) && isfinite(L.y) && isfinite(L.z))) L = make_vec3(0, 0, 0);
+    Vec3 D;
+    Vec3 L = transport::incident(s, tp, pos, nrm, rng, &ao, &r.rays, &D);
+    if (!(isfinite(L.x) && isfinite(L.y) && isfinite(L.z))) L = D = make_vec3(0, 0, 0);
     r.rgba[0] += L.x, r.rgba[1] += L.y, r.rgba[2] += L.z, r.rgba[3] += ao;
+    r.direct[0] += D.x, r.direct[1] += D.y, r.direct[2] += D.z;
     const double y = transport::luminance(L);
     r.lum2 += y * y;
   }
