@@ -521,8 +521,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     if (bounce == 0 && ao) *ao = (hit && h.t < tp.ao_distance) ? 0.0f : 1.0f;
     if (!hit) {
       // Weighted against the portal sample taken at this vertex.
-      const Vec3 c = beta * sky_radiance(s, dir) * escape_weight(s, org, dir, pb);
-      L = L + c;
+      L = L + beta * sky_radiance(s, dir) * escape_weight(s, org, dir, pb);
       break;
     }
     const BakeMaterial& m = material_of(s, h.prim);
