@@ -258,6 +258,15 @@ test('per-key rate limit', async () => {
   await e2.stop();
 });
 
+/** The faithful bake on FAST_RENDER: a job any honest node accepts quickly. */
+const faithfulJob = () => ({
+  referenceScene: blobs.reference,
+  artifact: blobs.good,
+  kind: 'lightmap-gltf' as const,
+  render: FAST_RENDER,
+  thresholds: THRESHOLDS,
+});
+
 test('a node that connects while a job waits gets the seat the engine pushes right behind its auth reply', async () => {
   // The engine seats a node the moment it authenticates, so the assignment follows the auth reply on the wire,
   // often in the same read: a node that listened for assignments only after the reply lost it, and the seat timed
@@ -268,13 +277,7 @@ test('a node that connects while a job waits gets the seat the engine pushes rig
   const started: VerifierNode[] = [];
   try {
     for (let round = 0; round < 5; round++) {
-      const jobId = await c.submitJob({
-        referenceScene: blobs.reference,
-        artifact: blobs.good,
-        kind: 'lightmap-gltf',
-        render: FAST_RENDER,
-        thresholds: THRESHOLDS,
-      });
+      const jobId = await c.submitJob(faithfulJob());
       // A fresh key each round: the job waits for a node that is not yet connected.
       const n = new VerifierNode({ engine: e.url, evaluator: new RenderedSampleEvaluator() });
       started.push(n);
@@ -304,13 +307,7 @@ test('a node that takes its seat and never votes: the seat times out and the fai
     if (type === 'assign') assigned++;
   };
   const c = new TrustClient({ url: e.url, apiKey: { id: 'default', secret: e.apiKeys.default } });
-  const jobId = await c.submitJob({
-    referenceScene: blobs.reference,
-    artifact: blobs.good,
-    kind: 'lightmap-gltf',
-    render: FAST_RENDER,
-    thresholds: THRESHOLDS,
-  });
+  const jobId = await c.submitJob(faithfulJob());
   let message = '';
   try {
     await c.waitForCertificate(jobId, { timeoutMs: 20_000 });
