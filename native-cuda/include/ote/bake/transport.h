@@ -506,7 +506,7 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
   LightVertex lv{};
   const bool have_lv = use_lv && light_vertex(s, rng, lv, rays);
   Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays) + direct_emitters(s, p, n, rng, rays) + direct_sky(s, p, n, rng, rays);
-  Vec3 D = L;
+  if (direct) *direct = L;  // later terms all come by bounce rays
   Vec3 beta = make_vec3(1, 1, 1);
   Vec3 P = p, N = n;
   for (uint32_t bounce = 0;; ++bounce) {
@@ -552,7 +552,6 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     // Unclamped, as the escaping bounce ray it is weighted against.
     L = L + beta * direct_sky(s, P, N, rng, rays);
   }
-  if (direct) *direct = D;
   return L;
 }
 
