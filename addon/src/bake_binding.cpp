@@ -206,18 +206,20 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   return j;
 }
 
+// An optional boolean A/B switch of the transport: on (1) when absent.
+static uint32_t switch_option(const Napi::Object& o, const char* fn, const char* key) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsUndefined() && !v.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options." + key + " must be a boolean");
+  return v.IsUndefined() || v.As<Napi::Boolean>().Value() ? 1u : 0u;
+}
+
 ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
   ote::TransportParams tp;
   read_number_options(o, fn, "options", ote::kTransportOptions, tp);
-  const Napi::Value lv = o.Get("lightVertices");
-  if (!lv.IsUndefined() && !lv.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.lightVertices must be a boolean");
-  tp.light_vertices = lv.IsUndefined() || lv.As<Napi::Boolean>().Value() ? 1u : 0u;
-  const Napi::Value sp = o.Get("skyPortals");
-  if (!sp.IsUndefined() && !sp.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.skyPortals must be a boolean");
-  tp.sky_portals = sp.IsUndefined() || sp.As<Napi::Boolean>().Value() ? 1u : 0u;
-  const Napi::Value sv = o.Get("sunVertices");
-  if (!sv.IsUndefined() && !sv.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": options.sunVertices must be a boolean");
-  tp.sun_vertices = sv.IsUndefined() || sv.As<Napi::Boolean>().Value() ? 1u : 0u;
+  tp.light_vertices = switch_option(o, fn, "lightVertices");
+  tp.sky_portals = switch_option(o, fn, "skyPortals");
+  tp.sun_vertices = switch_option(o, fn, "sunVertices");
+  tp.qmc = switch_option(o, fn, "lowDiscrepancy");
   return tp;
 }
 

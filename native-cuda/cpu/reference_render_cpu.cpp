@@ -45,6 +45,8 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
         if (k < strata * strata) jx = (float(k % strata) + jx) / float(strata), jy = (float(k / strata) + jy) / float(strata);
         // Lighting samples use their own stream, so both modes see the same camera rays.
         uint32_t lrng = transport::sample_seed(v.seed ^ 0x5bd1e995u, uint32_t(px), k);
+        // The pixel's samples stratify the first vertex's lighting decisions among themselves (ote/qmc.h).
+        const qmc::Sample seq{k, transport::sample_seed(v.seed ^ 0x68bc21ebu, uint32_t(px), 0)};
         const Vec3 dc = make_vec3((2.0f * (float(x) + jx) / float(v.width) - 1.0f) * th * aspect,
                                   (1.0f - 2.0f * (float(y) + jy) / float(v.height)) * th, -1.0f);
         const float dlen = length(dc);
@@ -64,7 +66,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
         Vec3 L = make_vec3(0, 0, 0);
         if (mode == ReferenceMode::PathTraced) {
           const Vec3 pos = eye + dir * h.t;
-          L = transport::incident(s, tp, pos, shading_normal(in, h.prim, h.instance, h.u, h.v, nf), lrng, nullptr, &rays);
+          L = transport::incident(s, tp, pos, shading_normal(in, h.prim, h.instance, h.u, h.v, nf), lrng, nullptr, &rays, nullptr, &seq);
         } else {
           const int32_t pg = in.triangle_page[h.prim];
           if (pg >= 0 && uint32_t(pg) < in.page_count) {

@@ -47,6 +47,12 @@ export interface BakeOptions extends LightmapUvOptions {
   aoDistance?: number;
   sky?: Sky;
   /**
+   * Stratify each texel's samples at the first path vertex with a scrambled Sobol' sequence (default true; native
+   * ote/qmc.h): on sponza_crytek FLIP 0.088 → 0.081 at the same samples. false = independent random numbers, for
+   * A/B comparisons.
+   */
+  lowDiscrepancy?: boolean;
+  /**
    * World-space eye positions the result will be seen from (the scene's cameras, planned views). A double-sided
    * surface has one lightmap value for both faces: where a texel is seen from these eyes, all on its back, it is
    * baked for its back (a pond authored facing its bed and seen from above). Default: none, every double-sided
@@ -264,6 +270,7 @@ async function traceLayout(
     noiseThreshold: opts.noiseThreshold ?? BAKE_DEFAULTS.noiseThreshold,
     seed: opts.seed ?? BAKE_DEFAULTS.seed,
     aoDistance: bake.aoDistance,
+    lowDiscrepancy: opts.lowDiscrepancy,
     flattenWorld: opts.flattenWorld,
     backend: opts.backend ?? 'auto',
     signal: opts.signal,

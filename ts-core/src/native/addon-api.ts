@@ -283,8 +283,7 @@ export interface RawBakeOutputs {
    */
   rays?: Uint32Array[];
 }
-/** Transport options; ranges and defaults: native bake/options.h kTransportOptions. */
-/** Light transport options; ranges and defaults: native bake/options.h. */
+/** Light transport options; ranges and defaults: native bake/options.h kTransportOptions. */
 export interface RawTransportOptions extends BackendOption, Progress {
   /** Indirect bounces after the first surface (default 3). */
   bounces?: number;
@@ -312,6 +311,13 @@ export interface RawTransportOptions extends BackendOption, Progress {
    * daylit interior. false = bounce rays only (same expectation, for A/B comparisons).
    */
   sunVertices?: boolean;
+  /**
+   * The first path vertex's decisions (bounce direction, light and portal samples, the light vertex) take each
+   * texel's or pixel's samples from an Owen-scrambled Sobol' sequence, stratified among themselves (native
+   * ote/qmc.h), instead of independent random numbers (default true): less noise at the same samples. false =
+   * independent numbers (same expectation, for A/B comparisons).
+   */
+  lowDiscrepancy?: boolean;
 }
 /** Bake options; ranges and defaults: native bake/options.h kBakeOptions. */
 export interface RawBakeOptions extends RawTransportOptions {

@@ -41,6 +41,7 @@ export async function renderPathtraced(scene: Scene, view: View, opts: Pathtrace
     lightVertices: opts.lightVertices,
     skyPortals: opts.skyPortals,
     sunVertices: opts.sunVertices,
+    lowDiscrepancy: opts.lowDiscrepancy,
     rows: opts.rows,
     pixelRays: opts.pixelRays,
     signal: opts.signal,
@@ -64,6 +65,8 @@ export interface PathtraceCommon {
   skyPortals?: boolean;
   /** Shoot the sun's light vertices through the portals (default true; TransportOptions.sunVertices). */
   sunVertices?: boolean;
+  /** Stratify the first vertex's samples per pixel (default true; TransportOptions.lowDiscrepancy). */
+  lowDiscrepancy?: boolean;
   backend?: Backend;
   signal?: AbortSignal;
   /** Fraction of the whole batch done, in [0, 1]. */
@@ -116,6 +119,7 @@ export async function renderBands(
         sky: common.sky,
         skyPortals: common.skyPortals,
         sunVertices: common.sunVertices,
+        lowDiscrepancy: common.lowDiscrepancy,
         rows: { begin: b.begin, end: b.end },
         backend: common.backend,
         signal: common.signal,

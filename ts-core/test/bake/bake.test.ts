@@ -154,6 +154,44 @@ test('world-space flattening traces the same lighting as the two-level BVH', asy
   assert.ok(Math.abs(mean(flat) / mean(two) - 1) < 0.01, `${mean(flat)} vs ${mean(two)}`);
 });
 
+test('low-discrepancy samples: at equal samples texels are nearer a converged bake, and the lighting is the same', async () => {
+  // The point light's soft shadows and its bounce light (measured: RMS error ×0.64 at 32 samples, ×0.53 at 128;
+  // the area-lit box ×0.87 and ×0.75).
+  const scene = cornellBox({ variant: 'point' });
+  const o = { texelsPerMeter: 8, noiseThreshold: 0, denoise: false } as const;
+  const truth = await bakeScene(scene, { ...o, samples: 1024, seed: 9 });
+  const stratified = await bakeScene(scene, { ...o, samples: 32 }),
+    random = await bakeScene(scene, { ...o, samples: 32, lowDiscrepancy: false });
+  // Relative RMS error of the covered texels' luminance, and their total, against the converged bake.
+  const against = (r: typeof truth) => {
+    let se = 0,
+      ref = 0,
+      sum = 0,
+      total = 0;
+    r.pages.forEach((p, pg) => {
+      const t = truth.pages[pg].data;
+      for (let i = 0; i < p.data.length; i += 4) {
+        const y = 0.2126 * p.data[i] + 0.7152 * p.data[i + 1] + 0.0722 * p.data[i + 2];
+        const yt = 0.2126 * t[i] + 0.7152 * t[i + 1] + 0.0722 * t[i + 2];
+        if (!(yt > 0)) continue;
+        se += (y - yt) ** 2;
+        ref += yt * yt;
+        sum += y;
+        total += yt;
+      }
+    });
+    return { rms: Math.sqrt(se / ref), mean: sum / total };
+  };
+  const s = against(stratified),
+    r = against(random);
+  assert.ok(s.rms < 0.85 * r.rms, `relative RMS error ${r.rms.toFixed(4)} random, ${s.rms.toFixed(4)} low-discrepancy`);
+  for (const [name, e] of [
+    ['low-discrepancy', s],
+    ['random', r],
+  ] as const)
+    assert.ok(Math.abs(e.mean - 1) < 0.01, `${name}: total ${e.mean.toFixed(4)} of the converged bake's`);
+});
+
 test('progressive sampling stops early where texels converged, never before minSamples', async () => {
   const scene = cornellBox();
   const full = await bakeScene(scene, { texelsPerMeter: 8, samples: 64, noiseThreshold: 0 });

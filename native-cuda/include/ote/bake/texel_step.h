@@ -21,19 +21,23 @@ struct TexelPass {
   uint32_t rays;
 };
 
-// Samples [s0, s1) of texel `k` at `pos` with normal `nrm`: seeds from (seed, k, sample), so a texel's estimate does
-// not depend on how texels are split over threads, blocks or workers. `k` is the texel's ordinal among all covered
+// Samples [s0, s1) of texel `k` at `pos` with normal `nrm`: seeds (and the place in the texel's low-discrepancy
+// sequence, transport::incident's `seq`) from (seed, k, sample), so a texel's estimate does not depend on how
+// texels are split over threads, blocks or workers. `k` is the texel's ordinal among all covered
 // texels of the layout (page-major, raster order; TexelSet::ordinal), not its place in the set being baked, so a
 // strided or ranged bake gives each texel it bakes the samples the whole bake gives it. A non-finite estimate
 // counts as black: one NaN must not poison the texel.
 OTE_HD OTE_INLINE TexelPass trace_samples(const BakeSceneView& s, const TransportParams& tp, uint32_t seed, uint32_t k,
                                           Vec3 pos, Vec3 nrm, uint32_t s0, uint32_t s1) {
   TexelPass r = {{0, 0, 0, 0}, {0, 0, 0}, 0.0, 0};
+  // The texel's own scramble of the first vertex's sequence: its samples are stratified among themselves.
+  const uint32_t seq_seed = transport::sample_seed(seed ^ 0x68bc21ebu, k, 0);
   for (uint32_t smp = s0; smp < s1; ++smp) {
     uint32_t rng = transport::sample_seed(seed, k, smp);
+    const qmc::Sample seq{smp, seq_seed};
     float ao = 1;
     Vec3 D;
-    Vec3 L = transport::incident(s, tp, pos, nrm, rng, &ao, &r.rays, &D);
+    Vec3 L = transport::incident(s, tp, pos, nrm, rng, &ao, &r.rays, &D, &seq);
     if (!(isfinite(L.x) && isfinite(L.y) && isfinite(L.z))) L = D = make_vec3(0, 0, 0);
     r.rgba[0] += L.x, r.rgba[1] += L.y, r.rgba[2] += L.z, r.rgba[3] += ao;
     r.direct[0] += D.x, r.direct[1] += D.y, r.direct[2] += D.z;

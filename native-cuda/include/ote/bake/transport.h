@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "../hd.h"
+#include "../qmc.h"
 #include "../ray/traverse.h"
 #include "../vec3.h"
 #include "sky_portals.h"
@@ -97,6 +98,10 @@ struct TransportParams {
   // 1: a directional light that gets in through the sky portals also has light vertices (SunPortalView); 0: not
   // (same expectation: an A/B switch for tests). The drivers read it when they find the portals.
   uint32_t sun_vertices = 1;
+  // 1: the decisions at the first path vertex (its bounce direction, light, emitter and portal samples, and the
+  // light vertex) take a texel's or pixel's samples from a scrambled Sobol' sequence (ote/qmc.h), stratified over
+  // its samples; 0: independent random numbers (same expectation: an A/B switch for tests and benchmarks).
+  uint32_t qmc = 1;
 };
 
 namespace transport {
@@ -108,6 +113,33 @@ OTE_HD OTE_INLINE uint32_t hash(uint32_t v) { return pcg_hash(v); }
 OTE_HD OTE_INLINE float rnd(uint32_t& s) { return rand01(s); }
 OTE_HD OTE_INLINE uint32_t sample_seed(uint32_t seed, uint32_t item, uint32_t sample) {
   return hash(seed ^ hash(item * 9781u + hash(sample + 0x9e3779b9u)));
+}
+
+// The first vertex's decisions, each its own padded dimension of the sample's sequence (qmc.h); a light's sample
+// takes kDimLight + its index.
+enum QmcDim : uint32_t {
+  kDimBounce = 0,
+  kDimLightVertex = 1,
+  kDimLightVertexPick = 2,
+  kDimSunCell = 3,
+  kDimSky = 4,
+  kDimSkyCell = 5,
+  kDimEmitter = 6,
+  kDimEmitterPick = 7,
+  kDimLight = 8,
+};
+
+// Uniform numbers for decision `dim`: from the sample's sequence where the vertex has one (seq), else the stream.
+OTE_HD OTE_INLINE void uniform_2d(const qmc::Sample* seq, uint32_t dim, uint32_t& rng, float& u1, float& u2) {
+  if (seq) {
+    qmc::get_2d(*seq, dim, u1, u2);
+  } else {
+    u1 = rnd(rng);
+    u2 = rnd(rng);
+  }
+}
+OTE_HD OTE_INLINE float uniform_1d(const qmc::Sample* seq, uint32_t dim, uint32_t& rng) {
+  return seq ? qmc::get_1d(*seq, dim) : rnd(rng);
 }
 
 OTE_HD OTE_INLINE Vec3 unit(Vec3 v) { return v * (1.0f / length(v)); }
@@ -285,14 +317,16 @@ OTE_HD OTE_INLINE float bounce_weight(const BakeSceneView& s, uint32_t i, Vec3 o
 
 // Punctual lights at a path vertex: one sample of every light. `pb_area` > 0 (a vertex a bounce ray found, with that
 // density per unit area) weighs point and spot lights against the light vertex (bounce_weight); 0 = no other
-// strategy reaches this vertex (the texel or camera hit itself, or light vertices off).
+// strategy reaches this vertex (the texel or camera hit itself, or light vertices off). `seq`: the first vertex's
+// sequence, or null.
 OTE_HD OTE_INLINE Vec3 direct_punctual(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, float pb_area,
-                                       uint32_t* rays) {
+                                       uint32_t* rays, const qmc::Sample* seq = nullptr) {
   Vec3 sum = make_vec3(0, 0, 0);
   const Vec3 org = p + n * ray_eps(p);
   for (uint32_t i = 0; i < s.light_count; ++i) {
     const BakeLight& l = s.lights[i];
-    const float u1 = rnd(rng), u2 = rnd(rng);
+    float u1, u2;
+    uniform_2d(seq, kDimLight + i, rng, u1, u2);
     Vec3 wi = make_vec3(0, 0, 0);
     float dist;
     Vec3 c = light_sample(l, org, n, u1, u2, wi, dist);
@@ -317,10 +351,13 @@ struct LightVertex {
 
 // One light vertex: a point or spot light chosen by light_vertex_weight, a direction uniform over what it emits
 // into (the sun: a point on its portal cells, along the light), the first surface there for light; L(x) from that light by one light_sample (size 0: the ray itself showed
-// that the centre sees x). False when the ray escapes or lands on something black.
-OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, LightVertex& lv, uint32_t* rays) {
-  float u = rnd(rng) * s.light_vertex_power;
-  const float u1 = rnd(rng), u2 = rnd(rng);
+// that the centre sees x). False when the ray escapes or lands on something black. `seq`: the sample's sequence
+// (the light vertex is the first vertex's partner), or null.
+OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, LightVertex& lv, uint32_t* rays,
+                                    const qmc::Sample* seq = nullptr) {
+  float u = uniform_1d(seq, kDimLightVertexPick, rng) * s.light_vertex_power;
+  float u1, u2;
+  uniform_2d(seq, kDimLightVertex, rng, u1, u2);
   uint32_t pick = s.light_count;
   for (uint32_t i = 0; i < s.light_count; ++i) {
     const float w = light_vertex_weight(s, i);
@@ -335,7 +372,7 @@ OTE_HD OTE_INLINE bool light_vertex(const BakeSceneView& s, uint32_t& rng, Light
   Vec3 dir;
   if (l.type == kLightDirectional) {
     // The sun: from a point on its portal cells, along the light.
-    c = portals::sample_sun_point(s.portals, s.sun, rnd(rng), u1, u2);
+    c = portals::sample_sun_point(s.portals, s.sun, uniform_1d(seq, kDimSunCell, rng), u1, u2);
     dir = v3(l.direction);
   } else if (l.type == kLightSpot) {
     dir = sample_cone(v3(l.direction), 1.0f - l.cos_outer, u1, u2);
@@ -403,10 +440,12 @@ OTE_HD OTE_INLINE float emitter_pdf(const BakeSceneView& s, Vec3 le, float dist2
   return luminance(le) / s.emitter_power * dist2 / cos_light;
 }
 
-// One next-event sample of the emissive triangles, MIS-weighted against cosine sampling of the surface.
-OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, uint32_t* rays) {
+// One next-event sample of the emissive triangles, MIS-weighted against cosine sampling of the surface. `seq`: the
+// first vertex's sequence, or null.
+OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, uint32_t* rays,
+                                       const qmc::Sample* seq = nullptr) {
   if (s.emitter_count == 0 || !(s.emitter_power > 0)) return make_vec3(0, 0, 0);
-  const float u = rnd(rng);
+  const float u = uniform_1d(seq, kDimEmitterPick, rng);
   uint32_t lo = 0, hi = s.emitter_count - 1;
   while (lo < hi) {
     const uint32_t mid = (lo + hi) / 2;
@@ -414,7 +453,8 @@ OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, u
     else hi = mid;
   }
   const EmitterTri& e = s.emitters[lo];
-  float b1 = rnd(rng), b2 = rnd(rng);
+  float b1, b2;
+  uniform_2d(seq, kDimEmitter, rng, b1, b2);
   if (b1 + b2 > 1) b1 = 1 - b1, b2 = 1 - b2;
   const Vec3 q = v3(e.v0) + v3(e.e1) * b1 + v3(e.e2) * b2;
   const Vec3 org = p + n * ray_eps(p);
@@ -453,10 +493,13 @@ OTE_HD OTE_INLINE Vec3 direct_emitters(const BakeSceneView& s, Vec3 p, Vec3 n, u
 
 // The sky through a portal (sky_portals.h), seen from p with normal n: one point on a portal cell and a shadow ray
 // to it, weighted against bounce rays that escape through the same cell (power heuristic). Zero, and no random
-// numbers drawn, without portals.
-OTE_HD OTE_INLINE Vec3 direct_sky(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, uint32_t* rays) {
+// numbers drawn, without portals. `seq`: the first vertex's sequence, or null.
+OTE_HD OTE_INLINE Vec3 direct_sky(const BakeSceneView& s, Vec3 p, Vec3 n, uint32_t& rng, uint32_t* rays,
+                                  const qmc::Sample* seq = nullptr) {
   if (s.portals.count == 0) return make_vec3(0, 0, 0);
-  const float u0 = rnd(rng), u1 = rnd(rng), u2 = rnd(rng);
+  const float u0 = uniform_1d(seq, kDimSkyCell, rng);
+  float u1, u2;
+  uniform_2d(seq, kDimSky, rng, u1, u2);
   Vec3 q;
   int axis;
   const float pa = portals::sample_point(s.portals, u0, u1, u2, q, axis);
@@ -500,18 +543,25 @@ OTE_HD OTE_INLINE Vec3 clamp_indirect(const TransportParams& tp, Vec3 c) {
 // samples, and in a scene without portals all of the sky), which is as noisy. The bake filters the two parts
 // apart (bake/post.ts); sorting by estimator rather than by path length measured better on sponza_crytek (FLIP
 // 0.0895 against 0.0903).
+// `seq`: this sample's place in its texel's or pixel's sequence, whose numbers the first vertex's decisions take
+// when tp.qmc is on (qmc.h); null: every number from `rng`. Later vertices always draw from `rng`: giving their
+// decisions padded dimensions too cost about 5% more and measured worse on sponza_crytek (FLIP 0.0817 against 0.0798).
 OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& tp, Vec3 p, Vec3 n, uint32_t& rng,
-                                float* ao, uint32_t* rays, Vec3* direct = nullptr) {
+                                float* ao, uint32_t* rays, Vec3* direct = nullptr,
+                                const qmc::Sample* seq = nullptr) {
+  if (!tp.qmc) seq = nullptr;
   const bool use_lv = tp.light_vertices && tp.bounces > 0 && s.light_vertex_power > 0;
   LightVertex lv{};
-  const bool have_lv = use_lv && light_vertex(s, rng, lv, rays);
-  Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays) + direct_emitters(s, p, n, rng, rays) + direct_sky(s, p, n, rng, rays);
+  const bool have_lv = use_lv && light_vertex(s, rng, lv, rays, seq);
+  Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays, seq) + direct_emitters(s, p, n, rng, rays, seq) +
+           direct_sky(s, p, n, rng, rays, seq);
   if (direct) *direct = L;  // later terms all come by bounce rays
   Vec3 beta = make_vec3(1, 1, 1);
   Vec3 P = p, N = n;
   for (uint32_t bounce = 0;; ++bounce) {
     if (have_lv && bounce < tp.bounces) L = L + clamp_indirect(tp, beta * connect(s, tp, lv, P, N, beta, bounce, rng, rays));
-    const float u1 = rnd(rng), u2 = rnd(rng);
+    float u1, u2;
+    uniform_2d(bounce == 0 ? seq : nullptr, kDimBounce, rng, u1, u2);
     const Vec3 dir = cosine_hemisphere(N, u1, u2);
     const float pb = max_nn(dot(N, dir), 0.0f) * kInvPi;
     Hit h;
