@@ -345,6 +345,18 @@ static BakeLight sun_light() {
   return sun;
 }
 
+// The sun room under a constant sky, its sky portals found, and the sun's too when `sun_vertices`.
+static BakeSceneView sun_room_view(QuadScene& q, BakeInputs& in, BakeSceneData& data, const BakeMaterial* mats,
+                                   const BakeLight& sun, bool sun_vertices) {
+  scene_view(q, in, data, mats, 1, &sun, 1);
+  in.sky_type = kSkyConstant;
+  in.sky_zenith[0] = in.sky_zenith[1] = in.sky_zenith[2] = 0.3f;
+  CHECK(find_sky_portals(in, q.bvh.view(), data, JobControl{}) == Status::Ok, "portals");
+  CHECK(data.portals.count > 0, "the room's opening takes no portal");
+  if (sun_vertices) find_sun_portals(in, data);
+  return data.view(in, q.bvh.view());
+}
+
 // The sun through an opening (sky_portals.h, SunPortalView): the sun through the room's hole lights a patch of floor
 // whose bounce light reaches the walls in shadow. L on a wall in shadow is the same with and without the sun's light
 // vertices, and is found more cheaply with them.
@@ -359,13 +371,7 @@ static void test_sun_vertices() {
   for (int on = 0; on < 2; ++on) {
     BakeInputs in;
     BakeSceneData data;
-    scene_view(q, in, data, mats, 1, &sun, 1);
-    in.sky_type = kSkyConstant;
-    in.sky_zenith[0] = in.sky_zenith[1] = in.sky_zenith[2] = 0.3f;
-    CHECK(find_sky_portals(in, q.bvh.view(), data, JobControl{}) == Status::Ok, "portals");
-    CHECK(data.portals.count > 0, "the room's opening takes no portal");
-    if (on) find_sun_portals(in, data);
-    const BakeSceneView s = data.view(in, q.bvh.view());
+    const BakeSceneView s = sun_room_view(q, in, data, mats, sun, on);
     CHECK((s.light_vertex_power > 0) == bool(on), "sun light vertices %s", on ? "missing" : "without find_sun_portals");
     TransportParams tp{3, 2, 0.1f, 0.0f};
     double sum = 0, sum2 = 0;
@@ -423,12 +429,7 @@ static void test_low_discrepancy() {
   const BakeLight sun = sun_light();
   BakeInputs in;
   BakeSceneData data;
-  scene_view(q, in, data, mats, 1, &sun, 1);
-  in.sky_type = kSkyConstant;
-  in.sky_zenith[0] = in.sky_zenith[1] = in.sky_zenith[2] = 0.3f;
-  CHECK(find_sky_portals(in, q.bvh.view(), data, JobControl{}) == Status::Ok, "portals");
-  find_sun_portals(in, data);
-  const BakeSceneView s = data.view(in, q.bvh.view());
+  const BakeSceneView s = sun_room_view(q, in, data, mats, sun, true);
   // Where the sun's centre lands on the floor: the hole's edge at x = 0.25 casts its penumbra around x = 0.25 + 2 × 0.25.
   const Vec3 points[2][2] = {{make_vec3(-0.5f, 1.2f, -0.999f), make_vec3(0, 0, 1)}, {make_vec3(0.75f, 0.0f, 0.3f), make_vec3(0, 1, 0)}};
   const int items = 2000, spp = 128;
