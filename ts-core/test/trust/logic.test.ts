@@ -170,4 +170,33 @@ test('reputation: a new node is trusted, a liar loses trust within a few jobs an
   assert.ok(Math.abs(voteWeight(h, 1, false) - lowerBound(h) / 2) < 1e-12);
 });
 
+test('reputation: flags fade more slowly than agreement, so a node that lies on one job in five ends untrusted', () => {
+  const run = (o: typeof DEFAULT_REPUTATION) => {
+    let r: Reputation = o.prior;
+    let trustedAtEnd = true;
+    for (let i = 0; i < 400; i++) {
+      r = updateReputation(r, i % 5 === 4 ? 'flagged' : 'agree', o);
+      if (i >= 360) trustedAtEnd &&= isTrusted(r, o);
+    }
+    return { r, trustedAtEnd };
+  };
+  const slow = run(DEFAULT_REPUTATION),
+    symmetric = run({ ...DEFAULT_REPUTATION, flagForgetting: DEFAULT_REPUTATION.forgetting });
+  assert.ok(symmetric.trustedAtEnd, 'with flags forgotten as fast as agreement it stays trusted');
+  assert.not.ok(isTrusted(slow.r), `β ${slow.r.beta.toFixed(1)}, α ${slow.r.alpha.toFixed(1)}: still trusted`);
+  // An honest node's single flag still fades: trusted throughout, and its weight back within 2% after 300 jobs.
+  let h: Reputation = DEFAULT_REPUTATION.prior;
+  for (let i = 0; i < 100; i++) h = updateReputation(h, 'agree');
+  const before = lowerBound(h);
+  h = updateReputation(h, 'flagged');
+  for (let i = 0; i < 300; i++) {
+    h = updateReputation(h, 'agree');
+    assert.ok(isTrusted(h), `untrusted ${i} jobs after one flag`);
+  }
+  assert.ok(
+    lowerBound(h) > 0.98 * before,
+    `weight ${lowerBound(h).toFixed(3)} against ${before.toFixed(3)} before the flag`,
+  );
+});
+
 test.run();
