@@ -39,14 +39,15 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
       const uint32_t x = uint32_t(px % v.width), y = uint32_t(px / v.width);
       const uint32_t rays_before = rays;
       float acc[4] = {0, 0, 0, 0};
+      // The pixel's samples stratify the first vertex's lighting decisions among themselves (ote/qmc.h).
+      const uint32_t seq_seed = transport::sequence_seed(v.seed, uint32_t(px));
       for (uint32_t k = 0; k < spp; ++k) {
         uint32_t rng = transport::sample_seed(v.seed, uint32_t(px), k);
         float jx = transport::rnd(rng), jy = transport::rnd(rng);
         if (k < strata * strata) jx = (float(k % strata) + jx) / float(strata), jy = (float(k / strata) + jy) / float(strata);
         // Lighting samples use their own stream, so both modes see the same camera rays.
         uint32_t lrng = transport::sample_seed(v.seed ^ 0x5bd1e995u, uint32_t(px), k);
-        // The pixel's samples stratify the first vertex's lighting decisions among themselves (ote/qmc.h).
-        const qmc::Sample seq{k, transport::sample_seed(v.seed ^ 0x68bc21ebu, uint32_t(px), 0)};
+        const qmc::Sample seq{k, seq_seed};
         const Vec3 dc = make_vec3((2.0f * (float(x) + jx) / float(v.width) - 1.0f) * th * aspect,
                                   (1.0f - 2.0f * (float(y) + jy) / float(v.height)) * th, -1.0f);
         const float dlen = length(dc);

@@ -421,7 +421,7 @@ static void test_qmc_nets() {
 
 // Low-discrepancy first vertices change the error of a texel's estimate, not its expectation: in the sun room,
 // 128-sample estimates of L (a texel's samples at a bake's default) on a wall in shadow (bounce light of the sunlit
-// patch) and on the floor at the patch's edge (the sun's penumbra), for 2000 texel seeds with and without.
+// patch) and on the floor at the patch's edge (the sun's penumbra), for 16,000 texel seeds with and without.
 static void test_low_discrepancy() {
   QuadScene q;
   sun_room(q);
@@ -432,7 +432,7 @@ static void test_low_discrepancy() {
   const BakeSceneView s = sun_room_view(q, in, data, mats, sun, true);
   // Where the sun's centre lands on the floor: the hole's edge at x = 0.25 casts its penumbra around x = 0.25 + 2 × 0.25.
   const Vec3 points[2][2] = {{make_vec3(-0.5f, 1.2f, -0.999f), make_vec3(0, 0, 1)}, {make_vec3(0.75f, 0.0f, 0.3f), make_vec3(0, 1, 0)}};
-  const int items = 2000, spp = 128;
+  const int items = 16000, spp = 128;
   for (int at = 0; at < 2; ++at) {
     double mean[2], var[2];
     for (int on = 0; on < 2; ++on) {
@@ -441,7 +441,7 @@ static void test_low_discrepancy() {
       double sum = 0, sum2 = 0;
       uint32_t rays = 0;
       for (int k = 0; k < items; ++k) {
-        const uint32_t seq_seed = transport::sample_seed(11, k, 0);
+        const uint32_t seq_seed = transport::sequence_seed(11, k);
         double est = 0;
         for (int smp = 0; smp < spp; ++smp) {
           uint32_t rng = transport::sample_seed(7, k, smp);
@@ -457,8 +457,9 @@ static void test_low_discrepancy() {
     const char* where = at ? "floor in the penumbra" : "wall in shadow";
     CHECK(std::fabs(mean[1] - mean[0]) < 4 * se, "%s: L %g low-discrepancy, %g random (4σ = %g)", where, mean[1], mean[0], 4 * se);
     // The penumbra is the sun's 2D integral, stratified outright; the wall's bounce light also has the later
-    // vertices' random decisions in it (×0.82 measured, and deterministic: fixed seeds).
-    CHECK(var[1] < (at ? 0.1 : 0.9) * var[0], "%s: variance of a 128-sample estimate %g → %g", where, var[0], var[1]);
+    // vertices' random decisions in it: ×0.90–0.92 over two seed derivations at 16,000 texels (at 2,000 the
+    // estimate of the ratio itself spread over 0.82–0.95: its heavy tail needs the many texels).
+    CHECK(var[1] < (at ? 0.1 : 0.97) * var[0], "%s: variance of a 128-sample estimate %g → %g", where, var[0], var[1]);
     std::printf("low discrepancy, %s: L %.4f vs %.4f, σ of a 128-sample estimate / L %.3f → %.3f (variance ×%.2f)\n", where,
                 mean[1], mean[0], std::sqrt(var[0]) / mean[0], std::sqrt(var[1]) / mean[1], var[1] / var[0]);
   }

@@ -12,10 +12,13 @@ OTE_HD OTE_INLINE uint32_t pcg_hash(uint32_t v) {
   return (word >> 22u) ^ word;
 }
 
+// The top 24 bits of x as a float in [0, 1).
+OTE_HD OTE_INLINE float unit_float(uint32_t x) { return float(x >> 8) * (1.0f / 16777216.0f); }
+
 // Advance the state and return a float in [0, 1) with 24 random bits.
 OTE_HD OTE_INLINE float rand01(uint32_t& s) {
   s = pcg_hash(s);
-  return float(s >> 8) * (1.0f / 16777216.0f);
+  return unit_float(s);
 }
 
 }  // namespace ote

@@ -158,6 +158,11 @@ export function denoiseLightmap(
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) img.data[4 * i + c] = d[4 * i + c] + b[4 * i + c];
 }
 
+/** Rec. 709 luminance of RGBA texel i. */
+function rgbLuminance(rgba: ArrayLike<number>, i: number): number {
+  return 0.2126 * rgba[4 * i] + 0.7152 * rgba[4 * i + 1] + 0.0722 * rgba[4 * i + 2];
+}
+
 /**
  * Edge-aware à-trous denoise of the RGB channels of covered texels, in place. `base` (RGBA like img, optional): light
  * that is added to img's where the luminance stop looks, so that the stop sees the whole light (a part filtered
@@ -169,13 +174,13 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
   let src = img.data.slice();
   const dst = new Float32Array(src.length);
   const sizes = localTexelSizes(W, H, g);
-  const baseLum = new Float32Array(W * H);
-  if (base)
-    for (let i = 0; i < W * H; i++)
-      baseLum[i] = 0.2126 * base[4 * i] + 0.7152 * base[4 * i + 1] + 0.0722 * base[4 * i + 2];
+  const baseLum = base && Float32Array.from({ length: W * H }, (_, i) => rgbLuminance(base, i));
+  // What the luminance stop compares, once per texel and step rather than once per neighbour.
+  const lum = new Float64Array(W * H);
   for (let it = 0; it < iterations; it++) {
     const step = 1 << it;
     dst.set(src);
+    for (let i = 0; i < W * H; i++) lum[i] = rgbLuminance(src, i) + (baseLum ? baseLum[i] : 0);
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const i = y * W + x;
@@ -186,7 +191,7 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
         const nx = g.normal[3 * i],
           ny = g.normal[3 * i + 1],
           nz = g.normal[3 * i + 2];
-        const li = 0.2126 * src[4 * i] + 0.7152 * src[4 * i + 1] + 0.0722 * src[4 * i + 2] + baseLum[i];
+        const li = lum[i];
         const sigmaP = 1.5 * sizes[i];
         let r = 0,
           gg = 0,
@@ -210,7 +215,7 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
             const d2 = (dx * dx + dy * dy + dz * dz) / (sigmaP * sigmaP * step * step * (kx * kx + ky * ky + 1));
             // Luminance stop (relative): keeps shadow edges and contact darkening that a pure geometric
             // guide would blur at the wider steps.
-            const lj = 0.2126 * src[4 * j] + 0.7152 * src[4 * j + 1] + 0.0722 * src[4 * j + 2] + baseLum[j];
+            const lj = lum[j];
             const dl = Math.abs(lj - li) / (lumaSigma * (li + lj) * 0.5 + 1e-6);
             const w = kernel[kx + 2] * kernel[ky + 2] * ndot ** 32 * Math.exp(-d2 - dl);
             r += w * src[4 * j];

@@ -31,7 +31,7 @@ OTE_HD OTE_INLINE TexelPass trace_samples(const BakeSceneView& s, const Transpor
                                           Vec3 pos, Vec3 nrm, uint32_t s0, uint32_t s1) {
   TexelPass r = {{0, 0, 0, 0}, {0, 0, 0}, 0.0, 0};
   // The texel's own scramble of the first vertex's sequence: its samples are stratified among themselves.
-  const uint32_t seq_seed = transport::sample_seed(seed ^ 0x68bc21ebu, k, 0);
+  const uint32_t seq_seed = transport::sequence_seed(seed, k);
   for (uint32_t smp = s0; smp < s1; ++smp) {
     uint32_t rng = transport::sample_seed(seed, k, smp);
     const qmc::Sample seq{smp, seq_seed};

@@ -114,6 +114,8 @@ OTE_HD OTE_INLINE float rnd(uint32_t& s) { return rand01(s); }
 OTE_HD OTE_INLINE uint32_t sample_seed(uint32_t seed, uint32_t item, uint32_t sample) {
   return hash(seed ^ hash(item * 9781u + hash(sample + 0x9e3779b9u)));
 }
+// The scramble seed of item `item`'s low-discrepancy sequence (qmc::Sample::seed), apart from its sample seeds.
+OTE_HD OTE_INLINE uint32_t sequence_seed(uint32_t seed, uint32_t item) { return sample_seed(seed ^ 0x68bc21ebu, item, 0); }
 
 // The first vertex's decisions, each its own padded dimension of the sample's sequence (qmc.h); a light's sample
 // takes kDimLight + its index.
@@ -545,7 +547,8 @@ OTE_HD OTE_INLINE Vec3 clamp_indirect(const TransportParams& tp, Vec3 c) {
 // 0.0895 against 0.0903).
 // `seq`: this sample's place in its texel's or pixel's sequence, whose numbers the first vertex's decisions take
 // when tp.qmc is on (qmc.h); null: every number from `rng`. Later vertices always draw from `rng`: giving their
-// decisions padded dimensions too cost about 5% more and measured worse on sponza_crytek (FLIP 0.0817 against 0.0798).
+// decisions padded dimensions too cost about 5% more and measured worse on sponza_crytek (FLIP 0.0817 against
+// 0.0798, one run each).
 OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& tp, Vec3 p, Vec3 n, uint32_t& rng,
                                 float* ao, uint32_t* rays, Vec3* direct = nullptr,
                                 const qmc::Sample* seq = nullptr) {
