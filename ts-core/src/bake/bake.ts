@@ -229,13 +229,14 @@ export async function prepareBake(source: Scene, opts: BakeOptions = {}): Promis
           opts.targetSeconds,
           { samples, minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples },
           // The calibration bakes every texelStride-th texel of a candidate layout the way the bake will.
-          async (s, l, texelStride, samples) =>
-            (
-              await traceLayout({ options: { ...opts, samples }, textures, aoDistance }, s, l, {
-                texelStride,
-                guides: false,
-              })
-            ).stats,
+          async (s, l, texelStride, samples) => {
+            const { stats, pages } = await traceLayout({ options: { ...opts, samples }, textures, aoDistance }, s, l, {
+              texelStride,
+              guides: false,
+              rays: true,
+            });
+            return { stats, samples: pages.samples, rays: pages.rays };
+          },
         );
   opts.onAtlas?.(uv.atlas);
   return {

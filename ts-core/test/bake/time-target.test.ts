@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
-import { samplesForTime } from '../../src/bake/time-target.js';
+import { raysAt, samplesForTime } from '../../src/bake/time-target.js';
 import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
 import { bakeLightmapsNative } from '../../src/native/bake.js';
 import { bakeInputs } from '../../src/native/transport-inputs.js';
@@ -100,6 +100,32 @@ test('the calibration bakes every k-th covered texel (texelStride): a k-th of th
     });
   });
   assert.is(some.pages.position.length, 0, 'no guides when none are asked for');
+});
+
+test('a calibration prices fewer samples from its own texels: samples exactly, rays within a few percent', async () => {
+  const { scene, atlas } = await generateLightmapUvs(cornellBox({ variant: 'point' }), {
+    texelsPerMeter: 40,
+    maxPageSize: 512,
+  });
+  const { flat, inputs } = bakeInputs(scene, layoutOf(atlas), { type: 'none' });
+  // An early stop loose enough that texels stop at different passes: the cut must read each texel's own count.
+  const opts = { minSamples: 16, noiseThreshold: 0.05, bounces: 2, backend: 'cpu', guides: false, rays: true } as const;
+  const many = await bakeLightmapsNative(flat, inputs, { ...opts, samples: 128 });
+  const fewer = await bakeLightmapsNative(flat, inputs, { ...opts, samples: 48 });
+  const counts = new Set<number>();
+  many.pages.samples.forEach((s, p) =>
+    s.forEach((n, i) => {
+      counts.add(n);
+      assert.is(fewer.pages.samples[p][i], Math.min(n, 48), `page ${p} texel ${i}: a texel's first passes do not move`);
+    }),
+  );
+  assert.ok(counts.size > 2, `texels stop at ${[...counts].join(', ')} samples`);
+  const total = (r: Uint32Array[]) => r.reduce((s, a) => s + a.reduce((t, x) => t + x, 0), 0);
+  const predicted = raysAt(many.pages, 48),
+    traced = total(fewer.pages.rays);
+  assert.is(raysAt(many.pages, 128), total(many.pages.rays), 'at its own samples, its own rays');
+  assert.ok(predicted < 0.6 * total(many.pages.rays), 'the cut saves rays');
+  assert.ok(Math.abs(predicted / traced - 1) < 0.05, `predicted ${predicted} rays, traced ${traced}`);
 });
 
 test('a bad time target is a profile error naming the field', async () => {
