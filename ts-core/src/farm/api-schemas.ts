@@ -180,6 +180,14 @@ export const WorkerClaim = Type.Object(
     worker: WorkerId,
     kinds: Type.Array(Type.String(), { minItems: 1 }),
     waitMs: Type.Integer({ minimum: 0, maximum: 30000 }),
+    load: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          "the busy share of the worker's machine (its GPUs', or its CPUs'), which the coordinator learns with",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -16,8 +16,10 @@
  *   model; a restarted farm replays the history (CoordinatorModel.fromHistory), so it keeps what it learned.
  *
  * A live worker is one that asked for work within `liveMs`, or runs a job now. A new worker is explored (assign's
- * optimism), so none starves. Sizes are in each kind's unit (taskSize). The workers report no GPU load yet, so the
- * load-dependent parts of the model see 0 here (the simulator exercises them).
+ * optimism), so none starves. Sizes are in each kind's unit (taskSize). Loads are what each worker reported when
+ * it last asked for work (farm/telemetry.ts; 0 for one that reports none): the views `assign` compares carry them,
+ * and an attempt's record carries its worker's load when it started, so the model learns, per worker, time against
+ * load and failures above `hotLoad` apart.
  */
 import {
   ASSIGN_DEFAULTS,
@@ -101,6 +103,9 @@ export class LearnedDispatch {
   readonly model: CoordinatorModel;
   /** Who asked for work when, and for which kinds. */
   private asked = new Map<string, { at: number; kinds: readonly string[] }>();
+  /** The load each worker last reported (reported()), and each running attempt's worker's load when it started. */
+  private loads = new Map<string, number>();
+  private startLoads = new Map<string, number>();
   /** Jobs left to another worker: job id → that worker, until when, what the job is, and why. */
   private reservations = new Map<string, { worker: string; until: number; task: QueuedTask; decision: Decision }>();
   /**
@@ -149,7 +154,8 @@ export class LearnedDispatch {
       t = 0;
       for (const j of running.get(w) ?? []) t = Math.max(t, j.freeAt - now);
       t /= 1000;
-      for (const q of queued.get(w) ?? []) t += this.model.predict(w, q.kind, q.size, 0, state.hour).median;
+      for (const q of queued.get(w) ?? [])
+        t += this.model.predict(w, q.kind, q.size, this.loadOf(w), state.hour).median;
       free.set(w, t);
       return t;
     };
@@ -157,7 +163,7 @@ export class LearnedDispatch {
       const view: WorkerView = {
         id: w,
         slots: 1,
-        load: 0,
+        load: this.loadOf(w),
         running: w === worker ? [] : (running.get(w) ?? []).map((j) => ({ ...j, elapsed: (now - j.started) / 1000 })),
         queued: queued.get(w) ?? [],
       };
@@ -223,8 +229,18 @@ export class LearnedDispatch {
     return (score - this.options.handoverSeconds) / (1 + this.options.slack);
   }
 
+  /** The load `worker` reports as it asks for work (queue.claim); kept until it reports another. */
+  reported(worker: string, load: number): void {
+    this.loads.set(worker, load);
+  }
+
+  private loadOf(worker: string): number {
+    return this.loads.get(worker) ?? 0;
+  }
+
   /** A job started on its worker (kept in the running state until the next read of the store). */
   started(job: JobRow, now: number): void {
+    if (job.worker) this.startLoads.set(job.id, this.loadOf(job.worker));
     if (!this.state || !job.worker) return;
     const list = this.state.running.get(job.worker) ?? [];
     list.push(this.runningJob(job, now));
@@ -241,9 +257,10 @@ export class LearnedDispatch {
       start: job.attemptStarted / 1000,
       end: Math.max(job.attemptStarted, now) / 1000,
       outcome,
-      load: 0,
+      load: this.startLoads.get(job.id) ?? this.loadOf(job.worker),
       hour: hourOf(job.attemptStarted),
     };
+    this.startLoads.delete(job.id);
     this.store.addTaskRecord(r, this.options.historyCapacity);
     this.model.observe(r);
     const list = this.state?.running.get(job.worker);
@@ -271,8 +288,9 @@ export class LearnedDispatch {
   private runningJob(j: JobRow, now: number): RunningJob {
     const started = j.attemptStarted ?? now;
     const size = taskSize(j);
-    const median = this.model.predict(j.worker!, j.kind, size, 0, hourOf(started)).median;
-    return { id: j.id, kind: j.kind, size, load: 0, started, freeAt: started + 1000 * median };
+    const load = this.startLoads.get(j.id) ?? this.loadOf(j.worker!);
+    const median = this.model.predict(j.worker!, j.kind, size, load, hourOf(started)).median;
+    return { id: j.id, kind: j.kind, size, load, started, freeAt: started + 1000 * median };
   }
 
   /** The running state, read again from the store when older than refreshMs. */
@@ -289,6 +307,9 @@ export class LearnedDispatch {
       if (open.has(j.id)) parents.add(j.worker);
     }
     this.state = { at: now, running, parents };
+    // An attempt cancelled ends without ended(): its start load goes when the store no longer runs it.
+    const runningIds = new Set([...running.values()].flatMap((l) => l.map((j) => j.id)));
+    for (const id of this.startLoads.keys()) if (!runningIds.has(id)) this.startLoads.delete(id);
     return this.state;
   }
 }

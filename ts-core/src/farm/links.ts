@@ -7,6 +7,7 @@ import type { FarmBlobs } from './blobs.js';
 import type { FarmClient } from './client.js';
 import type { FarmQueue, TaskRequest } from './queue.js';
 import type { FarmStore, JobResult, JobRow } from './store.js';
+import type { WorkerTelemetry } from './telemetry.js';
 import type { WorkLink } from './worker.js';
 
 export type FinishRequest = { exitCode: number; reason?: string; result: JobResult };
@@ -34,10 +35,15 @@ export class LocalLink implements WorkLink {
     return this.queue.options.leaseMs;
   }
 
-  async claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined> {
+  async claim(
+    worker: string,
+    kinds: string[],
+    waitMs: number,
+    telemetry?: WorkerTelemetry,
+  ): Promise<JobRow | undefined> {
     const until = Date.now() + waitMs;
     for (;;) {
-      const job = await this.queue.claim(worker, kinds);
+      const job = await this.queue.claim(worker, kinds, telemetry);
       if (job) return this.forWorker(job);
       if (Date.now() >= until) return undefined;
       await this.queue.waitForReady(until - Date.now(), kinds, worker);
@@ -91,8 +97,15 @@ export class HttpLink implements WorkLink {
     readonly leaseMs: number,
   ) {}
 
-  async claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined> {
-    const r = (await this.client.request('POST', '/v1/workers/claim', { worker, kinds, waitMs })) as {
+  async claim(
+    worker: string,
+    kinds: string[],
+    waitMs: number,
+    telemetry?: WorkerTelemetry,
+  ): Promise<JobRow | undefined> {
+    const load = telemetry?.load;
+    const body = { worker, kinds, waitMs, ...(load !== undefined && { load }) };
+    const r = (await this.client.request('POST', '/v1/workers/claim', body)) as {
       job: JobRow | null;
     };
     return r.job ?? undefined;

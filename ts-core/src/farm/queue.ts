@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LearnedDispatch } from './dispatch.js';
 import type { FarmStore, JobResult, JobRow, JobSpec } from './store.js';
+import { checkedLoad, type WorkerTelemetry } from './telemetry.js';
 
 export interface QueueOptions {
   /** A running job whose worker has not heartbeat for this long is taken back. Default 30 s. */
@@ -62,8 +63,11 @@ export interface QueueListener {
 export interface FarmQueue {
   readonly options: QueueOptions;
   submit(r: SubmitRequest): Promise<JobRow>;
-  /** Leases the most urgent ready job of one of `kinds` to `worker`. */
-  claim(worker: string, kinds: readonly string[]): Promise<JobRow | undefined>;
+  /**
+   * Leases the most urgent ready job of one of `kinds` to `worker`; `telemetry` is what the worker reports of its
+   * machine (its load), for the learning coordinator.
+   */
+  claim(worker: string, kinds: readonly string[], telemetry?: WorkerTelemetry): Promise<JobRow | undefined>;
   /**
    * Resolves when a job may have become ready, or after `ms`. A job that became ready while no claimer waited (all
    * were busy claiming, which may await a distributed queue, or between two long polls) is kept as a pending wake
@@ -145,7 +149,9 @@ export abstract class StoreQueue implements FarmQueue {
     return job;
   }
 
-  async claim(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
+  async claim(worker: string, kinds: readonly string[], telemetry?: WorkerTelemetry): Promise<JobRow | undefined> {
+    const load = checkedLoad(telemetry?.load);
+    if (load !== undefined) this.coordinator?.reported(worker, load);
     const job = await this.take(worker, kinds);
     if (job) this.listener.started?.(job);
     return job;

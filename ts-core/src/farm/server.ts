@@ -80,6 +80,7 @@ import {
   type Scope,
   TERMINAL_STATES,
 } from './store.js';
+import { cpuLoadProbe } from './telemetry.js';
 import { type Executor, FarmWorker } from './worker.js';
 
 export interface FarmServerOptions {
@@ -710,8 +711,13 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
       schema: { summary: 'Lease the next job (long poll)', body: WorkerClaim, security: [{ oteHmac: [] }] },
     },
     async (req) => {
-      const { worker, kinds, waitMs } = req.body as { worker: string; kinds: string[]; waitMs: number };
-      const job = await remote.claim(worker, kinds, waitMs);
+      const { worker, kinds, waitMs, load } = req.body as {
+        worker: string;
+        kinds: string[];
+        waitMs: number;
+        load?: number;
+      };
+      const job = await remote.claim(worker, kinds, waitMs, { load });
       seen(worker, !!job);
       // A farm serving on every interface (--host 0.0.0.0) gives its engine's address as the worker reached it.
       const engine = job?.spec.engine;
@@ -875,8 +881,10 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
 
   await app.listen({ host: o.host, port: o.port });
   const executors = o.executors ?? defaultExecutors();
+  // The local workers report this machine's load as they ask for work, as remote ones report theirs.
+  const probe = o.workers > 0 ? cpuLoadProbe() : undefined;
   for (let i = 0; i < o.workers; i++) {
-    const w = new FarmWorker(`local-${i + 1}`, remote, executors, scratch);
+    const w = new FarmWorker(`local-${i + 1}`, remote, executors, scratch, probe?.read);
     workers.push(w);
     void w.run();
   }
@@ -892,6 +900,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     workers,
     async close() {
       clearInterval(reaper);
+      probe?.stop();
       for (const w of workers) w.stop();
       await app.close();
       await reaping;

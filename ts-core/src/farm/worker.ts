@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskRequest } from './queue.js';
 import { attemptSeconds, type JobResult, type JobRow } from './store.js';
+import type { WorkerTelemetry } from './telemetry.js';
 
 /** A completed task of a split job: where and how long it ran, and its artifacts (name → content hash). */
 export interface TaskOutcome {
@@ -58,8 +59,11 @@ export type Executor = (job: JobRow, ctx: ExecutorContext) => Promise<ExecutorRe
 
 /** What a worker needs of the farm. Every call names the worker, so a lease taken back is refused. */
 export interface WorkLink {
-  /** The next job this worker may run, waiting up to `waitMs` for one; undefined when none came. */
-  claim(worker: string, kinds: string[], waitMs: number): Promise<JobRow | undefined>;
+  /**
+   * The next job this worker may run, waiting up to `waitMs` for one; undefined when none came. `telemetry`: what
+   * the worker reports of its machine as it asks (its load), which the learning coordinator learns with.
+   */
+  claim(worker: string, kinds: string[], waitMs: number, telemetry?: WorkerTelemetry): Promise<JobRow | undefined>;
   /** Extends the lease and reports progress; false when the job is no longer this worker's (cancelled, taken back). */
   heartbeat(
     job: string,
@@ -99,6 +103,8 @@ export class FarmWorker {
     private link: WorkLink,
     private executors: Record<string, Executor>,
     private scratchDir: string,
+    /** Reads the machine's load when the worker asks for work (telemetry.ts); absent: none reported. */
+    private loadProbe?: () => number,
   ) {}
 
   /**
@@ -110,7 +116,7 @@ export class FarmWorker {
     while (!this.stopped) {
       let job: JobRow | undefined;
       try {
-        job = await this.link.claim(this.id, Object.keys(this.executors), 2000);
+        job = await this.link.claim(this.id, Object.keys(this.executors), 2000, { load: this.loadProbe?.() });
         backoff = 100;
       } catch (e) {
         // A refusal (bad key, wrong scope, a request the server cannot take) will not pass by waiting.
@@ -148,7 +154,7 @@ export class FarmWorker {
     const mine = (t: JobRow) => order.has(t.id);
     const kinds = [...new Set(tasks.map((t) => t.kind))].filter((k) => this.executors[k]);
     // The helper is a worker of its own to the farm (its own leases), so a task it runs is retried like any other.
-    const helper = new FarmWorker(`${this.id}.h`, this.link, this.executors, this.scratchDir);
+    const helper = new FarmWorker(`${this.id}.h`, this.link, this.executors, this.scratchDir, this.loadProbe);
     const stop = () => helper.stop();
     signal.addEventListener('abort', stop, { once: true });
     const predicted = tasks.map((t) => t.predictedSeconds ?? 1);
@@ -172,7 +178,9 @@ export class FarmWorker {
               artifacts: t.result?.artifacts ?? {},
               dispatch: t.dispatch,
             }));
-        const next = kinds.length ? await this.link.claim(helper.id, kinds, 250) : undefined;
+        const next = kinds.length
+          ? await this.link.claim(helper.id, kinds, 250, { load: this.loadProbe?.() })
+          : undefined;
         if (next && !signal.aborted) await helper.execute(next);
         else if (!kinds.length) await new Promise((r) => setTimeout(r, 250));
       }

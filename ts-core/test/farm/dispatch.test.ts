@@ -23,6 +23,11 @@ interface SimWorker {
   failFrom?: number;
   /** Joins the farm at this virtual second. */
   joins?: number;
+  /** Its machine's load by virtual second (absent: 0), which it reports when it asks for work unless `silent`. */
+  load?: (t: number) => number;
+  silent?: boolean;
+  /** Probability that an attempt started at a load over 0.95 fails (the design's unstable peer). */
+  hotFailRate?: number;
 }
 
 interface Sim {
@@ -30,7 +35,7 @@ interface Sim {
   store: FarmStore;
   queue: EmbeddedQueue;
   /** Per job (in submission order): the worker of each attempt, and whether it failed. */
-  attempts: { job: number; worker: string; failed: boolean; at: number }[];
+  attempts: { job: number; worker: string; failed: boolean; at: number; hot: boolean }[];
   close(): void;
 }
 
@@ -60,7 +65,7 @@ async function simulate(
   const every = opts.every ?? 1;
   const ids: string[] = [];
   const attempts: Sim['attempts'] = [];
-  const running = new Map<string, { job: JobRow; ends: number; fails: boolean }>();
+  const running = new Map<string, { job: JobRow; ends: number; fails: boolean; hot: boolean }>();
   const t0 = clock;
   const pending = jobs.slice();
   let nextSubmit = t0;
@@ -81,19 +86,22 @@ async function simulate(
       for (const [w, r] of [...running]) {
         if (clock < r.ends) continue;
         running.delete(w);
-        attempts.push({ job: ids.indexOf(r.job.id), worker: w, failed: r.fails, at: (clock - t0) / 1000 });
+        attempts.push({ job: ids.indexOf(r.job.id), worker: w, failed: r.fails, at: (clock - t0) / 1000, hot: r.hot });
         if (r.fails) await queue.fail(r.job.id, 'simulated failure', w);
         else await queue.finish(r.job.id, w, { exitCode: 0, result: { artifacts: {} } });
       }
       for (const w of workers) {
         if (running.has(w.id) || (w.joins ?? 0) * 1000 > clock - t0) continue;
         const kinds = Object.keys(w.speed);
-        const job = await queue.claim(w.id, kinds);
+        const load = w.load?.((clock - t0) / 1000);
+        const job = await queue.claim(w.id, kinds, w.silent ? undefined : { load });
         if (!job) continue;
         const n = ids.indexOf(job.id);
-        const fails = n >= (w.failFrom ?? 0) && coin(`${w.id}/${n}/${job.attempts}`) < (w.failRate ?? 0);
+        const hot = (load ?? 0) > 0.95;
+        const draw = coin(`${w.id}/${n}/${job.attempts}`);
+        const fails = (n >= (w.failFrom ?? 0) && draw < (w.failRate ?? 0)) || (hot && draw < (w.hotFailRate ?? 0));
         const seconds = w.speed[job.kind] * taskSize(job);
-        running.set(w.id, { job, ends: clock + 1000 * (fails ? seconds / 2 : seconds), fails });
+        running.set(w.id, { job, ends: clock + 1000 * (fails ? seconds / 2 : seconds), fails, hot });
       }
       const open = store.jobsByState();
       if (!pending.length && open.queued === 0 && open.running === 0) return;
@@ -186,6 +194,43 @@ test('a worker that starts failing loses its share; first come, first served kee
   } finally {
     learned.close();
     fifo.close();
+  }
+});
+
+test('a worker that fails when its machine is hot (its reported load) gets jobs while cool, few while hot, and is not dropped', async () => {
+  // The design's unstable peer: the fastest, and it fails 60% of the attempts it starts above 95% load. Its
+  // owner's work makes it hot for 30 s of each minute.
+  const unstable = (silent: boolean): SimWorker => ({
+    id: 'unstable',
+    speed: { render: 0.8 },
+    hotFailRate: 0.6,
+    load: (t) => (Math.floor(t / 30) % 2 ? 0.97 : 0.2),
+    silent,
+  });
+  const steady: SimWorker = { id: 'steady', speed: { render: 1 }, load: () => 0.3 };
+  const jobs = Array.from({ length: 240 }, () => ({ kind: 'render', size: 1 }));
+  const told = await simulate([unstable(false), steady], jobs, { every: 1.2 });
+  // The same world with no telemetry: the model cannot tell hot from cool.
+  const silent = await simulate([unstable(true), steady], jobs, { every: 1.2 });
+  try {
+    const model = told.queue.coordinator!.model;
+    assert.ok(
+      model.pFail('unstable', 0.97) > 0.3 && model.pFail('unstable', 0.2) < 0.15,
+      `learned p(fail) hot ${model.pFail('unstable', 0.97).toFixed(2)}, cool ${model.pFail('unstable', 0.2).toFixed(2)}`,
+    );
+    // Once learned (the second half), it starts few attempts while hot and most of the work while cool.
+    const late = told.attempts.filter((a) => a.job >= 120);
+    const on = (hot: boolean) => late.filter((a) => a.worker === 'unstable' && a.hot === hot).length;
+    assert.ok(on(false) > 3 * on(true), `unstable's attempts while cool ${on(false)}, while hot ${on(true)}`);
+    assert.ok(share(told, 'unstable', 120) > 0.3, `its share of the work ${share(told, 'unstable', 120).toFixed(2)}`);
+    // Without telemetry its failures look random: the coordinator learns only that it fails, and stops using it.
+    assert.ok(
+      share(silent, 'unstable', 120) < 0.5 * share(told, 'unstable', 120),
+      `its share with no telemetry ${share(silent, 'unstable', 120).toFixed(2)}`,
+    );
+  } finally {
+    told.close();
+    silent.close();
   }
 });
 

@@ -18,6 +18,7 @@ import { OBJECTIVES } from '../../economy/schedule.js';
 import { defaultExecutors, simulatedExecutorWith } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
 import { HttpLink } from '../../farm/links.js';
+import { cpuLoadProbe } from '../../farm/telemetry.js';
 import { type Provenance, verifyProvenance } from '../../farm/provenance.js';
 import { QUEUE_DEFAULTS } from '../../farm/queue.js';
 import { type Executor, FarmWorker } from '../../farm/worker.js';
@@ -157,15 +158,18 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
   const scratch = values.scratch ?? join(tmpdir(), `ote-farm-worker-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   const link = new HttpLink(c, reg.leaseMs);
+  // Every slot reports the machine's load as it asks for work (the coordinator learns time and failures by it).
+  const probe = cpuLoadProbe();
   const workers = Array.from(
     { length: n },
-    (_, i) => new FarmWorker(n > 1 ? `${id}.${i + 1}` : id, link, executors, scratch),
+    (_, i) => new FarmWorker(n > 1 ? `${id}.${i + 1}` : id, link, executors, scratch, probe.read),
   );
   ctx.stderr(`[farm worker] ${id}: ${n} slot(s) for ${kinds.join(', ')} jobs from ${c.url}\n`);
   const runs = workers.map((w) => w.run());
   await waitForAbort(ctx.signal);
   for (const w of workers) w.stop();
   await Promise.all(runs);
+  probe.stop();
   return EXIT.OK;
 }
 
