@@ -234,6 +234,11 @@ export class LearnedDispatch {
     this.loads.set(worker, load);
   }
 
+  /** The load `worker` last reported, if it reports any. */
+  lastLoad(worker: string): number | undefined {
+    return this.loads.get(worker);
+  }
+
   private loadOf(worker: string): number {
     return this.loads.get(worker) ?? 0;
   }

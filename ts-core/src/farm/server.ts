@@ -685,7 +685,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
           seen: new Date(w.seen).toISOString(),
           ...store.reputation(w.id),
         })),
-      ].map((w) => ({ ...w, learned: coordinator.summary(w.id) ?? null })),
+      ].map((w) => ({ ...w, load: coordinator.lastLoad(w.id) ?? null, learned: coordinator.summary(w.id) ?? null })),
     }),
   );
 

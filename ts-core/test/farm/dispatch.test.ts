@@ -223,6 +223,12 @@ test('a worker that fails when its machine is hot (its reported load) gets jobs 
     const on = (hot: boolean) => late.filter((a) => a.worker === 'unstable' && a.hot === hot).length;
     assert.ok(on(false) > 3 * on(true), `unstable's attempts while cool ${on(false)}, while hot ${on(true)}`);
     assert.ok(share(told, 'unstable', 120) > 0.3, `its share of the work ${share(told, 'unstable', 120).toFixed(2)}`);
+    // `ote farm workers` shows both failure rates and the load it last reported.
+    const table = workersTable([
+      { id: 'unstable', busy: false, load: 0.97, learned: told.queue.coordinator!.summary('unstable') ?? null },
+    ]);
+    const cols = table.split('\n')[1].trim().split(/ +/);
+    assert.ok(Number(cols[4]) < 0.15 && Number(cols[5]) > 0.3 && cols[6] === '0.97', table);
     // Without telemetry its failures look random: the coordinator learns only that it fails, and stops using it.
     assert.ok(
       share(silent, 'unstable', 120) < 0.5 * share(told, 'unstable', 120),

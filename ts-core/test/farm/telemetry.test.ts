@@ -46,12 +46,22 @@ test("a worker's reported load is used only when it is a number in [0, 1]", () =
   assert.equal([load.minimum, load.maximum], [0, 1]);
 });
 
-test("a remote worker's load goes over signed HTTP into the attempt's record, which the coordinator learns from", async () => {
+test("a remote worker's load goes over signed HTTP into the attempt's record and the workers' listing", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ote-farm-telemetry-'));
   const farm = await startFarmServer({ dataDir, port: 0, workers: 0, verifiers: 0 });
   try {
     const c = new FarmClient(farm.url, farm.keys.create(['submit', 'read']));
-    const link = new HttpLink(new FarmClient(farm.url, farm.keys.create(['work'])), farm.queue.options.leaseMs);
+    const work = new FarmClient(farm.url, farm.keys.create(['work']));
+    const link = new HttpLink(work, farm.queue.options.leaseMs);
+    await work.request('POST', '/v1/workers/register', {
+      worker: 'remote-1',
+      cores: 2,
+      isa: 'x64',
+      gpu: null,
+      region: 'local',
+      class: 'edge',
+      kinds: ['simulated'],
+    });
     await c.submit({ data: new Uint8Array([1]), name: 'x.glb' }, { kind: 'simulated', simulatedSeconds: 0 });
     const job = await link.claim('remote-1', ['simulated'], 2000, { load: 0.42 });
     assert.ok(job, 'the job was handed out');
@@ -61,6 +71,9 @@ test("a remote worker's load goes over signed HTTP into the attempt's record, wh
       records.map((r) => r.load),
       [0.42],
     );
+    // `ote farm workers` (GET /v1/workers) shows the load it last reported beside what was learned.
+    const listed = ((await c.workers()) as { workers: { id: string; load: number | null }[] }).workers;
+    assert.is(listed.find((w) => w.id === 'remote-1')?.load, 0.42);
     // A load outside [0, 1] is refused by the route's schema.
     try {
       await link.claim('remote-1', ['simulated'], 0, { load: 1.5 });

@@ -399,6 +399,8 @@ interface WorkerListing {
   id: string;
   busy: boolean;
   class?: string;
+  /** The load it last reported when it asked for work (null: none). */
+  load?: number | null;
   learned: WorkerSummary | null;
 }
 
@@ -408,7 +410,9 @@ interface WorkerListing {
  * tasks behind it (the model's confidence).
  */
 export function workersTable(workers: readonly WorkerListing[]): string {
-  const lines = ['worker                    class      busy  attempts  failed  p(fail)  kind: s/unit (confidence n)'];
+  const lines = [
+    'worker                    class      busy  attempts  failed  p(fail)  p(fail) >95% load  load  kind: s/unit (confidence n)',
+  ];
   for (const w of workers) {
     const l = w.learned;
     const kinds = l?.kinds.map((k) => `${k.kind}: ${k.secondsPerUnit.toPrecision(3)} (n ${k.n.toFixed(1)})`).join(', ');
@@ -420,6 +424,8 @@ export function workersTable(workers: readonly WorkerListing[]): string {
         String(l?.records ?? 0).padStart(8),
         String(l ? l.records - l.done : 0).padStart(7),
         (l ? l.pFail.normal.toFixed(3) : '-').padStart(8),
+        (l ? l.pFail.hot.toFixed(3) : '-').padStart(18),
+        (typeof w.load === 'number' ? w.load.toFixed(2) : '-').padStart(5),
         ` ${kinds || 'nothing learned yet'}${l?.drifts.length ? `; drift: ${l.drifts.map((d) => d.what).join(', ')}` : ''}`,
       ].join(' '),
     );
