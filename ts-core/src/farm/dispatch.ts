@@ -18,8 +18,9 @@
  * A live worker is one that asked for work within `liveMs`, or runs a job now. A new worker is explored (assign's
  * optimism), so none starves. Sizes are in each kind's unit (taskSize). Loads are what each worker reported when
  * it last asked for work (farm/telemetry.ts; 0 for one that reports none): the views `assign` compares carry them,
- * and an attempt's record carries its worker's load when it started, so the model learns, per worker, time against
- * load and failures above `hotLoad` apart.
+ * and an attempt's record carries its worker's load when it started (a worker asks only when idle, so the load it
+ * last reported is its running attempt's), so the model learns, per worker, time against load and failures above
+ * `hotLoad` apart.
  */
 import {
   ASSIGN_DEFAULTS,
@@ -103,9 +104,8 @@ export class LearnedDispatch {
   readonly model: CoordinatorModel;
   /** Who asked for work when, and for which kinds. */
   private asked = new Map<string, { at: number; kinds: readonly string[] }>();
-  /** The load each worker last reported (reported()), and each running attempt's worker's load when it started. */
+  /** The load each worker last reported (reported()). */
   private loads = new Map<string, number>();
-  private startLoads = new Map<string, number>();
   /** Jobs left to another worker: job id → that worker, until when, what the job is, and why. */
   private reservations = new Map<string, { worker: string; until: number; task: QueuedTask; decision: Decision }>();
   /**
@@ -245,7 +245,6 @@ export class LearnedDispatch {
 
   /** A job started on its worker (kept in the running state until the next read of the store). */
   started(job: JobRow, now: number): void {
-    if (job.worker) this.startLoads.set(job.id, this.loadOf(job.worker));
     if (!this.state || !job.worker) return;
     const list = this.state.running.get(job.worker) ?? [];
     list.push(this.runningJob(job, now));
@@ -262,10 +261,9 @@ export class LearnedDispatch {
       start: job.attemptStarted / 1000,
       end: Math.max(job.attemptStarted, now) / 1000,
       outcome,
-      load: this.startLoads.get(job.id) ?? this.loadOf(job.worker),
+      load: this.loadOf(job.worker),
       hour: hourOf(job.attemptStarted),
     };
-    this.startLoads.delete(job.id);
     this.store.addTaskRecord(r, this.options.historyCapacity);
     this.model.observe(r);
     const list = this.state?.running.get(job.worker);
@@ -293,7 +291,7 @@ export class LearnedDispatch {
   private runningJob(j: JobRow, now: number): RunningJob {
     const started = j.attemptStarted ?? now;
     const size = taskSize(j);
-    const load = this.startLoads.get(j.id) ?? this.loadOf(j.worker!);
+    const load = this.loadOf(j.worker!);
     const median = this.model.predict(j.worker!, j.kind, size, load, hourOf(started)).median;
     return { id: j.id, kind: j.kind, size, load, started, freeAt: started + 1000 * median };
   }
@@ -312,9 +310,6 @@ export class LearnedDispatch {
       if (open.has(j.id)) parents.add(j.worker);
     }
     this.state = { at: now, running, parents };
-    // An attempt cancelled ends without ended(): its start load goes when the store no longer runs it.
-    const runningIds = new Set([...running.values()].flatMap((l) => l.map((j) => j.id)));
-    for (const id of this.startLoads.keys()) if (!runningIds.has(id)) this.startLoads.delete(id);
     return this.state;
   }
 }

@@ -103,8 +103,8 @@ export class HttpLink implements WorkLink {
     waitMs: number,
     telemetry?: WorkerTelemetry,
   ): Promise<JobRow | undefined> {
-    const load = telemetry?.load;
-    const body = { worker, kinds, waitMs, ...(load !== undefined && { load }) };
+    // JSON leaves an undefined load out of the body.
+    const body = { worker, kinds, waitMs, load: telemetry?.load };
     const r = (await this.client.request('POST', '/v1/workers/claim', body)) as {
       job: JobRow | null;
     };

@@ -4,7 +4,7 @@
  * apart above `hotLoad`, the design's "fails 20% when GPU load > 95%").
  *
  * A GPU worker's load would be its GPUs' utilization (NVML); the workers here run the CPU backend, so the probe is
- * the machine's busy share of CPU time since the last probe, from the kernel's per-core counters (os.cpus()). It is
+ * the machine's busy share of CPU time over the last second, from the kernel's per-core counters (os.cpus()). It is
  * the machine's, not the worker's: another tenant's work slows a worker as much as its own.
  */
 import { cpus } from 'node:os';

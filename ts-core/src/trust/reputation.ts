@@ -2,8 +2,9 @@
  * Beta reputation with forgetting. Each job a node agrees with the consensus is a success, each flag a failure:
  * α ← λ·α + s, β ← λ_f·β + f, so old behaviour fades and a reformed node can recover. Flags fade more slowly than
  * agreement (λ_f > λ: asymmetric forgetting, as in trust models that forgive slowly), so a node that lies now and
- * then, or a sleeper that woke, keeps its flags in view for longer than its honest jobs between them. The weight uses the lower
- * credible bound of Beta(α, β), not its mean, so a node with little history cannot outweigh a proven one.
+ * then, or a sleeper that woke, keeps its flags in view for longer than its honest jobs between them. The weight
+ * uses the lower credible bound of Beta(α, β), not its mean, so a node with little history cannot outweigh a
+ * proven one.
  * A node whose lower bound is under `trustFloor` is left out of quorums and only sees spot-check jobs. Pure.
  */
 import { betaQuantile } from './stats.js';
