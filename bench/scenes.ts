@@ -93,6 +93,8 @@ for (const file of sceneFiles()) {
     // Where the bake's time went (uv, texel setup, trace, post) and what its time target predicted.
     bakeSeconds: report?.lightmap?.seconds,
     bakeTimeTarget: report?.lightmap?.timeTarget,
+    // The final gather's two passes (bake/final-gather.ts): the first's samples and seconds, the second's samples.
+    bakeFinalGather: report?.lightmap?.finalGather,
     coveredTexels: report?.lightmap?.coveredTexels,
     samplesPerTexel: report?.lightmap?.samplesPerTexel,
   });
@@ -124,9 +126,15 @@ for (const r of rows) {
   const tt = r.bakeTimeTarget as
     | { seconds: number; predictedSeconds: number; calibration: { seconds: number } }
     | undefined;
+  const fg = r.bakeFinalGather as
+    | { firstSamples: number; firstSeconds: number; samples: number; calibration?: { seconds: number } }
+    | undefined;
   if (bs)
     console.log(
       `    bake: uv ${f(bs.uv)} s, setup ${f(bs.setup)} s, trace ${f(bs.trace)} s, post ${f(bs.post)} s; ${f((r.coveredTexels as number) / 1e6, 2)}M texels at ${f(r.samplesPerTexel as number, 0)} samples` +
+        (fg
+          ? ` gathered from a first pass of ${fg.firstSamples} samples (${f(fg.firstSeconds)} s${fg.calibration ? `, then a ${f(fg.calibration.seconds)} s calibration` : ''})`
+          : '') +
         (tt
           ? `; target ${tt.seconds} s: calibration ${f(tt.calibration.seconds)} s, predicted ${f(tt.predictedSeconds, 0)} s`
           : ''),

@@ -137,6 +137,7 @@ struct BakeJobInputs {
   std::vector<ote::BakeLight> lights;
   std::vector<uint32_t> page_w, page_h;
   std::vector<ote::BakeTexture> textures;
+  std::vector<float*> gather_pages;  // bakeLightmaps' inputs.gatherPages, when given
   ote::BakeInputs in{};
 };
 
@@ -223,20 +224,21 @@ ote::TransportParams transport_options(const Napi::Object& o, const char* fn) {
   return tp;
 }
 
-// Page arrays of one kind: outputs[key] must be an array of `count` typed arrays of width × height × per texels.
+// Page arrays of one kind: obj[key] (obj named `where` in errors) must be an array of `count` typed arrays of
+// width × height × per texels.
 template <typename T>
 std::vector<T*> page_arrays(const Napi::Object& outputs, const char* fn, const char* key, const BakeJobInputs& j,
-                            size_t per) {
+                            size_t per, const char* where = "outputs") {
   Napi::Value v = outputs.Get(key);
-  if (!v.IsArray()) throw_type(outputs.Env(), std::string(fn) + ": outputs." + key + " must be an array (one entry per page)");
+  if (!v.IsArray()) throw_type(outputs.Env(), std::string(fn) + ": " + where + "." + key + " must be an array (one entry per page)");
   Napi::Array a = v.As<Napi::Array>();
-  expect_length(outputs.Env(), fn, std::string("outputs.") + key, a.Length(), j.in.page_count);
+  expect_length(outputs.Env(), fn, std::string(where) + "." + key, a.Length(), j.in.page_count);
   std::vector<T*> r;
   for (uint32_t p = 0; p < a.Length(); ++p) {
     Napi::Object holder = Napi::Object::New(outputs.Env());
     holder.Set("page", a.Get(p));
     size_t n = 0;
-    const std::string path = std::string("outputs.") + key + "[" + std::to_string(p) + "]";
+    const std::string path = std::string(where) + "." + key + "[" + std::to_string(p) + "]";
     T* ptr = typed_field<T>(holder, fn, path.c_str(), "page", n);
     expect_length(outputs.Env(), fn, path, n, per * j.page_w[p] * j.page_h[p]);
     r.push_back(ptr);
@@ -252,6 +254,11 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
   Napi::Object out_obj = object_arg(info, 2, fn, "outputs");
   Napi::Object options = info.Length() > 3 && info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
   auto j = bake_inputs(scene_obj, in_obj, fn);
+  // The final gather's lightmap: a finished bake of this layout (RGBA floats per page), held alive with in_obj.
+  if (!in_obj.Get("gatherPages").IsUndefined()) {
+    j->gather_pages = page_arrays<float>(in_obj, fn, "gatherPages", *j, 4, "inputs");
+    j->in.gather_pages = j->gather_pages.data();
+  }
   struct Out {
     std::vector<float*> rgba;
     std::vector<uint8_t*> valid;

@@ -281,6 +281,10 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.emitter_power = emitter_power;
   s.sky_type = in.sky_type;
   for (int c = 0; c < 3; ++c) s.sky_zenith[c] = in.sky_zenith[c], s.sky_horizon[c] = in.sky_horizon[c], s.sky_ground[c] = in.sky_ground[c];
+  s.gather = LightmapView{};
+  if (in.gather_pages && in.triangle_uv1 && in.triangle_page)
+    s.gather = LightmapView{in.gather_pages, in.page_width,   in.page_height,          in.page_count,
+                            in.triangle_uv1, in.triangle_page, in.flat->triangle_count};
   return s;
 }
 

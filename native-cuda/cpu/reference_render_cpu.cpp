@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ote/bake/bake.h"
+#include "ote/bake/lightmap_lookup.h"
 #include "ote/bake/surface.h"
 #include "ote/bake/transport.h"
 #include "ote/thread_pool.h"
@@ -25,6 +26,9 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
     if (tp.sun_vertices) find_sun_portals(in, data);
   }
   const BakeSceneView s = data.view(in, bvh.view());
+  // The lightmapped mode reads the baked pages as the bake's final gather does (bake/lightmap_lookup.h).
+  const LightmapView lm{v.pages,         in.page_width,   in.page_height,          in.page_count,
+                        in.triangle_uv1, in.triangle_page, in.flat->triangle_count};
   const float* m = v.camera_to_world;
   const Vec3 eye = make_vec3(m[12], m[13], m[14]);
   const float th = tanf(0.5f * v.yfov), aspect = float(v.width) / float(v.height);
@@ -69,25 +73,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
           const Vec3 pos = eye + dir * h.t;
           L = transport::incident(s, tp, pos, shading_normal(in, h.prim, h.instance, h.u, h.v, nf), lrng, nullptr, &rays, nullptr, &seq);
         } else {
-          const int32_t pg = in.triangle_page[h.prim];
-          if (pg >= 0 && uint32_t(pg) < in.page_count) {
-            const float* uv = in.triangle_uv1 + 6ull * h.prim;
-            const float w0 = 1 - h.u - h.v;
-            const float U = w0 * uv[0] + h.u * uv[2] + h.v * uv[4], V = w0 * uv[1] + h.u * uv[3] + h.v * uv[5];
-            const uint32_t W = in.page_width[pg], H = in.page_height[pg];
-            // Bilinear, texel centres at (i + 0.5) / W, clamped to the page.
-            const float fx = U * W - 0.5f, fy = V * H - 0.5f;
-            const int ix = int(std::floor(fx)), iy = int(std::floor(fy));
-            const float ax = fx - ix, ay = fy - iy;
-            const float* page = v.pages[pg];
-            for (int j = 0; j < 2; ++j)
-              for (int i = 0; i < 2; ++i) {
-                const int X = std::min(int(W) - 1, std::max(0, ix + i)), Y = std::min(int(H) - 1, std::max(0, iy + j));
-                const float wgt = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
-                const float* t = page + 4ull * (size_t(Y) * W + X);
-                L = L + make_vec3(t[0], t[1], t[2]) * wgt;
-              }
-          }
+          lightmap::lookup(lm, h.prim, h.u, h.v, L);
         }
         col = col + albedo * L;
         if (std::isfinite(col.x) && std::isfinite(col.y) && std::isfinite(col.z))

@@ -63,6 +63,31 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<float> d_portal_share, d_portal_cdf, d_sun_cdf;
   DeviceBuffer<uint8_t> d_active;
   DeviceBuffer<unsigned long long> d_counters;
+  // The final gather's lightmap (bake/lightmap_lookup.h): its pages in one buffer, a device pointer per page, and the
+  // per-triangle UV1 and page it is read through.
+  DeviceBuffer<float> d_gather, d_uv1;
+  DeviceBuffer<const float*> d_gather_pages;
+  DeviceBuffer<int32_t> d_tpage;
+  DeviceBuffer<uint32_t> d_page_w, d_page_h;
+  if (in.gather_pages && in.triangle_uv1 && in.triangle_page) {
+    uint64_t total = 0;
+    for (uint32_t pg = 0; pg < in.page_count; ++pg) total += 4ull * in.page_width[pg] * in.page_height[pg];
+    OTE_CUDA_TRY(d_gather.allocate(total));
+    std::vector<const float*> pages(in.page_count);
+    uint64_t at = 0;
+    for (uint32_t pg = 0; pg < in.page_count; ++pg) {
+      const uint64_t len = 4ull * in.page_width[pg] * in.page_height[pg];
+      pages[pg] = d_gather.ptr + at;
+      if (len)
+        OTE_CUDA_TRY(cudaMemcpy(d_gather.ptr + at, in.gather_pages[pg], len * sizeof(float), cudaMemcpyHostToDevice));
+      at += len;
+    }
+    OTE_CUDA_TRY(d_gather_pages.upload(pages.data(), pages.size()));
+    OTE_CUDA_TRY(d_uv1.upload(in.triangle_uv1, 6ull * in.flat->triangle_count));
+    OTE_CUDA_TRY(d_tpage.upload(in.triangle_page, in.flat->triangle_count));
+    OTE_CUDA_TRY(d_page_w.upload(in.page_width, in.page_count));
+    OTE_CUDA_TRY(d_page_h.upload(in.page_height, in.page_count));
+  }
   if (in.triangle_material) OTE_CUDA_TRY(d_tmat.upload(in.triangle_material, in.flat->triangle_count));
   OTE_CUDA_TRY(d_mat.upload(in.materials, in.material_count));
   OTE_CUDA_TRY(d_lights.upload(in.lights, in.light_count));
@@ -115,6 +140,13 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.textures = in.texture_count ? d_tex.ptr : nullptr;
   s.texels = in.texel_bytes ? d_texels.ptr : nullptr;
   s.srgb_to_linear = d_lut.ptr;
+  if (s.gather.pages) {
+    s.gather.pages = d_gather_pages.ptr;
+    s.gather.page_width = d_page_w.ptr;
+    s.gather.page_height = d_page_h.ptr;
+    s.gather.triangle_uv1 = d_uv1.ptr;
+    s.gather.triangle_page = d_tpage.ptr;
+  }
   uint64_t texel_samples = 0, remaining = n;
   float scene_mean = 0;
   for (uint32_t s0 = 0; s0 < p.samples && remaining && baked; s0 += p.batch) {

@@ -30,6 +30,8 @@ export interface TimeTarget {
   calibration: { texels: number; stride: number; seconds: number };
   /** Most samples per texel: the bake's own, or fewer where the target binds (samplesForTime). */
   samples: number;
+  /** The bake's own most samples per texel: what a final gather's second pass may take where time allows. */
+  askedSamples: number;
   /** Page texels the target allows (the memory budget when the target did not bind). */
   texelCap: number;
   /** Calibration plus the predicted bake of the layout baked. */
@@ -230,6 +232,7 @@ export async function layoutForTime(
       seconds: target,
       calibration: { texels: first.cal.stats.texels, stride: first.stride, seconds },
       samples,
+      askedSamples: sampling.samples,
       texelCap: cap,
       predictedSeconds,
       met,

@@ -5,7 +5,9 @@
  * them once. Each texel is seeded by its ordinal, so the result is the one-machine bake's, bit for bit.
  *
  * What travels (nothing assumes a shared disk): one "bake package" blob per job, with the laid-out scene as GLB
- * and the layout and trace options as JSON; and one encoded part per task (bake/split.ts encodeBakePart).
+ * and the layout and trace options as JSON; and one encoded part per task (bake/split.ts encodeBakePart). A final
+ * gather (bake/final-gather.ts) splits each of its two passes so; the second's tasks also download the first pass's
+ * finished pages, one blob (encodeGatherPages).
  */
 import { type PreparedBake, type RawBake, traceBake } from '../bake/bake.js';
 import {
@@ -17,6 +19,7 @@ import {
   mergeBakeRanges,
   planBakeSplit,
 } from '../bake/split.js';
+import { OteError } from '../errors.js';
 import { transportTextures } from '../io/textures.js';
 import type { TaskRequest } from './queue.js';
 import { decodeScenePackage, encodeScenePackage } from './scene-package.js';
@@ -41,6 +44,7 @@ const TRACE_FIELDS = [
   'seed',
   'sky',
   'viewpoints',
+  'lowDiscrepancy',
   'flattenWorld',
   'backend',
 ] as const;
@@ -69,6 +73,38 @@ export function encodeBakePackage(bake: PreparedBake): Promise<Uint8Array> {
     aoDistance: bake.aoDistance,
   };
   return encodeScenePackage(PACKAGE_MAGIC, head, bake.scene);
+}
+
+/**
+ * A final gather's first-pass pages (PreparedBake.gatherPages) as one blob: every page's floats in page order, in
+ * the platform's byte order (little-endian wherever Node runs). decodeGatherPages cuts them by the layout's pages.
+ */
+export function encodeGatherPages(pages: readonly Float32Array[]): Uint8Array {
+  const out = new Uint8Array(pages.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of pages) {
+    out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+export function decodeGatherPages(bytes: Uint8Array, layout: PreparedBake['layout']): Float32Array[] {
+  const sizes = layout.pageWidth.map((w, i) => 4 * w * layout.pageHeight[i]);
+  const total = 4 * sizes.reduce((a, b) => a + b, 0);
+  if (bytes.byteLength !== total)
+    throw new OteError(
+      'BAD_INPUT',
+      `gather pages: ${bytes.byteLength} bytes, but the layout's ${sizes.length} pages hold ${total}`,
+    );
+  let at = 0;
+  return sizes.map((n) => {
+    // A copy: aligned and owning its memory whatever `bytes` is.
+    const page = new Float32Array(n);
+    new Uint8Array(page.buffer).set(bytes.subarray(at, at + 4 * n));
+    at += 4 * n;
+    return page;
+  });
 }
 
 /** The prepared bake a package holds, ready for bakeRange (textures decoded from its scene, as prepareBake does). */
@@ -111,9 +147,10 @@ export function farmBakeTracer(
     const split = planBakeSplit(cost, tasks);
     const total = split.predictedRays.reduce((a, b) => a + b, 0);
     const pkg = await ctx.put(await encodeBakePackage(bake));
+    const gather = bake.gatherPages && (await ctx.put(encodeGatherPages(bake.gatherPages)));
     const requests: TaskRequest[] = split.ranges.map((range, i) => ({
       kind: 'bake-range',
-      spec: { bakeRange: { package: pkg, begin: range.begin, end: range.end } },
+      spec: { bakeRange: { package: pkg, begin: range.begin, end: range.end, ...(gather ? { gather } : {}) } },
       predictedSeconds: (predicted * split.predictedRays[i]) / total,
     }));
     const done = await ctx.runTasks(requests, onProgress);
@@ -132,6 +169,7 @@ export const bakeRangeExecutor: Executor = async (job, ctx) => {
   const spec = job.spec.bakeRange;
   if (!spec) throw new Error(`job ${job.id}: a bake-range task needs its bakeRange`);
   const bake = await decodeBakePackage(await ctx.blob(spec.package), ctx.signal);
+  if (spec.gather) bake.gatherPages = decodeGatherPages(await ctx.blob(spec.gather), bake.layout);
   const range: BakeRange = { begin: spec.begin, end: spec.end };
   const part = await bakeRange(bake, range, { onProgress: (f) => ctx.progress('bake-range', f) });
   return { exitCode: 0, artifacts: { 'part.bin': encodeBakePart(part) } };

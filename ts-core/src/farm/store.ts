@@ -49,8 +49,11 @@ export interface JobSpec {
    * the worker submits its results to.
    */
   engine?: { url: string; apiKey: { id: string; secret: string } };
-  /** A `bake-range` task: the covered texels [begin, end) of the bake package blob `package` (farm/bake-tasks.ts). */
-  bakeRange?: { package: string; begin: number; end: number };
+  /**
+   * A `bake-range` task: the covered texels [begin, end) of the bake package blob `package` (farm/bake-tasks.ts); in
+   * a final gather's second pass, `gather` is the blob of the first pass's pages that its bounce rays read.
+   */
+  bakeRange?: { package: string; begin: number; end: number; gather?: string };
   /** A `render-rows` task: bands of path-traced images of a scene package (farm/render-tasks.ts). */
   renderRows?: {
     /** The scene package's blob hash. */

@@ -258,6 +258,12 @@ export interface BakeNativeInputs {
   triangleColor?: Float32Array;
   /** World-space eye positions (3 per eye) the result will be seen from: double-sided texels bake the seen face. */
   viewpoints?: Float32Array;
+  /**
+   * bakeLightmaps only: the final gather's lightmap, a finished bake of this same layout (per page width × height × 4
+   * floats, RGB = L, A = AO, dilated into the padding). The first bounce of each path reads it where it lands on the
+   * lit face of a lightmapped single-sided surface, and the path ends there (native bake/transport.h incident).
+   */
+  gatherPages?: Float32Array[];
   textures?: Uint32Array;
   texels?: Uint8Array;
   pageWidth: Uint32Array;

@@ -32,6 +32,11 @@ export interface Profile {
     targetSeconds?: number;
     /** Bake double-sided surfaces seen from both sides as front and back copies (BakeOptions.twoSided); absent = true. */
     twoSided?: boolean;
+    /**
+     * Bake in two passes, the second gathering bounce light from the first (BakeOptions.finalGather); absent = where
+     * no point or spot light lights the scene.
+     */
+    finalGather?: boolean;
     denoise: boolean;
     ambientOcclusion: boolean;
     encoding: 'rgbm' | 'hdr';

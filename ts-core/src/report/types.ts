@@ -170,6 +170,17 @@ export interface OptimizeReport {
       /** Most samples per texel the bake took: the profile's, or fewer where the target bound. */
       samples?: number;
     };
+    /**
+     * The bake's two passes (bake/final-gather.ts): the first's most samples and seconds, the second's most samples,
+     * and under a time target the second's calibration and the seconds it was given.
+     */
+    finalGather?: {
+      firstSamples: number;
+      firstSeconds: number;
+      samples: number;
+      calibration?: { texels: number; seconds: number };
+      budgetSeconds?: number;
+    };
   };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];
   cost: CostEstimate;

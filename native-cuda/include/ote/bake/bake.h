@@ -51,6 +51,9 @@ struct BakeInputs {
   // both faces); with none, or seen from both sides, it is baked for the side its authored normals face.
   const float* viewpoints = nullptr;
   uint32_t viewpoint_count = 0;
+  // Optional, the bake's final gather (transport.h incident): per page, width × height × 4 floats, a finished bake
+  // of this same layout (RGB = L, A = AO; dilated into the padding). nullptr: no gather, every path runs to its end.
+  const float* const* gather_pages = nullptr;
 };
 
 // The scene flattened into world space for baking: every drawn triangle once, one identity instance, and every

@@ -34,6 +34,7 @@
 #include "../qmc.h"
 #include "../ray/traverse.h"
 #include "../vec3.h"
+#include "lightmap_lookup.h"
 #include "sky_portals.h"
 #include "surface.h"
 
@@ -81,6 +82,9 @@ struct BakeSceneView : SurfaceView {
   float sky_zenith[3], sky_horizon[3], sky_ground[3];
   SkyPortalView portals;  // where the sky gets in (sky_portals.h); count 0: found by bounce rays alone
   SunPortalView sun;      // the directional light's light vertices through the portals; light -1: none
+  // The final gather's lightmap (see incident): a first bake of the same layout, finished (denoised, dilated).
+  // pages null: none, every path runs to its end.
+  LightmapView gather;
 };
 
 // Defaults are the callers' defaults; ranges and public names: bake/options.h kTransportOptions.
@@ -553,7 +557,10 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
                                 float* ao, uint32_t* rays, Vec3* direct = nullptr,
                                 const qmc::Sample* seq = nullptr) {
   if (!tp.qmc) seq = nullptr;
-  const bool use_lv = tp.light_vertices && tp.bounces > 0 && s.light_vertex_power > 0;
+  const bool gather = s.gather.pages != nullptr && tp.bounces > 0;
+  // Light vertices are weighted against bounce rays that continue the path; a gathered bounce ray reads what the
+  // first bake's light vertices found, so under a final gather they are off (the first bake keeps them).
+  const bool use_lv = !gather && tp.light_vertices && tp.bounces > 0 && s.light_vertex_power > 0;
   LightVertex lv{};
   const bool have_lv = use_lv && light_vertex(s, rng, lv, rays, seq);
   Vec3 L = direct_punctual(s, p, n, rng, 0.0f, rays, seq) + direct_emitters(s, p, n, rng, rays, seq) +
@@ -589,6 +596,14 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
       L = L + (bounce > 0 ? clamp_indirect(tp, c) : c);
     }
     if (bounce >= tp.bounces) break;
+    // Final gather: the first bounce reads the first bake's lightmap where it lands on the lit face of a lightmapped
+    // surface, which holds every bounce after it, and the path ends. Back faces and double-sided surfaces (whose one
+    // texel holds the face the views see) continue the path.
+    Vec3 cached;
+    if (gather && bounce == 0 && front && !m.double_sided && lightmap::lookup(s.gather, h.prim, h.u, h.v, cached)) {
+      L = L + clamp_indirect(tp, beta * albedo * cached);
+      break;
+    }
     beta = beta * albedo;
     float q = 1.0f;
     if (bounce + 1 >= tp.rr_start) {

@@ -46,7 +46,7 @@ export const bakeCommand: Command = {
   summary: 'bake path-traced lightmaps (direct, indirect, AO) into a glTF with UV1 and MOZ_lightmap',
   usage:
     'ote bake <scene.glb|scene.gltf> -o out.glb [--profile NAME|file.json] [--texels-per-meter N] [--max-page N] [--samples N] [--noise-threshold F] ' +
-    '[--bounces N] [--no-denoise] [--seed N] [--sky none|constant:r,g,b|gradient:z/h/g] [--unlit] [--hdr] [--backend auto|cpu|cuda] [--json]',
+    '[--bounces N] [--no-denoise] [--no-gather] [--seed N] [--sky none|constant:r,g,b|gradient:z/h/g] [--unlit] [--hdr] [--backend auto|cpu|cuda] [--json]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -57,6 +57,7 @@ export const bakeCommand: Command = {
       'noise-threshold': { type: 'string' },
       bounces: { type: 'string' },
       'no-denoise': { type: 'boolean' },
+      'no-gather': { type: 'boolean' },
       seed: { type: 'string' },
       sky: { type: 'string' },
       unlit: { type: 'boolean' },
@@ -94,6 +95,7 @@ export const bakeCommand: Command = {
       bounces: numberFlag(values.bounces, 'bounces', bake.bounces ?? BAKE_DEFAULTS.bounces, { int: true, min: 0 }),
       seed: numberFlag(values.seed, 'seed', BAKE_DEFAULTS.seed, { int: true, min: 0 }),
       denoise: values['no-denoise'] ? false : (bake.denoise ?? true),
+      finalGather: values['no-gather'] ? false : bake.finalGather,
       sky: skyFlag(values.sky),
       targetSeconds: bake.targetSeconds,
       twoSided: bake.twoSided,
@@ -214,6 +216,7 @@ export const bakeCommand: Command = {
         }),
       ),
       stats: result.stats,
+      finalGather: result.finalGather,
       texelSamplesPerSecond: result.stats.texelSamples / Math.max(1e-9, result.stats.traceSeconds),
       raysPerSecond: result.stats.rays / Math.max(1e-9, result.stats.traceSeconds),
     };
@@ -223,7 +226,11 @@ export const bakeCommand: Command = {
       for (const x of result.twoSided) if (x.split) ctx.stdout(`${describeTwoSided(x)}\n`);
       ctx.stdout(
         `${values.out}: ${result.pages.length} lightmap page(s) ${result.atlas.pages.map((p) => `${p.width}x${p.height}`).join(', ')}, ` +
-          `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel, ` +
+          `${result.atlas.chartCount} charts, ${result.stats.texels.toLocaleString('en-US')} texels, ${result.stats.samplesPerTexel.toFixed(0)} samples/texel` +
+          (result.finalGather
+            ? ` gathered from a ${result.finalGather.firstSamples}-sample first pass (${result.finalGather.firstSeconds.toFixed(1)} s)`
+            : '') +
+          ', ' +
           `${(report.raysPerSecond / 1e6).toFixed(2)} Mrays/s (${result.stats.backend}), ${(result.stats.totalMilliseconds / 1000).toFixed(1)} s\n`,
       );
     }

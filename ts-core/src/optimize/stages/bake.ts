@@ -2,7 +2,8 @@
  * Bake: the whole scene casts light and shadow; lightmaps are written on the objects routed to baking, their pages
  * encoded into the glTF (MOZ_lightmap on UV1) or beside it (HDR side files).
  */
-import { finishBake, prepareBake, traceBake } from '../../bake/bake.js';
+import { finishBake, prepareBake, traceBake, traceFinalGather } from '../../bake/bake.js';
+import { describeFinalGather } from '../../bake/final-gather.js';
 import { encodeLightmapPages } from '../../bake/pages.js';
 import { describeTwoSided } from '../../bake/two-sided.js';
 import { applyLightmaps } from '../../bake/writeback.js';
@@ -32,7 +33,7 @@ export const bakeStage = defineStage({
       ctx.log(
         `lightmap density: ${profile.bake.texelsPerMeter} texels per metre is ${unitDensity.toPrecision(3)} per unit at the likely unit (${units.unit})`,
       );
-    const bake = await prepareBake(lit, {
+    const prepared = await prepareBake(lit, {
       texelsPerMeter: unitDensity,
       objectTexelsPerMeter,
       maxPageSize: profile.bake.maxPageSize,
@@ -40,6 +41,7 @@ export const bakeStage = defineStage({
       noiseThreshold: profile.bake.noiseThreshold,
       bounces: profile.bake.bounces,
       denoise: profile.bake.denoise,
+      finalGather: profile.bake.finalGather,
       seed: 1,
       sky: environment?.sky,
       targetSeconds: profile.bake.targetSeconds,
@@ -54,8 +56,10 @@ export const bakeStage = defineStage({
     });
     // Traced here, or by the caller's tracer (a farm job's bake, split into tasks): the same texels either way.
     const trace = ctx.options.traceBake ?? ((b, onProgress) => traceBake(b, { onProgress }));
-    const result = finishBake(bake, await trace(bake, (f) => ctx.progress(0.05 + 0.9 * f)));
+    const traced = await traceFinalGather(prepared, trace, (f) => ctx.progress(0.05 + 0.9 * f));
+    const result = finishBake(traced.bake, traced.raw);
     for (const w of result.atlas.warnings) ctx.log(w);
+    if (result.finalGather) ctx.log(describeFinalGather(result.finalGather));
     const twoSided = result.twoSided.filter((s) => s.split);
     for (const s of twoSided) ctx.log(describeTwoSided(s));
     const { encoded, sideFiles } = encodeLightmapPages(result.pages, 'scene', { hdr: profile.bake.encoding === 'hdr' });
@@ -85,6 +89,7 @@ export const bakeStage = defineStage({
           pageBytes: encoded.reduce((n, e) => n + e.png.length, 0),
           twoSided: twoSided.map(({ name, front, back }) => ({ name, front, back })),
           timeTarget: result.timeTarget,
+          finalGather: result.finalGather,
         },
       },
     };
