@@ -1,6 +1,6 @@
 /**
- * A farm optimize job whose bake and path-traced preview are split into tasks (farm/bake-tasks.ts,
- * farm/render-tasks.ts) on a real shared scene: the tasks run on the farm's workers, the job shows each one's
+ * A farm optimize job whose bake (both passes of its final gather) and path-traced preview are split into tasks
+ * (farm/bake-tasks.ts, farm/render-tasks.ts) on a real shared scene: the tasks run on the farm's workers, the job shows each one's
  * predicted and actual seconds, and the lightmapped scene and the preview it returns are byte-identical to the same
  * job's with its bake traced and its preview rendered in one piece. The jobs and their tasks run on an
  * `ote farm worker` process that shares nothing with the server but HTTP: the bake and scene packages and each
@@ -23,7 +23,7 @@ const scenePath = join(sharedScenesDir, 'cornell_box', 'CornellBox-Original.glb'
 const glb = readFileSync(scenePath);
 const execFileP = promisify(execFile);
 
-test('a split job: 3 bake tasks and 3 render tasks on the farm give the scene and preview of one piece, byte for byte', async () => {
+test('a split job: 3 bake tasks per pass of its final gather and 3 render tasks on the farm give the scene and preview of one piece, byte for byte', async () => {
   const dataDir = tempDir('ote-farm-bake-');
   const farm = await startFarmServer({ dataDir, port: 0, workers: 0, verifiers: 0 });
   const worker = spawnWorker(farm.url, farm.keys.create(['work']), 'remote', 2, 'optimize,bake-range,render-rows');
@@ -75,8 +75,9 @@ test('a split job: 3 bake tasks and 3 render tasks on the farm give the scene an
     const whole = { id: result.job as string };
     const s = await c.job(split.id);
     const kinds = s.tasks!.map((t) => t.kind);
-    // The bake's 3, then the reference's 3 (the first planned view of the Cornell box shows it).
-    assert.equal(kinds, ['bake-range', 'bake-range', 'bake-range', 'render-rows', 'render-rows', 'render-rows']);
+    // The bake's 3 per pass of its final gather (the lamp is an emissive quad: no point light, so it gathers; the
+    // second pass's tasks download the first pass's pages), then the reference's 3 (the first planned view shows it).
+    assert.equal(kinds, [...Array(6).fill('bake-range'), 'render-rows', 'render-rows', 'render-rows']);
     for (const t of s.tasks!) {
       assert.is(t.state, 'completed');
       assert.match(String(t.worker), /^remote\.\d/);
@@ -89,6 +90,7 @@ test('a split job: 3 bake tasks and 3 render tasks on the farm give the scene an
       report.farm.tasks.map((t: { kind: string }) => t.kind),
       kinds,
     );
+    assert.is(report.lightmap.finalGather.firstSamples, 16);
     for (const t of report.farm.tasks) {
       assert.match(String(t.worker), /^remote\.\d/);
       assert.match(String(t.dispatch), /^remote\.\d+(\.h)?: wait .* median .* pFail/);
