@@ -283,9 +283,31 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   for (int c = 0; c < 3; ++c) s.sky_zenith[c] = in.sky_zenith[c], s.sky_horizon[c] = in.sky_horizon[c], s.sky_ground[c] = in.sky_ground[c];
   s.gather = LightmapView{};
   if (in.gather_pages && in.triangle_uv1 && in.triangle_page)
-    s.gather = LightmapView{in.gather_pages, in.page_width,   in.page_height,          in.page_count,
-                            in.triangle_uv1, in.triangle_page, in.flat->triangle_count};
+    s.gather = LightmapView{in.gather_pages,   in.page_width,   in.page_height,
+                            in.page_count,     in.triangle_uv1, in.triangle_page,
+                            in.flat->triangle_count, triangle_texel.empty() ? nullptr : triangle_texel.data()};
   return s;
+}
+
+void gather_texel_sizes(const BakeInputs& in, BakeSceneData& d) {
+  d.triangle_texel.clear();
+  if (!in.gather_pages || !in.triangle_uv1 || !in.triangle_page) return;
+  const FlatScene& f = *in.flat;
+  d.triangle_texel.assign(f.triangle_count, 0.0f);
+  // Each lightmapped mesh is drawn once (BakeInputs): its instance gives its triangles' world size.
+  for (uint32_t i = 0; i < f.instance_count; ++i) {
+    const uint32_t m = f.instance_mesh[i];
+    for (uint32_t t = f.mesh_first_triangle[m]; t < f.mesh_first_triangle[m + 1]; ++t) {
+      const int32_t pg = in.triangle_page[t];
+      if (pg < 0 || uint32_t(pg) >= in.page_count) continue;
+      const WorldTri w = world_triangle(f, t, i);
+      const double area = 0.5 * length(cross(w.p[1] - w.p[0], w.p[2] - w.p[0]));
+      const float* uv = in.triangle_uv1 + 6ull * t;
+      const double texels = 0.5 * std::fabs(double(uv[2] - uv[0]) * (uv[5] - uv[1]) - double(uv[4] - uv[0]) * (uv[3] - uv[1])) *
+                            double(in.page_width[pg]) * in.page_height[pg];
+      if (texels > 0 && area > 0) d.triangle_texel[t] = float(std::sqrt(area / texels));
+    }
+  }
 }
 
 void gather_emitters(const BakeInputs& in, BakeSceneData& d) {
@@ -552,6 +574,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   if (st != Status::Ok) return st;
   BakeSceneData data;
   gather_emitters(in, data);
+  gather_texel_sizes(in, data);
   if (p.transport.sky_portals && ts.baked) {  // nothing to trace, nothing to find
     st = find_sky_portals(in, bvh.view(), data, ctl);
     if (st != Status::Ok) return st;

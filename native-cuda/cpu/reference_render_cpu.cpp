@@ -28,7 +28,7 @@ Status render_reference(const BakeInputs& in, const SceneBvh& bvh, const Referen
   const BakeSceneView s = data.view(in, bvh.view());
   // The lightmapped mode reads the baked pages as the bake's final gather does (bake/lightmap_lookup.h).
   const LightmapView lm{v.pages,         in.page_width,   in.page_height,          in.page_count,
-                        in.triangle_uv1, in.triangle_page, in.flat->triangle_count};
+                        in.triangle_uv1, in.triangle_page, in.flat->triangle_count, nullptr};
   const float* m = v.camera_to_world;
   const Vec3 eye = make_vec3(m[12], m[13], m[14]);
   const float th = tanf(0.5f * v.yfov), aspect = float(v.width) / float(v.height);

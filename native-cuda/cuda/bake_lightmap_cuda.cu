@@ -65,7 +65,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   DeviceBuffer<unsigned long long> d_counters;
   // The final gather's lightmap (bake/lightmap_lookup.h): its pages in one buffer, a device pointer per page, and the
   // per-triangle UV1 and page it is read through.
-  DeviceBuffer<float> d_gather, d_uv1;
+  DeviceBuffer<float> d_gather, d_uv1, d_texel;
   DeviceBuffer<const float*> d_gather_pages;
   DeviceBuffer<int32_t> d_tpage;
   DeviceBuffer<uint32_t> d_page_w, d_page_h;
@@ -87,6 +87,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
     OTE_CUDA_TRY(d_tpage.upload(in.triangle_page, in.flat->triangle_count));
     OTE_CUDA_TRY(d_page_w.upload(in.page_width, in.page_count));
     OTE_CUDA_TRY(d_page_h.upload(in.page_height, in.page_count));
+    OTE_CUDA_TRY(d_texel.upload(d.triangle_texel.data(), d.triangle_texel.size()));
   }
   if (in.triangle_material) OTE_CUDA_TRY(d_tmat.upload(in.triangle_material, in.flat->triangle_count));
   OTE_CUDA_TRY(d_mat.upload(in.materials, in.material_count));
@@ -146,6 +147,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
     s.gather.page_height = d_page_h.ptr;
     s.gather.triangle_uv1 = d_uv1.ptr;
     s.gather.triangle_page = d_tpage.ptr;
+    s.gather.triangle_texel = d.triangle_texel.empty() ? nullptr : d_texel.ptr;
   }
   uint64_t texel_samples = 0, remaining = n;
   float scene_mean = 0;

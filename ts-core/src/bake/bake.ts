@@ -286,6 +286,10 @@ async function traceLayout(
   const opts = bake.options;
   const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, bake.textures);
   if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
+  const gather = bake.gatherPages && {
+    ...FINAL_GATHER_DEFAULTS,
+    ...(typeof opts.finalGather === 'object' ? opts.finalGather : {}),
+  };
   if (bake.gatherPages) inputs.gatherPages = bake.gatherPages;
   const { pages, stats } = await bakeLightmapsNative(flat, inputs, {
     samples: opts.samples ?? BAKE_DEFAULTS.samples,
@@ -298,6 +302,7 @@ async function traceLayout(
     flattenWorld: opts.flattenWorld,
     backend: opts.backend ?? 'auto',
     signal: opts.signal,
+    ...(gather ? { gatherNear: gather.nearTexels } : {}),
     ...extra,
   });
   return { pages, stats, untextured };

@@ -45,6 +45,7 @@ const TRACE_FIELDS = [
   'sky',
   'viewpoints',
   'lowDiscrepancy',
+  'finalGather',
   'flattenWorld',
   'backend',
 ] as const;

@@ -300,6 +300,11 @@ export interface RawTransportOptions extends BackendOption, Progress {
   /** Clamp of indirect path contributions against fireflies; 0 = off (default). */
   clampIndirect?: number;
   /**
+   * With gather pages (BakeNativeInputs.gatherPages): a bounce ray reads them only where it travelled farther than
+   * this many of the hit's lightmap texels; nearer, the path goes on (default 3; 0: everywhere).
+   */
+  gatherNear?: number;
+  /**
    * Point and spot lights also reach path vertices through one light vertex per sample, MIS-weighted against bounce
    * rays (default true): the bounce light of hotspots next to lights without its fireflies. false = bounce rays
    * only (same expectation, for A/B comparisons).

@@ -176,9 +176,15 @@ struct BakeSceneData {
   SunPortalView sun{-1, 0, nullptr, nullptr, 0.0f};
   std::vector<uint32_t> sun_cells;
   std::vector<float> sun_cdf;
+  // Per triangle, the world length of a lightmap texel's side on it (LightmapView::triangle_texel), for the final
+  // gather; empty without gather pages.
+  std::vector<float> triangle_texel;
   BakeSceneView view(const BakeInputs& in, const SceneBvhView& bvh) const;
 };
 void gather_emitters(const BakeInputs& in, BakeSceneData& d);
+// The world length of a lightmap texel on each lightmapped triangle into d.triangle_texel, where in.gather_pages is
+// set (the final gather reads the lightmap only past a few of them); 0 on triangles without a page or UV1 area.
+void gather_texel_sizes(const BakeInputs& in, BakeSceneData& d);
 // The sky portals of the scene (bake/sky_portals.h; cpu/sky_portals_cpu.cpp) into d: none without a sky, in an open
 // scene, or where no sheltered surface sees the sky. Traces about 65k rays through `bvh`; cancellable by `ctl`,
 // whose progress it does not report. Call after gather_emitters.

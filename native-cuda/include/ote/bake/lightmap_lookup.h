@@ -26,6 +26,9 @@ struct LightmapView {
   const float* triangle_uv1;
   const int32_t* triangle_page;
   uint32_t triangle_count;
+  // Optional (null: none), per triangle: the world length of one lightmap texel's side on it, sqrt(world area /
+  // texel area). The final gather reads the lightmap only farther than a few texels (transport.h incident).
+  const float* triangle_texel;
 };
 
 namespace lightmap {

@@ -31,6 +31,7 @@ inline constexpr NumberOption<TransportParams> kTransportOptions[] = {
     u32_option("russianRouletteFrom", &TransportParams::rr_start, 0, 64),
     f32_option("aoDistance", &TransportParams::ao_distance, 0, 1e30),
     f32_option("clampIndirect", &TransportParams::clamp_indirect, 0, 1e30),
+    f32_option("gatherNear", &TransportParams::gather_near, 0, 1e6),
 };
 
 // renderReference's view (`view.*`) and its sampling (`options.spp`, `options.seed`).

@@ -106,6 +106,10 @@ struct TransportParams {
   // light vertex) take a texel's or pixel's samples from a scrambled Sobol' sequence (ote/qmc.h), stratified over
   // its samples; 0: independent random numbers (same expectation: an A/B switch for tests and benchmarks).
   uint32_t qmc = 1;
+  // The final gather (BakeSceneView::gather) reads the lightmap only where the bounce ray travelled farther than this
+  // many of the hit's texels; nearer, a texel spans a wide angle from the path's vertex and the path goes on
+  // (bake/final-gather.ts says what it measured).
+  float gather_near = 3.0f;
 };
 
 namespace transport {
@@ -598,9 +602,12 @@ OTE_HD OTE_INLINE Vec3 incident(const BakeSceneView& s, const TransportParams& t
     if (bounce >= tp.bounces) break;
     // Final gather: the first bounce reads the first bake's lightmap where it lands on the lit face of a lightmapped
     // surface, which holds every bounce after it, and the path ends. Back faces and double-sided surfaces (whose one
-    // texel holds the face the views see) continue the path.
+    // texel holds the face the views see) continue the path, and so do hits nearer than tp.gather_near of the
+    // hit's texels: there a texel spans a wide angle seen from p, and its interpolated value is what p would see.
     Vec3 cached;
-    if (gather && bounce == 0 && front && !m.double_sided && lightmap::lookup(s.gather, h.prim, h.u, h.v, cached)) {
+    if (gather && bounce == 0 && front && !m.double_sided &&
+        (!s.gather.triangle_texel || h.t > tp.gather_near * s.gather.triangle_texel[h.prim]) &&
+        lightmap::lookup(s.gather, h.prim, h.u, h.v, cached)) {
       L = L + clamp_indirect(tp, beta * albedo * cached);
       break;
     }
