@@ -16,8 +16,8 @@ import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Primitive, Scene } from '../scene/types.js';
 import { length, triangleCross } from '../util/vec3.js';
 import {
-  FINAL_GATHER_DEFAULTS,
   type FinalGatherOptions,
+  finalGatherOptions,
   type FinalGatherReport,
   gatherSamplesForTime,
   useFinalGather,
@@ -286,10 +286,6 @@ async function traceLayout(
   const opts = bake.options;
   const { flat, inputs, untextured } = bakeInputs(uvScene, layout, opts.sky, bake.textures);
   if (opts.viewpoints?.length) inputs.viewpoints = Float32Array.from(opts.viewpoints.flat());
-  const gather = bake.gatherPages && {
-    ...FINAL_GATHER_DEFAULTS,
-    ...(typeof opts.finalGather === 'object' ? opts.finalGather : {}),
-  };
   if (bake.gatherPages) inputs.gatherPages = bake.gatherPages;
   const { pages, stats } = await bakeLightmapsNative(flat, inputs, {
     samples: opts.samples ?? BAKE_DEFAULTS.samples,
@@ -302,7 +298,7 @@ async function traceLayout(
     flattenWorld: opts.flattenWorld,
     backend: opts.backend ?? 'auto',
     signal: opts.signal,
-    ...(gather ? { gatherNear: gather.nearTexels } : {}),
+    ...(bake.gatherPages ? { gatherNear: finalGatherOptions(opts.finalGather).nearTexels } : {}),
     ...extra,
   });
   return { pages, stats, untextured };
@@ -386,7 +382,7 @@ export async function traceFinalGather(
     bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
   if (!useFinalGather(opts.finalGather, bake.scene) || bounces === 0)
     return { bake, raw: await trace(bake, onProgress) };
-  const gather = { ...FINAL_GATHER_DEFAULTS, ...(typeof opts.finalGather === 'object' ? opts.finalGather : {}) };
+  const gather = finalGatherOptions(opts.finalGather);
   const firstSamples = Math.max(1, Math.min(samples, gather.firstSamples));
   const t0 = performance.now();
   // The first pass: every path to its end at few samples, finished like any bake (its own onProgress unset: it is

@@ -48,6 +48,11 @@ export interface FinalGatherOptions {
 
 export const FINAL_GATHER_DEFAULTS: Required<FinalGatherOptions> = { firstSamples: 16, nearTexels: 3 };
 
+/** The options of a bake's `finalGather` setting, the defaults filled in. */
+export function finalGatherOptions(option: boolean | FinalGatherOptions | undefined): Required<FinalGatherOptions> {
+  return { ...FINAL_GATHER_DEFAULTS, ...(typeof option === 'object' ? option : {}) };
+}
+
 /**
  * Whether a bake gathers: as `option` says where it says (true or options: yes; false: no), else where no point or
  * spot light lights the scene (see the top of this file).
