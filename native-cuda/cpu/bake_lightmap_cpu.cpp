@@ -151,6 +151,19 @@ WorldTri world_triangle(const FlatScene& f, uint32_t prim, uint32_t inst) {
   return w;
 }
 
+// The world length of one lightmap texel's side on lightmapped triangle `t` of instance `inst`, page `pg`:
+// sqrt(world area / UV1 area in texels); 0 where either area is empty. The texel setup's denoiser guide and the final
+// gather's near-hit rule read it.
+static float texel_size_of(const BakeInputs& in, uint32_t t, uint32_t inst, uint32_t pg) {
+  const double W = in.page_width[pg], H = in.page_height[pg];
+  Vec2d tri[3];
+  for (int k = 0; k < 3; ++k) tri[k] = {in.triangle_uv1[6ull * t + 2 * k] * W, in.triangle_uv1[6ull * t + 2 * k + 1] * H};
+  const double uv_area = 0.5 * std::fabs(cross2(tri[0], tri[1], tri[2]));
+  const WorldTri w = world_triangle(*in.flat, t, inst);
+  const double world_area = 0.5 * length(cross(w.p[1] - w.p[0], w.p[2] - w.p[0]));
+  return uv_area > 1e-12 && world_area > 0 ? float(std::sqrt(world_area / uv_area)) : 0.0f;
+}
+
 // Interpolated shading normal (object-space corner normals through the normal matrix), facing the geometric side
 // `ng`. A double-sided surface seen from its back shows its corner normals reversed, as glTF renders it (a leaf's
 // back is as smooth as its front, and its split back copy, bake/two-sided.ts, carries the same normals negated).
@@ -300,12 +313,7 @@ void gather_texel_sizes(const BakeInputs& in, BakeSceneData& d) {
     for (uint32_t t = f.mesh_first_triangle[m]; t < f.mesh_first_triangle[m + 1]; ++t) {
       const int32_t pg = in.triangle_page[t];
       if (pg < 0 || uint32_t(pg) >= in.page_count) continue;
-      const WorldTri w = world_triangle(f, t, i);
-      const double area = 0.5 * length(cross(w.p[1] - w.p[0], w.p[2] - w.p[0]));
-      const float* uv = in.triangle_uv1 + 6ull * t;
-      const double texels = 0.5 * std::fabs(double(uv[2] - uv[0]) * (uv[5] - uv[1]) - double(uv[4] - uv[0]) * (uv[3] - uv[1])) *
-                            double(in.page_width[pg]) * in.page_height[pg];
-      if (texels > 0 && area > 0) d.triangle_texel[t] = float(std::sqrt(area / texels));
+      d.triangle_texel[t] = texel_size_of(in, t, i, uint32_t(pg));
     }
   }
 }
@@ -378,11 +386,8 @@ Status setup_texels(const BakeInputs& in, const SceneBvh& bvh, BakeOutput& out, 
         tri[k] = {double(in.triangle_uv1[6ull * t + 2 * k]) * W, double(in.triangle_uv1[6ull * t + 2 * k + 1]) * H};
         tx[k] = float(tri[k].x), ty[k] = float(tri[k].y);
       }
-      const double uv_area = 0.5 * std::fabs(cross2(tri[0], tri[1], tri[2]));
-      const WorldTri w = world_triangle(f, t, i);
-      const double world_area = 0.5 * length(cross(w.p[1] - w.p[0], w.p[2] - w.p[0]));
-      if (!(uv_area > 1e-12) || !(world_area > 0)) continue;
-      const float texel_size = float(std::sqrt(world_area / uv_area));
+      const float texel_size = texel_size_of(in, t, i, uint32_t(pg));
+      if (!(texel_size > 0)) continue;
       const int x0 = std::max(0, int(std::floor(std::min(tx[0], std::min(tx[1], tx[2])))) - 1);
       const int x1 = std::min(int(W) - 1, int(std::floor(std::max(tx[0], std::max(tx[1], tx[2])))));
       const int y0 = std::max(0, int(std::floor(std::min(ty[0], std::min(ty[1], ty[2])))) - 1);
