@@ -13,7 +13,10 @@
  *    trust/adversaries.ts (always, sleeper, intermittent, quorum-aware colluders, targeted, a sleeping colluder)
  *    at shares up to (n − 1)/3, and Sybil keys joining an honest pool. Reports bad results accepted (with the 95%
  *    upper bound), false rejections, inconclusive jobs, evaluations per job, how many liars are flagged and how
- *    fast, honest nodes ever flagged, and the attacker's share of the trusted weight at the end.
+ *    fast, honest nodes ever flagged, and the attacker's share of the trusted weight at the end. The same again
+ *    under adaptive replication (replication.ts): results accepted at the moment of their verdict and still
+ *    standing after the audits, evaluations per job overall and over the second half (the steady state), solo
+ *    verdicts and audits.
  * Prints a table and writes bench/results/trust.json.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import {
   type Strategy,
   targeted,
 } from '../ts-core/src/trust/adversaries.js';
+import { replicationOptions } from '../ts-core/src/trust/replication.js';
 import { type SimulationResult, simulateTrust } from '../ts-core/src/trust/simulation.js';
 import { tempDir } from '../scripts/temp-dir.js';
 import { describeMachine, machineRecord } from './machine.js';
@@ -234,24 +238,33 @@ for (const count of [20, 40]) {
   });
   sims.push({ ...r, strategy: `${r.strategy}, one operator` });
 }
-// BOINC's adaptive replication as a candidate policy (not the engine's): a node whose reputation lower bound is at
-// least 0.9 verifies a job alone, rechecked by two more on 10% of jobs and every high-value one.
-const ADAPTIVE = { soloBound: 0.9, rate: 0.1 };
-for (const s of [honest, alwaysLies, sleeper(100), intermittent(0.05), colluder(2 / 3), targeted])
-  for (const share of s === honest ? [0] : [0.1, 0.325]) {
-    const r = simulateTrust({ strategy: s, adversaryShare: share, adaptive: ADAPTIVE });
-    sims.push({ ...r, strategy: `${r.strategy}, adaptive replication` });
+// Adaptive replication (replication.ts, the engine's option `replication: adaptive`): a node with 20 agreed
+// verdicts since its last flag verifies a job alone, rechecked by two more at the job's confidence (0.95: 9.5%),
+// on every high-value job and during an alert; a flag audits the flagged node's provisional verdicts.
+// Sleepers wake after 25 jobs here, not 100: a node on solo jobs serves a fortieth of them, and one that waits for
+// 100 never wakes in 2,000 jobs.
+const ADAPTIVE = replicationOptions({ mode: 'adaptive' });
+const wakeEarly = (s: Strategy) =>
+  s.name === 'sleeper(100)'
+    ? sleeper(25)
+    : s.name.startsWith('sleeper(100) &')
+      ? both(sleeper(25), colluder(2 / 3))
+      : s;
+for (const s of [honest, ...strategies.map(wakeEarly)])
+  for (const share of s === honest ? [0] : SHARES) {
+    const r = simulateTrust({ strategy: s, adversaryShare: share, replication: ADAPTIVE });
+    sims.push({ ...r, strategy: `${r.strategy}, adaptive` });
   }
 results.simulation = sims;
 console.log(
   '\nAdversaries (simulation): 40 nodes, quorum 5 (widened by two up to 21 while the votes disagree) + 1 spot check, 2000 jobs (half bad, 10% high-value), honest jitter 1%',
 );
 console.log(
-  'strategy                                   share  adv  accepted-bad (95% upper)  false-reject  inconclusive  evals/job  liars flagged  median jobs to flag  lies flagged  honest flagged  adv weight at end',
+  'strategy                                   share  adv  accepted-bad (95% upper)  standing  false-reject (standing)  inconclusive  evals/job  steady  solo  audits  liars flagged  median jobs to flag  lies flagged  honest flagged  adv weight at end',
 );
 for (const s of sims)
   console.log(
-    `${s.strategy.padEnd(41)}  ${s.sybils ? '   -' : f(s.adversaries / s.nodes, 3).padStart(5)}  ${String(s.adversaries + s.sybils).padStart(3)}  ${`${String(s.acceptedBad).padStart(4)}/${s.badJobs} (${(100 * s.acceptedBadUpper95).toFixed(2)}%)`.padStart(23)}  ${(100 * s.falseRejectionRate).toFixed(2).padStart(11)}%  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${`${s.lied ? (100 * s.liarsFlagged).toFixed(0) : '-'}%`.padStart(13)}  ${String(s.medianJobsToFlag).padStart(19)}  ${`${(100 * s.liesFlagged).toFixed(0)}%`.padStart(12)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%  ${(100 * s.adversaryWeightAtEnd).toFixed(0).padStart(16)}%`,
+    `${s.strategy.padEnd(41)}  ${s.sybils ? '   -' : f(s.adversaries / s.nodes, 3).padStart(5)}  ${String(s.adversaries + s.sybils).padStart(3)}  ${`${String(s.acceptedBad).padStart(4)}/${s.badJobs} (${(100 * s.acceptedBadUpper95).toFixed(2)}%)`.padStart(23)}  ${String(s.acceptedBadStanding).padStart(8)}  ${`${(100 * s.falseRejectionRate).toFixed(2)}% (${(100 * s.falseRejectionStandingRate).toFixed(2)}%)`.padStart(23)}  ${(100 * s.inconclusiveRate).toFixed(2).padStart(11)}%  ${f(s.evaluationsPerJob, 2).padStart(9)}  ${f(s.evaluationsPerJobSteady, 2).padStart(6)}  ${String(s.soloJobs).padStart(4)}  ${String(s.audits).padStart(6)}  ${`${s.lied ? (100 * s.liarsFlagged).toFixed(0) : '-'}%`.padStart(13)}  ${String(s.medianJobsToFlag).padStart(19)}  ${`${(100 * s.liesFlagged).toFixed(0)}%`.padStart(12)}  ${(100 * s.honestEverFlagged).toFixed(1).padStart(13)}%  ${(100 * s.adversaryWeightAtEnd).toFixed(0).padStart(16)}%`,
   );
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 console.log(`machine: ${describeMachine(machine)}`);

@@ -66,9 +66,10 @@ export function auditStore(dataDir: string, opts: { engineKey?: string } = {}): 
         if (j.cert) problems.push(`${where}.cert: a failed job has a certificate`);
       }
       if (j.state === 'done') {
-        const verdict = events.find(
-          (e): e is Extract<EngineEvent, { type: 'verdict' }> => e.type === 'verdict' && e.jobId === j.id,
-        );
+        // The last verdict stands: an audited job (replication.ts) has a second one.
+        const verdict = events
+          .filter((e): e is Extract<EngineEvent, { type: 'verdict' }> => e.type === 'verdict' && e.jobId === j.id)
+          .at(-1);
         const result = JSON.parse(j.result ?? 'null');
         if (!verdict || !result || verdict.verdict !== result.verdict)
           problems.push(`${where}.result: verdict differs from the log`);
@@ -86,6 +87,13 @@ export function auditStore(dataDir: string, opts: { engineKey?: string } = {}): 
           problems.push(`${where}.cert: differs from the logged certificate`);
         if (verdict && cert.verdict !== verdict.verdict)
           problems.push(`${where}.cert: verdict differs from the logged verdict`);
+        // An audit of a provisional verdict, and its revocation, are logged (replication.ts); a row that hides a
+        // revocation, or claims one the log does not hold, is tampered with.
+        const audited = events.some((e) => e.type === 'job.audit' && e.jobId === j.id);
+        const revoked = events.some((e) => e.type === 'job.revoked' && e.jobId === j.id);
+        if (audited !== (result?.audit !== undefined)) problems.push(`${where}.result.audit: differs from the log`);
+        if (revoked !== (result?.audit?.revoked === true))
+          problems.push(`${where}.result.audit.revoked: differs from the log (a revocation hidden or invented)`);
       }
     }
     for (const v of db.prepare('SELECT * FROM votes').all() as {

@@ -54,6 +54,13 @@ export interface CertificateBody {
   nodes: { key: string; weight: number; flagged: boolean; vote: Vote }[];
   verdict: 'accepted' | 'rejected';
   reason: string;
+  /**
+   * Reached by fewer votes than the job's full quorum (adaptive replication, replication.ts): the verdict stands
+   * unless an audit revokes it, which the engine's log records (`job.revoked`) and an offline check cannot see.
+   */
+  provisional?: true;
+  /** The log index of the provisional certificate this one replaces after its audit (replication.ts). */
+  supersedes?: number;
 }
 
 export interface Certificate extends CertificateBody {

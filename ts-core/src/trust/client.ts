@@ -109,6 +109,14 @@ export class TrustClient {
     return r.body.jobId;
   }
 
+  /**
+   * A job's state: its votes, result and certificate, and for a provisional verdict (replication.ts) whether an
+   * audit re-checked it and whether it revoked it (`result.audit`).
+   */
+  async status(jobId: string) {
+    return (await this.call('job.get', { jobId })).body;
+  }
+
   /** Polls until the job has a certificate; survives engine restarts (reconnects) until `timeoutMs`. */
   async waitForCertificate(
     jobId: string,

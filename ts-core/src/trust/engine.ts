@@ -7,7 +7,8 @@
  *
  * This file wires the parts together and routes each typed request to them:
  * transport.ts (WebSocket server) → rate-limit.ts, auth.ts (who may send what) → this router →
- * jobs.ts (submissions, votes), scheduler.ts (seats), verdict.ts (consensus, reputation) → signing.ts
+ * jobs.ts (submissions, votes), scheduler.ts (seats; replication.ts: who verifies alone), verdict.ts (consensus,
+ * reputation, audits of provisional verdicts) → signing.ts
  * (certificates), over store.ts (SQLite, schema.ts migrations), audit-log.ts and blob-store.ts.
  */
 import { mkdirSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { PROTOCOL_VERSION, ProtocolError } from './protocol.js';
 import { RateLimiter } from './rate-limit.js';
 import type { EngineInfo } from './replies.js';
 import { DEFAULT_REPUTATION, isTrusted, lowerBound, type ReputationOptions } from './reputation.js';
+import { type ReplicationOptions, replicationOptions } from './replication.js';
 import { Scheduler } from './scheduler.js';
 import { EngineStore } from './store.js';
 import { Transport, type Conn } from './transport.js';
@@ -60,6 +62,11 @@ export interface EngineOptions {
    * registers many keys votes once. Keys not named are their own operator.
    */
   nodeOperators?: Record<string, string>;
+  /**
+   * Replication (replication.ts): `full` quorums by default; `adaptive` lets a long-trusted node verify a job
+   * alone, with rechecks at the job's confidence, and audits its provisional verdicts if it is ever flagged.
+   */
+  replication?: Partial<ReplicationOptions>;
   log?: (line: string) => void;
 }
 
@@ -127,11 +134,18 @@ export class TrustEngine {
     const connected = () => this.nodes.keys();
     const operators = new Map(Object.entries(options.nodeOperators ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     const operatorOf = (key: string) => operators.get(key.toLowerCase()) ?? key;
+    const replication = replicationOptions(options.replication);
     this.verdicts = new Verdicts(
       this.store,
       this.log,
       this.identity,
-      { consensus: o.consensus, reputation: o.reputation, operatorOf, log: this.say },
+      {
+        consensus: o.consensus,
+        reputation: o.reputation,
+        operatorOf,
+        replication,
+        log: this.say,
+      },
       connected,
     );
     this.jobs = new Jobs(this.store, this.log, this.blobs, this.verdicts, { quorum: o.quorum, log: this.say });
@@ -142,10 +156,17 @@ export class TrustEngine {
         spotChecks: o.spotChecks,
         assignTimeoutMs: o.assignTimeoutMs,
         operatorOf,
+        replication,
         log: this.say,
       },
       {
         connected,
+        streak: (node) => this.verdicts.streak(node),
+        setQuorum: (jobId, quorum, solo) =>
+          this.store.tx(() => {
+            if (solo) this.log.append({ type: 'job.solo', jobId, ...solo });
+            this.store.setQuorum(jobId, quorum);
+          }),
         send: (node, assign) => {
           const conn = this.nodes.get(node);
           if (conn) this.transport.push(conn, 'assign', assign);

@@ -31,5 +31,20 @@ export type EngineEvent =
   | { type: 'certificate'; body: CertificateBody }
   /** A node could not verify the job (its own failure): its seat reopens for another node. */
   | { type: 'node.error'; jobId: string; node: string; reason: string }
+  /** The job goes to `node` alone: it agreed with `streak` verdicts since its last flag (replication.ts). */
+  | { type: 'job.solo'; jobId: string; node: string; streak: number }
+  /**
+   * A provisional verdict is audited (replication.ts): `node`, one of its voters, was flagged, so the job runs again
+   * with that vote set aside and its quorum filled to full size.
+   */
+  | { type: 'job.audit'; jobId: string; node: string }
+  /** The audit overturned the verdict: the earlier certificate no longer stands. */
+  | {
+      type: 'job.revoked';
+      jobId: string;
+      previous: 'accepted' | 'rejected';
+      verdict: 'accepted' | 'rejected';
+      reason: string;
+    }
   /** No quorum can be reached: nodes failed and no other trusted node is connected. No certificate is issued. */
   | { type: 'job.failed'; jobId: string; reason: string; errors: { node: string; reason: string }[] };

@@ -33,6 +33,13 @@ export interface JobResult {
   medians: Record<MetricName, number>;
   flagged: string[];
   contested: boolean;
+  /** Reached by fewer votes than the full quorum (adaptive replication): audited if a voter is flagged later. */
+  provisional?: boolean;
+  /**
+   * Set by an audit (replication.ts): the flagged voters whose votes it set aside, the provisional verdict before
+   * it, and whether it overturned that verdict (the log's job.revoked; the earlier certificate no longer stands).
+   */
+  audit?: { setAside: string[]; previous: 'accepted' | 'rejected'; revoked: boolean };
 }
 /** Why a job failed (state 'failed'): what each node that could not verify it reported. */
 export interface JobFailure {

@@ -10,6 +10,7 @@
 import { sha256Hex } from './bytes.js';
 import type { Assign } from './messages.js';
 import { isTrusted, type ReputationOptions } from './reputation.js';
+import { type ReplicationOptions, REPLICATION_DEFAULTS, verifiesAlone } from './replication.js';
 import type { EngineStore, JobSpec, SeatRole } from './store.js';
 
 export interface SchedulerOptions {
@@ -23,6 +24,8 @@ export interface SchedulerOptions {
    * operator, so an operator with many keys votes once. Absent: every key is its own operator.
    */
   operatorOf?: (key: string) => string;
+  /** Adaptive replication (replication.ts): a job whose first drawn node is long-trusted goes to it alone. */
+  replication?: ReplicationOptions;
   log?: (line: string) => void;
 }
 
@@ -38,6 +41,10 @@ export interface SchedulerHooks {
   finalize(jobId: string): void;
   /** Called for a running job that cannot reach its quorum (nodes failed, none other connected). */
   fail(jobId: string, why: string): void;
+  /** Verdicts a node agreed with since its last flag (replication.ts); absent: never long-trusted. */
+  streak?(node: string): number;
+  /** Sets a job's quorum; `solo` names the node it goes to alone (logged, replication.ts). */
+  setQuorum(jobId: string, quorum: number, solo?: { node: string; streak: number }): void;
 }
 
 /** A node's place among equally loaded candidates for a job: sha256(seed, key), compared as hex. */
@@ -62,7 +69,6 @@ export class Scheduler {
         continue;
       }
       const open = rows.filter((r) => r.role === 'quorum' && r.state === 'assigned').length;
-      let need = j.quorum - voted - open;
       const used = new Set(rows.map((r) => r.node));
       const candidates = [...this.hooks.connected()]
         .filter((k) => !used.has(k) && k !== j.spec.producer)
@@ -74,6 +80,22 @@ export class Scheduler {
           .filter((r) => r.role === 'quorum' && (r.state === 'assigned' || r.state === 'voted'))
           .map((r) => operator(r.node)),
       );
+      // Before its first seat, a job goes to its first drawn node alone if that node is long-trusted, and back to its
+      // full quorum if that node gave up its seat and the next is not (replication.ts). An audit keeps its votes.
+      if (voted === 0 && open === 0 && j.spec.quorum > 1 && (j.quorum === 1 || j.quorum === j.spec.quorum)) {
+        const first = candidates.find((c) => isTrusted(c.row, this.o.reputation));
+        const replication = this.o.replication ?? REPLICATION_DEFAULTS;
+        const streak = first ? (this.hooks.streak?.(first.k) ?? 0) : 0;
+        const alone = first !== undefined && verifiesAlone({ rep: first.row, streak }, replication, this.o.reputation);
+        const quorum = alone ? 1 : j.spec.quorum;
+        if (quorum !== j.quorum) {
+          this.hooks.setQuorum(j.id, quorum, alone ? { node: first.k, streak } : undefined);
+          j.quorum = quorum;
+          if (alone)
+            this.o.log?.(`job ${j.id.slice(0, 12)}: verified alone by long-trusted node ${first.k.slice(0, 8)}`);
+        }
+      }
+      let need = j.quorum - voted - open;
       for (const c of candidates) {
         if (need <= 0) break;
         if (!isTrusted(c.row, this.o.reputation) || seatedOperators.has(operator(c.k))) continue;

@@ -29,6 +29,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, timestamp INTEGER NOT NULL, engine_key TEXT NOT NULL, sig TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    why: "log events by job: a job's audit and solo events (replication.ts) are looked up on every verdict",
+    sql: "CREATE INDEX IF NOT EXISTS log_job ON log (json_extract(data, '$.jobId'));",
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -7,10 +7,12 @@
  * order, whose ties are random, is random order for nodes of equal load); a quorum whose votes disagree is widened
  * by two up to 4k + 1 (consensus.ts widenedQuorum); an accepted job its first quorum agreed on is rechecked by two
  * more voters on a random share of jobs and on every high-value one (recheck.ts); one untrusted node takes a non-voting spot
- * check, judged against the consensus medians; reputations move only on an uncontested result. Deterministic for a
- * given seed. Pure.
+ * check, judged against the consensus medians; reputations move only on an uncontested result. Under adaptive
+ * replication (replication.ts, the engine's decision code), a job whose first drawn node is long-trusted goes to it
+ * alone, and a flag audits the flagged node's provisional verdicts with a full quorum. Deterministic for a given
+ * seed. Pure.
  */
-import type { Strategy } from './adversaries.js';
+import type { SimJob, Strategy } from './adversaries.js';
 import { decide, deviates, DEFAULT_CONSENSUS, widenedQuorum } from './consensus.js';
 import {
   DEFAULT_REPUTATION,
@@ -22,6 +24,14 @@ import {
   voteWeight,
 } from './reputation.js';
 import { RECHECK_DEFAULTS, type RecheckOptions, shouldRecheck } from './recheck.js';
+import {
+  isProvisional,
+  nextStreak,
+  type ReplicationOptions,
+  replicationOptions,
+  soloRecheck,
+  verifiesAlone,
+} from './replication.js';
 import { METRICS, passes } from './sampling.js';
 import { betaQuantile } from './stats.js';
 import type { MetricName, Thresholds, Vote } from './types.js';
@@ -44,12 +54,10 @@ export interface SimulationOptions {
    * earned them trust.
    */
   newcomerPrior?: Reputation;
-  /**
-   * BOINC's adaptive replication, as a candidate policy (not the engine's): a job whose first drawn node has a
-   * reputation lower bound of at least `soloBound` is verified by that node alone, then rechecked by two more at
-   * `rate` (and always when high-value), whatever its verdict. Absent: every job gets a full quorum.
-   */
-  adaptive?: { soloBound: number; rate: number };
+  /** Replication (replication.ts): `full` by default; `adaptive` lets long-trusted nodes verify alone. */
+  replication: ReplicationOptions;
+  /** The confidence each job is submitted with (sets the solo recheck rate). */
+  confidence: number;
   quorum: number;
   jobs: number;
   /** Share of jobs whose result is truly bad. */
@@ -74,6 +82,8 @@ export const SIMULATION_DEFAULTS: Omit<SimulationOptions, 'strategy' | 'adversar
   thresholds: { psnr: 30, ssim: 0.95, flip: 0.08 },
   reputation: DEFAULT_REPUTATION,
   recheck: RECHECK_DEFAULTS,
+  replication: replicationOptions(),
+  confidence: 0.95,
   seed: 'trust-sim',
 };
 
@@ -84,14 +94,25 @@ export interface SimulationResult {
   nodes: number;
   jobs: number;
   badJobs: number;
+  /** Bad results accepted, at the moment of their verdict. */
   acceptedBad: number;
   acceptedBadRate: number;
   /** One-sided 95% upper bound on the rate of accepting a bad result (Clopper–Pearson). */
   acceptedBadUpper95: number;
+  /** Of those, still accepted at the end: not revoked by an audit (replication.ts). */
+  acceptedBadStanding: number;
+  acceptedBadStandingUpper95: number;
+  /** Good results rejected, at the moment of their verdict and still at the end. */
   falseRejectionRate: number;
+  falseRejectionStandingRate: number;
+  /** Verdicts reached by one node alone (adaptive replication), and audits run after flags. */
+  soloJobs: number;
+  audits: number;
+  revoked: number;
   inconclusiveRate: number;
-  /** Votes and spot checks per job. */
+  /** Votes, spot checks and audit votes per job, over all jobs and over the second half (the steady state). */
   evaluationsPerJob: number;
+  evaluationsPerJobSteady: number;
   /** Adversary nodes that lied at least once. */
   lied: number;
   /** Of those, the share flagged at least once after their first lie. */
@@ -112,6 +133,8 @@ interface SimNode {
   strategy: Strategy;
   adversary: boolean;
   rep: Reputation;
+  /** Verdicts agreed with since the last flag (replication.ts). */
+  streak: number;
   served: number;
   flags: number;
   firstLie: number;
@@ -136,6 +159,7 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     strategy: strategy ?? { name: 'honest', lies: () => false },
     adversary: strategy !== undefined,
     rep: { ...prior },
+    streak: 0,
     served: 0,
     flags: 0,
     firstLie: -1,
@@ -162,24 +186,56 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     }
     return c;
   };
-  for (let j = 0; j < o.jobs; j++) {
-    if (o.sybils && j === o.sybils.at)
-      for (let i = 0; i < o.sybils.count; i++)
-        nodes.push(newNode(`s${i}`, o.sybils.strategy, o.newcomerPrior, o.sybils.oneOperator ? 'sybil' : `s${i}`));
-    const isGood = rng.next() >= o.badRate;
-    if (isGood) goodJobs++;
-    else badJobs++;
-    const job = { index: j, highValue: rng.next() < o.highValueRate };
+  /** A verdict reached by fewer votes than the full quorum, kept for audits (replication.ts). */
+  interface Provisional {
+    job: SimJob;
+    isGood: boolean;
+    accepted: boolean;
+    votes: Vote[];
+    voters: SimNode[];
+    lied: Set<string>;
+    audited: boolean;
+  }
+  const provisional: Provisional[] = [];
+  const flaggedNow: SimNode[] = [];
+  const perJob: number[] = [];
+  let solos = 0,
+    audits = 0,
+    revoked = 0,
+    // What audits changed: bad results no longer (−) or newly (+) accepted, good ones newly (+) or no longer rejected.
+    acceptedBadChange = 0,
+    rejectedGoodChange = 0;
+  const repOptions = o.reputation;
+  /**
+   * One verification of a job: the trusted nodes in random order (one per operator, `without` left out), a solo
+   * seat or a full quorum, widened while the votes disagree, then the recheck when `recheck` holds a draw. An audit
+   * passes the votes already cast (`cast`): the quorum is filled up to its full size around them.
+   */
+  const verify = (
+    job: SimJob,
+    isGood: boolean,
+    lied: Set<string>,
+    how: {
+      without?: SimNode;
+      spot: boolean;
+      recheck: boolean;
+      jobsSinceFlag?: number;
+      cast?: { voters: SimNode[]; votes: Vote[] };
+    },
+  ) => {
     const truth = isGood ? TRUTH.good : TRUTH.bad;
     const lie = isGood ? LIE.aboutGood : LIE.aboutBad;
-    // One seat per operator: the first of each operator's trusted nodes in the draw.
     const operators = new Set<string>();
-    const order = shuffle(nodes.filter((n) => isTrusted(n.rep, o.reputation))).filter(
-      (n) => !operators.has(n.operator) && operators.add(n.operator) !== undefined,
-    );
-    const untrusted = nodes.filter((n) => !isTrusted(n.rep, o.reputation));
+    const before = how.cast?.voters ?? [];
+    for (const n of before) operators.add(n.operator);
+    const order = [
+      ...before,
+      ...shuffle(nodes.filter((n) => n !== how.without && !before.includes(n) && isTrusted(n.rep, repOptions))).filter(
+        (n) => !operators.has(n.operator) && operators.add(n.operator) !== undefined,
+      ),
+    ];
+    const untrusted = how.spot ? nodes.filter((n) => !isTrusted(n.rep, repOptions)) : [];
     const spot = untrusted.length ? [untrusted[rng.int(untrusted.length)]] : [];
-    const lied = new Set<string>();
     const voteOf = (n: SimNode, seated: readonly SimNode[], spot = false): Vote => {
       const lying =
         n.adversary &&
@@ -202,12 +258,11 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
             number
           >);
       const samples = Array.from({ length: 5 }, (_, i) => ({ index: i, ...m }));
-      return { jobId: `j${j}`, nodeKey: n.key, samples, means: m, pass: passes(m, o.thresholds), sig: '' };
+      return { jobId: `j${job.index}`, nodeKey: n.key, samples, means: m, pass: passes(m, o.thresholds), sig: '' };
     };
-    const solo =
-      o.adaptive !== undefined && order.length > 0 && lowerBound(order[0].rep, o.reputation) >= o.adaptive.soloBound;
-    let quorum = order.slice(0, solo ? 1 : o.quorum);
-    const votes = quorum.map((n) => voteOf(n, quorum));
+    const solo = how.recheck && order.length > 0 && verifiesAlone(order[0], o.replication, repOptions);
+    let quorum = order.slice(0, solo ? 1 : Math.max(o.quorum, before.length));
+    const votes = quorum.map((n, i) => how.cast?.votes[i] ?? voteOf(n, quorum));
     const weights = () => new Map(quorum.map((n) => [n.key, weight(n)]));
     let r = decide(votes, weights(), o.thresholds);
     const seat = (size: number) => {
@@ -224,48 +279,117 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
       }
     };
     settle();
-    // The engine's recheck (recheck.ts): its draw is one the nodes cannot predict, as this one is.
-    const draw = rng.next();
-    const profile = job.highValue ? 'quality' : 'balanced';
-    const recheck =
-      o.adaptive && solo
-        ? quorum.length === 1 && shouldRecheck({ ...o.recheck, rate: o.adaptive.rate }, { profile, draw })
-        : r.verdict === 'accepted' &&
-          quorum.length === o.quorum &&
-          shouldRecheck(o.recheck, { profile, draw, jobsSinceFlag: j - lastFlag - 1 });
-    if (recheck && order.length > quorum.length) {
-      seat(Math.min(order.length, quorum.length + o.recheck.seats));
-      settle();
+    if (how.recheck) {
+      // The engine's recheck (recheck.ts): its draw is one the nodes cannot predict, as this one is.
+      const draw = rng.next();
+      const profile = job.highValue ? 'quality' : 'balanced';
+      const at = { profile, draw, jobsSinceFlag: how.jobsSinceFlag };
+      const recheck = solo
+        ? quorum.length === 1 && soloRecheck(o.recheck, o.replication, { ...at, confidence: o.confidence })
+        : r.verdict === 'accepted' && quorum.length === o.quorum && shouldRecheck(o.recheck, at);
+      if (recheck && order.length > quorum.length) {
+        seat(Math.min(order.length, quorum.length + o.recheck.seats));
+        settle();
+      }
     }
-    evaluations += quorum.length + spot.length;
+    return { r, quorum, votes, spot, solo, voteOf };
+  };
+  const flag = (n: SimNode, lied: Set<string>) => {
+    n.flags++;
+    if (n.firstLie >= 0 && n.flaggedAfterLie < 0) n.flaggedAfterLie = n.served;
+    if (lied.has(n.key)) liesFlagged++;
+    n.streak = nextStreak(n.streak, 'flagged');
+    n.rep = updateReputation(n.rep, 'flagged', repOptions);
+    flaggedNow.push(n);
+  };
+  const judge = (n: SimNode, flagged: boolean, lied: Set<string>) => {
+    n.served++;
+    if (flagged) flag(n, lied);
+    else {
+      n.streak = nextStreak(n.streak, 'agree');
+      n.rep = updateReputation(n.rep, 'agree', repOptions);
+    }
+  };
+  /**
+   * Audits every provisional verdict of a node flagged since the last call (replication.ts): the job is reopened
+   * without that node's vote, and its quorum filled to full size and widened like any job's, the other votes kept.
+   * A verdict it overturns is revoked; a voter it flags (an original one too) has its own provisional verdicts
+   * audited in turn. Returns the votes cast.
+   */
+  const audit = (): number => {
+    let cast = 0;
+    for (let x = flaggedNow.shift(); x; x = flaggedNow.shift())
+      for (const p of provisional) {
+        if (p.audited || !p.voters.includes(x)) continue;
+        p.audited = true;
+        audits++;
+        const lied = new Set<string>(p.lied);
+        const kept = p.voters.map((n, i) => ({ n, v: p.votes[i] })).filter((e) => e.n !== x);
+        const a = verify(p.job, p.isGood, lied, {
+          without: x,
+          spot: false,
+          recheck: false,
+          cast: { voters: kept.map((e) => e.n), votes: kept.map((e) => e.v) },
+        });
+        cast += a.quorum.length - kept.length;
+        if (a.r.flagged.length) lastFlag = p.job.index;
+        if (a.r.contested) continue;
+        // Original voters were graded on their verdict; only a flag is news for them.
+        for (const n of a.quorum)
+          if (kept.some((e) => e.n === n)) {
+            if (a.r.flagged.includes(n.key)) flag(n, lied);
+          } else judge(n, a.r.flagged.includes(n.key), lied);
+        if ((a.r.verdict === 'accepted') !== p.accepted) {
+          // An audit is a full-quorum verdict like any other: it may be wrong too (colluders holding it).
+          p.accepted = !p.accepted;
+          revoked++;
+          if (p.isGood) rejectedGoodChange += p.accepted ? -1 : 1;
+          else acceptedBadChange += p.accepted ? 1 : -1;
+        }
+      }
+    return cast;
+  };
+  for (let j = 0; j < o.jobs; j++) {
+    if (o.sybils && j === o.sybils.at)
+      for (let i = 0; i < o.sybils.count; i++)
+        nodes.push(newNode(`s${i}`, o.sybils.strategy, o.newcomerPrior, o.sybils.oneOperator ? 'sybil' : `s${i}`));
+    const isGood = rng.next() >= o.badRate;
+    if (isGood) goodJobs++;
+    else badJobs++;
+    const job = { index: j, highValue: rng.next() < o.highValueRate };
+    const lied = new Set<string>();
+    const { r, quorum, votes, spot, solo, voteOf } = verify(job, isGood, lied, {
+      spot: true,
+      recheck: true,
+      jobsSinceFlag: j - lastFlag - 1,
+    });
+    if (solo) solos++;
+    let cast = quorum.length + spot.length;
     if (r.verdict === 'inconclusive') inconclusive++;
     const accepted = r.verdict === 'accepted';
     if (!isGood && accepted) acceptedBad++;
     if (isGood && !accepted) rejectedGood++;
-    const judge = (n: SimNode, flagged: boolean) => {
-      n.served++;
-      if (flagged) {
-        n.flags++;
-        if (n.firstLie >= 0 && n.flaggedAfterLie < 0) n.flaggedAfterLie = n.served;
-        if (lied.has(n.key)) liesFlagged++;
-      }
-      n.rep = updateReputation(n.rep, flagged ? 'flagged' : 'agree', o.reputation);
-    };
     // The engine counts every verdict that names a flagged node, contested or not.
     if (r.flagged.length) lastFlag = j;
     // Reputations do not move on a contested result (it must not be how honest nodes get flagged).
     if (r.contested) {
       for (const n of [...quorum, ...spot]) n.served++;
-      continue;
+    } else {
+      if (isProvisional(quorum.length, o.quorum))
+        provisional.push({ job, isGood, accepted, votes, voters: quorum, lied, audited: false });
+      for (const n of quorum) judge(n, r.flagged.includes(n.key), lied);
+      for (const n of spot) {
+        const v = voteOf(n, [n], true);
+        judge(
+          n,
+          METRICS.some((k) => deviates(v.means[k], r.medians[k], k, DEFAULT_CONSENSUS)),
+          lied,
+        );
+      }
+      cast += audit();
     }
-    for (const n of quorum) judge(n, r.flagged.includes(n.key));
-    for (const n of spot) {
-      const v = voteOf(n, [n], true);
-      judge(
-        n,
-        METRICS.some((k) => deviates(v.means[k], r.medians[k], k, DEFAULT_CONSENSUS)),
-      );
-    }
+    evaluations += cast;
+    perJob.push(cast);
   }
   const adversaries = nodes.filter((n) => n.adversary),
     honestNodes = nodes.filter((n) => !n.adversary),
@@ -286,10 +410,17 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     badJobs,
     acceptedBad,
     acceptedBadRate: acceptedBad / Math.max(1, badJobs),
-    acceptedBadUpper95: acceptedBad < badJobs ? betaQuantile(0.95, acceptedBad + 1, badJobs - acceptedBad) : 1,
+    acceptedBadUpper95: upper95(acceptedBad, badJobs),
+    acceptedBadStanding: acceptedBad + acceptedBadChange,
+    acceptedBadStandingUpper95: upper95(acceptedBad + acceptedBadChange, badJobs),
     falseRejectionRate: rejectedGood / Math.max(1, goodJobs),
+    falseRejectionStandingRate: (rejectedGood + rejectedGoodChange) / Math.max(1, goodJobs),
+    soloJobs: solos,
+    audits,
+    revoked,
     inconclusiveRate: inconclusive / o.jobs,
     evaluationsPerJob: evaluations / o.jobs,
+    evaluationsPerJobSteady: perJob.slice(o.jobs >> 1).reduce((a, b) => a + b, 0) / Math.max(1, o.jobs - (o.jobs >> 1)),
     lied: liars.length,
     liarsFlagged: liars.length ? liars.filter((n) => n.flaggedAfterLie >= 0).length / liars.length : 1,
     medianJobsToFlag: toFlag.length ? toFlag[Math.floor((toFlag.length - 1) / 2)] : 0,
@@ -298,4 +429,9 @@ export function simulateTrust(options: Partial<SimulationOptions> & Pick<Simulat
     honestEverFlagged: honestNodes.filter((n) => n.flags > 0).length / honestNodes.length,
     adversaryWeightAtEnd: allWeight > 0 ? advWeight / allWeight : 0,
   } satisfies SimulationResult;
+}
+
+/** One-sided 95% upper bound on a rate of k in n (Clopper–Pearson). */
+function upper95(k: number, n: number): number {
+  return k < n ? betaQuantile(0.95, k + 1, n - k) : 1;
 }

@@ -168,6 +168,56 @@ export class EngineStore {
     this.db.prepare('UPDATE jobs SET quorum = ? WHERE id = ?').run(quorum, id);
   }
 
+  /**
+   * Reopens a finished job for its audit (replication.ts) with room for `quorum` quorum votes, the excluded one
+   * counted: it runs again, keeps its votes, and its stored result and certificate until the new verdict.
+   */
+  reopenJob(id: string, quorum: number) {
+    this.db.prepare("UPDATE jobs SET state = 'running', quorum = ? WHERE id = ? AND state = 'done'").run(quorum, id);
+  }
+
+  /** Finished jobs whose provisional verdict `node` voted on and no audit has re-checked yet, oldest first. */
+  unauditedProvisionalJobs(node: string): string[] {
+    return (
+      this.db
+        .prepare(`SELECT j.id FROM jobs j JOIN votes v ON v.job = j.id WHERE v.node = ? AND v.role = 'quorum'
+        AND j.state = 'done' AND json_extract(j.result, '$.provisional') = 1
+        AND json_extract(j.result, '$.audit') IS NULL ORDER BY j.created`)
+        .all(node) as { id: string }[]
+    ).map((r) => r.id);
+  }
+
+  /** The nodes whose votes an audit set aside on `job` (its job.audit events), and the log index of the first. */
+  auditOf(job: string): { nodes: string[]; since: number } | undefined {
+    const rows = this.db
+      .prepare(`SELECT idx, json_extract(data, '$.node') AS node FROM log WHERE json_extract(data, '$.jobId') = ?
+      AND json_extract(data, '$.type') = 'job.audit' ORDER BY idx`)
+      .all(job) as { idx: number; node: string }[];
+    return rows.length ? { nodes: rows.map((r) => r.node), since: rows[0].idx } : undefined;
+  }
+
+  /** The node a job was given to alone (its job.solo event; replication.ts), if it was. */
+  soloOf(job: string): string | undefined {
+    const r = this.db
+      .prepare(`SELECT json_extract(data, '$.node') AS node FROM log WHERE json_extract(data, '$.jobId') = ?
+      AND json_extract(data, '$.type') = 'job.solo' ORDER BY idx DESC LIMIT 1`)
+      .get(job) as { node: string } | undefined;
+    return r?.node;
+  }
+
+  /** Verdicts `node` agreed with since its last flag (or since it joined), from the logged reputation events. */
+  streak(node: string): number {
+    const rep = "json_extract(data, '$.type') = 'reputation' AND json_extract(data, '$.node') = ?";
+    const last = this.db
+      .prepare(`SELECT MAX(idx) AS i FROM log WHERE ${rep} AND json_extract(data, '$.outcome') = 'flagged'`)
+      .get(node) as { i: number | null };
+    return (
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM log WHERE ${rep} AND json_extract(data, '$.outcome') = 'agree' AND idx > ?`)
+        .get(node, last.i ?? -1) as { n: number }
+    ).n;
+  }
+
   /** Closes a job with its verdict and certificate; quorum members still working on it are released. */
   /**
    * Verdicts in the audit log after the last one that flagged a node (all of them when none did; Infinity when
@@ -269,15 +319,16 @@ export class EngineStore {
     this.db.prepare("UPDATE assignments SET state = 'voted' WHERE job = ? AND node = ?").run(vote.jobId, vote.nodeKey);
   }
 
-  /** A job's votes in the order they were logged. */
-  votes(job: string): { node: string; role: SeatRole; vote: Vote }[] {
+  /** A job's votes in the order they were logged, with the log index of each. */
+  votes(job: string): { node: string; role: SeatRole; vote: Vote; logIndex: number }[] {
     return (
-      this.db.prepare('SELECT node, role, vote FROM votes WHERE job = ? ORDER BY log_index').all(job) as {
+      this.db.prepare('SELECT node, role, vote, log_index FROM votes WHERE job = ? ORDER BY log_index').all(job) as {
         node: string;
         role: SeatRole;
         vote: string;
+        log_index: number;
       }[]
-    ).map((r) => ({ ...r, vote: JSON.parse(r.vote) as Vote }));
+    ).map((r) => ({ node: r.node, role: r.role, vote: JSON.parse(r.vote) as Vote, logIndex: r.log_index }));
   }
 
   quorumVotes(job: string): number {

@@ -17,6 +17,13 @@ import {
 import { type Identity, signHex } from './crypto.js';
 import { RECHECK_DEFAULTS, type RecheckOptions, recheckDraw, recheckMessage, shouldRecheck } from './recheck.js';
 import { isTrusted, updateReputation, voteWeight, type ReputationOptions } from './reputation.js';
+import {
+  isProvisional,
+  nextStreak,
+  type ReplicationOptions,
+  REPLICATION_DEFAULTS,
+  soloRecheck,
+} from './replication.js';
 import { METRICS } from './sampling.js';
 import { issueCertificate } from './signing.js';
 import type { EngineStore, SeatRole } from './store.js';
@@ -29,6 +36,8 @@ export interface VerdictOptions {
   recheck?: RecheckOptions;
   /** A node's operator (SchedulerOptions.operatorOf): a quorum seats one node per operator. */
   operatorOf?: (key: string) => string;
+  /** Adaptive replication (replication.ts); default REPLICATION_DEFAULTS (full quorums). */
+  replication?: ReplicationOptions;
   log?: (line: string) => void;
 }
 
@@ -53,6 +62,16 @@ export class Verdicts {
     this.setReputation(vote.nodeKey, bad ? 'flagged' : 'agree', jobId, 'spot');
   }
 
+  /** Verdicts each node agreed with since its last flag (replication.ts), read from the log once, then counted. */
+  private streaks = new Map<string, number>();
+  streak(node: string): number {
+    const known = this.streaks.get(node);
+    if (known !== undefined) return known;
+    const s = this.store.streak(node);
+    this.streaks.set(node, s);
+    return s;
+  }
+
   /** Verdicts since the last that flagged a node (recheck.ts alert); read from the audit log once, then counted. */
   private sinceFlag: number | undefined;
   private jobsSinceFlag(): number {
@@ -64,14 +83,36 @@ export class Verdicts {
     const r = updateReputation(this.store.node(node), outcome, this.o.reputation);
     this.store.setReputation(node, r.alpha, r.beta);
     this.log.append({ type: 'reputation', node, jobId, role, outcome, alpha: r.alpha, beta: r.beta });
+    this.streaks.set(node, nextStreak(this.streak(node), outcome));
+    if (outcome === 'flagged') this.auditProvisional(node);
+  }
+
+  /**
+   * A flagged node's provisional verdicts are audited (replication.ts), inside the caller's transaction: each job
+   * runs again with that node's vote set aside and room for a full quorum besides, keeping its other votes, so the
+   * scheduler fills it and any disagreement widens it as for any job.
+   */
+  private auditProvisional(node: string) {
+    for (const jobId of this.store.unauditedProvisionalJobs(node)) {
+      const job = this.store.job(jobId)!;
+      this.log.append({ type: 'job.audit', jobId, node });
+      const setAside = this.store.auditOf(jobId)!.nodes.length;
+      this.store.reopenJob(jobId, job.spec.quorum + setAside);
+      this.o.log?.(`job ${jobId}: provisional verdict audited (node ${node.slice(0, 8)} was flagged)`);
+    }
   }
 
   finalize(jobId: string) {
     const job = this.store.job(jobId);
     if (job?.state !== 'running') return;
     const spec = job.spec;
+    // An audited job (replication.ts) sets aside the flagged voters' votes, which its quorum counts as seats.
+    const audit = this.store.auditOf(jobId);
+    const setAside = new Set(audit?.nodes ?? []);
+    const current = job.quorum - setAside.size;
     const voteRows = this.store.votes(jobId);
-    const votes = voteRows.filter((r) => r.role === 'quorum').map((r) => r.vote);
+    const quorumRows = voteRows.filter((r) => r.role === 'quorum' && !setAside.has(r.node));
+    const votes = quorumRows.map((r) => r.vote);
     const weights = new Map<string, number>();
     for (const v of votes) {
       const row = this.store.node(v.nodeKey);
@@ -101,30 +142,39 @@ export class Verdicts {
           )
           .map(operator),
       ).size;
-    const widened = widenedQuorum(result, job.quorum, spec.quorum, eligible);
-    if (widened > job.quorum) {
-      this.store.setQuorum(jobId, widened);
+    const widened = widenedQuorum(result, current, spec.quorum, eligible);
+    if (widened > current) {
+      this.store.setQuorum(jobId, widened + setAside.size);
       this.o.log?.(
         `job ${jobId}: ${result.contested ? `contested (${result.reason})` : `${result.dissenting.length} dissenting vote(s)`}; widening the quorum to ${widened}`,
       );
       return;
     }
-    // An accepted job whose first quorum agreed may be rechecked by two more voters first (recheck.ts).
+    // An accepted job whose first quorum agreed may be rechecked by two more voters first (recheck.ts), and a solo
+    // verdict, whatever it is, at the rate its confidence sets (replication.ts).
     const recheck = this.o.recheck ?? RECHECK_DEFAULTS;
-    if (result.verdict === 'accepted' && job.quorum === spec.quorum) {
+    // A job that began alone is rechecked once, at the solo rate; an audit, never (it is the full quorum).
+    const solo = !audit && job.quorum === 1 && spec.quorum > 1;
+    const firstFullQuorum = !audit && job.quorum === spec.quorum && !this.store.soloOf(jobId);
+    if ((result.verdict === 'accepted' && firstFullQuorum) || solo) {
       const draw = recheckDraw(signHex(this.identity, recheckMessage(jobId)));
       const seats = Math.min(job.quorum + recheck.seats, eligible);
+      const at = { profile: spec.profile, draw, jobsSinceFlag: this.jobsSinceFlag() };
+      const replication = this.o.replication ?? REPLICATION_DEFAULTS;
       if (
-        shouldRecheck(recheck, { profile: spec.profile, draw, jobsSinceFlag: this.jobsSinceFlag() }) &&
+        (solo
+          ? soloRecheck(recheck, replication, { ...at, confidence: spec.confidence })
+          : shouldRecheck(recheck, at)) &&
         seats > job.quorum
       ) {
         this.store.setQuorum(jobId, seats);
         this.o.log?.(
-          `job ${jobId}: accepted by its quorum; rechecked by ${seats - job.quorum} more (draw ${draw.toFixed(4)})`,
+          `job ${jobId}: ${solo ? `${result.verdict} by one node alone` : 'accepted by its quorum'}; rechecked by ${seats - job.quorum} more (draw ${draw.toFixed(4)})`,
         );
         return;
       }
     }
+    const provisional = isProvisional(votes.length, spec.quorum);
     let verdict: 'accepted' | 'rejected' = result.verdict === 'accepted' ? 'accepted' : 'rejected';
     let reason = result.reason;
     const unreproduced = unreproducedClaims(spec.claimedMetrics, result.medians, this.o.consensus);
@@ -163,11 +213,19 @@ export class Verdicts {
       })),
       verdict,
       reason,
+      ...(provisional ? { provisional: true as const } : {}),
+      ...(job.cert ? { supersedes: (JSON.parse(job.cert) as { log: { index: number } }).log.index } : {}),
     };
+    const previous = audit ? job.result?.verdict : undefined;
+    const revoked = previous !== undefined && previous !== verdict;
     this.store.tx(() => {
       if (!result.contested) {
-        for (const v of votes)
-          this.setReputation(v.nodeKey, result.flagged.includes(v.nodeKey) ? 'flagged' : 'agree', jobId, 'quorum');
+        // Votes cast before an audit were graded with the provisional verdict: only a flag is news for them.
+        for (const r of quorumRows) {
+          const flagged = result.flagged.includes(r.node);
+          if (flagged || !audit || r.logIndex > audit.since)
+            this.setReputation(r.node, flagged ? 'flagged' : 'agree', jobId, 'quorum');
+        }
         for (const r of voteRows.filter((r) => r.role === 'spot')) this.gradeSpot(jobId, r.vote, result.medians);
       }
       this.log.append({ type: 'verdict', jobId, verdict, reason, medians: result.medians, flagged: result.flagged });
@@ -175,9 +233,21 @@ export class Verdicts {
       const cert = issueCertificate(this.log, this.identity, certBody);
       this.store.finishJob(
         jobId,
-        { verdict, reason, medians: result.medians, flagged: result.flagged, contested: result.contested },
+        {
+          verdict,
+          reason,
+          medians: result.medians,
+          flagged: result.flagged,
+          contested: result.contested,
+          ...(provisional ? { provisional } : {}),
+          ...(audit && previous ? { audit: { setAside: audit.nodes, previous, revoked } } : {}),
+        },
         JSON.stringify(cert),
       );
+      if (revoked && previous) {
+        const why = `audited without the vote(s) of ${audit!.nodes.map((k) => k.slice(0, 12)).join(', ')}: ${verdict}`;
+        this.log.append({ type: 'job.revoked', jobId, previous, verdict, reason: why });
+      }
     });
     this.o.log?.(
       `job ${jobId}: ${verdict} (${reason})${result.flagged.length ? `; flagged ${result.flagged.map((k) => k.slice(0, 8)).join(', ')}` : ''}`,

@@ -12,6 +12,16 @@ import {
 } from '../../src/trust/adversaries.js';
 import { type ConsensusResult, widenCap, widenedQuorum } from '../../src/trust/consensus.js';
 import { RECHECK_DEFAULTS, recheckDraw, recheckRate, shouldRecheck } from '../../src/trust/recheck.js';
+import {
+  isProvisional,
+  nextStreak,
+  REPLICATION_DEFAULTS,
+  replicationOptions,
+  soloRecheck,
+  soloRecheckRate,
+  verifiesAlone,
+} from '../../src/trust/replication.js';
+import { DEFAULT_REPUTATION } from '../../src/trust/reputation.js';
 import { simulateTrust } from '../../src/trust/simulation.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -181,3 +191,46 @@ test('colluders lying at a third of a quorum, a third of the pool: good results 
 });
 
 test.run();
+
+test('replication options: the solo recheck rate follows the confidence, and only long-trusted nodes verify alone', () => {
+  const o = replicationOptions({ mode: 'adaptive' });
+  // 1 − (1 − c)^(1/30): a liar on every solo job is caught within 30 lies with probability c.
+  assert.ok(Math.abs(soloRecheckRate(0.95, o) - 0.095) < 1e-4, `${soloRecheckRate(0.95, o)}`);
+  assert.ok(Math.abs(1 - (1 - soloRecheckRate(0.9, o)) ** 30 - 0.9) < 1e-12);
+  assert.ok(soloRecheckRate(0.99, o) > soloRecheckRate(0.95, o));
+  const trusted = { alpha: 30, beta: 0.1 };
+  assert.ok(verifiesAlone({ rep: trusted, streak: 20 }, o, DEFAULT_REPUTATION));
+  assert.not.ok(verifiesAlone({ rep: trusted, streak: 19 }, o, DEFAULT_REPUTATION), 'a streak short of soloAfter');
+  assert.not.ok(verifiesAlone({ rep: { alpha: 1, beta: 3 }, streak: 50 }, o, DEFAULT_REPUTATION), 'untrusted');
+  assert.not.ok(verifiesAlone({ rep: trusted, streak: 50 }, REPLICATION_DEFAULTS, DEFAULT_REPUTATION), 'full mode');
+  assert.is(nextStreak(nextStreak(5, 'agree'), 'flagged'), 0);
+  assert.ok(isProvisional(1, 5) && isProvisional(3, 5) && !isProvisional(5, 5));
+  // A solo verdict is rechecked when high-value, on alert, and under the rate.
+  const at = { profile: 'balanced', confidence: 0.95, draw: 0.09 };
+  assert.ok(soloRecheck(RECHECK_DEFAULTS, o, at));
+  assert.not.ok(soloRecheck(RECHECK_DEFAULTS, o, { ...at, draw: 0.1 }));
+  assert.ok(soloRecheck(RECHECK_DEFAULTS, o, { ...at, draw: 0.5, profile: 'quality' }));
+  assert.ok(soloRecheck(RECHECK_DEFAULTS, o, { ...at, draw: 0.5, jobsSinceFlag: 10 }));
+  assert.throws(() => replicationOptions({ mode: 'some' as 'full' }), /replication\.mode/);
+  assert.throws(() => replicationOptions({ soloAfter: -1 }), /replication\.soloAfter/);
+});
+
+test('adaptive replication: an honest pool spends under 1.5 evaluations per job once trusted; liars get results accepted for a while, and audits revoke every one', () => {
+  const adaptive = replicationOptions({ mode: 'adaptive' });
+  const pool = simulateTrust({ strategy: honest, adversaryShare: 0, replication: adaptive });
+  const full = simulateTrust({ strategy: honest, adversaryShare: 0 });
+  assert.ok(pool.evaluationsPerJobSteady <= 1.5, `${pool.evaluationsPerJobSteady} evaluations per job`);
+  assert.ok(full.evaluationsPerJobSteady >= 5, `full quorums: ${full.evaluationsPerJobSteady}`);
+  assert.is(pool.audits, 0);
+  assert.is(pool.acceptedBad + pool.falseRejectionRate, 0);
+  // Colluders alone on a job lie, and stand until a recheck catches one of them: then its provisional verdicts are
+  // audited (and their partners', once an audit flags them).
+  const ring = simulateTrust({ strategy: colluder(2 / 3), adversaryShare: 0.1, replication: adaptive });
+  assert.ok(ring.acceptedBad > 0, 'solo verdicts let lies through at first');
+  assert.is(ring.acceptedBadStanding, 0, `${ring.acceptedBad} bad results accepted, ${ring.revoked} revoked`);
+  assert.is(ring.honestEverFlagged, 0);
+  assert.ok(ring.falseRejectionStandingRate <= 0.005);
+  const sleepers = simulateTrust({ strategy: sleeper(25), adversaryShare: 0.325, replication: adaptive });
+  assert.is(sleepers.acceptedBadStanding, 0);
+  assert.ok(sleepers.audits > 0 && sleepers.liarsFlagged === 1);
+});

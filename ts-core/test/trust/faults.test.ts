@@ -1,8 +1,8 @@
 /**
  * Faults with real processes on loopback: `ote trust serve` and `ote trust node` children, as deployed.
  * A node killed mid-job, the engine SIGKILLed mid-job and restarted, Byzantine minorities (1 of 4, 2 of 7) lying
- * randomly, consistently or in collusion, a sleeper, a quorum-aware ring, and tampering with the stored rows, the
- * certificate or the pinned key.
+ * randomly, consistently or in collusion, a sleeper, a quorum-aware ring, a sleeper under adaptive replication whose
+ * solo lies are audited and revoked, and tampering with the stored rows, the certificate or the pinned key.
  *
  * test-runner: alone (node processes path trace on both cores, within liveness bounds; scripts/test.mjs).
  */
@@ -416,6 +416,97 @@ test('a quorum-aware ring (2 of 7) lies only where both its members are seated; 
     await c.stop();
   }
   assert.ok(alone > 0 && together > 0, `jobs with one member seated: ${alone}; with both, lying: ${together}`);
+});
+
+test('adaptive replication: a sleeper trusted to verify alone lies, is caught on a high-value job, and audits revoke its solo lies', async () => {
+  // Every trusted node verifies alone from the start (the streak a node needs first is the simulation's and the
+  // logic tests' concern); rechecks of default jobs all but never (a liar caught within a million lies: a recheck
+  // here would flag the sleeper early and start the alert), of QUALITY jobs always. The sleeper is honest on its
+  // first 2 jobs, then lies.
+  const dataDir = tempDir('ote-trust-adaptive-');
+  const c = await cluster({
+    dataDir,
+    nodes: 0,
+    quorum: 3,
+    serveArgs: ['--replication', 'adaptive', '--solo-after', '0', '--catch-within', '1000000', '--verbose'],
+  });
+  c.addNode(['--count', '3', '--key', join(dataDir, 'honest.key')]);
+  c.addNode(['--key', join(dataDir, 'sleeper.key'), '--lie', 'consistent', '--wake-after', '2']);
+  await c.waitForNodes(4);
+  const sleeper = loadOrCreateIdentity(join(dataDir, 'sleeper.key')).publicKey;
+  const client: TrustClient = c.client();
+  for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
+  const run = async (kind: 'good' | 'bad', profile = 'default') => {
+    const id = await client.submitJob(job(blobs[kind], { profile }));
+    return { id, kind, cert: await client.waitForCertificate(id, { timeoutMs: LIVENESS_MS }) };
+  };
+  // Phase 1: default jobs until a lie the sleeper told alone turned a verdict (its lies about a bad result do not
+  // always pass the thresholds themselves, and then the verdict holds).
+  const verdictOf = (kind: 'good' | 'bad') => (kind === 'good' ? 'accepted' : 'rejected');
+  const lies: Awaited<ReturnType<typeof run>>[] = [];
+  for (let i = 0; i < 60 && !lies.some((j) => j.cert.verdict !== verdictOf(j.kind)); i++) {
+    const j = await run(i % 2 ? 'bad' : 'good');
+    for (const n of j.cert.nodes) if (n.key !== sleeper) assert.not.ok(n.flagged, `job ${i}: an honest node flagged`);
+    if (j.cert.nodes.length > 1) {
+      assert.is(j.cert.verdict, verdictOf(j.kind), `job ${i} (${j.cert.nodes.length} votes): ${j.cert.reason}`);
+      continue;
+    }
+    const [n] = j.cert.nodes;
+    assert.is(j.cert.provisional, true, `job ${i}: one vote, so provisional`);
+    const honestVote = n.vote.pass === truth(j.kind);
+    if (n.key !== sleeper)
+      assert.ok(honestVote && j.cert.verdict === verdictOf(j.kind), `job ${i}: an honest node alone`);
+    else if (!honestVote) lies.push(j);
+    else assert.is(lies.length, 0, `job ${i}: the sleeper told the truth after a lie`);
+  }
+  assert.ok(
+    lies.some((j) => j.cert.verdict !== verdictOf(j.kind)),
+    `no lie of the sleeper alone turned a verdict in 60 jobs${lastSaid()}`,
+  );
+  // Phase 2: QUALITY jobs are always rechecked; the sleeper sits on 3 of every 4, lies, and is outvoted and flagged.
+  let caught = false;
+  for (let i = 0; i < 12 && !caught; i++) {
+    const j = await run(i % 2 ? 'bad' : 'good', 'quality');
+    assert.is(j.cert.verdict, j.kind === 'good' ? 'accepted' : 'rejected', `quality job ${i}: ${j.cert.reason}`);
+    caught = j.cert.nodes.some((n) => n.key === sleeper && n.flagged);
+  }
+  assert.ok(caught, `the sleeper was never flagged on 12 rechecked jobs${lastSaid()}`);
+  // Every lie it told alone is audited: the job runs again with its vote set aside, a full quorum of the honest
+  // nodes decides it, and the new certificate supersedes the provisional one; a turned verdict is revoked.
+  for (const j of lies) {
+    const s = await waitFor(`the audit of ${j.id}`, async () => {
+      const s = await client.status(j.id);
+      return s.state === 'done' && s.result?.audit ? s : undefined;
+    });
+    const turned = j.cert.verdict !== verdictOf(j.kind);
+    assert.equal(s.result?.audit, { setAside: [sleeper], previous: j.cert.verdict, revoked: turned });
+    const audited = s.certificate!;
+    assert.is(audited.verdict, verdictOf(j.kind), `the audit of ${j.id}`);
+    assert.is(audited.nodes.length, 3);
+    assert.not.ok(
+      audited.nodes.some((n) => n.key === sleeper),
+      'the set-aside vote does not count',
+    );
+    assert.not.ok(audited.provisional);
+    assert.is(audited.supersedes, j.cert.log.index);
+    assert.ok(verifyCertificate(audited, ed25519Verify).ok);
+  }
+  client.close();
+  await c.stop();
+  const a = auditStore(dataDir);
+  assert.ok(a.ok, a.problems.join('\n'));
+  // Hiding a revocation from the job's row is caught by the offline audit.
+  const revoked = lies.find((j) => j.cert.verdict !== verdictOf(j.kind))!;
+  const db = new Database(join(dataDir, 'trust.sqlite'));
+  db.prepare("UPDATE jobs SET result = json_set(result, '$.audit.revoked', json('false')) WHERE id = ?").run(
+    revoked.id,
+  );
+  db.close();
+  const tampered = auditStore(dataDir);
+  assert.ok(
+    tampered.problems.some((p) => p.includes(revoked.id) && p.includes('revoked')),
+    tampered.problems.join('\n'),
+  );
 });
 
 /** Byzantine minorities: verdicts right every time, liars flagged, their reputation lower than it started. */

@@ -10,6 +10,7 @@ import { loadOrCreateIdentity } from '../../trust/crypto.js';
 import type { SampleEvaluator } from '../../trust/evaluator.js';
 import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
 import { auditStore } from '../../trust/audit.js';
+import { REPLICATION_DEFAULTS, type ReplicationOptions } from '../../trust/replication.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 import { EXIT } from '../../exit-codes.js';
@@ -26,6 +27,9 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     'rate-limit': { type: 'string' },
     'max-blob-mb': { type: 'string' },
     'no-spot-checks': { type: 'boolean' },
+    replication: { type: 'string' },
+    'solo-after': { type: 'string' },
+    'catch-within': { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     'allow-node': { type: 'string', multiple: true },
@@ -51,6 +55,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     rateLimit: numberFlag(values['rate-limit'], 'rate-limit', 200, { above: 0 }),
     maxBlobBytes: numberFlag(values['max-blob-mb'], 'max-blob-mb', 256, { above: 0 }) * (1 << 20),
     spotChecks: !values['no-spot-checks'],
+    replication: replicationFlags(values.replication, values['solo-after'], values['catch-within']),
     allowedNodes,
     nodeOperators,
     tls: values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined,
@@ -65,6 +70,17 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
   await waitForAbort(ctx.signal);
   await engine.stop();
   return EXIT.OK;
+}
+
+/** --replication full|adaptive, --solo-after N, --catch-within N (replication.ts), checked as usage errors. */
+function replicationFlags(mode: string | undefined, soloAfter: string | undefined, catchWithin: string | undefined) {
+  if (mode !== undefined && mode !== 'full' && mode !== 'adaptive')
+    throw new UsageError(`--replication ${mode}: expected full or adaptive`);
+  return {
+    mode: (mode ?? REPLICATION_DEFAULTS.mode) as ReplicationOptions['mode'],
+    soloAfter: numberFlag(soloAfter, 'solo-after', REPLICATION_DEFAULTS.soloAfter, { int: true, min: 0 }),
+    catchWithin: numberFlag(catchWithin, 'catch-within', REPLICATION_DEFAULTS.catchWithin, { min: 1 }),
+  };
 }
 
 /**
@@ -221,7 +237,7 @@ export const trustCommand: Command = {
   name: 'trust',
   summary: 'Trust Engine: serve the engine, run a verifier node, audit a store',
   usage:
-    'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY[=OPERATOR]]... [--allow-nodes FILE] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
+    'ote trust serve [--data DIR] [--port N] [--quorum K] [--tls-cert F --tls-key F] [--allow-node KEY[=OPERATOR]]... [--allow-nodes FILE] [--replication full|adaptive [--solo-after N] [--catch-within N]] | ote trust node --engine ws://host:port [--key FILE] [--count N] [--capability C] [--evaluator render] | ote trust node --print-key [--key FILE] | ote trust audit verify [--data DIR] [--engine-key KEY]',
   async run(argv, ctx) {
     const [sub, ...rest] = argv;
     if (sub === 'serve') return serve(rest, ctx);
