@@ -6,6 +6,11 @@
  * `--dispatch fifo` (the first worker to ask), on fresh farms. Reported per policy: mean and p95 completion time
  * (created to finished, retries included), failed attempts, and each worker's attempts, failures and learned
  * seconds per unit (`GET /v1/workers`, what `ote farm workers` prints).
+ *
+ * Then backup copies (LATE, farm/dispatch.ts) on a real farm: two plain workers and one that slows down 8× after its
+ * first 4 jobs (`--slowdown 8 --slow-after 4`), the learned dispatch with `--backups off` and `--backups all` (the
+ * jobs are independent here; the default copies only a split job's tasks). Reported: mean, p95 and longest job,
+ * and the jobs a backup copy completed.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +44,11 @@ export const REAL_FARM_WORKERS = [
 
 export interface RealFarmResult {
   dispatch: 'learned' | 'fifo';
+  /** `--backups` of the run. */
+  backups: 'off' | 'tasks' | 'all';
+  maxSeconds: number;
+  /** Jobs a backup copy completed. */
+  completedByBackup: number;
   options: RealFarmOptions;
   meanSeconds: number;
   p95Seconds: number;
@@ -47,20 +57,42 @@ export interface RealFarmResult {
   workers: { id: string; attempts: number; failed: number; secondsPerUnit: number | null }[];
 }
 
-async function runFarm(dispatch: 'learned' | 'fifo', o: RealFarmOptions): Promise<RealFarmResult> {
+/** The straggler world of the backup comparison: a worker that slows down 8× after its first 4 jobs. */
+export const LATE_FARM_WORKERS = [
+  { id: 'plain-a', flags: [] as string[] },
+  { id: 'plain-b', flags: [] as string[] },
+  { id: 'drifting', flags: ['--slowdown', '8', '--slow-after', '4'] },
+];
+export const LATE_FARM_DEFAULTS: RealFarmOptions = { jobs: 30, seconds: 1, every: 0.7 };
+
+async function runFarm(
+  dispatch: 'learned' | 'fifo',
+  o: RealFarmOptions,
+  workers = REAL_FARM_WORKERS,
+  backups: RealFarmResult['backups'] = 'tasks',
+): Promise<RealFarmResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-bench-coordinator-'));
   const key = createKey(dir, 'submit,read,work');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const procs: ChildProcess[] = [
-    await spawnServer(dir, port, ['--rate-limit', '100000', '--verifiers', '0', '--dispatch', dispatch]),
+    await spawnServer(dir, port, [
+      '--rate-limit',
+      '100000',
+      '--verifiers',
+      '0',
+      '--dispatch',
+      dispatch,
+      '--backups',
+      backups,
+    ]),
   ];
   try {
-    for (const w of REAL_FARM_WORKERS) procs.push(spawnWorker(url, key, w.id, 1, 'simulated', w.flags));
+    for (const w of workers) procs.push(spawnWorker(url, key, w.id, 1, 'simulated', w.flags));
     const client = new FarmClient(url, key);
     for (;;) {
       const r = (await client.request('GET', '/v1/workers')) as { workers: unknown[] };
-      if (r.workers.length >= REAL_FARM_WORKERS.length) break;
+      if (r.workers.length >= workers.length) break;
       await sleep(100);
     }
     await sleep(300);
@@ -89,12 +121,15 @@ async function runFarm(dispatch: 'learned' | 'fifo', o: RealFarmOptions): Promis
     ).workers;
     return {
       dispatch,
+      backups,
       options: o,
       meanSeconds: times.reduce((a, b) => a + b, 0) / times.length,
       p95Seconds: times[Math.min(times.length - 1, Math.floor(0.95 * times.length))],
+      maxSeconds: times[times.length - 1],
+      completedByBackup: jobs.filter((j) => j.reason?.startsWith('completed by its backup copy')).length,
       failedAttempts: jobs.reduce((a, j) => a + j.attempts - (j.state === 'completed' ? 1 : 0), 0),
       wallSeconds,
-      workers: REAL_FARM_WORKERS.map(({ id }) => {
+      workers: workers.map(({ id }) => {
         const l = listed.find((w) => w.id === id)?.learned;
         return {
           id,
@@ -114,6 +149,30 @@ async function runFarm(dispatch: 'learned' | 'fifo', o: RealFarmOptions): Promis
 export async function benchRealFarm(options: Partial<RealFarmOptions> = {}): Promise<RealFarmResult[]> {
   const o = { ...REAL_FARM_DEFAULTS, ...options };
   return [await runFarm('learned', o), await runFarm('fifo', o)];
+}
+
+/** The learned dispatch without and with backup copies, each on a fresh farm with the straggler world. */
+export async function benchBackupFarm(options: Partial<RealFarmOptions> = {}): Promise<RealFarmResult[]> {
+  const o = { ...LATE_FARM_DEFAULTS, ...options };
+  return [await runFarm('learned', o, LATE_FARM_WORKERS, 'off'), await runFarm('learned', o, LATE_FARM_WORKERS, 'all')];
+}
+
+export function printBackupFarm(rs: RealFarmResult[]): void {
+  const o = rs[0].options;
+  console.log(
+    `\nreal farm, backup copies: 1 server + 3 worker processes (2 plain, 1 --slowdown 8 --slow-after 4), ${o.jobs} simulated jobs of ${o.seconds} s every ${o.every} s, learned dispatch`,
+  );
+  console.log(
+    'backups  mean s  p95 s  max s  completed by a backup  wall s  per worker: attempts / failed / learned s per unit',
+  );
+  for (const r of rs)
+    console.log(
+      `${r.backups.padEnd(7)}  ${r.meanSeconds.toFixed(2).padStart(6)}  ${r.p95Seconds.toFixed(2).padStart(5)}  ${r.maxSeconds.toFixed(2).padStart(5)}  ${String(r.completedByBackup).padStart(21)}  ${r.wallSeconds.toFixed(1).padStart(6)}  ${r.workers.map((w) => `${w.id} ${w.attempts}/${w.failed}/${w.secondsPerUnit?.toFixed(2) ?? '-'}`).join(', ')}`,
+    );
+  const [off, on] = rs;
+  console.log(
+    `with backups: mean ${(on.meanSeconds / off.meanSeconds).toFixed(2)}×, p95 ${(on.p95Seconds / off.p95Seconds).toFixed(2)}×, longest ${(on.maxSeconds / off.maxSeconds).toFixed(2)}× of without`,
+  );
 }
 
 export function printRealFarm(rs: RealFarmResult[]): void {

@@ -43,7 +43,7 @@ import {
   type WorkerView,
 } from '../ts-core/src/farm/coordinator/index.js';
 import { Rng } from '../ts-core/src/util/rng.js';
-import { benchRealFarm, printRealFarm } from './coordinator-farm.js';
+import { benchBackupFarm, benchRealFarm, printBackupFarm, printRealFarm } from './coordinator-farm.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -324,6 +324,8 @@ interface Attempt {
   worker: number;
   start: number;
   end: number;
+  /** Its full time had it run to the end (a failing attempt ends before): the rate its progress reports follow. */
+  duration: number;
   ok: boolean;
   load: number;
   hour: number;
@@ -552,6 +554,7 @@ function simulate(world: World, policy: Policy): RunResult {
         worker: i,
         start: now,
         end: now + (fails ? at * seconds : seconds),
+        duration: seconds,
         ok: !fails,
         load,
         hour,
@@ -603,6 +606,8 @@ function simulate(world: World, policy: Policy): RunResult {
       size: task.size,
       load: a.load,
       elapsed: now - a.start,
+      // Its worker reports how far it is, as farm workers do; linear in time at its true speed.
+      progress: (now - a.start) / a.duration,
     };
     const d = backupFor(s, idle, model!, { now, hour: hourAt(now) });
     if (d) {
@@ -942,6 +947,8 @@ console.log(`why (learned+backup, seed ${FIRST}): ${runs['learned+backup'][0].le
 // The real farm: processes, sockets and SQLite, two policies one after the other (`--no-farm` skips it).
 const realFarm = args.includes('--no-farm') ? undefined : await benchRealFarm();
 if (realFarm) printRealFarm(realFarm);
+const backupFarm = args.includes('--no-farm') ? undefined : await benchBackupFarm();
+if (backupFarm) printBackupFarm(backupFarm);
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(
@@ -963,6 +970,7 @@ writeFileSync(
       backups: backupStats,
       examples: { learned: runs.learned[0].learned!.examples, backup: runs['learned+backup'][0].learned!.examples },
       realFarm,
+      backupFarm,
       runs,
     },
     null,

@@ -2,8 +2,8 @@
  * The learning coordinator in the farm's dispatch (issue #19): workers pull, and this decides whether the worker
  * that asks takes a ready job or leaves it to a worker expected to end it sooner.
  *
- * - With a backlog (more ready jobs than other idle workers) the asking worker takes the most urgent job: every
- *   worker will be busy anyway, and leaving a job to another only delays it.
+ * - With a deep backlog (more ready jobs than the other idle workers and the live workers together) the asking
+ *   worker takes the most urgent job: every worker will be busy anyway, and leaving a job to another only delays it.
  * - Otherwise, for each ready job the worker may take (most urgent first), `assign` (coordinator/assign.ts) picks, among the
  *   asking worker and the live workers that run its kind and could be free before it would end the job (the
  *   soonest free few), the least wait + predicted median / (1 − pFail). The wait counts the jobs they run
@@ -14,6 +14,13 @@
  *   next ready job is tried.
  * - Every ended attempt goes into the worker's history in the farm's store (the last 1,000 per worker) and into the
  *   model; a restarted farm replays the history (CoordinatorModel.fromHistory), so it keeps what it learned.
+ *
+ * - A worker that asks and is given no job may get a **backup copy** of a straggler instead (after LATE, Zaharia et
+ *   al. 2008; coordinator/assign.ts backupFor): a running task (by default only a split job's tasks, which its job
+ *   waits on: the critical path) that has run past its predicted p90, where the asking worker is predicted to end a
+ *   fresh copy before the straggler's expected remaining time; the longest-running first, with at most
+ *   `backup.cap` of the live workers on backups. The copy is a job of its own (`spec.backupOf`); whichever finishes
+ *   first completes the task, and the other is stopped (queue.ts).
  *
  * A live worker is one that asked for work within `liveMs`, or runs a job now. A new worker is explored (assign's
  * optimism), so none starves. Sizes are in each kind's unit (taskSize). Loads are what each worker reported when
@@ -26,6 +33,9 @@ import {
   ASSIGN_DEFAULTS,
   type AssignOptions,
   assign,
+  BACKUP_DEFAULTS,
+  type BackupOptions,
+  backupFor,
   CoordinatorModel,
   type Decision,
   HISTORY_DEFAULTS,
@@ -60,6 +70,12 @@ export interface DispatchOptions {
   handoverSeconds: number;
   /** Records kept per worker. */
   historyCapacity: number;
+  /**
+   * Backup copies of stragglers (LATE): `tasks` for a split job's tasks only (the default: the job waits on each),
+   * `all` for any job but an optimize job (which splits itself), `off` for none.
+   */
+  backups: 'off' | 'tasks' | 'all';
+  backup: Partial<BackupOptions>;
   assign: Partial<AssignOptions>;
   model: Partial<ModelOptions>;
 }
@@ -74,6 +90,8 @@ export const DISPATCH_DEFAULTS: DispatchOptions = {
   slack: 0.1,
   handoverSeconds: 0.1,
   historyCapacity: HISTORY_DEFAULTS.capacity,
+  backups: 'tasks',
+  backup: BACKUP_DEFAULTS,
   assign: ASSIGN_DEFAULTS,
   model: {},
 };
@@ -170,11 +188,14 @@ export class LearnedDispatch {
       return { ...view, wait: predictedWait(view, this.model, state.hour) };
     };
     const mine = viewOf(worker);
-    // A backlog (more ready jobs than other idle workers) keeps every worker busy: leaving a job to another then
-    // only delays it, so the asking worker takes the most urgent one that is not held for someone else.
+    // A deep backlog (more ready jobs than the other idle workers and every live worker could take one each) keeps
+    // every worker busy: leaving a job to another then only delays it, so the asking worker takes the most urgent one
+    // that is not held for someone else. A shallow one does not: a slow worker that took the one job waiting would
+    // end it long after a fast one that frees up in a moment (a worker slowed 8× took 1 s jobs for 8 s in
+    // bench:coordinator's real farm), so it is weighed as any other.
     let idle = 0;
     for (const w of live) if (w !== worker && !running.has(w) && !queued.has(w)) idle++;
-    const backlog = ready.length > idle;
+    const backlog = ready.length > idle + live.size;
     for (const job of ready) {
       const r = this.reservations.get(job.id);
       if (r && r.worker === worker) {
@@ -222,6 +243,46 @@ export class LearnedDispatch {
       left.add(decision.worker);
     }
     return undefined;
+  }
+
+  /**
+   * The running job `worker` (idle: it was given no job) should run a backup copy of, and why; undefined when none
+   * qualifies (see the header) or `backup.cap` of the live workers already run backups.
+   */
+  straggler(worker: string, kinds: readonly string[], now: number): { job: JobRow; decision: Decision } | undefined {
+    if (this.options.backups === 'off') return undefined;
+    const { running, parents } = this.current(now);
+    const live = this.liveWorkers(running, now);
+    const backups = this.store.openBackups();
+    const o = { ...BACKUP_DEFAULTS, ...this.options.backup };
+    if (backups.length >= Math.max(1, Math.floor(o.cap * live.size))) return undefined;
+    const backedUp = new Set(backups.map((b) => b.spec.backupOf));
+    const state = { now: now / 1000, hour: hourOf(now) };
+    const mine: WorkerView = { id: worker, slots: 1, load: this.loadOf(worker), running: [], queued: [] };
+    // The fraction done each running job last reported (its progress rate estimates its time left).
+    const progress = new Map(this.store.running().map((j) => [j.id, j.progress]));
+    let best: { id: string; elapsed: number; decision: Decision } | undefined;
+    for (const [w, jobs] of running) {
+      if (w === worker || parents.has(w)) continue;
+      for (const j of jobs) {
+        if (!kinds.includes(j.kind) || j.backup || backedUp.has(j.id) || j.kind === 'optimize') continue;
+        if (this.options.backups === 'tasks' && !j.task) continue;
+        const elapsed = (now - j.started) / 1000;
+        const s = {
+          task: { id: j.id, kind: j.kind, size: j.size },
+          worker: w,
+          kind: j.kind,
+          size: j.size,
+          load: j.load,
+          elapsed,
+          progress: progress.get(j.id),
+        };
+        const decision = backupFor(s, [mine], this.model, state, { ...this.options.assign, ...o });
+        if (decision && (!best || elapsed > best.elapsed)) best = { id: j.id, elapsed, decision };
+      }
+    }
+    const job = best && this.store.job(best.id);
+    return job?.state === 'running' && best ? { job, decision: best.decision } : undefined;
   }
 
   /** The score another worker must beat to be left a job the asking worker would end at `score`. */
@@ -293,7 +354,16 @@ export class LearnedDispatch {
     const size = taskSize(j);
     const load = this.loadOf(j.worker!);
     const median = this.model.predict(j.worker!, j.kind, size, load, hourOf(started)).median;
-    return { id: j.id, kind: j.kind, size, load, started, freeAt: started + 1000 * median };
+    return {
+      id: j.id,
+      kind: j.kind,
+      size,
+      load,
+      started,
+      freeAt: started + 1000 * median,
+      task: j.parent !== null,
+      backup: j.spec.backupOf !== undefined,
+    };
   }
 
   /** The running state, read again from the store when older than refreshMs. */
@@ -323,4 +393,7 @@ interface RunningJob {
   /** When its attempt started, and when it is predicted to end (its median), in ms. */
   started: number;
   freeAt: number;
+  /** A split job's task (its job waits on it), and a backup copy. */
+  task: boolean;
+  backup: boolean;
 }

@@ -81,22 +81,26 @@ export function optimizeExecutor(): Executor {
 
 /**
  * How a worker stands in for a slow or flaky machine (`ote farm worker --slowdown X --fail-rate P`), on simulated
- * jobs: each takes `slowdown` × its seconds, and an attempt fails, half-way through, with probability `failRate`
- * (drawn from a hash of the worker, the job and the attempt, so a run is repeatable).
+ * jobs: each takes `slowdown` × its seconds (after its first `slowAfter` jobs, with `--slow-after N`: a machine
+ * that slows down mid-run), and an attempt fails, half-way through, with probability `failRate` (drawn from a hash
+ * of the worker, the job and the attempt, so a run is repeatable).
  */
 export interface SimulatedFaults {
   slowdown: number;
+  /** Jobs the worker runs at full speed before `slowdown` applies. */
+  slowAfter: number;
   failRate: number;
 }
 
-export const SIMULATED_FAULTS_NONE: SimulatedFaults = { slowdown: 1, failRate: 0 };
+export const SIMULATED_FAULTS_NONE: SimulatedFaults = { slowdown: 1, slowAfter: 0, failRate: 0 };
 
 export function simulatedExecutorWith(faults: Partial<SimulatedFaults>): Executor {
   const f = { ...SIMULATED_FAULTS_NONE, ...faults };
+  let started = 0;
   return async (job, ctx) => {
     const h = createHash('sha256').update(`${ctx.worker}\0${job.id}\0${job.attempts}`).digest();
     const fails = h.readUInt32BE(0) / 2 ** 32 < f.failRate;
-    const seconds = f.slowdown * (job.spec.simulatedSeconds ?? 0);
+    const seconds = (started++ >= f.slowAfter ? f.slowdown : 1) * (job.spec.simulatedSeconds ?? 0);
     await simulatedWait(fails ? seconds / 2 : seconds, ctx);
     if (fails) throw new Error(`injected failure (--fail-rate ${f.failRate})`);
     return { exitCode: 0, artifacts: {} };

@@ -10,6 +10,7 @@
  * queue after an exponential backoff, until it has used its attempts, and then fails it with the reason.
  */
 import { randomBytes } from 'node:crypto';
+import { projectedTotal } from './coordinator/assign.js';
 import type { LearnedDispatch } from './dispatch.js';
 import type { FarmStore, JobResult, JobRow, JobSpec } from './store.js';
 import { checkedLoad, type WorkerTelemetry } from './telemetry.js';
@@ -157,10 +158,21 @@ export abstract class StoreQueue implements FarmQueue {
     return job;
   }
 
-  private ended(job: JobRow | undefined, outcome: 'completed' | 'failed' | 'cancelled'): void {
+  /**
+   * An attempt ended. `overtaken`: its backup copy completed the job first, and the attempt is stopped; the
+   * coordinator learns it as done after the time its progress rate projected (coordinator/assign.ts projectedTotal;
+   * without progress, its time so far, a lower bound), so that a worker whose jobs keep being overtaken is known
+   * for as slow as it is.
+   */
+  private ended(job: JobRow | undefined, outcome: 'completed' | 'failed' | 'cancelled' | 'overtaken'): void {
     if (job?.attemptStarted == null) return;
-    this.listener.attemptEnded?.(job, Math.max(0, this.now() - job.attemptStarted) / 1000, outcome);
-    if (outcome !== 'cancelled') this.coordinator?.ended(job, outcome === 'completed' ? 'done' : 'failed', this.now());
+    const seconds = Math.max(0, this.now() - job.attemptStarted) / 1000;
+    this.listener.attemptEnded?.(job, seconds, outcome === 'overtaken' ? 'cancelled' : outcome);
+    if (outcome === 'overtaken') {
+      const projected = job.attemptStarted + 1000 * projectedTotal({ elapsed: seconds, progress: job.progress });
+      this.coordinator?.ended(job, 'done', Math.max(this.now(), projected));
+    } else if (outcome !== 'cancelled')
+      this.coordinator?.ended(job, outcome === 'failed' ? 'failed' : 'done', this.now());
   }
 
   waitForReady(ms: number, kinds: readonly string[], worker?: string): Promise<void> {
@@ -212,8 +224,28 @@ export abstract class StoreQueue implements FarmQueue {
       const job = this.store.job(id)!;
       this.ended(job, 'completed');
       this.listener.finished?.(job);
+      // A backup copy that ends first completes its job (LATE, dispatch.ts); the first to end stops the others.
+      const original = job.spec.backupOf;
+      if (original) {
+        const before = this.store.job(original);
+        if (this.store.completeFromBackup(original, job, this.now())) {
+          await this.dispatchEnded(original);
+          if (before?.state === 'running') this.ended(before, 'overtaken');
+          this.listener.finished?.(this.store.job(original)!);
+        }
+      }
+      await this.stopBackups(original ?? id, `job ${original ?? id} ended first`);
     }
     return ok;
+  }
+
+  /** Cancels the backup copies of job `id` that have not ended. */
+  private async stopBackups(id: string, reason: string): Promise<void> {
+    for (const b of this.store.openBackups(id))
+      for (const c of this.store.cancel(b.id, this.now(), reason)) {
+        await this.dispatchEnded(c);
+        this.ended(b, 'cancelled');
+      }
   }
 
   async fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'> {
@@ -233,6 +265,7 @@ export abstract class StoreQueue implements FarmQueue {
     if (r === 'failed') {
       this.listener.failed?.(this.store.job(id)!, reason);
       await this.cancelTasks(id);
+      await this.stopBackups(id, `job ${id} failed`);
     }
     return r;
   }
@@ -243,6 +276,7 @@ export abstract class StoreQueue implements FarmQueue {
   }
 
   async cancel(id: string): Promise<string[]> {
+    await this.stopBackups(id, `job ${id} was cancelled`);
     const jobs = [id, ...this.store.tasks(id).map((t) => t.id)].map((j) => this.store.job(j));
     const cancelled = this.store.cancel(id, this.now());
     for (const c of cancelled) {
@@ -323,7 +357,17 @@ export class EmbeddedQueue extends StoreQueue {
     const chosen = this.coordinator.choose(worker, kinds, ready, now, left);
     // A worker a job was left to may be waiting for work: it takes it now.
     for (const w of left) this.wakeWorker(w);
-    if (!chosen) return undefined;
+    if (!chosen) {
+      // Given nothing: a backup copy of a straggler, if one qualifies (LATE, dispatch.ts).
+      const s = this.coordinator.straggler(worker, kinds, now);
+      const id = `job_${randomBytes(8).toString('hex')}`;
+      const copy = s && this.store.addBackup(s.job.id, id, worker, now, now + leaseMs, s.decision.reason);
+      if (copy) {
+        this.coordinator.started(copy, now);
+        this.store.log(copy.id, `dispatch: ${s.decision.reason}`, now);
+      }
+      return copy;
+    }
     const job = this.store.start(chosen.job.id, worker, now, now + leaseMs, chosen.decision.reason);
     if (job) {
       this.coordinator.started(job, now);

@@ -55,6 +55,12 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN dispatch TEXT;
     `,
   },
+  {
+    version: 5,
+    why: "backup copies of stragglers (dispatch.ts): a job's copies are looked up whenever a job ends",
+    sql: `CREATE INDEX jobs_backup ON jobs (json_extract(spec, '$.backupOf'))
+            WHERE json_extract(spec, '$.backupOf') IS NOT NULL;`,
+  },
 ];
 
 export function migrateFarm(db: Database.Database, where: string): number {

@@ -111,6 +111,11 @@ export interface FarmServerOptions {
    * 'learned'.
    */
   dispatch: 'learned' | 'fifo';
+  /**
+   * Backup copies of stragglers under the learned dispatch (dispatch.ts, after LATE): `tasks` (default) for a
+   * split job's tasks, `all` for any job but an optimize job, `off`.
+   */
+  backups?: 'off' | 'tasks' | 'all';
   /** What the local workers run, by job kind; default executors.ts defaultExecutors(). */
   executors?: Record<string, Executor>;
   /**
@@ -290,7 +295,10 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     store.close();
     throw e;
   }
-  const coordinator = new LearnedDispatch(store, { chooses: o.dispatch === 'learned' });
+  const coordinator = new LearnedDispatch(store, {
+    chooses: o.dispatch === 'learned',
+    ...(o.backups ? { backups: o.backups } : {}),
+  });
   if (queue instanceof StoreQueue) queue.coordinator = coordinator;
   const limiter = new RateLimiter(o.rateLimit);
   // Local workers and the worker routes drive the queue the same way.

@@ -54,6 +54,11 @@ export interface JobSpec {
    * a final gather's second pass, `gather` is the blob of the first pass's pages that its bounce rays read.
    */
   bakeRange?: { package: string; begin: number; end: number; gather?: string };
+  /**
+   * A backup copy (after LATE; dispatch.ts): the same work as job `backupOf`, run on another worker because that
+   * job's attempt overran its predicted p90. Whichever finishes first completes the job; the other is stopped.
+   */
+  backupOf?: string;
   /** A `render-rows` task: bands of path-traced images of a scene package (farm/render-tasks.ts). */
   renderRows?: {
     /** The scene package's blob hash. */
@@ -407,6 +412,61 @@ export class FarmStore {
       const job = this.job(id)!;
       this.appendEvent(id, { type: 'state', state: 'running', attempt: job.attempts, worker }, now);
       return job;
+    })();
+  }
+
+  /**
+   * Starts a backup copy of running job `original` on `worker` (LATE; dispatch.ts): a job of its own (same kind,
+   * key, priority and spec, `spec.backupOf` naming the original, one attempt, no parent), logged on the original.
+   * Undefined when the original is no longer running.
+   */
+  addBackup(original: string, id: string, worker: string, now: number, leaseUntil: number, why: string) {
+    return this.db.transaction(() => {
+      const o = this.job(original);
+      if (o?.state !== 'running') return undefined;
+      this.addJob({
+        id,
+        key: o.key,
+        kind: o.kind,
+        spec: { ...o.spec, backupOf: o.id },
+        priority: o.priority,
+        deadline: o.deadline ?? undefined,
+        maxAttempts: 1,
+        now,
+      });
+      this.appendEvent(o.id, { type: 'log', message: `backup copy ${id} started on ${worker}: ${why}` }, now);
+      return this.start(id, worker, now, leaseUntil, why);
+    })();
+  }
+
+  /** Backup copies not ended: all of them, or those of job `original`. */
+  openBackups(original?: string): JobRow[] {
+    return (
+      (original === undefined
+        ? this.sql(
+            `SELECT * FROM jobs WHERE json_extract(spec, '$.backupOf') IS NOT NULL AND state IN ('queued', 'running')`,
+          ).all()
+        : this.sql(
+            `SELECT * FROM jobs WHERE json_extract(spec, '$.backupOf') = ? AND state IN ('queued', 'running')`,
+          ).all(original)) as RawJob[]
+    ).map(toJob);
+  }
+
+  /**
+   * Completes job `original` (queued for a retry, or running on its slow worker) with the result of its backup copy
+   * `backup`, which completed first; false when the original had ended. Its worker's next heartbeat is refused, so
+   * it stops.
+   */
+  completeFromBackup(original: string, backup: JobRow, now: number): boolean {
+    return this.db.transaction(() => {
+      const reason = `completed by its backup copy ${backup.id} on ${backup.worker}`;
+      const changed = this.sql(
+        `UPDATE jobs SET state = 'completed', finished = ?, exit_code = ?, reason = ?, result = ?, lease_until = NULL,
+           progress = 1 WHERE id = ? AND state IN ('queued', 'running')`,
+      ).run(now, backup.exitCode ?? 0, reason, backup.result ? JSON.stringify(backup.result) : null, original).changes;
+      if (changed)
+        this.appendEvent(original, { type: 'end', state: 'completed', exitCode: backup.exitCode ?? 0, reason }, now);
+      return changed > 0;
     })();
   }
 

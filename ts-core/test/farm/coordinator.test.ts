@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import {
   type AssignOptions,
   assign,
+  backupFor,
   CoordinatorModel,
   createHistory,
   historyFromJSON,
@@ -372,6 +373,54 @@ test('history: a ring of the last 1,000 that survives JSON, and a model replayed
     assert.equal(replayed.predict(w, 'bake', 50, 0.5, 7), live.predict(w, 'bake', 50, 0.5, 7), `worker ${w}`);
     assert.is(replayed.pFail(w, 0.99), live.pFail(w, 0.99));
   }
+});
+
+test('backup copies (LATE): past its p90, or on course to it at its progress rate; a copy only where it would end first', () => {
+  // Two workers that took 10 s per unit of bake, 30 times each: p90 a little over 10 s.
+  const model = new CoordinatorModel();
+  const rng = new Rng(7);
+  let t = 0;
+  for (let i = 0; i < 60; i++) {
+    const seconds = 10 * Math.exp(0.05 * gauss(rng));
+    const worker = i % 2 ? 'a' : 'b';
+    model.observe({ worker, kind: 'bake', size: 1, start: t, end: t + seconds, outcome: 'done', load: 0, hour: 12 });
+    t += seconds;
+  }
+  const state = { now: t, hour: 12 };
+  const task = { id: 't', kind: 'bake', size: 1 };
+  const on = (elapsed: number, progress?: number) => ({
+    task,
+    worker: 'a',
+    kind: 'bake',
+    size: 1,
+    load: 0,
+    elapsed,
+    progress,
+  });
+  const p = model.predict('a', 'bake', 1, 0, 12);
+  assert.ok(p.p90 > 10 && p.p90 < 12, `p90 ${p.p90}`);
+  // Before its median, nothing; past its p90 without progress, the fit's own tail says it ends soon: no copy wins.
+  assert.is(backupFor(on(4), [idle('b', 0)], model, state), undefined);
+  assert.is(backupFor(on(1.2 * p.p90), [idle('b', 0)], model, state), undefined);
+  // Its progress rate says it is at a third after 12 s (a slowed worker): 24 s to go, so a fresh copy on b wins.
+  const d = backupFor(on(12, 1 / 3), [idle('b', 0)], model, state);
+  assert.is(d?.worker, 'b');
+  assert.match(d!.reason, /24\.0 s to go at its progress rate/);
+  // On course only: past its median (10 s) at a fifth done, it projects 55 s against a p90 of ~11.
+  assert.is(backupFor(on(11, 0.2), [idle('b', 0)], model, state)?.worker, 'b');
+  // On time: at 11 s and 95% done, 0.6 s to go; no copy.
+  assert.is(backupFor(on(11, 0.95), [idle('b', 0)], model, state), undefined);
+  // Never on its own worker, nor on a busy one.
+  assert.is(backupFor(on(12, 1 / 3), [idle('a', 0)], model, state), undefined);
+  assert.is(
+    backupFor(
+      on(12, 1 / 3),
+      [{ ...idle('b', 0), running: [{ kind: 'bake', size: 1, load: 0, elapsed: 1 }] }],
+      model,
+      state,
+    ),
+    undefined,
+  );
 });
 
 test.run();

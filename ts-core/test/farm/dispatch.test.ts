@@ -28,6 +28,9 @@ interface SimWorker {
   silent?: boolean;
   /** Probability that an attempt started at a load over 0.95 fails (the design's unstable peer). */
   hotFailRate?: number;
+  /** From job `slowFrom` on (by submission order), its attempts take `slowdown` times as long. */
+  slowFrom?: number;
+  slowdown?: number;
 }
 
 interface Sim {
@@ -36,6 +39,10 @@ interface Sim {
   queue: EmbeddedQueue;
   /** Per job (in submission order): the worker of each attempt, and whether it failed. */
   attempts: { job: number; worker: string; failed: boolean; at: number; hot: boolean }[];
+  /** Job ids in submission order. */
+  ids: string[];
+  /** Attempts stopped because their job ended elsewhere (a backup copy won): the heartbeat was refused. */
+  stopped: { job: number; worker: string }[];
   close(): void;
 }
 
@@ -49,29 +56,35 @@ function coin(s: string): number {
 }
 
 /**
- * Runs `jobs` (kind and size, submitted one every `every` seconds) on `workers` until all ended, in steps of 0.5 s.
+ * Runs `jobs` (kind and size, submitted `burst` (1) at a time every `every` seconds) on `workers` until all ended,
+ * in steps of 0.5 s.
  * `dispatch` false: first come, first served (the baseline).
  */
 async function simulate(
   workers: SimWorker[],
   jobs: { kind: string; size: number }[],
-  opts: { every?: number; dispatch?: boolean } = {},
+  opts: { every?: number; burst?: number; dispatch?: boolean; backups?: 'off' | 'tasks' | 'all' } = {},
 ): Promise<Sim> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
   const store = new FarmStore(join(dir, 'farm.db'));
   let clock = 1_700_000_000_000;
   const queue = new EmbeddedQueue(store, { backoffMs: 10, maxAttempts: 20, leaseMs: 3_600_000 }, {}, () => clock);
-  queue.coordinator = new LearnedDispatch(store, { liveMs: 5_000, chooses: opts.dispatch !== false });
+  queue.coordinator = new LearnedDispatch(store, {
+    liveMs: 5_000,
+    chooses: opts.dispatch !== false,
+    ...(opts.backups ? { backups: opts.backups } : {}),
+  });
   const every = opts.every ?? 1;
   const ids: string[] = [];
   const attempts: Sim['attempts'] = [];
-  const running = new Map<string, { job: JobRow; ends: number; fails: boolean; hot: boolean }>();
+  const stopped: Sim['stopped'] = [];
+  const running = new Map<string, { job: JobRow; started: number; ends: number; fails: boolean; hot: boolean }>();
   const t0 = clock;
   const pending = jobs.slice();
   let nextSubmit = t0;
   const run = async () => {
     for (let step = 0; step < 200_000; step++) {
-      while (pending.length && clock >= nextSubmit) {
+      for (let b = 0; pending.length && clock >= nextSubmit; b++) {
         const j = pending.shift()!;
         const row = await queue.submit({
           key: 'k',
@@ -81,10 +94,20 @@ async function simulate(
         // The kind is what the coordinator fits by: give the row the test's kind.
         store.db.prepare('UPDATE jobs SET kind = ? WHERE id = ?').run(j.kind, row.id);
         ids.push(row.id);
-        nextSubmit += every * 1000;
+        if ((b + 1) % (opts.burst ?? 1) === 0) nextSubmit += every * 1000;
       }
       for (const [w, r] of [...running]) {
-        if (clock < r.ends) continue;
+        // A worker heartbeats its lease; a refused heartbeat (its job ended elsewhere) stops the attempt.
+        if (!(await queue.heartbeat(r.job.id, w))) {
+          running.delete(w);
+          stopped.push({ job: ids.indexOf(r.job.spec.backupOf ?? r.job.id), worker: w });
+          continue;
+        }
+        if (clock < r.ends) {
+          // …and reports how far it is, as real workers do (the progress rate is LATE's estimate of time left).
+          queue.progress(r.job.id, w, 'run', (clock - r.started) / (r.ends - r.started));
+          continue;
+        }
         running.delete(w);
         attempts.push({ job: ids.indexOf(r.job.id), worker: w, failed: r.fails, at: (clock - t0) / 1000, hot: r.hot });
         if (r.fails) await queue.fail(r.job.id, 'simulated failure', w);
@@ -96,12 +119,13 @@ async function simulate(
         const load = w.load?.((clock - t0) / 1000);
         const job = await queue.claim(w.id, kinds, w.silent ? undefined : { load });
         if (!job) continue;
-        const n = ids.indexOf(job.id);
+        // A backup copy is the same work as its job.
+        const n = ids.indexOf(job.spec.backupOf ?? job.id);
         const hot = (load ?? 0) > 0.95;
         const draw = coin(`${w.id}/${n}/${job.attempts}`);
         const fails = (n >= (w.failFrom ?? 0) && draw < (w.failRate ?? 0)) || (hot && draw < (w.hotFailRate ?? 0));
-        const seconds = w.speed[job.kind] * taskSize(job);
-        running.set(w.id, { job, ends: clock + 1000 * (fails ? seconds / 2 : seconds), fails, hot });
+        const seconds = w.speed[job.kind] * taskSize(job) * (n >= (w.slowFrom ?? Infinity) ? (w.slowdown ?? 1) : 1);
+        running.set(w.id, { job, started: clock, ends: clock + 1000 * (fails ? seconds / 2 : seconds), fails, hot });
       }
       const open = store.jobsByState();
       if (!pending.length && open.queued === 0 && open.running === 0) return;
@@ -119,7 +143,7 @@ async function simulate(
     close();
     throw e;
   }
-  return { dir, store, queue, attempts, close };
+  return { dir, store, queue, attempts, ids, stopped, close };
 }
 
 const share = (s: Sim, worker: string, from = 0, to = Infinity) => {
@@ -284,6 +308,64 @@ test('deterministic, and what it learned survives a restart (the history is in t
   } finally {
     one.close();
     two.close();
+  }
+});
+
+test('backup copies (LATE): a straggler past its p90 is copied to an idle worker, the first to end completes the job, and the overtaken attempt is stopped and learned from', async () => {
+  // Three equal workers given a job each every 3 s (a split job's three tasks, say); from job 40 on, c takes 12×
+  // as long (its disk died). The jobs are independent here, so backups are asked for every job ('all'; the
+  // default copies only a split job's tasks).
+  const workers: SimWorker[] = ['a', 'b', 'c'].map((id) => ({
+    id,
+    speed: { render: 1 },
+    ...(id === 'c' ? { slowFrom: 40, slowdown: 12 } : {}),
+  }));
+  const jobs = Array.from({ length: 80 }, () => ({ kind: 'render', size: 1 }));
+  const times = (s: Sim, from: number) => {
+    const t = s.ids.slice(from).map((id) => {
+      const j = s.store.job(id)!;
+      assert.is(j.state, 'completed', `${id}: ${j.reason}`);
+      return (j.finished! - j.created) / 1000;
+    });
+    return { mean: t.reduce((a, b) => a + b, 0) / t.length, max: Math.max(...t) };
+  };
+  const off = await simulate(workers, jobs, { every: 3, burst: 3, backups: 'off' });
+  const on = await simulate(workers, jobs, { every: 3, burst: 3, backups: 'all' });
+  try {
+    const [before, after] = [times(off, 40), times(on, 40)];
+    const backups = on.store.db
+      .prepare("SELECT id, spec, state, reason FROM jobs WHERE json_extract(spec, '$.backupOf') IS NOT NULL")
+      .all() as { id: string; spec: string; state: string; reason: string | null }[];
+    const won = backups.filter((b) => b.state === 'completed');
+    console.log(
+      `  jobs 40-79: mean ${before.mean.toFixed(2)} s, longest ${before.max.toFixed(1)} s without backups; ${after.mean.toFixed(2)} s, ${after.max.toFixed(1)} s with ${backups.length} (${won.length} won, ${on.stopped.length} attempts stopped)`,
+    );
+    assert.ok(before.max >= 10, `without backups a job on c takes its 12 s (${before.max} s)`);
+    assert.ok(after.max < 0.75 * before.max, `with backups the longest takes ${after.max} s`);
+    assert.ok(after.mean < before.mean, `${after.mean} against ${before.mean}`);
+    // Each winning copy completed its job, whose events say so; the overtaken attempt on c was stopped.
+    assert.ok(won.length > 0);
+    for (const b of won) {
+      const original = on.store.job(JSON.parse(b.spec).backupOf)!;
+      assert.is(original.state, 'completed');
+      assert.match(original.reason ?? '', new RegExp(`completed by its backup copy ${b.id}`));
+    }
+    assert.ok(
+      on.stopped.some((s) => s.worker === 'c'),
+      'the straggling attempt on c stops',
+    );
+    // An overtaken attempt teaches the coordinator a lower bound on c's time: its predicted median rises from 1 s
+    // (and later copies start later, at its new p90: what keeps the longest job above the first rescues' 3.5 s).
+    const c = on.queue.coordinator!.model.predict('c', 'render', 1, 0, 12).median;
+    assert.ok(c > 2, `c's predicted median: ${c} s`);
+    // No copy when nothing straggles: before c slowed down, every job ended on its first attempt alone.
+    assert.not.ok(
+      backups.some((b) => on.ids.indexOf(JSON.parse(b.spec).backupOf) < 40),
+      'a backup before any straggler',
+    );
+  } finally {
+    off.close();
+    on.close();
   }
 });
 

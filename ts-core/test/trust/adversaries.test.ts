@@ -190,8 +190,6 @@ test('colluders lying at a third of a quorum, a third of the pool: good results 
   assert.is(r.honestEverFlagged, 0);
 });
 
-test.run();
-
 test('replication options: the solo recheck rate follows the confidence, and only long-trusted nodes verify alone', () => {
   const o = replicationOptions({ mode: 'adaptive' });
   // 1 − (1 − c)^(1/30): a liar on every solo job is caught within 30 lies with probability c.
@@ -234,3 +232,5 @@ test('adaptive replication: an honest pool spends under 1.5 evaluations per job 
   assert.is(sleepers.acceptedBadStanding, 0);
   assert.ok(sleepers.audits > 0 && sleepers.liarsFlagged === 1);
 });
+
+test.run();

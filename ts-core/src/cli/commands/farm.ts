@@ -30,11 +30,11 @@ import { BUILTIN_PROFILES } from '../../plan/profile.js';
 import { choiceFlag, deadlineFlag, numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 
-const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--dispatch learned|fifo] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
+const USAGE = `ote farm serve [--port N] [--host H] [--data DIR] [--workers N] [--max-upload-mb N] [--rate-limit N/s] [--lease-ms N] [--max-attempts N] [--verifiers N] [--dispatch learned|fifo] [--backups tasks|all|off] [--pool pool.json] [--traces DIR] [--objective cost|carbon|mix] [--redis redis://HOST:PORT [--redis-prefix P]] [--json]
 ote farm keys create --scopes submit,read,cancel,admin [--name TEXT] [--data DIR]
 ote farm keys list [--data DIR]
 ote farm keys revoke ID [--data DIR]
-ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,render-rows,simulated] [--region R] [--class C] [--scratch DIR] [--slowdown X] [--fail-rate P]
+ote farm worker --server URL --api-key ID:SECRET [--id NAME] [--concurrency N] [--kinds optimize,bake-range,render-rows,simulated] [--region R] [--class C] [--scratch DIR] [--slowdown X [--slow-after N]] [--fail-rate P]
 ote farm submit scene.glb --server URL --api-key ID:SECRET [--profile NAME|file.json] [--deadline 8h|ISO] [--priority N] [--bake-tasks N] [--render-tasks N] [--no-verify] [--wait [-o DIR] [--json]]
 ote farm status ID --server URL --api-key ID:SECRET
 ote farm cancel ID --server URL --api-key ID:SECRET
@@ -56,6 +56,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     'redis-prefix': { type: 'string' },
     verifiers: { type: 'string' },
     dispatch: { type: 'string' },
+    backups: { type: 'string' },
     pool: { type: 'string' },
     traces: { type: 'string' },
     objective: { type: 'string' },
@@ -84,6 +85,7 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     redisPrefix: values['redis-prefix'],
     verifiers: numberFlag(values.verifiers, 'verifiers', d.verifiers, { int: true, min: 0, max: 64 }),
     dispatch,
+    backups: choiceFlag(values.backups, 'backups', ['off', 'tasks', 'all'] as const, 'tasks'),
     economy,
     queue: {
       leaseMs: numberFlag(values['lease-ms'], 'lease-ms', q.leaseMs, { int: true, min: 100 }),
@@ -116,11 +118,13 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
     class: { type: 'string' },
     scratch: { type: 'string' },
     slowdown: { type: 'string' },
+    'slow-after': { type: 'string' },
     'fail-rate': { type: 'string' },
   });
   const c = client(values);
   const faults = {
     slowdown: numberFlag(values.slowdown, 'slowdown', 1, { above: 0 }),
+    slowAfter: numberFlag(values['slow-after'], 'slow-after', 0, { int: true, min: 0 }),
     failRate: numberFlag(values['fail-rate'], 'fail-rate', 0, { min: 0, max: 1 }),
   };
   // A machine made slow or flaky on purpose (the coordinator's demonstration) does so on simulated jobs.
