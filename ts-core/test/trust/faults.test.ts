@@ -332,15 +332,20 @@ test('allow-listed operators: a quorum seats one node per operator, so two keys 
 /** The honest verdict of a job of the fixtures: the good artifact passes, the bad one fails. */
 const truth = (kind: 'good' | 'bad') => kind === 'good';
 
-test('a sleeper: honest on its first job, then lying; each lie is flagged and no verdict turns', async () => {
-  const dataDir = tempDir('ote-trust-sleeper-');
-  const c = await cluster({ dataDir, nodes: 0, quorum: 3 });
+/** An engine (quorum 3, `serveArgs`), 3 honest nodes and a sleeper honest on its first `wakeAfter` jobs; blobs uploaded. */
+async function sleeperCluster(dataDir: string, wakeAfter: number, serveArgs: string[] = []) {
+  const c = await cluster({ dataDir, nodes: 0, quorum: 3, serveArgs });
   c.addNode(['--count', '3', '--key', join(dataDir, 'honest.key')]);
-  c.addNode(['--key', join(dataDir, 'sleeper.key'), '--lie', 'consistent', '--wake-after', '1']);
+  c.addNode(['--key', join(dataDir, 'sleeper.key'), '--lie', 'consistent', '--wake-after', String(wakeAfter)]);
   await c.waitForNodes(4);
   const sleeper = loadOrCreateIdentity(join(dataDir, 'sleeper.key')).publicKey;
   const client: TrustClient = c.client();
   for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
+  return { c, sleeper, client };
+}
+
+test('a sleeper: honest on its first job, then lying; each lie is flagged and no verdict turns', async () => {
+  const { c, sleeper, client } = await sleeperCluster(tempDir('ote-trust-sleeper-'), 1);
   // One job at a time, so that the sleeper's jobs come in order; it sits on 3 of every 4 (ties drawn per job).
   const told: boolean[] = [];
   let alert = false;
@@ -424,18 +429,15 @@ test('adaptive replication: a sleeper trusted to verify alone lies, is caught on
   // here would flag the sleeper early and start the alert), of QUALITY jobs always. The sleeper is honest on its
   // first 2 jobs, then lies.
   const dataDir = tempDir('ote-trust-adaptive-');
-  const c = await cluster({
-    dataDir,
-    nodes: 0,
-    quorum: 3,
-    serveArgs: ['--replication', 'adaptive', '--solo-after', '0', '--catch-within', '1000000', '--verbose'],
-  });
-  c.addNode(['--count', '3', '--key', join(dataDir, 'honest.key')]);
-  c.addNode(['--key', join(dataDir, 'sleeper.key'), '--lie', 'consistent', '--wake-after', '2']);
-  await c.waitForNodes(4);
-  const sleeper = loadOrCreateIdentity(join(dataDir, 'sleeper.key')).publicKey;
-  const client: TrustClient = c.client();
-  for (const b of [blobs.reference, blobs.good, blobs.bad]) await client.upload(b);
+  const { c, sleeper, client } = await sleeperCluster(dataDir, 2, [
+    '--replication',
+    'adaptive',
+    '--solo-after',
+    '0',
+    '--catch-within',
+    '1000000',
+    '--verbose',
+  ]);
   const run = async (kind: 'good' | 'bad', profile = 'default') => {
     const id = await client.submitJob(job(blobs[kind], { profile }));
     return { id, kind, cert: await client.waitForCertificate(id, { timeoutMs: LIVENESS_MS }) };
