@@ -285,6 +285,9 @@ function dumpLights(): EngineLight[] {
         width: light.areaSize.x,
         height: light.areaSize.y,
         linearIntensity,
+        // The built-in pipeline's falloff is over the light's range; URP and HDRP fall off with the inverse square.
+        builtinFalloff: !pipeline,
+        range: light.range,
         ...(hdrp ? { unit: unityUnitOf(light.lightUnit), reflector: light.enableSpotReflector } : {}),
       },
       { level: 'scene', where: `lights[${lights.length}] ${JSON.stringify(path)}` },

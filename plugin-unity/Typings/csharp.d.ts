@@ -36,12 +36,12 @@ declare module 'csharp' {
     class MeshRenderer extends Component { sharedMaterials: System.Array$1<Material> }
     /**
      * Light: type is LightType (Spot 0, Directional 1, Point 2, Rectangle 3, Disc 4); spotAngle and innerSpotAngle
-     * are full angles in degrees; lightUnit (Rendering.LightUnit: Lumen 0, Candela 1, Lux 2, Nits 3, Ev100 4) and
-     * enableSpotReflector are Unity 2023.1+ (HDRP's units).
+     * are full angles in degrees; range is in metres; lightUnit (Rendering.LightUnit: Lumen 0, Candela 1, Lux 2,
+     * Nits 3, Ev100 4) and enableSpotReflector are Unity 2023.1+ (HDRP's units).
      */
     class Light extends Component {
       enabled: boolean; type: number; intensity: number; color: Color; spotAngle: number; innerSpotAngle: number;
-      areaSize: Vector2; lightUnit: number; enableSpotReflector: boolean;
+      range: number; areaSize: Vector2; lightUnit: number; enableSpotReflector: boolean;
     }
     namespace Rendering {
       class GraphicsSettings { static lightsUseLinearIntensity: boolean; static currentRenderPipeline: Object | null }

@@ -14,7 +14,11 @@
  *   π × intensity (Unity's glTFast importer divides glTF intensities by π for these pipelines). `Light.color` is
  *   sRGB (Color.linear decodes it). With `GraphicsSettings.lightsUseLinearIntensity` off (the built-in default) the
  *   intensity multiplies the gamma-space colour, so its linear weight is intensity^2.2. Built-in point and spot
- *   lights do not fall off with the inverse square; that difference is not converted (glTF has only the one law).
+ *   lights do not fall off with the inverse square but over their range r, on a curve of Unity's own (a lookup
+ *   texture); Unity's URP manual ("Change light falloff") gives (1 − d/r)² · smoothstep(0, 1, 1 − d/r) as the
+ *   function that behaves like it. glTF has the inverse square only, so the intensity is scaled to match that curve
+ *   at half the range: × r² / 32 (the curve is 1/8 there). Nearer the light the glTF one is brighter, and it lights
+ *   past the range; `approximated` says so. URP's lights fall off with the inverse square already.
  * - Unity HDRP and physical light units (`Light.lightUnit`, HDAdditionalLightData before Unity 2023.1), after
  *   HDRP's LightUtils: lumen → candela ÷ 4π for a point light, and for a spot light ÷ 2π(1 − cos(spotAngle / 2))
  *   when "reflector" confines the flux to the cone (÷ 4π otherwise); EV100 as above; lux for directional lights.
@@ -74,6 +78,10 @@ export interface UnityLightSettings {
   height?: number;
   /** Built-in pipeline: `GraphicsSettings.lightsUseLinearIntensity` (URP and HDRP always use linear intensity). */
   linearIntensity: boolean;
+  /** The built-in pipeline's falloff over `Light.range` applies (point and spot lights; no render pipeline asset). */
+  builtinFalloff?: boolean;
+  /** `Light.range`, in metres (Unity's default 10). */
+  range?: number;
   /** Physical units (HDRP); absent for the built-in pipeline and URP, whose intensities have none. */
   unit?: UnityLightUnit;
   /** HDRP spot lights: "Reflector", the flux confined to the cone. */
@@ -172,9 +180,30 @@ export function unityLightToGltf(l: UnityLightSettings, at: LightPlace): GltfLig
   else if (l.unit === 'ev100') intensity = ev100ToCandela(raw);
   else fail(at, 'lightUnit', `of a ${l.kind} light must be lumen, candela or ev100, not ${l.unit}`);
   if (l.kind === 'directional') return { type: 'directional', color, intensity };
-  if (l.kind === 'point') return { type: 'point', color, intensity };
   if (l.kind === 'area') return panel(color, intensity, 'Unity area');
-  return { type: 'spot', color, intensity, innerConeAngle: Math.min(inner, outer), outerConeAngle: outer };
+  const light: GltfLight =
+    l.kind === 'point'
+      ? { type: 'point', color, intensity }
+      : { type: 'spot', color, intensity, innerConeAngle: Math.min(inner, outer), outerConeAngle: outer };
+  if (!l.builtinFalloff || l.unit !== undefined) return light;
+  const range = check(at, 'range', l.range ?? 10, Number.MIN_VALUE);
+  return {
+    ...light,
+    intensity: intensity * builtinFalloffScale(range),
+    approximated: `Unity built-in falloff over a range of ${range} m as the inverse square equal to it at half the range`,
+  };
+}
+
+/** Unity's built-in falloff as URP's manual gives it: (1 − x)² · smoothstep(0, 1, 1 − x) at x = distance / range. */
+export function builtinFalloff(x: number): number {
+  const t = Math.min(1, Math.max(0, 1 - x));
+  return t * t * (t * t * (3 - 2 * t));
+}
+
+/** The factor that turns a built-in light's intensity into the inverse-square one equal to it at half its range. */
+export function builtinFalloffScale(range: number): number {
+  const d = range / 2;
+  return builtinFalloff(0.5) * d * d;
 }
 
 /** Unreal's ELightUnits by value (UE 5: Unitless 0, Candelas 1, Lumens 2, EV 3). */

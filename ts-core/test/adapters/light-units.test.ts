@@ -6,7 +6,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { unityLightToGltf, unrealLightToGltf } from '../../src/adapters/light-units.js';
+import {
+  builtinFalloff,
+  builtinFalloffScale,
+  unityLightToGltf,
+  unrealLightToGltf,
+} from '../../src/adapters/light-units.js';
 import { srgbToLinear } from '../../src/image/float-image.js';
 import { OteError } from '../../src/errors.js';
 
@@ -57,6 +62,35 @@ test('Unity built-in and URP: π × intensity, and intensity^2.2 when lights do 
   );
   assert.ok(near(spot.outerConeAngle!, Math.PI / 6), 'spotAngle is the full angle');
   assert.ok(near(spot.innerConeAngle!, Math.PI / 18));
+});
+
+test('Unity built-in point and spot lights: their falloff over the range, as the inverse square equal to it at half the range', () => {
+  // The URP manual's stand-in for the built-in curve: 1 at the light, 1/8 at half the range, 0 at the range.
+  assert.equal([builtinFalloff(0), builtinFalloff(0.5), builtinFalloff(1), builtinFalloff(2)], [1, 0.125, 0, 0]);
+  const base = { color: [1, 1, 1] as [number, number, number], linearIntensity: true, intensity: 2 };
+  for (const range of [4, 10, 25]) {
+    const g = unityLightToGltf({ ...base, kind: 'point', builtinFalloff: true, range }, at);
+    // What a Lambertian surface facing the light receives in each, at distance d: π · intensity · falloff in Unity's
+    // shading (no 1/π in its diffuse term), candela / d² in glTF.
+    const unity = (d: number) => Math.PI * 2 * builtinFalloff(d / range);
+    const gltf = (d: number) => g.intensity / (d * d);
+    assert.ok(near(gltf(range / 2), unity(range / 2)), `range ${range}: equal at half the range`);
+    assert.ok(
+      gltf(range / 4) > unity(range / 4) && gltf(0.9 * range) > unity(0.9 * range),
+      'brighter off the midpoint',
+    );
+    assert.ok(gltf(0.4 * range) / unity(0.4 * range) < 1.3 && gltf(0.6 * range) / unity(0.6 * range) < 1.6);
+    assert.match(g.approximated ?? '', new RegExp(`built-in falloff over a range of ${range} m`));
+  }
+  const spot = unityLightToGltf({ ...base, kind: 'spot', spotAngle: 60, builtinFalloff: true, range: 8 }, at);
+  assert.ok(near(spot.intensity, 2 * Math.PI * builtinFalloffScale(8)) && near(spot.outerConeAngle!, Math.PI / 6));
+  // URP (no built-in falloff) and directional lights are as before.
+  assert.ok(near(unityLightToGltf({ ...base, kind: 'point', range: 8 }, at).intensity, 2 * Math.PI));
+  assert.ok(near(unityLightToGltf({ ...base, kind: 'directional', builtinFalloff: true }, at).intensity, 2 * Math.PI));
+  assert.throws(
+    () => unityLightToGltf({ ...base, kind: 'point', builtinFalloff: true, range: 0 }, at),
+    /range must be a finite number/,
+  );
 });
 
 test('Unity physical units (HDRP): lumens over the sphere, or over the cone with the reflector; lux; EV100; nits', () => {

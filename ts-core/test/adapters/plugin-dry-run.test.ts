@@ -419,7 +419,7 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
           object: 'Bulb',
           position: [1, 2, 3],
           rotation: [0, 0, 0, 1],
-          light: { type: 2, intensity: 2, color: { r: 1, g: 0.5, b: 1, a: 1 } },
+          light: { type: 2, intensity: 2, range: 4, color: { r: 1, g: 0.5, b: 1, a: 1 } },
         },
       ],
       {
@@ -473,7 +473,9 @@ test('Unity: the built-in pipeline (gamma intensity) and HDRP (physical units) g
   const sun = a.lights.find((l) => l.name === 'Sun')!,
     bulb = a.lights.find((l) => l.name === 'Bulb')!;
   assert.ok(near(sun.intensity, Math.PI), `built-in sun: ${sun.intensity}`);
-  assert.ok(near(bulb.intensity, Math.PI * 2 ** 2.2), `gamma-space intensity 2: ${bulb.intensity}`);
+  // Gamma-space intensity 2, and the built-in falloff over its 4 m range as the inverse square equal to it at 2 m:
+  // × 2² / 8.
+  assert.ok(near(bulb.intensity, (Math.PI * 2 ** 2.2 * 4) / 8), `built-in bulb: ${bulb.intensity}`);
   assert.ok(near(bulb.color[1], 0.2140411, 1e-3));
   const down = lightDirection(a, 'Sun');
   assert.ok(near(down[1], -1, 1e-5), `the sun shines along ${down}`);

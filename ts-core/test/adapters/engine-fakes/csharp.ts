@@ -142,6 +142,7 @@ function light(l: UnityLightData) {
     enabled: true,
     spotAngle: 30,
     innerSpotAngle: 21.8,
+    range: 10,
     areaSize: { x: 1, y: 1 },
     lightUnit: 1,
     enableSpotReflector: false,
