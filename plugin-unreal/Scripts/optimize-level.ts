@@ -257,7 +257,7 @@ function readMaterial(mat: UE.MaterialInterface, exported: TextureCache): Engine
     const mask = readPixels(textureOf(maskParameter)!),
       basePixels = baseTexture ? readPixels(textureOf(baseTexture)!) : undefined;
     if (mask && (!baseTexture || basePixels))
-      material = { ...material, baseColorTexture: withOpacityMask(basePixels, mask) };
+      material = { ...material, baseColorTexture: withOpacityMask(basePixels, mask), opacityMaskTexture: mask.name };
   }
   // Metallic and roughness maps (ORM or separate), repacked into glTF's channels (adapters/metallic-roughness.ts).
   const recipe = unrealMetallicRoughness(textureNames.filter((n) => !!textureOf(n)));

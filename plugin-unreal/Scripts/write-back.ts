@@ -89,6 +89,7 @@ export async function writeBack(
           pages[page],
           new UE.LinearColor(c[0], c[1], c[2], c[3]),
           m?.baseColorTexture ? (m.baseColorTexture.asset ?? m.baseColorTexture.name) : '',
+          m?.opacityMaskTexture ?? '',
           m?.blend === 'masked',
           m?.alphaCutoff ?? 0.5,
           m?.twoSided ?? false,

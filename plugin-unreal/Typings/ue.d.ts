@@ -102,7 +102,8 @@ declare module 'ue' {
     static CreateLightmappedMesh(assetPath: string, positions: TArray<number>, normals: TArray<number>,
       uv0: TArray<number>, uv1: TArray<number>, indices: TArray<number>, sectionCounts: TArray<number>): StaticMesh;
     static CreateLightmapMaterial(assetPath: string, lightmap: Texture2D, baseColor: LinearColor,
-      baseColorTexture: string, masked: boolean, opacityMaskClipValue: number, twoSided: boolean): MaterialInterface;
+      baseColorTexture: string, opacityMaskTexture: string, masked: boolean, opacityMaskClipValue: number,
+      twoSided: boolean): MaterialInterface;
     static ApplyLightmappedMesh(actor: StaticMeshActor, part: number, mesh: StaticMesh,
       materials: TArray<MaterialInterface>, scaleX: number, scaleY: number, offsetX: number, offsetY: number): void;
     static EndWriteBack(ok: boolean): void;

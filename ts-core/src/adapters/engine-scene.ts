@@ -56,6 +56,11 @@ export interface EngineMaterial {
   alphaCutoff?: number;
   twoSided: boolean;
   baseColorTexture?: EngineImage;
+  /**
+   * An opacity-mask texture asset of the engine's own (its R is coverage): glTF carries it as the base colour
+   * texture's alpha (adapters/opacity-mask.ts), and the write-back's material samples the asset itself.
+   */
+  opacityMaskTexture?: string;
   /** glTF's packing, linear: G roughness, B metallic, times the factors (adapters/metallic-roughness.ts). */
   metallicRoughnessTexture?: EngineImage;
   normalTexture?: EngineImage;

@@ -863,12 +863,14 @@ test('Unreal: a verified run is written back into the level: HDR pages, new stat
     `${folder}/T_Lightmap_0`,
     [0.5, 0.4, 0.3, 1],
     '',
+    '',
     false,
     0.5,
     false,
   ]);
   assert.equal(back[4].args.slice(0, 2), [`${folder}/MI_M_Leaf_LM0`, `${folder}/T_Lightmap_0`]);
-  assert.equal(back[4].args.slice(3), ['', true, 0.4, true]);
+  // The leaf cuts out by its own mask texture, which the instance samples (no base colour texture of its own).
+  assert.equal(back[4].args.slice(3), ['', '/Game/T_Leaf_Mask', true, 0.4, true]);
   // The floor actor on its page: UV1 × scale + offset is where the run put it (Unreal's V runs as glTF's).
   const [label, part, meshAsset, materials, sx, sy, ox, oy] = back[5].args as [
     string,

@@ -58,13 +58,15 @@ T* Expression(UMaterial* M)
  */
 UMaterial* LightmapMaster(UTexture2D* DefaultLightmap)
 {
-    const FString Path = TEXT("/Game/OptimizerLightmaps/M_OteLightmapped");
-    if (UMaterial* M = LoadObject<UMaterial>(nullptr, *(Path + TEXT(".M_OteLightmapped")), nullptr, LOAD_NoWarn | LOAD_Quiet))
+    // Versioned: a project keeps the master an older plugin made (its instances use it), and write-backs from this
+    // one make their own (v2 added the OpacityMap parameter).
+    const FString Path = TEXT("/Game/OptimizerLightmaps/M_OteLightmapped_v2");
+    if (UMaterial* M = LoadObject<UMaterial>(nullptr, *(Path + TEXT(".M_OteLightmapped_v2")), nullptr, LOAD_NoWarn | LOAD_Quiet))
         return M;
     UPackage* Package = CreatePackage(*Path);
     UMaterialFactoryNew* Factory = NewObject<UMaterialFactoryNew>();
     UMaterial* M = Cast<UMaterial>(Factory->FactoryCreateNew(UMaterial::StaticClass(), Package,
-        TEXT("M_OteLightmapped"), RF_Public | RF_Standalone, nullptr, GWarn));
+        TEXT("M_OteLightmapped_v2"), RF_Public | RF_Standalone, nullptr, GWarn));
     M->SetShadingModel(MSM_Unlit);
 
     // Page UV = UV1 × ScaleOffset.xy + ScaleOffset.zw, ScaleOffset from the actor's custom primitive data 0–3.
@@ -107,11 +109,19 @@ UMaterial* LightmapMaster(UTexture2D* DefaultLightmap)
     Lit->A.Connect(0, Albedo);
     Lit->B.Connect(0, Lightmap);
     M->GetEditorOnlyData()->EmissiveColor.Connect(0, Lit);
-    // Cut-outs for masked instances (BlendMode overridden per instance): base map alpha × BaseColor alpha.
+    // Cut-outs for masked instances (BlendMode overridden per instance): base map alpha × BaseColor alpha × the
+    // source's own opacity-mask texture (R; white when it has none).
     auto* Coverage = Expression<UMaterialExpressionMultiply>(M);
     Coverage->A.Connect(4, BaseMap);
     Coverage->B.Connect(4, BaseColor);
-    M->GetEditorOnlyData()->OpacityMask.Connect(0, Coverage);
+    auto* OpacityMap = Expression<UMaterialExpressionTextureSampleParameter2D>(M);
+    OpacityMap->ParameterName = TEXT("OpacityMap");
+    OpacityMap->Texture = LoadObject<UTexture2D>(nullptr, TEXT("/Engine/EngineResources/WhiteSquareTexture.WhiteSquareTexture"));
+    OpacityMap->SamplerType = SAMPLERTYPE_LinearColor;
+    auto* Masked = Expression<UMaterialExpressionMultiply>(M);
+    Masked->A.Connect(0, Coverage);
+    Masked->B.Connect(1, OpacityMap); // R
+    M->GetEditorOnlyData()->OpacityMask.Connect(0, Masked);
 
     M->PostEditChange();
     M->MarkPackageDirty();
@@ -202,8 +212,8 @@ UStaticMesh* UOteEditorLibrary::CreateLightmappedMesh(const FString& AssetPath, 
 }
 
 UMaterialInterface* UOteEditorLibrary::CreateLightmapMaterial(const FString& AssetPath, UTexture2D* Lightmap,
-    const FLinearColor& BaseColor, const FString& BaseColorTexture, bool bMasked, float OpacityMaskClipValue,
-    bool bTwoSided)
+    const FLinearColor& BaseColor, const FString& BaseColorTexture, const FString& OpacityMaskTexture, bool bMasked,
+    float OpacityMaskClipValue, bool bTwoSided)
 {
     UMaterialInstanceConstant* Instance = FindOrCreate<UMaterialInstanceConstant>(AssetPath);
     Instance->Modify();
@@ -212,6 +222,8 @@ UMaterialInterface* UOteEditorLibrary::CreateLightmapMaterial(const FString& Ass
     Instance->SetVectorParameterValueEditorOnly(FMaterialParameterInfo(TEXT("BaseColor")), BaseColor);
     if (UTexture* Base = BaseColorTexture.IsEmpty() ? nullptr : LoadObject<UTexture>(nullptr, *BaseColorTexture))
         Instance->SetTextureParameterValueEditorOnly(FMaterialParameterInfo(TEXT("BaseColorMap")), Base);
+    if (UTexture* Mask = OpacityMaskTexture.IsEmpty() ? nullptr : LoadObject<UTexture>(nullptr, *OpacityMaskTexture))
+        Instance->SetTextureParameterValueEditorOnly(FMaterialParameterInfo(TEXT("OpacityMap")), Mask);
     Instance->BasePropertyOverrides.bOverride_BlendMode = bMasked;
     Instance->BasePropertyOverrides.BlendMode = bMasked ? BLEND_Masked : BLEND_Opaque;
     Instance->BasePropertyOverrides.bOverride_OpacityMaskClipValue = bMasked;

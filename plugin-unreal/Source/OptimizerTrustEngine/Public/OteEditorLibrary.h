@@ -114,12 +114,14 @@ public:
      * A material instance at AssetPath of the plugin's lightmap master (created once per project under
      * /Game/OptimizerLightmaps): unlit, emissive = BaseColor × BaseColorMap (UV0) × Lightmap (UV1 × scale + offset,
      * the scale and offset from the actor's custom primitive data 0–3). BaseColorTexture: a texture asset's path, or
-     * empty for white. Masked materials keep their cut-out (alpha × BaseColor.A against the clip value).
+     * empty for white. OpacityMaskTexture: the source material's own opacity-mask texture (its R is coverage), or
+     * empty for none. Masked materials keep their cut-out (BaseColorMap.A × BaseColor.A × OpacityMap.R against the
+     * clip value).
      */
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static UMaterialInterface* CreateLightmapMaterial(const FString& AssetPath, UTexture2D* Lightmap,
-        const FLinearColor& BaseColor, const FString& BaseColorTexture, bool bMasked, float OpacityMaskClipValue,
-        bool bTwoSided);
+        const FLinearColor& BaseColor, const FString& BaseColorTexture, const FString& OpacityMaskTexture, bool bMasked,
+        float OpacityMaskClipValue, bool bTwoSided);
 
     /**
      * Part 0: the actor draws Mesh with Materials; part k > 0: a child static mesh actor "<label> (lightmap part k)"
