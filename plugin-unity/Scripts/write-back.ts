@@ -14,6 +14,8 @@ import {
   planLightmapWriteBack,
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
+import { planSplatWriteBack } from '../../ts-core/src/adapters/splat-write-back.js';
+import { decodeSplats, encodeSplats } from '../../ts-core/src/io/splat-formats.js';
 import { OteError } from '../../ts-core/src/errors.js';
 import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 
@@ -46,6 +48,7 @@ export async function writeBack(
   const folder = `Assets/OptimizerLightmaps/${uniqueAssetNames([sceneName])[0]}`;
   Ote.LightmapWriteBack.Begin(folder);
   let ok = false;
+  let splats: string | undefined;
   try {
     for (const p of plan.pages)
       Ote.LightmapWriteBack.ImportPage(`${resultDir}/${p.file}`, `${folder}/Lightmap-${p.index}.exr`);
@@ -85,10 +88,35 @@ export async function writeBack(
         oy,
       );
     }
+    splats = writeBackSplats(resultDir, folder, scene, dump, filters);
     ok = true;
   } finally {
     // On a failure part way, the undo group is reverted: the scene is as it was before.
     Ote.LightmapWriteBack.End(ok);
   }
-  return describeWriteBack(plan);
+  return splats ? `${describeWriteBack(plan)}; ${splats}` : describeWriteBack(plan);
+}
+
+/**
+ * The run's splats, where it made some (`splats.ply`), in Unity's frame (adapters/splat-write-back.ts): a PLY asset
+ * beside the pages, a placeholder at the origin, and the objects they replace hidden. Returns the verdict's words.
+ */
+function writeBackSplats(
+  resultDir: string,
+  folder: string,
+  scene: Parameters<typeof planSplatWriteBack>[1],
+  dump: EngineSceneDump,
+  filters: Map<string, UnityEngine.MeshFilter>,
+): string | undefined {
+  const file = `${resultDir}/splats.ply`;
+  if (!System.IO.File.Exists(file)) return undefined;
+  const raw = Ote.OptimizerProcess.LoadBytes(file);
+  if (!raw) return undefined;
+  const s = planSplatWriteBack(decodeSplats(new Uint8Array(raw), 'ply', file), scene, dump, UNITY_FRAME);
+  Ote.SplatWriteBack.Place(`${folder}/Splats.ply`, bytes(encodeSplats(s.model, 'ply')), s.model.count);
+  for (const path of s.replaced) {
+    const f = filters.get(path);
+    if (f) Ote.SplatWriteBack.Hide(f);
+  }
+  return `${s.model.count} splats on "Splats (optimizer)"${s.replaced.length ? `, standing for ${s.replaced.join(', ')} (hidden)` : ''}`;
 }

@@ -97,6 +97,15 @@ declare module 'csharp' {
       /** ok: store the pages and renderers in the scene's OteLightmaps and close the undo group; else revert it. */
       static End(ok: boolean): void;
     }
+    /**
+     * plugin-unity/Editor/SplatWriteBack.cs: the run's splats into the scene, inside LightmapWriteBack's undo group:
+     * the PLY (3DGS layout, already in Unity's frame) as an asset, a placeholder at the origin, and the objects the
+     * splats replace hidden.
+     */
+    class SplatWriteBack {
+      static Place(plyAssetPath: string, ply: ArrayBuffer, gaussians: number): UnityEngine.GameObject;
+      static Hide(filter: UnityEngine.MeshFilter): void;
+    }
     /** plugin-unity/Editor/TextureExport.cs: PNG bytes of a colour texture, readable or not (sRGB blit). */
     class TextureExport {
       static EncodePng(texture: UnityEngine.Texture): System.Array$1<number>;

@@ -18,6 +18,8 @@ import {
   planLightmapWriteBack,
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
+import { planSplatWriteBack } from '../../ts-core/src/adapters/splat-write-back.js';
+import { decodeSplats, encodeSplats } from '../../ts-core/src/io/splat-formats.js';
 import { OteError } from '../../ts-core/src/errors.js';
 import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 import { fromTArray, numbers } from './tarray.js';
@@ -45,6 +47,7 @@ export async function writeBack(
   const materialOf = new Map(dump.materials.map((m) => [m.asset, m]));
   UE.OteEditorLibrary.BeginWriteBack(folder);
   let ok = false;
+  let splats: string | undefined;
   try {
     const pages = plan.pages.map((p) => {
       const texture = UE.OteEditorLibrary.ImportLightmapPage(`${resultDir}/${p.file}`, asset(`T_Lightmap_${p.index}`));
@@ -117,10 +120,36 @@ export async function writeBack(
         oy,
       );
     }
+    splats = writeBackSplats(resultDir, folder, scene, dump, actors);
     ok = true;
   } finally {
     // On a failure part way the transaction is cancelled: the level is as it was before.
     UE.OteEditorLibrary.EndWriteBack(ok);
   }
-  return describeWriteBack(plan);
+  return splats ? `${describeWriteBack(plan)}; ${splats}` : describeWriteBack(plan);
+}
+
+/**
+ * The run's splats, where it made some (`splats.ply`), in Unreal's frame (adapters/splat-write-back.ts): Splats.ply
+ * in the write-back's folder, a placeholder actor at the origin, and the actors they replace hidden. Returns the
+ * verdict's words.
+ */
+function writeBackSplats(
+  resultDir: string,
+  folder: string,
+  scene: Parameters<typeof planSplatWriteBack>[1],
+  dump: EngineSceneDump,
+  actors: Map<string, UE.StaticMeshActor>,
+): string | undefined {
+  const file = `${resultDir}/splats.ply`;
+  const raw = $ref(UE.NewArray<number>(UE.BuiltinByte));
+  if (!UE.OteEditorLibrary.LoadBytes(file, raw)) return undefined;
+  const s = planSplatWriteBack(decodeSplats(fromTArray($unref(raw)), 'ply', file), scene, dump, UNREAL_FRAME);
+  if (!UE.OteEditorLibrary.PlaceSplats(folder, numbers(encodeSplats(s.model, 'ply'), UE.BuiltinByte), s.model.count))
+    throw new OteError('BAD_INPUT', 'write-back: cannot write the splats into the project', { file });
+  for (const path of s.replaced) {
+    const a = actors.get(path);
+    if (a) UE.OteEditorLibrary.HideForSplats(a);
+  }
+  return `${s.model.count} splats on "Splats (optimizer)"${s.replaced.length ? `, standing for ${s.replaced.join(', ')} (hidden)` : ''}`;
 }

@@ -106,6 +106,8 @@ declare module 'ue' {
       twoSided: boolean): MaterialInterface;
     static ApplyLightmappedMesh(actor: StaticMeshActor, part: number, mesh: StaticMesh,
       materials: TArray<MaterialInterface>, scaleX: number, scaleY: number, offsetX: number, offsetY: number): void;
+    static PlaceSplats(folder: string, ply: TArray<number>, gaussians: number): Actor | null;
+    static HideForSplats(actor: Actor): void;
     static EndWriteBack(ok: boolean): void;
   }
   function NewArray<T>(t: unknown): TArray<T>;

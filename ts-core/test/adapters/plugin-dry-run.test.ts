@@ -18,6 +18,8 @@ import { importGltf } from '../../src/io/gltf-read.js';
 import { sceneToGlb } from '../../src/io/gltf-write.js';
 import { environmentSettings, resolveProfile } from '../../src/plan/profile.js';
 import { decodePng, encodePng } from '../../src/io/png.js';
+import { decodeSplats, encodeSplats } from '../../src/io/splat-formats.js';
+import { createModel } from '../../src/scene/gaussians.js';
 import type { Scene } from '../../src/scene/types.js';
 import { tempDir } from '../helpers.js';
 import type { UnityRendererData, UnityScene } from './engine-fakes/csharp.js';
@@ -600,8 +602,16 @@ test('both editors show the run: each stage on the progress, then the verdict wi
  * The run, played by the core on the level.glb a script saved: laid out by the bake's own UV1 generation (no
  * tracing: the pages are black) and written as the run writes its output folder `dir`: scene.glb and the EXR pages.
  */
-async function playRun(sent: Scene, dir: string): Promise<{ result: Scene; files: Record<string, Uint8Array> }> {
-  const { scene, atlas } = await generateLightmapUvs(sent, { texelsPerMeter: 64 });
+async function playRun(
+  sent: Scene,
+  dir: string,
+  splat?: string,
+): Promise<{ result: Scene; files: Record<string, Uint8Array> }> {
+  // An object routed to splats leaves no mesh in scene.glb, and its Gaussians go to splats.ply (two, here).
+  const baked = splat
+    ? { ...sent, nodes: sent.nodes.map((n) => (n.name === splat ? { ...n, mesh: undefined } : n)) }
+    : sent;
+  const { scene, atlas } = await generateLightmapUvs(baked, { texelsPerMeter: 64 });
   const png = (w: number, h: number) =>
     encodePng({ width: w, height: h, bitDepth: 8, data: new Uint8Array(4 * w * h) });
   const result = applyLightmaps(
@@ -613,6 +623,12 @@ async function playRun(sent: Scene, dir: string): Promise<{ result: Scene; files
   atlas.pages.forEach((p, i) => {
     files[`${dir}/scene.lightmap${i}.exr`] = encodeExr(createImage(p.width, p.height));
   });
+  if (splat) {
+    const m = createModel(2, 0);
+    m.means.set([1, 2, 3, -1, 0.5, -2]);
+    m.quats.set([1, 0, 0, 0, 1, 0, 0, 0]);
+    files[`${dir}/splats.ply`] = encodeSplats(m, 'ply');
+  }
   return { result, files };
 }
 
@@ -751,6 +767,100 @@ test('Unity: a verified run is written back into the scene: pages imported, new 
   const end = missing.find((c) => c.fn === 'OptimizerRun.End')!.args;
   assert.equal(end.slice(0, 3), [false, 3, 'Optimized, but not written back']);
   assert.match(String(end[3]), /write-back: the run wrote no scene\.lightmap0\.exr/);
+});
+
+test("Unity: splats the run made go back as a PLY asset in Unity's frame and a placeholder, the object they replace hidden", async () => {
+  const stone = {
+    name: 'Stone',
+    shader: 'Standard',
+    colors: { _Color: [0.5, 0.5, 0.5, 1] as [number, number, number, number] },
+  };
+  const level: UnityScene = {
+    name: 'Garden',
+    pipeline: null,
+    linearIntensity: true,
+    lights: [],
+    renderers: [
+      unityQuad('Floor', 'Plane', [quad(1).indices], [stone]),
+      { ...unityQuad('Fern', 'FernMesh', [quad(1).indices], [{ ...stone, name: 'Leaf' }]), position: [2, 0, 0] },
+    ],
+  };
+  const sent = await savedScene(await dryRun('../../../plugin-unity/Scripts/optimize-scene.js', level), 'SaveBytes');
+  const dir = '/Project/Assets/../Library/Optimizer/result';
+  level.results = (await playRun(sent, dir, 'Fern')).files;
+  const calls = await dryRun(
+    '../../../plugin-unity/Scripts/optimize-scene.js',
+    level,
+    verifiedRun(`${dir}/report.html`),
+  );
+  const back = calls.filter((c) => /^(LightmapWriteBack|SplatWriteBack)\.|^OptimizerRun\.End$/.test(c.fn));
+  assert.equal(
+    back.map((c) => c.fn),
+    [
+      'LightmapWriteBack.Begin',
+      'LightmapWriteBack.ImportPage',
+      'LightmapWriteBack.CreateMesh',
+      'LightmapWriteBack.ApplyRenderer',
+      'SplatWriteBack.Place',
+      'SplatWriteBack.Hide',
+      'LightmapWriteBack.End',
+      'OptimizerRun.End',
+    ],
+    'the splats in the same undo step as the lightmaps, before the verdict',
+  );
+  const [asset, ply, count] = back[4].args as [string, Uint8Array, number];
+  assert.equal([asset, count], ['Assets/OptimizerLightmaps/Garden/Splats.ply', 2]);
+  // In Unity's frame: glTF's (x, y, z) is Unity's (x, y, −z); a Gaussian with no rotation keeps none.
+  const m = decodeSplats(ply, 'ply');
+  assert.equal([...m.means], [1, 2, -3, -1, 0.5, 2]);
+  assert.equal(
+    [...m.quats.slice(0, 4)].map((v) => Math.abs(Math.round(v * 1e6) / 1e6)),
+    [1, 0, 0, 0],
+  );
+  assert.equal(back[5].args, ['Fern'], 'the fern, replaced by the splats, is hidden');
+  assert.match(String(back[7].args[3]), /2 splats on "Splats \(optimizer\)", standing for Fern \(hidden\)/);
+});
+
+test("Unreal: splats the run made go back as Splats.ply in Unreal's frame and a placeholder actor, the actor they replace hidden", async () => {
+  const actor = (label: string, x: number): UeLevel['actors'][number] => ({
+    label,
+    cls: 'StaticMeshActor',
+    location: [x, 0, 0],
+    rotation: [0, 0, 0, 1],
+    mesh: { path: `/Game/SM_${label}`, sections: [{ ...quad(100), material: 'M_Stone' }] },
+  });
+  const level: UeLevel = {
+    name: 'Garden',
+    materials: { M_Stone: { vectors: { BaseColor: [0.5, 0.4, 0.3, 1] } } },
+    actors: [actor('Floor', 0), actor('Fern', 300)],
+  };
+  const sent = await savedScene(
+    await dryRun('../../../plugin-unreal/Scripts/optimize-level.js', level),
+    'SaveBytesAtomic',
+  );
+  const dir = '/Project/Saved/Optimizer/out';
+  level.results = (await playRun(sent, dir, 'Fern')).files;
+  const calls = await dryRun(
+    '../../../plugin-unreal/Scripts/optimize-level.js',
+    level,
+    verifiedRun(`${dir}/report.html`),
+  );
+  const back = calls.filter((c) => /WriteBack$|Splats$|^EndRun$/.test(c.fn));
+  assert.equal(
+    back.map((c) => c.fn),
+    ['BeginWriteBack', 'PlaceSplats', 'HideForSplats', 'EndWriteBack', 'EndRun'],
+    'the splats in the same transaction as the lightmaps, before the verdict',
+  );
+  const [folder, ply, count] = back[1].args as [string, Uint8Array, number];
+  assert.equal([folder, count], ['/Game/OptimizerLightmaps/Garden', 2]);
+  // In Unreal's frame: glTF's (x, y, z) metres is Unreal's (x, z, y) centimetres.
+  const m = decodeSplats(ply, 'ply');
+  assert.equal(
+    [...m.means].map((v) => Math.round(v * 1e3) / 1e3),
+    [100, 300, 200, -100, -200, 50],
+  );
+  assert.equal(back[2].args, ['Fern']);
+  assert.match(String(back[4].args[3]), /2 splats on "Splats \(optimizer\)", standing for Fern \(hidden\)/);
 });
 
 test('Unreal: a verified run is written back into the level: HDR pages, new static meshes on UV1, lightmap material instances', async () => {

@@ -24,6 +24,7 @@
 #include "Materials/MaterialInstanceConstant.h"
 #include "MeshDescription.h"
 #include "Misc/PackageName.h"
+#include "Misc/Paths.h"
 #include "StaticMeshAttributes.h"
 
 namespace
@@ -264,6 +265,33 @@ void UOteEditorLibrary::ApplyLightmappedMesh(AStaticMeshActor* Actor, int32 Part
     // The default custom primitive data is the serialized one (the runtime setters are transient).
     Component->SetDefaultCustomPrimitiveDataVector4(0, FVector4(ScaleX, ScaleY, OffsetX, OffsetY));
     Component->MarkRenderStateDirty();
+}
+
+AActor* UOteEditorLibrary::PlaceSplats(const FString& Folder, const TArray<uint8>& Ply, int32 Gaussians)
+{
+    // /Game/<rest> is <Project>/Content/<rest> on disk.
+    const FString Rest = Folder.StartsWith(TEXT("/Game/")) ? Folder.RightChop(6) : Folder;
+    const FString File = FPaths::ConvertRelativePathToFull(FPaths::ProjectContentDir() / Rest / TEXT("Splats.ply"));
+    if (!SaveBytesAtomic(File, Ply)) return nullptr;
+    UWorld* World = GEditor ? GEditor->GetEditorWorldContext().World() : nullptr;
+    if (!World) return nullptr;
+    AActor* Placeholder = World->SpawnActor<AActor>(AActor::StaticClass(), FTransform::Identity);
+    if (!Placeholder) return nullptr;
+    Placeholder->Modify();
+    Placeholder->SetActorLabel(TEXT("Splats (optimizer)"));
+    Placeholder->Tags.Add(FName(*(TEXT("OteSplats:") + File)));
+    UE_LOG(LogTemp, Display, TEXT("Optimizer: %d splats in %s, for the splat plugin that draws \"Splats (optimizer)\""),
+        Gaussians, *File);
+    return Placeholder;
+}
+
+void UOteEditorLibrary::HideForSplats(AActor* Actor)
+{
+    if (!Actor) return;
+    Actor->Modify();
+    Actor->SetActorHiddenInGame(true);
+    Actor->SetIsTemporarilyHiddenInEditor(true);
+    Actor->bHiddenEd = true;
 }
 
 void UOteEditorLibrary::EndWriteBack(bool bOk)

@@ -131,6 +131,19 @@ public:
     static void ApplyLightmappedMesh(AStaticMeshActor* Actor, int32 Part, UStaticMesh* Mesh,
         const TArray<UMaterialInterface*>& Materials, float ScaleX, float ScaleY, float OffsetX, float OffsetY);
 
+    /**
+     * The run's splats, inside the write-back's transaction: Ply (a 3DGS PLY, already in Unreal's axes and
+     * centimetres: ts-core/src/adapters/splat-write-back.ts) saved as Splats.ply in the project folder of Folder (a
+     * /Game path), and a placeholder actor "Splats (optimizer)" at the origin, tagged with the file's path for the
+     * splat plugin that draws it. Returns the placeholder; null when the file cannot be written.
+     */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static AActor* PlaceSplats(const FString& Folder, const TArray<uint8>& Ply, int32 Gaussians);
+
+    /** Hides an actor the splats stand for, in the editor and in game (never deleted), inside the transaction. */
+    UFUNCTION(BlueprintCallable, Category = "Optimizer")
+    static void HideForSplats(AActor* Actor);
+
     /** bOk: commits the transaction and leaves the new assets dirty to save; else cancels it (the level as before). */
     UFUNCTION(BlueprintCallable, Category = "Optimizer")
     static void EndWriteBack(bool bOk);

@@ -317,6 +317,14 @@ export const Ote = {
     },
     End: (ok: boolean) => record('LightmapWriteBack.End', ok),
   },
+  /** Records the splats' write-back: the PLY as bytes, hidden objects by name. */
+  SplatWriteBack: {
+    Place(plyAssetPath: string, ply: ArrayBuffer, gaussians: number) {
+      record('SplatWriteBack.Place', plyAssetPath, new Uint8Array(ply), gaussians);
+      return { name: 'Splats (optimizer)' };
+    },
+    Hide: (filter: { gameObject: { name: string } }) => record('SplatWriteBack.Hide', filter.gameObject.name),
+  },
   TextureExport: {
     EncodePng(t: { png?: Uint8Array }) {
       record('TextureExport.EncodePng', t);

@@ -412,6 +412,11 @@ export const OteEditorLibrary = {
       ...scaleOffset,
     );
   },
+  PlaceSplats(folder: string, ply: TArray<number>, gaussians: number) {
+    record('PlaceSplats', folder, Uint8Array.from(ply.items), gaussians);
+    return { GetActorLabel: () => 'Splats (optimizer)' };
+  },
+  HideForSplats: (actor: { GetActorLabel(): string }) => record('HideForSplats', actor.GetActorLabel()),
   EndWriteBack: (ok: boolean) => record('EndWriteBack', ok),
   BeginRun: (handle: number) => record('BeginRun', handle),
   ReportRun: (fraction: number, text: string) => record('ReportRun', fraction, text),
