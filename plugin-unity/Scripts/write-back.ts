@@ -14,8 +14,7 @@ import {
   planLightmapWriteBack,
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
-import { planSplatWriteBack } from '../../ts-core/src/adapters/splat-write-back.js';
-import { decodeSplats, encodeSplats } from '../../ts-core/src/io/splat-formats.js';
+import { splatWriteBackFiles } from '../../ts-core/src/adapters/splat-write-back.js';
 import { OteError } from '../../ts-core/src/errors.js';
 import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 
@@ -104,7 +103,7 @@ export async function writeBack(
 function writeBackSplats(
   resultDir: string,
   folder: string,
-  scene: Parameters<typeof planSplatWriteBack>[1],
+  scene: Parameters<typeof splatWriteBackFiles>[2],
   dump: EngineSceneDump,
   filters: Map<string, UnityEngine.MeshFilter>,
 ): string | undefined {
@@ -112,11 +111,11 @@ function writeBackSplats(
   if (!System.IO.File.Exists(file)) return undefined;
   const raw = Ote.OptimizerProcess.LoadBytes(file);
   if (!raw) return undefined;
-  const s = planSplatWriteBack(decodeSplats(new Uint8Array(raw), 'ply', file), scene, dump, UNITY_FRAME);
-  Ote.SplatWriteBack.Place(`${folder}/Splats.ply`, bytes(encodeSplats(s.model, 'ply')), s.model.count);
+  const s = splatWriteBackFiles(new Uint8Array(raw), file, scene, dump, UNITY_FRAME);
+  Ote.SplatWriteBack.Place(`${folder}/Splats.ply`, bytes(s.ply), s.gaussians);
   for (const path of s.replaced) {
     const f = filters.get(path);
     if (f) Ote.SplatWriteBack.Hide(f);
   }
-  return `${s.model.count} splats on "Splats (optimizer)"${s.replaced.length ? `, standing for ${s.replaced.join(', ')} (hidden)` : ''}`;
+  return s.description;
 }

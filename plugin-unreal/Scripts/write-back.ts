@@ -18,8 +18,7 @@ import {
   planLightmapWriteBack,
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
-import { planSplatWriteBack } from '../../ts-core/src/adapters/splat-write-back.js';
-import { decodeSplats, encodeSplats } from '../../ts-core/src/io/splat-formats.js';
+import { splatWriteBackFiles } from '../../ts-core/src/adapters/splat-write-back.js';
 import { OteError } from '../../ts-core/src/errors.js';
 import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 import { fromTArray, numbers } from './tarray.js';
@@ -137,19 +136,19 @@ export async function writeBack(
 function writeBackSplats(
   resultDir: string,
   folder: string,
-  scene: Parameters<typeof planSplatWriteBack>[1],
+  scene: Parameters<typeof splatWriteBackFiles>[2],
   dump: EngineSceneDump,
   actors: Map<string, UE.StaticMeshActor>,
 ): string | undefined {
   const file = `${resultDir}/splats.ply`;
   const raw = $ref(UE.NewArray<number>(UE.BuiltinByte));
   if (!UE.OteEditorLibrary.LoadBytes(file, raw)) return undefined;
-  const s = planSplatWriteBack(decodeSplats(fromTArray($unref(raw)), 'ply', file), scene, dump, UNREAL_FRAME);
-  if (!UE.OteEditorLibrary.PlaceSplats(folder, numbers(encodeSplats(s.model, 'ply'), UE.BuiltinByte), s.model.count))
+  const s = splatWriteBackFiles(fromTArray($unref(raw)), file, scene, dump, UNREAL_FRAME);
+  if (!UE.OteEditorLibrary.PlaceSplats(folder, numbers(s.ply, UE.BuiltinByte), s.gaussians))
     throw new OteError('BAD_INPUT', 'write-back: cannot write the splats into the project', { file });
   for (const path of s.replaced) {
     const a = actors.get(path);
     if (a) UE.OteEditorLibrary.HideForSplats(a);
   }
-  return `${s.model.count} splats on "Splats (optimizer)"${s.replaced.length ? `, standing for ${s.replaced.join(', ')} (hidden)` : ''}`;
+  return s.description;
 }
