@@ -14,7 +14,8 @@ import {
   planLightmapWriteBack,
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
-import { splatWriteBackFiles } from '../../ts-core/src/adapters/splat-write-back.js';
+import { planSplatWriteBack } from '../../ts-core/src/adapters/splat-write-back.js';
+import { decodeSplats, encodeSplats } from '../../ts-core/src/io/splat-formats.js';
 import { OteError } from '../../ts-core/src/errors.js';
 import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 
@@ -103,7 +104,7 @@ export async function writeBack(
 function writeBackSplats(
   resultDir: string,
   folder: string,
-  scene: Parameters<typeof splatWriteBackFiles>[2],
+  scene: Parameters<typeof planSplatWriteBack>[1],
   dump: EngineSceneDump,
   filters: Map<string, UnityEngine.MeshFilter>,
 ): string | undefined {
@@ -111,8 +112,9 @@ function writeBackSplats(
   if (!System.IO.File.Exists(file)) return undefined;
   const raw = Ote.OptimizerProcess.LoadBytes(file);
   if (!raw) return undefined;
-  const s = splatWriteBackFiles(new Uint8Array(raw), file, scene, dump, UNITY_FRAME);
-  Ote.SplatWriteBack.Place(`${folder}/Splats.ply`, bytes(s.ply), s.gaussians);
+  const s = planSplatWriteBack(decodeSplats(new Uint8Array(raw), 'ply', file), scene, dump, UNITY_FRAME);
+  const ply = encodeSplats(s.model, 'ply');
+  Ote.SplatWriteBack.Place(`${folder}/Splats.ply`, bytes(ply), s.model.count);
   for (const path of s.replaced) {
     const f = filters.get(path);
     if (f) Ote.SplatWriteBack.Hide(f);

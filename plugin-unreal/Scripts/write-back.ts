@@ -18,7 +18,8 @@ import {
   planLightmapWriteBack,
   uniqueAssetNames,
 } from '../../ts-core/src/adapters/lightmap-write-back.js';
-import { splatWriteBackFiles } from '../../ts-core/src/adapters/splat-write-back.js';
+import { planSplatWriteBack } from '../../ts-core/src/adapters/splat-write-back.js';
+import { decodeSplats, encodeSplats } from '../../ts-core/src/io/splat-formats.js';
 import { OteError } from '../../ts-core/src/errors.js';
 import { glbToScene } from '../../ts-core/src/io/gltf-document-read.js';
 import { fromTArray, numbers } from './tarray.js';
@@ -136,15 +137,16 @@ export async function writeBack(
 function writeBackSplats(
   resultDir: string,
   folder: string,
-  scene: Parameters<typeof splatWriteBackFiles>[2],
+  scene: Parameters<typeof planSplatWriteBack>[1],
   dump: EngineSceneDump,
   actors: Map<string, UE.StaticMeshActor>,
 ): string | undefined {
   const file = `${resultDir}/splats.ply`;
   const raw = $ref(UE.NewArray<number>(UE.BuiltinByte));
   if (!UE.OteEditorLibrary.LoadBytes(file, raw)) return undefined;
-  const s = splatWriteBackFiles(fromTArray($unref(raw)), file, scene, dump, UNREAL_FRAME);
-  if (!UE.OteEditorLibrary.PlaceSplats(folder, numbers(s.ply, UE.BuiltinByte), s.gaussians))
+  const s = planSplatWriteBack(decodeSplats(fromTArray($unref(raw)), 'ply', file), scene, dump, UNREAL_FRAME);
+  const ply = encodeSplats(s.model, 'ply');
+  if (!UE.OteEditorLibrary.PlaceSplats(folder, numbers(ply, UE.BuiltinByte), s.model.count))
     throw new OteError('BAD_INPUT', 'write-back: cannot write the splats into the project', { file });
   for (const path of s.replaced) {
     const a = actors.get(path);

@@ -15,7 +15,6 @@
  * And which engine objects the splats replace whole (routed to splats: no mesh node left in the optimized scene),
  * which the plugins hide (never delete). Pure: runs in Puerts' V8.
  */
-import { decodeSplats, encodeSplats } from '../io/splat-formats.js';
 import { type GaussianModel, rotToQuat, shCoeffs } from '../scene/gaussians.js';
 import type { Scene } from '../scene/types.js';
 import { det3, type EngineFrame, fromGltfVector } from './engine-frame.js';
@@ -26,6 +25,8 @@ export interface SplatWriteBack {
   model: GaussianModel;
   /** The engine objects the splats stand for whole: hidden in the level, not deleted. */
   replaced: string[];
+  /** What the verdict says of them. */
+  description: string;
 }
 
 /** The renderer's real SH basis up to degree 3 at unit direction (x, y, z) (splat_math.h sh_basis). */
@@ -163,27 +164,6 @@ export function splatsToEngineFrame(model: GaussianModel, frame: EngineFrame): G
   return out;
 }
 
-/**
- * What both plugins write for the run's `splats.ply` (its bytes, `file` for errors): the PLY in `frame`'s axes and
- * units, its Gaussian count, the objects to hide, and the verdict's words.
- */
-export function splatWriteBackFiles(
-  ply: Uint8Array,
-  file: string,
-  result: Scene,
-  dump: Pick<WriteBackObjects, 'objects'>,
-  frame: EngineFrame,
-): { ply: Uint8Array; gaussians: number; replaced: string[]; description: string } {
-  const s = planSplatWriteBack(decodeSplats(ply, 'ply', file), result, dump, frame);
-  const n = s.model.count;
-  return {
-    ply: encodeSplats(s.model, 'ply'),
-    gaussians: n,
-    replaced: s.replaced,
-    description: `${n} splats on "Splats (optimizer)"${s.replaced.length ? `, standing for ${s.replaced.join(', ')} (hidden)` : ''}`,
-  };
-}
-
 /** The splats for `frame`'s engine, and the dump's objects they replace whole (no mesh node in `result`). */
 export function planSplatWriteBack(
   splats: GaussianModel,
@@ -192,8 +172,10 @@ export function planSplatWriteBack(
   frame: EngineFrame,
 ): SplatWriteBack {
   const meshNodes = new Set(result.nodes.filter((nd) => nd.mesh !== undefined).map((nd) => nd.name));
+  const replaced = dump.objects.map((o) => o.path).filter((p) => !meshNodes.has(p));
   return {
     model: splatsToEngineFrame(splats, frame),
-    replaced: dump.objects.map((o) => o.path).filter((p) => !meshNodes.has(p)),
+    replaced,
+    description: `${splats.count} splats on "Splats (optimizer)"${replaced.length ? `, standing for ${replaced.join(', ')} (hidden)` : ''}`,
   };
 }
