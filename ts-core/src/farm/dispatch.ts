@@ -252,6 +252,15 @@ export class LearnedDispatch {
   straggler(worker: string, kinds: readonly string[], now: number): { job: JobRow; decision: Decision } | undefined {
     if (this.options.backups === 'off') return undefined;
     const { running, parents } = this.current(now);
+    // The running jobs a copy could be made of, from the state kept in memory; the store is read only if any.
+    const candidates = [...running]
+      .filter(([w]) => w !== worker && !parents.has(w))
+      .flatMap(([w, jobs]) => jobs.map((j) => ({ w, j })))
+      .filter(
+        ({ j }) =>
+          kinds.includes(j.kind) && !j.backup && j.kind !== 'optimize' && (this.options.backups === 'all' || j.task),
+      );
+    if (!candidates.length) return undefined;
     const live = this.liveWorkers(running, now);
     const backups = this.store.openBackups();
     const o = { ...BACKUP_DEFAULTS, ...this.options.backup };
@@ -262,24 +271,20 @@ export class LearnedDispatch {
     // The fraction done each running job last reported (its progress rate estimates its time left).
     const progress = new Map(this.store.running().map((j) => [j.id, j.progress]));
     let best: { id: string; elapsed: number; decision: Decision } | undefined;
-    for (const [w, jobs] of running) {
-      if (w === worker || parents.has(w)) continue;
-      for (const j of jobs) {
-        if (!kinds.includes(j.kind) || j.backup || backedUp.has(j.id) || j.kind === 'optimize') continue;
-        if (this.options.backups === 'tasks' && !j.task) continue;
-        const elapsed = (now - j.started) / 1000;
-        const s = {
-          task: { id: j.id, kind: j.kind, size: j.size },
-          worker: w,
-          kind: j.kind,
-          size: j.size,
-          load: j.load,
-          elapsed,
-          progress: progress.get(j.id),
-        };
-        const decision = backupFor(s, [mine], this.model, state, { ...this.options.assign, ...o });
-        if (decision && (!best || elapsed > best.elapsed)) best = { id: j.id, elapsed, decision };
-      }
+    for (const { w, j } of candidates) {
+      if (backedUp.has(j.id)) continue;
+      const elapsed = (now - j.started) / 1000;
+      const s = {
+        task: { id: j.id, kind: j.kind, size: j.size },
+        worker: w,
+        kind: j.kind,
+        size: j.size,
+        load: j.load,
+        elapsed,
+        progress: progress.get(j.id),
+      };
+      const decision = backupFor(s, [mine], this.model, state, { ...this.options.assign, ...o });
+      if (decision && (!best || elapsed > best.elapsed)) best = { id: j.id, elapsed, decision };
     }
     const job = best && this.store.job(best.id);
     return job?.state === 'running' && best ? { job, decision: best.decision } : undefined;

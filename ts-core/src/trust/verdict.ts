@@ -155,8 +155,8 @@ export class Verdicts {
     const recheck = this.o.recheck ?? RECHECK_DEFAULTS;
     // A job that began alone is rechecked once, at the solo rate; an audit, never (it is the full quorum).
     const solo = !audit && job.quorum === 1 && spec.quorum > 1;
-    const firstFullQuorum = !audit && job.quorum === spec.quorum && !this.store.soloOf(jobId);
-    if ((result.verdict === 'accepted' && firstFullQuorum) || solo) {
+    const firstFullQuorum = () => !audit && job.quorum === spec.quorum && !this.store.soloOf(jobId);
+    if ((result.verdict === 'accepted' && firstFullQuorum()) || solo) {
       const draw = recheckDraw(signHex(this.identity, recheckMessage(jobId)));
       const seats = Math.min(job.quorum + recheck.seats, eligible);
       const at = { profile: spec.profile, draw, jobsSinceFlag: this.jobsSinceFlag() };
