@@ -36,6 +36,7 @@ import {
   heuristicAssign,
   oracleAssign,
   pushRecord,
+  runAfter,
   type Task,
   type TaskRecord,
   type Truth,
@@ -415,6 +416,8 @@ interface RunResult {
     brierPool: number;
     brierTrue: number;
     p90Coverage: number;
+    /** Per bin of predicted pFail (RELIABILITY_BINS): attempts, summed predictions, failures. */
+    reliability: number[][];
     /**
      * Per drifting worker: tasks it completed that started after the drift, and how many of them had ended when
      * it was flagged (the flagging one included; null: never flagged).
@@ -425,6 +428,9 @@ interface RunResult {
     examples: string[];
   };
 }
+
+/** Upper edges of the bins of predicted failure probability in which calibration is read. */
+const RELIABILITY_BINS = [0.02, 0.05, 0.1, 0.2, 0.4, Number.POSITIVE_INFINITY];
 
 function simulate(world: World, policy: Policy): RunResult {
   const { workers, tasks } = world;
@@ -445,6 +451,8 @@ function simulate(world: World, policy: Policy): RunResult {
   let now = 0;
   const learning = policy === 'learned' || policy === 'learned+backup';
   const model = learning ? new CoordinatorModel() : undefined;
+  // Workers register their class, as farm workers do (ote farm worker --class).
+  if (model) for (const w of workers) model.setGroup(w.id, w.cls);
   const live: Attempt[][] = tasks.map(() => []);
   const backups = { started: 0, won: 0, wastedSeconds: 0, busySeconds: 0 };
   let backupsRunning = 0;
@@ -455,6 +463,8 @@ function simulate(world: World, policy: Policy): RunResult {
   let brierPool = 0;
   let brierTrue = 0;
   let scored = 0;
+  /** Per bin of predicted pFail: attempts, their summed predictions, their failures. */
+  const reliability = RELIABILITY_BINS.map(() => [0, 0, 0]);
   let poolFailed = 0;
   let poolEnded = 0;
   let covered = 0;
@@ -565,8 +575,9 @@ function simulate(world: World, policy: Policy): RunResult {
         checks: 0,
       };
       if (model) {
-        a.pFail = model.pFail(w.id, load);
-        a.p90 = model.predict(w.id, task.kind, task.size, load, hour).p90;
+        const p = model.predict(w.id, task.kind, task.size, load, hour);
+        a.pFail = model.pFail(w.id, load, runAfter({ now, hour }, 0, p.median));
+        a.p90 = p.p90;
         a.poolRate = poolEnded > 0 ? poolFailed / poolEnded : 0.05;
         let ok = 1 - attemptFail(w, load);
         if (w.mtbp) ok *= Math.exp(-a.expected / w.mtbp);
@@ -639,14 +650,20 @@ function simulate(world: World, policy: Policy): RunResult {
       size: task.size,
       start: a.start,
       end: now,
-      outcome: ok ? 'done' : 'failed',
+      // The farm tells a worker that reported an error from one whose lease ran out (preempted, gone offline).
+      outcome: ok ? 'done' : a.cancelled ? 'lost' : 'failed',
       load: a.load,
       hour: a.hour,
+      group: w.cls,
     };
     pushRecord(histories[i], r);
     if (model) {
       const y = ok ? 0 : 1;
       brier += (a.pFail! - y) ** 2;
+      const bin = RELIABILITY_BINS.findIndex((hi) => a.pFail! < hi);
+      reliability[bin][0]++;
+      reliability[bin][1] += a.pFail!;
+      reliability[bin][2] += y;
       brierPool += (a.poolRate! - y) ** 2;
       brierTrue += (a.pTrue! - y) ** 2;
       scored++;
@@ -747,6 +764,7 @@ function simulate(world: World, policy: Policy): RunResult {
       brierPool: brierPool / scored,
       brierTrue: brierTrue / scored,
       p90Coverage: covered / coverN,
+      reliability,
       drifting,
       falseAlarms,
       failingFlags: model.drifts.filter((d) => d.what === 'failing').length,
@@ -858,6 +876,11 @@ const learnedModel = {
   brierPoolMean: mean(L.map((l) => l.brierPool)),
   brierTrueProbabilities: mean(L.map((l) => l.brierTrue)),
   p90Coverage: mean(L.map((l) => l.p90Coverage)),
+  /** Calibration over all seeds: per bin of predicted pFail, attempts, mean prediction and observed failure rate. */
+  reliability: RELIABILITY_BINS.map((hi, b) => {
+    const [n, sum, failed] = [0, 1, 2].map((k) => L.reduce((a, l) => a + l.reliability[b][k], 0));
+    return { below: hi, attempts: n, predicted: n ? sum / n : 0, observed: n ? failed / n : 0 };
+  }),
   drift: {
     workers: drifting.length,
     fewerThan3TasksAfter: drifting.length - testable.length,
@@ -936,6 +959,12 @@ console.log(
 );
 console.log(
   `learned model: Brier ${learnedModel.brier.toFixed(4)}; the pool's running mean as the prediction ${learnedModel.brierPoolMean.toFixed(4)}; the world's true probabilities ${learnedModel.brierTrueProbabilities.toFixed(4)}; p90 covers ${pct(learnedModel.p90Coverage)} of completed durations`,
+);
+console.log(
+  `calibration (learned, all seeds; predicted pFail bin: attempts, mean predicted → observed): ${learnedModel.reliability
+    .filter((r) => r.attempts > 0)
+    .map((r) => `<${Number.isFinite(r.below) ? r.below : '1'}: ${r.attempts}, ${pct(r.predicted)} → ${pct(r.observed)}`)
+    .join('; ')}`,
 );
 const dr = learnedModel.drift;
 console.log(

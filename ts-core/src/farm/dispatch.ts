@@ -42,6 +42,7 @@ import {
   type ModelOptions,
   predictedWait,
   type QueuedTask,
+  type Outcome,
   type TaskRecord,
   type WorkerSummary,
   type WorkerView,
@@ -139,6 +140,12 @@ export class LearnedDispatch {
   ) {
     this.options = { ...DISPATCH_DEFAULTS, ...options };
     this.model = CoordinatorModel.fromHistory(store.taskHistories(this.options.historyCapacity), this.options.model);
+    for (const w of store.workers()) if (typeof w.info.class === 'string') this.model.setGroup(w.id, w.info.class);
+  }
+
+  /** A worker registered as a machine of this class: its class's figures stand for it until its own do. */
+  registered(worker: string, group: string): void {
+    this.model.setGroup(worker, group);
   }
 
   /**
@@ -318,7 +325,7 @@ export class LearnedDispatch {
   }
 
   /** An attempt ended: its record goes into the worker's history (the store) and the model. */
-  ended(job: JobRow, outcome: 'done' | 'failed', now: number): void {
+  ended(job: JobRow, outcome: Outcome, now: number): void {
     if (!job.worker || job.attemptStarted == null) return;
     const r: TaskRecord = {
       worker: job.worker,
@@ -329,6 +336,7 @@ export class LearnedDispatch {
       outcome,
       load: this.loadOf(job.worker),
       hour: hourOf(job.attemptStarted),
+      group: this.model.group(job.worker),
     };
     this.store.addTaskRecord(r, this.options.historyCapacity);
     this.model.observe(r);

@@ -80,7 +80,8 @@ export interface FarmQueue {
   log(id: string, message: string): void;
   finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
   /** A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. */
-  fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'>;
+  /** An attempt failed: `error` when its worker said so, `lost` when its lease ran out (the worker vanished). */
+  fail(id: string, reason: string, worker?: string, how?: 'error' | 'lost'): Promise<'retried' | 'failed' | 'gone'>;
   /** A result turned down (farm verification): a failed attempt, and the job avoids that machine when retried. */
   turnDown(id: string, worker: string, reason: string): Promise<'retried' | 'failed' | 'gone'>;
   /** Cancels a job and its tasks; the ids cancelled (none when it had ended). */
@@ -164,15 +165,19 @@ export abstract class StoreQueue implements FarmQueue {
    * without progress, its time so far, a lower bound), so that a worker whose jobs keep being overtaken is known
    * for as slow as it is.
    */
-  private ended(job: JobRow | undefined, outcome: 'completed' | 'failed' | 'cancelled' | 'overtaken'): void {
+  private ended(job: JobRow | undefined, outcome: 'completed' | 'failed' | 'lost' | 'cancelled' | 'overtaken'): void {
     if (job?.attemptStarted == null) return;
     const seconds = Math.max(0, this.now() - job.attemptStarted) / 1000;
-    this.listener.attemptEnded?.(job, seconds, outcome === 'overtaken' ? 'cancelled' : outcome);
+    this.listener.attemptEnded?.(
+      job,
+      seconds,
+      outcome === 'overtaken' ? 'cancelled' : outcome === 'lost' ? 'failed' : outcome,
+    );
     if (outcome === 'overtaken') {
       const projected = job.attemptStarted + 1000 * projectedTotal({ elapsed: seconds, progress: job.progress });
       this.coordinator?.ended(job, 'done', Math.max(this.now(), projected));
     } else if (outcome !== 'cancelled')
-      this.coordinator?.ended(job, outcome === 'failed' ? 'failed' : 'done', this.now());
+      this.coordinator?.ended(job, outcome === 'completed' ? 'done' : outcome, this.now());
   }
 
   waitForReady(ms: number, kinds: readonly string[], worker?: string): Promise<void> {
@@ -248,7 +253,12 @@ export abstract class StoreQueue implements FarmQueue {
       }
   }
 
-  async fail(id: string, reason: string, worker?: string): Promise<'retried' | 'failed' | 'gone'> {
+  async fail(
+    id: string,
+    reason: string,
+    worker?: string,
+    how: 'error' | 'lost' = 'error',
+  ): Promise<'retried' | 'failed' | 'gone'> {
     const job = this.store.job(id);
     const attempt = job?.attempts ?? 1;
     const now = this.now();
@@ -256,7 +266,7 @@ export abstract class StoreQueue implements FarmQueue {
     const r = this.store.retryOrFail(id, reason, now + backoff, now, worker);
     if (r === 'gone') return r;
     await this.dispatchEnded(id, r === 'retried' ? now + backoff : undefined);
-    this.ended(job, 'failed');
+    this.ended(job, how === 'lost' ? 'lost' : 'failed');
     if (r === 'retried') {
       this.listener.retried?.(job!, reason);
       const kind = job!.kind;
@@ -317,6 +327,8 @@ export abstract class StoreQueue implements FarmQueue {
       await this.fail(
         j.id,
         `worker ${j.worker} stopped heartbeating (lease of ${this.options.leaseMs / 1000} s ran out)`,
+        undefined,
+        'lost',
       );
     return expired.length;
   }

@@ -709,6 +709,7 @@ export async function startFarmServer(options: Partial<FarmServerOptions> = {}):
     async (req) => {
       const { worker, ...info } = req.body as WorkerRegister;
       store.workerSeen(worker, info, false, Date.now());
+      coordinator.registered(worker, info.class);
       return { ok: true, leaseMs: queue.options.leaseMs };
     },
   );

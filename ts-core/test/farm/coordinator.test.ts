@@ -375,6 +375,82 @@ test('history: a ring of the last 1,000 that survives JSON, and a model replayed
   }
 });
 
+test("a lost lease is a hazard per second run: long runs on a preempted machine are riskier, an owner's 09:00 shutdown is learned by hour, and a class stands for its new machines", () => {
+  const model = new CoordinatorModel();
+  const rng = new Rng('losses');
+  const H = 3600;
+  // Back-to-back runs of 5 min to 2 h over 20 days. 'spot1' is preempted as a Poisson process, one per 3 h of
+  // running; 'dc1' never. 'vol1' runs 1-hour tasks from 17:00 to 09:00 and its owner takes it offline at 09:00.
+  for (const [id, group] of [
+    ['spot1', 'spot'],
+    ['dc1', 'dc'],
+  ] as const) {
+    for (let t = 0; t < 20 * 24 * H; ) {
+      const seconds = 300 * 24 ** rng.next();
+      const lostAfter = id === 'spot1' ? -Math.log(1 - rng.next()) * 3 * H : Number.POSITIVE_INFINITY;
+      const lost = lostAfter < seconds;
+      const end = t + (lost ? lostAfter : seconds);
+      const hour = Math.floor(t / H) % 24;
+      model.observe({
+        worker: id,
+        kind: 'bake',
+        size: 10,
+        start: t,
+        end,
+        outcome: lost ? 'lost' : 'done',
+        load: 0.2,
+        hour,
+        group,
+      });
+      t = end + (lost ? 900 : 0);
+    }
+  }
+  for (let day = 0; day < 20; day++)
+    for (let t = day * 24 * H + 17 * H + 1800; t < (day + 1) * 24 * H + 9 * H; t += H) {
+      const end = Math.min(t + H, (day + 1) * 24 * H + 9 * H);
+      const lost = end < t + H;
+      model.observe({
+        worker: 'vol1',
+        kind: 'bake',
+        size: 10,
+        start: t,
+        end,
+        outcome: lost ? 'lost' : 'done',
+        load: 0.2,
+        hour: Math.floor(t / H) % 24,
+        group: 'vol',
+      });
+    }
+  const run = (seconds: number, hour = 14) => ({ seconds, hour, start: hour * H });
+  const truth = (seconds: number) => 1 - Math.exp(-seconds / (3 * H));
+  const long = model.pLost('spot1', run(2 * H));
+  const short = model.pLost('spot1', run(300));
+  console.log(
+    `  spot1: p(lost) ${long.toFixed(3)} over 2 h (true ${truth(2 * H).toFixed(3)}), ${short.toFixed(3)} over 5 min (true ${truth(300).toFixed(3)}); dc1 ${model.pLost('dc1', run(2 * H)).toFixed(3)} over 2 h`,
+  );
+  assert.ok(long > 0.35 && long < 0.65, `spot1 over 2 h: ${long}`);
+  assert.ok(short < 0.06, `spot1 over 5 min: ${short}`);
+  assert.ok(model.pLost('dc1', run(2 * H)) < 0.05);
+  // Losses are not errors: the error rate is the pool's prior still, and a run's pFail holds both.
+  assert.ok(model.pError('spot1', 0.2) < 0.06, `spot1 p(error) ${model.pError('spot1', 0.2)}`);
+  assert.ok(
+    Math.abs(model.pFail('spot1', 0.2, run(2 * H)) - (1 - (1 - model.pError('spot1', 0.2)) * (1 - long))) < 1e-12,
+  );
+  // The owner's hours: a run across 09:00, against one in the evening.
+  const across = model.pLost('vol1', { seconds: H, hour: 8, start: 8 * H + 1800 });
+  const evening = model.pLost('vol1', { seconds: H, hour: 20, start: 20 * H });
+  console.log(`  vol1: p(lost) ${across.toFixed(3)} for an hour across 09:00, ${evening.toFixed(3)} from 20:00`);
+  // Hours are the grain: the 09:00 shutdown is spread over the hour before it (the true chance is 1).
+  assert.ok(across > 0.3 && across > 10 * evening, `across 09:00 ${across}, evening ${evening}`);
+  // New machines of a class, before any record of their own: the class's rate, not the pool's.
+  model.setGroup('spot2', 'spot');
+  model.setGroup('dc2', 'dc');
+  const spot2 = model.pLost('spot2', run(2 * H));
+  const dc2 = model.pLost('dc2', run(2 * H));
+  assert.ok(spot2 > 0.25 && dc2 < 0.1, `new spot ${spot2}, new dc ${dc2}`);
+  assert.is(model.summary('spot1').lossPerHour > 0.2, true);
+});
+
 test('backup copies (LATE): past its p90, or on course to it at its progress rate; a copy only where it would end first', () => {
   // Two workers that took 10 s per unit of bake, 30 times each: p90 a little over 10 s.
   const model = new CoordinatorModel();

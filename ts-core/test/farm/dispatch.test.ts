@@ -247,12 +247,12 @@ test('a worker that fails when its machine is hot (its reported load) gets jobs 
     const on = (hot: boolean) => late.filter((a) => a.worker === 'unstable' && a.hot === hot).length;
     assert.ok(on(false) > 3 * on(true), `unstable's attempts while cool ${on(false)}, while hot ${on(true)}`);
     assert.ok(share(told, 'unstable', 120) > 0.3, `its share of the work ${share(told, 'unstable', 120).toFixed(2)}`);
-    // `ote farm workers` shows both failure rates and the load it last reported.
+    // `ote farm workers` shows both error rates, its losses per hour (none here) and the load it last reported.
     const table = workersTable([
       { id: 'unstable', busy: false, load: 0.97, learned: told.queue.coordinator!.summary('unstable') ?? null },
     ]);
     const cols = table.split('\n')[1].trim().split(/ +/);
-    assert.ok(Number(cols[4]) < 0.15 && Number(cols[5]) > 0.3 && cols[6] === '0.97', table);
+    assert.ok(Number(cols[4]) < 0.15 && Number(cols[5]) > 0.3 && Number(cols[6]) < 0.1 && cols[7] === '0.97', table);
     // Without telemetry its failures look random: the coordinator learns only that it fails, and stops using it.
     assert.ok(
       share(silent, 'unstable', 120) < 0.5 * share(told, 'unstable', 120),
@@ -366,6 +366,36 @@ test('backup copies (LATE): a straggler past its p90 is copied to an idle worker
   } finally {
     off.close();
     on.close();
+  }
+});
+
+test('a lease that runs out is learned as the worker lost, not as an error, under the class it registered', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
+  const store = new FarmStore(join(dir, 'farm.db'));
+  let clock = 1_700_000_000_000;
+  const queue = new EmbeddedQueue(store, { backoffMs: 10, maxAttempts: 5, leaseMs: 30_000 }, {}, () => clock);
+  const dispatch = new LearnedDispatch(store, { liveMs: 5_000 });
+  queue.coordinator = dispatch;
+  try {
+    dispatch.registered('spot-1', 'spot');
+    const job = await queue.submit({ key: 'k', kind: 'simulated', spec: { simulatedSeconds: 1 } });
+    const taken = await queue.claim('spot-1', ['simulated'], { load: 0.2 });
+    assert.is(taken?.id, job.id);
+    clock += 31_000;
+    assert.is(await queue.reap(), 1);
+    const [h] = store.taskHistories(10);
+    assert.is(h.worker, 'spot-1');
+    assert.is(h.records[0].outcome, 'lost');
+    assert.is(h.records[0].group, 'spot');
+    const learned = dispatch.summary('spot-1')!;
+    // The error rate is still the pool's prior; the loss rate rose above the pool's prior of one a day.
+    assert.ok(learned.pFail.normal < 0.06, `p(error) ${learned.pFail.normal}`);
+    assert.ok(learned.lossPerHour > 1 / 24, `lost/h ${learned.lossPerHour}`);
+    assert.match(workersTable([{ id: 'spot-1', class: 'spot', busy: false, load: 0.2, learned }]), /lost\/h/);
+  } finally {
+    await queue.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

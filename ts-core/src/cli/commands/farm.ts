@@ -415,7 +415,7 @@ interface WorkerListing {
  */
 export function workersTable(workers: readonly WorkerListing[]): string {
   const lines = [
-    'worker                    class      busy  attempts  failed  p(fail)  p(fail) >95% load  load  kind: s/unit (confidence n)',
+    'worker                    class      busy  attempts  failed  p(fail)  p(fail) >95% load  lost/h  load  kind: s/unit (confidence n)',
   ];
   for (const w of workers) {
     const l = w.learned;
@@ -429,6 +429,7 @@ export function workersTable(workers: readonly WorkerListing[]): string {
         String(l ? l.records - l.done : 0).padStart(7),
         (l ? l.pFail.normal.toFixed(3) : '-').padStart(8),
         (l ? l.pFail.hot.toFixed(3) : '-').padStart(18),
+        (l ? l.lossPerHour.toFixed(3) : '-').padStart(7),
         (typeof w.load === 'number' ? w.load.toFixed(2) : '-').padStart(5),
         ` ${kinds || 'nothing learned yet'}${l?.drifts.length ? `; drift: ${l.drifts.map((d) => d.what).join(', ')}` : ''}`,
       ].join(' '),

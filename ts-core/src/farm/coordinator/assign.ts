@@ -2,7 +2,7 @@
  * Where a task goes (issue #19, "Assignment"): three policies over the same view of the workers.
  * - `assign`, the learning coordinator's: the worker with the least expected completion, wait until a slot is free
  *   (its queue's predicted remaining time) + predicted median / (1 − pFail), since a failed attempt costs another
- *   whole one. The wait is the load balancing: a fast worker's queue makes it dearer, so it is not swamped. A worker
+ *   whole one. pFail is the attempt's: an error, or the worker lost over the hours its predicted run would span. The wait is the load balancing: a fast worker's queue makes it dearer, so it is not swamped. A worker
  *   with fewer than `minTasks` of the kind gets an optimistic median (×`optimism`) for tasks no larger than the
  *   kind's typical size, so new workers are tried, on tasks whose loss costs little if they turn out slow or flaky.
  * - `heuristicAssign`, the design's: argmin(latency + load × 15), latency the worker's last task time, load its tasks
@@ -13,7 +13,7 @@
  *   finish wins. The dispatcher caps how many run at once (`BACKUP_DEFAULTS.cap`).
  * Each returns the figures it chose by and a short reason (report.json records it, a later part).
  */
-import { type CoordinatorModel, type Prediction, remainingMedian } from './model.js';
+import { type CoordinatorModel, type Prediction, type Run, remainingMedian } from './model.js';
 
 export interface Task {
   id: string;
@@ -51,9 +51,16 @@ export interface WorkerView {
 }
 
 export interface AssignState {
+  /** Now, in seconds (any epoch; the seconds into the hour are read with `hour`). */
   now: number;
   /** Local hour (0..23) now. */
   hour: number;
+}
+
+/** A predicted run of `seconds` that starts after `wait`, for the model's chance of losing its worker on the way. */
+export function runAfter(state: AssignState, wait: number, seconds: number): Run {
+  const into = (((state.now % 3600) + 3600) % 3600) + wait;
+  return { seconds, hour: (state.hour + Math.floor(into / 3600)) % 24, start: state.now + wait };
 }
 
 export interface Decision {
@@ -110,10 +117,10 @@ export function assign(
   let best: Decision | undefined;
   for (const w of workers) {
     const p = model.predict(w.id, task.kind, task.size, w.load, state.hour);
-    const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load));
     const explore = probe && model.kindTasks(w.id, task.kind) < o.minTasks;
     const median = explore ? p.median * o.optimism : p.median;
     const wait = w.wait ?? predictedWait(w, model, state.hour);
+    const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load, runAfter(state, wait, p.median)));
     const score = wait + median / (1 - pFail);
     if (best && score >= best.score) continue;
     best = {
@@ -189,7 +196,7 @@ export function backupFor(
   for (const w of idle) {
     if (w.id === s.worker || w.running.length >= w.slots || w.queued.length > 0) continue;
     const q = model.predict(w.id, s.task.kind, s.task.size, w.load, state.hour);
-    const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load));
+    const pFail = Math.min(o.maxPFail, model.pFail(w.id, w.load, runAfter(state, 0, q.median)));
     const score = q.median / (1 - pFail);
     if (score >= (overran ? remaining : remaining / 2) || (best && score >= best.score)) continue;
     best = {

@@ -5,7 +5,11 @@
  * (model.ts `CoordinatorModel.fromHistory`).
  */
 
-export type Outcome = 'done' | 'failed';
+/**
+ * 'failed': the worker reported an error; 'lost': its lease ran out mid-attempt (preempted, offline, dead). The model
+ * learns the first as a chance per attempt and the second as a hazard per second of running.
+ */
+export type Outcome = 'done' | 'failed' | 'lost';
 
 /** One attempt of one task on one worker. */
 export interface TaskRecord {
@@ -22,6 +26,8 @@ export interface TaskRecord {
   load: number;
   /** The worker's local hour (0..23) at the start: networks and owners have daily rhythms. */
   hour: number;
+  /** The worker's class as it registered ('datacenter', 'spot', 'volunteer', …): machines of a class share patterns. */
+  group?: string;
 }
 
 export interface HistoryOptions {
@@ -55,7 +61,9 @@ export function checkRecord(r: TaskRecord): void {
     throw bad(`end (${r.end}) must not be before start (${r.start})`);
   if (!(r.load >= 0 && r.load <= 1)) throw bad(`load must be in 0..1, not ${r.load}`);
   if (!Number.isInteger(r.hour) || r.hour < 0 || r.hour > 23) throw bad(`hour must be an integer 0..23, not ${r.hour}`);
-  if (r.outcome !== 'done' && r.outcome !== 'failed') throw bad(`outcome must be 'done' or 'failed'`);
+  if (r.group !== undefined && typeof r.group !== 'string') throw bad('group must be a string');
+  if (r.outcome !== 'done' && r.outcome !== 'failed' && r.outcome !== 'lost')
+    throw bad(`outcome must be 'done', 'failed' or 'lost', not ${JSON.stringify(r.outcome)}`);
 }
 
 export function pushRecord(h: WorkerHistory, r: TaskRecord): void {

@@ -9,11 +9,18 @@
  * a kind, a prior of seconds per unit; then the pool's fit of the kind (all workers); the worker's offset from the
  * pool (all its kinds) from ~3 tasks; the (worker, kind) fit alone from 10 of that kind; its hour offsets from 100.
  *
- * Failure, per worker: Beta-Bernoulli counts in two load buckets (above `hotLoad` or not), forgotten with a half-life
- * of 50 of the bucket's tasks, under a Beta prior centred on the pool's rate of that bucket.
+ * Failure, per worker, of two kinds that the farm tells apart:
+ * - an error (the worker reported the attempt failed): Beta-Bernoulli counts in two load buckets (above `hotLoad` or
+ *   not), forgotten with a half-life of 50 of the bucket's tasks, under a Beta prior centred on the pool's rate of that
+ *   bucket. A chance per attempt, whatever its length;
+ * - a loss (its lease ran out: the machine was preempted, went offline or died): a hazard per second of running, with
+ *   Gamma-Poisson counts (losses over seconds exposed) per worker and per local hour of day, each shrunk towards the
+ *   level above (hour → worker → its group, the class it registered → pool). So a long task on a spot machine is riskier than a short one, and a volunteer
+ *   that goes offline each morning is risky for a task that would run into that hour. An attempt's failure
+ *   probability is 1 − (1 − p_error)·exp(−∫ hazard over its predicted run).
  *
  * Drift: a one-sided CUSUM of the worker's standardized residuals flags a worker that has become slower, and a
- * Bernoulli CUSUM one that has started failing; either way its evidence from before counts `driftKeep` of itself.
+ * Bernoulli CUSUM one whose errors have risen; either way its evidence from before counts `driftKeep` of itself.
  * Measured: a worker whose speed halves is flagged after a median 3 of its tasks, at most 5 (bench/coordinator.ts,
  * 30 seeds; 0.2 false alarms per run over 50 workers); one whose failure rate goes from 2% to 50% is flagged after
  * 2–9 attempts and its pFail passes 0.25 after 12–36, against 37–64 on the half-life alone (10 seeds in
@@ -51,6 +58,14 @@ export interface ModelOptions {
   poolFailHalfLife: number;
   /** Strength (pseudo-attempts) of the pool's rate as a worker's Beta prior. */
   failPriorStrength: number;
+  /** Loss counts (and seconds exposed) halve over this many of the worker's records; the pool's over its own. */
+  lossHalfLife: number;
+  poolLossHalfLife: number;
+  /** Before the pool has seen any running time: the mean seconds between losses assumed, and its strength in losses. */
+  lossPriorSeconds: number;
+  /** Pseudo-losses at the level above's rate: the pool's in a worker's hazard, the worker's in each hour's. */
+  lossPriorStrength: number;
+  lossHourPrior: number;
   /** Load above which an attempt falls in the "hot" failure bucket (the design's "fails 20% when GPU load > 95%"). */
   hotLoad: number;
   /** Slowdown CUSUM: slack k and threshold h on standardized residuals, each clipped to `cusumClip` (so one outlier
@@ -80,6 +95,11 @@ export const MODEL_DEFAULTS: ModelOptions = {
   failHalfLife: 50,
   poolFailHalfLife: 500,
   failPriorStrength: 8,
+  lossHalfLife: 50,
+  poolLossHalfLife: 500,
+  lossPriorSeconds: 86400,
+  lossPriorStrength: 1,
+  lossHourPrior: 0.5,
   hotLoad: 0.95,
   cusumSlack: 0.5,
   cusumThreshold: 5,
@@ -123,8 +143,21 @@ export interface WorkerSummary {
   done: number;
   /** Per kind: predicted median seconds per unit at the kind's central size and no load, and the confidence. */
   kinds: { kind: string; secondsPerUnit: number; n: number }[];
+  /** Chance that an attempt ends in an error, at normal and at hot load. */
   pFail: { normal: number; hot: number };
+  /** Its losses (lease ran out) per hour of running, over all hours of the day. */
+  lossPerHour: number;
   drifts: DriftEvent[];
+}
+
+/**
+ * An attempt's predicted run, for its chance of being lost: its seconds, the local hour it starts in, and its start
+ * in seconds of any epoch (only the seconds into the hour are read, so time zones of whole hours are fine).
+ */
+export interface Run {
+  seconds: number;
+  hour: number;
+  start: number;
 }
 
 /** Recursive least squares with forgetting, 3 parameters; P in units of the noise variance. */
@@ -210,6 +243,14 @@ interface KindFit {
 /** Failure counts (forgotten): [failed, done]. */
 type Counts = [number, number];
 
+/** Loss counts (forgotten): losses and the seconds of running they came in, overall and per local hour of day. */
+interface LossCounts {
+  losses: number;
+  exposure: number;
+  hourLosses: number[];
+  hourExposure: number[];
+}
+
 interface WorkerState {
   records: number;
   done: number;
@@ -221,6 +262,7 @@ interface WorkerState {
   hour: number[];
   hourN: number[];
   fail: [Counts, Counts];
+  loss: LossCounts;
   cusum: number;
   failCusum: number;
   drifts: DriftEvent[];
@@ -243,8 +285,13 @@ export class CoordinatorModel {
     [0, 0],
     [0, 0],
   ];
+  private readonly poolLoss = { losses: 0, exposure: 0 };
+  private readonly groupLoss = new Map<string, LossCounts>();
+  private readonly groupOf = new Map<string, string>();
   private readonly failLambda: number;
   private readonly poolFailLambda: number;
+  private readonly lossLambda: number;
+  private readonly poolLossLambda: number;
   private readonly driftLog: DriftEvent[] = [];
 
   constructor(options: Partial<ModelOptions> = {}) {
@@ -255,6 +302,8 @@ export class CoordinatorModel {
     if (!(o.driftKeep > 0 && o.driftKeep <= 1)) throw new Error('model: driftKeep must be in (0, 1]');
     this.failLambda = 0.5 ** (1 / o.failHalfLife);
     this.poolFailLambda = 0.5 ** (1 / o.poolFailHalfLife);
+    this.lossLambda = 0.5 ** (1 / o.lossHalfLife);
+    this.poolLossLambda = 0.5 ** (1 / o.poolLossHalfLife);
   }
 
   /** A model that has observed these histories' records, in the order they ended (the state after a restart). */
@@ -293,13 +342,95 @@ export class CoordinatorModel {
     return { mu, sigma, median, p90, n, level, hour: h };
   }
 
-  /** Probability that an attempt started on this worker at this load fails (posterior mean). */
-  pFail(worker: string, load: number): number {
+  /**
+   * Probability that an attempt started on this worker at this load fails: ends in an error, or, given its predicted
+   * `run`, is lost on the way (without `run`, errors alone).
+   */
+  pFail(worker: string, load: number, run?: Run): number {
+    const pError = this.pError(worker, load);
+    return run ? 1 - (1 - pError) * Math.exp(-this.lossHazard(worker, run)) : pError;
+  }
+
+  /** Probability that an attempt on this worker at this load ends in an error (posterior mean). */
+  pError(worker: string, load: number): number {
     const b = load > this.options.hotLoad ? 1 : 0;
     const p0 = this.poolRate(b);
     const c = this.workers.get(worker)?.fail[b];
     const m = this.options.failPriorStrength;
     return c ? (c[0] + m * p0) / (c[0] + c[1] + m) : p0;
+  }
+
+  /** Probability that the worker is lost (its lease runs out) during this run. */
+  pLost(worker: string, run: Run): number {
+    return -Math.expm1(-this.lossHazard(worker, run));
+  }
+
+  /**
+   * Expected losses over the run: the worker's hazard of each local hour it runs through, times its seconds there.
+   * Each rate is shrunk towards the level above: the pool's, its group's (machines of one class share their
+   * preemptions and owners' hours), the group's at that hour scaled by how this worker differs from its group.
+   */
+  private lossHazard(worker: string, run: Run): number {
+    const a = this.options.lossPriorStrength;
+    const b = this.options.lossHourPrior;
+    const pool = this.poolLossRate();
+    const group = this.groupLoss.get(this.groupOf.get(worker) ?? '');
+    const rateG = group ? (group.losses + a) / (group.exposure + a / pool) : pool;
+    const loss = this.workers.get(worker)?.loss;
+    const rateW = loss ? (loss.losses + a) / (loss.exposure + a / rateG) : rateG;
+    let sum = 0;
+    overHours(run.hour, run.start, run.seconds, (h, s) => {
+      const rateGH = group ? (group.hourLosses[h] + b) / (group.hourExposure[h] + b / rateG) : rateG;
+      const prior = (rateGH * rateW) / rateG;
+      sum += loss ? (s * (loss.hourLosses[h] + b)) / (loss.hourExposure[h] + b / prior) : s * prior;
+    });
+    return sum;
+  }
+
+  /** The pool's losses per second of running (Gamma posterior mean). */
+  private poolLossRate(): number {
+    const o = this.options;
+    return (
+      (this.poolLoss.losses + o.lossPriorStrength) / (this.poolLoss.exposure + o.lossPriorStrength * o.lossPriorSeconds)
+    );
+  }
+
+  /** A worker's losses per second of running, over all hours, shrunk towards its group's and the pool's. */
+  private workerLossRate(worker: string): number {
+    const a = this.options.lossPriorStrength;
+    const pool = this.poolLossRate();
+    const group = this.groupLoss.get(this.groupOf.get(worker) ?? '');
+    const rateG = group ? (group.losses + a) / (group.exposure + a / pool) : pool;
+    const loss = this.workers.get(worker)?.loss;
+    return loss ? (loss.losses + a) / (loss.exposure + a / rateG) : rateG;
+  }
+
+  /** Counts the record's running time, and its loss, into the worker's hours, its group's and the pool. */
+  private countLoss(ws: WorkerState, r: TaskRecord): void {
+    const lost = r.outcome === 'lost' ? 1 : 0;
+    addLoss(ws.loss, r, lost, this.lossLambda);
+    const group = this.groupOf.get(r.worker);
+    if (group !== undefined) {
+      const g = this.groupLoss.get(group) ?? newLossCounts();
+      this.groupLoss.set(group, g);
+      addLoss(g, r, lost, this.poolLossLambda);
+    }
+    const kp = this.poolLossLambda;
+    this.poolLoss.losses = kp * this.poolLoss.losses + lost;
+    this.poolLoss.exposure = kp * this.poolLoss.exposure + (r.end - r.start);
+  }
+
+  /**
+   * The worker's group (its class: 'datacenter', 'spot', 'volunteer', …), whose figures stand for it until its own
+   * records do. Records that carry a group set it too.
+   */
+  setGroup(worker: string, group: string): void {
+    this.groupOf.set(worker, group);
+  }
+
+  /** The worker's group, if it registered one or its records carried one. */
+  group(worker: string): string | undefined {
+    return this.groupOf.get(worker);
   }
 
   /** Learns from one ended attempt; returns the drift flags it raised. */
@@ -310,9 +441,14 @@ export class CoordinatorModel {
     ws.records++;
     const raised: DriftEvent[] = [];
 
-    // Failure counts, with a Bernoulli CUSUM against the rate predicted before this attempt.
+    // A lost attempt neither failed nor finished: it teaches the loss hazard only.
+    if (r.group !== undefined) this.groupOf.set(r.worker, r.group);
+    this.countLoss(ws, r);
+    if (r.outcome === 'lost') return raised;
+
+    // Error counts, with a Bernoulli CUSUM against the rate predicted before this attempt.
     const b = r.load > o.hotLoad ? 1 : 0;
-    const p0 = Math.min(0.95, Math.max(0.005, this.pFail(r.worker, r.load)));
+    const p0 = Math.min(0.95, Math.max(0.005, this.pError(r.worker, r.load)));
     const p1 = Math.min(0.99, p0 + o.failShift);
     const failed = r.outcome === 'failed' ? 1 : 0;
     ws.failCusum = Math.max(0, ws.failCusum + (failed ? Math.log(p1 / p0) : Math.log((1 - p1) / (1 - p0))));
@@ -400,7 +536,8 @@ export class CoordinatorModel {
       records: ws?.records ?? 0,
       done: ws?.done ?? 0,
       kinds,
-      pFail: { normal: this.pFail(worker, 0), hot: this.pFail(worker, 1) },
+      pFail: { normal: this.pError(worker, 0), hot: this.pError(worker, 1) },
+      lossPerHour: 3600 * this.workerLossRate(worker),
       drifts: ws?.drifts.slice() ?? [],
     };
   }
@@ -421,6 +558,7 @@ export class CoordinatorModel {
           [0, 0],
           [0, 0],
         ],
+        loss: newLossCounts(),
         cusum: 0,
         failCusum: 0,
         drifts: [],
@@ -513,6 +651,43 @@ export class CoordinatorModel {
       hourAdj,
     };
   }
+}
+
+/** Calls f(hour, seconds) for each local hour of day that a run of `seconds` from `start` (in `hour`) goes through. */
+function overHours(hour: number, start: number, seconds: number, f: (hour: number, seconds: number) => void): void {
+  const days = Math.floor(seconds / 86400);
+  if (days > 0) for (let h = 0; h < 24; h++) f(h, days * 3600);
+  let left = seconds - days * 86400;
+  let h = hour;
+  let into = ((start % 3600) + 3600) % 3600;
+  while (left > 0) {
+    const s = Math.min(left, 3600 - into);
+    f(h, s);
+    left -= s;
+    into = 0;
+    h = (h + 1) % 24;
+  }
+}
+
+function newLossCounts(): LossCounts {
+  return { losses: 0, exposure: 0, hourLosses: new Array(24).fill(0), hourExposure: new Array(24).fill(0) };
+}
+
+/** Forgets by `lambda`, then adds the record's seconds over the hours it ran and its loss to the hour it ended in. */
+function addLoss(l: LossCounts, r: TaskRecord, lost: number, lambda: number): void {
+  const seconds = r.end - r.start;
+  l.losses = lambda * l.losses + lost;
+  l.exposure = lambda * l.exposure + seconds;
+  for (let h = 0; h < 24; h++) {
+    l.hourLosses[h] *= lambda;
+    l.hourExposure[h] *= lambda;
+  }
+  let last = r.hour;
+  overHours(r.hour, r.start, seconds, (h, s) => {
+    l.hourExposure[h] += s;
+    if (s > 0) last = h;
+  });
+  l.hourLosses[last] += lost;
 }
 
 function decayAdd(c: Counts, failed: number, lambda: number): void {
