@@ -79,8 +79,10 @@ export interface FarmQueue {
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds?: number): void;
   log(id: string, message: string): void;
   finish(id: string, worker: string, end: { exitCode: number; reason?: string; result: JobResult }): Promise<boolean>;
-  /** A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. */
-  /** An attempt failed: `error` when its worker said so, `lost` when its lease ran out (the worker vanished). */
+  /**
+   * A failed attempt: retried after backoff, or failed for good. With `worker`, only if the job is still its. `how`:
+   * `error` when its worker said so, `lost` when its lease ran out (the worker vanished).
+   */
   fail(id: string, reason: string, worker?: string, how?: 'error' | 'lost'): Promise<'retried' | 'failed' | 'gone'>;
   /** A result turned down (farm verification): a failed attempt, and the job avoids that machine when retried. */
   turnDown(id: string, worker: string, reason: string): Promise<'retried' | 'failed' | 'gone'>;
@@ -176,6 +178,10 @@ export abstract class StoreQueue implements FarmQueue {
     if (outcome === 'overtaken') {
       const projected = job.attemptStarted + 1000 * projectedTotal({ elapsed: seconds, progress: job.progress });
       this.coordinator?.ended(job, 'done', Math.max(this.now(), projected));
+    } else if (outcome === 'lost') {
+      // Lost at its last heartbeat, a lease before the reaper saw it: the running time the loss hazard counts.
+      const last = job.leaseUntil != null ? job.leaseUntil - this.options.leaseMs : this.now();
+      this.coordinator?.ended(job, 'lost', Math.max(job.attemptStarted, Math.min(this.now(), last)));
     } else if (outcome !== 'cancelled')
       this.coordinator?.ended(job, outcome === 'completed' ? 'done' : outcome, this.now());
   }

@@ -381,12 +381,16 @@ test('a lease that runs out is learned as the worker lost, not as an error, unde
     const job = await queue.submit({ key: 'k', kind: 'simulated', spec: { simulatedSeconds: 1 } });
     const taken = await queue.claim('spot-1', ['simulated'], { load: 0.2 });
     assert.is(taken?.id, job.id);
+    clock += 20_000;
+    assert.ok(await queue.heartbeat(job.id, 'spot-1'));
     clock += 31_000;
     assert.is(await queue.reap(), 1);
     const [h] = store.taskHistories(10);
     assert.is(h.worker, 'spot-1');
     assert.is(h.records[0].outcome, 'lost');
     assert.is(h.records[0].group, 'spot');
+    // It ran until its last heartbeat, not until the reaper found its lease run out.
+    assert.is(h.records[0].end - h.records[0].start, 20);
     const learned = dispatch.summary('spot-1')!;
     // The error rate is still the pool's prior; the loss rate rose above the pool's prior of one a day.
     assert.ok(learned.pFail.normal < 0.06, `p(error) ${learned.pFail.normal}`);

@@ -2,8 +2,9 @@
  * Where a task goes (issue #19, "Assignment"): three policies over the same view of the workers.
  * - `assign`, the learning coordinator's: the worker with the least expected completion, wait until a slot is free
  *   (its queue's predicted remaining time) + predicted median / (1 − pFail), since a failed attempt costs another
- *   whole one. pFail is the attempt's: an error, or the worker lost over the hours its predicted run would span. The wait is the load balancing: a fast worker's queue makes it dearer, so it is not swamped. A worker
- *   with fewer than `minTasks` of the kind gets an optimistic median (×`optimism`) for tasks no larger than the
+ *   whole one. pFail is the attempt's: an error, or the worker lost over the hours its predicted run would span.
+ *   The wait is the load balancing: a fast worker's queue makes it dearer, so it is not swamped. A worker with fewer
+ *   than `minTasks` of the kind gets an optimistic median (×`optimism`) for tasks no larger than the
  *   kind's typical size, so new workers are tried, on tasks whose loss costs little if they turn out slow or flaky.
  * - `heuristicAssign`, the design's: argmin(latency + load × 15), latency the worker's last task time, load its tasks
  *   per slot. The baseline the coordinator must beat.
