@@ -379,6 +379,18 @@ test("a lost lease is a hazard per second run: long runs on a preempted machine 
   const model = new CoordinatorModel();
   const rng = new Rng('losses');
   const H = 3600;
+  const ran = (worker: string, group: string, start: number, end: number, lost: boolean) =>
+    model.observe({
+      worker,
+      kind: 'bake',
+      size: 10,
+      start,
+      end,
+      outcome: lost ? 'lost' : 'done',
+      load: 0.2,
+      hour: Math.floor(start / H) % 24,
+      group,
+    });
   // Back-to-back runs of 5 min to 2 h over 20 days. 'spot1' is preempted as a Poisson process, one per 3 h of
   // running; 'dc1' never. 'vol1' runs 1-hour tasks from 17:00 to 09:00 and its owner takes it offline at 09:00.
   for (const [id, group] of [
@@ -390,36 +402,14 @@ test("a lost lease is a hazard per second run: long runs on a preempted machine 
       const lostAfter = id === 'spot1' ? -Math.log(1 - rng.next()) * 3 * H : Number.POSITIVE_INFINITY;
       const lost = lostAfter < seconds;
       const end = t + (lost ? lostAfter : seconds);
-      const hour = Math.floor(t / H) % 24;
-      model.observe({
-        worker: id,
-        kind: 'bake',
-        size: 10,
-        start: t,
-        end,
-        outcome: lost ? 'lost' : 'done',
-        load: 0.2,
-        hour,
-        group,
-      });
+      ran(id, group, t, end, lost);
       t = end + (lost ? 900 : 0);
     }
   }
   for (let day = 0; day < 20; day++)
     for (let t = day * 24 * H + 17 * H + 1800; t < (day + 1) * 24 * H + 9 * H; t += H) {
       const end = Math.min(t + H, (day + 1) * 24 * H + 9 * H);
-      const lost = end < t + H;
-      model.observe({
-        worker: 'vol1',
-        kind: 'bake',
-        size: 10,
-        start: t,
-        end,
-        outcome: lost ? 'lost' : 'done',
-        load: 0.2,
-        hour: Math.floor(t / H) % 24,
-        group: 'vol',
-      });
+      ran('vol1', 'vol', t, end, end < t + H);
     }
   const run = (seconds: number, hour = 14) => ({ seconds, hour, start: hour * H });
   const truth = (seconds: number) => 1 - Math.exp(-seconds / (3 * H));
