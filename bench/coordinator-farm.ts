@@ -5,7 +5,8 @@
  * simulated jobs (waiting stands in for GPU time; 2 cores here) runs once with `--dispatch learned` and once with
  * `--dispatch fifo` (the first worker to ask), on fresh farms. Reported per policy: mean and p95 completion time
  * (created to finished, retries included), failed attempts, and each worker's attempts, failures and learned
- * seconds per unit (`GET /v1/workers`, what `ote farm workers` prints).
+ * seconds per unit (`GET /v1/workers`, what `ote farm workers` prints). The same again with BullMQ on a Redis of the
+ * bench's own (`ote farm serve --redis`), where the coordinator chooses too (redis-queue.ts).
  *
  * Then backup copies (LATE, farm/dispatch.ts) on a real farm: two plain workers and one that slows down 8× after its
  * first 4 jobs (`--slowdown 8 --slow-after 4`), the learned dispatch with `--backups off` and `--backups all` (the
@@ -18,7 +19,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FarmClient } from '../ts-core/src/farm/client.js';
 import type { WorkerSummary } from '../ts-core/src/farm/coordinator/index.js';
-import { createKey, freePort, spawnServer, spawnWorker, stopProcesses } from '../ts-core/src/farm/processes.js';
+import {
+  createKey,
+  freePort,
+  spawnRedis,
+  spawnServer,
+  spawnWorker,
+  stopProcesses,
+} from '../ts-core/src/farm/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,6 +52,8 @@ export const REAL_FARM_WORKERS = [
 
 export interface RealFarmResult {
   dispatch: 'learned' | 'fifo';
+  /** The queue: the embedded one, or BullMQ on Redis. */
+  queue: 'embedded' | 'BullMQ';
   /** `--backups` of the run. */
   backups: 'off' | 'tasks' | 'all';
   maxSeconds: number;
@@ -70,6 +80,7 @@ async function runFarm(
   o: RealFarmOptions,
   workers = REAL_FARM_WORKERS,
   backups: RealFarmResult['backups'] = 'tasks',
+  redis?: string,
 ): Promise<RealFarmResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-bench-coordinator-'));
   const key = createKey(dir, 'submit,read,work');
@@ -85,6 +96,7 @@ async function runFarm(
       dispatch,
       '--backups',
       backups,
+      ...(redis ? ['--redis', redis, '--redis-prefix', `bench-${port}`] : []),
     ]),
   ];
   try {
@@ -121,6 +133,7 @@ async function runFarm(
     ).workers;
     return {
       dispatch,
+      queue: redis ? 'BullMQ' : 'embedded',
       backups,
       options: o,
       meanSeconds: times.reduce((a, b) => a + b, 0) / times.length,
@@ -151,6 +164,22 @@ export async function benchRealFarm(options: Partial<RealFarmOptions> = {}): Pro
   return [await runFarm('learned', o), await runFarm('fifo', o)];
 }
 
+/** The same on BullMQ: a redis-server of its own, each policy on a fresh farm with its own key prefix. */
+export async function benchRealFarmRedis(options: Partial<RealFarmOptions> = {}): Promise<RealFarmResult[]> {
+  const o = { ...REAL_FARM_DEFAULTS, ...options };
+  const dir = mkdtempSync(join(tmpdir(), 'ote-bench-coordinator-redis-'));
+  const redis = await spawnRedis(dir);
+  try {
+    return [
+      await runFarm('learned', o, REAL_FARM_WORKERS, 'tasks', redis.url),
+      await runFarm('fifo', o, REAL_FARM_WORKERS, 'tasks', redis.url),
+    ];
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The learned dispatch without and with backup copies, each on a fresh farm with the straggler world. */
 export async function benchBackupFarm(options: Partial<RealFarmOptions> = {}): Promise<RealFarmResult[]> {
   const o = { ...LATE_FARM_DEFAULTS, ...options };
@@ -178,7 +207,7 @@ export function printBackupFarm(rs: RealFarmResult[]): void {
 export function printRealFarm(rs: RealFarmResult[]): void {
   const o = rs[0].options;
   console.log(
-    `\nreal farm: 1 server + 3 worker processes (plain, --slowdown 3, --fail-rate 0.2), ${o.jobs} simulated jobs of ${o.seconds} s every ${o.every} s`,
+    `\nreal farm (${rs[0].queue} queue): 1 server + 3 worker processes (plain, --slowdown 3, --fail-rate 0.2), ${o.jobs} simulated jobs of ${o.seconds} s every ${o.every} s`,
   );
   console.log('dispatch  mean s  p95 s  failed attempts  wall s  per worker: attempts / failed / learned s per unit');
   for (const r of rs)

@@ -18,8 +18,8 @@
  *   failure predictions' Brier score against the pool's running mean as a predictor, the p90's coverage, and the
  *   drift detector's delay in tasks. The learned policy's mean improvement over the heuristic with a 95% t-interval
  *   of the paired per-seed differences; its p95 against the oracle's.
- * - Then the real farm (bench/coordinator-farm.ts): a server and 3 worker processes, one slowed and one flaky on
- *   purpose, under the learned dispatch and first come, first served.
+ * - Then the real farm (bench/coordinator-farm.ts; the embedded queue, then BullMQ on Redis): a server and 3 worker
+ *   processes, one slowed and one flaky on purpose, under the learned dispatch and first come, first served.
  * Prints a table and writes bench/results/coordinator.json. `--seeds N` and `--tasks N` for a quicker look,
  * `--first-seed N` for another range of seeds, `--no-farm` without the real farm.
  */
@@ -44,7 +44,13 @@ import {
   type WorkerView,
 } from '../ts-core/src/farm/coordinator/index.js';
 import { Rng } from '../ts-core/src/util/rng.js';
-import { benchBackupFarm, benchRealFarm, printBackupFarm, printRealFarm } from './coordinator-farm.js';
+import {
+  benchBackupFarm,
+  benchRealFarm,
+  benchRealFarmRedis,
+  printBackupFarm,
+  printRealFarm,
+} from './coordinator-farm.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -976,6 +982,8 @@ console.log(`why (learned+backup, seed ${FIRST}): ${runs['learned+backup'][0].le
 // The real farm: processes, sockets and SQLite, two policies one after the other (`--no-farm` skips it).
 const realFarm = args.includes('--no-farm') ? undefined : await benchRealFarm();
 if (realFarm) printRealFarm(realFarm);
+const redisFarm = args.includes('--no-farm') ? undefined : await benchRealFarmRedis();
+if (redisFarm) printRealFarm(redisFarm);
 const backupFarm = args.includes('--no-farm') ? undefined : await benchBackupFarm();
 if (backupFarm) printBackupFarm(backupFarm);
 
@@ -999,6 +1007,7 @@ writeFileSync(
       backups: backupStats,
       examples: { learned: runs.learned[0].learned!.examples, backup: runs['learned+backup'][0].learned!.examples },
       realFarm,
+      redisFarm,
       backupFarm,
       runs,
     },

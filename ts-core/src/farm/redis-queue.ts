@@ -5,8 +5,12 @@
  * moved to delayed for a retry's backoff and to completed or failed at its end.
  *
  * What each side owns:
- * - BullMQ: which job goes next (per kind, by priority, then first in first out), delays, locks, and taking back
- *   jobs whose holder vanished (its stalled-job check, which covers a server killed while it held locks);
+ * - BullMQ: which job goes next (per kind, by priority, then first in first out) under `--dispatch fifo`, delays,
+ *   locks, and taking back jobs whose holder vanished (its stalled-job check, which covers a server killed while it
+ *   held locks). Under the learned dispatch the coordinator chooses from the store's ready jobs, as on the embedded
+ *   queue, and BullMQ hands the chosen one over under a lock (`take`); its reservations for other workers live in
+ *   the server that made them, so with several servers a job left to a worker may be taken through another. Backup
+ *   copies of stragglers are made on the embedded queue only;
  * - the store (queue.ts StoreQueue): the job's record, its attempts and events. It has the last word: a job BullMQ
  *   hands out that the store no longer holds as queued (cancelled, or failed for good) is dropped, not run.
  *
@@ -71,8 +75,9 @@ export class RedisQueue extends StoreQueue {
     redis: RedisQueueOptions,
     options: Partial<QueueOptions>,
     listener: QueueListener,
+    now: () => number,
   ) {
-    super(store, options, listener);
+    super(store, options, listener, now);
     this.connection = redisConnection(redis.url);
     this.prefix = redis.prefix;
     this.lockMs = 2 * this.options.leaseMs;
@@ -89,12 +94,14 @@ export class RedisQueue extends StoreQueue {
     redis: Partial<RedisQueueOptions> & { url: string },
     options: Partial<QueueOptions> = {},
     listener: QueueListener = {},
+    now: () => number = Date.now,
   ): Promise<RedisQueue> {
     const q = new RedisQueue(
       store,
       { url: redis.url, prefix: redis.prefix ?? REDIS_QUEUE_DEFAULTS.prefix },
       options,
       listener,
+      now,
     );
     // A Redis that is not there is retried forever by the client: give up on it at start, with a clear error.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -164,12 +171,54 @@ export class RedisQueue extends StoreQueue {
   }
 
   protected async take(worker: string, kinds: readonly string[]): Promise<JobRow | undefined> {
+    const now = this.now();
+    // With the learning coordinator, the choice is the store's, as on the embedded queue (dispatch.ts): which ready
+    // job this worker takes, or none when each is better left to another. BullMQ then hands that job over under a
+    // lock: the jobs ahead of it are held while it is looked for, and put back in their order after.
+    if (this.coordinator?.options.chooses) {
+      const left = new Set<string>();
+      const ready = this.store.ready(worker, kinds, now, this.options.avoidMs, this.coordinator.options.lookahead);
+      const chosen = this.coordinator.choose(worker, kinds, ready, now, left);
+      for (const w of left) this.wakeWorker(w);
+      if (!chosen) return undefined;
+      const job = await this.takeFromKind(worker, chosen.job.kind, {
+        id: chosen.job.id,
+        reason: chosen.decision.reason,
+        within: this.coordinator.options.lookahead,
+      });
+      if (job?.id === chosen.job.id) {
+        this.coordinator.started(job, this.now());
+        this.store.log(job.id, `dispatch: ${chosen.decision.reason}`, this.now());
+      }
+      return job;
+    }
     // The store knows whether a kind has a job to hand out: asking BullMQ when it has none costs a script run in
     // Redis per idle claim (a worker that just finished claims again at once), which under load delays the rest.
-    const ready = this.store.readyKinds(kinds, this.now());
+    const ready = this.store.readyKinds(kinds, now);
     for (const kind of kinds) {
       if (!ready.has(kind)) continue;
-      const passed = new Set<string>();
+      const job = await this.takeFromKind(worker, kind);
+      if (job) return job;
+    }
+    return undefined;
+  }
+
+  /**
+   * The next job of `kind` BullMQ hands out that the store still holds as queued, started for `worker`. With
+   * `wanted`, that job: the ones ahead of it (at most `within`) are held and put back in their order; if it is not
+   * among them (BullMQ orders by priority alone, the store by deadline too; or it is delayed there), the first that
+   * can be taken is.
+   */
+  private async takeFromKind(
+    worker: string,
+    kind: string,
+    wanted?: { id: string; reason: string; within: number },
+  ): Promise<JobRow | undefined> {
+    const passed = new Set<string>();
+    const held: { job: Job; token: string }[] = [];
+    let fallback: { job: Job; token: string } | undefined;
+    let started: JobRow | undefined;
+    try {
       for (;;) {
         const token = randomBytes(12).toString('hex');
         const job = await this.taker(kind).getNextJob(token, { block: false });
@@ -193,24 +242,47 @@ export class RedisQueue extends StoreQueue {
           passed.add(job.id);
           continue;
         }
-        const started = row && this.store.start(job.id, worker, now, now + this.options.leaseMs);
-        if (!started && row?.state === 'running') {
+        if (row?.state === 'running') {
           // Its lock ran out (the server that held it was killed) before this server's reaper found the store's
           // lease run out. Dropping it here would lose it: the reaper's retry then finds no job in BullMQ to move.
           // Back in a lease after the store's lease ends, by when the reaper has decided it.
           await job.moveToDelayed(Math.max(now, row.leaseUntil ?? now) + this.options.leaseMs, token);
           continue;
         }
-        if (!started) {
+        if (row?.state !== 'queued') {
           // Cancelled or failed for good while BullMQ still held it: drop it.
           await job.moveToFailed(new Error('no longer queued in the farm store'), token, false);
           continue;
         }
-        this.held.set(job.id, { job, token });
-        return started;
+        if (wanted && job.id !== wanted.id) {
+          // Not the coordinator's choice: held until it is found, the first of them kept as the fallback.
+          if (fallback) held.push({ job, token });
+          else fallback = { job, token };
+          if (held.length + 1 > wanted.within) break;
+          continue;
+        }
+        started = this.startHeld(job, token, worker, wanted?.reason);
+        if (started) return started;
+        await job.moveToFailed(new Error('no longer queued in the farm store'), token, false);
       }
+      if (fallback) {
+        started = this.startHeld(fallback.job, fallback.token, worker);
+        if (started) fallback = undefined;
+      }
+      return started;
+    } finally {
+      // Back in BullMQ in reverse: each goes to the front of its priority, so the original order is restored.
+      const back = fallback ? [fallback, ...held] : held;
+      for (const h of back.reverse()) await h.job.moveToWait(h.token).catch(() => {});
     }
-    return undefined;
+  }
+
+  /** Starts a job BullMQ handed this server under `token`, for `worker`; undefined if the store no longer can. */
+  private startHeld(job: Job, token: string, worker: string, reason?: string): JobRow | undefined {
+    const now = this.now();
+    const started = this.store.start(job.id!, worker, now, now + this.options.leaseMs, reason);
+    if (started) this.held.set(job.id!, { job, token });
+    return started;
   }
 
   /**

@@ -106,7 +106,7 @@ export interface FarmServerOptions {
   /** Key prefix of the farm's queues in that Redis (redis-queue.ts); default `ote`. */
   redisPrefix?: string;
   /**
-   * Who gets a ready job: 'learned' (dispatch.ts: the learning coordinator chooses, on the embedded queue) or
+   * Who gets a ready job: 'learned' (dispatch.ts: the learning coordinator chooses, on either queue) or
    * 'fifo' (the first worker to ask). It learns from every attempt either way (`ote farm workers`). Default
    * 'learned'.
    */

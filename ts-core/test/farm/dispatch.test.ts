@@ -11,7 +11,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workersTable } from '../../src/cli/commands/farm.js';
 import { LearnedDispatch, taskSize } from '../../src/farm/dispatch.js';
-import { EmbeddedQueue } from '../../src/farm/queue.js';
+import { spawnRedis } from '../../src/farm/processes.js';
+import { EmbeddedQueue, type StoreQueue } from '../../src/farm/queue.js';
+import { RedisQueue } from '../../src/farm/redis-queue.js';
 import { FarmStore, type JobRow } from '../../src/farm/store.js';
 
 interface SimWorker {
@@ -36,14 +38,14 @@ interface SimWorker {
 interface Sim {
   dir: string;
   store: FarmStore;
-  queue: EmbeddedQueue;
+  queue: StoreQueue;
   /** Per job (in submission order): the worker of each attempt, and whether it failed. */
   attempts: { job: number; worker: string; failed: boolean; at: number; hot: boolean }[];
   /** Job ids in submission order. */
   ids: string[];
   /** Attempts stopped because their job ended elsewhere (a backup copy won): the heartbeat was refused. */
   stopped: { job: number; worker: string }[];
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** A deterministic hash in [0, 1) of a string: the simulated workers' coin. */
@@ -63,12 +65,22 @@ function coin(s: string): number {
 async function simulate(
   workers: SimWorker[],
   jobs: { kind: string; size: number }[],
-  opts: { every?: number; burst?: number; dispatch?: boolean; backups?: 'off' | 'tasks' | 'all' } = {},
+  opts: {
+    every?: number;
+    burst?: number;
+    dispatch?: boolean;
+    backups?: 'off' | 'tasks' | 'all';
+    /** A Redis URL: BullMQ holds the queue (jobs are then all of the kind 'simulated'). */
+    redis?: string;
+  } = {},
 ): Promise<Sim> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
   const store = new FarmStore(join(dir, 'farm.db'));
   let clock = 1_700_000_000_000;
-  const queue = new EmbeddedQueue(store, { backoffMs: 10, maxAttempts: 20, leaseMs: 3_600_000 }, {}, () => clock);
+  const queueOptions = { backoffMs: 10, maxAttempts: 20, leaseMs: 3_600_000 };
+  const queue: StoreQueue = opts.redis
+    ? await RedisQueue.open(store, { url: opts.redis, prefix: `ote-test-${Date.now()}` }, queueOptions, {}, () => clock)
+    : new EmbeddedQueue(store, queueOptions, {}, () => clock);
   queue.coordinator = new LearnedDispatch(store, {
     liveMs: 5_000,
     chooses: opts.dispatch !== false,
@@ -91,8 +103,8 @@ async function simulate(
           kind: 'simulated',
           spec: { simulatedSeconds: j.size },
         });
-        // The kind is what the coordinator fits by: give the row the test's kind.
-        store.db.prepare('UPDATE jobs SET kind = ? WHERE id = ?').run(j.kind, row.id);
+        // The kind is what the coordinator fits by: give the row the test's kind (BullMQ's queues are by kind).
+        if (!opts.redis) store.db.prepare('UPDATE jobs SET kind = ? WHERE id = ?').run(j.kind, row.id);
         ids.push(row.id);
         if ((b + 1) % (opts.burst ?? 1) === 0) nextSubmit += every * 1000;
       }
@@ -133,14 +145,15 @@ async function simulate(
     }
     throw new Error('simulation did not end');
   };
-  const close = () => {
+  const close = async () => {
+    await queue.close();
     store.close();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await run();
   } catch (e) {
-    close();
+    await close();
     throw e;
   }
   return { dir, store, queue, attempts, ids, stopped, close };
@@ -399,6 +412,42 @@ test('a lease that runs out is learned as the worker lost, not as an error, unde
   } finally {
     await queue.close();
     store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('on BullMQ the coordinator chooses too: a worker 3× slower is left few jobs once learned, where first come, first served gives it half', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-redis-'));
+  const redis = await spawnRedis(dir);
+  try {
+    // The slow worker asks first; jobs come every 1.5 s, which the plain worker alone can run.
+    const workers: SimWorker[] = [
+      { id: 'slow', speed: { simulated: 3 } },
+      { id: 'plain', speed: { simulated: 1 } },
+    ];
+    const jobs = Array.from({ length: 40 }, () => ({ kind: 'simulated', size: 1 }));
+    const learned = await simulate(workers, jobs, { every: 1.5, redis: redis.url });
+    const fifo = await simulate(workers, jobs, { every: 1.5, redis: redis.url, dispatch: false });
+    try {
+      const slowLearned = share(learned, 'slow', 20);
+      const slowFifo = share(fifo, 'slow', 20);
+      console.log(
+        `  BullMQ: the slow worker's share of jobs 20-39: ${slowLearned.toFixed(2)} learned, ${slowFifo.toFixed(2)} first come, first served`,
+      );
+      assert.ok(slowLearned < 0.2 && slowFifo > 0.35, `slow share learned ${slowLearned}, fifo ${slowFifo}`);
+      // Every job ended once, and the learned run's reasons are in the jobs' events.
+      assert.is(learned.store.jobsByState().completed, 40);
+      assert.ok(
+        learned.store
+          .events(firstJob(learned), 0)
+          .some((e) => e.event.type === 'log' && e.event.message.startsWith('dispatch: ')),
+      );
+    } finally {
+      await learned.close();
+      await fifo.close();
+    }
+  } finally {
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
