@@ -33,7 +33,15 @@ export const bakeStage = defineStage({
       ctx.log(
         `lightmap density: ${profile.bake.texelsPerMeter} texels per metre is ${unitDensity.toPrecision(3)} per unit at the likely unit (${units.unit})`,
       );
-    const prepared = await prepareBake(lit, {
+    // Objects that become splats whole still cast shadow and bounce light, but take no lightmap: as the bake's
+    // dynamic nodes (no UV1, no chart, still traced) their charts do not fill the pages with texels nothing ships.
+    const splatOnly = new Set(
+      plan.decisions.filter((d) => !d.bakePrimitives.length && d.splatPrimitives.length).map((d) => d.node),
+    );
+    const bakeInput = splatOnly.size
+      ? { ...lit, nodes: lit.nodes.map((n, i) => (splatOnly.has(i) ? { ...n, dynamic: true } : n)) }
+      : lit;
+    const prepared = await prepareBake(bakeInput, {
       texelsPerMeter: unitDensity,
       objectTexelsPerMeter,
       maxPageSize: profile.bake.maxPageSize,
