@@ -215,8 +215,10 @@ export class RedisQueue extends StoreQueue {
     wanted?: { id: string; reason: string; within: number },
   ): Promise<JobRow | undefined> {
     const passed = new Set<string>();
+    // Jobs held while the chosen one is looked for, in the order BullMQ gave them; the first that could be taken
+    // is the fallback.
     const held: { job: Job; token: string }[] = [];
-    let fallback: { job: Job; token: string } | undefined;
+    let fallback = -1;
     let started: JobRow | undefined;
     try {
       for (;;) {
@@ -235,8 +237,14 @@ export class RedisQueue extends StoreQueue {
           row.avoidWorkers.includes(machineOf(worker)) &&
           now < row.notBefore + this.options.avoidMs
         ) {
-          // This machine's work on the job was turned down: leave it to another, and look no further in this kind
+          // This machine's work on the job was turned down: leave it to another. Looking for the coordinator's
+          // choice, it is held with the others ahead of it; else it goes back, and the search in this kind ends
           // once it comes round again.
+          if (wanted) {
+            held.push({ job, token });
+            if (held.length >= wanted.within) break;
+            continue;
+          }
           await job.moveToWait(token);
           if (passed.has(job.id)) break;
           passed.add(job.id);
@@ -256,24 +264,23 @@ export class RedisQueue extends StoreQueue {
         }
         if (wanted && job.id !== wanted.id) {
           // Not the coordinator's choice: held until it is found, the first of them kept as the fallback.
-          if (fallback) held.push({ job, token });
-          else fallback = { job, token };
-          if (held.length + 1 > wanted.within) break;
+          if (fallback < 0) fallback = held.length;
+          held.push({ job, token });
+          if (held.length >= wanted.within) break;
           continue;
         }
         started = this.startHeld(job, token, worker, wanted?.reason);
         if (started) return started;
         await job.moveToFailed(new Error('no longer queued in the farm store'), token, false);
       }
-      if (fallback) {
-        started = this.startHeld(fallback.job, fallback.token, worker);
-        if (started) fallback = undefined;
+      if (fallback >= 0) {
+        started = this.startHeld(held[fallback].job, held[fallback].token, worker);
+        if (started) held.splice(fallback, 1);
       }
       return started;
     } finally {
       // Back in BullMQ in reverse: each goes to the front of its priority, so the original order is restored.
-      const back = fallback ? [fallback, ...held] : held;
-      for (const h of back.reverse()) await h.job.moveToWait(h.token).catch(() => {});
+      for (const h of held.reverse()) await h.job.moveToWait(h.token).catch(() => {});
     }
   }
 
