@@ -349,6 +349,25 @@ export abstract class StoreQueue implements FarmQueue {
     for (const w of [...this.waiters]) w.done();
   }
 
+  /**
+   * The coordinator's choice for `worker` among the store's ready jobs (undefined: each is better left to another),
+   * both backends' first step under the learned dispatch. A worker a job was left to may be waiting: it is woken.
+   */
+  protected chooseFor(worker: string, kinds: readonly string[], now: number) {
+    const c = this.coordinator!;
+    const left = new Set<string>();
+    const ready = this.store.ready(worker, kinds, now, this.options.avoidMs, c.options.lookahead);
+    const chosen = c.choose(worker, kinds, ready, now, left);
+    for (const w of left) this.wakeWorker(w);
+    return chosen;
+  }
+
+  /** A job the coordinator gave `worker` has started: its running state, and why it went there in its events. */
+  protected dispatched(job: JobRow, reason: string, now: number): void {
+    this.coordinator?.started(job, now);
+    this.store.log(job.id, `dispatch: ${reason}`, now);
+  }
+
   /** Wakes `worker` if it is waiting (a job was left to it). */
   protected wakeWorker(worker: string): void {
     this.waiters.find((x) => x.worker === worker)?.done();
@@ -370,27 +389,17 @@ export class EmbeddedQueue extends StoreQueue {
     const now = this.now();
     const { leaseMs, avoidMs } = this.options;
     if (!this.coordinator?.options.chooses) return this.store.claim(worker, kinds, now, now + leaseMs, avoidMs);
-    const left = new Set<string>();
-    const ready = this.store.ready(worker, kinds, now, avoidMs, this.coordinator.options.lookahead);
-    const chosen = this.coordinator.choose(worker, kinds, ready, now, left);
-    // A worker a job was left to may be waiting for work: it takes it now.
-    for (const w of left) this.wakeWorker(w);
+    const chosen = this.chooseFor(worker, kinds, now);
     if (!chosen) {
       // Given nothing: a backup copy of a straggler, if one qualifies (LATE, dispatch.ts).
       const s = this.coordinator.straggler(worker, kinds, now);
       const id = `job_${randomBytes(8).toString('hex')}`;
       const copy = s && this.store.addBackup(s.job.id, id, worker, now, now + leaseMs, s.decision.reason);
-      if (copy) {
-        this.coordinator.started(copy, now);
-        this.store.log(copy.id, `dispatch: ${s.decision.reason}`, now);
-      }
+      if (copy) this.dispatched(copy, s.decision.reason, now);
       return copy;
     }
     const job = this.store.start(chosen.job.id, worker, now, now + leaseMs, chosen.decision.reason);
-    if (job) {
-      this.coordinator.started(job, now);
-      this.store.log(job.id, `dispatch: ${chosen.decision.reason}`, now);
-    }
+    if (job) this.dispatched(job, chosen.decision.reason, now);
     return job;
   }
 }

@@ -176,20 +176,14 @@ export class RedisQueue extends StoreQueue {
     // job this worker takes, or none when each is better left to another. BullMQ then hands that job over under a
     // lock: the jobs ahead of it are held while it is looked for, and put back in their order after.
     if (this.coordinator?.options.chooses) {
-      const left = new Set<string>();
-      const ready = this.store.ready(worker, kinds, now, this.options.avoidMs, this.coordinator.options.lookahead);
-      const chosen = this.coordinator.choose(worker, kinds, ready, now, left);
-      for (const w of left) this.wakeWorker(w);
+      const chosen = this.chooseFor(worker, kinds, now);
       if (!chosen) return undefined;
       const job = await this.takeFromKind(worker, chosen.job.kind, {
         id: chosen.job.id,
         reason: chosen.decision.reason,
         within: this.coordinator.options.lookahead,
       });
-      if (job?.id === chosen.job.id) {
-        this.coordinator.started(job, this.now());
-        this.store.log(job.id, `dispatch: ${chosen.decision.reason}`, this.now());
-      }
+      if (job?.id === chosen.job.id) this.dispatched(job, chosen.decision.reason, this.now());
       return job;
     }
     // The store knows whether a kind has a job to hand out: asking BullMQ when it has none costs a script run in

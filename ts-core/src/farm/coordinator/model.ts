@@ -371,38 +371,30 @@ export class CoordinatorModel {
    * preemptions and owners' hours), the group's at that hour scaled by how this worker differs from its group.
    */
   private lossHazard(worker: string, run: Run): number {
-    const a = this.options.lossPriorStrength;
     const b = this.options.lossHourPrior;
-    const pool = this.poolLossRate();
-    const group = this.groupLoss.get(this.groupOf.get(worker) ?? '');
-    const rateG = group ? (group.losses + a) / (group.exposure + a / pool) : pool;
-    const loss = this.workers.get(worker)?.loss;
-    const rateW = loss ? (loss.losses + a) / (loss.exposure + a / rateG) : rateG;
+    const { group, rateG, loss, rateW } = this.lossLevels(worker);
     let sum = 0;
     overHours(run.hour, run.start, run.seconds, (h, s) => {
-      const rateGH = group ? (group.hourLosses[h] + b) / (group.hourExposure[h] + b / rateG) : rateG;
+      const rateGH = group ? gammaMean(group.hourLosses[h], group.hourExposure[h], rateG, b) : rateG;
       const prior = (rateGH * rateW) / rateG;
-      sum += loss ? (s * (loss.hourLosses[h] + b)) / (loss.hourExposure[h] + b / prior) : s * prior;
+      sum += s * (loss ? gammaMean(loss.hourLosses[h], loss.hourExposure[h], prior, b) : prior);
     });
     return sum;
   }
 
-  /** The pool's losses per second of running (Gamma posterior mean). */
-  private poolLossRate(): number {
+  /**
+   * Losses per second of running at each level over all hours, each shrunk towards the one above: the pool's
+   * (towards one per `lossPriorSeconds`), the worker's group's, the worker's; with the counts of the last two.
+   */
+  private lossLevels(worker: string): { group?: LossCounts; rateG: number; loss?: LossCounts; rateW: number } {
     const o = this.options;
-    return (
-      (this.poolLoss.losses + o.lossPriorStrength) / (this.poolLoss.exposure + o.lossPriorStrength * o.lossPriorSeconds)
-    );
-  }
-
-  /** A worker's losses per second of running, over all hours, shrunk towards its group's and the pool's. */
-  private workerLossRate(worker: string): number {
-    const a = this.options.lossPriorStrength;
-    const pool = this.poolLossRate();
+    const a = o.lossPriorStrength;
+    const pool = gammaMean(this.poolLoss.losses, this.poolLoss.exposure, 1 / o.lossPriorSeconds, a);
     const group = this.groupLoss.get(this.groupOf.get(worker) ?? '');
-    const rateG = group ? (group.losses + a) / (group.exposure + a / pool) : pool;
+    const rateG = group ? gammaMean(group.losses, group.exposure, pool, a) : pool;
     const loss = this.workers.get(worker)?.loss;
-    return loss ? (loss.losses + a) / (loss.exposure + a / rateG) : rateG;
+    const rateW = loss ? gammaMean(loss.losses, loss.exposure, rateG, a) : rateG;
+    return { group, rateG, loss, rateW };
   }
 
   /** Counts the record's running time, and its loss, into the worker's hours, its group's and the pool. */
@@ -537,7 +529,7 @@ export class CoordinatorModel {
       done: ws?.done ?? 0,
       kinds,
       pFail: { normal: this.pError(worker, 0), hot: this.pError(worker, 1) },
-      lossPerHour: 3600 * this.workerLossRate(worker),
+      lossPerHour: 3600 * this.lossLevels(worker).rateW,
       drifts: ws?.drifts.slice() ?? [],
     };
   }
@@ -667,6 +659,11 @@ function overHours(hour: number, start: number, seconds: number, f: (hour: numbe
     into = 0;
     h = (h + 1) % 24;
   }
+}
+
+/** Gamma-Poisson posterior mean of a rate: `events` over `exposure`, with `strength` pseudo-events at `prior`. */
+function gammaMean(events: number, exposure: number, prior: number, strength: number): number {
+  return (events + strength) / (exposure + strength / prior);
 }
 
 function newLossCounts(): LossCounts {
