@@ -18,6 +18,7 @@ import { IMPORT_STAGE, OPTIMIZE_STAGES } from '../../src/optimize/stages/index.j
 import {
   REFERENCE_MAX_SPP,
   REFERENCE_SPP,
+  referenceSpp,
   referenceStage,
   flipAloneFails,
   referenceNoiseCouldPass,
@@ -254,11 +255,26 @@ test('exit policy: a rejected artifact is exit 7 naming the file; --no-verify ke
  * stage itself renders REFERENCE_SPP. The path tracer is a stand-in: a textured image plus seeded noise of amplitude
  * `sigma` / √spp, as Monte Carlo noise falls.
  */
+test('reference: each profile starts at samples that hold its reference noise to the same share of its FLIP bound', () => {
+  const spp = Object.fromEntries(Object.entries(BUILTIN_PROFILES).map(([k, p]) => [k, referenceSpp(p.quality.flip)]));
+  assert.equal(spp, {
+    quality: 128,
+    balanced: REFERENCE_SPP,
+    economy: 64,
+    realtime: 32,
+    archviz: 128,
+    gaming: 128,
+    ai_training: 128,
+  });
+  // (0.08 / b)² × 128, to the nearest power of two, between 32 and 128.
+  assert.equal([0.04, 0.08, 0.1, 0.11, 0.12, 0.16, 0.5].map(referenceSpp), [128, 128, 64, 64, 64, 32, 32]);
+});
+
 test('reference: a noisy reference doubles its samples until its noise floor is below half the FLIP bound, up to the maximum', async () => {
   const W = 192,
     H = 108;
   const view = { cameraToWorld: new Float32Array(16), yfov: 0.8, width: W, height: H, znear: 0.01, zfar: 100 };
-  const run = async (sigma: number) => {
+  const run = async (sigma: number, profile = BUILTIN_PROFILES.balanced) => {
     const calls: PathtraceRequest[] = [];
     const pathtrace = async (_scene: unknown, requests: PathtraceRequest[]): Promise<FloatImage[]> =>
       requests.map((r) => {
@@ -278,7 +294,7 @@ test('reference: a noisy reference doubles its samples until its noise floor is 
         return { width: W, height: H, data };
       });
     const options = {
-      profile: BUILTIN_PROFILES.balanced,
+      profile,
       pathtrace,
       signal: new AbortController().signal,
     } as unknown as OptimizeOptions;
@@ -296,7 +312,12 @@ test('reference: a noisy reference doubles its samples until its noise floor is 
       environment: undefined,
     } as unknown as Parameters<typeof referenceStage.run>[0];
     const { reference: first } = await referenceStage.run(input, ctx);
-    assert.is(first.spp, REFERENCE_SPP);
+    assert.is(first.spp, referenceSpp(profile.quality.flip));
+    assert.equal(
+      calls.map((c) => c.spp),
+      [first.spp / 2, first.spp / 2],
+      "two halves of the profile's samples",
+    );
     const reference = await refineReference(first, {} as Scene, undefined, options, options.signal!);
     assert.is(reference.exposure, first.exposure, 'the run keeps the exposure its images were shown at');
     return { spp: reference.spp, seeds: calls.map((c) => c.seed), samples: calls.map((c) => c.spp) };
@@ -315,6 +336,10 @@ test('reference: a noisy reference doubles its samples until its noise floor is 
   const hopeless = await run(2000);
   assert.is(hopeless.spp, REFERENCE_MAX_SPP);
   assert.equal(await run(20), noisy, 'the same images take the same samples');
+  // REALTIME's bound is looser: its reference starts at 32 spp and refines from there when the own check asks.
+  const realtime = await run(20, BUILTIN_PROFILES.realtime);
+  assert.equal(realtime.samples.slice(0, 2), [16, 16]);
+  assert.ok(realtime.spp > 32 && realtime.spp <= REFERENCE_MAX_SPP, `spp ${realtime.spp}`);
 });
 
 test('the own check refines its reference only where FLIP alone decides: a PSNR or SSIM short of the bound stays short', () => {

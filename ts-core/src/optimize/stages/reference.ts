@@ -18,13 +18,29 @@ import type { OptimizeOptions } from '../options.js';
 import { defineStage, type ReferenceProduct } from '../stage.js';
 
 /**
- * Samples per pixel of the path-traced reference to start with, whatever the profile: it judges the bake, so its
- * own noise must not dominate the metrics. Compared after a 4×4 box filter that is 2,048 paths per compared pixel;
- * two such references of the Cornell box agree at SSIM 0.977. It is rendered as two independent halves (seeds 7
- * and 8) whose mean is the reference and whose difference estimates its noise (image/noise.ts), which the own check
- * takes out of PSNR and SSIM.
+ * Samples per pixel of the path-traced reference at BALANCED's FLIP bound (REFERENCE_FLIP_BOUND): it judges the
+ * bake, so its own noise must not dominate the metrics. Compared after a 4×4 box filter that is 2,048 paths per
+ * compared pixel; two such references of the Cornell box agree at SSIM 0.977. It is rendered as two independent
+ * halves (seeds 7 and 8) whose mean is the reference and whose difference estimates its noise (image/noise.ts),
+ * which the own check takes out of PSNR and SSIM.
  */
 export const REFERENCE_SPP = 128;
+export const REFERENCE_FLIP_BOUND = 0.08;
+/** Fewest samples per pixel a reference starts with (16 per half). */
+export const REFERENCE_MIN_SPP = 32;
+
+/**
+ * Samples per pixel a profile's reference starts with. The reference's noise adds to FLIP in proportion to its
+ * amplitude, which falls as 1/√spp, so a profile whose FLIP bound is k times BALANCED's holds the same share of its
+ * bound with 1/k² the samples: ECONOMY (0.12) 64, REALTIME (0.15) 32, to the nearest power of two (refineReference
+ * doubles). A tighter bound starts at REFERENCE_SPP as before and refines where FLIP alone decides. On the Cornell
+ * box under REALTIME the reference stage took 19 s at 128 spp; under ECONOMY Sponza's took 162 s of its 270.
+ */
+export function referenceSpp(flipBound: number): number {
+  const spp = REFERENCE_SPP * (REFERENCE_FLIP_BOUND / flipBound) ** 2;
+  return Math.min(REFERENCE_SPP, Math.max(REFERENCE_MIN_SPP, 2 ** Math.round(Math.log2(spp))));
+}
+
 /**
  * FLIP takes no such correction, so where the halves still differ by more than REFERENCE_NOISE_SHARE of the
  * profile's FLIP bound (a daylit interior: light found through openings), another pair of halves at the next seeds
@@ -56,10 +72,11 @@ export const referenceStage = defineStage({
       | { view: View; reference: FloatImage; halves: [FloatImage, FloatImage]; exposure: number; informative: boolean }
       | undefined;
     const pathtrace = o.pathtrace ?? renderPathtracedBatch;
+    const spp = referenceSpp(o.profile.quality.flip);
     for (const [i, view] of views.views.entries()) {
       const [a, b] = await pathtrace(
         lit,
-        REFERENCE_SEEDS.map((seed) => ({ view, spp: REFERENCE_SPP / 2, seed })),
+        REFERENCE_SEEDS.map((seed) => ({ view, spp: spp / 2, seed })),
         { bounces: o.profile.bake.bounces, sky: environment?.sky, signal: ctx.signal, backend: o.backend },
       );
       const halves: [FloatImage, FloatImage] = [a, b];
@@ -75,7 +92,7 @@ export const referenceStage = defineStage({
     }
     const { view, reference, halves, exposure, informative } = chosen!;
     return {
-      reference: { view, reference, referenceHalves: halves, spp: REFERENCE_SPP, exposure, informative, skipped },
+      reference: { view, reference, referenceHalves: halves, spp, exposure, informative, skipped },
     };
   },
 });
