@@ -13,6 +13,12 @@
  * layout chosen is calibrated once more and laid out again at its own rate when that rate puts it more than 5% off
  * the target (CHECKED_BAND). The calibrations are time the bake does not get, so they are small: on four shared scenes 8k texels
  * priced a texel within 4% of what 32k did (2026-12-05).
+ *
+ * A bake with a final gather (final-gather.ts) is priced as its two passes: a few samples of paths to their end,
+ * then gathered samples that stop at the first bounce's hit, a fraction of a path's rays. A second calibration of
+ * the same texels gathers over pages of zeros (the rays do not depend on what the pages hold) and gives each texel's
+ * rays per gathered sample (gatherRaysAt). Priced as paths to their end, Sponza's layout was held to 1.3M page
+ * texels at 128 samples under BALANCED's 240 s (2026-12-05): its second pass then took 192, and the bake 213 s.
  */
 import { OteError } from '../errors.js';
 import type { BakeNativeStats } from '../native/bake.js';
@@ -68,12 +74,17 @@ export interface Calibration {
   rays: Uint32Array[];
 }
 
-/** Bakes every `texelStride`-th covered texel of a layout at `samples` (no post), counting each texel's rays. */
+/**
+ * Bakes every `texelStride`-th covered texel of a layout at `samples` (no post), counting each texel's rays. With
+ * `gather`, as a final gather's second pass does, over first-pass pages of zeros: its rays do not depend on what the
+ * pages hold (the lookup reads only UV1), so their count per sample is the second pass's before any first pass.
+ */
 export type CalibrationBake = (
   scene: Scene,
   layout: LightmapLayout,
   texelStride: number,
   samples: number,
+  gather?: boolean,
 ) => Promise<Calibration>;
 
 /**
@@ -91,6 +102,32 @@ export function raysAt(cal: Pick<Calibration, 'samples' | 'rays'>, most: number)
     for (let i = 0; i < samples.length; i++) {
       const n = samples[i];
       if (n > 0) rays += (r[i] * Math.min(n, most)) / n;
+    }
+  });
+  return rays;
+}
+
+/**
+ * Rays a final gather would trace over a calibration's texels: its first pass, paths to their end at `first`
+ * samples (taken from the full-path calibration `full`; the pass runs one bounce short, so this is a little over),
+ * then its second at `most` samples, each texel taking the samples the full-path calibration's texel took (a gathered
+ * estimate is less noisy, so it stops no later) at the rays per sample the gather calibration's texel traced.
+ * `full` and `gather` bake the same texels (one layout and stride).
+ */
+export function gatherRaysAt(
+  full: Pick<Calibration, 'samples' | 'rays'>,
+  gather: Pick<Calibration, 'samples' | 'rays'>,
+  first: number,
+  most: number,
+): number {
+  let rays = raysAt(full, first);
+  full.samples.forEach((samples, p) => {
+    const gs = gather.samples[p],
+      gr = gather.rays[p];
+    for (let i = 0; i < samples.length; i++) {
+      const n = samples[i],
+        g = gs?.[i] ?? 0;
+      if (n > 0 && g > 0) rays += (Math.min(n, most) * gr[i]) / g;
     }
   });
   return rays;
@@ -129,7 +166,7 @@ export async function layoutForTime(
   input: Scene,
   opts: LightmapUvOptions & { onProgress?: (f: number) => void },
   target: number,
-  sampling: { samples: number; minSamples: number },
+  sampling: { samples: number; minSamples: number; gather?: { firstSamples: number } },
   calibrate: CalibrationBake,
 ): Promise<{ uv: LaidOut; timeTarget: TimeTarget }> {
   if (!(target > 0) || !Number.isFinite(target))
@@ -140,21 +177,46 @@ export async function layoutForTime(
   const full = await generateLightmapUvs(input, { ...opts, onProgress: progress });
   // A calibration bakes every stride-th covered texel of a layout; what does not scale with texels (packing the
   // inputs, building the BVH) the bake pays again. `traceShare` scales the tracing to fewer samples (raysAt).
-  const rateOf = (laid: LaidOut, cal: Calibration, stride: number, seconds: number, traceShare = 1) => {
+  // A final gather sets up, traces and post-processes twice (bake.ts traceFinalGather).
+  const passes = sampling.gather ? 2 : 1;
+  const rateOf = (
+    laid: LaidOut,
+    cal: Calibration,
+    stride: number,
+    seconds: number,
+    traceShare: number,
+    gatherCal?: Calibration,
+  ) => {
     const { stats } = cal;
-    const fixed = Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds);
+    const g = gatherCal?.stats;
+    const fixed = Math.max(
+      0,
+      seconds - stats.setupSeconds - stats.traceSeconds - (g ? g.setupSeconds + g.traceSeconds : 0),
+    );
     const perTexel =
-      (stats.setupSeconds - stats.rasterSeconds + traceShare * stats.traceSeconds) / Math.max(1, stats.texels);
-    const perPageTexel = stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postSecondsPerTexel();
+      (passes * (stats.setupSeconds - stats.rasterSeconds) + traceShare * stats.traceSeconds) /
+      Math.max(1, stats.texels);
+    const perPageTexel = passes * (stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postSecondsPerTexel());
     const bakeSeconds = (atlas: LightmapAtlas) =>
       fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
-    return { cal, stride, seconds, fixed, bakeSeconds };
+    return { laid, cal, gatherCal, stride, seconds, fixed, bakeSeconds };
   };
+  // The share of the full-path calibration's tracing that the bake at `most` samples traces: its samples cut
+  // (raysAt), or under a final gather its two passes (gatherRaysAt).
+  const shareAt = (cal: Calibration, gatherCal: Calibration | undefined, most: number) =>
+    (gatherCal && sampling.gather
+      ? gatherRaysAt(cal, gatherCal, Math.min(most, sampling.gather.firstSamples), most)
+      : raysAt(cal, most)) / Math.max(1, raysAt(cal, Number.POSITIVE_INFINITY));
   const price = async (laid: LaidOut, samples: number, texels: number) => {
     const stride = Math.max(1, Math.round(coveredTexels(laid.atlas) / texels));
     const t0 = performance.now();
-    const cal = await calibrate(laid.scene, layoutOf(laid.atlas), stride, samples);
-    return rateOf(laid, cal, stride, (performance.now() - t0) / 1000);
+    const layout = layoutOf(laid.atlas);
+    const cal = await calibrate(laid.scene, layout, stride, samples);
+    // The gather's rays per sample, at the first pass's few samples: cheap, and all the second pass's price needs.
+    const gatherCal = sampling.gather
+      ? await calibrate(laid.scene, layout, stride, sampling.gather.firstSamples, true)
+      : undefined;
+    return rateOf(laid, cal, stride, (performance.now() - t0) / 1000, shareAt(cal, gatherCal, samples), gatherCal);
   };
   let samples = sampling.samples;
   let rate = await price(full, samples, CALIBRATION_TEXELS);
@@ -168,8 +230,14 @@ export async function layoutForTime(
     const fewer = samplesForTime(samples, overrun, sampling.minSamples);
     if (fewer < samples) {
       samples = fewer;
-      const share = raysAt(first.cal, fewer) / Math.max(1, raysAt(first.cal, Number.POSITIVE_INFINITY));
-      rate = rateOf(full, first.cal, first.stride, first.seconds, share);
+      rate = rateOf(
+        full,
+        first.cal,
+        first.stride,
+        first.seconds,
+        shareAt(first.cal, first.gatherCal, fewer),
+        first.gatherCal,
+      );
     }
   }
   // The page texels that bring a layout's predicted bake to `aim` of what is left of the target, at most `most`.

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
-import { raysAt, samplesForTime } from '../../src/bake/time-target.js';
+import { gatherRaysAt, raysAt, samplesForTime } from '../../src/bake/time-target.js';
 import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
 import { bakeLightmapsNative } from '../../src/native/bake.js';
 import { bakeInputs } from '../../src/native/transport-inputs.js';
@@ -26,7 +26,7 @@ const common = {
 test('a bake time target calibrates seconds per texel and holds the lightmap to what fits, predicting its time', async () => {
   const free = await bakeScene(cornellBox(), common);
   const t0 = performance.now();
-  const timed = await bakeScene(cornellBox(), { ...common, targetSeconds: 0.2 });
+  const timed = await bakeScene(cornellBox(), { ...common, targetSeconds: 0.5 });
   const seconds = (performance.now() - t0) / 1000;
   const t = timed.timeTarget!;
   assert.ok(t, 'the result says what the target did');
@@ -126,6 +126,39 @@ test('a calibration prices fewer samples from its own texels: samples exactly, r
   assert.is(raysAt(many.pages, 128), total(many.pages.rays), 'at its own samples, its own rays');
   assert.ok(predicted < 0.6 * total(many.pages.rays), 'the cut saves rays');
   assert.ok(Math.abs(predicted / traced - 1) < 0.05, `predicted ${predicted} rays, traced ${traced}`);
+});
+
+test('a final gather is priced from its rays per sample over pages of zeros: within a few percent of its second pass', async () => {
+  const { scene, atlas } = await generateLightmapUvs(cornellBox({ variant: 'point' }), {
+    texelsPerMeter: 40,
+    maxPageSize: 512,
+  });
+  const layout = layoutOf(atlas);
+  const { flat, inputs } = bakeInputs(scene, layout, { type: 'none' });
+  const opts = { minSamples: 16, noiseThreshold: 0.05, bounces: 2, backend: 'cpu', guides: false, rays: true } as const;
+  const zeros = layout.pageWidth.map((w, p) => new Float32Array(4 * w * layout.pageHeight[p]));
+  const full = await bakeLightmapsNative(flat, inputs, { ...opts, samples: 48 });
+  const gather = await bakeLightmapsNative(
+    flat,
+    { ...inputs, gatherPages: zeros },
+    { ...opts, samples: 16, gatherNear: 3 },
+  );
+  // The second pass as the bake runs it, over a first pass's pages (here the full-path bake's own radiance).
+  const first = await bakeLightmapsNative(flat, inputs, { ...opts, bounces: 1, samples: 16 });
+  const second = await bakeLightmapsNative(
+    flat,
+    { ...inputs, gatherPages: first.pages.rgba },
+    { ...opts, samples: 48, gatherNear: 3 },
+  );
+  const total = (r: Uint32Array[]) => r.reduce((s, a) => s + a.reduce((t, x) => t + x, 0), 0);
+  const predicted = gatherRaysAt(full.pages, gather.pages, 0, 48),
+    traced = total(second.pages.rays);
+  assert.ok(
+    predicted < 0.7 * total(full.pages.rays),
+    `a gathered sample is cheaper: ${predicted} against ${total(full.pages.rays)}`,
+  );
+  assert.ok(Math.abs(predicted / traced - 1) < 0.1, `predicted ${predicted} rays, traced ${traced}`);
+  assert.is(gatherRaysAt(full.pages, gather.pages, 16, 48) - predicted, raysAt(full.pages, 16), 'the first pass');
 });
 
 test('a bad time target is a profile error naming the field', async () => {
