@@ -374,9 +374,9 @@ test('a quorum-aware ring (2 of 7) tells the truth where one member is seated, l
   // Seats are drawn from each job's seed, which the engine fixes with a fresh nonce, so which nodes a quorum of 5 of
   // 7 seats varies from run to run. A member alone is made certain rather than waited for: a job whose producer is
   // one member never seats that member, and at a quorum of 6 it seats every other node. Both members in a quorum of
-  // 5 happens on 10 jobs of 21; lying alone never flags anyone, and a member stays trusted for three flags, so the
-  // ring is trusted until it has been seated together, which the loop runs up to 20 jobs to see (all 20 without
-  // it: 11/21 to the 20th, 2e-6).
+  // 5 happens on 10 jobs of 21; telling the truth alone never flags anyone, and a member stays trusted for three
+  // flags, so the ring is trusted until it has sat together, which the loop runs up to 20 jobs to see (all 20
+  // without it: about (11/21)^20, 2e-6, a little more with the rechecks below).
   const dataDir = tempDir('ote-trust-ring-');
   const ring = join(dataDir, 'ring');
   const c = await cluster({ dataDir, nodes: 0, quorum: 5 });
@@ -414,20 +414,24 @@ test('a quorum-aware ring (2 of 7) tells the truth where one member is seated, l
     );
   }
   const seen: number[] = [];
+  let together = false;
   for (let i = 2; i < 22; i++) {
     const kind = i % 2 ? 'bad' : 'good';
     const { voters, seated } = await run(i, kind);
     seen.push(seated.length);
-    if (seated.length !== 2) continue;
-    // Both seated: both lie, the dissent widens the quorum from 5 to 7, and the honest supermajority flags them.
+    // Both in the quorum: both lie, the dissent widens the quorum from 5 to 7, and the honest supermajority flags
+    // them. A member the quorum seated alone votes first and tells the truth; a random recheck (recheck.ts) may then
+    // seat its partner, who sees both seats and lies alone (flagged, as checked in run): not this case.
+    if (seated.length !== 2 || seated.some((n) => n.vote.pass === truth(kind))) continue;
     assert.ok(
-      seated.every((n) => n.vote.pass !== truth(kind) && n.flagged),
-      `job ${i}: both members seated, both must lie and be flagged`,
+      seated.every((n) => n.flagged),
+      `job ${i}: both members lied and must be flagged`,
     );
     assert.is(voters, 7, `job ${i}: the quorum widened on the ring's dissent`);
+    together = true;
     break;
   }
-  assert.ok(seen.at(-1) === 2, `the members were never seated together in ${seen.length} jobs (${seen.join(', ')})`);
+  assert.ok(together, `the members never sat together in a quorum in ${seen.length} jobs (seated: ${seen.join(', ')})`);
   client.close();
   await c.stop();
 });
