@@ -20,7 +20,7 @@ import {
   finalGatherOptions,
   type FinalGatherReport,
   gatherSamplesForTime,
-  useFinalGather,
+  firstPassSamples,
 } from './final-gather.js';
 import { denoiseLightmap, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
 import { CHECK_TEXELS, layoutForTime, type TimeTarget } from './time-target.js';
@@ -236,6 +236,7 @@ export async function prepareBake(source: Scene, opts: BakeOptions = {}): Promis
 
   const textures = opts.textures ?? (await transportTextures(input));
   const aoDistance = opts.aoDistance ?? Math.max(1e-3, 0.1 * diagonal(sceneBounds(input)));
+  const firstPass = firstPassSamples(opts.finalGather, input, samples, bounces);
   const { uv, timeTarget } =
     opts.targetSeconds === undefined
       ? {
@@ -254,9 +255,7 @@ export async function prepareBake(source: Scene, opts: BakeOptions = {}): Promis
             minSamples: opts.minSamples ?? BAKE_DEFAULTS.minSamples,
             // A final gather's two passes are priced as such (time-target.ts gatherRaysAt): on Sponza its second
             // pass traced 2.35 rays per sample against 6.56 for paths to their end.
-            ...(useFinalGather(opts.finalGather, input) && bounces > 0
-              ? { gather: { firstSamples: Math.min(samples, finalGatherOptions(opts.finalGather).firstSamples) } }
-              : {}),
+            ...(firstPass === undefined ? {} : { gather: { firstSamples: firstPass } }),
           },
           // The calibration bakes every texelStride-th texel of a candidate layout the way the bake will.
           async (s, l, texelStride, samples, gather) => {
@@ -401,10 +400,8 @@ export async function traceFinalGather(
   const opts = bake.options;
   const samples = opts.samples ?? BAKE_DEFAULTS.samples,
     bounces = opts.bounces ?? BAKE_DEFAULTS.bounces;
-  if (!useFinalGather(opts.finalGather, bake.scene) || bounces === 0)
-    return { bake, raw: await trace(bake, onProgress) };
-  const gather = finalGatherOptions(opts.finalGather);
-  const firstSamples = Math.max(1, Math.min(samples, gather.firstSamples));
+  const firstSamples = firstPassSamples(opts.finalGather, bake.scene, samples, bounces);
+  if (firstSamples === undefined) return { bake, raw: await trace(bake, onProgress) };
   const t0 = performance.now();
   // The first pass: every path to its end at few samples, finished like any bake (its own onProgress unset: it is
   // part of this one's progress). One bounce fewer: the second pass's gathered bounce is the last, so that the result

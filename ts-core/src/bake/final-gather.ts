@@ -65,6 +65,20 @@ export function useFinalGather(option: boolean | FinalGatherOptions | undefined,
   });
 }
 
+/**
+ * Samples per texel of a bake's first pass when it gathers (useFinalGather, and bounces to gather), else undefined:
+ * what traceFinalGather traces first and the time target prices (time-target.ts gatherRaysAt).
+ */
+export function firstPassSamples(
+  option: boolean | FinalGatherOptions | undefined,
+  scene: Scene,
+  samples: number,
+  bounces: number,
+): number | undefined {
+  if (!useFinalGather(option, scene) || bounces === 0) return undefined;
+  return Math.max(1, Math.min(samples, finalGatherOptions(option).firstSamples));
+}
+
 /** What a bake with a final gather did, for the report. */
 export interface FinalGatherReport {
   /** Most samples per texel of the first pass, and its seconds (texel setup, tracing and post). */

@@ -199,7 +199,7 @@ export async function layoutForTime(
     const perPageTexel = passes * (stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postSecondsPerTexel());
     const bakeSeconds = (atlas: LightmapAtlas) =>
       fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
-    return { laid, cal, gatherCal, stride, seconds, fixed, bakeSeconds };
+    return { cal, gatherCal, stride, seconds, fixed, bakeSeconds };
   };
   // The share of the full-path calibration's tracing that the bake at `most` samples traces: its samples cut
   // (raysAt), or under a final gather its two passes (gatherRaysAt).

@@ -420,13 +420,9 @@ test('a quorum-aware ring (2 of 7) tells the truth where one member is seated, l
     const { voters, seated } = await run(i, kind);
     seen.push(seated.length);
     // Both in the quorum: both lie, the dissent widens the quorum from 5 to 7, and the honest supermajority flags
-    // them. A member the quorum seated alone votes first and tells the truth; a random recheck (recheck.ts) may then
+    // them (run checks each lie is flagged). A member the quorum seated alone votes first and tells the truth; a random recheck (recheck.ts) may then
     // seat its partner, who sees both seats and lies alone (flagged, as checked in run): not this case.
     if (seated.length !== 2 || seated.some((n) => n.vote.pass === truth(kind))) continue;
-    assert.ok(
-      seated.every((n) => n.flagged),
-      `job ${i}: both members lied and must be flagged`,
-    );
     assert.is(voters, 7, `job ${i}: the quorum widened on the ring's dissent`);
     together = true;
     break;
