@@ -42,11 +42,14 @@ for (const scene of sharedScenes()) {
   const gap = KNOWN_GAPS[scene.name];
   test(`${scene.name}: optimizes under ${PROFILE.toUpperCase()}, ${gap ? `known gap (${gap.why}): a clear verdict naming objects` : 'verified'}, with previews that show the lit scene and a glTF the Khronos validator passes`, async () => {
     const out = join(work, scene.name);
+    const t0 = Date.now();
     const r = spawnSync(
       process.execPath,
       [oteBin, 'optimize', scene.path, '-o', out, '--profile', PROFILE, '--no-cache'],
       { encoding: 'utf8', env: { ...process.env, OTE_CACHE_DIR: join(work, 'cache') }, timeout: 900_000 },
     );
+    // Each scene's exit and seconds in the log: where CI's time goes.
+    console.log(`  ${scene.name}: exit ${r.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     const passes = !gap || r.status === 0;
     if (gap && r.status === 0) console.log(`  news: known gap ${scene.name} (${gap.why}) passes on this machine`);
     if (!passes) {
