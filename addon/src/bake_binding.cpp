@@ -314,6 +314,7 @@ Napi::Value BakeLightmaps(const Napi::CallbackInfo& info) {
         r.Set("repairedTexels", double(o->out.repaired_texels));
         r.Set("setupSeconds", o->out.setup_seconds);
         r.Set("rasterSeconds", o->out.raster_seconds);
+        r.Set("sceneSeconds", o->out.scene_seconds);
         r.Set("traceSeconds", o->out.trace_seconds);
         r.Set("traceCpuSeconds", o->out.trace_cpu_seconds);
         r.Set("flattened", o->flattened);

@@ -577,6 +577,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
   JobControl setup_ctl{ctl.cancel, nullptr};
   Status st = setup_texels(in, bvh, out, ts, setup_ctl, p);
   if (st != Status::Ok) return st;
+  const auto t_scene = std::chrono::steady_clock::now();
   BakeSceneData data;
   gather_emitters(in, data);
   gather_texel_sizes(in, data);
@@ -585,6 +586,7 @@ Status bake_lightmaps(const BakeInputs& in, const SceneBvh& bvh, const BakeParam
     if (st != Status::Ok) return st;
     if (p.transport.sun_vertices) find_sun_portals(in, data);
   }
+  out.scene_seconds = seconds_since(t_scene);
   out.setup_seconds = seconds_since(t0);
   out.texels = ts.baked;
   out.covered = ts.covered;

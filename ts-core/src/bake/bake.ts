@@ -20,6 +20,7 @@ import {
   finalGatherOptions,
   type FinalGatherReport,
   gatherSamplesForTime,
+  gatherSecondsAt,
   firstPassSamples,
 } from './final-gather.js';
 import { denoiseLightmap, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
@@ -445,9 +446,15 @@ export async function traceFinalGather(
       most,
       Math.min(most, opts.minSamples ?? BAKE_DEFAULTS.minSamples),
     );
+    report.predictedSeconds = gatherSecondsAt(
+      { stats, samples: pages.samples, rays: pages.rays },
+      firstRaw.stats.texels,
+      report.samples,
+    );
     second.options = { ...opts, samples: report.samples };
   }
   const raw = await trace(second, (f) => onProgress(0.1 + 0.9 * f));
+  report.secondSeconds = raw.stats.setupSeconds + raw.stats.traceSeconds;
   return { bake: second, raw };
 }
 

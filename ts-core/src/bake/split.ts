@@ -305,6 +305,7 @@ function mergeStats(all: readonly BakeNativeStats[]): BakeNativeStats {
     repairedTexels: sum((s) => s.repairedTexels),
     setupSeconds: sum((s) => s.setupSeconds),
     rasterSeconds: sum((s) => s.rasterSeconds),
+    sceneSeconds: sum((s) => s.sceneSeconds),
     traceSeconds: sum((s) => s.traceSeconds),
     traceCpuSeconds: sum((s) => s.traceCpuSeconds),
     minTexelSamples: baked.length ? Math.min(...baked.map((s) => s.minTexelSamples)) : 0,

@@ -189,12 +189,13 @@ export async function layoutForTime(
   ) => {
     const { stats } = cal;
     const g = gatherCal?.stats;
-    const fixed = Math.max(
-      0,
-      seconds - stats.setupSeconds - stats.traceSeconds - (g ? g.setupSeconds + g.traceSeconds : 0),
-    );
+    // The scene's own setup (emitters, portals) is paid once a pass, whatever the texels (final-gather.ts
+    // gatherSecondsAt).
+    const fixed =
+      Math.max(0, seconds - stats.setupSeconds - stats.traceSeconds - (g ? g.setupSeconds + g.traceSeconds : 0)) +
+      passes * stats.sceneSeconds;
     const perTexel =
-      (passes * (stats.setupSeconds - stats.rasterSeconds) + traceShare * stats.traceSeconds) /
+      (passes * (stats.setupSeconds - stats.rasterSeconds - stats.sceneSeconds) + traceShare * stats.traceSeconds) /
       Math.max(1, stats.texels);
     const perPageTexel = passes * (stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postSecondsPerTexel());
     const bakeSeconds = (atlas: LightmapAtlas) =>

@@ -371,6 +371,11 @@ export interface BakeNativeStats {
   setupSeconds: number;
   /** The part of setupSeconds spent on the conservative raster, which visits every page texel. */
   rasterSeconds: number;
+  /**
+   * The part of setupSeconds spent on the whole scene, whichever texels are baked (emitters, texel sizes, sky and sun
+   * portals): a calibration pays it once, as the bake does.
+   */
+  sceneSeconds: number;
   traceSeconds: number;
   /** Process CPU time while tracing (on a loaded machine, wall time overstates the cost). */
   traceCpuSeconds: number;

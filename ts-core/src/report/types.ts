@@ -171,15 +171,18 @@ export interface OptimizeReport {
       samples?: number;
     };
     /**
-     * The bake's two passes (bake/final-gather.ts): the first's most samples and seconds, the second's most samples,
-     * and under a time target the second's calibration and the seconds it was given.
+     * The bake's two passes (bake/final-gather.ts): the first's most samples and seconds, the second's most samples
+     * and the seconds of its setup and tracing, and under a time target the second's calibration, the seconds it was
+     * given and those the calibration predicted.
      */
     finalGather?: {
       firstSamples: number;
       firstSeconds: number;
       samples: number;
+      secondSeconds?: number;
       calibration?: { texels: number; seconds: number };
       budgetSeconds?: number;
+      predictedSeconds?: number;
     };
   };
   timings: { stage: string; seconds: number; cached: boolean; device: 'cpu' | 'cuda' }[];

@@ -8,9 +8,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cornellBox } from '../../../examples/generators/index.js';
 import { bakeScene } from '../../src/bake/bake.js';
+import { gatherSamplesForTime, gatherSecondsAt } from '../../src/bake/final-gather.js';
 import { gatherRaysAt, raysAt, samplesForTime } from '../../src/bake/time-target.js';
 import { generateLightmapUvs, layoutOf } from '../../src/bake/uv.js';
-import { bakeLightmapsNative } from '../../src/native/bake.js';
+import { type BakeNativeStats, bakeLightmapsNative } from '../../src/native/bake.js';
 import { bakeInputs } from '../../src/native/transport-inputs.js';
 
 // Small, fast bakes: the calibration and the bake itself take well under a second each on two CPU cores.
@@ -90,6 +91,9 @@ test('the calibration bakes every k-th covered texel (texelStride): a k-th of th
   const some = await bakeLightmapsNative(flat, inputs, { ...opts, texelStride: k });
   assert.is(some.stats.texels, Math.ceil(all.stats.texels / k));
   assert.ok(some.stats.rasterSeconds > 0 && some.stats.rasterSeconds <= some.stats.setupSeconds);
+  assert.ok(
+    some.stats.sceneSeconds >= 0 && some.stats.rasterSeconds + some.stats.sceneSeconds <= some.stats.setupSeconds,
+  );
   // Every page keeps about a k-th of its covered texels, and only covered ones.
   all.pages.valid.forEach((v, pg) => {
     const covered = v.reduce((s, x) => s + x, 0),
@@ -159,6 +163,21 @@ test('a final gather is priced from its rays per sample over pages of zeros: wit
   );
   assert.ok(Math.abs(predicted / traced - 1) < 0.1, `predicted ${predicted} rays, traced ${traced}`);
   assert.is(gatherRaysAt(full.pages, gather.pages, 16, 48) - predicted, raysAt(full.pages, 16), 'the first pass');
+});
+
+test("a second pass's price counts the scene's own setup and the raster once, and the rest per texel, in steps of 8 samples", () => {
+  // 100 calibrated texels of 10,000, each 64 samples and 640 rays: at 32 samples half the tracing.
+  const cal = {
+    stats: { texels: 100, setupSeconds: 1.5, rasterSeconds: 0.2, sceneSeconds: 1, traceSeconds: 2 } as BakeNativeStats,
+    samples: [new Uint32Array(100).fill(64)],
+    rays: [new Uint32Array(100).fill(640)],
+  };
+  // 0.2 raster + 1 scene + 10,000 × (0.3 setup + 2 × 0.5 tracing) / 100. Priced per texel, the scene's second would
+  // have added 99 more.
+  assert.ok(Math.abs(gatherSecondsAt(cal, 10_000, 32) - 131.2) < 1e-9, String(gatherSecondsAt(cal, 10_000, 32)));
+  assert.is(gatherSamplesForTime(cal, 10_000, 131.2 + 1e-9, 64, 8), 32);
+  assert.is(gatherSamplesForTime(cal, 10_000, 131.1, 64, 8), 24);
+  assert.is(gatherSamplesForTime(cal, 10_000, 1, 64, 8), 8, 'the least when even that is over');
 });
 
 test('a bad time target is a profile error naming the field', async () => {

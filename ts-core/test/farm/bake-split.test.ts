@@ -90,7 +90,7 @@ test('a split job: 3 bake tasks per pass of its final gather and 3 render tasks 
       report.farm.tasks.map((t: { kind: string }) => t.kind),
       kinds,
     );
-    assert.is(report.lightmap.finalGather.firstSamples, 16);
+    assert.is(report.lightmap.finalGather.firstSamples, 8);
     for (const t of report.farm.tasks) {
       assert.match(String(t.worker), /^remote\.\d/);
       assert.match(String(t.dispatch), /^remote\.\d+(\.h)?: wait .* median .* pFail/);

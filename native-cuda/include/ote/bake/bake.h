@@ -124,6 +124,9 @@ struct BakeOutput {
   uint32_t min_texel_samples = 0, max_texel_samples = 0;
   double setup_seconds = 0, trace_seconds = 0;
   double raster_seconds = 0;  // the part of setup_seconds spent on the conservative raster of every page texel
+  // The part of setup_seconds spent on the whole scene whichever texels are baked (emitters, texel sizes, sky and sun
+  // portals): a strided calibration pays it once, as the bake does, so it must not be priced per texel.
+  double scene_seconds = 0;
   double trace_cpu_seconds = 0;  // process CPU time while tracing: the rate a loaded machine still measures
 };
 
