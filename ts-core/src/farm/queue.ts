@@ -362,6 +362,20 @@ export abstract class StoreQueue implements FarmQueue {
     return chosen;
   }
 
+  /**
+   * For a worker the coordinator gave nothing: a backup copy of a straggler, started for it, if one qualifies (LATE,
+   * dispatch.ts). Both backends' second step. The copy lives in the store alone (one attempt, never requeued): the
+   * first of it and its job to end completes the job, and the other is stopped.
+   */
+  protected backupCopy(worker: string, kinds: readonly string[], now: number): JobRow | undefined {
+    const s = this.coordinator?.straggler(worker, kinds, now);
+    if (!s) return undefined;
+    const id = `job_${randomBytes(8).toString('hex')}`;
+    const copy = this.store.addBackup(s.job.id, id, worker, now, now + this.options.leaseMs, s.decision.reason);
+    if (copy) this.dispatched(copy, s.decision.reason, now);
+    return copy;
+  }
+
   /** A job the coordinator gave `worker` has started: its running state, and why it went there in its events. */
   protected dispatched(job: JobRow, reason: string, now: number): void {
     this.coordinator?.started(job, now);
@@ -390,14 +404,7 @@ export class EmbeddedQueue extends StoreQueue {
     const { leaseMs, avoidMs } = this.options;
     if (!this.coordinator?.options.chooses) return this.store.claim(worker, kinds, now, now + leaseMs, avoidMs);
     const chosen = this.chooseFor(worker, kinds, now);
-    if (!chosen) {
-      // Given nothing: a backup copy of a straggler, if one qualifies (LATE, dispatch.ts).
-      const s = this.coordinator.straggler(worker, kinds, now);
-      const id = `job_${randomBytes(8).toString('hex')}`;
-      const copy = s && this.store.addBackup(s.job.id, id, worker, now, now + leaseMs, s.decision.reason);
-      if (copy) this.dispatched(copy, s.decision.reason, now);
-      return copy;
-    }
+    if (!chosen) return this.backupCopy(worker, kinds, now);
     const job = this.store.start(chosen.job.id, worker, now, now + leaseMs, chosen.decision.reason);
     if (job) this.dispatched(job, chosen.decision.reason, now);
     return job;

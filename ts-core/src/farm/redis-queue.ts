@@ -9,8 +9,9 @@
  *   locks, and taking back jobs whose holder vanished (its stalled-job check, which covers a server killed while it
  *   held locks). Under the learned dispatch the coordinator chooses from the store's ready jobs, as on the embedded
  *   queue, and BullMQ hands the chosen one over under a lock (`take`); its reservations for other workers live in
- *   the server that made them, so with several servers a job left to a worker may be taken through another. Backup
- *   copies of stragglers are made on the embedded queue only;
+ *   the server that made them, so with several servers a job left to a worker may be taken through another. A
+ *   backup copy of a straggler (LATE) lives in the store alone, as on the embedded queue: BullMQ never holds it, and
+ *   its job's BullMQ entry is completed when the copy wins;
  * - the store (queue.ts StoreQueue): the job's record, its attempts and events. It has the last word: a job BullMQ
  *   hands out that the store no longer holds as queued (cancelled, or failed for good) is dropped, not run.
  *
@@ -177,7 +178,7 @@ export class RedisQueue extends StoreQueue {
     // lock: the jobs ahead of it are held while it is looked for, and put back in their order after.
     if (this.coordinator?.options.chooses) {
       const chosen = this.chooseFor(worker, kinds, now);
-      if (!chosen) return undefined;
+      if (!chosen) return this.backupCopy(worker, kinds, now);
       const job = await this.takeFromKind(worker, chosen.job.kind, {
         id: chosen.job.id,
         reason: chosen.decision.reason,
@@ -305,8 +306,11 @@ export class RedisQueue extends StoreQueue {
     this.held.delete(id);
     if (!h) {
       // Not taken through this server: a queued job, or one held by a server that was killed (its stalled check
-      // releases it, and `take` drops it then if it has ended). A queued job is removed now.
-      if (retryAt === undefined) await this.queue(this.store.job(id)?.kind ?? 'optimize').remove(id);
+      // releases it, and `take` drops it then if it has ended). A queued job is removed now. A backup copy was
+      // never in BullMQ.
+      const job = this.store.job(id);
+      if (retryAt === undefined && job?.spec.backupOf === undefined)
+        await this.queue(job?.kind ?? 'optimize').remove(id);
       return;
     }
     if (retryAt !== undefined) await h.job.moveToDelayed(retryAt, h.token);

@@ -324,63 +324,70 @@ test('deterministic, and what it learned survives a restart (the history is in t
   }
 });
 
-test('backup copies (LATE): a straggler past its p90 is copied to an idle worker, the first to end completes the job, and the overtaken attempt is stopped and learned from', async () => {
-  // Three equal workers given a job each every 3 s (a split job's three tasks, say); from job 40 on, c takes 12×
-  // as long (its disk died). The jobs are independent here, so backups are asked for every job ('all'; the
-  // default copies only a split job's tasks).
-  const workers: SimWorker[] = ['a', 'b', 'c'].map((id) => ({
-    id,
-    speed: { render: 1 },
-    ...(id === 'c' ? { slowFrom: 40, slowdown: 12 } : {}),
-  }));
-  const jobs = Array.from({ length: 80 }, () => ({ kind: 'render', size: 1 }));
-  const times = (s: Sim, from: number) => {
-    const t = s.ids.slice(from).map((id) => {
-      const j = s.store.job(id)!;
-      assert.is(j.state, 'completed', `${id}: ${j.reason}`);
-      return (j.finished! - j.created) / 1000;
-    });
-    return { mean: t.reduce((a, b) => a + b, 0) / t.length, max: Math.max(...t) };
-  };
-  const off = await simulate(workers, jobs, { every: 3, burst: 3, backups: 'off' });
-  const on = await simulate(workers, jobs, { every: 3, burst: 3, backups: 'all' });
-  try {
-    const [before, after] = [times(off, 40), times(on, 40)];
-    const backups = on.store.db
-      .prepare("SELECT id, spec, state, reason FROM jobs WHERE json_extract(spec, '$.backupOf') IS NOT NULL")
-      .all() as { id: string; spec: string; state: string; reason: string | null }[];
-    const won = backups.filter((b) => b.state === 'completed');
-    console.log(
-      `  jobs 40-79: mean ${before.mean.toFixed(2)} s, longest ${before.max.toFixed(1)} s without backups; ${after.mean.toFixed(2)} s, ${after.max.toFixed(1)} s with ${backups.length} (${won.length} won, ${on.stopped.length} attempts stopped)`,
-    );
-    assert.ok(before.max >= 10, `without backups a job on c takes its 12 s (${before.max} s)`);
-    assert.ok(after.max < 0.75 * before.max, `with backups the longest takes ${after.max} s`);
-    assert.ok(after.mean < before.mean, `${after.mean} against ${before.mean}`);
-    // Each winning copy completed its job, whose events say so; the overtaken attempt on c was stopped.
-    assert.ok(won.length > 0);
-    for (const b of won) {
-      const original = on.store.job(JSON.parse(b.spec).backupOf)!;
-      assert.is(original.state, 'completed');
-      assert.match(original.reason ?? '', new RegExp(`completed by its backup copy ${b.id}`));
+for (const backend of ['embedded', 'BullMQ/Redis'] as const)
+  test(`${backend}: backup copies (LATE): a straggler past its p90 is copied to an idle worker, the first to end completes the job, and the overtaken attempt is stopped and learned from`, async () => {
+    // On BullMQ every job is of the kind 'simulated' (simulate()), and the copies live in the store alone.
+    const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-backups-'));
+    const redis = backend === 'embedded' ? undefined : await spawnRedis(dir);
+    const kind = redis ? 'simulated' : 'render';
+    // Three equal workers given a job each every 3 s (a split job's three tasks, say); from job 40 on, c takes 12×
+    // as long (its disk died). The jobs are independent here, so backups are asked for every job ('all'; the
+    // default copies only a split job's tasks).
+    const workers: SimWorker[] = ['a', 'b', 'c'].map((id) => ({
+      id,
+      speed: { [kind]: 1 },
+      ...(id === 'c' ? { slowFrom: 40, slowdown: 12 } : {}),
+    }));
+    const jobs = Array.from({ length: 80 }, () => ({ kind, size: 1 }));
+    const times = (s: Sim, from: number) => {
+      const t = s.ids.slice(from).map((id) => {
+        const j = s.store.job(id)!;
+        assert.is(j.state, 'completed', `${id}: ${j.reason}`);
+        return (j.finished! - j.created) / 1000;
+      });
+      return { mean: t.reduce((a, b) => a + b, 0) / t.length, max: Math.max(...t) };
+    };
+    const off = await simulate(workers, jobs, { every: 3, burst: 3, backups: 'off', redis: redis?.url });
+    const on = await simulate(workers, jobs, { every: 3, burst: 3, backups: 'all', redis: redis?.url });
+    try {
+      const [before, after] = [times(off, 40), times(on, 40)];
+      const backups = on.store.db
+        .prepare("SELECT id, spec, state, reason FROM jobs WHERE json_extract(spec, '$.backupOf') IS NOT NULL")
+        .all() as { id: string; spec: string; state: string; reason: string | null }[];
+      const won = backups.filter((b) => b.state === 'completed');
+      console.log(
+        `  jobs 40-79: mean ${before.mean.toFixed(2)} s, longest ${before.max.toFixed(1)} s without backups; ${after.mean.toFixed(2)} s, ${after.max.toFixed(1)} s with ${backups.length} (${won.length} won, ${on.stopped.length} attempts stopped)`,
+      );
+      assert.ok(before.max >= 10, `without backups a job on c takes its 12 s (${before.max} s)`);
+      assert.ok(after.max < 0.75 * before.max, `with backups the longest takes ${after.max} s`);
+      assert.ok(after.mean < before.mean, `${after.mean} against ${before.mean}`);
+      // Each winning copy completed its job, whose events say so; the overtaken attempt on c was stopped.
+      assert.ok(won.length > 0);
+      for (const b of won) {
+        const original = on.store.job(JSON.parse(b.spec).backupOf)!;
+        assert.is(original.state, 'completed');
+        assert.match(original.reason ?? '', new RegExp(`completed by its backup copy ${b.id}`));
+      }
+      assert.ok(
+        on.stopped.some((s) => s.worker === 'c'),
+        'the straggling attempt on c stops',
+      );
+      // An overtaken attempt teaches the coordinator a lower bound on c's time: its predicted median rises from 1 s
+      // (and later copies start later, at its new p90: what keeps the longest job above the first rescues' 3.5 s).
+      const c = on.queue.coordinator!.model.predict('c', kind, 1, 0, 12).median;
+      assert.ok(c > 2, `c's predicted median: ${c} s`);
+      // No copy when nothing straggles: before c slowed down, every job ended on its first attempt alone.
+      assert.not.ok(
+        backups.some((b) => on.ids.indexOf(JSON.parse(b.spec).backupOf) < 40),
+        'a backup before any straggler',
+      );
+    } finally {
+      await off.close();
+      await on.close();
+      await redis?.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.ok(
-      on.stopped.some((s) => s.worker === 'c'),
-      'the straggling attempt on c stops',
-    );
-    // An overtaken attempt teaches the coordinator a lower bound on c's time: its predicted median rises from 1 s
-    // (and later copies start later, at its new p90: what keeps the longest job above the first rescues' 3.5 s).
-    const c = on.queue.coordinator!.model.predict('c', 'render', 1, 0, 12).median;
-    assert.ok(c > 2, `c's predicted median: ${c} s`);
-    // No copy when nothing straggles: before c slowed down, every job ended on its first attempt alone.
-    assert.not.ok(
-      backups.some((b) => on.ids.indexOf(JSON.parse(b.spec).backupOf) < 40),
-      'a backup before any straggler',
-    );
-  } finally {
-    off.close();
-    on.close();
-  }
-});
+  });
 
 test('a lease that runs out is learned as the worker lost, not as an error, under the class it registered', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
