@@ -122,22 +122,37 @@ function betacf(a: number, b: number, x: number): number {
   return h;
 }
 
-/** Regularized incomplete beta I_x(a, b): the Beta(a, b) CDF at x. */
-export function betaCdf(x: number, a: number, b: number): number {
+/** Regularized incomplete beta I_x(a, b): the Beta(a, b) CDF at x. `lnB`: lnBeta(a, b), when the caller has it. */
+export function betaCdf(x: number, a: number, b: number, lnB = lnBeta(a, b)): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - lnBeta(a, b));
+  const front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - lnB);
   return x < (a + 1) / (a + b + 2) ? (front * betacf(a, b, x)) / a : 1 - (front * betacf(b, a, 1 - x)) / b;
 }
 
-/** Beta(a, b) quantile by bisection on the CDF (60 halvings: exact to double precision for our use). */
+/**
+ * Beta(a, b) quantile by bisection on the CDF (60 halvings: exact to double precision for our use). The last
+ * BETA_QUANTILE_CACHE results are kept: the Trust Engine asks for the same node's bound many times a job (its trust,
+ * then its weight at every seat and widening), and a bisection is 60 CDF evaluations. The results are the
+ * computation's own, bit for bit.
+ */
 export function betaQuantile(p: number, a: number, b: number): number {
+  const key = `${p},${a},${b}`;
+  const cached = quantiles.get(key);
+  if (cached !== undefined) return cached;
+  const lnB = lnBeta(a, b);
   let lo = 0,
     hi = 1;
   for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;
-    if (betaCdf(mid, a, b) < p) lo = mid;
+    if (betaCdf(mid, a, b, lnB) < p) lo = mid;
     else hi = mid;
   }
-  return (lo + hi) / 2;
+  const q = (lo + hi) / 2;
+  if (quantiles.size >= BETA_QUANTILE_CACHE) quantiles.clear();
+  quantiles.set(key, q);
+  return q;
 }
+
+export const BETA_QUANTILE_CACHE = 4096;
+const quantiles = new Map<string, number>();
