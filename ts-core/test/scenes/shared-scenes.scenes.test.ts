@@ -30,7 +30,7 @@ const KNOWN_GAPS: Record<string, { exit: number[]; why: string }> = {
   // Lit only by the default sky through the roof: the lightmap at ~8 texels/m and the samples ECONOMY's 90 s
   // allow differs from the reference in patches (own check 25.1 dB / SSIM 0.87 / FLIP 0.16 with sky portals on
   // 2026-12-04, 23.4 / 0.81 / 0.18 before them; 26.5 / 0.911 / 0.128 on 2026-12-06 with the final gather priced as
-  // such, against ECONOMY's 28 / 0.92 / 0.12).
+  // such, 27.7 / 0.920 / 0.112 the same day with its first pass at 8 samples, against ECONOMY's 28 / 0.92 / 0.12).
   sponza_crytek: { exit: [6, 7], why: 'daylight-only interior: the lightmap too coarse and noisy' },
   // Passes here since the nodes take the reference's noise out (2026-12-04: 6.9 texels/m, own check 36.1 dB / 0.952
   // / 0.048, accepted), but the 90 s bake target sets its density by the machine's speed and the nodes' zoomed crops
