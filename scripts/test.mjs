@@ -51,7 +51,7 @@ const files = walk(join(root, 'dist/ts-core/test'))
 // wait on sockets and child processes. A file whose header says "test-runner: alone" runs with nothing beside it:
 // it uses every core itself (a bake, a whole optimize), or holds wall-clock bounds that a neighbour would skew.
 const slots = Math.max(1, Number(process.env.OTE_TEST_JOBS) || Math.min(2, availableParallelism()));
-const alone = (file) => /test-runner: alone/.test(readFileSync(file, 'utf8').slice(0, 4000));
+const alone = files.map((file) => /test-runner: alone/.test(readFileSync(file, 'utf8').slice(0, 4000)));
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -125,9 +125,9 @@ const start = (i) => {
 // The files that run alone go first, one by one, then the rest share the slots: run in file order, each alone file
 // waited for its neighbour to finish, and a core stood idle for part of a file at each of them (about 50 s of CI's
 // npm test, 14 such files, 2026-12-06). Results still print in file order.
-const order = [...files.keys()].sort((a, b) => Number(alone(files[b])) - Number(alone(files[a])) || a - b);
+const order = [...files.keys()].sort((a, b) => Number(alone[b]) - Number(alone[a]) || a - b);
 for (const i of order) {
-  const solo = alone(files[i]);
+  const solo = alone[i];
   while (running.size >= (solo ? 1 : slots)) await Promise.race(running);
   start(i);
   if (solo) await Promise.all(running);
