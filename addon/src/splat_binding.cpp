@@ -112,6 +112,8 @@ Napi::Object stats_value(Napi::Env env, const Stats& s, ote::Backend b) {
   r.Set("sortMs", s.sort_ms);
   r.Set("rasterMs", s.raster_ms);
   r.Set("backwardMs", s.backward_ms);
+  r.Set("lossMs", s.loss_ms);
+  r.Set("adamMs", s.adam_ms);
   r.Set("backend", backend_name(b));
   return r;
 }

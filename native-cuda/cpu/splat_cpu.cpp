@@ -608,9 +608,11 @@ Status backward_cpu(const Model& g, const Camera& cam, const RenderOptions& opts
   if (st != Status::Ok) return st;
   f.d_rgb.assign(3 * npix, 0.f), f.d_alpha.assign(npix, 0.f), f.d_depth.assign(npix, 0.f);
   const float *d_rgb = f.d_rgb.data(), *d_alpha = f.d_alpha.data(), *d_depth = f.d_depth.data();
-  loss(img.rgb, img.alpha, img.depth, f.d_rgb.data(), f.d_alpha.data(), f.d_depth.data());
-
   auto t0 = std::chrono::steady_clock::now();
+  loss(img.rgb, img.alpha, img.depth, f.d_rgb.data(), f.d_alpha.data(), f.d_depth.data());
+  if (stats) stats->loss_ms = ms_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
   std::vector<ProjectedGrad>& slot = f.slot;
   slot.resize(f.ids.size());  // each tile zeroes its own range below
   const float* bg = opts.background;

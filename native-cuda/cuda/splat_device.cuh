@@ -61,10 +61,12 @@ cudaError_t image_loss(const float* rgb, const float* target, int W, int H, floa
 // Downloads the sums of the last image_loss and forms the loss (and the SSIM when `ssim` is non-null).
 cudaError_t loss_value(const LossScratch& s, int W, int H, float lambda, double* loss, double* ssim);
 
-// Adam over `count` parameters; when `stride` is non-zero, entries with (i % stride) >= `width` use lr_rest
-// (the SH bands above the DC term).
-void launch_adam(float* param, const float* grad, float* m, float* v, size_t count, float lr, float lr_rest,
-                 int stride, int width, const Adam& hyper, cudaStream_t s);
+// Adam over `count` parameters, `per` of them per Gaussian; when `stride` is non-zero, entries with
+// (i % stride) >= `width` use lr_rest (the SH bands above the DC term). Sparse: entries of Gaussians whose
+// `radii` entry is 0 are left as they are (adam_updates; radii null updates all).
+void launch_adam(float* param, const float* grad, float* m, float* v, size_t count, size_t per,
+                 const int32_t* radii, float lr, float lr_rest, int stride, int width, const Adam& hyper,
+                 cudaStream_t s);
 
 // densify_accumulate over every Gaussian.
 void launch_densify_accumulate(const float* grad_norm, const int32_t* radii, int count, float ndc_scale,

@@ -121,16 +121,17 @@ Status session_step(TrainSession* s, int view, int sh_degree, const RenderOption
   float* m = s->adam_m.ptr;
   float* v = s->adam_v.ptr;
   auto block = [&](int g) { return adam_block_offset(g, N, stride); };
-  cuda::launch_adam(s->means.ptr, s->g_means.ptr, m + block(kMeans), v + block(kMeans), param_floats(kMeans, stride) * N,
-                    adam.lr_means, adam.lr_means, 0, 0, adam, 0);
-  cuda::launch_adam(s->log_scales.ptr, s->g_scales.ptr, m + block(kLogScales), v + block(kLogScales),
-                    param_floats(kLogScales, stride) * N, adam.lr_scales, adam.lr_scales, 0, 0, adam, 0);
-  cuda::launch_adam(s->quats.ptr, s->g_quats.ptr, m + block(kQuats), v + block(kQuats), param_floats(kQuats, stride) * N,
-                    adam.lr_quats, adam.lr_quats, 0, 0, adam, 0);
-  cuda::launch_adam(s->opacity.ptr, s->g_opacity.ptr, m + block(kOpacity), v + block(kOpacity),
-                    param_floats(kOpacity, stride) * N, adam.lr_opacity, adam.lr_opacity, 0, 0, adam, 0);
-  cuda::launch_adam(s->sh.ptr, s->g_sh.ptr, m + block(kSh), v + block(kSh), S * N, adam.lr_sh_dc, adam.lr_sh_rest,
-                    int(S), kShChannels, adam, 0);
+  const int32_t* radii = s->radii.ptr;  // sparse: the Gaussians this view sees
+  auto group = [&](float* param, const float* grad, int g, float lr) {
+    const size_t per = param_floats(g, stride);
+    cuda::launch_adam(param, grad, m + block(g), v + block(g), per * N, per, radii, lr, lr, 0, 0, adam, 0);
+  };
+  group(s->means.ptr, s->g_means.ptr, kMeans, adam.lr_means);
+  group(s->log_scales.ptr, s->g_scales.ptr, kLogScales, adam.lr_scales);
+  group(s->quats.ptr, s->g_quats.ptr, kQuats, adam.lr_quats);
+  group(s->opacity.ptr, s->g_opacity.ptr, kOpacity, adam.lr_opacity);
+  cuda::launch_adam(s->sh.ptr, s->g_sh.ptr, m + block(kSh), v + block(kSh), S * N, S, radii, adam.lr_sh_dc,
+                    adam.lr_sh_rest, int(S), kShChannels, adam, 0);
   if (accumulate)
     cuda::launch_densify_accumulate(s->g_norm.ptr, s->radii.ptr, s->count, ndc_scale, s->grad_accum.ptr,
                                     s->denom.ptr, s->max_radii.ptr, 0);

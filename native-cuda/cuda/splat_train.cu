@@ -107,11 +107,11 @@ __global__ void terms_v_grad(const float* h, const float* rgb, const float* targ
   }
 }
 
-__global__ void adam_kernel(float* param, const float* grad, float* m, float* v, size_t count, float lr,
-                            float lr_rest, int stride, int width, float beta1, float beta2, float bc1, float bc2,
-                            float eps) {
+__global__ void adam_kernel(float* param, const float* grad, float* m, float* v, size_t count, size_t per,
+                            const int32_t* radii, float lr, float lr_rest, int stride, int width, float beta1,
+                            float beta2, float bc1, float bc2, float eps) {
   const size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= count) return;
+  if (i >= count || !adam_updates(radii, i / per)) return;
   const float r = stride && int(i % size_t(stride)) >= width ? lr_rest : lr;
   adam_step(param[i], m[i], v[i], grad[i], r, beta1, beta2, bc1, bc2, eps);
 }
@@ -159,12 +159,13 @@ cudaError_t loss_value(const LossScratch& s, int W, int H, float lambda, double*
   return cudaSuccess;
 }
 
-void launch_adam(float* param, const float* grad, float* m, float* v, size_t count, float lr, float lr_rest,
-                 int stride, int width, const Adam& a, cudaStream_t s) {
+void launch_adam(float* param, const float* grad, float* m, float* v, size_t count, size_t per,
+                 const int32_t* radii, float lr, float lr_rest, int stride, int width, const Adam& a,
+                 cudaStream_t s) {
   if (!count) return;
   const float bc1 = 1.f - powf(a.beta1, float(a.step)), bc2 = 1.f - powf(a.beta2, float(a.step));
-  adam_kernel<<<blocks(count), kThreads, 0, s>>>(param, grad, m, v, count, lr, lr_rest, stride, width, a.beta1,
-                                                 a.beta2, bc1, bc2, a.eps);
+  adam_kernel<<<blocks(count), kThreads, 0, s>>>(param, grad, m, v, count, per, radii, lr, lr_rest, stride, width,
+                                                 a.beta1, a.beta2, bc1, bc2, a.eps);
 }
 
 void launch_densify_accumulate(const float* grad_norm, const int32_t* radii, int count, float ndc_scale,

@@ -1,8 +1,11 @@
 // Backend dispatch for the splat rasterizer, the training loss (L1 + D-SSIM with its gradient) and Adam.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,7 +41,40 @@ struct TrainLoss final : FrameLoss {
   }
 };
 
-// Separable 11-tap Gaussian (sigma 1.5) with zero padding, over one plane.
+// The loss's scratch, kept between calls: a training run computes the loss every step at one size, and
+// page-faulting fresh planes each time cost as much as the blurs themselves. One per concurrent call.
+struct LossScratch {
+  std::vector<float> rows;   // a row pass's output: 5 (x, y, x^2, y^2, xy) or 3 planes per pixel and channel
+  std::vector<float> terms;  // SSIM's A, B and C per pixel and channel, blurred the same way for the adjoint
+  std::vector<double> row_sums;
+};
+class LossPool {
+ public:
+  std::unique_ptr<LossScratch> acquire() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return std::make_unique<LossScratch>();
+    std::unique_ptr<LossScratch> s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void release(std::unique_ptr<LossScratch> s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < 2) free_.push_back(std::move(s));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<LossScratch>> free_;
+};
+LossPool& loss_pool() {
+  static LossPool pool;
+  return pool;
+}
+
+// The separable 11-tap Gaussian (sigma 1.5) of the SSIM window with zero padding, for M planes interleaved per
+// pixel, over rows [b, e) of each of the three channels (row index c * H + y). The row pass reads `in`, the column
+// pass reads the row pass's output; each output is one window_sums step, so every plane sums its taps in the
+// same order as the CUDA passes.
 constexpr int kR = kSsimRadius;
 struct Window {
   float w[2 * kR + 1];
@@ -46,13 +82,28 @@ struct Window {
 };
 const Window kWindow;
 
-void blur(const float* in, float* out, float* tmp, int W, int H) {
-  for (int y = 0; y < H; ++y)
+template <int M, class Read>
+void blur_rows(Read read, float* out, int W, int H, uint64_t b, uint64_t e) {
+  for (uint64_t r = b; r < e; ++r) {
+    const int c = int(r / H), y = int(r % H);
+    float* o = out + (size_t(c) * H + y) * W * M;
     for (int x = 0; x < W; ++x)
-      window_sums<1>(kWindow.w, x, W, [&](int j, float* v) { v[0] = in[size_t(y) * W + j]; }, &tmp[size_t(y) * W + x]);
-  for (int y = 0; y < H; ++y)
-    for (int x = 0; x < W; ++x)
-      window_sums<1>(kWindow.w, y, H, [&](int j, float* v) { v[0] = tmp[size_t(j) * W + x]; }, &out[size_t(y) * W + x]);
+      window_sums<M>(kWindow.w, x, W, [&](int j, float* v) { read(c, size_t(y) * W + j, v); }, o + size_t(x) * M);
+  }
+}
+template <int M, class Use>
+void blur_columns(const float* rows, int W, int H, uint64_t b, uint64_t e, Use use) {
+  for (uint64_t r = b; r < e; ++r) {
+    const int c = int(r / H), y = int(r % H);
+    const float* plane = rows + size_t(c) * H * W * M;
+    for (int x = 0; x < W; ++x) {
+      float v[M];
+      window_sums<M>(kWindow.w, y, H, [&](int j, float* t) {
+        for (int m = 0; m < M; ++m) t[m] = plane[(size_t(j) * W + x) * M + m];
+      }, v);
+      use(c, size_t(y) * W + x, v);
+    }
+  }
 }
 
 }  // namespace
@@ -107,46 +158,63 @@ Result check_adam(const Adam& a) {
 
 double image_loss(const float* rgb, const float* target, int W, int H, float lambda, float* d_rgb, double* ssim_out) {
   const size_t n = size_t(W) * H;
+  const uint64_t rows = 3 * uint64_t(H);  // (channel, row) pairs, the unit of every parallel pass below
   const double inv = 1.0 / double(3 * n);
-  double l1 = 0, ssim_sum = 0;
-  for (size_t i = 0; i < 3 * n; ++i) {
-    const float d = rgb[i] - target[i];
-    l1 += std::fabs(d);
-    if (d_rgb) d_rgb[i] = l1_grad(d, float((1.0 - lambda) * inv));
-  }
-  // Per channel, in parallel: SSIM map and (optionally) its gradient.
-  std::vector<double> channel_sum(3, 0.0);
+  std::unique_ptr<LossScratch> s = loss_pool().acquire();
+  s->rows.resize(5 * 3 * n), s->row_sums.resize(2 * rows);
+  if (d_rgb) s->terms.resize(3 * 3 * n);
+  float* terms = s->terms.data();
+  float* row_out = s->rows.data();
+  double* l1_rows = s->row_sums.data();
+  double* ssim_rows = l1_rows + rows;
+  const float l1_weight = float((1.0 - lambda) * inv), k = float(-lambda * inv);
   JobControl none;
-  parallel_for(3, 1, [&](uint64_t cb, uint64_t ce) {
-    std::vector<float> x(n), y(n), xx(n), yy(n), xy(n), mx(n), my(n), sxx(n), syy(n), sxy(n), tmp(n);
-    std::vector<float> A, B, C;
-    for (uint64_t c = cb; c < ce; ++c) {
-      for (size_t i = 0; i < n; ++i) {
-        x[i] = rgb[3 * i + c], y[i] = target[3 * i + c];
-        xx[i] = x[i] * x[i], yy[i] = y[i] * y[i], xy[i] = x[i] * y[i];
+  // Sums are kept per (channel, row) and added in row order, so the loss does not depend on the thread count.
+  parallel_for(rows, 8, [&](uint64_t b, uint64_t e) {
+    for (uint64_t r = b; r < e; ++r) {
+      const size_t c = r / H, y = r % H;
+      double l1 = 0;
+      for (size_t i = y * W; i < (y + 1) * W; ++i) {
+        const float d = rgb[3 * i + c] - target[3 * i + c];
+        l1 += std::fabs(d);
+        if (d_rgb) d_rgb[3 * i + c] = l1_grad(d, l1_weight);
       }
-      blur(x.data(), mx.data(), tmp.data(), W, H);
-      blur(y.data(), my.data(), tmp.data(), W, H);
-      blur(xx.data(), sxx.data(), tmp.data(), W, H);
-      blur(yy.data(), syy.data(), tmp.data(), W, H);
-      blur(xy.data(), sxy.data(), tmp.data(), W, H);
-      if (d_rgb) A.assign(n, 0.f), B.assign(n, 0.f), C.assign(n, 0.f);
-      double sum = 0;
-      for (size_t i = 0; i < n; ++i)
-        sum += ssim_terms(mx[i], my[i], sxx[i], syy[i], sxy[i], d_rgb ? &A[i] : nullptr, d_rgb ? &B[i] : nullptr,
-                          d_rgb ? &C[i] : nullptr);
-      channel_sum[c] = sum;
-      if (d_rgb) {
-        // The window is symmetric, so the adjoint of the blur is the same blur.
-        blur(A.data(), mx.data(), tmp.data(), W, H);
-        blur(B.data(), sxx.data(), tmp.data(), W, H);
-        blur(C.data(), sxy.data(), tmp.data(), W, H);
-        const float k = float(-lambda * inv);
-        for (size_t i = 0; i < n; ++i) d_rgb[3 * i + c] += k * ssim_grad(mx[i], sxx[i], sxy[i], x[i], y[i]);
-      }
+      l1_rows[r] = l1;
     }
+    blur_rows<5>([&](int c, size_t i, float* v) {
+      const float x = rgb[3 * i + c], y = target[3 * i + c];
+      v[0] = x, v[1] = y, v[2] = x * x, v[3] = y * y, v[4] = x * y;
+    }, row_out, W, H, b, e);
   }, none);
-  ssim_sum = channel_sum[0] + channel_sum[1] + channel_sum[2];
+  parallel_for(rows, 8, [&](uint64_t b, uint64_t e) {
+    for (uint64_t r = b; r < e; ++r) ssim_rows[r] = 0;
+    blur_columns<5>(row_out, W, H, b, e, [&](int c, size_t i, const float* m) {
+      float A, B, C;
+      ssim_rows[size_t(c) * H + i / W] +=
+          ssim_terms(m[0], m[1], m[2], m[3], m[4], d_rgb ? &A : nullptr, d_rgb ? &B : nullptr, d_rgb ? &C : nullptr);
+      if (d_rgb) {
+        float* t = terms + (size_t(c) * n + i) * 3;
+        t[0] = A, t[1] = B, t[2] = C;
+      }
+    });
+  }, none);
+  if (d_rgb) {
+    // The window is symmetric, so the adjoint of the blur is the same blur.
+    parallel_for(rows, 8, [&](uint64_t b, uint64_t e) {
+      blur_rows<3>([&](int c, size_t i, float* v) {
+        const float* t = terms + (size_t(c) * n + i) * 3;
+        v[0] = t[0], v[1] = t[1], v[2] = t[2];
+      }, row_out, W, H, b, e);
+    }, none);
+    parallel_for(rows, 8, [&](uint64_t b, uint64_t e) {
+      blur_columns<3>(row_out, W, H, b, e, [&](int c, size_t i, const float* t) {
+        d_rgb[3 * i + c] += k * ssim_grad(t[0], t[1], t[2], rgb[3 * i + c], target[3 * i + c]);
+      });
+    }, none);
+  }
+  double l1 = 0, ssim_sum = 0;
+  for (uint64_t r = 0; r < rows; ++r) l1 += l1_rows[r], ssim_sum += ssim_rows[r];
+  loss_pool().release(std::move(s));
   const double ssim = ssim_sum * inv;
   if (ssim_out) *ssim_out = ssim;
   return (1.0 - lambda) * l1 * inv + lambda * (1.0 - ssim);
@@ -174,36 +242,38 @@ void adam_update(const Model& g, Params& p, const Grads& gr, Adam& a) {
   struct Group {
     float* param;
     const float* grad;
-    size_t count;
+    size_t per;  // floats per Gaussian
     float lr;
-    size_t stride, first, width;  // for SH: only coefficients [first, first + width) of each stride use lr
+    size_t width;  // for SH: only the first `width` floats of each Gaussian (the DC term) use lr
   };
   // In ParamGroup order, the order of the moment blocks. SH: DC and higher orders use different rates (the 3DGS
   // reference divides the DC rate by 20 for the rest).
   const Group groups[kParamGroupCount] = {
-      {p.means, gr.means, param_floats(kMeans, g.sh_stride) * N, a.lr_means, 0, 0, 0},
-      {p.log_scales, gr.log_scales, param_floats(kLogScales, g.sh_stride) * N, a.lr_scales, 0, 0, 0},
-      {p.quats, gr.quats, param_floats(kQuats, g.sh_stride) * N, a.lr_quats, 0, 0, 0},
-      {p.opacity, gr.opacity, param_floats(kOpacity, g.sh_stride) * N, a.lr_opacity, 0, 0, 0},
-      {p.sh, gr.sh, S * N, a.lr_sh_dc, S, 0, kShChannels},
+      {p.means, gr.means, param_floats(kMeans, g.sh_stride), a.lr_means, 0},
+      {p.log_scales, gr.log_scales, param_floats(kLogScales, g.sh_stride), a.lr_scales, 0},
+      {p.quats, gr.quats, param_floats(kQuats, g.sh_stride), a.lr_quats, 0},
+      {p.opacity, gr.opacity, param_floats(kOpacity, g.sh_stride), a.lr_opacity, 0},
+      {p.sh, gr.sh, S, a.lr_sh_dc, kShChannels},
   };
   const float bc1 = 1.f - std::pow(a.beta1, float(a.step)), bc2 = 1.f - std::pow(a.beta2, float(a.step));
+  const int32_t* radii = gr.radii;
   JobControl none;
-  for (int gi = 0; gi < kParamGroupCount; ++gi) {
-    const Group& grp = groups[gi];
-    float* m = a.m + adam_block_offset(gi, N, g.sh_stride);
-    float* v = a.v + adam_block_offset(gi, N, g.sh_stride);
-    // Row by row (a row is one Gaussian's SH block, or one value), so the learning rate needs no per-element
-    // index arithmetic: the first `width` entries of a row use lr, the rest lr_sh_rest.
-    const size_t stride = grp.stride ? grp.stride : 1, width = grp.stride ? grp.width : 1;
-    parallel_for(grp.count / stride, std::max<size_t>(1, (size_t(1) << 16) / stride), [&](uint64_t b, uint64_t e) {
-      for (size_t i = b * stride, end = e * stride; i < end; i += stride) {
-        for (size_t j = i; j < i + width; ++j) adam_step(grp.param[j], m[j], v[j], grp.grad[j], grp.lr, a.beta1, a.beta2, bc1, bc2, a.eps);
-        for (size_t j = i + width; j < i + stride; ++j)
+  // Over Gaussians, group by group within a chunk, so each group's arrays are read in order.
+  parallel_for(N, 4096, [&](uint64_t b, uint64_t e) {
+    for (int gi = 0; gi < kParamGroupCount; ++gi) {
+      const Group& grp = groups[gi];
+      float* m = a.m + adam_block_offset(gi, N, g.sh_stride);
+      float* v = a.v + adam_block_offset(gi, N, g.sh_stride);
+      const size_t width = grp.width ? grp.width : grp.per;
+      for (size_t i = b; i < e; ++i) {
+        if (!adam_updates(radii, i)) continue;
+        const size_t j0 = i * grp.per, jw = j0 + width, j1 = j0 + grp.per;
+        for (size_t j = j0; j < jw; ++j) adam_step(grp.param[j], m[j], v[j], grp.grad[j], grp.lr, a.beta1, a.beta2, bc1, bc2, a.eps);
+        for (size_t j = jw; j < j1; ++j)
           adam_step(grp.param[j], m[j], v[j], grp.grad[j], a.lr_sh_rest, a.beta1, a.beta2, bc1, bc2, a.eps);
       }
-    }, none);
-  }
+    }
+  }, none);
 }
 
 Status train_step(const Model& g, Params& p, const Camera& c, const RenderOptions& o, const float* target,
@@ -216,7 +286,9 @@ Status train_step(const Model& g, Params& p, const Camera& c, const RenderOption
                                                               : backward_cpu(g, c, o, loss, grads, out, stats, ctl);
   if (st != Status::Ok) return st;
   if (loss_out) *loss_out = loss.value;
+  const auto t0 = std::chrono::steady_clock::now();
   adam_update(g, p, grads, adam);
+  if (stats) stats->adam_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return Status::Ok;
 }
 

@@ -454,6 +454,9 @@ export interface SplatStats {
   sortMs: number;
   rasterMs: number;
   backwardMs: number;
+  /** A CPU training step's image loss with its gradient, and its Adam update; 0 where not timed apart. */
+  lossMs: number;
+  adamMs: number;
 }
 /** Opaque handle of a device-resident training session. */
 export type NativeSplatSession = object;

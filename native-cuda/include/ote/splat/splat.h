@@ -41,6 +41,8 @@ struct Stats {
   uint64_t visible = 0;        // Gaussians that survived culling
   uint64_t intersections = 0;  // (tile, Gaussian) pairs sorted
   double project_ms = 0, sort_ms = 0, raster_ms = 0, backward_ms = 0;
+  // Training steps on the CPU: the image loss with its gradient, and the Adam update (0 where not timed apart).
+  double loss_ms = 0, adam_ms = 0;
 };
 
 // Adam state and hyper-parameters for the fused training step. Learning rates are per parameter group.

@@ -3,6 +3,7 @@
 // parameter, and the densification statistics. Written once (OTE_HD) so both backends train alike.
 #pragma once
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../hd.h"
@@ -66,6 +67,12 @@ OTE_HD OTE_INLINE float ssim_grad(float blur_A, float blur_B, float blur_C, floa
 
 // dL1/dx for one value, L1 averaged over `inv_count` values and weighted by (1 - lambda).
 OTE_HD OTE_INLINE float l1_grad(float d, float weight) { return d > 0.f ? weight : d < 0.f ? -weight : 0.f; }
+
+// Sparse ("selective") Adam: a Gaussian the step's view does not see (screen radius 0) keeps its parameters and
+// moments, as in Mallick et al., "Taming 3DGS" (2024), and gsplat's SelectiveAdam. Dense Adam would move it by
+// its stale momentum and decay its moments although the view says nothing about it, and would cost a pass over
+// every Gaussian's state when a view sees a fraction of them. `radii` null: every Gaussian updates.
+OTE_HD OTE_INLINE bool adam_updates(const int32_t* radii, size_t gaussian) { return !radii || radii[gaussian] > 0; }
 
 // Adam on one parameter. bc1 = 1 - beta1^step, bc2 = 1 - beta2^step.
 OTE_HD OTE_INLINE void adam_step(float& param, float& m, float& v, float g, float lr, float beta1, float beta2,
