@@ -16,7 +16,7 @@ import type { OptimizeOptions } from './options.js';
 import { newPipelineState, runStages } from './pipeline.js';
 import { writeReportHtml } from './report-html-file.js';
 import { StagedDirectory } from './staging.js';
-import { IMPORT_STAGE, OPTIMIZE_STAGES, splatIterations, TOOL_VERSION } from './stages/index.js';
+import { IMPORT_STAGE, OPTIMIZE_STAGES, TOOL_VERSION } from './stages/index.js';
 
 export type { OptimizeEvent, OptimizeOptions } from './options.js';
 export { REFERENCE_SPP, SPLAT_WORK_BOUND, splatIterations, TOOL_VERSION } from './stages/index.js';
@@ -36,7 +36,8 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
   const key = cacheKey('optimize', {
     sceneHash,
     profile: o.profile,
-    splatIterations: splatIterations(o.profile, o.splatIterations),
+    // The iterations follow from the scene and the profile (stages/splat.ts), both in the key; only an override adds.
+    splatIterations: o.splatIterations ?? 'profile',
     verify: !o.noVerify,
     engine: o.engine?.url ?? 'embedded',
     tool: TOOL_VERSION,

@@ -31,6 +31,10 @@ export interface SplatChoice {
   heldOutPsnr?: number;
   conversionPsnr?: number;
   gaussians?: number;
+  /** Training targets: square size in pixels, views (held-out ones apart) and the Gaussian cap they allow. */
+  resolution?: number;
+  views?: number;
+  cap?: number;
   /** Seconds of the whole training call (targets, conversion, training, evaluation). */
   seconds: number;
 }

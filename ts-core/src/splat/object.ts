@@ -4,12 +4,12 @@
  * wall-clock budget of seconds. Returns the trained model (world space, like convertScene) and its PSNR on
  * held-out views next to the direct conversion's, so the caller can keep whichever is better.
  *
- * Time: targets are rendered at `resolution` (default 128 px square), and the iteration count is the profile's,
- * capped by what fits the budget after timing a few steps of this very model; the schedule (densification
- * window, SH degree ramp, learning-rate decay) is then planned for that count, so a short run is a complete,
- * compressed schedule rather than a long one cut off. The number of Gaussians trained is the profile's budget,
- * capped by what the training views can resolve (one per target pixel, 16k at the default 128 px):
- * more would only add render time at this resolution.
+ * Time: targets are rendered at `resolution`, or as fine as the pixel the splats are judged at (`pixelSize`,
+ * objectTrainingSize), and the iteration count is the given one, else the profile's capped by what fits the budget
+ * after timing a few steps of this very model; the schedule (densification window, SH degree ramp, learning-rate
+ * decay) is then planned for that count, so a short run is a complete, compressed schedule rather than a long one
+ * cut off. The number of Gaussians trained is the profile's budget, capped by what the training views can resolve
+ * (one per target pixel): more would only add render time at this resolution.
  */
 import { autoExposure } from '../image/display.js';
 import { toDisplayPremultiplied, type FloatImage } from '../image/float-image.js';
@@ -26,7 +26,7 @@ import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import { OteError } from '../errors.js';
 import { convertScene } from './convert.js';
-import { placeCameras, trainSplats, type TrainingView } from './train.js';
+import { placeCameras, resolutionForPixelSize, trainSplats, type TrainingView } from './train.js';
 
 /** The profile's `splat` section (plan/profile.ts). */
 export interface SplatProfile {
@@ -59,8 +59,13 @@ export interface ObjectSplatOptions {
    * compare against (all views at once, so a farm job can spread them over its workers).
    */
   renderTargets?: (views: View[], onProgress: (f: number) => void) => Promise<FloatImage[]>;
-  /** Target images are resolution x resolution pixels. Default 128. */
+  /** Target images are resolution x resolution pixels. Default: from `pixelSize`, else 128. */
   resolution?: number;
+  /**
+   * World units per pixel of the finest view the splats will be judged at or seen in, at the objects. The targets
+   * are made as fine (objectTrainingSize), so that the splats learn the detail that view shows.
+   */
+  pixelSize?: number;
   /** Training and held-out views. Defaults 16 and 4. */
   views?: number;
   heldOutViews?: number;
@@ -137,15 +142,43 @@ function psnr(a: FloatImage, b: FloatImage): number {
   return 10 * Math.log10(1 / Math.max(1e-12, e / (a.width * a.height * 3)));
 }
 
+/**
+ * Target sizes made from `pixelSize` are clamped to this range. Below 128 px the views resolve too little of any
+ * object; above 384 px a CPU iteration costs more than the extra detail buys within the work bound.
+ */
+export const TARGET_RESOLUTION = { min: 128, max: 384 } as const;
+
+/**
+ * The target size and the Gaussian cap trainObjectSplats uses: the explicit resolution, else the one at which the
+ * training views are as fine as `pixelSize` (clamped to TARGET_RESOLUTION), else 128; the cap is the profile's
+ * budget, at most one Gaussian per target pixel (more would only add render time at this resolution).
+ */
+export function objectTrainingSize(
+  scene: Scene,
+  opts: Pick<ObjectSplatOptions, 'profile' | 'nodes' | 'resolution' | 'pixelSize'>,
+): { resolution: number; cap: number } {
+  let res = opts.resolution;
+  if (res === undefined && opts.pixelSize !== undefined && opts.pixelSize > 0) {
+    const bounds = nodeBounds(scene, opts.nodes);
+    res = isEmpty(bounds)
+      ? TARGET_RESOLUTION.min
+      : Math.max(
+          TARGET_RESOLUTION.min,
+          Math.min(TARGET_RESOLUTION.max, 16 * Math.ceil(resolutionForPixelSize(bounds, opts.pixelSize) / 16)),
+        );
+  }
+  const resolution = Math.max(16, Math.floor(res ?? 128));
+  return { resolution, cap: Math.max(1, Math.min(Math.floor(opts.profile.budget), resolution * resolution)) };
+}
+
 export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions): Promise<ObjectSplatResult> {
   const t0 = performance.now();
   const budgetS = opts.timeBudgetSeconds ?? 15;
-  const res = Math.max(16, Math.floor(opts.resolution ?? 128));
+  const { resolution: res, cap } = objectTrainingSize(scene, opts);
   const seed = opts.seed ?? 1,
     backend = opts.backend ?? 'auto',
     signal = opts.signal;
   const maxDeg = Math.max(0, Math.min(3, Math.floor(opts.profile.shDegree)));
-  const cap = Math.max(1, Math.min(Math.floor(opts.profile.budget), res * res));
   const report = opts.onProgress ?? (() => {});
   const bounds = nodeBounds(scene, opts.nodes);
   if (isEmpty(bounds)) throw new OteError('BAD_INPUT', `nodes ${opts.nodes?.join(', ') ?? '(all)'} draw no triangles`);
@@ -170,7 +203,7 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
         bvh,
         backend,
         signal,
-        background: [...bg, 1],
+        background: [...bg, 0], // alpha is coverage: training re-composites the targets over other backgrounds
         seed,
       });
       rendered.push({ view, target });
@@ -220,6 +253,7 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     maxGaussians: cap,
     shDegree: maxDeg,
     background: bg,
+    randomBackground: true, // the splats are drawn over other things than the targets' black
     seed,
     backend,
     signal,
@@ -285,20 +319,4 @@ async function timeSteps(
   times.sort((a, b) => a - b);
   // Per-step JavaScript work in trainSplats (statistics, densification) comes on top: 20% margin.
   return 1.2 * times[times.length >> 1];
-}
-
-/** The views a result was trained on are not kept; this re-creates the camera set for inspection. */
-export function objectCameras(
-  scene: Scene,
-  opts: Pick<ObjectSplatOptions, 'nodes' | 'resolution' | 'views' | 'inside' | 'seed'>,
-): View[] {
-  const bounds = nodeBounds(scene, opts.nodes);
-  const res = Math.max(16, Math.floor(opts.resolution ?? 128));
-  return placeCameras(bounds, {
-    count: opts.views ?? 16,
-    width: res,
-    height: res,
-    inside: opts.inside,
-    seed: `object-train-${opts.seed ?? 1}`,
-  });
 }

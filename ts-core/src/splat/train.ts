@@ -68,7 +68,15 @@ export interface TrainOptions {
   /** Opacity below which Gaussians are pruned. */
   minOpacity?: number;
   lambda?: number;
+  /** The colour the targets' RGB is composited over (their alpha is the coverage). Default black. */
   background?: [number, number, number];
+  /**
+   * Train each iteration over a fresh seeded random background instead: the view's target is re-composited over
+   * it (needs the targets' alpha) and the splats are rendered over it. Over one fixed colour a half-covered pixel
+   * is fitted as well by a dark opaque splat as by a half-transparent one, and the dark ones show as fringes once
+   * the splats are drawn over anything else (gsplat's `random_bkgd`). Default false.
+   */
+  randomBackground?: boolean;
   /** Learning rates; `means` is multiplied by the scene extent and decays 100x over training, as in 3DGS. */
   lr?: Partial<LearningRates>;
   seed?: number | string;
@@ -123,6 +131,29 @@ export interface CameraPlacement {
   seed?: number | string;
 }
 
+/** The vertical field of view of placeCameras' views unless given, radians. */
+export const PLACED_YFOV = 0.7;
+
+/** The bounding sphere's radius and the distance at which a view of field `yfov` frames it with a 5% margin. */
+function framing(bounds: { min: [number, number, number]; max: [number, number, number] }, yfov: number) {
+  const r = Math.max(
+    1e-3,
+    0.5 * Math.hypot(bounds.max[0] - bounds.min[0], bounds.max[1] - bounds.min[1], bounds.max[2] - bounds.min[2]),
+  );
+  return { r, dist: (r / Math.sin(yfov / 2)) * 1.05 };
+}
+
+/**
+ * The square size at which placeCameras' views around `bounds` (outside ones, at the default field) show the bounds'
+ * centre at `pixelSize` world units per pixel or finer.
+ */
+export function resolutionForPixelSize(
+  bounds: { min: [number, number, number]; max: [number, number, number] },
+  pixelSize: number,
+): number {
+  return Math.ceil((2 * Math.tan(PLACED_YFOV / 2) * framing(bounds, PLACED_YFOV).dist) / pixelSize);
+}
+
 /**
  * Cameras around (on a Fibonacci sphere, framing the bounds) and optionally inside the bounds (looking outwards,
  * roughly level). The same seed gives the same cameras; held-out views use another seed.
@@ -132,17 +163,13 @@ export function placeCameras(
   p: CameraPlacement,
 ): View[] {
   const rng = new Rng(p.seed ?? 'cameras');
-  const yfov = p.yfov ?? 0.7;
+  const yfov = p.yfov ?? PLACED_YFOV;
   const c: [number, number, number] = [0, 1, 2].map((a) => (bounds.min[a] + bounds.max[a]) / 2) as [
     number,
     number,
     number,
   ];
-  const r = Math.max(
-    1e-3,
-    0.5 * Math.hypot(bounds.max[0] - bounds.min[0], bounds.max[1] - bounds.min[1], bounds.max[2] - bounds.min[2]),
-  );
-  const dist = (r / Math.sin(yfov / 2)) * 1.05;
+  const { r, dist } = framing(bounds, yfov);
   const nInside = Math.round((p.inside ?? 0) * p.count),
     nAround = p.count - nInside;
   const views: View[] = [];
@@ -193,6 +220,18 @@ export function placeCameras(
 function rgbOf(img: FloatImage): Float32Array {
   const out = new Float32Array(img.width * img.height * 3);
   for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = img.data[4 * i + c];
+  return out;
+}
+
+/** `out` = the target's RGB moved from over `from` to over `to`: rgb + (1 - alpha) (to - from). */
+function recomposite(img: FloatImage, from: number[], to: number[], out: Float32Array): Float32Array {
+  const d = [to[0] - from[0], to[1] - from[1], to[2] - from[2]];
+  for (let i = 0, n = img.width * img.height; i < n; i++) {
+    const t = 1 - img.data[4 * i + 3];
+    out[3 * i] = img.data[4 * i] + t * d[0];
+    out[3 * i + 1] = img.data[4 * i + 1] + t * d[1];
+    out[3 * i + 2] = img.data[4 * i + 2] + t * d[2];
+  }
   return out;
 }
 
@@ -295,6 +334,8 @@ export async function trainSplats(
     return rgbOf(v.target);
   });
 
+  const bgRng = opts.randomBackground ? new Rng(`${opts.seed ?? 'train'}-background`) : undefined;
+  let scratch: Float32Array | undefined;
   const t0 = Date.now();
   if (opts.colorsFromViews ?? true) await colorsFromViews(model, views, cams, bg, opts);
   // On CUDA the whole state lives on the device between densification steps (see SplatTrainSession); on the CPU
@@ -334,8 +375,11 @@ export async function trainSplats(
       // Densification statistics: view-space gradient in NDC units (pixels x half the image size).
       const ndc = 0.5 * Math.max(cam.width, cam.height),
         accumulate = it <= densifyUntil;
+      // A random background is drawn from its own stream, so turning it on leaves the views' order alone.
+      const stepBg = bgRng && !device ? ([bgRng.next(), bgRng.next(), bgRng.next()] as [number, number, number]) : bg;
       let loss: number;
       if (device) {
+        // The session holds its targets on the device, composited over `background`: no random background there.
         loss = await device.step(vi, adam, lr, {
           shDegree: deg,
           background: bg,
@@ -346,10 +390,15 @@ export async function trainSplats(
         });
       } else {
         grads ??= createGrads(model);
+        let target = targets[vi];
+        if (bgRng) {
+          if (scratch?.length !== target.length) scratch = new Float32Array(target.length);
+          target = recomposite(views[vi].target, bg, stepBg, scratch);
+        }
         loss = (
-          await splatTrainStep(model, cam, targets[vi], adam, lr, grads, {
+          await splatTrainStep(model, cam, target, adam, lr, grads, {
             shDegree: deg,
-            background: bg,
+            background: stepBg,
             lambda: opts.lambda ?? 0.2,
             backend: 'cpu',
             signal: opts.signal,
@@ -452,8 +501,10 @@ export async function colorsFromViews(
         Math.abs(d - tz) > 0.02 * tz + 3 * Math.exp(Math.max(model.logScales[3 * i], model.logScales[3 * i + 1]))
       )
         continue;
-      for (let c = 0; c < 3; c++) sum[3 * i + c] += img.data[4 * p + c];
-      weight[i]++;
+      // The target's own colour, not its blend with the background: premultiplied, weighted by coverage.
+      const a = img.data[4 * p + 3];
+      for (let c = 0; c < 3; c++) sum[3 * i + c] += img.data[4 * p + c] - (1 - a) * bg[c];
+      weight[i] += a;
     }
   }
   const K = model.sh.length / model.count;

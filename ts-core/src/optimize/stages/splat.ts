@@ -12,25 +12,47 @@ import { renderPathtracedBatch } from '../../render/pathtrace.js';
 import type { SplatChoice } from '../../report/types.js';
 import type { GaussianModel } from '../../scene/gaussians.js';
 import { convertScene } from '../../splat/convert.js';
-import { trainObjectSplats } from '../../splat/object.js';
+import { nodeBounds, objectTrainingSize, trainObjectSplats } from '../../splat/object.js';
+import type { View } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
 import { filterPrimitives } from '../filter-primitives.js';
 import { defineStage } from '../stage.js';
 
 /**
- * Deterministic cap on splat training work, in Gaussian-iterations: the profile's iterations are cut to
- * SPLAT_WORK_BOUND / (Gaussians trained), never to what a timer says, so two runs give the same splats on any
- * machine. Training views are 128 px, so at most 16,384 Gaussians are trained: 244 iterations, ~10 s on 2 loaded cores.
+ * Deterministic cap on splat training work: the profile's iterations are cut to SPLAT_WORK_BOUND / (target pixels +
+ * 2 × Gaussians trained), never to what a timer says, so two runs give the same splats on any machine. A CPU step
+ * costs about 0.2 µs per target pixel and 0.4 µs per Gaussian on this project's 2-core machine (bench:splat), so
+ * the bound is about four minutes of training there: 3,000 iterations at 384 px with 147k Gaussians, all of a
+ * profile's at 128 px.
  */
-export const SPLAT_WORK_BOUND = 4_000_000;
-/** Samples per pixel of the path-traced splat training targets (128 px views; noise averages out over views). */
+export const SPLAT_WORK_BOUND = 1_300_000_000;
+/** Samples per pixel of the path-traced splat training targets (noise averages out over views). */
 const SPLAT_TARGET_SPP = 16;
+/** Training views around the splat objects (and a quarter as many held out). */
+const SPLAT_VIEWS = 32;
 
-/** The iterations `ote optimize` trains: the override, else the profile's capped by the work bound. */
-export function splatIterations(profile: Profile, override?: number): number {
+/**
+ * The iterations `ote optimize` trains: the override, else the profile's capped by the work bound for targets of
+ * `resolution` pixels square and `gaussians` trained (objectTrainingSize).
+ */
+export function splatIterations(
+  profile: Profile,
+  override: number | undefined,
+  size: { resolution: number; cap: number },
+): number {
   if (override !== undefined) return Math.max(0, Math.floor(override));
-  const trained = Math.max(1, Math.min(profile.splat.budget, 128 * 128));
-  return Math.max(1, Math.min(profile.splat.iterations, Math.floor(SPLAT_WORK_BOUND / trained)));
+  const perStep = size.resolution * size.resolution + 2 * size.cap;
+  return Math.max(1, Math.min(profile.splat.iterations, Math.floor(SPLAT_WORK_BOUND / perStep)));
+}
+
+/**
+ * World units per pixel of `view` at point `p`: the splats are judged at the reference view (the own check) and
+ * seen at a viewer's, so their targets should be at least as fine there.
+ */
+function pixelSizeAt(view: View, p: [number, number, number]): number {
+  const M = view.cameraToWorld,
+    d = Math.hypot(p[0] - M[12], p[1] - M[13], p[2] - M[14]);
+  return (2 * Math.tan(view.yfov / 2) * Math.max(d, view.znear)) / view.height;
 }
 
 /** Share of the stage's progress each step of training takes, and where it starts. */
@@ -50,7 +72,11 @@ export const splatStage = defineStage({
     const splatLit = withEnvironmentSun(splatScene, environment);
     const { textures } = await decodeSceneTextures(splatScene);
     const nodes = splatNodes.map((d) => d.node),
-      iterations = splatIterations(o.profile, o.splatIterations),
+      bounds = nodeBounds(splatScene, nodes),
+      centre = [0, 1, 2].map((a) => (bounds.min[a] + bounds.max[a]) / 2) as [number, number, number],
+      pixelSize = pixelSizeAt(reference.view, centre),
+      size = objectTrainingSize(splatScene, { profile: o.profile.splat, nodes, pixelSize }),
+      iterations = splatIterations(o.profile, o.splatIterations, size),
       exposure = reference.exposure;
     let choice: SplatChoice;
     let model: GaussianModel;
@@ -75,6 +101,9 @@ export const splatStage = defineStage({
         iterations,
         exposure,
         seed: 1,
+        pixelSize,
+        views: SPLAT_VIEWS,
+        heldOutViews: SPLAT_VIEWS / 4,
         backend: o.backend,
         signal: ctx.signal,
         renderTargets: (views, onProgress) =>
@@ -100,10 +129,13 @@ export const splatStage = defineStage({
         heldOutPsnr: r.heldOutPsnr,
         conversionPsnr: r.conversionPsnr,
         gaussians: model.count,
+        resolution: size.resolution,
+        views: SPLAT_VIEWS,
+        cap: size.cap,
         seconds: r.seconds.total,
       };
       ctx.log(
-        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations, ${r.seconds.total.toFixed(1)} s)`,
+        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations on ${SPLAT_VIEWS} views of ${size.resolution} px, ${r.seconds.total.toFixed(1)} s)`,
       );
     }
     // Verified against the objects it replaces; the SPZ is what ships (the PLY carries the same Gaussians).
