@@ -99,7 +99,7 @@ export interface OptimizeReport {
     /** Every verified artifact's own verdict (the scene glTF, and the splat file where objects became splats). */
     artifacts?: {
       file: string;
-      kind: 'lightmap-gltf' | 'splat';
+      kind: 'lightmap-gltf' | 'splat' | 'hybrid';
       verdict: 'accepted' | 'rejected';
       reason: string;
       certificate: string;

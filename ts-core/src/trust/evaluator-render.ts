@@ -6,7 +6,9 @@
  *   textures' means and emission, what a splat converted from the surfaces carries);
  * - the candidate is rendered as it will be seen: a lightmapped glTF lit only by its decoded MOZ_lightmap pages
  *   (render/lightmapped.ts), primitives without a lightmap as the reference is; a glTF without any lightmap like
- *   the reference; a splat file (PLY or SPZ) by the splat rasterizer (native/splat.ts);
+ *   the reference; a splat file (PLY or SPZ) by the splat rasterizer (native/splat.ts); a hybrid artifact
+ *   (io/hybrid-artifact.ts) as its glTF, with its splats drawn over it by depth (render/hybrid.ts), as the
+ *   producer's own check draws it;
  * - both are compared as displayed (ACES tone map, sRGB, 8 bits, as `ote optimize` compares its own check) with
  *   PSNR, SSIM on luma and FLIP.
  * Every random number comes from the sample's `renderSeed`, and everything runs on the CPU by default, where the
@@ -41,6 +43,13 @@ function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
 async function decodeLitCandidate(bytes: Uint8Array): Promise<LightmappedGltf> {
   const { decodeLightmappedGltf } = await import('../render/lightmapped-gltf.js');
   return decodeLightmappedGltf(await sceneFromGlb(bytes));
+}
+
+/** A hybrid candidate's two parts, decoded once per blob. */
+async function decodeHybridCandidate(bytes: Uint8Array): Promise<{ lit: LightmappedGltf; splats: GaussianModel }> {
+  const { decodeHybridArtifact } = await import('../io/hybrid-artifact.js');
+  const parts = decodeHybridArtifact(bytes);
+  return { lit: await decodeLitCandidate(parts.glb), splats: await decodeSplatBlob(parts.splats) };
 }
 
 /**
@@ -86,10 +95,11 @@ async function decodeSplatBlob(bytes: Uint8Array): Promise<GaussianModel> {
 
 export class RenderedSampleEvaluator implements SampleEvaluator {
   readonly name = 'pathtrace|lightmapped|splat+metrics';
-  readonly kinds: ArtifactKind[] = ['lightmap-gltf', 'splat'];
+  readonly kinds: ArtifactKind[] = ['lightmap-gltf', 'splat', 'hybrid'];
   private references = new SceneCache<Scene>(sceneFromGlb);
   private lit = new SceneCache<LightmappedGltf>(decodeLitCandidate);
   private splats = new SceneCache<GaussianModel>(decodeSplatBlob, 4);
+  private hybrids = new SceneCache(decodeHybridCandidate, 4);
   private unlit = new WeakMap<Scene, Promise<Float32Array>>();
 
   /**
@@ -184,12 +194,17 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
       return fromDisplayPremultiplied(frame.image, spec.exposure ?? 0);
     }
     const { renderLightmappedGltf } = await import('../render/lightmapped-gltf.js');
-    return renderLightmappedGltf(await this.lit.get(artifact), view, {
+    const hybrid = kind === 'hybrid' ? await this.hybrids.get(artifact) : undefined;
+    const lit = hybrid?.lit ?? (await this.lit.get(artifact));
+    const mesh = await renderLightmappedGltf(lit, view, {
       spp: spec.spp,
       seed,
       backend: this.backend,
       renderUnlit: (scene, v) => this.renderLikeReference(scene, v, spec, seed),
     });
+    if (!hybrid) return mesh;
+    const { drawSplatsOver } = await import('../render/hybrid.js');
+    return drawSplatsOver(mesh, lit.scene, hybrid.splats, view, spec.exposure ?? 0, { backend: this.backend });
   }
 
   async evaluate(

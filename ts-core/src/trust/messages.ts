@@ -29,7 +29,7 @@ const Triple = (limits: { minimum: number; maximum: number }) =>
 const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const Sig128 = Type.String({ pattern: '^[0-9a-f]{128}$' });
 const JobId = Type.String({ maxLength: 64 });
-const Kind = OneOf(['lightmap-gltf', 'splat'] as const satisfies readonly ArtifactKind[]);
+const Kind = OneOf(['lightmap-gltf', 'splat', 'hybrid'] as const satisfies readonly ArtifactKind[]);
 const Metrics = Strict({
   psnr: Type.Optional(Type.Number()),
   ssim: Type.Optional(Type.Number()),

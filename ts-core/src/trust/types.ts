@@ -16,13 +16,17 @@ export interface SampleMetrics {
   flip: number;
 }
 
-export type ArtifactKind = 'lightmap-gltf' | 'splat';
+/**
+ * What a job judges: a lightmapped glTF, a splat file, or a hybrid output (io/hybrid-artifact.ts: the glTF and the
+ * splats drawn together, judged against the full scene as a player sees them).
+ */
+export type ArtifactKind = 'lightmap-gltf' | 'splat' | 'hybrid';
 
 /**
  * How a job's reference scene is rendered on the nodes: 'pathtrace' (the bake's own light transport, the ground
  * truth for baked lighting), 'shaded' (the ray-core preview: key light + AO) or 'albedo' (unlit material colours,
  * what a splat converted from surfaces without a bake reproduces). The candidate is always rendered as it will be
- * seen: a lightmapped glTF lit by its lightmaps, a splat file by the splat rasterizer.
+ * seen: a lightmapped glTF lit by its lightmaps, a splat file by the splat rasterizer, a hybrid as both composited.
  */
 export type ReferenceMode = 'pathtrace' | 'shaded' | 'albedo';
 

@@ -1,7 +1,8 @@
 /**
  * Verification with the real renderers and real node processes: a correct bake is accepted and a wrong one (the
  * same lightmaps at twice their intensity) rejected against the path-traced reference; a splat conversion is
- * accepted and the splats of a recoloured scene rejected against the unlit reference, as PLY and as SPZ.
+ * accepted and the splats of a recoloured scene rejected against the unlit reference, as PLY and as SPZ; a hybrid
+ * candidate (glTF + splats) is drawn as both composited.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +13,8 @@ import { OTE_BIN, startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust
 import type { TrustClient } from '../../src/trust/client.js';
 import { alternativeSamples, RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
 import { sampleSpecs } from '../../src/trust/sampling.js';
+import { encodeHybridArtifact } from '../../src/io/hybrid-artifact.js';
+import { decodeSplats, encodeSplats } from '../../src/io/splat-formats.js';
 import type { RenderSpec } from '../../src/trust/types.js';
 import { tempDir } from '../helpers.js';
 import {
@@ -66,6 +69,30 @@ test('a sample whose reference shows nothing is replaced by wider views, and fai
   // Exposed 20 stops down, every view is black: no certificate may rest on black against black.
   const dark = await ev.evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, { ...PATHTRACED, exposure: -20 });
   assert.equal(dark, { psnr: 0, ssim: 0, flip: 1 });
+});
+
+test('a hybrid candidate is its glTF with its splats drawn over it by depth', async () => {
+  const ev = new RenderedSampleEvaluator();
+  const [s] = sampleSpecs('ef'.repeat(32), 1);
+  const bakeAlone = await ev.evaluate(blobs.reference, blobs.bake, 'lightmap-gltf', s, PATHTRACED);
+  // Splats far outside every view: the hybrid is the bake, to the bit.
+  const away = decodeSplats(blobs.spz, 'spz');
+  for (let i = 0; i < away.means.length; i++) away.means[i] += 1000;
+  const unseen = encodeHybridArtifact({ glb: blobs.bake, splats: encodeSplats(away, 'spz') });
+  assert.equal(await ev.evaluate(blobs.reference, unseen, 'hybrid', s, PATHTRACED), bakeAlone);
+  // The splats of a recoloured box on its surfaces: drawn into the candidate, they make it far worse.
+  const wrong = encodeHybridArtifact({ glb: blobs.bake, splats: blobs.spzOther });
+  const m = await ev.evaluate(blobs.reference, wrong, 'hybrid', s, PATHTRACED);
+  assert.ok(
+    m.flip > bakeAlone.flip + 0.05,
+    `hybrid ${JSON.stringify(m)} vs the bake alone ${JSON.stringify(bakeAlone)}`,
+  );
+  // A hybrid job whose blob is something else fails with the field named.
+  const notHybrid = await ev.evaluate(blobs.reference, blobs.bake, 'hybrid', s, PATHTRACED).then(
+    () => 'accepted',
+    (e: Error) => e.message,
+  );
+  assert.match(notHybrid, /magic: decodeHybridArtifact: not "OTEH"/);
 });
 
 const submit = (

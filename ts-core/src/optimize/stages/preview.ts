@@ -4,17 +4,14 @@
  * sRGB-encoded: the pixels the report shows and the own check compares.
  */
 import { display } from '../../image/display.js';
-import { fromDisplayValue, mapColour, toDisplayValue, type FloatImage } from '../../image/float-image.js';
+import type { FloatImage } from '../../image/float-image.js';
 import { gltfIO } from '../../io/gltf-io.js';
 import { documentToScene } from '../../io/gltf-document-read.js';
 import { encodePng } from '../../io/png.js';
-import { renderSplats } from '../../native/splat.js';
-import { splatCamera } from '../../native/splat-camera.js';
 import { type Environment, withEnvironmentSun } from '../../plan/environment.js';
-import { compositeByDepth } from '../../render/composite.js';
+import { drawSplatsOver } from '../../render/hybrid.js';
 import { decodeLightmappedGltf, renderLightmappedGltf } from '../../render/lightmapped-gltf.js';
 import { renderPathtraced } from '../../render/pathtrace.js';
-import { renderView } from '../../render/render-view.js';
 import type { GaussianModel } from '../../scene/gaussians.js';
 import type { View } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
@@ -49,10 +46,8 @@ export const shownPng = (img: FloatImage, exposure: number): Uint8Array => encod
 
 /**
  * The optimized output as a viewer sees it: the shipped glTF decoded from its bytes (lightmapped primitives lit by
- * their encoded pages, the rest path traced as the reference is), then the splats blended over its displayed pixels
- * by depth. Splat colours are display-referred (scene/gaussians.ts), so the blend happens on display values at the
- * run's exposure, as in a viewer, and the result goes back to linear radiance for the previews and the check, whose
- * display transform then gives those very pixels.
+ * their encoded pages, the rest path traced as the reference is), then the splats blended over it by depth
+ * (render/hybrid.ts).
  */
 async function renderShipped(
   glb: Uint8Array,
@@ -78,18 +73,5 @@ async function renderShipped(
         backend: o.backend,
       }),
   });
-  if (!splats) return mesh;
-  const d = await renderView(scene, view, { mode: 'depth', backend: o.backend, signal: o.signal });
-  // Pixels whose centre sees no mesh never hide a splat.
-  const depth = Float32Array.from({ length: view.width * view.height }, (_, i) =>
-    d.data[4 * i + 3] > 0 ? d.data[4 * i] : Infinity,
-  );
-  const frame = await renderSplats(splats, splatCamera(view), {
-    background: [0, 0, 0],
-    backend: o.backend,
-    signal: o.signal,
-  });
-  const shown = mapColour(mesh, (c) => toDisplayValue(c, exposure));
-  const blended = compositeByDepth({ image: shown, depth }, { image: frame.image, depth: frame.depth });
-  return mapColour(blended, (v) => fromDisplayValue(v, exposure));
+  return splats ? drawSplatsOver(mesh, scene, splats, view, exposure, { backend: o.backend, signal: o.signal }) : mesh;
 }

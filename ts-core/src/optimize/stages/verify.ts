@@ -1,5 +1,5 @@
 /**
- * Verify: submits every artifact (the glTF, and the splat file where objects became splats) to the Trust Engine,
+ * Verify: submits the output to the Trust Engine (the glTF, or the glTF and the splats as one hybrid candidate),
  * embedded with 3 local verifier nodes unless a running engine is given, and writes their certificates. It runs
  * only when the own check passed; `--no-verify` skips it and the run can then pass only as "not verified".
  */
@@ -11,10 +11,10 @@ import type { Certificate } from '../../trust/certificate.js';
 import { TrustClient } from '../../trust/client.js';
 import { startEmbeddedTrust, type EmbeddedTrust } from '../../trust/embedded.js';
 import type { ArtifactKind, RenderSpec } from '../../trust/types.js';
+import { encodeHybridArtifact } from '../../io/hybrid-artifact.js';
 import { EXIT } from '../../exit-codes.js';
 import { nativeDevice } from '../devices.js';
 import { unverifiedExit, verificationExit } from '../exit-policy.js';
-import { withoutSplatPrimitives } from '../filter-primitives.js';
 import type { OptimizeOptions } from '../options.js';
 import { defineStage } from '../stage.js';
 
@@ -34,21 +34,10 @@ type Thresholds = { psnr: number; ssim: number; flip: number };
 
 export const verifyStage = defineStage({
   name: 'verify',
-  needs: [
-    'inputBytes',
-    'scene',
-    'analysis',
-    'decisions',
-    'environment',
-    'bake',
-    'splats',
-    'shipped',
-    'preview',
-    'check',
-  ],
+  needs: ['inputBytes', 'scene', 'analysis', 'environment', 'bake', 'splats', 'shipped', 'preview', 'check'],
   produces: ['verification'],
   device: nativeDevice,
-  async run({ inputBytes, scene, analysis, decisions, environment, bake, splats, shipped, preview, check }, ctx) {
+  async run({ inputBytes, scene, analysis, environment, bake, splats, shipped, preview, check }, ctx) {
     const o = ctx.options;
     if (o.noVerify)
       return {
@@ -61,12 +50,7 @@ export const verifyStage = defineStage({
     const q = o.profile.quality;
     const thresholds = { psnr: q.psnr, ssim: q.ssim, flip: q.flip };
     const complexity = analysis.objects.reduce((s, x) => Math.max(s, x.scores.complexity.value), 0);
-    // The glTF is judged against the input without the objects that became splats (they are the splat job's).
-    const gltfReference = splats
-      ? await sceneToGlb(withoutSplatPrimitives(scene, decisions))
-      : isGlbBytes(inputBytes)
-        ? inputBytes
-        : await sceneToGlb(scene); // a .gltf's JSON alone lacks its buffers and images
+    const inputGlb = isGlbBytes(inputBytes) ? inputBytes : await sceneToGlb(scene); // a .gltf's JSON lacks its buffers
     // The nodes light the reference as the bake was lit, and expose both images as the own check did.
     const exposure = preview.exposure;
     const renderLight = {
@@ -75,44 +59,43 @@ export const verifyStage = defineStage({
         ? { environment: { sky: environment.sky, ...(environment.sun ? { sun: environment.sun } : {}) } }
         : {}),
     };
+    // Baked lighting can only be judged against light transport, so a bake (and a hybrid, whose splats learned
+    // path-traced views) is always checked path traced; the profile's renderer choice sets the cost and what
+    // unbaked scenes are compared with. The crops are box-filtered 2×2 only, so their path noise weighs on SSIM: on
+    // the Cornell box, exposed to its key, a correct bake scored a median SSIM of 0.945 at 128 spp. Path-traced
+    // profiles (SSIM ≥ 0.95) ask 256 spp, the others (≥ 0.90–0.92) 128.
+    const render: RenderSpec =
+      bake || splats || o.profile.verification.renderer === 'pathtrace'
+        ? {
+            reference: 'pathtrace',
+            spp: o.profile.verification.renderer === 'pathtrace' ? 256 : 128,
+            bounces: o.profile.bake.bounces,
+            pixels: 32,
+            ...renderLight,
+          }
+        : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure };
+    // Where objects became splats, the glTF and the splats are one candidate (io/hybrid-artifact.ts), drawn together
+    // as a player sees them and judged against the whole input: each part alone has no honest reference (the glTF
+    // lacks the splat objects' shadows and occlusion, the splats the scene's).
     const jobs: VerifyJob[] = [
-      {
-        file: 'scene.glb',
-        certificate: 'certificate.json',
-        kind: 'lightmap-gltf',
-        reference: gltfReference,
-        artifact: shipped.glb,
-        // Baked lighting can only be judged against light transport, so a bake is always checked path traced;
-        // the profile's renderer choice sets the cost and what unbaked scenes are compared with. The crops are
-        // box-filtered 2×2 only, so their path noise weighs on SSIM: on the Cornell box, exposed to its key, a correct
-        // bake scored a median SSIM of 0.945 at 128 spp. Path-traced profiles (SSIM ≥ 0.95) ask 256 spp, the others
-        // (≥ 0.90–0.92) 128.
-        render:
-          bake || o.profile.verification.renderer === 'pathtrace'
-            ? {
-                reference: 'pathtrace',
-                spp: o.profile.verification.renderer === 'pathtrace' ? 256 : 128,
-                bounces: o.profile.bake.bounces,
-                pixels: 32,
-                ...renderLight,
-              }
-            : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure },
-      },
+      splats
+        ? {
+            file: 'scene.glb + splats.spz',
+            certificate: 'certificate.json',
+            kind: 'hybrid',
+            reference: inputGlb,
+            artifact: encodeHybridArtifact({ glb: shipped.glb, splats: splats.artifact }),
+            render,
+          }
+        : {
+            file: 'scene.glb',
+            certificate: 'certificate.json',
+            kind: 'lightmap-gltf',
+            reference: inputGlb,
+            artifact: shipped.glb,
+            render,
+          },
     ];
-    if (splats)
-      jobs.push({
-        file: 'splats.spz',
-        certificate: 'certificate-splats.json',
-        kind: 'splat',
-        reference: await sceneToGlb(splats.reference),
-        artifact: splats.artifact,
-        // Compared with what the splats represent: trained splats learned path-traced views of these objects;
-        // splats converted from surfaces carry the unlit material colours.
-        render:
-          splats.choice.kept === 'trained'
-            ? { reference: 'pathtrace', spp: 64, bounces: o.profile.bake.bounces, pixels: 32, ...renderLight }
-            : { reference: 'albedo', spp: 4, bounces: 0, pixels: 32, exposure },
-      });
     const certs = await submit(o, jobs, thresholds, complexity, ctx.log);
     certs.forEach((c, i) => ctx.write({ name: jobs[i].certificate, data: `${JSON.stringify(c, null, 2)}\n` }));
     const cert = certs[0];
