@@ -81,7 +81,6 @@ export const splatStage = defineStage({
     let choice: SplatChoice;
     let model: GaussianModel;
     if (iterations === 0) {
-      choice = { kept: 'conversion', iterations: 0, targets: 'none', seconds: 0 };
       model = await convertScene(splatScene, {
         budget: o.profile.splat.budget,
         textures,
@@ -90,6 +89,7 @@ export const splatStage = defineStage({
         exposure,
         onProgress: (f) => ctx.progress(f),
       });
+      choice = { kept: 'conversion', iterations: 0, targets: 'none', gaussians: model.count, seconds: 0 };
     } else {
       // Targets are path traced with the bake's transport (the objects alone, over black), so the splats learn
       // the lighting the before/after check and the verifier compare with; the direct conversion carries only
