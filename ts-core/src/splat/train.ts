@@ -509,7 +509,7 @@ export async function colorsFromViews(
   }
   const K = model.sh.length / model.count;
   for (let i = 0; i < model.count; i++) {
-    if (!weight[i]) continue;
+    if (!(weight[i] >= 1e-3)) continue; // too little coverage to tell a colour
     for (let c = 0; c < 3; c++) model.sh[K * i + c] = rgbToDc(sum[3 * i + c] / weight[i]);
     model.sh.fill(0, K * i + 3, K * (i + 1));
   }
