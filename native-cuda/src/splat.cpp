@@ -44,7 +44,7 @@ struct TrainLoss final : FrameLoss {
 // The loss's scratch, kept between calls: a training run computes the loss every step at one size, and
 // page-faulting fresh planes each time cost as much as the blurs themselves. One per concurrent call.
 struct LossScratch {
-  std::vector<float> rows;   // a row pass's output: 5 (x, y, x^2, y^2, xy) or 3 planes per pixel and channel
+  std::vector<float> rows;   // a row pass's output: 5 (x, y, x^2, y^2, xy) or 3 planes per channel
   std::vector<float> terms;  // SSIM's A, B and C per pixel and channel, blurred the same way for the adjoint
   std::vector<double> row_sums;
 };
@@ -71,10 +71,11 @@ LossPool& loss_pool() {
   return pool;
 }
 
-// The separable 11-tap Gaussian (sigma 1.5) of the SSIM window with zero padding, for M planes interleaved per
-// pixel, over rows [b, e) of each of the three channels (row index c * H + y). The row pass reads `in`, the column
-// pass reads the row pass's output; each output is one window_sums step, so every plane sums its taps in the
-// same order as the CUDA passes.
+// The separable 11-tap Gaussian (sigma 1.5) of the SSIM window with zero padding, for M planes, over rows [b, e)
+// of each of the three channels (row index c * H + y). A pass's output is planar, plane m of channel c at
+// ((c * M + m) * H + y) * W + x. Every output sums its taps in window_sums' order (the CUDA passes' per-pixel step,
+// train_math.h): pixels near an edge call it, and the rest are those same sums run across a row, tap by tap, so
+// the compiler vectorizes them; without fused multiply-adds or reassociation the two give the same bits.
 constexpr int kR = kSsimRadius;
 struct Window {
   float w[2 * kR + 1];
@@ -82,25 +83,63 @@ struct Window {
 };
 const Window kWindow;
 
+// Per-thread rows of the passes below.
+std::vector<float>& row_scratch() {
+  thread_local std::vector<float> v;
+  return v;
+}
+
+// `read(c, pixel, v)` gives the M values of a pixel of channel c; the row pass blurs them along the row into `out`.
 template <int M, class Read>
 void blur_rows(Read read, float* out, int W, int H, uint64_t b, uint64_t e) {
+  std::vector<float>& src = row_scratch();
+  src.resize(size_t(M) * W);
+  const int lo = std::min(kR, W), hi = std::max(lo, W - kR);  // [lo, hi): every tap inside the row
   for (uint64_t r = b; r < e; ++r) {
     const int c = int(r / H), y = int(r % H);
-    float* o = out + (size_t(c) * H + y) * W * M;
-    for (int x = 0; x < W; ++x)
-      window_sums<M>(kWindow.w, x, W, [&](int j, float* v) { read(c, size_t(y) * W + j, v); }, o + size_t(x) * M);
-  }
-}
-template <int M, class Use>
-void blur_columns(const float* rows, int W, int H, uint64_t b, uint64_t e, Use use) {
-  for (uint64_t r = b; r < e; ++r) {
-    const int c = int(r / H), y = int(r % H);
-    const float* plane = rows + size_t(c) * H * W * M;
     for (int x = 0; x < W; ++x) {
       float v[M];
-      window_sums<M>(kWindow.w, y, H, [&](int j, float* t) {
-        for (int m = 0; m < M; ++m) t[m] = plane[(size_t(j) * W + x) * M + m];
-      }, v);
+      read(c, size_t(y) * W + x, v);
+      for (int m = 0; m < M; ++m) src[size_t(m) * W + x] = v[m];
+    }
+    for (int m = 0; m < M; ++m) {
+      const float* p = src.data() + size_t(m) * W;
+      float* o = out + ((size_t(c) * M + m) * H + y) * W;
+      for (int x = 0; x < W; ++x) {
+        if (x == lo) x = hi;
+        if (x >= W) break;
+        window_sums<1>(kWindow.w, x, W, [&](int j, float* t) { t[0] = p[j]; }, &o[x]);
+      }
+      for (int x = lo; x < hi; ++x) o[x] = 0.f;
+      for (int k = -kR; k <= kR; ++k) {
+        const float wk = kWindow.w[k + kR];
+        for (int x = lo; x < hi; ++x) o[x] += wk * p[x + k];
+      }
+    }
+  }
+}
+
+// The column pass over a row pass's output; `use(c, pixel, v)` takes the M blurred values of each pixel.
+template <int M, class Use>
+void blur_columns(const float* rows, int W, int H, uint64_t b, uint64_t e, Use use) {
+  std::vector<float>& acc = row_scratch();
+  acc.resize(size_t(M) * W);
+  for (uint64_t r = b; r < e; ++r) {
+    const int c = int(r / H), y = int(r % H);
+    std::fill(acc.begin(), acc.end(), 0.f);
+    for (int k = -kR; k <= kR; ++k) {
+      const int j = y + k;
+      if (j < 0 || j >= H) continue;  // zero padding: window_sums skips the tap
+      const float wk = kWindow.w[k + kR];
+      for (int m = 0; m < M; ++m) {
+        const float* p = rows + ((size_t(c) * M + m) * H + j) * W;
+        float* a = acc.data() + size_t(m) * W;
+        for (int x = 0; x < W; ++x) a[x] += wk * p[x];
+      }
+    }
+    for (int x = 0; x < W; ++x) {
+      float v[M];
+      for (int m = 0; m < M; ++m) v[m] = acc[size_t(m) * W + x];
       use(c, size_t(y) * W + x, v);
     }
   }

@@ -13,7 +13,7 @@ import { splatCamera } from '../../src/native/splat-camera.js';
 import type { GaussianModel } from '../../src/scene/gaussians.js';
 import { Rng } from '../../src/util/rng.js';
 import { orbitView, randomModel } from './fixtures.js';
-import { referenceRender, toRef, type RefModel } from './reference.js';
+import { referenceImageLoss, referenceRender, toRef, type RefModel } from './reference.js';
 
 const W = 48,
   H = 40;
@@ -103,7 +103,7 @@ for (const name of groups) {
   });
 }
 
-test('the loss gradient (L1 + 0.2 D-SSIM) matches central differences', async () => {
+test('the loss (L1 + 0.2 D-SSIM) equals its definition, and its gradient central differences', async () => {
   const { splatImageLoss } = await import('../../src/native/splat.js');
   const w = 20,
     hgt = 14,
@@ -126,6 +126,10 @@ test('the loss gradient (L1 + 0.2 D-SSIM) matches central differences', async ()
     if (Math.abs(n - d[i]) > 2e-2 * Math.abs(n) + 2e-5) bad.push(`${i}: ${d[i]} vs ${n}`);
   }
   assert.equal(bad, []);
+  // The value itself, against the loss written from its definition in double precision.
+  const ref = referenceImageLoss(x, y, w, hgt, 0.2),
+    got = splatImageLoss(x, y, w, hgt, 0.2).loss;
+  assert.ok(Math.abs(got - ref) <= 1e-5 * ref, `loss ${got} vs the reference's ${ref}`);
   const same = splatImageLoss(y, y, w, hgt, 0.2);
   assert.ok(Math.abs(same.ssim - 1) < 1e-5 && same.loss < 1e-5, 'identical images have SSIM 1 and no loss');
 });

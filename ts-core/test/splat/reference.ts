@@ -189,3 +189,49 @@ export function referenceRender(
     }
   return { rgb, alpha, depth };
 }
+
+/**
+ * The training loss in double precision, written from its definition (3DGS): (1 − λ) mean |x − y| + λ (1 − mean
+ * SSIM) over the three channels, SSIM from the 11×11 Gaussian window (σ 1.5, normalised) with zero padding and
+ * C1 = 0.01², C2 = 0.03². The native loss computes the same in float.
+ */
+export function referenceImageLoss(x: Float32Array, y: Float32Array, w: number, h: number, lambda: number): number {
+  const R = 5,
+    g = Array.from({ length: 2 * R + 1 }, (_, i) => Math.exp(-((i - R) ** 2) / (2 * 1.5 * 1.5)));
+  const gs = g.reduce((a, b) => a + b, 0),
+    win = g.map((v) => v / gs);
+  const C1 = 0.01 ** 2,
+    C2 = 0.03 ** 2;
+  let l1 = 0,
+    ssim = 0;
+  for (let i = 0; i < x.length; i++) l1 += Math.abs(x[i] - y[i]);
+  for (let c = 0; c < 3; c++)
+    for (let py = 0; py < h; py++)
+      for (let px = 0; px < w; px++) {
+        let mx = 0,
+          my = 0,
+          sxx = 0,
+          syy = 0,
+          sxy = 0;
+        for (let dy = -R; dy <= R; dy++)
+          for (let dx = -R; dx <= R; dx++) {
+            const qx = px + dx,
+              qy = py + dy;
+            if (qx < 0 || qy < 0 || qx >= w || qy >= h) continue;
+            const k = win[dx + R] * win[dy + R],
+              a = x[3 * (qy * w + qx) + c],
+              b = y[3 * (qy * w + qx) + c];
+            mx += k * a;
+            my += k * b;
+            sxx += k * a * a;
+            syy += k * b * b;
+            sxy += k * a * b;
+          }
+        const vx = sxx - mx * mx,
+          vy = syy - my * my,
+          cxy = sxy - mx * my;
+        ssim += ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2));
+      }
+  const n = x.length;
+  return (1 - lambda) * (l1 / n) + lambda * (1 - ssim / n);
+}
