@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -16,6 +15,7 @@
 
 #include "ote/cpu_simd.h"
 #include "ote/splat/splat.h"
+#include "ote/object_pool.h"
 #include "ote/thread_pool.h"
 
 namespace ote {
@@ -67,13 +67,7 @@ struct Frame {
 // that last used them are dropped so one huge render does not pin its memory for good.
 class FramePool {
  public:
-  std::unique_ptr<Frame> acquire() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) return std::make_unique<Frame>();
-    std::unique_ptr<Frame> f = std::move(free_.back());
-    free_.pop_back();
-    return f;
-  }
+  std::unique_ptr<Frame> acquire() { return pool_.acquire(); }
   // `count`, `isect` and `npix` are what the call used (npix 0 for a forward-only render, which keeps no image
   // state for the backward pass).
   void release(std::unique_ptr<Frame> f, size_t count, size_t isect, size_t npix) {
@@ -87,13 +81,11 @@ class FramePool {
       std::vector<uint32_t>().swap(f->depth_bits);
       std::vector<ProjectedGrad>().swap(f->slot);
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.size() < 2) free_.push_back(std::move(f));  // one per concurrent job is plenty
+    pool_.release(std::move(f));
   }
 
  private:
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Frame>> free_;
+  ObjectPool<Frame> pool_;
 };
 FramePool& frame_pool() {
   static FramePool pool;

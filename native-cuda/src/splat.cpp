@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "ote/splat/splat.h"
 #include "ote/splat/train_math.h"
+#include "ote/object_pool.h"
 #include "ote/thread_pool.h"
 
 namespace ote {
@@ -48,26 +48,8 @@ struct LossScratch {
   std::vector<float> terms;  // SSIM's A, B and C per pixel and channel, blurred the same way for the adjoint
   std::vector<double> row_sums;
 };
-class LossPool {
- public:
-  std::unique_ptr<LossScratch> acquire() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) return std::make_unique<LossScratch>();
-    std::unique_ptr<LossScratch> s = std::move(free_.back());
-    free_.pop_back();
-    return s;
-  }
-  void release(std::unique_ptr<LossScratch> s) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.size() < 2) free_.push_back(std::move(s));
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::unique_ptr<LossScratch>> free_;
-};
-LossPool& loss_pool() {
-  static LossPool pool;
+ObjectPool<LossScratch>& loss_pool() {
+  static ObjectPool<LossScratch> pool;
   return pool;
 }
 
