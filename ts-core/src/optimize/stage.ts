@@ -89,8 +89,6 @@ export interface BakeProduct {
 export interface SplatProduct {
   model: GaussianModel;
   choice: SplatChoice;
-  /** The objects the splats replace, alone: what the splat verification compares against. */
-  reference: Scene;
   /** The shipped splat file (SPZ). */
   artifact: Uint8Array;
 }

@@ -138,10 +138,10 @@ export const splatStage = defineStage({
         `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations on ${SPLAT_VIEWS} views of ${size.resolution} px, ${r.seconds.total.toFixed(1)} s)`,
       );
     }
-    // Verified against the objects it replaces; the SPZ is what ships (the PLY carries the same Gaussians).
+    // The SPZ is what ships and what the verifier draws with the glTF (the PLY carries the same Gaussians).
     const artifact = encodeSplats(model, 'spz');
     ctx.write({ name: 'splats.ply', data: encodeSplats(model, 'ply') });
     ctx.write({ name: 'splats.spz', data: artifact });
-    return { splats: { model, choice, reference: splatScene, artifact } };
+    return { splats: { model, choice, artifact } };
   },
 });
