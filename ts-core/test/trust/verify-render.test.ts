@@ -134,7 +134,7 @@ test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats o
   assert.is(other.verdict, 'rejected', other.reason);
 });
 
-test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accepted, its certificate checks offline', () => {
+test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accepted, its certificate checks offline, --splats judges a hybrid', () => {
   const dir = tempDir('ote-trust-verify-cli-');
   for (const [name, bytes] of [
     ['ref.glb', blobs.reference],
@@ -197,6 +197,17 @@ test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accep
   const cert = JSON.parse(readText('splat.cert.json', dir));
   assert.is(cert.job.kind, 'splat');
   assert.is(cert.job.render.reference, 'albedo');
+  // --splats: the glTF and the splats as one hybrid, path traced; splats nobody sees leave the wrong bake wrong.
+  const away = decodeSplats(blobs.spz, 'spz');
+  for (let i = 0; i < away.means.length; i++) away.means[i] += 1000;
+  writeFileSync(join(dir, 'away.spz'), encodeSplats(away, 'spz'));
+  const hybrid = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', ...engine, '--spp', '32', '--pixels', '24');
+  assert.is(hybrid.status, 7, hybrid.stdout + hybrid.stderr);
+  const hc = JSON.parse(readText('x2.glb.cert.json', dir));
+  assert.equal([hc.job.kind, hc.job.render.reference, hc.verdict], ['hybrid', 'pathtrace', 'rejected']);
+  const mixed = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', '--kind', 'splat', ...engine);
+  assert.is(mixed.status, 2, mixed.stderr);
+  assert.match(mixed.stderr, /--splats judges the glTF and the splats as one hybrid/);
 });
 
 test.run();

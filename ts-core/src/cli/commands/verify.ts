@@ -1,10 +1,13 @@
 /**
  * `ote verify reference.glb artifact.glb`: has the Trust Engine verify an artifact against its reference scene and
- * writes the certificate. With no --engine, an embedded engine and 3 local nodes are started on loopback.
+ * writes the certificate. With no --engine, an embedded engine and 3 local nodes are started on loopback. With
+ * `--splats FILE` the artifact glTF and those splats are judged together, as one hybrid candidate
+ * (io/hybrid-artifact.ts), the way `ote optimize` submits an output with splats.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { encodeHybridArtifact } from '../../io/hybrid-artifact.js';
 import { startEmbeddedTrust, type EmbeddedTrust } from '../../trust/embedded.js';
 import { TrustClient } from '../../trust/client.js';
 import { OteError } from '../../errors.js';
@@ -17,7 +20,7 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify an optimized artifact with the Trust Engine and write its certificate',
   usage:
-    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N]',
+    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--splats splats.spz] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -29,6 +32,7 @@ export const verifyCommand: Command = {
       confidence: { type: 'string' },
       complexity: { type: 'string' },
       kind: { type: 'string' },
+      splats: { type: 'string' },
       data: { type: 'string' },
       json: { type: 'boolean' },
       reference: { type: 'string' },
@@ -38,10 +42,17 @@ export const verifyCommand: Command = {
     });
     const refPath = requirePositional(positionals, 0, 'reference scene'),
       artPath = requirePositional(positionals, 1, 'artifact');
-    // Splat files are recognised by their extension; --kind overrides.
-    const kind = (values.kind ?? (/\.(ply|spz|splat)$/i.test(artPath) ? 'splat' : 'lightmap-gltf')) as ArtifactKind;
-    if (kind !== 'lightmap-gltf' && kind !== 'splat')
-      throw new UsageError(`--kind must be lightmap-gltf or splat, got "${values.kind}"`);
+    // Splat files are recognised by their extension; --kind overrides; --splats makes a hybrid of the glTF.
+    const kind = (values.kind ??
+      (values.splats ? 'hybrid' : /\.(ply|spz|splat)$/i.test(artPath) ? 'splat' : 'lightmap-gltf')) as ArtifactKind;
+    if (kind !== 'lightmap-gltf' && kind !== 'splat' && kind !== 'hybrid')
+      throw new UsageError(`--kind must be lightmap-gltf, splat or hybrid, got "${values.kind}"`);
+    if ((kind === 'hybrid') !== (values.splats !== undefined))
+      throw new UsageError(
+        values.splats
+          ? `--splats judges the glTF and the splats as one hybrid, so --kind ${kind} does not go with it`
+          : '--kind hybrid needs --splats FILE: the splats drawn with the glTF',
+      );
     // How the nodes render: a bake is judged path traced; splats converted from surfaces against the unlit scene.
     const mode = (values.reference ?? (kind === 'splat' ? 'albedo' : DEFAULT_RENDER.reference)) as ReferenceMode;
     if (!['pathtrace', 'shaded', 'albedo'].includes(mode))
@@ -63,7 +74,10 @@ export const verifyCommand: Command = {
         throw new OteError('BAD_INPUT', (e as Error).message, { file: p });
       }
     };
-    const [reference, artifact] = [await read(refPath), await read(artPath)];
+    const reference = await read(refPath);
+    const artifact = values.splats
+      ? encodeHybridArtifact({ glb: await read(artPath), splats: await read(values.splats) })
+      : await read(artPath);
     const thresholds = {
       psnr: numberFlag(values.psnr, 'psnr', 30),
       ssim: numberFlag(values.ssim, 'ssim', 0.9),
