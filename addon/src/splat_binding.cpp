@@ -431,6 +431,33 @@ Napi::Value SplatSessionWrite(const Napi::CallbackInfo& info) {
       env.Undefined(), keep);
 }
 
+// splatSessionTarget(session, view, { rgb }) -> { promise, cancel }: replaces view `view`'s target (RGB, 3 per pixel).
+Napi::Value SplatSessionTarget(const Napi::CallbackInfo& info) {
+  const char* fn = "splatSessionTarget";
+  Napi::Env env = info.Env();
+  SessionRef h = session_arg(info, fn);
+  live(h, env, fn);
+  if (info.Length() < 2 || !info[1].IsNumber()) throw_type(env, std::string(fn) + ": argument 'view' must be a number");
+  const int view = info[1].As<Napi::Number>().Int32Value();
+  Napi::Object to = object_arg(info, 2, fn, "target");
+  Napi::Value rv = to.Get("rgb");
+  if (!rv.IsTypedArray() || rv.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(fn) + ": target.rgb is required (Float32Array)");
+  Napi::Float32Array rgb = rv.As<Napi::Float32Array>();
+  const float* data = rgb.Data();
+  const size_t floats = rgb.ElementLength();
+  return NativeJob::Start(
+      env, fn,
+      [=](const ote::JobControl&) {
+        return with_session(h, [&](TrainSession* s) { return session_set_target(s, view, data, floats); });
+      },
+      [=](Napi::Env env) -> Napi::Value {
+        (void)h;
+        return env.Undefined();
+      },
+      env.Undefined(), {to});
+}
+
 // splatSessionClose(session): frees the device memory now (idempotent).
 Napi::Value SplatSessionClose(const Napi::CallbackInfo& info) {
   SessionRef h = session_arg(info, "splatSessionClose");
@@ -449,6 +476,7 @@ void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("splatSessionStep", Napi::Function::New(env, SplatSessionStep, "splatSessionStep"));
   exports.Set("splatSessionRead", Napi::Function::New(env, SplatSessionRead, "splatSessionRead"));
   exports.Set("splatSessionWrite", Napi::Function::New(env, SplatSessionWrite, "splatSessionWrite"));
+  exports.Set("splatSessionTarget", Napi::Function::New(env, SplatSessionTarget, "splatSessionTarget"));
   exports.Set("splatSessionClose", Napi::Function::New(env, SplatSessionClose, "splatSessionClose"));
 }
 OTE_ADDON_MODULE(splat, Register);

@@ -169,6 +169,15 @@ Status session_write(TrainSession* s, const Model& g, const float* adam_m, const
   return load(*s, g, adam_m, adam_v, densify);
 }
 
+Status session_set_target(TrainSession* s, int view, const float* rgb, size_t floats) {
+  if (!s || !rgb || view < 0 || view >= int(s->cams.size())) return Status::InvalidArgument;
+  const Camera& c = s->cams[size_t(view)];
+  if (floats != 3 * size_t(c.width) * c.height) return Status::InvalidArgument;
+  std::lock_guard<std::mutex> lock(s->mu);
+  OTE_CUDA_TRY(cudaMemcpy(s->targets[size_t(view)]->ptr, rgb, floats * sizeof(float), cudaMemcpyHostToDevice));
+  return Status::Ok;
+}
+
 int session_count(const TrainSession* s) { return s ? s->count : 0; }
 int session_sh_stride(const TrainSession* s) { return s ? s->sh_stride : 0; }
 

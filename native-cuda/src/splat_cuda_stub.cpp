@@ -24,6 +24,7 @@ Status session_step(TrainSession*, int, int, const RenderOptions&, float, const 
   return Status::DeviceError;
 }
 Status session_read(TrainSession*, Params*, float*, float*, DensifyStats*) { return Status::DeviceError; }
+Status session_set_target(TrainSession*, int, const float*, size_t) { return Status::DeviceError; }
 Status session_write(TrainSession*, const Model&, const float*, const float*, const DensifyStats*) {
   return Status::DeviceError;
 }

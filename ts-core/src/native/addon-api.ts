@@ -593,6 +593,8 @@ export interface RawAddon {
     adam?: RawAdamMoments,
     stats?: RawDensifyStats,
   ): NativeJobHandle<void>;
+  /** Replaces view `view`'s target (RGB, 3 per pixel, the view's size). */
+  splatSessionTarget(session: NativeSplatSession, view: number, target: { rgb: Float32Array }): NativeJobHandle<void>;
   /** Frees the session's device memory now (idempotent). */
   splatSessionClose(session: NativeSplatSession): void;
 }
@@ -623,6 +625,7 @@ const FUNCTIONS: { readonly [K in keyof RawAddon]-?: true } = {
   splatSessionStep: true,
   splatSessionRead: true,
   splatSessionWrite: true,
+  splatSessionTarget: true,
   splatSessionClose: true,
 };
 export const ADDON_FUNCTIONS = Object.keys(FUNCTIONS) as (keyof RawAddon)[];

@@ -304,6 +304,11 @@ export class SplatTrainSession {
     this.count = model.count;
   }
 
+  /** Replaces view `view`'s target (RGB, 3 per pixel): for targets re-composited over a new background each step. */
+  async setTarget(view: number, rgb: Float32Array): Promise<void> {
+    await runJob(() => addon().splatSessionTarget(this.handle, view, { rgb }));
+  }
+
   close(): void {
     addon().splatSessionClose(this.handle);
   }

@@ -74,7 +74,8 @@ export interface TrainOptions {
    * Train each iteration over a fresh seeded random background instead: the view's target is re-composited over
    * it (needs the targets' alpha) and the splats are rendered over it. Over one fixed colour a half-covered pixel
    * is fitted as well by a dark opaque splat as by a half-transparent one, and the dark ones show as fringes once
-   * the splats are drawn over anything else (gsplat's `random_bkgd`). Default false.
+   * the splats are drawn over anything else (gsplat's `random_bkgd`). On the device the view's re-composited
+   * target is uploaded each step. Default false.
    */
   randomBackground?: boolean;
   /** Learning rates; `means` is multiplied by the scene extent and decays 100x over training, as in 3DGS. */
@@ -375,14 +376,20 @@ export async function trainSplats(
       // Densification statistics: view-space gradient in NDC units (pixels x half the image size).
       const ndc = 0.5 * Math.max(cam.width, cam.height),
         accumulate = it <= densifyUntil;
-      // A random background is drawn from its own stream, so turning it on leaves the views' order alone.
-      const stepBg = bgRng && !device ? ([bgRng.next(), bgRng.next(), bgRng.next()] as [number, number, number]) : bg;
+      // A random background is drawn from its own stream, so turning it on leaves the views' order alone. The
+      // view's target is re-composited over it here, for either backend (the device session takes it as an upload).
+      const stepBg = bgRng ? ([bgRng.next(), bgRng.next(), bgRng.next()] as [number, number, number]) : bg;
+      let target = targets[vi];
+      if (bgRng) {
+        if (scratch?.length !== target.length) scratch = new Float32Array(target.length);
+        target = recomposite(views[vi].target, bg, stepBg, scratch);
+      }
       let loss: number;
       if (device) {
-        // The session holds its targets on the device, composited over `background`: no random background there.
+        if (bgRng) await device.setTarget(vi, target);
         loss = await device.step(vi, adam, lr, {
           shDegree: deg,
-          background: bg,
+          background: stepBg,
           lambda: opts.lambda ?? 0.2,
           accumulate,
           ndcScale: ndc,
@@ -390,11 +397,6 @@ export async function trainSplats(
         });
       } else {
         grads ??= createGrads(model);
-        let target = targets[vi];
-        if (bgRng) {
-          if (scratch?.length !== target.length) scratch = new Float32Array(target.length);
-          target = recomposite(views[vi].target, bg, stepBg, scratch);
-        }
         loss = (
           await splatTrainStep(model, cam, target, adam, lr, grads, {
             shDegree: deg,

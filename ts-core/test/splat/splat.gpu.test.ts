@@ -214,6 +214,12 @@ test("a short training run on the device reaches the CPU run's quality", async (
   assert.ok(pg >= 28, `device-trained held-out PSNR ${pg.toFixed(2)} dB`);
   assert.ok(Math.abs(pg - pc) < 1.5, `device ${pg.toFixed(2)} dB vs CPU ${pc.toFixed(2)} dB`);
   assert.ok(gpu.model.count > init.count && gpu.model.count <= 12000, `count ${gpu.model.count}`);
+  // Over random backgrounds the device session takes each step's re-composited target as an upload: the two
+  // backends train the same schedule on the same targets (tolerance as above).
+  const rOpts = { ...opts, randomBackground: true };
+  const rg = await psnr((await trainSplats(init, train, { ...rOpts, backend: 'cuda' })).model),
+    rc = await psnr((await trainSplats(init, train, { ...rOpts, backend: 'cpu' })).model);
+  assert.ok(Math.abs(rg - rc) < 1.5, `random backgrounds: device ${rg.toFixed(2)} dB vs CPU ${rc.toFixed(2)} dB`);
 });
 
 test('1080p with 1M Gaussians renders on CUDA', async () => {

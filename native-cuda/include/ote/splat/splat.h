@@ -143,6 +143,9 @@ Status session_create(const Model& model, const SessionView* views, int view_cou
 Status session_step(TrainSession* s, int view, int sh_degree, const RenderOptions& opts, float lambda,
                     const Adam& adam, bool accumulate, float ndc_scale, double* loss, Stats* stats,
                     const JobControl& ctl);
+// Replaces view `view`'s target by `rgb` (RGB, 3 per pixel, `floats` = 3 x the view's pixels, else InvalidArgument):
+// a trainer that re-composites its targets over a new background every step uploads them here.
+Status session_set_target(TrainSession* s, int view, const float* rgb, size_t floats);
 // Host copies of the state; any pointer may be null. `params` and Adam arrays use the Model / Adam layouts.
 Status session_read(TrainSession* s, Params* params, float* adam_m, float* adam_v, DensifyStats* densify);
 // Replace the state with an edited model (any count; the session's sh_stride), its re-indexed Adam moments and
