@@ -34,6 +34,13 @@ T* sized_field(const Napi::Object& o, const char* fn, const char* path, const ch
   return p;
 }
 
+// Argument 1 of the session calls: the view's index.
+int view_arg(const Napi::CallbackInfo& info, const char* fn) {
+  if (info.Length() < 2 || !info[1].IsNumber())
+    throw_type(info.Env(), std::string(fn) + ": argument 'view' must be a number");
+  return info[1].As<Napi::Number>().Int32Value();
+}
+
 Model model_arg(const Napi::Object& o, const char* fn) {
   Model g{};
   size_t n = 0;
@@ -310,8 +317,7 @@ Napi::Value SplatSessionStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SessionRef h = session_arg(info, fn);
   live(h, env, fn);
-  if (info.Length() < 2 || !info[1].IsNumber()) throw_type(env, std::string(fn) + ": argument 'view' must be a number");
-  const int view = info[1].As<Napi::Number>().Int32Value();
+  const int view = view_arg(info, fn);
   Napi::Object options = options_arg(info, 2);
   if (!options.Get("adam").IsObject()) throw_type(env, std::string(fn) + ": options.adam must be an object");
   const Adam adam = adam_hyper(options.Get("adam").As<Napi::Object>(), fn);
@@ -437,15 +443,10 @@ Napi::Value SplatSessionTarget(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SessionRef h = session_arg(info, fn);
   live(h, env, fn);
-  if (info.Length() < 2 || !info[1].IsNumber()) throw_type(env, std::string(fn) + ": argument 'view' must be a number");
-  const int view = info[1].As<Napi::Number>().Int32Value();
+  const int view = view_arg(info, fn);
   Napi::Object to = object_arg(info, 2, fn, "target");
-  Napi::Value rv = to.Get("rgb");
-  if (!rv.IsTypedArray() || rv.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw_type(env, std::string(fn) + ": target.rgb is required (Float32Array)");
-  Napi::Float32Array rgb = rv.As<Napi::Float32Array>();
-  const float* data = rgb.Data();
-  const size_t floats = rgb.ElementLength();
+  size_t floats = 0;  // the view's size is the session's to check
+  const float* data = typed_field<float>(to, fn, "target", "rgb", floats);
   return NativeJob::Start(
       env, fn,
       [=](const ote::JobControl&) {

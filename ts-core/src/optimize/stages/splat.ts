@@ -101,7 +101,7 @@ export const splatStage = defineStage({
         iterations,
         exposure,
         seed: 1,
-        pixelSize,
+        resolution: size.resolution, // sized above from the pixel size, once
         views: SPLAT_VIEWS,
         heldOutViews: SPLAT_VIEWS / 4,
         backend: o.backend,
