@@ -186,6 +186,8 @@ std::shared_ptr<BakeJobInputs> bake_inputs(const Napi::Object& scene, const Napi
   if (in.triangle_uv0) expect_length(env, fn, "inputs.triangleUv0", n, 6ull * f.triangle_count);
   in.triangle_color = typed_field<float>(o, fn, "inputs", "triangleColor", n, true);
   if (in.triangle_color) expect_length(env, fn, "inputs.triangleColor", n, 9ull * f.triangle_count);
+  in.instance_camera_hidden = typed_field<uint8_t>(o, fn, "inputs", "instanceCameraHidden", n, true);
+  if (in.instance_camera_hidden) expect_length(env, fn, "inputs.instanceCameraHidden", n, f.instance_count);
   in.viewpoints = typed_field<float>(o, fn, "inputs", "viewpoints", n, true);
   if (in.viewpoints) {
     if (n % 3) throw Napi::RangeError::New(env, std::string(fn) + ": inputs.viewpoints length is not a multiple of 3");

@@ -212,6 +212,8 @@ bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_
   if (in.triangle_normals) w.normals.reserve(9 * drawn);
   if (in.triangle_uv0) w.uv0.reserve(6 * drawn);
   if (in.triangle_color) w.color.reserve(9 * drawn);
+  const bool hidden = in.instance_camera_hidden || in.triangle_camera_hidden;
+  if (hidden) w.camera_hidden.reserve(drawn);
   for (uint32_t i = 0; i < f.instance_count; ++i) {
     const uint32_t m = f.instance_mesh[i];
     const float* xf = f.instance_transforms + 16ull * i;
@@ -235,6 +237,9 @@ bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_
       if (in.triangle_uv1) w.uv1.insert(w.uv1.end(), in.triangle_uv1 + 6ull * t, in.triangle_uv1 + 6ull * t + 6);
       if (in.triangle_uv0) w.uv0.insert(w.uv0.end(), in.triangle_uv0 + 6ull * t, in.triangle_uv0 + 6ull * t + 6);
       if (in.triangle_color) w.color.insert(w.color.end(), in.triangle_color + 9ull * t, in.triangle_color + 9ull * t + 9);
+      if (hidden)
+        w.camera_hidden.push_back(uint8_t((in.instance_camera_hidden && in.instance_camera_hidden[i]) ||
+                                          (in.triangle_camera_hidden && in.triangle_camera_hidden[t])));
     }
   }
   static const float kIdentity[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
@@ -258,6 +263,9 @@ bool flatten_bake_inputs(const BakeInputs& in, WorldBakeInputs& w, uint64_t max_
   w.in.triangle_normals = in.triangle_normals ? w.normals.data() : nullptr;
   w.in.triangle_uv0 = in.triangle_uv0 ? w.uv0.data() : nullptr;
   w.in.triangle_color = in.triangle_color ? w.color.data() : nullptr;
+  // One identity instance now: what was hidden per instance is hidden per triangle.
+  w.in.instance_camera_hidden = nullptr;
+  w.in.triangle_camera_hidden = hidden ? w.camera_hidden.data() : nullptr;
   return true;
 }
 
@@ -275,6 +283,8 @@ BakeSceneView BakeSceneData::view(const BakeInputs& in, const SceneBvhView& bvh)
   s.texture_count = in.texture_count;
   s.texels = in.texels;
   s.srgb_to_linear = srgb_to_linear_table();
+  s.instance_camera_hidden = in.instance_camera_hidden;
+  s.triangle_camera_hidden = in.triangle_camera_hidden;
   s.lights = in.lights;
   s.light_count = in.light_count;
   s.portals = portals;

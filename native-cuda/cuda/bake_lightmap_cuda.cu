@@ -141,6 +141,7 @@ Status bake_texels_cuda(const BakeInputs& in, const SceneBvh& bvh, const BakeSce
   s.textures = in.texture_count ? d_tex.ptr : nullptr;
   s.texels = in.texel_bytes ? d_texels.ptr : nullptr;
   s.srgb_to_linear = d_lut.ptr;
+  s.instance_camera_hidden = s.triangle_camera_hidden = nullptr;  // host arrays; the bake has no camera rays
   if (s.gather.pages) {
     s.gather.pages = d_gather_pages.ptr;
     s.gather.page_width = d_page_w.ptr;

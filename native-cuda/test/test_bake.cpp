@@ -545,6 +545,50 @@ static void test_visibility() {
   CHECK(surf::occluded(bvh, s, make_ray(make_vec3(0.2f, 0.5f, -0.5f), make_vec3(0, 0, 1), 0.0f, 1.0f), rng), "a back face lets light through");
 }
 
+// Lighting-only instances: camera rays pass through them, shadow rays do not; the same after flatten_bake_inputs
+// turns the per-instance flags into per-triangle ones. One quad drawn three times, at z = 0, -1 and -2; the first
+// two are hidden.
+static void test_camera_hidden() {
+  const float pos[12] = {0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0};
+  const uint32_t idx[6] = {0, 1, 2, 0, 2, 3}, mesh_first[2] = {0, 2}, inst_mesh[3] = {0, 0, 0};
+  float xf[48];
+  for (int i = 0; i < 3; ++i) {
+    const float m[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -float(i), 1};
+    std::copy(m, m + 16, xf + 16 * i);
+  }
+  const FlatScene flat{pos, 4, idx, 2, mesh_first, 1, inst_mesh, xf, 3};
+  const uint8_t hidden[3] = {1, 1, 0};
+  const int32_t tmat[2] = {-1, -1}, tpage[2] = {-1, -1};
+  const float tuv1[12] = {};
+  BakeInputs in{};
+  in.flat = &flat, in.triangle_material = tmat, in.triangle_page = tpage, in.triangle_uv1 = tuv1;
+  in.default_material = BakeMaterial{{1, 1, 1}, {0, 0, 0}, 1};
+  in.instance_camera_hidden = hidden;
+  WorldBakeInputs w;
+  CHECK(flatten_bake_inputs(in, w), "flatten");
+  CHECK(w.in.instance_camera_hidden == nullptr && w.in.triangle_camera_hidden, "flattened: hidden per triangle");
+  for (int flattened = 0; flattened < 2; ++flattened) {
+    const BakeInputs& use = flattened ? w.in : in;
+    SceneBvh bvh;
+    CHECK(build_scene_bvh(*use.flat, BvhBuildOptions{}, bvh, JobControl{}) == Status::Ok, "bvh");
+    SurfaceView s{};
+    s.triangle_material = use.triangle_material, s.triangle_count = use.flat->triangle_count;
+    s.default_material = use.default_material;
+    s.instance_camera_hidden = use.instance_camera_hidden, s.triangle_camera_hidden = use.triangle_camera_hidden;
+    uint32_t rng = 1;
+    Hit h;
+    const Ray down = make_ray(make_vec3(0.5f, 0.5f, 1), make_vec3(0, 0, -1));
+    CHECK(surf::trace_visible(bvh.view(), s, down, true, rng, h) && std::fabs(1 - h.t + 2) < 1e-4f,
+          "camera ray (flattened %d) should pass the hidden quads and stop at z = -2", flattened);
+    CHECK(surf::trace_visible(bvh.view(), s, down, false, rng, h) && std::fabs(h.t - 1) < 1e-4f,
+          "a transport ray (flattened %d) stops at the first quad", flattened);
+    CHECK(surf::occluded(bvh.view(), s, make_ray(make_vec3(0.5f, 0.5f, 1), make_vec3(0, 0, -1), 0.0f, 1.5f), rng),
+          "a hidden quad (flattened %d) casts its shadow", flattened);
+    const Ray past = make_ray(make_vec3(0.5f, 0.5f, 1), make_vec3(0, 0, -1), 0.0f, 2.5f);
+    CHECK(!surf::trace_visible(bvh.view(), s, past, true, rng, h), "only hidden quads within reach: a miss");
+  }
+}
+
 int main() {
   test_overlap();
   test_touch();
@@ -559,6 +603,7 @@ int main() {
   test_low_discrepancy();
   test_metallic();
   test_visibility();
+  test_camera_hidden();
   if (failures) {
     std::fprintf(stderr, "%d failure(s)\n", failures);
     return 1;

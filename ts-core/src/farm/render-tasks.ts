@@ -71,7 +71,13 @@ export function farmPathtracer(ctx: ExecutorContext, options: Partial<RenderSpli
       pkg = encodeScenePackage(PACKAGE_MAGIC, {}, scene).then((bytes) => ctx.put(bytes));
       packages.set(scene, pkg);
     }
-    const base = { package: await pkg, requests: requests.map(toJson), bounces: common.bounces, sky: common.sky };
+    const base = {
+      package: await pkg,
+      requests: requests.map(toJson),
+      bounces: common.bounces,
+      sky: common.sky,
+      cameraHidden: common.cameraHidden?.length ? [...common.cameraHidden] : undefined,
+    };
     const taskRequests: TaskRequest[] = split.tasks.map((bands, i) => ({
       kind: 'render-rows',
       spec: { renderRows: { ...base, bands } },
@@ -109,6 +115,7 @@ export const renderRowsExecutor: Executor = async (job, ctx) => {
   const common: PathtraceCommon = {
     bounces: spec.bounces,
     sky: spec.sky,
+    cameraHidden: spec.cameraHidden,
     signal: ctx.signal,
     onProgress: (f) => ctx.progress('render-rows', f),
   };

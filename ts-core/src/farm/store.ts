@@ -67,6 +67,8 @@ export interface JobSpec {
     bands: { request: number; begin: number; end: number }[];
     bounces: number;
     sky?: Sky;
+    /** Lighting-only nodes of the package's scene (render/pathtrace.ts PathtraceOptions.cameraHidden). */
+    cameraHidden?: number[];
   };
 }
 

@@ -259,6 +259,11 @@ export interface BakeNativeInputs {
   /** World-space eye positions (3 per eye) the result will be seen from: double-sided texels bake the seen face. */
   viewpoints?: Float32Array;
   /**
+   * Per flat instance, 1 where it is lighting-only (Unity's "Shadows Only"): camera rays of the reference renderer
+   * pass through it, every transport ray sees it (native bake/surface.h camera_hidden).
+   */
+  instanceCameraHidden?: Uint8Array;
+  /**
    * bakeLightmaps only: the final gather's lightmap, a finished bake of this same layout (per page width × height × 4
    * floats, RGB = L, A = AO, dilated into the padding). The first bounce of each path reads it where it lands on the
    * lit face of a lightmapped single-sided surface, and the path ends there (native bake/transport.h incident).

@@ -1,4 +1,4 @@
-/** Scene subsets by primitive: what the splats replace, and what the shipped glTF keeps. */
+/** Scene subsets by primitive: what the splats replace, what the shipped glTF keeps, and what the splats learn from. */
 import type { RouteDecision } from '../plan/router.js';
 import type { Scene } from '../scene/types.js';
 
@@ -57,4 +57,51 @@ export function emptiedNodes(scene: Scene, filtered: Scene): Set<number> {
     });
   }
   return drop;
+}
+
+/**
+ * The whole scene as the splats' training targets see it: the splat primitives drawn, everything else lighting-only
+ * (`cameraHidden`: camera rays pass through it, while it still shadows, occludes light from and bounces light onto
+ * them), so the targets show the splat objects lit as they are in the scene, with their coverage as alpha and
+ * nothing in front of them. A node whose primitives go to both routes keeps its other primitives, hidden, and
+ * gains a child (identity transform, the same instancing) that draws its splat primitives. Node indices of `scene`
+ * keep their meaning; the children come after them.
+ */
+export function splatTargetScene(
+  scene: Scene,
+  splatPrimitives: (node: number) => readonly number[],
+): { scene: Scene; cameraHidden: number[] } {
+  const out: Scene = {
+    ...scene,
+    nodes: scene.nodes.map((n) => ({ ...n, children: [...n.children] })),
+    meshes: [...scene.meshes],
+  };
+  const cameraHidden: number[] = [];
+  scene.nodes.forEach((n, i) => {
+    if (n.mesh === undefined) return;
+    const prims = scene.meshes[n.mesh].primitives,
+      splat = splatPrimitives(i);
+    if (splat.length === 0) {
+      cameraHidden.push(i);
+      return;
+    }
+    if (splat.length >= prims.length) return;
+    const name = scene.meshes[n.mesh].name;
+    out.meshes.push({ name, primitives: prims.filter((_, p) => !splat.includes(p)) });
+    out.nodes[i].mesh = out.meshes.length - 1;
+    cameraHidden.push(i);
+    out.meshes.push({ name, primitives: splat.map((p) => prims[p]) });
+    out.nodes[i].children.push(out.nodes.length);
+    out.nodes.push({
+      name: `${n.name} (splat primitives)`,
+      parent: i,
+      children: [],
+      translation: [0, 0, 0],
+      rotation: [0, 0, 0, 1],
+      scale: [1, 1, 1],
+      mesh: out.meshes.length - 1,
+      ...(n.instances ? { instances: n.instances } : {}),
+    });
+  });
+  return { scene: out, cameraHidden };
 }

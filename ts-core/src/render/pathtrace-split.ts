@@ -61,6 +61,7 @@ export async function estimatePathtraceCost(
       seed: 1,
       bounces: common.bounces,
       sky: common.sky,
+      cameraHidden: common.cameraHidden,
       pixelRays: rays,
       signal: common.signal,
     });

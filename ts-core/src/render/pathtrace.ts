@@ -2,7 +2,8 @@
  * `ote render --mode pathtrace`: the ground truth for baked lighting. Camera rays hit the scene; each hit shows its
  * emission plus albedo × L, where L is estimated by the same transport that bakes lightmaps (bake/transport.h:
  * punctual lights with soft shadows, emissive triangles with NEE + MIS, sky, N bounces). Camera rays skip back faces
- * of single-sided materials and alpha cut-outs, as every renderer's do (native bake/surface.h). Native, CPU threads.
+ * of single-sided materials and alpha cut-outs, as every renderer's do (native bake/surface.h), and lighting-only
+ * nodes (`cameraHidden`). Native, CPU threads.
  */
 import type { FloatImage } from '../image/float-image.js';
 import { transportTextures } from '../io/textures.js';
@@ -25,12 +26,28 @@ export interface PathtraceOptions extends JobOptions, TransportOptions {
   rows?: { begin: number; end: number };
   /** Filled with the rays each pixel traced, camera rays included (width × rows entries): its cost. */
   pixelRays?: Uint32Array;
+  /**
+   * Nodes that are lighting-only (Unity's "Shadows Only"): camera rays pass through their meshes, while they still
+   * cast shadows and bounce light. The splat stage renders the objects it trains lit by the rest of the scene so.
+   */
+  cameraHidden?: readonly number[];
+}
+
+/** Per flat instance of `scene`, 1 where its node is in `nodes`. */
+function hiddenInstances(instanceNode: Uint32Array, nodes: readonly number[]): Uint8Array {
+  const hidden = new Set(nodes),
+    out = new Uint8Array(instanceNode.length);
+  for (let i = 0; i < out.length; i++) out[i] = hidden.has(instanceNode[i]) ? 1 : 0;
+  return out;
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
   // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
   const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? (await transportTextures(scene)));
-  const data = await renderReferenceNative(flat, inputs, view, undefined, {
+  const hidden = opts.cameraHidden?.length
+    ? { ...inputs, instanceCameraHidden: hiddenInstances(flat.instanceNode, opts.cameraHidden) }
+    : inputs;
+  const data = await renderReferenceNative(flat, hidden, view, undefined, {
     mode: 'pathtrace',
     spp: opts.spp ?? 64,
     seed: opts.seed ?? 1,
@@ -67,6 +84,8 @@ export interface PathtraceCommon {
   sunVertices?: boolean;
   /** Stratify the first vertex's samples per pixel (default true; TransportOptions.lowDiscrepancy). */
   lowDiscrepancy?: boolean;
+  /** Lighting-only nodes, which camera rays pass through (PathtraceOptions.cameraHidden). */
+  cameraHidden?: readonly number[];
   backend?: Backend;
   signal?: AbortSignal;
   /** Fraction of the whole batch done, in [0, 1]. */
@@ -120,6 +139,7 @@ export async function renderBands(
         skyPortals: common.skyPortals,
         sunVertices: common.sunVertices,
         lowDiscrepancy: common.lowDiscrepancy,
+        cameraHidden: common.cameraHidden,
         rows: { begin: b.begin, end: b.end },
         backend: common.backend,
         signal: common.signal,

@@ -54,6 +54,11 @@ struct BakeInputs {
   // Optional, the bake's final gather (transport.h incident): per page, width × height × 4 floats, a finished bake
   // of this same layout (RGB = L, A = AO; dilated into the padding). nullptr: no gather, every path runs to its end.
   const float* const* gather_pages = nullptr;
+  // Optional (nullptr = none), lighting-only geometry (bake/surface.h camera_hidden): camera rays pass through it,
+  // every transport ray sees it. 1 per FlatScene instance that is hidden, or 1 per FlatScene triangle (the form
+  // flatten_bake_inputs turns the first into). The reference renderer reads them; the bake has no camera rays.
+  const uint8_t* instance_camera_hidden = nullptr;
+  const uint8_t* triangle_camera_hidden = nullptr;
 };
 
 // The scene flattened into world space for baking: every drawn triangle once, one identity instance, and every
@@ -66,6 +71,7 @@ struct WorldBakeInputs {
   std::vector<float> positions, xform, uv1, normals, uv0, color;
   std::vector<uint32_t> indices, mesh_first, instance_mesh;
   std::vector<int32_t> material, page;
+  std::vector<uint8_t> camera_hidden;
 };
 // Fills `w` and returns true, unless the drawn triangles exceed max(max_triangles, max_factor × stored ones)
 // (heavy instancing: keep the two-level BVH, which stores each mesh once), then returns false and leaves `w` empty.

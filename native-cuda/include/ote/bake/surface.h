@@ -7,6 +7,8 @@
 //     for every ray, and back faces of single-sided materials for camera rays only. Light transport (bounce and
 //     shadow rays) treats back faces as occluders, as Unity's and Unreal's bakers do: a single-sided wall still
 //     casts its shadow and stops light leaking through it; only what a camera sees follows the engine's culling.
+//     Lighting-only geometry (Unity's "Shadows Only" renderers) is absent for camera rays and there for every
+//     other: the splat stage renders the objects it trains lit and shadowed by the rest of the scene this way.
 //
 //   Hit h;
 //   if (surf::trace_visible(bvh, s, make_ray(eye, dir), /*camera=*/true, rng, h)) ...  // skips cut-outs, back faces
@@ -76,12 +78,19 @@ struct SurfaceView {
   const float* srgb_to_linear;  // 256 entries; only colours read it (coverage does not: the preview leaves it null)
   // Some material has alpha MASK or BLEND: visibility must look at coverage. 0 keeps shadow rays on the any-hit path.
   uint32_t cutout;
+  // Optional (nullptr = none), lighting-only geometry that camera rays pass through: 1 per FlatScene instance
+  // hidden, or 1 per FlatScene triangle hidden (the form a world-flattened scene carries; bake.h BakeInputs).
+  const uint8_t* instance_camera_hidden = nullptr;
+  const uint8_t* triangle_camera_hidden = nullptr;
 };
 
 namespace surf {
 
 // Layers a ray passes through (cut-outs, culled back faces) before the next hit counts as opaque.
 constexpr int kMaxLayers = 16;
+// Lighting-only surfaces a camera ray passes through before it counts as a miss (they never show, and a camera
+// placed outside a building looks through several walls).
+constexpr int kMaxHiddenLayers = 256;
 
 OTE_HD OTE_INLINE Vec3 v3(const float* f) { return make_vec3(f[0], f[1], f[2]); }
 
@@ -155,6 +164,12 @@ OTE_HD OTE_INLINE bool cut_out(const SurfaceView& s, const BakeMaterial& m, bool
   return rand01(rng) >= a;
 }
 
+// Whether hit h is lighting-only geometry, which camera rays do not see.
+OTE_HD OTE_INLINE bool camera_hidden(const SurfaceView& s, const Hit& h) {
+  return (s.instance_camera_hidden && s.instance_camera_hidden[h.instance]) ||
+         (s.triangle_camera_hidden && s.triangle_camera_hidden[h.prim]);
+}
+
 // Whether hit h is transparent to a ray along `dir`: cut out by alpha, or (camera rays only) the back face of a
 // single-sided material. The one rule every renderer's camera and every transport ray applies.
 OTE_HD OTE_INLINE bool passes_through(const SurfaceView& s, const Hit& h, Vec3 dir, bool camera, uint32_t& rng) {
@@ -167,13 +182,18 @@ OTE_HD OTE_INLINE bool passes_through(const SurfaceView& s, const Hit& h, Vec3 d
 }
 
 // Closest hit that is there for this ray: continues past cut-outs and (camera) culled back faces, up to kMaxLayers;
-// past that the last hit counts as opaque. t stays measured from ray.org.
+// past that the last hit counts as opaque. Camera rays also pass lighting-only geometry, up to kMaxHiddenLayers
+// of it, past which they miss. t stays measured from ray.org.
 OTE_HD OTE_INLINE bool trace_visible(const SceneBvhView& bvh, const SurfaceView& s, Ray r, bool camera,
                                      uint32_t& rng, Hit& h) {
   const bool check = camera || s.cutout;
-  for (int layer = 0;; ++layer) {
+  for (int layer = 0, hidden = 0;;) {
     if (!trace_closest(bvh, r, kRayNone, h)) return false;
-    if (!check || layer + 1 >= kMaxLayers || !passes_through(s, h, r.dir, camera, rng)) return true;
+    if (camera && camera_hidden(s, h)) {
+      if (++hidden >= kMaxHiddenLayers) return false;
+    } else if (!check || ++layer >= kMaxLayers || !passes_through(s, h, r.dir, camera, rng)) {
+      return true;
+    }
     // Triangle tests accept t > tmin only: the surface just passed (and any at the same t) is not hit again.
     r.tmin = h.t;
   }
