@@ -31,9 +31,13 @@ export interface SplatChoice {
   heldOutPsnr?: number;
   conversionPsnr?: number;
   gaussians?: number;
-  /** Training targets: square size in pixels, views (held-out ones apart) and the Gaussian cap they allow. */
+  /**
+   * Training targets: square size in pixels, views (held-out ones apart; close-ups included), how many of them are
+   * close-ups of objects spread wider than one view shows finely, and the Gaussian cap they allow.
+   */
   resolution?: number;
   views?: number;
+  closeUps?: number;
   cap?: number;
   /** Seconds of the whole training call (targets, conversion, training, evaluation). */
   seconds: number;

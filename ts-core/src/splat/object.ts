@@ -26,7 +26,14 @@ import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 import { OteError } from '../errors.js';
 import { convertScene } from './convert.js';
-import { placeCameras, resolutionForPixelSize, trainSplats, type TrainingView } from './train.js';
+import {
+  placeCameras,
+  placeCloseUps,
+  placedPixelSize,
+  resolutionForPixelSize,
+  trainSplats,
+  type TrainingView,
+} from './train.js';
 
 /** The profile's `splat` section (plan/profile.ts). */
 export interface SplatProfile {
@@ -66,7 +73,7 @@ export interface ObjectSplatOptions {
    * are made as fine (objectTrainingSize), so that the splats learn the detail that view shows.
    */
   pixelSize?: number;
-  /** Training and held-out views. Defaults 16 and 4. */
+  /** Training and held-out views around the objects (close-ups add half as many again; objectTrainingSize). Defaults 16 and 4. */
   views?: number;
   heldOutViews?: number;
   /** Fraction of the cameras placed inside the bounds looking out (for rooms); default 0. */
@@ -94,6 +101,9 @@ export interface ObjectSplatResult {
   /** The direct conversion itself (same count cap), for callers that keep it when training does not pay. */
   conversion: GaussianModel;
   iterations: number;
+  /** Training views, close-ups included, and how many of them are close-ups. */
+  views: number;
+  closeUps: number;
   /** The exposure the colours were made at (the option, or the one chosen from the targets). */
   exposure: number;
   seconds: { targets: number; convert: number; train: number; evaluate: number; total: number };
@@ -150,32 +160,57 @@ function psnr(a: FloatImage, b: FloatImage): number {
 export const TARGET_RESOLUTION = { min: 128, max: 384 } as const;
 
 /**
+ * Close-ups are added when the views framing all the objects show them more than this many times coarser than the
+ * pixel they are judged at (a field of plants, a wall of ivy: wider than one target can show finely).
+ */
+export const CLOSE_UP_RATIO = 1.5;
+
+/** What objectTrainingSize decides. */
+export interface ObjectTrainingSize {
+  /** Square size of every target, pixels. */
+  resolution: number;
+  /** Most Gaussians trained. */
+  cap: number;
+  /**
+   * World units per pixel of the close-ups, when the views framing the objects are too coarse (CLOSE_UP_RATIO): half
+   * as many views again then look at points of their surfaces from the distance at which they are this fine.
+   */
+  closeUpPixel?: number;
+}
+
+/**
  * The target size and the Gaussian cap trainObjectSplats uses: the explicit resolution, else the one at which the
- * training views are as fine as `pixelSize` (clamped to TARGET_RESOLUTION), else 128; the cap is the profile's
- * budget, at most one Gaussian per target pixel (more would only add render time at this resolution).
+ * training views are as fine as `pixelSize` (clamped to TARGET_RESOLUTION), else 128. Views framing all the objects
+ * coarser than that add close-ups at `pixelSize`. The cap is the profile's budget, at most one Gaussian per pixel
+ * of the objects seen at the finest pixel the targets show (more would only add render time).
  */
 export function objectTrainingSize(
   scene: Scene,
   opts: Pick<ObjectSplatOptions, 'profile' | 'nodes' | 'resolution' | 'pixelSize'>,
-): { resolution: number; cap: number } {
+): ObjectTrainingSize {
+  const bounds = nodeBounds(scene, opts.nodes),
+    pixel = opts.pixelSize !== undefined && opts.pixelSize > 0 && !isEmpty(bounds) ? opts.pixelSize : undefined;
   let res = opts.resolution;
-  if (res === undefined && opts.pixelSize !== undefined && opts.pixelSize > 0) {
-    const bounds = nodeBounds(scene, opts.nodes);
-    res = isEmpty(bounds)
-      ? TARGET_RESOLUTION.min
-      : Math.max(
-          TARGET_RESOLUTION.min,
-          Math.min(TARGET_RESOLUTION.max, 16 * Math.ceil(resolutionForPixelSize(bounds, opts.pixelSize) / 16)),
-        );
-  }
+  if (res === undefined && pixel !== undefined)
+    res = Math.max(
+      TARGET_RESOLUTION.min,
+      Math.min(TARGET_RESOLUTION.max, 16 * Math.ceil(resolutionForPixelSize(bounds, pixel) / 16)),
+    );
   const resolution = Math.max(16, Math.floor(res ?? 128));
-  return { resolution, cap: Math.max(1, Math.min(Math.floor(opts.profile.budget), resolution * resolution)) };
+  const ratio = pixel === undefined ? 1 : placedPixelSize(bounds, resolution) / pixel,
+    closeUp = ratio > CLOSE_UP_RATIO;
+  const pixels = resolution * resolution * (closeUp ? ratio * ratio : 1);
+  return {
+    resolution,
+    cap: Math.max(1, Math.min(Math.floor(opts.profile.budget), Math.floor(pixels))),
+    ...(closeUp ? { closeUpPixel: pixel } : {}),
+  };
 }
 
 export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions): Promise<ObjectSplatResult> {
   const t0 = performance.now();
   const budgetS = opts.timeBudgetSeconds ?? 15;
-  const { resolution: res, cap } = objectTrainingSize(scene, opts);
+  const { resolution: res, cap, closeUpPixel } = objectTrainingSize(scene, opts);
   const seed = opts.seed ?? 1,
     backend = opts.backend ?? 'auto',
     signal = opts.signal;
@@ -191,7 +226,28 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     nHeld = opts.heldOutViews ?? 4;
   const place = (count: number, tag: string) =>
     placeCameras(bounds, { count, width: res, height: res, inside: opts.inside, seed: `${tag}-${seed}` });
-  const all = [...place(nTrain, 'object-train'), ...place(nHeld, 'object-held')];
+  // Close-ups look at points of the objects' surfaces (a sparse direct conversion's centres), half as many again:
+  // on the generated field of plants, 16 close-ups scored as well as 32 in half the render time.
+  const points = closeUpPixel
+    ? convertScene(scene, { budget: 4096, nodes: opts.nodes, seed: `close-up-points-${seed}` }).means
+    : new Float32Array(0);
+  const close = (count: number, tag: string) =>
+    placeCloseUps(points, {
+      count,
+      resolution: res,
+      pixelSize: closeUpPixel ?? 0,
+      extent: 0.5 * Math.hypot(...[0, 1, 2].map((a) => bounds.max[a] - bounds.min[a])),
+      seed: `${tag}-${seed}`,
+    });
+  const trainViews = [
+      ...place(nTrain, 'object-train'),
+      ...close(closeUpPixel ? Math.ceil(nTrain / 2) : 0, 'object-close'),
+    ],
+    heldViews = [
+      ...place(nHeld, 'object-held'),
+      ...close(closeUpPixel ? Math.ceil(nHeld / 2) : 0, 'object-close-held'),
+    ];
+  const all = [...trainViews, ...heldViews];
   const rendered: TrainingView[] = [];
   if (opts.renderTargets) {
     const targets = await opts.renderTargets(all, (fraction) => report({ stage: 'targets', fraction }));
@@ -211,10 +267,11 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
       report({ stage: 'targets', fraction: rendered.length / all.length });
     }
   // Targets to display values at one exposure for all of them (the splats are one model).
-  const exposure = opts.exposure ?? autoExposure(stacked(rendered.slice(0, nTrain).map((r) => r.target)));
+  const nTrainAll = trainViews.length;
+  const exposure = opts.exposure ?? autoExposure(stacked(rendered.slice(0, nTrainAll).map((r) => r.target)));
   for (const r of rendered) r.target = toDisplayPremultiplied(r.target, exposure);
-  const train = rendered.slice(0, nTrain),
-    held = rendered.slice(nTrain);
+  const train = rendered.slice(0, nTrainAll),
+    held = rendered.slice(nTrainAll);
   const t1 = performance.now();
 
   // The direct conversion at the cap (what training is compared with), and the sparser start training densifies.
@@ -279,6 +336,8 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     conversionPsnr,
     conversion,
     iterations: trained.iterations,
+    views: nTrainAll,
+    closeUps: nTrainAll - nTrain,
     exposure,
     seconds: {
       targets: (t1 - t0) / 1000,

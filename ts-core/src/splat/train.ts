@@ -152,7 +152,61 @@ export function resolutionForPixelSize(
   bounds: { min: [number, number, number]; max: [number, number, number] },
   pixelSize: number,
 ): number {
-  return Math.ceil((2 * Math.tan(PLACED_YFOV / 2) * framing(bounds, PLACED_YFOV).dist) / pixelSize);
+  return Math.ceil(placedPixelSize(bounds, 1) / pixelSize);
+}
+
+/** World units per pixel at the bounds' centre of placeCameras' outside views at `resolution` (default field). */
+export function placedPixelSize(
+  bounds: { min: [number, number, number]; max: [number, number, number] },
+  resolution: number,
+): number {
+  return (2 * Math.tan(PLACED_YFOV / 2) * framing(bounds, PLACED_YFOV).dist) / resolution;
+}
+
+export interface CloseUpPlacement {
+  count: number;
+  /** Square size in pixels. */
+  resolution: number;
+  /** World units per pixel wanted at the point looked at: sets the distance. */
+  pixelSize: number;
+  /** How far the farthest point of what is looked at may be: sets the far plane. */
+  extent: number;
+  seed?: number | string;
+}
+
+/**
+ * Close-ups of `points` (xyz triples on the objects' surfaces; a seeded choice of them): each view looks at one from
+ * the distance at which it is `pixelSize` per pixel, from above the horizon (objects stand on something), so the
+ * splats of objects spread wider than one view can show finely are trained at the pixel they are judged at.
+ */
+export function placeCloseUps(points: Float32Array, p: CloseUpPlacement): View[] {
+  const rng = new Rng(p.seed ?? 'close-ups');
+  const n = Math.floor(points.length / 3);
+  if (!n) return [];
+  const yfov = PLACED_YFOV,
+    dist = (p.pixelSize * p.resolution) / (2 * Math.tan(yfov / 2));
+  const views: View[] = [];
+  for (let i = 0; i < p.count; i++) {
+    const k = Math.min(n - 1, Math.floor(rng.next() * n));
+    const at: [number, number, number] = [points[3 * k], points[3 * k + 1], points[3 * k + 2]];
+    const y = rng.range(0.1, 0.9),
+      rad = Math.sqrt(1 - y * y),
+      th = rng.next() * 2 * Math.PI;
+    const eye: [number, number, number] = [
+      at[0] + dist * rad * Math.cos(th),
+      at[1] + dist * y,
+      at[2] + dist * rad * Math.sin(th),
+    ];
+    views.push({
+      cameraToWorld: lookAt(eye, at, [0, 1, 0]),
+      yfov,
+      width: p.resolution,
+      height: p.resolution,
+      znear: dist * 1e-3,
+      zfar: dist + 2 * p.extent,
+    });
+  }
+  return views;
 }
 
 /**

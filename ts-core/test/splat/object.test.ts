@@ -8,8 +8,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { heroObject } from '../../../examples/generators/index.js';
 import { decodeSceneTextures } from '../../src/io/textures.js';
-import { nodeBounds, trainObjectSplats } from '../../src/splat/object.js';
+import { CLOSE_UP_RATIO, nodeBounds, objectTrainingSize, trainObjectSplats } from '../../src/splat/object.js';
+import { placeCloseUps, placedPixelSize } from '../../src/splat/train.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
+import { viewEye } from '../../src/scene/view.js';
 
 const scene = heroObject({ scale: 1 });
 const { textures } = await decodeSceneTextures(scene);
@@ -77,6 +79,46 @@ test('node bounds cover only the chosen nodes', () => {
   const one = nodeBounds(scene, [meshNodes[0]]);
   for (let a = 0; a < 3; a++) assert.ok(one.min[a] >= all.min[a] - 1e-6 && one.max[a] <= all.max[a] + 1e-6);
   assert.ok(nodeBounds(scene, []).min[0] > nodeBounds(scene, []).max[0], 'no nodes: empty bounds');
+});
+
+test('objects wider than a target shows at the judged pixel get close-ups at that pixel, and a cap to match', () => {
+  const profile = { budget: 2_000_000, iterations: 100, shDegree: 0 };
+  const bounds = nodeBounds(scene);
+  const whole = placedPixelSize(bounds, 256);
+  // Fine enough at 256 px: no close-ups, one Gaussian per target pixel.
+  const fits = objectTrainingSize(scene, { profile, resolution: 256, pixelSize: whole });
+  assert.equal(fits, { resolution: 256, cap: 256 * 256 });
+  // Judged 4× finer than a 256 px view of the whole shows it: close-ups at that pixel, 16× the pixels.
+  const fine = objectTrainingSize(scene, { profile, resolution: 256, pixelSize: whole / 4 });
+  assert.is(fine.closeUpPixel, whole / 4);
+  assert.ok(Math.abs(fine.cap - 16 * 256 * 256) <= 16, String(fine.cap));
+  assert.is(
+    objectTrainingSize(scene, { profile: { ...profile, budget: 5000 }, resolution: 256, pixelSize: whole / 4 }).cap,
+    5000,
+  );
+  // Just past the ratio still fits in one view.
+  assert.is(
+    objectTrainingSize(scene, { profile, resolution: 256, pixelSize: whole / (0.99 * CLOSE_UP_RATIO) }).closeUpPixel,
+    undefined,
+  );
+});
+
+test('placeCloseUps: each view looks at one of the points from above, at the distance of the pixel asked for', () => {
+  const points = Float32Array.of(0, 0, 0, 10, 2, -5, -3, 1, 4);
+  const views = placeCloseUps(points, { count: 12, resolution: 200, pixelSize: 0.01, extent: 20, seed: 7 });
+  assert.is(views.length, 12);
+  const dist = (0.01 * 200) / (2 * Math.tan(views[0].yfov / 2));
+  for (const v of views) {
+    const eye = viewEye(v),
+      M = v.cameraToWorld;
+    // The point on the optical axis at that distance is one of the points.
+    const at = [0, 1, 2].map((a) => eye[a] - dist * M[8 + a]);
+    const near = [0, 1, 2].some((k) => Math.hypot(...at.map((x, a) => x - points[3 * k + a])) < 1e-4);
+    assert.ok(near, `view looks at ${at}`);
+    assert.ok(eye[1] > at[1], 'from above');
+    assert.is(v.width, 200);
+  }
+  assert.equal(placeCloseUps(points, { count: 12, resolution: 200, pixelSize: 0.01, extent: 20, seed: 7 }), views);
 });
 
 test.run();

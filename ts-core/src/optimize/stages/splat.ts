@@ -15,7 +15,7 @@ import { convertScene } from '../../splat/convert.js';
 import { nodeBounds, objectTrainingSize, trainObjectSplats } from '../../splat/object.js';
 import type { View } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
-import { filterPrimitives } from '../filter-primitives.js';
+import { filterPrimitives, splatTargetScene } from '../filter-primitives.js';
 import { defineStage } from '../stage.js';
 
 /**
@@ -69,7 +69,9 @@ export const splatStage = defineStage({
     const splatNodes = plan.decisions.filter((d) => d.splatPrimitives.length);
     if (!splatNodes.length) return { splats: undefined };
     const splatScene = filterPrimitives(scene, (n) => decisions.get(n)?.splatPrimitives ?? 'none');
-    const splatLit = withEnvironmentSun(splatScene, environment);
+    // The targets see the splat objects in the whole scene: the rest shadows and lights them without being drawn.
+    const targets = splatTargetScene(scene, (n) => decisions.get(n)?.splatPrimitives ?? []);
+    const targetScene = withEnvironmentSun(targets.scene, environment);
     const { textures } = await decodeSceneTextures(splatScene);
     const nodes = splatNodes.map((d) => d.node),
       bounds = nodeBounds(splatScene, nodes),
@@ -91,9 +93,9 @@ export const splatStage = defineStage({
       });
       choice = { kept: 'conversion', iterations: 0, targets: 'none', gaussians: model.count, seconds: 0 };
     } else {
-      // Targets are path traced with the bake's transport (the objects alone, over black), so the splats learn
-      // the lighting the before/after check and the verifier compare with; the direct conversion carries only
-      // unlit material colours. Fixed iterations: no wall-clock planning, reproducible.
+      // Targets are path traced with the bake's transport (the objects over black, lit and shadowed by the whole
+      // scene), so the splats learn the lighting the before/after check and the verifier compare with; the direct
+      // conversion carries only unlit material colours. Fixed iterations: no wall-clock planning, reproducible.
       const r = await trainObjectSplats(splatScene, {
         profile: o.profile.splat,
         nodes,
@@ -102,17 +104,19 @@ export const splatStage = defineStage({
         exposure,
         seed: 1,
         resolution: size.resolution, // sized above from the pixel size, once
+        pixelSize, // for the close-ups
         views: SPLAT_VIEWS,
         heldOutViews: SPLAT_VIEWS / 4,
         backend: o.backend,
         signal: ctx.signal,
         renderTargets: (views, onProgress) =>
           (o.pathtrace ?? renderPathtracedBatch)(
-            splatLit,
+            targetScene,
             views.map((view) => ({ view, spp: SPLAT_TARGET_SPP, seed: 11 })),
             {
               bounces: o.profile.bake.bounces,
               sky: environment?.sky,
+              cameraHidden: targets.cameraHidden,
               signal: ctx.signal,
               backend: o.backend,
               onProgress,
@@ -130,12 +134,13 @@ export const splatStage = defineStage({
         conversionPsnr: r.conversionPsnr,
         gaussians: model.count,
         resolution: size.resolution,
-        views: SPLAT_VIEWS,
+        views: r.views,
+        closeUps: r.closeUps,
         cap: size.cap,
         seconds: r.seconds.total,
       };
       ctx.log(
-        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations on ${SPLAT_VIEWS} views of ${size.resolution} px, ${r.seconds.total.toFixed(1)} s)`,
+        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations on ${r.views} views of ${size.resolution} px${r.closeUps ? ` (${r.closeUps} close-ups)` : ''}, ${r.seconds.total.toFixed(1)} s: targets ${r.seconds.targets.toFixed(1)} s, training ${r.seconds.train.toFixed(1)} s)`,
       );
     }
     // The SPZ is what ships and what the verifier draws with the glTF (the PLY carries the same Gaussians).
