@@ -31,7 +31,7 @@ const viewer = {
   errors: [],
   /** @type {any} */
   manifest: null,
-  /** @type {{ lightmappedMaterials: number, meshes: number, lights: { name: string, type: string, baked: boolean }[], splats: number, beforeLights?: number }} */
+  /** @type {{ lightmappedMaterials: number, meshes: number, lights: { name: string, type: string, baked: boolean }[], splats: number, splatsAntialiased?: boolean, beforeLights?: number }} */
   info: { lightmappedMaterials: 0, meshes: 0, lights: [], splats: 0 },
   mode: 'after',
   /** @type {any} the camera of the last bookmark taken (report.json's shape: eye, target, up, yfovDeg…) */
@@ -208,6 +208,7 @@ async function main() {
     const s = await addSplats(renderer, after, manifest.splats.url, requestRender);
     splats = s;
     viewer.info.splats = s.count;
+    viewer.info.splatsAntialiased = s.antialiased;
     lines.push(`${manifest.splats.name}: ${s.count} Gaussians (Spark)`);
   }
   if (manifest.inputMissing) lines.push(`no before view: ${manifest.inputMissing}`);

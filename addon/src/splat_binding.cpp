@@ -49,6 +49,10 @@ Model model_arg(const Napi::Object& o, const char* fn) {
   g.count = int(n / 3);
   g.sh_stride = int(number_field(o, fn, "model", "shStride"));
   g.sh_degree = int(number_field(o, fn, "model", "shDegree"));
+  // Optional: absent or false is the classic (not antialiased) projection.
+  const Napi::Value aa = o.Get("antialiased");
+  if (!aa.IsUndefined() && !aa.IsBoolean()) throw_type(o.Env(), std::string(fn) + ": model.antialiased must be a boolean");
+  g.antialiased = aa.IsBoolean() && aa.As<Napi::Boolean>().Value() ? 1 : 0;
   // Array pointers are set below; the shape checks are the API's (check_model), before any length is computed.
   Model shape = g;
   shape.count = 0;

@@ -11,7 +11,7 @@ namespace ote {
 namespace splat {
 
 struct TrainSession {
-  int count = 0, sh_stride = 1;
+  int count = 0, sh_stride = 1, antialiased = 0;
   DeviceBuffer<float> means, log_scales, quats, opacity, sh;             // parameters
   DeviceBuffer<float> g_means, g_scales, g_quats, g_opacity, g_sh, g_norm;  // gradients of the last step
   DeviceBuffer<int32_t> radii;
@@ -28,7 +28,7 @@ struct TrainSession {
   Model model(int sh_degree) const {
     Model m{};
     m.means = means.ptr, m.log_scales = log_scales.ptr, m.quats = quats.ptr, m.opacity = opacity.ptr, m.sh = sh.ptr;
-    m.count = count, m.sh_stride = sh_stride, m.sh_degree = sh_degree;
+    m.count = count, m.sh_stride = sh_stride, m.sh_degree = sh_degree, m.antialiased = antialiased;
     return m;
   }
 };
@@ -82,6 +82,7 @@ Status session_create(const Model& g, const SessionView* views, int view_count, 
   if (g.count < 0 || g.sh_stride < 1 || g.sh_stride > 16 || view_count < 1 || !views) return Status::InvalidArgument;
   auto s = std::make_unique<TrainSession>();
   s->sh_stride = g.sh_stride;
+  s->antialiased = g.antialiased;
   for (int i = 0; i < view_count; ++i) {
     const Camera& c = views[i].camera;
     if (c.width < 1 || c.height < 1 || !views[i].target) return Status::InvalidArgument;

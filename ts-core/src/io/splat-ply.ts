@@ -34,6 +34,14 @@ export function plyPropertyNames(shDegree: number): string[] {
   ];
 }
 
+/**
+ * How a PLY says its splats were trained antialiased (GaussianModel.antialiased): the header comment Brush and
+ * SplatTransform write; Postshot's `postshot.anti_aliasing=1` is read too.
+ */
+const ANTIALIASED_COMMENT = 'SplatRenderMode: mip';
+const antialiasedComment = (line: string) =>
+  /^comment\s+(SplatRenderMode:\s*mip|postshot\.anti_aliasing\s*=\s*1)\s*$/i.test(line.trim());
+
 export function encodeSplatPly(m: GaussianModel, comments: string[] = []): Uint8Array {
   const names = plyPropertyNames(m.shDegree),
     P = names.length,
@@ -42,6 +50,7 @@ export function encodeSplatPly(m: GaussianModel, comments: string[] = []): Uint8
     'ply',
     'format binary_little_endian 1.0',
     ...comments.map((c) => `comment ${c.replace(/[\r\n]/g, ' ')}`),
+    ...(m.antialiased ? [`comment ${ANTIALIASED_COMMENT}`] : []),
     `element vertex ${m.count}`,
     ...names.map((n) => `property float ${n}`),
     'end_header',
@@ -257,7 +266,10 @@ export function decodeSplatPly(bytes: Uint8Array, file?: string): GaussianModel 
   const degree = [0, 9, 24, 45].indexOf(rest);
   if (degree < 0)
     throw inputError(file, 'element vertex', `${rest} f_rest properties; expected 0, 9, 24 or 45 (SH degree 0..3)`);
-  const m = createModel(N, degree);
+  const m: GaussianModel = {
+    ...createModel(N, degree),
+    ...(lines.some(antialiasedComment) ? { antialiased: true } : {}),
+  };
   const K = shCoeffs(degree);
   const x = get('x')!,
     y = get('y')!,

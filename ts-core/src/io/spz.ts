@@ -61,7 +61,7 @@ import { createModel, type GaussianModel, logit, shCoeffs, sigmoid, toByte, unit
 export const SPZ_WRITE_VERSION = 3;
 
 export interface SpzOptions {
-  /** Sets the header's antialiased flag (the splats were trained with Mip-Splatting's 2D filter). */
+  /** Sets the header's antialiased flag (the splats were trained with Mip-Splatting's 2D filter). Default: the model's. */
   antialiased?: boolean;
   /** 2 or 3; SPZ_WRITE_VERSION when absent. Version 4 is read, never written (see the file comment). */
   version?: 2 | 3;
@@ -162,9 +162,16 @@ function packPlanes(m: GaussianModel, version: number, frac: number): Uint8Array
 }
 
 /** The model of planes already checked to have planeSizes(N, degree, version). Every value decodes finite. */
-function unpackPlanes(planes: Uint8Array[], N: number, degree: number, frac: number, version: number): GaussianModel {
+function unpackPlanes(
+  planes: Uint8Array[],
+  N: number,
+  degree: number,
+  frac: number,
+  version: number,
+  flags: number,
+): GaussianModel {
   const [positions, alphas, colors, scales, rotations, sh] = planes;
-  const m = createModel(N, degree),
+  const m: GaussianModel = { ...createModel(N, degree), ...(flags & FLAG_ANTIALIASED ? { antialiased: true } : {}) },
     K = shCoeffs(degree);
   const inv = 2 ** -frac; // not 1 / (1 << frac): a shift by 31 or more bits wraps (the byte may hold up to 255)
   for (let i = 0, o = 0; i < 3 * N; i++, o += 3) {
@@ -230,7 +237,7 @@ export function encodeSpz(m: GaussianModel, opts: SpzOptions = {}): Uint8Array {
   view.setUint32(0, SPZ_MAGIC, true);
   view.setUint32(4, version, true);
   view.setUint32(8, m.count, true);
-  out.set([m.shDegree, frac, opts.antialiased ? FLAG_ANTIALIASED : 0, 0], 12);
+  out.set([m.shDegree, frac, (opts.antialiased ?? m.antialiased) ? FLAG_ANTIALIASED : 0, 0], 12);
   let o = LEGACY_HEADER;
   for (const p of planes) {
     out.set(p, o);
@@ -306,7 +313,7 @@ function decodeGzipped(bytes: Uint8Array, file: string | undefined): GaussianMod
     planes.push(b.subarray(o, o + n));
     o += n;
   }
-  return unpackPlanes(planes, N, degree, frac, version);
+  return unpackPlanes(planes, N, degree, frac, version, head[14]);
 }
 
 function decodeV4(b: Uint8Array, view: DataView, file: string | undefined): GaussianModel {
@@ -364,7 +371,7 @@ function decodeV4(b: Uint8Array, view: DataView, file: string | undefined): Gaus
     const f = frames[s];
     planes[present[s]] = inflateStream(b.subarray(f.at, f.at + f.size), f.expect, file, `streams.${f.name}`);
   }
-  return unpackPlanes(planes, N, degree, frac, 4);
+  return unpackPlanes(planes, N, degree, frac, 4, b[14]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -412,6 +412,8 @@ export interface RawSplatModel {
   shStride: number;
   /** Active SH degree, (shDegree + 1)² <= shStride. */
   shDegree: number;
+  /** Mip-Splatting's opacity compensation (GaussianModel.antialiased); absent: classic 3DGS. */
+  antialiased?: boolean;
 }
 /** Planar image arrays (rgb 3 per pixel, alpha, depth); any may be absent. */
 export interface RawSplatImage {

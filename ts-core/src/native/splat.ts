@@ -52,6 +52,7 @@ function nativeModel(m: GaussianModel, shDegree?: number) {
     sh: m.sh,
     shStride: shCoeffs(m.shDegree),
     shDegree: deg,
+    antialiased: !!m.antialiased,
   };
 }
 

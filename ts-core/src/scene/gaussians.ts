@@ -29,7 +29,16 @@ export interface GaussianModel {
    * meshes per object, and a splat moves with its object's transform.
    */
   objectId?: Int32Array;
+  /**
+   * Trained with Mip-Splatting's 2D filter (gsplat's "antialiased" mode; SPZ's antialiased flag): renderers scale
+   * each splat's opacity by the share of its low-passed footprint that is its own, so that splats smaller than a
+   * pixel cover what they cover at any resolution. Absent: the classic 3DGS projection.
+   */
+  antialiased?: boolean;
 }
+
+/** The antialiased flag of `m`, as a property to spread into a model made from it. */
+export const antialiasedOf = (m: GaussianModel): { antialiased?: true } => (m.antialiased ? { antialiased: true } : {});
 
 export function shCoeffs(degree: number): number {
   return (degree + 1) * (degree + 1);
@@ -80,7 +89,7 @@ export const dcToRgb = (dc: number): number => 0.5 + SH_C0 * dc;
 export function selectGaussians(m: GaussianModel, indices: ArrayLike<number>): GaussianModel {
   const n = indices.length,
     k = 3 * shCoeffs(m.shDegree);
-  const out = createModel(n, m.shDegree, !!m.objectId);
+  const out = { ...createModel(n, m.shDegree, !!m.objectId), ...antialiasedOf(m) };
   for (let j = 0; j < n; j++) {
     const i = indices[j];
     out.means.set(m.means.subarray(3 * i, 3 * i + 3), 3 * j);
@@ -97,11 +106,16 @@ export function selectGaussians(m: GaussianModel, indices: ArrayLike<number>): G
 export function concatModels(models: GaussianModel[]): GaussianModel {
   const deg = Math.max(0, ...models.map((m) => m.shDegree));
   const ids = models.some((m) => m.objectId);
-  const out = createModel(
-    models.reduce((s, m) => s + m.count, 0),
-    deg,
-    ids,
-  );
+  // One projection for the whole: antialiased only when every part is.
+  const aa = models.length > 0 && models.every((m) => m.antialiased);
+  const out: GaussianModel = {
+    ...createModel(
+      models.reduce((s, m) => s + m.count, 0),
+      deg,
+      ids,
+    ),
+    ...(aa ? { antialiased: true } : {}),
+  };
   const K = shCoeffs(deg);
   let o = 0;
   for (const m of models) {
@@ -120,7 +134,7 @@ export function concatModels(models: GaussianModel[]): GaussianModel {
 /** The same Gaussians with their SH truncated or zero-extended to `degree`. */
 export function withShDegree(m: GaussianModel, degree: number): GaussianModel {
   if (degree === m.shDegree) return m;
-  const out = createModel(m.count, degree, !!m.objectId);
+  const out = { ...createModel(m.count, degree, !!m.objectId), ...antialiasedOf(m) };
   out.means.set(m.means);
   out.logScales.set(m.logScales);
   out.quats.set(m.quats);
@@ -186,6 +200,7 @@ export function transformGaussians(m: GaussianModel, mat: ArrayLike<number>): Ga
     opacity: m.opacity.slice(),
     sh: m.sh.slice(),
     objectId: m.objectId?.slice(),
+    ...antialiasedOf(m),
   };
   const sx = Math.hypot(mat[0], mat[1], mat[2]),
     sy = Math.hypot(mat[4], mat[5], mat[6]),

@@ -84,6 +84,11 @@ export interface ObjectSplatOptions {
    * splats match its previews. Default: auto exposure over the training targets.
    */
   exposure?: number;
+  /**
+   * Train with Mip-Splatting's 2D filter (GaussianModel.antialiased), so the splats keep their coverage when drawn
+   * coarser than the targets, as a verifier's crops and a distant viewer draw them. Default true.
+   */
+  antialiased?: boolean;
   seed?: number;
   backend?: Backend;
   signal?: AbortSignal;
@@ -312,6 +317,7 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     shDegree: maxDeg,
     background: bg,
     randomBackground: true, // the splats are drawn over other things than the targets' black
+    antialiased: opts.antialiased ?? true,
     seed,
     backend,
     signal,

@@ -78,6 +78,12 @@ export interface TrainOptions {
    * target is uploaded each step. Default false.
    */
   randomBackground?: boolean;
+  /**
+   * Train with Mip-Splatting's 2D filter (GaussianModel.antialiased; gsplat's "antialiased" mode): the model learns
+   * opacities that hold when it is drawn coarser than it was trained, and the result is marked so. Default: as
+   * `init` is marked.
+   */
+  antialiased?: boolean;
   /** Learning rates; `means` is multiplied by the scene extent and decays 100x over training, as in 3DGS. */
   lr?: Partial<LearningRates>;
   seed?: number | string;
@@ -375,6 +381,7 @@ export async function trainSplats(
       Array.from({ length: init.count }, (_, i) => i),
     ); // never mutate the caller's model
   if (model.count > cap) model = selectGaussians(model, topOpacity(model, cap));
+  if (opts.antialiased !== undefined) model = { ...model, antialiased: opts.antialiased };
   const shStride = shCoeffs(maxDeg);
   let adam = createAdam(model);
   let grads: SplatGrads | undefined;

@@ -505,6 +505,23 @@ test('files: save/load by extension, atomically; unknown extensions are refused'
   }
 });
 
+test('the antialiased mark (Mip-Splatting training) survives .spz and PLY; unmarked models stay unmarked', () => {
+  const aa: GaussianModel = { ...model, antialiased: true };
+  for (const version of [2, 3] as const) {
+    const bytes = encodeSpz(aa, { version });
+    assert.is(gunzipSync(bytes)[14] & 1, 1, `v${version}: the header's flag bit`);
+    assert.is(decodeSpz(bytes).antialiased, true);
+    assert.is(decodeSpz(encodeSpz(model, { version })).antialiased, undefined);
+  }
+  const ply = encodeSplatPly(aa);
+  assert.match(new TextDecoder().decode(ply.subarray(0, 200)), /\ncomment SplatRenderMode: mip\n/);
+  assert.is(decodeSplatPly(ply).antialiased, true);
+  assert.is(decodeSplatPly(encodeSplatPly(model)).antialiased, undefined);
+  // Postshot's mark is read too.
+  const postshot = encodeSplatPly(model, ['postshot.anti_aliasing=1']);
+  assert.is(decodeSplatPly(postshot).antialiased, true);
+});
+
 test('a public reader (@playcanvas/splat-transform) reads our PLY, .splat and .spz (versions 2 and 3)', async () => {
   const st = await loadTransform();
   async function read(name: string, format: 'ply' | 'splat' | 'spz', bytes: Uint8Array) {

@@ -43,7 +43,13 @@ function fd(m: RefModel, arr: Float64Array, i: number, h: number): number {
 }
 
 const model = randomModel(6, 11, { shDegree: 3 });
-const ref = toRef(model);
+// The same Gaussians antialiased (Mip-Splatting's compensation), shrunk to a few pixels, where it weighs.
+const small = randomModel(6, 11, { shDegree: 3 });
+const antialiased: GaussianModel = {
+  ...small,
+  logScales: small.logScales.map((v) => v + Math.log(0.15)),
+  antialiased: true,
+};
 const groups: (keyof Pick<GaussianModel, 'means' | 'logScales' | 'quats' | 'opacity' | 'sh'>)[] = [
   'means',
   'logScales',
@@ -58,7 +64,7 @@ test('the forward pass covers the image and all Gaussians are visible', async ()
   assert.is(r.stats.visible, model.count);
   const covered = r.alpha.filter((a) => a > 0.05).length;
   assert.ok(covered > 0.2 * W * H, `only ${covered} pixels covered`);
-  const e = referenceRender(ref, cam, background);
+  const e = referenceRender(toRef(model), cam, background);
   let worst = 0;
   for (let i = 0; i < r.rgb.length; i++) worst = Math.max(worst, Math.abs(r.rgb[i] - e.rgb[i]));
   for (let i = 0; i < r.alpha.length; i++)
@@ -66,42 +72,59 @@ test('the forward pass covers the image and all Gaussians are visible', async ()
   assert.ok(worst < 1e-4, `native forward differs from the reference by ${worst}`);
 });
 
-for (const name of groups) {
-  test(`backward matches central differences: ${name}`, async () => {
-    const { grads } = await splatBackward(
-      model,
-      cam,
-      { rgb: wRgb, alpha: wAlpha, depth: wDepth },
-      { backend: 'cpu', background },
-    );
-    const analytic = grads[name];
-    const arr = ref[name];
-    const scale = Math.max(...Array.from(analytic, Math.abs));
-    assert.ok(scale > 0, `${name}: all gradients are zero`);
-    let checked = 0,
-      skipped = 0;
-    const bad: string[] = [];
-    for (let i = 0; i < arr.length; i++) {
-      const n1 = fd(ref, arr, i, h),
-        n2 = fd(ref, arr, i, h / 2);
-      // A discontinuity shows as two step sizes that disagree; smooth entries agree to a few percent.
-      if (Math.abs(n1 - n2) > 0.05 * Math.max(Math.abs(n1), Math.abs(n2)) + 2e-3 * scale) {
-        skipped++;
-        continue;
+test('antialiased: the compensation thins splats of a few pixels, as the reference computes it', async () => {
+  const aa = await renderSplatsRaw(antialiased, cam, { backend: 'cpu', background });
+  const classic = await renderSplatsRaw({ ...antialiased, antialiased: false }, cam, { backend: 'cpu', background });
+  const sum = (a: Float32Array) => a.reduce((s, v) => s + v, 0);
+  assert.ok(sum(aa.alpha) < 0.8 * sum(classic.alpha), `coverage ${sum(aa.alpha)} against ${sum(classic.alpha)}`);
+  const e = referenceRender(toRef(antialiased), cam, background);
+  let worst = 0;
+  for (let i = 0; i < aa.rgb.length; i++) worst = Math.max(worst, Math.abs(aa.rgb[i] - e.rgb[i]));
+  for (let i = 0; i < aa.alpha.length; i++) worst = Math.max(worst, Math.abs(aa.alpha[i] - e.alpha[i]));
+  assert.ok(worst < 1e-4, `native forward differs from the reference by ${worst}`);
+});
+
+for (const [label, m] of [
+  ['', model],
+  ['antialiased, ', antialiased],
+] as const)
+  for (const name of groups) {
+    const ref = toRef(m);
+    test(`backward matches central differences: ${label}${name}`, async () => {
+      const { grads } = await splatBackward(
+        m,
+        cam,
+        { rgb: wRgb, alpha: wAlpha, depth: wDepth },
+        { backend: 'cpu', background },
+      );
+      const analytic = grads[name];
+      const arr = ref[name];
+      const scale = Math.max(...Array.from(analytic, Math.abs));
+      assert.ok(scale > 0, `${name}: all gradients are zero`);
+      let checked = 0,
+        skipped = 0;
+      const bad: string[] = [];
+      for (let i = 0; i < arr.length; i++) {
+        const n1 = fd(ref, arr, i, h),
+          n2 = fd(ref, arr, i, h / 2);
+        // A discontinuity shows as two step sizes that disagree; smooth entries agree to a few percent.
+        if (Math.abs(n1 - n2) > 0.05 * Math.max(Math.abs(n1), Math.abs(n2)) + 2e-3 * scale) {
+          skipped++;
+          continue;
+        }
+        checked++;
+        const a = analytic[i],
+          n = n2;
+        if (Math.abs(a - n) > 1e-2 * Math.max(Math.abs(a), Math.abs(n)) + 2e-3 * scale)
+          bad.push(`${name}[${i}] analytic ${a.toExponential(4)} numeric ${n.toExponential(4)}`);
       }
-      checked++;
-      const a = analytic[i],
-        n = n2;
-      if (Math.abs(a - n) > 1e-2 * Math.max(Math.abs(a), Math.abs(n)) + 2e-3 * scale)
-        bad.push(`${name}[${i}] analytic ${a.toExponential(4)} numeric ${n.toExponential(4)}`);
-    }
-    assert.ok(
-      skipped <= Math.max(1, 0.1 * arr.length),
-      `${name}: ${skipped} of ${arr.length} entries straddle a discontinuity`,
-    );
-    assert.equal(bad, [], `${name}: ${bad.length} of ${checked} mismatch:\n${bad.slice(0, 10).join('\n')}`);
-  });
-}
+      assert.ok(
+        skipped <= Math.max(1, 0.1 * arr.length),
+        `${name}: ${skipped} of ${arr.length} entries straddle a discontinuity`,
+      );
+      assert.equal(bad, [], `${name}: ${bad.length} of ${checked} mismatch:\n${bad.slice(0, 10).join('\n')}`);
+    });
+  }
 
 test('the loss (L1 + 0.2 D-SSIM) equals its definition, and its gradient central differences', async () => {
   const { splatImageLoss } = await import('../../src/native/splat.js');

@@ -43,6 +43,8 @@ export interface RefModel {
   quats: Float64Array;
   opacity: Float64Array;
   sh: Float64Array;
+  /** Mip-Splatting's opacity compensation (GaussianModel.antialiased). */
+  antialiased?: boolean;
 }
 
 export function toRef(m: GaussianModel): RefModel {
@@ -54,6 +56,7 @@ export function toRef(m: GaussianModel): RefModel {
     quats: Float64Array.from(m.quats),
     opacity: Float64Array.from(m.opacity),
     sh: Float64Array.from(m.sh),
+    antialiased: !!m.antialiased,
   };
 }
 
@@ -151,7 +154,10 @@ export function referenceRender(
       b: -B / det,
       cc: A / det,
       z: t[2],
-      op: 1 / (1 + Math.exp(-m.opacity[i])),
+      // Antialiased: × sqrt(det Σ / det(Σ + 0.3 I)), the share of the low-passed splat that is its own.
+      op:
+        (1 / (1 + Math.exp(-m.opacity[i]))) *
+        (m.antialiased ? Math.sqrt(Math.max(0, (cov[0][0] * cov[1][1] - B * B) / det)) : 1),
       rgb,
       rect,
     });

@@ -175,6 +175,10 @@ struct Model {
   int count;
   int sh_stride;  // coefficients per Gaussian per channel: (model degree + 1)^2
   int sh_degree;  // active degree, <= the model degree
+  // Mip-Splatting's 2D filter (gsplat's "antialiased" mode, SPZ's antialiased flag): the low-pass that widens every
+  // splat also scales its opacity by aa_compensation, so a splat smaller than a pixel covers what it covers, not
+  // the low-pass's area. A model is trained and rendered with the same setting.
+  int antialiased = 0;
 };
 
 OTE_HD OTE_INLINE int imin(int a, int b) { return a < b ? a : b; }
@@ -225,6 +229,25 @@ OTE_HD OTE_INLINE M2 project_cov(const float T[6], const M3& M) {
   return s;
 }
 
+// The antialiased opacity factor sqrt(det Σ / det(Σ + kLowPass I)) of a projected covariance `s` (low-pass
+// included): the share of the widened splat's integral that is the splat's own. 0 for a degenerate splat.
+OTE_HD OTE_INLINE float aa_compensation(const M2& s) {
+  const float det = s.a * s.c - s.b * s.b, det0 = (s.a - kLowPass) * (s.c - kLowPass) - s.b * s.b;
+  return det > 0.f && det0 > 0.f ? sqrtf(det0 / det) : 0.f;
+}
+
+// Its derivatives with respect to the covariance's a, b and c (b counted once: it is each off-diagonal entry).
+OTE_HD OTE_INLINE void aa_compensation_grad(const M2& s, float comp, float g[3]) {
+  g[0] = g[1] = g[2] = 0.f;
+  if (!(comp > 0.f)) return;
+  const float det = s.a * s.c - s.b * s.b, a0 = s.a - kLowPass, c0 = s.c - kLowPass, det0 = a0 * c0 - s.b * s.b;
+  // comp² = det0 / det: d comp = d(det0 / det) / (2 comp).
+  const float k = 1.f / (2.f * comp * det * det);
+  g[0] = k * (c0 * det - det0 * s.c);
+  g[1] = k * (-2.f * s.b * (det - det0));
+  g[2] = k * (a0 * det - det0 * s.a);
+}
+
 // Project Gaussian i. Returns false (and radius 0) when it is culled: behind the near plane, beyond the far
 // plane, degenerate, or with a 3-sigma extent that touches no tile.
 OTE_HD OTE_INLINE bool project_gaussian(const Model& g, const Camera& c, int i, Projected& p) {
@@ -256,6 +279,7 @@ OTE_HD OTE_INLINE bool project_gaussian(const Model& g, const Camera& c, int i, 
   if (!isfinite(radius) || p.rect[2] <= p.rect[0] || p.rect[3] <= p.rect[1]) return false;
   p.depth = t[2];
   p.opacity = sigmoidf(g.opacity[i]);
+  if (g.antialiased) p.opacity *= aa_compensation(s);
   float dir[3] = {x[0] - c.campos[0], x[1] - c.campos[1], x[2] - c.campos[2]};
   const float dl = 1.f / sqrtf(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
   dir[0] *= dl, dir[1] *= dl, dir[2] *= dl;
@@ -293,8 +317,10 @@ OTE_HD OTE_INLINE void project_gaussian_backward(const Model& g, const Camera& c
   const float* ls = g.log_scales + 3 * i;
   const float t[3] = {V[0] * x[0] + V[1] * x[1] + V[2] * x[2] + V[9], V[3] * x[0] + V[4] * x[1] + V[5] * x[2] + V[10],
                       V[6] * x[0] + V[7] * x[1] + V[8] * x[2] + V[11]};
-  // Opacity through the sigmoid.
-  out.opacity[i] += d.opacity * p.opacity * (1.f - p.opacity);
+  // Opacity through the sigmoid (and, antialiased, the compensation: p.opacity = sigmoid × comp).
+  const float sig = g.antialiased ? sigmoidf(g.opacity[i]) : p.opacity;
+  const float comp = g.antialiased ? (sig > 0.f ? p.opacity / sig : 0.f) : 1.f;
+  out.opacity[i] += d.opacity * comp * sig * (1.f - sig);
 
   // Colour: SH coefficients, and the view direction back to the mean.
   float dir_raw[3] = {x[0] - c.campos[0], x[1] - c.campos[1], x[2] - c.campos[2]};
@@ -316,7 +342,15 @@ OTE_HD OTE_INLINE void project_gaussian_backward(const Model& g, const Camera& c
   const float Ga = d.conic[0], Gb = 0.5f * d.conic[1], Gc = d.conic[2];
   // C G (2x2, not symmetric)
   const float CG00 = Ca * Ga + Cb * Gb, CG01 = Ca * Gb + Cb * Gc, CG10 = Cb * Ga + Cc * Gb, CG11 = Cb * Gb + Cc * Gc;
-  const float S00 = -(CG00 * Ca + CG01 * Cb), S01 = -(CG00 * Cb + CG01 * Cc), S11 = -(CG10 * Cb + CG11 * Cc);
+  float S00 = -(CG00 * Ca + CG01 * Cb), S01 = -(CG00 * Cb + CG01 * Cc), S11 = -(CG10 * Cb + CG11 * Cc);
+  if (g.antialiased) {
+    // The compensation depends on Sigma2 too: dL/dcomp = dL/dopacity × sigmoid.
+    const M2 s2 = project_cov(T, M);
+    float dc[3];
+    aa_compensation_grad(s2, comp, dc);
+    const float dl = d.opacity * sig;
+    S00 += dl * dc[0], S01 += 0.5f * dl * dc[1], S11 += dl * dc[2];
+  }
   // dSigma2 is symmetric [[S00, S01], [S01, S11]].
   // Sigma2 = T Sigma3 T^T: dSigma3 = T^T dS T, dT = 2 dS T Sigma3.
   float dS3[9];

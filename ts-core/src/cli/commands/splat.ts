@@ -129,6 +129,7 @@ export const splatCommand: Command = {
         maxGaussians: budget,
         shDegree: sh,
         background: bg,
+        antialiased: true, // as Spark draws splats by default, and sharp at any distance (scene/gaussians.ts)
         seed,
         backend,
         signal: ctx.signal,
