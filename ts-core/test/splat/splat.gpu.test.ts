@@ -45,12 +45,16 @@ test('a CUDA device is present', () => {
   assert.ok(hasDevice, 'npm run test:gpu needs a CUDA device');
 });
 
-for (const [n, w, h] of [
-  [40, 128, 96],
-  [3000, 320, 240],
+for (const [n, w, h, antialiased] of [
+  [40, 128, 96, false],
+  [3000, 320, 240, false],
+  [3000, 320, 240, true], // Mip-Splatting's compensation: the same OTE_HD projection, same tolerances
 ] as const) {
-  test(`forward and backward agree on CPU and CUDA (${n} Gaussians, ${w}x${h})`, async () => {
-    const model = randomModel(n, 21, { shDegree: 3, spread: 1, scale: [0.01, 0.12], opacity: [0.2, 0.95] });
+  test(`forward and backward agree on CPU and CUDA (${n} Gaussians, ${w}x${h}${antialiased ? ', antialiased' : ''})`, async () => {
+    const model = {
+      ...randomModel(n, 21, { shDegree: 3, spread: 1, scale: [0.01, 0.12], opacity: [0.2, 0.95] }),
+      antialiased,
+    };
     const cam = splatCamera(orbitView(0.7, 0.25, 3, w, h));
     const a = await renderSplatsRaw(model, cam, { backend: 'cpu', background: bg });
     const b = await renderSplatsRaw(model, cam, { backend: 'cuda', background: bg });
