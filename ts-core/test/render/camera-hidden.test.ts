@@ -6,7 +6,7 @@ import { splatTargetScene } from '../../src/optimize/filter-primitives.js';
 import { renderPathtraced } from '../../src/render/pathtrace.js';
 import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
 import { createScene, defaultMaterial, type Scene } from '../../src/scene/types.js';
-import type { View } from '../../src/scene/view.js';
+import { frontView } from './front-view.js';
 
 // Lighting-only geometry (the splat stage's training targets): camera rays pass through it, light does not. One
 // node with two primitives, seen from z = 5 with the sun shining down -z from behind the camera:
@@ -16,19 +16,7 @@ import type { View } from '../../src/scene/view.js';
 const W = 128,
   H = 64,
   TH = 0.25; // tan(yfov / 2); aspect 2: x in [-2.5, 2.5] at z = 0
-const view: View = {
-  cameraToWorld: Float32Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 5, 1),
-  yfov: 2 * Math.atan(TH),
-  width: W,
-  height: H,
-  znear: 0.05,
-  zfar: 100,
-};
-/** The pixel that sees point (x, y) of the plane z = 0. */
-const pixelOf = (x: number, y: number) => [
-  Math.round(((x / (5 * TH * 2) + 1) * W) / 2 - 0.5),
-  Math.round(((1 - y / (5 * TH)) * H) / 2 - 0.5),
-];
+const { view, pixelOf } = frontView(W, H, TH);
 const at = (img: FloatImage, x: number, y: number) => {
   const [px, py] = pixelOf(x, y),
     i = 4 * (py * W + px);

@@ -9,7 +9,7 @@ import { renderPathtraced } from '../../src/render/pathtrace.js';
 import { renderView } from '../../src/render/render-view.js';
 import { addMaterial, addMesh, addNode } from '../../src/scene/build.js';
 import { createScene, defaultMaterial, type Material, type Scene } from '../../src/scene/types.js';
-import type { View } from '../../src/scene/view.js';
+import { frontView } from './front-view.js';
 
 // One rule for what a camera sees, in every renderer: back faces of single-sided materials are not there, alpha
 // cut-outs are not there, double-sided back faces are. Four 0.8 m quads in a row at z = 0, seen from z = 5:
@@ -18,18 +18,7 @@ import type { View } from '../../src/scene/view.js';
 const W = 128,
   H = 64,
   TH = 0.25; // tan(yfov / 2); aspect 2: x in [-2.5, 2.5] at z = 0
-const view: View = {
-  cameraToWorld: Float32Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 5, 1),
-  yfov: 2 * Math.atan(TH),
-  width: W,
-  height: H,
-  znear: 0.05,
-  zfar: 100,
-};
-const pixelOf = (x: number, y: number) => [
-  Math.round(((x / (5 * TH * 2) + 1) * W) / 2 - 0.5),
-  Math.round(((1 - y / (5 * TH)) * H) / 2 - 0.5),
-];
+const { view, pixelOf } = frontView(W, H, TH);
 // 4 x 1 texels: alpha 0, 0, 255, 255 (sampled with repeat: u < 0.5 is cut out, u > 0.5 is there).
 const alphaTexture: BakeTextureImage = {
   width: 4,
