@@ -15,7 +15,7 @@
  * And which engine objects the splats replace whole (routed to splats: no mesh node left in the optimized scene),
  * which the plugins hide (never delete). Pure: runs in Puerts' V8.
  */
-import { type GaussianModel, rotToQuat, shCoeffs } from '../scene/gaussians.js';
+import { antialiasedOf, type GaussianModel, rotToQuat, shCoeffs } from '../scene/gaussians.js';
 import type { Scene } from '../scene/types.js';
 import { det3, type EngineFrame, fromGltfVector } from './engine-frame.js';
 import type { WriteBackObjects } from './lightmap-write-back.js';
@@ -130,6 +130,8 @@ export function splatsToEngineFrame(model: GaussianModel, frame: EngineFrame): G
     opacity: model.opacity.slice(),
     sh: new Float32Array(model.sh.length),
     ...(model.objectId ? { objectId: model.objectId.slice() } : {}),
+    // The compensation works on the projected footprint in pixels: no frame or unit changes it.
+    ...antialiasedOf(model),
   };
   const A = shFrameMatrix(frame, model.shDegree);
   // Mᵀ as a column-major matrix's columns: engine axis e of glTF axis g is m[g][e].

@@ -53,6 +53,9 @@ for (const frame of [UNITY_FRAME, UNREAL_FRAME] as EngineFrame[])
   test(`${frame.name}: each Gaussian keeps its place, its ellipsoid and its colour from every direction`, () => {
     const g = randomModel(200, 3);
     const e = splatsToEngineFrame(g, frame);
+    // A model trained antialiased stays marked (the engine's renderer must draw it so); a classic one stays classic.
+    assert.is(e.antialiased, undefined);
+    assert.is(splatsToEngineFrame({ ...g, antialiased: true }, frame).antialiased, true);
     const k = 1 / frame.metersPerUnit,
       m = frame.m;
     const rng = new Rng('directions');
