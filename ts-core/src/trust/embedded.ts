@@ -56,22 +56,31 @@ function startEngine(
   const child = spawn(process.execPath, [OTE_BIN, 'trust', 'serve', '--data', dataDir, '--json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  pipeLines(child, sink);
+  // The last lines the engine wrote to stderr while starting, for the error when it does not start.
+  const recent: string[] = [];
+  pipeLines(child, (line) => {
+    recent.push(line);
+    if (recent.length > 8) recent.shift();
+    sink?.(line);
+  });
+  const said = () => (recent.length ? `; its last words: ${recent.join(' | ')}` : '; it wrote nothing to stderr');
   return new Promise((res, rej) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      rej(new OteError('ENGINE_UNREACHABLE', `trust engine did not start within ${timeoutMs} ms`));
+      rej(new OteError('ENGINE_UNREACHABLE', `trust engine did not start within ${timeoutMs} ms${said()}`));
     }, timeoutMs);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': it comes after stderr has ended, so its last lines are in.
+    const closed = (code: number | null) => {
       clearTimeout(timer);
-      rej(new OteError('ENGINE_UNREACHABLE', `trust engine exited with status ${code} while starting`));
-    });
+      rej(new OteError('ENGINE_UNREACHABLE', `trust engine exited with status ${code} while starting${said()}`));
+    };
+    child.once('close', closed);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const m = JSON.parse(line);
         if (m.event === 'listening') {
           clearTimeout(timer);
-          child.removeAllListeners('exit');
+          child.off('close', closed);
           res({ child, url: m.url, engineKey: m.engineKey });
         }
       } catch {

@@ -84,6 +84,18 @@ test('an allow-listed engine admits the listed nodes and refuses others with a c
   }
 });
 
+test("an engine that cannot start: the embedded launcher says why, in the engine's own words", async () => {
+  const err = await startEmbeddedTrust({ dataDir: join(dir, 'bad'), nodes: 0, serveArgs: ['--quorum', 'nope'] }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  assert.ok(err, 'the start must fail');
+  assert.match(
+    err!.message,
+    /trust engine exited with status 2 while starting; its last words: .*--quorum must be an integer/,
+  );
+});
+
 test('a malformed allow-list entry is a usage error naming the file and line', () => {
   const bad = join(dir, 'bad.txt');
   writeFileSync(bad, 'not-a-key\n');
