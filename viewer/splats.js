@@ -15,8 +15,16 @@
  */
 export async function splatsAntialiased(bytes) {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const inflated = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')));
-    const head = new Uint8Array(await inflated.arrayBuffer());
+    // Only the 16-byte header is inflated: the first chunks of the stream, then it is cancelled.
+    const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    const head = [];
+    for (let n = 0; n < 16; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      head.push(...value.subarray(0, 16 - n));
+      n += value.length;
+    }
+    await reader.cancel();
     return head.length > 14 && (head[14] & 1) === 1;
   }
   if (bytes[0] === 0x4e && bytes[1] === 0x47 && bytes[2] === 0x53 && bytes[3] === 0x50) return (bytes[14] & 1) === 1;
@@ -37,15 +45,17 @@ export async function splatsAntialiased(bytes) {
  */
 export async function addSplats(renderer, parent, url, onDirty) {
   const { SparkRenderer, SplatMesh } = await import('@sparkjsdev/spark');
-  // Read once here for the mark (Spark reads the file again itself, by URL, as before).
+  // Read once, here: the mark, then Spark decodes the same bytes (it tells the format by its magic, else by the
+  // URL's extension, as when it fetched the URL itself).
   const response = await fetch(url);
   if (!response.ok) throw new Error(`splats ${url}: HTTP ${response.status}`);
-  const classic = !(await splatsAntialiased(new Uint8Array(await response.arrayBuffer())));
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const classic = !(await splatsAntialiased(bytes));
   // Spark sorts in a worker and asks for a frame (onDirty) when a sort is done: until then nothing is drawn.
   const spark = new SparkRenderer({ renderer, onDirty, ...(classic ? { preBlurAmount: 0.3, blurAmount: 0 } : {}) });
   // In the group it draws for: hidden with it (the before view), Spark would otherwise keep drawing its last sort.
   parent.add(spark);
-  const mesh = new SplatMesh({ url });
+  const mesh = new SplatMesh({ fileBytes: bytes, fileName: url });
   parent.add(mesh);
   await mesh.initialized;
   return {

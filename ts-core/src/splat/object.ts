@@ -235,23 +235,19 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   // on the generated field of plants, 16 close-ups scored as well as 32 in half the render time.
   const points = closeUpPixel
     ? convertScene(scene, { budget: 4096, nodes: opts.nodes, seed: `close-up-points-${seed}` }).means
-    : new Float32Array(0);
+    : undefined;
   const close = (count: number, tag: string) =>
-    placeCloseUps(points, {
-      count,
-      resolution: res,
-      pixelSize: closeUpPixel ?? 0,
-      extent: 0.5 * Math.hypot(...[0, 1, 2].map((a) => bounds.max[a] - bounds.min[a])),
-      seed: `${tag}-${seed}`,
-    });
-  const trainViews = [
-      ...place(nTrain, 'object-train'),
-      ...close(closeUpPixel ? Math.ceil(nTrain / 2) : 0, 'object-close'),
-    ],
-    heldViews = [
-      ...place(nHeld, 'object-held'),
-      ...close(closeUpPixel ? Math.ceil(nHeld / 2) : 0, 'object-close-held'),
-    ];
+    points && closeUpPixel
+      ? placeCloseUps(points, {
+          count: Math.ceil(count / 2),
+          resolution: res,
+          pixelSize: closeUpPixel,
+          extent: 0.5 * Math.hypot(...[0, 1, 2].map((a) => bounds.max[a] - bounds.min[a])),
+          seed: `${tag}-${seed}`,
+        })
+      : [];
+  const trainViews = [...place(nTrain, 'object-train'), ...close(nTrain, 'object-close')],
+    heldViews = [...place(nHeld, 'object-held'), ...close(nHeld, 'object-close-held')];
   const all = [...trainViews, ...heldViews];
   const rendered: TrainingView[] = [];
   if (opts.renderTargets) {

@@ -317,10 +317,8 @@ OTE_HD OTE_INLINE void project_gaussian_backward(const Model& g, const Camera& c
   const float* ls = g.log_scales + 3 * i;
   const float t[3] = {V[0] * x[0] + V[1] * x[1] + V[2] * x[2] + V[9], V[3] * x[0] + V[4] * x[1] + V[5] * x[2] + V[10],
                       V[6] * x[0] + V[7] * x[1] + V[8] * x[2] + V[11]};
-  // Opacity through the sigmoid (and, antialiased, the compensation: p.opacity = sigmoid × comp).
-  const float sig = g.antialiased ? sigmoidf(g.opacity[i]) : p.opacity;
-  const float comp = g.antialiased ? (sig > 0.f ? p.opacity / sig : 0.f) : 1.f;
-  out.opacity[i] += d.opacity * comp * sig * (1.f - sig);
+  // Opacity through the sigmoid (antialiased models, whose opacity is sigmoid × compensation: below, with Sigma2).
+  if (!g.antialiased) out.opacity[i] += d.opacity * p.opacity * (1.f - p.opacity);
 
   // Colour: SH coefficients, and the view direction back to the mean.
   float dir_raw[3] = {x[0] - c.campos[0], x[1] - c.campos[1], x[2] - c.campos[2]};
@@ -344,8 +342,11 @@ OTE_HD OTE_INLINE void project_gaussian_backward(const Model& g, const Camera& c
   const float CG00 = Ca * Ga + Cb * Gb, CG01 = Ca * Gb + Cb * Gc, CG10 = Cb * Ga + Cc * Gb, CG11 = Cb * Gb + Cc * Gc;
   float S00 = -(CG00 * Ca + CG01 * Cb), S01 = -(CG00 * Cb + CG01 * Cc), S11 = -(CG10 * Cb + CG11 * Cc);
   if (g.antialiased) {
-    // The compensation depends on Sigma2 too: dL/dcomp = dL/dopacity × sigmoid.
+    // opacity = sigmoid × comp(Sigma2): the logit gets dL/dopacity × comp × sigmoid', Sigma2 dL/dopacity × sigmoid ×
+    // dcomp/dSigma2.
     const M2 s2 = project_cov(T, M);
+    const float sig = sigmoidf(g.opacity[i]), comp = aa_compensation(s2);
+    out.opacity[i] += d.opacity * comp * sig * (1.f - sig);
     float dc[3];
     aa_compensation_grad(s2, comp, dc);
     const float dl = d.opacity * sig;
