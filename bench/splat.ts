@@ -39,7 +39,7 @@ import { renderView, sceneBvh } from '../ts-core/src/render/render-view.js';
 import { sceneBounds } from '../ts-core/src/scene/bounds.js';
 import { lookAt, type View } from '../ts-core/src/scene/view.js';
 import { splatCamera } from '../ts-core/src/native/splat-camera.js';
-import { toDisplayPremultiplied } from '../ts-core/src/image/float-image.js';
+import { toDisplayImage } from '../ts-core/src/image/float-image.js';
 import { convertScene } from '../ts-core/src/splat/convert.js';
 import { createModel, logit, modelBytes, rgbToDc, type GaussianModel } from '../ts-core/src/scene/gaussians.js';
 import { trainObjectSplats } from '../ts-core/src/splat/object.js';
@@ -316,7 +316,7 @@ async function main() {
         out.push({
           view,
           // Display values at exposure 0, as the conversion's colours (scene/gaussians.ts).
-          target: toDisplayPremultiplied(
+          target: toDisplayImage(
             await renderView(scene, view, { mode: 'shaded', spp: 4, bvh, background: [0, 0, 0, 1], seed: 1 }),
             0,
           ),

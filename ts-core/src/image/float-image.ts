@@ -64,34 +64,19 @@ export function mapColour(img: FloatImage, f: (c: number) => number): FloatImage
 }
 
 /**
- * A linear render over black whose alpha is coverage (colour premultiplied by it) as displayed, still
- * premultiplied: each pixel's surface colour (colour / alpha) through `toDisplayValue`, times alpha. What a splat
- * should show at an edge pixel that its object half covers.
+ * A linear render whose alpha is coverage, shown over black as 3DGS viewers show splats: every colour channel, the
+ * premultiplied edge pixels included, through `toDisplayValue`; alpha kept. Viewers (Spark, three.js, SuperSplat)
+ * blend splats in display space, and 3DGS trains on photos whose edge pixels are the display value of a linear mix;
+ * splats trained on targets of this form show the reference's edges in such a viewer. A half-covered pixel reads
+ * brighter here than its surface colour's display value times its coverage (the curve is concave).
  */
-export function toDisplayPremultiplied(img: FloatImage, exposure: number): FloatImage {
-  const data = new Float32Array(img.data.length);
-  for (let i = 0; i < data.length; i += 4) {
-    const a = img.data[i + 3];
-    data[i + 3] = a;
-    if (a > 0) for (let c = 0; c < 3; c++) data[i + c] = a * toDisplayValue(img.data[i + c] / a, exposure);
-  }
-  return { width: img.width, height: img.height, data };
+export function toDisplayImage(img: FloatImage, exposure: number): FloatImage {
+  return mapColour(img, (c) => toDisplayValue(c, exposure));
 }
 
-/**
- * The inverse of toDisplayPremultiplied: display values premultiplied by coverage (a splat render over black) back
- * to linear radiance premultiplied by coverage, the way a path tracer anti-aliases a silhouette. A verifier that
- * judges splats against a path-traced reference compares their colour and their coverage, not the difference
- * between blending an edge in display space and in linear space.
- */
-export function fromDisplayPremultiplied(img: FloatImage, exposure: number): FloatImage {
-  const data = new Float32Array(img.data.length);
-  for (let i = 0; i < data.length; i += 4) {
-    const a = img.data[i + 3];
-    data[i + 3] = a;
-    if (a > 0) for (let c = 0; c < 3; c++) data[i + c] = a * fromDisplayValue(img.data[i + c] / a, exposure);
-  }
-  return { width: img.width, height: img.height, data };
+/** The inverse of toDisplayImage: what a display-space blend over black (a splat render) shows, as linear radiance. */
+export function fromDisplayImage(img: FloatImage, exposure: number): FloatImage {
+  return mapColour(img, (v) => fromDisplayValue(v, exposure));
 }
 
 /** Display-referred 8-bit RGBA: exposure, tone map, sRGB encode. Alpha is written as coverage (×255). */

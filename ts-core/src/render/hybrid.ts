@@ -5,7 +5,7 @@
  * result goes back to linear radiance, whose display transform then gives those very pixels. The preview (and so
  * the own check) and the verifier's hybrid jobs both draw with this one function.
  */
-import { fromDisplayValue, mapColour, toDisplayValue, type FloatImage } from '../image/float-image.js';
+import { fromDisplayImage, toDisplayImage, type FloatImage } from '../image/float-image.js';
 import { renderSplats } from '../native/splat.js';
 import { splatCamera } from '../native/splat-camera.js';
 import type { Backend } from '../native/addon.js';
@@ -36,7 +36,7 @@ export async function drawSplatsOver(
     backend: opts.backend,
     signal: opts.signal,
   });
-  const shown = mapColour(mesh, (c) => toDisplayValue(c, exposure));
+  const shown = toDisplayImage(mesh, exposure);
   const blended = compositeByDepth({ image: shown, depth }, { image: frame.image, depth: frame.depth });
-  return mapColour(blended, (v) => fromDisplayValue(v, exposure));
+  return fromDisplayImage(blended, exposure);
 }

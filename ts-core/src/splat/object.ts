@@ -12,7 +12,7 @@
  * (one per target pixel): more would only add render time at this resolution.
  */
 import { autoExposure } from '../image/display.js';
-import { toDisplayPremultiplied, type FloatImage } from '../image/float-image.js';
+import { toDisplayImage, type FloatImage } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import type { Backend } from '../native/addon.js';
 import { splatCamera } from '../native/splat-camera.js';
@@ -267,10 +267,11 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
       rendered.push({ view, target });
       report({ stage: 'targets', fraction: rendered.length / all.length });
     }
-  // Targets to display values at one exposure for all of them (the splats are one model).
+  // Targets to display values at one exposure for all of them (the splats are one model), edges as a viewer blends
+  // them over black (toDisplayImage).
   const nTrainAll = trainViews.length;
   const exposure = opts.exposure ?? autoExposure(stacked(rendered.slice(0, nTrainAll).map((r) => r.target)));
-  for (const r of rendered) r.target = toDisplayPremultiplied(r.target, exposure);
+  for (const r of rendered) r.target = toDisplayImage(r.target, exposure);
   const train = rendered.slice(0, nTrainAll),
     held = rendered.slice(nTrainAll);
   const t1 = performance.now();

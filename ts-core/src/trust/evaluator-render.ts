@@ -186,12 +186,13 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     if (kind === 'splat') {
       const { renderSplats } = await import('../native/splat.js');
       const { splatCamera } = await import('../native/splat-camera.js');
-      const { fromDisplayPremultiplied } = await import('../image/float-image.js');
+      const { fromDisplayImage } = await import('../image/float-image.js');
       const model = await this.splats.get(artifact);
       const frame = await renderSplats(model, splatCamera(view), { background: [0, 0, 0], backend: this.backend });
-      // Splat colours are display values at the job's exposure (scene/gaussians.ts): back to linear radiance,
-      // premultiplied by coverage as the reference's anti-aliasing is, so both go through one display transform.
-      return fromDisplayPremultiplied(frame.image, spec.exposure ?? 0);
+      // Splat colours are display values at the job's exposure (scene/gaussians.ts), blended in display space over
+      // black as a viewer draws them (render/hybrid.ts draws a hybrid's the same way): back to linear radiance, so
+      // that one display transform shows both images.
+      return fromDisplayImage(frame.image, spec.exposure ?? 0);
     }
     const { renderLightmappedGltf } = await import('../render/lightmapped-gltf.js');
     const hybrid = kind === 'hybrid' ? await this.hybrids.get(artifact) : undefined;

@@ -27,7 +27,10 @@ import {
 
 // SSIM at 32 spp mostly measures the reference's path noise (a correct bake averages ~0.89); PSNR and FLIP carry the bake's error.
 const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.8, flip: 0.1 };
-const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.85, flip: 0.15 };
+// Splats are judged as a viewer blends them (display space), which darkens a direct conversion's edges: over 20
+// samples SSIM 0.871 (0.924 when edges were judged in linear light), the recoloured scene's 0.833; PSNR (27.7
+// against 18.1) and FLIP (0.088 against 0.341) tell them apart.
+const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.8, flip: 0.15 };
 
 let trust: EmbeddedTrust, client: TrustClient;
 const readText = (name: string, dir: string) => readFileSync(join(dir, name), 'utf8');

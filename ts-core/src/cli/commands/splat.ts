@@ -6,7 +6,7 @@ import { importGltf } from '../../io/gltf-read.js';
 import { saveSplats, splatFormatOf } from '../../io/splat-formats.js';
 import { decodeSceneTextures } from '../../io/textures.js';
 import { fmtBytes } from '../../io/gltf-container.js';
-import { toDisplayPremultiplied } from '../../image/float-image.js';
+import { toDisplayImage } from '../../image/float-image.js';
 import { renderSplats } from '../../native/splat.js';
 import { renderView, sceneBvh } from '../../render/render-view.js';
 import { sceneBounds, isEmpty } from '../../scene/bounds.js';
@@ -98,7 +98,7 @@ export const splatCommand: Command = {
             view,
             // Splat colours are display values (scene/gaussians.ts): the shaded render through the display curve
             // at exposure 0, the one the conversion's colours went through.
-            target: toDisplayPremultiplied(
+            target: toDisplayImage(
               await renderView(scene, view, {
                 mode: 'shaded',
                 spp: 4,
