@@ -17,7 +17,7 @@
  */
 import { sceneFromGlb, SceneCache } from './blob-scenes.js';
 import type { SampleEvaluator, SampleResult } from './evaluator.js';
-import { cropView, turnedView } from './sample-view.js';
+import { cropView, turnedView, viewScale } from './sample-view.js';
 import type { SampleSpec } from './sampling.js';
 import { DEFAULT_RENDER, PSNR_CAP, type ArtifactKind, type RenderSpec } from './types.js';
 import type { FloatImage } from '../image/float-image.js';
@@ -175,8 +175,35 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     });
   }
 
-  /** Renders the candidate as it will be seen. */
+  /**
+   * Renders the candidate as it will be seen. Splats (a splat or hybrid candidate) are drawn as fine as the job's
+   * viewing pixel (`viewScale`), up to 4× the crop's render size, and box-filtered back to it: the viewer's frame,
+   * averaged as the eye would. The samples per pixel shrink with the pixels, so the mesh costs what it would.
+   */
   async renderCandidate(
+    artifact: Uint8Array,
+    kind: ArtifactKind,
+    view: View,
+    spec: RenderSpec,
+    seed: number,
+  ): Promise<FloatImage> {
+    const k = kind === 'lightmap-gltf' ? 1 : viewScale(view, spec.viewPixel);
+    if (k === 1) return this.drawCandidate(artifact, kind, view, spec, seed);
+    const { halve } = await import('../image/display.js');
+    const fine = { ...view, width: view.width * k, height: view.height * k };
+    let img = await this.drawCandidate(
+      artifact,
+      kind,
+      fine,
+      { ...spec, spp: Math.max(1, Math.round(spec.spp / (k * k))) },
+      seed,
+    );
+    for (let f = 1; f < k; f *= 2) img = halve(img);
+    return img;
+  }
+
+  /** The candidate drawn at `view`'s own size. */
+  private async drawCandidate(
     artifact: Uint8Array,
     kind: ArtifactKind,
     view: View,

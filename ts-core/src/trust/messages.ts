@@ -78,6 +78,8 @@ export const RenderSpecSchema = Strict({
   bounces: Type.Integer({ minimum: 0, maximum: 16 }),
   pixels: Type.Integer({ minimum: 16, maximum: 256 }),
   exposure: Type.Optional(Type.Number({ minimum: -20, maximum: 20 })),
+  // At most a quarter of the crop's render pixel is ever used (viewScale), so a tiny value cannot raise the cost.
+  viewPixel: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
   environment: Type.Optional(
     Strict({
       sky: Strict({

@@ -57,3 +57,19 @@ export function cropView(view: View, crop: SampleSpec['crop'], pixels: number): 
     zfar: view.zfar,
   };
 }
+
+/** The most a candidate is drawn finer than its crop's render size (its cost grows with the square). */
+export const MAX_VIEW_SCALE = 4;
+
+/**
+ * How many times finer than `view` a splat or hybrid candidate is drawn so that its pixels are as fine as
+ * `viewPixel` (radians) and no finer: the largest power of two up to MAX_VIEW_SCALE whose pixel is not below it.
+ * 1 without a viewing pixel, or where the view is already that fine. Every node computes the same.
+ */
+export function viewScale(view: View, viewPixel: number | undefined): number {
+  if (!(viewPixel !== undefined && viewPixel > 0)) return 1;
+  const pixel = view.yfov / view.height;
+  let k = 1;
+  while (k < MAX_VIEW_SCALE && pixel / (2 * k) >= viewPixel * (1 - 1e-9)) k *= 2;
+  return k;
+}

@@ -49,6 +49,14 @@ export interface RenderSpec {
    * replace such samples and fail the ones they cannot replace).
    */
   exposure?: number;
+  /**
+   * Radians per pixel at which the output is viewed (the producer's check views: field of view / height). Splats
+   * blend in display space, so how they look depends on their size in pixels: a splat or hybrid candidate is drawn
+   * that fine (sample-view.ts `viewScale`) and box-filtered down in linear light, as the viewer's frame would be.
+   * Absent: drawn at the crop's render size. The reference and lightmapped candidates average linearly, so it
+   * changes nothing for them.
+   */
+  viewPixel?: number;
 }
 
 /** Sky radiance (linear RGB) and a sun travelling along `direction` with illuminance `color` (plan/environment.ts). */

@@ -12,6 +12,11 @@ import { join } from 'node:path';
 import { OTE_BIN, startEmbeddedTrust, type EmbeddedTrust } from '../../src/trust/embedded.js';
 import type { TrustClient } from '../../src/trust/client.js';
 import { alternativeSamples, RenderedSampleEvaluator } from '../../src/trust/evaluator-render.js';
+import { sceneFromGlb } from '../../src/trust/blob-scenes.js';
+import { viewScale } from '../../src/trust/sample-view.js';
+import { halve } from '../../src/image/display.js';
+import type { FloatImage } from '../../src/image/float-image.js';
+import type { View } from '../../src/scene/view.js';
 import { sampleSpecs } from '../../src/trust/sampling.js';
 import { encodeHybridArtifact } from '../../src/io/hybrid-artifact.js';
 import { decodeSplats, encodeSplats } from '../../src/io/splat-formats.js';
@@ -96,6 +101,34 @@ test('a hybrid candidate is its glTF with its splats drawn over it by depth', as
     (e: Error) => e.message,
   );
   assert.match(notHybrid, /magic: decodeHybridArtifact: not "OTEH"/);
+});
+
+test("a splat candidate is drawn as fine as the job's viewing pixel, then box-filtered to the crop", async () => {
+  const ev = new RenderedSampleEvaluator();
+  const [s] = sampleSpecs('a7'.repeat(32), 1);
+  const view = await ev.view(await sceneFromGlb(blobs.reference), s, ALBEDO);
+  const pixel = view.yfov / view.height;
+  assert.equal(
+    [undefined, pixel, pixel / 2, pixel / 3, pixel / 100].map((p) => viewScale(view, p)),
+    [1, 1, 2, 2, 4],
+    'the largest power of two, up to 4, whose pixel is not finer than the viewing one',
+  );
+  const bits = (img: FloatImage) => Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const draw = (artifact: Uint8Array, kind: 'splat' | 'lightmap-gltf', v: View, spec: RenderSpec) =>
+    ev.renderCandidate(artifact, kind, v, spec, 7);
+  const coarse = await draw(blobs.spz, 'splat', view, ALBEDO);
+  assert.ok(bits(await draw(blobs.spz, 'splat', view, { ...ALBEDO, viewPixel: pixel })).equals(bits(coarse)));
+  const fine = await draw(blobs.spz, 'splat', view, { ...ALBEDO, viewPixel: pixel / 2 });
+  const twice = await draw(blobs.spz, 'splat', { ...view, width: 2 * view.width, height: 2 * view.height }, ALBEDO);
+  assert.ok(bits(fine).equals(bits(halve(twice))), 'the frame twice as fine, box-filtered');
+  assert.not.ok(bits(fine).equals(bits(coarse)), 'splats blended finer show otherwise');
+  // Lightmaps average linearly: a lightmapped candidate is drawn at the crop's size whatever the viewing pixel.
+  const spec = { ...PATHTRACED, pixels: ALBEDO.pixels };
+  assert.ok(
+    bits(await draw(blobs.bake, 'lightmap-gltf', view, { ...spec, viewPixel: pixel / 4 })).equals(
+      bits(await draw(blobs.bake, 'lightmap-gltf', view, spec)),
+    ),
+  );
 });
 
 const submit = (

@@ -3,7 +3,7 @@
  * messages.ts) equal the snapshot in wire-schemas.json, which was taken from the hand-written schemas of protocol
  * version 1 before the types were generated from them. A change here changes what deployed clients and nodes may
  * send: make it deliberately, and update the snapshot (and the protocol version where old peers would break).
- * The cases below pin the newest fields (render exposure and environment) by behaviour as well.
+ * The cases below pin the newest fields (render exposure, environment and viewPixel) by behaviour as well.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -60,11 +60,12 @@ function refused(value: unknown, field: RegExp) {
   assert.unreachable(`accepted ${JSON.stringify(value)}`);
 }
 
-test('render specs: exposure and environment are accepted within their bounds and refused outside', () => {
+test('render specs: exposure, environment and viewPixel are accepted within their bounds and refused outside', () => {
   const sun = { direction: [0, -1, 0], color: [5, 5, 5], angularDiameter: 2 };
   for (const render of [
     base,
     { ...base, exposure: -3.5 },
+    { ...base, viewPixel: 0.0021 },
     { ...base, environment: { sky: { type: 'none' } } },
     {
       ...base,
@@ -91,6 +92,8 @@ test('render specs: exposure and environment are accepted within their bounds an
     /render\.environment.*additional properties \(moon\)/,
   );
   refused(submit({ ...base, pixels: 8 }), /render\.pixels/);
+  refused(submit({ ...base, viewPixel: 0 }), /render\.viewPixel/);
+  refused(submit({ ...base, viewPixel: 1.5 }), /render\.viewPixel/);
 });
 
 test("a node narrows a job's render spec, and refuses a sky without its colours", () => {

@@ -72,6 +72,8 @@ export const verifyStage = defineStage({
             bounces: o.profile.bake.bounces,
             pixels: 32,
             ...renderLight,
+            // Splats are judged at the pixel the own check views them at (trust/types.ts viewPixel).
+            ...(splats ? { viewPixel: preview.view.yfov / preview.view.height } : {}),
           }
         : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure };
     // Where objects became splats, the glTF and the splats are one candidate (io/hybrid-artifact.ts), drawn together
