@@ -73,6 +73,11 @@ export interface ObjectSplatOptions {
    * are made as fine (objectTrainingSize), so that the splats learn the detail that view shows.
    */
   pixelSize?: number;
+  /**
+   * The same at the part of the objects nearest that view (at most `pixelSize`): the targets' size is made from
+   * it, so that no part is judged finer than it was trained; close-ups keep `pixelSize`. Default `pixelSize`.
+   */
+  nearestPixelSize?: number;
   /** Training and held-out views around the objects (close-ups add half as many again; objectTrainingSize). Defaults 16 and 4. */
   views?: number;
   heldOutViews?: number;
@@ -159,10 +164,11 @@ function psnr(a: FloatImage, b: FloatImage): number {
 
 /**
  * Target sizes made from `pixelSize` are clamped to this range. Below 128 px the views resolve too little of any
- * object. 384 px is what the ivy's check pixel asks (its own check: 31.5 dB at 384 px and 2,938 iterations, 25.7 at
- * 256 px and 1,000); larger views make each iteration dearer, so fewer fit the work bound (not measured above 384).
+ * object. The ivy's nearest leaves ask 512 px (session 24: verification FLIP over 24 fixed crops 0.089 at 384 px and
+ * 2,938 iterations, 0.080 at 432 and 2,321, 0.077 at 512 and 1,653; the own check 35.3, 36.9 and 38.2 dB); larger
+ * views make each iteration dearer, so fewer fit the work bound.
  */
-export const TARGET_RESOLUTION = { min: 128, max: 384 } as const;
+export const TARGET_RESOLUTION = { min: 128, max: 512 } as const;
 
 /**
  * Close-ups are added when the views framing all the objects show them more than this many times coarser than the
@@ -185,22 +191,24 @@ export interface ObjectTrainingSize {
 
 /**
  * The target size and the Gaussian cap trainObjectSplats uses: the explicit resolution, else the one at which the
- * training views are as fine as `pixelSize` (clamped to TARGET_RESOLUTION), else 128. Views framing all the objects
+ * training views are as fine as `nearestPixelSize` (else `pixelSize`; clamped to TARGET_RESOLUTION), else 128. Views framing all the objects
  * coarser than that add close-ups at `pixelSize`. The cap is the profile's budget, at most one Gaussian per pixel
  * of the objects seen at the finest pixel the targets show (more would only add render time).
  */
 export function objectTrainingSize(
   scene: Scene,
-  opts: Pick<ObjectSplatOptions, 'profile' | 'nodes' | 'resolution' | 'pixelSize'>,
+  opts: Pick<ObjectSplatOptions, 'profile' | 'nodes' | 'resolution' | 'pixelSize' | 'nearestPixelSize'>,
 ): ObjectTrainingSize {
   const bounds = nodeBounds(scene, opts.nodes),
-    pixel = opts.pixelSize !== undefined && opts.pixelSize > 0 && !isEmpty(bounds) ? opts.pixelSize : undefined;
+    pixel = opts.pixelSize !== undefined && opts.pixelSize > 0 && !isEmpty(bounds) ? opts.pixelSize : undefined,
+    finest = pixel === undefined ? undefined : Math.min(pixel, opts.nearestPixelSize ?? pixel);
   let res = opts.resolution;
-  if (res === undefined && pixel !== undefined)
+  if (res === undefined && finest !== undefined && finest > 0)
     res = Math.max(
       TARGET_RESOLUTION.min,
-      Math.min(TARGET_RESOLUTION.max, 16 * Math.ceil(resolutionForPixelSize(bounds, pixel) / 16)),
+      Math.min(TARGET_RESOLUTION.max, 16 * Math.ceil(resolutionForPixelSize(bounds, finest) / 16)),
     );
+  else if (res === undefined && finest !== undefined) res = TARGET_RESOLUTION.max;
   const resolution = Math.max(16, Math.floor(res ?? 128));
   const ratio = pixel === undefined ? 1 : placedPixelSize(bounds, resolution) / pixel,
     closeUp = ratio > CLOSE_UP_RATIO;

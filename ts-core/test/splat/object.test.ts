@@ -8,7 +8,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { heroObject } from '../../../examples/generators/index.js';
 import { decodeSceneTextures } from '../../src/io/textures.js';
-import { CLOSE_UP_RATIO, nodeBounds, objectTrainingSize, trainObjectSplats } from '../../src/splat/object.js';
+import {
+  CLOSE_UP_RATIO,
+  nodeBounds,
+  objectTrainingSize,
+  TARGET_RESOLUTION,
+  trainObjectSplats,
+} from '../../src/splat/object.js';
 import { placeCloseUps, placedPixelSize } from '../../src/splat/train.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
 import { viewEye } from '../../src/scene/view.js';
@@ -95,6 +101,20 @@ test('objects wider than a target shows at the judged pixel get close-ups at tha
   assert.is(
     objectTrainingSize(scene, { profile: { ...profile, budget: 5000 }, resolution: 256, pixelSize: whole / 4 }).cap,
     5000,
+  );
+  // Sized from the nearest part's pixel: twice as fine there makes the views twice as large (in 16 px steps,
+  // within TARGET_RESOLUTION), and the close-ups still follow the pixel at the centre.
+  const near = objectTrainingSize(scene, { profile, pixelSize: whole / 1.2, nearestPixelSize: whole / 2.4 });
+  const centred = objectTrainingSize(scene, { profile, pixelSize: whole / 1.2 });
+  assert.equal(
+    [centred.resolution, near.resolution],
+    [16 * Math.ceil(307.2 / 16), 16 * Math.ceil(614.4 / 16)].map((r) => Math.min(TARGET_RESOLUTION.max, r)),
+  );
+  assert.is(near.closeUpPixel, undefined);
+  assert.is(
+    objectTrainingSize(scene, { profile, pixelSize: whole / 1.2, nearestPixelSize: whole }).resolution,
+    centred.resolution,
+    'never coarser than the centre asks',
   );
   // Just past the ratio still fits in one view.
   assert.is(

@@ -55,6 +55,15 @@ function pixelSizeAt(view: View, p: [number, number, number]): number {
   return (2 * Math.tan(view.yfov / 2) * Math.max(d, view.znear)) / view.height;
 }
 
+/** The point of `bounds` nearest the view's eye (the eye itself when inside): where the splats are seen finest. */
+function nearestPoint(
+  bounds: { min: [number, number, number]; max: [number, number, number] },
+  view: View,
+): [number, number, number] {
+  const M = view.cameraToWorld;
+  return [0, 1, 2].map((a) => Math.min(bounds.max[a], Math.max(bounds.min[a], M[12 + a]))) as [number, number, number];
+}
+
 /** Share of the stage's progress each step of training takes, and where it starts. */
 const STEP_SHARE = { targets: 0.2, convert: 0.05, train: 0.7, evaluate: 0.05 };
 const STEP_START = { targets: 0, convert: 0.2, train: 0.25, evaluate: 0.95 };
@@ -77,7 +86,8 @@ export const splatStage = defineStage({
       bounds = nodeBounds(splatScene, nodes),
       centre = [0, 1, 2].map((a) => (bounds.min[a] + bounds.max[a]) / 2) as [number, number, number],
       pixelSize = pixelSizeAt(reference.view, centre),
-      size = objectTrainingSize(splatScene, { profile: o.profile.splat, nodes, pixelSize }),
+      nearestPixelSize = pixelSizeAt(reference.view, nearestPoint(bounds, reference.view)),
+      size = objectTrainingSize(splatScene, { profile: o.profile.splat, nodes, pixelSize, nearestPixelSize }),
       iterations = splatIterations(o.profile, o.splatIterations, size),
       exposure = reference.exposure;
     let choice: SplatChoice;
