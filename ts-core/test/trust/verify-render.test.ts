@@ -237,10 +237,30 @@ test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accep
   const away = decodeSplats(blobs.spz, 'spz');
   for (let i = 0; i < away.means.length; i++) away.means[i] += 1000;
   writeFileSync(join(dir, 'away.spz'), encodeSplats(away, 'spz'));
-  const hybrid = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', ...engine, '--spp', '32', '--pixels', '24');
+  // --view-pixel (an `ote optimize` certificate's value) goes into the job, so the nodes draw the splats that fine.
+  const hybrid = ote(
+    'verify',
+    'ref.glb',
+    'x2.glb',
+    '--splats',
+    'away.spz',
+    ...engine,
+    '--spp',
+    '32',
+    '--pixels',
+    '24',
+    '--view-pixel',
+    '0.002',
+  );
   assert.is(hybrid.status, 7, hybrid.stdout + hybrid.stderr);
   const hc = JSON.parse(readText('x2.glb.cert.json', dir));
-  assert.equal([hc.job.kind, hc.job.render.reference, hc.verdict], ['hybrid', 'pathtrace', 'rejected']);
+  assert.equal(
+    [hc.job.kind, hc.job.render.reference, hc.job.render.viewPixel, hc.verdict],
+    ['hybrid', 'pathtrace', 0.002, 'rejected'],
+  );
+  const badPixel = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', '--view-pixel', '0', ...engine);
+  assert.is(badPixel.status, 2, badPixel.stderr);
+  assert.match(badPixel.stderr, /--view-pixel must be/);
   const mixed = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', '--kind', 'splat', ...engine);
   assert.is(mixed.status, 2, mixed.stderr);
   assert.match(mixed.stderr, /--splats judges the glTF and the splats as one hybrid/);

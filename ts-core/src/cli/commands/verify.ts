@@ -20,7 +20,7 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify an optimized artifact with the Trust Engine and write its certificate',
   usage:
-    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--splats splats.spz] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N]',
+    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--splats splats.spz] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N] [--view-pixel RAD]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -39,6 +39,7 @@ export const verifyCommand: Command = {
       spp: { type: 'string' },
       bounces: { type: 'string' },
       pixels: { type: 'string' },
+      'view-pixel': { type: 'string' },
     });
     const refPath = requirePositional(positionals, 0, 'reference scene'),
       artPath = requirePositional(positionals, 1, 'artifact');
@@ -66,6 +67,10 @@ export const verifyCommand: Command = {
       }),
       bounces: numberFlag(values.bounces, 'bounces', DEFAULT_RENDER.bounces, { int: true, min: 0, max: 16 }),
       pixels: numberFlag(values.pixels, 'pixels', DEFAULT_RENDER.pixels, { int: true, min: 16, max: 256 }),
+      // Splats drawn at the pixel they are viewed at (trust/types.ts viewPixel): an `ote optimize` certificate's value.
+      ...(values['view-pixel'] !== undefined
+        ? { viewPixel: numberFlag(values['view-pixel'], 'view-pixel', 0, { above: 0, max: 1 }) }
+        : {}),
     };
     const read = async (p: string) => {
       try {
