@@ -191,8 +191,8 @@ export interface ObjectTrainingSize {
 
 /**
  * The target size and the Gaussian cap trainObjectSplats uses: the explicit resolution, else the one at which the
- * training views are as fine as `nearestPixelSize` (else `pixelSize`; clamped to TARGET_RESOLUTION), else 128. Views framing all the objects
- * coarser than that add close-ups at `pixelSize`. The cap is the profile's budget, at most one Gaussian per pixel
+ * training views are as fine as `nearestPixelSize` (else `pixelSize`; clamped to TARGET_RESOLUTION), else 128.
+ * Views framing all the objects coarser than `pixelSize` add close-ups at it. The cap is the profile's budget, at most one Gaussian per pixel
  * of the objects seen at the finest pixel the targets show (more would only add render time).
  */
 export function objectTrainingSize(
@@ -201,14 +201,14 @@ export function objectTrainingSize(
 ): ObjectTrainingSize {
   const bounds = nodeBounds(scene, opts.nodes),
     pixel = opts.pixelSize !== undefined && opts.pixelSize > 0 && !isEmpty(bounds) ? opts.pixelSize : undefined,
-    finest = pixel === undefined ? undefined : Math.min(pixel, opts.nearestPixelSize ?? pixel);
+    near = opts.nearestPixelSize,
+    finest = pixel !== undefined && near !== undefined && near > 0 ? Math.min(pixel, near) : pixel;
   let res = opts.resolution;
-  if (res === undefined && finest !== undefined && finest > 0)
+  if (res === undefined && finest !== undefined)
     res = Math.max(
       TARGET_RESOLUTION.min,
       Math.min(TARGET_RESOLUTION.max, 16 * Math.ceil(resolutionForPixelSize(bounds, finest) / 16)),
     );
-  else if (res === undefined && finest !== undefined) res = TARGET_RESOLUTION.max;
   const resolution = Math.max(16, Math.floor(res ?? 128));
   const ratio = pixel === undefined ? 1 : placedPixelSize(bounds, resolution) / pixel,
     closeUp = ratio > CLOSE_UP_RATIO;

@@ -13,7 +13,7 @@ import type { SplatChoice } from '../../report/types.js';
 import type { GaussianModel } from '../../scene/gaussians.js';
 import { convertScene } from '../../splat/convert.js';
 import { nodeBounds, objectTrainingSize, trainObjectSplats } from '../../splat/object.js';
-import type { View } from '../../scene/view.js';
+import { viewEye, type View } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
 import { filterPrimitives, splatTargetScene } from '../filter-primitives.js';
 import { defineStage } from '../stage.js';
@@ -60,8 +60,8 @@ function nearestPoint(
   bounds: { min: [number, number, number]; max: [number, number, number] },
   view: View,
 ): [number, number, number] {
-  const M = view.cameraToWorld;
-  return [0, 1, 2].map((a) => Math.min(bounds.max[a], Math.max(bounds.min[a], M[12 + a]))) as [number, number, number];
+  const eye = viewEye(view);
+  return [0, 1, 2].map((a) => Math.min(bounds.max[a], Math.max(bounds.min[a], eye[a]))) as [number, number, number];
 }
 
 /** Share of the stage's progress each step of training takes, and where it starts. */
