@@ -7,7 +7,8 @@
  *
  * The rule, for a global factor s solved by bisection so that the estimate fits:
  *   weight_o  = importance_o × (A_ref / A_o)^sizeExponent      A_o the object's area, A_ref the median object area
- *   scale_op  = clamp(s × weight_o × w_op, floor_o / requested_o, 1)  never above what was asked
+ *   scale_op  = clamp(s × weight_o × w_op, floor_o / requested_o, raise_op)  never above what was asked (1) or
+ *               what the views ask of the part (raise_op ≥ 1, bake/view-weights.ts viewFloorScale)
  *   texels    = headroom × Σ_objects Σ_parts min(A_part × (requested_o × scale_op)², pageCap)
  * importance_o is 1, × overrideImportance for objects with an explicit density (a TD's choice), × the caller's
  * objectImportance (e.g. screen coverage per area). w_op is a part's weight within its object (default 1): how large
@@ -41,6 +42,11 @@ export interface BudgetObject {
   partAreas: number[];
   /** Relative weight of each part's density (default 1 each), e.g. how near the viewpoints see it. */
   partWeights?: number[];
+  /**
+   * Most scale of each part's density (default 1 each: as asked); above 1 where the views see its texels span more
+   * pixels than the profile allows (bake/view-weights.ts viewFloorScale). The budget may still scale it down.
+   */
+  partRaise?: number[];
   /** Texels per metre asked for (the profile's or the object's override). */
   requested: number;
   /** Relative importance (1 = ordinary); the override bonus is already folded in by the caller. */
@@ -56,7 +62,7 @@ export interface DensityFit {
   partScale: number[][];
   /** The global factor s (scale of a median-area object of importance 1); 1 when nothing had to shrink. */
   global: number;
-  /** Estimated page texels as fitted, as asked, and with every object at its floor. */
+  /** Estimated page texels as fitted, as asked (with the views' raises), and with every object at its floor. */
   estimate: number;
   requestedEstimate: number;
   minimumEstimate: number;
@@ -99,8 +105,9 @@ export function fitDensities(
   );
   const floor = objects.map((b) => Math.min(1, Math.max(0, b.minDensity) / b.requested));
   const partWeight = objects.map((b) => b.partAreas.map((_, k) => Math.max(1e-12, b.partWeights?.[k] ?? 1)));
+  const raise = objects.map((b) => b.partAreas.map((_, k) => Math.max(1, b.partRaise?.[k] ?? 1)));
   const at = (s: number) =>
-    objects.map((_, i) => partWeight[i].map((w) => Math.min(1, Math.max(floor[i], s * weight[i] * w))));
+    objects.map((_, i) => partWeight[i].map((w, k) => Math.min(raise[i][k], Math.max(floor[i], s * weight[i] * w))));
   const texels = (scale: number[][]) => estimatePageTexels(objects, scale, pageCap, o.headroom);
   const result = (partScale: number[][], global: number, fits: boolean) => ({
     requestedEstimate,
@@ -114,7 +121,7 @@ export function fitDensities(
     atFloor: partScale.every((p, i) => p.every((x) => x <= floor[i] + 1e-9)),
   });
 
-  const requestedEstimate = texels(objects.map((b) => b.partAreas.map(() => 1))),
+  const requestedEstimate = texels(raise),
     minimumEstimate = texels(objects.map((b, i) => b.partAreas.map(() => floor[i])));
   if (requestedEstimate <= budget) return result(at(Infinity), 1, true);
   if (minimumEstimate > budget) return result(at(0), 0, false);
@@ -123,10 +130,10 @@ export function fitDensities(
   let lo = Infinity,
     hi = 0;
   floor.forEach((f, i) => {
-    for (const w of partWeight[i]) {
+    partWeight[i].forEach((w, k) => {
       lo = Math.min(lo, f / (weight[i] * w));
-      hi = Math.max(hi, 1 / (weight[i] * w));
-    }
+      hi = Math.max(hi, raise[i][k] / (weight[i] * w));
+    });
   });
   lo = Math.log(Math.max(1e-30, lo));
   hi = Math.log(hi);

@@ -22,7 +22,7 @@ import {
   type DensityBudgetOptions,
   type DensityFit,
 } from './budget.js';
-import { viewWeights } from './view-weights.js';
+import { VIEW_FLOOR_DEFAULTS, viewFloorScale, viewMeasures } from './view-weights.js';
 
 export interface LightmapUvOptions extends JobOptions {
   /** Texels per metre (the profile's density). Default 32. */
@@ -40,6 +40,15 @@ export interface LightmapUvOptions extends JobOptions {
    * (bake/view-weights.ts). Default: none, every part of an object alike.
    */
   viewpoints?: readonly (readonly [number, number, number])[];
+  /**
+   * Radians per pixel of the views the result is judged at (the planned views' yfov / height). With viewpoints, a
+   * part those eyes see so near that its texels would span more than maxTexelPixels pixels gets its density raised
+   * to that, at most VIEW_FLOOR_DEFAULTS.maxRaise times (bake/view-weights.ts viewFloorScale): texels per metre are
+   * not a screen size, and a tabletop scene seen up close at a game's density shows every texel. Default: none.
+   */
+  viewPixel?: number;
+  /** Most pixels across a texel of a seen part, with viewPixel. Default VIEW_FLOOR_DEFAULTS.maxTexelPixels (4). */
+  maxTexelPixels?: number;
   /** Largest page, in texels (square). Default 1024. */
   maxPageSize?: number;
   /** Empty texels between charts (at least 2 is what dilation and bilinear filtering need). Default 2. */
@@ -400,15 +409,28 @@ export async function generateLightmapUvs(
   const objectParts: number[][] = objects.map(() => []);
   parts.forEach((pt, i) => objectParts[pt.object].push(i));
   const areas = partAreas(positions, indices, partFirstTriangle);
-  const weights = opts.viewpoints?.length
-    ? await viewWeights({ positions, indices, partFirstTriangle, areas }, opts.viewpoints, { signal: opts.signal })
+  const measures = opts.viewpoints?.length
+    ? await viewMeasures({ positions, indices, partFirstTriangle, areas }, opts.viewpoints, { signal: opts.signal })
     : undefined;
+  const weights = measures?.weights;
+  const maxTexelPixels = opts.maxTexelPixels ?? VIEW_FLOOR_DEFAULTS.maxTexelPixels;
+  if (!(maxTexelPixels > 0) || !Number.isFinite(maxTexelPixels))
+    throw new OteError('BAD_PROFILE', `maxTexelPixels must be a positive number, got ${maxTexelPixels}`, {
+      path: 'maxTexelPixels',
+    });
+  // A TD's per-object density is taken as written; the profile's rises where the views see its texels too large.
+  const raise = parts.map((pt, i) =>
+    measures && opts.viewPixel && lookup(opts.objectTexelsPerMeter, objects[pt.object])[1] === undefined
+      ? viewFloorScale(requested[pt.object], measures.inverseDistance[i], opts.viewPixel, maxTexelPixels)
+      : 1,
+  );
   const budgetObjects: BudgetObject[] = objects.map((_, o) => {
     const mine = objectParts[o];
     const side = Math.max(0, ...mine.map((i) => middleSide(positions, partFirstVertex[i], partFirstVertex[i + 1])));
     return {
       partAreas: mine.map((i) => areas[i]),
       partWeights: weights && mine.map((i) => weights[i]),
+      partRaise: mine.map((i) => raise[i]),
       requested: requested[o],
       importance: importance[o],
       minDensity: side > 0 ? minAcross / side : requested[o],
@@ -522,6 +544,17 @@ export async function generateLightmapUvs(
     utilization: r.pageTexels[i] / (w * r.pageHeight[i]),
   }));
   const warnings = densityWarnings(report, budgetObjects, fit, budget, pageSize);
+  const raised = objects
+    .map((_, o) => ({ o, raise: Math.max(...objectParts[o].map((i) => raise[i])) }))
+    .filter((x) => x.raise > 1.05)
+    .sort((a, b) => b.raise - a.raise);
+  if (raised.length)
+    warnings.push(
+      `lightmap density raised where the views see a texel over ${maxTexelPixels} pixels across, on ${raised.length} object(s): ${raised
+        .slice(0, 5)
+        .map((x) => `"${report[x.o].name}" up to ${x.raise.toFixed(2)}×`)
+        .join(', ')}${raised.length > 5 ? ', …' : ''}`,
+    );
   if (splitFrom)
     warnings.push(
       `${splitFrom} primitive(s) too big for one ${pageSize}² lightmap page at the asked density split into ${splitInto} pieces, so their lightmap spans pages`,

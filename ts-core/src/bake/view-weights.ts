@@ -10,6 +10,11 @@
  * large on screen at a density ∝ the square root of that, relative to the scene's (all solid angle over all area),
  * clamped to [min, max] so that a part no eye sees keeps a share (another view may show it) and one an eye stands
  * next to does not take the budget. Deterministic: the rays are a fixed lattice.
+ *
+ * The same rays give each part its mean inverse distance over the rays that see it, pixel-weighted as a screen
+ * weighs it: a texel of side s there spans about s × that / (radians per pixel) pixels across, whatever the
+ * part's slant (the long side of a foreshortened texel). bake/uv.ts raises a part's density where that span
+ * exceeds the profile's bake.maxTexelPixels (viewFloorScale below).
  */
 import type { FlatScene } from '../scene/flatten.js';
 import { NO_HIT, SceneBvh } from '../native/rays.js';
@@ -39,16 +44,34 @@ export interface WorldParts {
   areas: readonly number[];
 }
 
+/** What the eyes see of each part. */
+export interface ViewMeasures {
+  /** Density weight (all 1 without eyes or without anything seen). */
+  weights: number[];
+  /** Mean of 1 / distance over the rays that see the part first, per world unit; 0 where no ray does. */
+  inverseDistance: number[];
+}
+
 /** Per part, its density weight from `eyes` (all 1 without eyes or without anything seen). */
 export async function viewWeights(
   parts: WorldParts,
   eyes: readonly (readonly [number, number, number])[],
   opts: ViewWeightOptions = {},
 ): Promise<number[]> {
+  return (await viewMeasures(parts, eyes, opts)).weights;
+}
+
+/** Per part, its density weight and its mean inverse distance from `eyes`. */
+export async function viewMeasures(
+  parts: WorldParts,
+  eyes: readonly (readonly [number, number, number])[],
+  opts: ViewWeightOptions = {},
+): Promise<ViewMeasures> {
   const o = { ...VIEW_WEIGHT_DEFAULTS, ...opts };
   const count = parts.partFirstTriangle.length - 1;
   const triangles = parts.indices.length / 3;
-  if (!eyes.length || !triangles) return new Array(count).fill(1);
+  const unseen = (): ViewMeasures => ({ weights: new Array(count).fill(1), inverseDistance: new Array(count).fill(0) });
+  if (!eyes.length || !triangles) return unseen();
   const n = Math.max(1, Math.floor(o.raysPerEye));
   const origins = new Float32Array(3 * n * eyes.length),
     directions = new Float32Array(3 * n * eyes.length);
@@ -79,22 +102,56 @@ export async function viewWeights(
     instancedTriangleCount: triangles,
   };
   const bvh = await SceneBvh.build(flat, { signal: opts.signal });
-  let prim: Uint32Array;
+  let prim: Uint32Array, dist: Float32Array;
   try {
-    ({ prim } = await bvh.traceRays(origins, directions, { backend: 'cpu', signal: opts.signal }));
+    ({ prim, t: dist } = await bvh.traceRays(origins, directions, { backend: 'cpu', signal: opts.signal }));
   } finally {
     bvh.dispose();
   }
   // Part of each triangle, by the first-triangle table.
   const partOf = new Uint32Array(triangles);
   for (let p = 0; p < count; p++) partOf.fill(p, parts.partFirstTriangle[p], parts.partFirstTriangle[p + 1]);
-  const hits = new Float64Array(count);
-  for (const t of prim) if (t !== NO_HIT) hits[partOf[t]]++;
+  const hits = new Float64Array(count),
+    inverse = new Float64Array(count);
+  prim.forEach((t, i) => {
+    if (t === NO_HIT) return;
+    hits[partOf[t]]++;
+    if (dist[i] > 0) inverse[partOf[t]] += 1 / dist[i];
+  });
   const seen = hits.reduce((s, h) => s + h, 0),
     area = parts.areas.reduce((s, a) => s + a, 0);
-  if (!(seen > 0) || !(area > 0)) return new Array(count).fill(1);
-  // Solid angle per area over the scene's (the ray count's 4π / n cancels).
-  return Array.from(hits, (h, p) =>
-    parts.areas[p] > 0 ? Math.min(o.max, Math.max(o.min, Math.sqrt(h / parts.areas[p] / (seen / area)))) : 1,
-  );
+  if (!(seen > 0) || !(area > 0)) return unseen();
+  return {
+    // Solid angle per area over the scene's (the ray count's 4π / n cancels).
+    weights: Array.from(hits, (h, p) =>
+      parts.areas[p] > 0 ? Math.min(o.max, Math.max(o.min, Math.sqrt(h / parts.areas[p] / (seen / area)))) : 1,
+    ),
+    inverseDistance: Array.from(hits, (h, p) => (h > 0 ? inverse[p] / h : 0)),
+  };
+}
+
+/** Defaults of viewFloorScale. */
+export const VIEW_FLOOR_DEFAULTS = {
+  /** Most pixels across a lightmap texel of a seen part: bake.maxTexelPixels' default. */
+  maxTexelPixels: 4,
+  /** Most a view floor multiplies a part's density by: an eye that stands next to a wall does not take the pages. */
+  maxRaise: 4,
+} as const;
+
+/**
+ * How much a part's density must rise so that its texels span at most `maxTexelPixels` pixels of `viewPixel`
+ * radians where the eyes see it (1: not at all, or unseen), at most `maxRaise`. `density` is the part's asked
+ * texels per world unit; `inverseDistance` is viewMeasures' (per world unit).
+ */
+export function viewFloorScale(
+  density: number,
+  inverseDistance: number,
+  viewPixel: number,
+  maxTexelPixels: number = VIEW_FLOOR_DEFAULTS.maxTexelPixels,
+  maxRaise: number = VIEW_FLOOR_DEFAULTS.maxRaise,
+): number {
+  if (!(inverseDistance > 0) || !(viewPixel > 0) || !(density > 0)) return 1;
+  // A texel of side 1/density spans (1/density) × inverseDistance / viewPixel pixels.
+  const pixels = inverseDistance / (density * viewPixel);
+  return Math.min(maxRaise, Math.max(1, pixels / maxTexelPixels));
 }

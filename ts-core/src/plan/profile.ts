@@ -23,6 +23,11 @@ export interface Profile {
   description?: string;
   bake: {
     texelsPerMeter: number;
+    /**
+     * Most pixels of the planned views across a lightmap texel where they see it: texelsPerMeter rises there, at
+     * most 4× (LightmapUvOptions.maxTexelPixels); absent = 4.
+     */
+    maxTexelPixels?: number;
     maxPageSize: 256 | 512 | 1024 | 2048 | 4096;
     samples: number;
     /** Early stop per texel (BakeOptions.noiseThreshold); absent = the bake's default. */

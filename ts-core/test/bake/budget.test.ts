@@ -88,6 +88,26 @@ test('fitDensities: part weights scale the parts of one object apart, within its
   assert.equal(fitDensities([o], asked * 2, 4096 ** 2).partScale[0], [1, 1, 1, 1]);
 });
 
+test('fitDensities: a part the views ask to raise packs above the ask when it fits, and still shrinks when it does not', () => {
+  const o: BudgetObject = {
+    partAreas: [25, 25],
+    partRaise: [2, 1],
+    requested: 10,
+    importance: 1,
+    minDensity: 0.5,
+  };
+  const raised = estimatePageTexels([o], [[2, 1]], 4096 ** 2, 1.1);
+  const free = fitDensities([o], raised * 1.01, 4096 ** 2);
+  assert.equal(free.partScale[0], [2, 1]);
+  assert.is(free.requestedEstimate, raised, 'as asked counts the raise');
+  assert.is(free.scale[0], 1, "the object's scale is capped at its ask");
+  // Half the texels: both parts scale down together until the raised one meets the ask of the other.
+  const tight = fitDensities([o], raised * 0.5, 4096 ** 2);
+  assert.ok(tight.fits && tight.estimate <= raised * 0.5 * 1.000001, `${tight.estimate}`);
+  const [near, far] = tight.partScale[0];
+  assert.ok(near > far && near < 2 && far <= 1, `${tight.partScale[0]}`);
+});
+
 async function atlasOf(
   scene: Scene,
   opts: Parameters<typeof generateLightmapUvs>[1],
@@ -181,6 +201,27 @@ test('maxPages caps the budget at pages × page size²', async () => {
   assert.ok(atlas.pageTexels <= 1024 * 1024);
   assert.is(atlas.pages.length, 1);
   assert.match(atlas.warnings.join('\n'), /scaled to/);
+});
+
+test('viewPixel raises the density of what the eyes see near, not of a TD override, not without a view pixel', async () => {
+  // The room at 10 texels per metre from an eye 1.5 m above its floor: 10 cm texels a few metres away span
+  // 10–40 pixels of a 2 mrad view pixel, so the seen parts rise to the cap (4×); a 0.3 m box a metre away too.
+  const scene = unitRoom({ props: 2, hero: true });
+  const eye: [number, number, number] = [0, 1.5, 0];
+  const base = { texelsPerMeter: 10, viewpoints: [eye] };
+  const plain = await atlasOf(scene, base);
+  const raised = await atlasOf(scene, { ...base, viewPixel: 0.002, objectTexelsPerMeter: { hero: 10 } });
+  const byName = (a: LightmapAtlas, n: string) => a.objects.find((o) => o.name === n)!;
+  assert.ok(plain.atlas.objects.every((o) => o.maxTexelsPerMeter <= 10.0001));
+  for (const n of ['floor', 'wall_n', 'prop0'])
+    assert.ok(byName(raised.atlas, n).maxTexelsPerMeter > 2 * 10, `${n}: ${byName(raised.atlas, n).maxTexelsPerMeter}`);
+  assert.ok(byName(raised.atlas, 'hero').maxTexelsPerMeter <= 10.0001, "the TD's density is taken as written");
+  assert.match(raised.atlas.warnings.join('\n'), /lightmap density raised where the views see a texel over 4 pixels/);
+  // A coarser allowance raises less.
+  const loose = await atlasOf(scene, { ...base, viewPixel: 0.002, maxTexelPixels: 16 });
+  assert.ok(byName(loose.atlas, 'floor').maxTexelsPerMeter < byName(raised.atlas, 'floor').maxTexelsPerMeter);
+  // The raise is honoured by the overlap-free packer like any density.
+  assert.is(overlaps(raised.scene, raised.atlas), 0);
 });
 
 test("an instanced node's copies take its override", async () => {

@@ -4,7 +4,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { viewWeights, VIEW_WEIGHT_DEFAULTS } from '../../src/bake/view-weights.js';
+import {
+  VIEW_FLOOR_DEFAULTS,
+  VIEW_WEIGHT_DEFAULTS,
+  viewFloorScale,
+  viewMeasures,
+  viewWeights,
+} from '../../src/bake/view-weights.js';
 
 /** Axis-aligned unit quads (two triangles each) in the z = const plane at x offsets, one part each. */
 function quads(zs: number[], size = 1) {
@@ -42,6 +48,37 @@ test('viewWeights: near parts weigh more than far ones, unseen ones the least, n
   };
   const h = await viewWeights(hidden, [[0, 0, 0]]);
   assert.equal(h[1], VIEW_WEIGHT_DEFAULTS.min, `hidden part: ${h}`);
+});
+
+test('viewMeasures: the mean inverse distance of the rays that see each part, 0 where none does', async () => {
+  // Unit quads 2 and 4 m in front of the eye (the second 3 m aside), each seen at 1 / distance within its extent.
+  const parts = quads([-2, -4]);
+  const m = await viewMeasures(parts, [[0.5, 0.5, 0]]);
+  m.inverseDistance.forEach((inv, i) => {
+    const d = [2, 4][i];
+    // The farthest ray reaches a corner, √(d² + 0.5²) away, or past x = 3i + 1 for the side quads.
+    assert.ok(inv <= 1 / d && inv > 1 / Math.hypot(d, 3 * i + 1, 0.5), `part ${i}: 1 / ${1 / inv} at ${d} m`);
+  });
+  // The part behind the big quad: no ray sees it.
+  const hidden = {
+    positions: Float32Array.of(-10, -10, -1, 10, -10, -1, 10, 10, -1, -10, 10, -1, 0, 0, -2, 0.5, 0, -2, 0, 0.5, -2),
+    indices: Uint32Array.of(0, 1, 2, 0, 2, 3, 4, 5, 6),
+    partFirstTriangle: Uint32Array.of(0, 2, 3),
+    areas: [400, 0.125],
+  };
+  const h = await viewMeasures(hidden, [[0, 0, 0]]);
+  assert.is(h.inverseDistance[1], 0);
+  assert.ok(Math.abs(h.inverseDistance[0] - 1) < 0.5, `${h.inverseDistance[0]}`);
+});
+
+test('viewFloorScale: raised until a texel spans the most pixels allowed, never lowered, at most maxRaise', () => {
+  const pixel = 0.002; // radians
+  // 10 texels per metre seen at 5 m: a texel spans 0.1 / 5 / 0.002 = 10 pixels, 2.5× the 4 allowed.
+  assert.ok(Math.abs(viewFloorScale(10, 1 / 5, pixel, 4) - 2.5) < 1e-12);
+  assert.is(viewFloorScale(10, 1 / 50, pixel, 4), 1, 'a texel under a pixel is left alone');
+  assert.is(viewFloorScale(10, 1 / 0.1, pixel, 4), VIEW_FLOOR_DEFAULTS.maxRaise, 'an eye next to the wall');
+  assert.is(viewFloorScale(10, 0, pixel, 4), 1, 'unseen');
+  assert.is(viewFloorScale(10, 1 / 5, Number.POSITIVE_INFINITY), 1, 'no view pixel');
 });
 
 test('viewWeights: deterministic', async () => {

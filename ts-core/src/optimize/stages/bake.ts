@@ -54,6 +54,9 @@ export const bakeStage = defineStage({
       sky: environment?.sky,
       targetSeconds: profile.bake.targetSeconds,
       viewpoints: views.views.map(viewEye),
+      // The finest of the planned views' pixels: the density floor where they see a surface near.
+      viewPixel: Math.min(...views.views.map((v) => v.yfov / v.height)),
+      maxTexelPixels: profile.bake.maxTexelPixels,
       // Primitives that become splats stay whole: a back copy would ship as a mesh beside their splats.
       twoSided: profile.bake.twoSided !== false && {
         skip: (mesh, prim) => splatPrimitives.has(`${mesh}/${prim}`),
