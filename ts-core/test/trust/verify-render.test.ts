@@ -218,12 +218,14 @@ test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accep
     ...engine,
     '--pixels',
     '24',
+    // A run draws its own samples: over runs this file's SSIM read 0.81–0.98 (0.85 rejected one CI run), its PSNR
+    // and FLIP stay well inside. PSNR and FLIP tell a misread file (the recoloured scene: 18.1 dB, FLIP 0.34).
     '--psnr',
-    '22',
+    String(SPLAT_THRESHOLDS.psnr),
     '--ssim',
-    '0.85',
+    '0.7',
     '--flip',
-    '0.15',
+    String(SPLAT_THRESHOLDS.flip),
     '-o',
     'splat.cert.json',
   );
