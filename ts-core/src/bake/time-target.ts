@@ -44,6 +44,8 @@ export interface TimeTarget {
   predictedSeconds: number;
   /** Whether the prediction is within 20% of the target (false when even the tightest layout that fits is over). */
   met: boolean;
+  /** Whether the target cut anything: fewer samples, a tighter layout, or not even the tightest fitting. */
+  bound: boolean;
 }
 
 /**
@@ -305,6 +307,7 @@ export async function layoutForTime(
       texelCap: cap,
       predictedSeconds,
       met,
+      bound: !fits || cuts.length > 0,
     },
   };
 }

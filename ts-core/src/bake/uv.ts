@@ -42,13 +42,19 @@ export interface LightmapUvOptions extends JobOptions {
   viewpoints?: readonly (readonly [number, number, number])[];
   /**
    * Radians per pixel of the views the result is judged at (the planned views' yfov / height). With viewpoints, a
-   * part those eyes see so near that its texels would span more than maxTexelPixels pixels gets its density raised
-   * to that, at most VIEW_FLOOR_DEFAULTS.maxRaise times (bake/view-weights.ts viewFloorScale): texels per metre are
-   * not a screen size, and a tabletop scene seen up close at a game's density shows every texel. Default: none.
+   * part those eyes see so near that its texels would span more than maxTexelPixels pixels may have its density
+   * raised to that, at most VIEW_FLOOR_DEFAULTS.maxRaise times (bake/view-weights.ts viewFloorScale): texels per
+   * metre are not a screen size, and a tabletop scene seen up close at a game's density shows every texel. The
+   * atlas reports what would rise (LightmapAtlas.viewFloor); `viewFloor` says whether it does. Default: none.
    */
   viewPixel?: number;
   /** Most pixels across a texel of a seen part, with viewPixel. Default VIEW_FLOOR_DEFAULTS.maxTexelPixels (4). */
   maxTexelPixels?: number;
+  /**
+   * Raise the densities viewPixel asks for (default false: only report them). `ote optimize` raises them in a
+   * second bake when the first failed its own check (optimize/rebake.ts): most scenes' light is smooth enough.
+   */
+  viewFloor?: boolean;
   /** Largest page, in texels (square). Default 1024. */
   maxPageSize?: number;
   /** Empty texels between charts (at least 2 is what dilation and bilinear filtering need). Default 2. */
@@ -117,6 +123,11 @@ export interface LightmapAtlas {
   packs: number;
   /** Densities scaled to fit the budget, objects shrunk to fit a page: for the caller's report. */
   warnings: string[];
+  /**
+   * With viewPixel: the objects whose texels the views see over maxTexelPixels across, and the most any of their
+   * parts would rise (at most VIEW_FLOOR_DEFAULTS.maxRaise), most first; `applied`: whether the layout raised them.
+   */
+  viewFloor?: { applied: boolean; maxTexelPixels: number; objects: { name: string; raise: number }[] };
 }
 
 export const DEFAULT_TEXELS_PER_METER = 32;
@@ -419,11 +430,12 @@ export async function generateLightmapUvs(
       path: 'maxTexelPixels',
     });
   // A TD's per-object density is taken as written; the profile's rises where the views see its texels too large.
-  const raise = parts.map((pt, i) =>
+  const wouldRaise = parts.map((pt, i) =>
     measures && opts.viewPixel && lookup(opts.objectTexelsPerMeter, objects[pt.object])[1] === undefined
       ? viewFloorScale(requested[pt.object], measures.inverseDistance[i], opts.viewPixel, maxTexelPixels)
       : 1,
   );
+  const raise = opts.viewFloor ? wouldRaise : parts.map(() => 1);
   const budgetObjects: BudgetObject[] = objects.map((_, o) => {
     const mine = objectParts[o];
     const side = Math.max(0, ...mine.map((i) => middleSide(positions, partFirstVertex[i], partFirstVertex[i + 1])));
@@ -545,10 +557,17 @@ export async function generateLightmapUvs(
   }));
   const warnings = densityWarnings(report, budgetObjects, fit, budget, pageSize);
   const raised = objects
-    .map((_, o) => ({ o, raise: Math.max(...objectParts[o].map((i) => raise[i])) }))
+    .map((_, o) => ({ o, raise: Math.max(...objectParts[o].map((i) => wouldRaise[i])) }))
     .filter((x) => x.raise > 1.05)
     .sort((a, b) => b.raise - a.raise);
-  if (raised.length)
+  const viewFloor = opts.viewPixel
+    ? {
+        applied: !!opts.viewFloor,
+        maxTexelPixels,
+        objects: raised.map((x) => ({ name: report[x.o].name, raise: x.raise })),
+      }
+    : undefined;
+  if (raised.length && opts.viewFloor)
     warnings.push(
       `lightmap density raised where the views see a texel over ${maxTexelPixels} pixels across, on ${raised.length} object(s): ${raised
         .slice(0, 5)
@@ -576,6 +595,7 @@ export async function generateLightmapUvs(
       densityScale,
       packs,
       warnings,
+      ...(viewFloor ? { viewFloor } : {}),
     },
   };
 }

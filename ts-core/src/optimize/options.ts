@@ -21,6 +21,12 @@ export interface OptimizeOptions {
   noVerify?: boolean;
   cache: ResultCache;
   backend?: Backend;
+  /**
+   * Raise lightmap densities where the planned views see a texel over the profile's bake.maxTexelPixels across.
+   * optimize() sets it for a second bake when the first failed its own check (rebake.ts); a caller may set it for
+   * the first.
+   */
+  bakeViewFloor?: boolean;
   /** Splat training iterations, overriding the profile's capped by SPLAT_WORK_BOUND (0: ship the direct conversion). */
   splatIterations?: number;
   signal: AbortSignal;

@@ -24,7 +24,12 @@ function stageContext(stage: AnyStage, o: OptimizeOptions, state: PipelineState)
     progress: (fraction, detail) =>
       o.onEvent({ type: 'stage', stage: stage.name, fraction, ...(detail === undefined ? {} : { detail }) }),
     log: (message) => o.onEvent({ type: 'log', message }),
-    write: (f) => state.files.push(f),
+    // A stage run again (a second bake, rebake.ts) writes its files again: the last write of a name wins.
+    write: (f) => {
+      const at = state.files.findIndex((g) => g.name === f.name);
+      if (at < 0) state.files.push(f);
+      else state.files[at] = f;
+    },
     timings: () => state.timings,
   };
 }

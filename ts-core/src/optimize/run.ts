@@ -1,6 +1,7 @@
 /**
  * `ote optimize`: the stages of stages/index.ts (import → measure → analyze → plan → bake → reference → splat →
- * output → preview → check → verify → report), run by pipeline.ts. Everything is written into a staging directory that
+ * output → preview → check → verify → report), run by pipeline.ts. A run whose own check failed where lightmap
+ * texels look large may bake again at raised densities before verification (rebake.ts). Everything is written into a staging directory that
  * replaces the output directory only at the end, so a failed or cancelled run leaves it as it was. A finished run
  * is cached by the content hash of its inputs, so running again on an unchanged scene and profile copies the
  * cached result, with report.json and report.html rewritten for this run (its input path, its time). report.html
@@ -16,7 +17,8 @@ import type { OptimizeOptions } from './options.js';
 import { newPipelineState, runStages } from './pipeline.js';
 import { writeReportHtml } from './report-html-file.js';
 import { StagedDirectory } from './staging.js';
-import { IMPORT_STAGE, OPTIMIZE_STAGES, TOOL_VERSION } from './stages/index.js';
+import { rebakeReason } from './rebake.js';
+import { AFTER_CHECK, IMPORT_STAGE, OPTIMIZE_STAGES, REBAKE_STAGES, TOOL_VERSION } from './stages/index.js';
 
 export type { OptimizeEvent, OptimizeOptions } from './options.js';
 export { REFERENCE_SPP, SPLAT_WORK_BOUND, splatIterations, TOOL_VERSION } from './stages/index.js';
@@ -38,6 +40,8 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
     profile: o.profile,
     // The iterations follow from the scene and the profile (stages/splat.ts), both in the key; only an override adds.
     splatIterations: o.splatIterations ?? 'profile',
+    // Raised from the first bake on the caller's word; the second bake after a failed check follows from the rest.
+    bakeViewFloor: o.bakeViewFloor ?? false,
     verify: !o.noVerify,
     engine: o.engine?.url ?? 'embedded',
     tool: TOOL_VERSION,
@@ -62,7 +66,13 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeResult> {
       });
       return { report, exitCode: report.exit.code, cached: true, plan: report.plan };
     }
-    await runStages(OPTIMIZE_STAGES, state, o);
+    await runStages(OPTIMIZE_STAGES.slice(0, AFTER_CHECK), state, o);
+    const rebake = rebakeReason(state.products, o);
+    if (rebake) {
+      o.onEvent({ type: 'log', message: rebake });
+      await runStages(REBAKE_STAGES, state, { ...o, bakeViewFloor: true });
+    }
+    await runStages(OPTIMIZE_STAGES.slice(AFTER_CHECK), state, o);
     for (const f of state.files) await writeFile(join(staged.path, f.name), f.data);
     // Cache before committing (the staging directory moves away on commit), and before the viewer goes in.
     await o.cache.put(key, staged.path);

@@ -177,7 +177,15 @@ export interface OptimizeReport {
       calibration: { texels: number; seconds: number };
       /** Most samples per texel the bake took: the profile's, or fewer where the target bound. */
       samples?: number;
+      /** Whether the target cut samples or texels. */
+      bound?: boolean;
     };
+    /**
+     * Objects whose texels the planned views see over `maxTexelPixels` (the profile's bake.maxTexelPixels) across,
+     * and how much their densest part would rise (at most 4×); `applied`: this bake raised them (a second bake after
+     * a failed own check, optimize/rebake.ts).
+     */
+    viewFloor?: { applied: boolean; maxTexelPixels: number; objects: { name: string; raise: number }[] };
     /**
      * The bake's two passes (bake/final-gather.ts): the first's most samples and seconds, the second's most samples
      * and the seconds of its setup and tracing, and under a time target the second's calibration, the seconds it was

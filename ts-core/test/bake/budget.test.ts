@@ -203,22 +203,29 @@ test('maxPages caps the budget at pages × page size²', async () => {
   assert.match(atlas.warnings.join('\n'), /scaled to/);
 });
 
-test('viewPixel raises the density of what the eyes see near, not of a TD override, not without a view pixel', async () => {
+test('viewFloor raises the density of what the eyes see near, not of a TD override; without it, only reports', async () => {
   // The room at 10 texels per metre from an eye 1.5 m above its floor: 10 cm texels a few metres away span
   // 10–40 pixels of a 2 mrad view pixel, so the seen parts rise to the cap (4×); a 0.3 m box a metre away too.
   const scene = unitRoom({ props: 2, hero: true });
   const eye: [number, number, number] = [0, 1.5, 0];
-  const base = { texelsPerMeter: 10, viewpoints: [eye] };
+  const base = { texelsPerMeter: 10, viewpoints: [eye], viewPixel: 0.002, objectTexelsPerMeter: { hero: 10 } };
   const plain = await atlasOf(scene, base);
-  const raised = await atlasOf(scene, { ...base, viewPixel: 0.002, objectTexelsPerMeter: { hero: 10 } });
+  const raised = await atlasOf(scene, { ...base, viewFloor: true });
   const byName = (a: LightmapAtlas, n: string) => a.objects.find((o) => o.name === n)!;
   assert.ok(plain.atlas.objects.every((o) => o.maxTexelsPerMeter <= 10.0001));
+  // Reported alike either way: what would rise, and by how much at most.
+  const reported = plain.atlas.viewFloor!;
+  assert.equal(reported, { ...raised.atlas.viewFloor!, applied: false });
+  assert.ok(reported.objects.some((o) => o.name === 'floor' && o.raise > 2) && reported.objects.length >= 3);
+  assert.not.ok(reported.objects.some((o) => o.name === 'hero'));
+  assert.is(raised.atlas.viewFloor!.applied, true);
+  assert.is((await atlasOf(scene, { texelsPerMeter: 10, viewpoints: [eye] })).atlas.viewFloor, undefined);
   for (const n of ['floor', 'wall_n', 'prop0'])
     assert.ok(byName(raised.atlas, n).maxTexelsPerMeter > 2 * 10, `${n}: ${byName(raised.atlas, n).maxTexelsPerMeter}`);
   assert.ok(byName(raised.atlas, 'hero').maxTexelsPerMeter <= 10.0001, "the TD's density is taken as written");
   assert.match(raised.atlas.warnings.join('\n'), /lightmap density raised where the views see a texel over 4 pixels/);
   // A coarser allowance raises less.
-  const loose = await atlasOf(scene, { ...base, viewPixel: 0.002, maxTexelPixels: 16 });
+  const loose = await atlasOf(scene, { ...base, viewFloor: true, maxTexelPixels: 16 });
   assert.ok(byName(loose.atlas, 'floor').maxTexelsPerMeter < byName(raised.atlas, 'floor').maxTexelsPerMeter);
   // The raise is honoured by the overlap-free packer like any density.
   assert.is(overlaps(raised.scene, raised.atlas), 0);

@@ -134,6 +134,25 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     readFileSync(join(dir, 'out-foliage', 'report.html'), 'utf8'),
     /<p>Writes .+ for an input of .+, larger because/,
   );
+  // Below the profile, with the ground's texels several pixels across: baked again at a raised density before the
+  // check that stands (optimize/rebake.ts); the splats are not trained twice.
+  assert.is(report.lightmap.viewFloor.applied, true);
+  assert.equal(
+    report.timings.map((t: { stage: string }) => t.stage).filter((s: string) => s === 'bake' || s === 'splat'),
+    ['bake', 'splat', 'bake'],
+  );
+});
+
+test('foliage as the router sends it under REALTIME: the first bake fails its own check, the second, raised where the camera sees 10 cm texels 6 px across, passes', () => {
+  const r = ote('optimize', 'foliage.glb', '-o', 'out-foliage-baked', '--profile', 'realtime', '--no-verify');
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /own check below the profile, and the views see lightmap texels over 4 pixels/);
+  const report = JSON.parse(readFileSync(join(dir, 'out-foliage-baked', 'report.json'), 'utf8'));
+  assert.is(report.plan.pipeline, 'baking');
+  assert.ok(report.ownCheck.psnr >= 26, JSON.stringify(report.ownCheck));
+  assert.is(report.lightmap.viewFloor.applied, true);
+  const ground = report.lightmap.objects.find((o: { name: string }) => o.name === 'ground');
+  assert.ok(ground.requested === 10 && ground.effective > 13, JSON.stringify(ground));
 });
 
 // That --splat-iterations 0 ships the direct conversion is checked where the viewer test runs that very job

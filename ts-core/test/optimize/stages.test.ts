@@ -14,7 +14,9 @@ import {
 import type { OptimizeOptions } from '../../src/optimize/options.js';
 import { newPipelineState, runStages } from '../../src/optimize/pipeline.js';
 import { defineStage, type AnyStage } from '../../src/optimize/stage.js';
-import { IMPORT_STAGE, OPTIMIZE_STAGES } from '../../src/optimize/stages/index.js';
+import { AFTER_CHECK, IMPORT_STAGE, OPTIMIZE_STAGES, REBAKE_STAGES } from '../../src/optimize/stages/index.js';
+import { rebakeReason } from '../../src/optimize/rebake.js';
+import type { Products } from '../../src/optimize/stage.js';
 import {
   REFERENCE_MAX_SPP,
   REFERENCE_SPP,
@@ -117,6 +119,13 @@ test('runner: products flow by name; each stage is timed on its device and repor
   assert.equal(
     state.files.map((f) => f.name),
     ['a.txt'],
+  );
+  // A stage run again (a second bake) writes its files again: the last write wins, in the first's place.
+  await runStages([a], state, fakeOptions(events));
+  assert.equal(state.files.length, 1);
+  assert.equal(
+    state.timings.map((t) => t.stage),
+    ['a', 'b', 'a'],
   );
   assert.equal(
     events
@@ -255,6 +264,47 @@ test('exit policy: a rejected artifact is exit 7 naming the file; --no-verify ke
  * stage itself renders REFERENCE_SPP. The path tracer is a stand-in: a textured image plus seeded noise of amplitude
  * `sigma` / √spp, as Monte Carlo noise falls.
  */
+test('a second bake at raised densities only after an own check below the profile that density could change', () => {
+  // It re-runs the bake and what reads it, up to the own check, before verification.
+  assert.equal(
+    REBAKE_STAGES.map((s) => s.name),
+    ['bake', 'output', 'preview', 'check'],
+  );
+  assert.is(OPTIMIZE_STAGES[AFTER_CHECK - 1].name, 'check');
+  const o = { profile: BUILTIN_PROFILES.realtime } as unknown as OptimizeOptions;
+  const below = { psnr: 24.4, ssim: 0.94, flip: 0.085 };
+  const floor = { applied: false, maxTexelPixels: 4, objects: [{ name: 'ground', raise: 1.5 }] };
+  const products = (p: {
+    claimed?: typeof below;
+    code?: number;
+    black?: number;
+    floor?: typeof floor;
+    bound?: boolean;
+  }): Partial<Products> =>
+    ({
+      check: {
+        claimed: p.claimed ?? below,
+        exit: { code: p.code ?? EXIT.QUALITY_BELOW_THRESHOLD, reason: '' },
+        blackObjects: p.black ? [{ name: 'x', pixels: 1, share: p.black }] : [],
+      },
+      bake: {
+        report: { viewFloor: p.floor ?? floor, ...(p.bound === undefined ? {} : { timeTarget: { bound: p.bound } }) },
+      },
+    }) as unknown as Partial<Products>;
+  assert.match(rebakeReason(products({}), o) ?? '', /baking again with their density raised \("ground" 1\.50×\)/);
+  assert.ok(rebakeReason(products({ bound: false }), o), 'a time target that cut nothing');
+  const none = {
+    'a pass': products({ claimed: { psnr: 30, ssim: 0.97, flip: 0.05 }, code: EXIT.OK }),
+    'black objects': products({ black: 0.1 }),
+    'nothing to raise': products({ floor: { ...floor, objects: [] } }),
+    'already raised': products({ floor: { ...floor, applied: true } }),
+    'a time target that cut the bake': products({ bound: true }),
+  };
+  for (const [why, p] of Object.entries(none)) assert.is(rebakeReason(p, o), undefined, why);
+  assert.is(rebakeReason(products({}), { ...o, bakeViewFloor: true }), undefined, 'raised from the first bake');
+  assert.is(rebakeReason({}, o), undefined, 'nothing baked');
+});
+
 test('reference: each profile starts at samples that hold its reference noise to the same share of its FLIP bound', () => {
   const spp = Object.fromEntries(Object.entries(BUILTIN_PROFILES).map(([k, p]) => [k, referenceSpp(p.quality.flip)]));
   assert.equal(spp, {

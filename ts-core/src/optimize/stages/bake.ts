@@ -54,9 +54,11 @@ export const bakeStage = defineStage({
       sky: environment?.sky,
       targetSeconds: profile.bake.targetSeconds,
       viewpoints: views.views.map(viewEye),
-      // The finest of the planned views' pixels: the density floor where they see a surface near.
+      // The finest of the planned views' pixels: where they see a texel over maxTexelPixels across, the density
+      // may rise; it does in the second bake of a run whose first failed its own check (optimize/rebake.ts).
       viewPixel: Math.min(...views.views.map((v) => v.yfov / v.height)),
       maxTexelPixels: profile.bake.maxTexelPixels,
+      viewFloor: ctx.options.bakeViewFloor === true,
       // Primitives that become splats stay whole: a back copy would ship as a mesh beside their splats.
       twoSided: profile.bake.twoSided !== false && {
         skip: (mesh, prim) => splatPrimitives.has(`${mesh}/${prim}`),
@@ -100,6 +102,7 @@ export const bakeStage = defineStage({
           pageBytes: encoded.reduce((n, e) => n + e.png.length, 0),
           twoSided: twoSided.map(({ name, front, back }) => ({ name, front, back })),
           timeTarget: result.timeTarget,
+          viewFloor: result.atlas.viewFloor,
           finalGather: result.finalGather,
         },
       },

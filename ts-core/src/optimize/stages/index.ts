@@ -34,6 +34,12 @@ export const OPTIMIZE_STAGES: readonly AnyStage[] = [
   reportStage,
 ];
 
+/** The stages a second bake runs again (rebake.ts): the bake and what reads it, up to the own check. */
+export const REBAKE_STAGES: readonly AnyStage[] = [bakeStage, outputStage, previewStage, checkStage];
+
+/** Where a second bake may run: after the own check, before verification. */
+export const AFTER_CHECK = OPTIMIZE_STAGES.indexOf(checkStage) + 1;
+
 export { REFERENCE_SPP } from './reference.js';
 export { TOOL_VERSION } from './report.js';
 export { SPLAT_WORK_BOUND, splatIterations } from './splat.js';
