@@ -27,6 +27,8 @@ export function optimizeExecutor(): Executor {
     writeFileSync(input, await ctx.scene());
     const profile = typeof p === 'string' ? builtinProfile(p) : resolveProfile(p, `job ${job.id} profile`);
     const outDir = join(ctx.workDir, 'out');
+    // A second bake after a failed own check (optimize/rebake.ts) runs stages again: the job's progress holds.
+    let shown = 0;
     // The tasks its bake and images run as, for report.json.
     const tasks: FarmTaskRecord[] = [];
     const tracked: ExecutorContext = {
@@ -63,7 +65,8 @@ export function optimizeExecutor(): Executor {
         if (e.type === 'log') ctx.log(e.message);
         else {
           const i = Math.max(0, order.indexOf(e.stage));
-          ctx.progress(e.stage, (i + Math.min(1, e.fraction)) / order.length);
+          shown = Math.max(shown, (i + Math.min(1, e.fraction)) / order.length);
+          ctx.progress(e.stage, shown);
         }
       },
     });
