@@ -52,15 +52,6 @@ export interface ViewMeasures {
   inverseDistance: number[];
 }
 
-/** Per part, its density weight from `eyes` (all 1 without eyes or without anything seen). */
-export async function viewWeights(
-  parts: WorldParts,
-  eyes: readonly (readonly [number, number, number])[],
-  opts: ViewWeightOptions = {},
-): Promise<number[]> {
-  return (await viewMeasures(parts, eyes, opts)).weights;
-}
-
 /** Per part, its density weight and its mean inverse distance from `eyes`. */
 export async function viewMeasures(
   parts: WorldParts,

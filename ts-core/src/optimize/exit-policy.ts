@@ -37,6 +37,16 @@ export interface OwnCheckFindings {
   quality: Profile['quality'];
 }
 
+/** Whether measured figures fall short of the profile's quality thresholds. */
+export function belowQuality(c: Measured, q: Profile['quality']): boolean {
+  return c.psnr < q.psnr || c.ssim < q.ssim || c.flip > q.flip;
+}
+
+/** Whether the objects black in the reference over non-black materials take enough of the view to fail the check. */
+export function blackObjectsFail(blackObjects: readonly BlackObject[]): boolean {
+  return blackObjects.reduce((a, b) => a + b.share, 0) >= BLACK_OBJECTS_SHARE;
+}
+
 /** The exit the own check implies; code 0 means verification may go ahead. */
 export function ownCheckExit(f: OwnCheckFindings): ExitDecision {
   if (!f.informative) {
@@ -48,8 +58,7 @@ export function ownCheckExit(f: OwnCheckFindings): ExitDecision {
       reason: `nothing to judge: the path-traced reference is black or flat at every planned view (${f.viewsPlanned}); is the scene lit? (${hint})`,
     };
   }
-  const blackShare = f.blackObjects.reduce((a, b) => a + b.share, 0);
-  if (blackShare >= BLACK_OBJECTS_SHARE) {
+  if (blackObjectsFail(f.blackObjects)) {
     const list = f.blackObjects.map((b) => `"${b.name}" ${(100 * b.share).toFixed(1)}% of the view`).join(', ');
     return {
       code: EXIT.QUALITY_BELOW_THRESHOLD,
@@ -58,7 +67,7 @@ export function ownCheckExit(f: OwnCheckFindings): ExitDecision {
   }
   const q = f.quality,
     c = f.claimed;
-  if (c && (c.psnr < q.psnr || c.ssim < q.ssim || c.flip > q.flip)) {
+  if (c && belowQuality(c, q)) {
     const worst =
       f.worstObjects
         .slice(0, 3)

@@ -11,7 +11,7 @@
  * time target cut the first bake (a raised layout would be cut back to the same texels).
  */
 import { EXIT } from '../exit-codes.js';
-import { BLACK_OBJECTS_SHARE } from './exit-policy.js';
+import { belowQuality, blackObjectsFail } from './exit-policy.js';
 import type { OptimizeOptions } from './options.js';
 import type { Products } from './stage.js';
 
@@ -19,10 +19,8 @@ import type { Products } from './stage.js';
 export function rebakeReason(p: Partial<Products>, o: OptimizeOptions): string | undefined {
   const { check, bake } = p;
   if (o.bakeViewFloor || !check || !bake || check.exit.code !== EXIT.QUALITY_BELOW_THRESHOLD) return undefined;
-  const c = check.claimed,
-    q = o.profile.quality;
-  if (!c || !(c.psnr < q.psnr || c.ssim < q.ssim || c.flip > q.flip)) return undefined;
-  if (check.blackObjects.reduce((s, b) => s + b.share, 0) >= BLACK_OBJECTS_SHARE) return undefined;
+  if (!check.claimed || !belowQuality(check.claimed, o.profile.quality) || blackObjectsFail(check.blackObjects))
+    return undefined;
   const floor = bake.report.viewFloor;
   if (!floor?.objects.length || floor.applied || bake.report.timeTarget?.bound) return undefined;
   const most = floor.objects

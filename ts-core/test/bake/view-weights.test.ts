@@ -9,8 +9,9 @@ import {
   VIEW_WEIGHT_DEFAULTS,
   viewFloorScale,
   viewMeasures,
-  viewWeights,
 } from '../../src/bake/view-weights.js';
+
+const viewWeights = async (...args: Parameters<typeof viewMeasures>) => (await viewMeasures(...args)).weights;
 
 /** Axis-aligned unit quads (two triangles each) in the z = const plane at x offsets, one part each. */
 function quads(zs: number[], size = 1) {
