@@ -24,7 +24,8 @@ const test = suite('farm chaos');
 const JOBS = 120;
 // Kills stop after this many: a worker respawned on 2 loaded cores takes 1–2 s to ask for work, so killing one every
 // 0.6 s until the end kept most workers starting up and stretched a backend to 20–40 s (14–27 kills) for 2.5 s of
-// jobs. Eight kills still land while jobs are in flight (the retried count below says so); then the rest drains.
+// jobs. Kills start once jobs run (a worker killed while all were still starting up tests nothing), and eight still
+// land while jobs are in flight (the retried count below says so); then the rest drains.
 const MAX_KILLS = 8;
 
 for (const backend of ['embedded', 'BullMQ/Redis'] as const)
@@ -47,12 +48,13 @@ for (const backend of ['embedded', 'BullMQ/Redis'] as const)
       const ids = r.jobs.map((j) => j.id);
       assert.is(new Set(ids).size, JOBS);
       let kills = 0,
-        restarted = false;
+        restarted = false,
+        working = false;
       const t0 = Date.now();
       for (;;) {
         await sleep(300);
         // Kill a random worker about every 0.6 s and start a new one in its place (a spot instance coming back).
-        if (kills < MAX_KILLS && rng.next() < 0.5) {
+        if (working && kills < MAX_KILLS && rng.next() < 0.5) {
           const i = rng.int(workers.length);
           workers[i].kill('SIGKILL');
           kills++;
@@ -66,6 +68,7 @@ for (const backend of ['embedded', 'BullMQ/Redis'] as const)
           restarted = true;
         }
         const states = await Promise.all(ids.map((id) => c.job(id).then((j) => j.state)));
+        working ||= states.some((s) => s === 'running' || s === 'completed');
         if (restarted && states.every((s) => s === 'completed' || s === 'failed' || s === 'cancelled')) {
           assert.equal(
             states.filter((s) => s !== 'completed'),
