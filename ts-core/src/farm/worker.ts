@@ -11,6 +11,49 @@ import type { TaskRequest } from './queue.js';
 import { attemptSeconds, type JobResult, type JobRow } from './store.js';
 import type { WorkerTelemetry } from './telemetry.js';
 
+/** How a worker waits for a server that is away (restarting, not up yet): doubling from firstMs up to maxMs. */
+export const LINK_BACKOFF = { firstMs: 100, maxMs: 5000 };
+
+/**
+ * Whether a failed request is a refusal that waiting will not change: HTTP 4xx but 429 (a bad key, a wrong scope, a
+ * request the server cannot take). Anything else (no connection, 5xx, 429) is the server away or busy.
+ */
+export function isRefusal(e: unknown): boolean {
+  const status = (e as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500 && status !== 429;
+}
+
+/**
+ * `request()` again, backing off as LINK_BACKOFF says, until it succeeds: a worker started before its server, or
+ * while the server restarts, waits for it instead of exiting. A refusal rejects at once, as does `signal`;
+ * `onWait` hears the first failure it waits out.
+ */
+export async function whenReachable<T>(
+  request: () => Promise<T>,
+  signal: AbortSignal,
+  onWait?: (e: unknown) => void,
+): Promise<T> {
+  for (let backoff = LINK_BACKOFF.firstMs, waited = false; ; backoff = Math.min(LINK_BACKOFF.maxMs, 2 * backoff)) {
+    try {
+      return await request();
+    } catch (e) {
+      if (isRefusal(e) || signal.aborted) throw e;
+      if (!waited) onWait?.(e);
+      waited = true;
+      await new Promise<void>((r) => {
+        const t = setTimeout(done, backoff);
+        function done() {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          r();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+      if (signal.aborted) throw e;
+    }
+  }
+}
+
 /** A completed task of a split job: where and how long it ran, and its artifacts (name → content hash). */
 export interface TaskOutcome {
   index: number;
@@ -112,18 +155,16 @@ export class FarmWorker {
    * a refusal (HTTP 4xx but 429) rejects, since waiting will not change it.
    */
   async run(): Promise<void> {
-    let backoff = 100;
+    let backoff = LINK_BACKOFF.firstMs;
     while (!this.stopped) {
       let job: JobRow | undefined;
       try {
         job = await this.link.claim(this.id, Object.keys(this.executors), 2000, { load: this.loadProbe?.() });
-        backoff = 100;
+        backoff = LINK_BACKOFF.firstMs;
       } catch (e) {
-        // A refusal (bad key, wrong scope, a request the server cannot take) will not pass by waiting.
-        const status = (e as { status?: number }).status;
-        if (status !== undefined && status >= 400 && status < 500 && status !== 429) throw e;
+        if (isRefusal(e)) throw e;
         await new Promise((r) => setTimeout(r, backoff).unref?.());
-        backoff = Math.min(5000, 2 * backoff);
+        backoff = Math.min(LINK_BACKOFF.maxMs, 2 * backoff);
         continue;
       }
       if (job && !this.stopped) await this.execute(job);

@@ -21,7 +21,7 @@ import { HttpLink } from '../../farm/links.js';
 import { cpuLoadProbe } from '../../farm/telemetry.js';
 import { type Provenance, verifyProvenance } from '../../farm/provenance.js';
 import { QUEUE_DEFAULTS } from '../../farm/queue.js';
-import { type Executor, FarmWorker } from '../../farm/worker.js';
+import { type Executor, FarmWorker, whenReachable } from '../../farm/worker.js';
 import { nativeInfo } from '../../native/addon.js';
 import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
 import type { WorkerSummary } from '../../farm/coordinator/index.js';
@@ -149,16 +149,25 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
   const ids = n > 1 ? Array.from({ length: n }, (_, i) => `${id}.${i + 1}`) : [id];
   let reg = { leaseMs: QUEUE_DEFAULTS.leaseMs };
   // Each slot is a worker of its own to the queue; all say what this machine is.
+  // A worker started before its server, or while it restarts, waits for it; a refused key still ends it at once.
   for (const slot of ids)
-    reg = (await c.request('POST', '/v1/workers/register', {
-      worker: slot,
-      cores: cpus().length,
-      isa,
-      gpu,
-      region: values.region ?? 'local',
-      class: values.class ?? (gpu ? 'consumer' : 'edge'),
-      kinds,
-    })) as { leaseMs: number };
+    reg = (await whenReachable(
+      () =>
+        c.request('POST', '/v1/workers/register', {
+          worker: slot,
+          cores: cpus().length,
+          isa,
+          gpu,
+          region: values.region ?? 'local',
+          class: values.class ?? (gpu ? 'consumer' : 'edge'),
+          kinds,
+        }),
+      ctx.signal,
+      (e) => {
+        const { message, cause } = e as Error & { cause?: { code?: string } };
+        ctx.stderr(`[farm worker] ${id}: ${c.url} not reachable (${cause?.code ?? message}); waiting for it\n`);
+      },
+    )) as { leaseMs: number };
   const scratch = values.scratch ?? join(tmpdir(), `ote-farm-worker-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   const link = new HttpLink(c, reg.leaseMs);
