@@ -7,6 +7,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskRequest } from './queue.js';
 import { attemptSeconds, type JobResult, type JobRow } from './store.js';
 import type { WorkerTelemetry } from './telemetry.js';
@@ -40,15 +41,8 @@ export async function whenReachable<T>(
       if (isRefusal(e) || signal.aborted) throw e;
       if (!waited) onWait?.(e);
       waited = true;
-      await new Promise<void>((r) => {
-        const t = setTimeout(done, backoff);
-        function done() {
-          clearTimeout(t);
-          signal.removeEventListener('abort', done);
-          r();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
+      // An abort ends the wait early; the link error is what the caller then hears.
+      await sleep(backoff, undefined, { signal }).catch(() => {});
       if (signal.aborted) throw e;
     }
   }
