@@ -345,3 +345,38 @@ export function bakeInputs(
     },
   };
 }
+
+/** Inputs a renderer asked for, per Scene object: each with the layout, sky and textures it was packed for. */
+const renderCache = new WeakMap<
+  Scene,
+  { layout: LightmapLayout | undefined; sky: string; textures: unknown; result: Readonly<BakeInputsResult> }[]
+>();
+/** Packings kept per scene: a run renders one scene with one sky, its candidate with one layout. */
+const RENDER_CACHE_PER_SCENE = 4;
+
+/**
+ * bakeInputs for the renderers, which draw one scene many times (a reference's halves and bands, a verifier's
+ * samples): packed once per Scene object, layout, sky and textures array, and shared, so callers must not change
+ * what it returns (the bake adds its own fields, so it packs its own). Mutating the scene afterwards is not seen, as
+ * with flattenScene. On the Dutch ship a packing took 120 ms of each 230 ms render call's fixed cost; a verifier
+ * node makes two such calls per sample (2026-12-07).
+ */
+export function renderInputs(
+  scene: Scene,
+  layout: LightmapLayout | undefined,
+  sky: Sky | undefined,
+  textures: readonly (BakeTextureImage | undefined)[] | undefined,
+): Readonly<BakeInputsResult> {
+  const key = JSON.stringify(sky ?? null);
+  let entries = renderCache.get(scene);
+  const hit = entries?.find((e) => e.layout === layout && e.sky === key && e.textures === textures);
+  if (hit) return hit.result;
+  const result = bakeInputs(scene, layout, sky, textures);
+  if (!entries) {
+    entries = [];
+    renderCache.set(scene, entries);
+  }
+  if (entries.length >= RENDER_CACHE_PER_SCENE) entries.shift();
+  entries.push({ layout, sky: key, textures, result });
+  return result;
+}

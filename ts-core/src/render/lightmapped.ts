@@ -8,7 +8,7 @@ import type { FloatImage } from '../image/float-image.js';
 import { transportTextures } from '../io/textures.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative } from '../native/bake.js';
-import { bakeInputs, type BakeTextureImage, type LightmapLayout } from '../native/transport-inputs.js';
+import { renderInputs, type BakeTextureImage, type LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
 
@@ -27,8 +27,9 @@ export async function renderLightmapped(
   view: View,
   opts: LightmappedOptions = {},
 ): Promise<FloatImage> {
-  // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
-  const { flat, inputs } = bakeInputs(scene, layout, undefined, opts.textures ?? (await transportTextures(scene)));
+  // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts); the tables
+  // are packed once per scene and layout too (renderInputs).
+  const { flat, inputs } = renderInputs(scene, layout, undefined, opts.textures ?? (await transportTextures(scene)));
   const data = await renderReferenceNative(
     flat,
     inputs,

@@ -10,7 +10,7 @@ import { transportTextures } from '../io/textures.js';
 import type { Backend } from '../native/addon.js';
 import type { JobOptions } from '../native/job.js';
 import { renderReferenceNative, type TransportOptions } from '../native/bake.js';
-import { bakeInputs, type BakeTextureImage, type Sky } from '../native/transport-inputs.js';
+import { renderInputs, type BakeTextureImage, type Sky } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
@@ -42,8 +42,9 @@ function hiddenInstances(instanceNode: Uint32Array, nodes: readonly number[]): U
 }
 
 export async function renderPathtraced(scene: Scene, view: View, opts: PathtraceOptions = {}): Promise<FloatImage> {
-  // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts).
-  const { flat, inputs } = bakeInputs(scene, undefined, opts.sky, opts.textures ?? (await transportTextures(scene)));
+  // Without textures given, the ones the transport reads are decoded once per scene (io/textures.ts); the tables
+  // are packed once per scene too (renderInputs).
+  const { flat, inputs } = renderInputs(scene, undefined, opts.sky, opts.textures ?? (await transportTextures(scene)));
   const hidden = opts.cameraHidden?.length
     ? { ...inputs, instanceCameraHidden: hiddenInstances(flat.instanceNode, opts.cameraHidden) }
     : inputs;

@@ -1,5 +1,5 @@
 /** Job blobs as the evaluator reads them: a GLB parsed into the neutral scene, and a small cache by content hash. */
-import { sha256Hex } from './bytes.js';
+import { blobHashHex } from './crypto.js';
 import type { Scene } from '../scene/types.js';
 
 /** Parses a GLB blob into the neutral scene (io/ is loaded lazily: it pulls in Node builtins). */
@@ -7,24 +7,34 @@ export async function sceneFromGlb(bytes: Uint8Array): Promise<Scene> {
   const { gltfIO } = await import('../io/gltf-io.js');
   const { documentToScene } = await import('../io/gltf-document-read.js');
   const doc = await (await gltfIO()).readBinary(bytes);
-  return (await documentToScene(doc, `blob ${sha256Hex(bytes).slice(0, 12)}`)).scene;
+  return (await documentToScene(doc, `blob ${blobHashHex(bytes).slice(0, 12)}`)).scene;
 }
 
-/** A small per-evaluator cache of parsed blobs by content hash (jobs reuse the same reference scene). */
+/**
+ * A small per-evaluator cache of parsed blobs by content hash (jobs reuse the same reference scene). Every sample of
+ * a job asks with the same bytes object (the node's fetched blob), so each object's hash is remembered: hashing a
+ * scene blob at every sample cost more than rendering the sample's crop.
+ */
 export class SceneCache<T> {
   private m = new Map<string, Promise<T>>();
+  private keys = new WeakMap<Uint8Array, string>();
   constructor(
     private make: (bytes: Uint8Array) => Promise<T>,
     private max = 8,
   ) {}
   get(bytes: Uint8Array): Promise<T> {
-    const key = sha256Hex(bytes);
+    let key = this.keys.get(bytes);
+    if (key === undefined) {
+      key = blobHashHex(bytes);
+      this.keys.set(bytes, key);
+    }
     let p = this.m.get(key);
     if (!p) {
       if (this.m.size >= this.max) this.m.clear();
       p = this.make(bytes);
       this.m.set(key, p);
-      p.catch(() => this.m.delete(key));
+      const k = key;
+      p.catch(() => this.m.delete(k));
     }
     return p;
   }

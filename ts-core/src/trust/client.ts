@@ -4,10 +4,10 @@
  * signed with HMAC-SHA256 over its type, timestamp, nonce and body hash. It reconnects across engine restarts
  * and gives up only at its deadline.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { canonicalJson, sha256Hex } from './bytes.js';
 import type { Certificate } from './certificate.js';
-import { hmacHex } from './crypto.js';
+import { blobHashHex, hmacHex } from './crypto.js';
 import { EngineConnection, EngineRequestError, type Reply } from './engine-connection.js';
 import type { RequestBody, RequestType } from './messages.js';
 import { authString, MAX_CHUNK_BYTES } from './protocol.js';
@@ -69,7 +69,7 @@ export class TrustClient {
 
   /** Uploads a blob unless the engine has it; resumes a partial upload from the engine's offset. Returns its hash. */
   async upload(bytes: Uint8Array): Promise<string> {
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = blobHashHex(bytes);
     // A CONFLICT means another upload of the same content moved the offset (or a restart lost it): ask again and
     // continue from wherever the engine is. Bounded, so a misbehaving engine cannot keep us here.
     for (let attempt = 0; ; attempt++) {
@@ -78,7 +78,7 @@ export class TrustClient {
         if (begin.complete) return hash;
         for (let off = begin.received; off < bytes.length; ) {
           const chunk = bytes.subarray(off, Math.min(bytes.length, off + MAX_CHUNK_BYTES));
-          off = (await this.call('blob.chunk', { hash, offset: off, chunkHash: sha256Hex(chunk) }, chunk)).body
+          off = (await this.call('blob.chunk', { hash, offset: off, chunkHash: blobHashHex(chunk) }, chunk)).body
             .received;
         }
         await this.call('blob.end', { hash });

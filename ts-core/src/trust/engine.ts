@@ -17,9 +17,8 @@ import { AuditLog } from './audit-log.js';
 import { Authenticator, loadOrCreateApiKeys } from './auth.js';
 import type { EngineEvent } from './events.js';
 import { BlobStore } from './blob-store.js';
-import { sha256Hex } from './bytes.js';
 import type { ConsensusOptions } from './consensus.js';
-import { loadOrCreateIdentity, type Identity } from './crypto.js';
+import { blobHashHex, loadOrCreateIdentity, type Identity } from './crypto.js';
 import { Jobs } from './jobs.js';
 import type { Request } from './messages.js';
 import { PROTOCOL_VERSION, ProtocolError } from './protocol.js';
@@ -283,7 +282,7 @@ export class TrustEngine {
       case 'blob.chunk': {
         // The transport delivers blob.chunk only from binary frames, which always carry a payload.
         const bytes = payload ?? Buffer.alloc(0);
-        if (sha256Hex(bytes) !== req.body.chunkHash)
+        if (blobHashHex(bytes) !== req.body.chunkHash)
           throw new ProtocolError('BAD_MESSAGE', 'blob.chunk.chunkHash: does not match the bytes');
         return t.reply(conn, req, {
           received: this.blobs.append(req.body.hash, this.pendingSize(req.body.hash), req.body.offset, bytes),

@@ -8,7 +8,7 @@
  * trust/adversaries.ts as real processes.
  */
 import { voteSigningBytes } from './certificate.js';
-import { loadOrCreateIdentity, newIdentity, signHex, type Identity } from './crypto.js';
+import { blobHashHex, loadOrCreateIdentity, newIdentity, signHex, type Identity } from './crypto.js';
 import type { SampleEvaluator } from './evaluator.js';
 import { canStop, passes, sampleSpecs, METRICS } from './sampling.js';
 import { Rng } from '../util/rng.js';
@@ -186,8 +186,7 @@ export class VerifierNode {
       off += r.payload.length;
     }
     const blob = Buffer.concat(parts);
-    const { sha256Hex } = await import('./bytes.js');
-    if (sha256Hex(blob) !== hash) throw new Error(`blob ${hash.slice(0, 12)} does not match its hash`);
+    if (blobHashHex(blob) !== hash) throw new Error(`blob ${hash.slice(0, 12)} does not match its hash`);
     if (this.blobCache.size > 16) this.blobCache.clear();
     this.blobCache.set(hash, blob);
     return blob;
