@@ -1,4 +1,4 @@
-/** The shape of one `ote` subcommand. Each lives in cli/commands/<name>.ts and is listed in cli/commands/index.ts. */
+/** The shape of one `ote` subcommand. Each lives in cli/commands/<name>.ts and is listed in cli/commands/index.ts, which loads it by name. */
 export interface CommandContext {
   /** Aborted on Ctrl-C (SIGINT) or SIGTERM; long work passes it down to native jobs. */
   signal: AbortSignal;

@@ -5,10 +5,11 @@
 import { isOteError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { loadAllCommands, loadCommand } from './commands/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 
-function help(): string {
+async function help(): Promise<string> {
+  const COMMANDS = await loadAllCommands();
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `${[
     'ote: scene optimizer and Trust Engine',
@@ -24,12 +25,12 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help());
+    process.stdout.write(await help());
     return name ? EXIT.OK : EXIT.USAGE;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`ote: unknown command "${name}"\n\n${help()}`);
+    process.stderr.write(`ote: unknown command "${name}"\n\n${await help()}`);
     return EXIT.USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
