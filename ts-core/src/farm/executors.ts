@@ -9,18 +9,22 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ResultCache } from '../optimize/cache.js';
 import type { FarmTaskRecord } from '../report/types.js';
-import { optimize } from '../optimize/run.js';
-import { OPTIMIZE_STAGES } from '../optimize/stages/index.js';
-import { builtinProfile, resolveProfile } from '../plan/profile.js';
 import { bakeRangeExecutor, farmBakeTracer } from './bake-tasks.js';
 import { farmPathtracer, renderRowsExecutor } from './render-tasks.js';
 import type { Executor, ExecutorContext } from './worker.js';
 
 export function optimizeExecutor(): Executor {
-  const order = ['import', ...OPTIMIZE_STAGES.map((s) => s.name)];
   return async (job, ctx) => {
+    // The optimizer is loaded by the first job that needs it: it is most of what a worker imports (1.5 s of its
+    // start on this 2-core VM), and a worker that runs only tasks or simulated jobs never does.
+    const [{ optimize }, { ResultCache }, { OPTIMIZE_STAGES }, { builtinProfile, resolveProfile }] = await Promise.all([
+      import('../optimize/run.js'),
+      import('../optimize/cache.js'),
+      import('../optimize/stages/index.js'),
+      import('../plan/profile.js'),
+    ]);
+    const order = ['import', ...OPTIMIZE_STAGES.map((s) => s.name)];
     const { scene, profile: p = 'balanced', verify = true, bakeTasks, renderTasks } = job.spec;
     if (!scene) throw new Error(`job ${job.id}: an optimize job needs a scene`);
     const input = join(ctx.workDir, basename(scene.name) || 'scene.glb');

@@ -15,7 +15,6 @@ import { FarmClient, FarmHttpError } from '../../farm/client.js';
 import { RunEconomy } from '../../optimize/run-economy.js';
 import { loadPlanningInputs } from '../../economy/inputs.js';
 import { OBJECTIVES } from '../../economy/schedule.js';
-import { defaultExecutors, simulatedExecutorWith } from '../../farm/executors.js';
 import { KeyRing, loadOrCreateMasterKey, parseScopes } from '../../farm/keys.js';
 import { HttpLink } from '../../farm/links.js';
 import { cpuLoadProbe } from '../../farm/telemetry.js';
@@ -23,7 +22,6 @@ import { type Provenance, verifyProvenance } from '../../farm/provenance.js';
 import { QUEUE_DEFAULTS } from '../../farm/queue.js';
 import { type Executor, FarmWorker, whenReachable } from '../../farm/worker.js';
 import { nativeInfo } from '../../native/addon.js';
-import { FARM_SERVER_DEFAULTS, startFarmServer } from '../../farm/server.js';
 import type { WorkerSummary } from '../../farm/coordinator/index.js';
 import { FarmStore } from '../../farm/store.js';
 import { BUILTIN_PROFILES } from '../../plan/profile.js';
@@ -62,6 +60,9 @@ async function serve(argv: string[], ctx: CommandContext): Promise<number> {
     objective: { type: 'string' },
     json: { type: 'boolean' },
   });
+  // The server (fastify, BullMQ, the farm's Trust Engine) is loaded by the subcommands that run it, not by every
+  // worker and client: cli/commands/index.ts.
+  const { FARM_SERVER_DEFAULTS, startFarmServer } = await import('../../farm/server.js');
   const dispatch = values.dispatch ?? FARM_SERVER_DEFAULTS.dispatch;
   const objective = choiceFlag(values.objective, 'objective', OBJECTIVES, 'cost');
   // Economy Offline checks every job against its profile's ceiling and deadline, and defers jobs with a deadline.
@@ -128,6 +129,7 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
     failRate: numberFlag(values['fail-rate'], 'fail-rate', 0, { min: 0, max: 1 }),
   };
   // A machine made slow or flaky on purpose (the coordinator's demonstration) does so on simulated jobs.
+  const { defaultExecutors, simulatedExecutorWith } = await import('../../farm/executors.js');
   const all: Record<string, Executor> = { ...defaultExecutors(), simulated: simulatedExecutorWith(faults) };
   const kinds = (values.kinds ?? Object.keys(all).join(',')).split(',').map((k) => k.trim());
   const unknown = kinds.filter((k) => !all[k]);
@@ -186,13 +188,14 @@ async function worker(argv: string[], ctx: CommandContext): Promise<number> {
   return EXIT.OK;
 }
 
-function keys(argv: string[], ctx: CommandContext): number {
+async function keys(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(argv, {
     data: { type: 'string' },
     scopes: { type: 'string' },
     name: { type: 'string' },
     json: { type: 'boolean' },
   });
+  const { FARM_SERVER_DEFAULTS } = await import('../../farm/server.js');
   const dataDir = values.data ?? FARM_SERVER_DEFAULTS.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const store = new FarmStore(join(dataDir, 'farm.sqlite'));
@@ -459,7 +462,7 @@ export const farmCommand: Command = {
         case 'serve':
           return await serve(rest, ctx);
         case 'keys':
-          return keys(rest, ctx);
+          return await keys(rest, ctx);
         case 'worker':
           return await worker(rest, ctx);
         case 'submit':
