@@ -4,18 +4,18 @@
  */
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { TrustEngine } from '../../trust/engine.js';
-import { type Collusion, NodeRefusedError, VerifierNode, type LieMode } from '../../trust/node.js';
+import type { Collusion, LieMode, VerifierNode } from '../../trust/node.js';
 import { loadOrCreateIdentity } from '../../trust/crypto.js';
 import type { SampleEvaluator } from '../../trust/evaluator.js';
-import { RenderedSampleEvaluator } from '../../trust/evaluator-render.js';
-import { auditStore } from '../../trust/audit.js';
 import { REPLICATION_DEFAULTS, type ReplicationOptions } from '../../trust/replication.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import { type Command, type CommandContext, waitForAbort } from '../command.js';
 import { EXIT } from '../../exit-codes.js';
 
+// Each subcommand loads what it runs (a node needs no SQLite, the engine no renderer): an embedded engine starts
+// four of these processes (cli/commands/index.ts).
 async function serve(argv: string[], ctx: CommandContext): Promise<number> {
+  const { TrustEngine } = await import('../../trust/engine.js');
   const { values } = parse(argv, {
     data: { type: 'string' },
     host: { type: 'string' },
@@ -118,6 +118,10 @@ function allowList(
 }
 
 async function node(argv: string[], ctx: CommandContext): Promise<number> {
+  const [{ NodeRefusedError, VerifierNode }, { RenderedSampleEvaluator }] = await Promise.all([
+    import('../../trust/node.js'),
+    import('../../trust/evaluator-render.js'),
+  ]);
   const { values } = parse(argv, {
     engine: { type: 'string' },
     key: { type: 'string' },
@@ -211,6 +215,7 @@ async function node(argv: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function audit(argv: string[], ctx: CommandContext): Promise<number> {
+  const { auditStore } = await import('../../trust/audit.js');
   const { values, positionals } = parse(argv, {
     data: { type: 'string' },
     'engine-key': { type: 'string' },
