@@ -34,8 +34,10 @@ import {
 const BAKE_THRESHOLDS = { psnr: 28, ssim: 0.8, flip: 0.1 };
 // Splats are judged as a viewer blends them (display space), which darkens a direct conversion's edges: over 20
 // samples SSIM 0.871 (0.924 when edges were judged in linear light), the recoloured scene's 0.833; PSNR (27.7
-// against 18.1) and FLIP (0.088 against 0.341) tell them apart.
-const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.8, flip: 0.15 };
+// against 18.1) and FLIP (0.088 against 0.341) tell them apart. Each run draws its own samples (the engine's nonce),
+// and the conversion's median SSIM ranges over runs: 0.79 on a fresh-clone CI run (2026-12-07), so SSIM's bound is
+// 0.7, as for `ote verify` below, and PSNR and FLIP decide.
+const SPLAT_THRESHOLDS = { psnr: 22, ssim: 0.7, flip: 0.15 };
 
 let trust: EmbeddedTrust, client: TrustClient;
 const readText = (name: string, dir: string) => readFileSync(join(dir, name), 'utf8');
@@ -168,6 +170,8 @@ test('real nodes accept a splat conversion (PLY and SPZ) and reject the splats o
   assert.is(spz.verdict, 'accepted', spz.reason);
   const other = await submit(blobs.spzOther, 'splat', ALBEDO, SPLAT_THRESHOLDS);
   assert.is(other.verdict, 'rejected', other.reason);
+  // Rejected on what tells the scenes apart, not on SSIM alone.
+  assert.match(other.reason ?? '', /psnr|flip/i, other.reason);
 });
 
 test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accepted, its certificate checks offline, --splats judges a hybrid', () => {
@@ -223,7 +227,7 @@ test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accep
     '--psnr',
     String(SPLAT_THRESHOLDS.psnr),
     '--ssim',
-    '0.7',
+    String(SPLAT_THRESHOLDS.ssim),
     '--flip',
     String(SPLAT_THRESHOLDS.flip),
     '-o',
