@@ -2,12 +2,15 @@
 import { blobHashHex } from './crypto.js';
 import type { Scene } from '../scene/types.js';
 
-/** Parses a GLB blob into the neutral scene (io/ is loaded lazily: it pulls in Node builtins). */
-export async function sceneFromGlb(bytes: Uint8Array): Promise<Scene> {
+/**
+ * Parses a GLB blob into the neutral scene (io/ is loaded lazily: it pulls in Node builtins); `hash`, its SHA-256
+ * where the caller has it, names the blob in errors.
+ */
+export async function sceneFromGlb(bytes: Uint8Array, hash = blobHashHex(bytes)): Promise<Scene> {
   const { gltfIO } = await import('../io/gltf-io.js');
   const { documentToScene } = await import('../io/gltf-document-read.js');
   const doc = await (await gltfIO()).readBinary(bytes);
-  return (await documentToScene(doc, `blob ${blobHashHex(bytes).slice(0, 12)}`)).scene;
+  return (await documentToScene(doc, `blob ${hash.slice(0, 12)}`)).scene;
 }
 
 /**
@@ -19,7 +22,8 @@ export class SceneCache<T> {
   private m = new Map<string, Promise<T>>();
   private keys = new WeakMap<Uint8Array, string>();
   constructor(
-    private make: (bytes: Uint8Array) => Promise<T>,
+    /** Builds the value of a blob not cached; `hash` is its SHA-256, already computed for the key. */
+    private make: (bytes: Uint8Array, hash: string) => Promise<T>,
     private max = 8,
   ) {}
   get(bytes: Uint8Array): Promise<T> {
@@ -31,7 +35,7 @@ export class SceneCache<T> {
     let p = this.m.get(key);
     if (!p) {
       if (this.m.size >= this.max) this.m.clear();
-      p = this.make(bytes);
+      p = this.make(bytes, key);
       this.m.set(key, p);
       const k = key;
       p.catch(() => this.m.delete(k));

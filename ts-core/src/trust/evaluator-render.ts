@@ -40,9 +40,9 @@ function splatFormatOfBytes(b: Uint8Array): 'ply' | 'spz' | 'splat' {
 }
 
 /** A lightmapped candidate, decoded once per blob (render/lightmapped-gltf.ts draws it, here and in `ote optimize`). */
-async function decodeLitCandidate(bytes: Uint8Array): Promise<LightmappedGltf> {
+async function decodeLitCandidate(bytes: Uint8Array, hash?: string): Promise<LightmappedGltf> {
   const { decodeLightmappedGltf } = await import('../render/lightmapped-gltf.js');
-  return decodeLightmappedGltf(await sceneFromGlb(bytes));
+  return decodeLightmappedGltf(await sceneFromGlb(bytes, hash));
 }
 
 /** A hybrid candidate's two parts, decoded once per blob. */

@@ -6,7 +6,7 @@
  */
 import type { Command } from '../command.js';
 
-export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => Promise<Command>]> = [
+const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => Promise<Command>]> = [
   ['start', async () => (await import('./start.js')).startCommand],
   ['optimize', async () => (await import('./optimize.js')).optimizeCommand],
   ['gen', async () => (await import('./gen.js')).genCommand],
