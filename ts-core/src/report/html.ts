@@ -102,7 +102,7 @@ export function renderReportHtml(
     : '';
   const sp = r.splats;
   const splats = sp
-    ? `<h2>Splats</h2><p>Shipped the <b>${esc(sp.kept)}</b> model${sp.gaussians !== undefined ? ` (${sp.gaussians.toLocaleString('en-US')} Gaussians)` : ''}: ${sp.iterations ? `${sp.iterations} training iterations against ${esc(sp.targets)} targets, held-out PSNR trained ${fmt(sp.heldOutPsnr ?? NaN, 2)} dB vs direct conversion ${fmt(sp.conversionPsnr ?? NaN, 2)} dB, ${fmt(sp.seconds, 1)} s` : 'not trained (direct conversion)'}.</p>`
+    ? `<h2>Splats</h2><p>Shipped the <b>${esc(sp.kept)}</b> model${sp.gaussians !== undefined ? ` (${sp.gaussians.toLocaleString('en-US')} Gaussians)` : ''}: ${sp.iterations ? `${sp.iterations} training iterations against ${esc(sp.targets)} targets${sp.targetSpp ? ` at ${sp.targetSpp} spp` : ''}, held-out PSNR trained ${fmt(sp.heldOutPsnr ?? NaN, 2)} dB vs direct conversion ${fmt(sp.conversionPsnr ?? NaN, 2)} dB, ${fmt(sp.seconds, 1)} s` : 'not trained (direct conversion)'}.</p>`
     : '';
   const hints = [...r.analysis.hints, ...r.analysis.objects.flatMap((o) => o.hints)];
   return `<!doctype html>

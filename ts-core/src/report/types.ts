@@ -27,6 +27,8 @@ export interface SplatChoice {
   iterations: number;
   /** What the training targets were rendered with ('none' when not trained). */
   targets: 'pathtrace' | 'none';
+  /** Samples per pixel of the path-traced targets (optimize/stages/splat.ts splatTargetSpp). */
+  targetSpp?: number;
   /** Mean PSNR (dB, linear) on held-out views of the trained model and of the direct conversion. */
   heldOutPsnr?: number;
   conversionPsnr?: number;

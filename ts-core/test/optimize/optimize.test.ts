@@ -104,6 +104,7 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   // Training against path-traced views beats the unlit conversion on held-out views, so the trained model ships.
   assert.is(report.splats.kept, 'trained');
   assert.is(report.splats.targets, 'pathtrace');
+  assert.is(report.splats.targetSpp, 8, "REALTIME's targets take 8 samples per pixel (stages/splat.ts splatTargetSpp)");
   // Targets as fine as the check view's pixel at the plants: the nearest stand under the camera asks more than the
   // largest views (512 px), and those views of the whole field are coarser than the pixel at its centre, so 16 close-ups join the 32 views around it, and the cap grows to REALTIME's budget; REALTIME's 500 iterations
   // fit the deterministic work bound at that size.

@@ -16,6 +16,7 @@ import { newPipelineState, runStages } from '../../src/optimize/pipeline.js';
 import { defineStage, type AnyStage } from '../../src/optimize/stage.js';
 import { AFTER_CHECK, IMPORT_STAGE, OPTIMIZE_STAGES, REBAKE_STAGES } from '../../src/optimize/stages/index.js';
 import { rebakeReason } from '../../src/optimize/rebake.js';
+import { splatTargetSpp } from '../../src/optimize/stages/splat.js';
 import type { Products } from '../../src/optimize/stage.js';
 import {
   REFERENCE_MAX_SPP,
@@ -318,6 +319,13 @@ test('reference: each profile starts at samples that hold its reference noise to
   });
   // (0.08 / b)² × 128, to the nearest power of two, between 32 and 128.
   assert.equal([0.04, 0.08, 0.1, 0.11, 0.12, 0.16, 0.5].map(referenceSpp), [128, 128, 64, 64, 64, 32, 32]);
+});
+
+test('splat targets: samples scaled like the reference, 16 at BALANCED down to 8 for the looser profiles', () => {
+  const spp = Object.fromEntries(Object.entries(BUILTIN_PROFILES).map(([k, p]) => [k, splatTargetSpp(p.quality.flip)]));
+  assert.equal(spp, { quality: 16, balanced: 16, economy: 8, realtime: 8, archviz: 16, gaming: 16, ai_training: 16 });
+  // (0.08 / b)² × 16, to the nearest power of two, between 8 and 16.
+  assert.equal([0.04, 0.08, 0.1, 0.11, 0.12, 0.16, 0.5].map(splatTargetSpp), [16, 16, 8, 8, 8, 8, 8]);
 });
 
 test('reference: a noisy reference doubles its samples until its noise floor is below half the FLIP bound, up to the maximum', async () => {
