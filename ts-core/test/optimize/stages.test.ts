@@ -311,20 +311,20 @@ test('reference: each profile starts at samples that hold its reference noise to
   assert.equal(spp, {
     quality: 128,
     balanced: REFERENCE_SPP,
-    economy: 64,
+    economy: 32,
     realtime: 32,
     archviz: 128,
     gaming: 128,
     ai_training: 128,
   });
-  // (0.08 / b)² × 128, to the nearest power of two, between 32 and 128.
-  assert.equal([0.04, 0.08, 0.1, 0.11, 0.12, 0.16, 0.5].map(referenceSpp), [128, 128, 64, 64, 64, 32, 32]);
+  // (0.08 / b)² × 128, to the power of two at or below it, between 32 and 128.
+  assert.equal([0.04, 0.08, 0.09, 0.1, 0.11, 0.12, 0.16, 0.5].map(referenceSpp), [128, 128, 64, 64, 64, 32, 32, 32]);
 });
 
 test('splat targets: samples scaled like the reference, 16 at BALANCED down to 8 for the looser profiles', () => {
   const spp = Object.fromEntries(Object.entries(BUILTIN_PROFILES).map(([k, p]) => [k, splatTargetSpp(p.quality.flip)]));
   assert.equal(spp, { quality: 16, balanced: 16, economy: 8, realtime: 8, archviz: 16, gaming: 16, ai_training: 16 });
-  // (0.08 / b)² × 16, to the nearest power of two, between 8 and 16.
+  // (0.08 / b)² × 16, to the power of two at or below it, between 8 and 16.
   assert.equal([0.04, 0.08, 0.1, 0.11, 0.12, 0.16, 0.5].map(splatTargetSpp), [16, 16, 8, 8, 8, 8, 8]);
 });
 

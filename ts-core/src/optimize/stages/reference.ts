@@ -32,13 +32,25 @@ export const REFERENCE_MIN_SPP = 32;
 /**
  * Samples per pixel a profile's reference starts with. The reference's noise adds to FLIP in proportion to its
  * amplitude, which falls as 1/√spp, so a profile whose FLIP bound is k times BALANCED's holds the same share of its
- * bound with 1/k² the samples: ECONOMY (0.12) 64, REALTIME (0.15) 32, to the nearest power of two (refineReference
- * doubles). A tighter bound starts at REFERENCE_SPP as before and refines where FLIP alone decides. On the Cornell
- * box under REALTIME the reference stage took 19 s at 128 spp; under ECONOMY Sponza's took 162 s of its 270.
+ * bound with 1/k² the samples (samplesForFlipBound): REALTIME (0.15) 32, ECONOMY (0.12) 32. A tighter bound starts
+ * at REFERENCE_SPP and refines where FLIP alone decides. On the Cornell box under REALTIME the reference stage took
+ * 19 s at 128 spp; under ECONOMY Sponza's took 162 s of its 270 (at 64 spp, 2026-12-03).
  */
 export function referenceSpp(flipBound: number): number {
-  const spp = REFERENCE_SPP * (REFERENCE_FLIP_BOUND / flipBound) ** 2;
-  return Math.min(REFERENCE_SPP, Math.max(REFERENCE_MIN_SPP, 2 ** Math.round(Math.log2(spp))));
+  return samplesForFlipBound(REFERENCE_SPP, flipBound, REFERENCE_MIN_SPP);
+}
+
+/**
+ * `base` samples per pixel at BALANCED's FLIP bound (REFERENCE_FLIP_BOUND), scaled by (REFERENCE_FLIP_BOUND /
+ * flipBound)² for another bound: the power of two at or below that, between `min` and `base`. At or below, not the
+ * nearest: where the noise could change the own check's verdict, refineReference doubles the samples, so rounding
+ * up only spent samples that decided nothing. ECONOMY's 56.9 took 64 before (2026-12-07): on the eight shared scenes
+ * its own check passed with PSNR 39.9–52.4 dB and FLIP 0.004–0.043 against 28 and 0.12, or failed on PSNR, SSIM
+ * and FLIP together (Sponza, 26.3 dB), and the reference stage took 246 s of them, Sponza's 132.
+ */
+export function samplesForFlipBound(base: number, flipBound: number, min: number): number {
+  const spp = base * (REFERENCE_FLIP_BOUND / flipBound) ** 2;
+  return Math.min(base, Math.max(min, 2 ** Math.floor(Math.log2(spp) + 1e-9)));
 }
 
 /**

@@ -17,7 +17,7 @@ import { viewEye, type View } from '../../scene/view.js';
 import { nativeDevice } from '../devices.js';
 import { filterPrimitives, splatTargetScene } from '../filter-primitives.js';
 import { defineStage } from '../stage.js';
-import { REFERENCE_FLIP_BOUND } from './reference.js';
+import { samplesForFlipBound } from './reference.js';
 
 /**
  * Deterministic cap on splat training work: the profile's iterations are cut to SPLAT_WORK_BOUND / (target pixels +
@@ -35,16 +35,15 @@ const SPLAT_TARGET_SPP = 16;
 const SPLAT_TARGET_MIN_SPP = 8;
 
 /**
- * Samples per pixel of a profile's training targets, scaled as the reference's are (reference.ts referenceSpp): a
- * target's noise is held to the same share of the profile's FLIP bound, so a looser profile takes fewer, from 16 at
- * BALANCED down to 8 (REALTIME and ECONOMY). Measured on the forced-splat foliage under REALTIME (`ote gen foliage
- * --scale 0.2`, plants routed to splats, 150 iterations; 2026-12-07): 8 instead of 16 took the targets from 93 s to
- * 52 s of a 112 s splat stage, and the own check from 22.66 to 22.52 dB (SSIM 0.9228 → 0.9205, FLIP 0.140 → 0.144).
+ * Samples per pixel of a profile's training targets, scaled as the reference's are (reference.ts
+ * samplesForFlipBound): a target's noise is held to the same share of the profile's FLIP bound, so a looser profile
+ * takes fewer, from 16 at BALANCED down to 8 (REALTIME and ECONOMY). Measured on the forced-splat foliage under
+ * REALTIME (`ote gen foliage --scale 0.2`, plants routed to splats, 150 iterations; 2026-12-07): 8 instead of 16
+ * took the targets from 93 s to 52 s of a 112 s splat stage, and the own check from 22.66 to 22.52 dB (SSIM 0.9228
+ * → 0.9205, FLIP 0.140 → 0.144).
  */
-export function splatTargetSpp(flipBound: number): number {
-  const spp = SPLAT_TARGET_SPP * (REFERENCE_FLIP_BOUND / flipBound) ** 2;
-  return Math.min(SPLAT_TARGET_SPP, Math.max(SPLAT_TARGET_MIN_SPP, 2 ** Math.round(Math.log2(spp))));
-}
+export const splatTargetSpp = (flipBound: number): number =>
+  samplesForFlipBound(SPLAT_TARGET_SPP, flipBound, SPLAT_TARGET_MIN_SPP);
 /** Training views around the splat objects (and a quarter as many held out). */
 const SPLAT_VIEWS = 32;
 
