@@ -22,6 +22,23 @@ export function srgbToLinear(c: number): number {
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 }
 
+/** srgbToLinear of each 8-bit code value (code / 255), exact per code: no pow per texel where bytes are at hand. */
+export const SRGB8_TO_LINEAR: Float32Array = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
+
+let srgb16ToLinear: Float32Array | undefined;
+/**
+ * srgbToLinear of a value a decoder stored as code / 255 or code / 65535 (8- or 16-bit PNG), from a table of every
+ * 16-bit code (an 8-bit code c is 257·c there); any other value is computed. Reading a scene's lightmap pages back
+ * (render/scene-lightmaps.ts) with Math.pow took 311–365 ms per 1024² RGB page, 73–109 ms by table (2026-12-07);
+ * a verifier node reads every page of every candidate it renders.
+ */
+export function storedSrgbToLinear(v: number): number {
+  const k = Math.round(v * 65535);
+  if (!(k >= 0 && k <= 65535 && Math.abs(v * 65535 - k) < 0.01)) return srgbToLinear(v);
+  if (!srgb16ToLinear) srgb16ToLinear = Float32Array.from({ length: 65536 }, (_, i) => srgbToLinear(i / 65535));
+  return srgb16ToLinear[k];
+}
+
 export type ToneMap = 'clamp' | 'aces';
 
 /** ACES filmic approximation (Narkowicz 2015): keeps highlights from clipping in previews and comparisons. */

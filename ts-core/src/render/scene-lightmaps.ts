@@ -3,7 +3,7 @@
  * (`ote render --mode lightmapped`, and the shipped glTF the own check and the verifier render). The inverse of
  * bake/writeback.ts `applyLightmaps`: pages are stored sRGB-encoded, and decoded value × intensity / π = L.
  */
-import { srgbToLinear, type FloatImage } from '../image/float-image.js';
+import { storedSrgbToLinear, type FloatImage } from '../image/float-image.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene, Texture } from '../scene/types.js';
 
@@ -34,7 +34,7 @@ export function lightmapsFromScene(
         if (page === undefined) {
           const img = decode(scene.textures[l.texture]);
           for (let k = 0; k < img.data.length; k++)
-            if (k % 4 !== 3) img.data[k] = (srgbToLinear(img.data[k]) * l.intensity) / Math.PI;
+            if (k % 4 !== 3) img.data[k] = (storedSrgbToLinear(img.data[k]) * l.intensity) / Math.PI;
           pages.push(img);
           layout.pageWidth.push(img.width);
           layout.pageHeight.push(img.height);

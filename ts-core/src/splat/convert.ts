@@ -8,7 +8,7 @@
  * carry its node index, so a router can send some objects to splats, keep others as meshes, and place the splats
  * with the object's transform (see placeObjects). No Node builtins: textures arrive decoded from the caller.
  */
-import { srgbToLinear, toDisplayValue } from '../image/float-image.js';
+import { SRGB8_TO_LINEAR, toDisplayValue } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import {
   concatModels,
@@ -65,8 +65,8 @@ interface TriList {
   weight: number[];
 }
 
-// 8-bit sRGB to linear, exact per code value (the transfer function's pow is the hot spot otherwise).
-const SRGB_LUT = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
+// 8-bit sRGB to linear per code value (the transfer function's pow is the hot spot otherwise).
+const SRGB_LUT = SRGB8_TO_LINEAR;
 
 function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean): [number, number, number, number] {
   // Bilinear with repeat wrapping (glTF's default sampler).

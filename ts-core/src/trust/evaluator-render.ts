@@ -59,9 +59,8 @@ async function decodeHybridCandidate(bytes: Uint8Array): Promise<{ lit: Lightmap
  */
 async function unlitMaterialColors(scene: Scene): Promise<Float32Array> {
   const { decodeSceneTextures } = await import('../io/textures.js');
-  const { srgbToLinear } = await import('../image/float-image.js');
+  const { SRGB8_TO_LINEAR: lut } = await import('../image/float-image.js');
   const { textures } = await decodeSceneTextures(scene);
-  const lut = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
   const means = new Map<number, number[]>();
   const mean = (index: number | undefined): number[] => {
     const t = index === undefined ? undefined : textures[index];
