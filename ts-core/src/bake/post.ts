@@ -217,7 +217,12 @@ export function denoise(img: FloatImage, g: PageGuides, iterations = 2, lumaSigm
             // guide would blur at the wider steps.
             const lj = lum[j];
             const dl = Math.abs(lj - li) / (lumaSigma * (li + lj) * 0.5 + 1e-6);
-            const w = kernel[kx + 2] * kernel[ky + 2] * ndot ** 32 * Math.exp(-d2 - dl);
+            // ndot³² by five squarings: Math.pow per tap was a fifth of this loop's time (2026-12-07).
+            const n2 = ndot * ndot,
+              n4 = n2 * n2,
+              n8 = n4 * n4,
+              n16 = n8 * n8;
+            const w = kernel[kx + 2] * kernel[ky + 2] * (n16 * n16) * Math.exp(-d2 - dl);
             r += w * src[4 * j];
             gg += w * src[4 * j + 1];
             b += w * src[4 * j + 2];
