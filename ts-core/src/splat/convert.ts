@@ -65,9 +65,6 @@ interface TriList {
   weight: number[];
 }
 
-// 8-bit sRGB to linear per code value (the transfer function's pow is the hot spot otherwise).
-const SRGB_LUT = SRGB8_TO_LINEAR;
-
 function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean): [number, number, number, number] {
   // Bilinear with repeat wrapping (glTF's default sampler).
   const x = (u - Math.floor(u)) * tex.width - 0.5,
@@ -82,7 +79,8 @@ function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean)
       yy = (((y0 + (k >> 1)) % tex.height) + tex.height) % tex.height;
     const w = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy),
       o = 4 * (yy * tex.width + xx);
-    for (let c = 0; c < 4; c++) out[c] += w * (srgb && c < 3 ? SRGB_LUT[tex.data[o + c]] : tex.data[o + c] / 255);
+    for (let c = 0; c < 4; c++)
+      out[c] += w * (srgb && c < 3 ? SRGB8_TO_LINEAR[tex.data[o + c]] : tex.data[o + c] / 255);
   }
   return out;
 }
@@ -181,7 +179,11 @@ function textureDetail(prim: Primitive, ref: TextureRef, tex: DecodedTexture, t:
     const x = Math.floor((u - Math.floor(u)) * tex.width) % tex.width,
       y = Math.floor((v - Math.floor(v)) * tex.height) % tex.height;
     const o = 4 * (y * tex.width + x);
-    return 0.2126 * SRGB_LUT[tex.data[o]] + 0.7152 * SRGB_LUT[tex.data[o + 1]] + 0.0722 * SRGB_LUT[tex.data[o + 2]];
+    return (
+      0.2126 * SRGB8_TO_LINEAR[tex.data[o]] +
+      0.7152 * SRGB8_TO_LINEAR[tex.data[o + 1]] +
+      0.0722 * SRGB8_TO_LINEAR[tex.data[o + 2]]
+    );
   };
   const l0 = lum(u0, v0),
     l1 = lum(u1, v1),
