@@ -441,6 +441,63 @@ test("a lost lease is a hazard per second run: long runs on a preempted machine 
   assert.is(model.summary('spot1').lossPerHour > 0.2, true);
 });
 
+test("a class stands for its new machines' speed per kind, and a worker's own fit of a kind takes over as its scatter allows", () => {
+  // Two classes 4× apart in speed, render 2× faster than bake in 'fast' only; 6 workers each, 15 tasks of each kind.
+  const rng = new Rng('groups');
+  const model = new CoordinatorModel();
+  const classes = { fast: { bake: 0.5, render: 0.25 }, slow: { bake: 2, render: 2 } } as const;
+  let t = 0;
+  for (let i = 0; i < 15; i++)
+    for (const [group, perUnit] of Object.entries(classes))
+      for (let w = 0; w < 6; w++)
+        for (const kind of ['bake', 'render'] as const) {
+          const seconds = 100 * perUnit[kind] * Math.exp(0.1 * gauss(rng));
+          model.observe({
+            worker: `${group}${w}`,
+            group,
+            kind,
+            size: 100,
+            start: t,
+            end: t + seconds,
+            outcome: 'done',
+            load: 0,
+            hour: 12,
+          });
+          t += 1;
+        }
+  // New machines, nothing of their own yet: their class's seconds per kind, not the pool's average of both classes.
+  model.setGroup('fastNew', 'fast');
+  model.setGroup('slowNew', 'slow');
+  const p = (worker: string, kind: string) => model.predict(worker, kind, 100, 0, 12).median;
+  for (const [worker, group] of [
+    ['fastNew', 'fast'],
+    ['slowNew', 'slow'],
+  ] as const)
+    for (const kind of ['bake', 'render'] as const) {
+      const want = 100 * classes[group][kind];
+      assert.ok(
+        Math.abs(Math.log(p(worker, kind) / want)) < 0.15,
+        `${worker} ${kind}: ${p(worker, kind)} s, class ${want} s`,
+      );
+    }
+  assert.ok(Math.abs(Math.log(p('nobody', 'bake') / 125)) < 0.3, `no class: the pool's ${p('nobody', 'bake')} s`);
+  // A fast machine 1.5× slower at bake than its class, with little scatter: after 3 tasks its fit carries most of it.
+  for (let i = 0; i < 3; i++)
+    model.observe({
+      worker: 'fastNew',
+      group: 'fast',
+      kind: 'bake',
+      size: 100,
+      start: t + 100 * i,
+      end: t + 100 * i + 75,
+      outcome: 'done',
+      load: 0,
+      hour: 12,
+    });
+  const after = p('fastNew', 'bake');
+  assert.ok(after > 66 && after < 80, `after 3 tasks of 75 s: ${after} s`);
+});
+
 test('backup copies (LATE): past its p90, or on course to it at its progress rate; a copy only where it would end first', () => {
   // Two workers that took 10 s per unit of bake, 30 times each: p90 a little over 10 s.
   const model = new CoordinatorModel();

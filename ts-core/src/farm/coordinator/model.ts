@@ -6,8 +6,11 @@
  * exponential forgetting (so a worker that changes is followed), plus a worker's hour-of-day offsets once it has
  * `hourFrom` tasks. The spread of each level's a-priori residuals gives a log-normal: median = e^μ, p90 = median ·
  * e^(1.2816 σ). Levels shrink into each other ("heuristics first, patterns after 10, …", the issue): before any task of
- * a kind, a prior of seconds per unit; then the pool's fit of the kind (all workers); the worker's offset from the
- * pool (all its kinds) from ~3 tasks; the (worker, kind) fit alone from 10 of that kind; its hour offsets from 100.
+ * a kind, a prior of seconds per unit; then the pool's fit of the kind (all workers); its group's (the class the
+ * worker registered) offset from the pool for the kind, shrunk by the group's count; the worker's offset from its
+ * group (all its kinds) from ~3 tasks; the (worker, kind) fit, weighed n / (n + k) with k the kind's ratio of task
+ * scatter to workers' spread around the level above (empirical Bayes: a fit is trusted as soon as its scatter
+ * allows, 2–5 tasks in bench:coordinator's world); its hour offsets from 100.
  *
  * Failure, per worker, of two kinds that the farm tells apart:
  * - an error (the worker reported the attempt failed): Beta-Bernoulli counts in two load buckets (above `hotLoad` or
@@ -37,10 +40,16 @@ export interface ModelOptions {
   forgetting: number;
   /** The pool's fits (all workers, per kind) forget per task of the pool: slower, they average every worker. */
   poolForgetting: number;
-  /** The worker's offset from the pool replaces the pool's fit from this many (effective) tasks; blended before. */
+  /** The worker's offset from its group replaces the group's level from this many (effective) tasks; blended before. */
   workerFrom: number;
-  /** The (worker, kind) fit alone from this many (effective) tasks of the kind; blended with the level above before. */
-  kindFrom: number;
+  /**
+   * A (worker, kind) fit of n tasks weighs n / (n + k) against the level above. k is the ratio of one task's spread to
+   * the spread of workers' kind fits around that level (empirical Bayes), estimated per kind from the a-priori
+   * residuals of both once `kindRatioFrom` (effective) pairs are in, within `kindRatio`; this k stands until then.
+   */
+  kindPrior: number;
+  kindRatioFrom: number;
+  kindRatio: readonly [number, number];
   /** Hour-of-day offsets are applied once the worker has ended this many tasks. */
   hourFrom: number;
   /** Pseudo-tasks with which a level's residual spread shrinks towards the level above's. */
@@ -86,7 +95,9 @@ export const MODEL_DEFAULTS: ModelOptions = {
   forgetting: 0.98,
   poolForgetting: 0.995,
   workerFrom: 3,
-  kindFrom: 10,
+  kindPrior: 2,
+  kindRatioFrom: 20,
+  kindRatio: [0.25, 10],
   hourFrom: 100,
   spreadPrior: 3,
   priorSecondsPerUnit: 1,
@@ -232,6 +243,8 @@ interface PoolKind {
   spread: Spread;
   /** Running mean of log size over the kind's completed tasks (the pool's forgetting). */
   logSize: number;
+  /** A-priori residuals of workers' kind fits and of their level above, where both predicted: for `kindPrior`. */
+  residuals: { kind: Spread; above: Spread };
 }
 
 interface KindFit {
@@ -254,7 +267,7 @@ interface LossCounts {
 interface WorkerState {
   records: number;
   done: number;
-  /** The worker's offset from the pool in log time (all kinds), and its effective count. */
+  /** The worker's offset from its group's level (the pool's, without a group) in log time, all kinds; its count. */
   bias: number;
   biasN: number;
   spread: Spread;
@@ -268,9 +281,17 @@ interface WorkerState {
   drifts: DriftEvent[];
 }
 
+/** A group's (a worker class's) offset from the pool for one kind, in log time, with its count and spread. */
+interface GroupKind {
+  bias: number;
+  n: number;
+  spread: Spread;
+}
+
 interface Parts extends Prediction {
   x: number[];
   poolMu: number;
+  groupMu: number;
   fallbackMu: number;
   kindMu: number | undefined;
   wW: number;
@@ -288,6 +309,7 @@ export class CoordinatorModel {
   private readonly poolLoss = { losses: 0, exposure: 0 };
   private readonly groupLoss = new Map<string, LossCounts>();
   private readonly groupOf = new Map<string, string>();
+  private readonly groupTime = new Map<string, Map<string, GroupKind>>();
   private readonly failLambda: number;
   private readonly poolFailLambda: number;
   private readonly lossLambda: number;
@@ -484,6 +506,7 @@ export class CoordinatorModel {
         centre,
         spread: { s2: 0, n: 0 },
         logSize: centre,
+        residuals: { kind: { s2: 0, n: 0 }, above: { s2: 0, n: 0 } },
       };
       this.pool.set(r.kind, pk);
     }
@@ -493,8 +516,19 @@ export class CoordinatorModel {
     addSquare(pk.spread, yAdj - poolMu, o.poolForgetting);
     addSquare(ws.spread, yAdj - pr.fallbackMu, lambda);
     const bw = lambda * ws.biasN;
-    ws.bias = (bw * ws.bias + (yAdj - poolMu)) / (bw + 1);
+    ws.bias = (bw * ws.bias + (yAdj - pr.groupMu)) / (bw + 1);
     ws.biasN = bw + 1;
+    const group = this.groupOf.get(r.worker);
+    if (group !== undefined) {
+      const byKind = this.groupTime.get(group) ?? new Map<string, GroupKind>();
+      this.groupTime.set(group, byKind);
+      const gk = byKind.get(r.kind) ?? { bias: 0, n: 0, spread: { s2: 0, n: 0 } };
+      byKind.set(r.kind, gk);
+      addSquare(gk.spread, yAdj - pr.groupMu, o.poolForgetting);
+      const gw = o.poolForgetting * gk.n;
+      gk.bias = (gw * gk.bias + (yAdj - poolMu)) / (gw + 1);
+      gk.n = gw + 1;
+    }
 
     let kf = kf0;
     if (!kf) {
@@ -503,6 +537,10 @@ export class CoordinatorModel {
       const rls = new Rls([t[0] + pr.fallbackMu - pr.poolMu, t[1], t[2]], o.priorVariance);
       kf = { rls, spread: { s2: 0, n: 0 }, done: 0 };
       ws.kinds.set(r.kind, kf);
+    }
+    if (pr.kindMu !== undefined) {
+      addSquare(pk.residuals.kind, yAdj - pr.kindMu, o.poolForgetting);
+      addSquare(pk.residuals.above, yAdj - pr.fallbackMu, o.poolForgetting);
     }
     addSquare(kf.spread, yAdj - (pr.kindMu ?? pr.fallbackMu), lambda);
     kf.rls.update(x, yAdj, lambda);
@@ -586,6 +624,19 @@ export class CoordinatorModel {
     return (f1 + 2 * normal) / (f1 + d1 + 2);
   }
 
+  /**
+   * k of `kindPrior` for a kind: a task's variance over the variance of workers' fits around their level above. The
+   * level above's residuals hold both, the fits' own hold the first (and the fits' own error, so k errs high).
+   */
+  private kindRatio(pk: PoolKind | undefined): number {
+    const o = this.options;
+    const r = pk?.residuals;
+    if (!r || r.kind.n < o.kindRatioFrom) return o.kindPrior;
+    const between = r.above.s2 - r.kind.s2;
+    const k = between > 0 ? r.kind.s2 / between : o.kindRatio[1];
+    return Math.min(o.kindRatio[1], Math.max(o.kindRatio[0], k));
+  }
+
   private parts(worker: string, kind: string, size: number, load: number, hour: number): Parts {
     const o = this.options;
     const shrink = (s: Spread, prior: number) => (s.n * s.s2 + o.spreadPrior * prior) / (s.n + o.spreadPrior);
@@ -596,9 +647,16 @@ export class CoordinatorModel {
     const s2Pool = pk ? shrink(pk.spread, o.priorSigma ** 2) : o.priorSigma ** 2;
     let level: Prediction['level'] = pk ? 'pool' : 'prior';
 
+    // The worker's group (its registered class) stands between the pool and the worker, shrunk by its count.
+    const group = this.groupOf.get(worker);
+    const gk = group === undefined ? undefined : this.groupTime.get(group)?.get(kind);
+    const wG = gk ? gk.n / (gk.n + o.spreadPrior) : 0;
+    const groupMu = poolMu + wG * (gk?.bias ?? 0);
+    const s2Group = gk ? wG * shrink(gk.spread, s2Pool) + (1 - wG) * s2Pool : s2Pool;
+
     const wW = ws ? Math.min(1, ws.biasN / o.workerFrom) : 0;
-    const fallbackMu = poolMu + wW * (ws?.bias ?? 0);
-    const s2Fallback = ws ? wW * shrink(ws.spread, s2Pool) + (1 - wW) * s2Pool : s2Pool;
+    const fallbackMu = groupMu + wW * (ws?.bias ?? 0);
+    const s2Fallback = ws ? wW * shrink(ws.spread, s2Group) + (1 - wW) * s2Group : s2Group;
     if (wW > 0) level = 'worker';
 
     const kf = ws?.kinds.get(kind);
@@ -606,7 +664,7 @@ export class CoordinatorModel {
     let s2 = s2Fallback;
     let kindMu: number | undefined;
     if (kf) {
-      const wK = Math.min(1, kf.rls.n / o.kindFrom);
+      const wK = kf.rls.n / (kf.rls.n + this.kindRatio(pk));
       kindMu = kf.rls.predict(x);
       mu = wK * kindMu + (1 - wK) * fallbackMu;
       s2 = wK * shrink(kf.spread, s2Fallback) + (1 - wK) * s2Fallback;
@@ -637,6 +695,7 @@ export class CoordinatorModel {
       hour: hourAdj !== 0,
       x,
       poolMu,
+      groupMu,
       fallbackMu,
       kindMu,
       wW,
