@@ -257,7 +257,7 @@ export async function benchBakeSplit(opts: { density?: number } = {}): Promise<B
         }),
       );
       const tp = performance.now();
-      finishBake(bake, merged);
+      await finishBake(bake, merged);
       const postSeconds = (performance.now() - tp) / 1000;
       concurrency.push({
         run: r.run,

@@ -15,7 +15,10 @@ Napi::Object NativeJob::Start(Napi::Env env, const char* name, Run run, Finish f
                               const std::vector<Napi::Value>& keep_alive) {
   auto* job = new NativeJob(env, name, std::move(run), std::move(finish));
   if (on_progress.IsFunction()) job->on_progress_ = Napi::Persistent(on_progress.As<Napi::Function>());
-  for (const auto& v : keep_alive) job->keep_alive_.push_back(Napi::Reference<Napi::Value>::New(v, 1));
+  // Only objects hold memory the work may touch, and only they can be referenced (a reference to `undefined` throws
+  // here, after the worker exists, and the never-queued worker would then keep the process alive).
+  for (const auto& v : keep_alive)
+    if (v.IsObject()) job->keep_alive_.push_back(Napi::Reference<Napi::Value>::New(v, 1));
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", job->deferred_.Promise());
   auto flag = job->cancel_;

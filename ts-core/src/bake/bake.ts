@@ -10,6 +10,7 @@ import { OteError } from '../errors.js';
 import type { FloatImage } from '../image/float-image.js';
 import { transportTextures } from '../io/textures.js';
 import { bakeLightmapsNative, type BakeNativePages, type BakeNativeStats } from '../native/bake.js';
+import { postprocessLightmapPageNative } from '../native/lightmap-post.js';
 import type { Backend } from '../native/addon.js';
 import { bakeInputs, type BakeTextureImage, type LightmapLayout, type Sky } from '../native/transport-inputs.js';
 import { diagonal, sceneBounds } from '../scene/bounds.js';
@@ -23,7 +24,7 @@ import {
   gatherSecondsAt,
   firstPassSamples,
 } from './final-gather.js';
-import { denoiseLightmap, dilate, findSeams, stitchSeams, type SeamMesh } from './post.js';
+import { findSeams, LIGHTMAP_DENOISE_DEFAULTS, type SeamMesh, stitchSeams } from './post.js';
 import { CHECK_TEXELS, layoutForTime, type TimeTarget } from './time-target.js';
 import { splitTwoSided, type TwoSidedOptions, type TwoSidedSurface } from './two-sided.js';
 import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
@@ -334,24 +335,36 @@ export function traceBake(bake: PreparedBake, extra: TraceBakeOptions = {}): Pro
  * Post: denoise, dilate into the padding (plus a ring for bilinear filtering of the dilated texels themselves),
  * and stitch seams; one seam mesh per object, so that edges where a split primitive's pieces meet are stitched
  * across pages too. The one post path, for a whole bake and for ranges merged (bake/split.ts mergeBakeRanges).
- * Post-processes `raw.pages.rgba` in place.
+ * Post-processes `raw.pages.rgba` in place. Denoise and dilation run natively, threaded and cancellable
+ * (ote/bake/lightmap_post.h; bake/post.ts is their reference, held to it bit for bit in test/bake/post-native.test.ts).
  */
-export function finishBake(bake: PreparedBake, raw: RawBake): BakeResult {
+export async function finishBake(bake: PreparedBake, raw: RawBake): Promise<BakeResult> {
   const { options: opts, layout, atlas } = bake;
   const t1 = performance.now();
   const density = leastDensity(atlas);
-  const pages: FloatImage[] = raw.pages.rgba.map((data, i) => {
+  const pages: FloatImage[] = [];
+  for (const [i, data] of raw.pages.rgba.entries()) {
     const img = { width: layout.pageWidth[i], height: layout.pageHeight[i], data };
-    if (opts.denoise ?? true)
-      denoiseLightmap(img, raw.pages.direct[i], {
+    await postprocessLightmapPageNative(
+      {
+        width: img.width,
+        height: img.height,
+        rgba: data,
         valid: raw.pages.valid[i],
         position: raw.pages.position[i],
         normal: raw.pages.normal[i],
+        direct: raw.pages.direct[i],
         texelSize: 1 / density,
-      });
-    dilate(img, raw.pages.valid[i], (opts.padding ?? 2) + 2);
-    return img;
-  });
+      },
+      {
+        ...LIGHTMAP_DENOISE_DEFAULTS,
+        denoise: opts.denoise ?? true,
+        dilateRings: (opts.padding ?? 2) + 2,
+        signal: opts.signal,
+      },
+    );
+    pages.push(img);
+  }
   if (opts.stitchSeams ?? true) {
     const meshes = [...layout.primitivePages].map(([n, pgs]) =>
       seamMesh(bake.scene.meshes[bake.scene.nodes[n].mesh!].primitives, pgs),
@@ -419,7 +432,7 @@ export async function traceFinalGather(
     },
   };
   const firstRaw = await trace(first, (f) => onProgress(0.1 * f));
-  const gatherPages = finishBake(first, firstRaw).pages.map((p) => p.data);
+  const gatherPages = (await finishBake(first, firstRaw)).pages.map((p) => p.data);
   const firstSeconds = (performance.now() - t0) / 1000;
   const report: FinalGatherReport = { firstSamples, firstSeconds, samples };
   const second: PreparedBake = { ...bake, gatherPages, finalGather: report };

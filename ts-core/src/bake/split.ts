@@ -12,7 +12,7 @@
  *   const cost = await estimateBakeCost(bake);                 // a strided bake: rays per sampled texel
  *   const { ranges } = planBakeSplit(cost, 4);                 // 4 ranges of equal predicted rays
  *   const parts = await Promise.all(ranges.map((r) => bakeRange(bake, r)));   // one per worker
- *   const result = finishBake(bake, mergeBakeRanges(parts));   // identical to bakeScene(scene, opts)
+ *   const result = await finishBake(bake, mergeBakeRanges(parts));   // identical to bakeScene(scene, opts)
  *
  * Texels of very different cost sit side by side (a sunlit yard converges at minSamples, a room lit through a
  * skylight takes every sample with longer paths), so equal texel counts are not equal work: the cost pre-pass

@@ -24,7 +24,7 @@ import { OteError } from '../errors.js';
 import type { BakeNativeStats } from '../native/bake.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene } from '../scene/types.js';
-import { denoiseLightmap, dilate } from './post.js';
+import { postprocessLightmapPageNative } from '../native/lightmap-post.js';
 import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export interface TimeTarget {
@@ -181,6 +181,7 @@ export async function layoutForTime(
   // inputs, building the BVH) the bake pays again. `traceShare` scales the tracing to fewer samples (raysAt).
   // A final gather sets up, traces and post-processes twice (bake.ts traceFinalGather).
   const passes = sampling.gather ? 2 : 1;
+  const postRate = await postSecondsPerTexel();
   const rateOf = (
     laid: LaidOut,
     cal: Calibration,
@@ -199,7 +200,7 @@ export async function layoutForTime(
     const perTexel =
       (passes * (stats.setupSeconds - stats.rasterSeconds - stats.sceneSeconds) + traceShare * stats.traceSeconds) /
       Math.max(1, stats.texels);
-    const perPageTexel = passes * (stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postSecondsPerTexel());
+    const perPageTexel = passes * (stats.rasterSeconds / Math.max(1, laid.atlas.pageTexels) + postRate);
     const bakeSeconds = (atlas: LightmapAtlas) =>
       fixed + coveredTexels(atlas) * perTexel + atlas.pageTexels * perPageTexel;
     return { cal, gatherCal, stride, seconds, fixed, bakeSeconds };
@@ -312,15 +313,15 @@ export async function layoutForTime(
   };
 }
 
-let postRate: number | undefined;
+let measuredPostRate: number | undefined;
 
 /**
- * Seconds of post-processing (denoise and dilation, bake/post.ts) per page texel on this machine, timed once per
- * process on a 128² page half covered by 16-texel blocks, as packed charts leave them.
+ * Seconds of post-processing (denoise and dilation, native: ote/bake/lightmap_post.h) per page texel on this
+ * machine, timed once per process on a 256² page half covered by 16-texel blocks, as packed charts leave them.
  */
-function postSecondsPerTexel(): number {
-  if (postRate !== undefined) return postRate;
-  const W = 128,
+async function postSecondsPerTexel(): Promise<number> {
+  if (measuredPostRate !== undefined) return measuredPostRate;
+  const W = 256,
     n = W * W;
   const valid = new Uint8Array(n),
     position = new Float32Array(3 * n),
@@ -337,14 +338,13 @@ function postSecondsPerTexel(): number {
       direct.set([0.25, 0.25, 0.25], 3 * i);
     }
   let best = Infinity;
-  // The first pass warms the JIT; the faster of the next two is the rate.
+  // The first pass warms the caches and the thread pool; the faster of the next two is the rate.
   for (let r = 0; r < 3; r++) {
-    const img = { width: W, height: W, data: data.slice() };
+    const rgba = data.slice();
     const t0 = performance.now();
-    denoiseLightmap(img, direct, { valid, position, normal, texelSize: 1 });
-    dilate(img, valid, 4);
+    await postprocessLightmapPageNative({ width: W, height: W, rgba, valid, position, normal, direct, texelSize: 1 });
     if (r > 0) best = Math.min(best, (performance.now() - t0) / 1000);
   }
-  postRate = best / n;
-  return postRate;
+  measuredPostRate = best / n;
+  return measuredPostRate;
 }

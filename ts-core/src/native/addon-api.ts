@@ -468,6 +468,39 @@ export interface SplatStats {
 /** Opaque handle of a device-resident training session. */
 export type NativeSplatSession = object;
 
+// ---- lightmap post-processing (lightmap_post_binding.cpp; ote/bake/lightmap_post.h) ----------------------------
+
+/** One lightmap page, width × height texels row-major; `rgba` is denoised and dilated in place. */
+export interface RawLightmapPage {
+  width: number;
+  height: number;
+  /** 4 per texel: RGB light, AO in A. */
+  rgba: Float32Array;
+  /** 1 where a triangle covers the texel. */
+  valid: Uint8Array;
+  /** 3 per texel each: world position and unit normal (required to denoise). */
+  position?: Float32Array;
+  normal?: Float32Array;
+  /** 3 per texel: the part of RGB next-event samples found; absent or empty: RGB is denoised as one. */
+  direct?: Float32Array;
+  /** World size of a texel where the page cannot tell, > 0. */
+  texelSize: number;
+}
+
+export interface RawDenoiseStep {
+  iterations?: number;
+  lumaSigma?: number;
+}
+
+/** Defaults: bake/post.ts LIGHTMAP_DENOISE_DEFAULTS, 4 dilation rings. */
+export interface RawLightmapPostOptions extends Progress {
+  denoise?: boolean;
+  direct?: RawDenoiseStep;
+  bounced?: RawDenoiseStep;
+  whole?: RawDenoiseStep;
+  dilateRings?: number;
+}
+
 // ---- the addon ----------------------------------------------------------------------------------------------
 
 export interface RawAddon {
@@ -482,6 +515,9 @@ export interface RawAddon {
     outputs: MeasureOutputs,
     options: BackendOption & Progress,
   ): NativeJobHandle<MeasureStats>;
+
+  /** Denoises and dilates one lightmap page in place (lightmap_post_binding.cpp). */
+  postprocessLightmapPage(page: RawLightmapPage, options: RawLightmapPostOptions): NativeJobHandle<void>;
 
   /** PSNR, SSIM, MS-SSIM and FLIP of `test` against `reference`; `maps` receive per-pixel SSIM (luma) and FLIP. */
   computeImageMetrics(
@@ -615,6 +651,7 @@ const FUNCTIONS: { readonly [K in keyof RawAddon]-?: true } = {
   layouts: true,
   measureTriangles: true,
   computeImageMetrics: true,
+  postprocessLightmapPage: true,
   createSceneBvh: true,
   disposeSceneBvh: true,
   refitSceneBvh: true,

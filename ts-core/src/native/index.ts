@@ -4,3 +4,4 @@ export * from './job.js';
 export * from './measure.js';
 export * from './rays.js';
 export * from './metrics.js';
+export * from './lightmap-post.js';

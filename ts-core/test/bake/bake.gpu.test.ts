@@ -43,7 +43,7 @@ test('the final gather reads the first pass on the device as on the host: a seco
   const opts = { texelsPerMeter: 16, samples: 64, noiseThreshold: 0, denoise: false, seed: 5 } as const;
   const prepared = await prepareBake(cornellBox(), { ...opts, backend: 'cpu' });
   const first = { ...prepared, options: { ...prepared.options, samples: 16, bounces: 2 } };
-  const gatherPages = finishBake(first, await traceBake(first)).pages.map((p) => p.data);
+  const gatherPages = (await finishBake(first, await traceBake(first))).pages.map((p) => p.data);
   const second = (backend: 'cpu' | 'cuda') =>
     traceBake({ ...prepared, gatherPages, options: { ...prepared.options, backend } });
   const cpu = await second('cpu'),

@@ -147,7 +147,7 @@ test('a final gather second pass split into ranges, baked apart and merged, is t
     assert.is(diff, 0, `page ${pg}: ${diff} floats differ`);
   });
   // Finished like any bake.
-  const done = finishBake(second!, merged);
+  const done = await finishBake(second!, merged);
   assert.is(done.finalGather?.samples, 128);
   // A blob that does not fit the layout is refused, naming what it holds.
   assert.throws(

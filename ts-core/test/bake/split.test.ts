@@ -71,7 +71,7 @@ test('a bake split into 3 equal-cost ranges, each baked on its own and merged, i
   const single = await prepareBake(await scene(), OPTS);
   const raw = await traceBake(single);
   const before = snapshot(raw);
-  const whole = finishBake(single, raw);
+  const whole = await finishBake(single, raw);
   const covered = raw.stats.coveredTexels;
   assert.ok(covered > 16384, `${covered} covered texels`);
   assert.is(raw.stats.texels, covered);
@@ -101,7 +101,7 @@ test('a bake split into 3 equal-cost ranges, each baked on its own and merged, i
   for (const k of KEYS) assertSame(merged.pages[k], before[k], `raw ${k}`);
   assert.is(merged.stats.texels, covered);
 
-  const split = finishBake(await prepareBake(await scene(), OPTS), merged);
+  const split = await finishBake(await prepareBake(await scene(), OPTS), merged);
   assertSame(
     split.pages.map((p) => p.data),
     whole.pages.map((p) => p.data),

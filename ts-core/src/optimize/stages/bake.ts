@@ -70,7 +70,7 @@ export const bakeStage = defineStage({
     // Traced here, or by the caller's tracer (a farm job's bake, split into tasks): the same texels either way.
     const trace = ctx.options.traceBake ?? ((b, onProgress) => traceBake(b, { onProgress }));
     const traced = await traceFinalGather(prepared, trace, (f) => ctx.progress(0.05 + 0.9 * f));
-    const result = finishBake(traced.bake, traced.raw);
+    const result = await finishBake(traced.bake, traced.raw);
     for (const w of result.atlas.warnings) ctx.log(w);
     if (result.finalGather) ctx.log(describeFinalGather(result.finalGather));
     const twoSided = result.twoSided.filter((s) => s.split);
