@@ -270,82 +270,156 @@ export function findSeams(meshes: SeamMesh[], maxCreaseDegrees = 30): SeamEdge[]
   const cosMax = Math.cos((maxCreaseDegrees * Math.PI) / 180);
   const seams: SeamEdge[] = [];
   for (const m of meshes) {
-    const key = (v: number) => `${m.positions[3 * v]},${m.positions[3 * v + 1]},${m.positions[3 * v + 2]}`;
-    const edges = new Map<string, { tri: number; a: number; b: number }[]>();
-    const normal = (t: number) => {
-      const I = m.indices;
-      return normalize(triangleCross(m.positions, 3 * I[3 * t], 3 * I[3 * t + 1], 3 * I[3 * t + 2]));
-    };
-    for (let t = 0; t < m.indices.length / 3; t++)
-      for (let k = 0; k < 3; k++) {
-        const a = m.indices[3 * t + k],
-          b = m.indices[3 * t + ((k + 1) % 3)];
-        const ka = key(a),
-          kb = key(b);
-        const id = ka < kb ? `${ka}|${kb}` : `${kb}|${ka}`;
-        const list = edges.get(id) ?? [];
-        list.push({ tri: t, a: ka < kb ? a : b, b: ka < kb ? b : a });
-        edges.set(id, list);
+    const I = m.indices;
+    const triangles = I.length / 3;
+    // Vertices at one position are one vertex of the surface (a UV cut duplicates them): an id per position, and
+    // its rank in the order of the positions' text, which orients each edge the same way from both sides.
+    const idOf = new Map<string, number>();
+    const keys: string[] = [];
+    const id = new Int32Array(m.positions.length / 3).fill(-1);
+    for (let k = 0; k < I.length; k++) {
+      const v = I[k];
+      if (id[v] >= 0) continue;
+      const key = `${m.positions[3 * v]},${m.positions[3 * v + 1]},${m.positions[3 * v + 2]}`;
+      let i = idOf.get(key);
+      if (i === undefined) {
+        i = keys.length;
+        keys.push(key);
+        idOf.set(key, i);
       }
+      id[v] = i;
+    }
+    const rank = new Int32Array(keys.length);
+    keys
+      .map((_, i) => i)
+      .sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0))
+      .forEach((i, r) => {
+        rank[i] = r;
+      });
+    // Each edge (a pair of positions, by rank) in the order it is first met, with its first two triangles, each's
+    // ends ordered by rank, and how many triangles share it. An open-addressing table of the rank pairs finds an
+    // edge's slot: a Map of pairs needs a string or a float key per edge, and was most of this function's time.
+    const size = 1 << Math.ceil(Math.log2(2 * I.length + 2));
+    const tableLo = new Int32Array(size).fill(-1),
+      tableHi = new Int32Array(size),
+      tableSlot = new Int32Array(size);
+    const side = new Int32Array(6 * I.length),
+      shared = new Uint32Array(I.length);
+    let slots = 0;
+    for (let t = 0; t < triangles; t++)
+      for (let k = 0; k < 3; k++) {
+        const a = I[3 * t + k],
+          b = I[3 * t + ((k + 1) % 3)];
+        const ra = rank[id[a]],
+          rb = rank[id[b]];
+        const lo = Math.min(ra, rb),
+          hi = Math.max(ra, rb);
+        let h = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) & (size - 1);
+        while (tableLo[h] >= 0 && (tableLo[h] !== lo || tableHi[h] !== hi)) h = (h + 1) & (size - 1);
+        if (tableLo[h] < 0) {
+          tableLo[h] = lo;
+          tableHi[h] = hi;
+          tableSlot[h] = slots++;
+        }
+        const slot = tableSlot[h];
+        const n = shared[slot]++;
+        if (n < 2) {
+          const at = 6 * slot + 3 * n;
+          side[at] = t;
+          side[at + 1] = ra < rb ? a : b;
+          side[at + 2] = ra < rb ? b : a;
+        }
+      }
+    const normal = (t: number) =>
+      normalize(triangleCross(m.positions, 3 * I[3 * t], 3 * I[3 * t + 1], 3 * I[3 * t + 2]));
     const uv = (v: number): [number, number] => [m.uv1[2 * v], m.uv1[2 * v + 1]];
     const page = (t: number) => (typeof m.page === 'number' ? m.page : m.page[t]);
-    for (const list of edges.values()) {
-      if (list.length !== 2) continue;
-      const [x, y] = list;
-      const same = (p: number, q: number) => m.uv1[2 * p] === m.uv1[2 * q] && m.uv1[2 * p + 1] === m.uv1[2 * q + 1];
-      if (same(x.a, y.a) && same(x.b, y.b) && page(x.tri) === page(y.tri)) continue; // not a seam
-      const nx = normal(x.tri),
-        ny = normal(y.tri);
+    const same = (p: number, q: number) => m.uv1[2 * p] === m.uv1[2 * q] && m.uv1[2 * p + 1] === m.uv1[2 * q + 1];
+    for (let slot = 0; slot < slots; slot++) {
+      if (shared[slot] !== 2) continue;
+      const [xt, xa, xb, yt, ya, yb] = side.subarray(6 * slot, 6 * slot + 6);
+      if (same(xa, ya) && same(xb, yb) && page(xt) === page(yt)) continue; // not a seam
+      const nx = normal(xt),
+        ny = normal(yt);
       if (nx[0] * ny[0] + nx[1] * ny[1] + nx[2] * ny[2] < cosMax) continue; // a crease
-      seams.push({ pageA: page(x.tri), pageB: page(y.tri), a0: uv(x.a), a1: uv(x.b), b0: uv(y.a), b1: uv(y.b) });
+      seams.push({ pageA: page(xt), pageB: page(yt), a0: uv(xa), a1: uv(xb), b0: uv(ya), b1: uv(yb) });
     }
   }
   return seams;
 }
 
 export function stitchSeams(pages: FloatImage[], seams: SeamEdge[], sweeps = 8): number {
-  let samples = 0;
-  const taps = (img: FloatImage, u: number, v: number) => {
+  // Where each sample point of each seam reads and writes does not change between sweeps: its two sides' bilinear
+  // taps (4 texels and weights each) and their Σw² are found once, into flat arrays, and each sweep runs over those.
+  let points = 0;
+  const counts = seams.map((e) => {
+    const A = pages[e.pageA],
+      B = pages[e.pageB];
+    const lenA = Math.hypot((e.a1[0] - e.a0[0]) * A.width, (e.a1[1] - e.a0[1]) * A.height);
+    const lenB = Math.hypot((e.b1[0] - e.b0[0]) * B.width, (e.b1[1] - e.b0[1]) * B.height);
+    const n = Math.max(2, Math.ceil(2 * Math.max(lenA, lenB)));
+    points += n + 1;
+    return n;
+  });
+  // Per point and side: 4 texel indices, 4 weights, and Σw² (1 where it is 0).
+  const texel = new Uint32Array(8 * points),
+    weight = new Float64Array(8 * points),
+    norm = new Float64Array(2 * points);
+  const taps = (img: FloatImage, u: number, v: number, at: number) => {
     const fx = u * img.width - 0.5,
       fy = v * img.height - 0.5;
     const ix = Math.floor(fx),
       iy = Math.floor(fy),
       ax = fx - ix,
       ay = fy - iy;
-    const out: [number, number][] = [];
+    let q = 0;
     for (let j = 0; j < 2; j++)
       for (let i = 0; i < 2; i++) {
         const X = Math.min(img.width - 1, Math.max(0, ix + i)),
           Y = Math.min(img.height - 1, Math.max(0, iy + j));
-        out.push([Y * img.width + X, (i ? ax : 1 - ax) * (j ? ay : 1 - ay)]);
+        const w = (i ? ax : 1 - ax) * (j ? ay : 1 - ay);
+        texel[at + 2 * j + i] = Y * img.width + X;
+        weight[at + 2 * j + i] = w;
+        q += w * w;
       }
-    return out;
+    return q || 1;
   };
-  for (let s = 0; s < sweeps; s++)
-    for (const e of seams) {
-      const A = pages[e.pageA],
-        B = pages[e.pageB];
-      const lenA = Math.hypot((e.a1[0] - e.a0[0]) * A.width, (e.a1[1] - e.a0[1]) * A.height);
-      const lenB = Math.hypot((e.b1[0] - e.b0[0]) * B.width, (e.b1[1] - e.b0[1]) * B.height);
-      const n = Math.max(2, Math.ceil(2 * Math.max(lenA, lenB)));
-      for (let k = 0; k <= n; k++) {
-        const t = k / n;
-        const ta = taps(A, e.a0[0] + t * (e.a1[0] - e.a0[0]), e.a0[1] + t * (e.a1[1] - e.a0[1]));
-        const tb = taps(B, e.b0[0] + t * (e.b1[0] - e.b0[0]), e.b0[1] + t * (e.b1[1] - e.b0[1]));
+  let p = 0;
+  seams.forEach((e, s) => {
+    const n = counts[s];
+    for (let k = 0; k <= n; k++, p++) {
+      const t = k / n;
+      norm[2 * p] = taps(pages[e.pageA], e.a0[0] + t * (e.a1[0] - e.a0[0]), e.a0[1] + t * (e.a1[1] - e.a0[1]), 8 * p);
+      norm[2 * p + 1] = taps(
+        pages[e.pageB],
+        e.b0[0] + t * (e.b1[0] - e.b0[0]),
+        e.b0[1] + t * (e.b1[1] - e.b0[1]),
+        8 * p + 4,
+      );
+    }
+  });
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    p = 0;
+    seams.forEach((e, s) => {
+      const A = pages[e.pageA].data,
+        B = pages[e.pageB].data;
+      for (let k = 0; k <= counts[s]; k++, p++) {
+        const a = 8 * p,
+          b = a + 4,
+          wa = norm[2 * p],
+          wb = norm[2 * p + 1];
         for (let c = 0; c < 3; c++) {
           let va = 0,
             vb = 0;
-          for (const [i, w] of ta) va += w * A.data[4 * i + c];
-          for (const [i, w] of tb) vb += w * B.data[4 * i + c];
+          for (let q = 0; q < 4; q++) va += weight[a + q] * A[4 * texel[a + q] + c];
+          for (let q = 0; q < 4; q++) vb += weight[b + q] * B[4 * texel[b + q] + c];
           const d = 0.5 * (vb - va);
           // Move each side half-way, spread over its taps in proportion to their weights (Σw² normalization).
-          const wa = ta.reduce((q, [, w]) => q + w * w, 0) || 1,
-            wb = tb.reduce((q, [, w]) => q + w * w, 0) || 1;
-          for (const [i, w] of ta) A.data[4 * i + c] += ((d * w) / wa) * 0.5;
-          for (const [i, w] of tb) B.data[4 * i + c] -= ((d * w) / wb) * 0.5;
+          for (let q = 0; q < 4; q++) A[4 * texel[a + q] + c] += ((d * weight[a + q]) / wa) * 0.5;
+          for (let q = 0; q < 4; q++) B[4 * texel[b + q] + c] -= ((d * weight[b + q]) / wb) * 0.5;
         }
-        samples++;
       }
-    }
-  return samples;
+    });
+  }
+  return points * sweeps;
 }
