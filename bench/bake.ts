@@ -9,6 +9,9 @@
  *    The default matrix is 512² at 64 spp for both scenes plus the issue's target cell (Cornell 1024², 256 spp);
  *    --full runs every cell. --cuda (or a CUDA device)
  *    adds the same cells on the GPU, and the CPU/CUDA mean absolute difference.
+ * 3. Post-processing (denoise and dilation) of the atrium's traced 1024² page: the TypeScript reference
+ *    (bake/post.ts) against the native driver finishBake runs (ote/bake/lightmap_post.h), interleaved, best of three
+ *    each, and whether their pages are the same to the bit. `--post-only` runs this section alone.
  * Prints tables and writes bench/results/bake.json.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,9 @@ import { fileURLToPath } from 'node:url';
 import * as watlas from 'watlas';
 import { atrium, cornellBox } from '../examples/generators/index.js';
 import { smoothBlobScene } from '../examples/generators/smooth-blob.js';
-import { bakeScene } from '../ts-core/src/bake/bake.js';
+import { bakeScene, prepareBake, traceBake } from '../ts-core/src/bake/bake.js';
+import { denoiseLightmap, dilate, LIGHTMAP_DENOISE_DEFAULTS } from '../ts-core/src/bake/post.js';
+import { postprocessLightmapPageNative } from '../ts-core/src/native/lightmap-post.js';
 import { densityForPages, generateLightmapUvs } from '../ts-core/src/bake/uv.js';
 import { nativeInfo } from '../ts-core/src/native/addon.js';
 import { describeMachine, machineRecord } from './machine.js';
@@ -31,6 +36,7 @@ const root = (() => {
 })();
 const args = process.argv.slice(2);
 const full = args.includes('--full');
+const postOnly = args.includes('--post-only');
 const info = nativeInfo();
 const cuda = args.includes('--cuda') || info.backend === 'cuda';
 
@@ -104,7 +110,7 @@ const results: Record<string, unknown> = { machine };
 const ISSUE_XATLAS_MS: Record<number, number> = { 100000: 49_000, 200000: 209_000 };
 const uvRows: Record<string, unknown>[] = [];
 // --bake-only skips this section (the bake cells alone, e.g. to re-measure the CPU target).
-for (const [name, scene, tris] of args.includes('--bake-only')
+for (const [name, scene, tris] of args.includes('--bake-only') || postOnly
   ? []
   : ([
       ['smooth 10k', smoothBlobScene(10_000), 10_000],
@@ -163,7 +169,7 @@ for (const [name, make] of [
         cells.push({ name, make, page, spp, mode: 'full' }, { name, make, page, spp, mode: 'converge' });
       if (cheap && name === 'cornell') cells.push({ name, make, page, spp, mode: 'two-level' });
     }
-for (const { name, make, page, spp, mode } of cells) {
+for (const { name, make, page, spp, mode } of postOnly ? [] : cells) {
   const scene = make();
   const texelsPerMeter = densityForPages(scene, 1, page, 0.6);
   for (const backend of cuda
@@ -213,7 +219,7 @@ for (const { name, make, page, spp, mode } of cells) {
     );
   }
 }
-console.table(bakeRows);
+if (bakeRows.length) console.table(bakeRows);
 // Ratios within this run: flattening against the two-level BVH, early stop against the full count.
 const find = (q: Partial<Record<string, unknown>>) =>
   bakeRows.find((r) => Object.entries(q).every(([k, v]) => r[k] === v)) as Record<string, number> | undefined;
@@ -224,9 +230,60 @@ if (f512 && t512) ratios.flattenSpeedupCpu = +(t512.traceCpuSeconds / f512.trace
 const f1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'full', backend: 'cpu' }),
   c1k = find({ scene: 'cornell', page: 1024, spp: 256, mode: 'converge', backend: 'cpu' });
 if (f1k && c1k) ratios.convergeSpeedupCpu = +(f1k.traceCpuSeconds / c1k.traceCpuSeconds).toFixed(2);
-console.log('ratios', ratios);
+if (bakeRows.length) console.log('ratios', ratios);
 results.bake = bakeRows;
 results.bakeRatios = ratios;
+
+// ---- 3. Post-processing ------------------------------------------------------------------------------------------
+{
+  const scene = atrium();
+  const bake = await prepareBake(scene, {
+    texelsPerMeter: densityForPages(scene, 1, 1024, 0.6),
+    maxPageSize: 1024,
+    samples: 16,
+    seed: 1,
+    backend: 'cpu',
+  });
+  const raw = await traceBake(bake);
+  const i = raw.pages.rgba.reduce((b, p, k) => (p.length > raw.pages.rgba[b].length ? k : b), 0);
+  const [W, H] = [bake.layout.pageWidth[i], bake.layout.pageHeight[i]];
+  const page = {
+    valid: raw.pages.valid[i],
+    position: raw.pages.position[i],
+    normal: raw.pages.normal[i],
+    texelSize: 1 / densityForPages(scene, 1, 1024, 0.6),
+  };
+  const direct = raw.pages.direct[i];
+  const times = { reference: [] as number[], native: [] as number[] };
+  let same = true;
+  for (let r = 0; r < 3; r++) {
+    const ref = { width: W, height: H, data: raw.pages.rgba[i].slice() };
+    let t0 = performance.now();
+    denoiseLightmap(ref, direct, page, LIGHTMAP_DENOISE_DEFAULTS);
+    dilate(ref, page.valid, 4);
+    times.reference.push((performance.now() - t0) / 1000);
+    const rgba = raw.pages.rgba[i].slice();
+    t0 = performance.now();
+    await postprocessLightmapPageNative(
+      { width: W, height: H, rgba, direct, ...page },
+      { ...LIGHTMAP_DENOISE_DEFAULTS, dilateRings: 4 },
+    );
+    times.native.push((performance.now() - t0) / 1000);
+    same &&= Buffer.from(ref.data.buffer).equals(Buffer.from(rgba.buffer));
+  }
+  const best = (xs: number[]) => Math.min(...xs);
+  const post = {
+    page: `${W}x${H}`,
+    coveredTexels: page.valid.reduce((a, v) => a + v, 0),
+    threads: info.threads,
+    referenceSeconds: +best(times.reference).toFixed(3),
+    nativeSeconds: +best(times.native).toFixed(3),
+    speedup: +(best(times.reference) / best(times.native)).toFixed(2),
+    bitIdentical: same,
+  };
+  console.table([post]);
+  results.post = post;
+}
 
 console.log(`machine: ${describeMachine(machine)}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
