@@ -25,6 +25,7 @@ import type { BakeNativeStats } from '../native/bake.js';
 import type { LightmapLayout } from '../native/transport-inputs.js';
 import type { Scene } from '../scene/types.js';
 import { postprocessLightmapPageNative } from '../native/lightmap-post.js';
+import { LIGHTMAP_DENOISE_DEFAULTS } from './post.js';
 import { generateLightmapUvs, layoutOf, type LightmapAtlas, type LightmapUvOptions } from './uv.js';
 
 export interface TimeTarget {
@@ -342,7 +343,11 @@ async function postSecondsPerTexel(): Promise<number> {
   for (let r = 0; r < 3; r++) {
     const rgba = data.slice();
     const t0 = performance.now();
-    await postprocessLightmapPageNative({ width: W, height: W, rgba, valid, position, normal, direct, texelSize: 1 });
+    // The settings finishBake uses (the denoise's defaults, the 4 rings of the default padding), not the addon's own.
+    await postprocessLightmapPageNative(
+      { width: W, height: W, rgba, valid, position, normal, direct, texelSize: 1 },
+      { ...LIGHTMAP_DENOISE_DEFAULTS, dilateRings: 4 },
+    );
     if (r > 0) best = Math.min(best, (performance.now() - t0) / 1000);
   }
   measuredPostRate = best / n;
