@@ -1,14 +1,15 @@
 /**
  * Direct mesh-to-splat conversion (the fast path, in the spirit of EA SEED's Mesh2Splat): flat Gaussians spread
- * over the surfaces in proportion to area and texture detail, each oriented to its triangle (thin along the
- * normal), coloured from the material (base colour factor x texture x vertex colour, plus emission) and, where the
- * baking pipeline wrote a lightmap (MOZ_lightmap, read with uv1), lit by it.
+ * over the drawn surfaces (an alpha-tested card's cut-out parts take none) in proportion to area and texture
+ * detail, each oriented to its triangle (thin along the normal) and shaped to the surface around it (footprint.ts),
+ * coloured from the material (base colour factor x texture x vertex colour, plus emission) and, where the baking
+ * pipeline wrote a lightmap (MOZ_lightmap, read with uv1), lit by it.
  *
  * Conversion works per object (scene node): each object's Gaussians are made in the object's own space and
  * carry its node index, so a router can send some objects to splats, keep others as meshes, and place the splats
  * with the object's transform (see placeObjects). No Node builtins: textures arrive decoded from the caller.
  */
-import { SRGB8_TO_LINEAR, toDisplayValue } from '../image/float-image.js';
+import { toDisplayValue } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import {
   concatModels,
@@ -20,9 +21,11 @@ import {
   type GaussianModel,
 } from '../scene/gaussians.js';
 import { instanceMatrix, multiply, worldMatrices } from '../scene/transform.js';
-import { instanceCount, type Material, type Primitive, type Scene, type TextureRef } from '../scene/types.js';
+import { instanceCount, type Material, type Primitive, type Scene } from '../scene/types.js';
 import { Rng } from '../util/rng.js';
-import { cross, dot, length, sub } from '../util/vec3.js';
+import { cross, length, sub } from '../util/vec3.js';
+import { fitFootprint } from './footprint.js';
+import { keepsSurface, surfaceAlpha, surfaceColor, textureDetail, triangleCoverage } from './surface.js';
 
 export interface ConvertOptions {
   /** Total Gaussians over all converted objects (split by area x detail). Default 200k. */
@@ -42,6 +45,14 @@ export interface ConvertOptions {
    * scene/gaussians.ts): the material colour c is stored as toDisplayValue(c, exposure). Default 0.
    */
   exposure?: number;
+  /**
+   * Where the splats are seen from (world space: the planned views' eyes). Gaussians are then spread by how many
+   * pixels a square metre takes there (∝ 1 / distance², averaged over the eyes) as well as by area, so that near
+   * surfaces get finer ones and far ones coarser, as a baker sets lightmap density (bake/view-weights.ts). The
+   * weight is relative to the converted surfaces' mean and clamped to VIEW_WEIGHT_RANGE; it is taken per triangle, at
+   * its centroid, so a large triangle (a ground of two) is spread evenly. Default: by area alone.
+   */
+  eyes?: readonly (readonly [number, number, number])[];
   seed?: number | string;
   /** Called with a fraction in [0, 1] as objects finish. */
   onProgress?: (fraction: number) => void;
@@ -59,141 +70,25 @@ export interface SplatObject {
 /** An object's triangles as parallel number arrays (no per-triangle objects: scenes have millions). */
 interface TriList {
   prims: { prim: Primitive; material: Material | undefined; copy: number }[];
-  /** per triangle: index into prims, triangle index in the primitive, sampling weight */
+  /** per triangle: index into prims, triangle index in the primitive, sampling weight, share drawn (coverage) */
   prim: number[];
   t: number[];
   weight: number[];
-}
-
-function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean): [number, number, number, number] {
-  // Bilinear with repeat wrapping (glTF's default sampler).
-  const x = (u - Math.floor(u)) * tex.width - 0.5,
-    y = (v - Math.floor(v)) * tex.height - 0.5;
-  const x0 = Math.floor(x),
-    y0 = Math.floor(y),
-    fx = x - x0,
-    fy = y - y0;
-  const out: [number, number, number, number] = [0, 0, 0, 0];
-  for (let k = 0; k < 4; k++) {
-    const xx = (((x0 + (k & 1)) % tex.width) + tex.width) % tex.width,
-      yy = (((y0 + (k >> 1)) % tex.height) + tex.height) % tex.height;
-    const w = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy),
-      o = 4 * (yy * tex.width + xx);
-    for (let c = 0; c < 4; c++)
-      out[c] += w * (srgb && c < 3 ? SRGB8_TO_LINEAR[tex.data[o + c]] : tex.data[o + c] / 255);
-  }
-  return out;
-}
-
-function texUv(ref: TextureRef, prim: Primitive, idx: number[], bary: number[]): [number, number] | undefined {
-  const uvs = ref.texCoord === 1 ? prim.uv1 : prim.uv0;
-  if (!uvs) return undefined;
-  let u = 0,
-    v = 0;
-  for (let k = 0; k < 3; k++) {
-    u += bary[k] * uvs[2 * idx[k]];
-    v += bary[k] * uvs[2 * idx[k] + 1];
-  }
-  const t = ref.transform;
-  if (t) {
-    // KHR_texture_transform: scale, then rotate, then offset.
-    const su = u * t.scale[0],
-      sv = v * t.scale[1],
-      c = Math.cos(t.rotation),
-      s = Math.sin(t.rotation);
-    u = c * su + s * sv + t.offset[0];
-    v = -s * su + c * sv + t.offset[1];
-  }
-  return [u, v];
-}
-
-/** Linear surface colour (RGB) and alpha at barycentric `bary` of triangle `t` of `prim`. */
-function surfaceColor(
-  prim: Primitive,
-  mat: Material | undefined,
-  t: number,
-  bary: number[],
-  textures: (DecodedTexture | undefined)[],
-): [number, number, number, number] {
-  const idx = [prim.indices[3 * t], prim.indices[3 * t + 1], prim.indices[3 * t + 2]];
-  const f = mat?.baseColorFactor ?? [1, 1, 1, 1];
-  const c: [number, number, number, number] = [f[0], f[1], f[2], f[3]];
-  if (mat?.baseColorTexture) {
-    const tex = textures[mat.baseColorTexture.texture],
-      uv = texUv(mat.baseColorTexture, prim, idx, bary);
-    if (tex && uv) {
-      const s = sampleTexture(tex, uv[0], uv[1], true);
-      for (let k = 0; k < 4; k++) c[k] *= s[k];
-    }
-  }
-  if (prim.colors)
-    for (let k = 0; k < 4; k++)
-      c[k] *=
-        bary[0] * prim.colors[4 * idx[0] + k] +
-        bary[1] * prim.colors[4 * idx[1] + k] +
-        bary[2] * prim.colors[4 * idx[2] + k];
-  if (mat?.lightmap) {
-    const tex = textures[mat.lightmap.texture],
-      uv = texUv({ texture: mat.lightmap.texture, texCoord: 1 }, prim, idx, bary);
-    if (tex && uv) {
-      const s = sampleTexture(tex, uv[0], uv[1], true);
-      for (let k = 0; k < 3; k++) c[k] *= s[k] * mat.lightmap.intensity;
-    }
-  }
-  if (mat) {
-    let e = [mat.emissiveFactor[0], mat.emissiveFactor[1], mat.emissiveFactor[2]].map((v) => v * mat.emissiveStrength);
-    if (mat.emissiveTexture && e.some((v) => v > 0)) {
-      const tex = textures[mat.emissiveTexture.texture],
-        uv = texUv(mat.emissiveTexture, prim, idx, bary);
-      if (tex && uv) {
-        const s = sampleTexture(tex, uv[0], uv[1], true);
-        e = e.map((v, k) => v * s[k]);
-      }
-    }
-    for (let k = 0; k < 3; k++) c[k] += e[k];
-  }
-  return c;
+  coverage: number[];
 }
 
 /**
- * Texture detail over a triangle: the spread of the base colour texture's luminance at its corners and centroid
- * (nearest texel, no allocation: this runs once per triangle), times how many texels the triangle covers (a
- * detailed texture on a big triangle wants more, smaller Gaussians).
+ * Draws of a point on an alpha-tested triangle before its Gaussian is given up (the count then shrinks): enough that
+ * a triangle of coverage c fails with odds (1 - c)^(MASK_TRIES / c) ≈ e^-10, at most MASK_TRIES_MAX.
  */
-function textureDetail(prim: Primitive, ref: TextureRef, tex: DecodedTexture, t: number): number {
-  const uvs = ref.texCoord === 1 ? prim.uv1 : prim.uv0;
-  if (!uvs) return 0;
-  const I = prim.indices,
-    a = I[3 * t],
-    b = I[3 * t + 1],
-    c = I[3 * t + 2];
-  const sx = ref.transform?.scale[0] ?? 1,
-    sy = ref.transform?.scale[1] ?? 1;
-  const u0 = uvs[2 * a] * sx,
-    v0 = uvs[2 * a + 1] * sy,
-    u1 = uvs[2 * b] * sx,
-    v1 = uvs[2 * b + 1] * sy,
-    u2 = uvs[2 * c] * sx,
-    v2 = uvs[2 * c + 1] * sy;
-  const lum = (u: number, v: number) => {
-    const x = Math.floor((u - Math.floor(u)) * tex.width) % tex.width,
-      y = Math.floor((v - Math.floor(v)) * tex.height) % tex.height;
-    const o = 4 * (y * tex.width + x);
-    return (
-      0.2126 * SRGB8_TO_LINEAR[tex.data[o]] +
-      0.7152 * SRGB8_TO_LINEAR[tex.data[o + 1]] +
-      0.0722 * SRGB8_TO_LINEAR[tex.data[o + 2]]
-    );
-  };
-  const l0 = lum(u0, v0),
-    l1 = lum(u1, v1),
-    l2 = lum(u2, v2),
-    l3 = lum((u0 + u1 + u2) / 3, (v0 + v1 + v2) / 3);
-  const mean = (l0 + l1 + l2 + l3) / 4;
-  const sd = Math.sqrt(((l0 - mean) ** 2 + (l1 - mean) ** 2 + (l2 - mean) ** 2 + (l3 - mean) ** 2) / 4);
-  const texels = Math.abs((u1 - u0) * (v2 - v0) - (u2 - u0) * (v1 - v0)) * 0.5 * tex.width * tex.height;
-  return 3 * sd * Math.min(4, Math.log2(1 + texels));
-}
+const MASK_TRIES = 10,
+  MASK_TRIES_MAX = 64;
+/**
+ * The range of a surface's view weight (ConvertOptions.eyes) relative to the mean: Gaussians per square metre vary
+ * by 1/16 to 16, their size by 1/4 to 4 (the bake's density range), so a surface next to an eye does not take the
+ * budget and one no eye is near keeps a share (a viewer may walk there).
+ */
+const VIEW_WEIGHT_RANGE = [1 / 16, 16] as const;
 
 /** Convert each mesh node to its own Gaussians, in node space. */
 export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatObject[] {
@@ -216,7 +111,12 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
     instances: Float32Array[];
   }
   const objects: ObjTris[] = [];
-  let grand = 0;
+  const coverage = new Map<Primitive, Float32Array>();
+  const eyes = opts.eyes?.length ? opts.eyes : undefined;
+  // Per object, per triangle: pixels per square metre from the eyes (unnormalised), and the area-weighted sum.
+  const seen: number[][] = [];
+  let seenSum = 0,
+    areaSum = 0;
   for (const node of nodes) {
     const n = scene.nodes[node];
     if (!n || n.mesh === undefined) throw new RangeError(`convertObjects: node ${node} has no mesh`);
@@ -227,11 +127,12 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       : [new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1])];
     const obj: ObjTris = {
       node,
-      tris: { prims: [], prim: [], t: [], weight: [] },
+      tris: { prims: [], prim: [], t: [], weight: [], coverage: [] },
       total: 0,
       area: 0,
       instances: copies,
     };
+    const objSeen: number[] = [];
     copies.forEach((local, copy) => {
       const m = multiply(world[node], local);
       for (const prim of mesh.primitives) {
@@ -247,6 +148,13 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
           detailTex = detailRef && textures[detailRef.texture];
         const pi = obj.tris.prims.length;
         obj.tris.prims.push({ prim, material: mat, copy });
+        // What alpha testing leaves of each triangle: once per primitive, whatever its copies.
+        let covered = coverage.get(prim);
+        if (!covered) {
+          covered = new Float32Array(I.length / 3);
+          for (let t = 0; t < covered.length; t++) covered[t] = triangleCoverage(prim, mat, t, textures);
+          coverage.set(prim, covered);
+        }
         for (let t = 0; t < I.length / 3; t++) {
           const a = I[3 * t],
             b = I[3 * t + 1],
@@ -262,18 +170,48 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
             vz = wz(c) - az;
           const area = 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
           if (!(area > 0)) continue;
-          const weight = detailTex ? area * (1 + detailWeight * textureDetail(prim, detailRef!, detailTex, t)) : area;
+          const cov = covered[t];
+          if (!(cov > 0)) continue; // cut out whole
+          const weight =
+            cov * (detailTex ? area * (1 + detailWeight * textureDetail(prim, detailRef!, detailTex, t)) : area);
           obj.tris.prim.push(pi);
           obj.tris.t.push(t);
           obj.tris.weight.push(weight);
+          obj.tris.coverage.push(cov);
           obj.total += weight;
           obj.area += area;
+          if (eyes) {
+            // At the centroid, the eyes' mean 1 / d² (not nearer than a centimetre's worth of the scale).
+            const cx = ax + (ux + vx) / 3 + m[12],
+              cy = ay + (uy + vy) / 3 + m[13],
+              cz = az + (uz + vz) / 3 + m[14];
+            let px = 0;
+            for (const e of eyes) px += 1 / Math.max(1e-4, (cx - e[0]) ** 2 + (cy - e[1]) ** 2 + (cz - e[2]) ** 2);
+            px /= eyes.length;
+            objSeen.push(px);
+            seenSum += cov * area * px;
+            areaSum += cov * area;
+          }
         }
       }
     });
-    grand += obj.total;
     objects.push(obj);
+    seen.push(objSeen);
   }
+  // Weights by view, relative to the drawn surfaces' mean (ConvertOptions.eyes).
+  const meanSeen = areaSum > 0 ? seenSum / areaSum : 0;
+  let grand = 0;
+  objects.forEach((obj, oi) => {
+    if (eyes && meanSeen > 0) {
+      obj.total = 0;
+      const w = obj.tris.weight;
+      for (let i = 0; i < w.length; i++) {
+        w[i] *= Math.min(VIEW_WEIGHT_RANGE[1], Math.max(VIEW_WEIGHT_RANGE[0], seen[oi][i] / meanSeen));
+        obj.total += w[i];
+      }
+    }
+    grand += obj.total;
+  });
 
   // Pass 2: place Gaussians by weighted sampling of triangles (seeded), oriented to each triangle.
   const out: SplatObject[] = [];
@@ -298,7 +236,8 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       const T = obj.tris;
       while (ti < T.t.length - 1 && acc + T.weight[ti] < target) acc += T.weight[ti++];
       const tri = T.prims[T.prim[ti]],
-        triWeight = T.weight[ti];
+        triWeight = T.weight[ti],
+        mat = tri.material;
       const prim = tri.prim,
         t = T.t[ti];
       // Node-space corners (instance copies are placed inside the node).
@@ -309,13 +248,20 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       const pa = tp(local, prim.positions, a),
         pb = tp(local, prim.positions, b),
         pc = tp(local, prim.positions, c);
-      let r1 = rng.next(),
-        r2 = rng.next();
-      if (r1 + r2 > 1) {
-        r1 = 1 - r1;
-        r2 = 1 - r2;
+      // A point of the triangle; on an alpha-tested one, drawn again (seeded) until it lands on what is drawn.
+      const masked = mat?.alphaMode === 'MASK';
+      let bary: number[] = [];
+      const tries = masked ? Math.min(MASK_TRIES_MAX, Math.ceil(MASK_TRIES / T.coverage[ti])) : 1;
+      for (let k = 0; k < tries; k++) {
+        let r1 = rng.next(),
+          r2 = rng.next();
+        if (r1 + r2 > 1) {
+          r1 = 1 - r1;
+          r2 = 1 - r2;
+        }
+        bary = [1 - r1 - r2, r1, r2];
+        if (!masked || keepsSurface(mat, surfaceAlpha(prim, mat, t, bary, textures))) break;
       }
-      const bary = [1 - r1 - r2, r1, r2];
       const p = [0, 1, 2].map((i) => bary[0] * pa[i] + bary[1] * pb[i] + bary[2] * pc[i]);
       model.means.set(p, 3 * placed);
       // Frame: tangent along the longest edge, normal from the face (thin axis = z).
@@ -328,38 +274,39 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
       const tl = length(tan);
       tan = tan.map((v) => v / tl);
       const bit = cross(nrm, tan);
-      model.quats.set(rotToQuat([...tan, ...bit, ...nrm]), 4 * placed);
-      // In-plane size: the node-space area each Gaussian stands for on this triangle (its area over the
-      // Gaussians it expects), as a disc of that area with radius ~1.2 sigma so neighbours overlap.
+      // In-plane size: the node-space area each Gaussian stands for on this triangle (what is drawn of it over
+      // the Gaussians it expects), as a disc of that area with radius ~1.2 sigma so neighbours overlap.
       const expected = (triWeight * count) / obj.total;
-      let sigma = 1.2 * Math.sqrt((0.5 * nl) / Math.max(1e-12, expected) / Math.PI);
-      // Near an open border (an edge no other triangle shares: a wall's end, a card's outline) the footprint would
-      // spill past the surface; shrink it to the distance to that border, down to a third.
-      const border = boundaryEdges(prim);
-      let dEdge = Infinity;
-      const corners = [pa, pb, pc];
-      for (let k = 0; k < 3; k++) {
-        if (!border[3 * t + k]) continue;
-        const q0 = corners[k],
-          q1 = corners[(k + 1) % 3],
-          e = sub(q1, q0),
-          l2 = dot(e, e);
-        const w = sub(p, q0),
-          s2 = Math.max(0, Math.min(1, dot(w, e) / Math.max(1e-30, l2)));
-        dEdge = Math.min(dEdge, length([w[0] - s2 * e[0], w[1] - s2 * e[1], w[2] - s2 * e[2]]));
+      const sigma = 1.2 * Math.sqrt((0.5 * nl * T.coverage[ti]) / Math.max(1e-12, expected) / Math.PI);
+      // Where the surface ends within its reach (an open border: a wall's end, a card's outline; or a leaf's
+      // alpha-tested edge), the disc narrows across that end and stretches along it (footprint.ts).
+      const border = boundaryEdges(prim).subarray(3 * t, 3 * t + 3);
+      const fit =
+        masked || border[0] || border[1] || border[2]
+          ? fitFootprint({
+              p,
+              corners: [pa, pb, pc],
+              tan,
+              bit,
+              sigma,
+              border,
+              kept: masked ? (w) => keepsSurface(mat, surfaceAlpha(prim, mat, t, w, textures)) : undefined,
+            })
+          : undefined;
+      if (fit) {
+        const across = cross(nrm, fit.axis);
+        model.quats.set(rotToQuat([...fit.axis, ...across, ...nrm]), 4 * placed);
+        model.logScales.set(
+          [Math.log(fit.major), Math.log(fit.minor), Math.log(Math.max(1e-7, flatness * fit.minor))],
+          3 * placed,
+        );
+      } else {
+        model.quats.set(rotToQuat([...tan, ...bit, ...nrm]), 4 * placed);
+        model.logScales.set([Math.log(sigma), Math.log(sigma), Math.log(Math.max(1e-7, sigma * flatness))], 3 * placed);
       }
-      if (dEdge < 2 * sigma) sigma = Math.max(sigma / 3, dEdge / 2);
-      model.logScales.set([Math.log(sigma), Math.log(sigma), Math.log(Math.max(1e-7, sigma * flatness))], 3 * placed);
-      const col = surfaceColor(prim, tri.material, t, bary, textures);
+      const col = surfaceColor(prim, mat, t, bary, textures);
       for (let ch = 0; ch < 3; ch++) model.sh[3 * placed + ch] = rgbToDc(toDisplayValue(col[ch], exposure));
-      const alphaMask =
-        tri.material?.alphaMode === 'MASK'
-          ? col[3] >= tri.material.alphaCutoff
-            ? 1
-            : 0
-          : tri.material?.alphaMode === 'BLEND'
-            ? col[3]
-            : 1;
+      const alphaMask = masked ? (keepsSurface(mat, col[3]) ? 1 : 0) : mat?.alphaMode === 'BLEND' ? col[3] : 1;
       if (alphaMask <= 0) continue; // cut-out texel: no Gaussian (the count shrinks below)
       model.opacity[placed] = alphaMask >= 1 ? opacity : logit(Math.min(0.95, alphaMask));
       placed++;

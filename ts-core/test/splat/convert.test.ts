@@ -173,4 +173,110 @@ test('a real textured asset (Poly Haven ship, JPEG textures) converts with its t
   assert.ok(secs < 30, `conversion took ${secs} s`);
 });
 
+/** A unit quad (z = 0) cut by alpha testing to a disc of radius 0.3 about its centre (a leaf card). */
+function leafCard() {
+  const scene = createScene('leaf');
+  const size = 64,
+    data = new Uint8Array(4 * size * size);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const u = (x + 0.5) / size - 0.5,
+        v = (y + 0.5) / size - 0.5;
+      data.set([40, 160, 40, Math.hypot(u, v) < 0.3 ? 255 : 0], 4 * (y * size + x));
+    }
+  const leaf = addMaterial(scene, {
+    ...defaultMaterial('leaf'),
+    alphaMode: 'MASK',
+    alphaCutoff: 0.5,
+    doubleSided: true,
+    baseColorTexture: { texture: 0, texCoord: 0 },
+  });
+  const mesh = addMesh(scene, 'card', [
+    {
+      positions: Float32Array.of(0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0),
+      uv0: Float32Array.of(0, 0, 1, 0, 1, 1, 0, 1),
+      indices: Uint32Array.of(0, 1, 2, 0, 2, 3),
+      material: leaf,
+    },
+  ]);
+  addNode(scene, { name: 'card', mesh });
+  return { scene, textures: [{ width: size, height: size, data }] };
+}
+
+test('an alpha-tested card converts to its drawn part: the whole budget inside the cut-out, footprints that stay in it', () => {
+  const { scene, textures } = leafCard();
+  const m = convertScene(scene, { budget: 400, textures, seed: 5 });
+  // Every Gaussian is placed on what is drawn (a draw that lands on a cut-out texel is drawn again).
+  assert.is(m.count, 400);
+  let spill = 0;
+  for (let i = 0; i < m.count; i++) {
+    const r = Math.hypot(m.means[3 * i] - 0.5, m.means[3 * i + 1] - 0.5);
+    // (Alpha is filtered bilinearly, as a GPU samples it: the rim is sharp to about half a texel.)
+    assert.ok(r < 0.3 + 0.5 / 64, `Gaussian ${i} at r = ${r}, in the cut-out part`);
+    // Two standard deviations across the footprint's narrow side reach at most the rim (a texel's slack).
+    const minor = Math.exp(Math.min(m.logScales[3 * i], m.logScales[3 * i + 1]));
+    if (r + 2 * minor > 0.3 + 1 / 64) spill++;
+  }
+  // A round footprint of the disc's area per Gaussian (sigma ≈ 1.2 √(0.283 / 400 / π) ≈ 0.018) would spill past
+  // the rim from the outer ring of Gaussians, a fifth of them; the fitted ones narrow across it.
+  assert.ok(spill < 0.02 * m.count, `${spill} of ${m.count} footprints reach past the rim`);
+  // Near the rim, footprints are elongated along it: the narrow side across (radial), the wide side tangential.
+  let rimAligned = 0,
+    rim = 0;
+  for (let i = 0; i < m.count; i++) {
+    const dx = m.means[3 * i] - 0.5,
+      dy = m.means[3 * i + 1] - 0.5,
+      r = Math.hypot(dx, dy);
+    const sx = m.logScales[3 * i],
+      sy = m.logScales[3 * i + 1];
+    if (r < 0.27 || Math.abs(sx - sy) < 0.1) continue;
+    rim++;
+    // The footprint's long axis: local x rotated by the quaternion, in the z = 0 plane.
+    const [w, x, y, z] = Array.from(m.quats.subarray(4 * i, 4 * i + 4));
+    const ax =
+      sx > sy ? [1 - 2 * (y * y + z * z), 2 * (x * y + w * z)] : [2 * (x * y - w * z), 1 - 2 * (x * x + z * z)];
+    if (Math.abs(ax[0] * dx + ax[1] * dy) / (r * Math.hypot(ax[0], ax[1])) < 0.5) rimAligned++;
+  }
+  assert.ok(rim > 20 && rimAligned > 0.8 * rim, `${rimAligned} of ${rim} rim footprints run along the rim`);
+});
+
+test('eyes spread Gaussians by how near they are seen: finer by the eye, coarser far off, by area without eyes', () => {
+  // A strip 10 m long (x), 1 m wide, of ten 1 m quads (the weight is per triangle), seen from 1 m above its x = 0 end.
+  const scene = createScene('strip');
+  const positions: number[] = [],
+    indices: number[] = [];
+  for (let x = 0; x <= 10; x++) positions.push(x, 0, 0, x, 0, -1);
+  for (let q = 0; q < 10; q++) indices.push(2 * q, 2 * q + 1, 2 * q + 2, 2 * q + 1, 2 * q + 3, 2 * q + 2);
+  const mesh = addMesh(scene, 'strip', [
+    {
+      positions: Float32Array.from(positions),
+      indices: Uint32Array.from(indices),
+      material: addMaterial(scene, defaultMaterial('grey')),
+    },
+  ]);
+  addNode(scene, { name: 'strip', mesh });
+  const near = (m: { count: number; means: Float32Array }) => {
+    let n = 0;
+    for (let i = 0; i < m.count; i++) if (m.means[3 * i] < 1) n++;
+    return n / m.count;
+  };
+  const plain = convertScene(scene, { budget: 2000, seed: 2 }),
+    seen = convertScene(scene, { budget: 2000, seed: 2, eyes: [[0, 1, -0.5]] });
+  assert.ok(Math.abs(near(plain) - 0.1) < 0.01, `by area: ${near(plain)} in the first metre`);
+  assert.ok(near(seen) > 0.4, `by the eye: ${near(seen)} in the first metre`);
+  assert.is(seen.count, 2000);
+  // Finer there: the first metre's Gaussians are smaller than the last metre's.
+  const meanScale = (m: typeof seen, lo: number, hi: number) => {
+    let s = 0,
+      n = 0;
+    for (let i = 0; i < m.count; i++)
+      if (m.means[3 * i] >= lo && m.means[3 * i] < hi) {
+        s += Math.exp(Math.max(m.logScales[3 * i], m.logScales[3 * i + 1]));
+        n++;
+      }
+    return s / n;
+  };
+  assert.ok(meanScale(seen, 0.2, 1) < 0.5 * meanScale(seen, 9, 9.8), 'near Gaussians smaller than far ones');
+});
+
 test.run();
