@@ -34,12 +34,14 @@ export interface SplatChoice {
   conversionPsnr?: number;
   gaussians?: number;
   /**
-   * Training targets: square size in pixels, views (held-out ones apart; close-ups included), how many of them are
-   * close-ups of objects spread wider than one view shows finely, and the Gaussian cap they allow.
+   * Training targets: square size in pixels, views (held-out ones apart; close-ups and eye views included), how
+   * many of them are close-ups of objects spread wider than one view shows finely, how many look from the planned
+   * views' eyes, and the Gaussian cap they allow.
    */
   resolution?: number;
   views?: number;
   closeUps?: number;
+  eyeViews?: number;
   cap?: number;
   /** Seconds of the whole training call (targets, conversion, training, evaluation). */
   seconds: number;

@@ -29,6 +29,7 @@ import { convertScene } from './convert.js';
 import {
   placeCameras,
   placeCloseUps,
+  placeFromViewpoints,
   placedPixelSize,
   resolutionForPixelSize,
   trainSplats,
@@ -78,6 +79,16 @@ export interface ObjectSplatOptions {
    * it, so that no part is judged finer than it was trained; close-ups keep `pixelSize`. Default `pixelSize`.
    */
   nearestPixelSize?: number;
+  /**
+   * Where the splats are seen from (the planned views' eyes): the conversions training starts from, and is compared
+   * with, spread their Gaussians finer near them (convert.ts ConvertOptions.eyes). Default: by area alone.
+   */
+  eyes?: readonly (readonly [number, number, number])[];
+  /**
+   * The planned views (where a viewer stands): half as many training and held-out views again are turned from their
+   * eyes at their pixel (train.ts placeFromViewpoints). Default: none.
+   */
+  viewpoints?: readonly View[];
   /** Training and held-out views around the objects (close-ups add half as many again; objectTrainingSize). Defaults 16 and 4. */
   views?: number;
   heldOutViews?: number;
@@ -111,9 +122,10 @@ export interface ObjectSplatResult {
   /** The direct conversion itself (same count cap), for callers that keep it when training does not pay. */
   conversion: GaussianModel;
   iterations: number;
-  /** Training views, close-ups included, and how many of them are close-ups. */
+  /** Training views, close-ups and eye views included, and how many of them are close-ups and eye views. */
   views: number;
   closeUps: number;
+  eyeViews: number;
   /** The exposure the colours were made at (the option, or the one chosen from the targets). */
   exposure: number;
   seconds: { targets: number; convert: number; train: number; evaluate: number; total: number };
@@ -169,6 +181,25 @@ function psnr(a: FloatImage, b: FloatImage): number {
  * views make each iteration dearer, so fewer fit the work bound.
  */
 export const TARGET_RESOLUTION = { min: 128, max: 512 } as const;
+
+/**
+ * Views from the planned viewpoints (ObjectSplatOptions.viewpoints), as a share of the views around the objects.
+ * Measured on the forced-splat foliage under REALTIME (`ote gen foliage --scale 0.2`, plants to splats, 500
+ * iterations from the cap; 2026-12-07): own check 24.16 dB without them, 25.29 with half as many, 25.42 with as
+ * many (22 s more of targets).
+ */
+const EYE_VIEW_SHARE = 0.5;
+
+/**
+ * The share of the cap that training starts from: a quarter when it has iterations to densify (3DGS grows a sparse
+ * start where the views ask for detail), up to the whole cap when it is as short as REALTIME's 500, whose few
+ * densify steps grew a quarter-cap start only from 50k to 67k Gaussians on the forced-splat foliage, with its leaves
+ * blurred (own check 25.89 dB against 26.22 from the cap, 2026-12-07). Starting the ivy's 1,653 iterations from the
+ * cap had not finished after 8 minutes, where the quarter-cap start ran the whole job in 4.5 (BALANCED, TD file).
+ */
+export function startShare(iterations: number): number {
+  return Math.min(1, Math.max(0.25, 500 / Math.max(1, iterations)));
+}
 
 /**
  * Close-ups are added when the views framing all the objects show them more than this many times coarser than the
@@ -254,8 +285,20 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
           seed: `${tag}-${seed}`,
         })
       : [];
-  const trainViews = [...place(nTrain, 'object-train'), ...close(nTrain, 'object-close')],
-    heldViews = [...place(nHeld, 'object-held'), ...close(nHeld, 'object-close-held')];
+  const fromEyes = (count: number, tag: string) =>
+    placeFromViewpoints(opts.viewpoints ?? [], {
+      count: Math.ceil(count * EYE_VIEW_SHARE),
+      resolution: res,
+      seed: `${tag}-${seed}`,
+    });
+  const closeUps = close(nTrain, 'object-close'),
+    nClose = closeUps.length;
+  const trainViews = [...place(nTrain, 'object-train'), ...closeUps, ...fromEyes(nTrain, 'object-eye')],
+    heldViews = [
+      ...place(nHeld, 'object-held'),
+      ...close(nHeld, 'object-close-held'),
+      ...fromEyes(nHeld, 'object-eye-held'),
+    ];
   const all = [...trainViews, ...heldViews];
   const rendered: TrainingView[] = [];
   if (opts.renderTargets) {
@@ -284,16 +327,29 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     held = rendered.slice(nTrainAll);
   const t1 = performance.now();
 
-  // The direct conversion at the cap (what training is compared with), and the sparser start training densifies.
+  // The direct conversion at the cap (what training is compared with), and the start training densifies: sparser
+  // when there are iterations to grow it (startShare).
   report({ stage: 'convert', fraction: 0 });
-  const conversion = convertScene(scene, { budget: cap, nodes: opts.nodes, textures: opts.textures, exposure, seed });
-  const start = convertScene(scene, {
-    budget: Math.max(1, Math.floor(cap / 4)),
+  const conversion = convertScene(scene, {
+    budget: cap,
     nodes: opts.nodes,
     textures: opts.textures,
     exposure,
-    seed: seed + 1,
+    eyes: opts.eyes,
+    seed,
   });
+  const share = startShare(opts.iterations ?? opts.profile.iterations);
+  const start =
+    share >= 1
+      ? conversion // trainSplats never changes the model it is given
+      : convertScene(scene, {
+          budget: Math.max(1, Math.floor(cap * share)),
+          nodes: opts.nodes,
+          textures: opts.textures,
+          exposure,
+          eyes: opts.eyes,
+          seed: seed + 1,
+        });
   report({ stage: 'convert', fraction: 1 });
   const t2 = performance.now();
 
@@ -348,7 +404,8 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
     conversion,
     iterations: trained.iterations,
     views: nTrainAll,
-    closeUps: nTrainAll - nTrain,
+    closeUps: nClose,
+    eyeViews: nTrainAll - nTrain - nClose,
     exposure,
     seconds: {
       targets: (t1 - t0) / 1000,

@@ -215,6 +215,48 @@ export function placeCloseUps(points: Float32Array, p: CloseUpPlacement): View[]
   return views;
 }
 
+export interface ViewpointPlacement {
+  count: number;
+  /** Square size in pixels. */
+  resolution: number;
+  seed?: number | string;
+}
+
+/**
+ * Views from where the scene is seen (`anchors`: the planned views), as a viewer and the verifier see it: each
+ * stands at an anchor's eye (in turn), turned to a seeded direction inside the anchor's field, square, with the
+ * anchor's pixel (radians per pixel at the centre). Splats trained only from around the objects are judged from
+ * these eyes, at their distances and angles; these views train them there too.
+ */
+export function placeFromViewpoints(anchors: readonly View[], p: ViewpointPlacement): View[] {
+  const rng = new Rng(p.seed ?? 'viewpoints');
+  const views: View[] = [];
+  if (!anchors.length) return views;
+  for (let i = 0; i < p.count; i++) {
+    const a = anchors[i % anchors.length],
+      M = a.cameraToWorld;
+    const tanY = Math.tan(a.yfov / 2),
+      tanX = tanY * (a.width / a.height);
+    // The anchor's pixel at the new size, and a direction whose view stays (mostly) inside the anchor's field.
+    const tanHalf = (tanY * p.resolution) / a.height;
+    const sx = Math.max(0, tanX - tanHalf),
+      sy = Math.max(0, tanY - tanHalf);
+    const cx = rng.range(-sx, sx),
+      cy = rng.range(-sy, sy);
+    const dir = [0, 1, 2].map((k) => M[k] * cx + M[4 + k] * cy - M[8 + k]);
+    const eye: [number, number, number] = [M[12], M[13], M[14]];
+    views.push({
+      cameraToWorld: lookAt(eye, [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], [M[4], M[5], M[6]]),
+      yfov: 2 * Math.atan(tanHalf),
+      width: p.resolution,
+      height: p.resolution,
+      znear: a.znear,
+      zfar: a.zfar,
+    });
+  }
+  return views;
+}
+
 /**
  * Cameras around (on a Fibonacci sphere, framing the bounds) and optionally inside the bounds (looking outwards,
  * roughly level). The same seed gives the same cameras; held-out views use another seed.

@@ -10,11 +10,11 @@ import { heroObject } from '../../../examples/generators/index.js';
 import { decodeSceneTextures } from '../../src/io/textures.js';
 import { renderSplats } from '../../src/native/splat.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
-import type { View } from '../../src/scene/view.js';
+import { lookAt, viewEye, type View } from '../../src/scene/view.js';
 import { splatCamera } from '../../src/native/splat-camera.js';
 import { convertScene } from '../../src/splat/convert.js';
 import { logit, type GaussianModel } from '../../src/scene/gaussians.js';
-import { placeCameras, trainSplats, type TrainingView } from '../../src/splat/train.js';
+import { placeCameras, placeFromViewpoints, trainSplats, type TrainingView } from '../../src/splat/train.js';
 
 const scene = heroObject({ scale: 1 });
 const { textures } = await decodeSceneTextures(scene);
@@ -142,6 +142,36 @@ test('over random backgrounds the splats learn coverage: drawn over another colo
     random > fixed + 0.3,
     `over white: random backgrounds ${random.toFixed(2)} dB, black only ${fixed.toFixed(2)} dB`,
   );
+});
+
+test("placeFromViewpoints: views from the anchors' eyes, at their pixel, inside their field, seeded", () => {
+  const anchor: View = {
+    cameraToWorld: lookAt([0, 2, 10], [0, 0, 0]),
+    yfov: 0.9,
+    width: 768,
+    height: 432,
+    znear: 0.01,
+    zfar: 100,
+  };
+  const views = placeFromViewpoints([anchor], { count: 12, resolution: 256, seed: 4 });
+  assert.is(views.length, 12);
+  const M = anchor.cameraToWorld,
+    tanY = Math.tan(anchor.yfov / 2),
+    tanX = tanY * (768 / 432);
+  for (const v of views) {
+    assert.equal(viewEye(v), viewEye(anchor), 'stands at the eye');
+    assert.is(v.width, 256);
+    // The same pixel: tan(half field) per half-height.
+    assert.ok(Math.abs(Math.tan(v.yfov / 2) / 128 - tanY / 216) < 1e-12, 'the anchor pixel');
+    // Looks inside the anchor's field: its forward axis, in the anchor's camera space, within the frustum.
+    const f = [-v.cameraToWorld[8], -v.cameraToWorld[9], -v.cameraToWorld[10]];
+    const x = f[0] * M[0] + f[1] * M[1] + f[2] * M[2],
+      y = f[0] * M[4] + f[1] * M[5] + f[2] * M[6],
+      z = -(f[0] * M[8] + f[1] * M[9] + f[2] * M[10]);
+    assert.ok(z > 0 && Math.abs(x / z) <= tanX && Math.abs(y / z) <= tanY, `looks out of the field: ${f}`);
+  }
+  assert.equal(placeFromViewpoints([anchor], { count: 12, resolution: 256, seed: 4 }), views, 'seeded');
+  assert.equal(placeFromViewpoints([], { count: 12, resolution: 256 }), [], 'no anchors, no views');
 });
 
 test.run();

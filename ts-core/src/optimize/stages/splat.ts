@@ -80,16 +80,25 @@ function nearestPoint(
   return [0, 1, 2].map((a) => Math.min(bounds.max[a], Math.max(bounds.min[a], eye[a]))) as [number, number, number];
 }
 
+/** " (16 close-ups, 16 from the viewpoints)" for the log, or nothing. */
+function viewKinds(r: { closeUps: number; eyeViews: number }): string {
+  const kinds = [
+    r.closeUps ? `${r.closeUps} close-ups` : '',
+    r.eyeViews ? `${r.eyeViews} from the viewpoints` : '',
+  ].filter(Boolean);
+  return kinds.length ? ` (${kinds.join(', ')})` : '';
+}
+
 /** Share of the stage's progress each step of training takes, and where it starts. */
 const STEP_SHARE = { targets: 0.2, convert: 0.05, train: 0.7, evaluate: 0.05 };
 const STEP_START = { targets: 0, convert: 0.2, train: 0.25, evaluate: 0.95 };
 
 export const splatStage = defineStage({
   name: 'splat',
-  needs: ['scene', 'plan', 'decisions', 'environment', 'reference'],
+  needs: ['scene', 'plan', 'decisions', 'views', 'environment', 'reference'],
   produces: ['splats'],
   device: nativeDevice,
-  async run({ scene, plan, decisions, environment, reference }, ctx) {
+  async run({ scene, plan, decisions, views, environment, reference }, ctx) {
     const o = ctx.options;
     const splatNodes = plan.decisions.filter((d) => d.splatPrimitives.length);
     if (!splatNodes.length) return { splats: undefined };
@@ -106,7 +115,9 @@ export const splatStage = defineStage({
       size = objectTrainingSize(splatScene, { profile: o.profile.splat, nodes, pixelSize, nearestPixelSize }),
       iterations = splatIterations(o.profile, o.splatIterations, size),
       targetSpp = splatTargetSpp(o.profile.quality.flip),
-      exposure = reference.exposure;
+      exposure = reference.exposure,
+      // Finer Gaussians where a viewer stands near them: the planned views' eyes, as the bake's densities.
+      eyes = views.views.map(viewEye);
     let choice: SplatChoice;
     let model: GaussianModel;
     if (iterations === 0) {
@@ -116,6 +127,7 @@ export const splatStage = defineStage({
         seed: 1,
         nodes,
         exposure,
+        eyes,
         onProgress: (f) => ctx.progress(f),
       });
       choice = { kept: 'conversion', iterations: 0, targets: 'none', gaussians: model.count, seconds: 0 };
@@ -132,6 +144,8 @@ export const splatStage = defineStage({
         seed: 1,
         resolution: size.resolution, // sized above from the pixel size, once
         pixelSize, // for the close-ups
+        eyes,
+        viewpoints: views.views,
         views: SPLAT_VIEWS,
         heldOutViews: SPLAT_VIEWS / 4,
         backend: o.backend,
@@ -164,11 +178,12 @@ export const splatStage = defineStage({
         resolution: size.resolution,
         views: r.views,
         closeUps: r.closeUps,
+        eyeViews: r.eyeViews,
         cap: size.cap,
         seconds: r.seconds.total,
       };
       ctx.log(
-        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations on ${r.views} views of ${size.resolution} px at ${targetSpp} spp${r.closeUps ? ` (${r.closeUps} close-ups)` : ''}, ${r.seconds.total.toFixed(1)} s: targets ${r.seconds.targets.toFixed(1)} s, training ${r.seconds.train.toFixed(1)} s)`,
+        `splats: kept the ${choice.kept} model (held-out PSNR trained ${r.heldOutPsnr.toFixed(2)} dB vs conversion ${r.conversionPsnr.toFixed(2)} dB, ${r.iterations} iterations on ${r.views} views of ${size.resolution} px at ${targetSpp} spp${viewKinds(r)}, ${r.seconds.total.toFixed(1)} s: targets ${r.seconds.targets.toFixed(1)} s, training ${r.seconds.train.toFixed(1)} s)`,
       );
     }
     // The SPZ is what ships and what the verifier draws with the glTF (the PLY carries the same Gaussians).
