@@ -11,10 +11,12 @@
  * clamped to [min, max] so that a part no eye sees keeps a share (another view may show it) and one an eye stands
  * next to does not take the budget. Deterministic: the rays are a fixed lattice.
  *
- * The same rays give each part its mean inverse distance over the rays that see it, pixel-weighted as a screen
- * weighs it: a texel of side s there spans about s × that / (radians per pixel) pixels across, whatever the
- * part's slant (the long side of a foreshortened texel). bake/uv.ts raises a part's density where that span
- * exceeds the profile's bake.maxTexelPixels (viewFloorScale below).
+ * The same rays give each part the inverse distance at which its nearer pixels see it (NEAR_SHARE: the value
+ * exceeded by that share of the rays that see the part, pixel-weighted as a screen weighs it): a texel of side s
+ * there spans about s × that / (radians per pixel) pixels across, whatever the part's slant (the long side of a
+ * foreshortened texel). bake/uv.ts raises a part's density where that span exceeds the profile's
+ * bake.maxTexelPixels (viewFloorScale below). Not the mean: a ground seen at a slant from an eye above it has its
+ * near texels two to three times larger on screen than its mean, and the shadows there are what a viewer sees.
  */
 import type { FlatScene } from '../scene/flatten.js';
 import { NO_HIT, SceneBvh } from '../native/rays.js';
@@ -48,9 +50,14 @@ export interface WorldParts {
 export interface ViewMeasures {
   /** Density weight (all 1 without eyes or without anything seen). */
   weights: number[];
-  /** Mean of 1 / distance over the rays that see the part first, per world unit; 0 where no ray does. */
+  /**
+   * 1 / distance exceeded by NEAR_SHARE of the rays that see the part first, per world unit; 0 where no ray does.
+   */
   inverseDistance: number[];
 }
+
+/** The share of a part's pixels its texel span is judged at, nearest first (ViewMeasures.inverseDistance). */
+export const NEAR_SHARE = 0.1;
 
 /** Per part, its density weight and its mean inverse distance from `eyes`. */
 export async function viewMeasures(
@@ -103,11 +110,11 @@ export async function viewMeasures(
   const partOf = new Uint32Array(triangles);
   for (let p = 0; p < count; p++) partOf.fill(p, parts.partFirstTriangle[p], parts.partFirstTriangle[p + 1]);
   const hits = new Float64Array(count),
-    inverse = new Float64Array(count);
+    inverse: number[][] = Array.from({ length: count }, () => []);
   prim.forEach((t, i) => {
     if (t === NO_HIT) return;
     hits[partOf[t]]++;
-    if (dist[i] > 0) inverse[partOf[t]] += 1 / dist[i];
+    if (dist[i] > 0) inverse[partOf[t]].push(1 / dist[i]);
   });
   const seen = hits.reduce((s, h) => s + h, 0),
     area = parts.areas.reduce((s, a) => s + a, 0);
@@ -117,7 +124,11 @@ export async function viewMeasures(
     weights: Array.from(hits, (h, p) =>
       parts.areas[p] > 0 ? Math.min(o.max, Math.max(o.min, Math.sqrt(h / parts.areas[p] / (seen / area)))) : 1,
     ),
-    inverseDistance: Array.from(hits, (h, p) => (h > 0 ? inverse[p] / h : 0)),
+    inverseDistance: inverse.map((v) => {
+      if (!v.length) return 0;
+      v.sort((a, b) => b - a);
+      return v[Math.min(v.length - 1, Math.floor(NEAR_SHARE * v.length))];
+    }),
   };
 }
 

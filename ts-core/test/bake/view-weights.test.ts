@@ -51,7 +51,7 @@ test('viewWeights: near parts weigh more than far ones, unseen ones the least, n
   assert.equal(h[1], VIEW_WEIGHT_DEFAULTS.min, `hidden part: ${h}`);
 });
 
-test('viewMeasures: the mean inverse distance of the rays that see each part, 0 where none does', async () => {
+test('viewMeasures: the inverse distance of the nearer rays that see each part, 0 where none does', async () => {
   // Unit quads 2 and 4 m in front of the eye (the second 3 m aside), each seen at 1 / distance within its extent.
   const parts = quads([-2, -4]);
   const m = await viewMeasures(parts, [[0.5, 0.5, 0]]);
@@ -70,6 +70,20 @@ test('viewMeasures: the mean inverse distance of the rays that see each part, 0 
   const h = await viewMeasures(hidden, [[0, 0, 0]]);
   assert.is(h.inverseDistance[1], 0);
   assert.ok(Math.abs(h.inverseDistance[0] - 1) < 0.5, `${h.inverseDistance[0]}`);
+});
+
+test('viewMeasures: a ground seen at a slant is judged at its near pixels, not its mean', async () => {
+  // A 40 m × 40 m ground (y = 0) from an eye 1.7 m above its middle: the rays that see it meet it from 1.7 m to far
+  // away. Rays spread evenly over the lower hemisphere meet it at 1.7 / cos θ with cos θ uniform, so the nearest
+  // tenth of them (cos θ above 0.9) within 1.9 m, and their mean 1 / d is about 0.5 / 1.7 (3.4 m).
+  const ground = {
+    positions: Float32Array.of(-20, 0, -20, 20, 0, -20, 20, 0, 20, -20, 0, 20),
+    indices: Uint32Array.of(0, 2, 1, 0, 3, 2),
+    partFirstTriangle: Uint32Array.of(0, 2),
+    areas: [1600],
+  };
+  const [inv] = (await viewMeasures(ground, [[0, 1.7, 0]])).inverseDistance;
+  assert.ok(inv > 0.5 && inv <= 1 / 1.7, `1 / ${1 / inv} m`);
 });
 
 test('viewFloorScale: raised until a texel spans the most pixels allowed, never lowered, at most maxRaise', () => {
