@@ -57,7 +57,7 @@ test('Cornell box under REALTIME: baked, verified by 3 embedded nodes, certifica
   assert.ok(Date.now() - t0 < 10_000, 'cached re-run is quick');
 });
 
-test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, the glTF keeps only the ground; the composite check is honest', () => {
+test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, the glTF keeps only the ground; the composite passes REALTIME', () => {
   assert.is(ote('gen', 'foliage', '--scale', '0.2', '-o', 'foliage.glb').status, 0);
   // Alpha-tested cards bake by default now; a TD file sends the plants to splats, as a studio would.
   writeFileSync(
@@ -77,17 +77,13 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     'foliage-splats.json',
     '--no-verify',
     '--json',
-    // 150 iterations, not REALTIME's 500 (asserted below from the sizes the run reports): training is a third of this
-    // run, and 100 iterations already hold the ranking of trained over converted (npm run bench:splat).
-    '--splat-iterations',
-    '150',
   );
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  // Known gap (README): the ground's REALTIME lightmap cannot carry the needles' shadows and the splats blur the
-  // needles, so the composite (lightmapped ground + splats) is honestly below REALTIME's thresholds. Exit 6 is the
-  // right answer today.
-  assert.is(r.status, 6, r.stderr);
-  assert.match(result.reason, /own check below the profile/);
+  // The composite (lightmapped ground + splats) passes REALTIME's own check at REALTIME's own settings since the
+  // conversion keeps to the leaves' alpha, spreads its Gaussians by the eyes' distance and training also looks from
+  // the planned viewpoints (26.25 dB against 26; it was 23.09). The verifier's crops of the far field still reject it
+  // (README, known gaps); this run does not ask them.
+  assert.is(r.status, 0, r.stderr);
   assert.is(result.plan.pipeline, 'hybrid');
   assert.equal(result.outputs.splats, ['splats.ply', 'splats.spz']);
   const ply = readFileSync(join(dir, 'out-foliage', 'splats.ply'));
@@ -106,18 +102,18 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   assert.is(report.splats.targets, 'pathtrace');
   assert.is(report.splats.targetSpp, 8, "REALTIME's targets take 8 samples per pixel (stages/splat.ts splatTargetSpp)");
   // Targets as fine as the check view's pixel at the plants: the nearest stand under the camera asks more than the
-  // largest views (512 px), and those views of the whole field are coarser than the pixel at its centre, so 16 close-ups join the 32 views around it, and the cap grows to REALTIME's budget; REALTIME's 500 iterations
-  // fit the deterministic work bound at that size.
+  // largest views (512 px), and those views of the whole field are coarser than the pixel at its centre, so 16
+  // close-ups and 16 views from the planned viewpoints join the 32 views around it, and the cap grows to REALTIME's
+  // budget; REALTIME's 500 iterations fit the deterministic work bound at that size, and training that short starts
+  // from the whole cap (splat/object.ts startShare).
   assert.equal(
-    [report.splats.resolution, report.splats.views, report.splats.closeUps, report.splats.cap],
-    [512, 48, 16, 200_000],
+    [report.splats.resolution, report.splats.views, report.splats.closeUps, report.splats.eyeViews, report.splats.cap],
+    [512, 64, 16, 16, 200_000],
   );
-  assert.is(report.splats.iterations, 150, 'the iterations asked for');
-  assert.is(
-    splatIterations(builtinProfile('realtime'), undefined, report.splats),
-    500,
-    "REALTIME's 500 iterations fit the deterministic work bound at this size",
-  );
+  assert.is(report.splats.iterations, 500);
+  assert.is(splatIterations(builtinProfile('realtime'), undefined, report.splats), 500);
+  assert.ok(report.splats.gaussians > 0.95 * 200_000, `${report.splats.gaussians} Gaussians`);
+  assert.ok(report.ownCheck.psnr >= 26 && report.ownCheck.flip <= 0.15, JSON.stringify(report.ownCheck));
   assert.ok(report.splats.heldOutPsnr > report.splats.conversionPsnr + 1, JSON.stringify(report.splats));
   assert.match(
     report.images.find((i: { file: string }) => i.file === 'after.png').label,
@@ -146,8 +142,9 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     readFileSync(join(dir, 'out-foliage', 'report.html'), 'utf8'),
     /<p>Writes .+ for an input of .+, larger because/,
   );
-  // Below the profile, with the ground's texels several pixels across: baked again at a raised density before the
-  // check that stands (optimize/rebake.ts); the splats are not trained twice.
+  // Below the profile at first, with the ground's texels several pixels across where the camera sees it nearest:
+  // baked again at a raised density before the check that stands (optimize/rebake.ts); the splats are not trained
+  // twice.
   assert.is(report.lightmap.viewFloor.applied, true);
   assert.equal(
     report.timings.map((t: { stage: string }) => t.stage).filter((s: string) => s === 'bake' || s === 'splat'),
