@@ -7,12 +7,7 @@ import { SRGB8_TO_LINEAR } from '../image/float-image.js';
 import type { DecodedTexture } from '../io/textures.js';
 import type { Material, Primitive, TextureRef } from '../scene/types.js';
 
-function sampleTexture(
-  tex: DecodedTexture,
-  u: number,
-  v: number,
-  srgb: boolean,
-): [number, number, number, number] {
+function sampleTexture(tex: DecodedTexture, u: number, v: number, srgb: boolean): [number, number, number, number] {
   // Bilinear with repeat wrapping (glTF's default sampler).
   const x = (u - Math.floor(u)) * tex.width - 0.5,
     y = (v - Math.floor(v)) * tex.height - 0.5;
