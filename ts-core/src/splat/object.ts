@@ -192,13 +192,15 @@ const EYE_VIEW_SHARE = 0.5;
 
 /**
  * The share of the cap that training starts from: a quarter when it has iterations to densify (3DGS grows a sparse
- * start where the views ask for detail), up to the whole cap when it is as short as REALTIME's 500, whose few
- * densify steps grew a quarter-cap start only from 50k to 67k Gaussians on the forced-splat foliage, with its leaves
- * blurred (own check 25.89 dB against 26.22 from the cap, 2026-12-07). Starting the ivy's 1,653 iterations from the
- * cap had not finished after 8 minutes, where the quarter-cap start ran the whole job in 4.5 (BALANCED, TD file).
+ * start where the views ask for detail; 1,000 and more), the whole cap when it is as short as REALTIME's 500, whose
+ * few densify steps grew a quarter-cap start only from 50k to 67k Gaussians on the forced-splat foliage, its leaves
+ * blurred (own check 25.89 dB against 26.22 from the cap, 2026-12-07); linear between. Longer training keeps the
+ * quarter: the ivy's 1,653 iterations from the cap had not finished after 8 minutes, where the quarter-cap start
+ * ran the whole job in 4.5 (BALANCED, TD file).
  */
 export function startShare(iterations: number): number {
-  return Math.min(1, Math.max(0.25, 500 / Math.max(1, iterations)));
+  const t = Math.min(1, Math.max(0, (iterations - 500) / 500));
+  return 1 - 0.75 * t;
 }
 
 /**
