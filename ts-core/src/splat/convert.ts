@@ -148,9 +148,9 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
           detailTex = detailRef && textures[detailRef.texture];
         const pi = obj.tris.prims.length;
         obj.tris.prims.push({ prim, material: mat, copy });
-        // What alpha testing leaves of each triangle: once per primitive, whatever its copies.
+        // What alpha testing leaves of each triangle: once per primitive, whatever its copies (all of it without MASK).
         let covered = coverage.get(prim);
-        if (!covered) {
+        if (!covered && mat?.alphaMode === 'MASK') {
           covered = new Float32Array(I.length / 3);
           for (let t = 0; t < covered.length; t++) covered[t] = triangleCoverage(prim, mat, t, textures);
           coverage.set(prim, covered);
@@ -170,7 +170,7 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
             vz = wz(c) - az;
           const area = 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
           if (!(area > 0)) continue;
-          const cov = covered[t];
+          const cov = covered ? covered[t] : 1;
           if (!(cov > 0)) continue; // cut out whole
           const weight =
             cov * (detailTex ? area * (1 + detailWeight * textureDetail(prim, detailRef!, detailTex, t)) : area);
@@ -292,18 +292,12 @@ export function convertObjects(scene: Scene, opts: ConvertOptions = {}): SplatOb
               border,
               kept: masked ? (w) => keepsSurface(mat, surfaceAlpha(prim, mat, t, w, textures)) : undefined,
             })
-          : undefined;
-      if (fit) {
-        const across = cross(nrm, fit.axis);
-        model.quats.set(rotToQuat([...fit.axis, ...across, ...nrm]), 4 * placed);
-        model.logScales.set(
-          [Math.log(fit.major), Math.log(fit.minor), Math.log(Math.max(1e-7, flatness * fit.minor))],
-          3 * placed,
-        );
-      } else {
-        model.quats.set(rotToQuat([...tan, ...bit, ...nrm]), 4 * placed);
-        model.logScales.set([Math.log(sigma), Math.log(sigma), Math.log(Math.max(1e-7, sigma * flatness))], 3 * placed);
-      }
+          : { major: sigma, minor: sigma, axis: tan };
+      model.quats.set(rotToQuat([...fit.axis, ...cross(nrm, fit.axis), ...nrm]), 4 * placed);
+      model.logScales.set(
+        [Math.log(fit.major), Math.log(fit.minor), Math.log(Math.max(1e-7, flatness * fit.minor))],
+        3 * placed,
+      );
       const col = surfaceColor(prim, mat, t, bary, textures);
       for (let ch = 0; ch < 3; ch++) model.sh[3 * placed + ch] = rgbToDc(toDisplayValue(col[ch], exposure));
       const alphaMask = masked ? (keepsSurface(mat, col[3]) ? 1 : 0) : mat?.alphaMode === 'BLEND' ? col[3] : 1;

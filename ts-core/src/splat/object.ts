@@ -23,7 +23,7 @@ import { flattenScene } from '../scene/flatten.js';
 import { selectGaussians, withShDegree, type GaussianModel } from '../scene/gaussians.js';
 import { transformPoint } from '../scene/transform.js';
 import type { Scene } from '../scene/types.js';
-import type { View } from '../scene/view.js';
+import { viewEye, type View } from '../scene/view.js';
 import { OteError } from '../errors.js';
 import { convertScene } from './convert.js';
 import {
@@ -80,13 +80,9 @@ export interface ObjectSplatOptions {
    */
   nearestPixelSize?: number;
   /**
-   * Where the splats are seen from (the planned views' eyes): the conversions training starts from, and is compared
-   * with, spread their Gaussians finer near them (convert.ts ConvertOptions.eyes). Default: by area alone.
-   */
-  eyes?: readonly (readonly [number, number, number])[];
-  /**
    * The planned views (where a viewer stands): half as many training and held-out views again are turned from their
-   * eyes at their pixel (train.ts placeFromViewpoints). Default: none.
+   * eyes at their pixel (train.ts placeFromViewpoints), and the conversions training starts from, and is compared
+   * with, spread their Gaussians finer near those eyes (convert.ts ConvertOptions.eyes). Default: none, by area.
    */
   viewpoints?: readonly View[];
   /** Training and held-out views around the objects (close-ups add half as many again; objectTrainingSize). Defaults 16 and 4. */
@@ -332,12 +328,13 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   // The direct conversion at the cap (what training is compared with), and the start training densifies: sparser
   // when there are iterations to grow it (startShare).
   report({ stage: 'convert', fraction: 0 });
+  const eyes = opts.viewpoints?.map(viewEye);
   const conversion = convertScene(scene, {
     budget: cap,
     nodes: opts.nodes,
     textures: opts.textures,
     exposure,
-    eyes: opts.eyes,
+    eyes,
     seed,
   });
   const share = startShare(opts.iterations ?? opts.profile.iterations);
@@ -349,7 +346,7 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
           nodes: opts.nodes,
           textures: opts.textures,
           exposure,
-          eyes: opts.eyes,
+          eyes,
           seed: seed + 1,
         });
   report({ stage: 'convert', fraction: 1 });

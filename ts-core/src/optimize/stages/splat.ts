@@ -115,9 +115,7 @@ export const splatStage = defineStage({
       size = objectTrainingSize(splatScene, { profile: o.profile.splat, nodes, pixelSize, nearestPixelSize }),
       iterations = splatIterations(o.profile, o.splatIterations, size),
       targetSpp = splatTargetSpp(o.profile.quality.flip),
-      exposure = reference.exposure,
-      // Finer Gaussians where a viewer stands near them: the planned views' eyes, as the bake's densities.
-      eyes = views.views.map(viewEye);
+      exposure = reference.exposure;
     let choice: SplatChoice;
     let model: GaussianModel;
     if (iterations === 0) {
@@ -127,7 +125,8 @@ export const splatStage = defineStage({
         seed: 1,
         nodes,
         exposure,
-        eyes,
+        // Finer Gaussians where a viewer stands near them: the planned views' eyes, as the bake's densities.
+        eyes: views.views.map(viewEye),
         onProgress: (f) => ctx.progress(f),
       });
       choice = { kept: 'conversion', iterations: 0, targets: 'none', gaussians: model.count, seconds: 0 };
@@ -144,7 +143,6 @@ export const splatStage = defineStage({
         seed: 1,
         resolution: size.resolution, // sized above from the pixel size, once
         pixelSize, // for the close-ups
-        eyes,
         viewpoints: views.views,
         views: SPLAT_VIEWS,
         heldOutViews: SPLAT_VIEWS / 4,
