@@ -77,10 +77,11 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     'foliage-splats.json',
     '--no-verify',
     '--json',
-    // 150 iterations, not REALTIME's 500 (asserted below from the sizes the run reports): training 200k Gaussians is
-    // half of this run. At 500 the composite passes REALTIME's own check at 26.25 dB (README, known gaps).
+    // 100 iterations, not REALTIME's 500 (asserted below from the sizes the run reports), so that training renders
+    // 27 views, not 64 (splat/object.ts viewCounts): the splat stage takes about 65 s instead of 200. At 500 the
+    // composite passes REALTIME's own check at 26.25 dB (README, known gaps).
     '--splat-iterations',
-    '150',
+    '100',
   );
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.is(result.plan.pipeline, 'hybrid');
@@ -101,23 +102,25 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   assert.is(report.splats.targets, 'pathtrace');
   assert.is(report.splats.targetSpp, 8, "REALTIME's targets take 8 samples per pixel (stages/splat.ts splatTargetSpp)");
   // Targets as fine as the check view's pixel at the plants: the nearest stand under the camera asks more than the
-  // largest views (512 px), and those views of the whole field are coarser than the pixel at its centre, so 16
-  // close-ups and 16 views from the planned viewpoints join the 32 views around it, and the cap grows to REALTIME's
-  // budget; REALTIME's 500 iterations fit the deterministic work bound at that size, and training that short starts
-  // from the whole cap (splat/object.ts startShare).
+  // largest views (512 px), and those views of the whole field are coarser than the pixel at its centre, so
+  // close-ups and views from the planned viewpoints, half as many each, join the views around it, and the cap grows
+  // to REALTIME's budget; REALTIME's 500 iterations fit the deterministic work bound at that size (and train on 32
+  // views around, 16 close-ups and 16 from the viewpoints), and training that short starts from the whole cap
+  // (splat/object.ts startShare). 100 iterations visit 13 + 7 + 7 views about 4 times each.
   assert.equal(
     [report.splats.resolution, report.splats.views, report.splats.closeUps, report.splats.eyeViews, report.splats.cap],
-    [512, 64, 16, 16, 200_000],
+    [512, 27, 7, 7, 200_000],
   );
-  assert.is(report.splats.iterations, 150, 'the iterations asked for');
+  assert.is(report.splats.iterations, 100, 'the iterations asked for');
   assert.is(splatIterations(builtinProfile('realtime'), undefined, report.splats), 500);
   assert.ok(report.splats.gaussians > 0.95 * 200_000, `${report.splats.gaussians} Gaussians`);
-  // The composite (lightmapped ground + splats) against REALTIME's 26 dB: 26.00 at 150 iterations since the conversion
-  // keeps to the leaves' alpha, spreads its Gaussians by the eyes' distance and training also looks from the planned
-  // viewpoints (it was 22.5 at 150 and 23.09 at 500); the exit follows the figures. The verifier's crops of the far
-  // field still reject it at 500 (README, known gaps); this run does not ask them.
+  // The composite (lightmapped ground + splats) against REALTIME's 26 dB: 25.79 / 0.965 / 0.129 at 100 iterations
+  // (25.96 at 150) since the conversion keeps to the leaves' alpha, spreads its Gaussians by the eyes' distance and
+  // training also looks from the planned viewpoints (it was 22.5 at 150 and 23.09 at 500); the exit follows the
+  // figures. The verifier's crops of the far field still reject it at 500 (README, known gaps); this run does not
+  // ask them.
   const { ownCheck } = report;
-  assert.ok(ownCheck.psnr > 25.5 && ownCheck.ssim > 0.95 && ownCheck.flip < 0.13, JSON.stringify(ownCheck));
+  assert.ok(ownCheck.psnr > 25.3 && ownCheck.ssim > 0.95 && ownCheck.flip < 0.135, JSON.stringify(ownCheck));
   assert.is(r.status, ownCheck.psnr >= 26 ? 0 : 6, r.stderr);
   assert.ok(report.splats.heldOutPsnr > report.splats.conversionPsnr + 1, JSON.stringify(report.splats));
   assert.match(

@@ -10,10 +10,12 @@ import { heroObject } from '../../../examples/generators/index.js';
 import { decodeSceneTextures } from '../../src/io/textures.js';
 import {
   CLOSE_UP_RATIO,
+  MIN_VISITS_PER_VIEW,
   nodeBounds,
   objectTrainingSize,
   TARGET_RESOLUTION,
   trainObjectSplats,
+  viewCounts,
 } from '../../src/splat/object.js';
 import { placeCloseUps, placedPixelSize } from '../../src/splat/train.js';
 import { sceneBounds } from '../../src/scene/bounds.js';
@@ -75,6 +77,20 @@ test('a fixed iteration count is reproducible; an abort cancels', async () => {
     assert.unreachable('should have been cancelled');
   } catch (e) {
     assert.is((e as { code?: string }).code, 'CANCELLED');
+  }
+});
+
+test('viewCounts: fixed iterations render no more views than they visit about MIN_VISITS_PER_VIEW times', () => {
+  // REALTIME's 500 (and every longer training) keep the 32 views around the objects and the 8 held out.
+  assert.equal(viewCounts(32, 8, 500), { train: 32, heldOut: 8 });
+  assert.equal(viewCounts(32, 8, undefined), { train: 32, heldOut: 8 });
+  // 100 iterations over 13 views around, with close-ups and views from the viewpoints half as many each: 27 views.
+  assert.equal(viewCounts(32, 8, 100), { train: 13, heldOut: 4 });
+  for (const it of [1, 10, 64, 150, 255, 256, 1000]) {
+    const c = viewCounts(32, 8, it);
+    assert.ok(c.train >= 4 && c.train <= 32 && c.heldOut >= 2 && c.heldOut <= 8, JSON.stringify(c));
+    // Down to the floor of 4, each of the about 2 × train views is visited at least MIN_VISITS_PER_VIEW times.
+    if (c.train > 4 && c.train < 32) assert.ok(it / (2 * (c.train - 1)) > MIN_VISITS_PER_VIEW, `${it}: ${c.train}`);
   }
 });
 
