@@ -200,25 +200,26 @@ export function startShare(iterations: number): number {
 }
 
 /**
- * The fewest visits training pays each training view on average when its iterations are fixed (views around the
- * objects, close-ups and views from the viewpoints together, about twice the views around them): a target that
- * training looks at once or twice cost a path-traced render for little. REALTIME's 500 iterations keep all 64 views;
- * `--splat-iterations 150` renders 39 and 11 held out instead of 64 and 16.
+ * The fewest visits training pays each training view on average when its iterations are fixed: a target that
+ * training looks at once or twice cost a path-traced render for little. REALTIME's 500 iterations keep all 64 views
+ * of the forced-splat foliage; `--splat-iterations 150` renders 39 and 11 held out instead of 64 and 16.
  */
 export const MIN_VISITS_PER_VIEW = 4;
 
 /**
  * How many views around the objects to train on and hold out: the asked counts, cut where fixed `iterations` would
  * visit each training view fewer than MIN_VISITS_PER_VIEW times (at least 4 and 2), the held-out views in
- * proportion.
+ * proportion. `trainedPerAround` is how many training views each view around the objects brings, itself included
+ * (1, plus half for close-ups, plus EYE_VIEW_SHARE for views from the viewpoints; 2 with both).
  */
 export function viewCounts(
   views: number,
   heldOut: number,
   iterations: number | undefined,
+  trainedPerAround = 2,
 ): { train: number; heldOut: number } {
   if (iterations === undefined) return { train: views, heldOut };
-  const train = Math.min(views, Math.max(4, Math.ceil(iterations / (2 * MIN_VISITS_PER_VIEW))));
+  const train = Math.min(views, Math.max(4, Math.ceil(iterations / (trainedPerAround * MIN_VISITS_PER_VIEW))));
   return { train, heldOut: Math.min(heldOut, Math.max(2, Math.ceil((heldOut * train) / views))) };
 }
 
@@ -287,7 +288,12 @@ export async function trainObjectSplats(scene: Scene, opts: ObjectSplatOptions):
   // Targets: the preview renderer's shaded images over black (the splats learn coverage through their opacity).
   const bg: [number, number, number] = [0, 0, 0];
   const bvh = await sceneBvh(scene, { signal });
-  const { train: nTrain, heldOut: nHeld } = viewCounts(opts.views ?? 16, opts.heldOutViews ?? 4, opts.iterations);
+  const { train: nTrain, heldOut: nHeld } = viewCounts(
+    opts.views ?? 16,
+    opts.heldOutViews ?? 4,
+    opts.iterations,
+    1 + (closeUpPixel ? 0.5 : 0) + (opts.viewpoints?.length ? EYE_VIEW_SHARE : 0),
+  );
   const place = (count: number, tag: string) =>
     placeCameras(bounds, { count, width: res, height: res, inside: opts.inside, seed: `${tag}-${seed}` });
   // Close-ups look at points of the objects' surfaces (a sparse direct conversion's centres), half as many again:

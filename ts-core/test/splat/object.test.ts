@@ -92,6 +92,8 @@ test('viewCounts: fixed iterations render no more views than they visit about MI
     // Down to the floor of 4, each of the about 2 × train views is visited at least MIN_VISITS_PER_VIEW times.
     if (c.train > 4 && c.train < 32) assert.ok(it / (2 * (c.train - 1)) > MIN_VISITS_PER_VIEW, `${it}: ${c.train}`);
   }
+  // With no close-ups and no viewpoints each view around the objects is the only one it brings: twice as many kept.
+  assert.equal(viewCounts(32, 8, 100, 1), { train: 25, heldOut: 7 });
 });
 
 test('node bounds cover only the chosen nodes', () => {

@@ -19,13 +19,14 @@ import type { OptimizeOptions } from '../options.js';
 import { defineStage } from '../stage.js';
 
 /**
- * Camera samples per pixel of the shipped glTF's render (anti-aliasing only: the lightmap holds the light); the own
- * check box-filters 4×4 of these pixels, so 256 samples reach each of its pixels. Measured under REALTIME against
- * 64 (2026-12-07): the own check moved by at most 0.06 dB (the ivy's thin leaves: 42.00 → 41.94; the generated
- * foliage, the engine and zdm2 by under 0.01) and the stage took 2.5–3× less time (zdm2 7.3 → 3.3 s, the foliage
- * 7.0 → 2.4 s). Earlier, with a finer check and a 128-spp reference, 16 cost the ivy 0.5 dB.
+ * Camera samples per pixel of the shipped glTF's render (anti-aliasing only: the lightmap holds the light): half the
+ * reference's, at least 16, so that its edge noise stays under the reference's own. The own check box-filters 4×4 of
+ * these pixels. Under REALTIME and ECONOMY (32-spp references) that is 16: against 64 (2026-12-07) the own check
+ * moved by at most 0.06 dB (the ivy's thin leaves: 42.00 → 41.94; the generated foliage, the engine and zdm2 by under
+ * 0.01) and the stage took 2.5–3× less time (zdm2 7.3 → 3.3 s, the foliage 7.0 → 2.4 s). Under BALANCED (128) it
+ * stays 64: at 16 the ivy's own check fell from 53.4 to 49.8 dB (`npm run bench:scenes`, the same day).
  */
-const AFTER_SPP = 16;
+export const afterSpp = (referenceSpp: number): number => Math.max(16, referenceSpp / 2);
 
 export const previewStage = defineStage({
   name: 'preview',
@@ -37,7 +38,9 @@ export const previewStage = defineStage({
     const png = (img: FloatImage) => shownPng(img, r.exposure);
     const images = [{ name: 'before.png', data: png(r.reference) }];
     const after =
-      bake || splats ? await renderShipped(shipped.glb, splats?.model, r.view, r.exposure, environment, o) : undefined;
+      bake || splats
+        ? await renderShipped(shipped.glb, splats?.model, r.view, r.exposure, afterSpp(r.spp), environment, o)
+        : undefined;
     if (after) images.push({ name: 'after.png', data: png(after) });
     for (const f of images) ctx.write(f);
     return { preview: { ...r, after, images } };
@@ -57,12 +60,13 @@ async function renderShipped(
   splats: GaussianModel | undefined,
   view: View,
   exposure: number,
+  spp: number,
   env: Environment | undefined,
   o: OptimizeOptions,
 ): Promise<FloatImage> {
   const scene = (await documentToScene(await (await gltfIO()).readBinary(glb), 'scene.glb')).scene;
   const mesh = await renderLightmappedGltf(decodeLightmappedGltf(scene), view, {
-    spp: AFTER_SPP,
+    spp,
     seed: 7,
     backend: o.backend,
     signal: o.signal,
