@@ -1,15 +1,20 @@
 /**
  * `npm run test:scenes` (CI's step after `npm test`): every externally authored scene in ../shared/scenes optimized
- * end to end as a user runs it, at the cheap ECONOMY profile, with the embedded Trust Engine: it must exit 0 with
- * verification accepted, its previews must show the lit scene, and its report must say what lit it. The real
- * figures at BALANCED come from `npm run bench:scenes`.
+ * end to end as a user runs it, at the cheap ECONOMY profile with its bake aimed at 45 s instead of 90 (a TD's
+ * profile file, as a user would write it), with the embedded Trust Engine: it must exit 0 with verification
+ * accepted, its previews must show the lit scene, and its report must say what lit it. The real figures at BALANCED
+ * come from `npm run bench:scenes`.
+ *
+ * Why 45 s: the bakes bound by the time target were over half of this step (sponza_crytek 101 s, zdm2 82 s of CI's
+ * 30 minutes, 2026-12-07), and the step checks that each scene goes end to end to a clear verdict, which a shorter
+ * bake still does; the thresholds stay ECONOMY's.
  *
  * test-runner: alone (every shared scene optimized end to end on both cores; scripts/test.mjs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { validateBytes } from 'gltf-validator';
@@ -18,7 +23,19 @@ import { repoRoot, sharedScenes, tempDir } from '../helpers.js';
 
 const work = tempDir('ote-scenes-');
 const oteBin = join(repoRoot, 'ts-core', 'bin', 'ote.js');
-const PROFILE = process.env.OTE_SCENES_PROFILE ?? 'economy';
+const BAKE_SECONDS = 45;
+/** OTE_SCENES_PROFILE runs another profile as it is (`balanced`, or a file). */
+const PROFILE = process.env.OTE_SCENES_PROFILE ?? join(work, 'economy-ci.json');
+if (!process.env.OTE_SCENES_PROFILE)
+  writeFileSync(
+    PROFILE,
+    JSON.stringify({
+      extends: 'economy',
+      name: `ECONOMY (bake ${BAKE_SECONDS} s)`,
+      bake: { targetSeconds: BAKE_SECONDS },
+    }),
+  );
+const PROFILE_NAME = process.env.OTE_SCENES_PROFILE?.toUpperCase() ?? `ECONOMY with a ${BAKE_SECONDS} s bake`;
 
 /**
  * Scenes that do not pass yet (README, "Known gaps"), with what they must do instead: end with a clear verdict
@@ -40,7 +57,7 @@ const KNOWN_GAPS: Record<string, { exit: number[]; why: string }> = {
 
 for (const scene of sharedScenes()) {
   const gap = KNOWN_GAPS[scene.name];
-  test(`${scene.name}: optimizes under ${PROFILE.toUpperCase()}, ${gap ? `known gap (${gap.why}): a clear verdict naming objects` : 'verified'}, with previews that show the lit scene and a glTF the Khronos validator passes`, async () => {
+  test(`${scene.name}: optimizes under ${PROFILE_NAME}, ${gap ? `known gap (${gap.why}): a clear verdict naming objects` : 'verified'}, with previews that show the lit scene and a glTF the Khronos validator passes`, async () => {
     const out = join(work, scene.name);
     const t0 = Date.now();
     const r = spawnSync(
