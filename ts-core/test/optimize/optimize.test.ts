@@ -78,8 +78,8 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     '--no-verify',
     '--json',
     // 100 iterations, not REALTIME's 500 (asserted below from the sizes the run reports), so that training renders
-    // 27 views, not 64 (splat/object.ts viewCounts): the splat stage takes about 65 s (131 s at 150 iterations on 64 views). At 500 the
-    // composite passes REALTIME's own check at 26.25 dB (README, known gaps).
+    // 27 views, not 64 (splat/object.ts viewCounts): the splat stage takes about 65 s (131 s at 150 iterations on 64
+    // views). At 500 the composite passes REALTIME's own check at 26.25 dB (README, known gaps).
     '--splat-iterations',
     '100',
   );
