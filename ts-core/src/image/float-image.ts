@@ -84,8 +84,10 @@ export function mapColour(img: FloatImage, f: (c: number) => number): FloatImage
  * A linear render whose alpha is coverage, shown over black as 3DGS viewers show splats: every colour channel, the
  * premultiplied edge pixels included, through `toDisplayValue`; alpha kept. Viewers (Spark, three.js, SuperSplat)
  * blend splats in display space, and 3DGS trains on photos whose edge pixels are the display value of a linear mix;
- * splats trained on targets of this form show the reference's edges in such a viewer. A half-covered pixel reads
- * brighter here than its surface colour's display value times its coverage (the curve is concave).
+ * splats trained on targets of this form show the reference's edges over black, and a splat layer of them decoded
+ * back to linear (fromDisplayImage) is coverage × radiance, which composites over meshes as light mixes
+ * (render/hybrid.ts). A half-covered pixel reads brighter here than its surface colour's display value times its
+ * coverage (the curve is concave).
  */
 export function toDisplayImage(img: FloatImage, exposure: number): FloatImage {
   return mapColour(img, (c) => toDisplayValue(c, exposure));

@@ -6,7 +6,7 @@
  * its expected depth (one value per pixel), so a pixel is either in front or behind as a whole: the same
  * approximation an engine's per-fragment depth test makes with one depth per splat.
  */
-import type { FloatImage } from '../image/float-image.js';
+import { fromDisplayImage, type FloatImage } from '../image/float-image.js';
 
 export interface DepthLayer {
   /** Linear RGBA. For splats: RGB premultiplied by alpha (rendered over black), alpha = coverage. */
@@ -42,4 +42,13 @@ export function compositeByDepth(mesh: DepthLayer, splats: DepthLayer): FloatIma
     out[4 * i + 3] = inFront ? a + (1 - a) * ma : ma;
   }
   return { width, height, data: out };
+}
+
+/**
+ * `mesh`: linear RGBA and its depth; `splats`: a splat render over black (display values, premultiplied, alpha
+ * coverage) and its depth. The layer decoded to linear at `exposure`, then composited by depth (compositeByDepth):
+ * where it is in front, splat + (1 − α)·mesh in linear light (render/hybrid.ts says why). Returns linear RGBA.
+ */
+export function compositeSplatLayer(mesh: DepthLayer, splats: DepthLayer, exposure: number): FloatImage {
+  return compositeByDepth(mesh, { image: fromDisplayImage(splats.image, exposure), depth: splats.depth });
 }

@@ -9,8 +9,9 @@
  * is the value put on screen, sRGB-encoded, and splats blend in that space. graphdeco's trainer fits sRGB
  * photographs without linearising them (graphdeco-inria/gaussian-splatting#1208), and PlayCanvas blends splats in
  * sRGB space because trainers store their colours and SH there (playcanvas/engine#8387). Splats made from a scene's lighting are therefore its linear radiance through the
- * previews' display curve at the scene's exposure (image/float-image.ts toDisplayValue), and a renderer that
- * composites them with lit meshes blends them over the meshes' displayed pixels, as a viewer does.
+ * previews' display curve at the scene's exposure (image/float-image.ts toDisplayValue). A renderer that composites
+ * them with lit meshes decodes the blended splat layer to linear light and lays it over the meshes' radiance, as
+ * engines do (render/hybrid.ts).
  */
 export const SH_C0 = 0.28209479177387814;
 

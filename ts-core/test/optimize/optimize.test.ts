@@ -79,7 +79,7 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
     '--json',
     // 100 iterations, not REALTIME's 500 (asserted below from the sizes the run reports), so that training renders
     // 27 views, not 64 (splat/object.ts viewCounts): the splat stage takes about 65 s (131 s at 150 iterations on 64
-    // views). At 500 the composite passes REALTIME's own check at 26.25 dB (README, known gaps).
+    // views). At 500 it passes REALTIME's own check at 29.17 dB and the verifier (README, known gaps).
     '--splat-iterations',
     '100',
   );
@@ -114,14 +114,13 @@ test('foliage: plants become trained splats (PLY + SPZ), the ground is baked, th
   assert.is(report.splats.iterations, 100, 'the iterations asked for');
   assert.is(splatIterations(builtinProfile('realtime'), undefined, report.splats), 500);
   assert.ok(report.splats.gaussians > 0.95 * 200_000, `${report.splats.gaussians} Gaussians`);
-  // The composite (lightmapped ground + splats) against REALTIME's 26 dB: 25.79 / 0.965 / 0.129 at 100 iterations
-  // (25.96 at 150) since the conversion keeps to the leaves' alpha, spreads its Gaussians by the eyes' distance and
-  // training also looks from the planned viewpoints (it was 22.5 at 150 and 23.09 at 500); the exit follows the
-  // figures. The verifier's crops of the far field still reject it at 500 (README, known gaps); this run does not
-  // ask them.
+  // The composite (lightmapped ground + splats) against REALTIME's 26 dB / 0.9 / 0.15: 27.27 / 0.971 / 0.112 at 100
+  // iterations since the splat layer is composited over the ground in linear light (render/hybrid.ts); blended over
+  // the ground's displayed pixels, the same splats read 25.79 / 0.965 / 0.129, under the bound, so this catches a
+  // return to that blend.
   const { ownCheck } = report;
-  assert.ok(ownCheck.psnr > 25.3 && ownCheck.ssim > 0.95 && ownCheck.flip < 0.135, JSON.stringify(ownCheck));
-  assert.is(r.status, ownCheck.psnr >= 26 ? 0 : 6, r.stderr);
+  assert.ok(ownCheck.psnr > 26.5 && ownCheck.ssim > 0.96 && ownCheck.flip < 0.122, JSON.stringify(ownCheck));
+  assert.is(r.status, 0, r.stderr);
   assert.ok(report.splats.heldOutPsnr > report.splats.conversionPsnr + 1, JSON.stringify(report.splats));
   assert.match(
     report.images.find((i: { file: string }) => i.file === 'after.png').label,
