@@ -17,6 +17,7 @@ import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 import { MozLightmapPlugin } from './moz-lightmap.js';
 import { applyReportCamera, boundsOf, farPlaneFor, framingCamera } from './report-camera.js';
 import { colourByRoute, ROUTE_COLOURS } from './routes.js';
+import { splatCompositor } from './splat-composite.js';
 import { addSplats } from './splats.js';
 import { useOteToneMapping } from './tone-mapping.js';
 
@@ -124,6 +125,8 @@ async function main() {
   const canvas = $('canvas');
   const renderer = new WebGLRenderer({ canvas, antialias: true });
   renderer.setPixelRatio(window.devicePixelRatio);
+  // A hybrid's frame is several passes (splat-composite.js): its draw calls and triangles are counted per frame.
+  renderer.info.autoReset = false;
   const exposure = params.has('exposure') ? Number(params.get('exposure')) : manifest.exposure;
   useOteToneMapping(renderer, exposure);
   $('exposure').value = String(Math.round(exposure * 100) / 100); // shown rounded; rendered exact
@@ -139,10 +142,14 @@ async function main() {
   const controls = new OrbitControls(camera, canvas);
 
   let scheduled = false;
+  // A hybrid (a glTF and its splats) draws its after view through the splat compositor: set once both are loaded.
+  let compositor = /** @type {ReturnType<typeof splatCompositor> | undefined} */ (undefined);
+  const draw = () => (compositor && after.visible ? compositor.render(scene, camera) : renderer.render(scene, camera));
   // Split: the input left of the slider, the optimized scene right of it, each drawn in its part of the canvas.
   let split = /** @type {number | undefined} */ (undefined);
   const render = () => {
-    if (split === undefined) return renderer.render(scene, camera);
+    renderer.info.reset();
+    if (split === undefined) return draw();
     const w = canvas.clientWidth,
       h = canvas.clientHeight,
       x = Math.round(w * split);
@@ -154,7 +161,7 @@ async function main() {
       before.visible = group === before;
       after.visible = group === after;
       renderer.setScissor(left, 0, width, h);
-      renderer.render(scene, camera);
+      draw();
     }
     renderer.setScissorTest(false);
   };
@@ -207,6 +214,10 @@ async function main() {
   if (manifest.splats) {
     const s = await addSplats(renderer, after, manifest.splats.url, requestRender);
     splats = s;
+    // Over meshes, the splat layer is composited in linear light, as ote judged it; alone, Spark draws it as it is.
+    const meshes = after.children.find((o) => o !== s.spark && o !== s.mesh);
+    if (meshes)
+      compositor = splatCompositor(renderer, { meshes, splats: [s.spark, s.mesh], exposure: manifest.exposure });
     viewer.info.splats = s.count;
     viewer.info.splatsAntialiased = s.antialiased;
     lines.push(`${manifest.splats.name}: ${s.count} Gaussians (Spark)`);
@@ -350,7 +361,7 @@ async function main() {
   $('exposure').addEventListener('change', () => viewer.setExposure(Number($('exposure').value)));
 
   viewer.measure = async (frames = 60) => ({
-    ...(await frameStats(renderer, scene, camera, mode === 'before' ? before : after, frames)),
+    ...(await frameStats(renderer, render, mode === 'before' ? before : after, frames)),
     splats: splats ? splats.drawn() : 0,
   });
   // The gain where the user is: both scenes drawn here, interleaved, at this view and window size.

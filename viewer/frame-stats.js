@@ -64,25 +64,25 @@ export function gpuBytes(root) {
 }
 
 /**
- * Renders `frames` frames of `scene` from `camera`, each waited for, after one warm-up frame (shader compiles,
- * texture uploads).
+ * Renders `frames` frames with `draw`, each waited for, after one warm-up frame (shader compiles, texture
+ * uploads). The draw calls and triangles are the last frame's: `draw` resets `renderer.info` at its start (a
+ * hybrid's frame is several passes, splat-composite.js).
  * @param {import('three').WebGLRenderer} renderer
- * @param {import('three').Scene} scene
- * @param {import('three').Camera} camera
+ * @param {() => void} draw one frame onto the canvas
  * @param {import('three').Object3D} drawn the group whose objects are on screen (for the memory estimate)
  * @param {number} frames
  * @returns {Promise<FrameStats>}
  */
-export async function frameStats(renderer, scene, camera, drawn, frames = 60) {
+export async function frameStats(renderer, draw, drawn, frames = 60) {
   const gl = renderer.getContext(),
     pixel = new Uint8Array(4);
   const finish = () => gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
-  renderer.render(scene, camera);
+  draw();
   finish();
   const ms = [];
   for (let i = 0; i < frames; i++) {
     const t = performance.now();
-    renderer.render(scene, camera);
+    draw();
     finish();
     ms.push(performance.now() - t);
   }

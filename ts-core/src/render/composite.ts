@@ -44,6 +44,9 @@ export function compositeByDepth(mesh: DepthLayer, splats: DepthLayer): FloatIma
   return { width, height, data: out };
 }
 
+/** Where a hybrid's splat layer meets its meshes: in linear light (compositeSplatLayer) or on displayed values. */
+export type SplatComposite = 'linear' | 'display';
+
 /**
  * `mesh`: linear RGBA and its depth; `splats`: a splat render over black (display values, premultiplied, alpha
  * coverage) and its depth. The layer decoded to linear at `exposure`, then composited by depth (compositeByDepth):

@@ -12,18 +12,21 @@
  * crops read 24.1 dB / SSIM 0.970 / FLIP 0.164 that way and 30.5 / 0.989 / 0.107 this way, the same splats. The
  * preview (and so the own check) and the verifier's hybrid jobs both draw with this one function.
  */
-import type { FloatImage } from '../image/float-image.js';
+import { fromDisplayImage, toDisplayImage, type FloatImage } from '../image/float-image.js';
 import { renderSplats } from '../native/splat.js';
 import { splatCamera } from '../native/splat-camera.js';
 import type { Backend } from '../native/addon.js';
 import type { GaussianModel } from '../scene/gaussians.js';
 import type { Scene } from '../scene/types.js';
 import type { View } from '../scene/view.js';
-import { compositeSplatLayer } from './composite.js';
+import { compositeByDepth, compositeSplatLayer, type SplatComposite } from './composite.js';
 import { renderView } from './render-view.js';
 
 /**
  * `mesh`: the glTF `scene` rendered at `view` (linear RGBA, misses with alpha 0). Returns the composite, linear.
+ * `composite`: 'linear' (default) as above; 'display' blends the splats over the meshes' displayed pixels, how
+ * hybrids were judged before 2026-12-07, kept so that a job that does not state its composite is judged as it was
+ * (trust/types.ts RenderSpec.splatComposite).
  */
 export async function drawSplatsOver(
   mesh: FloatImage,
@@ -31,7 +34,7 @@ export async function drawSplatsOver(
   splats: GaussianModel,
   view: View,
   exposure: number,
-  opts: { backend?: Backend; signal?: AbortSignal } = {},
+  opts: { backend?: Backend; signal?: AbortSignal; composite?: SplatComposite } = {},
 ): Promise<FloatImage> {
   const d = await renderView(scene, view, { mode: 'depth', backend: opts.backend, signal: opts.signal });
   // Pixels whose centre sees no mesh never hide a splat.
@@ -43,5 +46,7 @@ export async function drawSplatsOver(
     backend: opts.backend,
     signal: opts.signal,
   });
-  return compositeSplatLayer({ image: mesh, depth }, { image: frame.image, depth: frame.depth }, exposure);
+  const layer = { image: frame.image, depth: frame.depth };
+  if ((opts.composite ?? 'linear') === 'linear') return compositeSplatLayer({ image: mesh, depth }, layer, exposure);
+  return fromDisplayImage(compositeByDepth({ image: toDisplayImage(mesh, exposure), depth }, layer), exposure);
 }

@@ -231,7 +231,10 @@ export class RenderedSampleEvaluator implements SampleEvaluator {
     });
     if (!hybrid) return mesh;
     const { drawSplatsOver } = await import('../render/hybrid.js');
-    return drawSplatsOver(mesh, lit.scene, hybrid.splats, view, spec.exposure ?? 0, { backend: this.backend });
+    return drawSplatsOver(mesh, lit.scene, hybrid.splats, view, spec.exposure ?? 0, {
+      backend: this.backend,
+      composite: spec.splatComposite ?? 'display',
+    });
   }
 
   async evaluate(

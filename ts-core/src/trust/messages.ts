@@ -80,6 +80,7 @@ export const RenderSpecSchema = Strict({
   exposure: Type.Optional(Type.Number({ minimum: -20, maximum: 20 })),
   // At most a quarter of the crop's render pixel is ever used (viewScale), so a tiny value cannot raise the cost.
   viewPixel: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  splatComposite: Type.Optional(OneOf(['linear', 'display'])),
   environment: Type.Optional(
     Strict({
       sky: Strict({

@@ -1,4 +1,5 @@
 /** Types shared by every part of the Trust Engine (wire messages, consensus, certificates). Pure. */
+import type { SplatComposite } from '../render/composite.js';
 
 export type MetricName = 'psnr' | 'ssim' | 'flip';
 
@@ -57,6 +58,14 @@ export interface RenderSpec {
    * changes nothing for them.
    */
   viewPixel?: number;
+  /**
+   * How a hybrid candidate's splat layer is laid over its meshes: 'linear', decoded to linear light and composited
+   * over the meshes' radiance, as engines do (render/hybrid.ts; what `ote optimize` asks since 2026-12-07); 'display',
+   * blended over the meshes' displayed pixels, as a three.js canvas does. Absent: 'display', as every job before that
+   * date was judged. Nodes on older code refuse a job that states it (the schema is strict) rather than judge it the
+   * other way.
+   */
+  splatComposite?: SplatComposite;
 }
 
 /** Sky radiance (linear RGB) and a sun travelling along `direction` with illuminance `color` (plan/environment.ts). */

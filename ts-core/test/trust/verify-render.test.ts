@@ -133,6 +133,28 @@ test("a splat candidate is drawn as fine as the job's viewing pixel, then box-fi
   );
 });
 
+test("a hybrid's splat layer is composited in linear light where the job says so, as before where it does not", async () => {
+  const ev = new RenderedSampleEvaluator();
+  const [s] = sampleSpecs('5c'.repeat(32), 1);
+  const view = await ev.view(await sceneFromGlb(blobs.reference), s, PATHTRACED);
+  const hybrid = encodeHybridArtifact({ glb: blobs.bake, splats: blobs.spz });
+  const bits = (img: FloatImage) => Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const draw = async (splatComposite?: 'linear' | 'display') =>
+    bits(
+      await ev.renderCandidate(
+        hybrid,
+        'hybrid',
+        view,
+        { ...PATHTRACED, ...(splatComposite ? { splatComposite } : {}) },
+        7,
+      ),
+    );
+  const [unstated, display, linear] = [await draw(), await draw('display'), await draw('linear')];
+  // A job of before 2026-12-07 states nothing and is judged as it was then: over the meshes' displayed pixels.
+  assert.ok(unstated.equals(display));
+  assert.not.ok(linear.equals(display), 'the linear composite differs where splats lie over meshes');
+});
+
 const submit = (
   artifact: Uint8Array,
   kind: 'lightmap-gltf' | 'splat',
@@ -260,13 +282,20 @@ test('ote verify: a wrong bake exits 7, a .spz is recognised as splats and accep
   );
   assert.is(hybrid.status, 7, hybrid.stdout + hybrid.stderr);
   const hc = JSON.parse(readText('x2.glb.cert.json', dir));
+  // The job states that the splat layer is composited in linear light, as `ote optimize` judges (render/hybrid.ts).
   assert.equal(
-    [hc.job.kind, hc.job.render.reference, hc.job.render.viewPixel, hc.verdict],
-    ['hybrid', 'pathtrace', 0.002, 'rejected'],
+    [hc.job.kind, hc.job.render.reference, hc.job.render.viewPixel, hc.job.render.splatComposite, hc.verdict],
+    ['hybrid', 'pathtrace', 0.002, 'linear', 'rejected'],
   );
   const badPixel = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', '--view-pixel', '0', ...engine);
   assert.is(badPixel.status, 2, badPixel.stderr);
   assert.match(badPixel.stderr, /--view-pixel must be/);
+  const badComposite = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', '--splat-composite', 'gamma');
+  assert.is(badComposite.status, 2, badComposite.stderr);
+  assert.match(badComposite.stderr, /--splat-composite must be linear or display/);
+  const noLayer = ote('verify', 'ref.glb', 'x2.glb', '--splat-composite', 'display', ...engine);
+  assert.is(noLayer.status, 2, noLayer.stderr);
+  assert.match(noLayer.stderr, /only a hybrid/);
   const mixed = ote('verify', 'ref.glb', 'x2.glb', '--splats', 'away.spz', '--kind', 'splat', ...engine);
   assert.is(mixed.status, 2, mixed.stderr);
   assert.match(mixed.stderr, /--splats judges the glTF and the splats as one hybrid/);

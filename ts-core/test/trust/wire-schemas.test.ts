@@ -3,7 +3,8 @@
  * messages.ts) equal the snapshot in wire-schemas.json, which was taken from the hand-written schemas of protocol
  * version 1 before the types were generated from them. A change here changes what deployed clients and nodes may
  * send: make it deliberately, and update the snapshot (and the protocol version where old peers would break).
- * The cases below pin the newest fields (render exposure, environment and viewPixel) by behaviour as well.
+ * The cases below pin the newest fields (render exposure, environment, viewPixel and splatComposite) by behaviour as
+ * well.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -60,12 +61,14 @@ function refused(value: unknown, field: RegExp) {
   assert.unreachable(`accepted ${JSON.stringify(value)}`);
 }
 
-test('render specs: exposure, environment and viewPixel are accepted within their bounds and refused outside', () => {
+test('render specs: exposure, environment, viewPixel and splatComposite are accepted within their bounds and refused outside', () => {
   const sun = { direction: [0, -1, 0], color: [5, 5, 5], angularDiameter: 2 };
   for (const render of [
     base,
     { ...base, exposure: -3.5 },
     { ...base, viewPixel: 0.0021 },
+    { ...base, splatComposite: 'linear' },
+    { ...base, splatComposite: 'display' },
     { ...base, environment: { sky: { type: 'none' } } },
     {
       ...base,
@@ -94,6 +97,7 @@ test('render specs: exposure, environment and viewPixel are accepted within thei
   refused(submit({ ...base, pixels: 8 }), /render\.pixels/);
   refused(submit({ ...base, viewPixel: 0 }), /render\.viewPixel/);
   refused(submit({ ...base, viewPixel: 1.5 }), /render\.viewPixel/);
+  refused(submit({ ...base, splatComposite: 'gamma' }), /render\.splatComposite/);
 });
 
 test("a node narrows a job's render spec, and refuses a sky without its colours", () => {

@@ -10,10 +10,12 @@ import { importGltf } from '../../src/io/gltf-read.js';
 import { decodePng } from '../../src/io/png.js';
 import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
 import { renderLightmapped } from '../../src/render/lightmapped.js';
+import { drawSplatsOver } from '../../src/render/hybrid.js';
+import { decodeSplats } from '../../src/io/splat-formats.js';
 import type { ReportCamera } from '../../src/report/types.js';
 import { lookAt, type View } from '../../src/scene/view.js';
 import { CHROMIUM_ARGS, MEASURE_DEFAULTS } from '../../src/viewer/measure.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export const CHROMIUM = MEASURE_DEFAULTS.chromium;
 export const hasChromium = existsSync(CHROMIUM);
@@ -81,4 +83,25 @@ export async function ourLightmappedRender(
     seed: 1,
   });
   return display(ours, { exposure, opaque: true });
+}
+
+/**
+ * A hybrid output (scene.glb and its splats file) as `ote` draws it at `camera`: the lightmapped render with the
+ * splat layer composited over it (render/hybrid.ts), `composite` saying where, displayed at `exposure`.
+ */
+export async function ourHybridRender(
+  glb: string,
+  splatsFile: string,
+  camera: ReportCamera,
+  width: number,
+  height: number,
+  exposure: number,
+  composite: 'linear' | 'display',
+) {
+  const { scene } = await importGltf(glb);
+  const lit = decodeLightmappedGltf(scene).lit!;
+  const view = viewOf(camera, width, height);
+  const mesh = await renderLightmapped(scene, lit.layout, lit.pages, view, { spp: 16, seed: 1 });
+  const splats = decodeSplats(new Uint8Array(readFileSync(splatsFile)), 'spz', splatsFile);
+  return display(await drawSplatsOver(mesh, scene, splats, view, exposure, { composite }), { exposure, opaque: true });
 }

@@ -24,6 +24,7 @@ import {
   it,
   launchChromium,
   meanLuma,
+  ourHybridRender,
   ourLightmappedRender,
   screenshot,
   skipWithoutChromium,
@@ -374,6 +375,36 @@ it('the hero and the hybrid foliage (lightmapped ground + splats) load, before a
       assert.equal(await page.evaluate('window.__oteViewer.errors'), []);
       assert.equal(problems, [], input);
       await page.close();
+      if (input === 'foliage.glb') {
+        // The page at the report's camera against ote's own drawing of the hybrid: the splat layer composited over
+        // the ground in linear light (splat-composite.js), as the check judged it, not blended over the ground's
+        // displayed pixels (three.js's canvas, and the page before 2026-12-07).
+        const report = JSON.parse(readFileSync(join(dir, outDir, 'report.json'), 'utf8'));
+        const camera: ReportCamera = report.views.cameras[report.views.used - 1];
+        const height = Math.round(WIDTH / camera.aspect);
+        const at = await open(v.url, WIDTH, height);
+        const shot = await screenshot(at.page);
+        const psnr = async (composite: 'linear' | 'display') => {
+          const ours = await ourHybridRender(
+            join(dir, outDir, 'scene.glb'),
+            join(dir, outDir, 'splats.spz'),
+            camera,
+            WIDTH,
+            height,
+            report.views.exposure,
+            composite,
+          );
+          return (await computeMetrics(ours, shot, { metrics: ['psnr'] })).psnr!;
+        };
+        const [linear, display] = [await psnr('linear'), await psnr('display')];
+        console.log(
+          `  hybrid page vs ote: PSNR ${linear.toFixed(2)} dB (linear composite), ${display.toFixed(2)} dB (display)`,
+        );
+        assert.ok(linear > display + 1, `linear ${linear} dB, display ${display} dB`);
+        assert.ok(linear >= 26, `PSNR ${linear} dB`);
+        assert.equal(at.problems, []);
+        await at.page.close();
+      }
     } finally {
       await interrupt(v.child);
     }

@@ -20,7 +20,7 @@ export const verifyCommand: Command = {
   name: 'verify',
   summary: 'verify an optimized artifact with the Trust Engine and write its certificate',
   usage:
-    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--splats splats.spz] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N] [--view-pixel RAD]',
+    'ote verify reference.glb artifact.glb [-o cert.json] [--engine ws://host:port --api-key ID:SECRET] [--psnr dB] [--ssim S] [--flip F] [--confidence C] [--complexity X] [--kind lightmap-gltf|splat] [--splats splats.spz] [--reference pathtrace|shaded|albedo] [--spp N] [--bounces N] [--pixels N] [--view-pixel RAD] [--splat-composite linear|display]',
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, {
       out: { type: 'string', short: 'o' },
@@ -40,6 +40,7 @@ export const verifyCommand: Command = {
       bounces: { type: 'string' },
       pixels: { type: 'string' },
       'view-pixel': { type: 'string' },
+      'splat-composite': { type: 'string' },
     });
     const refPath = requirePositional(positionals, 0, 'reference scene'),
       artPath = requirePositional(positionals, 1, 'artifact');
@@ -54,6 +55,8 @@ export const verifyCommand: Command = {
           ? `--splats judges the glTF and the splats as one hybrid, so --kind ${kind} does not go with it`
           : '--kind hybrid needs --splats FILE: the splats drawn with the glTF',
       );
+    if (values['splat-composite'] !== undefined && kind !== 'hybrid')
+      throw new UsageError('--splat-composite: only a hybrid (--splats FILE) has a splat layer to composite');
     // How the nodes render: a bake is judged path traced; splats converted from surfaces against the unlit scene.
     const mode = (values.reference ?? (kind === 'splat' ? 'albedo' : DEFAULT_RENDER.reference)) as ReferenceMode;
     if (!['pathtrace', 'shaded', 'albedo'].includes(mode))
@@ -71,6 +74,9 @@ export const verifyCommand: Command = {
       ...(values['view-pixel'] !== undefined
         ? { viewPixel: numberFlag(values['view-pixel'], 'view-pixel', 0, { above: 0, max: 1 }) }
         : {}),
+      // A hybrid's splat layer in linear light, as `ote optimize` judges it (trust/types.ts splatComposite);
+      // `display` re-judges a job of before 2026-12-07 the way it was.
+      ...(kind === 'hybrid' ? { splatComposite: splatComposite(values['splat-composite']) } : {}),
     };
     const read = async (p: string) => {
       try {
@@ -129,3 +135,9 @@ export const verifyCommand: Command = {
     }
   },
 };
+
+/** --splat-composite (a hybrid's only): linear unless display is asked. */
+function splatComposite(v: string | undefined): 'linear' | 'display' {
+  if (v === undefined || v === 'linear' || v === 'display') return v ?? 'linear';
+  throw new UsageError(`--splat-composite must be linear or display, got "${v}"`);
+}

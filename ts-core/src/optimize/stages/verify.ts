@@ -72,8 +72,11 @@ export const verifyStage = defineStage({
             bounces: o.profile.bake.bounces,
             pixels: 32,
             ...renderLight,
-            // Splats are judged at the pixel the own check views them at (trust/types.ts viewPixel).
-            ...(splats ? { viewPixel: preview.view.yfov / preview.view.height } : {}),
+            // Splats are judged at the pixel the own check views them at (trust/types.ts viewPixel), their layer
+            // composited in linear light as the preview draws it (render/hybrid.ts).
+            ...(splats
+              ? { viewPixel: preview.view.yfov / preview.view.height, splatComposite: 'linear' as const }
+              : {}),
           }
         : { reference: 'shaded', spp: 4, bounces: 0, pixels: 32, exposure };
     // Where objects became splats, the glTF and the splats are one candidate (io/hybrid-artifact.ts), drawn together
