@@ -247,6 +247,8 @@ export interface ViewerRuntimeMode {
   gpuBytes: number;
   /** Gaussians drawn (the fewest of any round); 0 without splats. */
   splats: number;
+  /** Frames each round timed (viewer/measure.ts framesPerRound; absent in reports before 2026-12-07: `frames`). */
+  frames?: number;
 }
 
 /** The viewer's frame-time measurement (viewer/measure.ts). */
@@ -256,7 +258,10 @@ export interface ViewerRuntime {
   browser: string;
   /** The WebGL renderer string: SwiftShader where the machine has no GPU. */
   gpu: string;
-  /** The page is size × size CSS pixels; each mode had `rounds` rounds of `frames` frames. */
+  /**
+   * The page is size × size CSS pixels; each mode had `rounds` rounds of at most `frames` frames (each mode's own
+   * count is its `frames`).
+   */
   size: number;
   frames: number;
   rounds: number;

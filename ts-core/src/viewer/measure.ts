@@ -20,8 +20,14 @@ export interface MeasureOptions {
   chromium: string;
   /** The page's width and height in CSS pixels (device scale 1). */
   size: number;
-  /** Frames timed per round and mode (after one warm-up frame). */
+  /** Frames timed per round and mode (after one warm-up frame), at most: see roundMs. */
   frames: number;
+  /**
+   * Milliseconds a round of one mode aims at: a mode whose untimed round drew slower times fewer frames
+   * (framesPerRound), so that a slow page (REALTIME's 200k splats of the foliage field take 3.8 s a frame on
+   * SwiftShader) is measured in minutes rather than timing out.
+   */
+  roundMs: number;
   /** Rounds per mode, interleaved (odd rounds start with the other mode). */
   rounds: number;
   /** How long the page may take to load both scenes (ms). */
@@ -34,6 +40,7 @@ export const MEASURE_DEFAULTS: Omit<MeasureOptions, 'onProgress'> = {
   chromium: process.env.OTE_CHROMIUM ?? '/usr/bin/chromium',
   size: 512,
   frames: 60,
+  roundMs: 20_000,
   rounds: 3,
   loadTimeoutMs: 180_000,
 };
@@ -61,7 +68,20 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function summarize(runs: FrameStats[]): ViewerRuntimeMode {
+/** Fewest frames a round times, however slow the page. */
+export const MIN_ROUND_FRAMES = 3;
+
+/**
+ * Frames a round of one mode times: as many as fit `roundMs` at the untimed round's median frame time, within
+ * [MIN_ROUND_FRAMES, frames].
+ */
+export function framesPerRound(warmMs: number[], frames: number, roundMs: number): number {
+  const ms = median(warmMs);
+  const fit = ms > 0 ? Math.floor(roundMs / ms) : frames;
+  return Math.max(Math.min(MIN_ROUND_FRAMES, frames), Math.min(frames, fit));
+}
+
+function summarize(runs: FrameStats[], frames: number): ViewerRuntimeMode {
   const last = runs[runs.length - 1];
   const roundMs = runs.map((x) => median(x.ms));
   const b = last.bytes;
@@ -73,6 +93,7 @@ function summarize(runs: FrameStats[]): ViewerRuntimeMode {
     splats: Math.min(...runs.map((x) => x.splats)),
     bytes: b,
     gpuBytes: b.geometry + b.textures + b.splats + b.shadowMaps,
+    frames,
   };
 }
 
@@ -89,7 +110,14 @@ export async function measureViewer(target: ViewTarget, options: Partial<Measure
   if (!existsSync(o.chromium)) throw new Error(`${where}: no Chromium at ${o.chromium}`);
   const server = await startViewerServer({ target, title: target.root, port: 0 });
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS });
+  // A round is bounded by roundMs, but one frame of a heavy page can take seconds: no protocol call of ours is
+  // cut short by puppeteer's 3-minute default.
+  const browser = await puppeteer.launch({
+    executablePath: o.chromium,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    protocolTimeout: 30 * 60_000,
+  });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -108,15 +136,20 @@ export async function measureViewer(target: ViewTarget, options: Partial<Measure
     failed();
     // One untimed round of each mode first: the first frames after a switch compile shaders, upload textures and,
     // for Spark, sort and upload the splats (hundreds of ms on SwiftShader), which is loading, not drawing.
+    // Its frame times set how many frames each mode's rounds take (framesPerRound).
+    const frames = { before: o.frames, after: o.frames };
     for (const mode of ['after', 'before'] as const) {
       await page.evaluate(`window.__oteViewer.setMode('${mode}')`);
-      await page.evaluate(`window.__oteViewer.measure(${Math.min(o.frames, 10)})`);
+      const warm = (await page.evaluate(
+        `window.__oteViewer.measure(${Math.min(o.frames, MIN_ROUND_FRAMES)})`,
+      )) as FrameStats;
+      frames[mode] = framesPerRound(warm.ms, o.frames, o.roundMs);
     }
     const raw: Record<'before' | 'after', FrameStats[]> = { before: [], after: [] };
     for (let round = 0; round < o.rounds; round++)
       for (const mode of round % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
         await page.evaluate(`window.__oteViewer.setMode('${mode}')`);
-        raw[mode].push((await page.evaluate(`window.__oteViewer.measure(${o.frames})`)) as FrameStats);
+        raw[mode].push((await page.evaluate(`window.__oteViewer.measure(${frames[mode]})`)) as FrameStats);
         o.onProgress?.(raw.before.length + raw.after.length, 2 * o.rounds);
       }
     failed();
@@ -129,8 +162,8 @@ export async function measureViewer(target: ViewTarget, options: Partial<Measure
       const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
       return gl ? String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : 'unknown';
     })()`)) as string;
-    const before = summarize(raw.before),
-      after = summarize(raw.after);
+    const before = summarize(raw.before, frames.before),
+      after = summarize(raw.after, frames.after);
     return {
       measuredAt: new Date().toISOString(),
       // "Chrome/150.0…" is what puppeteer reports for Debian's Chromium too.
