@@ -14,6 +14,7 @@
  * are not antialiased in this path.
  */
 import {
+  Color,
   ColorManagement,
   DepthTexture,
   HalfFloatType,
@@ -84,6 +85,7 @@ export function splatCompositor(renderer, parts) {
   const quad = new Scene().add(new Mesh(new PlaneGeometry(2, 2), material));
   const quadCamera = new OrthographicCamera(-1, 1, 1, -1, 0, 1);
   const size = new Vector2();
+  const clearColour = new Color();
   /** Visibility of `objects` set to `on` for the duration of `draw`, then restored. */
   const showing = (/** @type {import('three').Object3D[]} */ objects, /** @type {boolean} */ on, draw = () => {}) => {
     const was = objects.map((o) => o.visible);
@@ -111,8 +113,10 @@ export function splatCompositor(renderer, parts) {
       const scissorTest = renderer.getScissorTest();
       const autoClear = renderer.autoClear;
       const clearAlpha = renderer.getClearAlpha();
+      renderer.getClearColor(clearColour);
       renderer.setScissorTest(false);
-      renderer.setClearAlpha(0);
+      // Both layers start as transparent black: the composite reads "nothing here" from alpha 0.
+      renderer.setClearColor(0x000000, 0);
       try {
         // The meshes in linear light (three tone-maps only what it draws onto the canvas), with their depth.
         showing(parts.splats, false, () => {
@@ -132,7 +136,7 @@ export function splatCompositor(renderer, parts) {
         }
       } finally {
         renderer.autoClear = autoClear;
-        renderer.setClearAlpha(clearAlpha);
+        renderer.setClearColor(clearColour, clearAlpha);
         renderer.setRenderTarget(null);
         renderer.setScissorTest(scissorTest);
       }
