@@ -192,8 +192,11 @@ async function main() {
 
   // The optimized scene (or the one file given), then its splats.
   const lines = [];
+  /** @type {import('three').Object3D | undefined} */
+  let meshes;
   if (manifest.scene) {
     const gltf = await loadGltf(manifest.scene);
+    meshes = gltf.scene;
     after.add(gltf.scene);
     Object.assign(viewer.info, inventory(gltf.scene));
     const { lightmappedMaterials, lights } = viewer.info;
@@ -215,7 +218,6 @@ async function main() {
     const s = await addSplats(renderer, after, manifest.splats.url, requestRender);
     splats = s;
     // Over meshes, the splat layer is composited in linear light, as ote judged it; alone, Spark draws it as it is.
-    const meshes = after.children.find((o) => o !== s.spark && o !== s.mesh);
     if (meshes)
       compositor = splatCompositor(renderer, { meshes, splats: [s.spark, s.mesh], exposure: manifest.exposure });
     viewer.info.splats = s.count;

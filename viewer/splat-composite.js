@@ -87,7 +87,11 @@ export function splatCompositor(renderer, parts) {
   const size = new Vector2();
   const clearColour = new Color();
   /** Visibility of `objects` set to `on` for the duration of `draw`, then restored. */
-  const showing = (/** @type {import('three').Object3D[]} */ objects, /** @type {boolean} */ on, draw = () => {}) => {
+  const showing = (
+    /** @type {import('three').Object3D[]} */ objects,
+    /** @type {boolean} */ on,
+    /** @type {() => void} */ draw,
+  ) => {
     const was = objects.map((o) => o.visible);
     for (const o of objects) o.visible = on;
     try {

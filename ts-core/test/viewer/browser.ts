@@ -11,6 +11,7 @@ import { decodePng } from '../../src/io/png.js';
 import { decodeLightmappedGltf } from '../../src/render/lightmapped-gltf.js';
 import { renderLightmapped } from '../../src/render/lightmapped.js';
 import { drawSplatsOver } from '../../src/render/hybrid.js';
+import type { SplatComposite } from '../../src/render/composite.js';
 import { decodeSplats } from '../../src/io/splat-formats.js';
 import type { ReportCamera } from '../../src/report/types.js';
 import { lookAt, type View } from '../../src/scene/view.js';
@@ -76,13 +77,15 @@ export async function ourLightmappedRender(
   height: number,
   exposure: number,
 ) {
+  const { ours } = await lightmappedLinear(glb, viewOf(camera, width, height));
+  return display(ours, { exposure, opaque: true });
+}
+
+/** An output's scene.glb lit by its lightmaps at `view`, linear, with the scene it was decoded to. */
+async function lightmappedLinear(glb: string, view: View) {
   const { scene } = await importGltf(glb);
   const lit = decodeLightmappedGltf(scene).lit!;
-  const ours = await renderLightmapped(scene, lit.layout, lit.pages, viewOf(camera, width, height), {
-    spp: 16,
-    seed: 1,
-  });
-  return display(ours, { exposure, opaque: true });
+  return { scene, ours: await renderLightmapped(scene, lit.layout, lit.pages, view, { spp: 16, seed: 1 }) };
 }
 
 /**
@@ -96,12 +99,10 @@ export async function ourHybridRender(
   width: number,
   height: number,
   exposure: number,
-  composite: 'linear' | 'display',
+  composite: SplatComposite,
 ) {
-  const { scene } = await importGltf(glb);
-  const lit = decodeLightmappedGltf(scene).lit!;
   const view = viewOf(camera, width, height);
-  const mesh = await renderLightmapped(scene, lit.layout, lit.pages, view, { spp: 16, seed: 1 });
+  const { scene, ours: mesh } = await lightmappedLinear(glb, view);
   const splats = decodeSplats(new Uint8Array(readFileSync(splatsFile)), 'spz', splatsFile);
   return display(await drawSplatsOver(mesh, scene, splats, view, exposure, { composite }), { exposure, opaque: true });
 }

@@ -15,6 +15,7 @@ import { numberFlag, parse, requirePositional, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../../exit-codes.js';
 import { DEFAULT_RENDER, type ArtifactKind, type ReferenceMode, type RenderSpec } from '../../trust/types.js';
+import type { SplatComposite } from '../../render/composite.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -137,7 +138,7 @@ export const verifyCommand: Command = {
 };
 
 /** --splat-composite (a hybrid's only): linear unless display is asked. */
-function splatComposite(v: string | undefined): 'linear' | 'display' {
+function splatComposite(v: string | undefined): SplatComposite {
   if (v === undefined || v === 'linear' || v === 'display') return v ?? 'linear';
   throw new UsageError(`--splat-composite must be linear or display, got "${v}"`);
 }
