@@ -21,7 +21,8 @@
  * - Then the real farm (bench/coordinator-farm.ts; the embedded queue, then BullMQ on Redis): a server and 3 worker
  *   processes, one slowed and one flaky on purpose, under the learned dispatch and first come, first served.
  * Prints a table and writes bench/results/coordinator.json. `--seeds N` and `--tasks N` for a quicker look,
- * `--first-seed N` for another range of seeds, `--no-farm` without the real farm.
+ * `--first-seed N` for another range of seeds, `--no-farm` without the real farm, `--no-live` with the learned policies
+ * judging workers by ended attempts alone (not their running tasks' progress).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -174,6 +175,11 @@ const SEEDS = argNum('--seeds', 30);
 const TASKS = argNum('--tasks', 2000);
 /** The first seed: seeds FIRST..FIRST+SEEDS−1 (another range checks that nothing was fitted to 1..30). */
 const FIRST = argNum('--first-seed', 1);
+/**
+ * `--no-live`: the learned policies judge workers by ended attempts alone, as before 2026-12-08: no progress in the
+ * views they get (predicted waits from the fit, not the progress rate) and assign's `live` off. For comparison.
+ */
+const LIVE = !args.includes('--no-live');
 
 interface SimWorker {
   id: string;
@@ -527,6 +533,8 @@ function simulate(world: World, policy: Policy): RunResult {
         size: tasks[a.task].size,
         load: a.load,
         elapsed: now - a.start,
+        // Workers report how far they are, as farm workers do; linear in time at its true speed.
+        progress: LIVE ? (now - a.start) / a.duration : undefined,
       })),
       queued: queue[i].map((q) => ({ kind: tasks[q].kind, size: tasks[q].size })),
       lastSeconds: lastSeconds[i],
@@ -538,7 +546,7 @@ function simulate(world: World, policy: Policy): RunResult {
     for (let i = 0; i < workers.length; i++) if (online[i]) views.push(view(i));
     const task = tasks[ti];
     let d: Decision;
-    if (model) d = assign(task, views, model, { now, hour: hourAt(now) });
+    if (model) d = assign(task, views, model, { now, hour: hourAt(now) }, { live: LIVE });
     else if (policy === 'heuristic') d = heuristicAssign(task, views);
     else if (policy === 'heuristic×queue') d = heuristicAssign(task, views, { scaleByLatency: true });
     else d = oracleAssign(task, views, truth);

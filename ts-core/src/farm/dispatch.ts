@@ -7,7 +7,9 @@
  * - Otherwise, for each ready job the worker may take (most urgent first), `assign` (coordinator/assign.ts) picks, among the
  *   asking worker and the live workers that run its kind and could be free before it would end the job (the
  *   soonest free few), the least wait + predicted median / (1 − pFail). The wait counts the jobs they run
- *   (predicted remaining time) and the jobs already left to them.
+ *   (predicted remaining time, or what its progress rate says) and the jobs already left to them. What the running
+ *   jobs' reported progress says of their workers' speed counts before they end (assign.ts liveEvidence): a new
+ *   worker, or a new class of them, that runs its first job far slower than predicted is known as such at once.
  * - Chosen itself, or another by less than `slack` and `handoverSeconds`: the worker takes it, and the job's row and events say why.
  *   Chosen another: the job is left to that worker (a reservation, until its predicted wait × 1.5 + `graceMs`; then
  *   anyone may take it, so a worker that went away holds nothing for long), which is woken if it waits, and the
@@ -39,6 +41,8 @@ import {
   CoordinatorModel,
   type Decision,
   HISTORY_DEFAULTS,
+  type LiveEvidence,
+  liveEvidence,
   type ModelOptions,
   predictedWait,
   type QueuedTask,
@@ -132,7 +136,9 @@ export class LearnedDispatch {
    * `refreshMs` and kept current between reads by the starts and ends this process sees: a farm of hundreds of slots
    * asks for work hundreds of times a second.
    */
-  private state: { at: number; running: Map<string, RunningJob[]>; parents: Set<string> } | undefined;
+  private state:
+    | { at: number; running: Map<string, RunningJob[]>; parents: Set<string>; live: LiveEvidence }
+    | undefined;
 
   constructor(
     private store: FarmStore,
@@ -161,9 +167,9 @@ export class LearnedDispatch {
   ): { job: JobRow; decision: Decision } | undefined {
     this.asked.set(worker, { at: now, kinds });
     if (ready.length === 0) return undefined;
-    const { running, parents } = this.current(now);
+    const { running, parents, live: evidence } = this.current(now);
     const live = this.liveWorkers(running, now);
-    const state = { now: now / 1000, hour: hourOf(now) };
+    const state = { now: now / 1000, hour: hourOf(now), live: evidence };
     // What each worker is left already, built once per claim; jobs left to one during it join its queue.
     const queued = new Map<string, QueuedTask[]>();
     for (const [id, r] of this.reservations)
@@ -275,8 +281,8 @@ export class LearnedDispatch {
     const backedUp = new Set(backups.map((b) => b.spec.backupOf));
     const state = { now: now / 1000, hour: hourOf(now) };
     const mine: WorkerView = { id: worker, slots: 1, load: this.loadOf(worker), running: [], queued: [] };
-    // The fraction done each running job last reported (its progress rate estimates its time left).
-    const progress = new Map(this.store.running().map((j) => [j.id, j.progress]));
+    // The fraction done each running job last reported, and when (its progress rate estimates its time left).
+    const progress = new Map(this.store.running().map((j) => [j.id, progressOf(j)]));
     let best: { id: string; elapsed: number; decision: Decision } | undefined;
     for (const { w, j } of candidates) {
       if (backedUp.has(j.id)) continue;
@@ -288,7 +294,7 @@ export class LearnedDispatch {
         size: j.size,
         load: j.load,
         elapsed,
-        progress: progress.get(j.id),
+        ...progress.get(j.id),
       };
       const decision = backupFor(s, [mine], this.model, state, { ...this.options.assign, ...o });
       if (decision && (!best || elapsed > best.elapsed)) best = { id: j.id, elapsed, decision };
@@ -374,6 +380,7 @@ export class LearnedDispatch {
       load,
       started,
       freeAt: started + 1000 * median,
+      ...progressOf(j),
       task: j.parent !== null,
       backup: j.spec.backupOf !== undefined,
     };
@@ -392,7 +399,12 @@ export class LearnedDispatch {
       running.set(j.worker, list);
       if (open.has(j.id)) parents.add(j.worker);
     }
-    this.state = { at: now, running, parents };
+    // What the running jobs' progress says of their workers (coordinator/assign.ts liveEvidence), once per read.
+    const views = [...running].flatMap(([worker, jobs]) =>
+      jobs.map((j) => ({ worker, task: { ...j, elapsed: (now - j.started) / 1000 } })),
+    );
+    const live = liveEvidence(views, this.model, hourOf(now));
+    this.state = { at: now, running, parents, live };
     return this.state;
   }
 }
@@ -406,7 +418,20 @@ interface RunningJob {
   /** When its attempt started, and when it is predicted to end (its median), in ms. */
   started: number;
   freeAt: number;
+  /** The fraction done its worker last reported (as of the last read of the store), and its seconds run then. */
+  progress: number;
+  progressElapsed?: number;
   /** A split job's task (its job waits on it), and a backup copy. */
   task: boolean;
   backup: boolean;
+}
+
+/** A running job's last reported fraction done and the seconds its attempt had run when it reported it. */
+export function progressOf(j: Pick<JobRow, 'progress' | 'progressAt' | 'attemptStarted'>): {
+  progress: number;
+  progressElapsed?: number;
+} {
+  return j.progressAt != null && j.attemptStarted != null
+    ? { progress: j.progress, progressElapsed: Math.max(0, j.progressAt - j.attemptStarted) / 1000 }
+    : { progress: j.progress };
 }

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { projectedTotal } from './coordinator/assign.js';
-import type { LearnedDispatch } from './dispatch.js';
+import { type LearnedDispatch, progressOf } from './dispatch.js';
 import type { FarmStore, JobResult, JobRow, JobSpec } from './store.js';
 import { checkedLoad, type WorkerTelemetry } from './telemetry.js';
 
@@ -176,7 +176,7 @@ export abstract class StoreQueue implements FarmQueue {
       outcome === 'overtaken' ? 'cancelled' : outcome === 'lost' ? 'failed' : outcome,
     );
     if (outcome === 'overtaken') {
-      const projected = job.attemptStarted + 1000 * projectedTotal({ elapsed: seconds, progress: job.progress });
+      const projected = job.attemptStarted + 1000 * projectedTotal({ elapsed: seconds, ...progressOf(job) });
       this.coordinator?.ended(job, 'done', Math.max(this.now(), projected));
     } else if (outcome === 'lost') {
       // Lost at its last heartbeat, a lease before the reaper saw it: the running time the loss hazard counts.

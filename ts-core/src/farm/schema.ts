@@ -61,6 +61,11 @@ export const FARM_MIGRATIONS: readonly Migration[] = [
     sql: `CREATE INDEX jobs_backup ON jobs (json_extract(spec, '$.backupOf'))
             WHERE json_extract(spec, '$.backupOf') IS NOT NULL;`,
   },
+  {
+    version: 6,
+    why: 'when a running job last reported progress: its progress rate is the fraction over the time to that report, not to now',
+    sql: `ALTER TABLE jobs ADD COLUMN progress_at INTEGER;`,
+  },
 ];
 
 export function migrateFarm(db: Database.Database, where: string): number {

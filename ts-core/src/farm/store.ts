@@ -93,6 +93,8 @@ export interface JobRow {
   finished: number | null;
   stage: string | null;
   progress: number;
+  /** When its worker reported `progress` (ms; null before its first report of this attempt). */
+  progressAt: number | null;
   /** The running attempt's predicted seconds to go, from its last progress report. */
   etaSeconds: number | null;
   attempts: number;
@@ -150,6 +152,7 @@ interface RawJob {
   finished: number | null;
   stage: string | null;
   progress: number;
+  progress_at: number | null;
   eta: number | null;
   attempts: number;
   attempt_started: number | null;
@@ -182,6 +185,7 @@ function toJob(r: RawJob): JobRow {
     finished: r.finished,
     stage: r.stage,
     progress: r.progress,
+    progressAt: r.progress_at,
     etaSeconds: r.eta,
     attempts: r.attempts,
     attemptStarted: r.attempt_started,
@@ -407,7 +411,8 @@ export class FarmStore {
     return this.db.transaction(() => {
       const changed = this.sql(
         `UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
-           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, eta = NULL, dispatch = ?
+           started = COALESCE(started, ?), attempt_started = ?, stage = NULL, progress = 0, progress_at = NULL, eta = NULL,
+           dispatch = ?
            WHERE id = ? AND state = 'queued'`,
       ).run(worker, leaseUntil, now, now, dispatch ?? null, id).changes;
       if (!changed) return undefined;
@@ -544,8 +549,9 @@ export class FarmStore {
   progress(id: string, worker: string, stage: string, fraction: number, etaSeconds: number | undefined, now: number) {
     this.db.transaction(() => {
       const changed = this.sql(
-        `UPDATE jobs SET stage = ?, progress = ?, eta = ? WHERE id = ? AND worker = ? AND state = 'running'`,
-      ).run(stage, fraction, etaSeconds ?? null, id, worker).changes;
+        `UPDATE jobs SET stage = ?, progress = ?, progress_at = ?, eta = ?
+           WHERE id = ? AND worker = ? AND state = 'running'`,
+      ).run(stage, fraction, now, etaSeconds ?? null, id, worker).changes;
       if (changed) this.appendEvent(id, { type: 'progress', stage, fraction, etaSeconds }, now);
     })();
   }

@@ -14,7 +14,11 @@ import {
   createHistory,
   historyFromJSON,
   historyRecords,
+  liveEvidence,
+  liveOffset,
   MODEL_DEFAULTS,
+  predictedWait,
+  remainingMedian,
   pushRecord,
   type TaskRecord,
   type WorkerView,
@@ -547,3 +551,96 @@ test('backup copies (LATE): past its p90, or on course to it at its progress rat
 });
 
 test.run();
+
+test('running tasks count before they end: a new class far slower than predicted loses its next task as soon as its first one reports progress', () => {
+  // A pool that knows a fast class (100 s a task); six volunteers registered, none has ended a task.
+  const model = new CoordinatorModel();
+  const rng = new Rng('live');
+  let t = 0;
+  for (let i = 0; i < 40; i++) {
+    const seconds = 100 * Math.exp(0.1 * gauss(rng));
+    model.observe({
+      worker: `dc${i % 4}`,
+      group: 'dc',
+      kind: 'bake',
+      size: 100,
+      start: t,
+      end: t + seconds,
+      outcome: 'done',
+      load: 0,
+      hour: 12,
+    });
+    t += 30;
+  }
+  for (let i = 1; i <= 6; i++) model.setGroup(`vol${i}`, 'vol');
+  // Every data-centre machine is busy for about 200 s more; vol1 is 10% into a task that will take 3,000 s.
+  const busy = (id: string): WorkerView => ({
+    id,
+    slots: 1,
+    load: 0,
+    running: [{ kind: 'bake', size: 100, load: 0, elapsed: 0 }],
+    queued: [{ kind: 'bake', size: 100 }],
+  });
+  const vol1: WorkerView = {
+    id: 'vol1',
+    slots: 1,
+    load: 0,
+    running: [{ kind: 'bake', size: 100, load: 0, elapsed: 300, progress: 0.1 }],
+    queued: [],
+  };
+  const views = [...[0, 1, 2, 3].map((i) => busy(`dc${i}`)), vol1, ...[2, 3, 4, 5, 6].map((i) => idle(`vol${i}`, 0))];
+  const state = { now: t, hour: 12 };
+  const task = { id: 'next', kind: 'bake', size: 100 };
+
+  const live = liveEvidence([{ worker: 'vol1', task: vol1.running[0] }], model, 12);
+  const z = live.get('vol1')![0];
+  const median = model.predict('vol1', 'bake', 100, 0, 12).median;
+  assert.ok(Math.abs(z - Math.log(3000 / median)) < 1e-9, `vol1's evidence: ${z}, log(3000 / ${median})`);
+  // Half of it moves vol1's and each idle volunteer's prediction (one task of evidence against one of prior).
+  assert.ok(Math.abs(liveOffset('vol2', live, model) - z / 2) < 1e-9);
+  assert.ok(Math.abs(liveOffset('vol1', live, model) - z / 2) < 1e-9);
+  assert.is(liveOffset('dc0', live, model), 0, 'another class is not moved');
+  // vol1's wait is what its progress rate says: 2,700 s to go.
+  assert.ok(Math.abs(predictedWait(vol1, model, 12) - 2700) < 1e-6);
+
+  const before = assign(task, views, model, state, { live: false });
+  assert.ok(
+    before.worker.startsWith('vol'),
+    `judged by ended attempts only, an idle volunteer takes it: ${before.reason}`,
+  );
+  const after = assign(task, views, model, state);
+  assert.ok(after.worker.startsWith('dc'), `with vol1's progress, a data-centre machine does: ${after.reason}`);
+
+  // Without progress reports, a task past its p90 is a lower bound on its time, and counts once past it.
+  const silent = { kind: 'bake', size: 100, load: 0, elapsed: 3000 };
+  assert.ok(
+    liveEvidence([{ worker: 'vol1', task: silent }], model, 12).get('vol1')![0] >= Math.log(3000 / median) - 1e-9,
+  );
+  assert.is(liveEvidence([{ worker: 'vol1', task: { ...silent, elapsed: 60 } }], model, 12).size, 0);
+  // A report read later than it was made: the fraction over the time to the report, not to now (0.5 done at 20 s,
+  // read at 36 s, ends at 40 s; elapsed / fraction would say 72 s).
+  const late: WorkerView = {
+    ...idle('dc9', 0),
+    running: [{ kind: 'bake', size: 40, load: 0, elapsed: 36, progress: 0.5, progressElapsed: 20 }],
+  };
+  assert.ok(Math.abs(predictedWait(late, model, 12) - 4) < 1e-9, `${predictedWait(late, model, 12)} s to go`);
+  // The first reports of a short task are mostly the report's lag: not gone by (the fit's time left is).
+  const early = { ...late.running[0], elapsed: 1.5, progress: 0.2, progressElapsed: 1 };
+  assert.is(liveEvidence([{ worker: 'dc9', task: early }], model, 12).size, 0);
+  const fit = model.predict('dc9', 'bake', 40, 0, 12);
+  assert.ok(Math.abs(predictedWait({ ...late, running: [early] }, model, 12) - remainingMedian(fit, 1.5)) < 1e-9);
+  // Once a volunteer has ended tasks of its own, the model's levels speak for the class, not its running tasks.
+  for (let i = 0; i < 3; i++)
+    model.observe({
+      worker: 'vol2',
+      group: 'vol',
+      kind: 'bake',
+      size: 100,
+      start: t + 3000 * i,
+      end: t + 3000 * (i + 1),
+      outcome: 'done',
+      load: 0,
+      hour: 12,
+    });
+  assert.is(liveOffset('vol2', live, model), 0);
+});

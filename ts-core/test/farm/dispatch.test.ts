@@ -33,6 +33,8 @@ interface SimWorker {
   /** From job `slowFrom` on (by submission order), its attempts take `slowdown` times as long. */
   slowFrom?: number;
   slowdown?: number;
+  /** The class it registers as (`ote farm worker --class`). */
+  cls?: string;
 }
 
 interface Sim {
@@ -72,6 +74,8 @@ async function simulate(
     backups?: 'off' | 'tasks' | 'all';
     /** A Redis URL: BullMQ holds the queue (jobs are then all of the kind 'simulated'). */
     redis?: string;
+    /** Running jobs' progress as evidence of their workers' speed (assign's `live`; default on). */
+    live?: boolean;
   } = {},
 ): Promise<Sim> {
   const dir = mkdtempSync(join(tmpdir(), 'ote-dispatch-'));
@@ -81,11 +85,14 @@ async function simulate(
   const queue: StoreQueue = opts.redis
     ? await RedisQueue.open(store, { url: opts.redis, prefix: `ote-test-${Date.now()}` }, queueOptions, {}, () => clock)
     : new EmbeddedQueue(store, queueOptions, {}, () => clock);
-  queue.coordinator = new LearnedDispatch(store, {
+  const dispatch = new LearnedDispatch(store, {
     liveMs: 5_000,
     chooses: opts.dispatch !== false,
     ...(opts.backups ? { backups: opts.backups } : {}),
+    ...(opts.live === false ? { assign: { live: false } } : {}),
   });
+  for (const w of workers) if (w.cls) dispatch.registered(w.id, w.cls);
+  queue.coordinator = dispatch;
   const every = opts.every ?? 1;
   const ids: string[] = [];
   const attempts: Sim['attempts'] = [];
@@ -291,6 +298,35 @@ test('cold start: a new worker joining an experienced farm gets tasks soon (expl
   } finally {
     s.close();
   }
+});
+
+test("a new class 60× slower than predicted: once its first member's job reports progress, the members that join later are left alone", async () => {
+  // Two data-centre machines serve 1 s jobs every 0.8 s; a volunteer (60 s a job) registers at 60 s, three more at 75.
+  const workers: SimWorker[] = [
+    { id: 'dc1', speed: { bake: 1 }, cls: 'dc' },
+    { id: 'dc2', speed: { bake: 1 }, cls: 'dc' },
+    ...[1, 2, 3, 4].map((i) => ({ id: `vol${i}`, speed: { bake: 60 }, cls: 'volunteer', joins: i === 1 ? 60 : 75 })),
+  ];
+  const jobs = Array.from({ length: 140 }, () => ({ kind: 'bake', size: 1 }));
+  const volunteered = async (live: boolean) => {
+    const s = await simulate(workers, jobs, { every: 0.8, live });
+    try {
+      // Attempts started on volunteers before the first of theirs could end (by 120 s), and over the whole run.
+      const vol = s.attempts.filter((a) => a.worker.startsWith('vol'));
+      return { early: vol.filter((a) => a.at - 60 < 120).length, all: vol.length };
+    } finally {
+      await s.close();
+    }
+  };
+  const on = await volunteered(true);
+  const off = await volunteered(false);
+  console.log(`  volunteer jobs started by 120 s: ${on.early} with progress as evidence, ${off.early} without`);
+  assert.ok(on.early <= 2, `with progress as evidence: ${on.early} volunteer jobs started by 120 s`);
+  assert.ok(
+    off.early >= 3,
+    `judged by ended jobs only: ${off.early} (each new volunteer is tried at the pool's speed)`,
+  );
+  assert.ok(on.all < off.all, `volunteer jobs over the run: ${on.all} against ${off.all}`);
 });
 
 test('deterministic, and what it learned survives a restart (the history is in the store)', async () => {

@@ -6,6 +6,9 @@
  *   The wait is the load balancing: a fast worker's queue makes it dearer, so it is not swamped. A worker with fewer
  *   than `minTasks` of the kind gets an optimistic median (×`optimism`) for tasks no larger than the
  *   kind's typical size, so new workers are tried, on tasks whose loss costs little if they turn out slow or flaky.
+ *   Running tasks count before they end (`liveEvidence`): a task whose worker reports progress projects its total
+ *   time, so a new worker that is 20× slower than its class or the pool predicted is known as such minutes into its
+ *   first task, not hours later when it ends, and so is its class for members that have run nothing yet.
  * - `heuristicAssign`, the design's: argmin(latency + load × 15), latency the worker's last task time, load its tasks
  *   per slot. The baseline the coordinator must beat.
  * - `oracleAssign`: the same rule as `assign` on true figures (a simulator's), the reference for what is reachable.
@@ -28,6 +31,13 @@ export interface RunningTask {
   size: number;
   load: number;
   elapsed: number;
+  /** The fraction done (0..1) its worker last reported, where it reports one… */
+  progress?: number;
+  /**
+   * …and the seconds it had run when it reported it (default `elapsed`: just now). A report read later than it was
+   * made would otherwise project too long a total (the fraction of a moment ago over the time to now).
+   */
+  progressElapsed?: number;
 }
 
 export interface QueuedTask {
@@ -56,6 +66,11 @@ export interface AssignState {
   now: number;
   /** Local hour (0..23) now. */
   hour: number;
+  /**
+   * What the farm's running tasks say of their workers (`liveEvidence`), where the caller keeps it for all of them;
+   * without it, `assign` reads it from the running tasks of the workers it is given.
+   */
+  live?: LiveEvidence;
 }
 
 /** A predicted run of `seconds` that starts after `wait`, for the model's chance of losing its worker on the way. */
@@ -85,16 +100,99 @@ export interface AssignOptions {
   exploreSize: number;
   /** 1 / (1 − pFail) is capped here, so a worker that always fails is dear but finite. */
   maxPFail: number;
+  /** Whether running tasks' progress counts as evidence of their workers' speed (`liveEvidence`). */
+  live: boolean;
 }
 
-export const ASSIGN_DEFAULTS: AssignOptions = { minTasks: 3, optimism: 0.7, exploreSize: 1, maxPFail: 0.95 };
+export const ASSIGN_DEFAULTS: AssignOptions = {
+  minTasks: 3,
+  optimism: 0.7,
+  exploreSize: 1,
+  maxPFail: 0.95,
+  live: true,
+};
 
-/** Predicted seconds until one of the worker's slots is free, its queue included (FIFO onto the first free slot). */
+/** Per worker: the log-ratios of its running tasks' projected times to the model's medians (`liveEvidence`). */
+export type LiveEvidence = ReadonlyMap<string, readonly number[]>;
+
+/** A running task's projected total counts once this fraction is done (earlier reports are mostly start-up)… */
+export const LIVE_FROM_PROGRESS = 0.05;
+/**
+ * …and once it had run this many seconds at the report. A report reaches the dispatcher late by the heartbeat that
+ * carries it and the claim's round trip (a farm worker's lag is up to ~0.6 s), and the time to the report over the
+ * fraction inflates a total by lag / fraction: 2× at the first report of a 1 s job, under 6% after 10 s.
+ */
+export const LIVE_FROM_SECONDS = 10;
+/** A class speaks for its members through those that have completed fewer than this (the model's levels after). */
+export const LIVE_CLASS_BELOW = 3;
+
+/**
+ * What running tasks say of their workers' speed before they end: for each, log(projected total / the model's
+ * median), the projection (seconds run / fraction done, at its last report) once that report is one to go by
+ * (`LIVE_FROM_PROGRESS`, `LIVE_FROM_SECONDS`); without one, log(elapsed / median) once it has run past its p90 (a
+ * lower bound: it has not ended yet). The model learns from ended attempts only, so without this a class of
+ * machines 20× slower than the pool (volunteers) is sent task after task until its first one ends, hours later
+ * (bench:coordinator's cold start).
+ */
+export function liveEvidence(
+  running: Iterable<{ worker: string; task: RunningTask }>,
+  model: CoordinatorModel,
+  hour: number,
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const { worker, task: t } of running) {
+    const p = model.predict(worker, t.kind, t.size, t.load, hour);
+    const total = liveTotal(t);
+    let z: number | undefined;
+    if (total !== undefined) z = Math.log(total / p.median);
+    else if (t.elapsed > p.p90) z = Math.log(t.elapsed / p.median);
+    if (z === undefined) continue;
+    const list = out.get(worker) ?? [];
+    list.push(z);
+    out.set(worker, list);
+  }
+  return out;
+}
+
+/**
+ * The log-offset live evidence puts on a worker's predicted time: its own running tasks' ratios, weighed as that many
+ * tasks against those it has completed (which the model's prediction already holds) and one of prior; for a worker
+ * that runs nothing and has completed nothing, the ratios of its class's members that have completed fewer than
+ * `LIVE_CLASS_BELOW`, weighed against one of prior. 0 where there is none.
+ */
+export function liveOffset(worker: string, live: LiveEvidence, model: CoordinatorModel): number {
+  const own = live.get(worker);
+  const done = model.completed(worker);
+  if (own?.length) return (sum(own) / own.length) * (own.length / (own.length + 1 + done));
+  const group = model.group(worker);
+  if (done > 0 || group === undefined) return 0;
+  const zs: number[] = [];
+  for (const [other, z] of live)
+    if (other !== worker && model.group(other) === group && model.completed(other) < LIVE_CLASS_BELOW) zs.push(...z);
+  return zs.length ? (sum(zs) / zs.length) * (zs.length / (zs.length + 1)) : 0;
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** A running task's total at its progress rate where its report is one to go by (see LIVE_FROM_*), else undefined. */
+function liveTotal(t: RunningTask): number | undefined {
+  const total = projectedTotal(t);
+  const usable = (t.progress ?? 0) >= LIVE_FROM_PROGRESS && (t.progressElapsed ?? t.elapsed) >= LIVE_FROM_SECONDS;
+  return usable && total > t.elapsed ? total : undefined;
+}
+
+/**
+ * Predicted seconds until one of the worker's slots is free, its queue included (FIFO onto the first free slot). A
+ * running task whose worker reports progress ends when its progress rate says.
+ */
 export function predictedWait(w: WorkerView, model: CoordinatorModel, hour: number): number {
   const free = new Array<number>(Math.max(1, w.slots)).fill(0);
   w.running.forEach((t, i) => {
-    const p = model.predict(w.id, t.kind, t.size, t.load, hour);
-    free[i % free.length] += remainingMedian(p, t.elapsed);
+    const total = liveTotal(t);
+    free[i % free.length] +=
+      total !== undefined
+        ? total - t.elapsed
+        : remainingMedian(model.predict(w.id, t.kind, t.size, t.load, hour), t.elapsed);
   });
   for (const t of w.queued) {
     let k = 0;
@@ -115,9 +213,18 @@ export function assign(
   if (workers.length === 0) throw new Error(`assign: no workers to take task ${task.id}`);
   const typical = model.typicalSize(task.kind);
   const probe = typical === undefined || task.size <= typical * o.exploreSize;
+  const live = !o.live
+    ? undefined
+    : (state.live ??
+      liveEvidence(
+        workers.flatMap((w) => w.running.map((t) => ({ worker: w.id, task: t }))),
+        model,
+        state.hour,
+      ));
   let best: Decision | undefined;
   for (const w of workers) {
-    const p = model.predict(w.id, task.kind, task.size, w.load, state.hour);
+    const offset = live ? liveOffset(w.id, live, model) : 0;
+    const p = shifted(model.predict(w.id, task.kind, task.size, w.load, state.hour), offset);
     const explore = probe && model.kindTasks(w.id, task.kind) < o.minTasks;
     const median = explore ? p.median * o.optimism : p.median;
     const wait = w.wait ?? predictedWait(w, model, state.hour);
@@ -133,10 +240,18 @@ export function assign(
       pFail,
       reason:
         `${w.id}: wait ${fmt(wait)} + median ${fmt(p.median)} (p90 ${fmt(p.p90)}, ${p.level} fit, n ${p.n.toFixed(1)}` +
+        `${offset !== 0 ? `, running tasks ×${Math.exp(offset).toFixed(2)}` : ''}` +
         `${explore ? `, explored ×${o.optimism}` : ''}) / (1 − pFail ${pFail.toFixed(3)}) = ${fmt(score)}`,
     };
   }
   return best!;
+}
+
+/** A prediction with its time scaled by e^offset. */
+function shifted(p: Prediction, offset: number): Prediction {
+  if (offset === 0) return p;
+  const k = Math.exp(offset);
+  return { ...p, mu: p.mu + offset, median: p.median * k, p90: p.p90 * k };
 }
 
 export interface BackupOptions {
@@ -167,10 +282,13 @@ export function stragglerRemaining(s: Straggler, p: Pick<Prediction, 'mu' | 'sig
   return total > s.elapsed ? total - s.elapsed : remainingMedian(p, s.elapsed);
 }
 
-/** A running task's total time at its progress rate (elapsed / f), or its elapsed time without a usable fraction. */
-export function projectedTotal(s: { elapsed: number; progress?: number }): number {
+/**
+ * A running task's total time at its progress rate (the seconds it had run at its last report / the fraction it
+ * reported), or its elapsed time without a usable fraction. Callers treat a total not past `elapsed` as unknown.
+ */
+export function projectedTotal(s: { elapsed: number; progress?: number; progressElapsed?: number }): number {
   const f = s.progress ?? 0;
-  return f >= 0.02 && f < 1 ? s.elapsed / f : s.elapsed;
+  return f >= 0.02 && f < 1 ? (s.progressElapsed ?? s.elapsed) / f : s.elapsed;
 }
 
 /** The idle worker to run a backup copy of a straggler on, or undefined (not a straggler, or none would win). */

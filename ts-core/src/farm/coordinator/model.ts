@@ -348,6 +348,11 @@ export class CoordinatorModel {
     return this.workers.get(worker)?.records ?? 0;
   }
 
+  /** Tasks this worker has completed (any kind). */
+  completed(worker: string): number {
+    return this.workers.get(worker)?.done ?? 0;
+  }
+
   /** Tasks of this kind this worker has completed (all of them, not the forgotten count of the confidence). */
   kindTasks(worker: string, kind: string): number {
     return this.workers.get(worker)?.kinds.get(kind)?.done ?? 0;
