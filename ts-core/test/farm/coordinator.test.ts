@@ -27,6 +27,18 @@ import { Rng } from '../../src/util/rng.js';
 
 const gauss = (rng: Rng) => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 const idle = (id: string, load = 0.3): WorkerView => ({ id, slots: 1, load, running: [], queued: [] });
+/** A completed attempt of size 100 at no load, at noon. */
+const doneRecord = (worker: string, group: string, kind: string, start: number, seconds: number): TaskRecord => ({
+  worker,
+  group,
+  kind,
+  size: 100,
+  start,
+  end: start + seconds,
+  outcome: 'done',
+  load: 0,
+  hour: 12,
+});
 
 interface MiniWorker {
   id: string;
@@ -455,18 +467,7 @@ test("a class stands for its new machines' speed per kind, and a worker's own fi
     for (const [group, perUnit] of Object.entries(classes))
       for (let w = 0; w < 6; w++)
         for (const kind of ['bake', 'render'] as const) {
-          const seconds = 100 * perUnit[kind] * Math.exp(0.1 * gauss(rng));
-          model.observe({
-            worker: `${group}${w}`,
-            group,
-            kind,
-            size: 100,
-            start: t,
-            end: t + seconds,
-            outcome: 'done',
-            load: 0,
-            hour: 12,
-          });
+          model.observe(doneRecord(`${group}${w}`, group, kind, t, 100 * perUnit[kind] * Math.exp(0.1 * gauss(rng))));
           t += 1;
         }
   // New machines, nothing of their own yet: their class's seconds per kind, not the pool's average of both classes.
@@ -558,18 +559,7 @@ test('running tasks count before they end: a new class far slower than predicted
   const rng = new Rng('live');
   let t = 0;
   for (let i = 0; i < 40; i++) {
-    const seconds = 100 * Math.exp(0.1 * gauss(rng));
-    model.observe({
-      worker: `dc${i % 4}`,
-      group: 'dc',
-      kind: 'bake',
-      size: 100,
-      start: t,
-      end: t + seconds,
-      outcome: 'done',
-      load: 0,
-      hour: 12,
-    });
+    model.observe(doneRecord(`dc${i % 4}`, 'dc', 'bake', t, 100 * Math.exp(0.1 * gauss(rng))));
     t += 30;
   }
   for (let i = 1; i <= 6; i++) model.setGroup(`vol${i}`, 'vol');
@@ -630,17 +620,6 @@ test('running tasks count before they end: a new class far slower than predicted
   const fit = model.predict('dc9', 'bake', 40, 0, 12);
   assert.ok(Math.abs(predictedWait({ ...late, running: [early] }, model, 12) - remainingMedian(fit, 1.5)) < 1e-9);
   // Once a volunteer has ended tasks of its own, the model's levels speak for the class, not its running tasks.
-  for (let i = 0; i < 3; i++)
-    model.observe({
-      worker: 'vol2',
-      group: 'vol',
-      kind: 'bake',
-      size: 100,
-      start: t + 3000 * i,
-      end: t + 3000 * (i + 1),
-      outcome: 'done',
-      load: 0,
-      hour: 12,
-    });
+  for (let i = 0; i < 3; i++) model.observe(doneRecord('vol2', 'vol', 'bake', t + 3000 * i, 3000));
   assert.is(liveOffset('vol2', live, model), 0);
 });
