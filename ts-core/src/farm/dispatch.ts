@@ -41,7 +41,6 @@ import {
   CoordinatorModel,
   type Decision,
   HISTORY_DEFAULTS,
-  type LiveEvidence,
   liveEvidence,
   type ModelOptions,
   predictedWait,
@@ -137,7 +136,7 @@ export class LearnedDispatch {
    * asks for work hundreds of times a second.
    */
   private state:
-    | { at: number; running: Map<string, RunningJob[]>; parents: Set<string>; live: LiveEvidence }
+    | { at: number; running: Map<string, RunningJob[]>; parents: Set<string>; live: Map<string, number[]> }
     | undefined;
 
   constructor(
@@ -346,6 +345,8 @@ export class LearnedDispatch {
     };
     this.store.addTaskRecord(r, this.options.historyCapacity);
     this.model.observe(r);
+    // Its running job's evidence is in the record now (the worker's other slots' comes back at the next read).
+    this.state?.live.delete(job.worker);
     const list = this.state?.running.get(job.worker);
     if (list) {
       const rest = list.filter((j) => j.id !== job.id);
