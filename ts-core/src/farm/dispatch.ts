@@ -50,7 +50,7 @@ import {
   type WorkerSummary,
   type WorkerView,
 } from './coordinator/index.js';
-import type { FarmStore, JobRow } from './store.js';
+import { type FarmStore, type JobRow, progressOf } from './store.js';
 
 export interface DispatchOptions {
   /** Whether it chooses who takes a job (false: it learns only, and the first worker to ask takes it). */
@@ -425,14 +425,4 @@ interface RunningJob {
   /** A split job's task (its job waits on it), and a backup copy. */
   task: boolean;
   backup: boolean;
-}
-
-/** A running job's last reported fraction done and the seconds its attempt had run when it reported it. */
-export function progressOf(j: Pick<JobRow, 'progress' | 'progressAt' | 'attemptStarted'>): {
-  progress: number;
-  progressElapsed?: number;
-} {
-  return j.progressAt != null && j.attemptStarted != null
-    ? { progress: j.progress, progressElapsed: Math.max(0, j.progressAt - j.attemptStarted) / 1000 }
-    : { progress: j.progress };
 }

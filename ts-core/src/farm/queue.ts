@@ -11,8 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { projectedTotal } from './coordinator/assign.js';
-import { type LearnedDispatch, progressOf } from './dispatch.js';
-import type { FarmStore, JobResult, JobRow, JobSpec } from './store.js';
+import type { LearnedDispatch } from './dispatch.js';
+import { type FarmStore, type JobResult, type JobRow, type JobSpec, progressOf } from './store.js';
 import { checkedLoad, type WorkerTelemetry } from './telemetry.js';
 
 export interface QueueOptions {

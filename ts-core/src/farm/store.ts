@@ -170,6 +170,16 @@ interface RawJob {
   result: string | null;
 }
 
+/** A running job's last reported fraction done and the seconds its attempt had run when it reported it. */
+export function progressOf(j: Pick<JobRow, 'progress' | 'progressAt' | 'attemptStarted'>): {
+  progress: number;
+  progressElapsed?: number;
+} {
+  return j.progressAt != null && j.attemptStarted != null
+    ? { progress: j.progress, progressElapsed: Math.max(0, j.progressAt - j.attemptStarted) / 1000 }
+    : { progress: j.progress };
+}
+
 function toJob(r: RawJob): JobRow {
   return {
     id: r.id,

@@ -163,13 +163,13 @@ export function liveEvidence(
 export function liveOffset(worker: string, live: LiveEvidence, model: CoordinatorModel): number {
   const own = live.get(worker);
   const done = model.completed(worker);
-  if (own?.length) return (sum(own) / own.length) * (own.length / (own.length + 1 + done));
+  if (own?.length) return sum(own) / (own.length + 1 + done);
   const group = model.group(worker);
   if (done > 0 || group === undefined) return 0;
   const zs: number[] = [];
   for (const [other, z] of live)
     if (other !== worker && model.group(other) === group && model.completed(other) < LIVE_CLASS_BELOW) zs.push(...z);
-  return zs.length ? (sum(zs) / zs.length) * (zs.length / (zs.length + 1)) : 0;
+  return sum(zs) / (zs.length + 1);
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
